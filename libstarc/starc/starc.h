@@ -1,0 +1,19 @@
+/** @file starc/starc.h
+ *  @brief Umbrella header: includes every public libstarc header.
+ *
+ *  libstarc computes STARC, EPIC and DARD distances between reward functions,
+ *  regret, proxy/true reward correlation and regularised optima on finite
+ *  MDPs.  Embedders that also call GSL should call
+ *  `gsl_set_error_handler_off()` once at start-up: libstarc validates its own
+ *  inputs and never relies on GSL's (aborting) default handler.
+ */
+#ifndef STARC_STARC_H
+#define STARC_STARC_H
+
+#include "starc/error.h"
+#include "starc/mdp.h"
+#include "starc/policy.h"
+#include "starc/regret.h"
+/* @MODULE-HEADERS@ (one #include per module, added as modules land) */
+
+#endif

@@ -1,0 +1,55 @@
+#!/bin/sh
+# CLI conventions and `starc regret`: exit codes, one-line diagnostics naming the
+# file or option, json keys, --version.  Inputs come from `starc demo`.
+set -u
+: "${STARC:?}"
+fails=0
+w=cli-core.tmp
+rm -rf "$w" && mkdir -p "$w"
+
+check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
+    name=$1 want=$2 pat=$3
+    shift 4
+    "$@" >"$w/out" 2>"$w/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL $name: exit $got, want $want"; cat "$w/err"; fails=$((fails + 1)); return
+    fi
+    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
+        echo "FAIL $name: stderr does not match '$pat':"; cat "$w/err"; fails=$((fails + 1)); return
+    fi
+    if [ "$want" = 2 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
+        echo "FAIL $name: want exactly one line on stderr:"; cat "$w/err"; fails=$((fails + 1)); return
+    fi
+    echo "ok $name"
+}
+
+check version 0 "" -- "$STARC" --version
+grep -q "^starc (libstarc) [0-9]" "$w/out" || { echo "FAIL version text"; fails=$((fails + 1)); }
+check help 0 "" -- "$STARC" --help
+grep -q regret "$w/out" || { echo "FAIL help lists subcommands"; fails=$((fails + 1)); }
+check no-args 2 "" -- "$STARC"
+check unknown-subcommand 2 "'frobnicate' is not a subcommand" -- "$STARC" frobnicate
+check regret-help 0 "" -- "$STARC" regret --help
+check demo 0 "" -- "$STARC" demo -o "$w/demo"
+M=$w/demo/small-mdp.npz R=$w/demo/small-reward.npy
+check regret-self 0 "" -- "$STARC" regret --mdp "$M" --true "$R" --proxy "$R"
+grep -q "^regret	0$" "$w/out" || { echo "FAIL regret of R against itself is not 0"; cat "$w/out"; fails=$((fails + 1)); }
+check regret-json 0 "" -- "$STARC" regret --format json --symmetric --mdp "$M" --true "$R" --proxy "$R"
+for k in regret true_optimal_return proxy_policy_return true_worst_return; do
+    grep -q "\"$k\": " "$w/out" || { echo "FAIL json lacks $k"; cat "$w/out"; fails=$((fails + 1)); }
+done
+check missing-mdp 2 "option --mdp is required" -- "$STARC" regret --true "$R" --proxy "$R"
+check missing-file 2 "nonexistent.npz" -- "$STARC" regret --mdp "$w/nonexistent.npz" --true "$R" --proxy "$R"
+check bad-format 2 "option --format: 'yaml' is not one of text, json" -- "$STARC" regret --format yaml --mdp "$M" --true "$R" --proxy "$R"
+check bad-option 2 "unknown option '--bogus'" -- "$STARC" regret --bogus
+check missing-value 2 "needs a value" -- "$STARC" regret --mdp
+check reward-is-mdp 2 "" -- "$STARC" regret --mdp "$M" --true "$M" --proxy "$R"
+check extra-arg 2 "unexpected argument 'x'" -- "$STARC" regret --mdp "$M" --true "$R" --proxy "$R" x
+# an output directory that cannot be made: status 2, nothing left behind
+: >"$w/afile"
+check demo-bad-dir 2 "afile" -- "$STARC" demo -o "$w/afile/sub"
+
+rm -rf "$w"
+echo "$fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,134 @@
+/* MDP construction, validation messages, reward broadcasting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <config.h>
+#include "testutil.h"
+
+static const double T2[8] = {.9, .1, .3, .7, .2, .8, .9, .1};
+static const double MU2[2] = {.5, .5};
+
+/* The call must fail with `status` and a message containing `needle`. */
+static void expect_invalid(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                           int status, const char *needle)
+{
+    starc_error err;
+    starc_mdp *m = (starc_mdp *)0x1;
+    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err);
+    if (st != status || !strstr(err.message, needle)) {
+        print_error("status %d (want %d), message '%s' (want '%s')\n", st, status, err.message, needle);
+        fail();
+    }
+    assert_null(m);
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    starc_mdp *m = NULL;
+    assert_ok(starc_mdp_alloc(2, 2, T2, MU2, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_int_equal(starc_mdp_states(m), 2);
+    assert_int_equal(starc_mdp_actions(m), 2);
+    assert_close(starc_mdp_gamma(m), 0.9, 0, 0);
+    assert_memory_equal(starc_mdp_transitions(m), T2, sizeof T2);
+    assert_memory_equal(starc_mdp_initial(m), MU2, sizeof MU2);
+    starc_mdp_free(m);
+    starc_mdp_free(NULL);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    double T[8];
+    double mu[2];
+    expect_invalid(0, 2, T2, MU2, 0.9, STARC_EDIM, "at least one state");
+    expect_invalid(2, 0, T2, MU2, 0.9, STARC_EDIM, "at least one state");
+    expect_invalid(SIZE_MAX / 4, 8, T2, MU2, 0.9, STARC_EDIM, "overflows");
+    expect_invalid(2, 2, T2, MU2, 1.0, STARC_EINVAL, "gamma = 1 is outside [0, 1)");
+    expect_invalid(2, 2, T2, MU2, -0.5, STARC_EINVAL, "outside [0, 1)");
+    expect_invalid(2, 2, T2, MU2, NAN, STARC_EINVAL, "gamma");
+    memcpy(T, T2, sizeof T);
+    T[4] = 1.2;
+    T[5] = -0.2; /* row (1,0) = [1.2, -.2] sums to 1 but is not a distribution */
+    expect_invalid(2, 2, T, MU2, 0.9, STARC_EINVAL, "T[1,0,1] = -0.2");
+    memcpy(T, T2, sizeof T);
+    T[3] = 0.6;
+    expect_invalid(2, 2, T, MU2, 0.9, STARC_EINVAL, "row T[0,1,:] sums to 0.8999");
+    memcpy(T, T2, sizeof T);
+    T[7] = INFINITY;
+    expect_invalid(2, 2, T, MU2, 0.9, STARC_EINVAL, "T[1,1,1] is not finite");
+    mu[0] = 0.7, mu[1] = 0.7;
+    expect_invalid(2, 2, T2, mu, 0.9, STARC_EINVAL, "mu0 sums to 1.3999");
+    mu[0] = 1.5, mu[1] = -0.5;
+    expect_invalid(2, 2, T2, mu, 0.9, STARC_EINVAL, "mu0[1] = -0.5 is negative");
+    /* within tolerance is accepted, beyond it is not */
+    starc_mdp *m = NULL;
+    memcpy(T, T2, sizeof T);
+    T[0] += 1e-10;
+    assert_ok(starc_mdp_alloc(2, 2, T, MU2, 0.9, STARC_PROB_TOL, &m, NULL));
+    starc_mdp_free(m);
+    assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, 1e-12, &m, NULL), STARC_EINVAL);
+}
+
+static void test_reward_expand(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(7);
+    starc_mdp *m = testutil_random_mdp(r, 4, 3, 0.8, 0);
+    double src[48], R[48];
+    testutil_gaussian(r, src, 48);
+    size_t sh1[1] = {4}, sh2[2] = {4, 3}, sh3[3] = {4, 3, 4}, bad[2] = {3, 4};
+    assert_ok(starc_reward_expand(m, 1, sh1, src, R, NULL));
+    for (size_t s = 0; s < 4; s++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t t = 0; t < 4; t++)
+                assert_true(R[(s * 3 + a) * 4 + t] == src[s]);
+    assert_ok(starc_reward_expand(m, 2, sh2, src, R, NULL));
+    for (size_t s = 0; s < 4; s++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t t = 0; t < 4; t++)
+                assert_true(R[(s * 3 + a) * 4 + t] == src[s * 3 + a]);
+    assert_ok(starc_reward_expand(m, 3, sh3, src, R, NULL));
+    assert_memory_equal(R, src, sizeof R);
+    starc_error err;
+    assert_int_equal(starc_reward_expand(m, 2, bad, src, R, &err), STARC_EDIM);
+    assert_non_null(strstr(err.message, "reward has shape (3,4); the MDP needs (4,), (4,3) or (4,3,4)"));
+    src[2] = NAN;
+    assert_int_equal(starc_reward_expand(m, 1, sh1, src, R, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "not finite"));
+
+    /* Rbar against the explicit sum */
+    double Rbar[12];
+    testutil_gaussian(r, R, 48);
+    starc_reward_expected(m, R, Rbar);
+    const double *T = starc_mdp_transitions(m);
+    for (size_t sa = 0; sa < 12; sa++) {
+        double acc = 0;
+        for (size_t t = 0; t < 4; t++)
+            acc += T[sa * 4 + t] * R[sa * 4 + t];
+        assert_close(Rbar[sa], acc, 1e-15, 1e-15);
+    }
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    for (int s = 0; s <= STARC_EUNDEF; s++)
+        assert_non_null(starc_strerror(s));
+    assert_string_equal(starc_strerror(STARC_ENOCONV), "iteration did not converge");
+    assert_string_equal(starc_strerror(12345), "unknown error");
+    assert_string_equal(starc_version(), PACKAGE_VERSION);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_strerror),
+    };
+    return cmocka_run_group_tests_name("mdp", tests, NULL, NULL);
+}

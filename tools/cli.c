@@ -1,0 +1,375 @@
+#include <config.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_argc;
+char **cli_argv;
+
+const char *cli_command_line(void)
+{
+    static char buf[4096];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cli_argc; i++) {
+        const char *a = i == 0 ? "starc" : cli_argv[i];
+        int plain = *a != '\0';
+        for (const char *p = a; *p; p++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%", *p))
+                plain = 0;
+        int w = plain ? snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", a)
+                      : snprintf(buf + n, sizeof buf - n, "%s'%s'", i ? " " : "", a);
+        if (w < 0 || (size_t)w >= sizeof buf - n)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
+}
+
+static void vreport(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "starc%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    return EXIT_COMPUTE;
+}
+
+int cli_status_exit(int status)
+{
+    switch (status) {
+    case STARC_OK: return EXIT_OK;
+    case STARC_EINVAL: case STARC_EDIM: case STARC_EIO: case STARC_EFORMAT: return EXIT_USAGE;
+    default: return EXIT_COMPUTE;
+    }
+}
+
+int cli_lib_error(const char *cmd, int status, const starc_error *err)
+{
+    const char *msg = err && err->message[0] ? err->message : starc_strerror(status);
+    if (cli_status_exit(status) == EXIT_USAGE)
+        return cli_usage(cmd, "%s", msg);
+    return cli_fail(cmd, "%s", msg);
+}
+
+int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt)
+{
+    if (strcmp(arg, "text") == 0)
+        *fmt = CLI_TEXT;
+    else if (strcmp(arg, "json") == 0)
+        *fmt = CLI_JSON;
+    else
+        return cli_usage(cmd, "option --format: '%s' is not one of text, json", arg);
+    return EXIT_OK;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(arg, &end);
+    if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(x))
+        return cli_usage(cmd, "option --%s: '%s' is not a finite number", opt, arg);
+    *out = x;
+    return EXIT_OK;
+}
+
+int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (arg[0] == '-' || arg[0] == '\0')
+        return cli_usage(cmd, "option --%s: '%s' is not a non-negative integer", opt, arg);
+    unsigned long x = strtoul(arg, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return cli_usage(cmd, "option --%s: '%s' is not a non-negative integer", opt, arg);
+    *out = x;
+    return EXIT_OK;
+}
+
+int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *out)
+{
+    unsigned long x;
+    int rc = cli_parse_ulong(cmd, opt, arg, &x);
+    if (rc)
+        return rc;
+    *out = (size_t)x;
+    return EXIT_OK;
+}
+
+int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices, int *idx)
+{
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(arg, choices[i]) == 0) {
+            *idx = i;
+            return EXIT_OK;
+        }
+    char list[512] = "";
+    size_t n = 0;
+    for (int i = 0; choices[i] && n < sizeof list; i++) {
+        int w = snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", choices[i]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return cli_usage(cmd, "option --%s: '%s' is not one of %s", opt, arg, list);
+}
+
+int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    int st = starc_mdp_load(path, m, &err);
+    if (st)
+        return cli_usage(cmd, "%s", err.message[0] ? err.message : starc_strerror(st));
+    return EXIT_OK;
+}
+
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name)
+{
+    starc_reward_set rs;
+    starc_error err;
+    starc_error_clear(&err);
+    starc_reward_set_init(&rs);
+    int st = starc_reward_load(spec, m, &rs, &err);
+    if (st) {
+        starc_reward_set_clear(&rs);
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
+    }
+    if (rs.n != 1) {
+        starc_reward_set_clear(&rs);
+        return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, rs.n);
+    }
+    *R = rs.R;
+    rs.R = NULL;
+    if (name) {
+        *name = rs.names[0];
+        rs.names[0] = NULL;
+    }
+    starc_reward_set_clear(&rs);
+    return EXIT_OK;
+}
+
+int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    *pi = malloc(S * A * sizeof(double));
+    if (!*pi)
+        return cli_fail(cmd, "out of memory");
+    if (!path) {
+        starc_policy_uniform(m, *pi);
+        return EXIT_OK;
+    }
+    starc_error err;
+    starc_error_clear(&err);
+    int st = starc_policy_load(path, m, *pi, &err);
+    if (st) {
+        free(*pi);
+        *pi = NULL;
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
+    }
+    return EXIT_OK;
+}
+
+int cli_load_dist(const char *cmd, const char *opt, const char *path, size_t n, double **p)
+{
+    starc_array a;
+    starc_error err;
+    starc_error_clear(&err);
+    starc_array_init(&a);
+    int st = starc_npy_read(path, &a, &err);
+    if (st)
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
+    size_t k = starc_array_size(&a);
+    if (a.ndim == 0 || k != n) {
+        starc_array_clear(&a);
+        return cli_usage(cmd, "option --%s: %s has %zu entries; expected %zu", opt, path, k, n);
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a.data[i]) || a.data[i] < 0.0) {
+            starc_array_clear(&a);
+            return cli_usage(cmd, "option --%s: %s: entry %zu is negative or not finite", opt, path, i);
+        }
+        sum += a.data[i];
+    }
+    if (fabs(sum - 1.0) > STARC_PROB_TOL) {
+        starc_array_clear(&a);
+        return cli_usage(cmd, "option --%s: %s sums to %.17g, not 1", opt, path, sum);
+    }
+    *p = a.data;
+    return EXIT_OK;
+}
+
+json_t *cli_json_num(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+json_t *cli_json_array(const double *x, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, cli_json_num(x[i]));
+    return arr;
+}
+
+int cli_json_print(json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(0) | JSON_COMPACT);
+    json_decref(obj);
+    if (!s)
+        return cli_fail(NULL, "could not encode JSON output");
+    fputs(s, stdout);
+    fputc('\n', stdout);
+    free(s);
+    return EXIT_OK;
+}
+
+int cli_out_open(const char *cmd, const char *path, cli_out *o)
+{
+    o->f = NULL;
+    o->path = o->tmp = NULL;
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return EXIT_OK;
+    }
+    o->path = strdup(path);
+    o->tmp = malloc(strlen(path) + 16);
+    if (!o->path || !o->tmp) {
+        cli_out_abort(o);
+        return cli_fail(cmd, "out of memory");
+    }
+    sprintf(o->tmp, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        cli_out_abort(o);
+        return cli_usage(cmd, "%s: cannot create: %s", path, strerror(e));
+    }
+    fchmod(fd, 0644);
+    o->f = fdopen(fd, "w");
+    if (!o->f) {
+        close(fd);
+        cli_out_abort(o);
+        return cli_fail(cmd, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return EXIT_OK;
+}
+
+void cli_out_abort(cli_out *o)
+{
+    if (o->f && o->f != stdout)
+        fclose(o->f);
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->f = NULL;
+    o->tmp = o->path = NULL;
+}
+
+int cli_out_commit(const char *cmd, cli_out *o)
+{
+    if (o->f == stdout) {
+        o->f = NULL;
+        return fflush(stdout) == 0 ? EXIT_OK : cli_fail(cmd, "error writing to standard output");
+    }
+    int bad = ferror(o->f);
+    bad |= fclose(o->f) != 0;
+    o->f = NULL;
+    if (bad) {
+        int rc = cli_usage(cmd, "%s: write failed", o->path);
+        cli_out_abort(o);
+        return rc;
+    }
+    if (rename(o->tmp, o->path) != 0) {
+        int rc = cli_usage(cmd, "%s: cannot rename into place: %s", o->path, strerror(errno));
+        cli_out_abort(o);
+        return rc;
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    free(o->path);
+    o->path = NULL;
+    return EXIT_OK;
+}
+
+int cli_write_file(const char *cmd, const char *path, const char *text)
+{
+    cli_out o;
+    int rc = cli_out_open(cmd, path, &o);
+    if (rc)
+        return rc;
+    fputs(text, o.f);
+    return cli_out_commit(cmd, &o);
+}
+
+int cli_mkdir_p(const char *cmd, const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return cli_fail(cmd, "out of memory");
+    for (char *q = p + 1; ; q++) {
+        if (*q == '/' || *q == '\0') {
+            char c = *q;
+            *q = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                int e = errno;
+                int rc = cli_usage(cmd, "%s: cannot create directory: %s", p, strerror(e));
+                free(p);
+                return rc;
+            }
+            *q = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    struct stat sb;
+    int ok = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+    free(p);
+    return ok ? EXIT_OK : cli_usage(cmd, "%s: not a directory", dir);
+}
+
+char *cli_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+void cli_fmt_double(char *buf, size_t n, double x)
+{
+    if (isnan(x))
+        snprintf(buf, n, "nan");
+    else
+        snprintf(buf, n, "%.17g", x);
+}

@@ -1,0 +1,87 @@
+/* Shared helpers for the starc command's subcommands: the exit-code
+ * convention, option parsing, loading inputs with one-line diagnostics,
+ * JSON output (jansson) and atomic output files.  Every cli_* function that
+ * can fail has already printed its one line on stderr when it returns
+ * non-zero; the return value is the exit status to use. */
+#ifndef STARC_CLI_H
+#define STARC_CLI_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include <starc/starc.h>
+
+enum { EXIT_OK = 0, EXIT_COMPUTE = 1, EXIT_USAGE = 2 };
+enum cli_format { CLI_TEXT = 0, CLI_JSON = 1 };
+
+/* A subcommand: run(argc, argv) with argv[0] the subcommand name. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* The full command line, for provenance headers ("starc distance ..."). */
+extern int cli_argc;
+extern char **cli_argv;
+const char *cli_command_line(void); /* static buffer, shell-quoted */
+
+/* "starc CMD: message" on stderr; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "starc CMD: message" on stderr; returns EXIT_COMPUTE. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report a library failure: input-like statuses exit 2, computational ones 1. */
+int cli_lib_error(const char *cmd, int status, const starc_error *err);
+/* Exit status for a library status code. */
+int cli_status_exit(int status);
+
+/* Option values; each prints "starc CMD: option --NAME: ..." and returns EXIT_USAGE on error. */
+int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt);
+int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
+int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *out);
+int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned long *out);
+/* Pick one of a NULL-terminated list of names; *idx gets its position. */
+int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices, int *idx);
+
+/* Inputs: errors name the file. */
+int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m);
+/* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz);
+ * *R gets S*A*S malloc'd doubles, *name (optional) a malloc'd name. */
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name);
+/* A policy (S,A); NULL path gives the uniform policy. *pi is malloc'd. */
+int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi);
+/* A distribution .npy of exactly n entries, non-negative, summing to 1. */
+int cli_load_dist(const char *cmd, const char *opt, const char *path, size_t n, double **p);
+
+/* JSON: print obj as one object + newline on stdout (reals with %.17g), steals the reference. */
+int cli_json_print(json_t *obj);
+/* json real, or null for a non-finite value. */
+json_t *cli_json_num(double x);
+json_t *cli_json_array(const double *x, size_t n);
+
+/* Atomic output: write into a temporary file next to PATH, rename on commit.
+ * PATH "-" means stdout (commit just flushes). */
+typedef struct cli_out {
+    FILE *f;
+    char *path;
+    char *tmp;
+} cli_out;
+int cli_out_open(const char *cmd, const char *path, cli_out *o);
+int cli_out_commit(const char *cmd, cli_out *o);
+void cli_out_abort(cli_out *o);
+/* Write a whole string atomically to path. */
+int cli_write_file(const char *cmd, const char *path, const char *text);
+
+/* Make directory (and parents); errors name the directory. */
+int cli_mkdir_p(const char *cmd, const char *dir);
+/* malloc'd "dir/name". */
+char *cli_path_join(const char *dir, const char *name);
+
+/* Print "%.17g" the C-locale way into buf. */
+void cli_fmt_double(char *buf, size_t n, double x);
+
+/* Subcommands. */
+int cmd_regret(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+/* starc: command-line front end of libstarc.  Dispatches to one function per
+ * subcommand (tools/cmd-*.c). */
+#include <config.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+    /* @COMMANDS@ keep sorted by name */
+    {"demo", cmd_demo, "run the main job on built-in data"},
+    {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: starc [--version] [--help] SUBCOMMAND [OPTIONS] [ARGS]\n\n"
+               "Compare reward functions and study reward hacking on tabular MDPs.\n\n"
+               "Subcommands:\n");
+    for (const cli_command *c = commands; c->name; c++)
+        fprintf(f, "  %-12s %s\n", c->name, c->summary);
+    fprintf(f, "\nRun 'starc SUBCOMMAND --help' for a subcommand's options; see starc(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* Numbers are read and printed in the C locale whatever the environment. */
+    setlocale(LC_ALL, "C");
+    gsl_set_error_handler_off();
+    cli_argc = argc;
+    cli_argv = argv;
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("starc (libstarc) %s\n", starc_version());
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    return cli_usage(NULL, "'%s' is not a subcommand; see 'starc --help'", argv[1]);
+}
