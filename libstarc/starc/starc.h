@@ -14,6 +14,7 @@
 #include "starc/mdp.h"
 #include "starc/policy.h"
 #include "starc/regret.h"
+#include "starc/npy.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
