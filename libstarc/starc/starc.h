@@ -15,6 +15,7 @@
 #include "starc/policy.h"
 #include "starc/regret.h"
 #include "starc/npy.h"
+#include "starc/generate.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
