@@ -11,6 +11,8 @@
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
+    {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
+    {"generate", cmd_generate, "random MDPs and rewards (the STARC study's protocol)"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
     {NULL, NULL, NULL},

@@ -16,6 +16,7 @@
 #include "starc/regret.h"
 #include "starc/npy.h"
 #include "starc/generate.h"
+#include "starc/study.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
