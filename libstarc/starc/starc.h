@@ -15,6 +15,10 @@
 #include "starc/policy.h"
 #include "starc/regret.h"
 #include "starc/npy.h"
+#include "starc/canon.h"
+#include "starc/norm.h"
+#include "starc/distance.h"
+#include "starc/gridworld.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
