@@ -17,6 +17,10 @@
 #include "starc/npy.h"
 #include "starc/generate.h"
 #include "starc/study.h"
+#include "starc/canon.h"
+#include "starc/norm.h"
+#include "starc/distance.h"
+#include "starc/gridworld.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif

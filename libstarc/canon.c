@@ -1,0 +1,627 @@
+/* Canonicalisations (MATH.md §2).  Each kind is computed as a structured form
+ * (distance-internal.h) so that distances never materialise c(R); the
+ * public starc_canon_apply() writes the dense tensor from that form. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "internal.h"
+#include "lapack.h"
+#include "distance-internal.h"
+#include "starc/canon.h"
+#include "starc/policy.h"
+
+static const char *const canon_names[STARC_CANON_COUNT] = {
+    "none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"};
+
+const char *starc_canon_name(starc_canon_kind kind)
+{
+    return (unsigned)kind < STARC_CANON_COUNT ? canon_names[kind] : NULL;
+}
+
+int starc_canon_from_name(const char *name, starc_canon_kind *kind, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_CANON_COUNT; i++)
+        if (strcmp(name, canon_names[i]) == 0) {
+            *kind = (starc_canon_kind)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL,
+                        "'%s' is not a canonicalisation (none, epic, dard, val, val-potential, minimal-potential, minimal)",
+                        name ? name : "(null)");
+}
+
+void starc_canon_options_default(starc_canon_options *o)
+{
+    o->state_dist = NULL;
+    o->action_dist = NULL;
+    o->policy = NULL;
+    o->weighted = 0;
+}
+
+struct canon_slot {
+    double *E;    /* S*S offset (epic, dard, val-potential, minimal-potential) */
+    double *u;    /* S*A (val, minimal) */
+    double *Rbar; /* S*A */
+    double *v;    /* S: g (epic, dard), V (val*), Phi (minimal*) */
+    double *y;    /* S*A: T V (val), T Phi (minimal) */
+    double *b;    /* S: right-hand sides and row/column sums */
+};
+
+struct starc_canon {
+    const starc_mdp *m;
+    size_t S, A;
+    double gamma;
+    starc_canon_kind kind;
+    double *ds, *da, *pi; /* D_S (S), D_A (A), policy (S*A) */
+    int ds_uniform, weighted;
+    starc_evaluator *ev;  /* val, val-potential */
+    double *chol;         /* S*S upper Cholesky factor (minimal-potential, minimal) */
+    double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
+    double *M;            /* S*S dgemm scratch (dard) */
+    struct canon_slot slot[2];
+};
+
+starc_canon_kind starc_canon_get_kind(const starc_canon *c)
+{
+    return c->kind;
+}
+
+void starc_canon_free(starc_canon *c)
+{
+    if (!c)
+        return;
+    free(c->ds);
+    free(c->da);
+    free(c->pi);
+    starc_evaluator_free(c->ev);
+    free(c->chol);
+    free(c->w);
+    free(c->M);
+    for (int i = 0; i < 2; i++) {
+        free(c->slot[i].E);
+        free(c->slot[i].u);
+        free(c->slot[i].Rbar);
+        free(c->slot[i].v);
+        free(c->slot[i].y);
+        free(c->slot[i].b);
+    }
+    free(c);
+}
+
+/* A probability vector of n entries, named in the message. */
+static int check_dist(const char *what, const double *p, size_t n, starc_error *err)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(p[i]) || p[i] < 0.0)
+            return starci_error(err, STARC_EINVAL, "%s entry %zu = %.17g is negative or not finite", what, i, p[i]);
+        sum += p[i];
+    }
+    if (fabs(sum - 1.0) > STARC_PROB_TOL)
+        return starci_error(err, STARC_EINVAL, "%s sums to %.17g, not 1 (tolerance %g)", what, sum, STARC_PROB_TOL);
+    return STARC_OK;
+}
+
+/* Normal equations of minimal-potential: G = B^T W B for B Phi = gamma Phi(s') - Phi(s),
+ * W = 1 or T.  G(k,l) = [k=l] (gamma^2 colw(k) + roww(k)) - gamma (Ws(k,l) + Ws(l,k)),
+ * colw(k) = sum_{s,a} w(s,a,k), roww(k) = sum_{a,s'} w(k,a,s'), Ws(s,s') = sum_a w(s,a,s'). */
+static void assemble_minpot(const starc_canon *c, double *G)
+{
+    const size_t S = c->S, A = c->A;
+    const double g = c->gamma, *T = starc_mdp_transitions(c->m);
+    memset(G, 0, S * S * sizeof(double));
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            const double *t = T + (s * A + a) * S;
+            for (size_t k = 0; k < S; k++) {
+                double wk = c->weighted ? t[k] : 1.0;
+                G[k * S + k] += g * g * wk; /* colw */
+                G[s * S + s] += wk;         /* roww */
+                G[s * S + k] -= g * wk;
+                G[k * S + s] -= g * wk;
+            }
+        }
+}
+
+/* Normal equations of minimal: H = M^T W M, M = gamma T - E (SA x S), W = diag(w).
+ * H = gamma^2 T^T W T - gamma (F + F^T) + diag(sum_a w(k,a)), F(k,l) = sum_a w(k,a) T(k,a,l).
+ * T^T W T is accumulated one action at a time with dsyrk on sqrt(w) T_a (S x S scratch). */
+static void assemble_minimal(const starc_canon *c, double *H, double *B)
+{
+    const size_t S = c->S, A = c->A;
+    const double g = c->gamma, *T = starc_mdp_transitions(c->m);
+    for (size_t a = 0; a < A; a++) {
+        for (size_t s = 0; s < S; s++) {
+            double sw = sqrt(c->w[s * A + a]);
+            const double *t = T + (s * A + a) * S;
+            for (size_t k = 0; k < S; k++)
+                B[s * S + k] = sw * t[k];
+        }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)S, (int)S, g * g, B, (int)S,
+                    a == 0 ? 0.0 : 1.0, H, (int)S);
+    }
+    /* Upper triangle only: H(k,l), k <= l, gets -gamma (F(k,l) + F(l,k)). */
+    for (size_t k = 0; k < S; k++)
+        for (size_t a = 0; a < A; a++) {
+            double wk = c->w[k * A + a];
+            const double *t = T + (k * A + a) * S;
+            H[k * S + k] += wk;
+            for (size_t l = 0; l < S; l++) {
+                double f = g * wk * t[l];
+                if (l >= k)
+                    H[k * S + l] -= f;
+                if (l <= k)
+                    H[l * S + k] -= f;
+            }
+        }
+}
+
+int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
+                      starc_canon **out, starc_error *err)
+{
+    if (!m || !out)
+        return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
+    *out = NULL;
+    if ((unsigned)kind >= STARC_CANON_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)kind);
+    starc_canon_options def;
+    if (!opt) {
+        starc_canon_options_default(&def);
+        opt = &def;
+    }
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    int st;
+    if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, err)))
+        return st;
+    if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
+        (st = check_dist("action distribution D_A", opt->action_dist, A, err)))
+        return st;
+    if ((kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) && opt->policy &&
+        (st = starc_policy_validate(m, opt->policy, STARC_PROB_TOL, err)))
+        return st;
+
+    starc_canon *c = calloc(1, sizeof *c);
+    if (!c)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    c->m = m;
+    c->S = S;
+    c->A = A;
+    c->gamma = starc_mdp_gamma(m);
+    c->kind = kind;
+    c->weighted = opt->weighted != 0;
+    c->ds = starci_dalloc(S);
+    c->da = starci_dalloc(A);
+    c->pi = starci_dalloc(S * A);
+    if (!c->ds || !c->da || !c->pi)
+        goto nomem;
+    c->ds_uniform = opt->state_dist == NULL;
+    for (size_t s = 0; s < S; s++)
+        c->ds[s] = opt->state_dist ? opt->state_dist[s] : 1.0 / (double)S;
+    for (size_t a = 0; a < A; a++)
+        c->da[a] = opt->action_dist ? opt->action_dist[a] : 1.0 / (double)A;
+    if (opt->policy)
+        memcpy(c->pi, opt->policy, S * A * sizeof(double));
+    else
+        starc_policy_uniform(m, c->pi);
+
+    int need_E = kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD || kind == STARC_CANON_VAL_POTENTIAL ||
+                 kind == STARC_CANON_MINIMAL_POTENTIAL;
+    int need_u = kind == STARC_CANON_VAL || kind == STARC_CANON_MINIMAL;
+    for (int i = 0; i < 2; i++) {
+        struct canon_slot *sl = &c->slot[i];
+        if (need_E && !(sl->E = starci_dalloc(S * S)))
+            goto nomem;
+        if (need_u && !(sl->u = starci_dalloc(S * A)))
+            goto nomem;
+        if (!(sl->Rbar = starci_dalloc(S * A)) || !(sl->v = starci_dalloc(S)) || !(sl->y = starci_dalloc(S * A)) ||
+            !(sl->b = starci_dalloc(S)))
+            goto nomem;
+    }
+    if (kind == STARC_CANON_DARD && !(c->M = starci_dalloc(S * S)))
+        goto nomem;
+    if (kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) {
+        if ((st = starc_evaluator_alloc(m, c->pi, &c->ev, err))) {
+            starc_canon_free(c);
+            return st;
+        }
+    }
+    if (kind == STARC_CANON_MINIMAL_POTENTIAL || kind == STARC_CANON_MINIMAL) {
+        if (!(c->chol = starci_dalloc(S * S)))
+            goto nomem;
+        if (kind == STARC_CANON_MINIMAL_POTENTIAL) {
+            assemble_minpot(c, c->chol);
+        } else {
+            const double *T = starc_mdp_transitions(m);
+            double *B = starci_dalloc(S * S);
+            if (!(c->w = starci_dalloc(S * A)) || !B) {
+                free(B);
+                goto nomem;
+            }
+            for (size_t sa = 0; sa < S * A; sa++) {
+                double q = 0.0;
+                for (size_t k = 0; k < S; k++)
+                    q += T[sa * S + k] * T[sa * S + k];
+                c->w[sa] = 1.0 / q; /* q >= 1/S > 0: rows of T sum to 1 */
+            }
+            assemble_minimal(c, c->chol, B);
+            free(B);
+        }
+        lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, c->chol, (lapack_int)S);
+        if (info != 0) {
+            starc_canon_free(c);
+            return starci_error(err, STARC_ELAPACK, "%s: normal equations are not positive definite (dpotrf info %d)",
+                                canon_names[kind], (int)info);
+        }
+    }
+    *out = c;
+    return STARC_OK;
+nomem:
+    starc_canon_free(c);
+    return starci_error(err, STARC_ENOMEM, "out of memory preparing the %s canonicalisation (S=%zu, A=%zu)",
+                        canon_names[kind], S, A);
+}
+
+/* ---- streaming kernels ---------------------------------------------------
+ * Inner loops keep several independent accumulators so that the compiler can
+ * vectorise them without reassociating floating-point sums. */
+
+static inline double absmax_acc(const double *x, size_t n, double mx)
+{
+    double m0 = mx, m1 = 0.0, m2 = 0.0, m3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        m0 = fmax(m0, fabs(x[j]));
+        m1 = fmax(m1, fabs(x[j + 1]));
+        m2 = fmax(m2, fabs(x[j + 2]));
+        m3 = fmax(m3, fabs(x[j + 3]));
+    }
+    for (; j < n; j++)
+        m0 = fmax(m0, fabs(x[j]));
+    return fmax(fmax(m0, m1), fmax(m2, m3));
+}
+
+static inline double dot4(const double *x, const double *y, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += x[j] * y[j];
+        s1 += x[j + 1] * y[j + 1];
+        s2 += x[j + 2] * y[j + 2];
+        s3 += x[j + 3] * y[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += x[j] * y[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double sum4(const double *x, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += x[j];
+        s1 += x[j + 1];
+        s2 += x[j + 2];
+        s3 += x[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += x[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
+                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs)
+{
+    for (size_t i = 0; i < k; i++)
+        rmax[i] = 0.0;
+    for (size_t sa = 0; sa < S * A; sa++) {
+        const double *t = T + sa * S;
+        for (size_t i = 0; i < k; i++) {
+            const double *r = R[i] + sa * S;
+            /* dot product and max |r| in one sweep over the row */
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+            double m0 = rmax[i], m1 = 0.0, m2 = 0.0, m3 = 0.0;
+            size_t j = 0;
+            for (; j + 4 <= S; j += 4) {
+                s0 += t[j] * r[j];
+                s1 += t[j + 1] * r[j + 1];
+                s2 += t[j + 2] * r[j + 2];
+                s3 += t[j + 3] * r[j + 3];
+                m0 = fmax(m0, fabs(r[j]));
+                m1 = fmax(m1, fabs(r[j + 1]));
+                m2 = fmax(m2, fabs(r[j + 2]));
+                m3 = fmax(m3, fabs(r[j + 3]));
+            }
+            for (; j < S; j++) {
+                s0 += t[j] * r[j];
+                m0 = fmax(m0, fabs(r[j]));
+            }
+            double rb = (s0 + s1) + (s2 + s3);
+            Rbar[i][sa] = rb;
+            rmax[i] = fmax(fmax(m0, m1), fmax(m2, m3));
+            if (rhs) {
+                double f = coef[sa] * rb;
+                double *h = rhs[i];
+                for (size_t u = 0; u < S; u++)
+                    h[u] += f * t[u];
+            }
+        }
+    }
+}
+
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *const *v, double *const *y)
+{
+    for (size_t sa = 0; sa < S * A; sa++) {
+        const double *t = T + sa * S;
+        for (size_t i = 0; i < k; i++)
+            y[i][sa] = dot4(t, v[i], S);
+    }
+}
+
+const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S, size_t A,
+                               size_t s, size_t a, double *buf)
+{
+    const size_t sa = s * A + a;
+    switch (cf->kind) {
+    case STARCI_CF_DENSE: {
+        const double *r = cf->R + sa * S;
+        if (!cf->E)
+            return r;
+        const double *e = cf->E + s * S;
+        for (size_t j = 0; j < S; j++)
+            buf[j] = r[j] + e[j];
+        return buf;
+    }
+    case STARCI_CF_SAT: {
+        const double *t = T + sa * S, u = cf->u[sa];
+        for (size_t j = 0; j < S; j++)
+            buf[j] = u * t[j];
+        return buf;
+    }
+    default: {
+        const double u = cf->u[sa];
+        for (size_t j = 0; j < S; j++)
+            buf[j] = u;
+        return buf;
+    }
+    }
+}
+
+/* E(s,s') = gamma p(s') - q(s) - gamma K(s,s') (K may be NULL; K may equal E). */
+static void fill_offset(size_t S, double gamma, const double *p, const double *q, double Kc, const double *K, double *E)
+{
+    for (size_t s = 0; s < S; s++) {
+        double *e = E + s * S;
+        double qs = q[s] + gamma * Kc;
+        if (K) {
+            const double *kr = K + s * S;
+            for (size_t j = 0; j < S; j++)
+                e[j] = gamma * (p[j] - kr[j]) - qs;
+        } else {
+            for (size_t j = 0; j < S; j++)
+                e[j] = gamma * p[j] - qs;
+        }
+    }
+}
+
+static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_cform *cf)
+{
+    const size_t S = c->S, A = c->A;
+    for (size_t i = 0; i < k; i++) {
+        double *g = c->slot[i].v, rmax = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            double acc = 0.0;
+            for (size_t a = 0; a < A; a++) {
+                const double *r = R[i] + (s * A + a) * S;
+                double row = c->ds_uniform ? sum4(r, S) / (double)S : dot4(r, c->ds, S);
+                acc += c->da[a] * row;
+                rmax = absmax_acc(r, S, rmax);
+            }
+            g[s] = acc;
+        }
+        double K = dot4(c->ds, g, S);
+        fill_offset(S, c->gamma, g, g, K, NULL, c->slot[i].E);
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax};
+    }
+    return STARC_OK;
+}
+
+static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_cform *cf)
+{
+    const size_t S = c->S, A = c->A;
+    const double *T = starc_mdp_transitions(c->m);
+    const int n = (int)S, ld = (int)(S * A);
+    double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL);
+    for (size_t i = 0; i < k; i++) {
+        double *g = c->slot[i].v, *K = c->slot[i].E;
+        for (size_t s = 0; s < S; s++) {
+            double acc = 0.0;
+            for (size_t a = 0; a < A; a++)
+                acc += c->da[a] * Rbar[i][s * A + a];
+            g[s] = acc;
+        }
+        /* K = sum_a D_A(a) T_a R_a T_a^T, with T_a = T[:,a,:] (leading dimension S*A). */
+        int first = 1;
+        for (size_t a = 0; a < A; a++) {
+            if (c->da[a] == 0.0)
+                continue;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0, R[i] + a * S, ld, T + a * S, ld,
+                        0.0, c->M, n);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, c->da[a], T + a * S, ld, c->M, n,
+                        first ? 0.0 : 1.0, K, n);
+            first = 0;
+        }
+        fill_offset(S, c->gamma, g, g, 0.0, K, K);
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], K, NULL, rmax[i]};
+    }
+    return STARC_OK;
+}
+
+static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+{
+    const size_t S = c->S, A = c->A;
+    const double *T = starc_mdp_transitions(c->m), g = c->gamma;
+    double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
+    const double *V[2] = {c->slot[0].v, c->slot[1].v};
+    double *TV[2] = {c->slot[0].y, c->slot[1].y};
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL);
+    for (size_t i = 0; i < k; i++)
+        if (starc_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
+            return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
+    if (c->kind == STARC_CANON_VAL_POTENTIAL) {
+        for (size_t i = 0; i < k; i++) {
+            fill_offset(S, g, V[i], V[i], 0.0, NULL, c->slot[i].E);
+            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax[i]};
+        }
+        return STARC_OK;
+    }
+    starci_tv_multi(T, S, A, k, V, TV);
+    for (size_t i = 0; i < k; i++) {
+        double *u = c->slot[i].u;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                u[s * A + a] = Rbar[i][s * A + a] + g * TV[i][s * A + a] - V[i][s];
+        cf[i] = (starci_cform){STARCI_CF_SA, NULL, NULL, u, rmax[i]};
+    }
+    return STARC_OK;
+}
+
+static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+{
+    const size_t S = c->S, A = c->A;
+    const double *T = starc_mdp_transitions(c->m), g = c->gamma;
+    /* b = B^T W R: b(k) = gamma sum_{s,a} w R(s,a,k) - sum_{a,s'} w R(k,a,s'); then G Phi = -b. */
+    double rmax[2] = {0.0, 0.0};
+    for (size_t i = 0; i < k; i++) {
+        memset(c->slot[i].b, 0, S * sizeof(double));
+        memset(c->slot[i].v, 0, S * sizeof(double));
+    }
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            const double *t = T + (s * A + a) * S;
+            for (size_t i = 0; i < k; i++) {
+                const double *r = R[i] + (s * A + a) * S;
+                double *col = c->slot[i].b, rowsum;
+                if (c->weighted) {
+                    for (size_t j = 0; j < S; j++)
+                        col[j] += t[j] * r[j];
+                    rowsum = dot4(t, r, S);
+                } else {
+                    for (size_t j = 0; j < S; j++)
+                        col[j] += r[j];
+                    rowsum = sum4(r, S);
+                }
+                c->slot[i].v[s] += rowsum;
+                rmax[i] = absmax_acc(r, S, rmax[i]);
+            }
+        }
+    for (size_t i = 0; i < k; i++) {
+        double *phi = c->slot[i].b, *rows = c->slot[i].v;
+        for (size_t j = 0; j < S; j++)
+            phi[j] = -(g * phi[j] - rows[j]);
+        lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, 1, c->chol, (lapack_int)S, phi, 1);
+        if (info != 0)
+            return starci_error(err, STARC_ELAPACK, "minimal-potential: dpotrs failed (info %d)", (int)info);
+        fill_offset(S, g, phi, phi, 0.0, NULL, c->slot[i].E);
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax[i]};
+    }
+    return STARC_OK;
+}
+
+static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+{
+    const size_t S = c->S, A = c->A;
+    const double *T = starc_mdp_transitions(c->m), g = c->gamma;
+    double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
+    double *rhs[2] = {c->slot[0].b, c->slot[1].b}, *TP[2] = {c->slot[0].y, c->slot[1].y};
+    const double *phi[2] = {c->slot[0].b, c->slot[1].b};
+    /* b = M^T W Rbar = gamma T^T (w Rbar) - sum_a w Rbar; the first term is
+     * accumulated during the Rbar pass while each row of T is in cache. */
+    for (size_t i = 0; i < k; i++)
+        memset(rhs[i], 0, S * sizeof(double));
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs);
+    for (size_t i = 0; i < k; i++) {
+        double *b = rhs[i];
+        for (size_t s = 0; s < S; s++) {
+            double acc = 0.0;
+            for (size_t a = 0; a < A; a++)
+                acc += c->w[s * A + a] * Rbar[i][s * A + a];
+            b[s] = -(g * b[s] - acc);
+        }
+        lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, 1, c->chol, (lapack_int)S, b, 1);
+        if (info != 0)
+            return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
+    }
+    starci_tv_multi(T, S, A, k, phi, TP);
+    for (size_t i = 0; i < k; i++) {
+        double *u = c->slot[i].u;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                size_t sa = s * A + a;
+                u[sa] = c->w[sa] * (Rbar[i][sa] + g * TP[i][sa] - phi[i][s]);
+            }
+        cf[i] = (starci_cform){STARCI_CF_SAT, NULL, NULL, u, rmax[i]};
+    }
+    return STARC_OK;
+}
+
+int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+{
+    switch (c->kind) {
+    case STARC_CANON_NONE:
+        for (size_t i = 0; i < k; i++)
+            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, NULL, -1.0};
+        return STARC_OK;
+    case STARC_CANON_EPIC:
+        return forms_epic(c, k, R, cf);
+    case STARC_CANON_DARD:
+        return forms_dard(c, k, R, cf);
+    case STARC_CANON_VAL:
+    case STARC_CANON_VAL_POTENTIAL:
+        return forms_val(c, k, R, cf, err);
+    case STARC_CANON_MINIMAL_POTENTIAL:
+        return forms_minpot(c, k, R, cf, err);
+    case STARC_CANON_MINIMAL:
+        return forms_minimal(c, k, R, cf, err);
+    }
+    return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind");
+}
+
+int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *err)
+{
+    if (!c || !R || !C)
+        return starci_error(err, STARC_EINVAL, "plan and reward arrays must not be NULL");
+    starci_cform cf;
+    const double *Rs[1] = {R};
+    int st = starci_canon_forms(c, 1, Rs, &cf, err);
+    if (st)
+        return st;
+    const size_t S = c->S, A = c->A;
+    const double *T = starc_mdp_transitions(c->m);
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            double *dst = C + (s * A + a) * S;
+            /* Rows only read their own entries of R, so C may equal R. */
+            const double *row = starci_cform_row(&cf, T, S, A, s, a, dst);
+            if (row != dst)
+                memmove(dst, row, S * sizeof(double));
+        }
+    return STARC_OK;
+}
+
+int starc_canonicalize(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
+                       const double *R, double *C, starc_error *err)
+{
+    starc_canon *c;
+    int st = starc_canon_alloc(m, kind, opt, &c, err);
+    if (st)
+        return st;
+    st = starc_canon_apply(c, R, C, err);
+    starc_canon_free(c);
+    return st;
+}

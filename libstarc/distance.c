@@ -1,0 +1,468 @@
+/* STARC, EPIC and DARD distances (MATH.md §4): plans, pairs and matrices.
+ *
+ * A pair costs the canonicalisation pass(es), then one statistics pass over
+ * both rewards that yields their normalisers and, for the l2/wl2/Pearson
+ * metrics, the cross moments from which the distance follows without a
+ * third pass (unless the two are so close that cancellation would cost
+ * digits: then one direct pass over the difference).  Matrices materialise
+ * each standardised reward once as a feature row whose Euclidean geometry is
+ * the metric's, and take the l2/wl2/Pearson matrices from one dsyrk. */
+#include <config.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "internal.h"
+#include "distance-internal.h"
+#include "starc/distance.h"
+
+void starc_distance_options_default(starc_distance_options *o)
+{
+    o->canon = STARC_CANON_VAL;
+    o->norm = STARC_NORM_L2;
+    o->metric = STARC_METRIC_L2;
+    starc_canon_options_default(&o->canon_options);
+    o->coverage = NULL;
+    o->trivial_tol = STARC_TRIVIAL_TOL;
+    starc_pi_options_default(&o->pi_options);
+}
+
+void starc_distance_options_epic(starc_distance_options *o)
+{
+    starc_distance_options_default(o);
+    o->canon = STARC_CANON_EPIC;
+    o->metric = STARC_METRIC_PEARSON;
+}
+
+void starc_distance_options_dard(starc_distance_options *o)
+{
+    starc_distance_options_default(o);
+    o->canon = STARC_CANON_DARD;
+    o->metric = STARC_METRIC_PEARSON;
+}
+
+struct starc_distance_plan {
+    const starc_mdp *m;
+    size_t S, A;
+    starc_distance_options o;
+    double *ds, *da, *pi; /* copies behind o.canon_options */
+    starc_canon *canon;
+    starci_weights w;
+    starc_workspace *ws; /* range */
+    double *cbar[2], *neg;
+    double *rowbuf;
+    starci_block *blocks;
+    double *blockacc;
+};
+
+/* What was learnt about one reward: its normaliser and Pearson moments. */
+struct rinfo {
+    double n, a;       /* n(c(R)) and the scale a = 1/n (0 when trivial) */
+    double mean, sigma;
+    int trivial, undefined;
+};
+
+const starc_distance_options *starc_distance_plan_options(const starc_distance_plan *p)
+{
+    return &p->o;
+}
+
+void starc_distance_plan_free(starc_distance_plan *p)
+{
+    if (!p)
+        return;
+    free(p->ds);
+    free(p->da);
+    free(p->pi);
+    starc_canon_free(p->canon);
+    starci_weights_clear(&p->w);
+    starc_workspace_free(p->ws);
+    free(p->cbar[0]);
+    free(p->cbar[1]);
+    free(p->neg);
+    free(p->rowbuf);
+    free(p->blocks);
+    free(p->blockacc);
+    free(p);
+}
+
+static double *dup_array(const double *x, size_t n, int *fail)
+{
+    if (!x)
+        return NULL;
+    double *y = starci_dalloc(n);
+    if (!y) {
+        *fail = 1;
+        return NULL;
+    }
+    memcpy(y, x, n * sizeof(double));
+    return y;
+}
+
+int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
+                              starc_error *err)
+{
+    if (!m || !out)
+        return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
+    *out = NULL;
+    starc_distance_options def;
+    if (!o) {
+        starc_distance_options_default(&def);
+        o = &def;
+    }
+    if ((unsigned)o->canon >= STARC_CANON_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
+    if ((unsigned)o->norm >= STARC_NORM_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)o->norm);
+    if ((unsigned)o->metric >= STARC_METRIC_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)o->metric);
+    if (!(o->trivial_tol >= 0.0) || !isfinite(o->trivial_tol))
+        return starci_error(err, STARC_EINVAL, "trivial tolerance %g is not a finite number >= 0", o->trivial_tol);
+    if (!(o->pi_options.tie_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "policy-iteration tie tolerance must be >= 0");
+
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_distance_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    p->m = m;
+    p->S = S;
+    p->A = A;
+    p->o = *o;
+    int fail = 0, st;
+    p->ds = dup_array(o->canon_options.state_dist, S, &fail);
+    p->da = dup_array(o->canon_options.action_dist, A, &fail);
+    p->pi = dup_array(o->canon_options.policy, S * A, &fail);
+    p->o.canon_options.state_dist = p->ds;
+    p->o.canon_options.action_dist = p->da;
+    p->o.canon_options.policy = p->pi;
+    if (fail)
+        goto nomem;
+    if ((st = starc_canon_alloc(m, o->canon, &p->o.canon_options, &p->canon, err)))
+        goto fail;
+    if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, err)))
+        goto fail;
+    p->o.coverage = p->w.D;
+    p->rowbuf = starci_dalloc(3 * S);
+    p->blocks = calloc(S, sizeof *p->blocks);
+    p->blockacc = starci_dalloc(S);
+    if (!p->rowbuf || !p->blocks || !p->blockacc)
+        goto nomem;
+    if (o->norm == STARC_NORM_RANGE) {
+        p->ws = starc_workspace_alloc(S, A);
+        p->cbar[0] = starci_dalloc(S * A);
+        p->cbar[1] = starci_dalloc(S * A);
+        p->neg = starci_dalloc(S * A);
+        if (!p->ws || !p->cbar[0] || !p->cbar[1] || !p->neg)
+            goto nomem;
+    }
+    *out = p;
+    return STARC_OK;
+nomem:
+    st = starci_error(err, STARC_ENOMEM, "out of memory preparing a distance plan (S=%zu, A=%zu)", S, A);
+fail:
+    starc_distance_plan_free(p);
+    return st;
+}
+
+static starci_request make_request(const starc_distance_plan *p, int cross)
+{
+    starci_request r;
+    r.norm = (int)p->o.norm;
+    r.cross = cross && (p->o.metric == STARC_METRIC_L2 || p->o.metric == STARC_METRIC_WL2);
+    r.cross_weighted = p->o.metric == STARC_METRIC_WL2;
+    r.pearson = p->o.metric == STARC_METRIC_PEARSON;
+    return r;
+}
+
+/* The largest value the normaliser takes on a tensor bounded by xmax. */
+static double norm_bound(const starc_distance_plan *p, double xmax)
+{
+    const double n = (double)p->S * (double)p->A * (double)p->S;
+    switch (p->o.norm) {
+    case STARC_NORM_L1: return xmax * n;
+    case STARC_NORM_L2: return xmax * sqrt(n);
+    case STARC_NORM_LINF: return xmax;
+    case STARC_NORM_WL1: return xmax * p->w.Tsum;
+    case STARC_NORM_WL2: return xmax * sqrt(p->w.Tsum);
+    case STARC_NORM_WLINF: return xmax * p->w.Tmaxall;
+    case STARC_NORM_RANGE: return 2.0 * xmax / (1.0 - p->w.gamma);
+    default: return 0.0;
+    }
+}
+
+/* The trivial rule and the normaliser (distance.h). */
+static int finish(starc_distance_plan *p, const starci_stats *st, const double *cbar, struct rinfo *ri, starc_error *err)
+{
+    const double eps = p->o.trivial_tol;
+    memset(ri, 0, sizeof *ri);
+    ri->trivial = !(st->xmax > eps * st->rmax);
+    if (!ri->trivial) {
+        double n;
+        if (p->o.norm == STARC_NORM_RANGE) {
+            int s = starci_range(p->m, cbar, &p->o.pi_options, p->ws, p->neg, &n, err);
+            if (s)
+                return s;
+        } else {
+            n = starci_norm_finish((int)p->o.norm, st->nacc);
+        }
+        if (p->o.norm != STARC_NORM_NONE && !(n > eps * norm_bound(p, st->xmax)))
+            ri->trivial = 1;
+        else {
+            ri->n = n;
+            ri->a = 1.0 / n;
+        }
+    }
+    if (p->o.metric == STARC_METRIC_PEARSON) {
+        ri->mean = st->mean;
+        ri->sigma = st->W > 0.0 ? sqrt(st->M2 / st->W) : 0.0;
+        ri->undefined = ri->trivial || !(ri->sigma > eps * st->xmax);
+    }
+    return STARC_OK;
+}
+
+int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
+{
+    if (!p || !R1 || !R2 || !d)
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    *d = NAN;
+    const double *Rs[2] = {R1, R2};
+    starci_cform cf[2];
+    int st = starci_canon_forms(p->canon, 2, Rs, cf, err);
+    if (st)
+        return st;
+    starci_request req = make_request(p, 1);
+    starci_stats sts[2];
+    starci_joint jt;
+    starci_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
+    struct rinfo ri[2];
+    for (int i = 0; i < 2; i++)
+        if ((st = finish(p, &sts[i], p->cbar[i], &ri[i], err)))
+            return st;
+    const starc_metric_kind metric = p->o.metric;
+    if (metric == STARC_METRIC_PEARSON) {
+        for (int i = 0; i < 2; i++)
+            if (ri[i].undefined)
+                return starci_error(err, STARC_EUNDEF,
+                                    "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
+                                    i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
+        return starci_pearson(&p->w, cf, sts, &jt, d, p->rowbuf, p->blockacc);
+    }
+    const double a1 = ri[0].a, a2 = ri[1].a;
+    if (req.cross) {
+        double scale = a1 * a1 * sts[0].sq + a2 * a2 * sts[1].sq;
+        double d2 = scale - 2.0 * a1 * a2 * jt.s12;
+        if (scale > 0.0 && d2 < STARCI_REFINE * scale)
+            d2 = starci_metric_pass(&p->w, metric == STARC_METRIC_WL2 ? STARCI_SQ_T : STARCI_SQ_PLAIN, &cf[0], a1,
+                                    &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
+        *d = sqrt(fmax(d2, 0.0));
+        return STARC_OK;
+    }
+    *d = starci_metric_pass(&p->w, (int)metric, &cf[0], a1, &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
+    return STARC_OK;
+}
+
+int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial,
+                               starc_error *err)
+{
+    if (!p || !R || !out)
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    const double *Rs[1] = {R};
+    starci_cform cf;
+    int st = starci_canon_forms(p->canon, 1, Rs, &cf, err);
+    if (st)
+        return st;
+    starci_request req = make_request(p, 0);
+    req.pearson = 0;
+    starci_stats sts;
+    starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
+    struct rinfo ri;
+    if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+        return st;
+    const size_t S = p->S, A = p->A;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            double *dst = out + (s * A + a) * S;
+            const double *x = starci_cform_row(&cf, p->w.T, S, A, s, a, dst);
+            for (size_t j = 0; j < S; j++)
+                dst[j] = ri.a * x[j];
+        }
+    if (norm)
+        *norm = ri.n;
+    if (trivial)
+        *trivial = ri.trivial;
+    return STARC_OK;
+}
+
+/* ---- matrices --------------------------------------------------------------- */
+
+static int metric_is_gram(starc_metric_kind m)
+{
+    return m == STARC_METRIC_L2 || m == STARC_METRIC_WL2 || m == STARC_METRIC_PEARSON;
+}
+
+/* The feature row of a standardised reward: for l2, wl2 and Pearson its
+ * Euclidean geometry is the metric's (Pearson: centred, scaled to unit
+ * variance under the coverage, so |f_i - f_j| = 2 d); otherwise a * x. */
+static void features(const starc_distance_plan *p, const starci_cform *cf, const struct rinfo *ri, double *f)
+{
+    const size_t S = p->S, A = p->A, SA = S * A;
+    const starci_weights *w = &p->w;
+    const starc_metric_kind metric = p->o.metric;
+    if (cf->kind == STARCI_CF_SA) {
+        for (size_t sa = 0; sa < SA; sa++) {
+            double u = cf->u[sa];
+            switch (metric) {
+            case STARC_METRIC_L2: f[sa] = ri->a * u * sqrt((double)S); break;
+            case STARC_METRIC_WL2: f[sa] = ri->a * u * sqrt(w->T1[sa]); break;
+            case STARC_METRIC_PEARSON: f[sa] = (u - ri->mean) / ri->sigma * sqrt(w->Dsa[sa]); break;
+            default: f[sa] = ri->a * u; break;
+            }
+        }
+        return;
+    }
+    const double unif = 1.0 / ((double)SA * (double)S);
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            const size_t sa = s * A + a;
+            double *fr = f + sa * S;
+            const double *x = starci_cform_row(cf, w->T, S, A, s, a, fr);
+            const double *t = w->T + sa * S;
+            switch (metric) {
+            case STARC_METRIC_WL2:
+                for (size_t j = 0; j < S; j++)
+                    fr[j] = ri->a * x[j] * sqrt(t[j]);
+                break;
+            case STARC_METRIC_PEARSON:
+                for (size_t j = 0; j < S; j++)
+                    fr[j] = (x[j] - ri->mean) / ri->sigma * sqrt(w->D ? w->D[sa * S + j] : unif);
+                break;
+            default:
+                for (size_t j = 0; j < S; j++)
+                    fr[j] = ri->a * x[j];
+                break;
+            }
+        }
+}
+
+/* Direct metric between two feature rows (length L). */
+static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const double *x, const double *y)
+{
+    const starci_weights *w = &p->w;
+    const starc_metric_kind metric = p->o.metric;
+    double acc = 0.0;
+    switch (metric) {
+    case STARC_METRIC_L1:
+        for (size_t i = 0; i < L; i++)
+            acc += fabs(x[i] - y[i]);
+        return sa_kind ? acc * (double)p->S : acc;
+    case STARC_METRIC_LINF:
+        for (size_t i = 0; i < L; i++)
+            acc = fmax(acc, fabs(x[i] - y[i]));
+        return acc;
+    case STARC_METRIC_WL1:
+        for (size_t i = 0; i < L; i++)
+            acc += (sa_kind ? w->T1[i] : w->T[i]) * fabs(x[i] - y[i]);
+        return acc;
+    case STARC_METRIC_WLINF:
+        for (size_t i = 0; i < L; i++)
+            acc = fmax(acc, (sa_kind ? w->Tmax[i] : w->T[i]) * fabs(x[i] - y[i]));
+        return acc;
+    default: /* Gram metrics: squared Euclidean distance of the features */
+        for (size_t i = 0; i < L; i++)
+            acc += (x[i] - y[i]) * (x[i] - y[i]);
+        return acc;
+    }
+}
+
+int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+{
+    if (!p || (n > 0 && (!R || !D)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (n == 0)
+        return STARC_OK;
+    const size_t S = p->S, A = p->A;
+    const starc_metric_kind metric = p->o.metric;
+    const int sa_kind = p->o.canon == STARC_CANON_VAL;
+    const size_t L = sa_kind ? S * A : S * A * S;
+    size_t nL, nn;
+    if (!starci_mul_ok(n, L, &nL) || !starci_mul_ok(n, n, &nn) || nL > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
+    if (metric_is_gram(metric) && (L > INT_MAX || n > INT_MAX))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix exceeds BLAS's int dimensions", n, n);
+    double *F = starci_dalloc(nL);
+    double *G = metric_is_gram(metric) ? starci_dalloc(nn) : NULL;
+    int *undef = calloc(n, sizeof *undef);
+    int st = STARC_OK;
+    if (!F || (metric_is_gram(metric) && !G) || !undef) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
+        goto done;
+    }
+    starci_request req = make_request(p, 0);
+    for (size_t i = 0; i < n; i++) {
+        const double *Rs[1] = {R[i]};
+        starci_cform cf;
+        starci_stats sts;
+        struct rinfo ri;
+        if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
+            goto done;
+        starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
+        if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+            goto done;
+        double *f = F + i * L;
+        undef[i] = ri.undefined;
+        if (ri.undefined)
+            memset(f, 0, L * sizeof(double));
+        else
+            features(p, &cf, &ri, f);
+    }
+    if (metric_is_gram(metric)) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)L, 1.0, F, (int)L, 0.0, G, (int)n);
+        for (size_t i = 0; i < n; i++) {
+            D[i * n + i] = undef[i] ? NAN : 0.0;
+            for (size_t j = i + 1; j < n; j++) {
+                double d;
+                if (undef[i] || undef[j]) {
+                    d = NAN;
+                } else {
+                    double scale = G[i * n + i] + G[j * n + j];
+                    double d2 = scale - 2.0 * G[i * n + j];
+                    if (scale > 0.0 && d2 < STARCI_REFINE * scale)
+                        d2 = direct(p, sa_kind, L, F + i * L, F + j * L);
+                    d = sqrt(fmax(d2, 0.0));
+                    if (metric == STARC_METRIC_PEARSON)
+                        d /= 2.0;
+                }
+                D[i * n + j] = D[j * n + i] = d;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            D[i * n + i] = 0.0;
+            for (size_t j = i + 1; j < n; j++)
+                D[i * n + j] = D[j * n + i] = direct(p, sa_kind, L, F + i * L, F + j * L);
+        }
+    }
+done:
+    free(F);
+    free(G);
+    free(undef);
+    return st;
+}
+
+int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2,
+                   double *d, starc_error *err)
+{
+    starc_distance_plan *p;
+    int st = starc_distance_plan_alloc(m, o, &p, err);
+    if (st) {
+        if (d)
+            *d = NAN;
+        return st;
+    }
+    st = starc_distance_pair(p, R1, R2, d, err);
+    starc_distance_plan_free(p);
+    return st;
+}

@@ -1,0 +1,690 @@
+/* Normalisations and metrics (MATH.md §3), and the streaming passes that
+ * compute them on structured canonical forms (distance-internal.h).
+ *
+ * Every pass walks the S*A rows of the tensor once, in state order, keeping
+ * one block of partial results per state; the blocks are combined in state
+ * order at the end, so the result does not depend on how the blocks were
+ * scheduled.  Weighted means and centred second moments (Pearson) are merged
+ * with Chan, Golub and LeVeque's pairwise update, which stays accurate when
+ * the mean is large compared with the spread. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "distance-internal.h"
+#include "starc/norm.h"
+#include "starc/distance.h"
+
+static const char *const norm_names[STARC_NORM_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
+static const char *const metric_names[STARC_METRIC_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
+
+const char *starc_norm_name(starc_norm_kind kind)
+{
+    return (unsigned)kind < STARC_NORM_COUNT ? norm_names[kind] : NULL;
+}
+
+const char *starc_metric_name(starc_metric_kind kind)
+{
+    return (unsigned)kind < STARC_METRIC_COUNT ? metric_names[kind] : NULL;
+}
+
+int starc_norm_from_name(const char *name, starc_norm_kind *kind, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_NORM_COUNT; i++)
+        if (strcmp(name, norm_names[i]) == 0) {
+            *kind = (starc_norm_kind)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not a normalisation (l1, l2, linf, wl1, wl2, wlinf, none, range)",
+                        name ? name : "(null)");
+}
+
+int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_METRIC_COUNT; i++)
+        if (strcmp(name, metric_names[i]) == 0) {
+            *kind = (starc_metric_kind)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not a metric (l1, l2, linf, wl1, wl2, wlinf, pearson)",
+                        name ? name : "(null)");
+}
+
+/* ---- weights -------------------------------------------------------------- */
+
+void starci_weights_clear(starci_weights *w)
+{
+    free(w->T1);
+    free(w->Tmax);
+    free(w->D);
+    free(w->Dsa);
+    memset(w, 0, sizeof *w);
+}
+
+int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, starc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A, n = SA * S;
+    w->S = S;
+    w->A = A;
+    w->gamma = starc_mdp_gamma(m);
+    w->T = starc_mdp_transitions(m);
+    w->mu0 = starc_mdp_initial(m);
+    if (coverage) {
+        double sum = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            if (!isfinite(coverage[i]) || coverage[i] < 0.0)
+                return starci_error(err, STARC_EINVAL, "coverage entry %zu (flat index) = %.17g is negative or not finite",
+                                    i, coverage[i]);
+            sum += coverage[i];
+        }
+        if (fabs(sum - 1.0) > STARC_PROB_TOL)
+            return starci_error(err, STARC_EINVAL, "coverage sums to %.17g, not 1 (tolerance %g)", sum, STARC_PROB_TOL);
+    }
+    w->T1 = starci_dalloc(SA);
+    w->Tmax = starci_dalloc(SA);
+    w->Dsa = starci_dalloc(SA);
+    if (coverage)
+        w->D = starci_dalloc(n);
+    if (!w->T1 || !w->Tmax || !w->Dsa || (coverage && !w->D)) {
+        starci_weights_clear(w);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    double tsum = 0.0, tmx = 0.0, csum = 0.0;
+    if (coverage)
+        for (size_t i = 0; i < n; i++)
+            csum += coverage[i];
+    for (size_t sa = 0; sa < SA; sa++) {
+        const double *t = w->T + sa * S;
+        double s1 = 0.0, mx = 0.0, ds = 0.0;
+        for (size_t j = 0; j < S; j++) {
+            s1 += t[j];
+            mx = fmax(mx, t[j]);
+        }
+        if (coverage)
+            for (size_t j = 0; j < S; j++) {
+                w->D[sa * S + j] = coverage[sa * S + j] / csum;
+                ds += w->D[sa * S + j];
+            }
+        else
+            ds = 1.0 / (double)SA;
+        w->T1[sa] = s1;
+        w->Tmax[sa] = mx;
+        w->Dsa[sa] = ds;
+        tsum += s1;
+        tmx = fmax(tmx, mx);
+    }
+    w->Tsum = tsum;
+    w->Tmaxall = tmx;
+    return STARC_OK;
+}
+
+/* ---- row kernels (several accumulators: vectorisable without reassociation) -- */
+
+static inline double k_sumabs(const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += fabs(x[j]);
+        s1 += fabs(x[j + 1]);
+        s2 += fabs(x[j + 2]);
+        s3 += fabs(x[j + 3]);
+    }
+    for (; j < n; j++)
+        s0 += fabs(x[j]);
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_sumsq(const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += x[j] * x[j];
+        s1 += x[j + 1] * x[j + 1];
+        s2 += x[j + 2] * x[j + 2];
+        s3 += x[j + 3] * x[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += x[j] * x[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_maxabs(const double *x, size_t n)
+{
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        m0 = fmax(m0, fabs(x[j]));
+        m1 = fmax(m1, fabs(x[j + 1]));
+        m2 = fmax(m2, fabs(x[j + 2]));
+        m3 = fmax(m3, fabs(x[j + 3]));
+    }
+    for (; j < n; j++)
+        m0 = fmax(m0, fabs(x[j]));
+    return fmax(fmax(m0, m1), fmax(m2, m3));
+}
+
+static inline double k_dot(const double *x, const double *y, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += x[j] * y[j];
+        s1 += x[j + 1] * y[j + 1];
+        s2 += x[j + 2] * y[j + 2];
+        s3 += x[j + 3] * y[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += x[j] * y[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_wsumabs(const double *w, const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += w[j] * fabs(x[j]);
+        s1 += w[j + 1] * fabs(x[j + 1]);
+        s2 += w[j + 2] * fabs(x[j + 2]);
+        s3 += w[j + 3] * fabs(x[j + 3]);
+    }
+    for (; j < n; j++)
+        s0 += w[j] * fabs(x[j]);
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_wsumsq(const double *w, const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += w[j] * x[j] * x[j];
+        s1 += w[j + 1] * x[j + 1] * x[j + 1];
+        s2 += w[j + 2] * x[j + 2] * x[j + 2];
+        s3 += w[j + 3] * x[j + 3] * x[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += w[j] * x[j] * x[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_wmaxabs(const double *w, const double *x, size_t n)
+{
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        m0 = fmax(m0, w[j] * fabs(x[j]));
+        m1 = fmax(m1, w[j + 1] * fabs(x[j + 1]));
+        m2 = fmax(m2, w[j + 2] * fabs(x[j + 2]));
+        m3 = fmax(m3, w[j + 3] * fabs(x[j + 3]));
+    }
+    for (; j < n; j++)
+        m0 = fmax(m0, w[j] * fabs(x[j]));
+    return fmax(fmax(m0, m1), fmax(m2, m3));
+}
+
+static inline double k_wdot(const double *w, const double *x, const double *y, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += w[j] * x[j] * y[j];
+        s1 += w[j + 1] * x[j + 1] * y[j + 1];
+        s2 += w[j + 2] * x[j + 2] * y[j + 2];
+        s3 += w[j + 3] * x[j + 3] * y[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += w[j] * x[j] * y[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline double k_sum(const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += x[j];
+        s1 += x[j + 1];
+        s2 += x[j + 2];
+        s3 += x[j + 3];
+    }
+    for (; j < n; j++)
+        s0 += x[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* sum (x - m)^2 and, when y != NULL, sum (x - m)(y - my); weights d or uniform (d == NULL: weight 1). */
+static inline void k_centred(const double *d, const double *x, double mx, const double *y, double my, size_t n,
+                             double *sxx, double *syy, double *sxy)
+{
+    double a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0;
+    size_t j = 0;
+    if (!y) {
+        for (; j + 2 <= n; j += 2) {
+            double u0 = x[j] - mx, u1 = x[j + 1] - mx;
+            double w0 = d ? d[j] : 1.0, w1 = d ? d[j + 1] : 1.0;
+            a0 += w0 * u0 * u0;
+            a1 += w1 * u1 * u1;
+        }
+        for (; j < n; j++) {
+            double u0 = x[j] - mx, w0 = d ? d[j] : 1.0;
+            a0 += w0 * u0 * u0;
+        }
+        *sxx = a0 + a1;
+        return;
+    }
+    for (; j + 2 <= n; j += 2) {
+        double u0 = x[j] - mx, u1 = x[j + 1] - mx, v0 = y[j] - my, v1 = y[j + 1] - my;
+        double w0 = d ? d[j] : 1.0, w1 = d ? d[j + 1] : 1.0;
+        a0 += w0 * u0 * u0;
+        a1 += w1 * u1 * u1;
+        b0 += w0 * v0 * v0;
+        b1 += w1 * v1 * v1;
+        c0 += w0 * u0 * v0;
+        c1 += w1 * u1 * v1;
+    }
+    for (; j < n; j++) {
+        double u0 = x[j] - mx, v0 = y[j] - my, w0 = d ? d[j] : 1.0;
+        a0 += w0 * u0 * u0;
+        b0 += w0 * v0 * v0;
+        c0 += w0 * u0 * v0;
+    }
+    *sxx = a0 + a1;
+    *syy = b0 + b1;
+    *sxy = c0 + c1;
+}
+
+/* Merge weighted moment summaries b into a (Chan et al.). */
+static void moments_merge(size_t k, starci_stats *a, starci_joint *ja, const starci_stats *b, const starci_joint *jb)
+{
+    double Wb = b[0].W;
+    if (Wb <= 0.0)
+        return;
+    double Wa = a[0].W, W = Wa + Wb, f = Wa * Wb / W;
+    double delta[2];
+    for (size_t i = 0; i < k; i++) {
+        delta[i] = b[i].mean - a[i].mean;
+        a[i].mean += delta[i] * (Wb / W);
+        a[i].M2 += b[i].M2 + delta[i] * delta[i] * f;
+        a[i].W = W;
+    }
+    if (k == 2 && ja)
+        ja->c12 += jb->c12 + delta[0] * delta[1] * f;
+}
+
+static int norm_is_max(int norm)
+{
+    return norm == STARC_NORM_LINF || norm == STARC_NORM_WLINF;
+}
+
+static void stats_zero(starci_stats *st, size_t k, starci_joint *jt)
+{
+    for (size_t i = 0; i < k; i++)
+        memset(&st[i], 0, sizeof st[i]);
+    if (jt)
+        memset(jt, 0, sizeof *jt);
+}
+
+/* Fold block b (k forms) into the running totals. */
+static void block_fold(size_t k, const starci_request *req, starci_stats *st, starci_joint *jt, const starci_block *b)
+{
+    for (size_t i = 0; i < k; i++) {
+        st[i].xmax = fmax(st[i].xmax, b->st[i].xmax);
+        if (norm_is_max(req->norm))
+            st[i].nacc = fmax(st[i].nacc, b->st[i].nacc);
+        else
+            st[i].nacc += b->st[i].nacc;
+        st[i].sq += b->st[i].sq;
+    }
+    if (jt)
+        jt->s12 += b->jt.s12;
+    if (req->pearson)
+        moments_merge(k, st, jt, b->st, &b->jt);
+}
+
+/* Statistics of one row for k forms; rows x[i] of length S (dense path). */
+static void row_dense(const starci_weights *w, size_t sa, size_t k, const double *const *x, const starci_request *req,
+                      double *const *cbar, starci_block *b)
+{
+    const size_t S = w->S;
+    const double *t = w->T + sa * S;
+    starci_stats rs[2];
+    starci_joint rj = {0.0, 0.0};
+    for (size_t i = 0; i < k; i++) {
+        starci_stats *bs = &b->st[i];
+        bs->xmax = fmax(bs->xmax, k_maxabs(x[i], S));
+        switch (req->norm) {
+        case STARC_NORM_L1: bs->nacc += k_sumabs(x[i], S); break;
+        case STARC_NORM_L2: bs->nacc += k_sumsq(x[i], S); break;
+        case STARC_NORM_LINF: bs->nacc = fmax(bs->nacc, k_maxabs(x[i], S)); break;
+        case STARC_NORM_WL1: bs->nacc += k_wsumabs(t, x[i], S); break;
+        case STARC_NORM_WL2: bs->nacc += k_wsumsq(t, x[i], S); break;
+        case STARC_NORM_WLINF: bs->nacc = fmax(bs->nacc, k_wmaxabs(t, x[i], S)); break;
+        case STARC_NORM_RANGE: if (cbar && cbar[i]) cbar[i][sa] = k_dot(t, x[i], S); break;
+        default: break;
+        }
+        if (req->cross)
+            bs->sq += req->cross_weighted ? k_wsumsq(t, x[i], S) : k_sumsq(x[i], S);
+    }
+    if (req->cross && k == 2)
+        b->jt.s12 += req->cross_weighted ? k_wdot(t, x[0], x[1], S) : k_dot(x[0], x[1], S);
+    if (req->pearson) {
+        const double *d = w->D ? w->D + sa * S : NULL;
+        double Wr = w->Dsa[sa];
+        if (Wr > 0.0) {
+            for (size_t i = 0; i < k; i++) {
+                rs[i].W = Wr;
+                rs[i].mean = d ? k_dot(d, x[i], S) / Wr : k_sum(x[i], S) / (double)S;
+            }
+            double scale = d ? 1.0 : Wr / (double)S; /* uniform: every entry weighs Wr / S */
+            double sxx, syy = 0.0, sxy = 0.0;
+            k_centred(d, x[0], rs[0].mean, k == 2 ? x[1] : NULL, k == 2 ? rs[1].mean : 0.0, S, &sxx, &syy, &sxy);
+            rs[0].M2 = sxx * scale;
+            if (k == 2) {
+                rs[1].M2 = syy * scale;
+                rj.c12 = sxy * scale;
+            }
+            moments_merge(k, b->st, &b->jt, rs, &rj);
+        }
+    }
+}
+
+/* Statistics of one row of SA forms: x(s,a,s') = u for every s'. */
+static void row_sa(const starci_weights *w, size_t sa, size_t k, const double *u, const starci_request *req,
+                   double *const *cbar, starci_block *b)
+{
+    const double S = (double)w->S, T1 = w->T1[sa];
+    starci_stats rs[2];
+    starci_joint rj = {0.0, 0.0};
+    for (size_t i = 0; i < k; i++) {
+        starci_stats *bs = &b->st[i];
+        double au = fabs(u[i]);
+        bs->xmax = fmax(bs->xmax, au);
+        switch (req->norm) {
+        case STARC_NORM_L1: bs->nacc += S * au; break;
+        case STARC_NORM_L2: bs->nacc += S * u[i] * u[i]; break;
+        case STARC_NORM_LINF: bs->nacc = fmax(bs->nacc, au); break;
+        case STARC_NORM_WL1: bs->nacc += T1 * au; break;
+        case STARC_NORM_WL2: bs->nacc += T1 * u[i] * u[i]; break;
+        case STARC_NORM_WLINF: bs->nacc = fmax(bs->nacc, w->Tmax[sa] * au); break;
+        case STARC_NORM_RANGE: if (cbar && cbar[i]) cbar[i][sa] = T1 * u[i]; break;
+        default: break;
+        }
+        if (req->cross)
+            bs->sq += (req->cross_weighted ? T1 : S) * u[i] * u[i];
+    }
+    if (req->cross && k == 2)
+        b->jt.s12 += (req->cross_weighted ? T1 : S) * u[0] * u[1];
+    if (req->pearson && w->Dsa[sa] > 0.0) {
+        for (size_t i = 0; i < k; i++) {
+            rs[i].W = w->Dsa[sa];
+            rs[i].mean = u[i];
+            rs[i].M2 = 0.0;
+        }
+        moments_merge(k, b->st, &b->jt, rs, &rj);
+    }
+}
+
+void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
+                       double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf, starci_block *blocks)
+{
+    const size_t S = w->S, A = w->A;
+    const int sa_kind = cf[0].kind == STARCI_CF_SA;
+    for (size_t s = 0; s < S; s++) {
+        starci_block *b = &blocks[s];
+        memset(b, 0, sizeof *b);
+        for (size_t a = 0; a < A; a++) {
+            size_t sa = s * A + a;
+            if (sa_kind) {
+                double u[2];
+                for (size_t i = 0; i < k; i++)
+                    u[i] = cf[i].u[sa];
+                row_sa(w, sa, k, u, req, cbar, b);
+            } else {
+                const double *x[2];
+                for (size_t i = 0; i < k; i++)
+                    x[i] = starci_cform_row(&cf[i], w->T, S, A, s, a, rowbuf + i * S);
+                row_dense(w, sa, k, x, req, cbar, b);
+            }
+        }
+    }
+    stats_zero(st, k, jt);
+    for (size_t s = 0; s < S; s++)
+        block_fold(k, req, st, jt, &blocks[s]);
+    for (size_t i = 0; i < k; i++)
+        st[i].rmax = cf[i].rmax >= 0.0 ? cf[i].rmax : st[i].xmax;
+}
+
+double starci_norm_finish(int norm, double nacc)
+{
+    switch (norm) {
+    case STARC_NORM_L2:
+    case STARC_NORM_WL2: return sqrt(nacc);
+    case STARC_NORM_NONE: return 1.0;
+    default: return nacc;
+    }
+}
+
+static int metric_is_max(int kind)
+{
+    return kind == STARC_METRIC_LINF || kind == STARC_METRIC_WLINF;
+}
+
+double starci_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
+                          const starci_cform *cf2, double a2, double shift, double *rowbuf, double *blockacc)
+{
+    const size_t S = w->S, A = w->A;
+    const int is_max = metric_is_max(kind);
+    for (size_t s = 0; s < S; s++) {
+        double acc = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            const size_t sa = s * A + a;
+            if (cf1->kind == STARCI_CF_SA) {
+                double dlt = a1 * cf1->u[sa] - a2 * cf2->u[sa] - shift, ad = fabs(dlt);
+                switch (kind) {
+                case STARC_METRIC_L1: acc += (double)S * ad; break;
+                case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += (double)S * dlt * dlt; break;
+                case STARC_METRIC_LINF: acc = fmax(acc, ad); break;
+                case STARC_METRIC_WL1: acc += w->T1[sa] * ad; break;
+                case STARC_METRIC_WL2: case STARCI_SQ_T: acc += w->T1[sa] * dlt * dlt; break;
+                case STARC_METRIC_WLINF: acc = fmax(acc, w->Tmax[sa] * ad); break;
+                case STARCI_SQ_COVERAGE: acc += w->Dsa[sa] * dlt * dlt; break;
+                default: break;
+                }
+                continue;
+            }
+            const double *x1 = starci_cform_row(cf1, w->T, S, A, s, a, rowbuf);
+            const double *x2 = starci_cform_row(cf2, w->T, S, A, s, a, rowbuf + S);
+            double *dl = rowbuf + 2 * S;
+            for (size_t j = 0; j < S; j++)
+                dl[j] = a1 * x1[j] - a2 * x2[j] - shift;
+            const double *t = w->T + sa * S;
+            switch (kind) {
+            case STARC_METRIC_L1: acc += k_sumabs(dl, S); break;
+            case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += k_sumsq(dl, S); break;
+            case STARC_METRIC_LINF: acc = fmax(acc, k_maxabs(dl, S)); break;
+            case STARC_METRIC_WL1: acc += k_wsumabs(t, dl, S); break;
+            case STARC_METRIC_WL2: case STARCI_SQ_T: acc += k_wsumsq(t, dl, S); break;
+            case STARC_METRIC_WLINF: acc = fmax(acc, k_wmaxabs(t, dl, S)); break;
+            case STARCI_SQ_COVERAGE:
+                acc += w->D ? k_wsumsq(w->D + sa * S, dl, S) : k_sumsq(dl, S) / (double)(S * S * A);
+                break;
+            default: break;
+            }
+        }
+        blockacc[s] = acc;
+    }
+    double tot = 0.0;
+    for (size_t s = 0; s < S; s++)
+        tot = is_max ? fmax(tot, blockacc[s]) : tot + blockacc[s];
+    if (kind == STARC_METRIC_L2 || kind == STARC_METRIC_WL2)
+        tot = sqrt(tot);
+    return tot;
+}
+
+/* ---- public dense-tensor functions ----------------------------------------- */
+
+/* Scratch for one pass on dense tensors. */
+struct pass_scratch {
+    double *rowbuf;
+    starci_block *blocks;
+    double *blockacc;
+};
+
+static int scratch_alloc(size_t S, struct pass_scratch *p, starc_error *err)
+{
+    p->rowbuf = starci_dalloc(3 * S);
+    p->blocks = calloc(S, sizeof *p->blocks);
+    p->blockacc = starci_dalloc(S);
+    if (!p->rowbuf || !p->blocks || !p->blockacc) {
+        free(p->rowbuf);
+        free(p->blocks);
+        free(p->blockacc);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    return STARC_OK;
+}
+
+static void scratch_free(struct pass_scratch *p)
+{
+    free(p->rowbuf);
+    free(p->blocks);
+    free(p->blockacc);
+}
+
+int starci_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
+                 double *neg, double *range, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *mu0 = starc_mdp_initial(m);
+    size_t *act = malloc(S * sizeof *act);
+    double *V = starci_dalloc(S);
+    int st = STARC_OK;
+    if (!act || !V) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    double jmax = 0.0, jmin = 0.0;
+    if ((st = starc_policy_optimal_rbar(m, cbar, opt, act, V, NULL, ws, err)))
+        goto done;
+    for (size_t s = 0; s < S; s++)
+        jmax += mu0[s] * V[s];
+    for (size_t i = 0; i < S * A; i++)
+        neg[i] = -cbar[i];
+    if ((st = starc_policy_optimal_rbar(m, neg, opt, act, V, NULL, ws, err)))
+        goto done;
+    for (size_t s = 0; s < S; s++)
+        jmin -= mu0[s] * V[s];
+    *range = fmax(jmax - jmin, 0.0);
+done:
+    free(act);
+    free(V);
+    return st;
+}
+
+int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_pi_options *opt,
+                     double *value, starc_error *err)
+{
+    if (!m || !x || !value)
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if ((unsigned)kind >= STARC_NORM_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)kind);
+    if (kind == STARC_NORM_NONE) {
+        *value = 1.0;
+        return STARC_OK;
+    }
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starci_weights w;
+    struct pass_scratch p;
+    int st = starci_weights_init(&w, m, NULL, err);
+    if (st)
+        return st;
+    if ((st = scratch_alloc(S, &p, err))) {
+        starci_weights_clear(&w);
+        return st;
+    }
+    double *cbar = NULL, *neg = NULL;
+    if (kind == STARC_NORM_RANGE && (!(cbar = starci_dalloc(S * A)) || !(neg = starci_dalloc(S * A)))) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    starci_cform cf = {STARCI_CF_DENSE, x, NULL, NULL, -1.0};
+    starci_request req = {(int)kind, 0, 0, 0};
+    starci_stats sts;
+    double *cb[1] = {cbar};
+    starci_stats_pass(&w, 1, &cf, &req, cb, &sts, NULL, p.rowbuf, p.blocks);
+    if (kind == STARC_NORM_RANGE)
+        st = starci_range(m, cbar, opt, NULL, neg, value, err);
+    else
+        *value = starci_norm_finish(kind, sts.nacc);
+done:
+    free(cbar);
+    free(neg);
+    scratch_free(&p);
+    starci_weights_clear(&w);
+    return st;
+}
+
+int starci_pearson(const starci_weights *w, const starci_cform *cf, const starci_stats *st, const starci_joint *jt,
+                   double *d, double *rowbuf, double *blockacc)
+{
+    double rho = jt->c12 / sqrt(st[0].M2 * st[1].M2);
+    rho = fmin(1.0, fmax(-1.0, rho));
+    if (1.0 - rho >= STARCI_REFINE) {
+        *d = sqrt((1.0 - rho) / 2.0);
+        return STARC_OK;
+    }
+    /* (1 - rho)/2 = E_D[(x1^ - x2^)^2] / 4 with x^ = (x - mean)/sigma. */
+    double s1 = sqrt(st[0].M2 / st[0].W), s2 = sqrt(st[1].M2 / st[1].W);
+    double shift = st[0].mean / s1 - st[1].mean / s2;
+    double q = starci_metric_pass(w, STARCI_SQ_COVERAGE, &cf[0], 1.0 / s1, &cf[1], 1.0 / s2, shift, rowbuf, blockacc);
+    *d = sqrt(fmax(q / st[0].W, 0.0)) / 2.0;
+    return STARC_OK;
+}
+
+int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,
+                       const double *coverage, double tol, double *value, starc_error *err)
+{
+    if (!m || !x || !y || !value)
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if ((unsigned)kind >= STARC_METRIC_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)kind);
+    if (!(tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");
+    const size_t S = starc_mdp_states(m);
+    starci_weights w;
+    struct pass_scratch p;
+    int st = starci_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, err);
+    if (st)
+        return st;
+    if ((st = scratch_alloc(S, &p, err))) {
+        starci_weights_clear(&w);
+        return st;
+    }
+    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, -1.0}};
+    if (kind != STARC_METRIC_PEARSON) {
+        *value = starci_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
+    } else {
+        starci_request req = {-1, 0, 0, 1};
+        starci_stats sts[2];
+        starci_joint jt;
+        starci_stats_pass(&w, 2, cf, &req, NULL, sts, &jt, p.rowbuf, p.blocks);
+        *value = NAN;
+        for (int i = 0; i < 2; i++)
+            if (!(sqrt(sts[i].M2 / sts[i].W) > tol * sts[i].xmax) || sts[i].xmax == 0.0) {
+                st = starci_error(err, STARC_EUNDEF, "Pearson distance undefined: %s is constant under the coverage",
+                                  i == 0 ? "x" : "y");
+                goto done;
+            }
+        st = starci_pearson(&w, cf, sts, &jt, value, p.rowbuf, p.blockacc);
+    }
+done:
+    scratch_free(&p);
+    starci_weights_clear(&w);
+    return st;
+}

@@ -1,0 +1,138 @@
+/** @file starc/distance.h
+ *  @brief STARC, EPIC and DARD distances between reward functions (MATH.md §4).
+ *
+ *  STARC (Skalse et al., ICLR 2024): `s(R) = c(R) / n(c(R))` with c a
+ *  canonicalisation (starc/canon.h) and n a normalisation (starc/norm.h), and
+ *  `d(R1, R2) = m(s(R1), s(R2))` for a metric m.  With m = n, d lies in
+ *  [0, 2], `d(R, -R) = 2` and `d(R, trivial) = 1`; there is no 1/2 factor.
+ *
+ *  Trivial rewards.  R is *trivial* (and `s(R) = 0`) when its canonical form
+ *  vanishes up to round-off, `max|c(R)| <= eps * max|R|`, with eps =
+ *  ::starc_distance_options.trivial_tol (default ::STARC_TRIVIAL_TOL = 1e-9).
+ *  The same rule applies for the `none` and `range` normalisations.  For the
+ *  semi-norms (wl1, wl2, wlinf on canonical forms that are non-zero on
+ *  impossible transitions; range) R is also trivial when
+ *  `n(c(R)) <= eps * n_max`, where n_max is the largest value n can take on a
+ *  tensor bounded by `max|c(R)|` (`max|c(R)| sum T` for wl1,
+ *  `max|c(R)| sqrt(sum T)` for wl2, `max|c(R)| max T` for wlinf,
+ *  `2 max|c(R)| / (1 - gamma)` for range): s(R) = c(R)/n(c(R)) would
+ *  otherwise be infinite.  For real norms this second test never fires.
+ *
+ *  EPIC (Gleave et al., ICLR 2021) is `canon = epic`, `metric = pearson`; DARD
+ *  (Wulfe et al., ICLR 2022) is `canon = dard`, `metric = pearson`
+ *  (starc_distance_options_epic(), starc_distance_options_dard()).  The
+ *  Pearson distance `sqrt((1 - rho)/2)` is scale-invariant, so the
+ *  normalisation only matters through the trivial rule.  It is *undefined*
+ *  when a standardised reward is constant under the coverage distribution
+ *  (trivial, or standard deviation `<= eps * max|c(R)|`): starc_distance_pair()
+ *  then returns ::STARC_EUNDEF and starc_distance_matrix() stores NaN.  The zero
+ *  reward has no Pearson distance, not even to itself.
+ *
+ *  Plan/execute.  starc_distance_plan_alloc() does all MDP-dependent work once
+ *  (the canonicalisation plan, per-(s,a) weights of T and of the coverage);
+ *  starc_distance_pair() then makes two or three streaming passes over the two
+ *  rewards (val and minimal work on (S,A) summaries and touch each reward
+ *  once) and allocates nothing.  starc_distance_matrix() canonicalises and
+ *  normalises each of the N rewards once; for the l2, wl2 and Pearson metrics
+ *  the N x N matrix comes from a Gram matrix of the standardised rewards (BLAS
+ *  `dsyrk`), and pairs closer than a quarter of their scale, where the Gram
+ *  formula `|x|^2 + |y|^2 - 2<x,y>` loses digits, are recomputed directly.
+ *  The other metrics are evaluated pairwise.  The plan's scratch memory makes
+ *  it single-threaded: use one plan per thread.
+ *
+ *  Reproducibility: libstarc's own reductions use a fixed blocking (one block
+ *  per state) and a fixed order, so results do not depend on the number of
+ *  threads; BLAS/LAPACK calls (dgemm for dard, dsyrk for matrices, the
+ *  factorisations) may differ in the last bits between OpenBLAS thread counts.
+ */
+#ifndef STARC_DISTANCE_H
+#define STARC_DISTANCE_H
+
+#include <stddef.h>
+#include "starc/error.h"
+#include "starc/mdp.h"
+#include "starc/policy.h"
+#include "starc/canon.h"
+#include "starc/norm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Default relative tolerance eps of the trivial-reward rule. */
+#define STARC_TRIVIAL_TOL 1e-9
+
+/** @brief What distance to compute, and its parameters. */
+typedef struct starc_distance_options {
+    starc_canon_kind canon;            /**< canonicalisation (default ::STARC_CANON_VAL) */
+    starc_norm_kind norm;              /**< normalisation (default ::STARC_NORM_L2) */
+    starc_metric_kind metric;          /**< metric (default ::STARC_METRIC_L2) */
+    starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform) */
+    const double *coverage;            /**< Pearson coverage D over (s,a,s') (S*A*S, sum 1), copied;
+                                            NULL (default) = uniform over all S*A*S transitions */
+    double trivial_tol;                /**< eps of the trivial rule (default ::STARC_TRIVIAL_TOL), >= 0 */
+    starc_pi_options pi_options;       /**< policy iteration for the `range` normalisation (defaults) */
+} starc_distance_options;
+
+/** @brief Fill @p o with the defaults: STARC-VAL, l2 normalisation, l2 metric. */
+void starc_distance_options_default(starc_distance_options *o);
+/** @brief Defaults, then `canon = epic`, `metric = pearson`: the EPIC distance. */
+void starc_distance_options_epic(starc_distance_options *o);
+/** @brief Defaults, then `canon = dard`, `metric = pearson`: the DARD distance. */
+void starc_distance_options_dard(starc_distance_options *o);
+
+/** @brief A distance plan for one MDP and one set of options (opaque). */
+typedef struct starc_distance_plan starc_distance_plan;
+
+/** @brief Prepare distances on @p m with options @p o (NULL = defaults).
+ *
+ *  The plan keeps a pointer to @p m, which must outlive it; arrays in @p o
+ *  are copied.  @return ::STARC_EINVAL for an invalid kind, distribution,
+ *  policy, coverage or tolerance (message names it); errors of
+ *  starc_canon_alloc(). */
+int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *o,
+                              starc_distance_plan **out, starc_error *err);
+
+/** @brief Release a plan; NULL is a no-op. */
+void starc_distance_plan_free(starc_distance_plan *p);
+
+/** @brief The options a plan was made with (its pointers refer to the plan's copies). */
+const starc_distance_options *starc_distance_plan_options(const starc_distance_plan *p);
+
+/** @brief d(R1, R2) for two dense rewards (S*A*S each).
+ *
+ *  Allocates nothing.  @return ::STARC_EUNDEF with `*d = NaN` (and a message)
+ *  when the Pearson distance is undefined; ::STARC_ENOCONV / ::STARC_ELAPACK
+ *  from the `range` normalisation's policy iteration. */
+int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d,
+                        starc_error *err);
+
+/** @brief The N x N matrix `D[i*n + j] = d(R[i], R[j])`.
+ *
+ *  Each reward is canonicalised and normalised once; see the file
+ *  description for the Gram-matrix path.  Undefined entries (Pearson on a
+ *  reward that is constant under the coverage, including its diagonal entry)
+ *  are NaN and do not make the call fail.  The diagonal is 0 otherwise and
+ *  the matrix is exactly symmetric.  Allocates `N * L` doubles of features
+ *  (L = S*A*S, or S*A for val) and an N x N Gram matrix.
+ *  @param R  n pointers to dense rewards (S*A*S each)
+ *  @param D  output, n*n doubles (row-major) */
+int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D,
+                          starc_error *err);
+
+/** @brief The standardised reward s(R) = c(R)/n(c(R)) as a dense tensor.
+ *
+ *  @param out      output, S*A*S doubles (may equal @p R)
+ *  @param norm     output, n(c(R)) (NaN-free; 0 for a trivial reward), or NULL
+ *  @param trivial  output, 1 when R is trivial (then @p out is all zeros), or NULL */
+int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm,
+                               int *trivial, starc_error *err);
+
+/** @brief One-shot d(R1, R2): plan, pair, free.  @p o may be NULL (defaults). */
+int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1,
+                   const double *R2, double *d, starc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
