@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "internal.h"
+#include "starc/canon.h"
 #include "starc/generate.h"
 #include "starc/regret.h"
 #include "starc/study.h"
@@ -46,6 +47,8 @@ typedef struct reward_feat {
     double *C;                                 /* NCANON * n canonical forms */
     double scale[STARCI_NCANON][STARCI_NNORM]; /* 1/n(c(R)), 0 if trivial, NaN if undefined */
     double mean[STARCI_NCANON], css[STARCI_NCANON]; /* for the Pearson distances */
+    double xmax[STARCI_NCANON];                /* max |c(R)| */
+    int trivial[STARCI_NCANON];
 } reward_feat;
 
 typedef struct features {
@@ -53,16 +56,28 @@ typedef struct features {
     double eps;
     starc_pi_options pi;
     const starc_mdp *m;
+    starc_canon *plan[STARCI_NCANON]; /* per MDP */
+    double bound[STARCI_NNORM];       /* n_max / max|x| of distance.h's semi-norm rule */
     reward_feat f1, fi;
     starc_workspace *ws;
     double *Rbar, *V;
     size_t *act;
 } features;
 
+static void features_unplan(features *f)
+{
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        starc_canon_free(f->plan[c]);
+        f->plan[c] = NULL;
+    }
+    f->m = NULL;
+}
+
 static void features_free(features *f)
 {
     if (!f)
         return;
+    features_unplan(f);
     free(f->f1.C);
     free(f->fi.C);
     starc_workspace_free(f->ws);
@@ -95,25 +110,39 @@ static features *features_alloc(size_t S, size_t A, double eps, const starc_pi_o
     return f;
 }
 
-/* Per-MDP set-up of the canonicalisations. */
+/* Per-MDP set-up: one canonicalisation plan per kind (default distributions and
+ * uniform policy, as `starc distance` uses), and the semi-norm bounds. */
 static int features_plan(features *f, const starc_mdp *m, starc_error *err)
 {
+    features_unplan(f);
     f->m = m;
-    (void)err;
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        int st = starc_canon_alloc(m, (starc_canon_kind)c, NULL, &f->plan[c], err);
+        if (st)
+            return st;
+    }
+    const double *T = starc_mdp_transitions(m);
+    double tsum = 0.0, tmax = 0.0;
+    for (size_t k = 0; k < f->n; k++) {
+        tsum += T[k];
+        tmax = T[k] > tmax ? T[k] : tmax;
+    }
+    /* the largest value each normaliser takes on a tensor with max|x| = 1 (distance.h) */
+    f->bound[N_L1] = (double)f->n;
+    f->bound[N_L2] = sqrt((double)f->n);
+    f->bound[N_LINF] = 1.0;
+    f->bound[N_WL1] = tsum;
+    f->bound[N_WL2] = sqrt(tsum);
+    f->bound[N_WLINF] = tmax;
+    f->bound[N_NONE] = 0.0;
+    f->bound[N_RANGE] = 2.0 / (1.0 - starc_mdp_gamma(m));
     return STARC_OK;
 }
 
-/* Canonicalise R into out; NaN-fills canonicalisations not available. */
+/* Canonicalise R into out. */
 static int canon_apply(features *f, size_t c, const double *R, double *out, starc_error *err)
 {
-    (void)err;
-    if (c == C_NONE) {
-        memcpy(out, R, f->n * sizeof(double));
-        return STARC_OK;
-    }
-    for (size_t k = 0; k < f->n; k++)
-        out[k] = NAN;
-    return STARC_OK;
+    return starc_canon_apply(f->plan[c], R, out, err);
 }
 
 /* The hot loops: fused norms / metrics over S*A*S entries, run 56 times per data
@@ -227,14 +256,23 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
         nv[N_NONE] = 1.0;
         /* potential shaping, S'-redistribution and constant shifts leave the range
          * unchanged, so only DARD (whose K(s,s') term is none of these) needs its own */
-        if (c == C_DARD && !isnan(C[0])) {
+        if (c == C_DARD) {
             if ((st = return_range(f, C, &nv[N_RANGE], err)))
                 return st;
         } else
             nv[N_RANGE] = range_R;
-        int trivial = !(nv[N_LINF] > f->eps * rmax);
-        for (size_t k = 0; k < STARCI_NNORM; k++)
-            rf->scale[c][k] = trivial ? 0.0 : nv[k] > 0.0 && isfinite(nv[k]) ? 1.0 / nv[k] : NAN;
+        /* distance.h's trivial rule: the canonical form vanishes relative to R, or
+         * a semi-norm vanishes relative to the largest value it can take */
+        const double xmax = nv[N_LINF];
+        int trivial = !(xmax > f->eps * rmax);
+        rf->trivial[c] = trivial;
+        rf->xmax[c] = xmax;
+        for (size_t k = 0; k < STARCI_NNORM; k++) {
+            if (trivial || (k != N_NONE && !(nv[k] > f->eps * f->bound[k] * xmax)))
+                rf->scale[c][k] = 0.0;
+            else
+                rf->scale[c][k] = 1.0 / nv[k];
+        }
         if (c == C_EPIC || c == C_DARD) { /* for the Pearson distances */
             double mean = 0.0, css = 0.0;
             for (size_t k = 0; k < n; k++)
@@ -254,17 +292,27 @@ static int features_first(features *f, const double *R1, double range, starc_err
     return features_reward(f, &f->f1, R1, range, err);
 }
 
-/* Pearson distance sqrt((1 - rho)/2) of two canonical forms, NaN if either is constant. */
-static double pearson_distance(size_t n, const double *x, double mx, double cx, const double *y, double my, double cy)
+/* Pearson distance sqrt((1 - rho)/2) (MATH.md §4) of canonical form c of R1 and R_i under the
+ * uniform coverage; NaN when undefined (distance.h: a trivial reward, or a
+ * standard deviation <= eps * max|c(R)|). */
+static double pearson_distance(const features *f, size_t c)
 {
-    if (!(cx > 0.0) || !(cy > 0.0))
+    const reward_feat *a = &f->f1, *b = &f->fi;
+    const size_t n = f->n;
+    double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
+    if (a->trivial[c] || b->trivial[c] || !(sa > f->eps * a->xmax[c]) || !(sb > f->eps * b->xmax[c]))
         return NAN;
-    double sxy = 0.0;
-    for (size_t k = 0; k < n; k++)
-        sxy += (x[k] - mx) * (y[k] - my);
-    double rho = sxy / sqrt(cx * cy);
-    rho = rho > 1.0 ? 1.0 : rho < -1.0 ? -1.0 : rho;
-    return sqrt(0.5 * (1.0 - rho));
+    /* (1 - rho)/2 = (1/4) sum_k (1/n) (x~_k - y~_k)^2 with x~, y~ standardised: no
+     * cancellation when rho is close to 1 */
+    const double *x = a->C + c * n, *y = b->C + c * n, mx = a->mean[c], my = b->mean[c];
+    const double ix = 1.0 / sa, iy = 1.0 / sb;
+    double acc = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double d = (x[k] - mx) * ix - (y[k] - my) * iy;
+        acc += d * d;
+    }
+    double d2 = 0.25 * acc / (double)n;
+    return sqrt(d2 < 1.0 ? d2 : 1.0);
 }
 
 static int features_second(features *f, const double *Ri, double range, double *out, starc_error *err)
@@ -278,18 +326,12 @@ static int features_second(features *f, const double *Ri, double range, double *
         const double *x = f->f1.C + c * n, *y = f->fi.C + c * n;
         for (size_t k = 0; k < STARCI_NNORM; k++) {
             double a = f->f1.scale[c][k], b = f->fi.scale[c][k], *o = out + (c * STARCI_NNORM + k) * STARCI_NMETRIC;
-            if (isnan(a) || isnan(b)) /* an undefined normalisation */
-                for (size_t q = 0; q < STARCI_NMETRIC; q++)
-                    o[q] = NAN;
-            else
-                metrics6(n, T, x, a, y, b, o);
+            metrics6(n, T, x, a, y, b, o);
         }
     }
     size_t base = STARCI_NCANON * STARCI_NNORM * STARCI_NMETRIC;
-    out[base] = pearson_distance(n, f->f1.C + C_EPIC * n, f->f1.mean[C_EPIC], f->f1.css[C_EPIC],
-                                 f->fi.C + C_EPIC * n, f->fi.mean[C_EPIC], f->fi.css[C_EPIC]);
-    out[base + 1] = pearson_distance(n, f->f1.C + C_DARD * n, f->f1.mean[C_DARD], f->f1.css[C_DARD],
-                                     f->fi.C + C_DARD * n, f->fi.mean[C_DARD], f->fi.css[C_DARD]);
+    out[base] = pearson_distance(f, C_EPIC);
+    out[base + 1] = pearson_distance(f, C_DARD);
     return STARC_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include <starc/study.h>
 #include <starc/generate.h>
+#include <starc/distance.h>
 
 /* ------------------------------------------------------------ correlations */
 
@@ -416,6 +417,83 @@ static void test_threads_and_correlations(void **state)
     }
 }
 
+/* Every variant at every point equals the distance module's starc_distance_pair()
+ * (NaN exactly where it reports an undefined distance).  Small S makes the
+ * protocol produce trivial rewards (all-zero sparse ones, pure shifts). */
+static void test_variants_vs_distance(void **state)
+{
+    (void)state;
+    const size_t sizes[][2] = {{3, 2}, {6, 3}};
+    size_t ntrivial_seen = 0, nundef = 0, nchecked = 0;
+    double maxrel = 0.0;
+    for (int z = 0; z < 2; z++) {
+        starc_study_options o;
+        starc_study_options_default(&o);
+        o.mdps = 3, o.pairs = 3, o.steps = 3, o.states = sizes[z][0], o.actions = sizes[z][1];
+        o.gamma = 0.9, o.seed = 77 + (unsigned long)z, o.jobs = 2;
+        capture c;
+        starc_study *s = run_capture(&o, &c);
+        size_t n = c.S * c.A * c.S, nv = starc_study_nvariants();
+        const starc_study_variant *vt = starc_study_variants();
+        double *Ri = malloc(n * sizeof(double));
+        for (size_t j = 0; j < o.mdps; j++) {
+            starc_mdp *m = mdp_from(&c, j, o.gamma);
+            starc_distance_plan **plans = calloc(nv, sizeof *plans);
+            for (size_t v = 0; v < nv; v++) {
+                starc_distance_options d;
+                if (!strcmp(vt[v].metric, "pearson"))
+                    (!strcmp(vt[v].canon, "epic") ? starc_distance_options_epic : starc_distance_options_dard)(&d);
+                else {
+                    starc_distance_options_default(&d);
+                    assert_ok(starc_canon_from_name(vt[v].canon, &d.canon, NULL));
+                    assert_ok(starc_norm_from_name(vt[v].norm, &d.norm, NULL));
+                    assert_ok(starc_metric_from_name(vt[v].metric, &d.metric, NULL));
+                }
+                assert_ok(starc_distance_plan_alloc(m, &d, &plans[v], NULL));
+            }
+            for (size_t k = 0; k < o.pairs; k++) {
+                const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
+                int triv;
+                double nrm, *tmp = malloc(n * sizeof(double));
+                assert_ok(starc_distance_standardize(plans[starc_study_variant_index("val", "l2", "l2")], R1, tmp, &nrm, &triv, NULL));
+                ntrivial_seen += (size_t)triv;
+                free(tmp);
+                for (size_t i = 1; i <= o.steps; i++) {
+                    starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                    const double *row = c.values + (j * c.per + k * o.steps + i - 1) * nv;
+                    for (size_t v = 0; v < nv; v++) {
+                        double d;
+                        int st = starc_distance_pair(plans[v], R1, Ri, &d, NULL);
+                        if (st == STARC_EUNDEF) {
+                            if (!isnan(row[v]))
+                                print_error("%s:%s:%s: study %.17g, distance undefined\n", vt[v].canon, vt[v].norm, vt[v].metric, row[v]);
+                            assert_true(isnan(row[v]));
+                            nundef++;
+                            continue;
+                        }
+                        assert_int_equal(st, STARC_OK);
+                        if (!(fabs(row[v] - d) <= 1e-9 * fmax(1.0, fabs(d))))
+                            print_error("MDP %zu pair %zu step %zu, %s:%s:%s\n", j, k, i, vt[v].canon, vt[v].norm, vt[v].metric);
+                        assert_close(row[v], d, 1e-9, 1e-12);
+                        if (fabs(d) > 1e-9)
+                            maxrel = fmax(maxrel, fabs(row[v] - d) / fabs(d));
+                        nchecked++;
+                    }
+                }
+            }
+            for (size_t v = 0; v < nv; v++)
+                starc_distance_plan_free(plans[v]);
+            free(plans);
+            starc_mdp_free(m);
+        }
+        free(Ri);
+        starc_study_free(s);
+        cap_free(&c);
+    }
+    print_message("%zu values checked (largest relative difference where d > 1e-9: %.3g), %zu undefined, %zu trivial first rewards\n", nchecked, maxrel, nundef, ntrivial_seen);
+    assert_true(nchecked > 10000);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -458,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_regret_symmetric),
         cmocka_unit_test(test_regenerate),
         cmocka_unit_test(test_threads_and_correlations),
+        cmocka_unit_test(test_variants_vs_distance),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("study", tests, NULL, NULL);

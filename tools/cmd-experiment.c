@@ -40,6 +40,8 @@ static void help(void)
            "  --gamma G         discount (default 0.95)\n"
            "  --seed X          master seed (default 0)\n"
            "  --jobs J          worker threads (default: all CPUs)\n"
+           "  --trivial-tol EPS a canonical reward with max|c(R)| <= EPS max|R| counts as trivial\n"
+           "                    (the distance module's rule; default 1e-9)\n"
            "  --scatter LIST    variants for scatter.gp, comma-separated canon:norm:metric\n"
            "                    (default val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2)\n"
            "  --no-pairs        do not write pairs.tsv\n"
@@ -435,6 +437,7 @@ static json_t *options_json(const starc_study_options *o)
     json_object_set_new(j, "actions", json_integer((json_int_t)o->actions));
     json_object_set_new(j, "gamma", cli_json_num(o->gamma));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(j, "trivial_tol", cli_json_num(o->trivial_eps));
     return j;
 }
 
@@ -601,7 +604,7 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 }
 
 enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
-       OPT_SCATTER, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
+       OPT_SCATTER, OPT_TRIVIAL, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
 
 int cmd_experiment(int argc, char **argv)
 {
@@ -610,7 +613,8 @@ int cmd_experiment(int argc, char **argv)
         {"steps", required_argument, NULL, OPT_STEPS}, {"states", required_argument, NULL, OPT_STATES},
         {"actions", required_argument, NULL, OPT_ACTIONS}, {"gamma", required_argument, NULL, OPT_GAMMA},
         {"seed", required_argument, NULL, OPT_SEED}, {"jobs", required_argument, NULL, OPT_JOBS},
-        {"scatter", required_argument, NULL, OPT_SCATTER}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
+        {"scatter", required_argument, NULL, OPT_SCATTER},
+        {"trivial-tol", required_argument, NULL, OPT_TRIVIAL}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
         {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -633,6 +637,12 @@ int cmd_experiment(int argc, char **argv)
         case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a.o.seed))) return rc; break;
         case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a.o.jobs))) return rc; break;
         case OPT_SCATTER: a.scatter = optarg; break;
+        case OPT_TRIVIAL:
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a.o.trivial_eps)))
+                return rc;
+            if (a.o.trivial_eps < 0.0)
+                return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
+            break;
         case OPT_NOPAIRS: a.no_pairs = 1; break;
         case OPT_NORENDER: a.no_render = 1; break;
         case OPT_PROGRESS: a.progress = 1; break;
