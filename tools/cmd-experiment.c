@@ -46,6 +46,8 @@ static void help(void)
            "  --scatter LIST    variants for scatter.gp, comma-separated canon:norm:metric\n"
            "                    (default val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2)\n"
            "  --no-pairs        do not write pairs.tsv\n"
+           "  --save-data N     also save the first N MDPs and their reward pairs as\n"
+           "                    DIR/data/mdp-J.npz and DIR/data/rewards-J.npz (R1_k, R2_k)\n"
            "  --no-render       write the gnuplot scripts but do not run gnuplot\n"
            "  --progress        progress bar on stderr even when it is not a terminal\n"
            "  -o, --output DIR  output directory (created if needed)\n"
@@ -61,6 +63,7 @@ typedef struct exp_args {
     const char *dir;
     const char *scatter;
     int no_pairs, no_render, progress;
+    size_t save_data;
     enum cli_format fmt;
 } exp_args;
 
@@ -120,6 +123,8 @@ typedef struct run_state {
     pthread_mutex_t mu;
     text *pool[64];
     size_t npool;
+    char *data_dir;                  /* --save-data: DIR/data */
+    char errmsg[STARC_ERROR_MSGLEN]; /* why a callback failed */
 } run_state;
 
 static text *pool_get(run_state *rs)
@@ -201,16 +206,63 @@ static void discard_batch(void *data, void *user)
     free(t);
 }
 
+/* --save-data: the MDP and its reward pairs as numpy files, for checking the
+ * numbers with other tools (tests/bench/bench-study.py does). */
+static int save_data(run_state *rs, const starc_study_batch *b)
+{
+    const size_t S = starc_mdp_states(b->m), A = starc_mdp_actions(b->m), n = S * A * S;
+    char name[64];
+    starc_error err;
+    starc_error_clear(&err);
+    snprintf(name, sizeof name, "mdp-%05zu.npz", b->mdp);
+    char *path = cli_path_join(rs->data_dir, name);
+    int st = path ? starc_mdp_save(path, b->m, &err) : STARC_ENOMEM;
+    free(path);
+    if (st) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        return -1;
+    }
+    size_t na = 2 * b->pairs;
+    starc_array *arr = calloc(na, sizeof *arr);
+    char **names = calloc(na, sizeof *names);
+    char *buf = malloc(na * 32);
+    if (!arr || !names || !buf) {
+        free(arr), free(names), free(buf);
+        snprintf(rs->errmsg, sizeof rs->errmsg, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < na; i++) {
+        starc_array_init(&arr[i]);
+        arr[i].ndim = 3;
+        arr[i].shape[0] = S, arr[i].shape[1] = A, arr[i].shape[2] = S;
+        arr[i].data = (double *)((i % 2 ? b->R2 : b->R1) + (i / 2) * n); /* borrowed */
+        names[i] = buf + 32 * i;
+        snprintf(names[i], 32, "R%d_%zu", i % 2 ? 2 : 1, i / 2);
+    }
+    snprintf(name, sizeof name, "rewards-%05zu.npz", b->mdp);
+    path = cli_path_join(rs->data_dir, name);
+    st = path ? starc_npz_write(path, na, (const char *const *)names, arr, 0, &err) : STARC_ENOMEM;
+    free(path), free(arr), free(names), free(buf);
+    if (st) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        return -1;
+    }
+    return 0;
+}
+
 static int write_batch(const starc_study_batch *b, void *data, void *user)
 {
     run_state *rs = user;
     text *t = data;
-    (void)b;
     int bad = 0;
-    if (t && rs->pairs)
-        bad = fwrite(t->s, 1, t->n, rs->pairs) != t->n;
+    if (t && rs->pairs && fwrite(t->s, 1, t->n, rs->pairs) != t->n) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "pairs.tsv: write failed");
+        bad = 1;
+    }
     if (t)
         pool_put(rs, t);
+    if (!bad && rs->data_dir && b->mdp < rs->a->save_data)
+        bad = save_data(rs, b);
     return bad;
 }
 
@@ -515,6 +567,15 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     rs.show_progress = a->progress || isatty(2);
     rs.last_draw = -1.0;
     pthread_mutex_init(&rs.mu, NULL);
+    if (a->save_data) {
+        rs.data_dir = cli_path_join(a->dir, "data");
+        if (!rs.data_dir)
+            return cli_fail(CMD, "out of memory");
+        if ((rc = cli_mkdir_p(CMD, rs.data_dir))) {
+            free(rs.data_dir);
+            return rc;
+        }
+    }
     cli_out pairs_out = {NULL, NULL, NULL};
     char *pairs_path = cli_path_join(a->dir, "pairs.tsv");
     if (!pairs_path)
@@ -544,13 +605,14 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     }
     rs.npool = 0;
     pthread_mutex_destroy(&rs.mu);
+    free(rs.data_dir);
     if (rs.show_progress && st)
         fputc('\n', stderr);
     if (st) {
         if (!a->no_pairs)
             cli_out_abort(&pairs_out);
-        if (st == STARC_EIO && !a->no_pairs)
-            rc = cli_fail(CMD, "%s: write failed: %s", pairs_path, err.message);
+        if (st == STARC_EIO && rs.errmsg[0])
+            rc = cli_usage(CMD, "%s", rs.errmsg);
         else
             rc = cli_lib_error(CMD, st, &err);
         free(pairs_path);
@@ -649,7 +711,7 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 }
 
 enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
-       OPT_SCATTER, OPT_TRIVIAL, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
+       OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
 
 int cmd_experiment(int argc, char **argv)
 {
@@ -659,7 +721,8 @@ int cmd_experiment(int argc, char **argv)
         {"actions", required_argument, NULL, OPT_ACTIONS}, {"gamma", required_argument, NULL, OPT_GAMMA},
         {"seed", required_argument, NULL, OPT_SEED}, {"jobs", required_argument, NULL, OPT_JOBS},
         {"scatter", required_argument, NULL, OPT_SCATTER},
-        {"trivial-tol", required_argument, NULL, OPT_TRIVIAL}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
+        {"trivial-tol", required_argument, NULL, OPT_TRIVIAL},
+        {"save-data", required_argument, NULL, OPT_SAVE}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
         {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -688,6 +751,7 @@ int cmd_experiment(int argc, char **argv)
             if (a.o.trivial_eps < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
             break;
+        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a.save_data))) return rc; break;
         case OPT_NOPAIRS: a.no_pairs = 1; break;
         case OPT_NORENDER: a.no_render = 1; break;
         case OPT_PROGRESS: a.progress = 1; break;
