@@ -11,6 +11,7 @@
 #include <starc/study.h>
 #include <starc/generate.h>
 #include <starc/distance.h>
+#include "../tools/fmt17.h"
 
 /* ------------------------------------------------------------ correlations */
 
@@ -526,12 +527,50 @@ static void test_errors(void **state)
      * a leak here shows up under the sanitizers) */
 }
 
+/* tools/fmt17.h, the fast exact "%.17g" that writes pairs.tsv, against snprintf. */
+static void test_fmt17(void **state)
+{
+    (void)state;
+    gsl_rng *g = testutil_rng(17);
+    char a[64], b[64];
+    size_t n = 0;
+    const double special[] = {0.0, -0.0, 1.0, 0.5, 0.1, 1e-4, 9.9999999999999991e-5, 1e15, 999999999999999.88,
+                              123456789012345.67, 0.99999999999999989, 1.0000000000000002, 2.0, 1e-5, 3e300,
+                              5e-324, INFINITY, -INFINITY, 0.30000000000000004, 100.0, 1e14};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        fmt17(a, special[i]);
+        snprintf(b, sizeof b, "%.17g", special[i]);
+        assert_string_equal(a, b);
+    }
+    for (long i = 0; i < 2000000; i++) {
+        double x;
+        uint64_t u = ((uint64_t)gsl_rng_get(g) << 32) ^ gsl_rng_get(g);
+        switch (i % 4) {
+        case 0: memcpy(&x, &u, sizeof x); break;                                   /* any bit pattern */
+        case 1: x = ldexp((double)(u >> 11), -(int)(u % 110)); break;              /* dyadic, many scales */
+        case 2: x = pow(10.0, (double)(int)(u % 24) - 6.0) * (1.0 + ((int)(u % 3) - 1) * 1e-16); break; /* near 10^k */
+        default: x = gsl_rng_uniform(g) * pow(10.0, (double)(int)(u % 22) - 6.0); break;
+        }
+        if (isnan(x))
+            continue;
+        int la = fmt17(a, x), lb = snprintf(b, sizeof b, "%.17g", x);
+        if (strcmp(a, b) != 0)
+            print_error("fmt17 gives %s, printf %s\n", a, b);
+        assert_string_equal(a, b);
+        assert_int_equal(la, lb);
+        n++;
+    }
+    assert_true(n > 1900000);
+    gsl_rng_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pearson),
         cmocka_unit_test(test_ranks_spearman),
         cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_fmt17),
         cmocka_unit_test(test_regret_bruteforce),
         cmocka_unit_test(test_regret_symmetric),
         cmocka_unit_test(test_regenerate),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 extern char **environ;
 
@@ -93,12 +94,11 @@ static int text_num(text *t, double x, char sep)
 {
     if (text_reserve(t, 40))
         return -1;
-    int w;
-    if (isnan(x))
-        w = snprintf(t->s + t->n, 40, "nan%c", sep);
-    else
-        w = snprintf(t->s + t->n, 40, "%.17g%c", x, sep);
-    t->n += (size_t)w;
+    char *o = t->s + t->n;
+    int w = isnan(x) ? (memcpy(o, "nan", 4), 3) : fmt17(o, x); /* exactly "%.17g" */
+    o[w] = sep;
+    o[w + 1] = '\0';
+    t->n += (size_t)w + 1;
     return 0;
 }
 
