@@ -791,15 +791,16 @@ int cmd_experiment(int argc, char **argv)
     return rc;
 }
 
-/* `starc demo`'s study section: a small study (8 MDPs x 2 pairs x 16 steps, S = 16)
+/* `starc demo`'s study section: a small study (16 MDPs x 4 pairs x 16 steps, S = 16,
+ * about half a second)
  * into DIR/study/, its key correlations on OUT, the figure when gnuplot exists. */
 int starc_demo_study(FILE *out, const char *dir, json_t *summary)
 {
     exp_args a;
     memset(&a, 0, sizeof a);
     starc_study_options_default(&a.o);
-    a.o.mdps = 8;
-    a.o.pairs = 2;
+    a.o.mdps = 16;
+    a.o.pairs = 4;
     a.o.steps = 16;
     a.o.states = 16;
     a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
@@ -811,6 +812,9 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
         fprintf(out, "== STARC random-MDP study, small: do reward distances predict regret?\n");
     json_t *js = json_object();
     int rc = run_experiment(&a, out, js);
+    if (!rc && out)
+        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/figure.gp%s\n", sub,
+                json_is_true(json_object_get(js, "rendered")) ? " -> figure.png" : "");
     if (!rc && summary)
         json_object_set_new(summary, "study", js);
     else
