@@ -467,6 +467,101 @@ static void test_hackability(void **state)
     gsl_rng_free(r);
 }
 
+/* The tomato gridworld reproduces CP's phenomenon: strong correlation under the base, the proxy
+ * optimum hacks, ORPO at CP's coefficient improves the true return over the base. */
+static void test_tomato(void **state)
+{
+    (void)state;
+    starc_tomato *t;
+    assert_ok(starc_tomato_alloc(NULL, &t, NULL));
+    const starc_mdp *m = starc_tomato_mdp(t);
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = starc_tomato_count(t);
+    assert_int_equal(k, 3);
+    assert_int_equal(S, starc_tomato_rows(t) * starc_tomato_cols(t) * 8);
+    assert_int_equal(A, 5);
+    /* structure: state decoding, rewards, deterministic moves, drying */
+    size_t row, col;
+    unsigned long mask;
+    size_t bucket = starc_tomato_bucket(t), cols = starc_tomato_cols(t);
+    assert_ok(starc_tomato_state(t, bucket * 8 + 5, &row, &col, &mask, NULL));
+    assert_int_equal(row * cols + col, bucket);
+    assert_int_equal(mask, 5);
+    assert_int_equal(starc_tomato_state(t, S, NULL, NULL, NULL, NULL), STARC_EINVAL);
+    assert_close(starc_tomato_true_reward(t)[bucket * 8 + 5], 2.0 / 3.0, 1e-15, 0);
+    assert_close(starc_tomato_proxy_reward(t)[bucket * 8 + 5], 1.0, 0, 0);
+    assert_close(starc_tomato_proxy_reward(t)[0 * 8 + 3], starc_tomato_true_reward(t)[3], 0, 0);
+    /* From the start cell (row 2, col 2 of "T.T.B/...../T.A..") with tomato 0 watered, moving left
+     * (to row 2, col 1): tomato 0 stays watered w.p. 0.9 */
+    const double *T = starc_mdp_transitions(m);
+    size_t s = (2 * cols + 2) * 8 + 1, to = (2 * cols + 1) * 8;
+    assert_close(T[(s * A + 3) * S + to + 1], 0.9, 1e-15, 0);
+    assert_close(T[(s * A + 3) * S + to + 0], 0.1, 1e-15, 0);
+    /* moving left again waters tomato 2 (row 2, col 0) */
+    s = (2 * cols + 1) * 8;
+    to = (2 * cols + 0) * 8 + 4;
+    assert_close(T[(s * A + 3) * S + to], 1.0, 0, 0);
+    /* the phenomenon */
+    double *Rt = malloc(S * A * sizeof(double)), *Rp = malloc(S * A * sizeof(double));
+    for (size_t i = 0; i < S; i++)
+        for (size_t a = 0; a < A; a++) {
+            Rt[i * A + a] = starc_tomato_true_reward(t)[i];
+            Rp[i * A + a] = starc_tomato_proxy_reward(t)[i];
+        }
+    starc_proxy *p;
+    assert_ok(starc_proxy_alloc(m, starc_tomato_base_policy(t), Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    const starc_proxy_stats *st = starc_proxy_get_stats(p);
+    assert_true(st->r > 0.98);
+    starc_proxy_hacking hk;
+    assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
+    double Jb;
+    starc_proxy_base_returns(p, &Jb, NULL);
+    assert_int_equal(hk.reward_hacking, 1);
+    assert_true(hk.proxy_optimal.true_return < 0.5 * Jb);
+    check_bounds(&hk.proxy_optimal, st->r, "tomato proxy optimum");
+    starc_regularizer *rg;
+    assert_ok(starc_regularizer_alloc(m, starc_tomato_base_policy(t), Rp, Rt, NULL, &rg, NULL));
+    starc_reg_result orpo, adkl;
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, NULL, &orpo, NULL));
+    assert_true(orpo.true_delta > 0.1 * Jb);       /* ORPO improves the true return */
+    assert_true(orpo.proxy_delta > 0);
+    /* the same coefficient on the action-distribution KL does not protect: it hacks */
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_AD_KL, st->orpo_coef, NULL, &adkl, NULL));
+    assert_true(adkl.true_return < Jb);
+    /* the ORPO optimum obeys the bounds too */
+    double *pi = malloc(S * A * sizeof(double));
+    starc_proxy_policy pp;
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, pi, &orpo, NULL));
+    assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+    check_bounds(&pp, st->r, "tomato orpo");
+    assert_close(pp.true_delta_normalized, orpo.true_delta_normalized, 1e-10, 1e-12);
+    free(pi);
+    starc_regularizer_free(rg);
+    starc_proxy_free(p);
+    free(Rt);
+    free(Rp);
+    starc_tomato_free(t);
+    /* malformed maps */
+    starc_tomato_options o;
+    starc_error err;
+    starc_tomato_options_default(&o);
+    o.map = "T.B/..";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "row 2"));
+    o.map = "T.BX/A...";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "'X'"));
+    o.map = "T.../A...";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "bucket"));
+    o.map = "T#B/A..";
+    o.gamma = 1.0;
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    o.gamma = 0.9;
+    assert_ok(starc_tomato_alloc(&o, &t, &err)); /* walls are fine */
+    starc_tomato_free(t);
+    starc_tomato_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_bounds_edge_mdp),
         cmocka_unit_test(test_hacking_enumeration),
         cmocka_unit_test(test_hackability),
+        cmocka_unit_test(test_tomato),
     };
     return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);
 }
