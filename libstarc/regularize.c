@@ -2,6 +2,7 @@
  * iteration, OM-chi2 and OM-KL by Newton's method on their convex duals over
  * values, OM-sqrt-chi2 by a 1-D search on the OM-chi2 path. */
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -655,7 +656,7 @@ static void hess_row(const starc_regularizer *rg, size_t p, double w, double *ro
 
 /* Newton direction: (H + ridge) dir = -grad on the visited states, with the
  * generalised Hessian H = sum_{active p} w_p g_p g_p^T. */
-static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
+static int om_direction(starc_regularizer *rg, enum om_kind kind, double c, int prox)
 {
     const size_t A = rg->A, nv = rg->nv;
     size_t rows = 0;
@@ -693,7 +694,10 @@ static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
     double dmax = 0.0;
     for (size_t i = 0; i < nv; i++)
         dmax = fmax(dmax, rg->H[i * nv + i]);
-    double ridge = 1e-14 * dmax;
+    /* Regularised semismooth Newton: a ridge proportional to the residual keeps
+     * steps bounded where H is nearly singular and vanishes as the residual does,
+     * so the local convergence stays superlinear. */
+    double ridge = dmax * (prox ? fmax(1e-14, fmin(1e-8, inf_norm(rg->grad, rg->S))) : 1e-14);
     for (int attempt = 0; attempt < 8; attempt++) {
         /* Factorise a copy: H is kept for a retry with a larger ridge. */
         for (size_t i = 0; i < nv; i++) {
@@ -711,6 +715,68 @@ static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
     return STARC_ELAPACK;
 }
 
+/* OM-chi2: a visited state that no active pair touches (none from it, none
+ * into it) sees L linear in V(s) with slope grad(s) = (1-gamma) mu0(s) >= 0;
+ * Newton's model is useless there.  Lower V(s) exactly to where its best pair
+ * becomes active: L falls along the way and no other term changes (pairs into
+ * s are inactive and only become more so).  Returns 1 if V moved. */
+static int activate_untouched(starc_regularizer *rg, double c, double *V)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double *T = starc_mdp_transitions(rg->m);
+    const double alpha = 2.0 * c, g = rg->gamma;
+    size_t *touched = rg->state_active;
+    for (size_t j = 0; j < nv; j++)
+        touched[j] = 0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        touched[rg->vidx[p / A]] = 1;
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            if (t[u] > 0.0 && rg->vidx[u] != SIZE_MAX)
+                touched[rg->vidx[u]] = 1;
+    }
+    int moved = 0;
+    for (size_t j = 0; j < nv; j++) {
+        size_t s = rg->vis[j];
+        if (touched[j] || !(rg->grad[s] > 0.0))
+            continue;
+        double best = INFINITY;
+        for (size_t a = 0; a < A; a++) {
+            size_t p = s * A + a;
+            if (!(rg->mub[p] > 0.0))
+                continue;
+            /* e_p rises by (1 - gamma T[p,s]) per unit decrease of V(s) */
+            double need = (-alpha - rg->e[p]) / (1.0 - g * T[p * S + s]);
+            best = fmin(best, need);
+        }
+        if (isfinite(best) && best > 0.0) {
+            V[s] -= best * (1.0 + 1e-9) + 1e-12 * alpha;
+            moved = 1;
+        }
+    }
+    return moved;
+}
+
+/* The stopping threshold: tol, or the round-off floor of the flow residual
+ * when that is larger.  mu = mu_b w(e/alpha) carries an absolute error of
+ * about eps (2 |V|_inf + |Rbar_p|_inf) mu / alpha per pair (alpha = 2c for
+ * chi2, c for KL), and a state's residual sums about 2A such terms. */
+static double om_tolerance(const starc_regularizer *rg, enum om_kind kind, double c, const double *V)
+{
+    const size_t S = rg->S, A = rg->A;
+    double vmax = inf_norm(V, S), rmax = inf_norm(rg->Rp, S * A), mmax = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        mmax = fmax(mmax, kind == OM_CHI2 ? rg->mub[p] : rg->mu[p]);
+    }
+    double scale = kind == OM_CHI2 ? 2.0 * c : c;
+    double floor = 8.0 * (double)A * DBL_EPSILON * (2.0 * vmax + rmax) * mmax / scale;
+    return fmax(rg->opt.tol, floor);
+}
+
 static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double *V, size_t *iters,
                      double *resid, starc_error *err)
 {
@@ -723,8 +789,19 @@ static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double 
     if (!isfinite(L))
         return starci_error(err, STARC_ENOCONV, "%s: the starting point overflows", name);
     double gn = inf_norm(rg->grad, S);
-    size_t it = 0;
-    while (gn > rg->opt.tol) {
+    size_t it = 0, since_halved = 0;
+    double gref = gn;
+    while (gn > om_tolerance(rg, kind, c, V)) {
+        if (gn <= 0.5 * gref) {
+            gref = gn;
+            since_halved = 0;
+        } else if (++since_halved > 50) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV,
+                                "%s: flow residual stagnated at %.3g (tol %g) after %zu Newton steps", name, gn,
+                                rg->opt.tol, it);
+        }
         if (it >= rg->opt.max_iter) {
             *iters = it;
             *resid = gn;
@@ -732,7 +809,13 @@ static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double 
                                 name, gn, rg->opt.tol, it);
         }
         it++;
-        if (om_direction(rg, kind, c) != STARC_OK) {
+        if (kind == OM_CHI2 && activate_untouched(rg, c, V)) {
+            L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            gn = inf_norm(rg->grad, S);
+            if (gn <= rg->opt.tol)
+                break;
+        }
+        if (om_direction(rg, kind, c, 1) != STARC_OK) {
             *iters = it;
             *resid = gn;
             return starci_error(err, STARC_ELAPACK, "%s: Newton system could not be factorised", name);
@@ -740,29 +823,76 @@ static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double 
         double slope = 0.0;
         for (size_t i = 0; i < nv; i++)
             slope += rg->dir[i] * rg->grad[rg->vis[i]];
-        double t = 1.0;
+        /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
+         * which stays accurate where L itself is flat to round-off.  L is convex,
+         * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
+         * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
+         * Illinois regula falsi on phi'. */
         int accepted = 0;
-        for (int ls = 0; ls < 60; ls++, t *= 0.5) {
-            memcpy(rg->Vt, V, S * sizeof(double));
-            for (size_t i = 0; i < nv; i++)
-                rg->Vt[rg->vis[i]] += t * rg->dir[i];
-            double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
-            if (!isfinite(Lt))
-                continue;
-            double gt = inf_norm(rg->gradt, S);
-            /* Armijo, or (when L is flat to round-off) a clear fall of the residual. */
-            if (Lt <= L + 1e-4 * t * slope ||
-                (gt < 0.5 * gn && Lt <= L + 1e-13 * (1.0 + fabs(L)))) {
-                memcpy(V, rg->Vt, S * sizeof(double));
-                double *tmp;
-                tmp = rg->e; rg->e = rg->et; rg->et = tmp;
-                tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
-                tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
-                L = Lt;
-                gn = gt;
-                accepted = 1;
-                break;
+        double best_t = 0.0, best_g = gn;
+        if (slope < 0.0) {
+            double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
+            int side = 0;
+            for (int ls = 0; ls < 80; ls++) {
+                memcpy(rg->Vt, V, S * sizeof(double));
+                for (size_t i = 0; i < nv; i++)
+                    rg->Vt[rg->vis[i]] += t * rg->dir[i];
+                double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
+                double ft = INFINITY;
+                if (isfinite(Lt)) {
+                    ft = 0.0;
+                    for (size_t i = 0; i < nv; i++)
+                        ft += rg->dir[i] * rg->gradt[rg->vis[i]];
+                }
+                if (isfinite(Lt)) {
+                    double gt = inf_norm(rg->gradt, S);
+                    if (gt < best_g) {
+                        best_g = gt;
+                        best_t = t;
+                    }
+                }
+                if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
+                    memcpy(V, rg->Vt, S * sizeof(double));
+                    double *tmp;
+                    tmp = rg->e; rg->e = rg->et; rg->et = tmp;
+                    tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
+                    tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
+                    L = Lt;
+                    gn = inf_norm(rg->grad, S);
+                    accepted = 1;
+                    break;
+                }
+                if (ft < 0.0) {
+                    tlo = t;
+                    flo = ft;
+                    if (side == -1 && isfinite(fhi))
+                        fhi *= 0.5;
+                    side = -1;
+                } else {
+                    thi = t;
+                    fhi = ft;
+                    if (side == 1)
+                        flo *= 0.5;
+                    side = 1;
+                }
+                if (tlo == 0.0 || thi > 16.0 * tlo) {
+                    /* Far from bracketed on a log scale: shrink geometrically first. */
+                    t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
+                } else {
+                    t = (tlo * fhi - thi * flo) / (fhi - flo);
+                    if (!(t > tlo && t < thi) || ls % 6 == 5)
+                        t = 0.5 * (tlo + thi);
+                }
             }
+        }
+        if (!accepted && best_t > 0.0) {
+            /* Near the round-off floor phi' is too noisy for the Wolfe test:
+             * fall back to the trial step that most reduced the flow residual. */
+            for (size_t i = 0; i < nv; i++)
+                V[rg->vis[i]] += best_t * rg->dir[i];
+            L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            gn = inf_norm(rg->grad, S);
+            accepted = 1;
         }
         if (!accepted) {
             /* Restore the weights of the current point and give up. */
@@ -898,7 +1028,7 @@ static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_er
     for (size_t s = 0; s < S; s++)
         if (rg->vidx[s] == SIZE_MAX)
             rg->grad[s] = 0.0;
-    if (om_direction(rg, OM_KL, 1.0) != STARC_OK)
+    if (om_direction(rg, OM_KL, 1.0, 0) != STARC_OK)
         return starci_error(err, STARC_ELAPACK, "om-sqrt-chi2: least-squares system could not be factorised");
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
@@ -914,6 +1044,53 @@ static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_er
     *c0 = -0.5 * emin;
     rg->have_chi2 = 1;
     return STARC_OK;
+}
+
+/* d log h / d log c' at the current OM-chi2 solution (h = 2 c' sqrt(chi2)),
+ * from differentiating grad L = 0 with the active set fixed:
+ * dV/dalpha = -H^{-1} b, b = sum_active (-mu_b e / alpha^2) g_p. */
+static double sqrt_slope(starc_regularizer *rg, double c, double chi2)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double *T = starc_mdp_transitions(rg->m);
+    const double alpha = 2.0 * c, g = rg->gamma;
+    double *b = rg->gradt;
+    memset(b, 0, S * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        double cp = -rg->mub[p] * rg->e[p] / (alpha * alpha);
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            b[u] += cp * g * t[u];
+        b[p / A] -= cp;
+    }
+    /* om_direction solves H dir = -grad: point it at b, then restore. */
+    double *keep = rg->grad;
+    rg->grad = b;
+    int st = om_direction(rg, OM_CHI2, c, 0);
+    rg->grad = keep;
+    if (st)
+        return NAN;
+    double *dV = rg->Vt;
+    memset(dV, 0, S * sizeof(double));
+    for (size_t i = 0; i < nv; i++)
+        dV[rg->vis[i]] = rg->dir[i];
+    double dchi2 = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        const double *t = T + p * S;
+        double gd = -dV[p / A];
+        for (size_t u = 0; u < S; u++)
+            gd += g * t[u] * dV[u];
+        double mb = rg->mub[p], dmu = mb / alpha * gd - mb * rg->e[p] / (alpha * alpha);
+        dchi2 += 2.0 * (rg->mu[p] - mb) / mb * dmu;
+    }
+    /* dchi2/dc' = 2 dchi2/dalpha */
+    return 1.0 + c * dchi2 / chi2;
 }
 
 static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, double *inner, size_t *iters,
@@ -949,79 +1126,45 @@ static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, doub
     if (Vkeep)
         memcpy(rg->V_chi2, Vkeep, rg->S * sizeof(double));
     free(Vkeep);
-    /* Bracket in u = log c': h(hi) >= lambda > h(lo).  h is continuous and
-     * non-decreasing (the Pareto frontier of proxy return against sqrt(chi2) is concave). */
-    double hi = c0 > 0.0 ? c0 : 1.0, lo, hlo, hhi = h_inf;
-    if (isfinite(rg->last_inner) && rg->last_inner > 0.0 && rg->last_inner < hi && rg->opt.warm_start) {
-        /* Try the last inner coefficient first: in a sweep it is close. */
-        double cand = rg->last_inner;
-        st = solve_om(rg, OM_CHI2, cand, rg->pit, &it, &res, err);
-        total += it;
-        if (st)
-            goto fail;
-        double h = 2.0 * cand * sqrt(dual_chi2(rg));
-        if (h >= lambda) {
-            hi = cand;
-            hhi = h;
-        } else {
-            lo = cand;
-            hlo = h;
-            goto bracketed_lo;
-        }
-    }
-    lo = hi;
-    for (int k = 0;; k++) {
-        lo *= 0.25;
-        if (k > 400 || !(lo > 0.0)) {
-            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: could not bracket the inner coefficient");
-            goto fail;
-        }
-        st = solve_om(rg, OM_CHI2, lo, rg->pit, &it, &res, err);
-        total += it;
-        if (st)
-            goto fail;
-        hlo = 2.0 * lo * sqrt(dual_chi2(rg));
-        if (hlo < lambda)
-            break;
-        hi = lo;
-        hhi = hlo;
-    }
-bracketed_lo:;
-    /* Illinois regula falsi on u = log c', falling back to bisection. */
-    double ulo = log(lo), uhi = log(hi), flo = hlo - lambda, fhi = hhi - lambda;
-    int side = 0;
-    double c = lo, h = hlo;
+    /* Safeguarded Newton on f(u) = log h(e^u) - log lambda, u = log c'.  h is
+     * continuous and non-decreasing (the Pareto frontier of proxy return
+     * against sqrt(chi2) is concave) and equals h_inf for c' >= c0, so
+     * u < log c0 is bracketed from above; the slope comes from differentiating
+     * the dual optimality condition (sqrt_slope). */
+    double uhi = log(c0), ulo = -INFINITY;
+    double c = c0 * lambda / h_inf;
+    if (rg->opt.warm_start && isfinite(rg->last_inner) && rg->last_inner > 0.0 && rg->last_inner < c0)
+        c = rg->last_inner;
+    double u = log(c);
     for (int k = 0;; k++) {
         if (k >= 200) {
             st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in 200 steps",
                               rg->opt.search_tol);
             goto fail;
         }
-        double u = (flo * uhi - fhi * ulo) / (flo - fhi);
-        if (!(u > ulo && u < uhi) || k % 8 == 7)
-            u = 0.5 * (ulo + uhi);
         c = exp(u);
         st = solve_om(rg, OM_CHI2, c, rg->pit, &it, &res, err);
         total += it;
         if (st)
             goto fail;
-        h = 2.0 * c * sqrt(dual_chi2(rg));
-        double f = h - lambda;
-        if (fabs(f) <= rg->opt.search_tol * lambda || uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
+        double chi2 = dual_chi2(rg), h = 2.0 * c * sqrt(chi2);
+        if (fabs(h - lambda) <= rg->opt.search_tol * lambda)
             break;
-        if (f < 0.0) {
+        double f = h > 0.0 ? log(h / lambda) : -INFINITY;
+        if (f < 0.0)
             ulo = u;
-            flo = f;
-            if (side == -1)
-                fhi *= 0.5;
-            side = -1;
-        } else {
+        else
             uhi = u;
-            fhi = f;
-            if (side == 1)
-                flo *= 0.5;
-            side = 1;
-        }
+        if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
+            break;
+        double slope = h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN;
+        double un = u - f / slope;
+        /* Unbracketed from below: move down by at most a factor e^3 per step. */
+        if (!isfinite(ulo) && un < u - 3.0)
+            un = u - 3.0;
+        if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
+            un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
+        u = un;
     }
     policy_from_mu(rg, rg->mu, pi_out);
     rg->last_inner = c;

@@ -75,7 +75,11 @@ typedef struct starc_reg_options {
      *  unnormalised soft values between iterations is `<= tol * max(1, max_s |V(s)|)`.
      *  OM-chi2 / OM-KL: stop when the max-norm of the flow residual
      *  `(1-gamma) mu0(s) + gamma sum_{s',a'} T[s',a',s] mu(s',a') - sum_a mu(s,a)` (the dual gradient;
-     *  occupancies sum to 1) is `<= tol`. */
+     *  occupancies sum to 1) is `<= tol`, or, when that is below the precision the residual can be
+     *  computed to, `<= 8 A DBL_EPSILON (2 max|V| + max|Rbar_p|) max(w) / alpha` with w = mu_b (chi2) or
+     *  mu (KL) and alpha = 2 coef (chi2) or coef (KL): its round-off floor, which only matters for tiny
+     *  coefficients (::starc_reg_result.residual reports the value reached).  No halving of the residual
+     *  in 50 Newton steps is ::STARC_ENOCONV. */
     double tol;
     /** Cap on Newton steps (OM methods, per solve) and soft policy-iteration steps (default 1000);
      *  exceeding it is ::STARC_ENOCONV. */
