@@ -14,8 +14,11 @@
  *  - ::STARC_REG_OM_CHI2: `D = chi2(mu_pi || mu_b) = sum mu_pi^2/mu_b - 1`.  Exact convex dual over
  *    values V: `L(V) = (1-gamma) mu0.V + alpha sum mu_b f*(e_V/alpha)`, `alpha = 2 coef`,
  *    `e_V = Rbar_p + gamma T V - V`, `f*(y) = y + y^2/2` (y >= -1), `-1/2` otherwise; minimised by a
- *    semismooth Newton method (generalised Hessian from the active set, Cholesky with a small ridge,
- *    Armijo backtracking); the primal is `mu = mu_b max(0, 1 + e_V/alpha)`.
+ *    regularised semismooth Newton method (generalised Hessian `sum_active mu_b/alpha g g^T` from the
+ *    active pairs, Cholesky with a ridge `max(1e-14, min(1e-8, residual))` times its largest diagonal
+ *    entry, a strong-Wolfe line search on the directional derivative, and an exact move of V(s) for a
+ *    state that no active pair touches); the primal is `mu = mu_b max(0, 1 + e_V/alpha)`.  The
+ *    returned policy is `mu(s,a) / sum_a mu(s,a)`.
  *  - ::STARC_REG_OM_SQRT_CHI2: `D = sqrt(chi2)` (ORPO, Laidlaw, Singhal & Dragan, ICLR 2025).  Its
  *    optimum is the OM-chi2 optimum at the inner coefficient `c'` with `2 c' sqrt(chi2) = coef`, found
  *    by a safeguarded 1-D search in log c'; when coef is at least the slope of the Pareto frontier at
@@ -71,8 +74,9 @@ typedef enum starc_adkl_solver {
 
 /** @brief Options for the regularised solvers; initialise with starc_reg_options_default(). */
 typedef struct starc_reg_options {
-    /** Convergence tolerance (default 1e-10).  AD-KL: stop when the sup-norm change of the
-     *  unnormalised soft values between iterations is `<= tol * max(1, max_s |V(s)|)`.
+    /** Convergence tolerance (default 1e-10).  AD-KL: stop when the sup-norm soft Bellman residual
+     *  `max_s |B(V)(s) - V(s)|` of the unnormalised soft values (the change one soft value-iteration
+     *  sweep would make) is `<= tol * max(1, max_s |V(s)|)`; then `|V - V*| <= that / (1 - gamma)`.
      *  OM-chi2 / OM-KL: stop when the max-norm of the flow residual
      *  `(1-gamma) mu0(s) + gamma sum_{s',a'} T[s',a',s] mu(s',a') - sum_a mu(s,a)` (the dual gradient;
      *  occupancies sum to 1) is `<= tol`, or, when that is below the precision the residual can be
@@ -86,8 +90,10 @@ typedef struct starc_reg_options {
     size_t max_iter;
     /** Cap on soft value-iteration sweeps (default 100000); exceeding it is ::STARC_ENOCONV. */
     size_t max_sweeps;
-    /** Relative tolerance of the OM-sqrt-chi2 1-D search on `2 c' sqrt(chi2(c'))` (default 1e-10);
-     *  at most 200 search steps (each an OM-chi2 solve), more is ::STARC_ENOCONV. */
+    /** Relative tolerance of the OM-sqrt-chi2 1-D search on `2 c' sqrt(chi2(c'))` (default 1e-10):
+     *  stop when `|2 c' sqrt(chi2) - coef| <= search_tol * coef`.  Safeguarded Newton in log c' with
+     *  the slope from differentiating the dual optimality condition; at most 200 search steps (each
+     *  an OM-chi2 solve), more is ::STARC_ENOCONV. */
     double search_tol;
     /** AD-KL solver (default ::STARC_ADKL_POLICY_ITERATION). */
     starc_adkl_solver adkl_solver;
@@ -186,9 +192,11 @@ const double *starc_regularizer_base_occupancy(const starc_regularizer *rg);
  *  the true return is NaN without a true reward). */
 void starc_regularizer_base_returns(const starc_regularizer *rg, double *proxy_return, double *true_return);
 
-/** @brief The normalised state-action occupancy (S*A) of the last successful solve, or NULL before one.
- *  For the OM methods this is the primal recovered from the dual (it satisfies the Bellman flow to tol);
- *  owned by the plan, overwritten by the next solve. */
+/** @brief The exact normalised state-action occupancy (S*A) of the policy returned by the last
+ *  starc_regularizer_solve() or starc_regularizer_evaluate(), or NULL before one (LU solve, exact
+ *  zeros on unreachable states; it satisfies the Bellman flow to round-off).  For the OM methods it
+ *  agrees with the dual's primal `mu` to about the tolerance.  Owned by the plan, overwritten by
+ *  the next call. */
 const double *starc_regularizer_occupancy(const starc_regularizer *rg);
 
 #ifdef __cplusplus
