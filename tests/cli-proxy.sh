@@ -103,6 +103,14 @@ check bad-outdir 2 "afile" -- "$STARC" regularize --mdp "$M" --proxy "$RP" --bas
 check all-det-too-many 2 "exceeds 65536" -- "$STARC" proxy --mdp "$M" --true "$RT" --proxy "$RP" --base "$B" --all-deterministic
 ls "$w" | grep -q tmp && bad "temporary files left in $w"
 
+# hackability on all deterministic policies of the demo's 2-state MDP (the REFERENCES.md example)
+check demo 0 "" -- "$STARC" demo -o "$w/demo"
+DM=$w/demo/small-mdp.npz DR=$w/demo/small-reward.npy
+check hack-self 0 "" -- "$STARC" proxy --format json --mdp "$DM" --true "$DR" --proxy "$DR" --base uniform --all-deterministic
+grep -q '"hackability":{"policies":4,"hackable":false' "$w/out" || bad "a reward is hackable against itself"
+[ "$(jget reward_hacking)" = false ] || bad "a reward hacks itself"
+awk -v r="$(jget r)" 'BEGIN { exit !(r > 1 - 1e-12) }' || bad "r of a reward with itself is not 1"
+
 # gnuplot scripts render (self-contained data blocks)
 if [ -n "${GNUPLOT:-}" ] && [ -x "$GNUPLOT" ]; then
     # the default output sits next to the path the script was written to, relative to the cwd
@@ -138,6 +146,13 @@ print("numpy r %.17g cli r %.17g" % (r, r_cli))
 sys.exit(0 if ok else 1)
 PY
     then echo "ok numpy"; else bad "numpy cross-check"; fi
+    # a negated proxy is hackable on the deterministic policies, with a witness pair
+    "$PYTHON3" -c "import numpy as np; np.save('$w/neg.npy', -np.load('$DR'))"
+    check hack-neg 0 "" -- "$STARC" proxy --format json --mdp "$DM" --true "$DR" --proxy "$w/neg.npy" --base uniform --all-deterministic
+    grep -q '"hackable":true,"witness":\[' "$w/out" || bad "a negated reward is not hackable"
+    [ "$(jget reward_hacking)" = true ] || bad "a negated proxy does not hack"
+    awk -v r="$(jget r)" 'BEGIN { exit !(r < -1 + 1e-12) }' || bad "r of a reward with its negation is not -1"
+
 else
     echo "skip numpy cross-check (python3-numpy not available)"
 fi

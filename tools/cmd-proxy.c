@@ -26,7 +26,7 @@ static void help(void)
            "  --mdp FILE           MDP .npz with T, mu0, gamma\n"
            "  --true SPEC          the true reward (FILE.npy or FILE.npz:KEY)\n"
            "  --proxy SPEC         the proxy reward\n"
-           "  --base FILE          base policy .npy (S,A)\n"
+           "  --base FILE          base policy .npy (S,A), or 'uniform'\n"
            "  --policy FILE        also analyse this policy (S,A)\n"
            "  --policies FILE      hackability (Skalse et al. 2022) on this set of policies, shape (n,S,A)\n"
            "  --all-deterministic  hackability on all A^S deterministic policies (at most 65536)\n"
@@ -252,7 +252,7 @@ int cmd_proxy(int argc, char **argv)
     starc_error_clear(&err);
     if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
         (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", bpath, m, &base)) ||
+        (rc = cli_load_policy(CMD, "base", strcmp(bpath, "uniform") ? bpath : NULL, m, &base)) ||
         (polpath && (rc = cli_load_policy(CMD, "policy", polpath, m, &pol))) ||
         (setpath && (rc = load_policy_set(setpath, m, &set, &nset))))
         goto done;

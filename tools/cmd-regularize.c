@@ -26,7 +26,7 @@ static void help(void)
            "  --mdp FILE         MDP .npz with T, mu0, gamma\n"
            "  --proxy SPEC       the proxy reward that is optimised (FILE.npy or FILE.npz:KEY)\n"
            "  --true SPEC        the true reward, for reporting (optional)\n"
-           "  --base FILE        base policy .npy (S,A)\n"
+           "  --base FILE        base policy .npy (S,A), or 'uniform'\n"
            "  --method NAME      the penalty (see above)\n"
            "  --coef L           penalty coefficient > 0, or 'orpo'\n"
            "  --tol X            tolerance (default 1e-10): flow residual for om-*, relative soft Bellman\n"
@@ -120,7 +120,7 @@ int cmd_regularize(int argc, char **argv)
     starc_error err;
     starc_error_clear(&err);
     if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (tpath && (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL))) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) || (rc = cli_load_policy(CMD, "base", bpath, m, &base)))
+        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) || (rc = cli_load_policy(CMD, "base", strcmp(bpath, "uniform") ? bpath : NULL, m, &base)))
         goto done;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     bp = malloc(S * A * sizeof(double));
