@@ -1135,6 +1135,10 @@ static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, doub
     double c = c0 * lambda / h_inf;
     if (rg->opt.warm_start && isfinite(rg->last_inner) && rg->last_inner > 0.0 && rg->last_inner < c0)
         c = rg->last_inner;
+    /* Inside the search every OM-chi2 solve starts from the previous one (the first from the
+     * least-squares limit, or the caller's warm start), whatever the warm_start option says. */
+    int user_warm = rg->opt.warm_start;
+    rg->opt.warm_start = 1;
     double u = log(c);
     for (int k = 0;; k++) {
         if (k >= 200) {
@@ -1166,6 +1170,7 @@ static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, doub
             un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
         u = un;
     }
+    rg->opt.warm_start = user_warm;
     policy_from_mu(rg, rg->mu, pi_out);
     rg->last_inner = c;
     *inner = c;
@@ -1173,6 +1178,7 @@ static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, doub
     *resid = res;
     return STARC_OK;
 fail:
+    rg->opt.warm_start = user_warm;
     *iters = total;
     *resid = res;
     *inner = NAN;
