@@ -475,8 +475,16 @@ static void q_of(const starc_regularizer *rg, const double *Rbar, const double *
 {
     const size_t S = rg->S, A = rg->A;
     memcpy(Q, Rbar, S * A * sizeof(double));
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(S * A), (int)S, rg->gamma, starc_mdp_transitions(rg->m),
-                (int)S, V, 1, 1.0, Q, 1);
+    /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
+     * change the last bits with the thread count (outputs must not). */
+    const double *T = starc_mdp_transitions(rg->m);
+    for (size_t p = 0; p < S * A; p++) {
+        const double *t = T + p * S;
+        double acc = 0.0;
+        for (size_t u = 0; u < S; u++)
+            acc += t[u] * V[u];
+        Q[p] += rg->gamma * acc;
+    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -624,8 +632,15 @@ static double om_eval(starc_regularizer *rg, enum om_kind kind, double c, const 
                 out += mu[s * A + a];
             grad[s] = (1.0 - g) * mu0[s] - out;
         }
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)(S * A), (int)S, g, starc_mdp_transitions(rg->m), (int)S,
-                    mu, 1, 1.0, grad, 1);
+        const double *T = starc_mdp_transitions(rg->m);
+        for (size_t p = 0; p < S * A; p++) {
+            double w = g * mu[p];
+            if (w == 0.0)
+                continue;
+            const double *t = T + p * S;
+            for (size_t u = 0; u < S; u++)
+                grad[u] += w * t[u];
+        }
         /* States the base never visits carry no variable: their residual is
          * structurally zero (no support pair leads there). */
         for (size_t s = 0; s < S; s++)
