@@ -15,6 +15,8 @@
 #include "starc/policy.h"
 #include "starc/regret.h"
 #include "starc/npy.h"
+#include "starc/overopt.h"
+#include "starc/proxygen.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
