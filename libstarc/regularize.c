@@ -1,0 +1,1076 @@
+/* Exact regularised optima (MATH.md §5): AD-KL by soft policy/value
+ * iteration, OM-chi2 and OM-KL by Newton's method on their convex duals over
+ * values, OM-sqrt-chi2 by a 1-D search on the OM-chi2 path. */
+#include <config.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "proxy-internal.h"
+#include "starc/policy.h"
+#include "starc/regularize.h"
+
+/* ---------------------------------------------------------------------- */
+/* Shared exact evaluation                                                 */
+
+int starci_exact_ws_init(starci_exact_ws *w, size_t S)
+{
+    size_t SS;
+    memset(w, 0, sizeof *w);
+    if (!starci_mul_ok(S, S, &SS))
+        return STARC_EDIM;
+    w->S = S;
+    w->M = starci_dalloc(SS);
+    w->ipiv = calloc(S, sizeof(lapack_int));
+    w->reach = calloc(S, 1);
+    w->stack = calloc(S, sizeof(size_t));
+    w->b = starci_dalloc(S);
+    if (!w->M || !w->ipiv || !w->reach || !w->stack || !w->b) {
+        starci_exact_ws_clear(w);
+        return STARC_ENOMEM;
+    }
+    return STARC_OK;
+}
+
+void starci_exact_ws_clear(starci_exact_ws *w)
+{
+    free(w->M);
+    free(w->ipiv);
+    free(w->reach);
+    free(w->stack);
+    free(w->b);
+    memset(w, 0, sizeof *w);
+}
+
+void starci_reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
+    size_t top = 0;
+    memset(reach, 0, S);
+    for (size_t s = 0; s < S; s++)
+        if (mu0[s] > 0.0) {
+            reach[s] = 1;
+            stack[top++] = s;
+        }
+    while (top > 0) {
+        size_t s = stack[--top];
+        for (size_t a = 0; a < A; a++) {
+            if (!(pi[s * A + a] > 0.0))
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                if (t[u] > 0.0 && !reach[u]) {
+                    reach[u] = 1;
+                    stack[top++] = u;
+                }
+        }
+    }
+}
+
+int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
+                        double *Jn, double *d, double *mu, starci_exact_ws *w, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    const double *T = starc_mdp_transitions(m);
+    double *M = w->M;
+    /* M = (I - gamma P_pi)^T, so that one dgesv gives (I - gamma P_pi)^{-T} mu0. */
+    memset(M, 0, S * S * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        for (size_t a = 0; a < A; a++) {
+            double p = pi[s * A + a];
+            if (p == 0.0)
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                M[u * S + s] -= g * p * t[u];
+        }
+        M[s * S + s] += 1.0;
+    }
+    memcpy(w->b, starc_mdp_initial(m), S * sizeof(double));
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, M, (lapack_int)S, w->ipiv, w->b, 1);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+    starci_reachable(m, pi, w->reach, w->stack);
+    for (size_t s = 0; s < S; s++) {
+        double ds = w->reach[s] ? (1.0 - g) * w->b[s] : 0.0;
+        if (ds < 0.0)
+            ds = 0.0;
+        if (d)
+            d[s] = ds;
+        for (size_t a = 0; a < A; a++)
+            mu[s * A + a] = ds * pi[s * A + a];
+    }
+    for (size_t k = 0; k < nr; k++) {
+        if (!Rbar[k]) {
+            Jn[k] = NAN;
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            acc += mu[i] * Rbar[k][i];
+        Jn[k] = acc;
+    }
+    return STARC_OK;
+}
+
+double starci_chi2(size_t n, const double *mu, const double *mub)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (mub[i] > 0.0) {
+            double x = mu[i] - mub[i];
+            acc += x * x / mub[i];
+        } else if (mu[i] > 0.0)
+            return INFINITY;
+    }
+    return acc;
+}
+
+/* KL(p || q) with the (p - q) terms that make every summand >= 0. */
+static double kl_div(size_t n, const double *p, const double *q)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] > 0.0) {
+            if (!(q[i] > 0.0))
+                return INFINITY;
+            acc += p[i] * log(p[i] / q[i]) - p[i] + q[i];
+        } else
+            acc += q[i];
+    }
+    return acc < 0.0 ? 0.0 : acc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The plan                                                                */
+
+struct starc_regularizer {
+    const starc_mdp *m;
+    size_t S, A;
+    double gamma;
+    starc_reg_options opt;
+    double *base, *Rp, *Rt;
+    double *mub, *db;          /* base occupancies */
+    double Jnb_p, Jnb_t;       /* base normalised returns */
+    size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
+    size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
+    starci_exact_ws xw;
+    /* dual Newton scratch */
+    double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
+    size_t *state_active;
+    /* soft iteration scratch */
+    double *Q, *pi, *pit, *klv, *Vs, *M;
+    lapack_int *ipiv;
+    /* solution scratch */
+    double *dsol, *musol;
+    int have_sol;
+    /* warm starts */
+    double *V_chi2, *V_kl, *pi_adkl;
+    int have_chi2, have_kl, have_adkl;
+    double last_inner;
+};
+
+static const char *const method_names[STARC_REG_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl"};
+
+const char *starc_reg_method_name(starc_reg_method method)
+{
+    return (unsigned)method < STARC_REG_NMETHODS ? method_names[method] : NULL;
+}
+
+int starc_reg_method_parse(const char *name, starc_reg_method *method, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_REG_NMETHODS; i++)
+        if (strcmp(name, method_names[i]) == 0) {
+            *method = (starc_reg_method)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of ad-kl, om-chi2, om-sqrt-chi2, om-kl",
+                        name ? name : "(null)");
+}
+
+void starc_reg_options_default(starc_reg_options *o)
+{
+    o->tol = 1e-10;
+    o->max_iter = 1000;
+    o->max_sweeps = 100000;
+    o->search_tol = 1e-10;
+    o->adkl_solver = STARC_ADKL_POLICY_ITERATION;
+    o->warm_start = 1;
+    o->prob_tol = STARC_PROB_TOL;
+}
+
+static int check_options(const starc_reg_options *o, starc_error *err)
+{
+    if (!(o->tol > 0.0) || !isfinite(o->tol))
+        return starci_error(err, STARC_EINVAL, "tolerance %g must be finite and > 0", o->tol);
+    if (!(o->search_tol > 0.0) || !isfinite(o->search_tol))
+        return starci_error(err, STARC_EINVAL, "search tolerance %g must be finite and > 0", o->search_tol);
+    if (o->max_iter == 0 || o->max_sweeps == 0)
+        return starci_error(err, STARC_EINVAL, "iteration caps must be > 0");
+    if (o->adkl_solver != STARC_ADKL_POLICY_ITERATION && o->adkl_solver != STARC_ADKL_VALUE_ITERATION)
+        return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
+    if (!(o->prob_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "probability tolerance must be >= 0");
+    return STARC_OK;
+}
+
+void starc_regularizer_free(starc_regularizer *rg)
+{
+    if (!rg)
+        return;
+    double *arrs[] = {rg->base, rg->Rp, rg->Rt, rg->mub, rg->db, rg->V, rg->Vt, rg->grad, rg->gradt,
+                      rg->dir, rg->e, rg->et, rg->mu, rg->mut, rg->TV, rg->G, rg->H, rg->wts, rg->Q,
+                      rg->pi, rg->pit, rg->klv, rg->Vs, rg->M, rg->dsol, rg->musol, rg->V_chi2,
+                      rg->V_kl, rg->pi_adkl};
+    for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
+        free(arrs[i]);
+    free(rg->pairs);
+    free(rg->vis);
+    free(rg->vidx);
+    free(rg->state_active);
+    free(rg->ipiv);
+    starci_exact_ws_clear(&rg->xw);
+    free(rg);
+}
+
+int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double *Rbar_p,
+                            const double *Rbar_t, const starc_reg_options *opt,
+                            starc_regularizer **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!m || !base || !Rbar_p)
+        return starci_error(err, STARC_EINVAL, "MDP, base policy and proxy reward must not be NULL");
+    starc_reg_options def;
+    if (!opt) {
+        starc_reg_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t SA, SS, SAS;
+    if (!starci_mul_ok(S, A, &SA) || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))
+        return starci_error(err, STARC_EDIM, "S=%zu, A=%zu is too large", S, A);
+    starc_error perr;
+    st = starc_policy_validate(m, base, opt->prob_tol, &perr);
+    if (st)
+        return starci_error(err, st, "base policy: %s", perr.message);
+    for (size_t i = 0; i < SA; i++) {
+        if (!isfinite(Rbar_p[i]))
+            return starci_error(err, STARC_EINVAL, "proxy reward entry %zu is not finite", i);
+        if (Rbar_t && !isfinite(Rbar_t[i]))
+            return starci_error(err, STARC_EINVAL, "true reward entry %zu is not finite", i);
+    }
+    starc_regularizer *rg = calloc(1, sizeof *rg);
+    if (!rg)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    rg->m = m;
+    rg->S = S;
+    rg->A = A;
+    rg->gamma = starc_mdp_gamma(m);
+    rg->opt = *opt;
+    rg->base = starci_dalloc(SA);
+    rg->Rp = starci_dalloc(SA);
+    rg->Rt = Rbar_t ? starci_dalloc(SA) : NULL;
+    rg->mub = starci_dalloc(SA);
+    rg->db = starci_dalloc(S);
+    rg->pairs = calloc(SA, sizeof(size_t));
+    rg->vis = calloc(S, sizeof(size_t));
+    rg->vidx = calloc(S, sizeof(size_t));
+    rg->state_active = calloc(S, sizeof(size_t));
+    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
+                     &rg->V_chi2, &rg->V_kl};
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        *sv[i] = starci_dalloc(S);
+    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
+                      &rg->musol, &rg->pi_adkl};
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        *sav[i] = starci_dalloc(SA);
+    rg->G = starci_dalloc(SAS);
+    rg->H = starci_dalloc(SS);
+    rg->M = starci_dalloc(SS);
+    rg->ipiv = calloc(S, sizeof(lapack_int));
+    int bad = !rg->base || !rg->Rp || (Rbar_t && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
+              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        bad |= !*sv[i];
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        bad |= !*sav[i];
+    if (bad || starci_exact_ws_init(&rg->xw, S) != STARC_OK) {
+        starc_regularizer_free(rg);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
+    }
+    memcpy(rg->base, base, SA * sizeof(double));
+    memcpy(rg->Rp, Rbar_p, SA * sizeof(double));
+    if (Rbar_t)
+        memcpy(rg->Rt, Rbar_t, SA * sizeof(double));
+    const double *R2[2] = {rg->Rp, rg->Rt};
+    double Jn[2];
+    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, &rg->xw, err);
+    if (st) {
+        starc_regularizer_free(rg);
+        return st;
+    }
+    rg->Jnb_p = Jn[0];
+    rg->Jnb_t = Jn[1];
+    for (size_t i = 0; i < SA; i++)
+        if (rg->mub[i] > 0.0)
+            rg->pairs[rg->npair++] = i;
+    for (size_t s = 0; s < S; s++) {
+        rg->vidx[s] = SIZE_MAX;
+        if (rg->db[s] > 0.0) {
+            rg->vidx[s] = rg->nv;
+            rg->vis[rg->nv++] = s;
+        }
+    }
+    rg->last_inner = NAN;
+    *out = rg;
+    return STARC_OK;
+}
+
+int starc_regularizer_set_options(starc_regularizer *rg, const starc_reg_options *opt, starc_error *err)
+{
+    int st = check_options(opt, err);
+    if (!st)
+        rg->opt = *opt;
+    return st;
+}
+
+void starc_regularizer_reset(starc_regularizer *rg)
+{
+    rg->have_chi2 = rg->have_kl = rg->have_adkl = 0;
+    rg->last_inner = NAN;
+}
+
+const double *starc_regularizer_base_occupancy(const starc_regularizer *rg) { return rg->mub; }
+
+void starc_regularizer_base_returns(const starc_regularizer *rg, double *proxy_return, double *true_return)
+{
+    if (proxy_return)
+        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
+    if (true_return)
+        *true_return = rg->Rt ? rg->Jnb_t / (1.0 - rg->gamma) : NAN;
+}
+
+const double *starc_regularizer_occupancy(const starc_regularizer *rg)
+{
+    return rg->have_sol ? rg->musol : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Diagnostics                                                             */
+
+static double divergence_of(const starc_reg_result *r, starc_reg_method method)
+{
+    switch (method) {
+    case STARC_REG_AD_KL: return r->ad_kl;
+    case STARC_REG_OM_CHI2: return r->chi2;
+    case STARC_REG_OM_SQRT_CHI2: return sqrt(r->chi2);
+    case STARC_REG_OM_KL: return r->om_kl;
+    }
+    return NAN;
+}
+
+/* Fill res for policy pi (exact occupancy, returns and divergences). */
+static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method method, double coef,
+                    starc_reg_result *res, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *R2[2] = {rg->Rp, rg->Rt};
+    double Jn[2];
+    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, &rg->xw, err);
+    if (st)
+        return st;
+    rg->have_sol = 1;
+    res->method = method;
+    res->coef = coef;
+    res->proxy_return_normalized = Jn[0];
+    res->true_return_normalized = Jn[1];
+    res->proxy_return = Jn[0] / (1.0 - g);
+    res->true_return = Jn[1] / (1.0 - g);
+    res->proxy_delta_normalized = Jn[0] - rg->Jnb_p;
+    res->true_delta_normalized = rg->Rt ? Jn[1] - rg->Jnb_t : NAN;
+    res->proxy_delta = res->proxy_delta_normalized / (1.0 - g);
+    res->true_delta = res->true_delta_normalized / (1.0 - g);
+    double adkl = 0.0;
+    for (size_t s = 0; s < S && isfinite(adkl); s++) {
+        if (!(rg->dsol[s] > 0.0))
+            continue;
+        double k = kl_div(A, pi + s * A, rg->base + s * A);
+        adkl += rg->dsol[s] * k;
+    }
+    res->ad_kl = adkl;
+    res->ad_kl_unnormalized = adkl / (1.0 - g);
+    res->state_kl = kl_div(S, rg->dsol, rg->db);
+    res->om_kl = kl_div(S * A, rg->musol, rg->mub);
+    res->chi2 = starci_chi2(S * A, rg->musol, rg->mub);
+    double tv = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        tv += fabs(rg->musol[i] - rg->mub[i]);
+    res->tv = 0.5 * tv;
+    res->divergence = divergence_of(res, method);
+    res->objective = res->proxy_return_normalized - (res->divergence == 0.0 ? 0.0 : coef * res->divergence);
+    return STARC_OK;
+}
+
+int starc_regularizer_evaluate(starc_regularizer *rg, const double *pi, starc_reg_method method,
+                               double coef, starc_reg_result *res, starc_error *err)
+{
+    if ((unsigned)method >= STARC_REG_NMETHODS)
+        return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
+    if (!res)
+        return starci_error(err, STARC_EINVAL, "result pointer is NULL");
+    int st = starc_policy_validate(rg->m, pi, rg->opt.prob_tol, err);
+    if (st)
+        return st;
+    memset(res, 0, sizeof *res);
+    st = diagnose(rg, pi, method, coef, res, err);
+    res->inner_coef = coef;
+    res->converged = 1;
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values of the base policy (cold start)                                  */
+
+/* Vout = V^{pi}_{Rbar} (unnormalised) via the scratch matrix rg->M. */
+static int eval_values(starc_regularizer *rg, const double *pi, const double *Rbar, const double *extra,
+                       double *Vout, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *T = starc_mdp_transitions(rg->m);
+    memset(rg->M, 0, S * S * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        double *row = rg->M + s * S, acc = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            double p = pi[s * A + a];
+            if (p == 0.0)
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                row[u] -= g * p * t[u];
+            acc += p * Rbar[s * A + a];
+        }
+        row[s] += 1.0;
+        Vout[s] = acc - (extra ? extra[s] : 0.0);
+    }
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, rg->M, (lapack_int)S, rg->ipiv, Vout, 1);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+    return STARC_OK;
+}
+
+/* Q = Rbar + gamma T V for every pair. */
+static void q_of(const starc_regularizer *rg, const double *Rbar, const double *V, double *Q)
+{
+    const size_t S = rg->S, A = rg->A;
+    memcpy(Q, Rbar, S * A * sizeof(double));
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(S * A), (int)S, rg->gamma, starc_mdp_transitions(rg->m),
+                (int)S, V, 1, 1.0, Q, 1);
+}
+
+/* ---------------------------------------------------------------------- */
+/* AD-KL: soft policy iteration / soft value iteration                     */
+
+/* Soft backup at state s from Q: returns beta log sum_a pi_b exp(Q/beta) and,
+ * if pi is non-NULL, the softmax policy pi_b exp((Q - V)/beta). */
+static double soft_backup(const double *q, const double *pb, size_t A, double beta, double *pi)
+{
+    double qmax = -INFINITY;
+    for (size_t a = 0; a < A; a++)
+        if (pb[a] > 0.0 && q[a] > qmax)
+            qmax = q[a];
+    double z = 0.0;
+    for (size_t a = 0; a < A; a++)
+        if (pb[a] > 0.0)
+            z += pb[a] * exp((q[a] - qmax) / beta);
+    if (pi)
+        for (size_t a = 0; a < A; a++)
+            pi[a] = pb[a] > 0.0 ? pb[a] * exp((q[a] - qmax) / beta) / z : 0.0;
+    return qmax + beta * log(z);
+}
+
+/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to max(1, |V|_inf);
+ * also leaves the softmax policy of V in pi. */
+static double soft_residual(starc_regularizer *rg, double beta, const double *V, double *Bv, double *pi)
+{
+    const size_t S = rg->S, A = rg->A;
+    q_of(rg, rg->Rp, V, rg->Q);
+    double diff = 0.0, vmax = 1.0;
+    for (size_t s = 0; s < S; s++) {
+        Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
+        diff = fmax(diff, fabs(Bv[s] - V[s]));
+        vmax = fmax(vmax, fabs(V[s]));
+    }
+    return diff / vmax;
+}
+
+static int solve_adkl(starc_regularizer *rg, double beta, double *pi_out, size_t *iters, double *resid,
+                      starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    int st;
+    double *V = rg->V, *Bv = rg->Vt;
+    /* Start: the warm policy's soft values, or the base's values. */
+    const double *pstart = (rg->opt.warm_start && rg->have_adkl) ? rg->pi_adkl : rg->base;
+    memcpy(rg->pi, pstart, S * A * sizeof(double));
+    size_t it = 0;
+    double res = INFINITY;
+    if (rg->opt.adkl_solver == STARC_ADKL_POLICY_ITERATION) {
+        for (;;) {
+            /* Evaluate pi exactly under r_pi - beta KL(pi(s) || pi_b(s)). */
+            for (size_t s = 0; s < S; s++)
+                rg->klv[s] = beta * kl_div(A, rg->pi + s * A, rg->base + s * A);
+            st = eval_values(rg, rg->pi, rg->Rp, rg->klv, V, err);
+            if (st)
+                return st;
+            res = soft_residual(rg, beta, V, Bv, rg->pi);
+            if (res <= rg->opt.tol)
+                break;
+            if (++it >= rg->opt.max_iter) {
+                *iters = it;
+                *resid = res;
+                memcpy(pi_out, rg->pi, S * A * sizeof(double));
+                return starci_error(err, STARC_ENOCONV,
+                                    "ad-kl soft policy iteration: relative Bellman residual %.3g > tol %g after %zu steps",
+                                    res, rg->opt.tol, it);
+            }
+        }
+    } else {
+        for (size_t s = 0; s < S; s++)
+            rg->klv[s] = beta * kl_div(A, rg->pi + s * A, rg->base + s * A);
+        st = eval_values(rg, rg->pi, rg->Rp, rg->klv, V, err);
+        if (st)
+            return st;
+        for (;;) {
+            res = soft_residual(rg, beta, V, Bv, rg->pi);
+            if (res <= rg->opt.tol)
+                break;
+            memcpy(V, Bv, S * sizeof(double));
+            if (++it >= rg->opt.max_sweeps) {
+                *iters = it;
+                *resid = res;
+                memcpy(pi_out, rg->pi, S * A * sizeof(double));
+                return starci_error(err, STARC_ENOCONV,
+                                    "ad-kl soft value iteration: relative change %.3g > tol %g after %zu sweeps",
+                                    res, rg->opt.tol, it);
+            }
+        }
+    }
+    memcpy(pi_out, rg->pi, S * A * sizeof(double));
+    memcpy(rg->pi_adkl, rg->pi, S * A * sizeof(double));
+    rg->have_adkl = 1;
+    *iters = it + 1;
+    *resid = res;
+    return STARC_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* OM duals: Newton's method on L(V)                                       */
+
+enum om_kind { OM_CHI2, OM_KL };
+
+/* e = Rbar_p + gamma T V - V on support pairs, the primal mu, the Hessian
+ * weights and L(V).  Returns +INFINITY if an exponent overflows. */
+static double om_eval(starc_regularizer *rg, enum om_kind kind, double c, const double *V, double *e,
+                      double *mu, double *wts, double *grad)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *mu0 = starc_mdp_initial(rg->m);
+    q_of(rg, rg->Rp, V, rg->TV);
+    double L = 0.0;
+    for (size_t s = 0; s < S; s++)
+        L += (1.0 - g) * mu0[s] * V[s];
+    memset(mu, 0, S * A * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], s = p / A;
+        double mb = rg->mub[p], ep = rg->TV[p] - V[s];
+        e[p] = ep;
+        if (kind == OM_CHI2) {
+            double alpha = 2.0 * c, w = 1.0 + ep / alpha;
+            if (w > 0.0) {
+                mu[p] = mb * w;
+                wts[p] = mb / alpha;
+                L += mb * (ep + 0.5 * ep * ep / alpha);
+            } else {
+                wts[p] = 0.0;
+                L -= 0.5 * mb * alpha;
+            }
+        } else {
+            double z = ep / c - 1.0;
+            if (z > 700.0)
+                return INFINITY;
+            mu[p] = mb * exp(z);
+            wts[p] = mu[p] / c;
+            L += c * mu[p];
+        }
+    }
+    if (grad) {
+        /* grad = (1-gamma) mu0 + gamma T^T mu - sum_a mu(., a): the flow residual. */
+        for (size_t s = 0; s < S; s++) {
+            double out = 0.0;
+            for (size_t a = 0; a < A; a++)
+                out += mu[s * A + a];
+            grad[s] = (1.0 - g) * mu0[s] - out;
+        }
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)(S * A), (int)S, g, starc_mdp_transitions(rg->m), (int)S,
+                    mu, 1, 1.0, grad, 1);
+        /* States the base never visits carry no variable: their residual is
+         * structurally zero (no support pair leads there). */
+        for (size_t s = 0; s < S; s++)
+            if (rg->vidx[s] == SIZE_MAX)
+                grad[s] = 0.0;
+    }
+    return L;
+}
+
+static double inf_norm(const double *x, size_t n)
+{
+    double r = 0.0;
+    for (size_t i = 0; i < n; i++)
+        r = fmax(r, fabs(x[i]));
+    return r;
+}
+
+/* Newton direction: (H + ridge) dir = -grad on the visited states, with
+ * H = sum_p w_p g_p g_p^T, g_p = gamma T[p, vis] - unit(s(p)). */
+static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double g = rg->gamma;
+    const double *T = starc_mdp_transitions(rg->m);
+    /* States without any active pair would make H singular; give each the
+     * pair closest to activation (a preconditioner only: the line search and
+     * the exact gradient decide acceptance). */
+    for (size_t j = 0; j < nv; j++)
+        rg->state_active[j] = SIZE_MAX;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], j = rg->vidx[p / A];
+        if (rg->wts[p] > 0.0)
+            rg->state_active[j] = SIZE_MAX - 1;
+        else if (rg->state_active[j] != SIZE_MAX - 1 &&
+                 (rg->state_active[j] == SIZE_MAX || rg->e[p] > rg->e[rg->state_active[j]]))
+            rg->state_active[j] = p;
+    }
+    size_t rows = 0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], s = p / A, j = rg->vidx[s];
+        double w = rg->wts[p];
+        if (!(w > 0.0)) {
+            if (rg->state_active[j] != p)
+                continue;
+            w = rg->mub[p] / (kind == OM_CHI2 ? 2.0 * c : c);
+        }
+        double sw = sqrt(w), *row = rg->G + rows * nv;
+        const double *t = T + p * S;
+        for (size_t i = 0; i < nv; i++)
+            row[i] = sw * g * t[rg->vis[i]];
+        row[j] -= sw;
+        rows++;
+    }
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H, (int)nv);
+    double dmax = 0.0;
+    for (size_t i = 0; i < nv; i++)
+        dmax = fmax(dmax, rg->H[i * nv + i]);
+    double ridge = 1e-14 * dmax;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        /* Keep H intact in G's space: copy to M for the factorisation. */
+        for (size_t i = 0; i < nv; i++) {
+            memcpy(rg->M + i * nv + i, rg->H + i * nv + i, (nv - i) * sizeof(double));
+            rg->M[i * nv + i] += ridge;
+        }
+        for (size_t i = 0; i < nv; i++)
+            rg->dir[i] = -rg->grad[rg->vis[i]];
+        lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
+                                        rg->dir, 1);
+        if (info == 0)
+            return STARC_OK;
+        ridge = ridge > 0.0 ? ridge * 1e3 : 1e-12;
+    }
+    return STARC_ELAPACK;
+}
+
+static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double *V, size_t *iters,
+                     double *resid, starc_error *err)
+{
+    const size_t S = rg->S, nv = rg->nv;
+    const char *name = kind == OM_CHI2 ? "om-chi2" : "om-kl";
+    for (size_t s = 0; s < S; s++)
+        if (rg->vidx[s] == SIZE_MAX)
+            V[s] = 0.0;
+    double L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+    if (!isfinite(L))
+        return starci_error(err, STARC_ENOCONV, "%s: the starting point overflows", name);
+    double gn = inf_norm(rg->grad, S);
+    size_t it = 0;
+    while (gn > rg->opt.tol) {
+        if (it >= rg->opt.max_iter) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV, "%s: flow residual %.3g > tol %g after %zu Newton steps",
+                                name, gn, rg->opt.tol, it);
+        }
+        it++;
+        if (om_direction(rg, kind, c) != STARC_OK) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ELAPACK, "%s: Newton system could not be factorised", name);
+        }
+        double slope = 0.0;
+        for (size_t i = 0; i < nv; i++)
+            slope += rg->dir[i] * rg->grad[rg->vis[i]];
+        double t = 1.0;
+        int accepted = 0;
+        for (int ls = 0; ls < 60; ls++, t *= 0.5) {
+            memcpy(rg->Vt, V, S * sizeof(double));
+            for (size_t i = 0; i < nv; i++)
+                rg->Vt[rg->vis[i]] += t * rg->dir[i];
+            double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
+            if (!isfinite(Lt))
+                continue;
+            double gt = inf_norm(rg->gradt, S);
+            /* Armijo, or (when L is flat to round-off) a clear fall of the residual. */
+            if (Lt <= L + 1e-4 * t * slope ||
+                (gt < 0.5 * gn && Lt <= L + 1e-13 * (1.0 + fabs(L)))) {
+                memcpy(V, rg->Vt, S * sizeof(double));
+                double *tmp;
+                tmp = rg->e; rg->e = rg->et; rg->et = tmp;
+                tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
+                tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
+                L = Lt;
+                gn = gt;
+                accepted = 1;
+                break;
+            }
+        }
+        if (!accepted) {
+            /* Restore the weights of the current point and give up. */
+            om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV,
+                                "%s: line search failed at flow residual %.3g (tol %g) after %zu Newton steps",
+                                name, gn, rg->opt.tol, it);
+        }
+        /* om_eval of the accepted trial left its weights in wts already. */
+    }
+    *iters = it;
+    *resid = gn;
+    return STARC_OK;
+}
+
+/* Policy from the dual's primal mu (rows renormalised); base row where mu(s,.) = 0. */
+static void policy_from_mu(const starc_regularizer *rg, const double *mu, double *pi)
+{
+    const size_t S = rg->S, A = rg->A;
+    for (size_t s = 0; s < S; s++) {
+        double z = 0.0;
+        for (size_t a = 0; a < A; a++)
+            z += mu[s * A + a];
+        for (size_t a = 0; a < A; a++)
+            pi[s * A + a] = z > 0.0 ? mu[s * A + a] / z : rg->base[s * A + a];
+    }
+}
+
+/* Start values for the OM duals: warm V, or the base's proxy values. */
+static int om_start(starc_regularizer *rg, enum om_kind kind, double c, double *V, starc_error *err)
+{
+    const size_t S = rg->S;
+    if (kind == OM_CHI2) {
+        if (rg->opt.warm_start && rg->have_chi2) {
+            memcpy(V, rg->V_chi2, S * sizeof(double));
+            return STARC_OK;
+        }
+        return eval_values(rg, rg->base, rg->Rp, NULL, V, err);
+    }
+    if (rg->opt.warm_start && rg->have_kl) {
+        memcpy(V, rg->V_kl, S * sizeof(double));
+        double L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, NULL);
+        if (isfinite(L))
+            return STARC_OK;
+    }
+    /* The AD-KL soft values at the same coefficient keep every exponent
+     * bounded: e = beta log(pi/pi_b) <= beta log(1/pi_b). */
+    size_t it;
+    double res;
+    starc_reg_options keep = rg->opt;
+    rg->opt.tol = fmax(rg->opt.tol, 1e-8);
+    int st = solve_adkl(rg, c, rg->pit, &it, &res, err);
+    rg->opt = keep;
+    if (st == STARC_ENOCONV)
+        st = STARC_OK; /* any finite start will do */
+    if (st)
+        return st;
+    memcpy(V, rg->V, S * sizeof(double));
+    return STARC_OK;
+}
+
+static int solve_om(starc_regularizer *rg, enum om_kind kind, double c, double *pi_out, size_t *iters,
+                    double *resid, starc_error *err)
+{
+    double *V = kind == OM_CHI2 ? rg->V_chi2 : rg->V_kl;
+    /* om_start may use rg->V (AD-KL); keep the dual iterate in its own array. */
+    int st = om_start(rg, kind, c, rg->Vs, err);
+    if (st)
+        return st;
+    memcpy(V, rg->Vs, rg->S * sizeof(double));
+    st = om_newton(rg, kind, c, V, iters, resid, err);
+    policy_from_mu(rg, rg->mu, pi_out);
+    if (!st) {
+        if (kind == OM_CHI2)
+            rg->have_chi2 = 1;
+        else
+            rg->have_kl = 1;
+    } else {
+        if (kind == OM_CHI2)
+            rg->have_chi2 = 0;
+        else
+            rg->have_kl = 0;
+    }
+    return st;
+}
+
+/* chi2 of the dual's primal mu (for the 1-D search). */
+static double dual_chi2(const starc_regularizer *rg)
+{
+    double acc = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double x = rg->mu[p] - rg->mub[p];
+        acc += x * x / rg->mub[p];
+    }
+    return acc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* OM-sqrt-chi2: 1-D search on h(c') = 2 c' sqrt(chi2(c'))                 */
+
+/* Unclipped limit of the OM-chi2 path (all support pairs active): V solves the
+ * weighted least-squares problem min sum mu_b (Rbar_p + gamma T V - V)^2,
+ * independent of c'.  Gives h_inf = ||e*||_{mu_b} and the smallest c' without
+ * clipping, c0 = -min(e*)/2.  Leaves V in rg->V_chi2 (a good warm start). */
+static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    double *V = rg->V_chi2;
+    memset(V, 0, S * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        rg->wts[p] = rg->mub[p];
+    }
+    /* At V = 0, e = Rbar_p and the gradient of (1/2) sum mu_b e^2 is G^T W Rbar_p;
+     * the problem is quadratic, so one Newton step solves it exactly. */
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        rg->e[p] = rg->Rp[p];
+    }
+    memset(rg->grad, 0, S * sizeof(double));
+    const double *T = starc_mdp_transitions(rg->m);
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], s = p / A;
+        double w = rg->mub[p] * rg->e[p];
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            rg->grad[u] += w * rg->gamma * t[u];
+        rg->grad[s] -= w;
+    }
+    for (size_t s = 0; s < S; s++)
+        if (rg->vidx[s] == SIZE_MAX)
+            rg->grad[s] = 0.0;
+    if (om_direction(rg, OM_KL, 1.0) != STARC_OK)
+        return starci_error(err, STARC_ELAPACK, "om-sqrt-chi2: least-squares system could not be factorised");
+    for (size_t i = 0; i < nv; i++)
+        V[rg->vis[i]] = rg->dir[i];
+    q_of(rg, rg->Rp, V, rg->TV);
+    double acc = 0.0, emin = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double ep = rg->TV[p] - V[p / A];
+        acc += rg->mub[p] * ep * ep;
+        emin = fmin(emin, ep);
+    }
+    *h_inf = sqrt(acc);
+    *c0 = -0.5 * emin;
+    rg->have_chi2 = 1;
+    return STARC_OK;
+}
+
+static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, double *inner, size_t *iters,
+                      double *resid, starc_error *err)
+{
+    size_t total = 0, it;
+    double res = 0.0;
+    double h_inf = 0.0, c0 = 0.0;
+    int st;
+    /* The search's warm starts live in V_chi2; a previous OM-chi2 solve is a fine start too. */
+    int keep_warm = rg->opt.warm_start && rg->have_chi2;
+    double *Vkeep = NULL;
+    if (keep_warm) {
+        Vkeep = starci_dalloc(rg->S);
+        if (!Vkeep)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        memcpy(Vkeep, rg->V_chi2, rg->S * sizeof(double));
+    }
+    st = sqrt_limit(rg, &h_inf, &c0, err);
+    if (st) {
+        free(Vkeep);
+        return st;
+    }
+    if (lambda >= h_inf * (1.0 - 1e-12)) {
+        /* The base itself is optimal: sup over the path of the frontier's slope is h_inf. */
+        memcpy(pi_out, rg->base, rg->S * rg->A * sizeof(double));
+        *inner = INFINITY;
+        *iters = 0;
+        *resid = 0.0;
+        free(Vkeep);
+        return STARC_OK;
+    }
+    if (Vkeep)
+        memcpy(rg->V_chi2, Vkeep, rg->S * sizeof(double));
+    free(Vkeep);
+    /* Bracket in u = log c': h(hi) >= lambda > h(lo).  h is continuous and
+     * non-decreasing (the Pareto frontier of proxy return against sqrt(chi2) is concave). */
+    double hi = c0 > 0.0 ? c0 : 1.0, lo, hlo, hhi = h_inf;
+    if (isfinite(rg->last_inner) && rg->last_inner > 0.0 && rg->last_inner < hi && rg->opt.warm_start) {
+        /* Try the last inner coefficient first: in a sweep it is close. */
+        double cand = rg->last_inner;
+        st = solve_om(rg, OM_CHI2, cand, rg->pit, &it, &res, err);
+        total += it;
+        if (st)
+            goto fail;
+        double h = 2.0 * cand * sqrt(dual_chi2(rg));
+        if (h >= lambda) {
+            hi = cand;
+            hhi = h;
+        } else {
+            lo = cand;
+            hlo = h;
+            goto bracketed_lo;
+        }
+    }
+    lo = hi;
+    for (int k = 0;; k++) {
+        lo *= 0.25;
+        if (k > 400 || !(lo > 0.0)) {
+            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: could not bracket the inner coefficient");
+            goto fail;
+        }
+        st = solve_om(rg, OM_CHI2, lo, rg->pit, &it, &res, err);
+        total += it;
+        if (st)
+            goto fail;
+        hlo = 2.0 * lo * sqrt(dual_chi2(rg));
+        if (hlo < lambda)
+            break;
+        hi = lo;
+        hhi = hlo;
+    }
+bracketed_lo:;
+    /* Illinois regula falsi on u = log c', falling back to bisection. */
+    double ulo = log(lo), uhi = log(hi), flo = hlo - lambda, fhi = hhi - lambda;
+    int side = 0;
+    double c = lo, h = hlo;
+    for (int k = 0;; k++) {
+        if (k >= 200) {
+            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in 200 steps",
+                              rg->opt.search_tol);
+            goto fail;
+        }
+        double u = (flo * uhi - fhi * ulo) / (flo - fhi);
+        if (!(u > ulo && u < uhi) || k % 8 == 7)
+            u = 0.5 * (ulo + uhi);
+        c = exp(u);
+        st = solve_om(rg, OM_CHI2, c, rg->pit, &it, &res, err);
+        total += it;
+        if (st)
+            goto fail;
+        h = 2.0 * c * sqrt(dual_chi2(rg));
+        double f = h - lambda;
+        if (fabs(f) <= rg->opt.search_tol * lambda || uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
+            break;
+        if (f < 0.0) {
+            ulo = u;
+            flo = f;
+            if (side == -1)
+                fhi *= 0.5;
+            side = -1;
+        } else {
+            uhi = u;
+            fhi = f;
+            if (side == 1)
+                flo *= 0.5;
+            side = 1;
+        }
+    }
+    policy_from_mu(rg, rg->mu, pi_out);
+    rg->last_inner = c;
+    *inner = c;
+    *iters = total;
+    *resid = res;
+    return STARC_OK;
+fail:
+    *iters = total;
+    *resid = res;
+    *inner = NAN;
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+
+int starc_regularizer_solve(starc_regularizer *rg, starc_reg_method method, double coef,
+                            double *pi, starc_reg_result *res, starc_error *err)
+{
+    if (!rg || !res)
+        return starci_error(err, STARC_EINVAL, "regulariser and result must not be NULL");
+    if ((unsigned)method >= STARC_REG_NMETHODS)
+        return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
+    if (!(coef > 0.0) || !isfinite(coef))
+        return starci_error(err, STARC_EINVAL, "%s: coefficient %g must be finite and > 0",
+                            method_names[method], coef);
+    memset(res, 0, sizeof *res);
+    double *pol = rg->pit;
+    size_t it = 0;
+    double resid = 0.0, inner = coef;
+    int st;
+    switch (method) {
+    case STARC_REG_AD_KL:
+        st = solve_adkl(rg, coef, pol, &it, &resid, err);
+        break;
+    case STARC_REG_OM_CHI2:
+        st = solve_om(rg, OM_CHI2, coef, pol, &it, &resid, err);
+        break;
+    case STARC_REG_OM_KL:
+        st = solve_om(rg, OM_KL, coef, pol, &it, &resid, err);
+        break;
+    default:
+        st = solve_sqrt(rg, coef, pol, &inner, &it, &resid, err);
+        break;
+    }
+    if (st != STARC_OK && st != STARC_ENOCONV)
+        return st;
+    /* Diagnose even an unconverged iterate, so callers can see how far it got. */
+    starc_error derr;
+    int st2 = diagnose(rg, pol, method, coef, res, &derr);
+    if (st2) {
+        if (err)
+            *err = derr;
+        return st2;
+    }
+    res->inner_coef = inner;
+    res->converged = st == STARC_OK;
+    res->iterations = it;
+    res->residual = resid;
+    if (pi)
+        memcpy(pi, pol, rg->S * rg->A * sizeof(double));
+    return st;
+}
