@@ -7,6 +7,8 @@
 #include "internal.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
+#include "starc/proxy.h"
+#include "starc/regularize.h"
 
 /* ================================================================ Gao fits */
 
@@ -211,6 +213,8 @@ struct starc_overopt {
     double *Qp_b;          /* proxy Q of the base policy */
     size_t *act_p;         /* proxy-optimal actions */
     starc_overopt_info info;
+    starc_regularizer *rg; /* regularised solvers, warm-started along a path */
+    double *pol;           /* S*A scratch policy */
     /* scratch for evaluation */
     double *V, *d, *mu;
     bon_item *items;
@@ -233,6 +237,8 @@ void starc_overopt_free(starc_overopt *p)
     free(p->d);
     free(p->mu);
     free(p->items);
+    free(p->pol);
+    starc_regularizer_free(p->rg);
     free(p);
 }
 
@@ -279,11 +285,12 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->d = starci_dalloc(S);
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
+    p->pol = starci_dalloc(SA);
     size_t *act = calloc(S, sizeof(size_t));
     starc_workspace *ws = starc_workspace_alloc(S, A);
     starc_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
-        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !act || !ws) {
+        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !act || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto fail;
     }
@@ -308,17 +315,15 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     }
     p->info.base_proxy_return = dot(mu0, p->V, S);
 
-    /* CP statistics under mu_b (MATH.md §5, population form). */
-    double mt = dot(p->mu_b, p->Rbar_t, SA), mp = dot(p->mu_b, p->Rbar_p, SA), vt = 0, vp = 0, cv = 0;
-    for (size_t i = 0; i < SA; i++) {
-        double et = p->Rbar_t[i] - mt, ep = p->Rbar_p[i] - mp;
-        vt += p->mu_b[i] * et * et;
-        vp += p->mu_b[i] * ep * ep;
-        cv += p->mu_b[i] * et * ep;
-    }
-    p->info.sigma_true = sqrt(fmax(0.0, vt));
-    p->info.sigma_proxy = sqrt(fmax(0.0, vp));
-    p->info.r = (vt > 0.0 && vp > 0.0) ? fmax(-1.0, fmin(1.0, cv / sqrt(vt * vp))) : NAN;
+    /* CP statistics under mu_b (MATH.md §5), by the proxy module. */
+    starc_proxy_stats ps;
+    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, &ps, err)))
+        goto fail;
+    p->info.r = ps.r;
+    p->info.sigma_true = ps.sigma_true;
+    p->info.sigma_proxy = ps.sigma_proxy;
+    if ((st = starc_regularizer_alloc(m, pi_b, p->Rbar_p, p->Rbar_t, NULL, &p->rg, err)))
+        goto fail;
 
     if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
         goto fail;
@@ -361,18 +366,13 @@ void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi)
 }
 
 /* CP's tight lower bound (Liu, Sun, Zheng; MATH.md §5) on the normalised true
- * change, converted to unnormalised units. */
+ * change, from the proxy module, converted to unnormalised units. */
 static double cp_tight_bound(const starc_overopt *p, double proxy_delta, double chi2)
 {
     const starc_overopt_info *I = &p->info;
-    if (isnan(I->r) || isnan(chi2))
-        return NAN;
-    if (isinf(chi2))
-        return -INFINITY;
-    double g = 1.0 - p->gamma;
-    double a = g * proxy_delta / I->sigma_proxy;
-    double rest = sqrt(fmax(0.0, 1.0 - I->r * I->r)) * sqrt(fmax(0.0, chi2 - a * a));
-    return I->sigma_true * (I->r * a - rest) / g;
+    double g = 1.0 - p->gamma, ba, bb, bt;
+    starc_proxy_bounds(I->r, I->sigma_true, I->sigma_proxy, g * proxy_delta, chi2, &ba, &bb, &bt);
+    return bt / g;
 }
 
 int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt,
@@ -457,6 +457,231 @@ int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, st
         memcpy(pi, q, S * A * sizeof(double));
     free(q);
     return st;
+}
+
+
+/* ================================================================ sweeps */
+
+static const char *const method_names[STARC_OVEROPT_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"};
+static const starc_reg_method reg_of[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2,
+                                           STARC_REG_OM_KL};
+
+const char *starc_overopt_method_name(starc_overopt_method method)
+{
+    return (unsigned)method < STARC_OVEROPT_NMETHODS ? method_names[method] : NULL;
+}
+
+int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err)
+{
+    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++)
+        if (name && strcmp(name, method_names[i]) == 0) {
+            *method = (starc_overopt_method)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of ad-kl, om-chi2, om-sqrt-chi2, om-kl, bon",
+                        name ? name : "(null)");
+}
+
+void starc_overopt_options_default(starc_overopt_options *o)
+{
+    o->coef_min = 0.0;
+    o->coef_max = 0.0;
+    o->points = 41;
+    o->range_tol = 1e-3;
+    o->range_max_steps = 200;
+    o->bon_max = 1000;
+    o->tie_tol = STARC_BON_TIE_TOL;
+    starc_reg_options_default(&o->reg);
+}
+
+/* A warm-started solve that does not converge is retried once from the base
+ * policy: warm starts are a speed-up, and a cold start has its own stopping rule. */
+static int reg_solve(starc_overopt *p, starc_reg_method m, double c, double *pi, starc_reg_result *res,
+                     starc_error *err)
+{
+    int st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+    if (st == STARC_ENOCONV) {
+        starc_regularizer_reset(p->rg);
+        st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+    }
+    return st;
+}
+
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+                        double *pi, starc_overopt_point *pt, starc_error *err)
+{
+    if ((unsigned)method >= STARC_OVEROPT_BON)
+        return starci_error(err, STARC_EINVAL, "method %d is not a regularised method", (int)method);
+    int st;
+    if (reg && (st = starc_regularizer_set_options(p->rg, reg, err)))
+        return st;
+    starc_reg_result res;
+    if ((st = reg_solve(p, reg_of[method], coef, p->pol, &res, err)))
+        return st;
+    if (pt && (st = starc_overopt_evaluate(p, p->pol, coef, pt, err)))
+        return st;
+    if (pi)
+        memcpy(pi, p->pol, p->S * p->A * sizeof(double));
+    return STARC_OK;
+}
+
+/* Fraction of the achievable proxy gain reached at coefficient c. */
+static int gain_fraction(starc_overopt *p, starc_reg_method m, double c, double gap, double *f, starc_error *err)
+{
+    starc_reg_result res;
+    int st = reg_solve(p, m, c, NULL, &res, err);
+    if (st)
+        return st;
+    *f = (res.proxy_return - p->info.base_proxy_return) / gap;
+    return STARC_OK;
+}
+
+/* Search the automatic coefficient range (see starc_overopt_options.range_tol). */
+static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_options *o, double *lo, double *hi,
+                      starc_error *err)
+{
+    const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : 1.0;
+    const double tol = o->range_tol;
+    const double jstar = p->info.proxy_optimal_proxy_return;
+    const double gap = jstar - p->info.base_proxy_return;
+    if (gap <= 1e-12 * fmax(1.0, fabs(jstar))) {
+        if (o->coef_max == 0.0)
+            *hi = o->coef_min > 0.0 ? fmax(1e3 * scale, 1e6 * o->coef_min) : 1e3 * scale;
+        if (o->coef_min == 0.0)
+            *lo = fmin(1e-3 * scale, 1e-6 * *hi);
+        return STARC_OK;
+    }
+    int st;
+    double f;
+    size_t steps = 0;
+    if (o->coef_max == 0.0) {
+        double c = o->coef_min > 0.0 ? fmax(scale, 2.0 * o->coef_min) : scale;
+        if ((st = gain_fraction(p, m, c, gap, &f, err)))
+            return st;
+        if (f > tol) {
+            while (f > tol) {
+                if (++steps > o->range_max_steps)
+                    return starci_error(err, STARC_ENOCONV, "%s: no coefficient up to %g keeps the policy within "
+                                        "%g of the base", starc_reg_method_name(m), c, tol);
+                c *= 2.0;
+                if ((st = gain_fraction(p, m, c, gap, &f, err)))
+                    return st;
+            }
+        } else {
+            while (steps++ < o->range_max_steps && (o->coef_min == 0.0 || c / 2.0 > 2.0 * o->coef_min)) {
+                if ((st = gain_fraction(p, m, c / 2.0, gap, &f, err)))
+                    return st;
+                if (f > tol)
+                    break;
+                c /= 2.0;
+            }
+        }
+        *hi = c;
+    }
+    steps = 0;
+    if (o->coef_min == 0.0) {
+        double c = fmin(scale, *hi / 2.0);
+        if ((st = gain_fraction(p, m, c, gap, &f, err)))
+            return st;
+        if (f < 1.0 - tol) {
+            while (f < 1.0 - tol) {
+                if (++steps > o->range_max_steps)
+                    return starci_error(err, STARC_ENOCONV, "%s: no coefficient down to %g reaches within %g of "
+                                        "the proxy-optimal return", starc_reg_method_name(m), c, tol);
+                c /= 2.0;
+                if ((st = gain_fraction(p, m, c, gap, &f, err)))
+                    return st;
+            }
+        } else {
+            while (steps++ < o->range_max_steps && 2.0 * c < *hi / 2.0) {
+                if ((st = gain_fraction(p, m, 2.0 * c, gap, &f, err)))
+                    return st;
+                if (f < 1.0 - tol)
+                    break;
+                c *= 2.0;
+            }
+        }
+        *lo = c;
+    }
+    return STARC_OK;
+}
+
+static int check_sweep_options(const starc_overopt_options *o, starc_error *err)
+{
+    if (o->points < 2)
+        return starci_error(err, STARC_EINVAL, "a sweep needs at least 2 points (got %zu)", o->points);
+    if (!(o->coef_min >= 0.0) || !isfinite(o->coef_min) || !(o->coef_max >= 0.0) || !isfinite(o->coef_max))
+        return starci_error(err, STARC_EINVAL, "coefficient range must be finite and > 0 (0 = automatic)");
+    if (o->coef_min > 0.0 && o->coef_max > 0.0 && !(o->coef_min < o->coef_max))
+        return starci_error(err, STARC_EINVAL, "coef_min %g must be below coef_max %g", o->coef_min, o->coef_max);
+    if (!(o->range_tol > 0.0 && o->range_tol < 0.5))
+        return starci_error(err, STARC_EINVAL, "range tolerance %g must be in (0, 0.5)", o->range_tol);
+    if (o->bon_max == 0)
+        return starci_error(err, STARC_EINVAL, "bon_max must be >= 1");
+    if (!(o->tie_tol >= 0.0) || !isfinite(o->tie_tol))
+        return starci_error(err, STARC_EINVAL, "tie tolerance %g is not a finite value >= 0", o->tie_tol);
+    return STARC_OK;
+}
+
+int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
+                        starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi,
+                        starc_error *err)
+{
+    starc_overopt_options def;
+    if (!opt) {
+        starc_overopt_options_default(&def);
+        opt = &def;
+    }
+    *npts = 0;
+    if ((unsigned)method >= STARC_OVEROPT_NMETHODS)
+        return starci_error(err, STARC_EINVAL, "unknown overoptimisation method %d", (int)method);
+    int st = check_sweep_options(opt, err);
+    if (st)
+        return st;
+    const size_t P = opt->points;
+    if (method == STARC_OVEROPT_BON) {
+        size_t k = 0, last = 0;
+        for (size_t i = 0; i < P; i++) {
+            double x = pow((double)opt->bon_max, (double)i / (double)(P - 1));
+            size_t n = i == P - 1 ? opt->bon_max : (size_t)floor(x + 0.5);
+            if (n < 1)
+                n = 1;
+            if (k > 0 && n <= last)
+                continue;
+            if ((st = starc_overopt_bon(p, n, opt->tie_tol, NULL, &pts[k], err)))
+                return st;
+            last = n;
+            k++;
+        }
+        *npts = k;
+        if (coef_lo)
+            *coef_lo = 1.0;
+        if (coef_hi)
+            *coef_hi = (double)opt->bon_max;
+        return STARC_OK;
+    }
+    const starc_reg_method m = reg_of[method];
+    if ((st = starc_regularizer_set_options(p->rg, &opt->reg, err)))
+        return st;
+    double lo = opt->coef_min, hi = opt->coef_max;
+    if ((lo == 0.0 || hi == 0.0) && (st = auto_range(p, m, opt, &lo, &hi, err)))
+        return st;
+    if (!(lo < hi))
+        return starci_error(err, STARC_EINVAL, "%s: coefficient range [%g, %g] is empty", method_names[method], lo, hi);
+    /* From low pressure to high: warm starts follow the path. */
+    starc_regularizer_reset(p->rg);
+    const double ratio = log(lo / hi);
+    for (size_t i = 0; i < P; i++) {
+        double c = i == 0 ? hi : (i == P - 1 ? lo : hi * exp(ratio * (double)i / (double)(P - 1)));
+        if ((st = starc_overopt_solve(p, method, c, NULL, NULL, &pts[i], err)))
+            return st;
+    }
+    *npts = P;
+    if (coef_lo)
+        *coef_lo = lo;
+    if (coef_hi)
+        *coef_hi = hi;
+    return STARC_OK;
 }
 
 /* ============================================================= summaries */

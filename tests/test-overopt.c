@@ -585,6 +585,161 @@ static void test_summarize(void **state)
     assert_int_equal(starc_overopt_summarize(&bad, 0, 1, 1e-9, &s, &err), STARC_EINVAL);
 }
 
+
+/* ---------------------------------------------------------------- sweeps */
+
+/* Regularised paths: divergence and proxy return are monotone in the coefficient
+ * (from the optimality of each point), the ends are the base and the proxy optimum,
+ * the automatic range is minimal within a factor 2, and the points agree with the
+ * regulariser's own diagnostics. */
+static void test_sweep_regularized(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(51);
+    const starc_overopt_method methods[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
+                                             STARC_OVEROPT_OM_KL};
+    for (int trial = 0; trial < 3; trial++) {
+        size_t S = 4 + trial, A = 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial == 1);
+        double *Rt = random_reward(r, S, A), *Rp = malloc(S * A * S * sizeof(double));
+        double *pb = malloc(S * A * sizeof(double)), *pi = malloc(S * A * sizeof(double));
+        for (size_t i = 0; i < S * A * S; i++)
+            Rp[i] = Rt[i] + gsl_ran_gaussian(r, 1.0);
+        testutil_random_policy(r, S, A, pb);
+        starc_overopt *p;
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        starc_overopt_info I;
+        starc_overopt_get_info(p, &I);
+        double gap = I.proxy_optimal_proxy_return - I.base_proxy_return;
+        assert_true(gap > 0);
+        starc_overopt_options o;
+        starc_overopt_options_default(&o);
+        o.points = 25;
+        o.range_tol = 1e-4;
+        starc_overopt_point pts[25], q;
+        for (int k = 0; k < 4; k++) {
+            size_t n = 0;
+            double lo, hi;
+            starc_error e0;
+            int st0 = starc_overopt_sweep(p, methods[k], &o, pts, &n, &lo, &hi, &e0);
+            if (st0) print_error("trial %d method %d: %s\n", trial, k, e0.message);
+            assert_ok(st0);
+            assert_int_equal(n, 25);
+            assert_close(pts[0].coef, hi, 0, 0);
+            assert_close(pts[n - 1].coef, lo, 0, 0);
+            for (size_t i = 1; i < n; i++) {
+                assert_true(pts[i].coef < pts[i - 1].coef);
+                assert_close(log(pts[i - 1].coef / pts[i].coef), log(hi / lo) / (n - 1), 1e-9, 0);
+                double div = methods[k] == STARC_OVEROPT_AD_KL ? pts[i].kl : methods[k] == STARC_OVEROPT_OM_KL ? -1 : pts[i].chi2;
+                double prev = methods[k] == STARC_OVEROPT_AD_KL ? pts[i - 1].kl : methods[k] == STARC_OVEROPT_OM_KL ? -1 : pts[i - 1].chi2;
+                assert_true(div >= prev - 1e-8 * (1 + fabs(prev)));
+                assert_true(pts[i].proxy_return >= pts[i - 1].proxy_return - 1e-8 * (1 + fabs(gap)));
+            }
+            /* ends: within range_tol of the base and of the proxy optimum */
+            assert_true(pts[0].proxy_delta <= o.range_tol * gap + 1e-12);
+            assert_true(pts[0].proxy_delta >= -1e-9 * gap);
+            assert_true(fabs(pts[0].true_delta) <= 0.05 * I.true_range);
+            assert_true(pts[n - 1].proxy_return >= I.proxy_optimal_proxy_return - o.range_tol * gap - 1e-12);
+            assert_close(pts[n - 1].true_return, I.proxy_optimal_true_return, 0, 0.05 * I.true_range);
+            /* minimal range within a factor 2 (unless the base end is exact, as for om-sqrt-chi2) */
+            if (hi / 2 > lo && methods[k] != STARC_OVEROPT_OM_SQRT_CHI2) {
+                assert_ok(starc_overopt_solve(p, methods[k], hi / 2, NULL, NULL, &q, NULL));
+                assert_true(q.proxy_delta > o.range_tol * gap);
+            }
+            if (2 * lo < hi) {
+                assert_ok(starc_overopt_solve(p, methods[k], 2 * lo, NULL, NULL, &q, NULL));
+                assert_true(q.proxy_return < I.proxy_optimal_proxy_return - o.range_tol * gap);
+            }
+            /* the point of one coefficient equals the regulariser's diagnostics */
+            starc_regularizer *rg;
+            double *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
+            starc_reward_expected(m, Rt, bt);
+            starc_reward_expected(m, Rp, bp);
+            assert_ok(starc_regularizer_alloc(m, pb, bp, bt, NULL, &rg, NULL));
+            starc_reg_result res;
+            double c = pts[n / 2].coef;
+            const starc_reg_method rm[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2, STARC_REG_OM_KL};
+            assert_ok(starc_regularizer_solve(rg, rm[k], c, pi, &res, NULL));
+            assert_close(pts[n / 2].kl, res.ad_kl_unnormalized, 1e-6, 1e-9);
+            assert_close(pts[n / 2].chi2, res.chi2, 1e-6, 1e-9);
+            assert_close(pts[n / 2].true_return, res.true_return, 1e-7, 1e-9);
+            assert_close(pts[n / 2].proxy_return, res.proxy_return, 1e-7, 1e-9);
+            starc_regularizer_free(rg);
+            free(bt), free(bp);
+        }
+        /* user-given range */
+        o.coef_min = 0.1, o.coef_max = 10, o.points = 5;
+        size_t n;
+        assert_ok(starc_overopt_sweep(p, STARC_OVEROPT_AD_KL, &o, pts, &n, NULL, NULL, NULL));
+        double want[5] = {10, sqrt(10), 1, sqrt(0.1), 0.1};
+        for (int i = 0; i < 5; i++)
+            assert_close(pts[i].coef, want[i], 1e-14, 0);
+        /* one end given, the other automatic */
+        o.coef_max = 0;
+        double lo, hi;
+        assert_ok(starc_overopt_sweep(p, STARC_OVEROPT_OM_CHI2, &o, pts, &n, &lo, &hi, NULL));
+        assert_close(lo, 0.1, 0, 0);
+        assert_true(hi > lo && pts[0].proxy_delta <= o.range_tol * gap + 1e-12);
+        starc_error err;
+        o.coef_max = 0.05;
+        assert_int_equal(starc_overopt_sweep(p, STARC_OVEROPT_AD_KL, &o, pts, &n, NULL, NULL, &err), STARC_EINVAL);
+        o.coef_max = 0, o.points = 1;
+        assert_int_equal(starc_overopt_sweep(p, STARC_OVEROPT_AD_KL, &o, pts, &n, NULL, NULL, &err), STARC_EINVAL);
+        assert_int_equal(starc_overopt_solve(p, STARC_OVEROPT_BON, 1, NULL, NULL, &q, &err), STARC_EINVAL);
+        starc_overopt_free(p);
+        starc_mdp_free(m);
+        free(Rt), free(Rp), free(pb), free(pi);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_sweep_bon_and_names(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(52);
+    size_t S = 5, A = 4;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.95, 0);
+    double *Rt = random_reward(r, S, A), *Rp = random_reward(r, S, A), *pb = malloc(S * A * sizeof(double));
+    testutil_random_policy(r, S, A, pb);
+    starc_overopt *p;
+    assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+    starc_overopt_options o;
+    starc_overopt_options_default(&o);
+    o.points = 30;
+    o.bon_max = 50;
+    starc_overopt_point pts[30], q;
+    size_t n;
+    double lo, hi;
+    assert_ok(starc_overopt_sweep(p, STARC_OVEROPT_BON, &o, pts, &n, &lo, &hi, NULL));
+    assert_true(n >= 15 && n < 30); /* rounding 50^(i/29) repeats small n */
+    assert_close(pts[0].coef, 1, 0, 0);
+    assert_close(pts[n - 1].coef, 50, 0, 0);
+    assert_close(lo, 1, 0, 0);
+    assert_close(hi, 50, 0, 0);
+    for (size_t i = 0; i < n; i++) {
+        double k = pts[i].coef;
+        assert_true(k == floor(k));
+        if (i)
+            assert_true(k > pts[i - 1].coef);
+        assert_true(pts[i].kl_normalized <= log(k) - (k - 1) / k + 1e-12);
+        assert_ok(starc_overopt_bon(p, (size_t)k, o.tie_tol, NULL, &q, NULL));
+        assert_memory_equal(&q, &pts[i], sizeof q);
+    }
+    starc_overopt_method me;
+    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++) {
+        assert_ok(starc_overopt_method_parse(starc_overopt_method_name((starc_overopt_method)i), &me, NULL));
+        assert_int_equal(me, i);
+    }
+    assert_null(starc_overopt_method_name(STARC_OVEROPT_NMETHODS));
+    starc_error err;
+    assert_int_equal(starc_overopt_method_parse("kl", &me, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "om-sqrt-chi2"));
+    starc_overopt_free(p);
+    starc_mdp_free(m);
+    free(Rt), free(Rp), free(pb);
+    gsl_rng_free(r);
+}
+
 /* ------------------------------------------------------------ proxygen */
 
 static void mu_stats(const starc_mdp *m, const double *pb, const double *x, const double *y, double *r,
@@ -793,7 +948,8 @@ int main(void)
         cmocka_unit_test(test_plan_info),            cmocka_unit_test(test_evaluate_reference),
         cmocka_unit_test(test_bon_mdp),              cmocka_unit_test(test_summarize),
         cmocka_unit_test(test_proxygen_noise_kinds), cmocka_unit_test(test_bt_fit_kkt),
-        cmocka_unit_test(test_proxygen_learned),
+        cmocka_unit_test(test_proxygen_learned),     cmocka_unit_test(test_sweep_regularized),
+        cmocka_unit_test(test_sweep_bon_and_names),
     };
     return cmocka_run_group_tests_name("overopt", tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include "starc/error.h"
 #include "starc/mdp.h"
+#include "starc/regularize.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -182,6 +183,81 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  @param pt       output point (coef = n), or NULL */
 int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
                       starc_error *err);
+
+
+/* ----------------------------------------------------------------- sweeps */
+
+/** @brief A way of applying optimisation pressure. */
+typedef enum starc_overopt_method {
+    STARC_OVEROPT_AD_KL = 0,        /**< ::STARC_REG_AD_KL optima as the coefficient falls */
+    STARC_OVEROPT_OM_CHI2 = 1,      /**< ::STARC_REG_OM_CHI2 optima as the coefficient falls */
+    STARC_OVEROPT_OM_SQRT_CHI2 = 2, /**< ::STARC_REG_OM_SQRT_CHI2 (ORPO) optima as the coefficient falls */
+    STARC_OVEROPT_OM_KL = 3,        /**< ::STARC_REG_OM_KL optima as the coefficient falls (extra) */
+    STARC_OVEROPT_BON = 4           /**< exact per-state best-of-n as n grows (starc_overopt_bon()) */
+} starc_overopt_method;
+
+/** @brief Number of methods in ::starc_overopt_method. */
+#define STARC_OVEROPT_NMETHODS 5
+
+/** @brief The method's CLI name ("ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"), or NULL if out of range. */
+const char *starc_overopt_method_name(starc_overopt_method method);
+
+/** @brief Parse a CLI method name; ::STARC_EINVAL (message lists the names) if unknown. */
+int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err);
+
+/** @brief Options for starc_overopt_sweep(); initialise with starc_overopt_options_default(). */
+typedef struct starc_overopt_options {
+    /** Smallest coefficient (highest pressure) of a regularised sweep; 0 = automatic (default 0). */
+    double coef_min;
+    /** Largest coefficient (lowest pressure); 0 = automatic (default 0). */
+    double coef_max;
+    /** Points per sweep, >= 2 (default 41): a log-spaced coefficient grid from coef_max down to
+     *  coef_min, or a log-spaced grid of n from 1 to bon_max (rounded, duplicates dropped). */
+    size_t points;
+    /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
+     *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
+     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
+     *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
+    double range_tol;
+    /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
+    size_t range_max_steps;
+    /** Largest n of the best-of-n path, >= 1 (default 1000). */
+    size_t bon_max;
+    /** Relative tie tolerance of best-of-n scores (default ::STARC_BON_TIE_TOL). */
+    double tie_tol;
+    /** Options of the regularised solvers (starc_reg_options_default()). */
+    starc_reg_options reg;
+} starc_overopt_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
+void starc_overopt_options_default(starc_overopt_options *o);
+
+/** @brief Run one pressure path: `points` points in order of increasing pressure.
+ *
+ *  Regularised methods solve the exact optimum (starc/regularize.h, warm-started along the path;
+ *  a warm-started solve that does not converge is retried once from the base policy)
+ *  at each coefficient of a log grid from coef_max down to coef_min, automatic ends as in
+ *  ::starc_overopt_options; when the proxy cannot be improved over the base
+ *  (`J_p* - J_p(pi_b) <= 1e-12 max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
+ *  Best-of-n evaluates starc_overopt_bon() on the n grid.  Each point is measured by
+ *  starc_overopt_evaluate().
+ *  @param o         options, or NULL for the defaults
+ *  @param pts       output, room for `o->points` points
+ *  @param npts      output, number of points written (fewer than points only for best-of-n,
+ *                   when rounding the n grid gives duplicates)
+ *  @param coef_lo   output, the smallest coefficient used (for best-of-n: 1), or NULL
+ *  @param coef_hi   output, the largest coefficient used (for best-of-n: the largest n), or NULL
+ *  @return ::STARC_EINVAL on bad options (coef_min >= coef_max, points < 2, ...), ::STARC_ENOCONV
+ *          when a solver or the range search fails to converge, ::STARC_ELAPACK, ::STARC_ENOMEM. */
+int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *o,
+                        starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi,
+                        starc_error *err);
+
+/** @brief The policy of one regularised optimum along a path (for inspection): solves
+ *  @p method at @p coef with the plan's solver and writes the S*A policy @p pi and its point @p pt
+ *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()). */
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+                        double *pi, starc_overopt_point *pt, starc_error *err);
 
 /* --------------------------------------------------------------- summaries */
 
