@@ -416,8 +416,10 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
                     klinf = 1;
             }
             double mb = p->mu_b[s * A + a], mq = p->mu[s * A + a];
+            /* sum (mu - mu_b)^2 / mu_b equals sum mu^2/mu_b - 1 for normalised occupancies and
+             * avoids its cancellation near the base policy. */
             if (mb > eps)
-                c2 += mq * mq / mb;
+                c2 += (mq - mb) * (mq - mb) / mb;
             else if (mq > eps)
                 c2inf = 1;
         }
@@ -427,7 +429,7 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
     pt->kl_normalized = klinf ? INFINITY : fmax(0.0, kln);
     pt->kl = pt->kl_normalized / (1.0 - p->gamma);
     pt->d = sqrt(pt->kl);
-    pt->chi2 = c2inf ? INFINITY : fmax(0.0, c2 - 1.0);
+    pt->chi2 = c2inf ? INFINITY : c2;
     pt->bound = cp_tight_bound(p, pt->proxy_delta, pt->chi2);
     return STARC_OK;
 }
@@ -660,10 +662,16 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
             *coef_hi = (double)opt->bon_max;
         return STARC_OK;
     }
-    const starc_reg_method m = reg_of[method];
+    starc_reg_method m = reg_of[method];
     if ((st = starc_regularizer_set_options(p->rg, &opt->reg, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
+    /* OM-sqrt-chi2 has the same optima as OM-chi2 (MATH.md §5) but packs almost the whole path
+     * into a narrow band of its own coefficient, so an automatic sweep walks OM-chi2's grid of
+     * inner coefficients c' and reports lambda = 2 c' sqrt(chi2) for each point. */
+    const int inner = method == STARC_OVEROPT_OM_SQRT_CHI2 && lo == 0.0 && hi == 0.0;
+    if (inner)
+        m = STARC_REG_OM_CHI2;
     if ((lo == 0.0 || hi == 0.0) && (st = auto_range(p, m, opt, &lo, &hi, err)))
         return st;
     if (!(lo < hi))
@@ -673,14 +681,16 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
     const double ratio = log(lo / hi);
     for (size_t i = 0; i < P; i++) {
         double c = i == 0 ? hi : (i == P - 1 ? lo : hi * exp(ratio * (double)i / (double)(P - 1)));
-        if ((st = starc_overopt_solve(p, method, c, NULL, NULL, &pts[i], err)))
+        if ((st = starc_overopt_solve(p, inner ? STARC_OVEROPT_OM_CHI2 : method, c, NULL, NULL, &pts[i], err)))
             return st;
+        if (inner)
+            pts[i].coef = 2.0 * c * sqrt(pts[i].chi2);
     }
     *npts = P;
     if (coef_lo)
-        *coef_lo = lo;
+        *coef_lo = inner ? pts[P - 1].coef : lo;
     if (coef_hi)
-        *coef_hi = hi;
+        *coef_hi = inner ? pts[0].coef : hi;
     return STARC_OK;
 }
 

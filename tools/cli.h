@@ -83,5 +83,10 @@ void cli_fmt_double(char *buf, size_t n, double x);
 int cmd_regret(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_overopt(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_generate_proxy(int argc, char **argv);
+/* The overoptimisation section of `starc demo`: writes DIR/overopt/, reports on out, adds "overopt" to summary. */
+int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 
 #endif

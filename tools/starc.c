@@ -11,7 +11,9 @@
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
+    {"generate", cmd_generate, "generate MDPs, rewards and proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
     {NULL, NULL, NULL},
 };

@@ -110,7 +110,8 @@ typedef struct starc_overopt_point {
     double kl;            /**< unnormalised discounted KL `sum eta log(pi/pi_b)` (inf if pi leaves pi_b's support) */
     double kl_normalized; /**< (1-gamma) kl */
     double d;             /**< sqrt(kl) */
-    double chi2;          /**< chi2(mu_pi || mu_b) of normalised occupancies (inf off mu_b's support) */
+    double chi2;          /**< chi2(mu_pi || mu_b) of normalised occupancies, computed as
+                               `sum (mu_pi - mu_b)^2 / mu_b` (inf off mu_b's support) */
     double proxy_return;  /**< J(pi, Rp), discounted, unnormalised */
     double true_return;   /**< J(pi, Rt) */
     double proxy_delta;   /**< J(pi, Rp) - J(pi_b, Rp) */
@@ -237,7 +238,14 @@ void starc_overopt_options_default(starc_overopt_options *o);
  *  Regularised methods solve the exact optimum (starc/regularize.h, warm-started along the path;
  *  a warm-started solve that does not converge is retried once from the base policy)
  *  at each coefficient of a log grid from coef_max down to coef_min, automatic ends as in
- *  ::starc_overopt_options; when the proxy cannot be improved over the base
+ *  ::starc_overopt_options.  ::STARC_OVEROPT_OM_SQRT_CHI2 with both ends automatic is the
+ *  exception: its optima are OM-chi2's (MATH.md §5) but nearly all of the path lies in a narrow
+ *  band of its own coefficient, so it walks OM-chi2's automatic grid of inner coefficients c'
+ *  and reports each point's coefficient `lambda = 2 c' sqrt(chi2)` (non-increasing along the
+ *  path; while no occupancy is clipped the OM-chi2 optima move on a straight line and all share
+ *  lambda = the frontier's slope at the base, where each of them, the base included, is optimal);
+ *  with a user-given end it solves OM-sqrt-chi2 directly on a log grid.  When the proxy cannot be
+ *  improved over the base
  *  (`J_p* - J_p(pi_b) <= 1e-12 max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
  *  Best-of-n evaluates starc_overopt_bon() on the n grid.  Each point is measured by
  *  starc_overopt_evaluate().
