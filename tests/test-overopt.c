@@ -764,6 +764,69 @@ static void test_sweep_bon_and_names(void **state)
     gsl_rng_free(r);
 }
 
+
+/* The demo's construction (tools/cmd-overopt.c): an off-distribution proxy on a random
+ * MDP with a peaked base policy overoptimises: every path rises, then falls. */
+static void test_rise_then_fall(void **state)
+{
+    (void)state;
+    const size_t S = 12, A = 4;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 20240611);
+    double *T = calloc(S * A * S, sizeof(double)), mu0[12], alpha[12], *Rt = calloc(S * A * S, sizeof(double));
+    double *Rp = calloc(S * A, sizeof(double)), *Rpd = calloc(S * A * S, sizeof(double)), *pb = calloc(S * A, sizeof(double));
+    for (size_t s = 0; s < S; s++)
+        alpha[s] = 0.3, mu0[s] = 1.0 / S;
+    for (size_t sa = 0; sa < S * A; sa++)
+        gsl_ran_dirichlet(r, S, alpha, T + sa * S);
+    for (size_t sa = 0; sa < S * A; sa++) {
+        double x = gsl_ran_gaussian(r, 1.0);
+        for (size_t t = 0; t < S; t++)
+            Rt[sa * S + t] = x;
+    }
+    for (size_t s = 0; s < S; s++) {
+        size_t fav = gsl_rng_uniform_int(r, A);
+        for (size_t a = 0; a < A; a++)
+            pb[s * A + a] = a == fav ? 0.85 : 0.15 / (A - 1);
+    }
+    starc_mdp *m;
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    starc_proxygen_options po;
+    starc_proxygen_options_default(&po);
+    po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
+    po.seed = 7;
+    assert_ok(starc_proxygen(m, Rt, pb, &po, Rp, NULL));
+    for (size_t sa = 0; sa < S * A; sa++)
+        for (size_t t = 0; t < S; t++)
+            Rpd[sa * S + t] = Rp[sa];
+    starc_overopt *p;
+    assert_ok(starc_overopt_alloc(m, Rt, Rpd, pb, &p, NULL));
+    starc_overopt_info I;
+    starc_overopt_get_info(p, &I);
+    assert_true(I.r > 0.5);                                  /* a good proxy where the base goes ... */
+    assert_true(I.proxy_optimal_true_return < I.base_true_return); /* ... whose optimum is reward hacking */
+    starc_overopt_point pts[41];
+    for (int k = 0; k < STARC_OVEROPT_NMETHODS; k++) {
+        if (k == STARC_OVEROPT_OM_KL)
+            continue;
+        size_t n;
+        assert_ok(starc_overopt_sweep(p, (starc_overopt_method)k, NULL, pts, &n, NULL, NULL, NULL));
+        starc_overopt_summary sm;
+        assert_ok(starc_overopt_summarize(pts, n, I.true_range, 1e-9, &sm, NULL));
+        assert_int_equal(sm.non_monotone, 1);
+        assert_true(sm.peak_index > 0 && sm.peak_index < n - 1);
+        assert_true(sm.peak_true_delta > 0 && sm.end_true_delta < 0);
+        assert_true(sm.drop_normalized > 0.1);
+        /* the CP bound holds at every point */
+        for (size_t i = 0; i < n; i++)
+            assert_true(pts[i].true_delta >= pts[i].bound - 1e-9 * (1 + fabs(pts[i].bound)));
+    }
+    starc_overopt_free(p);
+    starc_mdp_free(m);
+    free(T), free(Rt), free(Rp), free(Rpd), free(pb);
+    gsl_rng_free(r);
+}
+
 /* ------------------------------------------------------------ proxygen */
 
 static void mu_stats(const starc_mdp *m, const double *pb, const double *x, const double *y, double *r,
@@ -973,7 +1036,7 @@ int main(void)
         cmocka_unit_test(test_bon_mdp),              cmocka_unit_test(test_summarize),
         cmocka_unit_test(test_proxygen_noise_kinds), cmocka_unit_test(test_bt_fit_kkt),
         cmocka_unit_test(test_proxygen_learned),     cmocka_unit_test(test_sweep_regularized),
-        cmocka_unit_test(test_sweep_bon_and_names),
+        cmocka_unit_test(test_sweep_bon_and_names),  cmocka_unit_test(test_rise_then_fall),
     };
     return cmocka_run_group_tests_name("overopt", tests, NULL, NULL);
 }
