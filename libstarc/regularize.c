@@ -642,49 +642,60 @@ static double inf_norm(const double *x, size_t n)
     return r;
 }
 
-/* Newton direction: (H + ridge) dir = -grad on the visited states, with
- * H = sum_p w_p g_p g_p^T, g_p = gamma T[p, vis] - unit(s(p)). */
-static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
+/* Fill row (length nv) with sqrt(w) g_p, g_p = gamma T[p, vis] - unit(s(p)). */
+static void hess_row(const starc_regularizer *rg, size_t p, double w, double *row)
 {
     const size_t S = rg->S, A = rg->A, nv = rg->nv;
-    const double g = rg->gamma;
-    const double *T = starc_mdp_transitions(rg->m);
-    /* States without any active pair would make H singular; give each the
-     * pair closest to activation (a preconditioner only: the line search and
-     * the exact gradient decide acceptance). */
+    const double *t = starc_mdp_transitions(rg->m) + p * S;
+    double sw = sqrt(w);
+    for (size_t i = 0; i < nv; i++)
+        row[i] = sw * rg->gamma * t[rg->vis[i]];
+    row[rg->vidx[p / A]] -= sw;
+}
+
+/* Newton direction: (H + ridge) dir = -grad on the visited states, with the
+ * generalised Hessian H = sum_{active p} w_p g_p g_p^T. */
+static int om_direction(starc_regularizer *rg, enum om_kind kind, double c)
+{
+    const size_t A = rg->A, nv = rg->nv;
+    size_t rows = 0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (rg->wts[p] > 0.0)
+            hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+    }
+    if (rows > 0)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
+                    (int)nv);
+    else
+        memset(rg->H, 0, nv * nv * sizeof(double));
+    /* A state that no active pair touches (neither from it nor into it) makes
+     * H singular; its residual is (1-gamma) mu0(s) or 0.  Give it the curvature
+     * of its pair closest to activation, so that the step raises that pair
+     * towards activity (a preconditioner only: the line search and the exact
+     * gradient decide acceptance). */
     for (size_t j = 0; j < nv; j++)
         rg->state_active[j] = SIZE_MAX;
     for (size_t k = 0; k < rg->npair; k++) {
         size_t p = rg->pairs[k], j = rg->vidx[p / A];
-        if (rg->wts[p] > 0.0)
-            rg->state_active[j] = SIZE_MAX - 1;
-        else if (rg->state_active[j] != SIZE_MAX - 1 &&
-                 (rg->state_active[j] == SIZE_MAX || rg->e[p] > rg->e[rg->state_active[j]]))
+        if (rg->H[j * nv + j] > 0.0)
+            continue;
+        if (rg->state_active[j] == SIZE_MAX || rg->e[p] > rg->e[rg->state_active[j]])
             rg->state_active[j] = p;
     }
-    size_t rows = 0;
-    for (size_t k = 0; k < rg->npair; k++) {
-        size_t p = rg->pairs[k], s = p / A, j = rg->vidx[s];
-        double w = rg->wts[p];
-        if (!(w > 0.0)) {
-            if (rg->state_active[j] != p)
-                continue;
-            w = rg->mub[p] / (kind == OM_CHI2 ? 2.0 * c : c);
-        }
-        double sw = sqrt(w), *row = rg->G + rows * nv;
-        const double *t = T + p * S;
-        for (size_t i = 0; i < nv; i++)
-            row[i] = sw * g * t[rg->vis[i]];
-        row[j] -= sw;
-        rows++;
+    for (size_t j = 0; j < nv; j++) {
+        size_t p = rg->state_active[j];
+        if (p == SIZE_MAX)
+            continue;
+        hess_row(rg, p, rg->mub[p] / (kind == OM_CHI2 ? 2.0 * c : c), rg->G);
+        cblas_dsyr(CblasRowMajor, CblasUpper, (int)nv, 1.0, rg->G, 1, rg->H, (int)nv);
     }
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H, (int)nv);
     double dmax = 0.0;
     for (size_t i = 0; i < nv; i++)
         dmax = fmax(dmax, rg->H[i * nv + i]);
     double ridge = 1e-14 * dmax;
     for (int attempt = 0; attempt < 8; attempt++) {
-        /* Keep H intact in G's space: copy to M for the factorisation. */
+        /* Factorise a copy: H is kept for a retry with a larger ridge. */
         for (size_t i = 0; i < nv; i++) {
             memcpy(rg->M + i * nv + i, rg->H + i * nv + i, (nv - i) * sizeof(double));
             rg->M[i * nv + i] += ridge;

@@ -56,7 +56,7 @@ check gen-no-kind 2 "option --kind is required" -- "$STARC" generate proxy --mdp
 check gen-no-out 2 "option -o/--output FILE is required" -- "$STARC" generate proxy --mdp "$M" --true "$R" --kind noise
 check gen-bad-scale 2 "option --scale" -- "$STARC" generate proxy --mdp "$M" --true "$R" --kind noise --scale -1 -o "$w/x.npy"
 check gen-bad-base 2 "option --base" -- "$STARC" generate proxy --mdp "$M" --true "$R" --base "$R" --kind noise -o "$w/x.npy"
-check gen-unknown 2 "'frob' is not something to generate" -- "$STARC" generate frob
+check gen-unknown 2 "'frob' is not a kind" -- "$STARC" generate frob
 [ -e "$w/x.npy" ] && fail "a failed generate left $w/x.npy"
 P=$w/p-off-distribution.npy
 

@@ -25,8 +25,9 @@
  *    primal `mu = mu_b exp(e_V/coef - 1)`, Newton's method with the same stopping rule as OM-chi2.
  *
  *  Every optimum stays inside the base policy's support (state-action pairs with `mu_b > 0`, actions
- *  with `pi_b > 0`), so its divergences are finite.  Where the base never visits a state the returned
- *  policy copies the base row (the state is never visited by the optimum either).
+ *  with `pi_b > 0`), so its divergences are finite.  Where the base never visits a state, the OM
+ *  methods return the base row (the optimum never visits the state either); AD-KL returns the soft-optimal
+ *  row `pi_b exp((Q - V)/beta)` at every state.
  *
  *  Plan/execute: starc_regularizer_alloc() does the set-up for one (MDP, base policy, proxy, true)
  *  tuple (base occupancy, expected rewards, workspaces); starc_regularizer_solve() is then called for
