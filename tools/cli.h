@@ -85,8 +85,12 @@ int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_generate_tomato(int argc, char **argv);
+int cmd_generate_proxy(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_regularize(int argc, char **argv);
+int cmd_overopt(int argc, char **argv);
+/* The overoptimisation section of `starc demo`: writes DIR/overopt/, reports on out, adds "overopt" to summary. */
+int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 
 /* Gnuplot scatter of (Rbar_p, Rbar_t) per state-action pair with point size
  * from weights w1 (and w2 if non-NULL); defined in cmd-proxy.c. */
