@@ -1,6 +1,7 @@
 /* starc generate: random MDPs and rewards by the STARC study's protocol
  * (libstarc/generate.c), Dirichlet MDPs, and interpolation between rewards.
- * Kinds: mdp, reward.  (gridworld and tomato are forwarded here at merge time.) */
+ * Kinds: mdp, reward; tomato and proxy are forwarded to their modules
+ * (cmd-proxy.c, cmd-overopt.c). */
 #include <config.h>
 #include <getopt.h>
 #include <math.h>
@@ -23,7 +24,9 @@ static void help(void)
            "           transitions (default) or Dirichlet rows (--dirichlet ALPHA); uniform mu0\n"
            "  reward   random rewards (S,A,S) by the STARC study's protocol (Gaussian, then\n"
            "           sparsified, scaled, shifted, potential-shaped at random), or the linear\n"
-           "           interpolation R1 + (i/T)(R2 - R1), i = 0..T, of two given rewards\n\n"
+           "           interpolation R1 + (i/T)(R2 - R1), i = 0..T, of two given rewards\n"
+           "  tomato   the tomato-watering gridworld with a flawed proxy (see 'starc generate tomato --help')\n"
+           "  proxy    a proxy reward that overoptimises (see 'starc generate proxy --help')\n\n"
            "Common options:\n"
            "  -o, --output FILE   output file (.npz; a single reward may also be .npy)\n"
            "  --seed X            generator seed (default 0); the same seed gives the same bytes\n"
@@ -365,7 +368,7 @@ done:
 int cmd_generate(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage(CMD, "missing KIND (mdp or reward); see 'starc generate --help'");
+        return cli_usage(CMD, "missing KIND (mdp, reward, tomato, proxy); see 'starc generate --help'");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         help();
         return EXIT_OK;
@@ -382,8 +385,12 @@ int cmd_generate(int argc, char **argv)
     g.fmt = CLI_TEXT;
     const char *kind = argv[1];
     int rc;
+    if (strcmp(kind, "tomato") == 0)
+        return cmd_generate_tomato(argc - 1, argv + 1);
+    if (strcmp(kind, "proxy") == 0)
+        return cmd_generate_proxy(argc - 1, argv + 1);
     if (strcmp(kind, "mdp") != 0 && strcmp(kind, "reward") != 0)
-        return cli_usage(CMD, "'%s' is not a kind of generate; use mdp or reward", kind);
+        return cli_usage(CMD, "'%s' is not a kind of generate; use mdp, reward, tomato or proxy", kind);
     rc = parse_args(argc - 1, argv + 1, &g);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

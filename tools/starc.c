@@ -12,9 +12,12 @@ static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
     {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
-    {"generate", cmd_generate, "random MDPs and rewards (the STARC study's protocol)"},
+    {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
+    {"proxy", cmd_proxy, "correlation of proxy and true reward under a base policy, bounds, hacking"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
+    {"regularize", cmd_regularize, "exact ad-kl / om-chi2 / om-sqrt-chi2 / om-kl regularised optima"},
     {NULL, NULL, NULL},
 };
 
@@ -35,10 +38,8 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     cli_argc = argc;
     cli_argv = argv;
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage(NULL, "missing subcommand; see 'starc --help'");
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("starc (libstarc) %s\n", starc_version());
         return EXIT_OK;

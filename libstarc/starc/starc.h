@@ -21,6 +21,11 @@
 #include "starc/norm.h"
 #include "starc/distance.h"
 #include "starc/gridworld.h"
+#include "starc/overopt.h"
+#include "starc/proxygen.h"
+#include "starc/proxy.h"
+#include "starc/regularize.h"
+#include "starc/tomato.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
