@@ -83,5 +83,8 @@ void cli_fmt_double(char *buf, size_t n, double x);
 int cmd_regret(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_distance(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_generate_gridworld(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
+    {"distance", cmd_distance, "STARC, EPIC and DARD distances between reward functions"},
+    {"generate", cmd_generate, "generate MDPs and rewards (gridworld: the EPIC paper's)"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
     {NULL, NULL, NULL},
