@@ -96,7 +96,7 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
     fputs("set datafile missing 'NaN'\n", f);
     if (n <= 16)
         fputs("plot $DIST matrix with image notitle, \\\n"
-              "     $DIST matrix using 1:2:(valid(3) ? sprintf('%.3g', $3) : 'undef') with labels notitle\n", f);
+              "     $DIST matrix using 1:2:($3 == $3 ? sprintf('%.3f', $3) : 'undef') with labels notitle\n", f);
     else
         fputs("plot $DIST matrix with image notitle\n", f);
 }
