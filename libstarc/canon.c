@@ -2,6 +2,7 @@
  * (distance-internal.h) so that distances never materialise c(R); the
  * public starc_canon_apply() writes the dense tensor from that form. */
 #include <config.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ struct starc_canon {
     double *chol;         /* S*S upper Cholesky factor (minimal-potential, minimal) */
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
     double *M;            /* S*S dgemm scratch (dard) */
+    double *vbuf, *ybuf, *bbuf; /* slot i's v, y, b at offset i*S, i*S*A, i*S: contiguous for dgemm */
     struct canon_slot slot[2];
 };
 
@@ -84,10 +86,10 @@ void starc_canon_free(starc_canon *c)
         free(c->slot[i].E);
         free(c->slot[i].u);
         free(c->slot[i].Rbar);
-        free(c->slot[i].v);
-        free(c->slot[i].y);
-        free(c->slot[i].b);
     }
+    free(c->vbuf);
+    free(c->ybuf);
+    free(c->bbuf);
     free(c);
 }
 
@@ -174,6 +176,8 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     }
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     int st;
+    if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
+        return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
     if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, err)))
         return st;
     if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
@@ -210,15 +214,19 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     int need_E = kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD || kind == STARC_CANON_VAL_POTENTIAL ||
                  kind == STARC_CANON_MINIMAL_POTENTIAL;
     int need_u = kind == STARC_CANON_VAL || kind == STARC_CANON_MINIMAL;
+    if (!(c->vbuf = starci_dalloc(2 * S)) || !(c->ybuf = starci_dalloc(2 * S * A)) || !(c->bbuf = starci_dalloc(2 * S)))
+        goto nomem;
     for (int i = 0; i < 2; i++) {
         struct canon_slot *sl = &c->slot[i];
         if (need_E && !(sl->E = starci_dalloc(S * S)))
             goto nomem;
         if (need_u && !(sl->u = starci_dalloc(S * A)))
             goto nomem;
-        if (!(sl->Rbar = starci_dalloc(S * A)) || !(sl->v = starci_dalloc(S)) || !(sl->y = starci_dalloc(S * A)) ||
-            !(sl->b = starci_dalloc(S)))
+        if (!(sl->Rbar = starci_dalloc(S * A)))
             goto nomem;
+        sl->v = c->vbuf + i * S;
+        sl->y = c->ybuf + i * S * A;
+        sl->b = c->bbuf + i * S;
     }
     if (kind == STARC_CANON_DARD && !(c->M = starci_dalloc(S * S)))
         goto nomem;
@@ -273,14 +281,14 @@ static inline double absmax_acc(const double *x, size_t n, double mx)
     double m0 = mx, m1 = 0.0, m2 = 0.0, m3 = 0.0;
     size_t j = 0;
     for (; j + 4 <= n; j += 4) {
-        m0 = fmax(m0, fabs(x[j]));
-        m1 = fmax(m1, fabs(x[j + 1]));
-        m2 = fmax(m2, fabs(x[j + 2]));
-        m3 = fmax(m3, fabs(x[j + 3]));
+        m0 = MAXD(m0, fabs(x[j]));
+        m1 = MAXD(m1, fabs(x[j + 1]));
+        m2 = MAXD(m2, fabs(x[j + 2]));
+        m3 = MAXD(m3, fabs(x[j + 3]));
     }
     for (; j < n; j++)
-        m0 = fmax(m0, fabs(x[j]));
-    return fmax(fmax(m0, m1), fmax(m2, m3));
+        m0 = MAXD(m0, fabs(x[j]));
+    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
 }
 
 static inline double dot4(const double *x, const double *y, size_t n)
@@ -331,18 +339,18 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
                 s1 += t[j + 1] * r[j + 1];
                 s2 += t[j + 2] * r[j + 2];
                 s3 += t[j + 3] * r[j + 3];
-                m0 = fmax(m0, fabs(r[j]));
-                m1 = fmax(m1, fabs(r[j + 1]));
-                m2 = fmax(m2, fabs(r[j + 2]));
-                m3 = fmax(m3, fabs(r[j + 3]));
+                m0 = MAXD(m0, fabs(r[j]));
+                m1 = MAXD(m1, fabs(r[j + 1]));
+                m2 = MAXD(m2, fabs(r[j + 2]));
+                m3 = MAXD(m3, fabs(r[j + 3]));
             }
             for (; j < S; j++) {
                 s0 += t[j] * r[j];
-                m0 = fmax(m0, fabs(r[j]));
+                m0 = MAXD(m0, fabs(r[j]));
             }
             double rb = (s0 + s1) + (s2 + s3);
             Rbar[i][sa] = rb;
-            rmax[i] = fmax(fmax(m0, m1), fmax(m2, m3));
+            rmax[i] = MAXD(MAXD(m0, m1), MAXD(m2, m3));
             if (rhs) {
                 double f = coef[sa] * rb;
                 double *h = rhs[i];
@@ -353,13 +361,11 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     }
 }
 
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *const *v, double *const *y)
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y)
 {
-    for (size_t sa = 0; sa < S * A; sa++) {
-        const double *t = T + sa * S;
-        for (size_t i = 0; i < k; i++)
-            y[i][sa] = dot4(t, v[i], S);
-    }
+    /* Y (k x SA) = V (k x S) T^T: one pass over T for all k vectors */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)(S * A), (int)S, 1.0, V, (int)S, T, (int)S,
+                0.0, Y, (int)(S * A));
 }
 
 const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S, size_t A,
@@ -468,7 +474,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     const double *T = starc_mdp_transitions(c->m), g = c->gamma;
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
-    double *TV[2] = {c->slot[0].y, c->slot[1].y};
+    const double *TV[2] = {c->slot[0].y, c->slot[1].y};
     starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL);
     for (size_t i = 0; i < k; i++)
         if (starc_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
@@ -480,7 +486,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         }
         return STARC_OK;
     }
-    starci_tv_multi(T, S, A, k, V, TV);
+    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -538,7 +544,8 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
     const size_t S = c->S, A = c->A;
     const double *T = starc_mdp_transitions(c->m), g = c->gamma;
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    double *rhs[2] = {c->slot[0].b, c->slot[1].b}, *TP[2] = {c->slot[0].y, c->slot[1].y};
+    double *rhs[2] = {c->slot[0].b, c->slot[1].b};
+    const double *TP[2] = {c->slot[0].y, c->slot[1].y};
     const double *phi[2] = {c->slot[0].b, c->slot[1].b};
     /* b = M^T W Rbar = gamma T^T (w Rbar) - sum_a w Rbar; the first term is
      * accumulated during the Rbar pass while each row of T is in cache. */
@@ -557,7 +564,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
-    starci_tv_multi(T, S, A, k, phi, TP);
+    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)

@@ -16,6 +16,10 @@
 #include "starc/norm.h"
 #include "starc/policy.h"
 
+/* The larger of two numbers in one instruction (fmax is a libm call at -O2,
+ * which would dominate the streaming loops); NaN inputs are not ordered. */
+#define MAXD(a, b) ((a) > (b) ? (a) : (b))
+
 enum { STARCI_CF_DENSE = 0, STARCI_CF_SA = 1, STARCI_CF_SAT = 2 };
 
 typedef struct starci_cform {
@@ -120,8 +124,7 @@ double starci_norm_finish(int norm, double nacc);
 void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
                        double *const *Rbar, double *rmax, const double *coef, double *const *rhs);
 
-/* y_i(s,a) = sum_s' T[s,a,s'] v_i[s'] for k <= 2 vectors in one pass over T. */
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *const *v,
-                     double *const *y);
+/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k vectors in one pass over T (dgemm). */
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y);
 
 #endif

@@ -360,7 +360,7 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
         return sa_kind ? acc * (double)p->S : acc;
     case STARC_METRIC_LINF:
         for (size_t i = 0; i < L; i++)
-            acc = fmax(acc, fabs(x[i] - y[i]));
+            acc = MAXD(acc, fabs(x[i] - y[i]));
         return acc;
     case STARC_METRIC_WL1:
         for (size_t i = 0; i < L; i++)
@@ -368,7 +368,7 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
         return acc;
     case STARC_METRIC_WLINF:
         for (size_t i = 0; i < L; i++)
-            acc = fmax(acc, (sa_kind ? w->Tmax[i] : w->T[i]) * fabs(x[i] - y[i]));
+            acc = MAXD(acc, (sa_kind ? w->Tmax[i] : w->T[i]) * fabs(x[i] - y[i]));
         return acc;
     default: /* Gram metrics: squared Euclidean distance of the features */
         for (size_t i = 0; i < L; i++)
@@ -433,7 +433,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
                         d2 = direct(p, sa_kind, L, F + i * L, F + j * L);
                     d = sqrt(fmax(d2, 0.0));
                     if (metric == STARC_METRIC_PEARSON)
-                        d /= 2.0;
+                        d = fmin(d / 2.0, 1.0); /* rho >= -1 */
                 }
                 D[i * n + j] = D[j * n + i] = d;
             }

@@ -101,7 +101,7 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
         double s1 = 0.0, mx = 0.0, ds = 0.0;
         for (size_t j = 0; j < S; j++) {
             s1 += t[j];
-            mx = fmax(mx, t[j]);
+            mx = MAXD(mx, t[j]);
         }
         if (coverage)
             for (size_t j = 0; j < S; j++) {
@@ -114,7 +114,7 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
         w->Tmax[sa] = mx;
         w->Dsa[sa] = ds;
         tsum += s1;
-        tmx = fmax(tmx, mx);
+        tmx = MAXD(tmx, mx);
     }
     w->Tsum = tsum;
     w->Tmaxall = tmx;
@@ -158,14 +158,14 @@ static inline double k_maxabs(const double *x, size_t n)
     double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
     size_t j = 0;
     for (; j + 4 <= n; j += 4) {
-        m0 = fmax(m0, fabs(x[j]));
-        m1 = fmax(m1, fabs(x[j + 1]));
-        m2 = fmax(m2, fabs(x[j + 2]));
-        m3 = fmax(m3, fabs(x[j + 3]));
+        m0 = MAXD(m0, fabs(x[j]));
+        m1 = MAXD(m1, fabs(x[j + 1]));
+        m2 = MAXD(m2, fabs(x[j + 2]));
+        m3 = MAXD(m3, fabs(x[j + 3]));
     }
     for (; j < n; j++)
-        m0 = fmax(m0, fabs(x[j]));
-    return fmax(fmax(m0, m1), fmax(m2, m3));
+        m0 = MAXD(m0, fabs(x[j]));
+    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
 }
 
 static inline double k_dot(const double *x, const double *y, size_t n)
@@ -218,14 +218,14 @@ static inline double k_wmaxabs(const double *w, const double *x, size_t n)
     double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
     size_t j = 0;
     for (; j + 4 <= n; j += 4) {
-        m0 = fmax(m0, w[j] * fabs(x[j]));
-        m1 = fmax(m1, w[j + 1] * fabs(x[j + 1]));
-        m2 = fmax(m2, w[j + 2] * fabs(x[j + 2]));
-        m3 = fmax(m3, w[j + 3] * fabs(x[j + 3]));
+        m0 = MAXD(m0, w[j] * fabs(x[j]));
+        m1 = MAXD(m1, w[j + 1] * fabs(x[j + 1]));
+        m2 = MAXD(m2, w[j + 2] * fabs(x[j + 2]));
+        m3 = MAXD(m3, w[j + 3] * fabs(x[j + 3]));
     }
     for (; j < n; j++)
-        m0 = fmax(m0, w[j] * fabs(x[j]));
-    return fmax(fmax(m0, m1), fmax(m2, m3));
+        m0 = MAXD(m0, w[j] * fabs(x[j]));
+    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
 }
 
 static inline double k_wdot(const double *w, const double *x, const double *y, size_t n)
@@ -334,9 +334,9 @@ static void stats_zero(starci_stats *st, size_t k, starci_joint *jt)
 static void block_fold(size_t k, const starci_request *req, starci_stats *st, starci_joint *jt, const starci_block *b)
 {
     for (size_t i = 0; i < k; i++) {
-        st[i].xmax = fmax(st[i].xmax, b->st[i].xmax);
+        st[i].xmax = MAXD(st[i].xmax, b->st[i].xmax);
         if (norm_is_max(req->norm))
-            st[i].nacc = fmax(st[i].nacc, b->st[i].nacc);
+            st[i].nacc = MAXD(st[i].nacc, b->st[i].nacc);
         else
             st[i].nacc += b->st[i].nacc;
         st[i].sq += b->st[i].sq;
@@ -357,14 +357,14 @@ static void row_dense(const starci_weights *w, size_t sa, size_t k, const double
     starci_joint rj = {0.0, 0.0};
     for (size_t i = 0; i < k; i++) {
         starci_stats *bs = &b->st[i];
-        bs->xmax = fmax(bs->xmax, k_maxabs(x[i], S));
+        bs->xmax = MAXD(bs->xmax, k_maxabs(x[i], S));
         switch (req->norm) {
         case STARC_NORM_L1: bs->nacc += k_sumabs(x[i], S); break;
         case STARC_NORM_L2: bs->nacc += k_sumsq(x[i], S); break;
-        case STARC_NORM_LINF: bs->nacc = fmax(bs->nacc, k_maxabs(x[i], S)); break;
+        case STARC_NORM_LINF: bs->nacc = MAXD(bs->nacc, k_maxabs(x[i], S)); break;
         case STARC_NORM_WL1: bs->nacc += k_wsumabs(t, x[i], S); break;
         case STARC_NORM_WL2: bs->nacc += k_wsumsq(t, x[i], S); break;
-        case STARC_NORM_WLINF: bs->nacc = fmax(bs->nacc, k_wmaxabs(t, x[i], S)); break;
+        case STARC_NORM_WLINF: bs->nacc = MAXD(bs->nacc, k_wmaxabs(t, x[i], S)); break;
         case STARC_NORM_RANGE: if (cbar && cbar[i]) cbar[i][sa] = k_dot(t, x[i], S); break;
         default: break;
         }
@@ -404,14 +404,14 @@ static void row_sa(const starci_weights *w, size_t sa, size_t k, const double *u
     for (size_t i = 0; i < k; i++) {
         starci_stats *bs = &b->st[i];
         double au = fabs(u[i]);
-        bs->xmax = fmax(bs->xmax, au);
+        bs->xmax = MAXD(bs->xmax, au);
         switch (req->norm) {
         case STARC_NORM_L1: bs->nacc += S * au; break;
         case STARC_NORM_L2: bs->nacc += S * u[i] * u[i]; break;
-        case STARC_NORM_LINF: bs->nacc = fmax(bs->nacc, au); break;
+        case STARC_NORM_LINF: bs->nacc = MAXD(bs->nacc, au); break;
         case STARC_NORM_WL1: bs->nacc += T1 * au; break;
         case STARC_NORM_WL2: bs->nacc += T1 * u[i] * u[i]; break;
-        case STARC_NORM_WLINF: bs->nacc = fmax(bs->nacc, w->Tmax[sa] * au); break;
+        case STARC_NORM_WLINF: bs->nacc = MAXD(bs->nacc, w->Tmax[sa] * au); break;
         case STARC_NORM_RANGE: if (cbar && cbar[i]) cbar[i][sa] = T1 * u[i]; break;
         default: break;
         }
@@ -489,10 +489,10 @@ double starci_metric_pass(const starci_weights *w, int kind, const starci_cform 
                 switch (kind) {
                 case STARC_METRIC_L1: acc += (double)S * ad; break;
                 case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += (double)S * dlt * dlt; break;
-                case STARC_METRIC_LINF: acc = fmax(acc, ad); break;
+                case STARC_METRIC_LINF: acc = MAXD(acc, ad); break;
                 case STARC_METRIC_WL1: acc += w->T1[sa] * ad; break;
                 case STARC_METRIC_WL2: case STARCI_SQ_T: acc += w->T1[sa] * dlt * dlt; break;
-                case STARC_METRIC_WLINF: acc = fmax(acc, w->Tmax[sa] * ad); break;
+                case STARC_METRIC_WLINF: acc = MAXD(acc, w->Tmax[sa] * ad); break;
                 case STARCI_SQ_COVERAGE: acc += w->Dsa[sa] * dlt * dlt; break;
                 default: break;
                 }
@@ -507,10 +507,10 @@ double starci_metric_pass(const starci_weights *w, int kind, const starci_cform 
             switch (kind) {
             case STARC_METRIC_L1: acc += k_sumabs(dl, S); break;
             case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += k_sumsq(dl, S); break;
-            case STARC_METRIC_LINF: acc = fmax(acc, k_maxabs(dl, S)); break;
+            case STARC_METRIC_LINF: acc = MAXD(acc, k_maxabs(dl, S)); break;
             case STARC_METRIC_WL1: acc += k_wsumabs(t, dl, S); break;
             case STARC_METRIC_WL2: case STARCI_SQ_T: acc += k_wsumsq(t, dl, S); break;
-            case STARC_METRIC_WLINF: acc = fmax(acc, k_wmaxabs(t, dl, S)); break;
+            case STARC_METRIC_WLINF: acc = MAXD(acc, k_wmaxabs(t, dl, S)); break;
             case STARCI_SQ_COVERAGE:
                 acc += w->D ? k_wsumsq(w->D + sa * S, dl, S) : k_sumsq(dl, S) / (double)(S * S * A);
                 break;
@@ -521,7 +521,7 @@ double starci_metric_pass(const starci_weights *w, int kind, const starci_cform 
     }
     double tot = 0.0;
     for (size_t s = 0; s < S; s++)
-        tot = is_max ? fmax(tot, blockacc[s]) : tot + blockacc[s];
+        tot = is_max ? MAXD(tot, blockacc[s]) : tot + blockacc[s];
     if (kind == STARC_METRIC_L2 || kind == STARC_METRIC_WL2)
         tot = sqrt(tot);
     return tot;
@@ -580,7 +580,7 @@ int starci_range(const starc_mdp *m, const double *cbar, const starc_pi_options 
         goto done;
     for (size_t s = 0; s < S; s++)
         jmin -= mu0[s] * V[s];
-    *range = fmax(jmax - jmin, 0.0);
+    *range = MAXD(jmax - jmin, 0.0);
 done:
     free(act);
     free(V);
@@ -634,7 +634,7 @@ int starci_pearson(const starci_weights *w, const starci_cform *cf, const starci
                    double *d, double *rowbuf, double *blockacc)
 {
     double rho = jt->c12 / sqrt(st[0].M2 * st[1].M2);
-    rho = fmin(1.0, fmax(-1.0, rho));
+    rho = fmin(1.0, MAXD(-1.0, rho));
     if (1.0 - rho >= STARCI_REFINE) {
         *d = sqrt((1.0 - rho) / 2.0);
         return STARC_OK;
@@ -643,7 +643,7 @@ int starci_pearson(const starci_weights *w, const starci_cform *cf, const starci
     double s1 = sqrt(st[0].M2 / st[0].W), s2 = sqrt(st[1].M2 / st[1].W);
     double shift = st[0].mean / s1 - st[1].mean / s2;
     double q = starci_metric_pass(w, STARCI_SQ_COVERAGE, &cf[0], 1.0 / s1, &cf[1], 1.0 / s2, shift, rowbuf, blockacc);
-    *d = sqrt(fmax(q / st[0].W, 0.0)) / 2.0;
+    *d = fmin(sqrt(MAXD(q / st[0].W, 0.0)) / 2.0, 1.0);
     return STARC_OK;
 }
 

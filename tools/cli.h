@@ -100,5 +100,7 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 int proxy_write_scatter(const char *cmd, const char *path, size_t n, const double *Rp, const double *Rt,
                         const double *w1, const char *label1, const double *w2, const char *label2,
                         const char *title);
+int cmd_distance(int argc, char **argv);
+int cmd_generate_gridworld(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
+    {"distance", cmd_distance, "STARC, EPIC and DARD distances between reward functions"},
     {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
     {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},

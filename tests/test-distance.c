@@ -1,0 +1,782 @@
+/* STARC / EPIC / DARD distances against a slow reference (dense canonical
+ * tensors, explicit norm and metric loops, `range` by enumerating every
+ * deterministic policy), the EPIC paper's gridworld matrix, REFERENCES.md's
+ * STARC-VAL(R,-R) = 2, the metric axioms and invariances, batch = pairwise,
+ * undefined Pearson distances and the trivial-reward rule. */
+#include <config.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+#define IDX(s, a, t) (((s) * A + (a)) * S + (t))
+
+static double maxabs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i]));
+    return m;
+}
+
+/* ---- slow reference ---------------------------------------------------------- */
+
+/* Return of the deterministic policy act for expected reward of x. */
+static double det_return(const starc_mdp *m, const size_t *act, const double *x)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double *pi = calloc(S * A, sizeof(double)), J;
+    for (size_t s = 0; s < S; s++)
+        pi[s * A + act[s]] = 1.0;
+    assert_ok(starc_policy_return(m, pi, x, &J, NULL, NULL));
+    free(pi);
+    return J;
+}
+
+/* max_pi J - min_pi J over all A^S deterministic policies. */
+static double ref_range(const starc_mdp *m, const double *x)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t *act = calloc(S, sizeof(size_t));
+    double jmax = -INFINITY, jmin = INFINITY;
+    for (;;) {
+        double J = det_return(m, act, x);
+        jmax = fmax(jmax, J);
+        jmin = fmin(jmin, J);
+        size_t s = 0;
+        while (s < S && ++act[s] == A)
+            act[s++] = 0;
+        if (s == S)
+            break;
+    }
+    free(act);
+    return jmax - jmin;
+}
+
+static double ref_norm(const starc_mdp *m, int kind, const double *x)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    const double *T = starc_mdp_transitions(m);
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double ax = fabs(x[i]);
+        switch (kind) {
+        case STARC_NORM_L1: acc += ax; break;
+        case STARC_NORM_L2: acc += ax * ax; break;
+        case STARC_NORM_LINF: acc = fmax(acc, ax); break;
+        case STARC_NORM_WL1: acc += T[i] * ax; break;
+        case STARC_NORM_WL2: acc += T[i] * ax * ax; break;
+        case STARC_NORM_WLINF: acc = fmax(acc, T[i] * ax); break;
+        default: break;
+        }
+    }
+    if (kind == STARC_NORM_L2 || kind == STARC_NORM_WL2)
+        acc = sqrt(acc);
+    if (kind == STARC_NORM_NONE)
+        acc = 1.0;
+    if (kind == STARC_NORM_RANGE)
+        acc = ref_range(m, x);
+    return acc;
+}
+
+/* Pearson distance under coverage D (NULL = uniform): d = |x^ - y^|_D / 2 with
+ * x^ = (x - mean)/std; NaN when a standard deviation is <= tol * max|.|. */
+static double ref_pearson(size_t n, const double *x, const double *y, const double *D, double tol)
+{
+    double mx = 0, my = 0, vx = 0, vy = 0, q = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = D ? D[i] : 1.0 / (double)n;
+        mx += w * x[i];
+        my += w * y[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        double w = D ? D[i] : 1.0 / (double)n;
+        vx += w * (x[i] - mx) * (x[i] - mx);
+        vy += w * (y[i] - my) * (y[i] - my);
+    }
+    double sx = sqrt(vx), sy = sqrt(vy);
+    if (!(sx > tol * maxabs(x, n)) || !(sy > tol * maxabs(y, n)))
+        return NAN;
+    for (size_t i = 0; i < n; i++) {
+        double w = D ? D[i] : 1.0 / (double)n;
+        double dl = (x[i] - mx) / sx - (y[i] - my) / sy;
+        q += w * dl * dl;
+    }
+    return sqrt(q) / 2.0;
+}
+
+static double ref_metric(const starc_mdp *m, int kind, const double *x, const double *y, const double *D, double tol)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    if (kind == STARC_METRIC_PEARSON)
+        return ref_pearson(n, x, y, D, tol);
+    double *dl = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        dl[i] = x[i] - y[i];
+    double v = ref_norm(m, kind, dl);
+    free(dl);
+    return v;
+}
+
+/* s(R) by the rule of distance.h; returns 1 if trivial.  Also gives c(R). */
+static int ref_standardize(const starc_mdp *m, const starc_distance_options *o, const double *R, double *C, double *s)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    const double *T = starc_mdp_transitions(m);
+    double eps = o->trivial_tol;
+    assert_ok(starc_canonicalize(m, o->canon, &o->canon_options, R, C, NULL));
+    double xmax = maxabs(C, n), rmax = maxabs(R, n);
+    int trivial = !(xmax > eps * rmax);
+    double nv = 0.0;
+    if (!trivial && o->norm != STARC_NORM_NONE) {
+        nv = ref_norm(m, o->norm, C);
+        double tsum = 0, tmax = 0, bound = 0;
+        for (size_t i = 0; i < n; i++) {
+            tsum += T[i];
+            tmax = fmax(tmax, T[i]);
+        }
+        switch (o->norm) {
+        case STARC_NORM_L1: bound = xmax * (double)n; break;
+        case STARC_NORM_L2: bound = xmax * sqrt((double)n); break;
+        case STARC_NORM_LINF: bound = xmax; break;
+        case STARC_NORM_WL1: bound = xmax * tsum; break;
+        case STARC_NORM_WL2: bound = xmax * sqrt(tsum); break;
+        case STARC_NORM_WLINF: bound = xmax * tmax; break;
+        default: bound = 2 * xmax / (1 - starc_mdp_gamma(m)); break;
+        }
+        if (!(nv > eps * bound))
+            trivial = 1;
+    } else if (!trivial) {
+        nv = 1.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        s[i] = trivial ? 0.0 : C[i] / nv;
+    return trivial;
+}
+
+static double ref_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    double *C1 = malloc(n * sizeof(double)), *C2 = malloc(n * sizeof(double));
+    double *s1 = malloc(n * sizeof(double)), *s2 = malloc(n * sizeof(double));
+    ref_standardize(m, o, R1, C1, s1);
+    ref_standardize(m, o, R2, C2, s2);
+    double d;
+    if (o->metric == STARC_METRIC_PEARSON) {
+        /* constant (or zero after the trivial rule) under the coverage: undefined */
+        int u1 = maxabs(s1, n) == 0.0, u2 = maxabs(s2, n) == 0.0;
+        d = (u1 || u2) ? NAN : ref_pearson(n, C1, C2, o->coverage, o->trivial_tol);
+    } else {
+        d = ref_metric(m, o->metric, s1, s2, NULL, 0);
+    }
+    free(C1);
+    free(C2);
+    free(s1);
+    free(s2);
+    return d;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void shaping(const starc_mdp *m, const double *phi, double scale, double *R)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double g = starc_mdp_gamma(m);
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++)
+            for (size_t t = 0; t < S; t++)
+                R[IDX(s, a, t)] += scale * (g * phi[t] - phi[s]);
+}
+
+/* The rewards every combination is tried on: two random ones, a shaped and
+ * rescaled near-copy of the first, the zero reward, pure shaping, and an exact
+ * duplicate of the second.  Kept in one S*A*S-strided array. */
+#define NREW 6
+static double *make_rewards(gsl_rng *r, const starc_mdp *m)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    double *R = calloc(NREW * n, sizeof(double)), *phi = malloc(S * sizeof(double));
+    testutil_gaussian(r, R, n);
+    testutil_gaussian(r, R + n, n);
+    testutil_gaussian(r, phi, S);
+    testutil_gaussian(r, R + 2 * n, n);
+    for (size_t i = 0; i < n; i++)
+        R[2 * n + i] = 2.0 * R[i] + 1e-3 * R[2 * n + i];
+    shaping(m, phi, 3.0, R + 2 * n);
+    /* R + 3n: zero */
+    shaping(m, phi, 2.0, R + 4 * n);
+    memcpy(R + 5 * n, R + n, n * sizeof(double));
+    free(phi);
+    return R;
+}
+
+static void check_same(double got, double want, double rtol, double atol, const char *what)
+{
+    if (isnan(want) || isnan(got)) {
+        if (!(isnan(want) && isnan(got))) {
+            print_error("%s: got %.17g, want %.17g\n", what, got, want);
+            fail();
+        }
+        return;
+    }
+    if (!(fabs(got - want) <= atol + rtol * fmax(fabs(got), fabs(want)))) {
+        print_error("%s: got %.17g, want %.17g\n", what, got, want);
+        fail();
+    }
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* Every canon x norm x metric against the reference, pairwise and as a matrix. */
+static void run_all_combinations(gsl_rng *r, starc_mdp *m, const double *coverage)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    double *R = make_rewards(r, m), D[NREW * NREW];
+    const double *Rp[NREW];
+    for (int i = 0; i < NREW; i++)
+        Rp[i] = R + (size_t)i * n;
+    char what[256];
+    for (int c = 0; c < STARC_CANON_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = (starc_norm_kind)nk;
+                o.metric = (starc_metric_kind)mk;
+                o.coverage = coverage;
+                o.canon_options.weighted = (int)(S % 2);
+                starc_distance_plan *p;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                assert_ok(starc_distance_matrix(p, NREW, Rp, D, NULL));
+                for (int i = 0; i < NREW; i++)
+                    for (int j = 0; j < NREW; j++) {
+                        double d, want = ref_distance(m, &o, Rp[i], Rp[j]);
+                        starc_error err;
+                        int st = starc_distance_pair(p, Rp[i], Rp[j], &d, &err);
+                        snprintf(what, sizeof what, "S=%zu A=%zu %s/%s/%s d(R%d,R%d)", S, A,
+                                 starc_canon_name(o.canon), starc_norm_name(o.norm), starc_metric_name(o.metric), i, j);
+                        if (isnan(want)) {
+                            if (st != STARC_EUNDEF) {
+                                print_error("%s: status %d, want STARC_EUNDEF\n", what, st);
+                                fail();
+                            }
+                            assert_true(isnan(d));
+                            assert_non_null(strstr(err.message, "undefined"));
+                        } else {
+                            assert_ok(st);
+                        }
+                        check_same(d, want, 1e-9, 1e-12, what);
+                        /* batch = pairwise */
+                        check_same(D[i * NREW + j], d, 1e-10, 1e-13, what);
+                        if (i == j && !isnan(want))
+                            check_same(D[i * NREW + j], 0.0, 0, 0, what);
+                        check_same(D[i * NREW + j], D[j * NREW + i], 0, 0, what);
+                    }
+                starc_distance_plan_free(p);
+            }
+    free(R);
+}
+
+static void test_reference_all(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(21);
+    /* small enough for `range` by enumeration (A^S policies) */
+    static const size_t cases[][3] = {{1, 2, 0}, {2, 2, 0}, {3, 3, 1}, {4, 2, 0}, {5, 2, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        starc_mdp *m = testutil_random_mdp(r, cases[c][0], cases[c][1], 0.3 + 0.65 * gsl_rng_uniform(r),
+                                           (int)cases[c][2]);
+        run_all_combinations(r, m, NULL);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_reference_coverage(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(22);
+    size_t S = 4, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 1);
+    double *cov = malloc(n * sizeof(double)), sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += (cov[i] = gsl_rng_uniform(r) < 0.3 ? 0.0 : gsl_rng_uniform_pos(r));
+    for (size_t i = 0; i < n; i++)
+        cov[i] /= sum;
+    run_all_combinations(r, m, cov);
+    free(cov);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* Gleave et al. (2021), Figure A.2(a), as quoted in REFERENCES.md. */
+static const double epic_published[6][6] = {
+    {0, 0, 0.75, 1, 0.1602, 0.3676},          {0, 0, 0.75, 1, 0.1602, 0.3676},
+    {0.75, 0.75, 0, 0.6614, 0.7071, 0.6692},  {1, 1, 0.6614, 0, 0.9871, 0.93},
+    {0.1602, 0.1602, 0.7071, 0.9871, 0, 0.2672}, {0.3676, 0.3676, 0.6692, 0.93, 0.2672, 0},
+};
+
+static void test_epic_gridworld(void **state)
+{
+    (void)state;
+    starc_mdp *m;
+    assert_ok(starc_gridworld_mdp(3, 3, STARC_GRIDWORLD_EPIC_GAMMA, &m, NULL));
+    assert_int_equal(starc_mdp_states(m), 9);
+    assert_int_equal(starc_mdp_actions(m), 5);
+    const size_t n = 9 * 5 * 9;
+    double *R = malloc(6 * n * sizeof(double)), D[36];
+    const double *Rp[6];
+    for (size_t i = 0; i < 6; i++) {
+        assert_ok(starc_gridworld_epic_reward(i, STARC_GRIDWORLD_EPIC_GAMMA, R + i * n, NULL));
+        Rp[i] = R + i * n;
+    }
+    assert_string_equal(starc_gridworld_epic_name(0), "Sparse");
+    assert_string_equal(starc_gridworld_epic_name(5), "Cliff");
+    assert_null(starc_gridworld_epic_name(6));
+    assert_int_equal(starc_gridworld_epic_reward(6, 0.99, R, NULL), STARC_EINVAL);
+    starc_distance_options o;
+    starc_distance_options_epic(&o);
+    starc_distance_plan *p;
+    assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+    assert_ok(starc_distance_matrix(p, 6, Rp, D, NULL));
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 6; j++) {
+            double d;
+            assert_close(D[i * 6 + j], epic_published[i][j], 0, 1e-4);
+            assert_ok(starc_distance_pair(p, Rp[i], Rp[j], &d, NULL));
+            assert_close(d, epic_published[i][j], 0, 1e-4);
+        }
+    /* Sparse and Dense are equivalent up to shaping and scaling: distance 0 to round-off */
+    assert_close(D[1], 0.0, 0, 1e-12);
+    starc_distance_plan_free(p);
+    /* the grid's dynamics: moving off the grid stays put */
+    const double *T = starc_mdp_transitions(m);
+    assert_close(T[(0 * 5 + 1) * 9 + 0], 1.0, 0, 0);  /* up from the top-left corner */
+    assert_close(T[(4 * 5 + 4) * 9 + 5], 1.0, 0, 0);  /* right from the centre */
+    assert_close(T[(8 * 5 + 2) * 9 + 8], 1.0, 0, 0);  /* down from the bottom-right corner */
+    free(R);
+    starc_mdp_free(m);
+    assert_int_equal(starc_gridworld_mdp(0, 3, 0.9, &m, NULL), STARC_EDIM);
+    assert_int_equal(starc_gridworld_mdp(2, 2, 1.0, &m, NULL), STARC_EINVAL);
+}
+
+static void test_small_val_negation(void **state)
+{
+    (void)state;
+    static const double T[8] = {.9, .1, .3, .7, .2, .8, .9, .1}, mu0[2] = {.5, .5};
+    static const double R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
+    double neg[8], d;
+    for (int i = 0; i < 8; i++)
+        neg[i] = -R[i];
+    starc_mdp *m;
+    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_distance(m, NULL, R, neg, &d, NULL));
+    assert_close(d, 2.0, 1e-15, 0);
+    assert_ok(starc_distance(m, NULL, R, R, &d, NULL));
+    assert_close(d, 0.0, 0, 0);
+    starc_mdp_free(m);
+}
+
+/* d(R,-R) = 2 and d(R, trivial) = 1 when n = m, for every canonicalisation. */
+static void test_negation_and_trivial(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(23);
+    for (int rep = 0; rep < 3; rep++) {
+        size_t S = 3 + (size_t)rep * 4, A = 2 + (size_t)rep, n = S * A * S;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, rep == 1);
+        double *R = malloc(n * sizeof(double)), *neg = malloc(n * sizeof(double)), *triv = calloc(n, sizeof(double));
+        double *phi = malloc(S * sizeof(double));
+        testutil_gaussian(r, R, n);
+        testutil_gaussian(r, phi, S);
+        for (size_t i = 0; i < n; i++)
+            neg[i] = -R[i];
+        for (int c = 0; c < STARC_CANON_COUNT; c++) {
+            memset(triv, 0, n * sizeof(double));
+            if (c != STARC_CANON_NONE)
+                shaping(m, phi, 4.0, triv);
+            for (int k = 0; k <= STARC_NORM_WLINF; k++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = (starc_norm_kind)k;
+                o.metric = (starc_metric_kind)k;
+                starc_distance_plan *p;
+                double d;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                assert_ok(starc_distance_pair(p, R, neg, &d, NULL));
+                assert_close(d, 2.0, 1e-12, 0);
+                assert_ok(starc_distance_pair(p, R, triv, &d, NULL));
+                assert_close(d, 1.0, 1e-12, 0);
+                assert_ok(starc_distance_pair(p, triv, triv, &d, NULL));
+                assert_close(d, 0.0, 0, 0);
+                /* s(R) has unit norm; s(trivial) = 0 */
+                double *s = malloc(n * sizeof(double)), nv;
+                int trivial;
+                assert_ok(starc_distance_standardize(p, R, s, &nv, &trivial, NULL));
+                assert_false(trivial);
+                assert_true(nv > 0);
+                double ns;
+                assert_ok(starc_norm_value(m, (starc_norm_kind)k, s, NULL, &ns, NULL));
+                assert_close(ns, 1.0, 1e-12, 0);
+                assert_ok(starc_distance_standardize(p, triv, s, &nv, &trivial, NULL));
+                assert_true(trivial);
+                assert_close(nv, 0.0, 0, 0);
+                assert_close(maxabs(s, n), 0.0, 0, 0);
+                free(s);
+                starc_distance_plan_free(p);
+            }
+        }
+        free(R);
+        free(neg);
+        free(triv);
+        free(phi);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+/* Symmetry and the triangle inequality on random triples. */
+static void test_metric_axioms(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(24);
+    size_t S = 6, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.85, 1);
+    double *R = malloc(3 * n * sizeof(double));
+    for (int c = 0; c < STARC_CANON_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = (starc_norm_kind)nk;
+                o.metric = (starc_metric_kind)mk;
+                starc_distance_plan *p;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                for (int t = 0; t < 4; t++) {
+                    testutil_gaussian(r, R, 3 * n);
+                    /* correlated triples exercise the near-pair path */
+                    if (t % 2)
+                        for (size_t i = 0; i < n; i++) {
+                            R[n + i] = R[i] + 0.05 * R[n + i];
+                            R[2 * n + i] = R[i] + 0.05 * R[2 * n + i];
+                        }
+                    double d[3][3];
+                    for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++)
+                            assert_ok(starc_distance_pair(p, R + (size_t)i * n, R + (size_t)j * n, &d[i][j], NULL));
+                    for (int i = 0; i < 3; i++) {
+                        assert_close(d[i][i], 0.0, 0, 1e-12);
+                        for (int j = 0; j < 3; j++) {
+                            assert_close(d[i][j], d[j][i], 1e-14, 1e-15);
+                            assert_true(d[i][j] >= 0.0);
+                            for (int k = 0; k < 3; k++)
+                                assert_true(d[i][k] <= d[i][j] + d[j][k] + 1e-12);
+                        }
+                    }
+                }
+                starc_distance_plan_free(p);
+            }
+    free(R);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* Invariance of the distance to shaping, S'-redistribution (val, minimal) and positive scaling. */
+static void test_distance_invariances(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(25);
+    size_t S = 7, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 1);
+    const double *T = starc_mdp_transitions(m);
+    double *R1 = malloc(n * sizeof(double)), *R2 = malloc(n * sizeof(double)), *X = malloc(n * sizeof(double));
+    double *phi = malloc(S * sizeof(double)), *noise = malloc(S * sizeof(double));
+    testutil_gaussian(r, R1, n);
+    testutil_gaussian(r, R2, n);
+    testutil_gaussian(r, phi, S);
+    for (int c = 0; c < STARC_CANON_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = (starc_norm_kind)nk;
+                o.metric = (starc_metric_kind)mk;
+                if (nk == STARC_NORM_NONE && mk != STARC_METRIC_PEARSON)
+                    continue; /* no normalisation: not scale-invariant, by design */
+                starc_distance_plan *p;
+                double d0, d;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                assert_ok(starc_distance_pair(p, R1, R2, &d0, NULL));
+                /* positive scaling */
+                for (size_t i = 0; i < n; i++)
+                    X[i] = 3.7 * R1[i];
+                assert_ok(starc_distance_pair(p, X, R2, &d, NULL));
+                assert_close(d, d0, 1e-11, 1e-13);
+                assert_ok(starc_distance_pair(p, R1, X, &d, NULL));
+                assert_close(d, 0.0, 0, 1e-9);
+                if (c != STARC_CANON_NONE) {
+                    memcpy(X, R1, n * sizeof(double));
+                    shaping(m, phi, 5.0, X);
+                    assert_ok(starc_distance_pair(p, X, R2, &d, NULL));
+                    assert_close(d, d0, 1e-10, 1e-12);
+                    assert_ok(starc_distance_pair(p, R1, X, &d, NULL));
+                    assert_close(d, 0.0, 0, 1e-9);
+                }
+                if (c == STARC_CANON_VAL || c == STARC_CANON_MINIMAL) {
+                    memcpy(X, R1, n * sizeof(double));
+                    for (size_t sa = 0; sa < S * A; sa++) {
+                        const double *t = T + sa * S;
+                        double tn = 0, tt = 0;
+                        testutil_gaussian(r, noise, S);
+                        for (size_t u = 0; u < S; u++) {
+                            tn += t[u] * noise[u];
+                            tt += t[u] * t[u];
+                        }
+                        for (size_t u = 0; u < S; u++)
+                            X[sa * S + u] += 2.0 * (noise[u] - tn / tt * t[u]);
+                    }
+                    assert_ok(starc_distance_pair(p, X, R2, &d, NULL));
+                    assert_close(d, d0, 1e-10, 1e-12);
+                    assert_ok(starc_distance_pair(p, R1, X, &d, NULL));
+                    assert_close(d, 0.0, 0, 1e-9);
+                }
+                starc_distance_plan_free(p);
+            }
+    free(R1);
+    free(R2);
+    free(X);
+    free(phi);
+    free(noise);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* The zero reward has no Pearson distance (not even to itself). */
+static void test_pearson_undefined(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(26);
+    size_t S = 4, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R = calloc(3 * n, sizeof(double)), D[9], d;
+    testutil_gaussian(r, R, n);
+    testutil_gaussian(r, R + 2 * n, n);
+    const double *Rp[3] = {R, R + n, R + 2 * n};
+    starc_error err;
+    for (int dard = 0; dard < 2; dard++) {
+        starc_distance_options o;
+        if (dard)
+            starc_distance_options_dard(&o);
+        else
+            starc_distance_options_epic(&o);
+        starc_distance_plan *p;
+        assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+        assert_int_equal(starc_distance_pair(p, R, R + n, &d, &err), STARC_EUNDEF);
+        assert_true(isnan(d));
+        assert_non_null(strstr(err.message, "second reward"));
+        assert_int_equal(starc_distance_pair(p, R + n, R + n, &d, &err), STARC_EUNDEF);
+        assert_ok(starc_distance_matrix(p, 3, Rp, D, NULL));
+        for (int i = 0; i < 3; i++) {
+            assert_true(isnan(D[1 * 3 + i]));
+            assert_true(isnan(D[i * 3 + 1]));
+        }
+        assert_false(isnan(D[0 * 3 + 2]));
+        assert_close(D[0], 0.0, 0, 0);
+        starc_distance_plan_free(p);
+    }
+    /* the public metric: a constant tensor has no correlation */
+    double *c = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        c[i] = 2.5;
+    assert_int_equal(starc_metric_value(m, STARC_METRIC_PEARSON, R, c, NULL, 1e-9, &d, NULL), STARC_EUNDEF);
+    assert_true(isnan(d));
+    free(c);
+    free(R);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* The trivial tolerance is a parameter: a nearly-trivial reward flips with it. */
+static void test_trivial_tolerance(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(27);
+    size_t S = 5, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R = calloc(n, sizeof(double)), *neg = malloc(n * sizeof(double)), *R2 = malloc(n * sizeof(double));
+    double *phi = malloc(S * sizeof(double)), d;
+    testutil_gaussian(r, phi, S);
+    testutil_gaussian(r, R2, n);
+    testutil_gaussian(r, R, n);
+    for (size_t i = 0; i < n; i++)
+        R[i] *= 1e-6;
+    shaping(m, phi, 1.0, R);
+    for (size_t i = 0; i < n; i++)
+        neg[i] = -R[i];
+    starc_distance_options o;
+    starc_distance_options_default(&o);
+    assert_ok(starc_distance(m, &o, R, neg, &d, NULL));
+    assert_close(d, 2.0, 1e-9, 0);
+    o.trivial_tol = 1e-3;
+    assert_ok(starc_distance(m, &o, R, neg, &d, NULL));
+    assert_close(d, 0.0, 0, 0);
+    assert_ok(starc_distance(m, &o, R, R2, &d, NULL));
+    assert_close(d, 1.0, 1e-12, 0);
+    o.trivial_tol = -1.0;
+    starc_error err;
+    assert_int_equal(starc_distance(m, &o, R, R2, &d, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "trivial tolerance"));
+    free(R);
+    free(neg);
+    free(R2);
+    free(phi);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* Public norm/metric functions against the explicit loops. */
+static void test_norm_metric_values(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(28);
+    size_t S = 3, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.8, 1);
+    double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)), v;
+    testutil_gaussian(r, x, n);
+    testutil_gaussian(r, y, n);
+    for (int k = 0; k < STARC_NORM_COUNT; k++) {
+        starc_norm_kind kk;
+        assert_ok(starc_norm_from_name(starc_norm_name((starc_norm_kind)k), &kk, NULL));
+        assert_int_equal(kk, k);
+        assert_ok(starc_norm_value(m, (starc_norm_kind)k, x, NULL, &v, NULL));
+        assert_close(v, ref_norm(m, k, x), 1e-12, 0);
+    }
+    for (int k = 0; k < STARC_METRIC_COUNT; k++) {
+        starc_metric_kind kk;
+        assert_ok(starc_metric_from_name(starc_metric_name((starc_metric_kind)k), &kk, NULL));
+        assert_int_equal(kk, k);
+        assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, 1e-9, &v, NULL));
+        assert_close(v, ref_metric(m, k, x, y, NULL, 1e-9), 1e-12, 0);
+    }
+    starc_norm_kind nk;
+    starc_metric_kind mk;
+    starc_error err;
+    assert_int_equal(starc_norm_from_name("l3", &nk, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "'l3'"));
+    assert_int_equal(starc_metric_from_name("range", &mk, &err), STARC_EINVAL);
+    assert_null(starc_norm_name((starc_norm_kind)STARC_NORM_COUNT));
+    assert_null(starc_metric_name((starc_metric_kind)STARC_METRIC_COUNT));
+    free(x);
+    free(y);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+static void test_plan_errors(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(29);
+    size_t S = 3, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *cov = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        cov[i] = 2.0 / (double)n;
+    starc_distance_options o;
+    starc_distance_plan *p = NULL;
+    starc_error err;
+    starc_distance_options_epic(&o);
+    o.coverage = cov;
+    assert_int_equal(starc_distance_plan_alloc(m, &o, &p, &err), STARC_EINVAL);
+    assert_null(p);
+    assert_non_null(strstr(err.message, "coverage"));
+    cov[3] = -1.0;
+    assert_int_equal(starc_distance_plan_alloc(m, &o, &p, &err), STARC_EINVAL);
+    /* the coverage only matters for Pearson */
+    o.metric = STARC_METRIC_L2;
+    assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+    assert_null(starc_distance_plan_options(p)->coverage);
+    starc_distance_plan_free(p);
+    starc_distance_options_default(&o);
+    o.metric = (starc_metric_kind)42;
+    assert_int_equal(starc_distance_plan_alloc(m, &o, &p, &err), STARC_EINVAL);
+    starc_distance_options_default(&o);
+    o.norm = (starc_norm_kind)42;
+    assert_int_equal(starc_distance_plan_alloc(m, &o, &p, &err), STARC_EINVAL);
+    starc_distance_options_default(&o);
+    double bad[6] = {1, 0, 1, 0, 1, 1};
+    o.canon_options.policy = bad;
+    assert_int_equal(starc_distance_plan_alloc(m, &o, &p, &err), STARC_EINVAL);
+    starc_distance_plan_free(NULL);
+    free(cov);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* A larger MDP: blocked passes over many states, the Gram path with many rows. */
+static void test_larger_batch(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(30);
+    size_t S = 40, A = 4, n = S * A * S, N = 7;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.95, 1);
+    double *R = malloc(N * n * sizeof(double)), *D = malloc(N * N * sizeof(double));
+    const double *Rp[7];
+    testutil_gaussian(r, R, N * n);
+    for (size_t i = 0; i < n; i++)
+        R[3 * n + i] = R[i] + 1e-4 * R[3 * n + i];
+    for (size_t i = 0; i < N; i++)
+        Rp[i] = R + i * n;
+    static const int combos[][3] = {
+        {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},      {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_DARD, STARC_NORM_L2, STARC_METRIC_PEARSON}, {STARC_CANON_MINIMAL, STARC_NORM_WL2, STARC_METRIC_WL2},
+        {STARC_CANON_VAL, STARC_NORM_L1, STARC_METRIC_LINF},    {STARC_CANON_VAL_POTENTIAL, STARC_NORM_L2, STARC_METRIC_L2},
+        {STARC_CANON_MINIMAL_POTENTIAL, STARC_NORM_WL1, STARC_METRIC_WLINF}};
+    for (size_t c = 0; c < sizeof combos / sizeof combos[0]; c++) {
+        starc_distance_options o;
+        starc_distance_options_default(&o);
+        o.canon = (starc_canon_kind)combos[c][0];
+        o.norm = (starc_norm_kind)combos[c][1];
+        o.metric = (starc_metric_kind)combos[c][2];
+        starc_distance_plan *p;
+        assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+        assert_ok(starc_distance_matrix(p, N, Rp, D, NULL));
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < N; j++) {
+                double d;
+                assert_ok(starc_distance_pair(p, Rp[i], Rp[j], &d, NULL));
+                assert_close(D[i * N + j], d, 1e-10, 1e-13);
+                if (i < 2 && j < 4)
+                    assert_close(d, ref_distance(m, &o, Rp[i], Rp[j]), 1e-9, 1e-12);
+            }
+        starc_distance_plan_free(p);
+    }
+    free(R);
+    free(D);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_epic_gridworld),
+        cmocka_unit_test(test_small_val_negation),
+        cmocka_unit_test(test_reference_all),
+        cmocka_unit_test(test_reference_coverage),
+        cmocka_unit_test(test_negation_and_trivial),
+        cmocka_unit_test(test_metric_axioms),
+        cmocka_unit_test(test_distance_invariances),
+        cmocka_unit_test(test_pearson_undefined),
+        cmocka_unit_test(test_trivial_tolerance),
+        cmocka_unit_test(test_norm_metric_values),
+        cmocka_unit_test(test_plan_errors),
+        cmocka_unit_test(test_larger_batch),
+    };
+    return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
+}
