@@ -94,6 +94,8 @@ int cmd_demo(int argc, char **argv)
     /* In json mode the human-readable report goes to stderr. */
     FILE *out = fmt == CLI_JSON ? stderr : stdout;
     rc = section_small(out, dir, summary);
+    if (!rc)
+        rc = starc_demo_overopt(out, dir, summary);
     if (rc) {
         json_decref(summary);
         return rc;
