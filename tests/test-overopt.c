@@ -665,7 +665,9 @@ static void test_sweep_regularized(void **state)
             size_t compared = 0;
             if (methods[k] == STARC_OVEROPT_OM_SQRT_CHI2)
                 for (size_t i = 1; i < n; i++) {
-                    if (!(pts[i].coef < pts[0].coef * (1 - 1e-9)))
+                    /* plateau points agree with pts[0] only to the om-chi2 solutions'
+                     * accuracy, amplified by 1/sqrt(chi2) near the base (seen: 6.5e-9) */
+                    if (!(pts[i].coef < pts[0].coef * (1 - 1e-7)))
                         continue;
                     compared++;
                     assert_ok(starc_overopt_solve(p, methods[k], pts[i].coef, NULL, NULL, &q, NULL));
