@@ -3,7 +3,6 @@
  * style gnuplot figure and a distance-vs-regret scatter, rendered when gnuplot
  * is installed.  Also starc_demo_study(), the study section of `starc demo`. */
 #include <config.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -496,16 +495,6 @@ static int render(const char *script, const char *out)
 
 /* ---------------------------------------------------------- the study */
 
-/* OpenBLAS would start its own threads inside each of ours; one BLAS thread per
- * worker keeps the machine's cores for the workers.  Looked up at run time so
- * that any BLAS works (OPENBLAS_NUM_THREADS=1 in the environment does the same). */
-static void single_threaded_blas(void)
-{
-    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-    if (set)
-        set(1);
-}
-
 /* Key variants reported on stdout and in summary.json. */
 static const char *const key_variants[][3] = {
     {"val", "l2", "l2"}, {"epic", "l2", "l2"}, {"dard", "l2", "l2"}, {"none", "l2", "l2"},
@@ -560,7 +549,6 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     scatter_spec sc;
     if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
         return rc;
-    single_threaded_blas();
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.a = a;
