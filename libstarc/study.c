@@ -45,7 +45,7 @@ enum { N_L1, N_L2, N_LINF, N_WL1, N_WL2, N_WLINF, N_NONE, N_RANGE };
 
 typedef struct reward_feat {
     double *C;                                 /* NCANON * n canonical forms */
-    double scale[STARCI_NCANON][STARCI_NNORM]; /* 1/n(c(R)), 0 if trivial, NaN if undefined */
+    double scale[STARCI_NCANON][STARCI_NNORM]; /* 1/n(c(R)), or 0 when trivial (distance.h's rule) */
     double mean[STARCI_NCANON], css[STARCI_NCANON]; /* for the Pearson distances */
     double xmax[STARCI_NCANON];                /* max |c(R)| */
     int trivial[STARCI_NCANON];
@@ -643,9 +643,6 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
         const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
         double j1opt, j1worst;
         starc_reward_expected(m, R1, w->Rbar1);
-        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->pi, w->acti, w->V, NULL, w->ws, err)))
-            return st;
-        j1worst = 0.0;
         /* worst of R1 first (acti is scratch), then optimal into act1 */
         for (size_t i = 0; i < SA; i++)
             w->Rbari[i] = -w->Rbar1[i];
