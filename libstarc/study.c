@@ -435,47 +435,68 @@ int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_e
     return STARC_OK;
 }
 
+/* Sort scratch: 2n keys and 2n indices (LSD radix sort, ping-pong buffers). */
 typedef struct keyed {
-    double x;
+    uint64_t key;
     size_t i;
 } keyed;
 
-static int keyed_cmp(const void *pa, const void *pb)
+/* An unsigned key ordered like the double (NaN excluded; -0 is +0). */
+static uint64_t order_key(double x)
 {
-    const keyed *a = pa, *b = pb;
-    if (a->x < b->x)
-        return -1;
-    if (a->x > b->x)
-        return 1;
-    return a->i < b->i ? -1 : a->i > b->i;
+    uint64_t u;
+    if (x == 0.0)
+        x = 0.0;
+    memcpy(&u, &x, sizeof u);
+    return (u >> 63) ? ~u : u | 0x8000000000000000ULL;
 }
 
-/* Ranks with a caller-provided scratch of n keyed entries. */
+/* Ranks with a caller-provided scratch of 2n keyed entries.  A byte-wise LSD
+ * radix sort (stable, O(n)): the study ranks 339 columns of 49,152 values and a
+ * comparison sort made that a tenth of its time. */
 static int rank_with(size_t n, const double *x, double *ranks, keyed *k)
 {
+    keyed *a = k, *b = k + n;
     for (size_t i = 0; i < n; i++) {
         if (isnan(x[i]))
             return STARC_EINVAL;
-        k[i].x = x[i];
-        k[i].i = i;
+        a[i].key = order_key(x[i]);
+        a[i].i = i;
     }
-    qsort(k, n, sizeof *k, keyed_cmp);
-    for (size_t a = 0; a < n;) {
-        size_t b = a + 1;
-        while (b < n && k[b].x == k[a].x)
-            b++;
-        /* positions a..b-1 (0-based) share the mean of ranks a+1..b */
-        double r = 0.5 * (double)(a + 1 + b);
-        for (size_t t = a; t < b; t++)
-            ranks[k[t].i] = r;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i].key >> shift) & 255]++;
+        if (n == 0 || cnt[(a[0].key >> shift) & 255] == n)
+            continue; /* every key has this byte: nothing to do */
+        size_t pos = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = cnt[d];
+            cnt[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i].key >> shift) & 255]++] = a[i];
+        keyed *t = a;
         a = b;
+        b = t;
+    }
+    for (size_t lo = 0; lo < n;) {
+        size_t hi = lo + 1;
+        while (hi < n && a[hi].key == a[lo].key)
+            hi++;
+        /* sorted positions lo..hi-1 (0-based) share the mean of ranks lo+1..hi */
+        double r = 0.5 * (double)(lo + 1 + hi);
+        for (size_t t = lo; t < hi; t++)
+            ranks[a[t].i] = r;
+        lo = hi;
     }
     return STARC_OK;
 }
 
 int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err)
 {
-    keyed *k = malloc((n ? n : 1) * sizeof *k);
+    keyed *k = malloc((n ? 2 * n : 1) * sizeof *k);
     if (!k)
         return starci_error(err, STARC_ENOMEM, "out of memory ranking %zu values", n);
     int st = rank_with(n, x, ranks, k);
@@ -786,7 +807,7 @@ static void *corr_main(void *arg)
     starc_study *s = cj->s;
     const size_t N = s->npoints;
     double *x = starci_dalloc(N), *y = starci_dalloc(N), *rx = starci_dalloc(N), *ry = starci_dalloc(N);
-    keyed *k = malloc((N ? N : 1) * sizeof *k);
+    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
     cj->status = STARC_OK;
     if (!x || !y || !rx || !ry || !k) {
         cj->status = STARC_ENOMEM;
@@ -838,7 +859,7 @@ static int correlations(starc_study *s, size_t jobs, starc_error *err)
 {
     const size_t N = s->npoints;
     double *rank_reg = starci_dalloc(N);
-    keyed *k = malloc((N ? N : 1) * sizeof *k);
+    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
     int st = STARC_OK;
     if (!rank_reg || !k) {
         st = starci_error(err, STARC_ENOMEM, "out of memory for the correlations");

@@ -97,6 +97,25 @@ static void test_ranks_spearman(void **state)
             less += b[j] < b[i], eq += b[j] == b[i];
         assert_close(rb[i], less + (eq + 1) / 2.0, 0, 1e-12);
     }
+    /* signs, zeros of both signs, infinities, a larger n */
+    const double z[] = {-0.0, 0.0, -1.5, 2.0, -INFINITY, INFINITY, -0.0, 1e-300, -1e-300, 2.0};
+    double rz[10];
+    assert_ok(starc_rank_average(10, z, rz, NULL));
+    const double wz[] = {5, 5, 2, 8.5, 1, 10, 5, 7, 3, 8.5};
+    assert_all_close(rz, wz, 10, 0, 0);
+    size_t big = 20000;
+    double *u = malloc(big * sizeof(double)), *ru = malloc(big * sizeof(double));
+    for (size_t i = 0; i < big; i++)
+        u[i] = round(gsl_ran_gaussian(g, 100.0)) * (i % 7 ? 1.0 : 1e-3);
+    assert_ok(starc_rank_average(big, u, ru, NULL));
+    for (size_t i = 0; i < big; i += 97) {
+        double less = 0, eq = 0;
+        for (size_t j = 0; j < big; j++)
+            less += u[j] < u[i], eq += u[j] == u[i];
+        assert_close(ru[i], less + (eq + 1) / 2.0, 0, 1e-9);
+    }
+    free(u);
+    free(ru);
     gsl_rng_free(g);
 }
 
