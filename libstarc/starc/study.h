@@ -20,7 +20,12 @@
  *
  *  Work is spread over threads one MDP at a time; every MDP's numbers depend
  *  only on (seed, j), and results are handed back and reduced in index order,
- *  so the output is bit-for-bit the same for any number of threads.  Only a
+ *  so the output is bit-for-bit the same for any number of threads (given a
+ *  BLAS whose own results do not depend on its thread count: OpenBLAS's
+ *  threaded LAPACK rounds differently with different thread counts, so the
+ *  starc tool calls `openblas_set_num_threads(1)` at start-up; embedders should
+ *  do the same or set OPENBLAS_NUM_THREADS=1).  The small solves gain nothing
+ *  from BLAS threads anyway: the study's threads are its parallelism.  Only a
  *  bounded window of MDPs is in flight; the per-point values (not the reward
  *  tensors) are kept for the correlations: 8 * points * (variants + 1) bytes.
  */
