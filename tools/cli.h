@@ -83,5 +83,6 @@ void cli_fmt_double(char *buf, size_t n, double x);
 int cmd_regret(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_notebook(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
     {NULL, NULL, NULL},
 };
