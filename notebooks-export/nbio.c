@@ -116,7 +116,7 @@ void nb_buf_md(nb_buf *b, const char *s)
         char c = (char)*p;
         if (c == '\n' || c == '\r' || c == '\t')
             c = ' ';
-        if (*p < 0x80 && ispunct(*p))
+        if (strchr("\\`*_[]<>|$~#&", c) && c != '\0')
             nb_buf_addn(b, "\\", 1);
         nb_buf_addn(b, &c, 1);
     }

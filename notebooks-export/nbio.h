@@ -34,8 +34,10 @@ int nb_buf_ok(const nb_buf *b);
 void nb_buf_addn(nb_buf *b, const char *s, size_t n);
 void nb_buf_add(nb_buf *b, const char *s);
 void nb_buf_printf(nb_buf *b, const char *fmt, ...) NB_PRINTF(2, 3);
-/* Text from data (names, paths) made inert for markdown: ASCII punctuation is
- * backslash-escaped, newlines and tabs become spaces. */
+/* Text from data (names, paths) made inert for markdown inside a line (after
+ * other text or in a table cell): the characters that can start markup
+ * (\ ` * _ [ ] < > | $ ~ # &) are backslash-escaped, newlines and tabs become
+ * spaces. */
 void nb_buf_md(nb_buf *b, const char *s);
 /* A double-quoted Python string literal (ASCII-only, \xNN / \uNNNN escapes). */
 void nb_buf_py(nb_buf *b, const char *s);

@@ -918,9 +918,11 @@ static const char *HEATMAP =
     "ax.set_yticks(range(len(names)))\n"
     "ax.set_yticklabels(names)\n"
     "if len(names) <= 12:\n"
+    "    light = 0.6 * np.nanmax(D) if np.isfinite(D).any() else 0\n"
     "    for i in range(len(names)):\n"
     "        for j in range(len(names)):\n"
-    "            ax.text(j, i, f\"{D[i, j]:.2f}\", ha=\"center\", va=\"center\", fontsize=8, color=\"w\")\n"
+    "            ax.text(j, i, f\"{D[i, j]:.2f}\", ha=\"center\", va=\"center\", fontsize=8,\n"
+    "                    color=\"k\" if D[i, j] > light else \"w\")\n"
     "fig.colorbar(im, ax=ax, label=\"distance\")\n"
     "ax.set_title(\"Distances between rewards (blank = undefined)\")\n"
     "fig.tight_layout()\n"
@@ -1060,10 +1062,10 @@ static void explain_proxy(nb_buf *b, json_t *j)
         CITE_CP);
     json_t *h = json_object_get(j, "reward_hacking");
     if (json_is_boolean(h))
-        nb_buf_printf(b, "**Reward hacking: %s.**\n\n",
-                      json_is_true(h) ? "yes**: optimising the proxy lowers the true return below the base "
-                                        "policy's**"
-                                      : "no**: the proxy-optimal policy does not lower the true return**");
+        nb_buf_add(b, json_is_true(h) ? "**Reward hacking: yes.** Optimising the proxy lowers the true return "
+                                        "below the base policy's.\n\n"
+                                      : "**Reward hacking: no.** The proxy-optimal policy does not lower the "
+                                        "true return below the base policy's.\n\n");
 }
 
 static void explain_regularize(nb_buf *b)

@@ -120,7 +120,7 @@ echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWj
 
 # a demo-like directory gathering several results, plus things that are none
 cp -R "$F/study" "$F/demo/study"
-cp -R "$F/overopt" "$F/demo/runs/overopt-adkl"
+cp -R "$F/overopt" "$F/demo/runs/overopt_adkl"
 cp "$F/dist/epic.tsv" "$F/demo/distance.tsv"
 cp "$F/misc/proxy.json" "$F/misc/notes.json" "$F/demo/"
 printf 'not a result\n' >"$F/demo/mdp.npz"
@@ -152,10 +152,10 @@ check demo 0 "" -- "$STARC" notebook "$F/demo" -o "$O/demo.ipynb" --title "Demo 
 
 # provenance: every input's SHA-256 (coreutils) is in the notebook and the manifest
 for f in study/pairs.tsv study/correlations.tsv study/figure.gp distance.tsv proxy.json \
-         runs/overopt-adkl/curves.tsv runs/overopt-adkl/overopt.png; do
+         runs/overopt_adkl/curves.tsv runs/overopt_adkl/overopt.png; do
     h=$(sha256sum "$F/demo/$f" | cut -d' ' -f1)
     n=$(wc -c <"$F/demo/$f" | tr -d ' ')
-    esc=$(printf 'demo/%s' "$f" | sed 's/[-._/]/\\\\&/g') # markdown-escaped, then JSON-escaped
+    esc=$(printf 'demo/%s' "$f" | sed 's/_/\\\\_/g') # markdown-escaped, then JSON-escaped
     grep -qF "| $esc | $n | \`$h\` |" "$O/demo.ipynb" || fail "provenance row with the SHA-256 of demo/$f"
     grep -q "^$h  " "$O/demo_data/MANIFEST.sha256" || fail "manifest lists $f"
 done
