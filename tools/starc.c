@@ -34,10 +34,8 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     cli_argc = argc;
     cli_argv = argv;
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage(NULL, "missing subcommand; see 'starc --help'");
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("starc (libstarc) %s\n", starc_version());
         return EXIT_OK;
