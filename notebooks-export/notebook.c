@@ -79,6 +79,7 @@ static int oom(exporter *x)
     return nb_fail(x->err, STARC_ENOMEM, "out of memory");
 }
 
+static json_t *jstr(const char *s);
 static void warn(exporter *x, const char *fmt, ...) NB_PRINTF(2, 3);
 static void warn(exporter *x, const char *fmt, ...)
 {
@@ -87,7 +88,7 @@ static void warn(exporter *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_array_append_new(x->warnings, json_string(msg) ? json_string(msg) : json_string("(warning)"));
+    json_array_append_new(x->warnings, jstr(msg));
 }
 
 /* ---- JSON helpers ----------------------------------------------------------- */
