@@ -89,6 +89,7 @@ EOF
 # overoptimisation: curves, fits, summary, a script and a pre-rendered PNG
 awk 'BEGIN {
     OFS = "\t"
+    print "# starc overopt (test fixture): one row per point"
     print "method", "coef", "kl", "kl_normalized", "d", "chi2", "proxy_return", "true_return", "proxy_delta", "true_delta"
     split("ad-kl om-chi2", m, " ")
     for (k = 1; k <= 2; k++)
@@ -117,6 +118,16 @@ EOF
 # a 1x1 PNG stands for the rendered figure: it must be embedded as it is
 echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==' |
     base64 -d >"$F/overopt/overopt.png"
+
+# a study whose figure is too large as SVG: rendered as PNG instead
+mkdir -p "$F/bigfig"
+printf 'canon\tnorm\tmetric\tpearson_r\nval\tl2\tl2\t0.5\n' >"$F/bigfig/correlations.tsv"
+{
+    printf 'if (!exists("term")) term = "svg"\nif (!exists("outfile")) outfile = "figure.svg"\n'
+    printf 'set terminal term\nset output outfile\n$DATA << EOD\n'
+    awk 'BEGIN { for (i = 0; i < 30000; i++) print i % 173, (i * 7919) % 1009 }'
+    printf 'EOD\nplot $DATA using 1:2 with points notitle\n'
+} >"$F/bigfig/figure.gp"
 
 # a demo-like directory gathering several results, plus things that are none
 cp -R "$F/study" "$F/demo/study"
@@ -187,6 +198,16 @@ else
     study_figs=0
 fi
 
+check big-figure 0 "" -- "$STARC" notebook "$F/bigfig" -o "$O/bigfig.ipynb"
+if [ "$have_gnuplot" = 1 ]; then
+    [ -s "$O/bigfig_data/bigfig/figure.png" ] && [ ! -e "$O/bigfig_data/bigfig/figure.svg" ] ||
+        fail "a figure over 1 MiB as SVG is rendered as PNG"
+    grep -q '"image/png": "iVBORw0KGgo' "$O/bigfig.ipynb" || fail "bigfig notebook embeds the PNG"
+    big_figs=1
+else
+    big_figs=0
+fi
+
 # ---- errors: one line naming the file or option, status 2, nothing written --
 E=$w/err-out
 mkdir -p "$E"
@@ -237,6 +258,7 @@ nbcheck valid-regularize exported "$O/reg.ipynb" "$F/misc" --kinds regularize
 nbcheck valid-regret exported "$O/regret.ipynb" "$F/misc" --kinds regret
 nbcheck valid-study exported "$O/study.ipynb" "$F" --kinds study --figures "$study_figs" --rendered "$study_figs"
 nbcheck valid-study-no-render exported "$O/study-nr.ipynb" "$F" --kinds study --figures 0
+nbcheck valid-bigfig exported "$O/bigfig.ipynb" "$F" --kinds study --figures "$big_figs" --rendered "$big_figs"
 nbcheck valid-overopt exported "$O/overopt.ipynb" "$F" --kinds overopt --figures 1 --rendered 0
 nbcheck valid-misc exported "$O/misc.ipynb" "$F" --kinds distance,pair,pair,proxy,regularize,regret
 nbcheck valid-demo exported "$O/demo.ipynb" "$F" \
