@@ -319,11 +319,16 @@ static int record(section *s, const char *name, const char *sha, uint64_t bytes,
     return STARC_OK;
 }
 
-/* The path of an input as shown to the reader: the section's path plus name
- * for a directory result, the section's path for a file result. */
+/* The path of input srcname as shown to the reader: inside the result for a
+ * directory result, beside it for a file result. */
 static char *shown_path(const section *s, const char *srcname)
 {
-    return srcname ? nb_join(s->shown, srcname) : strdup(s->shown);
+    if (nb_is_dir(s->src))
+        return nb_join(s->shown, srcname);
+    char *dir = nb_dirname(s->shown);
+    char *p = !dir ? NULL : strcmp(dir, ".") == 0 ? strdup(srcname) : nb_join(dir, srcname);
+    free(dir);
+    return p;
 }
 
 /* Copy src into the section as name; optionally keep the copy's line facts. */
@@ -598,7 +603,7 @@ static int sec_figures(section *s, const char *dir, const char *only, fig **out,
         size_t len = 0;
         if (!sname)
             st = oom(x);
-        else if (!(st = sec_load(s, src, nb_is_dir(s->src) ? names[i] : names[i], sname, &data, &len))) {
+        else if (!(st = sec_load(s, src, names[i], sname, &data, &len))) {
             *slot = sname;
             sname = NULL;
             if (kind == 0)
@@ -2393,7 +2398,8 @@ int nb_export(const char *result, const char *out, const nb_options *opt, json_t
     x->warnings = json_array();
     x->ids = json_object();
     if (!x->data_name || !x->result_name || !x->cells || !x->inputs || !x->manifest || !x->sections ||
-        !x->skipped || !x->warnings || !x->ids || !(data_path = nb_join(outdir, x->data_name))) {
+        !x->skipped || !x->warnings || !x->ids ||
+        !(data_path = strchr(out, '/') ? nb_join(outdir, x->data_name) : strdup(x->data_name))) {
         st = oom(x);
         goto done;
     }

@@ -67,7 +67,7 @@ void nb_options_default(nb_options *o);
  *  @param o       options (NULL: defaults)
  *  @param report  if non-NULL, receives a new JSON object (caller owns it):
  *                 `notebook`, `data_dir`, `sections` [{`id`, `kind`, `path`,
- *                 `figures`}], `inputs` [{`path`, `bytes`, `sha256`}],
+ *                 `figures` (figure cells)}], `inputs` [{`path`, `bytes`, `sha256`}],
  *                 `skipped` [paths in a directory that are no result],
  *                 `warnings` [strings, e.g. a gnuplot failure]
  *  @return ::STARC_OK; ::STARC_EINVAL when @p result is no recognisable

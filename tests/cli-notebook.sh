@@ -42,6 +42,20 @@ TAB=$(printf '\t')
 
 # distance matrices: TSV (with an undefined entry) and JSON (null)
 printf 'Sparse\tDense\tCenter\tzero\n0\t0\t0.75\tnan\n0\t0\t0.75\tnan\n0.75\t0.75\t0\tnan\nnan\tnan\tnan\t0\n' >"$F/dist/epic.tsv"
+cat >"$F/dist/epic.gp" <<'EOF'
+# starc distance (test fixture): heat map
+if (!exists("term")) term = "svg"
+if (!exists("outfile")) outfile = "epic.svg"
+set terminal term
+set output outfile
+$DATA << EOD
+0 0 0
+0 1 0.75
+1 0 0.75
+1 1 0
+EOD
+plot $DATA using 1:2:3 with image notitle
+EOF
 cat >"$F/misc/D.json" <<'EOF'
 {"names": ["a", "b-2", "c|d"], "matrix": [[0, 0.5, 1.25], [0.5, 0, null], [1.25, null, 0]]}
 EOF
@@ -184,7 +198,7 @@ cmp -s "$O/demo.ipynb" "$w/demo1.ipynb" || fail "second export differs"
 cmp -s "$O/demo_data/MANIFEST.sha256" "$w/manifest1" || fail "second export's data differ"
 ls -A "$O" | grep -q '^\.' && { fail "temporary files left in $O"; ls -A "$O"; }
 
-# figures: gnuplot renders the study's script unless told not to
+# figures: gnuplot renders the scripts (the study's, the distance matrix's) unless told not to
 check study-no-render 0 "" -- "$STARC" notebook --no-render "$F/study" -o "$O/study-nr.ipynb"
 [ -e "$O/study-nr_data/study/figure.svg" ] && fail "--no-render rendered a figure"
 check study-no-gnuplot 0 "gnuplot not found" -- env GNUPLOT=/nonexistent/gnuplot \
@@ -193,6 +207,7 @@ check study-no-gnuplot 0 "gnuplot not found" -- env GNUPLOT=/nonexistent/gnuplot
 if [ "$have_gnuplot" = 1 ]; then
     [ -s "$O/study_data/study/figure.svg" ] || fail "study figure rendered to svg"
     grep -q '"image/svg+xml": \[' "$O/study.ipynb" || fail "study notebook embeds the svg"
+    [ -s "$O/epic_data/epic/epic.svg" ] || fail "distance figure rendered to svg"
     study_figs=1
 else
     study_figs=0
@@ -249,7 +264,8 @@ nbcheck() { # nbcheck NAME args...
     shift
     if $C "$@" >"$w/check.log" 2>&1; then echo "ok $name"; else fail "$name:"; grep -v '^ok' "$w/check.log"; fi
 }
-nbcheck valid-distance-tsv exported "$O/epic.ipynb" "$F/dist" --kinds distance --figures 0
+nbcheck valid-distance-tsv exported "$O/epic.ipynb" "$F/dist" --kinds distance --figures "$study_figs" \
+    --rendered "$study_figs"
 nbcheck valid-distance-json exported "$O/D.ipynb" "$F/misc" --kinds distance --figures 0
 nbcheck valid-pair-json exported "$O/pair.ipynb" "$F/misc" --kinds pair --figures 0
 nbcheck valid-pair-txt exported "$O/pairtxt.ipynb" "$F/misc" --kinds pair --figures 0
