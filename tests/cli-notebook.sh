@@ -32,8 +32,10 @@ check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
     echo "ok $name"
 }
 
+# starc notebook runs $GNUPLOT, or gnuplot from $PATH when that is empty
 have_gnuplot=0
-if [ -n "${GNUPLOT:-}" ] && [ -x "$GNUPLOT" ]; then have_gnuplot=1; fi
+gp=${GNUPLOT:-$(command -v gnuplot || true)}
+if [ -n "$gp" ] && [ -x "$gp" ]; then have_gnuplot=1; fi
 
 # ---- fixtures --------------------------------------------------------------
 F=$w/fix
