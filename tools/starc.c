@@ -11,9 +11,13 @@
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
+    {"generate", cmd_generate, "generate MDPs, rewards, gridworlds (tomato) and proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
     {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},
+    {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
+    {"proxy", cmd_proxy, "correlation of proxy and true reward under a base policy, bounds, hacking"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
+    {"regularize", cmd_regularize, "exact ad-kl / om-chi2 / om-sqrt-chi2 / om-kl regularised optima"},
     {NULL, NULL, NULL},
 };
 

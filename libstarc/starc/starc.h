@@ -15,6 +15,11 @@
 #include "starc/policy.h"
 #include "starc/regret.h"
 #include "starc/npy.h"
+#include "starc/overopt.h"
+#include "starc/proxygen.h"
+#include "starc/proxy.h"
+#include "starc/regularize.h"
+#include "starc/tomato.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif
