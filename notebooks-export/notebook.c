@@ -843,7 +843,7 @@ static void md_json_table(nb_buf *b, json_t *obj, size_t max)
 
 static void md_heading(nb_buf *b, const section *s, const char *what)
 {
-    nb_buf_printf(b, "%s %s: ", s->x->collection ? "##" : "##", what);
+    nb_buf_printf(b, "## %s: ", what);
     nb_buf_md(b, s->shown);
     nb_buf_add(b, "\n\n");
 }
@@ -1679,15 +1679,18 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
             for (int i = 0; tnames[i] && !target; i++)
                 if (nb_table_col(&fits, tnames[i]) >= 0)
                     target = tnames[i];
-            nb_buf_add(&code, "# Gao et al.'s fitted forms (fits.tsv)\n"
+            /* one fit per method: Gao's form for the method (best-of-n for bon,
+             * RL otherwise), of the true curve when fits name their target */
+            nb_buf_add(&code, "# Gao et al.'s fitted form for each method (fits.tsv): best-of-n for bon, RL otherwise\n"
                               "for i in range(len(fits[\"alpha\"])):\n");
             nb_buf_add(&code, fm >= 0 ? "    m = str(fits[\"method\"][i])\n" : "    m = methods[0]\n");
-            nb_buf_add(&code, ff >= 0 ? "    form = \"bon\" if \"bon\" in str(fits[\"form\"][i]).lower() else \"rl\"\n"
-                                      : "    form = \"bon\" if m == \"bon\" else \"rl\"\n");
+            nb_buf_add(&code, "    form = \"bon\" if m == \"bon\" else \"rl\"\n");
+            if (ff >= 0)
+                nb_buf_add(&code, "    if str(fits[\"form\"][i]).lower() != form:\n"
+                                  "        continue\n");
             if (target)
-                nb_buf_printf(&code, "    what = f\" ({fits['%s'][i]})\"\n", target);
-            else
-                nb_buf_add(&code, "    what = \"\"\n");
+                nb_buf_printf(&code, "    if str(fits[\"%s\"][i]) != \"true\":\n"
+                                     "        continue\n", target);
             nb_buf_printf(&code,
                 "    k = methods.index(m) if m in methods else 0\n"
                 "    sel = curves[\"method\"] == m if m in methods else np.ones(len(curves[\"method\"]), bool)\n"
@@ -1697,8 +1700,8 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
                 "    d = np.linspace(0, dmax, 200)[1:]\n"
                 "    a, b = fits[\"alpha\"][i], fits[\"beta\"][i]\n"
                 "    y = d * (a - b * d) if form == \"bon\" else d * (a - b * np.log(d))\n"
-                "    ax.plot(d, y, \":\", color=f\"C{k}\", label=f\"{m}: Gao {form} fit{what}\")\n",
-                cd >= 0 ? "curves[\"d\"][sel]" : "np.sqrt(curves[\"kl\"][sel])");
+                "    ax.plot(d, y, \":\", color=f\"C{k}\", label=f\"{m}: Gao {form} fit%s\")\n",
+                cd >= 0 ? "curves[\"d\"][sel]" : "np.sqrt(curves[\"kl\"][sel])", target ? " (true)" : "");
         }
         nb_buf_printf(&code,
             "ax.axhline(0, color=\"0.6\", lw=0.8)\n"
