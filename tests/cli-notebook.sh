@@ -114,7 +114,13 @@ awk 'BEGIN {
             print m[k], c, d * d, d * d * 0.05, d, d * d * 1.5, 1 + d * k, 1 + d * (1 - 0.4 * d), d * k, d * (1 - 0.4 * d)
         }
 }' >"$F/overopt/curves.tsv"
-printf 'method\tform\tcurve\talpha\tbeta\tr2\tpeak_d\nad-kl\trl\ttrue\t1.0\t0.5\t0.98\t1.6487212707001282\nom-chi2\trl\ttrue\t1.1\t0.55\t0.97\t1.6487212707001282\n' >"$F/overopt/fits.tsv"
+{   # as starc overopt writes them: both forms, fitted to both curves
+    printf 'method\ttarget\tform\talpha\tbeta\tr2\tpeak_d\n'
+    for m in ad-kl om-chi2; do
+        printf '%s\ttrue\tbon\t1.2\t0.6\t0.95\t1\n%s\ttrue\trl\t1.0\t0.5\t0.98\t1.6487212707001282\n' "$m" "$m"
+        printf '%s\tproxy\tbon\t1.0\t0.01\t0.99\t50\n%s\tproxy\trl\t1.0\t0.1\t0.99\t8103.0839275753842\n' "$m" "$m"
+    done
+} >"$F/overopt/fits.tsv"
 cat >"$F/overopt/summary.json" <<'EOF'
 {"methods": {"ad-kl": {"true_peak": 0.625, "true_peak_d": 1.25, "end": 0.35, "drop": 0.275, "drop_normalized": 0.1}, "om-chi2": {"true_peak": 0.625, "true_peak_d": 1.25, "end": 0.35, "drop": 0.275, "drop_normalized": 0.1}}, "hacking": true}
 EOF
