@@ -629,9 +629,11 @@ static void test_sweep_regularized(void **state)
             assert_close(pts[n - 1].coef, lo, 0, 0);
             for (size_t i = 1; i < n; i++) {
                 /* om-sqrt-chi2's lambda(c') is constant (the frontier's slope at the base) while
-                 * no occupancy is clipped: there consecutive values agree to round-off */
+                 * no occupancy is clipped: there consecutive values agree to the accuracy of the
+                 * om-chi2 solutions they come from, whose stopping rule is a flow residual of
+                 * 1e-10 (seen: 1.1e-10 relative), so allow 100 times that */
                 if (methods[k] == STARC_OVEROPT_OM_SQRT_CHI2)
-                    assert_true(pts[i].coef <= pts[i - 1].coef * (1 + 1e-10));
+                    assert_true(pts[i].coef <= pts[i - 1].coef * (1 + 1e-8));
                 else
                     assert_true(pts[i].coef < pts[i - 1].coef);
                 if (methods[k] != STARC_OVEROPT_OM_SQRT_CHI2)
@@ -663,7 +665,9 @@ static void test_sweep_regularized(void **state)
             size_t compared = 0;
             if (methods[k] == STARC_OVEROPT_OM_SQRT_CHI2)
                 for (size_t i = 1; i < n; i++) {
-                    if (!(pts[i].coef < pts[0].coef * (1 - 1e-9)))
+                    /* plateau points agree with pts[0] only to the om-chi2 solutions'
+                     * accuracy, amplified by 1/sqrt(chi2) near the base (seen: 6.5e-9) */
+                    if (!(pts[i].coef < pts[0].coef * (1 - 1e-7)))
                         continue;
                     compared++;
                     assert_ok(starc_overopt_solve(p, methods[k], pts[i].coef, NULL, NULL, &q, NULL));

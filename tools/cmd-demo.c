@@ -67,6 +67,97 @@ done:
     return rc;
 }
 
+/* Correlated proxies (Laidlaw et al.): the tomato-watering gridworld.  The proxy
+ * correlates almost perfectly with the truth under the base policy, yet its
+ * optimal policy hacks; the sqrt-chi2 (ORPO) optimum at CP's coefficient does not. */
+static int section_tomato(FILE *out, const char *dir, json_t *summary)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    starc_tomato_options to;
+    starc_tomato_options_default(&to);
+    starc_tomato *t = NULL;
+    starc_proxy *px = NULL;
+    starc_regularizer *rg = NULL;
+    double *bt = NULL, *bp = NULL;
+    char *sub = cli_path_join(dir, "tomato"), *mpath = NULL, *rpath = NULL, *bpath = NULL;
+    int rc = EXIT_OK, st;
+    if (!sub || (rc = cli_mkdir_p(CMD, sub)))
+        goto done;
+    mpath = cli_path_join(sub, "mdp.npz");
+    rpath = cli_path_join(sub, "rewards.npz");
+    bpath = cli_path_join(sub, "base.npy");
+    if ((st = starc_tomato_alloc(&to, &t, &err)))
+        goto fail;
+    const starc_mdp *m = starc_tomato_mdp(t);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *base = starc_tomato_base_policy(t);
+    bt = malloc(S * A * sizeof(double));
+    bp = malloc(S * A * sizeof(double));
+    if (!bt || !bp) {
+        rc = cli_fail(CMD, "out of memory");
+        goto done;
+    }
+    /* the tomato rewards are state rewards r(s): Rbar(s,a) = r(s) */
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            bt[s * A + a] = starc_tomato_true_reward(t)[s];
+            bp[s * A + a] = starc_tomato_proxy_reward(t)[s];
+        }
+    starc_array arrs[2];
+    const char *names[2] = {"true", "proxy"};
+    for (int k = 0; k < 2; k++) {
+        starc_array_init(&arrs[k]);
+        arrs[k].ndim = 1;
+        arrs[k].shape[0] = S;
+        arrs[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));
+    }
+    size_t pshape[2] = {S, A};
+    if ((st = starc_mdp_save(mpath, m, &err)) || (st = starc_npz_write(rpath, 2, names, arrs, 0, &err)) ||
+        (st = starc_npy_write(bpath, 2, pshape, base, &err)))
+        goto fail;
+    if ((st = starc_proxy_alloc(m, base, bt, bp, STARC_PROB_TOL, &px, &err)))
+        goto fail;
+    const starc_proxy_stats *ps = starc_proxy_get_stats(px);
+    double jb_true;
+    starc_proxy_base_returns(px, &jb_true, NULL);
+    starc_proxy_hacking hk;
+    if ((st = starc_proxy_check_hacking(px, NULL, NULL, &hk, &err)))
+        goto fail;
+    if ((st = starc_regularizer_alloc(m, base, bp, bt, NULL, &rg, &err)))
+        goto fail;
+    starc_reg_result orpo, adkl;
+    if ((st = starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, ps->orpo_coef, NULL, &orpo, &err)) ||
+        (st = starc_regularizer_solve(rg, STARC_REG_AD_KL, ps->orpo_coef, NULL, &adkl, &err)))
+        goto fail;
+    fprintf(out, "== Correlated proxies: tomato-watering gridworld (%zu states, %zu actions)\n", S, A);
+    fprintf(out, "   under the base policy the proxy correlates with the truth: r = %.4f\n", ps->r);
+    fprintf(out, "   base policy true return %.4f; proxy-optimal policy true return %.4f -> %s\n", jb_true,
+            hk.proxy_optimal.true_return, hk.reward_hacking ? "REWARD HACKING" : "no reward hacking");
+    fprintf(out, "   sqrt-chi2 (ORPO) optimum at CP's coefficient %.4g: true return %.4f (%+.4f over the base)\n",
+            ps->orpo_coef, orpo.true_return, orpo.true_delta);
+    fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", adkl.true_return, adkl.true_delta);
+    fprintf(out, "   wrote %s/{mdp.npz,rewards.npz,base.npy}\n", sub);
+    json_t *o = json_object();
+    json_object_set_new(o, "r", cli_json_num(ps->r));
+    json_object_set_new(o, "base_true_return", cli_json_num(jb_true));
+    json_object_set_new(o, "proxy_optimal_true_return", cli_json_num(hk.proxy_optimal.true_return));
+    json_object_set_new(o, "reward_hacking", json_boolean(hk.reward_hacking));
+    json_object_set_new(o, "orpo_coef", cli_json_num(ps->orpo_coef));
+    json_object_set_new(o, "orpo_true_return", cli_json_num(orpo.true_return));
+    json_object_set_new(o, "ad_kl_true_return", cli_json_num(adkl.true_return));
+    json_object_set_new(summary, "tomato", o);
+    goto done;
+fail:
+    rc = cli_lib_error(CMD, st, &err);
+done:
+    starc_regularizer_free(rg);
+    starc_proxy_free(px);
+    starc_tomato_free(t);
+    free(bt), free(bp), free(sub), free(mpath), free(rpath), free(bpath);
+    return rc;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -94,6 +185,10 @@ int cmd_demo(int argc, char **argv)
     /* In json mode the human-readable report goes to stderr. */
     FILE *out = fmt == CLI_JSON ? stderr : stdout;
     rc = section_small(out, dir, summary);
+    if (!rc)
+        rc = section_tomato(out, dir, summary);
+    if (!rc)
+        rc = starc_demo_overopt(out, dir, summary);
     if (rc) {
         json_decref(summary);
         return rc;

@@ -8,6 +8,12 @@
 
 #include "cli.h"
 
+/* OpenBLAS's threaded LAPACK (dgetrf inside dgesv) rounds differently with
+ * different thread counts.  The tool promises the same bytes whatever the
+ * machine, so it pins BLAS to one thread (its own parallelism is explicit and
+ * deterministic, see starc experiment --jobs).  Weak: other BLAS lack it. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
@@ -36,6 +42,8 @@ int main(int argc, char **argv)
     /* Numbers are read and printed in the C locale whatever the environment. */
     setlocale(LC_ALL, "C");
     gsl_set_error_handler_off();
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
     cli_argc = argc;
     cli_argv = argv;
     if (argc < 2)
