@@ -83,6 +83,7 @@ void cli_fmt_double(char *buf, size_t n, double x);
 int cmd_regret(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_notebook(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 /* `starc demo` section: a small STARC study into DIR/study/ (tools/cmd-experiment.c). */

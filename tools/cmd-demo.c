@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../notebooks-export/notebook.h"
 
 #include "cli.h"
 
@@ -64,6 +69,41 @@ done:
     free(mpath);
     free(rpath);
     starc_mdp_free(m);
+    return rc;
+}
+
+/* Run a subcommand in-process with its stdout going to PATH (atomically: a
+ * temporary file renamed into place on success), so the demo's result files
+ * are exactly what the subcommands write for users. */
+static int run_to_file(int (*cmd)(int, char **), const char *path, char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return cli_fail(CMD, "out of memory");
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return cli_usage(CMD, "%s: cannot create", path);
+    }
+    fchmod(fd, 0644);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    int rc = cmd(argc, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    if (rc == EXIT_OK && rename(tmp, path) != 0)
+        rc = cli_usage(CMD, "%s: cannot rename into place", path);
+    if (rc != EXIT_OK)
+        unlink(tmp);
+    free(tmp);
     return rc;
 }
 
@@ -137,7 +177,23 @@ static int section_tomato(FILE *out, const char *dir, json_t *summary)
     fprintf(out, "   sqrt-chi2 (ORPO) optimum at CP's coefficient %.4g: true return %.4f (%+.4f over the base)\n",
             ps->orpo_coef, orpo.true_return, orpo.true_delta);
     fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", adkl.true_return, adkl.true_delta);
-    fprintf(out, "   wrote %s/{mdp.npz,rewards.npz,base.npy}\n", sub);
+    {
+        char *jp = cli_path_join(sub, "proxy.json"), *jr = cli_path_join(sub, "regularize-orpo.json");
+        char *tspec = malloc(strlen(rpath) + 8), *pspec = malloc(strlen(rpath) + 8);
+        sprintf(tspec, "%s:true", rpath);
+        sprintf(pspec, "%s:proxy", rpath);
+        char *pargv[] = {"proxy", "--mdp", mpath, "--true", tspec, "--proxy", pspec, "--base", bpath,
+                         "--format", "json", NULL};
+        char *rargv[] = {"regularize", "--mdp", mpath, "--true", tspec, "--proxy", pspec, "--base", bpath,
+                         "--method", "om-sqrt-chi2", "--coef", "orpo", "--format", "json", NULL};
+        rc = run_to_file(cmd_proxy, jp, pargv);
+        if (!rc)
+            rc = run_to_file(cmd_regularize, jr, rargv);
+        free(jp), free(jr), free(tspec), free(pspec);
+        if (rc)
+            goto done;
+    }
+    fprintf(out, "   wrote %s/{mdp.npz,rewards.npz,base.npy,proxy.json,regularize-orpo.json}\n", sub);
     json_t *o = json_object();
     json_object_set_new(o, "r", cli_json_num(ps->r));
     json_object_set_new(o, "base_true_return", cli_json_num(jb_true));
@@ -155,6 +211,34 @@ done:
     starc_proxy_free(px);
     starc_tomato_free(t);
     free(bt), free(bp), free(sub), free(mpath), free(rpath), free(bpath);
+    return rc;
+}
+
+/* One notebook that gathers every result of the demo. */
+static int section_notebook(FILE *out, const char *dir, json_t *summary)
+{
+    char *nb = cli_path_join(dir, "notebook/starc-demo.ipynb"), *nbdir = cli_path_join(dir, "notebook");
+    int rc = EXIT_OK;
+    if (!nb || !nbdir || (rc = cli_mkdir_p(CMD, nbdir)))
+        goto done;
+    nb_options o;
+    nb_options_default(&o);
+    o.command = cli_command_line();
+    o.title = "starc demo";
+    starc_error err;
+    starc_error_clear(&err);
+    json_t *report = NULL;
+    int st = nb_export(dir, nb, &o, &report, &err);
+    json_decref(report);
+    if (st) {
+        rc = cli_lib_error(CMD, st, &err);
+        goto done;
+    }
+    fprintf(out, "== Notebook gathering every result: %s\n", nb);
+    json_object_set_new(summary, "notebook", json_string(nb));
+done:
+    free(nb);
+    free(nbdir);
     return rc;
 }
 
@@ -189,6 +273,8 @@ int cmd_demo(int argc, char **argv)
         rc = section_tomato(out, dir, summary);
     if (!rc)
         rc = starc_demo_overopt(out, dir, summary);
+    if (!rc)
+        rc = section_notebook(out, dir, summary);
     if (rc) {
         json_decref(summary);
         return rc;

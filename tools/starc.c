@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
     {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},
     {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
     {"proxy", cmd_proxy, "correlation of proxy and true reward under a base policy, bounds, hacking"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
