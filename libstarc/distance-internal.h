@@ -89,7 +89,7 @@ typedef struct starci_block {
 
 /* One pass over k <= 2 forms accumulating what req asks; cbar[i] (S*A, or
  * NULL) receives the expected value sum_s' T x of form i for `range`.
- * rowbuf: 3*S doubles of scratch; blocks: S entries of scratch. */
+ * rowbuf: 5*S doubles of scratch; blocks: S entries of scratch. */
 void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
                        double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf,
                        starci_block *blocks);

@@ -148,7 +148,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
-    p->rowbuf = starci_dalloc(3 * S);
+    p->rowbuf = starci_dalloc(5 * S);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc)

@@ -266,6 +266,17 @@ void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf
     for (size_t s = 0; s < S; s++) {
         starci_block *b = &blocks[s];
         memset(b, 0, sizeof *b);
+        /* this state's offset rows: P(s') + Q(s) built once per state, or a row of E */
+        const double *erow[2] = {NULL, NULL};
+        for (size_t i = 0; i < k && !sa_kind; i++) {
+            if (cf[i].kind == STARCI_CF_DENSE && cf[i].E) {
+                erow[i] = cf[i].E + s * S;
+            } else if (cf[i].kind == STARCI_CF_DENSE && cf[i].P) {
+                double *e = rowbuf + (3 + i) * S;
+                k_shift(e, cf[i].P, cf[i].Q[s], S);
+                erow[i] = e;
+            }
+        }
         for (size_t a = 0; a < A; a++) {
             size_t sa = s * A + a;
             if (sa_kind) {
@@ -276,22 +287,28 @@ void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf
             } else {
                 const double *x[2];
                 double mx[2], sm[2], sq[2];
+                /* the generated row (in rowbuf) or the reward's own row, and its moments */
+                const double *src[2], *off[2] = {NULL, NULL};
+                double *dst[2] = {NULL, NULL};
                 for (size_t i = 0; i < k; i++) {
                     const starci_cform *f = &cf[i];
                     double *buf = rowbuf + i * S;
                     if (f->kind == STARCI_CF_SAT) {
                         k_scale(buf, f->u[sa], w->T + sa * S, S);
-                        k_gen_mom(NULL, buf, NULL, 0.0, S, &mx[i], &sm[i], &sq[i]);
-                        x[i] = buf;
-                    } else if (f->E || f->P) {
-                        k_gen_mom(buf, f->R + sa * S, f->E ? f->E + s * S : f->P, f->E ? 0.0 : f->Q[s], S, &mx[i],
-                                  &sm[i], &sq[i]);
+                        src[i] = x[i] = buf;
+                    } else if (erow[i]) {
+                        src[i] = f->R + sa * S;
+                        off[i] = erow[i];
+                        dst[i] = buf;
                         x[i] = buf;
                     } else {
-                        x[i] = f->R + sa * S;
-                        k_gen_mom(NULL, x[i], NULL, 0.0, S, &mx[i], &sm[i], &sq[i]);
+                        src[i] = x[i] = f->R + sa * S;
                     }
                 }
+                if (k == 2)
+                    k_gen_mom2(dst[0], src[0], off[0], 0.0, dst[1], src[1], off[1], 0.0, S, mx, sm, sq);
+                else
+                    k_gen_mom(dst[0], src[0], off[0], 0.0, S, &mx[0], &sm[0], &sq[0]);
                 row_dense(w, sa, k, x, mx, sm, sq, req, cbar, b);
             }
         }
@@ -380,7 +397,7 @@ struct pass_scratch {
 
 static int scratch_alloc(size_t S, struct pass_scratch *p, starc_error *err)
 {
-    p->rowbuf = starci_dalloc(3 * S);
+    p->rowbuf = starci_dalloc(5 * S);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc) {

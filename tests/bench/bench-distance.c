@@ -76,21 +76,35 @@ struct stream_arg {
     double sum;
 };
 
+/* A read-only sweep that is memory-bound, not compute-bound: 2-double
+ * vectors (GNU C) with eight independent accumulators. */
+#if defined(__GNUC__)
+typedef double v2d __attribute__((vector_size(16)));
+#endif
 static void *stream_read(void *p)
 {
     struct stream_arg *a = p;
-    double acc[8] = {0};
     size_t i = 0;
+    double tail = 0.0;
+#if defined(__GNUC__)
+    v2d acc[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
     for (; i + 8 <= a->n; i += 8)
-        for (int k = 0; k < 8; k++)
-            acc[k] += a->x[i + k];
+        for (int k = 0; k < 4; k++) {
+            v2d v;
+            memcpy(&v, a->x + i + 2 * k, sizeof v);
+            acc[k] += v;
+        }
+    v2d t = acc[0] + acc[1] + acc[2] + acc[3];
+    tail = t[0] + t[1];
+#endif
     for (; i < a->n; i++)
-        acc[0] += a->x[i];
-    a->sum = acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
+        tail += a->x[i];
+    a->sum = tail;
     return NULL;
 }
 
-/* Best time to read n doubles spread over k arrays, with 1 or 2 threads. */
+/* Best time to read k arrays with 1 or 2 threads of our own (threads = 1, 2),
+ * or with OpenBLAS's dasum (threads = 0: its own threading). */
 static double time_stream(const double *const *arr, const size_t *len, int k, int reps, int threads)
 {
     double best = INFINITY, sink = 0.0;
@@ -98,7 +112,10 @@ static double time_stream(const double *const *arr, const size_t *len, int k, in
         double t0 = now();
         for (int j = 0; j < k; j++) {
             struct stream_arg a[2] = {{arr[j], len[j] / 2, 0}, {arr[j] + len[j] / 2, len[j] - len[j] / 2, 0}};
-            if (threads == 2) {
+            if (threads == 0) {
+                a[0].sum = cblas_dasum((int)len[j], arr[j], 1);
+                a[1].sum = 0;
+            } else if (threads == 2) {
                 pthread_t th;
                 pthread_create(&th, NULL, stream_read, &a[1]);
                 stream_read(&a[0]);
@@ -133,7 +150,7 @@ static double time_dgesv(size_t S, int reps)
         for (size_t i = 0; i < S; i++)
             b[i] = 1.0;
         double t0 = now();
-        LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, W, (lapack_int)S, ip, b, 1);
+        LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)S, 1, W, (lapack_int)S, ip, b, (lapack_int)S);
         double dt = now() - t0;
         if (dt < best)
             best = dt;
@@ -165,6 +182,26 @@ static double time_dgemm(size_t S, int reps)
     free(Y);
     free(Z);
     return best;
+}
+
+/* Cost of touching freshly allocated memory (page faults), per 4 KiB page:
+ * what every new temporary array of a reward's size pays on first use. */
+static double time_first_touch(size_t bytes, int reps)
+{
+    double best = INFINITY;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        volatile char *p = malloc(bytes);
+        if (!p)
+            return NAN;
+        for (size_t i = 0; i < bytes; i += 4096)
+            p[i] = (char)i;
+        double dt = now() - t0;
+        free((void *)p);
+        if (dt < best)
+            best = dt;
+    }
+    return best / (double)(bytes / 4096);
 }
 
 /* ---- libstarc ------------------------------------------------------------- */
@@ -323,13 +360,15 @@ int main(int argc, char **argv)
         /* limits */
         const double *arr3[3] = {starc_mdp_transitions(m), R, R + n};
         const size_t len3[3] = {n, n, n};
-        for (int th = 1; th <= 2; th++) {
+        for (int th = 0; th <= 2; th++) {
             printf("limit\t%zu\t%zu\tstream-T-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3, len3, 3, reps, th),
                    3 * n * sizeof(double));
             printf("limit\t%zu\t%zu\tstream-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3 + 1, len3 + 1, 2, reps, th),
                    2 * n * sizeof(double));
         }
         printf("limit\t%zu\t%zu\tdgesv\t%.6g\t%zu\n", S, A, time_dgesv(S, reps), S);
+        printf("limit\t%zu\t%zu\tfirst-touch-per-page\t%.6g\t%zu\n", S, A, time_first_touch(n * sizeof(double), 3),
+               n * sizeof(double));
         printf("limit\t%zu\t%zu\tdgemm\t%.6g\t%zu\n", S, A, time_dgemm(S, reps), S);
         fflush(stdout);
         free(R);
