@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "lapack.h"
 #include "distance-internal.h"
+#include "kernels-internal.h"
 #include "starc/canon.h"
 #include "starc/policy.h"
 
@@ -43,7 +44,8 @@ void starc_canon_options_default(starc_canon_options *o)
 }
 
 struct canon_slot {
-    double *E;    /* S*S offset (epic, dard, val-potential, minimal-potential) */
+    double *E;    /* S*S offset (dard) */
+    double *P, *Q; /* S each: offset P(s') + Q(s) (epic, val-potential, minimal-potential) */
     double *u;    /* S*A (val, minimal) */
     double *Rbar; /* S*A */
     double *v;    /* S: g (epic, dard), V (val*), Phi (minimal*) */
@@ -59,7 +61,7 @@ struct starc_canon {
     double *ds, *da, *pi; /* D_S (S), D_A (A), policy (S*A) */
     int ds_uniform, weighted;
     starc_evaluator *ev;  /* val, val-potential */
-    double *chol;         /* S*S upper Cholesky factor (minimal-potential, minimal) */
+    double *chol;         /* S*S Cholesky factor, column-major lower (minimal-potential, minimal) */
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
     double *M;            /* S*S dgemm scratch (dard) */
     double *vbuf, *ybuf, *bbuf; /* slot i's v, y, b at offset i*S, i*S*A, i*S: contiguous for dgemm */
@@ -84,6 +86,8 @@ void starc_canon_free(starc_canon *c)
     free(c->M);
     for (int i = 0; i < 2; i++) {
         free(c->slot[i].E);
+        free(c->slot[i].P);
+        free(c->slot[i].Q);
         free(c->slot[i].u);
         free(c->slot[i].Rbar);
     }
@@ -211,14 +215,16 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     else
         starc_policy_uniform(m, c->pi);
 
-    int need_E = kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD || kind == STARC_CANON_VAL_POTENTIAL ||
-                 kind == STARC_CANON_MINIMAL_POTENTIAL;
+    int need_E = kind == STARC_CANON_DARD;
+    int need_PQ = kind == STARC_CANON_EPIC || kind == STARC_CANON_VAL_POTENTIAL || kind == STARC_CANON_MINIMAL_POTENTIAL;
     int need_u = kind == STARC_CANON_VAL || kind == STARC_CANON_MINIMAL;
     if (!(c->vbuf = starci_dalloc(2 * S)) || !(c->ybuf = starci_dalloc(2 * S * A)) || !(c->bbuf = starci_dalloc(2 * S)))
         goto nomem;
     for (int i = 0; i < 2; i++) {
         struct canon_slot *sl = &c->slot[i];
         if (need_E && !(sl->E = starci_dalloc(S * S)))
+            goto nomem;
+        if (need_PQ && (!(sl->P = starci_dalloc(S)) || !(sl->Q = starci_dalloc(S))))
             goto nomem;
         if (need_u && !(sl->u = starci_dalloc(S * A)))
             goto nomem;
@@ -257,7 +263,9 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
             assemble_minimal(c, c->chol, B);
             free(B);
         }
-        lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, c->chol, (lapack_int)S);
+        /* The upper triangle in row-major order is the lower one in column-major
+         * order: factorising that way spares LAPACKE's row-major transposes. */
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)S, c->chol, (lapack_int)S);
         if (info != 0) {
             starc_canon_free(c);
             return starci_error(err, STARC_ELAPACK, "%s: normal equations are not positive definite (dpotrf info %d)",
@@ -272,55 +280,6 @@ nomem:
                         canon_names[kind], S, A);
 }
 
-/* ---- streaming kernels ---------------------------------------------------
- * Inner loops keep several independent accumulators so that the compiler can
- * vectorise them without reassociating floating-point sums. */
-
-static inline double absmax_acc(const double *x, size_t n, double mx)
-{
-    double m0 = mx, m1 = 0.0, m2 = 0.0, m3 = 0.0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        m0 = MAXD(m0, fabs(x[j]));
-        m1 = MAXD(m1, fabs(x[j + 1]));
-        m2 = MAXD(m2, fabs(x[j + 2]));
-        m3 = MAXD(m3, fabs(x[j + 3]));
-    }
-    for (; j < n; j++)
-        m0 = MAXD(m0, fabs(x[j]));
-    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
-}
-
-static inline double dot4(const double *x, const double *y, size_t n)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j] * y[j];
-        s1 += x[j + 1] * y[j + 1];
-        s2 += x[j + 2] * y[j + 2];
-        s3 += x[j + 3] * y[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j] * y[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double sum4(const double *x, size_t n)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j];
-        s1 += x[j + 1];
-        s2 += x[j + 2];
-        s3 += x[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
 void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
                        double *const *Rbar, double *rmax, const double *coef, double *const *rhs)
 {
@@ -328,36 +287,13 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
         rmax[i] = 0.0;
     for (size_t sa = 0; sa < S * A; sa++) {
         const double *t = T + sa * S;
-        for (size_t i = 0; i < k; i++) {
-            const double *r = R[i] + sa * S;
-            /* dot product and max |r| in one sweep over the row */
-            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-            double m0 = rmax[i], m1 = 0.0, m2 = 0.0, m3 = 0.0;
-            size_t j = 0;
-            for (; j + 4 <= S; j += 4) {
-                s0 += t[j] * r[j];
-                s1 += t[j + 1] * r[j + 1];
-                s2 += t[j + 2] * r[j + 2];
-                s3 += t[j + 3] * r[j + 3];
-                m0 = MAXD(m0, fabs(r[j]));
-                m1 = MAXD(m1, fabs(r[j + 1]));
-                m2 = MAXD(m2, fabs(r[j + 2]));
-                m3 = MAXD(m3, fabs(r[j + 3]));
-            }
-            for (; j < S; j++) {
-                s0 += t[j] * r[j];
-                m0 = MAXD(m0, fabs(r[j]));
-            }
-            double rb = (s0 + s1) + (s2 + s3);
-            Rbar[i][sa] = rb;
-            rmax[i] = MAXD(MAXD(m0, m1), MAXD(m2, m3));
-            if (rhs) {
-                double f = coef[sa] * rb;
-                double *h = rhs[i];
-                for (size_t u = 0; u < S; u++)
-                    h[u] += f * t[u];
-            }
-        }
+        if (k == 2)
+            k_dot_maxabs2(t, R[0] + sa * S, R[1] + sa * S, S, &Rbar[0][sa], &Rbar[1][sa], &rmax[0], &rmax[1]);
+        else
+            k_dot_maxabs(t, R[0] + sa * S, S, &Rbar[0][sa], &rmax[0]);
+        if (rhs)
+            for (size_t i = 0; i < k; i++)
+                k_axpy(rhs[i], coef[sa] * Rbar[i][sa], t, S);
     }
 }
 
@@ -375,25 +311,32 @@ const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S
     switch (cf->kind) {
     case STARCI_CF_DENSE: {
         const double *r = cf->R + sa * S;
-        if (!cf->E)
+        if (cf->E)
+            k_add(buf, r, cf->E + s * S, S);
+        else if (cf->P)
+            k_add_c(buf, r, cf->P, cf->Q[s], S);
+        else
             return r;
-        const double *e = cf->E + s * S;
-        for (size_t j = 0; j < S; j++)
-            buf[j] = r[j] + e[j];
         return buf;
     }
-    case STARCI_CF_SAT: {
-        const double *t = T + sa * S, u = cf->u[sa];
-        for (size_t j = 0; j < S; j++)
-            buf[j] = u * t[j];
+    case STARCI_CF_SAT:
+        k_scale(buf, cf->u[sa], T + sa * S, S);
         return buf;
-    }
     default: {
         const double u = cf->u[sa];
         for (size_t j = 0; j < S; j++)
             buf[j] = u;
         return buf;
     }
+    }
+}
+
+/* The shaping-type offset gamma p(s') - q(s) - gamma Kc as P(s') + Q(s). */
+static void fill_potential(size_t S, double gamma, const double *p, const double *q, double Kc, struct canon_slot *sl)
+{
+    for (size_t j = 0; j < S; j++) {
+        sl->P[j] = gamma * p[j];
+        sl->Q[j] = -q[j] - gamma * Kc;
     }
 }
 
@@ -422,16 +365,15 @@ static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_c
         for (size_t s = 0; s < S; s++) {
             double acc = 0.0;
             for (size_t a = 0; a < A; a++) {
-                const double *r = R[i] + (s * A + a) * S;
-                double row = c->ds_uniform ? sum4(r, S) / (double)S : dot4(r, c->ds, S);
-                acc += c->da[a] * row;
-                rmax = absmax_acc(r, S, rmax);
+                double row;
+                k_dot_maxabs(c->ds_uniform ? NULL : c->ds, R[i] + (s * A + a) * S, S, &row, &rmax);
+                acc += c->da[a] * (c->ds_uniform ? row / (double)S : row);
             }
             g[s] = acc;
         }
-        double K = dot4(c->ds, g, S);
-        fill_offset(S, c->gamma, g, g, K, NULL, c->slot[i].E);
-        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax};
+        double K = k_dot(c->ds, g, S);
+        fill_potential(S, c->gamma, g, g, K, &c->slot[i]);
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax};
     }
     return STARC_OK;
 }
@@ -463,7 +405,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
             first = 0;
         }
         fill_offset(S, c->gamma, g, g, 0.0, K, K);
-        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], K, NULL, rmax[i]};
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], K, NULL, NULL, NULL, rmax[i]};
     }
     return STARC_OK;
 }
@@ -481,8 +423,8 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
     if (c->kind == STARC_CANON_VAL_POTENTIAL) {
         for (size_t i = 0; i < k; i++) {
-            fill_offset(S, g, V[i], V[i], 0.0, NULL, c->slot[i].E);
-            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax[i]};
+            fill_potential(S, g, V[i], V[i], 0.0, &c->slot[i]);
+            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax[i]};
         }
         return STARC_OK;
     }
@@ -492,7 +434,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         for (size_t s = 0; s < S; s++)
             for (size_t a = 0; a < A; a++)
                 u[s * A + a] = Rbar[i][s * A + a] + g * TV[i][s * A + a] - V[i][s];
-        cf[i] = (starci_cform){STARCI_CF_SA, NULL, NULL, u, rmax[i]};
+        cf[i] = (starci_cform){STARCI_CF_SA, NULL, NULL, NULL, NULL, u, rmax[i]};
     }
     return STARC_OK;
 }
@@ -513,28 +455,24 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
             for (size_t i = 0; i < k; i++) {
                 const double *r = R[i] + (s * A + a) * S;
                 double *col = c->slot[i].b, rowsum;
-                if (c->weighted) {
-                    for (size_t j = 0; j < S; j++)
-                        col[j] += t[j] * r[j];
-                    rowsum = dot4(t, r, S);
-                } else {
-                    for (size_t j = 0; j < S; j++)
-                        col[j] += r[j];
-                    rowsum = sum4(r, S);
-                }
+                if (c->weighted)
+                    k_addmul(col, t, r, S);
+                else
+                    k_add(col, col, r, S);
+                k_dot_maxabs(c->weighted ? t : NULL, r, S, &rowsum, &rmax[i]);
                 c->slot[i].v[s] += rowsum;
-                rmax[i] = absmax_acc(r, S, rmax[i]);
             }
         }
     for (size_t i = 0; i < k; i++) {
         double *phi = c->slot[i].b, *rows = c->slot[i].v;
         for (size_t j = 0; j < S; j++)
             phi[j] = -(g * phi[j] - rows[j]);
-        lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, 1, c->chol, (lapack_int)S, phi, 1);
+        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
+                                         (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal-potential: dpotrs failed (info %d)", (int)info);
-        fill_offset(S, g, phi, phi, 0.0, NULL, c->slot[i].E);
-        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], c->slot[i].E, NULL, rmax[i]};
+        fill_potential(S, g, phi, phi, 0.0, &c->slot[i]);
+        cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax[i]};
     }
     return STARC_OK;
 }
@@ -560,7 +498,8 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
                 acc += c->w[s * A + a] * Rbar[i][s * A + a];
             b[s] = -(g * b[s] - acc);
         }
-        lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)S, 1, c->chol, (lapack_int)S, b, 1);
+        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, b,
+                                         (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
@@ -572,7 +511,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
                 size_t sa = s * A + a;
                 u[sa] = c->w[sa] * (Rbar[i][sa] + g * TP[i][sa] - phi[i][s]);
             }
-        cf[i] = (starci_cform){STARCI_CF_SAT, NULL, NULL, u, rmax[i]};
+        cf[i] = (starci_cform){STARCI_CF_SAT, NULL, NULL, NULL, NULL, u, rmax[i]};
     }
     return STARC_OK;
 }
@@ -582,7 +521,7 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
     switch (c->kind) {
     case STARC_CANON_NONE:
         for (size_t i = 0; i < k; i++)
-            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, NULL, -1.0};
+            cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, NULL, NULL, NULL, -1.0};
         return STARC_OK;
     case STARC_CANON_EPIC:
         return forms_epic(c, k, R, cf);

@@ -3,7 +3,8 @@
  * A canonical form is kept in a structured representation so that norms and
  * metrics can be computed in one streaming pass over the reward without
  * materialising c(R):
- *   DENSE  x(s,a,s') = R(s,a,s') + E(s,s')     (E an S x S offset, or none)
+ *   DENSE  x(s,a,s') = R(s,a,s') + E(s,s')     (dard: E an S x S offset)
+ *          x(s,a,s') = R(s,a,s') + P(s') + Q(s) (shaping-type offsets, or none)
  *   SA     x(s,a,s') = u(s,a)                   (val: the advantage A^pi)
  *   SAT    x(s,a,s') = u(s,a) T(s,a,s')         (minimal)
  * Reductions run over fixed blocks (one block per state, in state order), so
@@ -25,7 +26,8 @@ enum { STARCI_CF_DENSE = 0, STARCI_CF_SA = 1, STARCI_CF_SAT = 2 };
 typedef struct starci_cform {
     int kind;
     const double *R; /* DENSE: the reward (borrowed) */
-    const double *E; /* DENSE: S*S offset, or NULL for x = R */
+    const double *E; /* DENSE: S*S offset E(s,s'), or NULL */
+    const double *P, *Q; /* DENSE without E: offset P(s') + Q(s) (S each), or NULL for x = R */
     const double *u; /* SA, SAT: S*A */
     double rmax;     /* max |R|; negative when not known (DENSE with E == NULL: rmax = max|x|) */
 } starci_cform;
@@ -54,7 +56,8 @@ typedef struct starci_weights {
     double *Dsa;    /* S*A: sum_s' D (uniform: 1/(S*A)) */
 } starci_weights;
 
-int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, starc_error *err);
+/* need_T: fill T1, Tmax, Tsum, Tmaxall (weighted norms and metrics, range); else they are 0. */
+int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err);
 void starci_weights_clear(starci_weights *w);
 
 /* Which statistics a stats pass accumulates. */
@@ -86,7 +89,7 @@ typedef struct starci_block {
 
 /* One pass over k <= 2 forms accumulating what req asks; cbar[i] (S*A, or
  * NULL) receives the expected value sum_s' T x of form i for `range`.
- * rowbuf: 3*S doubles of scratch; blocks: S entries of scratch. */
+ * rowbuf: 5*S doubles of scratch; blocks: S entries of scratch. */
 void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
                        double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf,
                        starci_block *blocks);

@@ -142,10 +142,13 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         goto nomem;
     if ((st = starc_canon_alloc(m, o->canon, &p->o.canon_options, &p->canon, err)))
         goto fail;
-    if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, err)))
+    int need_T = o->norm == STARC_NORM_WL1 || o->norm == STARC_NORM_WL2 || o->norm == STARC_NORM_WLINF ||
+                 o->norm == STARC_NORM_RANGE || o->metric == STARC_METRIC_WL1 || o->metric == STARC_METRIC_WL2 ||
+                 o->metric == STARC_METRIC_WLINF;
+    if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
-    p->rowbuf = starci_dalloc(3 * S);
+    p->rowbuf = starci_dalloc(5 * S);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc)

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "distance-internal.h"
+#include "kernels-internal.h"
 #include "starc/norm.h"
 #include "starc/distance.h"
 
@@ -63,7 +64,7 @@ void starci_weights_clear(starci_weights *w)
     memset(w, 0, sizeof *w);
 }
 
-int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, starc_error *err)
+int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err)
 {
     memset(w, 0, sizeof *w);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A, n = SA * S;
@@ -99,10 +100,11 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
     for (size_t sa = 0; sa < SA; sa++) {
         const double *t = w->T + sa * S;
         double s1 = 0.0, mx = 0.0, ds = 0.0;
-        for (size_t j = 0; j < S; j++) {
-            s1 += t[j];
-            mx = MAXD(mx, t[j]);
-        }
+        if (need_T)
+            for (size_t j = 0; j < S; j++) {
+                s1 += t[j];
+                mx = MAXD(mx, t[j]);
+            }
         if (coverage)
             for (size_t j = 0; j < S; j++) {
                 w->D[sa * S + j] = coverage[sa * S + j] / csum;
@@ -119,184 +121,6 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
     w->Tsum = tsum;
     w->Tmaxall = tmx;
     return STARC_OK;
-}
-
-/* ---- row kernels (several accumulators: vectorisable without reassociation) -- */
-
-static inline double k_sumabs(const double *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += fabs(x[j]);
-        s1 += fabs(x[j + 1]);
-        s2 += fabs(x[j + 2]);
-        s3 += fabs(x[j + 3]);
-    }
-    for (; j < n; j++)
-        s0 += fabs(x[j]);
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_sumsq(const double *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j] * x[j];
-        s1 += x[j + 1] * x[j + 1];
-        s2 += x[j + 2] * x[j + 2];
-        s3 += x[j + 3] * x[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j] * x[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_maxabs(const double *x, size_t n)
-{
-    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        m0 = MAXD(m0, fabs(x[j]));
-        m1 = MAXD(m1, fabs(x[j + 1]));
-        m2 = MAXD(m2, fabs(x[j + 2]));
-        m3 = MAXD(m3, fabs(x[j + 3]));
-    }
-    for (; j < n; j++)
-        m0 = MAXD(m0, fabs(x[j]));
-    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
-}
-
-static inline double k_dot(const double *x, const double *y, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j] * y[j];
-        s1 += x[j + 1] * y[j + 1];
-        s2 += x[j + 2] * y[j + 2];
-        s3 += x[j + 3] * y[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j] * y[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_wsumabs(const double *w, const double *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += w[j] * fabs(x[j]);
-        s1 += w[j + 1] * fabs(x[j + 1]);
-        s2 += w[j + 2] * fabs(x[j + 2]);
-        s3 += w[j + 3] * fabs(x[j + 3]);
-    }
-    for (; j < n; j++)
-        s0 += w[j] * fabs(x[j]);
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_wsumsq(const double *w, const double *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += w[j] * x[j] * x[j];
-        s1 += w[j + 1] * x[j + 1] * x[j + 1];
-        s2 += w[j + 2] * x[j + 2] * x[j + 2];
-        s3 += w[j + 3] * x[j + 3] * x[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += w[j] * x[j] * x[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_wmaxabs(const double *w, const double *x, size_t n)
-{
-    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        m0 = MAXD(m0, w[j] * fabs(x[j]));
-        m1 = MAXD(m1, w[j + 1] * fabs(x[j + 1]));
-        m2 = MAXD(m2, w[j + 2] * fabs(x[j + 2]));
-        m3 = MAXD(m3, w[j + 3] * fabs(x[j + 3]));
-    }
-    for (; j < n; j++)
-        m0 = MAXD(m0, w[j] * fabs(x[j]));
-    return MAXD(MAXD(m0, m1), MAXD(m2, m3));
-}
-
-static inline double k_wdot(const double *w, const double *x, const double *y, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += w[j] * x[j] * y[j];
-        s1 += w[j + 1] * x[j + 1] * y[j + 1];
-        s2 += w[j + 2] * x[j + 2] * y[j + 2];
-        s3 += w[j + 3] * x[j + 3] * y[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += w[j] * x[j] * y[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-static inline double k_sum(const double *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j];
-        s1 += x[j + 1];
-        s2 += x[j + 2];
-        s3 += x[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j];
-    return (s0 + s1) + (s2 + s3);
-}
-
-/* sum (x - m)^2 and, when y != NULL, sum (x - m)(y - my); weights d or uniform (d == NULL: weight 1). */
-static inline void k_centred(const double *d, const double *x, double mx, const double *y, double my, size_t n,
-                             double *sxx, double *syy, double *sxy)
-{
-    double a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0;
-    size_t j = 0;
-    if (!y) {
-        for (; j + 2 <= n; j += 2) {
-            double u0 = x[j] - mx, u1 = x[j + 1] - mx;
-            double w0 = d ? d[j] : 1.0, w1 = d ? d[j + 1] : 1.0;
-            a0 += w0 * u0 * u0;
-            a1 += w1 * u1 * u1;
-        }
-        for (; j < n; j++) {
-            double u0 = x[j] - mx, w0 = d ? d[j] : 1.0;
-            a0 += w0 * u0 * u0;
-        }
-        *sxx = a0 + a1;
-        return;
-    }
-    for (; j + 2 <= n; j += 2) {
-        double u0 = x[j] - mx, u1 = x[j + 1] - mx, v0 = y[j] - my, v1 = y[j + 1] - my;
-        double w0 = d ? d[j] : 1.0, w1 = d ? d[j + 1] : 1.0;
-        a0 += w0 * u0 * u0;
-        a1 += w1 * u1 * u1;
-        b0 += w0 * v0 * v0;
-        b1 += w1 * v1 * v1;
-        c0 += w0 * u0 * v0;
-        c1 += w1 * u1 * v1;
-    }
-    for (; j < n; j++) {
-        double u0 = x[j] - mx, v0 = y[j] - my, w0 = d ? d[j] : 1.0;
-        a0 += w0 * u0 * u0;
-        b0 += w0 * v0 * v0;
-        c0 += w0 * u0 * v0;
-    }
-    *sxx = a0 + a1;
-    *syy = b0 + b1;
-    *sxy = c0 + c1;
 }
 
 /* Merge weighted moment summaries b into a (Chan et al.). */
@@ -347,9 +171,11 @@ static void block_fold(size_t k, const starci_request *req, starci_stats *st, st
         moments_merge(k, st, jt, b->st, &b->jt);
 }
 
-/* Statistics of one row for k forms; rows x[i] of length S (dense path). */
-static void row_dense(const starci_weights *w, size_t sa, size_t k, const double *const *x, const starci_request *req,
-                      double *const *cbar, starci_block *b)
+/* Statistics of one row for k forms: rows x[i] of length S (dense path),
+ * with max |x|, sum x and sum x^2 already known (mx, sm, sq). */
+static void row_dense(const starci_weights *w, size_t sa, size_t k, const double *const *x, const double *mx,
+                      const double *sm, const double *sq, const starci_request *req, double *const *cbar,
+                      starci_block *b)
 {
     const size_t S = w->S;
     const double *t = w->T + sa * S;
@@ -357,11 +183,11 @@ static void row_dense(const starci_weights *w, size_t sa, size_t k, const double
     starci_joint rj = {0.0, 0.0};
     for (size_t i = 0; i < k; i++) {
         starci_stats *bs = &b->st[i];
-        bs->xmax = MAXD(bs->xmax, k_maxabs(x[i], S));
+        bs->xmax = MAXD(bs->xmax, mx[i]);
         switch (req->norm) {
         case STARC_NORM_L1: bs->nacc += k_sumabs(x[i], S); break;
-        case STARC_NORM_L2: bs->nacc += k_sumsq(x[i], S); break;
-        case STARC_NORM_LINF: bs->nacc = MAXD(bs->nacc, k_maxabs(x[i], S)); break;
+        case STARC_NORM_L2: bs->nacc += sq[i]; break;
+        case STARC_NORM_LINF: bs->nacc = MAXD(bs->nacc, mx[i]); break;
         case STARC_NORM_WL1: bs->nacc += k_wsumabs(t, x[i], S); break;
         case STARC_NORM_WL2: bs->nacc += k_wsumsq(t, x[i], S); break;
         case STARC_NORM_WLINF: bs->nacc = MAXD(bs->nacc, k_wmaxabs(t, x[i], S)); break;
@@ -369,7 +195,7 @@ static void row_dense(const starci_weights *w, size_t sa, size_t k, const double
         default: break;
         }
         if (req->cross)
-            bs->sq += req->cross_weighted ? k_wsumsq(t, x[i], S) : k_sumsq(x[i], S);
+            bs->sq += req->cross_weighted ? k_wsumsq(t, x[i], S) : sq[i];
     }
     if (req->cross && k == 2)
         b->jt.s12 += req->cross_weighted ? k_wdot(t, x[0], x[1], S) : k_dot(x[0], x[1], S);
@@ -379,15 +205,17 @@ static void row_dense(const starci_weights *w, size_t sa, size_t k, const double
         if (Wr > 0.0) {
             for (size_t i = 0; i < k; i++) {
                 rs[i].W = Wr;
-                rs[i].mean = d ? k_dot(d, x[i], S) / Wr : k_sum(x[i], S) / (double)S;
+                rs[i].mean = d ? k_dot(d, x[i], S) / Wr : sm[i] / (double)S;
             }
             double scale = d ? 1.0 : Wr / (double)S; /* uniform: every entry weighs Wr / S */
-            double sxx, syy = 0.0, sxy = 0.0;
-            k_centred(d, x[0], rs[0].mean, k == 2 ? x[1] : NULL, k == 2 ? rs[1].mean : 0.0, S, &sxx, &syy, &sxy);
-            rs[0].M2 = sxx * scale;
             if (k == 2) {
-                rs[1].M2 = syy * scale;
-                rj.c12 = sxy * scale;
+                double sxx, syy, sxy;
+                k_cmom2(d, x[0], rs[0].mean, x[1], rs[1].mean, S, &sxx, &syy, &sxy);
+                rs[0].M2 = scale * sxx;
+                rs[1].M2 = scale * syy;
+                rj.c12 = scale * sxy;
+            } else {
+                rs[0].M2 = scale * (d ? k_wcsq(d, x[0], rs[0].mean, S) : k_csq(x[0], rs[0].mean, S));
             }
             moments_merge(k, b->st, &b->jt, rs, &rj);
         }
@@ -438,6 +266,17 @@ void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf
     for (size_t s = 0; s < S; s++) {
         starci_block *b = &blocks[s];
         memset(b, 0, sizeof *b);
+        /* this state's offset rows: P(s') + Q(s) built once per state, or a row of E */
+        const double *erow[2] = {NULL, NULL};
+        for (size_t i = 0; i < k && !sa_kind; i++) {
+            if (cf[i].kind == STARCI_CF_DENSE && cf[i].E) {
+                erow[i] = cf[i].E + s * S;
+            } else if (cf[i].kind == STARCI_CF_DENSE && cf[i].P) {
+                double *e = rowbuf + (3 + i) * S;
+                k_shift(e, cf[i].P, cf[i].Q[s], S);
+                erow[i] = e;
+            }
+        }
         for (size_t a = 0; a < A; a++) {
             size_t sa = s * A + a;
             if (sa_kind) {
@@ -447,9 +286,30 @@ void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf
                 row_sa(w, sa, k, u, req, cbar, b);
             } else {
                 const double *x[2];
-                for (size_t i = 0; i < k; i++)
-                    x[i] = starci_cform_row(&cf[i], w->T, S, A, s, a, rowbuf + i * S);
-                row_dense(w, sa, k, x, req, cbar, b);
+                double mx[2], sm[2], sq[2];
+                /* the generated row (in rowbuf) or the reward's own row, and its moments */
+                const double *src[2], *off[2] = {NULL, NULL};
+                double *dst[2] = {NULL, NULL};
+                for (size_t i = 0; i < k; i++) {
+                    const starci_cform *f = &cf[i];
+                    double *buf = rowbuf + i * S;
+                    if (f->kind == STARCI_CF_SAT) {
+                        k_scale(buf, f->u[sa], w->T + sa * S, S);
+                        src[i] = x[i] = buf;
+                    } else if (erow[i]) {
+                        src[i] = f->R + sa * S;
+                        off[i] = erow[i];
+                        dst[i] = buf;
+                        x[i] = buf;
+                    } else {
+                        src[i] = x[i] = f->R + sa * S;
+                    }
+                }
+                if (k == 2)
+                    k_gen_mom2(dst[0], src[0], off[0], 0.0, dst[1], src[1], off[1], 0.0, S, mx, sm, sq);
+                else
+                    k_gen_mom(dst[0], src[0], off[0], 0.0, S, &mx[0], &sm[0], &sq[0]);
+                row_dense(w, sa, k, x, mx, sm, sq, req, cbar, b);
             }
         }
     }
@@ -501,8 +361,7 @@ double starci_metric_pass(const starci_weights *w, int kind, const starci_cform 
             const double *x1 = starci_cform_row(cf1, w->T, S, A, s, a, rowbuf);
             const double *x2 = starci_cform_row(cf2, w->T, S, A, s, a, rowbuf + S);
             double *dl = rowbuf + 2 * S;
-            for (size_t j = 0; j < S; j++)
-                dl[j] = a1 * x1[j] - a2 * x2[j] - shift;
+            k_axpby(dl, a1, x1, a2, x2, shift, S);
             const double *t = w->T + sa * S;
             switch (kind) {
             case STARC_METRIC_L1: acc += k_sumabs(dl, S); break;
@@ -538,7 +397,7 @@ struct pass_scratch {
 
 static int scratch_alloc(size_t S, struct pass_scratch *p, starc_error *err)
 {
-    p->rowbuf = starci_dalloc(3 * S);
+    p->rowbuf = starci_dalloc(5 * S);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc) {
@@ -601,7 +460,7 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starci_weights w;
     struct pass_scratch p;
-    int st = starci_weights_init(&w, m, NULL, err);
+    int st = starci_weights_init(&w, m, NULL, 1, err);
     if (st)
         return st;
     if ((st = scratch_alloc(S, &p, err))) {
@@ -613,7 +472,7 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
-    starci_cform cf = {STARCI_CF_DENSE, x, NULL, NULL, -1.0};
+    starci_cform cf = {STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0};
     starci_request req = {(int)kind, 0, 0, 0};
     starci_stats sts;
     double *cb[1] = {cbar};
@@ -659,14 +518,14 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
     const size_t S = starc_mdp_states(m);
     starci_weights w;
     struct pass_scratch p;
-    int st = starci_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, err);
+    int st = starci_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, 1, err);
     if (st)
         return st;
     if ((st = scratch_alloc(S, &p, err))) {
         starci_weights_clear(&w);
         return st;
     }
-    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, -1.0}};
+    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
     if (kind != STARC_METRIC_PEARSON) {
         *value = starci_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
     } else {
