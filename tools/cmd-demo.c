@@ -270,6 +270,8 @@ int cmd_demo(int argc, char **argv)
     FILE *out = fmt == CLI_JSON ? stderr : stdout;
     rc = section_small(out, dir, summary);
     if (!rc)
+        rc = starc_demo_study(out, dir, summary);
+    if (!rc)
         rc = section_tomato(out, dir, summary);
     if (!rc)
         rc = starc_demo_overopt(out, dir, summary);
