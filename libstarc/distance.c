@@ -27,6 +27,7 @@ void starc_distance_options_default(starc_distance_options *o)
     o->coverage = NULL;
     o->trivial_tol = STARC_TRIVIAL_TOL;
     starc_pi_options_default(&o->pi_options);
+    o->nthreads = 1;
 }
 
 void starc_distance_options_epic(starc_distance_options *o)
@@ -131,6 +132,11 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     p->S = S;
     p->A = A;
     p->o = *o;
+    if (p->o.nthreads < 1)
+        p->o.nthreads = 1;
+    if (p->o.nthreads > 64) /* starci_parallel's cap */
+        p->o.nthreads = 64;
+    p->o.canon_options.nthreads = p->o.nthreads;
     int fail = 0, st;
     p->ds = dup_array(o->canon_options.state_dist, S, &fail);
     p->da = dup_array(o->canon_options.action_dist, A, &fail);
@@ -148,7 +154,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
-    p->rowbuf = starci_dalloc(5 * S);
+    p->w.nthreads = p->o.nthreads;
+    p->rowbuf = starci_dalloc(5 * S * (size_t)p->o.nthreads);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cblas.h>
 #include "lapack.h"
 #include <starc/starc.h>
@@ -211,6 +212,8 @@ static const char *case_name(int c)
     return c == 0 ? "val" : c == 1 ? "epic" : "dard";
 }
 
+static int bench_threads = 1;
+
 static void options_for(int c, starc_distance_options *o)
 {
     if (c == 0)
@@ -219,6 +222,7 @@ static void options_for(int c, starc_distance_options *o)
         starc_distance_options_epic(o);
     else
         starc_distance_options_dard(o);
+    o->nthreads = bench_threads;
 }
 
 static void die(const char *what, const starc_error *err)
@@ -336,6 +340,9 @@ int main(int argc, char **argv)
     }
     if (reps_large < 1)
         reps_large = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    bench_threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+    printf("# libstarc passes use %d threads (starc_distance_options.nthreads)\n", bench_threads);
     static const size_t sizes[2][2] = {{32, 4}, {1024, 8}};
     printf("case\tS\tA\twhat\tseconds\tvalue\n");
     for (int z = 0; z < 2; z++) {
