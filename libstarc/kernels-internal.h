@@ -422,6 +422,22 @@ static inline void k_shift(double *dst, const double *x, double c, size_t n)
         dst[j] = x[j] + c;
 }
 
+/* dst = a (x - m) w (w NULL: dst = a (x - m)) */
+static inline void k_cscale(double *dst, double a, const double *x, double m, const double *w, size_t n)
+{
+    size_t j = 0;
+#ifdef STARCI_VEC
+    if (w)
+        for (; j + 2 <= n; j += 2)
+            kv_store(dst + j, a * (kv_load(x + j) - m) * kv_load(w + j));
+    else
+        for (; j + 2 <= n; j += 2)
+            kv_store(dst + j, a * (kv_load(x + j) - m));
+#endif
+    for (; j < n; j++)
+        dst[j] = w ? a * (x[j] - m) * w[j] : a * (x[j] - m);
+}
+
 /* dst = a x */
 static inline void k_scale(double *dst, double a, const double *x, size_t n)
 {
