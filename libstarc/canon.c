@@ -347,11 +347,32 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     }
 }
 
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y)
+struct tv_ctx {
+    const double *T, *V;
+    double *Y;
+    size_t S, A, k;
+};
+
+static void tv_states(void *arg, size_t s0, size_t s1, int tid)
 {
-    /* Y (k x SA) = V (k x S) T^T: one pass over T for all k vectors */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)(S * A), (int)S, 1.0, V, (int)S, T, (int)S,
-                0.0, Y, (int)(S * A));
+    const struct tv_ctx *c = arg;
+    const size_t S = c->S, SA = c->S * c->A;
+    (void)tid;
+    for (size_t sa = s0 * c->A; sa < s1 * c->A; sa++) {
+        const double *t = c->T + sa * S;
+        if (c->k == 2)
+            k_dot2(t, c->V, c->V + S, S, &c->Y[sa], &c->Y[SA + sa]);
+        else
+            c->Y[sa] = k_dot(t, c->V, S);
+    }
+}
+
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads)
+{
+    /* one streaming pass over T for all k vectors (BLAS dgemm would first
+     * pack T, an extra copy of the whole tensor for only k columns) */
+    struct tv_ctx c = {T, V, Y, S, A, k};
+    starci_parallel(nthreads, S, S * A * S, tv_states, &c);
 }
 
 const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S, size_t A,
@@ -504,7 +525,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         }
         return STARC_OK;
     }
-    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf);
+    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -579,7 +600,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
-    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf);
+    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)

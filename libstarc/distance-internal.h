@@ -139,7 +139,7 @@ double starci_norm_finish(int norm, double nacc);
 void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
                        double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads);
 
-/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k vectors in one pass over T (dgemm). */
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y);
+/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads);
 
 #endif

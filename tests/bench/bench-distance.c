@@ -214,6 +214,31 @@ static const char *case_name(int c)
 
 static int bench_threads = 1;
 
+/* Limits measured between the library's repetitions, so that both see the
+ * same machine load (the minimum over all samples is kept). */
+struct limits {
+    const double *arr[3];
+    size_t len[3];
+    size_t S;
+    double stream3[3], stream2[3], dgesv, dgemm;
+};
+static struct limits *cur_limits;
+
+static double time_stream(const double *const *arr, const size_t *len, int k, int reps, int threads);
+static double time_dgesv(size_t S, int reps);
+
+static void sample_limits(void)
+{
+    struct limits *l = cur_limits;
+    if (!l)
+        return;
+    for (int th = 0; th <= 2; th++) {
+        l->stream3[th] = fmin(l->stream3[th], time_stream(l->arr, l->len, 3, 1, th));
+        l->stream2[th] = fmin(l->stream2[th], time_stream(l->arr + 1, l->len + 1, 2, 1, th));
+    }
+    l->dgesv = fmin(l->dgesv, time_dgesv(l->S, 1));
+}
+
 static void options_for(int c, starc_distance_options *o)
 {
     if (c == 0)
@@ -250,6 +275,7 @@ static void bench_pair(const starc_mdp *m, int c, const double *R1, const double
         starc_distance_plan_free(p);
         best_plan = fmin(best_plan, t1 - t0);
         best_scratch = fmin(best_scratch, t2 - t0);
+        sample_limits();
     }
     starc_distance_plan *p;
     if (starc_distance_plan_alloc(m, &o, &p, &err))
@@ -259,6 +285,7 @@ static void bench_pair(const starc_mdp *m, int c, const double *R1, const double
         if (starc_distance_pair(p, R1, R2, &d, &err))
             die("pair", &err);
         best_pair = fmin(best_pair, now() - t0);
+        sample_limits();
     }
     starc_distance_plan_free(p);
     printf("%s\t%zu\t%zu\tplan\t%.6g\t%.17g\n", case_name(c), S, A, best_plan, d);
@@ -362,18 +389,24 @@ int main(int argc, char **argv)
             snprintf(stem, sizeof stem, "pair-%zu-%zu", S, A);
             save(dir, stem, S, A, m, 2, R);
         }
+        struct limits lim;
+        lim.arr[0] = starc_mdp_transitions(m);
+        lim.arr[1] = R;
+        lim.arr[2] = R + n;
+        lim.len[0] = lim.len[1] = lim.len[2] = n;
+        lim.S = S;
+        for (int th = 0; th <= 2; th++)
+            lim.stream3[th] = lim.stream2[th] = INFINITY;
+        lim.dgesv = INFINITY;
+        cur_limits = &lim;
         for (int c = 0; c < 3; c++)
             bench_pair(m, c, R, R + n, c == 2 && z == 1 ? (reps < 3 ? reps : 3) : reps);
-        /* limits */
-        const double *arr3[3] = {starc_mdp_transitions(m), R, R + n};
-        const size_t len3[3] = {n, n, n};
+        cur_limits = NULL;
         for (int th = 0; th <= 2; th++) {
-            printf("limit\t%zu\t%zu\tstream-T-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3, len3, 3, reps, th),
-                   3 * n * sizeof(double));
-            printf("limit\t%zu\t%zu\tstream-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3 + 1, len3 + 1, 2, reps, th),
-                   2 * n * sizeof(double));
+            printf("limit\t%zu\t%zu\tstream-T-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, lim.stream3[th], 3 * n * sizeof(double));
+            printf("limit\t%zu\t%zu\tstream-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, lim.stream2[th], 2 * n * sizeof(double));
         }
-        printf("limit\t%zu\t%zu\tdgesv\t%.6g\t%zu\n", S, A, time_dgesv(S, reps), S);
+        printf("limit\t%zu\t%zu\tdgesv\t%.6g\t%zu\n", S, A, lim.dgesv, S);
         printf("limit\t%zu\t%zu\tfirst-touch-per-page\t%.6g\t%zu\n", S, A, time_first_touch(n * sizeof(double), 3),
                n * sizeof(double));
         printf("limit\t%zu\t%zu\tdgemm\t%.6g\t%zu\n", S, A, time_dgemm(S, reps), S);
