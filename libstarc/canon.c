@@ -270,7 +270,9 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
             free(B);
         }
         /* The upper triangle in row-major order is the lower one in column-major
-         * order: factorising that way spares LAPACKE's row-major transposes. */
+         * order: factorising that way spares LAPACKE's row-major transposes.
+         * Solves use dpotrs_work, which skips LAPACKE's per-call NaN scan of
+         * the factor. */
         lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)S, c->chol, (lapack_int)S);
         if (info != 0) {
             starc_canon_free(c);
@@ -564,7 +566,7 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
         double *phi = c->slot[i].b, *rows = c->slot[i].v;
         for (size_t j = 0; j < S; j++)
             phi[j] = -(g * phi[j] - rows[j]);
-        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
+        lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
                                          (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal-potential: dpotrs failed (info %d)", (int)info);
@@ -595,7 +597,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
                 acc += c->w[s * A + a] * Rbar[i][s * A + a];
             b[s] = -(g * b[s] - acc);
         }
-        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, b,
+        lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, b,
                                          (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
