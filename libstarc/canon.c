@@ -12,6 +12,9 @@
 #include "lapack.h"
 #include "distance-internal.h"
 #include "kernels-internal.h"
+
+/* Most threads a pass over the rewards uses. */
+#define STARCI_RBAR_THREADS 64
 #include "starc/canon.h"
 #include "starc/policy.h"
 
@@ -41,6 +44,7 @@ void starc_canon_options_default(starc_canon_options *o)
     o->action_dist = NULL;
     o->policy = NULL;
     o->weighted = 0;
+    o->nthreads = 1;
 }
 
 struct canon_slot {
@@ -60,6 +64,7 @@ struct starc_canon {
     starc_canon_kind kind;
     double *ds, *da, *pi; /* D_S (S), D_A (A), policy (S*A) */
     int ds_uniform, weighted;
+    int nthreads;         /* threads of the streaming passes */
     starc_evaluator *ev;  /* val, val-potential */
     double *chol;         /* S*S Cholesky factor, column-major lower (minimal-potential, minimal) */
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
@@ -200,6 +205,7 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     c->gamma = starc_mdp_gamma(m);
     c->kind = kind;
     c->weighted = opt->weighted != 0;
+    c->nthreads = opt->nthreads > 0 ? opt->nthreads : 1;
     c->ds = starci_dalloc(S);
     c->da = starci_dalloc(A);
     c->pi = starci_dalloc(S * A);
@@ -264,7 +270,9 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
             free(B);
         }
         /* The upper triangle in row-major order is the lower one in column-major
-         * order: factorising that way spares LAPACKE's row-major transposes. */
+         * order: factorising that way spares LAPACKE's row-major transposes.
+         * Solves use dpotrs_work, which skips LAPACKE's per-call NaN scan of
+         * the factor. */
         lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)S, c->chol, (lapack_int)S);
         if (info != 0) {
             starc_canon_free(c);
@@ -280,28 +288,93 @@ nomem:
                         canon_names[kind], S, A);
 }
 
-void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
-                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs)
+struct rbar_ctx {
+    const double *T;
+    size_t S, A, k;
+    const double *const *R;
+    double *const *Rbar;
+    double rmax[STARCI_RBAR_THREADS][2];
+};
+
+static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
 {
-    for (size_t i = 0; i < k; i++)
-        rmax[i] = 0.0;
-    for (size_t sa = 0; sa < S * A; sa++) {
-        const double *t = T + sa * S;
-        if (k == 2)
-            k_dot_maxabs2(t, R[0] + sa * S, R[1] + sa * S, S, &Rbar[0][sa], &Rbar[1][sa], &rmax[0], &rmax[1]);
+    struct rbar_ctx *c = arg;
+    const size_t S = c->S, A = c->A;
+    double *mx = c->rmax[tid];
+    mx[0] = mx[1] = 0.0;
+    for (size_t sa = s0 * A; sa < s1 * A; sa++) {
+        const double *t = c->T + sa * S;
+        if (c->k == 2)
+            k_dot_maxabs2(t, c->R[0] + sa * S, c->R[1] + sa * S, S, &c->Rbar[0][sa], &c->Rbar[1][sa], &mx[0], &mx[1]);
         else
-            k_dot_maxabs(t, R[0] + sa * S, S, &Rbar[0][sa], &rmax[0]);
-        if (rhs)
-            for (size_t i = 0; i < k; i++)
-                k_axpy(rhs[i], coef[sa] * Rbar[i][sa], t, S);
+            k_dot_maxabs(t, c->R[0] + sa * S, S, &c->Rbar[0][sa], &mx[0]);
     }
 }
 
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y)
+void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
+                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads)
 {
-    /* Y (k x SA) = V (k x S) T^T: one pass over T for all k vectors */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)(S * A), (int)S, 1.0, V, (int)S, T, (int)S,
-                0.0, Y, (int)(S * A));
+    if (rhs) {
+        /* the right-hand sides accumulate across rows: one thread, fixed order */
+        for (size_t i = 0; i < k; i++)
+            rmax[i] = 0.0;
+        for (size_t sa = 0; sa < S * A; sa++) {
+            const double *t = T + sa * S;
+            if (k == 2)
+                k_dot_maxabs2(t, R[0] + sa * S, R[1] + sa * S, S, &Rbar[0][sa], &Rbar[1][sa], &rmax[0], &rmax[1]);
+            else
+                k_dot_maxabs(t, R[0] + sa * S, S, &Rbar[0][sa], &rmax[0]);
+            for (size_t i = 0; i < k; i++)
+                k_axpy(rhs[i], coef[sa] * Rbar[i][sa], t, S);
+        }
+        return;
+    }
+    struct rbar_ctx c;
+    c.T = T;
+    c.S = S;
+    c.A = A;
+    c.k = k;
+    c.R = R;
+    c.Rbar = Rbar;
+    if (nthreads > STARCI_RBAR_THREADS)
+        nthreads = STARCI_RBAR_THREADS;
+    for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+        c.rmax[t][0] = c.rmax[t][1] = 0.0;
+    starci_parallel(nthreads, S, (k + 1) * S * A * S, rbar_states, &c);
+    for (size_t i = 0; i < k; i++) {
+        double m = 0.0;
+        for (int t = 0; t < STARCI_RBAR_THREADS; t++) /* max: the order does not matter */
+            m = MAXD(m, c.rmax[t][i]);
+        rmax[i] = m;
+    }
+}
+
+struct tv_ctx {
+    const double *T, *V;
+    double *Y;
+    size_t S, A, k;
+};
+
+static void tv_states(void *arg, size_t s0, size_t s1, int tid)
+{
+    const struct tv_ctx *c = arg;
+    const size_t S = c->S, SA = c->S * c->A;
+    (void)tid;
+    for (size_t sa = s0 * c->A; sa < s1 * c->A; sa++) {
+        const double *t = c->T + sa * S;
+        if (c->k == 2)
+            k_dot2(t, c->V, c->V + S, S, &c->Y[sa], &c->Y[SA + sa]);
+        else
+            c->Y[sa] = k_dot(t, c->V, S);
+    }
+}
+
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads)
+{
+    /* one streaming pass over T for all k vectors (BLAS dgemm would first
+     * pack T, an extra copy of the whole tensor for only k columns) */
+    struct tv_ctx c = {T, V, Y, S, A, k};
+    starci_parallel(nthreads, S, S * A * S, tv_states, &c);
 }
 
 const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S, size_t A,
@@ -357,22 +430,48 @@ static void fill_offset(size_t S, double gamma, const double *p, const double *q
     }
 }
 
+struct epic_ctx {
+    const starc_canon *c;
+    const double *R;
+    double *g;
+    double rmax[STARCI_RBAR_THREADS];
+};
+
+static void epic_states(void *arg, size_t s0, size_t s1, int tid)
+{
+    struct epic_ctx *e = arg;
+    const starc_canon *c = e->c;
+    const size_t S = c->S, A = c->A;
+    double rmax = 0.0;
+    for (size_t s = s0; s < s1; s++) {
+        double acc = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            double row;
+            k_dot_maxabs(c->ds_uniform ? NULL : c->ds, e->R + (s * A + a) * S, S, &row, &rmax);
+            acc += c->da[a] * (c->ds_uniform ? row / (double)S : row);
+        }
+        e->g[s] = acc;
+    }
+    e->rmax[tid] = rmax;
+}
+
 static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_cform *cf)
 {
     const size_t S = c->S, A = c->A;
     for (size_t i = 0; i < k; i++) {
-        double *g = c->slot[i].v, rmax = 0.0;
-        for (size_t s = 0; s < S; s++) {
-            double acc = 0.0;
-            for (size_t a = 0; a < A; a++) {
-                double row;
-                k_dot_maxabs(c->ds_uniform ? NULL : c->ds, R[i] + (s * A + a) * S, S, &row, &rmax);
-                acc += c->da[a] * (c->ds_uniform ? row / (double)S : row);
-            }
-            g[s] = acc;
-        }
-        double K = k_dot(c->ds, g, S);
-        fill_potential(S, c->gamma, g, g, K, &c->slot[i]);
+        struct epic_ctx e;
+        e.c = c;
+        e.R = R[i];
+        e.g = c->slot[i].v;
+        for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+            e.rmax[t] = 0.0;
+        starci_parallel(c->nthreads < STARCI_RBAR_THREADS ? c->nthreads : STARCI_RBAR_THREADS, S, S * A * S,
+                        epic_states, &e);
+        double rmax = 0.0;
+        for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+            rmax = MAXD(rmax, e.rmax[t]);
+        double K = k_dot(c->ds, e.g, S);
+        fill_potential(S, c->gamma, e.g, e.g, K, &c->slot[i]);
         cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax};
     }
     return STARC_OK;
@@ -384,7 +483,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const double *T = starc_mdp_transitions(c->m);
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL);
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -417,7 +516,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL);
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++)
         if (starc_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -428,7 +527,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         }
         return STARC_OK;
     }
-    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf);
+    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -467,7 +566,7 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
         double *phi = c->slot[i].b, *rows = c->slot[i].v;
         for (size_t j = 0; j < S; j++)
             phi[j] = -(g * phi[j] - rows[j]);
-        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
+        lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
                                          (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal-potential: dpotrs failed (info %d)", (int)info);
@@ -489,7 +588,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
      * accumulated during the Rbar pass while each row of T is in cache. */
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs);
+    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -498,12 +597,12 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
                 acc += c->w[s * A + a] * Rbar[i][s * A + a];
             b[s] = -(g * b[s] - acc);
         }
-        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, b,
+        lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, b,
                                          (lapack_int)S);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
-    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf);
+    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)

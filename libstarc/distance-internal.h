@@ -54,7 +54,19 @@ typedef struct starci_weights {
     double Tmaxall; /* max T */
     double *D;      /* coverage (S*A*S, normalised to sum 1), or NULL = uniform */
     double *Dsa;    /* S*A: sum_s' D (uniform: 1/(S*A)) */
+    int nthreads;   /* threads for the streaming passes (>= 1); rowbuf holds 5*S per thread */
 } starci_weights;
+
+/* Run fn(ctx, s0, s1, tid) on contiguous ranges of the S states with up to
+ * nthreads threads (fewer for small work: `work` is the number of tensor
+ * entries the call touches).  Callers keep per-state results, so the outcome
+ * does not depend on the number of threads.  Thread creation failures fall
+ * back to the calling thread. */
+typedef void (*starci_range_fn)(void *ctx, size_t s0, size_t s1, int tid);
+void starci_parallel(int nthreads, size_t S, size_t work, starci_range_fn fn, void *ctx);
+
+/* Below this many tensor entries a pass runs on one thread. */
+#define STARCI_PARALLEL_MIN ((size_t)1 << 18)
 
 /* need_T: fill T1, Tmax, Tsum, Tmaxall (weighted norms and metrics, range); else they are 0. */
 int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err);
@@ -89,12 +101,12 @@ typedef struct starci_block {
 
 /* One pass over k <= 2 forms accumulating what req asks; cbar[i] (S*A, or
  * NULL) receives the expected value sum_s' T x of form i for `range`.
- * rowbuf: 5*S doubles of scratch; blocks: S entries of scratch. */
+ * rowbuf: 5*S doubles of scratch per thread; blocks: S entries of scratch. */
 void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
                        double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf,
                        starci_block *blocks);
 
-/* One pass computing a metric of delta = a1 x1 - a2 x2 - shift (shift is
+/* One pass computing a metric of delta = a1 x1 - a2 x2 - shift (rowbuf and blockacc as for the stats pass) (shift is
  * used by the Pearson refinement, kind STARCI_SQ_COVERAGE: sum D delta^2).
  * Metric kinds are starc_metric_kind l1..wlinf (the sum / max / sqrt as for
  * the norm), or STARCI_SQ_* (a bare weighted sum of squares, no sqrt). */
@@ -125,9 +137,9 @@ double starci_norm_finish(int norm, double nacc);
  * rewards in one pass over T; rmax_i = max |R_i|.  Optional: if rhs != NULL,
  * rhs_i[s'] += coef(s,a) * Rbar_i(s,a) * T[s,a,s'] (minimal). */
 void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
-                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs);
+                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads);
 
-/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k vectors in one pass over T (dgemm). */
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y);
+/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
+void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads);
 
 #endif

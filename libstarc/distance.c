@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "distance-internal.h"
+#include "kernels-internal.h"
 #include "starc/distance.h"
 
 void starc_distance_options_default(starc_distance_options *o)
@@ -27,6 +28,7 @@ void starc_distance_options_default(starc_distance_options *o)
     o->coverage = NULL;
     o->trivial_tol = STARC_TRIVIAL_TOL;
     starc_pi_options_default(&o->pi_options);
+    o->nthreads = 1;
 }
 
 void starc_distance_options_epic(starc_distance_options *o)
@@ -131,6 +133,11 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     p->S = S;
     p->A = A;
     p->o = *o;
+    if (p->o.nthreads < 1)
+        p->o.nthreads = 1;
+    if (p->o.nthreads > 64) /* starci_parallel's cap */
+        p->o.nthreads = 64;
+    p->o.canon_options.nthreads = p->o.nthreads;
     int fail = 0, st;
     p->ds = dup_array(o->canon_options.state_dist, S, &fail);
     p->da = dup_array(o->canon_options.action_dist, A, &fail);
@@ -148,7 +155,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
-    p->rowbuf = starci_dalloc(5 * S);
+    p->w.nthreads = p->o.nthreads;
+    p->rowbuf = starci_dalloc(5 * S * (size_t)p->o.nthreads);
     p->blocks = calloc(S, sizeof *p->blocks);
     p->blockacc = starci_dalloc(S);
     if (!p->rowbuf || !p->blocks || !p->blockacc)
@@ -308,8 +316,10 @@ static int metric_is_gram(starc_metric_kind m)
 
 /* The feature row of a standardised reward: for l2, wl2 and Pearson its
  * Euclidean geometry is the metric's (Pearson: centred, scaled to unit
- * variance under the coverage, so |f_i - f_j| = 2 d); otherwise a * x. */
-static void features(const starc_distance_plan *p, const starci_cform *cf, const struct rinfo *ri, double *f)
+ * variance under the coverage, so |f_i - f_j| = 2 d); otherwise a * x.
+ * wsqrt: sqrt(T) (wl2) or sqrt(D) (Pearson with a coverage), S*A*S, or NULL. */
+static void features(const starc_distance_plan *p, const starci_cform *cf, const struct rinfo *ri, const double *wsqrt,
+                     double *f)
 {
     const size_t S = p->S, A = p->A, SA = S * A;
     const starci_weights *w = &p->w;
@@ -326,27 +336,16 @@ static void features(const starc_distance_plan *p, const starci_cform *cf, const
         }
         return;
     }
-    const double unif = 1.0 / ((double)SA * (double)S);
+    const int pearson = metric == STARC_METRIC_PEARSON;
+    /* Pearson: (x - mean) sqrt(d) / sigma, d = 1/(S*A*S) when uniform */
+    const double a = pearson ? (wsqrt ? 1.0 : sqrt(1.0 / ((double)SA * (double)S))) / ri->sigma : ri->a;
+    const double m = pearson ? ri->mean : 0.0;
     for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++) {
-            const size_t sa = s * A + a;
+        for (size_t aa = 0; aa < A; aa++) {
+            const size_t sa = s * A + aa;
             double *fr = f + sa * S;
-            const double *x = starci_cform_row(cf, w->T, S, A, s, a, fr);
-            const double *t = w->T + sa * S;
-            switch (metric) {
-            case STARC_METRIC_WL2:
-                for (size_t j = 0; j < S; j++)
-                    fr[j] = ri->a * x[j] * sqrt(t[j]);
-                break;
-            case STARC_METRIC_PEARSON:
-                for (size_t j = 0; j < S; j++)
-                    fr[j] = (x[j] - ri->mean) / ri->sigma * sqrt(w->D ? w->D[sa * S + j] : unif);
-                break;
-            default:
-                for (size_t j = 0; j < S; j++)
-                    fr[j] = ri->a * x[j];
-                break;
-            }
+            const double *x = starci_cform_row(cf, w->T, S, A, s, aa, fr);
+            k_cscale(fr, a, x, m, wsqrt ? wsqrt + sa * S : NULL, S);
         }
 }
 
@@ -398,11 +397,17 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
     double *F = starci_dalloc(nL);
     double *G = metric_is_gram(metric) ? starci_dalloc(nn) : NULL;
     int *undef = calloc(n, sizeof *undef);
+    /* per-entry weights of the dense features, computed once for all rows */
+    const double *wsrc = sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
+    double *wsqrt = wsrc ? starci_dalloc(L) : NULL;
     int st = STARC_OK;
-    if (!F || (metric_is_gram(metric) && !G) || !undef) {
+    if (!F || (metric_is_gram(metric) && !G) || !undef || (wsrc && !wsqrt)) {
         st = starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
         goto done;
     }
+    if (wsqrt)
+        for (size_t i = 0; i < L; i++)
+            wsqrt[i] = sqrt(wsrc[i]);
     starci_request req = make_request(p, 0);
     for (size_t i = 0; i < n; i++) {
         const double *Rs[1] = {R[i]};
@@ -419,7 +424,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         if (ri.undefined)
             memset(f, 0, L * sizeof(double));
         else
-            features(p, &cf, &ri, f);
+            features(p, &cf, &ri, wsqrt, f);
     }
     if (metric_is_gram(metric)) {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)L, 1.0, F, (int)L, 0.0, G, (int)n);
@@ -452,6 +457,7 @@ done:
     free(F);
     free(G);
     free(undef);
+    free(wsqrt);
     return st;
 }
 

@@ -422,6 +422,22 @@ static inline void k_shift(double *dst, const double *x, double c, size_t n)
         dst[j] = x[j] + c;
 }
 
+/* dst = a (x - m) w (w NULL: dst = a (x - m)) */
+static inline void k_cscale(double *dst, double a, const double *x, double m, const double *w, size_t n)
+{
+    size_t j = 0;
+#ifdef STARCI_VEC
+    if (w)
+        for (; j + 2 <= n; j += 2)
+            kv_store(dst + j, a * (kv_load(x + j) - m) * kv_load(w + j));
+    else
+        for (; j + 2 <= n; j += 2)
+            kv_store(dst + j, a * (kv_load(x + j) - m));
+#endif
+    for (; j < n; j++)
+        dst[j] = w ? a * (x[j] - m) * w[j] : a * (x[j] - m);
+}
+
 /* dst = a x */
 static inline void k_scale(double *dst, double a, const double *x, size_t n)
 {
@@ -475,6 +491,34 @@ static inline void k_dot_maxabs(const double *t, const double *r, size_t n, doub
     double m = k_maxabs(r, n);
     *mx = KMAX(*mx, m);
     (void)j;
+#endif
+}
+
+/* sum t v1 and sum t v2 in one sweep (same association as k_dot). */
+static inline void k_dot2(const double *t, const double *v1, const double *v2, size_t n, double *d1, double *d2)
+{
+#ifdef STARCI_VEC
+    size_t j = 0;
+    starci_v2 a0 = kv_splat(0.0), a1 = kv_splat(0.0), b0 = kv_splat(0.0), b1 = kv_splat(0.0);
+    for (; j + 4 <= n; j += 4) {
+        starci_v2 t0 = kv_load(t + j), t1 = kv_load(t + j + 2);
+        a0 += t0 * kv_load(v1 + j);
+        a1 += t1 * kv_load(v1 + j + 2);
+        b0 += t0 * kv_load(v2 + j);
+        b1 += t1 * kv_load(v2 + j + 2);
+    }
+    double ta = 0.0, tb = 0.0;
+    for (; j < n; j++) {
+        ta += t[j] * v1[j];
+        tb += t[j] * v2[j];
+    }
+    a0[0] += ta;
+    b0[0] += tb;
+    *d1 = (a0[0] + a0[1]) + (a1[0] + a1[1]);
+    *d2 = (b0[0] + b0[1]) + (b1[0] + b1[1]);
+#else
+    *d1 = k_dot(t, v1, n);
+    *d2 = k_dot(t, v2, n);
 #endif
 }
 

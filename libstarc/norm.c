@@ -9,6 +9,7 @@
  * the mean is large compared with the spread. */
 #include <config.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,53 @@ int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_erro
                         name ? name : "(null)");
 }
 
+/* ---- threads --------------------------------------------------------------- */
+
+struct par_job {
+    starci_range_fn fn;
+    void *ctx;
+    size_t s0, s1;
+    int tid;
+};
+
+static void *par_run(void *arg)
+{
+    struct par_job *j = arg;
+    j->fn(j->ctx, j->s0, j->s1, j->tid);
+    return NULL;
+}
+
+#define STARCI_MAX_THREADS 64
+
+void starci_parallel(int nthreads, size_t S, size_t work, starci_range_fn fn, void *ctx)
+{
+    if (nthreads > STARCI_MAX_THREADS)
+        nthreads = STARCI_MAX_THREADS;
+    if (nthreads > (int)S)
+        nthreads = (int)S;
+    if (nthreads <= 1 || work < STARCI_PARALLEL_MIN) {
+        fn(ctx, 0, S, 0);
+        return;
+    }
+    struct par_job jobs[STARCI_MAX_THREADS];
+    pthread_t th[STARCI_MAX_THREADS];
+    int started[STARCI_MAX_THREADS] = {0};
+    size_t chunk = (S + (size_t)nthreads - 1) / (size_t)nthreads;
+    for (int t = 0; t < nthreads; t++) {
+        size_t s0 = (size_t)t * chunk, s1 = s0 + chunk < S ? s0 + chunk : S;
+        jobs[t] = (struct par_job){fn, ctx, s0 < S ? s0 : S, s1, t};
+    }
+    for (int t = 1; t < nthreads; t++)
+        started[t] = jobs[t].s0 < jobs[t].s1 && pthread_create(&th[t], NULL, par_run, &jobs[t]) == 0;
+    par_run(&jobs[0]);
+    for (int t = 1; t < nthreads; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else if (jobs[t].s0 < jobs[t].s1)
+            par_run(&jobs[t]); /* could not start a thread: do it here */
+    }
+}
+
 /* ---- weights -------------------------------------------------------------- */
 
 void starci_weights_clear(starci_weights *w)
@@ -73,6 +121,7 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
     w->gamma = starc_mdp_gamma(m);
     w->T = starc_mdp_transitions(m);
     w->mu0 = starc_mdp_initial(m);
+    w->nthreads = 1;
     if (coverage) {
         double sum = 0.0;
         for (size_t i = 0; i < n; i++) {
@@ -258,13 +307,28 @@ static void row_sa(const starci_weights *w, size_t sa, size_t k, const double *u
     }
 }
 
-void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
-                       double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf, starci_block *blocks)
+struct stats_ctx {
+    const starci_weights *w;
+    size_t k;
+    const starci_cform *cf;
+    const starci_request *req;
+    double *const *cbar;
+    double *rowbuf;
+    starci_block *blocks;
+};
+
+static void stats_states(void *arg, size_t s0, size_t s1, int tid)
 {
-    const size_t S = w->S, A = w->A;
+    const struct stats_ctx *c = arg;
+    const starci_weights *w = c->w;
+    const starci_cform *cf = c->cf;
+    const starci_request *req = c->req;
+    double *const *cbar = c->cbar;
+    const size_t S = w->S, A = w->A, k = c->k;
+    double *rowbuf = c->rowbuf + (size_t)tid * 5 * S;
     const int sa_kind = cf[0].kind == STARCI_CF_SA;
-    for (size_t s = 0; s < S; s++) {
-        starci_block *b = &blocks[s];
+    for (size_t s = s0; s < s1; s++) {
+        starci_block *b = &c->blocks[s];
         memset(b, 0, sizeof *b);
         /* this state's offset rows: P(s') + Q(s) built once per state, or a row of E */
         const double *erow[2] = {NULL, NULL};
@@ -313,6 +377,14 @@ void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf
             }
         }
     }
+}
+
+void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
+                       double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf, starci_block *blocks)
+{
+    const size_t S = w->S;
+    struct stats_ctx c = {w, k, cf, req, cbar, rowbuf, blocks};
+    starci_parallel(cf[0].kind == STARCI_CF_SA ? 1 : w->nthreads, S, k * S * w->A * S, stats_states, &c);
     stats_zero(st, k, jt);
     for (size_t s = 0; s < S; s++)
         block_fold(k, req, st, jt, &blocks[s]);
@@ -335,12 +407,24 @@ static int metric_is_max(int kind)
     return kind == STARC_METRIC_LINF || kind == STARC_METRIC_WLINF;
 }
 
-double starci_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
-                          const starci_cform *cf2, double a2, double shift, double *rowbuf, double *blockacc)
+struct metric_ctx {
+    const starci_weights *w;
+    int kind;
+    const starci_cform *cf1, *cf2;
+    double a1, a2, shift;
+    double *rowbuf, *blockacc;
+};
+
+static void metric_states(void *arg, size_t s0, size_t s1, int tid)
 {
+    const struct metric_ctx *c = arg;
+    const starci_weights *w = c->w;
+    const int kind = c->kind;
+    const starci_cform *cf1 = c->cf1, *cf2 = c->cf2;
+    const double a1 = c->a1, a2 = c->a2, shift = c->shift;
     const size_t S = w->S, A = w->A;
-    const int is_max = metric_is_max(kind);
-    for (size_t s = 0; s < S; s++) {
+    double *rowbuf = c->rowbuf + (size_t)tid * 5 * S, *blockacc = c->blockacc;
+    for (size_t s = s0; s < s1; s++) {
         double acc = 0.0;
         for (size_t a = 0; a < A; a++) {
             const size_t sa = s * A + a;
@@ -378,6 +462,15 @@ double starci_metric_pass(const starci_weights *w, int kind, const starci_cform 
         }
         blockacc[s] = acc;
     }
+}
+
+double starci_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
+                          const starci_cform *cf2, double a2, double shift, double *rowbuf, double *blockacc)
+{
+    const size_t S = w->S;
+    const int is_max = metric_is_max(kind);
+    struct metric_ctx c = {w, kind, cf1, cf2, a1, a2, shift, rowbuf, blockacc};
+    starci_parallel(cf1->kind == STARCI_CF_SA ? 1 : w->nthreads, S, 2 * S * w->A * S, metric_states, &c);
     double tot = 0.0;
     for (size_t s = 0; s < S; s++)
         tot = is_max ? MAXD(tot, blockacc[s]) : tot + blockacc[s];

@@ -462,7 +462,9 @@ int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator 
     build_system(m, pi, NULL, ev->LU, NULL);
     /* Read column-major, the row-major M = I - gamma P_pi is M^T: factorising
      * that avoids the transposed copy LAPACKE's row-major interface makes on
-     * every call (an S x S allocation per solve); solves use trans = 'T'. */
+     * every call (an S x S allocation per solve); solves use trans = 'T'.
+     * The solves call the _work variants: the plain ones also scan the whole
+     * factor for NaNs on every call. */
     lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)S, (lapack_int)S, ev->LU, (lapack_int)S, ev->ipiv);
     if (info != 0) {
         starc_evaluator_free(ev);
@@ -481,7 +483,7 @@ int starc_evaluator_values_rbar(starc_evaluator *ev, const double *Rbar, double 
             acc += ev->pi[s * A + a] * Rbar[s * A + a];
         V[s] = acc;
     }
-    lapack_int info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, V,
+    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, V,
                                      (lapack_int)S);
     if (info != 0)
         return STARC_ELAPACK;
@@ -501,7 +503,7 @@ int starc_evaluator_occupancy(starc_evaluator *ev, double *d, double *mu)
     const size_t S = ev->S, A = ev->A;
     const double g = starc_mdp_gamma(ev->m);
     memcpy(ev->b, starc_mdp_initial(ev->m), S * sizeof(double));
-    lapack_int info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, ev->b,
+    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, ev->b,
                                      (lapack_int)S);
     if (info != 0)
         return STARC_ELAPACK;

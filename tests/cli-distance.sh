@@ -226,6 +226,12 @@ OPENBLAS_NUM_THREADS=1 "$STARC" distance --canon minimal --mdp "$M" "$w/gw/rewar
 OPENBLAS_NUM_THREADS=2 "$STARC" distance --canon minimal --mdp "$M" "$w/gw/rewards.npz" >"$w/t2" || fail "minimal, 2 threads"
 cmp -s "$w/t1" "$w/t2" || fail "the minimal matrix depends on the BLAS thread count"
 
+# our own threads: bitwise the same output
+"$STARC" distance --threads 1 --epic --mdp "$M" "$w/gw/rewards.npz" >"$w/t1" || fail "epic, --threads 1"
+"$STARC" distance --threads 3 --epic --mdp "$M" "$w/gw/rewards.npz" >"$w/t2" || fail "epic, --threads 3"
+cmp -s "$w/t1" "$w/t2" || fail "the EPIC matrix depends on --threads"
+check bad-threads 2 "option --threads" -- "$STARC" distance --threads 0 --mdp "$M" $G
+
 # ---- gnuplot heatmaps ------------------------------------------------------------
 check gnuplot-script 0 "" -- "$STARC" distance --epic --gnuplot "$w/h.gp" --mdp "$M" "$w/gw/rewards.npz"
 cmp -s "$w/out" "$w/epic.tsv" || fail "--gnuplot changed the printed matrix"

@@ -762,6 +762,53 @@ static void test_larger_batch(void **state)
     gsl_rng_free(r);
 }
 
+/* The number of threads changes nothing, bit for bit (passes are split by
+ * state and combined in state order).  Big enough to cross the threshold
+ * above which passes run in parallel; 3 threads split 128 states unevenly. */
+static void test_threads_bitwise(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(31);
+    size_t S = 128, A = 16, n = S * A * S, N = 3;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 1);
+    double *R = malloc(N * n * sizeof(double)), *s1 = malloc(n * sizeof(double)), *s3 = malloc(n * sizeof(double));
+    testutil_gaussian(r, R, N * n);
+    for (size_t i = 0; i < n; i++)
+        R[2 * n + i] = R[i] + 1e-3 * R[2 * n + i]; /* a near pair: refinement pass */
+    const double *Rp[3] = {R, R + n, R + 2 * n};
+    for (int c = 0; c < STARC_CANON_COUNT; c++)
+        for (int mk = 0; mk < STARC_METRIC_COUNT; mk += 3) { /* l1, wl1, pearson */
+            double d[2][3], D[2][9];
+            for (int t = 0; t < 2; t++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.metric = (starc_metric_kind)mk;
+                o.norm = mk == STARC_METRIC_WL1 ? STARC_NORM_WL2 : STARC_NORM_L2;
+                o.nthreads = t == 0 ? 1 : 3;
+                starc_distance_plan *p;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                assert_ok(starc_distance_pair(p, Rp[0], Rp[1], &d[t][0], NULL));
+                assert_ok(starc_distance_pair(p, Rp[0], Rp[2], &d[t][1], NULL));
+                assert_ok(starc_distance_pair(p, Rp[2], Rp[1], &d[t][2], NULL));
+                assert_ok(starc_distance_matrix(p, 3, Rp, D[t], NULL));
+                assert_ok(starc_distance_standardize(p, Rp[1], t == 0 ? s1 : s3, NULL, NULL, NULL));
+                starc_distance_plan_free(p);
+            }
+            if (memcmp(d[0], d[1], sizeof d[0]) != 0 || memcmp(D[0], D[1], sizeof D[0]) != 0 ||
+                memcmp(s1, s3, n * sizeof(double)) != 0) {
+                print_error("%s/%s: 1 and 3 threads differ: %.17g %.17g\n", starc_canon_name((starc_canon_kind)c),
+                            starc_metric_name((starc_metric_kind)mk), d[0][0], d[1][0]);
+                fail();
+            }
+        }
+    free(R);
+    free(s1);
+    free(s3);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_norm_metric_values),
         cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_larger_batch),
+        cmocka_unit_test(test_threads_bitwise),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }

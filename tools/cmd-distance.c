@@ -16,7 +16,7 @@ static void help(void)
 {
     printf("Usage: starc distance --mdp M.npz [--canon C] [--norm N] [--metric M] [--epic|--dard]\n"
            "                      [--policy P.npy] [--state-dist DS.npy] [--action-dist DA.npy]\n"
-           "                      [--coverage D.npy] [--weighted] [--trivial-tol EPS]\n"
+           "                      [--coverage D.npy] [--weighted] [--trivial-tol EPS] [--threads N]\n"
            "                      [--gnuplot F.gp] [--png F.png] [-o FILE] [--format text|json]\n"
            "                      R1 R2 [R...]\n\n"
            "Distance d(R1,R2) = m(s(R1), s(R2)) with s(R) = c(R)/n(c(R)) (STARC, Skalse et al. 2024).\n"
@@ -35,6 +35,8 @@ static void help(void)
            "                      (default uniform over all transitions)\n"
            "  --weighted          minimal-potential: minimise the T-weighted L2 norm\n"
            "  --trivial-tol EPS   a reward is trivial when max|c(R)| <= EPS max|R| (default 1e-9)\n"
+           "  --threads N         threads for passes over large rewards (default: online CPUs);\n"
+           "                      the results do not depend on it\n"
            "  --gnuplot FILE      also write a heatmap script of the distance matrix (svg by default)\n"
            "  --png FILE          also render the heatmap to FILE with gnuplot (pngcairo)\n"
            "  -o, --output FILE   write the result to FILE instead of standard output\n"
@@ -104,7 +106,7 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
 int cmd_distance(int argc, char **argv)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
-           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT };
+           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, O_MDP}, {"canon", required_argument, NULL, O_CANON},
         {"norm", required_argument, NULL, O_NORM}, {"metric", required_argument, NULL, O_METRIC},
@@ -112,6 +114,7 @@ int cmd_distance(int argc, char **argv)
         {"policy", required_argument, NULL, O_POLICY}, {"state-dist", required_argument, NULL, O_SDIST},
         {"action-dist", required_argument, NULL, O_ADIST}, {"coverage", required_argument, NULL, O_COV},
         {"weighted", no_argument, NULL, O_WEIGHTED}, {"trivial-tol", required_argument, NULL, O_TOL},
+        {"threads", required_argument, NULL, O_THREADS},
         {"gnuplot", required_argument, NULL, O_GNUPLOT}, {"png", required_argument, NULL, O_PNG},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, O_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -122,6 +125,8 @@ int cmd_distance(int argc, char **argv)
     enum cli_format fmt = CLI_TEXT;
     starc_distance_options o;
     starc_distance_options_default(&o);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
@@ -143,6 +148,15 @@ int cmd_distance(int argc, char **argv)
             if (o.trivial_tol < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: '%s' is negative", optarg);
             break;
+        case O_THREADS: {
+            size_t nt;
+            if ((rc = cli_parse_size(CMD, "threads", optarg, &nt)))
+                return rc;
+            if (nt < 1 || nt > 64)
+                return cli_usage(CMD, "option --threads: '%s' is not between 1 and 64", optarg);
+            o.nthreads = (int)nt;
+            break;
+        }
         case O_GNUPLOT: gp_path = optarg; break;
         case O_PNG: png_path = optarg; break;
         case 'o': out_path = optarg; break;

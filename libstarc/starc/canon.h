@@ -64,6 +64,9 @@ typedef struct starc_canon_options {
     const double *policy;      /**< pi (S*A, rows sum 1) for val and val-potential; NULL (default) = uniform */
     int weighted;              /**< minimal-potential only: minimise the T-weighted L2 norm
                                     `sum T[s,a,s'] c(s,a,s')^2` instead of the unweighted one (default 0) */
+    int nthreads;              /**< threads for the passes over large rewards (default 1; values < 1
+                                    mean 1).  Results do not depend on it: work is split by state and
+                                    combined in a fixed order. */
 } starc_canon_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_canon_options. */

@@ -41,8 +41,8 @@
  *  it single-threaded: use one plan per thread.
  *
  *  Reproducibility: libstarc's own reductions use a fixed blocking (one block
- *  per state) and a fixed order, so results do not depend on the number of
- *  threads; BLAS/LAPACK calls (dgemm for dard, dsyrk for matrices, the
+ *  per state) and a fixed order, so results do not depend on
+ *  ::starc_distance_options.nthreads; BLAS/LAPACK calls (dgemm for dard, dsyrk for matrices, the
  *  factorisations) may differ in the last bits between OpenBLAS thread counts.
  */
 #ifndef STARC_DISTANCE_H
@@ -72,6 +72,10 @@ typedef struct starc_distance_options {
                                             NULL (default) = uniform over all S*A*S transitions */
     double trivial_tol;                /**< eps of the trivial rule (default ::STARC_TRIVIAL_TOL), >= 0 */
     starc_pi_options pi_options;       /**< policy iteration for the `range` normalisation (defaults) */
+    int nthreads;                      /**< threads for the passes over large rewards, also given to the
+                                            canonicalisation (default 1; < 1 means 1).  Passes over fewer
+                                            than 2^18 entries run on one thread.  Results are identical for
+                                            every value: work is split by state, combined in state order. */
 } starc_distance_options;
 
 /** @brief Fill @p o with the defaults: STARC-VAL, l2 normalisation, l2 metric. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cblas.h>
 #include "lapack.h"
 #include <starc/starc.h>
@@ -136,14 +137,32 @@ static double time_stream(const double *const *arr, const size_t *len, int k, in
     return best;
 }
 
+/* dgesv of a random, well-conditioned S x S system (column-major: no
+ * LAPACKE transposition).  The buffers persist between calls so that the
+ * samples taken between the library's repetitions do not churn the heap. */
 static double time_dgesv(size_t S, int reps)
 {
-    double *M = malloc(S * S * sizeof(double)), *W = malloc(S * S * sizeof(double)), *b = malloc(S * sizeof(double));
-    lapack_int *ip = malloc(S * sizeof(lapack_int));
-    for (size_t i = 0; i < S * S; i++)
-        M[i] = -0.95 * uniform() / (double)S;
-    for (size_t i = 0; i < S; i++)
-        M[i * S + i] += 1.0;
+    static double *M, *W, *b;
+    static lapack_int *ip;
+    static size_t have;
+    if (have != S) {
+        free(M);
+        free(W);
+        free(b);
+        free(ip);
+        M = malloc(S * S * sizeof(double));
+        W = malloc(S * S * sizeof(double));
+        b = malloc(S * sizeof(double));
+        ip = malloc(S * sizeof(lapack_int));
+        uint64_t z = 12345;
+        for (size_t i = 0; i < S * S; i++) {
+            z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+            M[i] = -0.95 * (double)(z >> 11) / 9007199254740992.0 / (double)S;
+        }
+        for (size_t i = 0; i < S; i++)
+            M[i * S + i] += 1.0;
+        have = S;
+    }
     double best = INFINITY;
     for (int r = 0; r < reps; r++) {
         memcpy(W, M, S * S * sizeof(double));
@@ -155,19 +174,17 @@ static double time_dgesv(size_t S, int reps)
         if (dt < best)
             best = dt;
     }
-    free(M);
-    free(W);
-    free(b);
-    free(ip);
     return best;
 }
 
 static double time_dgemm(size_t S, int reps)
 {
     double *X = malloc(S * S * sizeof(double)), *Y = malloc(S * S * sizeof(double)), *Z = malloc(S * S * sizeof(double));
+    uint64_t z = 678;
     for (size_t i = 0; i < S * S; i++) {
-        X[i] = uniform();
-        Y[i] = uniform();
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        X[i] = (double)(z >> 11) / 9007199254740992.0;
+        Y[i] = 1.0 - X[i];
     }
     double best = INFINITY;
     for (int r = 0; r < reps; r++) {
@@ -211,6 +228,33 @@ static const char *case_name(int c)
     return c == 0 ? "val" : c == 1 ? "epic" : "dard";
 }
 
+static int bench_threads = 1;
+
+/* Limits measured between the library's repetitions, so that both see the
+ * same machine load (the minimum over all samples is kept). */
+struct limits {
+    const double *arr[3];
+    size_t len[3];
+    size_t S;
+    double stream3[3], stream2[3], dgesv, dgemm;
+};
+static struct limits *cur_limits;
+
+static double time_stream(const double *const *arr, const size_t *len, int k, int reps, int threads);
+static double time_dgesv(size_t S, int reps);
+
+static void sample_limits(void)
+{
+    struct limits *l = cur_limits;
+    if (!l)
+        return;
+    for (int th = 0; th <= 2; th++) {
+        l->stream3[th] = fmin(l->stream3[th], time_stream(l->arr, l->len, 3, 1, th));
+        l->stream2[th] = fmin(l->stream2[th], time_stream(l->arr + 1, l->len + 1, 2, 1, th));
+    }
+    l->dgesv = fmin(l->dgesv, time_dgesv(l->S, 1));
+}
+
 static void options_for(int c, starc_distance_options *o)
 {
     if (c == 0)
@@ -219,6 +263,7 @@ static void options_for(int c, starc_distance_options *o)
         starc_distance_options_epic(o);
     else
         starc_distance_options_dard(o);
+    o->nthreads = bench_threads;
 }
 
 static void die(const char *what, const starc_error *err)
@@ -246,6 +291,7 @@ static void bench_pair(const starc_mdp *m, int c, const double *R1, const double
         starc_distance_plan_free(p);
         best_plan = fmin(best_plan, t1 - t0);
         best_scratch = fmin(best_scratch, t2 - t0);
+        sample_limits();
     }
     starc_distance_plan *p;
     if (starc_distance_plan_alloc(m, &o, &p, &err))
@@ -255,6 +301,7 @@ static void bench_pair(const starc_mdp *m, int c, const double *R1, const double
         if (starc_distance_pair(p, R1, R2, &d, &err))
             die("pair", &err);
         best_pair = fmin(best_pair, now() - t0);
+        sample_limits();
     }
     starc_distance_plan_free(p);
     printf("%s\t%zu\t%zu\tplan\t%.6g\t%.17g\n", case_name(c), S, A, best_plan, d);
@@ -336,6 +383,9 @@ int main(int argc, char **argv)
     }
     if (reps_large < 1)
         reps_large = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    bench_threads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+    printf("# libstarc passes use %d threads (starc_distance_options.nthreads)\n", bench_threads);
     static const size_t sizes[2][2] = {{32, 4}, {1024, 8}};
     printf("case\tS\tA\twhat\tseconds\tvalue\n");
     for (int z = 0; z < 2; z++) {
@@ -355,18 +405,24 @@ int main(int argc, char **argv)
             snprintf(stem, sizeof stem, "pair-%zu-%zu", S, A);
             save(dir, stem, S, A, m, 2, R);
         }
+        struct limits lim;
+        lim.arr[0] = starc_mdp_transitions(m);
+        lim.arr[1] = R;
+        lim.arr[2] = R + n;
+        lim.len[0] = lim.len[1] = lim.len[2] = n;
+        lim.S = S;
+        for (int th = 0; th <= 2; th++)
+            lim.stream3[th] = lim.stream2[th] = INFINITY;
+        lim.dgesv = INFINITY;
+        cur_limits = &lim;
         for (int c = 0; c < 3; c++)
             bench_pair(m, c, R, R + n, c == 2 && z == 1 ? (reps < 3 ? reps : 3) : reps);
-        /* limits */
-        const double *arr3[3] = {starc_mdp_transitions(m), R, R + n};
-        const size_t len3[3] = {n, n, n};
+        cur_limits = NULL;
         for (int th = 0; th <= 2; th++) {
-            printf("limit\t%zu\t%zu\tstream-T-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3, len3, 3, reps, th),
-                   3 * n * sizeof(double));
-            printf("limit\t%zu\t%zu\tstream-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, time_stream(arr3 + 1, len3 + 1, 2, reps, th),
-                   2 * n * sizeof(double));
+            printf("limit\t%zu\t%zu\tstream-T-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, lim.stream3[th], 3 * n * sizeof(double));
+            printf("limit\t%zu\t%zu\tstream-R1-R2-%dthr\t%.6g\t%zu\n", S, A, th, lim.stream2[th], 2 * n * sizeof(double));
         }
-        printf("limit\t%zu\t%zu\tdgesv\t%.6g\t%zu\n", S, A, time_dgesv(S, reps), S);
+        printf("limit\t%zu\t%zu\tdgesv\t%.6g\t%zu\n", S, A, lim.dgesv, S);
         printf("limit\t%zu\t%zu\tfirst-touch-per-page\t%.6g\t%zu\n", S, A, time_first_touch(n * sizeof(double), 3),
                n * sizeof(double));
         printf("limit\t%zu\t%zu\tdgemm\t%.6g\t%zu\n", S, A, time_dgemm(S, reps), S);

@@ -49,8 +49,11 @@ def val_system(T, g):
 
 
 def val_adv(T, g, pi, solve, Rs):
-    """Advantages A^pi(s,a) of the rewards Rs (n, S, A, S), V^pi under each reward."""
-    Rb = np.einsum("sat,nsat->nsa", T, Rs)
+    """Advantages A^pi(s,a) of the rewards Rs (n, S, A, S) or a list of (S, A, S), V^pi under each reward."""
+    if isinstance(Rs, np.ndarray):
+        Rb = np.einsum("sat,nsat->nsa", T, Rs)
+    else:  # no stacked copy of the rewards
+        Rb = np.stack([np.einsum("sat,sat->sa", T, R) for R in Rs])
     V = solve(np.einsum("sa,nsa->sn", pi, Rb))           # (S, n)
     Q = Rb + g * np.einsum("sat,tn->nsa", T, V)
     return Q - V.T[:, :, None]
@@ -65,7 +68,7 @@ def standardise(C, R):
 
 def val_pair_tensor(T, g, R1, R2, pi, solve):
     S = T.shape[0]
-    adv = val_adv(T, g, pi, solve, np.stack([R1, R2]))
+    adv = val_adv(T, g, pi, solve, [R1, R2])
     C = np.repeat(adv[..., None], S, axis=-1)            # c(R)(s,a,s') = A^pi(s,a)
     s1, s2 = standardise(C[0], R1), standardise(C[1], R2)
     return np.linalg.norm(s1 - s2)
@@ -73,7 +76,7 @@ def val_pair_tensor(T, g, R1, R2, pi, solve):
 
 def val_pair_sa(T, g, R1, R2, pi, solve):
     S = T.shape[0]
-    adv = val_adv(T, g, pi, solve, np.stack([R1, R2]))
+    adv = val_adv(T, g, pi, solve, [R1, R2])
     out = []
     for a, R in zip(adv, (R1, R2)):
         if not maxabs(a) > EPS * maxabs(R):

@@ -32,7 +32,7 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "n/a" : sprintf("
 function best2(a, b) { return a < b ? a : b }
 function best3(a, b, c) { return best2(best2(a, b), c) }
 function rel(a, b) { d = a - b; if (d < 0) d = -d; s = a < 0 ? -a : a; return s > 0 ? d / s : d }
-FNR == 1 && FILENAME ~ /c.tsv$/ { next }
+$1 == "case" || $1 ~ /^#/ { next }
 FILENAME ~ /c.tsv$/ {
     if ($1 == "limit") { lim[$2, $4] = $5; next }
     t[$1, $2, $4] = $5; val[$1, $2] = $6; if (!seen[$1, $2]++) order[++n] = $1 SUBSEP $2; A[$2] = $3; next
