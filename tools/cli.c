@@ -1,5 +1,6 @@
 #include <config.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -74,6 +75,18 @@ int cli_lib_error(const char *cmd, int status, const starc_error *err)
     if (cli_status_exit(status) == EXIT_USAGE)
         return cli_usage(cmd, "%s", msg);
     return cli_fail(cmd, "%s", msg);
+}
+
+int cli_bad_option(const char *cmd, const char *usage, int c, char **argv)
+{
+    if (c == ':')
+        return cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
+    return cli_usage(cmd, "unknown option '%s'; see '%s --help'", argv[optind - 1], usage);
+}
+
+int cli_require(const char *cmd, const char *name, const void *value)
+{
+    return value ? EXIT_OK : cli_usage(cmd, "option --%s is required", name);
 }
 
 int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt)

@@ -34,6 +34,13 @@ int cli_lib_error(const char *cmd, int status, const starc_error *err);
 /* Exit status for a library status code. */
 int cli_status_exit(int status);
 
+/* getopt_long's error returns, shared by every subcommand: ':' (an option
+ * without its value) and anything else (an unknown option); USAGE names the
+ * command for the hint, e.g. "starc regret".  Returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *usage, int c, char **argv);
+/* "option --NAME is required" (EXIT_USAGE) unless value is non-NULL. */
+int cli_require(const char *cmd, const char *name, const void *value);
+
 /* Option values; each prints "starc CMD: option --NAME: ..." and returns EXIT_USAGE on error. */
 int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt);
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);

@@ -314,8 +314,7 @@ int cmd_demo(int argc, char **argv)
         case 'o': dir = optarg; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc demo --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc demo", c, argv);
         }
     }
     if (optind < argc)

@@ -162,8 +162,7 @@ int cmd_distance(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc distance --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc distance", c, argv);
         }
     }
     /* Names and combinations, before touching any file. */
@@ -208,8 +207,8 @@ int cmd_distance(int argc, char **argv)
                          starc_metric_name(o.metric));
     if (weighted && o.canon != STARC_CANON_MINIMAL_POTENTIAL)
         return cli_usage(CMD, "option --weighted only applies to --canon minimal-potential (not %s)", cname);
-    if (!mdp_path)
-        return cli_usage(CMD, "option --mdp is required");
+    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+        return rc;
     if (optind >= argc)
         return cli_usage(CMD, "no rewards given; see 'starc distance --help'");
     if (png_path && !gp_available())

@@ -746,8 +746,7 @@ int cmd_experiment(int argc, char **argv)
         case 'o': a.dir = optarg; break;
         case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a.fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc experiment --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc experiment", c, argv);
         }
     }
     if (optind < argc)

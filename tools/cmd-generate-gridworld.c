@@ -54,8 +54,7 @@ int cmd_generate_gridworld(int argc, char **argv)
             break;
         case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc generate gridworld --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc generate gridworld", c, argv);
         }
     }
     if (optind < argc)

@@ -100,16 +100,15 @@ int cmd_generate_proxy(int argc, char **argv)
             break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc generate proxy --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc generate proxy", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!mdp_path)
-        return cli_usage(CMD, "option --mdp is required");
-    if (!tpath)
-        return cli_usage(CMD, "option --true is required");
+    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+        return rc;
+    if ((rc = cli_require(CMD, "true", tpath)))
+        return rc;
     if (kind < 0)
         return cli_usage(CMD, "option --kind is required (noise, heavy-tail, off-distribution, learned)");
     if (!out)

@@ -130,8 +130,7 @@ static int parse_args(int argc, char **argv, gen_args *g)
         case OPT_FROM: g->interp[0] = optarg; break;
         case OPT_TO: g->interp[1] = optarg; break;
         case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &g->steps))) return rc; g->have_steps = 1; break;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc generate --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc generate", c, argv);
         }
     }
     if (optind < argc)

@@ -363,8 +363,7 @@ int cmd_info(int argc, char **argv)
         case 'd': c.data = 1; break;
         case 'm': c.mdp_path = optarg; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc info --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc info", ch, argv);
         }
     }
     if (optind >= argc)

@@ -62,16 +62,15 @@ int cmd_notebook(int argc, char **argv)
             break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc notebook --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc notebook", c, argv);
         }
     }
     if (optind >= argc)
         return cli_usage(CMD, "missing RESULT (a result file or directory); see 'starc notebook --help'");
     if (optind + 1 < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind + 1]);
-    if (!out)
-        return cli_usage(CMD, "option --output is required");
+    if ((rc = cli_require(CMD, "output", out)))
+        return rc;
     if (strcmp(out, "-") == 0)
         return cli_usage(CMD, "option --output: the notebook needs a file name (its data go beside it)");
     o.command = cli_command_line();

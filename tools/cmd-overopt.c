@@ -690,18 +690,17 @@ int cmd_overopt(int argc, char **argv)
         case O_PROGRESS: cfg.progress = 1; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt_))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc overopt --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc overopt", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!mdp_path)
-        return cli_usage(CMD, "option --mdp is required");
-    if (!tpath)
-        return cli_usage(CMD, "option --true is required");
-    if (!ppath)
-        return cli_usage(CMD, "option --proxy is required");
+    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+        return rc;
+    if ((rc = cli_require(CMD, "true", tpath)))
+        return rc;
+    if ((rc = cli_require(CMD, "proxy", ppath)))
+        return rc;
     if (!dir)
         return cli_usage(CMD, "option -o/--output DIR is required");
     if (cfg.opt.coef_min > 0 && cfg.opt.coef_max > 0 && !(cfg.opt.coef_min < cfg.opt.coef_max))

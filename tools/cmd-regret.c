@@ -42,18 +42,17 @@ int cmd_regret(int argc, char **argv)
         case 's': symmetric = 1; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc regret --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc regret", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!mdp_path)
-        return cli_usage(CMD, "option --mdp is required");
-    if (!tpath)
-        return cli_usage(CMD, "option --true is required");
-    if (!ppath)
-        return cli_usage(CMD, "option --proxy is required");
+    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+        return rc;
+    if ((rc = cli_require(CMD, "true", tpath)))
+        return rc;
+    if ((rc = cli_require(CMD, "proxy", ppath)))
+        return rc;
 
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL;

@@ -86,22 +86,21 @@ int cmd_regularize(int argc, char **argv)
         case 'g': gppath = optarg; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
-        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return cli_usage(CMD, "unknown option '%s'; see 'starc regularize --help'", argv[optind - 1]);
+        default: return cli_bad_option(CMD, "starc regularize", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!mdp_path)
-        return cli_usage(CMD, "option --mdp is required");
-    if (!ppath)
-        return cli_usage(CMD, "option --proxy is required");
-    if (!bpath)
-        return cli_usage(CMD, "option --base is required");
+    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+        return rc;
+    if ((rc = cli_require(CMD, "proxy", ppath)))
+        return rc;
+    if ((rc = cli_require(CMD, "base", bpath)))
+        return rc;
     if (method < 0)
         return cli_usage(CMD, "option --method is required (ad-kl, om-chi2, om-sqrt-chi2, om-kl)");
-    if (!coef_arg)
-        return cli_usage(CMD, "option --coef is required");
+    if ((rc = cli_require(CMD, "coef", coef_arg)))
+        return rc;
     int orpo = strcmp(coef_arg, "orpo") == 0;
     if (!orpo) {
         if ((rc = cli_parse_double(CMD, "coef", coef_arg, &coef)))
