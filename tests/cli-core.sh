@@ -28,16 +28,23 @@ check version 0 "" -- "$STARC" --version
 grep -q "^starc (libstarc) [0-9]" "$w/out" || { echo "FAIL version text"; fails=$((fails + 1)); }
 check help 0 "" -- "$STARC" --help
 grep -q regret "$w/out" || { echo "FAIL help lists subcommands"; fails=$((fails + 1)); }
-check no-args 2 "" -- "$STARC"
+check no-args 2 "missing subcommand" -- "$STARC"
 check unknown-subcommand 2 "'frobnicate' is not a subcommand" -- "$STARC" frobnicate
 check regret-help 0 "" -- "$STARC" regret --help
 check demo 0 "" -- "$STARC" demo -o "$w/demo"
 M=$w/demo/small-mdp.npz R=$w/demo/small-reward.npy
+# the demo's results: EPIC's published Sparse-Path distance, the tomato hack, the notebook
+awk 'NR == 2 { exit !($5 > 0.16015 && $5 < 0.16025) }' "$w/demo/gridworld/epic.tsv" ||
+    { echo "FAIL demo EPIC Sparse-Path"; fails=$((fails + 1)); }
+grep -q '"reward_hacking":true' "$w/demo/tomato/proxy.json" || { echo "FAIL demo tomato hack"; fails=$((fails + 1)); }
+for f in study/correlations.tsv overopt/curves.tsv notebook/starc-demo.ipynb; do
+    [ -s "$w/demo/$f" ] || { echo "FAIL demo lacks $f"; fails=$((fails + 1)); }
+done
 check regret-self 0 "" -- "$STARC" regret --mdp "$M" --true "$R" --proxy "$R"
 grep -q "^regret	0$" "$w/out" || { echo "FAIL regret of R against itself is not 0"; cat "$w/out"; fails=$((fails + 1)); }
 check regret-json 0 "" -- "$STARC" regret --format json --symmetric --mdp "$M" --true "$R" --proxy "$R"
 for k in regret true_optimal_return proxy_policy_return true_worst_return; do
-    grep -q "\"$k\": " "$w/out" || { echo "FAIL json lacks $k"; cat "$w/out"; fails=$((fails + 1)); }
+    grep -q "\"$k\":" "$w/out" || { echo "FAIL json lacks $k"; cat "$w/out"; fails=$((fails + 1)); }
 done
 check missing-mdp 2 "option --mdp is required" -- "$STARC" regret --true "$R" --proxy "$R"
 check missing-file 2 "nonexistent.npz" -- "$STARC" regret --mdp "$w/nonexistent.npz" --true "$R" --proxy "$R"

@@ -83,8 +83,25 @@ void cli_fmt_double(char *buf, size_t n, double x);
 int cmd_regret(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
-int cmd_distance(int argc, char **argv);
+int cmd_notebook(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
+/* `starc demo` section: a small STARC study into DIR/study/ (tools/cmd-experiment.c). */
+int starc_demo_study(FILE *out, const char *dir, json_t *summary);
+int cmd_generate_tomato(int argc, char **argv);
+int cmd_generate_proxy(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
+int cmd_regularize(int argc, char **argv);
+int cmd_overopt(int argc, char **argv);
+/* The overoptimisation section of `starc demo`: writes DIR/overopt/, reports on out, adds "overopt" to summary. */
+int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
+
+/* Gnuplot scatter of (Rbar_p, Rbar_t) per state-action pair with point size
+ * from weights w1 (and w2 if non-NULL); defined in cmd-proxy.c. */
+int proxy_write_scatter(const char *cmd, const char *path, size_t n, const double *Rp, const double *Rt,
+                        const double *w1, const char *label1, const double *w2, const char *label2,
+                        const char *title);
+int cmd_distance(int argc, char **argv);
 int cmd_generate_gridworld(int argc, char **argv);
 
 #endif

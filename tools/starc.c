@@ -8,13 +8,24 @@
 
 #include "cli.h"
 
+/* OpenBLAS's threaded LAPACK (dgetrf inside dgesv) rounds differently with
+ * different thread counts.  The tool promises the same bytes whatever the
+ * machine, so it pins BLAS to one thread (its own parallelism is explicit and
+ * deterministic, see starc experiment --jobs).  Weak: other BLAS lack it. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
     {"demo", cmd_demo, "run the main job on built-in data"},
     {"distance", cmd_distance, "STARC, EPIC and DARD distances between reward functions"},
-    {"generate", cmd_generate, "generate MDPs and rewards (gridworld: the EPIC paper's)"},
+    {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
+    {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},
+    {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
+    {"proxy", cmd_proxy, "correlation of proxy and true reward under a base policy, bounds, hacking"},
     {"regret", cmd_regret, "normalised regret of optimising a proxy reward"},
+    {"regularize", cmd_regularize, "exact ad-kl / om-chi2 / om-sqrt-chi2 / om-kl regularised optima"},
     {NULL, NULL, NULL},
 };
 
@@ -33,12 +44,12 @@ int main(int argc, char **argv)
     /* Numbers are read and printed in the C locale whatever the environment. */
     setlocale(LC_ALL, "C");
     gsl_set_error_handler_off();
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
     cli_argc = argc;
     cli_argv = argv;
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage(NULL, "missing subcommand; see 'starc --help'");
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("starc (libstarc) %s\n", starc_version());
         return EXIT_OK;

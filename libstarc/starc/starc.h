@@ -15,10 +15,17 @@
 #include "starc/policy.h"
 #include "starc/regret.h"
 #include "starc/npy.h"
+#include "starc/generate.h"
+#include "starc/study.h"
 #include "starc/canon.h"
 #include "starc/norm.h"
 #include "starc/distance.h"
 #include "starc/gridworld.h"
+#include "starc/overopt.h"
+#include "starc/proxygen.h"
+#include "starc/proxy.h"
+#include "starc/regularize.h"
+#include "starc/tomato.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
 #endif

@@ -1,0 +1,341 @@
+/* Loading and saving MDPs, rewards and policies in numpy files (DESIGN.md,
+ * "Data formats").  Built only on the public npy/npz API; every message names
+ * the file, and the member when it comes from an archive. */
+#define _POSIX_C_SOURCE 200809L
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "starc/mdp.h"
+#include "starc/npy.h"
+#include "starc/policy.h"
+
+static void fmt_shape(char *buf, size_t cap, const starc_array *a)
+{
+    size_t n = 0;
+    int w = snprintf(buf, cap, "(");
+    n = w > 0 ? (size_t)w : 0;
+    for (size_t i = 0; i < a->ndim && n < cap; i++) {
+        w = snprintf(buf + n, cap - n, "%s%zu", i ? "," : "", a->shape[i]);
+        if (w < 0)
+            return;
+        n += (size_t)w;
+    }
+    if (n < cap)
+        snprintf(buf + n, cap - n, a->ndim == 1 ? ",)" : ")");
+}
+
+/* Put "PREFIX: " in front of the message a callee left in err. */
+static int prefix_error(starc_error *err, int status, const char *prefix)
+{
+    if (err) {
+        char msg[STARC_ERROR_MSGLEN];
+        snprintf(msg, sizeof msg, "%s", err->message[0] ? err->message : starc_strerror(status));
+        starci_error(err, status, "%s: %s", prefix, msg);
+    }
+    return status;
+}
+
+static int npz_has(const starc_npz *z, const char *name)
+{
+    for (size_t i = 0; i < starc_npz_count(z); i++)
+        if (strcmp(starc_npz_name(z, i), name) == 0)
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ MDPs */
+
+int starc_mdp_load(const char *path, starc_mdp **out, starc_error *err)
+{
+    if (!path || !out)
+        return starci_error(err, STARC_EINVAL, "starc_mdp_load: NULL argument");
+    *out = NULL;
+    starc_npz *z = NULL;
+    int st = starc_npz_open(path, &z, err);
+    if (st)
+        return st;
+    static const char *const need[] = {"T", "mu0", "gamma"};
+    char missing[64] = "";
+    for (size_t i = 0; i < 3; i++)
+        if (!npz_has(z, need[i])) {
+            size_t l = strlen(missing);
+            snprintf(missing + l, sizeof missing - l, "%s'%s'", l ? ", " : "", need[i]);
+        }
+    if (missing[0]) {
+        starc_npz_close(z);
+        return starci_error(err, STARC_EFORMAT, "%s: missing member %s; an MDP .npz needs T (S,A,S), mu0 (S,) "
+                            "and gamma ()", path, missing);
+    }
+    starc_array T, mu0, g;
+    starc_array_init(&T);
+    starc_array_init(&mu0);
+    starc_array_init(&g);
+    char shp[STARC_NPY_MAXDIM * 22 + 4];
+    if ((st = starc_npz_read(z, "T", &T, err)) || (st = starc_npz_read(z, "mu0", &mu0, err)) ||
+        (st = starc_npz_read(z, "gamma", &g, err)))
+        goto done;
+    if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
+        fmt_shape(shp, sizeof shp, &T);
+        st = starci_error(err, STARC_EDIM, "%s: member 'T' has shape %s; expected (S,A,S)", path, shp);
+        goto done;
+    }
+    size_t S = T.shape[0], A = T.shape[1];
+    if (mu0.ndim != 1 || mu0.shape[0] != S) {
+        fmt_shape(shp, sizeof shp, &mu0);
+        st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
+        goto done;
+    }
+    if (!(g.ndim == 0 || (g.ndim == 1 && g.shape[0] == 1))) {
+        fmt_shape(shp, sizeof shp, &g);
+        st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
+        goto done;
+    }
+    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], STARC_PROB_TOL, out, err)))
+        prefix_error(err, st, path);
+done:
+    starc_array_clear(&T);
+    starc_array_clear(&mu0);
+    starc_array_clear(&g);
+    starc_npz_close(z);
+    return st;
+}
+
+int starc_mdp_save(const char *path, const starc_mdp *m, starc_error *err)
+{
+    if (!path || !m)
+        return starci_error(err, STARC_EINVAL, "starc_mdp_save: NULL argument");
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double gamma = starc_mdp_gamma(m);
+    static const char *const names[] = {"T", "mu0", "gamma"};
+    starc_array a[3];
+    for (size_t i = 0; i < 3; i++)
+        starc_array_init(&a[i]);
+    /* starc_npz_write only reads the arrays: lending it the MDP's const data
+     * through the non-const field avoids copying T. */
+    a[0].ndim = 3;
+    a[0].shape[0] = S;
+    a[0].shape[1] = A;
+    a[0].shape[2] = S;
+    a[0].data = (double *)starc_mdp_transitions(m);
+    a[1].ndim = 1;
+    a[1].shape[0] = S;
+    a[1].data = (double *)starc_mdp_initial(m);
+    a[2].ndim = 0;
+    a[2].data = &gamma;
+    return starc_npz_write(path, 3, names, a, 0, err);
+}
+
+/* ------------------------------------------------------------------ rewards */
+
+void starc_reward_set_init(starc_reward_set *rs)
+{
+    if (rs) {
+        rs->n = 0;
+        rs->names = NULL;
+        rs->R = NULL;
+    }
+}
+
+void starc_reward_set_clear(starc_reward_set *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        free(rs->names[i]);
+    free(rs->names);
+    free(rs->R);
+    starc_reward_set_init(rs);
+}
+
+/* "dir/r1.npy" -> "r1": the base name without its last extension. */
+static char *file_stem(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, base, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* 1 if the file starts like a zip archive, 0 if not, -1 (err set) if unreadable. */
+static int sniff_zip(const char *path, starc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        starci_error(err, STARC_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char b[4] = {0};
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    return n == 4 && b[0] == 'P' && b[1] == 'K' && ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6));
+}
+
+/* Expand one array into slot R (S*A*S doubles) or explain why it does not fit. */
+static int expand_one(const starc_mdp *m, const starc_array *a, double *R, const char *disp, starc_error *err)
+{
+    int st = starc_reward_expand(m, a->ndim, a->shape, a->data, R, err);
+    return st ? prefix_error(err, st, disp) : STARC_OK;
+}
+
+int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs, starc_error *err)
+{
+    if (!spec || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "starc_reward_load: NULL argument");
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
+    char *file = strdup(spec);
+    const char *key = NULL;
+    if (!file)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    struct stat sb;
+    char *colon = strrchr(file, ':');
+    if (stat(spec, &sb) != 0 && colon && colon != file) {
+        *colon = '\0';
+        key = colon + 1;
+        if (!*key) {
+            free(file);
+            return starci_error(err, STARC_EINVAL, "%s: empty member name after ':'", spec);
+        }
+    }
+    int zipped = sniff_zip(file, err);
+    if (zipped < 0) {
+        free(file);
+        return STARC_EIO;
+    }
+    if (!zipped && key) {
+        int st = starci_error(err, STARC_EINVAL, "%s: is not a .npz archive, so it has no member '%s'", file, key);
+        free(file);
+        return st;
+    }
+
+    size_t k = 0, nalloc = 0; /* rewards loaded; slots in names */
+    double *R = NULL;
+    char **names = NULL;
+    starc_npz *z = NULL;
+    starc_array a;
+    starc_array_init(&a);
+    int st = STARC_OK;
+    if (!zipped) {
+        R = starci_dalloc(SAS);
+        names = calloc(1, sizeof *names);
+        nalloc = 1;
+        if (!R || !names) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((st = starc_npy_read(file, &a, err)) || (st = expand_one(m, &a, R, file, err)))
+            goto done;
+        if (!(names[0] = file_stem(file))) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory");
+            goto done;
+        }
+        k = 1;
+    } else {
+        if ((st = starc_npz_open(file, &z, err)))
+            goto done;
+        size_t want = key ? 1 : starc_npz_count(z);
+        if (want == 0) {
+            st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
+            goto done;
+        }
+        size_t tot;
+        if (!starci_mul_ok(want, SAS, &tot) || !(R = starci_dalloc(tot)) || !(names = calloc(want, sizeof *names))) {
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
+            goto done;
+        }
+        nalloc = want;
+        for (size_t i = 0; i < want; i++) {
+            const char *nm = key ? key : starc_npz_name(z, i);
+            if ((st = starc_npz_read(z, nm, &a, err)))
+                goto done;
+            size_t dl = strlen(file) + strlen(nm) + 2;
+            char *disp = malloc(dl);
+            if (!disp) {
+                st = starci_error(err, STARC_ENOMEM, "out of memory");
+                goto done;
+            }
+            snprintf(disp, dl, "%s:%s", file, nm);
+            st = expand_one(m, &a, R + i * SAS, disp, err);
+            free(disp);
+            if (st)
+                goto done;
+            if (!(names[i] = strdup(nm))) {
+                st = starci_error(err, STARC_ENOMEM, "out of memory");
+                goto done;
+            }
+            k++;
+        }
+    }
+
+    /* Append atomically: rs changes only once everything has loaded. */
+    size_t n2, tot2;
+    if (!starci_mul_ok(rs->n + k, SAS, &tot2) || tot2 > SIZE_MAX / sizeof(double) ||
+        (n2 = rs->n + k) > SIZE_MAX / sizeof(char *)) {
+        st = starci_error(err, STARC_ENOMEM, "%s: too many rewards", spec);
+        goto done;
+    }
+    double *nR = realloc(rs->R, tot2 * sizeof(double));
+    if (!nR) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rs->R = nR;
+    char **nn = realloc(rs->names, n2 * sizeof(char *));
+    if (!nn) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rs->names = nn;
+    memcpy(rs->R + rs->n * SAS, R, k * SAS * sizeof(double));
+    for (size_t i = 0; i < k; i++) {
+        rs->names[rs->n + i] = names[i];
+        names[i] = NULL;
+    }
+    rs->n = n2;
+done:
+    for (size_t i = 0; names && i < nalloc; i++)
+        free(names[i]);
+    free(names);
+    free(R);
+    starc_array_clear(&a);
+    starc_npz_close(z);
+    free(file);
+    return st;
+}
+
+/* ------------------------------------------------------------------ policies */
+
+int starc_policy_load(const char *path, const starc_mdp *m, double *pi, starc_error *err)
+{
+    if (!path || !m || !pi)
+        return starci_error(err, STARC_EINVAL, "starc_policy_load: NULL argument");
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_array a;
+    starc_array_init(&a);
+    int st = starc_npy_read(path, &a, err);
+    if (st)
+        return st;
+    if (a.ndim != 2 || a.shape[0] != S || a.shape[1] != A) {
+        char shp[STARC_NPY_MAXDIM * 22 + 4];
+        fmt_shape(shp, sizeof shp, &a);
+        st = starci_error(err, STARC_EDIM, "%s: policy has shape %s; expected (S,A) = (%zu,%zu)", path, shp, S, A);
+    } else if ((st = starc_policy_validate(m, a.data, STARC_PROB_TOL, err))) {
+        prefix_error(err, st, path);
+    } else {
+        memcpy(pi, a.data, S * A * sizeof(double));
+    }
+    starc_array_clear(&a);
+    return st;
+}

@@ -1,0 +1,1068 @@
+/* numpy .npy and .npz reading and writing.
+ *
+ * Reference: numpy/lib/format.py (NEP 1) and numpy/lib/npyio.py.  The
+ * reader accepts what numpy writes and what numpy itself accepts for the
+ * numeric dtypes libstarc uses; it rejects, with a message naming the file
+ * (and the member inside an archive), anything it cannot turn into doubles
+ * exactly as numpy would.  The writer reproduces np.save's header byte for
+ * byte for '<f8' C-order arrays (numpy >= 1.23 layout), so numpy sees no
+ * difference between our files and its own. */
+#define _POSIX_C_SOURCE 200809L
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "internal.h"
+#include "starc/npy.h"
+
+#define NPY_MAGIC "\x93NUMPY"
+#define NPY_MAGIC_LEN 6
+/* numpy's format._MAX_HEADER_SIZE: np.load refuses longer headers (counted in
+ * characters after decoding) unless max_header_size is raised. */
+#define NPY_MAX_HEADER 10000
+/* numpy's ARRAY_ALIGN and GROWTH_AXIS_MAX_DIGITS (header layout when writing). */
+#define NPY_ALIGN 64
+#define NPY_GROWTH_DIGITS 21
+/* Room for the largest header we write: 32 dimensions of 20 digits each. */
+#define NPY_PREFIX_MAX 2048
+
+/* ------------------------------------------------------------------ arrays */
+
+void starc_array_init(starc_array *a)
+{
+    if (a)
+        memset(a, 0, sizeof *a);
+}
+
+void starc_array_clear(starc_array *a)
+{
+    if (!a)
+        return;
+    free(a->data);
+    starc_array_init(a);
+}
+
+size_t starc_array_size(const starc_array *a)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < a->ndim && i < STARC_NPY_MAXDIM; i++)
+        n *= a->shape[i];
+    return n;
+}
+
+/* "(3,)", "(3,2)", "()": the compact form used in every message. */
+static void fmt_shape(char *buf, size_t cap, size_t ndim, const size_t *shape)
+{
+    size_t n = 0;
+    int w = snprintf(buf, cap, "(");
+    n = w > 0 ? (size_t)w : 0;
+    for (size_t i = 0; i < ndim && n < cap; i++) {
+        w = snprintf(buf + n, cap - n, "%s%zu", i ? "," : "", shape[i]);
+        if (w < 0)
+            return;
+        n += (size_t)w;
+    }
+    if (n < cap)
+        snprintf(buf + n, cap - n, ndim == 1 ? ",)" : ")");
+}
+
+static int host_is_big_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 0;
+}
+
+/* ------------------------------------------------------------------ dtypes */
+
+enum dkind { DK_FLOAT, DK_INT, DK_UINT, DK_BOOL };
+
+typedef struct dtype {
+    enum dkind kind;
+    size_t size; /* bytes per element */
+    int big;     /* stored big-endian */
+} dtype;
+
+/* Classify a numpy dtype descriptor string such as '<f8' or '|b1'. */
+static int parse_descr(const char *d, dtype *dt, const char *name, starc_error *err)
+{
+    const char *p = d;
+    int big = host_is_big_endian();
+    if (*p == '<' || *p == '>' || *p == '|' || *p == '=') {
+        if (*p == '<')
+            big = 0;
+        else if (*p == '>')
+            big = 1;
+        p++; /* '|' (not applicable) and '=' (native) keep the host order */
+    }
+    char k = *p;
+    switch (k) {
+    case 'O':
+        return starci_error(err, STARC_EFORMAT,
+                            "%s: dtype '%s' holds Python objects (pickle); libstarc reads only numeric arrays "
+                            "(save with allow_pickle=False)", name, d);
+    case 'S': case 'U': case 'a':
+        return starci_error(err, STARC_EFORMAT, "%s: dtype '%s' is a string dtype; expected a numeric array", name, d);
+    case 'c':
+        return starci_error(err, STARC_EFORMAT, "%s: dtype '%s' is a complex dtype; expected real numbers", name, d);
+    case 'M': case 'm':
+        return starci_error(err, STARC_EFORMAT, "%s: dtype '%s' is a datetime/timedelta dtype; expected numbers",
+                            name, d);
+    case 'V':
+        return starci_error(err, STARC_EFORMAT, "%s: dtype '%s' is a structured (void) dtype; expected a plain "
+                            "numeric array", name, d);
+    case 'f': dt->kind = DK_FLOAT; break;
+    case 'i': dt->kind = DK_INT; break;
+    case 'u': dt->kind = DK_UINT; break;
+    case 'b': dt->kind = DK_BOOL; break;
+    default:
+        return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s'", name, d);
+    }
+    p++;
+    size_t size = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 3) {
+        size = size * 10 + (size_t)(*p - '0');
+        p++;
+        digits++;
+    }
+    int ok = digits > 0 && *p == '\0';
+    if (ok) {
+        switch (dt->kind) {
+        case DK_FLOAT: ok = size == 2 || size == 4 || size == 8; break;
+        case DK_INT: case DK_UINT: ok = size == 1 || size == 2 || size == 4 || size == 8; break;
+        case DK_BOOL: ok = size == 1; break;
+        }
+    }
+    if (!ok)
+        return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s' (libstarc reads f2, f4, f8, "
+                            "i1-i8, u1-u8 and b1)", name, d);
+    dt->size = size;
+    dt->big = big;
+    return STARC_OK;
+}
+
+static double half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f;
+    unsigned mant = h & 0x3ffu;
+    double v;
+    if (e == 0)
+        v = ldexp((double)mant, -24); /* zero or subnormal */
+    else if (e == 31)
+        v = mant ? NAN : INFINITY;
+    else
+        v = ldexp((double)(mant | 0x400u), e - 25);
+    return (h >> 15) ? -v : v;
+}
+
+/* One element of type dt at p, assembled byte by byte so that the host's
+ * byte order only matters for the final float reinterpretation. */
+static double decode(const unsigned char *p, const dtype *dt)
+{
+    uint64_t u = 0;
+    if (dt->big)
+        for (size_t i = 0; i < dt->size; i++)
+            u = u << 8 | p[i];
+    else
+        for (size_t i = dt->size; i-- > 0;)
+            u = u << 8 | p[i];
+    switch (dt->kind) {
+    case DK_FLOAT:
+        if (dt->size == 8) {
+            double d;
+            memcpy(&d, &u, sizeof d);
+            return d;
+        }
+        if (dt->size == 4) {
+            uint32_t w = (uint32_t)u;
+            float f;
+            memcpy(&f, &w, sizeof f);
+            return f;
+        }
+        return half_to_double((uint16_t)u);
+    case DK_INT:
+        if (dt->size == 8) {
+            int64_t s;
+            memcpy(&s, &u, sizeof s);
+            return (double)s;
+        } else {
+            unsigned bits = (unsigned)(8 * dt->size);
+            int64_t s = (int64_t)u;
+            if (u >> (bits - 1))
+                s -= (int64_t)1 << bits;
+            return (double)s;
+        }
+    case DK_UINT:
+        return (double)u;
+    case DK_BOOL:
+        return u != 0 ? 1.0 : 0.0;
+    }
+    return 0.0;
+}
+
+/* ------------------------------------------------------------------ header */
+
+typedef struct header {
+    char descr[16]; /* same size as starc_array.dtype; longer descrs are unsupported anyway */
+    int fortran;
+    size_t ndim;
+    size_t shape[STARC_NPY_MAXDIM];
+} header;
+
+typedef struct cursor {
+    const unsigned char *p, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static int at(const cursor *c, char ch)
+{
+    return c->p < c->end && *c->p == (unsigned char)ch;
+}
+
+static int malformed(starc_error *err, const char *name, const char *what)
+{
+    return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: %s", name, what);
+}
+
+/* A Python string literal without escapes ('...' or "...").  Returns 0 on
+ * success, 1 when malformed, 2 when longer than cap - 1 (out is truncated). */
+static int parse_string(cursor *c, char *out, size_t cap)
+{
+    if (!(at(c, '\'') || at(c, '"')))
+        return 1;
+    unsigned char q = *c->p++;
+    size_t n = 0;
+    int toolong = 0;
+    while (c->p < c->end && *c->p != q) {
+        if (*c->p == '\\' || *c->p == '\n')
+            return 1;
+        if (n + 1 < cap)
+            out[n++] = (char)*c->p;
+        else
+            toolong = 1;
+        c->p++;
+    }
+    out[n] = '\0';
+    if (c->p >= c->end)
+        return 1;
+    c->p++;
+    return toolong ? 2 : 0;
+}
+
+static int is_ident_char(unsigned char ch)
+{
+    return ch == '_' || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static int parse_word(cursor *c, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+        return 0;
+    if (c->p + n < c->end && is_ident_char(c->p[n]))
+        return 0;
+    c->p += n;
+    return 1;
+}
+
+/* A tuple of non-negative Python ints: (), (3,), (3, 4), (3, 4,).  Headers of
+ * versions 1.0/2.0 may come from Python 2 and carry long suffixes (3L), which
+ * numpy's _filter_header strips; we accept them there too. */
+static int parse_shape(cursor *c, header *h, int allow_long, const char *name, starc_error *err)
+{
+    if (!at(c, '('))
+        return malformed(err, name, "'shape' is not a tuple");
+    c->p++;
+    skip_ws(c);
+    h->ndim = 0;
+    if (at(c, ')')) {
+        c->p++;
+        return STARC_OK;
+    }
+    for (;;) {
+        if (at(c, '-'))
+            return starci_error(err, STARC_EFORMAT, "%s: .npy header has a negative dimension in 'shape'", name);
+        if (!(c->p < c->end && *c->p >= '0' && *c->p <= '9'))
+            return malformed(err, name, "'shape' holds something other than integers");
+        size_t v = 0;
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+            size_t digit = (size_t)(*c->p - '0');
+            if (v > (SIZE_MAX - digit) / 10)
+                return starci_error(err, STARC_EFORMAT, "%s: a dimension in 'shape' overflows size_t", name);
+            v = v * 10 + digit;
+            c->p++;
+        }
+        if (allow_long && (at(c, 'L') || at(c, 'l')))
+            c->p++;
+        if (c->p < c->end && (is_ident_char(*c->p) || *c->p == '.'))
+            return malformed(err, name, "'shape' holds something other than integers");
+        if (h->ndim == STARC_NPY_MAXDIM)
+            return starci_error(err, STARC_EFORMAT, "%s: array has more than %d dimensions", name, STARC_NPY_MAXDIM);
+        h->shape[h->ndim++] = v;
+        skip_ws(c);
+        if (at(c, ',')) {
+            c->p++;
+            skip_ws(c);
+            if (at(c, ')')) {
+                c->p++;
+                return STARC_OK;
+            }
+            continue;
+        }
+        if (at(c, ')')) {
+            c->p++;
+            /* "(3)" is the integer 3 in Python, not a tuple: numpy rejects it. */
+            if (h->ndim == 1)
+                return malformed(err, name, "'shape' is not a tuple (a 1-d shape needs a trailing comma)");
+            return STARC_OK;
+        }
+        return malformed(err, name, "'shape' tuple is not closed");
+    }
+}
+
+/* The header is the repr() of a dict with exactly the keys 'descr',
+ * 'fortran_order' and 'shape', in any order, followed by padding and a
+ * newline.  We parse the subset of Python literal syntax that can express a
+ * valid header for a numeric dtype. */
+static int parse_header(const unsigned char *txt, size_t len, int allow_long, header *h,
+                        const char *name, starc_error *err)
+{
+    cursor c = {txt, txt + len};
+    int have_descr = 0, have_fortran = 0, have_shape = 0;
+    int st;
+    skip_ws(&c);
+    if (!at(&c, '{'))
+        return malformed(err, name, "it is not a dictionary");
+    c.p++;
+    for (;;) {
+        skip_ws(&c);
+        if (at(&c, '}')) {
+            c.p++;
+            break;
+        }
+        char key[32];
+        if (parse_string(&c, key, sizeof key) != 0)
+            return malformed(err, name, "expected a quoted key or '}'");
+        skip_ws(&c);
+        if (!at(&c, ':'))
+            return malformed(err, name, "expected ':' after a key");
+        c.p++;
+        skip_ws(&c);
+        if (strcmp(key, "descr") == 0) {
+            if (have_descr++)
+                return malformed(err, name, "duplicate key 'descr'");
+            if (at(&c, '['))
+                return starci_error(err, STARC_EFORMAT, "%s: structured dtype (a list descr) is not supported; "
+                                    "expected a plain numeric array", name);
+            int r = parse_string(&c, h->descr, sizeof h->descr);
+            if (r == 1)
+                return malformed(err, name, "'descr' is not a string");
+            if (r == 2)
+                return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s...'", name, h->descr);
+        } else if (strcmp(key, "fortran_order") == 0) {
+            if (have_fortran++)
+                return malformed(err, name, "duplicate key 'fortran_order'");
+            if (parse_word(&c, "True"))
+                h->fortran = 1;
+            else if (parse_word(&c, "False"))
+                h->fortran = 0;
+            else
+                return malformed(err, name, "'fortran_order' is not True or False");
+        } else if (strcmp(key, "shape") == 0) {
+            if (have_shape++)
+                return malformed(err, name, "duplicate key 'shape'");
+            if ((st = parse_shape(&c, h, allow_long, name, err)))
+                return st;
+        } else {
+            return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, key);
+        }
+        skip_ws(&c);
+        if (at(&c, ',')) {
+            c.p++;
+            continue;
+        }
+        if (at(&c, '}')) {
+            c.p++;
+            break;
+        }
+        return malformed(err, name, "expected ',' or '}' after a value");
+    }
+    if (!have_descr || !have_fortran || !have_shape)
+        return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: key '%s' is missing", name,
+                            !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
+    /* The format spec: the dict is followed by spaces and terminated by '\n'
+     * (numpy writes the newline last; we also accept it before the spaces). */
+    int newline = 0;
+    for (; c.p < c.end; c.p++) {
+        if (*c.p == '\n')
+            newline = 1;
+        else if (*c.p != ' ' && *c.p != '\t' && *c.p != '\r')
+            return malformed(err, name, "unexpected text after the dictionary");
+    }
+    if (!newline)
+        return malformed(err, name, "header is not terminated by a newline");
+    return STARC_OK;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+/* Reorder n = prod(shape) doubles from Fortran to C order. */
+static void fortran_to_c(size_t ndim, const size_t *shape, const double *src, double *dst, size_t n)
+{
+    size_t idx[STARC_NPY_MAXDIM] = {0}, cstride[STARC_NPY_MAXDIM];
+    size_t s = 1;
+    for (size_t k = ndim; k-- > 0;) {
+        cstride[k] = s;
+        s *= shape[k];
+    }
+    size_t ci = 0;
+    for (size_t f = 0; f < n; f++) {
+        dst[ci] = src[f];
+        /* advance the Fortran multi-index: first axis fastest */
+        for (size_t k = 0; k < ndim; k++) {
+            if (++idx[k] < shape[k]) {
+                ci += cstride[k];
+                break;
+            }
+            idx[k] = 0;
+            ci -= (shape[k] - 1) * cstride[k];
+        }
+    }
+}
+
+int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_array *out, starc_error *err)
+{
+    const unsigned char *b = buf;
+    if (!name)
+        name = "<buffer>";
+    if (!out || (!buf && len))
+        return starci_error(err, STARC_EINVAL, "%s: NULL argument", name);
+    if (len >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
+        return starci_error(err, STARC_EFORMAT, "%s: is a .npz (zip) archive, not a .npy file", name);
+    if (len < NPY_MAGIC_LEN || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+        return starci_error(err, STARC_EFORMAT, "%s: not a .npy file (bad magic string)", name);
+    if (len < NPY_MAGIC_LEN + 2)
+        return starci_error(err, STARC_EFORMAT, "%s: .npy header is truncated", name);
+    unsigned major = b[6], minor = b[7];
+    if (!((major == 1 || major == 2 || major == 3) && minor == 0))
+        return starci_error(err, STARC_EFORMAT, "%s: unsupported .npy format version %u.%u "
+                            "(libstarc reads 1.0, 2.0 and 3.0)", name, major, minor);
+    size_t lenfield = major == 1 ? 2 : 4, pre = NPY_MAGIC_LEN + 2 + lenfield;
+    if (len < pre)
+        return starci_error(err, STARC_EFORMAT, "%s: .npy header is truncated", name);
+    size_t hlen = (size_t)b[8] | (size_t)b[9] << 8;
+    if (lenfield == 4)
+        hlen |= (size_t)b[10] << 16 | (size_t)b[11] << 24;
+    if (hlen > len - pre)
+        return starci_error(err, STARC_EFORMAT, "%s: file ends inside the .npy header (truncated)", name);
+    const unsigned char *htxt = b + pre;
+    /* numpy caps the decoded header: bytes for latin1 (1.0, 2.0), characters for utf8 (3.0). */
+    size_t hchars = hlen;
+    if (major == 3) {
+        hchars = 0;
+        for (size_t i = 0; i < hlen; i++)
+            hchars += (htxt[i] & 0xC0) != 0x80;
+    }
+    if (hchars > NPY_MAX_HEADER)
+        return starci_error(err, STARC_EFORMAT, "%s: .npy header is %zu characters long, over numpy's limit "
+                            "of %d (max_header_size)", name, hchars, NPY_MAX_HEADER);
+    header h;
+    memset(&h, 0, sizeof h);
+    int st = parse_header(htxt, hlen, major <= 2, &h, name, err);
+    if (st)
+        return st;
+    dtype dt = {DK_FLOAT, 0, 0};
+    if ((st = parse_descr(h.descr, &dt, name, err)))
+        return st;
+
+    char shp[STARC_NPY_MAXDIM * 22 + 4];
+    fmt_shape(shp, sizeof shp, h.ndim, h.shape);
+    size_t n = 1, nbytes;
+    for (size_t i = 0; i < h.ndim; i++)
+        if (!starci_mul_ok(n, h.shape[i], &n))
+            return starci_error(err, STARC_EFORMAT, "%s: shape %s has more elements than size_t can count",
+                                name, shp);
+    if (!starci_mul_ok(n, dt.size, &nbytes) || n > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EFORMAT, "%s: shape %s is too large to address (size_t overflow)", name, shp);
+    size_t avail = len - pre - hlen;
+    if (avail < nbytes)
+        return starci_error(err, STARC_EFORMAT, "%s: data truncated: shape %s of dtype '%s' needs %zu bytes, "
+                            "the file has %zu", name, shp, h.descr, nbytes, avail);
+    /* np.load ignores bytes after the data, but they mean a corrupt,
+     * concatenated or mis-sized file, so we refuse rather than guess. */
+    if (avail > nbytes)
+        return starci_error(err, STARC_EFORMAT, "%s: %zu unexpected bytes after the array data (shape %s, dtype '%s')",
+                            name, avail - nbytes, shp, h.descr);
+
+    double *data = starci_dalloc(n);
+    if (!data)
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", name, n);
+    const unsigned char *src = htxt + hlen;
+    if (dt.kind == DK_FLOAT && dt.size == 8 && dt.big == host_is_big_endian()) {
+        if (n)
+            memcpy(data, src, n * sizeof(double));
+    } else {
+        for (size_t i = 0; i < n; i++)
+            data[i] = decode(src + i * dt.size, &dt);
+    }
+    if (h.fortran && h.ndim > 1 && n > 1) {
+        double *c = starci_dalloc(n);
+        if (!c) {
+            free(data);
+            return starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", name, n);
+        }
+        fortran_to_c(h.ndim, h.shape, data, c, n);
+        free(data);
+        data = c;
+    }
+    /* Only now touch *out, so that a failed read leaves it as it was. */
+    starc_array_clear(out);
+    out->ndim = h.ndim;
+    memcpy(out->shape, h.shape, h.ndim * sizeof h.shape[0]);
+    out->data = data;
+    snprintf(out->dtype, sizeof out->dtype, "%s", h.descr);
+    out->fortran_order = h.fortran;
+    return STARC_OK;
+}
+
+/* Read a whole file into memory (works for pipes too). */
+static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return starci_error(err, STARC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* Size the buffer from the file when it is a regular file (one extra byte
+     * so that EOF is seen without growing); pipes grow by doubling. */
+    size_t cap = 1 << 16, n = 0;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+        (uintmax_t)sb.st_size < (uintmax_t)SIZE_MAX)
+        cap = (size_t)sb.st_size + 1;
+    unsigned char *b = malloc(cap);
+    if (!b) {
+        fclose(f);
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (n == cap) {
+            unsigned char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+            if (!nb) {
+                free(b);
+                fclose(f);
+                return starci_error(err, STARC_ENOMEM, "%s: out of memory reading the file", path);
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        free(b);
+        return starci_error(err, STARC_EIO, "%s: read error: %s", path, strerror(e));
+    }
+    *buf = b;
+    *len = n;
+    return STARC_OK;
+}
+
+int starc_npy_read(const char *path, starc_array *out, starc_error *err)
+{
+    if (!path || !out)
+        return starci_error(err, STARC_EINVAL, "starc_npy_read: NULL argument");
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int st = slurp(path, &buf, &len, err);
+    if (st)
+        return st;
+    st = starc_npy_read_buffer(buf, len, path, out, err);
+    free(buf);
+    return st;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+/* The np.save header for a '<f8' C-order array of this shape: the dict repr
+ * with keys sorted, room for the first axis to grow to 21 digits, spaces and
+ * a final '\n' so that magic + version + length + header is a multiple of 64
+ * bytes.  Version 1.0 unless the length does not fit in 16 bits. */
+static size_t npy_prefix(size_t ndim, const size_t *shape, unsigned char *out)
+{
+    char dict[NPY_PREFIX_MAX];
+    size_t n = (size_t)snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+    for (size_t i = 0; i < ndim; i++)
+        n += (size_t)snprintf(dict + n, sizeof dict - n, "%s%zu", i ? ", " : "", shape[i]);
+    n += (size_t)snprintf(dict + n, sizeof dict - n, "%s), }", ndim == 1 ? "," : "");
+    if (ndim > 0) {
+        char d0[24];
+        int w = snprintf(d0, sizeof d0, "%zu", shape[0]);
+        for (int i = w; i < NPY_GROWTH_DIGITS; i++)
+            dict[n++] = ' ';
+    }
+    size_t hlen = n + 1, lenfield = 2;
+    size_t pad = NPY_ALIGN - (NPY_MAGIC_LEN + 2 + lenfield + hlen) % NPY_ALIGN;
+    if (hlen + pad > 65535) {
+        lenfield = 4;
+        pad = NPY_ALIGN - (NPY_MAGIC_LEN + 2 + lenfield + hlen) % NPY_ALIGN;
+    }
+    size_t total = hlen + pad, k = 0;
+    memcpy(out, NPY_MAGIC, NPY_MAGIC_LEN);
+    k = NPY_MAGIC_LEN;
+    out[k++] = lenfield == 2 ? 1 : 2;
+    out[k++] = 0;
+    for (size_t i = 0; i < lenfield; i++)
+        out[k++] = (unsigned char)(total >> (8 * i));
+    memcpy(out + k, dict, n);
+    k += n;
+    memset(out + k, ' ', pad);
+    k += pad;
+    out[k++] = '\n';
+    return k;
+}
+
+/* Store n doubles as little-endian IEEE binary64. */
+static void put_le_doubles(unsigned char *dst, const double *src, size_t n)
+{
+    if (!host_is_big_endian()) {
+        if (n)
+            memcpy(dst, src, n * sizeof(double));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &src[i], sizeof u);
+        for (size_t j = 0; j < 8; j++)
+            dst[8 * i + j] = (unsigned char)(u >> (8 * j));
+    }
+}
+
+static int check_shape(const char *path, size_t ndim, const size_t *shape, const double *data,
+                       size_t *count, starc_error *err)
+{
+    if (ndim > STARC_NPY_MAXDIM)
+        return starci_error(err, STARC_EDIM, "%s: %zu dimensions, more than the %d supported", path, ndim,
+                            STARC_NPY_MAXDIM);
+    if (ndim > 0 && !shape)
+        return starci_error(err, STARC_EINVAL, "%s: shape is NULL", path);
+    size_t n = 1;
+    for (size_t i = 0; i < ndim; i++)
+        if (!starci_mul_ok(n, shape[i], &n))
+            return starci_error(err, STARC_EDIM, "%s: the number of elements overflows size_t", path);
+    if (n > (SIZE_MAX - NPY_PREFIX_MAX) / sizeof(double))
+        return starci_error(err, STARC_EDIM, "%s: array too large to write", path);
+    if (n > 0 && !data)
+        return starci_error(err, STARC_EINVAL, "%s: data is NULL", path);
+    *count = n;
+    return STARC_OK;
+}
+
+/* Create PATH.XXXXXX exclusively, with mode 0666 minus the umask (like a file
+ * numpy creates; mkstemp would give 0600).  The suffix is random enough that a
+ * collision just costs one more try. */
+static int tmp_create(const char *path, char **tmp_out, int *fd_out, starc_error *err)
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 8);
+    if (!tmp) {
+        starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+        return STARC_ENOMEM;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40) ^
+                 (uint64_t)(uintptr_t)tmp;
+    int e = EEXIST;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        memcpy(tmp, path, n);
+        tmp[n] = '.';
+        for (int i = 0; i < 6; i++) {
+            x ^= x << 13; /* xorshift64 */
+            x ^= x >> 7;
+            x ^= x << 17;
+            tmp[n + 1 + i] = alnum[x % (sizeof alnum - 1)];
+        }
+        tmp[n + 7] = '\0';
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            *fd_out = fd;
+            return STARC_OK;
+        }
+        e = errno;
+        if (e != EEXIST)
+            break;
+    }
+    free(tmp);
+    starci_error(err, STARC_EIO, "%s: cannot create a temporary file next to it: %s", path, strerror(e));
+    return STARC_EIO;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Move the finished temporary file into place; on failure remove it. */
+static int tmp_commit(const char *path, char *tmp, starc_error *err)
+{
+    int st = STARC_OK;
+    if (rename(tmp, path) != 0) {
+        st = starci_error(err, STARC_EIO, "%s: cannot rename the temporary file into place: %s", path,
+                          strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return st;
+}
+
+int starc_npy_write(const char *path, size_t ndim, const size_t *shape, const double *data, starc_error *err)
+{
+    if (!path)
+        return starci_error(err, STARC_EINVAL, "starc_npy_write: path is NULL");
+    size_t n;
+    int st = check_shape(path, ndim, shape, data, &n, err);
+    if (st)
+        return st;
+    unsigned char prefix[NPY_PREFIX_MAX + 128];
+    size_t plen = npy_prefix(ndim, shape, prefix);
+    char *tmp = NULL;
+    int fd = -1;
+    if ((st = tmp_create(path, &tmp, &fd, err)))
+        return st;
+    int bad = write_all(fd, prefix, plen);
+    /* Convert in chunks so that big-endian hosts need no second full copy. */
+    unsigned char chunk[8 * 4096];
+    for (size_t i = 0; !bad && i < n; i += 4096) {
+        size_t k = n - i < 4096 ? n - i : 4096;
+        if (!host_is_big_endian()) {
+            bad = write_all(fd, (const unsigned char *)(data + i), k * sizeof(double));
+        } else {
+            put_le_doubles(chunk, data + i, k);
+            bad = write_all(fd, chunk, k * sizeof(double));
+        }
+    }
+    int e = errno;
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        free(tmp);
+        return starci_error(err, STARC_EIO, "%s: write failed: %s", path, strerror(e));
+    }
+    return tmp_commit(path, tmp, err);
+}
+
+/* ------------------------------------------------------------------ npz */
+
+/* An open archive.  libzip handles are not thread-safe: one starc_npz must
+ * not be used by two threads at once. */
+struct starc_npz {
+    zip_t *zip;
+    char *path;
+    size_t n;
+    char **names;         /* member names without ".npy" */
+    zip_uint64_t *index;  /* their zip entry indices */
+};
+
+void starc_npz_close(starc_npz *z)
+{
+    if (!z)
+        return;
+    if (z->zip)
+        zip_discard(z->zip);
+    for (size_t i = 0; i < z->n; i++)
+        free(z->names[i]);
+    free(z->names);
+    free(z->index);
+    free(z->path);
+    free(z);
+}
+
+int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
+{
+    if (!path || !out)
+        return starci_error(err, STARC_EINVAL, "starc_npz_open: NULL argument");
+    *out = NULL;
+    int ze = 0;
+    zip_t *zip = zip_open(path, ZIP_RDONLY, &ze);
+    if (!zip) {
+        zip_error_t e;
+        zip_error_init_with_code(&e, ze);
+        int st;
+        switch (ze) {
+        case ZIP_ER_NOZIP:
+            st = starci_error(err, STARC_EFORMAT, "%s: not a .npz (zip) archive", path);
+            break;
+        case ZIP_ER_NOENT: case ZIP_ER_OPEN: case ZIP_ER_READ: case ZIP_ER_SEEK: case ZIP_ER_MEMORY:
+            st = starci_error(err, ze == ZIP_ER_MEMORY ? STARC_ENOMEM : STARC_EIO, "%s: cannot open: %s", path,
+                              zip_error_strerror(&e));
+            break;
+        default:
+            st = starci_error(err, STARC_EFORMAT, "%s: damaged .npz (zip) archive: %s", path, zip_error_strerror(&e));
+            break;
+        }
+        zip_error_fini(&e);
+        return st;
+    }
+    starc_npz *z = calloc(1, sizeof *z);
+    zip_int64_t ne = zip_get_num_entries(zip, 0);
+    size_t cap = ne > 0 ? (size_t)ne : 1;
+    if (z) {
+        z->zip = zip;
+        z->path = strdup(path);
+        z->names = calloc(cap, sizeof *z->names);
+        z->index = calloc(cap, sizeof *z->index);
+    }
+    if (!z || !z->path || !z->names || !z->index) {
+        if (z)
+            starc_npz_close(z);
+        else
+            zip_discard(zip);
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+    }
+    for (zip_int64_t i = 0; i < ne; i++) {
+        const char *nm = zip_get_name(zip, (zip_uint64_t)i, 0);
+        size_t l = nm ? strlen(nm) : 0;
+        if (l < 4 || strcmp(nm + l - 4, ".npy") != 0)
+            continue;
+        char *s = malloc(l - 3);
+        if (!s) {
+            starc_npz_close(z);
+            return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+        }
+        memcpy(s, nm, l - 4);
+        s[l - 4] = '\0';
+        z->names[z->n] = s;
+        z->index[z->n++] = (zip_uint64_t)i;
+    }
+    *out = z;
+    return STARC_OK;
+}
+
+size_t starc_npz_count(const starc_npz *z)
+{
+    return z ? z->n : 0;
+}
+
+const char *starc_npz_name(const starc_npz *z, size_t i)
+{
+    return z && i < z->n ? z->names[i] : NULL;
+}
+
+int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error *err)
+{
+    if (!z || !name || !out)
+        return starci_error(err, STARC_EINVAL, "starc_npz_read: NULL argument");
+    size_t k = 0;
+    while (k < z->n && strcmp(z->names[k], name) != 0)
+        k++;
+    if (k == z->n) {
+        char list[256] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < z->n && used < sizeof list; i++) {
+            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", z->names[i]);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, name,
+                            z->n ? list : "none");
+    }
+    zip_uint64_t idx = z->index[k];
+    zip_stat_t sb;
+    zip_stat_init(&sb);
+    if (zip_stat_index(z->zip, idx, 0, &sb) != 0 || !(sb.valid & ZIP_STAT_SIZE))
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
+    if (sb.size > SIZE_MAX - 1)
+        return starci_error(err, STARC_ENOMEM, "%s: member '%s' is too large", z->path, name);
+    size_t size = (size_t)sb.size;
+    unsigned char *buf = malloc(size ? size : 1);
+    if (!buf)
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
+    zip_file_t *f = zip_fopen_index(z->zip, idx, 0);
+    if (!f) {
+        free(buf);
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
+    }
+    size_t got = 0;
+    int st = STARC_OK;
+    while (got < size) {
+        zip_int64_t r = zip_fread(f, buf + got, size - got);
+        if (r < 0) {
+            st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_file_strerror(f));
+            break;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (!st && got < size)
+        st = starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated", z->path, name);
+    /* One more read reaches the end of the stream, where libzip checks the CRC. */
+    unsigned char extra;
+    if (!st && zip_fread(f, &extra, 1) != 0)
+        st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name,
+                          zip_file_strerror(f)[0] ? zip_file_strerror(f) : "longer than its recorded size");
+    zip_fclose(f);
+    if (!st) {
+        size_t dl = strlen(z->path) + strlen(name) + 2;
+        char *disp = malloc(dl);
+        if (!disp)
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
+        else {
+            snprintf(disp, dl, "%s:%s", z->path, name);
+            st = starc_npy_read_buffer(buf, size, disp, out, err);
+            free(disp);
+        }
+    }
+    free(buf);
+    return st;
+}
+
+/* The local time that the zip (DOS) clock shows as 1980-01-01 00:00:00, the
+ * timestamp np.savez gives every member: libzip converts with localtime(). */
+static time_t dos_epoch(void)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = 80;
+    tm.tm_mday = 1;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    return t == (time_t)-1 ? (time_t)315532800 : t;
+}
+
+int starc_npz_write(const char *path, size_t n, const char *const *names, const starc_array *arrays,
+                    int compress, starc_error *err)
+{
+    if (!path || (n > 0 && (!names || !arrays)))
+        return starci_error(err, STARC_EINVAL, "starc_npz_write: NULL argument");
+    if (compress != 0 && compress != 1)
+        return starci_error(err, STARC_EINVAL, "%s: compress must be 0 or 1", path);
+    for (size_t i = 0; i < n; i++) {
+        size_t count;
+        if (!names[i] || !names[i][0])
+            return starci_error(err, STARC_EINVAL, "%s: member %zu has an empty name", path, i);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return starci_error(err, STARC_EINVAL, "%s: duplicate member name '%s'", path, names[i]);
+        int st = check_shape(path, arrays[i].ndim, arrays[i].shape, arrays[i].data, &count, err);
+        if (st)
+            return st;
+    }
+    char *tmp = NULL;
+    int fd = -1, st;
+    if ((st = tmp_create(path, &tmp, &fd, err)))
+        return st;
+    if (n == 0) {
+        /* libzip deletes an archive left without entries; write the 22-byte
+         * end-of-central-directory record of an empty zip, as np.savez() does. */
+        static const unsigned char eocd[22] = {'P', 'K', 5, 6};
+        int bad = write_all(fd, eocd, sizeof eocd);
+        int e = errno;
+        bad |= close(fd) != 0;
+        if (bad) {
+            unlink(tmp);
+            free(tmp);
+            return starci_error(err, STARC_EIO, "%s: write failed: %s", path, strerror(e));
+        }
+        return tmp_commit(path, tmp, err);
+    }
+    close(fd);
+    int ze = 0;
+    zip_t *zip = zip_open(tmp, ZIP_TRUNCATE, &ze);
+    if (!zip) {
+        zip_error_t e;
+        zip_error_init_with_code(&e, ze);
+        st = starci_error(err, STARC_EIO, "%s: cannot create archive: %s", path, zip_error_strerror(&e));
+        zip_error_fini(&e);
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    time_t mtime = dos_epoch();
+    for (size_t i = 0; i < n && !st; i++) {
+        const starc_array *a = &arrays[i];
+        size_t count;
+        check_shape(path, a->ndim, a->shape, a->data, &count, NULL);
+        unsigned char prefix[NPY_PREFIX_MAX + 128];
+        size_t plen = npy_prefix(a->ndim, a->shape, prefix);
+        size_t ilen = plen + count * sizeof(double);
+        unsigned char *img = malloc(ilen);
+        size_t ml = strlen(names[i]) + 5;
+        char *member = malloc(ml);
+        if (!img || !member) {
+            free(img);
+            free(member);
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        memcpy(img, prefix, plen);
+        put_le_doubles(img + plen, a->data, count);
+        snprintf(member, ml, "%s.npy", names[i]);
+        zip_source_t *src = zip_source_buffer(zip, img, ilen, 1);
+        if (!src) {
+            free(img);
+            free(member);
+            st = starci_error(err, STARC_ENOMEM, "%s: %s", path, zip_strerror(zip));
+            break;
+        }
+        zip_int64_t idx = zip_file_add(zip, member, src, ZIP_FL_ENC_UTF_8);
+        if (idx < 0) {
+            zip_source_free(src);
+            st = starci_error(err, STARC_EIO, "%s: cannot add member '%s': %s", path, member, zip_strerror(zip));
+        } else if (zip_set_file_compression(zip, (zip_uint64_t)idx, compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) ||
+                   zip_file_set_mtime(zip, (zip_uint64_t)idx, mtime, 0)) {
+            st = starci_error(err, STARC_EIO, "%s: member '%s': %s", path, member, zip_strerror(zip));
+        }
+        free(member);
+    }
+    if (!st && zip_close(zip) != 0)
+        st = starci_error(err, STARC_EIO, "%s: write failed: %s", path, zip_strerror(zip));
+    else if (!st)
+        zip = NULL;
+    if (st) {
+        zip_discard(zip);
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    return tmp_commit(path, tmp, err);
+}

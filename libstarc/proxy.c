@@ -1,0 +1,416 @@
+/* Correlated proxies (MATH.md §5): correlation under the base occupancy,
+ * bounds on the true improvement, reward hacking and hackability. */
+#include <config.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy-internal.h"
+#include "starc/policy.h"
+#include "starc/proxy.h"
+
+int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const double *y,
+                               starc_proxy_stats *out, starc_error *err)
+{
+    if (!w || !x || !y || !out)
+        return starci_error(err, STARC_EINVAL, "weighted statistics: NULL argument");
+    double W = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(w[i]) || w[i] < 0.0)
+            return starci_error(err, STARC_EINVAL, "weight %zu = %g is negative or not finite", i, w[i]);
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return starci_error(err, STARC_EINVAL, "reward entry %zu is not finite", i);
+        W += w[i];
+    }
+    if (!(W > 0.0))
+        return starci_error(err, STARC_EINVAL, "weights sum to zero");
+    double mx = 0.0, my = 0.0, xmax = 1.0, ymax = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        mx += w[i] * x[i];
+        my += w[i] * y[i];
+        if (w[i] > 0.0) {
+            xmax = fmax(xmax, fabs(x[i]));
+            ymax = fmax(ymax, fabs(y[i]));
+        }
+    }
+    mx /= W;
+    my /= W;
+    double vx = 0.0, vy = 0.0, cxy = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double dx = x[i] - mx, dy = y[i] - my;
+        vx += w[i] * dx * dx;
+        vy += w[i] * dy * dy;
+        cxy += w[i] * dx * dy;
+    }
+    double sx = sqrt(vx / W), sy = sqrt(vy / W);
+    /* Round-off leaves a constant reward with a tiny spread: call it 0. */
+    if (sx <= 1e-13 * xmax)
+        sx = 0.0;
+    if (sy <= 1e-13 * ymax)
+        sy = 0.0;
+    out->mean_true = mx;
+    out->mean_proxy = my;
+    out->sigma_true = sx;
+    out->sigma_proxy = sy;
+    if (sx > 0.0 && sy > 0.0) {
+        double r = cxy / sqrt(vx * vy);
+        out->r = r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
+        out->orpo_coef = sy * sqrt(fmax(0.0, 1.0 - out->r * out->r));
+    } else {
+        out->r = NAN;
+        out->orpo_coef = NAN;
+    }
+    return STARC_OK;
+}
+
+void starc_proxy_bounds(double r, double sigma_t, double sigma_p, double dJp, double chi2,
+                        double *bound_a, double *bound_b, double *bound_tight)
+{
+    double A, B, Tt;
+    if (isinf(chi2)) {
+        A = B = Tt = -INFINITY;
+    } else if (sigma_t == 0.0 && !isnan(chi2)) {
+        A = B = Tt = 0.0;
+    } else if (isnan(r) || isnan(chi2) || !(sigma_p > 0.0) || isnan(dJp)) {
+        A = B = Tt = NAN;
+    } else {
+        double q = sqrt(fmax(0.0, 1.0 - r * r)), a = dJp / sigma_p;
+        double sc = sqrt(fmax(0.0, chi2));
+        A = sigma_t * (r * a - q * sc);
+        B = r > 0.0 ? sigma_t / (r * sigma_p) * (dJp - sigma_p * q * sc) : NAN;
+        Tt = sigma_t * (r * a - q * sqrt(fmax(0.0, chi2 - a * a)));
+    }
+    if (bound_a)
+        *bound_a = A;
+    if (bound_b)
+        *bound_b = B;
+    if (bound_tight)
+        *bound_tight = Tt;
+}
+
+struct starc_proxy {
+    const starc_mdp *m;
+    size_t S, A;
+    double prob_tol;
+    double *base, *Rt, *Rp, *mub, *mu, *d;
+    double Jnb_t, Jnb_p;
+    starc_proxy_stats stats;
+    starci_exact_ws xw;
+};
+
+void starc_proxy_free(starc_proxy *p)
+{
+    if (!p)
+        return;
+    free(p->base);
+    free(p->Rt);
+    free(p->Rp);
+    free(p->mub);
+    free(p->mu);
+    free(p->d);
+    starci_exact_ws_clear(&p->xw);
+    free(p);
+}
+
+int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar_t, const double *Rbar_p,
+                      double prob_tol, starc_proxy **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!m || !base || !Rbar_t || !Rbar_p)
+        return starci_error(err, STARC_EINVAL, "MDP, base policy and rewards must not be NULL");
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_error perr;
+    int st = starc_policy_validate(m, base, prob_tol, &perr);
+    if (st)
+        return starci_error(err, st, "base policy: %s", perr.message);
+    for (size_t i = 0; i < S * A; i++)
+        if (!isfinite(Rbar_t[i]) || !isfinite(Rbar_p[i]))
+            return starci_error(err, STARC_EINVAL, "reward entry %zu is not finite", i);
+    starc_proxy *p = calloc(1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    p->m = m;
+    p->S = S;
+    p->A = A;
+    p->prob_tol = prob_tol;
+    p->base = starci_dalloc(S * A);
+    p->Rt = starci_dalloc(S * A);
+    p->Rp = starci_dalloc(S * A);
+    p->mub = starci_dalloc(S * A);
+    p->mu = starci_dalloc(S * A);
+    p->d = starci_dalloc(S);
+    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || starci_exact_ws_init(&p->xw, S)) {
+        starc_proxy_free(p);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    memcpy(p->base, base, S * A * sizeof(double));
+    memcpy(p->Rt, Rbar_t, S * A * sizeof(double));
+    memcpy(p->Rp, Rbar_p, S * A * sizeof(double));
+    const double *R2[2] = {p->Rt, p->Rp};
+    double Jn[2];
+    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, &p->xw, err);
+    if (!st)
+        st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->stats, err);
+    if (st) {
+        starc_proxy_free(p);
+        return st;
+    }
+    p->Jnb_t = Jn[0];
+    p->Jnb_p = Jn[1];
+    *out = p;
+    return STARC_OK;
+}
+
+const starc_proxy_stats *starc_proxy_get_stats(const starc_proxy *p) { return &p->stats; }
+
+const double *starc_proxy_base_occupancy(const starc_proxy *p) { return p->mub; }
+
+void starc_proxy_base_returns(const starc_proxy *p, double *true_return, double *proxy_return)
+{
+    double g = starc_mdp_gamma(p->m);
+    if (true_return)
+        *true_return = p->Jnb_t / (1.0 - g);
+    if (proxy_return)
+        *proxy_return = p->Jnb_p / (1.0 - g);
+}
+
+int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "result pointer is NULL");
+    int st = starc_policy_validate(p->m, pi, p->prob_tol, err);
+    if (st)
+        return st;
+    const double *R2[2] = {p->Rt, p->Rp};
+    double Jn[2], g = starc_mdp_gamma(p->m);
+    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, &p->xw, err);
+    if (st)
+        return st;
+    out->true_return = Jn[0] / (1.0 - g);
+    out->proxy_return = Jn[1] / (1.0 - g);
+    out->true_delta_normalized = Jn[0] - p->Jnb_t;
+    out->proxy_delta_normalized = Jn[1] - p->Jnb_p;
+    out->a = p->stats.sigma_proxy > 0.0 ? out->proxy_delta_normalized / p->stats.sigma_proxy : NAN;
+    out->chi2 = starci_chi2(p->S * p->A, p->mu, p->mub);
+    starc_proxy_bounds(p->stats.r, p->stats.sigma_true, p->stats.sigma_proxy, out->proxy_delta_normalized,
+                       out->chi2, &out->bound_a, &out->bound_b, &out->bound_tight);
+    return STARC_OK;
+}
+
+/* Exact policy iteration over deterministic policies restricted to the actions
+ * with allowed[s*A+a] != 0, maximising sign * J(Rbar).  act holds an allowed
+ * starting policy and receives the result; V gets its values for Rbar. */
+static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, const unsigned char *allowed,
+                         double tie_tol, size_t max_iter, size_t *act, double *V, double *M, lapack_int *ipiv,
+                         double *Q, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    const double *T = starc_mdp_transitions(m);
+    for (size_t it = 0; it < max_iter; it++) {
+        for (size_t s = 0; s < S; s++) {
+            const double *t = T + (s * A + act[s]) * S;
+            for (size_t u = 0; u < S; u++)
+                M[s * S + u] = -g * t[u];
+            M[s * S + s] += 1.0;
+            V[s] = sign * Rbar[s * A + act[s]];
+        }
+        lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, M, (lapack_int)S, ipiv, V, 1);
+        if (info != 0)
+            return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+        int changed = 0;
+        for (size_t s = 0; s < S; s++) {
+            double best = -INFINITY;
+            size_t ba = act[s];
+            for (size_t a = 0; a < A; a++) {
+                if (!allowed[s * A + a])
+                    continue;
+                const double *t = T + (s * A + a) * S;
+                double q = sign * Rbar[s * A + a];
+                for (size_t u = 0; u < S; u++)
+                    q += g * t[u] * V[u];
+                Q[s * A + a] = q;
+                if (q > best) {
+                    best = q;
+                    ba = a;
+                }
+            }
+            if (Q[s * A + act[s]] < best - tie_tol * fmax(1.0, fabs(best))) {
+                act[s] = ba;
+                changed = 1;
+            }
+        }
+        if (!changed) {
+            if (sign < 0.0)
+                for (size_t s = 0; s < S; s++)
+                    V[s] = -V[s];
+            return STARC_OK;
+        }
+    }
+    return starci_error(err, STARC_ENOCONV, "restricted policy iteration did not converge in %zu steps", max_iter);
+}
+
+int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act_out,
+                              starc_proxy_hacking *out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "result pointer is NULL");
+    starc_pi_options def;
+    if (!opt) {
+        starc_pi_options_default(&def);
+        opt = &def;
+    }
+    const starc_mdp *m = p->m;
+    const size_t S = p->S, A = p->A;
+    const double g = starc_mdp_gamma(m);
+    const double *mu0 = starc_mdp_initial(m), *T = starc_mdp_transitions(m);
+    size_t *act = calloc(S, sizeof(size_t)), *act2 = calloc(S, sizeof(size_t));
+    double *V = starci_dalloc(S), *Q = starci_dalloc(S * A), *pi = starci_dalloc(S * A);
+    double *M = starci_dalloc(S * S);
+    lapack_int *ipiv = calloc(S, sizeof(lapack_int));
+    unsigned char *allowed = calloc(S * A, 1);
+    int st = STARC_OK;
+    if (!act || !act2 || !V || !Q || !pi || !M || !ipiv || !allowed) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    st = starc_policy_optimal_rbar(m, p->Rp, opt, act, V, NULL, NULL, err);
+    if (st)
+        goto done;
+    starc_policy_from_actions(m, act, pi);
+    st = starc_proxy_analyze(p, pi, &out->proxy_optimal, err);
+    if (st)
+        goto done;
+    /* Proxy-optimal actions: Q*_p tied with the maximum. */
+    for (size_t s = 0; s < S; s++) {
+        double qmax = -INFINITY;
+        for (size_t a = 0; a < A; a++) {
+            const double *t = T + (s * A + a) * S;
+            double q = p->Rp[s * A + a];
+            for (size_t u = 0; u < S; u++)
+                q += g * t[u] * V[u];
+            Q[s * A + a] = q;
+            qmax = fmax(qmax, q);
+        }
+        for (size_t a = 0; a < A; a++)
+            allowed[s * A + a] = Q[s * A + a] >= qmax - opt->tie_tol * fmax(1.0, fabs(qmax));
+    }
+    double ext[2];
+    for (int k = 0; k < 2; k++) {
+        memcpy(act2, act, S * sizeof(size_t));
+        st = restricted_pi(m, p->Rt, k == 0 ? -1.0 : 1.0, allowed, opt->tie_tol, opt->max_iter, act2, V, M, ipiv,
+                           Q, err);
+        if (st)
+            goto done;
+        double J = 0.0;
+        for (size_t s = 0; s < S; s++)
+            J += mu0[s] * V[s];
+        ext[k] = J;
+    }
+    out->true_return_min = fmin(ext[0], out->proxy_optimal.true_return);
+    out->true_return_max = fmax(ext[1], out->proxy_optimal.true_return);
+    double Jb = p->Jnb_t / (1.0 - g);
+    out->reward_hacking = out->true_return_min < Jb - 1e-12 * fmax(1.0, fabs(Jb));
+    if (act_out)
+        memcpy(act_out, act, S * sizeof(size_t));
+done:
+    free(act);
+    free(act2);
+    free(V);
+    free(Q);
+    free(pi);
+    free(M);
+    free(ipiv);
+    free(allowed);
+    return st;
+}
+
+typedef struct {
+    double j1, j2;
+    size_t idx;
+} hack_item;
+
+static int cmp_j1(const void *a, const void *b)
+{
+    const hack_item *x = a, *y = b;
+    if (x->j1 < y->j1)
+        return -1;
+    if (x->j1 > y->j1)
+        return 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
+                         const double *policies, double tol, int *hackable, size_t *wi, size_t *wj,
+                         starc_error *err)
+{
+    if (!m || !Rbar1 || !Rbar2 || !hackable || (n > 0 && !policies))
+        return starci_error(err, STARC_EINVAL, "hackability: NULL argument");
+    if (!(tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "hackability: tolerance must be >= 0");
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *mu0 = starc_mdp_initial(m);
+    *hackable = 0;
+    if (n < 2)
+        return STARC_OK;
+    hack_item *it = calloc(n, sizeof *it);
+    double *V = starci_dalloc(S);
+    starc_workspace *ws = starc_workspace_alloc(S, A);
+    int st = STARC_OK;
+    if (!it || !V || !ws) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    double m1 = 1.0, m2 = 1.0;
+    for (size_t k = 0; k < n; k++) {
+        const double *pi = policies + k * S * A;
+        starc_error perr;
+        st = starc_policy_validate(m, pi, STARC_PROB_TOL, &perr);
+        if (st) {
+            st = starci_error(err, st, "policy %zu: %s", k, perr.message);
+            goto done;
+        }
+        double J[2];
+        const double *R[2] = {Rbar1, Rbar2};
+        for (int r = 0; r < 2; r++) {
+            st = starc_policy_evaluate_rbar(m, pi, R[r], V, NULL, ws, err);
+            if (st)
+                goto done;
+            J[r] = 0.0;
+            for (size_t s = 0; s < S; s++)
+                J[r] += mu0[s] * V[s];
+        }
+        it[k].j1 = J[0];
+        it[k].j2 = J[1];
+        it[k].idx = k;
+        m1 = fmax(m1, fabs(J[0]));
+        m2 = fmax(m2, fabs(J[1]));
+    }
+    qsort(it, n, sizeof *it, cmp_j1);
+    double t1 = tol * m1, t2 = tol * m2;
+    /* For each j, every i with J1 clearly below J1(j) is a prefix of the sorted list. */
+    size_t k = 0, best = SIZE_MAX;
+    for (size_t j = 0; j < n; j++) {
+        while (k < n && it[k].j1 < it[j].j1 - t1) {
+            if (best == SIZE_MAX || it[k].j2 > it[best].j2)
+                best = k;
+            k++;
+        }
+        if (best != SIZE_MAX && it[best].j2 > it[j].j2 + t2) {
+            *hackable = 1;
+            if (wi)
+                *wi = it[best].idx;
+            if (wj)
+                *wj = it[j].idx;
+            break;
+        }
+    }
+done:
+    free(it);
+    free(V);
+    starc_workspace_free(ws);
+    return st;
+}

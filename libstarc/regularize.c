@@ -1,0 +1,1251 @@
+/* Exact regularised optima (MATH.md §5): AD-KL by soft policy/value
+ * iteration, OM-chi2 and OM-KL by Newton's method on their convex duals over
+ * values, OM-sqrt-chi2 by a 1-D search on the OM-chi2 path. */
+#include <config.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "proxy-internal.h"
+#include "starc/policy.h"
+#include "starc/regularize.h"
+
+/* ---------------------------------------------------------------------- */
+/* Shared exact evaluation                                                 */
+
+int starci_exact_ws_init(starci_exact_ws *w, size_t S)
+{
+    size_t SS;
+    memset(w, 0, sizeof *w);
+    if (!starci_mul_ok(S, S, &SS))
+        return STARC_EDIM;
+    w->S = S;
+    w->M = starci_dalloc(SS);
+    w->ipiv = calloc(S, sizeof(lapack_int));
+    w->reach = calloc(S, 1);
+    w->stack = calloc(S, sizeof(size_t));
+    w->b = starci_dalloc(S);
+    if (!w->M || !w->ipiv || !w->reach || !w->stack || !w->b) {
+        starci_exact_ws_clear(w);
+        return STARC_ENOMEM;
+    }
+    return STARC_OK;
+}
+
+void starci_exact_ws_clear(starci_exact_ws *w)
+{
+    free(w->M);
+    free(w->ipiv);
+    free(w->reach);
+    free(w->stack);
+    free(w->b);
+    memset(w, 0, sizeof *w);
+}
+
+void starci_reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
+    size_t top = 0;
+    memset(reach, 0, S);
+    for (size_t s = 0; s < S; s++)
+        if (mu0[s] > 0.0) {
+            reach[s] = 1;
+            stack[top++] = s;
+        }
+    while (top > 0) {
+        size_t s = stack[--top];
+        for (size_t a = 0; a < A; a++) {
+            if (!(pi[s * A + a] > 0.0))
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                if (t[u] > 0.0 && !reach[u]) {
+                    reach[u] = 1;
+                    stack[top++] = u;
+                }
+        }
+    }
+}
+
+int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
+                        double *Jn, double *d, double *mu, starci_exact_ws *w, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    const double *T = starc_mdp_transitions(m);
+    double *M = w->M;
+    /* M = (I - gamma P_pi)^T, so that one dgesv gives (I - gamma P_pi)^{-T} mu0. */
+    memset(M, 0, S * S * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        for (size_t a = 0; a < A; a++) {
+            double p = pi[s * A + a];
+            if (p == 0.0)
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                M[u * S + s] -= g * p * t[u];
+        }
+        M[s * S + s] += 1.0;
+    }
+    memcpy(w->b, starc_mdp_initial(m), S * sizeof(double));
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, M, (lapack_int)S, w->ipiv, w->b, 1);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+    starci_reachable(m, pi, w->reach, w->stack);
+    for (size_t s = 0; s < S; s++) {
+        double ds = w->reach[s] ? (1.0 - g) * w->b[s] : 0.0;
+        if (ds < 0.0)
+            ds = 0.0;
+        if (d)
+            d[s] = ds;
+        for (size_t a = 0; a < A; a++)
+            mu[s * A + a] = ds * pi[s * A + a];
+    }
+    for (size_t k = 0; k < nr; k++) {
+        if (!Rbar[k]) {
+            Jn[k] = NAN;
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            acc += mu[i] * Rbar[k][i];
+        Jn[k] = acc;
+    }
+    return STARC_OK;
+}
+
+double starci_chi2(size_t n, const double *mu, const double *mub)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (mub[i] > 0.0) {
+            double x = mu[i] - mub[i];
+            acc += x * x / mub[i];
+        } else if (mu[i] > 0.0)
+            return INFINITY;
+    }
+    return acc;
+}
+
+/* KL(p || q) with the (p - q) terms that make every summand >= 0. */
+static double kl_div(size_t n, const double *p, const double *q)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] > 0.0) {
+            if (!(q[i] > 0.0))
+                return INFINITY;
+            acc += p[i] * log(p[i] / q[i]) - p[i] + q[i];
+        } else
+            acc += q[i];
+    }
+    return acc < 0.0 ? 0.0 : acc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The plan                                                                */
+
+struct starc_regularizer {
+    const starc_mdp *m;
+    size_t S, A;
+    double gamma;
+    starc_reg_options opt;
+    double *base, *Rp, *Rt;
+    double *mub, *db;          /* base occupancies */
+    double Jnb_p, Jnb_t;       /* base normalised returns */
+    size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
+    size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
+    starci_exact_ws xw;
+    /* dual Newton scratch */
+    double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
+    size_t *state_active;
+    /* soft iteration scratch */
+    double *Q, *pi, *pit, *klv, *Vs, *M;
+    lapack_int *ipiv;
+    /* solution scratch */
+    double *dsol, *musol;
+    int have_sol;
+    /* warm starts */
+    double *V_chi2, *V_kl, *pi_adkl;
+    int have_chi2, have_kl, have_adkl;
+    double last_inner;
+};
+
+static const char *const method_names[STARC_REG_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl"};
+
+const char *starc_reg_method_name(starc_reg_method method)
+{
+    return (unsigned)method < STARC_REG_NMETHODS ? method_names[method] : NULL;
+}
+
+int starc_reg_method_parse(const char *name, starc_reg_method *method, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_REG_NMETHODS; i++)
+        if (strcmp(name, method_names[i]) == 0) {
+            *method = (starc_reg_method)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of ad-kl, om-chi2, om-sqrt-chi2, om-kl",
+                        name ? name : "(null)");
+}
+
+void starc_reg_options_default(starc_reg_options *o)
+{
+    o->tol = 1e-10;
+    o->max_iter = 1000;
+    o->max_sweeps = 100000;
+    o->search_tol = 1e-10;
+    o->adkl_solver = STARC_ADKL_POLICY_ITERATION;
+    o->warm_start = 1;
+    o->prob_tol = STARC_PROB_TOL;
+}
+
+static int check_options(const starc_reg_options *o, starc_error *err)
+{
+    if (!(o->tol > 0.0) || !isfinite(o->tol))
+        return starci_error(err, STARC_EINVAL, "tolerance %g must be finite and > 0", o->tol);
+    if (!(o->search_tol > 0.0) || !isfinite(o->search_tol))
+        return starci_error(err, STARC_EINVAL, "search tolerance %g must be finite and > 0", o->search_tol);
+    if (o->max_iter == 0 || o->max_sweeps == 0)
+        return starci_error(err, STARC_EINVAL, "iteration caps must be > 0");
+    if (o->adkl_solver != STARC_ADKL_POLICY_ITERATION && o->adkl_solver != STARC_ADKL_VALUE_ITERATION)
+        return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
+    if (!(o->prob_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "probability tolerance must be >= 0");
+    return STARC_OK;
+}
+
+void starc_regularizer_free(starc_regularizer *rg)
+{
+    if (!rg)
+        return;
+    double *arrs[] = {rg->base, rg->Rp, rg->Rt, rg->mub, rg->db, rg->V, rg->Vt, rg->grad, rg->gradt,
+                      rg->dir, rg->e, rg->et, rg->mu, rg->mut, rg->TV, rg->G, rg->H, rg->wts, rg->Q,
+                      rg->pi, rg->pit, rg->klv, rg->Vs, rg->M, rg->dsol, rg->musol, rg->V_chi2,
+                      rg->V_kl, rg->pi_adkl};
+    for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
+        free(arrs[i]);
+    free(rg->pairs);
+    free(rg->vis);
+    free(rg->vidx);
+    free(rg->state_active);
+    free(rg->ipiv);
+    starci_exact_ws_clear(&rg->xw);
+    free(rg);
+}
+
+int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double *Rbar_p,
+                            const double *Rbar_t, const starc_reg_options *opt,
+                            starc_regularizer **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!m || !base || !Rbar_p)
+        return starci_error(err, STARC_EINVAL, "MDP, base policy and proxy reward must not be NULL");
+    starc_reg_options def;
+    if (!opt) {
+        starc_reg_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t SA, SS, SAS;
+    if (!starci_mul_ok(S, A, &SA) || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))
+        return starci_error(err, STARC_EDIM, "S=%zu, A=%zu is too large", S, A);
+    starc_error perr;
+    st = starc_policy_validate(m, base, opt->prob_tol, &perr);
+    if (st)
+        return starci_error(err, st, "base policy: %s", perr.message);
+    for (size_t i = 0; i < SA; i++) {
+        if (!isfinite(Rbar_p[i]))
+            return starci_error(err, STARC_EINVAL, "proxy reward entry %zu is not finite", i);
+        if (Rbar_t && !isfinite(Rbar_t[i]))
+            return starci_error(err, STARC_EINVAL, "true reward entry %zu is not finite", i);
+    }
+    starc_regularizer *rg = calloc(1, sizeof *rg);
+    if (!rg)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    rg->m = m;
+    rg->S = S;
+    rg->A = A;
+    rg->gamma = starc_mdp_gamma(m);
+    rg->opt = *opt;
+    rg->base = starci_dalloc(SA);
+    rg->Rp = starci_dalloc(SA);
+    rg->Rt = Rbar_t ? starci_dalloc(SA) : NULL;
+    rg->mub = starci_dalloc(SA);
+    rg->db = starci_dalloc(S);
+    rg->pairs = calloc(SA, sizeof(size_t));
+    rg->vis = calloc(S, sizeof(size_t));
+    rg->vidx = calloc(S, sizeof(size_t));
+    rg->state_active = calloc(S, sizeof(size_t));
+    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
+                     &rg->V_chi2, &rg->V_kl};
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        *sv[i] = starci_dalloc(S);
+    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
+                      &rg->musol, &rg->pi_adkl};
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        *sav[i] = starci_dalloc(SA);
+    rg->G = starci_dalloc(SAS);
+    rg->H = starci_dalloc(SS);
+    rg->M = starci_dalloc(SS);
+    rg->ipiv = calloc(S, sizeof(lapack_int));
+    int bad = !rg->base || !rg->Rp || (Rbar_t && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
+              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        bad |= !*sv[i];
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        bad |= !*sav[i];
+    if (bad || starci_exact_ws_init(&rg->xw, S) != STARC_OK) {
+        starc_regularizer_free(rg);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
+    }
+    memcpy(rg->base, base, SA * sizeof(double));
+    memcpy(rg->Rp, Rbar_p, SA * sizeof(double));
+    if (Rbar_t)
+        memcpy(rg->Rt, Rbar_t, SA * sizeof(double));
+    const double *R2[2] = {rg->Rp, rg->Rt};
+    double Jn[2];
+    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, &rg->xw, err);
+    if (st) {
+        starc_regularizer_free(rg);
+        return st;
+    }
+    rg->Jnb_p = Jn[0];
+    rg->Jnb_t = Jn[1];
+    for (size_t i = 0; i < SA; i++)
+        if (rg->mub[i] > 0.0)
+            rg->pairs[rg->npair++] = i;
+    for (size_t s = 0; s < S; s++) {
+        rg->vidx[s] = SIZE_MAX;
+        if (rg->db[s] > 0.0) {
+            rg->vidx[s] = rg->nv;
+            rg->vis[rg->nv++] = s;
+        }
+    }
+    rg->last_inner = NAN;
+    *out = rg;
+    return STARC_OK;
+}
+
+int starc_regularizer_set_options(starc_regularizer *rg, const starc_reg_options *opt, starc_error *err)
+{
+    int st = check_options(opt, err);
+    if (!st)
+        rg->opt = *opt;
+    return st;
+}
+
+void starc_regularizer_reset(starc_regularizer *rg)
+{
+    rg->have_chi2 = rg->have_kl = rg->have_adkl = 0;
+    rg->last_inner = NAN;
+}
+
+const double *starc_regularizer_base_occupancy(const starc_regularizer *rg) { return rg->mub; }
+
+void starc_regularizer_base_returns(const starc_regularizer *rg, double *proxy_return, double *true_return)
+{
+    if (proxy_return)
+        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
+    if (true_return)
+        *true_return = rg->Rt ? rg->Jnb_t / (1.0 - rg->gamma) : NAN;
+}
+
+const double *starc_regularizer_occupancy(const starc_regularizer *rg)
+{
+    return rg->have_sol ? rg->musol : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Diagnostics                                                             */
+
+static double divergence_of(const starc_reg_result *r, starc_reg_method method)
+{
+    switch (method) {
+    case STARC_REG_AD_KL: return r->ad_kl;
+    case STARC_REG_OM_CHI2: return r->chi2;
+    case STARC_REG_OM_SQRT_CHI2: return sqrt(r->chi2);
+    case STARC_REG_OM_KL: return r->om_kl;
+    }
+    return NAN;
+}
+
+/* Fill res for policy pi (exact occupancy, returns and divergences). */
+static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method method, double coef,
+                    starc_reg_result *res, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *R2[2] = {rg->Rp, rg->Rt};
+    double Jn[2];
+    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, &rg->xw, err);
+    if (st)
+        return st;
+    rg->have_sol = 1;
+    res->method = method;
+    res->coef = coef;
+    res->proxy_return_normalized = Jn[0];
+    res->true_return_normalized = Jn[1];
+    res->proxy_return = Jn[0] / (1.0 - g);
+    res->true_return = Jn[1] / (1.0 - g);
+    res->proxy_delta_normalized = Jn[0] - rg->Jnb_p;
+    res->true_delta_normalized = rg->Rt ? Jn[1] - rg->Jnb_t : NAN;
+    res->proxy_delta = res->proxy_delta_normalized / (1.0 - g);
+    res->true_delta = res->true_delta_normalized / (1.0 - g);
+    double adkl = 0.0;
+    for (size_t s = 0; s < S && isfinite(adkl); s++) {
+        if (!(rg->dsol[s] > 0.0))
+            continue;
+        double k = kl_div(A, pi + s * A, rg->base + s * A);
+        adkl += rg->dsol[s] * k;
+    }
+    res->ad_kl = adkl;
+    res->ad_kl_unnormalized = adkl / (1.0 - g);
+    res->state_kl = kl_div(S, rg->dsol, rg->db);
+    res->om_kl = kl_div(S * A, rg->musol, rg->mub);
+    res->chi2 = starci_chi2(S * A, rg->musol, rg->mub);
+    double tv = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        tv += fabs(rg->musol[i] - rg->mub[i]);
+    res->tv = 0.5 * tv;
+    res->divergence = divergence_of(res, method);
+    res->objective = res->proxy_return_normalized - (res->divergence == 0.0 ? 0.0 : coef * res->divergence);
+    return STARC_OK;
+}
+
+int starc_regularizer_evaluate(starc_regularizer *rg, const double *pi, starc_reg_method method,
+                               double coef, starc_reg_result *res, starc_error *err)
+{
+    if ((unsigned)method >= STARC_REG_NMETHODS)
+        return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
+    if (!res)
+        return starci_error(err, STARC_EINVAL, "result pointer is NULL");
+    int st = starc_policy_validate(rg->m, pi, rg->opt.prob_tol, err);
+    if (st)
+        return st;
+    memset(res, 0, sizeof *res);
+    st = diagnose(rg, pi, method, coef, res, err);
+    res->inner_coef = coef;
+    res->converged = 1;
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values of the base policy (cold start)                                  */
+
+/* Vout = V^{pi}_{Rbar} (unnormalised) via the scratch matrix rg->M. */
+static int eval_values(starc_regularizer *rg, const double *pi, const double *Rbar, const double *extra,
+                       double *Vout, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *T = starc_mdp_transitions(rg->m);
+    memset(rg->M, 0, S * S * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        double *row = rg->M + s * S, acc = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            double p = pi[s * A + a];
+            if (p == 0.0)
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                row[u] -= g * p * t[u];
+            acc += p * Rbar[s * A + a];
+        }
+        row[s] += 1.0;
+        Vout[s] = acc - (extra ? extra[s] : 0.0);
+    }
+    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, rg->M, (lapack_int)S, rg->ipiv, Vout, 1);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+    return STARC_OK;
+}
+
+/* Q = Rbar + gamma T V for every pair. */
+static void q_of(const starc_regularizer *rg, const double *Rbar, const double *V, double *Q)
+{
+    const size_t S = rg->S, A = rg->A;
+    memcpy(Q, Rbar, S * A * sizeof(double));
+    /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
+     * change the last bits with the thread count (outputs must not). */
+    const double *T = starc_mdp_transitions(rg->m);
+    for (size_t p = 0; p < S * A; p++) {
+        const double *t = T + p * S;
+        double acc = 0.0;
+        for (size_t u = 0; u < S; u++)
+            acc += t[u] * V[u];
+        Q[p] += rg->gamma * acc;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* AD-KL: soft policy iteration / soft value iteration                     */
+
+/* Soft backup at state s from Q: returns beta log sum_a pi_b exp(Q/beta) and,
+ * if pi is non-NULL, the softmax policy pi_b exp((Q - V)/beta). */
+static double soft_backup(const double *q, const double *pb, size_t A, double beta, double *pi)
+{
+    double qmax = -INFINITY;
+    for (size_t a = 0; a < A; a++)
+        if (pb[a] > 0.0 && q[a] > qmax)
+            qmax = q[a];
+    double z = 0.0;
+    for (size_t a = 0; a < A; a++)
+        if (pb[a] > 0.0)
+            z += pb[a] * exp((q[a] - qmax) / beta);
+    if (pi)
+        for (size_t a = 0; a < A; a++)
+            pi[a] = pb[a] > 0.0 ? pb[a] * exp((q[a] - qmax) / beta) / z : 0.0;
+    return qmax + beta * log(z);
+}
+
+/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to max(1, |V|_inf);
+ * also leaves the softmax policy of V in pi. */
+static double soft_residual(starc_regularizer *rg, double beta, const double *V, double *Bv, double *pi)
+{
+    const size_t S = rg->S, A = rg->A;
+    q_of(rg, rg->Rp, V, rg->Q);
+    double diff = 0.0, vmax = 1.0;
+    for (size_t s = 0; s < S; s++) {
+        Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
+        diff = fmax(diff, fabs(Bv[s] - V[s]));
+        vmax = fmax(vmax, fabs(V[s]));
+    }
+    return diff / vmax;
+}
+
+static int solve_adkl(starc_regularizer *rg, double beta, double *pi_out, size_t *iters, double *resid,
+                      starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    int st;
+    double *V = rg->V, *Bv = rg->Vt;
+    /* Start: the warm policy's soft values, or the base's values. */
+    const double *pstart = (rg->opt.warm_start && rg->have_adkl) ? rg->pi_adkl : rg->base;
+    memcpy(rg->pi, pstart, S * A * sizeof(double));
+    size_t it = 0;
+    double res = INFINITY;
+    if (rg->opt.adkl_solver == STARC_ADKL_POLICY_ITERATION) {
+        for (;;) {
+            /* Evaluate pi exactly under r_pi - beta KL(pi(s) || pi_b(s)). */
+            for (size_t s = 0; s < S; s++)
+                rg->klv[s] = beta * kl_div(A, rg->pi + s * A, rg->base + s * A);
+            st = eval_values(rg, rg->pi, rg->Rp, rg->klv, V, err);
+            if (st)
+                return st;
+            res = soft_residual(rg, beta, V, Bv, rg->pi);
+            if (res <= rg->opt.tol)
+                break;
+            if (++it >= rg->opt.max_iter) {
+                *iters = it;
+                *resid = res;
+                memcpy(pi_out, rg->pi, S * A * sizeof(double));
+                return starci_error(err, STARC_ENOCONV,
+                                    "ad-kl soft policy iteration: relative Bellman residual %.3g > tol %g after %zu steps",
+                                    res, rg->opt.tol, it);
+            }
+        }
+    } else {
+        for (size_t s = 0; s < S; s++)
+            rg->klv[s] = beta * kl_div(A, rg->pi + s * A, rg->base + s * A);
+        st = eval_values(rg, rg->pi, rg->Rp, rg->klv, V, err);
+        if (st)
+            return st;
+        for (;;) {
+            res = soft_residual(rg, beta, V, Bv, rg->pi);
+            if (res <= rg->opt.tol)
+                break;
+            memcpy(V, Bv, S * sizeof(double));
+            if (++it >= rg->opt.max_sweeps) {
+                *iters = it;
+                *resid = res;
+                memcpy(pi_out, rg->pi, S * A * sizeof(double));
+                return starci_error(err, STARC_ENOCONV,
+                                    "ad-kl soft value iteration: relative change %.3g > tol %g after %zu sweeps",
+                                    res, rg->opt.tol, it);
+            }
+        }
+    }
+    memcpy(pi_out, rg->pi, S * A * sizeof(double));
+    memcpy(rg->pi_adkl, rg->pi, S * A * sizeof(double));
+    rg->have_adkl = 1;
+    *iters = it + 1;
+    *resid = res;
+    return STARC_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* OM duals: Newton's method on L(V)                                       */
+
+enum om_kind { OM_CHI2, OM_KL };
+
+/* e = Rbar_p + gamma T V - V on support pairs, the primal mu, the Hessian
+ * weights and L(V).  Returns +INFINITY if an exponent overflows. */
+static double om_eval(starc_regularizer *rg, enum om_kind kind, double c, const double *V, double *e,
+                      double *mu, double *wts, double *grad)
+{
+    const size_t S = rg->S, A = rg->A;
+    const double g = rg->gamma;
+    const double *mu0 = starc_mdp_initial(rg->m);
+    q_of(rg, rg->Rp, V, rg->TV);
+    double L = 0.0;
+    for (size_t s = 0; s < S; s++)
+        L += (1.0 - g) * mu0[s] * V[s];
+    memset(mu, 0, S * A * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], s = p / A;
+        double mb = rg->mub[p], ep = rg->TV[p] - V[s];
+        e[p] = ep;
+        if (kind == OM_CHI2) {
+            double alpha = 2.0 * c, w = 1.0 + ep / alpha;
+            if (w > 0.0) {
+                mu[p] = mb * w;
+                wts[p] = mb / alpha;
+                L += mb * (ep + 0.5 * ep * ep / alpha);
+            } else {
+                wts[p] = 0.0;
+                L -= 0.5 * mb * alpha;
+            }
+        } else {
+            double z = ep / c - 1.0;
+            if (z > 700.0)
+                return INFINITY;
+            mu[p] = mb * exp(z);
+            wts[p] = mu[p] / c;
+            L += c * mu[p];
+        }
+    }
+    if (grad) {
+        /* grad = (1-gamma) mu0 + gamma T^T mu - sum_a mu(., a): the flow residual. */
+        for (size_t s = 0; s < S; s++) {
+            double out = 0.0;
+            for (size_t a = 0; a < A; a++)
+                out += mu[s * A + a];
+            grad[s] = (1.0 - g) * mu0[s] - out;
+        }
+        const double *T = starc_mdp_transitions(rg->m);
+        for (size_t p = 0; p < S * A; p++) {
+            double w = g * mu[p];
+            if (w == 0.0)
+                continue;
+            const double *t = T + p * S;
+            for (size_t u = 0; u < S; u++)
+                grad[u] += w * t[u];
+        }
+        /* States the base never visits carry no variable: their residual is
+         * structurally zero (no support pair leads there). */
+        for (size_t s = 0; s < S; s++)
+            if (rg->vidx[s] == SIZE_MAX)
+                grad[s] = 0.0;
+    }
+    return L;
+}
+
+static double inf_norm(const double *x, size_t n)
+{
+    double r = 0.0;
+    for (size_t i = 0; i < n; i++)
+        r = fmax(r, fabs(x[i]));
+    return r;
+}
+
+/* Fill row (length nv) with sqrt(w) g_p, g_p = gamma T[p, vis] - unit(s(p)). */
+static void hess_row(const starc_regularizer *rg, size_t p, double w, double *row)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double *t = starc_mdp_transitions(rg->m) + p * S;
+    double sw = sqrt(w);
+    for (size_t i = 0; i < nv; i++)
+        row[i] = sw * rg->gamma * t[rg->vis[i]];
+    row[rg->vidx[p / A]] -= sw;
+}
+
+/* Newton direction: (H + ridge) dir = -grad on the visited states, with the
+ * generalised Hessian H = sum_{active p} w_p g_p g_p^T. */
+static int om_direction(starc_regularizer *rg, enum om_kind kind, double c, int prox)
+{
+    const size_t A = rg->A, nv = rg->nv;
+    size_t rows = 0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (rg->wts[p] > 0.0)
+            hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+    }
+    if (rows > 0)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
+                    (int)nv);
+    else
+        memset(rg->H, 0, nv * nv * sizeof(double));
+    /* A state that no active pair touches (neither from it nor into it) makes
+     * H singular; its residual is (1-gamma) mu0(s) or 0.  Give it the curvature
+     * of its pair closest to activation, so that the step raises that pair
+     * towards activity (a preconditioner only: the line search and the exact
+     * gradient decide acceptance). */
+    for (size_t j = 0; j < nv; j++)
+        rg->state_active[j] = SIZE_MAX;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], j = rg->vidx[p / A];
+        if (rg->H[j * nv + j] > 0.0)
+            continue;
+        if (rg->state_active[j] == SIZE_MAX || rg->e[p] > rg->e[rg->state_active[j]])
+            rg->state_active[j] = p;
+    }
+    for (size_t j = 0; j < nv; j++) {
+        size_t p = rg->state_active[j];
+        if (p == SIZE_MAX)
+            continue;
+        hess_row(rg, p, rg->mub[p] / (kind == OM_CHI2 ? 2.0 * c : c), rg->G);
+        cblas_dsyr(CblasRowMajor, CblasUpper, (int)nv, 1.0, rg->G, 1, rg->H, (int)nv);
+    }
+    double dmax = 0.0;
+    for (size_t i = 0; i < nv; i++)
+        dmax = fmax(dmax, rg->H[i * nv + i]);
+    /* Regularised semismooth Newton: a ridge proportional to the residual keeps
+     * steps bounded where H is nearly singular and vanishes as the residual does,
+     * so the local convergence stays superlinear. */
+    double ridge = dmax * (prox ? fmax(1e-14, fmin(1e-8, inf_norm(rg->grad, rg->S))) : 1e-14);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        /* Factorise a copy: H is kept for a retry with a larger ridge. */
+        for (size_t i = 0; i < nv; i++) {
+            memcpy(rg->M + i * nv + i, rg->H + i * nv + i, (nv - i) * sizeof(double));
+            rg->M[i * nv + i] += ridge;
+        }
+        for (size_t i = 0; i < nv; i++)
+            rg->dir[i] = -rg->grad[rg->vis[i]];
+        lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
+                                        rg->dir, 1);
+        if (info == 0)
+            return STARC_OK;
+        ridge = ridge > 0.0 ? ridge * 1e3 : 1e-12;
+    }
+    return STARC_ELAPACK;
+}
+
+/* OM-chi2: a visited state that no active pair touches (none from it, none
+ * into it) sees L linear in V(s) with slope grad(s) = (1-gamma) mu0(s) >= 0;
+ * Newton's model is useless there.  Lower V(s) exactly to where its best pair
+ * becomes active: L falls along the way and no other term changes (pairs into
+ * s are inactive and only become more so).  Returns 1 if V moved. */
+static int activate_untouched(starc_regularizer *rg, double c, double *V)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double *T = starc_mdp_transitions(rg->m);
+    const double alpha = 2.0 * c, g = rg->gamma;
+    size_t *touched = rg->state_active;
+    for (size_t j = 0; j < nv; j++)
+        touched[j] = 0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        touched[rg->vidx[p / A]] = 1;
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            if (t[u] > 0.0 && rg->vidx[u] != SIZE_MAX)
+                touched[rg->vidx[u]] = 1;
+    }
+    int moved = 0;
+    for (size_t j = 0; j < nv; j++) {
+        size_t s = rg->vis[j];
+        if (touched[j] || !(rg->grad[s] > 0.0))
+            continue;
+        double best = INFINITY;
+        for (size_t a = 0; a < A; a++) {
+            size_t p = s * A + a;
+            if (!(rg->mub[p] > 0.0))
+                continue;
+            /* e_p rises by (1 - gamma T[p,s]) per unit decrease of V(s) */
+            double need = (-alpha - rg->e[p]) / (1.0 - g * T[p * S + s]);
+            best = fmin(best, need);
+        }
+        if (isfinite(best) && best > 0.0) {
+            V[s] -= best * (1.0 + 1e-9) + 1e-12 * alpha;
+            moved = 1;
+        }
+    }
+    return moved;
+}
+
+/* The stopping threshold: tol, or the round-off floor of the flow residual
+ * when that is larger.  mu = mu_b w(e/alpha) carries an absolute error of
+ * about eps (2 |V|_inf + |Rbar_p|_inf) mu / alpha per pair (alpha = 2c for
+ * chi2, c for KL), and a state's residual sums about 2A such terms. */
+static double om_tolerance(const starc_regularizer *rg, enum om_kind kind, double c, const double *V)
+{
+    const size_t S = rg->S, A = rg->A;
+    double vmax = inf_norm(V, S), rmax = inf_norm(rg->Rp, S * A), mmax = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        mmax = fmax(mmax, kind == OM_CHI2 ? rg->mub[p] : rg->mu[p]);
+    }
+    double scale = kind == OM_CHI2 ? 2.0 * c : c;
+    double floor = 8.0 * (double)A * DBL_EPSILON * (2.0 * vmax + rmax) * mmax / scale;
+    return fmax(rg->opt.tol, floor);
+}
+
+static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double *V, size_t *iters,
+                     double *resid, starc_error *err)
+{
+    const size_t S = rg->S, nv = rg->nv;
+    const char *name = kind == OM_CHI2 ? "om-chi2" : "om-kl";
+    for (size_t s = 0; s < S; s++)
+        if (rg->vidx[s] == SIZE_MAX)
+            V[s] = 0.0;
+    double L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+    if (!isfinite(L))
+        return starci_error(err, STARC_ENOCONV, "%s: the starting point overflows", name);
+    double gn = inf_norm(rg->grad, S);
+    size_t it = 0, since_halved = 0;
+    double gref = gn;
+    while (gn > om_tolerance(rg, kind, c, V)) {
+        if (gn <= 0.5 * gref) {
+            gref = gn;
+            since_halved = 0;
+        } else if (++since_halved > 50) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV,
+                                "%s: flow residual stagnated at %.3g (tol %g) after %zu Newton steps", name, gn,
+                                rg->opt.tol, it);
+        }
+        if (it >= rg->opt.max_iter) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV, "%s: flow residual %.3g > tol %g after %zu Newton steps",
+                                name, gn, rg->opt.tol, it);
+        }
+        it++;
+        if (kind == OM_CHI2 && activate_untouched(rg, c, V)) {
+            L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            gn = inf_norm(rg->grad, S);
+            if (gn <= rg->opt.tol)
+                break;
+        }
+        if (om_direction(rg, kind, c, 1) != STARC_OK) {
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ELAPACK, "%s: Newton system could not be factorised", name);
+        }
+        double slope = 0.0;
+        for (size_t i = 0; i < nv; i++)
+            slope += rg->dir[i] * rg->grad[rg->vis[i]];
+        /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
+         * which stays accurate where L itself is flat to round-off.  L is convex,
+         * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
+         * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
+         * Illinois regula falsi on phi'. */
+        int accepted = 0;
+        double best_t = 0.0, best_g = gn;
+        if (slope < 0.0) {
+            double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
+            int side = 0;
+            for (int ls = 0; ls < 80; ls++) {
+                memcpy(rg->Vt, V, S * sizeof(double));
+                for (size_t i = 0; i < nv; i++)
+                    rg->Vt[rg->vis[i]] += t * rg->dir[i];
+                double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
+                double ft = INFINITY;
+                if (isfinite(Lt)) {
+                    ft = 0.0;
+                    for (size_t i = 0; i < nv; i++)
+                        ft += rg->dir[i] * rg->gradt[rg->vis[i]];
+                }
+                if (isfinite(Lt)) {
+                    double gt = inf_norm(rg->gradt, S);
+                    if (gt < best_g) {
+                        best_g = gt;
+                        best_t = t;
+                    }
+                }
+                if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
+                    memcpy(V, rg->Vt, S * sizeof(double));
+                    double *tmp;
+                    tmp = rg->e; rg->e = rg->et; rg->et = tmp;
+                    tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
+                    tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
+                    L = Lt;
+                    gn = inf_norm(rg->grad, S);
+                    accepted = 1;
+                    break;
+                }
+                if (ft < 0.0) {
+                    tlo = t;
+                    flo = ft;
+                    if (side == -1 && isfinite(fhi))
+                        fhi *= 0.5;
+                    side = -1;
+                } else {
+                    thi = t;
+                    fhi = ft;
+                    if (side == 1)
+                        flo *= 0.5;
+                    side = 1;
+                }
+                if (tlo == 0.0 || thi > 16.0 * tlo) {
+                    /* Far from bracketed on a log scale: shrink geometrically first. */
+                    t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
+                } else {
+                    t = (tlo * fhi - thi * flo) / (fhi - flo);
+                    if (!(t > tlo && t < thi) || ls % 6 == 5)
+                        t = 0.5 * (tlo + thi);
+                }
+            }
+        }
+        if (!accepted && best_t > 0.0) {
+            /* Near the round-off floor phi' is too noisy for the Wolfe test:
+             * fall back to the trial step that most reduced the flow residual. */
+            for (size_t i = 0; i < nv; i++)
+                V[rg->vis[i]] += best_t * rg->dir[i];
+            L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            gn = inf_norm(rg->grad, S);
+            accepted = 1;
+        }
+        if (!accepted) {
+            /* Restore the weights of the current point and give up. */
+            om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, rg->grad);
+            *iters = it;
+            *resid = gn;
+            return starci_error(err, STARC_ENOCONV,
+                                "%s: line search failed at flow residual %.3g (tol %g) after %zu Newton steps",
+                                name, gn, rg->opt.tol, it);
+        }
+        /* om_eval of the accepted trial left its weights in wts already. */
+    }
+    *iters = it;
+    *resid = gn;
+    return STARC_OK;
+}
+
+/* Policy from the dual's primal mu (rows renormalised); base row where mu(s,.) = 0. */
+static void policy_from_mu(const starc_regularizer *rg, const double *mu, double *pi)
+{
+    const size_t S = rg->S, A = rg->A;
+    for (size_t s = 0; s < S; s++) {
+        double z = 0.0;
+        for (size_t a = 0; a < A; a++)
+            z += mu[s * A + a];
+        for (size_t a = 0; a < A; a++)
+            pi[s * A + a] = z > 0.0 ? mu[s * A + a] / z : rg->base[s * A + a];
+    }
+}
+
+/* Start values for the OM duals: warm V, or the base's proxy values. */
+static int om_start(starc_regularizer *rg, enum om_kind kind, double c, double *V, starc_error *err)
+{
+    const size_t S = rg->S;
+    if (kind == OM_CHI2) {
+        if (rg->opt.warm_start && rg->have_chi2) {
+            memcpy(V, rg->V_chi2, S * sizeof(double));
+            return STARC_OK;
+        }
+        return eval_values(rg, rg->base, rg->Rp, NULL, V, err);
+    }
+    if (rg->opt.warm_start && rg->have_kl) {
+        memcpy(V, rg->V_kl, S * sizeof(double));
+        double L = om_eval(rg, kind, c, V, rg->e, rg->mu, rg->wts, NULL);
+        if (isfinite(L))
+            return STARC_OK;
+    }
+    /* The AD-KL soft values at the same coefficient keep every exponent
+     * bounded: e = beta log(pi/pi_b) <= beta log(1/pi_b). */
+    size_t it;
+    double res;
+    starc_reg_options keep = rg->opt;
+    rg->opt.tol = fmax(rg->opt.tol, 1e-8);
+    int st = solve_adkl(rg, c, rg->pit, &it, &res, err);
+    rg->opt = keep;
+    if (st == STARC_ENOCONV)
+        st = STARC_OK; /* any finite start will do */
+    if (st)
+        return st;
+    memcpy(V, rg->V, S * sizeof(double));
+    return STARC_OK;
+}
+
+static int solve_om(starc_regularizer *rg, enum om_kind kind, double c, double *pi_out, size_t *iters,
+                    double *resid, starc_error *err)
+{
+    double *V = kind == OM_CHI2 ? rg->V_chi2 : rg->V_kl;
+    /* om_start may use rg->V (AD-KL); keep the dual iterate in its own array. */
+    int st = om_start(rg, kind, c, rg->Vs, err);
+    if (st)
+        return st;
+    memcpy(V, rg->Vs, rg->S * sizeof(double));
+    st = om_newton(rg, kind, c, V, iters, resid, err);
+    policy_from_mu(rg, rg->mu, pi_out);
+    if (!st) {
+        if (kind == OM_CHI2)
+            rg->have_chi2 = 1;
+        else
+            rg->have_kl = 1;
+    } else {
+        if (kind == OM_CHI2)
+            rg->have_chi2 = 0;
+        else
+            rg->have_kl = 0;
+    }
+    return st;
+}
+
+/* chi2 of the dual's primal mu (for the 1-D search). */
+static double dual_chi2(const starc_regularizer *rg)
+{
+    double acc = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double x = rg->mu[p] - rg->mub[p];
+        acc += x * x / rg->mub[p];
+    }
+    return acc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* OM-sqrt-chi2: 1-D search on h(c') = 2 c' sqrt(chi2(c'))                 */
+
+/* Unclipped limit of the OM-chi2 path (all support pairs active): V solves the
+ * weighted least-squares problem min sum mu_b (Rbar_p + gamma T V - V)^2,
+ * independent of c'.  Gives h_inf = ||e*||_{mu_b} and the smallest c' without
+ * clipping, c0 = -min(e*)/2.  Leaves V in rg->V_chi2 (a good warm start). */
+static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    double *V = rg->V_chi2;
+    memset(V, 0, S * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        rg->wts[p] = rg->mub[p];
+    }
+    /* At V = 0, e = Rbar_p and the gradient of (1/2) sum mu_b e^2 is G^T W Rbar_p;
+     * the problem is quadratic, so one Newton step solves it exactly. */
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        rg->e[p] = rg->Rp[p];
+    }
+    memset(rg->grad, 0, S * sizeof(double));
+    const double *T = starc_mdp_transitions(rg->m);
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k], s = p / A;
+        double w = rg->mub[p] * rg->e[p];
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            rg->grad[u] += w * rg->gamma * t[u];
+        rg->grad[s] -= w;
+    }
+    for (size_t s = 0; s < S; s++)
+        if (rg->vidx[s] == SIZE_MAX)
+            rg->grad[s] = 0.0;
+    if (om_direction(rg, OM_KL, 1.0, 0) != STARC_OK)
+        return starci_error(err, STARC_ELAPACK, "om-sqrt-chi2: least-squares system could not be factorised");
+    for (size_t i = 0; i < nv; i++)
+        V[rg->vis[i]] = rg->dir[i];
+    q_of(rg, rg->Rp, V, rg->TV);
+    double acc = 0.0, emin = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double ep = rg->TV[p] - V[p / A];
+        acc += rg->mub[p] * ep * ep;
+        emin = fmin(emin, ep);
+    }
+    *h_inf = sqrt(acc);
+    *c0 = -0.5 * emin;
+    rg->have_chi2 = 1;
+    return STARC_OK;
+}
+
+/* d log h / d log c' at the current OM-chi2 solution (h = 2 c' sqrt(chi2)),
+ * from differentiating grad L = 0 with the active set fixed:
+ * dV/dalpha = -H^{-1} b, b = sum_active (-mu_b e / alpha^2) g_p. */
+static double sqrt_slope(starc_regularizer *rg, double c, double chi2)
+{
+    const size_t S = rg->S, A = rg->A, nv = rg->nv;
+    const double *T = starc_mdp_transitions(rg->m);
+    const double alpha = 2.0 * c, g = rg->gamma;
+    double *b = rg->gradt;
+    memset(b, 0, S * sizeof(double));
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        double cp = -rg->mub[p] * rg->e[p] / (alpha * alpha);
+        const double *t = T + p * S;
+        for (size_t u = 0; u < S; u++)
+            b[u] += cp * g * t[u];
+        b[p / A] -= cp;
+    }
+    /* om_direction solves H dir = -grad: point it at b, then restore. */
+    double *keep = rg->grad;
+    rg->grad = b;
+    int st = om_direction(rg, OM_CHI2, c, 0);
+    rg->grad = keep;
+    if (st)
+        return NAN;
+    double *dV = rg->Vt;
+    memset(dV, 0, S * sizeof(double));
+    for (size_t i = 0; i < nv; i++)
+        dV[rg->vis[i]] = rg->dir[i];
+    double dchi2 = 0.0;
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        if (!(rg->wts[p] > 0.0))
+            continue;
+        const double *t = T + p * S;
+        double gd = -dV[p / A];
+        for (size_t u = 0; u < S; u++)
+            gd += g * t[u] * dV[u];
+        double mb = rg->mub[p], dmu = mb / alpha * gd - mb * rg->e[p] / (alpha * alpha);
+        dchi2 += 2.0 * (rg->mu[p] - mb) / mb * dmu;
+    }
+    /* dchi2/dc' = 2 dchi2/dalpha */
+    return 1.0 + c * dchi2 / chi2;
+}
+
+static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, double *inner, size_t *iters,
+                      double *resid, starc_error *err)
+{
+    size_t total = 0, it;
+    double res = 0.0;
+    double h_inf = 0.0, c0 = 0.0;
+    int st;
+    /* The search's warm starts live in V_chi2; a previous OM-chi2 solve is a fine start too. */
+    int keep_warm = rg->opt.warm_start && rg->have_chi2;
+    double *Vkeep = NULL;
+    if (keep_warm) {
+        Vkeep = starci_dalloc(rg->S);
+        if (!Vkeep)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        memcpy(Vkeep, rg->V_chi2, rg->S * sizeof(double));
+    }
+    st = sqrt_limit(rg, &h_inf, &c0, err);
+    if (st) {
+        free(Vkeep);
+        return st;
+    }
+    if (lambda >= h_inf * (1.0 - 1e-12)) {
+        /* The base itself is optimal: sup over the path of the frontier's slope is h_inf. */
+        memcpy(pi_out, rg->base, rg->S * rg->A * sizeof(double));
+        *inner = INFINITY;
+        *iters = 0;
+        *resid = 0.0;
+        free(Vkeep);
+        return STARC_OK;
+    }
+    if (Vkeep)
+        memcpy(rg->V_chi2, Vkeep, rg->S * sizeof(double));
+    free(Vkeep);
+    /* Safeguarded Newton on f(u) = log h(e^u) - log lambda, u = log c'.  h is
+     * continuous and non-decreasing (the Pareto frontier of proxy return
+     * against sqrt(chi2) is concave) and equals h_inf for c' >= c0, so
+     * u < log c0 is bracketed from above; the slope comes from differentiating
+     * the dual optimality condition (sqrt_slope). */
+    double uhi = log(c0), ulo = -INFINITY;
+    double c = c0 * lambda / h_inf;
+    if (rg->opt.warm_start && isfinite(rg->last_inner) && rg->last_inner > 0.0 && rg->last_inner < c0)
+        c = rg->last_inner;
+    /* Inside the search every OM-chi2 solve starts from the previous one (the first from the
+     * least-squares limit, or the caller's warm start), whatever the warm_start option says. */
+    int user_warm = rg->opt.warm_start;
+    rg->opt.warm_start = 1;
+    double u = log(c);
+    for (int k = 0;; k++) {
+        if (k >= 200) {
+            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in 200 steps",
+                              rg->opt.search_tol);
+            goto fail;
+        }
+        c = exp(u);
+        st = solve_om(rg, OM_CHI2, c, rg->pit, &it, &res, err);
+        total += it;
+        if (st)
+            goto fail;
+        double chi2 = dual_chi2(rg), h = 2.0 * c * sqrt(chi2);
+        if (fabs(h - lambda) <= rg->opt.search_tol * lambda)
+            break;
+        double f = h > 0.0 ? log(h / lambda) : -INFINITY;
+        if (f < 0.0)
+            ulo = u;
+        else
+            uhi = u;
+        if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
+            break;
+        double slope = h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN;
+        double un = u - f / slope;
+        /* Unbracketed from below: move down by at most a factor e^3 per step. */
+        if (!isfinite(ulo) && un < u - 3.0)
+            un = u - 3.0;
+        if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
+            un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
+        u = un;
+    }
+    rg->opt.warm_start = user_warm;
+    policy_from_mu(rg, rg->mu, pi_out);
+    rg->last_inner = c;
+    *inner = c;
+    *iters = total;
+    *resid = res;
+    return STARC_OK;
+fail:
+    rg->opt.warm_start = user_warm;
+    *iters = total;
+    *resid = res;
+    *inner = NAN;
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+
+int starc_regularizer_solve(starc_regularizer *rg, starc_reg_method method, double coef,
+                            double *pi, starc_reg_result *res, starc_error *err)
+{
+    if (!rg || !res)
+        return starci_error(err, STARC_EINVAL, "regulariser and result must not be NULL");
+    if ((unsigned)method >= STARC_REG_NMETHODS)
+        return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
+    if (!(coef > 0.0) || !isfinite(coef))
+        return starci_error(err, STARC_EINVAL, "%s: coefficient %g must be finite and > 0",
+                            method_names[method], coef);
+    memset(res, 0, sizeof *res);
+    double *pol = rg->pit;
+    size_t it = 0;
+    double resid = 0.0, inner = coef;
+    int st;
+    switch (method) {
+    case STARC_REG_AD_KL:
+        st = solve_adkl(rg, coef, pol, &it, &resid, err);
+        break;
+    case STARC_REG_OM_CHI2:
+        st = solve_om(rg, OM_CHI2, coef, pol, &it, &resid, err);
+        break;
+    case STARC_REG_OM_KL:
+        st = solve_om(rg, OM_KL, coef, pol, &it, &resid, err);
+        break;
+    default:
+        st = solve_sqrt(rg, coef, pol, &inner, &it, &resid, err);
+        break;
+    }
+    if (st != STARC_OK && st != STARC_ENOCONV)
+        return st;
+    /* Diagnose even an unconverged iterate, so callers can see how far it got. */
+    starc_error derr;
+    int st2 = diagnose(rg, pol, method, coef, res, &derr);
+    if (st2) {
+        if (err)
+            *err = derr;
+        return st2;
+    }
+    res->inner_coef = inner;
+    res->converged = st == STARC_OK;
+    res->iterations = it;
+    res->residual = resid;
+    if (pi)
+        memcpy(pi, pol, rg->S * rg->A * sizeof(double));
+    return st;
+}

@@ -1,0 +1,1083 @@
+/* The STARC random-MDP study (starc/study.h): generation, exact symmetric regrets,
+ * every distance variant, correlations; multi-threaded with results independent of
+ * the thread count.
+ *
+ * Determinism: MDP j's numbers depend only on (seed, j) -- its own generator, its
+ * own buffers, the same sequence of floating-point operations whichever thread runs
+ * it -- and every reduction over MDPs (the correlations) runs in index order on
+ * the stored per-point values. */
+#include <config.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_rng.h>
+
+#include "internal.h"
+#include "starc/canon.h"
+#include "starc/generate.h"
+#include "starc/regret.h"
+#include "starc/study.h"
+
+static double mu0_dot(const starc_mdp *m, const double *V);
+
+/* --------------------------------------------------------------- features
+ * For one reward: its canonical form under each canonicalisation, each of
+ * their norms, and the scale 1/n(c(R)) (0 for a trivial reward).  For a pair:
+ * the metrics of s(R1) - s(R_i) for every (canon, norm), and the Pearson
+ * distances. */
+
+#define STARCI_NCANON 7
+#define STARCI_NNORM 8
+#define STARCI_NMETRIC 6
+#define STARCI_NVARIANTS (STARCI_NCANON * STARCI_NNORM * STARCI_NMETRIC + 2)
+
+static const char *const starci_canon_names[STARCI_NCANON] = {
+    "none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"};
+static const char *const starci_norm_names[STARCI_NNORM] = {
+    "l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
+static const char *const starci_metric_names[STARCI_NMETRIC] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf"};
+
+enum { C_NONE, C_EPIC, C_DARD, C_VAL, C_VALPOT, C_MINPOT, C_MIN };
+enum { N_L1, N_L2, N_LINF, N_WL1, N_WL2, N_WLINF, N_NONE, N_RANGE };
+
+typedef struct reward_feat {
+    double *C;                                 /* NCANON * n canonical forms */
+    double scale[STARCI_NCANON][STARCI_NNORM]; /* 1/n(c(R)), or 0 when trivial (distance.h's rule) */
+    double mean[STARCI_NCANON], css[STARCI_NCANON]; /* for the Pearson distances */
+    double xmax[STARCI_NCANON];                /* max |c(R)| */
+    int trivial[STARCI_NCANON];
+} reward_feat;
+
+typedef struct features {
+    size_t S, A, n;
+    double eps;
+    starc_pi_options pi;
+    const starc_mdp *m;
+    starc_canon *plan[STARCI_NCANON]; /* per MDP */
+    double bound[STARCI_NNORM];       /* n_max / max|x| of distance.h's semi-norm rule */
+    reward_feat f1, fi;
+    starc_workspace *ws;
+    double *Rbar, *V;
+    size_t *act;
+} features;
+
+static void features_unplan(features *f)
+{
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        starc_canon_free(f->plan[c]);
+        f->plan[c] = NULL;
+    }
+    f->m = NULL;
+}
+
+static void features_free(features *f)
+{
+    if (!f)
+        return;
+    features_unplan(f);
+    free(f->f1.C);
+    free(f->fi.C);
+    starc_workspace_free(f->ws);
+    free(f->Rbar);
+    free(f->V);
+    free(f->act);
+    free(f);
+}
+
+static features *features_alloc(size_t S, size_t A, double eps, const starc_pi_options *pi)
+{
+    features *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->S = S;
+    f->A = A;
+    f->n = S * A * S;
+    f->eps = eps;
+    f->pi = *pi;
+    f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
+    f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
+    f->ws = starc_workspace_alloc(S, A);
+    f->Rbar = starci_dalloc(S * A);
+    f->V = starci_dalloc(S);
+    f->act = calloc(S, sizeof(size_t));
+    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->V || !f->act) {
+        features_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Per-MDP set-up: one canonicalisation plan per kind (default distributions and
+ * uniform policy, as `starc distance` uses), and the semi-norm bounds. */
+static int features_plan(features *f, const starc_mdp *m, starc_error *err)
+{
+    features_unplan(f);
+    f->m = m;
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        int st = starc_canon_alloc(m, (starc_canon_kind)c, NULL, &f->plan[c], err);
+        if (st)
+            return st;
+    }
+    const double *T = starc_mdp_transitions(m);
+    double tsum = 0.0, tmax = 0.0;
+    for (size_t k = 0; k < f->n; k++) {
+        tsum += T[k];
+        tmax = T[k] > tmax ? T[k] : tmax;
+    }
+    /* the largest value each normaliser takes on a tensor with max|x| = 1 (distance.h) */
+    f->bound[N_L1] = (double)f->n;
+    f->bound[N_L2] = sqrt((double)f->n);
+    f->bound[N_LINF] = 1.0;
+    f->bound[N_WL1] = tsum;
+    f->bound[N_WL2] = sqrt(tsum);
+    f->bound[N_WLINF] = tmax;
+    f->bound[N_NONE] = 0.0;
+    f->bound[N_RANGE] = 2.0 / (1.0 - starc_mdp_gamma(m));
+    return STARC_OK;
+}
+
+/* Canonicalise R into out. */
+static int canon_apply(features *f, size_t c, const double *R, double *out, starc_error *err)
+{
+    return starc_canon_apply(f->plan[c], R, out, err);
+}
+
+/* The hot loops: fused norms / metrics over S*A*S entries, run 56 times per data
+ * point.  Four independent partial sums per quantity (a fixed split, so the
+ * result does not depend on how the compiler vectorises it); on x86-64 an AVX2
+ * clone is chosen at load time where the CPU has it.  No FMA is enabled, so both
+ * clones round identically. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define STUDY_SIMD __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef STUDY_SIMD
+#define STUDY_SIMD
+#endif
+#define LANES 4
+
+/* The six metrics l1, l2, linf, wl1, wl2, wlinf (MATH.md §3) of a x - b y
+ * (T the transition weights) in one pass; with y = NULL, of a x. */
+STUDY_SIMD
+static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
+{
+    double l1[LANES] = {0}, l2[LANES] = {0}, li[LANES] = {0}, w1[LANES] = {0}, w2[LANES] = {0}, wi[LANES] = {0};
+    size_t k = 0, nl = n - n % LANES;
+    if (y) {
+        for (; k < nl; k += LANES)
+            for (size_t j = 0; j < LANES; j++) {
+                double d = fabs(a * x[k + j] - b * y[k + j]), td = T[k + j] * d;
+                l1[j] += d;
+                l2[j] += d * d;
+                li[j] = d > li[j] ? d : li[j];
+                w1[j] += td;
+                w2[j] += td * d;
+                wi[j] = td > wi[j] ? td : wi[j];
+            }
+        for (; k < n; k++) {
+            double d = fabs(a * x[k] - b * y[k]), td = T[k] * d;
+            l1[0] += d, l2[0] += d * d, li[0] = d > li[0] ? d : li[0];
+            w1[0] += td, w2[0] += td * d, wi[0] = td > wi[0] ? td : wi[0];
+        }
+    } else {
+        for (; k < nl; k += LANES)
+            for (size_t j = 0; j < LANES; j++) {
+                double d = fabs(a * x[k + j]), td = T[k + j] * d;
+                l1[j] += d;
+                l2[j] += d * d;
+                li[j] = d > li[j] ? d : li[j];
+                w1[j] += td;
+                w2[j] += td * d;
+                wi[j] = td > wi[j] ? td : wi[j];
+            }
+        for (; k < n; k++) {
+            double d = fabs(a * x[k]), td = T[k] * d;
+            l1[0] += d, l2[0] += d * d, li[0] = d > li[0] ? d : li[0];
+            w1[0] += td, w2[0] += td * d, wi[0] = td > wi[0] ? td : wi[0];
+        }
+    }
+    double s1 = 0, s2 = 0, m = 0, t1 = 0, t2 = 0, tm = 0;
+    for (size_t j = 0; j < LANES; j++) {
+        s1 += l1[j], s2 += l2[j], m = li[j] > m ? li[j] : m;
+        t1 += w1[j], t2 += w2[j], tm = wi[j] > tm ? wi[j] : tm;
+    }
+    out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
+}
+
+static void norms6(size_t n, const double *T, const double *x, double out[6])
+{
+    metrics6(n, T, x, 1.0, NULL, 0.0, out);
+}
+
+static double maxabs(size_t n, const double *x)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double a = fabs(x[k]);
+        m = a > m ? a : m;
+    }
+    return m;
+}
+
+/* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
+static int return_range(features *f, const double *R, double *range, starc_error *err)
+{
+    const starc_mdp *m = f->m;
+    const size_t SA = f->S * f->A;
+    starc_reward_expected(m, R, f->Rbar);
+    int st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err);
+    if (st)
+        return st;
+    double jopt = mu0_dot(m, f->V);
+    for (size_t i = 0; i < SA; i++)
+        f->Rbar[i] = -f->Rbar[i];
+    if ((st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err)))
+        return st;
+    *range = jopt + mu0_dot(m, f->V);
+    return STARC_OK;
+}
+
+/* Canonical forms, norms and scales of R; range_R = max J_R - min J_R (already known). */
+static int features_reward(features *f, reward_feat *rf, const double *R, double range_R, starc_error *err)
+{
+    const size_t n = f->n;
+    const double *T = starc_mdp_transitions(f->m);
+    const double rmax = maxabs(n, R);
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        double *C = rf->C + c * n, nv[STARCI_NNORM];
+        int st = canon_apply(f, c, R, C, err);
+        if (st)
+            return st;
+        norms6(n, T, C, nv);
+        nv[N_NONE] = 1.0;
+        /* potential shaping, S'-redistribution and constant shifts leave the range
+         * unchanged, so only DARD (whose K(s,s') term is none of these) needs its own */
+        if (c == C_DARD) {
+            if ((st = return_range(f, C, &nv[N_RANGE], err)))
+                return st;
+        } else
+            nv[N_RANGE] = range_R;
+        /* distance.h's trivial rule: the canonical form vanishes relative to R, or
+         * a semi-norm vanishes relative to the largest value it can take */
+        const double xmax = nv[N_LINF];
+        int trivial = !(xmax > f->eps * rmax);
+        rf->trivial[c] = trivial;
+        rf->xmax[c] = xmax;
+        for (size_t k = 0; k < STARCI_NNORM; k++) {
+            if (trivial || (k != N_NONE && !(nv[k] > f->eps * f->bound[k] * xmax)))
+                rf->scale[c][k] = 0.0;
+            else
+                rf->scale[c][k] = 1.0 / nv[k];
+        }
+        if (c == C_EPIC || c == C_DARD) { /* for the Pearson distances */
+            double mean = 0.0, css = 0.0;
+            for (size_t k = 0; k < n; k++)
+                mean += C[k];
+            mean /= (double)n;
+            for (size_t k = 0; k < n; k++)
+                css += (C[k] - mean) * (C[k] - mean);
+            rf->mean[c] = mean;
+            rf->css[c] = css;
+        }
+    }
+    return STARC_OK;
+}
+
+static int features_first(features *f, const double *R1, double range, starc_error *err)
+{
+    return features_reward(f, &f->f1, R1, range, err);
+}
+
+/* Pearson distance sqrt((1 - rho)/2) (MATH.md §4) of canonical form c of R1 and R_i under the
+ * uniform coverage; NaN when undefined (distance.h: a trivial reward, or a
+ * standard deviation <= eps * max|c(R)|). */
+static double pearson_distance(const features *f, size_t c)
+{
+    const reward_feat *a = &f->f1, *b = &f->fi;
+    const size_t n = f->n;
+    double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
+    if (a->trivial[c] || b->trivial[c] || !(sa > f->eps * a->xmax[c]) || !(sb > f->eps * b->xmax[c]))
+        return NAN;
+    /* (1 - rho)/2 = (1/4) sum_k (1/n) (x~_k - y~_k)^2 with x~, y~ standardised: no
+     * cancellation when rho is close to 1 */
+    const double *x = a->C + c * n, *y = b->C + c * n, mx = a->mean[c], my = b->mean[c];
+    const double ix = 1.0 / sa, iy = 1.0 / sb;
+    double acc = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double d = (x[k] - mx) * ix - (y[k] - my) * iy;
+        acc += d * d;
+    }
+    double d2 = 0.25 * acc / (double)n;
+    return sqrt(d2 < 1.0 ? d2 : 1.0);
+}
+
+static int features_second(features *f, const double *Ri, double range, double *out, starc_error *err)
+{
+    int st = features_reward(f, &f->fi, Ri, range, err);
+    if (st)
+        return st;
+    const size_t n = f->n;
+    const double *T = starc_mdp_transitions(f->m);
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        const double *x = f->f1.C + c * n, *y = f->fi.C + c * n;
+        for (size_t k = 0; k < STARCI_NNORM; k++) {
+            double a = f->f1.scale[c][k], b = f->fi.scale[c][k], *o = out + (c * STARCI_NNORM + k) * STARCI_NMETRIC;
+            metrics6(n, T, x, a, y, b, o);
+        }
+    }
+    size_t base = STARCI_NCANON * STARCI_NNORM * STARCI_NMETRIC;
+    out[base] = pearson_distance(f, C_EPIC);
+    out[base + 1] = pearson_distance(f, C_DARD);
+    return STARC_OK;
+}
+
+/* ---------------------------------------------------------------- options */
+
+void starc_study_options_default(starc_study_options *o)
+{
+    o->mdps = 384;
+    o->pairs = 8;
+    o->steps = 16;
+    o->states = 32;
+    o->actions = 4;
+    o->gamma = 0.95;
+    o->seed = 0;
+    o->jobs = 0;
+    o->trivial_eps = 1e-9;
+    starc_pi_options_default(&o->pi);
+}
+
+unsigned long starc_study_mdp_seed(unsigned long seed, size_t j)
+{
+    /* SplitMix64 (Steele, Lea, Flood 2014) of a combination of both; the high
+     * 32 bits are the best mixed and mt19937 only uses 32. */
+    uint64_t z = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + (uint64_t)j + 1;
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (unsigned long)(z >> 32);
+}
+
+/* --------------------------------------------------------------- variants */
+
+static starc_study_variant variant_table[STARCI_NVARIANTS];
+static pthread_once_t variant_once = PTHREAD_ONCE_INIT;
+
+static void variant_init(void)
+{
+    size_t v = 0;
+    for (size_t c = 0; c < STARCI_NCANON; c++)
+        for (size_t n = 0; n < STARCI_NNORM; n++)
+            for (size_t m = 0; m < STARCI_NMETRIC; m++) {
+                variant_table[v].canon = starci_canon_names[c];
+                variant_table[v].norm = starci_norm_names[n];
+                variant_table[v].metric = starci_metric_names[m];
+                v++;
+            }
+    variant_table[v++] = (starc_study_variant){"epic", "none", "pearson"};
+    variant_table[v++] = (starc_study_variant){"dard", "none", "pearson"};
+}
+
+size_t starc_study_nvariants(void)
+{
+    return STARCI_NVARIANTS;
+}
+
+const starc_study_variant *starc_study_variants(void)
+{
+    pthread_once(&variant_once, variant_init);
+    return variant_table;
+}
+
+long starc_study_variant_index(const char *canon, const char *norm, const char *metric)
+{
+    const starc_study_variant *t = starc_study_variants();
+    if (!canon || !norm || !metric)
+        return -1;
+    for (size_t v = 0; v < STARCI_NVARIANTS; v++)
+        if (!strcmp(t[v].canon, canon) && !strcmp(t[v].norm, norm) && !strcmp(t[v].metric, metric))
+            return (long)v;
+    return -1;
+}
+
+/* ----------------------------------------------------------- correlations */
+
+int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err)
+{
+    *r = NAN;
+    if (n < 2)
+        return starci_error(err, STARC_EINVAL, "a correlation needs at least 2 points (got %zu)", n);
+    double mx = 0.0, my = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return starci_error(err, STARC_EINVAL, "entry %zu is not finite", i);
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    double sxx = 0.0, syy = 0.0, sxy = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double dx = x[i] - mx, dy = y[i] - my;
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    if (!(sxx > 0.0) || !(syy > 0.0))
+        return starci_error(err, STARC_EUNDEF, "a correlation with a constant variable is undefined");
+    double v = sxy / sqrt(sxx * syy);
+    *r = v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v;
+    return STARC_OK;
+}
+
+/* Sort scratch: 2n keys and 2n indices (LSD radix sort, ping-pong buffers). */
+typedef struct keyed {
+    uint64_t key;
+    size_t i;
+} keyed;
+
+/* An unsigned key ordered like the double (NaN excluded; -0 is +0). */
+static uint64_t order_key(double x)
+{
+    uint64_t u;
+    if (x == 0.0)
+        x = 0.0;
+    memcpy(&u, &x, sizeof u);
+    return (u >> 63) ? ~u : u | 0x8000000000000000ULL;
+}
+
+/* Ranks with a caller-provided scratch of 2n keyed entries.  A byte-wise LSD
+ * radix sort (stable, O(n)): the study ranks 339 columns of 49,152 values and a
+ * comparison sort made that a tenth of its time. */
+static int rank_with(size_t n, const double *x, double *ranks, keyed *k)
+{
+    keyed *a = k, *b = k + n;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]))
+            return STARC_EINVAL;
+        a[i].key = order_key(x[i]);
+        a[i].i = i;
+    }
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i].key >> shift) & 255]++;
+        if (n == 0 || cnt[(a[0].key >> shift) & 255] == n)
+            continue; /* every key has this byte: nothing to do */
+        size_t pos = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = cnt[d];
+            cnt[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i].key >> shift) & 255]++] = a[i];
+        keyed *t = a;
+        a = b;
+        b = t;
+    }
+    for (size_t lo = 0; lo < n;) {
+        size_t hi = lo + 1;
+        while (hi < n && a[hi].key == a[lo].key)
+            hi++;
+        /* sorted positions lo..hi-1 (0-based) share the mean of ranks lo+1..hi */
+        double r = 0.5 * (double)(lo + 1 + hi);
+        for (size_t t = lo; t < hi; t++)
+            ranks[a[t].i] = r;
+        lo = hi;
+    }
+    return STARC_OK;
+}
+
+int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err)
+{
+    keyed *k = malloc((n ? 2 * n : 1) * sizeof *k);
+    if (!k)
+        return starci_error(err, STARC_ENOMEM, "out of memory ranking %zu values", n);
+    int st = rank_with(n, x, ranks, k);
+    free(k);
+    if (st)
+        return starci_error(err, st, "cannot rank a NaN");
+    return STARC_OK;
+}
+
+int starc_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err)
+{
+    *rho = NAN;
+    if (n < 2)
+        return starci_error(err, STARC_EINVAL, "a correlation needs at least 2 points (got %zu)", n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return starci_error(err, STARC_EINVAL, "entry %zu is not finite", i);
+    double *rx = starci_dalloc(n), *ry = starci_dalloc(n);
+    int st;
+    if (!rx || !ry)
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    else if (!(st = starc_rank_average(n, x, rx, err)) && !(st = starc_rank_average(n, y, ry, err)))
+        st = starc_pearson(n, rx, ry, rho, err);
+    free(rx);
+    free(ry);
+    return st;
+}
+
+/* ------------------------------------------------------------- the study */
+
+struct starc_study {
+    size_t npoints, nvar;
+    double *regret;   /* npoints */
+    double *values;   /* nvar * npoints, variant-major */
+    double *pearson, *spearman;
+    size_t *nfinite;
+};
+
+void starc_study_free(starc_study *s)
+{
+    if (!s)
+        return;
+    free(s->regret);
+    free(s->values);
+    free(s->pearson);
+    free(s->spearman);
+    free(s->nfinite);
+    free(s);
+}
+
+size_t starc_study_npoints(const starc_study *s)
+{
+    return s->npoints;
+}
+
+const double *starc_study_regrets(const starc_study *s)
+{
+    return s->regret;
+}
+
+const double *starc_study_values(const starc_study *s, size_t v)
+{
+    return v < s->nvar ? s->values + v * s->npoints : NULL;
+}
+
+double starc_study_pearson(const starc_study *s, size_t v)
+{
+    return v < s->nvar ? s->pearson[v] : NAN;
+}
+
+double starc_study_spearman(const starc_study *s, size_t v)
+{
+    return v < s->nvar ? s->spearman[v] : NAN;
+}
+
+size_t starc_study_nfinite(const starc_study *s, size_t v)
+{
+    return v < s->nvar ? s->nfinite[v] : 0;
+}
+
+/* One MDP's results; a window of these is in flight. */
+typedef struct slot {
+    int state; /* SLOT_FREE, SLOT_BUSY, SLOT_DONE */
+    size_t j;  /* the MDP it holds while BUSY or DONE */
+    int status;
+    starc_error err;
+    starc_mdp *m;
+    double *R1, *R2, *regret, *values;
+    void *data;
+    starc_study_batch b;
+} slot;
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
+
+/* Per-thread scratch for the regrets. */
+typedef struct worker {
+    struct runner *run;
+    gsl_rng *rng;
+    starc_workspace *ws;
+    features *feat;
+    double *Ri, *Rbar1, *Rbari, *V, *pi;
+    size_t *act1, *acti;
+    pthread_t tid;
+} worker;
+
+typedef struct runner {
+    const starc_study_options *o;
+    const starc_study_callbacks *cb;
+    size_t S, A, n, W, nslots_pts;
+    slot *slots;
+    pthread_mutex_t mu;
+    pthread_cond_t done_cv, space_cv;
+    size_t next, emitted;
+    int abort;
+} runner;
+
+static double mu0_dot(const starc_mdp *m, const double *V)
+{
+    const size_t S = starc_mdp_states(m);
+    const double *mu0 = starc_mdp_initial(m);
+    double acc = 0.0;
+    for (size_t s = 0; s < S; s++)
+        acc += mu0[s] * V[s];
+    return acc;
+}
+
+/* reg(Rt, Rp) from J_t(pi*_t), J_t(pi-_t), J_t(pi*_p): starc_regret_rbar()'s definition. */
+static double regret_from(double jopt, double jworst, double jp)
+{
+    double den = jopt - jworst;
+    if (den <= STARC_REGRET_TRIVIAL_TOL * fmax(1.0, fabs(jopt)))
+        return 0.0;
+    double r = (jopt - jp) / den;
+    return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
+}
+
+static int compute_mdp(worker *w, size_t j, slot *sl)
+{
+    runner *run = w->run;
+    const starc_study_options *o = run->o;
+    const size_t S = run->S, A = run->A, n = run->n, SA = S * A;
+    const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
+    starc_error *err = &sl->err;
+    unsigned long seed = starc_study_mdp_seed(o->seed, j);
+    gsl_rng_set(w->rng, seed);
+
+    starc_mdp_gen_options mo;
+    starc_mdp_gen_options_default(&mo);
+    mo.gamma = o->gamma;
+    starc_mdp_free(sl->m);
+    sl->m = NULL;
+    int st = starc_generate_mdp(w->rng, S, A, &mo, &sl->m, err);
+    if (st)
+        return st;
+    const starc_mdp *m = sl->m;
+    for (size_t k = 0; k < P; k++) {
+        if ((st = starc_generate_reward(w->rng, m, NULL, sl->R1 + k * n, NULL, err)) ||
+            (st = starc_generate_reward(w->rng, m, NULL, sl->R2 + k * n, NULL, err)))
+            return st;
+    }
+    if ((st = features_plan(w->feat, m, err)))
+        return st;
+
+    for (size_t k = 0; k < P; k++) {
+        const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
+        double j1opt, j1worst;
+        starc_reward_expected(m, R1, w->Rbar1);
+        /* worst of R1 first (acti is scratch), then optimal into act1 */
+        for (size_t i = 0; i < SA; i++)
+            w->Rbari[i] = -w->Rbar1[i];
+        if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+            return st;
+        j1worst = -mu0_dot(m, w->V);
+        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->pi, w->act1, w->V, NULL, w->ws, err)))
+            return st;
+        j1opt = mu0_dot(m, w->V);
+        if ((st = features_first(w->feat, R1, j1opt - j1worst, err)))
+            return st;
+
+        for (size_t i = 1; i <= T; i++) {
+            size_t p = k * T + (i - 1);
+            starc_reward_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
+            starc_reward_expected(m, w->Ri, w->Rbari);
+            double jiopt, jiworst, j1_at_i, ji_at_1;
+            /* worst of R_i (negated into pi as scratch), then optimal into acti */
+            for (size_t q = 0; q < SA; q++)
+                w->pi[q] = -w->Rbari[q];
+            if ((st = starc_policy_optimal_rbar(m, w->pi, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+                return st;
+            jiworst = -mu0_dot(m, w->V);
+            if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+                return st;
+            jiopt = mu0_dot(m, w->V);
+            /* J_1(pi*_i) and J_i(pi*_1) */
+            starc_policy_from_actions(m, w->acti, w->pi);
+            if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbar1, w->V, NULL, w->ws, err)))
+                return st;
+            j1_at_i = mu0_dot(m, w->V);
+            starc_policy_from_actions(m, w->act1, w->pi);
+            if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbari, w->V, NULL, w->ws, err)))
+                return st;
+            ji_at_1 = mu0_dot(m, w->V);
+            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i) + regret_from(jiopt, jiworst, ji_at_1));
+            if ((st = features_second(w->feat, w->Ri, jiopt - jiworst, sl->values + p * NV, err)))
+                return st;
+        }
+    }
+    sl->b.mdp = j;
+    sl->b.seed = seed;
+    sl->b.m = m;
+    sl->b.pairs = P;
+    sl->b.steps = T;
+    sl->b.nvariants = NV;
+    sl->b.R1 = sl->R1;
+    sl->b.R2 = sl->R2;
+    sl->b.regret = sl->regret;
+    sl->b.values = sl->values;
+    return STARC_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    runner *run = w->run;
+    pthread_mutex_lock(&run->mu);
+    for (;;) {
+        if (run->abort || run->next >= run->o->mdps)
+            break;
+        if (run->next >= run->emitted + run->W) {
+            pthread_cond_wait(&run->space_cv, &run->mu);
+            continue;
+        }
+        size_t j = run->next++;
+        slot *sl = &run->slots[j % run->W];
+        sl->state = SLOT_BUSY;
+        sl->j = j;
+        pthread_mutex_unlock(&run->mu);
+
+        starc_error_clear(&sl->err);
+        sl->data = NULL;
+        int st = compute_mdp(w, j, sl);
+        if (st) {
+            /* say which MDP failed, keeping the solver's message */
+            char msg[STARC_ERROR_MSGLEN];
+            memcpy(msg, sl->err.message, sizeof msg);
+            msg[sizeof msg - 1] = '\0';
+            starci_error(&sl->err, st, "MDP %zu: %s", j, msg[0] ? msg : starc_strerror(st));
+        } else if (run->cb && run->cb->worker && run->cb->worker(&sl->b, run->cb->user, &sl->data))
+            st = starci_error(&sl->err, STARC_EIO, "MDP %zu: the worker callback failed", j);
+        sl->status = st;
+
+        pthread_mutex_lock(&run->mu);
+        sl->state = SLOT_DONE;
+        pthread_cond_broadcast(&run->done_cv);
+    }
+    pthread_mutex_unlock(&run->mu);
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    if (!w)
+        return;
+    gsl_rng_free(w->rng);
+    starc_workspace_free(w->ws);
+    features_free(w->feat);
+    free(w->Ri);
+    free(w->Rbar1);
+    free(w->Rbari);
+    free(w->V);
+    free(w->pi);
+    free(w->act1);
+    free(w->acti);
+}
+
+static int worker_init(worker *w, runner *run)
+{
+    const size_t S = run->S, A = run->A;
+    memset(w, 0, sizeof *w);
+    w->run = run;
+    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    w->ws = starc_workspace_alloc(S, A);
+    w->feat = features_alloc(S, A, run->o->trivial_eps, &run->o->pi);
+    w->Ri = starci_dalloc(run->n);
+    w->Rbar1 = starci_dalloc(S * A);
+    w->Rbari = starci_dalloc(S * A);
+    w->V = starci_dalloc(S);
+    w->pi = starci_dalloc(S * A);
+    w->act1 = calloc(S, sizeof(size_t));
+    w->acti = calloc(S, sizeof(size_t));
+    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti)
+        return STARC_ENOMEM;
+    return STARC_OK;
+}
+
+/* Correlations of variants [v0, v1) (each variant's computation is sequential). */
+typedef struct corr_job {
+    starc_study *s;
+    const double *rank_reg;
+    size_t v0, v1, stride;
+    int status;
+    pthread_t tid;
+} corr_job;
+
+static void *corr_main(void *arg)
+{
+    corr_job *cj = arg;
+    starc_study *s = cj->s;
+    const size_t N = s->npoints;
+    double *x = starci_dalloc(N), *y = starci_dalloc(N), *rx = starci_dalloc(N), *ry = starci_dalloc(N);
+    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
+    cj->status = STARC_OK;
+    if (!x || !y || !rx || !ry || !k) {
+        cj->status = STARC_ENOMEM;
+        goto done;
+    }
+    for (size_t v = cj->v0; v < cj->v1; v += cj->stride) {
+        const double *val = s->values + v * N;
+        size_t nf = 0;
+        for (size_t i = 0; i < N; i++)
+            if (isfinite(val[i]))
+                nf++;
+        s->nfinite[v] = nf;
+        s->pearson[v] = s->spearman[v] = NAN;
+        if (nf < 2)
+            continue;
+        if (nf == N) {
+            starc_pearson(N, val, s->regret, &s->pearson[v], NULL);
+            if (rank_with(N, val, rx, k) == STARC_OK)
+                starc_pearson(N, rx, cj->rank_reg, &s->spearman[v], NULL);
+        } else {
+            size_t t = 0;
+            for (size_t i = 0; i < N; i++)
+                if (isfinite(val[i])) {
+                    x[t] = val[i];
+                    y[t] = s->regret[i];
+                    t++;
+                }
+            starc_pearson(nf, x, y, &s->pearson[v], NULL);
+            if (rank_with(nf, x, rx, k) == STARC_OK && rank_with(nf, y, ry, k) == STARC_OK)
+                starc_pearson(nf, rx, ry, &s->spearman[v], NULL);
+        }
+    }
+done:
+    free(x);
+    free(y);
+    free(rx);
+    free(ry);
+    free(k);
+    return NULL;
+}
+
+static size_t online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (size_t)n : 1;
+}
+
+static int correlations(starc_study *s, size_t jobs, starc_error *err)
+{
+    const size_t N = s->npoints;
+    double *rank_reg = starci_dalloc(N);
+    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
+    int st = STARC_OK;
+    if (!rank_reg || !k) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory for the correlations");
+        goto done;
+    }
+    if (rank_with(N, s->regret, rank_reg, k)) {
+        st = starci_error(err, STARC_EINVAL, "a regret is NaN");
+        goto done;
+    }
+    if (jobs > s->nvar)
+        jobs = s->nvar;
+    corr_job *cj = calloc(jobs, sizeof *cj);
+    if (!cj) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t started = 0;
+    for (size_t t = 0; t < jobs; t++) {
+        cj[t] = (corr_job){s, rank_reg, t, s->nvar, jobs, STARC_OK, 0};
+        if (t + 1 < jobs) {
+            if (pthread_create(&cj[t].tid, NULL, corr_main, &cj[t]) != 0) {
+                cj[t].v1 = cj[t].v0; /* run its share below instead */
+                break;
+            }
+            started++;
+        }
+    }
+    /* the calling thread does the last share, and any share a thread could not take */
+    for (size_t t = started; t < jobs; t++) {
+        cj[t].v1 = s->nvar;
+        corr_main(&cj[t]);
+    }
+    for (size_t t = 0; t < started; t++)
+        pthread_join(cj[t].tid, NULL);
+    for (size_t t = 0; t < jobs; t++)
+        if (cj[t].status && !st)
+            st = starci_error(err, cj[t].status, "out of memory in the correlations");
+    free(cj);
+done:
+    free(rank_reg);
+    free(k);
+    return st;
+}
+
+static int check_options(const starc_study_options *o, size_t *n, size_t *npoints, starc_error *err)
+{
+    if (o->mdps == 0 || o->pairs == 0 || o->steps == 0)
+        return starci_error(err, STARC_EINVAL, "mdps, pairs and steps must be at least 1");
+    if (o->states == 0 || o->actions == 0)
+        return starci_error(err, STARC_EDIM, "states and actions must be at least 1");
+    if (!starci_mul3_ok(o->states, o->actions, o->states, n) || *n > SIZE_MAX / sizeof(double) / 4)
+        return starci_error(err, STARC_EDIM, "S*A*S overflows for S=%zu, A=%zu", o->states, o->actions);
+    if (!starci_mul3_ok(o->mdps, o->pairs, o->steps, npoints) || *npoints > SIZE_MAX / sizeof(double) / (STARCI_NVARIANTS + 1))
+        return starci_error(err, STARC_EDIM, "mdps*pairs*steps overflows");
+    if (!isfinite(o->gamma) || o->gamma < 0.0 || o->gamma >= 1.0)
+        return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", o->gamma);
+    if (!(o->trivial_eps >= 0.0) || !isfinite(o->trivial_eps))
+        return starci_error(err, STARC_EINVAL, "trivial_eps must be finite and >= 0");
+    if (o->steps > 1 && o->pairs > SIZE_MAX / o->steps / STARCI_NVARIANTS)
+        return starci_error(err, STARC_EDIM, "pairs*steps is too large");
+    return STARC_OK;
+}
+
+int starc_study_run(const starc_study_options *o, const starc_study_callbacks *cb,
+                    starc_study **out, starc_error *err)
+{
+    starc_study_options def;
+    size_t n, npoints;
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!o) {
+        starc_study_options_default(&def);
+        o = &def;
+    }
+    int st = check_options(o, &n, &npoints, err);
+    if (st)
+        return st;
+    starc_study_variants(); /* the table is built before threads use it */
+    const size_t NV = STARCI_NVARIANTS, P = o->pairs, T = o->steps;
+    size_t jobs = o->jobs ? o->jobs : online_cpus();
+    if (jobs > o->mdps)
+        jobs = o->mdps;
+
+    starc_study *s = calloc(1, sizeof *s);
+    runner run;
+    memset(&run, 0, sizeof run);
+    worker *ws = NULL;
+    size_t nstarted = 0;
+    if (!s)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    s->npoints = npoints;
+    s->nvar = NV;
+    s->regret = starci_dalloc(npoints);
+    s->values = malloc(npoints * NV * sizeof(double));
+    s->pearson = starci_dalloc(NV);
+    s->spearman = starci_dalloc(NV);
+    s->nfinite = calloc(NV, sizeof(size_t));
+    if (!s->regret || !s->values || !s->pearson || !s->spearman || !s->nfinite) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory for %zu points x %zu variants", npoints, NV);
+        goto fail;
+    }
+
+    run.o = o;
+    run.cb = cb;
+    run.S = o->states;
+    run.A = o->actions;
+    run.n = n;
+    run.W = 2 * jobs;
+    run.slots = calloc(run.W, sizeof(slot));
+    if (!run.slots) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < run.W; i++) {
+        slot *sl = &run.slots[i];
+        sl->R1 = starci_dalloc(P * n);
+        sl->R2 = starci_dalloc(P * n);
+        sl->regret = starci_dalloc(P * T);
+        sl->values = starci_dalloc(P * T * NV);
+        if (!sl->R1 || !sl->R2 || !sl->regret || !sl->values) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory for the work window");
+            goto fail;
+        }
+    }
+    ws = calloc(jobs, sizeof *ws);
+    if (!ws) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t t = 0; t < jobs; t++)
+        if (worker_init(&ws[t], &run)) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory for the worker scratch");
+            goto fail;
+        }
+    pthread_mutex_init(&run.mu, NULL);
+    pthread_cond_init(&run.done_cv, NULL);
+    pthread_cond_init(&run.space_cv, NULL);
+    for (size_t t = 0; t < jobs; t++) {
+        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
+            break;
+        nstarted++;
+    }
+    if (nstarted == 0) {
+        st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
+        goto join;
+    }
+
+    /* Consume the MDPs in index order. */
+    const size_t per = P * T;
+    for (size_t j = 0; j < o->mdps; j++) {
+        slot *sl = &run.slots[j % run.W];
+        pthread_mutex_lock(&run.mu);
+        while (!(sl->state == SLOT_DONE && sl->j == j))
+            pthread_cond_wait(&run.done_cv, &run.mu);
+        pthread_mutex_unlock(&run.mu);
+        if (sl->status) {
+            st = sl->status;
+            if (err)
+                *err = sl->err;
+            break;
+        }
+        void *data = sl->data;
+        sl->data = NULL; /* ordered() owns it now */
+        if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user)) {
+            st = starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
+            break;
+        }
+        for (size_t p = 0; p < per; p++) {
+            size_t g = j * per + p;
+            s->regret[g] = sl->regret[p];
+            const double *row = sl->values + p * NV;
+            for (size_t v = 0; v < NV; v++)
+                s->values[v * npoints + g] = row[v];
+        }
+        pthread_mutex_lock(&run.mu);
+        sl->state = SLOT_FREE;
+        run.emitted++;
+        pthread_cond_broadcast(&run.space_cv);
+        pthread_mutex_unlock(&run.mu);
+        if (cb && cb->progress)
+            cb->progress((j + 1) * per, npoints, cb->user);
+    }
+join:
+    pthread_mutex_lock(&run.mu);
+    run.abort = 1;
+    pthread_cond_broadcast(&run.space_cv);
+    pthread_mutex_unlock(&run.mu);
+    for (size_t t = 0; t < nstarted; t++)
+        pthread_join(ws[t].tid, NULL);
+    /* results computed but never delivered (the run stopped early) */
+    for (size_t i = 0; i < run.W; i++)
+        if (run.slots[i].data && cb && cb->discard)
+            cb->discard(run.slots[i].data, cb->user);
+    pthread_mutex_destroy(&run.mu);
+    pthread_cond_destroy(&run.done_cv);
+    pthread_cond_destroy(&run.space_cv);
+    if (!st)
+        st = correlations(s, jobs, err);
+fail:
+    if (ws)
+        for (size_t t = 0; t < jobs; t++)
+            worker_free(&ws[t]);
+    free(ws);
+    if (run.slots) {
+        for (size_t i = 0; i < run.W; i++) {
+            starc_mdp_free(run.slots[i].m);
+            free(run.slots[i].R1);
+            free(run.slots[i].R2);
+            free(run.slots[i].regret);
+            free(run.slots[i].values);
+        }
+        free(run.slots);
+    }
+    if (st) {
+        starc_study_free(s);
+        return st;
+    }
+    *out = s;
+    return STARC_OK;
+}

@@ -1,0 +1,1171 @@
+/* .npy/.npz reading and writing and the MDP/reward/policy loaders.  Byte
+ * images for every dtype, byte order, memory order and format version are
+ * built here by hand (not by the code under test), so the reader is checked
+ * against the format specification rather than against itself.  Every file
+ * goes into ./test-npy.tmp (the build directory under make check). */
+#define _POSIX_C_SOURCE 200809L
+#include <config.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+#include <starc/npy.h>
+
+#define TMPDIR "test-npy.tmp"
+
+/* ------------------------------------------------------------ helpers */
+
+static void tpath(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, TMPDIR "/%s", name);
+}
+
+/* rm -rf DIR (for the scratch directory only). */
+static void rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        remove(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            rm_tree(p);
+        else
+            remove(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    rm_tree(TMPDIR);
+    return mkdir(TMPDIR, 0777);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_tree(TMPDIR);
+    return 0;
+}
+
+static void write_bytes(const char *path, const void *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static unsigned char *read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 1 << 20;
+    unsigned char *b = malloc(cap);
+    assert_non_null(b);
+    *n = fread(b, 1, cap, f);
+    assert_true(*n < cap);
+    fclose(f);
+    return b;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* The status must be @want and the message must contain every given phrase. */
+static void expect_error(int got, int want, const starc_error *err, const char *p1, const char *p2)
+{
+    if (got != want || (p1 && !strstr(err->message, p1)) || (p2 && !strstr(err->message, p2))) {
+        print_error("status %d (want %d), message \"%s\", wanted phrases \"%s\" and \"%s\"\n", got, want,
+                    err->message, p1 ? p1 : "", p2 ? p2 : "");
+        fail();
+    }
+}
+
+/* A .npy image: magic, version, little-endian header length (2 bytes for 1.0,
+ * 4 otherwise), the header, then the data.  With pad != 0 the header is
+ * padded with spaces and a final '\n' to a multiple of 64 bytes in total, as
+ * numpy does; with pad == 0 it is used verbatim. */
+static unsigned char *npy_image(unsigned major, unsigned minor, const char *dict, int pad, const void *data,
+                                size_t dlen, size_t *len)
+{
+    size_t lf = major == 1 ? 2 : 4, pre = 8 + lf, dl = strlen(dict), hl = dl;
+    if (pad)
+        hl = dl + 1 + (64 - (pre + dl + 1) % 64) % 64;
+    unsigned char *b = malloc(pre + hl + dlen + 1);
+    assert_non_null(b);
+    memcpy(b, "\x93NUMPY", 6);
+    b[6] = (unsigned char)major;
+    b[7] = (unsigned char)minor;
+    for (size_t i = 0; i < lf; i++)
+        b[8 + i] = (unsigned char)(hl >> (8 * i));
+    memcpy(b + pre, dict, dl);
+    if (pad) {
+        memset(b + pre + dl, ' ', hl - dl - 1);
+        b[pre + hl - 1] = '\n';
+    }
+    if (dlen)
+        memcpy(b + pre + hl, data, dlen);
+    *len = pre + hl + dlen;
+    return b;
+}
+
+static int host_big(void)
+{
+    const uint16_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 0;
+}
+
+static void put_uint(unsigned char *p, uint64_t u, size_t size, int big)
+{
+    for (size_t i = 0; i < size; i++)
+        p[big ? size - 1 - i : i] = (unsigned char)(u >> (8 * i));
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+static uint32_t fbits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+/* Bit-exact comparison (distinguishes -0.0, keeps NaN equal to itself). */
+static void assert_same_doubles(const double *x, const double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (dbits(x[i]) != dbits(y[i])) {
+            print_error("element %zu: %.17g != %.17g\n", i, x[i], y[i]);
+            fail();
+        }
+}
+
+/* ------------------------------------------------------------ round trips */
+
+static void roundtrip(const char *name, size_t ndim, const size_t *shape, const double *data, size_t n)
+{
+    char p[256];
+    tpath(p, sizeof p, name);
+    starc_error err;
+    starc_error_clear(&err);
+    assert_ok(starc_npy_write(p, ndim, shape, data, &err));
+    starc_array a;
+    starc_array_init(&a);
+    assert_ok(starc_npy_read(p, &a, &err));
+    assert_int_equal(a.ndim, ndim);
+    for (size_t i = 0; i < ndim; i++)
+        assert_int_equal(a.shape[i], shape[i]);
+    assert_int_equal(starc_array_size(&a), n);
+    assert_string_equal(a.dtype, "<f8");
+    assert_int_equal(a.fortran_order, 0);
+    assert_same_doubles(a.data, data, n);
+    starc_array_clear(&a);
+    assert_null(a.data);
+    starc_array_clear(&a); /* twice is fine */
+
+    /* numpy's layout: version 1.0, header ends in '\n', data 64-byte aligned. */
+    size_t len;
+    unsigned char *b = read_bytes(p, &len);
+    assert_memory_equal(b, "\x93NUMPY\x01\x00", 8);
+    size_t hl = (size_t)b[8] | (size_t)b[9] << 8;
+    assert_int_equal((10 + hl) % 64, 0);
+    assert_int_equal(b[10 + hl - 1], '\n');
+    assert_int_equal(len, 10 + hl + 8 * n);
+    assert_memory_equal(b + 10, "{'descr': '<f8', 'fortran_order': False, 'shape': (", 51);
+    free(b);
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    double x0 = -0.0;
+    roundtrip("scalar.npy", 0, NULL, &x0, 1);
+    double x1[5] = {1.5, -2.25, NAN, INFINITY, 5e-324};
+    size_t s1[1] = {5};
+    roundtrip("vec.npy", 1, s1, x1, 5);
+    double x3[24];
+    for (size_t i = 0; i < 24; i++)
+        x3[i] = (double)i * 0.1 - 1.0;
+    size_t s3[3] = {2, 3, 4};
+    roundtrip("cube.npy", 3, s3, x3, 24);
+    size_t s0[2] = {0, 3};
+    roundtrip("empty.npy", 2, s0, NULL, 0);
+
+    /* The exact header np.save writes for shape (2, 3, 4) (numpy >= 1.23). */
+    char p[256];
+    tpath(p, sizeof p, "cube.npy");
+    size_t len;
+    unsigned char *b = read_bytes(p, &len);
+    const char *want = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 4), }";
+    assert_int_equal(len, 128 + 24 * 8);
+    assert_memory_equal(b + 10, want, strlen(want));
+    for (size_t i = 10 + strlen(want); i < 127; i++)
+        assert_int_equal(b[i], ' ');
+    free(b);
+
+    /* numpy leaves room for the first axis to grow to 21 digits: a 15-d
+     * header needs 192 bytes with that room, 128 without (np.save: 192). */
+    size_t s15[15];
+    double one = 0.5;
+    for (size_t i = 0; i < 15; i++)
+        s15[i] = 1;
+    roundtrip("deep.npy", 15, s15, &one, 1);
+    tpath(p, sizeof p, "deep.npy");
+    b = read_bytes(p, &len);
+    assert_int_equal(len, 192 + 8);
+    free(b);
+
+    /* Overwriting an existing file replaces it. */
+    double y[2] = {7, 8};
+    size_t sy[1] = {2};
+    roundtrip("vec.npy", 1, sy, y, 2);
+}
+
+/* ------------------------------------------------------------ dtypes */
+
+#define NV 6
+typedef struct dcase {
+    const char *code;   /* kind + size, e.g. "i2" */
+    size_t size;
+    uint64_t raw[NV];   /* element bit patterns (low `size` bytes) */
+    double want[NV];    /* what they mean */
+} dcase;
+
+static void fill_cases(dcase *c, size_t *nc)
+{
+    size_t k = 0;
+    const double f8[NV] = {1.5, -2.25, 1e300, -0.0, 5e-324, INFINITY};
+    c[k] = (dcase){"f8", 8, {0}, {0}};
+    for (int i = 0; i < NV; i++) {
+        c[k].raw[i] = dbits(f8[i]);
+        c[k].want[i] = f8[i];
+    }
+    k++;
+    const float f4[NV] = {1.5f, -2.25f, 3.4028234663852886e38f, 1.401298464324817e-45f, -0.0f, 0.1f};
+    c[k] = (dcase){"f4", 4, {0}, {0}};
+    for (int i = 0; i < NV; i++) {
+        c[k].raw[i] = fbits(f4[i]);
+        c[k].want[i] = (double)f4[i];
+    }
+    k++;
+    c[k++] = (dcase){"f2", 2, {0x3800, 0xC000, 0x7BFF, 0x0400, 0x0001, 0xFC00},
+                     {0.5, -2.0, 65504.0, 6.103515625e-05, 5.9604644775390625e-08, -INFINITY}};
+    c[k++] = (dcase){"i1", 1, {0x80, 0x7F, 0, 0xFF, 5, 0xFB}, {-128, 127, 0, -1, 5, -5}};
+    c[k++] = (dcase){"i2", 2, {0x8000, 0x7FFF, 0, 0xFFFF, 300, 0xFED4}, {-32768, 32767, 0, -1, 300, -300}};
+    c[k++] = (dcase){"i4", 4, {0x80000000u, 0x7FFFFFFFu, 0, 0xFFFFFFFFu, 70000, 0xFFFEEE90u},
+                     {-2147483648.0, 2147483647.0, 0, -1, 70000, -70000}};
+    c[k++] = (dcase){"i8", 8, {UINT64_C(0x8000000000000000), UINT64_C(0x7FFFFFFFFFFFFFFF), 0,
+                               UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(1) << 53, (uint64_t)-(INT64_C(1) << 53)},
+                     {-9223372036854775808.0, 9223372036854775807.0, 0, -1, 9007199254740992.0,
+                      -9007199254740992.0}};
+    c[k++] = (dcase){"u1", 1, {0, 255, 1, 128, 7, 200}, {0, 255, 1, 128, 7, 200}};
+    c[k++] = (dcase){"u2", 2, {0, 65535, 1, 32768, 7, 40000}, {0, 65535, 1, 32768, 7, 40000}};
+    c[k++] = (dcase){"u4", 4, {0, 0xFFFFFFFFu, 1, 0x80000000u, 7, 3000000000u},
+                     {0, 4294967295.0, 1, 2147483648.0, 7, 3000000000.0}};
+    c[k++] = (dcase){"u8", 8, {0, UINT64_MAX, 1, UINT64_C(1) << 63, 7, UINT64_C(1) << 53},
+                     {0, 18446744073709551615.0, 1, 9223372036854775808.0, 7, 9007199254740992.0}};
+    c[k++] = (dcase){"b1", 1, {0, 1, 1, 0, 2, 255}, {0, 1, 1, 0, 1, 1}};
+    *nc = k;
+}
+
+/* Every dtype x byte order x memory order x version, shape (2, 3). */
+static void test_dtypes(void **state)
+{
+    (void)state;
+    dcase cases[16];
+    size_t nc;
+    fill_cases(cases, &nc);
+    const char orders[] = {'<', '>', '=', '|'};
+    size_t checked = 0;
+    for (size_t ci = 0; ci < nc; ci++) {
+        const dcase *c = &cases[ci];
+        for (size_t oi = 0; oi < sizeof orders; oi++) {
+            char bo = orders[oi];
+            if (bo == '|' && c->size != 1)
+                continue;
+            int big = bo == '>' || ((bo == '=' || bo == '|') && host_big());
+            for (int fortran = 0; fortran <= 1; fortran++) {
+                unsigned char data[NV * 8];
+                for (size_t i = 0; i < 2; i++)
+                    for (size_t j = 0; j < 3; j++) {
+                        size_t src = i * 3 + j, dst = fortran ? j * 2 + i : src;
+                        put_uint(data + dst * c->size, c->raw[src], c->size, big);
+                    }
+                for (unsigned major = 1; major <= 3; major++) {
+                    char dict[160], name[64];
+                    snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': %s, 'shape': (2, 3), }", bo,
+                             c->code, fortran ? "True" : "False");
+                    snprintf(name, sizeof name, "%c%s-%c-v%u", bo, c->code, fortran ? 'F' : 'C', major);
+                    size_t len;
+                    unsigned char *img = npy_image(major, 0, dict, 1, data, NV * c->size, &len);
+                    starc_array a;
+                    starc_error err;
+                    starc_error_clear(&err);
+                    starc_array_init(&a);
+                    int st = starc_npy_read_buffer(img, len, name, &a, &err);
+                    if (st) {
+                        print_error("%s: %s\n", name, err.message);
+                        fail();
+                    }
+                    assert_int_equal(a.ndim, 2);
+                    assert_int_equal(a.shape[0], 2);
+                    assert_int_equal(a.shape[1], 3);
+                    assert_int_equal(a.fortran_order, fortran);
+                    assert_int_equal(a.dtype[0], bo);
+                    assert_string_equal(a.dtype + 1, c->code);
+                    for (size_t i = 0; i < NV; i++)
+                        if (dbits(a.data[i]) != dbits(c->want[i])) {
+                            print_error("%s element %zu: got %.17g want %.17g\n", name, i, a.data[i], c->want[i]);
+                            fail();
+                        }
+                    starc_array_clear(&a);
+                    free(img);
+                    checked++;
+                }
+            }
+        }
+    }
+    assert_true(checked >= 12 * 3 * 2 * 3);
+}
+
+/* Fortran order in 3-d and the degenerate cases (1-d, 0-d flagged Fortran). */
+static void test_fortran(void **state)
+{
+    (void)state;
+    size_t d0 = 2, d1 = 3, d2 = 4;
+    double c[24];
+    unsigned char f[24 * 8];
+    for (size_t i = 0; i < d0; i++)
+        for (size_t j = 0; j < d1; j++)
+            for (size_t k = 0; k < d2; k++) {
+                double v = 100.0 * (double)i + 10.0 * (double)j + (double)k;
+                c[(i * d1 + j) * d2 + k] = v;
+                put_uint(f + 8 * (i + d0 * (j + d1 * k)), dbits(v), 8, 0);
+            }
+    size_t len;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", 1, f,
+                                   sizeof f, &len);
+    char p[256];
+    tpath(p, sizeof p, "fortran3.npy");
+    write_bytes(p, img, len);
+    free(img);
+    starc_array a;
+    starc_error err;
+    starc_array_init(&a);
+    assert_ok(starc_npy_read(p, &a, &err));
+    assert_int_equal(a.fortran_order, 1);
+    assert_same_doubles(a.data, c, 24);
+
+    double one[3] = {1, 2, 3};
+    img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (3,), }", 1, one, sizeof one, &len);
+    assert_ok(starc_npy_read_buffer(img, len, "f1", &a, &err)); /* overwrites (frees) the previous data */
+    assert_same_doubles(a.data, one, 3);
+    free(img);
+    img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (), }", 1, one, 8, &len);
+    assert_ok(starc_npy_read_buffer(img, len, "f0", &a, &err));
+    assert_int_equal(a.ndim, 0);
+    assert_int_equal(starc_array_size(&a), 1);
+    assert_same_doubles(a.data, one, 1);
+    free(img);
+    starc_array_clear(&a);
+}
+
+/* Header spellings numpy (or Python's literal syntax) allows. */
+static void test_header_variants(void **state)
+{
+    (void)state;
+    static const char *const dicts[] = {
+        "{'shape': (2,), 'descr': '<f8', 'fortran_order': False}",
+        "{\"fortran_order\": False, \"shape\": (2,), \"descr\": \"<f8\"}",
+        "{ 'descr' : '<f8' ,\t'fortran_order' : False , 'shape' : ( 2 , ) , }",
+        "{'descr': '<f8',\n 'fortran_order': False,\n 'shape': (2L,)}", /* Python 2, version 1.0 only */
+    };
+    double x[2] = {3.5, -1};
+    for (size_t i = 0; i < sizeof dicts / sizeof dicts[0]; i++) {
+        size_t len;
+        unsigned char *img = npy_image(1, 0, dicts[i], 1, x, sizeof x, &len);
+        starc_array a;
+        starc_error err;
+        starc_array_init(&a);
+        int st = starc_npy_read_buffer(img, len, "variant", &a, &err);
+        if (st) {
+            print_error("header %zu: %s\n", i, err.message);
+            fail();
+        }
+        assert_int_equal(a.ndim, 1);
+        assert_int_equal(a.shape[0], 2);
+        assert_same_doubles(a.data, x, 2);
+        starc_array_clear(&a);
+        free(img);
+    }
+    /* A newline before the padding spaces (the spec's literal reading) is fine too. */
+    const char *d = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n      ";
+    size_t len;
+    unsigned char *img = npy_image(1, 0, d, 0, x, sizeof x, &len);
+    starc_array a;
+    starc_error err;
+    starc_array_init(&a);
+    assert_ok(starc_npy_read_buffer(img, len, "nl-first", &a, &err));
+    starc_array_clear(&a);
+    free(img);
+    /* Multi-dimensional shape with a trailing comma; a zero-size array. */
+    img = npy_image(2, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2,), }", 1, x, sizeof x, &len);
+    assert_ok(starc_npy_read_buffer(img, len, "trail", &a, &err));
+    assert_int_equal(a.ndim, 2);
+    free(img);
+    img = npy_image(3, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 0), }", 1, NULL, 0, &len);
+    assert_ok(starc_npy_read_buffer(img, len, "zero", &a, &err));
+    assert_int_equal(starc_array_size(&a), 0);
+    starc_array_clear(&a);
+    free(img);
+}
+
+/* ------------------------------------------------------------ rejections */
+
+typedef struct rcase {
+    const char *file;
+    unsigned major, minor;
+    const char *dict;
+    int pad;
+    size_t dlen;
+    const char *phrase;
+} rcase;
+
+static void test_rejections(void **state)
+{
+    (void)state;
+    static const rcase cases[] = {
+        {"v4.npy", 4, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "unsupported .npy format version 4.0"},
+        {"v11.npy", 1, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "unsupported .npy format version 1.1"},
+        {"nonl.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }      ", 0, 8,
+         "not terminated by a newline"},
+        {"open.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)   ", 1, 8, "malformed"},
+        {"notdict.npy", 1, 0, "['descr', '<f8']", 1, 8, "malformed"},
+        {"int-shape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1), }", 1, 8, "not a tuple"},
+        {"list-shape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': [1], }", 1, 8, "not a tuple"},
+        {"float-shape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1.0,), }", 1, 8,
+         "other than integers"},
+        {"long-v3.npy", 3, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1L,), }", 1, 8,
+         "other than integers"},
+        {"neg.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", 1, 8, "negative dimension"},
+        {"fo-int.npy", 1, 0, "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }", 1, 8, "True or False"},
+        {"extra-key.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}", 1, 8,
+         "unexpected key 'x'"},
+        {"no-shape.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False}", 1, 8, "key 'shape' is missing"},
+        {"dup.npy", 1, 0, "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (1,)}", 1, 8,
+         "duplicate key 'descr'"},
+        {"junk.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), } junk", 1, 8,
+         "unexpected text after"},
+        {"object.npy", 1, 0, "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", 1, 8, "pickle"},
+        {"bytes.npy", 1, 0, "{'descr': '|S3', 'fortran_order': False, 'shape': (1,), }", 1, 3, "string dtype"},
+        {"unicode.npy", 1, 0, "{'descr': '<U2', 'fortran_order': False, 'shape': (1,), }", 1, 8, "string dtype"},
+        {"complex.npy", 1, 0, "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 1, 16, "complex"},
+        {"struct.npy", 1, 0, "{'descr': [('a', '<f8'), ('b', '<i4')], 'fortran_order': False, 'shape': (1,), }", 1,
+         12, "structured"},
+        {"void.npy", 1, 0, "{'descr': '|V8', 'fortran_order': False, 'shape': (1,), }", 1, 8, "structured"},
+        {"datetime.npy", 1, 0, "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (1,), }", 1, 8, "datetime"},
+        {"longdouble.npy", 1, 0, "{'descr': '<f16', 'fortran_order': False, 'shape': (1,), }", 1, 16,
+         "unsupported dtype"},
+        {"bool2.npy", 1, 0, "{'descr': '|b2', 'fortran_order': False, 'shape': (1,), }", 1, 2, "unsupported dtype"},
+        {"escape.npy", 1, 0, "{'descr': '<f\\x38', 'fortran_order': False, 'shape': (1,), }", 1, 8, "malformed"},
+        {"overflow.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", 1,
+         8, "overflow"},
+        {"hugedim.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }", 1, 8,
+         "overflows size_t"},
+        {"short.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1, 31, "data truncated"},
+        {"long.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1, 33,
+         "unexpected bytes after"},
+        {"i4-short.npy", 1, 0, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", 1, 8, "data truncated"},
+    };
+    unsigned char zeros[64] = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const rcase *c = &cases[i];
+        size_t len;
+        unsigned char *img = npy_image(c->major, c->minor, c->dict, c->pad, zeros, c->dlen, &len);
+        char p[256];
+        tpath(p, sizeof p, c->file);
+        write_bytes(p, img, len);
+        free(img);
+        starc_array a;
+        starc_error err;
+        starc_error_clear(&err);
+        starc_array_init(&a);
+        double keep = 42.0;
+        a.data = &keep; /* a failed read must leave the output alone */
+        a.ndim = 0;
+        int st = starc_npy_read(p, &a, &err);
+        if (st != STARC_EFORMAT || !strstr(err.message, c->phrase) || !strstr(err.message, p)) {
+            print_error("%s: status %d, message \"%s\", wanted \"%s\"\n", c->file, st, err.message, c->phrase);
+            fail();
+        }
+        assert_ptr_equal(a.data, &keep);
+    }
+
+    /* More dimensions than STARC_NPY_MAXDIM. */
+    char dict[400] = "{'descr': '<f8', 'fortran_order': False, 'shape': (";
+    for (int i = 0; i < STARC_NPY_MAXDIM + 1; i++)
+        strcat(dict, "1, ");
+    strcat(dict, "), }");
+    size_t len;
+    unsigned char *img = npy_image(1, 0, dict, 1, zeros, 8, &len);
+    starc_array a;
+    starc_error err;
+    starc_array_init(&a);
+    expect_error(starc_npy_read_buffer(img, len, "deep.npy", &a, &err), STARC_EFORMAT, &err, "more than 32", "deep.npy");
+    free(img);
+
+    /* Bad magic, too short, an npz given as npy, truncated header. */
+    const char notnpy[] = "hello, world, this is not numpy";
+    expect_error(starc_npy_read_buffer(notnpy, sizeof notnpy, "text.npy", &a, &err), STARC_EFORMAT, &err,
+                 "bad magic", "text.npy");
+    expect_error(starc_npy_read_buffer("\x93NUM", 4, "tiny.npy", &a, &err), STARC_EFORMAT, &err, "bad magic",
+                 "tiny.npy");
+    expect_error(starc_npy_read_buffer("\x93NUMPY\x01", 7, "seven.npy", &a, &err), STARC_EFORMAT, &err,
+                 "truncated", "seven.npy");
+    expect_error(starc_npy_read_buffer("PK\x03\x04....", 8, "zip.npy", &a, &err), STARC_EFORMAT, &err, ".npz",
+                 "zip.npy");
+    img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 1, zeros, 8, &len);
+    expect_error(starc_npy_read_buffer(img, 40, "cut.npy", &a, &err), STARC_EFORMAT, &err, "inside the .npy header",
+                 "cut.npy");
+    free(img);
+    expect_error(starc_npy_read_buffer("", 0, "empty.npy", &a, &err), STARC_EFORMAT, &err, "bad magic", "empty.npy");
+
+    /* numpy's header cap: 10000 characters pass, 10001 do not (v1 and v2). */
+    const char *base = "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }";
+    for (int over = 0; over <= 1; over++)
+        for (unsigned major = 1; major <= 2; major++) {
+            size_t hl = 10000 + (size_t)over;
+            char *h = malloc(hl + 1);
+            memset(h, ' ', hl);
+            memcpy(h, base, strlen(base));
+            h[hl - 1] = '\n';
+            h[hl] = '\0';
+            img = npy_image(major, 0, h, 0, zeros, 8, &len);
+            int st = starc_npy_read_buffer(img, len, "cap.npy", &a, &err);
+            if (over)
+                expect_error(st, STARC_EFORMAT, &err, "over numpy's limit of 10000", "cap.npy");
+            else
+                assert_ok(st);
+            free(img);
+            free(h);
+        }
+    /* Version 3.0 counts characters, not bytes: 10001 bytes holding a
+     * two-byte UTF-8 character are 10000 characters, under the cap (and then
+     * rejected for the odd dtype, not for the length). */
+    {
+        const char *u = "{'descr': '<f\xc3\xa9', 'fortran_order': False, 'shape': (1,), }";
+        size_t hl = 10001;
+        char *h = malloc(hl + 1);
+        memset(h, ' ', hl);
+        memcpy(h, u, strlen(u));
+        h[hl - 1] = '\n';
+        h[hl] = '\0';
+        img = npy_image(3, 0, h, 0, zeros, 8, &len);
+        expect_error(starc_npy_read_buffer(img, len, "utf8.npy", &a, &err), STARC_EFORMAT, &err, "unsupported dtype",
+                     "utf8.npy");
+        free(img);
+        free(h);
+    }
+    starc_array_clear(&a);
+
+    /* A missing file is an I/O error naming it. */
+    char p[256];
+    tpath(p, sizeof p, "no-such-file.npy");
+    expect_error(starc_npy_read(p, &a, &err), STARC_EIO, &err, p, "No such file");
+}
+
+/* ------------------------------------------------------------ npz */
+
+static void npz_roundtrip(int compress)
+{
+    char p[256];
+    tpath(p, sizeof p, compress ? "deflated.npz" : "stored.npz");
+    double g = 0.9, v[4] = {1, 2, 3, 4}, c[24];
+    for (size_t i = 0; i < 24; i++)
+        c[i] = (double)(i % 5); /* repetitive, so deflate shrinks it */
+    starc_array arr[3];
+    for (size_t i = 0; i < 3; i++)
+        starc_array_init(&arr[i]);
+    arr[0].ndim = 3;
+    arr[0].shape[0] = 2;
+    arr[0].shape[1] = 3;
+    arr[0].shape[2] = 4;
+    arr[0].data = c;
+    arr[1].ndim = 1;
+    arr[1].shape[0] = 4;
+    arr[1].data = v;
+    arr[2].ndim = 0;
+    arr[2].data = &g;
+    /* archive order is write order, not alphabetical */
+    const char *names[3] = {"zeta", "alpha", "gamma"};
+    starc_error err;
+    assert_ok(starc_npz_write(p, 3, names, arr, compress, &err));
+
+    starc_npz *z = NULL;
+    assert_ok(starc_npz_open(p, &z, &err));
+    assert_int_equal(starc_npz_count(z), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(starc_npz_name(z, i), names[i]);
+    assert_null(starc_npz_name(z, 3));
+    starc_array a;
+    starc_array_init(&a);
+    for (size_t i = 0; i < 3; i++) {
+        assert_ok(starc_npz_read(z, names[i], &a, &err));
+        assert_int_equal(a.ndim, arr[i].ndim);
+        for (size_t k = 0; k < a.ndim; k++)
+            assert_int_equal(a.shape[k], arr[i].shape[k]);
+        assert_string_equal(a.dtype, "<f8");
+        assert_same_doubles(a.data, arr[i].data, starc_array_size(&a));
+    }
+    expect_error(starc_npz_read(z, "nope", &a, &err), STARC_EFORMAT, &err, "no member 'nope'", p);
+    assert_non_null(strstr(err.message, "'alpha'"));
+    starc_array_clear(&a);
+    starc_npz_close(z);
+    starc_npz_close(NULL);
+
+    /* The compression method in the central directory is what was asked for. */
+    zip_t *zz = zip_open(p, ZIP_RDONLY, NULL);
+    assert_non_null(zz);
+    zip_stat_t sb;
+    assert_int_equal(zip_stat_index(zz, 0, 0, &sb), 0);
+    assert_int_equal(sb.comp_method, compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE);
+    if (compress)
+        assert_true(sb.comp_size < sb.size);
+    zip_discard(zz);
+}
+
+static void test_npz_roundtrip(void **state)
+{
+    (void)state;
+    npz_roundtrip(0);
+    npz_roundtrip(1);
+
+    /* An archive with no arrays is a valid (empty) zip. */
+    char p[256];
+    tpath(p, sizeof p, "none.npz");
+    starc_error err;
+    assert_ok(starc_npz_write(p, 0, NULL, NULL, 0, &err));
+    starc_npz *z = NULL;
+    assert_ok(starc_npz_open(p, &z, &err));
+    assert_int_equal(starc_npz_count(z), 0);
+    starc_npz_close(z);
+
+    /* Bad arguments are refused before anything is created. */
+    double x = 1;
+    starc_array a;
+    starc_array_init(&a);
+    a.data = &x;
+    starc_array two[2] = {a, a};
+    const char *dup[2] = {"x", "x"};
+    tpath(p, sizeof p, "dup.npz");
+    expect_error(starc_npz_write(p, 2, dup, two, 0, &err), STARC_EINVAL, &err, "duplicate member name 'x'", p);
+    assert_false(exists(p));
+    const char *bad[1] = {""};
+    expect_error(starc_npz_write(p, 1, bad, two, 0, &err), STARC_EINVAL, &err, "empty name", p);
+    expect_error(starc_npz_write(p, 1, dup, two, 2, &err), STARC_EINVAL, &err, "compress", p);
+    assert_false(exists(p));
+}
+
+/* Archives made by another writer: non-.npy members are skipped, names keep
+ * their directories, a corrupt member and an unsupported member are reported
+ * with file and member. */
+static void test_npz_foreign(void **state)
+{
+    (void)state;
+    char p[256];
+    tpath(p, sizeof p, "foreign.npz");
+    double v[2] = {1, 2};
+    size_t l1, l2;
+    unsigned char *good = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 1, v, 16, &l1);
+    unsigned char *obj = npy_image(1, 0, "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 1, v, 16, &l2);
+    int ze;
+    zip_t *z = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &ze);
+    assert_non_null(z);
+    assert_true(zip_file_add(z, "readme.txt", zip_source_buffer(z, "hi", 2, 0), 0) >= 0);
+    assert_true(zip_file_add(z, "sub/b.npy", zip_source_buffer(z, good, l1, 0), 0) >= 0);
+    assert_true(zip_file_add(z, "obj.npy", zip_source_buffer(z, obj, l2, 0), 0) >= 0);
+    assert_int_equal(zip_close(z), 0);
+    free(good);
+    free(obj);
+
+    starc_npz *nz = NULL;
+    starc_error err;
+    assert_ok(starc_npz_open(p, &nz, &err));
+    assert_int_equal(starc_npz_count(nz), 2);
+    assert_string_equal(starc_npz_name(nz, 0), "sub/b");
+    assert_string_equal(starc_npz_name(nz, 1), "obj");
+    starc_array a;
+    starc_array_init(&a);
+    assert_ok(starc_npz_read(nz, "sub/b", &a, &err));
+    assert_same_doubles(a.data, v, 2);
+    char want[600];
+    snprintf(want, sizeof want, "%s:obj", p);
+    expect_error(starc_npz_read(nz, "obj", &a, &err), STARC_EFORMAT, &err, want, "pickle");
+    expect_error(starc_npz_read(nz, "readme.txt", &a, &err), STARC_EFORMAT, &err, "no member", p);
+    starc_npz_close(nz);
+
+    /* Flip one data byte of a stored member: the CRC check must catch it. */
+    tpath(p, sizeof p, "corrupt.npz");
+    double w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    starc_array arr;
+    starc_array_init(&arr);
+    arr.ndim = 1;
+    arr.shape[0] = 8;
+    arr.data = w;
+    const char *nm[1] = {"w"};
+    assert_ok(starc_npz_write(p, 1, nm, &arr, 0, &err));
+    size_t len;
+    unsigned char *b = read_bytes(p, &len);
+    unsigned char *m = NULL;
+    for (size_t off = 0; !m && off + 6 <= len; off++)
+        if (memcmp(b + off, "\x93NUMPY", 6) == 0)
+            m = b + off;
+    assert_non_null(m);
+    m[128 + 20] ^= 0x40;
+    write_bytes(p, b, len);
+    free(b);
+    assert_ok(starc_npz_open(p, &nz, &err));
+    expect_error(starc_npz_read(nz, "w", &a, &err), STARC_EFORMAT, &err, p, "member 'w'");
+    starc_npz_close(nz);
+    starc_array_clear(&a);
+
+    /* Not an archive at all, and no file. */
+    tpath(p, sizeof p, "plain.npy");
+    assert_ok(starc_npy_write(p, 1, arr.shape, w, &err));
+    expect_error(starc_npz_open(p, &nz, &err), STARC_EFORMAT, &err, "not a .npz", p);
+    assert_null(nz);
+    tpath(p, sizeof p, "missing.npz");
+    expect_error(starc_npz_open(p, &nz, &err), STARC_EIO, &err, "cannot open", p);
+}
+
+/* Same data, same bytes: whatever the time or time zone, every member is
+ * stamped 1980-01-01 00:00:00 like np.savez does. */
+static void test_npz_deterministic(void **state)
+{
+    (void)state;
+    double v[6] = {1, 2, 3, 4, 5, 6}, g = 0.5;
+    starc_array arr[2];
+    starc_array_init(&arr[0]);
+    starc_array_init(&arr[1]);
+    arr[0].ndim = 2;
+    arr[0].shape[0] = 2;
+    arr[0].shape[1] = 3;
+    arr[0].data = v;
+    arr[1].data = &g;
+    const char *names[2] = {"v", "g"};
+    static const char *const zones[] = {"UTC0", "XYZ-9", "ABC+5"};
+    char *old_tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    starc_error err;
+    for (int compress = 0; compress <= 1; compress++) {
+        unsigned char *first = NULL;
+        size_t flen = 0;
+        for (size_t zi = 0; zi < 3; zi++) {
+            setenv("TZ", zones[zi], 1);
+            tzset();
+            char p[256];
+            snprintf(p, sizeof p, TMPDIR "/det-%d-%zu.npz", compress, zi);
+            assert_ok(starc_npz_write(p, 2, names, arr, compress, &err));
+            size_t len;
+            unsigned char *b = read_bytes(p, &len);
+            /* local file headers: modification time at +10, date at +12 */
+            size_t headers = 0;
+            for (size_t off = 0; off + 30 <= len; off++)
+                if (memcmp(b + off, "PK\x03\x04", 4) == 0) {
+                    assert_int_equal(b[off + 10] | b[off + 11] << 8, 0);      /* 00:00:00 */
+                    assert_int_equal(b[off + 12] | b[off + 13] << 8, 0x21);   /* 1980-01-01 */
+                    headers++;
+                }
+            assert_int_equal(headers, 2);
+            if (!first) {
+                first = b;
+                flen = len;
+            } else {
+                assert_int_equal(len, flen);
+                assert_memory_equal(b, first, len);
+                free(b);
+            }
+        }
+        free(first);
+    }
+    if (old_tz) {
+        setenv("TZ", old_tz, 1);
+        free(old_tz);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
+/* ------------------------------------------------------------ atomic writes */
+
+/* Names in TMPDIR that start with @prefix. */
+static size_t count_prefixed(const char *prefix)
+{
+    DIR *d = opendir(TMPDIR);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+static void test_atomic(void **state)
+{
+    (void)state;
+    double x[3] = {1, 2, 3};
+    size_t shape[1] = {3};
+    starc_error err;
+    char p[256];
+
+    /* The directory does not exist: nothing is created. */
+    tpath(p, sizeof p, "no-dir/out.npy");
+    expect_error(starc_npy_write(p, 1, shape, x, &err), STARC_EIO, &err, p, "temporary");
+    tpath(p, sizeof p, "no-dir");
+    assert_false(exists(p));
+    tpath(p, sizeof p, "no-dir/out.npz");
+    starc_array a;
+    starc_array_init(&a);
+    a.ndim = 1;
+    a.shape[0] = 3;
+    a.data = x;
+    const char *nm[1] = {"x"};
+    expect_error(starc_npz_write(p, 1, nm, &a, 1, &err), STARC_EIO, &err, p, NULL);
+
+    /* The final rename fails (the target is a directory): the temporary
+     * file is removed and the target is untouched. */
+    tpath(p, sizeof p, "adir");
+    assert_int_equal(mkdir(p, 0777), 0);
+    expect_error(starc_npy_write(p, 1, shape, x, &err), STARC_EIO, &err, p, "rename");
+    expect_error(starc_npz_write(p, 1, nm, &a, 0, &err), STARC_EIO, &err, p, NULL);
+    assert_int_equal(count_prefixed("adir"), 1); /* just the directory, no adir.XXXXXX */
+
+    /* A refused write leaves an existing file as it was. */
+    tpath(p, sizeof p, "keep.npy");
+    assert_ok(starc_npy_write(p, 1, shape, x, &err));
+    expect_error(starc_npy_write(p, 1, shape, NULL, &err), STARC_EINVAL, &err, p, NULL);
+    size_t big[2] = {SIZE_MAX / 2, 3};
+    expect_error(starc_npy_write(p, 2, big, x, &err), STARC_EDIM, &err, p, "overflow");
+    starc_array r;
+    starc_array_init(&r);
+    assert_ok(starc_npy_read(p, &r, &err));
+    assert_same_doubles(r.data, x, 3);
+    starc_array_clear(&r);
+    assert_int_equal(count_prefixed("keep"), 1);
+
+    /* Permissions follow the umask like any new file (not mkstemp's 0600). */
+    mode_t old = umask(022);
+    tpath(p, sizeof p, "mode.npy");
+    assert_ok(starc_npy_write(p, 1, shape, x, &err));
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0644);
+    tpath(p, sizeof p, "mode.npz");
+    assert_ok(starc_npz_write(p, 1, nm, &a, 0, &err));
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0644);
+    umask(old);
+}
+
+/* ------------------------------------------------------------ loaders */
+
+#define S_ 3
+#define A_ 2
+
+static const double T0[S_ * A_ * S_] = {
+    1, 0, 0,  0.5, 0.5, 0,
+    0, 1, 0,  0, 0.25, 0.75,
+    0, 0, 1,  0.2, 0.3, 0.5,
+};
+static const double MU0[S_] = {0.5, 0.25, 0.25};
+
+static starc_mdp *small_mdp(void)
+{
+    starc_mdp *m = NULL;
+    starc_error err;
+    assert_ok(starc_mdp_alloc(S_, A_, T0, MU0, 0.9, STARC_PROB_TOL, &m, &err));
+    return m;
+}
+
+/* Write an npz with up to three members given as (name, ndim, shape..., data). */
+static void write_npz3(const char *p, size_t n, const char *const *names, const size_t *ndims,
+                       const size_t (*shapes)[3], double *const *data)
+{
+    starc_array arr[3];
+    for (size_t i = 0; i < n; i++) {
+        starc_array_init(&arr[i]);
+        arr[i].ndim = ndims[i];
+        for (size_t k = 0; k < ndims[i]; k++)
+            arr[i].shape[k] = shapes[i][k];
+        arr[i].data = data[i];
+    }
+    starc_error err;
+    assert_ok(starc_npz_write(p, n, names, arr, 0, &err));
+}
+
+static void test_mdp_load(void **state)
+{
+    (void)state;
+    starc_error err;
+    char p[256];
+    starc_mdp *m = small_mdp(), *m2 = NULL;
+    tpath(p, sizeof p, "mdp.npz");
+    assert_ok(starc_mdp_save(p, m, &err));
+    assert_ok(starc_mdp_load(p, &m2, &err));
+    assert_int_equal(starc_mdp_states(m2), S_);
+    assert_int_equal(starc_mdp_actions(m2), A_);
+    assert_true(starc_mdp_gamma(m2) == 0.9);
+    assert_same_doubles(starc_mdp_transitions(m2), T0, S_ * A_ * S_);
+    assert_same_doubles(starc_mdp_initial(m2), MU0, S_);
+    starc_mdp_free(m2);
+    m2 = NULL;
+    /* members are T, mu0, gamma in that order, gamma 0-d */
+    starc_npz *z;
+    assert_ok(starc_npz_open(p, &z, &err));
+    assert_int_equal(starc_npz_count(z), 3);
+    assert_string_equal(starc_npz_name(z, 0), "T");
+    assert_string_equal(starc_npz_name(z, 1), "mu0");
+    assert_string_equal(starc_npz_name(z, 2), "gamma");
+    starc_npz_close(z);
+
+    double T[S_ * A_ * S_], mu0[S_], g = 0.9, g2[2] = {0.9, 0.9};
+    memcpy(T, T0, sizeof T);
+    memcpy(mu0, MU0, sizeof mu0);
+    const char *names[3] = {"T", "mu0", "gamma"};
+    size_t nd[3] = {3, 1, 0};
+    size_t sh[3][3] = {{S_, A_, S_}, {S_}, {0}};
+    double *data[3] = {T, mu0, &g};
+
+    /* gamma of shape (1,) is accepted */
+    tpath(p, sizeof p, "g1.npz");
+    nd[2] = 1;
+    sh[2][0] = 1;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    assert_ok(starc_mdp_load(p, &m2, &err));
+    starc_mdp_free(m2);
+
+    /* missing members are all named */
+    tpath(p, sizeof p, "missing.npz");
+    write_npz3(p, 1, names, nd, (const size_t (*)[3])sh, data);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "missing member 'mu0', 'gamma'");
+    assert_null(m2);
+
+    /* wrong shapes */
+    tpath(p, sizeof p, "badT.npz");
+    nd[0] = 2;
+    sh[0][0] = 3;
+    sh[0][1] = 2;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    char want[600];
+    snprintf(want, sizeof want, "%s: member 'T' has shape (3,2); expected (S,A,S)", p);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    nd[0] = 3;
+    sh[0][0] = S_;
+    sh[0][1] = A_;
+
+    tpath(p, sizeof p, "badmu.npz");
+    sh[1][0] = 2;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    snprintf(want, sizeof want, "%s: member 'mu0' has shape (2,); expected (S,) = (3,)", p);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    sh[1][0] = S_;
+
+    tpath(p, sizeof p, "badgamma.npz");
+    sh[2][0] = 2;
+    data[2] = g2;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, p, "member 'gamma' has shape (2,); expected () or (1,)");
+    nd[2] = 0;
+    data[2] = &g;
+
+    /* invalid values: the validator's message, prefixed with the file */
+    tpath(p, sizeof p, "rows.npz");
+    T[1] = 0.1;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    snprintf(want, sizeof want, "%s: row T[0,0,:] sums to", p);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    T[1] = 0;
+    tpath(p, sizeof p, "gamma1.npz");
+    g = 1.0;
+    write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
+    snprintf(want, sizeof want, "%s: gamma = 1 is outside [0, 1)", p);
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    g = 0.9;
+
+    /* an .npy is not an MDP */
+    tpath(p, sizeof p, "T.npy");
+    assert_ok(starc_npy_write(p, 3, sh[0], T, &err));
+    expect_error(starc_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "not a .npz");
+    assert_null(m2);
+    starc_mdp_free(m);
+}
+
+static void test_reward_load(void **state)
+{
+    (void)state;
+    starc_mdp *m = small_mdp();
+    starc_error err;
+    char p1[256], p2[256], p3[256], pz[256], spec[300];
+    double r1[S_] = {1, 2, 3}, r2[S_ * A_] = {1, 2, 3, 4, 5, 6}, r3[S_ * A_ * S_];
+    for (size_t i = 0; i < S_ * A_ * S_; i++)
+        r3[i] = (double)i - 5.0;
+    size_t s1[1] = {S_}, s2[2] = {S_, A_}, s3[3] = {S_, A_, S_};
+    tpath(p1, sizeof p1, "state.npy");
+    tpath(p2, sizeof p2, "sa.npy");
+    tpath(p3, sizeof p3, "sas.reward.npy");
+    assert_ok(starc_npy_write(p1, 1, s1, r1, &err));
+    assert_ok(starc_npy_write(p2, 2, s2, r2, &err));
+    assert_ok(starc_npy_write(p3, 3, s3, r3, &err));
+    tpath(pz, sizeof pz, "bundle.npz");
+    const char *names[2] = {"second", "first"};
+    size_t nd[2] = {2, 3};
+    size_t sh[2][3] = {{S_, A_}, {S_, A_, S_}};
+    double *data[2] = {r2, r3};
+    write_npz3(pz, 2, names, nd, (const size_t (*)[3])sh, data);
+
+    starc_reward_set rs;
+    starc_reward_set_init(&rs);
+    assert_ok(starc_reward_load(p1, m, &rs, &err));
+    assert_ok(starc_reward_load(p2, m, &rs, &err));
+    assert_ok(starc_reward_load(p3, m, &rs, &err));
+    assert_ok(starc_reward_load(pz, m, &rs, &err));
+    snprintf(spec, sizeof spec, "%s:first", pz);
+    assert_ok(starc_reward_load(spec, m, &rs, &err));
+    assert_int_equal(rs.n, 6);
+    const char *want_names[6] = {"state", "sa", "sas.reward", "second", "first", "first"};
+    for (size_t k = 0; k < 6; k++)
+        assert_string_equal(rs.names[k], want_names[k]);
+    const size_t SAS = S_ * A_ * S_;
+    for (size_t s = 0; s < S_; s++)
+        for (size_t a = 0; a < A_; a++)
+            for (size_t t = 0; t < S_; t++) {
+                size_t i = (s * A_ + a) * S_ + t;
+                assert_true(rs.R[0 * SAS + i] == r1[s]);
+                assert_true(rs.R[1 * SAS + i] == r2[s * A_ + a]);
+                assert_true(rs.R[2 * SAS + i] == r3[i]);
+                assert_true(rs.R[3 * SAS + i] == r2[s * A_ + a]);
+                assert_true(rs.R[4 * SAS + i] == r3[i]);
+                assert_true(rs.R[5 * SAS + i] == r3[i]);
+            }
+
+    /* Failures name the file (and member) and leave the set unchanged. */
+    char pb[256];
+    tpath(pb, sizeof pb, "bad.npy");
+    size_t s4[1] = {4};
+    double r4[4] = {1, 2, 3, 4};
+    assert_ok(starc_npy_write(pb, 1, s4, r4, &err));
+    expect_error(starc_reward_load(pb, m, &rs, &err), STARC_EDIM, &err, pb, "has shape (4,)");
+    snprintf(spec, sizeof spec, "%s:nope", pz);
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "no member 'nope'", pz);
+    snprintf(spec, sizeof spec, "%s:first", p1);
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, p1, "no member 'first'");
+    snprintf(spec, sizeof spec, "%s:", pz);
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, "empty member name", pz);
+    tpath(spec, sizeof spec, "absent.npy");
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EIO, &err, spec, NULL);
+    /* an MDP archive: T fits as a reward, mu0 fits, gamma does not -> nothing is added */
+    char pm[256];
+    tpath(pm, sizeof pm, "m.npz");
+    assert_ok(starc_mdp_save(pm, m, &err));
+    snprintf(spec, sizeof spec, "%s:gamma", pm);
+    expect_error(starc_reward_load(pm, m, &rs, &err), STARC_EDIM, &err, spec, "has shape ()");
+    /* non-finite entries */
+    r1[1] = NAN;
+    tpath(pb, sizeof pb, "nan.npy");
+    assert_ok(starc_npy_write(pb, 1, s1, r1, &err));
+    expect_error(starc_reward_load(pb, m, &rs, &err), STARC_EINVAL, &err, pb, "not finite");
+    assert_int_equal(rs.n, 6);
+
+    /* A file whose name contains ':' is taken whole. */
+    char pc[256];
+    tpath(pc, sizeof pc, "odd:name.npy");
+    assert_ok(starc_npy_write(pc, 2, s2, r2, &err));
+    assert_ok(starc_reward_load(pc, m, &rs, &err));
+    assert_int_equal(rs.n, 7);
+    assert_string_equal(rs.names[6], "odd:name");
+
+    starc_reward_set_clear(&rs);
+    assert_int_equal(rs.n, 0);
+    assert_null(rs.R);
+    starc_reward_set_clear(&rs);
+    starc_mdp_free(m);
+}
+
+static void test_policy_load(void **state)
+{
+    (void)state;
+    starc_mdp *m = small_mdp();
+    starc_error err;
+    char p[256];
+    double pi[S_ * A_] = {0.5, 0.5, 1, 0, 0.25, 0.75}, out[S_ * A_];
+    size_t s2[2] = {S_, A_};
+    tpath(p, sizeof p, "pi.npy");
+    assert_ok(starc_npy_write(p, 2, s2, pi, &err));
+    assert_ok(starc_policy_load(p, m, out, &err));
+    assert_same_doubles(out, pi, S_ * A_);
+
+    pi[5] = 0.7;
+    tpath(p, sizeof p, "pi-rows.npy");
+    assert_ok(starc_npy_write(p, 2, s2, pi, &err));
+    char want[600];
+    snprintf(want, sizeof want, "%s: policy row 2 sums to", p);
+    expect_error(starc_policy_load(p, m, out, &err), STARC_EINVAL, &err, want, NULL);
+    pi[5] = 0.75;
+    pi[0] = -0.5;
+    pi[1] = 1.5;
+    tpath(p, sizeof p, "pi-neg.npy");
+    assert_ok(starc_npy_write(p, 2, s2, pi, &err));
+    expect_error(starc_policy_load(p, m, out, &err), STARC_EINVAL, &err, p, "negative");
+
+    size_t st[2] = {A_, S_};
+    tpath(p, sizeof p, "pi-T.npy");
+    assert_ok(starc_npy_write(p, 2, st, pi, &err));
+    expect_error(starc_policy_load(p, m, out, &err), STARC_EDIM, &err, p, "shape (2,3); expected (S,A) = (3,2)");
+    starc_mdp_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip),        cmocka_unit_test(test_dtypes),
+        cmocka_unit_test(test_fortran),          cmocka_unit_test(test_header_variants),
+        cmocka_unit_test(test_rejections),       cmocka_unit_test(test_npz_roundtrip),
+        cmocka_unit_test(test_npz_foreign),      cmocka_unit_test(test_npz_deterministic),
+        cmocka_unit_test(test_atomic),           cmocka_unit_test(test_mdp_load),
+        cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_policy_load),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

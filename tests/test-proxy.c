@@ -1,0 +1,578 @@
+/* Correlated proxies: weighted correlation against explicit sums, the three
+ * bounds on random true rewards built with a prescribed correlation, edge
+ * cases (r = +-1, sigma = 0, bases with zero entries), the reward-hacking
+ * check against enumeration of deterministic policies, hackability against an
+ * O(n^2) scan, and the tomato gridworld's phenomenon. */
+#include <config.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+static double *expected(const starc_mdp *m, gsl_rng *r)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double *R = malloc(S * A * S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
+    testutil_gaussian(r, R, S * A * S);
+    starc_reward_expected(m, R, Rbar);
+    free(R);
+    return Rbar;
+}
+
+static void test_weighted_stats(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(21);
+    size_t n = 37;
+    double w[37], x[37], y[37];
+    for (size_t i = 0; i < n; i++) {
+        w[i] = i % 5 == 0 ? 0.0 : gsl_rng_uniform(r);
+        x[i] = gsl_ran_gaussian(r, 2.0) + 3;
+        y[i] = 0.5 * x[i] + gsl_ran_gaussian(r, 1.0);
+    }
+    starc_proxy_stats st;
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y, &st, NULL));
+    /* reference: E[xy] - E[x]E[y] in long double */
+    long double W = 0, Sx = 0, Sy = 0, Sxx = 0, Syy = 0, Sxy = 0;
+    for (size_t i = 0; i < n; i++) {
+        W += w[i];
+        Sx += w[i] * x[i];
+        Sy += w[i] * y[i];
+        Sxx += (long double)w[i] * x[i] * x[i];
+        Syy += (long double)w[i] * y[i] * y[i];
+        Sxy += (long double)w[i] * x[i] * y[i];
+    }
+    long double mx = Sx / W, my = Sy / W, vx = Sxx / W - mx * mx, vy = Syy / W - my * my, c = Sxy / W - mx * my;
+    assert_close(st.mean_true, (double)mx, 1e-12, 0);
+    assert_close(st.mean_proxy, (double)my, 1e-12, 0);
+    assert_close(st.sigma_true, sqrt((double)vx), 1e-10, 0);
+    assert_close(st.sigma_proxy, sqrt((double)vy), 1e-10, 0);
+    assert_close(st.r, (double)(c / sqrtl(vx * vy)), 1e-10, 0);
+    assert_close(st.orpo_coef, st.sigma_proxy * sqrt(1 - st.r * st.r), 1e-12, 0);
+    /* invariances: positive affine maps keep r, a sign flip negates it; scaling the weights keeps all */
+    double x2[37], y2[37], w2[37];
+    for (size_t i = 0; i < n; i++) {
+        x2[i] = 3 * x[i] - 7;
+        y2[i] = -y[i];
+        w2[i] = 4 * w[i];
+    }
+    starc_proxy_stats s2;
+    assert_ok(starc_proxy_weighted_stats(n, w2, x2, y2, &s2, NULL));
+    assert_close(s2.r, -st.r, 1e-12, 1e-15);
+    assert_close(s2.sigma_true, 3 * st.sigma_true, 1e-12, 0);
+    /* r = 1 exactly for an affine copy, r undefined for a constant */
+    for (size_t i = 0; i < n; i++)
+        y2[i] = 2 * x[i] + 1;
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_close(s2.r, 1.0, 0, 1e-14);
+    assert_close(s2.orpo_coef, 0.0, 0, 1e-6);
+    for (size_t i = 0; i < n; i++)
+        y2[i] = 0.1; /* not exactly representable: round-off must not make a spread */
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_true(s2.sigma_proxy == 0.0);
+    assert_true(isnan(s2.r) && isnan(s2.orpo_coef));
+    /* bad input */
+    w[3] = -1;
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    memset(w, 0, sizeof w);
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    gsl_rng_free(r);
+}
+
+/* Rt with correlation exactly rho to Rp under weights mub (Gram-Schmidt in the mub inner product). */
+static void make_correlated(size_t n, const double *mub, const double *Rp, double rho, double sigma_t, double mean_t,
+                            gsl_rng *r, double *Rt)
+{
+    double mp = 0, vp = 0;
+    for (size_t i = 0; i < n; i++)
+        mp += mub[i] * Rp[i];
+    for (size_t i = 0; i < n; i++)
+        vp += mub[i] * (Rp[i] - mp) * (Rp[i] - mp);
+    double sp = sqrt(vp), *z = malloc(n * sizeof(double)), *w = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        z[i] = (Rp[i] - mp) / sp;
+    for (size_t i = 0; i < n; i++)
+        w[i] = gsl_ran_gaussian(r, 1.0);
+    for (int pass = 0; pass < 2; pass++) {
+        double mw = 0, cz = 0;
+        for (size_t i = 0; i < n; i++)
+            mw += mub[i] * w[i];
+        for (size_t i = 0; i < n; i++)
+            w[i] -= mw;
+        for (size_t i = 0; i < n; i++)
+            cz += mub[i] * w[i] * z[i];
+        for (size_t i = 0; i < n; i++)
+            w[i] -= cz * z[i];
+    }
+    double vw = 0;
+    for (size_t i = 0; i < n; i++)
+        vw += mub[i] * w[i] * w[i];
+    for (size_t i = 0; i < n; i++)
+        Rt[i] = mean_t + sigma_t * (rho * z[i] + sqrt(1 - rho * rho) * w[i] / sqrt(vw));
+    free(z);
+    free(w);
+}
+
+static void check_bounds(const starc_proxy_policy *pp, double r, const char *what)
+{
+    double dJt = pp->true_delta_normalized, slack = 1e-9;
+    if (!(dJt >= pp->bound_a - slack) || !(dJt >= pp->bound_tight - slack) ||
+        (r > 0 && !(dJt >= pp->bound_b - slack))) {
+        print_error("%s: dJt %.17g vs bounds A %.17g B %.17g tight %.17g (r %.3g)\n", what, dJt, pp->bound_a,
+                    pp->bound_b, pp->bound_tight, r);
+        fail();
+    }
+    /* tight dominates A always and B when r > 0 */
+    assert_true(pp->bound_tight >= pp->bound_a - slack);
+    if (r > 0)
+        assert_true(pp->bound_tight >= pp->bound_b - slack);
+    else
+        assert_true(isnan(pp->bound_b));
+}
+
+static void test_bounds_hold(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(22);
+    double rhos[] = {0.95, 0.6, 0.2, -0.3, -0.9};
+    for (int trial = 0; trial < 10; trial++) {
+        size_t S = 4 + trial, A = 2 + trial % 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
+        double *Rp = expected(m, r), *Rt = malloc(S * A * sizeof(double)), *pb = malloc(S * A * sizeof(double));
+        double *mub = malloc(S * A * sizeof(double)), *pi = malloc(S * A * sizeof(double));
+        testutil_random_policy(r, S, A, pb);
+        assert_ok(starc_policy_occupancy(m, pb, NULL, mub, NULL, NULL));
+        double rho = rhos[trial % 5];
+        make_correlated(S * A, mub, Rp, rho, 1.7, 0.3, r, Rt);
+        starc_proxy *p;
+        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        const starc_proxy_stats *st = starc_proxy_get_stats(p);
+        assert_close(st->r, rho, 1e-10, 1e-12);
+        assert_close(st->sigma_true, 1.7, 1e-10, 0);
+        assert_close(st->mean_true, 0.3, 1e-10, 1e-12);
+        double Jt, Jp;
+        starc_proxy_base_returns(p, &Jt, &Jp);
+        assert_close((1 - 0.9) * Jt, st->mean_true, 1e-10, 1e-12);
+        assert_close((1 - 0.9) * Jp, st->mean_proxy, 1e-10, 1e-12);
+        /* random policies, regularised optima (all inside the support) and the proxy optimum */
+        starc_regularizer *rg;
+        assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+        for (int k = 0; k < 40; k++) {
+            starc_proxy_policy pp;
+            if (k < 20)
+                testutil_random_policy(r, S, A, pi);
+            else {
+                starc_reg_result res;
+                assert_ok(starc_regularizer_solve(rg, (starc_reg_method)(k % 4), pow(0.6, k - 20), pi, &res, NULL));
+            }
+            assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+            check_bounds(&pp, rho, "policy");
+        }
+        starc_proxy_hacking hk;
+        assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
+        check_bounds(&hk.proxy_optimal, rho, "proxy optimum");
+        starc_regularizer_free(rg);
+        starc_proxy_free(p);
+        starc_mdp_free(m);
+        free(Rp);
+        free(Rt);
+        free(pb);
+        free(mub);
+        free(pi);
+    }
+    gsl_rng_free(r);
+}
+
+/* The tight bound is attained: for a given policy, the true reward with correlation r that is worst for
+ * it is Rt = r zp - sqrt(1-r^2) x_perp/|x_perp| (x = mu/mub - 1, x_perp its part orthogonal to zp). */
+static void test_tight_attained(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(26);
+    for (int trial = 0; trial < 8; trial++) {
+        size_t S = 5 + trial, A = 3, n = S * A;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+        double *Rp = expected(m, r), *Rt = malloc(n * sizeof(double)), *pb = malloc(n * sizeof(double));
+        double *pi = malloc(n * sizeof(double)), *mu = malloc(n * sizeof(double)), *mub = malloc(n * sizeof(double));
+        double *x = malloc(n * sizeof(double)), *z = malloc(n * sizeof(double));
+        testutil_random_policy(r, S, A, pb);
+        testutil_random_policy(r, S, A, pi);
+        assert_ok(starc_policy_occupancy(m, pb, NULL, mub, NULL, NULL));
+        assert_ok(starc_policy_occupancy(m, pi, NULL, mu, NULL, NULL));
+        double mp = 0, vp = 0, a = 0, nx = 0;
+        for (size_t i = 0; i < n; i++)
+            mp += mub[i] * Rp[i];
+        for (size_t i = 0; i < n; i++)
+            vp += mub[i] * (Rp[i] - mp) * (Rp[i] - mp);
+        for (size_t i = 0; i < n; i++) {
+            z[i] = (Rp[i] - mp) / sqrt(vp);
+            x[i] = mu[i] / mub[i] - 1;
+            a += mub[i] * x[i] * z[i];
+        }
+        for (size_t i = 0; i < n; i++) {
+            x[i] -= a * z[i];
+            nx += mub[i] * x[i] * x[i];
+        }
+        double rho = trial % 2 ? 0.8 : -0.4, q = sqrt(1 - rho * rho);
+        for (size_t i = 0; i < n; i++)
+            Rt[i] = 2.0 * (rho * z[i] - q * x[i] / sqrt(nx)) + 5.0;
+        starc_proxy *p;
+        starc_proxy_policy pp;
+        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        assert_close(starc_proxy_get_stats(p)->r, rho, 1e-10, 0);
+        assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+        assert_close(pp.bound_tight, pp.true_delta_normalized, 1e-8, 1e-12);
+        assert_true(pp.bound_a < pp.true_delta_normalized - 1e-6); /* A is not tight here */
+        starc_proxy_free(p);
+        starc_mdp_free(m);
+        free(Rp); free(Rt); free(pb); free(pi); free(mu); free(mub); free(x); free(z);
+    }
+    gsl_rng_free(r);
+}
+
+/* The bound formulas on hand-computed values and their edge conventions. */
+static void test_bounds_formula(void **state)
+{
+    (void)state;
+    double A, B, T;
+    /* r = 1: all three give sigma_t a */
+    starc_proxy_bounds(1.0, 2.0, 4.0, 0.8, 0.5, &A, &B, &T);
+    assert_close(A, 0.4, 1e-15, 0);
+    assert_close(B, 0.4, 1e-15, 0);
+    assert_close(T, 0.4, 1e-15, 0);
+    /* r = -1 */
+    starc_proxy_bounds(-1.0, 2.0, 4.0, 0.8, 0.5, &A, &B, &T);
+    assert_close(A, -0.4, 1e-15, 0);
+    assert_true(isnan(B));
+    assert_close(T, -0.4, 1e-15, 0);
+    /* r = 0: nothing but the chi2 term */
+    starc_proxy_bounds(0.0, 2.0, 4.0, 0.8, 0.5, &A, &B, &T);
+    assert_close(A, -2.0 * sqrt(0.5), 1e-15, 0);
+    assert_close(T, -2.0 * sqrt(0.5 - 0.04), 1e-15, 0);
+    /* hand values: r = 0.6, q = 0.8, sigma_t = 1, sigma_p = 2, dJp = 1 (a = 0.5), chi2 = 1 */
+    starc_proxy_bounds(0.6, 1.0, 2.0, 1.0, 1.0, &A, &B, &T);
+    assert_close(A, 0.3 - 0.8, 1e-15, 0);
+    assert_close(B, 1.0 / 1.2 * (1.0 - 1.6), 1e-15, 0);
+    assert_close(T, 0.3 - 0.8 * sqrt(0.75), 1e-15, 0);
+    /* sigma_t = 0: dJt = 0 exactly, bounds 0; infinite chi2: no information */
+    starc_proxy_bounds(NAN, 0.0, 2.0, 1.0, 1.0, &A, &B, &T);
+    assert_true(A == 0.0 && B == 0.0 && T == 0.0);
+    starc_proxy_bounds(0.5, 1.0, 2.0, 1.0, INFINITY, &A, &B, &T);
+    assert_true(isinf(A) && A < 0 && isinf(B) && isinf(T));
+    /* sigma_p = 0 (r undefined): NaN */
+    starc_proxy_bounds(NAN, 1.0, 0.0, 0.0, 1.0, &A, &B, &T);
+    assert_true(isnan(A) && isnan(B) && isnan(T));
+    /* a^2 > chi2 by round-off is clamped */
+    starc_proxy_bounds(0.5, 1.0, 1.0, 1.0, 1.0 - 1e-16, &A, &B, &T);
+    assert_close(T, 0.5, 1e-15, 0);
+}
+
+/* r = +-1 and sigma_t = 0 on an MDP: bounds equal the true change exactly. */
+static void test_bounds_edge_mdp(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(23);
+    size_t S = 6, A = 3;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.8, 0);
+    double *Rp = expected(m, r), Rt[18], pb[18], pi[18];
+    testutil_random_policy(r, S, A, pb);
+    for (int sign = -1; sign <= 1; sign += 2) {
+        for (size_t i = 0; i < S * A; i++)
+            Rt[i] = sign * 3.0 * Rp[i] + 1.0;
+        starc_proxy *p;
+        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        assert_close(starc_proxy_get_stats(p)->r, sign, 0, 1e-14);
+        for (int k = 0; k < 5; k++) {
+            testutil_random_policy(r, S, A, pi);
+            starc_proxy_policy pp;
+            assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+            assert_close(pp.true_delta_normalized, sign * 3.0 * pp.proxy_delta_normalized, 1e-10, 1e-13);
+            assert_close(pp.bound_a, pp.true_delta_normalized, 1e-9, 1e-12);
+            assert_close(pp.bound_tight, pp.true_delta_normalized, 1e-9, 1e-12);
+            if (sign > 0)
+                assert_close(pp.bound_b, pp.true_delta_normalized, 1e-9, 1e-12);
+        }
+        starc_proxy_free(p);
+    }
+    /* a constant true reward: sigma_t = 0, r undefined, dJt = 0 = every bound */
+    for (size_t i = 0; i < S * A; i++)
+        Rt[i] = 0.7;
+    starc_proxy *p;
+    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    assert_true(isnan(starc_proxy_get_stats(p)->r));
+    assert_true(starc_proxy_get_stats(p)->sigma_true == 0.0);
+    testutil_random_policy(r, S, A, pi);
+    starc_proxy_policy pp;
+    assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+    assert_close(pp.true_delta_normalized, 0.0, 0, 1e-14);
+    assert_true(pp.bound_a == 0.0 && pp.bound_tight == 0.0);
+    starc_proxy_free(p);
+    /* a base with zero entries: a policy outside its support has chi2 = inf and -inf bounds */
+    make_correlated(S * A, pb, Rp, 0.5, 1.0, 0.0, r, Rt); /* any true reward */
+    pb[0] = 0.0;
+    pb[1] = 0.4;
+    pb[2] = 0.6;
+    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    starc_policy_uniform(m, pi);
+    assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+    if (starc_proxy_base_occupancy(p)[1] > 0) { /* state 0 is visited */
+        assert_true(isinf(pp.chi2));
+        assert_true(isinf(pp.bound_a) && pp.bound_a < 0);
+    }
+    /* inside the support the bounds hold */
+    pi[0] = 0.0;
+    pi[1] = 0.5;
+    pi[2] = 0.5;
+    assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+    assert_true(isfinite(pp.chi2));
+    check_bounds(&pp, starc_proxy_get_stats(p)->r, "zero-entry base");
+    starc_proxy_free(p);
+    starc_mdp_free(m);
+    free(Rp);
+    gsl_rng_free(r);
+}
+
+/* Reward hacking against enumeration of every deterministic policy. */
+static void test_hacking_enumeration(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(24);
+    int seen_hack = 0, seen_nohack = 0;
+    for (int trial = 0; trial < 30; trial++) {
+        size_t S = 4, A = 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.85, 1);
+        double *Rp = expected(m, r), *Rt = expected(m, r), pb[12], pi[12];
+        if (trial % 3 == 0) /* ties: a proxy blind to one action */
+            for (size_t s = 0; s < S; s++)
+                Rp[s * A + 2] = Rp[s * A + 1];
+        if (trial % 3 == 1) /* a proxy that mostly agrees */
+            for (size_t i = 0; i < S * A; i++)
+                Rp[i] = Rt[i] + 0.3 * Rp[i];
+        testutil_random_policy(r, S, A, pb);
+        starc_proxy *p;
+        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        starc_proxy_hacking hk;
+        size_t act[4];
+        assert_ok(starc_proxy_check_hacking(p, NULL, act, &hk, NULL));
+        /* enumerate A^S policies */
+        double best = -INFINITY, jmin = INFINITY, jmax = -INFINITY, V[4];
+        size_t n = 81;
+        double *Jp = malloc(n * sizeof(double)), *Jt = malloc(n * sizeof(double));
+        for (size_t k = 0; k < n; k++) {
+            size_t a[4], c = k;
+            for (size_t s = 0; s < S; s++) {
+                a[s] = c % A;
+                c /= A;
+            }
+            starc_policy_from_actions(m, a, pi);
+            Jp[k] = Jt[k] = 0;
+            assert_ok(starc_policy_evaluate_rbar(m, pi, Rp, V, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++)
+                Jp[k] += starc_mdp_initial(m)[s] * V[s];
+            assert_ok(starc_policy_evaluate_rbar(m, pi, Rt, V, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++)
+                Jt[k] += starc_mdp_initial(m)[s] * V[s];
+            best = fmax(best, Jp[k]);
+        }
+        for (size_t k = 0; k < n; k++)
+            if (Jp[k] >= best - 1e-9 * fmax(1, fabs(best))) {
+                jmin = fmin(jmin, Jt[k]);
+                jmax = fmax(jmax, Jt[k]);
+            }
+        assert_close(hk.proxy_optimal.proxy_return, best, 1e-10, 1e-12);
+        assert_close(hk.true_return_min, jmin, 1e-10, 1e-12);
+        assert_close(hk.true_return_max, jmax, 1e-10, 1e-12);
+        double Jb;
+        starc_proxy_base_returns(p, &Jb, NULL);
+        assert_int_equal(hk.reward_hacking, jmin < Jb);
+        seen_hack += hk.reward_hacking;
+        seen_nohack += !hk.reward_hacking;
+        free(Jp);
+        free(Jt);
+        starc_proxy_free(p);
+        starc_mdp_free(m);
+        free(Rp);
+        free(Rt);
+    }
+    assert_true(seen_hack > 0 && seen_nohack > 0);
+    gsl_rng_free(r);
+}
+
+static void test_hackability(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(25);
+    size_t S = 5, A = 3, n = 40;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R1 = expected(m, r), *R2 = expected(m, r), R3[15], V[5];
+    double *pols = malloc(n * S * A * sizeof(double));
+    for (size_t k = 0; k < n; k++)
+        testutil_random_policy(r, S, A, pols + k * S * A);
+    for (int variant = 0; variant < 4; variant++) {
+        /* 0: independent, 1: negated, 2: positive scaling + potential shaping, 3: small perturbation */
+        const double *T = starc_mdp_transitions(m);
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                double shape = 0;
+                for (size_t u = 0; u < S; u++)
+                    shape += 0.9 * T[(s * A + a) * S + u] * (double)u;
+                shape -= (double)s;
+                size_t i = s * A + a;
+                R3[i] = variant == 0 ? R2[i] : variant == 1 ? -R1[i] : variant == 2 ? 2.5 * R1[i] + shape
+                                                                     : R1[i] + 0.05 * R2[i];
+            }
+        int hk;
+        size_t wi = 99, wj = 99;
+        assert_ok(starc_proxy_hackable(m, R1, R3, n, pols, 1e-10, &hk, &wi, &wj, NULL));
+        /* brute force over all pairs */
+        double J1[40], J2[40];
+        for (size_t k = 0; k < n; k++) {
+            J1[k] = J2[k] = 0;
+            assert_ok(starc_policy_evaluate_rbar(m, pols + k * S * A, R1, V, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++)
+                J1[k] += starc_mdp_initial(m)[s] * V[s];
+            assert_ok(starc_policy_evaluate_rbar(m, pols + k * S * A, R3, V, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++)
+                J2[k] += starc_mdp_initial(m)[s] * V[s];
+        }
+        int bf = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (J1[i] < J1[j] - 1e-9 && J2[i] > J2[j] + 1e-9)
+                    bf = 1;
+        assert_int_equal(hk, bf);
+        if (hk) {
+            assert_true(J1[wi] < J1[wj] && J2[wi] > J2[wj]);
+        }
+        if (variant == 1)
+            assert_int_equal(hk, 1);
+        if (variant == 2)
+            assert_int_equal(hk, 0);
+    }
+    /* one policy or none: never hackable */
+    int hk = 1;
+    assert_ok(starc_proxy_hackable(m, R1, R2, 1, pols, 1e-10, &hk, NULL, NULL, NULL));
+    assert_int_equal(hk, 0);
+    /* an invalid policy in the set is reported with its index */
+    starc_error err;
+    pols[S * A * 3] = -1;
+    assert_int_equal(starc_proxy_hackable(m, R1, R2, n, pols, 1e-10, &hk, NULL, NULL, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "policy 3"));
+    free(pols);
+    free(R1);
+    free(R2);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* The tomato gridworld reproduces CP's phenomenon: strong correlation under the base, the proxy
+ * optimum hacks, ORPO at CP's coefficient improves the true return over the base. */
+static void test_tomato(void **state)
+{
+    (void)state;
+    starc_tomato *t;
+    assert_ok(starc_tomato_alloc(NULL, &t, NULL));
+    const starc_mdp *m = starc_tomato_mdp(t);
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = starc_tomato_count(t);
+    assert_int_equal(k, 3);
+    assert_int_equal(S, starc_tomato_rows(t) * starc_tomato_cols(t) * 8);
+    assert_int_equal(A, 5);
+    /* structure: state decoding, rewards, deterministic moves, drying */
+    size_t row, col;
+    unsigned long mask;
+    size_t bucket = starc_tomato_bucket(t), cols = starc_tomato_cols(t);
+    assert_ok(starc_tomato_state(t, bucket * 8 + 5, &row, &col, &mask, NULL));
+    assert_int_equal(row * cols + col, bucket);
+    assert_int_equal(mask, 5);
+    assert_int_equal(starc_tomato_state(t, S, NULL, NULL, NULL, NULL), STARC_EINVAL);
+    assert_close(starc_tomato_true_reward(t)[bucket * 8 + 5], 2.0 / 3.0, 1e-15, 0);
+    assert_close(starc_tomato_proxy_reward(t)[bucket * 8 + 5], 1.0, 0, 0);
+    assert_close(starc_tomato_proxy_reward(t)[0 * 8 + 3], starc_tomato_true_reward(t)[3], 0, 0);
+    /* From the start cell (row 2, col 2 of "T.T.B/...../T.A..") with tomato 0 watered, moving left
+     * (to row 2, col 1): tomato 0 stays watered w.p. 0.9 */
+    const double *T = starc_mdp_transitions(m);
+    size_t s = (2 * cols + 2) * 8 + 1, to = (2 * cols + 1) * 8;
+    assert_close(T[(s * A + 3) * S + to + 1], 0.9, 1e-15, 0);
+    assert_close(T[(s * A + 3) * S + to + 0], 0.1, 1e-15, 0);
+    /* moving left again waters tomato 2 (row 2, col 0) */
+    s = (2 * cols + 1) * 8;
+    to = (2 * cols + 0) * 8 + 4;
+    assert_close(T[(s * A + 3) * S + to], 1.0, 0, 0);
+    /* the phenomenon */
+    double *Rt = malloc(S * A * sizeof(double)), *Rp = malloc(S * A * sizeof(double));
+    for (size_t i = 0; i < S; i++)
+        for (size_t a = 0; a < A; a++) {
+            Rt[i * A + a] = starc_tomato_true_reward(t)[i];
+            Rp[i * A + a] = starc_tomato_proxy_reward(t)[i];
+        }
+    starc_proxy *p;
+    assert_ok(starc_proxy_alloc(m, starc_tomato_base_policy(t), Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    const starc_proxy_stats *st = starc_proxy_get_stats(p);
+    assert_true(st->r > 0.98);
+    starc_proxy_hacking hk;
+    assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
+    double Jb;
+    starc_proxy_base_returns(p, &Jb, NULL);
+    assert_int_equal(hk.reward_hacking, 1);
+    assert_true(hk.proxy_optimal.true_return < 0.5 * Jb);
+    check_bounds(&hk.proxy_optimal, st->r, "tomato proxy optimum");
+    starc_regularizer *rg;
+    assert_ok(starc_regularizer_alloc(m, starc_tomato_base_policy(t), Rp, Rt, NULL, &rg, NULL));
+    starc_reg_result orpo, adkl;
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, NULL, &orpo, NULL));
+    assert_true(orpo.true_delta > 0.1 * Jb);       /* ORPO improves the true return */
+    assert_true(orpo.proxy_delta > 0);
+    /* the same coefficient on the action-distribution KL does not protect: it hacks */
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_AD_KL, st->orpo_coef, NULL, &adkl, NULL));
+    assert_true(adkl.true_return < Jb);
+    /* the ORPO optimum obeys the bounds too */
+    double *pi = malloc(S * A * sizeof(double));
+    starc_proxy_policy pp;
+    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, pi, &orpo, NULL));
+    assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
+    check_bounds(&pp, st->r, "tomato orpo");
+    assert_close(pp.true_delta_normalized, orpo.true_delta_normalized, 1e-10, 1e-12);
+    free(pi);
+    starc_regularizer_free(rg);
+    starc_proxy_free(p);
+    free(Rt);
+    free(Rp);
+    starc_tomato_free(t);
+    /* malformed maps */
+    starc_tomato_options o;
+    starc_error err;
+    starc_tomato_options_default(&o);
+    o.map = "T.B/..";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "row 2"));
+    o.map = "T.BX/A...";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "'X'"));
+    o.map = "T.../A...";
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "bucket"));
+    o.map = "T#B/A..";
+    o.gamma = 1.0;
+    assert_int_equal(starc_tomato_alloc(&o, &t, &err), STARC_EINVAL);
+    o.gamma = 0.9;
+    assert_ok(starc_tomato_alloc(&o, &t, &err)); /* walls are fine */
+    starc_tomato_free(t);
+    starc_tomato_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_weighted_stats),
+        cmocka_unit_test(test_bounds_hold),
+        cmocka_unit_test(test_tight_attained),
+        cmocka_unit_test(test_bounds_formula),
+        cmocka_unit_test(test_bounds_edge_mdp),
+        cmocka_unit_test(test_hacking_enumeration),
+        cmocka_unit_test(test_hackability),
+        cmocka_unit_test(test_tomato),
+    };
+    return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);
+}

@@ -1,0 +1,812 @@
+/* starc experiment: the STARC random-MDP study (libstarc/study.c) from the command
+ * line: pairs.tsv streamed to disk, correlations.tsv, summary.json, the Figure-1
+ * style gnuplot figure and a distance-vs-regret scatter, rendered when gnuplot
+ * is installed.  Also starc_demo_study(), the study section of `starc demo`. */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fmt17.h"
+
+extern char **environ;
+
+static const char *CMD = "experiment";
+
+static void help(void)
+{
+    printf("Usage: starc experiment [OPTIONS] -o DIR\n\n"
+           "The STARC random-MDP study (Skalse et al., ICLR 2024, Figure 1): random MDPs and reward\n"
+           "pairs by the authors' protocol; for every data point (R1, R_i), R_i = R1 + (i/T)(R2 - R1),\n"
+           "the exact symmetric normalised regret and every distance variant (7 canonicalisations x\n"
+           "8 normalisations x 6 metrics, plus the EPIC and DARD Pearson distances); then each\n"
+           "variant's Pearson and Spearman correlation with the regret.  Results are the same\n"
+           "bytes for a seed whatever --jobs is.\n\n"
+           "  --mdps N          random MDPs (default 384)\n"
+           "  --pairs K         reward pairs per MDP (default 8)\n"
+           "  --steps T         interpolation steps per pair (default 16)\n"
+           "  --states S        states (default 32)\n"
+           "  --actions A       actions (default 4)\n"
+           "  --gamma G         discount (default 0.95)\n"
+           "  --seed X          master seed (default 0)\n"
+           "  --jobs J          worker threads (default: all CPUs)\n"
+           "  --trivial-tol EPS a canonical reward with max|c(R)| <= EPS max|R| counts as trivial\n"
+           "                    (the distance module's rule; default 1e-9)\n"
+           "  --scatter LIST    variants for scatter.gp, comma-separated canon:norm:metric\n"
+           "                    (default val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2)\n"
+           "  --no-pairs        do not write pairs.tsv\n"
+           "  --save-data N     also save the first N MDPs and their reward pairs as\n"
+           "                    DIR/data/mdp-J.npz and DIR/data/rewards-J.npz (R1_k, R2_k)\n"
+           "  --no-render       write the gnuplot scripts but do not run gnuplot\n"
+           "  --progress        progress bar on stderr even when it is not a terminal\n"
+           "  -o, --output DIR  output directory (created if needed)\n"
+           "  --format FMT      text (default) or json summary on stdout\n"
+           "  -h, --help        this help\n\n"
+           "Writes DIR/pairs.tsv (mdp pair step regret, then one column per variant named\n"
+           "canon:norm:metric), DIR/correlations.tsv (canon norm metric pearson_r spearman_r),\n"
+           "DIR/summary.json, DIR/figure.gp and DIR/scatter.gp (+ .png when gnuplot is found).\n");
+}
+
+typedef struct exp_args {
+    starc_study_options o;
+    const char *dir;
+    const char *scatter;
+    int no_pairs, no_render, progress;
+    size_t save_data;
+    enum cli_format fmt;
+} exp_args;
+
+/* --------------------------------------------------------------- output */
+
+typedef struct text {
+    char *s;
+    size_t n, cap;
+} text;
+
+static int text_reserve(text *t, size_t more)
+{
+    if (t->n + more < t->cap)
+        return 0;
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap <= t->n + more)
+        cap *= 2;
+    char *s = realloc(t->s, cap);
+    if (!s)
+        return -1;
+    t->s = s;
+    t->cap = cap;
+    return 0;
+}
+
+static int text_num(text *t, double x, char sep)
+{
+    if (text_reserve(t, 40))
+        return -1;
+    char *o = t->s + t->n;
+    int w = isnan(x) ? (memcpy(o, "nan", 4), 3) : fmt17(o, x); /* exactly "%.17g" */
+    o[w] = sep;
+    o[w + 1] = '\0';
+    t->n += (size_t)w + 1;
+    return 0;
+}
+
+static int text_str(text *t, const char *s)
+{
+    size_t k = strlen(s);
+    if (text_reserve(t, k + 1))
+        return -1;
+    memcpy(t->s + t->n, s, k + 1);
+    t->n += k;
+    return 0;
+}
+
+/* Run state shared by the callbacks. */
+typedef struct run_state {
+    const exp_args *a;
+    FILE *pairs; /* NULL with --no-pairs */
+    int show_progress;
+    struct timespec t0;
+    double last_draw;
+    /* formatted batches are recycled: a fresh 1 MB buffer per MDP costs page faults */
+    pthread_mutex_t mu;
+    text *pool[64];
+    size_t npool;
+    char *data_dir;                  /* --save-data: DIR/data */
+    char errmsg[STARC_ERROR_MSGLEN]; /* why a callback failed */
+} run_state;
+
+static text *pool_get(run_state *rs)
+{
+    text *t = NULL;
+    pthread_mutex_lock(&rs->mu);
+    if (rs->npool)
+        t = rs->pool[--rs->npool];
+    pthread_mutex_unlock(&rs->mu);
+    if (!t)
+        t = calloc(1, sizeof *t);
+    else
+        t->n = 0;
+    return t;
+}
+
+static void pool_put(run_state *rs, text *t)
+{
+    pthread_mutex_lock(&rs->mu);
+    if (rs->npool < sizeof rs->pool / sizeof rs->pool[0]) {
+        rs->pool[rs->npool++] = t;
+        t = NULL;
+    }
+    pthread_mutex_unlock(&rs->mu);
+    if (t)
+        free(t->s);
+    free(t);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+/* Format one MDP's rows on the worker thread (formatting costs as much as a
+ * third of the arithmetic, so it is done in parallel). */
+static int format_batch(const starc_study_batch *b, void *user, void **data)
+{
+    run_state *rs = user;
+    if (!rs->pairs)
+        return 0;
+    text *t = pool_get(rs);
+    if (!t)
+        return -1;
+    const size_t per = b->pairs * b->steps;
+    if (text_reserve(t, per * (b->nvariants + 4) * 26)) {
+        free(t->s);
+        free(t);
+        return -1;
+    }
+    char head[96];
+    for (size_t k = 0; k < b->pairs; k++)
+        for (size_t i = 1; i <= b->steps; i++) {
+            size_t p = k * b->steps + (i - 1);
+            snprintf(head, sizeof head, "%zu\t%zu\t%zu\t", b->mdp, k, i);
+            if (text_str(t, head) || text_num(t, b->regret[p], '\t'))
+                goto fail;
+            const double *row = b->values + p * b->nvariants;
+            for (size_t v = 0; v < b->nvariants; v++)
+                if (text_num(t, row[v], v + 1 < b->nvariants ? '\t' : '\n'))
+                    goto fail;
+        }
+    *data = t;
+    return 0;
+fail:
+    free(t->s);
+    free(t);
+    return -1;
+}
+
+static void discard_batch(void *data, void *user)
+{
+    (void)user;
+    text *t = data;
+    if (t)
+        free(t->s);
+    free(t);
+}
+
+/* --save-data: the MDP and its reward pairs as numpy files, for checking the
+ * numbers with other tools (tests/bench/bench-study.py does). */
+static int save_data(run_state *rs, const starc_study_batch *b)
+{
+    const size_t S = starc_mdp_states(b->m), A = starc_mdp_actions(b->m), n = S * A * S;
+    char name[64];
+    starc_error err;
+    starc_error_clear(&err);
+    snprintf(name, sizeof name, "mdp-%05zu.npz", b->mdp);
+    char *path = cli_path_join(rs->data_dir, name);
+    int st = path ? starc_mdp_save(path, b->m, &err) : STARC_ENOMEM;
+    free(path);
+    if (st) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        return -1;
+    }
+    size_t na = 2 * b->pairs;
+    starc_array *arr = calloc(na, sizeof *arr);
+    char **names = calloc(na, sizeof *names);
+    char *buf = malloc(na * 32);
+    if (!arr || !names || !buf) {
+        free(arr), free(names), free(buf);
+        snprintf(rs->errmsg, sizeof rs->errmsg, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < na; i++) {
+        starc_array_init(&arr[i]);
+        arr[i].ndim = 3;
+        arr[i].shape[0] = S, arr[i].shape[1] = A, arr[i].shape[2] = S;
+        arr[i].data = (double *)((i % 2 ? b->R2 : b->R1) + (i / 2) * n); /* borrowed */
+        names[i] = buf + 32 * i;
+        snprintf(names[i], 32, "R%d_%zu", i % 2 ? 2 : 1, i / 2);
+    }
+    snprintf(name, sizeof name, "rewards-%05zu.npz", b->mdp);
+    path = cli_path_join(rs->data_dir, name);
+    st = path ? starc_npz_write(path, na, (const char *const *)names, arr, 0, &err) : STARC_ENOMEM;
+    free(path), free(arr), free(names), free(buf);
+    if (st) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        return -1;
+    }
+    return 0;
+}
+
+static int write_batch(const starc_study_batch *b, void *data, void *user)
+{
+    run_state *rs = user;
+    text *t = data;
+    int bad = 0;
+    if (t && rs->pairs && fwrite(t->s, 1, t->n, rs->pairs) != t->n) {
+        snprintf(rs->errmsg, sizeof rs->errmsg, "pairs.tsv: write failed");
+        bad = 1;
+    }
+    if (t)
+        pool_put(rs, t);
+    if (!bad && rs->data_dir && b->mdp < rs->a->save_data)
+        bad = save_data(rs, b);
+    return bad;
+}
+
+static void draw_progress(size_t done, size_t total, void *user)
+{
+    run_state *rs = user;
+    if (!rs->show_progress)
+        return;
+    double el = seconds_since(&rs->t0);
+    if (done < total && el - rs->last_draw < 0.1)
+        return;
+    rs->last_draw = el;
+    const int width = 30;
+    int fill = total ? (int)((double)width * (double)done / (double)total) : width;
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
+    bar[width] = '\0';
+    double eta = done ? el * (double)(total - done) / (double)done : 0.0;
+    fprintf(stderr, "\rstarc experiment: [%s] %3.0f%% %zu/%zu points, %.1f s, eta %.1f s ", bar,
+            total ? 100.0 * (double)done / (double)total : 100.0, done, total, el, eta);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------- gnuplot */
+
+/* Paper's column order for the figure (Figure 1), then the exact minimal one. */
+static const char *const fig_canons[] = {"none", "epic", "dard", "minimal-potential", "val-potential", "val", "minimal"};
+static const char *const fig_labels[] = {"None", "EPIC", "DARD", "Minimal-Pot.", "VAL-Pot.", "VAL", "Minimal (exact)"};
+static const char *const fig_norms[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
+static const char *const fig_colours[] = {"#9400d3", "#009e73", "#56b4e9", "#e69f00", "#b8860b", "#0072b2", "#e51e10", "#808080"};
+static const char *const fig_metrics[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf"};
+
+static void gp_header(text *t, const char *what, const char *defout)
+{
+    char buf[512];
+    text_str(t, "# ");
+    text_str(t, what);
+    snprintf(buf, sizeof buf, "\n# made by starc (libstarc) %s: ", starc_version());
+    text_str(t, buf);
+    text_str(t, cli_command_line());
+    text_str(t, "\n# Re-render: gnuplot -e \"term='svg'; outfile='x.svg'\" THIS.gp\n");
+    text_str(t, "if (!exists('term')) term = 'pngcairo'\n");
+    snprintf(buf, sizeof buf, "if (!exists('outfile')) outfile = '%s'\n", defout);
+    text_str(t, buf);
+}
+
+/* Figure 1 of the STARC paper: one column per canonicalisation, one point per
+ * (normalisation, metric), the EPIC and DARD originals marked. */
+static char *figure_script(const starc_study *s)
+{
+    text t = {0};
+    char buf[256];
+    gp_header(&t, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", "figure.png");
+    text_str(&t, "set terminal term size 1100,600 noenhanced\nset output outfile\n");
+    for (size_t ni = 0; ni < 8; ni++) {
+        snprintf(buf, sizeof buf, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
+        text_str(&t, buf);
+        for (size_t ci = 0; ci < 7; ci++)
+            for (size_t mi = 0; mi < 6; mi++) {
+                long v = starc_study_variant_index(fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
+                double x = (double)ci + 0.09 * ((double)ni - 3.5) + 0.012 * ((double)mi - 2.5);
+                snprintf(buf, sizeof buf, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
+                text_str(&t, buf);
+                text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
+                text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+            }
+        text_str(&t, "EOD\n");
+    }
+    text_str(&t, "$ORIG << EOD\n# x name pearson_r spearman_r\n");
+    for (int k = 0; k < 2; k++) {
+        long v = starc_study_variant_index(k ? "dard" : "epic", "none", "pearson");
+        snprintf(buf, sizeof buf, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
+        text_str(&t, buf);
+        text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
+        text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+    }
+    text_str(&t, "EOD\n");
+    snprintf(buf, sizeof buf, "set title 'Pearson correlation with regret, %zu data points'\n", starc_study_npoints(s));
+    text_str(&t, buf);
+    text_str(&t, "set ylabel 'Pearson correlation with symmetric regret'\n"
+                 "set xrange [-0.6:6.6]\nset yrange [*:1]\nset grid ytics\n"
+                 "set key outside right top title 'normalisation n'\nset xtics (");
+    for (size_t ci = 0; ci < 7; ci++) {
+        snprintf(buf, sizeof buf, "%s'%s' %zu", ci ? ", " : "", fig_labels[ci], ci);
+        text_str(&t, buf);
+    }
+    text_str(&t, ")\nplot ");
+    for (size_t ni = 0; ni < 8; ni++) {
+        snprintf(buf, sizeof buf, "$N_%s using 1:5 with points pt %d ps 0.8 lc rgb '%s' title '%s', \\\n     ",
+                 fig_norms[ni], ni == 7 ? 9 : 7, fig_colours[ni], fig_norms[ni]);
+        text_str(&t, buf);
+    }
+    text_str(&t, "$ORIG using 1:3 with points pt 3 ps 3 lw 2 lc rgb 'black' title 'EPIC/DARD original', \\\n"
+                 "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n");
+    return t.s;
+}
+
+typedef struct scatter_spec {
+    size_t n;
+    long v[16];
+    char name[16][64];
+} scatter_spec;
+
+static int parse_scatter(const char *list, scatter_spec *sc)
+{
+    sc->n = 0;
+    char *dup = strdup(list), *save = NULL;
+    if (!dup)
+        return cli_fail(CMD, "out of memory");
+    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *c = tok, *n = strchr(c, ':'), *m = n ? strchr(n + 1, ':') : NULL;
+        if (!n || !m) {
+            int rc = cli_usage(CMD, "option --scatter: '%s' is not canon:norm:metric", tok);
+            free(dup);
+            return rc;
+        }
+        *n++ = '\0';
+        *m++ = '\0';
+        long v = starc_study_variant_index(c, n, m);
+        if (v < 0) {
+            int rc = cli_usage(CMD, "option --scatter: the study has no variant %s:%s:%s", c, n, m);
+            free(dup);
+            return rc;
+        }
+        if (sc->n == 16) {
+            free(dup);
+            return cli_usage(CMD, "option --scatter: at most 16 variants");
+        }
+        sc->v[sc->n] = v;
+        snprintf(sc->name[sc->n], sizeof sc->name[0], "%s:%s:%s", c, n, m);
+        sc->n++;
+    }
+    free(dup);
+    if (sc->n == 0)
+        return cli_usage(CMD, "option --scatter: no variant given");
+    return EXIT_OK;
+}
+
+/* Distance against regret for the chosen variants; at most 4000 points per panel
+ * (every k-th point, so the sample is the same for a seed). */
+static char *scatter_script(const starc_study *s, const scatter_spec *sc)
+{
+    text t = {0};
+    char buf[256];
+    const size_t N = starc_study_npoints(s), maxpts = 4000;
+    const size_t stride = N > maxpts ? (N + maxpts - 1) / maxpts : 1;
+    const double *reg = starc_study_regrets(s);
+    gp_header(&t, "Distance against regret for chosen variants", "scatter.png");
+    size_t cols = sc->n < 2 ? 1 : 2, rows = (sc->n + cols - 1) / cols;
+    snprintf(buf, sizeof buf, "set terminal term size %zu,%zu noenhanced\nset output outfile\n", 520 * cols, 420 * rows);
+    text_str(&t, buf);
+    for (size_t q = 0; q < sc->n; q++) {
+        snprintf(buf, sizeof buf, "$V%zu << EOD\n# distance regret (%s; every %zu-th point)\n", q, sc->name[q], stride);
+        text_str(&t, buf);
+        const double *val = starc_study_values(s, (size_t)sc->v[q]);
+        for (size_t i = 0; i < N; i += stride) {
+            text_num(&t, val[i], ' ');
+            text_num(&t, reg[i], '\n');
+        }
+        text_str(&t, "EOD\n");
+    }
+    snprintf(buf, sizeof buf, "set multiplot layout %zu,%zu\nset xlabel 'distance'\nset ylabel 'symmetric regret'\n"
+                              "set yrange [0:*]\nset key off\n", rows, cols);
+    text_str(&t, buf);
+    for (size_t q = 0; q < sc->n; q++) {
+        if (starc_study_nfinite(s, (size_t)sc->v[q]) == 0) { /* an undefined distance everywhere */
+            snprintf(buf, sizeof buf, "set title '%s: undefined at every point'\nplot [0:1][0:1] -1 notitle\n", sc->name[q]);
+            text_str(&t, buf);
+            continue;
+        }
+        snprintf(buf, sizeof buf, "set title '%s: Pearson r = %.3f, Spearman = %.3f'\nplot $V%zu using 1:2 with points pt 7 ps 0.3\n",
+                 sc->name[q], starc_study_pearson(s, (size_t)sc->v[q]), starc_study_spearman(s, (size_t)sc->v[q]), q);
+        text_str(&t, buf);
+    }
+    text_str(&t, "unset multiplot\n");
+    return t.s;
+}
+
+/* gnuplot on PATH? */
+static int have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *dup = strdup(path), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *p = cli_path_join(*d ? d : ".", "gnuplot");
+        found = p && access(p, X_OK) == 0;
+        free(p);
+    }
+    free(dup);
+    return found;
+}
+
+/* Render SCRIPT into OUT (atomically: into OUT.tmp, then renamed).  Returns 0 on
+ * success; on failure prints one warning line (the script stays usable). */
+static int render(const char *script, const char *out)
+{
+    size_t n = strlen(out) + 16;
+    char *tmp = malloc(n), *expr = malloc(n + 32);
+    if (!tmp || !expr) {
+        free(tmp);
+        free(expr);
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp.png", out);
+    snprintf(expr, n + 32, "outfile='%s'", tmp);
+    char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = -1, status;
+    if (posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ) == 0 && waitpid(pid, &status, 0) == pid &&
+        WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(tmp, F_OK) == 0 && rename(tmp, out) == 0)
+        rc = 0;
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        unlink(tmp);
+        fprintf(stderr, "starc %s: warning: gnuplot could not render %s; the script %s is kept\n", CMD, out, script);
+    }
+    free(tmp);
+    free(expr);
+    return rc;
+}
+
+/* ---------------------------------------------------------- the study */
+
+/* Key variants reported on stdout and in summary.json. */
+static const char *const key_variants[][3] = {
+    {"val", "l2", "l2"}, {"epic", "l2", "l2"}, {"dard", "l2", "l2"}, {"none", "l2", "l2"},
+    {"minimal-potential", "l2", "l2"}, {"val-potential", "l2", "l2"}, {"minimal", "l2", "l2"},
+    {"val", "l1", "l1"}, {"val", "range", "l2"}, {"epic", "none", "pearson"}, {"dard", "none", "pearson"}};
+#define NKEY (sizeof key_variants / sizeof key_variants[0])
+
+static json_t *options_json(const starc_study_options *o)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "mdps", json_integer((json_int_t)o->mdps));
+    json_object_set_new(j, "pairs", json_integer((json_int_t)o->pairs));
+    json_object_set_new(j, "steps", json_integer((json_int_t)o->steps));
+    json_object_set_new(j, "states", json_integer((json_int_t)o->states));
+    json_object_set_new(j, "actions", json_integer((json_int_t)o->actions));
+    json_object_set_new(j, "gamma", cli_json_num(o->gamma));
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(j, "trivial_tol", cli_json_num(o->trivial_eps));
+    return j;
+}
+
+static json_t *key_json(const starc_study *s)
+{
+    json_t *j = json_object();
+    for (size_t k = 0; k < NKEY; k++) {
+        long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        char name[96];
+        snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        json_t *o = json_object();
+        json_object_set_new(o, "pearson_r", cli_json_num(starc_study_pearson(s, (size_t)v)));
+        json_object_set_new(o, "spearman_r", cli_json_num(starc_study_spearman(s, (size_t)v)));
+        json_object_set_new(j, name, o);
+    }
+    return j;
+}
+
+static int write_text_file(const char *dir, const char *name, const char *content)
+{
+    char *p = cli_path_join(dir, name);
+    if (!p)
+        return cli_fail(CMD, "out of memory");
+    int rc = content ? cli_write_file(CMD, p, content) : cli_fail(CMD, "out of memory");
+    free(p);
+    return rc;
+}
+
+/* The whole experiment into a->dir; the report (key correlations) goes to out
+ * (NULL: none); summary, if given, receives the json summary's members. */
+static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+{
+    int rc;
+    scatter_spec sc;
+    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+        return rc;
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.a = a;
+    rs.show_progress = a->progress || isatty(2);
+    rs.last_draw = -1.0;
+    pthread_mutex_init(&rs.mu, NULL);
+    if (a->save_data) {
+        rs.data_dir = cli_path_join(a->dir, "data");
+        if (!rs.data_dir)
+            return cli_fail(CMD, "out of memory");
+        if ((rc = cli_mkdir_p(CMD, rs.data_dir))) {
+            free(rs.data_dir);
+            return rc;
+        }
+    }
+    cli_out pairs_out = {NULL, NULL, NULL};
+    char *pairs_path = cli_path_join(a->dir, "pairs.tsv");
+    if (!pairs_path)
+        return cli_fail(CMD, "out of memory");
+    if (!a->no_pairs) {
+        if ((rc = cli_out_open(CMD, pairs_path, &pairs_out))) {
+            free(pairs_path);
+            return rc;
+        }
+        rs.pairs = pairs_out.f;
+        fputs("mdp\tpair\tstep\tregret", rs.pairs);
+        const starc_study_variant *vt = starc_study_variants();
+        for (size_t v = 0; v < starc_study_nvariants(); v++)
+            fprintf(rs.pairs, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
+        fputc('\n', rs.pairs);
+    }
+    starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
+    starc_study *s = NULL;
+    starc_error err;
+    starc_error_clear(&err);
+    clock_gettime(CLOCK_MONOTONIC, &rs.t0);
+    int st = starc_study_run(&a->o, &cb, &s, &err);
+    double secs = seconds_since(&rs.t0);
+    for (size_t i = 0; i < rs.npool; i++) {
+        free(rs.pool[i]->s);
+        free(rs.pool[i]);
+    }
+    rs.npool = 0;
+    pthread_mutex_destroy(&rs.mu);
+    free(rs.data_dir);
+    if (rs.show_progress && st)
+        fputc('\n', stderr);
+    if (st) {
+        if (!a->no_pairs)
+            cli_out_abort(&pairs_out);
+        if (st == STARC_EIO && rs.errmsg[0])
+            rc = cli_usage(CMD, "%s", rs.errmsg);
+        else
+            rc = cli_lib_error(CMD, st, &err);
+        free(pairs_path);
+        return rc;
+    }
+    if (!a->no_pairs && (rc = cli_out_commit(CMD, &pairs_out))) {
+        free(pairs_path);
+        starc_study_free(s);
+        return rc;
+    }
+
+    /* correlations.tsv */
+    text t = {0};
+    text_str(&t, "canon\tnorm\tmetric\tpearson_r\tspearman_r\n");
+    const starc_study_variant *vt = starc_study_variants();
+    for (size_t v = 0; v < starc_study_nvariants(); v++) {
+        char head[96];
+        snprintf(head, sizeof head, "%s\t%s\t%s\t", vt[v].canon, vt[v].norm, vt[v].metric);
+        text_str(&t, head);
+        text_num(&t, starc_study_pearson(s, v), '\t');
+        text_num(&t, starc_study_spearman(s, v), '\n');
+    }
+    rc = write_text_file(a->dir, "correlations.tsv", t.s);
+    free(t.s);
+
+    /* summary.json: reproducible (no timings) */
+    json_t *sj = json_object();
+    json_object_set_new(sj, "kind", json_string("starc-experiment"));
+    json_object_set_new(sj, "version", json_string(starc_version()));
+    json_object_set_new(sj, "options", options_json(&a->o));
+    json_object_set_new(sj, "points", json_integer((json_int_t)starc_study_npoints(s)));
+    json_object_set_new(sj, "variants", json_integer((json_int_t)starc_study_nvariants()));
+    json_object_set_new(sj, "correlations", key_json(s));
+    json_t *files = json_array();
+    if (!a->no_pairs)
+        json_array_append_new(files, json_string("pairs.tsv"));
+    json_array_append_new(files, json_string("correlations.tsv"));
+    json_array_append_new(files, json_string("figure.gp"));
+    json_array_append_new(files, json_string("scatter.gp"));
+    json_object_set_new(sj, "files", files);
+    if (!rc) {
+        char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
+        text jt = {0};
+        if (js && !text_str(&jt, js) && !text_str(&jt, "\n"))
+            rc = write_text_file(a->dir, "summary.json", jt.s);
+        else
+            rc = cli_fail(CMD, "out of memory");
+        free(jt.s);
+        free(js);
+    }
+
+    /* figures */
+    int rendered = 0;
+    if (!rc) {
+        char *fig = figure_script(s), *sca = scatter_script(s, &sc);
+        if (!(rc = write_text_file(a->dir, "figure.gp", fig)))
+            rc = write_text_file(a->dir, "scatter.gp", sca);
+        free(fig);
+        free(sca);
+    }
+    if (!rc && !a->no_render && have_gnuplot()) {
+        char *g1 = cli_path_join(a->dir, "figure.gp"), *p1 = cli_path_join(a->dir, "figure.png");
+        char *g2 = cli_path_join(a->dir, "scatter.gp"), *p2 = cli_path_join(a->dir, "scatter.png");
+        if (g1 && p1 && g2 && p2)
+            rendered = (render(g1, p1) == 0) + (render(g2, p2) == 0);
+        free(g1), free(p1), free(g2), free(p2);
+    }
+
+    if (!rc) {
+        if (out) {
+            fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
+                         "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
+                    a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions,
+                    a->o.gamma, a->o.seed, starc_study_nvariants(), secs);
+            fprintf(out, "%-34s %9s %9s\n", "variant (canon:norm:metric)", "pearson", "spearman");
+            for (size_t k = 0; k < NKEY; k++) {
+                long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+                char name[96];
+                snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+                fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
+            }
+            fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
+                    a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
+        }
+        if (summary) {
+            json_object_update(summary, sj);
+            json_object_set_new(summary, "dir", json_string(a->dir));
+            json_object_set_new(summary, "seconds", json_real(secs));
+            json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
+        }
+    }
+    json_decref(sj);
+    free(pairs_path);
+    starc_study_free(s);
+    return rc;
+}
+
+enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
+       OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
+
+int cmd_experiment(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mdps", required_argument, NULL, OPT_MDPS}, {"pairs", required_argument, NULL, OPT_PAIRS},
+        {"steps", required_argument, NULL, OPT_STEPS}, {"states", required_argument, NULL, OPT_STATES},
+        {"actions", required_argument, NULL, OPT_ACTIONS}, {"gamma", required_argument, NULL, OPT_GAMMA},
+        {"seed", required_argument, NULL, OPT_SEED}, {"jobs", required_argument, NULL, OPT_JOBS},
+        {"scatter", required_argument, NULL, OPT_SCATTER},
+        {"trivial-tol", required_argument, NULL, OPT_TRIVIAL},
+        {"save-data", required_argument, NULL, OPT_SAVE}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
+        {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    exp_args a;
+    memset(&a, 0, sizeof a);
+    starc_study_options_default(&a.o);
+    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
+    a.fmt = CLI_TEXT;
+    int c, rc;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a.o.mdps))) return rc; break;
+        case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a.o.pairs))) return rc; break;
+        case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &a.o.steps))) return rc; break;
+        case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a.o.states))) return rc; break;
+        case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a.o.actions))) return rc; break;
+        case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a.o.gamma))) return rc; break;
+        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a.o.seed))) return rc; break;
+        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a.o.jobs))) return rc; break;
+        case OPT_SCATTER: a.scatter = optarg; break;
+        case OPT_TRIVIAL:
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a.o.trivial_eps)))
+                return rc;
+            if (a.o.trivial_eps < 0.0)
+                return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
+            break;
+        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a.save_data))) return rc; break;
+        case OPT_NOPAIRS: a.no_pairs = 1; break;
+        case OPT_NORENDER: a.no_render = 1; break;
+        case OPT_PROGRESS: a.progress = 1; break;
+        case 'o': a.dir = optarg; break;
+        case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a.fmt))) return rc; break;
+        case 'h': help(); return EXIT_OK;
+        case ':': return cli_usage(CMD, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage(CMD, "unknown option '%s'; see 'starc experiment --help'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!a.dir)
+        return cli_usage(CMD, "option -o/--output is required");
+    const char *zero = a.o.mdps == 0 ? "mdps" : a.o.pairs == 0 ? "pairs" : a.o.steps == 0 ? "steps"
+                     : a.o.states == 0 ? "states" : a.o.actions == 0 ? "actions" : NULL;
+    if (zero)
+        return cli_usage(CMD, "option --%s: must be at least 1", zero);
+    if (a.o.mdps * a.o.pairs * a.o.steps < 3 || a.o.mdps > ((size_t)1 << 24) || a.o.pairs > ((size_t)1 << 20) ||
+        a.o.steps > ((size_t)1 << 20))
+        return cli_usage(CMD, "option --mdps/--pairs/--steps: need between 3 and 2^24 MDPs' worth of points");
+    if (a.o.states > 4096 || a.o.actions > 4096)
+        return cli_usage(CMD, "option --%s: at most 4096", a.o.states > 4096 ? "states" : "actions");
+    if (!(a.o.gamma >= 0.0 && a.o.gamma < 1.0))
+        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a.o.gamma);
+    if (a.o.jobs > 1024)
+        return cli_usage(CMD, "option --jobs: at most 1024");
+    json_t *summary = a.fmt == CLI_JSON ? json_object() : NULL;
+    rc = run_experiment(&a, a.fmt == CLI_JSON ? NULL : stdout, summary);
+    if (summary) {
+        if (rc) {
+            json_decref(summary);
+            return rc;
+        }
+        return cli_json_print(summary);
+    }
+    return rc;
+}
+
+/* `starc demo`'s study section: a small study (16 MDPs x 4 pairs x 16 steps, S = 16,
+ * about half a second)
+ * into DIR/study/, its key correlations on OUT, the figure when gnuplot exists. */
+int starc_demo_study(FILE *out, const char *dir, json_t *summary)
+{
+    exp_args a;
+    memset(&a, 0, sizeof a);
+    starc_study_options_default(&a.o);
+    a.o.mdps = 16;
+    a.o.pairs = 4;
+    a.o.steps = 16;
+    a.o.states = 16;
+    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
+    char *sub = cli_path_join(dir, "study");
+    if (!sub)
+        return cli_fail(CMD, "out of memory");
+    a.dir = sub;
+    if (out)
+        fprintf(out, "== STARC random-MDP study, small: do reward distances predict regret?\n");
+    json_t *js = json_object();
+    int rc = run_experiment(&a, out, js);
+    if (!rc && out)
+        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/figure.gp%s\n", sub,
+                json_is_true(json_object_get(js, "rendered")) ? " -> figure.png" : "");
+    if (!rc && summary)
+        json_object_set_new(summary, "study", js);
+    else
+        json_decref(js);
+    free(sub);
+    return rc;
+}
