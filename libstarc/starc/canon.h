@@ -97,8 +97,9 @@ starc_canon_kind starc_canon_get_kind(const starc_canon *c);
 
 /** @brief Write the canonical form c(R) of the dense reward @p R (S*A*S) into @p C (S*A*S).
  *
- *  @p C may equal @p R (in-place).  Allocates nothing; uses the plan's
- *  scratch memory, so one plan must not be used by two threads at once.
+ *  @p C may equal @p R (in-place).  Allocates no memory (large rewards may be
+ *  processed by ::starc_canon_options.nthreads threads); uses the plan's
+ *  scratch memory, so one plan must not be used by two callers at once.
  *  @return ::STARC_ELAPACK if a triangular solve fails. */
 int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *err);
 

@@ -30,15 +30,22 @@
  *
  *  Plan/execute.  starc_distance_plan_alloc() does all MDP-dependent work once
  *  (the canonicalisation plan, per-(s,a) weights of T and of the coverage);
- *  starc_distance_pair() then makes two or three streaming passes over the two
- *  rewards (val and minimal work on (S,A) summaries and touch each reward
- *  once) and allocates nothing.  starc_distance_matrix() canonicalises and
- *  normalises each of the N rewards once; for the l2, wl2 and Pearson metrics
- *  the N x N matrix comes from a Gram matrix of the standardised rewards (BLAS
- *  `dsyrk`), and pairs closer than a quarter of their scale, where the Gram
- *  formula `|x|^2 + |y|^2 - 2<x,y>` loses digits, are recomputed directly.
- *  The other metrics are evaluated pairwise.  The plan's scratch memory makes
- *  it single-threaded: use one plan per thread.
+ *  starc_distance_pair() then streams over the two rewards together: the
+ *  canonicalisation pass (val, minimal and dard read T alongside), then one
+ *  statistics pass that yields both normalisers and, for the l2, wl2 and
+ *  Pearson metrics, the cross moments from which the distance follows; a third
+ *  pass over the difference is made for the other metrics, or when the two
+ *  standardised rewards are so close (d^2 < (|x|^2 + |y|^2)/16, resp.
+ *  1 - rho < 1/16) that the moment formula would lose digits.  val and
+ *  minimal finish on (S,A) summaries.  It allocates no memory (with nthreads
+ *  > 1 it starts threads for large rewards).
+ *  starc_distance_matrix() canonicalises and normalises each of the N rewards
+ *  once; for the l2, wl2 and Pearson metrics the N x N matrix comes from a Gram
+ *  matrix of the standardised rewards (BLAS `dsyrk`), with the same
+ *  recomputation of close pairs.  The other metrics are evaluated pairwise.
+ *  Passes over large rewards can use several threads
+ *  (::starc_distance_options.nthreads).  The plan's scratch memory makes it
+ *  single-caller: use one plan per calling thread.
  *
  *  Reproducibility: libstarc's own reductions use a fixed blocking (one block
  *  per state) and a fixed order, so results do not depend on
@@ -105,7 +112,7 @@ const starc_distance_options *starc_distance_plan_options(const starc_distance_p
 
 /** @brief d(R1, R2) for two dense rewards (S*A*S each).
  *
- *  Allocates nothing.  @return ::STARC_EUNDEF with `*d = NaN` (and a message)
+ *  Allocates no memory.  @return ::STARC_EUNDEF with `*d = NaN` (and a message)
  *  when the Pearson distance is undefined; ::STARC_ENOCONV / ::STARC_ELAPACK
  *  from the `range` normalisation's policy iteration. */
 int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d,
@@ -118,7 +125,8 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
  *  reward that is constant under the coverage, including its diagonal entry)
  *  are NaN and do not make the call fail.  The diagonal is 0 otherwise and
  *  the matrix is exactly symmetric.  Allocates `N * L` doubles of features
- *  (L = S*A*S, or S*A for val) and an N x N Gram matrix.
+ *  (L = S*A*S, or S*A for val), an N x N Gram matrix and, for wl2 and a
+ *  Pearson coverage, L weights.
  *  @param R  n pointers to dense rewards (S*A*S each)
  *  @param D  output, n*n doubles (row-major) */
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D,

@@ -57,15 +57,16 @@ END {
                 ms(t[c, S, "pair"]), ms(t[c, S, "numpy-reused"]), ms(t[c, S, "numpy-sa-reused"]),
                 ratio(t[c, S, "numpy-reused"], t[c, S, "pair"]), ratio(t[c, S, "numpy-sa-reused"], t[c, S, "pair"]),
                 ms(stream3), ratio(t[c, S, "pair"], stream3)
-        } else if (c == "epic") {
-            printf "| EPIC | %s | %s | %s | | %s | %s (stream R1,R2) | %s |\n", sa, ms(t[c, S, "scratch"]),
-                ms(t[c, S, "numpy-scratch"]), ratio(t[c, S, "numpy-scratch"], t[c, S, "scratch"]), ms(stream2),
-                ratio(t[c, S, "scratch"], stream2)
-        } else if (c == "dard") {
-            l = 4 * A[S] * lim[S, "dgemm"] + stream3
-            printf "| DARD | %s | %s | %s | | %s | %s (4A dgemm + stream) | %s |\n", sa, ms(t[c, S, "scratch"]),
-                ms(t[c, S, "numpy-scratch"]), ratio(t[c, S, "numpy-scratch"], t[c, S, "scratch"]), ms(l),
+        } else if (c == "epic" || c == "dard") {
+            nm = c == "epic" ? "EPIC" : "DARD"
+            l = c == "epic" ? stream2 : 4 * A[S] * lim[S, "dgemm"] + stream3
+            lw = c == "epic" ? "stream R1,R2" : "4A dgemm + stream"
+            printf "| %s, from scratch | %s | %s | %s | | %s | %s (%s) | %s |\n", nm, sa, ms(t[c, S, "scratch"]),
+                ms(t[c, S, "numpy-scratch"]), ratio(t[c, S, "numpy-scratch"], t[c, S, "scratch"]), ms(l), lw,
                 ratio(t[c, S, "scratch"], l)
+            printf "| %s, plan reused | %s | %s | %s | | %s | %s (%s) | %s |\n", nm, sa, ms(t[c, S, "pair"]),
+                ms(t[c, S, "numpy-scratch"]), ratio(t[c, S, "numpy-scratch"], t[c, S, "pair"]), ms(l), lw,
+                ratio(t[c, S, "pair"], l)
         } else {
             name = c; sub(/^matrix-/, "", name)
             printf "| 64 x 64 %s matrix | %s | %s | %s | | %s | | |\n", toupper(name), sa, ms(t[c, S, "scratch"]),
