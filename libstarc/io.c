@@ -15,8 +15,10 @@
 #include "starc/npy.h"
 #include "starc/policy.h"
 
-static void fmt_shape(char *buf, size_t cap, const starc_array *a)
+void starc_array_shape_string(const starc_array *a, char *buf, size_t cap)
 {
+    if (cap == 0)
+        return;
     size_t n = 0;
     int w = snprintf(buf, cap, "(");
     n = w > 0 ? (size_t)w : 0;
@@ -81,18 +83,18 @@ int starc_mdp_load(const char *path, starc_mdp **out, starc_error *err)
         (st = starc_npz_read(z, "gamma", &g, err)))
         goto done;
     if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
-        fmt_shape(shp, sizeof shp, &T);
+        starc_array_shape_string(&T, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'T' has shape %s; expected (S,A,S)", path, shp);
         goto done;
     }
     size_t S = T.shape[0], A = T.shape[1];
     if (mu0.ndim != 1 || mu0.shape[0] != S) {
-        fmt_shape(shp, sizeof shp, &mu0);
+        starc_array_shape_string(&mu0, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
         goto done;
     }
     if (!(g.ndim == 0 || (g.ndim == 1 && g.shape[0] == 1))) {
-        fmt_shape(shp, sizeof shp, &g);
+        starc_array_shape_string(&g, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
@@ -329,7 +331,7 @@ int starc_policy_load(const char *path, const starc_mdp *m, double *pi, starc_er
         return st;
     if (a.ndim != 2 || a.shape[0] != S || a.shape[1] != A) {
         char shp[STARC_NPY_MAXDIM * 22 + 4];
-        fmt_shape(shp, sizeof shp, &a);
+        starc_array_shape_string(&a, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: policy has shape %s; expected (S,A) = (%zu,%zu)", path, shp, S, A);
     } else if ((st = starc_policy_validate(m, a.data, STARC_PROB_TOL, err))) {
         prefix_error(err, st, path);

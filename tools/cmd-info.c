@@ -56,20 +56,6 @@ static void problem(file_report *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static void fmt_shape(char *buf, size_t cap, const starc_array *a)
-{
-    size_t n = 0;
-    int w = snprintf(buf, cap, "(");
-    n = w > 0 ? (size_t)w : 0;
-    for (size_t i = 0; i < a->ndim && n < cap; i++) {
-        w = snprintf(buf + n, cap - n, "%s%zu", i ? "," : "", a->shape[i]);
-        if (w < 0)
-            return;
-        n += (size_t)w;
-    }
-    if (n < cap)
-        snprintf(buf + n, cap - n, a->ndim == 1 ? ",)" : ")");
-}
 
 static void print_num(const char *key, double x)
 {
@@ -163,7 +149,7 @@ static void describe_array(const info_ctx *c, file_report *r, json_t *arrays, co
         return;
     }
     char shp[STARC_NPY_MAXDIM * 22 + 4];
-    fmt_shape(shp, sizeof shp, a);
+    starc_array_shape_string(a, shp, sizeof shp);
     printf("  %s: shape=%s dtype=%s order=%s size=%zu", name, shp, a->dtype, a->fortran_order ? "F" : "C", s.n);
     if (s.n) {
         print_num("min", s.min);

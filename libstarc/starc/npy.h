@@ -45,6 +45,10 @@ void starc_array_clear(starc_array *a);
 /** @brief Number of elements, prod(shape) (1 for a 0-d array). */
 size_t starc_array_size(const starc_array *a);
 
+/** @brief Write @p a's shape the way numpy prints it, e.g. "(3,)", "(2,4)", "()", into @p buf
+ *  (at most @p cap bytes including the terminating NUL; truncated if too small). */
+void starc_array_shape_string(const starc_array *a, char *buf, size_t cap);
+
 /** @brief Read one `.npy` file. @p out must be initialised; it is overwritten. */
 int starc_npy_read(const char *path, starc_array *out, starc_error *err);
 
