@@ -723,6 +723,34 @@ static int display_cell(section *s, const fig *f)
     return st;
 }
 
+/* The figure cells of a section: with @p code, a matplotlib cell redrawing
+ * f[main] whose stored output is that figure's gnuplot rendering, then the
+ * other figures as display cells (f[main] is moved to the front first);
+ * without it, every figure as a display cell. */
+static int figure_cells(section *s, exporter *x, const nb_buf *code, fig *f, size_t nf, size_t main)
+{
+    size_t first = 0;
+    int st = 0;
+    if (code) {
+        json_t *outs = nf ? fig_outputs(s, &f[main]) : json_array();
+        if (!outs)
+            return oom(x);
+        if ((st = code_cell(s, code, outs)))
+            return st;
+        s->figures++;
+        if (nf) {
+            fig t = f[0];
+            f[0] = f[main];
+            f[main] = t;
+            first = 1;
+        }
+    }
+    for (size_t i = first; i < nf && !st; i++)
+        st = display_cell(s, &f[i]);
+    return st;
+}
+
+
 /* ---- explanations (markdown) ------------------------------------------------------ */
 
 static const char *CITE_STARC =
@@ -1369,7 +1397,6 @@ static int study_section(exporter *x, const char *dir, const char *sub)
         goto done;
 
     /* the main figure: regret against a few distances */
-    size_t first_fig = 0;
     if (nvar > 0) {
         nb_buf_reset(&code);
         size_t main = 0;
@@ -1401,24 +1428,10 @@ static int study_section(exporter *x, const char *dir, const char *sub)
             "axes[0][0].set_ylabel(\"symmetric normalised regret\")\n"
             "fig.tight_layout()\n"
             "plt.show()");
-        json_t *outs = nf ? fig_outputs(&s, &f[main]) : json_array();
-        if (!outs) {
-            st = oom(x);
-            goto done;
-        }
-        if ((st = code_cell(&s, &code, outs)))
-            goto done;
-        s.figures++;
-        if (nf) {
-            /* shown already: move it first so the loop below skips it */
-            fig t = f[0];
-            f[0] = f[main];
-            f[main] = t;
-            first_fig = 1;
-        }
+        st = figure_cells(&s, x, &code, f, nf, main);
+        goto done;
     }
-    for (size_t i = first_fig; i < nf && !st; i++)
-        st = display_cell(&s, &f[i]);
+    st = figure_cells(&s, x, NULL, f, nf, 0);
 done:
     st = section_end(&s, st);
     free(rk);
@@ -1650,7 +1663,6 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     if (code.len && (st = code_cell(&s, &code, NULL)))
         goto done;
 
-    size_t first_fig = 0;
     if (have_curves && xcol && tcol && pcol) {
         size_t main = 0;
         for (size_t i = 0; i < nf; i++)
@@ -1711,23 +1723,10 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
             "fig.tight_layout()\n"
             "plt.show()",
             strcmp(tcol, "true_delta") == 0 ? "change of return from the base policy" : "return");
-        json_t *outs = nf ? fig_outputs(&s, &f[main]) : json_array();
-        if (!outs) {
-            st = oom(x);
-            goto done;
-        }
-        if ((st = code_cell(&s, &code, outs)))
-            goto done;
-        s.figures++;
-        if (nf) {
-            fig t = f[0];
-            f[0] = f[main];
-            f[main] = t;
-            first_fig = 1;
-        }
+        st = figure_cells(&s, x, &code, f, nf, main);
+        goto done;
     }
-    for (size_t i = first_fig; i < nf && !st; i++)
-        st = display_cell(&s, &f[i]);
+    st = figure_cells(&s, x, NULL, f, nf, 0);
 done:
     st = section_end(&s, st);
     json_decref(summary);
