@@ -2,27 +2,11 @@
 # CLI conventions and `starc regret`: exit codes, one-line diagnostics naming the
 # file or option, json keys, --version.  Inputs come from `starc demo`.
 set -u
-: "${STARC:?}"
-fails=0
+: "${STARC:?}" "${top_srcdir:?}"
 w=cli-core.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
 
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        echo "FAIL $name: stderr does not match '$pat':"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ "$want" = 2 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        echo "FAIL $name: want exactly one line on stderr:"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    echo "ok $name"
-}
 
 check version 0 "" -- "$STARC" --version
 grep -q "^starc (libstarc) [0-9]" "$w/out" || { echo "FAIL version text"; fails=$((fails + 1)); }

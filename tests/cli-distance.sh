@@ -5,32 +5,13 @@
 # gnuplot heatmaps, and independence of the BLAS thread count.
 # Small .npy inputs are written byte by byte, so numpy is not needed.
 set -u
-: "${STARC:?}"
-fails=0
+: "${STARC:?}" "${top_srcdir:?}"
 w=cli-distance.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
+CHECK_QUIET_FAILURE=1
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name: exit $got, want $want"; cat "$w/err"; return 1
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        fail "$name: stderr does not match '$pat':"; cat "$w/err"; return 1
-    fi
-    if [ "$want" != 0 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        fail "$name: want exactly one line on stderr:"; cat "$w/err"; return 1
-    fi
-    if [ "$want" != 0 ] && [ -s "$w/out" ]; then
-        fail "$name: failed run wrote to stdout:"; cat "$w/out"; return 1
-    fi
-    echo "ok $name"
-}
 
 # near FILE WANT TOL: the file holds one number within TOL of WANT
 near() {

@@ -9,28 +9,11 @@
 set -u
 : "${STARC:?}" "${top_srcdir:?}"
 PYTHON3=${PYTHON3:-/usr/bin/python3}
-fails=0
 w=cli-notebook.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name: exit $got, want $want"; cat "$w/err"; return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        fail "$name: stderr does not match '$pat':"; cat "$w/err"; return
-    fi
-    if [ "$want" = 2 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        fail "$name: want exactly one line on stderr:"; cat "$w/err"; return
-    fi
-    echo "ok $name"
-}
 
 # starc notebook runs $GNUPLOT, or gnuplot from $PATH when that is empty
 have_gnuplot=0

@@ -4,30 +4,11 @@
 # partial outputs, and the gnuplot figure rendering (skipped without gnuplot).
 # Inputs: the 2-state MDP and reward written by `starc demo`.
 set -u
-: "${STARC:?}"
-fails=0
+: "${STARC:?}" "${top_srcdir:?}"
 w=cli-overopt.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name: exit $got, want $want"; cat "$w/err"; return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        fail "$name: stderr does not match '$pat':"; cat "$w/err"; return
-    fi
-    if [ "$want" != 0 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        fail "$name: want exactly one line on stderr:"; cat "$w/err"; return
-    fi
-    echo "ok $name"
-}
-# close A B TOL: |A - B| <= TOL
-close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 check demo 0 "" -- "$STARC" demo -o "$w/demo"
 M=$w/demo/small-mdp.npz R=$w/demo/small-reward.npy

@@ -3,27 +3,11 @@
 # json keys, CP's tomato phenomenon end to end, an independent numpy check of r
 # and the base returns, gnuplot scripts, reproducible bytes, no partial outputs.
 set -u
-: "${STARC:?}"
-fails=0
+: "${STARC:?}" "${top_srcdir:?}"
 w=cli-proxy.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
 
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        echo "FAIL $name: stderr does not match '$pat':"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ "$want" != 0 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        echo "FAIL $name: want exactly one line on stderr:"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    echo "ok $name"
-}
 bad() { echo "FAIL $*"; cat "$w/out"; fails=$((fails + 1)); }
 # json value of a top-level numeric or boolean key (the output is one compact line)
 jget() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$w/out" | head -n 1; }

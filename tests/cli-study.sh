@@ -3,30 +3,13 @@
 # seeds and thread counts, correlations recomputed from pairs.tsv (numpy),
 # figure scripts that gnuplot renders, exit codes and one-line diagnostics.
 set -u
-: "${STARC:?}"
+: "${STARC:?}" "${top_srcdir:?}"
 PYTHON3=${PYTHON3:-/usr/bin/python3}
-fails=0
 w=cli-study.tmp
 rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
-check() { # check NAME EXPECTED_STATUS STDERR_PATTERN -- command...
-    name=$1 want=$2 pat=$3
-    shift 4
-    "$@" >"$w/out" 2>"$w/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$w/err"; then
-        echo "FAIL $name: stderr does not match '$pat':"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    if [ "$want" = 2 ] && [ "$(wc -l <"$w/err")" -ne 1 ]; then
-        echo "FAIL $name: want exactly one line on stderr:"; cat "$w/err"; fails=$((fails + 1)); return
-    fi
-    echo "ok $name"
-}
 
 # ---- starc generate ---------------------------------------------------------
 check gen-help 0 "" -- "$STARC" generate --help
