@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "error-internal.h"
 
 const char *starc_strerror(int status)
 {
