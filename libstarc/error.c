@@ -1,3 +1,5 @@
+/* Error reporting and overflow-checked allocation (error-internal.h): the base
+ * every module builds on. */
 #include <config.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,7 @@
+/* Policies (starc/policy.h): exact evaluation, occupancy, optimal and worst
+ * policies, restricted policy iteration and the evaluator plan.  Every solve
+ * of I - gamma P_pi in libstarc is assembled and factorised here
+ * (policy-internal.h). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -502,37 +506,40 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
     return st;
 }
 
+/* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy
+ * iteration on sign * Rbar, with the values turned back to R's sign. */
+static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_pi_options *opt, size_t *act,
+                         double *V, size_t *iters, starc_workspace *ws, starc_error *err)
+{
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_reward_expected(m, R, ws->Rbar);
+    if (sign < 0.0)
+        for (size_t i = 0; i < S * A; i++)
+            ws->Rbar[i] = -ws->Rbar[i];
+    st = starc_policy_optimal_rbar(m, ws->Rbar, opt, act, V, iters, ws, err);
+    if (!st && V && sign < 0.0)
+        for (size_t s = 0; s < S; s++)
+            V[s] = -V[s];
+    starc_workspace_free(own);
+    return st;
+}
+
 int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_pi_options *opt,
                          size_t *act, double *V, size_t *iters,
                          starc_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    double *Rbar = starci_dalloc(S * A);
-    if (!Rbar)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    starc_reward_expected(m, R, Rbar);
-    int st = starc_policy_optimal_rbar(m, Rbar, opt, act, V, iters, ws, err);
-    free(Rbar);
-    return st;
+    return extreme_dense(m, R, 1.0, opt, act, V, iters, ws, err);
 }
 
 int starc_policy_worst(const starc_mdp *m, const double *R, const starc_pi_options *opt,
                        size_t *act, double *V, size_t *iters,
                        starc_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    double *Rbar = starci_dalloc(S * A);
-    if (!Rbar)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    starc_reward_expected(m, R, Rbar);
-    for (size_t i = 0; i < S * A; i++)
-        Rbar[i] = -Rbar[i];
-    int st = starc_policy_optimal_rbar(m, Rbar, opt, act, V, iters, ws, err);
-    if (!st && V)
-        for (size_t s = 0; s < S; s++)
-            V[s] = -V[s];
-    free(Rbar);
-    return st;
+    return extreme_dense(m, R, -1.0, opt, act, V, iters, ws, err);
 }
 
 /* sign * J of an optimal policy for Rbar (sign -1: Rbar holds the negated
