@@ -40,25 +40,12 @@ int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act,
 /* Q = Rbar + gamma T V (S*A). */
 void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
 
-/* Scratch for starci_policy_exact(): S*S matrix, S pivots, S reach flags, S stack, S right-hand side. */
-typedef struct starci_policy_exact_ws {
-    size_t S;
-    double *M;
-    lapack_int *ipiv;
-    unsigned char *reach;
-    size_t *stack;
-    double *b;
-} starci_policy_exact_ws;
-
-int starci_policy_exact_ws_init(starci_policy_exact_ws *w, size_t S);
-void starci_policy_exact_ws_clear(starci_policy_exact_ws *w);
-
 /* Exact normalised occupancy of pi: d (S, may be NULL) and mu (S*A, required),
  * with exact zeros on the states pi never reaches from supp(mu0); plus the
  * normalised returns Jn[k] = sum mu * Rbar[k] for nr expected rewards (NULL
- * entries give NaN).  Solved by dgesv (STARCI_POLICY_GESV). */
+ * entries give NaN).  Solved by dgesv (STARCI_POLICY_GESV); ws may be NULL. */
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
-                        double *Jn, double *d, double *mu, starci_policy_exact_ws *w, starc_error *err);
+                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err);
 
 /* chi2(mu || mub) = sum (mu - mub)^2 / mub over n occupancy entries (equal to
  * sum mu^2/mub - 1 when both sum to 1, without its cancellation); INFINITY if

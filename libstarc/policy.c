@@ -20,7 +20,8 @@ struct starc_workspace {
     double *Q;        /* S*A */
     double *r;        /* S */
     double *neg;      /* S*A: -Rbar (range) */
-    size_t *act;      /* S: actions (range) */
+    size_t *act;      /* S: actions (range), the search stack (reachability) */
+    unsigned char *reach; /* S: reachability flags */
 };
 
 starc_workspace *starc_workspace_alloc(size_t S, size_t A)
@@ -40,7 +41,8 @@ starc_workspace *starc_workspace_alloc(size_t S, size_t A)
     ws->r = starci_dalloc(S);
     ws->neg = starci_dalloc(SA);
     ws->act = calloc(S, sizeof(size_t));
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act) {
+    ws->reach = calloc(S, 1);
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
         starc_workspace_free(ws);
         return NULL;
     }
@@ -58,6 +60,7 @@ void starc_workspace_free(starc_workspace *ws)
     free(ws->r);
     free(ws->neg);
     free(ws->act);
+    free(ws->reach);
     free(ws);
 }
 
@@ -329,35 +332,6 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
 /* ---------------------------------------------------------------------- */
 /* Exact occupancy with reachability (proxy.c, regularize.c)               */
 
-int starci_policy_exact_ws_init(starci_policy_exact_ws *w, size_t S)
-{
-    size_t SS;
-    memset(w, 0, sizeof *w);
-    if (!starci_mul_ok(S, S, &SS))
-        return STARC_EDIM;
-    w->S = S;
-    w->M = starci_dalloc(SS);
-    w->ipiv = calloc(S, sizeof(lapack_int));
-    w->reach = calloc(S, 1);
-    w->stack = calloc(S, sizeof(size_t));
-    w->b = starci_dalloc(S);
-    if (!w->M || !w->ipiv || !w->reach || !w->stack || !w->b) {
-        starci_policy_exact_ws_clear(w);
-        return STARC_ENOMEM;
-    }
-    return STARC_OK;
-}
-
-void starci_policy_exact_ws_clear(starci_policy_exact_ws *w)
-{
-    free(w->M);
-    free(w->ipiv);
-    free(w->reach);
-    free(w->stack);
-    free(w->b);
-    memset(w, 0, sizeof *w);
-}
-
 /* States reachable from supp(mu0) when following actions with pi > 0 and
  * transitions with T > 0 (reach[s] = 1).  Exact structural test. */
 static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
@@ -387,15 +361,22 @@ static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach
 }
 
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
-                        double *Jn, double *d, double *mu, starci_policy_exact_ws *w, starc_error *err)
+                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    memcpy(w->b, starc_mdp_initial(m), S * sizeof(double));
-    int st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_GESV, w->M, w->ipiv, w->b, err);
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
-    reachable(m, pi, w->reach, w->stack);
-    occupancy_finish(m, pi, w->b, w->reach, d, mu);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
+    st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_GESV, ws->M, ws->ipiv, ws->r, err);
+    if (!st) {
+        reachable(m, pi, ws->reach, ws->act);
+        occupancy_finish(m, pi, ws->r, ws->reach, d, mu);
+    }
+    starc_workspace_free(own);
+    if (st)
+        return st;
     for (size_t k = 0; k < nr; k++) {
         if (!Rbar[k]) {
             Jn[k] = NAN;

@@ -97,7 +97,7 @@ struct starc_proxy {
     double *base, *Rt, *Rp, *mub, *mu, *d;
     double Jnb_t, Jnb_p;
     starc_proxy_stats stats;
-    starci_policy_exact_ws xw;
+    starc_workspace *ws;
 };
 
 void starc_proxy_free(starc_proxy *p)
@@ -110,7 +110,7 @@ void starc_proxy_free(starc_proxy *p)
     free(p->mub);
     free(p->mu);
     free(p->d);
-    starci_policy_exact_ws_clear(&p->xw);
+    starc_workspace_free(p->ws);
     free(p);
 }
 
@@ -143,7 +143,8 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     p->mub = starci_dalloc(S * A);
     p->mu = starci_dalloc(S * A);
     p->d = starci_dalloc(S);
-    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || starci_policy_exact_ws_init(&p->xw, S)) {
+    p->ws = starc_workspace_alloc(S, A);
+    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || !p->ws) {
         starc_proxy_free(p);
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
@@ -152,7 +153,7 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     memcpy(p->Rp, Rbar_p, S * A * sizeof(double));
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, &p->xw, err);
+    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, p->ws, err);
     if (!st)
         st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->stats, err);
     if (st) {
@@ -187,7 +188,7 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *ou
         return st;
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2], g = starc_mdp_gamma(p->m);
-    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, &p->xw, err);
+    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, p->ws, err);
     if (st)
         return st;
     out->true_return = Jn[0] / (1.0 - g);

@@ -43,7 +43,7 @@ struct starc_regularizer {
     double Jnb_p, Jnb_t;       /* base normalised returns */
     size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
     size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
-    starci_policy_exact_ws xw;
+    starc_workspace *ws;     /* exact evaluation */
     /* dual Newton scratch */
     double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
     size_t *state_active;
@@ -118,7 +118,7 @@ void starc_regularizer_free(starc_regularizer *rg)
     free(rg->vidx);
     free(rg->state_active);
     free(rg->ipiv);
-    starci_policy_exact_ws_clear(&rg->xw);
+    starc_workspace_free(rg->ws);
     free(rg);
 }
 
@@ -188,7 +188,8 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
         bad |= !*sav[i];
-    if (bad || starci_policy_exact_ws_init(&rg->xw, S) != STARC_OK) {
+    rg->ws = starc_workspace_alloc(S, A);
+    if (bad || !rg->ws) {
         starc_regularizer_free(rg);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
     }
@@ -198,7 +199,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         memcpy(rg->Rt, Rbar_t, SA * sizeof(double));
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, &rg->xw, err);
+    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, rg->ws, err);
     if (st) {
         starc_regularizer_free(rg);
         return st;
@@ -271,7 +272,7 @@ static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method me
     const double g = rg->gamma;
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, &rg->xw, err);
+    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, rg->ws, err);
     if (st)
         return st;
     rg->have_sol = 1;
