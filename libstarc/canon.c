@@ -1,5 +1,5 @@
 /* Canonicalisations (MATH.md §2).  Each kind is computed as a structured form
- * (distance-internal.h) so that distances never materialise c(R); the
+ * (canon-internal.h) so that distances never materialise c(R); the
  * public starc_canon_apply() writes the dense tensor from that form. */
 #include <config.h>
 #include <limits.h>
@@ -8,13 +8,11 @@
 #include <string.h>
 #include <cblas.h>
 
-#include "internal.h"
-#include "lapack.h"
-#include "distance-internal.h"
+#include "canon-internal.h"
+#include "error-internal.h"
 #include "kernels-internal.h"
-
-/* Most threads a pass over the rewards uses. */
-#define STARCI_RBAR_THREADS 64
+#include "lapack.h"
+#include "parallel-internal.h"
 #include "starc/canon.h"
 #include "starc/policy.h"
 
@@ -293,7 +291,7 @@ struct rbar_ctx {
     size_t S, A, k;
     const double *const *R;
     double *const *Rbar;
-    double rmax[STARCI_RBAR_THREADS][2];
+    double rmax[STARCI_PARALLEL_MAX_THREADS][2];
 };
 
 static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
@@ -311,7 +309,10 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
     }
 }
 
-void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
+/* Expected reward of a dense row set: Rbar_i(s,a) = sum_s' T R_i for k <= 2
+ * rewards in one pass over T; rmax_i = max |R_i|.  Optional: if rhs != NULL,
+ * rhs_i[s'] += coef(s,a) * Rbar_i(s,a) * T[s,a,s'] (minimal). */
+static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
                        double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads)
 {
     if (rhs) {
@@ -336,14 +337,14 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     c.k = k;
     c.R = R;
     c.Rbar = Rbar;
-    if (nthreads > STARCI_RBAR_THREADS)
-        nthreads = STARCI_RBAR_THREADS;
-    for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+    if (nthreads > STARCI_PARALLEL_MAX_THREADS)
+        nthreads = STARCI_PARALLEL_MAX_THREADS;
+    for (int t = 0; t < STARCI_PARALLEL_MAX_THREADS; t++)
         c.rmax[t][0] = c.rmax[t][1] = 0.0;
-    starci_parallel(nthreads, S, (k + 1) * S * A * S, rbar_states, &c);
+    starci_parallel_run(nthreads, S, (k + 1) * S * A * S, rbar_states, &c);
     for (size_t i = 0; i < k; i++) {
         double m = 0.0;
-        for (int t = 0; t < STARCI_RBAR_THREADS; t++) /* max: the order does not matter */
+        for (int t = 0; t < STARCI_PARALLEL_MAX_THREADS; t++) /* max: the order does not matter */
             m = MAXD(m, c.rmax[t][i]);
         rmax[i] = m;
     }
@@ -369,15 +370,16 @@ static void tv_states(void *arg, size_t s0, size_t s1, int tid)
     }
 }
 
-void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads)
+/* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
+static void tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads)
 {
     /* one streaming pass over T for all k vectors (BLAS dgemm would first
      * pack T, an extra copy of the whole tensor for only k columns) */
     struct tv_ctx c = {T, V, Y, S, A, k};
-    starci_parallel(nthreads, S, S * A * S, tv_states, &c);
+    starci_parallel_run(nthreads, S, S * A * S, tv_states, &c);
 }
 
-const double *starci_cform_row(const starci_cform *cf, const double *T, size_t S, size_t A,
+const double *starci_canon_form_row(const starci_cform *cf, const double *T, size_t S, size_t A,
                                size_t s, size_t a, double *buf)
 {
     const size_t sa = s * A + a;
@@ -434,7 +436,7 @@ struct epic_ctx {
     const starc_canon *c;
     const double *R;
     double *g;
-    double rmax[STARCI_RBAR_THREADS];
+    double rmax[STARCI_PARALLEL_MAX_THREADS];
 };
 
 static void epic_states(void *arg, size_t s0, size_t s1, int tid)
@@ -463,12 +465,12 @@ static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_c
         e.c = c;
         e.R = R[i];
         e.g = c->slot[i].v;
-        for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+        for (int t = 0; t < STARCI_PARALLEL_MAX_THREADS; t++)
             e.rmax[t] = 0.0;
-        starci_parallel(c->nthreads < STARCI_RBAR_THREADS ? c->nthreads : STARCI_RBAR_THREADS, S, S * A * S,
+        starci_parallel_run(c->nthreads < STARCI_PARALLEL_MAX_THREADS ? c->nthreads : STARCI_PARALLEL_MAX_THREADS, S, S * A * S,
                         epic_states, &e);
         double rmax = 0.0;
-        for (int t = 0; t < STARCI_RBAR_THREADS; t++)
+        for (int t = 0; t < STARCI_PARALLEL_MAX_THREADS; t++)
             rmax = MAXD(rmax, e.rmax[t]);
         double K = k_dot(c->ds, e.g, S);
         fill_potential(S, c->gamma, e.g, e.g, K, &c->slot[i]);
@@ -483,7 +485,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const double *T = starc_mdp_transitions(c->m);
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -516,7 +518,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++)
         if (starc_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -527,7 +529,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         }
         return STARC_OK;
     }
-    starci_tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads);
+    tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -588,7 +590,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
      * accumulated during the Rbar pass while each row of T is in cache. */
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
-    starci_rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -602,7 +604,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
-    starci_tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads);
+    tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -652,7 +654,7 @@ int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *e
         for (size_t a = 0; a < A; a++) {
             double *dst = C + (s * A + a) * S;
             /* Rows only read their own entries of R, so C may equal R. */
-            const double *row = starci_cform_row(&cf, T, S, A, s, a, dst);
+            const double *row = starci_canon_form_row(&cf, T, S, A, s, a, dst);
             if (row != dst)
                 memmove(dst, row, S * sizeof(double));
         }

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <cblas.h>
 
-#include "internal.h"
-#include "distance-internal.h"
+#include "canon-internal.h"
+#include "error-internal.h"
 #include "kernels-internal.h"
+#include "norm-internal.h"
+#include "parallel-internal.h"
 #include "starc/distance.h"
 
 void starc_distance_options_default(starc_distance_options *o)
@@ -79,7 +81,7 @@ void starc_distance_plan_free(starc_distance_plan *p)
     free(p->da);
     free(p->pi);
     starc_canon_free(p->canon);
-    starci_weights_clear(&p->w);
+    starci_norm_weights_clear(&p->w);
     starc_workspace_free(p->ws);
     free(p->cbar[0]);
     free(p->cbar[1]);
@@ -135,8 +137,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     p->o = *o;
     if (p->o.nthreads < 1)
         p->o.nthreads = 1;
-    if (p->o.nthreads > 64) /* starci_parallel's cap */
-        p->o.nthreads = 64;
+    if (p->o.nthreads > STARCI_PARALLEL_MAX_THREADS)
+        p->o.nthreads = STARCI_PARALLEL_MAX_THREADS;
     p->o.canon_options.nthreads = p->o.nthreads;
     int fail = 0, st;
     p->ds = dup_array(o->canon_options.state_dist, S, &fail);
@@ -152,7 +154,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     int need_T = o->norm == STARC_NORM_WL1 || o->norm == STARC_NORM_WL2 || o->norm == STARC_NORM_WLINF ||
                  o->norm == STARC_NORM_RANGE || o->metric == STARC_METRIC_WL1 || o->metric == STARC_METRIC_WL2 ||
                  o->metric == STARC_METRIC_WLINF;
-    if ((st = starci_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
+    if ((st = starci_norm_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
     p->w.nthreads = p->o.nthreads;
@@ -213,7 +215,7 @@ static int finish(starc_distance_plan *p, const starci_stats *st, const double *
     if (!ri->trivial) {
         double n;
         if (p->o.norm == STARC_NORM_RANGE) {
-            int s = starci_range(p->m, cbar, &p->o.pi_options, p->ws, p->neg, &n, err);
+            int s = starci_norm_range(p->m, cbar, &p->o.pi_options, p->ws, p->neg, &n, err);
             if (s)
                 return s;
         } else {
@@ -247,7 +249,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     starci_request req = make_request(p, 1);
     starci_stats sts[2];
     starci_joint jt;
-    starci_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
+    starci_norm_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
     struct rinfo ri[2];
     for (int i = 0; i < 2; i++)
         if ((st = finish(p, &sts[i], p->cbar[i], &ri[i], err)))
@@ -259,19 +261,19 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
                 return starci_error(err, STARC_EUNDEF,
                                     "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
                                     i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
-        return starci_pearson(&p->w, cf, sts, &jt, d, p->rowbuf, p->blockacc);
+        return starci_norm_pearson(&p->w, cf, sts, &jt, d, p->rowbuf, p->blockacc);
     }
     const double a1 = ri[0].a, a2 = ri[1].a;
     if (req.cross) {
         double scale = a1 * a1 * sts[0].sq + a2 * a2 * sts[1].sq;
         double d2 = scale - 2.0 * a1 * a2 * jt.s12;
         if (scale > 0.0 && d2 < STARCI_REFINE * scale)
-            d2 = starci_metric_pass(&p->w, metric == STARC_METRIC_WL2 ? STARCI_SQ_T : STARCI_SQ_PLAIN, &cf[0], a1,
+            d2 = starci_norm_metric_pass(&p->w, metric == STARC_METRIC_WL2 ? STARCI_SQ_T : STARCI_SQ_PLAIN, &cf[0], a1,
                                     &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
         *d = sqrt(fmax(d2, 0.0));
         return STARC_OK;
     }
-    *d = starci_metric_pass(&p->w, (int)metric, &cf[0], a1, &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
+    *d = starci_norm_metric_pass(&p->w, (int)metric, &cf[0], a1, &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
     return STARC_OK;
 }
 
@@ -288,7 +290,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     starci_request req = make_request(p, 0);
     req.pearson = 0;
     starci_stats sts;
-    starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
+    starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
     struct rinfo ri;
     if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
         return st;
@@ -296,7 +298,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++) {
             double *dst = out + (s * A + a) * S;
-            const double *x = starci_cform_row(&cf, p->w.T, S, A, s, a, dst);
+            const double *x = starci_canon_form_row(&cf, p->w.T, S, A, s, a, dst);
             for (size_t j = 0; j < S; j++)
                 dst[j] = ri.a * x[j];
         }
@@ -344,7 +346,7 @@ static void features(const starc_distance_plan *p, const starci_cform *cf, const
         for (size_t aa = 0; aa < A; aa++) {
             const size_t sa = s * A + aa;
             double *fr = f + sa * S;
-            const double *x = starci_cform_row(cf, w->T, S, A, s, aa, fr);
+            const double *x = starci_canon_form_row(cf, w->T, S, A, s, aa, fr);
             k_cscale(fr, a, x, m, wsqrt ? wsqrt + sa * S : NULL, S);
         }
 }
@@ -416,7 +418,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         struct rinfo ri;
         if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
             goto done;
-        starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
+        starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
         if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
             goto done;
         double *f = F + i * L;

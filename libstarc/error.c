@@ -1,10 +1,12 @@
+/* Error reporting and overflow-checked allocation (error-internal.h): the base
+ * every module builds on. */
 #include <config.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "error-internal.h"
 
 const char *starc_strerror(int status)
 {

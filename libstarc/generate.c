@@ -7,7 +7,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/generate.h"
 
 double starc_generate_transition_threshold(size_t S)

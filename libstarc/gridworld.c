@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/gridworld.h"
 
 int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out, starc_error *err)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/mdp.h"
 #include "starc/npy.h"
 #include "starc/policy.h"

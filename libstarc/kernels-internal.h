@@ -1,4 +1,5 @@
-/* Streaming row kernels of the distance module (not installed).
+/* Streaming row kernels (not installed): a header-only part of the base layer,
+ * used by the canonicalisation and norm passes.
  *
  * Every reduction keeps four partial results, lane i taking the elements
  * j = i (mod 4), combined as (l0 + l1) + (l2 + l3); the tail goes to lane 0.
@@ -55,7 +56,9 @@ static inline starci_v2 kv_max(starci_v2 a, starci_v2 b)
 }
 #endif
 
-#define KMAX(a, b) ((a) > (b) ? (a) : (b))
+/* The larger of two numbers in one instruction (fmax is a libm call at -O2,
+ * which would dominate the streaming loops); NaN inputs are not ordered. */
+#define MAXD(a, b) ((a) > (b) ? (a) : (b))
 
 /* Generates a reduction kernel NAME PARAMS over j < n.  EXPR is the term of
  * element j (scalar); VEXPR the same for elements J, J+1 (vector), with J
@@ -87,10 +90,10 @@ static inline starci_v2 kv_max(starci_v2 a, starci_v2 b)
         }                                                                                            \
         double t = 0.0;                                                                              \
         for (; j < n; j++)                                                                           \
-            t = KMAX(t, EXPR);                                                                       \
-        lo[0] = KMAX(lo[0], t);                                                                      \
+            t = MAXD(t, EXPR);                                                                       \
+        lo[0] = MAXD(lo[0], t);                                                                      \
         lo = kv_max(lo, hi);                                                                         \
-        return KMAX(lo[0], lo[1]);                                                                   \
+        return MAXD(lo[0], lo[1]);                                                                   \
     }
 #else
 #define STARCI_SUM_KERNEL(NAME, PARAMS, EXPR, VEXPR)                                                 \
@@ -119,21 +122,21 @@ static inline starci_v2 kv_max(starci_v2 a, starci_v2 b)
         double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, t = 0.0;                                      \
         size_t j = 0;                                                                                \
         for (; j + 4 <= n; j += 4) {                                                                 \
-            a0 = KMAX(a0, EXPR);                                                                     \
+            a0 = MAXD(a0, EXPR);                                                                     \
             j++;                                                                                     \
-            a1 = KMAX(a1, EXPR);                                                                     \
+            a1 = MAXD(a1, EXPR);                                                                     \
             j++;                                                                                     \
-            a2 = KMAX(a2, EXPR);                                                                     \
+            a2 = MAXD(a2, EXPR);                                                                     \
             j++;                                                                                     \
-            a3 = KMAX(a3, EXPR);                                                                     \
+            a3 = MAXD(a3, EXPR);                                                                     \
             j -= 3;                                                                                  \
         }                                                                                            \
         for (; j < n; j++)                                                                           \
-            t = KMAX(t, EXPR);                                                                       \
-        a0 = KMAX(a0, t);                                                                            \
-        a0 = KMAX(a0, a2);                                                                           \
-        a1 = KMAX(a1, a3);                                                                           \
-        return KMAX(a0, a1);                                                                         \
+            t = MAXD(t, EXPR);                                                                       \
+        a0 = MAXD(a0, t);                                                                            \
+        a0 = MAXD(a0, a2);                                                                           \
+        a1 = MAXD(a1, a3);                                                                           \
+        return MAXD(a0, a1);                                                                         \
     }
 #endif
 
@@ -259,7 +262,7 @@ static inline void k_gen_mom(double *dst, const double *x, const double *y, doub
             double *sp = l < 2 ? s0 : s1, *qp = l < 2 ? q0 : q1, *mp = l < 2 ? m0 : m1;
             sp[l % 2] += z;
             qp[l % 2] += z * z;
-            mp[l % 2] = KMAX(mp[l % 2], fabs(z));
+            mp[l % 2] = MAXD(mp[l % 2], fabs(z));
         }
 #endif
     for (; j < n; j++) {
@@ -268,15 +271,15 @@ static inline void k_gen_mom(double *dst, const double *x, const double *y, doub
             dst[j] = z;
         ts += z;
         tq += z * z;
-        tm = KMAX(tm, fabs(z));
+        tm = MAXD(tm, fabs(z));
     }
     s0[0] += ts;
     q0[0] += tq;
-    m0[0] = KMAX(m0[0], tm);
+    m0[0] = MAXD(m0[0], tm);
     *sum = (s0[0] + s0[1]) + (s1[0] + s1[1]);
     *sq = (q0[0] + q0[1]) + (q1[0] + q1[1]);
-    double ma = KMAX(m0[0], m1[0]), mb = KMAX(m0[1], m1[1]);
-    *mx = KMAX(ma, mb);
+    double ma = MAXD(m0[0], m1[0]), mb = MAXD(m0[1], m1[1]);
+    *mx = MAXD(ma, mb);
 }
 
 /* k_gen_mom for two rows at once (same results as two calls; the two input
@@ -335,16 +338,16 @@ static inline void k_gen_mom2(double *dst1, const double *x1, const double *y1, 
                 dst[i] = z;
             ts += z;
             tq += z * z;
-            tm = KMAX(tm, fabs(z));
+            tm = MAXD(tm, fabs(z));
         }
         starci_v2 *sp = s + 2 * r, *qp = q + 2 * r, *mp = m + 2 * r;
         sp[0][0] += ts;
         qp[0][0] += tq;
-        mp[0][0] = KMAX(mp[0][0], tm);
+        mp[0][0] = MAXD(mp[0][0], tm);
         sum[r] = (sp[0][0] + sp[0][1]) + (sp[1][0] + sp[1][1]);
         sq[r] = (qp[0][0] + qp[0][1]) + (qp[1][0] + qp[1][1]);
-        double ma = KMAX(mp[0][0], mp[1][0]), mb = KMAX(mp[0][1], mp[1][1]);
-        mx[r] = KMAX(ma, mb);
+        double ma = MAXD(mp[0][0], mp[1][0]), mb = MAXD(mp[0][1], mp[1][1]);
+        mx[r] = MAXD(ma, mb);
     }
 #else
     k_gen_mom(dst1, x1, y1, c1, n, &mx[0], &sum[0], &sq[0]);
@@ -479,17 +482,17 @@ static inline void k_dot_maxabs(const double *t, const double *r, size_t n, doub
     double ts = 0.0, tm = 0.0;
     for (; j < n; j++) {
         ts += t ? t[j] * r[j] : r[j];
-        tm = KMAX(tm, fabs(r[j]));
+        tm = MAXD(tm, fabs(r[j]));
     }
     s0[0] += ts;
-    m0[0] = KMAX(m0[0], tm);
+    m0[0] = MAXD(m0[0], tm);
     m0 = kv_max(m0, m1);
     *dot = (s0[0] + s0[1]) + (s1[0] + s1[1]);
-    *mx = KMAX(*mx, KMAX(m0[0], m0[1]));
+    *mx = MAXD(*mx, MAXD(m0[0], m0[1]));
 #else
     *dot = t ? k_dot(t, r, n) : k_sum(r, n);
     double m = k_maxabs(r, n);
-    *mx = KMAX(*mx, m);
+    *mx = MAXD(*mx, m);
     (void)j;
 #endif
 }
@@ -547,19 +550,19 @@ static inline void k_dot_maxabs2(const double *t, const double *r1, const double
     for (; j < n; j++) {
         ta += t[j] * r1[j];
         tb += t[j] * r2[j];
-        tma = KMAX(tma, fabs(r1[j]));
-        tmb = KMAX(tmb, fabs(r2[j]));
+        tma = MAXD(tma, fabs(r1[j]));
+        tmb = MAXD(tmb, fabs(r2[j]));
     }
     a0[0] += ta;
     b0[0] += tb;
-    ma0[0] = KMAX(ma0[0], tma);
-    mb0[0] = KMAX(mb0[0], tmb);
+    ma0[0] = MAXD(ma0[0], tma);
+    mb0[0] = MAXD(mb0[0], tmb);
     ma0 = kv_max(ma0, ma1);
     mb0 = kv_max(mb0, mb1);
     *dot1 = (a0[0] + a0[1]) + (a1[0] + a1[1]);
     *dot2 = (b0[0] + b0[1]) + (b1[0] + b1[1]);
-    *mx1 = KMAX(*mx1, KMAX(ma0[0], ma0[1]));
-    *mx2 = KMAX(*mx2, KMAX(mb0[0], mb0[1]));
+    *mx1 = MAXD(*mx1, MAXD(ma0[0], ma0[1]));
+    *mx2 = MAXD(*mx2, MAXD(mb0[0], mb0[1]));
 #else
     k_dot_maxabs(t, r1, n, dot1, mx1);
     k_dot_maxabs(t, r2, n, dot2, mx2);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/mdp.h"
 
 struct starc_mdp {

@@ -1,5 +1,5 @@
 /* Normalisations and metrics (MATH.md §3), and the streaming passes that
- * compute them on structured canonical forms (distance-internal.h).
+ * compute them on structured canonical forms (canon-internal.h).
  *
  * Every pass walks the S*A rows of the tensor once, in state order, keeping
  * one block of partial results per state; the blocks are combined in state
@@ -9,15 +9,15 @@
  * the mean is large compared with the spread. */
 #include <config.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "distance-internal.h"
+#include "error-internal.h"
 #include "kernels-internal.h"
+#include "norm-internal.h"
+#include "parallel-internal.h"
+#include "policy-internal.h"
 #include "starc/norm.h"
-#include "starc/distance.h"
 
 static const char *const norm_names[STARC_NORM_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
 static const char *const metric_names[STARC_METRIC_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
@@ -54,56 +54,9 @@ int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_erro
                         name ? name : "(null)");
 }
 
-/* ---- threads --------------------------------------------------------------- */
-
-struct par_job {
-    starci_range_fn fn;
-    void *ctx;
-    size_t s0, s1;
-    int tid;
-};
-
-static void *par_run(void *arg)
-{
-    struct par_job *j = arg;
-    j->fn(j->ctx, j->s0, j->s1, j->tid);
-    return NULL;
-}
-
-#define STARCI_MAX_THREADS 64
-
-void starci_parallel(int nthreads, size_t S, size_t work, starci_range_fn fn, void *ctx)
-{
-    if (nthreads > STARCI_MAX_THREADS)
-        nthreads = STARCI_MAX_THREADS;
-    if (nthreads > (int)S)
-        nthreads = (int)S;
-    if (nthreads <= 1 || work < STARCI_PARALLEL_MIN) {
-        fn(ctx, 0, S, 0);
-        return;
-    }
-    struct par_job jobs[STARCI_MAX_THREADS];
-    pthread_t th[STARCI_MAX_THREADS];
-    int started[STARCI_MAX_THREADS] = {0};
-    size_t chunk = (S + (size_t)nthreads - 1) / (size_t)nthreads;
-    for (int t = 0; t < nthreads; t++) {
-        size_t s0 = (size_t)t * chunk, s1 = s0 + chunk < S ? s0 + chunk : S;
-        jobs[t] = (struct par_job){fn, ctx, s0 < S ? s0 : S, s1, t};
-    }
-    for (int t = 1; t < nthreads; t++)
-        started[t] = jobs[t].s0 < jobs[t].s1 && pthread_create(&th[t], NULL, par_run, &jobs[t]) == 0;
-    par_run(&jobs[0]);
-    for (int t = 1; t < nthreads; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else if (jobs[t].s0 < jobs[t].s1)
-            par_run(&jobs[t]); /* could not start a thread: do it here */
-    }
-}
-
 /* ---- weights -------------------------------------------------------------- */
 
-void starci_weights_clear(starci_weights *w)
+void starci_norm_weights_clear(starci_weights *w)
 {
     free(w->T1);
     free(w->Tmax);
@@ -112,7 +65,7 @@ void starci_weights_clear(starci_weights *w)
     memset(w, 0, sizeof *w);
 }
 
-int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err)
+int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err)
 {
     memset(w, 0, sizeof *w);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A, n = SA * S;
@@ -139,7 +92,7 @@ int starci_weights_init(starci_weights *w, const starc_mdp *m, const double *cov
     if (coverage)
         w->D = starci_dalloc(n);
     if (!w->T1 || !w->Tmax || !w->Dsa || (coverage && !w->D)) {
-        starci_weights_clear(w);
+        starci_norm_weights_clear(w);
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
     double tsum = 0.0, tmx = 0.0, csum = 0.0;
@@ -379,12 +332,12 @@ static void stats_states(void *arg, size_t s0, size_t s1, int tid)
     }
 }
 
-void starci_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
+void starci_norm_stats_pass(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
                        double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf, starci_block *blocks)
 {
     const size_t S = w->S;
     struct stats_ctx c = {w, k, cf, req, cbar, rowbuf, blocks};
-    starci_parallel(cf[0].kind == STARCI_CF_SA ? 1 : w->nthreads, S, k * S * w->A * S, stats_states, &c);
+    starci_parallel_run(cf[0].kind == STARCI_CF_SA ? 1 : w->nthreads, S, k * S * w->A * S, stats_states, &c);
     stats_zero(st, k, jt);
     for (size_t s = 0; s < S; s++)
         block_fold(k, req, st, jt, &blocks[s]);
@@ -442,8 +395,8 @@ static void metric_states(void *arg, size_t s0, size_t s1, int tid)
                 }
                 continue;
             }
-            const double *x1 = starci_cform_row(cf1, w->T, S, A, s, a, rowbuf);
-            const double *x2 = starci_cform_row(cf2, w->T, S, A, s, a, rowbuf + S);
+            const double *x1 = starci_canon_form_row(cf1, w->T, S, A, s, a, rowbuf);
+            const double *x2 = starci_canon_form_row(cf2, w->T, S, A, s, a, rowbuf + S);
             double *dl = rowbuf + 2 * S;
             k_axpby(dl, a1, x1, a2, x2, shift, S);
             const double *t = w->T + sa * S;
@@ -464,13 +417,13 @@ static void metric_states(void *arg, size_t s0, size_t s1, int tid)
     }
 }
 
-double starci_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
+double starci_norm_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
                           const starci_cform *cf2, double a2, double shift, double *rowbuf, double *blockacc)
 {
     const size_t S = w->S;
     const int is_max = metric_is_max(kind);
     struct metric_ctx c = {w, kind, cf1, cf2, a1, a2, shift, rowbuf, blockacc};
-    starci_parallel(cf1->kind == STARCI_CF_SA ? 1 : w->nthreads, S, 2 * S * w->A * S, metric_states, &c);
+    starci_parallel_run(cf1->kind == STARCI_CF_SA ? 1 : w->nthreads, S, 2 * S * w->A * S, metric_states, &c);
     double tot = 0.0;
     for (size_t s = 0; s < S; s++)
         tot = is_max ? MAXD(tot, blockacc[s]) : tot + blockacc[s];
@@ -509,33 +462,13 @@ static void scratch_free(struct pass_scratch *p)
     free(p->blockacc);
 }
 
-int starci_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
-                 double *neg, double *range, starc_error *err)
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
+                      double *neg, double *range, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double *mu0 = starc_mdp_initial(m);
-    size_t *act = malloc(S * sizeof *act);
-    double *V = starci_dalloc(S);
-    int st = STARC_OK;
-    if (!act || !V) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    double jmax = 0.0, jmin = 0.0;
-    if ((st = starc_policy_optimal_rbar(m, cbar, opt, act, V, NULL, ws, err)))
-        goto done;
-    for (size_t s = 0; s < S; s++)
-        jmax += mu0[s] * V[s];
-    for (size_t i = 0; i < S * A; i++)
-        neg[i] = -cbar[i];
-    if ((st = starc_policy_optimal_rbar(m, neg, opt, act, V, NULL, ws, err)))
-        goto done;
-    for (size_t s = 0; s < S; s++)
-        jmin -= mu0[s] * V[s];
-    *range = MAXD(jmax - jmin, 0.0);
-done:
-    free(act);
-    free(V);
+    starc_policy_range_result r;
+    int st = starci_policy_range(m, cbar, opt, ws, neg, &r, err);
+    if (!st)
+        *range = MAXD(r.optimal_return - r.worst_return, 0.0);
     return st;
 }
 
@@ -553,11 +486,11 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starci_weights w;
     struct pass_scratch p;
-    int st = starci_weights_init(&w, m, NULL, 1, err);
+    int st = starci_norm_weights_init(&w, m, NULL, 1, err);
     if (st)
         return st;
     if ((st = scratch_alloc(S, &p, err))) {
-        starci_weights_clear(&w);
+        starci_norm_weights_clear(&w);
         return st;
     }
     double *cbar = NULL, *neg = NULL;
@@ -569,20 +502,20 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
     starci_request req = {(int)kind, 0, 0, 0};
     starci_stats sts;
     double *cb[1] = {cbar};
-    starci_stats_pass(&w, 1, &cf, &req, cb, &sts, NULL, p.rowbuf, p.blocks);
+    starci_norm_stats_pass(&w, 1, &cf, &req, cb, &sts, NULL, p.rowbuf, p.blocks);
     if (kind == STARC_NORM_RANGE)
-        st = starci_range(m, cbar, opt, NULL, neg, value, err);
+        st = starci_norm_range(m, cbar, opt, NULL, neg, value, err);
     else
         *value = starci_norm_finish(kind, sts.nacc);
 done:
     free(cbar);
     free(neg);
     scratch_free(&p);
-    starci_weights_clear(&w);
+    starci_norm_weights_clear(&w);
     return st;
 }
 
-int starci_pearson(const starci_weights *w, const starci_cform *cf, const starci_stats *st, const starci_joint *jt,
+int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const starci_stats *st, const starci_joint *jt,
                    double *d, double *rowbuf, double *blockacc)
 {
     double rho = jt->c12 / sqrt(st[0].M2 * st[1].M2);
@@ -594,7 +527,7 @@ int starci_pearson(const starci_weights *w, const starci_cform *cf, const starci
     /* (1 - rho)/2 = E_D[(x1^ - x2^)^2] / 4 with x^ = (x - mean)/sigma. */
     double s1 = sqrt(st[0].M2 / st[0].W), s2 = sqrt(st[1].M2 / st[1].W);
     double shift = st[0].mean / s1 - st[1].mean / s2;
-    double q = starci_metric_pass(w, STARCI_SQ_COVERAGE, &cf[0], 1.0 / s1, &cf[1], 1.0 / s2, shift, rowbuf, blockacc);
+    double q = starci_norm_metric_pass(w, STARCI_SQ_COVERAGE, &cf[0], 1.0 / s1, &cf[1], 1.0 / s2, shift, rowbuf, blockacc);
     *d = fmin(sqrt(MAXD(q / st[0].W, 0.0)) / 2.0, 1.0);
     return STARC_OK;
 }
@@ -611,21 +544,21 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
     const size_t S = starc_mdp_states(m);
     starci_weights w;
     struct pass_scratch p;
-    int st = starci_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, 1, err);
+    int st = starci_norm_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, 1, err);
     if (st)
         return st;
     if ((st = scratch_alloc(S, &p, err))) {
-        starci_weights_clear(&w);
+        starci_norm_weights_clear(&w);
         return st;
     }
     starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
     if (kind != STARC_METRIC_PEARSON) {
-        *value = starci_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
+        *value = starci_norm_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
     } else {
         starci_request req = {-1, 0, 0, 1};
         starci_stats sts[2];
         starci_joint jt;
-        starci_stats_pass(&w, 2, cf, &req, NULL, sts, &jt, p.rowbuf, p.blocks);
+        starci_norm_stats_pass(&w, 2, cf, &req, NULL, sts, &jt, p.rowbuf, p.blocks);
         *value = NAN;
         for (int i = 0; i < 2; i++)
             if (!(sqrt(sts[i].M2 / sts[i].W) > tol * sts[i].xmax) || sts[i].xmax == 0.0) {
@@ -633,10 +566,10 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
                                   i == 0 ? "x" : "y");
                 goto done;
             }
-        st = starci_pearson(&w, cf, sts, &jt, value, p.rowbuf, p.blockacc);
+        st = starci_norm_pearson(&w, cf, sts, &jt, value, p.rowbuf, p.blockacc);
     }
 done:
     scratch_free(&p);
-    starci_weights_clear(&w);
+    starci_norm_weights_clear(&w);
     return st;
 }

@@ -24,7 +24,7 @@
 
 #include <zip.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/npy.h"
 
 #define NPY_MAGIC "\x93NUMPY"

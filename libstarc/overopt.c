@@ -4,7 +4,7 @@
 #include <string.h>
 #include <gsl/gsl_multifit.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -242,14 +242,6 @@ void starc_overopt_free(starc_overopt *p)
     free(p);
 }
 
-static double dot(const double *x, const double *y, size_t n)
-{
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++)
-        acc += x[i] * y[i];
-    return acc;
-}
-
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         starc_overopt **out, starc_error *err)
 {
@@ -286,11 +278,10 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
     p->pol = starci_dalloc(SA);
-    size_t *act = calloc(S, sizeof(size_t));
     starc_workspace *ws = starc_workspace_alloc(S, A);
     starc_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
-        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !act || !ws) {
+        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto fail;
     }
@@ -299,7 +290,6 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     memcpy(p->pi_b, pi_b, SA * sizeof(double));
     starc_reward_expected(m, Rt, p->Rbar_t);
     starc_reward_expected(m, Rp, p->Rbar_p);
-    const double *mu0 = starc_mdp_initial(m);
 
     if ((st = starc_evaluator_alloc(m, pi_b, &ev, err)))
         goto fail;
@@ -308,12 +298,12 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
-    p->info.base_true_return = dot(mu0, p->V, S);
+    p->info.base_true_return = starc_policy_values_return(m, p->V);
     if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
-    p->info.base_proxy_return = dot(mu0, p->V, S);
+    p->info.base_proxy_return = starc_policy_values_return(m, p->V);
 
     /* CP statistics under mu_b (MATH.md §5), by the proxy module. */
     starc_proxy_stats ps;
@@ -327,30 +317,24 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
 
     if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
         goto fail;
-    p->info.proxy_optimal_proxy_return = dot(mu0, p->V, S);
+    p->info.proxy_optimal_proxy_return = starc_policy_values_return(m, p->V);
     starc_policy_from_actions(m, p->act_p, p->mu);
-    if ((st = starc_policy_evaluate_rbar(m, p->mu, p->Rbar_t, p->V, NULL, ws, err)))
+    if ((st = starc_policy_return_rbar(m, p->mu, p->Rbar_t, &p->info.proxy_optimal_true_return, ws, err)))
         goto fail;
-    p->info.proxy_optimal_true_return = dot(mu0, p->V, S);
-    if ((st = starc_policy_optimal_rbar(m, p->Rbar_t, NULL, act, p->V, NULL, ws, err)))
+    starc_policy_range_result rng;
+    if ((st = starc_policy_range_rbar(m, p->Rbar_t, NULL, &rng, ws, err)))
         goto fail;
-    p->info.true_optimal_return = dot(mu0, p->V, S);
-    for (size_t i = 0; i < SA; i++)
-        p->mu[i] = -p->Rbar_t[i];
-    if ((st = starc_policy_optimal_rbar(m, p->mu, NULL, act, p->V, NULL, ws, err)))
-        goto fail;
-    p->info.true_worst_return = -dot(mu0, p->V, S);
+    p->info.true_optimal_return = rng.optimal_return;
+    p->info.true_worst_return = rng.worst_return;
     p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
 
     starc_evaluator_free(ev);
     starc_workspace_free(ws);
-    free(act);
     *out = p;
     return STARC_OK;
 fail:
     starc_evaluator_free(ev);
     starc_workspace_free(ws);
-    free(act);
     starc_overopt_free(p);
     return st;
 }
@@ -379,7 +363,6 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
                            starc_error *err)
 {
     const size_t S = p->S, A = p->A;
-    const double *mu0 = starc_mdp_initial(p->m);
     int st = starc_policy_validate(p->m, pi, STARC_PROB_TOL, err);
     if (st)
         return st;
@@ -391,13 +374,13 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
         starc_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
-    pt->true_return = dot(mu0, p->V, S);
+    pt->true_return = starc_policy_values_return(p->m, p->V);
     if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL))) {
         starc_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
     starc_evaluator_free(ev);
-    pt->proxy_return = dot(mu0, p->V, S);
+    pt->proxy_return = starc_policy_values_return(p->m, p->V);
     pt->coef = coef;
     pt->true_delta = pt->true_return - p->info.base_true_return;
     pt->proxy_delta = pt->proxy_return - p->info.base_proxy_return;

@@ -1,10 +1,15 @@
+/* Policies (starc/policy.h): exact evaluation, occupancy, optimal and worst
+ * policies, restricted policy iteration and the evaluator plan.  Every solve
+ * of I - gamma P_pi in libstarc is assembled and factorised here
+ * (policy-internal.h). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "lapack.h"
+#include "policy-internal.h"
 #include "starc/policy.h"
 
 struct starc_workspace {
@@ -14,8 +19,9 @@ struct starc_workspace {
     double *Rbar;     /* S*A */
     double *Q;        /* S*A */
     double *r;        /* S */
-    double *pi;       /* S*A */
-    size_t *act;      /* S */
+    double *neg;      /* S*A: -Rbar (range) */
+    size_t *act;      /* S: actions (range), the search stack (reachability) */
+    unsigned char *reach; /* S: reachability flags */
 };
 
 starc_workspace *starc_workspace_alloc(size_t S, size_t A)
@@ -33,9 +39,10 @@ starc_workspace *starc_workspace_alloc(size_t S, size_t A)
     ws->Rbar = starci_dalloc(SA);
     ws->Q = starci_dalloc(SA);
     ws->r = starci_dalloc(S);
-    ws->pi = starci_dalloc(SA);
+    ws->neg = starci_dalloc(SA);
     ws->act = calloc(S, sizeof(size_t));
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->pi || !ws->act) {
+    ws->reach = calloc(S, 1);
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
         starc_workspace_free(ws);
         return NULL;
     }
@@ -51,8 +58,9 @@ void starc_workspace_free(starc_workspace *ws)
     free(ws->Rbar);
     free(ws->Q);
     free(ws->r);
-    free(ws->pi);
+    free(ws->neg);
     free(ws->act);
+    free(ws->reach);
     free(ws);
 }
 
@@ -107,53 +115,73 @@ void starc_policy_from_actions(const starc_mdp *m, const size_t *act, double *pi
         pi[s * A + act[s]] = 1.0;
 }
 
-/* M = I - gamma P_pi, and (optionally) r = r_pi = sum_a pi Rbar. */
-static void build_system(const starc_mdp *m, const double *pi, const double *Rbar, double *M, double *r)
+/* ---------------------------------------------------------------------- */
+/* Exact evaluation: the one assembly of I - gamma P_pi and its solves      */
+
+/* I - gamma P_pi for pi, or for the deterministic act when non-NULL, into M
+ * (S*S): row-major, or transposed (row-major (I - gamma P_pi)^T, which is
+ * I - gamma P_pi read column-major). */
+static void assemble(const starc_mdp *m, const double *pi, const size_t *act, int transposed, double *M)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     const double g = starc_mdp_gamma(m);
     const double *T = starc_mdp_transitions(m);
+    if (act) {
+        for (size_t s = 0; s < S; s++) {
+            const double *t = T + (s * A + act[s]) * S;
+            if (transposed)
+                for (size_t u = 0; u < S; u++)
+                    M[u * S + s] = -g * t[u];
+            else
+                for (size_t u = 0; u < S; u++)
+                    M[s * S + u] = -g * t[u];
+            M[s * S + s] += 1.0;
+        }
+        return;
+    }
     memset(M, 0, S * S * sizeof(double));
     for (size_t s = 0; s < S; s++) {
-        double *row = M + s * S;
-        double acc = 0.0;
         for (size_t a = 0; a < A; a++) {
             double p = pi[s * A + a];
             if (p == 0.0)
                 continue;
             const double *t = T + (s * A + a) * S;
-            for (size_t u = 0; u < S; u++)
-                row[u] -= g * p * t[u];
-            if (Rbar)
+            if (transposed)
+                for (size_t u = 0; u < S; u++)
+                    M[u * S + s] -= g * p * t[u];
+            else
+                for (size_t u = 0; u < S; u++)
+                    M[s * S + u] -= g * p * t[u];
+        }
+        M[s * S + s] += 1.0;
+    }
+}
+
+void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    for (size_t s = 0; s < S; s++) {
+        if (act) {
+            r[s] = Rbar[s * A + act[s]];
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            double p = pi[s * A + a];
+            if (p != 0.0)
                 acc += p * Rbar[s * A + a];
         }
-        row[s] += 1.0;
-        if (r)
-            r[s] = acc;
+        r[s] = acc;
     }
 }
 
-/* Same for a deterministic policy. */
-static void build_system_det(const starc_mdp *m, const size_t *act, const double *Rbar, double *M, double *r)
+void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     const double g = starc_mdp_gamma(m);
     const double *T = starc_mdp_transitions(m);
-    for (size_t s = 0; s < S; s++) {
-        double *row = M + s * S;
-        const double *t = T + (s * A + act[s]) * S;
-        for (size_t u = 0; u < S; u++)
-            row[u] = -g * t[u];
-        row[s] += 1.0;
-        r[s] = Rbar[s * A + act[s]];
-    }
-}
-
-static void q_from_v(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double g = starc_mdp_gamma(m);
-    const double *T = starc_mdp_transitions(m);
+    /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
+     * change the last bits with the thread count (outputs must not). */
     for (size_t sa = 0; sa < S * A; sa++) {
         const double *t = T + sa * S;
         double acc = 0.0;
@@ -163,20 +191,70 @@ static void q_from_v(const starc_mdp *m, const double *Rbar, const double *V, do
     }
 }
 
-/* Solve M x = b (or M^T x = b when transpose), M stored row-major.  Read
- * column-major the buffer is M^T, so LAPACK factorises it in place with no
- * copy; LAPACKE's row-major dgesv would allocate and transpose the whole
- * matrix on every call, which is a third of policy iteration at S = 32. */
-static int solve(size_t S, double *M, lapack_int *ipiv, double *b, int transpose, starc_error *err)
+/* Solve with the factor of (I - gamma P_pi)^T that dgetrf left in LU:
+ * trans 'T' answers the values system, 'N' the occupancy system.  The _work
+ * variant skips LAPACKE's scan of the whole factor for NaNs on every call. */
+static lapack_int lu_solve(size_t S, const double *LU, const lapack_int *ipiv, starci_policy_system sys, double *b)
 {
     lapack_int n = (lapack_int)S;
-    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
+    return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, sys == STARCI_POLICY_VALUES ? 'T' : 'N', n, 1, LU, n, ipiv, b, n);
+}
+
+int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_policy_system sys,
+                        starci_policy_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    lapack_int n = (lapack_int)S, info;
+    if (lu == STARCI_POLICY_GESV) {
+        /* dgesv factorises the column-major buffer: for the values system that
+         * is the transposed storage of I - gamma P_pi. */
+        assemble(m, pi, act, sys == STARCI_POLICY_VALUES, M);
+        info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, 1, M, n, ipiv, b, n);
+        if (info != 0)
+            return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+        return STARC_OK;
+    }
+    /* Read column-major the row-major buffer is (I - gamma P_pi)^T, so LAPACK
+     * factorises it in place with no copy; LAPACKE's row-major dgesv would
+     * allocate and transpose the whole matrix on every call, which is a third
+     * of policy iteration at S = 32. */
+    assemble(m, pi, act, 0, M);
+    info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
     if (info != 0)
         return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
-    info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, transpose ? 'N' : 'T', n, 1, M, n, ipiv, b, n);
+    info = lu_solve(S, M, ipiv, sys, b);
     if (info != 0)
         return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
     return STARC_OK;
+}
+
+/* d = (1-gamma) x from the occupancy system's solution x (exact 0 where reach
+ * is given and 0; round-off negatives clipped), mu = d pi. */
+static void occupancy_finish(const starc_mdp *m, const double *pi, const double *x, const unsigned char *reach,
+                             double *d, double *mu)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    for (size_t s = 0; s < S; s++) {
+        double ds = (!reach || reach[s]) ? (1.0 - g) * x[s] : 0.0;
+        if (ds < 0.0) /* round-off only: occupancies are non-negative */
+            ds = 0.0;
+        if (d)
+            d[s] = ds;
+        if (mu)
+            for (size_t a = 0; a < A; a++)
+                mu[s * A + a] = ds * pi[s * A + a];
+    }
+}
+
+double starc_policy_values_return(const starc_mdp *m, const double *V)
+{
+    const size_t S = starc_mdp_states(m);
+    const double *mu0 = starc_mdp_initial(m);
+    double acc = 0.0;
+    for (size_t s = 0; s < S; s++)
+        acc += mu0[s] * V[s];
+    return acc;
 }
 
 int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const double *Rbar,
@@ -186,11 +264,10 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
-    const size_t S = starc_mdp_states(m);
-    build_system(m, pi, Rbar, ws->M, V);
-    st = solve(S, ws->M, ws->ipiv, V, 0, err);
+    starci_policy_reward(m, pi, NULL, Rbar, V);
+    st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, V, err);
     if (!st && Q)
-        q_from_v(m, Rbar, V, Q);
+        starci_policy_q(m, Rbar, V, Q);
     starc_workspace_free(own);
     return st;
 }
@@ -208,22 +285,30 @@ int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
     return st;
 }
 
+int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *J,
+                             starc_workspace *ws, starc_error *err)
+{
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    st = starc_policy_evaluate_rbar(m, pi, Rbar, ws->r, NULL, ws, err);
+    if (!st)
+        *J = starc_policy_values_return(m, ws->r);
+    starc_workspace_free(own);
+    return st;
+}
+
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J,
                         starc_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m);
-    double *V = starci_dalloc(S);
-    if (!V)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    int st = starc_policy_evaluate(m, pi, R, V, NULL, ws, err);
-    if (!st) {
-        const double *mu0 = starc_mdp_initial(m);
-        double acc = 0.0;
-        for (size_t s = 0; s < S; s++)
-            acc += mu0[s] * V[s];
-        *J = acc;
-    }
-    free(V);
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    starc_reward_expected(m, R, ws->Rbar);
+    st = starc_policy_return_rbar(m, pi, ws->Rbar, J, ws, err);
+    starc_workspace_free(own);
     return st;
 }
 
@@ -234,27 +319,92 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double g = starc_mdp_gamma(m);
-    build_system(m, pi, NULL, ws->M, NULL);
-    /* d solves M^T x = mu0 */
+    const size_t S = starc_mdp_states(m);
     memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
-    st = solve(S, ws->M, ws->ipiv, ws->r, 1, err);
-    if (!st) {
-        for (size_t s = 0; s < S; s++) {
-            double ds = (1.0 - g) * ws->r[s];
-            if (ds < 0.0) /* round-off only: occupancies are non-negative */
-                ds = 0.0;
-            if (d)
-                d[s] = ds;
-            if (mu)
-                for (size_t a = 0; a < A; a++)
-                    mu[s * A + a] = ds * pi[s * A + a];
-        }
-    }
+    st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, ws->r,
+                             err);
+    if (!st)
+        occupancy_finish(m, pi, ws->r, NULL, d, mu);
     starc_workspace_free(own);
     return st;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Exact occupancy with reachability (proxy.c, regularize.c)               */
+
+/* States reachable from supp(mu0) when following actions with pi > 0 and
+ * transitions with T > 0 (reach[s] = 1).  Exact structural test. */
+static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
+    size_t top = 0;
+    memset(reach, 0, S);
+    for (size_t s = 0; s < S; s++)
+        if (mu0[s] > 0.0) {
+            reach[s] = 1;
+            stack[top++] = s;
+        }
+    while (top > 0) {
+        size_t s = stack[--top];
+        for (size_t a = 0; a < A; a++) {
+            if (!(pi[s * A + a] > 0.0))
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                if (t[u] > 0.0 && !reach[u]) {
+                    reach[u] = 1;
+                    stack[top++] = u;
+                }
+        }
+    }
+}
+
+int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
+                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err)
+{
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
+    st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_GESV, ws->M, ws->ipiv, ws->r, err);
+    if (!st) {
+        reachable(m, pi, ws->reach, ws->act);
+        occupancy_finish(m, pi, ws->r, ws->reach, d, mu);
+    }
+    starc_workspace_free(own);
+    if (st)
+        return st;
+    for (size_t k = 0; k < nr; k++) {
+        if (!Rbar[k]) {
+            Jn[k] = NAN;
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            acc += mu[i] * Rbar[k][i];
+        Jn[k] = acc;
+    }
+    return STARC_OK;
+}
+
+double starci_policy_chi2(size_t n, const double *mu, const double *mub)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (mub[i] > 0.0) {
+            double x = mu[i] - mub[i];
+            acc += x * x / mub[i];
+        } else if (mu[i] > 0.0)
+            return INFINITY;
+    }
+    return acc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Policy iteration                                                        */
 
 void starc_pi_options_default(starc_pi_options *o)
 {
@@ -304,11 +454,11 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
             break;
         }
         it++;
-        build_system_det(m, act, Rbar, ws->M, v);
-        st = solve(S, ws->M, ws->ipiv, v, 0, err);
+        starci_policy_reward(m, NULL, act, Rbar, v);
+        st = starci_policy_solve(m, NULL, act, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, v, err);
         if (st)
             break;
-        q_from_v(m, Rbar, v, ws->Q);
+        starci_policy_q(m, Rbar, v, ws->Q);
         changed = 0;
         for (size_t s = 0; s < S; s++) {
             const double *q = ws->Q + s * A;
@@ -337,36 +487,186 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
     return st;
 }
 
+/* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy
+ * iteration on sign * Rbar, with the values turned back to R's sign. */
+static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_pi_options *opt, size_t *act,
+                         double *V, size_t *iters, starc_workspace *ws, starc_error *err)
+{
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_reward_expected(m, R, ws->Rbar);
+    if (sign < 0.0)
+        for (size_t i = 0; i < S * A; i++)
+            ws->Rbar[i] = -ws->Rbar[i];
+    st = starc_policy_optimal_rbar(m, ws->Rbar, opt, act, V, iters, ws, err);
+    if (!st && V && sign < 0.0)
+        for (size_t s = 0; s < S; s++)
+            V[s] = -V[s];
+    starc_workspace_free(own);
+    return st;
+}
+
 int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_pi_options *opt,
                          size_t *act, double *V, size_t *iters,
                          starc_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    double *Rbar = starci_dalloc(S * A);
-    if (!Rbar)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    starc_reward_expected(m, R, Rbar);
-    int st = starc_policy_optimal_rbar(m, Rbar, opt, act, V, iters, ws, err);
-    free(Rbar);
-    return st;
+    return extreme_dense(m, R, 1.0, opt, act, V, iters, ws, err);
 }
 
 int starc_policy_worst(const starc_mdp *m, const double *R, const starc_pi_options *opt,
                        size_t *act, double *V, size_t *iters,
                        starc_workspace *ws, starc_error *err)
 {
+    return extreme_dense(m, R, -1.0, opt, act, V, iters, ws, err);
+}
+
+/* sign * J of an optimal policy for Rbar (sign -1: Rbar holds the negated
+ * reward, and this is the worst return): policy iteration into ws. */
+static int optimal_return(const starc_mdp *m, const double *Rbar, double sign, const starc_pi_options *opt,
+                          starc_workspace *ws, double *J, starc_error *err)
+{
+    int st = starc_policy_optimal_rbar(m, Rbar, opt, ws->act, NULL, NULL, ws, err);
+    if (!st)
+        *J = sign * starc_policy_values_return(m, ws->r); /* ws->r holds the optimal values */
+    return st;
+}
+
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt, starc_workspace *ws,
+                        double *neg, starc_policy_range_result *res, starc_error *err)
+{
+    starc_workspace *own;
+    int st = ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    if (!neg)
+        neg = ws->neg;
+    starc_policy_range_result r;
+    st = optimal_return(m, Rbar, 1.0, opt, ws, &r.optimal_return, err);
+    if (!st) {
+        for (size_t i = 0; i < SA; i++)
+            neg[i] = -Rbar[i];
+        st = optimal_return(m, neg, -1.0, opt, ws, &r.worst_return, err);
+    }
+    if (!st)
+        *res = r;
+    starc_workspace_free(own);
+    return st;
+}
+
+int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
+                            starc_policy_range_result *res, starc_workspace *ws, starc_error *err)
+{
+    if (!m || !Rbar || !res)
+        return starci_error(err, STARC_EINVAL, "MDP, reward and result must not be NULL");
+    return starci_policy_range(m, Rbar, opt, ws, NULL, res, err);
+}
+
+/* sign * Rbar(s,a) + gamma sum_s' T(s,a,s') V(s'), summed in that order. */
+static double q_entry(const starc_mdp *m, const double *Rbar, double sign, const double *V, size_t sa)
+{
+    const size_t S = starc_mdp_states(m);
+    const double g = starc_mdp_gamma(m);
+    const double *t = starc_mdp_transitions(m) + sa * S;
+    double q = sign * Rbar[sa];
+    for (size_t u = 0; u < S; u++)
+        q += g * t[u] * V[u];
+    return q;
+}
+
+/* Exact policy iteration over deterministic policies restricted to the actions
+ * with allowed[s*A+a] != 0, maximising sign * J(Rbar).  act holds an allowed
+ * starting policy and receives the result; V gets its values for Rbar. */
+static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, const unsigned char *allowed,
+                         double tie_tol, size_t max_iter, size_t *act, double *V, double *M, lapack_int *ipiv,
+                         double *Q, starc_error *err)
+{
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    double *Rbar = starci_dalloc(S * A);
-    if (!Rbar)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    starc_reward_expected(m, R, Rbar);
-    for (size_t i = 0; i < S * A; i++)
-        Rbar[i] = -Rbar[i];
-    int st = starc_policy_optimal_rbar(m, Rbar, opt, act, V, iters, ws, err);
-    if (!st && V)
+    for (size_t it = 0; it < max_iter; it++) {
+        starci_policy_reward(m, NULL, act, Rbar, V);
         for (size_t s = 0; s < S; s++)
-            V[s] = -V[s];
-    free(Rbar);
+            V[s] = sign * V[s];
+        int st = starci_policy_solve(m, NULL, act, STARCI_POLICY_VALUES, STARCI_POLICY_GESV, M, ipiv, V, err);
+        if (st)
+            return st;
+        int changed = 0;
+        for (size_t s = 0; s < S; s++) {
+            double best = -INFINITY;
+            size_t ba = act[s];
+            for (size_t a = 0; a < A; a++) {
+                if (!allowed[s * A + a])
+                    continue;
+                double q = Q[s * A + a] = q_entry(m, Rbar, sign, V, s * A + a);
+                if (q > best) {
+                    best = q;
+                    ba = a;
+                }
+            }
+            if (Q[s * A + act[s]] < best - tie_tol * fmax(1.0, fabs(best))) {
+                act[s] = ba;
+                changed = 1;
+            }
+        }
+        if (!changed) {
+            if (sign < 0.0)
+                for (size_t s = 0; s < S; s++)
+                    V[s] = -V[s];
+            return STARC_OK;
+        }
+    }
+    return starci_error(err, STARC_ENOCONV, "restricted policy iteration did not converge in %zu steps", max_iter);
+}
+
+int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
+                                      const double *Rbar, const starc_pi_options *opt, const size_t *act,
+                                      double *jmin, double *jmax, starc_error *err)
+{
+    starc_pi_options def;
+    if (!opt) {
+        starc_pi_options_default(&def);
+        opt = &def;
+    }
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t *act2 = calloc(S, sizeof(size_t));
+    double *V = starci_dalloc(S), *Q = starci_dalloc(S * A), *M = starci_dalloc(S * S);
+    lapack_int *ipiv = calloc(S, sizeof(lapack_int));
+    unsigned char *allowed = calloc(S * A, 1);
+    int st = STARC_OK;
+    if (!act2 || !V || !Q || !M || !ipiv || !allowed) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* The optimal actions: Q for Rbar_opt tied with the state's maximum. */
+    for (size_t s = 0; s < S; s++) {
+        double qmax = -INFINITY;
+        for (size_t a = 0; a < A; a++) {
+            Q[s * A + a] = q_entry(m, Rbar_opt, 1.0, Vopt, s * A + a);
+            qmax = fmax(qmax, Q[s * A + a]);
+        }
+        for (size_t a = 0; a < A; a++)
+            allowed[s * A + a] = Q[s * A + a] >= qmax - opt->tie_tol * fmax(1.0, fabs(qmax));
+    }
+    double ext[2];
+    for (int k = 0; k < 2; k++) {
+        memcpy(act2, act, S * sizeof(size_t));
+        st = restricted_pi(m, Rbar, k == 0 ? -1.0 : 1.0, allowed, opt->tie_tol, opt->max_iter, act2, V, M, ipiv, Q,
+                           err);
+        if (st)
+            goto done;
+        ext[k] = starc_policy_values_return(m, V);
+    }
+    *jmin = ext[0];
+    *jmax = ext[1];
+done:
+    free(act2);
+    free(V);
+    free(Q);
+    free(M);
+    free(ipiv);
+    free(allowed);
     return st;
 }
 
@@ -387,7 +687,7 @@ int starc_value_iteration(const starc_mdp *m, const double *Rbar, double tol, si
     int st = STARC_ENOCONV;
     size_t it;
     for (it = 1; it <= max_iter; it++) {
-        q_from_v(m, Rbar, V, Q);
+        starci_policy_q(m, Rbar, V, Q);
         double diff = 0.0;
         for (size_t s = 0; s < S; s++) {
             double qmax = Q[s * A];
@@ -406,7 +706,7 @@ int starc_value_iteration(const starc_mdp *m, const double *Rbar, double tol, si
         starci_error(err, st, "value iteration did not reach tolerance %g in %zu sweeps", tol, max_iter);
     else {
         if (act) {
-            q_from_v(m, Rbar, V, Q);
+            starci_policy_q(m, Rbar, V, Q);
             for (size_t s = 0; s < S; s++) {
                 double qmax;
                 act[s] = greedy(Q + s * A, A, 0.0, &qmax);
@@ -461,7 +761,7 @@ int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator 
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
     memcpy(ev->pi, pi, S * A * sizeof(double));
-    build_system(m, pi, NULL, ev->LU, NULL);
+    assemble(m, pi, NULL, 0, ev->LU);
     /* Read column-major, the row-major M = I - gamma P_pi is M^T: factorising
      * that avoids the transposed copy LAPACKE's row-major interface makes on
      * every call (an S x S allocation per solve); solves use trans = 'T'.
@@ -478,19 +778,11 @@ int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator 
 
 int starc_evaluator_values_rbar(starc_evaluator *ev, const double *Rbar, double *V, double *Q)
 {
-    const size_t S = ev->S, A = ev->A;
-    for (size_t s = 0; s < S; s++) {
-        double acc = 0.0;
-        for (size_t a = 0; a < A; a++)
-            acc += ev->pi[s * A + a] * Rbar[s * A + a];
-        V[s] = acc;
-    }
-    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, V,
-                                     (lapack_int)S);
-    if (info != 0)
+    starci_policy_reward(ev->m, ev->pi, NULL, Rbar, V);
+    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_VALUES, V) != 0)
         return STARC_ELAPACK;
     if (Q)
-        q_from_v(ev->m, Rbar, V, Q);
+        starci_policy_q(ev->m, Rbar, V, Q);
     return STARC_OK;
 }
 
@@ -502,22 +794,9 @@ int starc_evaluator_values(starc_evaluator *ev, const double *R, double *V, doub
 
 int starc_evaluator_occupancy(starc_evaluator *ev, double *d, double *mu)
 {
-    const size_t S = ev->S, A = ev->A;
-    const double g = starc_mdp_gamma(ev->m);
-    memcpy(ev->b, starc_mdp_initial(ev->m), S * sizeof(double));
-    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', (lapack_int)S, 1, ev->LU, (lapack_int)S, ev->ipiv, ev->b,
-                                     (lapack_int)S);
-    if (info != 0)
+    memcpy(ev->b, starc_mdp_initial(ev->m), ev->S * sizeof(double));
+    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_OCCUPANCY, ev->b) != 0)
         return STARC_ELAPACK;
-    for (size_t s = 0; s < S; s++) {
-        double ds = (1.0 - g) * ev->b[s];
-        if (ds < 0.0)
-            ds = 0.0;
-        if (d)
-            d[s] = ds;
-        if (mu)
-            for (size_t a = 0; a < A; a++)
-                mu[s * A + a] = ds * ev->pi[s * A + a];
-    }
+    occupancy_finish(ev->m, ev->pi, ev->b, NULL, d, mu);
     return STARC_OK;
 }

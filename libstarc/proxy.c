@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy-internal.h"
+#include "error-internal.h"
+#include "policy-internal.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
 
@@ -96,7 +97,7 @@ struct starc_proxy {
     double *base, *Rt, *Rp, *mub, *mu, *d;
     double Jnb_t, Jnb_p;
     starc_proxy_stats stats;
-    starci_exact_ws xw;
+    starc_workspace *ws;
 };
 
 void starc_proxy_free(starc_proxy *p)
@@ -109,7 +110,7 @@ void starc_proxy_free(starc_proxy *p)
     free(p->mub);
     free(p->mu);
     free(p->d);
-    starci_exact_ws_clear(&p->xw);
+    starc_workspace_free(p->ws);
     free(p);
 }
 
@@ -142,7 +143,8 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     p->mub = starci_dalloc(S * A);
     p->mu = starci_dalloc(S * A);
     p->d = starci_dalloc(S);
-    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || starci_exact_ws_init(&p->xw, S)) {
+    p->ws = starc_workspace_alloc(S, A);
+    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || !p->ws) {
         starc_proxy_free(p);
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
@@ -151,7 +153,7 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     memcpy(p->Rp, Rbar_p, S * A * sizeof(double));
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, &p->xw, err);
+    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, p->ws, err);
     if (!st)
         st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->stats, err);
     if (st) {
@@ -186,7 +188,7 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *ou
         return st;
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2], g = starc_mdp_gamma(p->m);
-    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, &p->xw, err);
+    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, p->ws, err);
     if (st)
         return st;
     out->true_return = Jn[0] / (1.0 - g);
@@ -194,63 +196,10 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *ou
     out->true_delta_normalized = Jn[0] - p->Jnb_t;
     out->proxy_delta_normalized = Jn[1] - p->Jnb_p;
     out->a = p->stats.sigma_proxy > 0.0 ? out->proxy_delta_normalized / p->stats.sigma_proxy : NAN;
-    out->chi2 = starci_chi2(p->S * p->A, p->mu, p->mub);
+    out->chi2 = starci_policy_chi2(p->S * p->A, p->mu, p->mub);
     starc_proxy_bounds(p->stats.r, p->stats.sigma_true, p->stats.sigma_proxy, out->proxy_delta_normalized,
                        out->chi2, &out->bound_a, &out->bound_b, &out->bound_tight);
     return STARC_OK;
-}
-
-/* Exact policy iteration over deterministic policies restricted to the actions
- * with allowed[s*A+a] != 0, maximising sign * J(Rbar).  act holds an allowed
- * starting policy and receives the result; V gets its values for Rbar. */
-static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, const unsigned char *allowed,
-                         double tie_tol, size_t max_iter, size_t *act, double *V, double *M, lapack_int *ipiv,
-                         double *Q, starc_error *err)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double g = starc_mdp_gamma(m);
-    const double *T = starc_mdp_transitions(m);
-    for (size_t it = 0; it < max_iter; it++) {
-        for (size_t s = 0; s < S; s++) {
-            const double *t = T + (s * A + act[s]) * S;
-            for (size_t u = 0; u < S; u++)
-                M[s * S + u] = -g * t[u];
-            M[s * S + s] += 1.0;
-            V[s] = sign * Rbar[s * A + act[s]];
-        }
-        lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, M, (lapack_int)S, ipiv, V, 1);
-        if (info != 0)
-            return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
-        int changed = 0;
-        for (size_t s = 0; s < S; s++) {
-            double best = -INFINITY;
-            size_t ba = act[s];
-            for (size_t a = 0; a < A; a++) {
-                if (!allowed[s * A + a])
-                    continue;
-                const double *t = T + (s * A + a) * S;
-                double q = sign * Rbar[s * A + a];
-                for (size_t u = 0; u < S; u++)
-                    q += g * t[u] * V[u];
-                Q[s * A + a] = q;
-                if (q > best) {
-                    best = q;
-                    ba = a;
-                }
-            }
-            if (Q[s * A + act[s]] < best - tie_tol * fmax(1.0, fabs(best))) {
-                act[s] = ba;
-                changed = 1;
-            }
-        }
-        if (!changed) {
-            if (sign < 0.0)
-                for (size_t s = 0; s < S; s++)
-                    V[s] = -V[s];
-            return STARC_OK;
-        }
-    }
-    return starci_error(err, STARC_ENOCONV, "restricted policy iteration did not converge in %zu steps", max_iter);
 }
 
 int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act_out,
@@ -266,14 +215,10 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_
     const starc_mdp *m = p->m;
     const size_t S = p->S, A = p->A;
     const double g = starc_mdp_gamma(m);
-    const double *mu0 = starc_mdp_initial(m), *T = starc_mdp_transitions(m);
-    size_t *act = calloc(S, sizeof(size_t)), *act2 = calloc(S, sizeof(size_t));
-    double *V = starci_dalloc(S), *Q = starci_dalloc(S * A), *pi = starci_dalloc(S * A);
-    double *M = starci_dalloc(S * S);
-    lapack_int *ipiv = calloc(S, sizeof(lapack_int));
-    unsigned char *allowed = calloc(S * A, 1);
+    size_t *act = calloc(S, sizeof(size_t));
+    double *V = starci_dalloc(S), *pi = starci_dalloc(S * A);
     int st = STARC_OK;
-    if (!act || !act2 || !V || !Q || !pi || !M || !ipiv || !allowed) {
+    if (!act || !V || !pi) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
@@ -284,47 +229,21 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_
     st = starc_proxy_analyze(p, pi, &out->proxy_optimal, err);
     if (st)
         goto done;
-    /* Proxy-optimal actions: Q*_p tied with the maximum. */
-    for (size_t s = 0; s < S; s++) {
-        double qmax = -INFINITY;
-        for (size_t a = 0; a < A; a++) {
-            const double *t = T + (s * A + a) * S;
-            double q = p->Rp[s * A + a];
-            for (size_t u = 0; u < S; u++)
-                q += g * t[u] * V[u];
-            Q[s * A + a] = q;
-            qmax = fmax(qmax, q);
-        }
-        for (size_t a = 0; a < A; a++)
-            allowed[s * A + a] = Q[s * A + a] >= qmax - opt->tie_tol * fmax(1.0, fabs(qmax));
-    }
-    double ext[2];
-    for (int k = 0; k < 2; k++) {
-        memcpy(act2, act, S * sizeof(size_t));
-        st = restricted_pi(m, p->Rt, k == 0 ? -1.0 : 1.0, allowed, opt->tie_tol, opt->max_iter, act2, V, M, ipiv,
-                           Q, err);
-        if (st)
-            goto done;
-        double J = 0.0;
-        for (size_t s = 0; s < S; s++)
-            J += mu0[s] * V[s];
-        ext[k] = J;
-    }
-    out->true_return_min = fmin(ext[0], out->proxy_optimal.true_return);
-    out->true_return_max = fmax(ext[1], out->proxy_optimal.true_return);
+    /* The true return over all proxy-optimal policies (Q*_p tied with the maximum). */
+    double jmin, jmax;
+    st = starci_policy_optimal_set_returns(m, p->Rp, V, p->Rt, opt, act, &jmin, &jmax, err);
+    if (st)
+        goto done;
+    out->true_return_min = fmin(jmin, out->proxy_optimal.true_return);
+    out->true_return_max = fmax(jmax, out->proxy_optimal.true_return);
     double Jb = p->Jnb_t / (1.0 - g);
     out->reward_hacking = out->true_return_min < Jb - 1e-12 * fmax(1.0, fabs(Jb));
     if (act_out)
         memcpy(act_out, act, S * sizeof(size_t));
 done:
     free(act);
-    free(act2);
     free(V);
-    free(Q);
     free(pi);
-    free(M);
-    free(ipiv);
-    free(allowed);
     return st;
 }
 
@@ -352,15 +271,13 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     if (!(tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "hackability: tolerance must be >= 0");
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double *mu0 = starc_mdp_initial(m);
     *hackable = 0;
     if (n < 2)
         return STARC_OK;
     hack_item *it = calloc(n, sizeof *it);
-    double *V = starci_dalloc(S);
     starc_workspace *ws = starc_workspace_alloc(S, A);
     int st = STARC_OK;
-    if (!it || !V || !ws) {
+    if (!it || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
@@ -375,14 +292,9 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
         }
         double J[2];
         const double *R[2] = {Rbar1, Rbar2};
-        for (int r = 0; r < 2; r++) {
-            st = starc_policy_evaluate_rbar(m, pi, R[r], V, NULL, ws, err);
-            if (st)
+        for (int r = 0; r < 2; r++)
+            if ((st = starc_policy_return_rbar(m, pi, R[r], &J[r], ws, err)))
                 goto done;
-            J[r] = 0.0;
-            for (size_t s = 0; s < S; s++)
-                J[r] += mu0[s] * V[s];
-        }
         it[k].j1 = J[0];
         it[k].j2 = J[1];
         it[k].idx = k;
@@ -410,7 +322,6 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     }
 done:
     free(it);
-    free(V);
     starc_workspace_free(ws);
     return st;
 }

@@ -6,7 +6,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "lapack.h"
 #include "starc/policy.h"
 #include "starc/proxygen.h"

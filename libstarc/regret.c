@@ -2,18 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/regret.h"
-
-static double ret_of(const starc_mdp *m, const double *V)
-{
-    const size_t S = starc_mdp_states(m);
-    const double *mu0 = starc_mdp_initial(m);
-    double acc = 0.0;
-    for (size_t s = 0; s < S; s++)
-        acc += mu0[s] * V[s];
-    return acc;
-}
 
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
                       const starc_pi_options *opt, starc_regret_result *res,
@@ -21,30 +11,25 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t *act = calloc(S, sizeof *act);
-    double *V = starci_dalloc(S), *neg = starci_dalloc(S * A), *pi = starci_dalloc(S * A);
+    double *pi = starci_dalloc(S * A);
     int st = STARC_OK;
-    if (!act || !V || !neg || !pi) {
+    if (!act || !pi) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
-    st = starc_policy_optimal_rbar(m, Rbar_t, opt, act, V, NULL, ws, err);
+    starc_policy_range_result rng;
+    st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
     if (st)
         goto done;
-    double jopt = ret_of(m, V);
-    for (size_t i = 0; i < S * A; i++)
-        neg[i] = -Rbar_t[i];
-    st = starc_policy_optimal_rbar(m, neg, opt, act, V, NULL, ws, err);
-    if (st)
-        goto done;
-    double jworst = -ret_of(m, V);
+    const double jopt = rng.optimal_return, jworst = rng.worst_return;
     st = starc_policy_optimal_rbar(m, Rbar_p, opt, act, NULL, NULL, ws, err);
     if (st)
         goto done;
     starc_policy_from_actions(m, act, pi);
-    st = starc_policy_evaluate_rbar(m, pi, Rbar_t, V, NULL, ws, err);
+    double jp;
+    st = starc_policy_return_rbar(m, pi, Rbar_t, &jp, ws, err);
     if (st)
         goto done;
-    double jp = ret_of(m, V);
     double den = jopt - jworst;
     res->true_optimal_return = jopt;
     res->true_worst_return = jworst;
@@ -58,8 +43,6 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     }
 done:
     free(act);
-    free(V);
-    free(neg);
     free(pi);
     return st;
 }

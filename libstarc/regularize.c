@@ -9,127 +9,11 @@
 #include <string.h>
 #include <cblas.h>
 
-#include "proxy-internal.h"
+#include "error-internal.h"
+#include "lapack.h"
+#include "policy-internal.h"
 #include "starc/policy.h"
 #include "starc/regularize.h"
-
-/* ---------------------------------------------------------------------- */
-/* Shared exact evaluation                                                 */
-
-int starci_exact_ws_init(starci_exact_ws *w, size_t S)
-{
-    size_t SS;
-    memset(w, 0, sizeof *w);
-    if (!starci_mul_ok(S, S, &SS))
-        return STARC_EDIM;
-    w->S = S;
-    w->M = starci_dalloc(SS);
-    w->ipiv = calloc(S, sizeof(lapack_int));
-    w->reach = calloc(S, 1);
-    w->stack = calloc(S, sizeof(size_t));
-    w->b = starci_dalloc(S);
-    if (!w->M || !w->ipiv || !w->reach || !w->stack || !w->b) {
-        starci_exact_ws_clear(w);
-        return STARC_ENOMEM;
-    }
-    return STARC_OK;
-}
-
-void starci_exact_ws_clear(starci_exact_ws *w)
-{
-    free(w->M);
-    free(w->ipiv);
-    free(w->reach);
-    free(w->stack);
-    free(w->b);
-    memset(w, 0, sizeof *w);
-}
-
-void starci_reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
-    size_t top = 0;
-    memset(reach, 0, S);
-    for (size_t s = 0; s < S; s++)
-        if (mu0[s] > 0.0) {
-            reach[s] = 1;
-            stack[top++] = s;
-        }
-    while (top > 0) {
-        size_t s = stack[--top];
-        for (size_t a = 0; a < A; a++) {
-            if (!(pi[s * A + a] > 0.0))
-                continue;
-            const double *t = T + (s * A + a) * S;
-            for (size_t u = 0; u < S; u++)
-                if (t[u] > 0.0 && !reach[u]) {
-                    reach[u] = 1;
-                    stack[top++] = u;
-                }
-        }
-    }
-}
-
-int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
-                        double *Jn, double *d, double *mu, starci_exact_ws *w, starc_error *err)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double g = starc_mdp_gamma(m);
-    const double *T = starc_mdp_transitions(m);
-    double *M = w->M;
-    /* M = (I - gamma P_pi)^T, so that one dgesv gives (I - gamma P_pi)^{-T} mu0. */
-    memset(M, 0, S * S * sizeof(double));
-    for (size_t s = 0; s < S; s++) {
-        for (size_t a = 0; a < A; a++) {
-            double p = pi[s * A + a];
-            if (p == 0.0)
-                continue;
-            const double *t = T + (s * A + a) * S;
-            for (size_t u = 0; u < S; u++)
-                M[u * S + s] -= g * p * t[u];
-        }
-        M[s * S + s] += 1.0;
-    }
-    memcpy(w->b, starc_mdp_initial(m), S * sizeof(double));
-    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, M, (lapack_int)S, w->ipiv, w->b, 1);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
-    starci_reachable(m, pi, w->reach, w->stack);
-    for (size_t s = 0; s < S; s++) {
-        double ds = w->reach[s] ? (1.0 - g) * w->b[s] : 0.0;
-        if (ds < 0.0)
-            ds = 0.0;
-        if (d)
-            d[s] = ds;
-        for (size_t a = 0; a < A; a++)
-            mu[s * A + a] = ds * pi[s * A + a];
-    }
-    for (size_t k = 0; k < nr; k++) {
-        if (!Rbar[k]) {
-            Jn[k] = NAN;
-            continue;
-        }
-        double acc = 0.0;
-        for (size_t i = 0; i < S * A; i++)
-            acc += mu[i] * Rbar[k][i];
-        Jn[k] = acc;
-    }
-    return STARC_OK;
-}
-
-double starci_chi2(size_t n, const double *mu, const double *mub)
-{
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (mub[i] > 0.0) {
-            double x = mu[i] - mub[i];
-            acc += x * x / mub[i];
-        } else if (mu[i] > 0.0)
-            return INFINITY;
-    }
-    return acc;
-}
 
 /* KL(p || q) with the (p - q) terms that make every summand >= 0. */
 static double kl_div(size_t n, const double *p, const double *q)
@@ -159,7 +43,7 @@ struct starc_regularizer {
     double Jnb_p, Jnb_t;       /* base normalised returns */
     size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
     size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
-    starci_exact_ws xw;
+    starc_workspace *ws;     /* exact evaluation */
     /* dual Newton scratch */
     double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
     size_t *state_active;
@@ -234,7 +118,7 @@ void starc_regularizer_free(starc_regularizer *rg)
     free(rg->vidx);
     free(rg->state_active);
     free(rg->ipiv);
-    starci_exact_ws_clear(&rg->xw);
+    starc_workspace_free(rg->ws);
     free(rg);
 }
 
@@ -304,7 +188,8 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
         bad |= !*sav[i];
-    if (bad || starci_exact_ws_init(&rg->xw, S) != STARC_OK) {
+    rg->ws = starc_workspace_alloc(S, A);
+    if (bad || !rg->ws) {
         starc_regularizer_free(rg);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
     }
@@ -314,7 +199,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         memcpy(rg->Rt, Rbar_t, SA * sizeof(double));
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, &rg->xw, err);
+    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, rg->ws, err);
     if (st) {
         starc_regularizer_free(rg);
         return st;
@@ -387,7 +272,7 @@ static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method me
     const double g = rg->gamma;
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, &rg->xw, err);
+    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, rg->ws, err);
     if (st)
         return st;
     rg->have_sol = 1;
@@ -412,7 +297,7 @@ static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method me
     res->ad_kl_unnormalized = adkl / (1.0 - g);
     res->state_kl = kl_div(S, rg->dsol, rg->db);
     res->om_kl = kl_div(S * A, rg->musol, rg->mub);
-    res->chi2 = starci_chi2(S * A, rg->musol, rg->mub);
+    res->chi2 = starci_policy_chi2(S * A, rg->musol, rg->mub);
     double tv = 0.0;
     for (size_t i = 0; i < S * A; i++)
         tv += fabs(rg->musol[i] - rg->mub[i]);
@@ -442,49 +327,16 @@ int starc_regularizer_evaluate(starc_regularizer *rg, const double *pi, starc_re
 /* ---------------------------------------------------------------------- */
 /* Values of the base policy (cold start)                                  */
 
-/* Vout = V^{pi}_{Rbar} (unnormalised) via the scratch matrix rg->M. */
+/* Vout = V^{pi} (unnormalised) for the reward Rbar minus extra(s) per state
+ * (extra may be NULL), via the scratch matrix rg->M. */
 static int eval_values(starc_regularizer *rg, const double *pi, const double *Rbar, const double *extra,
                        double *Vout, starc_error *err)
 {
-    const size_t S = rg->S, A = rg->A;
-    const double g = rg->gamma;
-    const double *T = starc_mdp_transitions(rg->m);
-    memset(rg->M, 0, S * S * sizeof(double));
-    for (size_t s = 0; s < S; s++) {
-        double *row = rg->M + s * S, acc = 0.0;
-        for (size_t a = 0; a < A; a++) {
-            double p = pi[s * A + a];
-            if (p == 0.0)
-                continue;
-            const double *t = T + (s * A + a) * S;
-            for (size_t u = 0; u < S; u++)
-                row[u] -= g * p * t[u];
-            acc += p * Rbar[s * A + a];
-        }
-        row[s] += 1.0;
-        Vout[s] = acc - (extra ? extra[s] : 0.0);
-    }
-    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)S, 1, rg->M, (lapack_int)S, rg->ipiv, Vout, 1);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
-    return STARC_OK;
-}
-
-/* Q = Rbar + gamma T V for every pair. */
-static void q_of(const starc_regularizer *rg, const double *Rbar, const double *V, double *Q)
-{
-    const size_t S = rg->S, A = rg->A;
-    memcpy(Q, Rbar, S * A * sizeof(double));
-    /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
-     * change the last bits with the thread count (outputs must not). */
-    const double *T = starc_mdp_transitions(rg->m);
-    for (size_t p = 0; p < S * A; p++) {
-        const double *t = T + p * S;
-        double acc = 0.0;
-        for (size_t u = 0; u < S; u++)
-            acc += t[u] * V[u];
-        Q[p] += rg->gamma * acc;
-    }
+    starci_policy_reward(rg->m, pi, NULL, Rbar, Vout);
+    if (extra)
+        for (size_t s = 0; s < rg->S; s++)
+            Vout[s] -= extra[s];
+    return starci_policy_solve(rg->m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_GESV, rg->M, rg->ipiv, Vout, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -513,7 +365,7 @@ static double soft_backup(const double *q, const double *pb, size_t A, double be
 static double soft_residual(starc_regularizer *rg, double beta, const double *V, double *Bv, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
-    q_of(rg, rg->Rp, V, rg->Q);
+    starci_policy_q(rg->m, rg->Rp, V, rg->Q);
     double diff = 0.0, vmax = 1.0;
     for (size_t s = 0; s < S; s++) {
         Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
@@ -596,7 +448,7 @@ static double om_eval(starc_regularizer *rg, enum om_kind kind, double c, const 
     const size_t S = rg->S, A = rg->A;
     const double g = rg->gamma;
     const double *mu0 = starc_mdp_initial(rg->m);
-    q_of(rg, rg->Rp, V, rg->TV);
+    starci_policy_q(rg->m, rg->Rp, V, rg->TV);
     double L = 0.0;
     for (size_t s = 0; s < S; s++)
         L += (1.0 - g) * mu0[s] * V[s];
@@ -1047,7 +899,7 @@ static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_er
         return starci_error(err, STARC_ELAPACK, "om-sqrt-chi2: least-squares system could not be factorised");
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
-    q_of(rg, rg->Rp, V, rg->TV);
+    starci_policy_q(rg->m, rg->Rp, V, rg->TV);
     double acc = 0.0, emin = 0.0;
     for (size_t k = 0; k < rg->npair; k++) {
         size_t p = rg->pairs[k];

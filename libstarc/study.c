@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <gsl/gsl_rng.h>
 
-#include "internal.h"
+#include "error-internal.h"
 #include "starc/canon.h"
 #include "starc/generate.h"
 #include "starc/regret.h"

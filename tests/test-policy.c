@@ -211,6 +211,100 @@ static void test_optimal_bruteforce(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_policy_range_rbar against enumeration of every deterministic policy,
+ * starc_policy_return_rbar against the Gauss-Jordan reference, and the
+ * invariances of returns: positive scaling, negation, potential shaping. */
+static void test_return_and_range(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(31);
+    for (int trial = 0; trial < 40; trial++) {
+        size_t S = 1 + gsl_rng_uniform_int(r, 5), A = 1 + gsl_rng_uniform_int(r, 3);
+        double g = trial % 4 == 0 ? 0.0 : gsl_rng_uniform(r) * 0.95;
+        starc_mdp *m = testutil_random_mdp(r, S, A, g, trial % 2);
+        const size_t SA = S * A, SAS = SA * S;
+        double *R = malloc(SAS * sizeof(double)), *R2 = malloc(SAS * sizeof(double));
+        double *Rbar = malloc(SA * sizeof(double)), *Rbar2 = malloc(SA * sizeof(double));
+        double *pi = malloc(SA * sizeof(double)), *V = malloc(S * sizeof(double)), *Vr = malloc(S * sizeof(double));
+        double *Vb = malloc(S * sizeof(double)), *phi = malloc(S * sizeof(double));
+        testutil_gaussian(r, R, SAS);
+        double rscale = 10.0 * gsl_rng_uniform_pos(r);
+        for (size_t i = 0; i < SAS; i++)
+            R[i] *= rscale;
+        starc_reward_expected(m, R, Rbar);
+        testutil_random_policy(r, S, A, pi);
+        /* |J| <= max|R| / (1 - gamma): the scale of every return below */
+        double rmax = 0.0;
+        for (size_t i = 0; i < SAS; i++)
+            rmax = fmax(rmax, fabs(R[i]));
+        const double scale = rmax / (1.0 - g), rtol = 1e-10, atol = 1e-12 * scale;
+
+        /* the return of a stochastic policy */
+        double J, Jd;
+        starc_workspace *ws = starc_workspace_alloc(S, A);
+        assert_ok(starc_policy_return_rbar(m, pi, Rbar, &J, ws, NULL));
+        ref_values(m, pi, R, Vr);
+        assert_close(J, dot(starc_mdp_initial(m), Vr, S), rtol, atol);
+        assert_ok(starc_policy_return(m, pi, R, &Jd, NULL, NULL));
+        assert_close(J, Jd, 0, 0); /* the dense call is the same computation */
+        assert_ok(starc_policy_evaluate_rbar(m, pi, Rbar, V, NULL, ws, NULL));
+        assert_close(starc_policy_values_return(m, V), J, 0, 0);
+
+        /* optimal and worst returns: the extremes over all A^S deterministic policies */
+        starc_policy_range_result rr;
+        double jmax, jmin;
+        assert_ok(starc_policy_range_rbar(m, Rbar, NULL, &rr, ws, NULL));
+        brute_extreme(m, R, +1, Vb, &jmax);
+        brute_extreme(m, R, -1, Vb, &jmin);
+        assert_close(rr.optimal_return, jmax, rtol, atol);
+        assert_close(rr.worst_return, jmin, rtol, atol);
+        assert_true(rr.worst_return <= J + atol && J <= rr.optimal_return + atol);
+        /* no workspace: the same numbers */
+        starc_policy_range_result r0;
+        assert_ok(starc_policy_range_rbar(m, Rbar, NULL, &r0, NULL, NULL));
+        assert_close(r0.optimal_return, rr.optimal_return, 0, 0);
+        assert_close(r0.worst_return, rr.worst_return, 0, 0);
+
+        /* c R, c > 0: both returns scale by c */
+        const double c = 0.01 + 100.0 * gsl_rng_uniform(r);
+        for (size_t i = 0; i < SA; i++)
+            Rbar2[i] = c * Rbar[i];
+        starc_policy_range_result rc;
+        assert_ok(starc_policy_range_rbar(m, Rbar2, NULL, &rc, ws, NULL));
+        assert_close(rc.optimal_return, c * rr.optimal_return, rtol, c * atol);
+        assert_close(rc.worst_return, c * rr.worst_return, rtol, c * atol);
+        /* -R: optimal and worst swap sign and place */
+        for (size_t i = 0; i < SA; i++)
+            Rbar2[i] = -Rbar[i];
+        assert_ok(starc_policy_range_rbar(m, Rbar2, NULL, &rc, ws, NULL));
+        assert_close(rc.optimal_return, -rr.worst_return, rtol, atol);
+        assert_close(rc.worst_return, -rr.optimal_return, rtol, atol);
+        /* R + gamma phi(s') - phi(s): every return moves by -mu0 . phi */
+        testutil_gaussian(r, phi, S);
+        double pmax = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            phi[s] *= rscale;
+            pmax = fmax(pmax, fabs(phi[s]));
+        }
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                for (size_t u = 0; u < S; u++)
+                    R2[(s * A + a) * S + u] = R[(s * A + a) * S + u] + g * phi[u] - phi[s];
+        starc_reward_expected(m, R2, Rbar2);
+        const double shift = -dot(starc_mdp_initial(m), phi, S), satol = atol + 1e-12 * pmax;
+        assert_ok(starc_policy_range_rbar(m, Rbar2, NULL, &rc, ws, NULL));
+        assert_close(rc.optimal_return, rr.optimal_return + shift, rtol, satol);
+        assert_close(rc.worst_return, rr.worst_return + shift, rtol, satol);
+        assert_ok(starc_policy_return_rbar(m, pi, Rbar2, &Jd, ws, NULL));
+        assert_close(Jd, J + shift, rtol, satol);
+
+        starc_workspace_free(ws);
+        free(R), free(R2), free(Rbar), free(Rbar2), free(pi), free(V), free(Vr), free(Vb), free(phi);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_ties_lowest_index(void **state)
 {
     (void)state;
@@ -268,6 +362,16 @@ static void test_errors(void **state)
     o.max_iter = 0;
     size_t act[3];
     assert_int_equal(starc_policy_optimal_rbar(m, Rbar, &o, act, NULL, NULL, NULL, &err), STARC_ENOCONV);
+    /* the range: the same options and workspace checks, a NULL result refused */
+    starc_policy_range_result rr;
+    assert_int_equal(starc_policy_range_rbar(m, Rbar, &o, &rr, NULL, &err), STARC_ENOCONV);
+    ws = starc_workspace_alloc(4, 2);
+    assert_int_equal(starc_policy_range_rbar(m, Rbar, NULL, &rr, ws, &err), STARC_EDIM);
+    assert_non_null(strstr(err.message, "workspace is for S=4"));
+    double J;
+    assert_int_equal(starc_policy_return_rbar(m, pi, Rbar, &J, ws, &err), STARC_EDIM);
+    starc_workspace_free(ws);
+    assert_int_equal(starc_policy_range_rbar(m, Rbar, NULL, NULL, NULL, &err), STARC_EINVAL);
     starc_mdp_free(m);
     gsl_rng_free(r);
 }
@@ -276,7 +380,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_reference), cmocka_unit_test(test_evaluate_random),
-        cmocka_unit_test(test_optimal_bruteforce), cmocka_unit_test(test_ties_lowest_index),
+        cmocka_unit_test(test_optimal_bruteforce), cmocka_unit_test(test_return_and_range),
+        cmocka_unit_test(test_ties_lowest_index),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

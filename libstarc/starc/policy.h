@@ -4,7 +4,7 @@
  *  A stochastic policy is a row-major S*A array `pi[s*A + a]` whose rows sum
  *  to 1; a deterministic policy is an array of S action indices.  Formulas are
  *  MATH.md §1: `V^pi = (I - gamma P_pi)^{-1} r_pi` by one dense LU solve
- *  (LAPACK dgesv), `Q^pi = Rbar + gamma T V^pi`, returns `J = mu0 . V`
+ *  (LAPACK), `Q^pi = Rbar + gamma T V^pi`, returns `J = mu0 . V`
  *  (discounted, unnormalised), normalised occupancy
  *  `d = (1-gamma) (I - gamma P_pi)^{-T} mu0`, `mu(s,a) = d(s) pi(s,a)`.
  */
@@ -56,6 +56,13 @@ int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J,
                         starc_workspace *ws, starc_error *err);
 
+/** @brief Like starc_policy_return() for an expected reward @p Rbar (S*A). */
+int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *J,
+                             starc_workspace *ws, starc_error *err);
+
+/** @brief The return `J = sum_s mu0(s) V(s)` of the values @p V (S), summed in state order. */
+double starc_policy_values_return(const starc_mdp *m, const double *V);
+
 /** @brief Normalised discounted occupancy of @p pi.
  *
  *  @param d   output, S state occupancies `(1-gamma) (I - gamma P_pi)^{-T} mu0` (sum 1), or NULL
@@ -97,6 +104,19 @@ int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_pi_opt
 int starc_policy_worst(const starc_mdp *m, const double *R, const starc_pi_options *opt,
                        size_t *act, double *V, size_t *iters,
                        starc_workspace *ws, starc_error *err);
+
+/** @brief The extreme returns of a reward: what starc_policy_range_rbar() computes. */
+typedef struct starc_policy_range_result {
+    double optimal_return; /**< J(pi*) of an optimal deterministic policy (starc_policy_optimal_rbar()) */
+    double worst_return;   /**< J(pi-) of a worst one: minus the optimal return of -Rbar */
+} starc_policy_range_result;
+
+/** @brief Optimal and worst returns of the expected reward @p Rbar (S*A) by exact policy iteration.
+ *
+ *  Their difference is the `range` normaliser and the denominator of the
+ *  regret.  @p opt as for starc_policy_optimal_rbar() (NULL = defaults). */
+int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
+                            starc_policy_range_result *res, starc_workspace *ws, starc_error *err);
 
 /** @brief Value iteration on the Bellman optimality operator (reference method).
  *

@@ -1,7 +1,8 @@
-/* Internal helpers shared by libstarc's modules.  Not installed; every name
- * here starts with starci_ so that the export regex '^starc_' hides it. */
-#ifndef STARC_INTERNAL_H
-#define STARC_INTERNAL_H
+/* Internals of error.c, the base of every module: error reporting and
+ * overflow-checked allocation.  Not installed; every name starts with starci_
+ * so that the export regex '^starc_' hides it. */
+#ifndef STARC_ERROR_INTERNAL_H
+#define STARC_ERROR_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,37 @@
+/* Internals of canon.c (not installed): canonical forms in a structured
+ * representation, so that norms and metrics can be computed in one streaming
+ * pass over the reward without materialising c(R):
+ *   DENSE  x(s,a,s') = R(s,a,s') + E(s,s')     (dard: E an S x S offset)
+ *          x(s,a,s') = R(s,a,s') + P(s') + Q(s) (shaping-type offsets, or none)
+ *   SA     x(s,a,s') = u(s,a)                   (val: the advantage A^pi)
+ *   SAT    x(s,a,s') = u(s,a) T(s,a,s')         (minimal)
+ * The norm passes (norm-internal.h) read these forms. */
+#ifndef STARC_CANON_INTERNAL_H
+#define STARC_CANON_INTERNAL_H
+
+#include <stddef.h>
+#include "starc/canon.h"
+
+enum { STARCI_CF_DENSE = 0, STARCI_CF_SA = 1, STARCI_CF_SAT = 2 };
+
+typedef struct starci_cform {
+    int kind;
+    const double *R; /* DENSE: the reward (borrowed) */
+    const double *E; /* DENSE: S*S offset E(s,s'), or NULL */
+    const double *P, *Q; /* DENSE without E: offset P(s') + Q(s) (S each), or NULL for x = R */
+    const double *u; /* SA, SAT: S*A */
+    double rmax;     /* max |R|; negative when not known (DENSE with E == NULL: rmax = max|x|) */
+} starci_cform;
+
+/* Canonical forms of k <= 2 rewards at once (rewards that share a pass over
+ * T are read together).  The forms point into the plan's scratch (slot i for
+ * reward i) and stay valid until the next call on the plan. */
+int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_cform *cf,
+                       starc_error *err);
+
+/* Materialise row (s,a) of a DENSE or SAT form into buf (S doubles); returns
+ * the row (which may point into R when no offset is needed). */
+const double *starci_canon_form_row(const starci_cform *cf, const double *T, size_t S, size_t A,
+                                    size_t s, size_t a, double *buf);
+
+#endif

@@ -1,0 +1,69 @@
+/* Internals of policy.c (not installed): the one implementation of exact
+ * evaluation, occupancy and (restricted) policy iteration that the modules
+ * above it (regret, norm, proxy, regularize, overopt) call.
+ *
+ * LAPACK pivots differently on a matrix and on its transpose, and OpenBLAS
+ * threads dgesv and dgetrf + dgetrs differently, so the ways of solving the
+ * same system below agree only to round-off.  Each caller keeps the way its
+ * published numbers were computed with (see starci_policy_lu). */
+#ifndef STARC_POLICY_INTERNAL_H
+#define STARC_POLICY_INTERNAL_H
+
+#include <stddef.h>
+#include "lapack.h"
+#include "starc/policy.h"
+
+/* How a one-shot solve factorises.  STARCI_POLICY_LU_ONCE: dgetrf of
+ * (I - gamma P_pi)^T (the row-major matrix read column-major, no copy), then
+ * dgetrs for either system; the evaluator keeps that factor for many
+ * solves.  STARCI_POLICY_GESV: dgesv of the solved system's own matrix. */
+typedef enum starci_policy_lu {
+    STARCI_POLICY_LU_ONCE = 0,
+    STARCI_POLICY_GESV = 1
+} starci_policy_lu;
+
+/* The system a solve answers. */
+typedef enum starci_policy_system {
+    STARCI_POLICY_VALUES = 0,   /* (I - gamma P_pi) x = b: values, b = r_pi */
+    STARCI_POLICY_OCCUPANCY = 1 /* (I - gamma P_pi)^T x = b: occupancy, b = mu0 */
+} starci_policy_system;
+
+/* r(s) = sum_a pi(s,a) Rbar(s,a), or Rbar(s, act[s]) when act != NULL (then pi is unused). */
+void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r);
+
+/* Solve one system for the stochastic policy pi, or the deterministic act
+ * when act != NULL: b (S) holds the right-hand side and receives x; M (S*S)
+ * and ipiv (S) are scratch. */
+int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_policy_system sys,
+                        starci_policy_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err);
+
+/* Q = Rbar + gamma T V (S*A). */
+void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
+
+/* Exact normalised occupancy of pi: d (S, may be NULL) and mu (S*A, required),
+ * with exact zeros on the states pi never reaches from supp(mu0); plus the
+ * normalised returns Jn[k] = sum mu * Rbar[k] for nr expected rewards (NULL
+ * entries give NaN).  Solved by dgesv (STARCI_POLICY_GESV); ws may be NULL. */
+int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
+                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err);
+
+/* chi2(mu || mub) = sum (mu - mub)^2 / mub over n occupancy entries (equal to
+ * sum mu^2/mub - 1 when both sum to 1, without its cancellation); INFINITY if
+ * mu > 0 where mub = 0. */
+double starci_policy_chi2(size_t n, const double *mu, const double *mub);
+
+/* The optimal and worst returns for Rbar (starc_policy_range_rbar) with the
+ * caller's scratch: neg (S*A) receives -Rbar; ws may be NULL. */
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt, starc_workspace *ws,
+                        double *neg, starc_policy_range_result *res, starc_error *err);
+
+/* The lowest and highest return for Rbar over the deterministic policies
+ * that are optimal for Rbar_opt: exact policy iteration restricted to the
+ * actions whose Q for Rbar_opt (from its optimal values Vopt) is tied with
+ * the state's maximum under opt's tie rule, started from the optimal
+ * actions act (S). */
+int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
+                                      const double *Rbar, const starc_pi_options *opt, const size_t *act,
+                                      double *jmin, double *jmax, starc_error *err);
+
+#endif
