@@ -1491,6 +1491,7 @@ static int study_section(exporter *x, const char *dir, const char *sub)
             "    x = pairs[v]\n"
             "    ok = np.isfinite(x) & np.isfinite(regret)\n"
             "    r = np.corrcoef(x[ok], regret[ok])[0, 1] if ok.sum() > 1 else float(\"nan\")\n"
+            "    print(f\"{v}: Pearson r = {r:.4f} over {ok.sum()} points\")\n"
             "    ax.scatter(x[ok], regret[ok], s=4, alpha=0.4)\n"
             "    ax.set_title(f\"{v}: r = {r:.3f}\", fontsize=10)\n"
             "    ax.set_xlabel(\"distance\")\n"
