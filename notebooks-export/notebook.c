@@ -1400,8 +1400,8 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     for (size_t i = 0; i < nf; i++)
         gp_header(&b, &f[i]);
     if (have_pairs)
-        nb_buf_printf(&b, "`" STARC_RESULTS_STUDY_PAIRS "`: %zu points, %zu columns.%s\n\n", pinfo.lines ? pinfo.lines - 1 : 0,
-                      ph.ncol, regret_col ? "" : " (No regret column found.)");
+        nb_buf_printf(&b, "`" STARC_RESULTS_STUDY_PAIRS "`: %zu points, %zu columns.%s\n\n",
+                      pinfo.lines ? pinfo.lines - 1 : 0, ph.ncol, regret_col ? "" : " (No regret column found.)");
     if (have_corr && rk) {
         size_t k = corr.nrow < x->o.table_rows ? corr.nrow : x->o.table_rows;
         nb_buf_printf(&b, "The %zu variant%s (of %zu) with the highest Pearson correlation with regret:\n\n", k,
@@ -1799,8 +1799,10 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
                 "    if not np.isfinite(dmax) or dmax <= 0:\n"
                 "        continue\n"
                 "    d = np.linspace(0, dmax, 200)[1:]\n"
-                "    a, b = fits[\"" STARC_RESULTS_OVEROPT_FIT_ALPHA "\"][i], fits[\"" STARC_RESULTS_OVEROPT_FIT_BETA "\"][i]\n"
-                "    y = d * (a - b * d) if form == \"" STARC_RESULTS_OVEROPT_FORM_BON "\" else d * (a - b * np.log(d))\n"
+                "    a, b = fits[\"" STARC_RESULTS_OVEROPT_FIT_ALPHA "\"][i], fits[\"" STARC_RESULTS_OVEROPT_FIT_BETA
+                "\"][i]\n"
+                "    y = d * (a - b * d) if form == \"" STARC_RESULTS_OVEROPT_FORM_BON
+                "\" else d * (a - b * np.log(d))\n"
                 "    ax.plot(d, y, \":\", color=f\"C{k}\", label=f\"{m}: Gao {form} fit%s\")\n",
                 cd >= 0 ? XD : XKL, target ? " (true)" : "");
         }
@@ -1814,7 +1816,8 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
             "ax.legend(fontsize=8)\n"
             "fig.tight_layout()\n"
             "plt.show()",
-            strcmp(tcol, STARC_RESULTS_OVEROPT_COL_TRUE_DELTA) == 0 ? "change of return from the base policy" : "return");
+            strcmp(tcol, STARC_RESULTS_OVEROPT_COL_TRUE_DELTA) == 0 ? "change of return from the base policy"
+                                                                    : "return");
         st = figure_cells(&s, x, &code, f, nf, main);
         goto done;
     }
@@ -1837,15 +1840,17 @@ static const char *json_kind(json_t *j)
 {
     if (!json_is_object(j))
         return NULL;
-    if (json_object_get(j, STARC_RESULTS_DISTANCE_KEY_MATRIX) && json_object_get(j, STARC_RESULTS_DISTANCE_KEY_NAMES))
+#define HAS(key) (json_object_get(j, key) != NULL)
+    if (HAS(STARC_RESULTS_DISTANCE_KEY_MATRIX) && HAS(STARC_RESULTS_DISTANCE_KEY_NAMES))
         return STARC_RESULTS_KIND_DISTANCE;
-    if (json_object_get(j, STARC_RESULTS_PROXY_KEY_SIGMA_TRUE) || json_object_get(j, STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL))
+    if (HAS(STARC_RESULTS_PROXY_KEY_SIGMA_TRUE) || HAS(STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL))
         return STARC_RESULTS_KIND_PROXY;
-    if (json_object_get(j, STARC_RESULTS_REGULARIZE_KEY_METHOD) && json_object_get(j, STARC_RESULTS_REGULARIZE_KEY_COEF) &&
-        json_object_get(j, STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE))
+    if (HAS(STARC_RESULTS_REGULARIZE_KEY_METHOD) && HAS(STARC_RESULTS_REGULARIZE_KEY_COEF) &&
+        HAS(STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE))
         return STARC_RESULTS_KIND_REGULARIZE;
-    if (json_object_get(j, STARC_RESULTS_REGRET_KEY_REGRET) && json_object_get(j, STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL))
+    if (HAS(STARC_RESULTS_REGRET_KEY_REGRET) && HAS(STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL))
         return STARC_RESULTS_KIND_REGRET;
+#undef HAS
     json_t *d = json_object_get(j, STARC_RESULTS_DISTANCE_KEY_DISTANCE);
     if (d && (json_is_number(d) || json_is_null(d)))
         return STARC_RESULTS_KIND_PAIR;
@@ -2276,7 +2281,8 @@ static int header_cells(exporter *x, json_t *cells)
     }
     nb_buf_add(&b, "\nThe data are copied beside this notebook in `");
     nb_buf_add(&b, x->data_name); /* a safe name */
-    nb_buf_add(&b, "/` (with their SHA-256 in `" STARC_RESULTS_NOTEBOOK_MANIFEST "`). Each figure cell holds the gnuplot rendering "
+    nb_buf_add(&b, "/` (with their SHA-256 in `" STARC_RESULTS_NOTEBOOK_MANIFEST "`). Each figure cell holds the "
+                   "gnuplot rendering "
                    "as its stored output, so the notebook reads without being run; running it loads the data "
                    "with numpy and redraws the figures with matplotlib.\n");
     int st = add_cell(x, cells, "markdown", &b, NULL);

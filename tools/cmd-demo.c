@@ -45,7 +45,8 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     starc_regret_result reg;
     for (int i = 0; i < 8; i++)
         neg[i] = -small_R[i];
-    char *mpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_MDP), *rpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_REWARD);
+    char *mpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_MDP);
+    char *rpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_REWARD);
     size_t shape[3] = {2, 2, 2};
     if ((st = starc_policy_evaluate(m, pi, small_R, V, Q, NULL, &err)) ||
         (st = starc_policy_optimal(m, small_R, NULL, act, NULL, NULL, NULL, &err)) ||

@@ -386,9 +386,11 @@ static int parse_scatter(const char *list, scatter_spec *sc)
     if (!dup)
         return cli_fail(CMD, "out of memory");
     for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *c = tok, *n = strchr(c, STARC_RESULTS_VARIANT_SEP), *m = n ? strchr(n + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
+        char *c = tok, *n = strchr(c, STARC_RESULTS_VARIANT_SEP);
+        char *m = n ? strchr(n + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
         if (!n || !m) {
-            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"), tok);
+            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"),
+                               tok);
             free(dup);
             return rc;
         }
@@ -534,7 +536,8 @@ static json_t *key_json(const starc_study *s)
     for (size_t k = 0; k < NKEY; k++) {
         long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         char name[96];
-        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1],
+                 key_variants[k][2]);
         json_t *o = json_object();
         json_object_set_new(o, STARC_RESULTS_STUDY_COL_PEARSON, cli_json_num(starc_study_pearson(s, (size_t)v)));
         json_object_set_new(o, STARC_RESULTS_STUDY_COL_SPEARMAN, cli_json_num(starc_study_spearman(s, (size_t)v)));
@@ -627,8 +630,8 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 
     /* correlations.tsv */
     text t = {0};
-    text_str(&t, STARC_RESULTS_STUDY_COL_CANON "\t" STARC_RESULTS_STUDY_COL_NORM "\t" STARC_RESULTS_STUDY_COL_METRIC "\t"
-                 STARC_RESULTS_STUDY_COL_PEARSON "\t" STARC_RESULTS_STUDY_COL_SPEARMAN "\n");
+    text_str(&t, STARC_RESULTS_STUDY_COL_CANON "\t" STARC_RESULTS_STUDY_COL_NORM "\t" STARC_RESULTS_STUDY_COL_METRIC
+                 "\t" STARC_RESULTS_STUDY_COL_PEARSON "\t" STARC_RESULTS_STUDY_COL_SPEARMAN "\n");
     const starc_study_variant *vt = starc_study_variants();
     for (size_t v = 0; v < starc_study_nvariants(); v++) {
         char head[96];

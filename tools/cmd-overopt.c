@@ -69,9 +69,15 @@ typedef struct method_result {
     int fit_ok[NFIT];
 } method_result;
 
-static const char *fit_target(int k) { return k < 2 ? STARC_RESULTS_OVEROPT_TARGET_TRUE : STARC_RESULTS_OVEROPT_TARGET_PROXY; }
+static const char *fit_target(int k)
+{
+    return k < 2 ? STARC_RESULTS_OVEROPT_TARGET_TRUE : STARC_RESULTS_OVEROPT_TARGET_PROXY;
+}
 static starc_gao_form fit_form(int k) { return k % 2 ? STARC_GAO_RL : STARC_GAO_BON; }
-static const char *form_name(starc_gao_form f) { return f == STARC_GAO_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON; }
+static const char *form_name(starc_gao_form f)
+{
+    return f == STARC_GAO_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON;
+}
 
 static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
@@ -133,8 +139,9 @@ static int write_fits(const char *path, const method_result *res, size_t nm)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, STARC_RESULTS_OVEROPT_COL_METHOD "\t" STARC_RESULTS_OVEROPT_FIT_TARGET "\t" STARC_RESULTS_OVEROPT_FIT_FORM
-                 "\t" STARC_RESULTS_OVEROPT_FIT_ALPHA "\t" STARC_RESULTS_OVEROPT_FIT_BETA "\t" STARC_RESULTS_OVEROPT_FIT_R2
+    fprintf(o.f, STARC_RESULTS_OVEROPT_COL_METHOD "\t" STARC_RESULTS_OVEROPT_FIT_TARGET
+                 "\t" STARC_RESULTS_OVEROPT_FIT_FORM "\t" STARC_RESULTS_OVEROPT_FIT_ALPHA
+                 "\t" STARC_RESULTS_OVEROPT_FIT_BETA "\t" STARC_RESULTS_OVEROPT_FIT_R2
                  "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_D "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_KL
                  "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE "\t" STARC_RESULTS_OVEROPT_FIT_N "\n");
     for (size_t k = 0; k < nm; k++)
@@ -608,11 +615,13 @@ static void print_text(FILE *out, const json_t *js)
     json_t *e;
     json_object_foreach(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_METHODS), name, e)
     {
-        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK), *en = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END);
-        const char *form = strcmp(name, starc_overopt_method_name(STARC_OVEROPT_BON)) == 0 ? STARC_RESULTS_OVEROPT_FORM_BON
-                                                                                          : STARC_RESULTS_OVEROPT_FORM_RL;
-        json_t *fit = json_object_get(
-            json_object_get(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_FITS), STARC_RESULTS_OVEROPT_TARGET_TRUE), form);
+        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK);
+        json_t *en = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END);
+        const char *form = strcmp(name, starc_overopt_method_name(STARC_OVEROPT_BON)) == 0
+                               ? STARC_RESULTS_OVEROPT_FORM_BON
+                               : STARC_RESULTS_OVEROPT_FORM_RL;
+        json_t *fits = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_FITS);
+        json_t *fit = json_object_get(json_object_get(fits, STARC_RESULTS_OVEROPT_TARGET_TRUE), form);
         double v[9] = {json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
                        json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_COEF)),
                        json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_KL)),
@@ -620,12 +629,14 @@ static void print_text(FILE *out, const json_t *js)
                        json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)), NAN, NAN, NAN, NAN};
         json_t *dn = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED);
         v[5] = json_is_number(dn) ? json_number_value(dn) : NAN;
-        const char *fk[3] = {STARC_RESULTS_OVEROPT_FIT_ALPHA, STARC_RESULTS_OVEROPT_FIT_BETA, STARC_RESULTS_OVEROPT_FIT_R2};
+        const char *fk[3] = {STARC_RESULTS_OVEROPT_FIT_ALPHA, STARC_RESULTS_OVEROPT_FIT_BETA,
+                             STARC_RESULTS_OVEROPT_FIT_R2};
         for (int i = 0; i < 3; i++) {
             json_t *x = json_object_get(fit, fk[i]);
             v[6 + i] = json_is_number(x) ? json_number_value(x) : NAN;
         }
-        fprintf(out, "%s\t%lld", name, (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_POINTS)));
+        fprintf(out, "%s\t%lld", name,
+                (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_POINTS)));
         for (int i = 0; i < 6; i++) {
             fmt(b, sizeof b, v[i]);
             fprintf(out, "\t%s", b);

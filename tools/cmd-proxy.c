@@ -111,9 +111,11 @@ int proxy_write_scatter(const char *cmd, const char *path, size_t n, const doubl
 #define TERM STARC_RESULTS_GP_TERM
 #define OUTFILE STARC_RESULTS_GP_OUTFILE
     fprintf(f, "# Proxy vs true expected reward; state-action pairs with equal rewards merged,\n"
-               "# point area ~ occupancy.  Override: gnuplot -e \"" TERM "='pngcairo'; " OUTFILE "='x.png'\" FILE.gp\n");
+               "# point area ~ occupancy.  Override: gnuplot -e \"" TERM "='pngcairo'; " OUTFILE
+               "='x.png'\" FILE.gp\n");
     fprintf(f, "if (!exists(\"" TERM "\")) " TERM " = 'svg'\n");
-    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '%s.' . (" TERM " eq 'pngcairo' ? 'png' : " TERM ")\n", stem);
+    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '%s.' . (" TERM " eq 'pngcairo' ? 'png' : " TERM ")\n",
+            stem);
     fprintf(f, "set terminal " TERM " size 800,600\nset output " OUTFILE "\n");
 #undef TERM
 #undef OUTFILE
