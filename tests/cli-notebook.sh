@@ -238,10 +238,7 @@ H=$w/html
 mkdir -p "$H"
 cp "$P/demo/notebook/starc-demo.ipynb" "$O/demo-own.ipynb"
 if "$PYTHON3" -m nbconvert --to html --output-dir "$H" "$O"/*.ipynb >"$w/nbconvert.log" 2>&1; then
-    for nb in "$O"/*.ipynb; do
-        b=$(basename "$nb" .ipynb)
-        nbcheck "html-$b" html "$nb" "$H/$b.html"
-    done
+    nbcheck html html "$H" "$O"/*.ipynb
 else
     fail "jupyter nbconvert --to html:"; tail -n 30 "$w/nbconvert.log"
 fi

@@ -13,10 +13,11 @@
       an executed notebook (jupyter nbconvert --execute): no error output, every
       figure cell produced a matplotlib image, each TEXT appears in the printed
       output, each REGEX matches it, and the number printed after each LABEL is X.
-  notebook-check.py html NB HTML
-      NB converted by `jupyter nbconvert --to html` into HTML: every stored image
-      is in the page (an <svg> element or SVG data URI per image/svg+xml output,
-      the base64 data per image/png output).
+  notebook-check.py html HTMLDIR NB...
+      each NB converted by `jupyter nbconvert --to html` into HTMLDIR/NAME.html:
+      no stored SVG declares an encoding, every stored image is in the page (an
+      <svg> element or SVG data URI per image/svg+xml output, the base64 data per
+      image/png output) and so is every markdown cell.
 
 Exit status 0 when every check passes, 1 otherwise (77 if nbformat is missing).
 """
@@ -194,10 +195,18 @@ def executed(args):
 
 
 def html(args):
-    with open(args.notebook, encoding="utf-8") as f:
+    for path in args.notebooks:
+        html_page(path, os.path.join(args.htmldir, os.path.splitext(os.path.basename(path))[0] + ".html"))
+
+
+def html_page(path, html_path):
+    with open(path, encoding="utf-8") as f:
         nb = nbformat.read(f, as_version=4)
-    with open(args.html, encoding="utf-8") as f:
+    if not check(os.path.isfile(html_path), f"{html_path} was written"):
+        return
+    with open(html_path, encoding="utf-8") as f:
         page = f.read()
+    name = os.path.basename(path)
     svgs = pngs = 0
     for c in nb.cells:
         for o in c.get("outputs", []):
@@ -206,13 +215,14 @@ def html(args):
                 svgs += 1
             if "image/png" in d and "image/svg+xml" not in d:  # HTML prefers SVG
                 pngs += 1
-                check(d["image/png"] in page, f"cell {c.id}: the PNG is in the HTML page")
+                check(d["image/png"] in page, f"{name} cell {c.id}: the PNG is in the HTML page")
     check(not any("image/svg+xml" in o.get("data", {}) and o.data["image/svg+xml"].lstrip().startswith("<?xml")
-                  for c in nb.cells for o in c.get("outputs", [])), "no stored SVG declares an encoding")
-    found = len(re.findall(r"<svg[\s>]", page)) + page.count("data:image/svg+xml")
-    check(found >= svgs, f"{found} SVG images in the HTML page for {svgs} stored SVG outputs")
+                  for c in nb.cells for o in c.get("outputs", [])), f"{name}: no stored SVG declares an encoding")
+    # an output div per stored SVG holding the image: inline <svg> (nbconvert 6) or a data URI
+    found = len(re.findall(r'data-mime-type="image/svg\+xml"[^>]*>\s*(?:<svg[\s>]|<img[^>]*data:image/svg\+xml)', page))
+    check(found == svgs, f"{name}: {found} SVG images in the HTML page for {svgs} stored SVG outputs")
     markdown = sum(c.cell_type == "markdown" for c in nb.cells)
-    check(page.count("jp-MarkdownCell") >= markdown, f"the HTML page has the {markdown} markdown cells")
+    check(page.count("jp-MarkdownCell") >= markdown, f"{name}: the HTML page has the {markdown} markdown cells")
 
 
 def main():
@@ -231,11 +241,11 @@ def main():
     x.add_argument("--expect-re", action="append", default=[])
     x.add_argument("--expect-value", action="append", nargs=2, default=[], metavar=("LABEL", "X"))
     h = sub.add_parser("html")
-    h.add_argument("notebook")
-    h.add_argument("html")
+    h.add_argument("htmldir")
+    h.add_argument("notebooks", nargs="+")
     args = p.parse_args()
     {"exported": exported, "executed": executed, "html": html}[args.mode](args)
-    print(f"{args.notebook}: {len(failures)} failed")
+    print(f"{args.notebook if args.mode != 'html' else args.htmldir}: {len(failures)} failed")
     return 1 if failures else 0
 
 
