@@ -18,13 +18,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <starc/overopt.h>
+#include <starc/results.h>
+#include <starc/study.h>
+
 #include "notebook.h"
 #include "nbio.h"
 
 #define NB_MAX_DEPTH 4
 /* Files that are parsed or embedded are read whole; larger ones are refused. */
 #define NB_SMALL_MAX ((size_t)256 << 20)
-#define NB_MANIFEST "MANIFEST.sha256"
 
 void nb_options_default(nb_options *o)
 {
@@ -237,10 +240,10 @@ static int section_end(section *s, int st)
 {
     if (!st && s->id) {
         json_t *e = json_object();
-        json_object_set_new(e, "id", json_string(s->id));
-        json_object_set_new(e, "kind", json_string(s->kind));
-        json_object_set_new(e, "path", jstr(s->shown));
-        json_object_set_new(e, "figures", json_integer(s->figures));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_ID, json_string(s->id));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_KIND, json_string(s->kind));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_PATH, jstr(s->shown));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_FIGURES, json_integer(s->figures));
         if (json_array_append_new(s->x->sections, e))
             st = oom(s->x);
     }
@@ -311,9 +314,9 @@ static int record(section *s, const char *name, const char *sha, uint64_t bytes,
     free(rel);
     if (is_input) {
         json_t *e = json_object();
-        json_object_set_new(e, "path", jstr(shown));
-        json_object_set_new(e, "bytes", json_integer((json_int_t)bytes));
-        json_object_set_new(e, "sha256", json_string(sha));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_PATH, jstr(shown));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_BYTES, json_integer((json_int_t)bytes));
+        json_object_set_new(e, STARC_RESULTS_NOTEBOOK_KEY_SHA256, json_string(sha));
         json_array_append_new(x->inputs, e);
     }
     return STARC_OK;
@@ -430,7 +433,7 @@ static int find_gnuplot(exporter *x)
 static int run_gnuplot(exporter *x, const char *dir, const char *script, const char *term, const char *outfile)
 {
     char setting[512];
-    snprintf(setting, sizeof setting, "term='%s'; outfile='%s'", term, outfile);
+    snprintf(setting, sizeof setting, STARC_RESULTS_GP_TERM "='%s'; " STARC_RESULTS_GP_OUTFILE "='%s'", term, outfile);
     char *target = nb_join(dir, outfile);
     if (!target)
         return -1;
@@ -491,8 +494,8 @@ static int render(section *s, fig *f)
         free(png);
         return oom(x);
     }
-    snprintf(svg, n, "%s.svg", f->stem);
-    snprintf(png, n, "%s.png", f->stem);
+    snprintf(svg, n, "%s" STARC_RESULTS_EXT_SVG, f->stem);
+    snprintf(png, n, "%s" STARC_RESULTS_EXT_PNG, f->stem);
     int st = STARC_OK;
     if (run_gnuplot(x, s->dir, f->gp, "svg", svg) == 0 &&
         !(st = load_rendered(s, svg, &f->svg_data, &f->svg_len))) {
@@ -563,7 +566,10 @@ static int sec_figures(section *s, const char *dir, const char *only, fig **out,
     size_t nf = 0;
     for (size_t i = 0; i < n && !st; i++) {
         const char *e = ext_of(names[i]);
-        int kind = strcmp(e, ".gp") == 0 ? 0 : strcmp(e, ".svg") == 0 ? 1 : strcmp(e, ".png") == 0 ? 2 : -1;
+        int kind = strcmp(e, STARC_RESULTS_EXT_GP) == 0    ? 0
+                   : strcmp(e, STARC_RESULTS_EXT_SVG) == 0 ? 1
+                   : strcmp(e, STARC_RESULTS_EXT_PNG) == 0 ? 2
+                                                           : -1;
         if (kind < 0 || names[i][0] == '.')
             continue;
         char *stem = strip_ext(names[i]);
@@ -642,11 +648,60 @@ static int sec_figures(section *s, const char *dir, const char *only, fig **out,
     return STARC_OK;
 }
 
+/* An SVG file as notebooks store it: the fragment from its <svg> element on.
+ * The prolog before it (XML declaration, comments, processing instructions,
+ * DOCTYPE) goes: nbconvert's HTML export parses the stored text with lxml,
+ * which refuses a string that declares an encoding, and JupyterLab inserts
+ * the text into the page, where a prolog does not belong (IPython's own
+ * SVG() stores the element alone).  NULL when no <svg> element follows. */
+static const char *svg_fragment(const char *p)
+{
+    if (strncmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
+        p += 3;
+    for (;;) {
+        p += strspn(p, " \t\r\n");
+        if (strncmp(p, "<?", 2) == 0) {
+            p = strstr(p + 2, "?>");
+            if (!p)
+                return NULL;
+            p += 2;
+        } else if (strncmp(p, "<!--", 4) == 0) {
+            p = strstr(p + 4, "-->");
+            if (!p)
+                return NULL;
+            p += 3;
+        } else if (strncmp(p, "<!DOCTYPE", 9) == 0) {
+            /* up to the '>' outside quotes and outside an internal subset [...] */
+            int depth = 0;
+            char quote = 0;
+            for (p += 9; *p && (quote || depth || *p != '>'); p++) {
+                if (quote)
+                    quote = *p == quote ? 0 : quote;
+                else if (*p == '"' || *p == '\'')
+                    quote = *p;
+                else if (*p == '[')
+                    depth++;
+                else if (*p == ']' && depth)
+                    depth--;
+            }
+            if (!*p)
+                return NULL;
+            p++;
+        } else {
+            break;
+        }
+    }
+    return strncmp(p, "<svg", 4) == 0 && strchr(" \t\r\n/>", p[4]) && p[4] ? p : NULL;
+}
+
 /* The stored output of a figure cell: the gnuplot rendering as display_data. */
 static json_t *fig_outputs(section *s, const fig *f)
 {
     json_t *outs = json_array();
-    if (!f->svg && !f->png)
+    const char *svg = f->svg ? svg_fragment(f->svg_data) : NULL;
+    if (f->svg && !svg)
+        warn(s->x, "%s: %s holds no <svg> element; it is not embedded", s->shown, f->svg);
+    if (!svg && !f->png)
         return outs;
     json_t *data = json_object();
     if (f->png) {
@@ -659,8 +714,8 @@ static json_t *fig_outputs(section *s, const fig *f)
         json_object_set_new(data, "image/png", json_string(b64));
         free(b64);
     }
-    if (f->svg && (f->svg_len <= s->x->o.svg_max_bytes || !f->png))
-        json_object_set_new(data, "image/svg+xml", jlines(f->svg_data));
+    if (svg && (f->svg_len <= s->x->o.svg_max_bytes || !f->png))
+        json_object_set_new(data, "image/svg+xml", jlines(svg));
     nb_buf t;
     nb_buf_init(&t);
     nb_buf_printf(&t, "<gnuplot figure %s/%s%s>", s->id, f->png ? f->png : f->svg,
@@ -1066,7 +1121,7 @@ static int pair_cells(section *s, double d, int from_json, const char *name)
     nb_buf_reset(&b);
     if (from_json) {
         load_json_code(&b, s, name, "res");
-        nb_buf_add(&b, "d = res[\"distance\"]\n");
+        nb_buf_add(&b, "d = res[\"" STARC_RESULTS_DISTANCE_KEY_DISTANCE "\"]\n");
     } else {
         nb_buf_add(&b, "d = float(np.loadtxt(");
         py_path(&b, s, name);
@@ -1094,7 +1149,7 @@ static void explain_proxy(nb_buf *b, json_t *j)
         "than the base policy; near-perfect correlation under the base policy does not rule it out. "
         "Returns are discounted and unnormalised ($\\mu_0 \\cdot V$) unless a key ends in `_normalized`.\n\n",
         CITE_CP);
-    json_t *h = json_object_get(j, "reward_hacking");
+    json_t *h = json_object_get(j, STARC_RESULTS_PROXY_KEY_REWARD_HACKING);
     if (json_is_boolean(h))
         nb_buf_add(b, json_is_true(h) ? "**Reward hacking: yes.** Optimising the proxy lowers the true return "
                                         "below the base policy's.\n\n"
@@ -1131,13 +1186,13 @@ static int json_cells(section *s, json_t *j, const char *name)
     nb_buf b;
     nb_buf_init(&b);
     const char *kind = s->kind;
-    const char *title = strcmp(kind, "proxy") == 0        ? "Proxy and true reward"
-                        : strcmp(kind, "regularize") == 0 ? "Regularised optimum"
-                                                          : "Regret";
+    const char *title = strcmp(kind, STARC_RESULTS_KIND_PROXY) == 0        ? "Proxy and true reward"
+                        : strcmp(kind, STARC_RESULTS_KIND_REGULARIZE) == 0 ? "Regularised optimum"
+                                                                           : "Regret";
     md_heading(&b, s, title);
-    if (strcmp(kind, "proxy") == 0)
+    if (strcmp(kind, STARC_RESULTS_KIND_PROXY) == 0)
         explain_proxy(&b, j);
-    else if (strcmp(kind, "regularize") == 0)
+    else if (strcmp(kind, STARC_RESULTS_KIND_REGULARIZE) == 0)
         explain_regularize(&b);
     else
         explain_regret(&b);
@@ -1146,14 +1201,18 @@ static int json_cells(section *s, json_t *j, const char *name)
     nb_buf_reset(&b);
     load_json_code(&b, s, name, "res");
     nb_buf_add(&b, "print(json.dumps(res, indent=1))");
-    json_t *po = json_object_get(j, "proxy_optimal");
-    if (strcmp(kind, "proxy") == 0 && json_is_object(po) && json_object_get(po, "true_delta_normalized")) {
+    json_t *po = json_object_get(j, STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL);
+    if (strcmp(kind, STARC_RESULTS_KIND_PROXY) == 0 && json_is_object(po) &&
+        json_object_get(po, STARC_RESULTS_PROXY_KEY_TRUE_DELTA_NORMALIZED)) {
+#define TD STARC_RESULTS_PROXY_KEY_TRUE_DELTA_NORMALIZED
         nb_buf_add(&b,
-            "\npo = res[\"proxy_optimal\"]\n"
-            "for bound in (\"bound_a\", \"bound_b\", \"bound_tight\"):\n"
-            "    if po.get(bound) is not None and po[\"true_delta_normalized\"] is not None:\n"
-            "        print(f\"{bound}: {po[bound]:.6g} <= true_delta_normalized {po['true_delta_normalized']:.6g}:\",\n"
-            "              po[bound] <= po[\"true_delta_normalized\"])");
+            "\npo = res[\"" STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL "\"]\n"
+            "for bound in (\"" STARC_RESULTS_PROXY_KEY_BOUND_A "\", \"" STARC_RESULTS_PROXY_KEY_BOUND_B "\", \""
+            STARC_RESULTS_PROXY_KEY_BOUND_TIGHT "\"):\n"
+            "    if po.get(bound) is not None and po[\"" TD "\"] is not None:\n"
+            "        print(f\"{bound}: {po[bound]:.6g} <= " TD " {po['" TD "']:.6g}:\",\n"
+            "              po[bound] <= po[\"" TD "\"])");
+#undef TD
     }
     if (!st)
         st = code_cell(s, &b, NULL);
@@ -1163,23 +1222,22 @@ static int json_cells(section *s, json_t *j, const char *name)
 
 /* ---- studies ------------------------------------------------------------------------ */
 
-static const char *METRICS[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson", NULL};
-
-/* Is a pairs.tsv column a distance variant "<canon>-<norm>-<metric>"? */
+/* Is a pairs.tsv column one of the study's distance variants, named
+ * canon:norm:metric?  The library's list of variants decides. */
 static int is_variant(const char *name)
 {
-    const char *last = strrchr(name, '-');
-    if (!last || last == name)
+    char buf[128];
+    size_t n = strlen(name);
+    if (n >= sizeof buf)
         return 0;
-    const char *prev = last - 1;
-    while (prev > name && *prev != '-')
-        prev--;
-    if (*prev != '-' || prev == name)
+    memcpy(buf, name, n + 1);
+    char *norm = strchr(buf, STARC_RESULTS_VARIANT_SEP);
+    char *metric = norm ? strchr(norm + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
+    if (!metric || strchr(metric + 1, STARC_RESULTS_VARIANT_SEP))
         return 0;
-    for (int i = 0; METRICS[i]; i++)
-        if (strcmp(last + 1, METRICS[i]) == 0)
-            return 1;
-    return 0;
+    *norm++ = '\0';
+    *metric++ = '\0';
+    return starc_study_variant_index(buf, norm, metric) >= 0;
 }
 
 /* Rows of a correlations table in decreasing order of column c (nan last, stable). */
@@ -1198,7 +1256,7 @@ static int cmp_rank(const void *a, const void *b)
 static int study_section(exporter *x, const char *dir, const char *sub)
 {
     section s;
-    int st = section_begin(x, &s, "study", dir, sub);
+    int st = section_begin(x, &s, STARC_RESULTS_KIND_STUDY, dir, sub);
     nb_buf b, code;
     nb_buf_init(&b);
     nb_buf_init(&code);
@@ -1218,7 +1276,7 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     if (st)
         goto done;
 
-    char *p = nb_join(dir, "correlations.tsv");
+    char *p = nb_join(dir, STARC_RESULTS_STUDY_CORRELATIONS);
     if (!p) {
         st = oom(x);
         goto done;
@@ -1226,7 +1284,7 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     if (nb_is_file(p)) {
         char *text;
         size_t len;
-        st = sec_load(&s, p, "correlations.tsv", "correlations.tsv", &text, &len);
+        st = sec_load(&s, p, STARC_RESULTS_STUDY_CORRELATIONS, STARC_RESULTS_STUDY_CORRELATIONS, &text, &len);
         if (!st) {
             st = nb_table_parse(text, len, p, &corr, x->err);
             have_corr = !st;
@@ -1236,13 +1294,13 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     free(p);
     if (st)
         goto done;
-    p = nb_join(dir, "pairs.tsv");
+    p = nb_join(dir, STARC_RESULTS_STUDY_PAIRS);
     if (!p) {
         st = oom(x);
         goto done;
     }
     if (nb_is_file(p)) {
-        st = sec_copy(&s, p, "pairs.tsv", "pairs.tsv", &pinfo);
+        st = sec_copy(&s, p, STARC_RESULTS_STUDY_PAIRS, STARC_RESULTS_STUDY_PAIRS, &pinfo);
         have_pairs = !st;
     }
     free(p);
@@ -1254,21 +1312,23 @@ static int study_section(exporter *x, const char *dir, const char *sub)
         nb_buf t;
         nb_buf_init(&t);
         nb_buf_printf(&t, "%s\n%s\n", pinfo.first[0], pinfo.first[1] ? pinfo.first[1] : "");
-        if (!nb_buf_ok(&t) || (st = nb_table_parse(t.s, t.len, "pairs.tsv", &ph, x->err))) {
+        if (!nb_buf_ok(&t) || (st = nb_table_parse(t.s, t.len, STARC_RESULTS_STUDY_PAIRS, &ph, x->err))) {
             nb_buf_free(&t);
             st = st ? st : oom(x);
             goto done;
         }
         nb_buf_free(&t);
-        if (nb_table_col(&ph, "regret") >= 0)
-            regret_col = strdup("regret");
-        for (size_t j = 0; j < ph.ncol && !regret_col; j++)
-            if (strstr(ph.head[j], "regret") && nb_table_col_numeric(&ph, j))
+        if (nb_table_col(&ph, STARC_RESULTS_STUDY_COL_REGRET) >= 0)
+            regret_col = strdup(STARC_RESULTS_STUDY_COL_REGRET);
+        for (size_t j = 0; j < ph.ncol && !regret_col; j++) /* a column named like it, e.g. by hand */
+            if (strstr(ph.head[j], STARC_RESULTS_STUDY_COL_REGRET) && nb_table_col_numeric(&ph, j))
                 regret_col = strdup(ph.head[j]);
     }
 
-    long cc = have_corr ? nb_table_col(&corr, "canon") : -1, cn = have_corr ? nb_table_col(&corr, "norm") : -1,
-         cm = have_corr ? nb_table_col(&corr, "metric") : -1, cp = have_corr ? nb_table_col(&corr, "pearson_r") : -1;
+    long cc = have_corr ? nb_table_col(&corr, STARC_RESULTS_STUDY_COL_CANON) : -1;
+    long cn = have_corr ? nb_table_col(&corr, STARC_RESULTS_STUDY_COL_NORM) : -1;
+    long cm = have_corr ? nb_table_col(&corr, STARC_RESULTS_STUDY_COL_METRIC) : -1;
+    long cp = have_corr ? nb_table_col(&corr, STARC_RESULTS_STUDY_COL_PEARSON) : -1;
     if (cp >= 0) {
         rk = malloc((corr.nrow + 1) * sizeof *rk);
         if (!rk) {
@@ -1290,11 +1350,14 @@ static int study_section(exporter *x, const char *dir, const char *sub)
         goto done;
     }
     if (regret_col) {
-        static const char *headline[] = {"val-l2-l2", "epic-l2-l2", "dard-l2-l2", "none-l2-l2"};
-        for (size_t i = 0; i < 4 && nvar < 4; i++) {
-            long j = nb_table_col(&ph, headline[i]);
-            if (j >= 0 && nb_table_col_numeric(&ph, (size_t)j))
-                variants[nvar++] = ph.head[j];
+        for (const char *h = STARC_RESULTS_STUDY_HEADLINE; *h && nvar < 4;) {
+            size_t n = strcspn(h, ",");
+            for (size_t j = 0; j < ph.ncol; j++)
+                if (strlen(ph.head[j]) == n && strncmp(ph.head[j], h, n) == 0 && nb_table_col_numeric(&ph, j)) {
+                    variants[nvar++] = ph.head[j];
+                    break;
+                }
+            h += n + (h[n] == ',');
         }
         for (size_t r = 0; rk && cc >= 0 && cn >= 0 && cm >= 0 && r < corr.nrow && nvar < 4; r++) {
             size_t i = rk[r].i;
@@ -1302,7 +1365,7 @@ static int study_section(exporter *x, const char *dir, const char *sub)
                 continue;
             nb_buf v;
             nb_buf_init(&v);
-            nb_buf_printf(&v, "%s-%s-%s", corr.rows[i][cc], corr.rows[i][cn], corr.rows[i][cm]);
+            nb_buf_printf(&v, STARC_RESULTS_VARIANT_FMT, corr.rows[i][cc], corr.rows[i][cn], corr.rows[i][cm]);
             long j = v.s ? nb_table_col(&ph, v.s) : -1;
             nb_buf_free(&v);
             int dup = 0;
@@ -1337,8 +1400,8 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     for (size_t i = 0; i < nf; i++)
         gp_header(&b, &f[i]);
     if (have_pairs)
-        nb_buf_printf(&b, "`pairs.tsv`: %zu points, %zu columns.%s\n\n", pinfo.lines ? pinfo.lines - 1 : 0,
-                      ph.ncol, regret_col ? "" : " (No regret column found.)");
+        nb_buf_printf(&b, "`" STARC_RESULTS_STUDY_PAIRS "`: %zu points, %zu columns.%s\n\n",
+                      pinfo.lines ? pinfo.lines - 1 : 0, ph.ncol, regret_col ? "" : " (No regret column found.)");
     if (have_corr && rk) {
         size_t k = corr.nrow < x->o.table_rows ? corr.nrow : x->o.table_rows;
         nb_buf_printf(&b, "The %zu variant%s (of %zu) with the highest Pearson correlation with regret:\n\n", k,
@@ -1364,7 +1427,8 @@ static int study_section(exporter *x, const char *dir, const char *sub)
         }
         nb_buf_add(&b, "\n");
     } else if (have_corr) {
-        nb_buf_printf(&b, "`correlations.tsv`: %zu rows; no `pearson_r` column.\n\n", corr.nrow);
+        nb_buf_printf(&b, "`" STARC_RESULTS_STUDY_CORRELATIONS "`: %zu rows; no `" STARC_RESULTS_STUDY_COL_PEARSON
+                          "` column.\n\n", corr.nrow);
     }
     if ((st = md_cell(&s, &b)))
         goto done;
@@ -1373,24 +1437,25 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     nb_buf_reset(&code);
     if (have_corr) {
         nb_buf_add(&code, "corr = read_tsv(");
-        py_path(&code, &s, "correlations.tsv");
+        py_path(&code, &s, STARC_RESULTS_STUDY_CORRELATIONS);
         nb_buf_add(&code, ")\n");
     }
     if (have_pairs) {
         nb_buf_add(&code, "pairs = read_tsv(");
-        py_path(&code, &s, "pairs.tsv");
+        py_path(&code, &s, STARC_RESULTS_STUDY_PAIRS);
         nb_buf_add(&code, ")\n");
         nb_buf_add(&code, "print(len(next(iter(pairs.values()))), \"points;\", len(pairs), \"columns\")\n");
     }
     if (cp >= 0 && cc >= 0 && cn >= 0 && cm >= 0)
         nb_buf_add(&code,
-            "order = np.argsort(-corr[\"pearson_r\"], kind=\"stable\")\n"
+            "order = np.argsort(-corr[\"" STARC_RESULTS_STUDY_COL_PEARSON "\"], kind=\"stable\")\n"
             "print(\"Distance variants by Pearson correlation with regret:\")\n"
             "for i in order[:10]:\n"
-            "    print(f\"  {corr['canon'][i]:<18} n={corr['norm'][i]:<6} m={corr['metric'][i]:<8} \"\n"
-            "          f\"r={corr['pearson_r'][i]:.4f}\")\n");
+            "    print(f\"  {corr['" STARC_RESULTS_STUDY_COL_CANON "'][i]:<18} n={corr['" STARC_RESULTS_STUDY_COL_NORM
+            "'][i]:<6} m={corr['" STARC_RESULTS_STUDY_COL_METRIC "'][i]:<8} \"\n"
+            "          f\"r={corr['" STARC_RESULTS_STUDY_COL_PEARSON "'][i]:.4f}\")\n");
     else if (have_corr)
-        nb_buf_add(&code, "print(\"correlations.tsv columns:\", list(corr))\n");
+        nb_buf_add(&code, "print(\"" STARC_RESULTS_STUDY_CORRELATIONS " columns:\", list(corr))\n");
     if (code.len && code.s[code.len - 1] == '\n')
         code.s[--code.len] = '\0';
     if ((st = code_cell(&s, &code, NULL)))
@@ -1399,9 +1464,13 @@ static int study_section(exporter *x, const char *dir, const char *sub)
     /* the main figure: regret against a few distances */
     if (nvar > 0) {
         nb_buf_reset(&code);
+        /* stored output: the study's own regret-against-distance scatter, else its Figure 1 */
         size_t main = 0;
         for (size_t i = 0; i < nf; i++)
-            if (strcmp(f[i].stem, "figure") == 0)
+            if (strcmp(f[i].stem, STARC_RESULTS_STUDY_FIGURE) == 0)
+                main = i;
+        for (size_t i = 0; i < nf; i++)
+            if (strcmp(f[i].stem, STARC_RESULTS_STUDY_SCATTER) == 0)
                 main = i;
         nb_buf_printf(&code, "# Regret against distance for %s variant%s", nvar == 1 ? "one" : "a few",
                       nvar == 1 ? "" : "s");
@@ -1422,6 +1491,7 @@ static int study_section(exporter *x, const char *dir, const char *sub)
             "    x = pairs[v]\n"
             "    ok = np.isfinite(x) & np.isfinite(regret)\n"
             "    r = np.corrcoef(x[ok], regret[ok])[0, 1] if ok.sum() > 1 else float(\"nan\")\n"
+            "    print(f\"{v}: Pearson r = {r:.4f} over {ok.sum()} points\")\n"
             "    ax.scatter(x[ok], regret[ok], s=4, alpha=0.4)\n"
             "    ax.set_title(f\"{v}: r = {r:.3f}\", fontsize=10)\n"
             "    ax.set_xlabel(\"distance\")\n"
@@ -1559,7 +1629,7 @@ static int load_table(section *s, const char *dir, const char *name, nb_table *t
 static int overopt_section(exporter *x, const char *dir, const char *sub)
 {
     section s;
-    int st = section_begin(x, &s, "overopt", dir, sub);
+    int st = section_begin(x, &s, STARC_RESULTS_KIND_OVEROPT, dir, sub);
     nb_buf b, code;
     nb_buf_init(&b);
     nb_buf_init(&code);
@@ -1572,10 +1642,10 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     size_t nf = 0;
     if (st)
         goto done;
-    if ((st = load_table(&s, dir, "curves.tsv", &curves, &have_curves)) ||
-        (st = load_table(&s, dir, "fits.tsv", &fits, &have_fits)))
+    if ((st = load_table(&s, dir, STARC_RESULTS_OVEROPT_CURVES, &curves, &have_curves)) ||
+        (st = load_table(&s, dir, STARC_RESULTS_OVEROPT_FITS, &fits, &have_fits)))
         goto done;
-    char *p = nb_join(dir, "summary.json");
+    char *p = nb_join(dir, STARC_RESULTS_OVEROPT_SUMMARY);
     if (!p) {
         st = oom(x);
         goto done;
@@ -1583,7 +1653,7 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     if (nb_is_file(p)) {
         char *text;
         size_t len;
-        if (!(st = sec_load(&s, p, "summary.json", "summary.json", &text, &len))) {
+        if (!(st = sec_load(&s, p, STARC_RESULTS_OVEROPT_SUMMARY, STARC_RESULTS_OVEROPT_SUMMARY, &text, &len))) {
             json_error_t je;
             summary = json_loadb(text, len, 0, &je);
             if (!summary)
@@ -1595,13 +1665,21 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     if (st || (st = sec_figures(&s, dir, NULL, &f, &nf)))
         goto done;
 
-    long cmethod = have_curves ? nb_table_col(&curves, "method") : -1;
-    long cd = have_curves ? nb_table_col(&curves, "d") : -1, ckl = have_curves ? nb_table_col(&curves, "kl") : -1;
-    long ctrue = have_curves ? nb_table_col(&curves, "true_delta") : -1;
-    long cproxy = have_curves ? nb_table_col(&curves, "proxy_delta") : -1;
-    const char *xcol = cd >= 0 ? "d" : ckl >= 0 ? "kl" : NULL;
-    const char *tcol = ctrue >= 0 ? "true_delta" : nb_table_col(&curves, "true_return") >= 0 ? "true_return" : NULL;
-    const char *pcol = cproxy >= 0 ? "proxy_delta" : nb_table_col(&curves, "proxy_return") >= 0 ? "proxy_return" : NULL;
+    long cmethod = have_curves ? nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_METHOD) : -1;
+    long cd = have_curves ? nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_D) : -1;
+    long ckl = have_curves ? nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_KL) : -1;
+    long ctrue = have_curves ? nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_TRUE_DELTA) : -1;
+    long cproxy = have_curves ? nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_PROXY_DELTA) : -1;
+    const char *xcol = cd >= 0 ? STARC_RESULTS_OVEROPT_COL_D : ckl >= 0 ? STARC_RESULTS_OVEROPT_COL_KL : NULL;
+    /* without the changes from the base policy, the returns themselves */
+    const char *tcol = ctrue >= 0 ? STARC_RESULTS_OVEROPT_COL_TRUE_DELTA
+                       : nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_TRUE_RETURN) >= 0
+                           ? STARC_RESULTS_OVEROPT_COL_TRUE_RETURN
+                           : NULL;
+    const char *pcol = cproxy >= 0 ? STARC_RESULTS_OVEROPT_COL_PROXY_DELTA
+                       : nb_table_col(&curves, STARC_RESULTS_OVEROPT_COL_PROXY_RETURN) >= 0
+                           ? STARC_RESULTS_OVEROPT_COL_PROXY_RETURN
+                           : NULL;
     if (tcol)
         ctrue = nb_table_col(&curves, tcol);
     if (pcol)
@@ -1623,13 +1701,13 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     if (have_curves && xcol && tcol && pcol)
         md_curves(&b, &curves, cmethod, cd, ckl, ctrue, cproxy);
     else if (have_curves)
-        nb_buf_printf(&b, "`curves.tsv`: %zu points.\n\n", curves.nrow);
+        nb_buf_printf(&b, "`" STARC_RESULTS_OVEROPT_CURVES "`: %zu points.\n\n", curves.nrow);
     if (have_fits) {
-        nb_buf_add(&b, "Fits (`fits.tsv`):\n\n");
+        nb_buf_add(&b, "Fits (`" STARC_RESULTS_OVEROPT_FITS "`):\n\n");
         md_tsv(&b, &fits, x->o.table_rows);
     }
     if (json_is_object(summary)) {
-        nb_buf_add(&b, "Summary (`summary.json`):\n\n");
+        nb_buf_add(&b, "Summary (`" STARC_RESULTS_OVEROPT_SUMMARY "`):\n\n");
         md_json_table(&b, summary, 2 * x->o.table_rows);
     }
     if ((st = md_cell(&s, &b)))
@@ -1637,20 +1715,21 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
 
     if (have_curves) {
         nb_buf_add(&code, "curves = read_tsv(");
-        py_path(&code, &s, "curves.tsv");
+        py_path(&code, &s, STARC_RESULTS_OVEROPT_CURVES);
         nb_buf_add(&code, ")\n");
     }
     if (have_fits) {
         nb_buf_add(&code, "fits = read_tsv(");
-        py_path(&code, &s, "fits.tsv");
+        py_path(&code, &s, STARC_RESULTS_OVEROPT_FITS);
         nb_buf_add(&code, ")\n");
     }
     if (summary)
-        load_json_code(&code, &s, "summary.json", "summary");
+        load_json_code(&code, &s, STARC_RESULTS_OVEROPT_SUMMARY, "summary");
     if (have_curves) {
         if (cmethod >= 0)
-            nb_buf_add(&code, "methods = list(dict.fromkeys(curves[\"method\"]))\n"
-                              "print(\"methods:\", \", \".join(methods), \"-\", len(curves[\"method\"]), \"points\")\n");
+            nb_buf_add(&code, "methods = list(dict.fromkeys(curves[\"" STARC_RESULTS_OVEROPT_COL_METHOD "\"]))\n"
+                              "print(\"methods:\", \", \".join(methods), \"-\", len(curves[\""
+                              STARC_RESULTS_OVEROPT_COL_METHOD "\"]), \"points\")\n");
         else
             nb_buf_add(&code, "print(len(next(iter(curves.values()))), \"points\")\n");
     }
@@ -1666,55 +1745,70 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
     if (have_curves && xcol && tcol && pcol) {
         size_t main = 0;
         for (size_t i = 0; i < nf; i++)
-            if (strcmp(f[i].stem, "overopt") == 0)
+            if (strcmp(f[i].stem, STARC_RESULTS_OVEROPT_FIGURE) == 0)
                 main = i;
         nb_buf_reset(&code);
         nb_buf_add(&code, "# True and proxy return changes along the pressure path");
         nb_buf_add(&code, nf && (f[main].svg || f[main].png) ? " (stored output: the gnuplot figure).\n" : ".\n");
+#define METHOD "curves[\"" STARC_RESULTS_OVEROPT_COL_METHOD "\"]"
+#define XD "curves[\"" STARC_RESULTS_OVEROPT_COL_D "\"][sel]"
+#define XKL "np.sqrt(curves[\"" STARC_RESULTS_OVEROPT_COL_KL "\"][sel])"
         if (cmethod < 0)
-            nb_buf_add(&code, "curves[\"method\"] = np.array([\"all\"] * len(curves[\"true_delta\"]))\n"
-                              "methods = [\"all\"]\n");
+            nb_buf_printf(&code, METHOD " = np.array([\"all\"] * len(curves[\"%s\"]))\n"
+                                 "methods = [\"all\"]\n", tcol);
         nb_buf_printf(&code,
             "fig, ax = plt.subplots(figsize=(6.4, 4.2))\n"
             "for k, m in enumerate(methods):\n"
-            "    sel = curves[\"method\"] == m\n"
+            "    sel = " METHOD " == m\n"
             "    x = %s\n"
             "    order = np.argsort(x, kind=\"stable\")\n"
             "    ax.plot(x[order], curves[\"%s\"][sel][order], \"-o\", ms=3, color=f\"C{k}\", label=f\"{m}: true\")\n"
             "    ax.plot(x[order], curves[\"%s\"][sel][order], \"--\", color=f\"C{k}\", label=f\"{m}: proxy\")\n",
-            cd >= 0 ? "curves[\"d\"][sel]" : "np.sqrt(curves[\"kl\"][sel])", tcol, pcol);
-        long fa = have_fits ? nb_table_col(&fits, "alpha") : -1, fb = have_fits ? nb_table_col(&fits, "beta") : -1;
+            cd >= 0 ? XD : XKL, tcol, pcol);
+        long fa = have_fits ? nb_table_col(&fits, STARC_RESULTS_OVEROPT_FIT_ALPHA) : -1;
+        long fb = have_fits ? nb_table_col(&fits, STARC_RESULTS_OVEROPT_FIT_BETA) : -1;
         if (fa >= 0 && fb >= 0 && nb_table_col_numeric(&fits, (size_t)fa) && nb_table_col_numeric(&fits, (size_t)fb)) {
-            long fm = nb_table_col(&fits, "method"), ff = nb_table_col(&fits, "form");
+            long fm = nb_table_col(&fits, STARC_RESULTS_OVEROPT_COL_METHOD);
+            long ff = nb_table_col(&fits, STARC_RESULTS_OVEROPT_FIT_FORM);
+            const char *bon = starc_overopt_method_name(STARC_OVEROPT_BON);
             const char *target = NULL;
-            static const char *tnames[] = {"curve", "target", "quantity", "reward", "y", NULL};
+            /* starc overopt's name first, then names a hand-made table may use */
+            static const char *tnames[] = {"curve", STARC_RESULTS_OVEROPT_FIT_TARGET, "quantity", "reward", "y", NULL};
             for (int i = 0; tnames[i] && !target; i++)
                 if (nb_table_col(&fits, tnames[i]) >= 0)
                     target = tnames[i];
             /* one fit per method: Gao's form for the method (best-of-n for bon,
              * RL otherwise), of the true curve when fits name their target */
-            nb_buf_add(&code, "# Gao et al.'s fitted form for each method (fits.tsv): best-of-n for bon, RL otherwise\n"
-                              "for i in range(len(fits[\"alpha\"])):\n");
-            nb_buf_add(&code, fm >= 0 ? "    m = str(fits[\"method\"][i])\n" : "    m = methods[0]\n");
-            nb_buf_add(&code, "    form = \"bon\" if m == \"bon\" else \"rl\"\n");
+            nb_buf_printf(&code, "# Gao et al.'s fitted form for each method (" STARC_RESULTS_OVEROPT_FITS
+                                 "): best-of-n for %s, RL otherwise\n"
+                                 "for i in range(len(fits[\"" STARC_RESULTS_OVEROPT_FIT_ALPHA "\"])):\n", bon);
+            nb_buf_add(&code, fm >= 0 ? "    m = str(fits[\"" STARC_RESULTS_OVEROPT_COL_METHOD "\"][i])\n"
+                                      : "    m = methods[0]\n");
+            nb_buf_printf(&code, "    form = \"" STARC_RESULTS_OVEROPT_FORM_BON "\" if m == \"%s\" else \""
+                                 STARC_RESULTS_OVEROPT_FORM_RL "\"\n", bon);
             if (ff >= 0)
-                nb_buf_add(&code, "    if str(fits[\"form\"][i]).lower() != form:\n"
+                nb_buf_add(&code, "    if str(fits[\"" STARC_RESULTS_OVEROPT_FIT_FORM "\"][i]).lower() != form:\n"
                                   "        continue\n");
             if (target)
-                nb_buf_printf(&code, "    if str(fits[\"%s\"][i]) != \"true\":\n"
+                nb_buf_printf(&code, "    if str(fits[\"%s\"][i]) != \"" STARC_RESULTS_OVEROPT_TARGET_TRUE "\":\n"
                                      "        continue\n", target);
             nb_buf_printf(&code,
                 "    k = methods.index(m) if m in methods else 0\n"
-                "    sel = curves[\"method\"] == m if m in methods else np.ones(len(curves[\"method\"]), bool)\n"
+                "    sel = " METHOD " == m if m in methods else np.ones(len(" METHOD "), bool)\n"
                 "    dmax = np.nanmax(%s)\n"
                 "    if not np.isfinite(dmax) or dmax <= 0:\n"
                 "        continue\n"
                 "    d = np.linspace(0, dmax, 200)[1:]\n"
-                "    a, b = fits[\"alpha\"][i], fits[\"beta\"][i]\n"
-                "    y = d * (a - b * d) if form == \"bon\" else d * (a - b * np.log(d))\n"
+                "    a, b = fits[\"" STARC_RESULTS_OVEROPT_FIT_ALPHA "\"][i], fits[\"" STARC_RESULTS_OVEROPT_FIT_BETA
+                "\"][i]\n"
+                "    y = d * (a - b * d) if form == \"" STARC_RESULTS_OVEROPT_FORM_BON
+                "\" else d * (a - b * np.log(d))\n"
                 "    ax.plot(d, y, \":\", color=f\"C{k}\", label=f\"{m}: Gao {form} fit%s\")\n",
-                cd >= 0 ? "curves[\"d\"][sel]" : "np.sqrt(curves[\"kl\"][sel])", target ? " (true)" : "");
+                cd >= 0 ? XD : XKL, target ? " (true)" : "");
         }
+#undef METHOD
+#undef XD
+#undef XKL
         nb_buf_printf(&code,
             "ax.axhline(0, color=\"0.6\", lw=0.8)\n"
             "ax.set_xlabel(\"d = sqrt(KL) from the base policy\")\n"
@@ -1722,7 +1816,8 @@ static int overopt_section(exporter *x, const char *dir, const char *sub)
             "ax.legend(fontsize=8)\n"
             "fig.tight_layout()\n"
             "plt.show()",
-            strcmp(tcol, "true_delta") == 0 ? "change of return from the base policy" : "return");
+            strcmp(tcol, STARC_RESULTS_OVEROPT_COL_TRUE_DELTA) == 0 ? "change of return from the base policy"
+                                                                    : "return");
         st = figure_cells(&s, x, &code, f, nf, main);
         goto done;
     }
@@ -1745,29 +1840,34 @@ static const char *json_kind(json_t *j)
 {
     if (!json_is_object(j))
         return NULL;
-    if (json_object_get(j, "matrix") && json_object_get(j, "names"))
-        return "distance";
-    if (json_object_get(j, "sigma_true") || json_object_get(j, "proxy_optimal"))
-        return "proxy";
-    if (json_object_get(j, "method") && json_object_get(j, "coef") && json_object_get(j, "objective"))
-        return "regularize";
-    if (json_object_get(j, "regret") && json_object_get(j, "true_optimal_return"))
-        return "regret";
-    json_t *d = json_object_get(j, "distance");
+#define HAS(key) (json_object_get(j, key) != NULL)
+    if (HAS(STARC_RESULTS_DISTANCE_KEY_MATRIX) && HAS(STARC_RESULTS_DISTANCE_KEY_NAMES))
+        return STARC_RESULTS_KIND_DISTANCE;
+    if (HAS(STARC_RESULTS_PROXY_KEY_SIGMA_TRUE) || HAS(STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL))
+        return STARC_RESULTS_KIND_PROXY;
+    if (HAS(STARC_RESULTS_REGULARIZE_KEY_METHOD) && HAS(STARC_RESULTS_REGULARIZE_KEY_COEF) &&
+        HAS(STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE))
+        return STARC_RESULTS_KIND_REGULARIZE;
+    if (HAS(STARC_RESULTS_REGRET_KEY_REGRET) && HAS(STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL))
+        return STARC_RESULTS_KIND_REGRET;
+#undef HAS
+    json_t *d = json_object_get(j, STARC_RESULTS_DISTANCE_KEY_DISTANCE);
     if (d && (json_is_number(d) || json_is_null(d)))
-        return "pair";
+        return STARC_RESULTS_KIND_PAIR;
     return NULL;
 }
 
 /* A distance matrix from {"names": [...], "matrix": [[...]]} (null = undefined). */
 static int parse_matrix_json(json_t *j, matrix *M, char ***names_out, const char *name, starc_error *err)
 {
-    json_t *names = json_object_get(j, "names"), *mat = json_object_get(j, "matrix");
+    json_t *names = json_object_get(j, STARC_RESULTS_DISTANCE_KEY_NAMES);
+    json_t *mat = json_object_get(j, STARC_RESULTS_DISTANCE_KEY_MATRIX);
     M->D = NULL;
     M->names = NULL;
     *names_out = NULL;
     if (!json_is_array(names) || !json_is_array(mat))
-        return nb_fail(err, STARC_EFORMAT, "%s: \"names\" and \"matrix\" must be arrays", name);
+        return nb_fail(err, STARC_EFORMAT, "%s: \"" STARC_RESULTS_DISTANCE_KEY_NAMES "\" and \""
+                       STARC_RESULTS_DISTANCE_KEY_MATRIX "\" must be arrays", name);
     size_t n = json_array_size(names);
     M->n = n;
     if (n == 0 || json_array_size(mat) != n)
@@ -1851,10 +1951,10 @@ static int file_section(exporter *x, const char *path, const char *sub, int *rec
             goto done;
         }
         *recognised = 1;
-        if (strcmp(kind, "distance") == 0 && (st = parse_matrix_json(j, &M, &jnames, path, x->err)))
+        if (strcmp(kind, STARC_RESULTS_KIND_DISTANCE) == 0 && (st = parse_matrix_json(j, &M, &jnames, path, x->err)))
             goto done;
-        if (strcmp(kind, "pair") == 0) {
-            json_t *d = json_object_get(j, "distance");
+        if (strcmp(kind, STARC_RESULTS_KIND_PAIR) == 0) {
+            json_t *d = json_object_get(j, STARC_RESULTS_DISTANCE_KEY_DISTANCE);
             pair_d = json_is_number(d) ? json_number_value(d) : NAN;
         }
     } else {
@@ -1864,10 +1964,10 @@ static int file_section(exporter *x, const char *path, const char *sub, int *rec
         }
         double v;
         if (t.nrow == 0 && t.ncol == 1 && nb_parse_number(t.head[0], &v)) {
-            kind = "pair";
+            kind = STARC_RESULTS_KIND_PAIR;
             pair_d = v;
         } else if (parse_matrix_tsv(&t, &M, path, &local) == STARC_OK) {
-            kind = "distance";
+            kind = STARC_RESULTS_KIND_DISTANCE;
         } else {
             st = nb_fail(x->err, local.status == STARC_ENOMEM ? STARC_ENOMEM : STARC_EINVAL,
                          "%s: not a starc result (%s)", path, local.message);
@@ -1894,13 +1994,14 @@ static int file_section(exporter *x, const char *path, const char *sub, int *rec
         goto end;
     }
     free(dst);
-    if (strcmp(kind, "distance") == 0) {
+    if (strcmp(kind, STARC_RESULTS_KIND_DISTANCE) == 0) {
         nb_buf load;
         nb_buf_init(&load);
         if (j) {
             load_json_code(&load, &s, name, "res");
-            nb_buf_add(&load, "names = res[\"names\"]\n"
-                              "D = np.array(res[\"matrix\"], dtype=float)  # null -> nan (undefined)\n");
+            nb_buf_add(&load, "names = res[\"" STARC_RESULTS_DISTANCE_KEY_NAMES "\"]\n"
+                              "D = np.array(res[\"" STARC_RESULTS_DISTANCE_KEY_MATRIX
+                              "\"], dtype=float)  # null -> nan (undefined)\n");
         } else {
             nb_buf_add(&load, "names, D = read_matrix(");
             py_path(&load, &s, name);
@@ -1913,7 +2014,7 @@ static int file_section(exporter *x, const char *path, const char *sub, int *rec
         st = stem ? distance_cells(&s, &M, &load, dir, stem) : oom(x);
         free(stem);
         nb_buf_free(&load);
-    } else if (strcmp(kind, "pair") == 0) {
+    } else if (strcmp(kind, STARC_RESULTS_KIND_PAIR) == 0) {
         st = pair_cells(&s, pair_d, j != NULL, name);
     } else {
         st = json_cells(&s, j, name);
@@ -1944,18 +2045,18 @@ static int has_file(const char *dir, const char *name)
 
 static int is_study_dir(const char *dir)
 {
-    return has_file(dir, "pairs.tsv") || has_file(dir, "correlations.tsv");
+    return has_file(dir, STARC_RESULTS_STUDY_PAIRS) || has_file(dir, STARC_RESULTS_STUDY_CORRELATIONS);
 }
 
 static int is_overopt_dir(const char *dir)
 {
-    return has_file(dir, "curves.tsv");
+    return has_file(dir, STARC_RESULTS_OVEROPT_CURVES);
 }
 
 /* Is dir an earlier export's data directory (never a result)? */
 static int is_data_dir(const char *dir)
 {
-    return has_file(dir, NB_MANIFEST);
+    return has_file(dir, STARC_RESULTS_NOTEBOOK_MANIFEST);
 }
 
 static int add_skipped(exporter *x, const char *sub)
@@ -2034,12 +2135,14 @@ static int find_results(exporter *x, const char *result)
         return nb_fail(x->err, STARC_EINVAL, "%s: not a file or directory", result);
     }
     char *base = nb_basename(result), *dir = nb_dirname(result);
-    int st;
+    int st, is_study = 0;
     if (!base || !dir)
         st = oom(x);
-    else if ((strcmp(base, "pairs.tsv") == 0 || strcmp(base, "correlations.tsv") == 0) ||
-             ((strcmp(base, "curves.tsv") == 0 || strcmp(base, "fits.tsv") == 0 ||
-               strcmp(base, "summary.json") == 0) && is_overopt_dir(dir))) {
+    else if ((is_study = strcmp(base, STARC_RESULTS_STUDY_PAIRS) == 0 ||
+                         strcmp(base, STARC_RESULTS_STUDY_CORRELATIONS) == 0 ||
+                         (strcmp(base, STARC_RESULTS_STUDY_SUMMARY) == 0 && is_study_dir(dir))) ||
+             ((strcmp(base, STARC_RESULTS_OVEROPT_CURVES) == 0 || strcmp(base, STARC_RESULTS_OVEROPT_FITS) == 0 ||
+               strcmp(base, STARC_RESULTS_OVEROPT_SUMMARY) == 0) && is_overopt_dir(dir))) {
         /* a file of a result directory: export the directory, shown by its name */
         char *dbase = nb_basename(dir);
         if (!dbase) {
@@ -2047,9 +2150,7 @@ static int find_results(exporter *x, const char *result)
         } else {
             free(x->result_name);
             x->result_name = dbase;
-            st = strcmp(base, "pairs.tsv") == 0 || strcmp(base, "correlations.tsv") == 0
-                     ? study_section(x, dir, "")
-                     : overopt_section(x, dir, "");
+            st = is_study ? study_section(x, dir, "") : overopt_section(x, dir, "");
         }
     } else {
         int recognised;
@@ -2149,8 +2250,8 @@ static int header_cells(exporter *x, json_t *cells)
         for (size_t i = 0; i < nsec; i++) {
             json_t *e = json_array_get(x->sections, i);
             nb_buf_add(&b, "- ");
-            nb_buf_md(&b, json_string_value(json_object_get(e, "path")));
-            nb_buf_printf(&b, " (%s)\n", json_string_value(json_object_get(e, "kind")));
+            nb_buf_md(&b, json_string_value(json_object_get(e, STARC_RESULTS_NOTEBOOK_KEY_PATH)));
+            nb_buf_printf(&b, " (%s)\n", json_string_value(json_object_get(e, STARC_RESULTS_NOTEBOOK_KEY_KIND)));
         }
         nb_buf_add(&b, "\n");
     } else {
@@ -2173,13 +2274,15 @@ static int header_cells(exporter *x, json_t *cells)
     for (size_t i = 0; i < json_array_size(x->inputs); i++) {
         json_t *e = json_array_get(x->inputs, i);
         nb_buf_add(&b, "| ");
-        nb_buf_md(&b, json_string_value(json_object_get(e, "path")));
-        nb_buf_printf(&b, " | %" JSON_INTEGER_FORMAT " | `%s` |\n", json_integer_value(json_object_get(e, "bytes")),
-                      json_string_value(json_object_get(e, "sha256")));
+        nb_buf_md(&b, json_string_value(json_object_get(e, STARC_RESULTS_NOTEBOOK_KEY_PATH)));
+        nb_buf_printf(&b, " | %" JSON_INTEGER_FORMAT " | `%s` |\n",
+                      json_integer_value(json_object_get(e, STARC_RESULTS_NOTEBOOK_KEY_BYTES)),
+                      json_string_value(json_object_get(e, STARC_RESULTS_NOTEBOOK_KEY_SHA256)));
     }
     nb_buf_add(&b, "\nThe data are copied beside this notebook in `");
     nb_buf_add(&b, x->data_name); /* a safe name */
-    nb_buf_add(&b, "/` (with their SHA-256 in `" NB_MANIFEST "`). Each figure cell holds the gnuplot rendering "
+    nb_buf_add(&b, "/` (with their SHA-256 in `" STARC_RESULTS_NOTEBOOK_MANIFEST "`). Each figure cell holds the "
+                   "gnuplot rendering "
                    "as its stored output, so the notebook reads without being run; running it loads the data "
                    "with numpy and redraws the figures with matplotlib.\n");
     int st = add_cell(x, cells, "markdown", &b, NULL);
@@ -2232,12 +2335,12 @@ static json_t *build_notebook(exporter *x)
     json_object_set_new(pv, "version", json_string(starc_version()));
     json_object_set_new(pv, "command", x->o.command ? jstr(x->o.command) : json_null());
     json_object_set_new(pv, "result", jstr(x->result_name));
-    json_object_set_new(pv, "data_dir", json_string(x->data_name));
-    json_object_set_new(pv, "inputs", json_deep_copy(x->inputs));
-    json_object_set_new(pv, "sections", json_deep_copy(x->sections));
+    json_object_set_new(pv, STARC_RESULTS_NOTEBOOK_KEY_DATA_DIR, json_string(x->data_name));
+    json_object_set_new(pv, STARC_RESULTS_NOTEBOOK_KEY_INPUTS, json_deep_copy(x->inputs));
+    json_object_set_new(pv, STARC_RESULTS_NOTEBOOK_KEY_SECTIONS, json_deep_copy(x->sections));
     json_object_set_new(meta, "kernelspec", ks);
     json_object_set_new(meta, "language_info", li);
-    json_object_set_new(meta, "starc", pv);
+    json_object_set_new(meta, STARC_RESULTS_NOTEBOOK_KEY_METADATA, pv);
     json_object_set_new(nb, "cells", cells);
     json_object_set_new(nb, "metadata", meta);
     json_object_set_new(nb, "nbformat", json_integer(4));
@@ -2273,7 +2376,7 @@ static int write_manifest(exporter *x)
         nb_buf_printf(&b, "%s  %s\n", json_string_value(json_object_get(x->manifest, ks[i])), ks[i]);
     free(ks);
     json_decref(keys);
-    char *path = nb_join(x->data_tmp, NB_MANIFEST);
+    char *path = nb_join(x->data_tmp, STARC_RESULTS_NOTEBOOK_MANIFEST);
     int st = !path || !nb_buf_ok(&b) ? oom(x) : nb_write(path, b.s ? b.s : "", b.len, x->err);
     free(path);
     nb_buf_free(&b);
@@ -2385,10 +2488,10 @@ int nb_export(const char *result, const char *out, const nb_options *opt, json_t
     }
     size_t bl = strlen(outbase);
     stem = nb_ends_with(outbase, ".ipynb") && bl > 6 ? strndup(outbase, bl - 6) : strdup(outbase);
-    size_t dl = stem ? strlen(stem) + 8 : 0;
+    size_t dl = stem ? strlen(stem) + sizeof STARC_RESULTS_NOTEBOOK_DATA_SUFFIX : 0;
     char *dn = stem ? malloc(dl) : NULL;
     if (dn)
-        snprintf(dn, dl, "%s_data", stem);
+        snprintf(dn, dl, "%s" STARC_RESULTS_NOTEBOOK_DATA_SUFFIX, stem);
     x->data_name = dn ? safe_name(dn) : NULL;
     free(dn);
     x->result_name = result_display_name(result);
@@ -2488,12 +2591,12 @@ int nb_export(const char *result, const char *out, const nb_options *opt, json_t
 
     if (report) {
         json_t *r = json_object();
-        json_object_set_new(r, "notebook", jstr(out));
-        json_object_set_new(r, "data_dir", jstr(data_path));
-        json_object_set(r, "sections", x->sections);
-        json_object_set(r, "inputs", x->inputs);
-        json_object_set(r, "skipped", x->skipped);
-        json_object_set(r, "warnings", x->warnings);
+        json_object_set_new(r, STARC_RESULTS_NOTEBOOK_KEY_NOTEBOOK, jstr(out));
+        json_object_set_new(r, STARC_RESULTS_NOTEBOOK_KEY_DATA_DIR, jstr(data_path));
+        json_object_set(r, STARC_RESULTS_NOTEBOOK_KEY_SECTIONS, x->sections);
+        json_object_set(r, STARC_RESULTS_NOTEBOOK_KEY_INPUTS, x->inputs);
+        json_object_set(r, STARC_RESULTS_NOTEBOOK_KEY_SKIPPED, x->skipped);
+        json_object_set(r, STARC_RESULTS_NOTEBOOK_KEY_WARNINGS, x->warnings);
         *report = r;
     }
 done:

@@ -1,3 +1,9 @@
-// The umbrella header compiles as C++ and links against the C library's names.
+// The umbrella header compiles as C++ and links against the C library's names,
+// its macros included (starc/results.h defines only macros).
 #include <starc/starc.h>
-int main() { return starc_strerror(STARC_OK) ? 0 : 1; }
+static const char headline[] = STARC_RESULTS_STUDY_HEADLINE;
+static const char columns[] = STARC_RESULTS_OVEROPT_POINT_COLUMNS;
+int main()
+{
+    return starc_strerror(STARC_OK) && headline[3] == STARC_RESULTS_VARIANT_SEP && columns[0] ? 0 : 1;
+}

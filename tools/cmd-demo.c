@@ -19,7 +19,7 @@ static void help(void)
 {
     printf("Usage: starc demo [-o DIR] [--format text|json]\n\n"
            "Run libstarc's main job on built-in data and write its results to DIR\n"
-           "(default: starc-demo).  Prints a short summary of what was found.\n\n"
+           "(default: " STARC_RESULTS_DEMO_DIR ").  Prints a short summary of what was found.\n\n"
            "  -o, --output DIR  output directory (created if needed)\n"
            "  --format FMT      text (default) or json summary on stdout\n"
            "  -h, --help        this help\n");
@@ -45,7 +45,8 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     starc_regret_result reg;
     for (int i = 0; i < 8; i++)
         neg[i] = -small_R[i];
-    char *mpath = cli_path_join(dir, "small-mdp.npz"), *rpath = cli_path_join(dir, "small-reward.npy");
+    char *mpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_MDP);
+    char *rpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_REWARD);
     size_t shape[3] = {2, 2, 2};
     if ((st = starc_policy_evaluate(m, pi, small_R, V, Q, NULL, &err)) ||
         (st = starc_policy_optimal(m, small_R, NULL, act, NULL, NULL, NULL, &err)) ||
@@ -112,19 +113,20 @@ static int run_to_file(int (*cmd)(int, char **), const char *path, char **argv)
  * under STARC (VAL, L2), EPIC and DARD, each with a heatmap script. */
 static int section_gridworld(FILE *out, const char *dir, json_t *summary)
 {
-    char *sub = cli_path_join(dir, "gridworld"), *mpath = NULL, *rpath = NULL;
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_GRIDWORLD), *mpath = NULL, *rpath = NULL;
     int rc = EXIT_OK;
     if (!sub || (rc = cli_mkdir_p(CMD, sub)))
         goto done;
-    mpath = cli_path_join(sub, "mdp.npz");
-    rpath = cli_path_join(sub, "rewards.npz");
+    mpath = cli_path_join(sub, STARC_RESULTS_MDP);
+    rpath = cli_path_join(sub, STARC_RESULTS_REWARDS);
     char *gargv[] = {"gridworld", "-o", sub, NULL};
-    char *log = cli_path_join(sub, "generate.txt");
+    char *log = cli_path_join(sub, STARC_RESULTS_DEMO_GRID_LOG);
     rc = run_to_file(cmd_generate_gridworld, log, gargv);
     free(log);
     if (rc)
         goto done;
-    static const char *const kinds[3] = {"starc", "epic", "dard"};
+    static const char *const kinds[3] = {STARC_RESULTS_DEMO_GRID_STARC, STARC_RESULTS_DEMO_GRID_EPIC,
+                                         STARC_RESULTS_DEMO_GRID_DARD};
     fprintf(out, "== EPIC's 3x3 gridworld: distances between Sparse, Dense, Center, Penalty, Path, Cliff\n");
     json_t *o = json_object();
     json_object_set_new(summary, "gridworld", o);
@@ -132,7 +134,7 @@ static int section_gridworld(FILE *out, const char *dir, json_t *summary)
         char name[32];
         snprintf(name, sizeof name, "%s.tsv", kinds[k]);
         char *tsv = cli_path_join(sub, name);
-        snprintf(name, sizeof name, "%s.gp", kinds[k]);
+        snprintf(name, sizeof name, "%s" STARC_RESULTS_EXT_GP, kinds[k]);
         char *gp = cli_path_join(sub, name);
         char *dargv[] = {"distance", "--mdp", mpath, "--gnuplot", gp, rpath, NULL, NULL};
         if (k == 1)
@@ -177,13 +179,13 @@ static int section_tomato(FILE *out, const char *dir, json_t *summary)
     starc_proxy *px = NULL;
     starc_regularizer *rg = NULL;
     double *bt = NULL, *bp = NULL;
-    char *sub = cli_path_join(dir, "tomato"), *mpath = NULL, *rpath = NULL, *bpath = NULL;
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_TOMATO), *mpath = NULL, *rpath = NULL, *bpath = NULL;
     int rc = EXIT_OK, st;
     if (!sub || (rc = cli_mkdir_p(CMD, sub)))
         goto done;
-    mpath = cli_path_join(sub, "mdp.npz");
-    rpath = cli_path_join(sub, "rewards.npz");
-    bpath = cli_path_join(sub, "base.npy");
+    mpath = cli_path_join(sub, STARC_RESULTS_MDP);
+    rpath = cli_path_join(sub, STARC_RESULTS_REWARDS);
+    bpath = cli_path_join(sub, STARC_RESULTS_DEMO_BASE);
     if ((st = starc_tomato_alloc(&to, &t, &err)))
         goto fail;
     const starc_mdp *m = starc_tomato_mdp(t);
@@ -235,7 +237,8 @@ static int section_tomato(FILE *out, const char *dir, json_t *summary)
             ps->orpo_coef, orpo.true_return, orpo.true_delta);
     fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", adkl.true_return, adkl.true_delta);
     {
-        char *jp = cli_path_join(sub, "proxy.json"), *jr = cli_path_join(sub, "regularize-orpo.json");
+        char *jp = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_PROXY);
+        char *jr = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_REGULARIZE);
         char *tspec = malloc(strlen(rpath) + 8), *pspec = malloc(strlen(rpath) + 8);
         sprintf(tspec, "%s:true", rpath);
         sprintf(pspec, "%s:proxy", rpath);
@@ -250,7 +253,8 @@ static int section_tomato(FILE *out, const char *dir, json_t *summary)
         if (rc)
             goto done;
     }
-    fprintf(out, "   wrote %s/{mdp.npz,rewards.npz,base.npy,proxy.json,regularize-orpo.json}\n", sub);
+    fprintf(out, "   wrote %s/{" STARC_RESULTS_MDP "," STARC_RESULTS_REWARDS "," STARC_RESULTS_DEMO_BASE ","
+                 STARC_RESULTS_DEMO_TOMATO_PROXY "," STARC_RESULTS_DEMO_TOMATO_REGULARIZE "}\n", sub);
     json_t *o = json_object();
     json_object_set_new(o, "r", cli_json_num(ps->r));
     json_object_set_new(o, "base_true_return", cli_json_num(jb_true));
@@ -274,7 +278,8 @@ done:
 /* One notebook that gathers every result of the demo. */
 static int section_notebook(FILE *out, const char *dir, json_t *summary)
 {
-    char *nb = cli_path_join(dir, "notebook/starc-demo.ipynb"), *nbdir = cli_path_join(dir, "notebook");
+    char *nbdir = cli_path_join(dir, STARC_RESULTS_DEMO_NOTEBOOK_DIR);
+    char *nb = nbdir ? cli_path_join(nbdir, STARC_RESULTS_DEMO_NOTEBOOK) : NULL;
     int rc = EXIT_OK;
     if (!nb || !nbdir || (rc = cli_mkdir_p(CMD, nbdir)))
         goto done;
@@ -304,7 +309,7 @@ int cmd_demo(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *dir = "starc-demo";
+    const char *dir = STARC_RESULTS_DEMO_DIR;
     enum cli_format fmt = CLI_TEXT;
     int c, rc;
     opterr = 0;

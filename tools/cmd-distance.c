@@ -342,15 +342,15 @@ int cmd_distance(int argc, char **argv)
     if (fmt == CLI_JSON) {
         json_t *obj = json_object();
         if (n == 2) {
-            json_object_set_new(obj, "distance", cli_json_num(pair));
+            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_DISTANCE, cli_json_num(pair));
         } else {
             json_t *names = json_array(), *mat = json_array();
             for (size_t i = 0; i < n; i++) {
                 json_array_append_new(names, json_string(rs.names[i]));
                 json_array_append_new(mat, cli_json_array(D + i * n, n));
             }
-            json_object_set_new(obj, "names", names);
-            json_object_set_new(obj, "matrix", mat);
+            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_NAMES, names);
+            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_MATRIX, mat);
         }
         char *s = json_text(obj);
         if (!s) {

@@ -24,6 +24,17 @@ extern char **environ;
 
 static const char *CMD = "experiment";
 
+/* The output files (starc/results.h) */
+#define PAIRS STARC_RESULTS_STUDY_PAIRS
+#define CORRELATIONS STARC_RESULTS_STUDY_CORRELATIONS
+#define SUMMARY STARC_RESULTS_STUDY_SUMMARY
+#define FIGURE_GP STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP
+#define FIGURE_PNG STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG
+#define SCATTER_GP STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP
+#define SCATTER_PNG STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_PNG
+#define TERM STARC_RESULTS_GP_TERM
+#define OUTFILE STARC_RESULTS_GP_OUTFILE
+
 static void help(void)
 {
     printf("Usage: starc experiment [OPTIONS] -o DIR\n\n"
@@ -255,7 +266,7 @@ static int write_batch(const starc_study_batch *b, void *data, void *user)
     text *t = data;
     int bad = 0;
     if (t && rs->pairs && fwrite(t->s, 1, t->n, rs->pairs) != t->n) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, "pairs.tsv: write failed");
+        snprintf(rs->errmsg, sizeof rs->errmsg, PAIRS ": write failed");
         bad = 1;
     }
     if (t)
@@ -305,9 +316,9 @@ static void gp_header(text *t, const char *what, const char *defout)
     snprintf(buf, sizeof buf, "\n# made by starc (libstarc) %s: ", starc_version());
     text_str(t, buf);
     text_str(t, cli_command_line());
-    text_str(t, "\n# Re-render: gnuplot -e \"term='svg'; outfile='x.svg'\" THIS.gp\n");
-    text_str(t, "if (!exists('term')) term = 'pngcairo'\n");
-    snprintf(buf, sizeof buf, "if (!exists('outfile')) outfile = '%s'\n", defout);
+    text_str(t, "\n# Re-render: gnuplot -e \"" TERM "='svg'; " OUTFILE "='x.svg'\" THIS.gp\n");
+    text_str(t, "if (!exists('" TERM "')) " TERM " = 'pngcairo'\n");
+    snprintf(buf, sizeof buf, "if (!exists('" OUTFILE "')) " OUTFILE " = '%s'\n", defout);
     text_str(t, buf);
 }
 
@@ -317,8 +328,8 @@ static char *figure_script(const starc_study *s)
 {
     text t = {0};
     char buf[256];
-    gp_header(&t, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", "figure.png");
-    text_str(&t, "set terminal term size 1100,600 noenhanced\nset output outfile\n");
+    gp_header(&t, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", FIGURE_PNG);
+    text_str(&t, "set terminal " TERM " size 1100,600 noenhanced\nset output " OUTFILE "\n");
     for (size_t ni = 0; ni < 8; ni++) {
         snprintf(buf, sizeof buf, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
         text_str(&t, buf);
@@ -375,9 +386,11 @@ static int parse_scatter(const char *list, scatter_spec *sc)
     if (!dup)
         return cli_fail(CMD, "out of memory");
     for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *c = tok, *n = strchr(c, ':'), *m = n ? strchr(n + 1, ':') : NULL;
+        char *c = tok, *n = strchr(c, STARC_RESULTS_VARIANT_SEP);
+        char *m = n ? strchr(n + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
         if (!n || !m) {
-            int rc = cli_usage(CMD, "option --scatter: '%s' is not canon:norm:metric", tok);
+            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"),
+                               tok);
             free(dup);
             return rc;
         }
@@ -385,7 +398,7 @@ static int parse_scatter(const char *list, scatter_spec *sc)
         *m++ = '\0';
         long v = starc_study_variant_index(c, n, m);
         if (v < 0) {
-            int rc = cli_usage(CMD, "option --scatter: the study has no variant %s:%s:%s", c, n, m);
+            int rc = cli_usage(CMD, "option --scatter: the study has no variant " STARC_RESULTS_VARIANT_FMT, c, n, m);
             free(dup);
             return rc;
         }
@@ -394,7 +407,7 @@ static int parse_scatter(const char *list, scatter_spec *sc)
             return cli_usage(CMD, "option --scatter: at most 16 variants");
         }
         sc->v[sc->n] = v;
-        snprintf(sc->name[sc->n], sizeof sc->name[0], "%s:%s:%s", c, n, m);
+        snprintf(sc->name[sc->n], sizeof sc->name[0], STARC_RESULTS_VARIANT_FMT, c, n, m);
         sc->n++;
     }
     free(dup);
@@ -412,9 +425,10 @@ static char *scatter_script(const starc_study *s, const scatter_spec *sc)
     const size_t N = starc_study_npoints(s), maxpts = 4000;
     const size_t stride = N > maxpts ? (N + maxpts - 1) / maxpts : 1;
     const double *reg = starc_study_regrets(s);
-    gp_header(&t, "Distance against regret for chosen variants", "scatter.png");
+    gp_header(&t, "Distance against regret for chosen variants", SCATTER_PNG);
     size_t cols = sc->n < 2 ? 1 : 2, rows = (sc->n + cols - 1) / cols;
-    snprintf(buf, sizeof buf, "set terminal term size %zu,%zu noenhanced\nset output outfile\n", 520 * cols, 420 * rows);
+    snprintf(buf, sizeof buf, "set terminal " TERM " size %zu,%zu noenhanced\nset output " OUTFILE "\n", 520 * cols,
+             420 * rows);
     text_str(&t, buf);
     for (size_t q = 0; q < sc->n; q++) {
         snprintf(buf, sizeof buf, "$V%zu << EOD\n# distance regret (%s; every %zu-th point)\n", q, sc->name[q], stride);
@@ -472,7 +486,7 @@ static int render(const char *script, const char *out)
         return -1;
     }
     snprintf(tmp, n, "%s.tmp.png", out);
-    snprintf(expr, n + 32, "outfile='%s'", tmp);
+    snprintf(expr, n + 32, OUTFILE "='%s'", tmp);
     char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -522,10 +536,11 @@ static json_t *key_json(const starc_study *s)
     for (size_t k = 0; k < NKEY; k++) {
         long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         char name[96];
-        snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1],
+                 key_variants[k][2]);
         json_t *o = json_object();
-        json_object_set_new(o, "pearson_r", cli_json_num(starc_study_pearson(s, (size_t)v)));
-        json_object_set_new(o, "spearman_r", cli_json_num(starc_study_spearman(s, (size_t)v)));
+        json_object_set_new(o, STARC_RESULTS_STUDY_COL_PEARSON, cli_json_num(starc_study_pearson(s, (size_t)v)));
+        json_object_set_new(o, STARC_RESULTS_STUDY_COL_SPEARMAN, cli_json_num(starc_study_spearman(s, (size_t)v)));
         json_object_set_new(j, name, o);
     }
     return j;
@@ -556,7 +571,7 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     rs.last_draw = -1.0;
     pthread_mutex_init(&rs.mu, NULL);
     if (a->save_data) {
-        rs.data_dir = cli_path_join(a->dir, "data");
+        rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA);
         if (!rs.data_dir)
             return cli_fail(CMD, "out of memory");
         if ((rc = cli_mkdir_p(CMD, rs.data_dir))) {
@@ -565,7 +580,7 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
         }
     }
     cli_out pairs_out = {NULL, NULL, NULL};
-    char *pairs_path = cli_path_join(a->dir, "pairs.tsv");
+    char *pairs_path = cli_path_join(a->dir, PAIRS);
     if (!pairs_path)
         return cli_fail(CMD, "out of memory");
     if (!a->no_pairs) {
@@ -574,10 +589,11 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
             return rc;
         }
         rs.pairs = pairs_out.f;
-        fputs("mdp\tpair\tstep\tregret", rs.pairs);
+        fputs(STARC_RESULTS_STUDY_COL_MDP "\t" STARC_RESULTS_STUDY_COL_PAIR "\t" STARC_RESULTS_STUDY_COL_STEP "\t"
+              STARC_RESULTS_STUDY_COL_REGRET, rs.pairs);
         const starc_study_variant *vt = starc_study_variants();
         for (size_t v = 0; v < starc_study_nvariants(); v++)
-            fprintf(rs.pairs, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
+            fprintf(rs.pairs, "\t" STARC_RESULTS_VARIANT_FMT, vt[v].canon, vt[v].norm, vt[v].metric);
         fputc('\n', rs.pairs);
     }
     starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
@@ -614,7 +630,8 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 
     /* correlations.tsv */
     text t = {0};
-    text_str(&t, "canon\tnorm\tmetric\tpearson_r\tspearman_r\n");
+    text_str(&t, STARC_RESULTS_STUDY_COL_CANON "\t" STARC_RESULTS_STUDY_COL_NORM "\t" STARC_RESULTS_STUDY_COL_METRIC
+                 "\t" STARC_RESULTS_STUDY_COL_PEARSON "\t" STARC_RESULTS_STUDY_COL_SPEARMAN "\n");
     const starc_study_variant *vt = starc_study_variants();
     for (size_t v = 0; v < starc_study_nvariants(); v++) {
         char head[96];
@@ -623,29 +640,29 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
         text_num(&t, starc_study_pearson(s, v), '\t');
         text_num(&t, starc_study_spearman(s, v), '\n');
     }
-    rc = write_text_file(a->dir, "correlations.tsv", t.s);
+    rc = write_text_file(a->dir, CORRELATIONS, t.s);
     free(t.s);
 
     /* summary.json: reproducible (no timings) */
     json_t *sj = json_object();
-    json_object_set_new(sj, "kind", json_string("starc-experiment"));
-    json_object_set_new(sj, "version", json_string(starc_version()));
-    json_object_set_new(sj, "options", options_json(&a->o));
-    json_object_set_new(sj, "points", json_integer((json_int_t)starc_study_npoints(s)));
-    json_object_set_new(sj, "variants", json_integer((json_int_t)starc_study_nvariants()));
-    json_object_set_new(sj, "correlations", key_json(s));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_KIND, json_string(STARC_RESULTS_STUDY_KIND));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_VERSION, json_string(starc_version()));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_OPTIONS, options_json(&a->o));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_POINTS, json_integer((json_int_t)starc_study_npoints(s)));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_VARIANTS, json_integer((json_int_t)starc_study_nvariants()));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_CORRELATIONS, key_json(s));
     json_t *files = json_array();
     if (!a->no_pairs)
-        json_array_append_new(files, json_string("pairs.tsv"));
-    json_array_append_new(files, json_string("correlations.tsv"));
-    json_array_append_new(files, json_string("figure.gp"));
-    json_array_append_new(files, json_string("scatter.gp"));
-    json_object_set_new(sj, "files", files);
+        json_array_append_new(files, json_string(PAIRS));
+    json_array_append_new(files, json_string(CORRELATIONS));
+    json_array_append_new(files, json_string(FIGURE_GP));
+    json_array_append_new(files, json_string(SCATTER_GP));
+    json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_FILES, files);
     if (!rc) {
         char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
         text jt = {0};
         if (js && !text_str(&jt, js) && !text_str(&jt, "\n"))
-            rc = write_text_file(a->dir, "summary.json", jt.s);
+            rc = write_text_file(a->dir, SUMMARY, jt.s);
         else
             rc = cli_fail(CMD, "out of memory");
         free(jt.s);
@@ -656,14 +673,14 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     int rendered = 0;
     if (!rc) {
         char *fig = figure_script(s), *sca = scatter_script(s, &sc);
-        if (!(rc = write_text_file(a->dir, "figure.gp", fig)))
-            rc = write_text_file(a->dir, "scatter.gp", sca);
+        if (!(rc = write_text_file(a->dir, FIGURE_GP, fig)))
+            rc = write_text_file(a->dir, SCATTER_GP, sca);
         free(fig);
         free(sca);
     }
     if (!rc && !a->no_render && have_gnuplot()) {
-        char *g1 = cli_path_join(a->dir, "figure.gp"), *p1 = cli_path_join(a->dir, "figure.png");
-        char *g2 = cli_path_join(a->dir, "scatter.gp"), *p2 = cli_path_join(a->dir, "scatter.png");
+        char *g1 = cli_path_join(a->dir, FIGURE_GP), *p1 = cli_path_join(a->dir, FIGURE_PNG);
+        char *g2 = cli_path_join(a->dir, SCATTER_GP), *p2 = cli_path_join(a->dir, SCATTER_PNG);
         if (g1 && p1 && g2 && p2)
             rendered = (render(g1, p1) == 0) + (render(g2, p2) == 0);
         free(g1), free(p1), free(g2), free(p2);
@@ -675,15 +692,17 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
                          "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
                     a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions,
                     a->o.gamma, a->o.seed, starc_study_nvariants(), secs);
-            fprintf(out, "%-34s %9s %9s\n", "variant (canon:norm:metric)", "pearson", "spearman");
+            fprintf(out, "%-34s %9s %9s\n", "variant (" STARC_RESULTS_VARIANT("canon", "norm", "metric") ")", "pearson",
+                    "spearman");
             for (size_t k = 0; k < NKEY; k++) {
                 long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
                 char name[96];
-                snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+                snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1],
+                         key_variants[k][2]);
                 fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
             }
-            fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
-                    a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
+            fprintf(out, "wrote %s/{%s" CORRELATIONS ", " SUMMARY ", " FIGURE_GP ", " SCATTER_GP "%s}\n", a->dir,
+                    a->no_pairs ? "" : PAIRS ", ", rendered == 2 ? ", " FIGURE_PNG ", " SCATTER_PNG : "");
         }
         if (summary) {
             json_object_update(summary, sj);
@@ -791,7 +810,7 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
     a.o.steps = 16;
     a.o.states = 16;
     a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
-    char *sub = cli_path_join(dir, "study");
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_STUDY);
     if (!sub)
         return cli_fail(CMD, "out of memory");
     a.dir = sub;
@@ -800,8 +819,8 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
     json_t *js = json_object();
     int rc = run_experiment(&a, out, js);
     if (!rc && out)
-        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/figure.gp%s\n", sub,
-                json_is_true(json_object_get(js, "rendered")) ? " -> figure.png" : "");
+        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/" FIGURE_GP "%s\n", sub,
+                json_is_true(json_object_get(js, "rendered")) ? " -> " FIGURE_PNG : "");
     if (!rc && summary)
         json_object_set_new(summary, "study", js);
     else

@@ -95,8 +95,8 @@ int cmd_generate_gridworld(int argc, char **argv)
     }
     if (dir && (rc = cli_mkdir_p(CMD, dir)))
         goto done;
-    mdp_path = mdp_arg ? strdup(mdp_arg) : cli_path_join(dir, "mdp.npz");
-    rew_path = rew_arg ? strdup(rew_arg) : cli_path_join(dir, "rewards.npz");
+    mdp_path = mdp_arg ? strdup(mdp_arg) : cli_path_join(dir, STARC_RESULTS_MDP);
+    rew_path = rew_arg ? strdup(rew_arg) : cli_path_join(dir, STARC_RESULTS_REWARDS);
     if (!mdp_path || !rew_path) {
         rc = cli_fail(CMD, "out of memory");
         goto done;

@@ -17,6 +17,16 @@
 
 static const char *CMD = "overopt";
 
+/* The output files (starc/results.h) */
+#define CURVES STARC_RESULTS_OVEROPT_CURVES
+#define FITS STARC_RESULTS_OVEROPT_FITS
+#define SUMMARY STARC_RESULTS_OVEROPT_SUMMARY
+#define FIGURE_GP STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_GP
+#define FIGURE_SVG STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_SVG
+#define FIGURE_PNG STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_PNG
+#define TERM STARC_RESULTS_GP_TERM
+#define OUTFILE STARC_RESULTS_GP_OUTFILE
+
 static void help(void)
 {
     printf("Usage: starc overopt --mdp M.npz --true R --proxy R [--base P.npy] [--method M[,M...]]...\n"
@@ -59,9 +69,15 @@ typedef struct method_result {
     int fit_ok[NFIT];
 } method_result;
 
-static const char *fit_target(int k) { return k < 2 ? "true" : "proxy"; }
+static const char *fit_target(int k)
+{
+    return k < 2 ? STARC_RESULTS_OVEROPT_TARGET_TRUE : STARC_RESULTS_OVEROPT_TARGET_PROXY;
+}
 static starc_gao_form fit_form(int k) { return k % 2 ? STARC_GAO_RL : STARC_GAO_BON; }
-static const char *form_name(starc_gao_form f) { return f == STARC_GAO_RL ? "rl" : "bon"; }
+static const char *form_name(starc_gao_form f)
+{
+    return f == STARC_GAO_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON;
+}
 
 static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
@@ -100,7 +116,7 @@ static void write_point(FILE *f, const starc_overopt_point *p, const char *sep, 
     put(f, p->bound, end);
 }
 
-static const char *POINT_COLUMNS = "coef\tkl\tkl_normalized\td\tchi2\tproxy_return\ttrue_return\tproxy_delta\ttrue_delta\tbound";
+static const char *POINT_COLUMNS = STARC_RESULTS_OVEROPT_POINT_COLUMNS;
 
 static int write_curves(const char *path, const method_result *res, size_t nm)
 {
@@ -108,7 +124,7 @@ static int write_curves(const char *path, const method_result *res, size_t nm)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, "method\t%s\n", POINT_COLUMNS);
+    fprintf(o.f, STARC_RESULTS_OVEROPT_COL_METHOD "\t%s\n", POINT_COLUMNS);
     for (size_t k = 0; k < nm; k++)
         for (size_t i = 0; i < res[k].n; i++) {
             fprintf(o.f, "%s\t", starc_overopt_method_name(res[k].method));
@@ -123,7 +139,11 @@ static int write_fits(const char *path, const method_result *res, size_t nm)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, "method\ttarget\tform\talpha\tbeta\tr2\tpeak_d\tpeak_kl\tpeak_value\tn\n");
+    fprintf(o.f, STARC_RESULTS_OVEROPT_COL_METHOD "\t" STARC_RESULTS_OVEROPT_FIT_TARGET
+                 "\t" STARC_RESULTS_OVEROPT_FIT_FORM "\t" STARC_RESULTS_OVEROPT_FIT_ALPHA
+                 "\t" STARC_RESULTS_OVEROPT_FIT_BETA "\t" STARC_RESULTS_OVEROPT_FIT_R2
+                 "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_D "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_KL
+                 "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE "\t" STARC_RESULTS_OVEROPT_FIT_N "\n");
     for (size_t k = 0; k < nm; k++)
         for (int j = 0; j < NFIT; j++) {
             const starc_gao_fit *g = &res[k].fit[j];
@@ -147,12 +167,12 @@ static int write_fits(const char *path, const method_result *res, size_t nm)
 static json_t *fit_json(const starc_gao_fit *g, int ok)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "alpha", cli_json_num(ok ? g->alpha : NAN));
-    json_object_set_new(o, "beta", cli_json_num(ok ? g->beta : NAN));
-    json_object_set_new(o, "r2", cli_json_num(ok ? g->r2 : NAN));
-    json_object_set_new(o, "peak_d", cli_json_num(ok ? g->peak_d : NAN));
-    json_object_set_new(o, "peak_kl", cli_json_num(ok ? g->peak_kl : NAN));
-    json_object_set_new(o, "peak_value", cli_json_num(ok ? g->peak_value : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_ALPHA, cli_json_num(ok ? g->alpha : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_BETA, cli_json_num(ok ? g->beta : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_R2, cli_json_num(ok ? g->r2 : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_PEAK_D, cli_json_num(ok ? g->peak_d : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_PEAK_KL, cli_json_num(ok ? g->peak_kl : NAN));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE, cli_json_num(ok ? g->peak_value : NAN));
     return o;
 }
 
@@ -171,7 +191,7 @@ static json_t *summary_json(const starc_mdp *m, const starc_overopt_info *I, con
     json_object_set_new(o, "true_optimal_return", cli_json_num(I->true_optimal_return));
     json_object_set_new(o, "true_worst_return", cli_json_num(I->true_worst_return));
     json_object_set_new(o, "true_range", cli_json_num(I->true_range));
-    json_object_set_new(o, "r", cli_json_num(I->r));
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_KEY_R, cli_json_num(I->r));
     json_object_set_new(o, "sigma_true", cli_json_num(I->sigma_true));
     json_object_set_new(o, "sigma_proxy", cli_json_num(I->sigma_proxy));
     json_t *ms = json_object();
@@ -179,26 +199,26 @@ static json_t *summary_json(const starc_mdp *m, const starc_overopt_info *I, con
         const method_result *r = &res[k];
         const starc_overopt_summary *s = &r->sum;
         json_t *e = json_object();
-        json_object_set_new(e, "points", json_integer((json_int_t)r->n));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_POINTS, json_integer((json_int_t)r->n));
         json_object_set_new(e, "coef_min", cli_json_num(r->coef_lo));
         json_object_set_new(e, "coef_max", cli_json_num(r->coef_hi));
         json_t *pk = json_object();
-        json_object_set_new(pk, "index", json_integer((json_int_t)s->peak_index));
-        json_object_set_new(pk, "true_delta", cli_json_num(s->peak_true_delta));
-        json_object_set_new(pk, "coef", cli_json_num(s->peak_coef));
-        json_object_set_new(pk, "kl", cli_json_num(s->peak_kl));
-        json_object_set_new(pk, "d", cli_json_num(s->peak_d));
-        json_object_set_new(e, "peak", pk);
+        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_INDEX, json_integer((json_int_t)s->peak_index));
+        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA, cli_json_num(s->peak_true_delta));
+        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_COEF, cli_json_num(s->peak_coef));
+        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_KL, cli_json_num(s->peak_kl));
+        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_D, cli_json_num(s->peak_d));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_PEAK, pk);
         json_t *en = json_object();
-        json_object_set_new(en, "true_delta", cli_json_num(s->end_true_delta));
-        json_object_set_new(en, "proxy_delta", cli_json_num(s->end_proxy_delta));
-        json_object_set_new(en, "kl", cli_json_num(s->end_kl));
-        json_object_set_new(en, "coef", cli_json_num(r->pts[r->n - 1].coef));
-        json_object_set_new(e, "end", en);
-        json_object_set_new(e, "drop", cli_json_num(s->drop));
-        json_object_set_new(e, "drop_normalized", cli_json_num(s->drop_normalized));
-        json_object_set_new(e, "non_monotone", json_boolean(s->non_monotone));
-        json_object_set_new(e, "local_maxima", json_integer((json_int_t)s->local_maxima));
+        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA, cli_json_num(s->end_true_delta));
+        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_PROXY_DELTA, cli_json_num(s->end_proxy_delta));
+        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_KL, cli_json_num(s->end_kl));
+        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_COEF, cli_json_num(r->pts[r->n - 1].coef));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_END, en);
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_DROP, cli_json_num(s->drop));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED, cli_json_num(s->drop_normalized));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE, json_boolean(s->non_monotone));
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_LOCAL_MAXIMA, json_integer((json_int_t)s->local_maxima));
         json_t *fits = json_object();
         for (int t = 0; t < 2; t++) {
             json_t *ft = json_object();
@@ -206,10 +226,10 @@ static json_t *summary_json(const starc_mdp *m, const starc_overopt_info *I, con
                 json_object_set_new(ft, form_name(fit_form(2 * t + f)), fit_json(&r->fit[2 * t + f], r->fit_ok[2 * t + f]));
             json_object_set_new(fits, fit_target(2 * t), ft);
         }
-        json_object_set_new(e, "fits", fits);
+        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_FITS, fits);
         json_object_set_new(ms, starc_overopt_method_name(r->method), e);
     }
-    json_object_set_new(o, "methods", ms);
+    json_object_set_new(o, STARC_RESULTS_OVEROPT_KEY_METHODS, ms);
     return o;
 }
 
@@ -229,19 +249,19 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
     if (rc)
         return rc;
     FILE *f = o.f;
-    fprintf(f, "# overopt.gp: overoptimisation curves, written by starc (libstarc %s)\n", starc_version());
+    fprintf(f, "# " FIGURE_GP ": overoptimisation curves, written by starc (libstarc %s)\n", starc_version());
     fprintf(f, "# command: %s\n", cli_command_line());
-    fprintf(f, "# Self-contained (data below).  Render with `gnuplot overopt.gp` (writes overopt.svg) or\n"
-               "#   gnuplot -e \"term='pngcairo'; outfile='overopt.png'\" overopt.gp\n"
+    fprintf(f, "# Self-contained (data below).  Render with `gnuplot " FIGURE_GP "` (writes " FIGURE_SVG ") or\n"
+               "#   gnuplot -e \"" TERM "='pngcairo'; " OUTFILE "='" FIGURE_PNG "'\" " FIGURE_GP "\n"
                "# Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
                "# square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
                "# (dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
                "# KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
                "# the base policy, are not drawn on the log axes).\n");
-    fprintf(f, "if (!exists(\"term\")) term = 'svg'\n");
-    fprintf(f, "if (!exists(\"outfile\")) outfile = 'overopt.svg'\n");
-    fprintf(f, "eval sprintf(\"set terminal %%s size 1200,900 noenhanced\", term)\n");
-    fprintf(f, "set output outfile\n");
+    fprintf(f, "if (!exists(\"" TERM "\")) " TERM " = 'svg'\n");
+    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '" FIGURE_SVG "'\n");
+    fprintf(f, "eval sprintf(\"set terminal %%s size 1200,900 noenhanced\", " TERM ")\n");
+    fprintf(f, "set output " OUTFILE "\n");
     fprintf(f, "set datafile separator whitespace\n");
     fprintf(f, "set datafile missing 'nan'\n\n");
     char name[64];
@@ -405,7 +425,7 @@ static int render(const char *script, const char *out, const char *term)
         free(tmp), free(qt), free(expr);
         return cli_fail(CMD, "out of memory");
     }
-    snprintf(expr, elen, "term='%s'; outfile=%s", term, qt);
+    snprintf(expr, elen, TERM "='%s'; " OUTFILE "=%s", term, qt);
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -499,7 +519,7 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
     }
     if ((rc = cli_mkdir_p(CMD, dir)))
         goto done;
-    const char *names[4] = {"curves.tsv", "fits.tsv", "summary.json", "overopt.gp"};
+    const char *names[4] = {CURVES, FITS, SUMMARY, FIGURE_GP};
     for (int i = 0; i < 4; i++)
         if (!(paths[i] = cli_path_join(dir, names[i]))) {
             rc = cli_fail(CMD, "out of memory");
@@ -535,7 +555,7 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
     for (int f = 0; f < 2 && !rc; f++) {
         if (!(f ? cfg->svg : cfg->png))
             continue;
-        char *out = cli_path_join(dir, f ? "overopt.svg" : "overopt.png");
+        char *out = cli_path_join(dir, f ? FIGURE_SVG : FIGURE_PNG);
         if (!out) {
             rc = cli_fail(CMD, "out of memory");
             break;
@@ -583,7 +603,7 @@ static int add_methods(run_config *cfg, const char *arg)
 static void print_text(FILE *out, const json_t *js)
 {
     static const char *const keys[] = {"base_true_return", "base_proxy_return", "proxy_optimal_true_return",
-                                       "proxy_optimal_proxy_return", "true_range", "r", NULL};
+                                       "proxy_optimal_proxy_return", "true_range", STARC_RESULTS_OVEROPT_KEY_R, NULL};
     char b[40];
     for (int i = 0; keys[i]; i++) {
         fmt(b, sizeof b, json_is_real(json_object_get(js, keys[i])) ? json_real_value(json_object_get(js, keys[i])) : NAN);
@@ -593,28 +613,36 @@ static void print_text(FILE *out, const json_t *js)
                  "\tnon_monotone\tlocal_maxima\tfit_form\tfit_alpha\tfit_beta\tfit_r2\n");
     const char *name;
     json_t *e;
-    json_object_foreach(json_object_get(js, "methods"), name, e)
+    json_object_foreach(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_METHODS), name, e)
     {
-        json_t *pk = json_object_get(e, "peak"), *en = json_object_get(e, "end");
-        const char *form = strcmp(name, "bon") == 0 ? "bon" : "rl";
-        json_t *fit = json_object_get(json_object_get(json_object_get(e, "fits"), "true"), form);
-        double v[9] = {json_number_value(json_object_get(pk, "true_delta")), json_number_value(json_object_get(pk, "coef")),
-                       json_number_value(json_object_get(pk, "kl")), json_number_value(json_object_get(en, "true_delta")),
-                       json_number_value(json_object_get(e, "drop")), NAN, NAN, NAN, NAN};
-        json_t *dn = json_object_get(e, "drop_normalized");
+        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK);
+        json_t *en = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END);
+        const char *form = strcmp(name, starc_overopt_method_name(STARC_OVEROPT_BON)) == 0
+                               ? STARC_RESULTS_OVEROPT_FORM_BON
+                               : STARC_RESULTS_OVEROPT_FORM_RL;
+        json_t *fits = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_FITS);
+        json_t *fit = json_object_get(json_object_get(fits, STARC_RESULTS_OVEROPT_TARGET_TRUE), form);
+        double v[9] = {json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
+                       json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_COEF)),
+                       json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_KL)),
+                       json_number_value(json_object_get(en, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
+                       json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)), NAN, NAN, NAN, NAN};
+        json_t *dn = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED);
         v[5] = json_is_number(dn) ? json_number_value(dn) : NAN;
-        const char *fk[3] = {"alpha", "beta", "r2"};
+        const char *fk[3] = {STARC_RESULTS_OVEROPT_FIT_ALPHA, STARC_RESULTS_OVEROPT_FIT_BETA,
+                             STARC_RESULTS_OVEROPT_FIT_R2};
         for (int i = 0; i < 3; i++) {
             json_t *x = json_object_get(fit, fk[i]);
             v[6 + i] = json_is_number(x) ? json_number_value(x) : NAN;
         }
-        fprintf(out, "%s\t%lld", name, (long long)json_integer_value(json_object_get(e, "points")));
+        fprintf(out, "%s\t%lld", name,
+                (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_POINTS)));
         for (int i = 0; i < 6; i++) {
             fmt(b, sizeof b, v[i]);
             fprintf(out, "\t%s", b);
         }
-        fprintf(out, "\t%d\t%lld\t%s", json_is_true(json_object_get(e, "non_monotone")),
-                (long long)json_integer_value(json_object_get(e, "local_maxima")), form);
+        fprintf(out, "\t%d\t%lld\t%s", json_is_true(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE)),
+                (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_LOCAL_MAXIMA)), form);
         for (int i = 6; i < 9; i++) {
             fmt(b, sizeof b, v[i]);
             fprintf(out, "\t%s", b);
@@ -760,7 +788,7 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
     double *Rt = calloc(S * A * S, sizeof(double)), *Rp = calloc(S * A, sizeof(double));
     double *Rpd = calloc(S * A * S, sizeof(double)), *pb = calloc(S * A, sizeof(double));
     double *alpha = calloc(S, sizeof(double));
-    char *sub = cli_path_join(dir, "overopt");
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_OVEROPT);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     starc_mdp *m = NULL;
     json_t *js = NULL;
@@ -814,8 +842,8 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
         goto done;
     {
         size_t shape[3] = {S, A, S}, pshape[2] = {S, A};
-        char *mp = cli_path_join(sub, "mdp.npz"), *tp = cli_path_join(sub, "true.npy"),
-             *pp = cli_path_join(sub, "proxy.npy"), *bp = cli_path_join(sub, "base.npy");
+        char *mp = cli_path_join(sub, STARC_RESULTS_MDP), *tp = cli_path_join(sub, STARC_RESULTS_DEMO_TRUE),
+             *pp = cli_path_join(sub, STARC_RESULTS_DEMO_PROXY), *bp = cli_path_join(sub, STARC_RESULTS_DEMO_BASE);
         if (!mp || !tp || !pp || !bp)
             rc = cli_fail("demo", "out of memory");
         else if ((st = starc_mdp_save(mp, m, &err)) || (st = starc_npy_write(tp, 3, shape, Rt, &err)) ||
@@ -826,20 +854,23 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
             goto done;
     }
     fprintf(out, "== Overoptimisation: %zu-state MDP, off-distribution proxy (r = %.3f under the base policy)\n", S,
-            json_real_value(json_object_get(js, "r")));
+            json_real_value(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_R)));
     const char *name;
     json_t *e;
-    json_object_foreach(json_object_get(js, "methods"), name, e)
+    json_object_foreach(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_METHODS), name, e)
     {
-        json_t *pk = json_object_get(e, "peak");
-        json_t *dn = json_object_get(e, "drop_normalized");
+        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK);
+        json_t *dn = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED);
         fprintf(out, "   %-13s true peak %+.4f at KL %.4f, end %+.4f, drop %.4f (%.1f%% of the true range)%s\n", name,
-                json_number_value(json_object_get(pk, "true_delta")), json_number_value(json_object_get(pk, "kl")),
-                json_number_value(json_object_get(json_object_get(e, "end"), "true_delta")),
-                json_number_value(json_object_get(e, "drop")), json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
-                json_is_true(json_object_get(e, "non_monotone")) ? ", rises then falls" : "");
+                json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
+                json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_KL)),
+                json_number_value(json_object_get(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END),
+                                                  STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
+                json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)),
+                json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
+                json_is_true(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE)) ? ", rises then falls" : "");
     }
-    fprintf(out, "   wrote %s/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", sub, cfg.svg ? ",overopt.svg" : "");
+    fprintf(out, "   wrote %s/{" CURVES "," FITS "," SUMMARY "," FIGURE_GP "%s}\n", sub, cfg.svg ? "," FIGURE_SVG : "");
     json_object_set_new(summary, "overopt", js);
     js = NULL;
 done:

@@ -108,11 +108,17 @@ int proxy_write_scatter(const char *cmd, const char *path, size_t n, const doubl
     if (dot && (!slash || dot > slash))
         *dot = '\0';
     fprintf(f, "# starc (libstarc %s)\n# command: %s\n", starc_version(), cli_command_line());
+#define TERM STARC_RESULTS_GP_TERM
+#define OUTFILE STARC_RESULTS_GP_OUTFILE
     fprintf(f, "# Proxy vs true expected reward; state-action pairs with equal rewards merged,\n"
-               "# point area ~ occupancy.  Override: gnuplot -e \"term='pngcairo'; outfile='x.png'\" FILE.gp\n");
-    fprintf(f, "if (!exists(\"term\")) term = 'svg'\n");
-    fprintf(f, "if (!exists(\"outfile\")) outfile = '%s.' . (term eq 'pngcairo' ? 'png' : term)\n", stem);
-    fprintf(f, "set terminal term size 800,600\nset output outfile\n");
+               "# point area ~ occupancy.  Override: gnuplot -e \"" TERM "='pngcairo'; " OUTFILE
+               "='x.png'\" FILE.gp\n");
+    fprintf(f, "if (!exists(\"" TERM "\")) " TERM " = 'svg'\n");
+    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '%s.' . (" TERM " eq 'pngcairo' ? 'png' : " TERM ")\n",
+            stem);
+    fprintf(f, "set terminal " TERM " size 800,600\nset output " OUTFILE "\n");
+#undef TERM
+#undef OUTFILE
     fprintf(f, "$DATA << EOD\n# proxy true weight_1%s pairs\n", w2 ? " weight_2" : "");
     for (size_t i = 0; i < m; i++) {
         char a[40], b[40], c[40], d[40];
@@ -147,14 +153,14 @@ static json_t *policy_json(const starc_proxy_policy *pp)
     json_t *o = json_object();
     json_object_set_new(o, "true_return", cli_json_num(pp->true_return));
     json_object_set_new(o, "proxy_return", cli_json_num(pp->proxy_return));
-    json_object_set_new(o, "true_delta_normalized", cli_json_num(pp->true_delta_normalized));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_TRUE_DELTA_NORMALIZED, cli_json_num(pp->true_delta_normalized));
     json_object_set_new(o, "proxy_delta_normalized", cli_json_num(pp->proxy_delta_normalized));
     json_object_set_new(o, "a", cli_json_num(pp->a));
     json_object_set_new(o, "chi2", cli_json_num(pp->chi2));
     json_object_set_new(o, "leaves_base_support", json_boolean(isinf(pp->chi2)));
-    json_object_set_new(o, "bound_a", cli_json_num(pp->bound_a));
-    json_object_set_new(o, "bound_b", cli_json_num(pp->bound_b));
-    json_object_set_new(o, "bound_tight", cli_json_num(pp->bound_tight));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_BOUND_A, cli_json_num(pp->bound_a));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_BOUND_B, cli_json_num(pp->bound_b));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_BOUND_TIGHT, cli_json_num(pp->bound_tight));
     return o;
 }
 
@@ -326,15 +332,15 @@ int cmd_proxy(int argc, char **argv)
     }
     if (fmt == CLI_JSON) {
         json_t *o = json_object();
-        json_object_set_new(o, "r", cli_json_num(ps->r));
-        json_object_set_new(o, "sigma_true", cli_json_num(ps->sigma_true));
-        json_object_set_new(o, "sigma_proxy", cli_json_num(ps->sigma_proxy));
+        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_R, cli_json_num(ps->r));
+        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_TRUE, cli_json_num(ps->sigma_true));
+        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_PROXY, cli_json_num(ps->sigma_proxy));
         json_object_set_new(o, "orpo_coef", cli_json_num(ps->orpo_coef));
         json_object_set_new(o, "base_true_return", cli_json_num(Jbt));
         json_object_set_new(o, "base_proxy_return", cli_json_num(Jbp));
         json_object_set_new(o, "base_true_return_normalized", cli_json_num((1 - g) * Jbt));
         json_object_set_new(o, "base_proxy_return_normalized", cli_json_num((1 - g) * Jbp));
-        json_object_set_new(o, "reward_hacking", json_boolean(hk.reward_hacking));
+        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_REWARD_HACKING, json_boolean(hk.reward_hacking));
         json_t *po_j = policy_json(&hk.proxy_optimal);
         json_object_set_new(po_j, "true_return_min", cli_json_num(hk.true_return_min));
         json_object_set_new(po_j, "true_return_max", cli_json_num(hk.true_return_max));
@@ -342,7 +348,7 @@ int cmd_proxy(int argc, char **argv)
         for (size_t s = 0; s < S; s++)
             json_array_append_new(acts, json_integer((json_int_t)act[s]));
         json_object_set_new(po_j, "actions", acts);
-        json_object_set_new(o, "proxy_optimal", po_j);
+        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL, po_j);
         if (pol)
             json_object_set_new(o, "policy", policy_json(&pp));
         if (set) {

@@ -72,10 +72,10 @@ int cmd_regret(int argc, char **argv)
     double reg = symmetric ? 0.5 * (fwd.regret + rev.regret) : fwd.regret;
     if (fmt == CLI_JSON) {
         json_t *o = json_object();
-        json_object_set_new(o, "regret", cli_json_num(reg));
-        json_object_set_new(o, "true_optimal_return", cli_json_num(fwd.true_optimal_return));
-        json_object_set_new(o, "proxy_policy_return", cli_json_num(fwd.proxy_policy_return));
-        json_object_set_new(o, "true_worst_return", cli_json_num(fwd.true_worst_return));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_REGRET, cli_json_num(reg));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL, cli_json_num(fwd.true_optimal_return));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_PROXY_POLICY, cli_json_num(fwd.proxy_policy_return));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_WORST, cli_json_num(fwd.true_worst_return));
         if (symmetric) {
             json_object_set_new(o, "symmetric", json_true());
             json_object_set_new(o, "regret_true_proxy", cli_json_num(fwd.regret));

@@ -182,7 +182,8 @@ int cmd_regularize(int argc, char **argv)
         const char *k;
         double v;
     } kv[] = {
-        {"coef", coef}, {"objective", res.objective}, {"divergence", res.divergence},
+        {STARC_RESULTS_REGULARIZE_KEY_COEF, coef}, {STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE, res.objective},
+        {"divergence", res.divergence},
         {"proxy_return", res.proxy_return}, {"true_return", res.true_return},
         {"proxy_return_normalized", res.proxy_return_normalized}, {"true_return_normalized", res.true_return_normalized},
         {"base_proxy_return", Jbp}, {"base_true_return", Jbt},
@@ -195,7 +196,7 @@ int cmd_regularize(int argc, char **argv)
     size_t nkv = sizeof kv / sizeof kv[0];
     if (fmt == CLI_JSON) {
         json_t *o = json_object();
-        json_object_set_new(o, "method", json_string(methods[method]));
+        json_object_set_new(o, STARC_RESULTS_REGULARIZE_KEY_METHOD, json_string(methods[method]));
         for (size_t i = 0; i < nkv; i++)
             json_object_set_new(o, kv[i].k, cli_json_num(kv[i].v));
         json_object_set_new(o, "converged", json_boolean(res.converged));
