@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multifit.h>
@@ -284,6 +285,7 @@ typedef struct fitter {
     gsl_multifit_linear_workspace *lw;
     gsl_vector *c;
     gsl_matrix *cov;
+    int svd_ready;           /* lw holds the SVD of X: solves reuse it (the bootstrap's replicates) */
     /* power form */
     gsl_multifit_nlinear_workspace *nw;
     gsl_multifit_nlinear_fdf fdf;
@@ -446,8 +448,15 @@ static int fitter_solve(fitter *f, const double *y, const fit_par *start, int wa
     }
     out->iter = 0;
     if (f->form != STARC_FIT_POWER) {
-        if (lsq_solve(n, pl, f->X, y, f->lw, f->c, f->cov))
+        if (f->svd_ready) {
+            gsl_matrix_const_view Xv = gsl_matrix_const_view_array(f->X, n, pl);
+            gsl_vector_const_view yv = gsl_vector_const_view_array(y, n);
+            double rnorm, snorm;
+            if (gsl_multifit_linear_solve(0.0, &Xv.matrix, &yv.vector, f->c, &rnorm, &snorm, f->lw) != GSL_SUCCESS)
+                return starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_solve failed");
+        } else if (lsq_solve(n, pl, f->X, y, f->lw, f->c, f->cov)) {
             return starci_error(err, STARC_ELAPACK, "gsl_multifit_linear failed");
+        }
         out->alpha = gsl_vector_get(f->c, 0);
         out->beta = gsl_vector_get(f->c, 1);
         out->g = NAN;
@@ -540,11 +549,17 @@ static double quantile_sorted(const double *v, size_t m, double q)
     return v[i] + fr * (v[i + 1] - v[i]);
 }
 
-static void interval(double *v, size_t m, double level, starc_fit_ci *ci)
+/* Expanded percentile interval (Hesterberg 2015): percentile intervals are too narrow by the
+ * ratio of the t quantile on nu degrees of freedom to the normal one, so the replicates' quantiles
+ * are taken at Phi(-t_nu((1 + level)/2)) and its complement instead of (1 -+ level)/2. */
+static void interval(double *v, size_t m, double level, double nu, starc_fit_ci *ci)
 {
     qsort(v, m, sizeof *v, cmp_double);
-    ci->lo = quantile_sorted(v, m, 0.5 * (1.0 - level));
-    ci->hi = quantile_sorted(v, m, 0.5 * (1.0 + level));
+    double q = 0.5 * (1.0 - level);
+    if (nu > 0.0)
+        q = gsl_cdf_ugaussian_P(-gsl_cdf_tdist_Pinv(0.5 * (1.0 + level), nu));
+    ci->lo = quantile_sorted(v, m, q);
+    ci->hi = quantile_sorted(v, m, 1.0 - q);
 }
 
 static void ci_nan(starc_fit_ci *ci)
@@ -613,6 +628,16 @@ static int bootstrap(fitter *f, const double *y, const fit_par *est, starc_fit_r
     const double infl = sqrt((double)n / (double)(n - f->nparam));
     for (size_t i = 0; i < n; i++)
         e[i] = (e[i] - ebar) * infl;
+    /* Linear forms: the design is the same in every replicate, so it is decomposed once (GSL's
+     * balanced SVD, as gsl_multifit_linear does) and every replicate is one back-substitution. */
+    if (f->form != STARC_FIT_POWER) {
+        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(f->X, n, f->p);
+        if (gsl_multifit_linear_bsvd(&Xv.matrix, f->lw) != GSL_SUCCESS) {
+            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+            goto done;
+        }
+        f->svd_ready = 1;
+    }
     size_t ok = 0, failed = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < n; i++)
@@ -641,7 +666,7 @@ static int bootstrap(fitter *f, const double *y, const fit_par *est, starc_fit_r
                 continue;
             if (k == 3 && f->center == STARC_FIT_CENTER_NONE)
                 continue;
-            interval(rep + (size_t)k * B, ok, o->level, ci[k]);
+            interval(rep + (size_t)k * B, ok, o->level, (double)(n - f->nparam), ci[k]);
         }
     }
 done:
@@ -1030,6 +1055,7 @@ struct starc_fit_scaling {
     starc_fit_ci *jbeta_ci; /* their uncertainty */
     starc_fit_scaling_result res;
     size_t B;               /* replicates stored */
+    double nu;              /* residual degrees of freedom of the curves' fits (for interval()) */
     double *rep;            /* SC_NQ x o.bootstrap, quantity-major */
 };
 
@@ -1078,6 +1104,7 @@ typedef struct joint {
     gsl_multifit_linear_workspace *lw;
     gsl_vector *c;
     gsl_matrix *cov;
+    int svd_ready; /* lw holds the SVD of X (bootstrap replicates) */
 } joint;
 
 static void joint_free(joint *j)
@@ -1107,8 +1134,15 @@ static int joint_solve(joint *j, const double *y, double *out)
             off[k] /= (double)j->n0[k];
     for (size_t i = 0; i < j->N; i++)
         j->yc[i] = j->center[j->grp[i]] == STARC_FIT_CENTER_ORIGIN ? y[i] - off[j->grp[i]] : y[i];
-    if (lsq_solve(j->N, j->P, j->X, j->yc, j->lw, j->c, j->cov))
+    if (j->svd_ready) {
+        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(j->X, j->N, j->P);
+        gsl_vector_const_view yv = gsl_vector_const_view_array(j->yc, j->N);
+        double rnorm, snorm;
+        if (gsl_multifit_linear_solve(0.0, &Xv.matrix, &yv.vector, j->c, &rnorm, &snorm, j->lw) != GSL_SUCCESS)
+            return STARC_ELAPACK;
+    } else if (lsq_solve(j->N, j->P, j->X, j->yc, j->lw, j->c, j->cov)) {
         return STARC_ELAPACK;
+    }
     for (size_t q = 0; q <= K; q++)
         out[q] = gsl_vector_get(j->c, q);
     for (size_t k = 0; k < K; k++)
@@ -1197,7 +1231,14 @@ int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, c
         s->grp[k].skipped = skipped;
         if ((st = fitter_init(&F[k], form, opt->center, m[k], dd[k], &s->o, err)))
             goto done;
+        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(F[k].X, m[k], F[k].p);
+        if (gsl_multifit_linear_bsvd(&Xv.matrix, F[k].lw) != GSL_SUCCESS) {
+            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+            goto done;
+        }
+        F[k].svd_ready = 1;
         N += m[k];
+        s->nu += (double)m[k] - (double)F[k].nparam;
     }
     if (nsizes < 2) {
         st = starci_error(err, STARC_EUNDEF, "scaling needs at least two distinct sizes");
@@ -1337,6 +1378,13 @@ int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, c
             goto done;
         }
         gsl_rng_set(r, (unsigned long)opt->seed);
+        gsl_matrix_const_view JXv = gsl_matrix_const_view_array(J.X, N, J.P);
+        if (gsl_multifit_linear_bsvd(&JXv.matrix, J.lw) != GSL_SUCCESS) {
+            free(jb), free(jbrep);
+            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+            goto done;
+        }
+        J.svd_ready = 1;
         int ok_all = 1;
         for (size_t k = 0; k < K; k++) {
             yfit[k] = starci_dalloc(m[k] ? m[k] : 1), e[k] = starci_dalloc(m[k] ? m[k] : 1),
@@ -1416,11 +1464,11 @@ int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, c
                                        &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
             for (int t = 0; t < SC_NQ; t++) {
                 memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, ci[t]);
+                interval(tmp, ok, opt->level, s->nu, ci[t]);
             }
             for (size_t k = 0; k < K; k++) {
                 memcpy(tmp, jbrep + k * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, &s->jbeta_ci[k]);
+                interval(tmp, ok, opt->level, s->nu, &s->jbeta_ci[k]);
             }
             free(tmp);
         }
@@ -1508,7 +1556,7 @@ int starc_fit_scaling_predict(const starc_fit_scaling *s, starc_fit_scaling_kind
         v[b] = a, v[B + b] = be, v[2 * B + b] = pd, v[3 * B + b] = pd * pd, v[4 * B + b] = pv;
     }
     for (int t = 0; t < 5; t++)
-        interval(v + (size_t)t * B, B, s->o.level, ci[t]);
+        interval(v + (size_t)t * B, B, s->o.level, s->nu, ci[t]);
     free(v);
     return STARC_OK;
 }
