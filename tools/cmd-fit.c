@@ -186,9 +186,15 @@ static int read_table(const char *path, table *t)
         if (nl)
             *nl = '\0';
         lineno++;
-        char *s = trim(line);
+        /* only the line end is stripped: a trailing tab is an empty last field */
+        size_t ll = strlen(line);
+        if (ll > 0 && line[ll - 1] == '\r')
+            line[--ll] = '\0';
+        char *s = line;
+        while (*s == ' ')
+            s++;
         char *next = nl ? nl + 1 : line + strlen(line);
-        if (*s == '\0' || *s == '#') {
+        if (s[strspn(s, " \t")] == '\0' || *s == '#') {
             line = next;
             continue;
         }
@@ -1128,6 +1134,14 @@ static void gp_title(FILE *f, const group *g)
     gp_string(f, t);
 }
 
+/* The peak's interval can be drawn (no bootstrap, or replicates without a finite peak, make
+ * it NaN or infinite: the peak is then drawn without bars). */
+static int peak_bars(const starc_fit_result *r)
+{
+    return isfinite(r->peak_kl_ci.lo) && isfinite(r->peak_kl_ci.hi) && isfinite(r->peak_value_ci.lo) &&
+           isfinite(r->peak_value_ci.hi);
+}
+
 /* A finite fitted peak to draw (within the plotted KL range or not: gnuplot clips it). */
 static int has_peak(const data *D, size_t k, int t)
 {
@@ -1153,7 +1167,8 @@ static int write_fit_gp(const char *path, const data *D)
     gp_header(f, "fit.gp: overoptimisation logs with Gao's forms fitted (starc fit)", GP_DEFAULT_TERM, "fit.svg",
               1200, 520);
     fprintf(f, "# Points: score minus the fitted offset (R(0) = 0); lines: each group's primary form (its\n"
-               "# method's: bon or rl); open circles with error bars: the peak and its bootstrap interval\n"
+               "# method's: bon or rl); open circles with error bars: the peak and its bootstrap interval (no\n"
+               "# bars when the interval is not finite: too many replicates have no finite peak)\n"
                "# (peaks beyond the data's KL range are outside the picture; see fits.tsv).\n"
                "# x: KL in nats on a square-root axis.  One colour per group, ordered by size.\n"
                "set datafile missing 'NaN'\n");
@@ -1176,7 +1191,7 @@ static int write_fit_gp(const char *path, const data *D)
             const double pk[6] = {r->peak_kl, r->peak_value, r->peak_kl_ci.lo, r->peak_kl_ci.hi, r->peak_value_ci.lo,
                                   r->peak_value_ci.hi};
             for (int u = 0; u < 6; u++) {
-                put(f, isfinite(pk[u]) ? pk[u] : NAN);
+                put(f, peak_bars(r) || u < 2 ? pk[u] : pk[u % 2]);
                 fputc(u < 5 ? ' ' : '\n', f);
             }
             fputs("EOD\n", f);
@@ -1321,7 +1336,7 @@ static int write_scaling_gp(const char *path, const data *D, const scaling *S)
                "set title 'alpha'\nplot $C using 1:2:3:4 with yerrorbars pt 7 lc rgb '#3b528b' title 'separate fits', \\\n"
                "  a0 + a1 * log(x) with lines lw 2 lc rgb '#3b528b' title 'alpha0 + alpha1 log(size)', \\\n"
                "  ja with lines dt 2 lw 2 lc rgb '#21918c' title 'joint: shared alpha'\n"
-               "set title 'beta'\nplot $C using 1:5:6:7 with yerrorbars pt 7 lc rgb '#3b528b' title 'separate fits', \\\n"
+               "set key top right\nset title 'beta'\nplot $C using 1:5:6:7 with yerrorbars pt 7 lc rgb '#3b528b' title 'separate fits', \\\n"
                "  b0 + b1 * log(x) with lines lw 2 lc rgb '#3b528b' title 'beta0 + beta1 log(size)', \\\n"
                "  $C using 1:8:9:10 with yerrorbars pt 6 lc rgb '#21918c' title 'joint fit', \\\n"
                "  jb0 + jb1 * log(x) with lines dt 2 lw 2 lc rgb '#21918c' title 'joint: beta0 + beta1 log(size)'\n"
