@@ -550,14 +550,15 @@ static double quantile_sorted(const double *v, size_t m, double q)
 }
 
 /* Expanded percentile interval (Hesterberg 2015): percentile intervals are too narrow by the
- * ratio of the t quantile on nu degrees of freedom to the normal one, so the replicates' quantiles
- * are taken at Phi(-t_nu((1 + level)/2)) and its complement instead of (1 -+ level)/2. */
-static void interval(double *v, size_t m, double level, double nu, starc_fit_ci *ci)
+ * ratio of the t quantile on nu degrees of freedom to the normal one (and, when what is resampled
+ * was not inflated, by sqrt((nu+1)/nu): infl), so the replicates' quantiles are taken at
+ * Phi(-infl t_nu((1 + level)/2)) and its complement instead of (1 -+ level)/2. */
+static void interval(double *v, size_t m, double level, double nu, double infl, starc_fit_ci *ci)
 {
     qsort(v, m, sizeof *v, cmp_double);
     double q = 0.5 * (1.0 - level);
     if (nu > 0.0)
-        q = gsl_cdf_ugaussian_P(-gsl_cdf_tdist_Pinv(0.5 * (1.0 + level), nu));
+        q = gsl_cdf_ugaussian_P(-infl * gsl_cdf_tdist_Pinv(0.5 * (1.0 + level), nu));
     ci->lo = quantile_sorted(v, m, q);
     ci->hi = quantile_sorted(v, m, 1.0 - q);
 }
@@ -666,7 +667,7 @@ static int bootstrap(fitter *f, const double *y, const fit_par *est, starc_fit_r
                 continue;
             if (k == 3 && f->center == STARC_FIT_CENTER_NONE)
                 continue;
-            interval(rep + (size_t)k * B, ok, o->level, (double)(n - f->nparam), ci[k]);
+            interval(rep + (size_t)k * B, ok, o->level, (double)(n - f->nparam), 1.0, ci[k]);
         }
     }
 done:
@@ -1039,6 +1040,115 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
     }
     free(lf), free(s), free(cls), free(w);
     return STARC_OK;
+}
+
+int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *count, const double *proxy,
+                         const double *score, size_t nmax, const starc_fit_options *opt, starc_fit_result *res,
+                         double *score_bon, double *kl, starc_error *err)
+{
+    starc_fit_options def;
+    if (!opt) {
+        starc_fit_options_default(&def);
+        opt = &def;
+    }
+    if ((unsigned)form >= STARC_FIT_NFORMS)
+        return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    /* validates counts, nmax and scores for every prompt at once */
+    if ((st = starc_fit_bon_curve(nprompts, count, proxy, score, nmax, opt, NULL, NULL, NULL, err)))
+        return st;
+    const size_t P = nprompts, B = opt->bootstrap;
+    size_t pn, nrep;
+    if (!starci_mul_ok(P, nmax, &pn) || !starci_mul_ok(B, 7, &nrep))
+        return starci_error(err, STARC_EDIM, "too many prompts or replicates");
+    double *Sj = starci_dalloc(pn), *Kj = starci_dalloc(pn), *y = starci_dalloc(nmax), *k = starci_dalloc(nmax),
+           *d = starci_dalloc(nmax), *rep = starci_dalloc(nrep ? nrep : 1);
+    size_t *mult = calloc(P, sizeof *mult);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!Sj || !Kj || !y || !k || !d || !rep || !mult || !r) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* every prompt's own curve, once: a replicate is a reweighting of them */
+    for (size_t j = 0, base = 0; j < P; base += count[j], j++)
+        if ((st = starc_fit_bon_curve(1, count + j, proxy + base, score + base, nmax, opt, Sj + j * nmax, NULL,
+                                      Kj + j * nmax, err)))
+            goto done;
+    for (size_t n = 0; n < nmax; n++) {
+        double sy = 0.0, sk = 0.0;
+        for (size_t j = 0; j < P; j++)
+            sy += Sj[j * nmax + n], sk += Kj[j * nmax + n];
+        y[n] = sy / (double)P;
+        k[n] = fmax(0.0, sk / (double)P);
+        d[n] = sqrt(k[n]);
+    }
+    if (score_bon)
+        memcpy(score_bon, y, nmax * sizeof(double));
+    if (kl)
+        memcpy(kl, k, nmax * sizeof(double));
+    starc_fit_options o1 = *opt;
+    o1.bootstrap = 0;
+    if ((st = fit_selected(form, nmax, d, y, &o1, 0, res, NULL, err)))
+        goto done;
+    res->skipped = 0;
+    /* the points share their noise: standard errors from the replicates, not from the residuals */
+    res->alpha_ci.se = res->beta_ci.se = res->g_ci.se = res->offset_ci.se = NAN;
+    if (B == 0 || P < 2)
+        goto done;
+    gsl_rng_set(r, (unsigned long)opt->seed);
+    size_t ok = 0, failed = 0;
+    for (size_t b = 0; b < B; b++) {
+        memset(mult, 0, P * sizeof *mult);
+        for (size_t j = 0; j < P; j++)
+            mult[gsl_rng_uniform_int(r, P)]++;
+        for (size_t n = 0; n < nmax; n++) {
+            double sy = 0.0, sk = 0.0;
+            for (size_t j = 0; j < P; j++)
+                if (mult[j])
+                    sy += (double)mult[j] * Sj[j * nmax + n], sk += (double)mult[j] * Kj[j * nmax + n];
+            y[n] = sy / (double)P;
+            d[n] = sqrt(fmax(0.0, sk / (double)P));
+        }
+        starc_fit_result q;
+        if (fit_selected(form, nmax, d, y, &o1, 0, &q, NULL, NULL) != STARC_OK) {
+            failed++;
+            continue;
+        }
+        double pd = q.peak_d, pv = q.peak_value;
+        if (isnan(pd))
+            pd = pv = INFINITY;
+        const double v[7] = {q.alpha, q.beta, q.g, q.offset, pd, pd * pd, pv};
+        for (int t = 0; t < 7; t++)
+            rep[(size_t)t * B + ok] = v[t];
+        ok++;
+    }
+    res->boot = ok;
+    res->boot_failed = failed;
+    if (ok > 1) {
+        starc_fit_ci *ci[7] = {&res->alpha_ci, &res->beta_ci, &res->g_ci, &res->offset_ci, &res->peak_d_ci,
+                               &res->peak_kl_ci, &res->peak_value_ci};
+        for (int t = 0; t < 7; t++) {
+            if ((t == 2 && form != STARC_FIT_POWER) || (t == 3 && res->center == STARC_FIT_CENTER_NONE))
+                continue;
+            double *v = rep + (size_t)t * B;
+            if (t < 4) {
+                double m = 0.0, ss = 0.0;
+                for (size_t i = 0; i < ok; i++)
+                    m += v[i] / (double)ok;
+                for (size_t i = 0; i < ok; i++)
+                    ss += (v[i] - m) * (v[i] - m);
+                ci[t]->se = sqrt(ss / (double)(ok - 1));
+            }
+            interval(v, ok, opt->level, (double)(P - 1), sqrt((double)P / (double)(P - 1)), ci[t]);
+        }
+    }
+done:
+    free(Sj), free(Kj), free(y), free(k), free(d), free(rep), free(mult);
+    if (r)
+        gsl_rng_free(r);
+    return st;
 }
 
 /* =============================================================== scaling */
@@ -1464,11 +1574,11 @@ int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, c
                                        &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
             for (int t = 0; t < SC_NQ; t++) {
                 memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, ci[t]);
+                interval(tmp, ok, opt->level, s->nu, 1.0, ci[t]);
             }
             for (size_t k = 0; k < K; k++) {
                 memcpy(tmp, jbrep + k * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, &s->jbeta_ci[k]);
+                interval(tmp, ok, opt->level, s->nu, 1.0, &s->jbeta_ci[k]);
             }
             free(tmp);
         }
@@ -1556,7 +1666,7 @@ int starc_fit_scaling_predict(const starc_fit_scaling *s, starc_fit_scaling_kind
         v[b] = a, v[B + b] = be, v[2 * B + b] = pd, v[3 * B + b] = pd * pd, v[4 * B + b] = pv;
     }
     for (int t = 0; t < 5; t++)
-        interval(v + (size_t)t * B, B, s->o.level, s->nu, ci[t]);
+        interval(v + (size_t)t * B, B, s->o.level, s->nu, 1.0, ci[t]);
     free(v);
     return STARC_OK;
 }

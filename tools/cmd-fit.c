@@ -308,6 +308,9 @@ typedef struct group {
     double *nb, *kl, *gold, *proxy;
     size_t ns, scap;        /* --samples */
     sample *smp;
+    size_t nprompts, nmax;  /* --samples: prompts, largest n */
+    size_t *count;          /* samples per prompt (sorted by prompt) */
+    double *sp, *sg;        /* their proxy and gold scores */
     size_t dup;             /* points whose KL repeats an earlier point's */
     /* results, [target][form]: target 0 gold, 1 proxy */
     starc_fit_result fit[2][STARC_FIT_NFORMS];
@@ -328,6 +331,7 @@ static void data_free(data *D)
     for (size_t k = 0; k < D->ng; k++) {
         group *g = &D->g[k];
         free(g->name), free(g->nb), free(g->kl), free(g->gold), free(g->proxy), free(g->smp);
+        free(g->count), free(g->sp), free(g->sg);
         for (int t = 0; t < 2; t++)
             for (int f = 0; f < STARC_FIT_NFORMS; f++)
                 free(g->err[t][f]), free(g->exerr[t][f]);
@@ -570,7 +574,12 @@ static int samples_to_points(const config *C, group *g)
                 rc = cli_fail(CMD, "out of memory");
         free(gb), free(pb), free(kl);
     }
-    free(count), free(p), free(q);
+    if (rc) {
+        free(count), free(p), free(q);
+        return rc;
+    }
+    /* kept for the fits, which resample prompts */
+    g->nprompts = np, g->nmax = nmax, g->count = count, g->sp = p, g->sg = q;
     return rc;
 }
 
@@ -623,8 +632,12 @@ static int fit_all(const config *C, data *D)
             for (int f = 0; f < STARC_FIT_NFORMS; f++) {
                 starc_error err;
                 err.message[0] = '\0';
-                if (starc_fit_points((starc_fit_form)f, g->n, d, y, &C->opt, &g->fit[t][f], NULL, &err) != STARC_OK &&
-                    !(g->err[t][f] = dup_msg(&err))) {
+                /* best-of-n from samples: the points share their samples, so intervals resample prompts */
+                int st = g->count ? starc_fit_bon_points((starc_fit_form)f, g->nprompts, g->count, g->sp,
+                                                         t ? g->sp : g->sg, g->nmax, &C->opt, &g->fit[t][f], NULL,
+                                                         NULL, &err)
+                                  : starc_fit_points((starc_fit_form)f, g->n, d, y, &C->opt, &g->fit[t][f], NULL, &err);
+                if (st != STARC_OK && !(g->err[t][f] = dup_msg(&err))) {
                     free(d), free(y);
                     return cli_fail(CMD, "out of memory");
                 }

@@ -238,6 +238,23 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
                         const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
                         starc_error *err);
 
+/** @brief Fit @p form to the best-of-n curve of raw samples, with intervals from resampling prompts.
+ *
+ *  The points are starc_fit_bon_curve()'s (n = 1..nmax, d = sqrt(KL), y = the best-of-n estimate
+ *  of @p score, the samples ranked by @p proxy; pass @p proxy as @p score for the proxy curve) and
+ *  the fit is starc_fit_points()'s without bootstrap.  These points share their noise (every n
+ *  uses the same samples), so the residual bootstrap would be too narrow: here each replicate draws
+ *  nprompts prompts with replacement, recomputes the curve (a reweighting of the prompts' own
+ *  curves) and refits it.  Intervals: expanded percentile intervals on nprompts - 1 degrees of
+ *  freedom; standard errors of the coefficients: the replicates' standard deviation (NaN without
+ *  bootstrap or with one prompt).
+ *  @param score_bon  output, nmax estimates (the fitted points), or NULL
+ *  @param kl         output, nmax KL values, or NULL
+ *  @return as starc_fit_bon_curve() and starc_fit_points(). */
+int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *count, const double *proxy,
+                         const double *score, size_t nmax, const starc_fit_options *opt, starc_fit_result *res,
+                         double *score_bon, double *kl, starc_error *err);
+
 /* --------------------------------------------------------------- scaling */
 
 /** @brief How the coefficients depend on the reward model's size. */
