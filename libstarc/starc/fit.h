@@ -168,7 +168,9 @@ int starc_fit_peak(starc_fit_form form, double alpha, double beta, double g, con
  *  Then R^2, the peak, standard errors, and `opt->bootstrap` residual-bootstrap replicates: the
  *  centred residuals, scaled by `sqrt(n/(n - nparam))`, are resampled with replacement onto the
  *  fitted values and every replicate is refitted (and re-centred) the same way; the intervals are
- *  the replicates' percentiles, a replicate with no finite peak counting as +inf for the peak.
+ *  the replicates' expanded percentile intervals (Hesterberg 2015: quantiles at
+ *  `Phi(-t_{n-nparam}((1 + level)/2))` and its complement, which corrects the narrowness of plain
+ *  percentiles in small samples), a replicate with no finite peak counting as +inf for the peak.
  *  @param d      n values >= 0 (sqrt of the KL in nats)
  *  @param y      n scores (gold or proxy), or their changes from the initial policy
  *  @param opt    options, NULL for the defaults
@@ -282,15 +284,22 @@ typedef struct starc_fit_scaling_result {
     starc_fit_form form;        /**< the form (a linear one) */
     size_t ngroups;             /**< curves (one per run; several may share a size) */
     size_t nsizes;              /**< distinct sizes */
-    double alpha0, alpha1;      /**< separate: `alpha(s) = alpha0 + alpha1 log s` */
-    starc_fit_ci alpha0_ci, alpha1_ci; /**< their uncertainty (se from the line fit, NaN with 2 groups) */
-    double beta0, beta1;        /**< separate: `beta(s) = beta0 + beta1 log s` */
-    starc_fit_ci beta0_ci, beta1_ci;   /**< their uncertainty */
-    double alpha_r2, beta_r2;   /**< R^2 of the two lines */
+    double alpha0;              /**< separate: `alpha(s) = alpha0 + alpha1 log s` */
+    double alpha1;              /**< separate: the slope of alpha in log s */
+    starc_fit_ci alpha0_ci;     /**< uncertainty of alpha0 (se from the line fit, NaN with 2 groups) */
+    starc_fit_ci alpha1_ci;     /**< uncertainty of alpha1 */
+    double beta0;               /**< separate: `beta(s) = beta0 + beta1 log s` */
+    double beta1;               /**< separate: the slope of beta in log s */
+    starc_fit_ci beta0_ci;      /**< uncertainty of beta0 */
+    starc_fit_ci beta1_ci;      /**< uncertainty of beta1 */
+    double alpha_r2;            /**< R^2 of the alpha line */
+    double beta_r2;             /**< R^2 of the beta line */
     double joint_alpha;         /**< joint: the shared alpha */
     starc_fit_ci joint_alpha_ci;       /**< its uncertainty (se from the joint fit) */
-    double joint_beta0, joint_beta1;   /**< joint: `beta(s) = joint_beta0 + joint_beta1 log s` */
-    starc_fit_ci joint_beta0_ci, joint_beta1_ci; /**< their uncertainty */
+    double joint_beta0;         /**< joint: `beta(s) = joint_beta0 + joint_beta1 log s` */
+    double joint_beta1;         /**< joint: the slope of beta in log s */
+    starc_fit_ci joint_beta0_ci; /**< uncertainty of joint_beta0 */
+    starc_fit_ci joint_beta1_ci; /**< uncertainty of joint_beta1 */
     double joint_r2;            /**< R^2 of the joint fit of all points */
     double joint_beta_r2;       /**< R^2 of the line through the joint fit's betas */
     size_t boot;                /**< replicates in which every fit succeeded */
@@ -306,7 +315,7 @@ typedef struct starc_fit_scaling_result {
  *  centred by intercept, an indicator column per curve.  Bootstrap: each replicate resamples every
  *  curve's residuals (of its own fit, and of the joint fit) as starc_fit_points() does and refits
  *  everything; the lines' intervals and the predictions' (starc_fit_scaling_predict()) are the
- *  replicates' percentiles.
+ *  replicates' expanded percentile intervals, on the curves' residual degrees of freedom.
  *  @param form   ::STARC_FIT_BON, ::STARC_FIT_RL or ::STARC_FIT_LOG1P
  *  @param size   ngroups sizes > 0 (e.g. parameter counts), at least two distinct
  *  @param npts   points per curve
@@ -331,11 +340,16 @@ int starc_fit_scaling_group(const starc_fit_scaling *s, size_t k, starc_fit_resu
 /** @brief A predicted curve for one reward-model size. */
 typedef struct starc_fit_prediction {
     double size;           /**< the size asked for */
-    double alpha, beta;    /**< predicted coefficients */
+    double alpha;          /**< predicted alpha */
+    double beta;           /**< predicted beta */
     double peak_d;         /**< predicted peak position (NaN when beta <= 0) */
     double peak_kl;        /**< peak_d squared */
     double peak_value;     /**< predicted largest change */
-    starc_fit_ci alpha_ci, beta_ci, peak_d_ci, peak_kl_ci, peak_value_ci; /**< bootstrap intervals (se NaN) */
+    starc_fit_ci alpha_ci;      /**< bootstrap interval of alpha (se NaN) */
+    starc_fit_ci beta_ci;       /**< bootstrap interval of beta */
+    starc_fit_ci peak_d_ci;     /**< bootstrap interval of peak_d */
+    starc_fit_ci peak_kl_ci;    /**< bootstrap interval of peak_kl */
+    starc_fit_ci peak_value_ci; /**< bootstrap interval of peak_value */
 } starc_fit_prediction;
 
 /** @brief Predict the coefficients and the peak for a size @p size > 0 (seen or not) from the
