@@ -303,6 +303,7 @@ typedef struct group {
     char *name;
     double size;            /* NaN without a size column */
     starc_fit_form method;  /* STARC_FIT_BON or STARC_FIT_RL */
+    int method_set;         /* method read from a method column */
     size_t order;           /* first appearance */
     size_t n, cap;
     double *nb, *kl, *gold, *proxy;
@@ -487,7 +488,13 @@ static int load_file(const config *C, table *t, data *D)
                                t->line[r], m);
                 break;
             }
+            if (g->method_set && g->method != f) {
+                rc = cli_usage(CMD, "%s:%zu: column 'method': group '%s' is %s here and %s before", t->path,
+                               t->line[r], g->name, m, starc_fit_form_name(g->method));
+                break;
+            }
             g->method = f;
+            g->method_set = 1;
         } else {
             g->method = C->samples ? STARC_FIT_BON : C->method;
         }
