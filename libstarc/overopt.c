@@ -2,9 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_multifit.h>
 
 #include "error-internal.h"
+#include "starc/fit.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -12,23 +12,11 @@
 
 /* ================================================================ Gao fits */
 
+/* Both are wrappers over starc/fit.h, libstarc's one fitting code path. */
+
 double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d)
 {
-    if (!(d >= 0.0))
-        return NAN;
-    if (form == STARC_GAO_BON)
-        return d * (alpha - beta * d);
-    if (d == 0.0)
-        return 0.0;
-    return d * (alpha - beta * log(d));
-}
-
-/* Second design column: R(d) = alpha x1 - beta x2 with x1 = d. */
-static double gao_x2(starc_gao_form form, double d)
-{
-    if (form == STARC_GAO_BON)
-        return d * d;
-    return d > 0.0 ? d * log(d) : 0.0;
+    return starc_fit_eval(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, alpha, beta, NAN, d);
 }
 
 int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const double *y,
@@ -36,80 +24,22 @@ int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const d
 {
     if (form != STARC_GAO_BON && form != STARC_GAO_RL)
         return starci_error(err, STARC_EINVAL, "unknown Gao form %d", (int)form);
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(d[i]) || d[i] < 0.0)
-            return starci_error(err, STARC_EINVAL, "point %zu: d = %g is not a finite value >= 0", i, d[i]);
-        if (!isfinite(y[i]))
-            return starci_error(err, STARC_EINVAL, "point %zu: y = %g is not finite", i, y[i]);
-    }
-    /* Reject (numerically) dependent columns before GSL sees them: the SVD would
-     * return a minimum-norm answer that is not a fit of both coefficients. */
-    double s11 = 0.0, s12 = 0.0, s22 = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double x1 = d[i], x2 = gao_x2(form, d[i]);
-        s11 += x1 * x1;
-        s12 += x1 * x2;
-        s22 += x2 * x2;
-    }
-    if (n < 2 || !(s11 > 0.0) || !(s22 > 0.0) || s11 * s22 - s12 * s12 <= 1e-12 * s11 * s22)
-        return starci_error(err, STARC_EUNDEF,
-                            "Gao %s fit needs two linearly independent columns (at least two distinct d > 0%s)",
-                            form == STARC_GAO_BON ? "best-of-n" : "RL", form == STARC_GAO_RL ? ", not all 1" : "");
-
-    double *X = starci_dalloc(2 * n);
-    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, 2);
-    gsl_vector *c = gsl_vector_alloc(2);
-    gsl_matrix *cov = gsl_matrix_alloc(2, 2);
-    if (!X || !w || !c || !cov) {
-        free(X);
-        if (w)
-            gsl_multifit_linear_free(w);
-        if (c)
-            gsl_vector_free(c);
-        if (cov)
-            gsl_matrix_free(cov);
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        X[2 * i] = d[i];
-        X[2 * i + 1] = -gao_x2(form, d[i]);
-    }
-    gsl_matrix_view Xv = gsl_matrix_view_array(X, n, 2);
-    gsl_vector_const_view yv = gsl_vector_const_view_array(y, n);
-    double chisq = 0.0;
-    int gst = gsl_multifit_linear(&Xv.matrix, &yv.vector, c, cov, &chisq, w);
-    double alpha = gsl_vector_get(c, 0), beta = gsl_vector_get(c, 1);
-    free(X);
-    gsl_multifit_linear_free(w);
-    gsl_vector_free(c);
-    gsl_matrix_free(cov);
-    if (gst != GSL_SUCCESS)
-        return starci_error(err, STARC_ELAPACK, "gsl_multifit_linear failed (GSL status %d)", gst);
-
-    /* Residuals recomputed directly rather than trusting chisq's rounding. */
-    double mean = 0.0, rss = 0.0, tss = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += y[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++) {
-        double r = y[i] - starc_gao_eval(form, alpha, beta, d[i]);
-        rss += r * r;
-        tss += (y[i] - mean) * (y[i] - mean);
-    }
+    starc_fit_options o;
+    starc_fit_options_default(&o);
+    o.bootstrap = 0;
+    starc_fit_result r;
+    int st = starc_fit_points(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, n, d, y, &o, &r, NULL, err);
+    if (st)
+        return st;
     fit->form = form;
-    fit->n = n;
-    fit->alpha = alpha;
-    fit->beta = beta;
-    fit->rss = rss;
-    fit->r2 = tss > 0.0 ? 1.0 - rss / tss : (rss == 0.0 ? 1.0 : NAN);
-    if (!(beta > 0.0))
-        fit->peak_d = NAN;
-    else if (form == STARC_GAO_BON)
-        fit->peak_d = fmax(0.0, alpha / (2.0 * beta));
-    else
-        fit->peak_d = exp(alpha / beta - 1.0);
-    fit->peak_kl = fit->peak_d * fit->peak_d;
-    fit->peak_value = isnan(fit->peak_d) ? NAN : starc_gao_eval(form, alpha, beta, fit->peak_d);
+    fit->n = r.n;
+    fit->alpha = r.alpha;
+    fit->beta = r.beta;
+    fit->r2 = r.r2;
+    fit->rss = r.rss;
+    fit->peak_d = r.peak_d;
+    fit->peak_kl = r.peak_kl;
+    fit->peak_value = r.peak_value;
     return STARC_OK;
 }
 

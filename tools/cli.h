@@ -100,6 +100,7 @@ int cmd_generate_proxy(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_regularize(int argc, char **argv);
 int cmd_overopt(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 /* The overoptimisation section of `starc demo`: writes DIR/overopt/, reports on out, adds "overopt" to summary. */
 int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 

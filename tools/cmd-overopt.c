@@ -65,7 +65,7 @@ typedef struct method_result {
     size_t n;
     double coef_lo, coef_hi;
     starc_overopt_summary sum;
-    starc_gao_fit fit[NFIT];
+    starc_fit_result fit[NFIT];
     int fit_ok[NFIT];
 } method_result;
 
@@ -73,10 +73,10 @@ static const char *fit_target(int k)
 {
     return k < 2 ? STARC_RESULTS_OVEROPT_TARGET_TRUE : STARC_RESULTS_OVEROPT_TARGET_PROXY;
 }
-static starc_gao_form fit_form(int k) { return k % 2 ? STARC_GAO_RL : STARC_GAO_BON; }
-static const char *form_name(starc_gao_form f)
+static starc_fit_form fit_form(int k) { return k % 2 ? STARC_FIT_RL : STARC_FIT_BON; }
+static const char *form_name(starc_fit_form f)
 {
-    return f == STARC_GAO_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON;
+    return f == STARC_FIT_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON;
 }
 
 static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
@@ -146,7 +146,7 @@ static int write_fits(const char *path, const method_result *res, size_t nm)
                  "\t" STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE "\t" STARC_RESULTS_OVEROPT_FIT_N "\n");
     for (size_t k = 0; k < nm; k++)
         for (int j = 0; j < NFIT; j++) {
-            const starc_gao_fit *g = &res[k].fit[j];
+            const starc_fit_result *g = &res[k].fit[j];
             fprintf(o.f, "%s\t%s\t%s\t", starc_overopt_method_name(res[k].method), fit_target(j),
                     form_name(fit_form(j)));
             if (res[k].fit_ok[j]) {
@@ -164,7 +164,7 @@ static int write_fits(const char *path, const method_result *res, size_t nm)
     return cli_out_commit(CMD, &o);
 }
 
-static json_t *fit_json(const starc_gao_fit *g, int ok)
+static json_t *fit_json(const starc_fit_result *g, int ok)
 {
     json_t *o = json_object();
     json_object_set_new(o, STARC_RESULTS_OVEROPT_FIT_ALPHA, cli_json_num(ok ? g->alpha : NAN));
@@ -279,7 +279,7 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         }
         fprintf(f, "EOD\n");
         int j = natural_fit(res[k].method);
-        const starc_gao_fit *g = &res[k].fit[j];
+        const starc_fit_result *g = &res[k].fit[j];
         double kmax = 0.0;
         for (size_t i = 0; i < res[k].n; i++)
             if (isfinite(res[k].pts[i].kl))
@@ -504,16 +504,19 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
             rc = cli_fail(CMD, "out of memory");
             goto done;
         }
+        /* Gao's forms by starc/fit.h (the one fitting code path): no centring (the deltas are
+         * changes from the base already), points off the base's support (KL = inf) left out. */
+        starc_fit_options fo;
+        starc_fit_options_default(&fo);
+        fo.bootstrap = 0;
+        fo.skip_nonfinite = 1;
         for (int j = 0; j < NFIT; j++) {
-            size_t q = 0;
-            for (size_t i = 0; i < r->n; i++)
-                if (isfinite(r->pts[i].d)) {
-                    d[q] = r->pts[i].d;
-                    y[q] = j < 2 ? r->pts[i].true_delta : r->pts[i].proxy_delta;
-                    q++;
-                }
+            for (size_t i = 0; i < r->n; i++) {
+                d[i] = r->pts[i].d;
+                y[i] = j < 2 ? r->pts[i].true_delta : r->pts[i].proxy_delta;
+            }
             /* An undefined fit (e.g. the proxy cannot move the policy) is reported as nan/null. */
-            r->fit_ok[j] = starc_gao_fit_points(fit_form(j), q, d, y, &r->fit[j], NULL) == STARC_OK;
+            r->fit_ok[j] = starc_fit_points(fit_form(j), r->n, d, y, &fo, &r->fit[j], NULL, NULL) == STARC_OK;
         }
         free(d), free(y);
     }

@@ -19,6 +19,7 @@ static const cli_command commands[] = {
     {"demo", cmd_demo, "run the main job on built-in data"},
     {"distance", cmd_distance, "STARC, EPIC and DARD distances between reward functions"},
     {"experiment", cmd_experiment, "the STARC random-MDP study: do distances predict regret?"},
+    {"fit", cmd_fit, "Gao's overoptimisation forms fitted to RLHF and best-of-n logs, with intervals"},
     {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
     {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},

@@ -60,6 +60,8 @@ double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d);
 
 /** @brief Fit Gao's form to points (d_i, y_i) by least squares without intercept.
  *
+ *  A wrapper over starc_fit_points() (starc/fit.h, which adds centring, standard errors,
+ *  bootstrap intervals and more forms) with its default options and no bootstrap.
  *  Both forms are linear in (alpha, beta): the design matrix has columns
  *  `(d, -d^2)` (BoN) or `(d, -d log d)` (RL), solved with GSL's
  *  `gsl_multifit_linear` (SVD).  Peaks as in ::starc_gao_fit.

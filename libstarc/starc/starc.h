@@ -26,6 +26,7 @@
 #include "starc/proxy.h"
 #include "starc/regularize.h"
 #include "starc/tomato.h"
+#include "starc/fit.h"
 #include "starc/results.h"
 /* @MODULE-HEADERS@ (one #include per module, added as modules land) */
 
