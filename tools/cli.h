@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <starc/starc.h>
 
+#include "output.h"
+
 enum { EXIT_OK = 0, EXIT_COMPUTE = 1, EXIT_USAGE = 2 };
 enum cli_format { CLI_TEXT = 0, CLI_JSON = 1 };
 
@@ -64,24 +66,6 @@ int cli_json_print(json_t *obj);
 /* json real, or null for a non-finite value. */
 json_t *cli_json_num(double x);
 json_t *cli_json_array(const double *x, size_t n);
-
-/* Atomic output: write into a temporary file next to PATH, rename on commit.
- * PATH "-" means stdout (commit just flushes). */
-typedef struct cli_out {
-    FILE *f;
-    char *path;
-    char *tmp;
-} cli_out;
-int cli_out_open(const char *cmd, const char *path, cli_out *o);
-int cli_out_commit(const char *cmd, cli_out *o);
-void cli_out_abort(cli_out *o);
-/* Write a whole string atomically to path. */
-int cli_write_file(const char *cmd, const char *path, const char *text);
-
-/* Make directory (and parents); errors name the directory. */
-int cli_mkdir_p(const char *cmd, const char *dir);
-/* malloc'd "dir/name". */
-char *cli_path_join(const char *dir, const char *name);
 
 /* Print "%.17g" the C-locale way into buf. */
 void cli_fmt_double(char *buf, size_t n, double x);

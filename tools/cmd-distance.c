@@ -95,7 +95,7 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
     fprintf(f, "set cbrange [0:%g]\nset cblabel 'distance'\n", cbmax);
     fputs("set palette defined (0 '#ffffff', 1 '#fdd49e', 2 '#fc8d59', 3 '#b30000')\n"
           "set size ratio -1\nset tics scale 0\n", f);
-    fputs("set datafile missing 'NaN'\n", f);
+    fputs("set datafile missing 'nan'\n", f);
     if (n <= 16)
         fputs("plot $DIST matrix with image notitle, \\\n"
               "     $DIST matrix using 1:2:($3 == $3 ? sprintf('%.3f', $3) : 'undef') with labels notitle\n", f);
@@ -212,7 +212,7 @@ int cmd_distance(int argc, char **argv)
     if (optind >= argc)
         return cli_usage(CMD, "no rewards given; see 'starc distance --help'");
     if (png_path && !gp_available())
-        return cli_fail(CMD, "option --png needs gnuplot, which was not found (%s); install gnuplot or set STARC_GNUPLOT",
+        return cli_fail(CMD, "option --png needs gnuplot, which was not found (%s); install gnuplot or set GNUPLOT",
                         gp_program());
 
     starc_mdp *m = NULL;
@@ -220,7 +220,7 @@ int cmd_distance(int argc, char **argv)
     starc_reward_set_init(&rs);
     double *pi = NULL, *ds = NULL, *da = NULL, *cov = NULL, *D = NULL;
     starc_distance_plan *plan = NULL;
-    char *script = NULL, *script_tmp = NULL, *gp_default = NULL;
+    char *script = NULL, *gp_default = NULL;
     size_t script_len = 0;
     starc_error err;
     starc_error_clear(&err);
@@ -306,32 +306,8 @@ int cmd_distance(int argc, char **argv)
             cbmax = 1.0;
         write_heatmap(mf, title, gp_default, n, rs.names, D, cbmax);
         fclose(mf);
-        if (png_path) {
-            /* gnuplot reads the script from a temporary file next to the png */
-            script_tmp = malloc(strlen(png_path) + 16);
-            if (!script_tmp) {
-                rc = cli_fail(CMD, "out of memory");
-                goto done;
-            }
-            sprintf(script_tmp, "%s.gpXXXXXX", png_path);
-            int fd = mkstemp(script_tmp);
-            if (fd < 0) {
-                free(script_tmp);
-                script_tmp = NULL;
-                rc = cli_usage(CMD, "%s: cannot create a file next to it", png_path);
-                goto done;
-            }
-            FILE *sf = fdopen(fd, "w");
-            int bad = !sf || fwrite(script, 1, script_len, sf) != script_len;
-            if (sf)
-                bad |= fclose(sf) != 0;
-            if (bad) {
-                rc = cli_usage(CMD, "%s: write failed", script_tmp);
-                goto done;
-            }
-            if ((rc = gp_render(CMD, script_tmp, "pngcairo", png_path)))
-                goto done;
-        }
+        if (png_path && (rc = gp_render_text(CMD, script, "pngcairo", png_path)))
+            goto done;
         if (gp_path && (rc = cli_write_file(CMD, gp_path, script)))
             goto done;
     }
@@ -369,10 +345,6 @@ int cmd_distance(int argc, char **argv)
     }
     rc = cli_out_commit(CMD, &out);
 done:
-    if (script_tmp) {
-        unlink(script_tmp);
-        free(script_tmp);
-    }
     free(script);
     free(gp_default);
     starc_distance_plan_free(plan);

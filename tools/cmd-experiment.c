@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +18,8 @@
 
 #include "cli.h"
 #include "fmt17.h"
+#include "gnuplot.h"
 
-extern char **environ;
 
 static const char *CMD = "experiment";
 
@@ -94,7 +93,7 @@ static int text_num(text *t, double x, char sep)
     if (text_reserve(t, 40))
         return -1;
     char *o = t->s + t->n;
-    int w = isnan(x) ? (memcpy(o, "nan", 4), 3) : fmt17(o, x); /* exactly "%.17g" */
+    int w = fmt17(o, x);
     o[w] = sep;
     o[w + 1] = '\0';
     t->n += (size_t)w + 1;
@@ -297,69 +296,57 @@ static const char *const fig_norms[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf
 static const char *const fig_colours[] = {"#9400d3", "#009e73", "#56b4e9", "#e69f00", "#b8860b", "#0072b2", "#e51e10", "#808080"};
 static const char *const fig_metrics[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf"};
 
-static void gp_header(text *t, const char *what, const char *defout)
-{
-    char buf[512];
-    text_str(t, "# ");
-    text_str(t, what);
-    snprintf(buf, sizeof buf, "\n# made by starc (libstarc) %s: ", starc_version());
-    text_str(t, buf);
-    text_str(t, cli_command_line());
-    text_str(t, "\n# Re-render: gnuplot -e \"term='svg'; outfile='x.svg'\" THIS.gp\n");
-    text_str(t, "if (!exists('term')) term = 'pngcairo'\n");
-    snprintf(buf, sizeof buf, "if (!exists('outfile')) outfile = '%s'\n", defout);
-    text_str(t, buf);
-}
-
 /* Figure 1 of the STARC paper: one column per canonicalisation, one point per
  * (normalisation, metric), the EPIC and DARD originals marked. */
-static char *figure_script(const starc_study *s)
+static void figure_script(FILE *f, const starc_study *s)
 {
-    text t = {0};
-    char buf[256];
-    gp_header(&t, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", "figure.png");
-    text_str(&t, "set terminal term size 1100,600 noenhanced\nset output outfile\n");
+    gp_header(f, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", "pngcairo",
+              "figure.png", 1100, 600);
     for (size_t ni = 0; ni < 8; ni++) {
-        snprintf(buf, sizeof buf, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
-        text_str(&t, buf);
+        fprintf(f, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
         for (size_t ci = 0; ci < 7; ci++)
             for (size_t mi = 0; mi < 6; mi++) {
                 long v = starc_study_variant_index(fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
                 double x = (double)ci + 0.09 * ((double)ni - 3.5) + 0.012 * ((double)mi - 2.5);
-                snprintf(buf, sizeof buf, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
-                text_str(&t, buf);
-                text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
-                text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+                fprintf(f, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
+                fmt17_put(f, starc_study_pearson(s, (size_t)v));
+                fputc(' ', f);
+                fmt17_put(f, starc_study_spearman(s, (size_t)v));
+                fputc('\n', f);
             }
-        text_str(&t, "EOD\n");
+        fputs("EOD\n", f);
     }
-    text_str(&t, "$ORIG << EOD\n# x name pearson_r spearman_r\n");
+    fputs("$ORIG << EOD\n# x name pearson_r spearman_r\n", f);
     for (int k = 0; k < 2; k++) {
         long v = starc_study_variant_index(k ? "dard" : "epic", "none", "pearson");
-        snprintf(buf, sizeof buf, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
-        text_str(&t, buf);
-        text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
-        text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+        fprintf(f, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
+        fmt17_put(f, starc_study_pearson(s, (size_t)v));
+        fputc(' ', f);
+        fmt17_put(f, starc_study_spearman(s, (size_t)v));
+        fputc('\n', f);
     }
-    text_str(&t, "EOD\n");
-    snprintf(buf, sizeof buf, "set title 'Pearson correlation with regret, %zu data points'\n", starc_study_npoints(s));
-    text_str(&t, buf);
-    text_str(&t, "set ylabel 'Pearson correlation with symmetric regret'\n"
-                 "set xrange [-0.6:6.6]\nset yrange [*:1]\nset grid ytics\n"
-                 "set key outside right top title 'normalisation n'\nset xtics (");
+    fputs("EOD\n", f);
+    char title[128];
+    snprintf(title, sizeof title, "Pearson correlation with regret, %zu data points", starc_study_npoints(s));
+    fputs("set title ", f);
+    gp_string(f, title);
+    fputs("\nset ylabel 'Pearson correlation with symmetric regret'\n"
+          "set xrange [-0.6:6.6]\nset yrange [*:1]\nset grid ytics\n"
+          "set key outside right top title 'normalisation n'\nset xtics (", f);
     for (size_t ci = 0; ci < 7; ci++) {
-        snprintf(buf, sizeof buf, "%s'%s' %zu", ci ? ", " : "", fig_labels[ci], ci);
-        text_str(&t, buf);
+        fputs(ci ? ", " : "", f);
+        gp_string(f, fig_labels[ci]);
+        fprintf(f, " %zu", ci);
     }
-    text_str(&t, ")\nplot ");
+    fputs(")\nplot ", f);
     for (size_t ni = 0; ni < 8; ni++) {
-        snprintf(buf, sizeof buf, "$N_%s using 1:5 with points pt %d ps 0.8 lc rgb '%s' title '%s', \\\n     ",
-                 fig_norms[ni], ni == 7 ? 9 : 7, fig_colours[ni], fig_norms[ni]);
-        text_str(&t, buf);
+        fprintf(f, "$N_%s using 1:5 with points pt %d ps 0.8 lc rgb '%s' title ", fig_norms[ni], ni == 7 ? 9 : 7,
+                fig_colours[ni]);
+        gp_string(f, fig_norms[ni]);
+        fputs(", \\\n     ", f);
     }
-    text_str(&t, "$ORIG using 1:3 with points pt 3 ps 3 lw 2 lc rgb 'black' title 'EPIC/DARD original', \\\n"
-                 "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n");
-    return t.s;
+    fputs("$ORIG using 1:3 with points pt 3 ps 3 lw 2 lc rgb 'black' title 'EPIC/DARD original', \\\n"
+          "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n", f);
 }
 
 typedef struct scatter_spec {
@@ -405,92 +392,84 @@ static int parse_scatter(const char *list, scatter_spec *sc)
 
 /* Distance against regret for the chosen variants; at most 4000 points per panel
  * (every k-th point, so the sample is the same for a seed). */
-static char *scatter_script(const starc_study *s, const scatter_spec *sc)
+static void scatter_script(FILE *f, const starc_study *s, const scatter_spec *sc)
 {
-    text t = {0};
     char buf[256];
     const size_t N = starc_study_npoints(s), maxpts = 4000;
     const size_t stride = N > maxpts ? (N + maxpts - 1) / maxpts : 1;
     const double *reg = starc_study_regrets(s);
-    gp_header(&t, "Distance against regret for chosen variants", "scatter.png");
     size_t cols = sc->n < 2 ? 1 : 2, rows = (sc->n + cols - 1) / cols;
-    snprintf(buf, sizeof buf, "set terminal term size %zu,%zu noenhanced\nset output outfile\n", 520 * cols, 420 * rows);
-    text_str(&t, buf);
+    gp_header(f, "Distance against regret for chosen variants", "pngcairo", "scatter.png", (int)(520 * cols),
+              (int)(420 * rows));
     for (size_t q = 0; q < sc->n; q++) {
-        snprintf(buf, sizeof buf, "$V%zu << EOD\n# distance regret (%s; every %zu-th point)\n", q, sc->name[q], stride);
-        text_str(&t, buf);
+        fprintf(f, "$V%zu << EOD\n", q);
+        snprintf(buf, sizeof buf, "distance regret (%s; every %zu-th point)", sc->name[q], stride);
+        gp_comment(f, buf);
         const double *val = starc_study_values(s, (size_t)sc->v[q]);
         for (size_t i = 0; i < N; i += stride) {
-            text_num(&t, val[i], ' ');
-            text_num(&t, reg[i], '\n');
+            fmt17_put(f, val[i]);
+            fputc(' ', f);
+            fmt17_put(f, reg[i]);
+            fputc('\n', f);
         }
-        text_str(&t, "EOD\n");
+        fputs("EOD\n", f);
     }
-    snprintf(buf, sizeof buf, "set multiplot layout %zu,%zu\nset xlabel 'distance'\nset ylabel 'symmetric regret'\n"
-                              "set yrange [0:*]\nset key off\n", rows, cols);
-    text_str(&t, buf);
+    fprintf(f, "set multiplot layout %zu,%zu\nset xlabel 'distance'\nset ylabel 'symmetric regret'\n"
+               "set yrange [0:*]\nset key off\n", rows, cols);
     for (size_t q = 0; q < sc->n; q++) {
         if (starc_study_nfinite(s, (size_t)sc->v[q]) == 0) { /* an undefined distance everywhere */
-            snprintf(buf, sizeof buf, "set title '%s: undefined at every point'\nplot [0:1][0:1] -1 notitle\n", sc->name[q]);
-            text_str(&t, buf);
+            snprintf(buf, sizeof buf, "%s: undefined at every point", sc->name[q]);
+            fputs("set title ", f);
+            gp_string(f, buf);
+            fputs("\nplot [0:1][0:1] -1 notitle\n", f);
             continue;
         }
-        snprintf(buf, sizeof buf, "set title '%s: Pearson r = %.3f, Spearman = %.3f'\nplot $V%zu using 1:2 with points pt 7 ps 0.3\n",
-                 sc->name[q], starc_study_pearson(s, (size_t)sc->v[q]), starc_study_spearman(s, (size_t)sc->v[q]), q);
-        text_str(&t, buf);
+        snprintf(buf, sizeof buf, "%s: Pearson r = %.3f, Spearman = %.3f", sc->name[q],
+                 starc_study_pearson(s, (size_t)sc->v[q]), starc_study_spearman(s, (size_t)sc->v[q]));
+        fputs("set title ", f);
+        gp_string(f, buf);
+        fprintf(f, "\nplot $V%zu using 1:2 with points pt 7 ps 0.3\n", q);
     }
-    text_str(&t, "unset multiplot\n");
-    return t.s;
+    fputs("unset multiplot\n", f);
 }
 
-/* gnuplot on PATH? */
-static int have_gnuplot(void)
+/* DIR/figure.gp and DIR/scatter.gp. */
+static int write_figures(const char *dir, const starc_study *s, const scatter_spec *sc)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *dup = strdup(path), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = cli_path_join(*d ? d : ".", "gnuplot");
-        found = p && access(p, X_OK) == 0;
-        free(p);
+    char *p[2] = {cli_path_join(dir, "figure.gp"), cli_path_join(dir, "scatter.gp")};
+    int rc = p[0] && p[1] ? EXIT_OK : cli_fail(CMD, "out of memory");
+    for (int k = 0; k < 2 && !rc; k++) {
+        cli_out o;
+        if ((rc = cli_out_open(CMD, p[k], &o)))
+            break;
+        if (k)
+            scatter_script(o.f, s, sc);
+        else
+            figure_script(o.f, s);
+        rc = cli_out_commit(CMD, &o);
     }
-    free(dup);
-    return found;
-}
-
-/* Render SCRIPT into OUT (atomically: into OUT.tmp, then renamed).  Returns 0 on
- * success; on failure prints one warning line (the script stays usable). */
-static int render(const char *script, const char *out)
-{
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n), *expr = malloc(n + 32);
-    if (!tmp || !expr) {
-        free(tmp);
-        free(expr);
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp.png", out);
-    snprintf(expr, n + 32, "outfile='%s'", tmp);
-    char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = -1, status;
-    if (posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ) == 0 && waitpid(pid, &status, 0) == pid &&
-        WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(tmp, F_OK) == 0 && rename(tmp, out) == 0)
-        rc = 0;
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) {
-        unlink(tmp);
-        fprintf(stderr, "starc %s: warning: gnuplot could not render %s; the script %s is kept\n", CMD, out, script);
-    }
-    free(tmp);
-    free(expr);
+    free(p[0]);
+    free(p[1]);
     return rc;
+}
+
+/* Render both scripts to png; a failure is a warning (the scripts stay
+ * usable).  Returns how many were rendered. */
+static int render_figures(const char *dir)
+{
+    static const char *const names[2][2] = {{"figure.gp", "figure.png"}, {"scatter.gp", "scatter.png"}};
+    int rendered = 0;
+    for (int k = 0; k < 2; k++) {
+        char *gp = cli_path_join(dir, names[k][0]), *png = cli_path_join(dir, names[k][1]);
+        char msg[1024];
+        if (gp && png && gp_run(gp, "pngcairo", png, msg, sizeof msg) == 0)
+            rendered++;
+        else if (gp && png)
+            fprintf(stderr, "starc %s: warning: %s; the script %s is kept\n", CMD, msg, gp);
+        free(gp);
+        free(png);
+    }
+    return rendered;
 }
 
 /* ---------------------------------------------------------- the study */
@@ -654,20 +633,10 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 
     /* figures */
     int rendered = 0;
-    if (!rc) {
-        char *fig = figure_script(s), *sca = scatter_script(s, &sc);
-        if (!(rc = write_text_file(a->dir, "figure.gp", fig)))
-            rc = write_text_file(a->dir, "scatter.gp", sca);
-        free(fig);
-        free(sca);
-    }
-    if (!rc && !a->no_render && have_gnuplot()) {
-        char *g1 = cli_path_join(a->dir, "figure.gp"), *p1 = cli_path_join(a->dir, "figure.png");
-        char *g2 = cli_path_join(a->dir, "scatter.gp"), *p2 = cli_path_join(a->dir, "scatter.png");
-        if (g1 && p1 && g2 && p2)
-            rendered = (render(g1, p1) == 0) + (render(g2, p2) == 0);
-        free(g1), free(p1), free(g2), free(p2);
-    }
+    if (!rc)
+        rc = write_figures(a->dir, s, &sc);
+    if (!rc && !a->no_render && gp_available())
+        rendered = render_figures(a->dir);
 
     if (!rc) {
         if (out) {

@@ -14,6 +14,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "cli.h"
+#include "fmt17.h"
+#include "gnuplot.h"
 
 static const char *CMD = "overopt";
 
@@ -68,21 +70,9 @@ static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728"
 /* Gao's natural form for a method: best-of-n for bon, RL for the regularised paths. */
 static int natural_fit(starc_overopt_method m) { return m == STARC_OVEROPT_BON ? 0 : 1; }
 
-static void fmt(char *buf, size_t n, double x)
-{
-    if (isnan(x))
-        snprintf(buf, n, "nan");
-    else if (isinf(x))
-        snprintf(buf, n, x > 0 ? "inf" : "-inf");
-    else
-        snprintf(buf, n, "%.17g", x);
-}
-
 static void put(FILE *f, double x, const char *sep)
 {
-    char b[40];
-    fmt(b, sizeof b, x);
-    fputs(b, f);
+    fmt17_put(f, x);
     fputs(sep, f);
 }
 
@@ -229,19 +219,15 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
     if (rc)
         return rc;
     FILE *f = o.f;
-    fprintf(f, "# overopt.gp: overoptimisation curves, written by starc (libstarc %s)\n", starc_version());
-    fprintf(f, "# command: %s\n", cli_command_line());
-    fprintf(f, "# Self-contained (data below).  Render with `gnuplot overopt.gp` (writes overopt.svg) or\n"
-               "#   gnuplot -e \"term='pngcairo'; outfile='overopt.png'\" overopt.gp\n"
-               "# Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
-               "# square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
-               "# (dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
-               "# KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
-               "# the base policy, are not drawn on the log axes).\n");
-    fprintf(f, "if (!exists(\"term\")) term = 'svg'\n");
-    fprintf(f, "if (!exists(\"outfile\")) outfile = 'overopt.svg'\n");
-    fprintf(f, "eval sprintf(\"set terminal %%s size 1200,900 noenhanced\", term)\n");
-    fprintf(f, "set output outfile\n");
+    static const gp_figure fig = {
+        "overopt.gp: overoptimisation curves",
+        "Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
+        "square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
+        "(dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
+        "KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
+        "the base policy, are not drawn on the log axes).",
+        "svg", "overopt.svg", 1200, 900};
+    gp_begin(f, &fig);
     fprintf(f, "set datafile separator whitespace\n");
     fprintf(f, "set datafile missing 'nan'\n\n");
     char name[64];
@@ -291,8 +277,11 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         const char *mn = starc_overopt_method_name(res[k].method);
         const char *col = colours[res[k].method];
         block_name(res[k].method, name, sizeof name);
-        fprintf(f, "  %s using 2:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' dt 1 title '%s (fit: %s)', \\\n", name,
-                col, mn, natural_fit(res[k].method) ? "RL" : "BoN");
+        char title[64];
+        snprintf(title, sizeof title, "%s (fit: %s)", mn, natural_fit(res[k].method) ? "RL" : "BoN");
+        fprintf(f, "  %s using 2:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' dt 1 title ", name, col);
+        gp_string(f, title);
+        fprintf(f, ", \\\n");
         fprintf(f, "  %s using 2:8 with lines lw 1.5 lc rgb '%s' dt 2 notitle, \\\n", name, col);
         fprintf(f, "  %s_fit(x) with lines lw 1.5 lc rgb '%s' dt 3 notitle%s\n", name + 1, col,
                 k + 1 < nm ? ", \\" : "");
@@ -305,8 +294,9 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
     fprintf(f, "plot \\\n");
     for (size_t k = 0; k < nm; k++) {
         block_name(res[k].method, name, sizeof name);
-        fprintf(f, "  %s using 8:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title '%s'%s\n", name,
-                colours[res[k].method], starc_overopt_method_name(res[k].method), k + 1 < nm ? ", \\" : "");
+        fprintf(f, "  %s using 8:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title ", name, colours[res[k].method]);
+        gp_string(f, starc_overopt_method_name(res[k].method));
+        fprintf(f, "%s\n", k + 1 < nm ? ", \\" : "");
     }
     fprintf(f, "\n");
 
@@ -320,108 +310,15 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         fprintf(f, "plot \\\n");
         for (size_t k = 0; k < nm; k++) {
             block_name(res[k].method, name, sizeof name);
-            fprintf(f, "  %s using 1:($%d > 1e-12 ? $%d : NaN) with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title '%s'%s\n",
-                    name, col[pnl], col[pnl], colours[res[k].method], starc_overopt_method_name(res[k].method),
-                    k + 1 < nm ? ", \\" : "");
+            fprintf(f, "  %s using 1:($%d > 1e-12 ? $%d : NaN) with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title ",
+                    name, col[pnl], col[pnl], colours[res[k].method]);
+            gp_string(f, starc_overopt_method_name(res[k].method));
+            fprintf(f, "%s\n", k + 1 < nm ? ", \\" : "");
         }
         fprintf(f, "unset logscale xy\n\n");
     }
     fprintf(f, "unset multiplot\n");
     return cli_out_commit(CMD, &o);
-}
-
-/* ------------------------------------------------------------ rendering */
-
-static int find_gnuplot(char *buf, size_t n)
-{
-    const char *env = getenv("GNUPLOT");
-    if (env && *env && access(env, X_OK) == 0) {
-        snprintf(buf, n, "%s", env);
-        return 1;
-    }
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    const char *p = path;
-    while (*p) {
-        const char *e = strchr(p, ':');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len > 0 && len + 9 < n) {
-            snprintf(buf, n, "%.*s/gnuplot", (int)len, p);
-            struct stat sb;
-            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
-                return 1;
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
-}
-
-/* gnuplot single-quoted string: ' doubles. */
-static char *gp_quote(const char *s)
-{
-    size_t n = 3;
-    for (const char *p = s; *p; p++)
-        n += *p == '\'' ? 2 : 1;
-    char *q = malloc(n), *w = q;
-    if (!q)
-        return NULL;
-    *w++ = '\'';
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            *w++ = '\'';
-        *w++ = *p;
-    }
-    *w++ = '\'';
-    *w = '\0';
-    return q;
-}
-
-/* Render script into out (atomically: a temporary file renamed into place). */
-static int render(const char *script, const char *out, const char *term)
-{
-    char gp[4096];
-    if (!find_gnuplot(gp, sizeof gp))
-        return cli_fail(CMD, "gnuplot not found in PATH: cannot render %s (the script %s was written)", out, script);
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return cli_fail(CMD, "out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return cli_usage(CMD, "%s: cannot create: %s", out, strerror(e));
-    }
-    close(fd);
-    char *qt = gp_quote(tmp);
-    size_t elen = strlen(term) + (qt ? strlen(qt) : 0) + 32;
-    char *expr = malloc(elen);
-    if (!qt || !expr) {
-        unlink(tmp);
-        free(tmp), free(qt), free(expr);
-        return cli_fail(CMD, "out of memory");
-    }
-    snprintf(expr, elen, "term='%s'; outfile=%s", term, qt);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(gp, "gnuplot", "-e", expr, script, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0, rc = EXIT_OK;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        rc = cli_fail(CMD, "gnuplot (%s) failed to render %s", gp, out);
-    else if (chmod(tmp, 0644) != 0 || rename(tmp, out) != 0)
-        rc = cli_usage(CMD, "%s: cannot rename into place: %s", out, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp), free(qt), free(expr);
-    return rc;
 }
 
 /* ------------------------------------------------------------ the job */
@@ -540,7 +437,7 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
             rc = cli_fail(CMD, "out of memory");
             break;
         }
-        rc = render(paths[3], out, f ? "svg" : "pngcairo");
+        rc = gp_render(CMD, paths[3], f ? "svg" : "pngcairo", out);
         free(out);
     }
     if (rc) {
@@ -586,7 +483,7 @@ static void print_text(FILE *out, const json_t *js)
                                        "proxy_optimal_proxy_return", "true_range", "r", NULL};
     char b[40];
     for (int i = 0; keys[i]; i++) {
-        fmt(b, sizeof b, json_is_real(json_object_get(js, keys[i])) ? json_real_value(json_object_get(js, keys[i])) : NAN);
+        fmt17(b, json_is_real(json_object_get(js, keys[i])) ? json_real_value(json_object_get(js, keys[i])) : NAN);
         fprintf(out, "%s\t%s\n", keys[i], b);
     }
     fprintf(out, "method\tpoints\tpeak_true_delta\tpeak_coef\tpeak_kl\tend_true_delta\tdrop\tdrop_normalized"
@@ -610,13 +507,13 @@ static void print_text(FILE *out, const json_t *js)
         }
         fprintf(out, "%s\t%lld", name, (long long)json_integer_value(json_object_get(e, "points")));
         for (int i = 0; i < 6; i++) {
-            fmt(b, sizeof b, v[i]);
+            fmt17(b, v[i]);
             fprintf(out, "\t%s", b);
         }
         fprintf(out, "\t%d\t%lld\t%s", json_is_true(json_object_get(e, "non_monotone")),
                 (long long)json_integer_value(json_object_get(e, "local_maxima")), form);
         for (int i = 6; i < 9; i++) {
-            fmt(b, sizeof b, v[i]);
+            fmt17(b, v[i]);
             fprintf(out, "\t%s", b);
         }
         fprintf(out, "\n");
@@ -712,12 +609,9 @@ int cmd_overopt(int argc, char **argv)
         memcpy(cfg.methods, def, sizeof def);
         cfg.nmethods = 4;
     }
-    if (cfg.png || cfg.svg) {
-        char gp[4096];
-        if (!find_gnuplot(gp, sizeof gp))
-            return cli_fail(CMD, "option --%s: gnuplot not found in PATH; install gnuplot or drop the option",
-                            cfg.png ? "png" : "svg");
-    }
+    if ((cfg.png || cfg.svg) && !gp_available())
+        return cli_fail(CMD, "option --%s: gnuplot not found (%s); install gnuplot, set GNUPLOT or drop the option",
+                        cfg.png ? "png" : "svg", gp_program());
 
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL, *pb = NULL;
@@ -808,8 +702,7 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
                                          STARC_OVEROPT_BON};
     memcpy(cfg.methods, def, sizeof def);
     cfg.nmethods = 4;
-    char gp[4096];
-    cfg.svg = find_gnuplot(gp, sizeof gp);
+    cfg.svg = gp_available();
     if ((rc = run_overopt(m, Rt, Rpd, pb, &cfg, sub, &js)))
         goto done;
     {

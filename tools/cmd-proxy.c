@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gnuplot.h"
 
 static const char *CMD = "proxy";
 
@@ -102,42 +103,50 @@ int proxy_write_scatter(const char *cmd, const char *path, size_t n, const doubl
         return rc;
     }
     FILE *f = o.f;
-    char stem[4096];
-    snprintf(stem, sizeof stem, "%s", path);
-    char *dot = strrchr(stem, '.'), *slash = strrchr(stem, '/');
-    if (dot && (!slash || dot > slash))
-        *dot = '\0';
-    fprintf(f, "# starc (libstarc %s)\n# command: %s\n", starc_version(), cli_command_line());
-    fprintf(f, "# Proxy vs true expected reward; state-action pairs with equal rewards merged,\n"
-               "# point area ~ occupancy.  Override: gnuplot -e \"term='pngcairo'; outfile='x.png'\" FILE.gp\n");
-    fprintf(f, "if (!exists(\"term\")) term = 'svg'\n");
-    fprintf(f, "if (!exists(\"outfile\")) outfile = '%s.' . (term eq 'pngcairo' ? 'png' : term)\n", stem);
-    fprintf(f, "set terminal term size 800,600\nset output outfile\n");
+    char *defout = gp_default_output(path, GP_DEFAULT_TERM);
+    if (!defout) {
+        cli_out_abort(&o);
+        free(pts);
+        return cli_fail(cmd, "out of memory");
+    }
+    gp_figure fig = {"Proxy vs true expected reward",
+                     "State-action pairs with equal rewards merged, point area ~ occupancy.", GP_DEFAULT_TERM,
+                     defout, 800, 600};
+    gp_begin(f, &fig);
+    free(defout);
     fprintf(f, "$DATA << EOD\n# proxy true weight_1%s pairs\n", w2 ? " weight_2" : "");
     for (size_t i = 0; i < m; i++) {
-        char a[40], b[40], c[40], d[40];
         if (!(pts[i].w[0] > 0.0) && !(pts[i].w[1] > 0.0))
             continue;
-        cli_fmt_double(a, sizeof a, pts[i].op);
-        cli_fmt_double(b, sizeof b, pts[i].ot);
-        cli_fmt_double(c, sizeof c, pts[i].w[0] / wmax);
-        cli_fmt_double(d, sizeof d, pts[i].w[1] / wmax);
-        if (w2)
-            fprintf(f, "%s %s %s %s %zu\n", a, b, c, d, pts[i].count);
-        else
-            fprintf(f, "%s %s %s %zu\n", a, b, c, pts[i].count);
+        gp_number(f, pts[i].op);
+        fputc(' ', f);
+        gp_number(f, pts[i].ot);
+        fputc(' ', f);
+        gp_number(f, pts[i].w[0] / wmax);
+        if (w2) {
+            fputc(' ', f);
+            gp_number(f, pts[i].w[1] / wmax);
+        }
+        fprintf(f, " %zu\n", pts[i].count);
     }
     fprintf(f, "EOD\n");
-    fprintf(f, "set title '%s' noenhanced\n", title);
+    fputs("set title ", f);
+    gp_string(f, title);
+    fputs(" noenhanced\n", f);
     fprintf(f, "set xlabel 'proxy expected reward Rbar_p(s,a)' noenhanced\n"
                "set ylabel 'true expected reward Rbar_t(s,a)' noenhanced\n"
                "set key top left noenhanced\nset grid\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
     fprintf(f, "plot ");
-    if (w2)
-        fprintf(f, "$DATA using 1:2:($4 > 0 ? 0.3 + 4 * sqrt($4) : 1/0) with points pt 7 ps variable "
-                   "lc rgb '#d62728' title '%s', \\\n     ", label2);
-    fprintf(f, "$DATA using 1:2:($3 > 0 ? 0.3 + 4 * sqrt($3) : 1/0) with points pt 6 ps variable lw 2 "
-               "lc rgb '#1f77b4' title '%s'\n", label1);
+    if (w2) {
+        fputs("$DATA using 1:2:($4 > 0 ? 0.3 + 4 * sqrt($4) : 1/0) with points pt 7 ps variable "
+              "lc rgb '#d62728' title ", f);
+        gp_string(f, label2);
+        fputs(", \\\n     ", f);
+    }
+    fputs("$DATA using 1:2:($3 > 0 ? 0.3 + 4 * sqrt($3) : 1/0) with points pt 6 ps variable lw 2 "
+          "lc rgb '#1f77b4' title ", f);
+    gp_string(f, label1);
+    fputc('\n', f);
     free(pts);
     return cli_out_commit(cmd, &o);
 }
