@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 int cli_argc;
 char **cli_argv;
@@ -149,6 +150,14 @@ int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *
     if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(x))
         return cli_usage(cmd, "option --%s: '%s' is not a finite number", opt, arg);
     *out = x;
+    return EXIT_OK;
+}
+
+int cli_parse_path(const char *cmd, const char *opt, const char *arg, const char **out)
+{
+    if (!*arg)
+        return cli_usage(cmd, "option --%s: the path is empty", opt);
+    *out = arg;
     return EXIT_OK;
 }
 
@@ -304,10 +313,10 @@ int cli_json_print(json_t *obj)
     return EXIT_OK;
 }
 
-void cli_fmt_double(char *buf, size_t n, double x)
+void cli_put_num(FILE *f, const char *key, double x)
 {
-    if (isnan(x))
-        snprintf(buf, n, "nan");
-    else
-        snprintf(buf, n, "%.17g", x);
+    fputs(key, f);
+    fputc('\t', f);
+    fmt17_put(f, x);
+    fputc('\n', f);
 }

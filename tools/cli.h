@@ -48,6 +48,8 @@ int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt);
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
 int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *out);
 int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned long *out);
+/* A file or directory name: the empty string is bad input. */
+int cli_parse_path(const char *cmd, const char *opt, const char *arg, const char **out);
 /* Pick one of a NULL-terminated list of names; *idx gets its position. */
 int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices, int *idx);
 
@@ -67,8 +69,8 @@ int cli_json_print(json_t *obj);
 json_t *cli_json_num(double x);
 json_t *cli_json_array(const double *x, size_t n);
 
-/* Print "%.17g" the C-locale way into buf. */
-void cli_fmt_double(char *buf, size_t n, double x);
+/* "KEY\tVALUE\n", the value as fmt17.h prints numbers (the text output of results). */
+void cli_put_num(FILE *f, const char *key, double x);
 
 /* Subcommands. */
 int cmd_regret(int argc, char **argv);

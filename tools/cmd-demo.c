@@ -311,7 +311,7 @@ int cmd_demo(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': dir = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc demo", c, argv);

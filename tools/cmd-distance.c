@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmt17.h"
 #include "gnuplot.h"
 
 static const char *CMD = "distance";
@@ -54,7 +55,7 @@ static void print_matrix_tsv(FILE *f, size_t n, char *const *names, const double
     char buf[64];
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
-            cli_fmt_double(buf, sizeof buf, D[i * n + j]);
+            fmt17(buf, D[i * n + j]);
             fprintf(f, "%s%s", j ? "\t" : "", buf);
         }
         fputc('\n', f);
@@ -157,9 +158,9 @@ int cmd_distance(int argc, char **argv)
             o.nthreads = (int)nt;
             break;
         }
-        case O_GNUPLOT: gp_path = optarg; break;
-        case O_PNG: png_path = optarg; break;
-        case 'o': out_path = optarg; break;
+        case O_GNUPLOT: if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &gp_path))) return rc; break;
+        case O_PNG: if ((rc = cli_parse_path(CMD, "png", optarg, &png_path))) return rc; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &out_path))) return rc; break;
         case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc distance", c, argv);
@@ -338,7 +339,7 @@ int cmd_distance(int argc, char **argv)
         free(s);
     } else if (n == 2) {
         char buf[64];
-        cli_fmt_double(buf, sizeof buf, pair);
+        fmt17(buf, pair);
         fprintf(out.f, "%s\n", buf);
     } else {
         print_matrix_tsv(out.f, n, rs.names, D);

@@ -712,7 +712,7 @@ int cmd_experiment(int argc, char **argv)
         case OPT_NOPAIRS: a.no_pairs = 1; break;
         case OPT_NORENDER: a.no_render = 1; break;
         case OPT_PROGRESS: a.progress = 1; break;
-        case 'o': a.dir = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a.dir))) return rc; break;
         case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a.fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc experiment", c, argv);

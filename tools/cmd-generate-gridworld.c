@@ -43,9 +43,9 @@ int cmd_generate_gridworld(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': dir = optarg; break;
-        case O_MDP: mdp_arg = optarg; break;
-        case O_REWARDS: rew_arg = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
+        case O_MDP: if ((rc = cli_parse_path(CMD, "mdp", optarg, &mdp_arg))) return rc; break;
+        case O_REWARDS: if ((rc = cli_parse_path(CMD, "rewards", optarg, &rew_arg))) return rc; break;
         case O_GAMMA:
             if ((rc = cli_parse_double(CMD, "gamma", optarg, &gamma)))
                 return rc;
@@ -101,11 +101,8 @@ int cmd_generate_gridworld(int argc, char **argv)
         rc = cli_fail(CMD, "out of memory");
         goto done;
     }
-    if ((st = starc_mdp_save(mdp_path, m, &err)) ||
-        (st = starc_npz_write(rew_path, N, names, arrays, 0, &err))) {
-        rc = cli_lib_error(CMD, st, &err);
+    if ((rc = cli_write_mdp(CMD, mdp_path, m)) || (rc = cli_write_npz(CMD, rew_path, N, names, arrays)))
         goto done;
-    }
     if (dir)
         for (size_t i = 0; i < N; i++) {
             char fname[64];
@@ -114,10 +111,8 @@ int cmd_generate_gridworld(int argc, char **argv)
                 rc = cli_fail(CMD, "out of memory");
                 goto done;
             }
-            if ((st = starc_npy_write(npy[i], 3, arrays[i].shape, arrays[i].data, &err))) {
-                rc = cli_lib_error(CMD, st, &err);
+            if ((rc = cli_write_npy(CMD, npy[i], 3, arrays[i].shape, arrays[i].data)))
                 goto done;
-            }
         }
     if (fmt == CLI_JSON) {
         json_t *o = json_object(), *jn = json_array(), *jf = json_array();

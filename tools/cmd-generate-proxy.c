@@ -67,7 +67,7 @@ int cmd_generate_proxy(int argc, char **argv)
         case 'm': mdp_path = optarg; break;
         case 't': tpath = optarg; break;
         case O_BASE: bpath = optarg; break;
-        case 'o': out = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &out))) return rc; break;
         case O_KIND: if ((rc = cli_parse_choice(CMD, "kind", optarg, kinds, &kind))) return rc; break;
         case O_SCALE:
             if ((rc = cli_parse_double(CMD, "scale", optarg, &o.scale))) return rc;
@@ -143,10 +143,8 @@ int cmd_generate_proxy(int argc, char **argv)
         rc = cli_lib_error(CMD, st, &err);
         goto done;
     }
-    if ((st = starc_npy_write(out, 2, shape, Rp, &err))) {
-        rc = cli_usage(CMD, "%s", err.message[0] ? err.message : starc_strerror(st));
+    if ((rc = cli_write_npy(CMD, out, 2, shape, Rp)))
         goto done;
-    }
     if (fmt == CLI_JSON) {
         json_t *j = json_object();
         json_object_set_new(j, "output", json_string(out));
@@ -158,11 +156,10 @@ int cmd_generate_proxy(int argc, char **argv)
         json_object_set_new(j, "sigma_proxy", cli_json_num(ps.sigma_proxy));
         rc = cli_json_print(j);
     } else {
-        char b[3][40];
-        cli_fmt_double(b[0], sizeof b[0], ps.r);
-        cli_fmt_double(b[1], sizeof b[1], ps.sigma_true);
-        cli_fmt_double(b[2], sizeof b[2], ps.sigma_proxy);
-        printf("output\t%s\nkind\t%s\nr\t%s\nsigma_true\t%s\nsigma_proxy\t%s\n", out, kinds[kind], b[0], b[1], b[2]);
+        printf("output\t%s\nkind\t%s\n", out, kinds[kind]);
+        cli_put_num(stdout, "r", ps.r);
+        cli_put_num(stdout, "sigma_true", ps.sigma_true);
+        cli_put_num(stdout, "sigma_proxy", ps.sigma_proxy);
         rc = EXIT_OK;
     }
 done:

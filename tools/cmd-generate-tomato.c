@@ -51,7 +51,7 @@ int cmd_generate_tomato(int argc, char **argv)
         case 'g': if ((rc = cli_parse_double(CMD, "gamma", optarg, &to.gamma))) return rc; break;
         case 'd': if ((rc = cli_parse_double(CMD, "dry-prob", optarg, &to.dry_prob))) return rc; break;
         case 'e': if ((rc = cli_parse_double(CMD, "epsilon", optarg, &to.base_epsilon))) return rc; break;
-        case 'o': dir = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc generate tomato", c, argv);
@@ -105,22 +105,20 @@ int cmd_generate_tomato(int argc, char **argv)
         arr[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));
     }
     size_t pshape[2] = {S, A};
-    if ((st = starc_mdp_save(pm, m, &err)) == STARC_OK) {
+    if (!(rc = cli_write_mdp(CMD, pm, m))) {
         wrote = 1;
-        if ((st = starc_npz_write(pr, 2, names, arr, 0, &err)) == STARC_OK) {
+        if (!(rc = cli_write_npz(CMD, pr, 2, names, arr))) {
             wrote = 2;
-            if ((st = starc_npy_write(pb, 2, pshape, starc_tomato_base_policy(t), &err)) == STARC_OK)
+            if (!(rc = cli_write_npy(CMD, pb, 2, pshape, starc_tomato_base_policy(t))))
                 wrote = 3;
         }
     }
-    if (st) {
+    if (rc) {
         /* No partial result: remove what was written before the failure. */
         if (wrote >= 1)
             unlink(pm);
         if (wrote >= 2)
             unlink(pr);
-        wrote = 0;
-        rc = cli_usage(CMD, "%s", err.message);
         goto done;
     }
     size_t bucket = starc_tomato_bucket(t), cols = starc_tomato_cols(t);
@@ -159,10 +157,10 @@ int cmd_generate_tomato(int argc, char **argv)
                starc_tomato_count(t), bucket / cols, bucket % cols);
         printf("states\t%zu\nactions\t%zu\n", S, A);
         printf("files\t%s %s %s\n", pm, pr, pb);
-        printf("r\t%.17g\n", ps->r);
-        printf("orpo_coef\t%.17g\n", ps->orpo_coef);
-        printf("base_true_return\t%.17g\n", Jbt);
-        printf("proxy_optimal_true_return\t%.17g\n", hk.proxy_optimal.true_return);
+        cli_put_num(stdout, "r", ps->r);
+        cli_put_num(stdout, "orpo_coef", ps->orpo_coef);
+        cli_put_num(stdout, "base_true_return", Jbt);
+        cli_put_num(stdout, "proxy_optimal_true_return", hk.proxy_optimal.true_return);
         printf("reward_hacking\t%s\n", hk.reward_hacking ? "true" : "false");
         printf("\nTry: starc proxy --mdp %s --true %s:true --proxy %s:proxy --base %s\n"
                "     starc regularize --mdp %s --true %s:true --proxy %s:proxy --base %s --method om-sqrt-chi2 --coef orpo\n",

@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 static const char *CMD = "generate";
 
@@ -104,7 +105,7 @@ static int parse_args(int argc, char **argv, gen_args *g)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': g->out = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &g->out))) return rc; break;
         case 'h': help(); return -1;
         case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &g->seed))) return rc; break;
         case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &g->fmt))) return rc; break;
@@ -171,9 +172,7 @@ static int gen_mdp(gen_args *g)
         st = starc_generate_mdp(r, g->S, g->A, &o, &m, &err);
     }
     gsl_rng_free(r);
-    if (!st)
-        st = starc_mdp_save(g->out, m, &err);
-    int rc = st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+    int rc = st ? cli_lib_error(CMD, st, &err) : cli_write_mdp(CMD, g->out, m);
     if (!rc) {
         if (g->fmt == CLI_JSON) {
             json_t *o = json_object();
@@ -190,9 +189,12 @@ static int gen_mdp(gen_args *g)
                 json_object_set_new(o, "threshold", cli_json_num(g->have_threshold ? g->threshold
                                                      : starc_generate_transition_threshold(g->S)));
             rc = cli_json_print(o);
-        } else
-            printf("wrote %s: %s MDP, S=%zu, A=%zu, gamma=%.17g, seed %lu\n", g->out,
-                   g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, g->gamma, g->seed);
+        } else {
+            char gb[32];
+            fmt17(gb, g->gamma);
+            printf("wrote %s: %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n", g->out,
+                   g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, gb, g->seed);
+        }
     }
     starc_mdp_free(m);
     return rc;
@@ -203,11 +205,9 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = S * A * S;
     size_t shape[3] = {S, A, S};
-    starc_error err;
-    starc_error_clear(&err);
-    int st;
+    int rc;
     if (has_suffix(g->out, ".npy"))
-        st = starc_npy_write(g->out, 3, shape, R, &err);
+        rc = cli_write_npy(CMD, g->out, 3, shape, R);
     else {
         starc_array *arr = calloc(n, sizeof *arr);
         if (!arr)
@@ -218,10 +218,10 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
             memcpy(arr[i].shape, shape, sizeof shape);
             arr[i].data = R + i * k; /* borrowed: not cleared below */
         }
-        st = starc_npz_write(g->out, n, (const char *const *)names, arr, 0, &err);
+        rc = cli_write_npz(CMD, g->out, n, (const char *const *)names, arr);
         free(arr);
     }
-    return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+    return rc;
 }
 
 static int gen_reward(gen_args *g)
@@ -350,9 +350,12 @@ static int gen_reward(gen_args *g)
         rc = cli_json_print(o);
     } else if (interp)
         printf("wrote %s: %zu rewards step0..step%zu = R1 + (i/%zu)(R2 - R1)\n", g->out, n, g->steps, g->steps);
-    else
-        printf("wrote %s: %zu reward%s (S=%zu, A=%zu, gamma=%.17g), seed %lu\n", g->out, n,
-               n == 1 ? "" : "s", S, A, starc_mdp_gamma(m), g->seed);
+    else {
+        char gb[32];
+        fmt17(gb, starc_mdp_gamma(m));
+        printf("wrote %s: %zu reward%s (S=%zu, A=%zu, gamma=%s), seed %lu\n", g->out, n,
+               n == 1 ? "" : "s", S, A, gb, g->seed);
+    }
 done:
     json_decref(list);
     if (names)

@@ -253,7 +253,10 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         fprintf(f, "%s_kmax = ", name + 1);
         put(f, kmax, "\n");
         if (res[k].fit_ok[j] && isfinite(g->alpha) && isfinite(g->beta)) {
-            fprintf(f, "%s_alpha = %.17g\n%s_beta = %.17g\n", name + 1, g->alpha, name + 1, g->beta);
+            fprintf(f, "%s_alpha = ", name + 1);
+            put(f, g->alpha, "\n");
+            fprintf(f, "%s_beta = ", name + 1);
+            put(f, g->beta, "\n");
             if (j == 1)
                 fprintf(f, "%s_fit(x) = (x > 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * log(sqrt(x))) : NaN\n",
                         name + 1, name + 1, name + 1, name + 1);
@@ -550,7 +553,7 @@ int cmd_overopt(int argc, char **argv)
         case 't': tpath = optarg; break;
         case 'p': ppath = optarg; break;
         case O_BASE: bpath = optarg; break;
-        case 'o': dir = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
         case O_METHOD: if ((rc = add_methods(&cfg, optarg))) return rc; break;
         case O_COEF_MIN:
             if ((rc = cli_parse_double(CMD, "coef-min", optarg, &cfg.opt.coef_min))) return rc;

@@ -169,16 +169,24 @@ static json_t *policy_json(const starc_proxy_policy *pp)
 
 static void policy_text(const char *pre, const starc_proxy_policy *pp)
 {
-    printf("%s.true_return\t%.17g\n", pre, pp->true_return);
-    printf("%s.proxy_return\t%.17g\n", pre, pp->proxy_return);
-    printf("%s.true_delta_normalized\t%.17g\n", pre, pp->true_delta_normalized);
-    printf("%s.proxy_delta_normalized\t%.17g\n", pre, pp->proxy_delta_normalized);
-    printf("%s.a\t%.17g\n", pre, pp->a);
-    printf("%s.chi2\t%.17g\n", pre, pp->chi2);
+    const struct {
+        const char *k;
+        double v;
+    } kv[] = {{"true_return", pp->true_return}, {"proxy_return", pp->proxy_return},
+              {"true_delta_normalized", pp->true_delta_normalized},
+              {"proxy_delta_normalized", pp->proxy_delta_normalized}, {"a", pp->a}, {"chi2", pp->chi2}};
+    char key[96];
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        snprintf(key, sizeof key, "%s.%s", pre, kv[i].k);
+        cli_put_num(stdout, key, kv[i].v);
+    }
     printf("%s.leaves_base_support\t%s\n", pre, isinf(pp->chi2) ? "true" : "false");
-    printf("%s.bound_a\t%.17g\n", pre, pp->bound_a);
-    printf("%s.bound_b\t%.17g\n", pre, pp->bound_b);
-    printf("%s.bound_tight\t%.17g\n", pre, pp->bound_tight);
+    snprintf(key, sizeof key, "%s.bound_a", pre);
+    cli_put_num(stdout, key, pp->bound_a);
+    snprintf(key, sizeof key, "%s.bound_b", pre);
+    cli_put_num(stdout, key, pp->bound_b);
+    snprintf(key, sizeof key, "%s.bound_tight", pre);
+    cli_put_num(stdout, key, pp->bound_tight);
 }
 
 /* Load an (n,S,A) policy set. */
@@ -232,8 +240,8 @@ int cmd_proxy(int argc, char **argv)
             if (tie_tol < 0)
                 return cli_usage(CMD, "option --tie-tol: must be >= 0");
             break;
-        case 'o': outpath = optarg; break;
-        case 'g': gppath = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &outpath))) return rc; break;
+        case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &gppath))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc proxy", c, argv);
@@ -319,11 +327,8 @@ int cmd_proxy(int argc, char **argv)
     if (outpath) {
         size_t shape[2] = {S, A};
         starc_policy_from_actions(m, act, pi);
-        st = starc_npy_write(outpath, 2, shape, pi, &err);
-        if (st) {
-            rc = cli_usage(CMD, "%s", err.message);
+        if ((rc = cli_write_npy(CMD, outpath, 2, shape, pi)))
             goto done;
-        }
     }
     if (gppath) {
         char title[256];
@@ -363,16 +368,16 @@ int cmd_proxy(int argc, char **argv)
         }
         rc = cli_json_print(o);
     } else {
-        printf("r\t%.17g\n", ps->r);
-        printf("sigma_true\t%.17g\n", ps->sigma_true);
-        printf("sigma_proxy\t%.17g\n", ps->sigma_proxy);
-        printf("orpo_coef\t%.17g\n", ps->orpo_coef);
-        printf("base_true_return\t%.17g\n", Jbt);
-        printf("base_proxy_return\t%.17g\n", Jbp);
+        cli_put_num(stdout, "r", ps->r);
+        cli_put_num(stdout, "sigma_true", ps->sigma_true);
+        cli_put_num(stdout, "sigma_proxy", ps->sigma_proxy);
+        cli_put_num(stdout, "orpo_coef", ps->orpo_coef);
+        cli_put_num(stdout, "base_true_return", Jbt);
+        cli_put_num(stdout, "base_proxy_return", Jbp);
         printf("reward_hacking\t%s\n", hk.reward_hacking ? "true" : "false");
         policy_text("proxy_optimal", &hk.proxy_optimal);
-        printf("proxy_optimal.true_return_min\t%.17g\n", hk.true_return_min);
-        printf("proxy_optimal.true_return_max\t%.17g\n", hk.true_return_max);
+        cli_put_num(stdout, "proxy_optimal.true_return_min", hk.true_return_min);
+        cli_put_num(stdout, "proxy_optimal.true_return_max", hk.true_return_max);
         if (pol)
             policy_text("policy", &pp);
         if (set) {

@@ -83,13 +83,13 @@ int cmd_regret(int argc, char **argv)
         }
         rc = cli_json_print(o);
     } else {
-        printf("regret\t%.17g\n", reg);
-        printf("true_optimal_return\t%.17g\n", fwd.true_optimal_return);
-        printf("proxy_policy_return\t%.17g\n", fwd.proxy_policy_return);
-        printf("true_worst_return\t%.17g\n", fwd.true_worst_return);
+        cli_put_num(stdout, "regret", reg);
+        cli_put_num(stdout, "true_optimal_return", fwd.true_optimal_return);
+        cli_put_num(stdout, "proxy_policy_return", fwd.proxy_policy_return);
+        cli_put_num(stdout, "true_worst_return", fwd.true_worst_return);
         if (symmetric) {
-            printf("regret_true_proxy\t%.17g\n", fwd.regret);
-            printf("regret_proxy_true\t%.17g\n", rev.regret);
+            cli_put_num(stdout, "regret_true_proxy", fwd.regret);
+            cli_put_num(stdout, "regret_proxy_true", rev.regret);
         }
         rc = EXIT_OK;
     }

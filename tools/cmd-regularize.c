@@ -82,8 +82,8 @@ int cmd_regularize(int argc, char **argv)
                 return cli_usage(CMD, "option --max-iter: must be > 0");
             break;
         case 'a': if ((rc = cli_parse_choice(CMD, "adkl-solver", optarg, solvers, &solver))) return rc; break;
-        case 'o': outpath = optarg; break;
-        case 'g': gppath = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &outpath))) return rc; break;
+        case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &gppath))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc regularize", c, argv);
@@ -161,11 +161,8 @@ int cmd_regularize(int argc, char **argv)
     }
     if (outpath) {
         size_t shape[2] = {S, A};
-        st = starc_npy_write(outpath, 2, shape, pi, &err);
-        if (st) {
-            rc = cli_usage(CMD, "%s", err.message);
+        if ((rc = cli_write_npy(CMD, outpath, 2, shape, pi)))
             goto done;
-        }
     }
     if (gppath) {
         char title[256];
@@ -204,7 +201,7 @@ int cmd_regularize(int argc, char **argv)
     } else {
         printf("method\t%s\n", methods[method]);
         for (size_t i = 0; i < nkv; i++)
-            printf("%s\t%.17g\n", kv[i].k, kv[i].v);
+            cli_put_num(stdout, kv[i].k, kv[i].v);
         printf("converged\t%s\n", res.converged ? "true" : "false");
         printf("iterations\t%zu\n", res.iterations);
         rc = EXIT_OK;
