@@ -90,7 +90,7 @@ int cmd_overopt(int argc, char **argv);
 int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 
 /* Gnuplot scatter of (Rbar_p, Rbar_t) per state-action pair with point size
- * from weights w1 (and w2 if non-NULL); defined in cmd-proxy.c. */
+ * from weights w1 (and w2 if non-NULL); tools/proxy-scatter.c. */
 int proxy_write_scatter(const char *cmd, const char *path, size_t n, const double *Rp, const double *Rt,
                         const double *w1, const char *label1, const double *w2, const char *label2,
                         const char *title);
