@@ -1,14 +1,11 @@
 /* starc overopt: overoptimisation curves (pressure sweeps, best-of-n, Gao fits,
  * drop metrics) written as TSV, JSON and a self-contained gnuplot figure. */
 #include <config.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -212,62 +209,50 @@ static void block_name(starc_overopt_method m, char *buf, size_t n)
             *p = '_';
 }
 
-static int write_gnuplot(const char *path, const method_result *res, size_t nm)
+/* One method's datablock, the largest KL and its natural Gao form as a function. */
+static void write_method_block(FILE *f, const method_result *r)
 {
-    cli_out o;
-    int rc = cli_out_open(CMD, path, &o);
-    if (rc)
-        return rc;
-    FILE *f = o.f;
-    static const gp_figure fig = {
-        "overopt.gp: overoptimisation curves",
-        "Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
-        "square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
-        "(dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
-        "KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
-        "the base policy, are not drawn on the log axes).",
-        "svg", "overopt.svg", 1200, 900};
-    gp_begin(f, &fig);
-    fprintf(f, "set datafile separator whitespace\n");
-    fprintf(f, "set datafile missing 'nan'\n\n");
     char name[64];
-    for (size_t k = 0; k < nm; k++) {
-        block_name(res[k].method, name, sizeof name);
-        fprintf(f, "# %s: %s\n%s << EOD\n", starc_overopt_method_name(res[k].method), POINT_COLUMNS, name);
-        for (size_t i = 0; i < res[k].n; i++) {
-            const starc_overopt_point *p = &res[k].pts[i];
-            starc_overopt_point q = *p;
-            /* gnuplot reads 'nan' as missing; infinities cannot be plotted either */
-            if (isinf(q.kl)) q.kl = q.kl_normalized = q.d = NAN;
-            if (isinf(q.chi2)) q.chi2 = NAN;
-            if (isinf(q.bound)) q.bound = NAN;
-            write_point(f, &q, " ", "\n");
-        }
-        fprintf(f, "EOD\n");
-        int j = natural_fit(res[k].method);
-        const starc_gao_fit *g = &res[k].fit[j];
-        double kmax = 0.0;
-        for (size_t i = 0; i < res[k].n; i++)
-            if (isfinite(res[k].pts[i].kl))
-                kmax = fmax(kmax, res[k].pts[i].kl);
-        fprintf(f, "%s_kmax = ", name + 1);
-        put(f, kmax, "\n");
-        if (res[k].fit_ok[j] && isfinite(g->alpha) && isfinite(g->beta)) {
-            fprintf(f, "%s_alpha = ", name + 1);
-            put(f, g->alpha, "\n");
-            fprintf(f, "%s_beta = ", name + 1);
-            put(f, g->beta, "\n");
-            if (j == 1)
-                fprintf(f, "%s_fit(x) = (x > 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * log(sqrt(x))) : NaN\n",
-                        name + 1, name + 1, name + 1, name + 1);
-            else
-                fprintf(f, "%s_fit(x) = (x >= 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * sqrt(x)) : NaN\n",
-                        name + 1, name + 1, name + 1, name + 1);
-        } else {
-            fprintf(f, "%s_fit(x) = NaN\n", name + 1);
-        }
-        fprintf(f, "\n");
+    block_name(r->method, name, sizeof name);
+    fprintf(f, "# %s: %s\n%s << EOD\n", starc_overopt_method_name(r->method), POINT_COLUMNS, name);
+    for (size_t i = 0; i < r->n; i++) {
+        starc_overopt_point q = r->pts[i];
+        /* gnuplot reads 'nan' as missing; infinities cannot be plotted either */
+        if (isinf(q.kl)) q.kl = q.kl_normalized = q.d = NAN;
+        if (isinf(q.chi2)) q.chi2 = NAN;
+        if (isinf(q.bound)) q.bound = NAN;
+        write_point(f, &q, " ", "\n");
     }
+    fprintf(f, "EOD\n");
+    int j = natural_fit(r->method);
+    const starc_gao_fit *g = &r->fit[j];
+    double kmax = 0.0;
+    for (size_t i = 0; i < r->n; i++)
+        if (isfinite(r->pts[i].kl))
+            kmax = fmax(kmax, r->pts[i].kl);
+    fprintf(f, "%s_kmax = ", name + 1);
+    put(f, kmax, "\n");
+    if (r->fit_ok[j] && isfinite(g->alpha) && isfinite(g->beta)) {
+        fprintf(f, "%s_alpha = ", name + 1);
+        put(f, g->alpha, "\n");
+        fprintf(f, "%s_beta = ", name + 1);
+        put(f, g->beta, "\n");
+        if (j == 1)
+            fprintf(f, "%s_fit(x) = (x > 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * log(sqrt(x))) : NaN\n",
+                    name + 1, name + 1, name + 1, name + 1);
+        else
+            fprintf(f, "%s_fit(x) = (x >= 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * sqrt(x)) : NaN\n",
+                    name + 1, name + 1, name + 1, name + 1);
+    } else {
+        fprintf(f, "%s_fit(x) = NaN\n", name + 1);
+    }
+    fprintf(f, "\n");
+}
+
+/* The four panels of the multiplot. */
+static void write_panels(FILE *f, const method_result *res, size_t nm)
+{
+    char name[64];
     fprintf(f, "set multiplot layout 2,2 title 'Overoptimisation: true and proxy return along pressure paths'\n");
     fprintf(f, "set key top left box opaque font ',9'\nset grid\nset xzeroaxis\n\n");
 
@@ -321,6 +306,28 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         fprintf(f, "unset logscale xy\n\n");
     }
     fprintf(f, "unset multiplot\n");
+}
+
+static int write_gnuplot(const char *path, const method_result *res, size_t nm)
+{
+    static const gp_figure fig = {
+        "overopt.gp: overoptimisation curves",
+        "Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
+        "square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
+        "(dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
+        "KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
+        "the base policy, are not drawn on the log axes).",
+        "svg", "overopt.svg", 1200, 900};
+    cli_out o;
+    int rc = cli_out_open(CMD, path, &o);
+    if (rc)
+        return rc;
+    gp_begin(o.f, &fig);
+    fprintf(o.f, "set datafile separator whitespace\n");
+    fprintf(o.f, "set datafile missing 'nan'\n\n");
+    for (size_t k = 0; k < nm; k++)
+        write_method_block(o.f, &res[k]);
+    write_panels(o.f, res, nm);
     return cli_out_commit(CMD, &o);
 }
 
@@ -338,6 +345,41 @@ static void free_results(method_result *res, size_t nm)
     for (size_t k = 0; k < nm; k++)
         free(res[k].pts);
     free(res);
+}
+
+/* Every output into dir (created): curves.tsv, fits.tsv, summary.json, overopt.gp
+ * and the renderings asked for; *summary gets the json summary. */
+static int write_outputs(const starc_mdp *m, const starc_overopt_info *I, const method_result *res,
+                         const run_config *cfg, const char *dir, json_t **summary)
+{
+    static const char *const names[4] = {"curves.tsv", "fits.tsv", "summary.json", "overopt.gp"};
+    char *paths[4] = {NULL, NULL, NULL, NULL};
+    int rc = cli_mkdir_p(CMD, dir);
+    for (int i = 0; !rc && i < 4; i++)
+        if (!(paths[i] = cli_path_join(dir, names[i])))
+            rc = cli_fail(CMD, "out of memory");
+    json_t *js = rc ? NULL : summary_json(m, I, res, cfg->nmethods);
+    char *text = js ? json_dumps(js, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2)) : NULL;
+    if (!rc && !text)
+        rc = cli_fail(CMD, "could not encode JSON");
+    if (!rc && !(rc = write_curves(paths[0], res, cfg->nmethods)) && !(rc = write_fits(paths[1], res, cfg->nmethods)) &&
+        !(rc = cli_write_line(CMD, paths[2], text)))
+        rc = write_gnuplot(paths[3], res, cfg->nmethods);
+    for (int f = 0; f < 2 && !rc; f++) {
+        if (!(f ? cfg->svg : cfg->png))
+            continue;
+        char *out = cli_path_join(dir, f ? "overopt.svg" : "overopt.png");
+        rc = out ? gp_render(CMD, paths[3], f ? "svg" : "pngcairo", out) : cli_fail(CMD, "out of memory");
+        free(out);
+    }
+    free(text);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
+    if (rc)
+        json_decref(js);
+    else
+        *summary = js;
+    return rc;
 }
 
 /* Sweep, fit, summarise and write every output into dir; *summary gets the json summary. */
@@ -358,7 +400,6 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
         starc_overopt_free(plan);
         return cli_fail(CMD, "out of memory");
     }
-    char *paths[4] = {NULL, NULL, NULL, NULL};
     for (size_t k = 0; k < cfg->nmethods; k++) {
         method_result *r = &res[k];
         r->method = cfg->methods[k];
@@ -397,60 +438,8 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
         }
         free(d), free(y);
     }
-    if ((rc = cli_mkdir_p(CMD, dir)))
-        goto done;
-    const char *names[4] = {"curves.tsv", "fits.tsv", "summary.json", "overopt.gp"};
-    for (int i = 0; i < 4; i++)
-        if (!(paths[i] = cli_path_join(dir, names[i]))) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-    json_t *js = summary_json(m, &I, res, cfg->nmethods);
-    char *text = json_dumps(js, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    if (!text) {
-        json_decref(js);
-        rc = cli_fail(CMD, "could not encode JSON");
-        goto done;
-    }
-    size_t tl = strlen(text);
-    char *text_nl = malloc(tl + 2);
-    if (text_nl) {
-        memcpy(text_nl, text, tl);
-        text_nl[tl] = '\n';
-        text_nl[tl + 1] = '\0';
-    }
-    free(text);
-    if (!text_nl) {
-        json_decref(js);
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    if ((rc = write_curves(paths[0], res, cfg->nmethods)) || (rc = write_fits(paths[1], res, cfg->nmethods)) ||
-        (rc = cli_write_file(CMD, paths[2], text_nl)) || (rc = write_gnuplot(paths[3], res, cfg->nmethods))) {
-        free(text_nl);
-        json_decref(js);
-        goto done;
-    }
-    free(text_nl);
-    for (int f = 0; f < 2 && !rc; f++) {
-        if (!(f ? cfg->svg : cfg->png))
-            continue;
-        char *out = cli_path_join(dir, f ? "overopt.svg" : "overopt.png");
-        if (!out) {
-            rc = cli_fail(CMD, "out of memory");
-            break;
-        }
-        rc = gp_render(CMD, paths[3], f ? "svg" : "pngcairo", out);
-        free(out);
-    }
-    if (rc) {
-        json_decref(js);
-        goto done;
-    }
-    *summary = js;
+    rc = write_outputs(m, &I, res, cfg, dir, summary);
 done:
-    for (int i = 0; i < 4; i++)
-        free(paths[i]);
     free_results(res, cfg->nmethods);
     starc_overopt_free(plan);
     return rc;
@@ -523,7 +512,14 @@ static void print_text(FILE *out, const json_t *js)
     }
 }
 
-int cmd_overopt(int argc, char **argv)
+typedef struct overopt_args {
+    const char *mdp, *tpath, *ppath, *bpath, *dir;
+    enum cli_format fmt;
+} overopt_args;
+
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg)
 {
     enum { O_COEF_MIN = 256, O_COEF_MAX, O_POINTS, O_RANGE_TOL, O_BON_MAX, O_TOL, O_MAX_ITER, O_PNG, O_SVG,
            O_PROGRESS, O_BASE, O_METHOD };
@@ -538,94 +534,106 @@ int cmd_overopt(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},      {"progress", no_argument, NULL, O_PROGRESS},
         {"format", required_argument, NULL, 'f'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *mdp_path = NULL, *tpath = NULL, *ppath = NULL, *bpath = NULL, *dir = NULL;
-    enum cli_format fmt_ = CLI_TEXT;
-    run_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    starc_overopt_options_default(&cfg.opt);
-    cfg.progress = isatty(STDERR_FILENO);
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case 'p': ppath = optarg; break;
-        case O_BASE: bpath = optarg; break;
-        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
-        case O_METHOD: if ((rc = add_methods(&cfg, optarg))) return rc; break;
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case 'p': a->ppath = optarg; break;
+        case O_BASE: a->bpath = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
+        case O_METHOD: if ((rc = add_methods(cfg, optarg))) return rc; break;
         case O_COEF_MIN:
-            if ((rc = cli_parse_double(CMD, "coef-min", optarg, &cfg.opt.coef_min))) return rc;
-            if (!(cfg.opt.coef_min > 0)) return cli_usage(CMD, "option --coef-min: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "coef-min", optarg, &cfg->opt.coef_min))) return rc;
+            if (!(cfg->opt.coef_min > 0)) return cli_usage(CMD, "option --coef-min: '%s' must be > 0", optarg);
             break;
         case O_COEF_MAX:
-            if ((rc = cli_parse_double(CMD, "coef-max", optarg, &cfg.opt.coef_max))) return rc;
-            if (!(cfg.opt.coef_max > 0)) return cli_usage(CMD, "option --coef-max: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "coef-max", optarg, &cfg->opt.coef_max))) return rc;
+            if (!(cfg->opt.coef_max > 0)) return cli_usage(CMD, "option --coef-max: '%s' must be > 0", optarg);
             break;
         case O_POINTS:
-            if ((rc = cli_parse_size(CMD, "points", optarg, &cfg.opt.points))) return rc;
-            if (cfg.opt.points < 2 || cfg.opt.points > 100000)
+            if ((rc = cli_parse_size(CMD, "points", optarg, &cfg->opt.points))) return rc;
+            if (cfg->opt.points < 2 || cfg->opt.points > 100000)
                 return cli_usage(CMD, "option --points: '%s' must be between 2 and 100000", optarg);
             break;
         case O_RANGE_TOL:
-            if ((rc = cli_parse_double(CMD, "range-tol", optarg, &cfg.opt.range_tol))) return rc;
-            if (!(cfg.opt.range_tol > 0 && cfg.opt.range_tol < 0.5))
+            if ((rc = cli_parse_double(CMD, "range-tol", optarg, &cfg->opt.range_tol))) return rc;
+            if (!(cfg->opt.range_tol > 0 && cfg->opt.range_tol < 0.5))
                 return cli_usage(CMD, "option --range-tol: '%s' must be in (0, 0.5)", optarg);
             break;
         case O_BON_MAX:
-            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &cfg.opt.bon_max))) return rc;
-            if (cfg.opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &cfg->opt.bon_max))) return rc;
+            if (cfg->opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
             break;
         case O_TOL:
-            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg.opt.reg.tol))) return rc;
-            if (!(cfg.opt.reg.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.reg.tol))) return rc;
+            if (!(cfg->opt.reg.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
             break;
         case O_MAX_ITER:
-            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg.opt.reg.max_iter))) return rc;
-            if (cfg.opt.reg.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.reg.max_iter))) return rc;
+            if (cfg->opt.reg.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
             break;
-        case O_PNG: cfg.png = 1; break;
-        case O_SVG: cfg.svg = 1; break;
-        case O_PROGRESS: cfg.progress = 1; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt_))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case O_PNG: cfg->png = 1; break;
+        case O_SVG: cfg->svg = 1; break;
+        case O_PROGRESS: cfg->progress = 1; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc overopt", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+    return EXIT_OK;
+}
+
+static int check_options(const overopt_args *a, run_config *cfg)
+{
+    int rc;
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
+        (rc = cli_require(CMD, "proxy", a->ppath)))
         return rc;
-    if ((rc = cli_require(CMD, "true", tpath)))
-        return rc;
-    if ((rc = cli_require(CMD, "proxy", ppath)))
-        return rc;
-    if (!dir)
+    if (!a->dir)
         return cli_usage(CMD, "option -o/--output DIR is required");
-    if (cfg.opt.coef_min > 0 && cfg.opt.coef_max > 0 && !(cfg.opt.coef_min < cfg.opt.coef_max))
-        return cli_usage(CMD, "option --coef-min: %.17g must be below --coef-max %.17g", cfg.opt.coef_min,
-                         cfg.opt.coef_max);
-    if (cfg.nmethods == 0) {
+    if (cfg->opt.coef_min > 0 && cfg->opt.coef_max > 0 && !(cfg->opt.coef_min < cfg->opt.coef_max))
+        return cli_usage(CMD, "option --coef-min: %.17g must be below --coef-max %.17g", cfg->opt.coef_min,
+                         cfg->opt.coef_max);
+    if (cfg->nmethods == 0) {
         const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
                                              STARC_OVEROPT_BON};
-        memcpy(cfg.methods, def, sizeof def);
-        cfg.nmethods = 4;
+        memcpy(cfg->methods, def, sizeof def);
+        cfg->nmethods = 4;
     }
-    if ((cfg.png || cfg.svg) && !gp_available())
+    if ((cfg->png || cfg->svg) && !gp_available())
         return cli_fail(CMD, "option --%s: gnuplot not found (%s); install gnuplot, set GNUPLOT or drop the option",
-                        cfg.png ? "png" : "svg", gp_program());
+                        cfg->png ? "png" : "svg", gp_program());
+    return EXIT_OK;
+}
 
+int cmd_overopt(int argc, char **argv)
+{
+    overopt_args a;
+    memset(&a, 0, sizeof a);
+    a.fmt = CLI_TEXT;
+    run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    starc_overopt_options_default(&cfg.opt);
+    cfg.progress = isatty(STDERR_FILENO);
+    int rc = parse_options(argc, argv, &a, &cfg);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    if ((rc = check_options(&a, &cfg)))
+        return rc;
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL, *pb = NULL;
     json_t *summary = NULL;
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", bpath, m, &pb)))
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
+        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)) ||
+        (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)) ||
+        (rc = run_overopt(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
         goto done;
-    if ((rc = run_overopt(m, Rt, Rp, pb, &cfg, dir, &summary)))
-        goto done;
-    if (fmt_ == CLI_JSON) {
+    if (a.fmt == CLI_JSON) {
         rc = cli_json_print(summary);
         summary = NULL;
     } else {
@@ -642,86 +650,63 @@ done:
 
 /* ------------------------------------------------------------ the demo */
 
-/* A random MDP (Dirichlet(0.3) rows: few likely successors), a Gaussian true reward, a
- * base policy that strongly prefers one action per state, and an off-distribution proxy:
- * its errors are largest on the actions the base rarely takes, so optimising it harder
- * first helps and then hurts the true return. */
-int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
+/* The demo's problem: a random MDP (Dirichlet(0.3) rows: few likely successors), a
+ * Gaussian true reward r(s,a), a base policy that strongly prefers one action per state,
+ * and an off-distribution proxy: its errors are largest on the actions the base rarely
+ * takes, so optimising it harder first helps and then hurts the true return.  Rt and
+ * Rp are (S,A,S) (the (S,A) rewards expanded), Rp_sa and pb are (S,A). */
+enum { DEMO_S = 12, DEMO_A = 4 };
+
+static int demo_problem(starc_mdp **m, double *Rt, double *Rp_sa, double *Rp, double *pb)
 {
-    const size_t S = 12, A = 4;
-    const double gamma = 0.9;
-    int rc = EXIT_OK, st;
+    const size_t S = DEMO_S, A = DEMO_A, shape[2] = {S, A};
     starc_error err;
     starc_error_clear(&err);
-    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
-    double *Rt = calloc(S * A * S, sizeof(double)), *Rp = calloc(S * A, sizeof(double));
-    double *Rpd = calloc(S * A * S, sizeof(double)), *pb = calloc(S * A, sizeof(double));
-    double *alpha = calloc(S, sizeof(double));
-    char *sub = cli_path_join(dir, "overopt");
+    double rt[DEMO_S * DEMO_A];
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    starc_mdp *m = NULL;
-    json_t *js = NULL;
-    if (!T || !mu0 || !Rt || !Rp || !Rpd || !pb || !alpha || !sub || !r) {
-        rc = cli_fail("demo", "out of memory");
-        goto done;
-    }
+    if (!r)
+        return cli_fail("demo", "out of memory");
     gsl_rng_set(r, 20240611);
-    for (size_t s = 0; s < S; s++)
-        alpha[s] = 0.3;
-    for (size_t sa = 0; sa < S * A; sa++)
-        gsl_ran_dirichlet(r, S, alpha, T + sa * S);
-    for (size_t s = 0; s < S; s++)
-        mu0[s] = 1.0 / (double)S;
-    for (size_t sa = 0; sa < S * A; sa++) {
-        double x = gsl_ran_gaussian(r, 1.0);
-        for (size_t t = 0; t < S; t++)
-            Rt[sa * S + t] = x;
+    int st = starc_generate_mdp_dirichlet(r, S, A, 0.9, 0.3, m, &err);
+    if (!st) { /* then, from the same stream: the reward, the base's favourite actions */
+        for (size_t sa = 0; sa < S * A; sa++)
+            rt[sa] = gsl_ran_gaussian(r, 1.0);
+        for (size_t s = 0; s < S; s++) {
+            size_t fav = gsl_rng_uniform_int(r, A);
+            for (size_t a = 0; a < A; a++)
+                pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
+        }
+        st = starc_reward_expand(*m, 2, shape, rt, Rt, &err);
     }
-    for (size_t s = 0; s < S; s++) {
-        size_t fav = gsl_rng_uniform_int(r, A);
-        for (size_t a = 0; a < A; a++)
-            pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
-    }
-    if ((st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err))) {
-        rc = cli_lib_error("demo", st, &err);
-        goto done;
-    }
+    gsl_rng_free(r);
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
     po.seed = 7;
     po.scale = 0.5;
-    if ((st = starc_proxygen(m, Rt, pb, &po, Rp, &err))) {
-        rc = cli_lib_error("demo", st, &err);
-        goto done;
-    }
-    for (size_t sa = 0; sa < S * A; sa++)
-        for (size_t t = 0; t < S; t++)
-            Rpd[sa * S + t] = Rp[sa];
-    run_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    starc_overopt_options_default(&cfg.opt);
-    const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
-                                         STARC_OVEROPT_BON};
-    memcpy(cfg.methods, def, sizeof def);
-    cfg.nmethods = 4;
-    cfg.svg = gp_available();
-    if ((rc = run_overopt(m, Rt, Rpd, pb, &cfg, sub, &js)))
-        goto done;
-    {
-        size_t shape[3] = {S, A, S}, pshape[2] = {S, A};
-        char *mp = cli_path_join(sub, "mdp.npz"), *tp = cli_path_join(sub, "true.npy"),
-             *pp = cli_path_join(sub, "proxy.npy"), *bp = cli_path_join(sub, "base.npy");
-        if (!mp || !tp || !pp || !bp)
-            rc = cli_fail("demo", "out of memory");
-        else if ((st = starc_mdp_save(mp, m, &err)) || (st = starc_npy_write(tp, 3, shape, Rt, &err)) ||
-                 (st = starc_npy_write(pp, 2, pshape, Rp, &err)) || (st = starc_npy_write(bp, 2, pshape, pb, &err)))
-            rc = cli_lib_error("demo", st, &err);
-        free(mp), free(tp), free(pp), free(bp);
-        if (rc)
-            goto done;
-    }
-    fprintf(out, "== Overoptimisation: %zu-state MDP, off-distribution proxy (r = %.3f under the base policy)\n", S,
+    if (!st && !(st = starc_proxygen(*m, Rt, pb, &po, Rp_sa, &err)))
+        st = starc_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
+    return st ? cli_lib_error("demo", st, &err) : EXIT_OK;
+}
+
+/* The demo's inputs next to its results, for re-running `starc overopt` on them. */
+static int demo_save_inputs(const char *sub, const starc_mdp *m, const double *Rt, const double *Rp_sa,
+                            const double *pb)
+{
+    const size_t shape[3] = {DEMO_S, DEMO_A, DEMO_S}, pshape[2] = {DEMO_S, DEMO_A};
+    char *mp = cli_path_join(sub, "mdp.npz"), *tp = cli_path_join(sub, "true.npy");
+    char *pp = cli_path_join(sub, "proxy.npy"), *bp = cli_path_join(sub, "base.npy");
+    int rc = mp && tp && pp && bp ? EXIT_OK : cli_fail("demo", "out of memory");
+    if (!rc && !(rc = cli_write_mdp("demo", mp, m)) && !(rc = cli_write_npy("demo", tp, 3, shape, Rt)) &&
+        !(rc = cli_write_npy("demo", pp, 2, pshape, Rp_sa)))
+        rc = cli_write_npy("demo", bp, 2, pshape, pb);
+    free(mp), free(tp), free(pp), free(bp);
+    return rc;
+}
+
+static void demo_report(FILE *out, const char *sub, const json_t *js, int svg)
+{
+    fprintf(out, "== Overoptimisation: %d-state MDP, off-distribution proxy (r = %.3f under the base policy)\n", DEMO_S,
             json_real_value(json_object_get(js, "r")));
     const char *name;
     json_t *e;
@@ -735,14 +720,36 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
                 json_number_value(json_object_get(e, "drop")), json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
                 json_is_true(json_object_get(e, "non_monotone")) ? ", rises then falls" : "");
     }
-    fprintf(out, "   wrote %s/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", sub, cfg.svg ? ",overopt.svg" : "");
-    json_object_set_new(summary, "overopt", js);
-    js = NULL;
-done:
+    fprintf(out, "   wrote %s/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", sub, svg ? ",overopt.svg" : "");
+}
+
+/* `starc demo`'s overoptimisation section: the same run and writers as `starc overopt`,
+ * into DIR/overopt/, with the figure rendered when gnuplot is found. */
+int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
+{
+    const size_t S = DEMO_S, A = DEMO_A;
+    double *Rt = malloc(S * A * S * sizeof(double)), *Rp = malloc(S * A * S * sizeof(double));
+    double *Rp_sa = malloc(S * A * sizeof(double)), *pb = malloc(S * A * sizeof(double));
+    char *sub = cli_path_join(dir, "overopt");
+    starc_mdp *m = NULL;
+    json_t *js = NULL;
+    run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    starc_overopt_options_default(&cfg.opt);
+    const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
+                                         STARC_OVEROPT_BON};
+    memcpy(cfg.methods, def, sizeof def);
+    cfg.nmethods = 4;
+    cfg.svg = gp_available();
+    int rc = Rt && Rp && Rp_sa && pb && sub ? EXIT_OK : cli_fail("demo", "out of memory");
+    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb)) && !(rc = run_overopt(m, Rt, Rp, pb, &cfg, sub, &js)) &&
+        !(rc = demo_save_inputs(sub, m, Rt, Rp_sa, pb))) {
+        demo_report(out, sub, js, cfg.svg);
+        json_object_set_new(summary, "overopt", js);
+        js = NULL;
+    }
     json_decref(js);
     starc_mdp_free(m);
-    free(T), free(mu0), free(Rt), free(Rp), free(Rpd), free(pb), free(alpha), free(sub);
-    if (r)
-        gsl_rng_free(r);
+    free(Rt), free(Rp), free(Rp_sa), free(pb), free(sub);
     return rc;
 }
