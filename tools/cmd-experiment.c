@@ -520,78 +520,75 @@ static int write_text_file(const char *dir, const char *name, const char *conten
     return rc;
 }
 
-/* The whole experiment into a->dir; the report (key correlations) goes to out
- * (NULL: none); summary, if given, receives the json summary's members. */
-static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+/* DIR/pairs.tsv opened with its header row (unless --no-pairs). */
+static int open_pairs(const exp_args *a, cli_out *o)
 {
-    int rc;
-    scatter_spec sc;
-    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+    o->f = NULL;
+    o->path = o->tmp = NULL;
+    if (a->no_pairs)
+        return EXIT_OK;
+    char *path = cli_path_join(a->dir, "pairs.tsv");
+    int rc = path ? cli_out_open(CMD, path, o) : cli_fail(CMD, "out of memory");
+    free(path);
+    if (rc)
         return rc;
+    fputs("mdp\tpair\tstep\tregret", o->f);
+    const starc_study_variant *vt = starc_study_variants();
+    for (size_t v = 0; v < starc_study_nvariants(); v++)
+        fprintf(o->f, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
+    fputc('\n', o->f);
+    return EXIT_OK;
+}
+
+/* The study itself, pairs.tsv (and --save-data) streamed by the callbacks;
+ * *secs gets the wall time. */
+static int compute_study(const exp_args *a, starc_study **s, double *secs)
+{
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.a = a;
     rs.show_progress = a->progress || isatty(2);
     rs.last_draw = -1.0;
+    int rc = EXIT_OK;
+    if (a->save_data && (!(rs.data_dir = cli_path_join(a->dir, "data")) || (rc = cli_mkdir_p(CMD, rs.data_dir)))) {
+        free(rs.data_dir);
+        return rc ? rc : cli_fail(CMD, "out of memory");
+    }
+    cli_out pairs;
+    if ((rc = open_pairs(a, &pairs))) {
+        free(rs.data_dir);
+        return rc;
+    }
+    rs.pairs = pairs.f;
     pthread_mutex_init(&rs.mu, NULL);
-    if (a->save_data) {
-        rs.data_dir = cli_path_join(a->dir, "data");
-        if (!rs.data_dir)
-            return cli_fail(CMD, "out of memory");
-        if ((rc = cli_mkdir_p(CMD, rs.data_dir))) {
-            free(rs.data_dir);
-            return rc;
-        }
-    }
-    cli_out pairs_out = {NULL, NULL, NULL};
-    char *pairs_path = cli_path_join(a->dir, "pairs.tsv");
-    if (!pairs_path)
-        return cli_fail(CMD, "out of memory");
-    if (!a->no_pairs) {
-        if ((rc = cli_out_open(CMD, pairs_path, &pairs_out))) {
-            free(pairs_path);
-            return rc;
-        }
-        rs.pairs = pairs_out.f;
-        fputs("mdp\tpair\tstep\tregret", rs.pairs);
-        const starc_study_variant *vt = starc_study_variants();
-        for (size_t v = 0; v < starc_study_nvariants(); v++)
-            fprintf(rs.pairs, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
-        fputc('\n', rs.pairs);
-    }
     starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
-    starc_study *s = NULL;
     starc_error err;
     starc_error_clear(&err);
     clock_gettime(CLOCK_MONOTONIC, &rs.t0);
-    int st = starc_study_run(&a->o, &cb, &s, &err);
-    double secs = seconds_since(&rs.t0);
+    int st = starc_study_run(&a->o, &cb, s, &err);
+    *secs = seconds_since(&rs.t0);
     for (size_t i = 0; i < rs.npool; i++) {
         free(rs.pool[i]->s);
         free(rs.pool[i]);
     }
-    rs.npool = 0;
     pthread_mutex_destroy(&rs.mu);
     free(rs.data_dir);
     if (rs.show_progress && st)
         fputc('\n', stderr);
     if (st) {
-        if (!a->no_pairs)
-            cli_out_abort(&pairs_out);
-        if (st == STARC_EIO && rs.errmsg[0])
-            rc = cli_usage(CMD, "%s", rs.errmsg);
-        else
-            rc = cli_lib_error(CMD, st, &err);
-        free(pairs_path);
-        return rc;
+        cli_out_abort(&pairs);
+        return st == STARC_EIO && rs.errmsg[0] ? cli_usage(CMD, "%s", rs.errmsg) : cli_lib_error(CMD, st, &err);
     }
-    if (!a->no_pairs && (rc = cli_out_commit(CMD, &pairs_out))) {
-        free(pairs_path);
-        starc_study_free(s);
-        return rc;
+    if (pairs.f && (rc = cli_out_commit(CMD, &pairs))) {
+        starc_study_free(*s);
+        *s = NULL;
     }
+    return rc;
+}
 
-    /* correlations.tsv */
+/* DIR/correlations.tsv: one row per variant. */
+static int write_correlations(const char *dir, const starc_study *s)
+{
     text t = {0};
     text_str(&t, "canon\tnorm\tmetric\tpearson_r\tspearman_r\n");
     const starc_study_variant *vt = starc_study_variants();
@@ -602,10 +599,14 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
         text_num(&t, starc_study_pearson(s, v), '\t');
         text_num(&t, starc_study_spearman(s, v), '\n');
     }
-    rc = write_text_file(a->dir, "correlations.tsv", t.s);
+    int rc = write_text_file(dir, "correlations.tsv", t.s);
     free(t.s);
+    return rc;
+}
 
-    /* summary.json: reproducible (no timings) */
+/* The summary: reproducible (no timings). */
+static json_t *study_summary(const exp_args *a, const starc_study *s)
+{
     json_t *sj = json_object();
     json_object_set_new(sj, "kind", json_string("starc-experiment"));
     json_object_set_new(sj, "version", json_string(starc_version()));
@@ -620,49 +621,62 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     json_array_append_new(files, json_string("figure.gp"));
     json_array_append_new(files, json_string("scatter.gp"));
     json_object_set_new(sj, "files", files);
-    if (!rc) {
-        char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
-        text jt = {0};
-        if (js && !text_str(&jt, js) && !text_str(&jt, "\n"))
-            rc = write_text_file(a->dir, "summary.json", jt.s);
-        else
-            rc = cli_fail(CMD, "out of memory");
-        free(jt.s);
-        free(js);
+    return sj;
+}
+
+static int write_summary(const char *dir, const json_t *sj)
+{
+    char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    char *p = cli_path_join(dir, "summary.json");
+    int rc = js && p ? cli_write_line(CMD, p, js) : cli_fail(CMD, "out of memory");
+    free(p);
+    free(js);
+    return rc;
+}
+
+static void report(FILE *out, const exp_args *a, const starc_study *s, double secs, int rendered)
+{
+    fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
+                 "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
+            a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions, a->o.gamma,
+            a->o.seed, starc_study_nvariants(), secs);
+    fprintf(out, "%-34s %9s %9s\n", "variant (canon:norm:metric)", "pearson", "spearman");
+    for (size_t k = 0; k < NKEY; k++) {
+        long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        char name[96];
+        snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
     }
+    fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
+            a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
+}
 
-    /* figures */
+/* The whole experiment into a->dir; the report (key correlations) goes to out
+ * (NULL: none); summary, if given, receives the json summary's members. */
+static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+{
+    int rc;
+    scatter_spec sc;
+    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+        return rc;
+    starc_study *s = NULL;
+    double secs = 0.0;
+    if ((rc = compute_study(a, &s, &secs)))
+        return rc;
+    json_t *sj = study_summary(a, s);
     int rendered = 0;
-    if (!rc)
-        rc = write_figures(a->dir, s, &sc);
-    if (!rc && !a->no_render && gp_available())
+    if (!(rc = write_correlations(a->dir, s)) && !(rc = write_summary(a->dir, sj)) &&
+        !(rc = write_figures(a->dir, s, &sc)) && !a->no_render && gp_available())
         rendered = render_figures(a->dir);
-
-    if (!rc) {
-        if (out) {
-            fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
-                         "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
-                    a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions,
-                    a->o.gamma, a->o.seed, starc_study_nvariants(), secs);
-            fprintf(out, "%-34s %9s %9s\n", "variant (canon:norm:metric)", "pearson", "spearman");
-            for (size_t k = 0; k < NKEY; k++) {
-                long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
-                char name[96];
-                snprintf(name, sizeof name, "%s:%s:%s", key_variants[k][0], key_variants[k][1], key_variants[k][2]);
-                fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
-            }
-            fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
-                    a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
-        }
-        if (summary) {
-            json_object_update(summary, sj);
-            json_object_set_new(summary, "dir", json_string(a->dir));
-            json_object_set_new(summary, "seconds", json_real(secs));
-            json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
-        }
+    if (!rc && out)
+        report(out, a, s, secs, rendered);
+    if (!rc && summary) {
+        json_object_update(summary, sj);
+        json_object_set_new(summary, "dir", json_string(a->dir));
+        json_object_set_new(summary, "seconds", json_real(secs));
+        json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
     }
     json_decref(sj);
-    free(pairs_path);
     starc_study_free(s);
     return rc;
 }
