@@ -301,16 +301,21 @@ json_t *cli_json_array(const double *x, size_t n)
     return arr;
 }
 
-int cli_json_print(json_t *obj)
+int cli_json_fprint(FILE *f, json_t *obj)
 {
     char *s = json_dumps(obj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(0) | JSON_COMPACT);
     json_decref(obj);
     if (!s)
         return cli_fail(NULL, "could not encode JSON output");
-    fputs(s, stdout);
-    fputc('\n', stdout);
+    fputs(s, f);
+    fputc('\n', f);
     free(s);
     return EXIT_OK;
+}
+
+int cli_json_print(json_t *obj)
+{
+    return cli_json_fprint(stdout, obj);
 }
 
 void cli_put_num(FILE *f, const char *key, double x)

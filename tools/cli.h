@@ -65,6 +65,8 @@ int cli_load_dist(const char *cmd, const char *opt, const char *path, size_t n, 
 
 /* JSON: print obj as one object + newline on stdout (reals with %.17g), steals the reference. */
 int cli_json_print(json_t *obj);
+/* The same onto f. */
+int cli_json_fprint(FILE *f, json_t *obj);
 /* json real, or null for a non-finite value. */
 json_t *cli_json_num(double x);
 json_t *cli_json_array(const double *x, size_t n);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "fmt17.h"
 #include "gnuplot.h"
 
@@ -106,19 +107,10 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
 
 /* ------------------------------------------------------------------ parse */
 
-typedef struct dist_args {
-    const char *mdp, *canon, *norm, *metric, *policy, *sdist, *adist, *cov, *gp, *png, *out;
-    int epic, dard, weighted;
-    enum cli_format fmt;
-    starc_distance_options o;
-    char **rewards; /* the reward arguments */
-    int nrewards;
-} dist_args;
-
 enum { PARSED_HELP = -1 };
 
 /* getopt: the options as given; PARSED_HELP after printing the help. */
-static int parse_options(int argc, char **argv, dist_args *a)
+static int parse_options(int argc, char **argv, distance_args *a)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
            O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS };
@@ -178,7 +170,7 @@ static int parse_options(int argc, char **argv, dist_args *a)
 }
 
 /* Names and combinations, before touching any file. */
-static int check_options(dist_args *a)
+static int check_options(distance_args *a)
 {
     static const char *const canon_names[] = {"none", "epic", "dard", "val", "val-potential",
                                               "minimal-potential", "minimal", NULL};
@@ -250,7 +242,7 @@ static void inputs_free(dist_inputs *in)
     starc_mdp_free(in->m);
 }
 
-static int load_inputs(dist_args *a, dist_inputs *in)
+static int load_inputs(distance_args *a, dist_inputs *in)
 {
     starc_error err;
     starc_error_clear(&err);
@@ -286,7 +278,7 @@ typedef struct dist_result {
     double *D;   /* n x n, when a matrix is printed or drawn */
 } dist_result;
 
-static int compute(const dist_args *a, const dist_inputs *in, dist_result *res)
+static int compute(const distance_args *a, const dist_inputs *in, dist_result *res)
 {
     starc_error err;
     starc_error_clear(&err);
@@ -320,7 +312,7 @@ static int compute(const dist_args *a, const dist_inputs *in, dist_result *res)
 
 /* The heatmap script (--gnuplot) and its rendering (--png); figures first:
  * if rendering fails, nothing is written. */
-static int write_figures(const dist_args *a, const dist_inputs *in, const dist_result *res)
+static int write_figures(const distance_args *a, const dist_inputs *in, const dist_result *res)
 {
     const starc_distance_options *o = &a->o;
     char title[160];
@@ -357,7 +349,7 @@ static int write_figures(const dist_args *a, const dist_inputs *in, const dist_r
 }
 
 /* The distance (two rewards) or the matrix, as text or json, to -o. */
-static int write_result(const dist_args *a, const dist_inputs *in, const dist_result *res)
+static int write_result(const distance_args *a, const dist_inputs *in, const dist_result *res)
 {
     cli_out out;
     int rc = cli_out_open(CMD, a->out, &out);
@@ -393,28 +385,44 @@ static int write_result(const dist_args *a, const dist_inputs *in, const dist_re
     return cli_out_commit(CMD, &out);
 }
 
-int cmd_distance(int argc, char **argv)
+void distance_args_init(distance_args *a)
 {
-    dist_args a;
-    memset(&a, 0, sizeof a);
-    a.out = "-";
-    a.fmt = CLI_TEXT;
-    starc_distance_options_default(&a.o);
+    memset(a, 0, sizeof *a);
+    a->out = "-";
+    a->fmt = CLI_TEXT;
+    starc_distance_options_default(&a->o);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    a.o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
-    int rc = parse_options(argc, argv, &a);
+    a->o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+}
+
+int distance_job(distance_args *a, double **D, size_t *n)
+{
+    int rc = check_options(a);
     if (rc)
-        return rc == PARSED_HELP ? EXIT_OK : rc;
-    if ((rc = check_options(&a)))
         return rc;
     dist_inputs in;
     memset(&in, 0, sizeof in);
     starc_reward_set_init(&in.rs);
     dist_result res = {0, NAN, NULL};
-    if (!(rc = load_inputs(&a, &in)) && !(rc = compute(&a, &in, &res)) &&
-        !((a.gp || a.png) && (rc = write_figures(&a, &in, &res))))
-        rc = write_result(&a, &in, &res);
+    if (!(rc = load_inputs(a, &in)) && !(rc = compute(a, &in, &res)) &&
+        !((a->gp || a->png) && (rc = write_figures(a, &in, &res))))
+        rc = write_result(a, &in, &res);
+    if (!rc && D) {
+        *D = res.D;
+        *n = res.n;
+        res.D = NULL;
+    }
     free(res.D);
     inputs_free(&in);
     return rc;
+}
+
+int cmd_distance(int argc, char **argv)
+{
+    distance_args a;
+    distance_args_init(&a);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return distance_job(&a, NULL, NULL);
 }

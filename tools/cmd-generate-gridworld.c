@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *CMD = "generate gridworld";
 
@@ -30,13 +31,7 @@ static void help(void)
 
 enum { PARSED_HELP = -1, N = STARC_GRIDWORLD_EPIC_COUNT, SAS = 9 * 5 * 9 };
 
-typedef struct grid_args {
-    const char *dir, *mdp, *rewards;
-    double gamma;
-    enum cli_format fmt;
-} grid_args;
-
-static int parse_options(int argc, char **argv, grid_args *a)
+static int parse_options(int argc, char **argv, gridworld_args *a)
 {
     enum { O_MDP = 256, O_REWARDS, O_GAMMA, O_FORMAT };
     static const struct option opts[] = {
@@ -89,7 +84,7 @@ static int make_gridworld(double gamma, starc_mdp **m, double *R, starc_array *a
 }
 
 /* The MDP, the archive of rewards and (with -o) one .npy per reward, named in npy[]. */
-static int write_files(const grid_args *a, const starc_mdp *m, const starc_array *arrays, const char **names,
+static int write_files(const gridworld_args *a, const starc_mdp *m, const starc_array *arrays, const char **names,
                        const char *mdp_path, const char *rew_path, char **npy)
 {
     int rc;
@@ -107,8 +102,8 @@ static int write_files(const grid_args *a, const starc_mdp *m, const starc_array
     return EXIT_OK;
 }
 
-static int print_result(const grid_args *a, const char **names, const char *mdp_path, const char *rew_path,
-                        char *const *npy)
+static int print_result(FILE *out, const gridworld_args *a, const char **names, const char *mdp_path,
+                        const char *rew_path, char *const *npy)
 {
     if (a->fmt == CLI_JSON) {
         json_t *o = json_object(), *jn = json_array(), *jf = json_array();
@@ -124,31 +119,27 @@ static int print_result(const grid_args *a, const char **names, const char *mdp_
         json_object_set_new(o, "states", json_integer(9));
         json_object_set_new(o, "actions", json_integer(5));
         json_object_set_new(o, "gamma", json_real(a->gamma));
-        return cli_json_print(o);
+        return cli_json_fprint(out, o);
     }
-    printf("mdp\t%s\nrewards\t%s\n", mdp_path, rew_path);
+    fprintf(out, "mdp\t%s\nrewards\t%s\n", mdp_path, rew_path);
     for (size_t i = 0; i < N; i++)
         if (npy[i])
-            printf("%s\t%s\n", names[i], npy[i]);
+            fprintf(out, "%s\t%s\n", names[i], npy[i]);
     return EXIT_OK;
 }
 
-int cmd_generate_gridworld(int argc, char **argv)
+int gridworld_job(const gridworld_args *a, FILE *out)
 {
-    grid_args a = {NULL, NULL, NULL, STARC_GRIDWORLD_EPIC_GAMMA, CLI_TEXT};
-    int rc = parse_options(argc, argv, &a);
-    if (rc)
-        return rc == PARSED_HELP ? EXIT_OK : rc;
     starc_mdp *m = NULL;
-    char *mdp_path = a.mdp ? strdup(a.mdp) : cli_path_join(a.dir, "mdp.npz");
-    char *rew_path = a.rewards ? strdup(a.rewards) : cli_path_join(a.dir, "rewards.npz"), *npy[N] = {NULL};
+    char *mdp_path = a->mdp ? strdup(a->mdp) : cli_path_join(a->dir, "mdp.npz");
+    char *rew_path = a->rewards ? strdup(a->rewards) : cli_path_join(a->dir, "rewards.npz"), *npy[N] = {NULL};
     double *R = malloc((size_t)N * SAS * sizeof(double));
     starc_array arrays[N];
     const char *names[N];
-    rc = R && mdp_path && rew_path ? EXIT_OK : cli_fail(CMD, "out of memory");
-    if (!rc && !(rc = make_gridworld(a.gamma, &m, R, arrays, names)) &&
-        !(rc = write_files(&a, m, arrays, names, mdp_path, rew_path, npy)))
-        rc = print_result(&a, names, mdp_path, rew_path, npy);
+    int rc = R && mdp_path && rew_path ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc && !(rc = make_gridworld(a->gamma, &m, R, arrays, names)) &&
+        !(rc = write_files(a, m, arrays, names, mdp_path, rew_path, npy)))
+        rc = print_result(out, a, names, mdp_path, rew_path, npy);
     free(R);
     free(mdp_path);
     free(rew_path);
@@ -156,4 +147,13 @@ int cmd_generate_gridworld(int argc, char **argv)
         free(npy[i]);
     starc_mdp_free(m);
     return rc;
+}
+
+int cmd_generate_gridworld(int argc, char **argv)
+{
+    gridworld_args a = {NULL, NULL, NULL, STARC_GRIDWORLD_EPIC_GAMMA, CLI_TEXT};
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return gridworld_job(&a, stdout);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "gnuplot.h"
 
 static const char *CMD = "proxy";
@@ -54,7 +55,7 @@ static json_t *policy_json(const starc_proxy_policy *pp)
     return o;
 }
 
-static void policy_text(const char *pre, const starc_proxy_policy *pp)
+static void policy_text(FILE *out, const char *pre, const starc_proxy_policy *pp)
 {
     const struct {
         const char *k;
@@ -65,25 +66,18 @@ static void policy_text(const char *pre, const starc_proxy_policy *pp)
     char key[96];
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         snprintf(key, sizeof key, "%s.%s", pre, kv[i].k);
-        cli_put_num(stdout, key, kv[i].v);
+        cli_put_num(out, key, kv[i].v);
     }
-    printf("%s.leaves_base_support\t%s\n", pre, isinf(pp->chi2) ? "true" : "false");
+    fprintf(out, "%s.leaves_base_support\t%s\n", pre, isinf(pp->chi2) ? "true" : "false");
     snprintf(key, sizeof key, "%s.bound_a", pre);
-    cli_put_num(stdout, key, pp->bound_a);
+    cli_put_num(out, key, pp->bound_a);
     snprintf(key, sizeof key, "%s.bound_b", pre);
-    cli_put_num(stdout, key, pp->bound_b);
+    cli_put_num(out, key, pp->bound_b);
     snprintf(key, sizeof key, "%s.bound_tight", pre);
-    cli_put_num(stdout, key, pp->bound_tight);
+    cli_put_num(out, key, pp->bound_tight);
 }
 
 /* ------------------------------------------------------------------ parse */
-
-typedef struct proxy_args {
-    const char *mdp, *tpath, *ppath, *bpath, *polpath, *setpath, *outpath, *gppath;
-    int alldet;
-    double tie_tol;
-    enum cli_format fmt;
-} proxy_args;
 
 enum { PARSED_HELP = -1 };
 
@@ -292,46 +286,57 @@ static json_t *result_json(const proxy_run *r)
     return o;
 }
 
-static void print_text(const proxy_run *r)
+static void print_text(FILE *out, const proxy_run *r)
 {
     const starc_proxy_stats *ps = starc_proxy_get_stats(r->px);
-    cli_put_num(stdout, "r", ps->r);
-    cli_put_num(stdout, "sigma_true", ps->sigma_true);
-    cli_put_num(stdout, "sigma_proxy", ps->sigma_proxy);
-    cli_put_num(stdout, "orpo_coef", ps->orpo_coef);
-    cli_put_num(stdout, "base_true_return", r->Jbt);
-    cli_put_num(stdout, "base_proxy_return", r->Jbp);
-    printf("reward_hacking\t%s\n", r->hk.reward_hacking ? "true" : "false");
-    policy_text("proxy_optimal", &r->hk.proxy_optimal);
-    cli_put_num(stdout, "proxy_optimal.true_return_min", r->hk.true_return_min);
-    cli_put_num(stdout, "proxy_optimal.true_return_max", r->hk.true_return_max);
+    cli_put_num(out, "r", ps->r);
+    cli_put_num(out, "sigma_true", ps->sigma_true);
+    cli_put_num(out, "sigma_proxy", ps->sigma_proxy);
+    cli_put_num(out, "orpo_coef", ps->orpo_coef);
+    cli_put_num(out, "base_true_return", r->Jbt);
+    cli_put_num(out, "base_proxy_return", r->Jbp);
+    fprintf(out, "reward_hacking\t%s\n", r->hk.reward_hacking ? "true" : "false");
+    policy_text(out, "proxy_optimal", &r->hk.proxy_optimal);
+    cli_put_num(out, "proxy_optimal.true_return_min", r->hk.true_return_min);
+    cli_put_num(out, "proxy_optimal.true_return_max", r->hk.true_return_max);
     if (r->pol)
-        policy_text("policy", &r->pp);
+        policy_text(out, "policy", &r->pp);
     if (r->hb.policies) {
-        printf("hackability.policies\t%zu\n", r->hb.policies);
-        printf("hackability.hackable\t%s\n", r->hb.hackable ? "true" : "false");
+        fprintf(out, "hackability.policies\t%zu\n", r->hb.policies);
+        fprintf(out, "hackability.hackable\t%s\n", r->hb.hackable ? "true" : "false");
         if (r->hb.hackable)
-            printf("hackability.witness\t%zu %zu\n", r->hb.witness_i, r->hb.witness_j);
+            fprintf(out, "hackability.witness\t%zu %zu\n", r->hb.witness_i, r->hb.witness_j);
     }
+}
+
+void proxy_args_init(proxy_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->tie_tol = 1e-10;
+    a->fmt = CLI_TEXT;
+}
+
+int proxy_job(const proxy_args *a, FILE *out)
+{
+    proxy_run r;
+    memset(&r, 0, sizeof r);
+    int rc;
+    if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r))) {
+        if (a->fmt == CLI_JSON)
+            rc = cli_json_fprint(out, result_json(&r));
+        else
+            print_text(out, &r);
+    }
+    run_free(&r);
+    return rc;
 }
 
 int cmd_proxy(int argc, char **argv)
 {
     proxy_args a;
-    memset(&a, 0, sizeof a);
-    a.tie_tol = 1e-10;
-    a.fmt = CLI_TEXT;
+    proxy_args_init(&a);
     int rc = parse_options(argc, argv, &a);
     if (rc)
         return rc == PARSED_HELP ? EXIT_OK : rc;
-    proxy_run r;
-    memset(&r, 0, sizeof r);
-    if (!(rc = load_inputs(&a, &r)) && !(rc = run(&a, &r)) && !(rc = write_files(&a, &r))) {
-        if (a.fmt == CLI_JSON)
-            rc = cli_json_print(result_json(&r));
-        else
-            print_text(&r);
-    }
-    run_free(&r);
-    return rc;
+    return proxy_job(&a, stdout);
 }

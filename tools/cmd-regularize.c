@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *CMD = "regularize";
 
@@ -44,17 +45,9 @@ static const char *const methods[] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl
 
 /* ------------------------------------------------------------------ parse */
 
-typedef struct reg_args {
-    const char *mdp, *tpath, *ppath, *bpath, *outpath, *gppath, *coef_arg;
-    int method, orpo;
-    double coef;
-    starc_reg_options ro;
-    enum cli_format fmt;
-} reg_args;
-
 enum { PARSED_HELP = -1 };
 
-static int parse_options(int argc, char **argv, reg_args *a)
+static int parse_options(int argc, char **argv, regularize_args *a)
 {
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
@@ -102,7 +95,7 @@ static int parse_options(int argc, char **argv, reg_args *a)
     return EXIT_OK;
 }
 
-static int check_options(reg_args *a)
+static int check_options(regularize_args *a)
 {
     int rc;
     if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "proxy", a->ppath)) ||
@@ -143,7 +136,7 @@ static void run_free(reg_run *r)
     free(r->Rt), free(r->Rp), free(r->base), free(r->bt), free(r->bp), free(r->pi);
 }
 
-static int load_inputs(const reg_args *a, reg_run *r)
+static int load_inputs(const regularize_args *a, reg_run *r)
 {
     int rc;
     if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
@@ -163,7 +156,7 @@ static int load_inputs(const reg_args *a, reg_run *r)
     return EXIT_OK;
 }
 
-static int run(const reg_args *a, reg_run *r)
+static int run(const regularize_args *a, reg_run *r)
 {
     starc_error err;
     starc_error_clear(&err);
@@ -185,7 +178,7 @@ static int run(const reg_args *a, reg_run *r)
 /* ------------------------------------------------------------------ write */
 
 /* -o: the optimal policy; --gnuplot: the scatter under the base's and the optimum's occupancies. */
-static int write_files(const reg_args *a, const reg_run *r)
+static int write_files(const regularize_args *a, const reg_run *r)
 {
     const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
     size_t shape[2] = {S, A};
@@ -200,7 +193,7 @@ static int write_files(const reg_args *a, const reg_run *r)
     return rc;
 }
 
-static int print_result(const reg_args *a, const reg_run *r)
+static int print_result(FILE *out, const regularize_args *a, const reg_run *r)
 {
     const starc_reg_result *res = &r->res;
     double Jbp, Jbt;
@@ -227,34 +220,45 @@ static int print_result(const reg_args *a, const reg_run *r)
             json_object_set_new(o, kv[i].k, cli_json_num(kv[i].v));
         json_object_set_new(o, "converged", json_boolean(res->converged));
         json_object_set_new(o, "iterations", json_integer((json_int_t)res->iterations));
-        return cli_json_print(o);
+        return cli_json_fprint(out, o);
     }
-    printf("method\t%s\n", methods[a->method]);
+    fprintf(out, "method\t%s\n", methods[a->method]);
     for (size_t i = 0; i < nkv; i++)
-        cli_put_num(stdout, kv[i].k, kv[i].v);
-    printf("converged\t%s\n", res->converged ? "true" : "false");
-    printf("iterations\t%zu\n", res->iterations);
+        cli_put_num(out, kv[i].k, kv[i].v);
+    fprintf(out, "converged\t%s\n", res->converged ? "true" : "false");
+    fprintf(out, "iterations\t%zu\n", res->iterations);
     return EXIT_OK;
 }
 
-int cmd_regularize(int argc, char **argv)
+void regularize_args_init(regularize_args *a)
 {
-    reg_args a;
-    memset(&a, 0, sizeof a);
-    a.method = -1;
-    a.coef = NAN;
-    a.fmt = CLI_TEXT;
-    starc_reg_options_default(&a.ro);
-    int rc = parse_options(argc, argv, &a);
+    memset(a, 0, sizeof *a);
+    a->method = -1;
+    a->coef = NAN;
+    a->fmt = CLI_TEXT;
+    starc_reg_options_default(&a->ro);
+}
+
+int regularize_job(regularize_args *a, FILE *out)
+{
+    int rc = check_options(a);
     if (rc)
-        return rc == PARSED_HELP ? EXIT_OK : rc;
-    if ((rc = check_options(&a)))
         return rc;
     reg_run r;
     memset(&r, 0, sizeof r);
     r.ps = (starc_proxy_stats){NAN, NAN, NAN, NAN, NAN, NAN};
-    if (!(rc = load_inputs(&a, &r)) && !(rc = run(&a, &r)) && !(rc = write_files(&a, &r)))
-        rc = print_result(&a, &r);
+    if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r)))
+        rc = print_result(out, a, &r);
     run_free(&r);
     return rc;
+}
+
+int cmd_regularize(int argc, char **argv)
+{
+    regularize_args a;
+    regularize_args_init(&a);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return regularize_job(&a, stdout);
 }
