@@ -684,7 +684,9 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
        OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
 
-int cmd_experiment(int argc, char **argv)
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, exp_args *a)
 {
     static const struct option opts[] = {
         {"mdps", required_argument, NULL, OPT_MDPS}, {"pairs", required_argument, NULL, OPT_PAIRS},
@@ -697,58 +699,73 @@ int cmd_experiment(int argc, char **argv)
         {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    exp_args a;
-    memset(&a, 0, sizeof a);
-    starc_study_options_default(&a.o);
-    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
-    a.fmt = CLI_TEXT;
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a.o.mdps))) return rc; break;
-        case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a.o.pairs))) return rc; break;
-        case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &a.o.steps))) return rc; break;
-        case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a.o.states))) return rc; break;
-        case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a.o.actions))) return rc; break;
-        case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a.o.gamma))) return rc; break;
-        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a.o.seed))) return rc; break;
-        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a.o.jobs))) return rc; break;
-        case OPT_SCATTER: a.scatter = optarg; break;
+        case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a->o.mdps))) return rc; break;
+        case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a->o.pairs))) return rc; break;
+        case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &a->o.steps))) return rc; break;
+        case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a->o.states))) return rc; break;
+        case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a->o.actions))) return rc; break;
+        case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a->o.gamma))) return rc; break;
+        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a->o.seed))) return rc; break;
+        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a->o.jobs))) return rc; break;
+        case OPT_SCATTER: a->scatter = optarg; break;
         case OPT_TRIVIAL:
-            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a.o.trivial_eps)))
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_eps)))
                 return rc;
-            if (a.o.trivial_eps < 0.0)
+            if (a->o.trivial_eps < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
             break;
-        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a.save_data))) return rc; break;
-        case OPT_NOPAIRS: a.no_pairs = 1; break;
-        case OPT_NORENDER: a.no_render = 1; break;
-        case OPT_PROGRESS: a.progress = 1; break;
-        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a.dir))) return rc; break;
-        case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a.fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a->save_data))) return rc; break;
+        case OPT_NOPAIRS: a->no_pairs = 1; break;
+        case OPT_NORENDER: a->no_render = 1; break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
+        case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc experiment", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!a.dir)
+    return EXIT_OK;
+}
+
+static int check_options(const exp_args *a)
+{
+    if (!a->dir)
         return cli_usage(CMD, "option -o/--output is required");
-    const char *zero = a.o.mdps == 0 ? "mdps" : a.o.pairs == 0 ? "pairs" : a.o.steps == 0 ? "steps"
-                     : a.o.states == 0 ? "states" : a.o.actions == 0 ? "actions" : NULL;
+    const char *zero = a->o.mdps == 0 ? "mdps" : a->o.pairs == 0 ? "pairs" : a->o.steps == 0 ? "steps"
+                     : a->o.states == 0 ? "states" : a->o.actions == 0 ? "actions" : NULL;
     if (zero)
         return cli_usage(CMD, "option --%s: must be at least 1", zero);
-    if (a.o.mdps * a.o.pairs * a.o.steps < 3 || a.o.mdps > ((size_t)1 << 24) || a.o.pairs > ((size_t)1 << 20) ||
-        a.o.steps > ((size_t)1 << 20))
+    if (a->o.mdps * a->o.pairs * a->o.steps < 3 || a->o.mdps > ((size_t)1 << 24) || a->o.pairs > ((size_t)1 << 20) ||
+        a->o.steps > ((size_t)1 << 20))
         return cli_usage(CMD, "option --mdps/--pairs/--steps: need between 3 and 2^24 MDPs' worth of points");
-    if (a.o.states > 4096 || a.o.actions > 4096)
-        return cli_usage(CMD, "option --%s: at most 4096", a.o.states > 4096 ? "states" : "actions");
-    if (!(a.o.gamma >= 0.0 && a.o.gamma < 1.0))
-        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a.o.gamma);
-    if (a.o.jobs > 1024)
+    if (a->o.states > 4096 || a->o.actions > 4096)
+        return cli_usage(CMD, "option --%s: at most 4096", a->o.states > 4096 ? "states" : "actions");
+    if (!(a->o.gamma >= 0.0 && a->o.gamma < 1.0))
+        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a->o.gamma);
+    if (a->o.jobs > 1024)
         return cli_usage(CMD, "option --jobs: at most 1024");
+    return EXIT_OK;
+}
+
+int cmd_experiment(int argc, char **argv)
+{
+    exp_args a;
+    memset(&a, 0, sizeof a);
+    starc_study_options_default(&a.o);
+    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
+    a.fmt = CLI_TEXT;
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    if ((rc = check_options(&a)))
+        return rc;
     json_t *summary = a.fmt == CLI_JSON ? json_object() : NULL;
     rc = run_experiment(&a, a.fmt == CLI_JSON ? NULL : stdout, summary);
     if (summary) {
