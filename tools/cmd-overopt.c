@@ -292,9 +292,13 @@ static void write_panels(FILE *f, const method_result *res, size_t nm)
     const char *what[2] = {"KL (nats)", "chi2(mu || mu_b)"};
     const int col[2] = {2, 5};
     for (int pnl = 0; pnl < 2; pnl++) {
-        fprintf(f, "set title '%s vs coefficient (bon: n)'\n", what[pnl]);
-        fprintf(f, "set logscale xy\nset format y '%%g'\nset xlabel 'coefficient (lambda; n for bon)'\nset ylabel '%s'\n",
-                what[pnl]);
+        char title[64];
+        snprintf(title, sizeof title, "%s vs coefficient (bon: n)", what[pnl]);
+        fputs("set title ", f);
+        gp_string(f, title);
+        fputs("\nset logscale xy\nset format y '%g'\nset xlabel 'coefficient (lambda; n for bon)'\nset ylabel ", f);
+        gp_string(f, what[pnl]);
+        fputc('\n', f);
         fprintf(f, "plot \\\n");
         for (size_t k = 0; k < nm; k++) {
             block_name(res[k].method, name, sizeof name);
