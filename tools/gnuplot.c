@@ -45,10 +45,9 @@ void gp_string(FILE *f, const char *s)
     }
 }
 
-void gp_comment(FILE *f, const char *text)
+/* Text of a comment line: control characters escaped; returns the last byte written. */
+static unsigned char comment_text(FILE *f, const char *text, unsigned char last)
 {
-    fputs("# ", f);
-    unsigned char last = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         last = *p;
         if (!is_control(*p))
@@ -62,9 +61,21 @@ void gp_comment(FILE *f, const char *text)
         else
             fprintf(f, "\\%03o", *p);
     }
+    return last;
+}
+
+/* End a comment line; a trailing backslash would continue it onto the next line. */
+static void comment_end(FILE *f, unsigned char last)
+{
     if (last == '\\')
         fputc(' ', f);
     fputc('\n', f);
+}
+
+void gp_comment(FILE *f, const char *text)
+{
+    fputs("# ", f);
+    comment_end(f, comment_text(f, text, 0));
 }
 
 void gp_begin(FILE *f, const gp_figure *fig)
@@ -127,10 +138,13 @@ void gp_datablock_columns(FILE *f, const char *name, size_t n, size_t ncols, con
 {
     fprintf(f, "$%s << EOD\n", name);
     if (headers) {
+        unsigned char last = '#';
         fputc('#', f);
-        for (size_t j = 0; j < ncols; j++)
-            fprintf(f, " %s", headers[j]);
-        fputc('\n', f);
+        for (size_t j = 0; j < ncols; j++) {
+            fputc(' ', f);
+            last = comment_text(f, headers[j], ' ');
+        }
+        comment_end(f, last);
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < ncols; j++) {
