@@ -1,8 +1,9 @@
 /* Shared helpers for the starc command's subcommands: the exit-code
- * convention, option parsing, loading inputs with one-line diagnostics,
- * JSON output (jansson) and atomic output files.  Every cli_* function that
- * can fail has already printed its one line on stderr when it returns
- * non-zero; the return value is the exit status to use. */
+ * convention, option parsing, loading inputs with one-line diagnostics and
+ * JSON output (jansson).  Writing files is output.h's job, numbers fmt17.h's,
+ * figures gnuplot.h's.  Every cli_* function that can fail has already
+ * printed its one line on stderr when it returns non-zero; the return value
+ * is the exit status to use. */
 #ifndef STARC_CLI_H
 #define STARC_CLI_H
 
