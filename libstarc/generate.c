@@ -237,3 +237,22 @@ void starc_reward_interpolate(size_t n, const double *R1, const double *R2, doub
     for (size_t k = 0; k < n; k++)
         out[k] = R1[k] + t * (R2[k] - R1[k]);
 }
+
+int starc_generate_mdp_uniform(size_t S, size_t A, double gamma, starc_mdp **out, starc_error *err)
+{
+    size_t n;
+    int st;
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if ((st = check_dims(S, A, &n, err)) || (st = check_gamma(gamma, err)))
+        return st;
+    double *T = starci_dalloc(n);
+    if (!T)
+        return starci_error(err, STARC_ENOMEM, "out of memory for S=%zu, A=%zu", S, A);
+    for (size_t i = 0; i < n; i++)
+        T[i] = 1.0 / (double)S;
+    st = finish_mdp(S, A, T, gamma, out, err);
+    free(T);
+    return st;
+}

@@ -325,3 +325,88 @@ done:
     starc_workspace_free(ws);
     return st;
 }
+
+/* ---- all deterministic policies ------------------------------------------------ */
+
+void starc_proxy_deterministic_options_default(starc_proxy_deterministic_options *o)
+{
+    o->tol = 1e-10;
+    o->max_policies = 65536;
+}
+
+int starc_proxy_deterministic_count(const starc_mdp *m, const starc_proxy_deterministic_options *o, size_t *n,
+                                    starc_error *err)
+{
+    starc_proxy_deterministic_options def;
+    if (!o) {
+        starc_proxy_deterministic_options_default(&def);
+        o = &def;
+    }
+    if (!m || !n)
+        return starci_error(err, STARC_EINVAL, "deterministic policies: NULL argument");
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t count = 1;
+    for (size_t s = 0; s < S; s++) {
+        /* count * A, stopping as soon as it passes the limit (so it cannot overflow) */
+        if (count > o->max_policies / A)
+            return starci_error(err, STARC_EINVAL, "A^S = %zu^%zu exceeds %zu policies", A, S, o->max_policies);
+        count *= A;
+    }
+    *n = count;
+    return STARC_OK;
+}
+
+void starc_proxy_deterministic_policy(const starc_mdp *m, size_t k, double *pi)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    memset(pi, 0, S * A * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        pi[s * A + k % A] = 1.0;
+        k /= A;
+    }
+}
+
+int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
+                                       const starc_proxy_deterministic_options *o,
+                                       starc_proxy_hackability_result *out, starc_error *err)
+{
+    starc_proxy_deterministic_options def;
+    if (!o) {
+        starc_proxy_deterministic_options_default(&def);
+        o = &def;
+    }
+    if (!m || !Rbar_true || !Rbar_proxy || !out)
+        return starci_error(err, STARC_EINVAL, "hackability: NULL argument");
+    memset(out, 0, sizeof *out);
+    size_t n;
+    int st = starc_proxy_deterministic_count(m, o, &n, err);
+    if (st)
+        return st;
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    if (n > SIZE_MAX / sizeof(double) / SA)
+        return starci_error(err, STARC_ENOMEM, "hackability: %zu policies of %zu entries do not fit in memory", n, SA);
+    double *set = malloc(n * SA * sizeof(double));
+    if (!set)
+        return starci_error(err, STARC_ENOMEM, "out of memory for %zu deterministic policies", n);
+    for (size_t k = 0; k < n; k++)
+        starc_proxy_deterministic_policy(m, k, set + k * SA);
+    int hackable = 0;
+    size_t wi = 0, wj = 0;
+    st = starc_proxy_hackable(m, Rbar_true, Rbar_proxy, n, set, o->tol, &hackable, &wi, &wj, err);
+    free(set);
+    if (st)
+        return st;
+    out->policies = n;
+    out->hackable = hackable;
+    out->witness_i = hackable ? wi : 0;
+    out->witness_j = hackable ? wj : 0;
+    return STARC_OK;
+}
+
+void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++)
+            Rbar[s * A + a] = r[s];
+}

@@ -118,7 +118,7 @@ check samples-bonmax 2 "option --bon-max: 99 is more than the 64 samples" -- "$S
 mkdir -p "$w/bin"
 ln -s /usr/bin/* /bin/* "$w/bin/" 2>/dev/null
 rm -f "$w/bin/gnuplot"
-check no-gnuplot 1 "gnuplot" -- env -u STARC_GNUPLOT PATH="$PWD/$w/bin" "$STARC" fit "$ex/rlhf-log.csv" --group rm --svg -o "$E"
+check no-gnuplot 1 "gnuplot" -- env -u GNUPLOT PATH="$PWD/$w/bin" "$STARC" fit "$ex/rlhf-log.csv" --group rm --svg -o "$E"
 [ -e "$E" ] && fail "a run without gnuplot created $E"
 gp=${GNUPLOT:-}
 [ -n "$gp" ] || gp=$(command -v gnuplot 2>/dev/null || true)

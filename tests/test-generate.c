@@ -371,6 +371,40 @@ static void test_dirichlet(void **state)
     }
 }
 
+/* The stand-in MDP: rows and mu0 exactly uniform, and the reward protocol draws the same
+ * rewards on it as on any MDP with the same S, A and gamma (it reads nothing else). */
+static void test_mdp_uniform(void **state)
+{
+    (void)state;
+    gsl_rng *r1 = testutil_rng(91), *r2 = testutil_rng(91), *rm = testutil_rng(92);
+    for (size_t S = 1; S <= 7; S += 3)
+        for (size_t A = 1; A <= 4; A += 3) {
+            starc_mdp *u = NULL, *d = NULL;
+            assert_ok(starc_generate_mdp_uniform(S, A, 0.8, &u, NULL));
+            assert_int_equal(starc_mdp_states(u), S);
+            assert_int_equal(starc_mdp_actions(u), A);
+            assert_true(starc_mdp_gamma(u) == 0.8);
+            for (size_t i = 0; i < S * A * S; i++)
+                assert_true(starc_mdp_transitions(u)[i] == 1.0 / (double)S);
+            for (size_t s = 0; s < S; s++)
+                assert_true(starc_mdp_initial(u)[s] == 1.0 / (double)S);
+            assert_ok(starc_generate_mdp_dirichlet(rm, S, A, 0.8, 0.5, &d, NULL));
+            double *Ru = malloc(S * A * S * sizeof(double)), *Rd = malloc(S * A * S * sizeof(double));
+            assert_ok(starc_generate_reward(r1, u, NULL, Ru, NULL, NULL));
+            assert_ok(starc_generate_reward(r2, d, NULL, Rd, NULL, NULL));
+            assert_memory_equal(Ru, Rd, S * A * S * sizeof(double));
+            free(Ru), free(Rd);
+            starc_mdp_free(u);
+            starc_mdp_free(d);
+        }
+    starc_mdp *m = NULL;
+    assert_int_equal(starc_generate_mdp_uniform(0, 2, 0.9, &m, NULL), STARC_EDIM);
+    assert_int_equal(starc_generate_mdp_uniform(2, 2, 1.0, &m, NULL), STARC_EINVAL);
+    assert_int_equal(starc_generate_mdp_uniform((size_t)1 << 40, 2, 0.9, &m, NULL), STARC_EDIM);
+    assert_null(m);
+    gsl_rng_free(r1), gsl_rng_free(r2), gsl_rng_free(rm);
+}
+
 static void test_interpolate(void **state)
 {
     (void)state;
@@ -436,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_reward_shaping_form),
         cmocka_unit_test(test_mdp_protocol),
         cmocka_unit_test(test_dirichlet),
+        cmocka_unit_test(test_mdp_uniform),
         cmocka_unit_test(test_interpolate),
         cmocka_unit_test(test_errors),
     };

@@ -467,6 +467,158 @@ static void test_hackability(void **state)
     gsl_rng_free(r);
 }
 
+/* Hackability on all deterministic policies against a slow reference: the policies enumerated
+ * independently (an odometer over action tuples), each evaluated with the dense-reward
+ * evaluator, every pair compared with the documented strictness; the witness is checked by
+ * re-evaluating the two policies it names. */
+static double det_return(const starc_mdp *m, const size_t *act, const double *Rbar)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double *pi = calloc(S * A, sizeof(double)), *R = malloc(S * A * S * sizeof(double)), J;
+    for (size_t s = 0; s < S; s++)
+        pi[s * A + act[s]] = 1.0;
+    for (size_t sa = 0; sa < S * A; sa++) /* R(s,a,s') = Rbar(s,a): the same expected reward */
+        for (size_t t = 0; t < S; t++)
+            R[sa * S + t] = Rbar[sa];
+    assert_ok(starc_policy_return(m, pi, R, &J, NULL, NULL));
+    free(pi);
+    free(R);
+    return J;
+}
+
+static void test_hackable_deterministic(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(27);
+    starc_proxy_deterministic_options o;
+    starc_proxy_deterministic_options_default(&o);
+    for (int trial = 0; trial < 12; trial++) {
+        size_t S = 2 + (size_t)trial % 3, A = 2 + (size_t)(trial / 3) % 2;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
+        double *Rt = expected(m, r), *Rn = expected(m, r), *Rp = malloc(S * A * sizeof(double));
+        int variant = trial % 4; /* independent, negated, positively scaled, a small perturbation */
+        for (size_t i = 0; i < S * A; i++)
+            Rp[i] = variant == 0 ? Rn[i] : variant == 1 ? -Rt[i] : variant == 2 ? 3.0 * Rt[i] : Rt[i] + 0.05 * Rn[i];
+        starc_proxy_hackability_result res;
+        assert_ok(starc_proxy_hackable_deterministic(m, Rt, Rp, &o, &res, NULL));
+        size_t n = 1;
+        for (size_t s = 0; s < S; s++)
+            n *= A;
+        assert_int_equal(res.policies, n);
+        /* the reference: all action tuples, in odometer order (state 0 fastest) */
+        double *Jt = malloc(n * sizeof(double)), *Jp = malloc(n * sizeof(double));
+        size_t act[8] = {0};
+        double mt = 1.0, mp = 1.0;
+        for (size_t k = 0; k < n; k++) {
+            Jt[k] = det_return(m, act, Rt);
+            Jp[k] = det_return(m, act, Rp);
+            mt = fmax(mt, fabs(Jt[k]));
+            mp = fmax(mp, fabs(Jp[k]));
+            for (size_t s = 0; s < S && ++act[s] == A; s++)
+                act[s] = 0;
+        }
+        int bf = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                bf |= Jt[i] < Jt[j] - o.tol * mt && Jp[i] > Jp[j] + o.tol * mp;
+        assert_int_equal(res.hackable, bf);
+        if (variant == 1)
+            assert_int_equal(res.hackable, 1);
+        if (variant == 2)
+            assert_int_equal(res.hackable, 0);
+        if (res.hackable) {
+            assert_true(res.witness_i < n && res.witness_j < n);
+            assert_true(Jt[res.witness_i] < Jt[res.witness_j] && Jp[res.witness_i] > Jp[res.witness_j]);
+        }
+        /* policy k is the k-th tuple of the odometer */
+        double *pi = malloc(S * A * sizeof(double));
+        for (size_t k = 0; k < n; k++) {
+            starc_proxy_deterministic_policy(m, k, pi);
+            size_t code = 0, place = 1;
+            for (size_t s = 0; s < S; s++, place *= A) {
+                size_t ones = 0, a1 = 0;
+                for (size_t a = 0; a < A; a++)
+                    if (pi[s * A + a] == 1.0)
+                        ones++, a1 = a;
+                    else
+                        assert_true(pi[s * A + a] == 0.0);
+                assert_int_equal(ones, 1);
+                code += a1 * place;
+            }
+            assert_int_equal(code, k);
+        }
+        free(pi);
+        free(Jt), free(Jp), free(Rt), free(Rn), free(Rp);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+/* The size limit: A^S is refused above max_policies, and long before it overflows. */
+static void test_deterministic_count(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(28);
+    starc_proxy_deterministic_options o;
+    starc_proxy_deterministic_options_default(&o);
+    assert_int_equal(o.max_policies, 65536);
+    size_t n = 0;
+    starc_error err;
+    starc_mdp *m16 = testutil_random_mdp(r, 16, 2, 0.9, 1), *m17 = testutil_random_mdp(r, 17, 2, 0.9, 1);
+    starc_mdp *m70 = testutil_random_mdp(r, 70, 2, 0.9, 1); /* 2^70 does not fit a size_t */
+    assert_ok(starc_proxy_deterministic_count(m16, &o, &n, NULL));
+    assert_int_equal(n, 65536);
+    assert_int_equal(starc_proxy_deterministic_count(m17, &o, &n, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "2^17 exceeds 65536"));
+    o.max_policies = SIZE_MAX;
+    assert_int_equal(starc_proxy_deterministic_count(m70, &o, &n, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "2^70"));
+    starc_mdp *m1 = testutil_random_mdp(r, 1, 7, 0.5, 0);
+    o.max_policies = 7;
+    assert_ok(starc_proxy_deterministic_count(m1, &o, &n, NULL));
+    assert_int_equal(n, 7);
+    o.max_policies = 6;
+    assert_int_equal(starc_proxy_deterministic_count(m1, &o, &n, &err), STARC_EINVAL);
+    starc_mdp_free(m1);
+    starc_proxy_hackability_result res;
+    double Rb[34] = {0};
+    assert_int_equal(starc_proxy_hackable_deterministic(m17, Rb, Rb, NULL, &res, &err), STARC_EINVAL);
+    starc_mdp_free(m16);
+    starc_mdp_free(m17);
+    starc_mdp_free(m70);
+    gsl_rng_free(r);
+}
+
+/* A state reward's expected reward: exactly r(s), and the slow way round (expand to (S,A,S), sum
+ * over T) agrees to the round-off of a row sum, relative to the reward's own scale. */
+static void test_state_reward_expected(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(29);
+    for (int trial = 0; trial < 6; trial++) {
+        size_t S = 3 + (size_t)trial, A = 1 + (size_t)trial % 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
+        double scale = pow(10.0, 100.0 * (trial - 2)); /* 1e-200 .. 1e300: nothing is lost */
+        double *rs = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
+        double *R = malloc(S * A * S * sizeof(double)), *ref = malloc(S * A * sizeof(double));
+        testutil_gaussian(r, rs, S);
+        for (size_t s = 0; s < S; s++)
+            rs[s] *= scale;
+        size_t shape[1] = {S};
+        assert_ok(starc_reward_expand(m, 1, shape, rs, R, NULL));
+        starc_reward_expected(m, R, ref);
+        starc_proxy_state_reward_expected(m, rs, Rbar);
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                assert_true(Rbar[s * A + a] == rs[s]);
+                assert_close(Rbar[s * A + a], ref[s * A + a], 4.0 * (double)S * 2.220446049250313e-16, 0.0);
+            }
+        free(rs), free(Rbar), free(R), free(ref);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 /* The tomato gridworld reproduces CP's phenomenon: strong correlation under the base, the proxy
  * optimum hacks, ORPO at CP's coefficient improves the true return over the base. */
 static void test_tomato(void **state)
@@ -572,6 +724,9 @@ int main(void)
         cmocka_unit_test(test_bounds_edge_mdp),
         cmocka_unit_test(test_hacking_enumeration),
         cmocka_unit_test(test_hackability),
+        cmocka_unit_test(test_hackable_deterministic),
+        cmocka_unit_test(test_deterministic_count),
+        cmocka_unit_test(test_state_reward_expected),
         cmocka_unit_test(test_tomato),
     };
     return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);

@@ -546,7 +546,7 @@ static void test_errors(void **state)
      * a leak here shows up under the sanitizers) */
 }
 
-/* tools/fmt17.h, the fast exact "%.17g" that writes pairs.tsv, against snprintf. */
+/* tools/fmt17.h, the one number formatter of the starc command (fast, exact "%.17g"), against snprintf. */
 static void test_fmt17(void **state)
 {
     (void)state;
@@ -561,6 +561,11 @@ static void test_fmt17(void **state)
         snprintf(b, sizeof b, "%.17g", special[i]);
         assert_string_equal(a, b);
     }
+    /* the one spelling of NaN, whatever its sign bit (printf may say "-nan") */
+    assert_int_equal(fmt17(a, NAN), 3);
+    assert_string_equal(a, "nan");
+    assert_int_equal(fmt17(a, -NAN), 3);
+    assert_string_equal(a, "nan");
     for (long i = 0; i < 2000000; i++) {
         double x;
         uint64_t u = ((uint64_t)gsl_rng_get(g) << 32) ^ gsl_rng_get(g);

@@ -11,28 +11,70 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 int cli_argc;
 char **cli_argv;
 
+/* One argument, quoted for a POSIX shell (bash for $'...'): plain words as
+ * they are, others in '...' ('\'' for a quote), and words holding control
+ * characters as $'...' with C escapes, so the line never holds a newline. */
+static void shell_quote(FILE *f, const char *a)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%";
+    int control = 0;
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+        control |= *p < 0x20 || *p == 0x7f;
+    if (*a && strspn(a, plain) == strlen(a)) {
+        fputs(a, f);
+    } else if (!control) {
+        fputc('\'', f);
+        for (const char *p = a; *p; p++) {
+            if (*p == '\'')
+                fputs("'\\'", f); /* close, escaped quote, reopen */
+            fputc(*p, f);
+        }
+        fputc('\'', f);
+    } else {
+        fputs("$'", f);
+        for (const unsigned char *p = (const unsigned char *)a; *p; p++) {
+            if (*p == '\\' || *p == '\'')
+                fprintf(f, "\\%c", *p);
+            else if (*p == '\n')
+                fputs("\\n", f);
+            else if (*p == '\t')
+                fputs("\\t", f);
+            else if (*p == '\r')
+                fputs("\\r", f);
+            else if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\%03o", *p);
+            else
+                fputc(*p, f);
+        }
+        fputc('\'', f);
+    }
+}
+
 const char *cli_command_line(void)
 {
-    static char buf[4096];
-    size_t n = 0;
-    buf[0] = '\0';
+    static char *line;
+    if (line)
+        return line;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f)
+        return "starc";
     for (int i = 0; i < cli_argc; i++) {
-        const char *a = i == 0 ? "starc" : cli_argv[i];
-        int plain = *a != '\0';
-        for (const char *p = a; *p; p++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%", *p))
-                plain = 0;
-        int w = plain ? snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", a)
-                      : snprintf(buf + n, sizeof buf - n, "%s'%s'", i ? " " : "", a);
-        if (w < 0 || (size_t)w >= sizeof buf - n)
-            break;
-        n += (size_t)w;
+        if (i)
+            fputc(' ', f);
+        shell_quote(f, i == 0 ? "starc" : cli_argv[i]);
     }
-    return buf;
+    if (fclose(f) != 0) {
+        free(line);
+        line = NULL;
+        return "starc";
+    }
+    return line;
 }
 
 static void vreport(const char *cmd, const char *fmt, va_list ap)
@@ -108,6 +150,14 @@ int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *
     if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(x))
         return cli_usage(cmd, "option --%s: '%s' is not a finite number", opt, arg);
     *out = x;
+    return EXIT_OK;
+}
+
+int cli_parse_path(const char *cmd, const char *opt, const char *arg, const char **out)
+{
+    if (!*arg)
+        return cli_usage(cmd, "option --%s: the path is empty", opt);
+    *out = arg;
     return EXIT_OK;
 }
 
@@ -251,138 +301,27 @@ json_t *cli_json_array(const double *x, size_t n)
     return arr;
 }
 
-int cli_json_print(json_t *obj)
+int cli_json_fprint(FILE *f, json_t *obj)
 {
     char *s = json_dumps(obj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(0) | JSON_COMPACT);
     json_decref(obj);
     if (!s)
         return cli_fail(NULL, "could not encode JSON output");
-    fputs(s, stdout);
-    fputc('\n', stdout);
+    fputs(s, f);
+    fputc('\n', f);
     free(s);
     return EXIT_OK;
 }
 
-int cli_out_open(const char *cmd, const char *path, cli_out *o)
+int cli_json_print(json_t *obj)
 {
-    o->f = NULL;
-    o->path = o->tmp = NULL;
-    if (strcmp(path, "-") == 0) {
-        o->f = stdout;
-        return EXIT_OK;
-    }
-    o->path = strdup(path);
-    o->tmp = malloc(strlen(path) + 16);
-    if (!o->path || !o->tmp) {
-        cli_out_abort(o);
-        return cli_fail(cmd, "out of memory");
-    }
-    sprintf(o->tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        cli_out_abort(o);
-        return cli_usage(cmd, "%s: cannot create: %s", path, strerror(e));
-    }
-    fchmod(fd, 0644);
-    o->f = fdopen(fd, "w");
-    if (!o->f) {
-        close(fd);
-        cli_out_abort(o);
-        return cli_fail(cmd, "%s: cannot open: %s", path, strerror(errno));
-    }
-    return EXIT_OK;
+    return cli_json_fprint(stdout, obj);
 }
 
-void cli_out_abort(cli_out *o)
+void cli_put_num(FILE *f, const char *key, double x)
 {
-    if (o->f && o->f != stdout)
-        fclose(o->f);
-    if (o->tmp)
-        unlink(o->tmp);
-    free(o->tmp);
-    free(o->path);
-    o->f = NULL;
-    o->tmp = o->path = NULL;
-}
-
-int cli_out_commit(const char *cmd, cli_out *o)
-{
-    if (o->f == stdout) {
-        o->f = NULL;
-        return fflush(stdout) == 0 ? EXIT_OK : cli_fail(cmd, "error writing to standard output");
-    }
-    int bad = ferror(o->f);
-    bad |= fclose(o->f) != 0;
-    o->f = NULL;
-    if (bad) {
-        int rc = cli_usage(cmd, "%s: write failed", o->path);
-        cli_out_abort(o);
-        return rc;
-    }
-    if (rename(o->tmp, o->path) != 0) {
-        int rc = cli_usage(cmd, "%s: cannot rename into place: %s", o->path, strerror(errno));
-        cli_out_abort(o);
-        return rc;
-    }
-    free(o->tmp);
-    o->tmp = NULL;
-    free(o->path);
-    o->path = NULL;
-    return EXIT_OK;
-}
-
-int cli_write_file(const char *cmd, const char *path, const char *text)
-{
-    cli_out o;
-    int rc = cli_out_open(cmd, path, &o);
-    if (rc)
-        return rc;
-    fputs(text, o.f);
-    return cli_out_commit(cmd, &o);
-}
-
-int cli_mkdir_p(const char *cmd, const char *dir)
-{
-    char *p = strdup(dir);
-    if (!p)
-        return cli_fail(cmd, "out of memory");
-    for (char *q = p + 1; ; q++) {
-        if (*q == '/' || *q == '\0') {
-            char c = *q;
-            *q = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                int e = errno;
-                int rc = cli_usage(cmd, "%s: cannot create directory: %s", p, strerror(e));
-                free(p);
-                return rc;
-            }
-            *q = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    struct stat sb;
-    int ok = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
-    free(p);
-    return ok ? EXIT_OK : cli_usage(cmd, "%s: not a directory", dir);
-}
-
-char *cli_path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-void cli_fmt_double(char *buf, size_t n, double x)
-{
-    if (isnan(x))
-        snprintf(buf, n, "nan");
-    else
-        snprintf(buf, n, "%.17g", x);
+    fputs(key, f);
+    fputc('\t', f);
+    fmt17_put(f, x);
+    fputc('\n', f);
 }

@@ -1,14 +1,17 @@
 /* Shared helpers for the starc command's subcommands: the exit-code
- * convention, option parsing, loading inputs with one-line diagnostics,
- * JSON output (jansson) and atomic output files.  Every cli_* function that
- * can fail has already printed its one line on stderr when it returns
- * non-zero; the return value is the exit status to use. */
+ * convention, option parsing, loading inputs with one-line diagnostics and
+ * JSON output (jansson).  Writing files is output.h's job, numbers fmt17.h's,
+ * figures gnuplot.h's.  Every cli_* function that can fail has already
+ * printed its one line on stderr when it returns non-zero; the return value
+ * is the exit status to use. */
 #ifndef STARC_CLI_H
 #define STARC_CLI_H
 
 #include <stdio.h>
 #include <jansson.h>
 #include <starc/starc.h>
+
+#include "output.h"
 
 enum { EXIT_OK = 0, EXIT_COMPUTE = 1, EXIT_USAGE = 2 };
 enum cli_format { CLI_TEXT = 0, CLI_JSON = 1 };
@@ -46,6 +49,8 @@ int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt);
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
 int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *out);
 int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned long *out);
+/* A file or directory name: the empty string is bad input. */
+int cli_parse_path(const char *cmd, const char *opt, const char *arg, const char **out);
 /* Pick one of a NULL-terminated list of names; *idx gets its position. */
 int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices, int *idx);
 
@@ -61,30 +66,14 @@ int cli_load_dist(const char *cmd, const char *opt, const char *path, size_t n, 
 
 /* JSON: print obj as one object + newline on stdout (reals with %.17g), steals the reference. */
 int cli_json_print(json_t *obj);
+/* The same onto f. */
+int cli_json_fprint(FILE *f, json_t *obj);
 /* json real, or null for a non-finite value. */
 json_t *cli_json_num(double x);
 json_t *cli_json_array(const double *x, size_t n);
 
-/* Atomic output: write into a temporary file next to PATH, rename on commit.
- * PATH "-" means stdout (commit just flushes). */
-typedef struct cli_out {
-    FILE *f;
-    char *path;
-    char *tmp;
-} cli_out;
-int cli_out_open(const char *cmd, const char *path, cli_out *o);
-int cli_out_commit(const char *cmd, cli_out *o);
-void cli_out_abort(cli_out *o);
-/* Write a whole string atomically to path. */
-int cli_write_file(const char *cmd, const char *path, const char *text);
-
-/* Make directory (and parents); errors name the directory. */
-int cli_mkdir_p(const char *cmd, const char *dir);
-/* malloc'd "dir/name". */
-char *cli_path_join(const char *dir, const char *name);
-
-/* Print "%.17g" the C-locale way into buf. */
-void cli_fmt_double(char *buf, size_t n, double x);
+/* "KEY\tVALUE\n", the value as fmt17.h prints numbers (the text output of results). */
+void cli_put_num(FILE *f, const char *key, double x);
 
 /* Subcommands. */
 int cmd_regret(int argc, char **argv);
@@ -105,7 +94,7 @@ int cmd_fit(int argc, char **argv);
 int starc_demo_overopt(FILE *out, const char *dir, json_t *summary);
 
 /* Gnuplot scatter of (Rbar_p, Rbar_t) per state-action pair with point size
- * from weights w1 (and w2 if non-NULL); defined in cmd-proxy.c. */
+ * from weights w1 (and w2 if non-NULL); tools/proxy-scatter.c. */
 int proxy_write_scatter(const char *cmd, const char *path, size_t n, const double *Rp, const double *Rt,
                         const double *w1, const char *label1, const double *w2, const char *label2,
                         const char *title);

@@ -5,13 +5,11 @@
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../notebooks-export/notebook.h"
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *CMD = "demo";
 
@@ -45,18 +43,21 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     starc_regret_result reg;
     for (int i = 0; i < 8; i++)
         neg[i] = -small_R[i];
-    char *mpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_MDP);
-    char *rpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_REWARD);
+    char *mpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_MDP), *rpath = cli_path_join(dir, STARC_RESULTS_DEMO_SMALL_REWARD);
     size_t shape[3] = {2, 2, 2};
+    if (!mpath || !rpath) {
+        rc = cli_fail(CMD, "out of memory");
+        goto done;
+    }
     if ((st = starc_policy_evaluate(m, pi, small_R, V, Q, NULL, &err)) ||
         (st = starc_policy_optimal(m, small_R, NULL, act, NULL, NULL, NULL, &err)) ||
         (st = starc_policy_worst(m, small_R, NULL, wact, NULL, NULL, NULL, &err)) ||
-        (st = starc_regret(m, small_R, neg, NULL, &reg, NULL, &err)) ||
-        (st = starc_mdp_save(mpath, m, &err)) ||
-        (st = starc_npy_write(rpath, 3, shape, small_R, &err))) {
+        (st = starc_regret(m, small_R, neg, NULL, &reg, NULL, &err))) {
         rc = cli_lib_error(CMD, st, &err);
         goto done;
     }
+    if ((rc = cli_write_mdp(CMD, mpath, m)) || (rc = cli_write_npy(CMD, rpath, 3, shape, small_R)))
+        goto done;
     fprintf(out, "== Built-in 2-state MDP (gamma 0.9), reward R from REFERENCES.md\n");
     fprintf(out, "   V under the uniform policy: [%.6f, %.6f]\n", V[0], V[1]);
     fprintf(out, "   optimal actions: [%zu, %zu]; worst actions: [%zu, %zu]\n", act[0], act[1], wact[0], wact[1]);
@@ -74,38 +75,62 @@ done:
     return rc;
 }
 
-/* Run a subcommand in-process with its stdout going to PATH (atomically: a
- * temporary file renamed into place on success), so the demo's result files
- * are exactly what the subcommands write for users. */
-static int run_to_file(int (*cmd)(int, char **), const char *path, char **argv)
+/* A subcommand's report written atomically to path: the bytes `starc X ... > path` gives. */
+typedef int (*demo_job)(void *args, FILE *out);
+static int job_gridworld(void *a, FILE *out) { return gridworld_job(a, out); }
+static int job_proxy(void *a, FILE *out) { return proxy_job(a, out); }
+static int job_regularize(void *a, FILE *out) { return regularize_job(a, out); }
+
+static int report_to_file(const char *path, demo_job job, void *args)
 {
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return cli_fail(CMD, "out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return cli_usage(CMD, "%s: cannot create", path);
+    cli_out o;
+    int rc = cli_out_open(CMD, path, &o);
+    if (rc)
+        return rc;
+    if ((rc = job(args, o.f))) {
+        cli_out_abort(&o);
+        return rc;
     }
-    fchmod(fd, 0644);
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    close(fd);
-    int rc = cmd(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    if (rc == EXIT_OK && rename(tmp, path) != 0)
-        rc = cli_usage(CMD, "%s: cannot rename into place", path);
-    if (rc != EXIT_OK)
-        unlink(tmp);
-    free(tmp);
+    return cli_out_commit(CMD, &o);
+}
+
+/* One distance matrix of the gridworld's rewards as `starc distance [--epic|--dard]
+ * --gnuplot KIND.gp` writes it (KIND.tsv, KIND.gp), reported as d(Sparse, Dense)
+ * and d(Sparse, Path). */
+static int gridworld_distances(FILE *out, const char *sub, const char *mpath, char *rpath, int k, json_t *o)
+{
+    static const char *const kinds[3] = {STARC_RESULTS_DEMO_GRID_STARC, STARC_RESULTS_DEMO_GRID_EPIC, STARC_RESULTS_DEMO_GRID_DARD};
+    char name[32];
+    snprintf(name, sizeof name, "%s.tsv", kinds[k]);
+    char *tsv = cli_path_join(sub, name);
+    snprintf(name, sizeof name, "%s" STARC_RESULTS_EXT_GP, kinds[k]);
+    char *gp = cli_path_join(sub, name);
+    distance_args a;
+    distance_args_init(&a);
+    a.mdp = mpath;
+    a.gp = gp;
+    a.out = tsv;
+    a.rewards = &rpath;
+    a.nrewards = 1;
+    a.epic = k == 1;
+    a.dard = k == 2;
+    double *D = NULL;
+    size_t n = 0;
+    int rc = tsv && gp ? distance_job(&a, &D, &n) : cli_fail(CMD, "out of memory");
+    if (!rc && (!D || n < 5))
+        rc = cli_fail(CMD, "the gridworld has %zu rewards; expected 6", n);
+    if (!rc) { /* Dense is Sparse shaped (distance 0); Path is not */
+        double sd = D[1], sp = D[4];
+        fprintf(out, "   %-5s  d(Sparse, Dense) = %.4f (Dense is Sparse, shaped)   d(Sparse, Path) = %.4f   -> %s\n",
+                kinds[k], sd, sp, tsv);
+        json_t *e = json_object();
+        json_object_set_new(e, "sparse_dense", cli_json_num(sd));
+        json_object_set_new(e, "sparse_path", cli_json_num(sp));
+        json_object_set_new(o, kinds[k], e);
+    }
+    free(D);
+    free(tsv);
+    free(gp);
     return rc;
 }
 
@@ -113,57 +138,130 @@ static int run_to_file(int (*cmd)(int, char **), const char *path, char **argv)
  * under STARC (VAL, L2), EPIC and DARD, each with a heatmap script. */
 static int section_gridworld(FILE *out, const char *dir, json_t *summary)
 {
-    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_GRIDWORLD), *mpath = NULL, *rpath = NULL;
-    int rc = EXIT_OK;
-    if (!sub || (rc = cli_mkdir_p(CMD, sub)))
-        goto done;
-    mpath = cli_path_join(sub, STARC_RESULTS_MDP);
-    rpath = cli_path_join(sub, STARC_RESULTS_REWARDS);
-    char *gargv[] = {"gridworld", "-o", sub, NULL};
-    char *log = cli_path_join(sub, STARC_RESULTS_DEMO_GRID_LOG);
-    rc = run_to_file(cmd_generate_gridworld, log, gargv);
-    free(log);
-    if (rc)
-        goto done;
-    static const char *const kinds[3] = {STARC_RESULTS_DEMO_GRID_STARC, STARC_RESULTS_DEMO_GRID_EPIC,
-                                         STARC_RESULTS_DEMO_GRID_DARD};
-    fprintf(out, "== EPIC's 3x3 gridworld: distances between Sparse, Dense, Center, Penalty, Path, Cliff\n");
-    json_t *o = json_object();
-    json_object_set_new(summary, "gridworld", o);
-    for (int k = 0; k < 3 && !rc; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "%s.tsv", kinds[k]);
-        char *tsv = cli_path_join(sub, name);
-        snprintf(name, sizeof name, "%s" STARC_RESULTS_EXT_GP, kinds[k]);
-        char *gp = cli_path_join(sub, name);
-        char *dargv[] = {"distance", "--mdp", mpath, "--gnuplot", gp, rpath, NULL, NULL};
-        if (k == 1)
-            dargv[5] = "--epic", dargv[6] = rpath;
-        else if (k == 2)
-            dargv[5] = "--dard", dargv[6] = rpath;
-        rc = run_to_file(cmd_distance, tsv, dargv);
-        if (!rc) {
-            /* report Sparse vs Dense (a shaped copy: distance 0) and Sparse vs Path */
-            FILE *f = fopen(tsv, "r");
-            char line[4096];
-            double sd = NAN, sp = NAN;
-            if (f && fgets(line, sizeof line, f) && fgets(line, sizeof line, f))
-                sscanf(line, "%*s %lf %*s %*s %lf", &sd, &sp); /* columns Dense and Path */
-            if (f)
-                fclose(f);
-            fprintf(out, "   %-5s  d(Sparse, Dense) = %.4f (Dense is Sparse, shaped)   d(Sparse, Path) = %.4f   -> %s\n",
-                    kinds[k], sd, sp, tsv);
-            json_t *e = json_object();
-            json_object_set_new(e, "sparse_dense", cli_json_num(sd));
-            json_object_set_new(e, "sparse_path", cli_json_num(sp));
-            json_object_set_new(o, kinds[k], e);
-        }
-        free(tsv);
-        free(gp);
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_GRIDWORLD);
+    char *mpath = sub ? cli_path_join(sub, STARC_RESULTS_MDP) : NULL, *rpath = sub ? cli_path_join(sub, STARC_RESULTS_REWARDS) : NULL;
+    char *log = sub ? cli_path_join(sub, STARC_RESULTS_DEMO_GRID_LOG) : NULL;
+    gridworld_args ga = {sub, NULL, NULL, STARC_GRIDWORLD_EPIC_GAMMA, CLI_TEXT};
+    int rc = mpath && rpath && log ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc && !(rc = cli_mkdir_p(CMD, sub)) && !(rc = report_to_file(log, job_gridworld, &ga))) {
+        fprintf(out, "== EPIC's 3x3 gridworld: distances between Sparse, Dense, Center, Penalty, Path, Cliff\n");
+        json_t *o = json_object();
+        json_object_set_new(summary, "gridworld", o);
+        for (int k = 0; k < 3 && !rc; k++)
+            rc = gridworld_distances(out, sub, mpath, rpath, k, o);
     }
-done:
-    free(sub), free(mpath), free(rpath);
+    free(sub), free(mpath), free(rpath), free(log);
     return rc;
+}
+
+/* The tomato files (DIR/tomato/{mdp.npz,rewards.npz,base.npy}) as `starc generate tomato` writes them. */
+static int tomato_files(const starc_tomato *t, const char *mpath, const char *rpath, const char *bpath)
+{
+    const starc_mdp *m = starc_tomato_mdp(t);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), pshape[2] = {S, A};
+    starc_array arrs[2];
+    const char *names[2] = {"true", "proxy"};
+    for (int k = 0; k < 2; k++) {
+        starc_array_init(&arrs[k]);
+        arrs[k].ndim = 1;
+        arrs[k].shape[0] = S;
+        arrs[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));
+    }
+    int rc;
+    if ((rc = cli_write_mdp(CMD, mpath, m)) || (rc = cli_write_npz(CMD, rpath, 2, names, arrs)))
+        return rc;
+    return cli_write_npy(CMD, bpath, 2, pshape, starc_tomato_base_policy(t));
+}
+
+/* What the demo reports about the tomato gridworld, from the exact expected state rewards. */
+typedef struct tomato_report {
+    starc_proxy_stats ps;
+    double jb_true;
+    starc_proxy_hacking hk;
+    starc_reg_result orpo, adkl;
+} tomato_report;
+
+static int tomato_measure(const starc_tomato *t, tomato_report *tr)
+{
+    const starc_mdp *m = starc_tomato_mdp(t);
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    const double *base = starc_tomato_base_policy(t);
+    double *bt = malloc(SA * sizeof(double)), *bp = malloc(SA * sizeof(double));
+    starc_proxy *px = NULL;
+    starc_regularizer *rg = NULL;
+    starc_error err;
+    starc_error_clear(&err);
+    if (!bt || !bp) {
+        free(bt), free(bp);
+        return cli_fail(CMD, "out of memory");
+    }
+    starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
+    starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
+    int st = starc_proxy_alloc(m, base, bt, bp, STARC_PROB_TOL, &px, &err);
+    if (!st) {
+        tr->ps = *starc_proxy_get_stats(px);
+        starc_proxy_base_returns(px, &tr->jb_true, NULL);
+        st = starc_proxy_check_hacking(px, NULL, NULL, &tr->hk, &err);
+    }
+    if (!st)
+        st = starc_regularizer_alloc(m, base, bp, bt, NULL, &rg, &err);
+    if (!st && !(st = starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
+        st = starc_regularizer_solve(rg, STARC_REG_AD_KL, tr->ps.orpo_coef, NULL, &tr->adkl, &err);
+    starc_regularizer_free(rg);
+    starc_proxy_free(px);
+    free(bt), free(bp);
+    return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+}
+
+/* proxy.json and regularize-orpo.json: `starc proxy` and `starc regularize --method
+ * om-sqrt-chi2 --coef orpo` on the tomato files, --format json. */
+static int tomato_reports(const char *sub, char *mpath, const char *rpath, char *bpath)
+{
+    char *jp = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_PROXY), *jr = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_REGULARIZE);
+    size_t n = strlen(rpath) + 8;
+    char *tspec = malloc(n), *pspec = malloc(n);
+    int rc = jp && jr && tspec && pspec ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc) {
+        snprintf(tspec, n, "%s:true", rpath);
+        snprintf(pspec, n, "%s:proxy", rpath);
+        proxy_args pa;
+        proxy_args_init(&pa);
+        pa.mdp = mpath, pa.tpath = tspec, pa.ppath = pspec, pa.bpath = bpath, pa.fmt = CLI_JSON;
+        regularize_args ra;
+        regularize_args_init(&ra);
+        ra.mdp = mpath, ra.tpath = tspec, ra.ppath = pspec, ra.bpath = bpath, ra.fmt = CLI_JSON;
+        ra.method = 2; /* om-sqrt-chi2 */
+        ra.coef_arg = "orpo";
+        if (!(rc = report_to_file(jp, job_proxy, &pa)))
+            rc = report_to_file(jr, job_regularize, &ra);
+    }
+    free(jp), free(jr), free(tspec), free(pspec);
+    return rc;
+}
+
+static void tomato_print(FILE *out, const starc_tomato *t, const tomato_report *tr, const char *sub, json_t *summary)
+{
+    const starc_mdp *m = starc_tomato_mdp(t);
+    fprintf(out, "== Correlated proxies: tomato-watering gridworld (%zu states, %zu actions)\n", starc_mdp_states(m),
+            starc_mdp_actions(m));
+    fprintf(out, "   under the base policy the proxy correlates with the truth: r = %.4f\n", tr->ps.r);
+    fprintf(out, "   base policy true return %.4f; proxy-optimal policy true return %.4f -> %s\n", tr->jb_true,
+            tr->hk.proxy_optimal.true_return, tr->hk.reward_hacking ? "REWARD HACKING" : "no reward hacking");
+    fprintf(out, "   sqrt-chi2 (ORPO) optimum at CP's coefficient %.4g: true return %.4f (%+.4f over the base)\n",
+            tr->ps.orpo_coef, tr->orpo.true_return, tr->orpo.true_delta);
+    fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", tr->adkl.true_return,
+            tr->adkl.true_delta);
+    fprintf(out, "   wrote %s/{" STARC_RESULTS_MDP "," STARC_RESULTS_REWARDS "," STARC_RESULTS_DEMO_BASE ","
+                 STARC_RESULTS_DEMO_TOMATO_PROXY "," STARC_RESULTS_DEMO_TOMATO_REGULARIZE "}\n", sub);
+    json_t *o = json_object();
+    json_object_set_new(o, "r", cli_json_num(tr->ps.r));
+    json_object_set_new(o, "base_true_return", cli_json_num(tr->jb_true));
+    json_object_set_new(o, "proxy_optimal_true_return", cli_json_num(tr->hk.proxy_optimal.true_return));
+    json_object_set_new(o, "reward_hacking", json_boolean(tr->hk.reward_hacking));
+    json_object_set_new(o, "orpo_coef", cli_json_num(tr->ps.orpo_coef));
+    json_object_set_new(o, "orpo_true_return", cli_json_num(tr->orpo.true_return));
+    json_object_set_new(o, "ad_kl_true_return", cli_json_num(tr->adkl.true_return));
+    json_object_set_new(summary, "tomato", o);
 }
 
 /* Correlated proxies (Laidlaw et al.): the tomato-watering gridworld.  The proxy
@@ -176,102 +274,18 @@ static int section_tomato(FILE *out, const char *dir, json_t *summary)
     starc_tomato_options to;
     starc_tomato_options_default(&to);
     starc_tomato *t = NULL;
-    starc_proxy *px = NULL;
-    starc_regularizer *rg = NULL;
-    double *bt = NULL, *bp = NULL;
-    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_TOMATO), *mpath = NULL, *rpath = NULL, *bpath = NULL;
-    int rc = EXIT_OK, st;
-    if (!sub || (rc = cli_mkdir_p(CMD, sub)))
-        goto done;
-    mpath = cli_path_join(sub, STARC_RESULTS_MDP);
-    rpath = cli_path_join(sub, STARC_RESULTS_REWARDS);
-    bpath = cli_path_join(sub, STARC_RESULTS_DEMO_BASE);
-    if ((st = starc_tomato_alloc(&to, &t, &err)))
-        goto fail;
-    const starc_mdp *m = starc_tomato_mdp(t);
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double *base = starc_tomato_base_policy(t);
-    bt = malloc(S * A * sizeof(double));
-    bp = malloc(S * A * sizeof(double));
-    if (!bt || !bp) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    /* the tomato rewards are state rewards r(s): Rbar(s,a) = r(s) */
-    for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++) {
-            bt[s * A + a] = starc_tomato_true_reward(t)[s];
-            bp[s * A + a] = starc_tomato_proxy_reward(t)[s];
-        }
-    starc_array arrs[2];
-    const char *names[2] = {"true", "proxy"};
-    for (int k = 0; k < 2; k++) {
-        starc_array_init(&arrs[k]);
-        arrs[k].ndim = 1;
-        arrs[k].shape[0] = S;
-        arrs[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));
-    }
-    size_t pshape[2] = {S, A};
-    if ((st = starc_mdp_save(mpath, m, &err)) || (st = starc_npz_write(rpath, 2, names, arrs, 0, &err)) ||
-        (st = starc_npy_write(bpath, 2, pshape, base, &err)))
-        goto fail;
-    if ((st = starc_proxy_alloc(m, base, bt, bp, STARC_PROB_TOL, &px, &err)))
-        goto fail;
-    const starc_proxy_stats *ps = starc_proxy_get_stats(px);
-    double jb_true;
-    starc_proxy_base_returns(px, &jb_true, NULL);
-    starc_proxy_hacking hk;
-    if ((st = starc_proxy_check_hacking(px, NULL, NULL, &hk, &err)))
-        goto fail;
-    if ((st = starc_regularizer_alloc(m, base, bp, bt, NULL, &rg, &err)))
-        goto fail;
-    starc_reg_result orpo, adkl;
-    if ((st = starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, ps->orpo_coef, NULL, &orpo, &err)) ||
-        (st = starc_regularizer_solve(rg, STARC_REG_AD_KL, ps->orpo_coef, NULL, &adkl, &err)))
-        goto fail;
-    fprintf(out, "== Correlated proxies: tomato-watering gridworld (%zu states, %zu actions)\n", S, A);
-    fprintf(out, "   under the base policy the proxy correlates with the truth: r = %.4f\n", ps->r);
-    fprintf(out, "   base policy true return %.4f; proxy-optimal policy true return %.4f -> %s\n", jb_true,
-            hk.proxy_optimal.true_return, hk.reward_hacking ? "REWARD HACKING" : "no reward hacking");
-    fprintf(out, "   sqrt-chi2 (ORPO) optimum at CP's coefficient %.4g: true return %.4f (%+.4f over the base)\n",
-            ps->orpo_coef, orpo.true_return, orpo.true_delta);
-    fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", adkl.true_return, adkl.true_delta);
-    {
-        char *jp = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_PROXY);
-        char *jr = cli_path_join(sub, STARC_RESULTS_DEMO_TOMATO_REGULARIZE);
-        char *tspec = malloc(strlen(rpath) + 8), *pspec = malloc(strlen(rpath) + 8);
-        sprintf(tspec, "%s:true", rpath);
-        sprintf(pspec, "%s:proxy", rpath);
-        char *pargv[] = {"proxy", "--mdp", mpath, "--true", tspec, "--proxy", pspec, "--base", bpath,
-                         "--format", "json", NULL};
-        char *rargv[] = {"regularize", "--mdp", mpath, "--true", tspec, "--proxy", pspec, "--base", bpath,
-                         "--method", "om-sqrt-chi2", "--coef", "orpo", "--format", "json", NULL};
-        rc = run_to_file(cmd_proxy, jp, pargv);
-        if (!rc)
-            rc = run_to_file(cmd_regularize, jr, rargv);
-        free(jp), free(jr), free(tspec), free(pspec);
-        if (rc)
-            goto done;
-    }
-    fprintf(out, "   wrote %s/{" STARC_RESULTS_MDP "," STARC_RESULTS_REWARDS "," STARC_RESULTS_DEMO_BASE ","
-                 STARC_RESULTS_DEMO_TOMATO_PROXY "," STARC_RESULTS_DEMO_TOMATO_REGULARIZE "}\n", sub);
-    json_t *o = json_object();
-    json_object_set_new(o, "r", cli_json_num(ps->r));
-    json_object_set_new(o, "base_true_return", cli_json_num(jb_true));
-    json_object_set_new(o, "proxy_optimal_true_return", cli_json_num(hk.proxy_optimal.true_return));
-    json_object_set_new(o, "reward_hacking", json_boolean(hk.reward_hacking));
-    json_object_set_new(o, "orpo_coef", cli_json_num(ps->orpo_coef));
-    json_object_set_new(o, "orpo_true_return", cli_json_num(orpo.true_return));
-    json_object_set_new(o, "ad_kl_true_return", cli_json_num(adkl.true_return));
-    json_object_set_new(summary, "tomato", o);
-    goto done;
-fail:
-    rc = cli_lib_error(CMD, st, &err);
-done:
-    starc_regularizer_free(rg);
-    starc_proxy_free(px);
+    tomato_report tr;
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_TOMATO);
+    char *mpath = sub ? cli_path_join(sub, STARC_RESULTS_MDP) : NULL, *rpath = sub ? cli_path_join(sub, STARC_RESULTS_REWARDS) : NULL;
+    char *bpath = sub ? cli_path_join(sub, STARC_RESULTS_DEMO_BASE) : NULL;
+    int rc = mpath && rpath && bpath ? EXIT_OK : cli_fail(CMD, "out of memory"), st;
+    if (!rc && !(rc = cli_mkdir_p(CMD, sub)) && (st = starc_tomato_alloc(&to, &t, &err)))
+        rc = cli_lib_error(CMD, st, &err);
+    if (!rc && !(rc = tomato_files(t, mpath, rpath, bpath)) && !(rc = tomato_measure(t, &tr)) &&
+        !(rc = tomato_reports(sub, mpath, rpath, bpath)))
+        tomato_print(out, t, &tr, sub, summary);
     starc_tomato_free(t);
-    free(bt), free(bp), free(sub), free(mpath), free(rpath), free(bpath);
+    free(sub), free(mpath), free(rpath), free(bpath);
     return rc;
 }
 
@@ -316,7 +330,7 @@ int cmd_demo(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': dir = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &dir))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option(CMD, "starc demo", c, argv);

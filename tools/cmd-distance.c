@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
+#include "fmt17.h"
 #include "gnuplot.h"
 
 static const char *CMD = "distance";
@@ -54,7 +56,7 @@ static void print_matrix_tsv(FILE *f, size_t n, char *const *names, const double
     char buf[64];
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
-            cli_fmt_double(buf, sizeof buf, D[i * n + j]);
+            fmt17(buf, D[i * n + j]);
             fprintf(f, "%s%s", j ? "\t" : "", buf);
         }
         fputc('\n', f);
@@ -95,7 +97,7 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
     fprintf(f, "set cbrange [0:%g]\nset cblabel 'distance'\n", cbmax);
     fputs("set palette defined (0 '#ffffff', 1 '#fdd49e', 2 '#fc8d59', 3 '#b30000')\n"
           "set size ratio -1\nset tics scale 0\n", f);
-    fputs("set datafile missing 'NaN'\n", f);
+    fputs("set datafile missing 'nan'\n", f);
     if (n <= 16)
         fputs("plot $DIST matrix with image notitle, \\\n"
               "     $DIST matrix using 1:2:($3 == $3 ? sprintf('%.3f', $3) : 'undef') with labels notitle\n", f);
@@ -103,7 +105,12 @@ static void write_heatmap(FILE *f, const char *title, const char *default_out, s
         fputs("plot $DIST matrix with image notitle\n", f);
 }
 
-int cmd_distance(int argc, char **argv)
+/* ------------------------------------------------------------------ parse */
+
+enum { PARSED_HELP = -1 };
+
+/* getopt: the options as given; PARSED_HELP after printing the help. */
+static int parse_options(int argc, char **argv, distance_args *a)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
            O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS };
@@ -118,34 +125,26 @@ int cmd_distance(int argc, char **argv)
         {"gnuplot", required_argument, NULL, O_GNUPLOT}, {"png", required_argument, NULL, O_PNG},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, O_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *mdp_path = NULL, *canon_s = NULL, *norm_s = NULL, *metric_s = NULL, *policy_path = NULL;
-    const char *sdist_path = NULL, *adist_path = NULL, *cov_path = NULL, *gp_path = NULL, *png_path = NULL;
-    const char *out_path = "-";
-    int epic = 0, dard = 0, weighted = 0, c, rc;
-    enum cli_format fmt = CLI_TEXT;
-    starc_distance_options o;
-    starc_distance_options_default(&o);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+    int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case O_MDP: mdp_path = optarg; break;
-        case O_CANON: canon_s = optarg; break;
-        case O_NORM: norm_s = optarg; break;
-        case O_METRIC: metric_s = optarg; break;
-        case O_EPIC: epic = 1; break;
-        case O_DARD: dard = 1; break;
-        case O_POLICY: policy_path = optarg; break;
-        case O_SDIST: sdist_path = optarg; break;
-        case O_ADIST: adist_path = optarg; break;
-        case O_COV: cov_path = optarg; break;
-        case O_WEIGHTED: weighted = 1; break;
+        case O_MDP: a->mdp = optarg; break;
+        case O_CANON: a->canon = optarg; break;
+        case O_NORM: a->norm = optarg; break;
+        case O_METRIC: a->metric = optarg; break;
+        case O_EPIC: a->epic = 1; break;
+        case O_DARD: a->dard = 1; break;
+        case O_POLICY: a->policy = optarg; break;
+        case O_SDIST: a->sdist = optarg; break;
+        case O_ADIST: a->adist = optarg; break;
+        case O_COV: a->cov = optarg; break;
+        case O_WEIGHTED: a->weighted = 1; break;
         case O_TOL:
-            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &o.trivial_tol)))
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_tol)))
                 return rc;
-            if (o.trivial_tol < 0.0)
+            if (a->o.trivial_tol < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: '%s' is negative", optarg);
             break;
         case O_THREADS: {
@@ -154,200 +153,218 @@ int cmd_distance(int argc, char **argv)
                 return rc;
             if (nt < 1 || nt > 64)
                 return cli_usage(CMD, "option --threads: '%s' is not between 1 and 64", optarg);
-            o.nthreads = (int)nt;
+            a->o.nthreads = (int)nt;
             break;
         }
-        case O_GNUPLOT: gp_path = optarg; break;
-        case O_PNG: png_path = optarg; break;
-        case 'o': out_path = optarg; break;
-        case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case O_GNUPLOT: if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gp))) return rc; break;
+        case O_PNG: if ((rc = cli_parse_path(CMD, "png", optarg, &a->png))) return rc; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->out))) return rc; break;
+        case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc distance", c, argv);
         }
     }
-    /* Names and combinations, before touching any file. */
+    a->rewards = argv + optind;
+    a->nrewards = argc - optind;
+    return EXIT_OK;
+}
+
+/* Names and combinations, before touching any file. */
+static int check_options(distance_args *a)
+{
     static const char *const canon_names[] = {"none", "epic", "dard", "val", "val-potential",
                                               "minimal-potential", "minimal", NULL};
     static const char *const norm_names[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range", NULL};
     static const char *const metric_names[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson", NULL};
-    int idx;
-    if (epic && dard)
+    starc_distance_options *o = &a->o;
+    int idx, rc;
+    if (a->epic && a->dard)
         return cli_usage(CMD, "options --epic and --dard exclude each other");
-    if ((epic || dard) && (canon_s || metric_s))
+    if ((a->epic || a->dard) && (a->canon || a->metric))
         return cli_usage(CMD, "option --%s sets --canon %s --metric pearson; do not combine it with --%s",
-                         epic ? "epic" : "dard", epic ? "epic" : "dard", canon_s ? "canon" : "metric");
-    if (canon_s) {
-        if ((rc = cli_parse_choice(CMD, "canon", canon_s, canon_names, &idx)))
+                         a->epic ? "epic" : "dard", a->epic ? "epic" : "dard", a->canon ? "canon" : "metric");
+    if (a->canon) {
+        if ((rc = cli_parse_choice(CMD, "canon", a->canon, canon_names, &idx)))
             return rc;
-        o.canon = (starc_canon_kind)idx;
+        o->canon = (starc_canon_kind)idx;
     }
-    if (norm_s) {
-        if ((rc = cli_parse_choice(CMD, "norm", norm_s, norm_names, &idx)))
+    if (a->norm) {
+        if ((rc = cli_parse_choice(CMD, "norm", a->norm, norm_names, &idx)))
             return rc;
-        o.norm = (starc_norm_kind)idx;
+        o->norm = (starc_norm_kind)idx;
     }
-    if (metric_s) {
-        if ((rc = cli_parse_choice(CMD, "metric", metric_s, metric_names, &idx)))
+    if (a->metric) {
+        if ((rc = cli_parse_choice(CMD, "metric", a->metric, metric_names, &idx)))
             return rc;
-        o.metric = (starc_metric_kind)idx;
+        o->metric = (starc_metric_kind)idx;
     }
-    if (epic || dard) {
-        o.canon = epic ? STARC_CANON_EPIC : STARC_CANON_DARD;
-        o.metric = STARC_METRIC_PEARSON;
+    if (a->epic || a->dard) {
+        o->canon = a->epic ? STARC_CANON_EPIC : STARC_CANON_DARD;
+        o->metric = STARC_METRIC_PEARSON;
     }
-    const char *cname = starc_canon_name(o.canon);
-    if (policy_path && o.canon != STARC_CANON_VAL && o.canon != STARC_CANON_VAL_POTENTIAL)
+    const char *cname = starc_canon_name(o->canon);
+    if (a->policy && o->canon != STARC_CANON_VAL && o->canon != STARC_CANON_VAL_POTENTIAL)
         return cli_usage(CMD, "option --policy only applies to --canon val and val-potential (not %s)", cname);
-    if (sdist_path && o.canon != STARC_CANON_EPIC)
+    if (a->sdist && o->canon != STARC_CANON_EPIC)
         return cli_usage(CMD, "option --state-dist only applies to --canon epic (not %s)", cname);
-    if (adist_path && o.canon != STARC_CANON_EPIC && o.canon != STARC_CANON_DARD)
+    if (a->adist && o->canon != STARC_CANON_EPIC && o->canon != STARC_CANON_DARD)
         return cli_usage(CMD, "option --action-dist only applies to --canon epic and dard (not %s)", cname);
-    if (cov_path && o.metric != STARC_METRIC_PEARSON)
+    if (a->cov && o->metric != STARC_METRIC_PEARSON)
         return cli_usage(CMD, "option --coverage only applies to --metric pearson (not %s)",
-                         starc_metric_name(o.metric));
-    if (weighted && o.canon != STARC_CANON_MINIMAL_POTENTIAL)
+                         starc_metric_name(o->metric));
+    if (a->weighted && o->canon != STARC_CANON_MINIMAL_POTENTIAL)
         return cli_usage(CMD, "option --weighted only applies to --canon minimal-potential (not %s)", cname);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+    if ((rc = cli_require(CMD, "mdp", a->mdp)))
         return rc;
-    if (optind >= argc)
+    if (a->nrewards < 1)
         return cli_usage(CMD, "no rewards given; see 'starc distance --help'");
-    if (png_path && !gp_available())
-        return cli_fail(CMD, "option --png needs gnuplot, which was not found (%s); install gnuplot or set STARC_GNUPLOT",
+    if (a->png && !gp_available())
+        return cli_fail(CMD, "option --png needs gnuplot, which was not found (%s); install gnuplot or set GNUPLOT",
                         gp_program());
+    return EXIT_OK;
+}
 
-    starc_mdp *m = NULL;
+/* ------------------------------------------------------------------- load */
+
+typedef struct dist_inputs {
+    starc_mdp *m;
     starc_reward_set rs;
-    starc_reward_set_init(&rs);
-    double *pi = NULL, *ds = NULL, *da = NULL, *cov = NULL, *D = NULL;
-    starc_distance_plan *plan = NULL;
-    char *script = NULL, *script_tmp = NULL, *gp_default = NULL;
-    size_t script_len = 0;
+    double *pi, *ds, *da, *cov;
+} dist_inputs;
+
+static void inputs_free(dist_inputs *in)
+{
+    free(in->pi);
+    free(in->ds);
+    free(in->da);
+    free(in->cov);
+    starc_reward_set_clear(&in->rs);
+    starc_mdp_free(in->m);
+}
+
+static int load_inputs(distance_args *a, dist_inputs *in)
+{
     starc_error err;
     starc_error_clear(&err);
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)))
-        goto done;
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
-    for (int i = optind; i < argc; i++) {
-        int st = starc_reward_load(argv[i], m, &rs, &err);
-        if (st) {
-            rc = cli_usage(CMD, "%s", err.message[0] ? err.message : starc_strerror(st));
-            goto done;
-        }
+    int rc = cli_load_mdp(CMD, a->mdp, &in->m);
+    if (rc)
+        return rc;
+    const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
+    for (int i = 0; i < a->nrewards; i++) {
+        int st = starc_reward_load(a->rewards[i], in->m, &in->rs, &err);
+        if (st)
+            return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_strerror(st));
     }
-    if (rs.n < 2) {
-        rc = cli_usage(CMD, "need at least two rewards, got %zu (from %s)", rs.n, argv[optind]);
-        goto done;
-    }
-    if ((policy_path && (rc = cli_load_policy(CMD, "policy", policy_path, m, &pi))) ||
-        (sdist_path && (rc = cli_load_dist(CMD, "state-dist", sdist_path, S, &ds))) ||
-        (adist_path && (rc = cli_load_dist(CMD, "action-dist", adist_path, A, &da))) ||
-        (cov_path && (rc = cli_load_dist(CMD, "coverage", cov_path, SAS, &cov))))
-        goto done;
-    o.canon_options.policy = pi;
-    o.canon_options.state_dist = ds;
-    o.canon_options.action_dist = da;
-    o.canon_options.weighted = weighted;
-    o.coverage = cov;
-    int st = starc_distance_plan_alloc(m, &o, &plan, &err);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
+    if (in->rs.n < 2)
+        return cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
+    if ((a->policy && (rc = cli_load_policy(CMD, "policy", a->policy, in->m, &in->pi))) ||
+        (a->sdist && (rc = cli_load_dist(CMD, "state-dist", a->sdist, S, &in->ds))) ||
+        (a->adist && (rc = cli_load_dist(CMD, "action-dist", a->adist, A, &in->da))) ||
+        (a->cov && (rc = cli_load_dist(CMD, "coverage", a->cov, SAS, &in->cov))))
+        return rc;
+    a->o.canon_options.policy = in->pi;
+    a->o.canon_options.state_dist = in->ds;
+    a->o.canon_options.action_dist = in->da;
+    a->o.canon_options.weighted = a->weighted;
+    a->o.coverage = in->cov;
+    return EXIT_OK;
+}
 
-    const size_t n = rs.n;
-    const int want_matrix = n > 2 || gp_path || png_path;
-    double pair = NAN;
-    if (n == 2) {
-        st = starc_distance_pair(plan, rs.R, rs.R + SAS, &pair, &err);
-        if (st) {
-            rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", rs.names[0], rs.names[1], err.message)
-                                    : cli_lib_error(CMD, st, &err);
-            goto done;
-        }
-    }
-    if (want_matrix) {
+/* -------------------------------------------------------------------- run */
+
+typedef struct dist_result {
+    size_t n;
+    double pair; /* two rewards */
+    double *D;   /* n x n, when a matrix is printed or drawn */
+} dist_result;
+
+static int compute(const distance_args *a, const dist_inputs *in, dist_result *res)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    starc_distance_plan *plan = NULL;
+    const size_t n = in->rs.n, S = starc_mdp_states(in->m), SAS = S * starc_mdp_actions(in->m) * S;
+    res->n = n;
+    res->pair = NAN;
+    int st = starc_distance_plan_alloc(in->m, &a->o, &plan, &err);
+    if (st)
+        return cli_lib_error(CMD, st, &err);
+    int rc = EXIT_OK;
+    if (n == 2 && (st = starc_distance_pair(plan, in->rs.R, in->rs.R + SAS, &res->pair, &err)))
+        rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
+                                : cli_lib_error(CMD, st, &err);
+    if (!rc && (n > 2 || a->gp || a->png)) {
         const double **Rp = malloc(n * sizeof *Rp);
-        D = malloc(n * n * sizeof *D);
-        if (!Rp || !D) {
-            free(Rp);
+        res->D = malloc(n * n * sizeof *res->D);
+        if (!Rp || !res->D)
             rc = cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
-            goto done;
-        }
-        for (size_t i = 0; i < n; i++)
-            Rp[i] = rs.R + i * SAS;
-        st = starc_distance_matrix(plan, n, Rp, D, &err);
-        free(Rp);
-        if (st) {
+        for (size_t i = 0; !rc && i < n; i++)
+            Rp[i] = in->rs.R + i * SAS;
+        if (!rc && (st = starc_distance_matrix(plan, n, Rp, res->D, &err)))
             rc = cli_lib_error(CMD, st, &err);
-            goto done;
+        free(Rp);
+    }
+    starc_distance_plan_free(plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ write */
+
+/* The heatmap script (--gnuplot) and its rendering (--png); figures first:
+ * if rendering fails, nothing is written. */
+static int write_figures(const distance_args *a, const dist_inputs *in, const dist_result *res)
+{
+    const starc_distance_options *o = &a->o;
+    char title[160];
+    if (o->metric == STARC_METRIC_PEARSON && (o->canon == STARC_CANON_EPIC || o->canon == STARC_CANON_DARD))
+        snprintf(title, sizeof title, "%s distance", o->canon == STARC_CANON_EPIC ? "EPIC" : "DARD");
+    else
+        snprintf(title, sizeof title, "STARC distance (canon %s, norm %s, metric %s)", starc_canon_name(o->canon),
+                 starc_norm_name(o->norm), starc_metric_name(o->metric));
+    double cbmax = o->metric == STARC_METRIC_PEARSON ? 1.0 : 0.0;
+    if (o->metric != STARC_METRIC_PEARSON)
+        for (size_t i = 0; i < res->n * res->n; i++)
+            if (isfinite(res->D[i]) && res->D[i] > cbmax)
+                cbmax = res->D[i];
+    if (!(cbmax > 0.0))
+        cbmax = 1.0;
+    char *script = NULL, *defout = gp_default_output(a->gp ? a->gp : "distance.gp", GP_DEFAULT_TERM);
+    size_t len = 0;
+    FILE *mf = defout ? open_memstream(&script, &len) : NULL;
+    if (mf) {
+        write_heatmap(mf, title, defout, res->n, in->rs.names, res->D, cbmax);
+        if (fclose(mf) != 0) {
+            free(script);
+            script = NULL;
         }
     }
+    int rc = script ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc && a->png)
+        rc = gp_render_text(CMD, script, "pngcairo", a->png);
+    if (!rc && a->gp)
+        rc = cli_write_file(CMD, a->gp, script);
+    free(script);
+    free(defout);
+    return rc;
+}
 
-    /* Figures first: if rendering fails, nothing is written. */
-    if (gp_path || png_path) {
-        char title[160];
-        if (o.metric == STARC_METRIC_PEARSON && (o.canon == STARC_CANON_EPIC || o.canon == STARC_CANON_DARD))
-            snprintf(title, sizeof title, "%s distance", o.canon == STARC_CANON_EPIC ? "EPIC" : "DARD");
-        else
-            snprintf(title, sizeof title, "STARC distance (canon %s, norm %s, metric %s)", cname,
-                     starc_norm_name(o.norm), starc_metric_name(o.metric));
-        gp_default = gp_default_output(gp_path ? gp_path : "distance.gp", GP_DEFAULT_TERM);
-        FILE *mf = open_memstream(&script, &script_len);
-        if (!gp_default || !mf) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-        double cbmax = o.metric == STARC_METRIC_PEARSON ? 1.0 : 0.0;
-        if (o.metric != STARC_METRIC_PEARSON)
-            for (size_t i = 0; i < n * n; i++)
-                if (isfinite(D[i]) && D[i] > cbmax)
-                    cbmax = D[i];
-        if (!(cbmax > 0.0))
-            cbmax = 1.0;
-        write_heatmap(mf, title, gp_default, n, rs.names, D, cbmax);
-        fclose(mf);
-        if (png_path) {
-            /* gnuplot reads the script from a temporary file next to the png */
-            script_tmp = malloc(strlen(png_path) + 16);
-            if (!script_tmp) {
-                rc = cli_fail(CMD, "out of memory");
-                goto done;
-            }
-            sprintf(script_tmp, "%s.gpXXXXXX", png_path);
-            int fd = mkstemp(script_tmp);
-            if (fd < 0) {
-                free(script_tmp);
-                script_tmp = NULL;
-                rc = cli_usage(CMD, "%s: cannot create a file next to it", png_path);
-                goto done;
-            }
-            FILE *sf = fdopen(fd, "w");
-            int bad = !sf || fwrite(script, 1, script_len, sf) != script_len;
-            if (sf)
-                bad |= fclose(sf) != 0;
-            if (bad) {
-                rc = cli_usage(CMD, "%s: write failed", script_tmp);
-                goto done;
-            }
-            if ((rc = gp_render(CMD, script_tmp, "pngcairo", png_path)))
-                goto done;
-        }
-        if (gp_path && (rc = cli_write_file(CMD, gp_path, script)))
-            goto done;
-    }
-
+/* The distance (two rewards) or the matrix, as text or json, to -o. */
+static int write_result(const distance_args *a, const dist_inputs *in, const dist_result *res)
+{
     cli_out out;
-    if ((rc = cli_out_open(CMD, out_path, &out)))
-        goto done;
-    if (fmt == CLI_JSON) {
+    int rc = cli_out_open(CMD, a->out, &out);
+    if (rc)
+        return rc;
+    const size_t n = res->n;
+    if (a->fmt == CLI_JSON) {
         json_t *obj = json_object();
         if (n == 2) {
-            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_DISTANCE, cli_json_num(pair));
+            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_DISTANCE, cli_json_num(res->pair));
         } else {
             json_t *names = json_array(), *mat = json_array();
             for (size_t i = 0; i < n; i++) {
-                json_array_append_new(names, json_string(rs.names[i]));
-                json_array_append_new(mat, cli_json_array(D + i * n, n));
+                json_array_append_new(names, json_string(in->rs.names[i]));
+                json_array_append_new(mat, cli_json_array(res->D + i * n, n));
             }
             json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_NAMES, names);
             json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_MATRIX, mat);
@@ -355,33 +372,57 @@ int cmd_distance(int argc, char **argv)
         char *s = json_text(obj);
         if (!s) {
             cli_out_abort(&out);
-            rc = cli_fail(CMD, "could not encode JSON output");
-            goto done;
+            return cli_fail(CMD, "could not encode JSON output");
         }
         fprintf(out.f, "%s\n", s);
         free(s);
     } else if (n == 2) {
-        char buf[64];
-        cli_fmt_double(buf, sizeof buf, pair);
-        fprintf(out.f, "%s\n", buf);
+        fmt17_put(out.f, res->pair);
+        fputc('\n', out.f);
     } else {
-        print_matrix_tsv(out.f, n, rs.names, D);
+        print_matrix_tsv(out.f, n, in->rs.names, res->D);
     }
-    rc = cli_out_commit(CMD, &out);
-done:
-    if (script_tmp) {
-        unlink(script_tmp);
-        free(script_tmp);
+    return cli_out_commit(CMD, &out);
+}
+
+void distance_args_init(distance_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->out = "-";
+    a->fmt = CLI_TEXT;
+    starc_distance_options_default(&a->o);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    a->o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+}
+
+int distance_job(distance_args *a, double **D, size_t *n)
+{
+    int rc = check_options(a);
+    if (rc)
+        return rc;
+    dist_inputs in;
+    memset(&in, 0, sizeof in);
+    starc_reward_set_init(&in.rs);
+    dist_result res = {0, NAN, NULL};
+    if (!(rc = load_inputs(a, &in)) && !(rc = compute(a, &in, &res)) &&
+        !((a->gp || a->png) && (rc = write_figures(a, &in, &res))))
+        rc = write_result(a, &in, &res);
+    if (!rc && D) {
+        *D = res.D;
+        *n = res.n;
+        res.D = NULL;
     }
-    free(script);
-    free(gp_default);
-    starc_distance_plan_free(plan);
-    free(D);
-    free(pi);
-    free(ds);
-    free(da);
-    free(cov);
-    starc_reward_set_clear(&rs);
-    starc_mdp_free(m);
+    free(res.D);
+    inputs_free(&in);
     return rc;
+}
+
+int cmd_distance(int argc, char **argv)
+{
+    distance_args a;
+    distance_args_init(&a);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return distance_job(&a, NULL, NULL);
 }

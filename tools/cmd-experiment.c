@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,21 +18,10 @@
 
 #include "cli.h"
 #include "fmt17.h"
+#include "gnuplot.h"
 
-extern char **environ;
 
 static const char *CMD = "experiment";
-
-/* The output files (starc/results.h) */
-#define PAIRS STARC_RESULTS_STUDY_PAIRS
-#define CORRELATIONS STARC_RESULTS_STUDY_CORRELATIONS
-#define SUMMARY STARC_RESULTS_STUDY_SUMMARY
-#define FIGURE_GP STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP
-#define FIGURE_PNG STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG
-#define SCATTER_GP STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP
-#define SCATTER_PNG STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_PNG
-#define TERM STARC_RESULTS_GP_TERM
-#define OUTFILE STARC_RESULTS_GP_OUTFILE
 
 static void help(void)
 {
@@ -105,7 +93,7 @@ static int text_num(text *t, double x, char sep)
     if (text_reserve(t, 40))
         return -1;
     char *o = t->s + t->n;
-    int w = isnan(x) ? (memcpy(o, "nan", 4), 3) : fmt17(o, x); /* exactly "%.17g" */
+    int w = fmt17(o, x);
     o[w] = sep;
     o[w + 1] = '\0';
     t->n += (size_t)w + 1;
@@ -266,7 +254,7 @@ static int write_batch(const starc_study_batch *b, void *data, void *user)
     text *t = data;
     int bad = 0;
     if (t && rs->pairs && fwrite(t->s, 1, t->n, rs->pairs) != t->n) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, PAIRS ": write failed");
+        snprintf(rs->errmsg, sizeof rs->errmsg, "pairs.tsv: write failed");
         bad = 1;
     }
     if (t)
@@ -308,69 +296,57 @@ static const char *const fig_norms[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf
 static const char *const fig_colours[] = {"#9400d3", "#009e73", "#56b4e9", "#e69f00", "#b8860b", "#0072b2", "#e51e10", "#808080"};
 static const char *const fig_metrics[] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf"};
 
-static void gp_header(text *t, const char *what, const char *defout)
-{
-    char buf[512];
-    text_str(t, "# ");
-    text_str(t, what);
-    snprintf(buf, sizeof buf, "\n# made by starc (libstarc) %s: ", starc_version());
-    text_str(t, buf);
-    text_str(t, cli_command_line());
-    text_str(t, "\n# Re-render: gnuplot -e \"" TERM "='svg'; " OUTFILE "='x.svg'\" THIS.gp\n");
-    text_str(t, "if (!exists('" TERM "')) " TERM " = 'pngcairo'\n");
-    snprintf(buf, sizeof buf, "if (!exists('" OUTFILE "')) " OUTFILE " = '%s'\n", defout);
-    text_str(t, buf);
-}
-
 /* Figure 1 of the STARC paper: one column per canonicalisation, one point per
  * (normalisation, metric), the EPIC and DARD originals marked. */
-static char *figure_script(const starc_study *s)
+static void figure_script(FILE *f, const starc_study *s)
 {
-    text t = {0};
-    char buf[256];
-    gp_header(&t, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", FIGURE_PNG);
-    text_str(&t, "set terminal " TERM " size 1100,600 noenhanced\nset output " OUTFILE "\n");
+    gp_header(f, "Correlation of each distance variant with regret (STARC paper, Figure 1 style)", "pngcairo",
+              STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG, 1100, 600);
     for (size_t ni = 0; ni < 8; ni++) {
-        snprintf(buf, sizeof buf, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
-        text_str(&t, buf);
+        fprintf(f, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
         for (size_t ci = 0; ci < 7; ci++)
             for (size_t mi = 0; mi < 6; mi++) {
                 long v = starc_study_variant_index(fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
                 double x = (double)ci + 0.09 * ((double)ni - 3.5) + 0.012 * ((double)mi - 2.5);
-                snprintf(buf, sizeof buf, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
-                text_str(&t, buf);
-                text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
-                text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+                fprintf(f, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
+                fmt17_put(f, starc_study_pearson(s, (size_t)v));
+                fputc(' ', f);
+                fmt17_put(f, starc_study_spearman(s, (size_t)v));
+                fputc('\n', f);
             }
-        text_str(&t, "EOD\n");
+        fputs("EOD\n", f);
     }
-    text_str(&t, "$ORIG << EOD\n# x name pearson_r spearman_r\n");
+    fputs("$ORIG << EOD\n# x name pearson_r spearman_r\n", f);
     for (int k = 0; k < 2; k++) {
         long v = starc_study_variant_index(k ? "dard" : "epic", "none", "pearson");
-        snprintf(buf, sizeof buf, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
-        text_str(&t, buf);
-        text_num(&t, starc_study_pearson(s, (size_t)v), ' ');
-        text_num(&t, starc_study_spearman(s, (size_t)v), '\n');
+        fprintf(f, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
+        fmt17_put(f, starc_study_pearson(s, (size_t)v));
+        fputc(' ', f);
+        fmt17_put(f, starc_study_spearman(s, (size_t)v));
+        fputc('\n', f);
     }
-    text_str(&t, "EOD\n");
-    snprintf(buf, sizeof buf, "set title 'Pearson correlation with regret, %zu data points'\n", starc_study_npoints(s));
-    text_str(&t, buf);
-    text_str(&t, "set ylabel 'Pearson correlation with symmetric regret'\n"
-                 "set xrange [-0.6:6.6]\nset yrange [*:1]\nset grid ytics\n"
-                 "set key outside right top title 'normalisation n'\nset xtics (");
+    fputs("EOD\n", f);
+    char title[128];
+    snprintf(title, sizeof title, "Pearson correlation with regret, %zu data points", starc_study_npoints(s));
+    fputs("set title ", f);
+    gp_string(f, title);
+    fputs("\nset ylabel 'Pearson correlation with symmetric regret'\n"
+          "set xrange [-0.6:6.6]\nset yrange [*:1]\nset grid ytics\n"
+          "set key outside right top title 'normalisation n'\nset xtics (", f);
     for (size_t ci = 0; ci < 7; ci++) {
-        snprintf(buf, sizeof buf, "%s'%s' %zu", ci ? ", " : "", fig_labels[ci], ci);
-        text_str(&t, buf);
+        fputs(ci ? ", " : "", f);
+        gp_string(f, fig_labels[ci]);
+        fprintf(f, " %zu", ci);
     }
-    text_str(&t, ")\nplot ");
+    fputs(")\nplot ", f);
     for (size_t ni = 0; ni < 8; ni++) {
-        snprintf(buf, sizeof buf, "$N_%s using 1:5 with points pt %d ps 0.8 lc rgb '%s' title '%s', \\\n     ",
-                 fig_norms[ni], ni == 7 ? 9 : 7, fig_colours[ni], fig_norms[ni]);
-        text_str(&t, buf);
+        fprintf(f, "$N_%s using 1:5 with points pt %d ps 0.8 lc rgb '%s' title ", fig_norms[ni], ni == 7 ? 9 : 7,
+                fig_colours[ni]);
+        gp_string(f, fig_norms[ni]);
+        fputs(", \\\n     ", f);
     }
-    text_str(&t, "$ORIG using 1:3 with points pt 3 ps 3 lw 2 lc rgb 'black' title 'EPIC/DARD original', \\\n"
-                 "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n");
-    return t.s;
+    fputs("$ORIG using 1:3 with points pt 3 ps 3 lw 2 lc rgb 'black' title 'EPIC/DARD original', \\\n"
+          "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n", f);
 }
 
 typedef struct scatter_spec {
@@ -389,8 +365,7 @@ static int parse_scatter(const char *list, scatter_spec *sc)
         char *c = tok, *n = strchr(c, STARC_RESULTS_VARIANT_SEP);
         char *m = n ? strchr(n + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
         if (!n || !m) {
-            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"),
-                               tok);
+            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"), tok);
             free(dup);
             return rc;
         }
@@ -418,93 +393,84 @@ static int parse_scatter(const char *list, scatter_spec *sc)
 
 /* Distance against regret for the chosen variants; at most 4000 points per panel
  * (every k-th point, so the sample is the same for a seed). */
-static char *scatter_script(const starc_study *s, const scatter_spec *sc)
+static void scatter_script(FILE *f, const starc_study *s, const scatter_spec *sc)
 {
-    text t = {0};
     char buf[256];
     const size_t N = starc_study_npoints(s), maxpts = 4000;
     const size_t stride = N > maxpts ? (N + maxpts - 1) / maxpts : 1;
     const double *reg = starc_study_regrets(s);
-    gp_header(&t, "Distance against regret for chosen variants", SCATTER_PNG);
     size_t cols = sc->n < 2 ? 1 : 2, rows = (sc->n + cols - 1) / cols;
-    snprintf(buf, sizeof buf, "set terminal " TERM " size %zu,%zu noenhanced\nset output " OUTFILE "\n", 520 * cols,
-             420 * rows);
-    text_str(&t, buf);
+    gp_header(f, "Distance against regret for chosen variants", "pngcairo", STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_PNG, (int)(520 * cols),
+              (int)(420 * rows));
     for (size_t q = 0; q < sc->n; q++) {
-        snprintf(buf, sizeof buf, "$V%zu << EOD\n# distance regret (%s; every %zu-th point)\n", q, sc->name[q], stride);
-        text_str(&t, buf);
+        fprintf(f, "$V%zu << EOD\n", q);
+        snprintf(buf, sizeof buf, "distance regret (%s; every %zu-th point)", sc->name[q], stride);
+        gp_comment(f, buf);
         const double *val = starc_study_values(s, (size_t)sc->v[q]);
         for (size_t i = 0; i < N; i += stride) {
-            text_num(&t, val[i], ' ');
-            text_num(&t, reg[i], '\n');
+            fmt17_put(f, val[i]);
+            fputc(' ', f);
+            fmt17_put(f, reg[i]);
+            fputc('\n', f);
         }
-        text_str(&t, "EOD\n");
+        fputs("EOD\n", f);
     }
-    snprintf(buf, sizeof buf, "set multiplot layout %zu,%zu\nset xlabel 'distance'\nset ylabel 'symmetric regret'\n"
-                              "set yrange [0:*]\nset key off\n", rows, cols);
-    text_str(&t, buf);
+    fprintf(f, "set multiplot layout %zu,%zu\nset xlabel 'distance'\nset ylabel 'symmetric regret'\n"
+               "set yrange [0:*]\nset key off\n", rows, cols);
     for (size_t q = 0; q < sc->n; q++) {
         if (starc_study_nfinite(s, (size_t)sc->v[q]) == 0) { /* an undefined distance everywhere */
-            snprintf(buf, sizeof buf, "set title '%s: undefined at every point'\nplot [0:1][0:1] -1 notitle\n", sc->name[q]);
-            text_str(&t, buf);
+            snprintf(buf, sizeof buf, "%s: undefined at every point", sc->name[q]);
+            fputs("set title ", f);
+            gp_string(f, buf);
+            fputs("\nplot [0:1][0:1] -1 notitle\n", f);
             continue;
         }
-        snprintf(buf, sizeof buf, "set title '%s: Pearson r = %.3f, Spearman = %.3f'\nplot $V%zu using 1:2 with points pt 7 ps 0.3\n",
-                 sc->name[q], starc_study_pearson(s, (size_t)sc->v[q]), starc_study_spearman(s, (size_t)sc->v[q]), q);
-        text_str(&t, buf);
+        snprintf(buf, sizeof buf, "%s: Pearson r = %.3f, Spearman = %.3f", sc->name[q],
+                 starc_study_pearson(s, (size_t)sc->v[q]), starc_study_spearman(s, (size_t)sc->v[q]));
+        fputs("set title ", f);
+        gp_string(f, buf);
+        fprintf(f, "\nplot $V%zu using 1:2 with points pt 7 ps 0.3\n", q);
     }
-    text_str(&t, "unset multiplot\n");
-    return t.s;
+    fputs("unset multiplot\n", f);
 }
 
-/* gnuplot on PATH? */
-static int have_gnuplot(void)
+/* DIR/figure.gp and DIR/scatter.gp. */
+static int write_figures(const char *dir, const starc_study *s, const scatter_spec *sc)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *dup = strdup(path), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = cli_path_join(*d ? d : ".", "gnuplot");
-        found = p && access(p, X_OK) == 0;
-        free(p);
+    char *p[2] = {cli_path_join(dir, STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP), cli_path_join(dir, STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP)};
+    int rc = p[0] && p[1] ? EXIT_OK : cli_fail(CMD, "out of memory");
+    for (int k = 0; k < 2 && !rc; k++) {
+        cli_out o;
+        if ((rc = cli_out_open(CMD, p[k], &o)))
+            break;
+        if (k)
+            scatter_script(o.f, s, sc);
+        else
+            figure_script(o.f, s);
+        rc = cli_out_commit(CMD, &o);
     }
-    free(dup);
-    return found;
-}
-
-/* Render SCRIPT into OUT (atomically: into OUT.tmp, then renamed).  Returns 0 on
- * success; on failure prints one warning line (the script stays usable). */
-static int render(const char *script, const char *out)
-{
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n), *expr = malloc(n + 32);
-    if (!tmp || !expr) {
-        free(tmp);
-        free(expr);
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp.png", out);
-    snprintf(expr, n + 32, OUTFILE "='%s'", tmp);
-    char *argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = -1, status;
-    if (posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ) == 0 && waitpid(pid, &status, 0) == pid &&
-        WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(tmp, F_OK) == 0 && rename(tmp, out) == 0)
-        rc = 0;
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) {
-        unlink(tmp);
-        fprintf(stderr, "starc %s: warning: gnuplot could not render %s; the script %s is kept\n", CMD, out, script);
-    }
-    free(tmp);
-    free(expr);
+    free(p[0]);
+    free(p[1]);
     return rc;
+}
+
+/* Render both scripts to png; a failure is a warning (the scripts stay
+ * usable).  Returns how many were rendered. */
+static int render_figures(const char *dir)
+{
+    static const char *const names[2][2] = {{STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP, STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG}, {STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP, STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_PNG}};
+    int rendered = 0;
+    for (int k = 0; k < 2; k++) {
+        char *gp = cli_path_join(dir, names[k][0]), *png = cli_path_join(dir, names[k][1]);
+        char msg[1024];
+        if (gp && png && gp_run(gp, "pngcairo", png, msg, sizeof msg) == 0)
+            rendered++;
+        else if (gp && png)
+            fprintf(stderr, "starc %s: warning: %s; the script %s is kept\n", CMD, msg, gp);
+        free(gp);
+        free(png);
+    }
+    return rendered;
 }
 
 /* ---------------------------------------------------------- the study */
@@ -536,8 +502,7 @@ static json_t *key_json(const starc_study *s)
     for (size_t k = 0; k < NKEY; k++) {
         long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         char name[96];
-        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1],
-                 key_variants[k][2]);
+        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         json_t *o = json_object();
         json_object_set_new(o, STARC_RESULTS_STUDY_COL_PEARSON, cli_json_num(starc_study_pearson(s, (size_t)v)));
         json_object_set_new(o, STARC_RESULTS_STUDY_COL_SPEARMAN, cli_json_num(starc_study_spearman(s, (size_t)v)));
@@ -556,82 +521,77 @@ static int write_text_file(const char *dir, const char *name, const char *conten
     return rc;
 }
 
-/* The whole experiment into a->dir; the report (key correlations) goes to out
- * (NULL: none); summary, if given, receives the json summary's members. */
-static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+/* DIR/pairs.tsv opened with its header row (unless --no-pairs). */
+static int open_pairs(const exp_args *a, cli_out *o)
 {
-    int rc;
-    scatter_spec sc;
-    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+    o->f = NULL;
+    o->path = o->tmp = NULL;
+    if (a->no_pairs)
+        return EXIT_OK;
+    char *path = cli_path_join(a->dir, STARC_RESULTS_STUDY_PAIRS);
+    int rc = path ? cli_out_open(CMD, path, o) : cli_fail(CMD, "out of memory");
+    free(path);
+    if (rc)
         return rc;
+    fputs("mdp\tpair\tstep\tregret", o->f);
+    const starc_study_variant *vt = starc_study_variants();
+    for (size_t v = 0; v < starc_study_nvariants(); v++)
+        fprintf(o->f, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
+    fputc('\n', o->f);
+    return EXIT_OK;
+}
+
+/* The study itself, pairs.tsv (and --save-data) streamed by the callbacks;
+ * *secs gets the wall time. */
+static int compute_study(const exp_args *a, starc_study **s, double *secs)
+{
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.a = a;
     rs.show_progress = a->progress || isatty(2);
     rs.last_draw = -1.0;
+    int rc = EXIT_OK;
+    if (a->save_data && (!(rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA)) || (rc = cli_mkdir_p(CMD, rs.data_dir)))) {
+        free(rs.data_dir);
+        return rc ? rc : cli_fail(CMD, "out of memory");
+    }
+    cli_out pairs;
+    if ((rc = open_pairs(a, &pairs))) {
+        free(rs.data_dir);
+        return rc;
+    }
+    rs.pairs = pairs.f;
     pthread_mutex_init(&rs.mu, NULL);
-    if (a->save_data) {
-        rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA);
-        if (!rs.data_dir)
-            return cli_fail(CMD, "out of memory");
-        if ((rc = cli_mkdir_p(CMD, rs.data_dir))) {
-            free(rs.data_dir);
-            return rc;
-        }
-    }
-    cli_out pairs_out = {NULL, NULL, NULL};
-    char *pairs_path = cli_path_join(a->dir, PAIRS);
-    if (!pairs_path)
-        return cli_fail(CMD, "out of memory");
-    if (!a->no_pairs) {
-        if ((rc = cli_out_open(CMD, pairs_path, &pairs_out))) {
-            free(pairs_path);
-            return rc;
-        }
-        rs.pairs = pairs_out.f;
-        fputs(STARC_RESULTS_STUDY_COL_MDP "\t" STARC_RESULTS_STUDY_COL_PAIR "\t" STARC_RESULTS_STUDY_COL_STEP "\t"
-              STARC_RESULTS_STUDY_COL_REGRET, rs.pairs);
-        const starc_study_variant *vt = starc_study_variants();
-        for (size_t v = 0; v < starc_study_nvariants(); v++)
-            fprintf(rs.pairs, "\t" STARC_RESULTS_VARIANT_FMT, vt[v].canon, vt[v].norm, vt[v].metric);
-        fputc('\n', rs.pairs);
-    }
     starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
-    starc_study *s = NULL;
     starc_error err;
     starc_error_clear(&err);
     clock_gettime(CLOCK_MONOTONIC, &rs.t0);
-    int st = starc_study_run(&a->o, &cb, &s, &err);
-    double secs = seconds_since(&rs.t0);
+    int st = starc_study_run(&a->o, &cb, s, &err);
+    *secs = seconds_since(&rs.t0);
     for (size_t i = 0; i < rs.npool; i++) {
         free(rs.pool[i]->s);
         free(rs.pool[i]);
     }
-    rs.npool = 0;
     pthread_mutex_destroy(&rs.mu);
     free(rs.data_dir);
     if (rs.show_progress && st)
         fputc('\n', stderr);
     if (st) {
-        if (!a->no_pairs)
-            cli_out_abort(&pairs_out);
-        if (st == STARC_EIO && rs.errmsg[0])
-            rc = cli_usage(CMD, "%s", rs.errmsg);
-        else
-            rc = cli_lib_error(CMD, st, &err);
-        free(pairs_path);
-        return rc;
+        cli_out_abort(&pairs);
+        return st == STARC_EIO && rs.errmsg[0] ? cli_usage(CMD, "%s", rs.errmsg) : cli_lib_error(CMD, st, &err);
     }
-    if (!a->no_pairs && (rc = cli_out_commit(CMD, &pairs_out))) {
-        free(pairs_path);
-        starc_study_free(s);
-        return rc;
+    if (pairs.f && (rc = cli_out_commit(CMD, &pairs))) {
+        starc_study_free(*s);
+        *s = NULL;
     }
+    return rc;
+}
 
-    /* correlations.tsv */
+/* DIR/correlations.tsv: one row per variant. */
+static int write_correlations(const char *dir, const starc_study *s)
+{
     text t = {0};
-    text_str(&t, STARC_RESULTS_STUDY_COL_CANON "\t" STARC_RESULTS_STUDY_COL_NORM "\t" STARC_RESULTS_STUDY_COL_METRIC
-                 "\t" STARC_RESULTS_STUDY_COL_PEARSON "\t" STARC_RESULTS_STUDY_COL_SPEARMAN "\n");
+    text_str(&t, "canon\tnorm\tmetric\tpearson_r\tspearman_r\n");
     const starc_study_variant *vt = starc_study_variants();
     for (size_t v = 0; v < starc_study_nvariants(); v++) {
         char head[96];
@@ -640,10 +600,14 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
         text_num(&t, starc_study_pearson(s, v), '\t');
         text_num(&t, starc_study_spearman(s, v), '\n');
     }
-    rc = write_text_file(a->dir, CORRELATIONS, t.s);
+    int rc = write_text_file(dir, STARC_RESULTS_STUDY_CORRELATIONS, t.s);
     free(t.s);
+    return rc;
+}
 
-    /* summary.json: reproducible (no timings) */
+/* The summary: reproducible (no timings). */
+static json_t *study_summary(const exp_args *a, const starc_study *s)
+{
     json_t *sj = json_object();
     json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_KIND, json_string(STARC_RESULTS_STUDY_KIND));
     json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_VERSION, json_string(starc_version()));
@@ -653,66 +617,67 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_CORRELATIONS, key_json(s));
     json_t *files = json_array();
     if (!a->no_pairs)
-        json_array_append_new(files, json_string(PAIRS));
-    json_array_append_new(files, json_string(CORRELATIONS));
-    json_array_append_new(files, json_string(FIGURE_GP));
-    json_array_append_new(files, json_string(SCATTER_GP));
+        json_array_append_new(files, json_string(STARC_RESULTS_STUDY_PAIRS));
+    json_array_append_new(files, json_string(STARC_RESULTS_STUDY_CORRELATIONS));
+    json_array_append_new(files, json_string(STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP));
+    json_array_append_new(files, json_string(STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP));
     json_object_set_new(sj, STARC_RESULTS_STUDY_KEY_FILES, files);
-    if (!rc) {
-        char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
-        text jt = {0};
-        if (js && !text_str(&jt, js) && !text_str(&jt, "\n"))
-            rc = write_text_file(a->dir, SUMMARY, jt.s);
-        else
-            rc = cli_fail(CMD, "out of memory");
-        free(jt.s);
-        free(js);
-    }
+    return sj;
+}
 
-    /* figures */
+static int write_summary(const char *dir, const json_t *sj)
+{
+    char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    char *p = cli_path_join(dir, STARC_RESULTS_STUDY_SUMMARY);
+    int rc = js && p ? cli_write_line(CMD, p, js) : cli_fail(CMD, "out of memory");
+    free(p);
+    free(js);
+    return rc;
+}
+
+static void report(FILE *out, const exp_args *a, const starc_study *s, double secs, int rendered)
+{
+    fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
+                 "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
+            a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions, a->o.gamma,
+            a->o.seed, starc_study_nvariants(), secs);
+    fprintf(out, "%-34s %9s %9s\n", "variant (" STARC_RESULTS_VARIANT("canon", "norm", "metric") ")", "pearson", "spearman");
+    for (size_t k = 0; k < NKEY; k++) {
+        long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        char name[96];
+        snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
+    }
+    fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
+            a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
+}
+
+/* The whole experiment into a->dir; the report (key correlations) goes to out
+ * (NULL: none); summary, if given, receives the json summary's members. */
+static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+{
+    int rc;
+    scatter_spec sc;
+    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+        return rc;
+    starc_study *s = NULL;
+    double secs = 0.0;
+    if ((rc = compute_study(a, &s, &secs)))
+        return rc;
+    json_t *sj = study_summary(a, s);
     int rendered = 0;
-    if (!rc) {
-        char *fig = figure_script(s), *sca = scatter_script(s, &sc);
-        if (!(rc = write_text_file(a->dir, FIGURE_GP, fig)))
-            rc = write_text_file(a->dir, SCATTER_GP, sca);
-        free(fig);
-        free(sca);
-    }
-    if (!rc && !a->no_render && have_gnuplot()) {
-        char *g1 = cli_path_join(a->dir, FIGURE_GP), *p1 = cli_path_join(a->dir, FIGURE_PNG);
-        char *g2 = cli_path_join(a->dir, SCATTER_GP), *p2 = cli_path_join(a->dir, SCATTER_PNG);
-        if (g1 && p1 && g2 && p2)
-            rendered = (render(g1, p1) == 0) + (render(g2, p2) == 0);
-        free(g1), free(p1), free(g2), free(p2);
-    }
-
-    if (!rc) {
-        if (out) {
-            fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
-                         "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
-                    a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions,
-                    a->o.gamma, a->o.seed, starc_study_nvariants(), secs);
-            fprintf(out, "%-34s %9s %9s\n", "variant (" STARC_RESULTS_VARIANT("canon", "norm", "metric") ")", "pearson",
-                    "spearman");
-            for (size_t k = 0; k < NKEY; k++) {
-                long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
-                char name[96];
-                snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1],
-                         key_variants[k][2]);
-                fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
-            }
-            fprintf(out, "wrote %s/{%s" CORRELATIONS ", " SUMMARY ", " FIGURE_GP ", " SCATTER_GP "%s}\n", a->dir,
-                    a->no_pairs ? "" : PAIRS ", ", rendered == 2 ? ", " FIGURE_PNG ", " SCATTER_PNG : "");
-        }
-        if (summary) {
-            json_object_update(summary, sj);
-            json_object_set_new(summary, "dir", json_string(a->dir));
-            json_object_set_new(summary, "seconds", json_real(secs));
-            json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
-        }
+    if (!(rc = write_correlations(a->dir, s)) && !(rc = write_summary(a->dir, sj)) &&
+        !(rc = write_figures(a->dir, s, &sc)) && !a->no_render && gp_available())
+        rendered = render_figures(a->dir);
+    if (!rc && out)
+        report(out, a, s, secs, rendered);
+    if (!rc && summary) {
+        json_object_update(summary, sj);
+        json_object_set_new(summary, "dir", json_string(a->dir));
+        json_object_set_new(summary, "seconds", json_real(secs));
+        json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
     }
     json_decref(sj);
-    free(pairs_path);
     starc_study_free(s);
     return rc;
 }
@@ -720,7 +685,9 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
        OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
 
-int cmd_experiment(int argc, char **argv)
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, exp_args *a)
 {
     static const struct option opts[] = {
         {"mdps", required_argument, NULL, OPT_MDPS}, {"pairs", required_argument, NULL, OPT_PAIRS},
@@ -733,58 +700,73 @@ int cmd_experiment(int argc, char **argv)
         {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    exp_args a;
-    memset(&a, 0, sizeof a);
-    starc_study_options_default(&a.o);
-    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
-    a.fmt = CLI_TEXT;
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a.o.mdps))) return rc; break;
-        case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a.o.pairs))) return rc; break;
-        case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &a.o.steps))) return rc; break;
-        case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a.o.states))) return rc; break;
-        case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a.o.actions))) return rc; break;
-        case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a.o.gamma))) return rc; break;
-        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a.o.seed))) return rc; break;
-        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a.o.jobs))) return rc; break;
-        case OPT_SCATTER: a.scatter = optarg; break;
+        case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a->o.mdps))) return rc; break;
+        case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a->o.pairs))) return rc; break;
+        case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &a->o.steps))) return rc; break;
+        case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a->o.states))) return rc; break;
+        case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a->o.actions))) return rc; break;
+        case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a->o.gamma))) return rc; break;
+        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a->o.seed))) return rc; break;
+        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a->o.jobs))) return rc; break;
+        case OPT_SCATTER: a->scatter = optarg; break;
         case OPT_TRIVIAL:
-            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a.o.trivial_eps)))
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_eps)))
                 return rc;
-            if (a.o.trivial_eps < 0.0)
+            if (a->o.trivial_eps < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
             break;
-        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a.save_data))) return rc; break;
-        case OPT_NOPAIRS: a.no_pairs = 1; break;
-        case OPT_NORENDER: a.no_render = 1; break;
-        case OPT_PROGRESS: a.progress = 1; break;
-        case 'o': a.dir = optarg; break;
-        case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a.fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a->save_data))) return rc; break;
+        case OPT_NOPAIRS: a->no_pairs = 1; break;
+        case OPT_NORENDER: a->no_render = 1; break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
+        case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc experiment", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!a.dir)
+    return EXIT_OK;
+}
+
+static int check_options(const exp_args *a)
+{
+    if (!a->dir)
         return cli_usage(CMD, "option -o/--output is required");
-    const char *zero = a.o.mdps == 0 ? "mdps" : a.o.pairs == 0 ? "pairs" : a.o.steps == 0 ? "steps"
-                     : a.o.states == 0 ? "states" : a.o.actions == 0 ? "actions" : NULL;
+    const char *zero = a->o.mdps == 0 ? "mdps" : a->o.pairs == 0 ? "pairs" : a->o.steps == 0 ? "steps"
+                     : a->o.states == 0 ? "states" : a->o.actions == 0 ? "actions" : NULL;
     if (zero)
         return cli_usage(CMD, "option --%s: must be at least 1", zero);
-    if (a.o.mdps * a.o.pairs * a.o.steps < 3 || a.o.mdps > ((size_t)1 << 24) || a.o.pairs > ((size_t)1 << 20) ||
-        a.o.steps > ((size_t)1 << 20))
+    if (a->o.mdps * a->o.pairs * a->o.steps < 3 || a->o.mdps > ((size_t)1 << 24) || a->o.pairs > ((size_t)1 << 20) ||
+        a->o.steps > ((size_t)1 << 20))
         return cli_usage(CMD, "option --mdps/--pairs/--steps: need between 3 and 2^24 MDPs' worth of points");
-    if (a.o.states > 4096 || a.o.actions > 4096)
-        return cli_usage(CMD, "option --%s: at most 4096", a.o.states > 4096 ? "states" : "actions");
-    if (!(a.o.gamma >= 0.0 && a.o.gamma < 1.0))
-        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a.o.gamma);
-    if (a.o.jobs > 1024)
+    if (a->o.states > 4096 || a->o.actions > 4096)
+        return cli_usage(CMD, "option --%s: at most 4096", a->o.states > 4096 ? "states" : "actions");
+    if (!(a->o.gamma >= 0.0 && a->o.gamma < 1.0))
+        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a->o.gamma);
+    if (a->o.jobs > 1024)
         return cli_usage(CMD, "option --jobs: at most 1024");
+    return EXIT_OK;
+}
+
+int cmd_experiment(int argc, char **argv)
+{
+    exp_args a;
+    memset(&a, 0, sizeof a);
+    starc_study_options_default(&a.o);
+    a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
+    a.fmt = CLI_TEXT;
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    if ((rc = check_options(&a)))
+        return rc;
     json_t *summary = a.fmt == CLI_JSON ? json_object() : NULL;
     rc = run_experiment(&a, a.fmt == CLI_JSON ? NULL : stdout, summary);
     if (summary) {
@@ -819,8 +801,8 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
     json_t *js = json_object();
     int rc = run_experiment(&a, out, js);
     if (!rc && out)
-        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/" FIGURE_GP "%s\n", sub,
-                json_is_true(json_object_get(js, "rendered")) ? " -> " FIGURE_PNG : "");
+        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/figure.gp%s\n", sub,
+                json_is_true(json_object_get(js, "rendered")) ? " -> " STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG : "");
     if (!rc && summary)
         json_object_set_new(summary, "study", js);
     else

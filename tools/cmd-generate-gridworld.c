@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *CMD = "generate gridworld";
 
@@ -28,59 +29,48 @@ static void help(void)
            "  -h, --help         this help\n");
 }
 
-int cmd_generate_gridworld(int argc, char **argv)
+enum { PARSED_HELP = -1, N = STARC_GRIDWORLD_EPIC_COUNT, SAS = 9 * 5 * 9 };
+
+static int parse_options(int argc, char **argv, gridworld_args *a)
 {
     enum { O_MDP = 256, O_REWARDS, O_GAMMA, O_FORMAT };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"mdp", required_argument, NULL, O_MDP},
         {"rewards", required_argument, NULL, O_REWARDS}, {"gamma", required_argument, NULL, O_GAMMA},
         {"format", required_argument, NULL, O_FORMAT}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *dir = NULL, *mdp_arg = NULL, *rew_arg = NULL;
-    double gamma = STARC_GRIDWORLD_EPIC_GAMMA;
-    enum cli_format fmt = CLI_TEXT;
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': dir = optarg; break;
-        case O_MDP: mdp_arg = optarg; break;
-        case O_REWARDS: rew_arg = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
+        case O_MDP: if ((rc = cli_parse_path(CMD, "mdp", optarg, &a->mdp))) return rc; break;
+        case O_REWARDS: if ((rc = cli_parse_path(CMD, "rewards", optarg, &a->rewards))) return rc; break;
         case O_GAMMA:
-            if ((rc = cli_parse_double(CMD, "gamma", optarg, &gamma)))
+            if ((rc = cli_parse_double(CMD, "gamma", optarg, &a->gamma)))
                 return rc;
-            if (gamma < 0.0 || gamma >= 1.0)
+            if (a->gamma < 0.0 || a->gamma >= 1.0)
                 return cli_usage(CMD, "option --gamma: %s is outside [0, 1)", optarg);
             break;
-        case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc generate gridworld", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!dir && (!mdp_arg || !rew_arg))
+    if (!a->dir && (!a->mdp || !a->rewards))
         return cli_usage(CMD, "give -o DIR, or both --mdp and --rewards");
+    return EXIT_OK;
+}
 
-    enum { N = STARC_GRIDWORLD_EPIC_COUNT, SAS = 9 * 5 * 9 };
+/* The gridworld and its six rewards (R: N * SAS doubles, arrays borrow it). */
+static int make_gridworld(double gamma, starc_mdp **m, double *R, starc_array *arrays, const char **names)
+{
     starc_error err;
     starc_error_clear(&err);
-    starc_mdp *m = NULL;
-    char *mdp_path = NULL, *rew_path = NULL, *npy[N] = {NULL};
-    double *R = malloc((size_t)N * SAS * sizeof(double));
-    starc_array arrays[N];
-    const char *names[N];
-    int st;
-    rc = EXIT_OK;
-    if (!R) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    if ((st = starc_gridworld_mdp(3, 3, gamma, &m, &err))) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    for (size_t i = 0; i < N; i++) {
+    int st = starc_gridworld_mdp(3, 3, gamma, m, &err);
+    for (size_t i = 0; !st && i < N; i++) {
         names[i] = starc_gridworld_epic_name(i);
         starc_array_init(&arrays[i]);
         arrays[i].ndim = 3;
@@ -88,38 +78,34 @@ int cmd_generate_gridworld(int argc, char **argv)
         arrays[i].shape[1] = 5;
         arrays[i].shape[2] = 9;
         arrays[i].data = R + i * SAS;
-        if ((st = starc_gridworld_epic_reward(i, gamma, R + i * SAS, &err))) {
-            rc = cli_lib_error(CMD, st, &err);
-            goto done;
-        }
+        st = starc_gridworld_epic_reward(i, gamma, R + i * SAS, &err);
     }
-    if (dir && (rc = cli_mkdir_p(CMD, dir)))
-        goto done;
-    mdp_path = mdp_arg ? strdup(mdp_arg) : cli_path_join(dir, STARC_RESULTS_MDP);
-    rew_path = rew_arg ? strdup(rew_arg) : cli_path_join(dir, STARC_RESULTS_REWARDS);
-    if (!mdp_path || !rew_path) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
+    return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+}
+
+/* The MDP, the archive of rewards and (with -o) one .npy per reward, named in npy[]. */
+static int write_files(const gridworld_args *a, const starc_mdp *m, const starc_array *arrays, const char **names,
+                       const char *mdp_path, const char *rew_path, char **npy)
+{
+    int rc;
+    if ((a->dir && (rc = cli_mkdir_p(CMD, a->dir))) || (rc = cli_write_mdp(CMD, mdp_path, m)) ||
+        (rc = cli_write_npz(CMD, rew_path, N, names, arrays)))
+        return rc;
+    for (size_t i = 0; a->dir && i < N; i++) {
+        char fname[64];
+        snprintf(fname, sizeof fname, "%s.npy", names[i]);
+        if (!(npy[i] = cli_path_join(a->dir, fname)))
+            return cli_fail(CMD, "out of memory");
+        if ((rc = cli_write_npy(CMD, npy[i], 3, arrays[i].shape, arrays[i].data)))
+            return rc;
     }
-    if ((st = starc_mdp_save(mdp_path, m, &err)) ||
-        (st = starc_npz_write(rew_path, N, names, arrays, 0, &err))) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    if (dir)
-        for (size_t i = 0; i < N; i++) {
-            char fname[64];
-            snprintf(fname, sizeof fname, "%s.npy", names[i]);
-            if (!(npy[i] = cli_path_join(dir, fname))) {
-                rc = cli_fail(CMD, "out of memory");
-                goto done;
-            }
-            if ((st = starc_npy_write(npy[i], 3, arrays[i].shape, arrays[i].data, &err))) {
-                rc = cli_lib_error(CMD, st, &err);
-                goto done;
-            }
-        }
-    if (fmt == CLI_JSON) {
+    return EXIT_OK;
+}
+
+static int print_result(FILE *out, const gridworld_args *a, const char **names, const char *mdp_path,
+                        const char *rew_path, char *const *npy)
+{
+    if (a->fmt == CLI_JSON) {
         json_t *o = json_object(), *jn = json_array(), *jf = json_array();
         json_object_set_new(o, "mdp", json_string(mdp_path));
         json_object_set_new(o, "rewards", json_string(rew_path));
@@ -132,15 +118,28 @@ int cmd_generate_gridworld(int argc, char **argv)
         json_object_set_new(o, "npy", jf);
         json_object_set_new(o, "states", json_integer(9));
         json_object_set_new(o, "actions", json_integer(5));
-        json_object_set_new(o, "gamma", json_real(gamma));
-        rc = cli_json_print(o);
-    } else {
-        printf("mdp\t%s\nrewards\t%s\n", mdp_path, rew_path);
-        for (size_t i = 0; i < N; i++)
-            if (npy[i])
-                printf("%s\t%s\n", names[i], npy[i]);
+        json_object_set_new(o, "gamma", json_real(a->gamma));
+        return cli_json_fprint(out, o);
     }
-done:
+    fprintf(out, "mdp\t%s\nrewards\t%s\n", mdp_path, rew_path);
+    for (size_t i = 0; i < N; i++)
+        if (npy[i])
+            fprintf(out, "%s\t%s\n", names[i], npy[i]);
+    return EXIT_OK;
+}
+
+int gridworld_job(const gridworld_args *a, FILE *out)
+{
+    starc_mdp *m = NULL;
+    char *mdp_path = a->mdp ? strdup(a->mdp) : cli_path_join(a->dir, STARC_RESULTS_MDP);
+    char *rew_path = a->rewards ? strdup(a->rewards) : cli_path_join(a->dir, STARC_RESULTS_REWARDS), *npy[N] = {NULL};
+    double *R = malloc((size_t)N * SAS * sizeof(double));
+    starc_array arrays[N];
+    const char *names[N];
+    int rc = R && mdp_path && rew_path ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc && !(rc = make_gridworld(a->gamma, &m, R, arrays, names)) &&
+        !(rc = write_files(a, m, arrays, names, mdp_path, rew_path, npy)))
+        rc = print_result(out, a, names, mdp_path, rew_path, npy);
     free(R);
     free(mdp_path);
     free(rew_path);
@@ -148,4 +147,13 @@ done:
         free(npy[i]);
     starc_mdp_free(m);
     return rc;
+}
+
+int cmd_generate_gridworld(int argc, char **argv)
+{
+    gridworld_args a = {NULL, NULL, NULL, STARC_GRIDWORLD_EPIC_GAMMA, CLI_TEXT};
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return gridworld_job(&a, stdout);
 }

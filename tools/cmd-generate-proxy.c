@@ -42,7 +42,37 @@ static void help(void)
            "  -h, --help          this help\n");
 }
 
-int cmd_generate_proxy(int argc, char **argv)
+typedef struct gproxy_args {
+    const char *mdp, *tpath, *bpath, *out;
+    int kind;
+    enum cli_format fmt;
+    starc_proxygen_options o;
+} gproxy_args;
+
+static const char *const kinds[] = {"noise", "heavy-tail", "off-distribution", "learned", NULL};
+
+enum { PARSED_HELP = -1 };
+
+/* One numeric option: a finite value, > 0 (or >= 0 when zero_ok). */
+static int parse_positive(const char *opt, const char *arg, int zero_ok, double *x)
+{
+    int rc = cli_parse_double(CMD, opt, arg, x);
+    if (rc)
+        return rc;
+    if (zero_ok ? *x < 0 : !(*x > 0))
+        return cli_usage(CMD, "option --%s: '%s' must be %s 0", opt, arg, zero_ok ? ">=" : ">");
+    return EXIT_OK;
+}
+
+static int parse_count(const char *opt, const char *arg, size_t *n)
+{
+    int rc = cli_parse_size(CMD, opt, arg, n);
+    if (rc)
+        return rc;
+    return *n < 1 ? cli_usage(CMD, "option --%s: '%s' must be >= 1", opt, arg) : EXIT_OK;
+}
+
+static int parse_options(int argc, char **argv, gproxy_args *a)
 {
     enum { O_BASE = 256, O_KIND, O_SCALE, O_SEED, O_DF, O_FLOOR, O_COMP, O_SEG, O_TEMP, O_L2 };
     static const struct option opts[] = {
@@ -54,119 +84,109 @@ int cmd_generate_proxy(int argc, char **argv)
         {"temperature", required_argument, NULL, O_TEMP}, {"l2", required_argument, NULL, O_L2},
         {"output", required_argument, NULL, 'o'},        {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0}};
-    static const char *const kinds[] = {"noise", "heavy-tail", "off-distribution", "learned", NULL};
-    const char *mdp_path = NULL, *tpath = NULL, *bpath = NULL, *out = NULL;
-    int kind = -1, c, rc;
-    enum cli_format fmt = CLI_TEXT;
-    starc_proxygen_options o;
-    starc_proxygen_options_default(&o);
+    starc_proxygen_options *o = &a->o;
+    int c, rc = EXIT_OK;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+    while (!rc && (c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case O_BASE: bpath = optarg; break;
-        case 'o': out = optarg; break;
-        case O_KIND: if ((rc = cli_parse_choice(CMD, "kind", optarg, kinds, &kind))) return rc; break;
-        case O_SCALE:
-            if ((rc = cli_parse_double(CMD, "scale", optarg, &o.scale))) return rc;
-            if (o.scale < 0) return cli_usage(CMD, "option --scale: '%s' must be >= 0", optarg);
-            break;
-        case O_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &o.seed))) return rc; break;
-        case O_DF:
-            if ((rc = cli_parse_double(CMD, "df", optarg, &o.df))) return rc;
-            if (!(o.df > 0)) return cli_usage(CMD, "option --df: '%s' must be > 0", optarg);
-            break;
-        case O_FLOOR:
-            if ((rc = cli_parse_double(CMD, "floor", optarg, &o.floor))) return rc;
-            if (!(o.floor > 0)) return cli_usage(CMD, "option --floor: '%s' must be > 0", optarg);
-            break;
-        case O_COMP:
-            if ((rc = cli_parse_size(CMD, "comparisons", optarg, &o.comparisons))) return rc;
-            if (o.comparisons < 1) return cli_usage(CMD, "option --comparisons: '%s' must be >= 1", optarg);
-            break;
-        case O_SEG:
-            if ((rc = cli_parse_size(CMD, "segment", optarg, &o.segment))) return rc;
-            if (o.segment < 1) return cli_usage(CMD, "option --segment: '%s' must be >= 1", optarg);
-            break;
-        case O_TEMP:
-            if ((rc = cli_parse_double(CMD, "temperature", optarg, &o.temperature))) return rc;
-            if (!(o.temperature > 0)) return cli_usage(CMD, "option --temperature: '%s' must be > 0", optarg);
-            break;
-        case O_L2:
-            if ((rc = cli_parse_double(CMD, "l2", optarg, &o.l2))) return rc;
-            if (!(o.l2 > 0)) return cli_usage(CMD, "option --l2: '%s' must be > 0", optarg);
-            break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case O_BASE: a->bpath = optarg; break;
+        case 'o': rc = cli_parse_path(CMD, "output", optarg, &a->out); break;
+        case O_KIND: rc = cli_parse_choice(CMD, "kind", optarg, kinds, &a->kind); break;
+        case O_SCALE: rc = parse_positive("scale", optarg, 1, &o->scale); break;
+        case O_SEED: rc = cli_parse_ulong(CMD, "seed", optarg, &o->seed); break;
+        case O_DF: rc = parse_positive("df", optarg, 0, &o->df); break;
+        case O_FLOOR: rc = parse_positive("floor", optarg, 0, &o->floor); break;
+        case O_COMP: rc = parse_count("comparisons", optarg, &o->comparisons); break;
+        case O_SEG: rc = parse_count("segment", optarg, &o->segment); break;
+        case O_TEMP: rc = parse_positive("temperature", optarg, 0, &o->temperature); break;
+        case O_L2: rc = parse_positive("l2", optarg, 0, &o->l2); break;
+        case 'f': rc = cli_parse_format(CMD, optarg, &a->fmt); break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc generate proxy", c, argv);
         }
     }
+    if (rc)
+        return rc;
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)))
         return rc;
-    if ((rc = cli_require(CMD, "true", tpath)))
-        return rc;
-    if (kind < 0)
+    if (a->kind < 0)
         return cli_usage(CMD, "option --kind is required (noise, heavy-tail, off-distribution, learned)");
-    if (!out)
+    if (!a->out)
         return cli_usage(CMD, "option -o/--output FILE is required");
-    o.kind = (starc_proxygen_kind)kind;
+    a->o.kind = (starc_proxygen_kind)a->kind;
+    return EXIT_OK;
+}
 
-    starc_mdp *m = NULL;
-    double *Rt = NULL, *pb = NULL, *Rp = NULL, *Rbar = NULL, *mu = NULL;
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", bpath, m, &pb)))
-        goto done;
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    Rp = malloc(S * A * sizeof(double));
-    Rbar = malloc(S * A * sizeof(double));
-    mu = malloc(S * A * sizeof(double));
-    if (!Rp || !Rbar || !mu) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
+/* The proxy, and its correlation with the truth under the base occupancy. */
+static int make_proxy(const gproxy_args *a, const starc_mdp *m, const double *Rt, const double *pb, double *Rp,
+                      starc_proxy_stats *ps)
+{
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    double *Rbar = malloc(SA * sizeof(double)), *mu = malloc(SA * sizeof(double));
     starc_error err;
     starc_error_clear(&err);
-    starc_proxy_stats ps;
-    size_t shape[2] = {S, A};
-    int st;
-    if ((st = starc_proxygen(m, Rt, pb, &o, Rp, &err)) ||
-        (st = starc_policy_occupancy(m, pb, NULL, mu, NULL, &err))) {
+    int st, rc = Rbar && mu ? EXIT_OK : cli_fail(CMD, "out of memory");
+    if (!rc && ((st = starc_proxygen(m, Rt, pb, &a->o, Rp, &err)) ||
+                (st = starc_policy_occupancy(m, pb, NULL, mu, NULL, &err))))
         rc = cli_lib_error(CMD, st, &err);
-        goto done;
+    if (!rc) {
+        starc_reward_expected(m, Rt, Rbar);
+        if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, ps, &err)))
+            rc = cli_lib_error(CMD, st, &err);
     }
-    starc_reward_expected(m, Rt, Rbar);
-    if ((st = starc_proxy_weighted_stats(S * A, mu, Rbar, Rp, &ps, &err))) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    if ((st = starc_npy_write(out, 2, shape, Rp, &err))) {
-        rc = cli_usage(CMD, "%s", err.message[0] ? err.message : starc_strerror(st));
-        goto done;
-    }
-    if (fmt == CLI_JSON) {
+    free(Rbar);
+    free(mu);
+    return rc;
+}
+
+static int print_result(const gproxy_args *a, size_t S, size_t A, const starc_proxy_stats *ps)
+{
+    if (a->fmt == CLI_JSON) {
         json_t *j = json_object();
-        json_object_set_new(j, "output", json_string(out));
-        json_object_set_new(j, "kind", json_string(kinds[kind]));
-        json_object_set_new(j, "seed", json_integer((json_int_t)o.seed));
+        json_object_set_new(j, "output", json_string(a->out));
+        json_object_set_new(j, "kind", json_string(kinds[a->kind]));
+        json_object_set_new(j, "seed", json_integer((json_int_t)a->o.seed));
         json_object_set_new(j, "shape", json_pack("[II]", (json_int_t)S, (json_int_t)A));
-        json_object_set_new(j, "r", cli_json_num(ps.r));
-        json_object_set_new(j, "sigma_true", cli_json_num(ps.sigma_true));
-        json_object_set_new(j, "sigma_proxy", cli_json_num(ps.sigma_proxy));
-        rc = cli_json_print(j);
-    } else {
-        char b[3][40];
-        cli_fmt_double(b[0], sizeof b[0], ps.r);
-        cli_fmt_double(b[1], sizeof b[1], ps.sigma_true);
-        cli_fmt_double(b[2], sizeof b[2], ps.sigma_proxy);
-        printf("output\t%s\nkind\t%s\nr\t%s\nsigma_true\t%s\nsigma_proxy\t%s\n", out, kinds[kind], b[0], b[1], b[2]);
-        rc = EXIT_OK;
+        json_object_set_new(j, "r", cli_json_num(ps->r));
+        json_object_set_new(j, "sigma_true", cli_json_num(ps->sigma_true));
+        json_object_set_new(j, "sigma_proxy", cli_json_num(ps->sigma_proxy));
+        return cli_json_print(j);
     }
+    printf("output\t%s\nkind\t%s\n", a->out, kinds[a->kind]);
+    cli_put_num(stdout, "r", ps->r);
+    cli_put_num(stdout, "sigma_true", ps->sigma_true);
+    cli_put_num(stdout, "sigma_proxy", ps->sigma_proxy);
+    return EXIT_OK;
+}
+
+int cmd_generate_proxy(int argc, char **argv)
+{
+    gproxy_args a;
+    memset(&a, 0, sizeof a);
+    a.kind = -1;
+    a.fmt = CLI_TEXT;
+    starc_proxygen_options_default(&a.o);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    starc_mdp *m = NULL;
+    double *Rt = NULL, *pb = NULL, *Rp = NULL;
+    starc_proxy_stats ps;
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
+        (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)))
+        goto done;
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), shape[2] = {S, A};
+    if (!(Rp = malloc(S * A * sizeof(double))))
+        rc = cli_fail(CMD, "out of memory");
+    if (!rc && !(rc = make_proxy(&a, m, Rt, pb, Rp, &ps)) && !(rc = cli_write_npy(CMD, a.out, 2, shape, Rp)))
+        rc = print_result(&a, S, A, &ps);
 done:
     starc_mdp_free(m);
-    free(Rt), free(pb), free(Rp), free(Rbar), free(mu);
+    free(Rt), free(pb), free(Rp);
     return rc;
 }

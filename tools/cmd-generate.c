@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 static const char *CMD = "generate";
 
@@ -104,7 +105,7 @@ static int parse_args(int argc, char **argv, gen_args *g)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': g->out = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &g->out))) return rc; break;
         case 'h': help(); return -1;
         case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &g->seed))) return rc; break;
         case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &g->fmt))) return rc; break;
@@ -171,9 +172,7 @@ static int gen_mdp(gen_args *g)
         st = starc_generate_mdp(r, g->S, g->A, &o, &m, &err);
     }
     gsl_rng_free(r);
-    if (!st)
-        st = starc_mdp_save(g->out, m, &err);
-    int rc = st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+    int rc = st ? cli_lib_error(CMD, st, &err) : cli_write_mdp(CMD, g->out, m);
     if (!rc) {
         if (g->fmt == CLI_JSON) {
             json_t *o = json_object();
@@ -190,9 +189,12 @@ static int gen_mdp(gen_args *g)
                 json_object_set_new(o, "threshold", cli_json_num(g->have_threshold ? g->threshold
                                                      : starc_generate_transition_threshold(g->S)));
             rc = cli_json_print(o);
-        } else
-            printf("wrote %s: %s MDP, S=%zu, A=%zu, gamma=%.17g, seed %lu\n", g->out,
-                   g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, g->gamma, g->seed);
+        } else {
+            char gb[32];
+            fmt17(gb, g->gamma);
+            printf("wrote %s: %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n", g->out,
+                   g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, gb, g->seed);
+        }
     }
     starc_mdp_free(m);
     return rc;
@@ -203,11 +205,9 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = S * A * S;
     size_t shape[3] = {S, A, S};
-    starc_error err;
-    starc_error_clear(&err);
-    int st;
+    int rc;
     if (has_suffix(g->out, ".npy"))
-        st = starc_npy_write(g->out, 3, shape, R, &err);
+        rc = cli_write_npy(CMD, g->out, 3, shape, R);
     else {
         starc_array *arr = calloc(n, sizeof *arr);
         if (!arr)
@@ -218,17 +218,17 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
             memcpy(arr[i].shape, shape, sizeof shape);
             arr[i].data = R + i * k; /* borrowed: not cleared below */
         }
-        st = starc_npz_write(g->out, n, (const char *const *)names, arr, 0, &err);
+        rc = cli_write_npz(CMD, g->out, n, (const char *const *)names, arr);
         free(arr);
     }
-    return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+    return rc;
 }
 
-static int gen_reward(gen_args *g)
+/* Options that make sense for `generate reward`, and its output name. */
+static int check_reward_args(const gen_args *g, int interp)
 {
     if (g->dirichlet || g->have_threshold)
         return cli_usage(CMD, "options --dirichlet and --threshold are for 'starc generate mdp'");
-    int interp = g->interp[0] != NULL || g->interp[1] != NULL;
     if (interp && !(g->interp[0] && g->interp[1]))
         return cli_usage(CMD, "option --%s: interpolation needs both --from and --to", g->interp[0] ? "to" : "from");
     if (g->mdp_path && (g->have_S || g->have_A || g->have_gamma))
@@ -246,91 +246,74 @@ static int gen_reward(gen_args *g)
         return cli_usage(CMD, "option --output: %s: rewards are written as .npy or .npz", g->out);
     if (npy && (interp || g->count > 1))
         return cli_usage(CMD, "option --output: %s: several rewards need a .npz file", g->out);
+    return EXIT_OK;
+}
 
-    int rc;
-    starc_mdp *m = NULL;
+/* The MDP the rewards are for: --mdp, or a stand-in with the given S, A and gamma. */
+static int reward_mdp(const gen_args *g, starc_mdp **m)
+{
+    if (g->mdp_path)
+        return cli_load_mdp(CMD, g->mdp_path, m);
+    if (g->S == 0 || g->A == 0)
+        return cli_usage(CMD, "option --%s: must be at least 1", g->S == 0 ? "states" : "actions");
+    if (!(g->gamma >= 0.0 && g->gamma < 1.0))
+        return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", g->gamma);
+    if (g->S > ((size_t)1 << 12) || g->A > ((size_t)1 << 12) || g->S * g->A * g->S > ((size_t)1 << 28))
+        return cli_usage(CMD, "option --states/--actions: S*A*S is too large for a dense reward");
     starc_error err;
     starc_error_clear(&err);
-    if (g->mdp_path) {
-        if ((rc = cli_load_mdp(CMD, g->mdp_path, &m)))
-            return rc;
-    } else {
-        /* The reward protocol needs S, A and gamma only; any valid T will do. */
-        if (g->S == 0 || g->A == 0)
-            return cli_usage(CMD, "option --%s: must be at least 1", g->S == 0 ? "states" : "actions");
-        if (!(g->gamma >= 0.0 && g->gamma < 1.0))
-            return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", g->gamma);
-        size_t n;
-        if (g->S > ((size_t)1 << 12) || g->A > ((size_t)1 << 12) || (n = g->S * g->A * g->S) > ((size_t)1 << 28))
-            return cli_usage(CMD, "option --states/--actions: S*A*S is too large for a dense reward");
-        double *T = malloc(n * sizeof(double)), *mu0 = malloc(g->S * sizeof(double));
-        if (!T || !mu0) {
-            free(T);
-            free(mu0);
-            return cli_fail(CMD, "out of memory");
+    int st = starc_generate_mdp_uniform(g->S, g->A, g->gamma, m, &err);
+    return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;
+}
+
+/* R (n rewards) by the study's protocol; their descriptions appended to list. */
+static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **names, double *R, json_t *list)
+{
+    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r)
+        return cli_fail(CMD, "out of memory");
+    gsl_rng_set(r, g->seed);
+    starc_error err;
+    starc_error_clear(&err);
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        starc_reward_gen_info info;
+        int st = starc_generate_reward(r, m, &g->ro, R + i * k, &info, &err);
+        if (st) {
+            rc = cli_lib_error(CMD, st, &err);
+            break;
         }
-        for (size_t i = 0; i < n; i++)
-            T[i] = 1.0 / (double)g->S;
-        for (size_t s = 0; s < g->S; s++)
-            mu0[s] = 1.0 / (double)g->S;
-        int st = starc_mdp_alloc(g->S, g->A, T, mu0, g->gamma, STARC_PROB_TOL, &m, &err);
-        free(T);
-        free(mu0);
-        if (st)
-            return cli_lib_error(CMD, st, &err);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(names[i]));
+        json_object_set_new(o, "sparse", json_boolean(info.sparse));
+        json_object_set_new(o, "scale", cli_json_num(info.scale));
+        json_object_set_new(o, "shift", cli_json_num(info.shift));
+        json_object_set_new(o, "shaped", json_boolean(info.shaped));
+        json_array_append_new(list, o);
     }
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = S * A * S;
-    size_t n = interp ? g->steps + 1 : g->count;
-    double *R = NULL, *R1 = NULL, *R2 = NULL;
-    char **names = calloc(n, sizeof *names);
-    json_t *list = json_array();
-    rc = EXIT_OK;
-    if (!names || n > SIZE_MAX / sizeof(double) / k || !(R = malloc(n * k * sizeof(double)))) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        names[i] = malloc(32);
-        if (!names[i]) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-        snprintf(names[i], 32, interp ? "step%zu" : "r%zu", interp ? i : i + 1);
-    }
-    if (interp) {
-        if ((rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) ||
-            (rc = cli_load_reward(CMD, "to", g->interp[1], m, &R2, NULL)))
-            goto done;
+    gsl_rng_free(r);
+    return rc;
+}
+
+/* R1 + (i/T)(R2 - R1), i = 0..T. */
+static int interpolate_rewards(const gen_args *g, const starc_mdp *m, double *R)
+{
+    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    double *R1 = NULL, *R2 = NULL;
+    int rc;
+    if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) &&
+        !(rc = cli_load_reward(CMD, "to", g->interp[1], m, &R2, NULL)))
         for (size_t i = 0; i <= g->steps; i++)
             starc_reward_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
-    } else {
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!r) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-        gsl_rng_set(r, g->seed);
-        for (size_t i = 0; i < n && !rc; i++) {
-            starc_reward_gen_info info;
-            int st = starc_generate_reward(r, m, &g->ro, R + i * k, &info, &err);
-            if (st)
-                rc = cli_lib_error(CMD, st, &err);
-            else {
-                json_t *o = json_object();
-                json_object_set_new(o, "name", json_string(names[i]));
-                json_object_set_new(o, "sparse", json_boolean(info.sparse));
-                json_object_set_new(o, "scale", cli_json_num(info.scale));
-                json_object_set_new(o, "shift", cli_json_num(info.shift));
-                json_object_set_new(o, "shaped", json_boolean(info.shaped));
-                json_array_append_new(list, o);
-            }
-        }
-        gsl_rng_free(r);
-        if (rc)
-            goto done;
-    }
-    if ((rc = write_rewards(g, m, n, names, R)))
-        goto done;
+    free(R1);
+    free(R2);
+    return rc;
+}
+
+static int print_rewards(const gen_args *g, const starc_mdp *m, size_t n, int interp, json_t **list)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     if (g->fmt == CLI_JSON) {
         json_t *o = json_object();
         json_object_set_new(o, "kind", json_string("reward"));
@@ -344,24 +327,50 @@ static int gen_reward(gen_args *g)
             json_object_set_new(o, "steps", json_integer((json_int_t)g->steps));
         } else {
             json_object_set_new(o, "seed", json_integer((json_int_t)g->seed));
-            json_object_set_new(o, "rewards", list);
-            list = NULL;
+            json_object_set_new(o, "rewards", *list);
+            *list = NULL;
         }
-        rc = cli_json_print(o);
-    } else if (interp)
+        return cli_json_print(o);
+    }
+    if (interp) {
         printf("wrote %s: %zu rewards step0..step%zu = R1 + (i/%zu)(R2 - R1)\n", g->out, n, g->steps, g->steps);
-    else
-        printf("wrote %s: %zu reward%s (S=%zu, A=%zu, gamma=%.17g), seed %lu\n", g->out, n,
-               n == 1 ? "" : "s", S, A, starc_mdp_gamma(m), g->seed);
-done:
+    } else {
+        char gb[32];
+        fmt17(gb, starc_mdp_gamma(m));
+        printf("wrote %s: %zu reward%s (S=%zu, A=%zu, gamma=%s), seed %lu\n", g->out, n, n == 1 ? "" : "s", S, A, gb,
+               g->seed);
+    }
+    return EXIT_OK;
+}
+
+static int gen_reward(gen_args *g)
+{
+    int interp = g->interp[0] != NULL || g->interp[1] != NULL;
+    starc_mdp *m = NULL;
+    int rc;
+    if ((rc = check_reward_args(g, interp)) || (rc = reward_mdp(g, &m)))
+        return rc;
+    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    const size_t n = interp ? g->steps + 1 : g->count;
+    double *R = NULL;
+    char **names = calloc(n, sizeof *names);
+    json_t *list = json_array();
+    if (!names || n > SIZE_MAX / sizeof(double) / k || !(R = malloc(n * k * sizeof(double))))
+        rc = cli_fail(CMD, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!(names[i] = malloc(32)))
+            rc = cli_fail(CMD, "out of memory");
+        else
+            snprintf(names[i], 32, interp ? "step%zu" : "r%zu", interp ? i : i + 1);
+    }
+    if (!rc && !(rc = interp ? interpolate_rewards(g, m, R) : draw_rewards(g, m, n, names, R, list)) &&
+        !(rc = write_rewards(g, m, n, names, R)))
+        rc = print_rewards(g, m, n, interp, &list);
     json_decref(list);
-    if (names)
-        for (size_t i = 0; i < n; i++)
-            free(names[i]);
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
     free(names);
     free(R);
-    free(R1);
-    free(R2);
     starc_mdp_free(m);
     return rc;
 }

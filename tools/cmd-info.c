@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fmt17.h"
 
 static const char *CMD = "info";
 
@@ -60,7 +61,7 @@ static void problem(file_report *r, const char *fmt, ...)
 static void print_num(const char *key, double x)
 {
     char b[64];
-    cli_fmt_double(b, sizeof b, x);
+    fmt17(b, x);
     printf(" %s=%s", key, b);
 }
 
@@ -165,7 +166,7 @@ static void describe_array(const info_ctx *c, file_report *r, json_t *arrays, co
         printf("    data:");
         for (size_t i = 0; i < s.n; i++) {
             char b[64];
-            cli_fmt_double(b, sizeof b, a->data[i]);
+            fmt17(b, a->data[i]);
             printf(" %s", b);
         }
         putchar('\n');
@@ -257,7 +258,7 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
             json_object_set_new(r->obj, "mdp", mo);
         } else if (m) {
             char g[64];
-            cli_fmt_double(g, sizeof g, starc_mdp_gamma(m));
+            fmt17(g, starc_mdp_gamma(m));
             printf("%s: MDP (npz with T, mu0, gamma), S=%zu A=%zu gamma=%s, valid\n", path, starc_mdp_states(m),
                    starc_mdp_actions(m), g);
         } else {

@@ -1,31 +1,20 @@
 /* starc overopt: overoptimisation curves (pressure sweeps, best-of-n, Gao fits,
  * drop metrics) written as TSV, JSON and a self-contained gnuplot figure. */
 #include <config.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "cli.h"
+#include "fmt17.h"
+#include "gnuplot.h"
 
 static const char *CMD = "overopt";
-
-/* The output files (starc/results.h) */
-#define CURVES STARC_RESULTS_OVEROPT_CURVES
-#define FITS STARC_RESULTS_OVEROPT_FITS
-#define SUMMARY STARC_RESULTS_OVEROPT_SUMMARY
-#define FIGURE_GP STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_GP
-#define FIGURE_SVG STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_SVG
-#define FIGURE_PNG STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_PNG
-#define TERM STARC_RESULTS_GP_TERM
-#define OUTFILE STARC_RESULTS_GP_OUTFILE
 
 static void help(void)
 {
@@ -74,31 +63,16 @@ static const char *fit_target(int k)
     return k < 2 ? STARC_RESULTS_OVEROPT_TARGET_TRUE : STARC_RESULTS_OVEROPT_TARGET_PROXY;
 }
 static starc_fit_form fit_form(int k) { return k % 2 ? STARC_FIT_RL : STARC_FIT_BON; }
-static const char *form_name(starc_fit_form f)
-{
-    return f == STARC_FIT_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON;
-}
+static const char *form_name(starc_fit_form f) { return f == STARC_FIT_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON; }
 
 static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
 /* Gao's natural form for a method: best-of-n for bon, RL for the regularised paths. */
 static int natural_fit(starc_overopt_method m) { return m == STARC_OVEROPT_BON ? 0 : 1; }
 
-static void fmt(char *buf, size_t n, double x)
-{
-    if (isnan(x))
-        snprintf(buf, n, "nan");
-    else if (isinf(x))
-        snprintf(buf, n, x > 0 ? "inf" : "-inf");
-    else
-        snprintf(buf, n, "%.17g", x);
-}
-
 static void put(FILE *f, double x, const char *sep)
 {
-    char b[40];
-    fmt(b, sizeof b, x);
-    fputs(b, f);
+    fmt17_put(f, x);
     fputs(sep, f);
 }
 
@@ -199,21 +173,21 @@ static json_t *summary_json(const starc_mdp *m, const starc_overopt_info *I, con
         const method_result *r = &res[k];
         const starc_overopt_summary *s = &r->sum;
         json_t *e = json_object();
-        json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_POINTS, json_integer((json_int_t)r->n));
+        json_object_set_new(e, "points", json_integer((json_int_t)r->n));
         json_object_set_new(e, "coef_min", cli_json_num(r->coef_lo));
         json_object_set_new(e, "coef_max", cli_json_num(r->coef_hi));
         json_t *pk = json_object();
         json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_INDEX, json_integer((json_int_t)s->peak_index));
-        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA, cli_json_num(s->peak_true_delta));
-        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_COEF, cli_json_num(s->peak_coef));
-        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_KL, cli_json_num(s->peak_kl));
-        json_object_set_new(pk, STARC_RESULTS_OVEROPT_KEY_D, cli_json_num(s->peak_d));
+        json_object_set_new(pk, "true_delta", cli_json_num(s->peak_true_delta));
+        json_object_set_new(pk, "coef", cli_json_num(s->peak_coef));
+        json_object_set_new(pk, "kl", cli_json_num(s->peak_kl));
+        json_object_set_new(pk, "d", cli_json_num(s->peak_d));
         json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_PEAK, pk);
         json_t *en = json_object();
-        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA, cli_json_num(s->end_true_delta));
-        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_PROXY_DELTA, cli_json_num(s->end_proxy_delta));
-        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_KL, cli_json_num(s->end_kl));
-        json_object_set_new(en, STARC_RESULTS_OVEROPT_KEY_COEF, cli_json_num(r->pts[r->n - 1].coef));
+        json_object_set_new(en, "true_delta", cli_json_num(s->end_true_delta));
+        json_object_set_new(en, "proxy_delta", cli_json_num(s->end_proxy_delta));
+        json_object_set_new(en, "kl", cli_json_num(s->end_kl));
+        json_object_set_new(en, "coef", cli_json_num(r->pts[r->n - 1].coef));
         json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_END, en);
         json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_DROP, cli_json_num(s->drop));
         json_object_set_new(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED, cli_json_num(s->drop_normalized));
@@ -242,63 +216,50 @@ static void block_name(starc_overopt_method m, char *buf, size_t n)
             *p = '_';
 }
 
-static int write_gnuplot(const char *path, const method_result *res, size_t nm)
+/* One method's datablock, the largest KL and its natural Gao form as a function. */
+static void write_method_block(FILE *f, const method_result *r)
 {
-    cli_out o;
-    int rc = cli_out_open(CMD, path, &o);
-    if (rc)
-        return rc;
-    FILE *f = o.f;
-    fprintf(f, "# " FIGURE_GP ": overoptimisation curves, written by starc (libstarc %s)\n", starc_version());
-    fprintf(f, "# command: %s\n", cli_command_line());
-    fprintf(f, "# Self-contained (data below).  Render with `gnuplot " FIGURE_GP "` (writes " FIGURE_SVG ") or\n"
-               "#   gnuplot -e \"" TERM "='pngcairo'; " OUTFILE "='" FIGURE_PNG "'\" " FIGURE_GP "\n"
-               "# Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
-               "# square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
-               "# (dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
-               "# KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
-               "# the base policy, are not drawn on the log axes).\n");
-    fprintf(f, "if (!exists(\"" TERM "\")) " TERM " = 'svg'\n");
-    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '" FIGURE_SVG "'\n");
-    fprintf(f, "eval sprintf(\"set terminal %%s size 1200,900 noenhanced\", " TERM ")\n");
-    fprintf(f, "set output " OUTFILE "\n");
-    fprintf(f, "set datafile separator whitespace\n");
-    fprintf(f, "set datafile missing 'nan'\n\n");
     char name[64];
-    for (size_t k = 0; k < nm; k++) {
-        block_name(res[k].method, name, sizeof name);
-        fprintf(f, "# %s: %s\n%s << EOD\n", starc_overopt_method_name(res[k].method), POINT_COLUMNS, name);
-        for (size_t i = 0; i < res[k].n; i++) {
-            const starc_overopt_point *p = &res[k].pts[i];
-            starc_overopt_point q = *p;
-            /* gnuplot reads 'nan' as missing; infinities cannot be plotted either */
-            if (isinf(q.kl)) q.kl = q.kl_normalized = q.d = NAN;
-            if (isinf(q.chi2)) q.chi2 = NAN;
-            if (isinf(q.bound)) q.bound = NAN;
-            write_point(f, &q, " ", "\n");
-        }
-        fprintf(f, "EOD\n");
-        int j = natural_fit(res[k].method);
-        const starc_fit_result *g = &res[k].fit[j];
-        double kmax = 0.0;
-        for (size_t i = 0; i < res[k].n; i++)
-            if (isfinite(res[k].pts[i].kl))
-                kmax = fmax(kmax, res[k].pts[i].kl);
-        fprintf(f, "%s_kmax = ", name + 1);
-        put(f, kmax, "\n");
-        if (res[k].fit_ok[j] && isfinite(g->alpha) && isfinite(g->beta)) {
-            fprintf(f, "%s_alpha = %.17g\n%s_beta = %.17g\n", name + 1, g->alpha, name + 1, g->beta);
-            if (j == 1)
-                fprintf(f, "%s_fit(x) = (x > 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * log(sqrt(x))) : NaN\n",
-                        name + 1, name + 1, name + 1, name + 1);
-            else
-                fprintf(f, "%s_fit(x) = (x >= 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * sqrt(x)) : NaN\n",
-                        name + 1, name + 1, name + 1, name + 1);
-        } else {
-            fprintf(f, "%s_fit(x) = NaN\n", name + 1);
-        }
-        fprintf(f, "\n");
+    block_name(r->method, name, sizeof name);
+    fprintf(f, "# %s: %s\n%s << EOD\n", starc_overopt_method_name(r->method), POINT_COLUMNS, name);
+    for (size_t i = 0; i < r->n; i++) {
+        starc_overopt_point q = r->pts[i];
+        /* gnuplot reads 'nan' as missing; infinities cannot be plotted either */
+        if (isinf(q.kl)) q.kl = q.kl_normalized = q.d = NAN;
+        if (isinf(q.chi2)) q.chi2 = NAN;
+        if (isinf(q.bound)) q.bound = NAN;
+        write_point(f, &q, " ", "\n");
     }
+    fprintf(f, "EOD\n");
+    int j = natural_fit(r->method);
+    const starc_fit_result *g = &r->fit[j];
+    double kmax = 0.0;
+    for (size_t i = 0; i < r->n; i++)
+        if (isfinite(r->pts[i].kl))
+            kmax = fmax(kmax, r->pts[i].kl);
+    fprintf(f, "%s_kmax = ", name + 1);
+    put(f, kmax, "\n");
+    if (r->fit_ok[j] && isfinite(g->alpha) && isfinite(g->beta)) {
+        fprintf(f, "%s_alpha = ", name + 1);
+        put(f, g->alpha, "\n");
+        fprintf(f, "%s_beta = ", name + 1);
+        put(f, g->beta, "\n");
+        if (j == 1)
+            fprintf(f, "%s_fit(x) = (x > 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * log(sqrt(x))) : NaN\n",
+                    name + 1, name + 1, name + 1, name + 1);
+        else
+            fprintf(f, "%s_fit(x) = (x >= 0 && x <= %s_kmax) ? sqrt(x) * (%s_alpha - %s_beta * sqrt(x)) : NaN\n",
+                    name + 1, name + 1, name + 1, name + 1);
+    } else {
+        fprintf(f, "%s_fit(x) = NaN\n", name + 1);
+    }
+    fprintf(f, "\n");
+}
+
+/* The four panels of the multiplot. */
+static void write_panels(FILE *f, const method_result *res, size_t nm)
+{
+    char name[64];
     fprintf(f, "set multiplot layout 2,2 title 'Overoptimisation: true and proxy return along pressure paths'\n");
     fprintf(f, "set key top left box opaque font ',9'\nset grid\nset xzeroaxis\n\n");
 
@@ -311,8 +272,11 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
         const char *mn = starc_overopt_method_name(res[k].method);
         const char *col = colours[res[k].method];
         block_name(res[k].method, name, sizeof name);
-        fprintf(f, "  %s using 2:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' dt 1 title '%s (fit: %s)', \\\n", name,
-                col, mn, natural_fit(res[k].method) ? "RL" : "BoN");
+        char title[64];
+        snprintf(title, sizeof title, "%s (fit: %s)", mn, natural_fit(res[k].method) ? "RL" : "BoN");
+        fprintf(f, "  %s using 2:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' dt 1 title ", name, col);
+        gp_string(f, title);
+        fprintf(f, ", \\\n");
         fprintf(f, "  %s using 2:8 with lines lw 1.5 lc rgb '%s' dt 2 notitle, \\\n", name, col);
         fprintf(f, "  %s_fit(x) with lines lw 1.5 lc rgb '%s' dt 3 notitle%s\n", name + 1, col,
                 k + 1 < nm ? ", \\" : "");
@@ -325,8 +289,9 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
     fprintf(f, "plot \\\n");
     for (size_t k = 0; k < nm; k++) {
         block_name(res[k].method, name, sizeof name);
-        fprintf(f, "  %s using 8:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title '%s'%s\n", name,
-                colours[res[k].method], starc_overopt_method_name(res[k].method), k + 1 < nm ? ", \\" : "");
+        fprintf(f, "  %s using 8:9 with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title ", name, colours[res[k].method]);
+        gp_string(f, starc_overopt_method_name(res[k].method));
+        fprintf(f, "%s\n", k + 1 < nm ? ", \\" : "");
     }
     fprintf(f, "\n");
 
@@ -334,114 +299,47 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
     const char *what[2] = {"KL (nats)", "chi2(mu || mu_b)"};
     const int col[2] = {2, 5};
     for (int pnl = 0; pnl < 2; pnl++) {
-        fprintf(f, "set title '%s vs coefficient (bon: n)'\n", what[pnl]);
-        fprintf(f, "set logscale xy\nset format y '%%g'\nset xlabel 'coefficient (lambda; n for bon)'\nset ylabel '%s'\n",
-                what[pnl]);
+        char title[64];
+        snprintf(title, sizeof title, "%s vs coefficient (bon: n)", what[pnl]);
+        fputs("set title ", f);
+        gp_string(f, title);
+        fputs("\nset logscale xy\nset format y '%g'\nset xlabel 'coefficient (lambda; n for bon)'\nset ylabel ", f);
+        gp_string(f, what[pnl]);
+        fputc('\n', f);
         fprintf(f, "plot \\\n");
         for (size_t k = 0; k < nm; k++) {
             block_name(res[k].method, name, sizeof name);
-            fprintf(f, "  %s using 1:($%d > 1e-12 ? $%d : NaN) with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title '%s'%s\n",
-                    name, col[pnl], col[pnl], colours[res[k].method], starc_overopt_method_name(res[k].method),
-                    k + 1 < nm ? ", \\" : "");
+            fprintf(f, "  %s using 1:($%d > 1e-12 ? $%d : NaN) with linespoints lw 2 pt 7 ps 0.5 lc rgb '%s' title ",
+                    name, col[pnl], col[pnl], colours[res[k].method]);
+            gp_string(f, starc_overopt_method_name(res[k].method));
+            fprintf(f, "%s\n", k + 1 < nm ? ", \\" : "");
         }
         fprintf(f, "unset logscale xy\n\n");
     }
     fprintf(f, "unset multiplot\n");
-    return cli_out_commit(CMD, &o);
 }
 
-/* ------------------------------------------------------------ rendering */
-
-static int find_gnuplot(char *buf, size_t n)
+static int write_gnuplot(const char *path, const method_result *res, size_t nm)
 {
-    const char *env = getenv("GNUPLOT");
-    if (env && *env && access(env, X_OK) == 0) {
-        snprintf(buf, n, "%s", env);
-        return 1;
-    }
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    const char *p = path;
-    while (*p) {
-        const char *e = strchr(p, ':');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len > 0 && len + 9 < n) {
-            snprintf(buf, n, "%.*s/gnuplot", (int)len, p);
-            struct stat sb;
-            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
-                return 1;
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
-}
-
-/* gnuplot single-quoted string: ' doubles. */
-static char *gp_quote(const char *s)
-{
-    size_t n = 3;
-    for (const char *p = s; *p; p++)
-        n += *p == '\'' ? 2 : 1;
-    char *q = malloc(n), *w = q;
-    if (!q)
-        return NULL;
-    *w++ = '\'';
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            *w++ = '\'';
-        *w++ = *p;
-    }
-    *w++ = '\'';
-    *w = '\0';
-    return q;
-}
-
-/* Render script into out (atomically: a temporary file renamed into place). */
-static int render(const char *script, const char *out, const char *term)
-{
-    char gp[4096];
-    if (!find_gnuplot(gp, sizeof gp))
-        return cli_fail(CMD, "gnuplot not found in PATH: cannot render %s (the script %s was written)", out, script);
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return cli_fail(CMD, "out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return cli_usage(CMD, "%s: cannot create: %s", out, strerror(e));
-    }
-    close(fd);
-    char *qt = gp_quote(tmp);
-    size_t elen = strlen(term) + (qt ? strlen(qt) : 0) + 32;
-    char *expr = malloc(elen);
-    if (!qt || !expr) {
-        unlink(tmp);
-        free(tmp), free(qt), free(expr);
-        return cli_fail(CMD, "out of memory");
-    }
-    snprintf(expr, elen, TERM "='%s'; " OUTFILE "=%s", term, qt);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(gp, "gnuplot", "-e", expr, script, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0, rc = EXIT_OK;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        rc = cli_fail(CMD, "gnuplot (%s) failed to render %s", gp, out);
-    else if (chmod(tmp, 0644) != 0 || rename(tmp, out) != 0)
-        rc = cli_usage(CMD, "%s: cannot rename into place: %s", out, strerror(errno));
+    static const gp_figure fig = {
+        "overopt.gp: overoptimisation curves",
+        "Panels: true (solid) and proxy (dashed) change from the base policy against KL on a\n"
+        "square-root axis (d = sqrt(KL), unnormalised discounted KL in nats) with Gao's fitted form\n"
+        "(dotted: RL form for regularised paths, best-of-n form for bon); true against proxy change;\n"
+        "KL and chi2 against the coefficient (n for best-of-n; values below 1e-12, i.e. round-off at\n"
+        "the base policy, are not drawn on the log axes).",
+        "svg", STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_SVG, 1200, 900};
+    cli_out o;
+    int rc = cli_out_open(CMD, path, &o);
     if (rc)
-        unlink(tmp);
-    free(tmp), free(qt), free(expr);
-    return rc;
+        return rc;
+    gp_begin(o.f, &fig);
+    fprintf(o.f, "set datafile separator whitespace\n");
+    fprintf(o.f, "set datafile missing 'nan'\n\n");
+    for (size_t k = 0; k < nm; k++)
+        write_method_block(o.f, &res[k]);
+    write_panels(o.f, res, nm);
+    return cli_out_commit(CMD, &o);
 }
 
 /* ------------------------------------------------------------ the job */
@@ -458,6 +356,41 @@ static void free_results(method_result *res, size_t nm)
     for (size_t k = 0; k < nm; k++)
         free(res[k].pts);
     free(res);
+}
+
+/* Every output into dir (created): curves.tsv, fits.tsv, summary.json, overopt.gp
+ * and the renderings asked for; *summary gets the json summary. */
+static int write_outputs(const starc_mdp *m, const starc_overopt_info *I, const method_result *res,
+                         const run_config *cfg, const char *dir, json_t **summary)
+{
+    static const char *const names[4] = {STARC_RESULTS_OVEROPT_CURVES, STARC_RESULTS_OVEROPT_FITS, STARC_RESULTS_OVEROPT_SUMMARY, STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_GP};
+    char *paths[4] = {NULL, NULL, NULL, NULL};
+    int rc = cli_mkdir_p(CMD, dir);
+    for (int i = 0; !rc && i < 4; i++)
+        if (!(paths[i] = cli_path_join(dir, names[i])))
+            rc = cli_fail(CMD, "out of memory");
+    json_t *js = rc ? NULL : summary_json(m, I, res, cfg->nmethods);
+    char *text = js ? json_dumps(js, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2)) : NULL;
+    if (!rc && !text)
+        rc = cli_fail(CMD, "could not encode JSON");
+    if (!rc && !(rc = write_curves(paths[0], res, cfg->nmethods)) && !(rc = write_fits(paths[1], res, cfg->nmethods)) &&
+        !(rc = cli_write_line(CMD, paths[2], text)))
+        rc = write_gnuplot(paths[3], res, cfg->nmethods);
+    for (int f = 0; f < 2 && !rc; f++) {
+        if (!(f ? cfg->svg : cfg->png))
+            continue;
+        char *out = cli_path_join(dir, f ? STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_SVG : STARC_RESULTS_OVEROPT_FIGURE STARC_RESULTS_EXT_PNG);
+        rc = out ? gp_render(CMD, paths[3], f ? "svg" : "pngcairo", out) : cli_fail(CMD, "out of memory");
+        free(out);
+    }
+    free(text);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
+    if (rc)
+        json_decref(js);
+    else
+        *summary = js;
+    return rc;
 }
 
 /* Sweep, fit, summarise and write every output into dir; *summary gets the json summary. */
@@ -478,7 +411,6 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
         starc_overopt_free(plan);
         return cli_fail(CMD, "out of memory");
     }
-    char *paths[4] = {NULL, NULL, NULL, NULL};
     for (size_t k = 0; k < cfg->nmethods; k++) {
         method_result *r = &res[k];
         r->method = cfg->methods[k];
@@ -520,60 +452,8 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
         }
         free(d), free(y);
     }
-    if ((rc = cli_mkdir_p(CMD, dir)))
-        goto done;
-    const char *names[4] = {CURVES, FITS, SUMMARY, FIGURE_GP};
-    for (int i = 0; i < 4; i++)
-        if (!(paths[i] = cli_path_join(dir, names[i]))) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-    json_t *js = summary_json(m, &I, res, cfg->nmethods);
-    char *text = json_dumps(js, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    if (!text) {
-        json_decref(js);
-        rc = cli_fail(CMD, "could not encode JSON");
-        goto done;
-    }
-    size_t tl = strlen(text);
-    char *text_nl = malloc(tl + 2);
-    if (text_nl) {
-        memcpy(text_nl, text, tl);
-        text_nl[tl] = '\n';
-        text_nl[tl + 1] = '\0';
-    }
-    free(text);
-    if (!text_nl) {
-        json_decref(js);
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    if ((rc = write_curves(paths[0], res, cfg->nmethods)) || (rc = write_fits(paths[1], res, cfg->nmethods)) ||
-        (rc = cli_write_file(CMD, paths[2], text_nl)) || (rc = write_gnuplot(paths[3], res, cfg->nmethods))) {
-        free(text_nl);
-        json_decref(js);
-        goto done;
-    }
-    free(text_nl);
-    for (int f = 0; f < 2 && !rc; f++) {
-        if (!(f ? cfg->svg : cfg->png))
-            continue;
-        char *out = cli_path_join(dir, f ? FIGURE_SVG : FIGURE_PNG);
-        if (!out) {
-            rc = cli_fail(CMD, "out of memory");
-            break;
-        }
-        rc = render(paths[3], out, f ? "svg" : "pngcairo");
-        free(out);
-    }
-    if (rc) {
-        json_decref(js);
-        goto done;
-    }
-    *summary = js;
+    rc = write_outputs(m, &I, res, cfg, dir, summary);
 done:
-    for (int i = 0; i < 4; i++)
-        free(paths[i]);
     free_results(res, cfg->nmethods);
     starc_overopt_free(plan);
     return rc;
@@ -609,7 +489,7 @@ static void print_text(FILE *out, const json_t *js)
                                        "proxy_optimal_proxy_return", "true_range", STARC_RESULTS_OVEROPT_KEY_R, NULL};
     char b[40];
     for (int i = 0; keys[i]; i++) {
-        fmt(b, sizeof b, json_is_real(json_object_get(js, keys[i])) ? json_real_value(json_object_get(js, keys[i])) : NAN);
+        fmt17(b, json_is_real(json_object_get(js, keys[i])) ? json_real_value(json_object_get(js, keys[i])) : NAN);
         fprintf(out, "%s\t%s\n", keys[i], b);
     }
     fprintf(out, "method\tpoints\tpeak_true_delta\tpeak_coef\tpeak_kl\tend_true_delta\tdrop\tdrop_normalized"
@@ -618,43 +498,42 @@ static void print_text(FILE *out, const json_t *js)
     json_t *e;
     json_object_foreach(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_METHODS), name, e)
     {
-        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK);
-        json_t *en = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END);
-        const char *form = strcmp(name, starc_overopt_method_name(STARC_OVEROPT_BON)) == 0
-                               ? STARC_RESULTS_OVEROPT_FORM_BON
-                               : STARC_RESULTS_OVEROPT_FORM_RL;
-        json_t *fits = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_FITS);
-        json_t *fit = json_object_get(json_object_get(fits, STARC_RESULTS_OVEROPT_TARGET_TRUE), form);
-        double v[9] = {json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
-                       json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_COEF)),
-                       json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_KL)),
-                       json_number_value(json_object_get(en, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
+        json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK), *en = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END);
+        const char *form = strcmp(name, STARC_RESULTS_OVEROPT_FORM_BON) == 0 ? STARC_RESULTS_OVEROPT_FORM_BON : STARC_RESULTS_OVEROPT_FORM_RL;
+        json_t *fit = json_object_get(json_object_get(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_FITS), "true"), form);
+        double v[9] = {json_number_value(json_object_get(pk, "true_delta")), json_number_value(json_object_get(pk, "coef")),
+                       json_number_value(json_object_get(pk, "kl")), json_number_value(json_object_get(en, "true_delta")),
                        json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)), NAN, NAN, NAN, NAN};
         json_t *dn = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED);
         v[5] = json_is_number(dn) ? json_number_value(dn) : NAN;
-        const char *fk[3] = {STARC_RESULTS_OVEROPT_FIT_ALPHA, STARC_RESULTS_OVEROPT_FIT_BETA,
-                             STARC_RESULTS_OVEROPT_FIT_R2};
+        const char *fk[3] = {STARC_RESULTS_OVEROPT_FIT_ALPHA, STARC_RESULTS_OVEROPT_FIT_BETA, STARC_RESULTS_OVEROPT_FIT_R2};
         for (int i = 0; i < 3; i++) {
             json_t *x = json_object_get(fit, fk[i]);
             v[6 + i] = json_is_number(x) ? json_number_value(x) : NAN;
         }
-        fprintf(out, "%s\t%lld", name,
-                (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_POINTS)));
+        fprintf(out, "%s\t%lld", name, (long long)json_integer_value(json_object_get(e, "points")));
         for (int i = 0; i < 6; i++) {
-            fmt(b, sizeof b, v[i]);
+            fmt17(b, v[i]);
             fprintf(out, "\t%s", b);
         }
         fprintf(out, "\t%d\t%lld\t%s", json_is_true(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE)),
                 (long long)json_integer_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_LOCAL_MAXIMA)), form);
         for (int i = 6; i < 9; i++) {
-            fmt(b, sizeof b, v[i]);
+            fmt17(b, v[i]);
             fprintf(out, "\t%s", b);
         }
         fprintf(out, "\n");
     }
 }
 
-int cmd_overopt(int argc, char **argv)
+typedef struct overopt_args {
+    const char *mdp, *tpath, *ppath, *bpath, *dir;
+    enum cli_format fmt;
+} overopt_args;
+
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg)
 {
     enum { O_COEF_MIN = 256, O_COEF_MAX, O_POINTS, O_RANGE_TOL, O_BON_MAX, O_TOL, O_MAX_ITER, O_PNG, O_SVG,
            O_PROGRESS, O_BASE, O_METHOD };
@@ -669,97 +548,106 @@ int cmd_overopt(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},      {"progress", no_argument, NULL, O_PROGRESS},
         {"format", required_argument, NULL, 'f'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *mdp_path = NULL, *tpath = NULL, *ppath = NULL, *bpath = NULL, *dir = NULL;
-    enum cli_format fmt_ = CLI_TEXT;
-    run_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    starc_overopt_options_default(&cfg.opt);
-    cfg.progress = isatty(STDERR_FILENO);
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case 'p': ppath = optarg; break;
-        case O_BASE: bpath = optarg; break;
-        case 'o': dir = optarg; break;
-        case O_METHOD: if ((rc = add_methods(&cfg, optarg))) return rc; break;
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case 'p': a->ppath = optarg; break;
+        case O_BASE: a->bpath = optarg; break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
+        case O_METHOD: if ((rc = add_methods(cfg, optarg))) return rc; break;
         case O_COEF_MIN:
-            if ((rc = cli_parse_double(CMD, "coef-min", optarg, &cfg.opt.coef_min))) return rc;
-            if (!(cfg.opt.coef_min > 0)) return cli_usage(CMD, "option --coef-min: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "coef-min", optarg, &cfg->opt.coef_min))) return rc;
+            if (!(cfg->opt.coef_min > 0)) return cli_usage(CMD, "option --coef-min: '%s' must be > 0", optarg);
             break;
         case O_COEF_MAX:
-            if ((rc = cli_parse_double(CMD, "coef-max", optarg, &cfg.opt.coef_max))) return rc;
-            if (!(cfg.opt.coef_max > 0)) return cli_usage(CMD, "option --coef-max: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "coef-max", optarg, &cfg->opt.coef_max))) return rc;
+            if (!(cfg->opt.coef_max > 0)) return cli_usage(CMD, "option --coef-max: '%s' must be > 0", optarg);
             break;
         case O_POINTS:
-            if ((rc = cli_parse_size(CMD, "points", optarg, &cfg.opt.points))) return rc;
-            if (cfg.opt.points < 2 || cfg.opt.points > 100000)
+            if ((rc = cli_parse_size(CMD, "points", optarg, &cfg->opt.points))) return rc;
+            if (cfg->opt.points < 2 || cfg->opt.points > 100000)
                 return cli_usage(CMD, "option --points: '%s' must be between 2 and 100000", optarg);
             break;
         case O_RANGE_TOL:
-            if ((rc = cli_parse_double(CMD, "range-tol", optarg, &cfg.opt.range_tol))) return rc;
-            if (!(cfg.opt.range_tol > 0 && cfg.opt.range_tol < 0.5))
+            if ((rc = cli_parse_double(CMD, "range-tol", optarg, &cfg->opt.range_tol))) return rc;
+            if (!(cfg->opt.range_tol > 0 && cfg->opt.range_tol < 0.5))
                 return cli_usage(CMD, "option --range-tol: '%s' must be in (0, 0.5)", optarg);
             break;
         case O_BON_MAX:
-            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &cfg.opt.bon_max))) return rc;
-            if (cfg.opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &cfg->opt.bon_max))) return rc;
+            if (cfg->opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
             break;
         case O_TOL:
-            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg.opt.reg.tol))) return rc;
-            if (!(cfg.opt.reg.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.reg.tol))) return rc;
+            if (!(cfg->opt.reg.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
             break;
         case O_MAX_ITER:
-            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg.opt.reg.max_iter))) return rc;
-            if (cfg.opt.reg.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.reg.max_iter))) return rc;
+            if (cfg->opt.reg.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
             break;
-        case O_PNG: cfg.png = 1; break;
-        case O_SVG: cfg.svg = 1; break;
-        case O_PROGRESS: cfg.progress = 1; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt_))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case O_PNG: cfg->png = 1; break;
+        case O_SVG: cfg->svg = 1; break;
+        case O_PROGRESS: cfg->progress = 1; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc overopt", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+    return EXIT_OK;
+}
+
+static int check_options(const overopt_args *a, run_config *cfg)
+{
+    int rc;
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
+        (rc = cli_require(CMD, "proxy", a->ppath)))
         return rc;
-    if ((rc = cli_require(CMD, "true", tpath)))
-        return rc;
-    if ((rc = cli_require(CMD, "proxy", ppath)))
-        return rc;
-    if (!dir)
+    if (!a->dir)
         return cli_usage(CMD, "option -o/--output DIR is required");
-    if (cfg.opt.coef_min > 0 && cfg.opt.coef_max > 0 && !(cfg.opt.coef_min < cfg.opt.coef_max))
-        return cli_usage(CMD, "option --coef-min: %.17g must be below --coef-max %.17g", cfg.opt.coef_min,
-                         cfg.opt.coef_max);
-    if (cfg.nmethods == 0) {
+    if (cfg->opt.coef_min > 0 && cfg->opt.coef_max > 0 && !(cfg->opt.coef_min < cfg->opt.coef_max))
+        return cli_usage(CMD, "option --coef-min: %.17g must be below --coef-max %.17g", cfg->opt.coef_min,
+                         cfg->opt.coef_max);
+    if (cfg->nmethods == 0) {
         const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
                                              STARC_OVEROPT_BON};
-        memcpy(cfg.methods, def, sizeof def);
-        cfg.nmethods = 4;
+        memcpy(cfg->methods, def, sizeof def);
+        cfg->nmethods = 4;
     }
-    if (cfg.png || cfg.svg) {
-        char gp[4096];
-        if (!find_gnuplot(gp, sizeof gp))
-            return cli_fail(CMD, "option --%s: gnuplot not found in PATH; install gnuplot or drop the option",
-                            cfg.png ? "png" : "svg");
-    }
+    if ((cfg->png || cfg->svg) && !gp_available())
+        return cli_fail(CMD, "option --%s: gnuplot not found (%s); install gnuplot, set GNUPLOT or drop the option",
+                        cfg->png ? "png" : "svg", gp_program());
+    return EXIT_OK;
+}
 
+int cmd_overopt(int argc, char **argv)
+{
+    overopt_args a;
+    memset(&a, 0, sizeof a);
+    a.fmt = CLI_TEXT;
+    run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    starc_overopt_options_default(&cfg.opt);
+    cfg.progress = isatty(STDERR_FILENO);
+    int rc = parse_options(argc, argv, &a, &cfg);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    if ((rc = check_options(&a, &cfg)))
+        return rc;
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL, *pb = NULL;
     json_t *summary = NULL;
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", bpath, m, &pb)))
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
+        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)) ||
+        (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)) ||
+        (rc = run_overopt(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
         goto done;
-    if ((rc = run_overopt(m, Rt, Rp, pb, &cfg, dir, &summary)))
-        goto done;
-    if (fmt_ == CLI_JSON) {
+    if (a.fmt == CLI_JSON) {
         rc = cli_json_print(summary);
         summary = NULL;
     } else {
@@ -776,87 +664,63 @@ done:
 
 /* ------------------------------------------------------------ the demo */
 
-/* A random MDP (Dirichlet(0.3) rows: few likely successors), a Gaussian true reward, a
- * base policy that strongly prefers one action per state, and an off-distribution proxy:
- * its errors are largest on the actions the base rarely takes, so optimising it harder
- * first helps and then hurts the true return. */
-int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
+/* The demo's problem: a random MDP (Dirichlet(0.3) rows: few likely successors), a
+ * Gaussian true reward r(s,a), a base policy that strongly prefers one action per state,
+ * and an off-distribution proxy: its errors are largest on the actions the base rarely
+ * takes, so optimising it harder first helps and then hurts the true return.  Rt and
+ * Rp are (S,A,S) (the (S,A) rewards expanded), Rp_sa and pb are (S,A). */
+enum { DEMO_S = 12, DEMO_A = 4 };
+
+static int demo_problem(starc_mdp **m, double *Rt, double *Rp_sa, double *Rp, double *pb)
 {
-    const size_t S = 12, A = 4;
-    const double gamma = 0.9;
-    int rc = EXIT_OK, st;
+    const size_t S = DEMO_S, A = DEMO_A, shape[2] = {S, A};
     starc_error err;
     starc_error_clear(&err);
-    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
-    double *Rt = calloc(S * A * S, sizeof(double)), *Rp = calloc(S * A, sizeof(double));
-    double *Rpd = calloc(S * A * S, sizeof(double)), *pb = calloc(S * A, sizeof(double));
-    double *alpha = calloc(S, sizeof(double));
-    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_OVEROPT);
+    double rt[DEMO_S * DEMO_A];
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    starc_mdp *m = NULL;
-    json_t *js = NULL;
-    if (!T || !mu0 || !Rt || !Rp || !Rpd || !pb || !alpha || !sub || !r) {
-        rc = cli_fail("demo", "out of memory");
-        goto done;
-    }
+    if (!r)
+        return cli_fail("demo", "out of memory");
     gsl_rng_set(r, 20240611);
-    for (size_t s = 0; s < S; s++)
-        alpha[s] = 0.3;
-    for (size_t sa = 0; sa < S * A; sa++)
-        gsl_ran_dirichlet(r, S, alpha, T + sa * S);
-    for (size_t s = 0; s < S; s++)
-        mu0[s] = 1.0 / (double)S;
-    for (size_t sa = 0; sa < S * A; sa++) {
-        double x = gsl_ran_gaussian(r, 1.0);
-        for (size_t t = 0; t < S; t++)
-            Rt[sa * S + t] = x;
+    int st = starc_generate_mdp_dirichlet(r, S, A, 0.9, 0.3, m, &err);
+    if (!st) { /* then, from the same stream: the reward, the base's favourite actions */
+        for (size_t sa = 0; sa < S * A; sa++)
+            rt[sa] = gsl_ran_gaussian(r, 1.0);
+        for (size_t s = 0; s < S; s++) {
+            size_t fav = gsl_rng_uniform_int(r, A);
+            for (size_t a = 0; a < A; a++)
+                pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
+        }
+        st = starc_reward_expand(*m, 2, shape, rt, Rt, &err);
     }
-    for (size_t s = 0; s < S; s++) {
-        size_t fav = gsl_rng_uniform_int(r, A);
-        for (size_t a = 0; a < A; a++)
-            pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
-    }
-    if ((st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err))) {
-        rc = cli_lib_error("demo", st, &err);
-        goto done;
-    }
+    gsl_rng_free(r);
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
     po.seed = 7;
     po.scale = 0.5;
-    if ((st = starc_proxygen(m, Rt, pb, &po, Rp, &err))) {
-        rc = cli_lib_error("demo", st, &err);
-        goto done;
-    }
-    for (size_t sa = 0; sa < S * A; sa++)
-        for (size_t t = 0; t < S; t++)
-            Rpd[sa * S + t] = Rp[sa];
-    run_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    starc_overopt_options_default(&cfg.opt);
-    const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
-                                         STARC_OVEROPT_BON};
-    memcpy(cfg.methods, def, sizeof def);
-    cfg.nmethods = 4;
-    char gp[4096];
-    cfg.svg = find_gnuplot(gp, sizeof gp);
-    if ((rc = run_overopt(m, Rt, Rpd, pb, &cfg, sub, &js)))
-        goto done;
-    {
-        size_t shape[3] = {S, A, S}, pshape[2] = {S, A};
-        char *mp = cli_path_join(sub, STARC_RESULTS_MDP), *tp = cli_path_join(sub, STARC_RESULTS_DEMO_TRUE),
-             *pp = cli_path_join(sub, STARC_RESULTS_DEMO_PROXY), *bp = cli_path_join(sub, STARC_RESULTS_DEMO_BASE);
-        if (!mp || !tp || !pp || !bp)
-            rc = cli_fail("demo", "out of memory");
-        else if ((st = starc_mdp_save(mp, m, &err)) || (st = starc_npy_write(tp, 3, shape, Rt, &err)) ||
-                 (st = starc_npy_write(pp, 2, pshape, Rp, &err)) || (st = starc_npy_write(bp, 2, pshape, pb, &err)))
-            rc = cli_lib_error("demo", st, &err);
-        free(mp), free(tp), free(pp), free(bp);
-        if (rc)
-            goto done;
-    }
-    fprintf(out, "== Overoptimisation: %zu-state MDP, off-distribution proxy (r = %.3f under the base policy)\n", S,
+    if (!st && !(st = starc_proxygen(*m, Rt, pb, &po, Rp_sa, &err)))
+        st = starc_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
+    return st ? cli_lib_error("demo", st, &err) : EXIT_OK;
+}
+
+/* The demo's inputs next to its results, for re-running `starc overopt` on them. */
+static int demo_save_inputs(const char *sub, const starc_mdp *m, const double *Rt, const double *Rp_sa,
+                            const double *pb)
+{
+    const size_t shape[3] = {DEMO_S, DEMO_A, DEMO_S}, pshape[2] = {DEMO_S, DEMO_A};
+    char *mp = cli_path_join(sub, STARC_RESULTS_MDP), *tp = cli_path_join(sub, STARC_RESULTS_DEMO_TRUE);
+    char *pp = cli_path_join(sub, STARC_RESULTS_DEMO_PROXY), *bp = cli_path_join(sub, STARC_RESULTS_DEMO_BASE);
+    int rc = mp && tp && pp && bp ? EXIT_OK : cli_fail("demo", "out of memory");
+    if (!rc && !(rc = cli_write_mdp("demo", mp, m)) && !(rc = cli_write_npy("demo", tp, 3, shape, Rt)) &&
+        !(rc = cli_write_npy("demo", pp, 2, pshape, Rp_sa)))
+        rc = cli_write_npy("demo", bp, 2, pshape, pb);
+    free(mp), free(tp), free(pp), free(bp);
+    return rc;
+}
+
+static void demo_report(FILE *out, const char *sub, const json_t *js, int svg)
+{
+    fprintf(out, "== Overoptimisation: %d-state MDP, off-distribution proxy (r = %.3f under the base policy)\n", DEMO_S,
             json_real_value(json_object_get(js, STARC_RESULTS_OVEROPT_KEY_R)));
     const char *name;
     json_t *e;
@@ -865,22 +729,41 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
         json_t *pk = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_PEAK);
         json_t *dn = json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED);
         fprintf(out, "   %-13s true peak %+.4f at KL %.4f, end %+.4f, drop %.4f (%.1f%% of the true range)%s\n", name,
-                json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
-                json_number_value(json_object_get(pk, STARC_RESULTS_OVEROPT_KEY_KL)),
-                json_number_value(json_object_get(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END),
-                                                  STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA)),
-                json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)),
-                json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
+                json_number_value(json_object_get(pk, "true_delta")), json_number_value(json_object_get(pk, "kl")),
+                json_number_value(json_object_get(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_END), "true_delta")),
+                json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)), json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
                 json_is_true(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE)) ? ", rises then falls" : "");
     }
-    fprintf(out, "   wrote %s/{" CURVES "," FITS "," SUMMARY "," FIGURE_GP "%s}\n", sub, cfg.svg ? "," FIGURE_SVG : "");
-    json_object_set_new(summary, "overopt", js);
-    js = NULL;
-done:
+    fprintf(out, "   wrote %s/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", sub, svg ? ",overopt.svg" : "");
+}
+
+/* `starc demo`'s overoptimisation section: the same run and writers as `starc overopt`,
+ * into DIR/overopt/, with the figure rendered when gnuplot is found. */
+int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
+{
+    const size_t S = DEMO_S, A = DEMO_A;
+    double *Rt = malloc(S * A * S * sizeof(double)), *Rp = malloc(S * A * S * sizeof(double));
+    double *Rp_sa = malloc(S * A * sizeof(double)), *pb = malloc(S * A * sizeof(double));
+    char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_OVEROPT);
+    starc_mdp *m = NULL;
+    json_t *js = NULL;
+    run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    starc_overopt_options_default(&cfg.opt);
+    const starc_overopt_method def[4] = {STARC_OVEROPT_AD_KL, STARC_OVEROPT_OM_CHI2, STARC_OVEROPT_OM_SQRT_CHI2,
+                                         STARC_OVEROPT_BON};
+    memcpy(cfg.methods, def, sizeof def);
+    cfg.nmethods = 4;
+    cfg.svg = gp_available();
+    int rc = Rt && Rp && Rp_sa && pb && sub ? EXIT_OK : cli_fail("demo", "out of memory");
+    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb)) && !(rc = run_overopt(m, Rt, Rp, pb, &cfg, sub, &js)) &&
+        !(rc = demo_save_inputs(sub, m, Rt, Rp_sa, pb))) {
+        demo_report(out, sub, js, cfg.svg);
+        json_object_set_new(summary, STARC_RESULTS_DEMO_OVEROPT, js);
+        js = NULL;
+    }
     json_decref(js);
     starc_mdp_free(m);
-    free(T), free(mu0), free(Rt), free(Rp), free(Rpd), free(pb), free(alpha), free(sub);
-    if (r)
-        gsl_rng_free(r);
+    free(Rt), free(Rp), free(Rp_sa), free(pb), free(sub);
     return rc;
 }

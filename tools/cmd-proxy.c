@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
+#include "gnuplot.h"
 
 static const char *CMD = "proxy";
 
@@ -37,117 +39,6 @@ static void help(void)
            "  -h, --help           this help\n");
 }
 
-typedef struct {
-    double p, t, w[2];  /* p, t: grouping keys */
-    double op, ot;      /* the first member's rewards, for display */
-    size_t count, idx;
-} scatter_pt;
-
-static int cmp_pt(const void *a, const void *b)
-{
-    const scatter_pt *x = a, *y = b;
-    if (x->p != y->p)
-        return x->p < y->p ? -1 : 1;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* Same grouping key (equal up to the merge grid). */
-static int same_pt(const scatter_pt *x, const scatter_pt *y)
-{
-    return x->p == y->p && x->t == y->t;
-}
-
-/* Shared with cmd-regularize.c: a gnuplot scatter of (Rbar_p, Rbar_t) per
- * state-action pair; pairs with identical rewards are merged (weights summed),
- * point area grows with the occupancy weight. */
-int proxy_write_scatter(const char *cmd, const char *path, size_t n, const double *Rp, const double *Rt,
-                        const double *w1, const char *label1, const double *w2, const char *label2,
-                        const char *title)
-{
-    scatter_pt *pts = calloc(n ? n : 1, sizeof *pts);
-    if (!pts)
-        return cli_fail(cmd, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        /* Expected rewards carry round-off from sum_s' T R: merge on a 2^-36 grid. */
-        pts[i].p = fabs(Rp[i]) < 4096.0 ? ldexp(rint(ldexp(Rp[i], 36)), -36) : Rp[i];
-        pts[i].t = fabs(Rt[i]) < 4096.0 ? ldexp(rint(ldexp(Rt[i], 36)), -36) : Rt[i];
-        pts[i].op = Rp[i];
-        pts[i].ot = Rt[i];
-        pts[i].w[0] = w1[i];
-        pts[i].w[1] = w2 ? w2[i] : 0.0;
-        pts[i].count = 1;
-        pts[i].idx = i;
-    }
-    qsort(pts, n, sizeof *pts, cmp_pt);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m > 0 && same_pt(&pts[m - 1], &pts[i])) {
-            pts[m - 1].w[0] += pts[i].w[0];
-            pts[m - 1].w[1] += pts[i].w[1];
-            pts[m - 1].count++;
-        } else
-            pts[m++] = pts[i];
-    }
-    double wmax = 0.0;
-    for (size_t i = 0; i < m; i++)
-        wmax = fmax(wmax, fmax(pts[i].w[0], pts[i].w[1]));
-    if (!(wmax > 0.0))
-        wmax = 1.0;
-    cli_out o;
-    int rc = cli_out_open(cmd, path, &o);
-    if (rc) {
-        free(pts);
-        return rc;
-    }
-    FILE *f = o.f;
-    char stem[4096];
-    snprintf(stem, sizeof stem, "%s", path);
-    char *dot = strrchr(stem, '.'), *slash = strrchr(stem, '/');
-    if (dot && (!slash || dot > slash))
-        *dot = '\0';
-    fprintf(f, "# starc (libstarc %s)\n# command: %s\n", starc_version(), cli_command_line());
-#define TERM STARC_RESULTS_GP_TERM
-#define OUTFILE STARC_RESULTS_GP_OUTFILE
-    fprintf(f, "# Proxy vs true expected reward; state-action pairs with equal rewards merged,\n"
-               "# point area ~ occupancy.  Override: gnuplot -e \"" TERM "='pngcairo'; " OUTFILE
-               "='x.png'\" FILE.gp\n");
-    fprintf(f, "if (!exists(\"" TERM "\")) " TERM " = 'svg'\n");
-    fprintf(f, "if (!exists(\"" OUTFILE "\")) " OUTFILE " = '%s.' . (" TERM " eq 'pngcairo' ? 'png' : " TERM ")\n",
-            stem);
-    fprintf(f, "set terminal " TERM " size 800,600\nset output " OUTFILE "\n");
-#undef TERM
-#undef OUTFILE
-    fprintf(f, "$DATA << EOD\n# proxy true weight_1%s pairs\n", w2 ? " weight_2" : "");
-    for (size_t i = 0; i < m; i++) {
-        char a[40], b[40], c[40], d[40];
-        if (!(pts[i].w[0] > 0.0) && !(pts[i].w[1] > 0.0))
-            continue;
-        cli_fmt_double(a, sizeof a, pts[i].op);
-        cli_fmt_double(b, sizeof b, pts[i].ot);
-        cli_fmt_double(c, sizeof c, pts[i].w[0] / wmax);
-        cli_fmt_double(d, sizeof d, pts[i].w[1] / wmax);
-        if (w2)
-            fprintf(f, "%s %s %s %s %zu\n", a, b, c, d, pts[i].count);
-        else
-            fprintf(f, "%s %s %s %zu\n", a, b, c, pts[i].count);
-    }
-    fprintf(f, "EOD\n");
-    fprintf(f, "set title '%s' noenhanced\n", title);
-    fprintf(f, "set xlabel 'proxy expected reward Rbar_p(s,a)' noenhanced\n"
-               "set ylabel 'true expected reward Rbar_t(s,a)' noenhanced\n"
-               "set key top left noenhanced\nset grid\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
-    fprintf(f, "plot ");
-    if (w2)
-        fprintf(f, "$DATA using 1:2:($4 > 0 ? 0.3 + 4 * sqrt($4) : 1/0) with points pt 7 ps variable "
-                   "lc rgb '#d62728' title '%s', \\\n     ", label2);
-    fprintf(f, "$DATA using 1:2:($3 > 0 ? 0.3 + 4 * sqrt($3) : 1/0) with points pt 6 ps variable lw 2 "
-               "lc rgb '#1f77b4' title '%s'\n", label1);
-    free(pts);
-    return cli_out_commit(cmd, &o);
-}
-
 static json_t *policy_json(const starc_proxy_policy *pp)
 {
     json_t *o = json_object();
@@ -164,18 +55,97 @@ static json_t *policy_json(const starc_proxy_policy *pp)
     return o;
 }
 
-static void policy_text(const char *pre, const starc_proxy_policy *pp)
+static void policy_text(FILE *out, const char *pre, const starc_proxy_policy *pp)
 {
-    printf("%s.true_return\t%.17g\n", pre, pp->true_return);
-    printf("%s.proxy_return\t%.17g\n", pre, pp->proxy_return);
-    printf("%s.true_delta_normalized\t%.17g\n", pre, pp->true_delta_normalized);
-    printf("%s.proxy_delta_normalized\t%.17g\n", pre, pp->proxy_delta_normalized);
-    printf("%s.a\t%.17g\n", pre, pp->a);
-    printf("%s.chi2\t%.17g\n", pre, pp->chi2);
-    printf("%s.leaves_base_support\t%s\n", pre, isinf(pp->chi2) ? "true" : "false");
-    printf("%s.bound_a\t%.17g\n", pre, pp->bound_a);
-    printf("%s.bound_b\t%.17g\n", pre, pp->bound_b);
-    printf("%s.bound_tight\t%.17g\n", pre, pp->bound_tight);
+    const struct {
+        const char *k;
+        double v;
+    } kv[] = {{"true_return", pp->true_return}, {"proxy_return", pp->proxy_return},
+              {STARC_RESULTS_PROXY_KEY_TRUE_DELTA_NORMALIZED, pp->true_delta_normalized},
+              {"proxy_delta_normalized", pp->proxy_delta_normalized}, {"a", pp->a}, {"chi2", pp->chi2}};
+    char key[96];
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        snprintf(key, sizeof key, "%s.%s", pre, kv[i].k);
+        cli_put_num(out, key, kv[i].v);
+    }
+    fprintf(out, "%s.leaves_base_support\t%s\n", pre, isinf(pp->chi2) ? "true" : "false");
+    snprintf(key, sizeof key, "%s.bound_a", pre);
+    cli_put_num(out, key, pp->bound_a);
+    snprintf(key, sizeof key, "%s.bound_b", pre);
+    cli_put_num(out, key, pp->bound_b);
+    snprintf(key, sizeof key, "%s.bound_tight", pre);
+    cli_put_num(out, key, pp->bound_tight);
+}
+
+/* ------------------------------------------------------------------ parse */
+
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, proxy_args *a)
+{
+    static const struct option opts[] = {
+        {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
+        {"proxy", required_argument, NULL, 'p'}, {"base", required_argument, NULL, 'b'},
+        {"policy", required_argument, NULL, 'P'}, {"policies", required_argument, NULL, 'S'},
+        {"all-deterministic", no_argument, NULL, 'D'}, {"tie-tol", required_argument, NULL, 'T'},
+        {"output", required_argument, NULL, 'o'}, {"gnuplot", required_argument, NULL, 'g'},
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c, rc;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case 'p': a->ppath = optarg; break;
+        case 'b': a->bpath = optarg; break;
+        case 'P': a->polpath = optarg; break;
+        case 'S': a->setpath = optarg; break;
+        case 'D': a->alldet = 1; break;
+        case 'T':
+            if ((rc = cli_parse_double(CMD, "tie-tol", optarg, &a->tie_tol)))
+                return rc;
+            if (a->tie_tol < 0)
+                return cli_usage(CMD, "option --tie-tol: must be >= 0");
+            break;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->outpath))) return rc; break;
+        case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gppath))) return rc; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
+        default: return cli_bad_option(CMD, "starc proxy", c, argv);
+        }
+    }
+    if (optind < argc)
+        return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
+        (rc = cli_require(CMD, "proxy", a->ppath)) || (rc = cli_require(CMD, "base", a->bpath)))
+        return rc;
+    if (a->setpath && a->alldet)
+        return cli_usage(CMD, "options --policies and --all-deterministic exclude each other");
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------- load */
+
+typedef struct proxy_run {
+    starc_mdp *m;
+    double *Rt, *Rp, *base, *pol, *set; /* set: --policies, nset policies */
+    size_t nset;
+    double *bt, *bp; /* expected rewards (S,A) */
+    size_t *act;     /* the proxy-optimal policy's actions */
+    starc_proxy *px;
+    starc_proxy_hacking hk;
+    starc_proxy_policy pp; /* --policy */
+    starc_proxy_hackability_result hb; /* --policies or --all-deterministic */
+    double Jbt, Jbp;
+} proxy_run;
+
+static void run_free(proxy_run *r)
+{
+    starc_proxy_free(r->px);
+    starc_mdp_free(r->m);
+    free(r->Rt), free(r->Rp), free(r->base), free(r->pol), free(r->set);
+    free(r->bt), free(r->bp), free(r->act);
 }
 
 /* Load an (n,S,A) policy set. */
@@ -198,199 +168,175 @@ static int load_policy_set(const char *path, const starc_mdp *m, double **out, s
     return EXIT_OK;
 }
 
-int cmd_proxy(int argc, char **argv)
+static int load_inputs(const proxy_args *a, proxy_run *r)
 {
-    static const struct option opts[] = {
-        {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
-        {"proxy", required_argument, NULL, 'p'}, {"base", required_argument, NULL, 'b'},
-        {"policy", required_argument, NULL, 'P'}, {"policies", required_argument, NULL, 'S'},
-        {"all-deterministic", no_argument, NULL, 'D'}, {"tie-tol", required_argument, NULL, 'T'},
-        {"output", required_argument, NULL, 'o'}, {"gnuplot", required_argument, NULL, 'g'},
-        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *mdp_path = NULL, *tpath = NULL, *ppath = NULL, *bpath = NULL, *polpath = NULL;
-    const char *setpath = NULL, *outpath = NULL, *gppath = NULL;
-    int alldet = 0, c, rc;
-    double tie_tol = 1e-10;
-    enum cli_format fmt = CLI_TEXT;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case 'p': ppath = optarg; break;
-        case 'b': bpath = optarg; break;
-        case 'P': polpath = optarg; break;
-        case 'S': setpath = optarg; break;
-        case 'D': alldet = 1; break;
-        case 'T':
-            if ((rc = cli_parse_double(CMD, "tie-tol", optarg, &tie_tol)))
-                return rc;
-            if (tie_tol < 0)
-                return cli_usage(CMD, "option --tie-tol: must be >= 0");
-            break;
-        case 'o': outpath = optarg; break;
-        case 'g': gppath = optarg; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
-        default: return cli_bad_option(CMD, "starc proxy", c, argv);
-        }
+    int rc;
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->Rt, NULL)) ||
+        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->Rp, NULL)) ||
+        (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
+        (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
+        (a->setpath && (rc = load_policy_set(a->setpath, r->m, &r->set, &r->nset))))
+        return rc;
+    if (a->alldet) { /* refuse a set too large before computing anything */
+        starc_error err;
+        size_t n;
+        if (starc_proxy_deterministic_count(r->m, NULL, &n, &err))
+            return cli_usage(CMD, "option --all-deterministic: %s", err.message);
     }
-    if (optind < argc)
-        return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
-        return rc;
-    if ((rc = cli_require(CMD, "true", tpath)))
-        return rc;
-    if ((rc = cli_require(CMD, "proxy", ppath)))
-        return rc;
-    if ((rc = cli_require(CMD, "base", bpath)))
-        return rc;
-    if (setpath && alldet)
-        return cli_usage(CMD, "options --policies and --all-deterministic exclude each other");
+    return EXIT_OK;
+}
 
-    starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *base = NULL, *pol = NULL, *set = NULL, *bt = NULL, *bp = NULL, *pi = NULL;
-    size_t *act = NULL, nset = 0;
-    starc_proxy *px = NULL;
+/* -------------------------------------------------------------------- run */
+
+static int run(const proxy_args *a, proxy_run *r)
+{
+    const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
     starc_error err;
     starc_error_clear(&err);
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", strcmp(bpath, "uniform") ? bpath : NULL, m, &base)) ||
-        (polpath && (rc = cli_load_policy(CMD, "policy", polpath, m, &pol))) ||
-        (setpath && (rc = load_policy_set(setpath, m, &set, &nset))))
-        goto done;
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    if (alldet) {
-        double cnt = pow((double)A, (double)S);
-        if (cnt > 65536) {
-            rc = cli_usage(CMD, "option --all-deterministic: A^S = %zu^%zu exceeds 65536 policies", A, S);
-            goto done;
-        }
-        nset = (size_t)cnt;
-        set = calloc(nset * S * A, sizeof(double));
-        if (!set) {
-            rc = cli_fail(CMD, "out of memory");
-            goto done;
-        }
-        for (size_t k = 0; k < nset; k++) {
-            size_t code = k;
-            for (size_t s = 0; s < S; s++) {
-                set[(k * S + s) * A + code % A] = 1.0;
-                code /= A;
-            }
-        }
-    }
-    bt = malloc(S * A * sizeof(double));
-    bp = malloc(S * A * sizeof(double));
-    pi = malloc(S * A * sizeof(double));
-    act = calloc(S, sizeof(size_t));
-    if (!bt || !bp || !pi || !act) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    starc_reward_expected(m, Rt, bt);
-    starc_reward_expected(m, Rp, bp);
-    int st = starc_proxy_alloc(m, base, bt, bp, STARC_PROB_TOL, &px, &err);
-    starc_proxy_hacking hk;
-    starc_proxy_policy pp;
+    r->bt = malloc(S * A * sizeof(double));
+    r->bp = malloc(S * A * sizeof(double));
+    r->act = calloc(S, sizeof(size_t));
+    if (!r->bt || !r->bp || !r->act)
+        return cli_fail(CMD, "out of memory");
+    starc_reward_expected(r->m, r->Rt, r->bt);
+    starc_reward_expected(r->m, r->Rp, r->bp);
     starc_pi_options po;
     starc_pi_options_default(&po);
-    po.tie_tol = tie_tol;
+    po.tie_tol = a->tie_tol;
+    starc_proxy_deterministic_options dopt;
+    starc_proxy_deterministic_options_default(&dopt);
+    int hackable = 0, st = starc_proxy_alloc(r->m, r->base, r->bt, r->bp, STARC_PROB_TOL, &r->px, &err);
     if (!st)
-        st = starc_proxy_check_hacking(px, &po, act, &hk, &err);
-    if (!st && pol)
-        st = starc_proxy_analyze(px, pol, &pp, &err);
-    int hackable = 0;
-    size_t wi = 0, wj = 0;
-    if (!st && set)
-        st = starc_proxy_hackable(m, bt, bp, nset, set, 1e-10, &hackable, &wi, &wj, &err);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
+        st = starc_proxy_check_hacking(r->px, &po, r->act, &r->hk, &err);
+    if (!st && r->pol)
+        st = starc_proxy_analyze(r->px, r->pol, &r->pp, &err);
+    if (!st && r->set) {
+        st = starc_proxy_hackable(r->m, r->bt, r->bp, r->nset, r->set, dopt.tol, &hackable, &r->hb.witness_i,
+                                  &r->hb.witness_j, &err);
+        r->hb.policies = r->nset;
+        r->hb.hackable = hackable;
     }
-    const starc_proxy_stats *ps = starc_proxy_get_stats(px);
-    double Jbt, Jbp, g = starc_mdp_gamma(m);
-    starc_proxy_base_returns(px, &Jbt, &Jbp);
-    if (outpath) {
+    if (!st && a->alldet)
+        st = starc_proxy_hackable_deterministic(r->m, r->bt, r->bp, &dopt, &r->hb, &err);
+    if (st)
+        return cli_lib_error(CMD, st, &err);
+    starc_proxy_base_returns(r->px, &r->Jbt, &r->Jbp);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ write */
+
+/* -o: the proxy-optimal policy; --gnuplot: the scatter under the base occupancy. */
+static int write_files(const proxy_args *a, const proxy_run *r)
+{
+    const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
+    int rc = EXIT_OK;
+    if (a->outpath) {
         size_t shape[2] = {S, A};
-        starc_policy_from_actions(m, act, pi);
-        st = starc_npy_write(outpath, 2, shape, pi, &err);
-        if (st) {
-            rc = cli_usage(CMD, "%s", err.message);
-            goto done;
-        }
+        double *pi = malloc(S * A * sizeof(double));
+        if (!pi)
+            return cli_fail(CMD, "out of memory");
+        starc_policy_from_actions(r->m, r->act, pi);
+        rc = cli_write_npy(CMD, a->outpath, 2, shape, pi);
+        free(pi);
     }
-    if (gppath) {
+    if (!rc && a->gppath) {
         char title[256];
-        snprintf(title, sizeof title, "proxy vs true reward under the base occupancy: r = %.4f", ps->r);
-        rc = proxy_write_scatter(CMD, gppath, S * A, bp, bt, starc_proxy_base_occupancy(px), "base occupancy",
-                                 NULL, NULL, title);
-        if (rc)
-            goto done;
+        snprintf(title, sizeof title, "proxy vs true reward under the base occupancy: r = %.4f",
+                 starc_proxy_get_stats(r->px)->r);
+        rc = proxy_write_scatter(CMD, a->gppath, S * A, r->bp, r->bt, starc_proxy_base_occupancy(r->px),
+                                 "base occupancy", NULL, NULL, title);
     }
-    if (fmt == CLI_JSON) {
-        json_t *o = json_object();
-        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_R, cli_json_num(ps->r));
-        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_TRUE, cli_json_num(ps->sigma_true));
-        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_PROXY, cli_json_num(ps->sigma_proxy));
-        json_object_set_new(o, "orpo_coef", cli_json_num(ps->orpo_coef));
-        json_object_set_new(o, "base_true_return", cli_json_num(Jbt));
-        json_object_set_new(o, "base_proxy_return", cli_json_num(Jbp));
-        json_object_set_new(o, "base_true_return_normalized", cli_json_num((1 - g) * Jbt));
-        json_object_set_new(o, "base_proxy_return_normalized", cli_json_num((1 - g) * Jbp));
-        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_REWARD_HACKING, json_boolean(hk.reward_hacking));
-        json_t *po_j = policy_json(&hk.proxy_optimal);
-        json_object_set_new(po_j, "true_return_min", cli_json_num(hk.true_return_min));
-        json_object_set_new(po_j, "true_return_max", cli_json_num(hk.true_return_max));
-        json_t *acts = json_array();
-        for (size_t s = 0; s < S; s++)
-            json_array_append_new(acts, json_integer((json_int_t)act[s]));
-        json_object_set_new(po_j, "actions", acts);
-        json_object_set_new(o, STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL, po_j);
-        if (pol)
-            json_object_set_new(o, "policy", policy_json(&pp));
-        if (set) {
-            json_t *h = json_object();
-            json_object_set_new(h, "policies", json_integer((json_int_t)nset));
-            json_object_set_new(h, "hackable", json_boolean(hackable));
-            json_object_set_new(h, "witness", hackable ? json_pack("[I,I]", (json_int_t)wi, (json_int_t)wj) : json_null());
-            json_object_set_new(o, "hackability", h);
-        }
-        rc = cli_json_print(o);
-    } else {
-        printf("r\t%.17g\n", ps->r);
-        printf("sigma_true\t%.17g\n", ps->sigma_true);
-        printf("sigma_proxy\t%.17g\n", ps->sigma_proxy);
-        printf("orpo_coef\t%.17g\n", ps->orpo_coef);
-        printf("base_true_return\t%.17g\n", Jbt);
-        printf("base_proxy_return\t%.17g\n", Jbp);
-        printf("reward_hacking\t%s\n", hk.reward_hacking ? "true" : "false");
-        policy_text("proxy_optimal", &hk.proxy_optimal);
-        printf("proxy_optimal.true_return_min\t%.17g\n", hk.true_return_min);
-        printf("proxy_optimal.true_return_max\t%.17g\n", hk.true_return_max);
-        if (pol)
-            policy_text("policy", &pp);
-        if (set) {
-            printf("hackability.policies\t%zu\n", nset);
-            printf("hackability.hackable\t%s\n", hackable ? "true" : "false");
-            if (hackable)
-                printf("hackability.witness\t%zu %zu\n", wi, wj);
-        }
-        rc = EXIT_OK;
-    }
-done:
-    starc_proxy_free(px);
-    starc_mdp_free(m);
-    free(Rt);
-    free(Rp);
-    free(base);
-    free(pol);
-    free(set);
-    free(bt);
-    free(bp);
-    free(pi);
-    free(act);
     return rc;
+}
+
+static json_t *result_json(const proxy_run *r)
+{
+    const starc_proxy_stats *ps = starc_proxy_get_stats(r->px);
+    const double g = starc_mdp_gamma(r->m);
+    json_t *o = json_object();
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_R, cli_json_num(ps->r));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_TRUE, cli_json_num(ps->sigma_true));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_SIGMA_PROXY, cli_json_num(ps->sigma_proxy));
+    json_object_set_new(o, "orpo_coef", cli_json_num(ps->orpo_coef));
+    json_object_set_new(o, "base_true_return", cli_json_num(r->Jbt));
+    json_object_set_new(o, "base_proxy_return", cli_json_num(r->Jbp));
+    json_object_set_new(o, "base_true_return_normalized", cli_json_num((1 - g) * r->Jbt));
+    json_object_set_new(o, "base_proxy_return_normalized", cli_json_num((1 - g) * r->Jbp));
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_REWARD_HACKING, json_boolean(r->hk.reward_hacking));
+    json_t *po_j = policy_json(&r->hk.proxy_optimal);
+    json_object_set_new(po_j, "true_return_min", cli_json_num(r->hk.true_return_min));
+    json_object_set_new(po_j, "true_return_max", cli_json_num(r->hk.true_return_max));
+    json_t *acts = json_array();
+    for (size_t s = 0; s < starc_mdp_states(r->m); s++)
+        json_array_append_new(acts, json_integer((json_int_t)r->act[s]));
+    json_object_set_new(po_j, "actions", acts);
+    json_object_set_new(o, STARC_RESULTS_PROXY_KEY_PROXY_OPTIMAL, po_j);
+    if (r->pol)
+        json_object_set_new(o, "policy", policy_json(&r->pp));
+    if (r->hb.policies) {
+        json_t *h = json_object();
+        json_object_set_new(h, "policies", json_integer((json_int_t)r->hb.policies));
+        json_object_set_new(h, "hackable", json_boolean(r->hb.hackable));
+        json_object_set_new(h, "witness", r->hb.hackable ? json_pack("[I,I]", (json_int_t)r->hb.witness_i,
+                                                                     (json_int_t)r->hb.witness_j)
+                                                         : json_null());
+        json_object_set_new(o, "hackability", h);
+    }
+    return o;
+}
+
+static void print_text(FILE *out, const proxy_run *r)
+{
+    const starc_proxy_stats *ps = starc_proxy_get_stats(r->px);
+    cli_put_num(out, STARC_RESULTS_PROXY_KEY_R, ps->r);
+    cli_put_num(out, STARC_RESULTS_PROXY_KEY_SIGMA_TRUE, ps->sigma_true);
+    cli_put_num(out, STARC_RESULTS_PROXY_KEY_SIGMA_PROXY, ps->sigma_proxy);
+    cli_put_num(out, "orpo_coef", ps->orpo_coef);
+    cli_put_num(out, "base_true_return", r->Jbt);
+    cli_put_num(out, "base_proxy_return", r->Jbp);
+    fprintf(out, "reward_hacking\t%s\n", r->hk.reward_hacking ? "true" : "false");
+    policy_text(out, "proxy_optimal", &r->hk.proxy_optimal);
+    cli_put_num(out, "proxy_optimal.true_return_min", r->hk.true_return_min);
+    cli_put_num(out, "proxy_optimal.true_return_max", r->hk.true_return_max);
+    if (r->pol)
+        policy_text(out, "policy", &r->pp);
+    if (r->hb.policies) {
+        fprintf(out, "hackability.policies\t%zu\n", r->hb.policies);
+        fprintf(out, "hackability.hackable\t%s\n", r->hb.hackable ? "true" : "false");
+        if (r->hb.hackable)
+            fprintf(out, "hackability.witness\t%zu %zu\n", r->hb.witness_i, r->hb.witness_j);
+    }
+}
+
+void proxy_args_init(proxy_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->tie_tol = 1e-10;
+    a->fmt = CLI_TEXT;
+}
+
+int proxy_job(const proxy_args *a, FILE *out)
+{
+    proxy_run r;
+    memset(&r, 0, sizeof r);
+    int rc;
+    if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r))) {
+        if (a->fmt == CLI_JSON)
+            rc = cli_json_fprint(out, result_json(&r));
+        else
+            print_text(out, &r);
+    }
+    run_free(&r);
+    return rc;
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+    proxy_args a;
+    proxy_args_init(&a);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return proxy_job(&a, stdout);
 }

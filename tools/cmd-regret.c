@@ -22,77 +22,88 @@ static void help(void)
            "  -h, --help       this help\n");
 }
 
-int cmd_regret(int argc, char **argv)
+typedef struct regret_args {
+    const char *mdp, *tpath, *ppath;
+    int symmetric;
+    enum cli_format fmt;
+} regret_args;
+
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, regret_args *a)
 {
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
         {"proxy", required_argument, NULL, 'p'}, {"symmetric", no_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *mdp_path = NULL, *tpath = NULL, *ppath = NULL;
-    int symmetric = 0, c, rc;
-    enum cli_format fmt = CLI_TEXT;
+    int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case 'p': ppath = optarg; break;
-        case 's': symmetric = 1; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case 'p': a->ppath = optarg; break;
+        case 's': a->symmetric = 1; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc regret", c, argv);
         }
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
+        (rc = cli_require(CMD, "proxy", a->ppath)))
         return rc;
-    if ((rc = cli_require(CMD, "true", tpath)))
-        return rc;
-    if ((rc = cli_require(CMD, "proxy", ppath)))
-        return rc;
+    return EXIT_OK;
+}
 
+static int print_result(const regret_args *a, const starc_regret_result *fwd, const starc_regret_result *rev)
+{
+    double reg = a->symmetric ? 0.5 * (fwd->regret + rev->regret) : fwd->regret;
+    if (a->fmt == CLI_JSON) {
+        json_t *o = json_object();
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_REGRET, cli_json_num(reg));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL, cli_json_num(fwd->true_optimal_return));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_PROXY_POLICY, cli_json_num(fwd->proxy_policy_return));
+        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_WORST, cli_json_num(fwd->true_worst_return));
+        if (a->symmetric) {
+            json_object_set_new(o, "symmetric", json_true());
+            json_object_set_new(o, "regret_true_proxy", cli_json_num(fwd->regret));
+            json_object_set_new(o, "regret_proxy_true", cli_json_num(rev->regret));
+        }
+        return cli_json_print(o);
+    }
+    cli_put_num(stdout, "regret", reg);
+    cli_put_num(stdout, STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL, fwd->true_optimal_return);
+    cli_put_num(stdout, STARC_RESULTS_REGRET_KEY_PROXY_POLICY, fwd->proxy_policy_return);
+    cli_put_num(stdout, STARC_RESULTS_REGRET_KEY_TRUE_WORST, fwd->true_worst_return);
+    if (a->symmetric) {
+        cli_put_num(stdout, "regret_true_proxy", fwd->regret);
+        cli_put_num(stdout, "regret_proxy_true", rev->regret);
+    }
+    return EXIT_OK;
+}
+
+int cmd_regret(int argc, char **argv)
+{
+    regret_args a = {NULL, NULL, NULL, 0, CLI_TEXT};
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL;
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)))
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
+        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)))
         goto done;
     starc_regret_result fwd, rev;
     starc_error err;
     starc_error_clear(&err);
     int st = starc_regret(m, Rt, Rp, NULL, &fwd, NULL, &err);
-    if (!st && symmetric)
+    if (!st && a.symmetric)
         st = starc_regret(m, Rp, Rt, NULL, &rev, NULL, &err);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    double reg = symmetric ? 0.5 * (fwd.regret + rev.regret) : fwd.regret;
-    if (fmt == CLI_JSON) {
-        json_t *o = json_object();
-        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_REGRET, cli_json_num(reg));
-        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_OPTIMAL, cli_json_num(fwd.true_optimal_return));
-        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_PROXY_POLICY, cli_json_num(fwd.proxy_policy_return));
-        json_object_set_new(o, STARC_RESULTS_REGRET_KEY_TRUE_WORST, cli_json_num(fwd.true_worst_return));
-        if (symmetric) {
-            json_object_set_new(o, "symmetric", json_true());
-            json_object_set_new(o, "regret_true_proxy", cli_json_num(fwd.regret));
-            json_object_set_new(o, "regret_proxy_true", cli_json_num(rev.regret));
-        }
-        rc = cli_json_print(o);
-    } else {
-        printf("regret\t%.17g\n", reg);
-        printf("true_optimal_return\t%.17g\n", fwd.true_optimal_return);
-        printf("proxy_policy_return\t%.17g\n", fwd.proxy_policy_return);
-        printf("true_worst_return\t%.17g\n", fwd.true_worst_return);
-        if (symmetric) {
-            printf("regret_true_proxy\t%.17g\n", fwd.regret);
-            printf("regret_proxy_true\t%.17g\n", rev.regret);
-        }
-        rc = EXIT_OK;
-    }
+    rc = st ? cli_lib_error(CMD, st, &err) : print_result(&a, &fwd, &rev);
 done:
     starc_mdp_free(m);
     free(Rt);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *CMD = "regularize";
 
@@ -40,7 +41,13 @@ static void help(void)
            "  -h, --help         this help\n");
 }
 
-int cmd_regularize(int argc, char **argv)
+static const char *const methods[] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", NULL};
+
+/* ------------------------------------------------------------------ parse */
+
+enum { PARSED_HELP = -1 };
+
+static int parse_options(int argc, char **argv, regularize_args *a)
 {
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
@@ -50,174 +57,208 @@ int cmd_regularize(int argc, char **argv)
         {"adkl-solver", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"gnuplot", required_argument, NULL, 'g'}, {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    static const char *const methods[] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", NULL};
     static const char *const solvers[] = {"pi", "vi", NULL};
-    const char *mdp_path = NULL, *tpath = NULL, *ppath = NULL, *bpath = NULL, *outpath = NULL, *gppath = NULL;
-    const char *coef_arg = NULL;
-    int method = -1, solver = 0, c, rc;
-    double coef = NAN;
-    starc_reg_options ro;
-    starc_reg_options_default(&ro);
-    enum cli_format fmt = CLI_TEXT;
+    int c, rc, solver = 0;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mdp_path = optarg; break;
-        case 't': tpath = optarg; break;
-        case 'p': ppath = optarg; break;
-        case 'b': bpath = optarg; break;
-        case 'M': if ((rc = cli_parse_choice(CMD, "method", optarg, methods, &method))) return rc; break;
-        case 'c': coef_arg = optarg; break;
+        case 'm': a->mdp = optarg; break;
+        case 't': a->tpath = optarg; break;
+        case 'p': a->ppath = optarg; break;
+        case 'b': a->bpath = optarg; break;
+        case 'M': if ((rc = cli_parse_choice(CMD, "method", optarg, methods, &a->method))) return rc; break;
+        case 'c': a->coef_arg = optarg; break;
         case 'T':
-            if ((rc = cli_parse_double(CMD, "tol", optarg, &ro.tol)))
+            if ((rc = cli_parse_double(CMD, "tol", optarg, &a->ro.tol)))
                 return rc;
-            if (!(ro.tol > 0))
+            if (!(a->ro.tol > 0))
                 return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
             break;
         case 'I':
-            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &ro.max_iter)))
+            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &a->ro.max_iter)))
                 return rc;
-            if (ro.max_iter == 0)
+            if (a->ro.max_iter == 0)
                 return cli_usage(CMD, "option --max-iter: must be > 0");
             break;
         case 'a': if ((rc = cli_parse_choice(CMD, "adkl-solver", optarg, solvers, &solver))) return rc; break;
-        case 'o': outpath = optarg; break;
-        case 'g': gppath = optarg; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->outpath))) return rc; break;
+        case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gppath))) return rc; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc regularize", c, argv);
         }
     }
+    a->ro.adkl_solver = solver ? STARC_ADKL_VALUE_ITERATION : STARC_ADKL_POLICY_ITERATION;
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_require(CMD, "mdp", mdp_path)))
-        return rc;
-    if ((rc = cli_require(CMD, "proxy", ppath)))
-        return rc;
-    if ((rc = cli_require(CMD, "base", bpath)))
-        return rc;
-    if (method < 0)
-        return cli_usage(CMD, "option --method is required (ad-kl, om-chi2, om-sqrt-chi2, om-kl)");
-    if ((rc = cli_require(CMD, "coef", coef_arg)))
-        return rc;
-    int orpo = strcmp(coef_arg, "orpo") == 0;
-    if (!orpo) {
-        if ((rc = cli_parse_double(CMD, "coef", coef_arg, &coef)))
-            return rc;
-        if (!(coef > 0))
-            return cli_usage(CMD, "option --coef: '%s' must be > 0 (or 'orpo')", coef_arg);
-    } else if (!tpath)
-        return cli_usage(CMD, "option --coef: 'orpo' needs --true (it uses r and sigma_proxy under the base)");
-    if (gppath && !tpath)
-        return cli_usage(CMD, "option --gnuplot needs --true");
-    ro.adkl_solver = solver ? STARC_ADKL_VALUE_ITERATION : STARC_ADKL_POLICY_ITERATION;
+    return EXIT_OK;
+}
 
-    starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *base = NULL, *bt = NULL, *bp = NULL, *pi = NULL;
-    starc_regularizer *rg = NULL;
+static int check_options(regularize_args *a)
+{
+    int rc;
+    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "proxy", a->ppath)) ||
+        (rc = cli_require(CMD, "base", a->bpath)))
+        return rc;
+    if (a->method < 0)
+        return cli_usage(CMD, "option --method is required (ad-kl, om-chi2, om-sqrt-chi2, om-kl)");
+    if ((rc = cli_require(CMD, "coef", a->coef_arg)))
+        return rc;
+    a->orpo = strcmp(a->coef_arg, "orpo") == 0;
+    if (!a->orpo) {
+        if ((rc = cli_parse_double(CMD, "coef", a->coef_arg, &a->coef)))
+            return rc;
+        if (!(a->coef > 0))
+            return cli_usage(CMD, "option --coef: '%s' must be > 0 (or 'orpo')", a->coef_arg);
+    } else if (!a->tpath)
+        return cli_usage(CMD, "option --coef: 'orpo' needs --true (it uses r and sigma_proxy under the base)");
+    if (a->gppath && !a->tpath)
+        return cli_usage(CMD, "option --gnuplot needs --true");
+    return EXIT_OK;
+}
+
+/* --------------------------------------------------------------- load, run */
+
+typedef struct reg_run {
+    starc_mdp *m;
+    double *Rt, *Rp, *base, *bt, *bp, *pi; /* Rt, bt: NULL without --true */
+    starc_regularizer *rg;
+    starc_proxy_stats ps; /* NaN without --true */
+    double coef;
+    starc_reg_result res;
+} reg_run;
+
+static void run_free(reg_run *r)
+{
+    starc_regularizer_free(r->rg);
+    starc_mdp_free(r->m);
+    free(r->Rt), free(r->Rp), free(r->base), free(r->bt), free(r->bp), free(r->pi);
+}
+
+static int load_inputs(const regularize_args *a, reg_run *r)
+{
+    int rc;
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
+        (a->tpath && (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->Rt, NULL))) ||
+        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->Rp, NULL)) ||
+        (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)))
+        return rc;
+    const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
+    r->bp = malloc(SA * sizeof(double));
+    r->bt = r->Rt ? malloc(SA * sizeof(double)) : NULL;
+    r->pi = malloc(SA * sizeof(double));
+    if (!r->bp || (r->Rt && !r->bt) || !r->pi)
+        return cli_fail(CMD, "out of memory");
+    starc_reward_expected(r->m, r->Rp, r->bp);
+    if (r->Rt)
+        starc_reward_expected(r->m, r->Rt, r->bt);
+    return EXIT_OK;
+}
+
+static int run(const regularize_args *a, reg_run *r)
+{
     starc_error err;
     starc_error_clear(&err);
-    if ((rc = cli_load_mdp(CMD, mdp_path, &m)) || (tpath && (rc = cli_load_reward(CMD, "true", tpath, m, &Rt, NULL))) ||
-        (rc = cli_load_reward(CMD, "proxy", ppath, m, &Rp, NULL)) || (rc = cli_load_policy(CMD, "base", strcmp(bpath, "uniform") ? bpath : NULL, m, &base)))
-        goto done;
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    bp = malloc(S * A * sizeof(double));
-    bt = Rt ? malloc(S * A * sizeof(double)) : NULL;
-    pi = malloc(S * A * sizeof(double));
-    if (!bp || (Rt && !bt) || !pi) {
-        rc = cli_fail(CMD, "out of memory");
-        goto done;
-    }
-    starc_reward_expected(m, Rp, bp);
-    if (Rt)
-        starc_reward_expected(m, Rt, bt);
-    int st = starc_regularizer_alloc(m, base, bp, bt, &ro, &rg, &err);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    starc_proxy_stats ps = {NAN, NAN, NAN, NAN, NAN, NAN};
-    if (Rt) {
-        st = starc_proxy_weighted_stats(S * A, starc_regularizer_base_occupancy(rg), bt, bp, &ps, &err);
-        if (st) {
-            rc = cli_lib_error(CMD, st, &err);
-            goto done;
-        }
-    }
-    if (orpo) {
-        coef = ps.orpo_coef;
-        if (!(coef > 0)) {
-            rc = cli_fail(CMD, "option --coef: the ORPO coefficient sigma_proxy sqrt(1 - r^2) = %g is not > 0 "
-                               "(r = %g, sigma_proxy = %g)", coef, ps.r, ps.sigma_proxy);
-            goto done;
-        }
-    }
-    starc_reg_result res;
-    st = starc_regularizer_solve(rg, (starc_reg_method)method, coef, pi, &res, &err);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
-        goto done;
-    }
-    if (outpath) {
-        size_t shape[2] = {S, A};
-        st = starc_npy_write(outpath, 2, shape, pi, &err);
-        if (st) {
-            rc = cli_usage(CMD, "%s", err.message);
-            goto done;
-        }
-    }
-    if (gppath) {
+    const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
+    int st = starc_regularizer_alloc(r->m, r->base, r->bp, r->bt, &a->ro, &r->rg, &err);
+    if (!st && r->Rt)
+        st = starc_proxy_weighted_stats(SA, starc_regularizer_base_occupancy(r->rg), r->bt, r->bp, &r->ps, &err);
+    if (st)
+        return cli_lib_error(CMD, st, &err);
+    r->coef = a->orpo ? r->ps.orpo_coef : a->coef;
+    if (a->orpo && !(r->coef > 0))
+        return cli_fail(CMD, "option --coef: the ORPO coefficient sigma_proxy sqrt(1 - r^2) = %g is not > 0 "
+                             "(r = %g, sigma_proxy = %g)", r->coef, r->ps.r, r->ps.sigma_proxy);
+    if ((st = starc_regularizer_solve(r->rg, (starc_reg_method)a->method, r->coef, r->pi, &r->res, &err)))
+        return cli_lib_error(CMD, st, &err);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ write */
+
+/* -o: the optimal policy; --gnuplot: the scatter under the base's and the optimum's occupancies. */
+static int write_files(const regularize_args *a, const reg_run *r)
+{
+    const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
+    size_t shape[2] = {S, A};
+    int rc = a->outpath ? cli_write_npy(CMD, a->outpath, 2, shape, r->pi) : EXIT_OK;
+    if (!rc && a->gppath) {
         char title[256];
-        snprintf(title, sizeof title, "%s, coef %.4g: true %.4g (base %.4g)", methods[method], coef,
-                 res.true_return, res.true_return - res.true_delta);
-        rc = proxy_write_scatter(CMD, gppath, S * A, bp, bt, starc_regularizer_base_occupancy(rg), "base occupancy",
-                                 starc_regularizer_occupancy(rg), "regularised optimum", title);
-        if (rc)
-            goto done;
+        snprintf(title, sizeof title, "%s, coef %.4g: true %.4g (base %.4g)", methods[a->method], r->coef,
+                 r->res.true_return, r->res.true_return - r->res.true_delta);
+        rc = proxy_write_scatter(CMD, a->gppath, S * A, r->bp, r->bt, starc_regularizer_base_occupancy(r->rg),
+                                 "base occupancy", starc_regularizer_occupancy(r->rg), "regularised optimum", title);
     }
+    return rc;
+}
+
+static int print_result(FILE *out, const regularize_args *a, const reg_run *r)
+{
+    const starc_reg_result *res = &r->res;
     double Jbp, Jbt;
-    starc_regularizer_base_returns(rg, &Jbp, &Jbt);
-    struct {
+    starc_regularizer_base_returns(r->rg, &Jbp, &Jbt);
+    const struct {
         const char *k;
         double v;
     } kv[] = {
-        {STARC_RESULTS_REGULARIZE_KEY_COEF, coef}, {STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE, res.objective},
-        {"divergence", res.divergence},
-        {"proxy_return", res.proxy_return}, {"true_return", res.true_return},
-        {"proxy_return_normalized", res.proxy_return_normalized}, {"true_return_normalized", res.true_return_normalized},
+        {STARC_RESULTS_REGULARIZE_KEY_COEF, r->coef}, {STARC_RESULTS_REGULARIZE_KEY_OBJECTIVE, res->objective}, {"divergence", res->divergence},
+        {"proxy_return", res->proxy_return}, {"true_return", res->true_return},
+        {"proxy_return_normalized", res->proxy_return_normalized}, {"true_return_normalized", res->true_return_normalized},
         {"base_proxy_return", Jbp}, {"base_true_return", Jbt},
-        {"proxy_delta", res.proxy_delta}, {"true_delta", res.true_delta},
-        {"ad_kl", res.ad_kl}, {"ad_kl_unnormalized", res.ad_kl_unnormalized}, {"state_kl", res.state_kl},
-        {"om_kl", res.om_kl}, {"chi2", res.chi2}, {"tv", res.tv}, {"inner_coef", res.inner_coef},
-        {"r", ps.r}, {"sigma_proxy", ps.sigma_proxy}, {"orpo_coef", ps.orpo_coef},
-        {"residual", res.residual}, {"tol", ro.tol},
+        {"proxy_delta", res->proxy_delta}, {"true_delta", res->true_delta},
+        {"ad_kl", res->ad_kl}, {"ad_kl_unnormalized", res->ad_kl_unnormalized}, {"state_kl", res->state_kl},
+        {"om_kl", res->om_kl}, {"chi2", res->chi2}, {"tv", res->tv}, {"inner_coef", res->inner_coef},
+        {"r", r->ps.r}, {"sigma_proxy", r->ps.sigma_proxy}, {"orpo_coef", r->ps.orpo_coef},
+        {"residual", res->residual}, {"tol", a->ro.tol},
     };
-    size_t nkv = sizeof kv / sizeof kv[0];
-    if (fmt == CLI_JSON) {
+    const size_t nkv = sizeof kv / sizeof kv[0];
+    if (a->fmt == CLI_JSON) {
         json_t *o = json_object();
-        json_object_set_new(o, STARC_RESULTS_REGULARIZE_KEY_METHOD, json_string(methods[method]));
+        json_object_set_new(o, STARC_RESULTS_REGULARIZE_KEY_METHOD, json_string(methods[a->method]));
         for (size_t i = 0; i < nkv; i++)
             json_object_set_new(o, kv[i].k, cli_json_num(kv[i].v));
-        json_object_set_new(o, "converged", json_boolean(res.converged));
-        json_object_set_new(o, "iterations", json_integer((json_int_t)res.iterations));
-        rc = cli_json_print(o);
-    } else {
-        printf("method\t%s\n", methods[method]);
-        for (size_t i = 0; i < nkv; i++)
-            printf("%s\t%.17g\n", kv[i].k, kv[i].v);
-        printf("converged\t%s\n", res.converged ? "true" : "false");
-        printf("iterations\t%zu\n", res.iterations);
-        rc = EXIT_OK;
+        json_object_set_new(o, "converged", json_boolean(res->converged));
+        json_object_set_new(o, "iterations", json_integer((json_int_t)res->iterations));
+        return cli_json_fprint(out, o);
     }
-done:
-    starc_regularizer_free(rg);
-    starc_mdp_free(m);
-    free(Rt);
-    free(Rp);
-    free(base);
-    free(bt);
-    free(bp);
-    free(pi);
+    fprintf(out, "method\t%s\n", methods[a->method]);
+    for (size_t i = 0; i < nkv; i++)
+        cli_put_num(out, kv[i].k, kv[i].v);
+    fprintf(out, "converged\t%s\n", res->converged ? "true" : "false");
+    fprintf(out, "iterations\t%zu\n", res->iterations);
+    return EXIT_OK;
+}
+
+void regularize_args_init(regularize_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->method = -1;
+    a->coef = NAN;
+    a->fmt = CLI_TEXT;
+    starc_reg_options_default(&a->ro);
+}
+
+int regularize_job(regularize_args *a, FILE *out)
+{
+    int rc = check_options(a);
+    if (rc)
+        return rc;
+    reg_run r;
+    memset(&r, 0, sizeof r);
+    r.ps = (starc_proxy_stats){NAN, NAN, NAN, NAN, NAN, NAN};
+    if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r)))
+        rc = print_result(out, a, &r);
+    run_free(&r);
     return rc;
+}
+
+int cmd_regularize(int argc, char **argv)
+{
+    regularize_args a;
+    regularize_args_init(&a);
+    int rc = parse_options(argc, argv, &a);
+    if (rc)
+        return rc == PARSED_HELP ? EXIT_OK : rc;
+    return regularize_job(&a, stdout);
 }

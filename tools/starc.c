@@ -40,15 +40,8 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'starc SUBCOMMAND --help' for a subcommand's options; see starc(1).\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv, const char **cmd)
 {
-    /* Numbers are read and printed in the C locale whatever the environment. */
-    setlocale(LC_ALL, "C");
-    gsl_set_error_handler_off();
-    if (openblas_set_num_threads)
-        openblas_set_num_threads(1);
-    cli_argc = argc;
-    cli_argv = argv;
     if (argc < 2)
         return cli_usage(NULL, "missing subcommand; see 'starc --help'");
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
@@ -60,7 +53,24 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (const cli_command *c = commands; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0)
+        if (strcmp(argv[1], c->name) == 0) {
+            *cmd = c->name;
             return c->run(argc - 1, argv + 1);
+        }
     return cli_usage(NULL, "'%s' is not a subcommand; see 'starc --help'", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    /* Numbers are read and printed in the C locale whatever the environment. */
+    setlocale(LC_ALL, "C");
+    gsl_set_error_handler_off();
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
+    cli_argc = argc;
+    cli_argv = argv;
+    const char *cmd = NULL;
+    int rc = dispatch(argc, argv, &cmd);
+    /* every write to standard output is checked here, once */
+    return cli_finish(cmd, rc);
 }

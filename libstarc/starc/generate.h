@@ -125,6 +125,14 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
  *  i = 1..T.  @p out may alias @p R1 or @p R2. */
 void starc_reward_interpolate(size_t n, const double *R1, const double *R2, double t, double *out);
 
+/** @brief An MDP with uniform transition rows T(s,a,.) = 1/S and uniform mu0, for @p gamma.
+ *
+ *  Consumes no randomness: a stand-in when only S, A and gamma matter (the reward protocol of
+ *  starc_generate_reward() reads nothing else).
+ *  @return ::STARC_EDIM if S or A is 0 or S*A*S overflows, ::STARC_EINVAL for gamma outside [0,1),
+ *          ::STARC_ENOMEM. */
+int starc_generate_mdp_uniform(size_t S, size_t A, double gamma, starc_mdp **out, starc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,88 @@
+#!/bin/sh
+# The writer (tools/output.c): an output path that exists and is not a
+# regular file (fifo, directory, device node, a symlink to one) is bad input,
+# exit 2, and stays what it was; an empty path is bad input; a failed write
+# to standard output is exit 1 with one line on stderr, for every subcommand.
+set -u
+: "${STARC:?}" "${top_srcdir:?}"
+w=cli-output.tmp
+rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
+CHECK_QUIET_FAILURE=1
+
+check mdp 0 "" -- "$STARC" generate mdp --states 4 --actions 2 --seed 1 -o "$w/m.npz"
+check rewards 0 "" -- "$STARC" generate reward --mdp "$w/m.npz" --count 3 --seed 2 -o "$w/r.npz"
+M=$w/m.npz RT=$w/r.npz:r1 RP=$w/r.npz:r2
+
+# ---- targets that are not regular files -------------------------------------------
+mkfifo "$w/fifo" && mkdir "$w/dir" && ln -s fifo "$w/link" || { echo "FAIL cannot make the targets"; exit 1; }
+targets="fifo dir link"
+# as root, a character device node like /dev/full (which a rename would replace)
+if [ "$(id -u)" = 0 ] && mknod "$w/dev" c 1 7 2>/dev/null; then targets="$targets dev"; fi
+kind() { if [ -h "$1" ]; then echo link; elif [ -p "$1" ]; then echo fifo; elif [ -d "$1" ]; then echo dir;
+         elif [ -c "$1" ]; then echo dev; else echo other; fi; }
+for t in $targets; do
+    T=$w/$t
+    check "distance-o-$t" 2 "not a regular file" -- "$STARC" distance --mdp "$M" "$w/r.npz" -o "$T"
+    check "distance-gnuplot-$t" 2 "not a regular file" -- "$STARC" distance --mdp "$M" "$w/r.npz" --gnuplot "$T"
+    check "distance-png-$t" 2 "not a regular file" -- "$STARC" distance --mdp "$M" "$w/r.npz" --png "$T"
+    check "proxy-o-$t" 2 "not a regular file" -- "$STARC" proxy --mdp "$M" --true "$RT" --proxy "$RP" \
+        --base uniform -o "$T"
+    check "regularize-o-$t" 2 "not a regular file" -- "$STARC" regularize --mdp "$M" --proxy "$RP" \
+        --base uniform --method om-chi2 --coef 1 -o "$T"
+    ln -s "$t" "$T.npz" # (an MDP's name ends in .npz)
+    check "generate-mdp-$t" 2 "not a regular file" -- "$STARC" generate mdp --states 3 --actions 2 -o "$T.npz"
+    [ -h "$T.npz" ] || fail "$t.npz: the link was replaced"
+    [ "$(kind "$T")" = "$t" ] || fail "$t: the target was replaced"
+done
+# inside an output directory: overopt's curves.tsv is a fifo
+mkdir -p "$w/ov" && mkfifo "$w/ov/curves.tsv"
+check overopt-file-fifo 2 "curves.tsv: exists and is not a regular file" -- "$STARC" overopt --mdp "$M" --true "$RT" \
+    --proxy "$RP" --method ad-kl --points 3 -o "$w/ov"
+[ -p "$w/ov/curves.tsv" ] || fail "overopt replaced a fifo"
+# an output directory that is a file
+: >"$w/plain"
+check experiment-dir-file 2 "not a directory" -- "$STARC" experiment --mdps 3 --pairs 1 --steps 2 --states 3 \
+    --actions 2 -o "$w/plain"
+
+# ---- empty paths ----------------------------------------------------------------------
+check empty-experiment 2 "option --output: the path is empty" -- "$STARC" experiment --mdps 3 --pairs 1 --steps 2 \
+    --states 3 --actions 2 -o ""
+check empty-overopt 2 "option --output: the path is empty" -- "$STARC" overopt --mdp "$M" --true "$RT" --proxy "$RP" -o ""
+check empty-distance 2 "option --output: the path is empty" -- "$STARC" distance --mdp "$M" "$w/r.npz" -o ""
+check empty-gnuplot 2 "option --gnuplot: the path is empty" -- "$STARC" proxy --mdp "$M" --true "$RT" --proxy "$RP" \
+    --base uniform --gnuplot ""
+check empty-generate 2 "option --output: the path is empty" -- "$STARC" generate mdp -o ""
+check empty-tomato 2 "option --output: the path is empty" -- "$STARC" generate tomato -o ""
+check empty-demo 2 "option --output: the path is empty" -- "$STARC" demo -o ""
+
+# ---- standard output that cannot be written ----------------------------------------------
+if [ -w /dev/full ]; then
+    full() { # NAME -- command...: exit 1, one line naming standard output
+        n=$1; shift 2
+        check "full-$n" 1 "error writing to standard output" -- sh -c '"$@" >/dev/full' sh "$@"
+    }
+    full help -- "$STARC" --help
+    full version -- "$STARC" --version
+    full regret-help -- "$STARC" regret --help
+    full regret -- "$STARC" regret --mdp "$M" --true "$RT" --proxy "$RP"
+    full regret-json -- "$STARC" regret --mdp "$M" --true "$RT" --proxy "$RP" --format json
+    full distance -- "$STARC" distance --mdp "$M" "$w/r.npz"
+    full distance-dash -- "$STARC" distance --mdp "$M" "$w/r.npz" -o -
+    full proxy -- "$STARC" proxy --mdp "$M" --true "$RT" --proxy "$RP" --base uniform
+    full regularize -- "$STARC" regularize --mdp "$M" --true "$RT" --proxy "$RP" --base uniform --method om-chi2 --coef 1
+    full overopt -- "$STARC" overopt --mdp "$M" --true "$RT" --proxy "$RP" --method ad-kl --points 3 -o "$w/ovf"
+    full generate -- "$STARC" generate mdp --states 3 --actions 2 -o "$w/g.npz"
+    full generate-reward -- "$STARC" generate reward --mdp "$M" -o "$w/g.npy"
+    full generate-gridworld -- "$STARC" generate gridworld -o "$w/gw"
+    full generate-tomato -- "$STARC" generate tomato -o "$w/tom"
+    full generate-proxy -- "$STARC" generate proxy --mdp "$M" --true "$RT" --kind noise -o "$w/gp.npy"
+    full experiment -- "$STARC" experiment --mdps 3 --pairs 1 --steps 2 --states 3 --actions 2 --no-render -o "$w/ex"
+    full info -- "$STARC" info "$M"
+else
+    echo "SKIP /dev/full checks: no writable /dev/full"
+fi
+
+rm -rf "$w"
+echo "$fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,65 @@
+/* The one way the starc command writes: every output file appears atomically
+ * (a temporary file PATH.tmpXXXXXX next to it, renamed into place on success),
+ * an output path that is empty or names an existing non-regular file (device,
+ * fifo, directory, socket) is bad input, "-" is standard output, and standard
+ * output itself is flushed and closed once, checked, by cli_finish().
+ *
+ * The cli_* functions print their one line "starc CMD: ..." on stderr and
+ * return the exit status to use (EXIT_USAGE for a bad path, EXIT_COMPUTE for a
+ * failed write); the cli_tmp_* primitives print nothing and return 0 or an
+ * errno value, for callers that report in their own words (gnuplot.c). */
+#ifndef STARC_OUTPUT_H
+#define STARC_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <starc/starc.h>
+
+/* 0 when PATH may be written: "-", or a path that does not exist or names a
+ * regular file (through symlinks).  EINVAL for an empty path, EEXIST for an
+ * existing file that is not a regular one. */
+int cli_target_status(const char *path);
+/* cli_target_status() as a one-line diagnostic: EXIT_OK or EXIT_USAGE. */
+int cli_check_output(const char *cmd, const char *path);
+
+/* A temporary file next to PATH (PATH.tmpXXXXXX, mode 0644), open for
+ * writing on *fd; *tmp is malloc'd.  0 or an errno value. */
+int cli_tmp_create(const char *path, char **tmp, int *fd);
+/* Rename tmp onto path (removing tmp on failure) and free tmp; 0 or errno. */
+int cli_tmp_commit(char *tmp, const char *path);
+/* Remove and free tmp (NULL is a no-op). */
+void cli_tmp_discard(char *tmp);
+
+/* An output being written: PATH "-" means stdout (commit leaves the check of
+ * stdout to cli_finish()). */
+typedef struct cli_out {
+    FILE *f;
+    char *path;
+    char *tmp;
+} cli_out;
+int cli_out_open(const char *cmd, const char *path, cli_out *o);
+/* Check every write (the stream's error flag and the close) and rename into place. */
+int cli_out_commit(const char *cmd, cli_out *o);
+void cli_out_abort(cli_out *o);
+/* Write a whole string atomically to path. */
+int cli_write_file(const char *cmd, const char *path, const char *text);
+/* text + "\n" atomically to path (JSON documents). */
+int cli_write_line(const char *cmd, const char *path, const char *text);
+
+/* numpy outputs through the library's own atomic writers, after the target
+ * check above; errors name the file. */
+int cli_write_npy(const char *cmd, const char *path, size_t ndim, const size_t *shape, const double *data);
+int cli_write_npz(const char *cmd, const char *path, size_t n, const char *const *names, const starc_array *arrays);
+int cli_write_mdp(const char *cmd, const char *path, const starc_mdp *m);
+
+/* Make directory (and parents); an empty name is bad input, errors name the directory. */
+int cli_mkdir_p(const char *cmd, const char *dir);
+/* malloc'd "dir/name". */
+char *cli_path_join(const char *dir, const char *name);
+
+/* The end of every run: flush and close stdout, checked.  Returns rc, or
+ * EXIT_COMPUTE with one line "starc CMD: error writing to standard output"
+ * when rc was EXIT_OK and a write to stdout failed. */
+int cli_finish(const char *cmd, int rc);
+
+#endif
