@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "fit-files.h"
 #include "fmt17.h"
 #include "gnuplot.h"
 
@@ -766,7 +765,7 @@ static int write_points(const char *path, const data *D)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, "%s\n", FIT_POINTS_COLUMNS);
+    fprintf(o.f, "%s\n", STARC_RESULTS_FIT_POINTS_COLUMNS);
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (size_t i = 0; i < g->n; i++) {
@@ -789,11 +788,11 @@ static int write_fits(const char *path, const data *D)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fputs(FIT_FITS_KEYS, o.f);
+    fputs(STARC_RESULTS_FIT_FITS_KEYS, o.f);
     for (size_t j = 0; j < NQUANT; j++)
         fprintf(o.f, "\t%s\t%s_se\t%s_lo\t%s_hi", quantities[j].name, quantities[j].name, quantities[j].name,
                 quantities[j].name);
-    fprintf(o.f, "\t%s\n", FIT_FITS_STATS);
+    fprintf(o.f, "\t%s\n", STARC_RESULTS_FIT_FITS_STATS);
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
@@ -830,7 +829,7 @@ static int write_extrap(const char *path, const data *D)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, "%s\n", FIT_EXTRAP_COLUMNS);
+    fprintf(o.f, "%s\n", STARC_RESULTS_FIT_EXTRAP_COLUMNS);
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
@@ -899,7 +898,7 @@ static int write_scaling(const char *path, const srow *rows, size_t n)
     int rc = cli_out_open(CMD, path, &o);
     if (rc)
         return rc;
-    fprintf(o.f, "%s\n", FIT_SCALING_COLUMNS);
+    fprintf(o.f, "%s\n", STARC_RESULTS_FIT_SCALING_COLUMNS);
     for (size_t i = 0; i < n; i++) {
         fprintf(o.f, "%s\t", rows[i].kind);
         put(o.f, rows[i].size);
@@ -1565,8 +1564,8 @@ int cmd_fit(int argc, char **argv)
         rc = cli_fail(CMD, "could not encode JSON");
         goto done;
     }
-    const char *names[8] = {FIT_POINTS_TSV, FIT_FITS_TSV, FIT_EXTRAP_TSV, FIT_SUMMARY_JSON, FIT_FIT_GP, FIT_EXTRAP_GP,
-                            FIT_SCALING_TSV, FIT_SCALING_GP};
+    const char *names[8] = {STARC_RESULTS_FIT_POINTS_TSV, STARC_RESULTS_FIT_FITS_TSV, STARC_RESULTS_FIT_EXTRAP_TSV, STARC_RESULTS_FIT_SUMMARY_JSON, STARC_RESULTS_FIT_FIT_GP, STARC_RESULTS_FIT_EXTRAP_GP,
+                            STARC_RESULTS_FIT_SCALING_TSV, STARC_RESULTS_FIT_SCALING_GP};
     const int nout = S.skip ? 6 : 8;
     if ((rc = cli_mkdir_p(CMD, dir))) {
         free(text_nl);
@@ -1586,7 +1585,7 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     free(text_nl);
-    const char *scripts[3] = {FIT_FIT_GP, FIT_EXTRAP_GP, FIT_SCALING_GP};
+    const char *scripts[3] = {STARC_RESULTS_FIT_FIT_GP, STARC_RESULTS_FIT_EXTRAP_GP, STARC_RESULTS_FIT_SCALING_GP};
     if ((rc = render_all(&C, dir, scripts, S.skip ? 2 : 3)))
         goto done;
     if (fmt == CLI_JSON) {

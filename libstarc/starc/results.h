@@ -356,4 +356,40 @@
  *  ::STARC_RESULTS_NOTEBOOK_KEY_SECTIONS). */
 #define STARC_RESULTS_NOTEBOOK_KEY_METADATA "starc"
 
+
+/* ---- starc fit (tools/cmd-fit.c writes; the notebook export reads) ---- */
+/** @brief `starc fit` output: the points, one row each (columns ::STARC_RESULTS_FIT_POINTS_COLUMNS). */
+#define STARC_RESULTS_FIT_POINTS_TSV "points.tsv"
+/** @brief `starc fit` output: the fits, one row per group, target and form. */
+#define STARC_RESULTS_FIT_FITS_TSV "fits.tsv"
+/** @brief `starc fit` output: the honest-extrapolation check. */
+#define STARC_RESULTS_FIT_EXTRAP_TSV "extrapolation.tsv"
+/** @brief `starc fit` output: the coefficients against reward-model size. */
+#define STARC_RESULTS_FIT_SCALING_TSV "scaling.tsv"
+/** @brief `starc fit` output: every fit with its intervals, as JSON. */
+#define STARC_RESULTS_FIT_SUMMARY_JSON "summary.json"
+/** @brief `starc fit` output: the data with fitted curves and peaks (gnuplot). */
+#define STARC_RESULTS_FIT_FIT_GP "fit.gp"
+/** @brief `starc fit` output: the extrapolation check (gnuplot). */
+#define STARC_RESULTS_FIT_EXTRAP_GP "extrapolation.gp"
+/** @brief `starc fit` output: coefficients against size (gnuplot). */
+#define STARC_RESULTS_FIT_SCALING_GP "scaling.gp"
+
+/** points.tsv: one row per point, groups ordered by size; d = sqrt(kl); n is the best-of-n n
+ * for points estimated from samples (nan for logs); gold and proxy as read (not re-centred). */
+#define STARC_RESULTS_FIT_POINTS_COLUMNS "group\tsize\tmethod\tn\tkl\td\tgold\tproxy"
+
+/** fits.tsv: one row per group, target (gold, proxy) and form; every estimated quantity Q has
+ * the columns Q, Q_se, Q_lo, Q_hi (the interval at the chosen level). */
+#define STARC_RESULTS_FIT_FITS_KEYS "group\tsize\tmethod\ttarget\tform\tprimary\tcenter\tn\tskipped"
+/** @brief `starc fit` output: the per-fit statistics columns of fits.tsv, after the coefficient columns. */
+#define STARC_RESULTS_FIT_FITS_STATS "r2\trss\tsigma\tboot\tboot_failed"
+
+/** extrapolation.tsv: one row per group, target and form. */
+#define STARC_RESULTS_FIT_EXTRAP_COLUMNS \
+    "group\tsize\ttarget\tform\tcutoff_kl\tn_fit\tn_test\trmse_fit\trmse_test\trmse_test_full\tmax_abs_test\tbias_test\trange"
+
+/** scaling.tsv: one row per quantity of the scaling fit (gold, primary form) and per prediction. */
+#define STARC_RESULTS_FIT_SCALING_COLUMNS "kind\tsize\tquantity\tvalue\tse\tlo\thi"
+
 #endif
