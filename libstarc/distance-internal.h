@@ -1,4 +1,4 @@
-/* Internals shared by canon.c, norm.c and distance.c (not installed).
+/* Internals shared by canon.c, norm.c, distance.c and study.c (not installed).
  *
  * A canonical form is kept in a structured representation so that norms and
  * metrics can be computed in one streaming pass over the reward without
@@ -141,5 +141,24 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
 
 /* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
 void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads);
+
+/* The trivial-reward rule (starc/distance.h, docs/theory.md §3.1): its one
+ * implementation, used by the distance plans and the study.  tol is the resolved
+ * tolerance (starc_distance_trivial_tol()); delta = tol * rmax bounds the
+ * round-off in the entries of the computed canonical form.  Returns
+ * STARCI_TRIVIAL when
+ *   max|c(R)| = xmax <= delta, or
+ *   norm (a starc_norm_kind) is a semi-norm (wl1, wl2, wlinf, range) and its
+ *   value n(c(R)) <= nunit * delta, nunit its largest value on a tensor with
+ *   entries bounded by 1, or
+ *   norm is l1, l2 or linf and n(c(R)) <= delta (impossible in exact
+ *   arithmetic, since then n >= xmax > delta: it catches a norm whose
+ *   computation underflowed); norm = -1 or none: no normaliser is tested;
+ * and adds STARCI_CONSTANT (the Pearson distance is undefined) when R is
+ * trivial or sigma, the standard deviation of c(R) under the coverage, is
+ * <= delta (pass NAN for sigma when no Pearson distance is wanted: then
+ * STARCI_CONSTANT only follows from STARCI_TRIVIAL). */
+enum { STARCI_TRIVIAL = 1, STARCI_CONSTANT = 2 };
+int starci_distance_rule(double tol, double rmax, double xmax, int norm, double n, double nunit, double sigma);
 
 #endif
