@@ -33,19 +33,22 @@ void starc_distance_options_default(starc_distance_options *o)
 }
 
 /* The power p of the conditioning 1/(1 - gamma) in the round-off of each
- * canonicalisation on exactly trivial rewards (docs/theory.md §3.1): none,
- * epic and dard solve nothing; val's canonical form is the residual of a
- * backward-stable solve of (I - gamma P_pi) V = r_pi; val-potential uses V
- * itself (forward error), minimal-potential and minimal solve normal
- * equations, whose condition number is the square of the problem's. */
+ * canonicalisation on exactly trivial rewards (docs/theory.md §3.1).  A
+ * trivial reward itself carries round-off up to DBL_EPSILON max|phi|, and its
+ * potential can be max|R|/(1 - gamma) (a constant k is shaping with potential
+ * -k/(1 - gamma)): p >= 1 for every canonicalisation.  none, epic and dard
+ * solve nothing, and val's canonical form is the residual of a
+ * backward-stable solve of (I - gamma P_pi) V = r_pi: p = 1.  val-potential
+ * uses V itself (its forward error), minimal-potential and minimal solve
+ * normal equations, whose condition number is the square of the problem's:
+ * p = 2. */
 static double conditioning_power(starc_canon_kind canon)
 {
     switch (canon) {
-    case STARC_CANON_VAL: return 1.0;
     case STARC_CANON_VAL_POTENTIAL:
     case STARC_CANON_MINIMAL_POTENTIAL:
     case STARC_CANON_MINIMAL: return 2.0;
-    default: return 0.0;
+    default: return 1.0;
     }
 }
 

@@ -36,7 +36,7 @@ static void help(void)
            "  --weighted          minimal-potential: minimise the T-weighted L2 norm\n"
            "  --trivial-tol EPS   a reward is trivial when max|c(R)| <= EPS max|R|.  Default: derived\n"
            "                      from the measured round-off, 32 S DBL_EPSILON / (1 - gamma)^p with\n"
-           "                      p = 0 for none, epic, dard, 1 for val, 2 for val-potential,\n"
+           "                      p = 1 for none, epic, dard, val, 2 for val-potential,\n"
            "                      minimal-potential, minimal\n"
            "  --threads N         threads for passes over large rewards (default: online CPUs);\n"
            "                      the results do not depend on it\n"

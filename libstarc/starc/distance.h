@@ -26,9 +26,11 @@
  *  `tests/bench/trivial-roundoff.c`): for an MDP with S states and discount
  *  gamma, `tol = K S DBL_EPSILON / (1 - gamma)^p` with K =
  *  ::STARC_TRIVIAL_TOL_MARGIN and p the power of the conditioning
- *  1/(1 - gamma) the canonicalisation's round-off grows with: 0 for none,
- *  epic and dard (no linear solve), 1 for val, 2 for val-potential,
- *  minimal-potential and minimal (starc_distance_trivial_tol()).  A reward
+ *  1/(1 - gamma) the canonicalisation's round-off grows with: 1 for none,
+ *  epic, dard and val (a trivial reward's own round-off is DBL_EPSILON times
+ *  its potential, up to max|R|/(1 - gamma)), 2 for val-potential,
+ *  minimal-potential and minimal, which solve with the conditioning squared
+ *  (starc_distance_trivial_tol()).  A reward
  *  whose canonical form is small because its mass sits on rare transitions
  *  (probability 1e-9, say) is therefore not trivial, unless gamma is so close
  *  to 1 that 1e-9 is within the canonicalisation's round-off.  The rule is
@@ -112,9 +114,9 @@ typedef struct starc_distance_options {
  *
  *  @p tol itself when it is >= 0; otherwise (::STARC_TRIVIAL_TOL_DERIVED) the default derived
  *  for canonicalisation @p canon on an MDP with @p S states and discount @p gamma:
- *  `STARC_TRIVIAL_TOL_MARGIN * S * DBL_EPSILON / (1 - gamma)^p`, p = 0 for none, epic and dard,
- *  1 for val, 2 for val-potential, minimal-potential and minimal (see the file description).
- *  For the study's MDPs (S = 32, gamma = 0.95) that is 2.3e-13, 4.5e-12 and 9.1e-11. */
+ *  `STARC_TRIVIAL_TOL_MARGIN * S * DBL_EPSILON / (1 - gamma)^p`, p = 1 for none, epic, dard and
+ *  val, 2 for val-potential, minimal-potential and minimal (see the file description).
+ *  For the study's MDPs (S = 32, gamma = 0.95) that is 4.5e-12 (p = 1) and 9.1e-11 (p = 2). */
 double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gamma, size_t S);
 
 /** @brief Fill @p o with the defaults: STARC-VAL, l2 normalisation, l2 metric. */

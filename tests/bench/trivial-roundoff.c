@@ -15,8 +15,8 @@
  * removes which): `shaping` gamma phi(s') - phi(s) with phi = m + a N(0,1) (a
  * random mean makes it part constant), `constant` R = k, `redistribution` x -
  * sum_s' T x (zero expectation over s'; x dense N(0,1) or, in half the draws,
- * sparse as the study protocol's rewards), and `sum` of the three, each with its
- * own magnitude 10^U(-2,2).  The whole reward is then scaled by 2^U(-100,100)
+ * sparse as the study protocol's rewards), and sums (shaping + constant, and
+ * all three), each part with its own magnitude 10^U(-2,2).  The whole reward is then scaled by 2^U(-100,100)
  * (exactly, so the ratios are those of the unscaled reward).  `none` removes
  * nothing: for it the families count through the `range` normaliser (their
  * returns are the same for every policy) and Pearson's sigma (constants).
@@ -27,12 +27,14 @@
  * Dynamics: `dense` (Dirichlet(1) rows), `softmax` (the study protocol's rows,
  * floored entries at probability ~1e-9, starc_generate_transitions()) and
  * `sparse` (rows with 1 to 3 successors, the rest exactly 0); S = 2 .. 1024,
- * A in {1, 2, 4} (2 only for S >= 256), gamma in {0, 0.5, 0.9, 0.99, 0.999}.
+ * A in {1, 2, 4} (2 only for S >= 256), gamma in {0, 0.5, 0.9, 0.95, 0.99, 0.999}.
  *
  * Usage: trivial-roundoff [--quick] [--raw FILE]
- * Prints, per (canonicalisation, dynamics, gamma), the worst ratio of each kind,
- * where it occurred, and the worst x scaled by (1 - gamma)/DBL_EPSILON; then the
- * worst over everything of x (1 - gamma) / DBL_EPSILON per canonicalisation. */
+ * Prints, per (canonicalisation, dynamics, gamma), the worst ratio of each kind
+ * and where it occurred; k, the worst ratio in units of the derived tolerance
+ * without its margin (ratio (1 - gamma)^p / (S DBL_EPSILON)), and the margin
+ * K/k of the library's default; then k by gamma (flat when p is right), by S,
+ * and overall.  --raw FILE writes every measurement. */
 #include <config.h>
 #include <float.h>
 #include <math.h>
@@ -90,13 +92,22 @@ static void see(worst *w, double v, int fam, size_t S, size_t A)
 }
 
 typedef struct cell { /* one (canon, dynamics, gamma) */
-    worst x, n, range, sigma, wl;
+    worst x, range, sigma, wl, k;
     size_t count;
 } cell;
 
+/* k = ratio (1 - gamma)^p / (S DBL_EPSILON): the rule calls the reward trivial iff
+ * k <= STARC_TRIVIAL_TOL_MARGIN, p the canonicalisation's power in
+ * starc_distance_trivial_tol(). */
 static cell cells[NC][NTK][NGAMMA];
-static worst by_size[2][NC][11]; /* x (1 - gamma)^p / eps, p = 1, 2, by log2 S */
+static worst k_gamma[NC][NGAMMA], k_size[NC][11], k_all;
 static FILE *raw;
+
+/* The rule's k of a ratio: ratio / (tol / K), tol the library's derived tolerance. */
+static double kval(int c, double gamma, size_t S, double ratio)
+{
+    return ratio * STARC_TRIVIAL_TOL_MARGIN / starc_distance_trivial_tol(STARC_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, gamma, S);
+}
 
 static double maxabs(size_t n, const double *x)
 {
@@ -208,12 +219,18 @@ static void norms(const starc_mdp *m, const double *x, double nv[6], double unit
     unit[0] = (double)n, unit[1] = sqrt((double)n), unit[2] = 1.0, unit[3] = tsum, unit[4] = sqrt(tsum), unit[5] = tmax;
 }
 
+/* Population standard deviation by the corrected two-pass algorithm (the
+ * first pass's mean corrected by the mean residual), so that a constant
+ * tensor has sigma ~ 0 whatever n is. */
 static double sigma(size_t n, const double *x)
 {
-    double mean = 0.0, css = 0.0;
+    double mean = 0.0, css = 0.0, res = 0.0;
     for (size_t k = 0; k < n; k++)
         mean += x[k];
     mean /= (double)n;
+    for (size_t k = 0; k < n; k++)
+        res += x[k] - mean;
+    mean += res / (double)n;
     for (size_t k = 0; k < n; k++)
         css += (x[k] - mean) * (x[k] - mean);
     return sqrt(css / (double)n);
@@ -269,6 +286,11 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                         for (int k = 3; k < 6; k++)
                             w = fmax(w, nv[k] / (unit[k] * rmax));
                         see(&ce->wl, w, f, S, A);
+                        double kk = kval(c, gammas[g], S, w);
+                        see(&ce->k, kk, f, S, A);
+                        see(&k_gamma[c][g], kk, f, S, A);
+                        see(&k_size[c][lg], kk, f, S, A);
+                        see(&k_all, kk, f, S, A);
                         if (raw)
                             fprintf(raw, "%s\t%s\t%s\t%g\t%zu\t%zu\twl\t%.3e\n", starc_canon_name(c), tk_names[tk],
                                     fam_names[f], gammas[g], S, A, w);
@@ -276,10 +298,12 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                     }
                     ce->count++;
                     const double xr = maxabs(n, C) / rmax;
-                    double nr = 0.0;
+                    double nr = 0.0; /* every normaliser is <= n_1 max|c(R)|: nr <= xr */
                     for (int k = 0; k < 6; k++)
                         nr = fmax(nr, nv[k] / (unit[k] * rmax));
                     const double sg = sigma(n, C) / rmax;
+                    /* the ratio the rule tests: the canonical form (none: nothing), the range */
+                    double worst_ratio = c == STARC_CANON_NONE ? 0.0 : xr;
                     double rg = NAN;
                     if (do_range) {
                         double range;
@@ -289,15 +313,26 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                         }
                         rg = range / (2.0 * rmax / (1.0 - gammas[g]));
                         see(&ce->range, rg, f, S, A);
+                        if (c == STARC_CANON_NONE)
+                            worst_ratio = rg;
                     }
-                    if (c != STARC_CANON_NONE) {
+                    if (c != STARC_CANON_NONE)
                         see(&ce->x, xr, f, S, A);
-                        see(&ce->n, nr, f, S, A);
-                        see(&by_size[0][c][lg], xr * (1.0 - gammas[g]) / DBL_EPSILON, f, S, A);
-                        see(&by_size[1][c][lg], xr * (1.0 - gammas[g]) * (1.0 - gammas[g]) / DBL_EPSILON, f, S, A);
-                    }
-                    if (c != STARC_CANON_NONE || f == F_CONSTANT) /* none: only constants are constant */
+                    if (c != STARC_CANON_NONE || f == F_CONSTANT) { /* none: only constants are constant */
                         see(&ce->sigma, sg, f, S, A);
+                        worst_ratio = fmax(worst_ratio, sg);
+                    }
+                    if (nr > xr * (1.0 + (double)n * DBL_EPSILON)) { /* (summation order) */
+                        fprintf(stderr, "trivial-roundoff: a normaliser exceeds its bound\n");
+                        exit(1);
+                    }
+                    if (worst_ratio > 0.0) {
+                        double kk = kval(c, gammas[g], S, worst_ratio);
+                        see(&ce->k, kk, f, S, A);
+                        see(&k_gamma[c][g], kk, f, S, A);
+                        see(&k_size[c][lg], kk, f, S, A);
+                        see(&k_all, kk, f, S, A);
+                    }
                     if (raw)
                         fprintf(raw, "%s\t%s\t%s\t%g\t%zu\t%zu\tx\t%.3e\tnorm\t%.3e\tsigma\t%.3e\trange\t%.3e\n",
                                 starc_canon_name(c), tk_names[tk], fam_names[f], gammas[g], S, A,
@@ -350,38 +385,47 @@ int main(int argc, char **argv)
                 run(r, tk, S, A, trials, S <= 512);
             }
         }
-    printf("# worst ratios over families, S, A and trials (x = max|c(R)|/max|R|, norm = n(c(R))/(n_1 max|R|),\n"
-           "# range = range(c(R)) (1-gamma)/(2 max|R|) for S <= 512, sigma = std(c(R))/max|R|, wl = weighted\n"
-           "# normalisers of off-support rewards); x_eps = x (1-gamma)/DBL_EPSILON\n");
-    printf("canon\tdynamics\tgamma\tn\tx\twhere\tx_eps\tnorm\twhere\trange\twhere\tsigma\twhere\twl\twhere\n");
+    const double K = STARC_TRIVIAL_TOL_MARGIN;
+    printf("# Round-off of the canonicalisations on exactly trivial rewards: worst over families,\n"
+           "# S = 2..%zu, A and draws.  x = max|c(R)|/max|R|; range = range(c(R)) (1-gamma)/(2 max|R|)\n"
+           "# (S <= 512); sigma = std(c(R))/max|R| (none: constants only); wl = weighted normalisers of\n"
+           "# off-support rewards / (n_1 max|R|).  k = worst ratio (1-gamma)^p/(S DBL_EPSILON), p as in\n"
+           "# starc_distance_trivial_tol(): the rule calls a reward trivial iff k <= K = %g.\n", maxS, K);
+    printf("canon\tdynamics\tgamma\tn\tx\twhere\trange\tsigma\twl\tk\twhere\tmargin K/k\n");
     for (int c = 0; c < NC; c++)
         for (int tk = 0; tk < NTK; tk++)
             for (size_t g = 0; g < NGAMMA; g++) {
                 const cell *ce = &cells[c][tk][g];
                 printf("%s\t%s\t%g\t%zu", starc_canon_name(c), tk_names[tk], gammas[g], ce->count);
                 print_worst(&ce->x);
-                if (ce->x.S)
-                    printf("\t%.1f", ce->x.v * (1.0 - gammas[g]) / DBL_EPSILON);
-                else
-                    printf("\t-");
-                print_worst(&ce->n);
-                print_worst(&ce->range);
-                print_worst(&ce->sigma);
-                print_worst(&ce->wl);
-                printf("\n");
+                printf(ce->range.S ? "\t%.1e" : "\t-", ce->range.v);
+                printf(ce->sigma.S ? "\t%.1e" : "\t-", ce->sigma.v);
+                printf(ce->wl.S ? "\t%.1e" : "\t-", ce->wl.v);
+                print_worst(&ce->k);
+                printf(ce->k.S ? "\t%.0f\n" : "\t-\n", K / ce->k.v);
             }
-    for (int p = 0; p < 2; p++) {
-        printf("\n# worst x (1-gamma)^%d/DBL_EPSILON per canonicalisation and S (all dynamics, gammas, A)\ncanon", p + 1);
-        for (int lg = 1; lg <= (quick ? 6 : 10); lg++)
-            printf("\tS=%d", 1 << lg);
+    printf("\n# worst k per canonicalisation and gamma (flat in gamma: p is right)\ncanon");
+    for (size_t g = 0; g < NGAMMA; g++)
+        printf("\tgamma=%g", gammas[g]);
+    printf("\n");
+    for (int c = 0; c < NC; c++) {
+        printf("%s", starc_canon_name(c));
+        for (size_t g = 0; g < NGAMMA; g++)
+            printf("\t%.3f", k_gamma[c][g].v);
         printf("\n");
-        for (int c = 1; c < NC; c++) {
-            printf("%s", starc_canon_name(c));
-            for (int lg = 1; lg <= (quick ? 6 : 10); lg++)
-                printf("\t%.1f", by_size[p][c][lg].v);
-            printf("\n");
-        }
     }
+    printf("\n# worst k per canonicalisation and S (all dynamics, gammas, A)\ncanon");
+    for (int lg = 1; ((size_t)1 << lg) <= maxS; lg++)
+        printf("\tS=%d", 1 << lg);
+    printf("\n");
+    for (int c = 0; c < NC; c++) {
+        printf("%s", starc_canon_name(c));
+        for (int lg = 1; ((size_t)1 << lg) <= maxS; lg++)
+            printf("\t%.3f", k_size[c][lg].v);
+        printf("\n");
+    }
+    printf("\n# worst k overall: %.3f (%s, S=%zu, A=%zu); K = %g leaves a margin of %.1f\n", k_all.v,
+           fam_names[k_all.fam], k_all.S, k_all.A, K, K / k_all.v);
     gsl_rng_free(r);
     if (raw && fclose(raw)) {
         perror("raw");
