@@ -143,22 +143,29 @@ void starci_rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
 void starci_tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads);
 
 /* The trivial-reward rule (starc/distance.h, docs/theory.md §3.1): its one
- * implementation, used by the distance plans and the study.  tol is the resolved
- * tolerance (starc_distance_trivial_tol()); delta = tol * rmax bounds the
- * round-off in the entries of the computed canonical form.  Returns
- * STARCI_TRIVIAL when
- *   max|c(R)| = xmax <= delta, or
- *   norm (a starc_norm_kind) is a semi-norm (wl1, wl2, wlinf, range) and its
- *   value n(c(R)) <= nunit * delta, nunit its largest value on a tensor with
- *   entries bounded by 1, or
- *   norm is l1, l2 or linf and n(c(R)) <= delta (impossible in exact
- *   arithmetic, since then n >= xmax > delta: it catches a norm whose
- *   computation underflowed); norm = -1 or none: no normaliser is tested;
- * and adds STARCI_CONSTANT (the Pearson distance is undefined) when R is
- * trivial or sigma, the standard deviation of c(R) under the coverage, is
- * <= delta (pass NAN for sigma when no Pearson distance is wanted: then
- * STARCI_CONSTANT only follows from STARCI_TRIVIAL). */
-enum { STARCI_TRIVIAL = 1, STARCI_CONSTANT = 2 };
-int starci_distance_rule(double tol, double rmax, double xmax, int norm, double n, double nunit, double sigma);
+ * implementation, used by the distance plans and the study.  delta = tol * rmax
+ * bounds the round-off in the entries of the computed c(R).  The verdict is
+ *   STARCI_TRIVIAL   when xmax <= delta (c(R) is round-off), or the
+ *                    normaliser vanishes up to round-off: wl1, wl2, wlinf when
+ *                    xseen <= delta (they see only entries with T > 0); range
+ *                    when n <= nunit * delta; l1, l2, linf when n <= delta
+ *                    (impossible in exact arithmetic, as n >= xmax: it catches
+ *                    an underflowed norm);
+ *   STARCI_CONSTANT  (Pearson undefined) when trivial, or sigma <= delta;
+ *   STARCI_NEED_SEEN when the verdict needs xseen (a weighted normaliser with
+ *                    n <= nunit * delta, necessary for xseen <= delta) and
+ *                    xseen is NAN: compute it and ask again. */
+typedef struct starci_rule_args {
+    double tol;   /* the resolved tolerance, starc_distance_trivial_tol() */
+    double rmax;  /* max |R| */
+    double xmax;  /* max |c(R)| */
+    int norm;     /* starc_norm_kind of the normaliser, or -1 for none tested */
+    double n;     /* n(c(R)) */
+    double nunit; /* the normaliser's largest value on a tensor with entries bounded by 1 */
+    double xseen; /* wl1, wl2, wlinf: max |c(R)| over the entries with T > 0, or NAN */
+    double sigma; /* the standard deviation of c(R) under the Pearson coverage, or NAN */
+} starci_rule_args;
+enum { STARCI_TRIVIAL = 1, STARCI_CONSTANT = 2, STARCI_NEED_SEEN = 4 };
+int starci_distance_rule(const starci_rule_args *a);
 
 #endif

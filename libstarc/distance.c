@@ -59,17 +59,22 @@ double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gam
     return STARC_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - gamma, conditioning_power(canon));
 }
 
-int starci_distance_rule(double tol, double rmax, double xmax, int norm, double n, double nunit, double sigma)
+int starci_distance_rule(const starci_rule_args *a)
 {
-    const double delta = tol * rmax;
+    const double delta = a->tol * a->rmax;
+    const int weighted = a->norm == STARC_NORM_WL1 || a->norm == STARC_NORM_WL2 || a->norm == STARC_NORM_WLINF;
     int v = 0;
-    if (!(xmax > delta))
+    if (!(a->xmax > delta))
         v = STARCI_TRIVIAL;
-    else if (norm == STARC_NORM_WL1 || norm == STARC_NORM_WL2 || norm == STARC_NORM_WLINF || norm == STARC_NORM_RANGE)
-        v = !(n > nunit * delta) ? STARCI_TRIVIAL : 0;
-    else if (norm == STARC_NORM_L1 || norm == STARC_NORM_L2 || norm == STARC_NORM_LINF)
-        v = !(n > delta) ? STARCI_TRIVIAL : 0;
-    if (v || (!isnan(sigma) && !(sigma > delta))) /* NaN sigma: not asked */
+    else if (weighted && !(a->n > a->nunit * delta)) {
+        if (isnan(a->xseen))
+            return STARCI_NEED_SEEN;
+        v = !(a->xseen > delta) ? STARCI_TRIVIAL : 0;
+    } else if (a->norm == STARC_NORM_RANGE)
+        v = !(a->n > a->nunit * delta) ? STARCI_TRIVIAL : 0;
+    else if (a->norm == STARC_NORM_L1 || a->norm == STARC_NORM_L2 || a->norm == STARC_NORM_LINF)
+        v = !(a->n > delta) ? STARCI_TRIVIAL : 0;
+    if (v || (!isnan(a->sigma) && !(a->sigma > delta))) /* NaN sigma: not asked */
         v |= STARCI_CONSTANT;
     return v;
 }
@@ -250,18 +255,34 @@ static double norm_unit(const starc_distance_plan *p)
     }
 }
 
-/* The normaliser and the trivial rule (distance.h, starci_distance_rule()). */
-static int finish(starc_distance_plan *p, const starci_stats *st, const double *cbar, struct rinfo *ri, starc_error *err)
+/* max |x| over the entries with T > 0 of a canonical form (the entries the
+ * weighted normalisers see); one pass, on demand. */
+static double seen_max(starc_distance_plan *p, const starci_cform *cf)
 {
-    const double tol = p->o.trivial_tol;
+    const size_t S = p->S, A = p->A;
+    const double *T = p->w.T;
+    double m = 0.0;
+    for (size_t sa = 0; sa < S * A; sa++) {
+        const double *x = starci_cform_row(cf, T, S, A, sa / A, sa % A, p->rowbuf);
+        for (size_t j = 0; j < S; j++)
+            if (T[sa * S + j] > 0.0)
+                m = MAXD(m, fabs(x[j]));
+    }
+    return m;
+}
+
+/* The normaliser and the trivial rule (distance.h, starci_distance_rule()). */
+static int finish(starc_distance_plan *p, const starci_cform *cf, const starci_stats *st, const double *cbar,
+                  struct rinfo *ri, starc_error *err)
+{
     const int pearson = p->o.metric == STARC_METRIC_PEARSON;
     memset(ri, 0, sizeof *ri);
     if (pearson) {
         ri->mean = st->mean;
         ri->sigma = st->W > 0.0 ? sqrt(st->M2 / st->W) : 0.0;
     }
-    const double sigma = pearson ? ri->sigma : NAN;
-    int v = starci_distance_rule(tol, st->rmax, st->xmax, -1, 0.0, 0.0, sigma);
+    starci_rule_args a = {p->o.trivial_tol, st->rmax, st->xmax, -1, 0.0, 0.0, NAN, pearson ? ri->sigma : NAN};
+    int v = starci_distance_rule(&a);
     if (!(v & STARCI_TRIVIAL) && p->o.norm != STARC_NORM_NONE) {
         double n;
         if (p->o.norm == STARC_NORM_RANGE) {
@@ -271,7 +292,13 @@ static int finish(starc_distance_plan *p, const starci_stats *st, const double *
         } else {
             n = starci_norm_finish((int)p->o.norm, st->nacc);
         }
-        v = starci_distance_rule(tol, st->rmax, st->xmax, (int)p->o.norm, n, norm_unit(p), sigma);
+        a.norm = (int)p->o.norm;
+        a.n = n;
+        a.nunit = norm_unit(p);
+        if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+            a.xseen = seen_max(p, cf);
+            v = starci_distance_rule(&a);
+        }
         ri->n = n;
     } else if (!(v & STARCI_TRIVIAL)) {
         ri->n = 1.0;
@@ -301,7 +328,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     starci_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
     struct rinfo ri[2];
     for (int i = 0; i < 2; i++)
-        if ((st = finish(p, &sts[i], p->cbar[i], &ri[i], err)))
+        if ((st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err)))
             return st;
     const starc_metric_kind metric = p->o.metric;
     if (metric == STARC_METRIC_PEARSON) {
@@ -341,7 +368,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     starci_stats sts;
     starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
     struct rinfo ri;
-    if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+    if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
     const size_t S = p->S, A = p->A;
     for (size_t s = 0; s < S; s++)
@@ -468,7 +495,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
             goto done;
         starci_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
-        if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+        if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
             goto done;
         double *f = F + i * L;
         undef[i] = ri.undefined;

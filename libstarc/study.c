@@ -228,6 +228,16 @@ static double maxabs(size_t n, const double *x)
     return m;
 }
 
+/* max |x| over the entries with T > 0 (those the weighted normalisers see). */
+static double seen_max(size_t n, const double *T, const double *x)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < n; k++)
+        if (T[k] > 0.0 && fabs(x[k]) > m)
+            m = fabs(x[k]);
+    return m;
+}
+
 /* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
 static int return_range(features *f, const double *R, double *range, starc_error *err)
 {
@@ -270,13 +280,22 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
         /* distance.h's trivial rule: the canonical form vanishes up to round-off,
          * or a semi-norm does */
         const double xmax = nv[N_LINF];
-        const int trivial = starci_distance_rule(f->tol[c], rmax, xmax, -1, 0.0, 0.0, NAN) & STARCI_TRIVIAL;
+        starci_rule_args a = {f->tol[c], rmax, xmax, -1, 0.0, 0.0, NAN, NAN};
+        const int trivial = starci_distance_rule(&a) & STARCI_TRIVIAL;
         rf->xmax[c] = xmax;
         for (size_t k = 0; k < STARCI_NNORM; k++) {
-            if (trivial || (starci_distance_rule(f->tol[c], rmax, xmax, (int)k, nv[k], f->bound[k], NAN) & STARCI_TRIVIAL))
-                rf->scale[c][k] = 0.0;
-            else
-                rf->scale[c][k] = 1.0 / nv[k];
+            int v = trivial;
+            if (!trivial && k != N_NONE) {
+                a.norm = (int)k;
+                a.n = nv[k];
+                a.nunit = f->bound[k];
+                if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+                    a.xseen = seen_max(n, T, C); /* the same for the three weighted norms */
+                    v = starci_distance_rule(&a);
+                }
+                v &= STARCI_TRIVIAL;
+            }
+            rf->scale[c][k] = v ? 0.0 : 1.0 / nv[k];
         }
         if (c == C_EPIC || c == C_DARD) { /* for the Pearson distances */
             double mean = 0.0, css = 0.0;
@@ -305,8 +324,9 @@ static double pearson_distance(const features *f, size_t c)
     const reward_feat *a = &f->f1, *b = &f->fi;
     const size_t n = f->n;
     double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
-    if ((starci_distance_rule(f->tol[c], a->rmax, a->xmax[c], -1, 0.0, 0.0, sa) & STARCI_CONSTANT) ||
-        (starci_distance_rule(f->tol[c], b->rmax, b->xmax[c], -1, 0.0, 0.0, sb) & STARCI_CONSTANT))
+    starci_rule_args ra = {f->tol[c], a->rmax, a->xmax[c], -1, 0.0, 0.0, NAN, sa};
+    starci_rule_args rb = {f->tol[c], b->rmax, b->xmax[c], -1, 0.0, 0.0, NAN, sb};
+    if ((starci_distance_rule(&ra) & STARCI_CONSTANT) || (starci_distance_rule(&rb) & STARCI_CONSTANT))
         return NAN;
     /* (1 - rho)/2 = (1/4) sum_k (1/n) (x~_k - y~_k)^2 with x~, y~ standardised: no
      * cancellation when rho is close to 1 */

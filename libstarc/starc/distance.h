@@ -7,18 +7,18 @@
  *  [0, 2], `d(R, -R) = 2` and `d(R, trivial) = 1`; there is no 1/2 factor.
  *
  *  Trivial rewards.  R is *trivial* (and `s(R) = 0`) when its canonical form
- *  vanishes up to round-off.  With tol = ::starc_distance_options.trivial_tol
- *  and `delta = tol * max|R|`, the level of round-off in the entries of the
- *  computed c(R):
- *  - R is trivial when `max|c(R)| <= delta` (for every normalisation,
- *    `none` and `range` included);
- *  - for the normalisers that are only semi-norms (wl1, wl2, wlinf: zero on
- *    tensors that live on impossible transitions; range: zero on every
- *    reward whose return is the same for all policies) R is also trivial when
- *    `n(c(R)) <= n_1 * delta`, where n_1 is the largest value n takes on a
- *    tensor with entries bounded by 1 (`sum T` for wl1, `sqrt(sum T)` for wl2,
- *    `max T` for wlinf, `2 / (1 - gamma)` for range): s(R) = c(R)/n(c(R))
- *    would otherwise divide by round-off;
+ *  vanishes up to round-off.  With tol = ::starc_distance_options.trivial_tol,
+ *  `delta = tol * max|R|` bounds the round-off in the entries of the computed
+ *  c(R), and:
+ *  - R is trivial when `max|c(R)| <= delta` (for every normalisation, `none`
+ *    and `range` included);
+ *  - for the normalisers that are only semi-norms, R is also trivial when what
+ *    the normaliser sees vanishes up to round-off, since s(R) = c(R)/n(c(R))
+ *    would otherwise divide by round-off: for wl1, wl2 and wlinf (zero on
+ *    tensors that live on impossible transitions) when `|c(R)| <= delta` on
+ *    every transition with T > 0; for range (zero on every reward whose
+ *    return is the same for all policies) when `range(c(R)) <= 2 delta /
+ *    (1 - gamma)`, the most round-off of size delta can make it;
  *  - the Pearson distance is undefined when R is trivial or the standard
  *    deviation of c(R) under the coverage is `<= delta`.
  *  The default tolerance is derived from the round-off the canonicalisation

@@ -137,13 +137,16 @@ class Plan:
         xmax = n[:, 2]
         rmax = np.abs(R).max()
         # distance.h's rule: delta = tol max|R| bounds the round-off of c(R)'s entries; trivial
-        # when max|c(R)| <= delta, or a semi-norm (wl1, wl2, wlinf, range) <= n_1 delta, or
-        # (underflow only) a norm (l1, l2, linf) <= delta
+        # when max|c(R)| <= delta, or the weighted normalisers see only round-off (|c| <= delta
+        # where T > 0), or range <= 2 delta / (1 - gamma), or (underflow only) l1, l2, linf <= delta
         tol = TRIVIAL_K * self.S * np.finfo(float).eps / (1.0 - self.gamma) ** TRIVIAL_P
         delta = tol * rmax
         trivial = ~(xmax > delta)
-        unit = np.where(np.isin(np.arange(8), [3, 4, 5, 7]), self.bound, 1.0)
-        vanish = (np.arange(8) != 6)[None, :] & ~(n > unit[None, :] * delta[:, None])
+        seen = np.where(Tf > 0, X, 0.0).max(axis=1)
+        vanish = np.zeros((7, 8), dtype=bool)
+        vanish[:, [0, 1, 2]] = ~(n[:, [0, 1, 2]] > delta[:, None])
+        vanish[:, [3, 4, 5]] = ~(seen > delta)[:, None]
+        vanish[:, 7] = ~(n[:, 7] > self.bound[7] * delta)
         scale = np.where(trivial[:, None] | vanish, 0.0, 1.0 / np.where(n == 0, 1.0, n))
         flat = C.reshape(7, -1)
         mean = flat.mean(axis=1)

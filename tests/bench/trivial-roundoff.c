@@ -22,7 +22,9 @@
  * returns are the same for every policy) and Pearson's sigma (constants).
  * Off-support rewards (non-zero only where T = 0) make the transition-weighted
  * normalisers vanish on a non-zero canonical form (none, val-potential); they
- * are measured on the `sparse` dynamics.
+ * are measured on the `sparse` dynamics, alone and plus shaping, as
+ * wl = max |c(R)| over the transitions with T > 0 / max|R|, the ratio the
+ * rule's test for those normalisers uses.
  *
  * Dynamics: `dense` (Dirichlet(1) rows), `softmax` (the study protocol's rows,
  * floored entries at probability ~1e-9, starc_generate_transitions()) and
@@ -250,6 +252,9 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
         lg++;
     for (int t = 0; t < trials; t++) {
         transitions(r, tk, S, A, T);
+        size_t nzero = 0;
+        for (size_t k = 0; k < n; k++)
+            nzero += T[k] == 0.0;
         for (size_t g = 0; g < NGAMMA; g++) {
             starc_mdp *m;
             starc_error err;
@@ -264,8 +269,8 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                     exit(1);
                 }
             for (int f = 0; f < NFAM; f++) {
-                if ((f == F_OFF || f == F_OFFSH) && tk != TK_SPARSE)
-                    continue;
+                if ((f == F_OFF || f == F_OFFSH) && (tk != TK_SPARSE || nzero == 0))
+                    continue; /* no impossible transitions to live on */
                 make_reward(r, f, T, S, A, gammas[g], phi, R);
                 const double rmax = maxabs(n, R);
                 if (rmax == 0.0)
@@ -281,10 +286,12 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                     cell *ce = &cells[c][tk][g];
                     double nv[6], unit[6];
                     norms(m, C, nv, unit);
-                    if (off) { /* c(R) is the off-support part: only the weighted normalisers vanish */
+                    if (off) { /* c(R) is the off-support part: the weighted normalisers see only
+                                * the round-off on the transitions with T > 0 */
                         double w = 0.0;
-                        for (int k = 3; k < 6; k++)
-                            w = fmax(w, nv[k] / (unit[k] * rmax));
+                        for (size_t k = 0; k < n; k++)
+                            if (T[k] > 0.0)
+                                w = fmax(w, fabs(C[k]) / rmax);
                         see(&ce->wl, w, f, S, A);
                         double kk = kval(c, gammas[g], S, w);
                         see(&ce->k, kk, f, S, A);
@@ -389,8 +396,8 @@ int main(int argc, char **argv)
     printf("# Round-off of the canonicalisations on exactly trivial rewards: worst over families,\n"
            "# S = 2..%zu, A and draws.  x = max|c(R)|/max|R|; range = range(c(R)) (1-gamma)/(2 max|R|)\n"
            "# (S <= 512); sigma = std(c(R))/max|R| (none: constants only); wl = weighted normalisers of\n"
-           "# off-support rewards / (n_1 max|R|).  k = worst ratio (1-gamma)^p/(S DBL_EPSILON), p as in\n"
-           "# starc_distance_trivial_tol(): the rule calls a reward trivial iff k <= K = %g.\n", maxS, K);
+           "# off-support rewards: max |c(R)| where T > 0 / max|R|.  k = worst ratio (1-gamma)^p/(S DBL_EPSILON),\n# p as in"
+           " starc_distance_trivial_tol(): the rule calls a reward trivial iff k <= K = %g.\n", maxS, K);
     printf("canon\tdynamics\tgamma\tn\tx\twhere\trange\tsigma\twl\tk\twhere\tmargin K/k\n");
     for (int c = 0; c < NC; c++)
         for (int tk = 0; tk < NTK; tk++)
