@@ -16,7 +16,9 @@
  *    the normaliser sees vanishes up to round-off, since s(R) = c(R)/n(c(R))
  *    would otherwise divide by round-off: for wl1, wl2 and wlinf (zero on
  *    tensors that live on impossible transitions) when `|c(R)| <= delta` on
- *    every transition with T > 0; for range (zero on every reward whose
+ *    every transition with T > 0 (checked by one more pass over c(R), made only
+ *    when the normaliser is at most `delta` times its value on a tensor of
+ *    ones, which that requires); for range (zero on every reward whose
  *    return is the same for all policies) when `range(c(R)) <= 2 delta /
  *    (1 - gamma)`, the most round-off of size delta can make it;
  *  - the Pearson distance is undefined when R is trivial or the standard
