@@ -8,6 +8,7 @@
  * each standardised reward once as a feature row whose Euclidean geometry is
  * the metric's, and take the l2/wl2/Pearson matrices from one dsyrk. */
 #include <config.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <cblas.h>
 
 #include "canon-internal.h"
+#include "distance-internal.h"
 #include "error-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
@@ -28,9 +30,56 @@ void starc_distance_options_default(starc_distance_options *o)
     o->metric = STARC_METRIC_L2;
     starc_canon_options_default(&o->canon_options);
     o->coverage = NULL;
-    o->trivial_tol = STARC_TRIVIAL_TOL;
+    o->trivial_tol = STARC_TRIVIAL_TOL_DERIVED;
     starc_pi_options_default(&o->pi_options);
     o->nthreads = 1;
+}
+
+/* The power p of the conditioning 1/(1 - gamma) in the round-off of each
+ * canonicalisation on exactly trivial rewards (docs/theory.md §3.1).  A
+ * trivial reward itself carries round-off up to DBL_EPSILON max|phi|, and its
+ * potential can be max|R|/(1 - gamma) (a constant k is shaping with potential
+ * -k/(1 - gamma)): p >= 1 for every canonicalisation.  none, epic and dard
+ * solve nothing, and val's canonical form is the residual of a
+ * backward-stable solve of (I - gamma P_pi) V = r_pi: p = 1.  val-potential
+ * uses V itself (its forward error), minimal-potential and minimal solve
+ * normal equations, whose condition number is the square of the problem's:
+ * p = 2. */
+static double conditioning_power(starc_canon_kind canon)
+{
+    switch (canon) {
+    case STARC_CANON_VAL_POTENTIAL:
+    case STARC_CANON_MINIMAL_POTENTIAL:
+    case STARC_CANON_MINIMAL: return 2.0;
+    default: return 1.0;
+    }
+}
+
+double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gamma, size_t S)
+{
+    if (tol >= 0.0)
+        return tol;
+    return STARC_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - gamma, conditioning_power(canon));
+}
+
+int starci_distance_rule(const starci_rule_args *a)
+{
+    const double delta = a->tol * a->rmax;
+    const int weighted = a->norm == STARC_NORM_WL1 || a->norm == STARC_NORM_WL2 || a->norm == STARC_NORM_WLINF;
+    int v = 0;
+    if (!(a->xmax > delta))
+        v = STARCI_TRIVIAL;
+    else if (weighted && !(a->n > a->nunit * delta)) {
+        if (isnan(a->xseen))
+            return STARCI_NEED_SEEN;
+        v = !(a->xseen > delta) ? STARCI_TRIVIAL : 0;
+    } else if (a->norm == STARC_NORM_RANGE)
+        v = !(a->n > a->nunit * delta) ? STARCI_TRIVIAL : 0;
+    else if (a->norm == STARC_NORM_L1 || a->norm == STARC_NORM_L2 || a->norm == STARC_NORM_LINF)
+        v = !(a->n > delta) ? STARCI_TRIVIAL : 0;
+    if (v || (!isnan(a->sigma) && !(a->sigma > delta))) /* NaN sigma: not asked */
+        v |= STARCI_CONSTANT;
+    return v;
 }
 
 void starc_distance_options_epic(starc_distance_options *o)
@@ -122,8 +171,10 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)o->norm);
     if ((unsigned)o->metric >= STARC_METRIC_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)o->metric);
-    if (!(o->trivial_tol >= 0.0) || !isfinite(o->trivial_tol))
-        return starci_error(err, STARC_EINVAL, "trivial tolerance %g is not a finite number >= 0", o->trivial_tol);
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_TRIVIAL_TOL_DERIVED))
+        return starci_error(err, STARC_EINVAL,
+                            "trivial tolerance %g is neither a finite number >= 0 nor STARC_TRIVIAL_TOL_DERIVED",
+                            o->trivial_tol);
     if (!(o->pi_options.tie_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "policy-iteration tie tolerance must be >= 0");
 
@@ -135,6 +186,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     p->S = S;
     p->A = A;
     p->o = *o;
+    p->o.trivial_tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, starc_mdp_gamma(m), S);
     if (p->o.nthreads < 1)
         p->o.nthreads = 1;
     if (p->o.nthreads > STARCI_PARALLEL_MAX_THREADS)
@@ -190,29 +242,51 @@ static starci_request make_request(const starc_distance_plan *p, int cross)
     return r;
 }
 
-/* The largest value the normaliser takes on a tensor bounded by xmax. */
-static double norm_bound(const starc_distance_plan *p, double xmax)
+/* The largest value the normaliser takes on a tensor with entries bounded by 1. */
+static double norm_unit(const starc_distance_plan *p)
 {
     const double n = (double)p->S * (double)p->A * (double)p->S;
     switch (p->o.norm) {
-    case STARC_NORM_L1: return xmax * n;
-    case STARC_NORM_L2: return xmax * sqrt(n);
-    case STARC_NORM_LINF: return xmax;
-    case STARC_NORM_WL1: return xmax * p->w.Tsum;
-    case STARC_NORM_WL2: return xmax * sqrt(p->w.Tsum);
-    case STARC_NORM_WLINF: return xmax * p->w.Tmaxall;
-    case STARC_NORM_RANGE: return 2.0 * xmax / (1.0 - p->w.gamma);
+    case STARC_NORM_L1: return n;
+    case STARC_NORM_L2: return sqrt(n);
+    case STARC_NORM_LINF: return 1.0;
+    case STARC_NORM_WL1: return p->w.Tsum;
+    case STARC_NORM_WL2: return sqrt(p->w.Tsum);
+    case STARC_NORM_WLINF: return p->w.Tmaxall;
+    case STARC_NORM_RANGE: return 2.0 / (1.0 - p->w.gamma);
     default: return 0.0;
     }
 }
 
-/* The trivial rule and the normaliser (distance.h). */
-static int finish(starc_distance_plan *p, const starci_stats *st, const double *cbar, struct rinfo *ri, starc_error *err)
+/* max |x| over the entries with T > 0 of a canonical form (the entries the
+ * weighted normalisers see); one pass, on demand. */
+static double seen_max(starc_distance_plan *p, const starci_cform *cf)
 {
-    const double eps = p->o.trivial_tol;
+    const size_t S = p->S, A = p->A;
+    const double *T = p->w.T;
+    double m = 0.0;
+    for (size_t sa = 0; sa < S * A; sa++) {
+        const double *x = starci_canon_form_row(cf, T, S, A, sa / A, sa % A, p->rowbuf);
+        for (size_t j = 0; j < S; j++)
+            if (T[sa * S + j] > 0.0)
+                m = MAXD(m, fabs(x[j]));
+    }
+    return m;
+}
+
+/* The normaliser and the trivial rule (distance.h, starci_distance_rule()). */
+static int finish(starc_distance_plan *p, const starci_cform *cf, const starci_stats *st, const double *cbar,
+                  struct rinfo *ri, starc_error *err)
+{
+    const int pearson = p->o.metric == STARC_METRIC_PEARSON;
     memset(ri, 0, sizeof *ri);
-    ri->trivial = !(st->xmax > eps * st->rmax);
-    if (!ri->trivial) {
+    if (pearson) {
+        ri->mean = st->mean;
+        ri->sigma = st->W > 0.0 ? sqrt(st->M2 / st->W) : 0.0;
+    }
+    starci_rule_args a = {p->o.trivial_tol, st->rmax, st->xmax, -1, 0.0, 0.0, NAN, pearson ? ri->sigma : NAN};
+    int v = starci_distance_rule(&a);
+    if (!(v & STARCI_TRIVIAL) && p->o.norm != STARC_NORM_NONE) {
         double n;
         if (p->o.norm == STARC_NORM_RANGE) {
             int s = starci_norm_range(p->m, cbar, &p->o.pi_options, p->ws, p->neg, &n, err);
@@ -221,18 +295,23 @@ static int finish(starc_distance_plan *p, const starci_stats *st, const double *
         } else {
             n = starci_norm_finish((int)p->o.norm, st->nacc);
         }
-        if (p->o.norm != STARC_NORM_NONE && !(n > eps * norm_bound(p, st->xmax)))
-            ri->trivial = 1;
-        else {
-            ri->n = n;
-            ri->a = 1.0 / n;
+        a.norm = (int)p->o.norm;
+        a.n = n;
+        a.nunit = norm_unit(p);
+        if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+            a.xseen = seen_max(p, cf);
+            v = starci_distance_rule(&a);
         }
+        ri->n = n;
+    } else if (!(v & STARCI_TRIVIAL)) {
+        ri->n = 1.0;
     }
-    if (p->o.metric == STARC_METRIC_PEARSON) {
-        ri->mean = st->mean;
-        ri->sigma = st->W > 0.0 ? sqrt(st->M2 / st->W) : 0.0;
-        ri->undefined = ri->trivial || !(ri->sigma > eps * st->xmax);
-    }
+    ri->trivial = (v & STARCI_TRIVIAL) != 0;
+    ri->undefined = pearson && (v & STARCI_CONSTANT) != 0;
+    if (ri->trivial)
+        ri->n = 0.0;
+    else
+        ri->a = 1.0 / ri->n;
     return STARC_OK;
 }
 
@@ -252,7 +331,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     starci_norm_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
     struct rinfo ri[2];
     for (int i = 0; i < 2; i++)
-        if ((st = finish(p, &sts[i], p->cbar[i], &ri[i], err)))
+        if ((st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err)))
             return st;
     const starc_metric_kind metric = p->o.metric;
     if (metric == STARC_METRIC_PEARSON) {
@@ -292,7 +371,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     starci_stats sts;
     starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
     struct rinfo ri;
-    if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+    if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
     const size_t S = p->S, A = p->A;
     for (size_t s = 0; s < S; s++)
@@ -419,7 +498,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
             goto done;
         starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
-        if ((st = finish(p, &sts, p->cbar[0], &ri, err)))
+        if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
             goto done;
         double *f = F + i * L;
         undef[i] = ri.undefined;

@@ -16,7 +16,9 @@
 #include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
+#include "distance-internal.h"
 #include "starc/canon.h"
+#include "starc/distance.h"
 #include "starc/generate.h"
 #include "starc/regret.h"
 #include "starc/study.h"
@@ -48,16 +50,17 @@ typedef struct reward_feat {
     double scale[STARCI_NCANON][STARCI_NNORM]; /* 1/n(c(R)), or 0 when trivial (distance.h's rule) */
     double mean[STARCI_NCANON], css[STARCI_NCANON]; /* for the Pearson distances */
     double xmax[STARCI_NCANON];                /* max |c(R)| */
-    int trivial[STARCI_NCANON];
+    double rmax;                               /* max |R| */
 } reward_feat;
 
 typedef struct features {
     size_t S, A, n;
-    double eps;
+    double trivial_tol;               /* the option: >= 0, or STARC_TRIVIAL_TOL_DERIVED */
+    double tol[STARCI_NCANON];        /* per MDP: the resolved tolerance of each canonicalisation */
     starc_pi_options pi;
     const starc_mdp *m;
     starc_canon *plan[STARCI_NCANON]; /* per MDP */
-    double bound[STARCI_NNORM];       /* n_max / max|x| of distance.h's semi-norm rule */
+    double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
     starc_workspace *ws;
     double *Rbar, *V;
@@ -87,7 +90,7 @@ static void features_free(features *f)
     free(f);
 }
 
-static features *features_alloc(size_t S, size_t A, double eps, const starc_pi_options *pi)
+static features *features_alloc(size_t S, size_t A, double trivial_tol, const starc_pi_options *pi)
 {
     features *f = calloc(1, sizeof *f);
     if (!f)
@@ -95,7 +98,7 @@ static features *features_alloc(size_t S, size_t A, double eps, const starc_pi_o
     f->S = S;
     f->A = A;
     f->n = S * A * S;
-    f->eps = eps;
+    f->trivial_tol = trivial_tol;
     f->pi = *pi;
     f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
@@ -111,7 +114,8 @@ static features *features_alloc(size_t S, size_t A, double eps, const starc_pi_o
 }
 
 /* Per-MDP set-up: one canonicalisation plan per kind (default distributions and
- * uniform policy, as `starc distance` uses), and the semi-norm bounds. */
+ * uniform policy, as `starc distance` uses), the trivial tolerances and the
+ * normaliser bounds. */
 static int features_plan(features *f, const starc_mdp *m, starc_error *err)
 {
     features_unplan(f);
@@ -120,6 +124,7 @@ static int features_plan(features *f, const starc_mdp *m, starc_error *err)
         int st = starc_canon_alloc(m, (starc_canon_kind)c, NULL, &f->plan[c], err);
         if (st)
             return st;
+        f->tol[c] = starc_distance_trivial_tol(f->trivial_tol, (starc_canon_kind)c, starc_mdp_gamma(m), f->S);
     }
     const double *T = starc_mdp_transitions(m);
     double tsum = 0.0, tmax = 0.0;
@@ -223,6 +228,16 @@ static double maxabs(size_t n, const double *x)
     return m;
 }
 
+/* max |x| over the entries with T > 0 (those the weighted normalisers see). */
+static double seen_max(size_t n, const double *T, const double *x)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < n; k++)
+        if (T[k] > 0.0 && fabs(x[k]) > m)
+            m = fabs(x[k]);
+    return m;
+}
+
 /* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
 static int return_range(features *f, const double *R, double *range, starc_error *err)
 {
@@ -247,6 +262,7 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
     const size_t n = f->n;
     const double *T = starc_mdp_transitions(f->m);
     const double rmax = maxabs(n, R);
+    rf->rmax = rmax;
     for (size_t c = 0; c < STARCI_NCANON; c++) {
         double *C = rf->C + c * n, nv[STARCI_NNORM];
         int st = canon_apply(f, c, R, C, err);
@@ -261,17 +277,25 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
                 return st;
         } else
             nv[N_RANGE] = range_R;
-        /* distance.h's trivial rule: the canonical form vanishes relative to R, or
-         * a semi-norm vanishes relative to the largest value it can take */
+        /* distance.h's trivial rule: the canonical form vanishes up to round-off,
+         * or a semi-norm does */
         const double xmax = nv[N_LINF];
-        int trivial = !(xmax > f->eps * rmax);
-        rf->trivial[c] = trivial;
+        starci_rule_args a = {f->tol[c], rmax, xmax, -1, 0.0, 0.0, NAN, NAN};
+        const int trivial = starci_distance_rule(&a) & STARCI_TRIVIAL;
         rf->xmax[c] = xmax;
         for (size_t k = 0; k < STARCI_NNORM; k++) {
-            if (trivial || (k != N_NONE && !(nv[k] > f->eps * f->bound[k] * xmax)))
-                rf->scale[c][k] = 0.0;
-            else
-                rf->scale[c][k] = 1.0 / nv[k];
+            int v = trivial;
+            if (!trivial && k != N_NONE) {
+                a.norm = (int)k;
+                a.n = nv[k];
+                a.nunit = f->bound[k];
+                if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+                    a.xseen = seen_max(n, T, C); /* the same for the three weighted norms */
+                    v = starci_distance_rule(&a);
+                }
+                v &= STARCI_TRIVIAL;
+            }
+            rf->scale[c][k] = v ? 0.0 : 1.0 / nv[k];
         }
         if (c == C_EPIC || c == C_DARD) { /* for the Pearson distances */
             double mean = 0.0, css = 0.0;
@@ -294,13 +318,15 @@ static int features_first(features *f, const double *R1, double range, starc_err
 
 /* Pearson distance sqrt((1 - rho)/2) (MATH.md §4) of canonical form c of R1 and R_i under the
  * uniform coverage; NaN when undefined (distance.h: a trivial reward, or a
- * standard deviation <= eps * max|c(R)|). */
+ * standard deviation <= tol * max|R|). */
 static double pearson_distance(const features *f, size_t c)
 {
     const reward_feat *a = &f->f1, *b = &f->fi;
     const size_t n = f->n;
     double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
-    if (a->trivial[c] || b->trivial[c] || !(sa > f->eps * a->xmax[c]) || !(sb > f->eps * b->xmax[c]))
+    starci_rule_args ra = {f->tol[c], a->rmax, a->xmax[c], -1, 0.0, 0.0, NAN, sa};
+    starci_rule_args rb = {f->tol[c], b->rmax, b->xmax[c], -1, 0.0, 0.0, NAN, sb};
+    if ((starci_distance_rule(&ra) & STARCI_CONSTANT) || (starci_distance_rule(&rb) & STARCI_CONSTANT))
         return NAN;
     /* (1 - rho)/2 = (1/4) sum_k (1/n) (x~_k - y~_k)^2 with x~, y~ standardised: no
      * cancellation when rho is close to 1 */
@@ -347,7 +373,7 @@ void starc_study_options_default(starc_study_options *o)
     o->gamma = 0.95;
     o->seed = 0;
     o->jobs = 0;
-    o->trivial_eps = 1e-9;
+    o->trivial_tol = STARC_TRIVIAL_TOL_DERIVED;
     starc_pi_options_default(&o->pi);
 }
 
@@ -779,7 +805,7 @@ static int worker_init(worker *w, runner *run)
     w->run = run;
     w->rng = gsl_rng_alloc(gsl_rng_mt19937);
     w->ws = starc_workspace_alloc(S, A);
-    w->feat = features_alloc(S, A, run->o->trivial_eps, &run->o->pi);
+    w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->pi);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
     w->Rbari = starci_dalloc(S * A);
@@ -916,8 +942,10 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
         return starci_error(err, STARC_EDIM, "mdps*pairs*steps overflows");
     if (!isfinite(o->gamma) || o->gamma < 0.0 || o->gamma >= 1.0)
         return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", o->gamma);
-    if (!(o->trivial_eps >= 0.0) || !isfinite(o->trivial_eps))
-        return starci_error(err, STARC_EINVAL, "trivial_eps must be finite and >= 0");
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_TRIVIAL_TOL_DERIVED))
+        return starci_error(err, STARC_EINVAL,
+                            "trivial_tol = %g is neither a finite number >= 0 nor STARC_TRIVIAL_TOL_DERIVED",
+                            o->trivial_tol);
     if (o->steps > 1 && o->pairs > SIZE_MAX / o->steps / STARCI_NVARIANTS)
         return starci_error(err, STARC_EDIM, "pairs*steps is too large");
     return STARC_OK;

@@ -97,7 +97,19 @@ for k in '"points":24' '"variants":338' '"val:l2:l2":{"pearson_r":' '"dir":'; do
     grep -q "$k" "$w/out" || fail "experiment json lacks $k: $(head -c 300 "$w/out")"
 done
 check exp-trivial 0 "" -- "$STARC" experiment $E --trivial-tol 1e-12 --no-render -o "$w/e5"
-grep -q '"trivial_tol": 9.9999999999999998e-13' "$w/e5/summary.json" || fail "summary.json records --trivial-tol"
+# summary.json records the tolerance each canonicalisation used: the given one, or the
+# derived 32 S DBL_EPSILON / (1 - gamma)^p (starc/distance.h), here S = 6, gamma = 0.95
+if "$PYTHON3" - "$w/e5/summary.json" "$w/e1/summary.json" <<'EOF'; then echo "ok summary-trivial-tol"; else fail "summary.json trivial_tol"; fi
+import json, sys
+given = json.load(open(sys.argv[1]))["options"]["trivial_tol"]
+derived = json.load(open(sys.argv[2]))["options"]["trivial_tol"]
+power = {"none": 1, "epic": 1, "dard": 1, "val": 1, "val-potential": 2, "minimal-potential": 2, "minimal": 2}
+assert sorted(given) == sorted(power) and sorted(derived) == sorted(power), (given, derived)
+for c, p in power.items():
+    assert given[c] == 1e-12, (c, given[c])
+    want = 32 * 6 * 2.0 ** -52 / (1 - 0.95) ** p
+    assert abs(derived[c] - want) <= 1e-15 * want, (c, derived[c], want)
+EOF
 
 check exp-no-output 2 "option -o/--output is required" -- "$STARC" experiment --mdps 2
 check exp-zero 2 "option --mdps: must be at least 1" -- "$STARC" experiment --mdps 0 -o "$w/x"

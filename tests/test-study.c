@@ -438,19 +438,22 @@ static void test_threads_and_correlations(void **state)
 }
 
 /* Every variant at every point equals the distance module's starc_distance_pair()
- * (NaN exactly where it reports an undefined distance).  Small S makes the
- * protocol produce trivial rewards (all-zero sparse ones, pure shifts). */
+ * (NaN exactly where it reports an undefined distance), with the derived
+ * trivial tolerances and with a given one: one rule, one tolerance.  Small S
+ * makes the protocol produce trivial rewards (all-zero sparse ones, pure
+ * shifts). */
 static void test_variants_vs_distance(void **state)
 {
     (void)state;
-    const size_t sizes[][2] = {{3, 2}, {6, 3}};
+    const size_t sizes[][2] = {{3, 2}, {6, 3}, {4, 2}};
+    const double gammas[] = {0.9, 0.9, 0.99}, tols[] = {STARC_TRIVIAL_TOL_DERIVED, STARC_TRIVIAL_TOL_DERIVED, 1e-7};
     size_t ntrivial_seen = 0, nundef = 0, nchecked = 0;
     double maxrel = 0.0;
-    for (int z = 0; z < 2; z++) {
+    for (int z = 0; z < 3; z++) {
         starc_study_options o;
         starc_study_options_default(&o);
         o.mdps = 3, o.pairs = 3, o.steps = 3, o.states = sizes[z][0], o.actions = sizes[z][1];
-        o.gamma = 0.9, o.seed = 77 + (unsigned long)z, o.jobs = 2;
+        o.gamma = gammas[z], o.seed = 77 + (unsigned long)z, o.jobs = 2, o.trivial_tol = tols[z];
         capture c;
         starc_study *s = run_capture(&o, &c);
         size_t n = c.S * c.A * c.S, nv = starc_study_nvariants();
@@ -469,6 +472,7 @@ static void test_variants_vs_distance(void **state)
                     assert_ok(starc_norm_from_name(vt[v].norm, &d.norm, NULL));
                     assert_ok(starc_metric_from_name(vt[v].metric, &d.metric, NULL));
                 }
+                d.trivial_tol = o.trivial_tol;
                 assert_ok(starc_distance_plan_alloc(m, &d, &plans[v], NULL));
             }
             for (size_t k = 0; k < o.pairs; k++) {
@@ -514,6 +518,85 @@ static void test_variants_vs_distance(void **state)
     assert_true(nchecked > 10000);
 }
 
+/* s(R) by a one-shot plan; *trivial says whether R is trivial. */
+static int standardize_once(const starc_mdp *m, const starc_distance_options *o, const double *R,
+                                           double *out, double *norm, int *trivial)
+{
+    starc_distance_plan *p;
+    int st = starc_distance_plan_alloc(m, o, &p, NULL);
+    if (!st)
+        st = starc_distance_standardize(p, R, out, norm, trivial, NULL);
+    starc_distance_plan_free(p);
+    return st;
+}
+
+/* The study protocol's sparse rewards whose entries all sit on floored
+ * transitions (probability ~1e-10) have canonical forms ~1e-10 of their size:
+ * real rewards, far above round-off, so the study must not zero them (the old
+ * rule, tolerance 1e-9, did: VAL distance exactly 1 to every non-trivial
+ * reward).  At the paper's size (S = 32, A = 4, gamma 0.95) the distance
+ * module calls them real at the default and trivial at 1e-9, and the study's
+ * VAL distances equal those computed with no trivial rule at all (tolerance 0). */
+static void test_study_rare_rewards(void **state)
+{
+    (void)state;
+    starc_study_options o;
+    starc_study_options_default(&o);
+    o.mdps = 10, o.pairs = 8, o.steps = 2, o.seed = 3, o.jobs = 2;
+    capture c;
+    starc_study *s = run_capture(&o, &c);
+    const size_t n = c.S * c.A * c.S, nv = starc_study_nvariants();
+    const long vval = starc_study_variant_index("val", "l2", "l2");
+    double *C = malloc(n * sizeof(double)), *Ri = malloc(n * sizeof(double));
+    size_t nrare = 0;
+    double rho_min = 1.0, rho_max = 0.0;
+    for (size_t j = 0; j < o.mdps; j++) {
+        starc_mdp *m = mdp_from(&c, j, o.gamma);
+        for (size_t k = 0; k < o.pairs; k++) {
+            const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
+            assert_ok(starc_canonicalize(m, STARC_CANON_VAL, NULL, R1, C, NULL));
+            double cmax = 0.0, rmax = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                cmax = fmax(cmax, fabs(C[i]));
+                rmax = fmax(rmax, fabs(R1[i]));
+            }
+            const double rho = cmax / rmax;
+            if (!(rho < 1e-6))
+                continue;
+            nrare++;
+            rho_min = fmin(rho_min, rho);
+            rho_max = fmax(rho_max, rho);
+            /* the distance module: real at the default, zeroed by the old tolerance 1e-9 */
+            starc_distance_options d;
+            starc_distance_options_default(&d);
+            int triv;
+            double nrm;
+            assert_ok(standardize_once(m, &d, R1, C, &nrm, &triv));
+            assert_false(triv);
+            d.trivial_tol = 1e-9;
+            assert_ok(standardize_once(m, &d, R1, C, &nrm, &triv));
+            assert_true(triv);
+            for (size_t i = 1; i <= o.steps; i++) {
+                starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                const double got = c.values[(j * c.per + k * o.steps + i - 1) * nv + (size_t)vval];
+                double exact;
+                d.trivial_tol = 0.0;
+                assert_ok(starc_distance(m, &d, R1, Ri, &exact, NULL));
+                assert_close(got, exact, 1e-9, 0);
+            }
+        }
+        starc_mdp_free(m);
+    }
+    print_message("%zu of %zu first rewards live on rare transitions: max|c(R)|/max|R| in [%.2g, %.2g]\n", nrare,
+                  o.mdps * o.pairs, rho_min, rho_max);
+    assert_true(nrare >= 2);
+    assert_true(rho_min > starc_distance_trivial_tol(STARC_TRIVIAL_TOL_DERIVED, STARC_CANON_VAL, o.gamma, o.states));
+    free(C);
+    free(Ri);
+    starc_study_free(s);
+    cap_free(&c);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -530,6 +613,12 @@ static void test_errors(void **state)
     starc_study_options_default(&o);
     o.states = 0;
     assert_int_equal(starc_study_run(&o, NULL, &s, &err), STARC_EDIM);
+    starc_study_options_default(&o);
+    o.trivial_tol = -0.5;
+    assert_int_equal(starc_study_run(&o, NULL, &s, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "trivial_tol"));
+    o.trivial_tol = NAN;
+    assert_int_equal(starc_study_run(&o, NULL, &s, &err), STARC_EINVAL);
     /* a failing output callback stops the run; undelivered results are discarded */
     starc_study_options_default(&o);
     o.mdps = 6, o.pairs = 1, o.steps = 2, o.states = 4, o.actions = 2, o.jobs = 2;
@@ -600,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_regenerate),
         cmocka_unit_test(test_threads_and_correlations),
         cmocka_unit_test(test_variants_vs_distance),
+        cmocka_unit_test(test_study_rare_rewards),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("study", tests, NULL, NULL);

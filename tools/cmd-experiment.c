@@ -40,8 +40,11 @@ static void help(void)
            "  --gamma G         discount (default 0.95)\n"
            "  --seed X          master seed (default 0)\n"
            "  --jobs J          worker threads (default: all CPUs)\n"
-           "  --trivial-tol EPS a canonical reward with max|c(R)| <= EPS max|R| counts as trivial\n"
-           "                    (the distance module's rule; default 1e-9)\n"
+           "  --trivial-tol EPS a reward whose canonical form has max|c(R)| <= EPS max|R| is trivial\n"
+           "                    (the distance module's rule).  Default: derived from the measured\n"
+           "                    round-off, 32 S DBL_EPSILON / (1 - gamma)^p with p = 1 for none,\n"
+           "                    epic, dard, val, 2 for val-potential, minimal-potential, minimal\n"
+           "                    (4.5e-12 and 9.1e-11 at S = 32, gamma = 0.95)\n"
            "  --scatter LIST    variants for scatter.gp, comma-separated canon:norm:metric\n"
            "                    (default val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2)\n"
            "  --no-pairs        do not write pairs.tsv\n"
@@ -492,7 +495,12 @@ static json_t *options_json(const starc_study_options *o)
     json_object_set_new(j, "actions", json_integer((json_int_t)o->actions));
     json_object_set_new(j, "gamma", cli_json_num(o->gamma));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
-    json_object_set_new(j, "trivial_tol", cli_json_num(o->trivial_eps));
+    json_t *tol = json_object(); /* the tolerance each canonicalisation used */
+    for (int c = 0; c < STARC_CANON_COUNT; c++)
+        json_object_set_new(tol, starc_canon_name((starc_canon_kind)c),
+                            cli_json_num(starc_distance_trivial_tol(o->trivial_tol, (starc_canon_kind)c, o->gamma,
+                                                                    o->states)));
+    json_object_set_new(j, "trivial_tol", tol);
     return j;
 }
 
@@ -715,9 +723,9 @@ static int parse_options(int argc, char **argv, exp_args *a)
         case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a->o.jobs))) return rc; break;
         case OPT_SCATTER: a->scatter = optarg; break;
         case OPT_TRIVIAL:
-            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_eps)))
+            if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_tol)))
                 return rc;
-            if (a->o.trivial_eps < 0.0)
+            if (a->o.trivial_tol < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: %s is negative", optarg);
             break;
         case OPT_SAVE: if ((rc = cli_parse_size(CMD, "save-data", optarg, &a->save_data))) return rc; break;

@@ -7,16 +7,36 @@
  *  [0, 2], `d(R, -R) = 2` and `d(R, trivial) = 1`; there is no 1/2 factor.
  *
  *  Trivial rewards.  R is *trivial* (and `s(R) = 0`) when its canonical form
- *  vanishes up to round-off, `max|c(R)| <= eps * max|R|`, with eps =
- *  ::starc_distance_options.trivial_tol (default ::STARC_TRIVIAL_TOL = 1e-9).
- *  The same rule applies for the `none` and `range` normalisations.  For the
- *  semi-norms (wl1, wl2, wlinf on canonical forms that are non-zero on
- *  impossible transitions; range) R is also trivial when
- *  `n(c(R)) <= eps * n_max`, where n_max is the largest value n can take on a
- *  tensor bounded by `max|c(R)|` (`max|c(R)| sum T` for wl1,
- *  `max|c(R)| sqrt(sum T)` for wl2, `max|c(R)| max T` for wlinf,
- *  `2 max|c(R)| / (1 - gamma)` for range): s(R) = c(R)/n(c(R)) would
- *  otherwise be infinite.  For real norms this second test never fires.
+ *  vanishes up to round-off.  With tol = ::starc_distance_options.trivial_tol,
+ *  `delta = tol * max|R|` bounds the round-off in the entries of the computed
+ *  c(R), and:
+ *  - R is trivial when `max|c(R)| <= delta` (for every normalisation, `none`
+ *    and `range` included);
+ *  - for the normalisers that are only semi-norms, R is also trivial when what
+ *    the normaliser sees vanishes up to round-off, since s(R) = c(R)/n(c(R))
+ *    would otherwise divide by round-off: for wl1, wl2 and wlinf (zero on
+ *    tensors that live on impossible transitions) when `|c(R)| <= delta` on
+ *    every transition with T > 0 (checked by one more pass over c(R), made only
+ *    when the normaliser is at most `delta` times its value on a tensor of
+ *    ones, which that requires); for range (zero on every reward whose
+ *    return is the same for all policies) when `range(c(R)) <= 2 delta /
+ *    (1 - gamma)`, the most round-off of size delta can make it;
+ *  - the Pearson distance is undefined when R is trivial or the standard
+ *    deviation of c(R) under the coverage is `<= delta`.
+ *  The default tolerance is derived from the round-off the canonicalisation
+ *  was measured to make on exactly trivial rewards (docs/theory.md §3.1,
+ *  `tests/bench/trivial-roundoff.c`): for an MDP with S states and discount
+ *  gamma, `tol = K S DBL_EPSILON / (1 - gamma)^p` with K =
+ *  ::STARC_TRIVIAL_TOL_MARGIN and p the power of the conditioning
+ *  1/(1 - gamma) the canonicalisation's round-off grows with: 1 for none,
+ *  epic, dard and val (a trivial reward's own round-off is DBL_EPSILON times
+ *  its potential, up to max|R|/(1 - gamma)), 2 for val-potential,
+ *  minimal-potential and minimal, which solve with the conditioning squared
+ *  (starc_distance_trivial_tol()).  A reward
+ *  whose canonical form is small because its mass sits on rare transitions
+ *  (probability 1e-9, say) is therefore not trivial, unless gamma is so close
+ *  to 1 that 1e-9 is within the canonicalisation's round-off.  The rule is
+ *  invariant under positive scaling of R.
  *
  *  EPIC (Gleave et al., ICLR 2021) is `canon = epic`, `metric = pearson`; DARD
  *  (Wulfe et al., ICLR 2022) is `canon = dard`, `metric = pearson`
@@ -24,7 +44,7 @@
  *  Pearson distance `sqrt((1 - rho)/2)` is scale-invariant, so the
  *  normalisation only matters through the trivial rule.  It is *undefined*
  *  when a standardised reward is constant under the coverage distribution
- *  (trivial, or standard deviation `<= eps * max|c(R)|`): starc_distance_pair()
+ *  (trivial, or standard deviation `<= tol * max|R|`): starc_distance_pair()
  *  then returns ::STARC_EUNDEF and starc_distance_matrix() stores NaN.  The zero
  *  reward has no Pearson distance, not even to itself.
  *
@@ -66,8 +86,14 @@
 extern "C" {
 #endif
 
-/** @brief Default relative tolerance eps of the trivial-reward rule. */
-#define STARC_TRIVIAL_TOL 1e-9
+/** @brief ::starc_distance_options.trivial_tol value (the default) that asks for the tolerance
+ *  derived from the MDP and the canonicalisation, starc_distance_trivial_tol(). */
+#define STARC_TRIVIAL_TOL_DERIVED (-1.0)
+
+/** @brief Margin K of the derived trivial tolerance `K S DBL_EPSILON / (1 - gamma)^p`: the
+ *  largest round-off measured on exactly trivial rewards is below 3.6 S DBL_EPSILON / (1 - gamma)^p
+ *  (docs/theory.md §3.1), so K = 32 leaves a margin of 9. */
+#define STARC_TRIVIAL_TOL_MARGIN 32.0
 
 /** @brief What distance to compute, and its parameters. */
 typedef struct starc_distance_options {
@@ -77,13 +103,23 @@ typedef struct starc_distance_options {
     starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform) */
     const double *coverage;            /**< Pearson coverage D over (s,a,s') (S*A*S, sum 1), copied;
                                             NULL (default) = uniform over all S*A*S transitions */
-    double trivial_tol;                /**< eps of the trivial rule (default ::STARC_TRIVIAL_TOL), >= 0 */
+    double trivial_tol;                /**< tol of the trivial rule, >= 0, or ::STARC_TRIVIAL_TOL_DERIVED
+                                            (default): derived from the MDP, starc_distance_trivial_tol() */
     starc_pi_options pi_options;       /**< policy iteration for the `range` normalisation (defaults) */
     int nthreads;                      /**< threads for the passes over large rewards, also given to the
                                             canonicalisation (default 1; < 1 means 1).  Passes over fewer
                                             than 2^18 entries run on one thread.  Results are identical for
                                             every value: work is split by state, combined in state order. */
 } starc_distance_options;
+
+/** @brief The tolerance of the trivial-reward rule.
+ *
+ *  @p tol itself when it is >= 0; otherwise (::STARC_TRIVIAL_TOL_DERIVED) the default derived
+ *  for canonicalisation @p canon on an MDP with @p S states and discount @p gamma:
+ *  `STARC_TRIVIAL_TOL_MARGIN * S * DBL_EPSILON / (1 - gamma)^p`, p = 1 for none, epic, dard and
+ *  val, 2 for val-potential, minimal-potential and minimal (see the file description).
+ *  For the study's MDPs (S = 32, gamma = 0.95) that is 4.5e-12 (p = 1) and 9.1e-11 (p = 2). */
+double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gamma, size_t S);
 
 /** @brief Fill @p o with the defaults: STARC-VAL, l2 normalisation, l2 metric. */
 void starc_distance_options_default(starc_distance_options *o);
@@ -107,7 +143,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
 /** @brief Release a plan; NULL is a no-op. */
 void starc_distance_plan_free(starc_distance_plan *p);
 
-/** @brief The options a plan was made with (its pointers refer to the plan's copies). */
+/** @brief The options a plan was made with (its pointers refer to the plan's copies; its
+ *  trivial_tol is the tolerance in use, the derived one when the default was asked for). */
 const starc_distance_options *starc_distance_plan_options(const starc_distance_plan *p);
 
 /** @brief d(R1, R2) for two dense rewards (S*A*S each).

@@ -79,8 +79,9 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x,
  *
  *  @param coverage  Pearson only: D (S*A*S, non-negative, sum 1) or NULL for uniform
  *  @param tol       Pearson only: x (or y) counts as constant under D when its
- *                   standard deviation is at most `tol * max|x|` (e.g. 1e-9,
- *                   see ::STARC_TRIVIAL_TOL); the correlation is then undefined
+ *                   standard deviation is at most `tol * max|x|` (for canonical
+ *                   rewards, a round-off level such as starc_distance_trivial_tol()
+ *                   of starc/distance.h); the correlation is then undefined
  *  @return ::STARC_EUNDEF (and @p value NaN) for an undefined Pearson distance,
  *  ::STARC_EINVAL for an invalid coverage. */
 int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,

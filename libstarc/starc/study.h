@@ -36,6 +36,7 @@
 #include "starc/error.h"
 #include "starc/mdp.h"
 #include "starc/policy.h"
+#include "starc/distance.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,8 +52,10 @@ typedef struct starc_study_options {
     double gamma;         /**< discount (default 0.95) */
     unsigned long seed;   /**< master seed (default 0) */
     size_t jobs;          /**< worker threads; 0 (default) = number of online CPUs */
-    double trivial_eps;   /**< a canonical reward with max|c(R)| <= trivial_eps * max|R| is
-                               trivial (distance module's rule; default 1e-9) */
+    double trivial_tol;   /**< tolerance of the distance module's trivial-reward rule
+                               (starc/distance.h), >= 0, or ::STARC_TRIVIAL_TOL_DERIVED (default):
+                               each canonicalisation's derived tolerance for S = states and this
+                               gamma, starc_distance_trivial_tol() */
     starc_pi_options pi;  /**< policy iteration options for the regrets */
 } starc_study_options;
 

@@ -19,7 +19,11 @@ import time
 
 import numpy as np
 
-EPS = 1e-9  # the trivial-reward tolerance of libstarc
+
+
+def val_tol(S, g):
+    """libstarc's derived trivial tolerance for val: 32 S DBL_EPSILON / (1 - gamma)."""
+    return 32.0 * S * np.finfo(float).eps / (1.0 - g)
 
 
 def best(fn, reps):
@@ -59,9 +63,9 @@ def val_adv(T, g, pi, solve, Rs):
     return Q - V.T[:, :, None]
 
 
-def standardise(C, R):
+def standardise(C, R, tol):
     """s(R) = c(R)/||c(R)||_2 with the trivial rule."""
-    if not maxabs(C) > EPS * maxabs(R):
+    if not maxabs(C) > tol * maxabs(R):
         return np.zeros_like(C)
     return C / np.linalg.norm(C)
 
@@ -70,7 +74,8 @@ def val_pair_tensor(T, g, R1, R2, pi, solve):
     S = T.shape[0]
     adv = val_adv(T, g, pi, solve, [R1, R2])
     C = np.repeat(adv[..., None], S, axis=-1)            # c(R)(s,a,s') = A^pi(s,a)
-    s1, s2 = standardise(C[0], R1), standardise(C[1], R2)
+    tol = val_tol(S, g)
+    s1, s2 = standardise(C[0], R1, tol), standardise(C[1], R2, tol)
     return np.linalg.norm(s1 - s2)
 
 
@@ -79,7 +84,7 @@ def val_pair_sa(T, g, R1, R2, pi, solve):
     adv = val_adv(T, g, pi, solve, [R1, R2])
     out = []
     for a, R in zip(adv, (R1, R2)):
-        if not maxabs(a) > EPS * maxabs(R):
+        if not maxabs(a) > val_tol(S, g) * maxabs(R):
             out.append(np.zeros_like(a))
         else:
             out.append(a / (np.sqrt(S) * np.linalg.norm(a)))

@@ -25,7 +25,9 @@ import numpy as np
 CANONS = ["none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"]
 NORMS = ["l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"]
 METRICS = ["l1", "l2", "linf", "wl1", "wl2", "wlinf"]
-EPS = 1e-9            # distance.h trivial_tol
+# distance.h's derived trivial tolerance: K S DBL_EPSILON / (1 - gamma)^p
+TRIVIAL_K = 32.0
+TRIVIAL_P = np.array([1, 1, 1, 1, 2, 2, 2])  # per canonicalisation, CANONS order
 TIE = 1e-10           # policy iteration tie tolerance
 REGRET_TRIVIAL = 1e-12
 
@@ -134,13 +136,22 @@ class Plan:
         n[2, 7] = max(self.mu0 @ V1 + self.mu0 @ V2, 0.0)
         xmax = n[:, 2]
         rmax = np.abs(R).max()
-        trivial = ~(xmax > EPS * rmax)
-        scale = np.where(trivial[:, None] | ((np.arange(8) != 6)[None, :] & ~(n > EPS * self.bound[None, :] * xmax[:, None])),
-                         0.0, 1.0 / np.where(n == 0, 1.0, n))
+        # distance.h's rule: delta = tol max|R| bounds the round-off of c(R)'s entries; trivial
+        # when max|c(R)| <= delta, or the weighted normalisers see only round-off (|c| <= delta
+        # where T > 0), or range <= 2 delta / (1 - gamma), or (underflow only) l1, l2, linf <= delta
+        tol = TRIVIAL_K * self.S * np.finfo(float).eps / (1.0 - self.gamma) ** TRIVIAL_P
+        delta = tol * rmax
+        trivial = ~(xmax > delta)
+        seen = np.where(Tf > 0, X, 0.0).max(axis=1)
+        vanish = np.zeros((7, 8), dtype=bool)
+        vanish[:, [0, 1, 2]] = ~(n[:, [0, 1, 2]] > delta[:, None])
+        vanish[:, [3, 4, 5]] = ~(seen > delta)[:, None]
+        vanish[:, 7] = ~(n[:, 7] > self.bound[7] * delta)
+        scale = np.where(trivial[:, None] | vanish, 0.0, 1.0 / np.where(n == 0, 1.0, n))
         flat = C.reshape(7, -1)
         mean = flat.mean(axis=1)
         sd = np.sqrt(((flat - mean[:, None]) ** 2).mean(axis=1))
-        return flat, scale, mean, sd, trivial, xmax
+        return flat, scale, mean, sd, trivial, delta
 
 
 def distances(p, f1, fi):
@@ -158,7 +169,7 @@ def distances(p, f1, fi):
     out[:, :, 5] = TD.max(axis=2)
     pe = []
     for c in (1, 2):
-        if t1[c] or ti[c] or not s1[c] > EPS * x1[c] or not si[c] > EPS * xi[c]:
+        if t1[c] or ti[c] or not s1[c] > x1[c] or not si[c] > xi[c]:  # x: delta
             pe.append(np.nan)
             continue
         d = (C1[c] - m1[c]) / s1[c] - (Ci[c] - mi[c]) / si[c]
