@@ -1,4 +1,4 @@
-/* Canonicalisations (MATH.md §2).  Each kind is computed as a structured form
+/* Canonicalisations (docs/theory.md §2).  Each kind is computed as a structured form
  * (canon-internal.h) so that distances never materialise c(R); the
  * public starc_canon_apply() writes the dense tensor from that form. */
 #include <config.h>

@@ -1,4 +1,4 @@
-/* STARC, EPIC and DARD distances (MATH.md §4): plans, pairs and matrices.
+/* STARC, EPIC and DARD distances (docs/theory.md §3): plans, pairs and matrices.
  *
  * A pair costs the canonicalisation pass(es), then one statistics pass over
  * both rewards that yields their normalisers and, for the l2/wl2/Pearson

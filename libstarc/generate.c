@@ -1,4 +1,4 @@
-/* Random MDPs and rewards by the STARC study's protocol (REFERENCES.md), Dirichlet
+/* Random MDPs and rewards by the STARC study's protocol (docs/theory.md, Reference values), Dirichlet
  * MDPs and reward interpolation.  The order in which the generator is consumed is
  * part of the interface (starc/generate.h): keep it. */
 #include <config.h>

@@ -1,4 +1,4 @@
-/* Gridworlds and the EPIC paper's 3x3 rewards (REFERENCES.md). */
+/* Gridworlds and the EPIC paper's 3x3 rewards (docs/theory.md, Reference values). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out,
 static const char *const epic_names[STARC_GRIDWORLD_EPIC_COUNT] = {"Sparse", "Dense", "Center", "Penalty", "Path",
                                                                    "Cliff"};
 
-/* r(s) and phi(s) of REFERENCES.md, rows of the grid left to right. */
+/* r(s) and phi(s) of docs/theory.md (Reference values, EPIC gridworld), rows of the grid left to right. */
 static const double epic_r[STARC_GRIDWORLD_EPIC_COUNT][9] = {
     {0, 0, 0, 0, 0, 0, 0, 0, 1},
     {-1, -1, -1, -1, -1, -1, -1, -1, 3},

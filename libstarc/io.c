@@ -1,4 +1,4 @@
-/* Loading and saving MDPs, rewards and policies in numpy files (DESIGN.md,
+/* Loading and saving MDPs, rewards and policies in numpy files (README.md, "Using it";
  * "Data formats").  Built only on the public npy/npz API; every message names
  * the file, and the member when it comes from an archive. */
 #define _POSIX_C_SOURCE 200809L

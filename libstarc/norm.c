@@ -1,4 +1,4 @@
-/* Normalisations and metrics (MATH.md §3), and the streaming passes that
+/* Normalisations and metrics (docs/theory.md §3), and the streaming passes that
  * compute them on structured canonical forms (canon-internal.h).
  *
  * Every pass walks the S*A rows of the tensor once, in state order, keeping

@@ -235,7 +235,7 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     }
     p->info.base_proxy_return = starc_policy_values_return(m, p->V);
 
-    /* CP statistics under mu_b (MATH.md §5), by the proxy module. */
+    /* CP statistics under mu_b (docs/theory.md §5), by the proxy module. */
     starc_proxy_stats ps;
     if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, &ps, err)))
         goto fail;
@@ -279,7 +279,7 @@ void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi)
     starc_policy_from_actions(p->m, p->act_p, pi);
 }
 
-/* CP's tight lower bound (Liu, Sun, Zheng; MATH.md §5) on the normalised true
+/* CP's tight lower bound (Liu, Sun, Zheng; docs/theory.md §5) on the normalised true
  * change, from the proxy module, converted to unnormalised units. */
 static double cp_tight_bound(const starc_overopt *p, double proxy_delta, double chi2)
 {
@@ -579,7 +579,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
     if ((st = starc_regularizer_set_options(p->rg, &opt->reg, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
-    /* OM-sqrt-chi2 has the same optima as OM-chi2 (MATH.md §5) but packs almost the whole path
+    /* OM-sqrt-chi2 has the same optima as OM-chi2 (docs/theory.md §5) but packs almost the whole path
      * into a narrow band of its own coefficient, so an automatic sweep walks OM-chi2's grid of
      * inner coefficients c' and reports lambda = 2 c' sqrt(chi2) for each point. */
     const int inner = method == STARC_OVEROPT_OM_SQRT_CHI2 && lo == 0.0 && hi == 0.0;

@@ -1,4 +1,4 @@
-/* Correlated proxies (MATH.md §5): correlation under the base occupancy,
+/* Correlated proxies (docs/theory.md §5): correlation under the base occupancy,
  * bounds on the true improvement, reward hacking and hackability. */
 #include <config.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Exact regularised optima (MATH.md §5): AD-KL by soft policy/value
+/* Exact regularised optima (docs/theory.md §5): AD-KL by soft policy/value
  * iteration, OM-chi2 and OM-KL by Newton's method on their convex duals over
  * values, OM-sqrt-chi2 by a 1-D search on the OM-chi2 path. */
 #include <config.h>

@@ -165,7 +165,7 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
 #endif
 #define LANES 4
 
-/* The six metrics l1, l2, linf, wl1, wl2, wlinf (MATH.md §3) of a x - b y
+/* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
  * (T the transition weights) in one pass; with y = NULL, of a x. */
 STUDY_SIMD
 static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
@@ -316,7 +316,7 @@ static int features_first(features *f, const double *R1, double range, starc_err
     return features_reward(f, &f->f1, R1, range, err);
 }
 
-/* Pearson distance sqrt((1 - rho)/2) (MATH.md §4) of canonical form c of R1 and R_i under the
+/* Pearson distance sqrt((1 - rho)/2) (docs/theory.md §3) of canonical form c of R1 and R_i under the
  * uniform coverage; NaN when undefined (distance.h: a trivial reward, or a
  * standard deviation <= tol * max|R|). */
 static double pearson_distance(const features *f, size_t c)

@@ -1835,7 +1835,7 @@ done:
 
 /* ---- file results ---------------------------------------------------------------- */
 
-/* What a JSON object is, by its keys (DESIGN.md); NULL if no starc result. */
+/* What a JSON object is, by its keys (README.md, "Using it"); NULL if no starc result. */
 static const char *json_kind(json_t *j)
 {
     if (!json_is_object(j))

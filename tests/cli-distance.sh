@@ -97,7 +97,7 @@ near "$w/out" 2 1e-12 || { fail "STARC-VAL(R, -R) is not 2"; cat "$w/out"; }
 check pair-json 0 "" -- "$STARC" distance --format json --mdp "$M" "$w/gw/Sparse.npy" "$w/gw/Penalty.npy"
 grep -q '^{"distance":[0-9.e+-]*}$' "$w/out" || { fail "pair json"; cat "$w/out"; }
 
-# ---- REFERENCES.md small MDP: golden values ------------------------------------------
+# ---- small exact MDP (docs/theory.md, Reference values): golden values ------------------------------------------
 check demo 0 "" -- "$STARC" demo -o "$w/demo"
 SM=$w/demo/small-mdp.npz R=$w/demo/small-reward.npy
 mknpy "$w/neg.npy" "(2, 2, 2)" "$Z$Z$ONE$M5$TWO$M1$M1$Z"      # -R
@@ -109,7 +109,7 @@ for c in none epic dard val val-potential minimal-potential minimal; do
     near "$w/out" 2 1e-13 || { fail "$c: d(R,-R) with n = m = l1"; cat "$w/out"; }
 done
 # golden values of d(R, r2), r2 = [[1,-2],[5,0.5]]: checked against an independent numpy
-# implementation of MATH.md (val, epic, none, minimal, EPIC, range/linf, wl2/wlinf)
+# implementation of docs/theory.md (val, epic, none, minimal, EPIC, range/linf, wl2/wlinf)
 while read -r gwant gargs; do
     # shellcheck disable=SC2086
     check "golden $gargs" 0 "" -- "$STARC" distance $gargs --mdp "$SM" "$R" "$w/r2.npy"

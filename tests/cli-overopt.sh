@@ -28,7 +28,7 @@ check gen-zero 0 "" -- "$STARC" generate proxy --format json --mdp "$M" --true "
 for k in output kind seed shape r sigma_true sigma_proxy; do
     grep -q "\"$k\":" "$w/out" || { fail "generate json lacks $k"; cat "$w/out"; }
 done
-# scale 0: the proxy is the truth, so r = 1 and the sigmas agree (REFERENCES.md reward, uniform base)
+# scale 0: the proxy is the truth, so r = 1 and the sigmas agree (docs/theory.md (Reference values) reward, uniform base)
 r=$(sed -n 's/.*"r": *\([^,]*\),.*/\1/p' "$w/out")
 close "$r" 1 1e-12 || fail "scale 0 proxy has r = $r, want 1"
 check gen-bad-kind 2 "option --kind: 'gauss' is not one of noise, heavy-tail, off-distribution, learned" -- \
@@ -56,7 +56,7 @@ done
 nb=$(awk '$1 == "bon"' "$w/o/curves.tsv" | wc -l)
 [ "$nb" -ge 20 ] && [ "$nb" -le 41 ] || fail "bon has $nb points"
 [ "$(awk 'NR > 1' "$w/o/fits.tsv" | wc -l)" = 16 ] || fail "fits.tsv does not have 4 rows per method"
-# golden: the base (uniform) return of REFERENCES.md's small MDP, mu0 . V = (12.418848 + 11.424084)/2
+# golden: the base (uniform) return of the small exact MDP of docs/theory.md (Reference values), mu0 . V = (12.418848 + 11.424084)/2
 base=$(sed -n 's/^ *"base_true_return": \([^,]*\),$/\1/p' "$w/o/summary.json")
 close "$base" 11.921466 1e-6 || fail "base_true_return $base, want 11.921466"
 # best-of-1 is the base policy: KL 0, no change

@@ -87,7 +87,7 @@ check bad-outdir 2 "afile" -- "$STARC" regularize --mdp "$M" --proxy "$RP" --bas
 check all-det-too-many 2 "exceeds 65536" -- "$STARC" proxy --mdp "$M" --true "$RT" --proxy "$RP" --base "$B" --all-deterministic
 ls "$w" | grep -q tmp && bad "temporary files left in $w"
 
-# hackability on all deterministic policies of the demo's 2-state MDP (the REFERENCES.md example)
+# hackability on all deterministic policies of the demo's 2-state MDP (the small exact example of docs/theory.md)
 check demo 0 "" -- "$STARC" demo -o "$w/demo"
 DM=$w/demo/small-mdp.npz DR=$w/demo/small-reward.npy
 check hack-self 0 "" -- "$STARC" proxy --format json --mdp "$DM" --true "$DR" --proxy "$DR" --base uniform --all-deterministic

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The example program of libstarc(3) (built by make check from the page's
 # EXAMPLE section) prints what the page says it prints: V under the uniform
-# policy from REFERENCES.md's small exact example, and regret 1 for -R.
+# policy from the small exact example of docs/theory.md, and regret 1 for -R.
 set -u
 : "${top_builddir:?}"
 out=$("$top_builddir/tests/man-example") || { echo "FAIL: the example exited $?"; exit 1; }

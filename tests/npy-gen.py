@@ -89,7 +89,7 @@ def gen(d):
     np.savez_compressed(os.path.join(d, "savez_c.npz"), **arrays)
     record(os.path.join(d, "savez_c.npz"), {k: np.asarray(v) for k, v in arrays.items()})
 
-    # MDPs exactly as DESIGN.md says users write them, and a Fortran/compressed one.
+    # MDPs exactly as the README says users write them, and a Fortran/compressed one.
     S, A = 4, 3
     T = rng.random((S, A, S))
     T /= T.sum(axis=2, keepdims=True)

@@ -2,7 +2,7 @@
  * random MDPs: explicit sums for EPIC and DARD, iterative policy evaluation
  * for VAL, generic least squares on the full (S*A*S) x S system for the
  * minimal ones (LAPACK dgels / dgelsd), the projection characterisation of
- * `minimal`, the invariances MATH.md promises, and REFERENCES.md's vectors. */
+ * `minimal`, the invariances docs/theory.md promises, and the small exact vectors of docs/theory.md (Reference values). */
 #include <config.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,7 +194,7 @@ static void ref_minimal(const starc_mdp *m, const double *R, double *C)
 
 /* ---- fixtures --------------------------------------------------------------- */
 
-/* REFERENCES.md "small exact vectors". */
+/* docs/theory.md (Reference values) "small exact vectors". */
 static const double small_T[8] = {.9, .1, .3, .7, .2, .8, .9, .1}, small_mu0[2] = {.5, .5};
 static const double small_R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
 

@@ -1,6 +1,6 @@
 /* STARC / EPIC / DARD distances against a slow reference (dense canonical
  * tensors, explicit norm and metric loops, `range` by enumerating every
- * deterministic policy), the EPIC paper's gridworld matrix, REFERENCES.md's
+ * deterministic policy), the EPIC paper's gridworld matrix, the reference values of docs/theory.md:
  * STARC-VAL(R,-R) = 2, the metric axioms and invariances, batch = pairwise,
  * undefined Pearson distances and the trivial-reward rule. */
 #include <config.h>
@@ -309,7 +309,7 @@ static void test_reference_coverage(void **state)
     gsl_rng_free(r);
 }
 
-/* Gleave et al. (2021), Figure A.2(a), as quoted in REFERENCES.md. */
+/* Gleave et al. (2021), Figure A.2(a), as quoted in docs/theory.md (Reference values). */
 static const double epic_published[6][6] = {
     {0, 0, 0.75, 1, 0.1602, 0.3676},          {0, 0, 0.75, 1, 0.1602, 0.3676},
     {0.75, 0.75, 0, 0.6614, 0.7071, 0.6692},  {1, 1, 0.6614, 0, 0.9871, 0.93},

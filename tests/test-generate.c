@@ -10,7 +10,7 @@
 #include "testutil.h"
 #include <starc/generate.h>
 
-/* ---- literal reference implementations of REFERENCES.md's protocol ---- */
+/* ---- literal reference implementations of the study protocol of docs/theory.md (Reference values) ---- */
 
 static void ref_transitions(gsl_rng *r, size_t S, size_t A, double thresh, double *T)
 {

@@ -415,7 +415,7 @@ static void test_evaluate_reference(void **state)
             assert_close(pt.proxy_return, ref_return(m, pi, Rp), 1e-9, 1e-9);
             assert_close(pt.true_delta, pt.true_return - I.base_true_return, 0, 1e-12);
             assert_close(pt.proxy_delta, pt.proxy_return - I.base_proxy_return, 0, 1e-12);
-            /* the tight CP bound, recomputed from MATH.md §5 */
+            /* the tight CP bound, recomputed from docs/theory.md §5 */
             double a = g * pt.proxy_delta / I.sigma_proxy;
             double b = I.sigma_true * (I.r * a - sqrt(1 - I.r * I.r) * sqrt(fmax(0, c2 - a * a))) / g;
             /* sqrt(chi2) turns round-off in chi2 ~ 1e-16 into ~1e-8 at the base policy */

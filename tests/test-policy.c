@@ -59,7 +59,7 @@ static double dot(const double *x, const double *y, size_t n)
 static void test_small_reference(void **state)
 {
     (void)state;
-    /* REFERENCES.md: 2 states, 2 actions, gamma 0.9, uniform policy. */
+    /* docs/theory.md (Reference values): 2 states, 2 actions, gamma 0.9, uniform policy. */
     static const double T[8] = {.9, .1, .3, .7, .2, .8, .9, .1}, mu0[2] = {.5, .5};
     static const double R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
     starc_mdp *m;
@@ -69,7 +69,7 @@ static void test_small_reference(void **state)
     assert_ok(starc_policy_evaluate(m, pi, R, V, Q, NULL, NULL));
     assert_close(V[0], 12.418848, 0, 5e-7);
     assert_close(V[1], 11.424084, 0, 5e-7);
-    /* advantage = VAL canonical form in REFERENCES.md */
+    /* advantage = VAL canonical form in docs/theory.md (Reference values) */
     assert_close(Q[0] - V[0], -1.331414, 0, 5e-7);
     assert_close(Q[1] - V[0], 1.331414, 0, 5e-7);
     assert_close(Q[2] - V[1], -0.563351, 0, 5e-7);

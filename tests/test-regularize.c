@@ -1,6 +1,6 @@
 /* Regularised optima against slow references: plain soft value iteration for
  * AD-KL, brute-force optimisation over softmax-parameterised policies (GSL
- * multimin) for every method, and the identities of MATH.md §5. */
+ * multimin) for every method, and the identities of docs/theory.md §5. */
 #include <config.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,7 +137,7 @@ static void test_adkl_identity(void **state)
                 assert_ok(starc_policy_occupancy(m, pb, NULL, mub, NULL, NULL));
                 for (size_t i = 0; i < S * A; i++)
                     lit += mu[i] * mu[i] / mub[i];
-                assert_close(res.chi2, lit, 1e-7, 1e-12); /* the literal MATH.md formula */
+                assert_close(res.chi2, lit, 1e-7, 1e-12); /* the literal docs/theory.md §5 formula */
                 free(mu);
                 free(mub);
             }

@@ -242,7 +242,7 @@ static starc_mdp *mdp_from(const capture *c, size_t j, double gamma)
  * optimal for the proxy (the study's protocol makes ties: uniform rows, all-zero
  * sparse rewards), the regret depends on which one is taken; return the range
  * [*lo, *hi] over all of them (the study takes PI's lowest-index choice).
- * A trivial true reward has regret 0 (MATH.md §1). */
+ * A trivial true reward has regret 0 (docs/theory.md §1). */
 static void brute_regret(const starc_mdp *m, const double *Rt, const double *Rp, double *lo, double *hi)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), np = 1;

@@ -23,7 +23,7 @@ static void help(void)
            "  -h, --help        this help\n");
 }
 
-/* The 2-state, 2-action MDP of REFERENCES.md ("small exact vectors"). */
+/* The 2-state, 2-action MDP of docs/theory.md (Reference values) ("small exact vectors"). */
 static const double small_T[8] = {.9, .1, .3, .7, .2, .8, .9, .1};
 static const double small_mu0[2] = {.5, .5};
 static const double small_R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
@@ -58,7 +58,7 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     }
     if ((rc = cli_write_mdp(CMD, mpath, m)) || (rc = cli_write_npy(CMD, rpath, 3, shape, small_R)))
         goto done;
-    fprintf(out, "== Built-in 2-state MDP (gamma 0.9), reward R from REFERENCES.md\n");
+    fprintf(out, "== Built-in 2-state MDP (gamma 0.9), reward R from docs/theory.md (Small exact vectors)\n");
     fprintf(out, "   V under the uniform policy: [%.6f, %.6f]\n", V[0], V[1]);
     fprintf(out, "   optimal actions: [%zu, %zu]; worst actions: [%zu, %zu]\n", act[0], act[1], wact[0], wact[1]);
     fprintf(out, "   optimising -R when R is true: normalised regret %.6f (J* = %.6f, J- = %.6f)\n",

@@ -1,4 +1,4 @@
-/* starc distance: STARC, EPIC and DARD distances between rewards (DESIGN.md). */
+/* starc distance: STARC, EPIC and DARD distances between rewards (README.md, "Using it"). */
 #include <config.h>
 #include <getopt.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* starc generate gridworld: the EPIC paper's 3x3 gridworld and its six named
- * rewards (REFERENCES.md), as numpy files. */
+ * rewards (docs/theory.md, Reference values), as numpy files. */
 #include <config.h>
 #include <getopt.h>
 #include <stdio.h>

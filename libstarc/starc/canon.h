@@ -1,5 +1,5 @@
 /** @file starc/canon.h
- *  @brief Canonicalisations c(R) of reward functions (MATH.md §2).
+ *  @brief Canonicalisations c(R) of reward functions (docs/theory.md §2).
  *
  *  A canonicalisation maps a reward R (a dense S*A*S tensor, row-major
  *  `R[(s*A + a)*S + s2]`) to a canonical representative of its equivalence
@@ -9,7 +9,7 @@
  *  S'-redistribution (they depend on R only through the expected reward
  *  `Rbar(s,a) = sum_s' T[s,a,s'] R[s,a,s']`).
  *
- *  | kind                | formula (MATH.md §2) | reference |
+ *  | kind                | formula (docs/theory.md §2) | reference |
  *  |---------------------|----------------------|-----------|
  *  | none                | `c(R) = R` | |
  *  | epic                | `R + gamma g(s') - g(s) - gamma K`, `g(x) = E_{A~D_A, U~D_S} R(x,A,U)`, `K = E_{X~D_S} g(X)` | Gleave et al., ICLR 2021 |
@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-/** @brief The canonicalisations (MATH.md §2); names as on the command line. */
+/** @brief The canonicalisations (docs/theory.md §2); names as on the command line. */
 typedef enum starc_canon_kind {
     STARC_CANON_NONE = 0,              /**< "none": c(R) = R */
     STARC_CANON_EPIC = 1,              /**< "epic": EPIC's canonically shaped reward */

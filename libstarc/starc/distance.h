@@ -1,5 +1,5 @@
 /** @file starc/distance.h
- *  @brief STARC, EPIC and DARD distances between reward functions (MATH.md §4).
+ *  @brief STARC, EPIC and DARD distances between reward functions (docs/theory.md §3).
  *
  *  STARC (Skalse et al., ICLR 2024): `s(R) = c(R) / n(c(R))` with c a
  *  canonicalisation (starc/canon.h) and n a normalisation (starc/norm.h), and

@@ -2,7 +2,7 @@
  *  @brief Random MDPs and rewards: the STARC study's protocol, Dirichlet MDPs, interpolation.
  *
  *  The STARC random-MDP study (Skalse et al., ICLR 2024, Figure 1; protocol
- *  from the authors' code, REFERENCES.md) draws transition rows by a
+ *  from the authors' code, docs/theory.md (Reference values)) draws transition rows by a
  *  "sparse softmax" and rewards by a chain of random sparsification, scaling,
  *  shifting and potential shaping.  Every generator here takes a GSL random
  *  number generator (`gsl_rng`, seeded by the caller) and consumes it in the

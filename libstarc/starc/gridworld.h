@@ -41,7 +41,7 @@ int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out,
 const char *starc_gridworld_epic_name(size_t i);
 
 /** @brief EPIC gridworld reward @p i as a dense 9*5*9 tensor
- *  `R(s,a,s') = r(s) + gamma phi(s') - phi(s)` (REFERENCES.md table).
+ *  `R(s,a,s') = r(s) + gamma phi(s') - phi(s)` (docs/theory.md (Reference values) table).
  *  @return ::STARC_EINVAL when i >= ::STARC_GRIDWORLD_EPIC_COUNT. */
 int starc_gridworld_epic_reward(size_t i, double gamma, double *R, starc_error *err);
 

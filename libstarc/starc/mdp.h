@@ -1,7 +1,7 @@
 /** @file starc/mdp.h
  *  @brief Finite MDPs (T, mu0, gamma) and reward tensors.
  *
- *  Notation (MATH.md): S states, A actions, `T[(s*A + a)*S + s2]` is the
+ *  Notation (docs/theory.md): S states, A actions, `T[(s*A + a)*S + s2]` is the
  *  probability of moving to s2 after action a in state s, `mu0[s]` the initial
  *  distribution and `gamma` in [0,1) the discount.  A reward is a dense
  *  row-major tensor `R[(s*A + a)*S + s2]`; shorter shapes broadcast through

@@ -1,5 +1,5 @@
 /** @file starc/norm.h
- *  @brief Normalisations n and metrics m on reward tensors (MATH.md §3).
+ *  @brief Normalisations n and metrics m on reward tensors (docs/theory.md §3).
  *
  *  Vector norms over all S*A*S entries of a dense tensor x:
  *  `l1 = sum |x|`, `l2 = sqrt(sum x^2)`, `linf = max |x|`; transition-weighted

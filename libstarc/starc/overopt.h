@@ -1,5 +1,5 @@
 /** @file starc/overopt.h
- *  @brief Overoptimisation curves: pressure paths, exact best-of-n, Gao fits and summaries (MATH.md §6).
+ *  @brief Overoptimisation curves: pressure paths, exact best-of-n, Gao fits and summaries (docs/theory.md §6).
  *
  *  A *pressure path* is a sequence of policies that optimise a proxy reward
  *  Rp harder and harder, starting from a base policy pi_b: the optima of a
@@ -87,7 +87,7 @@ int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const d
  *  score; classes are formed from the top down).  With `F(c)` the base
  *  probability of scoring at most class c and `F^-(c)` of scoring below it,
  *  the best draw lands in class c with probability `P_n(c) = F(c)^n - F^-(c)^n`
- *  (MATH.md §6), and by exchangeability the chosen action is distributed as
+ *  (docs/theory.md §6), and by exchangeability the chosen action is distributed as
  *  @p p restricted to c: `out(a) = p(a) P_n(c) / p(c)`.  Actions with p(a) = 0
  *  are never drawn.  For n = 1, out = p.
  *
@@ -118,7 +118,7 @@ typedef struct starc_overopt_point {
     double true_return;   /**< J(pi, Rt) */
     double proxy_delta;   /**< J(pi, Rp) - J(pi_b, Rp) */
     double true_delta;    /**< J(pi, Rt) - J(pi_b, Rt) */
-    double bound;         /**< CP lower bound on true_delta (Liu-Sun-Zheng tight form, MATH.md §5, converted to
+    double bound;         /**< CP lower bound on true_delta (Liu-Sun-Zheng tight form, docs/theory.md §5, converted to
                                unnormalised units by 1/(1-gamma)); -inf when chi2 is infinite; NaN when
                                r is undefined (sigma_t or sigma_p is 0 under mu_b) */
 } starc_overopt_point;
@@ -135,7 +135,7 @@ typedef struct starc_overopt starc_overopt;
  *  policy @p pi_b (S*A); all three are copied, @p m must outlive the plan.
  *
  *  Computes the base policy's exact returns, occupancy and proxy Q values, the
- *  CP statistics r, sigma_t, sigma_p under mu_b (MATH.md §5), the proxy-optimal
+ *  CP statistics r, sigma_t, sigma_p under mu_b (docs/theory.md §5), the proxy-optimal
  *  policy by policy iteration and the true reward's return range
  *  `max_pi J_t - min_pi J_t`.  @p out is freed with starc_overopt_free().
  *  @return ::STARC_EINVAL on a bad policy or non-finite reward, ::STARC_ELAPACK,
@@ -241,7 +241,7 @@ void starc_overopt_options_default(starc_overopt_options *o);
  *  a warm-started solve that does not converge is retried once from the base policy)
  *  at each coefficient of a log grid from coef_max down to coef_min, automatic ends as in
  *  ::starc_overopt_options.  ::STARC_OVEROPT_OM_SQRT_CHI2 with both ends automatic is the
- *  exception: its optima are OM-chi2's (MATH.md §5) but nearly all of the path lies in a narrow
+ *  exception: its optima are OM-chi2's (docs/theory.md §5) but nearly all of the path lies in a narrow
  *  band of its own coefficient, so it walks OM-chi2's automatic grid of inner coefficients c'
  *  and reports each point's coefficient `lambda = 2 c' sqrt(chi2)` (non-increasing along the
  *  path; while no occupancy is clipped the OM-chi2 optima move on a straight line and all share

@@ -3,7 +3,7 @@
  *
  *  A stochastic policy is a row-major S*A array `pi[s*A + a]` whose rows sum
  *  to 1; a deterministic policy is an array of S action indices.  Formulas are
- *  MATH.md §1: `V^pi = (I - gamma P_pi)^{-1} r_pi` by one dense LU solve
+ *  docs/theory.md §1: `V^pi = (I - gamma P_pi)^{-1} r_pi` by one dense LU solve
  *  (LAPACK), `Q^pi = Rbar + gamma T V^pi`, returns `J = mu0 . V`
  *  (discounted, unnormalised), normalised occupancy
  *  `d = (1-gamma) (I - gamma P_pi)^{-T} mu0`, `mu(s,a) = d(s) pi(s,a)`.

@@ -1,5 +1,5 @@
 /** @file starc/proxy.h
- *  @brief Correlated proxies (MATH.md §5): correlation under a base policy, bounds on the true
+ *  @brief Correlated proxies (docs/theory.md §5): correlation under a base policy, bounds on the true
  *  improvement, reward hacking and hackability.
  *
  *  Laidlaw, Singhal & Dragan ("Correlated Proxies", ICLR 2025, arXiv 2403.03185; CP) measure a

@@ -9,7 +9,7 @@
  *  where the base policy seldom goes are exploited only under high pressure.
  *
  *  The error scale is `scale * sigma`, where sigma is the standard deviation
- *  of Rbar_t under the base occupancy mu_b (MATH.md §5); if that is 0, under
+ *  of Rbar_t under the base occupancy mu_b (docs/theory.md §5); if that is 0, under
  *  the uniform distribution over (s,a); if that is 0 too, 1.  Randomness comes
  *  from GSL's mt19937 seeded with the options' seed: the same seed gives the
  *  same proxy on every platform and thread count.

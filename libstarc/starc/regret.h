@@ -1,5 +1,5 @@
 /** @file starc/regret.h
- *  @brief Normalised regret of optimising a proxy reward (MATH.md §1).
+ *  @brief Normalised regret of optimising a proxy reward (docs/theory.md §1).
  *
  *  `reg(Rt, Rp) = (J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t))`, where
  *  pi*_t, pi*_p are optimal deterministic policies for the true and proxy

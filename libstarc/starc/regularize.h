@@ -1,5 +1,5 @@
 /** @file starc/regularize.h
- *  @brief Exact regularised optima on tabular MDPs (MATH.md §5): AD-KL, OM-chi2, OM-sqrt-chi2, OM-KL.
+ *  @brief Exact regularised optima on tabular MDPs (docs/theory.md §5): AD-KL, OM-chi2, OM-sqrt-chi2, OM-KL.
  *
  *  For a base policy `pi_b` with normalised occupancy `mu_b` and a proxy
  *  reward with expected reward `Rbar_p`, a regulariser maximises

@@ -4,13 +4,13 @@
  *  Reproduces the experiment behind Figure 1 of Skalse et al., "STARC: A
  *  General Framework For Quantifying Differences Between Reward Functions"
  *  (ICLR 2024), with exact returns where the authors used Monte Carlo
- *  (REFERENCES.md, "STARC random-MDP study").  For MDP j = 0..mdps-1 a
+ *  (docs/theory.md, Reference values).  For MDP j = 0..mdps-1 a
  *  generator is seeded with starc_study_mdp_seed(seed, j); it draws the MDP
  *  (starc_generate_mdp()), then for each pair k = 0..pairs-1 the rewards R1
  *  and R2 (starc_generate_reward(), R1 first).  Data point (j, k, i),
  *  i = 1..steps, compares R1 with `R_i = R1 + (i/steps)(R2 - R1)`:
  *  - its target is the symmetric normalised regret
- *    `(reg(R1,R_i) + reg(R_i,R1)) / 2` (MATH.md §1), computed exactly by
+ *    `(reg(R1,R_i) + reg(R_i,R1)) / 2` (docs/theory.md §1), computed exactly by
  *    policy iteration (the same definition as starc_regret_symmetric());
  *  - its predictors are the distance variants listed by
  *    starc_study_variants(): every canonicalisation x normalisation x metric

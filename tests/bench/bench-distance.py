@@ -3,9 +3,9 @@
 
     bench-distance.py DATA_DIR [REPS_LARGE]
 
-A vectorised numpy implementation of the same formulas (MATH.md sections 2-4)
+A vectorised numpy implementation of the same formulas (docs/theory.md sections 2-3)
 on the inputs bench-distance wrote to DATA_DIR: STARC-VAL (l2, l2), EPIC and
-DARD distances for two rewards, and 64 x 64 matrices.  As MATH.md defines
+DARD distances for two rewards, and 64 x 64 matrices.  As docs/theory.md §3 defines
 them, canonical rewards are (S, A, S) tensors and norms run over all S*A*S
 entries ("numpy"); for VAL a second variant stays in (S, A), where the
 canonical reward lives ("numpy-sa").  "scratch" times include the

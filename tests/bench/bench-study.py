@@ -8,7 +8,7 @@ and all 338 distance variants (7 canonicalisations x 8 normalisations x 6
 metrics + the EPIC and DARD Pearson distances), vectorised over the norms and
 metrics.  It is timed per point and its numbers are compared with the
 pairs.tsv of the same run, so the baseline is also an independent check of the
-C implementation (formulas: docs MATH.md).
+C implementation (formulas: docs/theory.md).
 
 usage: bench-study.py DIR NMDPS
 prints `key value` lines: points, seconds, us_per_point, regret_max_abs_diff,
