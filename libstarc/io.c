@@ -170,6 +170,45 @@ static char *file_stem(const char *path)
     return s;
 }
 
+/* s with C escapes for control characters and backslashes, cut with "..."
+ * to fit cap bytes: for messages, which must stay on one line. */
+static void escape_for_message(char *buf, size_t cap, const char *s)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p && n + 8 < cap; p++) {
+        if (*p == '\t' || *p == '\n' || *p == '\r' || *p == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        } else {
+            buf[n++] = (char)*p;
+        }
+    }
+    if (*p)
+        n += (size_t)snprintf(buf + n, cap - n, "...");
+    buf[n] = '\0';
+}
+
+/* Reward names become TSV columns and rows, JSON keys and notebook labels, so
+ * a name holding a control character (tab, newline, carriage return, escape,
+ * ...) would corrupt every table it enters.  Such names are refused when the
+ * reward is loaded. */
+static int check_reward_name(const char *name, const char *where, const char *fix, starc_error *err)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    while (*p && *p >= 0x20 && *p != 0x7f)
+        p++;
+    if (!*p)
+        return STARC_OK;
+    char shown_where[256], shown[128];
+    escape_for_message(shown_where, sizeof shown_where, where);
+    escape_for_message(shown, sizeof shown, name);
+    return starci_error(err, STARC_EFORMAT, "%s: reward name \"%s\" holds a control character (tab, newline, ...), "
+                        "which would corrupt tables; %s", shown_where, shown, fix);
+}
+
 /* 1 if the file starts like a zip archive, 0 if not, -1 (err set) if unreadable. */
 static int sniff_zip(const char *path, starc_error *err)
 {
@@ -243,6 +282,8 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
             st = starci_error(err, STARC_ENOMEM, "out of memory");
             goto done;
         }
+        if ((st = check_reward_name(names[0], file, "rename the file", err)))
+            goto done;
         k = 1;
     } else {
         if ((st = starc_npz_open(file, &z, err)))
@@ -260,7 +301,8 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
         nalloc = want;
         for (size_t i = 0; i < want; i++) {
             const char *nm = key ? key : starc_npz_name(z, i);
-            if ((st = starc_npz_read(z, nm, &a, err)))
+            if ((st = check_reward_name(nm, file, "rename the archive member", err)) ||
+                (st = starc_npz_read(z, nm, &a, err)))
                 goto done;
             size_t dl = strlen(file) + strlen(nm) + 2;
             char *disp = malloc(dl);

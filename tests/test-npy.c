@@ -773,7 +773,8 @@ static void test_npz_foreign(void **state)
 /* ------------------------------------------------------------ hand-made zips */
 
 /* Zip archives written byte by byte (APPNOTE.TXT 4.3), so that the central
- * directory can declare sizes that the data do not have. */
+ * directory can declare sizes that the data do not have.  Names are flagged
+ * UTF-8 (bit 11), so that libzip passes them through unconverted. */
 static uint32_t crc32_of(const unsigned char *p, size_t n)
 {
     uint32_t c = 0xFFFFFFFFu;
@@ -844,7 +845,7 @@ static size_t write_zip(const char *path, const zmember *m, size_t n)
         /* local file header */
         zput(&out, 0x04034b50, 4);
         zput(&out, ver, 2);
-        zput(&out, 0, 2);
+        zput(&out, 0x800, 2);
         zput(&out, method, 2);
         zput(&out, 0, 2);
         zput(&out, 0x21, 2);
@@ -866,7 +867,7 @@ static size_t write_zip(const char *path, const zmember *m, size_t n)
         zput(&cd, 0x02014b50, 4);
         zput(&cd, ver, 2);
         zput(&cd, ver, 2);
-        zput(&cd, 0, 2);
+        zput(&cd, 0x800, 2);
         zput(&cd, method, 2);
         zput(&cd, 0, 2);
         zput(&cd, 0x21, 2);
@@ -1315,6 +1316,39 @@ static void test_reward_load(void **state)
     assert_ok(starc_reward_load(pc, m, &rs, &err));
     assert_int_equal(rs.n, 7);
     assert_string_equal(rs.names[6], "odd:name");
+
+    /* Names holding control characters would corrupt every table they enter:
+     * refused, with the name escaped so that the message stays on one line. */
+    const char *ctl_names[2] = {"fine", "bad\tname"};
+    double *ctl_data[2] = {r2, r3};
+    tpath(pz, sizeof pz, "ctl.npz");
+    write_npz3(pz, 2, ctl_names, nd, (const size_t (*)[3])sh, ctl_data);
+    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, pz, "reward name \"bad\\tname\"");
+    assert_null(strchr(err.message, '\t'));
+    snprintf(spec, sizeof spec, "%s:fine", pz);
+    assert_ok(starc_reward_load(spec, m, &rs, &err)); /* the clean member is still usable */
+    assert_int_equal(rs.n, 8);
+    /* libzip refuses to write these names, but archives from elsewhere hold them
+     * (libzip reads \t, \n and \r unchanged; other control characters turn an
+     * archive inconsistent or are read as CP437 graphics). */
+    size_t il;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", 1, r2,
+                                   sizeof r2, &il);
+    zmember zm[2] = {{"fine.npy", img, il, 0, 0, 0, 0}, {"two\nlines\r.npy", img, il, 1, 0, 0, 0}};
+    tpath(pz, sizeof pz, "ctl2.npz");
+    write_zip(pz, zm, 2);
+    free(img);
+    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"", NULL);
+    snprintf(spec, sizeof spec, "%s:two\nlines\r", pz);
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"",
+                 "rename the archive member");
+    assert_null(strchr(err.message, '\n'));
+    assert_null(strchr(err.message, '\r'));
+    tpath(pc, sizeof pc, "tab\tesc\x1bstem.npy");
+    assert_ok(starc_npy_write(pc, 2, s2, r2, &err));
+    expect_error(starc_reward_load(pc, m, &rs, &err), STARC_EFORMAT, &err,
+                 "tab\\tesc\\x1bstem.npy: reward name \"tab\\tesc\\x1bstem\"", "rename the file");
+    assert_int_equal(rs.n, 8);
 
     starc_reward_set_clear(&rs);
     assert_int_equal(rs.n, 0);
