@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "npy-internal.h"
 #include "starc/mdp.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
@@ -170,27 +171,6 @@ static char *file_stem(const char *path)
     return s;
 }
 
-/* s with C escapes for control characters and backslashes, cut with "..."
- * to fit cap bytes: for messages, which must stay on one line. */
-static void escape_for_message(char *buf, size_t cap, const char *s)
-{
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    for (; *p && n + 8 < cap; p++) {
-        if (*p == '\t' || *p == '\n' || *p == '\r' || *p == '\\') {
-            buf[n++] = '\\';
-            buf[n++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\';
-        } else if (*p < 0x20 || *p == 0x7f) {
-            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
-        } else {
-            buf[n++] = (char)*p;
-        }
-    }
-    if (*p)
-        n += (size_t)snprintf(buf + n, cap - n, "...");
-    buf[n] = '\0';
-}
-
 /* Reward names become TSV columns and rows, JSON keys and notebook labels, so
  * a name holding a control character (tab, newline, carriage return, escape,
  * ...) would corrupt every table it enters.  Such names are refused when the
@@ -203,8 +183,8 @@ static int check_reward_name(const char *name, const char *where, const char *fi
     if (!*p)
         return STARC_OK;
     char shown_where[256], shown[128];
-    escape_for_message(shown_where, sizeof shown_where, where);
-    escape_for_message(shown, sizeof shown, name);
+    starci_npy_escape(shown_where, sizeof shown_where, where);
+    starci_npy_escape(shown, sizeof shown, name);
     return starci_error(err, STARC_EFORMAT, "%s: reward name \"%s\" holds a control character (tab, newline, ...), "
                         "which would corrupt tables; %s", shown_where, shown, fix);
 }

@@ -25,6 +25,7 @@
 #include <zip.h>
 
 #include "internal.h"
+#include "npy-internal.h"
 #include "starc/npy.h"
 
 #define NPY_MAGIC "\x93NUMPY"
@@ -76,6 +77,25 @@ static void fmt_shape(char *buf, size_t cap, size_t ndim, const size_t *shape)
     }
     if (n < cap)
         snprintf(buf + n, cap - n, ndim == 1 ? ",)" : ")");
+}
+
+void starci_npy_escape(char *buf, size_t cap, const char *s)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p && n + 8 < cap; p++) {
+        if (*p == '\t' || *p == '\n' || *p == '\r') {
+            buf[n++] = '\\';
+            buf[n++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        } else {
+            buf[n++] = (char)*p;
+        }
+    }
+    if (*p)
+        n += (size_t)snprintf(buf + n, cap - n, "...");
+    buf[n] = '\0';
 }
 
 static int host_is_big_endian(void)
