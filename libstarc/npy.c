@@ -117,9 +117,11 @@ typedef struct dtype {
 } dtype;
 
 /* Classify a numpy dtype descriptor string such as '<f8' or '|b1'. */
-static int parse_descr(const char *d, dtype *dt, const char *name, starc_error *err)
+static int parse_descr(const char *descr, dtype *dt, const char *name, starc_error *err)
 {
-    const char *p = d;
+    char d[64]; /* for messages: the descr comes from the file */
+    starci_npy_escape(d, sizeof d, descr);
+    const char *p = descr;
     int big = host_is_big_endian();
     if (*p == '<' || *p == '>' || *p == '|' || *p == '=') {
         if (*p == '<')
@@ -396,8 +398,11 @@ static int parse_header(const unsigned char *txt, size_t len, int allow_long, he
             int r = parse_string(&c, h->descr, sizeof h->descr);
             if (r == 1)
                 return malformed(err, name, "'descr' is not a string");
-            if (r == 2)
-                return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s...'", name, h->descr);
+            if (r == 2) {
+                char d[64];
+                starci_npy_escape(d, sizeof d, h->descr);
+                return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s...'", name, d);
+            }
         } else if (strcmp(key, "fortran_order") == 0) {
             if (have_fortran++)
                 return malformed(err, name, "duplicate key 'fortran_order'");
@@ -413,7 +418,9 @@ static int parse_header(const unsigned char *txt, size_t len, int allow_long, he
             if ((st = parse_shape(&c, h, allow_long, name, err)))
                 return st;
         } else {
-            return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, key);
+            char k[sizeof key * 4 + 8];
+            starci_npy_escape(k, sizeof k, key);
+            return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, k);
         }
         skip_ws(&c);
         if (at(&c, ',')) {
@@ -981,11 +988,15 @@ static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got
     return STARC_OK;
 }
 
-/* Read member idx whole, trusting none of the sizes the zip directory
- * declares: they must fit in the archive (stored data cannot be larger than
- * the file, deflated data cannot expand more than deflate allows), they must
- * agree with the .npy header, and the buffer grows with the bytes actually
- * decompressed, so a lying directory costs no more memory than the data. */
+/* Room for a member name in messages, escaped (starci_npy_escape). */
+#define NPZ_SHOWN 160
+
+/* Read member idx whole (messages show it as name, already escaped), trusting
+ * none of the sizes the zip directory declares: they must fit in the archive
+ * (stored data cannot be larger than the file, deflated data cannot expand
+ * more than deflate allows), they must agree with the .npy header, and the
+ * buffer grows with the bytes actually decompressed, so a lying directory
+ * costs no more memory than the data. */
 static int npz_member_read(starc_npz *z, zip_uint64_t idx, const char *name, unsigned char **out, size_t *out_size,
                            starc_error *err)
 {
@@ -1076,29 +1087,35 @@ int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error
     size_t k = 0;
     while (k < z->n && strcmp(z->names[k], name) != 0)
         k++;
+    /* Names come from the archive (or the caller) and may hold control
+     * characters: messages show them escaped. */
+    char shown[NPZ_SHOWN];
+    starci_npy_escape(shown, sizeof shown, name);
     if (k == z->n) {
         char list[256] = "";
         size_t used = 0;
         for (size_t i = 0; i < z->n && used < sizeof list; i++) {
-            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", z->names[i]);
+            char nm[64];
+            starci_npy_escape(nm, sizeof nm, z->names[i]);
+            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", nm);
             if (w < 0)
                 break;
             used += (size_t)w;
         }
-        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, name,
+        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, shown,
                             z->n ? list : "none");
     }
     zip_uint64_t idx = z->index[k];
     unsigned char *buf = NULL;
     size_t size = 0;
-    int st = npz_member_read(z, idx, name, &buf, &size, err);
+    int st = npz_member_read(z, idx, shown, &buf, &size, err);
     if (!st) {
-        size_t dl = strlen(z->path) + strlen(name) + 2;
+        size_t dl = strlen(z->path) + strlen(shown) + 2;
         char *disp = malloc(dl);
         if (!disp)
             st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
         else {
-            snprintf(disp, dl, "%s:%s", z->path, name);
+            snprintf(disp, dl, "%s:%s", z->path, shown);
             st = starc_npy_read_buffer(buf, size, disp, out, err);
             free(disp);
         }

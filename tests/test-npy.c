@@ -104,6 +104,16 @@ static void expect_error(int got, int want, const starc_error *err, const char *
     }
 }
 
+/* A message fit for one line of a terminal: no control characters. */
+static void assert_one_line(const char *msg)
+{
+    for (const unsigned char *q = (const unsigned char *)msg; *q; q++)
+        if (*q < 0x20 || *q == 0x7f) {
+            print_error("control character 0x%02x in \"%s\"\n", *q, msg);
+            fail();
+        }
+}
+
 /* A .npy image: magic, version, little-endian header length (2 bytes for 1.0,
  * 4 otherwise), the header, then the data.  With pad != 0 the header is
  * padded with spaces and a final '\n' to a multiple of 64 bytes in total, as
@@ -508,6 +518,15 @@ static void test_rejections(void **state)
         {"long.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1, 33,
          "unexpected bytes after"},
         {"i4-short.npy", 1, 0, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", 1, 8, "data truncated"},
+        /* text from the header appears in messages with its control characters escaped (found by fuzz-npy) */
+        {"ctl-descr.npy", 1, 0, "{'descr': '>\x01" "f8', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "unsupported dtype '>\\x01f8'"},
+        {"ctl-obj.npy", 1, 0, "{'descr': '|O\r', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "dtype '|O\\r' holds Python objects"},
+        {"ctl-long.npy", 1, 0, "{'descr': '<f8\r\r\r\r\r\r\r\r\r\r\r\r\r', 'fortran_order': False, 'shape': (1,), }", 1,
+         8, "unsupported dtype '<f8\\r\\r"},
+        {"ctl-key.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'a\x1b[2J\x7f': 1}", 1, 8,
+         "unexpected key 'a\\x1b[2J\\x7f'"},
     };
     unsigned char zeros[64] = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -530,6 +549,7 @@ static void test_rejections(void **state)
             print_error("%s: status %d, message \"%s\", wanted \"%s\"\n", c->file, st, err.message, c->phrase);
             fail();
         }
+        assert_one_line(err.message);
         assert_ptr_equal(a.data, &keep);
     }
 
@@ -581,6 +601,16 @@ static void test_rejections(void **state)
             free(img);
             free(h);
         }
+    /* The cap is checked before the length is compared with the input: a
+     * header length over it is refused as such, however much follows. */
+    {
+        unsigned char v2[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0x20, 0x4E, 0, 0}; /* 20000 */
+        expect_error(starc_npy_read_buffer(v2, sizeof v2, "cap2.npy", &a, &err), STARC_EFORMAT, &err,
+                     "20000 characters long, over numpy's limit of 10000", "cap2.npy");
+        unsigned char v3[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', 3, 0, 0x41, 0x9C, 0, 0}; /* 40001 */
+        expect_error(starc_npy_read_buffer(v3, sizeof v3, "cap3.npy", &a, &err), STARC_EFORMAT, &err,
+                     "40001 bytes long, over numpy's limit of 10000 characters", "cap3.npy");
+    }
     /* Version 3.0 counts characters, not bytes: 10001 bytes holding a
      * two-byte UTF-8 character are 10000 characters, under the cap (and then
      * rejected for the odd dtype, not for the length). */
@@ -734,6 +764,25 @@ static void test_npz_foreign(void **state)
     snprintf(want, sizeof want, "%s:obj", p);
     expect_error(starc_npz_read(nz, "obj", &a, &err), STARC_EFORMAT, &err, want, "pickle");
     expect_error(starc_npz_read(nz, "readme.txt", &a, &err), STARC_EFORMAT, &err, "no member", p);
+    starc_npz_close(nz);
+
+    /* Member names with control characters (np.savez writes a tab as it is)
+     * appear escaped in messages (found by fuzz-npz). */
+    tpath(p, sizeof p, "ctl-names.npz");
+    {
+        int zerr;
+        zip_t *zc = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+        assert_non_null(zc);
+        assert_true(zip_file_add(zc, "a\tb.npy", zip_source_buffer(zc, "junk", 4, 0), 0) >= 0);
+        assert_int_equal(zip_close(zc), 0);
+    }
+    assert_ok(starc_npz_open(p, &nz, &err));
+    assert_string_equal(starc_npz_name(nz, 0), "a\tb");
+    expect_error(starc_npz_read(nz, "a\tb", &a, &err), STARC_EFORMAT, &err, ":a\\tb: not a .npy file", p);
+    assert_one_line(err.message);
+    expect_error(starc_npz_read(nz, "x\ny", &a, &err), STARC_EFORMAT, &err, "no member 'x\\ny' (members: 'a\\tb')",
+                 p);
+    assert_one_line(err.message);
     starc_npz_close(nz);
 
     /* Flip one data byte of a stored member: the CRC check must catch it. */
