@@ -50,4 +50,5 @@ def main():
         z.writestr("a\tb.npy", d)
 
 
-main()
+if __name__ == "__main__":
+    main()
