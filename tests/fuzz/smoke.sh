@@ -36,5 +36,5 @@ for h in "$@"; do
         done
     fi
 done
-echo "fuzz smoke: $(($# - fails)) passed, $fails failed"
+echo "fuzz-smoke: $(($# - fails)) passed, $fails failed"
 [ "$fails" = 0 ]
