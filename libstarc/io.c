@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "npy-internal.h"
 #include "starc/mdp.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
+#include "npy-internal.h"
 
 void starc_array_shape_string(const starc_array *a, char *buf, size_t cap)
 {

@@ -25,8 +25,8 @@
 #include <zip.h>
 
 #include "internal.h"
-#include "npy-internal.h"
 #include "starc/npy.h"
+#include "npy-internal.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6

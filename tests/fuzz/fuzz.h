@@ -40,7 +40,9 @@ static inline void fuzz_check_status(int st, const starc_error *err)
         FUZZ_ASSERT(*p >= 0x20 && *p != 0x7f, "control character 0x%02x in message \"%s\"", *p, err->message);
 }
 
-/* A private directory for the files a harness needs (removed at exit). */
+/* A private directory for the files a harness needs (removed at exit): in
+ * $TMPDIR if set, else in /dev/shm (memory, so that writing an input per run
+ * costs no disk I/O) when it is writable, else in /tmp. */
 static char fuzz_dir[64];
 
 static void fuzz_rmdir(void)
@@ -55,7 +57,9 @@ static inline const char *fuzz_path(const char *name, char *buf, size_t cap)
 {
     if (!fuzz_dir[0]) {
         const char *t = getenv("TMPDIR");
-        snprintf(fuzz_dir, sizeof fuzz_dir, "%s/starc-fuzz.XXXXXX", t && *t && strlen(t) < 40 ? t : "/tmp");
+        if (!t || !*t || strlen(t) >= 40)
+            t = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(fuzz_dir, sizeof fuzz_dir, "%s/starc-fuzz.XXXXXX", t);
         FUZZ_ASSERT(mkdtemp(fuzz_dir) != NULL, "mkdtemp %s", fuzz_dir);
         atexit(fuzz_rmdir);
     }
