@@ -962,9 +962,9 @@ const char *starc_npz_name(const starc_npz *z, size_t i)
     return z && i < z->n ? z->names[i] : NULL;
 }
 
-/* Deflate turns at most 258 bytes into one 1-bit code (two bits in practice),
- * so a stream inflates to at most 1032 times its size; the slack covers
- * block headers of tiny streams. */
+/* A deflate length/distance pair copies at most 258 bytes and takes at least
+ * two bits (one for each Huffman code), so a stream inflates to at most
+ * 258 * 8 / 2 = 1032 times its size; the slack covers tiny streams. */
 #define DEFLATE_MAX_RATIO 1032
 #define DEFLATE_SLACK 1024
 
@@ -1045,7 +1045,7 @@ static int npz_member_read(starc_npz *z, zip_uint64_t idx, const char *name, uns
             st = npy_layout_parse(buf, got, disp, &L, err);
             if (!st && L.pre + L.hlen + L.nbytes != size)
                 st = starci_error(err, STARC_EFORMAT, "%s: the zip directory declares %zu bytes, the .npy header "
-                                  "%zu (shape %s, dtype '%s')", disp, size, L.pre + L.hlen + L.nbytes, L.shp,
+                                  "describes %zu (shape %s, dtype '%s')", disp, size, L.pre + L.hlen + L.nbytes, L.shp,
                                   L.h.descr);
             free(disp);
         }
