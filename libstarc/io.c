@@ -14,6 +14,7 @@
 #include "starc/mdp.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
+#include "npy-internal.h"
 
 void starc_array_shape_string(const starc_array *a, char *buf, size_t cap)
 {
@@ -170,6 +171,24 @@ static char *file_stem(const char *path)
     return s;
 }
 
+/* Reward names become TSV columns and rows, JSON keys and notebook labels, so
+ * a name holding a control character (tab, newline, carriage return, escape,
+ * ...) would corrupt every table it enters.  Such names are refused when the
+ * reward is loaded. */
+static int check_reward_name(const char *name, const char *where, const char *fix, starc_error *err)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    while (*p && *p >= 0x20 && *p != 0x7f)
+        p++;
+    if (!*p)
+        return STARC_OK;
+    char shown_where[256], shown[128];
+    starci_npy_escape(shown_where, sizeof shown_where, where);
+    starci_npy_escape(shown, sizeof shown, name);
+    return starci_error(err, STARC_EFORMAT, "%s: reward name \"%s\" holds a control character (tab, newline, ...), "
+                        "which would corrupt tables; %s", shown_where, shown, fix);
+}
+
 /* 1 if the file starts like a zip archive, 0 if not, -1 (err set) if unreadable. */
 static int sniff_zip(const char *path, starc_error *err)
 {
@@ -243,6 +262,8 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
             st = starci_error(err, STARC_ENOMEM, "out of memory");
             goto done;
         }
+        if ((st = check_reward_name(names[0], file, "rename the file", err)))
+            goto done;
         k = 1;
     } else {
         if ((st = starc_npz_open(file, &z, err)))
@@ -260,7 +281,8 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
         nalloc = want;
         for (size_t i = 0; i < want; i++) {
             const char *nm = key ? key : starc_npz_name(z, i);
-            if ((st = starc_npz_read(z, nm, &a, err)))
+            if ((st = check_reward_name(nm, file, "rename the archive member", err)) ||
+                (st = starc_npz_read(z, nm, &a, err)))
                 goto done;
             size_t dl = strlen(file) + strlen(nm) + 2;
             char *disp = malloc(dl);

@@ -26,6 +26,7 @@
 
 #include "error-internal.h"
 #include "starc/npy.h"
+#include "npy-internal.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -78,6 +79,25 @@ static void fmt_shape(char *buf, size_t cap, size_t ndim, const size_t *shape)
         snprintf(buf + n, cap - n, ndim == 1 ? ",)" : ")");
 }
 
+void starci_npy_escape(char *buf, size_t cap, const char *s)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p && n + 8 < cap; p++) {
+        if (*p == '\t' || *p == '\n' || *p == '\r') {
+            buf[n++] = '\\';
+            buf[n++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        } else {
+            buf[n++] = (char)*p;
+        }
+    }
+    if (*p)
+        n += (size_t)snprintf(buf + n, cap - n, "...");
+    buf[n] = '\0';
+}
+
 static int host_is_big_endian(void)
 {
     const uint16_t one = 1;
@@ -97,9 +117,11 @@ typedef struct dtype {
 } dtype;
 
 /* Classify a numpy dtype descriptor string such as '<f8' or '|b1'. */
-static int parse_descr(const char *d, dtype *dt, const char *name, starc_error *err)
+static int parse_descr(const char *descr, dtype *dt, const char *name, starc_error *err)
 {
-    const char *p = d;
+    char d[64]; /* for messages: the descr comes from the file */
+    starci_npy_escape(d, sizeof d, descr);
+    const char *p = descr;
     int big = host_is_big_endian();
     if (*p == '<' || *p == '>' || *p == '|' || *p == '=') {
         if (*p == '<')
@@ -376,8 +398,11 @@ static int parse_header(const unsigned char *txt, size_t len, int allow_long, he
             int r = parse_string(&c, h->descr, sizeof h->descr);
             if (r == 1)
                 return malformed(err, name, "'descr' is not a string");
-            if (r == 2)
-                return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s...'", name, h->descr);
+            if (r == 2) {
+                char d[64];
+                starci_npy_escape(d, sizeof d, h->descr);
+                return starci_error(err, STARC_EFORMAT, "%s: unsupported dtype '%s...'", name, d);
+            }
         } else if (strcmp(key, "fortran_order") == 0) {
             if (have_fortran++)
                 return malformed(err, name, "duplicate key 'fortran_order'");
@@ -393,7 +418,9 @@ static int parse_header(const unsigned char *txt, size_t len, int allow_long, he
             if ((st = parse_shape(&c, h, allow_long, name, err)))
                 return st;
         } else {
-            return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, key);
+            char k[sizeof key * 4 + 8];
+            starci_npy_escape(k, sizeof k, key);
+            return starci_error(err, STARC_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, k);
         }
         skip_ws(&c);
         if (at(&c, ',')) {
@@ -449,13 +476,27 @@ static void fortran_to_c(size_t ndim, const size_t *shape, const double *src, do
     }
 }
 
-int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_array *out, starc_error *err)
+/* Where the data of a .npy image start and how many bytes they take, from the
+ * prefix alone: magic, version, header length and header. */
+typedef struct npy_layout {
+    header h;
+    dtype dt;
+    size_t pre;    /* magic + version + header-length field */
+    size_t hlen;   /* header text, padding and newline */
+    size_t n;      /* elements, prod(shape) */
+    size_t nbytes; /* data bytes, n * dtype size */
+    char shp[STARC_NPY_MAXDIM * 22 + 4]; /* the shape as messages show it */
+} npy_layout;
+
+/* The most bytes a valid prefix can take: a 4-byte length field and numpy's
+ * header cap in UTF-8 characters of up to 4 bytes (version 3.0). */
+#define NPY_PREFIX_READ (NPY_MAGIC_LEN + 2 + 4 + 4 * (size_t)NPY_MAX_HEADER)
+
+/* Parse the prefix of a .npy image whose first len bytes are at b (the data
+ * need not be there).  Every size is checked before it is used, so nothing
+ * here trusts the header. */
+static int npy_layout_parse(const unsigned char *b, size_t len, const char *name, npy_layout *L, starc_error *err)
 {
-    const unsigned char *b = buf;
-    if (!name)
-        name = "<buffer>";
-    if (!out || (!buf && len))
-        return starci_error(err, STARC_EINVAL, "%s: NULL argument", name);
     if (len >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
         return starci_error(err, STARC_EFORMAT, "%s: is a .npz (zip) archive, not a .npy file", name);
     if (len < NPY_MAGIC_LEN || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
@@ -472,38 +513,66 @@ int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_a
     size_t hlen = (size_t)b[8] | (size_t)b[9] << 8;
     if (lenfield == 4)
         hlen |= (size_t)b[10] << 16 | (size_t)b[11] << 24;
+    /* numpy caps the decoded header: bytes for latin1 (1.0, 2.0), characters
+     * for utf8 (3.0, at least hlen / 4 of them).  Checked before the length is
+     * compared with the input, so the cap, not the input, bounds a read. */
+    if (major <= 2 && hlen > NPY_MAX_HEADER)
+        return starci_error(err, STARC_EFORMAT, "%s: .npy header is %zu characters long, over numpy's limit "
+                            "of %d (max_header_size)", name, hlen, NPY_MAX_HEADER);
+    if (major == 3 && hlen > 4 * (size_t)NPY_MAX_HEADER)
+        return starci_error(err, STARC_EFORMAT, "%s: .npy header is %zu bytes long, over numpy's limit "
+                            "of %d characters (max_header_size)", name, hlen, NPY_MAX_HEADER);
     if (hlen > len - pre)
         return starci_error(err, STARC_EFORMAT, "%s: file ends inside the .npy header (truncated)", name);
     const unsigned char *htxt = b + pre;
-    /* numpy caps the decoded header: bytes for latin1 (1.0, 2.0), characters for utf8 (3.0). */
-    size_t hchars = hlen;
     if (major == 3) {
-        hchars = 0;
+        size_t hchars = 0;
         for (size_t i = 0; i < hlen; i++)
             hchars += (htxt[i] & 0xC0) != 0x80;
+        if (hchars > NPY_MAX_HEADER)
+            return starci_error(err, STARC_EFORMAT, "%s: .npy header is %zu characters long, over numpy's limit "
+                                "of %d (max_header_size)", name, hchars, NPY_MAX_HEADER);
     }
-    if (hchars > NPY_MAX_HEADER)
-        return starci_error(err, STARC_EFORMAT, "%s: .npy header is %zu characters long, over numpy's limit "
-                            "of %d (max_header_size)", name, hchars, NPY_MAX_HEADER);
-    header h;
-    memset(&h, 0, sizeof h);
-    int st = parse_header(htxt, hlen, major <= 2, &h, name, err);
+    memset(L, 0, sizeof *L);
+    int st = parse_header(htxt, hlen, major <= 2, &L->h, name, err);
     if (st)
         return st;
-    dtype dt = {DK_FLOAT, 0, 0};
-    if ((st = parse_descr(h.descr, &dt, name, err)))
+    L->dt = (dtype){DK_FLOAT, 0, 0};
+    if ((st = parse_descr(L->h.descr, &L->dt, name, err)))
         return st;
-
-    char shp[STARC_NPY_MAXDIM * 22 + 4];
-    fmt_shape(shp, sizeof shp, h.ndim, h.shape);
+    fmt_shape(L->shp, sizeof L->shp, L->h.ndim, L->h.shape);
     size_t n = 1, nbytes;
-    for (size_t i = 0; i < h.ndim; i++)
-        if (!starci_mul_ok(n, h.shape[i], &n))
+    for (size_t i = 0; i < L->h.ndim; i++)
+        if (!starci_mul_ok(n, L->h.shape[i], &n))
             return starci_error(err, STARC_EFORMAT, "%s: shape %s has more elements than size_t can count",
-                                name, shp);
-    if (!starci_mul_ok(n, dt.size, &nbytes) || n > SIZE_MAX / sizeof(double))
-        return starci_error(err, STARC_EFORMAT, "%s: shape %s is too large to address (size_t overflow)", name, shp);
-    size_t avail = len - pre - hlen;
+                                name, L->shp);
+    if (!starci_mul_ok(n, L->dt.size, &nbytes) || n > SIZE_MAX / sizeof(double) || nbytes > SIZE_MAX - pre - hlen)
+        return starci_error(err, STARC_EFORMAT, "%s: shape %s is too large to address (size_t overflow)", name,
+                            L->shp);
+    L->pre = pre;
+    L->hlen = hlen;
+    L->n = n;
+    L->nbytes = nbytes;
+    return STARC_OK;
+}
+
+int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_array *out, starc_error *err)
+{
+    const unsigned char *b = buf;
+    if (!name)
+        name = "<buffer>";
+    if (!out || (!buf && len))
+        return starci_error(err, STARC_EINVAL, "%s: NULL argument", name);
+    npy_layout L;
+    int st = npy_layout_parse(b, len, name, &L, err);
+    if (st)
+        return st;
+    const header h = L.h;
+    const dtype dt = L.dt;
+    const char *shp = L.shp;
+    size_t n = L.n, nbytes = L.nbytes, hlen = L.hlen;
+    const unsigned char *htxt = b + L.pre;
+    size_t avail = len - L.pre - hlen;
     if (avail < nbytes)
         return starci_error(err, STARC_EFORMAT, "%s: data truncated: shape %s of dtype '%s' needs %zu bytes, "
                             "the file has %zu", name, shp, h.descr, nbytes, avail);
@@ -796,6 +865,7 @@ int starc_npy_write(const char *path, size_t ndim, const size_t *shape, const do
 struct starc_npz {
     zip_t *zip;
     char *path;
+    zip_uint64_t file_size; /* bytes in the archive: no member holds more */
     size_t n;
     char **names;         /* member names without ".npy" */
     zip_uint64_t *index;  /* their zip entry indices */
@@ -841,11 +911,17 @@ int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
         zip_error_fini(&e);
         return st;
     }
+    struct stat fsb;
+    if (stat(path, &fsb) != 0 || !S_ISREG(fsb.st_mode) || fsb.st_size < 0) {
+        zip_discard(zip);
+        return starci_error(err, STARC_EIO, "%s: cannot open: not a regular file", path);
+    }
     starc_npz *z = calloc(1, sizeof *z);
     zip_int64_t ne = zip_get_num_entries(zip, 0);
     size_t cap = ne > 0 ? (size_t)ne : 1;
     if (z) {
         z->zip = zip;
+        z->file_size = (zip_uint64_t)fsb.st_size;
         z->path = strdup(path);
         z->names = calloc(cap, sizeof *z->names);
         z->index = calloc(cap, sizeof *z->index);
@@ -886,6 +962,124 @@ const char *starc_npz_name(const starc_npz *z, size_t i)
     return z && i < z->n ? z->names[i] : NULL;
 }
 
+/* A deflate length/distance pair copies at most 258 bytes and takes at least
+ * two bits (one for each Huffman code), so a stream inflates to at most
+ * 258 * 8 / 2 = 1032 times its size; the slack covers tiny streams. */
+#define DEFLATE_MAX_RATIO 1032
+#define DEFLATE_SLACK 1024
+
+/* Read from f into dst until *got reaches want, or the stream ends (an error
+ * unless short_ok: the caller then checks *got). */
+static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got, int short_ok, const starc_npz *z,
+                     const char *name, starc_error *err)
+{
+    while (*got < want) {
+        zip_int64_t r = zip_fread(f, dst + *got, want - *got);
+        if (r < 0)
+            return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_file_strerror(f));
+        if (r == 0) {
+            if (short_ok)
+                break;
+            return starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated (%zu of the %zu bytes its zip "
+                                "entry declares)", z->path, name, *got, want);
+        }
+        *got += (size_t)r;
+    }
+    return STARC_OK;
+}
+
+/* Room for a member name in messages, escaped (starci_npy_escape). */
+#define NPZ_SHOWN 160
+
+/* Read member idx whole (messages show it as name, already escaped), trusting
+ * none of the sizes the zip directory declares: they must fit in the archive
+ * (stored data cannot be larger than the file, deflated data cannot expand
+ * more than deflate allows), they must agree with the .npy header, and the
+ * buffer grows with the bytes actually decompressed, so a lying directory
+ * costs no more memory than the data. */
+static int npz_member_read(starc_npz *z, zip_uint64_t idx, const char *name, unsigned char **out, size_t *out_size,
+                           starc_error *err)
+{
+    zip_stat_t sb;
+    zip_stat_init(&sb);
+    const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
+    if (zip_stat_index(z->zip, idx, 0, &sb) != 0 || (sb.valid & need) != need)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
+    if ((sb.valid & ZIP_STAT_ENCRYPTION_METHOD) && sb.encryption_method != ZIP_EM_NONE)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s' is encrypted; libstarc reads unencrypted archives "
+                            "only", z->path, name);
+    unsigned long long usize = sb.size, csize = sb.comp_size, fsize = z->file_size;
+    if (sb.comp_size > z->file_size)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': the zip directory declares %llu compressed bytes "
+                            "in a %llu-byte archive", z->path, name, csize, fsize);
+    if (sb.comp_method == ZIP_CM_STORE && sb.size != sb.comp_size)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s' is stored uncompressed but the zip directory "
+                            "declares %llu bytes of data in %llu", z->path, name, usize, csize);
+    if (sb.comp_method == ZIP_CM_DEFLATE &&
+        sb.size > sb.comp_size * DEFLATE_MAX_RATIO + DEFLATE_SLACK) /* comp_size <= file size: no overflow */
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': the zip directory declares %llu bytes, more than "
+                            "%llu deflated bytes can hold", z->path, name, usize, csize);
+    if (sb.size > SIZE_MAX)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': the zip directory declares %llu bytes, more than "
+                            "this machine can address", z->path, name, usize);
+    size_t size = (size_t)sb.size;
+    zip_file_t *f = zip_fopen_index(z->zip, idx, 0);
+    if (!f)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
+    /* First the .npy prefix, which says how large the member must be. */
+    size_t cap = size < NPY_PREFIX_READ ? size : NPY_PREFIX_READ, got = 0;
+    unsigned char *buf = malloc(cap ? cap : 1);
+    int st = STARC_OK;
+    if (!buf)
+        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
+    else
+        st = read_some(f, buf, cap, &got, 1, z, name, err);
+    if (!st) {
+        size_t dl = strlen(z->path) + strlen(name) + 2;
+        char *disp = malloc(dl);
+        npy_layout L;
+        if (!disp) {
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
+        } else {
+            snprintf(disp, dl, "%s:%s", z->path, name);
+            st = npy_layout_parse(buf, got, disp, &L, err);
+            if (!st && L.pre + L.hlen + L.nbytes != size)
+                st = starci_error(err, STARC_EFORMAT, "%s: the zip directory declares %zu bytes, the .npy header "
+                                  "describes %zu (shape %s, dtype '%s')", disp, size, L.pre + L.hlen + L.nbytes, L.shp,
+                                  L.h.descr);
+            free(disp);
+        }
+    }
+    /* Then the rest, growing the buffer only as data arrive. */
+    if (!st && got < cap)
+        st = starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated (%zu of the %zu bytes its zip entry "
+                          "declares)", z->path, name, got, size);
+    while (!st && got < size) {
+        size_t ncap = cap > size - cap ? size : 2 * cap;
+        unsigned char *nb = realloc(buf, ncap);
+        if (!nb) {
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
+            break;
+        }
+        buf = nb;
+        cap = ncap;
+        st = read_some(f, buf, cap, &got, 0, z, name, err);
+    }
+    /* One more read reaches the end of the stream, where libzip checks the CRC. */
+    unsigned char extra;
+    if (!st && zip_fread(f, &extra, 1) != 0)
+        st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name,
+                          zip_file_strerror(f)[0] ? zip_file_strerror(f) : "longer than its recorded size");
+    zip_fclose(f);
+    if (st) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *out_size = size;
+    return STARC_OK;
+}
+
 int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error *err)
 {
     if (!z || !name || !out)
@@ -893,61 +1087,35 @@ int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error
     size_t k = 0;
     while (k < z->n && strcmp(z->names[k], name) != 0)
         k++;
+    /* Names come from the archive (or the caller) and may hold control
+     * characters: messages show them escaped. */
+    char shown[NPZ_SHOWN];
+    starci_npy_escape(shown, sizeof shown, name);
     if (k == z->n) {
         char list[256] = "";
         size_t used = 0;
         for (size_t i = 0; i < z->n && used < sizeof list; i++) {
-            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", z->names[i]);
+            char nm[64];
+            starci_npy_escape(nm, sizeof nm, z->names[i]);
+            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", nm);
             if (w < 0)
                 break;
             used += (size_t)w;
         }
-        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, name,
+        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, shown,
                             z->n ? list : "none");
     }
     zip_uint64_t idx = z->index[k];
-    zip_stat_t sb;
-    zip_stat_init(&sb);
-    if (zip_stat_index(z->zip, idx, 0, &sb) != 0 || !(sb.valid & ZIP_STAT_SIZE))
-        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
-    if (sb.size > SIZE_MAX - 1)
-        return starci_error(err, STARC_ENOMEM, "%s: member '%s' is too large", z->path, name);
-    size_t size = (size_t)sb.size;
-    unsigned char *buf = malloc(size ? size : 1);
-    if (!buf)
-        return starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
-    zip_file_t *f = zip_fopen_index(z->zip, idx, 0);
-    if (!f) {
-        free(buf);
-        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
-    }
-    size_t got = 0;
-    int st = STARC_OK;
-    while (got < size) {
-        zip_int64_t r = zip_fread(f, buf + got, size - got);
-        if (r < 0) {
-            st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_file_strerror(f));
-            break;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    if (!st && got < size)
-        st = starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated", z->path, name);
-    /* One more read reaches the end of the stream, where libzip checks the CRC. */
-    unsigned char extra;
-    if (!st && zip_fread(f, &extra, 1) != 0)
-        st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name,
-                          zip_file_strerror(f)[0] ? zip_file_strerror(f) : "longer than its recorded size");
-    zip_fclose(f);
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    int st = npz_member_read(z, idx, shown, &buf, &size, err);
     if (!st) {
-        size_t dl = strlen(z->path) + strlen(name) + 2;
+        size_t dl = strlen(z->path) + strlen(shown) + 2;
         char *disp = malloc(dl);
         if (!disp)
             st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
         else {
-            snprintf(disp, dl, "%s:%s", z->path, name);
+            snprintf(disp, dl, "%s:%s", z->path, shown);
             st = starc_npy_read_buffer(buf, size, disp, out, err);
             free(disp);
         }

@@ -104,6 +104,16 @@ static void expect_error(int got, int want, const starc_error *err, const char *
     }
 }
 
+/* A message fit for one line of a terminal: no control characters. */
+static void assert_one_line(const char *msg)
+{
+    for (const unsigned char *q = (const unsigned char *)msg; *q; q++)
+        if (*q < 0x20 || *q == 0x7f) {
+            print_error("control character 0x%02x in \"%s\"\n", *q, msg);
+            fail();
+        }
+}
+
 /* A .npy image: magic, version, little-endian header length (2 bytes for 1.0,
  * 4 otherwise), the header, then the data.  With pad != 0 the header is
  * padded with spaces and a final '\n' to a multiple of 64 bytes in total, as
@@ -508,6 +518,15 @@ static void test_rejections(void **state)
         {"long.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 1, 33,
          "unexpected bytes after"},
         {"i4-short.npy", 1, 0, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", 1, 8, "data truncated"},
+        /* text from the header appears in messages with its control characters escaped (found by fuzz-npy) */
+        {"ctl-descr.npy", 1, 0, "{'descr': '>\x01" "f8', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "unsupported dtype '>\\x01f8'"},
+        {"ctl-obj.npy", 1, 0, "{'descr': '|O\r', 'fortran_order': False, 'shape': (1,), }", 1, 8,
+         "dtype '|O\\r' holds Python objects"},
+        {"ctl-long.npy", 1, 0, "{'descr': '<f8\r\r\r\r\r\r\r\r\r\r\r\r\r', 'fortran_order': False, 'shape': (1,), }", 1,
+         8, "unsupported dtype '<f8\\r\\r"},
+        {"ctl-key.npy", 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'a\x1b[2J\x7f': 1}", 1, 8,
+         "unexpected key 'a\\x1b[2J\\x7f'"},
     };
     unsigned char zeros[64] = {0};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -530,6 +549,7 @@ static void test_rejections(void **state)
             print_error("%s: status %d, message \"%s\", wanted \"%s\"\n", c->file, st, err.message, c->phrase);
             fail();
         }
+        assert_one_line(err.message);
         assert_ptr_equal(a.data, &keep);
     }
 
@@ -581,6 +601,16 @@ static void test_rejections(void **state)
             free(img);
             free(h);
         }
+    /* The cap is checked before the length is compared with the input: a
+     * header length over it is refused as such, however much follows. */
+    {
+        unsigned char v2[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0x20, 0x4E, 0, 0}; /* 20000 */
+        expect_error(starc_npy_read_buffer(v2, sizeof v2, "cap2.npy", &a, &err), STARC_EFORMAT, &err,
+                     "20000 characters long, over numpy's limit of 10000", "cap2.npy");
+        unsigned char v3[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', 3, 0, 0x41, 0x9C, 0, 0}; /* 40001 */
+        expect_error(starc_npy_read_buffer(v3, sizeof v3, "cap3.npy", &a, &err), STARC_EFORMAT, &err,
+                     "40001 bytes long, over numpy's limit of 10000 characters", "cap3.npy");
+    }
     /* Version 3.0 counts characters, not bytes: 10001 bytes holding a
      * two-byte UTF-8 character are 10000 characters, under the cap (and then
      * rejected for the odd dtype, not for the length). */
@@ -736,6 +766,25 @@ static void test_npz_foreign(void **state)
     expect_error(starc_npz_read(nz, "readme.txt", &a, &err), STARC_EFORMAT, &err, "no member", p);
     starc_npz_close(nz);
 
+    /* Member names with control characters (np.savez writes a tab as it is)
+     * appear escaped in messages (found by fuzz-npz). */
+    tpath(p, sizeof p, "ctl-names.npz");
+    {
+        int zerr;
+        zip_t *zc = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+        assert_non_null(zc);
+        assert_true(zip_file_add(zc, "a\tb.npy", zip_source_buffer(zc, "junk", 4, 0), 0) >= 0);
+        assert_int_equal(zip_close(zc), 0);
+    }
+    assert_ok(starc_npz_open(p, &nz, &err));
+    assert_string_equal(starc_npz_name(nz, 0), "a\tb");
+    expect_error(starc_npz_read(nz, "a\tb", &a, &err), STARC_EFORMAT, &err, ":a\\tb: not a .npy file", p);
+    assert_one_line(err.message);
+    expect_error(starc_npz_read(nz, "x\ny", &a, &err), STARC_EFORMAT, &err, "no member 'x\\ny' (members: 'a\\tb')",
+                 p);
+    assert_one_line(err.message);
+    starc_npz_close(nz);
+
     /* Flip one data byte of a stored member: the CRC check must catch it. */
     tpath(p, sizeof p, "corrupt.npz");
     double w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -768,6 +817,206 @@ static void test_npz_foreign(void **state)
     assert_null(nz);
     tpath(p, sizeof p, "missing.npz");
     expect_error(starc_npz_open(p, &nz, &err), STARC_EIO, &err, "cannot open", p);
+}
+
+/* ------------------------------------------------------------ hand-made zips */
+
+/* Zip archives written byte by byte (APPNOTE.TXT 4.3), so that the central
+ * directory can declare sizes that the data do not have.  Names are flagged
+ * UTF-8 (bit 11), so that libzip passes them through unconverted. */
+static uint32_t crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+typedef struct zmember {
+    const char *name;
+    const unsigned char *data; /* the bytes stored in the archive */
+    size_t len;
+    int deflate;               /* 1: wrap data in one stored deflate block (method 8) */
+    uint64_t usize, csize;     /* declared sizes; 0 means the true ones */
+    int zip64;                 /* sizes in a zip64 extra field */
+} zmember;
+
+typedef struct zbuf {
+    unsigned char *b;
+    size_t n, cap;
+} zbuf;
+
+static void zput(zbuf *z, uint64_t v, size_t bytes)
+{
+    if (z->n + bytes > z->cap) {
+        z->cap = 2 * (z->n + bytes) + 256;
+        z->b = realloc(z->b, z->cap);
+        assert_non_null(z->b);
+    }
+    for (size_t i = 0; i < bytes; i++)
+        z->b[z->n++] = (unsigned char)(v >> (8 * i));
+}
+
+static void zbytes(zbuf *z, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zput(z, ((const unsigned char *)p)[i], 1);
+}
+
+/* One zip archive holding the members; returns its size. */
+static size_t write_zip(const char *path, const zmember *m, size_t n)
+{
+    zbuf out = {0}, cd = {0};
+    for (size_t i = 0; i < n; i++) {
+        unsigned char *raw = malloc(m[i].len + 5);
+        assert_non_null(raw);
+        size_t rl = m[i].len;
+        if (m[i].deflate) { /* BFINAL=1, BTYPE=00, LEN, NLEN, bytes */
+            assert_true(m[i].len <= 0xFFFF);
+            raw[0] = 1;
+            raw[1] = (unsigned char)(m[i].len & 0xFF);
+            raw[2] = (unsigned char)(m[i].len >> 8);
+            raw[3] = (unsigned char)(~m[i].len & 0xFF);
+            raw[4] = (unsigned char)((~m[i].len >> 8) & 0xFF);
+            memcpy(raw + 5, m[i].data, m[i].len);
+            rl += 5;
+        } else {
+            memcpy(raw, m[i].data, m[i].len);
+        }
+        uint64_t us = m[i].usize ? m[i].usize : m[i].len, cs = m[i].csize ? m[i].csize : rl;
+        uint32_t crc = crc32_of(m[i].data, m[i].len);
+        size_t nl = strlen(m[i].name), off = out.n;
+        unsigned method = m[i].deflate ? 8 : 0, ver = m[i].zip64 ? 45 : 20;
+        uint32_t us32 = m[i].zip64 ? 0xFFFFFFFFu : (uint32_t)us, cs32 = m[i].zip64 ? 0xFFFFFFFFu : (uint32_t)cs;
+        /* local file header */
+        zput(&out, 0x04034b50, 4);
+        zput(&out, ver, 2);
+        zput(&out, 0x800, 2);
+        zput(&out, method, 2);
+        zput(&out, 0, 2);
+        zput(&out, 0x21, 2);
+        zput(&out, crc, 4);
+        zput(&out, cs32, 4);
+        zput(&out, us32, 4);
+        zput(&out, nl, 2);
+        zput(&out, m[i].zip64 ? 20 : 0, 2);
+        zbytes(&out, m[i].name, nl);
+        if (m[i].zip64) {
+            zput(&out, 1, 2);
+            zput(&out, 16, 2);
+            zput(&out, us, 8);
+            zput(&out, cs, 8);
+        }
+        zbytes(&out, raw, rl);
+        free(raw);
+        /* central directory entry */
+        zput(&cd, 0x02014b50, 4);
+        zput(&cd, ver, 2);
+        zput(&cd, ver, 2);
+        zput(&cd, 0x800, 2);
+        zput(&cd, method, 2);
+        zput(&cd, 0, 2);
+        zput(&cd, 0x21, 2);
+        zput(&cd, crc, 4);
+        zput(&cd, cs32, 4);
+        zput(&cd, us32, 4);
+        zput(&cd, nl, 2);
+        zput(&cd, m[i].zip64 ? 20 : 0, 2);
+        zput(&cd, 0, 2);
+        zput(&cd, 0, 2);
+        zput(&cd, 0, 2);
+        zput(&cd, 0, 4);
+        zput(&cd, off, 4);
+        zbytes(&cd, m[i].name, nl);
+        if (m[i].zip64) {
+            zput(&cd, 1, 2);
+            zput(&cd, 16, 2);
+            zput(&cd, us, 8);
+            zput(&cd, cs, 8);
+        }
+    }
+    size_t cdoff = out.n;
+    zbytes(&out, cd.b, cd.n);
+    zput(&out, 0x06054b50, 4); /* end of central directory */
+    zput(&out, 0, 2);
+    zput(&out, 0, 2);
+    zput(&out, n, 2);
+    zput(&out, n, 2);
+    zput(&out, cd.n, 4);
+    zput(&out, cdoff, 4);
+    zput(&out, 0, 2);
+    write_bytes(path, out.b, out.n);
+    size_t total = out.n;
+    free(out.b);
+    free(cd.b);
+    return total;
+}
+
+/* Sizes in the zip directory are claims: a member that declares more bytes
+ * than the archive can hold, or than its .npy header describes, is a bad file
+ * (STARC_EFORMAT naming file and member), found before anything of that size
+ * is allocated. */
+static void test_npz_declared_sizes(void **state)
+{
+    (void)state;
+    double v[3] = {0, 1, 2};
+    size_t ilen;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 1, v, 24, &ilen);
+    starc_error err;
+    starc_array a;
+    starc_array_init(&a);
+    char p[256], who[300];
+    struct {
+        const char *file;
+        zmember m;
+        int ok;
+        const char *phrase;
+    } cases[] = {
+        /* honest archives, so that the builder itself is trusted */
+        {"stored.npz", {"r.npy", img, ilen, 0, 0, 0, 0}, 1, NULL},
+        {"deflated.npz", {"r.npy", img, ilen, 1, 0, 0, 0}, 1, NULL},
+        {"stored64.npz", {"r.npy", img, ilen, 0, 0, 0, 1}, 1, NULL},
+        {"deflated64.npz", {"r.npy", img, ilen, 1, 0, 0, 1}, 1, NULL},
+        /* 3.5 GB declared for a stored member of ilen bytes */
+        {"big-stored.npz", {"r.npy", img, ilen, 0, 3500000000u, 0, 0}, 0, "declares 3500000000 bytes"},
+        /* the same for a deflated member: 3.5 GB cannot come out of ilen + 5 bytes */
+        {"big-deflated.npz", {"r.npy", img, ilen, 1, 3500000000u, 0, 0}, 0, "declares 3500000000 bytes"},
+        /* zip64: 2^62 bytes, with the true compressed size or claiming it too */
+        {"huge64.npz", {"r.npy", img, ilen, 0, (uint64_t)1 << 62, 0, 1}, 0, "declares 4611686018427387904 bytes"},
+        {"huge64-comp.npz", {"r.npy", img, ilen, 0, (uint64_t)1 << 62, (uint64_t)1 << 62, 1}, 0,
+         "declares 4611686018427387904 compressed bytes"},
+        {"huge64-defl.npz", {"r.npy", img, ilen, 1, (uint64_t)1 << 62, 0, 1}, 0, "declares 4611686018427387904 bytes"},
+        /* plausible for deflate, but not what the .npy header describes */
+        {"header.npz", {"r.npy", img, ilen, 1, 4096, 0, 0}, 0, "declares 4096 bytes, the .npy header"},
+        {"short.npz", {"r.npy", img, ilen, 1, ilen - 8, 0, 0}, 0, "the .npy header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpath(p, sizeof p, cases[i].file);
+        write_zip(p, &cases[i].m, 1);
+        starc_npz *z = NULL;
+        starc_error_clear(&err);
+        assert_ok(starc_npz_open(p, &z, &err));
+        assert_int_equal(starc_npz_count(z), 1);
+        int st = starc_npz_read(z, "r", &a, &err);
+        if (cases[i].ok) {
+            if (st)
+                print_error("%s: %s\n", cases[i].file, err.message);
+            assert_ok(st);
+            assert_int_equal(a.ndim, 1);
+            assert_int_equal(a.shape[0], 3);
+            assert_same_doubles(a.data, v, 3);
+        } else {
+            snprintf(who, sizeof who, "%s", p);
+            expect_error(st, STARC_EFORMAT, &err, who, cases[i].phrase);
+            assert_true(strstr(err.message, "'r'") || strstr(err.message, ":r:")); /* names the member */
+        }
+        starc_npz_close(z);
+    }
+    starc_array_clear(&a);
+    free(img);
 }
 
 /* Same data, same bytes: whatever the time or time zone, every member is
@@ -1117,6 +1366,39 @@ static void test_reward_load(void **state)
     assert_int_equal(rs.n, 7);
     assert_string_equal(rs.names[6], "odd:name");
 
+    /* Names holding control characters would corrupt every table they enter:
+     * refused, with the name escaped so that the message stays on one line. */
+    const char *ctl_names[2] = {"fine", "bad\tname"};
+    double *ctl_data[2] = {r2, r3};
+    tpath(pz, sizeof pz, "ctl.npz");
+    write_npz3(pz, 2, ctl_names, nd, (const size_t (*)[3])sh, ctl_data);
+    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, pz, "reward name \"bad\\tname\"");
+    assert_null(strchr(err.message, '\t'));
+    snprintf(spec, sizeof spec, "%s:fine", pz);
+    assert_ok(starc_reward_load(spec, m, &rs, &err)); /* the clean member is still usable */
+    assert_int_equal(rs.n, 8);
+    /* libzip refuses to write these names, but archives from elsewhere hold them
+     * (libzip reads \t, \n and \r unchanged; other control characters turn an
+     * archive inconsistent or are read as CP437 graphics). */
+    size_t il;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", 1, r2,
+                                   sizeof r2, &il);
+    zmember zm[2] = {{"fine.npy", img, il, 0, 0, 0, 0}, {"two\nlines\r.npy", img, il, 1, 0, 0, 0}};
+    tpath(pz, sizeof pz, "ctl2.npz");
+    write_zip(pz, zm, 2);
+    free(img);
+    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"", NULL);
+    snprintf(spec, sizeof spec, "%s:two\nlines\r", pz);
+    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"",
+                 "rename the archive member");
+    assert_null(strchr(err.message, '\n'));
+    assert_null(strchr(err.message, '\r'));
+    tpath(pc, sizeof pc, "tab\tesc\x1bstem.npy");
+    assert_ok(starc_npy_write(pc, 2, s2, r2, &err));
+    expect_error(starc_reward_load(pc, m, &rs, &err), STARC_EFORMAT, &err,
+                 "tab\\tesc\\x1bstem.npy: reward name \"tab\\tesc\\x1bstem\"", "rename the file");
+    assert_int_equal(rs.n, 8);
+
     starc_reward_set_clear(&rs);
     assert_int_equal(rs.n, 0);
     assert_null(rs.R);
@@ -1166,6 +1448,7 @@ int main(void)
         cmocka_unit_test(test_npz_foreign),      cmocka_unit_test(test_npz_deterministic),
         cmocka_unit_test(test_atomic),           cmocka_unit_test(test_mdp_load),
         cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_policy_load),
+        cmocka_unit_test(test_npz_declared_sizes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

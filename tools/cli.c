@@ -224,8 +224,9 @@ int cli_load_reward(const char *cmd, const char *opt, const char *spec, const st
         return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
     }
     if (rs.n != 1) {
+        size_t n = rs.n; /* read before the set is cleared */
         starc_reward_set_clear(&rs);
-        return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, rs.n);
+        return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, n);
     }
     *R = rs.R;
     rs.R = NULL;

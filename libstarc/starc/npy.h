@@ -69,7 +69,11 @@ void starc_npz_close(starc_npz *z);
 size_t starc_npz_count(const starc_npz *z);
 /** @brief Name of member @p i without the `.npy` suffix (owned by the archive), in archive order. */
 const char *starc_npz_name(const starc_npz *z, size_t i);
-/** @brief Read member @p name (without `.npy`); ::STARC_EFORMAT naming the member if it is missing. */
+/** @brief Read member @p name (without `.npy`); ::STARC_EFORMAT naming the member if it is missing.
+ *
+ *  Sizes in the zip directory are checked against the archive's size, the
+ *  compression method and the member's `.npy` header before memory is
+ *  allocated; a member that claims more than it can hold is ::STARC_EFORMAT. */
 int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error *err);
 
 /** @brief Write @p n float64 arrays to a `.npz` archive atomically.
@@ -101,7 +105,9 @@ void starc_reward_set_clear(starc_reward_set *rs);
  *
  *  @p spec is `FILE.npy` (one reward named by the file stem), `FILE.npz`
  *  (every member, in archive order) or `FILE.npz:KEY` (one member).  Shapes
- *  (S,), (S,A), (S,A,S) are accepted (starc_reward_expand()). */
+ *  (S,), (S,A), (S,A,S) are accepted (starc_reward_expand()).  A reward name
+ *  (file stem or member name) holding a control character (tab, newline, ...)
+ *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
 int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs, starc_error *err);
 
 /** @brief Load a policy `.npy` of shape (S,A) and validate it (rows sum to 1 within
