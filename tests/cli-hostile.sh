@@ -24,6 +24,7 @@ cd "$w" || exit 1
 w=.   # check() writes $w/out and $w/err
 
 NL=$(printf '\nx'); NL=${NL%x}
+CR=$(printf '\r')
 BS='\'
 # One payload per way out of a gnuplot string or comment.
 set -- \
@@ -51,26 +52,35 @@ i=0
 for p in "$@"; do
     i=$((i + 1))
     cp r1.npy "$p.npy"
+    # A reward name with a control character is refused (it would corrupt TSV
+    # tables, see starc_reward_load); such payloads then reach only the output
+    # names and the command line.
+    case "$p" in
+        *"$NL"* | *"$CR"*)
+            check "name-$i" 2 "control character" -- "$STARC" distance --mdp m.npz r2.npy "$p.npy"
+            rp=r1.npy ;;
+        *) rp=$p.npy ;;
+    esac
 
     # distance: reward name in the tics, script and png names, the command line
-    check "distance-$i" 0 "" -- "$STARC" distance --mdp m.npz --gnuplot "$p.gp" --png "$p.png" r2.npy "$p.npy"
+    check "distance-$i" 0 "" -- "$STARC" distance --mdp m.npz --gnuplot "$p.gp" --png "$p.png" r2.npy "$rp"
     pwned "distance --png $i"
     [ -s "$p.png" ] || fail "distance-$i: --png wrote no image"
     render "$p.gp" "$p.svg"
     pwned "distance --gnuplot $i"
 
     # proxy and regularize: script name (default output), the command line
-    check "proxy-$i" 0 "" -- "$STARC" proxy --mdp m.npz --true "$p.npy" --proxy r2.npy --base uniform \
+    check "proxy-$i" 0 "" -- "$STARC" proxy --mdp m.npz --true "$rp" --proxy r2.npy --base uniform \
         --gnuplot "$p-proxy.gp"
     render "$p-proxy.gp" "$p-proxy.svg"
     pwned "proxy --gnuplot $i"
-    check "regularize-$i" 0 "" -- "$STARC" regularize --mdp m.npz --true "$p.npy" --proxy r2.npy --base uniform \
+    check "regularize-$i" 0 "" -- "$STARC" regularize --mdp m.npz --true "$rp" --proxy r2.npy --base uniform \
         --method om-chi2 --coef 1 --gnuplot "$p-reg.gp"
     render "$p-reg.gp" "$p-reg.svg"
     pwned "regularize --gnuplot $i"
 
     # overopt: the command line in the header, the directory in the runner's setting
-    check "overopt-$i" 0 "" -- "$STARC" overopt --mdp m.npz --true "$p.npy" --proxy r2.npy --method ad-kl \
+    check "overopt-$i" 0 "" -- "$STARC" overopt --mdp m.npz --true "$rp" --proxy r2.npy --method ad-kl \
         --points 3 --svg -o "$p-ov"
     pwned "overopt --svg $i"
     [ -s "$p-ov/overopt.svg" ] || fail "overopt-$i: --svg wrote no figure"
