@@ -128,7 +128,13 @@ void nb_buf_md(nb_buf *b, nb_md_context ctx, const char *s)
         char c = (char)*p;
         if (c == '\n' || c == '\r' || (c == '\t' && ctx == NB_MD_TEXT))
             c = ' ';
-        if (ctx == NB_MD_TEXT && strchr("\\`*_[]<>|$~#&", c))
+        if (ctx == NB_MD_TEXT && (c == '<' || c == '>' || c == '&')) {
+            /* entities, not backslashes: renderers that do not take \< as an
+             * escape (mistune 0.8, nbconvert 6's) would pass on raw HTML */
+            nb_buf_add(b, c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&amp;");
+            continue;
+        }
+        if (ctx == NB_MD_TEXT && strchr("\\`*_[]|$~#", c))
             nb_buf_addn(b, "\\", 1);
         if (ctx == NB_MD_CODE_SPAN && c == '`')
             c = '\'';

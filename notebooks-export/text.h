@@ -50,9 +50,10 @@ void nb_buf_chomp(nb_buf *b);
 
 /* Where a string goes in a markdown cell. */
 typedef enum nb_md_context {
-    /* Running text or a table cell: the characters that can start markup
-     * (\ ` * _ [ ] < > | $ ~ # &) are backslash-escaped; newlines, carriage
-     * returns and tabs become spaces. */
+    /* Running text or a table cell: < > & become &lt; &gt; &amp; (HTML
+     * stays text in every renderer), the other characters that can start
+     * markup (\ ` * _ [ ] | $ ~ #) are backslash-escaped; newlines,
+     * carriage returns and tabs become spaces. */
     NB_MD_TEXT,
     /* Inside a code span (`...`): nothing is markup there, but a backtick
      * would end the span and a blank line the paragraph, so backticks

@@ -232,19 +232,29 @@ static void test_py_comment(void **state)
 
 /* ---- markdown -------------------------------------------------------------------- */
 
-/* Undo NB_MD_TEXT: a backslash must precede one of the markup characters,
- * and no line break, tab or raw markup character may remain.  Returns 0 if
- * the text is not such an output. */
+/* Undo NB_MD_TEXT: a backslash must precede one of the markup characters;
+ * &lt; &gt; &amp; stand for < > &; no line break, tab, raw markup character
+ * or raw < > & may remain.  Returns 0 if the text is not such an output. */
 static int md_unescape(const char *s, char *out)
 {
-    static const char markup[] = "\\`*_[]<>|$~#&";
+    static const char markup[] = "\\`*_[]|$~#";
     size_t k = 0;
     for (size_t i = 0; s[i]; i++) {
         if (s[i] == '\\') {
             if (!s[i + 1] || !strchr(markup, s[i + 1]))
                 return 0;
             out[k++] = s[++i];
-        } else if (strchr(markup, s[i]) || strchr("\n\r\t", s[i])) {
+        } else if (s[i] == '&') {
+            const char *ent[] = {"&lt;", "&gt;", "&amp;"};
+            const char ch[] = "<>&";
+            int e = 0;
+            while (e < 3 && strncmp(s + i, ent[e], strlen(ent[e])) != 0)
+                e++;
+            if (e == 3)
+                return 0;
+            out[k++] = ch[e];
+            i += strlen(ent[e]) - 1;
+        } else if (strchr(markup, s[i]) || strchr("<>\n\r\t", s[i])) {
             return 0;
         } else {
             out[k++] = s[i];
