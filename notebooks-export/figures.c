@@ -39,8 +39,12 @@ size_t nb_figures_find(const nb_fig *f, size_t n, const char *stem)
 
 /* ---- rendering ----------------------------------------------------------- */
 
-/* Render f's script as term into the section file name and read it back;
- * -1 when gnuplot failed (it has said why on stderr), else a status. */
+/* What render_as() returns when gnuplot failed on the script: gp_render() has
+ * said why on stderr; not an error of the export (the figure is left out). */
+#define GNUPLOT_FAILED (-1)
+
+/* Render f's script as term into the section file name and read it back:
+ * STARC_OK, GNUPLOT_FAILED or an error status. */
 static int render_as(nb_section *s, const nb_fig *f, const char *term, const char *name, char **data, size_t *len)
 {
     char *script = nb_join(s->dir, f->gp), *out = nb_join(s->dir, name);
@@ -48,7 +52,7 @@ static int render_as(nb_section *s, const nb_fig *f, const char *term, const cha
     if (!script || !out)
         st = nb_oom(s->x);
     else if (gp_render(s->x->o.cmd, script, term, out) != 0)
-        st = -1;
+        st = GNUPLOT_FAILED;
     else
         st = nb_stage_read(s, name, data, len);
     free(script);
@@ -90,11 +94,12 @@ static int render(nb_section *s, nb_fig *f)
             unlink(path);
         free(path);
     }
-    if (st <= 0 && !f->svg && (st = render_as(s, f, "pngcairo", png, &f->png_data, &f->png_len)) == STARC_OK) {
+    if ((st == STARC_OK || st == GNUPLOT_FAILED) && !f->svg &&
+        (st = render_as(s, f, "pngcairo", png, &f->png_data, &f->png_len)) == STARC_OK) {
         f->png = png;
         png = NULL;
     }
-    if (st < 0) /* gnuplot failed */
+    if (st == GNUPLOT_FAILED)
         st = STARC_OK;
     if (!st && !f->svg && !f->png)
         nb_warn(x, "%s: gnuplot failed on %s; figure not rendered", s->shown, f->gp);
@@ -162,12 +167,15 @@ static int add_file(nb_section *s, nb_fig **f, size_t *nf, const char *dir, cons
             char **slot = kind == 0 ? &g->gp : kind == 1 ? &g->svg : &g->png;
             *slot = sname;
             sname = NULL;
-            if (kind == 0)
+            if (kind == 0) {
                 g->gp_text = data;
-            else if (kind == 1)
-                g->svg_data = data, g->svg_len = len;
-            else
-                g->png_data = data, g->png_len = len;
+            } else if (kind == 1) {
+                g->svg_data = data;
+                g->svg_len = len;
+            } else {
+                g->png_data = data;
+                g->png_len = len;
+            }
         }
     }
     free(sname);

@@ -244,7 +244,9 @@ static int prepare(nb_exporter *x, const char *result, const char *out, outputs 
     return STARC_OK;
 }
 
-/* The exit status of a tools/cli.h function as a status (it has reported). */
+/* A failure a tools/cli.h function has reported, as a status that gives the
+ * exit status it chose (EXIT_USAGE: STARC_EIO; EXIT_COMPUTE: STARC_ENOMEM,
+ * the one status of exit status 1 among those of a failed write). */
 static int cli_reported(nb_exporter *x, int rc)
 {
     return nb_reported(x->err, rc == EXIT_USAGE ? STARC_EIO : STARC_ENOMEM);
