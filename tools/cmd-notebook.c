@@ -77,9 +77,9 @@ int cmd_notebook(int argc, char **argv)
         return cli_usage(CMD, "option --output: the notebook needs a file name (its data go beside it)");
     o.command = cli_command_line();
     o.cmd = CMD;
-    /* starc-notebook(1) documents $GNUPLOT; tools/gnuplot.h on this branch's
-     * base reads $STARC_GNUPLOT.  Until the tools/ rewrite makes $GNUPLOT the
-     * one variable, hand it on (a no-op after that). */
+    /* starc-notebook(1) documents $GNUPLOT, tools/gnuplot.h reads
+     * $STARC_GNUPLOT: hand it on (to remove once tools/gnuplot.h reads
+     * $GNUPLOT itself, the one variable issue 11 asks for). */
     const char *gp = getenv("GNUPLOT");
     if (gp && *gp && setenv("STARC_GNUPLOT", gp, 1) != 0)
         return cli_fail(CMD, "out of memory");
