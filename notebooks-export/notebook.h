@@ -24,7 +24,15 @@
  *  names and renamed into place, and a failure leaves nothing behind.
  *
  *  This code belongs to the `starc` tool, not to libstarc (it needs jansson
- *  and nettle); it never prints and never exits.
+ *  and nettle, and the tool's own modules: tools/gnuplot.h renders figures,
+ *  tools/cli.h writes the notebook atomically).  It never exits; it prints
+ *  only what those modules print when they fail (one `starc CMD: ...` line:
+ *  a gnuplot that fails on a figure, which is then also a warning, or a
+ *  notebook that cannot be written, which is then an error whose
+ *  err->message is empty because it has been reported).
+ *
+ *  The files of notebooks-export/ are listed, with what each owns, in its
+ *  README.md.
  */
 #ifndef STARC_NOTEBOOK_H
 #define STARC_NOTEBOOK_H
@@ -38,9 +46,11 @@ typedef struct nb_options {
     /** Run gnuplot on a result's `.gp` script when no rendered figure is
      *  beside it (default 1).  The rendering goes into the data directory. */
     int render;
-    /** gnuplot program; NULL (default): `$GNUPLOT` if set and non-empty, else
-     *  `gnuplot` searched on `$PATH`.  When none is found figures are skipped. */
-    const char *gnuplot;
+    /** The subcommand named in what the tool's modules print, `starc CMD: ...`
+     *  (default "notebook").  gnuplot is the program tools/gnuplot.h's
+     *  gp_program() names; when it is not found, figures are not rendered
+     *  (a warning). */
+    const char *cmd;
     /** The command line recorded as provenance (NULL: not recorded). */
     const char *command;
     /** Notebook title (NULL: derived from the result's name). */
@@ -73,7 +83,8 @@ void nb_options_default(nb_options *o);
  *  @return ::STARC_OK; ::STARC_EINVAL when @p result is no recognisable
  *          result or @p out's data directory belongs to something else;
  *          ::STARC_EFORMAT for a malformed result file; ::STARC_EIO;
- *          ::STARC_ENOMEM.  @p err names the file.
+ *          ::STARC_ENOMEM.  @p err names the file; an empty message means
+ *          the failure has been reported on stderr already (see above).
  */
 int nb_export(const char *result, const char *out, const nb_options *o, json_t **report, starc_error *err);
 

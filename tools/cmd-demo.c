@@ -301,13 +301,14 @@ static int section_notebook(FILE *out, const char *dir, json_t *summary)
     nb_options_default(&o);
     o.command = cli_command_line();
     o.title = "starc demo";
+    o.cmd = CMD;
     starc_error err;
     starc_error_clear(&err);
     json_t *report = NULL;
     int st = nb_export(dir, nb, &o, &report, &err);
     json_decref(report);
-    if (st) {
-        rc = cli_lib_error(CMD, st, &err);
+    if (st) { /* an empty message: the tool's module that failed has said why */
+        rc = err.message[0] ? cli_lib_error(CMD, st, &err) : cli_status_exit(st);
         goto done;
     }
     fprintf(out, "== Notebook gathering every result: %s\n", nb);

@@ -1,10 +1,12 @@
 /* starc notebook: export any result of the starc command as a Jupyter notebook
- * (the work is done by notebooks-export/notebook.c). */
+ * (the work is done by notebooks-export/, whose entry is nb_export()). */
 #include <config.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <starc/results.h>
 
 #include "cli.h"
 #include "../notebooks-export/notebook.h"
@@ -74,27 +76,29 @@ int cmd_notebook(int argc, char **argv)
     if (strcmp(out, "-") == 0)
         return cli_usage(CMD, "option --output: the notebook needs a file name (its data go beside it)");
     o.command = cli_command_line();
+    o.cmd = CMD;
 
     starc_error err;
     starc_error_clear(&err);
     json_t *report = NULL;
     int st = nb_export(argv[optind], out, &o, &report, &err);
-    if (st)
-        return cli_lib_error(CMD, st, &err);
-    json_t *w = json_object_get(report, "warnings");
+    if (st) /* an empty message: the tool's module that failed has said why */
+        return err.message[0] ? cli_lib_error(CMD, st, &err) : cli_status_exit(st);
+    json_t *w = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_WARNINGS);
     for (size_t i = 0; i < json_array_size(w); i++)
         fprintf(stderr, "starc %s: warning: %s\n", CMD, json_string_value(json_array_get(w, i)));
     if (fmt == CLI_JSON)
         return cli_json_print(report);
-    json_t *secs = json_object_get(report, "sections");
-    printf("notebook\t%s\n", json_string_value(json_object_get(report, "notebook")));
-    printf("data\t%s\n", json_string_value(json_object_get(report, "data_dir")));
+    json_t *secs = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_SECTIONS);
+    printf("notebook\t%s\n", json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_NOTEBOOK)));
+    printf("data\t%s\n", json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_DATA_DIR)));
     for (size_t i = 0; i < json_array_size(secs); i++) {
         json_t *s = json_array_get(secs, i);
-        printf("section\t%s\t%s\t%s\n", json_string_value(json_object_get(s, "kind")),
-               json_string_value(json_object_get(s, "id")), json_string_value(json_object_get(s, "path")));
+        printf("section\t%s\t%s\t%s\n", json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_KIND)),
+               json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_ID)),
+               json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_PATH)));
     }
-    json_t *sk = json_object_get(report, "skipped");
+    json_t *sk = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_SKIPPED);
     for (size_t i = 0; i < json_array_size(sk); i++)
         printf("skipped\t%s\n", json_string_value(json_array_get(sk, i)));
     json_decref(report);
