@@ -58,6 +58,11 @@ static size_t reg_nkid;
 
 static sem_t sig_sem;
 static volatile sig_atomic_t sig_caught;
+static volatile sig_atomic_t reaper_quit;
+static pthread_t reaper_thread;
+static int reaper_started;
+static int sig_installed[3];
+static const int sig_list[3] = {SIGHUP, SIGINT, SIGTERM};
 
 static void reg_init(void)
 {
@@ -126,9 +131,11 @@ void cli_child_forget(pid_t pid)
 static void *reaper(void *arg)
 {
     (void)arg;
-    while (!sig_caught)
+    while (!sig_caught && !reaper_quit)
         sem_wait(&sig_sem); /* EINTR, or a post without a signal: look again */
     int sig = sig_caught;
+    if (!sig)
+        return NULL; /* the run is over (cli_signals_uninstall) */
     cli_cleanup_hold(); /* kept: the process ends below */
     for (size_t i = 0; i < reg_nkid; i++) {
         /* the child leads its own process group (gnuplot.c); registered
@@ -166,28 +173,56 @@ static void on_signal(int sig)
 
 int cli_signals_install(void)
 {
-    static const int sigs[] = {SIGHUP, SIGINT, SIGTERM};
     pthread_once(&reg_once, reg_init);
     if (sem_init(&sig_sem, 0, 0) != 0)
         return errno;
-    pthread_t t;
-    int e = pthread_create(&t, NULL, reaper, NULL);
-    if (e)
+    int e = pthread_create(&reaper_thread, NULL, reaper, NULL);
+    if (e) {
+        sem_destroy(&sig_sem);
         return e;
-    pthread_detach(t);
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    }
+    reaper_started = 1;
+    for (size_t i = 0; i < sizeof sig_list / sizeof sig_list[0]; i++) {
         struct sigaction old, sa;
         /* a signal ignored at start-up (nohup, a background job of a
          * non-interactive shell) stays ignored */
-        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+        if (sigaction(sig_list[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
             continue;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sa.sa_flags = SA_RESTART;
         sigfillset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
+        sig_installed[i] = sigaction(sig_list[i], &sa, NULL) == 0;
     }
     return 0;
+}
+
+void cli_signals_uninstall(void)
+{
+    if (reaper_started) {
+        /* a signal from now on has its default action: nothing is left to clean */
+        for (size_t i = 0; i < sizeof sig_list / sizeof sig_list[0]; i++)
+            if (sig_installed[i]) {
+                struct sigaction sa;
+                memset(&sa, 0, sizeof sa);
+                sa.sa_handler = SIG_DFL;
+                sigemptyset(&sa.sa_mask);
+                sigaction(sig_list[i], &sa, NULL);
+                sig_installed[i] = 0;
+            }
+        reaper_quit = 1;
+        sem_post(&sig_sem);
+        pthread_join(reaper_thread, NULL); /* a clean-up under way ends the process instead */
+        sem_destroy(&sig_sem);
+        reaper_started = 0;
+    }
+    cli_cleanup_hold();
+    if (!reg_ntmp) {
+        free(reg_tmp);
+        reg_tmp = NULL;
+        reg_captmp = 0;
+    }
+    cli_cleanup_release();
 }
 
 /* ------------------------------------------------------------ temporary files */

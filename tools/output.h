@@ -37,6 +37,9 @@
 /* Install the handlers and start the clean-up thread: 0 or an errno value
  * (then signals keep their default action). */
 int cli_signals_install(void);
+/* At the end of the run (main, after cli_finish): default actions again, and
+ * the clean-up thread stopped and joined. */
+void cli_signals_uninstall(void);
 /* Between hold and release the clean-up of an interrupted run waits (the
  * mutex is recursive): for writers that keep temporary files of their own
  * (the library's, the notebook exporter's), so that none is left, and for the

@@ -75,5 +75,7 @@ int main(int argc, char **argv)
     const char *cmd = NULL;
     int rc = dispatch(argc, argv, &cmd);
     /* every write to standard output is checked here, once */
-    return cli_finish(cmd, rc);
+    rc = cli_finish(cmd, rc);
+    cli_signals_uninstall();
+    return rc;
 }
