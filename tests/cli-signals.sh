@@ -5,7 +5,9 @@
 # and ends the process by that signal (exit status 130, 143, 129).  A
 # directory of several outputs keeps its STARC-INCOMPLETE marker when the run
 # does not finish, also when a write fails (a file size limit stands in for a
-# full disk).  A signal ignored at start-up stays ignored.
+# full disk).  A signal ignored at start-up stays ignored.  After SIGKILL,
+# which cannot be caught, every file left is an output, the marker, or a
+# temporary file named NAME.tmpXXXXXX[...] (the documented policy).
 #
 # Nothing here is timed: each run is started, the test waits until the run is
 # visibly in the phase to interrupt (a file appears), then sends the signal.
@@ -77,6 +79,18 @@ kill -TERM $pid
 wait $pid
 stopped save-data $? 143 && leftovers "$w/save" save-data
 [ -f "$w/save/STARC-INCOMPLETE" ] || fail "save-data: the directory is not marked incomplete"
+
+# ---- SIGKILL cannot be caught: what is left is marked and named as starc's -----------------
+env --default-signal=INT "$STARC" experiment $big --save-data 200 -o "$w/kill" >"$w/out" 2>"$w/err" &
+pid=$!
+appear "$w/kill" 'rewards-00001.npz' $pid || fail "kill: the data files never appeared"
+kill -KILL $pid
+wait $pid
+[ -f "$w/kill/STARC-INCOMPLETE" ] || fail "kill: the directory is not marked incomplete"
+odd=$(cd "$w/kill" && find . -type f ! -name STARC-INCOMPLETE ! -name '*.tmp??????*' \
+    ! -name 'mdp-[0-9][0-9][0-9][0-9][0-9].npz' ! -name 'rewards-[0-9][0-9][0-9][0-9][0-9].npz')
+[ -z "$odd" ] || fail "kill: files not named as starc's outputs or temporary files: $odd"
+echo "ok kill: left $(find "$w/kill" -name '*.tmp*' | wc -l) temporary file(s), all named *.tmp??????*"
 
 # ---- during rendering: a slow gnuplot is killed, its empty output removed ----------------
 cat >"$w/slow-gnuplot" <<EOF
