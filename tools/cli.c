@@ -77,18 +77,48 @@ const char *cli_command_line(void)
     return line;
 }
 
-static void vreport(const char *cmd, const char *fmt, va_list ap)
+void cli_escape(FILE *f, const char *s)
 {
-    fprintf(stderr, "starc%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    vfprintf(stderr, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p == '\r')
+            fputs("\\r", f);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\x%02x", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+/* Every diagnostic: "starc CMD: " and the formatted message, escaped as a
+ * whole by cli_escape() so that no file name, option value or library message
+ * can make it more than one line. */
+static void vreport(const char *cmd, const char *kind, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&msg, &len);
+    if (m) {
+        vfprintf(m, fmt, ap);
+        if (fclose(m) != 0) {
+            free(msg);
+            msg = NULL;
+        }
+    }
+    fprintf(stderr, "starc%s%s: %s", cmd ? " " : "", cmd ? cmd : "", kind);
+    cli_escape(stderr, msg ? msg : "out of memory");
     fputc('\n', stderr);
+    free(msg);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(cmd, fmt, ap);
+    vreport(cmd, "", fmt, ap);
     va_end(ap);
     return EXIT_USAGE;
 }
@@ -97,9 +127,17 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(cmd, fmt, ap);
+    vreport(cmd, "", fmt, ap);
     va_end(ap);
     return EXIT_COMPUTE;
+}
+
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 int cli_status_exit(int status)
@@ -142,13 +180,19 @@ int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt)
     return EXIT_OK;
 }
 
+/* strtod's ERANGE means overflow (the result is +-HUGE_VAL) or underflow: a
+ * subnormal result is finite and kept; a non-zero value that rounds to zero is
+ * refused, since the option would silently mean 0. */
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out)
 {
     char *end;
     errno = 0;
     double x = strtod(arg, &end);
-    if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(x))
+    int range = errno == ERANGE;
+    if (end == arg || *end != '\0' || !isfinite(x) || (range && fabs(x) > 1.0))
         return cli_usage(cmd, "option --%s: '%s' is not a finite number", opt, arg);
+    if (range && x == 0.0)
+        return cli_usage(cmd, "option --%s: '%s' is too small to represent (it would be 0)", opt, arg);
     *out = x;
     return EXIT_OK;
 }
@@ -165,7 +209,8 @@ int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned 
 {
     char *end;
     errno = 0;
-    if (arg[0] == '-' || arg[0] == '\0')
+    /* digits only: strtoul would skip blanks and accept " -1" as ULONG_MAX */
+    if (!(arg[0] >= '0' && arg[0] <= '9'))
         return cli_usage(cmd, "option --%s: '%s' is not a non-negative integer", opt, arg);
     unsigned long x = strtoul(arg, &end, 10);
     if (*end != '\0' || errno == ERANGE)

@@ -28,10 +28,20 @@ extern int cli_argc;
 extern char **cli_argv;
 const char *cli_command_line(void); /* static buffer, shell-quoted */
 
+/* The one escaping function for text from outside (file names, option
+ * values, library messages) in diagnostics: tab, newline and CR as \t, \n,
+ * \r, other control characters as \xHH, everything else as it is -- the
+ * convention of the library's own escaping of file contents, so that escaping
+ * an escaped message changes nothing.  cli_usage(), cli_fail() and cli_warn()
+ * pass their whole message through it: a diagnostic is always one line. */
+void cli_escape(FILE *f, const char *s);
+
 /* "starc CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "starc CMD: message" on stderr; returns EXIT_COMPUTE. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "starc CMD: warning: message" on stderr (the run goes on). */
+void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a library failure: input-like statuses exit 2, computational ones 1. */
 int cli_lib_error(const char *cmd, int status, const starc_error *err);
 /* Exit status for a library status code. */

@@ -305,7 +305,9 @@ static int section_notebook(FILE *out, const char *dir, json_t *summary)
     starc_error err;
     starc_error_clear(&err);
     json_t *report = NULL;
+    cli_cleanup_hold(); /* the exporter keeps temporary files of its own */
     int st = nb_export(dir, nb, &o, &report, &err);
+    cli_cleanup_release();
     json_decref(report);
     if (st) { /* an empty message: the tool's module that failed has said why */
         rc = err.message[0] ? cli_lib_error(CMD, st, &err) : cli_status_exit(st);
@@ -339,7 +341,8 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_mkdir_p(CMD, dir)))
+    /* marked incomplete until every section is written (output.h) */
+    if ((rc = cli_dir_begin(CMD, dir)))
         return rc;
     json_t *summary = json_object();
     /* In json mode the human-readable report goes to stderr. */
@@ -355,6 +358,8 @@ int cmd_demo(int argc, char **argv)
         rc = starc_demo_overopt(out, dir, summary);
     if (!rc)
         rc = section_notebook(out, dir, summary);
+    if (!rc)
+        rc = cli_dir_done(CMD, dir);
     if (rc) {
         json_decref(summary);
         return rc;

@@ -217,7 +217,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     starc_error_clear(&err);
     snprintf(name, sizeof name, "mdp-%05zu.npz", b->mdp);
     char *path = cli_path_join(rs->data_dir, name);
-    int st = path ? starc_mdp_save(path, b->m, &err) : STARC_ENOMEM;
+    int st = path ? cli_save_mdp(path, b->m, &err) : STARC_ENOMEM;
     free(path);
     if (st) {
         snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
@@ -242,7 +242,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     }
     snprintf(name, sizeof name, "rewards-%05zu.npz", b->mdp);
     path = cli_path_join(rs->data_dir, name);
-    st = path ? starc_npz_write(path, na, (const char *const *)names, arr, 0, &err) : STARC_ENOMEM;
+    st = path ? cli_save_npz(path, na, (const char *const *)names, arr, &err) : STARC_ENOMEM;
     free(path), free(arr), free(names), free(buf);
     if (st) {
         snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
@@ -469,7 +469,7 @@ static int render_figures(const char *dir)
         if (gp && png && gp_run(gp, "pngcairo", png, msg, sizeof msg) == 0)
             rendered++;
         else if (gp && png)
-            fprintf(stderr, "starc %s: warning: %s; the script %s is kept\n", CMD, msg, gp);
+            cli_warn(CMD, "%s; the script %s is kept", msg, gp);
         free(gp);
         free(png);
     }
@@ -661,12 +661,13 @@ static void report(FILE *out, const exp_args *a, const starc_study *s, double se
 }
 
 /* The whole experiment into a->dir; the report (key correlations) goes to out
- * (NULL: none); summary, if given, receives the json summary's members. */
+ * (NULL: none); summary, if given, receives the json summary's members.  The
+ * directory is marked incomplete until everything is written (output.h). */
 static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
 {
     int rc;
     scatter_spec sc;
-    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_mkdir_p(CMD, a->dir)))
+    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_dir_begin(CMD, a->dir)))
         return rc;
     starc_study *s = NULL;
     double secs = 0.0;
@@ -677,6 +678,8 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
     if (!(rc = write_correlations(a->dir, s)) && !(rc = write_summary(a->dir, sj)) &&
         !(rc = write_figures(a->dir, s, &sc)) && !a->no_render && gp_available())
         rendered = render_figures(a->dir);
+    if (!rc)
+        rc = cli_dir_done(CMD, a->dir);
     if (!rc && out)
         report(out, a, s, secs, rendered);
     if (!rc && summary) {

@@ -81,12 +81,14 @@ int cmd_notebook(int argc, char **argv)
     starc_error err;
     starc_error_clear(&err);
     json_t *report = NULL;
+    cli_cleanup_hold(); /* an interruption waits: the exporter keeps temporary files of its own */
     int st = nb_export(argv[optind], out, &o, &report, &err);
+    cli_cleanup_release();
     if (st) /* an empty message: the tool's module that failed has said why */
         return err.message[0] ? cli_lib_error(CMD, st, &err) : cli_status_exit(st);
     json_t *w = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_WARNINGS);
     for (size_t i = 0; i < json_array_size(w); i++)
-        fprintf(stderr, "starc %s: warning: %s\n", CMD, json_string_value(json_array_get(w, i)));
+        cli_warn(CMD, "%s", json_string_value(json_array_get(w, i)));
     if (fmt == CLI_JSON)
         return cli_json_print(report);
     json_t *secs = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_SECTIONS);

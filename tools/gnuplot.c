@@ -2,6 +2,7 @@
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,12 @@ static char *setting_expr(const char *term, const char *outfile)
     return expr;
 }
 
-/* Fork gnuplot on script with the -e setting; 0 when it exited 0. */
+/* Fork gnuplot on script with the -e setting; 0 when it exited 0.  The child
+ * leads its own process group and is registered for the clean-up of an
+ * interrupted run (output.h), which kills the group and waits for it before
+ * removing the temporary output: a fork and its registration are one step,
+ * and the child is forgotten before it is reaped, so the clean-up never
+ * signals a process id that may have been reused. */
 static int spawn_gnuplot(const char *script, const char *expr, FILE *ef)
 {
     /* a script named "-x.gp" must not be read as an option */
@@ -255,8 +261,10 @@ static int spawn_gnuplot(const char *script, const char *expr, FILE *ef)
     if (script[0] == '-' && (arg = malloc(strlen(script) + 3)))
         sprintf(arg, "./%s", script);
     fflush(NULL);
+    cli_cleanup_hold();
     pid_t pid = fork();
     if (pid == 0) {
+        setpgid(0, 0);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, 0);
@@ -267,14 +275,27 @@ static int spawn_gnuplot(const char *script, const char *expr, FILE *ef)
         execlp(gp_program(), gp_program(), "-e", expr, arg ? arg : script, (char *)NULL);
         _exit(127);
     }
+    int registered = 0;
+    if (pid > 0) {
+        setpgid(pid, pid); /* also here: the group must exist before a kill */
+        registered = cli_child_add(pid) == 0;
+    }
+    cli_cleanup_release();
     free(arg);
-    int status = -1;
     if (pid < 0)
         return -1;
+    if (!registered) /* cannot be cleaned up: do not run it */
+        kill(pid, SIGKILL);
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR)
+        ;
+    if (registered)
+        cli_child_forget(pid); /* waits while a clean-up runs: the process ends there */
+    int status = -1;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return registered && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int gp_run(const char *script, const char *term, const char *outfile, char *msg, size_t msgcap)

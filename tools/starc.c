@@ -69,8 +69,13 @@ int main(int argc, char **argv)
         openblas_set_num_threads(1);
     cli_argc = argc;
     cli_argv = argv;
+    /* SIGHUP/SIGINT/SIGTERM remove this run's temporary files (output.h);
+     * should it fail, the signals keep their default action */
+    cli_signals_install();
     const char *cmd = NULL;
     int rc = dispatch(argc, argv, &cmd);
     /* every write to standard output is checked here, once */
-    return cli_finish(cmd, rc);
+    rc = cli_finish(cmd, rc);
+    cli_signals_uninstall();
+    return rc;
 }
