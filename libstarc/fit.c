@@ -17,18 +17,18 @@
 
 /* ================================================================ names */
 
-static const char *const form_names[STARC_FIT_NFORMS] = {"bon", "rl", "log1p", "power"};
+static const char *const form_names[STARC_FIT_FORM_COUNT] = {"bon", "rl", "log1p", "power"};
 static const char *const center_names[4] = {"none", "origin", "intercept", "auto"};
 static const char *const scaling_names[2] = {"separate", "joint"};
 
 const char *starc_fit_form_name(starc_fit_form form)
 {
-    return (unsigned)form < STARC_FIT_NFORMS ? form_names[form] : NULL;
+    return (unsigned)form < STARC_FIT_FORM_COUNT ? form_names[form] : NULL;
 }
 
 int starc_fit_form_parse(const char *name, starc_fit_form *out)
 {
-    for (int i = 0; name && i < STARC_FIT_NFORMS; i++)
+    for (int i = 0; name && i < STARC_FIT_FORM_COUNT; i++)
         if (strcmp(name, form_names[i]) == 0) {
             *out = (starc_fit_form)i;
             return STARC_OK;
@@ -168,7 +168,7 @@ int starc_fit_peak(starc_fit_form form, double alpha, double beta, double g, con
         o = &def;
     }
     *peak_d = *peak_value = NAN;
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     if (form == STARC_FIT_POWER && !(g > 0.0))
         return starci_error(err, STARC_EINVAL, "power form exponent g = %g is not > 0", g);
@@ -778,7 +778,7 @@ int starc_fit_points(starc_fit_form form, size_t n, const double *d, const doubl
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)
@@ -817,7 +817,7 @@ int starc_fit_extrapolate(starc_fit_form form, size_t n, const double *d, const 
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)
@@ -1051,7 +1051,7 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)

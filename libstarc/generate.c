@@ -20,7 +20,7 @@ double starc_generate_sparsity_threshold(size_t S)
     return S < 50 ? 3.0 : S < 100 ? 3.5 : 3.8;
 }
 
-void starc_mdp_gen_options_default(starc_mdp_gen_options *o)
+void starc_generate_mdp_options_default(starc_generate_mdp_options *o)
 {
     o->gamma = 0.95;
     o->threshold = NAN;
@@ -43,14 +43,14 @@ static int check_gamma(double gamma, starc_error *err)
     return STARC_OK;
 }
 
-int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_generate_mdp_options *o,
                                double *T, starc_error *err)
 {
-    starc_mdp_gen_options def;
+    starc_generate_mdp_options def;
     size_t n;
     int st;
     if (!o) {
-        starc_mdp_gen_options_default(&def);
+        starc_generate_mdp_options_default(&def);
         o = &def;
     }
     if ((st = check_dims(S, A, &n, err)))
@@ -88,22 +88,22 @@ static int finish_mdp(size_t S, size_t A, const double *T, double gamma, starc_m
         return starci_error(err, STARC_ENOMEM, "out of memory");
     for (size_t s = 0; s < S; s++)
         mu0[s] = 1.0 / (double)S;
-    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, out, err);
+    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_MDP_PROB_TOL, out, err);
     free(mu0);
     return st;
 }
 
-int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_generate_mdp_options *o,
                        starc_mdp **out, starc_error *err)
 {
-    starc_mdp_gen_options def;
+    starc_generate_mdp_options def;
     size_t n;
     int st;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
     if (!o) {
-        starc_mdp_gen_options_default(&def);
+        starc_generate_mdp_options_default(&def);
         o = &def;
     }
     if ((st = check_dims(S, A, &n, err)) || (st = check_gamma(o->gamma, err)))
@@ -148,7 +148,7 @@ int starc_generate_mdp_dirichlet(gsl_rng *r, size_t S, size_t A, double gamma, d
     return st;
 }
 
-void starc_reward_gen_options_default(starc_reward_gen_options *o)
+void starc_generate_reward_options_default(starc_generate_reward_options *o)
 {
     o->p_sparse = 0.2;
     o->sparse_threshold = NAN;
@@ -165,12 +165,12 @@ static int prob_ok(double p)
     return p >= 0.0 && p <= 1.0;
 }
 
-int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen_options *o,
-                          double *R, starc_reward_gen_info *info, starc_error *err)
+int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_generate_reward_options *o,
+                          double *R, starc_generate_reward_info *info, starc_error *err)
 {
-    starc_reward_gen_options def;
+    starc_generate_reward_options def;
     if (!o) {
-        starc_reward_gen_options_default(&def);
+        starc_generate_reward_options_default(&def);
         o = &def;
     }
     if (!r || !m || !R)
@@ -182,7 +182,7 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
     double thr = isnan(o->sparse_threshold) ? starc_generate_sparsity_threshold(S) : o->sparse_threshold;
     if (!isfinite(thr) || !isfinite(o->scale_max) || !isfinite(o->shift_max) || !isfinite(o->shape_max))
         return starci_error(err, STARC_EINVAL, "reward protocol thresholds and factors must be finite");
-    starc_reward_gen_info inf = {0, 0, 0, 0, 1.0, 0.0, n};
+    starc_generate_reward_info inf = {0, 0, 0, 0, 1.0, 0.0, n};
 
     for (size_t k = 0; k < n; k++)
         R[k] = gsl_ran_gaussian(r, 1.0);
@@ -232,7 +232,7 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
     return STARC_OK;
 }
 
-void starc_reward_interpolate(size_t n, const double *R1, const double *R2, double t, double *out)
+void starc_generate_interpolate(size_t n, const double *R1, const double *R2, double t, double *out)
 {
     for (size_t k = 0; k < n; k++)
         out[k] = R1[k] + t * (R2[k] - R1[k]);

@@ -97,7 +97,7 @@ double starc_mdp_gamma(const starc_mdp *m) { return m->gamma; }
 const double *starc_mdp_transitions(const starc_mdp *m) { return m->T; }
 const double *starc_mdp_initial(const starc_mdp *m) { return m->mu0; }
 
-int starc_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
+int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
                         const double *src, double *R, starc_error *err)
 {
     const size_t S = m->S, A = m->A;
@@ -134,7 +134,7 @@ int starc_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
     return STARC_OK;
 }
 
-void starc_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
+void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
 {
     const size_t S = m->S, A = m->A;
     for (size_t sa = 0; sa < S * A; sa++) {

@@ -19,22 +19,22 @@
 #include "policy-internal.h"
 #include "starc/norm.h"
 
-static const char *const norm_names[STARC_NORM_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
-static const char *const metric_names[STARC_METRIC_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
+static const char *const norm_names[STARC_NORM_KIND_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
+static const char *const metric_names[STARC_METRIC_KIND_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
 
-const char *starc_norm_name(starc_norm_kind kind)
+const char *starc_norm_kind_name(starc_norm_kind kind)
 {
-    return (unsigned)kind < STARC_NORM_COUNT ? norm_names[kind] : NULL;
+    return (unsigned)kind < STARC_NORM_KIND_COUNT ? norm_names[kind] : NULL;
 }
 
-const char *starc_metric_name(starc_metric_kind kind)
+const char *starc_metric_kind_name(starc_metric_kind kind)
 {
-    return (unsigned)kind < STARC_METRIC_COUNT ? metric_names[kind] : NULL;
+    return (unsigned)kind < STARC_METRIC_KIND_COUNT ? metric_names[kind] : NULL;
 }
 
-int starc_norm_from_name(const char *name, starc_norm_kind *kind, starc_error *err)
+int starc_norm_kind_parse(const char *name, starc_norm_kind *kind, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_NORM_COUNT; i++)
+    for (int i = 0; name && i < STARC_NORM_KIND_COUNT; i++)
         if (strcmp(name, norm_names[i]) == 0) {
             *kind = (starc_norm_kind)i;
             return STARC_OK;
@@ -43,9 +43,9 @@ int starc_norm_from_name(const char *name, starc_norm_kind *kind, starc_error *e
                         name ? name : "(null)");
 }
 
-int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_error *err)
+int starc_metric_kind_parse(const char *name, starc_metric_kind *kind, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_METRIC_COUNT; i++)
+    for (int i = 0; name && i < STARC_METRIC_KIND_COUNT; i++)
         if (strcmp(name, metric_names[i]) == 0) {
             *kind = (starc_metric_kind)i;
             return STARC_OK;
@@ -83,8 +83,8 @@ int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double
                                     i, coverage[i]);
             sum += coverage[i];
         }
-        if (fabs(sum - 1.0) > STARC_PROB_TOL)
-            return starci_error(err, STARC_EINVAL, "coverage sums to %.17g, not 1 (tolerance %g)", sum, STARC_PROB_TOL);
+        if (fabs(sum - 1.0) > STARC_MDP_PROB_TOL)
+            return starci_error(err, STARC_EINVAL, "coverage sums to %.17g, not 1 (tolerance %g)", sum, STARC_MDP_PROB_TOL);
     }
     w->T1 = starci_dalloc(SA);
     w->Tmax = starci_dalloc(SA);
@@ -462,7 +462,7 @@ static void scratch_free(struct pass_scratch *p)
     free(p->blockacc);
 }
 
-int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt, starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err)
 {
     starc_policy_range_result r;
@@ -472,12 +472,12 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_opt
     return st;
 }
 
-int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_pi_options *opt,
+int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_policy_options *opt,
                      double *value, starc_error *err)
 {
     if (!m || !x || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    if ((unsigned)kind >= STARC_NORM_COUNT)
+    if ((unsigned)kind >= STARC_NORM_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)kind);
     if (kind == STARC_NORM_NONE) {
         *value = 1.0;
@@ -537,7 +537,7 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
 {
     if (!m || !x || !y || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    if ((unsigned)kind >= STARC_METRIC_COUNT)
+    if ((unsigned)kind >= STARC_METRIC_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)kind);
     if (!(tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");

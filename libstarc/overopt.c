@@ -104,7 +104,7 @@ static void bon_row(size_t A, const double *p, const double *score, size_t n, do
         *kl = fmax(0.0, klsum);
 }
 
-int starc_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
+int starc_overopt_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
                            double *out, double *kl, starc_error *err)
 {
     if (A == 0)
@@ -121,7 +121,7 @@ int starc_bon_distribution(size_t A, const double *p, const double *score, size_
             return starci_error(err, STARC_EINVAL, "score %zu is not finite", a);
         sum += p[a];
     }
-    if (fabs(sum - 1.0) > STARC_PROB_TOL)
+    if (fabs(sum - 1.0) > STARC_MDP_PROB_TOL)
         return starci_error(err, STARC_EINVAL, "base probabilities sum to %.17g, not 1", sum);
     bon_item *items = malloc(A * sizeof *items);
     if (!items)
@@ -143,7 +143,7 @@ struct starc_overopt {
     double *Qp_b;          /* proxy Q of the base policy */
     size_t *act_p;         /* proxy-optimal actions */
     starc_overopt_info info;
-    starc_regularizer *rg; /* regularised solvers, warm-started along a path */
+    starc_regularize *rg; /* regularised solvers, warm-started along a path */
     double *pol;           /* S*A scratch policy */
     /* scratch for evaluation */
     double *V, *d, *mu;
@@ -168,7 +168,7 @@ void starc_overopt_free(starc_overopt *p)
     free(p->mu);
     free(p->items);
     free(p->pol);
-    starc_regularizer_free(p->rg);
+    starc_regularize_free(p->rg);
     free(p);
 }
 
@@ -180,7 +180,7 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     size_t SA, SAS;
     if (!starci_mul_ok(S, A, &SA) || !starci_mul3_ok(S, A, S, &SAS))
         return starci_error(err, STARC_EDIM, "S*A*S overflows");
-    int st = starc_policy_validate(m, pi_b, STARC_PROB_TOL, err);
+    int st = starc_policy_validate(m, pi_b, STARC_MDP_PROB_TOL, err);
     if (st)
         return st;
     for (size_t i = 0; i < SAS; i++)
@@ -208,8 +208,8 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
     p->pol = starci_dalloc(SA);
-    starc_workspace *ws = starc_workspace_alloc(S, A);
-    starc_evaluator *ev = NULL;
+    starc_policy_workspace *ws = starc_policy_workspace_alloc(S, A);
+    starc_policy_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
         !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
@@ -218,18 +218,18 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     memcpy(p->Rt, Rt, SAS * sizeof(double));
     memcpy(p->Rp, Rp, SAS * sizeof(double));
     memcpy(p->pi_b, pi_b, SA * sizeof(double));
-    starc_reward_expected(m, Rt, p->Rbar_t);
-    starc_reward_expected(m, Rp, p->Rbar_p);
+    starc_mdp_reward_expected(m, Rt, p->Rbar_t);
+    starc_mdp_reward_expected(m, Rp, p->Rbar_p);
 
-    if ((st = starc_evaluator_alloc(m, pi_b, &ev, err)))
+    if ((st = starc_policy_evaluator_alloc(m, pi_b, &ev, err)))
         goto fail;
-    if ((st = starc_evaluator_occupancy(ev, p->d_b, p->mu_b)) ||
-        (st = starc_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
     p->info.base_true_return = starc_policy_values_return(m, p->V);
-    if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b))) {
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
@@ -258,13 +258,13 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->info.true_worst_return = rng.worst_return;
     p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
 
-    starc_evaluator_free(ev);
-    starc_workspace_free(ws);
+    starc_policy_evaluator_free(ev);
+    starc_policy_workspace_free(ws);
     *out = p;
     return STARC_OK;
 fail:
-    starc_evaluator_free(ev);
-    starc_workspace_free(ws);
+    starc_policy_evaluator_free(ev);
+    starc_policy_workspace_free(ws);
     starc_overopt_free(p);
     return st;
 }
@@ -293,29 +293,29 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
                            starc_error *err)
 {
     const size_t S = p->S, A = p->A;
-    int st = starc_policy_validate(p->m, pi, STARC_PROB_TOL, err);
+    int st = starc_policy_validate(p->m, pi, STARC_MDP_PROB_TOL, err);
     if (st)
         return st;
-    starc_evaluator *ev = NULL;
-    if ((st = starc_evaluator_alloc(p->m, pi, &ev, err)))
+    starc_policy_evaluator *ev = NULL;
+    if ((st = starc_policy_evaluator_alloc(p->m, pi, &ev, err)))
         return st;
-    if ((st = starc_evaluator_occupancy(ev, p->d, p->mu)) ||
-        (st = starc_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
-        starc_evaluator_free(ev);
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d, p->mu)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
+        starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
     pt->true_return = starc_policy_values_return(p->m, p->V);
-    if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL))) {
-        starc_evaluator_free(ev);
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL))) {
+        starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
-    starc_evaluator_free(ev);
+    starc_policy_evaluator_free(ev);
     pt->proxy_return = starc_policy_values_return(p->m, p->V);
     pt->coef = coef;
     pt->true_delta = pt->true_return - p->info.base_true_return;
     pt->proxy_delta = pt->proxy_return - p->info.base_proxy_return;
 
-    const double eps = STARC_OVEROPT_SUPPORT_EPS;
+    const double eps = STARC_OVEROPT_SUPPORT_TOL;
     double kln = 0.0, c2 = 0.0;
     int klinf = 0, c2inf = 0;
     for (size_t s = 0; s < S; s++) {
@@ -377,18 +377,18 @@ int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, st
 
 /* ================================================================ sweeps */
 
-static const char *const method_names[STARC_OVEROPT_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"};
-static const starc_reg_method reg_of[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2,
-                                           STARC_REG_OM_KL};
+static const char *const method_names[STARC_OVEROPT_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"};
+static const starc_regularize_method reg_of[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2, STARC_REGULARIZE_OM_SQRT_CHI2,
+                                           STARC_REGULARIZE_OM_KL};
 
 const char *starc_overopt_method_name(starc_overopt_method method)
 {
-    return (unsigned)method < STARC_OVEROPT_NMETHODS ? method_names[method] : NULL;
+    return (unsigned)method < STARC_OVEROPT_METHOD_COUNT ? method_names[method] : NULL;
 }
 
 int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err)
 {
-    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++)
+    for (int i = 0; i < STARC_OVEROPT_METHOD_COUNT; i++)
         if (name && strcmp(name, method_names[i]) == 0) {
             *method = (starc_overopt_method)i;
             return STARC_OK;
@@ -405,32 +405,32 @@ void starc_overopt_options_default(starc_overopt_options *o)
     o->range_tol = 1e-3;
     o->range_max_steps = 200;
     o->bon_max = 1000;
-    o->tie_tol = STARC_BON_TIE_TOL;
-    starc_reg_options_default(&o->reg);
+    o->tie_tol = STARC_OVEROPT_BON_TIE_TOL;
+    starc_regularize_options_default(&o->reg);
 }
 
 /* A warm-started solve that does not converge is retried once from the base
  * policy: warm starts are a speed-up, and a cold start has its own stopping rule. */
-static int reg_solve(starc_overopt *p, starc_reg_method m, double c, double *pi, starc_reg_result *res,
+static int reg_solve(starc_overopt *p, starc_regularize_method m, double c, double *pi, starc_regularize_result *res,
                      starc_error *err)
 {
-    int st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+    int st = starc_regularize_solve(p->rg, m, c, pi, res, err);
     if (st == STARC_ENOCONV) {
-        starc_regularizer_reset(p->rg);
-        st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+        starc_regularize_reset(p->rg);
+        st = starc_regularize_solve(p->rg, m, c, pi, res, err);
     }
     return st;
 }
 
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *reg,
                         double *pi, starc_overopt_point *pt, starc_error *err)
 {
     if ((unsigned)method >= STARC_OVEROPT_BON)
         return starci_error(err, STARC_EINVAL, "method %d is not a regularised method", (int)method);
     int st;
-    if (reg && (st = starc_regularizer_set_options(p->rg, reg, err)))
+    if (reg && (st = starc_regularize_set_options(p->rg, reg, err)))
         return st;
-    starc_reg_result res;
+    starc_regularize_result res;
     if ((st = reg_solve(p, reg_of[method], coef, p->pol, &res, err)))
         return st;
     if (pt && (st = starc_overopt_evaluate(p, p->pol, coef, pt, err)))
@@ -441,9 +441,9 @@ int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double co
 }
 
 /* Fraction of the achievable proxy gain reached at coefficient c. */
-static int gain_fraction(starc_overopt *p, starc_reg_method m, double c, double gap, double *f, starc_error *err)
+static int gain_fraction(starc_overopt *p, starc_regularize_method m, double c, double gap, double *f, starc_error *err)
 {
-    starc_reg_result res;
+    starc_regularize_result res;
     int st = reg_solve(p, m, c, NULL, &res, err);
     if (st)
         return st;
@@ -452,7 +452,7 @@ static int gain_fraction(starc_overopt *p, starc_reg_method m, double c, double 
 }
 
 /* Search the automatic coefficient range (see starc_overopt_options.range_tol). */
-static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_options *o, double *lo, double *hi,
+static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_overopt_options *o, double *lo, double *hi,
                       starc_error *err)
 {
     const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : 1.0;
@@ -477,7 +477,7 @@ static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_
             while (f > tol) {
                 if (++steps > o->range_max_steps)
                     return starci_error(err, STARC_ENOCONV, "%s: no coefficient up to %g keeps the policy within "
-                                        "%g of the base", starc_reg_method_name(m), c, tol);
+                                        "%g of the base", starc_regularize_method_name(m), c, tol);
                 c *= 2.0;
                 if ((st = gain_fraction(p, m, c, gap, &f, err)))
                     return st;
@@ -502,7 +502,7 @@ static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_
             while (f < 1.0 - tol) {
                 if (++steps > o->range_max_steps)
                     return starci_error(err, STARC_ENOCONV, "%s: no coefficient down to %g reaches within %g of "
-                                        "the proxy-optimal return", starc_reg_method_name(m), c, tol);
+                                        "the proxy-optimal return", starc_regularize_method_name(m), c, tol);
                 c /= 2.0;
                 if ((st = gain_fraction(p, m, c, gap, &f, err)))
                     return st;
@@ -548,7 +548,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
         opt = &def;
     }
     *npts = 0;
-    if ((unsigned)method >= STARC_OVEROPT_NMETHODS)
+    if ((unsigned)method >= STARC_OVEROPT_METHOD_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown overoptimisation method %d", (int)method);
     int st = check_sweep_options(opt, err);
     if (st)
@@ -575,8 +575,8 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
             *coef_hi = (double)opt->bon_max;
         return STARC_OK;
     }
-    starc_reg_method m = reg_of[method];
-    if ((st = starc_regularizer_set_options(p->rg, &opt->reg, err)))
+    starc_regularize_method m = reg_of[method];
+    if ((st = starc_regularize_set_options(p->rg, &opt->reg, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
     /* OM-sqrt-chi2 has the same optima as OM-chi2 (docs/theory.md §5) but packs almost the whole path
@@ -584,13 +584,13 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
      * inner coefficients c' and reports lambda = 2 c' sqrt(chi2) for each point. */
     const int inner = method == STARC_OVEROPT_OM_SQRT_CHI2 && lo == 0.0 && hi == 0.0;
     if (inner)
-        m = STARC_REG_OM_CHI2;
+        m = STARC_REGULARIZE_OM_CHI2;
     if ((lo == 0.0 || hi == 0.0) && (st = auto_range(p, m, opt, &lo, &hi, err)))
         return st;
     if (!(lo < hi))
         return starci_error(err, STARC_EINVAL, "%s: coefficient range [%g, %g] is empty", method_names[method], lo, hi);
     /* From low pressure to high: warm starts follow the path. */
-    starc_regularizer_reset(p->rg);
+    starc_regularize_reset(p->rg);
     const double ratio = log(lo / hi);
     for (size_t i = 0; i < P; i++) {
         double c = i == 0 ? hi : (i == P - 1 ? lo : hi * exp(ratio * (double)i / (double)(P - 1)));

@@ -97,7 +97,7 @@ struct starc_proxy {
     double *base, *Rt, *Rp, *mub, *mu, *d;
     double Jnb_t, Jnb_p;
     starc_proxy_stats stats;
-    starc_workspace *ws;
+    starc_policy_workspace *ws;
 };
 
 void starc_proxy_free(starc_proxy *p)
@@ -110,7 +110,7 @@ void starc_proxy_free(starc_proxy *p)
     free(p->mub);
     free(p->mu);
     free(p->d);
-    starc_workspace_free(p->ws);
+    starc_policy_workspace_free(p->ws);
     free(p);
 }
 
@@ -143,7 +143,7 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     p->mub = starci_dalloc(S * A);
     p->mu = starci_dalloc(S * A);
     p->d = starci_dalloc(S);
-    p->ws = starc_workspace_alloc(S, A);
+    p->ws = starc_policy_workspace_alloc(S, A);
     if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || !p->ws) {
         starc_proxy_free(p);
         return starci_error(err, STARC_ENOMEM, "out of memory");
@@ -179,7 +179,7 @@ void starc_proxy_base_returns(const starc_proxy *p, double *true_return, double 
         *proxy_return = p->Jnb_p / (1.0 - g);
 }
 
-int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *out, starc_error *err)
+int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_analyze_result *out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
@@ -202,14 +202,14 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *ou
     return STARC_OK;
 }
 
-int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act_out,
-                              starc_proxy_hacking *out, starc_error *err)
+int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act_out,
+                              starc_proxy_hacking_result *out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
-    starc_pi_options def;
+    starc_policy_options def;
     if (!opt) {
-        starc_pi_options_default(&def);
+        starc_policy_options_default(&def);
         opt = &def;
     }
     const starc_mdp *m = p->m;
@@ -275,7 +275,7 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     if (n < 2)
         return STARC_OK;
     hack_item *it = calloc(n, sizeof *it);
-    starc_workspace *ws = starc_workspace_alloc(S, A);
+    starc_policy_workspace *ws = starc_policy_workspace_alloc(S, A);
     int st = STARC_OK;
     if (!it || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
@@ -285,7 +285,7 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     for (size_t k = 0; k < n; k++) {
         const double *pi = policies + k * S * A;
         starc_error perr;
-        st = starc_policy_validate(m, pi, STARC_PROB_TOL, &perr);
+        st = starc_policy_validate(m, pi, STARC_MDP_PROB_TOL, &perr);
         if (st) {
             st = starci_error(err, st, "policy %zu: %s", k, perr.message);
             goto done;
@@ -322,7 +322,7 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     }
 done:
     free(it);
-    starc_workspace_free(ws);
+    starc_policy_workspace_free(ws);
     return st;
 }
 

@@ -62,7 +62,7 @@ static double bt_objective(size_t p, size_t n, const double *z, const double *pr
     return f + 0.5 * l2 * ww;
 }
 
-int starc_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
                  double l2, double tol, size_t max_iter, double *w, size_t *iters, starc_error *err)
 {
     size_t pp, nH;
@@ -240,7 +240,7 @@ static int learned(const starc_mdp *m, const double *Rt, const double *pi_b, con
         }
         pref[i] = gsl_rng_uniform(r) < 1.0 / (1.0 + exp(-(G[0] - G[1]) / temp)) ? 1.0 : 0.0;
     }
-    int st = starc_bt_fit(S * A, n, H, seg, seg + nH, pref, o->l2, o->tol, o->max_iter, Rp, NULL, err);
+    int st = starc_proxygen_bt_fit(S * A, n, H, seg, seg + nH, pref, o->l2, o->tol, o->max_iter, Rp, NULL, err);
     if (!st)
         for (size_t j = 0; j < S * A; j++)
             Rp[j] *= temp;
@@ -261,7 +261,7 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
     if (st)
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A;
-    if ((st = starc_policy_validate(m, pi_b, STARC_PROB_TOL, err)))
+    if ((st = starc_policy_validate(m, pi_b, STARC_MDP_PROB_TOL, err)))
         return st;
     for (size_t i = 0; i < SA * S; i++)
         if (!isfinite(Rt[i]))
@@ -273,7 +273,7 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
         goto done;
     }
     gsl_rng_set(r, opt->seed);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     if ((st = starc_policy_occupancy(m, pi_b, d_b, mu_b, NULL, err)))
         goto done;
 

@@ -6,8 +6,8 @@
 #include "starc/regret.h"
 
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_pi_options *opt, starc_regret_result *res,
-                      starc_workspace *ws, starc_error *err)
+                      const starc_policy_options *opt, starc_regret_result *res,
+                      starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t *act = calloc(S, sizeof *act);
@@ -47,8 +47,8 @@ done:
     return st;
 }
 
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_pi_options *opt,
-                 starc_regret_result *res, starc_workspace *ws, starc_error *err)
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_policy_options *opt,
+                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A);
@@ -56,8 +56,8 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
     if (!bt || !bp)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     else {
-        starc_reward_expected(m, Rt, bt);
-        starc_reward_expected(m, Rp, bp);
+        starc_mdp_reward_expected(m, Rt, bt);
+        starc_mdp_reward_expected(m, Rp, bp);
         st = starc_regret_rbar(m, bt, bp, opt, res, ws, err);
     }
     free(bt);
@@ -66,8 +66,8 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
 }
 
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
-                           const starc_pi_options *opt, double *regret,
-                           starc_workspace *ws, starc_error *err)
+                           const starc_policy_options *opt, double *regret,
+                           starc_policy_workspace *ws, starc_error *err)
 {
     starc_regret_result a, b;
     int st = starc_regret(m, R1, R2, opt, &a, ws, err);

@@ -55,14 +55,14 @@ typedef struct reward_feat {
 
 typedef struct features {
     size_t S, A, n;
-    double trivial_tol;               /* the option: >= 0, or STARC_TRIVIAL_TOL_DERIVED */
+    double trivial_tol;               /* the option: >= 0, or STARC_DISTANCE_TRIVIAL_TOL_DERIVED */
     double tol[STARCI_NCANON];        /* per MDP: the resolved tolerance of each canonicalisation */
-    starc_pi_options pi;
+    starc_policy_options pi;
     const starc_mdp *m;
     starc_canon *plan[STARCI_NCANON]; /* per MDP */
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
-    starc_workspace *ws;
+    starc_policy_workspace *ws;
     double *Rbar, *V;
     size_t *act;
 } features;
@@ -83,14 +83,14 @@ static void features_free(features *f)
     features_unplan(f);
     free(f->f1.C);
     free(f->fi.C);
-    starc_workspace_free(f->ws);
+    starc_policy_workspace_free(f->ws);
     free(f->Rbar);
     free(f->V);
     free(f->act);
     free(f);
 }
 
-static features *features_alloc(size_t S, size_t A, double trivial_tol, const starc_pi_options *pi)
+static features *features_alloc(size_t S, size_t A, double trivial_tol, const starc_policy_options *pi)
 {
     features *f = calloc(1, sizeof *f);
     if (!f)
@@ -102,7 +102,7 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->pi = *pi;
     f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
-    f->ws = starc_workspace_alloc(S, A);
+    f->ws = starc_policy_workspace_alloc(S, A);
     f->Rbar = starci_dalloc(S * A);
     f->V = starci_dalloc(S);
     f->act = calloc(S, sizeof(size_t));
@@ -243,7 +243,7 @@ static int return_range(features *f, const double *R, double *range, starc_error
 {
     const starc_mdp *m = f->m;
     const size_t SA = f->S * f->A;
-    starc_reward_expected(m, R, f->Rbar);
+    starc_mdp_reward_expected(m, R, f->Rbar);
     int st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err);
     if (st)
         return st;
@@ -373,8 +373,8 @@ void starc_study_options_default(starc_study_options *o)
     o->gamma = 0.95;
     o->seed = 0;
     o->jobs = 0;
-    o->trivial_tol = STARC_TRIVIAL_TOL_DERIVED;
-    starc_pi_options_default(&o->pi);
+    o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
+    starc_policy_options_default(&o->pi);
 }
 
 unsigned long starc_study_mdp_seed(unsigned long seed, size_t j)
@@ -433,7 +433,7 @@ long starc_study_variant_index(const char *canon, const char *norm, const char *
 
 /* ----------------------------------------------------------- correlations */
 
-int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err)
+int starc_stats_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err)
 {
     *r = NAN;
     if (n < 2)
@@ -520,7 +520,7 @@ static int rank_with(size_t n, const double *x, double *ranks, keyed *k)
     return STARC_OK;
 }
 
-int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err)
+int starc_stats_rank_average(size_t n, const double *x, double *ranks, starc_error *err)
 {
     keyed *k = malloc((n ? 2 * n : 1) * sizeof *k);
     if (!k)
@@ -532,7 +532,7 @@ int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *er
     return STARC_OK;
 }
 
-int starc_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err)
+int starc_stats_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err)
 {
     *rho = NAN;
     if (n < 2)
@@ -544,8 +544,8 @@ int starc_spearman(size_t n, const double *x, const double *y, double *rho, star
     int st;
     if (!rx || !ry)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
-    else if (!(st = starc_rank_average(n, x, rx, err)) && !(st = starc_rank_average(n, y, ry, err)))
-        st = starc_pearson(n, rx, ry, rho, err);
+    else if (!(st = starc_stats_rank_average(n, x, rx, err)) && !(st = starc_stats_rank_average(n, y, ry, err)))
+        st = starc_stats_pearson(n, rx, ry, rho, err);
     free(rx);
     free(ry);
     return st;
@@ -621,7 +621,7 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 typedef struct worker {
     struct runner *run;
     gsl_rng *rng;
-    starc_workspace *ws;
+    starc_policy_workspace *ws;
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
     size_t *act1, *acti;
@@ -669,8 +669,8 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
     unsigned long seed = starc_study_mdp_seed(o->seed, j);
     gsl_rng_set(w->rng, seed);
 
-    starc_mdp_gen_options mo;
-    starc_mdp_gen_options_default(&mo);
+    starc_generate_mdp_options mo;
+    starc_generate_mdp_options_default(&mo);
     mo.gamma = o->gamma;
     starc_mdp_free(sl->m);
     sl->m = NULL;
@@ -689,7 +689,7 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
     for (size_t k = 0; k < P; k++) {
         const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
         double j1opt, j1worst;
-        starc_reward_expected(m, R1, w->Rbar1);
+        starc_mdp_reward_expected(m, R1, w->Rbar1);
         /* worst of R1 first (acti is scratch), then optimal into act1 */
         for (size_t i = 0; i < SA; i++)
             w->Rbari[i] = -w->Rbar1[i];
@@ -704,8 +704,8 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
 
         for (size_t i = 1; i <= T; i++) {
             size_t p = k * T + (i - 1);
-            starc_reward_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
-            starc_reward_expected(m, w->Ri, w->Rbari);
+            starc_generate_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
+            starc_mdp_reward_expected(m, w->Ri, w->Rbari);
             double jiopt, jiworst, j1_at_i, ji_at_1;
             /* worst of R_i (negated into pi as scratch), then optimal into acti */
             for (size_t q = 0; q < SA; q++)
@@ -769,7 +769,7 @@ static void *worker_main(void *arg)
             char msg[STARC_ERROR_MSGLEN];
             memcpy(msg, sl->err.message, sizeof msg);
             msg[sizeof msg - 1] = '\0';
-            starci_error(&sl->err, st, "MDP %zu: %s", j, msg[0] ? msg : starc_strerror(st));
+            starci_error(&sl->err, st, "MDP %zu: %s", j, msg[0] ? msg : starc_error_string(st));
         } else if (run->cb && run->cb->worker && run->cb->worker(&sl->b, run->cb->user, &sl->data))
             st = starci_error(&sl->err, STARC_EIO, "MDP %zu: the worker callback failed", j);
         sl->status = st;
@@ -787,7 +787,7 @@ static void worker_free(worker *w)
     if (!w)
         return;
     gsl_rng_free(w->rng);
-    starc_workspace_free(w->ws);
+    starc_policy_workspace_free(w->ws);
     features_free(w->feat);
     free(w->Ri);
     free(w->Rbar1);
@@ -804,7 +804,7 @@ static int worker_init(worker *w, runner *run)
     memset(w, 0, sizeof *w);
     w->run = run;
     w->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    w->ws = starc_workspace_alloc(S, A);
+    w->ws = starc_policy_workspace_alloc(S, A);
     w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->pi);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
@@ -850,9 +850,9 @@ static void *corr_main(void *arg)
         if (nf < 2)
             continue;
         if (nf == N) {
-            starc_pearson(N, val, s->regret, &s->pearson[v], NULL);
+            starc_stats_pearson(N, val, s->regret, &s->pearson[v], NULL);
             if (rank_with(N, val, rx, k) == STARC_OK)
-                starc_pearson(N, rx, cj->rank_reg, &s->spearman[v], NULL);
+                starc_stats_pearson(N, rx, cj->rank_reg, &s->spearman[v], NULL);
         } else {
             size_t t = 0;
             for (size_t i = 0; i < N; i++)
@@ -861,9 +861,9 @@ static void *corr_main(void *arg)
                     y[t] = s->regret[i];
                     t++;
                 }
-            starc_pearson(nf, x, y, &s->pearson[v], NULL);
+            starc_stats_pearson(nf, x, y, &s->pearson[v], NULL);
             if (rank_with(nf, x, rx, k) == STARC_OK && rank_with(nf, y, ry, k) == STARC_OK)
-                starc_pearson(nf, rx, ry, &s->spearman[v], NULL);
+                starc_stats_pearson(nf, rx, ry, &s->spearman[v], NULL);
         }
     }
 done:
@@ -942,9 +942,9 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
         return starci_error(err, STARC_EDIM, "mdps*pairs*steps overflows");
     if (!isfinite(o->gamma) || o->gamma < 0.0 || o->gamma >= 1.0)
         return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", o->gamma);
-    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_TRIVIAL_TOL_DERIVED))
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
         return starci_error(err, STARC_EINVAL,
-                            "trivial_tol = %g is neither a finite number >= 0 nor STARC_TRIVIAL_TOL_DERIVED",
+                            "trivial_tol = %g is neither a finite number >= 0 nor STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
                             o->trivial_tol);
     if (o->steps > 1 && o->pairs > SIZE_MAX / o->steps / STARCI_NVARIANTS)
         return starci_error(err, STARC_EDIM, "pairs*steps is too large");

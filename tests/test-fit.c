@@ -38,7 +38,7 @@ static void random_d(gsl_rng *r, size_t n, int with_zero, double *d)
 static void test_names(void **state)
 {
     (void)state;
-    for (int i = 0; i < STARC_FIT_NFORMS; i++) {
+    for (int i = 0; i < STARC_FIT_FORM_COUNT; i++) {
         starc_fit_form f;
         assert_ok(starc_fit_form_parse(starc_fit_form_name((starc_fit_form)i), &f));
         assert_int_equal(f, i);
@@ -491,7 +491,7 @@ static void test_bon_enumeration(void **state)
 }
 
 /* KL with ties against two references: only tied classes (every score twice) is a discrete
- * distribution, whose best-of-n KL starc_bon_distribution() computes exactly; a mix of atoms and
+ * distribution, whose best-of-n KL starc_overopt_bon_distribution() computes exactly; a mix of atoms and
  * distinct scores against midpoint-rule integration of the continuous slices. */
 static void test_bon_kl_ties(void **state)
 {
@@ -513,7 +513,7 @@ static void test_bon_kl_ties(void **state)
         double kl[40], out[6], ref;
         assert_ok(starc_fit_bon_curve(1, &N, p, g, N, NULL, NULL, NULL, kl, NULL));
         for (size_t n = 1; n <= N; n++) {
-            assert_ok(starc_bon_distribution(C, cp, score, n, 0.0, out, &ref, NULL));
+            assert_ok(starc_overopt_bon_distribution(C, cp, score, n, 0.0, out, &ref, NULL));
             assert_close(kl[n - 1], ref, 1e-12, 1e-14);
         }
     }

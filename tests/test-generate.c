@@ -180,7 +180,7 @@ static void test_reward_reference(void **state)
         int seen[4] = {0, 0, 0, 0};
         for (unsigned long seed = 1; seed <= 60; seed++) {
             gsl_rng *r1 = testutil_rng(seed), *r2 = testutil_rng(seed);
-            starc_reward_gen_info info;
+            starc_generate_reward_info info;
             assert_ok(starc_generate_reward(r1, m, NULL, R, &info, NULL));
             ref_reward(r2, S, A, 0.95, U);
             assert_all_close(R, U, n, 1e-14, 1e-14);
@@ -208,12 +208,12 @@ static void test_reward_statistics(void **state)
     double *R = malloc(n * sizeof(double));
     size_t cnt[4] = {0, 0, 0, 0}, allzero = 0, nsparse = 0;
     double nz = 0.0, scale = 0.0, shift = 0.0;
-    starc_reward_gen_options sparse_only;
-    starc_reward_gen_options_default(&sparse_only);
+    starc_generate_reward_options sparse_only;
+    starc_generate_reward_options_default(&sparse_only);
     sparse_only.p_scale = sparse_only.p_shift = sparse_only.p_shape = 0.0;
     for (size_t i = 0; i < N; i++) {
         gsl_rng *r = testutil_rng(50000 + i);
-        starc_reward_gen_info info;
+        starc_generate_reward_info info;
         assert_ok(starc_generate_reward(r, m, NULL, R, &info, NULL));
         cnt[0] += (size_t)info.sparse, cnt[1] += (size_t)info.scaled;
         cnt[2] += (size_t)info.shifted, cnt[3] += (size_t)info.shaped;
@@ -272,15 +272,15 @@ static void test_reward_shaping_form(void **state)
     gsl_rng *mr = testutil_rng(11);
     starc_mdp *m = testutil_random_mdp(mr, S, A, 0.8, 0);
     gsl_rng_free(mr);
-    starc_reward_gen_options on, off;
-    starc_reward_gen_options_default(&on);
+    starc_generate_reward_options on, off;
+    starc_generate_reward_options_default(&on);
     on.p_shape = 1.0;
     off = on;
     off.p_shape = 0.0;
     double *R1 = malloc(n * sizeof(double)), *R0 = malloc(n * sizeof(double));
     for (unsigned long seed = 1; seed < 30; seed++) {
         gsl_rng *r = testutil_rng(seed);
-        starc_reward_gen_info i1, i0;
+        starc_generate_reward_info i1, i0;
         assert_ok(starc_generate_reward(r, m, &on, R1, &i1, NULL));
         gsl_rng_free(r);
         r = testutil_rng(seed);
@@ -321,8 +321,8 @@ static void test_mdp_protocol(void **state)
     free(T);
     starc_mdp_free(m);
     /* custom threshold and gamma */
-    starc_mdp_gen_options o;
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options o;
+    starc_generate_mdp_options_default(&o);
     o.gamma = 0.5;
     o.threshold = 10.0; /* nothing exceeds it: every row uniform */
     assert_ok(starc_generate_mdp(r, 4, 2, &o, &m, NULL));
@@ -412,16 +412,16 @@ static void test_interpolate(void **state)
     double a[50], b[50], c[50];
     testutil_gaussian(r, a, 50);
     testutil_gaussian(r, b, 50);
-    starc_reward_interpolate(50, a, b, 0.0, c);
+    starc_generate_interpolate(50, a, b, 0.0, c);
     assert_all_close(c, a, 50, 0, 0);
-    starc_reward_interpolate(50, a, b, 1.0, c);
+    starc_generate_interpolate(50, a, b, 1.0, c);
     assert_all_close(c, b, 50, 1e-15, 1e-15);
-    starc_reward_interpolate(50, a, b, 0.25, c);
+    starc_generate_interpolate(50, a, b, 0.25, c);
     for (int i = 0; i < 50; i++)
         assert_close(c[i], 0.75 * a[i] + 0.25 * b[i], 1e-15, 1e-15);
     /* in place */
     memcpy(c, a, sizeof a);
-    starc_reward_interpolate(50, c, b, 0.5, c);
+    starc_generate_interpolate(50, c, b, 0.5, c);
     for (int i = 0; i < 50; i++)
         assert_close(c[i], 0.5 * (a[i] + b[i]), 1e-15, 1e-15);
     gsl_rng_free(r);
@@ -435,24 +435,24 @@ static void test_errors(void **state)
     starc_error err;
     assert_int_equal(starc_generate_mdp(r, 0, 4, NULL, &m, &err), STARC_EDIM);
     assert_null(m);
-    starc_mdp_gen_options o;
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options o;
+    starc_generate_mdp_options_default(&o);
     o.gamma = 1.0;
     assert_int_equal(starc_generate_mdp(r, 3, 2, &o, &m, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "gamma"));
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options_default(&o);
     o.floor = 5.0;
     assert_int_equal(starc_generate_mdp(r, 3, 2, &o, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, 0.9, 0.0, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, 0.9, NAN, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, -0.1, 1.0, &m, &err), STARC_EINVAL);
     assert_ok(starc_generate_mdp(r, 3, 2, NULL, &m, NULL));
-    starc_reward_gen_options ro;
-    starc_reward_gen_options_default(&ro);
+    starc_generate_reward_options ro;
+    starc_generate_reward_options_default(&ro);
     ro.p_shift = 1.5;
     double R[18];
     assert_int_equal(starc_generate_reward(r, m, &ro, R, NULL, &err), STARC_EINVAL);
-    starc_reward_gen_options_default(&ro);
+    starc_generate_reward_options_default(&ro);
     ro.scale_max = INFINITY;
     assert_int_equal(starc_generate_reward(r, m, &ro, R, NULL, &err), STARC_EINVAL);
     starc_mdp_free(m);

@@ -49,7 +49,7 @@ static double ref_return(const starc_mdp *m, const double *pi, const double *R)
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *eta = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
     ref_occupancy(m, pi, eta);
-    starc_reward_expected(m, R, Rbar);
+    starc_mdp_reward_expected(m, R, Rbar);
     double J = 0.0;
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++)
@@ -219,7 +219,7 @@ static void test_bon_enumeration(void **state)
         }
         for (size_t a = 0; a < A; a++) /* few distinct values: plenty of ties */
             sc[a] = (double)gsl_rng_uniform_int(r, 3) * 0.5;
-        assert_ok(starc_bon_distribution(A, p, sc, n, 0.0, out, &kl, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, sc, n, 0.0, out, &kl, NULL));
         ref_bon(A, p, sc, n, ref);
         assert_all_close(out, ref, A, 1e-12, 1e-15);
         assert_close(kl, kl_div(A, ref, p), 1e-10, 1e-14);
@@ -235,19 +235,19 @@ static void test_bon_tolerance(void **state)
     (void)state;
     double p[4] = {0.1, 0.2, 0.3, 0.4}, sc[4] = {1.0, 1.0 + 1e-12, 0.5, 1.0 - 5e-13}, tied[4] = {1, 1, 0.5, 1};
     double out[4], ref[4];
-    assert_ok(starc_bon_distribution(4, p, sc, 5, 1e-11, out, NULL, NULL));
+    assert_ok(starc_overopt_bon_distribution(4, p, sc, 5, 1e-11, out, NULL, NULL));
     ref_bon(4, p, tied, 5, ref);
     assert_all_close(out, ref, 4, 1e-12, 1e-15);
-    assert_ok(starc_bon_distribution(4, p, sc, 5, 0.0, out, NULL, NULL));
+    assert_ok(starc_overopt_bon_distribution(4, p, sc, 5, 0.0, out, NULL, NULL));
     ref_bon(4, p, sc, 5, ref);
     assert_all_close(out, ref, 4, 1e-12, 1e-15);
     starc_error err;
-    assert_int_equal(starc_bon_distribution(4, p, sc, 0, 0, out, NULL, &err), STARC_EINVAL);
-    assert_int_equal(starc_bon_distribution(4, p, sc, 2, -1, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, p, sc, 0, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, p, sc, 2, -1, out, NULL, &err), STARC_EINVAL);
     double bad[4] = {0.5, 0.5, 0.5, -0.5};
-    assert_int_equal(starc_bon_distribution(4, bad, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, bad, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
     double sum[4] = {0.5, 0.5, 0.5, 0};
-    assert_int_equal(starc_bon_distribution(4, sum, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, sum, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
 }
 
 /* KL <= log n - (n-1)/n always; ties lower it further (coarse-graining); with
@@ -266,10 +266,10 @@ static void test_bon_kl_bound(void **state)
             tied[a] = floor(4 * sc[a]); /* same order, merged into classes */
         }
         double bound = log((double)n) - (double)(n - 1) / (double)n;
-        assert_ok(starc_bon_distribution(A, p, sc, n, 0, out, &kl, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, sc, n, 0, out, &kl, NULL));
         assert_true(kl <= bound + 1e-12);
         assert_close(kl, kl_div(A, out, p), 1e-10, 1e-14);
-        assert_ok(starc_bon_distribution(A, p, tied, n, 0, out, &klt, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, tied, n, 0, out, &klt, NULL));
         assert_true(klt <= kl + 1e-12);
         if (n == 1)
             assert_close(kl, 0, 0, 0);
@@ -282,7 +282,7 @@ static void test_bon_kl_bound(void **state)
             double *pu = malloc(AA * sizeof(double)), *su = malloc(AA * sizeof(double)), *o = malloc(AA * sizeof(double));
             for (size_t a = 0; a < AA; a++)
                 pu[a] = 1.0 / AA, su[a] = (double)((a * 7919) % AA); /* distinct, shuffled */
-            assert_ok(starc_bon_distribution(AA, pu, su, ns[i], 0, o, &kl, NULL));
+            assert_ok(starc_overopt_bon_distribution(AA, pu, su, ns[i], 0, o, &kl, NULL));
             gap[j] = log((double)ns[i]) - (double)(ns[i] - 1) / ns[i] - kl;
             assert_true(gap[j] > 0);
             free(pu), free(su), free(o);
@@ -345,8 +345,8 @@ static void test_plan_info(void **state)
         /* CP statistics from the power-series occupancy */
         double *eta = malloc(S * sizeof(double)), *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
         ref_occupancy(m, pb, eta);
-        starc_reward_expected(m, Rt, bt);
-        starc_reward_expected(m, Rp, bp);
+        starc_mdp_reward_expected(m, Rt, bt);
+        starc_mdp_reward_expected(m, Rp, bp);
         double g = 1 - starc_mdp_gamma(m), w, mt = 0, mp = 0, vt = 0, vp = 0, c = 0;
         for (size_t i = 0; i < S * A; i++)
             w = g * eta[i / A] * pb[i], mt += w * bt[i], mp += w * bp[i];
@@ -475,9 +475,9 @@ static void test_bon_mdp(void **state)
         for (int k = 0; k < 6; k++) {
             size_t n = ns[k];
             starc_overopt_point pt;
-            assert_ok(starc_overopt_bon(p, n, STARC_BON_TIE_TOL, pi, &pt, NULL));
+            assert_ok(starc_overopt_bon(p, n, STARC_OVEROPT_BON_TIE_TOL, pi, &pt, NULL));
             for (size_t s = 0; s < S; s++) {
-                assert_ok(starc_bon_distribution(A, pb + s * A, Q + s * A, n, 0, row, NULL, NULL));
+                assert_ok(starc_overopt_bon_distribution(A, pb + s * A, Q + s * A, n, 0, row, NULL, NULL));
                 assert_all_close(pi + s * A, row, A, 1e-9, 1e-12);
             }
             assert_close(pt.coef, (double)n, 0, 0);
@@ -494,8 +494,8 @@ static void test_bon_mdp(void **state)
         }
         /* point-only and policy-only calls agree */
         starc_overopt_point pt;
-        assert_ok(starc_overopt_bon(p, 9, STARC_BON_TIE_TOL, NULL, &pt, NULL));
-        assert_ok(starc_overopt_bon(p, 9, STARC_BON_TIE_TOL, pi, NULL, NULL));
+        assert_ok(starc_overopt_bon(p, 9, STARC_OVEROPT_BON_TIE_TOL, NULL, &pt, NULL));
+        assert_ok(starc_overopt_bon(p, 9, STARC_OVEROPT_BON_TIE_TOL, pi, NULL, NULL));
         assert_close(pt.true_return, ref_return(m, pi, Rt), 1e-9, 1e-9);
         starc_error err;
         assert_int_equal(starc_overopt_bon(p, 0, 1e-10, pi, NULL, &err), STARC_EINVAL);
@@ -679,20 +679,20 @@ static void test_sweep_regularized(void **state)
                 assert_true(compared >= n / 4);
                 continue;
             }
-            starc_regularizer *rg;
+            starc_regularize *rg;
             double *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
-            starc_reward_expected(m, Rt, bt);
-            starc_reward_expected(m, Rp, bp);
+            starc_mdp_reward_expected(m, Rt, bt);
+            starc_mdp_reward_expected(m, Rp, bp);
             assert_ok(starc_regularizer_alloc(m, pb, bp, bt, NULL, &rg, NULL));
-            starc_reg_result res;
+            starc_regularize_result res;
             double c = pts[n / 2].coef;
-            const starc_reg_method rm[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2, STARC_REG_OM_KL};
-            assert_ok(starc_regularizer_solve(rg, rm[k], c, pi, &res, NULL));
+            const starc_regularize_method rm[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2, STARC_REGULARIZE_OM_SQRT_CHI2, STARC_REGULARIZE_OM_KL};
+            assert_ok(starc_regularize_solve(rg, rm[k], c, pi, &res, NULL));
             assert_close(pts[n / 2].kl, res.ad_kl_unnormalized, 1e-6, 1e-9);
             assert_close(pts[n / 2].chi2, res.chi2, 1e-6, 1e-9);
             assert_close(pts[n / 2].true_return, res.true_return, 1e-7, 1e-9);
             assert_close(pts[n / 2].proxy_return, res.proxy_return, 1e-7, 1e-9);
-            starc_regularizer_free(rg);
+            starc_regularize_free(rg);
             free(bt), free(bp);
         }
         /* user-given range */
@@ -754,11 +754,11 @@ static void test_sweep_bon_and_names(void **state)
         assert_memory_equal(&q, &pts[i], sizeof q);
     }
     starc_overopt_method me;
-    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++) {
+    for (int i = 0; i < STARC_OVEROPT_METHOD_COUNT; i++) {
         assert_ok(starc_overopt_method_parse(starc_overopt_method_name((starc_overopt_method)i), &me, NULL));
         assert_int_equal(me, i);
     }
-    assert_null(starc_overopt_method_name(STARC_OVEROPT_NMETHODS));
+    assert_null(starc_overopt_method_name(STARC_OVEROPT_METHOD_COUNT));
     starc_error err;
     assert_int_equal(starc_overopt_method_parse("kl", &me, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "om-sqrt-chi2"));
@@ -794,7 +794,7 @@ static void test_rise_then_fall(void **state)
             pb[s * A + a] = a == fav ? 0.85 : 0.15 / (A - 1);
     }
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
@@ -810,7 +810,7 @@ static void test_rise_then_fall(void **state)
     assert_true(I.r > 0.5);                                  /* a good proxy where the base goes ... */
     assert_true(I.proxy_optimal_true_return < I.base_true_return); /* ... whose optimum is reward hacking */
     starc_overopt_point pts[41];
-    for (int k = 0; k < STARC_OVEROPT_NMETHODS; k++) {
+    for (int k = 0; k < STARC_OVEROPT_METHOD_COUNT; k++) {
         if (k == STARC_OVEROPT_OM_KL)
             continue;
         size_t n;
@@ -866,7 +866,7 @@ static void test_proxygen_noise_kinds(void **state)
     double *Rt = random_reward(r, S, A), *pb = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double));
     double *Rbar = malloc(SA * sizeof(double)), *mu = malloc(SA * sizeof(double)), *z = malloc(SA * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     assert_ok(starc_policy_occupancy(m, pb, NULL, mu, NULL, NULL));
     double corr, sigma;
     mu_stats(m, pb, Rbar, Rbar, &corr, &sigma);
@@ -958,7 +958,7 @@ static void test_bt_fit_kkt(void **state)
             pref[i] = trial == 4 ? gsl_rng_uniform(r) : (double)gsl_rng_uniform_int(r, 2);
         double l2 = 0.5 + trial;
         size_t it = 0;
-        assert_ok(starc_bt_fit(p, n, H, s1, s2, pref, l2, 1e-10, 100, w, &it, NULL));
+        assert_ok(starc_proxygen_bt_fit(p, n, H, s1, s2, pref, l2, 1e-10, 100, w, &it, NULL));
         assert_true(it >= 1 && it < 100);
         double *g = calloc(p, sizeof(double)), *x = malloc(p * sizeof(double));
         for (size_t j = 0; j < p; j++)
@@ -980,12 +980,12 @@ static void test_bt_fit_kkt(void **state)
     starc_error err;
     size_t a[1] = {0}, b[1] = {5};
     double pr[1] = {1}, w[2];
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
     b[0] = 1, pr[0] = 1.5;
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
     pr[0] = 1;
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 0, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-300, 0, w, NULL, &err), STARC_ENOCONV);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 0, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-300, 0, w, NULL, &err), STARC_ENOCONV);
     gsl_rng_free(r);
 }
 
@@ -999,7 +999,7 @@ static void test_proxygen_learned(void **state)
     double *Rt = random_reward(r, S, A), *pb = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double));
     double *Rbar = malloc(SA * sizeof(double)), *Rq = malloc(SA * sizeof(double));
     starc_policy_uniform(m, pb);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     starc_proxygen_options o;
     starc_proxygen_options_default(&o);
     o.kind = STARC_PROXYGEN_LEARNED;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include "testutil.h"
 #include <starc/study.h>
+#include <starc/stats.h>
 #include <starc/generate.h>
 #include <starc/distance.h>
 #include "../tools/fmt17.h"
@@ -32,7 +33,7 @@ static void test_pearson(void **state)
     (void)state;
     double r;
     const double x[] = {1, 2, 3}, y[] = {1, 2, 4};
-    assert_ok(starc_pearson(3, x, y, &r, NULL));
+    assert_ok(starc_stats_pearson(3, x, y, &r, NULL));
     assert_close(r, 0.98198050606196574, 1e-14, 0);
     gsl_rng *g = testutil_rng(4);
     double a[500], b[500];
@@ -40,24 +41,24 @@ static void test_pearson(void **state)
         testutil_gaussian(g, a, 500);
         for (int i = 0; i < 500; i++)
             b[i] = 0.3 * t * a[i] + gsl_ran_gaussian(g, 1.0) + 100.0;
-        assert_ok(starc_pearson(500, a, b, &r, NULL));
+        assert_ok(starc_stats_pearson(500, a, b, &r, NULL));
         assert_close(r, ref_pearson(500, a, b), 1e-12, 1e-14);
         /* scale and shift invariance, sign flip */
         double c[500];
         for (int i = 0; i < 500; i++)
             c[i] = -7.0 * b[i] + 3.0;
         double r2;
-        assert_ok(starc_pearson(500, a, c, &r2, NULL));
+        assert_ok(starc_stats_pearson(500, a, c, &r2, NULL));
         assert_close(r2, -r, 1e-12, 1e-14);
     }
     gsl_rng_free(g);
     const double k[] = {2, 2, 2};
     starc_error err;
-    assert_int_equal(starc_pearson(3, x, k, &r, &err), STARC_EUNDEF);
+    assert_int_equal(starc_stats_pearson(3, x, k, &r, &err), STARC_EUNDEF);
     assert_true(isnan(r));
-    assert_int_equal(starc_pearson(1, x, y, &r, &err), STARC_EINVAL);
+    assert_int_equal(starc_stats_pearson(1, x, y, &r, &err), STARC_EINVAL);
     const double bad[] = {1, NAN, 3};
-    assert_int_equal(starc_pearson(3, bad, y, &r, &err), STARC_EINVAL);
+    assert_int_equal(starc_stats_pearson(3, bad, y, &r, &err), STARC_EINVAL);
 }
 
 static void test_ranks_spearman(void **state)
@@ -65,12 +66,12 @@ static void test_ranks_spearman(void **state)
     (void)state;
     const double x[] = {3, 1, 2, 2, 5, 2};
     double rk[6];
-    assert_ok(starc_rank_average(6, x, rk, NULL));
+    assert_ok(starc_stats_rank_average(6, x, rk, NULL));
     const double want[] = {5, 1, 3, 3, 6, 3};
     assert_all_close(rk, want, 6, 0, 0);
     const double y[] = {1, 2, 2, 3};
     double ry[4];
-    assert_ok(starc_rank_average(4, y, ry, NULL));
+    assert_ok(starc_stats_rank_average(4, y, ry, NULL));
     assert_close(ry[1], 2.5, 0, 0);
     assert_close(ry[2], 2.5, 0, 0);
     /* Spearman = Pearson of ranks; invariant under strictly increasing maps */
@@ -83,12 +84,12 @@ static void test_ranks_spearman(void **state)
         fa[i] = exp(3.0 * a[i]);
     }
     double s1, s2, p;
-    assert_ok(starc_spearman(300, a, b, &s1, NULL));
-    assert_ok(starc_spearman(300, fa, b, &s2, NULL));
+    assert_ok(starc_stats_spearman(300, a, b, &s1, NULL));
+    assert_ok(starc_stats_spearman(300, fa, b, &s2, NULL));
     assert_close(s1, s2, 1e-15, 0);
-    assert_ok(starc_rank_average(300, a, ra, NULL));
-    assert_ok(starc_rank_average(300, b, rb, NULL));
-    assert_ok(starc_pearson(300, ra, rb, &p, NULL));
+    assert_ok(starc_stats_rank_average(300, a, ra, NULL));
+    assert_ok(starc_stats_rank_average(300, b, rb, NULL));
+    assert_ok(starc_stats_pearson(300, ra, rb, &p, NULL));
     assert_close(s1, p, 0, 0);
     /* ranks of tied values are the mean of the positions they occupy: check by brute force */
     for (int i = 0; i < 300; i++) {
@@ -100,14 +101,14 @@ static void test_ranks_spearman(void **state)
     /* signs, zeros of both signs, infinities, a larger n */
     const double z[] = {-0.0, 0.0, -1.5, 2.0, -INFINITY, INFINITY, -0.0, 1e-300, -1e-300, 2.0};
     double rz[10];
-    assert_ok(starc_rank_average(10, z, rz, NULL));
+    assert_ok(starc_stats_rank_average(10, z, rz, NULL));
     const double wz[] = {5, 5, 2, 8.5, 1, 10, 5, 7, 3, 8.5};
     assert_all_close(rz, wz, 10, 0, 0);
     size_t big = 20000;
     double *u = malloc(big * sizeof(double)), *ru = malloc(big * sizeof(double));
     for (size_t i = 0; i < big; i++)
         u[i] = round(gsl_ran_gaussian(g, 100.0)) * (i % 7 ? 1.0 : 1e-3);
-    assert_ok(starc_rank_average(big, u, ru, NULL));
+    assert_ok(starc_stats_rank_average(big, u, ru, NULL));
     for (size_t i = 0; i < big; i += 97) {
         double less = 0, eq = 0;
         for (size_t j = 0; j < big; j++)
@@ -233,7 +234,7 @@ static starc_mdp *mdp_from(const capture *c, size_t j, double gamma)
     for (size_t s = 0; s < S; s++)
         mu0[s] = 1.0 / (double)S;
     starc_mdp *m = NULL;
-    assert_ok(starc_mdp_alloc(S, c->A, c->T + j * S * c->A * S, mu0, gamma, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, c->A, c->T + j * S * c->A * S, mu0, gamma, STARC_MDP_PROB_TOL, &m, NULL));
     free(mu0);
     return m;
 }
@@ -289,7 +290,7 @@ static void test_regret_bruteforce(void **state)
         for (size_t k = 0; k < o.pairs; k++) {
             const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
             for (size_t i = 1; i <= o.steps; i++) {
-                starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                starc_generate_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
                 double lo1, hi1, lo2, hi2;
                 brute_regret(m, R1, Ri, &lo1, &hi1);
                 brute_regret(m, Ri, R1, &lo2, &hi2);
@@ -329,7 +330,7 @@ static void test_regret_symmetric(void **state)
         for (size_t k = 0; k < o.pairs; k++) {
             const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
             for (size_t i = 1; i <= o.steps; i++) {
-                starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                starc_generate_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
                 double want;
                 assert_ok(starc_regret_symmetric(m, R1, Ri, NULL, &want, NULL, NULL));
                 assert_close(c.regret[j * c.per + k * o.steps + i - 1], want, 0, 0);
@@ -356,8 +357,8 @@ static void test_regenerate(void **state)
     for (size_t j = 0; j < o.mdps; j++) {
         assert_int_equal(c.seeds[j], starc_study_mdp_seed(o.seed, j));
         gsl_rng *r = testutil_rng(starc_study_mdp_seed(o.seed, j));
-        starc_mdp_gen_options mo;
-        starc_mdp_gen_options_default(&mo);
+        starc_generate_mdp_options mo;
+        starc_generate_mdp_options_default(&mo);
         mo.gamma = o.gamma;
         starc_mdp *m = NULL;
         assert_ok(starc_generate_mdp(r, c.S, c.A, &mo, &m, NULL));
@@ -420,10 +421,10 @@ static void test_threads_and_correlations(void **state)
         if (nf != N)
             continue;
         double r, rho;
-        int st = starc_pearson(N, x, starc_study_regrets(s[0]), &r, NULL);
+        int st = starc_stats_pearson(N, x, starc_study_regrets(s[0]), &r, NULL);
         if (st == STARC_OK) {
             assert_close(starc_study_pearson(s[0], v), r, 0, 0);
-            assert_ok(starc_spearman(N, x, starc_study_regrets(s[0]), &rho, NULL));
+            assert_ok(starc_stats_spearman(N, x, starc_study_regrets(s[0]), &rho, NULL));
             assert_close(starc_study_spearman(s[0], v), rho, 1e-15, 0);
             assert_close(r, ref_pearson(N, x, starc_study_regrets(s[0])), 1e-10, 1e-12);
             checked++;
@@ -446,7 +447,7 @@ static void test_variants_vs_distance(void **state)
 {
     (void)state;
     const size_t sizes[][2] = {{3, 2}, {6, 3}, {4, 2}};
-    const double gammas[] = {0.9, 0.9, 0.99}, tols[] = {STARC_TRIVIAL_TOL_DERIVED, STARC_TRIVIAL_TOL_DERIVED, 1e-7};
+    const double gammas[] = {0.9, 0.9, 0.99}, tols[] = {STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_DISTANCE_TRIVIAL_TOL_DERIVED, 1e-7};
     size_t ntrivial_seen = 0, nundef = 0, nchecked = 0;
     double maxrel = 0.0;
     for (int z = 0; z < 3; z++) {
@@ -468,9 +469,9 @@ static void test_variants_vs_distance(void **state)
                     (!strcmp(vt[v].canon, "epic") ? starc_distance_options_epic : starc_distance_options_dard)(&d);
                 else {
                     starc_distance_options_default(&d);
-                    assert_ok(starc_canon_from_name(vt[v].canon, &d.canon, NULL));
-                    assert_ok(starc_norm_from_name(vt[v].norm, &d.norm, NULL));
-                    assert_ok(starc_metric_from_name(vt[v].metric, &d.metric, NULL));
+                    assert_ok(starc_canon_kind_parse(vt[v].canon, &d.canon, NULL));
+                    assert_ok(starc_norm_kind_parse(vt[v].norm, &d.norm, NULL));
+                    assert_ok(starc_metric_kind_parse(vt[v].metric, &d.metric, NULL));
                 }
                 d.trivial_tol = o.trivial_tol;
                 assert_ok(starc_distance_plan_alloc(m, &d, &plans[v], NULL));
@@ -483,7 +484,7 @@ static void test_variants_vs_distance(void **state)
                 ntrivial_seen += (size_t)triv;
                 free(tmp);
                 for (size_t i = 1; i <= o.steps; i++) {
-                    starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                    starc_generate_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
                     const double *row = c.values + (j * c.per + k * o.steps + i - 1) * nv;
                     for (size_t v = 0; v < nv; v++) {
                         double d;
@@ -554,7 +555,7 @@ static void test_study_rare_rewards(void **state)
         starc_mdp *m = mdp_from(&c, j, o.gamma);
         for (size_t k = 0; k < o.pairs; k++) {
             const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
-            assert_ok(starc_canonicalize(m, STARC_CANON_VAL, NULL, R1, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_VAL, NULL, R1, C, NULL));
             double cmax = 0.0, rmax = 0.0;
             for (size_t i = 0; i < n; i++) {
                 cmax = fmax(cmax, fabs(C[i]));
@@ -577,7 +578,7 @@ static void test_study_rare_rewards(void **state)
             assert_ok(standardize_once(m, &d, R1, C, &nrm, &triv));
             assert_true(triv);
             for (size_t i = 1; i <= o.steps; i++) {
-                starc_reward_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
+                starc_generate_interpolate(n, R1, R2, (double)i / (double)o.steps, Ri);
                 const double got = c.values[(j * c.per + k * o.steps + i - 1) * nv + (size_t)vval];
                 double exact;
                 d.trivial_tol = 0.0;
@@ -590,7 +591,7 @@ static void test_study_rare_rewards(void **state)
     print_message("%zu of %zu first rewards live on rare transitions: max|c(R)|/max|R| in [%.2g, %.2g]\n", nrare,
                   o.mdps * o.pairs, rho_min, rho_max);
     assert_true(nrare >= 2);
-    assert_true(rho_min > starc_distance_trivial_tol(STARC_TRIVIAL_TOL_DERIVED, STARC_CANON_VAL, o.gamma, o.states));
+    assert_true(rho_min > starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_CANON_VAL, o.gamma, o.states));
     free(C);
     free(Ri);
     starc_study_free(s);

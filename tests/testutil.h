@@ -39,7 +39,7 @@ static inline void testutil_assert_close(double a, double b, double rtol, double
 #define assert_ok(expr) do { \
         int st_ = (expr); \
         if (st_ != STARC_OK) { \
-            print_error("%s returned %d (%s)\n", #expr, st_, starc_strerror(st_)); \
+            print_error("%s returned %d (%s)\n", #expr, st_, starc_error_string(st_)); \
             _fail(__FILE__, __LINE__); \
         } \
     } while (0)
@@ -75,7 +75,7 @@ static inline starc_mdp *testutil_random_mdp(gsl_rng *r, size_t S, size_t A, dou
         mu0[s] /= sum;
     starc_mdp *m = NULL;
     starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err) != STARC_OK) {
+    if (starc_mdp_alloc(S, A, T, mu0, gamma, STARC_MDP_PROB_TOL, &m, &err) != STARC_OK) {
         fprintf(stderr, "testutil_random_mdp: %s\n", err.message);
         abort();
     }

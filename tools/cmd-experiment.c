@@ -220,11 +220,11 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     int st = path ? cli_save_mdp(path, b->m, &err) : STARC_ENOMEM;
     free(path);
     if (st) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_error_string(st));
         return -1;
     }
     size_t na = 2 * b->pairs;
-    starc_array *arr = calloc(na, sizeof *arr);
+    starc_npy_array *arr = calloc(na, sizeof *arr);
     char **names = calloc(na, sizeof *names);
     char *buf = malloc(na * 32);
     if (!arr || !names || !buf) {
@@ -233,7 +233,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
         return -1;
     }
     for (size_t i = 0; i < na; i++) {
-        starc_array_init(&arr[i]);
+        starc_npy_array_init(&arr[i]);
         arr[i].ndim = 3;
         arr[i].shape[0] = S, arr[i].shape[1] = A, arr[i].shape[2] = S;
         arr[i].data = (double *)((i % 2 ? b->R2 : b->R1) + (i / 2) * n); /* borrowed */
@@ -245,7 +245,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     st = path ? cli_save_npz(path, na, (const char *const *)names, arr, &err) : STARC_ENOMEM;
     free(path), free(arr), free(names), free(buf);
     if (st) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_error_string(st));
         return -1;
     }
     return 0;
@@ -496,8 +496,8 @@ static json_t *options_json(const starc_study_options *o)
     json_object_set_new(j, "gamma", cli_json_num(o->gamma));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_t *tol = json_object(); /* the tolerance each canonicalisation used */
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        json_object_set_new(tol, starc_canon_name((starc_canon_kind)c),
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        json_object_set_new(tol, starc_canon_kind_name((starc_canon_kind)c),
                             cli_json_num(starc_distance_trivial_tol(o->trivial_tol, (starc_canon_kind)c, o->gamma,
                                                                     o->states)));
     json_object_set_new(j, "trivial_tol", tol);

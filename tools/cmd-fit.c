@@ -313,9 +313,9 @@ typedef struct group {
     double *sp, *sg;        /* their proxy and gold scores */
     size_t dup;             /* points whose KL repeats an earlier point's */
     /* results, [target][form]: target 0 gold, 1 proxy */
-    starc_fit_result fit[2][STARC_FIT_NFORMS];
-    starc_fit_extrapolation ex[2][STARC_FIT_NFORMS];
-    char *err[2][STARC_FIT_NFORMS], *exerr[2][STARC_FIT_NFORMS];
+    starc_fit_result fit[2][STARC_FIT_FORM_COUNT];
+    starc_fit_extrapolation ex[2][STARC_FIT_FORM_COUNT];
+    char *err[2][STARC_FIT_FORM_COUNT], *exerr[2][STARC_FIT_FORM_COUNT];
 } group;
 
 typedef struct data {
@@ -333,7 +333,7 @@ static void data_free(data *D)
         free(g->name), free(g->nb), free(g->kl), free(g->gold), free(g->proxy), free(g->smp);
         free(g->count), free(g->sp), free(g->sg);
         for (int t = 0; t < 2; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++)
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++)
                 free(g->err[t][f]), free(g->exerr[t][f]);
     }
     free(D->g);
@@ -635,7 +635,7 @@ static int fit_all(const config *C, data *D)
         for (int t = 0; t < 1 + D->have_proxy; t++) {
             for (size_t i = 0; i < g->n; i++)
                 y[i] = t ? g->proxy[i] : g->gold[i];
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 starc_error err;
                 err.message[0] = '\0';
                 /* best-of-n from samples: the points share their samples, so intervals resample prompts */
@@ -796,7 +796,7 @@ static int write_fits(const char *path, const data *D)
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const starc_fit_result *r = &g->fit[t][f];
                 const int ok = !g->err[t][f];
                 fprintf(o.f, "%s\t", g->name);
@@ -833,7 +833,7 @@ static int write_extrap(const char *path, const data *D)
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const starc_fit_extrapolation *x = &g->ex[t][f];
                 const int ok = !g->exerr[t][f];
                 fprintf(o.f, "%s\t", g->name);
@@ -1006,7 +1006,7 @@ static json_t *summary_json(const config *C, int nfiles, char **files, const dat
         json_t *fits = json_object(), *ex = json_object();
         for (int t = 0; t < 1 + D->have_proxy; t++) {
             json_t *ft = json_object(), *xt = json_object();
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const char *fn = starc_fit_form_name((starc_fit_form)f);
                 json_object_set_new(ft, fn, fit_json(&g->fit[t][f], g->err[t][f]));
                 json_object_set_new(xt, fn, extrap_json(&g->ex[t][f], g->exerr[t][f]));

@@ -135,7 +135,7 @@ static int make_proxy(const gproxy_args *a, const starc_mdp *m, const double *Rt
                 (st = starc_policy_occupancy(m, pb, NULL, mu, NULL, &err))))
         rc = cli_lib_error(CMD, st, &err);
     if (!rc) {
-        starc_reward_expected(m, Rt, Rbar);
+        starc_mdp_reward_expected(m, Rt, Rbar);
         if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, ps, &err)))
             rc = cli_lib_error(CMD, st, &err);
     }

@@ -72,7 +72,7 @@ typedef struct gen_args {
     size_t S, A, count, steps;
     double gamma, threshold, alpha;
     int dirichlet, have_S, have_A, have_gamma, have_threshold, have_count, have_steps;
-    starc_reward_gen_options ro;
+    starc_generate_reward_options ro;
     int have_ro;
     enum cli_format fmt;
 } gen_args;
@@ -164,8 +164,8 @@ static int gen_mdp(gen_args *g)
     if (g->dirichlet)
         st = starc_generate_mdp_dirichlet(r, g->S, g->A, g->gamma, g->alpha, &m, &err);
     else {
-        starc_mdp_gen_options o;
-        starc_mdp_gen_options_default(&o);
+        starc_generate_mdp_options o;
+        starc_generate_mdp_options_default(&o);
         o.gamma = g->gamma;
         if (g->have_threshold)
             o.threshold = g->threshold;
@@ -209,11 +209,11 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
     if (has_suffix(g->out, ".npy"))
         rc = cli_write_npy(CMD, g->out, 3, shape, R);
     else {
-        starc_array *arr = calloc(n, sizeof *arr);
+        starc_npy_array *arr = calloc(n, sizeof *arr);
         if (!arr)
             return cli_fail(CMD, "out of memory");
         for (size_t i = 0; i < n; i++) {
-            starc_array_init(&arr[i]);
+            starc_npy_array_init(&arr[i]);
             arr[i].ndim = 3;
             memcpy(arr[i].shape, shape, sizeof shape);
             arr[i].data = R + i * k; /* borrowed: not cleared below */
@@ -278,7 +278,7 @@ static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **
     starc_error_clear(&err);
     int rc = EXIT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        starc_reward_gen_info info;
+        starc_generate_reward_info info;
         int st = starc_generate_reward(r, m, &g->ro, R + i * k, &info, &err);
         if (st) {
             rc = cli_lib_error(CMD, st, &err);
@@ -305,7 +305,7 @@ static int interpolate_rewards(const gen_args *g, const starc_mdp *m, double *R)
     if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) &&
         !(rc = cli_load_reward(CMD, "to", g->interp[1], m, &R2, NULL)))
         for (size_t i = 0; i <= g->steps; i++)
-            starc_reward_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
+            starc_generate_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
     free(R1);
     free(R2);
     return rc;
@@ -391,7 +391,7 @@ int cmd_generate(int argc, char **argv)
     g.count = 1;
     g.steps = 16;
     g.threshold = NAN;
-    starc_reward_gen_options_default(&g.ro);
+    starc_generate_reward_options_default(&g.ro);
     g.fmt = CLI_TEXT;
     const char *kind = argv[1];
     int rc;

@@ -65,7 +65,7 @@ static const char *fit_target(int k)
 static starc_fit_form fit_form(int k) { return k % 2 ? STARC_FIT_RL : STARC_FIT_BON; }
 static const char *form_name(starc_fit_form f) { return f == STARC_FIT_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON; }
 
-static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
+static const char *const colours[STARC_OVEROPT_METHOD_COUNT] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
 /* Gao's natural form for a method: best-of-n for bon, RL for the regularised paths. */
 static int natural_fit(starc_overopt_method m) { return m == STARC_OVEROPT_BON ? 0 : 1; }
@@ -345,7 +345,7 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
 /* ------------------------------------------------------------ the job */
 
 typedef struct run_config {
-    starc_overopt_method methods[STARC_OVEROPT_NMETHODS];
+    starc_overopt_method methods[STARC_OVEROPT_METHOD_COUNT];
     size_t nmethods;
     starc_overopt_options opt;
     int png, svg, progress;
@@ -690,7 +690,7 @@ static int demo_problem(starc_mdp **m, double *Rt, double *Rp_sa, double *Rp, do
             for (size_t a = 0; a < A; a++)
                 pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
         }
-        st = starc_reward_expand(*m, 2, shape, rt, Rt, &err);
+        st = starc_mdp_reward_expand(*m, 2, shape, rt, Rt, &err);
     }
     gsl_rng_free(r);
     starc_proxygen_options po;
@@ -699,7 +699,7 @@ static int demo_problem(starc_mdp **m, double *Rt, double *Rp_sa, double *Rp, do
     po.seed = 7;
     po.scale = 0.5;
     if (!st && !(st = starc_proxygen(*m, Rt, pb, &po, Rp_sa, &err)))
-        st = starc_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
+        st = starc_mdp_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
     return st ? cli_lib_error("demo", st, &err) : EXIT_OK;
 }
 

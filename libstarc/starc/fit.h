@@ -36,7 +36,7 @@ typedef enum starc_fit_form {
 } starc_fit_form;
 
 /** @brief Number of forms in ::starc_fit_form. */
-#define STARC_FIT_NFORMS 4
+#define STARC_FIT_FORM_COUNT 4
 
 /** @brief The form's command-line name ("bon", "rl", "log1p", "power"), or NULL if out of range. */
 const char *starc_fit_form_name(starc_fit_form form);

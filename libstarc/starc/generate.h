@@ -32,15 +32,15 @@ double starc_generate_transition_threshold(size_t S);
 double starc_generate_sparsity_threshold(size_t S);
 
 /** @brief Options of the sparse-softmax transition protocol. */
-typedef struct starc_mdp_gen_options {
+typedef struct starc_generate_mdp_options {
     double gamma;     /**< discount of the generated MDP (default 0.95) */
     double threshold; /**< entries <= threshold are floored; NaN (the default) means
                            starc_generate_transition_threshold(S) */
     double floor;     /**< the value floored entries get before the softmax (default -20) */
-} starc_mdp_gen_options;
+} starc_generate_mdp_options;
 
 /** @brief Fill @p o with the study's defaults (gamma 0.95, threshold by S, floor -20). */
-void starc_mdp_gen_options_default(starc_mdp_gen_options *o);
+void starc_generate_mdp_options_default(starc_generate_mdp_options *o);
 
 /** @brief Transition tensor by the STARC study's sparse-softmax protocol.
  *
@@ -54,7 +54,7 @@ void starc_mdp_gen_options_default(starc_mdp_gen_options *o);
  *  @param T output, S*A*S doubles
  *  @return ::STARC_EDIM if S or A is 0 or S*A*S overflows, ::STARC_EINVAL for
  *          a non-finite threshold or floor, or a floor above the threshold. */
-int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_generate_mdp_options *o,
                                double *T, starc_error *err);
 
 /** @brief A random MDP by the STARC protocol: starc_generate_transitions(), uniform mu0.
@@ -62,7 +62,7 @@ int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_mdp_g
  *  @p o may be NULL (defaults).  On success @p *out owns a new MDP (free it
  *  with starc_mdp_free()).  Errors as starc_generate_transitions(), plus
  *  ::STARC_EINVAL for gamma outside [0,1) and ::STARC_ENOMEM. */
-int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_generate_mdp_options *o,
                        starc_mdp **out, starc_error *err);
 
 /** @brief A random MDP whose transition rows are Dirichlet(alpha, ..., alpha), uniform mu0.
@@ -76,7 +76,7 @@ int starc_generate_mdp_dirichlet(gsl_rng *r, size_t S, size_t A, double gamma, d
                                  starc_mdp **out, starc_error *err);
 
 /** @brief Options of the STARC reward protocol (defaults are the study's). */
-typedef struct starc_reward_gen_options {
+typedef struct starc_generate_reward_options {
     double p_sparse;         /**< probability of sparsification (default 0.2) */
     double sparse_threshold; /**< keep only entries > this; NaN (default) means
                                   starc_generate_sparsity_threshold(S) */
@@ -86,13 +86,13 @@ typedef struct starc_reward_gen_options {
     double shift_max;        /**< the shift is shift_max * U(0,1) (default 10) */
     double p_shape;          /**< probability of potential shaping (default 0.5) */
     double shape_max;        /**< Phi = N(0,1)^S * shape_max * U(0,1) + U(0,1) (default 10) */
-} starc_reward_gen_options;
+} starc_generate_reward_options;
 
 /** @brief Fill @p o with the study's reward protocol (0.2, 0.7, 0.3, 0.5; factors 10). */
-void starc_reward_gen_options_default(starc_reward_gen_options *o);
+void starc_generate_reward_options_default(starc_generate_reward_options *o);
 
 /** @brief What starc_generate_reward() did (for tests and reports). */
-typedef struct starc_reward_gen_info {
+typedef struct starc_generate_reward_info {
     int sparse;     /**< 1 if the reward was sparsified */
     int scaled;     /**< 1 if it was multiplied by @p scale */
     int shifted;    /**< 1 if @p shift was added */
@@ -100,7 +100,7 @@ typedef struct starc_reward_gen_info {
     double scale;   /**< the factor (1 if not scaled) */
     double shift;   /**< the shift (0 if not shifted) */
     size_t nonzero; /**< entries != 0 after sparsification (S*A*S if not sparse) */
-} starc_reward_gen_info;
+} starc_generate_reward_info;
 
 /** @brief A random reward (S*A*S) by the STARC study's protocol, for MDP @p m (S, A, gamma).
  *
@@ -116,14 +116,14 @@ typedef struct starc_reward_gen_info {
  *  @param R    output, S*A*S doubles
  *  @param info what was done, or NULL
  *  @return ::STARC_EINVAL for a probability outside [0,1] or a non-finite factor. */
-int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen_options *o,
-                          double *R, starc_reward_gen_info *info, starc_error *err);
+int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_generate_reward_options *o,
+                          double *R, starc_generate_reward_info *info, starc_error *err);
 
 /** @brief Linear interpolation `out = R1 + t (R2 - R1)` over @p n entries.
  *
  *  The study's data points are (R1, R_i) with R_i = R1 + (i/T)(R2 - R1),
  *  i = 1..T.  @p out may alias @p R1 or @p R2. */
-void starc_reward_interpolate(size_t n, const double *R1, const double *R2, double t, double *out);
+void starc_generate_interpolate(size_t n, const double *R1, const double *R2, double t, double *out);
 
 /** @brief An MDP with uniform transition rows T(s,a,.) = 1/S and uniform mu0, for @p gamma.
  *

@@ -42,7 +42,7 @@ typedef enum starc_norm_kind {
 } starc_norm_kind;
 
 /** @brief Number of normalisation kinds. */
-#define STARC_NORM_COUNT 8
+#define STARC_NORM_KIND_COUNT 8
 
 /** @brief Metrics; names as on the command line.  The first six have the
  *  same values as the corresponding ::starc_norm_kind. */
@@ -57,23 +57,23 @@ typedef enum starc_metric_kind {
 } starc_metric_kind;
 
 /** @brief Number of metric kinds. */
-#define STARC_METRIC_COUNT 7
+#define STARC_METRIC_KIND_COUNT 7
 
 /** @brief The name of a normalisation ("l1", ...), or NULL for an invalid value. */
-const char *starc_norm_name(starc_norm_kind kind);
+const char *starc_norm_kind_name(starc_norm_kind kind);
 /** @brief Look a normalisation up by name; ::STARC_EINVAL (listing the valid names) if unknown. */
-int starc_norm_from_name(const char *name, starc_norm_kind *kind, starc_error *err);
+int starc_norm_kind_parse(const char *name, starc_norm_kind *kind, starc_error *err);
 /** @brief The name of a metric ("l1", ..., "pearson"), or NULL for an invalid value. */
-const char *starc_metric_name(starc_metric_kind kind);
+const char *starc_metric_kind_name(starc_metric_kind kind);
 /** @brief Look a metric up by name; ::STARC_EINVAL (listing the valid names) if unknown. */
-int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_error *err);
+int starc_metric_kind_parse(const char *name, starc_metric_kind *kind, starc_error *err);
 
 /** @brief The normaliser n(x) of a dense tensor @p x (S*A*S) on MDP @p m.
  *
  *  @param opt  policy-iteration options for `range` (NULL = defaults), ignored otherwise
  *  @return ::STARC_ENOCONV / ::STARC_ELAPACK from policy iteration (range only). */
 int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x,
-                     const starc_pi_options *opt, double *value, starc_error *err);
+                     const starc_policy_options *opt, double *value, starc_error *err);
 
 /** @brief The metric m(x, y) of two dense tensors (S*A*S each).
  *

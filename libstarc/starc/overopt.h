@@ -76,8 +76,8 @@ int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const d
 
 /* ---------------------------------------------------------- best-of-n */
 
-/** @brief Default relative tolerance under which two scores count as tied (see starc_bon_distribution()). */
-#define STARC_BON_TIE_TOL 1e-10
+/** @brief Default relative tolerance under which two scores count as tied (see starc_overopt_bon_distribution()). */
+#define STARC_OVEROPT_BON_TIE_TOL 1e-10
 
 /** @brief Exact best-of-n distribution over A actions (one state), tie-aware.
  *
@@ -94,14 +94,14 @@ int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const d
  *  KL(out || p) = sum_c P_n(c) log(P_n(c)/p(c)) <= log n - (n-1)/n; the bound is
  *  reached only in the continuous limit (no atoms), never exactly for a finite
  *  action set, and ties lower the KL further.
- *  @param p      base probabilities (A, non-negative, sum 1 within ::STARC_PROB_TOL)
+ *  @param p      base probabilities (A, non-negative, sum 1 within ::STARC_MDP_PROB_TOL)
  *  @param score  A finite scores
  *  @param n      number of draws, >= 1
  *  @param tol    absolute tie tolerance, >= 0
  *  @param out    output, A probabilities (may not alias @p p)
  *  @param kl     output KL(out || p) in nats, or NULL
  *  @return ::STARC_EINVAL on bad p, scores, n = 0 or tol < 0. */
-int starc_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
+int starc_overopt_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
                            double *out, double *kl, starc_error *err);
 
 /* --------------------------------------------------------- pressure points */
@@ -124,7 +124,7 @@ typedef struct starc_overopt_point {
 } starc_overopt_point;
 
 /** @brief Occupancy entries at or below this count as zero when testing support (chi2, KL). */
-#define STARC_OVEROPT_SUPPORT_EPS 1e-14
+#define STARC_OVEROPT_SUPPORT_TOL 1e-14
 
 /** @brief An overoptimisation plan (opaque): the MDP, true and proxy rewards, the base
  *  policy and everything about them computed once (base values and occupancy,
@@ -177,11 +177,11 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  In every state, n actions are drawn from pi_b(.|s) and the one with the
  *  highest proxy action value under the base policy, `Q_p^{pi_b}(s,a)`, is kept
  *  (the advantage `A_p^{pi_b} = Q - V` orders actions identically, so it gives
- *  the same policy); starc_bon_distribution() with absolute tie tolerance
+ *  the same policy); starc_overopt_bon_distribution() with absolute tie tolerance
  *  `tie_tol * max(1, max_a |Q_p^{pi_b}(s,a)|)`.  The resulting stationary
  *  policy is evaluated exactly; its per-state KL is at most log n - (n-1)/n, so
  *  `kl_normalized <= log n - (n-1)/n`.
- *  @param tie_tol  relative tie tolerance (::STARC_BON_TIE_TOL is the default)
+ *  @param tie_tol  relative tie tolerance (::STARC_OVEROPT_BON_TIE_TOL is the default)
  *  @param pi       output S*A policy, or NULL
  *  @param pt       output point (coef = n), or NULL */
 int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
@@ -192,15 +192,15 @@ int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, st
 
 /** @brief A way of applying optimisation pressure. */
 typedef enum starc_overopt_method {
-    STARC_OVEROPT_AD_KL = 0,        /**< ::STARC_REG_AD_KL optima as the coefficient falls */
-    STARC_OVEROPT_OM_CHI2 = 1,      /**< ::STARC_REG_OM_CHI2 optima as the coefficient falls */
-    STARC_OVEROPT_OM_SQRT_CHI2 = 2, /**< ::STARC_REG_OM_SQRT_CHI2 (ORPO) optima as the coefficient falls */
-    STARC_OVEROPT_OM_KL = 3,        /**< ::STARC_REG_OM_KL optima as the coefficient falls (extra) */
+    STARC_OVEROPT_AD_KL = 0,        /**< ::STARC_REGULARIZE_AD_KL optima as the coefficient falls */
+    STARC_OVEROPT_OM_CHI2 = 1,      /**< ::STARC_REGULARIZE_OM_CHI2 optima as the coefficient falls */
+    STARC_OVEROPT_OM_SQRT_CHI2 = 2, /**< ::STARC_REGULARIZE_OM_SQRT_CHI2 (ORPO) optima as the coefficient falls */
+    STARC_OVEROPT_OM_KL = 3,        /**< ::STARC_REGULARIZE_OM_KL optima as the coefficient falls (extra) */
     STARC_OVEROPT_BON = 4           /**< exact per-state best-of-n as n grows (starc_overopt_bon()) */
 } starc_overopt_method;
 
 /** @brief Number of methods in ::starc_overopt_method. */
-#define STARC_OVEROPT_NMETHODS 5
+#define STARC_OVEROPT_METHOD_COUNT 5
 
 /** @brief The method's CLI name ("ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"), or NULL if out of range. */
 const char *starc_overopt_method_name(starc_overopt_method method);
@@ -226,10 +226,10 @@ typedef struct starc_overopt_options {
     size_t range_max_steps;
     /** Largest n of the best-of-n path, >= 1 (default 1000). */
     size_t bon_max;
-    /** Relative tie tolerance of best-of-n scores (default ::STARC_BON_TIE_TOL). */
+    /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
     double tie_tol;
-    /** Options of the regularised solvers (starc_reg_options_default()). */
-    starc_reg_options reg;
+    /** Options of the regularised solvers (starc_regularize_options_default()). */
+    starc_regularize_options reg;
 } starc_overopt_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
@@ -266,7 +266,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
 /** @brief The policy of one regularised optimum along a path (for inspection): solves
  *  @p method at @p coef with the plan's solver and writes the S*A policy @p pi and its point @p pt
  *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()). */
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *reg,
                         double *pi, starc_overopt_point *pt, starc_error *err);
 
 /* --------------------------------------------------------------- summaries */

@@ -61,7 +61,7 @@ void starc_proxy_bounds(double r, double sigma_t, double sigma_p, double dJp, do
                         double *bound_a, double *bound_b, double *bound_tight);
 
 /** @brief Everything starc_proxy_analyze() measures for one policy. */
-typedef struct starc_proxy_policy {
+typedef struct starc_proxy_analyze_result {
     double true_return;            /**< J(pi, Rt), discounted, unnormalised */
     double proxy_return;           /**< J(pi, Rp) */
     double true_delta_normalized;  /**< dJt = (1-gamma)(J(pi,Rt) - J(pi_b,Rt)) */
@@ -71,7 +71,7 @@ typedef struct starc_proxy_policy {
     double bound_a;                /**< bound A on dJt */
     double bound_b;                /**< bound B on dJt (CP's form) */
     double bound_tight;            /**< the tight bound on dJt */
-} starc_proxy_policy;
+} starc_proxy_analyze_result;
 
 /** @brief A correlated-proxy analysis plan for (MDP, base policy, true, proxy) (opaque). */
 typedef struct starc_proxy starc_proxy;
@@ -79,7 +79,7 @@ typedef struct starc_proxy starc_proxy;
 /** @brief Set up the analysis: base occupancy, returns and correlation statistics.
  *
  *  @param m       the MDP (borrowed: must outlive the plan)
- *  @param base    base policy (S*A, copied), validated at @p prob_tol (e.g. ::STARC_PROB_TOL)
+ *  @param base    base policy (S*A, copied), validated at @p prob_tol (e.g. ::STARC_MDP_PROB_TOL)
  *  @param Rbar_t  expected true reward (S*A, copied)
  *  @param Rbar_p  expected proxy reward (S*A, copied)
  *  @return ::STARC_EINVAL for a bad policy or non-finite reward, ::STARC_ELAPACK, ::STARC_ENOMEM. */
@@ -100,15 +100,15 @@ const double *starc_proxy_base_occupancy(const starc_proxy *p);
 
 /** @brief Returns, normalised changes, `a`, chi2 and the three bounds for policy @p pi (S*A).
  *  @return ::STARC_EINVAL if @p pi is not a policy (tolerance as at alloc), ::STARC_ELAPACK. */
-int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *out, starc_error *err);
+int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_analyze_result *out, starc_error *err);
 
 /** @brief Result of the reward-hacking check. */
-typedef struct starc_proxy_hacking {
-    starc_proxy_policy proxy_optimal; /**< analysis of the proxy-optimal policy (ties to the lowest action) */
+typedef struct starc_proxy_hacking_result {
+    starc_proxy_analyze_result proxy_optimal; /**< analysis of the proxy-optimal policy (ties to the lowest action) */
     double true_return_min;  /**< lowest J(pi, Rt) over all proxy-optimal policies */
     double true_return_max;  /**< highest J(pi, Rt) over all proxy-optimal policies */
     int reward_hacking;      /**< 1 if true_return_min < J(pi_b, Rt) (CP Def. 4.2), else 0 */
-} starc_proxy_hacking;
+} starc_proxy_hacking_result;
 
 /** @brief Reward-hacking check: does an optimal policy for the proxy do worse than the base on the truth?
  *
@@ -119,8 +119,8 @@ typedef struct starc_proxy_hacking {
  *  by exact policy iteration restricted to those actions.  Hacking means
  *  `true_return_min < J(pi_b, Rt) - 1e-12 * max(1, |J(pi_b, Rt)|)` (the margin absorbs round-off).
  *  @param act  output S actions of the tie-lowest proxy-optimal policy, or NULL */
-int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act,
-                              starc_proxy_hacking *out, starc_error *err);
+int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act,
+                              starc_proxy_hacking_result *out, starc_error *err);
 
 /** @brief Hackability of two rewards on a finite set of policies (Skalse et al. 2022, Def. 1).
  *
@@ -183,7 +183,7 @@ int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_tr
 
 /** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
  *
- *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_reward_expand() of an (S,)
+ *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_mdp_reward_expand() of an (S,)
  *  array) is `sum_s' T[s,a,s'] r(s) = r(s)`, since rows of T sum to 1; it is written exactly,
  *  without the round-off of that sum. */
 void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar);

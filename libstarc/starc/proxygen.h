@@ -37,7 +37,7 @@ typedef enum starc_proxygen_kind {
      *  base occupancy; it is about `scale sigma` where mu_b is uniform and grows
      *  to `scale sigma / sqrt(floor)` where the base policy never goes. */
     STARC_PROXYGEN_OFF_DISTRIBUTION = 2,
-    /** A Bradley-Terry reward model fitted (starc_bt_fit()) to `comparisons` pairs
+    /** A Bradley-Terry reward model fitted (starc_proxygen_bt_fit()) to `comparisons` pairs
      *  of length-`segment` trajectory segments of the base policy (start state
      *  from the base's normalised state occupancy, then pi_b and T), labelled 1
      *  with probability `sigmoid((G1 - G2) / (temperature sigma))`, G the
@@ -87,7 +87,7 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
  *  @param iters  output, Newton steps taken, or NULL
  *  @return ::STARC_EINVAL (index >= p, pref outside [0,1], l2 <= 0, tol <= 0),
  *          ::STARC_ENOCONV after @p max_iter steps, ::STARC_ELAPACK, ::STARC_ENOMEM. */
-int starc_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
                  double l2, double tol, size_t max_iter, double *w, size_t *iters, starc_error *err);
 
 #ifdef __cplusplus

@@ -33,18 +33,18 @@ typedef struct starc_regret_result {
  *
  *  @p Rt and @p Rp are dense S*A*S rewards.  @p opt may be NULL (defaults),
  *  @p ws may be NULL (allocates internally). */
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_pi_options *opt,
-                 starc_regret_result *res, starc_workspace *ws, starc_error *err);
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_policy_options *opt,
+                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Symmetric regret (reg(R1,R2) + reg(R2,R1)) / 2, as in the STARC study. */
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
-                           const starc_pi_options *opt, double *regret,
-                           starc_workspace *ws, starc_error *err);
+                           const starc_policy_options *opt, double *regret,
+                           starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Regret from expected rewards (S*A each); same definition as starc_regret(). */
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_pi_options *opt, starc_regret_result *res,
-                      starc_workspace *ws, starc_error *err);
+                      const starc_policy_options *opt, starc_regret_result *res,
+                      starc_policy_workspace *ws, starc_error *err);
 
 #ifdef __cplusplus
 }

@@ -53,10 +53,10 @@ typedef struct starc_study_options {
     unsigned long seed;   /**< master seed (default 0) */
     size_t jobs;          /**< worker threads; 0 (default) = number of online CPUs */
     double trivial_tol;   /**< tolerance of the distance module's trivial-reward rule
-                               (starc/distance.h), >= 0, or ::STARC_TRIVIAL_TOL_DERIVED (default):
+                               (starc/distance.h), >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED (default):
                                each canonicalisation's derived tolerance for S = states and this
                                gamma, starc_distance_trivial_tol() */
-    starc_pi_options pi;  /**< policy iteration options for the regrets */
+    starc_policy_options pi;  /**< policy iteration options for the regrets */
 } starc_study_options;
 
 /** @brief Fill @p o with the paper's study size (384 MDPs x 8 pairs x 16 steps,
@@ -159,15 +159,15 @@ size_t starc_study_nfinite(const starc_study *s, size_t v);
  *
  *  @return ::STARC_EINVAL for n < 2 or a non-finite entry, ::STARC_EUNDEF (and
  *  @p *r = NaN) when either has zero variance. */
-int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err);
+int starc_stats_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err);
 
 /** @brief Ranks 1..n of @p x, ties given their average rank (fractional ranking).
  *  @return ::STARC_EINVAL for a NaN entry, ::STARC_ENOMEM. */
-int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err);
+int starc_stats_rank_average(size_t n, const double *x, double *ranks, starc_error *err);
 
-/** @brief Spearman's rank correlation: starc_pearson() of the average ranks.
- *  Errors as starc_pearson() and starc_rank_average(). */
-int starc_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err);
+/** @brief Spearman's rank correlation: starc_stats_pearson() of the average ranks.
+ *  Errors as starc_stats_pearson() and starc_stats_rank_average(). */
+int starc_stats_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err);
 
 #ifdef __cplusplus
 }
