@@ -13,6 +13,7 @@
 #include "kernels-internal.h"
 #include "lapack.h"
 #include "parallel-internal.h"
+#include "policy-internal.h"
 #include "starc/canon.h"
 #include "starc/policy.h"
 
@@ -43,6 +44,7 @@ void starc_canon_options_default(starc_canon_options *o)
     o->policy = NULL;
     o->weighted = 0;
     o->nthreads = 1;
+    o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
 struct canon_slot {
@@ -101,7 +103,7 @@ void starc_canon_free(starc_canon *c)
 }
 
 /* A probability vector of n entries, named in the message. */
-static int check_dist(const char *what, const double *p, size_t n, starc_error *err)
+static int check_dist(const char *what, const double *p, size_t n, double tol, starc_error *err)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -109,8 +111,8 @@ static int check_dist(const char *what, const double *p, size_t n, starc_error *
             return starci_error(err, STARC_EINVAL, "%s entry %zu = %.17g is negative or not finite", what, i, p[i]);
         sum += p[i];
     }
-    if (fabs(sum - 1.0) > STARC_MDP_PROB_TOL)
-        return starci_error(err, STARC_EINVAL, "%s sums to %.17g, not 1 (tolerance %g)", what, sum, STARC_MDP_PROB_TOL);
+    if (fabs(sum - 1.0) > tol)
+        return starci_error(err, STARC_EINVAL, "%s sums to %.17g, not 1 (tolerance %g)", what, sum, tol);
     return STARC_OK;
 }
 
@@ -185,13 +187,13 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     int st;
     if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
         return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
-    if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, err)))
+    if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
         return st;
     if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
-        (st = check_dist("action distribution D_A", opt->action_dist, A, err)))
+        (st = check_dist("action distribution D_A", opt->action_dist, A, opt->prob_tol, err)))
         return st;
     if ((kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) && opt->policy &&
-        (st = starc_policy_validate(m, opt->policy, STARC_MDP_PROB_TOL, err)))
+        (st = starci_policy_check(m, opt->policy, opt->prob_tol, err)))
         return st;
 
     starc_canon *c = calloc(1, sizeof *c);
@@ -520,7 +522,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
     rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++)
-        if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
+        if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
     if (c->kind == STARC_CANON_VAL_POTENTIAL) {
         for (size_t i = 0; i < k; i++) {

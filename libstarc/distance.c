@@ -33,6 +33,7 @@ void starc_distance_options_default(starc_distance_options *o)
     o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
     starc_policy_options_default(&o->policy_options);
     o->nthreads = 1;
+    o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
 /* The power p of the conditioning 1/(1 - gamma) in the round-off of each
@@ -192,6 +193,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if (p->o.nthreads > STARCI_PARALLEL_MAX_THREADS)
         p->o.nthreads = STARCI_PARALLEL_MAX_THREADS;
     p->o.canon_options.nthreads = p->o.nthreads;
+    p->o.canon_options.prob_tol = p->o.prob_tol;
     int fail = 0, st;
     p->ds = dup_array(o->canon_options.state_dist, S, &fail);
     p->da = dup_array(o->canon_options.action_dist, A, &fail);
@@ -206,7 +208,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     int need_T = o->norm == STARC_NORM_WL1 || o->norm == STARC_NORM_WL2 || o->norm == STARC_NORM_WLINF ||
                  o->norm == STARC_NORM_RANGE || o->metric == STARC_METRIC_WL1 || o->metric == STARC_METRIC_WL2 ||
                  o->metric == STARC_METRIC_WLINF;
-    if ((st = starci_norm_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
+    if ((st = starci_norm_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, o->prob_tol,
+                                       need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
     p->w.nthreads = p->o.nthreads;
@@ -216,7 +219,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if (!p->rowbuf || !p->blocks || !p->blockacc)
         goto nomem;
     if (o->norm == STARC_NORM_RANGE) {
-        p->ws = starc_policy_workspace_alloc(S, A);
+        (void)starc_policy_workspace_alloc(S, A, &p->ws, NULL); /* NULL on failure: checked below */
         p->cbar[0] = starci_dalloc(S * A);
         p->cbar[1] = starci_dalloc(S * A);
         p->neg = starci_dalloc(S * A);

@@ -12,26 +12,10 @@
 
 #include "error-internal.h"
 #include "starc/mdp.h"
+#include "starc/io.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
 #include "npy-internal.h"
-
-void starc_npy_array_shape_string(const starc_npy_array *a, char *buf, size_t cap)
-{
-    if (cap == 0)
-        return;
-    size_t n = 0;
-    int w = snprintf(buf, cap, "(");
-    n = w > 0 ? (size_t)w : 0;
-    for (size_t i = 0; i < a->ndim && n < cap; i++) {
-        w = snprintf(buf + n, cap - n, "%s%zu", i ? "," : "", a->shape[i]);
-        if (w < 0)
-            return;
-        n += (size_t)w;
-    }
-    if (n < cap)
-        snprintf(buf + n, cap - n, a->ndim == 1 ? ",)" : ")");
-}
 
 /* Put "PREFIX: " in front of the message a callee left in err. */
 static int prefix_error(starc_error *err, int status, const char *prefix)
@@ -54,7 +38,7 @@ static int npz_has(const starc_npy_npz *z, const char *name)
 
 /* ------------------------------------------------------------------ MDPs */
 
-int starc_io_mdp_load(const char *path, starc_mdp **out, starc_error *err)
+int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
 {
     if (!path || !out)
         return starci_error(err, STARC_EINVAL, "starc_io_mdp_load: NULL argument");
@@ -99,7 +83,7 @@ int starc_io_mdp_load(const char *path, starc_mdp **out, starc_error *err)
         st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
-    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], STARC_MDP_PROB_TOL, out, err)))
+    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], opt, out, err)))
         prefix_error(err, st, path);
 done:
     starc_npy_array_clear(&T);
@@ -341,7 +325,8 @@ done:
 
 /* ------------------------------------------------------------------ policies */
 
-int starc_io_policy_load(const char *path, const starc_mdp *m, double *pi, starc_error *err)
+int starc_io_policy_load(const char *path, const starc_mdp *m, const starc_policy_options *opt, double *pi,
+                         starc_error *err)
 {
     if (!path || !m || !pi)
         return starci_error(err, STARC_EINVAL, "starc_io_policy_load: NULL argument");
@@ -355,7 +340,7 @@ int starc_io_policy_load(const char *path, const starc_mdp *m, double *pi, starc
         char shp[STARC_NPY_MAXDIM * 22 + 4];
         starc_npy_array_shape_string(&a, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: policy has shape %s; expected (S,A) = (%zu,%zu)", path, shp, S, A);
-    } else if ((st = starc_policy_validate(m, a.data, STARC_MDP_PROB_TOL, err))) {
+    } else if ((st = starc_policy_validate(m, a.data, opt, err))) {
         prefix_error(err, st, path);
     } else {
         memcpy(pi, a.data, S * A * sizeof(double));

@@ -98,6 +98,12 @@ void starci_npy_escape(char *buf, size_t cap, const char *s)
     buf[n] = '\0';
 }
 
+void starc_npy_array_shape_string(const starc_npy_array *a, char *buf, size_t cap)
+{
+    if (cap > 0)
+        fmt_shape(buf, cap, a->ndim, a->shape);
+}
+
 static int host_is_big_endian(void)
 {
     const uint16_t one = 1;

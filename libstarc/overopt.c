@@ -5,6 +5,7 @@
 
 #include "error-internal.h"
 #include "starc/fit.h"
+#include "policy-internal.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -143,6 +144,7 @@ struct starc_overopt {
     double *Qp_b;          /* proxy Q of the base policy */
     size_t *act_p;         /* proxy-optimal actions */
     starc_overopt_info info;
+    starc_overopt_options opt; /* the plan's options, or a sweep's for the duration of the call */
     starc_regularize *rg; /* regularised solvers, warm-started along a path */
     double *pol;           /* S*A scratch policy */
     /* scratch for evaluation */
@@ -172,15 +174,25 @@ void starc_overopt_free(starc_overopt *p)
     free(p);
 }
 
+static int check_options(const starc_overopt_options *o, starc_error *err);
+
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
-                        starc_overopt **out, starc_error *err)
+                        const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
     *out = NULL;
+    starc_overopt_options def;
+    if (!opt) {
+        starc_overopt_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t SA, SAS;
     if (!starci_mul_ok(S, A, &SA) || !starci_mul3_ok(S, A, S, &SAS))
         return starci_error(err, STARC_EDIM, "S*A*S overflows");
-    int st = starc_policy_validate(m, pi_b, STARC_MDP_PROB_TOL, err);
+    st = starci_policy_check(m, pi_b, opt->prob_tol, err);
     if (st)
         return st;
     for (size_t i = 0; i < SAS; i++)
@@ -194,6 +206,7 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->S = S;
     p->A = A;
     p->gamma = starc_mdp_gamma(m);
+    p->opt = *opt;
     p->Rt = starci_dalloc(SAS);
     p->Rp = starci_dalloc(SAS);
     p->Rbar_t = starci_dalloc(SA);
@@ -208,7 +221,8 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
     p->pol = starci_dalloc(SA);
-    starc_policy_workspace *ws = starc_policy_workspace_alloc(S, A);
+    starc_policy_workspace *ws = NULL;
+    (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
     starc_policy_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
         !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !ws) {
@@ -223,13 +237,13 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
 
     if ((st = starc_policy_evaluator_alloc(m, pi_b, &ev, err)))
         goto fail;
-    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b)) ||
-        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b, err)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
     p->info.base_true_return = starc_policy_values_return(m, p->V);
-    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b))) {
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b, err))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
@@ -237,12 +251,12 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
 
     /* CP statistics under mu_b (docs/theory.md §5), by the proxy module. */
     starc_proxy_stats ps;
-    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, &ps, err)))
+    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, NULL, &ps, err)))
         goto fail;
     p->info.r = ps.r;
     p->info.sigma_true = ps.sigma_true;
     p->info.sigma_proxy = ps.sigma_proxy;
-    if ((st = starc_regularizer_alloc(m, pi_b, p->Rbar_p, p->Rbar_t, NULL, &p->rg, err)))
+    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize, &p->rg, err)))
         goto fail;
 
     if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
@@ -283,9 +297,9 @@ void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi)
  * change, from the proxy module, converted to unnormalised units. */
 static double cp_tight_bound(const starc_overopt *p, double proxy_delta, double chi2)
 {
-    const starc_overopt_info *I = &p->info;
+    const starc_overopt_info *inf = &p->info;
     double g = 1.0 - p->gamma, ba, bb, bt;
-    starc_proxy_bounds(I->r, I->sigma_true, I->sigma_proxy, g * proxy_delta, chi2, &ba, &bb, &bt);
+    starc_proxy_bounds(inf->r, inf->sigma_true, inf->sigma_proxy, g * proxy_delta, chi2, &ba, &bb, &bt);
     return bt / g;
 }
 
@@ -293,19 +307,19 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
                            starc_error *err)
 {
     const size_t S = p->S, A = p->A;
-    int st = starc_policy_validate(p->m, pi, STARC_MDP_PROB_TOL, err);
+    int st = starci_policy_check(p->m, pi, p->opt.prob_tol, err);
     if (st)
         return st;
     starc_policy_evaluator *ev = NULL;
     if ((st = starc_policy_evaluator_alloc(p->m, pi, &ev, err)))
         return st;
-    if ((st = starc_policy_evaluator_occupancy(ev, p->d, p->mu)) ||
-        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d, p->mu, err)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
         starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
     pt->true_return = starc_policy_values_return(p->m, p->V);
-    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL))) {
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL, err))) {
         starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
@@ -315,7 +329,7 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
     pt->true_delta = pt->true_return - p->info.base_true_return;
     pt->proxy_delta = pt->proxy_return - p->info.base_proxy_return;
 
-    const double eps = STARC_OVEROPT_SUPPORT_TOL;
+    const double eps = p->opt.support_tol;
     double kln = 0.0, c2 = 0.0;
     int klinf = 0, c2inf = 0;
     for (size_t s = 0; s < S; s++) {
@@ -347,8 +361,27 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
     return STARC_OK;
 }
 
-int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
-                      starc_error *err)
+static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
+                          starc_error *err);
+
+int starc_overopt_bon(starc_overopt *p, size_t n, const starc_overopt_options *o, double *pi,
+                      starc_overopt_point *pt, starc_error *err)
+{
+    if (!o)
+        return bon_path_point(p, n, p->opt.tie_tol, pi, pt, err);
+    int st = check_options(o, err);
+    if (st)
+        return st;
+    starc_overopt_options keep = p->opt;
+    p->opt = *o;
+    st = bon_path_point(p, n, o->tie_tol, pi, pt, err);
+    p->opt = keep;
+    return st;
+}
+
+/* starc_overopt_bon() with the plan's current options and tie tolerance tie_tol. */
+static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
+                          starc_error *err)
 {
     const size_t S = p->S, A = p->A;
     if (n == 0)
@@ -406,7 +439,11 @@ void starc_overopt_options_default(starc_overopt_options *o)
     o->range_max_steps = 200;
     o->bon_max = 1000;
     o->tie_tol = STARC_OVEROPT_BON_TIE_TOL;
-    starc_regularize_options_default(&o->reg);
+    starc_regularize_options_default(&o->regularize);
+    o->prob_tol = STARC_MDP_PROB_TOL;
+    o->support_tol = STARC_OVEROPT_SUPPORT_TOL;
+    o->gain_tol = 1e-12;
+    o->flat_tol = 1e-9;
 }
 
 /* A warm-started solve that does not converge is retried once from the base
@@ -459,7 +496,7 @@ static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_o
     const double tol = o->range_tol;
     const double jstar = p->info.proxy_optimal_proxy_return;
     const double gap = jstar - p->info.base_proxy_return;
-    if (gap <= 1e-12 * fmax(1.0, fabs(jstar))) {
+    if (gap <= o->gain_tol * fmax(1.0, fabs(jstar))) {
         if (o->coef_max == 0.0)
             *hi = o->coef_min > 0.0 ? fmax(1e3 * scale, 1e6 * o->coef_min) : 1e3 * scale;
         if (o->coef_min == 0.0)
@@ -521,7 +558,7 @@ static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_o
     return STARC_OK;
 }
 
-static int check_sweep_options(const starc_overopt_options *o, starc_error *err)
+static int check_options(const starc_overopt_options *o, starc_error *err)
 {
     if (o->points < 2)
         return starci_error(err, STARC_EINVAL, "a sweep needs at least 2 points (got %zu)", o->points);
@@ -535,22 +572,41 @@ static int check_sweep_options(const starc_overopt_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL, "bon_max must be >= 1");
     if (!(o->tie_tol >= 0.0) || !isfinite(o->tie_tol))
         return starci_error(err, STARC_EINVAL, "tie tolerance %g is not a finite value >= 0", o->tie_tol);
+    if (!(o->prob_tol >= 0.0) || !(o->support_tol >= 0.0) || !(o->gain_tol >= 0.0) || !(o->flat_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "prob_tol, support_tol, gain_tol and flat_tol must be >= 0");
     return STARC_OK;
 }
+
+static int sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
+                 starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi, starc_error *err);
 
 int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
                         starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi,
                         starc_error *err)
 {
-    starc_overopt_options def;
+    *npts = 0;
     if (!opt) {
-        starc_overopt_options_default(&def);
-        opt = &def;
+        starc_overopt_options plan = p->opt;
+        return sweep(p, method, &plan, pts, npts, coef_lo, coef_hi, err);
     }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    starc_overopt_options keep = p->opt;
+    p->opt = *opt;
+    st = sweep(p, method, opt, pts, npts, coef_lo, coef_hi, err);
+    p->opt = keep;
+    return st;
+}
+
+/* One pressure path with the options opt (which are also the plan's for the call). */
+static int sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
+                 starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi, starc_error *err)
+{
     *npts = 0;
     if ((unsigned)method >= STARC_OVEROPT_METHOD_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown overoptimisation method %d", (int)method);
-    int st = check_sweep_options(opt, err);
+    int st = check_options(opt, err);
     if (st)
         return st;
     const size_t P = opt->points;
@@ -563,7 +619,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
                 n = 1;
             if (k > 0 && n <= last)
                 continue;
-            if ((st = starc_overopt_bon(p, n, opt->tie_tol, NULL, &pts[k], err)))
+            if ((st = bon_path_point(p, n, opt->tie_tol, NULL, &pts[k], err)))
                 return st;
             last = n;
             k++;
@@ -576,7 +632,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
         return STARC_OK;
     }
     starc_regularize_method m = reg_of[method];
-    if ((st = starc_regularize_set_options(p->rg, &opt->reg, err)))
+    if ((st = starc_regularize_set_options(p->rg, &opt->regularize, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
     /* OM-sqrt-chi2 has the same optima as OM-chi2 (docs/theory.md §5) but packs almost the whole path
@@ -609,9 +665,15 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
 
 /* ============================================================= summaries */
 
-int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range, double tol,
-                            starc_overopt_summary *s, starc_error *err)
+int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range,
+                            const starc_overopt_options *o, starc_overopt_summary *s, starc_error *err)
 {
+    starc_overopt_options def;
+    if (!o) {
+        starc_overopt_options_default(&def);
+        o = &def;
+    }
+    const double tol = o->flat_tol;
     if (n == 0)
         return starci_error(err, STARC_EINVAL, "cannot summarise an empty curve");
     if (!(tol >= 0.0))

@@ -28,6 +28,10 @@ typedef enum starci_policy_system {
     STARCI_POLICY_OCCUPANCY = 1 /* (I - gamma P_pi)^T x = b: occupancy, b = mu0 */
 } starci_policy_system;
 
+/* starc_policy_validate() at the probability tolerance tol (the modules
+ * above keep their own prob_tol option). */
+int starci_policy_check(const starc_mdp *m, const double *pi, double tol, starc_error *err);
+
 /* r(s) = sum_a pi(s,a) Rbar(s,a), or Rbar(s, act[s]) when act != NULL (then pi is unused). */
 void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r);
 

@@ -24,14 +24,15 @@ struct starc_policy_workspace {
     unsigned char *reach; /* S: reachability flags */
 };
 
-starc_policy_workspace *starc_policy_workspace_alloc(size_t S, size_t A)
+int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
 {
     size_t SS, SA;
+    *out = NULL;
     if (S == 0 || A == 0 || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(S, A, &SA))
-        return NULL;
+        return starci_error(err, STARC_EDIM, "no workspace for S=%zu, A=%zu", S, A);
     starc_policy_workspace *ws = calloc(1, sizeof *ws);
     if (!ws)
-        return NULL;
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     ws->S = S;
     ws->A = A;
     ws->M = starci_dalloc(SS);
@@ -44,9 +45,10 @@ starc_policy_workspace *starc_policy_workspace_alloc(size_t S, size_t A)
     ws->reach = calloc(S, 1);
     if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
         starc_policy_workspace_free(ws);
-        return NULL;
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
-    return ws;
+    *out = ws;
+    return STARC_OK;
 }
 
 void starc_policy_workspace_free(starc_policy_workspace *ws)
@@ -73,15 +75,21 @@ static int ws_acquire(const starc_mdp *m, starc_policy_workspace **ws, starc_pol
     if (*ws)
         return starci_error(err, STARC_EDIM, "workspace is for S=%zu, A=%zu but the MDP has S=%zu, A=%zu",
                             (*ws)->S, (*ws)->A, starc_mdp_states(m), starc_mdp_actions(m));
-    *own = *ws = starc_policy_workspace_alloc(starc_mdp_states(m), starc_mdp_actions(m));
-    if (!*ws)
-        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
-    return STARC_OK;
+    int st = starc_policy_workspace_alloc(starc_mdp_states(m), starc_mdp_actions(m), own, err);
+    *ws = *own;
+    return st;
 }
 
-int starc_policy_validate(const starc_mdp *m, const double *pi, double tol, starc_error *err)
+int starc_policy_validate(const starc_mdp *m, const double *pi, const starc_policy_options *opt, starc_error *err)
+{
+    return starci_policy_check(m, pi, opt ? opt->prob_tol : STARC_MDP_PROB_TOL, err);
+}
+
+int starci_policy_check(const starc_mdp *m, const double *pi, double tol, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    if (!(tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "probability tolerance %g is not >= 0", tol);
     if (!pi)
         return starci_error(err, STARC_EINVAL, "policy is NULL");
     for (size_t s = 0; s < S; s++) {
@@ -410,6 +418,9 @@ void starc_policy_options_default(starc_policy_options *o)
 {
     o->max_iter = 10000;
     o->tie_tol = 1e-10;
+    o->prob_tol = STARC_MDP_PROB_TOL;
+    o->tol = 1e-10;
+    o->max_sweeps = 100000;
 }
 
 /* Lowest action whose Q is within the tie tolerance of the state's maximum. */
@@ -670,10 +681,17 @@ done:
     return st;
 }
 
-int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, double tol, size_t max_iter,
-                          double *V, size_t *act, size_t *iters, starc_error *err)
+int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                      double *V, size_t *act, size_t *iters, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_policy_options def;
+    if (!opt) {
+        starc_policy_options_default(&def);
+        opt = &def;
+    }
+    const double tol = opt->tol;
+    const size_t max_iter = opt->max_sweeps;
     if (!(tol > 0.0))
         return starci_error(err, STARC_EINVAL, "value iteration tolerance must be > 0");
     double *Q = starci_dalloc(S * A), *Vn = starci_dalloc(S);
@@ -776,27 +794,31 @@ int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_pol
     return STARC_OK;
 }
 
-int starc_policy_evaluator_values_rbar(starc_policy_evaluator *ev, const double *Rbar, double *V, double *Q)
+int starc_policy_evaluator_values_rbar(starc_policy_evaluator *ev, const double *Rbar, double *V, double *Q,
+                                       starc_error *err)
 {
     starci_policy_reward(ev->m, ev->pi, NULL, Rbar, V);
-    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_VALUES, V) != 0)
-        return STARC_ELAPACK;
+    int info = (int)lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_VALUES, V);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "evaluating a policy: dgetrs failed (info %d)", info);
     if (Q)
         starci_policy_q(ev->m, Rbar, V, Q);
     return STARC_OK;
 }
 
-int starc_policy_evaluator_values(starc_policy_evaluator *ev, const double *R, double *V, double *Q)
+int starc_policy_evaluator_values(starc_policy_evaluator *ev, const double *R, double *V, double *Q,
+                                  starc_error *err)
 {
     starc_mdp_reward_expected(ev->m, R, ev->Rbar);
-    return starc_policy_evaluator_values_rbar(ev, ev->Rbar, V, Q);
+    return starc_policy_evaluator_values_rbar(ev, ev->Rbar, V, Q, err);
 }
 
-int starc_policy_evaluator_occupancy(starc_policy_evaluator *ev, double *d, double *mu)
+int starc_policy_evaluator_occupancy(starc_policy_evaluator *ev, double *d, double *mu, starc_error *err)
 {
     memcpy(ev->b, starc_mdp_initial(ev->m), ev->S * sizeof(double));
-    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_OCCUPANCY, ev->b) != 0)
-        return STARC_ELAPACK;
+    int info = (int)lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_OCCUPANCY, ev->b);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "policy occupancy: dgetrs failed (info %d)", info);
     occupancy_finish(ev->m, ev->pi, ev->b, NULL, d, mu);
     return STARC_OK;
 }

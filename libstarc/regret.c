@@ -5,11 +5,25 @@
 #include "error-internal.h"
 #include "starc/regret.h"
 
+void starc_regret_options_default(starc_regret_options *o)
+{
+    starc_policy_options_default(&o->policy);
+    o->trivial_tol = STARC_REGRET_TRIVIAL_TOL;
+}
+
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_policy_options *opt, starc_regret_result *res,
+                      const starc_regret_options *ro, starc_regret_result *res,
                       starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_regret_options def;
+    if (!ro) {
+        starc_regret_options_default(&def);
+        ro = &def;
+    }
+    if (!(ro->trivial_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "trivial_tol %g is not >= 0", ro->trivial_tol);
+    const starc_policy_options *opt = &ro->policy;
     size_t *act = calloc(S, sizeof *act);
     double *pi = starci_dalloc(S * A);
     int st = STARC_OK;
@@ -34,7 +48,7 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     res->true_optimal_return = jopt;
     res->true_worst_return = jworst;
     res->proxy_policy_return = jp;
-    if (den <= STARC_REGRET_TRIVIAL_TOL * fmax(1.0, fabs(jopt)))
+    if (den <= ro->trivial_tol * fmax(1.0, fabs(jopt)))
         res->regret = 0.0;
     else {
         double r = (jopt - jp) / den;
@@ -47,7 +61,7 @@ done:
     return st;
 }
 
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_policy_options *opt,
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
                  starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
@@ -66,7 +80,7 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
 }
 
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
-                           const starc_policy_options *opt, double *regret,
+                           const starc_regret_options *opt, double *regret,
                            starc_policy_workspace *ws, starc_error *err)
 {
     starc_regret_result a, b;

@@ -122,9 +122,9 @@ void starc_regularize_free(starc_regularize *rg)
     free(rg);
 }
 
-int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double *Rbar_p,
-                            const double *Rbar_t, const starc_regularize_options *opt,
-                            starc_regularize **out, starc_error *err)
+int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
+                                const double *base, const starc_regularize_options *opt,
+                                starc_regularize **out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
@@ -144,7 +144,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
     if (!starci_mul_ok(S, A, &SA) || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))
         return starci_error(err, STARC_EDIM, "S=%zu, A=%zu is too large", S, A);
     starc_error perr;
-    st = starc_policy_validate(m, base, opt->prob_tol, &perr);
+    st = starci_policy_check(m, base, opt->prob_tol, &perr);
     if (st)
         return starci_error(err, st, "base policy: %s", perr.message);
     for (size_t i = 0; i < SA; i++) {
@@ -188,7 +188,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
         bad |= !*sav[i];
-    rg->ws = starc_policy_workspace_alloc(S, A);
+    (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
     if (bad || !rg->ws) {
         starc_regularize_free(rg);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
@@ -237,12 +237,12 @@ void starc_regularize_reset(starc_regularize *rg)
 
 const double *starc_regularize_base_occupancy(const starc_regularize *rg) { return rg->mub; }
 
-void starc_regularizer_base_returns(const starc_regularize *rg, double *proxy_return, double *true_return)
+void starc_regularize_base_returns(const starc_regularize *rg, double *true_return, double *proxy_return)
 {
-    if (proxy_return)
-        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
     if (true_return)
         *true_return = rg->Rt ? rg->Jnb_t / (1.0 - rg->gamma) : NAN;
+    if (proxy_return)
+        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
 }
 
 const double *starc_regularize_occupancy(const starc_regularize *rg)
@@ -314,7 +314,7 @@ int starc_regularize_evaluate(starc_regularize *rg, const double *pi, starc_regu
         return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
     if (!res)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
-    int st = starc_policy_validate(rg->m, pi, rg->opt.prob_tol, err);
+    int st = starci_policy_check(rg->m, pi, rg->opt.prob_tol, err);
     if (st)
         return st;
     memset(res, 0, sizeof *res);

@@ -60,7 +60,7 @@ static int run(const char *op, const char *in, const char *out, const char *mode
         return copy_npz(in, out, mode && strcmp(mode, "deflate") == 0);
     if (strcmp(op, "mdp") == 0) {
         starc_mdp *m = NULL;
-        int rc = starc_io_mdp_load(in, &m, &err) || starc_io_mdp_save(out, m, &err);
+        int rc = starc_io_mdp_load(in, NULL, &m, &err) || starc_io_mdp_save(out, m, &err);
         starc_mdp_free(m);
         return rc ? fail(&err) : 0;
     }

@@ -202,7 +202,7 @@ static void test_small_vectors(void **state)
 {
     (void)state;
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, NULL));
     double C[8];
     static const double val[8] = {-1.331414, -1.331414, 1.331414, 1.331414, -0.563351, -0.563351, 0.563351, 0.563351};
     static const double epic[8] = {-0.55, -1.45, -1.55, 3.55, -1.55, 0.55, 1.45, -0.45};
@@ -485,7 +485,7 @@ static void test_names_and_errors(void **state)
     assert_non_null(strstr(err.message, "'bogus'"));
 
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, NULL));
     starc_canon *c = NULL;
     starc_canon_options o;
     double bad[2] = {0.7, 0.7}, neg[2] = {1.5, -0.5}, badpi[4] = {0.5, 0.5, 0.2, 0.2};

@@ -16,7 +16,7 @@ static void expect_invalid(size_t S, size_t A, const double *T, const double *mu
 {
     starc_error err;
     starc_mdp *m = (starc_mdp *)0x1;
-    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_MDP_PROB_TOL, &m, &err);
+    int st = starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err);
     if (st != status || !strstr(err.message, needle)) {
         print_error("status %d (want %d), message '%s' (want '%s')\n", st, status, err.message, needle);
         fail();
@@ -28,7 +28,7 @@ static void test_valid(void **state)
 {
     (void)state;
     starc_mdp *m = NULL;
-    assert_ok(starc_mdp_alloc(2, 2, T2, MU2, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T2, MU2, 0.9, NULL, &m, NULL));
     assert_int_equal(starc_mdp_states(m), 2);
     assert_int_equal(starc_mdp_actions(m), 2);
     assert_close(starc_mdp_gamma(m), 0.9, 0, 0);
@@ -67,9 +67,12 @@ static void test_invalid(void **state)
     starc_mdp *m = NULL;
     memcpy(T, T2, sizeof T);
     T[0] += 1e-10;
-    assert_ok(starc_mdp_alloc(2, 2, T, MU2, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T, MU2, 0.9, NULL, &m, NULL));
     starc_mdp_free(m);
-    assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, 1e-12, &m, NULL), STARC_EINVAL);
+    starc_mdp_options tight;
+    starc_mdp_options_default(&tight);
+    tight.prob_tol = 1e-12;
+    assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, &tight, &m, NULL), STARC_EINVAL);
 }
 
 static void test_reward_expand(void **state)

@@ -1166,7 +1166,7 @@ static starc_mdp *small_mdp(void)
 {
     starc_mdp *m = NULL;
     starc_error err;
-    assert_ok(starc_mdp_alloc(S_, A_, T0, MU0, 0.9, STARC_MDP_PROB_TOL, &m, &err));
+    assert_ok(starc_mdp_alloc(S_, A_, T0, MU0, 0.9, NULL, &m, &err));
     return m;
 }
 
@@ -1194,7 +1194,7 @@ static void test_mdp_load(void **state)
     starc_mdp *m = small_mdp(), *m2 = NULL;
     tpath(p, sizeof p, "mdp.npz");
     assert_ok(starc_io_mdp_save(p, m, &err));
-    assert_ok(starc_io_mdp_load(p, &m2, &err));
+    assert_ok(starc_io_mdp_load(p, NULL, &m2, &err));
     assert_int_equal(starc_mdp_states(m2), S_);
     assert_int_equal(starc_mdp_actions(m2), A_);
     assert_true(starc_mdp_gamma(m2) == 0.9);
@@ -1224,13 +1224,13 @@ static void test_mdp_load(void **state)
     nd[2] = 1;
     sh[2][0] = 1;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
-    assert_ok(starc_io_mdp_load(p, &m2, &err));
+    assert_ok(starc_io_mdp_load(p, NULL, &m2, &err));
     starc_mdp_free(m2);
 
     /* missing members are all named */
     tpath(p, sizeof p, "missing.npz");
     write_npz3(p, 1, names, nd, (const size_t (*)[3])sh, data);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "missing member 'mu0', 'gamma'");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EFORMAT, &err, p, "missing member 'mu0', 'gamma'");
     assert_null(m2);
 
     /* wrong shapes */
@@ -1241,7 +1241,7 @@ static void test_mdp_load(void **state)
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     char want[600];
     snprintf(want, sizeof want, "%s: member 'T' has shape (3,2); expected (S,A,S)", p);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, want, NULL);
     nd[0] = 3;
     sh[0][0] = S_;
     sh[0][1] = A_;
@@ -1250,14 +1250,14 @@ static void test_mdp_load(void **state)
     sh[1][0] = 2;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: member 'mu0' has shape (2,); expected (S,) = (3,)", p);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, want, NULL);
     sh[1][0] = S_;
 
     tpath(p, sizeof p, "badgamma.npz");
     sh[2][0] = 2;
     data[2] = g2;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EDIM, &err, p, "member 'gamma' has shape (2,); expected () or (1,)");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, p, "member 'gamma' has shape (2,); expected () or (1,)");
     nd[2] = 0;
     data[2] = &g;
 
@@ -1266,19 +1266,19 @@ static void test_mdp_load(void **state)
     T[1] = 0.1;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: row T[0,0,:] sums to", p);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EINVAL, &err, want, NULL);
     T[1] = 0;
     tpath(p, sizeof p, "gamma1.npz");
     g = 1.0;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: gamma = 1 is outside [0, 1)", p);
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EINVAL, &err, want, NULL);
     g = 0.9;
 
     /* an .npy is not an MDP */
     tpath(p, sizeof p, "T.npy");
     assert_ok(starc_npy_write(p, 3, sh[0], T, &err));
-    expect_error(starc_io_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "not a .npz");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EFORMAT, &err, p, "not a .npz");
     assert_null(m2);
     starc_mdp_free(m);
 }
@@ -1417,7 +1417,7 @@ static void test_policy_load(void **state)
     size_t s2[2] = {S_, A_};
     tpath(p, sizeof p, "pi.npy");
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
-    assert_ok(starc_io_policy_load(p, m, out, &err));
+    assert_ok(starc_io_policy_load(p, m, NULL, out, &err));
     assert_same_doubles(out, pi, S_ * A_);
 
     pi[5] = 0.7;
@@ -1425,18 +1425,18 @@ static void test_policy_load(void **state)
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
     char want[600];
     snprintf(want, sizeof want, "%s: policy row 2 sums to", p);
-    expect_error(starc_io_policy_load(p, m, out, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EINVAL, &err, want, NULL);
     pi[5] = 0.75;
     pi[0] = -0.5;
     pi[1] = 1.5;
     tpath(p, sizeof p, "pi-neg.npy");
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
-    expect_error(starc_io_policy_load(p, m, out, &err), STARC_EINVAL, &err, p, "negative");
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EINVAL, &err, p, "negative");
 
     size_t st[2] = {A_, S_};
     tpath(p, sizeof p, "pi-T.npy");
     assert_ok(starc_npy_write(p, 2, st, pi, &err));
-    expect_error(starc_io_policy_load(p, m, out, &err), STARC_EDIM, &err, p, "shape (2,3); expected (S,A) = (3,2)");
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EDIM, &err, p, "shape (2,3); expected (S,A) = (3,2)");
     starc_mdp_free(m);
 }
 

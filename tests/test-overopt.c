@@ -330,7 +330,7 @@ static void test_plan_info(void **state)
         double *Rt = random_reward(r, S, A), *Rp = random_reward(r, S, A), *pb = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double tmax, tmin, pbest, tpb = 0;
@@ -386,7 +386,7 @@ static void test_evaluate_reference(void **state)
             Rp[i] = Rt[i] + 0.7 * gsl_ran_gaussian(r, 1.0);
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double *eta = malloc(S * sizeof(double)), *etab = malloc(S * sizeof(double));
@@ -432,7 +432,7 @@ static void test_evaluate_reference(void **state)
         memcpy(pz, pb, S * A * sizeof(double));
         pz[0] += pz[1], pz[1] = 0; /* base without action 1 in state 0 */
         starc_overopt *pzp;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pz, &pzp, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pz, NULL, &pzp, NULL));
         for (size_t a = 0; a < A; a++)
             pi[a] = a == 1;
         for (size_t i = A; i < S * A; i++)
@@ -470,12 +470,12 @@ static void test_bon_mdp(void **state)
         testutil_random_policy(r, S, A, pb);
         assert_ok(starc_policy_evaluate(m, pb, Rp, V, Q, NULL, NULL));
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         size_t ns[6] = {1, 2, 3, 7, 50, 100000};
         for (int k = 0; k < 6; k++) {
             size_t n = ns[k];
             starc_overopt_point pt;
-            assert_ok(starc_overopt_bon(p, n, STARC_OVEROPT_BON_TIE_TOL, pi, &pt, NULL));
+            assert_ok(starc_overopt_bon(p, n, NULL, pi, &pt, NULL));
             for (size_t s = 0; s < S; s++) {
                 assert_ok(starc_overopt_bon_distribution(A, pb + s * A, Q + s * A, n, 0, row, NULL, NULL));
                 assert_all_close(pi + s * A, row, A, 1e-9, 1e-12);
@@ -494,11 +494,11 @@ static void test_bon_mdp(void **state)
         }
         /* point-only and policy-only calls agree */
         starc_overopt_point pt;
-        assert_ok(starc_overopt_bon(p, 9, STARC_OVEROPT_BON_TIE_TOL, NULL, &pt, NULL));
-        assert_ok(starc_overopt_bon(p, 9, STARC_OVEROPT_BON_TIE_TOL, pi, NULL, NULL));
+        assert_ok(starc_overopt_bon(p, 9, NULL, NULL, &pt, NULL));
+        assert_ok(starc_overopt_bon(p, 9, NULL, pi, NULL, NULL));
         assert_close(pt.true_return, ref_return(m, pi, Rt), 1e-9, 1e-9);
         starc_error err;
-        assert_int_equal(starc_overopt_bon(p, 0, 1e-10, pi, NULL, &err), STARC_EINVAL);
+        assert_int_equal(starc_overopt_bon(p, 0, NULL, pi, NULL, &err), STARC_EINVAL);
         starc_overopt_free(p);
         starc_mdp_free(m);
         free(Rt), free(Rp), free(pb), free(pi), free(Q), free(V);
@@ -519,7 +519,7 @@ static void summarize_seq(const double *y, size_t n, double range, starc_overopt
         pts[i].d = sqrt((double)i);
         pts[i].proxy_delta = 2.0 * i;
     }
-    assert_ok(starc_overopt_summarize(pts, n, range, 1e-9, s, NULL));
+    assert_ok(starc_overopt_summarize(pts, n, range, NULL, s, NULL));
 }
 
 static void test_summarize(void **state)
@@ -581,8 +581,8 @@ static void test_summarize(void **state)
     starc_overopt_point bad = {0};
     bad.true_delta = NAN;
     starc_error err;
-    assert_int_equal(starc_overopt_summarize(&bad, 1, 1, 1e-9, &s, &err), STARC_EINVAL);
-    assert_int_equal(starc_overopt_summarize(&bad, 0, 1, 1e-9, &s, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_summarize(&bad, 1, 1, NULL, &s, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_summarize(&bad, 0, 1, NULL, &s, &err), STARC_EINVAL);
 }
 
 
@@ -607,7 +607,7 @@ static void test_sweep_regularized(void **state)
             Rp[i] = Rt[i] + gsl_ran_gaussian(r, 1.0);
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double gap = I.proxy_optimal_proxy_return - I.base_proxy_return;
@@ -683,7 +683,7 @@ static void test_sweep_regularized(void **state)
             double *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
             starc_mdp_reward_expected(m, Rt, bt);
             starc_mdp_reward_expected(m, Rp, bp);
-            assert_ok(starc_regularizer_alloc(m, pb, bp, bt, NULL, &rg, NULL));
+            assert_ok(starc_regularize_alloc_rbar(m, bt, bp, pb, NULL, &rg, NULL));
             starc_regularize_result res;
             double c = pts[n / 2].coef;
             const starc_regularize_method rm[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2, STARC_REGULARIZE_OM_SQRT_CHI2, STARC_REGULARIZE_OM_KL};
@@ -730,7 +730,7 @@ static void test_sweep_bon_and_names(void **state)
     double *Rt = random_reward(r, S, A), *Rp = random_reward(r, S, A), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
     starc_overopt *p;
-    assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+    assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
     starc_overopt_options o;
     starc_overopt_options_default(&o);
     o.points = 30;
@@ -750,7 +750,7 @@ static void test_sweep_bon_and_names(void **state)
         if (i)
             assert_true(k > pts[i - 1].coef);
         assert_true(pts[i].kl_normalized <= log(k) - (k - 1) / k + 1e-12);
-        assert_ok(starc_overopt_bon(p, (size_t)k, o.tie_tol, NULL, &q, NULL));
+        assert_ok(starc_overopt_bon(p, (size_t)k, &o, NULL, &q, NULL));
         assert_memory_equal(&q, &pts[i], sizeof q);
     }
     starc_overopt_method me;
@@ -794,7 +794,7 @@ static void test_rise_then_fall(void **state)
             pb[s * A + a] = a == fav ? 0.85 : 0.15 / (A - 1);
     }
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, NULL, &m, NULL));
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
@@ -804,7 +804,7 @@ static void test_rise_then_fall(void **state)
         for (size_t t = 0; t < S; t++)
             Rpd[sa * S + t] = Rp[sa];
     starc_overopt *p;
-    assert_ok(starc_overopt_alloc(m, Rt, Rpd, pb, &p, NULL));
+    assert_ok(starc_overopt_alloc(m, Rt, Rpd, pb, NULL, &p, NULL));
     starc_overopt_info I;
     starc_overopt_get_info(p, &I);
     assert_true(I.r > 0.5);                                  /* a good proxy where the base goes ... */
@@ -816,7 +816,7 @@ static void test_rise_then_fall(void **state)
         size_t n;
         assert_ok(starc_overopt_sweep(p, (starc_overopt_method)k, NULL, pts, &n, NULL, NULL, NULL));
         starc_overopt_summary sm;
-        assert_ok(starc_overopt_summarize(pts, n, I.true_range, 1e-9, &sm, NULL));
+        assert_ok(starc_overopt_summarize(pts, n, I.true_range, NULL, &sm, NULL));
         assert_int_equal(sm.non_monotone, 1);
         assert_true(sm.peak_index > 0 && sm.peak_index < n - 1);
         assert_true(sm.peak_true_delta > 0 && sm.end_true_delta < 0);
@@ -958,7 +958,10 @@ static void test_bt_fit_kkt(void **state)
             pref[i] = trial == 4 ? gsl_rng_uniform(r) : (double)gsl_rng_uniform_int(r, 2);
         double l2 = 0.5 + trial;
         size_t it = 0;
-        assert_ok(starc_proxygen_bt_fit(p, n, H, s1, s2, pref, l2, 1e-10, 100, w, &it, NULL));
+        starc_proxygen_options bo;
+        starc_proxygen_options_default(&bo);
+        bo.l2 = l2, bo.tol = 1e-10, bo.max_iter = 100;
+        assert_ok(starc_proxygen_bt_fit(p, n, H, s1, s2, pref, &bo, w, &it, NULL));
         assert_true(it >= 1 && it < 100);
         double *g = calloc(p, sizeof(double)), *x = malloc(p * sizeof(double));
         for (size_t j = 0; j < p; j++)
@@ -980,12 +983,17 @@ static void test_bt_fit_kkt(void **state)
     starc_error err;
     size_t a[1] = {0}, b[1] = {5};
     double pr[1] = {1}, w[2];
-    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    starc_proxygen_options bo;
+    starc_proxygen_options_default(&bo);
+    bo.l2 = 1, bo.tol = 1e-9, bo.max_iter = 10;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
     b[0] = 1, pr[0] = 1.5;
-    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
     pr[0] = 1;
-    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 0, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
-    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, 1, 1e-300, 0, w, NULL, &err), STARC_ENOCONV);
+    bo.l2 = 0;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
+    bo.l2 = 1, bo.tol = 1e-300, bo.max_iter = 0;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_ENOCONV);
     gsl_rng_free(r);
 }
 

@@ -63,7 +63,7 @@ static void test_small_reference(void **state)
     static const double T[8] = {.9, .1, .3, .7, .2, .8, .9, .1}, mu0[2] = {.5, .5};
     static const double R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, NULL, &m, NULL));
     double pi[4], V[2], Q[4];
     starc_policy_uniform(m, pi);
     assert_ok(starc_policy_evaluate(m, pi, R, V, Q, NULL, NULL));
@@ -90,7 +90,8 @@ static void test_evaluate_random(void **state)
         double *d = malloc(S * sizeof(double)), *mu = malloc(S * A * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
         testutil_gaussian(r, R, S * A * S);
         testutil_random_policy(r, S, A, pi);
-        starc_policy_workspace *ws = starc_policy_workspace_alloc(S, A);
+        starc_policy_workspace *ws = NULL;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
         assert_ok(starc_policy_evaluate(m, pi, R, V, Q, ws, NULL));
         ref_values(m, pi, R, Vr);
         assert_all_close(V, Vr, S, 1e-10, 1e-10);
@@ -132,10 +133,10 @@ static void test_evaluate_random(void **state)
         starc_policy_evaluator *ev;
         double *V2 = malloc(S * sizeof(double)), *Q2 = malloc(S * A * sizeof(double)), *d2 = malloc(S * sizeof(double));
         assert_ok(starc_policy_evaluator_alloc(m, pi, &ev, NULL));
-        assert_ok(starc_policy_evaluator_values(ev, R, V2, Q2));
+        assert_ok(starc_policy_evaluator_values(ev, R, V2, Q2, NULL));
         assert_all_close(V2, V, S, 1e-12, 1e-12);
         assert_all_close(Q2, Q, S * A, 1e-12, 1e-12);
-        assert_ok(starc_policy_evaluator_occupancy(ev, d2, NULL));
+        assert_ok(starc_policy_evaluator_occupancy(ev, d2, NULL, NULL));
         assert_all_close(d2, d, S, 1e-12, 1e-14);
         starc_policy_evaluator_free(ev);
         free(V2), free(Q2), free(d2), free(x), free(y), free(acc);
@@ -197,7 +198,11 @@ static void test_optimal_bruteforce(void **state)
         /* value iteration agrees with its stated accuracy */
         starc_mdp_reward_expected(m, R, Rbar);
         double tol = 1e-12;
-        assert_ok(starc_policy_value_iteration_rbar(m, Rbar, tol, 100000, Vvi, avi, NULL, NULL));
+        starc_policy_options vo;
+        starc_policy_options_default(&vo);
+        vo.tol = tol;
+        vo.max_sweeps = 100000;
+        assert_ok(starc_policy_value_iteration_rbar(m, Rbar, &vo, Vvi, avi, NULL, NULL));
         assert_all_close(Vvi, Vb, S, 0, 2 * tol / (1 - g) + 1e-12);
         for (size_t s = 0; s < S; s++)
             assert_int_equal(avi[s], act[s]);
@@ -241,7 +246,8 @@ static void test_return_and_range(void **state)
 
         /* the return of a stochastic policy */
         double J, Jd;
-        starc_policy_workspace *ws = starc_policy_workspace_alloc(S, A);
+        starc_policy_workspace *ws = NULL;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
         assert_ok(starc_policy_return_rbar(m, pi, Rbar, &J, ws, NULL));
         ref_values(m, pi, R, Vr);
         assert_close(J, dot(starc_mdp_initial(m), Vr, S), rtol, atol);
@@ -325,7 +331,7 @@ static void test_ties_lowest_index(void **state)
     /* actions 1 and 2 identical and best: pick 1 */
     static const double T[12] = {1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0}, mu0[2] = {1, 0};
     static const double R2[12] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
-    assert_ok(starc_mdp_alloc(2, 3, T, mu0, 0.5, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 3, T, mu0, 0.5, NULL, &m, NULL));
     assert_ok(starc_policy_optimal(m, R2, NULL, act, NULL, NULL, NULL, NULL));
     assert_int_equal(act[0], 1);
     starc_mdp_free(m);
@@ -339,13 +345,14 @@ static void test_errors(void **state)
     starc_mdp *m = testutil_random_mdp(r, 3, 2, 0.9, 0);
     starc_error err;
     double pi[6] = {0.5, 0.5, 1, 0, 0.2, 0.7};
-    assert_int_equal(starc_policy_validate(m, pi, STARC_MDP_PROB_TOL, &err), STARC_EINVAL);
+    assert_int_equal(starc_policy_validate(m, pi, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy row 2 sums to 0.8999"));
     pi[5] = -0.1;
-    assert_int_equal(starc_policy_validate(m, pi, STARC_MDP_PROB_TOL, &err), STARC_EINVAL);
+    assert_int_equal(starc_policy_validate(m, pi, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy entry [2,1] = -0.1"));
     /* a workspace of the wrong size is refused, not overrun */
-    starc_policy_workspace *ws = starc_policy_workspace_alloc(4, 2);
+    starc_policy_workspace *ws = NULL;
+    assert_ok(starc_policy_workspace_alloc(4, 2, &ws, NULL));
     double R[18] = {0}, V[3];
     starc_policy_uniform(m, pi);
     assert_int_equal(starc_policy_evaluate(m, pi, R, V, NULL, ws, &err), STARC_EDIM);
@@ -354,7 +361,11 @@ static void test_errors(void **state)
     starc_policy_workspace_free(NULL);
     /* value iteration reports non-convergence */
     double Rbar[6] = {1, 2, 3, 4, 5, 6};
-    assert_int_equal(starc_policy_value_iteration_rbar(m, Rbar, 1e-12, 3, V, NULL, NULL, &err), STARC_ENOCONV);
+    starc_policy_options vo;
+    starc_policy_options_default(&vo);
+    vo.tol = 1e-12;
+    vo.max_sweeps = 3;
+    assert_int_equal(starc_policy_value_iteration_rbar(m, Rbar, &vo, V, NULL, NULL, &err), STARC_ENOCONV);
     assert_non_null(strstr(err.message, "did not reach tolerance"));
     /* policy iteration with a cap of 0 iterations cannot converge */
     starc_policy_options o;
@@ -365,7 +376,7 @@ static void test_errors(void **state)
     /* the range: the same options and workspace checks, a NULL result refused */
     starc_policy_range_result rr;
     assert_int_equal(starc_policy_range_rbar(m, Rbar, &o, &rr, NULL, &err), STARC_ENOCONV);
-    ws = starc_policy_workspace_alloc(4, 2);
+    assert_ok(starc_policy_workspace_alloc(4, 2, &ws, NULL));
     assert_int_equal(starc_policy_range_rbar(m, Rbar, NULL, &rr, ws, &err), STARC_EDIM);
     assert_non_null(strstr(err.message, "workspace is for S=4"));
     double J;

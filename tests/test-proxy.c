@@ -33,7 +33,7 @@ static void test_weighted_stats(void **state)
         y[i] = 0.5 * x[i] + gsl_ran_gaussian(r, 1.0);
     }
     starc_proxy_stats st;
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y, &st, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL));
     /* reference: E[xy] - E[x]E[y] in long double */
     long double W = 0, Sx = 0, Sy = 0, Sxx = 0, Syy = 0, Sxy = 0;
     for (size_t i = 0; i < n; i++) {
@@ -59,25 +59,25 @@ static void test_weighted_stats(void **state)
         w2[i] = 4 * w[i];
     }
     starc_proxy_stats s2;
-    assert_ok(starc_proxy_weighted_stats(n, w2, x2, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w2, x2, y2, NULL, &s2, NULL));
     assert_close(s2.r, -st.r, 1e-12, 1e-15);
     assert_close(s2.sigma_true, 3 * st.sigma_true, 1e-12, 0);
     /* r = 1 exactly for an affine copy, r undefined for a constant */
     for (size_t i = 0; i < n; i++)
         y2[i] = 2 * x[i] + 1;
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, NULL, &s2, NULL));
     assert_close(s2.r, 1.0, 0, 1e-14);
     assert_close(s2.orpo_coef, 0.0, 0, 1e-6);
     for (size_t i = 0; i < n; i++)
         y2[i] = 0.1; /* not exactly representable: round-off must not make a spread */
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, NULL, &s2, NULL));
     assert_true(s2.sigma_proxy == 0.0);
     assert_true(isnan(s2.r) && isnan(s2.orpo_coef));
     /* bad input */
     w[3] = -1;
-    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL), STARC_EINVAL);
     memset(w, 0, sizeof w);
-    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL), STARC_EINVAL);
     gsl_rng_free(r);
 }
 
@@ -147,7 +147,7 @@ static void test_bounds_hold(void **state)
         double rho = rhos[trial % 5];
         make_correlated(S * A, mub, Rp, rho, 1.7, 0.3, r, Rt);
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         const starc_proxy_stats *st = starc_proxy_get_stats(p);
         assert_close(st->r, rho, 1e-10, 1e-12);
         assert_close(st->sigma_true, 1.7, 1e-10, 0);
@@ -158,7 +158,7 @@ static void test_bounds_hold(void **state)
         assert_close((1 - 0.9) * Jp, st->mean_proxy, 1e-10, 1e-12);
         /* random policies, regularised optima (all inside the support) and the proxy optimum */
         starc_regularize *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+        assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
         for (int k = 0; k < 40; k++) {
             starc_proxy_analyze_result pp;
             if (k < 20)
@@ -220,7 +220,7 @@ static void test_tight_attained(void **state)
             Rt[i] = 2.0 * (rho * z[i] - q * x[i] / sqrt(nx)) + 5.0;
         starc_proxy *p;
         starc_proxy_analyze_result pp;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         assert_close(starc_proxy_get_stats(p)->r, rho, 1e-10, 0);
         assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
         assert_close(pp.bound_tight, pp.true_delta_normalized, 1e-8, 1e-12);
@@ -282,7 +282,7 @@ static void test_bounds_edge_mdp(void **state)
         for (size_t i = 0; i < S * A; i++)
             Rt[i] = sign * 3.0 * Rp[i] + 1.0;
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         assert_close(starc_proxy_get_stats(p)->r, sign, 0, 1e-14);
         for (int k = 0; k < 5; k++) {
             testutil_random_policy(r, S, A, pi);
@@ -300,7 +300,7 @@ static void test_bounds_edge_mdp(void **state)
     for (size_t i = 0; i < S * A; i++)
         Rt[i] = 0.7;
     starc_proxy *p;
-    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
     assert_true(isnan(starc_proxy_get_stats(p)->r));
     assert_true(starc_proxy_get_stats(p)->sigma_true == 0.0);
     testutil_random_policy(r, S, A, pi);
@@ -314,7 +314,7 @@ static void test_bounds_edge_mdp(void **state)
     pb[0] = 0.0;
     pb[1] = 0.4;
     pb[2] = 0.6;
-    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
     starc_policy_uniform(m, pi);
     assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
     if (starc_proxy_base_occupancy(p)[1] > 0) { /* state 0 is visited */
@@ -352,7 +352,7 @@ static void test_hacking_enumeration(void **state)
                 Rp[i] = Rt[i] + 0.3 * Rp[i];
         testutil_random_policy(r, S, A, pb);
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_proxy_hacking_result hk;
         size_t act[4];
         assert_ok(starc_proxy_check_hacking(p, NULL, act, &hk, NULL));
@@ -425,7 +425,7 @@ static void test_hackability(void **state)
             }
         int hk;
         size_t wi = 99, wj = 99;
-        assert_ok(starc_proxy_hackable(m, R1, R3, n, pols, 1e-10, &hk, &wi, &wj, NULL));
+        assert_ok(starc_proxy_hackable_rbar(m, R1, R3, n, pols, NULL, &hk, &wi, &wj, NULL));
         /* brute force over all pairs */
         double J1[40], J2[40];
         for (size_t k = 0; k < n; k++) {
@@ -453,12 +453,12 @@ static void test_hackability(void **state)
     }
     /* one policy or none: never hackable */
     int hk = 1;
-    assert_ok(starc_proxy_hackable(m, R1, R2, 1, pols, 1e-10, &hk, NULL, NULL, NULL));
+    assert_ok(starc_proxy_hackable_rbar(m, R1, R2, 1, pols, NULL, &hk, NULL, NULL, NULL));
     assert_int_equal(hk, 0);
     /* an invalid policy in the set is reported with its index */
     starc_error err;
     pols[S * A * 3] = -1;
-    assert_int_equal(starc_proxy_hackable(m, R1, R2, n, pols, 1e-10, &hk, NULL, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxy_hackable_rbar(m, R1, R2, n, pols, NULL, &hk, NULL, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy 3"));
     free(pols);
     free(R1);
@@ -660,7 +660,7 @@ static void test_tomato(void **state)
             Rp[i * A + a] = starc_tomato_proxy_reward(t)[i];
         }
     starc_proxy *p;
-    assert_ok(starc_proxy_alloc(m, starc_tomato_base_policy(t), Rt, Rp, STARC_MDP_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, starc_tomato_base_policy(t), NULL, &p, NULL));
     const starc_proxy_stats *st = starc_proxy_get_stats(p);
     assert_true(st->r > 0.98);
     starc_proxy_hacking_result hk;
@@ -671,7 +671,7 @@ static void test_tomato(void **state)
     assert_true(hk.proxy_optimal.true_return < 0.5 * Jb);
     check_bounds(&hk.proxy_optimal, st->r, "tomato proxy optimum");
     starc_regularize *rg;
-    assert_ok(starc_regularizer_alloc(m, starc_tomato_base_policy(t), Rp, Rt, NULL, &rg, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, starc_tomato_base_policy(t), NULL, &rg, NULL));
     starc_regularize_result orpo, adkl;
     assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, st->orpo_coef, NULL, &orpo, NULL));
     assert_true(orpo.true_delta > 0.1 * Jb);       /* ORPO improves the true return */

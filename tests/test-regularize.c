@@ -103,7 +103,7 @@ static void test_adkl_identity(void **state)
         double *pi = malloc(S * A * sizeof(double)), *V = malloc(S * sizeof(double));
         testutil_random_policy(r, S, A, pb);
         starc_regularize *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+        assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
         double betas[] = {5.0, 0.7, 0.05};
         for (int k = 0; k < 3; k++) {
             double beta = betas[k];
@@ -157,7 +157,7 @@ static void test_adkl_identity(void **state)
             o.warm_start = 0;
             starc_regularize *rv;
             starc_regularize_result rr;
-            assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, &o, &rv, NULL));
+            assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &rv, NULL));
             assert_ok(starc_regularize_solve(rv, STARC_REGULARIZE_AD_KL, beta, NULL, &rr, NULL));
             assert_close(rr.objective, res.objective, 1e-9, 1e-10);
             assert_close(rr.ad_kl, res.ad_kl, 1e-6, 1e-10);
@@ -202,7 +202,7 @@ static void test_occupancy_flow(void **state)
         double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
         starc_regularize *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
         assert_null(starc_regularize_occupancy(rg));
         for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
             for (double c = 3.0; c > 1e-3; c *= 0.2) {
@@ -312,7 +312,7 @@ static void check_against_brute_force(const starc_mdp *m, const double *pb, cons
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *pi = malloc(S * A * sizeof(double)), *work = malloc(S * A * sizeof(double));
     starc_regularize *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
     double coefs[] = {2.0, 0.3, 0.05};
     for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
         for (int k = 0; k < 3; k++) {
@@ -370,12 +370,12 @@ static void test_zero_support(void **state)
 #undef TT
     double mu0[4] = {1, 0, 0, 0};
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(4, 2, T, mu0, 0.8, STARC_MDP_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(4, 2, T, mu0, 0.8, NULL, &m, NULL));
     double pb[8] = {0.5, 0.5, 0.3, 0.7, 1.0, 0.0, 0.5, 0.5};
     double Rp[8] = {0.1, -0.2, 0.4, 0.0, -0.3, 5.0, 9.0, 9.0};
     double Rt[8] = {0.2, -0.1, 0.3, 0.1, -0.2, 1.0, -9.0, -9.0};
     starc_regularize *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
     const double *mub = starc_regularize_base_occupancy(rg);
     assert_true(mub[5] == 0.0 && mub[6] == 0.0 && mub[7] == 0.0);
     double pi[8];
@@ -416,7 +416,7 @@ static void test_sqrt_matches_chi2(void **state)
         double *p1 = malloc(S * A * sizeof(double)), *p2 = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
         starc_regularize *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
         int inner_found = 0;
         for (double lam = 2.0; lam > 1e-3; lam *= 0.3) {
             starc_regularize_result rs, rc;
@@ -457,8 +457,8 @@ static void test_warm_equals_cold(void **state)
     starc_regularize_options_default(&cold);
     cold.warm_start = 0;
     starc_regularize *w, *c;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &w, NULL));
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, &cold, &c, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &w, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, &cold, &c, NULL));
     for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
         for (double k = 10; k > 1e-3; k *= 0.5) {
             starc_regularize_result a, b;
@@ -486,7 +486,7 @@ static void test_monotone_path(void **state)
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
     starc_regularize *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
     for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++) {
         double prevJ = -INFINITY, prevD = -1;
         for (double k = 20; k > 1e-3; k *= 0.7) {
@@ -522,7 +522,7 @@ static void test_gamma_near_one(void **state)
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
     starc_regularize *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
     starc_regularize_result res;
     assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, 0.1, NULL, &res, NULL));
     assert_true(res.iterations <= 20); /* soft policy iteration: a handful of exact evaluations */
@@ -553,15 +553,15 @@ static void test_errors(void **state)
     starc_error err;
     /* bad base policy */
     pb[0] += 0.5;
-    assert_int_equal(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, &err), STARC_EINVAL);
+    assert_int_equal(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "base policy"));
     assert_null(rg);
     pb[0] -= 0.5;
     starc_regularize_options o;
     starc_regularize_options_default(&o);
     o.tol = -1;
-    assert_int_equal(starc_regularizer_alloc(m, pb, Rp, NULL, &o, &rg, &err), STARC_EINVAL);
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, &err));
+    assert_int_equal(starc_regularize_alloc_rbar(m, NULL, Rp, pb, &o, &rg, &err), STARC_EINVAL);
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, &err));
     starc_regularize_result res;
     assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_OM_CHI2, 0.0, NULL, &res, &err), STARC_EINVAL);
     assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, NAN, NULL, &res, &err), STARC_EINVAL);
@@ -617,7 +617,7 @@ static void test_stress_convergence(void **state)
                     pb[i] = 0.0;
                 }
         starc_regularize *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
         for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
             for (double c = 30; c > 1e-4; c *= 0.37) {
                 starc_regularize_result res;

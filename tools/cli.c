@@ -251,7 +251,7 @@ int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m)
 {
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_io_mdp_load(path, m, &err);
+    int st = starc_io_mdp_load(path, NULL, m, &err);
     if (st)
         return cli_usage(cmd, "%s", err.message[0] ? err.message : starc_error_string(st));
     return EXIT_OK;
@@ -295,7 +295,7 @@ int cli_load_policy(const char *cmd, const char *opt, const char *path, const st
     }
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_io_policy_load(path, m, *pi, &err);
+    int st = starc_io_policy_load(path, m, NULL, *pi, &err);
     if (st) {
         free(*pi);
         *pi = NULL;

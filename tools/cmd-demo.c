@@ -33,7 +33,7 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     starc_error err;
     starc_error_clear(&err);
     starc_mdp *m = NULL;
-    int st = starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_MDP_PROB_TOL, &m, &err);
+    int st = starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     double pi[4], V[2], Q[4], neg[8];
@@ -197,14 +197,14 @@ static int tomato_measure(const starc_tomato *t, tomato_report *tr)
     }
     starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
     starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
-    int st = starc_proxy_alloc(m, base, bt, bp, STARC_MDP_PROB_TOL, &px, &err);
+    int st = starc_proxy_alloc_rbar(m, bt, bp, base, NULL, &px, &err);
     if (!st) {
         tr->ps = *starc_proxy_get_stats(px);
         starc_proxy_base_returns(px, &tr->jb_true, NULL);
         st = starc_proxy_check_hacking(px, NULL, NULL, &tr->hk, &err);
     }
     if (!st)
-        st = starc_regularizer_alloc(m, base, bp, bt, NULL, &rg, &err);
+        st = starc_regularize_alloc_rbar(m, bt, bp, base, NULL, &rg, &err);
     if (!st && !(st = starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
         st = starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, tr->ps.orpo_coef, NULL, &tr->adkl, &err);
     starc_regularize_free(rg);

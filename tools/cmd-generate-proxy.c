@@ -136,7 +136,7 @@ static int make_proxy(const gproxy_args *a, const starc_mdp *m, const double *Rt
         rc = cli_lib_error(CMD, st, &err);
     if (!rc) {
         starc_mdp_reward_expected(m, Rt, Rbar);
-        if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, ps, &err)))
+        if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, NULL, ps, &err)))
             rc = cli_lib_error(CMD, st, &err);
     }
     free(Rbar);

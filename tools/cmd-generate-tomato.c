@@ -81,7 +81,7 @@ static int measure(const starc_tomato *t, tomato_facts *f)
     if (!rc) {
         starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
         starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
-        int st = starc_proxy_alloc(m, starc_tomato_base_policy(t), bt, bp, STARC_MDP_PROB_TOL, &px, &err);
+        int st = starc_proxy_alloc_rbar(m, bt, bp, starc_tomato_base_policy(t), NULL, &px, &err);
         if (!st)
             st = starc_proxy_check_hacking(px, NULL, NULL, &f->hk, &err);
         if (st)

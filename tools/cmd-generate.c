@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_rng.h>
 
 #include "cli.h"
 #include "fmt17.h"
@@ -153,12 +152,11 @@ static int gen_mdp(gen_args *g)
         return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", g->gamma);
     if (!has_suffix(g->out, ".npz"))
         return cli_usage(CMD, "option --output: %s: an MDP is written as .npz", g->out);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return cli_fail(CMD, "out of memory");
-    gsl_rng_set(r, g->seed);
     starc_error err;
     starc_error_clear(&err);
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(g->seed, &r, &err))
+        return cli_fail(CMD, "out of memory");
     starc_mdp *m = NULL;
     int st;
     if (g->dirichlet)
@@ -171,7 +169,7 @@ static int gen_mdp(gen_args *g)
             o.threshold = g->threshold;
         st = starc_generate_mdp(r, g->S, g->A, &o, &m, &err);
     }
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     int rc = st ? cli_lib_error(CMD, st, &err) : cli_write_mdp(CMD, g->out, m);
     if (!rc) {
         if (g->fmt == CLI_JSON) {
@@ -270,12 +268,11 @@ static int reward_mdp(const gen_args *g, starc_mdp **m)
 static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **names, double *R, json_t *list)
 {
     const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return cli_fail(CMD, "out of memory");
-    gsl_rng_set(r, g->seed);
     starc_error err;
     starc_error_clear(&err);
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(g->seed, &r, &err))
+        return cli_fail(CMD, "out of memory");
     int rc = EXIT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         starc_generate_reward_info info;
@@ -292,7 +289,7 @@ static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **
         json_object_set_new(o, "shaped", json_boolean(info.shaped));
         json_array_append_new(list, o);
     }
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     return rc;
 }
 

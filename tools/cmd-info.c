@@ -109,7 +109,7 @@ static void check_fit(const info_ctx *c, const starc_npy_array *a, int *reward, 
     free(R);
     snprintf(why, cap, "%s", err.message[0] ? err.message : "out of memory");
     *policy = a->ndim == 2 && a->shape[0] == S && a->shape[1] == A &&
-              starc_policy_validate(c->m, a->data, STARC_MDP_PROB_TOL, NULL) == STARC_OK;
+              starc_policy_validate(c->m, a->data, NULL, NULL) == STARC_OK;
 }
 
 /* Describe one array (a .npy file, or an archive member); disp names it in messages. */
@@ -241,7 +241,7 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
         starc_mdp *m = NULL;
         starc_error merr;
         starc_error_clear(&merr);
-        int st = starc_io_mdp_load(path, &m, &merr);
+        int st = starc_io_mdp_load(path, NULL, &m, &merr);
         if (st)
             problem(r, "%s", merr.message);
         if (c->fmt == CLI_JSON) {

@@ -205,14 +205,14 @@ static int run(const proxy_args *a, proxy_run *r)
     po.tie_tol = a->tie_tol;
     starc_proxy_deterministic_options dopt;
     starc_proxy_deterministic_options_default(&dopt);
-    int hackable = 0, st = starc_proxy_alloc(r->m, r->base, r->bt, r->bp, STARC_MDP_PROB_TOL, &r->px, &err);
+    int hackable = 0, st = starc_proxy_alloc_rbar(r->m, r->bt, r->bp, r->base, NULL, &r->px, &err);
     if (!st)
         st = starc_proxy_check_hacking(r->px, &po, r->act, &r->hk, &err);
     if (!st && r->pol)
         st = starc_proxy_analyze(r->px, r->pol, &r->pp, &err);
     if (!st && r->set) {
-        st = starc_proxy_hackable(r->m, r->bt, r->bp, r->nset, r->set, dopt.tol, &hackable, &r->hb.witness_i,
-                                  &r->hb.witness_j, &err);
+        st = starc_proxy_hackable_rbar(r->m, r->bt, r->bp, r->nset, r->set, NULL, &hackable, &r->hb.witness_i,
+                                       &r->hb.witness_j, &err);
         r->hb.policies = r->nset;
         r->hb.hackable = hackable;
     }

@@ -161,9 +161,9 @@ static int run(const regularize_args *a, reg_run *r)
     starc_error err;
     starc_error_clear(&err);
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
-    int st = starc_regularizer_alloc(r->m, r->base, r->bp, r->bt, &a->ro, &r->rg, &err);
+    int st = starc_regularize_alloc_rbar(r->m, r->bt, r->bp, r->base, &a->ro, &r->rg, &err);
     if (!st && r->Rt)
-        st = starc_proxy_weighted_stats(SA, starc_regularize_base_occupancy(r->rg), r->bt, r->bp, &r->ps, &err);
+        st = starc_proxy_weighted_stats(SA, starc_regularize_base_occupancy(r->rg), r->bt, r->bp, NULL, &r->ps, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     r->coef = a->orpo ? r->ps.orpo_coef : a->coef;
@@ -197,7 +197,7 @@ static int print_result(FILE *out, const regularize_args *a, const reg_run *r)
 {
     const starc_regularize_result *res = &r->res;
     double Jbp, Jbt;
-    starc_regularizer_base_returns(r->rg, &Jbp, &Jbt);
+    starc_regularize_base_returns(r->rg, &Jbt, &Jbp);
     const struct {
         const char *k;
         double v;

@@ -67,6 +67,8 @@ typedef struct starc_canon_options {
     int nthreads;              /**< threads for the passes over large rewards (default 1; values < 1
                                     mean 1).  Results do not depend on it: work is split by state and
                                     combined in a fixed order. */
+    double prob_tol;           /**< absolute tolerance on the sums of state_dist, action_dist and the rows of
+                                    policy (default ::STARC_MDP_PROB_TOL) */
 } starc_canon_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_canon_options. */
@@ -84,7 +86,7 @@ typedef struct starc_canon starc_canon;
  *  `M^T W M` with `M = gamma T - E` (BLAS dsyrk, O(A S^3)) and factorises it.
  *  @param opt  options, or NULL for the defaults
  *  @return ::STARC_EINVAL when a distribution or the policy is not a
- *  probability vector within ::STARC_MDP_PROB_TOL (the message names it),
+ *  probability vector within ::starc_canon_options.prob_tol (the message names it),
  *  ::STARC_ELAPACK if a factorisation fails, ::STARC_ENOMEM. */
 int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                       starc_canon **out, starc_error *err);

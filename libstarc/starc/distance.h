@@ -81,6 +81,7 @@
 #include "starc/policy.h"
 #include "starc/canon.h"
 #include "starc/norm.h"
+#include "starc/metric.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,7 +101,8 @@ typedef struct starc_distance_options {
     starc_canon_kind canon;            /**< canonicalisation (default ::STARC_CANON_VAL) */
     starc_norm_kind norm;              /**< normalisation (default ::STARC_NORM_L2) */
     starc_metric_kind metric;          /**< metric (default ::STARC_METRIC_L2) */
-    starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform) */
+    starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform);
+                                            its nthreads and prob_tol are replaced by the fields below */
     const double *coverage;            /**< Pearson coverage D over (s,a,s') (S*A*S, sum 1), copied;
                                             NULL (default) = uniform over all S*A*S transitions */
     double trivial_tol;                /**< tol of the trivial rule, >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED
@@ -110,6 +112,9 @@ typedef struct starc_distance_options {
                                             canonicalisation (default 1; < 1 means 1).  Passes over fewer
                                             than 2^18 entries run on one thread.  Results are identical for
                                             every value: work is split by state, combined in state order. */
+    double prob_tol;                   /**< absolute tolerance on the sum of the coverage, also given to the
+                                            canonicalisation (its distributions and policy; default
+                                            ::STARC_MDP_PROB_TOL) */
 } starc_distance_options;
 
 /** @brief The tolerance of the trivial-reward rule.

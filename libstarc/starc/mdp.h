@@ -23,23 +23,32 @@ extern "C" {
 /** @brief An immutable finite MDP (opaque). */
 typedef struct starc_mdp starc_mdp;
 
+/** @brief Options of starc_mdp_alloc() and starc_mdp_validate(). */
+typedef struct starc_mdp_options {
+    double prob_tol; /**< absolute tolerance on the sums of the rows of T and of mu0, >= 0
+                          (default ::STARC_MDP_PROB_TOL) */
+} starc_mdp_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_mdp_options. */
+void starc_mdp_options_default(starc_mdp_options *o);
+
 /** @brief Check (T, mu0, gamma) without building an MDP.
  *
  *  Fails with ::STARC_EDIM when S or A is 0 or S*A*S overflows, and with
  *  ::STARC_EINVAL (message naming the first offending entry) when a
  *  probability is negative or not finite, a row of T or mu0 does not sum to 1
- *  within @p tol, or gamma is not in [0,1).
- *  @param tol  absolute tolerance on sums; ::STARC_MDP_PROB_TOL is the default. */
-int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0,
-                       double gamma, double tol, starc_error *err);
+ *  within `opt->prob_tol`, or gamma is not in [0,1).
+ *  @param opt  options, or NULL for the defaults */
+int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                       const starc_mdp_options *opt, starc_error *err);
 
 /** @brief Build an MDP from copies of @p T (S*A*S) and @p mu0 (S).
  *
- *  Validates with starc_mdp_validate() at tolerance @p tol (pass
- *  ::STARC_MDP_PROB_TOL for the default); the data are copied unchanged.
- *  On success @p *out owns new memory, release it with starc_mdp_free(). */
-int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0,
-                    double gamma, double tol, starc_mdp **out, starc_error *err);
+ *  Validates with starc_mdp_validate() with @p opt (NULL = defaults); the
+ *  data are copied unchanged.  On success @p *out owns new memory, release it
+ *  with starc_mdp_free(). */
+int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                    const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
 
 /** @brief Release an MDP; NULL is a no-op. */
 void starc_mdp_free(starc_mdp *m);

@@ -1,5 +1,6 @@
 /** @file starc/npy.h
- *  @brief numpy `.npy` / `.npz` reading and writing, and loaders for MDPs, rewards and policies.
+ *  @brief numpy `.npy` / `.npz` reading and writing (the loaders of MDPs, rewards and
+ *  policies built on it are in starc/io.h).
  *
  *  Reading accepts format versions 1.0, 2.0 and 3.0; dtypes float64, float32
  *  and integer/bool (converted to double); C and Fortran order; either
@@ -20,7 +21,6 @@
 
 #include <stddef.h>
 #include "starc/error.h"
-#include "starc/mdp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,38 +81,6 @@ int starc_npy_npz_read(starc_npy_npz *z, const char *name, starc_npy_array *out,
  *  @param compress 0 stored (like np.savez), 1 deflated (like np.savez_compressed) */
 int starc_npy_npz_write(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays,
                     int compress, starc_error *err);
-
-/** @brief Load an MDP from a `.npz` with `T` (S,A,S), `mu0` (S,) and 0-d `gamma`.
- *  Validation failures name the file and the member. */
-int starc_io_mdp_load(const char *path, starc_mdp **out, starc_error *err);
-
-/** @brief Save an MDP as `.npz` (`T`, `mu0`, `gamma`), loadable by np.load. */
-int starc_io_mdp_save(const char *path, const starc_mdp *m, starc_error *err);
-
-/** @brief Named dense rewards loaded from files. */
-typedef struct starc_io_reward_set {
-    size_t n;      /**< number of rewards */
-    char **names;  /**< n names: file stem for `.npy`, member name for `.npz` */
-    double *R;     /**< n * S*A*S doubles, reward k at R + k*S*A*S */
-} starc_io_reward_set;
-
-/** @brief Initialise an empty reward set. */
-void starc_io_reward_set_init(starc_io_reward_set *rs);
-/** @brief Free a reward set's contents and reset it to empty. */
-void starc_io_reward_set_clear(starc_io_reward_set *rs);
-
-/** @brief Append the rewards in @p spec to @p rs, expanded to (S,A,S) for @p m.
- *
- *  @p spec is `FILE.npy` (one reward named by the file stem), `FILE.npz`
- *  (every member, in archive order) or `FILE.npz:KEY` (one member).  Shapes
- *  (S,), (S,A), (S,A,S) are accepted (starc_mdp_reward_expand()).  A reward name
- *  (file stem or member name) holding a control character (tab, newline, ...)
- *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
-int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err);
-
-/** @brief Load a policy `.npy` of shape (S,A) and validate it (rows sum to 1 within
- *  ::STARC_MDP_PROB_TOL).  @p pi receives S*A doubles. */
-int starc_io_policy_load(const char *path, const starc_mdp *m, double *pi, starc_error *err);
 
 #ifdef __cplusplus
 }

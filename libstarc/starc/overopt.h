@@ -123,8 +123,52 @@ typedef struct starc_overopt_point {
                                r is undefined (sigma_t or sigma_p is 0 under mu_b) */
 } starc_overopt_point;
 
-/** @brief Occupancy entries at or below this count as zero when testing support (chi2, KL). */
+/** @brief Default of ::starc_overopt_options.support_tol: occupancy entries at or below it count as
+ *  zero when testing support (chi2, KL). */
 #define STARC_OVEROPT_SUPPORT_TOL 1e-14
+
+/** @brief Options of an overoptimisation plan and of its paths; initialise with starc_overopt_options_default().
+ *
+ *  starc_overopt_alloc() keeps a copy as the plan's options; starc_overopt_sweep() and
+ *  starc_overopt_bon() use the options they are given for the whole call (NULL: the plan's). */
+typedef struct starc_overopt_options {
+    /** Smallest coefficient (highest pressure) of a regularised sweep; 0 = automatic (default 0). */
+    double coef_min;
+    /** Largest coefficient (lowest pressure); 0 = automatic (default 0). */
+    double coef_max;
+    /** Points per sweep, >= 2 (default 41): a log-spaced coefficient grid from coef_max down to
+     *  coef_min, or a log-spaced grid of n from 1 to bon_max (rounded, duplicates dropped). */
+    size_t points;
+    /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
+     *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
+     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
+     *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
+    double range_tol;
+    /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
+    size_t range_max_steps;
+    /** Largest n of the best-of-n path, >= 1 (default 1000). */
+    size_t bon_max;
+    /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
+    double tie_tol;
+    /** Options of the regularised solvers (starc_regularize_options_default()). */
+    starc_regularize_options regularize;
+    /** Policies (the base, evaluated policies) must have rows summing to 1 within prob_tol, and the
+     *  best-of-n base probabilities too (default ::STARC_MDP_PROB_TOL). */
+    double prob_tol;
+    /** Occupancy entries at or below support_tol count as zero when testing support in chi2 and
+     *  KL (default ::STARC_OVEROPT_SUPPORT_TOL). */
+    double support_tol;
+    /** The proxy counts as not improvable over the base when `J_p* - J_p(pi_b) <= gain_tol
+     *  max(1, |J_p*|)`; the automatic grid is then `scale * [1e-3, 1e3]` (default 1e-12). */
+    double gain_tol;
+    /** starc_overopt_summarize(): changes smaller than `flat_tol * max(true_range, max |true_delta|)`
+     *  count as flat (default 1e-9), >= 0. */
+    double flat_tol;
+} starc_overopt_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
+void starc_overopt_options_default(starc_overopt_options *o);
+
 
 /** @brief An overoptimisation plan (opaque): the MDP, true and proxy rewards, the base
  *  policy and everything about them computed once (base values and occupancy,
@@ -138,10 +182,12 @@ typedef struct starc_overopt starc_overopt;
  *  CP statistics r, sigma_t, sigma_p under mu_b (docs/theory.md §5), the proxy-optimal
  *  policy by policy iteration and the true reward's return range
  *  `max_pi J_t - min_pi J_t`.  @p out is freed with starc_overopt_free().
- *  @return ::STARC_EINVAL on a bad policy or non-finite reward, ::STARC_ELAPACK,
+ *  @param opt  the plan's options (copied; NULL = defaults): prob_tol validates @p pi_b, the
+ *              regularised solvers start with `opt->regularize`
+ *  @return ::STARC_EINVAL on a bad policy, non-finite reward or bad options, ::STARC_ELAPACK,
  *          ::STARC_ENOCONV (policy iteration), ::STARC_ENOMEM. */
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
-                        starc_overopt **out, starc_error *err);
+                        const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
 
 /** @brief Release a plan; NULL is a no-op. */
 void starc_overopt_free(starc_overopt *p);
@@ -167,7 +213,8 @@ void starc_overopt_get_info(const starc_overopt *p, starc_overopt_info *info);
 void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi);
 
 /** @brief Measure an arbitrary policy @p pi (S*A) against the plan's base: fills every field
- *  of @p pt (with `coef` set to @p coef) by exact evaluation.
+ *  of @p pt (with `coef` set to @p coef) by exact evaluation (prob_tol and support_tol of the
+ *  plan's options).
  *  @return ::STARC_EINVAL on a bad policy, ::STARC_ELAPACK. */
 int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt,
                            starc_error *err);
@@ -181,11 +228,11 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  `tie_tol * max(1, max_a |Q_p^{pi_b}(s,a)|)`.  The resulting stationary
  *  policy is evaluated exactly; its per-state KL is at most log n - (n-1)/n, so
  *  `kl_normalized <= log n - (n-1)/n`.
- *  @param tie_tol  relative tie tolerance (::STARC_OVEROPT_BON_TIE_TOL is the default)
- *  @param pi       output S*A policy, or NULL
- *  @param pt       output point (coef = n), or NULL */
-int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
-                      starc_error *err);
+ *  @param o   options (tie_tol, prob_tol, support_tol), or NULL for the plan's
+ *  @param pi  output S*A policy, or NULL
+ *  @param pt  output point (coef = n), or NULL */
+int starc_overopt_bon(starc_overopt *p, size_t n, const starc_overopt_options *o, double *pi,
+                      starc_overopt_point *pt, starc_error *err);
 
 
 /* ----------------------------------------------------------------- sweeps */
@@ -208,33 +255,6 @@ const char *starc_overopt_method_name(starc_overopt_method method);
 /** @brief Parse a CLI method name; ::STARC_EINVAL (message lists the names) if unknown. */
 int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err);
 
-/** @brief Options for starc_overopt_sweep(); initialise with starc_overopt_options_default(). */
-typedef struct starc_overopt_options {
-    /** Smallest coefficient (highest pressure) of a regularised sweep; 0 = automatic (default 0). */
-    double coef_min;
-    /** Largest coefficient (lowest pressure); 0 = automatic (default 0). */
-    double coef_max;
-    /** Points per sweep, >= 2 (default 41): a log-spaced coefficient grid from coef_max down to
-     *  coef_min, or a log-spaced grid of n from 1 to bon_max (rounded, duplicates dropped). */
-    size_t points;
-    /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
-     *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
-     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
-     *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
-    double range_tol;
-    /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
-    size_t range_max_steps;
-    /** Largest n of the best-of-n path, >= 1 (default 1000). */
-    size_t bon_max;
-    /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
-    double tie_tol;
-    /** Options of the regularised solvers (starc_regularize_options_default()). */
-    starc_regularize_options reg;
-} starc_overopt_options;
-
-/** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
-void starc_overopt_options_default(starc_overopt_options *o);
-
 /** @brief Run one pressure path: `points` points in order of increasing pressure.
  *
  *  Regularised methods solve the exact optimum (starc/regularize.h, warm-started along the path;
@@ -248,10 +268,10 @@ void starc_overopt_options_default(starc_overopt_options *o);
  *  lambda = the frontier's slope at the base, where each of them, the base included, is optimal);
  *  with a user-given end it solves OM-sqrt-chi2 directly on a log grid.  When the proxy cannot be
  *  improved over the base
- *  (`J_p* - J_p(pi_b) <= 1e-12 max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
+ *  (`J_p* - J_p(pi_b) <= gain_tol max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
  *  Best-of-n evaluates starc_overopt_bon() on the n grid.  Each point is measured by
  *  starc_overopt_evaluate().
- *  @param o         options, or NULL for the defaults
+ *  @param o         options for the whole call, or NULL for the plan's
  *  @param pts       output, room for `o->points` points
  *  @param npts      output, number of points written (fewer than points only for best-of-n,
  *                   when rounding the n grid gives duplicates)
@@ -291,13 +311,13 @@ typedef struct starc_overopt_summary {
 
 /** @brief Summarise the true curve of @p n points (ordered by increasing pressure).
  *
- *  Changes smaller than `tol * max(true_range, max |true_delta|)` count as flat
+ *  Changes smaller than `flat_tol * max(true_range, max |true_delta|)` count as flat
  *  when deciding monotonicity and local maxima.  Never assumes a single peak.
  *  @param true_range  max J_t - min J_t, used for drop_normalized
- *  @param tol         relative flatness tolerance, >= 0 (e.g. 1e-9)
- *  @return ::STARC_EINVAL if n = 0 or a true_delta is not finite. */
-int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range, double tol,
-                            starc_overopt_summary *s, starc_error *err);
+ *  @param o           options (flat_tol), or NULL for the defaults
+ *  @return ::STARC_EINVAL if n = 0, a true_delta is not finite or flat_tol < 0. */
+int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range,
+                            const starc_overopt_options *o, starc_overopt_summary *s, starc_error *err);
 
 #ifdef __cplusplus
 }

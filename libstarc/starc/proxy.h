@@ -31,6 +31,21 @@
 extern "C" {
 #endif
 
+/** @brief Options of the proxy module; initialise with starc_proxy_options_default(). */
+typedef struct starc_proxy_options {
+    double prob_tol;     /**< policies (the base, analysed policies, hackability's set) must have rows
+                              summing to 1 within prob_tol (default ::STARC_MDP_PROB_TOL) */
+    double sigma_tol;    /**< a weighted standard deviation at most `sigma_tol * max(1, max|x| on the
+                              support)` counts as 0: round-off on a constant reward (default 1e-13) */
+    double hacking_tol;  /**< reward hacking needs `true_return_min < J(pi_b, Rt) - hacking_tol *
+                              max(1, |J(pi_b, Rt)|)`: the margin absorbs round-off (default 1e-12) */
+    double hackable_tol; /**< hackability: return differences count as strict when they exceed
+                              `hackable_tol * max(1, max_k |J(pi_k)|)` (default 1e-10) */
+} starc_proxy_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_proxy_options. */
+void starc_proxy_options_default(starc_proxy_options *o);
+
 /** @brief Correlation statistics of a true/proxy pair under a weighting (normally the base occupancy). */
 typedef struct starc_proxy_stats {
     double r;           /**< weighted Pearson correlation; NaN when sigma_true or sigma_proxy is 0 */
@@ -43,11 +58,12 @@ typedef struct starc_proxy_stats {
 
 /** @brief Weighted correlation of @p x (true) and @p y (proxy) under weights @p w (n entries, w >= 0, sum > 0).
  *
- *  Two-pass, centred sums.  A standard deviation below `1e-13 * max(1, max|x| on the support)` counts as 0
- *  (then r is NaN: a constant reward has no correlation).  r is clamped to [-1, 1].
+ *  Two-pass, centred sums.  A standard deviation at most `opt->sigma_tol * max(1, max|x| on the support)`
+ *  counts as 0 (then r is NaN: a constant reward has no correlation).  r is clamped to [-1, 1].
+ *  @param opt  options, or NULL for the defaults
  *  @return ::STARC_EINVAL for negative or non-finite weights, zero total weight or non-finite values. */
 int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const double *y,
-                               starc_proxy_stats *out, starc_error *err);
+                               const starc_proxy_options *opt, starc_proxy_stats *out, starc_error *err);
 
 /** @brief The three lower bounds on the normalised true improvement dJt (see the file description).
  *
@@ -73,18 +89,19 @@ typedef struct starc_proxy_analyze_result {
     double bound_tight;            /**< the tight bound on dJt */
 } starc_proxy_analyze_result;
 
-/** @brief A correlated-proxy analysis plan for (MDP, base policy, true, proxy) (opaque). */
+/** @brief A correlated-proxy analysis plan for (MDP, true, proxy, base policy) (opaque). */
 typedef struct starc_proxy starc_proxy;
 
-/** @brief Set up the analysis: base occupancy, returns and correlation statistics.
+/** @brief Set up the analysis from expected rewards: base occupancy, returns and correlation statistics.
  *
  *  @param m       the MDP (borrowed: must outlive the plan)
- *  @param base    base policy (S*A, copied), validated at @p prob_tol (e.g. ::STARC_MDP_PROB_TOL)
  *  @param Rbar_t  expected true reward (S*A, copied)
  *  @param Rbar_p  expected proxy reward (S*A, copied)
- *  @return ::STARC_EINVAL for a bad policy or non-finite reward, ::STARC_ELAPACK, ::STARC_ENOMEM. */
-int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar_t, const double *Rbar_p,
-                      double prob_tol, starc_proxy **out, starc_error *err);
+ *  @param base    base policy (S*A, copied), validated at `opt->prob_tol`
+ *  @param opt     options (copied), or NULL for the defaults
+ *  @return ::STARC_EINVAL for a bad policy, non-finite reward or bad options, ::STARC_ELAPACK, ::STARC_ENOMEM. */
+int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *base,
+                           const starc_proxy_options *opt, starc_proxy **out, starc_error *err);
 
 /** @brief Release a plan; NULL is a no-op. */
 void starc_proxy_free(starc_proxy *p);
@@ -117,7 +134,8 @@ typedef struct starc_proxy_hacking_result {
  *  policies is the set of policies that only take actions whose optimal proxy Q value is tied with the
  *  maximum (within `opt->tie_tol * max(1, |max Q|)`); the extreme true returns over that set are found
  *  by exact policy iteration restricted to those actions.  Hacking means
- *  `true_return_min < J(pi_b, Rt) - 1e-12 * max(1, |J(pi_b, Rt)|)` (the margin absorbs round-off).
+ *  `true_return_min < J(pi_b, Rt) - hacking_tol * max(1, |J(pi_b, Rt)|)` (::starc_proxy_options of the plan;
+ *  the margin absorbs round-off).
  *  @param act  output S actions of the tie-lowest proxy-optimal policy, or NULL */
 int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act,
                               starc_proxy_hacking_result *out, starc_error *err);
@@ -127,13 +145,14 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, s
  *  Rewards R1, R2 (expected rewards @p Rbar1, @p Rbar2, S*A) are hackable on the set of @p n policies
  *  @p policies (n*S*A, policy k at `policies + k*S*A`) when some pair has `J1(pi_i) < J1(pi_j)` and
  *  `J2(pi_i) > J2(pi_j)`.  Returns are exact (LU); differences count as strict when they exceed
- *  `tol * max(1, max_k |J(pi_k)|)` for the reward concerned (@p tol >= 0, e.g. 1e-10).
- *  Runs in O(n S^3 + n log n).
+ *  `hackable_tol * max(1, max_k |J(pi_k)|)` for the reward concerned; policies are validated at
+ *  prob_tol (::starc_proxy_options).  Runs in O(n S^3 + n log n).
+ *  @param opt       options, or NULL for the defaults
  *  @param hackable  output 1 or 0
  *  @param wi, wj    output witness pair (J1 lower at wi, J2 higher at wi) when hackable, or NULL */
-int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
-                         const double *policies, double tol, int *hackable, size_t *wi, size_t *wj,
-                         starc_error *err);
+int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
+                              const double *policies, const starc_proxy_options *opt, int *hackable, size_t *wi,
+                              size_t *wj, starc_error *err);
 
 /** @brief Options of hackability on all deterministic policies. */
 typedef struct starc_proxy_deterministic_options {

@@ -32,7 +32,7 @@
  *  methods return the base row (the optimum never visits the state either); AD-KL returns the soft-optimal
  *  row `pi_b exp((Q - V)/beta)` at every state.
  *
- *  Plan/execute: starc_regularizer_alloc() does the set-up for one (MDP, base policy, proxy, true)
+ *  Plan/execute: starc_regularize_alloc_rbar() does the set-up for one (MDP, true, proxy, base policy)
  *  tuple (base occupancy, expected rewards, workspaces); starc_regularize_solve() is then called for
  *  any number of methods and coefficients and warm-starts from the previous solution of the same
  *  method family (see ::starc_regularize_options.warm_start), which makes pressure sweeps cheap.  A
@@ -139,27 +139,27 @@ typedef struct starc_regularize_result {
     double residual;           /**< final value of the quantity compared with tol (OM: flow residual; AD-KL: relative value change) */
 } starc_regularize_result;
 
-/** @brief A regularised-optimisation plan for one (MDP, base policy, proxy, true reward) (opaque). */
+/** @brief A regularised-optimisation plan for one (MDP, true reward, proxy, base policy) (opaque). */
 typedef struct starc_regularize starc_regularize;
 
-/** @brief Set up a regulariser.
+/** @brief Set up a regulariser from expected rewards.
  *
  *  @param m        the MDP (borrowed: must outlive the regulariser)
- *  @param base     base policy pi_b (S*A, copied); zero entries and states it never visits are allowed
- *  @param Rbar_p   expected proxy reward (S*A, copied), e.g. from starc_mdp_reward_expected()
  *  @param Rbar_t   expected true reward (S*A, copied), or NULL (true-reward fields are then NaN)
+ *  @param Rbar_p   expected proxy reward (S*A, copied), e.g. from starc_mdp_reward_expected()
+ *  @param base     base policy pi_b (S*A, copied); zero entries and states it never visits are allowed
  *  @param opt      options (copied), or NULL for the defaults
  *  @param out      receives the new regulariser; release with starc_regularize_free()
  *  @return ::STARC_EINVAL for an invalid base policy, non-finite rewards or bad options,
  *          ::STARC_ELAPACK if the base policy cannot be evaluated, ::STARC_ENOMEM. */
-int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double *Rbar_p,
-                            const double *Rbar_t, const starc_regularize_options *opt,
-                            starc_regularize **out, starc_error *err);
+int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
+                                const double *base, const starc_regularize_options *opt,
+                                starc_regularize **out, starc_error *err);
 
 /** @brief Release a regulariser; NULL is a no-op. */
 void starc_regularize_free(starc_regularize *rg);
 
-/** @brief Replace the options (validated as in starc_regularizer_alloc()); keeps warm-start state. */
+/** @brief Replace the options (validated as in starc_regularize_alloc_rbar()); keeps warm-start state. */
 int starc_regularize_set_options(starc_regularize *rg, const starc_regularize_options *opt, starc_error *err);
 
 /** @brief Forget the warm-start state: the next solve of every method starts from the base policy. */
@@ -174,7 +174,7 @@ void starc_regularize_reset(starc_regularize *rg);
  *  @return ::STARC_OK; ::STARC_EINVAL for a bad method or coefficient; ::STARC_ENOCONV when the
  *          iteration cap is reached first (message says how far from tol); ::STARC_ELAPACK. */
 int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
-                            double *pi, starc_regularize_result *res, starc_error *err);
+                           double *pi, starc_regularize_result *res, starc_error *err);
 
 /** @brief Diagnostics of an arbitrary policy @p pi (S*A) against the plan's base.
  *
@@ -183,14 +183,14 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
  *  `residual = 0`.  Infinite divergences are reported as INFINITY (objective then -INFINITY when coef > 0).
  *  @return ::STARC_EINVAL if @p pi is not a policy. */
 int starc_regularize_evaluate(starc_regularize *rg, const double *pi, starc_regularize_method method,
-                               double coef, starc_regularize_result *res, starc_error *err);
+                              double coef, starc_regularize_result *res, starc_error *err);
 
 /** @brief The base policy's normalised state-action occupancy mu_b (S*A, owned by the plan). */
 const double *starc_regularize_base_occupancy(const starc_regularize *rg);
 
-/** @brief The base policy's unnormalised returns J(pi_b, proxy) and J(pi_b, true) (either pointer may be NULL;
+/** @brief The base policy's unnormalised returns J(pi_b, true) and J(pi_b, proxy) (either pointer may be NULL;
  *  the true return is NaN without a true reward). */
-void starc_regularizer_base_returns(const starc_regularize *rg, double *proxy_return, double *true_return);
+void starc_regularize_base_returns(const starc_regularize *rg, double *true_return, double *proxy_return);
 
 /** @brief The exact normalised state-action occupancy (S*A) of the policy returned by the last
  *  starc_regularize_solve() or starc_regularize_evaluate(), or NULL before one (LU solve, exact

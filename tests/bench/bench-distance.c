@@ -60,7 +60,7 @@ static starc_mdp *random_mdp(size_t S, size_t A)
         mu0[s] = 1.0 / (double)S;
     starc_mdp *m;
     starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, 0.95, STARC_MDP_PROB_TOL, &m, &err)) {
+    if (starc_mdp_alloc(S, A, T, mu0, 0.95, NULL, &m, &err)) {
         fprintf(stderr, "bench-distance: %s\n", err.message);
         exit(1);
     }

@@ -112,7 +112,7 @@ int main(void)
     starc_error err;
     for (int gi = 0; gi < 2; gi++) {
         double gamma = gi ? 0.99 : 0.95;
-        if (starc_mdp_alloc(S, A, T, mu0, gamma, STARC_MDP_PROB_TOL, &m, &err)) {
+        if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
@@ -120,7 +120,7 @@ int main(void)
         starc_regularize_options_default(&o);
         o.warm_start = 0;
         starc_regularize *rg;
-        if (starc_regularizer_alloc(m, pb, Rp, Rt, &o, &rg, &err)) {
+        if (starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &rg, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }

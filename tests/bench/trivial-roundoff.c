@@ -46,6 +46,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <starc/starc.h>
+#include "../gsl-view.h"
 
 enum { F_SHAPING, F_CONSTANT, F_REDIST, F_SUM, F_SUMALL, F_OFF, F_OFFSH, NFAM };
 static const char *const fam_names[NFAM] = {"shaping", "constant", "redistribution", "shaping+constant",
@@ -127,7 +128,7 @@ static double mag(gsl_rng *r)
 static void transitions(gsl_rng *r, int tk, size_t S, size_t A, double *T)
 {
     if (tk == TK_SOFTMAX) {
-        if (starc_generate_transitions(r, S, A, NULL, T, NULL))
+        if (starc_generate_transitions(gsl_view_source(r), S, A, NULL, T, NULL))
             abort();
         return;
     }
@@ -258,7 +259,7 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
         for (size_t g = 0; g < NGAMMA; g++) {
             starc_mdp *m;
             starc_error err;
-            if (starc_mdp_alloc(S, A, T, mu0, gammas[g], STARC_MDP_PROB_TOL, &m, &err)) {
+            if (starc_mdp_alloc(S, A, T, mu0, gammas[g], NULL, &m, &err)) {
                 fprintf(stderr, "trivial-roundoff: %s\n", err.message);
                 exit(1);
             }
@@ -378,8 +379,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 20240601);
+    starc_generate_rng *gen = NULL;
+    gsl_rng *r = NULL;
+    if (starc_generate_rng_alloc(20240601, &gen, NULL) || !(r = gsl_view_alloc(gen))) {
+        fprintf(stderr, "trivial-roundoff: out of memory\n");
+        return 1;
+    }
     const size_t maxS = quick ? 64 : 1024;
     for (int tk = 0; tk < NTK; tk++)
         for (size_t S = 2; S <= maxS; S *= 2) {
@@ -434,6 +439,7 @@ int main(int argc, char **argv)
     printf("\n# worst k overall: %.3f (%s, S=%zu, A=%zu); K = %g leaves a margin of %.1f\n", k_all.v,
            fam_names[k_all.fam], k_all.S, k_all.A, K, K / k_all.v);
     gsl_rng_free(r);
+    starc_generate_rng_free(gen);
     if (raw && fclose(raw)) {
         perror("raw");
         return 1;

@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     starc_error err;
     starc_error_clear(&err);
     starc_mdp *m = NULL;
-    int st = starc_io_mdp_load(path, &m, &err);
+    int st = starc_io_mdp_load(path, NULL, &m, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT((st == STARC_OK) == (m != NULL), "status %d with mdp %p", st, (void *)m);
     if (m) {
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write_file(npy, img[0], ilen[0]);
     load_rewards(npy);
     double pi[4];
-    st = starc_io_policy_load(npy, fuzz_mdp(), pi, &err);
+    st = starc_io_policy_load(npy, fuzz_mdp(), NULL, pi, &err);
     fuzz_check_status(st, &err);
     if (st == STARC_OK)
         for (size_t s = 0; s < 2; s++) {

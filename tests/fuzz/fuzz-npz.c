@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     starc_mdp *m = NULL;
-    st = starc_io_mdp_load(path, &m, &err);
+    st = starc_io_mdp_load(path, NULL, &m, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT((st == STARC_OK) == (m != NULL), "status %d with mdp %p", st, (void *)m);
     if (m) {
