@@ -256,7 +256,7 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->info.r = ps.r;
     p->info.sigma_true = ps.sigma_true;
     p->info.sigma_proxy = ps.sigma_proxy;
-    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize, &p->rg, err)))
+    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize_options, &p->rg, err)))
         goto fail;
 
     if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
@@ -439,7 +439,7 @@ void starc_overopt_options_default(starc_overopt_options *o)
     o->range_max_steps = 200;
     o->bon_max = 1000;
     o->tie_tol = STARC_OVEROPT_BON_TIE_TOL;
-    starc_regularize_options_default(&o->regularize);
+    starc_regularize_options_default(&o->regularize_options);
     o->prob_tol = STARC_MDP_PROB_TOL;
     o->support_tol = STARC_OVEROPT_SUPPORT_TOL;
     o->gain_tol = 1e-12;
@@ -459,13 +459,13 @@ static int reg_solve(starc_overopt *p, starc_regularize_method m, double c, doub
     return st;
 }
 
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *reg,
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *opt,
                         double *pi, starc_overopt_point *pt, starc_error *err)
 {
     if ((unsigned)method >= STARC_OVEROPT_BON)
         return starci_error(err, STARC_EINVAL, "method %d is not a regularised method", (int)method);
     int st;
-    if (reg && (st = starc_regularize_set_options(p->rg, reg, err)))
+    if (opt && (st = starc_regularize_set_options(p->rg, opt, err)))
         return st;
     starc_regularize_result res;
     if ((st = reg_solve(p, reg_of[method], coef, p->pol, &res, err)))
@@ -632,7 +632,7 @@ static int sweep(starc_overopt *p, starc_overopt_method method, const starc_over
         return STARC_OK;
     }
     starc_regularize_method m = reg_of[method];
-    if ((st = starc_regularize_set_options(p->rg, &opt->regularize, err)))
+    if ((st = starc_regularize_set_options(p->rg, &opt->regularize_options, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
     /* OM-sqrt-chi2 has the same optima as OM-chi2 (docs/theory.md §5) but packs almost the whole path

@@ -28,6 +28,25 @@ void starc_proxygen_options_default(starc_proxygen_options *o)
     o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
+static const char *const kind_names[STARC_PROXYGEN_KIND_COUNT] = {"noise", "heavy-tail", "off-distribution",
+                                                                   "learned"};
+
+const char *starc_proxygen_kind_name(starc_proxygen_kind kind)
+{
+    return (unsigned)kind < STARC_PROXYGEN_KIND_COUNT ? kind_names[kind] : NULL;
+}
+
+int starc_proxygen_kind_parse(const char *name, starc_proxygen_kind *kind, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_PROXYGEN_KIND_COUNT; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *kind = (starc_proxygen_kind)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of noise, heavy-tail, off-distribution, learned",
+                        name ? name : "(null)");
+}
+
 /* log(1 + e^z) without overflow. */
 static double softplus(double z)
 {

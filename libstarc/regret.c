@@ -7,7 +7,7 @@
 
 void starc_regret_options_default(starc_regret_options *o)
 {
-    starc_policy_options_default(&o->policy);
+    starc_policy_options_default(&o->policy_options);
     o->trivial_tol = STARC_REGRET_TRIVIAL_TOL;
 }
 
@@ -23,7 +23,7 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     }
     if (!(ro->trivial_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "trivial_tol %g is not >= 0", ro->trivial_tol);
-    const starc_policy_options *opt = &ro->policy;
+    const starc_policy_options *opt = &ro->policy_options;
     size_t *act = calloc(S, sizeof *act);
     double *pi = starci_dalloc(S * A);
     int st = STARC_OK;

@@ -77,6 +77,23 @@ int starc_regularize_method_parse(const char *name, starc_regularize_method *met
                         name ? name : "(null)");
 }
 
+static const char *const solver_names[STARC_REGULARIZE_ADKL_SOLVER_COUNT] = {"pi", "vi"};
+
+const char *starc_regularize_adkl_solver_name(starc_regularize_adkl_solver solver)
+{
+    return (unsigned)solver < STARC_REGULARIZE_ADKL_SOLVER_COUNT ? solver_names[solver] : NULL;
+}
+
+int starc_regularize_adkl_solver_parse(const char *name, starc_regularize_adkl_solver *solver, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_REGULARIZE_ADKL_SOLVER_COUNT; i++)
+        if (strcmp(name, solver_names[i]) == 0) {
+            *solver = (starc_regularize_adkl_solver)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of pi, vi", name ? name : "(null)");
+}
+
 void starc_regularize_options_default(starc_regularize_options *o)
 {
     o->tol = 1e-10;

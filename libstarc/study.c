@@ -369,7 +369,7 @@ void starc_study_options_default(starc_study_options *o)
     o->seed = 0;
     o->nthreads = 0;
     o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
-    starc_regret_options_default(&o->regret);
+    starc_regret_options_default(&o->regret_options);
 }
 
 uint64_t starc_study_mdp_seed(uint64_t seed, size_t j)
@@ -567,10 +567,10 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
         /* worst of R1 first (acti is scratch), then optimal into act1 */
         for (size_t i = 0; i < SA; i++)
             w->Rbari[i] = -w->Rbar1[i];
-        if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret.policy, w->acti, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
             return st;
         j1worst = -mu0_dot(m, w->V);
-        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->regret.policy, w->act1, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->regret_options.policy_options, w->act1, w->V, NULL, w->ws, err)))
             return st;
         j1opt = mu0_dot(m, w->V);
         if ((st = features_first(w->feat, R1, j1opt - j1worst, err)))
@@ -584,10 +584,10 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
             /* worst of R_i (negated into pi as scratch), then optimal into acti */
             for (size_t q = 0; q < SA; q++)
                 w->pi[q] = -w->Rbari[q];
-            if ((st = starc_policy_optimal_rbar(m, w->pi, &o->regret.policy, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->pi, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiworst = -mu0_dot(m, w->V);
-            if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret.policy, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiopt = mu0_dot(m, w->V);
             /* J_1(pi*_i) and J_i(pi*_1) */
@@ -599,7 +599,8 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
             if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbari, w->V, NULL, w->ws, err)))
                 return st;
             ji_at_1 = mu0_dot(m, w->V);
-            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i, o->regret.trivial_tol) + regret_from(jiopt, jiworst, ji_at_1, o->regret.trivial_tol));
+            const double tt = o->regret_options.trivial_tol;
+            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i, tt) + regret_from(jiopt, jiworst, ji_at_1, tt));
             if ((st = features_second(w->feat, w->Ri, jiopt - jiworst, sl->values + p * NV, err)))
                 return st;
         }
@@ -679,7 +680,7 @@ static int worker_init(worker *w, runner *run)
     w->run = run;
     (void)starc_generate_rng_alloc(0, &w->rng, NULL); /* NULL on failure: checked below */
     (void)starc_policy_workspace_alloc(S, A, &w->ws, NULL); /* NULL on failure: checked below */
-    w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->regret.policy);
+    w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->regret_options.policy_options);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
     w->Rbari = starci_dalloc(S * A);

@@ -762,6 +762,15 @@ static void test_sweep_bon_and_names(void **state)
     starc_error err;
     assert_int_equal(starc_overopt_method_parse("kl", &me, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "om-sqrt-chi2"));
+    starc_proxygen_kind pk;
+    for (int i = 0; i < STARC_PROXYGEN_KIND_COUNT; i++) {
+        assert_ok(starc_proxygen_kind_parse(starc_proxygen_kind_name((starc_proxygen_kind)i), &pk, NULL));
+        assert_int_equal(pk, i);
+    }
+    assert_string_equal(starc_proxygen_kind_name(STARC_PROXYGEN_OFF_DISTRIBUTION), "off-distribution");
+    assert_null(starc_proxygen_kind_name((starc_proxygen_kind)STARC_PROXYGEN_KIND_COUNT));
+    assert_int_equal(starc_proxygen_kind_parse("gaussian", &pk, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "heavy-tail"));
     starc_overopt_free(p);
     starc_mdp_free(m);
     free(Rt), free(Rp), free(pb);

@@ -589,6 +589,16 @@ static void test_errors(void **state)
     assert_string_equal(starc_regularize_method_name(STARC_REGULARIZE_AD_KL), "ad-kl");
     assert_null(starc_regularize_method_name((starc_regularize_method)7));
     assert_int_equal(starc_regularize_method_parse("kl", &meth, &err), STARC_EINVAL);
+    starc_regularize_adkl_solver sv;
+    for (int i = 0; i < STARC_REGULARIZE_ADKL_SOLVER_COUNT; i++) {
+        assert_ok(starc_regularize_adkl_solver_parse(
+            starc_regularize_adkl_solver_name((starc_regularize_adkl_solver)i), &sv, NULL));
+        assert_int_equal(sv, i);
+    }
+    assert_string_equal(starc_regularize_adkl_solver_name(STARC_REGULARIZE_ADKL_VALUE_ITERATION), "vi");
+    assert_null(starc_regularize_adkl_solver_name((starc_regularize_adkl_solver)STARC_REGULARIZE_ADKL_SOLVER_COUNT));
+    assert_int_equal(starc_regularize_adkl_solver_parse("newton", &sv, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "pi, vi"));
     starc_regularize_free(rg);
     starc_regularize_free(NULL);
     starc_mdp_free(m);

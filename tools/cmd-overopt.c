@@ -580,12 +580,12 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
             if (cfg->opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
             break;
         case O_TOL:
-            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.regularize.tol))) return rc;
-            if (!(cfg->opt.regularize.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.regularize_options.tol))) return rc;
+            if (!(cfg->opt.regularize_options.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
             break;
         case O_MAX_ITER:
-            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.regularize.max_iter))) return rc;
-            if (cfg->opt.regularize.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.regularize_options.max_iter))) return rc;
+            if (cfg->opt.regularize_options.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
             break;
         case O_PNG: cfg->png = 1; break;
         case O_SVG: cfg->svg = 1; break;

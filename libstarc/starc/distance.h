@@ -107,7 +107,7 @@ typedef struct starc_distance_options {
                                             NULL (default) = uniform over all S*A*S transitions */
     double trivial_tol;                /**< tol of the trivial rule, >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED
                                             (default): derived from the MDP, starc_distance_trivial_tol() */
-    starc_policy_options policy_options;       /**< policy iteration for the `range` normalisation (defaults) */
+    starc_policy_options policy_options; /**< policy iteration for the `range` normalisation (defaults) */
     int nthreads;                      /**< threads for the passes over large rewards, also given to the
                                             canonicalisation (default 1; < 1 means 1).  Passes over fewer
                                             than 2^18 entries run on one thread.  Results are identical for

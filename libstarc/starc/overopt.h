@@ -151,7 +151,7 @@ typedef struct starc_overopt_options {
     /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
     double tie_tol;
     /** Options of the regularised solvers (starc_regularize_options_default()). */
-    starc_regularize_options regularize;
+    starc_regularize_options regularize_options;
     /** Policies (the base, evaluated policies) must have rows summing to 1 within prob_tol, and the
      *  best-of-n base probabilities too (default ::STARC_MDP_PROB_TOL). */
     double prob_tol;
@@ -285,8 +285,9 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
 
 /** @brief The policy of one regularised optimum along a path (for inspection): solves
  *  @p method at @p coef with the plan's solver and writes the S*A policy @p pi and its point @p pt
- *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()). */
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *reg,
+ *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()).
+ *  @param opt  the regularised solvers' options from now on, or NULL to keep the current ones */
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *opt,
                         double *pi, starc_overopt_point *pt, starc_error *err);
 
 /* --------------------------------------------------------------- summaries */

@@ -47,6 +47,15 @@ typedef enum starc_proxygen_kind {
     STARC_PROXYGEN_LEARNED = 3
 } starc_proxygen_kind;
 
+/** @brief Number of proxy error kinds. */
+#define STARC_PROXYGEN_KIND_COUNT 4
+
+/** @brief The kind's CLI name ("noise", "heavy-tail", "off-distribution", "learned"), or NULL if out of range. */
+const char *starc_proxygen_kind_name(starc_proxygen_kind kind);
+
+/** @brief Parse a CLI kind name; ::STARC_EINVAL (message lists the names) if unknown. */
+int starc_proxygen_kind_parse(const char *name, starc_proxygen_kind *kind, starc_error *err);
+
 /** @brief Options for starc_proxygen(); initialise with starc_proxygen_options_default(). */
 typedef struct starc_proxygen_options {
     starc_proxygen_kind kind;  /**< error kind (default ::STARC_PROXYGEN_NOISE) */

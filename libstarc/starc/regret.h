@@ -25,10 +25,10 @@ extern "C" {
 
 /** @brief Options of the regret functions. */
 typedef struct starc_regret_options {
-    starc_policy_options policy; /**< policy iteration for the optimal and worst policies (defaults) */
-    double trivial_tol;          /**< the regret is 0 when `J_t(pi*_t) - J_t(pi-_t) <=
-                                      trivial_tol * max(1, |J_t(pi*_t)|)`, >= 0
-                                      (default ::STARC_REGRET_TRIVIAL_TOL) */
+    starc_policy_options policy_options; /**< policy iteration for the optimal and worst policies (defaults) */
+    double trivial_tol;                  /**< the regret is 0 when `J_t(pi*_t) - J_t(pi-_t) <=
+                                              trivial_tol * max(1, |J_t(pi*_t)|)`, >= 0
+                                              (default ::STARC_REGRET_TRIVIAL_TOL) */
 } starc_regret_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_regret_options. */

@@ -68,9 +68,18 @@ int starc_regularize_method_parse(const char *name, starc_regularize_method *met
 
 /** @brief Solver for ::STARC_REGULARIZE_AD_KL. */
 typedef enum starc_regularize_adkl_solver {
-    STARC_REGULARIZE_ADKL_POLICY_ITERATION = 0, /**< soft policy iteration: exact LU evaluation, softmax improvement (default) */
-    STARC_REGULARIZE_ADKL_VALUE_ITERATION = 1   /**< soft value iteration (contraction gamma; slow for gamma near 1) */
+    STARC_REGULARIZE_ADKL_POLICY_ITERATION = 0, /**< "pi": soft policy iteration: exact LU evaluation, softmax improvement (default) */
+    STARC_REGULARIZE_ADKL_VALUE_ITERATION = 1   /**< "vi": soft value iteration (contraction gamma; slow for gamma near 1) */
 } starc_regularize_adkl_solver;
+
+/** @brief Number of AD-KL solvers. */
+#define STARC_REGULARIZE_ADKL_SOLVER_COUNT 2
+
+/** @brief The solver's CLI name ("pi", "vi"), or NULL if out of range. */
+const char *starc_regularize_adkl_solver_name(starc_regularize_adkl_solver solver);
+
+/** @brief Parse a CLI solver name; ::STARC_EINVAL (message lists the names) if unknown. */
+int starc_regularize_adkl_solver_parse(const char *name, starc_regularize_adkl_solver *solver, starc_error *err);
 
 /** @brief Options for the regularised solvers; initialise with starc_regularize_options_default(). */
 typedef struct starc_regularize_options {

@@ -61,8 +61,8 @@ typedef struct starc_study_options {
                                (starc/distance.h), >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED (default):
                                each canonicalisation's derived tolerance for S = states and this
                                gamma, starc_distance_trivial_tol() */
-    starc_regret_options regret; /**< the regrets' options (policy iteration, also used by the `range`
-                                      normalisation, and the regret's trivial_tol; defaults) */
+    starc_regret_options regret_options; /**< the regrets' options: policy iteration (also used by the
+                                              `range` normalisation) and the regret's trivial_tol (defaults) */
 } starc_study_options;
 
 /** @brief Fill @p o with the paper's study size (384 MDPs x 8 pairs x 16 steps,
