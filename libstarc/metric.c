@@ -53,14 +53,16 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
     const size_t S = starc_mdp_states(m);
     starci_weights w;
     starci_scratch p;
-    int st = starci_norm_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? opt->coverage : NULL, opt->prob_tol, 1, err);
+    const double *coverage = kind == STARC_METRIC_PEARSON ? opt->coverage : NULL;
+    int st = starci_norm_weights_init(&w, m, coverage, opt->prob_tol, 1, err);
     if (st)
         return st;
     if ((st = starci_norm_scratch_alloc(S, &p, err))) {
         starci_norm_weights_clear(&w);
         return st;
     }
-    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
+    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0},
+                          {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
     if (kind != STARC_METRIC_PEARSON) {
         /* metric kinds l1..wlinf have the values of the norm kinds of the same name */
         *value = starci_norm_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);

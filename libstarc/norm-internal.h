@@ -82,7 +82,8 @@ int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const s
 
 /* range normaliser of an expected reward cbar (S*A): max_pi J - min_pi J
  * (starci_policy_range); neg is S*A scratch; ws may be NULL. */
-int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt, starc_policy_workspace *ws,
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt,
+                      starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err);
 
 /* Below this, 1 - rho (Pearson) or d^2 / (|x|^2 + |y|^2) (l2, wl2) computed

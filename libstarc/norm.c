@@ -440,7 +440,8 @@ void starci_norm_scratch_free(starci_scratch *p)
     free(p->blockacc);
 }
 
-int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt, starc_policy_workspace *ws,
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt,
+                      starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err)
 {
     starc_policy_range_result r;

@@ -410,8 +410,10 @@ static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi
 
 /* ================================================================ sweeps */
 
-static const char *const method_names[STARC_OVEROPT_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"};
-static const starc_regularize_method reg_of[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2, STARC_REGULARIZE_OM_SQRT_CHI2,
+static const char *const method_names[STARC_OVEROPT_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl",
+                                                                      "bon"};
+static const starc_regularize_method reg_of[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2,
+                                                  STARC_REGULARIZE_OM_SQRT_CHI2,
                                            STARC_REGULARIZE_OM_KL};
 
 const char *starc_overopt_method_name(starc_overopt_method method)
@@ -489,7 +491,8 @@ static int gain_fraction(starc_overopt *p, starc_regularize_method m, double c, 
 }
 
 /* Search the automatic coefficient range (see starc_overopt_options.range_tol). */
-static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_overopt_options *o, double *lo, double *hi,
+static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_overopt_options *o, double *lo,
+                      double *hi,
                       starc_error *err)
 {
     const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : 1.0;

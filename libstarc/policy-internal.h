@@ -58,7 +58,8 @@ double starci_policy_chi2(size_t n, const double *mu, const double *mub);
 
 /* The optimal and worst returns for Rbar (starc_policy_range_rbar) with the
  * caller's scratch: neg (S*A) receives -Rbar; ws may be NULL. */
-int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, starc_policy_workspace *ws,
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                        starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err);
 
 /* The lowest and highest return for Rbar over the deterministic policies

@@ -545,7 +545,8 @@ static int optimal_return(const starc_mdp *m, const double *Rbar, double sign, c
     return st;
 }
 
-int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, starc_policy_workspace *ws,
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                        starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err)
 {
     starc_policy_workspace *own;

@@ -113,7 +113,7 @@ static int check_options(const starc_regularize_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL, "search tolerance %g must be finite and > 0", o->search_tol);
     if (o->max_iter == 0 || o->max_sweeps == 0)
         return starci_error(err, STARC_EINVAL, "iteration caps must be > 0");
-    if (o->adkl_solver != STARC_REGULARIZE_ADKL_POLICY_ITERATION && o->adkl_solver != STARC_REGULARIZE_ADKL_VALUE_ITERATION)
+    if ((unsigned)o->adkl_solver >= STARC_REGULARIZE_ADKL_SOLVER_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
     if (!(o->prob_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "probability tolerance must be >= 0");

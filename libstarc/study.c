@@ -539,6 +539,7 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
     const starc_study_options *o = run->o;
     const size_t S = run->S, A = run->A, n = run->n, SA = S * A;
     const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
+    const starc_policy_options *po = &o->regret_options.policy_options;
     starc_error *err = &sl->err;
     uint64_t seed = starc_study_mdp_seed(o->seed, j);
     starci_generate_rng_seed(w->rng, seed);
@@ -567,10 +568,10 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
         /* worst of R1 first (acti is scratch), then optimal into act1 */
         for (size_t i = 0; i < SA; i++)
             w->Rbari[i] = -w->Rbar1[i];
-        if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
             return st;
         j1worst = -mu0_dot(m, w->V);
-        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->regret_options.policy_options, w->act1, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, po, w->act1, w->V, NULL, w->ws, err)))
             return st;
         j1opt = mu0_dot(m, w->V);
         if ((st = features_first(w->feat, R1, j1opt - j1worst, err)))
@@ -584,10 +585,10 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
             /* worst of R_i (negated into pi as scratch), then optimal into acti */
             for (size_t q = 0; q < SA; q++)
                 w->pi[q] = -w->Rbari[q];
-            if ((st = starc_policy_optimal_rbar(m, w->pi, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->pi, po, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiworst = -mu0_dot(m, w->V);
-            if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->regret_options.policy_options, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiopt = mu0_dot(m, w->V);
             /* J_1(pi*_i) and J_i(pi*_1) */

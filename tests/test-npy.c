@@ -1257,7 +1257,8 @@ static void test_mdp_load(void **state)
     sh[2][0] = 2;
     data[2] = g2;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
-    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, p, "member 'gamma' has shape (2,); expected () or (1,)");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, p,
+                 "member 'gamma' has shape (2,); expected () or (1,)");
     nd[2] = 0;
     data[2] = &g;
 
@@ -1436,7 +1437,8 @@ static void test_policy_load(void **state)
     size_t st[2] = {A_, S_};
     tpath(p, sizeof p, "pi-T.npy");
     assert_ok(starc_npy_write(p, 2, st, pi, &err));
-    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EDIM, &err, p, "shape (2,3); expected (S,A) = (3,2)");
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EDIM, &err, p,
+                 "shape (2,3); expected (S,A) = (3,2)");
     starc_mdp_free(m);
 }
 

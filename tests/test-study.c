@@ -387,7 +387,8 @@ static void test_variants_vs_distance(void **state)
                 const double *R1 = c.R1 + (j * o.pairs + k) * n, *R2 = c.R2 + (j * o.pairs + k) * n;
                 int triv;
                 double nrm, *tmp = malloc(n * sizeof(double));
-                assert_ok(starc_distance_standardize(plans[starc_study_variant_index(STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2)], R1, tmp, &nrm, &triv, NULL));
+                long vl2 = starc_study_variant_index(STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2);
+                assert_ok(starc_distance_standardize(plans[vl2], R1, tmp, &nrm, &triv, NULL));
                 ntrivial_seen += (size_t)triv;
                 free(tmp);
                 for (size_t i = 1; i <= o.steps; i++) {
@@ -398,16 +399,18 @@ static void test_variants_vs_distance(void **state)
                         int st = starc_distance_pair(plans[v], R1, Ri, &d, NULL);
                         if (st == STARC_EUNDEF) {
                             if (!isnan(row[v]))
-                                print_error("%s:%s:%s: study %.17g, distance undefined\n", starc_canon_kind_name(vt[v].canon),
-                                            starc_norm_kind_name(vt[v].norm), starc_metric_kind_name(vt[v].metric), row[v]);
+                                print_error("%s:%s:%s: study %.17g, distance undefined\n",
+                                            starc_canon_kind_name(vt[v].canon), starc_norm_kind_name(vt[v].norm),
+                                            starc_metric_kind_name(vt[v].metric), row[v]);
                             assert_true(isnan(row[v]));
                             nundef++;
                             continue;
                         }
                         assert_int_equal(st, STARC_OK);
                         if (!(fabs(row[v] - d) <= 1e-9 * fmax(1.0, fabs(d))))
-                            print_error("MDP %zu pair %zu step %zu, %s:%s:%s\n", j, k, i, starc_canon_kind_name(vt[v].canon),
-                                    starc_norm_kind_name(vt[v].norm), starc_metric_kind_name(vt[v].metric));
+                            print_error("MDP %zu pair %zu step %zu, %s:%s:%s\n", j, k, i,
+                                        starc_canon_kind_name(vt[v].canon), starc_norm_kind_name(vt[v].norm),
+                                        starc_metric_kind_name(vt[v].metric));
                         assert_close(row[v], d, 1e-9, 1e-12);
                         if (fabs(d) > 1e-9)
                             maxrel = fmax(maxrel, fabs(row[v] - d) / fabs(d));

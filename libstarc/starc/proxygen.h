@@ -72,7 +72,8 @@ typedef struct starc_proxygen_options {
                                     (default 1e-9) */
     size_t max_iter;           /**< learned, starc_proxygen_bt_fit(): Newton iteration cap (default 100); exceeding
                                     it is ::STARC_ENOCONV */
-    double prob_tol;           /**< the base policy's rows must sum to 1 within prob_tol (default ::STARC_MDP_PROB_TOL) */
+    double prob_tol;           /**< the base policy's rows must sum to 1 within prob_tol
+                                    (default ::STARC_MDP_PROB_TOL) */
 } starc_proxygen_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_proxygen_options. */

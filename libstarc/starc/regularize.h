@@ -24,7 +24,8 @@
  *    by a safeguarded 1-D search in log c'; when coef is at least the slope of the Pareto frontier at
  *    the base (`sup_c' 2 c' sqrt(chi2(c'))`) the optimum is the base policy itself.
  *    CP's suggested coefficient is `sigma_p sqrt(1 - r^2)` (starc/proxy.h).
- *  - ::STARC_REGULARIZE_OM_KL: `D = KL(mu_pi || mu_b)`; dual `L(V) = (1-gamma) mu0.V + coef sum mu_b exp(e_V/coef - 1)`,
+ *  - ::STARC_REGULARIZE_OM_KL: `D = KL(mu_pi || mu_b)`; dual
+ *    `L(V) = (1-gamma) mu0.V + coef sum mu_b exp(e_V/coef - 1)`,
  *    primal `mu = mu_b exp(e_V/coef - 1)`, Newton's method with the same stopping rule as OM-chi2.
  *
  *  Every optimum stays inside the base policy's support (state-action pairs with `mu_b > 0`, actions
@@ -68,8 +69,10 @@ int starc_regularize_method_parse(const char *name, starc_regularize_method *met
 
 /** @brief Solver for ::STARC_REGULARIZE_AD_KL. */
 typedef enum starc_regularize_adkl_solver {
-    STARC_REGULARIZE_ADKL_POLICY_ITERATION = 0, /**< "pi": soft policy iteration: exact LU evaluation, softmax improvement (default) */
-    STARC_REGULARIZE_ADKL_VALUE_ITERATION = 1   /**< "vi": soft value iteration (contraction gamma; slow for gamma near 1) */
+    /** "pi": soft policy iteration: exact LU evaluation, softmax improvement (default) */
+    STARC_REGULARIZE_ADKL_POLICY_ITERATION = 0,
+    /** "vi": soft value iteration (contraction gamma; slow for gamma near 1) */
+    STARC_REGULARIZE_ADKL_VALUE_ITERATION = 1
 } starc_regularize_adkl_solver;
 
 /** @brief Number of AD-KL solvers. */

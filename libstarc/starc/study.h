@@ -99,7 +99,8 @@ typedef struct starc_study_batch {
     size_t mdp;            /**< MDP index j */
     uint64_t seed;         /**< starc_study_mdp_seed(seed, j) */
     const starc_mdp *m;    /**< the MDP */
-    size_t pairs, steps;   /**< points in this batch: pairs * steps */
+    size_t pairs;          /**< reward pairs in this batch (points: pairs * steps) */
+    size_t steps;          /**< interpolation steps per pair */
     size_t nvariants;      /**< starc_study_nvariants() */
     const double *R1;      /**< pairs * S*A*S: the first reward of each pair */
     const double *R2;      /**< pairs * S*A*S: the second reward of each pair */
@@ -115,13 +116,16 @@ typedef struct starc_study_batch {
  *  on the calling thread, in MDP index order.  A non-zero return from
  *  @c worker or @c ordered stops the study, which then returns ::STARC_EIO. */
 typedef struct starc_study_callbacks {
+    /** called on a worker thread with each MDP's batch; may store data for @c ordered */
     int (*worker)(const starc_study_batch *b, void *user, void **data);
+    /** called on the calling thread, in MDP order, with the batch and what @c worker stored */
     int (*ordered)(const starc_study_batch *b, void *data, void *user);
+    /** called on the calling thread after each MDP with the points done so far */
     void (*progress)(size_t points_done, size_t points_total, void *user);
     /** releases what @c worker stored for a batch that @c ordered never received
      *  (the run stopped early); called on the calling thread */
     void (*discard)(void *data, void *user);
-    void *user;
+    void *user; /**< passed to every callback */
 } starc_study_callbacks;
 
 /** @brief A finished study: per-point values and per-variant correlations (opaque). */
