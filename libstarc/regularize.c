@@ -100,6 +100,8 @@ void starc_regularize_options_default(starc_regularize_options *o)
     o->max_iter = 1000;
     o->max_sweeps = 100000;
     o->search_tol = 1e-10;
+    o->search_max_iter = 200;
+    o->stall_max_iter = 50;
     o->adkl_solver = STARC_REGULARIZE_ADKL_POLICY_ITERATION;
     o->warm_start = 1;
     o->prob_tol = STARC_MDP_PROB_TOL;
@@ -111,7 +113,7 @@ static int check_options(const starc_regularize_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL, "tolerance %g must be finite and > 0", o->tol);
     if (!(o->search_tol > 0.0) || !isfinite(o->search_tol))
         return starci_error(err, STARC_EINVAL, "search tolerance %g must be finite and > 0", o->search_tol);
-    if (o->max_iter == 0 || o->max_sweeps == 0)
+    if (o->max_iter == 0 || o->max_sweeps == 0 || o->search_max_iter == 0 || o->stall_max_iter == 0)
         return starci_error(err, STARC_EINVAL, "iteration caps must be > 0");
     if ((unsigned)o->adkl_solver >= STARC_REGULARIZE_ADKL_SOLVER_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
@@ -679,7 +681,7 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
         if (gn <= 0.5 * gref) {
             gref = gn;
             since_halved = 0;
-        } else if (++since_halved > 50) {
+        } else if (++since_halved > rg->opt.stall_max_iter) {
             *iters = it;
             *resid = gn;
             return starci_error(err, STARC_ENOCONV,
@@ -1024,10 +1026,10 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
     int user_warm = rg->opt.warm_start;
     rg->opt.warm_start = 1;
     double u = log(c);
-    for (int k = 0;; k++) {
-        if (k >= 200) {
-            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in 200 steps",
-                              rg->opt.search_tol);
+    for (size_t k = 0;; k++) {
+        if (k >= rg->opt.search_max_iter) {
+            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in %zu steps",
+                              rg->opt.search_tol, rg->opt.search_max_iter);
             goto fail;
         }
         c = exp(u);

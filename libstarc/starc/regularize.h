@@ -95,7 +95,7 @@ typedef struct starc_regularize_options {
      *  computed to, `<= 8 A DBL_EPSILON (2 max|V| + max|Rbar_p|) max(w) / alpha` with w = mu_b (chi2) or
      *  mu (KL) and alpha = 2 coef (chi2) or coef (KL): its round-off floor, which only matters for tiny
      *  coefficients (::starc_regularize_result.residual reports the value reached).  No halving of the residual
-     *  in 50 Newton steps is ::STARC_ENOCONV. */
+     *  in stall_max_iter Newton steps is ::STARC_ENOCONV. */
     double tol;
     /** Cap on Newton steps (OM methods, per solve) and soft policy-iteration steps (default 1000);
      *  exceeding it is ::STARC_ENOCONV. */
@@ -104,9 +104,14 @@ typedef struct starc_regularize_options {
     size_t max_sweeps;
     /** Relative tolerance of the OM-sqrt-chi2 1-D search on `2 c' sqrt(chi2(c'))` (default 1e-10):
      *  stop when `|2 c' sqrt(chi2) - coef| <= search_tol * coef`.  Safeguarded Newton in log c' with
-     *  the slope from differentiating the dual optimality condition; at most 200 search steps (each
-     *  an OM-chi2 solve), more is ::STARC_ENOCONV. */
+     *  the slope from differentiating the dual optimality condition; at most search_max_iter search
+     *  steps (each an OM-chi2 solve), more is ::STARC_ENOCONV. */
     double search_tol;
+    /** Cap on the OM-sqrt-chi2 1-D search steps (default 200); exceeding it is ::STARC_ENOCONV. */
+    size_t search_max_iter;
+    /** OM-chi2 / OM-KL: more than stall_max_iter Newton steps in a row without halving the flow
+     *  residual is ::STARC_ENOCONV (default 50). */
+    size_t stall_max_iter;
     /** AD-KL solver (default ::STARC_REGULARIZE_ADKL_POLICY_ITERATION). */
     starc_regularize_adkl_solver adkl_solver;
     /** Start from the previous solution of the same method family (default 1); 0 starts every
