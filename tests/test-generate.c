@@ -89,6 +89,42 @@ static void test_thresholds(void **state)
     assert_close(starc_generate_sparsity_threshold(100), 3.8, 0, 0);
 }
 
+/* The generator's own draws are GSL's on MT19937 with the same seed, one for one,
+ * in any interleaving; and the gsl_rng view of tests/gsl-view.h draws the same
+ * stream through every GSL distribution the tests use. */
+static void test_rng_draws(void **state)
+{
+    (void)state;
+    static const size_t ns[] = {1, 2, 3, 7, 121, 1000003, 4294967295UL};
+    for (unsigned long seed = 0; seed <= 5; seed++) {
+        starc_generate_rng *r1 = testutil_generate_rng(seed), *r3 = testutil_generate_rng(seed);
+        gsl_rng *r2 = testutil_rng(seed), *r4 = testutil_rng(seed);
+        gsl_rng *v = gsl_view_alloc(r3);
+        assert_non_null(v);
+        for (size_t i = 0; i < 2000; i++) {
+            const size_t n = ns[i % (sizeof ns / sizeof ns[0])];
+            switch (i % 3) {
+            case 0: assert_true(starc_generate_rng_uniform(r1) == gsl_rng_uniform(r2)); break;
+            case 1: assert_true(starc_generate_rng_gaussian(r1) == gsl_ran_gaussian(r2, 1.0)); break;
+            default: assert_true(starc_generate_rng_uniform_int(r1, n) == (size_t)gsl_rng_uniform_int(r2, n)); break;
+            }
+            switch (i % 6) {
+            case 0: assert_true(gsl_rng_uniform(v) == gsl_rng_uniform(r4)); break;
+            case 1: assert_true(gsl_rng_uniform_pos(v) == gsl_rng_uniform_pos(r4)); break;
+            case 2: assert_true(gsl_rng_uniform_int(v, n) == gsl_rng_uniform_int(r4, n)); break;
+            case 3: assert_true(gsl_ran_gaussian(v, 1.0) == gsl_ran_gaussian(r4, 1.0)); break;
+            case 4: assert_true(gsl_ran_gamma(v, 1.0, 1.0) == gsl_ran_gamma(r4, 1.0, 1.0)); break;
+            default: assert_true(gsl_rng_get(v) == gsl_rng_get(r4)); break;
+            }
+        }
+        gsl_rng_free(v);
+        /* the view draws from r3 itself: both streams are where r4 is */
+        assert_true(starc_generate_rng_uniform(r3) == gsl_rng_uniform(r4));
+        starc_generate_rng_free(r1), starc_generate_rng_free(r3);
+        gsl_rng_free(r2), gsl_rng_free(r4);
+    }
+}
+
 /* The generator agrees with the literal protocol on many seeds and sizes. */
 static void test_transitions_reference(void **state)
 {
@@ -466,6 +502,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_rng_draws),
         cmocka_unit_test(test_transitions_reference),
         cmocka_unit_test(test_transitions_statistics),
         cmocka_unit_test(test_reward_reference),
