@@ -18,52 +18,66 @@
 /* ================================================================ names */
 
 static const char *const form_names[STARC_FIT_FORM_COUNT] = {"bon", "rl", "log1p", "power"};
-static const char *const center_names[4] = {"none", "origin", "intercept", "auto"};
-static const char *const scaling_names[2] = {"separate", "joint"};
+static const char *const center_names[STARC_FIT_CENTER_COUNT] = {"none", "origin", "intercept", "auto"};
+static const char *const scaling_names[STARC_FIT_SCALING_KIND_COUNT] = {"separate", "joint"};
+
+/* The index of name in names[0..n-1]; else STARC_EINVAL naming what and listing the names. */
+static int parse_name(const char *name, const char *const *names, int n, const char *what, int *out,
+                      starc_error *err)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = i;
+            return STARC_OK;
+        }
+    char list[128] = "";
+    for (int i = 0; i < n; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, names[i]);
+    }
+    return starci_error(err, STARC_EINVAL, "'%s' is not a %s (%s)", name ? name : "(null)", what, list);
+}
 
 const char *starc_fit_form_name(starc_fit_form form)
 {
     return (unsigned)form < STARC_FIT_FORM_COUNT ? form_names[form] : NULL;
 }
 
-int starc_fit_form_parse(const char *name, starc_fit_form *out)
+int starc_fit_form_parse(const char *name, starc_fit_form *out, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_FIT_FORM_COUNT; i++)
-        if (strcmp(name, form_names[i]) == 0) {
-            *out = (starc_fit_form)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, form_names, STARC_FIT_FORM_COUNT, "fit form", &i, err);
+    if (!st)
+        *out = (starc_fit_form)i;
+    return st;
 }
 
 const char *starc_fit_center_name(starc_fit_center center)
 {
-    return (unsigned)center < 4 ? center_names[center] : NULL;
+    return (unsigned)center < STARC_FIT_CENTER_COUNT ? center_names[center] : NULL;
 }
 
-int starc_fit_center_parse(const char *name, starc_fit_center *out)
+int starc_fit_center_parse(const char *name, starc_fit_center *out, starc_error *err)
 {
-    for (int i = 0; name && i < 4; i++)
-        if (strcmp(name, center_names[i]) == 0) {
-            *out = (starc_fit_center)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, center_names, STARC_FIT_CENTER_COUNT, "fit centring", &i, err);
+    if (!st)
+        *out = (starc_fit_center)i;
+    return st;
 }
 
 const char *starc_fit_scaling_kind_name(starc_fit_scaling_kind kind)
 {
-    return (unsigned)kind < 2 ? scaling_names[kind] : NULL;
+    return (unsigned)kind < STARC_FIT_SCALING_KIND_COUNT ? scaling_names[kind] : NULL;
 }
 
-int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out)
+int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out, starc_error *err)
 {
-    for (int i = 0; name && i < 2; i++)
-        if (strcmp(name, scaling_names[i]) == 0) {
-            *out = (starc_fit_scaling_kind)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, scaling_names, STARC_FIT_SCALING_KIND_COUNT, "scaling kind", &i, err);
+    if (!st)
+        *out = (starc_fit_scaling_kind)i;
+    return st;
 }
 
 void starc_fit_options_default(starc_fit_options *o)

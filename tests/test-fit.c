@@ -40,24 +40,38 @@ static void test_names(void **state)
     (void)state;
     for (int i = 0; i < STARC_FIT_FORM_COUNT; i++) {
         starc_fit_form f;
-        assert_ok(starc_fit_form_parse(starc_fit_form_name((starc_fit_form)i), &f));
+        assert_ok(starc_fit_form_parse(starc_fit_form_name((starc_fit_form)i), &f, NULL));
         assert_int_equal(f, i);
     }
     starc_fit_form f;
     starc_fit_center c;
     starc_fit_scaling_kind k;
-    assert_int_equal(starc_fit_form_parse("quadratic", &f), STARC_EINVAL);
-    assert_int_equal(starc_fit_form_parse(NULL, &f), STARC_EINVAL);
+    assert_int_equal(starc_fit_form_parse("quadratic", &f, NULL), STARC_EINVAL);
+    assert_int_equal(starc_fit_form_parse(NULL, &f, NULL), STARC_EINVAL);
     assert_null(starc_fit_form_name((starc_fit_form)4));
     assert_string_equal(starc_fit_form_name(STARC_FIT_RL), "rl");
-    for (int i = 0; i < 4; i++) {
-        assert_ok(starc_fit_center_parse(starc_fit_center_name((starc_fit_center)i), &c));
+    for (int i = 0; i < STARC_FIT_CENTER_COUNT; i++) {
+        assert_ok(starc_fit_center_parse(starc_fit_center_name((starc_fit_center)i), &c, NULL));
         assert_int_equal(c, i);
     }
-    assert_int_equal(starc_fit_center_parse("mean", &c), STARC_EINVAL);
-    assert_ok(starc_fit_scaling_kind_parse("joint", &k));
+    assert_int_equal(starc_fit_center_parse("mean", &c, NULL), STARC_EINVAL);
+    assert_ok(starc_fit_scaling_kind_parse("joint", &k, NULL));
     assert_int_equal(k, STARC_FIT_SCALING_JOINT);
-    assert_int_equal(starc_fit_scaling_kind_parse("both", &k), STARC_EINVAL);
+    assert_int_equal(starc_fit_scaling_kind_parse("both", &k, NULL), STARC_EINVAL);
+    for (int i = 0; i < STARC_FIT_SCALING_KIND_COUNT; i++) {
+        assert_ok(starc_fit_scaling_kind_parse(starc_fit_scaling_kind_name((starc_fit_scaling_kind)i), &k, NULL));
+        assert_int_equal(k, i);
+    }
+    assert_null(starc_fit_center_name((starc_fit_center)STARC_FIT_CENTER_COUNT));
+    assert_null(starc_fit_scaling_kind_name((starc_fit_scaling_kind)STARC_FIT_SCALING_KIND_COUNT));
+    /* like every _parse: the message names the bad name and lists the valid ones */
+    starc_error err;
+    assert_int_equal(starc_fit_form_parse("quadratic", &f, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'quadratic' is not a fit form (bon, rl, log1p, power)");
+    assert_int_equal(starc_fit_center_parse(NULL, &c, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'(null)' is not a fit centring (none, origin, intercept, auto)");
+    assert_int_equal(starc_fit_scaling_kind_parse("both", &k, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'both' is not a scaling kind (separate, joint)");
     /* the overopt wrapper's forms are fit.h's first two */
     assert_close(starc_gao_eval(STARC_GAO_RL, 1.5, 0.7, 2.0), starc_fit_eval(STARC_FIT_RL, 1.5, 0.7, NAN, 2.0), 0, 0);
     assert_true(isnan(starc_fit_eval(STARC_FIT_BON, 1, 1, NAN, -1)));

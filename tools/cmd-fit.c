@@ -482,7 +482,7 @@ static int load_file(const config *C, table *t, data *D)
         if (cmeth >= 0) {
             const char *m = t->cells[r * t->ncols + (size_t)cmeth];
             starc_fit_form f;
-            if (starc_fit_form_parse(m, &f) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
+            if (starc_fit_form_parse(m, &f, NULL) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
                 rc = cli_usage(CMD, "%s:%zu: column 'method': '%s' is not bon or rl (or give --method)", t->path,
                                t->line[r], m);
                 break;
@@ -1478,7 +1478,7 @@ int cmd_fit(int argc, char **argv)
         case O_SIZE: C.size = optarg, C.size_given = 1; break;
         case O_PROMPT: C.prompt = optarg; break;
         case O_METHOD:
-            if (starc_fit_form_parse(optarg, &C.method) != STARC_OK ||
+            if (starc_fit_form_parse(optarg, &C.method, NULL) != STARC_OK ||
                 (C.method != STARC_FIT_BON && C.method != STARC_FIT_RL))
                 return cli_usage(CMD, "option --method: '%s' is not one of bon, rl", optarg);
             C.method_given = 1;
@@ -1489,7 +1489,7 @@ int cmd_fit(int argc, char **argv)
             if (C.bon_max < 3) return cli_usage(CMD, "option --bon-max: '%s' must be >= 3", optarg);
             break;
         case O_CENTER:
-            if (starc_fit_center_parse(optarg, &C.opt.center) != STARC_OK)
+            if (starc_fit_center_parse(optarg, &C.opt.center, NULL) != STARC_OK)
                 return cli_usage(CMD, "option --center: '%s' is not one of none, origin, intercept, auto", optarg);
             break;
         case O_CUTOFF:
