@@ -156,3 +156,11 @@ void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar
         Rbar[sa] = acc;
     }
 }
+
+void starc_mdp_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
+{
+    const size_t S = m->S, A = m->A;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++)
+            Rbar[s * A + a] = r[s];
+}

@@ -368,7 +368,7 @@ done:
 
 void starc_proxy_deterministic_options_default(starc_proxy_deterministic_options *o)
 {
-    o->tol = 1e-10;
+    starc_proxy_options_default(&o->proxy_options);
     o->max_policies = 65536;
 }
 
@@ -404,9 +404,9 @@ void starc_proxy_deterministic_policy(const starc_mdp *m, size_t k, double *pi)
     }
 }
 
-int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
-                                       const starc_proxy_deterministic_options *o,
-                                       starc_proxy_hackability_result *out, starc_error *err)
+int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
+                                            const starc_proxy_deterministic_options *o,
+                                            starc_proxy_hackability_result *out, starc_error *err)
 {
     starc_proxy_deterministic_options def;
     if (!o) {
@@ -430,10 +430,7 @@ int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_tr
         starc_proxy_deterministic_policy(m, k, set + k * SA);
     int hackable = 0;
     size_t wi = 0, wj = 0;
-    starc_proxy_options po;
-    starc_proxy_options_default(&po);
-    po.hackable_tol = o->tol;
-    st = starc_proxy_hackable_rbar(m, Rbar_true, Rbar_proxy, n, set, &po, &hackable, &wi, &wj, err);
+    st = starc_proxy_hackable_rbar(m, Rbar_true, Rbar_proxy, n, set, &o->proxy_options, &hackable, &wi, &wj, err);
     free(set);
     if (st)
         return st;
@@ -442,12 +439,4 @@ int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_tr
     out->witness_i = hackable ? wi : 0;
     out->witness_j = hackable ? wj : 0;
     return STARC_OK;
-}
-
-void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++)
-            Rbar[s * A + a] = r[s];
 }

@@ -117,7 +117,37 @@ static void test_reward_expand(void **state)
     gsl_rng_free(r);
 }
 
-static void test_strerror(void **state)
+/* A state reward's expected reward: exactly r(s), and the slow way round (expand to (S,A,S), sum
+ * over T) agrees to the round-off of a row sum, relative to the reward's own scale. */
+static void test_state_reward_expected(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(29);
+    for (int trial = 0; trial < 6; trial++) {
+        size_t S = 3 + (size_t)trial, A = 1 + (size_t)trial % 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
+        double scale = pow(10.0, 100.0 * (trial - 2)); /* 1e-200 .. 1e300: nothing is lost */
+        double *rs = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
+        double *R = malloc(S * A * S * sizeof(double)), *ref = malloc(S * A * sizeof(double));
+        testutil_gaussian(r, rs, S);
+        for (size_t s = 0; s < S; s++)
+            rs[s] *= scale;
+        size_t shape[1] = {S};
+        assert_ok(starc_mdp_reward_expand(m, 1, shape, rs, R, NULL));
+        starc_mdp_reward_expected(m, R, ref);
+        starc_mdp_state_reward_expected(m, rs, Rbar);
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                assert_true(Rbar[s * A + a] == rs[s]);
+                assert_close(Rbar[s * A + a], ref[s * A + a], 4.0 * (double)S * 2.220446049250313e-16, 0.0);
+            }
+        free(rs), free(Rbar), free(R), free(ref);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_error_string(void **state)
 {
     (void)state;
     for (int s = 0; s <= STARC_EUNDEF; s++)
@@ -131,7 +161,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
+        cmocka_unit_test(test_error_string),
     };
     return cmocka_run_group_tests_name("mdp", tests, NULL, NULL);
 }

@@ -195,8 +195,8 @@ static int tomato_measure(const starc_tomato *t, tomato_report *tr)
         free(bt), free(bp);
         return cli_fail(CMD, "out of memory");
     }
-    starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
-    starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
+    starc_mdp_state_reward_expected(m, starc_tomato_true_reward(t), bt);
+    starc_mdp_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
     int st = starc_proxy_alloc_rbar(m, bt, bp, base, NULL, &px, &err);
     if (!st) {
         tr->ps = *starc_proxy_get_stats(px);

@@ -79,8 +79,8 @@ static int measure(const starc_tomato *t, tomato_facts *f)
     starc_error_clear(&err);
     int rc = bt && bp ? EXIT_OK : cli_fail(CMD, "out of memory");
     if (!rc) {
-        starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
-        starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
+        starc_mdp_state_reward_expected(m, starc_tomato_true_reward(t), bt);
+        starc_mdp_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
         int st = starc_proxy_alloc_rbar(m, bt, bp, starc_tomato_base_policy(t), NULL, &px, &err);
         if (!st)
             st = starc_proxy_check_hacking(px, NULL, NULL, &f->hk, &err);

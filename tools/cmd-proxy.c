@@ -211,13 +211,13 @@ static int run(const proxy_args *a, proxy_run *r)
     if (!st && r->pol)
         st = starc_proxy_analyze(r->px, r->pol, &r->pp, &err);
     if (!st && r->set) {
-        st = starc_proxy_hackable_rbar(r->m, r->bt, r->bp, r->nset, r->set, NULL, &hackable, &r->hb.witness_i,
-                                       &r->hb.witness_j, &err);
+        st = starc_proxy_hackable_rbar(r->m, r->bt, r->bp, r->nset, r->set, &dopt.proxy_options, &hackable,
+                                       &r->hb.witness_i, &r->hb.witness_j, &err);
         r->hb.policies = r->nset;
         r->hb.hackable = hackable;
     }
     if (!st && a->alldet)
-        st = starc_proxy_hackable_deterministic(r->m, r->bt, r->bp, &dopt, &r->hb, &err);
+        st = starc_proxy_hackable_deterministic_rbar(r->m, r->bt, r->bp, &dopt, &r->hb, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     starc_proxy_base_returns(r->px, &r->Jbt, &r->Jbp);

@@ -76,6 +76,13 @@ int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape
 /** @brief Expected reward Rbar(s,a) = sum_s' T[s,a,s'] R[s,a,s'] (S*A output). */
 void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar);
 
+/** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
+ *
+ *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_mdp_reward_expand() of an (S,)
+ *  array) is `sum_s' T[s,a,s'] r(s) = r(s)`, since rows of T sum to 1; it is written exactly,
+ *  without the round-off of that sum. */
+void starc_mdp_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar);
+
 #ifdef __cplusplus
 }
 #endif

@@ -156,12 +156,13 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
 
 /** @brief Options of hackability on all deterministic policies. */
 typedef struct starc_proxy_deterministic_options {
-    double tol;          /**< strictness of return differences, as in starc_proxy_hackable() (default 1e-10) */
+    starc_proxy_options proxy_options; /**< given to starc_proxy_hackable_rbar(): its hackable_tol (strictness
+                                            of return differences) and prob_tol (defaults) */
     size_t max_policies; /**< refuse more than this many policies A^S (default 65536: the set takes
                               max_policies * S * A doubles, and the returns one LU solve each) */
 } starc_proxy_deterministic_options;
 
-/** @brief Fill @p o with the defaults (tol 1e-10, at most 65536 policies). */
+/** @brief Fill @p o with the defaults (starc_proxy_options_default(), at most 65536 policies). */
 void starc_proxy_deterministic_options_default(starc_proxy_deterministic_options *o);
 
 /** @brief The number A^S of deterministic policies of @p m, if it is within the limit.
@@ -178,7 +179,7 @@ int starc_proxy_deterministic_count(const starc_mdp *m, const starc_proxy_determ
  *  significant digit: policy k takes action `(k / A^s) % A` in state s (k is taken modulo A^S). */
 void starc_proxy_deterministic_policy(const starc_mdp *m, size_t k, double *pi);
 
-/** @brief Result of starc_proxy_hackable_deterministic(). */
+/** @brief Result of starc_proxy_hackable_deterministic_rbar(). */
 typedef struct starc_proxy_hackability_result {
     size_t policies; /**< A^S, the number of policies compared */
     int hackable;    /**< 1 if some pair is ordered strictly oppositely by the two rewards */
@@ -191,21 +192,14 @@ typedef struct starc_proxy_hackability_result {
  *         A^S deterministic policies of @p m.
  *
  *  The set is starc_proxy_deterministic_policy(m, k) for k = 0..A^S-1, compared by
- *  starc_proxy_hackable() (strictness `o->tol`).  Memory: A^S * S * A doubles.
+ *  starc_proxy_hackable_rbar() with `o->proxy_options`.  Memory: A^S * S * A doubles.
  *  @param Rbar_true, Rbar_proxy  expected rewards (S*A)
  *  @param o  options, or NULL for the defaults
  *  @return ::STARC_EINVAL when A^S exceeds `o->max_policies` (see starc_proxy_deterministic_count())
  *          or a tolerance is negative, ::STARC_ENOMEM, ::STARC_ELAPACK. */
-int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
-                                       const starc_proxy_deterministic_options *o,
-                                       starc_proxy_hackability_result *out, starc_error *err);
-
-/** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
- *
- *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_mdp_reward_expand() of an (S,)
- *  array) is `sum_s' T[s,a,s'] r(s) = r(s)`, since rows of T sum to 1; it is written exactly,
- *  without the round-off of that sum. */
-void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar);
+int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
+                                            const starc_proxy_deterministic_options *o,
+                                            starc_proxy_hackability_result *out, starc_error *err);
 
 #ifdef __cplusplus
 }
