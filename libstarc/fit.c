@@ -1,5 +1,5 @@
 /* Fitting overoptimisation curves (starc/fit.h; docs/theory.md section 7).  This is libstarc's one
- * fitting code path: overopt.c's starc_gao_fit_points() and `starc overopt` call it. */
+ * fitting code path: overopt.c's starc_overopt_gao_fit_points() and `starc overopt` call it. */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>

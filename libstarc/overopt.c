@@ -15,21 +15,22 @@
 
 /* Both are wrappers over starc/fit.h, libstarc's one fitting code path. */
 
-double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d)
+double starc_overopt_gao_eval(starc_overopt_gao_form form, double alpha, double beta, double d)
 {
-    return starc_fit_eval(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, alpha, beta, NAN, d);
+    return starc_fit_eval(form == STARC_OVEROPT_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, alpha, beta, NAN, d);
 }
 
-int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const double *y,
-                         starc_gao_fit *fit, starc_error *err)
+int starc_overopt_gao_fit_points(starc_overopt_gao_form form, size_t n, const double *d, const double *y,
+                                 starc_overopt_gao_fit *fit, starc_error *err)
 {
-    if (form != STARC_GAO_BON && form != STARC_GAO_RL)
+    if (form != STARC_OVEROPT_GAO_BON && form != STARC_OVEROPT_GAO_RL)
         return starci_error(err, STARC_EINVAL, "unknown Gao form %d", (int)form);
     starc_fit_options o;
     starc_fit_options_default(&o);
     o.bootstrap = 0;
     starc_fit_result r;
-    int st = starc_fit_points(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, n, d, y, &o, &r, NULL, err);
+    const starc_fit_form f = form == STARC_OVEROPT_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL;
+    int st = starc_fit_points(f, n, d, y, &o, &r, NULL, err);
     if (st)
         return st;
     fit->form = form;

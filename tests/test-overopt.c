@@ -65,16 +65,16 @@ static void test_gao_exact_recovery(void **state)
     (void)state;
     gsl_rng *r = testutil_rng(11);
     for (int trial = 0; trial < 40; trial++) {
-        starc_gao_form form = trial % 2 ? STARC_GAO_RL : STARC_GAO_BON;
+        starc_overopt_gao_form form = trial % 2 ? STARC_OVEROPT_GAO_RL : STARC_OVEROPT_GAO_BON;
         double alpha = gsl_ran_flat(r, -3, 5), beta = gsl_ran_flat(r, -2, 3);
         size_t n = 3 + (size_t)gsl_rng_uniform_int(r, 40);
         double *d = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double));
         for (size_t i = 0; i < n; i++) {
             d[i] = i == 0 ? 0.0 : gsl_ran_flat(r, 0.01, 4.0);
-            y[i] = starc_gao_eval(form, alpha, beta, d[i]);
+            y[i] = starc_overopt_gao_eval(form, alpha, beta, d[i]);
         }
-        starc_gao_fit f;
-        assert_ok(starc_gao_fit_points(form, n, d, y, &f, NULL));
+        starc_overopt_gao_fit f;
+        assert_ok(starc_overopt_gao_fit_points(form, n, d, y, &f, NULL));
         assert_int_equal(f.form, form);
         assert_int_equal(f.n, n);
         assert_close(f.alpha, alpha, 1e-10, 1e-10);
@@ -82,13 +82,14 @@ static void test_gao_exact_recovery(void **state)
         assert_close(f.r2, 1.0, 0, 1e-12);
         assert_true(f.rss < 1e-20 * (1 + n));
         if (beta > 0) {
-            double pk = form == STARC_GAO_BON ? fmax(0.0, alpha / (2 * beta)) : exp(alpha / beta - 1);
+            double pk = form == STARC_OVEROPT_GAO_BON ? fmax(0.0, alpha / (2 * beta)) : exp(alpha / beta - 1);
             assert_close(f.peak_d, pk, 1e-8, 1e-12);
             assert_close(f.peak_kl, pk * pk, 1e-8, 1e-12);
-            assert_close(f.peak_value, starc_gao_eval(form, alpha, beta, pk), 1e-8, 1e-12);
+            assert_close(f.peak_value, starc_overopt_gao_eval(form, alpha, beta, pk), 1e-8, 1e-12);
             /* it is the maximum over a fine grid of d >= 0 */
             for (double x = 0; x < 6 * (1 + pk); x += 1e-3 * (1 + pk))
-                assert_true(starc_gao_eval(form, f.alpha, f.beta, x) <= f.peak_value + 1e-9 * (1 + fabs(f.peak_value)));
+                assert_true(starc_overopt_gao_eval(form, f.alpha, f.beta, x) <=
+                            f.peak_value + 1e-9 * (1 + fabs(f.peak_value)));
         } else {
             assert_true(isnan(f.peak_d));
             assert_true(isnan(f.peak_value));
@@ -104,7 +105,7 @@ static void test_gao_normal_equations(void **state)
     (void)state;
     gsl_rng *r = testutil_rng(12);
     for (int trial = 0; trial < 20; trial++) {
-        starc_gao_form form = trial % 2 ? STARC_GAO_RL : STARC_GAO_BON;
+        starc_overopt_gao_form form = trial % 2 ? STARC_OVEROPT_GAO_RL : STARC_OVEROPT_GAO_BON;
         size_t n = 30;
         double d[30], y[30];
         for (size_t i = 0; i < n; i++) {
@@ -113,7 +114,8 @@ static void test_gao_normal_equations(void **state)
         }
         double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
         for (size_t i = 0; i < n; i++) {
-            double x1 = d[i], x2 = form == STARC_GAO_BON ? -d[i] * d[i] : -(d[i] > 0 ? d[i] * log(d[i]) : 0);
+            double x1 = d[i];
+            double x2 = form == STARC_OVEROPT_GAO_BON ? -d[i] * d[i] : -(d[i] > 0 ? d[i] * log(d[i]) : 0);
             a11 += x1 * x1, a12 += x1 * x2, a22 += x2 * x2, b1 += x1 * y[i], b2 += x2 * y[i];
         }
         double det = a11 * a22 - a12 * a12;
@@ -122,12 +124,12 @@ static void test_gao_normal_equations(void **state)
         for (size_t i = 0; i < n; i++)
             mean += y[i] / n;
         for (size_t i = 0; i < n; i++) {
-            double x2 = form == STARC_GAO_BON ? d[i] * d[i] : (d[i] > 0 ? d[i] * log(d[i]) : 0);
+            double x2 = form == STARC_OVEROPT_GAO_BON ? d[i] * d[i] : (d[i] > 0 ? d[i] * log(d[i]) : 0);
             double e = y[i] - (alpha * d[i] - beta * x2);
             rss += e * e, tss += (y[i] - mean) * (y[i] - mean);
         }
-        starc_gao_fit f;
-        assert_ok(starc_gao_fit_points(form, n, d, y, &f, NULL));
+        starc_overopt_gao_fit f;
+        assert_ok(starc_overopt_gao_fit_points(form, n, d, y, &f, NULL));
         assert_close(f.alpha, alpha, 1e-9, 1e-12);
         assert_close(f.beta, beta, 1e-9, 1e-12);
         assert_close(f.rss, rss, 1e-9, 1e-14);
@@ -140,27 +142,27 @@ static void test_gao_normal_equations(void **state)
 static void test_gao_errors(void **state)
 {
     (void)state;
-    starc_gao_fit f;
+    starc_overopt_gao_fit f;
     starc_error err;
     double d1[3] = {1, 1, 1}, y1[3] = {1, 2, 3};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_RL, 3, d1, y1, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d1, y1, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_RL, 3, d1, y1, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d1, y1, &f, &err), STARC_EUNDEF);
     double d2[3] = {0, 0, 2}, y2[3] = {0, 0, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d2, y2, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 1, d2 + 2, y2 + 2, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 0, d2, y2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d2, y2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 1, d2 + 2, y2 + 2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 0, d2, y2, &f, &err), STARC_EUNDEF);
     double d3[3] = {0.5, -1, 2}, y3[3] = {0, 0, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d3, y3, &f, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d3, y3, &f, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "point 1"));
     double d4[3] = {0.5, 1, 2}, y4[3] = {0, NAN, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_RL, 3, d4, y4, &f, &err), STARC_EINVAL);
-    assert_true(isnan(starc_gao_eval(STARC_GAO_BON, 1, 1, -1)));
-    assert_close(starc_gao_eval(STARC_GAO_RL, 1, 1, 0), 0, 0, 0);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_RL, 3, d4, y4, &f, &err), STARC_EINVAL);
+    assert_true(isnan(starc_overopt_gao_eval(STARC_OVEROPT_GAO_BON, 1, 1, -1)));
+    assert_close(starc_overopt_gao_eval(STARC_OVEROPT_GAO_RL, 1, 1, 0), 0, 0, 0);
     /* alpha < 0 < beta: the best-of-n curve falls from the start, its peak is d = 0 */
     double d5[4] = {0.5, 1, 1.5, 2}, y5[4];
     for (int i = 0; i < 4; i++)
-        y5[i] = starc_gao_eval(STARC_GAO_BON, -1, 0.5, d5[i]);
-    assert_ok(starc_gao_fit_points(STARC_GAO_BON, 4, d5, y5, &f, NULL));
+        y5[i] = starc_overopt_gao_eval(STARC_OVEROPT_GAO_BON, -1, 0.5, d5[i]);
+    assert_ok(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 4, d5, y5, &f, NULL));
     assert_close(f.peak_d, 0, 0, 0);
     assert_close(f.peak_value, 0, 0, 1e-15);
 }

@@ -14,7 +14,7 @@
  *  Jacobian J in place of X for the nonlinear form), `s^2 = RSS/(n - p)`; intervals are seeded
  *  residual-bootstrap percentile intervals (fixed design: the KL values are the experimenter's
  *  checkpoints), which also give intervals for the peak.  This is the one fitting code path of
- *  libstarc: starc_gao_fit_points() (starc/overopt.h) is a wrapper over starc_fit_points().
+ *  libstarc: starc_overopt_gao_fit_points() (starc/overopt.h) is a wrapper over starc_fit_points().
  */
 #ifndef STARC_FIT_H
 #define STARC_FIT_H

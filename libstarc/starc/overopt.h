@@ -8,7 +8,7 @@
  *  For every point libstarc records the divergence from pi_b and the exact
  *  proxy and true returns (::starc_overopt_point); Gao, Schulman and Hilton's
  *  scaling-law forms (arXiv 2210.10760) are fitted by least squares
- *  (starc_gao_fit()) and the true curve is summarised without assuming it has
+ *  (starc_overopt_gao_fit_points()) and the true curve is summarised without assuming it has
  *  one peak (starc_overopt_summarize()).
  *
  *  Units: returns are discounted and unnormalised (`J = mu0 . V`), as are
@@ -33,14 +33,14 @@ extern "C" {
 /* ---------------------------------------------------------------- Gao fits */
 
 /** @brief Gao et al.'s functional forms for the gold-reward change R(d), d = sqrt(KL). */
-typedef enum starc_gao_form {
-    STARC_GAO_BON = 0, /**< best-of-n form `R(d) = d (alpha - beta d)` */
-    STARC_GAO_RL = 1   /**< RL form `R(d) = d (alpha - beta log d)` (natural log; `R(0) = 0`) */
-} starc_gao_form;
+typedef enum starc_overopt_gao_form {
+    STARC_OVEROPT_GAO_BON = 0, /**< best-of-n form `R(d) = d (alpha - beta d)` */
+    STARC_OVEROPT_GAO_RL = 1   /**< RL form `R(d) = d (alpha - beta log d)` (natural log; `R(0) = 0`) */
+} starc_overopt_gao_form;
 
 /** @brief A least-squares fit of one of Gao's forms. */
-typedef struct starc_gao_fit {
-    starc_gao_form form; /**< which form was fitted */
+typedef struct starc_overopt_gao_fit {
+    starc_overopt_gao_form form; /**< which form was fitted */
     size_t n;            /**< number of points used */
     double alpha;        /**< fitted alpha */
     double beta;         /**< fitted beta */
@@ -51,12 +51,12 @@ typedef struct starc_gao_fit {
                               RL `exp(alpha/beta - 1)`; NaN when beta <= 0 (no finite maximum) */
     double peak_kl;      /**< peak_d squared (NaN when peak_d is) */
     double peak_value;   /**< fitted R at peak_d (BoN `alpha^2/(4 beta)` when alpha > 0, RL `beta peak_d`) */
-} starc_gao_fit;
+} starc_overopt_gao_fit;
 
 /** @brief Value of Gao's form @p form with coefficients @p alpha, @p beta at @p d >= 0.
  *
  *  The RL form at d = 0 is its limit 0.  Returns NaN for d < 0. */
-double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d);
+double starc_overopt_gao_eval(starc_overopt_gao_form form, double alpha, double beta, double d);
 
 /** @brief Fit Gao's form to points (d_i, y_i) by least squares without intercept.
  *
@@ -64,15 +64,15 @@ double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d);
  *  bootstrap intervals and more forms) with its default options and no bootstrap.
  *  Both forms are linear in (alpha, beta): the design matrix has columns
  *  `(d, -d^2)` (BoN) or `(d, -d log d)` (RL), solved with GSL's
- *  `gsl_multifit_linear` (SVD).  Peaks as in ::starc_gao_fit.
+ *  `gsl_multifit_linear` (SVD).  Peaks as in ::starc_overopt_gao_fit.
  *  @param d   n values >= 0 (e.g. sqrt(KL) in nats)
  *  @param y   n finite values (e.g. true return minus the base policy's)
  *  @return ::STARC_EINVAL on a negative or non-finite d or a non-finite y,
  *          ::STARC_EUNDEF when the two columns are (numerically) linearly
  *          dependent, e.g. fewer than two distinct d > 0 (for RL: d = 1 gives a
  *          zero second column), ::STARC_ENOMEM. */
-int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const double *y,
-                         starc_gao_fit *fit, starc_error *err);
+int starc_overopt_gao_fit_points(starc_overopt_gao_form form, size_t n, const double *d, const double *y,
+                                 starc_overopt_gao_fit *fit, starc_error *err);
 
 /* ---------------------------------------------------------- best-of-n */
 
