@@ -187,7 +187,8 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     int st;
     if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
         return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
-    if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
+    if (kind == STARC_CANON_EPIC && opt->state_dist &&
+        (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
         return st;
     if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
         (st = check_dist("action distribution D_A", opt->action_dist, A, opt->prob_tol, err)))

@@ -174,7 +174,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)o->metric);
     if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
         return starci_error(err, STARC_EINVAL,
-                            "trivial tolerance %g is neither a finite number >= 0 nor STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
+                            "trivial tolerance %g is neither a finite number >= 0 nor "
+                            "STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
                             o->trivial_tol);
     if (!(o->policy_options.tie_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "policy-iteration tie tolerance must be >= 0");

@@ -20,7 +20,8 @@
 #include "policy-internal.h"
 #include "starc/norm.h"
 
-static const char *const norm_names[STARC_NORM_KIND_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
+static const char *const norm_names[STARC_NORM_KIND_COUNT] = {"l1",  "l2",    "linf", "wl1",
+                                                               "wl2", "wlinf", "none", "range"};
 
 const char *starc_norm_kind_name(starc_norm_kind kind)
 {

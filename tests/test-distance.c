@@ -254,7 +254,8 @@ static void run_all_combinations(gsl_rng *r, starc_mdp *m, const double *coverag
                         starc_error err;
                         int st = starc_distance_pair(p, Rp[i], Rp[j], &d, &err);
                         snprintf(what, sizeof what, "S=%zu A=%zu %s/%s/%s d(R%d,R%d)", S, A,
-                                 starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm), starc_metric_kind_name(o.metric), i, j);
+                                 starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm),
+                                 starc_metric_kind_name(o.metric), i, j);
                         if (isnan(want)) {
                             if (st != STARC_EUNDEF) {
                                 print_error("%s: status %d, want STARC_EUNDEF\n", what, st);
@@ -638,7 +639,8 @@ static void test_trivial_tolerance(void **state)
     static const double power[STARC_CANON_KIND_COUNT] = {1, 1, 1, 1, 2, 2, 2}; /* canon.h's order */
     for (int c = 0; c < STARC_CANON_KIND_COUNT; c++) {
         const double want = STARC_DISTANCE_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - 0.9, power[c]);
-        assert_close(starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, 0.9, S), want, 1e-15, 0);
+        assert_close(starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, 0.9, S), want,
+                     1e-15, 0);
         assert_close(starc_distance_trivial_tol(0.25, (starc_canon_kind)c, 0.9, S), 0.25, 0, 0);
         assert_close(starc_distance_trivial_tol(0.0, (starc_canon_kind)c, 0.9, S), 0.0, 0, 0);
         starc_distance_options_default(&o);
@@ -749,7 +751,8 @@ static void test_trivial_families(void **state)
         for (int dyn = 0; dyn < 2; dyn++)
             for (size_t z = 0; z < 2; z++) {
                 size_t S = sizes[z][0], A = sizes[z][1], n = S * A * S;
-                starc_mdp *m = dyn ? softmax_mdp(gr, S, A, rule_gammas[g]) : testutil_random_mdp(r, S, A, rule_gammas[g], 0);
+                starc_mdp *m =
+                    dyn ? softmax_mdp(gr, S, A, rule_gammas[g]) : testutil_random_mdp(r, S, A, rule_gammas[g], 0);
                 double *R = malloc(n * sizeof(double)), *out = malloc(n * sizeof(double)), *X = malloc(n * sizeof(double));
                 testutil_gaussian(r, X, n);
                 for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
@@ -1056,7 +1059,8 @@ static void test_trivial_rule_scaling(void **state)
                         assert_ok(starc_distance_standardize(p, Rs, s1, &n1, &t1, NULL));
                         if (t0 != t1) {
                             print_error("gamma %g %s/%s reward %d: trivial %d at scale 1, %d at %g\n", rule_gammas[g],
-                                        starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm), i, t0, t1, scales[z]);
+                                        starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm), i, t0, t1,
+                                        scales[z]);
                             fail();
                         }
                         /* s(R) too under the exact scaling 2^997, for the norms whose computation is

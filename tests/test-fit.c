@@ -73,8 +73,8 @@ static void test_names(void **state)
     assert_int_equal(starc_fit_scaling_kind_parse("both", &k, &err), STARC_EINVAL);
     assert_string_equal(err.message, "'both' is not a scaling kind (separate, joint)");
     /* the overopt wrapper's forms are fit.h's first two */
-    assert_close(starc_overopt_gao_eval(STARC_OVEROPT_GAO_RL, 1.5, 0.7, 2.0), starc_fit_eval(STARC_FIT_RL, 1.5, 0.7, NAN, 2.0),
-                 0, 0);
+    assert_close(starc_overopt_gao_eval(STARC_OVEROPT_GAO_RL, 1.5, 0.7, 2.0),
+                 starc_fit_eval(STARC_FIT_RL, 1.5, 0.7, NAN, 2.0), 0, 0);
     assert_true(isnan(starc_fit_eval(STARC_FIT_BON, 1, 1, NAN, -1)));
     assert_close(starc_fit_eval(STARC_FIT_POWER, 1, 1, 0.5, 0), 0, 0, 0);
 }
@@ -230,8 +230,8 @@ static void test_normal_equations(void **state)
         /* the overopt wrapper is the same code path: bit for bit */
         if (!icpt && form != STARC_FIT_LOG1P) {
             starc_overopt_gao_fit gf;
-            assert_ok(starc_overopt_gao_fit_points(form == STARC_FIT_BON ? STARC_OVEROPT_GAO_BON : STARC_OVEROPT_GAO_RL, n, d,
-                                                   y, &gf, NULL));
+            const starc_overopt_gao_form gform = form == STARC_FIT_BON ? STARC_OVEROPT_GAO_BON : STARC_OVEROPT_GAO_RL;
+            assert_ok(starc_overopt_gao_fit_points(gform, n, d, y, &gf, NULL));
             assert_true(gf.alpha == f.alpha && gf.beta == f.beta && gf.r2 == f.r2 && gf.rss == f.rss);
             assert_true(gf.peak_d == f.peak_d || (isnan(gf.peak_d) && isnan(f.peak_d)));
         }

@@ -415,7 +415,8 @@ static void test_dirichlet(void **state)
 static void test_mdp_uniform(void **state)
 {
     (void)state;
-    starc_generate_rng *r1 = testutil_generate_rng(91), *r2 = testutil_generate_rng(91), *rm = testutil_generate_rng(92);
+    starc_generate_rng *r1 = testutil_generate_rng(91), *r2 = testutil_generate_rng(91);
+    starc_generate_rng *rm = testutil_generate_rng(92);
     for (size_t S = 1; S <= 7; S += 3)
         for (size_t A = 1; A <= 4; A += 3) {
             starc_mdp *u = NULL, *d = NULL;

@@ -688,7 +688,8 @@ static void test_sweep_regularized(void **state)
             assert_ok(starc_regularize_alloc_rbar(m, bt, bp, pb, NULL, &rg, NULL));
             starc_regularize_result res;
             double c = pts[n / 2].coef;
-            const starc_regularize_method rm[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2, STARC_REGULARIZE_OM_SQRT_CHI2, STARC_REGULARIZE_OM_KL};
+            const starc_regularize_method rm[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2,
+                                                   STARC_REGULARIZE_OM_SQRT_CHI2, STARC_REGULARIZE_OM_KL};
             assert_ok(starc_regularize_solve(rg, rm[k], c, pi, &res, NULL));
             assert_close(pts[n / 2].kl, res.ad_kl_unnormalized, 1e-6, 1e-9);
             assert_close(pts[n / 2].chi2, res.chi2, 1e-6, 1e-9);

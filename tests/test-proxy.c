@@ -165,7 +165,8 @@ static void test_bounds_hold(void **state)
                 testutil_random_policy(r, S, A, pi);
             else {
                 starc_regularize_result res;
-                assert_ok(starc_regularize_solve(rg, (starc_regularize_method)(k % 4), pow(0.6, k - 20), pi, &res, NULL));
+                const starc_regularize_method meth = (starc_regularize_method)(k % 4);
+                assert_ok(starc_regularize_solve(rg, meth, pow(0.6, k - 20), pi, &res, NULL));
             }
             assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
             check_bounds(&pp, rho, "policy");

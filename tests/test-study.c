@@ -354,7 +354,8 @@ static void test_variants_vs_distance(void **state)
 {
     (void)state;
     const size_t sizes[][2] = {{3, 2}, {6, 3}, {4, 2}};
-    const double gammas[] = {0.9, 0.9, 0.99}, tols[] = {STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_DISTANCE_TRIVIAL_TOL_DERIVED, 1e-7};
+    const double gammas[] = {0.9, 0.9, 0.99};
+    const double tols[] = {STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_DISTANCE_TRIVIAL_TOL_DERIVED, 1e-7};
     size_t ntrivial_seen = 0, nundef = 0, nchecked = 0;
     double maxrel = 0.0;
     for (int z = 0; z < 3; z++) {
@@ -503,7 +504,8 @@ static void test_study_rare_rewards(void **state)
     print_message("%zu of %zu first rewards live on rare transitions: max|c(R)|/max|R| in [%.2g, %.2g]\n", nrare,
                   o.mdps * o.pairs, rho_min, rho_max);
     assert_true(nrare >= 2);
-    assert_true(rho_min > starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_CANON_VAL, o.gamma, o.states));
+    assert_true(rho_min >
+                starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, STARC_CANON_VAL, o.gamma, o.states));
     free(C);
     free(Ri);
     starc_study_free(s);

@@ -205,7 +205,8 @@ static int tomato_measure(const starc_tomato *t, tomato_report *tr)
     }
     if (!st)
         st = starc_regularize_alloc_rbar(m, bt, bp, base, NULL, &rg, &err);
-    if (!st && !(st = starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
+    if (!st &&
+        !(st = starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
         st = starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, tr->ps.orpo_coef, NULL, &tr->adkl, &err);
     starc_regularize_free(rg);
     starc_proxy_free(px);

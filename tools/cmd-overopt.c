@@ -585,7 +585,8 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
             break;
         case O_MAX_ITER:
             if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.regularize_options.max_iter))) return rc;
-            if (cfg->opt.regularize_options.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            if (cfg->opt.regularize_options.max_iter < 1)
+                return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
             break;
         case O_PNG: cfg->png = 1; break;
         case O_SVG: cfg->svg = 1; break;

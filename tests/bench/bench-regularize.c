@@ -133,11 +133,13 @@ int main(void)
                 t0 = now();
                 int st = starc_regularize_solve(rg, (starc_regularize_method)meth, coefs[k], NULL, &res, &err);
                 double dt = now() - t0;
-                printf("  %-13s %8g %6zu %10.2f %10.2f %12.2e%s\n", starc_regularize_method_name((starc_regularize_method)meth),
+                printf("  %-13s %8g %6zu %10.2f %10.2f %12.2e%s\n",
+                       starc_regularize_method_name((starc_regularize_method)meth),
                        coefs[k], res.iterations, 1e3 * dt, res.iterations ? 1e3 * dt / (double)res.iterations : 0.0,
                        res.residual, st ? "  NOT CONVERGED" : "");
                 if (meth == STARC_REGULARIZE_AD_KL || meth == STARC_REGULARIZE_OM_CHI2)
-                    fprintf(out, "%s %.2f %g %.9f %.17g\n", starc_regularize_method_name((starc_regularize_method)meth), gamma,
+                    fprintf(out, "%s %.2f %g %.9f %.17g\n",
+                            starc_regularize_method_name((starc_regularize_method)meth), gamma,
                             coefs[k], dt, res.objective);
             }
         /* a warm-started pressure sweep, as the overoptimisation module runs it */

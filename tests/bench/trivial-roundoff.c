@@ -109,7 +109,8 @@ static FILE *raw;
 /* The rule's k of a ratio: ratio / (tol / K), tol the library's derived tolerance. */
 static double kval(int c, double gamma, size_t S, double ratio)
 {
-    return ratio * STARC_DISTANCE_TRIVIAL_TOL_MARGIN / starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, gamma, S);
+    return ratio * STARC_DISTANCE_TRIVIAL_TOL_MARGIN /
+           starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, gamma, S);
 }
 
 static double maxabs(size_t n, const double *x)
