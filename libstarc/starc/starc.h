@@ -69,7 +69,8 @@
  *    `Rbar(s,a) = sum_s' T[s,a,s'] R[s,a,s']` (S*A), which its name then ends
  *    with: `_rbar` (starc_policy_evaluate_rbar(), starc_regret_rbar(),
  *    starc_proxy_hackable_rbar(), ...).  State rewards (S,) become dense with
- *    starc_mdp_reward_expand().
+ *    starc_mdp_reward_expand() and expected rewards with
+ *    starc_mdp_state_reward_expected().
  *
  *  Example: the policy module's options hold the policy-iteration cap and tie
  *  tolerance, the probability tolerance of starc_policy_validate() and the
