@@ -13,20 +13,21 @@
 #include "kernels-internal.h"
 #include "lapack.h"
 #include "parallel-internal.h"
+#include "policy-internal.h"
 #include "starc/canon.h"
 #include "starc/policy.h"
 
-static const char *const canon_names[STARC_CANON_COUNT] = {
+static const char *const canon_names[STARC_CANON_KIND_COUNT] = {
     "none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"};
 
-const char *starc_canon_name(starc_canon_kind kind)
+const char *starc_canon_kind_name(starc_canon_kind kind)
 {
-    return (unsigned)kind < STARC_CANON_COUNT ? canon_names[kind] : NULL;
+    return (unsigned)kind < STARC_CANON_KIND_COUNT ? canon_names[kind] : NULL;
 }
 
-int starc_canon_from_name(const char *name, starc_canon_kind *kind, starc_error *err)
+int starc_canon_kind_parse(const char *name, starc_canon_kind *kind, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_CANON_COUNT; i++)
+    for (int i = 0; name && i < STARC_CANON_KIND_COUNT; i++)
         if (strcmp(name, canon_names[i]) == 0) {
             *kind = (starc_canon_kind)i;
             return STARC_OK;
@@ -43,6 +44,7 @@ void starc_canon_options_default(starc_canon_options *o)
     o->policy = NULL;
     o->weighted = 0;
     o->nthreads = 1;
+    o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
 struct canon_slot {
@@ -63,7 +65,7 @@ struct starc_canon {
     double *ds, *da, *pi; /* D_S (S), D_A (A), policy (S*A) */
     int ds_uniform, weighted;
     int nthreads;         /* threads of the streaming passes */
-    starc_evaluator *ev;  /* val, val-potential */
+    starc_policy_evaluator *ev;  /* val, val-potential */
     double *chol;         /* S*S Cholesky factor, column-major lower (minimal-potential, minimal) */
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
     double *M;            /* S*S dgemm scratch (dard) */
@@ -83,7 +85,7 @@ void starc_canon_free(starc_canon *c)
     free(c->ds);
     free(c->da);
     free(c->pi);
-    starc_evaluator_free(c->ev);
+    starc_policy_evaluator_free(c->ev);
     free(c->chol);
     free(c->w);
     free(c->M);
@@ -101,7 +103,7 @@ void starc_canon_free(starc_canon *c)
 }
 
 /* A probability vector of n entries, named in the message. */
-static int check_dist(const char *what, const double *p, size_t n, starc_error *err)
+static int check_dist(const char *what, const double *p, size_t n, double tol, starc_error *err)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -109,8 +111,8 @@ static int check_dist(const char *what, const double *p, size_t n, starc_error *
             return starci_error(err, STARC_EINVAL, "%s entry %zu = %.17g is negative or not finite", what, i, p[i]);
         sum += p[i];
     }
-    if (fabs(sum - 1.0) > STARC_PROB_TOL)
-        return starci_error(err, STARC_EINVAL, "%s sums to %.17g, not 1 (tolerance %g)", what, sum, STARC_PROB_TOL);
+    if (fabs(sum - 1.0) > tol)
+        return starci_error(err, STARC_EINVAL, "%s sums to %.17g, not 1 (tolerance %g)", what, sum, tol);
     return STARC_OK;
 }
 
@@ -174,7 +176,7 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     if (!m || !out)
         return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
     *out = NULL;
-    if ((unsigned)kind >= STARC_CANON_COUNT)
+    if ((unsigned)kind >= STARC_CANON_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)kind);
     starc_canon_options def;
     if (!opt) {
@@ -185,13 +187,14 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     int st;
     if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
         return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
-    if (kind == STARC_CANON_EPIC && opt->state_dist && (st = check_dist("state distribution D_S", opt->state_dist, S, err)))
+    if (kind == STARC_CANON_EPIC && opt->state_dist &&
+        (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
         return st;
     if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
-        (st = check_dist("action distribution D_A", opt->action_dist, A, err)))
+        (st = check_dist("action distribution D_A", opt->action_dist, A, opt->prob_tol, err)))
         return st;
     if ((kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) && opt->policy &&
-        (st = starc_policy_validate(m, opt->policy, STARC_PROB_TOL, err)))
+        (st = starci_policy_check(m, opt->policy, opt->prob_tol, err)))
         return st;
 
     starc_canon *c = calloc(1, sizeof *c);
@@ -241,7 +244,7 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     if (kind == STARC_CANON_DARD && !(c->M = starci_dalloc(S * S)))
         goto nomem;
     if (kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) {
-        if ((st = starc_evaluator_alloc(m, c->pi, &c->ev, err))) {
+        if ((st = starc_policy_evaluator_alloc(m, c->pi, &c->ev, err))) {
             starc_canon_free(c);
             return st;
         }
@@ -520,7 +523,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
     rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
     for (size_t i = 0; i < k; i++)
-        if (starc_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL) != STARC_OK)
+        if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
     if (c->kind == STARC_CANON_VAL_POTENTIAL) {
         for (size_t i = 0; i < k; i++) {
@@ -661,7 +664,7 @@ int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *e
     return STARC_OK;
 }
 
-int starc_canonicalize(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
+int starc_canon_compute(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                        const double *R, double *C, starc_error *err)
 {
     starc_canon *c;

@@ -30,9 +30,10 @@ void starc_distance_options_default(starc_distance_options *o)
     o->metric = STARC_METRIC_L2;
     starc_canon_options_default(&o->canon_options);
     o->coverage = NULL;
-    o->trivial_tol = STARC_TRIVIAL_TOL_DERIVED;
-    starc_pi_options_default(&o->pi_options);
+    o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
+    starc_policy_options_default(&o->policy_options);
     o->nthreads = 1;
+    o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
 /* The power p of the conditioning 1/(1 - gamma) in the round-off of each
@@ -59,7 +60,7 @@ double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gam
 {
     if (tol >= 0.0)
         return tol;
-    return STARC_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - gamma, conditioning_power(canon));
+    return STARC_DISTANCE_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - gamma, conditioning_power(canon));
 }
 
 int starci_distance_rule(const starci_rule_args *a)
@@ -103,7 +104,7 @@ struct starc_distance_plan {
     double *ds, *da, *pi; /* copies behind o.canon_options */
     starc_canon *canon;
     starci_weights w;
-    starc_workspace *ws; /* range */
+    starc_policy_workspace *ws; /* range */
     double *cbar[2], *neg;
     double *rowbuf;
     starci_block *blocks;
@@ -131,7 +132,7 @@ void starc_distance_plan_free(starc_distance_plan *p)
     free(p->pi);
     starc_canon_free(p->canon);
     starci_norm_weights_clear(&p->w);
-    starc_workspace_free(p->ws);
+    starc_policy_workspace_free(p->ws);
     free(p->cbar[0]);
     free(p->cbar[1]);
     free(p->neg);
@@ -165,17 +166,18 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         starc_distance_options_default(&def);
         o = &def;
     }
-    if ((unsigned)o->canon >= STARC_CANON_COUNT)
+    if ((unsigned)o->canon >= STARC_CANON_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
-    if ((unsigned)o->norm >= STARC_NORM_COUNT)
+    if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)o->norm);
-    if ((unsigned)o->metric >= STARC_METRIC_COUNT)
+    if ((unsigned)o->metric >= STARC_METRIC_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)o->metric);
-    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_TRIVIAL_TOL_DERIVED))
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
         return starci_error(err, STARC_EINVAL,
-                            "trivial tolerance %g is neither a finite number >= 0 nor STARC_TRIVIAL_TOL_DERIVED",
+                            "trivial tolerance %g is neither a finite number >= 0 nor "
+                            "STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
                             o->trivial_tol);
-    if (!(o->pi_options.tie_tol >= 0.0))
+    if (!(o->policy_options.tie_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "policy-iteration tie tolerance must be >= 0");
 
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
@@ -192,6 +194,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if (p->o.nthreads > STARCI_PARALLEL_MAX_THREADS)
         p->o.nthreads = STARCI_PARALLEL_MAX_THREADS;
     p->o.canon_options.nthreads = p->o.nthreads;
+    p->o.canon_options.prob_tol = p->o.prob_tol;
     int fail = 0, st;
     p->ds = dup_array(o->canon_options.state_dist, S, &fail);
     p->da = dup_array(o->canon_options.action_dist, A, &fail);
@@ -206,7 +209,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     int need_T = o->norm == STARC_NORM_WL1 || o->norm == STARC_NORM_WL2 || o->norm == STARC_NORM_WLINF ||
                  o->norm == STARC_NORM_RANGE || o->metric == STARC_METRIC_WL1 || o->metric == STARC_METRIC_WL2 ||
                  o->metric == STARC_METRIC_WLINF;
-    if ((st = starci_norm_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, need_T, err)))
+    if ((st = starci_norm_weights_init(&p->w, m, o->metric == STARC_METRIC_PEARSON ? o->coverage : NULL, o->prob_tol,
+                                       need_T, err)))
         goto fail;
     p->o.coverage = p->w.D;
     p->w.nthreads = p->o.nthreads;
@@ -216,7 +220,7 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
     if (!p->rowbuf || !p->blocks || !p->blockacc)
         goto nomem;
     if (o->norm == STARC_NORM_RANGE) {
-        p->ws = starc_workspace_alloc(S, A);
+        (void)starc_policy_workspace_alloc(S, A, &p->ws, NULL); /* NULL on failure: checked below */
         p->cbar[0] = starci_dalloc(S * A);
         p->cbar[1] = starci_dalloc(S * A);
         p->neg = starci_dalloc(S * A);
@@ -289,7 +293,7 @@ static int finish(starc_distance_plan *p, const starci_cform *cf, const starci_s
     if (!(v & STARCI_TRIVIAL) && p->o.norm != STARC_NORM_NONE) {
         double n;
         if (p->o.norm == STARC_NORM_RANGE) {
-            int s = starci_norm_range(p->m, cbar, &p->o.pi_options, p->ws, p->neg, &n, err);
+            int s = starci_norm_range(p->m, cbar, &p->o.policy_options, p->ws, p->neg, &n, err);
             if (s)
                 return s;
         } else {

@@ -8,7 +8,7 @@
 
 #include "error-internal.h"
 
-const char *starc_strerror(int status)
+const char *starc_error_string(int status)
 {
     switch (status) {
     case STARC_OK: return "success";

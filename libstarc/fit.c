@@ -1,5 +1,5 @@
 /* Fitting overoptimisation curves (starc/fit.h; docs/theory.md section 7).  This is libstarc's one
- * fitting code path: overopt.c's starc_gao_fit_points() and `starc overopt` call it. */
+ * fitting code path: overopt.c's starc_overopt_gao_fit_points() and `starc overopt` call it. */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,53 +17,67 @@
 
 /* ================================================================ names */
 
-static const char *const form_names[STARC_FIT_NFORMS] = {"bon", "rl", "log1p", "power"};
-static const char *const center_names[4] = {"none", "origin", "intercept", "auto"};
-static const char *const scaling_names[2] = {"separate", "joint"};
+static const char *const form_names[STARC_FIT_FORM_COUNT] = {"bon", "rl", "log1p", "power"};
+static const char *const center_names[STARC_FIT_CENTER_COUNT] = {"none", "origin", "intercept", "auto"};
+static const char *const scaling_names[STARC_FIT_SCALING_KIND_COUNT] = {"separate", "joint"};
+
+/* The index of name in names[0..n-1]; else STARC_EINVAL naming what and listing the names. */
+static int parse_name(const char *name, const char *const *names, int n, const char *what, int *out,
+                      starc_error *err)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = i;
+            return STARC_OK;
+        }
+    char list[128] = "";
+    for (int i = 0; i < n; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, names[i]);
+    }
+    return starci_error(err, STARC_EINVAL, "'%s' is not a %s (%s)", name ? name : "(null)", what, list);
+}
 
 const char *starc_fit_form_name(starc_fit_form form)
 {
-    return (unsigned)form < STARC_FIT_NFORMS ? form_names[form] : NULL;
+    return (unsigned)form < STARC_FIT_FORM_COUNT ? form_names[form] : NULL;
 }
 
-int starc_fit_form_parse(const char *name, starc_fit_form *out)
+int starc_fit_form_parse(const char *name, starc_fit_form *out, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_FIT_NFORMS; i++)
-        if (strcmp(name, form_names[i]) == 0) {
-            *out = (starc_fit_form)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, form_names, STARC_FIT_FORM_COUNT, "fit form", &i, err);
+    if (!st)
+        *out = (starc_fit_form)i;
+    return st;
 }
 
 const char *starc_fit_center_name(starc_fit_center center)
 {
-    return (unsigned)center < 4 ? center_names[center] : NULL;
+    return (unsigned)center < STARC_FIT_CENTER_COUNT ? center_names[center] : NULL;
 }
 
-int starc_fit_center_parse(const char *name, starc_fit_center *out)
+int starc_fit_center_parse(const char *name, starc_fit_center *out, starc_error *err)
 {
-    for (int i = 0; name && i < 4; i++)
-        if (strcmp(name, center_names[i]) == 0) {
-            *out = (starc_fit_center)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, center_names, STARC_FIT_CENTER_COUNT, "fit centring", &i, err);
+    if (!st)
+        *out = (starc_fit_center)i;
+    return st;
 }
 
 const char *starc_fit_scaling_kind_name(starc_fit_scaling_kind kind)
 {
-    return (unsigned)kind < 2 ? scaling_names[kind] : NULL;
+    return (unsigned)kind < STARC_FIT_SCALING_KIND_COUNT ? scaling_names[kind] : NULL;
 }
 
-int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out)
+int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out, starc_error *err)
 {
-    for (int i = 0; name && i < 2; i++)
-        if (strcmp(name, scaling_names[i]) == 0) {
-            *out = (starc_fit_scaling_kind)i;
-            return STARC_OK;
-        }
-    return STARC_EINVAL;
+    int i;
+    int st = parse_name(name, scaling_names, STARC_FIT_SCALING_KIND_COUNT, "scaling kind", &i, err);
+    if (!st)
+        *out = (starc_fit_scaling_kind)i;
+    return st;
 }
 
 void starc_fit_options_default(starc_fit_options *o)
@@ -168,7 +182,7 @@ int starc_fit_peak(starc_fit_form form, double alpha, double beta, double g, con
         o = &def;
     }
     *peak_d = *peak_value = NAN;
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     if (form == STARC_FIT_POWER && !(g > 0.0))
         return starci_error(err, STARC_EINVAL, "power form exponent g = %g is not > 0", g);
@@ -778,7 +792,7 @@ int starc_fit_points(starc_fit_form form, size_t n, const double *d, const doubl
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)
@@ -817,7 +831,7 @@ int starc_fit_extrapolate(starc_fit_form form, size_t n, const double *d, const 
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)
@@ -1051,7 +1065,7 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
         starc_fit_options_default(&def);
         opt = &def;
     }
-    if ((unsigned)form >= STARC_FIT_NFORMS)
+    if ((unsigned)form >= STARC_FIT_FORM_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown form %d", (int)form);
     int st = check_options(opt, err);
     if (st)

@@ -6,9 +6,56 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
+#include "generate-internal.h"
 #include "starc/generate.h"
+
+struct starc_generate_rng {
+    gsl_rng *g; /* GSL's mt19937 */
+};
+
+int starc_generate_rng_alloc(uint64_t seed, starc_generate_rng **out, starc_error *err)
+{
+    *out = NULL;
+    starc_generate_rng *r = calloc(1, sizeof *r);
+    if (!r || !(r->g = gsl_rng_alloc(gsl_rng_mt19937))) {
+        free(r);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a random number generator");
+    }
+    starci_generate_rng_seed(r, seed);
+    *out = r;
+    return STARC_OK;
+}
+
+void starc_generate_rng_free(starc_generate_rng *rng)
+{
+    if (!rng)
+        return;
+    gsl_rng_free(rng->g);
+    free(rng);
+}
+
+void starci_generate_rng_seed(starc_generate_rng *rng, uint64_t seed)
+{
+    gsl_rng_set(rng->g, (unsigned long)seed);
+}
+
+double starc_generate_rng_uniform(starc_generate_rng *rng)
+{
+    return gsl_rng_uniform(rng->g);
+}
+
+double starc_generate_rng_gaussian(starc_generate_rng *rng)
+{
+    return gsl_ran_gaussian(rng->g, 1.0);
+}
+
+size_t starc_generate_rng_uniform_int(starc_generate_rng *rng, size_t n)
+{
+    return (size_t)gsl_rng_uniform_int(rng->g, (unsigned long)n);
+}
 
 double starc_generate_transition_threshold(size_t S)
 {
@@ -20,7 +67,7 @@ double starc_generate_sparsity_threshold(size_t S)
     return S < 50 ? 3.0 : S < 100 ? 3.5 : 3.8;
 }
 
-void starc_mdp_gen_options_default(starc_mdp_gen_options *o)
+void starc_generate_mdp_options_default(starc_generate_mdp_options *o)
 {
     o->gamma = 0.95;
     o->threshold = NAN;
@@ -43,19 +90,19 @@ static int check_gamma(double gamma, starc_error *err)
     return STARC_OK;
 }
 
-int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_transitions(starc_generate_rng *rng, size_t S, size_t A, const starc_generate_mdp_options *o,
                                double *T, starc_error *err)
 {
-    starc_mdp_gen_options def;
+    starc_generate_mdp_options def;
     size_t n;
     int st;
     if (!o) {
-        starc_mdp_gen_options_default(&def);
+        starc_generate_mdp_options_default(&def);
         o = &def;
     }
     if ((st = check_dims(S, A, &n, err)))
         return st;
-    if (!r || !T)
+    if (!rng || !T)
         return starci_error(err, STARC_EINVAL, "generator and output must not be NULL");
     double thr = isnan(o->threshold) ? starc_generate_transition_threshold(S) : o->threshold;
     if (!isfinite(thr) || !isfinite(o->floor))
@@ -66,7 +113,7 @@ int starc_generate_transitions(gsl_rng *r, size_t S, size_t A, const starc_mdp_g
         double *x = T + row * S;
         double xmax = -INFINITY;
         for (size_t t = 0; t < S; t++) {
-            double v = gsl_ran_gaussian(r, 1.0);
+            double v = gsl_ran_gaussian(rng->g, 1.0);
             x[t] = v <= thr ? o->floor : v;
             if (x[t] > xmax)
                 xmax = x[t];
@@ -88,22 +135,22 @@ static int finish_mdp(size_t S, size_t A, const double *T, double gamma, starc_m
         return starci_error(err, STARC_ENOMEM, "out of memory");
     for (size_t s = 0; s < S; s++)
         mu0[s] = 1.0 / (double)S;
-    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, out, err);
+    int st = starc_mdp_alloc(S, A, T, mu0, gamma, NULL, out, err);
     free(mu0);
     return st;
 }
 
-int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_options *o,
+int starc_generate_mdp(starc_generate_rng *rng, size_t S, size_t A, const starc_generate_mdp_options *o,
                        starc_mdp **out, starc_error *err)
 {
-    starc_mdp_gen_options def;
+    starc_generate_mdp_options def;
     size_t n;
     int st;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
     if (!o) {
-        starc_mdp_gen_options_default(&def);
+        starc_generate_mdp_options_default(&def);
         o = &def;
     }
     if ((st = check_dims(S, A, &n, err)) || (st = check_gamma(o->gamma, err)))
@@ -111,14 +158,14 @@ int starc_generate_mdp(gsl_rng *r, size_t S, size_t A, const starc_mdp_gen_optio
     double *T = starci_dalloc(n);
     if (!T)
         return starci_error(err, STARC_ENOMEM, "out of memory for S=%zu, A=%zu", S, A);
-    st = starc_generate_transitions(r, S, A, o, T, err);
+    st = starc_generate_transitions(rng, S, A, o, T, err);
     if (!st)
         st = finish_mdp(S, A, T, o->gamma, out, err);
     free(T);
     return st;
 }
 
-int starc_generate_mdp_dirichlet(gsl_rng *r, size_t S, size_t A, double gamma, double alpha,
+int starc_generate_mdp_dirichlet(starc_generate_rng *rng, size_t S, size_t A, double gamma, double alpha,
                                  starc_mdp **out, starc_error *err)
 {
     size_t n;
@@ -128,7 +175,7 @@ int starc_generate_mdp_dirichlet(gsl_rng *r, size_t S, size_t A, double gamma, d
     *out = NULL;
     if ((st = check_dims(S, A, &n, err)) || (st = check_gamma(gamma, err)))
         return st;
-    if (!r)
+    if (!rng)
         return starci_error(err, STARC_EINVAL, "generator must not be NULL");
     if (!(alpha > 0.0) || !isfinite(alpha))
         return starci_error(err, STARC_EINVAL, "Dirichlet alpha = %.17g must be positive and finite", alpha);
@@ -141,14 +188,14 @@ int starc_generate_mdp_dirichlet(gsl_rng *r, size_t S, size_t A, double gamma, d
     for (size_t t = 0; t < S; t++)
         al[t] = alpha;
     for (size_t row = 0; row < S * A; row++)
-        gsl_ran_dirichlet(r, S, al, T + row * S);
+        gsl_ran_dirichlet(rng->g, S, al, T + row * S);
     st = finish_mdp(S, A, T, gamma, out, err);
     free(T);
     free(al);
     return st;
 }
 
-void starc_reward_gen_options_default(starc_reward_gen_options *o)
+void starc_generate_reward_options_default(starc_generate_reward_options *o)
 {
     o->p_sparse = 0.2;
     o->sparse_threshold = NAN;
@@ -165,15 +212,15 @@ static int prob_ok(double p)
     return p >= 0.0 && p <= 1.0;
 }
 
-int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen_options *o,
-                          double *R, starc_reward_gen_info *info, starc_error *err)
+int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const starc_generate_reward_options *o,
+                          double *R, starc_generate_reward_info *info, starc_error *err)
 {
-    starc_reward_gen_options def;
+    starc_generate_reward_options def;
     if (!o) {
-        starc_reward_gen_options_default(&def);
+        starc_generate_reward_options_default(&def);
         o = &def;
     }
-    if (!r || !m || !R)
+    if (!rng || !m || !R)
         return starci_error(err, STARC_EINVAL, "generator, MDP and output must not be NULL");
     if (!prob_ok(o->p_sparse) || !prob_ok(o->p_scale) || !prob_ok(o->p_shift) || !prob_ok(o->p_shape))
         return starci_error(err, STARC_EINVAL, "reward protocol probabilities must be in [0, 1]");
@@ -182,11 +229,11 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
     double thr = isnan(o->sparse_threshold) ? starc_generate_sparsity_threshold(S) : o->sparse_threshold;
     if (!isfinite(thr) || !isfinite(o->scale_max) || !isfinite(o->shift_max) || !isfinite(o->shape_max))
         return starci_error(err, STARC_EINVAL, "reward protocol thresholds and factors must be finite");
-    starc_reward_gen_info inf = {0, 0, 0, 0, 1.0, 0.0, n};
+    starc_generate_reward_info inf = {0, 0, 0, 0, 1.0, 0.0, n};
 
     for (size_t k = 0; k < n; k++)
-        R[k] = gsl_ran_gaussian(r, 1.0);
-    if (gsl_rng_uniform(r) < o->p_sparse) {
+        R[k] = gsl_ran_gaussian(rng->g, 1.0);
+    if (gsl_rng_uniform(rng->g) < o->p_sparse) {
         inf.sparse = 1;
         inf.nonzero = 0;
         for (size_t k = 0; k < n; k++) {
@@ -196,27 +243,27 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
                 R[k] = 0.0;
         }
     }
-    if (gsl_rng_uniform(r) < o->p_scale) {
+    if (gsl_rng_uniform(rng->g) < o->p_scale) {
         inf.scaled = 1;
-        inf.scale = o->scale_max * gsl_rng_uniform(r);
+        inf.scale = o->scale_max * gsl_rng_uniform(rng->g);
         for (size_t k = 0; k < n; k++)
             R[k] *= inf.scale;
     }
-    if (gsl_rng_uniform(r) < o->p_shift) {
+    if (gsl_rng_uniform(rng->g) < o->p_shift) {
         inf.shifted = 1;
-        inf.shift = o->shift_max * gsl_rng_uniform(r);
+        inf.shift = o->shift_max * gsl_rng_uniform(rng->g);
         for (size_t k = 0; k < n; k++)
             R[k] += inf.shift;
     }
-    if (gsl_rng_uniform(r) < o->p_shape) {
+    if (gsl_rng_uniform(rng->g) < o->p_shape) {
         double *phi = starci_dalloc(S);
         if (!phi)
             return starci_error(err, STARC_ENOMEM, "out of memory");
         inf.shaped = 1;
         for (size_t s = 0; s < S; s++)
-            phi[s] = gsl_ran_gaussian(r, 1.0);
-        double a = o->shape_max * gsl_rng_uniform(r);
-        double b = gsl_rng_uniform(r);
+            phi[s] = gsl_ran_gaussian(rng->g, 1.0);
+        double a = o->shape_max * gsl_rng_uniform(rng->g);
+        double b = gsl_rng_uniform(rng->g);
         for (size_t s = 0; s < S; s++)
             phi[s] = phi[s] * a + b;
         for (size_t s = 0; s < S; s++)
@@ -232,7 +279,7 @@ int starc_generate_reward(gsl_rng *r, const starc_mdp *m, const starc_reward_gen
     return STARC_OK;
 }
 
-void starc_reward_interpolate(size_t n, const double *R1, const double *R2, double t, double *out)
+void starc_generate_interpolate(size_t n, const double *R1, const double *R2, double t, double *out)
 {
     for (size_t k = 0; k < n; k++)
         out[k] = R1[k] + t * (R2[k] - R1[k]);

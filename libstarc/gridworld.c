@@ -36,7 +36,7 @@ int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out,
                 T[(s * STARC_GRIDWORLD_ACTIONS + a) * S + ni * cols + nj] = 1.0;
             }
         }
-    int st = starc_mdp_alloc(S, STARC_GRIDWORLD_ACTIONS, T, mu0, gamma, STARC_PROB_TOL, out, err);
+    int st = starc_mdp_alloc(S, STARC_GRIDWORLD_ACTIONS, T, mu0, gamma, NULL, out, err);
     free(T);
     free(mu0);
     return st;

@@ -12,55 +12,39 @@
 
 #include "error-internal.h"
 #include "starc/mdp.h"
+#include "starc/io.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
 #include "npy-internal.h"
-
-void starc_array_shape_string(const starc_array *a, char *buf, size_t cap)
-{
-    if (cap == 0)
-        return;
-    size_t n = 0;
-    int w = snprintf(buf, cap, "(");
-    n = w > 0 ? (size_t)w : 0;
-    for (size_t i = 0; i < a->ndim && n < cap; i++) {
-        w = snprintf(buf + n, cap - n, "%s%zu", i ? "," : "", a->shape[i]);
-        if (w < 0)
-            return;
-        n += (size_t)w;
-    }
-    if (n < cap)
-        snprintf(buf + n, cap - n, a->ndim == 1 ? ",)" : ")");
-}
 
 /* Put "PREFIX: " in front of the message a callee left in err. */
 static int prefix_error(starc_error *err, int status, const char *prefix)
 {
     if (err) {
         char msg[STARC_ERROR_MSGLEN];
-        snprintf(msg, sizeof msg, "%s", err->message[0] ? err->message : starc_strerror(status));
+        snprintf(msg, sizeof msg, "%s", err->message[0] ? err->message : starc_error_string(status));
         starci_error(err, status, "%s: %s", prefix, msg);
     }
     return status;
 }
 
-static int npz_has(const starc_npz *z, const char *name)
+static int npz_has(const starc_npy_npz *z, const char *name)
 {
-    for (size_t i = 0; i < starc_npz_count(z); i++)
-        if (strcmp(starc_npz_name(z, i), name) == 0)
+    for (size_t i = 0; i < starc_npy_npz_count(z); i++)
+        if (strcmp(starc_npy_npz_name(z, i), name) == 0)
             return 1;
     return 0;
 }
 
 /* ------------------------------------------------------------------ MDPs */
 
-int starc_mdp_load(const char *path, starc_mdp **out, starc_error *err)
+int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
 {
     if (!path || !out)
-        return starci_error(err, STARC_EINVAL, "starc_mdp_load: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_io_mdp_load: NULL argument");
     *out = NULL;
-    starc_npz *z = NULL;
-    int st = starc_npz_open(path, &z, err);
+    starc_npy_npz *z = NULL;
+    int st = starc_npy_npz_open(path, &z, err);
     if (st)
         return st;
     static const char *const need[] = {"T", "mu0", "gamma"};
@@ -71,55 +55,55 @@ int starc_mdp_load(const char *path, starc_mdp **out, starc_error *err)
             snprintf(missing + l, sizeof missing - l, "%s'%s'", l ? ", " : "", need[i]);
         }
     if (missing[0]) {
-        starc_npz_close(z);
+        starc_npy_npz_close(z);
         return starci_error(err, STARC_EFORMAT, "%s: missing member %s; an MDP .npz needs T (S,A,S), mu0 (S,) "
                             "and gamma ()", path, missing);
     }
-    starc_array T, mu0, g;
-    starc_array_init(&T);
-    starc_array_init(&mu0);
-    starc_array_init(&g);
+    starc_npy_array T, mu0, g;
+    starc_npy_array_init(&T);
+    starc_npy_array_init(&mu0);
+    starc_npy_array_init(&g);
     char shp[STARC_NPY_MAXDIM * 22 + 4];
-    if ((st = starc_npz_read(z, "T", &T, err)) || (st = starc_npz_read(z, "mu0", &mu0, err)) ||
-        (st = starc_npz_read(z, "gamma", &g, err)))
+    if ((st = starc_npy_npz_read(z, "T", &T, err)) || (st = starc_npy_npz_read(z, "mu0", &mu0, err)) ||
+        (st = starc_npy_npz_read(z, "gamma", &g, err)))
         goto done;
     if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
-        starc_array_shape_string(&T, shp, sizeof shp);
+        starc_npy_array_shape_string(&T, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'T' has shape %s; expected (S,A,S)", path, shp);
         goto done;
     }
     size_t S = T.shape[0], A = T.shape[1];
     if (mu0.ndim != 1 || mu0.shape[0] != S) {
-        starc_array_shape_string(&mu0, shp, sizeof shp);
+        starc_npy_array_shape_string(&mu0, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
         goto done;
     }
     if (!(g.ndim == 0 || (g.ndim == 1 && g.shape[0] == 1))) {
-        starc_array_shape_string(&g, shp, sizeof shp);
+        starc_npy_array_shape_string(&g, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
-    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], STARC_PROB_TOL, out, err)))
+    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], opt, out, err)))
         prefix_error(err, st, path);
 done:
-    starc_array_clear(&T);
-    starc_array_clear(&mu0);
-    starc_array_clear(&g);
-    starc_npz_close(z);
+    starc_npy_array_clear(&T);
+    starc_npy_array_clear(&mu0);
+    starc_npy_array_clear(&g);
+    starc_npy_npz_close(z);
     return st;
 }
 
-int starc_mdp_save(const char *path, const starc_mdp *m, starc_error *err)
+int starc_io_mdp_save(const char *path, const starc_mdp *m, starc_error *err)
 {
     if (!path || !m)
-        return starci_error(err, STARC_EINVAL, "starc_mdp_save: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_io_mdp_save: NULL argument");
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double gamma = starc_mdp_gamma(m);
     static const char *const names[] = {"T", "mu0", "gamma"};
-    starc_array a[3];
+    starc_npy_array a[3];
     for (size_t i = 0; i < 3; i++)
-        starc_array_init(&a[i]);
-    /* starc_npz_write only reads the arrays: lending it the MDP's const data
+        starc_npy_array_init(&a[i]);
+    /* starc_npy_npz_write only reads the arrays: lending it the MDP's const data
      * through the non-const field avoids copying T. */
     a[0].ndim = 3;
     a[0].shape[0] = S;
@@ -131,12 +115,12 @@ int starc_mdp_save(const char *path, const starc_mdp *m, starc_error *err)
     a[1].data = (double *)starc_mdp_initial(m);
     a[2].ndim = 0;
     a[2].data = &gamma;
-    return starc_npz_write(path, 3, names, a, 0, err);
+    return starc_npy_npz_write(path, 3, names, a, 0, err);
 }
 
 /* ------------------------------------------------------------------ rewards */
 
-void starc_reward_set_init(starc_reward_set *rs)
+void starc_io_reward_set_init(starc_io_reward_set *rs)
 {
     if (rs) {
         rs->n = 0;
@@ -145,7 +129,7 @@ void starc_reward_set_init(starc_reward_set *rs)
     }
 }
 
-void starc_reward_set_clear(starc_reward_set *rs)
+void starc_io_reward_set_clear(starc_io_reward_set *rs)
 {
     if (!rs)
         return;
@@ -153,7 +137,7 @@ void starc_reward_set_clear(starc_reward_set *rs)
         free(rs->names[i]);
     free(rs->names);
     free(rs->R);
-    starc_reward_set_init(rs);
+    starc_io_reward_set_init(rs);
 }
 
 /* "dir/r1.npy" -> "r1": the base name without its last extension. */
@@ -204,16 +188,16 @@ static int sniff_zip(const char *path, starc_error *err)
 }
 
 /* Expand one array into slot R (S*A*S doubles) or explain why it does not fit. */
-static int expand_one(const starc_mdp *m, const starc_array *a, double *R, const char *disp, starc_error *err)
+static int expand_one(const starc_mdp *m, const starc_npy_array *a, double *R, const char *disp, starc_error *err)
 {
-    int st = starc_reward_expand(m, a->ndim, a->shape, a->data, R, err);
+    int st = starc_mdp_reward_expand(m, a->ndim, a->shape, a->data, R, err);
     return st ? prefix_error(err, st, disp) : STARC_OK;
 }
 
-int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs, starc_error *err)
+int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)
 {
     if (!spec || !m || !rs)
-        return starci_error(err, STARC_EINVAL, "starc_reward_load: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_io_reward_load: NULL argument");
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
     /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
     char *file = strdup(spec);
@@ -244,9 +228,9 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
     size_t k = 0, nalloc = 0; /* rewards loaded; slots in names */
     double *R = NULL;
     char **names = NULL;
-    starc_npz *z = NULL;
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_npz *z = NULL;
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     int st = STARC_OK;
     if (!zipped) {
         R = starci_dalloc(SAS);
@@ -266,9 +250,9 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
             goto done;
         k = 1;
     } else {
-        if ((st = starc_npz_open(file, &z, err)))
+        if ((st = starc_npy_npz_open(file, &z, err)))
             goto done;
-        size_t want = key ? 1 : starc_npz_count(z);
+        size_t want = key ? 1 : starc_npy_npz_count(z);
         if (want == 0) {
             st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
             goto done;
@@ -280,9 +264,9 @@ int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs
         }
         nalloc = want;
         for (size_t i = 0; i < want; i++) {
-            const char *nm = key ? key : starc_npz_name(z, i);
+            const char *nm = key ? key : starc_npy_npz_name(z, i);
             if ((st = check_reward_name(nm, file, "rename the archive member", err)) ||
-                (st = starc_npz_read(z, nm, &a, err)))
+                (st = starc_npy_npz_read(z, nm, &a, err)))
                 goto done;
             size_t dl = strlen(file) + strlen(nm) + 2;
             char *disp = malloc(dl);
@@ -333,33 +317,34 @@ done:
         free(names[i]);
     free(names);
     free(R);
-    starc_array_clear(&a);
-    starc_npz_close(z);
+    starc_npy_array_clear(&a);
+    starc_npy_npz_close(z);
     free(file);
     return st;
 }
 
 /* ------------------------------------------------------------------ policies */
 
-int starc_policy_load(const char *path, const starc_mdp *m, double *pi, starc_error *err)
+int starc_io_policy_load(const char *path, const starc_mdp *m, const starc_policy_options *opt, double *pi,
+                         starc_error *err)
 {
     if (!path || !m || !pi)
-        return starci_error(err, STARC_EINVAL, "starc_policy_load: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_io_policy_load: NULL argument");
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     int st = starc_npy_read(path, &a, err);
     if (st)
         return st;
     if (a.ndim != 2 || a.shape[0] != S || a.shape[1] != A) {
         char shp[STARC_NPY_MAXDIM * 22 + 4];
-        starc_array_shape_string(&a, shp, sizeof shp);
+        starc_npy_array_shape_string(&a, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: policy has shape %s; expected (S,A) = (%zu,%zu)", path, shp, S, A);
-    } else if ((st = starc_policy_validate(m, a.data, STARC_PROB_TOL, err))) {
+    } else if ((st = starc_policy_validate(m, a.data, opt, err))) {
         prefix_error(err, st, path);
     } else {
         memcpy(pi, a.data, S * A * sizeof(double));
     }
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
     return st;
 }

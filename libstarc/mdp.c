@@ -14,9 +14,20 @@ struct starc_mdp {
     double *mu0;
 };
 
-int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0,
-                       double gamma, double tol, starc_error *err)
+void starc_mdp_options_default(starc_mdp_options *o)
 {
+    o->prob_tol = STARC_MDP_PROB_TOL;
+}
+
+int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                       const starc_mdp_options *opt, starc_error *err)
+{
+    starc_mdp_options def;
+    if (!opt) {
+        starc_mdp_options_default(&def);
+        opt = &def;
+    }
+    const double tol = opt->prob_tol;
     size_t n;
     if (S == 0 || A == 0)
         return starci_error(err, STARC_EDIM, "MDP needs at least one state and one action (got S=%zu, A=%zu)", S, A);
@@ -55,13 +66,13 @@ int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0,
     return STARC_OK;
 }
 
-int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0,
-                    double gamma, double tol, starc_mdp **out, starc_error *err)
+int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                    const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
-    int st = starc_mdp_validate(S, A, T, mu0, gamma, tol, err);
+    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
     if (st)
         return st;
     starc_mdp *m = calloc(1, sizeof *m);
@@ -97,7 +108,7 @@ double starc_mdp_gamma(const starc_mdp *m) { return m->gamma; }
 const double *starc_mdp_transitions(const starc_mdp *m) { return m->T; }
 const double *starc_mdp_initial(const starc_mdp *m) { return m->mu0; }
 
-int starc_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
+int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
                         const double *src, double *R, starc_error *err)
 {
     const size_t S = m->S, A = m->A;
@@ -134,7 +145,7 @@ int starc_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
     return STARC_OK;
 }
 
-void starc_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
+void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
 {
     const size_t S = m->S, A = m->A;
     for (size_t sa = 0; sa < S * A; sa++) {
@@ -144,4 +155,12 @@ void starc_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
             acc += t[u] * r[u];
         Rbar[sa] = acc;
     }
+}
+
+void starc_mdp_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
+{
+    const size_t S = m->S, A = m->A;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++)
+            Rbar[s * A + a] = r[s];
 }

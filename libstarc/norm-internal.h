@@ -1,6 +1,6 @@
 /* Internals of norm.c (not installed): the streaming passes that compute
  * norms, metrics and Pearson moments on canonical forms (canon-internal.h),
- * shared with distance.c.  Reductions run over fixed blocks (one block per
+ * shared with metric.c and distance.c.  Reductions run over fixed blocks (one block per
  * state, in state order), so results do not depend on how many threads
  * process the blocks. */
 #ifndef STARC_NORM_INTERNAL_H
@@ -25,9 +25,10 @@ typedef struct starci_weights {
     int nthreads;   /* threads for the streaming passes (>= 1); rowbuf holds 5*S per thread */
 } starci_weights;
 
-/* need_T: fill T1, Tmax, Tsum, Tmaxall (weighted norms and metrics, range); else they are 0. */
-int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T,
-                             starc_error *err);
+/* need_T: fill T1, Tmax, Tsum, Tmaxall (weighted norms and metrics, range); else they are 0.
+ * A coverage must sum to 1 within prob_tol. */
+int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, double prob_tol,
+                             int need_T, starc_error *err);
 void starci_norm_weights_clear(starci_weights *w);
 
 /* Which statistics a stats pass accumulates. */
@@ -66,8 +67,9 @@ void starci_norm_stats_pass(const starci_weights *w, size_t k, const starci_cfor
 
 /* One pass computing a metric of delta = a1 x1 - a2 x2 - shift (rowbuf and blockacc as for the stats pass) (shift is
  * used by the Pearson refinement, kind STARCI_SQ_COVERAGE: sum D delta^2).
- * Metric kinds are starc_metric_kind l1..wlinf (the sum / max / sqrt as for
- * the norm), or STARCI_SQ_* (a bare weighted sum of squares, no sqrt). */
+ * kind is the norm kind l1..wlinf applied to delta (the sum / max / sqrt as
+ * for the norm; the metric kinds l1..wlinf have the same values), or
+ * STARCI_SQ_* (a bare weighted sum of squares, no sqrt). */
 enum { STARCI_SQ_PLAIN = 100, STARCI_SQ_T = 101, STARCI_SQ_COVERAGE = 102 };
 double starci_norm_metric_pass(const starci_weights *w, int kind, const starci_cform *cf1, double a1,
                                const starci_cform *cf2, double a2, double shift, double *rowbuf,
@@ -80,7 +82,8 @@ int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const s
 
 /* range normaliser of an expected reward cbar (S*A): max_pi J - min_pi J
  * (starci_policy_range); neg is S*A scratch; ws may be NULL. */
-int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt,
+                      starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err);
 
 /* Below this, 1 - rho (Pearson) or d^2 / (|x|^2 + |y|^2) (l2, wl2) computed
@@ -90,5 +93,15 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_opt
 
 /* Finish a norm from its accumulator (sqrt for l2/wl2; none = 1). */
 double starci_norm_finish(int norm, double nacc);
+
+/* Scratch for one pass on dense tensors of S states. */
+typedef struct starci_scratch {
+    double *rowbuf;
+    starci_block *blocks;
+    double *blockacc;
+} starci_scratch;
+
+int starci_norm_scratch_alloc(size_t S, starci_scratch *p, starc_error *err);
+void starci_norm_scratch_free(starci_scratch *p);
 
 #endif

@@ -1,5 +1,6 @@
-/* Normalisations and metrics (docs/theory.md §3), and the streaming passes that
- * compute them on structured canonical forms (canon-internal.h).
+/* Normalisations (docs/theory.md §3), and the streaming passes that compute norms
+ * and metrics on structured canonical forms (canon-internal.h); the metric
+ * module (metric.c) and the distance module call the passes.
  *
  * Every pass walks the S*A rows of the tensor once, in state order, keeping
  * one block of partial results per state; the blocks are combined in state
@@ -19,38 +20,22 @@
 #include "policy-internal.h"
 #include "starc/norm.h"
 
-static const char *const norm_names[STARC_NORM_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
-static const char *const metric_names[STARC_METRIC_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
+static const char *const norm_names[STARC_NORM_KIND_COUNT] = {"l1",  "l2",    "linf", "wl1",
+                                                               "wl2", "wlinf", "none", "range"};
 
-const char *starc_norm_name(starc_norm_kind kind)
+const char *starc_norm_kind_name(starc_norm_kind kind)
 {
-    return (unsigned)kind < STARC_NORM_COUNT ? norm_names[kind] : NULL;
+    return (unsigned)kind < STARC_NORM_KIND_COUNT ? norm_names[kind] : NULL;
 }
 
-const char *starc_metric_name(starc_metric_kind kind)
+int starc_norm_kind_parse(const char *name, starc_norm_kind *kind, starc_error *err)
 {
-    return (unsigned)kind < STARC_METRIC_COUNT ? metric_names[kind] : NULL;
-}
-
-int starc_norm_from_name(const char *name, starc_norm_kind *kind, starc_error *err)
-{
-    for (int i = 0; name && i < STARC_NORM_COUNT; i++)
+    for (int i = 0; name && i < STARC_NORM_KIND_COUNT; i++)
         if (strcmp(name, norm_names[i]) == 0) {
             *kind = (starc_norm_kind)i;
             return STARC_OK;
         }
     return starci_error(err, STARC_EINVAL, "'%s' is not a normalisation (l1, l2, linf, wl1, wl2, wlinf, none, range)",
-                        name ? name : "(null)");
-}
-
-int starc_metric_from_name(const char *name, starc_metric_kind *kind, starc_error *err)
-{
-    for (int i = 0; name && i < STARC_METRIC_COUNT; i++)
-        if (strcmp(name, metric_names[i]) == 0) {
-            *kind = (starc_metric_kind)i;
-            return STARC_OK;
-        }
-    return starci_error(err, STARC_EINVAL, "'%s' is not a metric (l1, l2, linf, wl1, wl2, wlinf, pearson)",
                         name ? name : "(null)");
 }
 
@@ -65,7 +50,8 @@ void starci_norm_weights_clear(starci_weights *w)
     memset(w, 0, sizeof *w);
 }
 
-int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, int need_T, starc_error *err)
+int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double *coverage, double prob_tol, int need_T,
+                             starc_error *err)
 {
     memset(w, 0, sizeof *w);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A, n = SA * S;
@@ -83,8 +69,8 @@ int starci_norm_weights_init(starci_weights *w, const starc_mdp *m, const double
                                     i, coverage[i]);
             sum += coverage[i];
         }
-        if (fabs(sum - 1.0) > STARC_PROB_TOL)
-            return starci_error(err, STARC_EINVAL, "coverage sums to %.17g, not 1 (tolerance %g)", sum, STARC_PROB_TOL);
+        if (fabs(sum - 1.0) > prob_tol)
+            return starci_error(err, STARC_EINVAL, "coverage sums to %.17g, not 1 (tolerance %g)", sum, prob_tol);
     }
     w->T1 = starci_dalloc(SA);
     w->Tmax = starci_dalloc(SA);
@@ -357,7 +343,7 @@ double starci_norm_finish(int norm, double nacc)
 
 static int metric_is_max(int kind)
 {
-    return kind == STARC_METRIC_LINF || kind == STARC_METRIC_WLINF;
+    return kind == STARC_NORM_LINF || kind == STARC_NORM_WLINF;
 }
 
 struct metric_ctx {
@@ -384,12 +370,12 @@ static void metric_states(void *arg, size_t s0, size_t s1, int tid)
             if (cf1->kind == STARCI_CF_SA) {
                 double dlt = a1 * cf1->u[sa] - a2 * cf2->u[sa] - shift, ad = fabs(dlt);
                 switch (kind) {
-                case STARC_METRIC_L1: acc += (double)S * ad; break;
-                case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += (double)S * dlt * dlt; break;
-                case STARC_METRIC_LINF: acc = MAXD(acc, ad); break;
-                case STARC_METRIC_WL1: acc += w->T1[sa] * ad; break;
-                case STARC_METRIC_WL2: case STARCI_SQ_T: acc += w->T1[sa] * dlt * dlt; break;
-                case STARC_METRIC_WLINF: acc = MAXD(acc, w->Tmax[sa] * ad); break;
+                case STARC_NORM_L1: acc += (double)S * ad; break;
+                case STARC_NORM_L2: case STARCI_SQ_PLAIN: acc += (double)S * dlt * dlt; break;
+                case STARC_NORM_LINF: acc = MAXD(acc, ad); break;
+                case STARC_NORM_WL1: acc += w->T1[sa] * ad; break;
+                case STARC_NORM_WL2: case STARCI_SQ_T: acc += w->T1[sa] * dlt * dlt; break;
+                case STARC_NORM_WLINF: acc = MAXD(acc, w->Tmax[sa] * ad); break;
                 case STARCI_SQ_COVERAGE: acc += w->Dsa[sa] * dlt * dlt; break;
                 default: break;
                 }
@@ -401,12 +387,12 @@ static void metric_states(void *arg, size_t s0, size_t s1, int tid)
             k_axpby(dl, a1, x1, a2, x2, shift, S);
             const double *t = w->T + sa * S;
             switch (kind) {
-            case STARC_METRIC_L1: acc += k_sumabs(dl, S); break;
-            case STARC_METRIC_L2: case STARCI_SQ_PLAIN: acc += k_sumsq(dl, S); break;
-            case STARC_METRIC_LINF: acc = MAXD(acc, k_maxabs(dl, S)); break;
-            case STARC_METRIC_WL1: acc += k_wsumabs(t, dl, S); break;
-            case STARC_METRIC_WL2: case STARCI_SQ_T: acc += k_wsumsq(t, dl, S); break;
-            case STARC_METRIC_WLINF: acc = MAXD(acc, k_wmaxabs(t, dl, S)); break;
+            case STARC_NORM_L1: acc += k_sumabs(dl, S); break;
+            case STARC_NORM_L2: case STARCI_SQ_PLAIN: acc += k_sumsq(dl, S); break;
+            case STARC_NORM_LINF: acc = MAXD(acc, k_maxabs(dl, S)); break;
+            case STARC_NORM_WL1: acc += k_wsumabs(t, dl, S); break;
+            case STARC_NORM_WL2: case STARCI_SQ_T: acc += k_wsumsq(t, dl, S); break;
+            case STARC_NORM_WLINF: acc = MAXD(acc, k_wmaxabs(t, dl, S)); break;
             case STARCI_SQ_COVERAGE:
                 acc += w->D ? k_wsumsq(w->D + sa * S, dl, S) : k_sumsq(dl, S) / (double)(S * S * A);
                 break;
@@ -427,21 +413,14 @@ double starci_norm_metric_pass(const starci_weights *w, int kind, const starci_c
     double tot = 0.0;
     for (size_t s = 0; s < S; s++)
         tot = is_max ? MAXD(tot, blockacc[s]) : tot + blockacc[s];
-    if (kind == STARC_METRIC_L2 || kind == STARC_METRIC_WL2)
+    if (kind == STARC_NORM_L2 || kind == STARC_NORM_WL2)
         tot = sqrt(tot);
     return tot;
 }
 
 /* ---- public dense-tensor functions ----------------------------------------- */
 
-/* Scratch for one pass on dense tensors. */
-struct pass_scratch {
-    double *rowbuf;
-    starci_block *blocks;
-    double *blockacc;
-};
-
-static int scratch_alloc(size_t S, struct pass_scratch *p, starc_error *err)
+int starci_norm_scratch_alloc(size_t S, starci_scratch *p, starc_error *err)
 {
     p->rowbuf = starci_dalloc(5 * S);
     p->blocks = calloc(S, sizeof *p->blocks);
@@ -455,14 +434,15 @@ static int scratch_alloc(size_t S, struct pass_scratch *p, starc_error *err)
     return STARC_OK;
 }
 
-static void scratch_free(struct pass_scratch *p)
+void starci_norm_scratch_free(starci_scratch *p)
 {
     free(p->rowbuf);
     free(p->blocks);
     free(p->blockacc);
 }
 
-int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_options *opt, starc_workspace *ws,
+int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy_options *opt,
+                      starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err)
 {
     starc_policy_range_result r;
@@ -472,12 +452,12 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_pi_opt
     return st;
 }
 
-int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_pi_options *opt,
+int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_policy_options *opt,
                      double *value, starc_error *err)
 {
     if (!m || !x || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    if ((unsigned)kind >= STARC_NORM_COUNT)
+    if ((unsigned)kind >= STARC_NORM_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid normalisation kind %d", (int)kind);
     if (kind == STARC_NORM_NONE) {
         *value = 1.0;
@@ -485,11 +465,11 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
     }
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starci_weights w;
-    struct pass_scratch p;
-    int st = starci_norm_weights_init(&w, m, NULL, 1, err);
+    starci_scratch p;
+    int st = starci_norm_weights_init(&w, m, NULL, 0.0, 1, err);
     if (st)
         return st;
-    if ((st = scratch_alloc(S, &p, err))) {
+    if ((st = starci_norm_scratch_alloc(S, &p, err))) {
         starci_norm_weights_clear(&w);
         return st;
     }
@@ -510,7 +490,7 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
 done:
     free(cbar);
     free(neg);
-    scratch_free(&p);
+    starci_norm_scratch_free(&p);
     starci_norm_weights_clear(&w);
     return st;
 }
@@ -532,44 +512,3 @@ int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const s
     return STARC_OK;
 }
 
-int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,
-                       const double *coverage, double tol, double *value, starc_error *err)
-{
-    if (!m || !x || !y || !value)
-        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    if ((unsigned)kind >= STARC_METRIC_COUNT)
-        return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)kind);
-    if (!(tol >= 0.0))
-        return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");
-    const size_t S = starc_mdp_states(m);
-    starci_weights w;
-    struct pass_scratch p;
-    int st = starci_norm_weights_init(&w, m, kind == STARC_METRIC_PEARSON ? coverage : NULL, 1, err);
-    if (st)
-        return st;
-    if ((st = scratch_alloc(S, &p, err))) {
-        starci_norm_weights_clear(&w);
-        return st;
-    }
-    starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0}, {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
-    if (kind != STARC_METRIC_PEARSON) {
-        *value = starci_norm_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
-    } else {
-        starci_request req = {-1, 0, 0, 1};
-        starci_stats sts[2];
-        starci_joint jt;
-        starci_norm_stats_pass(&w, 2, cf, &req, NULL, sts, &jt, p.rowbuf, p.blocks);
-        *value = NAN;
-        for (int i = 0; i < 2; i++)
-            if (!(sqrt(sts[i].M2 / sts[i].W) > tol * sts[i].xmax) || sts[i].xmax == 0.0) {
-                st = starci_error(err, STARC_EUNDEF, "Pearson distance undefined: %s is constant under the coverage",
-                                  i == 0 ? "x" : "y");
-                goto done;
-            }
-        st = starci_norm_pearson(&w, cf, sts, &jt, value, p.rowbuf, p.blockacc);
-    }
-done:
-    scratch_free(&p);
-    starci_norm_weights_clear(&w);
-    return st;
-}

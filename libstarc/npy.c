@@ -41,21 +41,21 @@
 
 /* ------------------------------------------------------------------ arrays */
 
-void starc_array_init(starc_array *a)
+void starc_npy_array_init(starc_npy_array *a)
 {
     if (a)
         memset(a, 0, sizeof *a);
 }
 
-void starc_array_clear(starc_array *a)
+void starc_npy_array_clear(starc_npy_array *a)
 {
     if (!a)
         return;
     free(a->data);
-    starc_array_init(a);
+    starc_npy_array_init(a);
 }
 
-size_t starc_array_size(const starc_array *a)
+size_t starc_npy_array_size(const starc_npy_array *a)
 {
     size_t n = 1;
     for (size_t i = 0; i < a->ndim && i < STARC_NPY_MAXDIM; i++)
@@ -96,6 +96,12 @@ void starci_npy_escape(char *buf, size_t cap, const char *s)
     if (*p)
         n += (size_t)snprintf(buf + n, cap - n, "...");
     buf[n] = '\0';
+}
+
+void starc_npy_array_shape_string(const starc_npy_array *a, char *buf, size_t cap)
+{
+    if (cap > 0)
+        fmt_shape(buf, cap, a->ndim, a->shape);
 }
 
 static int host_is_big_endian(void)
@@ -239,7 +245,7 @@ static double decode(const unsigned char *p, const dtype *dt)
 /* ------------------------------------------------------------------ header */
 
 typedef struct header {
-    char descr[16]; /* same size as starc_array.dtype; longer descrs are unsupported anyway */
+    char descr[16]; /* same size as starc_npy_array.dtype; longer descrs are unsupported anyway */
     int fortran;
     size_t ndim;
     size_t shape[STARC_NPY_MAXDIM];
@@ -556,7 +562,7 @@ static int npy_layout_parse(const unsigned char *b, size_t len, const char *name
     return STARC_OK;
 }
 
-int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_array *out, starc_error *err)
+int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_npy_array *out, starc_error *err)
 {
     const unsigned char *b = buf;
     if (!name)
@@ -604,7 +610,7 @@ int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_a
         data = c;
     }
     /* Only now touch *out, so that a failed read leaves it as it was. */
-    starc_array_clear(out);
+    starc_npy_array_clear(out);
     out->ndim = h.ndim;
     memcpy(out->shape, h.shape, h.ndim * sizeof h.shape[0]);
     out->data = data;
@@ -659,7 +665,7 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error
     return STARC_OK;
 }
 
-int starc_npy_read(const char *path, starc_array *out, starc_error *err)
+int starc_npy_read(const char *path, starc_npy_array *out, starc_error *err)
 {
     if (!path || !out)
         return starci_error(err, STARC_EINVAL, "starc_npy_read: NULL argument");
@@ -860,9 +866,9 @@ int starc_npy_write(const char *path, size_t ndim, const size_t *shape, const do
 
 /* ------------------------------------------------------------------ npz */
 
-/* An open archive.  libzip handles are not thread-safe: one starc_npz must
+/* An open archive.  libzip handles are not thread-safe: one starc_npy_npz must
  * not be used by two threads at once. */
-struct starc_npz {
+struct starc_npy_npz {
     zip_t *zip;
     char *path;
     zip_uint64_t file_size; /* bytes in the archive: no member holds more */
@@ -871,7 +877,7 @@ struct starc_npz {
     zip_uint64_t *index;  /* their zip entry indices */
 };
 
-void starc_npz_close(starc_npz *z)
+void starc_npy_npz_close(starc_npy_npz *z)
 {
     if (!z)
         return;
@@ -885,10 +891,10 @@ void starc_npz_close(starc_npz *z)
     free(z);
 }
 
-int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
+int starc_npy_npz_open(const char *path, starc_npy_npz **out, starc_error *err)
 {
     if (!path || !out)
-        return starci_error(err, STARC_EINVAL, "starc_npz_open: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_npy_npz_open: NULL argument");
     *out = NULL;
     int ze = 0;
     zip_t *zip = zip_open(path, ZIP_RDONLY, &ze);
@@ -916,7 +922,7 @@ int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
         zip_discard(zip);
         return starci_error(err, STARC_EIO, "%s: cannot open: not a regular file", path);
     }
-    starc_npz *z = calloc(1, sizeof *z);
+    starc_npy_npz *z = calloc(1, sizeof *z);
     zip_int64_t ne = zip_get_num_entries(zip, 0);
     size_t cap = ne > 0 ? (size_t)ne : 1;
     if (z) {
@@ -928,7 +934,7 @@ int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
     }
     if (!z || !z->path || !z->names || !z->index) {
         if (z)
-            starc_npz_close(z);
+            starc_npy_npz_close(z);
         else
             zip_discard(zip);
         return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
@@ -940,7 +946,7 @@ int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
             continue;
         char *s = malloc(l - 3);
         if (!s) {
-            starc_npz_close(z);
+            starc_npy_npz_close(z);
             return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
         }
         memcpy(s, nm, l - 4);
@@ -952,12 +958,12 @@ int starc_npz_open(const char *path, starc_npz **out, starc_error *err)
     return STARC_OK;
 }
 
-size_t starc_npz_count(const starc_npz *z)
+size_t starc_npy_npz_count(const starc_npy_npz *z)
 {
     return z ? z->n : 0;
 }
 
-const char *starc_npz_name(const starc_npz *z, size_t i)
+const char *starc_npy_npz_name(const starc_npy_npz *z, size_t i)
 {
     return z && i < z->n ? z->names[i] : NULL;
 }
@@ -970,7 +976,7 @@ const char *starc_npz_name(const starc_npz *z, size_t i)
 
 /* Read from f into dst until *got reaches want, or the stream ends (an error
  * unless short_ok: the caller then checks *got). */
-static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got, int short_ok, const starc_npz *z,
+static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got, int short_ok, const starc_npy_npz *z,
                      const char *name, starc_error *err)
 {
     while (*got < want) {
@@ -997,7 +1003,7 @@ static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got
  * more than deflate allows), they must agree with the .npy header, and the
  * buffer grows with the bytes actually decompressed, so a lying directory
  * costs no more memory than the data. */
-static int npz_member_read(starc_npz *z, zip_uint64_t idx, const char *name, unsigned char **out, size_t *out_size,
+static int npz_member_read(starc_npy_npz *z, zip_uint64_t idx, const char *name, unsigned char **out, size_t *out_size,
                            starc_error *err)
 {
     zip_stat_t sb;
@@ -1080,10 +1086,10 @@ static int npz_member_read(starc_npz *z, zip_uint64_t idx, const char *name, uns
     return STARC_OK;
 }
 
-int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error *err)
+int starc_npy_npz_read(starc_npy_npz *z, const char *name, starc_npy_array *out, starc_error *err)
 {
     if (!z || !name || !out)
-        return starci_error(err, STARC_EINVAL, "starc_npz_read: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_npy_npz_read: NULL argument");
     size_t k = 0;
     while (k < z->n && strcmp(z->names[k], name) != 0)
         k++;
@@ -1137,11 +1143,11 @@ static time_t dos_epoch(void)
     return t == (time_t)-1 ? (time_t)315532800 : t;
 }
 
-int starc_npz_write(const char *path, size_t n, const char *const *names, const starc_array *arrays,
+int starc_npy_npz_write(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays,
                     int compress, starc_error *err)
 {
     if (!path || (n > 0 && (!names || !arrays)))
-        return starci_error(err, STARC_EINVAL, "starc_npz_write: NULL argument");
+        return starci_error(err, STARC_EINVAL, "starc_npy_npz_write: NULL argument");
     if (compress != 0 && compress != 1)
         return starci_error(err, STARC_EINVAL, "%s: compress must be 0 or 1", path);
     for (size_t i = 0; i < n; i++) {
@@ -1187,7 +1193,7 @@ int starc_npz_write(const char *path, size_t n, const char *const *names, const 
     }
     time_t mtime = dos_epoch();
     for (size_t i = 0; i < n && !st; i++) {
-        const starc_array *a = &arrays[i];
+        const starc_npy_array *a = &arrays[i];
         size_t count;
         check_shape(path, a->ndim, a->shape, a->data, &count, NULL);
         unsigned char prefix[NPY_PREFIX_MAX + 128];

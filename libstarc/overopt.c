@@ -5,6 +5,7 @@
 
 #include "error-internal.h"
 #include "starc/fit.h"
+#include "policy-internal.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -14,21 +15,22 @@
 
 /* Both are wrappers over starc/fit.h, libstarc's one fitting code path. */
 
-double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d)
+double starc_overopt_gao_eval(starc_overopt_gao_form form, double alpha, double beta, double d)
 {
-    return starc_fit_eval(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, alpha, beta, NAN, d);
+    return starc_fit_eval(form == STARC_OVEROPT_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, alpha, beta, NAN, d);
 }
 
-int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const double *y,
-                         starc_gao_fit *fit, starc_error *err)
+int starc_overopt_gao_fit_points(starc_overopt_gao_form form, size_t n, const double *d, const double *y,
+                                 starc_overopt_gao_fit *fit, starc_error *err)
 {
-    if (form != STARC_GAO_BON && form != STARC_GAO_RL)
+    if (form != STARC_OVEROPT_GAO_BON && form != STARC_OVEROPT_GAO_RL)
         return starci_error(err, STARC_EINVAL, "unknown Gao form %d", (int)form);
     starc_fit_options o;
     starc_fit_options_default(&o);
     o.bootstrap = 0;
     starc_fit_result r;
-    int st = starc_fit_points(form == STARC_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL, n, d, y, &o, &r, NULL, err);
+    const starc_fit_form f = form == STARC_OVEROPT_GAO_BON ? STARC_FIT_BON : STARC_FIT_RL;
+    int st = starc_fit_points(f, n, d, y, &o, &r, NULL, err);
     if (st)
         return st;
     fit->form = form;
@@ -104,7 +106,7 @@ static void bon_row(size_t A, const double *p, const double *score, size_t n, do
         *kl = fmax(0.0, klsum);
 }
 
-int starc_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
+int starc_overopt_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
                            double *out, double *kl, starc_error *err)
 {
     if (A == 0)
@@ -121,7 +123,7 @@ int starc_bon_distribution(size_t A, const double *p, const double *score, size_
             return starci_error(err, STARC_EINVAL, "score %zu is not finite", a);
         sum += p[a];
     }
-    if (fabs(sum - 1.0) > STARC_PROB_TOL)
+    if (fabs(sum - 1.0) > STARC_MDP_PROB_TOL)
         return starci_error(err, STARC_EINVAL, "base probabilities sum to %.17g, not 1", sum);
     bon_item *items = malloc(A * sizeof *items);
     if (!items)
@@ -143,7 +145,8 @@ struct starc_overopt {
     double *Qp_b;          /* proxy Q of the base policy */
     size_t *act_p;         /* proxy-optimal actions */
     starc_overopt_info info;
-    starc_regularizer *rg; /* regularised solvers, warm-started along a path */
+    starc_overopt_options opt; /* the plan's options, or a sweep's for the duration of the call */
+    starc_regularize *rg; /* regularised solvers, warm-started along a path */
     double *pol;           /* S*A scratch policy */
     /* scratch for evaluation */
     double *V, *d, *mu;
@@ -168,19 +171,29 @@ void starc_overopt_free(starc_overopt *p)
     free(p->mu);
     free(p->items);
     free(p->pol);
-    starc_regularizer_free(p->rg);
+    starc_regularize_free(p->rg);
     free(p);
 }
 
+static int check_options(const starc_overopt_options *o, starc_error *err);
+
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
-                        starc_overopt **out, starc_error *err)
+                        const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
     *out = NULL;
+    starc_overopt_options def;
+    if (!opt) {
+        starc_overopt_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t SA, SAS;
     if (!starci_mul_ok(S, A, &SA) || !starci_mul3_ok(S, A, S, &SAS))
         return starci_error(err, STARC_EDIM, "S*A*S overflows");
-    int st = starc_policy_validate(m, pi_b, STARC_PROB_TOL, err);
+    st = starci_policy_check(m, pi_b, opt->prob_tol, err);
     if (st)
         return st;
     for (size_t i = 0; i < SAS; i++)
@@ -194,6 +207,7 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->S = S;
     p->A = A;
     p->gamma = starc_mdp_gamma(m);
+    p->opt = *opt;
     p->Rt = starci_dalloc(SAS);
     p->Rp = starci_dalloc(SAS);
     p->Rbar_t = starci_dalloc(SA);
@@ -208,8 +222,9 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
     p->pol = starci_dalloc(SA);
-    starc_workspace *ws = starc_workspace_alloc(S, A);
-    starc_evaluator *ev = NULL;
+    starc_policy_workspace *ws = NULL;
+    (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
+    starc_policy_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
         !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
@@ -218,18 +233,18 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     memcpy(p->Rt, Rt, SAS * sizeof(double));
     memcpy(p->Rp, Rp, SAS * sizeof(double));
     memcpy(p->pi_b, pi_b, SA * sizeof(double));
-    starc_reward_expected(m, Rt, p->Rbar_t);
-    starc_reward_expected(m, Rp, p->Rbar_p);
+    starc_mdp_reward_expected(m, Rt, p->Rbar_t);
+    starc_mdp_reward_expected(m, Rp, p->Rbar_p);
 
-    if ((st = starc_evaluator_alloc(m, pi_b, &ev, err)))
+    if ((st = starc_policy_evaluator_alloc(m, pi_b, &ev, err)))
         goto fail;
-    if ((st = starc_evaluator_occupancy(ev, p->d_b, p->mu_b)) ||
-        (st = starc_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b, err)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
     p->info.base_true_return = starc_policy_values_return(m, p->V);
-    if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b))) {
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b, err))) {
         st = starci_error(err, st, "evaluating the base policy failed");
         goto fail;
     }
@@ -237,12 +252,12 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
 
     /* CP statistics under mu_b (docs/theory.md §5), by the proxy module. */
     starc_proxy_stats ps;
-    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, &ps, err)))
+    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, NULL, &ps, err)))
         goto fail;
     p->info.r = ps.r;
     p->info.sigma_true = ps.sigma_true;
     p->info.sigma_proxy = ps.sigma_proxy;
-    if ((st = starc_regularizer_alloc(m, pi_b, p->Rbar_p, p->Rbar_t, NULL, &p->rg, err)))
+    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize_options, &p->rg, err)))
         goto fail;
 
     if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
@@ -258,13 +273,13 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->info.true_worst_return = rng.worst_return;
     p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
 
-    starc_evaluator_free(ev);
-    starc_workspace_free(ws);
+    starc_policy_evaluator_free(ev);
+    starc_policy_workspace_free(ws);
     *out = p;
     return STARC_OK;
 fail:
-    starc_evaluator_free(ev);
-    starc_workspace_free(ws);
+    starc_policy_evaluator_free(ev);
+    starc_policy_workspace_free(ws);
     starc_overopt_free(p);
     return st;
 }
@@ -283,9 +298,9 @@ void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi)
  * change, from the proxy module, converted to unnormalised units. */
 static double cp_tight_bound(const starc_overopt *p, double proxy_delta, double chi2)
 {
-    const starc_overopt_info *I = &p->info;
+    const starc_overopt_info *inf = &p->info;
     double g = 1.0 - p->gamma, ba, bb, bt;
-    starc_proxy_bounds(I->r, I->sigma_true, I->sigma_proxy, g * proxy_delta, chi2, &ba, &bb, &bt);
+    starc_proxy_bounds(inf->r, inf->sigma_true, inf->sigma_proxy, g * proxy_delta, chi2, &ba, &bb, &bt);
     return bt / g;
 }
 
@@ -293,29 +308,29 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
                            starc_error *err)
 {
     const size_t S = p->S, A = p->A;
-    int st = starc_policy_validate(p->m, pi, STARC_PROB_TOL, err);
+    int st = starci_policy_check(p->m, pi, p->opt.prob_tol, err);
     if (st)
         return st;
-    starc_evaluator *ev = NULL;
-    if ((st = starc_evaluator_alloc(p->m, pi, &ev, err)))
+    starc_policy_evaluator *ev = NULL;
+    if ((st = starc_policy_evaluator_alloc(p->m, pi, &ev, err)))
         return st;
-    if ((st = starc_evaluator_occupancy(ev, p->d, p->mu)) ||
-        (st = starc_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL))) {
-        starc_evaluator_free(ev);
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d, p->mu, err)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
+        starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
     pt->true_return = starc_policy_values_return(p->m, p->V);
-    if ((st = starc_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL))) {
-        starc_evaluator_free(ev);
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, NULL, err))) {
+        starc_policy_evaluator_free(ev);
         return starci_error(err, st, "evaluating a policy failed");
     }
-    starc_evaluator_free(ev);
+    starc_policy_evaluator_free(ev);
     pt->proxy_return = starc_policy_values_return(p->m, p->V);
     pt->coef = coef;
     pt->true_delta = pt->true_return - p->info.base_true_return;
     pt->proxy_delta = pt->proxy_return - p->info.base_proxy_return;
 
-    const double eps = STARC_OVEROPT_SUPPORT_EPS;
+    const double eps = p->opt.support_tol;
     double kln = 0.0, c2 = 0.0;
     int klinf = 0, c2inf = 0;
     for (size_t s = 0; s < S; s++) {
@@ -347,8 +362,27 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
     return STARC_OK;
 }
 
-int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
-                      starc_error *err)
+static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
+                          starc_error *err);
+
+int starc_overopt_bon(starc_overopt *p, size_t n, const starc_overopt_options *o, double *pi,
+                      starc_overopt_point *pt, starc_error *err)
+{
+    if (!o)
+        return bon_path_point(p, n, p->opt.tie_tol, pi, pt, err);
+    int st = check_options(o, err);
+    if (st)
+        return st;
+    starc_overopt_options keep = p->opt;
+    p->opt = *o;
+    st = bon_path_point(p, n, o->tie_tol, pi, pt, err);
+    p->opt = keep;
+    return st;
+}
+
+/* starc_overopt_bon() with the plan's current options and tie tolerance tie_tol. */
+static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
+                          starc_error *err)
 {
     const size_t S = p->S, A = p->A;
     if (n == 0)
@@ -377,18 +411,20 @@ int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, st
 
 /* ================================================================ sweeps */
 
-static const char *const method_names[STARC_OVEROPT_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"};
-static const starc_reg_method reg_of[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2,
-                                           STARC_REG_OM_KL};
+static const char *const method_names[STARC_OVEROPT_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl",
+                                                                      "bon"};
+static const starc_regularize_method reg_of[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2,
+                                                  STARC_REGULARIZE_OM_SQRT_CHI2,
+                                           STARC_REGULARIZE_OM_KL};
 
 const char *starc_overopt_method_name(starc_overopt_method method)
 {
-    return (unsigned)method < STARC_OVEROPT_NMETHODS ? method_names[method] : NULL;
+    return (unsigned)method < STARC_OVEROPT_METHOD_COUNT ? method_names[method] : NULL;
 }
 
 int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err)
 {
-    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++)
+    for (int i = 0; i < STARC_OVEROPT_METHOD_COUNT; i++)
         if (name && strcmp(name, method_names[i]) == 0) {
             *method = (starc_overopt_method)i;
             return STARC_OK;
@@ -405,32 +441,36 @@ void starc_overopt_options_default(starc_overopt_options *o)
     o->range_tol = 1e-3;
     o->range_max_steps = 200;
     o->bon_max = 1000;
-    o->tie_tol = STARC_BON_TIE_TOL;
-    starc_reg_options_default(&o->reg);
+    o->tie_tol = STARC_OVEROPT_BON_TIE_TOL;
+    starc_regularize_options_default(&o->regularize_options);
+    o->prob_tol = STARC_MDP_PROB_TOL;
+    o->support_tol = STARC_OVEROPT_SUPPORT_TOL;
+    o->gain_tol = 1e-12;
+    o->flat_tol = 1e-9;
 }
 
 /* A warm-started solve that does not converge is retried once from the base
  * policy: warm starts are a speed-up, and a cold start has its own stopping rule. */
-static int reg_solve(starc_overopt *p, starc_reg_method m, double c, double *pi, starc_reg_result *res,
+static int reg_solve(starc_overopt *p, starc_regularize_method m, double c, double *pi, starc_regularize_result *res,
                      starc_error *err)
 {
-    int st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+    int st = starc_regularize_solve(p->rg, m, c, pi, res, err);
     if (st == STARC_ENOCONV) {
-        starc_regularizer_reset(p->rg);
-        st = starc_regularizer_solve(p->rg, m, c, pi, res, err);
+        starc_regularize_reset(p->rg);
+        st = starc_regularize_solve(p->rg, m, c, pi, res, err);
     }
     return st;
 }
 
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *opt,
                         double *pi, starc_overopt_point *pt, starc_error *err)
 {
     if ((unsigned)method >= STARC_OVEROPT_BON)
         return starci_error(err, STARC_EINVAL, "method %d is not a regularised method", (int)method);
     int st;
-    if (reg && (st = starc_regularizer_set_options(p->rg, reg, err)))
+    if (opt && (st = starc_regularize_set_options(p->rg, opt, err)))
         return st;
-    starc_reg_result res;
+    starc_regularize_result res;
     if ((st = reg_solve(p, reg_of[method], coef, p->pol, &res, err)))
         return st;
     if (pt && (st = starc_overopt_evaluate(p, p->pol, coef, pt, err)))
@@ -441,9 +481,9 @@ int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double co
 }
 
 /* Fraction of the achievable proxy gain reached at coefficient c. */
-static int gain_fraction(starc_overopt *p, starc_reg_method m, double c, double gap, double *f, starc_error *err)
+static int gain_fraction(starc_overopt *p, starc_regularize_method m, double c, double gap, double *f, starc_error *err)
 {
-    starc_reg_result res;
+    starc_regularize_result res;
     int st = reg_solve(p, m, c, NULL, &res, err);
     if (st)
         return st;
@@ -452,14 +492,15 @@ static int gain_fraction(starc_overopt *p, starc_reg_method m, double c, double 
 }
 
 /* Search the automatic coefficient range (see starc_overopt_options.range_tol). */
-static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_options *o, double *lo, double *hi,
+static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_overopt_options *o, double *lo,
+                      double *hi,
                       starc_error *err)
 {
     const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : 1.0;
     const double tol = o->range_tol;
     const double jstar = p->info.proxy_optimal_proxy_return;
     const double gap = jstar - p->info.base_proxy_return;
-    if (gap <= 1e-12 * fmax(1.0, fabs(jstar))) {
+    if (gap <= o->gain_tol * fmax(1.0, fabs(jstar))) {
         if (o->coef_max == 0.0)
             *hi = o->coef_min > 0.0 ? fmax(1e3 * scale, 1e6 * o->coef_min) : 1e3 * scale;
         if (o->coef_min == 0.0)
@@ -477,7 +518,7 @@ static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_
             while (f > tol) {
                 if (++steps > o->range_max_steps)
                     return starci_error(err, STARC_ENOCONV, "%s: no coefficient up to %g keeps the policy within "
-                                        "%g of the base", starc_reg_method_name(m), c, tol);
+                                        "%g of the base", starc_regularize_method_name(m), c, tol);
                 c *= 2.0;
                 if ((st = gain_fraction(p, m, c, gap, &f, err)))
                     return st;
@@ -502,7 +543,7 @@ static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_
             while (f < 1.0 - tol) {
                 if (++steps > o->range_max_steps)
                     return starci_error(err, STARC_ENOCONV, "%s: no coefficient down to %g reaches within %g of "
-                                        "the proxy-optimal return", starc_reg_method_name(m), c, tol);
+                                        "the proxy-optimal return", starc_regularize_method_name(m), c, tol);
                 c /= 2.0;
                 if ((st = gain_fraction(p, m, c, gap, &f, err)))
                     return st;
@@ -521,7 +562,7 @@ static int auto_range(starc_overopt *p, starc_reg_method m, const starc_overopt_
     return STARC_OK;
 }
 
-static int check_sweep_options(const starc_overopt_options *o, starc_error *err)
+static int check_options(const starc_overopt_options *o, starc_error *err)
 {
     if (o->points < 2)
         return starci_error(err, STARC_EINVAL, "a sweep needs at least 2 points (got %zu)", o->points);
@@ -535,22 +576,41 @@ static int check_sweep_options(const starc_overopt_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL, "bon_max must be >= 1");
     if (!(o->tie_tol >= 0.0) || !isfinite(o->tie_tol))
         return starci_error(err, STARC_EINVAL, "tie tolerance %g is not a finite value >= 0", o->tie_tol);
+    if (!(o->prob_tol >= 0.0) || !(o->support_tol >= 0.0) || !(o->gain_tol >= 0.0) || !(o->flat_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "prob_tol, support_tol, gain_tol and flat_tol must be >= 0");
     return STARC_OK;
 }
+
+static int sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
+                 starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi, starc_error *err);
 
 int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
                         starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi,
                         starc_error *err)
 {
-    starc_overopt_options def;
-    if (!opt) {
-        starc_overopt_options_default(&def);
-        opt = &def;
-    }
     *npts = 0;
-    if ((unsigned)method >= STARC_OVEROPT_NMETHODS)
+    if (!opt) {
+        starc_overopt_options plan = p->opt;
+        return sweep(p, method, &plan, pts, npts, coef_lo, coef_hi, err);
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    starc_overopt_options keep = p->opt;
+    p->opt = *opt;
+    st = sweep(p, method, opt, pts, npts, coef_lo, coef_hi, err);
+    p->opt = keep;
+    return st;
+}
+
+/* One pressure path with the options opt (which are also the plan's for the call). */
+static int sweep(starc_overopt *p, starc_overopt_method method, const starc_overopt_options *opt,
+                 starc_overopt_point *pts, size_t *npts, double *coef_lo, double *coef_hi, starc_error *err)
+{
+    *npts = 0;
+    if ((unsigned)method >= STARC_OVEROPT_METHOD_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown overoptimisation method %d", (int)method);
-    int st = check_sweep_options(opt, err);
+    int st = check_options(opt, err);
     if (st)
         return st;
     const size_t P = opt->points;
@@ -563,7 +623,7 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
                 n = 1;
             if (k > 0 && n <= last)
                 continue;
-            if ((st = starc_overopt_bon(p, n, opt->tie_tol, NULL, &pts[k], err)))
+            if ((st = bon_path_point(p, n, opt->tie_tol, NULL, &pts[k], err)))
                 return st;
             last = n;
             k++;
@@ -575,8 +635,8 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
             *coef_hi = (double)opt->bon_max;
         return STARC_OK;
     }
-    starc_reg_method m = reg_of[method];
-    if ((st = starc_regularizer_set_options(p->rg, &opt->reg, err)))
+    starc_regularize_method m = reg_of[method];
+    if ((st = starc_regularize_set_options(p->rg, &opt->regularize_options, err)))
         return st;
     double lo = opt->coef_min, hi = opt->coef_max;
     /* OM-sqrt-chi2 has the same optima as OM-chi2 (docs/theory.md §5) but packs almost the whole path
@@ -584,13 +644,13 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
      * inner coefficients c' and reports lambda = 2 c' sqrt(chi2) for each point. */
     const int inner = method == STARC_OVEROPT_OM_SQRT_CHI2 && lo == 0.0 && hi == 0.0;
     if (inner)
-        m = STARC_REG_OM_CHI2;
+        m = STARC_REGULARIZE_OM_CHI2;
     if ((lo == 0.0 || hi == 0.0) && (st = auto_range(p, m, opt, &lo, &hi, err)))
         return st;
     if (!(lo < hi))
         return starci_error(err, STARC_EINVAL, "%s: coefficient range [%g, %g] is empty", method_names[method], lo, hi);
     /* From low pressure to high: warm starts follow the path. */
-    starc_regularizer_reset(p->rg);
+    starc_regularize_reset(p->rg);
     const double ratio = log(lo / hi);
     for (size_t i = 0; i < P; i++) {
         double c = i == 0 ? hi : (i == P - 1 ? lo : hi * exp(ratio * (double)i / (double)(P - 1)));
@@ -609,9 +669,15 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
 
 /* ============================================================= summaries */
 
-int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range, double tol,
-                            starc_overopt_summary *s, starc_error *err)
+int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range,
+                            const starc_overopt_options *o, starc_overopt_summary *s, starc_error *err)
 {
+    starc_overopt_options def;
+    if (!o) {
+        starc_overopt_options_default(&def);
+        o = &def;
+    }
+    const double tol = o->flat_tol;
     if (n == 0)
         return starci_error(err, STARC_EINVAL, "cannot summarise an empty curve");
     if (!(tol >= 0.0))

@@ -28,6 +28,10 @@ typedef enum starci_policy_system {
     STARCI_POLICY_OCCUPANCY = 1 /* (I - gamma P_pi)^T x = b: occupancy, b = mu0 */
 } starci_policy_system;
 
+/* starc_policy_validate() at the probability tolerance tol (the modules
+ * above keep their own prob_tol option). */
+int starci_policy_check(const starc_mdp *m, const double *pi, double tol, starc_error *err);
+
 /* r(s) = sum_a pi(s,a) Rbar(s,a), or Rbar(s, act[s]) when act != NULL (then pi is unused). */
 void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r);
 
@@ -45,7 +49,7 @@ void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, do
  * normalised returns Jn[k] = sum mu * Rbar[k] for nr expected rewards (NULL
  * entries give NaN).  Solved by dgesv (STARCI_POLICY_GESV); ws may be NULL. */
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
-                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err);
+                        double *Jn, double *d, double *mu, starc_policy_workspace *ws, starc_error *err);
 
 /* chi2(mu || mub) = sum (mu - mub)^2 / mub over n occupancy entries (equal to
  * sum mu^2/mub - 1 when both sum to 1, without its cancellation); INFINITY if
@@ -54,7 +58,8 @@ double starci_policy_chi2(size_t n, const double *mu, const double *mub);
 
 /* The optimal and worst returns for Rbar (starc_policy_range_rbar) with the
  * caller's scratch: neg (S*A) receives -Rbar; ws may be NULL. */
-int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt, starc_workspace *ws,
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                        starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err);
 
 /* The lowest and highest return for Rbar over the deterministic policies
@@ -63,7 +68,7 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_o
  * the state's maximum under opt's tie rule, started from the optimal
  * actions act (S). */
 int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
-                                      const double *Rbar, const starc_pi_options *opt, const size_t *act,
+                                      const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include "policy-internal.h"
 #include "starc/policy.h"
 
-struct starc_workspace {
+struct starc_policy_workspace {
     size_t S, A;
     double *M;        /* S*S system matrix */
     lapack_int *ipiv; /* S pivots */
@@ -24,14 +24,15 @@ struct starc_workspace {
     unsigned char *reach; /* S: reachability flags */
 };
 
-starc_workspace *starc_workspace_alloc(size_t S, size_t A)
+int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
 {
     size_t SS, SA;
+    *out = NULL;
     if (S == 0 || A == 0 || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(S, A, &SA))
-        return NULL;
-    starc_workspace *ws = calloc(1, sizeof *ws);
+        return starci_error(err, STARC_EDIM, "no workspace for S=%zu, A=%zu", S, A);
+    starc_policy_workspace *ws = calloc(1, sizeof *ws);
     if (!ws)
-        return NULL;
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     ws->S = S;
     ws->A = A;
     ws->M = starci_dalloc(SS);
@@ -43,13 +44,14 @@ starc_workspace *starc_workspace_alloc(size_t S, size_t A)
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
     if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
-        starc_workspace_free(ws);
-        return NULL;
+        starc_policy_workspace_free(ws);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
-    return ws;
+    *out = ws;
+    return STARC_OK;
 }
 
-void starc_workspace_free(starc_workspace *ws)
+void starc_policy_workspace_free(starc_policy_workspace *ws)
 {
     if (!ws)
         return;
@@ -65,7 +67,7 @@ void starc_workspace_free(starc_workspace *ws)
 }
 
 /* Use the caller's workspace when it fits, otherwise make a private one. */
-static int ws_acquire(const starc_mdp *m, starc_workspace **ws, starc_workspace **own, starc_error *err)
+static int ws_acquire(const starc_mdp *m, starc_policy_workspace **ws, starc_policy_workspace **own, starc_error *err)
 {
     *own = NULL;
     if (*ws && (*ws)->S == starc_mdp_states(m) && (*ws)->A == starc_mdp_actions(m))
@@ -73,15 +75,21 @@ static int ws_acquire(const starc_mdp *m, starc_workspace **ws, starc_workspace 
     if (*ws)
         return starci_error(err, STARC_EDIM, "workspace is for S=%zu, A=%zu but the MDP has S=%zu, A=%zu",
                             (*ws)->S, (*ws)->A, starc_mdp_states(m), starc_mdp_actions(m));
-    *own = *ws = starc_workspace_alloc(starc_mdp_states(m), starc_mdp_actions(m));
-    if (!*ws)
-        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
-    return STARC_OK;
+    int st = starc_policy_workspace_alloc(starc_mdp_states(m), starc_mdp_actions(m), own, err);
+    *ws = *own;
+    return st;
 }
 
-int starc_policy_validate(const starc_mdp *m, const double *pi, double tol, starc_error *err)
+int starc_policy_validate(const starc_mdp *m, const double *pi, const starc_policy_options *opt, starc_error *err)
+{
+    return starci_policy_check(m, pi, opt ? opt->prob_tol : STARC_MDP_PROB_TOL, err);
+}
+
+int starci_policy_check(const starc_mdp *m, const double *pi, double tol, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    if (!(tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "probability tolerance %g is not >= 0", tol);
     if (!pi)
         return starci_error(err, STARC_EINVAL, "policy is NULL");
     for (size_t s = 0; s < S; s++) {
@@ -258,9 +266,9 @@ double starc_policy_values_return(const starc_mdp *m, const double *V)
 }
 
 int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const double *Rbar,
-                               double *V, double *Q, starc_workspace *ws, starc_error *err)
+                               double *V, double *Q, starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
@@ -268,54 +276,54 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, V, err);
     if (!st && Q)
         starci_policy_q(m, Rbar, V, Q);
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
 int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
-                          double *V, double *Q, starc_workspace *ws, starc_error *err)
+                          double *V, double *Q, starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
-    starc_reward_expected(m, R, ws->Rbar);
+    starc_mdp_reward_expected(m, R, ws->Rbar);
     st = starc_policy_evaluate_rbar(m, pi, ws->Rbar, V, Q, ws, err);
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
 int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *J,
-                             starc_workspace *ws, starc_error *err)
+                             starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
     st = starc_policy_evaluate_rbar(m, pi, Rbar, ws->r, NULL, ws, err);
     if (!st)
         *J = starc_policy_values_return(m, ws->r);
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J,
-                        starc_workspace *ws, starc_error *err)
+                        starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
-    starc_reward_expected(m, R, ws->Rbar);
+    starc_mdp_reward_expected(m, R, ws->Rbar);
     st = starc_policy_return_rbar(m, pi, ws->Rbar, J, ws, err);
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
 int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, double *mu,
-                           starc_workspace *ws, starc_error *err)
+                           starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
@@ -325,7 +333,7 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
                              err);
     if (!st)
         occupancy_finish(m, pi, ws->r, NULL, d, mu);
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
@@ -361,9 +369,9 @@ static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach
 }
 
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
-                        double *Jn, double *d, double *mu, starc_workspace *ws, starc_error *err)
+                        double *Jn, double *d, double *mu, starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
@@ -374,7 +382,7 @@ int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const d
         reachable(m, pi, ws->reach, ws->act);
         occupancy_finish(m, pi, ws->r, ws->reach, d, mu);
     }
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     if (st)
         return st;
     for (size_t k = 0; k < nr; k++) {
@@ -406,10 +414,13 @@ double starci_policy_chi2(size_t n, const double *mu, const double *mub)
 /* ---------------------------------------------------------------------- */
 /* Policy iteration                                                        */
 
-void starc_pi_options_default(starc_pi_options *o)
+void starc_policy_options_default(starc_policy_options *o)
 {
     o->max_iter = 10000;
     o->tie_tol = 1e-10;
+    o->prob_tol = STARC_MDP_PROB_TOL;
+    o->tol = 1e-10;
+    o->max_sweeps = 100000;
 }
 
 /* Lowest action whose Q is within the tie tolerance of the state's maximum. */
@@ -427,18 +438,18 @@ static size_t greedy(const double *q, size_t A, double tie_tol, double *qmax_out
     return best;
 }
 
-int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
+int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                               size_t *act, double *V, size_t *iters,
-                              starc_workspace *ws, starc_error *err)
+                              starc_policy_workspace *ws, starc_error *err)
 {
-    starc_pi_options def;
+    starc_policy_options def;
     if (!opt) {
-        starc_pi_options_default(&def);
+        starc_policy_options_default(&def);
         opt = &def;
     }
     if (!(opt->tie_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
@@ -483,21 +494,21 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
         if (iters)
             *iters = it;
     }
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
 /* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy
  * iteration on sign * Rbar, with the values turned back to R's sign. */
-static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_pi_options *opt, size_t *act,
-                         double *V, size_t *iters, starc_workspace *ws, starc_error *err)
+static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_policy_options *opt, size_t *act,
+                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    starc_reward_expected(m, R, ws->Rbar);
+    starc_mdp_reward_expected(m, R, ws->Rbar);
     if (sign < 0.0)
         for (size_t i = 0; i < S * A; i++)
             ws->Rbar[i] = -ws->Rbar[i];
@@ -505,28 +516,28 @@ static int extreme_dense(const starc_mdp *m, const double *R, double sign, const
     if (!st && V && sign < 0.0)
         for (size_t s = 0; s < S; s++)
             V[s] = -V[s];
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
-int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_pi_options *opt,
+int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_policy_options *opt,
                          size_t *act, double *V, size_t *iters,
-                         starc_workspace *ws, starc_error *err)
+                         starc_policy_workspace *ws, starc_error *err)
 {
     return extreme_dense(m, R, 1.0, opt, act, V, iters, ws, err);
 }
 
-int starc_policy_worst(const starc_mdp *m, const double *R, const starc_pi_options *opt,
+int starc_policy_worst(const starc_mdp *m, const double *R, const starc_policy_options *opt,
                        size_t *act, double *V, size_t *iters,
-                       starc_workspace *ws, starc_error *err)
+                       starc_policy_workspace *ws, starc_error *err)
 {
     return extreme_dense(m, R, -1.0, opt, act, V, iters, ws, err);
 }
 
 /* sign * J of an optimal policy for Rbar (sign -1: Rbar holds the negated
  * reward, and this is the worst return): policy iteration into ws. */
-static int optimal_return(const starc_mdp *m, const double *Rbar, double sign, const starc_pi_options *opt,
-                          starc_workspace *ws, double *J, starc_error *err)
+static int optimal_return(const starc_mdp *m, const double *Rbar, double sign, const starc_policy_options *opt,
+                          starc_policy_workspace *ws, double *J, starc_error *err)
 {
     int st = starc_policy_optimal_rbar(m, Rbar, opt, ws->act, NULL, NULL, ws, err);
     if (!st)
@@ -534,10 +545,11 @@ static int optimal_return(const starc_mdp *m, const double *Rbar, double sign, c
     return st;
 }
 
-int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt, starc_workspace *ws,
+int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                        starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err)
 {
-    starc_workspace *own;
+    starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
@@ -553,12 +565,12 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_pi_o
     }
     if (!st)
         *res = r;
-    starc_workspace_free(own);
+    starc_policy_workspace_free(own);
     return st;
 }
 
-int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
-                            starc_policy_range_result *res, starc_workspace *ws, starc_error *err)
+int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                            starc_policy_range_result *res, starc_policy_workspace *ws, starc_error *err)
 {
     if (!m || !Rbar || !res)
         return starci_error(err, STARC_EINVAL, "MDP, reward and result must not be NULL");
@@ -621,12 +633,12 @@ static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, co
 }
 
 int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
-                                      const double *Rbar, const starc_pi_options *opt, const size_t *act,
+                                      const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err)
 {
-    starc_pi_options def;
+    starc_policy_options def;
     if (!opt) {
-        starc_pi_options_default(&def);
+        starc_policy_options_default(&def);
         opt = &def;
     }
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
@@ -670,10 +682,17 @@ done:
     return st;
 }
 
-int starc_value_iteration(const starc_mdp *m, const double *Rbar, double tol, size_t max_iter,
-                          double *V, size_t *act, size_t *iters, starc_error *err)
+int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                      double *V, size_t *act, size_t *iters, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_policy_options def;
+    if (!opt) {
+        starc_policy_options_default(&def);
+        opt = &def;
+    }
+    const double tol = opt->tol;
+    const size_t max_iter = opt->max_sweeps;
     if (!(tol > 0.0))
         return starci_error(err, STARC_EINVAL, "value iteration tolerance must be > 0");
     double *Q = starci_dalloc(S * A), *Vn = starci_dalloc(S);
@@ -720,7 +739,7 @@ int starc_value_iteration(const starc_mdp *m, const double *Rbar, double tol, si
     return st;
 }
 
-struct starc_evaluator {
+struct starc_policy_evaluator {
     const starc_mdp *m;
     size_t S, A;
     double *pi;
@@ -729,7 +748,7 @@ struct starc_evaluator {
     double *Rbar, *b;
 };
 
-void starc_evaluator_free(starc_evaluator *ev)
+void starc_policy_evaluator_free(starc_policy_evaluator *ev)
 {
     if (!ev)
         return;
@@ -741,11 +760,11 @@ void starc_evaluator_free(starc_evaluator *ev)
     free(ev);
 }
 
-int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator **out, starc_error *err)
+int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_policy_evaluator **out, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *out = NULL;
-    starc_evaluator *ev = calloc(1, sizeof *ev);
+    starc_policy_evaluator *ev = calloc(1, sizeof *ev);
     if (!ev)
         return starci_error(err, STARC_ENOMEM, "out of memory");
     ev->m = m;
@@ -757,7 +776,7 @@ int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator 
     ev->Rbar = starci_dalloc(S * A);
     ev->b = starci_dalloc(S);
     if (!ev->pi || !ev->LU || !ev->ipiv || !ev->Rbar || !ev->b) {
-        starc_evaluator_free(ev);
+        starc_policy_evaluator_free(ev);
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
     memcpy(ev->pi, pi, S * A * sizeof(double));
@@ -769,34 +788,38 @@ int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator 
      * factor for NaNs on every call. */
     lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)S, (lapack_int)S, ev->LU, (lapack_int)S, ev->ipiv);
     if (info != 0) {
-        starc_evaluator_free(ev);
+        starc_policy_evaluator_free(ev);
         return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
     }
     *out = ev;
     return STARC_OK;
 }
 
-int starc_evaluator_values_rbar(starc_evaluator *ev, const double *Rbar, double *V, double *Q)
+int starc_policy_evaluator_values_rbar(starc_policy_evaluator *ev, const double *Rbar, double *V, double *Q,
+                                       starc_error *err)
 {
     starci_policy_reward(ev->m, ev->pi, NULL, Rbar, V);
-    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_VALUES, V) != 0)
-        return STARC_ELAPACK;
+    int info = (int)lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_VALUES, V);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "evaluating a policy: dgetrs failed (info %d)", info);
     if (Q)
         starci_policy_q(ev->m, Rbar, V, Q);
     return STARC_OK;
 }
 
-int starc_evaluator_values(starc_evaluator *ev, const double *R, double *V, double *Q)
+int starc_policy_evaluator_values(starc_policy_evaluator *ev, const double *R, double *V, double *Q,
+                                  starc_error *err)
 {
-    starc_reward_expected(ev->m, R, ev->Rbar);
-    return starc_evaluator_values_rbar(ev, ev->Rbar, V, Q);
+    starc_mdp_reward_expected(ev->m, R, ev->Rbar);
+    return starc_policy_evaluator_values_rbar(ev, ev->Rbar, V, Q, err);
 }
 
-int starc_evaluator_occupancy(starc_evaluator *ev, double *d, double *mu)
+int starc_policy_evaluator_occupancy(starc_policy_evaluator *ev, double *d, double *mu, starc_error *err)
 {
     memcpy(ev->b, starc_mdp_initial(ev->m), ev->S * sizeof(double));
-    if (lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_OCCUPANCY, ev->b) != 0)
-        return STARC_ELAPACK;
+    int info = (int)lu_solve(ev->S, ev->LU, ev->ipiv, STARCI_POLICY_OCCUPANCY, ev->b);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "policy occupancy: dgetrs failed (info %d)", info);
     occupancy_finish(ev->m, ev->pi, ev->b, NULL, d, mu);
     return STARC_OK;
 }

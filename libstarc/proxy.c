@@ -11,11 +11,34 @@
 #include "starc/policy.h"
 #include "starc/proxy.h"
 
+void starc_proxy_options_default(starc_proxy_options *o)
+{
+    o->prob_tol = STARC_MDP_PROB_TOL;
+    o->sigma_tol = 1e-13;
+    o->hacking_tol = 1e-12;
+    o->hackable_tol = 1e-10;
+}
+
+static int check_options(const starc_proxy_options *o, starc_error *err)
+{
+    if (!(o->prob_tol >= 0.0) || !(o->sigma_tol >= 0.0) || !(o->hacking_tol >= 0.0) || !(o->hackable_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "proxy options: tolerances must be >= 0");
+    return STARC_OK;
+}
+
 int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const double *y,
-                               starc_proxy_stats *out, starc_error *err)
+                               const starc_proxy_options *opt, starc_proxy_stats *out, starc_error *err)
 {
     if (!w || !x || !y || !out)
         return starci_error(err, STARC_EINVAL, "weighted statistics: NULL argument");
+    starc_proxy_options def;
+    if (!opt) {
+        starc_proxy_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
     double W = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(w[i]) || w[i] < 0.0)
@@ -46,9 +69,9 @@ int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const
     }
     double sx = sqrt(vx / W), sy = sqrt(vy / W);
     /* Round-off leaves a constant reward with a tiny spread: call it 0. */
-    if (sx <= 1e-13 * xmax)
+    if (sx <= opt->sigma_tol * xmax)
         sx = 0.0;
-    if (sy <= 1e-13 * ymax)
+    if (sy <= opt->sigma_tol * ymax)
         sy = 0.0;
     out->mean_true = mx;
     out->mean_proxy = my;
@@ -93,11 +116,11 @@ void starc_proxy_bounds(double r, double sigma_t, double sigma_p, double dJp, do
 struct starc_proxy {
     const starc_mdp *m;
     size_t S, A;
-    double prob_tol;
+    starc_proxy_options opt;
     double *base, *Rt, *Rp, *mub, *mu, *d;
     double Jnb_t, Jnb_p;
     starc_proxy_stats stats;
-    starc_workspace *ws;
+    starc_policy_workspace *ws;
 };
 
 void starc_proxy_free(starc_proxy *p)
@@ -110,21 +133,29 @@ void starc_proxy_free(starc_proxy *p)
     free(p->mub);
     free(p->mu);
     free(p->d);
-    starc_workspace_free(p->ws);
+    starc_policy_workspace_free(p->ws);
     free(p);
 }
 
-int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar_t, const double *Rbar_p,
-                      double prob_tol, starc_proxy **out, starc_error *err)
+int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *base,
+                           const starc_proxy_options *opt, starc_proxy **out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
     if (!m || !base || !Rbar_t || !Rbar_p)
         return starci_error(err, STARC_EINVAL, "MDP, base policy and rewards must not be NULL");
+    starc_proxy_options def;
+    if (!opt) {
+        starc_proxy_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starc_error perr;
-    int st = starc_policy_validate(m, base, prob_tol, &perr);
+    st = starci_policy_check(m, base, opt->prob_tol, &perr);
     if (st)
         return starci_error(err, st, "base policy: %s", perr.message);
     for (size_t i = 0; i < S * A; i++)
@@ -136,14 +167,14 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     p->m = m;
     p->S = S;
     p->A = A;
-    p->prob_tol = prob_tol;
+    p->opt = *opt;
     p->base = starci_dalloc(S * A);
     p->Rt = starci_dalloc(S * A);
     p->Rp = starci_dalloc(S * A);
     p->mub = starci_dalloc(S * A);
     p->mu = starci_dalloc(S * A);
     p->d = starci_dalloc(S);
-    p->ws = starc_workspace_alloc(S, A);
+    (void)starc_policy_workspace_alloc(S, A, &p->ws, NULL); /* NULL on failure: checked below */
     if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || !p->ws) {
         starc_proxy_free(p);
         return starci_error(err, STARC_ENOMEM, "out of memory");
@@ -155,7 +186,7 @@ int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar
     double Jn[2];
     st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, p->ws, err);
     if (!st)
-        st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->stats, err);
+        st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->opt, &p->stats, err);
     if (st) {
         starc_proxy_free(p);
         return st;
@@ -179,11 +210,11 @@ void starc_proxy_base_returns(const starc_proxy *p, double *true_return, double 
         *proxy_return = p->Jnb_p / (1.0 - g);
 }
 
-int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *out, starc_error *err)
+int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_analyze_result *out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
-    int st = starc_policy_validate(p->m, pi, p->prob_tol, err);
+    int st = starci_policy_check(p->m, pi, p->opt.prob_tol, err);
     if (st)
         return st;
     const double *R2[2] = {p->Rt, p->Rp};
@@ -202,14 +233,14 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *ou
     return STARC_OK;
 }
 
-int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act_out,
-                              starc_proxy_hacking *out, starc_error *err)
+int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act_out,
+                              starc_proxy_hacking_result *out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
-    starc_pi_options def;
+    starc_policy_options def;
     if (!opt) {
-        starc_pi_options_default(&def);
+        starc_policy_options_default(&def);
         opt = &def;
     }
     const starc_mdp *m = p->m;
@@ -237,7 +268,7 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_
     out->true_return_min = fmin(jmin, out->proxy_optimal.true_return);
     out->true_return_max = fmax(jmax, out->proxy_optimal.true_return);
     double Jb = p->Jnb_t / (1.0 - g);
-    out->reward_hacking = out->true_return_min < Jb - 1e-12 * fmax(1.0, fabs(Jb));
+    out->reward_hacking = out->true_return_min < Jb - p->opt.hacking_tol * fmax(1.0, fabs(Jb));
     if (act_out)
         memcpy(act_out, act, S * sizeof(size_t));
 done:
@@ -262,20 +293,27 @@ static int cmp_j1(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
-                         const double *policies, double tol, int *hackable, size_t *wi, size_t *wj,
-                         starc_error *err)
+int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
+                              const double *policies, const starc_proxy_options *opt, int *hackable, size_t *wi,
+                              size_t *wj, starc_error *err)
 {
     if (!m || !Rbar1 || !Rbar2 || !hackable || (n > 0 && !policies))
         return starci_error(err, STARC_EINVAL, "hackability: NULL argument");
-    if (!(tol >= 0.0))
-        return starci_error(err, STARC_EINVAL, "hackability: tolerance must be >= 0");
+    starc_proxy_options def;
+    if (!opt) {
+        starc_proxy_options_default(&def);
+        opt = &def;
+    }
+    if (check_options(opt, err))
+        return STARC_EINVAL;
+    const double tol = opt->hackable_tol;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *hackable = 0;
     if (n < 2)
         return STARC_OK;
     hack_item *it = calloc(n, sizeof *it);
-    starc_workspace *ws = starc_workspace_alloc(S, A);
+    starc_policy_workspace *ws = NULL;
+    (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
     int st = STARC_OK;
     if (!it || !ws) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
@@ -285,7 +323,7 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     for (size_t k = 0; k < n; k++) {
         const double *pi = policies + k * S * A;
         starc_error perr;
-        st = starc_policy_validate(m, pi, STARC_PROB_TOL, &perr);
+        st = starci_policy_check(m, pi, opt->prob_tol, &perr);
         if (st) {
             st = starci_error(err, st, "policy %zu: %s", k, perr.message);
             goto done;
@@ -322,7 +360,7 @@ int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *
     }
 done:
     free(it);
-    starc_workspace_free(ws);
+    starc_policy_workspace_free(ws);
     return st;
 }
 
@@ -330,7 +368,7 @@ done:
 
 void starc_proxy_deterministic_options_default(starc_proxy_deterministic_options *o)
 {
-    o->tol = 1e-10;
+    starc_proxy_options_default(&o->proxy_options);
     o->max_policies = 65536;
 }
 
@@ -366,9 +404,9 @@ void starc_proxy_deterministic_policy(const starc_mdp *m, size_t k, double *pi)
     }
 }
 
-int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
-                                       const starc_proxy_deterministic_options *o,
-                                       starc_proxy_hackability_result *out, starc_error *err)
+int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
+                                            const starc_proxy_deterministic_options *o,
+                                            starc_proxy_hackability_result *out, starc_error *err)
 {
     starc_proxy_deterministic_options def;
     if (!o) {
@@ -392,7 +430,7 @@ int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_tr
         starc_proxy_deterministic_policy(m, k, set + k * SA);
     int hackable = 0;
     size_t wi = 0, wj = 0;
-    st = starc_proxy_hackable(m, Rbar_true, Rbar_proxy, n, set, o->tol, &hackable, &wi, &wj, err);
+    st = starc_proxy_hackable_rbar(m, Rbar_true, Rbar_proxy, n, set, &o->proxy_options, &hackable, &wi, &wj, err);
     free(set);
     if (st)
         return st;
@@ -401,12 +439,4 @@ int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_tr
     out->witness_i = hackable ? wi : 0;
     out->witness_j = hackable ? wj : 0;
     return STARC_OK;
-}
-
-void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++)
-            Rbar[s * A + a] = r[s];
 }

@@ -8,6 +8,7 @@
 
 #include "error-internal.h"
 #include "lapack.h"
+#include "policy-internal.h"
 #include "starc/policy.h"
 #include "starc/proxygen.h"
 
@@ -24,6 +25,26 @@ void starc_proxygen_options_default(starc_proxygen_options *o)
     o->l2 = 1.0;
     o->tol = 1e-9;
     o->max_iter = 100;
+    o->prob_tol = STARC_MDP_PROB_TOL;
+}
+
+static const char *const kind_names[STARC_PROXYGEN_KIND_COUNT] = {"noise", "heavy-tail", "off-distribution",
+                                                                   "learned"};
+
+const char *starc_proxygen_kind_name(starc_proxygen_kind kind)
+{
+    return (unsigned)kind < STARC_PROXYGEN_KIND_COUNT ? kind_names[kind] : NULL;
+}
+
+int starc_proxygen_kind_parse(const char *name, starc_proxygen_kind *kind, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_PROXYGEN_KIND_COUNT; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *kind = (starc_proxygen_kind)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of noise, heavy-tail, off-distribution, learned",
+                        name ? name : "(null)");
 }
 
 /* log(1 + e^z) without overflow. */
@@ -62,9 +83,16 @@ static double bt_objective(size_t p, size_t n, const double *z, const double *pr
     return f + 0.5 * l2 * ww;
 }
 
-int starc_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
-                 double l2, double tol, size_t max_iter, double *w, size_t *iters, starc_error *err)
+int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+                          const starc_proxygen_options *opt, double *w, size_t *iters, starc_error *err)
 {
+    starc_proxygen_options def;
+    if (!opt) {
+        starc_proxygen_options_default(&def);
+        opt = &def;
+    }
+    const double l2 = opt->l2, tol = opt->tol;
+    const size_t max_iter = opt->max_iter;
     size_t pp, nH;
     if (p == 0 || H == 0 || !starci_mul_ok(p, p, &pp) || !starci_mul_ok(n, H, &nH))
         return starci_error(err, STARC_EDIM, "Bradley-Terry fit needs p >= 1, H >= 1 (p = %zu, H = %zu)", p, H);
@@ -240,7 +268,7 @@ static int learned(const starc_mdp *m, const double *Rt, const double *pi_b, con
         }
         pref[i] = gsl_rng_uniform(r) < 1.0 / (1.0 + exp(-(G[0] - G[1]) / temp)) ? 1.0 : 0.0;
     }
-    int st = starc_bt_fit(S * A, n, H, seg, seg + nH, pref, o->l2, o->tol, o->max_iter, Rp, NULL, err);
+    int st = starc_proxygen_bt_fit(S * A, n, H, seg, seg + nH, pref, o, Rp, NULL, err);
     if (!st)
         for (size_t j = 0; j < S * A; j++)
             Rp[j] *= temp;
@@ -261,7 +289,7 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
     if (st)
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A;
-    if ((st = starc_policy_validate(m, pi_b, STARC_PROB_TOL, err)))
+    if ((st = starci_policy_check(m, pi_b, opt->prob_tol, err)))
         return st;
     for (size_t i = 0; i < SA * S; i++)
         if (!isfinite(Rt[i]))
@@ -273,7 +301,7 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
         goto done;
     }
     gsl_rng_set(r, opt->seed);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     if ((st = starc_policy_occupancy(m, pi_b, d_b, mu_b, NULL, err)))
         goto done;
 

@@ -5,11 +5,25 @@
 #include "error-internal.h"
 #include "starc/regret.h"
 
+void starc_regret_options_default(starc_regret_options *o)
+{
+    starc_policy_options_default(&o->policy_options);
+    o->trivial_tol = STARC_REGRET_TRIVIAL_TOL;
+}
+
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_pi_options *opt, starc_regret_result *res,
-                      starc_workspace *ws, starc_error *err)
+                      const starc_regret_options *ro, starc_regret_result *res,
+                      starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_regret_options def;
+    if (!ro) {
+        starc_regret_options_default(&def);
+        ro = &def;
+    }
+    if (!(ro->trivial_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "trivial_tol %g is not >= 0", ro->trivial_tol);
+    const starc_policy_options *opt = &ro->policy_options;
     size_t *act = calloc(S, sizeof *act);
     double *pi = starci_dalloc(S * A);
     int st = STARC_OK;
@@ -34,7 +48,7 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     res->true_optimal_return = jopt;
     res->true_worst_return = jworst;
     res->proxy_policy_return = jp;
-    if (den <= STARC_REGRET_TRIVIAL_TOL * fmax(1.0, fabs(jopt)))
+    if (den <= ro->trivial_tol * fmax(1.0, fabs(jopt)))
         res->regret = 0.0;
     else {
         double r = (jopt - jp) / den;
@@ -47,8 +61,8 @@ done:
     return st;
 }
 
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_pi_options *opt,
-                 starc_regret_result *res, starc_workspace *ws, starc_error *err)
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
+                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A);
@@ -56,8 +70,8 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
     if (!bt || !bp)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     else {
-        starc_reward_expected(m, Rt, bt);
-        starc_reward_expected(m, Rp, bp);
+        starc_mdp_reward_expected(m, Rt, bt);
+        starc_mdp_reward_expected(m, Rp, bp);
         st = starc_regret_rbar(m, bt, bp, opt, res, ws, err);
     }
     free(bt);
@@ -66,8 +80,8 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
 }
 
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
-                           const starc_pi_options *opt, double *regret,
-                           starc_workspace *ws, starc_error *err)
+                           const starc_regret_options *opt, double *regret,
+                           starc_policy_workspace *ws, starc_error *err)
 {
     starc_regret_result a, b;
     int st = starc_regret(m, R1, R2, opt, &a, ws, err);

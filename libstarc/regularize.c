@@ -33,17 +33,17 @@ static double kl_div(size_t n, const double *p, const double *q)
 /* ---------------------------------------------------------------------- */
 /* The plan                                                                */
 
-struct starc_regularizer {
+struct starc_regularize {
     const starc_mdp *m;
     size_t S, A;
     double gamma;
-    starc_reg_options opt;
+    starc_regularize_options opt;
     double *base, *Rp, *Rt;
     double *mub, *db;          /* base occupancies */
     double Jnb_p, Jnb_t;       /* base normalised returns */
     size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
     size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
-    starc_workspace *ws;     /* exact evaluation */
+    starc_policy_workspace *ws;     /* exact evaluation */
     /* dual Newton scratch */
     double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
     size_t *state_active;
@@ -59,51 +59,70 @@ struct starc_regularizer {
     double last_inner;
 };
 
-static const char *const method_names[STARC_REG_NMETHODS] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl"};
+static const char *const method_names[STARC_REGULARIZE_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl"};
 
-const char *starc_reg_method_name(starc_reg_method method)
+const char *starc_regularize_method_name(starc_regularize_method method)
 {
-    return (unsigned)method < STARC_REG_NMETHODS ? method_names[method] : NULL;
+    return (unsigned)method < STARC_REGULARIZE_METHOD_COUNT ? method_names[method] : NULL;
 }
 
-int starc_reg_method_parse(const char *name, starc_reg_method *method, starc_error *err)
+int starc_regularize_method_parse(const char *name, starc_regularize_method *method, starc_error *err)
 {
-    for (int i = 0; name && i < STARC_REG_NMETHODS; i++)
+    for (int i = 0; name && i < STARC_REGULARIZE_METHOD_COUNT; i++)
         if (strcmp(name, method_names[i]) == 0) {
-            *method = (starc_reg_method)i;
+            *method = (starc_regularize_method)i;
             return STARC_OK;
         }
     return starci_error(err, STARC_EINVAL, "'%s' is not one of ad-kl, om-chi2, om-sqrt-chi2, om-kl",
                         name ? name : "(null)");
 }
 
-void starc_reg_options_default(starc_reg_options *o)
+static const char *const solver_names[STARC_REGULARIZE_ADKL_SOLVER_COUNT] = {"pi", "vi"};
+
+const char *starc_regularize_adkl_solver_name(starc_regularize_adkl_solver solver)
+{
+    return (unsigned)solver < STARC_REGULARIZE_ADKL_SOLVER_COUNT ? solver_names[solver] : NULL;
+}
+
+int starc_regularize_adkl_solver_parse(const char *name, starc_regularize_adkl_solver *solver, starc_error *err)
+{
+    for (int i = 0; name && i < STARC_REGULARIZE_ADKL_SOLVER_COUNT; i++)
+        if (strcmp(name, solver_names[i]) == 0) {
+            *solver = (starc_regularize_adkl_solver)i;
+            return STARC_OK;
+        }
+    return starci_error(err, STARC_EINVAL, "'%s' is not one of pi, vi", name ? name : "(null)");
+}
+
+void starc_regularize_options_default(starc_regularize_options *o)
 {
     o->tol = 1e-10;
     o->max_iter = 1000;
     o->max_sweeps = 100000;
     o->search_tol = 1e-10;
-    o->adkl_solver = STARC_ADKL_POLICY_ITERATION;
+    o->search_max_iter = 200;
+    o->stall_max_iter = 50;
+    o->adkl_solver = STARC_REGULARIZE_ADKL_POLICY_ITERATION;
     o->warm_start = 1;
-    o->prob_tol = STARC_PROB_TOL;
+    o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
-static int check_options(const starc_reg_options *o, starc_error *err)
+static int check_options(const starc_regularize_options *o, starc_error *err)
 {
     if (!(o->tol > 0.0) || !isfinite(o->tol))
         return starci_error(err, STARC_EINVAL, "tolerance %g must be finite and > 0", o->tol);
     if (!(o->search_tol > 0.0) || !isfinite(o->search_tol))
         return starci_error(err, STARC_EINVAL, "search tolerance %g must be finite and > 0", o->search_tol);
-    if (o->max_iter == 0 || o->max_sweeps == 0)
+    if (o->max_iter == 0 || o->max_sweeps == 0 || o->search_max_iter == 0 || o->stall_max_iter == 0)
         return starci_error(err, STARC_EINVAL, "iteration caps must be > 0");
-    if (o->adkl_solver != STARC_ADKL_POLICY_ITERATION && o->adkl_solver != STARC_ADKL_VALUE_ITERATION)
+    if ((unsigned)o->adkl_solver >= STARC_REGULARIZE_ADKL_SOLVER_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
     if (!(o->prob_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "probability tolerance must be >= 0");
     return STARC_OK;
 }
 
-void starc_regularizer_free(starc_regularizer *rg)
+void starc_regularize_free(starc_regularize *rg)
 {
     if (!rg)
         return;
@@ -118,22 +137,22 @@ void starc_regularizer_free(starc_regularizer *rg)
     free(rg->vidx);
     free(rg->state_active);
     free(rg->ipiv);
-    starc_workspace_free(rg->ws);
+    starc_policy_workspace_free(rg->ws);
     free(rg);
 }
 
-int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double *Rbar_p,
-                            const double *Rbar_t, const starc_reg_options *opt,
-                            starc_regularizer **out, starc_error *err)
+int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
+                                const double *base, const starc_regularize_options *opt,
+                                starc_regularize **out, starc_error *err)
 {
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
     if (!m || !base || !Rbar_p)
         return starci_error(err, STARC_EINVAL, "MDP, base policy and proxy reward must not be NULL");
-    starc_reg_options def;
+    starc_regularize_options def;
     if (!opt) {
-        starc_reg_options_default(&def);
+        starc_regularize_options_default(&def);
         opt = &def;
     }
     int st = check_options(opt, err);
@@ -144,7 +163,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
     if (!starci_mul_ok(S, A, &SA) || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))
         return starci_error(err, STARC_EDIM, "S=%zu, A=%zu is too large", S, A);
     starc_error perr;
-    st = starc_policy_validate(m, base, opt->prob_tol, &perr);
+    st = starci_policy_check(m, base, opt->prob_tol, &perr);
     if (st)
         return starci_error(err, st, "base policy: %s", perr.message);
     for (size_t i = 0; i < SA; i++) {
@@ -153,7 +172,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         if (Rbar_t && !isfinite(Rbar_t[i]))
             return starci_error(err, STARC_EINVAL, "true reward entry %zu is not finite", i);
     }
-    starc_regularizer *rg = calloc(1, sizeof *rg);
+    starc_regularize *rg = calloc(1, sizeof *rg);
     if (!rg)
         return starci_error(err, STARC_ENOMEM, "out of memory");
     rg->m = m;
@@ -188,9 +207,9 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
         bad |= !*sav[i];
-    rg->ws = starc_workspace_alloc(S, A);
+    (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
     if (bad || !rg->ws) {
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
     }
     memcpy(rg->base, base, SA * sizeof(double));
@@ -201,7 +220,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
     double Jn[2];
     st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, rg->ws, err);
     if (st) {
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         return st;
     }
     rg->Jnb_p = Jn[0];
@@ -221,7 +240,7 @@ int starc_regularizer_alloc(const starc_mdp *m, const double *base, const double
     return STARC_OK;
 }
 
-int starc_regularizer_set_options(starc_regularizer *rg, const starc_reg_options *opt, starc_error *err)
+int starc_regularize_set_options(starc_regularize *rg, const starc_regularize_options *opt, starc_error *err)
 {
     int st = check_options(opt, err);
     if (!st)
@@ -229,23 +248,23 @@ int starc_regularizer_set_options(starc_regularizer *rg, const starc_reg_options
     return st;
 }
 
-void starc_regularizer_reset(starc_regularizer *rg)
+void starc_regularize_reset(starc_regularize *rg)
 {
     rg->have_chi2 = rg->have_kl = rg->have_adkl = 0;
     rg->last_inner = NAN;
 }
 
-const double *starc_regularizer_base_occupancy(const starc_regularizer *rg) { return rg->mub; }
+const double *starc_regularize_base_occupancy(const starc_regularize *rg) { return rg->mub; }
 
-void starc_regularizer_base_returns(const starc_regularizer *rg, double *proxy_return, double *true_return)
+void starc_regularize_base_returns(const starc_regularize *rg, double *true_return, double *proxy_return)
 {
-    if (proxy_return)
-        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
     if (true_return)
         *true_return = rg->Rt ? rg->Jnb_t / (1.0 - rg->gamma) : NAN;
+    if (proxy_return)
+        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
 }
 
-const double *starc_regularizer_occupancy(const starc_regularizer *rg)
+const double *starc_regularize_occupancy(const starc_regularize *rg)
 {
     return rg->have_sol ? rg->musol : NULL;
 }
@@ -253,20 +272,20 @@ const double *starc_regularizer_occupancy(const starc_regularizer *rg)
 /* ---------------------------------------------------------------------- */
 /* Diagnostics                                                             */
 
-static double divergence_of(const starc_reg_result *r, starc_reg_method method)
+static double divergence_of(const starc_regularize_result *r, starc_regularize_method method)
 {
     switch (method) {
-    case STARC_REG_AD_KL: return r->ad_kl;
-    case STARC_REG_OM_CHI2: return r->chi2;
-    case STARC_REG_OM_SQRT_CHI2: return sqrt(r->chi2);
-    case STARC_REG_OM_KL: return r->om_kl;
+    case STARC_REGULARIZE_AD_KL: return r->ad_kl;
+    case STARC_REGULARIZE_OM_CHI2: return r->chi2;
+    case STARC_REGULARIZE_OM_SQRT_CHI2: return sqrt(r->chi2);
+    case STARC_REGULARIZE_OM_KL: return r->om_kl;
     }
     return NAN;
 }
 
 /* Fill res for policy pi (exact occupancy, returns and divergences). */
-static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method method, double coef,
-                    starc_reg_result *res, starc_error *err)
+static int diagnose(starc_regularize *rg, const double *pi, starc_regularize_method method, double coef,
+                    starc_regularize_result *res, starc_error *err)
 {
     const size_t S = rg->S, A = rg->A;
     const double g = rg->gamma;
@@ -307,14 +326,14 @@ static int diagnose(starc_regularizer *rg, const double *pi, starc_reg_method me
     return STARC_OK;
 }
 
-int starc_regularizer_evaluate(starc_regularizer *rg, const double *pi, starc_reg_method method,
-                               double coef, starc_reg_result *res, starc_error *err)
+int starc_regularize_evaluate(starc_regularize *rg, const double *pi, starc_regularize_method method,
+                               double coef, starc_regularize_result *res, starc_error *err)
 {
-    if ((unsigned)method >= STARC_REG_NMETHODS)
+    if ((unsigned)method >= STARC_REGULARIZE_METHOD_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
     if (!res)
         return starci_error(err, STARC_EINVAL, "result pointer is NULL");
-    int st = starc_policy_validate(rg->m, pi, rg->opt.prob_tol, err);
+    int st = starci_policy_check(rg->m, pi, rg->opt.prob_tol, err);
     if (st)
         return st;
     memset(res, 0, sizeof *res);
@@ -329,7 +348,7 @@ int starc_regularizer_evaluate(starc_regularizer *rg, const double *pi, starc_re
 
 /* Vout = V^{pi} (unnormalised) for the reward Rbar minus extra(s) per state
  * (extra may be NULL), via the scratch matrix rg->M. */
-static int eval_values(starc_regularizer *rg, const double *pi, const double *Rbar, const double *extra,
+static int eval_values(starc_regularize *rg, const double *pi, const double *Rbar, const double *extra,
                        double *Vout, starc_error *err)
 {
     starci_policy_reward(rg->m, pi, NULL, Rbar, Vout);
@@ -362,7 +381,7 @@ static double soft_backup(const double *q, const double *pb, size_t A, double be
 
 /* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to max(1, |V|_inf);
  * also leaves the softmax policy of V in pi. */
-static double soft_residual(starc_regularizer *rg, double beta, const double *V, double *Bv, double *pi)
+static double soft_residual(starc_regularize *rg, double beta, const double *V, double *Bv, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
     starci_policy_q(rg->m, rg->Rp, V, rg->Q);
@@ -375,7 +394,7 @@ static double soft_residual(starc_regularizer *rg, double beta, const double *V,
     return diff / vmax;
 }
 
-static int solve_adkl(starc_regularizer *rg, double beta, double *pi_out, size_t *iters, double *resid,
+static int solve_adkl(starc_regularize *rg, double beta, double *pi_out, size_t *iters, double *resid,
                       starc_error *err)
 {
     const size_t S = rg->S, A = rg->A;
@@ -386,7 +405,7 @@ static int solve_adkl(starc_regularizer *rg, double beta, double *pi_out, size_t
     memcpy(rg->pi, pstart, S * A * sizeof(double));
     size_t it = 0;
     double res = INFINITY;
-    if (rg->opt.adkl_solver == STARC_ADKL_POLICY_ITERATION) {
+    if (rg->opt.adkl_solver == STARC_REGULARIZE_ADKL_POLICY_ITERATION) {
         for (;;) {
             /* Evaluate pi exactly under r_pi - beta KL(pi(s) || pi_b(s)). */
             for (size_t s = 0; s < S; s++)
@@ -442,7 +461,7 @@ enum om_kind { OM_CHI2, OM_KL };
 
 /* e = Rbar_p + gamma T V - V on support pairs, the primal mu, the Hessian
  * weights and L(V).  Returns +INFINITY if an exponent overflows. */
-static double om_eval(starc_regularizer *rg, enum om_kind kind, double c, const double *V, double *e,
+static double om_eval(starc_regularize *rg, enum om_kind kind, double c, const double *V, double *e,
                       double *mu, double *wts, double *grad)
 {
     const size_t S = rg->S, A = rg->A;
@@ -511,7 +530,7 @@ static double inf_norm(const double *x, size_t n)
 }
 
 /* Fill row (length nv) with sqrt(w) g_p, g_p = gamma T[p, vis] - unit(s(p)). */
-static void hess_row(const starc_regularizer *rg, size_t p, double w, double *row)
+static void hess_row(const starc_regularize *rg, size_t p, double w, double *row)
 {
     const size_t S = rg->S, A = rg->A, nv = rg->nv;
     const double *t = starc_mdp_transitions(rg->m) + p * S;
@@ -523,7 +542,7 @@ static void hess_row(const starc_regularizer *rg, size_t p, double w, double *ro
 
 /* Newton direction: (H + ridge) dir = -grad on the visited states, with the
  * generalised Hessian H = sum_{active p} w_p g_p g_p^T. */
-static int om_direction(starc_regularizer *rg, enum om_kind kind, double c, int prox)
+static int om_direction(starc_regularize *rg, enum om_kind kind, double c, int prox)
 {
     const size_t A = rg->A, nv = rg->nv;
     size_t rows = 0;
@@ -587,7 +606,7 @@ static int om_direction(starc_regularizer *rg, enum om_kind kind, double c, int 
  * Newton's model is useless there.  Lower V(s) exactly to where its best pair
  * becomes active: L falls along the way and no other term changes (pairs into
  * s are inactive and only become more so).  Returns 1 if V moved. */
-static int activate_untouched(starc_regularizer *rg, double c, double *V)
+static int activate_untouched(starc_regularize *rg, double c, double *V)
 {
     const size_t S = rg->S, A = rg->A, nv = rg->nv;
     const double *T = starc_mdp_transitions(rg->m);
@@ -631,7 +650,7 @@ static int activate_untouched(starc_regularizer *rg, double c, double *V)
  * when that is larger.  mu = mu_b w(e/alpha) carries an absolute error of
  * about eps (2 |V|_inf + |Rbar_p|_inf) mu / alpha per pair (alpha = 2c for
  * chi2, c for KL), and a state's residual sums about 2A such terms. */
-static double om_tolerance(const starc_regularizer *rg, enum om_kind kind, double c, const double *V)
+static double om_tolerance(const starc_regularize *rg, enum om_kind kind, double c, const double *V)
 {
     const size_t S = rg->S, A = rg->A;
     double vmax = inf_norm(V, S), rmax = inf_norm(rg->Rp, S * A), mmax = 0.0;
@@ -644,7 +663,7 @@ static double om_tolerance(const starc_regularizer *rg, enum om_kind kind, doubl
     return fmax(rg->opt.tol, floor);
 }
 
-static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double *V, size_t *iters,
+static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *V, size_t *iters,
                      double *resid, starc_error *err)
 {
     const size_t S = rg->S, nv = rg->nv;
@@ -662,7 +681,7 @@ static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double 
         if (gn <= 0.5 * gref) {
             gref = gn;
             since_halved = 0;
-        } else if (++since_halved > 50) {
+        } else if (++since_halved > rg->opt.stall_max_iter) {
             *iters = it;
             *resid = gn;
             return starci_error(err, STARC_ENOCONV,
@@ -778,7 +797,7 @@ static int om_newton(starc_regularizer *rg, enum om_kind kind, double c, double 
 }
 
 /* Policy from the dual's primal mu (rows renormalised); base row where mu(s,.) = 0. */
-static void policy_from_mu(const starc_regularizer *rg, const double *mu, double *pi)
+static void policy_from_mu(const starc_regularize *rg, const double *mu, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
     for (size_t s = 0; s < S; s++) {
@@ -791,7 +810,7 @@ static void policy_from_mu(const starc_regularizer *rg, const double *mu, double
 }
 
 /* Start values for the OM duals: warm V, or the base's proxy values. */
-static int om_start(starc_regularizer *rg, enum om_kind kind, double c, double *V, starc_error *err)
+static int om_start(starc_regularize *rg, enum om_kind kind, double c, double *V, starc_error *err)
 {
     const size_t S = rg->S;
     if (kind == OM_CHI2) {
@@ -811,7 +830,7 @@ static int om_start(starc_regularizer *rg, enum om_kind kind, double c, double *
      * bounded: e = beta log(pi/pi_b) <= beta log(1/pi_b). */
     size_t it;
     double res;
-    starc_reg_options keep = rg->opt;
+    starc_regularize_options keep = rg->opt;
     rg->opt.tol = fmax(rg->opt.tol, 1e-8);
     int st = solve_adkl(rg, c, rg->pit, &it, &res, err);
     rg->opt = keep;
@@ -823,7 +842,7 @@ static int om_start(starc_regularizer *rg, enum om_kind kind, double c, double *
     return STARC_OK;
 }
 
-static int solve_om(starc_regularizer *rg, enum om_kind kind, double c, double *pi_out, size_t *iters,
+static int solve_om(starc_regularize *rg, enum om_kind kind, double c, double *pi_out, size_t *iters,
                     double *resid, starc_error *err)
 {
     double *V = kind == OM_CHI2 ? rg->V_chi2 : rg->V_kl;
@@ -849,7 +868,7 @@ static int solve_om(starc_regularizer *rg, enum om_kind kind, double c, double *
 }
 
 /* chi2 of the dual's primal mu (for the 1-D search). */
-static double dual_chi2(const starc_regularizer *rg)
+static double dual_chi2(const starc_regularize *rg)
 {
     double acc = 0.0;
     for (size_t k = 0; k < rg->npair; k++) {
@@ -867,7 +886,7 @@ static double dual_chi2(const starc_regularizer *rg)
  * weighted least-squares problem min sum mu_b (Rbar_p + gamma T V - V)^2,
  * independent of c'.  Gives h_inf = ||e*||_{mu_b} and the smallest c' without
  * clipping, c0 = -min(e*)/2.  Leaves V in rg->V_chi2 (a good warm start). */
-static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_error *err)
+static int sqrt_limit(starc_regularize *rg, double *h_inf, double *c0, starc_error *err)
 {
     const size_t S = rg->S, A = rg->A, nv = rg->nv;
     double *V = rg->V_chi2;
@@ -916,7 +935,7 @@ static int sqrt_limit(starc_regularizer *rg, double *h_inf, double *c0, starc_er
 /* d log h / d log c' at the current OM-chi2 solution (h = 2 c' sqrt(chi2)),
  * from differentiating grad L = 0 with the active set fixed:
  * dV/dalpha = -H^{-1} b, b = sum_active (-mu_b e / alpha^2) g_p. */
-static double sqrt_slope(starc_regularizer *rg, double c, double chi2)
+static double sqrt_slope(starc_regularize *rg, double c, double chi2)
 {
     const size_t S = rg->S, A = rg->A, nv = rg->nv;
     const double *T = starc_mdp_transitions(rg->m);
@@ -960,7 +979,7 @@ static double sqrt_slope(starc_regularizer *rg, double c, double chi2)
     return 1.0 + c * dchi2 / chi2;
 }
 
-static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, double *inner, size_t *iters,
+static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, double *inner, size_t *iters,
                       double *resid, starc_error *err)
 {
     size_t total = 0, it;
@@ -1007,10 +1026,10 @@ static int solve_sqrt(starc_regularizer *rg, double lambda, double *pi_out, doub
     int user_warm = rg->opt.warm_start;
     rg->opt.warm_start = 1;
     double u = log(c);
-    for (int k = 0;; k++) {
-        if (k >= 200) {
-            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in 200 steps",
-                              rg->opt.search_tol);
+    for (size_t k = 0;; k++) {
+        if (k >= rg->opt.search_max_iter) {
+            st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in %zu steps",
+                              rg->opt.search_tol, rg->opt.search_max_iter);
             goto fail;
         }
         c = exp(u);
@@ -1054,12 +1073,12 @@ fail:
 
 /* ---------------------------------------------------------------------- */
 
-int starc_regularizer_solve(starc_regularizer *rg, starc_reg_method method, double coef,
-                            double *pi, starc_reg_result *res, starc_error *err)
+int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
+                            double *pi, starc_regularize_result *res, starc_error *err)
 {
     if (!rg || !res)
         return starci_error(err, STARC_EINVAL, "regulariser and result must not be NULL");
-    if ((unsigned)method >= STARC_REG_NMETHODS)
+    if ((unsigned)method >= STARC_REGULARIZE_METHOD_COUNT)
         return starci_error(err, STARC_EINVAL, "unknown regularisation method %d", (int)method);
     if (!(coef > 0.0) || !isfinite(coef))
         return starci_error(err, STARC_EINVAL, "%s: coefficient %g must be finite and > 0",
@@ -1070,13 +1089,13 @@ int starc_regularizer_solve(starc_regularizer *rg, starc_reg_method method, doub
     double resid = 0.0, inner = coef;
     int st;
     switch (method) {
-    case STARC_REG_AD_KL:
+    case STARC_REGULARIZE_AD_KL:
         st = solve_adkl(rg, coef, pol, &it, &resid, err);
         break;
-    case STARC_REG_OM_CHI2:
+    case STARC_REGULARIZE_OM_CHI2:
         st = solve_om(rg, OM_CHI2, coef, pol, &it, &resid, err);
         break;
-    case STARC_REG_OM_KL:
+    case STARC_REGULARIZE_OM_KL:
         st = solve_om(rg, OM_KL, coef, pol, &it, &resid, err);
         break;
     default:

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
 #include "distance-internal.h"
+#include "generate-internal.h"
+#include "stats-internal.h"
 #include "starc/canon.h"
 #include "starc/distance.h"
 #include "starc/generate.h"
@@ -36,12 +37,6 @@ static double mu0_dot(const starc_mdp *m, const double *V);
 #define STARCI_NMETRIC 6
 #define STARCI_NVARIANTS (STARCI_NCANON * STARCI_NNORM * STARCI_NMETRIC + 2)
 
-static const char *const starci_canon_names[STARCI_NCANON] = {
-    "none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"};
-static const char *const starci_norm_names[STARCI_NNORM] = {
-    "l1", "l2", "linf", "wl1", "wl2", "wlinf", "none", "range"};
-static const char *const starci_metric_names[STARCI_NMETRIC] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf"};
-
 enum { C_NONE, C_EPIC, C_DARD, C_VAL, C_VALPOT, C_MINPOT, C_MIN };
 enum { N_L1, N_L2, N_LINF, N_WL1, N_WL2, N_WLINF, N_NONE, N_RANGE };
 
@@ -55,14 +50,14 @@ typedef struct reward_feat {
 
 typedef struct features {
     size_t S, A, n;
-    double trivial_tol;               /* the option: >= 0, or STARC_TRIVIAL_TOL_DERIVED */
+    double trivial_tol;               /* the option: >= 0, or STARC_DISTANCE_TRIVIAL_TOL_DERIVED */
     double tol[STARCI_NCANON];        /* per MDP: the resolved tolerance of each canonicalisation */
-    starc_pi_options pi;
+    starc_policy_options pi;
     const starc_mdp *m;
     starc_canon *plan[STARCI_NCANON]; /* per MDP */
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
-    starc_workspace *ws;
+    starc_policy_workspace *ws;
     double *Rbar, *V;
     size_t *act;
 } features;
@@ -83,14 +78,14 @@ static void features_free(features *f)
     features_unplan(f);
     free(f->f1.C);
     free(f->fi.C);
-    starc_workspace_free(f->ws);
+    starc_policy_workspace_free(f->ws);
     free(f->Rbar);
     free(f->V);
     free(f->act);
     free(f);
 }
 
-static features *features_alloc(size_t S, size_t A, double trivial_tol, const starc_pi_options *pi)
+static features *features_alloc(size_t S, size_t A, double trivial_tol, const starc_policy_options *pi)
 {
     features *f = calloc(1, sizeof *f);
     if (!f)
@@ -102,7 +97,7 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->pi = *pi;
     f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
-    f->ws = starc_workspace_alloc(S, A);
+    (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
     f->Rbar = starci_dalloc(S * A);
     f->V = starci_dalloc(S);
     f->act = calloc(S, sizeof(size_t));
@@ -243,7 +238,7 @@ static int return_range(features *f, const double *R, double *range, starc_error
 {
     const starc_mdp *m = f->m;
     const size_t SA = f->S * f->A;
-    starc_reward_expected(m, R, f->Rbar);
+    starc_mdp_reward_expected(m, R, f->Rbar);
     int st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err);
     if (st)
         return st;
@@ -372,12 +367,12 @@ void starc_study_options_default(starc_study_options *o)
     o->actions = 4;
     o->gamma = 0.95;
     o->seed = 0;
-    o->jobs = 0;
-    o->trivial_tol = STARC_TRIVIAL_TOL_DERIVED;
-    starc_pi_options_default(&o->pi);
+    o->nthreads = 0;
+    o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
+    starc_regret_options_default(&o->regret_options);
 }
 
-unsigned long starc_study_mdp_seed(unsigned long seed, size_t j)
+uint64_t starc_study_mdp_seed(uint64_t seed, size_t j)
 {
     /* SplitMix64 (Steele, Lea, Flood 2014) of a combination of both; the high
      * 32 bits are the best mixed and mt19937 only uses 32. */
@@ -386,7 +381,7 @@ unsigned long starc_study_mdp_seed(unsigned long seed, size_t j)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
-    return (unsigned long)(z >> 32);
+    return z >> 32;
 }
 
 /* --------------------------------------------------------------- variants */
@@ -400,13 +395,14 @@ static void variant_init(void)
     for (size_t c = 0; c < STARCI_NCANON; c++)
         for (size_t n = 0; n < STARCI_NNORM; n++)
             for (size_t m = 0; m < STARCI_NMETRIC; m++) {
-                variant_table[v].canon = starci_canon_names[c];
-                variant_table[v].norm = starci_norm_names[n];
-                variant_table[v].metric = starci_metric_names[m];
+                /* the C_, N_ and metric indices are the kinds' values */
+                variant_table[v].canon = (starc_canon_kind)c;
+                variant_table[v].norm = (starc_norm_kind)n;
+                variant_table[v].metric = (starc_metric_kind)m;
                 v++;
             }
-    variant_table[v++] = (starc_study_variant){"epic", "none", "pearson"};
-    variant_table[v++] = (starc_study_variant){"dard", "none", "pearson"};
+    variant_table[v++] = (starc_study_variant){STARC_CANON_EPIC, STARC_NORM_NONE, STARC_METRIC_PEARSON};
+    variant_table[v++] = (starc_study_variant){STARC_CANON_DARD, STARC_NORM_NONE, STARC_METRIC_PEARSON};
 }
 
 size_t starc_study_nvariants(void)
@@ -420,135 +416,13 @@ const starc_study_variant *starc_study_variants(void)
     return variant_table;
 }
 
-long starc_study_variant_index(const char *canon, const char *norm, const char *metric)
+long starc_study_variant_index(starc_canon_kind canon, starc_norm_kind norm, starc_metric_kind metric)
 {
     const starc_study_variant *t = starc_study_variants();
-    if (!canon || !norm || !metric)
-        return -1;
     for (size_t v = 0; v < STARCI_NVARIANTS; v++)
-        if (!strcmp(t[v].canon, canon) && !strcmp(t[v].norm, norm) && !strcmp(t[v].metric, metric))
+        if (t[v].canon == canon && t[v].norm == norm && t[v].metric == metric)
             return (long)v;
     return -1;
-}
-
-/* ----------------------------------------------------------- correlations */
-
-int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err)
-{
-    *r = NAN;
-    if (n < 2)
-        return starci_error(err, STARC_EINVAL, "a correlation needs at least 2 points (got %zu)", n);
-    double mx = 0.0, my = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i]) || !isfinite(y[i]))
-            return starci_error(err, STARC_EINVAL, "entry %zu is not finite", i);
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxx = 0.0, syy = 0.0, sxy = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double dx = x[i] - mx, dy = y[i] - my;
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
-    }
-    if (!(sxx > 0.0) || !(syy > 0.0))
-        return starci_error(err, STARC_EUNDEF, "a correlation with a constant variable is undefined");
-    double v = sxy / sqrt(sxx * syy);
-    *r = v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v;
-    return STARC_OK;
-}
-
-/* Sort scratch: 2n keys and 2n indices (LSD radix sort, ping-pong buffers). */
-typedef struct keyed {
-    uint64_t key;
-    size_t i;
-} keyed;
-
-/* An unsigned key ordered like the double (NaN excluded; -0 is +0). */
-static uint64_t order_key(double x)
-{
-    uint64_t u;
-    if (x == 0.0)
-        x = 0.0;
-    memcpy(&u, &x, sizeof u);
-    return (u >> 63) ? ~u : u | 0x8000000000000000ULL;
-}
-
-/* Ranks with a caller-provided scratch of 2n keyed entries.  A byte-wise LSD
- * radix sort (stable, O(n)): the study ranks 339 columns of 49,152 values and a
- * comparison sort made that a tenth of its time. */
-static int rank_with(size_t n, const double *x, double *ranks, keyed *k)
-{
-    keyed *a = k, *b = k + n;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i]))
-            return STARC_EINVAL;
-        a[i].key = order_key(x[i]);
-        a[i].i = i;
-    }
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t cnt[256] = {0};
-        for (size_t i = 0; i < n; i++)
-            cnt[(a[i].key >> shift) & 255]++;
-        if (n == 0 || cnt[(a[0].key >> shift) & 255] == n)
-            continue; /* every key has this byte: nothing to do */
-        size_t pos = 0;
-        for (size_t d = 0; d < 256; d++) {
-            size_t c = cnt[d];
-            cnt[d] = pos;
-            pos += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            b[cnt[(a[i].key >> shift) & 255]++] = a[i];
-        keyed *t = a;
-        a = b;
-        b = t;
-    }
-    for (size_t lo = 0; lo < n;) {
-        size_t hi = lo + 1;
-        while (hi < n && a[hi].key == a[lo].key)
-            hi++;
-        /* sorted positions lo..hi-1 (0-based) share the mean of ranks lo+1..hi */
-        double r = 0.5 * (double)(lo + 1 + hi);
-        for (size_t t = lo; t < hi; t++)
-            ranks[a[t].i] = r;
-        lo = hi;
-    }
-    return STARC_OK;
-}
-
-int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err)
-{
-    keyed *k = malloc((n ? 2 * n : 1) * sizeof *k);
-    if (!k)
-        return starci_error(err, STARC_ENOMEM, "out of memory ranking %zu values", n);
-    int st = rank_with(n, x, ranks, k);
-    free(k);
-    if (st)
-        return starci_error(err, st, "cannot rank a NaN");
-    return STARC_OK;
-}
-
-int starc_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err)
-{
-    *rho = NAN;
-    if (n < 2)
-        return starci_error(err, STARC_EINVAL, "a correlation needs at least 2 points (got %zu)", n);
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]) || !isfinite(y[i]))
-            return starci_error(err, STARC_EINVAL, "entry %zu is not finite", i);
-    double *rx = starci_dalloc(n), *ry = starci_dalloc(n);
-    int st;
-    if (!rx || !ry)
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-    else if (!(st = starc_rank_average(n, x, rx, err)) && !(st = starc_rank_average(n, y, ry, err)))
-        st = starc_pearson(n, rx, ry, rho, err);
-    free(rx);
-    free(ry);
-    return st;
 }
 
 /* ------------------------------------------------------------- the study */
@@ -620,8 +494,8 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 /* Per-thread scratch for the regrets. */
 typedef struct worker {
     struct runner *run;
-    gsl_rng *rng;
-    starc_workspace *ws;
+    starc_generate_rng *rng;
+    starc_policy_workspace *ws;
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
     size_t *act1, *acti;
@@ -650,10 +524,10 @@ static double mu0_dot(const starc_mdp *m, const double *V)
 }
 
 /* reg(Rt, Rp) from J_t(pi*_t), J_t(pi-_t), J_t(pi*_p): starc_regret_rbar()'s definition. */
-static double regret_from(double jopt, double jworst, double jp)
+static double regret_from(double jopt, double jworst, double jp, double trivial_tol)
 {
     double den = jopt - jworst;
-    if (den <= STARC_REGRET_TRIVIAL_TOL * fmax(1.0, fabs(jopt)))
+    if (den <= trivial_tol * fmax(1.0, fabs(jopt)))
         return 0.0;
     double r = (jopt - jp) / den;
     return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
@@ -665,12 +539,13 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
     const starc_study_options *o = run->o;
     const size_t S = run->S, A = run->A, n = run->n, SA = S * A;
     const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
+    const starc_policy_options *po = &o->regret_options.policy_options;
     starc_error *err = &sl->err;
-    unsigned long seed = starc_study_mdp_seed(o->seed, j);
-    gsl_rng_set(w->rng, seed);
+    uint64_t seed = starc_study_mdp_seed(o->seed, j);
+    starci_generate_rng_seed(w->rng, seed);
 
-    starc_mdp_gen_options mo;
-    starc_mdp_gen_options_default(&mo);
+    starc_generate_mdp_options mo;
+    starc_generate_mdp_options_default(&mo);
     mo.gamma = o->gamma;
     starc_mdp_free(sl->m);
     sl->m = NULL;
@@ -689,14 +564,14 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
     for (size_t k = 0; k < P; k++) {
         const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
         double j1opt, j1worst;
-        starc_reward_expected(m, R1, w->Rbar1);
+        starc_mdp_reward_expected(m, R1, w->Rbar1);
         /* worst of R1 first (acti is scratch), then optimal into act1 */
         for (size_t i = 0; i < SA; i++)
             w->Rbari[i] = -w->Rbar1[i];
-        if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
             return st;
         j1worst = -mu0_dot(m, w->V);
-        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, &o->pi, w->act1, w->V, NULL, w->ws, err)))
+        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, po, w->act1, w->V, NULL, w->ws, err)))
             return st;
         j1opt = mu0_dot(m, w->V);
         if ((st = features_first(w->feat, R1, j1opt - j1worst, err)))
@@ -704,16 +579,16 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
 
         for (size_t i = 1; i <= T; i++) {
             size_t p = k * T + (i - 1);
-            starc_reward_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
-            starc_reward_expected(m, w->Ri, w->Rbari);
+            starc_generate_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
+            starc_mdp_reward_expected(m, w->Ri, w->Rbari);
             double jiopt, jiworst, j1_at_i, ji_at_1;
             /* worst of R_i (negated into pi as scratch), then optimal into acti */
             for (size_t q = 0; q < SA; q++)
                 w->pi[q] = -w->Rbari[q];
-            if ((st = starc_policy_optimal_rbar(m, w->pi, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->pi, po, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiworst = -mu0_dot(m, w->V);
-            if ((st = starc_policy_optimal_rbar(m, w->Rbari, &o->pi, w->acti, w->V, NULL, w->ws, err)))
+            if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
                 return st;
             jiopt = mu0_dot(m, w->V);
             /* J_1(pi*_i) and J_i(pi*_1) */
@@ -725,7 +600,8 @@ static int compute_mdp(worker *w, size_t j, slot *sl)
             if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbari, w->V, NULL, w->ws, err)))
                 return st;
             ji_at_1 = mu0_dot(m, w->V);
-            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i) + regret_from(jiopt, jiworst, ji_at_1));
+            const double tt = o->regret_options.trivial_tol;
+            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i, tt) + regret_from(jiopt, jiworst, ji_at_1, tt));
             if ((st = features_second(w->feat, w->Ri, jiopt - jiworst, sl->values + p * NV, err)))
                 return st;
         }
@@ -769,7 +645,7 @@ static void *worker_main(void *arg)
             char msg[STARC_ERROR_MSGLEN];
             memcpy(msg, sl->err.message, sizeof msg);
             msg[sizeof msg - 1] = '\0';
-            starci_error(&sl->err, st, "MDP %zu: %s", j, msg[0] ? msg : starc_strerror(st));
+            starci_error(&sl->err, st, "MDP %zu: %s", j, msg[0] ? msg : starc_error_string(st));
         } else if (run->cb && run->cb->worker && run->cb->worker(&sl->b, run->cb->user, &sl->data))
             st = starci_error(&sl->err, STARC_EIO, "MDP %zu: the worker callback failed", j);
         sl->status = st;
@@ -786,8 +662,8 @@ static void worker_free(worker *w)
 {
     if (!w)
         return;
-    gsl_rng_free(w->rng);
-    starc_workspace_free(w->ws);
+    starc_generate_rng_free(w->rng);
+    starc_policy_workspace_free(w->ws);
     features_free(w->feat);
     free(w->Ri);
     free(w->Rbar1);
@@ -803,9 +679,9 @@ static int worker_init(worker *w, runner *run)
     const size_t S = run->S, A = run->A;
     memset(w, 0, sizeof *w);
     w->run = run;
-    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    w->ws = starc_workspace_alloc(S, A);
-    w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->pi);
+    (void)starc_generate_rng_alloc(0, &w->rng, NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &w->ws, NULL); /* NULL on failure: checked below */
+    w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->regret_options.policy_options);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
     w->Rbari = starci_dalloc(S * A);
@@ -833,7 +709,7 @@ static void *corr_main(void *arg)
     starc_study *s = cj->s;
     const size_t N = s->npoints;
     double *x = starci_dalloc(N), *y = starci_dalloc(N), *rx = starci_dalloc(N), *ry = starci_dalloc(N);
-    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
+    starci_stats_keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
     cj->status = STARC_OK;
     if (!x || !y || !rx || !ry || !k) {
         cj->status = STARC_ENOMEM;
@@ -850,9 +726,9 @@ static void *corr_main(void *arg)
         if (nf < 2)
             continue;
         if (nf == N) {
-            starc_pearson(N, val, s->regret, &s->pearson[v], NULL);
-            if (rank_with(N, val, rx, k) == STARC_OK)
-                starc_pearson(N, rx, cj->rank_reg, &s->spearman[v], NULL);
+            starc_stats_pearson(N, val, s->regret, &s->pearson[v], NULL);
+            if (starci_stats_rank_with(N, val, rx, k) == STARC_OK)
+                starc_stats_pearson(N, rx, cj->rank_reg, &s->spearman[v], NULL);
         } else {
             size_t t = 0;
             for (size_t i = 0; i < N; i++)
@@ -861,9 +737,9 @@ static void *corr_main(void *arg)
                     y[t] = s->regret[i];
                     t++;
                 }
-            starc_pearson(nf, x, y, &s->pearson[v], NULL);
-            if (rank_with(nf, x, rx, k) == STARC_OK && rank_with(nf, y, ry, k) == STARC_OK)
-                starc_pearson(nf, rx, ry, &s->spearman[v], NULL);
+            starc_stats_pearson(nf, x, y, &s->pearson[v], NULL);
+            if (starci_stats_rank_with(nf, x, rx, k) == STARC_OK && starci_stats_rank_with(nf, y, ry, k) == STARC_OK)
+                starc_stats_pearson(nf, rx, ry, &s->spearman[v], NULL);
         }
     }
 done:
@@ -885,13 +761,13 @@ static int correlations(starc_study *s, size_t jobs, starc_error *err)
 {
     const size_t N = s->npoints;
     double *rank_reg = starci_dalloc(N);
-    keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
+    starci_stats_keyed *k = malloc((N ? 2 * N : 1) * sizeof *k);
     int st = STARC_OK;
     if (!rank_reg || !k) {
         st = starci_error(err, STARC_ENOMEM, "out of memory for the correlations");
         goto done;
     }
-    if (rank_with(N, s->regret, rank_reg, k)) {
+    if (starci_stats_rank_with(N, s->regret, rank_reg, k)) {
         st = starci_error(err, STARC_EINVAL, "a regret is NaN");
         goto done;
     }
@@ -942,9 +818,9 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
         return starci_error(err, STARC_EDIM, "mdps*pairs*steps overflows");
     if (!isfinite(o->gamma) || o->gamma < 0.0 || o->gamma >= 1.0)
         return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", o->gamma);
-    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_TRIVIAL_TOL_DERIVED))
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
         return starci_error(err, STARC_EINVAL,
-                            "trivial_tol = %g is neither a finite number >= 0 nor STARC_TRIVIAL_TOL_DERIVED",
+                            "trivial_tol = %g is neither a finite number >= 0 nor STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
                             o->trivial_tol);
     if (o->steps > 1 && o->pairs > SIZE_MAX / o->steps / STARCI_NVARIANTS)
         return starci_error(err, STARC_EDIM, "pairs*steps is too large");
@@ -968,7 +844,7 @@ int starc_study_run(const starc_study_options *o, const starc_study_callbacks *c
         return st;
     starc_study_variants(); /* the table is built before threads use it */
     const size_t NV = STARCI_NVARIANTS, P = o->pairs, T = o->steps;
-    size_t jobs = o->jobs ? o->jobs : online_cpus();
+    size_t jobs = o->nthreads > 0 ? (size_t)o->nthreads : online_cpus();
     if (jobs > o->mdps)
         jobs = o->mdps;
 

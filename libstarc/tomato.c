@@ -170,7 +170,7 @@ int starc_tomato_alloc(const starc_tomato_options *o, starc_tomato **out, starc_
             }
         }
     mu0[t->start * M] = 1.0;
-    st = starc_mdp_alloc(S, A, T, mu0, o->gamma, STARC_PROB_TOL, &t->mdp, err);
+    st = starc_mdp_alloc(S, A, T, mu0, o->gamma, NULL, &t->mdp, err);
     if (st)
         goto done;
     for (size_t s = 0; s < S; s++)

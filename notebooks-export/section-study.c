@@ -65,7 +65,13 @@ static int is_variant(const char *name)
         return 0;
     *norm++ = '\0';
     *metric++ = '\0';
-    return starc_study_variant_index(buf, norm, metric) >= 0;
+    starc_canon_kind ck;
+    starc_norm_kind nk;
+    starc_metric_kind mk;
+    if (starc_canon_kind_parse(buf, &ck, NULL) || starc_norm_kind_parse(norm, &nk, NULL) ||
+        starc_metric_kind_parse(metric, &mk, NULL))
+        return 0;
+    return starc_study_variant_index(ck, nk, mk) >= 0;
 }
 
 /* correlations.tsv's columns and its rows ranked by r. */

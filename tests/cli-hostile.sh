@@ -53,7 +53,7 @@ for p in "$@"; do
     i=$((i + 1))
     cp r1.npy "$p.npy"
     # A reward name with a control character is refused (it would corrupt TSV
-    # tables, see starc_reward_load); such payloads then reach only the output
+    # tables, see starc_io_reward_load); such payloads then reach only the output
     # names and the command line.
     case "$p" in
         *"$NL"* | *"$CR"*)

@@ -5,5 +5,5 @@ static const char headline[] = STARC_RESULTS_STUDY_HEADLINE;
 static const char columns[] = STARC_RESULTS_OVEROPT_POINT_COLUMNS;
 int main()
 {
-    return starc_strerror(STARC_OK) && headline[3] == STARC_RESULTS_VARIANT_SEP && columns[0] ? 0 : 1;
+    return starc_error_string(STARC_OK) && headline[3] == STARC_RESULTS_VARIANT_SEP && columns[0] ? 0 : 1;
 }

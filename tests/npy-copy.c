@@ -3,7 +3,7 @@
  * wrote).  Not installed.
  *   npy-copy npy IN.npy OUT.npy           starc_npy_read + starc_npy_write
  *   npy-copy npz IN.npz OUT.npz [deflate] every member, in archive order
- *   npy-copy mdp IN.npz OUT.npz           starc_mdp_load + starc_mdp_save
+ *   npy-copy mdp IN.npz OUT.npz           starc_io_mdp_load + starc_io_mdp_save
  *   npy-copy -f OPS.tsv                   one operation per line: OP<TAB>IN<TAB>OUT[<TAB>deflate]
  * Exit status 1 if any operation failed (each failure is reported on stderr). */
 #define _POSIX_C_SOURCE 200809L
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <starc/npy.h>
+#include <starc/io.h>
 
 static int fail(const starc_error *err)
 {
@@ -22,26 +23,26 @@ static int fail(const starc_error *err)
 static int copy_npz(const char *in, const char *out, int compress)
 {
     starc_error err;
-    starc_npz *z = NULL;
-    if (starc_npz_open(in, &z, &err))
+    starc_npy_npz *z = NULL;
+    if (starc_npy_npz_open(in, &z, &err))
         return fail(&err);
-    size_t n = starc_npz_count(z);
-    starc_array *a = calloc(n ? n : 1, sizeof *a);
+    size_t n = starc_npy_npz_count(z);
+    starc_npy_array *a = calloc(n ? n : 1, sizeof *a);
     const char **names = calloc(n ? n : 1, sizeof *names);
     int rc = !a || !names;
     for (size_t i = 0; i < n && !rc; i++) {
-        starc_array_init(&a[i]);
-        names[i] = starc_npz_name(z, i);
-        if (starc_npz_read(z, names[i], &a[i], &err))
+        starc_npy_array_init(&a[i]);
+        names[i] = starc_npy_npz_name(z, i);
+        if (starc_npy_npz_read(z, names[i], &a[i], &err))
             rc = fail(&err);
     }
-    if (!rc && starc_npz_write(out, n, names, a, compress, &err))
+    if (!rc && starc_npy_npz_write(out, n, names, a, compress, &err))
         rc = fail(&err);
     for (size_t i = 0; a && i < n; i++)
-        starc_array_clear(&a[i]);
+        starc_npy_array_clear(&a[i]);
     free(a);
     free(names);
-    starc_npz_close(z);
+    starc_npy_npz_close(z);
     return rc;
 }
 
@@ -49,17 +50,17 @@ static int run(const char *op, const char *in, const char *out, const char *mode
 {
     starc_error err;
     if (strcmp(op, "npy") == 0) {
-        starc_array a;
-        starc_array_init(&a);
+        starc_npy_array a;
+        starc_npy_array_init(&a);
         int rc = starc_npy_read(in, &a, &err) || starc_npy_write(out, a.ndim, a.shape, a.data, &err);
-        starc_array_clear(&a);
+        starc_npy_array_clear(&a);
         return rc ? fail(&err) : 0;
     }
     if (strcmp(op, "npz") == 0)
         return copy_npz(in, out, mode && strcmp(mode, "deflate") == 0);
     if (strcmp(op, "mdp") == 0) {
         starc_mdp *m = NULL;
-        int rc = starc_mdp_load(in, &m, &err) || starc_mdp_save(out, m, &err);
+        int rc = starc_io_mdp_load(in, NULL, &m, &err) || starc_io_mdp_save(out, m, &err);
         starc_mdp_free(m);
         return rc ? fail(&err) : 0;
     }

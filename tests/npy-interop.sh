@@ -3,7 +3,7 @@
 # read (dtypes, byte orders, C/Fortran order, format 1.0/2.0/3.0, np.savez and
 # np.savez_compressed, 0-d and (1,) gamma); `starc info --format json --data`
 # must report exactly the values numpy loads.  Files libstarc writes
-# (tests/npy-copy: starc_npy_write, starc_npz_write, starc_mdp_save) must load
+# (tests/npy-copy: starc_npy_write, starc_npy_npz_write, starc_io_mdp_save) must load
 # in numpy with allow_pickle=False, unchanged.  Files numpy writes that libstarc
 # cannot represent must be refused with one line on stderr naming the file.
 # The checks themselves are in tests/npy-gen.py.  Skips (77) without a python3

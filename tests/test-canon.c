@@ -202,22 +202,22 @@ static void test_small_vectors(void **state)
 {
     (void)state;
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, NULL));
     double C[8];
     static const double val[8] = {-1.331414, -1.331414, 1.331414, 1.331414, -0.563351, -0.563351, 0.563351, 0.563351};
     static const double epic[8] = {-0.55, -1.45, -1.55, 3.55, -1.55, 0.55, 1.45, -0.45};
     static const double dard[8] = {-0.61, -1.2625, -1.61, 3.7375, -1.9075, 0.9125, 1.0925, -0.0875};
     static const double minimal[8] = {-1.649100, -0.183233, 0.454733, 1.061044,
                                       -0.159353, -0.637413, 1.001991, 0.111332};
-    assert_ok(starc_canonicalize(m, STARC_CANON_VAL, NULL, small_R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_VAL, NULL, small_R, C, NULL));
     assert_all_close(C, val, 8, 0, 5e-7);
-    assert_ok(starc_canonicalize(m, STARC_CANON_EPIC, NULL, small_R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_EPIC, NULL, small_R, C, NULL));
     assert_all_close(C, epic, 8, 0, 1e-13);
-    assert_ok(starc_canonicalize(m, STARC_CANON_DARD, NULL, small_R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_DARD, NULL, small_R, C, NULL));
     assert_all_close(C, dard, 8, 0, 1e-13);
-    assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL, NULL, small_R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL, NULL, small_R, C, NULL));
     assert_all_close(C, minimal, 8, 0, 5e-7);
-    assert_ok(starc_canonicalize(m, STARC_CANON_NONE, NULL, small_R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_NONE, NULL, small_R, C, NULL));
     assert_all_close(C, small_R, 8, 0, 0);
     starc_mdp_free(m);
 }
@@ -246,20 +246,20 @@ static void test_epic_dard_reference(void **state)
             random_dist(r, da, A);
             starc_canon_options o;
             /* uniform defaults */
-            assert_ok(starc_canonicalize(m, STARC_CANON_EPIC, NULL, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_EPIC, NULL, R, C, NULL));
             ref_epic(m, R, us, ua, ref);
             assert_tensor_close(C, ref, n, 1e-12);
-            assert_ok(starc_canonicalize(m, STARC_CANON_DARD, NULL, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_DARD, NULL, R, C, NULL));
             ref_dard(m, R, ua, ref);
             assert_tensor_close(C, ref, n, 1e-12);
             /* random D_S, D_A */
             starc_canon_options_default(&o);
             o.state_dist = ds;
             o.action_dist = da;
-            assert_ok(starc_canonicalize(m, STARC_CANON_EPIC, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_EPIC, &o, R, C, NULL));
             ref_epic(m, R, ds, da, ref);
             assert_tensor_close(C, ref, n, 1e-12);
-            assert_ok(starc_canonicalize(m, STARC_CANON_DARD, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_DARD, &o, R, C, NULL));
             ref_dard(m, R, da, ref);
             assert_tensor_close(C, ref, n, 1e-12);
         }
@@ -294,10 +294,10 @@ static void test_val_reference(void **state)
             } else {
                 starc_policy_uniform(m, pi);
             }
-            assert_ok(starc_canonicalize(m, STARC_CANON_VAL, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_VAL, &o, R, C, NULL));
             ref_val(m, pi, R, 0, ref);
             assert_tensor_close(C, ref, n, 1e-10);
-            assert_ok(starc_canonicalize(m, STARC_CANON_VAL_POTENTIAL, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_VAL_POTENTIAL, &o, R, C, NULL));
             ref_val(m, pi, R, 1, ref);
             assert_tensor_close(C, ref, n, 1e-10);
         }
@@ -323,19 +323,19 @@ static void test_minimal_reference(void **state)
             testutil_gaussian(r, R, n);
             starc_canon_options o;
             starc_canon_options_default(&o);
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL_POTENTIAL, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL_POTENTIAL, &o, R, C, NULL));
             ref_minpot(m, R, 0, ref);
             assert_tensor_close(C, ref, n, 1e-10);
             o.weighted = 1;
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL_POTENTIAL, &o, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL_POTENTIAL, &o, R, C, NULL));
             ref_minpot(m, R, 1, ref);
             assert_tensor_close(C, ref, n, 1e-10);
 
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL, NULL, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL, NULL, R, C, NULL));
             ref_minimal(m, R, ref);
             assert_tensor_close(C, ref, n, 1e-9);
             /* a projection: c(c(R)) = c(R), and <c(R), R - c(R)> = 0 */
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL, NULL, C, CC, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL, NULL, C, CC, NULL));
             assert_tensor_close(CC, C, n, 1e-10);
             double ip = 0.0, nr = 0.0;
             for (size_t i = 0; i < n; i++) {
@@ -344,8 +344,8 @@ static void test_minimal_reference(void **state)
             }
             assert_close(ip, 0.0, 0, 1e-10 * nr);
             /* minimal-potential is idempotent too (it removes the best potential) */
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, R, C, NULL));
-            assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, C, CC, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, R, C, NULL));
+            assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, C, CC, NULL));
             assert_tensor_close(CC, C, n, 1e-10);
         }
         free(R);
@@ -374,7 +374,7 @@ static void test_invariances(void **state)
         testutil_gaussian(r, R, n);
         testutil_gaussian(r, R2, n);
         testutil_gaussian(r, phi, S);
-        for (int k = 0; k < STARC_CANON_COUNT; k++) {
+        for (int k = 0; k < STARC_CANON_KIND_COUNT; k++) {
             starc_canon *cp;
             starc_canon_options o;
             starc_canon_options_default(&o);
@@ -450,14 +450,14 @@ static void test_larger_reference(void **state)
     starc_canon_options o;
     starc_canon_options_default(&o);
     o.action_dist = da;
-    assert_ok(starc_canonicalize(m, STARC_CANON_DARD, &o, R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_DARD, &o, R, C, NULL));
     ref_dard(m, R, da, ref);
     assert_tensor_close(C, ref, n, 1e-12);
     starc_policy_uniform(m, pi);
-    assert_ok(starc_canonicalize(m, STARC_CANON_VAL, NULL, R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_VAL, NULL, R, C, NULL));
     ref_val(m, pi, R, 0, ref);
     assert_tensor_close(C, ref, n, 1e-9);
-    assert_ok(starc_canonicalize(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, R, C, NULL));
+    assert_ok(starc_canon_compute(m, STARC_CANON_MINIMAL_POTENTIAL, NULL, R, C, NULL));
     ref_minpot(m, R, 0, ref);
     assert_tensor_close(C, ref, n, 1e-10);
     free(R);
@@ -473,19 +473,19 @@ static void test_names_and_errors(void **state)
 {
     (void)state;
     starc_error err;
-    for (int k = 0; k < STARC_CANON_COUNT; k++) {
+    for (int k = 0; k < STARC_CANON_KIND_COUNT; k++) {
         starc_canon_kind kk;
-        assert_non_null(starc_canon_name((starc_canon_kind)k));
-        assert_ok(starc_canon_from_name(starc_canon_name((starc_canon_kind)k), &kk, NULL));
+        assert_non_null(starc_canon_kind_name((starc_canon_kind)k));
+        assert_ok(starc_canon_kind_parse(starc_canon_kind_name((starc_canon_kind)k), &kk, NULL));
         assert_int_equal(kk, k);
     }
-    assert_null(starc_canon_name((starc_canon_kind)STARC_CANON_COUNT));
+    assert_null(starc_canon_kind_name((starc_canon_kind)STARC_CANON_KIND_COUNT));
     starc_canon_kind kk;
-    assert_int_equal(starc_canon_from_name("bogus", &kk, &err), STARC_EINVAL);
+    assert_int_equal(starc_canon_kind_parse("bogus", &kk, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "'bogus'"));
 
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, NULL));
     starc_canon *c = NULL;
     starc_canon_options o;
     double bad[2] = {0.7, 0.7}, neg[2] = {1.5, -0.5}, badpi[4] = {0.5, 0.5, 0.2, 0.2};

@@ -129,7 +129,7 @@ static int ref_standardize(const starc_mdp *m, const starc_distance_options *o, 
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
     const double *T = starc_mdp_transitions(m);
     double tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, starc_mdp_gamma(m), S);
-    assert_ok(starc_canonicalize(m, o->canon, &o->canon_options, R, C, NULL));
+    assert_ok(starc_canon_compute(m, o->canon, &o->canon_options, R, C, NULL));
     double xmax = maxabs(C, n), rmax = maxabs(R, n);
     *delta = tol * rmax;
     int trivial = !(xmax > *delta);
@@ -235,9 +235,9 @@ static void run_all_combinations(gsl_rng *r, starc_mdp *m, const double *coverag
     for (int i = 0; i < NREW; i++)
         Rp[i] = R + (size_t)i * n;
     char what[256];
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
-            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
                 starc_distance_options o;
                 starc_distance_options_default(&o);
                 o.canon = (starc_canon_kind)c;
@@ -254,7 +254,8 @@ static void run_all_combinations(gsl_rng *r, starc_mdp *m, const double *coverag
                         starc_error err;
                         int st = starc_distance_pair(p, Rp[i], Rp[j], &d, &err);
                         snprintf(what, sizeof what, "S=%zu A=%zu %s/%s/%s d(R%d,R%d)", S, A,
-                                 starc_canon_name(o.canon), starc_norm_name(o.norm), starc_metric_name(o.metric), i, j);
+                                 starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm),
+                                 starc_metric_kind_name(o.metric), i, j);
                         if (isnan(want)) {
                             if (st != STARC_EUNDEF) {
                                 print_error("%s: status %d, want STARC_EUNDEF\n", what, st);
@@ -369,7 +370,7 @@ static void test_small_val_negation(void **state)
     for (int i = 0; i < 8; i++)
         neg[i] = -R[i];
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, NULL, &m, NULL));
     assert_ok(starc_distance(m, NULL, R, neg, &d, NULL));
     assert_close(d, 2.0, 1e-15, 0);
     assert_ok(starc_distance(m, NULL, R, R, &d, NULL));
@@ -391,7 +392,7 @@ static void test_negation_and_trivial(void **state)
         testutil_gaussian(r, phi, S);
         for (size_t i = 0; i < n; i++)
             neg[i] = -R[i];
-        for (int c = 0; c < STARC_CANON_COUNT; c++) {
+        for (int c = 0; c < STARC_CANON_KIND_COUNT; c++) {
             memset(triv, 0, n * sizeof(double));
             if (c != STARC_CANON_NONE)
                 shaping(m, phi, 4.0, triv);
@@ -444,9 +445,9 @@ static void test_metric_axioms(void **state)
     size_t S = 6, A = 3, n = S * A * S;
     starc_mdp *m = testutil_random_mdp(r, S, A, 0.85, 1);
     double *R = malloc(3 * n * sizeof(double));
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
-            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
                 starc_distance_options o;
                 starc_distance_options_default(&o);
                 o.canon = (starc_canon_kind)c;
@@ -496,9 +497,9 @@ static void test_distance_invariances(void **state)
     testutil_gaussian(r, R1, n);
     testutil_gaussian(r, R2, n);
     testutil_gaussian(r, phi, S);
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        for (int nk = 0; nk < STARC_NORM_COUNT; nk++)
-            for (int mk = 0; mk < STARC_METRIC_COUNT; mk++) {
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
                 starc_distance_options o;
                 starc_distance_options_default(&o);
                 o.canon = (starc_canon_kind)c;
@@ -591,7 +592,7 @@ static void test_pearson_undefined(void **state)
     double *c = malloc(n * sizeof(double));
     for (size_t i = 0; i < n; i++)
         c[i] = 2.5;
-    assert_int_equal(starc_metric_value(m, STARC_METRIC_PEARSON, R, c, NULL, 1e-9, &d, NULL), STARC_EUNDEF);
+    assert_int_equal(starc_metric_value(m, STARC_METRIC_PEARSON, R, c, NULL, &d, NULL), STARC_EUNDEF);
     assert_true(isnan(d));
     free(c);
     free(R);
@@ -619,7 +620,7 @@ static void test_trivial_tolerance(void **state)
         neg[i] = -R[i];
     starc_distance_options o;
     starc_distance_options_default(&o);
-    assert_true(o.trivial_tol == STARC_TRIVIAL_TOL_DERIVED);
+    assert_true(o.trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED);
     assert_ok(starc_distance(m, &o, R, neg, &d, NULL));
     assert_close(d, 2.0, 1e-9, 0);
     o.trivial_tol = 1e-3;
@@ -635,10 +636,11 @@ static void test_trivial_tolerance(void **state)
         assert_non_null(strstr(err.message, "trivial tolerance"));
     }
     /* the derived default: K S DBL_EPSILON / (1 - gamma)^p, p by canonicalisation */
-    static const double power[STARC_CANON_COUNT] = {1, 1, 1, 1, 2, 2, 2}; /* canon.h's order */
-    for (int c = 0; c < STARC_CANON_COUNT; c++) {
-        const double want = STARC_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - 0.9, power[c]);
-        assert_close(starc_distance_trivial_tol(STARC_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, 0.9, S), want, 1e-15, 0);
+    static const double power[STARC_CANON_KIND_COUNT] = {1, 1, 1, 1, 2, 2, 2}; /* canon.h's order */
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++) {
+        const double want = STARC_DISTANCE_TRIVIAL_TOL_MARGIN * (double)S * DBL_EPSILON / pow(1.0 - 0.9, power[c]);
+        assert_close(starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, 0.9, S), want,
+                     1e-15, 0);
         assert_close(starc_distance_trivial_tol(0.25, (starc_canon_kind)c, 0.9, S), 0.25, 0, 0);
         assert_close(starc_distance_trivial_tol(0.0, (starc_canon_kind)c, 0.9, S), 0.0, 0, 0);
         starc_distance_options_default(&o);
@@ -667,14 +669,14 @@ static const double rule_gammas[] = {0.0, 0.5, 0.9, 0.99, 0.999};
 
 /* A near-deterministic MDP with the study protocol's softmax rows (entries
  * floored at -20 carry probability ~1e-9), uniform mu0. */
-static starc_mdp *softmax_mdp(gsl_rng *r, size_t S, size_t A, double gamma)
+static starc_mdp *softmax_mdp(starc_generate_rng *r, size_t S, size_t A, double gamma)
 {
     double *T = malloc(S * A * S * sizeof(double)), *mu0 = malloc(S * sizeof(double));
     assert_ok(starc_generate_transitions(r, S, A, NULL, T, NULL));
     for (size_t s = 0; s < S; s++)
         mu0[s] = 1.0 / (double)S;
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, NULL));
     free(T);
     free(mu0);
     return m;
@@ -740,17 +742,20 @@ static void add_trivial(gsl_rng *r, const starc_mdp *m, int f, int redist, doubl
 static void test_trivial_families(void **state)
 {
     (void)state;
-    gsl_rng *r = testutil_rng(31);
+    starc_generate_rng *gr = testutil_generate_rng(31);
+    gsl_rng *r = gsl_view_alloc(gr); /* one stream for the test's draws and softmax_mdp()'s */
+    assert_non_null(r);
     static const size_t sizes[][2] = {{3, 2}, {7, 3}};
     size_t ncheck = 0;
     for (size_t g = 0; g < NRULE_GAMMAS; g++)
         for (int dyn = 0; dyn < 2; dyn++)
             for (size_t z = 0; z < 2; z++) {
                 size_t S = sizes[z][0], A = sizes[z][1], n = S * A * S;
-                starc_mdp *m = dyn ? softmax_mdp(r, S, A, rule_gammas[g]) : testutil_random_mdp(r, S, A, rule_gammas[g], 0);
+                starc_mdp *m =
+                    dyn ? softmax_mdp(gr, S, A, rule_gammas[g]) : testutil_random_mdp(r, S, A, rule_gammas[g], 0);
                 double *R = malloc(n * sizeof(double)), *out = malloc(n * sizeof(double)), *X = malloc(n * sizeof(double));
                 testutil_gaussian(r, X, n);
-                for (int c = 0; c < STARC_CANON_COUNT; c++)
+                for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
                     for (int f = 0; f < NFAM; f++) {
                         if (!fam_removed(c, f))
                             continue;
@@ -759,7 +764,7 @@ static void test_trivial_families(void **state)
                         const double scale = ldexp(1.0, (int)gsl_rng_uniform_int(r, 121) - 60);
                         for (size_t i = 0; i < n; i++)
                             R[i] *= scale;
-                        for (int k = 0; k < STARC_NORM_COUNT; k++) {
+                        for (int k = 0; k < STARC_NORM_KIND_COUNT; k++) {
                             if (c == STARC_CANON_NONE && k != STARC_NORM_RANGE)
                                 continue;
                             starc_distance_options o;
@@ -773,11 +778,11 @@ static void test_trivial_families(void **state)
                             assert_ok(starc_distance_standardize(p, R, out, &nv, &trivial, NULL));
                             if (!trivial) {
                                 double *C = malloc(n * sizeof(double));
-                                assert_ok(starc_canonicalize(m, o.canon, NULL, R, C, NULL));
+                                assert_ok(starc_canon_compute(m, o.canon, NULL, R, C, NULL));
                                 print_error("gamma %g %s S=%zu A=%zu: %s family %d not trivial under %s/%s: "
                                             "max|c(R)|/max|R| = %.3g, tol %.3g\n", rule_gammas[g],
-                                            dyn ? "softmax" : "dense", S, A, starc_canon_name(o.canon), f,
-                                            starc_canon_name(o.canon), starc_norm_name(o.norm),
+                                            dyn ? "softmax" : "dense", S, A, starc_canon_kind_name(o.canon), f,
+                                            starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm),
                                             maxabs(C, n) / maxabs(R, n), starc_distance_plan_options(p)->trivial_tol);
                                 free(C);
                                 fail();
@@ -803,6 +808,7 @@ static void test_trivial_families(void **state)
             }
     print_message("%zu exactly trivial rewards checked\n", ncheck);
     gsl_rng_free(r);
+    starc_generate_rng_free(gr);
 }
 
 /* The weighted normalisers only see transitions with T > 0: a canonical form
@@ -855,7 +861,7 @@ static void test_weighted_seminorms(void **state)
                     const int want = k != STARC_NORM_L2 && !real;
                     if (trivial != want) {
                         print_error("gamma %g %s/%s, part on possible transitions %d: trivial %d\n", rule_gammas[g],
-                                    starc_canon_name(canon), starc_norm_name(o.norm), real, trivial);
+                                    starc_canon_kind_name(canon), starc_norm_kind_name(o.norm), real, trivial);
                         fail();
                     }
                 }
@@ -881,7 +887,7 @@ static starc_mdp *rare_mdp(size_t S, size_t A, double gamma, double q, const siz
     for (size_t s = 0; s < S; s++)
         mu0[s] = 1.0 / (double)S;
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, NULL));
     free(T);
     free(mu0);
     return m;
@@ -891,7 +897,7 @@ static double canon_ratio(const starc_mdp *m, starc_canon_kind c, const double *
 {
     size_t n = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
     double *C = malloc(n * sizeof(double));
-    assert_ok(starc_canonicalize(m, c, NULL, R, C, NULL));
+    assert_ok(starc_canon_compute(m, c, NULL, R, C, NULL));
     double v = maxabs(C, n) / maxabs(R, n);
     free(C);
     return v;
@@ -940,7 +946,7 @@ static void test_rare_rewards_not_trivial(void **state)
                 starc_mdp *m = rare_mdp(S, A, rule_gammas[g], q, main_succ);
                 rho = canon_ratio(m, small[ci], R);
                 assert_true(rho > 0.9 * targets[ti] && rho < 1.1 * targets[ti]);
-                for (int c = 0; c < STARC_CANON_COUNT; c++)
+                for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
                     for (int k = 0; k < 3; k++) {
                         static const starc_norm_kind norms[3] = {STARC_NORM_L2, STARC_NORM_WL1, STARC_NORM_RANGE};
                         if (c != (int)small[ci] && k == 0)
@@ -959,7 +965,7 @@ static void test_rare_rewards_not_trivial(void **state)
                         /* the ratios the rule compares with tol: the canonical form against max|R|;
                          * for range its value against the most round-off of size tol max|R| could
                          * make, 2 tol max|R| / (1 - gamma) (wl1 sees every entry here: T > 0) */
-                        assert_ok(starc_canonicalize(m, o.canon, NULL, R, C, NULL));
+                        assert_ok(starc_canon_compute(m, o.canon, NULL, R, C, NULL));
                         double rmax = maxabs(R, n), ratio = maxabs(C, n) / rmax, sratio = INFINITY;
                         if (k == 2) {
                             double v;
@@ -974,8 +980,8 @@ static void test_rare_rewards_not_trivial(void **state)
                         int want = !(ratio > tol && sratio > tol);
                         if (trivial != want) {
                             print_error("gamma %g target %g %s/%s: ratios %.3g %.3g, tol %.3g, trivial %d\n",
-                                        rule_gammas[g], targets[ti], starc_canon_name(o.canon),
-                                        starc_norm_name(o.norm), ratio, sratio, tol, trivial);
+                                        rule_gammas[g], targets[ti], starc_canon_kind_name(o.canon),
+                                        starc_norm_kind_name(o.norm), ratio, sratio, tol, trivial);
                             fail();
                         }
                         if (c == (int)small[ci] && k == 0)
@@ -1031,7 +1037,7 @@ static void test_trivial_rule_scaling(void **state)
         for (size_t i = 0; i < n; i++)
             R[2 * n + i] = R[i] + R[n + i];
         testutil_gaussian(r, R + 3 * n, n);
-        for (int c = 0; c < STARC_CANON_COUNT; c++)
+        for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
             for (size_t k = 0; k < sizeof norms / sizeof norms[0]; k++) {
                 starc_distance_options o;
                 starc_distance_options_default(&o);
@@ -1053,7 +1059,8 @@ static void test_trivial_rule_scaling(void **state)
                         assert_ok(starc_distance_standardize(p, Rs, s1, &n1, &t1, NULL));
                         if (t0 != t1) {
                             print_error("gamma %g %s/%s reward %d: trivial %d at scale 1, %d at %g\n", rule_gammas[g],
-                                        starc_canon_name(o.canon), starc_norm_name(o.norm), i, t0, t1, scales[z]);
+                                        starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm), i, t0, t1,
+                                        scales[z]);
                             fail();
                         }
                         /* s(R) too under the exact scaling 2^997, for the norms whose computation is
@@ -1088,28 +1095,28 @@ static void test_norm_metric_values(void **state)
     double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)), v;
     testutil_gaussian(r, x, n);
     testutil_gaussian(r, y, n);
-    for (int k = 0; k < STARC_NORM_COUNT; k++) {
+    for (int k = 0; k < STARC_NORM_KIND_COUNT; k++) {
         starc_norm_kind kk;
-        assert_ok(starc_norm_from_name(starc_norm_name((starc_norm_kind)k), &kk, NULL));
+        assert_ok(starc_norm_kind_parse(starc_norm_kind_name((starc_norm_kind)k), &kk, NULL));
         assert_int_equal(kk, k);
         assert_ok(starc_norm_value(m, (starc_norm_kind)k, x, NULL, &v, NULL));
         assert_close(v, ref_norm(m, k, x), 1e-12, 0);
     }
-    for (int k = 0; k < STARC_METRIC_COUNT; k++) {
+    for (int k = 0; k < STARC_METRIC_KIND_COUNT; k++) {
         starc_metric_kind kk;
-        assert_ok(starc_metric_from_name(starc_metric_name((starc_metric_kind)k), &kk, NULL));
+        assert_ok(starc_metric_kind_parse(starc_metric_kind_name((starc_metric_kind)k), &kk, NULL));
         assert_int_equal(kk, k);
-        assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, 1e-9, &v, NULL));
+        assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, &v, NULL));
         assert_close(v, ref_metric(m, k, x, y, NULL, 1e-9), 1e-12, 0);
     }
     starc_norm_kind nk;
     starc_metric_kind mk;
     starc_error err;
-    assert_int_equal(starc_norm_from_name("l3", &nk, &err), STARC_EINVAL);
+    assert_int_equal(starc_norm_kind_parse("l3", &nk, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "'l3'"));
-    assert_int_equal(starc_metric_from_name("range", &mk, &err), STARC_EINVAL);
-    assert_null(starc_norm_name((starc_norm_kind)STARC_NORM_COUNT));
-    assert_null(starc_metric_name((starc_metric_kind)STARC_METRIC_COUNT));
+    assert_int_equal(starc_metric_kind_parse("range", &mk, &err), STARC_EINVAL);
+    assert_null(starc_norm_kind_name((starc_norm_kind)STARC_NORM_KIND_COUNT));
+    assert_null(starc_metric_kind_name((starc_metric_kind)STARC_METRIC_KIND_COUNT));
     free(x);
     free(y);
     starc_mdp_free(m);
@@ -1214,8 +1221,8 @@ static void test_threads_bitwise(void **state)
     for (size_t i = 0; i < n; i++)
         R[2 * n + i] = R[i] + 1e-3 * R[2 * n + i]; /* a near pair: refinement pass */
     const double *Rp[3] = {R, R + n, R + 2 * n};
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        for (int mk = 0; mk < STARC_METRIC_COUNT; mk += 3) { /* l1, wl1, pearson */
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk += 3) { /* l1, wl1, pearson */
             double d[2][3], D[2][9];
             for (int t = 0; t < 2; t++) {
                 starc_distance_options o;
@@ -1235,8 +1242,8 @@ static void test_threads_bitwise(void **state)
             }
             if (memcmp(d[0], d[1], sizeof d[0]) != 0 || memcmp(D[0], D[1], sizeof D[0]) != 0 ||
                 memcmp(s1, s3, n * sizeof(double)) != 0) {
-                print_error("%s/%s: 1 and 3 threads differ: %.17g %.17g\n", starc_canon_name((starc_canon_kind)c),
-                            starc_metric_name((starc_metric_kind)mk), d[0][0], d[1][0]);
+                print_error("%s/%s: 1 and 3 threads differ: %.17g %.17g\n", starc_canon_kind_name((starc_canon_kind)c),
+                            starc_metric_kind_name((starc_metric_kind)mk), d[0][0], d[1][0]);
                 fail();
             }
         }

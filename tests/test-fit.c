@@ -38,28 +38,43 @@ static void random_d(gsl_rng *r, size_t n, int with_zero, double *d)
 static void test_names(void **state)
 {
     (void)state;
-    for (int i = 0; i < STARC_FIT_NFORMS; i++) {
+    for (int i = 0; i < STARC_FIT_FORM_COUNT; i++) {
         starc_fit_form f;
-        assert_ok(starc_fit_form_parse(starc_fit_form_name((starc_fit_form)i), &f));
+        assert_ok(starc_fit_form_parse(starc_fit_form_name((starc_fit_form)i), &f, NULL));
         assert_int_equal(f, i);
     }
     starc_fit_form f;
     starc_fit_center c;
     starc_fit_scaling_kind k;
-    assert_int_equal(starc_fit_form_parse("quadratic", &f), STARC_EINVAL);
-    assert_int_equal(starc_fit_form_parse(NULL, &f), STARC_EINVAL);
+    assert_int_equal(starc_fit_form_parse("quadratic", &f, NULL), STARC_EINVAL);
+    assert_int_equal(starc_fit_form_parse(NULL, &f, NULL), STARC_EINVAL);
     assert_null(starc_fit_form_name((starc_fit_form)4));
     assert_string_equal(starc_fit_form_name(STARC_FIT_RL), "rl");
-    for (int i = 0; i < 4; i++) {
-        assert_ok(starc_fit_center_parse(starc_fit_center_name((starc_fit_center)i), &c));
+    for (int i = 0; i < STARC_FIT_CENTER_COUNT; i++) {
+        assert_ok(starc_fit_center_parse(starc_fit_center_name((starc_fit_center)i), &c, NULL));
         assert_int_equal(c, i);
     }
-    assert_int_equal(starc_fit_center_parse("mean", &c), STARC_EINVAL);
-    assert_ok(starc_fit_scaling_kind_parse("joint", &k));
+    assert_int_equal(starc_fit_center_parse("mean", &c, NULL), STARC_EINVAL);
+    assert_ok(starc_fit_scaling_kind_parse("joint", &k, NULL));
     assert_int_equal(k, STARC_FIT_SCALING_JOINT);
-    assert_int_equal(starc_fit_scaling_kind_parse("both", &k), STARC_EINVAL);
+    assert_int_equal(starc_fit_scaling_kind_parse("both", &k, NULL), STARC_EINVAL);
+    for (int i = 0; i < STARC_FIT_SCALING_KIND_COUNT; i++) {
+        assert_ok(starc_fit_scaling_kind_parse(starc_fit_scaling_kind_name((starc_fit_scaling_kind)i), &k, NULL));
+        assert_int_equal(k, i);
+    }
+    assert_null(starc_fit_center_name((starc_fit_center)STARC_FIT_CENTER_COUNT));
+    assert_null(starc_fit_scaling_kind_name((starc_fit_scaling_kind)STARC_FIT_SCALING_KIND_COUNT));
+    /* like every _parse: the message names the bad name and lists the valid ones */
+    starc_error err;
+    assert_int_equal(starc_fit_form_parse("quadratic", &f, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'quadratic' is not a fit form (bon, rl, log1p, power)");
+    assert_int_equal(starc_fit_center_parse(NULL, &c, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'(null)' is not a fit centring (none, origin, intercept, auto)");
+    assert_int_equal(starc_fit_scaling_kind_parse("both", &k, &err), STARC_EINVAL);
+    assert_string_equal(err.message, "'both' is not a scaling kind (separate, joint)");
     /* the overopt wrapper's forms are fit.h's first two */
-    assert_close(starc_gao_eval(STARC_GAO_RL, 1.5, 0.7, 2.0), starc_fit_eval(STARC_FIT_RL, 1.5, 0.7, NAN, 2.0), 0, 0);
+    assert_close(starc_overopt_gao_eval(STARC_OVEROPT_GAO_RL, 1.5, 0.7, 2.0),
+                 starc_fit_eval(STARC_FIT_RL, 1.5, 0.7, NAN, 2.0), 0, 0);
     assert_true(isnan(starc_fit_eval(STARC_FIT_BON, 1, 1, NAN, -1)));
     assert_close(starc_fit_eval(STARC_FIT_POWER, 1, 1, 0.5, 0), 0, 0, 0);
 }
@@ -214,8 +229,9 @@ static void test_normal_equations(void **state)
         }
         /* the overopt wrapper is the same code path: bit for bit */
         if (!icpt && form != STARC_FIT_LOG1P) {
-            starc_gao_fit gf;
-            assert_ok(starc_gao_fit_points(form == STARC_FIT_BON ? STARC_GAO_BON : STARC_GAO_RL, n, d, y, &gf, NULL));
+            starc_overopt_gao_fit gf;
+            const starc_overopt_gao_form gform = form == STARC_FIT_BON ? STARC_OVEROPT_GAO_BON : STARC_OVEROPT_GAO_RL;
+            assert_ok(starc_overopt_gao_fit_points(gform, n, d, y, &gf, NULL));
             assert_true(gf.alpha == f.alpha && gf.beta == f.beta && gf.r2 == f.r2 && gf.rss == f.rss);
             assert_true(gf.peak_d == f.peak_d || (isnan(gf.peak_d) && isnan(f.peak_d)));
         }
@@ -491,7 +507,7 @@ static void test_bon_enumeration(void **state)
 }
 
 /* KL with ties against two references: only tied classes (every score twice) is a discrete
- * distribution, whose best-of-n KL starc_bon_distribution() computes exactly; a mix of atoms and
+ * distribution, whose best-of-n KL starc_overopt_bon_distribution() computes exactly; a mix of atoms and
  * distinct scores against midpoint-rule integration of the continuous slices. */
 static void test_bon_kl_ties(void **state)
 {
@@ -513,7 +529,7 @@ static void test_bon_kl_ties(void **state)
         double kl[40], out[6], ref;
         assert_ok(starc_fit_bon_curve(1, &N, p, g, N, NULL, NULL, NULL, kl, NULL));
         for (size_t n = 1; n <= N; n++) {
-            assert_ok(starc_bon_distribution(C, cp, score, n, 0.0, out, &ref, NULL));
+            assert_ok(starc_overopt_bon_distribution(C, cp, score, n, 0.0, out, &ref, NULL));
             assert_close(kl[n - 1], ref, 1e-12, 1e-14);
         }
     }

@@ -89,6 +89,42 @@ static void test_thresholds(void **state)
     assert_close(starc_generate_sparsity_threshold(100), 3.8, 0, 0);
 }
 
+/* The generator's own draws are GSL's on MT19937 with the same seed, one for one,
+ * in any interleaving; and the gsl_rng view of tests/gsl-view.h draws the same
+ * stream through every GSL distribution the tests use. */
+static void test_rng_draws(void **state)
+{
+    (void)state;
+    static const size_t ns[] = {1, 2, 3, 7, 121, 1000003, 4294967295UL};
+    for (unsigned long seed = 0; seed <= 5; seed++) {
+        starc_generate_rng *r1 = testutil_generate_rng(seed), *r3 = testutil_generate_rng(seed);
+        gsl_rng *r2 = testutil_rng(seed), *r4 = testutil_rng(seed);
+        gsl_rng *v = gsl_view_alloc(r3);
+        assert_non_null(v);
+        for (size_t i = 0; i < 2000; i++) {
+            const size_t n = ns[i % (sizeof ns / sizeof ns[0])];
+            switch (i % 3) {
+            case 0: assert_true(starc_generate_rng_uniform(r1) == gsl_rng_uniform(r2)); break;
+            case 1: assert_true(starc_generate_rng_gaussian(r1) == gsl_ran_gaussian(r2, 1.0)); break;
+            default: assert_true(starc_generate_rng_uniform_int(r1, n) == (size_t)gsl_rng_uniform_int(r2, n)); break;
+            }
+            switch (i % 6) {
+            case 0: assert_true(gsl_rng_uniform(v) == gsl_rng_uniform(r4)); break;
+            case 1: assert_true(gsl_rng_uniform_pos(v) == gsl_rng_uniform_pos(r4)); break;
+            case 2: assert_true(gsl_rng_uniform_int(v, n) == gsl_rng_uniform_int(r4, n)); break;
+            case 3: assert_true(gsl_ran_gaussian(v, 1.0) == gsl_ran_gaussian(r4, 1.0)); break;
+            case 4: assert_true(gsl_ran_gamma(v, 1.0, 1.0) == gsl_ran_gamma(r4, 1.0, 1.0)); break;
+            default: assert_true(gsl_rng_get(v) == gsl_rng_get(r4)); break;
+            }
+        }
+        gsl_rng_free(v);
+        /* the view draws from r3 itself: both streams are where r4 is */
+        assert_true(starc_generate_rng_uniform(r3) == gsl_rng_uniform(r4));
+        starc_generate_rng_free(r1), starc_generate_rng_free(r3);
+        gsl_rng_free(r2), gsl_rng_free(r4);
+    }
+}
+
 /* The generator agrees with the literal protocol on many seeds and sizes. */
 static void test_transitions_reference(void **state)
 {
@@ -98,13 +134,14 @@ static void test_transitions_reference(void **state)
         size_t S = sizes[c][0], A = sizes[c][1], n = S * A * S;
         double *T = malloc(n * sizeof(double)), *U = malloc(n * sizeof(double));
         for (unsigned long seed = 1; seed <= 20; seed++) {
-            gsl_rng *r1 = testutil_rng(seed), *r2 = testutil_rng(seed);
+            starc_generate_rng *r1 = testutil_generate_rng(seed);
+            gsl_rng *r2 = testutil_rng(seed);
             assert_ok(starc_generate_transitions(r1, S, A, NULL, T, NULL));
             ref_transitions(r2, S, A, starc_generate_transition_threshold(S), U);
             assert_all_close(T, U, n, 1e-13, 0);
             /* both consumed the same number of draws */
-            assert_true(gsl_rng_get(r1) == gsl_rng_get(r2));
-            gsl_rng_free(r1);
+            assert_true(starc_generate_rng_uniform(r1) == gsl_rng_uniform(r2));
+            starc_generate_rng_free(r1);
             gsl_rng_free(r2);
         }
         free(T);
@@ -126,9 +163,9 @@ static void test_transitions_statistics(void **state)
         double ksum = 0.0, kmax = 0;
         size_t nmdp = c == 0 ? 200 : 25;
         for (unsigned long seed = 0; seed < nmdp; seed++) {
-            gsl_rng *r = testutil_rng(1000 + seed);
+            starc_generate_rng *r = testutil_generate_rng(1000 + seed);
             assert_ok(starc_generate_transitions(r, S, A, NULL, T, NULL));
-            gsl_rng_free(r);
+            starc_generate_rng_free(r);
             for (size_t row = 0; row < S * A; row++) {
                 const double *x = T + row * S;
                 double sum = 0.0, mx = 0.0, mn = 1.0;
@@ -179,14 +216,15 @@ static void test_reward_reference(void **state)
         double *R = malloc(n * sizeof(double)), *U = malloc(n * sizeof(double));
         int seen[4] = {0, 0, 0, 0};
         for (unsigned long seed = 1; seed <= 60; seed++) {
-            gsl_rng *r1 = testutil_rng(seed), *r2 = testutil_rng(seed);
-            starc_reward_gen_info info;
+            starc_generate_rng *r1 = testutil_generate_rng(seed);
+            gsl_rng *r2 = testutil_rng(seed);
+            starc_generate_reward_info info;
             assert_ok(starc_generate_reward(r1, m, NULL, R, &info, NULL));
             ref_reward(r2, S, A, 0.95, U);
             assert_all_close(R, U, n, 1e-14, 1e-14);
-            assert_true(gsl_rng_get(r1) == gsl_rng_get(r2));
+            assert_true(starc_generate_rng_uniform(r1) == gsl_rng_uniform(r2));
             seen[0] |= info.sparse, seen[1] |= info.scaled, seen[2] |= info.shifted, seen[3] |= info.shaped;
-            gsl_rng_free(r1);
+            starc_generate_rng_free(r1);
             gsl_rng_free(r2);
         }
         /* every step was exercised against the reference */
@@ -208,12 +246,12 @@ static void test_reward_statistics(void **state)
     double *R = malloc(n * sizeof(double));
     size_t cnt[4] = {0, 0, 0, 0}, allzero = 0, nsparse = 0;
     double nz = 0.0, scale = 0.0, shift = 0.0;
-    starc_reward_gen_options sparse_only;
-    starc_reward_gen_options_default(&sparse_only);
+    starc_generate_reward_options sparse_only;
+    starc_generate_reward_options_default(&sparse_only);
     sparse_only.p_scale = sparse_only.p_shift = sparse_only.p_shape = 0.0;
     for (size_t i = 0; i < N; i++) {
-        gsl_rng *r = testutil_rng(50000 + i);
-        starc_reward_gen_info info;
+        starc_generate_rng *r = testutil_generate_rng(50000 + i);
+        starc_generate_reward_info info;
         assert_ok(starc_generate_reward(r, m, NULL, R, &info, NULL));
         cnt[0] += (size_t)info.sparse, cnt[1] += (size_t)info.scaled;
         cnt[2] += (size_t)info.shifted, cnt[3] += (size_t)info.shaped;
@@ -221,11 +259,11 @@ static void test_reward_statistics(void **state)
             scale += info.scale;
         if (info.shifted)
             shift += info.shift;
-        gsl_rng_free(r);
+        starc_generate_rng_free(r);
         /* the sparsification itself, measured on the data */
-        r = testutil_rng(90000 + i);
+        r = testutil_generate_rng(90000 + i);
         assert_ok(starc_generate_reward(r, m, &sparse_only, R, &info, NULL));
-        gsl_rng_free(r);
+        starc_generate_rng_free(r);
         if (info.sparse) {
             size_t k = 0;
             nsparse++;
@@ -272,20 +310,20 @@ static void test_reward_shaping_form(void **state)
     gsl_rng *mr = testutil_rng(11);
     starc_mdp *m = testutil_random_mdp(mr, S, A, 0.8, 0);
     gsl_rng_free(mr);
-    starc_reward_gen_options on, off;
-    starc_reward_gen_options_default(&on);
+    starc_generate_reward_options on, off;
+    starc_generate_reward_options_default(&on);
     on.p_shape = 1.0;
     off = on;
     off.p_shape = 0.0;
     double *R1 = malloc(n * sizeof(double)), *R0 = malloc(n * sizeof(double));
     for (unsigned long seed = 1; seed < 30; seed++) {
-        gsl_rng *r = testutil_rng(seed);
-        starc_reward_gen_info i1, i0;
+        starc_generate_rng *r = testutil_generate_rng(seed);
+        starc_generate_reward_info i1, i0;
         assert_ok(starc_generate_reward(r, m, &on, R1, &i1, NULL));
-        gsl_rng_free(r);
-        r = testutil_rng(seed);
+        starc_generate_rng_free(r);
+        r = testutil_generate_rng(seed);
         assert_ok(starc_generate_reward(r, m, &off, R0, &i0, NULL));
-        gsl_rng_free(r);
+        starc_generate_rng_free(r);
         assert_true(i1.shaped && !i0.shaped);
         /* D = R1 - R0 = 0.8 phi(t) - phi(s): phi(s) = (0.8 phi(0) - D[s,a,0]) for any a */
         double phi[6], D0 = R1[0] - R0[0]; /* D[0,0,0] = -0.2 phi(0) */
@@ -307,7 +345,8 @@ static void test_reward_shaping_form(void **state)
 static void test_mdp_protocol(void **state)
 {
     (void)state;
-    gsl_rng *r = testutil_rng(5), *r2 = testutil_rng(5);
+    starc_generate_rng *r = testutil_generate_rng(5);
+    gsl_rng *r2 = testutil_rng(5);
     starc_mdp *m = NULL;
     assert_ok(starc_generate_mdp(r, 32, 4, NULL, &m, NULL));
     assert_int_equal(starc_mdp_states(m), 32);
@@ -321,8 +360,8 @@ static void test_mdp_protocol(void **state)
     free(T);
     starc_mdp_free(m);
     /* custom threshold and gamma */
-    starc_mdp_gen_options o;
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options o;
+    starc_generate_mdp_options_default(&o);
     o.gamma = 0.5;
     o.threshold = 10.0; /* nothing exceeds it: every row uniform */
     assert_ok(starc_generate_mdp(r, 4, 2, &o, &m, NULL));
@@ -330,7 +369,7 @@ static void test_mdp_protocol(void **state)
     for (size_t k = 0; k < 32; k++)
         assert_close(starc_mdp_transitions(m)[k], 0.25, 1e-15, 0);
     starc_mdp_free(m);
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     gsl_rng_free(r2);
 }
 
@@ -342,7 +381,7 @@ static void test_dirichlet(void **state)
         size_t S = 8, A = 3, N = 400;
         double alpha = alphas[c], m1 = 0, m2 = 0;
         size_t cnt = 0;
-        gsl_rng *r = testutil_rng(77 + (unsigned long)c);
+        starc_generate_rng *r = testutil_generate_rng(77 + (unsigned long)c);
         for (size_t i = 0; i < N; i++) {
             starc_mdp *m = NULL;
             assert_ok(starc_generate_mdp_dirichlet(r, S, A, 0.9, alpha, &m, NULL));
@@ -367,7 +406,7 @@ static void test_dirichlet(void **state)
         print_message("alpha %.1f: var %.5f expected %.5f\n", alpha, var, evar);
         assert_close(mean, 1.0 / S, 1e-12, 0);
         assert_close(var, evar, 0.05, 0);
-        gsl_rng_free(r);
+        starc_generate_rng_free(r);
     }
 }
 
@@ -376,7 +415,8 @@ static void test_dirichlet(void **state)
 static void test_mdp_uniform(void **state)
 {
     (void)state;
-    gsl_rng *r1 = testutil_rng(91), *r2 = testutil_rng(91), *rm = testutil_rng(92);
+    starc_generate_rng *r1 = testutil_generate_rng(91), *r2 = testutil_generate_rng(91);
+    starc_generate_rng *rm = testutil_generate_rng(92);
     for (size_t S = 1; S <= 7; S += 3)
         for (size_t A = 1; A <= 4; A += 3) {
             starc_mdp *u = NULL, *d = NULL;
@@ -402,7 +442,7 @@ static void test_mdp_uniform(void **state)
     assert_int_equal(starc_generate_mdp_uniform(2, 2, 1.0, &m, NULL), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_uniform((size_t)1 << 40, 2, 0.9, &m, NULL), STARC_EDIM);
     assert_null(m);
-    gsl_rng_free(r1), gsl_rng_free(r2), gsl_rng_free(rm);
+    starc_generate_rng_free(r1), starc_generate_rng_free(r2), starc_generate_rng_free(rm);
 }
 
 static void test_interpolate(void **state)
@@ -412,16 +452,16 @@ static void test_interpolate(void **state)
     double a[50], b[50], c[50];
     testutil_gaussian(r, a, 50);
     testutil_gaussian(r, b, 50);
-    starc_reward_interpolate(50, a, b, 0.0, c);
+    starc_generate_interpolate(50, a, b, 0.0, c);
     assert_all_close(c, a, 50, 0, 0);
-    starc_reward_interpolate(50, a, b, 1.0, c);
+    starc_generate_interpolate(50, a, b, 1.0, c);
     assert_all_close(c, b, 50, 1e-15, 1e-15);
-    starc_reward_interpolate(50, a, b, 0.25, c);
+    starc_generate_interpolate(50, a, b, 0.25, c);
     for (int i = 0; i < 50; i++)
         assert_close(c[i], 0.75 * a[i] + 0.25 * b[i], 1e-15, 1e-15);
     /* in place */
     memcpy(c, a, sizeof a);
-    starc_reward_interpolate(50, c, b, 0.5, c);
+    starc_generate_interpolate(50, c, b, 0.5, c);
     for (int i = 0; i < 50; i++)
         assert_close(c[i], 0.5 * (a[i] + b[i]), 1e-15, 1e-15);
     gsl_rng_free(r);
@@ -430,39 +470,40 @@ static void test_interpolate(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    gsl_rng *r = testutil_rng(1);
+    starc_generate_rng *r = testutil_generate_rng(1);
     starc_mdp *m = NULL;
     starc_error err;
     assert_int_equal(starc_generate_mdp(r, 0, 4, NULL, &m, &err), STARC_EDIM);
     assert_null(m);
-    starc_mdp_gen_options o;
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options o;
+    starc_generate_mdp_options_default(&o);
     o.gamma = 1.0;
     assert_int_equal(starc_generate_mdp(r, 3, 2, &o, &m, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "gamma"));
-    starc_mdp_gen_options_default(&o);
+    starc_generate_mdp_options_default(&o);
     o.floor = 5.0;
     assert_int_equal(starc_generate_mdp(r, 3, 2, &o, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, 0.9, 0.0, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, 0.9, NAN, &m, &err), STARC_EINVAL);
     assert_int_equal(starc_generate_mdp_dirichlet(r, 3, 2, -0.1, 1.0, &m, &err), STARC_EINVAL);
     assert_ok(starc_generate_mdp(r, 3, 2, NULL, &m, NULL));
-    starc_reward_gen_options ro;
-    starc_reward_gen_options_default(&ro);
+    starc_generate_reward_options ro;
+    starc_generate_reward_options_default(&ro);
     ro.p_shift = 1.5;
     double R[18];
     assert_int_equal(starc_generate_reward(r, m, &ro, R, NULL, &err), STARC_EINVAL);
-    starc_reward_gen_options_default(&ro);
+    starc_generate_reward_options_default(&ro);
     ro.scale_max = INFINITY;
     assert_int_equal(starc_generate_reward(r, m, &ro, R, NULL, &err), STARC_EINVAL);
     starc_mdp_free(m);
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_rng_draws),
         cmocka_unit_test(test_transitions_reference),
         cmocka_unit_test(test_transitions_statistics),
         cmocka_unit_test(test_reward_reference),

@@ -16,7 +16,7 @@ static void expect_invalid(size_t S, size_t A, const double *T, const double *mu
 {
     starc_error err;
     starc_mdp *m = (starc_mdp *)0x1;
-    int st = starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err);
+    int st = starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err);
     if (st != status || !strstr(err.message, needle)) {
         print_error("status %d (want %d), message '%s' (want '%s')\n", st, status, err.message, needle);
         fail();
@@ -28,7 +28,7 @@ static void test_valid(void **state)
 {
     (void)state;
     starc_mdp *m = NULL;
-    assert_ok(starc_mdp_alloc(2, 2, T2, MU2, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T2, MU2, 0.9, NULL, &m, NULL));
     assert_int_equal(starc_mdp_states(m), 2);
     assert_int_equal(starc_mdp_actions(m), 2);
     assert_close(starc_mdp_gamma(m), 0.9, 0, 0);
@@ -67,9 +67,12 @@ static void test_invalid(void **state)
     starc_mdp *m = NULL;
     memcpy(T, T2, sizeof T);
     T[0] += 1e-10;
-    assert_ok(starc_mdp_alloc(2, 2, T, MU2, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T, MU2, 0.9, NULL, &m, NULL));
     starc_mdp_free(m);
-    assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, 1e-12, &m, NULL), STARC_EINVAL);
+    starc_mdp_options tight;
+    starc_mdp_options_default(&tight);
+    tight.prob_tol = 1e-12;
+    assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, &tight, &m, NULL), STARC_EINVAL);
 }
 
 static void test_reward_expand(void **state)
@@ -80,29 +83,29 @@ static void test_reward_expand(void **state)
     double src[48], R[48];
     testutil_gaussian(r, src, 48);
     size_t sh1[1] = {4}, sh2[2] = {4, 3}, sh3[3] = {4, 3, 4}, bad[2] = {3, 4};
-    assert_ok(starc_reward_expand(m, 1, sh1, src, R, NULL));
+    assert_ok(starc_mdp_reward_expand(m, 1, sh1, src, R, NULL));
     for (size_t s = 0; s < 4; s++)
         for (size_t a = 0; a < 3; a++)
             for (size_t t = 0; t < 4; t++)
                 assert_true(R[(s * 3 + a) * 4 + t] == src[s]);
-    assert_ok(starc_reward_expand(m, 2, sh2, src, R, NULL));
+    assert_ok(starc_mdp_reward_expand(m, 2, sh2, src, R, NULL));
     for (size_t s = 0; s < 4; s++)
         for (size_t a = 0; a < 3; a++)
             for (size_t t = 0; t < 4; t++)
                 assert_true(R[(s * 3 + a) * 4 + t] == src[s * 3 + a]);
-    assert_ok(starc_reward_expand(m, 3, sh3, src, R, NULL));
+    assert_ok(starc_mdp_reward_expand(m, 3, sh3, src, R, NULL));
     assert_memory_equal(R, src, sizeof R);
     starc_error err;
-    assert_int_equal(starc_reward_expand(m, 2, bad, src, R, &err), STARC_EDIM);
+    assert_int_equal(starc_mdp_reward_expand(m, 2, bad, src, R, &err), STARC_EDIM);
     assert_non_null(strstr(err.message, "reward has shape (3,4); the MDP needs (4,), (4,3) or (4,3,4)"));
     src[2] = NAN;
-    assert_int_equal(starc_reward_expand(m, 1, sh1, src, R, &err), STARC_EINVAL);
+    assert_int_equal(starc_mdp_reward_expand(m, 1, sh1, src, R, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "not finite"));
 
     /* Rbar against the explicit sum */
     double Rbar[12];
     testutil_gaussian(r, R, 48);
-    starc_reward_expected(m, R, Rbar);
+    starc_mdp_reward_expected(m, R, Rbar);
     const double *T = starc_mdp_transitions(m);
     for (size_t sa = 0; sa < 12; sa++) {
         double acc = 0;
@@ -114,13 +117,43 @@ static void test_reward_expand(void **state)
     gsl_rng_free(r);
 }
 
-static void test_strerror(void **state)
+/* A state reward's expected reward: exactly r(s), and the slow way round (expand to (S,A,S), sum
+ * over T) agrees to the round-off of a row sum, relative to the reward's own scale. */
+static void test_state_reward_expected(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(29);
+    for (int trial = 0; trial < 6; trial++) {
+        size_t S = 3 + (size_t)trial, A = 1 + (size_t)trial % 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
+        double scale = pow(10.0, 100.0 * (trial - 2)); /* 1e-200 .. 1e300: nothing is lost */
+        double *rs = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
+        double *R = malloc(S * A * S * sizeof(double)), *ref = malloc(S * A * sizeof(double));
+        testutil_gaussian(r, rs, S);
+        for (size_t s = 0; s < S; s++)
+            rs[s] *= scale;
+        size_t shape[1] = {S};
+        assert_ok(starc_mdp_reward_expand(m, 1, shape, rs, R, NULL));
+        starc_mdp_reward_expected(m, R, ref);
+        starc_mdp_state_reward_expected(m, rs, Rbar);
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                assert_true(Rbar[s * A + a] == rs[s]);
+                assert_close(Rbar[s * A + a], ref[s * A + a], 4.0 * (double)S * 2.220446049250313e-16, 0.0);
+            }
+        free(rs), free(Rbar), free(R), free(ref);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_error_string(void **state)
 {
     (void)state;
     for (int s = 0; s <= STARC_EUNDEF; s++)
-        assert_non_null(starc_strerror(s));
-    assert_string_equal(starc_strerror(STARC_ENOCONV), "iteration did not converge");
-    assert_string_equal(starc_strerror(12345), "unknown error");
+        assert_non_null(starc_error_string(s));
+    assert_string_equal(starc_error_string(STARC_ENOCONV), "iteration did not converge");
+    assert_string_equal(starc_error_string(12345), "unknown error");
     assert_string_equal(starc_version(), PACKAGE_VERSION);
 }
 
@@ -128,7 +161,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
+        cmocka_unit_test(test_error_string),
     };
     return cmocka_run_group_tests_name("mdp", tests, NULL, NULL);
 }

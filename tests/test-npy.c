@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zip.h>
 #include <starc/npy.h>
+#include <starc/io.h>
 
 #define TMPDIR "test-npy.tmp"
 
@@ -189,19 +190,19 @@ static void roundtrip(const char *name, size_t ndim, const size_t *shape, const 
     starc_error err;
     starc_error_clear(&err);
     assert_ok(starc_npy_write(p, ndim, shape, data, &err));
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     assert_ok(starc_npy_read(p, &a, &err));
     assert_int_equal(a.ndim, ndim);
     for (size_t i = 0; i < ndim; i++)
         assert_int_equal(a.shape[i], shape[i]);
-    assert_int_equal(starc_array_size(&a), n);
+    assert_int_equal(starc_npy_array_size(&a), n);
     assert_string_equal(a.dtype, "<f8");
     assert_int_equal(a.fortran_order, 0);
     assert_same_doubles(a.data, data, n);
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
     assert_null(a.data);
-    starc_array_clear(&a); /* twice is fine */
+    starc_npy_array_clear(&a); /* twice is fine */
 
     /* numpy's layout: version 1.0, header ends in '\n', data 64-byte aligned. */
     size_t len;
@@ -338,10 +339,10 @@ static void test_dtypes(void **state)
                     snprintf(name, sizeof name, "%c%s-%c-v%u", bo, c->code, fortran ? 'F' : 'C', major);
                     size_t len;
                     unsigned char *img = npy_image(major, 0, dict, 1, data, NV * c->size, &len);
-                    starc_array a;
+                    starc_npy_array a;
                     starc_error err;
                     starc_error_clear(&err);
-                    starc_array_init(&a);
+                    starc_npy_array_init(&a);
                     int st = starc_npy_read_buffer(img, len, name, &a, &err);
                     if (st) {
                         print_error("%s: %s\n", name, err.message);
@@ -358,7 +359,7 @@ static void test_dtypes(void **state)
                             print_error("%s element %zu: got %.17g want %.17g\n", name, i, a.data[i], c->want[i]);
                             fail();
                         }
-                    starc_array_clear(&a);
+                    starc_npy_array_clear(&a);
                     free(img);
                     checked++;
                 }
@@ -389,9 +390,9 @@ static void test_fortran(void **state)
     tpath(p, sizeof p, "fortran3.npy");
     write_bytes(p, img, len);
     free(img);
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     assert_ok(starc_npy_read(p, &a, &err));
     assert_int_equal(a.fortran_order, 1);
     assert_same_doubles(a.data, c, 24);
@@ -404,10 +405,10 @@ static void test_fortran(void **state)
     img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': True, 'shape': (), }", 1, one, 8, &len);
     assert_ok(starc_npy_read_buffer(img, len, "f0", &a, &err));
     assert_int_equal(a.ndim, 0);
-    assert_int_equal(starc_array_size(&a), 1);
+    assert_int_equal(starc_npy_array_size(&a), 1);
     assert_same_doubles(a.data, one, 1);
     free(img);
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
 }
 
 /* Header spellings numpy (or Python's literal syntax) allows. */
@@ -424,9 +425,9 @@ static void test_header_variants(void **state)
     for (size_t i = 0; i < sizeof dicts / sizeof dicts[0]; i++) {
         size_t len;
         unsigned char *img = npy_image(1, 0, dicts[i], 1, x, sizeof x, &len);
-        starc_array a;
+        starc_npy_array a;
         starc_error err;
-        starc_array_init(&a);
+        starc_npy_array_init(&a);
         int st = starc_npy_read_buffer(img, len, "variant", &a, &err);
         if (st) {
             print_error("header %zu: %s\n", i, err.message);
@@ -435,18 +436,18 @@ static void test_header_variants(void **state)
         assert_int_equal(a.ndim, 1);
         assert_int_equal(a.shape[0], 2);
         assert_same_doubles(a.data, x, 2);
-        starc_array_clear(&a);
+        starc_npy_array_clear(&a);
         free(img);
     }
     /* A newline before the padding spaces (the spec's literal reading) is fine too. */
     const char *d = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n      ";
     size_t len;
     unsigned char *img = npy_image(1, 0, d, 0, x, sizeof x, &len);
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     assert_ok(starc_npy_read_buffer(img, len, "nl-first", &a, &err));
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
     free(img);
     /* Multi-dimensional shape with a trailing comma; a zero-size array. */
     img = npy_image(2, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2,), }", 1, x, sizeof x, &len);
@@ -455,8 +456,8 @@ static void test_header_variants(void **state)
     free(img);
     img = npy_image(3, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 0), }", 1, NULL, 0, &len);
     assert_ok(starc_npy_read_buffer(img, len, "zero", &a, &err));
-    assert_int_equal(starc_array_size(&a), 0);
-    starc_array_clear(&a);
+    assert_int_equal(starc_npy_array_size(&a), 0);
+    starc_npy_array_clear(&a);
     free(img);
 }
 
@@ -537,10 +538,10 @@ static void test_rejections(void **state)
         tpath(p, sizeof p, c->file);
         write_bytes(p, img, len);
         free(img);
-        starc_array a;
+        starc_npy_array a;
         starc_error err;
         starc_error_clear(&err);
-        starc_array_init(&a);
+        starc_npy_array_init(&a);
         double keep = 42.0;
         a.data = &keep; /* a failed read must leave the output alone */
         a.ndim = 0;
@@ -560,9 +561,9 @@ static void test_rejections(void **state)
     strcat(dict, "), }");
     size_t len;
     unsigned char *img = npy_image(1, 0, dict, 1, zeros, 8, &len);
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     expect_error(starc_npy_read_buffer(img, len, "deep.npy", &a, &err), STARC_EFORMAT, &err, "more than 32", "deep.npy");
     free(img);
 
@@ -628,7 +629,7 @@ static void test_rejections(void **state)
         free(img);
         free(h);
     }
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
 
     /* A missing file is an I/O error naming it. */
     char p[256];
@@ -645,9 +646,9 @@ static void npz_roundtrip(int compress)
     double g = 0.9, v[4] = {1, 2, 3, 4}, c[24];
     for (size_t i = 0; i < 24; i++)
         c[i] = (double)(i % 5); /* repetitive, so deflate shrinks it */
-    starc_array arr[3];
+    starc_npy_array arr[3];
     for (size_t i = 0; i < 3; i++)
-        starc_array_init(&arr[i]);
+        starc_npy_array_init(&arr[i]);
     arr[0].ndim = 3;
     arr[0].shape[0] = 2;
     arr[0].shape[1] = 3;
@@ -661,29 +662,29 @@ static void npz_roundtrip(int compress)
     /* archive order is write order, not alphabetical */
     const char *names[3] = {"zeta", "alpha", "gamma"};
     starc_error err;
-    assert_ok(starc_npz_write(p, 3, names, arr, compress, &err));
+    assert_ok(starc_npy_npz_write(p, 3, names, arr, compress, &err));
 
-    starc_npz *z = NULL;
-    assert_ok(starc_npz_open(p, &z, &err));
-    assert_int_equal(starc_npz_count(z), 3);
+    starc_npy_npz *z = NULL;
+    assert_ok(starc_npy_npz_open(p, &z, &err));
+    assert_int_equal(starc_npy_npz_count(z), 3);
     for (size_t i = 0; i < 3; i++)
-        assert_string_equal(starc_npz_name(z, i), names[i]);
-    assert_null(starc_npz_name(z, 3));
-    starc_array a;
-    starc_array_init(&a);
+        assert_string_equal(starc_npy_npz_name(z, i), names[i]);
+    assert_null(starc_npy_npz_name(z, 3));
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     for (size_t i = 0; i < 3; i++) {
-        assert_ok(starc_npz_read(z, names[i], &a, &err));
+        assert_ok(starc_npy_npz_read(z, names[i], &a, &err));
         assert_int_equal(a.ndim, arr[i].ndim);
         for (size_t k = 0; k < a.ndim; k++)
             assert_int_equal(a.shape[k], arr[i].shape[k]);
         assert_string_equal(a.dtype, "<f8");
-        assert_same_doubles(a.data, arr[i].data, starc_array_size(&a));
+        assert_same_doubles(a.data, arr[i].data, starc_npy_array_size(&a));
     }
-    expect_error(starc_npz_read(z, "nope", &a, &err), STARC_EFORMAT, &err, "no member 'nope'", p);
+    expect_error(starc_npy_npz_read(z, "nope", &a, &err), STARC_EFORMAT, &err, "no member 'nope'", p);
     assert_non_null(strstr(err.message, "'alpha'"));
-    starc_array_clear(&a);
-    starc_npz_close(z);
-    starc_npz_close(NULL);
+    starc_npy_array_clear(&a);
+    starc_npy_npz_close(z);
+    starc_npy_npz_close(NULL);
 
     /* The compression method in the central directory is what was asked for. */
     zip_t *zz = zip_open(p, ZIP_RDONLY, NULL);
@@ -706,25 +707,25 @@ static void test_npz_roundtrip(void **state)
     char p[256];
     tpath(p, sizeof p, "none.npz");
     starc_error err;
-    assert_ok(starc_npz_write(p, 0, NULL, NULL, 0, &err));
-    starc_npz *z = NULL;
-    assert_ok(starc_npz_open(p, &z, &err));
-    assert_int_equal(starc_npz_count(z), 0);
-    starc_npz_close(z);
+    assert_ok(starc_npy_npz_write(p, 0, NULL, NULL, 0, &err));
+    starc_npy_npz *z = NULL;
+    assert_ok(starc_npy_npz_open(p, &z, &err));
+    assert_int_equal(starc_npy_npz_count(z), 0);
+    starc_npy_npz_close(z);
 
     /* Bad arguments are refused before anything is created. */
     double x = 1;
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     a.data = &x;
-    starc_array two[2] = {a, a};
+    starc_npy_array two[2] = {a, a};
     const char *dup[2] = {"x", "x"};
     tpath(p, sizeof p, "dup.npz");
-    expect_error(starc_npz_write(p, 2, dup, two, 0, &err), STARC_EINVAL, &err, "duplicate member name 'x'", p);
+    expect_error(starc_npy_npz_write(p, 2, dup, two, 0, &err), STARC_EINVAL, &err, "duplicate member name 'x'", p);
     assert_false(exists(p));
     const char *bad[1] = {""};
-    expect_error(starc_npz_write(p, 1, bad, two, 0, &err), STARC_EINVAL, &err, "empty name", p);
-    expect_error(starc_npz_write(p, 1, dup, two, 2, &err), STARC_EINVAL, &err, "compress", p);
+    expect_error(starc_npy_npz_write(p, 1, bad, two, 0, &err), STARC_EINVAL, &err, "empty name", p);
+    expect_error(starc_npy_npz_write(p, 1, dup, two, 2, &err), STARC_EINVAL, &err, "compress", p);
     assert_false(exists(p));
 }
 
@@ -750,21 +751,21 @@ static void test_npz_foreign(void **state)
     free(good);
     free(obj);
 
-    starc_npz *nz = NULL;
+    starc_npy_npz *nz = NULL;
     starc_error err;
-    assert_ok(starc_npz_open(p, &nz, &err));
-    assert_int_equal(starc_npz_count(nz), 2);
-    assert_string_equal(starc_npz_name(nz, 0), "sub/b");
-    assert_string_equal(starc_npz_name(nz, 1), "obj");
-    starc_array a;
-    starc_array_init(&a);
-    assert_ok(starc_npz_read(nz, "sub/b", &a, &err));
+    assert_ok(starc_npy_npz_open(p, &nz, &err));
+    assert_int_equal(starc_npy_npz_count(nz), 2);
+    assert_string_equal(starc_npy_npz_name(nz, 0), "sub/b");
+    assert_string_equal(starc_npy_npz_name(nz, 1), "obj");
+    starc_npy_array a;
+    starc_npy_array_init(&a);
+    assert_ok(starc_npy_npz_read(nz, "sub/b", &a, &err));
     assert_same_doubles(a.data, v, 2);
     char want[600];
     snprintf(want, sizeof want, "%s:obj", p);
-    expect_error(starc_npz_read(nz, "obj", &a, &err), STARC_EFORMAT, &err, want, "pickle");
-    expect_error(starc_npz_read(nz, "readme.txt", &a, &err), STARC_EFORMAT, &err, "no member", p);
-    starc_npz_close(nz);
+    expect_error(starc_npy_npz_read(nz, "obj", &a, &err), STARC_EFORMAT, &err, want, "pickle");
+    expect_error(starc_npy_npz_read(nz, "readme.txt", &a, &err), STARC_EFORMAT, &err, "no member", p);
+    starc_npy_npz_close(nz);
 
     /* Member names with control characters (np.savez writes a tab as it is)
      * appear escaped in messages (found by fuzz-npz). */
@@ -776,25 +777,25 @@ static void test_npz_foreign(void **state)
         assert_true(zip_file_add(zc, "a\tb.npy", zip_source_buffer(zc, "junk", 4, 0), 0) >= 0);
         assert_int_equal(zip_close(zc), 0);
     }
-    assert_ok(starc_npz_open(p, &nz, &err));
-    assert_string_equal(starc_npz_name(nz, 0), "a\tb");
-    expect_error(starc_npz_read(nz, "a\tb", &a, &err), STARC_EFORMAT, &err, ":a\\tb: not a .npy file", p);
+    assert_ok(starc_npy_npz_open(p, &nz, &err));
+    assert_string_equal(starc_npy_npz_name(nz, 0), "a\tb");
+    expect_error(starc_npy_npz_read(nz, "a\tb", &a, &err), STARC_EFORMAT, &err, ":a\\tb: not a .npy file", p);
     assert_one_line(err.message);
-    expect_error(starc_npz_read(nz, "x\ny", &a, &err), STARC_EFORMAT, &err, "no member 'x\\ny' (members: 'a\\tb')",
+    expect_error(starc_npy_npz_read(nz, "x\ny", &a, &err), STARC_EFORMAT, &err, "no member 'x\\ny' (members: 'a\\tb')",
                  p);
     assert_one_line(err.message);
-    starc_npz_close(nz);
+    starc_npy_npz_close(nz);
 
     /* Flip one data byte of a stored member: the CRC check must catch it. */
     tpath(p, sizeof p, "corrupt.npz");
     double w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    starc_array arr;
-    starc_array_init(&arr);
+    starc_npy_array arr;
+    starc_npy_array_init(&arr);
     arr.ndim = 1;
     arr.shape[0] = 8;
     arr.data = w;
     const char *nm[1] = {"w"};
-    assert_ok(starc_npz_write(p, 1, nm, &arr, 0, &err));
+    assert_ok(starc_npy_npz_write(p, 1, nm, &arr, 0, &err));
     size_t len;
     unsigned char *b = read_bytes(p, &len);
     unsigned char *m = NULL;
@@ -805,18 +806,18 @@ static void test_npz_foreign(void **state)
     m[128 + 20] ^= 0x40;
     write_bytes(p, b, len);
     free(b);
-    assert_ok(starc_npz_open(p, &nz, &err));
-    expect_error(starc_npz_read(nz, "w", &a, &err), STARC_EFORMAT, &err, p, "member 'w'");
-    starc_npz_close(nz);
-    starc_array_clear(&a);
+    assert_ok(starc_npy_npz_open(p, &nz, &err));
+    expect_error(starc_npy_npz_read(nz, "w", &a, &err), STARC_EFORMAT, &err, p, "member 'w'");
+    starc_npy_npz_close(nz);
+    starc_npy_array_clear(&a);
 
     /* Not an archive at all, and no file. */
     tpath(p, sizeof p, "plain.npy");
     assert_ok(starc_npy_write(p, 1, arr.shape, w, &err));
-    expect_error(starc_npz_open(p, &nz, &err), STARC_EFORMAT, &err, "not a .npz", p);
+    expect_error(starc_npy_npz_open(p, &nz, &err), STARC_EFORMAT, &err, "not a .npz", p);
     assert_null(nz);
     tpath(p, sizeof p, "missing.npz");
-    expect_error(starc_npz_open(p, &nz, &err), STARC_EIO, &err, "cannot open", p);
+    expect_error(starc_npy_npz_open(p, &nz, &err), STARC_EIO, &err, "cannot open", p);
 }
 
 /* ------------------------------------------------------------ hand-made zips */
@@ -966,8 +967,8 @@ static void test_npz_declared_sizes(void **state)
     size_t ilen;
     unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 1, v, 24, &ilen);
     starc_error err;
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     char p[256], who[300];
     struct {
         const char *file;
@@ -996,11 +997,11 @@ static void test_npz_declared_sizes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tpath(p, sizeof p, cases[i].file);
         write_zip(p, &cases[i].m, 1);
-        starc_npz *z = NULL;
+        starc_npy_npz *z = NULL;
         starc_error_clear(&err);
-        assert_ok(starc_npz_open(p, &z, &err));
-        assert_int_equal(starc_npz_count(z), 1);
-        int st = starc_npz_read(z, "r", &a, &err);
+        assert_ok(starc_npy_npz_open(p, &z, &err));
+        assert_int_equal(starc_npy_npz_count(z), 1);
+        int st = starc_npy_npz_read(z, "r", &a, &err);
         if (cases[i].ok) {
             if (st)
                 print_error("%s: %s\n", cases[i].file, err.message);
@@ -1013,9 +1014,9 @@ static void test_npz_declared_sizes(void **state)
             expect_error(st, STARC_EFORMAT, &err, who, cases[i].phrase);
             assert_true(strstr(err.message, "'r'") || strstr(err.message, ":r:")); /* names the member */
         }
-        starc_npz_close(z);
+        starc_npy_npz_close(z);
     }
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
     free(img);
 }
 
@@ -1025,9 +1026,9 @@ static void test_npz_deterministic(void **state)
 {
     (void)state;
     double v[6] = {1, 2, 3, 4, 5, 6}, g = 0.5;
-    starc_array arr[2];
-    starc_array_init(&arr[0]);
-    starc_array_init(&arr[1]);
+    starc_npy_array arr[2];
+    starc_npy_array_init(&arr[0]);
+    starc_npy_array_init(&arr[1]);
     arr[0].ndim = 2;
     arr[0].shape[0] = 2;
     arr[0].shape[1] = 3;
@@ -1045,7 +1046,7 @@ static void test_npz_deterministic(void **state)
             tzset();
             char p[256];
             snprintf(p, sizeof p, TMPDIR "/det-%d-%zu.npz", compress, zi);
-            assert_ok(starc_npz_write(p, 2, names, arr, compress, &err));
+            assert_ok(starc_npy_npz_write(p, 2, names, arr, compress, &err));
             size_t len;
             unsigned char *b = read_bytes(p, &len);
             /* local file headers: modification time at +10, date at +12 */
@@ -1106,20 +1107,20 @@ static void test_atomic(void **state)
     tpath(p, sizeof p, "no-dir");
     assert_false(exists(p));
     tpath(p, sizeof p, "no-dir/out.npz");
-    starc_array a;
-    starc_array_init(&a);
+    starc_npy_array a;
+    starc_npy_array_init(&a);
     a.ndim = 1;
     a.shape[0] = 3;
     a.data = x;
     const char *nm[1] = {"x"};
-    expect_error(starc_npz_write(p, 1, nm, &a, 1, &err), STARC_EIO, &err, p, NULL);
+    expect_error(starc_npy_npz_write(p, 1, nm, &a, 1, &err), STARC_EIO, &err, p, NULL);
 
     /* The final rename fails (the target is a directory): the temporary
      * file is removed and the target is untouched. */
     tpath(p, sizeof p, "adir");
     assert_int_equal(mkdir(p, 0777), 0);
     expect_error(starc_npy_write(p, 1, shape, x, &err), STARC_EIO, &err, p, "rename");
-    expect_error(starc_npz_write(p, 1, nm, &a, 0, &err), STARC_EIO, &err, p, NULL);
+    expect_error(starc_npy_npz_write(p, 1, nm, &a, 0, &err), STARC_EIO, &err, p, NULL);
     assert_int_equal(count_prefixed("adir"), 1); /* just the directory, no adir.XXXXXX */
 
     /* A refused write leaves an existing file as it was. */
@@ -1128,11 +1129,11 @@ static void test_atomic(void **state)
     expect_error(starc_npy_write(p, 1, shape, NULL, &err), STARC_EINVAL, &err, p, NULL);
     size_t big[2] = {SIZE_MAX / 2, 3};
     expect_error(starc_npy_write(p, 2, big, x, &err), STARC_EDIM, &err, p, "overflow");
-    starc_array r;
-    starc_array_init(&r);
+    starc_npy_array r;
+    starc_npy_array_init(&r);
     assert_ok(starc_npy_read(p, &r, &err));
     assert_same_doubles(r.data, x, 3);
-    starc_array_clear(&r);
+    starc_npy_array_clear(&r);
     assert_int_equal(count_prefixed("keep"), 1);
 
     /* Permissions follow the umask like any new file (not mkstemp's 0600). */
@@ -1143,7 +1144,7 @@ static void test_atomic(void **state)
     assert_int_equal(stat(p, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0644);
     tpath(p, sizeof p, "mode.npz");
-    assert_ok(starc_npz_write(p, 1, nm, &a, 0, &err));
+    assert_ok(starc_npy_npz_write(p, 1, nm, &a, 0, &err));
     assert_int_equal(stat(p, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0644);
     umask(old);
@@ -1165,7 +1166,7 @@ static starc_mdp *small_mdp(void)
 {
     starc_mdp *m = NULL;
     starc_error err;
-    assert_ok(starc_mdp_alloc(S_, A_, T0, MU0, 0.9, STARC_PROB_TOL, &m, &err));
+    assert_ok(starc_mdp_alloc(S_, A_, T0, MU0, 0.9, NULL, &m, &err));
     return m;
 }
 
@@ -1173,16 +1174,16 @@ static starc_mdp *small_mdp(void)
 static void write_npz3(const char *p, size_t n, const char *const *names, const size_t *ndims,
                        const size_t (*shapes)[3], double *const *data)
 {
-    starc_array arr[3];
+    starc_npy_array arr[3];
     for (size_t i = 0; i < n; i++) {
-        starc_array_init(&arr[i]);
+        starc_npy_array_init(&arr[i]);
         arr[i].ndim = ndims[i];
         for (size_t k = 0; k < ndims[i]; k++)
             arr[i].shape[k] = shapes[i][k];
         arr[i].data = data[i];
     }
     starc_error err;
-    assert_ok(starc_npz_write(p, n, names, arr, 0, &err));
+    assert_ok(starc_npy_npz_write(p, n, names, arr, 0, &err));
 }
 
 static void test_mdp_load(void **state)
@@ -1192,8 +1193,8 @@ static void test_mdp_load(void **state)
     char p[256];
     starc_mdp *m = small_mdp(), *m2 = NULL;
     tpath(p, sizeof p, "mdp.npz");
-    assert_ok(starc_mdp_save(p, m, &err));
-    assert_ok(starc_mdp_load(p, &m2, &err));
+    assert_ok(starc_io_mdp_save(p, m, &err));
+    assert_ok(starc_io_mdp_load(p, NULL, &m2, &err));
     assert_int_equal(starc_mdp_states(m2), S_);
     assert_int_equal(starc_mdp_actions(m2), A_);
     assert_true(starc_mdp_gamma(m2) == 0.9);
@@ -1202,13 +1203,13 @@ static void test_mdp_load(void **state)
     starc_mdp_free(m2);
     m2 = NULL;
     /* members are T, mu0, gamma in that order, gamma 0-d */
-    starc_npz *z;
-    assert_ok(starc_npz_open(p, &z, &err));
-    assert_int_equal(starc_npz_count(z), 3);
-    assert_string_equal(starc_npz_name(z, 0), "T");
-    assert_string_equal(starc_npz_name(z, 1), "mu0");
-    assert_string_equal(starc_npz_name(z, 2), "gamma");
-    starc_npz_close(z);
+    starc_npy_npz *z;
+    assert_ok(starc_npy_npz_open(p, &z, &err));
+    assert_int_equal(starc_npy_npz_count(z), 3);
+    assert_string_equal(starc_npy_npz_name(z, 0), "T");
+    assert_string_equal(starc_npy_npz_name(z, 1), "mu0");
+    assert_string_equal(starc_npy_npz_name(z, 2), "gamma");
+    starc_npy_npz_close(z);
 
     double T[S_ * A_ * S_], mu0[S_], g = 0.9, g2[2] = {0.9, 0.9};
     memcpy(T, T0, sizeof T);
@@ -1223,13 +1224,13 @@ static void test_mdp_load(void **state)
     nd[2] = 1;
     sh[2][0] = 1;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
-    assert_ok(starc_mdp_load(p, &m2, &err));
+    assert_ok(starc_io_mdp_load(p, NULL, &m2, &err));
     starc_mdp_free(m2);
 
     /* missing members are all named */
     tpath(p, sizeof p, "missing.npz");
     write_npz3(p, 1, names, nd, (const size_t (*)[3])sh, data);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "missing member 'mu0', 'gamma'");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EFORMAT, &err, p, "missing member 'mu0', 'gamma'");
     assert_null(m2);
 
     /* wrong shapes */
@@ -1240,7 +1241,7 @@ static void test_mdp_load(void **state)
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     char want[600];
     snprintf(want, sizeof want, "%s: member 'T' has shape (3,2); expected (S,A,S)", p);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, want, NULL);
     nd[0] = 3;
     sh[0][0] = S_;
     sh[0][1] = A_;
@@ -1249,14 +1250,15 @@ static void test_mdp_load(void **state)
     sh[1][0] = 2;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: member 'mu0' has shape (2,); expected (S,) = (3,)", p);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, want, NULL);
     sh[1][0] = S_;
 
     tpath(p, sizeof p, "badgamma.npz");
     sh[2][0] = 2;
     data[2] = g2;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EDIM, &err, p, "member 'gamma' has shape (2,); expected () or (1,)");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EDIM, &err, p,
+                 "member 'gamma' has shape (2,); expected () or (1,)");
     nd[2] = 0;
     data[2] = &g;
 
@@ -1265,19 +1267,19 @@ static void test_mdp_load(void **state)
     T[1] = 0.1;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: row T[0,0,:] sums to", p);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EINVAL, &err, want, NULL);
     T[1] = 0;
     tpath(p, sizeof p, "gamma1.npz");
     g = 1.0;
     write_npz3(p, 3, names, nd, (const size_t (*)[3])sh, data);
     snprintf(want, sizeof want, "%s: gamma = 1 is outside [0, 1)", p);
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EINVAL, &err, want, NULL);
     g = 0.9;
 
     /* an .npy is not an MDP */
     tpath(p, sizeof p, "T.npy");
     assert_ok(starc_npy_write(p, 3, sh[0], T, &err));
-    expect_error(starc_mdp_load(p, &m2, &err), STARC_EFORMAT, &err, p, "not a .npz");
+    expect_error(starc_io_mdp_load(p, NULL, &m2, &err), STARC_EFORMAT, &err, p, "not a .npz");
     assert_null(m2);
     starc_mdp_free(m);
 }
@@ -1305,14 +1307,14 @@ static void test_reward_load(void **state)
     double *data[2] = {r2, r3};
     write_npz3(pz, 2, names, nd, (const size_t (*)[3])sh, data);
 
-    starc_reward_set rs;
-    starc_reward_set_init(&rs);
-    assert_ok(starc_reward_load(p1, m, &rs, &err));
-    assert_ok(starc_reward_load(p2, m, &rs, &err));
-    assert_ok(starc_reward_load(p3, m, &rs, &err));
-    assert_ok(starc_reward_load(pz, m, &rs, &err));
+    starc_io_reward_set rs;
+    starc_io_reward_set_init(&rs);
+    assert_ok(starc_io_reward_load(p1, m, &rs, &err));
+    assert_ok(starc_io_reward_load(p2, m, &rs, &err));
+    assert_ok(starc_io_reward_load(p3, m, &rs, &err));
+    assert_ok(starc_io_reward_load(pz, m, &rs, &err));
     snprintf(spec, sizeof spec, "%s:first", pz);
-    assert_ok(starc_reward_load(spec, m, &rs, &err));
+    assert_ok(starc_io_reward_load(spec, m, &rs, &err));
     assert_int_equal(rs.n, 6);
     const char *want_names[6] = {"state", "sa", "sas.reward", "second", "first", "first"};
     for (size_t k = 0; k < 6; k++)
@@ -1336,33 +1338,33 @@ static void test_reward_load(void **state)
     size_t s4[1] = {4};
     double r4[4] = {1, 2, 3, 4};
     assert_ok(starc_npy_write(pb, 1, s4, r4, &err));
-    expect_error(starc_reward_load(pb, m, &rs, &err), STARC_EDIM, &err, pb, "has shape (4,)");
+    expect_error(starc_io_reward_load(pb, m, &rs, &err), STARC_EDIM, &err, pb, "has shape (4,)");
     snprintf(spec, sizeof spec, "%s:nope", pz);
-    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "no member 'nope'", pz);
+    expect_error(starc_io_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "no member 'nope'", pz);
     snprintf(spec, sizeof spec, "%s:first", p1);
-    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, p1, "no member 'first'");
+    expect_error(starc_io_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, p1, "no member 'first'");
     snprintf(spec, sizeof spec, "%s:", pz);
-    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, "empty member name", pz);
+    expect_error(starc_io_reward_load(spec, m, &rs, &err), STARC_EINVAL, &err, "empty member name", pz);
     tpath(spec, sizeof spec, "absent.npy");
-    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EIO, &err, spec, NULL);
+    expect_error(starc_io_reward_load(spec, m, &rs, &err), STARC_EIO, &err, spec, NULL);
     /* an MDP archive: T fits as a reward, mu0 fits, gamma does not -> nothing is added */
     char pm[256];
     tpath(pm, sizeof pm, "m.npz");
-    assert_ok(starc_mdp_save(pm, m, &err));
+    assert_ok(starc_io_mdp_save(pm, m, &err));
     snprintf(spec, sizeof spec, "%s:gamma", pm);
-    expect_error(starc_reward_load(pm, m, &rs, &err), STARC_EDIM, &err, spec, "has shape ()");
+    expect_error(starc_io_reward_load(pm, m, &rs, &err), STARC_EDIM, &err, spec, "has shape ()");
     /* non-finite entries */
     r1[1] = NAN;
     tpath(pb, sizeof pb, "nan.npy");
     assert_ok(starc_npy_write(pb, 1, s1, r1, &err));
-    expect_error(starc_reward_load(pb, m, &rs, &err), STARC_EINVAL, &err, pb, "not finite");
+    expect_error(starc_io_reward_load(pb, m, &rs, &err), STARC_EINVAL, &err, pb, "not finite");
     assert_int_equal(rs.n, 6);
 
     /* A file whose name contains ':' is taken whole. */
     char pc[256];
     tpath(pc, sizeof pc, "odd:name.npy");
     assert_ok(starc_npy_write(pc, 2, s2, r2, &err));
-    assert_ok(starc_reward_load(pc, m, &rs, &err));
+    assert_ok(starc_io_reward_load(pc, m, &rs, &err));
     assert_int_equal(rs.n, 7);
     assert_string_equal(rs.names[6], "odd:name");
 
@@ -1372,10 +1374,10 @@ static void test_reward_load(void **state)
     double *ctl_data[2] = {r2, r3};
     tpath(pz, sizeof pz, "ctl.npz");
     write_npz3(pz, 2, ctl_names, nd, (const size_t (*)[3])sh, ctl_data);
-    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, pz, "reward name \"bad\\tname\"");
+    expect_error(starc_io_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, pz, "reward name \"bad\\tname\"");
     assert_null(strchr(err.message, '\t'));
     snprintf(spec, sizeof spec, "%s:fine", pz);
-    assert_ok(starc_reward_load(spec, m, &rs, &err)); /* the clean member is still usable */
+    assert_ok(starc_io_reward_load(spec, m, &rs, &err)); /* the clean member is still usable */
     assert_int_equal(rs.n, 8);
     /* libzip refuses to write these names, but archives from elsewhere hold them
      * (libzip reads \t, \n and \r unchanged; other control characters turn an
@@ -1387,22 +1389,22 @@ static void test_reward_load(void **state)
     tpath(pz, sizeof pz, "ctl2.npz");
     write_zip(pz, zm, 2);
     free(img);
-    expect_error(starc_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"", NULL);
+    expect_error(starc_io_reward_load(pz, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"", NULL);
     snprintf(spec, sizeof spec, "%s:two\nlines\r", pz);
-    expect_error(starc_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"",
+    expect_error(starc_io_reward_load(spec, m, &rs, &err), STARC_EFORMAT, &err, "\"two\\nlines\\r\"",
                  "rename the archive member");
     assert_null(strchr(err.message, '\n'));
     assert_null(strchr(err.message, '\r'));
     tpath(pc, sizeof pc, "tab\tesc\x1bstem.npy");
     assert_ok(starc_npy_write(pc, 2, s2, r2, &err));
-    expect_error(starc_reward_load(pc, m, &rs, &err), STARC_EFORMAT, &err,
+    expect_error(starc_io_reward_load(pc, m, &rs, &err), STARC_EFORMAT, &err,
                  "tab\\tesc\\x1bstem.npy: reward name \"tab\\tesc\\x1bstem\"", "rename the file");
     assert_int_equal(rs.n, 8);
 
-    starc_reward_set_clear(&rs);
+    starc_io_reward_set_clear(&rs);
     assert_int_equal(rs.n, 0);
     assert_null(rs.R);
-    starc_reward_set_clear(&rs);
+    starc_io_reward_set_clear(&rs);
     starc_mdp_free(m);
 }
 
@@ -1416,7 +1418,7 @@ static void test_policy_load(void **state)
     size_t s2[2] = {S_, A_};
     tpath(p, sizeof p, "pi.npy");
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
-    assert_ok(starc_policy_load(p, m, out, &err));
+    assert_ok(starc_io_policy_load(p, m, NULL, out, &err));
     assert_same_doubles(out, pi, S_ * A_);
 
     pi[5] = 0.7;
@@ -1424,18 +1426,19 @@ static void test_policy_load(void **state)
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
     char want[600];
     snprintf(want, sizeof want, "%s: policy row 2 sums to", p);
-    expect_error(starc_policy_load(p, m, out, &err), STARC_EINVAL, &err, want, NULL);
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EINVAL, &err, want, NULL);
     pi[5] = 0.75;
     pi[0] = -0.5;
     pi[1] = 1.5;
     tpath(p, sizeof p, "pi-neg.npy");
     assert_ok(starc_npy_write(p, 2, s2, pi, &err));
-    expect_error(starc_policy_load(p, m, out, &err), STARC_EINVAL, &err, p, "negative");
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EINVAL, &err, p, "negative");
 
     size_t st[2] = {A_, S_};
     tpath(p, sizeof p, "pi-T.npy");
     assert_ok(starc_npy_write(p, 2, st, pi, &err));
-    expect_error(starc_policy_load(p, m, out, &err), STARC_EDIM, &err, p, "shape (2,3); expected (S,A) = (3,2)");
+    expect_error(starc_io_policy_load(p, m, NULL, out, &err), STARC_EDIM, &err, p,
+                 "shape (2,3); expected (S,A) = (3,2)");
     starc_mdp_free(m);
 }
 

@@ -49,7 +49,7 @@ static double ref_return(const starc_mdp *m, const double *pi, const double *R)
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *eta = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
     ref_occupancy(m, pi, eta);
-    starc_reward_expected(m, R, Rbar);
+    starc_mdp_reward_expected(m, R, Rbar);
     double J = 0.0;
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++)
@@ -65,16 +65,16 @@ static void test_gao_exact_recovery(void **state)
     (void)state;
     gsl_rng *r = testutil_rng(11);
     for (int trial = 0; trial < 40; trial++) {
-        starc_gao_form form = trial % 2 ? STARC_GAO_RL : STARC_GAO_BON;
+        starc_overopt_gao_form form = trial % 2 ? STARC_OVEROPT_GAO_RL : STARC_OVEROPT_GAO_BON;
         double alpha = gsl_ran_flat(r, -3, 5), beta = gsl_ran_flat(r, -2, 3);
         size_t n = 3 + (size_t)gsl_rng_uniform_int(r, 40);
         double *d = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double));
         for (size_t i = 0; i < n; i++) {
             d[i] = i == 0 ? 0.0 : gsl_ran_flat(r, 0.01, 4.0);
-            y[i] = starc_gao_eval(form, alpha, beta, d[i]);
+            y[i] = starc_overopt_gao_eval(form, alpha, beta, d[i]);
         }
-        starc_gao_fit f;
-        assert_ok(starc_gao_fit_points(form, n, d, y, &f, NULL));
+        starc_overopt_gao_fit f;
+        assert_ok(starc_overopt_gao_fit_points(form, n, d, y, &f, NULL));
         assert_int_equal(f.form, form);
         assert_int_equal(f.n, n);
         assert_close(f.alpha, alpha, 1e-10, 1e-10);
@@ -82,13 +82,14 @@ static void test_gao_exact_recovery(void **state)
         assert_close(f.r2, 1.0, 0, 1e-12);
         assert_true(f.rss < 1e-20 * (1 + n));
         if (beta > 0) {
-            double pk = form == STARC_GAO_BON ? fmax(0.0, alpha / (2 * beta)) : exp(alpha / beta - 1);
+            double pk = form == STARC_OVEROPT_GAO_BON ? fmax(0.0, alpha / (2 * beta)) : exp(alpha / beta - 1);
             assert_close(f.peak_d, pk, 1e-8, 1e-12);
             assert_close(f.peak_kl, pk * pk, 1e-8, 1e-12);
-            assert_close(f.peak_value, starc_gao_eval(form, alpha, beta, pk), 1e-8, 1e-12);
+            assert_close(f.peak_value, starc_overopt_gao_eval(form, alpha, beta, pk), 1e-8, 1e-12);
             /* it is the maximum over a fine grid of d >= 0 */
             for (double x = 0; x < 6 * (1 + pk); x += 1e-3 * (1 + pk))
-                assert_true(starc_gao_eval(form, f.alpha, f.beta, x) <= f.peak_value + 1e-9 * (1 + fabs(f.peak_value)));
+                assert_true(starc_overopt_gao_eval(form, f.alpha, f.beta, x) <=
+                            f.peak_value + 1e-9 * (1 + fabs(f.peak_value)));
         } else {
             assert_true(isnan(f.peak_d));
             assert_true(isnan(f.peak_value));
@@ -104,7 +105,7 @@ static void test_gao_normal_equations(void **state)
     (void)state;
     gsl_rng *r = testutil_rng(12);
     for (int trial = 0; trial < 20; trial++) {
-        starc_gao_form form = trial % 2 ? STARC_GAO_RL : STARC_GAO_BON;
+        starc_overopt_gao_form form = trial % 2 ? STARC_OVEROPT_GAO_RL : STARC_OVEROPT_GAO_BON;
         size_t n = 30;
         double d[30], y[30];
         for (size_t i = 0; i < n; i++) {
@@ -113,7 +114,8 @@ static void test_gao_normal_equations(void **state)
         }
         double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
         for (size_t i = 0; i < n; i++) {
-            double x1 = d[i], x2 = form == STARC_GAO_BON ? -d[i] * d[i] : -(d[i] > 0 ? d[i] * log(d[i]) : 0);
+            double x1 = d[i];
+            double x2 = form == STARC_OVEROPT_GAO_BON ? -d[i] * d[i] : -(d[i] > 0 ? d[i] * log(d[i]) : 0);
             a11 += x1 * x1, a12 += x1 * x2, a22 += x2 * x2, b1 += x1 * y[i], b2 += x2 * y[i];
         }
         double det = a11 * a22 - a12 * a12;
@@ -122,12 +124,12 @@ static void test_gao_normal_equations(void **state)
         for (size_t i = 0; i < n; i++)
             mean += y[i] / n;
         for (size_t i = 0; i < n; i++) {
-            double x2 = form == STARC_GAO_BON ? d[i] * d[i] : (d[i] > 0 ? d[i] * log(d[i]) : 0);
+            double x2 = form == STARC_OVEROPT_GAO_BON ? d[i] * d[i] : (d[i] > 0 ? d[i] * log(d[i]) : 0);
             double e = y[i] - (alpha * d[i] - beta * x2);
             rss += e * e, tss += (y[i] - mean) * (y[i] - mean);
         }
-        starc_gao_fit f;
-        assert_ok(starc_gao_fit_points(form, n, d, y, &f, NULL));
+        starc_overopt_gao_fit f;
+        assert_ok(starc_overopt_gao_fit_points(form, n, d, y, &f, NULL));
         assert_close(f.alpha, alpha, 1e-9, 1e-12);
         assert_close(f.beta, beta, 1e-9, 1e-12);
         assert_close(f.rss, rss, 1e-9, 1e-14);
@@ -140,27 +142,27 @@ static void test_gao_normal_equations(void **state)
 static void test_gao_errors(void **state)
 {
     (void)state;
-    starc_gao_fit f;
+    starc_overopt_gao_fit f;
     starc_error err;
     double d1[3] = {1, 1, 1}, y1[3] = {1, 2, 3};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_RL, 3, d1, y1, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d1, y1, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_RL, 3, d1, y1, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d1, y1, &f, &err), STARC_EUNDEF);
     double d2[3] = {0, 0, 2}, y2[3] = {0, 0, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d2, y2, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 1, d2 + 2, y2 + 2, &f, &err), STARC_EUNDEF);
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 0, d2, y2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d2, y2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 1, d2 + 2, y2 + 2, &f, &err), STARC_EUNDEF);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 0, d2, y2, &f, &err), STARC_EUNDEF);
     double d3[3] = {0.5, -1, 2}, y3[3] = {0, 0, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_BON, 3, d3, y3, &f, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 3, d3, y3, &f, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "point 1"));
     double d4[3] = {0.5, 1, 2}, y4[3] = {0, NAN, 1};
-    assert_int_equal(starc_gao_fit_points(STARC_GAO_RL, 3, d4, y4, &f, &err), STARC_EINVAL);
-    assert_true(isnan(starc_gao_eval(STARC_GAO_BON, 1, 1, -1)));
-    assert_close(starc_gao_eval(STARC_GAO_RL, 1, 1, 0), 0, 0, 0);
+    assert_int_equal(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_RL, 3, d4, y4, &f, &err), STARC_EINVAL);
+    assert_true(isnan(starc_overopt_gao_eval(STARC_OVEROPT_GAO_BON, 1, 1, -1)));
+    assert_close(starc_overopt_gao_eval(STARC_OVEROPT_GAO_RL, 1, 1, 0), 0, 0, 0);
     /* alpha < 0 < beta: the best-of-n curve falls from the start, its peak is d = 0 */
     double d5[4] = {0.5, 1, 1.5, 2}, y5[4];
     for (int i = 0; i < 4; i++)
-        y5[i] = starc_gao_eval(STARC_GAO_BON, -1, 0.5, d5[i]);
-    assert_ok(starc_gao_fit_points(STARC_GAO_BON, 4, d5, y5, &f, NULL));
+        y5[i] = starc_overopt_gao_eval(STARC_OVEROPT_GAO_BON, -1, 0.5, d5[i]);
+    assert_ok(starc_overopt_gao_fit_points(STARC_OVEROPT_GAO_BON, 4, d5, y5, &f, NULL));
     assert_close(f.peak_d, 0, 0, 0);
     assert_close(f.peak_value, 0, 0, 1e-15);
 }
@@ -219,7 +221,7 @@ static void test_bon_enumeration(void **state)
         }
         for (size_t a = 0; a < A; a++) /* few distinct values: plenty of ties */
             sc[a] = (double)gsl_rng_uniform_int(r, 3) * 0.5;
-        assert_ok(starc_bon_distribution(A, p, sc, n, 0.0, out, &kl, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, sc, n, 0.0, out, &kl, NULL));
         ref_bon(A, p, sc, n, ref);
         assert_all_close(out, ref, A, 1e-12, 1e-15);
         assert_close(kl, kl_div(A, ref, p), 1e-10, 1e-14);
@@ -235,19 +237,19 @@ static void test_bon_tolerance(void **state)
     (void)state;
     double p[4] = {0.1, 0.2, 0.3, 0.4}, sc[4] = {1.0, 1.0 + 1e-12, 0.5, 1.0 - 5e-13}, tied[4] = {1, 1, 0.5, 1};
     double out[4], ref[4];
-    assert_ok(starc_bon_distribution(4, p, sc, 5, 1e-11, out, NULL, NULL));
+    assert_ok(starc_overopt_bon_distribution(4, p, sc, 5, 1e-11, out, NULL, NULL));
     ref_bon(4, p, tied, 5, ref);
     assert_all_close(out, ref, 4, 1e-12, 1e-15);
-    assert_ok(starc_bon_distribution(4, p, sc, 5, 0.0, out, NULL, NULL));
+    assert_ok(starc_overopt_bon_distribution(4, p, sc, 5, 0.0, out, NULL, NULL));
     ref_bon(4, p, sc, 5, ref);
     assert_all_close(out, ref, 4, 1e-12, 1e-15);
     starc_error err;
-    assert_int_equal(starc_bon_distribution(4, p, sc, 0, 0, out, NULL, &err), STARC_EINVAL);
-    assert_int_equal(starc_bon_distribution(4, p, sc, 2, -1, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, p, sc, 0, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, p, sc, 2, -1, out, NULL, &err), STARC_EINVAL);
     double bad[4] = {0.5, 0.5, 0.5, -0.5};
-    assert_int_equal(starc_bon_distribution(4, bad, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, bad, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
     double sum[4] = {0.5, 0.5, 0.5, 0};
-    assert_int_equal(starc_bon_distribution(4, sum, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_bon_distribution(4, sum, sc, 2, 0, out, NULL, &err), STARC_EINVAL);
 }
 
 /* KL <= log n - (n-1)/n always; ties lower it further (coarse-graining); with
@@ -266,10 +268,10 @@ static void test_bon_kl_bound(void **state)
             tied[a] = floor(4 * sc[a]); /* same order, merged into classes */
         }
         double bound = log((double)n) - (double)(n - 1) / (double)n;
-        assert_ok(starc_bon_distribution(A, p, sc, n, 0, out, &kl, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, sc, n, 0, out, &kl, NULL));
         assert_true(kl <= bound + 1e-12);
         assert_close(kl, kl_div(A, out, p), 1e-10, 1e-14);
-        assert_ok(starc_bon_distribution(A, p, tied, n, 0, out, &klt, NULL));
+        assert_ok(starc_overopt_bon_distribution(A, p, tied, n, 0, out, &klt, NULL));
         assert_true(klt <= kl + 1e-12);
         if (n == 1)
             assert_close(kl, 0, 0, 0);
@@ -282,7 +284,7 @@ static void test_bon_kl_bound(void **state)
             double *pu = malloc(AA * sizeof(double)), *su = malloc(AA * sizeof(double)), *o = malloc(AA * sizeof(double));
             for (size_t a = 0; a < AA; a++)
                 pu[a] = 1.0 / AA, su[a] = (double)((a * 7919) % AA); /* distinct, shuffled */
-            assert_ok(starc_bon_distribution(AA, pu, su, ns[i], 0, o, &kl, NULL));
+            assert_ok(starc_overopt_bon_distribution(AA, pu, su, ns[i], 0, o, &kl, NULL));
             gap[j] = log((double)ns[i]) - (double)(ns[i] - 1) / ns[i] - kl;
             assert_true(gap[j] > 0);
             free(pu), free(su), free(o);
@@ -330,7 +332,7 @@ static void test_plan_info(void **state)
         double *Rt = random_reward(r, S, A), *Rp = random_reward(r, S, A), *pb = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double tmax, tmin, pbest, tpb = 0;
@@ -345,8 +347,8 @@ static void test_plan_info(void **state)
         /* CP statistics from the power-series occupancy */
         double *eta = malloc(S * sizeof(double)), *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
         ref_occupancy(m, pb, eta);
-        starc_reward_expected(m, Rt, bt);
-        starc_reward_expected(m, Rp, bp);
+        starc_mdp_reward_expected(m, Rt, bt);
+        starc_mdp_reward_expected(m, Rp, bp);
         double g = 1 - starc_mdp_gamma(m), w, mt = 0, mp = 0, vt = 0, vp = 0, c = 0;
         for (size_t i = 0; i < S * A; i++)
             w = g * eta[i / A] * pb[i], mt += w * bt[i], mp += w * bp[i];
@@ -386,7 +388,7 @@ static void test_evaluate_reference(void **state)
             Rp[i] = Rt[i] + 0.7 * gsl_ran_gaussian(r, 1.0);
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double *eta = malloc(S * sizeof(double)), *etab = malloc(S * sizeof(double));
@@ -432,7 +434,7 @@ static void test_evaluate_reference(void **state)
         memcpy(pz, pb, S * A * sizeof(double));
         pz[0] += pz[1], pz[1] = 0; /* base without action 1 in state 0 */
         starc_overopt *pzp;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pz, &pzp, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pz, NULL, &pzp, NULL));
         for (size_t a = 0; a < A; a++)
             pi[a] = a == 1;
         for (size_t i = A; i < S * A; i++)
@@ -470,14 +472,14 @@ static void test_bon_mdp(void **state)
         testutil_random_policy(r, S, A, pb);
         assert_ok(starc_policy_evaluate(m, pb, Rp, V, Q, NULL, NULL));
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         size_t ns[6] = {1, 2, 3, 7, 50, 100000};
         for (int k = 0; k < 6; k++) {
             size_t n = ns[k];
             starc_overopt_point pt;
-            assert_ok(starc_overopt_bon(p, n, STARC_BON_TIE_TOL, pi, &pt, NULL));
+            assert_ok(starc_overopt_bon(p, n, NULL, pi, &pt, NULL));
             for (size_t s = 0; s < S; s++) {
-                assert_ok(starc_bon_distribution(A, pb + s * A, Q + s * A, n, 0, row, NULL, NULL));
+                assert_ok(starc_overopt_bon_distribution(A, pb + s * A, Q + s * A, n, 0, row, NULL, NULL));
                 assert_all_close(pi + s * A, row, A, 1e-9, 1e-12);
             }
             assert_close(pt.coef, (double)n, 0, 0);
@@ -494,11 +496,11 @@ static void test_bon_mdp(void **state)
         }
         /* point-only and policy-only calls agree */
         starc_overopt_point pt;
-        assert_ok(starc_overopt_bon(p, 9, STARC_BON_TIE_TOL, NULL, &pt, NULL));
-        assert_ok(starc_overopt_bon(p, 9, STARC_BON_TIE_TOL, pi, NULL, NULL));
+        assert_ok(starc_overopt_bon(p, 9, NULL, NULL, &pt, NULL));
+        assert_ok(starc_overopt_bon(p, 9, NULL, pi, NULL, NULL));
         assert_close(pt.true_return, ref_return(m, pi, Rt), 1e-9, 1e-9);
         starc_error err;
-        assert_int_equal(starc_overopt_bon(p, 0, 1e-10, pi, NULL, &err), STARC_EINVAL);
+        assert_int_equal(starc_overopt_bon(p, 0, NULL, pi, NULL, &err), STARC_EINVAL);
         starc_overopt_free(p);
         starc_mdp_free(m);
         free(Rt), free(Rp), free(pb), free(pi), free(Q), free(V);
@@ -519,7 +521,7 @@ static void summarize_seq(const double *y, size_t n, double range, starc_overopt
         pts[i].d = sqrt((double)i);
         pts[i].proxy_delta = 2.0 * i;
     }
-    assert_ok(starc_overopt_summarize(pts, n, range, 1e-9, s, NULL));
+    assert_ok(starc_overopt_summarize(pts, n, range, NULL, s, NULL));
 }
 
 static void test_summarize(void **state)
@@ -581,8 +583,8 @@ static void test_summarize(void **state)
     starc_overopt_point bad = {0};
     bad.true_delta = NAN;
     starc_error err;
-    assert_int_equal(starc_overopt_summarize(&bad, 1, 1, 1e-9, &s, &err), STARC_EINVAL);
-    assert_int_equal(starc_overopt_summarize(&bad, 0, 1, 1e-9, &s, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_summarize(&bad, 1, 1, NULL, &s, &err), STARC_EINVAL);
+    assert_int_equal(starc_overopt_summarize(&bad, 0, 1, NULL, &s, &err), STARC_EINVAL);
 }
 
 
@@ -607,7 +609,7 @@ static void test_sweep_regularized(void **state)
             Rp[i] = Rt[i] + gsl_ran_gaussian(r, 1.0);
         testutil_random_policy(r, S, A, pb);
         starc_overopt *p;
-        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+        assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
         starc_overopt_info I;
         starc_overopt_get_info(p, &I);
         double gap = I.proxy_optimal_proxy_return - I.base_proxy_return;
@@ -679,20 +681,21 @@ static void test_sweep_regularized(void **state)
                 assert_true(compared >= n / 4);
                 continue;
             }
-            starc_regularizer *rg;
+            starc_regularize *rg;
             double *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
-            starc_reward_expected(m, Rt, bt);
-            starc_reward_expected(m, Rp, bp);
-            assert_ok(starc_regularizer_alloc(m, pb, bp, bt, NULL, &rg, NULL));
-            starc_reg_result res;
+            starc_mdp_reward_expected(m, Rt, bt);
+            starc_mdp_reward_expected(m, Rp, bp);
+            assert_ok(starc_regularize_alloc_rbar(m, bt, bp, pb, NULL, &rg, NULL));
+            starc_regularize_result res;
             double c = pts[n / 2].coef;
-            const starc_reg_method rm[4] = {STARC_REG_AD_KL, STARC_REG_OM_CHI2, STARC_REG_OM_SQRT_CHI2, STARC_REG_OM_KL};
-            assert_ok(starc_regularizer_solve(rg, rm[k], c, pi, &res, NULL));
+            const starc_regularize_method rm[4] = {STARC_REGULARIZE_AD_KL, STARC_REGULARIZE_OM_CHI2,
+                                                   STARC_REGULARIZE_OM_SQRT_CHI2, STARC_REGULARIZE_OM_KL};
+            assert_ok(starc_regularize_solve(rg, rm[k], c, pi, &res, NULL));
             assert_close(pts[n / 2].kl, res.ad_kl_unnormalized, 1e-6, 1e-9);
             assert_close(pts[n / 2].chi2, res.chi2, 1e-6, 1e-9);
             assert_close(pts[n / 2].true_return, res.true_return, 1e-7, 1e-9);
             assert_close(pts[n / 2].proxy_return, res.proxy_return, 1e-7, 1e-9);
-            starc_regularizer_free(rg);
+            starc_regularize_free(rg);
             free(bt), free(bp);
         }
         /* user-given range */
@@ -730,7 +733,7 @@ static void test_sweep_bon_and_names(void **state)
     double *Rt = random_reward(r, S, A), *Rp = random_reward(r, S, A), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
     starc_overopt *p;
-    assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, &p, NULL));
+    assert_ok(starc_overopt_alloc(m, Rt, Rp, pb, NULL, &p, NULL));
     starc_overopt_options o;
     starc_overopt_options_default(&o);
     o.points = 30;
@@ -750,18 +753,27 @@ static void test_sweep_bon_and_names(void **state)
         if (i)
             assert_true(k > pts[i - 1].coef);
         assert_true(pts[i].kl_normalized <= log(k) - (k - 1) / k + 1e-12);
-        assert_ok(starc_overopt_bon(p, (size_t)k, o.tie_tol, NULL, &q, NULL));
+        assert_ok(starc_overopt_bon(p, (size_t)k, &o, NULL, &q, NULL));
         assert_memory_equal(&q, &pts[i], sizeof q);
     }
     starc_overopt_method me;
-    for (int i = 0; i < STARC_OVEROPT_NMETHODS; i++) {
+    for (int i = 0; i < STARC_OVEROPT_METHOD_COUNT; i++) {
         assert_ok(starc_overopt_method_parse(starc_overopt_method_name((starc_overopt_method)i), &me, NULL));
         assert_int_equal(me, i);
     }
-    assert_null(starc_overopt_method_name(STARC_OVEROPT_NMETHODS));
+    assert_null(starc_overopt_method_name(STARC_OVEROPT_METHOD_COUNT));
     starc_error err;
     assert_int_equal(starc_overopt_method_parse("kl", &me, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "om-sqrt-chi2"));
+    starc_proxygen_kind pk;
+    for (int i = 0; i < STARC_PROXYGEN_KIND_COUNT; i++) {
+        assert_ok(starc_proxygen_kind_parse(starc_proxygen_kind_name((starc_proxygen_kind)i), &pk, NULL));
+        assert_int_equal(pk, i);
+    }
+    assert_string_equal(starc_proxygen_kind_name(STARC_PROXYGEN_OFF_DISTRIBUTION), "off-distribution");
+    assert_null(starc_proxygen_kind_name((starc_proxygen_kind)STARC_PROXYGEN_KIND_COUNT));
+    assert_int_equal(starc_proxygen_kind_parse("gaussian", &pk, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "heavy-tail"));
     starc_overopt_free(p);
     starc_mdp_free(m);
     free(Rt), free(Rp), free(pb);
@@ -794,7 +806,7 @@ static void test_rise_then_fall(void **state)
             pb[s * A + a] = a == fav ? 0.85 : 0.15 / (A - 1);
     }
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(S, A, T, mu0, 0.9, NULL, &m, NULL));
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
@@ -804,19 +816,19 @@ static void test_rise_then_fall(void **state)
         for (size_t t = 0; t < S; t++)
             Rpd[sa * S + t] = Rp[sa];
     starc_overopt *p;
-    assert_ok(starc_overopt_alloc(m, Rt, Rpd, pb, &p, NULL));
+    assert_ok(starc_overopt_alloc(m, Rt, Rpd, pb, NULL, &p, NULL));
     starc_overopt_info I;
     starc_overopt_get_info(p, &I);
     assert_true(I.r > 0.5);                                  /* a good proxy where the base goes ... */
     assert_true(I.proxy_optimal_true_return < I.base_true_return); /* ... whose optimum is reward hacking */
     starc_overopt_point pts[41];
-    for (int k = 0; k < STARC_OVEROPT_NMETHODS; k++) {
+    for (int k = 0; k < STARC_OVEROPT_METHOD_COUNT; k++) {
         if (k == STARC_OVEROPT_OM_KL)
             continue;
         size_t n;
         assert_ok(starc_overopt_sweep(p, (starc_overopt_method)k, NULL, pts, &n, NULL, NULL, NULL));
         starc_overopt_summary sm;
-        assert_ok(starc_overopt_summarize(pts, n, I.true_range, 1e-9, &sm, NULL));
+        assert_ok(starc_overopt_summarize(pts, n, I.true_range, NULL, &sm, NULL));
         assert_int_equal(sm.non_monotone, 1);
         assert_true(sm.peak_index > 0 && sm.peak_index < n - 1);
         assert_true(sm.peak_true_delta > 0 && sm.end_true_delta < 0);
@@ -866,7 +878,7 @@ static void test_proxygen_noise_kinds(void **state)
     double *Rt = random_reward(r, S, A), *pb = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double));
     double *Rbar = malloc(SA * sizeof(double)), *mu = malloc(SA * sizeof(double)), *z = malloc(SA * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     assert_ok(starc_policy_occupancy(m, pb, NULL, mu, NULL, NULL));
     double corr, sigma;
     mu_stats(m, pb, Rbar, Rbar, &corr, &sigma);
@@ -958,7 +970,10 @@ static void test_bt_fit_kkt(void **state)
             pref[i] = trial == 4 ? gsl_rng_uniform(r) : (double)gsl_rng_uniform_int(r, 2);
         double l2 = 0.5 + trial;
         size_t it = 0;
-        assert_ok(starc_bt_fit(p, n, H, s1, s2, pref, l2, 1e-10, 100, w, &it, NULL));
+        starc_proxygen_options bo;
+        starc_proxygen_options_default(&bo);
+        bo.l2 = l2, bo.tol = 1e-10, bo.max_iter = 100;
+        assert_ok(starc_proxygen_bt_fit(p, n, H, s1, s2, pref, &bo, w, &it, NULL));
         assert_true(it >= 1 && it < 100);
         double *g = calloc(p, sizeof(double)), *x = malloc(p * sizeof(double));
         for (size_t j = 0; j < p; j++)
@@ -980,12 +995,17 @@ static void test_bt_fit_kkt(void **state)
     starc_error err;
     size_t a[1] = {0}, b[1] = {5};
     double pr[1] = {1}, w[2];
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    starc_proxygen_options bo;
+    starc_proxygen_options_default(&bo);
+    bo.l2 = 1, bo.tol = 1e-9, bo.max_iter = 10;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
     b[0] = 1, pr[0] = 1.5;
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
     pr[0] = 1;
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 0, 1e-9, 10, w, NULL, &err), STARC_EINVAL);
-    assert_int_equal(starc_bt_fit(2, 1, 1, a, b, pr, 1, 1e-300, 0, w, NULL, &err), STARC_ENOCONV);
+    bo.l2 = 0;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_EINVAL);
+    bo.l2 = 1, bo.tol = 1e-300, bo.max_iter = 0;
+    assert_int_equal(starc_proxygen_bt_fit(2, 1, 1, a, b, pr, &bo, w, NULL, &err), STARC_ENOCONV);
     gsl_rng_free(r);
 }
 
@@ -999,7 +1019,7 @@ static void test_proxygen_learned(void **state)
     double *Rt = random_reward(r, S, A), *pb = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double));
     double *Rbar = malloc(SA * sizeof(double)), *Rq = malloc(SA * sizeof(double));
     starc_policy_uniform(m, pb);
-    starc_reward_expected(m, Rt, Rbar);
+    starc_mdp_reward_expected(m, Rt, Rbar);
     starc_proxygen_options o;
     starc_proxygen_options_default(&o);
     o.kind = STARC_PROXYGEN_LEARNED;

@@ -63,7 +63,7 @@ static void test_small_reference(void **state)
     static const double T[8] = {.9, .1, .3, .7, .2, .8, .9, .1}, mu0[2] = {.5, .5};
     static const double R[8] = {0, 0, -1, 5, -2, 1, 1, 0};
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 2, T, mu0, 0.9, NULL, &m, NULL));
     double pi[4], V[2], Q[4];
     starc_policy_uniform(m, pi);
     assert_ok(starc_policy_evaluate(m, pi, R, V, Q, NULL, NULL));
@@ -90,7 +90,8 @@ static void test_evaluate_random(void **state)
         double *d = malloc(S * sizeof(double)), *mu = malloc(S * A * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
         testutil_gaussian(r, R, S * A * S);
         testutil_random_policy(r, S, A, pi);
-        starc_workspace *ws = starc_workspace_alloc(S, A);
+        starc_policy_workspace *ws = NULL;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
         assert_ok(starc_policy_evaluate(m, pi, R, V, Q, ws, NULL));
         ref_values(m, pi, R, Vr);
         assert_all_close(V, Vr, S, 1e-10, 1e-10);
@@ -105,7 +106,7 @@ static void test_evaluate_random(void **state)
             sum += mu[i];
         }
         assert_close(sum, 1.0, 0, 1e-12);
-        starc_reward_expected(m, R, Rbar);
+        starc_mdp_reward_expected(m, R, Rbar);
         double J;
         assert_ok(starc_policy_return(m, pi, R, &J, NULL, NULL));
         assert_close(J, dot(starc_mdp_initial(m), V, S), 1e-12, 1e-12);
@@ -129,17 +130,17 @@ static void test_evaluate_random(void **state)
         }
         assert_all_close(d, acc, S, 1e-9, 1e-12);
         /* the evaluator plan gives the same numbers */
-        starc_evaluator *ev;
+        starc_policy_evaluator *ev;
         double *V2 = malloc(S * sizeof(double)), *Q2 = malloc(S * A * sizeof(double)), *d2 = malloc(S * sizeof(double));
-        assert_ok(starc_evaluator_alloc(m, pi, &ev, NULL));
-        assert_ok(starc_evaluator_values(ev, R, V2, Q2));
+        assert_ok(starc_policy_evaluator_alloc(m, pi, &ev, NULL));
+        assert_ok(starc_policy_evaluator_values(ev, R, V2, Q2, NULL));
         assert_all_close(V2, V, S, 1e-12, 1e-12);
         assert_all_close(Q2, Q, S * A, 1e-12, 1e-12);
-        assert_ok(starc_evaluator_occupancy(ev, d2, NULL));
+        assert_ok(starc_policy_evaluator_occupancy(ev, d2, NULL, NULL));
         assert_all_close(d2, d, S, 1e-12, 1e-14);
-        starc_evaluator_free(ev);
+        starc_policy_evaluator_free(ev);
         free(V2), free(Q2), free(d2), free(x), free(y), free(acc);
-        starc_workspace_free(ws);
+        starc_policy_workspace_free(ws);
         free(R), free(pi), free(V), free(Vr), free(Q), free(d), free(mu), free(Rbar);
         starc_mdp_free(m);
     }
@@ -195,9 +196,13 @@ static void test_optimal_bruteforce(void **state)
         ref_values(m, pi, R, Vp);
         assert_all_close(Vp, Vb, S, 1e-10, 1e-10);
         /* value iteration agrees with its stated accuracy */
-        starc_reward_expected(m, R, Rbar);
+        starc_mdp_reward_expected(m, R, Rbar);
         double tol = 1e-12;
-        assert_ok(starc_value_iteration(m, Rbar, tol, 100000, Vvi, avi, NULL, NULL));
+        starc_policy_options vo;
+        starc_policy_options_default(&vo);
+        vo.tol = tol;
+        vo.max_sweeps = 100000;
+        assert_ok(starc_policy_value_iteration_rbar(m, Rbar, &vo, Vvi, avi, NULL, NULL));
         assert_all_close(Vvi, Vb, S, 0, 2 * tol / (1 - g) + 1e-12);
         for (size_t s = 0; s < S; s++)
             assert_int_equal(avi[s], act[s]);
@@ -231,7 +236,7 @@ static void test_return_and_range(void **state)
         double rscale = 10.0 * gsl_rng_uniform_pos(r);
         for (size_t i = 0; i < SAS; i++)
             R[i] *= rscale;
-        starc_reward_expected(m, R, Rbar);
+        starc_mdp_reward_expected(m, R, Rbar);
         testutil_random_policy(r, S, A, pi);
         /* |J| <= max|R| / (1 - gamma): the scale of every return below */
         double rmax = 0.0;
@@ -241,7 +246,8 @@ static void test_return_and_range(void **state)
 
         /* the return of a stochastic policy */
         double J, Jd;
-        starc_workspace *ws = starc_workspace_alloc(S, A);
+        starc_policy_workspace *ws = NULL;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
         assert_ok(starc_policy_return_rbar(m, pi, Rbar, &J, ws, NULL));
         ref_values(m, pi, R, Vr);
         assert_close(J, dot(starc_mdp_initial(m), Vr, S), rtol, atol);
@@ -290,7 +296,7 @@ static void test_return_and_range(void **state)
             for (size_t a = 0; a < A; a++)
                 for (size_t u = 0; u < S; u++)
                     R2[(s * A + a) * S + u] = R[(s * A + a) * S + u] + g * phi[u] - phi[s];
-        starc_reward_expected(m, R2, Rbar2);
+        starc_mdp_reward_expected(m, R2, Rbar2);
         const double shift = -dot(starc_mdp_initial(m), phi, S), satol = atol + 1e-12 * pmax;
         assert_ok(starc_policy_range_rbar(m, Rbar2, NULL, &rc, ws, NULL));
         assert_close(rc.optimal_return, rr.optimal_return + shift, rtol, satol);
@@ -298,7 +304,7 @@ static void test_return_and_range(void **state)
         assert_ok(starc_policy_return_rbar(m, pi, Rbar2, &Jd, ws, NULL));
         assert_close(Jd, J + shift, rtol, satol);
 
-        starc_workspace_free(ws);
+        starc_policy_workspace_free(ws);
         free(R), free(R2), free(Rbar), free(Rbar2), free(pi), free(V), free(Vr), free(Vb), free(phi);
         starc_mdp_free(m);
     }
@@ -325,7 +331,7 @@ static void test_ties_lowest_index(void **state)
     /* actions 1 and 2 identical and best: pick 1 */
     static const double T[12] = {1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0}, mu0[2] = {1, 0};
     static const double R2[12] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
-    assert_ok(starc_mdp_alloc(2, 3, T, mu0, 0.5, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(2, 3, T, mu0, 0.5, NULL, &m, NULL));
     assert_ok(starc_policy_optimal(m, R2, NULL, act, NULL, NULL, NULL, NULL));
     assert_int_equal(act[0], 1);
     starc_mdp_free(m);
@@ -339,38 +345,43 @@ static void test_errors(void **state)
     starc_mdp *m = testutil_random_mdp(r, 3, 2, 0.9, 0);
     starc_error err;
     double pi[6] = {0.5, 0.5, 1, 0, 0.2, 0.7};
-    assert_int_equal(starc_policy_validate(m, pi, STARC_PROB_TOL, &err), STARC_EINVAL);
+    assert_int_equal(starc_policy_validate(m, pi, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy row 2 sums to 0.8999"));
     pi[5] = -0.1;
-    assert_int_equal(starc_policy_validate(m, pi, STARC_PROB_TOL, &err), STARC_EINVAL);
+    assert_int_equal(starc_policy_validate(m, pi, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy entry [2,1] = -0.1"));
     /* a workspace of the wrong size is refused, not overrun */
-    starc_workspace *ws = starc_workspace_alloc(4, 2);
+    starc_policy_workspace *ws = NULL;
+    assert_ok(starc_policy_workspace_alloc(4, 2, &ws, NULL));
     double R[18] = {0}, V[3];
     starc_policy_uniform(m, pi);
     assert_int_equal(starc_policy_evaluate(m, pi, R, V, NULL, ws, &err), STARC_EDIM);
     assert_non_null(strstr(err.message, "workspace is for S=4"));
-    starc_workspace_free(ws);
-    starc_workspace_free(NULL);
+    starc_policy_workspace_free(ws);
+    starc_policy_workspace_free(NULL);
     /* value iteration reports non-convergence */
     double Rbar[6] = {1, 2, 3, 4, 5, 6};
-    assert_int_equal(starc_value_iteration(m, Rbar, 1e-12, 3, V, NULL, NULL, &err), STARC_ENOCONV);
+    starc_policy_options vo;
+    starc_policy_options_default(&vo);
+    vo.tol = 1e-12;
+    vo.max_sweeps = 3;
+    assert_int_equal(starc_policy_value_iteration_rbar(m, Rbar, &vo, V, NULL, NULL, &err), STARC_ENOCONV);
     assert_non_null(strstr(err.message, "did not reach tolerance"));
     /* policy iteration with a cap of 0 iterations cannot converge */
-    starc_pi_options o;
-    starc_pi_options_default(&o);
+    starc_policy_options o;
+    starc_policy_options_default(&o);
     o.max_iter = 0;
     size_t act[3];
     assert_int_equal(starc_policy_optimal_rbar(m, Rbar, &o, act, NULL, NULL, NULL, &err), STARC_ENOCONV);
     /* the range: the same options and workspace checks, a NULL result refused */
     starc_policy_range_result rr;
     assert_int_equal(starc_policy_range_rbar(m, Rbar, &o, &rr, NULL, &err), STARC_ENOCONV);
-    ws = starc_workspace_alloc(4, 2);
+    assert_ok(starc_policy_workspace_alloc(4, 2, &ws, NULL));
     assert_int_equal(starc_policy_range_rbar(m, Rbar, NULL, &rr, ws, &err), STARC_EDIM);
     assert_non_null(strstr(err.message, "workspace is for S=4"));
     double J;
     assert_int_equal(starc_policy_return_rbar(m, pi, Rbar, &J, ws, &err), STARC_EDIM);
-    starc_workspace_free(ws);
+    starc_policy_workspace_free(ws);
     assert_int_equal(starc_policy_range_rbar(m, Rbar, NULL, NULL, NULL, &err), STARC_EINVAL);
     starc_mdp_free(m);
     gsl_rng_free(r);

@@ -16,7 +16,7 @@ static double *expected(const starc_mdp *m, gsl_rng *r)
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *R = malloc(S * A * S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
     testutil_gaussian(r, R, S * A * S);
-    starc_reward_expected(m, R, Rbar);
+    starc_mdp_reward_expected(m, R, Rbar);
     free(R);
     return Rbar;
 }
@@ -33,7 +33,7 @@ static void test_weighted_stats(void **state)
         y[i] = 0.5 * x[i] + gsl_ran_gaussian(r, 1.0);
     }
     starc_proxy_stats st;
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y, &st, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL));
     /* reference: E[xy] - E[x]E[y] in long double */
     long double W = 0, Sx = 0, Sy = 0, Sxx = 0, Syy = 0, Sxy = 0;
     for (size_t i = 0; i < n; i++) {
@@ -59,25 +59,25 @@ static void test_weighted_stats(void **state)
         w2[i] = 4 * w[i];
     }
     starc_proxy_stats s2;
-    assert_ok(starc_proxy_weighted_stats(n, w2, x2, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w2, x2, y2, NULL, &s2, NULL));
     assert_close(s2.r, -st.r, 1e-12, 1e-15);
     assert_close(s2.sigma_true, 3 * st.sigma_true, 1e-12, 0);
     /* r = 1 exactly for an affine copy, r undefined for a constant */
     for (size_t i = 0; i < n; i++)
         y2[i] = 2 * x[i] + 1;
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, NULL, &s2, NULL));
     assert_close(s2.r, 1.0, 0, 1e-14);
     assert_close(s2.orpo_coef, 0.0, 0, 1e-6);
     for (size_t i = 0; i < n; i++)
         y2[i] = 0.1; /* not exactly representable: round-off must not make a spread */
-    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, &s2, NULL));
+    assert_ok(starc_proxy_weighted_stats(n, w, x, y2, NULL, &s2, NULL));
     assert_true(s2.sigma_proxy == 0.0);
     assert_true(isnan(s2.r) && isnan(s2.orpo_coef));
     /* bad input */
     w[3] = -1;
-    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL), STARC_EINVAL);
     memset(w, 0, sizeof w);
-    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, &st, NULL), STARC_EINVAL);
+    assert_int_equal(starc_proxy_weighted_stats(n, w, x, y, NULL, &st, NULL), STARC_EINVAL);
     gsl_rng_free(r);
 }
 
@@ -115,7 +115,7 @@ static void make_correlated(size_t n, const double *mub, const double *Rp, doubl
     free(w);
 }
 
-static void check_bounds(const starc_proxy_policy *pp, double r, const char *what)
+static void check_bounds(const starc_proxy_analyze_result *pp, double r, const char *what)
 {
     double dJt = pp->true_delta_normalized, slack = 1e-9;
     if (!(dJt >= pp->bound_a - slack) || !(dJt >= pp->bound_tight - slack) ||
@@ -147,7 +147,7 @@ static void test_bounds_hold(void **state)
         double rho = rhos[trial % 5];
         make_correlated(S * A, mub, Rp, rho, 1.7, 0.3, r, Rt);
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         const starc_proxy_stats *st = starc_proxy_get_stats(p);
         assert_close(st->r, rho, 1e-10, 1e-12);
         assert_close(st->sigma_true, 1.7, 1e-10, 0);
@@ -157,23 +157,24 @@ static void test_bounds_hold(void **state)
         assert_close((1 - 0.9) * Jt, st->mean_true, 1e-10, 1e-12);
         assert_close((1 - 0.9) * Jp, st->mean_proxy, 1e-10, 1e-12);
         /* random policies, regularised optima (all inside the support) and the proxy optimum */
-        starc_regularizer *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+        starc_regularize *rg;
+        assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
         for (int k = 0; k < 40; k++) {
-            starc_proxy_policy pp;
+            starc_proxy_analyze_result pp;
             if (k < 20)
                 testutil_random_policy(r, S, A, pi);
             else {
-                starc_reg_result res;
-                assert_ok(starc_regularizer_solve(rg, (starc_reg_method)(k % 4), pow(0.6, k - 20), pi, &res, NULL));
+                starc_regularize_result res;
+                const starc_regularize_method meth = (starc_regularize_method)(k % 4);
+                assert_ok(starc_regularize_solve(rg, meth, pow(0.6, k - 20), pi, &res, NULL));
             }
             assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
             check_bounds(&pp, rho, "policy");
         }
-        starc_proxy_hacking hk;
+        starc_proxy_hacking_result hk;
         assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
         check_bounds(&hk.proxy_optimal, rho, "proxy optimum");
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_proxy_free(p);
         starc_mdp_free(m);
         free(Rp);
@@ -219,8 +220,8 @@ static void test_tight_attained(void **state)
         for (size_t i = 0; i < n; i++)
             Rt[i] = 2.0 * (rho * z[i] - q * x[i] / sqrt(nx)) + 5.0;
         starc_proxy *p;
-        starc_proxy_policy pp;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        starc_proxy_analyze_result pp;
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         assert_close(starc_proxy_get_stats(p)->r, rho, 1e-10, 0);
         assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
         assert_close(pp.bound_tight, pp.true_delta_normalized, 1e-8, 1e-12);
@@ -282,11 +283,11 @@ static void test_bounds_edge_mdp(void **state)
         for (size_t i = 0; i < S * A; i++)
             Rt[i] = sign * 3.0 * Rp[i] + 1.0;
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
         assert_close(starc_proxy_get_stats(p)->r, sign, 0, 1e-14);
         for (int k = 0; k < 5; k++) {
             testutil_random_policy(r, S, A, pi);
-            starc_proxy_policy pp;
+            starc_proxy_analyze_result pp;
             assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
             assert_close(pp.true_delta_normalized, sign * 3.0 * pp.proxy_delta_normalized, 1e-10, 1e-13);
             assert_close(pp.bound_a, pp.true_delta_normalized, 1e-9, 1e-12);
@@ -300,11 +301,11 @@ static void test_bounds_edge_mdp(void **state)
     for (size_t i = 0; i < S * A; i++)
         Rt[i] = 0.7;
     starc_proxy *p;
-    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
     assert_true(isnan(starc_proxy_get_stats(p)->r));
     assert_true(starc_proxy_get_stats(p)->sigma_true == 0.0);
     testutil_random_policy(r, S, A, pi);
-    starc_proxy_policy pp;
+    starc_proxy_analyze_result pp;
     assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
     assert_close(pp.true_delta_normalized, 0.0, 0, 1e-14);
     assert_true(pp.bound_a == 0.0 && pp.bound_tight == 0.0);
@@ -314,7 +315,7 @@ static void test_bounds_edge_mdp(void **state)
     pb[0] = 0.0;
     pb[1] = 0.4;
     pb[2] = 0.6;
-    assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
     starc_policy_uniform(m, pi);
     assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
     if (starc_proxy_base_occupancy(p)[1] > 0) { /* state 0 is visited */
@@ -352,8 +353,8 @@ static void test_hacking_enumeration(void **state)
                 Rp[i] = Rt[i] + 0.3 * Rp[i];
         testutil_random_policy(r, S, A, pb);
         starc_proxy *p;
-        assert_ok(starc_proxy_alloc(m, pb, Rt, Rp, STARC_PROB_TOL, &p, NULL));
-        starc_proxy_hacking hk;
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
+        starc_proxy_hacking_result hk;
         size_t act[4];
         assert_ok(starc_proxy_check_hacking(p, NULL, act, &hk, NULL));
         /* enumerate A^S policies */
@@ -425,7 +426,7 @@ static void test_hackability(void **state)
             }
         int hk;
         size_t wi = 99, wj = 99;
-        assert_ok(starc_proxy_hackable(m, R1, R3, n, pols, 1e-10, &hk, &wi, &wj, NULL));
+        assert_ok(starc_proxy_hackable_rbar(m, R1, R3, n, pols, NULL, &hk, &wi, &wj, NULL));
         /* brute force over all pairs */
         double J1[40], J2[40];
         for (size_t k = 0; k < n; k++) {
@@ -453,12 +454,12 @@ static void test_hackability(void **state)
     }
     /* one policy or none: never hackable */
     int hk = 1;
-    assert_ok(starc_proxy_hackable(m, R1, R2, 1, pols, 1e-10, &hk, NULL, NULL, NULL));
+    assert_ok(starc_proxy_hackable_rbar(m, R1, R2, 1, pols, NULL, &hk, NULL, NULL, NULL));
     assert_int_equal(hk, 0);
     /* an invalid policy in the set is reported with its index */
     starc_error err;
     pols[S * A * 3] = -1;
-    assert_int_equal(starc_proxy_hackable(m, R1, R2, n, pols, 1e-10, &hk, NULL, NULL, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxy_hackable_rbar(m, R1, R2, n, pols, NULL, &hk, NULL, NULL, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "policy 3"));
     free(pols);
     free(R1);
@@ -500,7 +501,7 @@ static void test_hackable_deterministic(void **state)
         for (size_t i = 0; i < S * A; i++)
             Rp[i] = variant == 0 ? Rn[i] : variant == 1 ? -Rt[i] : variant == 2 ? 3.0 * Rt[i] : Rt[i] + 0.05 * Rn[i];
         starc_proxy_hackability_result res;
-        assert_ok(starc_proxy_hackable_deterministic(m, Rt, Rp, &o, &res, NULL));
+        assert_ok(starc_proxy_hackable_deterministic_rbar(m, Rt, Rp, &o, &res, NULL));
         size_t n = 1;
         for (size_t s = 0; s < S; s++)
             n *= A;
@@ -520,7 +521,8 @@ static void test_hackable_deterministic(void **state)
         int bf = 0;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
-                bf |= Jt[i] < Jt[j] - o.tol * mt && Jp[i] > Jp[j] + o.tol * mp;
+                bf |= Jt[i] < Jt[j] - o.proxy_options.hackable_tol * mt &&
+                      Jp[i] > Jp[j] + o.proxy_options.hackable_tol * mp;
         assert_int_equal(res.hackable, bf);
         if (variant == 1)
             assert_int_equal(res.hackable, 1);
@@ -582,40 +584,10 @@ static void test_deterministic_count(void **state)
     starc_mdp_free(m1);
     starc_proxy_hackability_result res;
     double Rb[34] = {0};
-    assert_int_equal(starc_proxy_hackable_deterministic(m17, Rb, Rb, NULL, &res, &err), STARC_EINVAL);
+    assert_int_equal(starc_proxy_hackable_deterministic_rbar(m17, Rb, Rb, NULL, &res, &err), STARC_EINVAL);
     starc_mdp_free(m16);
     starc_mdp_free(m17);
     starc_mdp_free(m70);
-    gsl_rng_free(r);
-}
-
-/* A state reward's expected reward: exactly r(s), and the slow way round (expand to (S,A,S), sum
- * over T) agrees to the round-off of a row sum, relative to the reward's own scale. */
-static void test_state_reward_expected(void **state)
-{
-    (void)state;
-    gsl_rng *r = testutil_rng(29);
-    for (int trial = 0; trial < 6; trial++) {
-        size_t S = 3 + (size_t)trial, A = 1 + (size_t)trial % 3;
-        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, trial % 2);
-        double scale = pow(10.0, 100.0 * (trial - 2)); /* 1e-200 .. 1e300: nothing is lost */
-        double *rs = malloc(S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
-        double *R = malloc(S * A * S * sizeof(double)), *ref = malloc(S * A * sizeof(double));
-        testutil_gaussian(r, rs, S);
-        for (size_t s = 0; s < S; s++)
-            rs[s] *= scale;
-        size_t shape[1] = {S};
-        assert_ok(starc_reward_expand(m, 1, shape, rs, R, NULL));
-        starc_reward_expected(m, R, ref);
-        starc_proxy_state_reward_expected(m, rs, Rbar);
-        for (size_t s = 0; s < S; s++)
-            for (size_t a = 0; a < A; a++) {
-                assert_true(Rbar[s * A + a] == rs[s]);
-                assert_close(Rbar[s * A + a], ref[s * A + a], 4.0 * (double)S * 2.220446049250313e-16, 0.0);
-            }
-        free(rs), free(Rbar), free(R), free(ref);
-        starc_mdp_free(m);
-    }
     gsl_rng_free(r);
 }
 
@@ -660,34 +632,34 @@ static void test_tomato(void **state)
             Rp[i * A + a] = starc_tomato_proxy_reward(t)[i];
         }
     starc_proxy *p;
-    assert_ok(starc_proxy_alloc(m, starc_tomato_base_policy(t), Rt, Rp, STARC_PROB_TOL, &p, NULL));
+    assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, starc_tomato_base_policy(t), NULL, &p, NULL));
     const starc_proxy_stats *st = starc_proxy_get_stats(p);
     assert_true(st->r > 0.98);
-    starc_proxy_hacking hk;
+    starc_proxy_hacking_result hk;
     assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
     double Jb;
     starc_proxy_base_returns(p, &Jb, NULL);
     assert_int_equal(hk.reward_hacking, 1);
     assert_true(hk.proxy_optimal.true_return < 0.5 * Jb);
     check_bounds(&hk.proxy_optimal, st->r, "tomato proxy optimum");
-    starc_regularizer *rg;
-    assert_ok(starc_regularizer_alloc(m, starc_tomato_base_policy(t), Rp, Rt, NULL, &rg, NULL));
-    starc_reg_result orpo, adkl;
-    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, NULL, &orpo, NULL));
+    starc_regularize *rg;
+    assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, starc_tomato_base_policy(t), NULL, &rg, NULL));
+    starc_regularize_result orpo, adkl;
+    assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, st->orpo_coef, NULL, &orpo, NULL));
     assert_true(orpo.true_delta > 0.1 * Jb);       /* ORPO improves the true return */
     assert_true(orpo.proxy_delta > 0);
     /* the same coefficient on the action-distribution KL does not protect: it hacks */
-    assert_ok(starc_regularizer_solve(rg, STARC_REG_AD_KL, st->orpo_coef, NULL, &adkl, NULL));
+    assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, st->orpo_coef, NULL, &adkl, NULL));
     assert_true(adkl.true_return < Jb);
     /* the ORPO optimum obeys the bounds too */
     double *pi = malloc(S * A * sizeof(double));
-    starc_proxy_policy pp;
-    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, st->orpo_coef, pi, &orpo, NULL));
+    starc_proxy_analyze_result pp;
+    assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, st->orpo_coef, pi, &orpo, NULL));
     assert_ok(starc_proxy_analyze(p, pi, &pp, NULL));
     check_bounds(&pp, st->r, "tomato orpo");
     assert_close(pp.true_delta_normalized, orpo.true_delta_normalized, 1e-10, 1e-12);
     free(pi);
-    starc_regularizer_free(rg);
+    starc_regularize_free(rg);
     starc_proxy_free(p);
     free(Rt);
     free(Rp);
@@ -726,7 +698,6 @@ int main(void)
         cmocka_unit_test(test_hackability),
         cmocka_unit_test(test_hackable_deterministic),
         cmocka_unit_test(test_deterministic_count),
-        cmocka_unit_test(test_state_reward_expected),
         cmocka_unit_test(test_tomato),
     };
     return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);

@@ -16,7 +16,7 @@ static double *expected(const starc_mdp *m, gsl_rng *r)
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *R = malloc(S * A * S * sizeof(double)), *Rbar = malloc(S * A * sizeof(double));
     testutil_gaussian(r, R, S * A * S);
-    starc_reward_expected(m, R, Rbar);
+    starc_mdp_reward_expected(m, R, Rbar);
     free(R);
     return Rbar;
 }
@@ -102,13 +102,13 @@ static void test_adkl_identity(void **state)
         double *Rp = expected(m, r), *Rt = expected(m, r), *pb = malloc(S * A * sizeof(double));
         double *pi = malloc(S * A * sizeof(double)), *V = malloc(S * sizeof(double));
         testutil_random_policy(r, S, A, pb);
-        starc_regularizer *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
+        starc_regularize *rg;
+        assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
         double betas[] = {5.0, 0.7, 0.05};
         for (int k = 0; k < 3; k++) {
             double beta = betas[k];
-            starc_reg_result res;
-            assert_ok(starc_regularizer_solve(rg, STARC_REG_AD_KL, beta, pi, &res, NULL));
+            starc_regularize_result res;
+            assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, beta, pi, &res, NULL));
             assert_int_equal(res.converged, 1);
             ref_soft_values(m, pb, Rp, beta, V);
             double mv = 0;
@@ -150,20 +150,20 @@ static void test_adkl_identity(void **state)
             assert_true(res.om_kl >= res.ad_kl - 1e-13);
             assert_close(res.ad_kl_unnormalized * (1 - g), res.ad_kl, 1e-12, 0);
             /* the value-iteration path agrees with policy iteration */
-            starc_reg_options o;
-            starc_reg_options_default(&o);
-            o.adkl_solver = STARC_ADKL_VALUE_ITERATION;
+            starc_regularize_options o;
+            starc_regularize_options_default(&o);
+            o.adkl_solver = STARC_REGULARIZE_ADKL_VALUE_ITERATION;
             o.tol = 1e-13;
             o.warm_start = 0;
-            starc_regularizer *rv;
-            starc_reg_result rr;
-            assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, &o, &rv, NULL));
-            assert_ok(starc_regularizer_solve(rv, STARC_REG_AD_KL, beta, NULL, &rr, NULL));
+            starc_regularize *rv;
+            starc_regularize_result rr;
+            assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &rv, NULL));
+            assert_ok(starc_regularize_solve(rv, STARC_REGULARIZE_AD_KL, beta, NULL, &rr, NULL));
             assert_close(rr.objective, res.objective, 1e-9, 1e-10);
             assert_close(rr.ad_kl, res.ad_kl, 1e-6, 1e-10);
-            starc_regularizer_free(rv);
+            starc_regularize_free(rv);
         }
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_mdp_free(m);
         free(Rp);
         free(Rt);
@@ -201,14 +201,14 @@ static void test_occupancy_flow(void **state)
         starc_mdp *m = testutil_random_mdp(r, S, A, 0.95, 1);
         double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
-        starc_regularizer *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
-        assert_null(starc_regularizer_occupancy(rg));
-        for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+        starc_regularize *rg;
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
+        assert_null(starc_regularize_occupancy(rg));
+        for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
             for (double c = 3.0; c > 1e-3; c *= 0.2) {
-                starc_reg_result res;
-                assert_ok(starc_regularizer_solve(rg, (starc_reg_method)meth, c, NULL, &res, NULL));
-                const double *mu = starc_regularizer_occupancy(rg);
+                starc_regularize_result res;
+                assert_ok(starc_regularize_solve(rg, (starc_regularize_method)meth, c, NULL, &res, NULL));
+                const double *mu = starc_regularize_occupancy(rg);
                 assert_non_null(mu);
                 double sum = 0;
                 for (size_t i = 0; i < S * A; i++) {
@@ -220,10 +220,10 @@ static void test_occupancy_flow(void **state)
                 assert_true(isnan(res.true_return));
                 assert_true(res.tv >= 0 && res.tv <= 1 + 1e-12);
                 assert_close(res.om_kl, res.state_kl + res.ad_kl, 1e-9, 1e-13);
-                if (meth != STARC_REG_AD_KL)
+                if (meth != STARC_REGULARIZE_AD_KL)
                     assert_true(res.residual <= 1e-10);
             }
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_mdp_free(m);
         free(Rp);
         free(pb);
@@ -237,7 +237,7 @@ typedef struct {
     const starc_mdp *m;
     const double *pb, *Rp;
     const unsigned char *allowed; /* NULL: all actions */
-    starc_reg_method method;
+    starc_regularize_method method;
     double coef;
     double *pi;
 } bf_ctx;
@@ -246,9 +246,9 @@ static double bf_objective(const bf_ctx *c, const double *pi)
 {
     slow_diag sd;
     slow_diagnose(c->m, pi, c->pb, c->Rp, &sd);
-    double D = c->method == STARC_REG_AD_KL ? sd.adkl
-             : c->method == STARC_REG_OM_CHI2 ? sd.chi2
-             : c->method == STARC_REG_OM_SQRT_CHI2 ? sqrt(fmax(0, sd.chi2))
+    double D = c->method == STARC_REGULARIZE_AD_KL ? sd.adkl
+             : c->method == STARC_REGULARIZE_OM_CHI2 ? sd.chi2
+             : c->method == STARC_REGULARIZE_OM_SQRT_CHI2 ? sqrt(fmax(0, sd.chi2))
              : sd.omkl;
     return sd.Jn_p - c->coef * D;
 }
@@ -311,26 +311,26 @@ static void check_against_brute_force(const starc_mdp *m, const double *pb, cons
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *pi = malloc(S * A * sizeof(double)), *work = malloc(S * A * sizeof(double));
-    starc_regularizer *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+    starc_regularize *rg;
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
     double coefs[] = {2.0, 0.3, 0.05};
-    for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
         for (int k = 0; k < 3; k++) {
-            starc_reg_result res;
-            assert_ok(starc_regularizer_solve(rg, (starc_reg_method)meth, coefs[k], pi, &res, NULL));
-            bf_ctx c = {m, pb, Rp, allowed, (starc_reg_method)meth, coefs[k], work};
+            starc_regularize_result res;
+            assert_ok(starc_regularize_solve(rg, (starc_regularize_method)meth, coefs[k], pi, &res, NULL));
+            bf_ctx c = {m, pb, Rp, allowed, (starc_regularize_method)meth, coefs[k], work};
             /* the library's own objective agrees with the slow formula for its policy */
             assert_close(res.objective, bf_objective(&c, pi), 1e-8, 1e-10);
             double bf = brute_force(&c, r);
             /* optimal: nothing the brute force finds is better, and it finds about as much */
             if (!(res.objective >= bf - 1e-9)) {
-                print_error("%s coef %g: library %.17g < brute force %.17g\n", starc_reg_method_name(meth),
+                print_error("%s coef %g: library %.17g < brute force %.17g\n", starc_regularize_method_name(meth),
                             coefs[k], res.objective, bf);
                 fail();
             }
             assert_close(res.objective, bf, 0, 2e-5);
         }
-    starc_regularizer_free(rg);
+    starc_regularize_free(rg);
     free(pi);
     free(work);
 }
@@ -370,33 +370,33 @@ static void test_zero_support(void **state)
 #undef TT
     double mu0[4] = {1, 0, 0, 0};
     starc_mdp *m;
-    assert_ok(starc_mdp_alloc(4, 2, T, mu0, 0.8, STARC_PROB_TOL, &m, NULL));
+    assert_ok(starc_mdp_alloc(4, 2, T, mu0, 0.8, NULL, &m, NULL));
     double pb[8] = {0.5, 0.5, 0.3, 0.7, 1.0, 0.0, 0.5, 0.5};
     double Rp[8] = {0.1, -0.2, 0.4, 0.0, -0.3, 5.0, 9.0, 9.0};
     double Rt[8] = {0.2, -0.1, 0.3, 0.1, -0.2, 1.0, -9.0, -9.0};
-    starc_regularizer *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, Rt, NULL, &rg, NULL));
-    const double *mub = starc_regularizer_base_occupancy(rg);
+    starc_regularize *rg;
+    assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, NULL, &rg, NULL));
+    const double *mub = starc_regularize_base_occupancy(rg);
     assert_true(mub[5] == 0.0 && mub[6] == 0.0 && mub[7] == 0.0);
     double pi[8];
-    for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
         for (double c = 1.0; c > 1e-3; c *= 0.1) {
-            starc_reg_result res;
-            assert_ok(starc_regularizer_solve(rg, (starc_reg_method)meth, c, pi, &res, NULL));
+            starc_regularize_result res;
+            assert_ok(starc_regularize_solve(rg, (starc_regularize_method)meth, c, pi, &res, NULL));
             assert_true(pi[5] == 0.0);         /* never leaves the base's support */
             assert_true(isfinite(res.chi2));
             assert_true(isfinite(res.ad_kl) && isfinite(res.om_kl));
-            if (meth != STARC_REG_AD_KL)
+            if (meth != STARC_REGULARIZE_AD_KL)
                 assert_close(pi[6], 0.5, 0, 0); /* unvisited state: base row */
         }
     /* A policy that takes the base's zero-probability action: infinite divergences. */
     double leave[8] = {0, 1, 0.5, 0.5, 0, 1, 1, 0};
-    starc_reg_result ev;
-    assert_ok(starc_regularizer_evaluate(rg, leave, STARC_REG_OM_CHI2, 0.1, &ev, NULL));
+    starc_regularize_result ev;
+    assert_ok(starc_regularize_evaluate(rg, leave, STARC_REGULARIZE_OM_CHI2, 0.1, &ev, NULL));
     assert_true(isinf(ev.chi2) && isinf(ev.ad_kl) && isinf(ev.om_kl));
     assert_true(isinf(ev.objective) && ev.objective < 0);
     assert_true(ev.proxy_return_normalized > 4.0); /* it does reach the rewarding state */
-    starc_regularizer_free(rg);
+    starc_regularize_free(rg);
     /* Brute force restricted to the base's support. */
     gsl_rng *r = testutil_rng(14);
     unsigned char allowed[8] = {1, 1, 1, 1, 1, 0, 1, 1};
@@ -415,12 +415,12 @@ static void test_sqrt_matches_chi2(void **state)
         double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
         double *p1 = malloc(S * A * sizeof(double)), *p2 = malloc(S * A * sizeof(double));
         testutil_random_policy(r, S, A, pb);
-        starc_regularizer *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
+        starc_regularize *rg;
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
         int inner_found = 0;
         for (double lam = 2.0; lam > 1e-3; lam *= 0.3) {
-            starc_reg_result rs, rc;
-            assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, lam, p1, &rs, NULL));
+            starc_regularize_result rs, rc;
+            assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, lam, p1, &rs, NULL));
             assert_close(rs.divergence, sqrt(rs.chi2), 1e-12, 0);
             if (isinf(rs.inner_coef)) {
                 /* the base itself: chi2 = 0 */
@@ -429,13 +429,13 @@ static void test_sqrt_matches_chi2(void **state)
             }
             inner_found = 1;
             assert_close(2 * rs.inner_coef * sqrt(rs.chi2), lam, 1e-7, 0);
-            assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_CHI2, rs.inner_coef, p2, &rc, NULL));
+            assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_CHI2, rs.inner_coef, p2, &rc, NULL));
             assert_all_close(p1, p2, S * A, 1e-7, 1e-9);
             assert_close(rs.chi2, rc.chi2, 1e-7, 1e-12);
             assert_close(rs.proxy_return, rc.proxy_return, 1e-9, 1e-12);
         }
         assert_true(inner_found);
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_mdp_free(m);
         free(Rp);
         free(pb);
@@ -453,23 +453,23 @@ static void test_warm_equals_cold(void **state)
     starc_mdp *m = testutil_random_mdp(r, S, A, 0.95, 1);
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_reg_options cold;
-    starc_reg_options_default(&cold);
+    starc_regularize_options cold;
+    starc_regularize_options_default(&cold);
     cold.warm_start = 0;
-    starc_regularizer *w, *c;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &w, NULL));
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, &cold, &c, NULL));
-    for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+    starc_regularize *w, *c;
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &w, NULL));
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, &cold, &c, NULL));
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
         for (double k = 10; k > 1e-3; k *= 0.5) {
-            starc_reg_result a, b;
-            assert_ok(starc_regularizer_solve(w, (starc_reg_method)meth, k, NULL, &a, NULL));
-            assert_ok(starc_regularizer_solve(c, (starc_reg_method)meth, k, NULL, &b, NULL));
+            starc_regularize_result a, b;
+            assert_ok(starc_regularize_solve(w, (starc_regularize_method)meth, k, NULL, &a, NULL));
+            assert_ok(starc_regularize_solve(c, (starc_regularize_method)meth, k, NULL, &b, NULL));
             assert_close(a.objective, b.objective, 1e-10, 1e-12);
             assert_close(a.chi2, b.chi2, 1e-6, 1e-10);
         }
-    starc_regularizer_reset(w);
-    starc_regularizer_free(w);
-    starc_regularizer_free(c);
+    starc_regularize_reset(w);
+    starc_regularize_free(w);
+    starc_regularize_free(c);
     starc_mdp_free(m);
     free(Rp);
     free(pb);
@@ -485,13 +485,13 @@ static void test_monotone_path(void **state)
     starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 1);
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_regularizer *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
-    for (int meth = 0; meth < STARC_REG_NMETHODS; meth++) {
+    starc_regularize *rg;
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++) {
         double prevJ = -INFINITY, prevD = -1;
         for (double k = 20; k > 1e-3; k *= 0.7) {
-            starc_reg_result res;
-            assert_ok(starc_regularizer_solve(rg, (starc_reg_method)meth, k, NULL, &res, NULL));
+            starc_regularize_result res;
+            assert_ok(starc_regularize_solve(rg, (starc_regularize_method)meth, k, NULL, &res, NULL));
             assert_true(res.proxy_return_normalized >= prevJ - 1e-10);
             assert_true(res.divergence >= prevD - 1e-9);
             prevJ = res.proxy_return_normalized;
@@ -506,7 +506,7 @@ static void test_monotone_path(void **state)
         assert_close(prevJ, (1 - 0.9) * Jopt, 0, 2e-3);
         assert_true(prevJ <= (1 - 0.9) * Jopt + 1e-12);
     }
-    starc_regularizer_free(rg);
+    starc_regularize_free(rg);
     starc_mdp_free(m);
     free(Rp);
     free(pb);
@@ -521,19 +521,19 @@ static void test_gamma_near_one(void **state)
     starc_mdp *m = testutil_random_mdp(r, S, A, 0.999, 1);
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_regularizer *rg;
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
-    starc_reg_result res;
-    assert_ok(starc_regularizer_solve(rg, STARC_REG_AD_KL, 0.1, NULL, &res, NULL));
+    starc_regularize *rg;
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
+    starc_regularize_result res;
+    assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, 0.1, NULL, &res, NULL));
     assert_true(res.iterations <= 20); /* soft policy iteration: a handful of exact evaluations */
     double *V = malloc(S * sizeof(double)), mv = 0;
     ref_soft_values(m, pb, Rp, 0.1, V);
     for (size_t s = 0; s < S; s++)
         mv += starc_mdp_initial(m)[s] * V[s];
     assert_close(res.proxy_return - 0.1 * res.ad_kl_unnormalized, mv, 1e-8, 1e-8);
-    assert_ok(starc_regularizer_solve(rg, STARC_REG_OM_CHI2, 0.1, NULL, &res, NULL));
+    assert_ok(starc_regularize_solve(rg, STARC_REGULARIZE_OM_CHI2, 0.1, NULL, &res, NULL));
     assert_true(res.residual <= 1e-10);
-    starc_regularizer_free(rg);
+    starc_regularize_free(rg);
     starc_mdp_free(m);
     free(Rp);
     free(pb);
@@ -549,48 +549,58 @@ static void test_errors(void **state)
     starc_mdp *m = testutil_random_mdp(r, S, A, 0.99, 1);
     double *Rp = expected(m, r), *pb = malloc(S * A * sizeof(double));
     testutil_random_policy(r, S, A, pb);
-    starc_regularizer *rg = NULL;
+    starc_regularize *rg = NULL;
     starc_error err;
     /* bad base policy */
     pb[0] += 0.5;
-    assert_int_equal(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, &err), STARC_EINVAL);
+    assert_int_equal(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, &err), STARC_EINVAL);
     assert_non_null(strstr(err.message, "base policy"));
     assert_null(rg);
     pb[0] -= 0.5;
-    starc_reg_options o;
-    starc_reg_options_default(&o);
+    starc_regularize_options o;
+    starc_regularize_options_default(&o);
     o.tol = -1;
-    assert_int_equal(starc_regularizer_alloc(m, pb, Rp, NULL, &o, &rg, &err), STARC_EINVAL);
-    assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, &err));
-    starc_reg_result res;
-    assert_int_equal(starc_regularizer_solve(rg, STARC_REG_OM_CHI2, 0.0, NULL, &res, &err), STARC_EINVAL);
-    assert_int_equal(starc_regularizer_solve(rg, STARC_REG_AD_KL, NAN, NULL, &res, &err), STARC_EINVAL);
-    assert_int_equal(starc_regularizer_solve(rg, (starc_reg_method)9, 1.0, NULL, &res, &err), STARC_EINVAL);
+    assert_int_equal(starc_regularize_alloc_rbar(m, NULL, Rp, pb, &o, &rg, &err), STARC_EINVAL);
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, &err));
+    starc_regularize_result res;
+    assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_OM_CHI2, 0.0, NULL, &res, &err), STARC_EINVAL);
+    assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, NAN, NULL, &res, &err), STARC_EINVAL);
+    assert_int_equal(starc_regularize_solve(rg, (starc_regularize_method)9, 1.0, NULL, &res, &err), STARC_EINVAL);
     /* iteration caps are honoured and reported */
-    starc_reg_options_default(&o);
+    starc_regularize_options_default(&o);
     o.max_iter = 1;
     o.warm_start = 0;
-    assert_ok(starc_regularizer_set_options(rg, &o, NULL));
-    assert_int_equal(starc_regularizer_solve(rg, STARC_REG_OM_KL, 0.01, NULL, &res, &err), STARC_ENOCONV);
+    assert_ok(starc_regularize_set_options(rg, &o, NULL));
+    assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_OM_KL, 0.01, NULL, &res, &err), STARC_ENOCONV);
     assert_int_equal(res.converged, 0);
     assert_true(res.residual > o.tol);
     assert_non_null(strstr(err.message, "om-kl"));
     o.max_iter = 1000;
-    o.adkl_solver = STARC_ADKL_VALUE_ITERATION;
+    o.adkl_solver = STARC_REGULARIZE_ADKL_VALUE_ITERATION;
     o.max_sweeps = 10;
-    assert_ok(starc_regularizer_set_options(rg, &o, NULL));
-    assert_int_equal(starc_regularizer_solve(rg, STARC_REG_AD_KL, 0.1, NULL, &res, &err), STARC_ENOCONV);
+    assert_ok(starc_regularize_set_options(rg, &o, NULL));
+    assert_int_equal(starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, 0.1, NULL, &res, &err), STARC_ENOCONV);
     assert_int_equal(res.converged, 0);
     assert_int_equal(res.iterations, 10);
     /* names */
-    starc_reg_method meth;
-    assert_ok(starc_reg_method_parse("om-sqrt-chi2", &meth, NULL));
-    assert_int_equal(meth, STARC_REG_OM_SQRT_CHI2);
-    assert_string_equal(starc_reg_method_name(STARC_REG_AD_KL), "ad-kl");
-    assert_null(starc_reg_method_name((starc_reg_method)7));
-    assert_int_equal(starc_reg_method_parse("kl", &meth, &err), STARC_EINVAL);
-    starc_regularizer_free(rg);
-    starc_regularizer_free(NULL);
+    starc_regularize_method meth;
+    assert_ok(starc_regularize_method_parse("om-sqrt-chi2", &meth, NULL));
+    assert_int_equal(meth, STARC_REGULARIZE_OM_SQRT_CHI2);
+    assert_string_equal(starc_regularize_method_name(STARC_REGULARIZE_AD_KL), "ad-kl");
+    assert_null(starc_regularize_method_name((starc_regularize_method)7));
+    assert_int_equal(starc_regularize_method_parse("kl", &meth, &err), STARC_EINVAL);
+    starc_regularize_adkl_solver sv;
+    for (int i = 0; i < STARC_REGULARIZE_ADKL_SOLVER_COUNT; i++) {
+        assert_ok(starc_regularize_adkl_solver_parse(
+            starc_regularize_adkl_solver_name((starc_regularize_adkl_solver)i), &sv, NULL));
+        assert_int_equal(sv, i);
+    }
+    assert_string_equal(starc_regularize_adkl_solver_name(STARC_REGULARIZE_ADKL_VALUE_ITERATION), "vi");
+    assert_null(starc_regularize_adkl_solver_name((starc_regularize_adkl_solver)STARC_REGULARIZE_ADKL_SOLVER_COUNT));
+    assert_int_equal(starc_regularize_adkl_solver_parse("newton", &sv, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "pi, vi"));
+    starc_regularize_free(rg);
+    starc_regularize_free(NULL);
     starc_mdp_free(m);
     free(Rp);
     free(pb);
@@ -603,7 +613,7 @@ static void test_stress_convergence(void **state)
 {
     (void)state;
     gsl_rng *r = testutil_rng(20);
-    size_t worst[STARC_REG_NMETHODS] = {0};
+    size_t worst[STARC_REGULARIZE_METHOD_COUNT] = {0};
     for (int trial = 0; trial < 60; trial++) {
         size_t S = 2 + gsl_rng_uniform_int(r, 30), A = 2 + gsl_rng_uniform_int(r, 4);
         double g = trial % 3 == 0 ? 0.99 : trial % 3 == 1 ? 0.9 : 0.5;
@@ -616,31 +626,31 @@ static void test_stress_convergence(void **state)
                     pb[i + 1] += pb[i];
                     pb[i] = 0.0;
                 }
-        starc_regularizer *rg;
-        assert_ok(starc_regularizer_alloc(m, pb, Rp, NULL, NULL, &rg, NULL));
-        for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+        starc_regularize *rg;
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &rg, NULL));
+        for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
             for (double c = 30; c > 1e-4; c *= 0.37) {
-                starc_reg_result res;
+                starc_regularize_result res;
                 starc_error err;
-                int st = starc_regularizer_solve(rg, (starc_reg_method)meth, c, NULL, &res, &err);
+                int st = starc_regularize_solve(rg, (starc_regularize_method)meth, c, NULL, &res, &err);
                 if (st != STARC_OK) {
                     print_error("trial %d S %zu A %zu gamma %g %s coef %g: %s\n", trial, S, A, g,
-                                starc_reg_method_name((starc_reg_method)meth), c, err.message);
+                                starc_regularize_method_name((starc_regularize_method)meth), c, err.message);
                     fail();
                 }
                 if (res.iterations > worst[meth])
                     worst[meth] = res.iterations;
             }
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_mdp_free(m);
         free(Rp);
         free(pb);
     }
     /* soft policy iteration and Newton take a handful of steps; the sqrt search sums its solves */
-    assert_true(worst[STARC_REG_AD_KL] <= 15);
-    assert_true(worst[STARC_REG_OM_CHI2] <= 30);
-    assert_true(worst[STARC_REG_OM_KL] <= 60);
-    assert_true(worst[STARC_REG_OM_SQRT_CHI2] <= 200);
+    assert_true(worst[STARC_REGULARIZE_AD_KL] <= 15);
+    assert_true(worst[STARC_REGULARIZE_OM_CHI2] <= 30);
+    assert_true(worst[STARC_REGULARIZE_OM_KL] <= 60);
+    assert_true(worst[STARC_REGULARIZE_OM_SQRT_CHI2] <= 200);
     gsl_rng_free(r);
 }
 

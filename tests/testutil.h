@@ -11,6 +11,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <starc/starc.h>
+#include "gsl-view.h"
 
 /* |a - b| <= atol + rtol * max(|a|, |b|), else fail printing both with %.17g. */
 #define assert_close(a, b, rtol, atol) \
@@ -39,7 +40,7 @@ static inline void testutil_assert_close(double a, double b, double rtol, double
 #define assert_ok(expr) do { \
         int st_ = (expr); \
         if (st_ != STARC_OK) { \
-            print_error("%s returned %d (%s)\n", #expr, st_, starc_strerror(st_)); \
+            print_error("%s returned %d (%s)\n", #expr, st_, starc_error_string(st_)); \
             _fail(__FILE__, __LINE__); \
         } \
     } while (0)
@@ -48,6 +49,17 @@ static inline gsl_rng *testutil_rng(unsigned long seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
+    return r;
+}
+
+/* The library's generator with the same seed and stream as testutil_rng(seed). */
+static inline starc_generate_rng *testutil_generate_rng(unsigned long seed)
+{
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(seed, &r, NULL) != STARC_OK) {
+        print_error("starc_generate_rng_alloc failed\n");
+        _fail(__FILE__, __LINE__);
+    }
     return r;
 }
 
@@ -75,7 +87,7 @@ static inline starc_mdp *testutil_random_mdp(gsl_rng *r, size_t S, size_t A, dou
         mu0[s] /= sum;
     starc_mdp *m = NULL;
     starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err) != STARC_OK) {
+    if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err) != STARC_OK) {
         fprintf(stderr, "testutil_random_mdp: %s\n", err.message);
         abort();
     }

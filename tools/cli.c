@@ -151,7 +151,7 @@ int cli_status_exit(int status)
 
 int cli_lib_error(const char *cmd, int status, const starc_error *err)
 {
-    const char *msg = err && err->message[0] ? err->message : starc_strerror(status);
+    const char *msg = err && err->message[0] ? err->message : starc_error_string(status);
     if (cli_status_exit(status) == EXIT_USAGE)
         return cli_usage(cmd, "%s", msg);
     return cli_fail(cmd, "%s", msg);
@@ -251,26 +251,26 @@ int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m)
 {
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_mdp_load(path, m, &err);
+    int st = starc_io_mdp_load(path, NULL, m, &err);
     if (st)
-        return cli_usage(cmd, "%s", err.message[0] ? err.message : starc_strerror(st));
+        return cli_usage(cmd, "%s", err.message[0] ? err.message : starc_error_string(st));
     return EXIT_OK;
 }
 
 int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name)
 {
-    starc_reward_set rs;
+    starc_io_reward_set rs;
     starc_error err;
     starc_error_clear(&err);
-    starc_reward_set_init(&rs);
-    int st = starc_reward_load(spec, m, &rs, &err);
+    starc_io_reward_set_init(&rs);
+    int st = starc_io_reward_load(spec, m, &rs, &err);
     if (st) {
-        starc_reward_set_clear(&rs);
-        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
+        starc_io_reward_set_clear(&rs);
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_error_string(st));
     }
     if (rs.n != 1) {
         size_t n = rs.n; /* read before the set is cleared */
-        starc_reward_set_clear(&rs);
+        starc_io_reward_set_clear(&rs);
         return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, n);
     }
     *R = rs.R;
@@ -279,7 +279,7 @@ int cli_load_reward(const char *cmd, const char *opt, const char *spec, const st
         *name = rs.names[0];
         rs.names[0] = NULL;
     }
-    starc_reward_set_clear(&rs);
+    starc_io_reward_set_clear(&rs);
     return EXIT_OK;
 }
 
@@ -295,39 +295,39 @@ int cli_load_policy(const char *cmd, const char *opt, const char *path, const st
     }
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_policy_load(path, m, *pi, &err);
+    int st = starc_io_policy_load(path, m, NULL, *pi, &err);
     if (st) {
         free(*pi);
         *pi = NULL;
-        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_error_string(st));
     }
     return EXIT_OK;
 }
 
 int cli_load_dist(const char *cmd, const char *opt, const char *path, size_t n, double **p)
 {
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
     starc_error_clear(&err);
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     int st = starc_npy_read(path, &a, &err);
     if (st)
-        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_strerror(st));
-    size_t k = starc_array_size(&a);
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_error_string(st));
+    size_t k = starc_npy_array_size(&a);
     if (a.ndim == 0 || k != n) {
-        starc_array_clear(&a);
+        starc_npy_array_clear(&a);
         return cli_usage(cmd, "option --%s: %s has %zu entries; expected %zu", opt, path, k, n);
     }
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(a.data[i]) || a.data[i] < 0.0) {
-            starc_array_clear(&a);
+            starc_npy_array_clear(&a);
             return cli_usage(cmd, "option --%s: %s: entry %zu is negative or not finite", opt, path, i);
         }
         sum += a.data[i];
     }
-    if (fabs(sum - 1.0) > STARC_PROB_TOL) {
-        starc_array_clear(&a);
+    if (fabs(sum - 1.0) > STARC_MDP_PROB_TOL) {
+        starc_npy_array_clear(&a);
         return cli_usage(cmd, "option --%s: %s sums to %.17g, not 1", opt, path, sum);
     }
     *p = a.data;

@@ -33,7 +33,7 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     starc_error err;
     starc_error_clear(&err);
     starc_mdp *m = NULL;
-    int st = starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, STARC_PROB_TOL, &m, &err);
+    int st = starc_mdp_alloc(2, 2, small_T, small_mu0, 0.9, NULL, &m, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     double pi[4], V[2], Q[4], neg[8];
@@ -159,10 +159,10 @@ static int tomato_files(const starc_tomato *t, const char *mpath, const char *rp
 {
     const starc_mdp *m = starc_tomato_mdp(t);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), pshape[2] = {S, A};
-    starc_array arrs[2];
+    starc_npy_array arrs[2];
     const char *names[2] = {"true", "proxy"};
     for (int k = 0; k < 2; k++) {
-        starc_array_init(&arrs[k]);
+        starc_npy_array_init(&arrs[k]);
         arrs[k].ndim = 1;
         arrs[k].shape[0] = S;
         arrs[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));
@@ -177,8 +177,8 @@ static int tomato_files(const starc_tomato *t, const char *mpath, const char *rp
 typedef struct tomato_report {
     starc_proxy_stats ps;
     double jb_true;
-    starc_proxy_hacking hk;
-    starc_reg_result orpo, adkl;
+    starc_proxy_hacking_result hk;
+    starc_regularize_result orpo, adkl;
 } tomato_report;
 
 static int tomato_measure(const starc_tomato *t, tomato_report *tr)
@@ -188,26 +188,27 @@ static int tomato_measure(const starc_tomato *t, tomato_report *tr)
     const double *base = starc_tomato_base_policy(t);
     double *bt = malloc(SA * sizeof(double)), *bp = malloc(SA * sizeof(double));
     starc_proxy *px = NULL;
-    starc_regularizer *rg = NULL;
+    starc_regularize *rg = NULL;
     starc_error err;
     starc_error_clear(&err);
     if (!bt || !bp) {
         free(bt), free(bp);
         return cli_fail(CMD, "out of memory");
     }
-    starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
-    starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
-    int st = starc_proxy_alloc(m, base, bt, bp, STARC_PROB_TOL, &px, &err);
+    starc_mdp_state_reward_expected(m, starc_tomato_true_reward(t), bt);
+    starc_mdp_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
+    int st = starc_proxy_alloc_rbar(m, bt, bp, base, NULL, &px, &err);
     if (!st) {
         tr->ps = *starc_proxy_get_stats(px);
         starc_proxy_base_returns(px, &tr->jb_true, NULL);
         st = starc_proxy_check_hacking(px, NULL, NULL, &tr->hk, &err);
     }
     if (!st)
-        st = starc_regularizer_alloc(m, base, bp, bt, NULL, &rg, &err);
-    if (!st && !(st = starc_regularizer_solve(rg, STARC_REG_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
-        st = starc_regularizer_solve(rg, STARC_REG_AD_KL, tr->ps.orpo_coef, NULL, &tr->adkl, &err);
-    starc_regularizer_free(rg);
+        st = starc_regularize_alloc_rbar(m, bt, bp, base, NULL, &rg, &err);
+    if (!st &&
+        !(st = starc_regularize_solve(rg, STARC_REGULARIZE_OM_SQRT_CHI2, tr->ps.orpo_coef, NULL, &tr->orpo, &err)))
+        st = starc_regularize_solve(rg, STARC_REGULARIZE_AD_KL, tr->ps.orpo_coef, NULL, &tr->adkl, &err);
+    starc_regularize_free(rg);
     starc_proxy_free(px);
     free(bt), free(bp);
     return st ? cli_lib_error(CMD, st, &err) : EXIT_OK;

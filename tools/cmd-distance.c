@@ -205,7 +205,7 @@ static int check_options(distance_args *a)
         o->canon = a->epic ? STARC_CANON_EPIC : STARC_CANON_DARD;
         o->metric = STARC_METRIC_PEARSON;
     }
-    const char *cname = starc_canon_name(o->canon);
+    const char *cname = starc_canon_kind_name(o->canon);
     if (a->policy && o->canon != STARC_CANON_VAL && o->canon != STARC_CANON_VAL_POTENTIAL)
         return cli_usage(CMD, "option --policy only applies to --canon val and val-potential (not %s)", cname);
     if (a->sdist && o->canon != STARC_CANON_EPIC)
@@ -214,7 +214,7 @@ static int check_options(distance_args *a)
         return cli_usage(CMD, "option --action-dist only applies to --canon epic and dard (not %s)", cname);
     if (a->cov && o->metric != STARC_METRIC_PEARSON)
         return cli_usage(CMD, "option --coverage only applies to --metric pearson (not %s)",
-                         starc_metric_name(o->metric));
+                         starc_metric_kind_name(o->metric));
     if (a->weighted && o->canon != STARC_CANON_MINIMAL_POTENTIAL)
         return cli_usage(CMD, "option --weighted only applies to --canon minimal-potential (not %s)", cname);
     if ((rc = cli_require(CMD, "mdp", a->mdp)))
@@ -231,7 +231,7 @@ static int check_options(distance_args *a)
 
 typedef struct dist_inputs {
     starc_mdp *m;
-    starc_reward_set rs;
+    starc_io_reward_set rs;
     double *pi, *ds, *da, *cov;
 } dist_inputs;
 
@@ -241,7 +241,7 @@ static void inputs_free(dist_inputs *in)
     free(in->ds);
     free(in->da);
     free(in->cov);
-    starc_reward_set_clear(&in->rs);
+    starc_io_reward_set_clear(&in->rs);
     starc_mdp_free(in->m);
 }
 
@@ -254,9 +254,9 @@ static int load_inputs(distance_args *a, dist_inputs *in)
         return rc;
     const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
     for (int i = 0; i < a->nrewards; i++) {
-        int st = starc_reward_load(a->rewards[i], in->m, &in->rs, &err);
+        int st = starc_io_reward_load(a->rewards[i], in->m, &in->rs, &err);
         if (st)
-            return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_strerror(st));
+            return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st));
     }
     if (in->rs.n < 2)
         return cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
@@ -322,8 +322,8 @@ static int write_figures(const distance_args *a, const dist_inputs *in, const di
     if (o->metric == STARC_METRIC_PEARSON && (o->canon == STARC_CANON_EPIC || o->canon == STARC_CANON_DARD))
         snprintf(title, sizeof title, "%s distance", o->canon == STARC_CANON_EPIC ? "EPIC" : "DARD");
     else
-        snprintf(title, sizeof title, "STARC distance (canon %s, norm %s, metric %s)", starc_canon_name(o->canon),
-                 starc_norm_name(o->norm), starc_metric_name(o->metric));
+        snprintf(title, sizeof title, "STARC distance (canon %s, norm %s, metric %s)", starc_canon_kind_name(o->canon),
+                 starc_norm_kind_name(o->norm), starc_metric_kind_name(o->metric));
     double cbmax = o->metric == STARC_METRIC_PEARSON ? 1.0 : 0.0;
     if (o->metric != STARC_METRIC_PEARSON)
         for (size_t i = 0; i < res->n * res->n; i++)
@@ -405,7 +405,7 @@ int distance_job(distance_args *a, double **D, size_t *n)
         return rc;
     dist_inputs in;
     memset(&in, 0, sizeof in);
-    starc_reward_set_init(&in.rs);
+    starc_io_reward_set_init(&in.rs);
     dist_result res = {0, NAN, NULL};
     if (!(rc = load_inputs(a, &in)) && !(rc = compute(a, &in, &res)) &&
         !((a->gp || a->png) && (rc = write_figures(a, &in, &res))))

@@ -66,8 +66,21 @@ typedef struct exp_args {
     const char *scatter;
     int no_pairs, no_render, progress;
     size_t save_data;
+    size_t jobs; /* --jobs, given to the study as nthreads (0 = all CPUs) */
     enum cli_format fmt;
 } exp_args;
+
+/* The study's index of the variant named canon:norm:metric, or -1 (also for an unknown name). */
+static long variant_index(const char *canon, const char *norm, const char *metric)
+{
+    starc_canon_kind c;
+    starc_norm_kind n;
+    starc_metric_kind m;
+    if (starc_canon_kind_parse(canon, &c, NULL) || starc_norm_kind_parse(norm, &n, NULL) ||
+        starc_metric_kind_parse(metric, &m, NULL))
+        return -1;
+    return starc_study_variant_index(c, n, m);
+}
 
 /* --------------------------------------------------------------- output */
 
@@ -220,11 +233,11 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     int st = path ? cli_save_mdp(path, b->m, &err) : STARC_ENOMEM;
     free(path);
     if (st) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_error_string(st));
         return -1;
     }
     size_t na = 2 * b->pairs;
-    starc_array *arr = calloc(na, sizeof *arr);
+    starc_npy_array *arr = calloc(na, sizeof *arr);
     char **names = calloc(na, sizeof *names);
     char *buf = malloc(na * 32);
     if (!arr || !names || !buf) {
@@ -233,7 +246,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
         return -1;
     }
     for (size_t i = 0; i < na; i++) {
-        starc_array_init(&arr[i]);
+        starc_npy_array_init(&arr[i]);
         arr[i].ndim = 3;
         arr[i].shape[0] = S, arr[i].shape[1] = A, arr[i].shape[2] = S;
         arr[i].data = (double *)((i % 2 ? b->R2 : b->R1) + (i / 2) * n); /* borrowed */
@@ -245,7 +258,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     st = path ? cli_save_npz(path, na, (const char *const *)names, arr, &err) : STARC_ENOMEM;
     free(path), free(arr), free(names), free(buf);
     if (st) {
-        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_strerror(st));
+        snprintf(rs->errmsg, sizeof rs->errmsg, "%s", err.message[0] ? err.message : starc_error_string(st));
         return -1;
     }
     return 0;
@@ -309,7 +322,7 @@ static void figure_script(FILE *f, const starc_study *s)
         fprintf(f, "$N_%s << EOD\n# x canon norm metric pearson_r spearman_r\n", fig_norms[ni]);
         for (size_t ci = 0; ci < 7; ci++)
             for (size_t mi = 0; mi < 6; mi++) {
-                long v = starc_study_variant_index(fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
+                long v = variant_index(fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
                 double x = (double)ci + 0.09 * ((double)ni - 3.5) + 0.012 * ((double)mi - 2.5);
                 fprintf(f, "%.4f %s %s %s ", x, fig_canons[ci], fig_norms[ni], fig_metrics[mi]);
                 fmt17_put(f, starc_study_pearson(s, (size_t)v));
@@ -321,7 +334,7 @@ static void figure_script(FILE *f, const starc_study *s)
     }
     fputs("$ORIG << EOD\n# x name pearson_r spearman_r\n", f);
     for (int k = 0; k < 2; k++) {
-        long v = starc_study_variant_index(k ? "dard" : "epic", "none", "pearson");
+        long v = variant_index(k ? "dard" : "epic", "none", "pearson");
         fprintf(f, "%d %s ", k ? 2 : 1, k ? "DARD" : "EPIC");
         fmt17_put(f, starc_study_pearson(s, (size_t)v));
         fputc(' ', f);
@@ -374,7 +387,7 @@ static int parse_scatter(const char *list, scatter_spec *sc)
         }
         *n++ = '\0';
         *m++ = '\0';
-        long v = starc_study_variant_index(c, n, m);
+        long v = variant_index(c, n, m);
         if (v < 0) {
             int rc = cli_usage(CMD, "option --scatter: the study has no variant " STARC_RESULTS_VARIANT_FMT, c, n, m);
             free(dup);
@@ -496,8 +509,8 @@ static json_t *options_json(const starc_study_options *o)
     json_object_set_new(j, "gamma", cli_json_num(o->gamma));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_t *tol = json_object(); /* the tolerance each canonicalisation used */
-    for (int c = 0; c < STARC_CANON_COUNT; c++)
-        json_object_set_new(tol, starc_canon_name((starc_canon_kind)c),
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        json_object_set_new(tol, starc_canon_kind_name((starc_canon_kind)c),
                             cli_json_num(starc_distance_trivial_tol(o->trivial_tol, (starc_canon_kind)c, o->gamma,
                                                                     o->states)));
     json_object_set_new(j, "trivial_tol", tol);
@@ -508,7 +521,7 @@ static json_t *key_json(const starc_study *s)
 {
     json_t *j = json_object();
     for (size_t k = 0; k < NKEY; k++) {
-        long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        long v = variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         char name[96];
         snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         json_t *o = json_object();
@@ -544,7 +557,8 @@ static int open_pairs(const exp_args *a, cli_out *o)
     fputs("mdp\tpair\tstep\tregret", o->f);
     const starc_study_variant *vt = starc_study_variants();
     for (size_t v = 0; v < starc_study_nvariants(); v++)
-        fprintf(o->f, "\t%s:%s:%s", vt[v].canon, vt[v].norm, vt[v].metric);
+        fprintf(o->f, "\t%s:%s:%s", starc_canon_kind_name(vt[v].canon), starc_norm_kind_name(vt[v].norm),
+                starc_metric_kind_name(vt[v].metric));
     fputc('\n', o->f);
     return EXIT_OK;
 }
@@ -603,7 +617,8 @@ static int write_correlations(const char *dir, const starc_study *s)
     const starc_study_variant *vt = starc_study_variants();
     for (size_t v = 0; v < starc_study_nvariants(); v++) {
         char head[96];
-        snprintf(head, sizeof head, "%s\t%s\t%s\t", vt[v].canon, vt[v].norm, vt[v].metric);
+        snprintf(head, sizeof head, "%s\t%s\t%s\t", starc_canon_kind_name(vt[v].canon),
+                 starc_norm_kind_name(vt[v].norm), starc_metric_kind_name(vt[v].metric));
         text_str(&t, head);
         text_num(&t, starc_study_pearson(s, v), '\t');
         text_num(&t, starc_study_spearman(s, v), '\n');
@@ -648,10 +663,10 @@ static void report(FILE *out, const exp_args *a, const starc_study *s, double se
     fprintf(out, "STARC random-MDP study: %zu MDPs x %zu pairs x %zu steps = %zu points "
                  "(S=%zu, A=%zu, gamma=%g, seed %lu), %zu variants, %.2f s\n",
             a->o.mdps, a->o.pairs, a->o.steps, starc_study_npoints(s), a->o.states, a->o.actions, a->o.gamma,
-            a->o.seed, starc_study_nvariants(), secs);
+            (unsigned long)a->o.seed, starc_study_nvariants(), secs);
     fprintf(out, "%-34s %9s %9s\n", "variant (" STARC_RESULTS_VARIANT("canon", "norm", "metric") ")", "pearson", "spearman");
     for (size_t k = 0; k < NKEY; k++) {
-        long v = starc_study_variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
+        long v = variant_index(key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         char name[96];
         snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
@@ -722,8 +737,14 @@ static int parse_options(int argc, char **argv, exp_args *a)
         case OPT_STATES: if ((rc = cli_parse_size(CMD, "states", optarg, &a->o.states))) return rc; break;
         case OPT_ACTIONS: if ((rc = cli_parse_size(CMD, "actions", optarg, &a->o.actions))) return rc; break;
         case OPT_GAMMA: if ((rc = cli_parse_double(CMD, "gamma", optarg, &a->o.gamma))) return rc; break;
-        case OPT_SEED: if ((rc = cli_parse_ulong(CMD, "seed", optarg, &a->o.seed))) return rc; break;
-        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a->o.jobs))) return rc; break;
+        case OPT_SEED: {
+            unsigned long v;
+            if ((rc = cli_parse_ulong(CMD, "seed", optarg, &v)))
+                return rc;
+            a->o.seed = v;
+            break;
+        }
+        case OPT_JOBS: if ((rc = cli_parse_size(CMD, "jobs", optarg, &a->jobs))) return rc; break;
         case OPT_SCATTER: a->scatter = optarg; break;
         case OPT_TRIVIAL:
             if ((rc = cli_parse_double(CMD, "trivial-tol", optarg, &a->o.trivial_tol)))
@@ -761,7 +782,7 @@ static int check_options(const exp_args *a)
         return cli_usage(CMD, "option --%s: at most 4096", a->o.states > 4096 ? "states" : "actions");
     if (!(a->o.gamma >= 0.0 && a->o.gamma < 1.0))
         return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", a->o.gamma);
-    if (a->o.jobs > 1024)
+    if (a->jobs > 1024)
         return cli_usage(CMD, "option --jobs: at most 1024");
     return EXIT_OK;
 }
@@ -778,6 +799,7 @@ int cmd_experiment(int argc, char **argv)
         return rc == PARSED_HELP ? EXIT_OK : rc;
     if ((rc = check_options(&a)))
         return rc;
+    a.o.nthreads = (int)a.jobs;
     json_t *summary = a.fmt == CLI_JSON ? json_object() : NULL;
     rc = run_experiment(&a, a.fmt == CLI_JSON ? NULL : stdout, summary);
     if (summary) {

@@ -313,9 +313,9 @@ typedef struct group {
     double *sp, *sg;        /* their proxy and gold scores */
     size_t dup;             /* points whose KL repeats an earlier point's */
     /* results, [target][form]: target 0 gold, 1 proxy */
-    starc_fit_result fit[2][STARC_FIT_NFORMS];
-    starc_fit_extrapolation ex[2][STARC_FIT_NFORMS];
-    char *err[2][STARC_FIT_NFORMS], *exerr[2][STARC_FIT_NFORMS];
+    starc_fit_result fit[2][STARC_FIT_FORM_COUNT];
+    starc_fit_extrapolation ex[2][STARC_FIT_FORM_COUNT];
+    char *err[2][STARC_FIT_FORM_COUNT], *exerr[2][STARC_FIT_FORM_COUNT];
 } group;
 
 typedef struct data {
@@ -333,7 +333,7 @@ static void data_free(data *D)
         free(g->name), free(g->nb), free(g->kl), free(g->gold), free(g->proxy), free(g->smp);
         free(g->count), free(g->sp), free(g->sg);
         for (int t = 0; t < 2; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++)
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++)
                 free(g->err[t][f]), free(g->exerr[t][f]);
     }
     free(D->g);
@@ -482,7 +482,7 @@ static int load_file(const config *C, table *t, data *D)
         if (cmeth >= 0) {
             const char *m = t->cells[r * t->ncols + (size_t)cmeth];
             starc_fit_form f;
-            if (starc_fit_form_parse(m, &f) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
+            if (starc_fit_form_parse(m, &f, NULL) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
                 rc = cli_usage(CMD, "%s:%zu: column 'method': '%s' is not bon or rl (or give --method)", t->path,
                                t->line[r], m);
                 break;
@@ -635,7 +635,7 @@ static int fit_all(const config *C, data *D)
         for (int t = 0; t < 1 + D->have_proxy; t++) {
             for (size_t i = 0; i < g->n; i++)
                 y[i] = t ? g->proxy[i] : g->gold[i];
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 starc_error err;
                 err.message[0] = '\0';
                 /* best-of-n from samples: the points share their samples, so intervals resample prompts */
@@ -796,7 +796,7 @@ static int write_fits(const char *path, const data *D)
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const starc_fit_result *r = &g->fit[t][f];
                 const int ok = !g->err[t][f];
                 fprintf(o.f, "%s\t", g->name);
@@ -833,7 +833,7 @@ static int write_extrap(const char *path, const data *D)
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
         for (int t = 0; t < 1 + D->have_proxy; t++)
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const starc_fit_extrapolation *x = &g->ex[t][f];
                 const int ok = !g->exerr[t][f];
                 fprintf(o.f, "%s\t", g->name);
@@ -1006,7 +1006,7 @@ static json_t *summary_json(const config *C, int nfiles, char **files, const dat
         json_t *fits = json_object(), *ex = json_object();
         for (int t = 0; t < 1 + D->have_proxy; t++) {
             json_t *ft = json_object(), *xt = json_object();
-            for (int f = 0; f < STARC_FIT_NFORMS; f++) {
+            for (int f = 0; f < STARC_FIT_FORM_COUNT; f++) {
                 const char *fn = starc_fit_form_name((starc_fit_form)f);
                 json_object_set_new(ft, fn, fit_json(&g->fit[t][f], g->err[t][f]));
                 json_object_set_new(xt, fn, extrap_json(&g->ex[t][f], g->exerr[t][f]));
@@ -1478,7 +1478,7 @@ int cmd_fit(int argc, char **argv)
         case O_SIZE: C.size = optarg, C.size_given = 1; break;
         case O_PROMPT: C.prompt = optarg; break;
         case O_METHOD:
-            if (starc_fit_form_parse(optarg, &C.method) != STARC_OK ||
+            if (starc_fit_form_parse(optarg, &C.method, NULL) != STARC_OK ||
                 (C.method != STARC_FIT_BON && C.method != STARC_FIT_RL))
                 return cli_usage(CMD, "option --method: '%s' is not one of bon, rl", optarg);
             C.method_given = 1;
@@ -1489,7 +1489,7 @@ int cmd_fit(int argc, char **argv)
             if (C.bon_max < 3) return cli_usage(CMD, "option --bon-max: '%s' must be >= 3", optarg);
             break;
         case O_CENTER:
-            if (starc_fit_center_parse(optarg, &C.opt.center) != STARC_OK)
+            if (starc_fit_center_parse(optarg, &C.opt.center, NULL) != STARC_OK)
                 return cli_usage(CMD, "option --center: '%s' is not one of none, origin, intercept, auto", optarg);
             break;
         case O_CUTOFF:

@@ -65,14 +65,14 @@ static int parse_options(int argc, char **argv, gridworld_args *a)
 }
 
 /* The gridworld and its six rewards (R: N * SAS doubles, arrays borrow it). */
-static int make_gridworld(double gamma, starc_mdp **m, double *R, starc_array *arrays, const char **names)
+static int make_gridworld(double gamma, starc_mdp **m, double *R, starc_npy_array *arrays, const char **names)
 {
     starc_error err;
     starc_error_clear(&err);
     int st = starc_gridworld_mdp(3, 3, gamma, m, &err);
     for (size_t i = 0; !st && i < N; i++) {
         names[i] = starc_gridworld_epic_name(i);
-        starc_array_init(&arrays[i]);
+        starc_npy_array_init(&arrays[i]);
         arrays[i].ndim = 3;
         arrays[i].shape[0] = 9;
         arrays[i].shape[1] = 5;
@@ -84,7 +84,7 @@ static int make_gridworld(double gamma, starc_mdp **m, double *R, starc_array *a
 }
 
 /* The MDP, the archive of rewards and (with -o) one .npy per reward, named in npy[]. */
-static int write_files(const gridworld_args *a, const starc_mdp *m, const starc_array *arrays, const char **names,
+static int write_files(const gridworld_args *a, const starc_mdp *m, const starc_npy_array *arrays, const char **names,
                        const char *mdp_path, const char *rew_path, char **npy)
 {
     int rc;
@@ -134,7 +134,7 @@ int gridworld_job(const gridworld_args *a, FILE *out)
     char *mdp_path = a->mdp ? strdup(a->mdp) : cli_path_join(a->dir, STARC_RESULTS_MDP);
     char *rew_path = a->rewards ? strdup(a->rewards) : cli_path_join(a->dir, STARC_RESULTS_REWARDS), *npy[N] = {NULL};
     double *R = malloc((size_t)N * SAS * sizeof(double));
-    starc_array arrays[N];
+    starc_npy_array arrays[N];
     const char *names[N];
     int rc = R && mdp_path && rew_path ? EXIT_OK : cli_fail(CMD, "out of memory");
     if (!rc && !(rc = make_gridworld(a->gamma, &m, R, arrays, names)) &&

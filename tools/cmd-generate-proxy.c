@@ -96,7 +96,12 @@ static int parse_options(int argc, char **argv, gproxy_args *a)
         case 'o': rc = cli_parse_path(CMD, "output", optarg, &a->out); break;
         case O_KIND: rc = cli_parse_choice(CMD, "kind", optarg, kinds, &a->kind); break;
         case O_SCALE: rc = parse_positive("scale", optarg, 1, &o->scale); break;
-        case O_SEED: rc = cli_parse_ulong(CMD, "seed", optarg, &o->seed); break;
+        case O_SEED: { /* parsed as unsigned long: uint64_t is not that type everywhere */
+            unsigned long v = 0;
+            if (!(rc = cli_parse_ulong(CMD, "seed", optarg, &v)))
+                o->seed = v;
+            break;
+        }
         case O_DF: rc = parse_positive("df", optarg, 0, &o->df); break;
         case O_FLOOR: rc = parse_positive("floor", optarg, 0, &o->floor); break;
         case O_COMP: rc = parse_count("comparisons", optarg, &o->comparisons); break;
@@ -135,8 +140,8 @@ static int make_proxy(const gproxy_args *a, const starc_mdp *m, const double *Rt
                 (st = starc_policy_occupancy(m, pb, NULL, mu, NULL, &err))))
         rc = cli_lib_error(CMD, st, &err);
     if (!rc) {
-        starc_reward_expected(m, Rt, Rbar);
-        if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, ps, &err)))
+        starc_mdp_reward_expected(m, Rt, Rbar);
+        if ((st = starc_proxy_weighted_stats(SA, mu, Rbar, Rp, NULL, ps, &err)))
             rc = cli_lib_error(CMD, st, &err);
     }
     free(Rbar);

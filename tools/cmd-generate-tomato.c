@@ -65,7 +65,7 @@ static int parse_options(int argc, char **argv, starc_tomato_options *to, const 
 /* The phenomenon, measured exactly: correlation under the base, the proxy-optimal policy's true return. */
 typedef struct tomato_facts {
     starc_proxy_stats ps;
-    starc_proxy_hacking hk;
+    starc_proxy_hacking_result hk;
     double Jbt, Jbp;
 } tomato_facts;
 
@@ -79,9 +79,9 @@ static int measure(const starc_tomato *t, tomato_facts *f)
     starc_error_clear(&err);
     int rc = bt && bp ? EXIT_OK : cli_fail(CMD, "out of memory");
     if (!rc) {
-        starc_proxy_state_reward_expected(m, starc_tomato_true_reward(t), bt);
-        starc_proxy_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
-        int st = starc_proxy_alloc(m, starc_tomato_base_policy(t), bt, bp, STARC_PROB_TOL, &px, &err);
+        starc_mdp_state_reward_expected(m, starc_tomato_true_reward(t), bt);
+        starc_mdp_state_reward_expected(m, starc_tomato_proxy_reward(t), bp);
+        int st = starc_proxy_alloc_rbar(m, bt, bp, starc_tomato_base_policy(t), NULL, &px, &err);
         if (!st)
             st = starc_proxy_check_hacking(px, NULL, NULL, &f->hk, &err);
         if (st)
@@ -105,10 +105,10 @@ static int write_files(const starc_tomato *t, const char *dir, const char *pm, c
     int rc = cli_mkdir_p(CMD, dir);
     if (rc)
         return rc;
-    starc_array arr[2];
+    starc_npy_array arr[2];
     const char *names[2] = {"true", "proxy"};
     for (int k = 0; k < 2; k++) {
-        starc_array_init(&arr[k]);
+        starc_npy_array_init(&arr[k]);
         arr[k].ndim = 1;
         arr[k].shape[0] = S;
         arr[k].data = (double *)(k ? starc_tomato_proxy_reward(t) : starc_tomato_true_reward(t));

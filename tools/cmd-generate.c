@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_rng.h>
 
 #include "cli.h"
 #include "fmt17.h"
@@ -72,7 +71,7 @@ typedef struct gen_args {
     size_t S, A, count, steps;
     double gamma, threshold, alpha;
     int dirichlet, have_S, have_A, have_gamma, have_threshold, have_count, have_steps;
-    starc_reward_gen_options ro;
+    starc_generate_reward_options ro;
     int have_ro;
     enum cli_format fmt;
 } gen_args;
@@ -153,25 +152,24 @@ static int gen_mdp(gen_args *g)
         return cli_usage(CMD, "option --gamma: %.17g is outside [0, 1)", g->gamma);
     if (!has_suffix(g->out, ".npz"))
         return cli_usage(CMD, "option --output: %s: an MDP is written as .npz", g->out);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return cli_fail(CMD, "out of memory");
-    gsl_rng_set(r, g->seed);
     starc_error err;
     starc_error_clear(&err);
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(g->seed, &r, &err))
+        return cli_fail(CMD, "out of memory");
     starc_mdp *m = NULL;
     int st;
     if (g->dirichlet)
         st = starc_generate_mdp_dirichlet(r, g->S, g->A, g->gamma, g->alpha, &m, &err);
     else {
-        starc_mdp_gen_options o;
-        starc_mdp_gen_options_default(&o);
+        starc_generate_mdp_options o;
+        starc_generate_mdp_options_default(&o);
         o.gamma = g->gamma;
         if (g->have_threshold)
             o.threshold = g->threshold;
         st = starc_generate_mdp(r, g->S, g->A, &o, &m, &err);
     }
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     int rc = st ? cli_lib_error(CMD, st, &err) : cli_write_mdp(CMD, g->out, m);
     if (!rc) {
         if (g->fmt == CLI_JSON) {
@@ -209,11 +207,11 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
     if (has_suffix(g->out, ".npy"))
         rc = cli_write_npy(CMD, g->out, 3, shape, R);
     else {
-        starc_array *arr = calloc(n, sizeof *arr);
+        starc_npy_array *arr = calloc(n, sizeof *arr);
         if (!arr)
             return cli_fail(CMD, "out of memory");
         for (size_t i = 0; i < n; i++) {
-            starc_array_init(&arr[i]);
+            starc_npy_array_init(&arr[i]);
             arr[i].ndim = 3;
             memcpy(arr[i].shape, shape, sizeof shape);
             arr[i].data = R + i * k; /* borrowed: not cleared below */
@@ -270,15 +268,14 @@ static int reward_mdp(const gen_args *g, starc_mdp **m)
 static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **names, double *R, json_t *list)
 {
     const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return cli_fail(CMD, "out of memory");
-    gsl_rng_set(r, g->seed);
     starc_error err;
     starc_error_clear(&err);
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(g->seed, &r, &err))
+        return cli_fail(CMD, "out of memory");
     int rc = EXIT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        starc_reward_gen_info info;
+        starc_generate_reward_info info;
         int st = starc_generate_reward(r, m, &g->ro, R + i * k, &info, &err);
         if (st) {
             rc = cli_lib_error(CMD, st, &err);
@@ -292,7 +289,7 @@ static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **
         json_object_set_new(o, "shaped", json_boolean(info.shaped));
         json_array_append_new(list, o);
     }
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     return rc;
 }
 
@@ -305,7 +302,7 @@ static int interpolate_rewards(const gen_args *g, const starc_mdp *m, double *R)
     if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) &&
         !(rc = cli_load_reward(CMD, "to", g->interp[1], m, &R2, NULL)))
         for (size_t i = 0; i <= g->steps; i++)
-            starc_reward_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
+            starc_generate_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
     free(R1);
     free(R2);
     return rc;
@@ -391,7 +388,7 @@ int cmd_generate(int argc, char **argv)
     g.count = 1;
     g.steps = 16;
     g.threshold = NAN;
-    starc_reward_gen_options_default(&g.ro);
+    starc_generate_reward_options_default(&g.ro);
     g.fmt = CLI_TEXT;
     const char *kind = argv[1];
     int rc;

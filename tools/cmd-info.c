@@ -71,9 +71,9 @@ typedef struct stats {
     double min, max, sum;
 } stats;
 
-static void array_stats(const starc_array *a, stats *s)
+static void array_stats(const starc_npy_array *a, stats *s)
 {
-    s->n = starc_array_size(a);
+    s->n = starc_npy_array_size(a);
     s->nonfinite = 0;
     s->min = s->n ? INFINITY : NAN;
     s->max = s->n ? -INFINITY : NAN;
@@ -99,22 +99,22 @@ static void array_stats(const starc_array *a, stats *s)
 
 /* Does the array fit c->m as a reward / as a policy?  why gets the reward
  * shape message when it fits neither. */
-static void check_fit(const info_ctx *c, const starc_array *a, int *reward, int *policy, char *why, size_t cap)
+static void check_fit(const info_ctx *c, const starc_npy_array *a, int *reward, int *policy, char *why, size_t cap)
 {
     size_t S = starc_mdp_states(c->m), A = starc_mdp_actions(c->m);
     starc_error err;
     starc_error_clear(&err);
     double *R = malloc(S * A * S * sizeof(double));
-    *reward = R && starc_reward_expand(c->m, a->ndim, a->shape, a->data, R, &err) == STARC_OK;
+    *reward = R && starc_mdp_reward_expand(c->m, a->ndim, a->shape, a->data, R, &err) == STARC_OK;
     free(R);
     snprintf(why, cap, "%s", err.message[0] ? err.message : "out of memory");
     *policy = a->ndim == 2 && a->shape[0] == S && a->shape[1] == A &&
-              starc_policy_validate(c->m, a->data, STARC_PROB_TOL, NULL) == STARC_OK;
+              starc_policy_validate(c->m, a->data, NULL, NULL) == STARC_OK;
 }
 
 /* Describe one array (a .npy file, or an archive member); disp names it in messages. */
 static void describe_array(const info_ctx *c, file_report *r, json_t *arrays, const char *name, const char *disp,
-                           const starc_array *a, int fits)
+                           const starc_npy_array *a, int fits)
 {
     stats s;
     array_stats(a, &s);
@@ -150,7 +150,7 @@ static void describe_array(const info_ctx *c, file_report *r, json_t *arrays, co
         return;
     }
     char shp[STARC_NPY_MAXDIM * 22 + 4];
-    starc_array_shape_string(a, shp, sizeof shp);
+    starc_npy_array_shape_string(a, shp, sizeof shp);
     printf("  %s: shape=%s dtype=%s order=%s size=%zu", name, shp, a->dtype, a->fortran_order ? "F" : "C", s.n);
     if (s.n) {
         print_num("min", s.min);
@@ -189,10 +189,10 @@ static int sniff_zip(const char *path, char *why, size_t cap)
 
 static void describe_npy(const info_ctx *c, file_report *r, const char *path)
 {
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
     starc_error_clear(&err);
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     if (starc_npy_read(path, &a, &err) != STARC_OK) {
         problem(r, "%s", err.message);
         return;
@@ -214,34 +214,34 @@ static void describe_npy(const info_ctx *c, file_report *r, const char *path)
     describe_array(c, r, arrays, stem, path, &a, c->m != NULL);
     if (c->fmt != CLI_JSON)
         json_decref(arrays);
-    starc_array_clear(&a);
+    starc_npy_array_clear(&a);
 }
 
-static int npz_has(const starc_npz *z, const char *name)
+static int npz_has(const starc_npy_npz *z, const char *name)
 {
-    for (size_t i = 0; i < starc_npz_count(z); i++)
-        if (strcmp(starc_npz_name(z, i), name) == 0)
+    for (size_t i = 0; i < starc_npy_npz_count(z); i++)
+        if (strcmp(starc_npy_npz_name(z, i), name) == 0)
             return 1;
     return 0;
 }
 
 static void describe_npz(const info_ctx *c, file_report *r, const char *path)
 {
-    starc_npz *z = NULL;
+    starc_npy_npz *z = NULL;
     starc_error err;
     starc_error_clear(&err);
-    if (starc_npz_open(path, &z, &err) != STARC_OK) {
+    if (starc_npy_npz_open(path, &z, &err) != STARC_OK) {
         problem(r, "%s", err.message);
         return;
     }
-    size_t n = starc_npz_count(z);
+    size_t n = starc_npy_npz_count(z);
     int is_mdp = npz_has(z, "T") && npz_has(z, "mu0") && npz_has(z, "gamma");
     json_t *arrays = json_array();
     if (is_mdp) {
         starc_mdp *m = NULL;
         starc_error merr;
         starc_error_clear(&merr);
-        int st = starc_mdp_load(path, &m, &merr);
+        int st = starc_io_mdp_load(path, NULL, &m, &merr);
         if (st)
             problem(r, "%s", merr.message);
         if (c->fmt == CLI_JSON) {
@@ -275,11 +275,11 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
     if (n == 0 && c->m)
         problem(r, "%s: archive holds no .npy arrays", path);
     for (size_t i = 0; i < n; i++) {
-        const char *name = starc_npz_name(z, i);
-        starc_array a;
-        starc_array_init(&a);
+        const char *name = starc_npy_npz_name(z, i);
+        starc_npy_array a;
+        starc_npy_array_init(&a);
         starc_error_clear(&err);
-        if (starc_npz_read(z, name, &a, &err) != STARC_OK) {
+        if (starc_npy_npz_read(z, name, &a, &err) != STARC_OK) {
             problem(r, "%s", err.message);
             if (c->fmt != CLI_JSON)
                 printf("  %s: unreadable: %s\n", name, err.message);
@@ -298,10 +298,10 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
         /* An MDP's own members are not rewards or policies: don't judge them. */
         describe_array(c, r, arrays, name, disp ? disp : path, &a, c->m != NULL && !is_mdp);
         free(disp);
-        starc_array_clear(&a);
+        starc_npy_array_clear(&a);
     }
     json_decref(arrays);
-    starc_npz_close(z);
+    starc_npy_npz_close(z);
 }
 
 /* Describe one file; returns 1 if it has a problem (already reported on stderr). */

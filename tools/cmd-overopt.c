@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 
 #include "cli.h"
 #include "fmt17.h"
@@ -65,7 +63,7 @@ static const char *fit_target(int k)
 static starc_fit_form fit_form(int k) { return k % 2 ? STARC_FIT_RL : STARC_FIT_BON; }
 static const char *form_name(starc_fit_form f) { return f == STARC_FIT_RL ? STARC_RESULTS_OVEROPT_FORM_RL : STARC_RESULTS_OVEROPT_FORM_BON; }
 
-static const char *const colours[STARC_OVEROPT_NMETHODS] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
+static const char *const colours[STARC_OVEROPT_METHOD_COUNT] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
 /* Gao's natural form for a method: best-of-n for bon, RL for the regularised paths. */
 static int natural_fit(starc_overopt_method m) { return m == STARC_OVEROPT_BON ? 0 : 1; }
@@ -345,7 +343,7 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
 /* ------------------------------------------------------------ the job */
 
 typedef struct run_config {
-    starc_overopt_method methods[STARC_OVEROPT_NMETHODS];
+    starc_overopt_method methods[STARC_OVEROPT_METHOD_COUNT];
     size_t nmethods;
     starc_overopt_options opt;
     int png, svg, progress;
@@ -400,7 +398,7 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
     starc_error err;
     starc_error_clear(&err);
     starc_overopt *plan = NULL;
-    int st = starc_overopt_alloc(m, Rt, Rp, pb, &plan, &err);
+    int st = starc_overopt_alloc(m, Rt, Rp, pb, NULL, &plan, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     starc_overopt_info I;
@@ -426,7 +424,7 @@ static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, c
             rc = cli_lib_error(CMD, st, &err);
             goto done;
         }
-        if ((st = starc_overopt_summarize(r->pts, r->n, I.true_range, 1e-9, &r->sum, &err))) {
+        if ((st = starc_overopt_summarize(r->pts, r->n, I.true_range, NULL, &r->sum, &err))) {
             rc = cli_lib_error(CMD, st, &err);
             goto done;
         }
@@ -582,12 +580,13 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
             if (cfg->opt.bon_max < 1) return cli_usage(CMD, "option --bon-max: '%s' must be >= 1", optarg);
             break;
         case O_TOL:
-            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.reg.tol))) return rc;
-            if (!(cfg->opt.reg.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "tol", optarg, &cfg->opt.regularize_options.tol))) return rc;
+            if (!(cfg->opt.regularize_options.tol > 0)) return cli_usage(CMD, "option --tol: '%s' must be > 0", optarg);
             break;
         case O_MAX_ITER:
-            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.reg.max_iter))) return rc;
-            if (cfg->opt.reg.max_iter < 1) return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.regularize_options.max_iter))) return rc;
+            if (cfg->opt.regularize_options.max_iter < 1)
+                return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
             break;
         case O_PNG: cfg->png = 1; break;
         case O_SVG: cfg->svg = 1; break;
@@ -677,29 +676,28 @@ static int demo_problem(starc_mdp **m, double *Rt, double *Rp_sa, double *Rp, do
     starc_error err;
     starc_error_clear(&err);
     double rt[DEMO_S * DEMO_A];
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
+    starc_generate_rng *r = NULL;
+    if (starc_generate_rng_alloc(20240611, &r, &err))
         return cli_fail("demo", "out of memory");
-    gsl_rng_set(r, 20240611);
     int st = starc_generate_mdp_dirichlet(r, S, A, 0.9, 0.3, m, &err);
     if (!st) { /* then, from the same stream: the reward, the base's favourite actions */
         for (size_t sa = 0; sa < S * A; sa++)
-            rt[sa] = gsl_ran_gaussian(r, 1.0);
+            rt[sa] = starc_generate_rng_gaussian(r);
         for (size_t s = 0; s < S; s++) {
-            size_t fav = gsl_rng_uniform_int(r, A);
+            size_t fav = starc_generate_rng_uniform_int(r, A);
             for (size_t a = 0; a < A; a++)
                 pb[s * A + a] = a == fav ? 0.85 : 0.15 / (double)(A - 1);
         }
-        st = starc_reward_expand(*m, 2, shape, rt, Rt, &err);
+        st = starc_mdp_reward_expand(*m, 2, shape, rt, Rt, &err);
     }
-    gsl_rng_free(r);
+    starc_generate_rng_free(r);
     starc_proxygen_options po;
     starc_proxygen_options_default(&po);
     po.kind = STARC_PROXYGEN_OFF_DISTRIBUTION;
     po.seed = 7;
     po.scale = 0.5;
     if (!st && !(st = starc_proxygen(*m, Rt, pb, &po, Rp_sa, &err)))
-        st = starc_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
+        st = starc_mdp_reward_expand(*m, 2, shape, Rp_sa, Rp, &err);
     return st ? cli_lib_error("demo", st, &err) : EXIT_OK;
 }
 

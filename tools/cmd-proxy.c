@@ -39,7 +39,7 @@ static void help(void)
            "  -h, --help           this help\n");
 }
 
-static json_t *policy_json(const starc_proxy_policy *pp)
+static json_t *policy_json(const starc_proxy_analyze_result *pp)
 {
     json_t *o = json_object();
     json_object_set_new(o, "true_return", cli_json_num(pp->true_return));
@@ -55,7 +55,7 @@ static json_t *policy_json(const starc_proxy_policy *pp)
     return o;
 }
 
-static void policy_text(FILE *out, const char *pre, const starc_proxy_policy *pp)
+static void policy_text(FILE *out, const char *pre, const starc_proxy_analyze_result *pp)
 {
     const struct {
         const char *k;
@@ -134,8 +134,8 @@ typedef struct proxy_run {
     double *bt, *bp; /* expected rewards (S,A) */
     size_t *act;     /* the proxy-optimal policy's actions */
     starc_proxy *px;
-    starc_proxy_hacking hk;
-    starc_proxy_policy pp; /* --policy */
+    starc_proxy_hacking_result hk;
+    starc_proxy_analyze_result pp; /* --policy */
     starc_proxy_hackability_result hb; /* --policies or --all-deterministic */
     double Jbt, Jbp;
 } proxy_run;
@@ -152,15 +152,15 @@ static void run_free(proxy_run *r)
 static int load_policy_set(const char *path, const starc_mdp *m, double **out, size_t *n)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    starc_array a;
+    starc_npy_array a;
     starc_error err;
     starc_error_clear(&err);
-    starc_array_init(&a);
+    starc_npy_array_init(&a);
     int st = starc_npy_read(path, &a, &err);
     if (st)
-        return cli_usage(CMD, "option --policies: %s", err.message[0] ? err.message : starc_strerror(st));
+        return cli_usage(CMD, "option --policies: %s", err.message[0] ? err.message : starc_error_string(st));
     if (a.ndim != 3 || a.shape[1] != S || a.shape[2] != A || a.shape[0] == 0) {
-        starc_array_clear(&a);
+        starc_npy_array_clear(&a);
         return cli_usage(CMD, "option --policies: %s must have shape (n,%zu,%zu)", path, S, A);
     }
     *n = a.shape[0];
@@ -198,26 +198,26 @@ static int run(const proxy_args *a, proxy_run *r)
     r->act = calloc(S, sizeof(size_t));
     if (!r->bt || !r->bp || !r->act)
         return cli_fail(CMD, "out of memory");
-    starc_reward_expected(r->m, r->Rt, r->bt);
-    starc_reward_expected(r->m, r->Rp, r->bp);
-    starc_pi_options po;
-    starc_pi_options_default(&po);
+    starc_mdp_reward_expected(r->m, r->Rt, r->bt);
+    starc_mdp_reward_expected(r->m, r->Rp, r->bp);
+    starc_policy_options po;
+    starc_policy_options_default(&po);
     po.tie_tol = a->tie_tol;
     starc_proxy_deterministic_options dopt;
     starc_proxy_deterministic_options_default(&dopt);
-    int hackable = 0, st = starc_proxy_alloc(r->m, r->base, r->bt, r->bp, STARC_PROB_TOL, &r->px, &err);
+    int hackable = 0, st = starc_proxy_alloc_rbar(r->m, r->bt, r->bp, r->base, NULL, &r->px, &err);
     if (!st)
         st = starc_proxy_check_hacking(r->px, &po, r->act, &r->hk, &err);
     if (!st && r->pol)
         st = starc_proxy_analyze(r->px, r->pol, &r->pp, &err);
     if (!st && r->set) {
-        st = starc_proxy_hackable(r->m, r->bt, r->bp, r->nset, r->set, dopt.tol, &hackable, &r->hb.witness_i,
-                                  &r->hb.witness_j, &err);
+        st = starc_proxy_hackable_rbar(r->m, r->bt, r->bp, r->nset, r->set, &dopt.proxy_options, &hackable,
+                                       &r->hb.witness_i, &r->hb.witness_j, &err);
         r->hb.policies = r->nset;
         r->hb.hackable = hackable;
     }
     if (!st && a->alldet)
-        st = starc_proxy_hackable_deterministic(r->m, r->bt, r->bp, &dopt, &r->hb, &err);
+        st = starc_proxy_hackable_deterministic_rbar(r->m, r->bt, r->bp, &dopt, &r->hb, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     starc_proxy_base_returns(r->px, &r->Jbt, &r->Jbp);

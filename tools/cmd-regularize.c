@@ -89,7 +89,7 @@ static int parse_options(int argc, char **argv, regularize_args *a)
         default: return cli_bad_option(CMD, "starc regularize", c, argv);
         }
     }
-    a->ro.adkl_solver = solver ? STARC_ADKL_VALUE_ITERATION : STARC_ADKL_POLICY_ITERATION;
+    a->ro.adkl_solver = solver ? STARC_REGULARIZE_ADKL_VALUE_ITERATION : STARC_REGULARIZE_ADKL_POLICY_ITERATION;
     if (optind < argc)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
     return EXIT_OK;
@@ -123,15 +123,15 @@ static int check_options(regularize_args *a)
 typedef struct reg_run {
     starc_mdp *m;
     double *Rt, *Rp, *base, *bt, *bp, *pi; /* Rt, bt: NULL without --true */
-    starc_regularizer *rg;
+    starc_regularize *rg;
     starc_proxy_stats ps; /* NaN without --true */
     double coef;
-    starc_reg_result res;
+    starc_regularize_result res;
 } reg_run;
 
 static void run_free(reg_run *r)
 {
-    starc_regularizer_free(r->rg);
+    starc_regularize_free(r->rg);
     starc_mdp_free(r->m);
     free(r->Rt), free(r->Rp), free(r->base), free(r->bt), free(r->bp), free(r->pi);
 }
@@ -150,9 +150,9 @@ static int load_inputs(const regularize_args *a, reg_run *r)
     r->pi = malloc(SA * sizeof(double));
     if (!r->bp || (r->Rt && !r->bt) || !r->pi)
         return cli_fail(CMD, "out of memory");
-    starc_reward_expected(r->m, r->Rp, r->bp);
+    starc_mdp_reward_expected(r->m, r->Rp, r->bp);
     if (r->Rt)
-        starc_reward_expected(r->m, r->Rt, r->bt);
+        starc_mdp_reward_expected(r->m, r->Rt, r->bt);
     return EXIT_OK;
 }
 
@@ -161,16 +161,16 @@ static int run(const regularize_args *a, reg_run *r)
     starc_error err;
     starc_error_clear(&err);
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
-    int st = starc_regularizer_alloc(r->m, r->base, r->bp, r->bt, &a->ro, &r->rg, &err);
+    int st = starc_regularize_alloc_rbar(r->m, r->bt, r->bp, r->base, &a->ro, &r->rg, &err);
     if (!st && r->Rt)
-        st = starc_proxy_weighted_stats(SA, starc_regularizer_base_occupancy(r->rg), r->bt, r->bp, &r->ps, &err);
+        st = starc_proxy_weighted_stats(SA, starc_regularize_base_occupancy(r->rg), r->bt, r->bp, NULL, &r->ps, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);
     r->coef = a->orpo ? r->ps.orpo_coef : a->coef;
     if (a->orpo && !(r->coef > 0))
         return cli_fail(CMD, "option --coef: the ORPO coefficient sigma_proxy sqrt(1 - r^2) = %g is not > 0 "
                              "(r = %g, sigma_proxy = %g)", r->coef, r->ps.r, r->ps.sigma_proxy);
-    if ((st = starc_regularizer_solve(r->rg, (starc_reg_method)a->method, r->coef, r->pi, &r->res, &err)))
+    if ((st = starc_regularize_solve(r->rg, (starc_regularize_method)a->method, r->coef, r->pi, &r->res, &err)))
         return cli_lib_error(CMD, st, &err);
     return EXIT_OK;
 }
@@ -187,17 +187,17 @@ static int write_files(const regularize_args *a, const reg_run *r)
         char title[256];
         snprintf(title, sizeof title, "%s, coef %.4g: true %.4g (base %.4g)", methods[a->method], r->coef,
                  r->res.true_return, r->res.true_return - r->res.true_delta);
-        rc = proxy_write_scatter(CMD, a->gppath, S * A, r->bp, r->bt, starc_regularizer_base_occupancy(r->rg),
-                                 "base occupancy", starc_regularizer_occupancy(r->rg), "regularised optimum", title);
+        rc = proxy_write_scatter(CMD, a->gppath, S * A, r->bp, r->bt, starc_regularize_base_occupancy(r->rg),
+                                 "base occupancy", starc_regularize_occupancy(r->rg), "regularised optimum", title);
     }
     return rc;
 }
 
 static int print_result(FILE *out, const regularize_args *a, const reg_run *r)
 {
-    const starc_reg_result *res = &r->res;
+    const starc_regularize_result *res = &r->res;
     double Jbp, Jbt;
-    starc_regularizer_base_returns(r->rg, &Jbp, &Jbt);
+    starc_regularize_base_returns(r->rg, &Jbt, &Jbp);
     const struct {
         const char *k;
         double v;
@@ -236,7 +236,7 @@ void regularize_args_init(regularize_args *a)
     a->method = -1;
     a->coef = NAN;
     a->fmt = CLI_TEXT;
-    starc_reg_options_default(&a->ro);
+    starc_regularize_options_default(&a->ro);
 }
 
 int regularize_job(regularize_args *a, FILE *out)

@@ -51,7 +51,7 @@ typedef struct regularize_args {
     const char *mdp, *tpath, *ppath, *bpath, *outpath, *gppath, *coef_arg;
     int method, orpo; /* method: index into ad-kl, om-chi2, om-sqrt-chi2, om-kl */
     double coef;
-    starc_reg_options ro;
+    starc_regularize_options ro;
     enum cli_format fmt;
 } regularize_args;
 void regularize_args_init(regularize_args *a);

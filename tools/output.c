@@ -378,7 +378,7 @@ typedef struct lib_write {
     const size_t *shape;
     const double *data;
     const char *const *names;
-    const starc_array *arrays;
+    const starc_npy_array *arrays;
     const starc_mdp *m;
 } lib_write;
 
@@ -422,8 +422,8 @@ static int save(const char *path, const lib_write *w, starc_error *err)
     cli_cleanup_hold();
     switch (w->kind) {
     case LW_NPY: st = starc_npy_write(tmp, w->n, w->shape, w->data, err); break;
-    case LW_NPZ: st = starc_npz_write(tmp, w->n, w->names, w->arrays, 0, err); break;
-    default: st = starc_mdp_save(tmp, w->m, err); break;
+    case LW_NPZ: st = starc_npy_npz_write(tmp, w->n, w->names, w->arrays, 0, err); break;
+    default: st = starc_io_mdp_save(tmp, w->m, err); break;
     }
     if (st) {
         name_target(err, tmp, path);
@@ -441,7 +441,7 @@ int cli_save_npy(const char *path, size_t ndim, const size_t *shape, const doubl
     return save(path, &w, err);
 }
 
-int cli_save_npz(const char *path, size_t n, const char *const *names, const starc_array *arrays, starc_error *err)
+int cli_save_npz(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays, starc_error *err)
 {
     lib_write w = {LW_NPZ, n, NULL, NULL, names, arrays, NULL};
     return save(path, &w, err);
@@ -464,7 +464,7 @@ int cli_write_npy(const char *cmd, const char *path, size_t ndim, const size_t *
     return st ? cli_lib_error(cmd, st, &err) : EXIT_OK;
 }
 
-int cli_write_npz(const char *cmd, const char *path, size_t n, const char *const *names, const starc_array *arrays)
+int cli_write_npz(const char *cmd, const char *path, size_t n, const char *const *names, const starc_npy_array *arrays)
 {
     int rc = cli_check_output(cmd, path);
     if (rc)

@@ -88,10 +88,10 @@ int cli_write_line(const char *cmd, const char *path, const char *text);
  * clean-up (see output.c); the cli_save_* return a library status and fill
  * err (naming path) for callers that report later, the cli_write_* report. */
 int cli_save_npy(const char *path, size_t ndim, const size_t *shape, const double *data, starc_error *err);
-int cli_save_npz(const char *path, size_t n, const char *const *names, const starc_array *arrays, starc_error *err);
+int cli_save_npz(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays, starc_error *err);
 int cli_save_mdp(const char *path, const starc_mdp *m, starc_error *err);
 int cli_write_npy(const char *cmd, const char *path, size_t ndim, const size_t *shape, const double *data);
-int cli_write_npz(const char *cmd, const char *path, size_t n, const char *const *names, const starc_array *arrays);
+int cli_write_npz(const char *cmd, const char *path, size_t n, const char *const *names, const starc_npy_array *arrays);
 int cli_write_mdp(const char *cmd, const char *path, const starc_mdp *m);
 
 /* Make directory (and parents); an empty name is bad input, errors name the directory. */

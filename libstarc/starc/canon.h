@@ -48,14 +48,14 @@ typedef enum starc_canon_kind {
 } starc_canon_kind;
 
 /** @brief Number of canonicalisation kinds. */
-#define STARC_CANON_COUNT 7
+#define STARC_CANON_KIND_COUNT 7
 
 /** @brief The name of @p kind ("none", "epic", ...), or NULL for an invalid value. */
-const char *starc_canon_name(starc_canon_kind kind);
+const char *starc_canon_kind_name(starc_canon_kind kind);
 
 /** @brief Look a canonicalisation up by name.
  *  @return ::STARC_OK, or ::STARC_EINVAL (message lists the valid names) for an unknown name. */
-int starc_canon_from_name(const char *name, starc_canon_kind *kind, starc_error *err);
+int starc_canon_kind_parse(const char *name, starc_canon_kind *kind, starc_error *err);
 
 /** @brief Parameters of a canonicalisation.  The arrays are copied by starc_canon_alloc(). */
 typedef struct starc_canon_options {
@@ -67,6 +67,8 @@ typedef struct starc_canon_options {
     int nthreads;              /**< threads for the passes over large rewards (default 1; values < 1
                                     mean 1).  Results do not depend on it: work is split by state and
                                     combined in a fixed order. */
+    double prob_tol;           /**< absolute tolerance on the sums of state_dist, action_dist and the rows of
+                                    policy (default ::STARC_MDP_PROB_TOL) */
 } starc_canon_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_canon_options. */
@@ -84,7 +86,7 @@ typedef struct starc_canon starc_canon;
  *  `M^T W M` with `M = gamma T - E` (BLAS dsyrk, O(A S^3)) and factorises it.
  *  @param opt  options, or NULL for the defaults
  *  @return ::STARC_EINVAL when a distribution or the policy is not a
- *  probability vector within ::STARC_PROB_TOL (the message names it),
+ *  probability vector within ::starc_canon_options.prob_tol (the message names it),
  *  ::STARC_ELAPACK if a factorisation fails, ::STARC_ENOMEM. */
 int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                       starc_canon **out, starc_error *err);
@@ -104,7 +106,7 @@ starc_canon_kind starc_canon_get_kind(const starc_canon *c);
 int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *err);
 
 /** @brief One-shot c(R): starc_canon_alloc(), starc_canon_apply(), starc_canon_free(). */
-int starc_canonicalize(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
+int starc_canon_compute(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                        const double *R, double *C, starc_error *err);
 
 #ifdef __cplusplus

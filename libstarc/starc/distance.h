@@ -27,7 +27,7 @@
  *  was measured to make on exactly trivial rewards (docs/theory.md §3.1,
  *  `tests/bench/trivial-roundoff.c`): for an MDP with S states and discount
  *  gamma, `tol = K S DBL_EPSILON / (1 - gamma)^p` with K =
- *  ::STARC_TRIVIAL_TOL_MARGIN and p the power of the conditioning
+ *  ::STARC_DISTANCE_TRIVIAL_TOL_MARGIN and p the power of the conditioning
  *  1/(1 - gamma) the canonicalisation's round-off grows with: 1 for none,
  *  epic, dard and val (a trivial reward's own round-off is DBL_EPSILON times
  *  its potential, up to max|R|/(1 - gamma)), 2 for val-potential,
@@ -81,6 +81,7 @@
 #include "starc/policy.h"
 #include "starc/canon.h"
 #include "starc/norm.h"
+#include "starc/metric.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,35 +89,39 @@ extern "C" {
 
 /** @brief ::starc_distance_options.trivial_tol value (the default) that asks for the tolerance
  *  derived from the MDP and the canonicalisation, starc_distance_trivial_tol(). */
-#define STARC_TRIVIAL_TOL_DERIVED (-1.0)
+#define STARC_DISTANCE_TRIVIAL_TOL_DERIVED (-1.0)
 
 /** @brief Margin K of the derived trivial tolerance `K S DBL_EPSILON / (1 - gamma)^p`: the
  *  largest round-off measured on exactly trivial rewards is below 3.6 S DBL_EPSILON / (1 - gamma)^p
  *  (docs/theory.md §3.1), so K = 32 leaves a margin of 9. */
-#define STARC_TRIVIAL_TOL_MARGIN 32.0
+#define STARC_DISTANCE_TRIVIAL_TOL_MARGIN 32.0
 
 /** @brief What distance to compute, and its parameters. */
 typedef struct starc_distance_options {
     starc_canon_kind canon;            /**< canonicalisation (default ::STARC_CANON_VAL) */
     starc_norm_kind norm;              /**< normalisation (default ::STARC_NORM_L2) */
     starc_metric_kind metric;          /**< metric (default ::STARC_METRIC_L2) */
-    starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform) */
+    starc_canon_options canon_options; /**< distributions / policy of the canonicalisation (defaults: uniform);
+                                            its nthreads and prob_tol are replaced by the fields below */
     const double *coverage;            /**< Pearson coverage D over (s,a,s') (S*A*S, sum 1), copied;
                                             NULL (default) = uniform over all S*A*S transitions */
-    double trivial_tol;                /**< tol of the trivial rule, >= 0, or ::STARC_TRIVIAL_TOL_DERIVED
+    double trivial_tol;                /**< tol of the trivial rule, >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED
                                             (default): derived from the MDP, starc_distance_trivial_tol() */
-    starc_pi_options pi_options;       /**< policy iteration for the `range` normalisation (defaults) */
+    starc_policy_options policy_options; /**< policy iteration for the `range` normalisation (defaults) */
     int nthreads;                      /**< threads for the passes over large rewards, also given to the
                                             canonicalisation (default 1; < 1 means 1).  Passes over fewer
                                             than 2^18 entries run on one thread.  Results are identical for
                                             every value: work is split by state, combined in state order. */
+    double prob_tol;                   /**< absolute tolerance on the sum of the coverage, also given to the
+                                            canonicalisation (its distributions and policy; default
+                                            ::STARC_MDP_PROB_TOL) */
 } starc_distance_options;
 
 /** @brief The tolerance of the trivial-reward rule.
  *
- *  @p tol itself when it is >= 0; otherwise (::STARC_TRIVIAL_TOL_DERIVED) the default derived
+ *  @p tol itself when it is >= 0; otherwise (::STARC_DISTANCE_TRIVIAL_TOL_DERIVED) the default derived
  *  for canonicalisation @p canon on an MDP with @p S states and discount @p gamma:
- *  `STARC_TRIVIAL_TOL_MARGIN * S * DBL_EPSILON / (1 - gamma)^p`, p = 1 for none, epic, dard and
+ *  `STARC_DISTANCE_TRIVIAL_TOL_MARGIN * S * DBL_EPSILON / (1 - gamma)^p`, p = 1 for none, epic, dard and
  *  val, 2 for val-potential, minimal-potential and minimal (see the file description).
  *  For the study's MDPs (S = 32, gamma = 0.95) that is 4.5e-12 (p = 1) and 9.1e-11 (p = 2). */
 double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gamma, size_t S);

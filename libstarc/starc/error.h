@@ -40,7 +40,7 @@ typedef struct starc_error {
 } starc_error;
 
 /** @brief A short static description of a status code (never NULL). */
-const char *starc_strerror(int status);
+const char *starc_error_string(int status);
 
 /** @brief Reset @p err to ::STARC_OK with an empty message (NULL is a no-op). */
 void starc_error_clear(starc_error *err);

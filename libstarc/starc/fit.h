@@ -14,7 +14,7 @@
  *  Jacobian J in place of X for the nonlinear form), `s^2 = RSS/(n - p)`; intervals are seeded
  *  residual-bootstrap percentile intervals (fixed design: the KL values are the experimenter's
  *  checkpoints), which also give intervals for the peak.  This is the one fitting code path of
- *  libstarc: starc_gao_fit_points() (starc/overopt.h) is a wrapper over starc_fit_points().
+ *  libstarc: starc_overopt_gao_fit_points() (starc/overopt.h) is a wrapper over starc_fit_points().
  */
 #ifndef STARC_FIT_H
 #define STARC_FIT_H
@@ -36,13 +36,14 @@ typedef enum starc_fit_form {
 } starc_fit_form;
 
 /** @brief Number of forms in ::starc_fit_form. */
-#define STARC_FIT_NFORMS 4
+#define STARC_FIT_FORM_COUNT 4
 
 /** @brief The form's command-line name ("bon", "rl", "log1p", "power"), or NULL if out of range. */
 const char *starc_fit_form_name(starc_fit_form form);
 
-/** @brief Parse a form name; ::STARC_EINVAL if @p name is not one of starc_fit_form_name()'s. */
-int starc_fit_form_parse(const char *name, starc_fit_form *out);
+/** @brief Parse a form name; ::STARC_EINVAL (the message lists the names) if @p name is not one
+ *  of starc_fit_form_name()'s. */
+int starc_fit_form_parse(const char *name, starc_fit_form *out, starc_error *err);
 
 /** @brief How the curve is recalibrated so that R(0) = 0 (re-centring on the initial policy). */
 typedef enum starc_fit_center {
@@ -58,11 +59,14 @@ typedef enum starc_fit_center {
     STARC_FIT_CENTER_AUTO = 3
 } starc_fit_center;
 
+/** @brief Number of centrings in ::starc_fit_center. */
+#define STARC_FIT_CENTER_COUNT 4
+
 /** @brief The centring's command-line name ("none", "origin", "intercept", "auto"), or NULL. */
 const char *starc_fit_center_name(starc_fit_center center);
 
-/** @brief Parse a centring name; ::STARC_EINVAL if unknown. */
-int starc_fit_center_parse(const char *name, starc_fit_center *out);
+/** @brief Parse a centring name; ::STARC_EINVAL (the message lists the names) if unknown. */
+int starc_fit_center_parse(const char *name, starc_fit_center *out, starc_error *err);
 
 /** @brief Options of every fit in this module; initialise with starc_fit_options_default(). */
 typedef struct starc_fit_options {
@@ -269,11 +273,14 @@ typedef enum starc_fit_scaling_kind {
     STARC_FIT_SCALING_JOINT = 1
 } starc_fit_scaling_kind;
 
+/** @brief Number of kinds in ::starc_fit_scaling_kind. */
+#define STARC_FIT_SCALING_KIND_COUNT 2
+
 /** @brief The kind's name ("separate", "joint"), or NULL if out of range. */
 const char *starc_fit_scaling_kind_name(starc_fit_scaling_kind kind);
 
-/** @brief Parse a scaling kind name; ::STARC_EINVAL if unknown. */
-int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out);
+/** @brief Parse a scaling kind name; ::STARC_EINVAL (the message lists the names) if unknown. */
+int starc_fit_scaling_kind_parse(const char *name, starc_fit_scaling_kind *out, starc_error *err);
 
 /** @brief A scaling fit (opaque): per-size fits, the lines through their coefficients against
  *  log(size), the joint fit, and bootstrap replicates of all of them for predictions. */

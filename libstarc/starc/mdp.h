@@ -5,7 +5,7 @@
  *  probability of moving to s2 after action a in state s, `mu0[s]` the initial
  *  distribution and `gamma` in [0,1) the discount.  A reward is a dense
  *  row-major tensor `R[(s*A + a)*S + s2]`; shorter shapes broadcast through
- *  starc_reward_expand().
+ *  starc_mdp_reward_expand().
  */
 #ifndef STARC_MDP_H
 #define STARC_MDP_H
@@ -18,28 +18,37 @@ extern "C" {
 #endif
 
 /** @brief Default tolerance on probability sums (rows of T, mu0, policy rows). */
-#define STARC_PROB_TOL 1e-8
+#define STARC_MDP_PROB_TOL 1e-8
 
 /** @brief An immutable finite MDP (opaque). */
 typedef struct starc_mdp starc_mdp;
+
+/** @brief Options of starc_mdp_alloc() and starc_mdp_validate(). */
+typedef struct starc_mdp_options {
+    double prob_tol; /**< absolute tolerance on the sums of the rows of T and of mu0, >= 0
+                          (default ::STARC_MDP_PROB_TOL) */
+} starc_mdp_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_mdp_options. */
+void starc_mdp_options_default(starc_mdp_options *o);
 
 /** @brief Check (T, mu0, gamma) without building an MDP.
  *
  *  Fails with ::STARC_EDIM when S or A is 0 or S*A*S overflows, and with
  *  ::STARC_EINVAL (message naming the first offending entry) when a
  *  probability is negative or not finite, a row of T or mu0 does not sum to 1
- *  within @p tol, or gamma is not in [0,1).
- *  @param tol  absolute tolerance on sums; ::STARC_PROB_TOL is the default. */
-int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0,
-                       double gamma, double tol, starc_error *err);
+ *  within `opt->prob_tol`, or gamma is not in [0,1).
+ *  @param opt  options, or NULL for the defaults */
+int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                       const starc_mdp_options *opt, starc_error *err);
 
 /** @brief Build an MDP from copies of @p T (S*A*S) and @p mu0 (S).
  *
- *  Validates with starc_mdp_validate() at tolerance @p tol (pass
- *  ::STARC_PROB_TOL for the default); the data are copied unchanged.
- *  On success @p *out owns new memory, release it with starc_mdp_free(). */
-int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0,
-                    double gamma, double tol, starc_mdp **out, starc_error *err);
+ *  Validates with starc_mdp_validate() with @p opt (NULL = defaults); the
+ *  data are copied unchanged.  On success @p *out owns new memory, release it
+ *  with starc_mdp_free(). */
+int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                    const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
 
 /** @brief Release an MDP; NULL is a no-op. */
 void starc_mdp_free(starc_mdp *m);
@@ -61,11 +70,18 @@ const double *starc_mdp_initial(const starc_mdp *m);
  *  R(s,a,s') = r(s,a).  @p R must hold S*A*S doubles.  Fails with
  *  ::STARC_EDIM (message gives expected and actual shape) on a shape that does
  *  not fit the MDP, ::STARC_EINVAL on a non-finite entry. */
-int starc_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
+int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
                         const double *src, double *R, starc_error *err);
 
 /** @brief Expected reward Rbar(s,a) = sum_s' T[s,a,s'] R[s,a,s'] (S*A output). */
-void starc_reward_expected(const starc_mdp *m, const double *R, double *Rbar);
+void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar);
+
+/** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
+ *
+ *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_mdp_reward_expand() of an (S,)
+ *  array) is `sum_s' T[s,a,s'] r(s) = r(s)`, since rows of T sum to 1; it is written exactly,
+ *  without the round-off of that sum. */
+void starc_mdp_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar);
 
 #ifdef __cplusplus
 }

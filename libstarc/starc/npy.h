@@ -1,5 +1,6 @@
 /** @file starc/npy.h
- *  @brief numpy `.npy` / `.npz` reading and writing, and loaders for MDPs, rewards and policies.
+ *  @brief numpy `.npy` / `.npz` reading and writing (the loaders of MDPs, rewards and
+ *  policies built on it are in starc/io.h).
  *
  *  Reading accepts format versions 1.0, 2.0 and 3.0; dtypes float64, float32
  *  and integer/bool (converted to double); C and Fortran order; either
@@ -20,7 +21,6 @@
 
 #include <stddef.h>
 #include "starc/error.h"
-#include "starc/mdp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,89 +30,57 @@ extern "C" {
 #define STARC_NPY_MAXDIM 32
 
 /** @brief A dense array of doubles in C (row-major) order. */
-typedef struct starc_array {
+typedef struct starc_npy_array {
     size_t ndim;                     /**< number of dimensions (0 for a scalar) */
     size_t shape[STARC_NPY_MAXDIM];  /**< extent of each dimension */
     double *data;                    /**< prod(shape) doubles (1 for a scalar), owned, malloc'd */
     char dtype[16];                  /**< the stored dtype descriptor, e.g. "<f8", ">f4", "<i8" */
     int fortran_order;               /**< 1 if the file was in Fortran order (data are converted) */
-} starc_array;
+} starc_npy_array;
 
 /** @brief Initialise @p a to an empty array (no allocation). */
-void starc_array_init(starc_array *a);
+void starc_npy_array_init(starc_npy_array *a);
 /** @brief Free @p a's data and reset it to empty; safe on an initialised or cleared array. */
-void starc_array_clear(starc_array *a);
+void starc_npy_array_clear(starc_npy_array *a);
 /** @brief Number of elements, prod(shape) (1 for a 0-d array). */
-size_t starc_array_size(const starc_array *a);
+size_t starc_npy_array_size(const starc_npy_array *a);
 
 /** @brief Write @p a's shape the way numpy prints it, e.g. "(3,)", "(2,4)", "()", into @p buf
  *  (at most @p cap bytes including the terminating NUL; truncated if too small). */
-void starc_array_shape_string(const starc_array *a, char *buf, size_t cap);
+void starc_npy_array_shape_string(const starc_npy_array *a, char *buf, size_t cap);
 
 /** @brief Read one `.npy` file. @p out must be initialised; it is overwritten. */
-int starc_npy_read(const char *path, starc_array *out, starc_error *err);
+int starc_npy_read(const char *path, starc_npy_array *out, starc_error *err);
 
 /** @brief Parse a `.npy` image held in memory; @p name is used in messages. */
-int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_array *out, starc_error *err);
+int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_npy_array *out, starc_error *err);
 
 /** @brief Write a float64 array as `.npy` atomically. @p ndim may be 0 (a scalar). */
 int starc_npy_write(const char *path, size_t ndim, const size_t *shape, const double *data, starc_error *err);
 
 /** @brief An open `.npz` archive (opaque). */
-typedef struct starc_npz starc_npz;
+typedef struct starc_npy_npz starc_npy_npz;
 
 /** @brief Open a `.npz` archive and list its members. */
-int starc_npz_open(const char *path, starc_npz **out, starc_error *err);
+int starc_npy_npz_open(const char *path, starc_npy_npz **out, starc_error *err);
 /** @brief Close an archive; NULL is a no-op. */
-void starc_npz_close(starc_npz *z);
+void starc_npy_npz_close(starc_npy_npz *z);
 /** @brief Number of `.npy` members. */
-size_t starc_npz_count(const starc_npz *z);
+size_t starc_npy_npz_count(const starc_npy_npz *z);
 /** @brief Name of member @p i without the `.npy` suffix (owned by the archive), in archive order. */
-const char *starc_npz_name(const starc_npz *z, size_t i);
+const char *starc_npy_npz_name(const starc_npy_npz *z, size_t i);
 /** @brief Read member @p name (without `.npy`); ::STARC_EFORMAT naming the member if it is missing.
  *
  *  Sizes in the zip directory are checked against the archive's size, the
  *  compression method and the member's `.npy` header before memory is
  *  allocated; a member that claims more than it can hold is ::STARC_EFORMAT. */
-int starc_npz_read(starc_npz *z, const char *name, starc_array *out, starc_error *err);
+int starc_npy_npz_read(starc_npy_npz *z, const char *name, starc_npy_array *out, starc_error *err);
 
 /** @brief Write @p n float64 arrays to a `.npz` archive atomically.
  *  @param names    member names without `.npy`
  *  @param compress 0 stored (like np.savez), 1 deflated (like np.savez_compressed) */
-int starc_npz_write(const char *path, size_t n, const char *const *names, const starc_array *arrays,
+int starc_npy_npz_write(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays,
                     int compress, starc_error *err);
-
-/** @brief Load an MDP from a `.npz` with `T` (S,A,S), `mu0` (S,) and 0-d `gamma`.
- *  Validation failures name the file and the member. */
-int starc_mdp_load(const char *path, starc_mdp **out, starc_error *err);
-
-/** @brief Save an MDP as `.npz` (`T`, `mu0`, `gamma`), loadable by np.load. */
-int starc_mdp_save(const char *path, const starc_mdp *m, starc_error *err);
-
-/** @brief Named dense rewards loaded from files. */
-typedef struct starc_reward_set {
-    size_t n;      /**< number of rewards */
-    char **names;  /**< n names: file stem for `.npy`, member name for `.npz` */
-    double *R;     /**< n * S*A*S doubles, reward k at R + k*S*A*S */
-} starc_reward_set;
-
-/** @brief Initialise an empty reward set. */
-void starc_reward_set_init(starc_reward_set *rs);
-/** @brief Free a reward set's contents and reset it to empty. */
-void starc_reward_set_clear(starc_reward_set *rs);
-
-/** @brief Append the rewards in @p spec to @p rs, expanded to (S,A,S) for @p m.
- *
- *  @p spec is `FILE.npy` (one reward named by the file stem), `FILE.npz`
- *  (every member, in archive order) or `FILE.npz:KEY` (one member).  Shapes
- *  (S,), (S,A), (S,A,S) are accepted (starc_reward_expand()).  A reward name
- *  (file stem or member name) holding a control character (tab, newline, ...)
- *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
-int starc_reward_load(const char *spec, const starc_mdp *m, starc_reward_set *rs, starc_error *err);
-
-/** @brief Load a policy `.npy` of shape (S,A) and validate it (rows sum to 1 within
- *  ::STARC_PROB_TOL).  @p pi receives S*A doubles. */
-int starc_policy_load(const char *path, const starc_mdp *m, double *pi, starc_error *err);
 
 #ifdef __cplusplus
 }

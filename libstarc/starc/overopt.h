@@ -8,7 +8,7 @@
  *  For every point libstarc records the divergence from pi_b and the exact
  *  proxy and true returns (::starc_overopt_point); Gao, Schulman and Hilton's
  *  scaling-law forms (arXiv 2210.10760) are fitted by least squares
- *  (starc_gao_fit()) and the true curve is summarised without assuming it has
+ *  (starc_overopt_gao_fit_points()) and the true curve is summarised without assuming it has
  *  one peak (starc_overopt_summarize()).
  *
  *  Units: returns are discounted and unnormalised (`J = mu0 . V`), as are
@@ -33,14 +33,14 @@ extern "C" {
 /* ---------------------------------------------------------------- Gao fits */
 
 /** @brief Gao et al.'s functional forms for the gold-reward change R(d), d = sqrt(KL). */
-typedef enum starc_gao_form {
-    STARC_GAO_BON = 0, /**< best-of-n form `R(d) = d (alpha - beta d)` */
-    STARC_GAO_RL = 1   /**< RL form `R(d) = d (alpha - beta log d)` (natural log; `R(0) = 0`) */
-} starc_gao_form;
+typedef enum starc_overopt_gao_form {
+    STARC_OVEROPT_GAO_BON = 0, /**< best-of-n form `R(d) = d (alpha - beta d)` */
+    STARC_OVEROPT_GAO_RL = 1   /**< RL form `R(d) = d (alpha - beta log d)` (natural log; `R(0) = 0`) */
+} starc_overopt_gao_form;
 
 /** @brief A least-squares fit of one of Gao's forms. */
-typedef struct starc_gao_fit {
-    starc_gao_form form; /**< which form was fitted */
+typedef struct starc_overopt_gao_fit {
+    starc_overopt_gao_form form; /**< which form was fitted */
     size_t n;            /**< number of points used */
     double alpha;        /**< fitted alpha */
     double beta;         /**< fitted beta */
@@ -51,12 +51,12 @@ typedef struct starc_gao_fit {
                               RL `exp(alpha/beta - 1)`; NaN when beta <= 0 (no finite maximum) */
     double peak_kl;      /**< peak_d squared (NaN when peak_d is) */
     double peak_value;   /**< fitted R at peak_d (BoN `alpha^2/(4 beta)` when alpha > 0, RL `beta peak_d`) */
-} starc_gao_fit;
+} starc_overopt_gao_fit;
 
 /** @brief Value of Gao's form @p form with coefficients @p alpha, @p beta at @p d >= 0.
  *
  *  The RL form at d = 0 is its limit 0.  Returns NaN for d < 0. */
-double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d);
+double starc_overopt_gao_eval(starc_overopt_gao_form form, double alpha, double beta, double d);
 
 /** @brief Fit Gao's form to points (d_i, y_i) by least squares without intercept.
  *
@@ -64,20 +64,20 @@ double starc_gao_eval(starc_gao_form form, double alpha, double beta, double d);
  *  bootstrap intervals and more forms) with its default options and no bootstrap.
  *  Both forms are linear in (alpha, beta): the design matrix has columns
  *  `(d, -d^2)` (BoN) or `(d, -d log d)` (RL), solved with GSL's
- *  `gsl_multifit_linear` (SVD).  Peaks as in ::starc_gao_fit.
+ *  `gsl_multifit_linear` (SVD).  Peaks as in ::starc_overopt_gao_fit.
  *  @param d   n values >= 0 (e.g. sqrt(KL) in nats)
  *  @param y   n finite values (e.g. true return minus the base policy's)
  *  @return ::STARC_EINVAL on a negative or non-finite d or a non-finite y,
  *          ::STARC_EUNDEF when the two columns are (numerically) linearly
  *          dependent, e.g. fewer than two distinct d > 0 (for RL: d = 1 gives a
  *          zero second column), ::STARC_ENOMEM. */
-int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const double *y,
-                         starc_gao_fit *fit, starc_error *err);
+int starc_overopt_gao_fit_points(starc_overopt_gao_form form, size_t n, const double *d, const double *y,
+                                 starc_overopt_gao_fit *fit, starc_error *err);
 
 /* ---------------------------------------------------------- best-of-n */
 
-/** @brief Default relative tolerance under which two scores count as tied (see starc_bon_distribution()). */
-#define STARC_BON_TIE_TOL 1e-10
+/** @brief Default relative tolerance under which two scores count as tied (see starc_overopt_bon_distribution()). */
+#define STARC_OVEROPT_BON_TIE_TOL 1e-10
 
 /** @brief Exact best-of-n distribution over A actions (one state), tie-aware.
  *
@@ -94,14 +94,14 @@ int starc_gao_fit_points(starc_gao_form form, size_t n, const double *d, const d
  *  KL(out || p) = sum_c P_n(c) log(P_n(c)/p(c)) <= log n - (n-1)/n; the bound is
  *  reached only in the continuous limit (no atoms), never exactly for a finite
  *  action set, and ties lower the KL further.
- *  @param p      base probabilities (A, non-negative, sum 1 within ::STARC_PROB_TOL)
+ *  @param p      base probabilities (A, non-negative, sum 1 within ::STARC_MDP_PROB_TOL)
  *  @param score  A finite scores
  *  @param n      number of draws, >= 1
  *  @param tol    absolute tie tolerance, >= 0
  *  @param out    output, A probabilities (may not alias @p p)
  *  @param kl     output KL(out || p) in nats, or NULL
  *  @return ::STARC_EINVAL on bad p, scores, n = 0 or tol < 0. */
-int starc_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
+int starc_overopt_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol,
                            double *out, double *kl, starc_error *err);
 
 /* --------------------------------------------------------- pressure points */
@@ -123,8 +123,52 @@ typedef struct starc_overopt_point {
                                r is undefined (sigma_t or sigma_p is 0 under mu_b) */
 } starc_overopt_point;
 
-/** @brief Occupancy entries at or below this count as zero when testing support (chi2, KL). */
-#define STARC_OVEROPT_SUPPORT_EPS 1e-14
+/** @brief Default of ::starc_overopt_options.support_tol: occupancy entries at or below it count as
+ *  zero when testing support (chi2, KL). */
+#define STARC_OVEROPT_SUPPORT_TOL 1e-14
+
+/** @brief Options of an overoptimisation plan and of its paths; initialise with starc_overopt_options_default().
+ *
+ *  starc_overopt_alloc() keeps a copy as the plan's options; starc_overopt_sweep() and
+ *  starc_overopt_bon() use the options they are given for the whole call (NULL: the plan's). */
+typedef struct starc_overopt_options {
+    /** Smallest coefficient (highest pressure) of a regularised sweep; 0 = automatic (default 0). */
+    double coef_min;
+    /** Largest coefficient (lowest pressure); 0 = automatic (default 0). */
+    double coef_max;
+    /** Points per sweep, >= 2 (default 41): a log-spaced coefficient grid from coef_max down to
+     *  coef_min, or a log-spaced grid of n from 1 to bon_max (rounded, duplicates dropped). */
+    size_t points;
+    /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
+     *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
+     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
+     *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
+    double range_tol;
+    /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
+    size_t range_max_steps;
+    /** Largest n of the best-of-n path, >= 1 (default 1000). */
+    size_t bon_max;
+    /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
+    double tie_tol;
+    /** Options of the regularised solvers (starc_regularize_options_default()). */
+    starc_regularize_options regularize_options;
+    /** Policies (the base, evaluated policies) must have rows summing to 1 within prob_tol, and the
+     *  best-of-n base probabilities too (default ::STARC_MDP_PROB_TOL). */
+    double prob_tol;
+    /** Occupancy entries at or below support_tol count as zero when testing support in chi2 and
+     *  KL (default ::STARC_OVEROPT_SUPPORT_TOL). */
+    double support_tol;
+    /** The proxy counts as not improvable over the base when `J_p* - J_p(pi_b) <= gain_tol
+     *  max(1, |J_p*|)`; the automatic grid is then `scale * [1e-3, 1e3]` (default 1e-12). */
+    double gain_tol;
+    /** starc_overopt_summarize(): changes smaller than `flat_tol * max(true_range, max |true_delta|)`
+     *  count as flat (default 1e-9), >= 0. */
+    double flat_tol;
+} starc_overopt_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
+void starc_overopt_options_default(starc_overopt_options *o);
+
 
 /** @brief An overoptimisation plan (opaque): the MDP, true and proxy rewards, the base
  *  policy and everything about them computed once (base values and occupancy,
@@ -138,10 +182,12 @@ typedef struct starc_overopt starc_overopt;
  *  CP statistics r, sigma_t, sigma_p under mu_b (docs/theory.md §5), the proxy-optimal
  *  policy by policy iteration and the true reward's return range
  *  `max_pi J_t - min_pi J_t`.  @p out is freed with starc_overopt_free().
- *  @return ::STARC_EINVAL on a bad policy or non-finite reward, ::STARC_ELAPACK,
+ *  @param opt  the plan's options (copied; NULL = defaults): prob_tol validates @p pi_b, the
+ *              regularised solvers start with `opt->regularize`
+ *  @return ::STARC_EINVAL on a bad policy, non-finite reward or bad options, ::STARC_ELAPACK,
  *          ::STARC_ENOCONV (policy iteration), ::STARC_ENOMEM. */
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
-                        starc_overopt **out, starc_error *err);
+                        const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
 
 /** @brief Release a plan; NULL is a no-op. */
 void starc_overopt_free(starc_overopt *p);
@@ -167,7 +213,8 @@ void starc_overopt_get_info(const starc_overopt *p, starc_overopt_info *info);
 void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi);
 
 /** @brief Measure an arbitrary policy @p pi (S*A) against the plan's base: fills every field
- *  of @p pt (with `coef` set to @p coef) by exact evaluation.
+ *  of @p pt (with `coef` set to @p coef) by exact evaluation (prob_tol and support_tol of the
+ *  plan's options).
  *  @return ::STARC_EINVAL on a bad policy, ::STARC_ELAPACK. */
 int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt,
                            starc_error *err);
@@ -177,63 +224,36 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  In every state, n actions are drawn from pi_b(.|s) and the one with the
  *  highest proxy action value under the base policy, `Q_p^{pi_b}(s,a)`, is kept
  *  (the advantage `A_p^{pi_b} = Q - V` orders actions identically, so it gives
- *  the same policy); starc_bon_distribution() with absolute tie tolerance
+ *  the same policy); starc_overopt_bon_distribution() with absolute tie tolerance
  *  `tie_tol * max(1, max_a |Q_p^{pi_b}(s,a)|)`.  The resulting stationary
  *  policy is evaluated exactly; its per-state KL is at most log n - (n-1)/n, so
  *  `kl_normalized <= log n - (n-1)/n`.
- *  @param tie_tol  relative tie tolerance (::STARC_BON_TIE_TOL is the default)
- *  @param pi       output S*A policy, or NULL
- *  @param pt       output point (coef = n), or NULL */
-int starc_overopt_bon(starc_overopt *p, size_t n, double tie_tol, double *pi, starc_overopt_point *pt,
-                      starc_error *err);
+ *  @param o   options (tie_tol, prob_tol, support_tol), or NULL for the plan's
+ *  @param pi  output S*A policy, or NULL
+ *  @param pt  output point (coef = n), or NULL */
+int starc_overopt_bon(starc_overopt *p, size_t n, const starc_overopt_options *o, double *pi,
+                      starc_overopt_point *pt, starc_error *err);
 
 
 /* ----------------------------------------------------------------- sweeps */
 
 /** @brief A way of applying optimisation pressure. */
 typedef enum starc_overopt_method {
-    STARC_OVEROPT_AD_KL = 0,        /**< ::STARC_REG_AD_KL optima as the coefficient falls */
-    STARC_OVEROPT_OM_CHI2 = 1,      /**< ::STARC_REG_OM_CHI2 optima as the coefficient falls */
-    STARC_OVEROPT_OM_SQRT_CHI2 = 2, /**< ::STARC_REG_OM_SQRT_CHI2 (ORPO) optima as the coefficient falls */
-    STARC_OVEROPT_OM_KL = 3,        /**< ::STARC_REG_OM_KL optima as the coefficient falls (extra) */
+    STARC_OVEROPT_AD_KL = 0,        /**< ::STARC_REGULARIZE_AD_KL optima as the coefficient falls */
+    STARC_OVEROPT_OM_CHI2 = 1,      /**< ::STARC_REGULARIZE_OM_CHI2 optima as the coefficient falls */
+    STARC_OVEROPT_OM_SQRT_CHI2 = 2, /**< ::STARC_REGULARIZE_OM_SQRT_CHI2 (ORPO) optima as the coefficient falls */
+    STARC_OVEROPT_OM_KL = 3,        /**< ::STARC_REGULARIZE_OM_KL optima as the coefficient falls (extra) */
     STARC_OVEROPT_BON = 4           /**< exact per-state best-of-n as n grows (starc_overopt_bon()) */
 } starc_overopt_method;
 
 /** @brief Number of methods in ::starc_overopt_method. */
-#define STARC_OVEROPT_NMETHODS 5
+#define STARC_OVEROPT_METHOD_COUNT 5
 
 /** @brief The method's CLI name ("ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl", "bon"), or NULL if out of range. */
 const char *starc_overopt_method_name(starc_overopt_method method);
 
 /** @brief Parse a CLI method name; ::STARC_EINVAL (message lists the names) if unknown. */
 int starc_overopt_method_parse(const char *name, starc_overopt_method *method, starc_error *err);
-
-/** @brief Options for starc_overopt_sweep(); initialise with starc_overopt_options_default(). */
-typedef struct starc_overopt_options {
-    /** Smallest coefficient (highest pressure) of a regularised sweep; 0 = automatic (default 0). */
-    double coef_min;
-    /** Largest coefficient (lowest pressure); 0 = automatic (default 0). */
-    double coef_max;
-    /** Points per sweep, >= 2 (default 41): a log-spaced coefficient grid from coef_max down to
-     *  coef_min, or a log-spaced grid of n from 1 to bon_max (rounded, duplicates dropped). */
-    size_t points;
-    /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
-     *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
-     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
-     *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
-    double range_tol;
-    /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
-    size_t range_max_steps;
-    /** Largest n of the best-of-n path, >= 1 (default 1000). */
-    size_t bon_max;
-    /** Relative tie tolerance of best-of-n scores (default ::STARC_BON_TIE_TOL). */
-    double tie_tol;
-    /** Options of the regularised solvers (starc_reg_options_default()). */
-    starc_reg_options reg;
-} starc_overopt_options;
-
-/** @brief Fill @p o with the defaults documented in ::starc_overopt_options. */
-void starc_overopt_options_default(starc_overopt_options *o);
 
 /** @brief Run one pressure path: `points` points in order of increasing pressure.
  *
@@ -248,10 +268,10 @@ void starc_overopt_options_default(starc_overopt_options *o);
  *  lambda = the frontier's slope at the base, where each of them, the base included, is optimal);
  *  with a user-given end it solves OM-sqrt-chi2 directly on a log grid.  When the proxy cannot be
  *  improved over the base
- *  (`J_p* - J_p(pi_b) <= 1e-12 max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
+ *  (`J_p* - J_p(pi_b) <= gain_tol max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
  *  Best-of-n evaluates starc_overopt_bon() on the n grid.  Each point is measured by
  *  starc_overopt_evaluate().
- *  @param o         options, or NULL for the defaults
+ *  @param o         options for the whole call, or NULL for the plan's
  *  @param pts       output, room for `o->points` points
  *  @param npts      output, number of points written (fewer than points only for best-of-n,
  *                   when rounding the n grid gives duplicates)
@@ -265,8 +285,9 @@ int starc_overopt_sweep(starc_overopt *p, starc_overopt_method method, const sta
 
 /** @brief The policy of one regularised optimum along a path (for inspection): solves
  *  @p method at @p coef with the plan's solver and writes the S*A policy @p pi and its point @p pt
- *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()). */
-int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_reg_options *reg,
+ *  (either may be NULL).  ::STARC_EINVAL for ::STARC_OVEROPT_BON (use starc_overopt_bon()).
+ *  @param opt  the regularised solvers' options from now on, or NULL to keep the current ones */
+int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *opt,
                         double *pi, starc_overopt_point *pt, starc_error *err);
 
 /* --------------------------------------------------------------- summaries */
@@ -291,13 +312,13 @@ typedef struct starc_overopt_summary {
 
 /** @brief Summarise the true curve of @p n points (ordered by increasing pressure).
  *
- *  Changes smaller than `tol * max(true_range, max |true_delta|)` count as flat
+ *  Changes smaller than `flat_tol * max(true_range, max |true_delta|)` count as flat
  *  when deciding monotonicity and local maxima.  Never assumes a single peak.
  *  @param true_range  max J_t - min J_t, used for drop_normalized
- *  @param tol         relative flatness tolerance, >= 0 (e.g. 1e-9)
- *  @return ::STARC_EINVAL if n = 0 or a true_delta is not finite. */
-int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range, double tol,
-                            starc_overopt_summary *s, starc_error *err);
+ *  @param o           options (flat_tol), or NULL for the defaults
+ *  @return ::STARC_EINVAL if n = 0, a true_delta is not finite or flat_tol < 0. */
+int starc_overopt_summarize(const starc_overopt_point *pts, size_t n, double true_range,
+                            const starc_overopt_options *o, starc_overopt_summary *s, starc_error *err);
 
 #ifdef __cplusplus
 }

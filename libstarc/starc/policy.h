@@ -24,15 +24,32 @@ extern "C" {
  *  Passing a workspace makes the calls below allocation-free; every function
  *  that takes one also accepts NULL (and then allocates internally).  A
  *  workspace must not be used by two threads at once. */
-typedef struct starc_workspace starc_workspace;
+typedef struct starc_policy_workspace starc_policy_workspace;
 
-/** @brief Allocate a workspace for MDPs with S states and A actions (NULL on failure). */
-starc_workspace *starc_workspace_alloc(size_t S, size_t A);
+/** @brief Allocate a workspace for MDPs with S states and A actions.
+ *  @return ::STARC_EDIM if S or A is 0 or S*S overflows, ::STARC_ENOMEM. */
+int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err);
 /** @brief Release a workspace; NULL is a no-op. */
-void starc_workspace_free(starc_workspace *ws);
+void starc_policy_workspace_free(starc_policy_workspace *ws);
 
-/** @brief Check that @p pi (S*A) is a policy: finite, non-negative, rows summing to 1 within @p tol. */
-int starc_policy_validate(const starc_mdp *m, const double *pi, double tol, starc_error *err);
+/** @brief Options of the policy module: policy validation, policy iteration, value iteration. */
+typedef struct starc_policy_options {
+    size_t max_iter;   /**< policy iteration: cap on improvement steps (default 10000); exceeding it is
+                            ::STARC_ENOCONV */
+    double tie_tol;    /**< policy iteration: Q values within tie_tol * max(1, |max_a Q(s,a)|) count as
+                            tied (default 1e-10) */
+    double prob_tol;   /**< validation: policy rows must sum to 1 within prob_tol (absolute; default
+                            ::STARC_MDP_PROB_TOL) */
+    double tol;        /**< value iteration: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol`, > 0 (default 1e-10) */
+    size_t max_sweeps; /**< value iteration: cap on sweeps (default 100000); exceeding it is ::STARC_ENOCONV */
+} starc_policy_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_policy_options. */
+void starc_policy_options_default(starc_policy_options *o);
+
+/** @brief Check that @p pi (S*A) is a policy: finite, non-negative, rows summing to 1 within
+ *  `opt->prob_tol` (@p opt NULL = defaults). */
+int starc_policy_validate(const starc_mdp *m, const double *pi, const starc_policy_options *opt, starc_error *err);
 
 /** @brief Fill @p pi (S*A) with the uniformly random policy. */
 void starc_policy_uniform(const starc_mdp *m, double *pi);
@@ -46,19 +63,19 @@ void starc_policy_from_actions(const starc_mdp *m, const size_t *act, double *pi
  *  @param Q  output, S*A action values, or NULL
  *  @return ::STARC_ELAPACK if I - gamma P_pi is numerically singular. */
 int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const double *Rbar,
-                               double *V, double *Q, starc_workspace *ws, starc_error *err);
+                               double *V, double *Q, starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Exact V^pi and Q^pi for a dense reward @p R (S*A*S); see starc_policy_evaluate_rbar(). */
 int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
-                          double *V, double *Q, starc_workspace *ws, starc_error *err);
+                          double *V, double *Q, starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Discounted, unnormalised return J(pi) = mu0 . V^pi for a dense reward @p R. */
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J,
-                        starc_workspace *ws, starc_error *err);
+                        starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Like starc_policy_return() for an expected reward @p Rbar (S*A). */
 int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *J,
-                             starc_workspace *ws, starc_error *err);
+                             starc_policy_workspace *ws, starc_error *err);
 
 /** @brief The return `J = sum_s mu0(s) V(s)` of the values @p V (S), summed in state order. */
 double starc_policy_values_return(const starc_mdp *m, const double *V);
@@ -69,16 +86,7 @@ double starc_policy_values_return(const starc_mdp *m, const double *V);
  *  @param mu  output, S*A state-action occupancies `d(s) pi(s,a)` (sum 1), or NULL
  *  Then `(1-gamma) J(pi) = sum mu * Rbar`. */
 int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, double *mu,
-                           starc_workspace *ws, starc_error *err);
-
-/** @brief Options for exact policy iteration. */
-typedef struct starc_pi_options {
-    size_t max_iter;  /**< cap on improvement steps (default 10000); exceeding it is ::STARC_ENOCONV */
-    double tie_tol;   /**< Q values within tie_tol * max(1, |max_a Q(s,a)|) count as tied (default 1e-10) */
-} starc_pi_options;
-
-/** @brief Fill @p o with the defaults documented in ::starc_pi_options. */
-void starc_pi_options_default(starc_pi_options *o);
+                           starc_policy_workspace *ws, starc_error *err);
 
 /** @brief An optimal deterministic policy by exact policy iteration (Howard).
  *
@@ -91,19 +99,19 @@ void starc_pi_options_default(starc_pi_options *o);
  *  @param act   output, S actions (required)
  *  @param V     output, S optimal values, or NULL
  *  @param iters output, number of evaluations performed, or NULL */
-int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
+int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                               size_t *act, double *V, size_t *iters,
-                              starc_workspace *ws, starc_error *err);
+                              starc_policy_workspace *ws, starc_error *err);
 
 /** @brief starc_policy_optimal_rbar() for a dense reward @p R (S*A*S). */
-int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_pi_options *opt,
+int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_policy_options *opt,
                          size_t *act, double *V, size_t *iters,
-                         starc_workspace *ws, starc_error *err);
+                         starc_policy_workspace *ws, starc_error *err);
 
 /** @brief A worst deterministic policy: the optimal policy of -R (same tie rule). */
-int starc_policy_worst(const starc_mdp *m, const double *R, const starc_pi_options *opt,
+int starc_policy_worst(const starc_mdp *m, const double *R, const starc_policy_options *opt,
                        size_t *act, double *V, size_t *iters,
-                       starc_workspace *ws, starc_error *err);
+                       starc_policy_workspace *ws, starc_error *err);
 
 /** @brief The extreme returns of a reward: what starc_policy_range_rbar() computes. */
 typedef struct starc_policy_range_result {
@@ -115,33 +123,40 @@ typedef struct starc_policy_range_result {
  *
  *  Their difference is the `range` normaliser and the denominator of the
  *  regret.  @p opt as for starc_policy_optimal_rbar() (NULL = defaults). */
-int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_pi_options *opt,
-                            starc_policy_range_result *res, starc_workspace *ws, starc_error *err);
+int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                            starc_policy_range_result *res, starc_policy_workspace *ws, starc_error *err);
 
-/** @brief Value iteration on the Bellman optimality operator (reference method).
+/** @brief Value iteration on the Bellman optimality operator for the expected reward @p Rbar (S*A)
+ *  (reference method).
  *
- *  Stopping rule: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol`; then the
+ *  Stopping rule: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol` (`opt->tol`); then the
  *  greedy policy is `2 gamma tol / (1 - gamma)`-optimal.  More than
- *  @p max_iter sweeps is ::STARC_ENOCONV.  Greedy ties go to the lowest index.
- *  @param act output, S greedy actions, or NULL */
-int starc_value_iteration(const starc_mdp *m, const double *Rbar, double tol, size_t max_iter,
-                          double *V, size_t *act, size_t *iters, starc_error *err);
+ *  `opt->max_sweeps` sweeps is ::STARC_ENOCONV.  Greedy ties go to the lowest index.
+ *  @param opt   options, or NULL for the defaults
+ *  @param act   output, S greedy actions, or NULL
+ *  @param iters output, number of sweeps, or NULL */
+int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                      double *V, size_t *act, size_t *iters, starc_error *err);
 
 /** @brief Policy evaluation plan: (I - gamma P_pi) factorised once for a fixed policy,
  *  then values, returns and occupancies for many rewards without allocating. */
-typedef struct starc_evaluator starc_evaluator;
+typedef struct starc_policy_evaluator starc_policy_evaluator;
 
 /** @brief Factorise I - gamma P_pi for policy @p pi (S*A, copied). */
-int starc_evaluator_alloc(const starc_mdp *m, const double *pi, starc_evaluator **out, starc_error *err);
+int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_policy_evaluator **out, starc_error *err);
 /** @brief Release an evaluator; NULL is a no-op. */
-void starc_evaluator_free(starc_evaluator *ev);
+void starc_policy_evaluator_free(starc_policy_evaluator *ev);
 /** @brief V (S, required) and Q (S*A, or NULL) of the plan's policy for the dense reward @p R.
- *  Uses the evaluator's own scratch: not for concurrent use on one evaluator. */
-int starc_evaluator_values(starc_evaluator *ev, const double *R, double *V, double *Q);
-/** @brief Like starc_evaluator_values() for an expected reward @p Rbar (S*A). */
-int starc_evaluator_values_rbar(starc_evaluator *ev, const double *Rbar, double *V, double *Q);
-/** @brief The plan's normalised occupancies d (S) and mu (S*A), either may be NULL. */
-int starc_evaluator_occupancy(starc_evaluator *ev, double *d, double *mu);
+ *  Uses the evaluator's own scratch: not for concurrent use on one evaluator.
+ *  @return ::STARC_ELAPACK if the triangular solve fails. */
+int starc_policy_evaluator_values(starc_policy_evaluator *ev, const double *R, double *V, double *Q,
+                                  starc_error *err);
+/** @brief Like starc_policy_evaluator_values() for an expected reward @p Rbar (S*A). */
+int starc_policy_evaluator_values_rbar(starc_policy_evaluator *ev, const double *Rbar, double *V, double *Q,
+                                       starc_error *err);
+/** @brief The plan's normalised occupancies d (S) and mu (S*A), either may be NULL.
+ *  @return ::STARC_ELAPACK if the triangular solve fails. */
+int starc_policy_evaluator_occupancy(starc_policy_evaluator *ev, double *d, double *mu, starc_error *err);
 
 #ifdef __cplusplus
 }

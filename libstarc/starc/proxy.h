@@ -31,6 +31,21 @@
 extern "C" {
 #endif
 
+/** @brief Options of the proxy module; initialise with starc_proxy_options_default(). */
+typedef struct starc_proxy_options {
+    double prob_tol;     /**< policies (the base, analysed policies, hackability's set) must have rows
+                              summing to 1 within prob_tol (default ::STARC_MDP_PROB_TOL) */
+    double sigma_tol;    /**< a weighted standard deviation at most `sigma_tol * max(1, max|x| on the
+                              support)` counts as 0: round-off on a constant reward (default 1e-13) */
+    double hacking_tol;  /**< reward hacking needs `true_return_min < J(pi_b, Rt) - hacking_tol *
+                              max(1, |J(pi_b, Rt)|)`: the margin absorbs round-off (default 1e-12) */
+    double hackable_tol; /**< hackability: return differences count as strict when they exceed
+                              `hackable_tol * max(1, max_k |J(pi_k)|)` (default 1e-10) */
+} starc_proxy_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_proxy_options. */
+void starc_proxy_options_default(starc_proxy_options *o);
+
 /** @brief Correlation statistics of a true/proxy pair under a weighting (normally the base occupancy). */
 typedef struct starc_proxy_stats {
     double r;           /**< weighted Pearson correlation; NaN when sigma_true or sigma_proxy is 0 */
@@ -43,11 +58,12 @@ typedef struct starc_proxy_stats {
 
 /** @brief Weighted correlation of @p x (true) and @p y (proxy) under weights @p w (n entries, w >= 0, sum > 0).
  *
- *  Two-pass, centred sums.  A standard deviation below `1e-13 * max(1, max|x| on the support)` counts as 0
- *  (then r is NaN: a constant reward has no correlation).  r is clamped to [-1, 1].
+ *  Two-pass, centred sums.  A standard deviation at most `opt->sigma_tol * max(1, max|x| on the support)`
+ *  counts as 0 (then r is NaN: a constant reward has no correlation).  r is clamped to [-1, 1].
+ *  @param opt  options, or NULL for the defaults
  *  @return ::STARC_EINVAL for negative or non-finite weights, zero total weight or non-finite values. */
 int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const double *y,
-                               starc_proxy_stats *out, starc_error *err);
+                               const starc_proxy_options *opt, starc_proxy_stats *out, starc_error *err);
 
 /** @brief The three lower bounds on the normalised true improvement dJt (see the file description).
  *
@@ -61,7 +77,7 @@ void starc_proxy_bounds(double r, double sigma_t, double sigma_p, double dJp, do
                         double *bound_a, double *bound_b, double *bound_tight);
 
 /** @brief Everything starc_proxy_analyze() measures for one policy. */
-typedef struct starc_proxy_policy {
+typedef struct starc_proxy_analyze_result {
     double true_return;            /**< J(pi, Rt), discounted, unnormalised */
     double proxy_return;           /**< J(pi, Rp) */
     double true_delta_normalized;  /**< dJt = (1-gamma)(J(pi,Rt) - J(pi_b,Rt)) */
@@ -71,20 +87,21 @@ typedef struct starc_proxy_policy {
     double bound_a;                /**< bound A on dJt */
     double bound_b;                /**< bound B on dJt (CP's form) */
     double bound_tight;            /**< the tight bound on dJt */
-} starc_proxy_policy;
+} starc_proxy_analyze_result;
 
-/** @brief A correlated-proxy analysis plan for (MDP, base policy, true, proxy) (opaque). */
+/** @brief A correlated-proxy analysis plan for (MDP, true, proxy, base policy) (opaque). */
 typedef struct starc_proxy starc_proxy;
 
-/** @brief Set up the analysis: base occupancy, returns and correlation statistics.
+/** @brief Set up the analysis from expected rewards: base occupancy, returns and correlation statistics.
  *
  *  @param m       the MDP (borrowed: must outlive the plan)
- *  @param base    base policy (S*A, copied), validated at @p prob_tol (e.g. ::STARC_PROB_TOL)
  *  @param Rbar_t  expected true reward (S*A, copied)
  *  @param Rbar_p  expected proxy reward (S*A, copied)
- *  @return ::STARC_EINVAL for a bad policy or non-finite reward, ::STARC_ELAPACK, ::STARC_ENOMEM. */
-int starc_proxy_alloc(const starc_mdp *m, const double *base, const double *Rbar_t, const double *Rbar_p,
-                      double prob_tol, starc_proxy **out, starc_error *err);
+ *  @param base    base policy (S*A, copied), validated at `opt->prob_tol`
+ *  @param opt     options (copied), or NULL for the defaults
+ *  @return ::STARC_EINVAL for a bad policy, non-finite reward or bad options, ::STARC_ELAPACK, ::STARC_ENOMEM. */
+int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *base,
+                           const starc_proxy_options *opt, starc_proxy **out, starc_error *err);
 
 /** @brief Release a plan; NULL is a no-op. */
 void starc_proxy_free(starc_proxy *p);
@@ -100,15 +117,15 @@ const double *starc_proxy_base_occupancy(const starc_proxy *p);
 
 /** @brief Returns, normalised changes, `a`, chi2 and the three bounds for policy @p pi (S*A).
  *  @return ::STARC_EINVAL if @p pi is not a policy (tolerance as at alloc), ::STARC_ELAPACK. */
-int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_policy *out, starc_error *err);
+int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_analyze_result *out, starc_error *err);
 
 /** @brief Result of the reward-hacking check. */
-typedef struct starc_proxy_hacking {
-    starc_proxy_policy proxy_optimal; /**< analysis of the proxy-optimal policy (ties to the lowest action) */
+typedef struct starc_proxy_hacking_result {
+    starc_proxy_analyze_result proxy_optimal; /**< analysis of the proxy-optimal policy (ties to the lowest action) */
     double true_return_min;  /**< lowest J(pi, Rt) over all proxy-optimal policies */
     double true_return_max;  /**< highest J(pi, Rt) over all proxy-optimal policies */
     int reward_hacking;      /**< 1 if true_return_min < J(pi_b, Rt) (CP Def. 4.2), else 0 */
-} starc_proxy_hacking;
+} starc_proxy_hacking_result;
 
 /** @brief Reward-hacking check: does an optimal policy for the proxy do worse than the base on the truth?
  *
@@ -117,32 +134,35 @@ typedef struct starc_proxy_hacking {
  *  policies is the set of policies that only take actions whose optimal proxy Q value is tied with the
  *  maximum (within `opt->tie_tol * max(1, |max Q|)`); the extreme true returns over that set are found
  *  by exact policy iteration restricted to those actions.  Hacking means
- *  `true_return_min < J(pi_b, Rt) - 1e-12 * max(1, |J(pi_b, Rt)|)` (the margin absorbs round-off).
+ *  `true_return_min < J(pi_b, Rt) - hacking_tol * max(1, |J(pi_b, Rt)|)` (::starc_proxy_options of the plan;
+ *  the margin absorbs round-off).
  *  @param act  output S actions of the tie-lowest proxy-optimal policy, or NULL */
-int starc_proxy_check_hacking(starc_proxy *p, const starc_pi_options *opt, size_t *act,
-                              starc_proxy_hacking *out, starc_error *err);
+int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act,
+                              starc_proxy_hacking_result *out, starc_error *err);
 
 /** @brief Hackability of two rewards on a finite set of policies (Skalse et al. 2022, Def. 1).
  *
  *  Rewards R1, R2 (expected rewards @p Rbar1, @p Rbar2, S*A) are hackable on the set of @p n policies
  *  @p policies (n*S*A, policy k at `policies + k*S*A`) when some pair has `J1(pi_i) < J1(pi_j)` and
  *  `J2(pi_i) > J2(pi_j)`.  Returns are exact (LU); differences count as strict when they exceed
- *  `tol * max(1, max_k |J(pi_k)|)` for the reward concerned (@p tol >= 0, e.g. 1e-10).
- *  Runs in O(n S^3 + n log n).
+ *  `hackable_tol * max(1, max_k |J(pi_k)|)` for the reward concerned; policies are validated at
+ *  prob_tol (::starc_proxy_options).  Runs in O(n S^3 + n log n).
+ *  @param opt       options, or NULL for the defaults
  *  @param hackable  output 1 or 0
  *  @param wi, wj    output witness pair (J1 lower at wi, J2 higher at wi) when hackable, or NULL */
-int starc_proxy_hackable(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
-                         const double *policies, double tol, int *hackable, size_t *wi, size_t *wj,
-                         starc_error *err);
+int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const double *Rbar2, size_t n,
+                              const double *policies, const starc_proxy_options *opt, int *hackable, size_t *wi,
+                              size_t *wj, starc_error *err);
 
 /** @brief Options of hackability on all deterministic policies. */
 typedef struct starc_proxy_deterministic_options {
-    double tol;          /**< strictness of return differences, as in starc_proxy_hackable() (default 1e-10) */
+    starc_proxy_options proxy_options; /**< given to starc_proxy_hackable_rbar(): its hackable_tol (strictness
+                                            of return differences) and prob_tol (defaults) */
     size_t max_policies; /**< refuse more than this many policies A^S (default 65536: the set takes
                               max_policies * S * A doubles, and the returns one LU solve each) */
 } starc_proxy_deterministic_options;
 
-/** @brief Fill @p o with the defaults (tol 1e-10, at most 65536 policies). */
+/** @brief Fill @p o with the defaults (starc_proxy_options_default(), at most 65536 policies). */
 void starc_proxy_deterministic_options_default(starc_proxy_deterministic_options *o);
 
 /** @brief The number A^S of deterministic policies of @p m, if it is within the limit.
@@ -159,7 +179,7 @@ int starc_proxy_deterministic_count(const starc_mdp *m, const starc_proxy_determ
  *  significant digit: policy k takes action `(k / A^s) % A` in state s (k is taken modulo A^S). */
 void starc_proxy_deterministic_policy(const starc_mdp *m, size_t k, double *pi);
 
-/** @brief Result of starc_proxy_hackable_deterministic(). */
+/** @brief Result of starc_proxy_hackable_deterministic_rbar(). */
 typedef struct starc_proxy_hackability_result {
     size_t policies; /**< A^S, the number of policies compared */
     int hackable;    /**< 1 if some pair is ordered strictly oppositely by the two rewards */
@@ -172,21 +192,14 @@ typedef struct starc_proxy_hackability_result {
  *         A^S deterministic policies of @p m.
  *
  *  The set is starc_proxy_deterministic_policy(m, k) for k = 0..A^S-1, compared by
- *  starc_proxy_hackable() (strictness `o->tol`).  Memory: A^S * S * A doubles.
+ *  starc_proxy_hackable_rbar() with `o->proxy_options`.  Memory: A^S * S * A doubles.
  *  @param Rbar_true, Rbar_proxy  expected rewards (S*A)
  *  @param o  options, or NULL for the defaults
  *  @return ::STARC_EINVAL when A^S exceeds `o->max_policies` (see starc_proxy_deterministic_count())
  *          or a tolerance is negative, ::STARC_ENOMEM, ::STARC_ELAPACK. */
-int starc_proxy_hackable_deterministic(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
-                                       const starc_proxy_deterministic_options *o,
-                                       starc_proxy_hackability_result *out, starc_error *err);
-
-/** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
- *
- *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_reward_expand() of an (S,)
- *  array) is `sum_s' T[s,a,s'] r(s) = r(s)`, since rows of T sum to 1; it is written exactly,
- *  without the round-off of that sum. */
-void starc_proxy_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar);
+int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rbar_true, const double *Rbar_proxy,
+                                            const starc_proxy_deterministic_options *o,
+                                            starc_proxy_hackability_result *out, starc_error *err);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #define STARC_PROXYGEN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "starc/error.h"
 #include "starc/mdp.h"
 
@@ -37,7 +38,7 @@ typedef enum starc_proxygen_kind {
      *  base occupancy; it is about `scale sigma` where mu_b is uniform and grows
      *  to `scale sigma / sqrt(floor)` where the base policy never goes. */
     STARC_PROXYGEN_OFF_DISTRIBUTION = 2,
-    /** A Bradley-Terry reward model fitted (starc_bt_fit()) to `comparisons` pairs
+    /** A Bradley-Terry reward model fitted (starc_proxygen_bt_fit()) to `comparisons` pairs
      *  of length-`segment` trajectory segments of the base policy (start state
      *  from the base's normalised state occupancy, then pi_b and T), labelled 1
      *  with probability `sigmoid((G1 - G2) / (temperature sigma))`, G the
@@ -46,19 +47,33 @@ typedef enum starc_proxygen_kind {
     STARC_PROXYGEN_LEARNED = 3
 } starc_proxygen_kind;
 
+/** @brief Number of proxy error kinds. */
+#define STARC_PROXYGEN_KIND_COUNT 4
+
+/** @brief The kind's CLI name ("noise", "heavy-tail", "off-distribution", "learned"), or NULL if out of range. */
+const char *starc_proxygen_kind_name(starc_proxygen_kind kind);
+
+/** @brief Parse a CLI kind name; ::STARC_EINVAL (message lists the names) if unknown. */
+int starc_proxygen_kind_parse(const char *name, starc_proxygen_kind *kind, starc_error *err);
+
 /** @brief Options for starc_proxygen(); initialise with starc_proxygen_options_default(). */
 typedef struct starc_proxygen_options {
     starc_proxygen_kind kind;  /**< error kind (default ::STARC_PROXYGEN_NOISE) */
-    unsigned long seed;        /**< mt19937 seed (default 0) */
+    uint64_t seed;             /**< mt19937 seed (default 0; as starc_generate_rng_alloc() seeds) */
     double scale;              /**< error scale in units of sigma (default 0.5; not used by learned) */
     double df;                 /**< heavy-tail degrees of freedom, > 0 (default 1.5) */
     double floor;              /**< off-distribution floor, > 0 (default 0.01) */
     size_t comparisons;        /**< learned: number of comparisons; 0 means 10 S A (default 0) */
     size_t segment;            /**< learned: segment length, >= 1 (default 1) */
     double temperature;        /**< learned: labeller temperature in units of sigma, > 0 (default 0.5) */
-    double l2;                 /**< learned: ridge weight on the logit-scale reward, > 0 (default 1) */
-    double tol;                /**< learned: Newton stops when max |gradient| <= tol (default 1e-9) */
-    size_t max_iter;           /**< learned: Newton iteration cap (default 100); exceeding it is ::STARC_ENOCONV */
+    double l2;                 /**< learned, starc_proxygen_bt_fit(): ridge weight on the logit-scale reward, > 0
+                                    (default 1) */
+    double tol;                /**< learned, starc_proxygen_bt_fit(): Newton stops when max |gradient| <= tol
+                                    (default 1e-9) */
+    size_t max_iter;           /**< learned, starc_proxygen_bt_fit(): Newton iteration cap (default 100); exceeding
+                                    it is ::STARC_ENOCONV */
+    double prob_tol;           /**< the base policy's rows must sum to 1 within prob_tol
+                                    (default ::STARC_MDP_PROB_TOL) */
 } starc_proxygen_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_proxygen_options. */
@@ -82,13 +97,14 @@ int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, con
  *  `L(w) = sum_i [log(1 + e^{z_i}) - pref_i z_i] + (l2/2) |w|^2`
  *  by Newton's method with backtracking (Hessian `X^T diag(s(1-s)) X + l2 I`,
  *  LAPACK dposv, O(p^3) per step), starting from w = 0, until
- *  `max_j |dL/dw_j| <= tol`.
+ *  `max_j |dL/dw_j| <= tol`.  l2, tol and max_iter are the fields of @p opt.
+ *  @param opt    options, or NULL for the defaults (only l2, tol and max_iter are used)
  *  @param w      output, p parameters
  *  @param iters  output, Newton steps taken, or NULL
  *  @return ::STARC_EINVAL (index >= p, pref outside [0,1], l2 <= 0, tol <= 0),
- *          ::STARC_ENOCONV after @p max_iter steps, ::STARC_ELAPACK, ::STARC_ENOMEM. */
-int starc_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
-                 double l2, double tol, size_t max_iter, double *w, size_t *iters, starc_error *err);
+ *          ::STARC_ENOCONV after max_iter steps, ::STARC_ELAPACK, ::STARC_ENOMEM. */
+int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+                          const starc_proxygen_options *opt, double *w, size_t *iters, starc_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,8 @@
  *  pi*_t, pi*_p are optimal deterministic policies for the true and proxy
  *  rewards and pi-_t is a worst policy for the true reward, all found by exact
  *  policy iteration with ties to the lowest action index.  The regret is 0 when
- *  the true reward is trivial (denominator <= trivial_tol * max(1, |J_t(pi*_t)|)).
+ *  the true reward is trivial (denominator <= trivial_tol * max(1, |J_t(pi*_t)|),
+ *  ::starc_regret_options).
  */
 #ifndef STARC_REGRET_H
 #define STARC_REGRET_H
@@ -18,8 +19,20 @@
 extern "C" {
 #endif
 
-/** @brief Relative tolerance under which a reward's return range counts as zero. */
+/** @brief Default relative tolerance under which a reward's return range counts as zero
+ *  (::starc_regret_options.trivial_tol). */
 #define STARC_REGRET_TRIVIAL_TOL 1e-12
+
+/** @brief Options of the regret functions. */
+typedef struct starc_regret_options {
+    starc_policy_options policy_options; /**< policy iteration for the optimal and worst policies (defaults) */
+    double trivial_tol;                  /**< the regret is 0 when `J_t(pi*_t) - J_t(pi-_t) <=
+                                              trivial_tol * max(1, |J_t(pi*_t)|)`, >= 0
+                                              (default ::STARC_REGRET_TRIVIAL_TOL) */
+} starc_regret_options;
+
+/** @brief Fill @p o with the defaults documented in ::starc_regret_options. */
+void starc_regret_options_default(starc_regret_options *o);
 
 /** @brief Everything starc_regret() measures. Returns are discounted, unnormalised. */
 typedef struct starc_regret_result {
@@ -33,18 +46,18 @@ typedef struct starc_regret_result {
  *
  *  @p Rt and @p Rp are dense S*A*S rewards.  @p opt may be NULL (defaults),
  *  @p ws may be NULL (allocates internally). */
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_pi_options *opt,
-                 starc_regret_result *res, starc_workspace *ws, starc_error *err);
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
+                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Symmetric regret (reg(R1,R2) + reg(R2,R1)) / 2, as in the STARC study. */
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
-                           const starc_pi_options *opt, double *regret,
-                           starc_workspace *ws, starc_error *err);
+                           const starc_regret_options *opt, double *regret,
+                           starc_policy_workspace *ws, starc_error *err);
 
 /** @brief Regret from expected rewards (S*A each); same definition as starc_regret(). */
 int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_pi_options *opt, starc_regret_result *res,
-                      starc_workspace *ws, starc_error *err);
+                      const starc_regret_options *opt, starc_regret_result *res,
+                      starc_policy_workspace *ws, starc_error *err);
 
 #ifdef __cplusplus
 }

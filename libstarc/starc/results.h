@@ -177,9 +177,9 @@
 #define STARC_RESULTS_OVEROPT_TARGET_TRUE "true"
 /** @brief Fit target: the proxy return's change. */
 #define STARC_RESULTS_OVEROPT_TARGET_PROXY "proxy"
-/** @brief Gao's best-of-n form (::STARC_GAO_BON). */
+/** @brief Gao's best-of-n form (::STARC_OVEROPT_GAO_BON). */
 #define STARC_RESULTS_OVEROPT_FORM_BON "bon"
-/** @brief Gao's RL form (::STARC_GAO_RL). */
+/** @brief Gao's RL form (::STARC_OVEROPT_GAO_RL). */
 #define STARC_RESULTS_OVEROPT_FORM_RL "rl"
 
 /** @brief summary.json: per-method results, an object keyed by method name. */

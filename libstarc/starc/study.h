@@ -33,10 +33,15 @@
 #define STARC_STUDY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "starc/error.h"
 #include "starc/mdp.h"
 #include "starc/policy.h"
 #include "starc/distance.h"
+#include "starc/regret.h"
+#include "starc/canon.h"
+#include "starc/norm.h"
+#include "starc/metric.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,13 +55,14 @@ typedef struct starc_study_options {
     size_t states;        /**< S (default 32) */
     size_t actions;       /**< A (default 4) */
     double gamma;         /**< discount (default 0.95) */
-    unsigned long seed;   /**< master seed (default 0) */
-    size_t jobs;          /**< worker threads; 0 (default) = number of online CPUs */
+    uint64_t seed;        /**< master seed (default 0) */
+    int nthreads;         /**< worker threads; values < 1 (default 0) mean the number of online CPUs */
     double trivial_tol;   /**< tolerance of the distance module's trivial-reward rule
-                               (starc/distance.h), >= 0, or ::STARC_TRIVIAL_TOL_DERIVED (default):
+                               (starc/distance.h), >= 0, or ::STARC_DISTANCE_TRIVIAL_TOL_DERIVED (default):
                                each canonicalisation's derived tolerance for S = states and this
                                gamma, starc_distance_trivial_tol() */
-    starc_pi_options pi;  /**< policy iteration options for the regrets */
+    starc_regret_options regret_options; /**< the regrets' options: policy iteration (also used by the
+                                              `range` normalisation) and the regret's trivial_tol (defaults) */
 } starc_study_options;
 
 /** @brief Fill @p o with the paper's study size (384 MDPs x 8 pairs x 16 steps,
@@ -65,13 +71,14 @@ void starc_study_options_default(starc_study_options *o);
 
 /** @brief The seed of MDP @p j's generator: a SplitMix64 hash of (seed, j), reduced to
  *  the 32 bits GSL's mt19937 uses.  With it, any MDP of a study can be regenerated alone. */
-unsigned long starc_study_mdp_seed(unsigned long seed, size_t j);
+uint64_t starc_study_mdp_seed(uint64_t seed, size_t j);
 
-/** @brief One distance variant: names as the `starc distance` options spell them. */
+/** @brief One distance variant (names: starc_canon_kind_name(), starc_norm_kind_name(),
+ *  starc_metric_kind_name(), as the `starc distance` options spell them). */
 typedef struct starc_study_variant {
-    const char *canon;  /**< none, epic, dard, val, val-potential, minimal-potential, minimal */
-    const char *norm;   /**< l1, l2, linf, wl1, wl2, wlinf, none, range */
-    const char *metric; /**< l1, l2, linf, wl1, wl2, wlinf, or pearson */
+    starc_canon_kind canon;   /**< the canonicalisation */
+    starc_norm_kind norm;     /**< the normalisation */
+    starc_metric_kind metric; /**< the metric: l1 ... wlinf, or pearson (for epic and dard with norm none) */
 } starc_study_variant;
 
 /** @brief Number of variants a study computes (7 canons x 8 norms x 6 metrics, plus the
@@ -83,16 +90,17 @@ size_t starc_study_nvariants(void);
  *  (dard, none, pearson). */
 const starc_study_variant *starc_study_variants(void);
 
-/** @brief Index of a variant by its names, or -1 if the study has no such variant. */
-long starc_study_variant_index(const char *canon, const char *norm, const char *metric);
+/** @brief Index of a variant, or -1 if the study has no such variant (or a kind is out of range). */
+long starc_study_variant_index(starc_canon_kind canon, starc_norm_kind norm, starc_metric_kind metric);
 
 /** @brief What a study hands to its callbacks for one MDP.  Pointers are valid
  *  only during the callback. */
 typedef struct starc_study_batch {
     size_t mdp;            /**< MDP index j */
-    unsigned long seed;    /**< starc_study_mdp_seed(seed, j) */
+    uint64_t seed;         /**< starc_study_mdp_seed(seed, j) */
     const starc_mdp *m;    /**< the MDP */
-    size_t pairs, steps;   /**< points in this batch: pairs * steps */
+    size_t pairs;          /**< reward pairs in this batch (points: pairs * steps) */
+    size_t steps;          /**< interpolation steps per pair */
     size_t nvariants;      /**< starc_study_nvariants() */
     const double *R1;      /**< pairs * S*A*S: the first reward of each pair */
     const double *R2;      /**< pairs * S*A*S: the second reward of each pair */
@@ -108,13 +116,16 @@ typedef struct starc_study_batch {
  *  on the calling thread, in MDP index order.  A non-zero return from
  *  @c worker or @c ordered stops the study, which then returns ::STARC_EIO. */
 typedef struct starc_study_callbacks {
+    /** called on a worker thread with each MDP's batch; may store data for @c ordered */
     int (*worker)(const starc_study_batch *b, void *user, void **data);
+    /** called on the calling thread, in MDP order, with the batch and what @c worker stored */
     int (*ordered)(const starc_study_batch *b, void *data, void *user);
+    /** called on the calling thread after each MDP with the points done so far */
     void (*progress)(size_t points_done, size_t points_total, void *user);
     /** releases what @c worker stored for a batch that @c ordered never received
      *  (the run stopped early); called on the calling thread */
     void (*discard)(void *data, void *user);
-    void *user;
+    void *user; /**< passed to every callback */
 } starc_study_callbacks;
 
 /** @brief A finished study: per-point values and per-variant correlations (opaque). */
@@ -154,20 +165,6 @@ double starc_study_spearman(const starc_study *s, size_t v);
 
 /** @brief Number of points at which variant @p v is finite. */
 size_t starc_study_nfinite(const starc_study *s, size_t v);
-
-/** @brief Pearson correlation coefficient of @p x and @p y (n entries, two-pass, in index order).
- *
- *  @return ::STARC_EINVAL for n < 2 or a non-finite entry, ::STARC_EUNDEF (and
- *  @p *r = NaN) when either has zero variance. */
-int starc_pearson(size_t n, const double *x, const double *y, double *r, starc_error *err);
-
-/** @brief Ranks 1..n of @p x, ties given their average rank (fractional ranking).
- *  @return ::STARC_EINVAL for a NaN entry, ::STARC_ENOMEM. */
-int starc_rank_average(size_t n, const double *x, double *ranks, starc_error *err);
-
-/** @brief Spearman's rank correlation: starc_pearson() of the average ranks.
- *  Errors as starc_pearson() and starc_rank_average(). */
-int starc_spearman(size_t n, const double *x, const double *y, double *rho, starc_error *err);
 
 #ifdef __cplusplus
 }

@@ -60,7 +60,7 @@ static starc_mdp *random_mdp(size_t S, size_t A)
         mu0[s] = 1.0 / (double)S;
     starc_mdp *m;
     starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, 0.95, STARC_PROB_TOL, &m, &err)) {
+    if (starc_mdp_alloc(S, A, T, mu0, 0.95, NULL, &m, &err)) {
         fprintf(stderr, "bench-distance: %s\n", err.message);
         exit(1);
     }
@@ -342,12 +342,12 @@ static void save(const char *dir, const char *stem, size_t S, size_t A, const st
     char path[4096];
     starc_error err;
     snprintf(path, sizeof path, "%s/%s-mdp.npz", dir, stem);
-    if (starc_mdp_save(path, m, &err))
+    if (starc_io_mdp_save(path, m, &err))
         die(path, &err);
-    starc_array *arr = calloc(N, sizeof *arr);
+    starc_npy_array *arr = calloc(N, sizeof *arr);
     char **names = calloc(N, sizeof *names);
     for (size_t i = 0; i < N; i++) {
-        starc_array_init(&arr[i]);
+        starc_npy_array_init(&arr[i]);
         arr[i].ndim = 3;
         arr[i].shape[0] = S;
         arr[i].shape[1] = A;
@@ -357,7 +357,7 @@ static void save(const char *dir, const char *stem, size_t S, size_t A, const st
         snprintf(names[i], 16, "R%02zu", i);
     }
     snprintf(path, sizeof path, "%s/%s-rewards.npz", dir, stem);
-    if (starc_npz_write(path, N, (const char *const *)names, arr, 0, &err))
+    if (starc_npy_npz_write(path, N, (const char *const *)names, arr, 0, &err))
         die(path, &err);
     for (size_t i = 0; i < N; i++)
         free(names[i]);

@@ -112,49 +112,51 @@ int main(void)
     starc_error err;
     for (int gi = 0; gi < 2; gi++) {
         double gamma = gi ? 0.99 : 0.95;
-        if (starc_mdp_alloc(S, A, T, mu0, gamma, STARC_PROB_TOL, &m, &err)) {
+        if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
-        starc_reg_options o;
-        starc_reg_options_default(&o);
+        starc_regularize_options o;
+        starc_regularize_options_default(&o);
         o.warm_start = 0;
-        starc_regularizer *rg;
-        if (starc_regularizer_alloc(m, pb, Rp, Rt, &o, &rg, &err)) {
+        starc_regularize *rg;
+        if (starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &rg, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
         printf("S=%zu A=%zu gamma=%.2f, tol %g, cold starts:\n", S, A, gamma, o.tol);
         printf("  %-13s %8s %6s %10s %10s %12s\n", "method", "coef", "iters", "time_ms", "ms/iter", "residual");
         double coefs[] = {1.0, 0.1, 0.01};
-        for (int meth = 0; meth < STARC_REG_NMETHODS; meth++)
+        for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
             for (int k = 0; k < 3; k++) {
-                starc_reg_result res;
+                starc_regularize_result res;
                 t0 = now();
-                int st = starc_regularizer_solve(rg, (starc_reg_method)meth, coefs[k], NULL, &res, &err);
+                int st = starc_regularize_solve(rg, (starc_regularize_method)meth, coefs[k], NULL, &res, &err);
                 double dt = now() - t0;
-                printf("  %-13s %8g %6zu %10.2f %10.2f %12.2e%s\n", starc_reg_method_name((starc_reg_method)meth),
+                printf("  %-13s %8g %6zu %10.2f %10.2f %12.2e%s\n",
+                       starc_regularize_method_name((starc_regularize_method)meth),
                        coefs[k], res.iterations, 1e3 * dt, res.iterations ? 1e3 * dt / (double)res.iterations : 0.0,
                        res.residual, st ? "  NOT CONVERGED" : "");
-                if (meth == STARC_REG_AD_KL || meth == STARC_REG_OM_CHI2)
-                    fprintf(out, "%s %.2f %g %.9f %.17g\n", starc_reg_method_name((starc_reg_method)meth), gamma,
+                if (meth == STARC_REGULARIZE_AD_KL || meth == STARC_REGULARIZE_OM_CHI2)
+                    fprintf(out, "%s %.2f %g %.9f %.17g\n",
+                            starc_regularize_method_name((starc_regularize_method)meth), gamma,
                             coefs[k], dt, res.objective);
             }
         /* a warm-started pressure sweep, as the overoptimisation module runs it */
         o.warm_start = 1;
-        starc_regularizer_set_options(rg, &o, NULL);
+        starc_regularize_set_options(rg, &o, NULL);
         for (int meth = 0; meth < 2; meth++) {
             size_t its = 0;
             t0 = now();
             for (int k = 0; k < 24; k++) {
-                starc_reg_result res;
-                starc_regularizer_solve(rg, (starc_reg_method)meth, 10.0 * pow(0.65, k), NULL, &res, NULL);
+                starc_regularize_result res;
+                starc_regularize_solve(rg, (starc_regularize_method)meth, 10.0 * pow(0.65, k), NULL, &res, NULL);
                 its += res.iterations;
             }
             printf("  warm sweep of 24 coefficients (10 .. 0.0005), %s: %.1f ms total, %zu iterations\n",
-                   starc_reg_method_name((starc_reg_method)meth), 1e3 * (now() - t0), its);
+                   starc_regularize_method_name((starc_regularize_method)meth), 1e3 * (now() - t0), its);
         }
-        starc_regularizer_free(rg);
+        starc_regularize_free(rg);
         starc_mdp_free(m);
     }
     fclose(out);

@@ -67,7 +67,7 @@ static int run(size_t mdps, size_t jobs, double *wall, double *cpu, double *val)
     starc_study_options o;
     starc_study_options_default(&o);
     o.mdps = mdps;
-    o.jobs = jobs;
+    o.nthreads = (int)jobs;
     starc_study *s = NULL;
     starc_error err;
     double w = now(CLOCK_MONOTONIC), c = now(CLOCK_PROCESS_CPUTIME_ID);
@@ -78,7 +78,7 @@ static int run(size_t mdps, size_t jobs, double *wall, double *cpu, double *val)
         fprintf(stderr, "bench-study: %s\n", err.message);
         return 1;
     }
-    *val = starc_study_pearson(s, (size_t)starc_study_variant_index("val", "l2", "l2"));
+    *val = starc_study_pearson(s, (size_t)starc_study_variant_index(STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2));
     starc_study_free(s);
     return 0;
 }

@@ -46,6 +46,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <starc/starc.h>
+#include "../gsl-view.h"
 
 enum { F_SHAPING, F_CONSTANT, F_REDIST, F_SUM, F_SUMALL, F_OFF, F_OFFSH, NFAM };
 static const char *const fam_names[NFAM] = {"shaping", "constant", "redistribution", "shaping+constant",
@@ -55,7 +56,7 @@ enum { TK_DENSE, TK_SOFTMAX, TK_SPARSE, NTK };
 static const char *const tk_names[NTK] = {"dense", "softmax", "sparse"};
 static const double gammas[] = {0.0, 0.5, 0.9, 0.95, 0.99, 0.999};
 #define NGAMMA (sizeof gammas / sizeof gammas[0])
-#define NC STARC_CANON_COUNT
+#define NC STARC_CANON_KIND_COUNT
 
 /* Which families canonicalisation c maps to 0 (docs/theory.md §2).  none: the
  * families with zero return range. */
@@ -99,7 +100,7 @@ typedef struct cell { /* one (canon, dynamics, gamma) */
 } cell;
 
 /* k = ratio (1 - gamma)^p / (S DBL_EPSILON): the rule calls the reward trivial iff
- * k <= STARC_TRIVIAL_TOL_MARGIN, p the canonicalisation's power in
+ * k <= STARC_DISTANCE_TRIVIAL_TOL_MARGIN, p the canonicalisation's power in
  * starc_distance_trivial_tol(). */
 static cell cells[NC][NTK][NGAMMA];
 static worst k_gamma[NC][NGAMMA], k_size[NC][11], k_all;
@@ -108,7 +109,8 @@ static FILE *raw;
 /* The rule's k of a ratio: ratio / (tol / K), tol the library's derived tolerance. */
 static double kval(int c, double gamma, size_t S, double ratio)
 {
-    return ratio * STARC_TRIVIAL_TOL_MARGIN / starc_distance_trivial_tol(STARC_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, gamma, S);
+    return ratio * STARC_DISTANCE_TRIVIAL_TOL_MARGIN /
+           starc_distance_trivial_tol(STARC_DISTANCE_TRIVIAL_TOL_DERIVED, (starc_canon_kind)c, gamma, S);
 }
 
 static double maxabs(size_t n, const double *x)
@@ -127,7 +129,7 @@ static double mag(gsl_rng *r)
 static void transitions(gsl_rng *r, int tk, size_t S, size_t A, double *T)
 {
     if (tk == TK_SOFTMAX) {
-        if (starc_generate_transitions(r, S, A, NULL, T, NULL))
+        if (starc_generate_transitions(gsl_view_source(r), S, A, NULL, T, NULL))
             abort();
         return;
     }
@@ -258,7 +260,7 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
         for (size_t g = 0; g < NGAMMA; g++) {
             starc_mdp *m;
             starc_error err;
-            if (starc_mdp_alloc(S, A, T, mu0, gammas[g], STARC_PROB_TOL, &m, &err)) {
+            if (starc_mdp_alloc(S, A, T, mu0, gammas[g], NULL, &m, &err)) {
                 fprintf(stderr, "trivial-roundoff: %s\n", err.message);
                 exit(1);
             }
@@ -299,7 +301,7 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                         see(&k_size[c][lg], kk, f, S, A);
                         see(&k_all, kk, f, S, A);
                         if (raw)
-                            fprintf(raw, "%s\t%s\t%s\t%g\t%zu\t%zu\twl\t%.3e\n", starc_canon_name(c), tk_names[tk],
+                            fprintf(raw, "%s\t%s\t%s\t%g\t%zu\t%zu\twl\t%.3e\n", starc_canon_kind_name(c), tk_names[tk],
                                     fam_names[f], gammas[g], S, A, w);
                         continue;
                     }
@@ -342,7 +344,7 @@ static void run(gsl_rng *r, int tk, size_t S, size_t A, int trials, int do_range
                     }
                     if (raw)
                         fprintf(raw, "%s\t%s\t%s\t%g\t%zu\t%zu\tx\t%.3e\tnorm\t%.3e\tsigma\t%.3e\trange\t%.3e\n",
-                                starc_canon_name(c), tk_names[tk], fam_names[f], gammas[g], S, A,
+                                starc_canon_kind_name(c), tk_names[tk], fam_names[f], gammas[g], S, A,
                                 c == STARC_CANON_NONE ? NAN : xr, c == STARC_CANON_NONE ? NAN : nr, sg, rg);
                 }
             }
@@ -378,8 +380,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 20240601);
+    starc_generate_rng *gen = NULL;
+    gsl_rng *r = NULL;
+    if (starc_generate_rng_alloc(20240601, &gen, NULL) || !(r = gsl_view_alloc(gen))) {
+        fprintf(stderr, "trivial-roundoff: out of memory\n");
+        return 1;
+    }
     const size_t maxS = quick ? 64 : 1024;
     for (int tk = 0; tk < NTK; tk++)
         for (size_t S = 2; S <= maxS; S *= 2) {
@@ -392,7 +398,7 @@ int main(int argc, char **argv)
                 run(r, tk, S, A, trials, S <= 512);
             }
         }
-    const double K = STARC_TRIVIAL_TOL_MARGIN;
+    const double K = STARC_DISTANCE_TRIVIAL_TOL_MARGIN;
     printf("# Round-off of the canonicalisations on exactly trivial rewards: worst over families,\n"
            "# S = 2..%zu, A and draws.  x = max|c(R)|/max|R|; range = range(c(R)) (1-gamma)/(2 max|R|)\n"
            "# (S <= 512); sigma = std(c(R))/max|R| (none: constants only); wl = weighted normalisers of\n"
@@ -403,7 +409,7 @@ int main(int argc, char **argv)
         for (int tk = 0; tk < NTK; tk++)
             for (size_t g = 0; g < NGAMMA; g++) {
                 const cell *ce = &cells[c][tk][g];
-                printf("%s\t%s\t%g\t%zu", starc_canon_name(c), tk_names[tk], gammas[g], ce->count);
+                printf("%s\t%s\t%g\t%zu", starc_canon_kind_name(c), tk_names[tk], gammas[g], ce->count);
                 print_worst(&ce->x);
                 printf(ce->range.S ? "\t%.1e" : "\t-", ce->range.v);
                 printf(ce->sigma.S ? "\t%.1e" : "\t-", ce->sigma.v);
@@ -416,7 +422,7 @@ int main(int argc, char **argv)
         printf("\tgamma=%g", gammas[g]);
     printf("\n");
     for (int c = 0; c < NC; c++) {
-        printf("%s", starc_canon_name(c));
+        printf("%s", starc_canon_kind_name(c));
         for (size_t g = 0; g < NGAMMA; g++)
             printf("\t%.3f", k_gamma[c][g].v);
         printf("\n");
@@ -426,7 +432,7 @@ int main(int argc, char **argv)
         printf("\tS=%d", 1 << lg);
     printf("\n");
     for (int c = 0; c < NC; c++) {
-        printf("%s", starc_canon_name(c));
+        printf("%s", starc_canon_kind_name(c));
         for (int lg = 1; ((size_t)1 << lg) <= maxS; lg++)
             printf("\t%.3f", k_size[c][lg].v);
         printf("\n");
@@ -434,6 +440,7 @@ int main(int argc, char **argv)
     printf("\n# worst k overall: %.3f (%s, S=%zu, A=%zu); K = %g leaves a margin of %.1f\n", k_all.v,
            fam_names[k_all.fam], k_all.S, k_all.A, K, K / k_all.v);
     gsl_rng_free(r);
+    starc_generate_rng_free(gen);
     if (raw && fclose(raw)) {
         perror("raw");
         return 1;

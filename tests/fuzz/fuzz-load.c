@@ -10,8 +10,8 @@
  *                       [image length k: 2 bytes, little-endian][k bytes .npy image]
  * (tests/fuzz/make-corpus.py writes its seeds in this layout.)  Each member
  * is stored as NAME.npy.  The first image is also written as a plain .npy.
- * Then: starc_mdp_load, starc_reward_load of the archive, of ARCHIVE:NAME for
- * the first member (when NAME has no control characters) and of the .npy, and starc_policy_load of the .npy, the
+ * Then: starc_io_mdp_load, starc_io_reward_load of the archive, of ARCHIVE:NAME for
+ * the first member (when NAME has no control characters) and of the .npy, and starc_io_policy_load of the .npy, the
  * last three against a fixed 2-state, 2-action MDP.  Checks as in fuzz-npz,
  * and that a loaded policy's rows are distributions. */
 #include <config.h>
@@ -31,11 +31,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void load_rewards(const char *spec)
 {
-    starc_reward_set rs;
+    starc_io_reward_set rs;
     starc_error err;
     starc_error_clear(&err);
-    starc_reward_set_init(&rs);
-    int st = starc_reward_load(spec, fuzz_mdp(), &rs, &err);
+    starc_io_reward_set_init(&rs);
+    int st = starc_io_reward_load(spec, fuzz_mdp(), &rs, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT(st == STARC_OK || rs.n == 0, "a failed load added %zu rewards", rs.n);
     for (size_t i = 0; i < rs.n; i++) {
@@ -45,7 +45,7 @@ static void load_rewards(const char *spec)
         for (size_t k = 0; k < 8; k++)
             FUZZ_ASSERT(isfinite(rs.R[i * 8 + k]), "reward %zu entry %zu is %g", i, k, rs.R[i * 8 + k]);
     }
-    starc_reward_set_clear(&rs);
+    starc_io_reward_set_clear(&rs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     starc_error err;
     starc_error_clear(&err);
     starc_mdp *m = NULL;
-    int st = starc_mdp_load(path, &m, &err);
+    int st = starc_io_mdp_load(path, NULL, &m, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT((st == STARC_OK) == (m != NULL), "status %d with mdp %p", st, (void *)m);
     if (m) {
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write_file(npy, img[0], ilen[0]);
     load_rewards(npy);
     double pi[4];
-    st = starc_policy_load(npy, fuzz_mdp(), pi, &err);
+    st = starc_io_policy_load(npy, fuzz_mdp(), NULL, pi, &err);
     fuzz_check_status(st, &err);
     if (st == STARC_OK)
         for (size_t s = 0; s < 2; s++) {

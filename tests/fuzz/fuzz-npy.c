@@ -16,9 +16,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    starc_array a, b;
-    starc_array_init(&a);
-    starc_array_init(&b);
+    starc_npy_array a, b;
+    starc_npy_array_init(&a);
+    starc_npy_array_init(&b);
     starc_error err;
     starc_error_clear(&err);
     int st = starc_npy_read_buffer(data, size, "fuzz.npy", &a, &err);
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_ASSERT(a.ndim <= STARC_NPY_MAXDIM, "ndim %zu", a.ndim);
     FUZZ_ASSERT(a.data != NULL, "no data");
-    size_t n = starc_array_size(&a);
+    size_t n = starc_npy_array_size(&a);
     fuzz_touch(a.data, n);
 
     char path[128];
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(st == STARC_OK, "reading back what was written: %s", err.message);
     FUZZ_ASSERT(b.ndim == a.ndim && memcmp(b.shape, a.shape, a.ndim * sizeof a.shape[0]) == 0, "shape changed");
     FUZZ_ASSERT(memcmp(a.data, b.data, n * sizeof(double)) == 0, "values changed in a round trip");
-    starc_array_clear(&a);
-    starc_array_clear(&b);
+    starc_npy_array_clear(&a);
+    starc_npy_array_clear(&b);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the .npz reader (libzip) and the loaders built on it,
- * on raw archive bytes: starc_npz_open, starc_npz_read of every member (and
- * of one that is not there), starc_mdp_load, starc_reward_load of the whole
+ * on raw archive bytes: starc_npy_npz_open, starc_npy_npz_read of every member (and
+ * of one that is not there), starc_io_mdp_load, starc_io_reward_load of the whole
  * archive against a fixed 2-state, 2-action MDP.
  *
  * The input goes to a file, since these take paths.  Beyond ASan/UBSan (and
@@ -19,7 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void check_names(const starc_reward_set *rs)
+static void check_names(const starc_io_reward_set *rs)
 {
     for (size_t i = 0; i < rs->n; i++)
         for (const unsigned char *p = (const unsigned char *)rs->names[i]; *p; p++)
@@ -34,30 +34,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     starc_error err;
     starc_error_clear(&err);
 
-    starc_npz *z = NULL;
-    int st = starc_npz_open(path, &z, &err);
+    starc_npy_npz *z = NULL;
+    int st = starc_npy_npz_open(path, &z, &err);
     fuzz_check_status(st, &err);
     if (st == STARC_OK) {
-        starc_array a;
-        starc_array_init(&a);
-        for (size_t i = 0; i < starc_npz_count(z); i++) {
-            const char *name = starc_npz_name(z, i);
+        starc_npy_array a;
+        starc_npy_array_init(&a);
+        for (size_t i = 0; i < starc_npy_npz_count(z); i++) {
+            const char *name = starc_npy_npz_name(z, i);
             FUZZ_ASSERT(name != NULL, "member %zu has no name", i);
-            st = starc_npz_read(z, name, &a, &err);
+            st = starc_npy_npz_read(z, name, &a, &err);
             fuzz_check_status(st, &err);
             if (st == STARC_OK)
-                fuzz_touch(a.data, starc_array_size(&a));
+                fuzz_touch(a.data, starc_npy_array_size(&a));
         }
-        FUZZ_ASSERT(starc_npz_name(z, starc_npz_count(z)) == NULL, "a name past the end");
-        st = starc_npz_read(z, "no such member", &a, &err);
+        FUZZ_ASSERT(starc_npy_npz_name(z, starc_npy_npz_count(z)) == NULL, "a name past the end");
+        st = starc_npy_npz_read(z, "no such member", &a, &err);
         FUZZ_ASSERT(st == STARC_EFORMAT, "reading a missing member: status %d", st);
         fuzz_check_status(st, &err);
-        starc_array_clear(&a);
-        starc_npz_close(z);
+        starc_npy_array_clear(&a);
+        starc_npy_npz_close(z);
     }
 
     starc_mdp *m = NULL;
-    st = starc_mdp_load(path, &m, &err);
+    st = starc_io_mdp_load(path, NULL, &m, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT((st == STARC_OK) == (m != NULL), "status %d with mdp %p", st, (void *)m);
     if (m) {
@@ -67,13 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         starc_mdp_free(m);
     }
 
-    starc_reward_set rs;
-    starc_reward_set_init(&rs);
-    st = starc_reward_load(path, fuzz_mdp(), &rs, &err);
+    starc_io_reward_set rs;
+    starc_io_reward_set_init(&rs);
+    st = starc_io_reward_load(path, fuzz_mdp(), &rs, &err);
     fuzz_check_status(st, &err);
     FUZZ_ASSERT(st == STARC_OK || rs.n == 0, "a failed load added %zu rewards", rs.n);
     check_names(&rs);
     fuzz_touch(rs.R, rs.n * 8);
-    starc_reward_set_clear(&rs);
+    starc_io_reward_set_clear(&rs);
     return 0;
 }

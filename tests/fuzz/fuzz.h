@@ -90,7 +90,7 @@ static inline starc_mdp *fuzz_mdp(void)
     if (!m) {
         const double T[8] = {1, 0, 0.5, 0.5, 0, 1, 0.25, 0.75}, mu0[2] = {0.5, 0.5};
         starc_error err;
-        FUZZ_ASSERT(starc_mdp_alloc(2, 2, T, mu0, 0.9, STARC_PROB_TOL, &m, &err) == STARC_OK, "%s", err.message);
+        FUZZ_ASSERT(starc_mdp_alloc(2, 2, T, mu0, 0.9, NULL, &m, &err) == STARC_OK, "%s", err.message);
     }
     return m;
 }

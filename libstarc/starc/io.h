@@ -1,0 +1,61 @@
+/** @file starc/io.h
+ *  @brief Loading and saving MDPs, rewards and policies as numpy files.
+ *
+ *  Built on the `.npy` / `.npz` layer of starc/npy.h.  An MDP is a `.npz`
+ *  with `T` (S,A,S), `mu0` (S,) and a 0-d `gamma`; a reward is a `.npy`
+ *  array or a `.npz` member of shape (S,), (S,A) or (S,A,S); a policy is a
+ *  `.npy` of shape (S,A).  Every message names the file, and the member when
+ *  it comes from an archive.
+ */
+#ifndef STARC_IO_H
+#define STARC_IO_H
+
+#include <stddef.h>
+#include "starc/error.h"
+#include "starc/mdp.h"
+#include "starc/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Load an MDP from a `.npz` with `T` (S,A,S), `mu0` (S,) and 0-d `gamma`.
+ *
+ *  Validated as by starc_mdp_alloc() with @p opt (NULL = defaults); validation
+ *  failures name the file and the member. */
+int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
+
+/** @brief Save an MDP as `.npz` (`T`, `mu0`, `gamma`), loadable by np.load. */
+int starc_io_mdp_save(const char *path, const starc_mdp *m, starc_error *err);
+
+/** @brief Named dense rewards loaded from files. */
+typedef struct starc_io_reward_set {
+    size_t n;      /**< number of rewards */
+    char **names;  /**< n names: file stem for `.npy`, member name for `.npz` */
+    double *R;     /**< n * S*A*S doubles, reward k at R + k*S*A*S */
+} starc_io_reward_set;
+
+/** @brief Initialise an empty reward set. */
+void starc_io_reward_set_init(starc_io_reward_set *rs);
+/** @brief Free a reward set's contents and reset it to empty. */
+void starc_io_reward_set_clear(starc_io_reward_set *rs);
+
+/** @brief Append the rewards in @p spec to @p rs, expanded to (S,A,S) for @p m.
+ *
+ *  @p spec is `FILE.npy` (one reward named by the file stem), `FILE.npz`
+ *  (every member, in archive order) or `FILE.npz:KEY` (one member).  Shapes
+ *  (S,), (S,A), (S,A,S) are accepted (starc_mdp_reward_expand()).  A reward name
+ *  (file stem or member name) holding a control character (tab, newline, ...)
+ *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
+int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err);
+
+/** @brief Load a policy `.npy` of shape (S,A) and validate it as starc_policy_validate() does
+ *  with @p opt (NULL = defaults: rows sum to 1 within ::STARC_MDP_PROB_TOL).
+ *  @p pi receives S*A doubles. */
+int starc_io_policy_load(const char *path, const starc_mdp *m, const starc_policy_options *opt, double *pi,
+                         starc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
