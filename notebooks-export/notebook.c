@@ -350,7 +350,9 @@ int nb_export(const char *result, const char *out, const nb_options *opt, json_t
     nb_exporter x;
     outputs o;
     memset(&o, 0, sizeof o);
-    int st = nb_exporter_init(&x, opt, err);
+    nb_options defaults;
+    nb_options_default(&defaults);
+    int st = nb_exporter_init(&x, opt ? opt : &defaults, err);
     if (!st && (!result || !*result || !out || !*out))
         st = nb_fail(err, STARC_EINVAL, "nb_export: missing result or output path");
     if (!st)

@@ -16,10 +16,7 @@
 int nb_exporter_init(nb_exporter *x, const nb_options *o, starc_error *err)
 {
     memset(x, 0, sizeof *x);
-    if (o)
-        x->o = *o;
-    else
-        nb_options_default(&x->o);
+    x->o = *o; /* resolved by nb_export(), which owns the defaults */
     if (x->o.table_rows == 0)
         x->o.table_rows = 1;
     x->err = err;

@@ -44,7 +44,7 @@ typedef struct nb_section {
     int figures;         /* figure cells so far */
 } nb_section;
 
-/* Set up x with options o (NULL: defaults) and empty lists; STARC_ENOMEM on failure. */
+/* Set up x with options o (not NULL: nb_export() resolves the defaults) and empty lists; STARC_ENOMEM on failure. */
 int nb_exporter_init(nb_exporter *x, const nb_options *o, starc_error *err);
 void nb_exporter_free(nb_exporter *x);
 /* Record "out of memory" in x->err; returns STARC_ENOMEM. */
