@@ -9,10 +9,11 @@
 #include "discovery.h"
 #include "files.h"
 #include "text.h"
+#include "../tools/output.h"
 
 static int has_file(const char *dir, const char *name)
 {
-    char *p = nb_join(dir, name);
+    char *p = cli_path_join(dir, name);
     int r = p && nb_is_file(p);
     free(p);
     return r;

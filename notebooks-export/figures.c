@@ -10,6 +10,7 @@
 #include "cells.h"
 #include "figures.h"
 #include "staging.h"
+#include "../tools/output.h"
 
 static void fig_free(nb_fig *f)
 {
@@ -47,7 +48,7 @@ size_t nb_figures_find(const nb_fig *f, size_t n, const char *stem)
  * STARC_OK, GNUPLOT_FAILED or an error status. */
 static int render_as(nb_section *s, const nb_fig *f, const char *term, const char *name, char **data, size_t *len)
 {
-    char *script = nb_join(s->dir, f->gp), *out = nb_join(s->dir, name);
+    char *script = cli_path_join(s->dir, f->gp), *out = cli_path_join(s->dir, name);
     int st;
     if (!script || !out)
         st = nb_oom(s->x);
@@ -89,7 +90,7 @@ static int render(nb_section *s, nb_fig *f)
     } else if (st == STARC_OK) { /* too large to embed: PNG instead */
         free(f->svg_data);
         f->svg_data = NULL;
-        char *path = nb_join(s->dir, svg);
+        char *path = cli_path_join(s->dir, svg);
         if (path)
             unlink(path);
         free(path);
@@ -151,7 +152,7 @@ static nb_fig *figure_of(nb_fig **f, size_t *nf, const char *stem)
 static int add_file(nb_section *s, nb_fig **f, size_t *nf, const char *dir, const char *name, int kind,
                     const char *only)
 {
-    char *stem = nb_strip_ext(name), *src = nb_join(dir, name), *sname = NULL;
+    char *stem = nb_strip_ext(name), *src = cli_path_join(dir, name), *sname = NULL;
     int st = STARC_OK;
     nb_fig *g = NULL;
     if (!stem || !src)

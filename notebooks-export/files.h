@@ -44,8 +44,6 @@ void nb_free_list(char **names, size_t n);
 /* Remove a file tree (does not follow symbolic links); 0 on success. */
 int nb_rmtree(const char *path);
 
-/* malloc'd "a/b"; NULL when out of memory. */
-char *nb_join(const char *a, const char *b);
 /* The last component of a path (ignoring trailing slashes), malloc'd. */
 char *nb_basename(const char *path);
 /* The directory part of a path ("." when none), malloc'd. */

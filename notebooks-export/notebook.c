@@ -29,6 +29,7 @@
 #include "section-study.h"
 #include "section.h"
 #include "staging.h"
+#include "../tools/output.h"
 
 void nb_options_default(nb_options *o)
 {
@@ -78,8 +79,8 @@ static int walk(nb_exporter *x, const char *dir, const char *sub, int depth)
     for (size_t i = 0; i < n && !st; i++) {
         if (names[i][0] == '.')
             continue;
-        char *path = nb_join(dir, names[i]);
-        char *child = *sub ? nb_join(sub, names[i]) : strdup(names[i]);
+        char *path = cli_path_join(dir, names[i]);
+        char *child = *sub ? cli_path_join(sub, names[i]) : strdup(names[i]);
         if (!path || !child)
             st = nb_oom(x);
         else if (nb_is_dir(path))
@@ -227,7 +228,7 @@ static int prepare(nb_exporter *x, const char *result, const char *out, outputs 
         return nb_fail(x->err, STARC_EINVAL, "%s: is a directory; give the notebook's file name", out);
     if (!nb_is_dir(o->dir))
         return nb_fail(x->err, STARC_EINVAL, "%s: no such directory", o->dir);
-    if (!(o->data = strchr(out, '/') ? nb_join(o->dir, x->data_name) : strdup(x->data_name)))
+    if (!(o->data = strchr(out, '/') ? cli_path_join(o->dir, x->data_name) : strdup(x->data_name)))
         return nb_oom(x);
     struct stat sb;
     if (lstat(o->data, &sb) == 0 && !(S_ISDIR(sb.st_mode) && nb_dir_kind_of(o->data) == NB_DIR_DATA))

@@ -11,6 +11,7 @@
 #include "markdown.h"
 #include "section-study.h"
 #include "staging.h"
+#include "../tools/output.h"
 
 /* Most variants drawn against regret. */
 #define MAX_DRAWN 4
@@ -298,7 +299,7 @@ static int study_figures(study *y)
 static int study_read(study *y, const char *dir)
 {
     int st = nb_stage_table(&y->s, dir, STARC_RESULTS_STUDY_CORRELATIONS, &y->corr, &y->have_corr);
-    char *p = st ? NULL : nb_join(dir, STARC_RESULTS_STUDY_PAIRS);
+    char *p = st ? NULL : cli_path_join(dir, STARC_RESULTS_STUDY_PAIRS);
     if (!st && !p)
         st = nb_oom(y->s.x);
     if (!st && nb_is_file(p)) {

@@ -12,6 +12,7 @@
 #include "cells.h"
 #include "files.h"
 #include "section.h"
+#include "../tools/output.h"
 
 int nb_exporter_init(nb_exporter *x, const nb_options *o, starc_error *err)
 {
@@ -64,7 +65,7 @@ void nb_warn(nb_exporter *x, const char *fmt, ...)
 
 int nb_skip(nb_exporter *x, const char *sub)
 {
-    char *p = nb_join(x->result_name, sub);
+    char *p = cli_path_join(x->result_name, sub);
     if (!p)
         return nb_oom(x);
     json_array_append_new(x->skipped, nb_json_str(p));
@@ -126,7 +127,7 @@ int nb_section_begin(nb_exporter *x, nb_section *s, const char *kind, const char
     s->x = x;
     s->kind = kind;
     s->src = strdup(src);
-    s->shown = *sub ? nb_join(x->result_name, sub) : strdup(x->result_name);
+    s->shown = *sub ? cli_path_join(x->result_name, sub) : strdup(x->result_name);
     char *id = section_base(x, kind, src, sub);
     size_t len = id ? strlen(id) + 24 : 0;
     if (!s->src || !s->shown || !id || !(s->id = malloc(len))) {
@@ -139,7 +140,7 @@ int nb_section_begin(nb_exporter *x, nb_section *s, const char *kind, const char
         snprintf(s->id, len, "%s-%u", id, k);
     free(id);
     json_object_set_new(x->ids, s->id, json_true());
-    s->dir = nb_join(x->data_tmp, s->id);
+    s->dir = cli_path_join(x->data_tmp, s->id);
     if (!s->dir)
         return nb_oom(x);
     if (mkdir(s->dir, 0755) != 0)
@@ -196,9 +197,9 @@ void nb_section_py_load_json(nb_buf *b, const nb_section *s, const char *name, c
 char *nb_section_shown(const nb_section *s, const char *srcname)
 {
     if (nb_is_dir(s->src))
-        return nb_join(s->shown, srcname);
+        return cli_path_join(s->shown, srcname);
     char *dir = nb_dirname(s->shown);
-    char *p = !dir ? NULL : strcmp(dir, ".") == 0 ? strdup(srcname) : nb_join(dir, srcname);
+    char *p = !dir ? NULL : strcmp(dir, ".") == 0 ? strdup(srcname) : cli_path_join(dir, srcname);
     free(dir);
     return p;
 }

@@ -7,11 +7,12 @@
 
 #include "cells.h"
 #include "staging.h"
+#include "../tools/output.h"
 
 int nb_stage_record(nb_section *s, const char *name, const char *sha, uint64_t bytes, const char *shown)
 {
     nb_exporter *x = s->x;
-    char *rel = nb_join(s->id, name);
+    char *rel = cli_path_join(s->id, name);
     if (!rel)
         return nb_oom(x);
     json_object_set_new(x->manifest, rel, json_string(sha));
@@ -28,7 +29,7 @@ int nb_stage_record(nb_section *s, const char *name, const char *sha, uint64_t b
 
 int nb_stage_copy(nb_section *s, const char *src, const char *srcname, const char *name, nb_copy_info *info)
 {
-    char *dst = nb_join(s->dir, name);
+    char *dst = cli_path_join(s->dir, name);
     char *shown = nb_section_shown(s, srcname);
     nb_copy_info tmp;
     int st;
@@ -47,7 +48,7 @@ int nb_stage_copy(nb_section *s, const char *src, const char *srcname, const cha
 
 int nb_stage_write(nb_section *s, const char *name, const char *data, size_t len, const char *shown)
 {
-    char *dst = nb_join(s->dir, name);
+    char *dst = cli_path_join(s->dir, name);
     char sha[65];
     nb_sha256_hex(data, len, sha);
     int st = !dst ? nb_oom(s->x) : nb_write(dst, data, len, s->x->err);
@@ -77,7 +78,7 @@ int nb_stage_load(nb_section *s, const char *src, const char *srcname, const cha
 static int stage_if_present(nb_section *s, const char *dir, const char *name, char **path, char **data, size_t *len)
 {
     *data = NULL;
-    *path = nb_join(dir, name);
+    *path = cli_path_join(dir, name);
     if (!*path)
         return nb_oom(s->x);
     return nb_is_file(*path) ? nb_stage_load(s, *path, name, name, data, len) : STARC_OK;
@@ -117,7 +118,7 @@ int nb_stage_json(nb_section *s, const char *dir, const char *name, json_t **jso
 
 int nb_stage_read(nb_section *s, const char *name, char **data, size_t *len)
 {
-    char *path = nb_join(s->dir, name);
+    char *path = cli_path_join(s->dir, name);
     int st = path ? nb_slurp(path, NB_SMALL_MAX, data, len, s->x->err) : nb_oom(s->x);
     free(path);
     return st;
@@ -144,7 +145,7 @@ int nb_stage_manifest(nb_exporter *x)
     for (size_t i = 0; i < k; i++)
         nb_buf_printf(&b, "%s  %s\n", json_string_value(json_object_get(x->manifest, keys[i])), keys[i]);
     free(keys);
-    char *path = nb_join(x->data_tmp, STARC_RESULTS_NOTEBOOK_MANIFEST);
+    char *path = cli_path_join(x->data_tmp, STARC_RESULTS_NOTEBOOK_MANIFEST);
     int st = !path || !nb_buf_ok(&b) ? nb_oom(x) : nb_write(path, nb_buf_str(&b), b.len, x->err);
     free(path);
     nb_buf_free(&b);

@@ -35,6 +35,7 @@
 #include "../notebooks-export/files.h"
 #include "../notebooks-export/text.h"
 #include "../notebooks-export/tsv.h"
+#include "../tools/output.h"
 
 /* ---- random text with known content ------------------------------------------- */
 
@@ -616,7 +617,7 @@ static void test_json_kind(void **state)
 
 static void touch(const char *dir, const char *name)
 {
-    char *p = nb_join(dir, name);
+    char *p = cli_path_join(dir, name);
     FILE *f = fopen(p, "w");
     assert_non_null(f);
     fputs("x\n", f);
@@ -626,7 +627,7 @@ static void touch(const char *dir, const char *name)
 
 static char *mkdir_in(const char *dir, const char *name)
 {
-    char *p = nb_join(dir, name);
+    char *p = cli_path_join(dir, name);
     assert_int_equal(mkdir(p, 0755), 0);
     return p;
 }
