@@ -1,0 +1,165 @@
+"""Reading and writing the numpy files the ``starc`` command reads and writes, through
+libstarc's own readers and writers (so a file that loads here loads there, and the
+messages are the same)."""
+
+import os
+from ctypes import byref, c_char_p, c_size_t, c_void_p
+
+import numpy as np
+
+from . import _lib
+from ._lib import Error, STARC_EINVAL, check, err_ref, fn
+from ._util import addr, as_f64, copy_doubles
+from .mdp import MDP, _policy_options
+
+
+def _path(path):
+    try:
+        return os.fsencode(path)
+    except TypeError:
+        raise Error(STARC_EINVAL, f"{path!r} is not a file name") from None
+
+
+def _take(arr):
+    """A numpy copy of a starc_npy_array's data; the C array is cleared."""
+    try:
+        shape = tuple(arr.shape[i] for i in range(arr.ndim))
+        return copy_doubles(arr.data, shape) if arr.data else np.empty(shape)
+    finally:
+        fn.starc_npy_array_clear(byref(arr))
+
+
+def load_mdp(path, *, prob_tol=None):
+    """Load and validate an MDP ``.npz`` (``T`` (S,A,S), ``mu0`` (S,), 0-d ``gamma``), as the
+    ``--mdp`` option of every ``starc`` subcommand does.  Raises starc.Error naming the file
+    and member when it does not load or validate."""
+    opt = _lib.MdpOptions()
+    fn.starc_mdp_options_default(byref(opt))
+    if prob_tol is not None:
+        opt.prob_tol = float(prob_tol)
+    out = c_void_p()
+    check(fn.starc_io_mdp_load(_path(path), byref(opt), byref(out), err_ref()))
+    return MDP._from_ptr(out.value)
+
+
+def _split_member(path):
+    """(file, member) of ``FILE.npz:KEY``, as libstarc splits a reward spec: at the last ':'
+    unless the whole spec names an existing file."""
+    s = os.fsdecode(_path(path))
+    head, sep, key = s.rpartition(":")
+    if not sep or not head or os.path.exists(s):
+        return s, None
+    if not key:
+        raise Error(STARC_EINVAL, f"{s}: empty member name after ':'")
+    return head, key
+
+
+def _is_zip(file):
+    try:
+        with open(file, "rb") as f:
+            return f.read(2) == b"PK"
+    except OSError:
+        return False  # the library's reader reports it
+
+
+def load(path):
+    """Read a numpy file with libstarc's reader, as float64 in C order.
+
+    ``FILE.npy`` gives an ndarray; ``FILE.npz`` a dict {member name: ndarray} in archive
+    order; ``FILE.npz:KEY`` one member.  Every dtype the ``starc`` command accepts (float64,
+    float32, integers, booleans; either byte order; C or Fortran order; stored or deflated
+    members) is read; pickles, strings, complex numbers and malformed files raise
+    starc.Error with the library's message."""
+    file, key = _split_member(path)
+    if not _is_zip(file):
+        if key is not None:
+            raise Error(STARC_EINVAL, f"{file}: is not a .npz archive, so it has no member '{key}'")
+        arr = _lib.NpyArray()
+        fn.starc_npy_array_init(byref(arr))
+        st = fn.starc_npy_read(_path(file), byref(arr), err_ref())
+        if st:
+            fn.starc_npy_array_clear(byref(arr))
+            check(st)
+        return _take(arr)
+    z = c_void_p()
+    check(fn.starc_npy_npz_open(_path(file), byref(z), err_ref()))
+    try:
+        names = [fn.starc_npy_npz_name(z, i).decode() for i in range(fn.starc_npy_npz_count(z))]
+        out = {}
+        for name in ([key] if key is not None else names):
+            arr = _lib.NpyArray()
+            fn.starc_npy_array_init(byref(arr))
+            st = fn.starc_npy_npz_read(z, name.encode(), byref(arr), err_ref())
+            if st:
+                fn.starc_npy_array_clear(byref(arr))
+                check(st)
+            out[name] = _take(arr)
+        return out[key] if key is not None else out
+    finally:
+        fn.starc_npy_npz_close(z)
+
+
+def load_rewards(spec, mdp):
+    """Rewards from ``FILE.npy``, ``FILE.npz`` (every member) or ``FILE.npz:KEY``, expanded to
+    dense (S, A, S) tensors for @p mdp exactly as the ``starc`` command loads them.
+
+    Returns a dict {name: ndarray (S, A, S)}: the file stem for ``.npy``, member names for
+    ``.npz``, in archive order."""
+    rs = _lib.RewardSet()
+    fn.starc_io_reward_set_init(byref(rs))
+    try:
+        check(fn.starc_io_reward_load(_path(spec), mdp.ptr, byref(rs), err_ref()))
+        sas = (mdp.S, mdp.A, mdp.S)
+        n = mdp.S * mdp.A * mdp.S
+        out = {}
+        for i in range(rs.n):
+            out[rs.names[i].decode("utf-8", "replace")] = copy_doubles(rs.R + 8 * n * i, sas)
+        return out
+    finally:
+        fn.starc_io_reward_set_clear(byref(rs))
+
+
+def load_reward(spec, mdp):
+    """One reward (dense (S, A, S)) from ``FILE.npy`` or ``FILE.npz:KEY``, as the ``--true`` and
+    ``--proxy`` options load it (an archive of several rewards is an error)."""
+    rs = load_rewards(spec, mdp)
+    if len(rs) != 1:
+        raise Error(STARC_EINVAL, f"{os.fsdecode(spec)} holds {len(rs)} rewards; name one as FILE.npz:KEY")
+    return next(iter(rs.values()))
+
+
+def load_policy(path, mdp, *, prob_tol=None):
+    """A policy ``.npy`` of shape (S, A), validated (rows summing to 1) as ``--base`` loads it."""
+    out = np.empty((mdp.S, mdp.A))
+    po = _policy_options(prob_tol=prob_tol)
+    check(fn.starc_io_policy_load(_path(path), mdp.ptr, byref(po), addr(out), err_ref()))
+    return out
+
+
+def save(path, array):
+    """Write @p array as a float64 ``.npy`` file, atomically (libstarc's writer)."""
+    a = as_f64(array, "array")
+    shape = (c_size_t * max(a.ndim, 1))(*a.shape)
+    check(fn.starc_npy_write(_path(path), a.ndim, shape, addr(a), err_ref()))
+
+
+def save_npz(path, arrays, *, compress=False):
+    """Write a dict {name: array} as a ``.npz`` archive of float64 members, atomically and
+    reproducibly (fixed timestamps), like ``np.savez`` (``np.savez_compressed`` with
+    ``compress=True``)."""
+    if not isinstance(arrays, dict):
+        raise Error(STARC_EINVAL, "arrays: expected a dict {name: array}")
+    names = list(arrays)
+    data = [as_f64(arrays[k], str(k)) for k in names]
+    n = len(names)
+    carr = (_lib.NpyArray * max(n, 1))()
+    for i, a in enumerate(data):
+        fn.starc_npy_array_init(byref(carr[i]))
+        if a.ndim > 32:
+            raise Error(STARC_EINVAL, f"{names[i]}: more than 32 dimensions")
+        carr[i].ndim = a.ndim
+        for j, s in enumerate(a.shape):
+            carr[i].shape[j] = s
+        carr[i].data = addr(a)  # borrowed: never cleared here
+    cnames = (c_char_p * max(n, 1))(*[str(k).encode() for k in names])
+    check(fn.starc_npy_npz_write(_path(path), n, cnames, carr, 1 if compress else 0, err_ref()))

@@ -1,0 +1,853 @@
+"""Finite MDPs and everything computed on one: canonicalisations, distances, policies, regret."""
+
+import threading
+from ctypes import byref, c_double, c_int, c_size_t, c_void_p
+
+import numpy as np
+
+from . import _lib
+from ._lib import (CANONS, METRICS, NORMS, Error, STARC_EDIM, STARC_EINVAL, STARC_EUNDEF, check, err_ref, fn,
+                   parse_kind, raise_status)
+from ._util import (Handle, Result, addr, all_finite, as_f64, copy_doubles, opt_float, opt_int, record, shape_str,
+                    sized)
+from math import isfinite as _isfinite
+
+_F64 = np.dtype(np.float64)
+
+_tls = threading.local()
+
+
+def _out_double():
+    try:
+        return _tls.d, _tls.d_ref
+    except AttributeError:
+        _tls.d = d = c_double()
+        _tls.d_ref = byref(d)
+        return d, _tls.d_ref
+
+
+def _undefined_or_raise(st):
+    """A NaN Distance flagged undefined for STARC_EUNDEF (the message from this thread's error
+    record); starc.Error for any other failure."""
+    if st == STARC_EUNDEF:
+        e = _lib.err_buf()
+        msg = e.message.decode("utf-8", "replace")
+        e.message = b""
+        return Distance(float("nan"), True, msg)
+    raise_status(st)
+
+
+class Distance(float):
+    """A distance: a float, with ``undefined`` True (and the value NaN) when the library
+    reports the distance as undefined (a Pearson distance of a reward that is constant under
+    the coverage, e.g. the zero reward under EPIC); ``message`` then says why."""
+
+    __slots__ = ("undefined", "message")
+
+    def __new__(cls, value, undefined=False, message=""):
+        self = float.__new__(cls, value)
+        self.undefined = undefined
+        self.message = message
+        return self
+
+    def __repr__(self):
+        return f"Distance(nan, undefined: {self.message})" if self.undefined else float.__repr__(self)
+
+
+@record
+class PolicyResult(Result):
+    """An optimal (or worst) deterministic policy.
+
+    Attributes
+    ----------
+    policy : ndarray (S, A)
+        One-hot rows.
+    actions : ndarray (S,) of int
+        The action taken in every state (ties to the lowest index).
+    values : ndarray (S,)
+        Its state values V (for the reward it was computed for).
+    iterations : int
+        Policy-iteration evaluations (value iteration: sweeps).
+    """
+    policy: np.ndarray
+    actions: np.ndarray
+    values: np.ndarray
+    iterations: int
+
+
+@record
+class RegretResult(Result):
+    """The normalised regret of optimising a proxy reward, and the returns it is made of.
+
+    ``regret = (true_optimal_return - proxy_policy_return) / (true_optimal_return -
+    true_worst_return)``; with ``symmetric=True`` it is ``(regret_true_proxy +
+    regret_proxy_true) / 2`` and the returns are those of (true, proxy) as given.
+    """
+    regret: float
+    true_optimal_return: float
+    proxy_policy_return: float
+    true_worst_return: float
+    symmetric: bool
+    regret_true_proxy: float
+    regret_proxy_true: float
+
+
+@record
+class Standardized(Result):
+    """A standardised reward s(R) = c(R)/n(c(R)).
+
+    Attributes
+    ----------
+    reward : ndarray (S, A, S)
+        s(R); all zeros when R is trivial.
+    norm : float
+        n(c(R)) (0 for a trivial reward).
+    trivial : bool
+        Whether R counts as trivial (its canonical form vanishes up to round-off).
+    """
+    reward: np.ndarray
+    norm: float
+    trivial: bool
+
+
+@record
+class Hackability(Result):
+    """Hackability of two rewards on a set of policies (Skalse et al. 2022, Def. 1).
+
+    ``witness`` is (i, j) with the first reward's return lower and the second's higher at
+    policy i than at policy j, or None when the rewards are not hackable on the set.
+    """
+    policies: int
+    hackable: bool
+    witness: tuple
+
+
+def _policy_options(tie_tol=None, max_iter=None, prob_tol=None, tol=None, max_sweeps=None):
+    o = _lib.PolicyOptions()
+    fn.starc_policy_options_default(byref(o))
+    if tie_tol is not None:
+        o.tie_tol = opt_float(tie_tol, "tie_tol")
+    if max_iter is not None:
+        o.max_iter = opt_int(max_iter, "max_iter", 1)
+    if prob_tol is not None:
+        o.prob_tol = opt_float(prob_tol, "prob_tol")
+    if tol is not None:
+        o.tol = opt_float(tol, "tol")
+    if max_sweeps is not None:
+        o.max_sweeps = opt_int(max_sweeps, "max_sweeps", 1)
+    return o
+
+
+class MDP(Handle):
+    """A finite MDP (T, mu0, gamma), validated and copied into libstarc.
+
+    Parameters
+    ----------
+    T : array_like (S, A, S)
+        ``T[s, a, s2]`` is the probability of moving to s2 after action a in state s; every
+        row ``T[s, a, :]`` sums to 1.
+    mu0 : array_like (S,)
+        The initial state distribution.
+    gamma : float
+        The discount, in [0, 1).
+    prob_tol : float, optional
+        Tolerance on the probability sums (default the library's, 1e-8).
+
+    Raises
+    ------
+    starc.Error
+        With the library's message (e.g. ``T[0,1,2] is not finite``, ``gamma = 1 is outside
+        [0, 1)``) when the MDP does not validate, or when T and mu0 do not have the shapes
+        (S, A, S) and (S,).
+
+    Notes
+    -----
+    Rewards passed to the methods may have shape (S,) (``R(s,a,s') = r(s)``, the state being
+    left), (S, A) or (S, A, S); any real dtype and memory order is accepted and converted
+    once; a C-contiguous float64 (S, A, S) array is read in place.  Policies are (S, A)
+    arrays with rows summing to 1, or (S,) integer arrays of actions.
+
+    The MDP owns C memory: it is released by ``close()``, at the end of a ``with`` block, or
+    when the object is garbage-collected.  Plans made from it (``distance_plan``,
+    ``evaluator``) are closed with it.
+    """
+
+    _what = "MDP"
+
+    def __init__(self, T, mu0, gamma, *, prob_tol=None):
+        T = as_f64(T, "T")
+        mu0 = as_f64(mu0, "mu0")
+        if T.ndim != 3 or T.shape[0] != T.shape[2]:
+            raise Error(STARC_EDIM, f"T has shape {shape_str(T.shape)}; expected (S,A,S)")
+        if mu0.shape != (T.shape[0],):
+            raise Error(STARC_EDIM, f"mu0 has shape {shape_str(mu0.shape)}; expected (S,) = ({T.shape[0]},)")
+        opt = _lib.MdpOptions()
+        fn.starc_mdp_options_default(byref(opt))
+        if prob_tol is not None:
+            opt.prob_tol = opt_float(prob_tol, "prob_tol")
+        out = c_void_p()
+        check(fn.starc_mdp_alloc(T.shape[0], T.shape[1], addr(T), addr(mu0), opt_float(gamma, "gamma"), byref(opt),
+                                 byref(out), err_ref()))
+        self._init_from(out.value)
+
+    @classmethod
+    def _from_ptr(cls, ptr):
+        self = cls.__new__(cls)
+        self._init_from(ptr)
+        return self
+
+    def _init_from(self, ptr):
+        self._adopt(ptr, fn.starc_mdp_free)
+        self.S = fn.starc_mdp_states(ptr)
+        self.A = fn.starc_mdp_actions(ptr)
+        self.gamma = fn.starc_mdp_gamma(ptr)
+        self._sas = (self.S, self.A, self.S)
+        self._plans = {}
+
+    def _release_extra(self):
+        for plans in self._plans.values():
+            for p in plans:
+                fn.starc_distance_plan_free(p)
+        self._plans = {}
+
+    # ------------------------------------------------------------------ the data
+
+    @property
+    def states(self):
+        """Number of states S."""
+        return self.S
+
+    @property
+    def actions(self):
+        """Number of actions A."""
+        return self.A
+
+    @property
+    def T(self):
+        """The transition tensor (S, A, S), a copy."""
+        return copy_doubles(fn.starc_mdp_transitions(self.ptr), self._sas)
+
+    @property
+    def mu0(self):
+        """The initial distribution (S,), a copy."""
+        return copy_doubles(fn.starc_mdp_initial(self.ptr), (self.S,))
+
+    def __reduce__(self):
+        """Pickled as its data (T, mu0, gamma): a copy for another process."""
+        return (MDP, (self.T, self.mu0, self.gamma))
+
+    def __repr__(self):
+        if self.closed:
+            return "MDP(closed)"
+        return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma!r})"
+
+    def save(self, path):
+        """Save as ``.npz`` (``T``, ``mu0``, ``gamma``), atomically, loadable by ``np.load``."""
+        check(fn.starc_io_mdp_save(_path(path), self.ptr, err_ref()))
+
+    # ------------------------------------------------------------------ rewards and policies
+
+    def _dense(self, R, what):
+        """@p R as a dense (S, A, S) C-contiguous float64 array with finite entries: the array
+        itself when it already is one (no copy), else a new one; starc.Error otherwise."""
+        if type(R) is np.ndarray and R.dtype is _F64 and R.shape == self._sas and R.flags.c_contiguous:
+            x = R.ravel()
+            if _isfinite(x.dot(x)):  # one BLAS pass; an overflow or a non-finite entry takes the long way
+                return R
+        a = as_f64(R, what)
+        if a.shape == self._sas and all_finite(a):
+            return a
+        out = np.empty(self._sas)
+        shape = (c_size_t * max(a.ndim, 1))(*a.shape)
+        st = fn.starc_mdp_reward_expand(self.ptr, a.ndim, shape, addr(a), addr(out), err_ref())
+        if st:
+            raise_status(st, what)
+        return out
+
+    def _policy(self, pi, what="policy", opt=None, validate=True):
+        if isinstance(pi, np.ndarray) and pi.ndim == 1 and pi.dtype.kind in "iu" or \
+                isinstance(pi, (list, tuple)) and len(pi) == self.S and all(
+                    isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in pi):
+            return self.policy_from_actions(pi, what)
+        a = sized(pi, what, (self.S, self.A))
+        if validate:
+            st = fn.starc_policy_validate(self.ptr, addr(a), byref(opt) if opt is not None else None, err_ref())
+            if st:
+                raise_status(st, what)
+        return a
+
+    def _base(self, base, what="base"):
+        if base is None or (isinstance(base, str) and base == "uniform"):
+            return self.uniform_policy()
+        return self._policy(base, what, validate=False)
+
+    def expand(self, R):
+        """The dense (S, A, S) tensor of a reward of shape (S,), (S, A) or (S, A, S) (a new array)."""
+        a = as_f64(R, "R")
+        out = np.empty(self._sas)
+        shape = (c_size_t * max(a.ndim, 1))(*a.shape)
+        st = fn.starc_mdp_reward_expand(self.ptr, a.ndim, shape, addr(a), addr(out), err_ref())
+        if st:
+            raise_status(st, "R")
+        return out
+
+    def expected(self, R):
+        """The expected reward ``Rbar(s, a) = sum_s' T[s, a, s'] R(s, a, s')``, shape (S, A)."""
+        return self._expected(R, "R")
+
+    def _expected(self, R, what):
+        a = self._dense(R, what)
+        out = np.empty((self.S, self.A))
+        fn.starc_mdp_reward_expected(self.ptr, addr(a), addr(out))
+        return out
+
+    def uniform_policy(self):
+        """The uniformly random policy, shape (S, A)."""
+        out = np.empty((self.S, self.A))
+        fn.starc_policy_uniform(self.ptr, addr(out))
+        return out
+
+    def policy_from_actions(self, actions, what="actions"):
+        """The one-hot policy (S, A) that takes ``actions[s]`` in state s."""
+        a = np.asarray(actions)
+        if a.shape != (self.S,) or a.dtype.kind not in "iu":
+            raise Error(STARC_EDIM if a.dtype.kind in "iu" else STARC_EINVAL,
+                        f"{what}: expected {self.S} integer actions, got {a.dtype} of shape {shape_str(a.shape)}")
+        if a.size and (a.min() < 0 or a.max() >= self.A):
+            raise Error(STARC_EINVAL, f"{what}: actions must be in [0, {self.A}), got {a.min()}..{a.max()}")
+        act = np.ascontiguousarray(a, dtype=np.uintp)
+        out = np.empty((self.S, self.A))
+        fn.starc_policy_from_actions(self.ptr, addr(act), addr(out))
+        return out
+
+    def validate_policy(self, pi, *, prob_tol=None):
+        """Raise starc.Error unless @p pi (S, A) is a policy: finite, non-negative, rows summing
+        to 1 within prob_tol (default 1e-8)."""
+        self._policy(pi, "policy", _policy_options(prob_tol=prob_tol))
+
+    # ------------------------------------------------------------------ canonicalisation and distances
+
+    def _distance_options(self, which, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
+                          trivial_tol, nthreads, prob_tol, tie_tol, max_iter):
+        o = _lib.DistanceOptions()
+        (fn.starc_distance_options_default, fn.starc_distance_options_epic,
+         fn.starc_distance_options_dard)[which](byref(o))
+        if canon is not None:
+            o.canon = parse_kind(canon, CANONS, fn.starc_canon_kind_parse, "canon")
+        if norm is not None:
+            o.norm = parse_kind(norm, NORMS, fn.starc_norm_kind_parse, "norm")
+        if metric is not None:
+            o.metric = parse_kind(metric, METRICS, fn.starc_metric_kind_parse, "metric")
+        o.canon_options.weighted = 1 if weighted else 0
+        if trivial_tol is not None:
+            o.trivial_tol = opt_float(trivial_tol, "trivial_tol")
+        if nthreads is not None:
+            o.nthreads = opt_int(nthreads, "nthreads")
+        if prob_tol is not None:
+            o.prob_tol = opt_float(prob_tol, "prob_tol")
+        if tie_tol is not None:
+            o.policy_options.tie_tol = opt_float(tie_tol, "tie_tol")
+        if max_iter is not None:
+            o.policy_options.max_iter = opt_int(max_iter, "max_iter", 1)
+        keep = []
+        S, A = self.S, self.A
+        for name, value, shape, field in (("policy", policy, (S, A), "policy"),
+                                          ("state_dist", state_dist, (S,), "state_dist"),
+                                          ("action_dist", action_dist, (A,), "action_dist")):
+            if value is not None:
+                a = self._policy(value, name, validate=False) if name == "policy" else sized(value, name, shape)
+                setattr(o.canon_options, field, addr(a))
+                keep.append(a)
+        if coverage is not None:
+            a = sized(coverage, "coverage", self._sas)
+            o.coverage = addr(a)
+            keep.append(a)
+        return o, keep
+
+    def _new_plan(self, args):
+        o, keep = self._distance_options(*args)
+        out = c_void_p()
+        check(fn.starc_distance_plan_alloc(self.ptr, byref(o), byref(out), err_ref()))
+        return out.value
+
+    def _pooled_pair(self, key, R1, R2):
+        """d(R1, R2) on a plan from the pool of plans for @p key (options without arrays).
+        Plans are single-caller: each call takes one out of the pool (a new one when it is
+        empty) and puts it back, so threads never share one.  The hot path of many small
+        calls: kept short."""
+        a = self._dense(R1, "R1")
+        b = self._dense(R2, "R2")
+        try:
+            pool = self._plans[key]
+            plan = pool.pop()
+        except (KeyError, IndexError):  # no pool yet, or every plan of it in use
+            pool = self._plans.setdefault(key, [])
+            plan = self._new_plan(key[:4] + (None, None, None, None) + key[4:])
+        except TypeError:  # an unhashable option value: the plan's own checks say what is wrong
+            pool = None
+            plan = self._new_plan(key[:4] + (None, None, None, None) + key[4:])
+        d, dref = _out_double()
+        try:
+            st = fn.starc_distance_pair(plan, addr(a), addr(b), dref, err_ref())
+        finally:
+            if pool is None or self._ptr is None:
+                fn.starc_distance_plan_free(plan)
+            else:
+                pool.append(plan)
+        if st:
+            return _undefined_or_raise(st)
+        return Distance(d.value)
+
+    def _pair(self, which, R1, R2, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
+              trivial_tol, nthreads, prob_tol, tie_tol, max_iter):
+        if policy is None and state_dist is None and action_dist is None and coverage is None:
+            return self._pooled_pair((which, canon, norm, metric, weighted, trivial_tol, nthreads, prob_tol, tie_tol,
+                                      max_iter), R1, R2)
+        a = self._dense(R1, "R1")
+        b = self._dense(R2, "R2")
+        plan = self._new_plan((which, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
+                               trivial_tol, nthreads, prob_tol, tie_tol, max_iter))
+        d, dref = _out_double()
+        try:
+            st = fn.starc_distance_pair(plan, addr(a), addr(b), dref, err_ref())
+        finally:
+            fn.starc_distance_plan_free(plan)
+        if st:
+            return _undefined_or_raise(st)
+        return Distance(d.value)
+
+    def distance(self, R1, R2, canon="val", norm="l2", metric="l2", *, policy=None, state_dist=None,
+                 action_dist=None, coverage=None, weighted=False, trivial_tol=None, nthreads=None,
+                 prob_tol=None, tie_tol=None, max_iter=None):
+        """The STARC distance ``d(R1, R2) = m(s(R1), s(R2))``, ``s(R) = c(R)/n(c(R))``.
+
+        Parameters
+        ----------
+        R1, R2 : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S).
+        canon : str
+            Canonicalisation c: none, epic, dard, val (default), val-potential,
+            minimal-potential, minimal.
+        norm : str
+            Normalisation n: l1, l2 (default), linf, wl1, wl2, wlinf, none, range.
+        metric : str
+            Metric m: l1, l2 (default), linf, wl1, wl2, wlinf, pearson.
+        policy : array_like (S, A), optional
+            The policy of val and val-potential (default uniform).
+        state_dist : array_like (S,), optional
+            D_S of epic (default uniform).
+        action_dist : array_like (A,), optional
+            D_A of epic and dard (default uniform).
+        coverage : array_like (S, A, S), optional
+            The Pearson metric's coverage distribution (default uniform over all transitions).
+        weighted : bool
+            minimal-potential: minimise the T-weighted L2 norm.
+        trivial_tol : float, optional
+            Tolerance of the trivial-reward rule (default the library's).
+        nthreads : int, optional
+            Threads for passes over large rewards (default 1); the value does not change
+            the result.
+        prob_tol, tie_tol, max_iter : optional
+            Probability-sum tolerance of the distributions; policy iteration of the range
+            normalisation.
+
+        Returns
+        -------
+        Distance
+            A float; NaN with ``undefined`` True (and ``message``) when the distance is
+            undefined, as the ``starc distance`` command reports it.
+
+        Raises
+        ------
+        starc.Error
+            Bad shapes, non-finite entries, unknown names, invalid distributions, with the
+            library's message.
+
+        Notes
+        -----
+        A plan (the MDP-dependent set-up: LU factors, weights) is kept per set of options and
+        per calling thread when no array option is given, so repeated calls cost only the
+        passes over the two rewards.  Equal to ``starc distance --mdp M.npz R1 R2`` bit for bit.
+        """
+        if policy is not None or state_dist is not None or action_dist is not None or coverage is not None:
+            return self._pair(0, R1, R2, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
+                              trivial_tol, nthreads, prob_tol, tie_tol, max_iter)
+        return self._pooled_pair((0, canon, norm, metric, weighted, trivial_tol, nthreads, prob_tol, tie_tol,
+                                  max_iter), R1, R2)
+
+    def epic(self, R1, R2, *, state_dist=None, action_dist=None, coverage=None, trivial_tol=None, nthreads=None,
+             prob_tol=None):
+        """The EPIC distance (Gleave et al., ICLR 2021): canon epic, metric pearson.
+
+        ``coverage`` (S, A, S) is the distribution of transitions under which the Pearson
+        correlation is taken (default uniform); ``state_dist`` and ``action_dist`` are the
+        canonicalisation's D_S and D_A.  Returns a Distance (NaN and ``undefined`` for a
+        reward constant under the coverage); as ``starc distance --epic``.
+        """
+        return self._pair(1, R1, R2, None, None, None, None, state_dist, action_dist, coverage, False,
+                          trivial_tol, nthreads, prob_tol, None, None)
+
+    def dard(self, R1, R2, *, action_dist=None, coverage=None, trivial_tol=None, nthreads=None, prob_tol=None):
+        """The DARD distance (Wulfe et al., ICLR 2022): canon dard, metric pearson.
+
+        As ``starc distance --dard``; see epic() for the arguments."""
+        return self._pair(2, R1, R2, None, None, None, None, None, action_dist, coverage, False, trivial_tol,
+                          nthreads, prob_tol, None, None)
+
+    def distance_plan(self, canon="val", norm="l2", metric="l2", *, policy=None, state_dist=None,
+                      action_dist=None, coverage=None, weighted=False, trivial_tol=None, nthreads=None,
+                      prob_tol=None, tie_tol=None, max_iter=None):
+        """A DistancePlan: the set-up of distance() done once, for many calls (same arguments)."""
+        return DistancePlan(self, (0, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
+                                   trivial_tol, nthreads, prob_tol, tie_tol, max_iter))
+
+    def distance_matrix(self, rewards, canon="val", norm="l2", metric="l2", **options):
+        """The N x N matrix ``D[i, j] = d(R_i, R_j)`` of a stack or list of rewards.
+
+        Parameters
+        ----------
+        rewards : array_like (N, ...) or sequence or dict
+            N rewards of shape (S,), (S, A) or (S, A, S) (a dict's values, in order).
+        canon, norm, metric, options
+            As distance(); ``epic=True`` or ``dard=True`` select those distances.
+
+        Returns
+        -------
+        ndarray (N, N)
+            Symmetric, NaN where the distance is undefined (as the ``starc distance`` TSV).
+        """
+        which = 1 if options.pop("epic", False) else 2 if options.pop("dard", False) else 0
+        if which:
+            canon = norm = metric = None
+        with DistancePlan(self, _plan_args(which, canon, norm, metric, options)) as plan:
+            return plan.matrix(rewards)
+
+    def canonicalize(self, R, canon="val", *, policy=None, state_dist=None, action_dist=None, weighted=False,
+                     nthreads=None, prob_tol=None):
+        """The canonical form c(R), shape (S, A, S) (options as in distance())."""
+        a = self._dense(R, "R")
+        kind = parse_kind(canon, CANONS, fn.starc_canon_kind_parse, "canon")
+        o = _lib.CanonOptions()
+        fn.starc_canon_options_default(byref(o))
+        keep = []
+        for name, value, shape in (("policy", policy, (self.S, self.A)), ("state_dist", state_dist, (self.S,)),
+                                   ("action_dist", action_dist, (self.A,))):
+            if value is not None:
+                v = self._policy(value, name, validate=False) if name == "policy" else sized(value, name, shape)
+                setattr(o, name, addr(v))
+                keep.append(v)
+        o.weighted = 1 if weighted else 0
+        if nthreads is not None:
+            o.nthreads = opt_int(nthreads, "nthreads")
+        if prob_tol is not None:
+            o.prob_tol = opt_float(prob_tol, "prob_tol")
+        out = np.empty(self._sas)
+        check(fn.starc_canon_compute(self.ptr, kind, byref(o), addr(a), addr(out), err_ref()))
+        return out
+
+    def standardize(self, R, canon="val", norm="l2", metric="l2", **options):
+        """The standardised reward s(R) = c(R)/n(c(R)) as a Standardized record (options as in
+        distance())."""
+        with DistancePlan(self, _plan_args(0, canon, norm, metric, options)) as plan:
+            return plan.standardize(R)
+
+    def trivial_tol(self, canon="val", tol=None):
+        """The tolerance of the trivial-reward rule a distance with canonicalisation @p canon
+        uses on this MDP: @p tol when given, else the library's default, derived from S, gamma
+        and the canonicalisation's round-off (starc_distance_trivial_tol())."""
+        kind = parse_kind(canon, CANONS, fn.starc_canon_kind_parse, "canon")
+        return fn.starc_distance_trivial_tol(-1.0 if tol is None else opt_float(tol, "tol"), kind, self.gamma, self.S)
+
+    def norm(self, x, norm="l2", *, tie_tol=None, max_iter=None):
+        """The normaliser n(x) of a tensor (any reward shape, expanded to (S, A, S))."""
+        a = self._dense(x, "x")
+        kind = parse_kind(norm, NORMS, fn.starc_norm_kind_parse, "norm")
+        po = _policy_options(tie_tol, max_iter)
+        v, vref = _out_double()
+        check(fn.starc_norm_value(self.ptr, kind, addr(a), byref(po), vref, err_ref()))
+        return v.value
+
+    def metric(self, x, y, metric="l2", *, coverage=None, trivial_tol=None, prob_tol=None):
+        """The metric m(x, y) of two tensors (no canonicalisation or normalisation); a
+        Distance, NaN and ``undefined`` for an undefined Pearson distance."""
+        a = self._dense(x, "x")
+        b = self._dense(y, "y")
+        kind = parse_kind(metric, METRICS, fn.starc_metric_kind_parse, "metric")
+        o = _lib.MetricOptions()
+        fn.starc_metric_options_default(byref(o))
+        cov = None
+        if coverage is not None:
+            cov = sized(coverage, "coverage", self._sas)
+            o.coverage = addr(cov)
+        if trivial_tol is not None:
+            o.trivial_tol = opt_float(trivial_tol, "trivial_tol")
+        if prob_tol is not None:
+            o.prob_tol = opt_float(prob_tol, "prob_tol")
+        v, vref = _out_double()
+        st = fn.starc_metric_value(self.ptr, kind, addr(a), addr(b), byref(o), vref, err_ref())
+        if st:
+            return _undefined_or_raise(st)
+        return Distance(v.value)
+
+    # ------------------------------------------------------------------ policies
+
+    def evaluate(self, pi, R):
+        """Exact V^pi (S,) and Q^pi (S, A) of policy @p pi for reward @p R (one LU solve).
+
+        Returns
+        -------
+        (V, Q) : tuple of ndarray
+        """
+        p = self._policy(pi)
+        a = self._dense(R, "R")
+        V = np.empty(self.S)
+        Q = np.empty((self.S, self.A))
+        check(fn.starc_policy_evaluate(self.ptr, addr(p), addr(a), addr(V), addr(Q), None, err_ref()))
+        return V, Q
+
+    def returns(self, pi, R):
+        """The discounted, unnormalised return ``J = mu0 . V^pi`` of @p pi for @p R (a float)."""
+        p = self._policy(pi)
+        a = self._dense(R, "R")
+        v, vref = _out_double()
+        check(fn.starc_policy_return(self.ptr, addr(p), addr(a), vref, None, err_ref()))
+        return v.value
+
+    def occupancy(self, pi):
+        """Normalised discounted occupancies of @p pi: d (S,), ``(1-gamma) (I - gamma P)^-T mu0``
+        (sums to 1), and mu (S, A), ``d(s) pi(s, a)``.
+
+        Returns
+        -------
+        (d, mu) : tuple of ndarray
+        """
+        p = self._policy(pi)
+        d = np.empty(self.S)
+        mu = np.empty((self.S, self.A))
+        check(fn.starc_policy_occupancy(self.ptr, addr(p), addr(d), addr(mu), None, err_ref()))
+        return d, mu
+
+    def _extreme(self, f, R, tie_tol, max_iter):
+        a = self._dense(R, "R")
+        po = _policy_options(tie_tol, max_iter)
+        act = np.empty(self.S, dtype=np.uintp)
+        V = np.empty(self.S)
+        it = c_size_t()
+        check(f(self.ptr, addr(a), byref(po), addr(act), addr(V), byref(it), None, err_ref()))
+        pol = np.empty((self.S, self.A))
+        fn.starc_policy_from_actions(self.ptr, addr(act), addr(pol))
+        return PolicyResult(pol, act.astype(np.intp), V, it.value)
+
+    def optimal_policy(self, R, *, tie_tol=None, max_iter=None):
+        """An optimal deterministic policy by exact policy iteration (ties to the lowest
+        action); a PolicyResult with its values.  ``tie_tol`` (default 1e-10, relative) and
+        ``max_iter`` (default 10000) are the policy iteration's."""
+        return self._extreme(fn.starc_policy_optimal, R, tie_tol, max_iter)
+
+    def worst_policy(self, R, *, tie_tol=None, max_iter=None):
+        """A worst deterministic policy (the optimal policy of -R); a PolicyResult whose values
+        are those of R under it."""
+        return self._extreme(fn.starc_policy_worst, R, tie_tol, max_iter)
+
+    def return_range(self, R, *, tie_tol=None, max_iter=None):
+        """(optimal return, worst return) of @p R over all policies, by exact policy iteration."""
+        rbar = self.expected(R)
+        po = _policy_options(tie_tol, max_iter)
+        res = _lib.PolicyRangeResult()
+        check(fn.starc_policy_range_rbar(self.ptr, addr(rbar), byref(po), byref(res), None, err_ref()))
+        return res.optimal_return, res.worst_return
+
+    def value_iteration(self, R, *, tol=None, max_sweeps=None):
+        """Optimal values by value iteration (the reference method): a PolicyResult of the
+        greedy policy, ``values`` the last iterate, ``iterations`` the sweeps.  Stops when a
+        sweep changes no value by more than ``tol`` (default 1e-10)."""
+        rbar = self.expected(R)
+        po = _policy_options(tol=tol, max_sweeps=max_sweeps)
+        act = np.empty(self.S, dtype=np.uintp)
+        V = np.empty(self.S)
+        it = c_size_t()
+        check(fn.starc_policy_value_iteration_rbar(self.ptr, addr(rbar), byref(po), addr(V), addr(act), byref(it),
+                                                   err_ref()))
+        pol = np.empty((self.S, self.A))
+        fn.starc_policy_from_actions(self.ptr, addr(act), addr(pol))
+        return PolicyResult(pol, act.astype(np.intp), V, it.value)
+
+    def evaluator(self, pi):
+        """An Evaluator: policy @p pi factorised once, then values and returns of many rewards."""
+        return Evaluator(self, pi)
+
+    def regret(self, true, proxy, symmetric=False, *, tie_tol=None, max_iter=None, trivial_tol=None):
+        """The normalised regret of optimising @p proxy when @p true is the true reward.
+
+        ``(J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t))`` by exact policy iteration
+        (ties to the lowest action); 0 when the true reward's return range is trivial.  With
+        ``symmetric=True`` the regret is the mean of both directions, as the STARC study uses.
+        Returns a RegretResult; as ``starc regret``.
+        """
+        t = self._dense(true, "true")
+        p = self._dense(proxy, "proxy")
+        o = _lib.RegretOptions()
+        fn.starc_regret_options_default(byref(o))
+        if tie_tol is not None:
+            o.policy_options.tie_tol = opt_float(tie_tol, "tie_tol")
+        if max_iter is not None:
+            o.policy_options.max_iter = opt_int(max_iter, "max_iter", 1)
+        if trivial_tol is not None:
+            o.trivial_tol = opt_float(trivial_tol, "trivial_tol")
+        fwd = _lib.RegretResult()
+        check(fn.starc_regret(self.ptr, addr(t), addr(p), byref(o), byref(fwd), None, err_ref()))
+        if not symmetric:
+            return RegretResult(fwd.regret, fwd.true_optimal_return, fwd.proxy_policy_return, fwd.true_worst_return,
+                                False, fwd.regret, float("nan"))
+        rev = _lib.RegretResult()
+        check(fn.starc_regret(self.ptr, addr(p), addr(t), byref(o), byref(rev), None, err_ref()))
+        return RegretResult(0.5 * (fwd.regret + rev.regret), fwd.true_optimal_return, fwd.proxy_policy_return,
+                            fwd.true_worst_return, True, fwd.regret, rev.regret)
+
+    def hackable(self, R1, R2, policies, *, hackable_tol=None, prob_tol=None):
+        """Whether R1 and R2 are hackable on a set of policies (n, S, A): some pair of policies
+        is ordered strictly oppositely by their returns.  A Hackability record."""
+        from .proxy import _proxy_options
+        b1 = self._expected(R1, "R1")
+        b2 = self._expected(R2, "R2")
+        pol = as_f64(policies, "policies")
+        if pol.ndim != 3 or pol.shape[1:] != (self.S, self.A) or pol.shape[0] == 0:
+            raise Error(STARC_EDIM, f"policies has shape {shape_str(pol.shape)}; expected (n,{self.S},{self.A})")
+        o = _proxy_options(prob_tol=prob_tol, hackable_tol=hackable_tol)
+        h = c_int()
+        wi = c_size_t()
+        wj = c_size_t()
+        check(fn.starc_proxy_hackable_rbar(self.ptr, addr(b1), addr(b2), pol.shape[0], addr(pol), byref(o), byref(h),
+                                           byref(wi), byref(wj), err_ref()))
+        return Hackability(pol.shape[0], bool(h.value), (wi.value, wj.value) if h.value else None)
+
+
+def _plan_args(which, canon, norm, metric, options):
+    known = ("policy", "state_dist", "action_dist", "coverage", "weighted", "trivial_tol", "nthreads", "prob_tol",
+             "tie_tol", "max_iter")
+    bad = set(options) - set(known)
+    if bad:
+        raise Error(STARC_EINVAL, f"unknown option {sorted(bad)[0]!r}; the options are {', '.join(known)}")
+    return (which, canon, norm, metric, options.get("policy"), options.get("state_dist"), options.get("action_dist"),
+            options.get("coverage"), options.get("weighted", False), options.get("trivial_tol"),
+            options.get("nthreads"), options.get("prob_tol"), options.get("tie_tol"), options.get("max_iter"))
+
+
+class DistancePlan(Handle):
+    """A distance plan: the MDP-dependent work of a distance done once (made by
+    MDP.distance_plan()).  Calls are serialised on one plan; use one plan per thread for
+    parallel work (MDP.distance() does that by itself)."""
+
+    _what = "distance plan"
+
+    def __init__(self, mdp, args):
+        o, keep = mdp._distance_options(*args)
+        out = c_void_p()
+        check(fn.starc_distance_plan_alloc(mdp.ptr, byref(o), byref(out), err_ref()))
+        self._adopt(out.value, fn.starc_distance_plan_free, owner=mdp)
+        self.mdp = mdp
+        self._lock = threading.Lock()
+        used = fn.starc_distance_plan_options(out.value)
+        used = _lib.DistanceOptions.from_address(used)
+        self.canon = CANONS[used.canon]
+        self.norm = NORMS[used.norm]
+        self.metric = METRICS[used.metric]
+        self.trivial_tol = used.trivial_tol
+
+    def __repr__(self):
+        return f"DistancePlan(canon={self.canon!r}, norm={self.norm!r}, metric={self.metric!r})"
+
+    def distance(self, R1, R2):
+        """d(R1, R2); a Distance (NaN and ``undefined`` when undefined)."""
+        a = self.mdp._dense(R1, "R1")
+        b = self.mdp._dense(R2, "R2")
+        d, dref = _out_double()
+        with self._lock:
+            st = fn.starc_distance_pair(self.ptr, addr(a), addr(b), dref, err_ref())
+        if st:
+            return _undefined_or_raise(st)
+        return Distance(d.value)
+
+    def matrix(self, rewards):
+        """The N x N distance matrix of N rewards (see MDP.distance_matrix())."""
+        mdp = self.mdp
+        if isinstance(rewards, dict):
+            rewards = list(rewards.values())
+        n_sas = mdp.S * mdp.A * mdp.S
+        if isinstance(rewards, np.ndarray) and rewards.dtype.kind in "fiub" and rewards.ndim in (2, 3, 4):
+            stack = as_f64(rewards, "rewards")
+            if stack.shape[1:] == mdp._sas and all_finite(stack):
+                dense = [stack]
+                ptrs = [addr(stack) + 8 * n_sas * i for i in range(stack.shape[0])]
+            else:
+                dense = [mdp._dense(stack[i], f"rewards[{i}]") for i in range(stack.shape[0])]
+                ptrs = [addr(x) for x in dense]
+        else:
+            try:
+                items = list(rewards)
+            except TypeError:
+                raise Error(STARC_EINVAL, "rewards: expected a stack, a sequence or a dict of rewards") from None
+            dense = [mdp._dense(x, f"rewards[{i}]") for i, x in enumerate(items)]
+            ptrs = [addr(x) for x in dense]
+        n = len(ptrs)
+        D = np.empty((n, n))
+        if n == 0:
+            return D
+        arr = (c_void_p * n)(*ptrs)
+        with self._lock:
+            check(fn.starc_distance_matrix(self.ptr, n, arr, addr(D), err_ref()))
+        return D
+
+    def standardize(self, R):
+        """s(R) as a Standardized record."""
+        a = self.mdp._dense(R, "R")
+        out = np.empty(self.mdp._sas)
+        nv = c_double()
+        triv = c_int()
+        with self._lock:
+            check(fn.starc_distance_standardize(self.ptr, addr(a), addr(out), byref(nv), byref(triv), err_ref()))
+        return Standardized(out, nv.value, bool(triv.value))
+
+
+class Evaluator(Handle):
+    """Policy evaluation with ``I - gamma P_pi`` factorised once (made by MDP.evaluator())."""
+
+    _what = "evaluator"
+
+    def __init__(self, mdp, pi):
+        p = mdp._policy(pi)
+        out = c_void_p()
+        check(fn.starc_policy_evaluator_alloc(mdp.ptr, addr(p), byref(out), err_ref()))
+        self._adopt(out.value, fn.starc_policy_evaluator_free, owner=mdp)
+        self.mdp = mdp
+        self._lock = threading.Lock()
+
+    def values(self, R):
+        """(V, Q) of the policy for reward @p R."""
+        a = self.mdp._dense(R, "R")
+        V = np.empty(self.mdp.S)
+        Q = np.empty((self.mdp.S, self.mdp.A))
+        with self._lock:
+            check(fn.starc_policy_evaluator_values(self.ptr, addr(a), addr(V), addr(Q), err_ref()))
+        return V, Q
+
+    def returns(self, R):
+        """The return ``mu0 . V`` of the policy for reward @p R."""
+        V, _ = self.values(R)
+        return fn.starc_policy_values_return(self.mdp.ptr, addr(V))
+
+    def occupancy(self):
+        """(d, mu): the policy's normalised state and state-action occupancies."""
+        d = np.empty(self.mdp.S)
+        mu = np.empty((self.mdp.S, self.mdp.A))
+        with self._lock:
+            check(fn.starc_policy_evaluator_occupancy(self.ptr, addr(d), addr(mu), err_ref()))
+        return d, mu
+
+
+def _path(path):
+    import os
+    try:
+        return os.fsencode(path)
+    except TypeError:
+        raise Error(STARC_EINVAL, f"{path!r} is not a file name") from None
