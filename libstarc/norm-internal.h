@@ -111,7 +111,7 @@ void starci_norm_scratch_free(starci_scratch *p);
  * subnormal, far below the round-off of the largest one), so results for
  * rewards inside the band are bit-identical to unscaled ones, and sums of
  * squares of the rescaled data can neither overflow nor underflow. */
-#define STARCI_SCALE_BAND 256
+#define STARCI_SCALE_BAND 128
 int starci_norm_scale_exp(const double *x, size_t n);
 /* The exponent of max(max |x|, max |y|) by the same rule (y may be NULL). */
 int starci_norm_scale_exp2(const double *x, const double *y, size_t n);
