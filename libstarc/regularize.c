@@ -650,6 +650,10 @@ static int activate_untouched(starc_regularize *rg, double c, double *V)
  * when that is larger.  mu = mu_b w(e/alpha) carries an absolute error of
  * about eps (2 |V|_inf + |Rbar_p|_inf) mu / alpha per pair (alpha = 2c for
  * chi2, c for KL), and a state's residual sums about 2A such terms. */
+/* The largest round-off floor accepted as convergence (flow residual, in
+ * occupancy units): beyond it fewer than six digits of mu are determined. */
+#define STARCI_OM_FLOOR_MAX 1e-6
+
 static double om_tolerance(const starc_regularize *rg, enum om_kind kind, double c, const double *V)
 {
     const size_t S = rg->S, A = rg->A;
@@ -793,6 +797,16 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
     }
     *iters = it;
     *resid = gn;
+    /* Converged means a flow residual (in units of the occupancy, whose mass
+     * is 1) of at most tol, or of at most the round-off floor when that floor
+     * is itself small.  A floor above STARCI_OM_FLOOR_MAX (a coefficient tiny
+     * against the reward's scale, e.g. 1e-300 against rewards of order 1)
+     * leaves the occupancy undetermined: that is no convergence. */
+    if (gn > rg->opt.tol && gn > STARCI_OM_FLOOR_MAX)
+        return starci_error(err, STARC_ENOCONV,
+                            "%s: coefficient %g too small for the reward's scale: round-off leaves a flow residual "
+                            "of %.3g (tol %g)",
+                            name, c, gn, rg->opt.tol);
     return STARC_OK;
 }
 
