@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "error-internal.h"
+#include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
 #include "starc/policy.h"
@@ -379,19 +380,20 @@ static double soft_backup(const double *q, const double *pb, size_t A, double be
     return qmax + beta * log(z);
 }
 
-/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to max(1, |V|_inf);
- * also leaves the softmax policy of V in pi. */
+/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to |V|_inf (no
+ * absolute floor: the test must not change when the reward and the
+ * coefficient are scaled together); also leaves the softmax policy of V in pi. */
 static double soft_residual(starc_regularize *rg, double beta, const double *V, double *Bv, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
     starci_policy_q(rg->m, rg->Rp, V, rg->Q);
-    double diff = 0.0, vmax = 1.0;
+    double diff = 0.0, vmax = 0.0;
     for (size_t s = 0; s < S; s++) {
         Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
         diff = fmax(diff, fabs(Bv[s] - V[s]));
         vmax = fmax(vmax, fabs(V[s]));
     }
-    return diff / vmax;
+    return diff == 0.0 ? 0.0 : vmax > 0.0 ? diff / vmax : INFINITY;
 }
 
 static int solve_adkl(starc_regularize *rg, double beta, double *pi_out, size_t *iters, double *resid,
@@ -933,14 +935,22 @@ static int sqrt_limit(starc_regularize *rg, double *h_inf, double *c0, starc_err
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
     starci_policy_q(rg->m, rg->Rp, V, rg->TV);
-    double acc = 0.0, emin = 0.0;
+    /* ||e*||_{mu_b}: the squares are taken of 2^ke e, ke bringing max |e| near
+     * 1 when it is outside the scale band (norm-internal.h), so that they
+     * neither underflow (rewards of order 1e-300) nor overflow */
+    double acc = 0.0, emin = 0.0, eabs = 0.0;
     for (size_t k = 0; k < rg->npair; k++) {
         size_t p = rg->pairs[k];
-        double ep = rg->TV[p] - V[p / A];
-        acc += rg->mub[p] * ep * ep;
+        eabs = fmax(eabs, fabs(rg->TV[p] - V[p / A]));
+    }
+    const int ke = starci_norm_scale_exp(&eabs, 1);
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double ep = rg->TV[p] - V[p / A], es = ldexp(ep, ke);
+        acc += rg->mub[p] * es * es;
         emin = fmin(emin, ep);
     }
-    *h_inf = sqrt(acc);
+    *h_inf = ldexp(sqrt(acc), -ke);
     *c0 = -0.5 * emin;
     rg->have_chi2 = 1;
     return STARC_OK;
