@@ -726,16 +726,17 @@ int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, co
     size_t it;
     for (it = 1; it <= max_iter; it++) {
         starci_policy_q(m, Rbar, V, Q);
-        double diff = 0.0;
+        double diff = 0.0, vmax = 0.0;
         for (size_t s = 0; s < S; s++) {
             double qmax = Q[s * A];
             for (size_t a = 1; a < A; a++)
                 qmax = fmax(qmax, Q[s * A + a]);
             diff = fmax(diff, fabs(qmax - V[s]));
+            vmax = fmax(vmax, fabs(qmax));
             Vn[s] = qmax;
         }
         memcpy(V, Vn, S * sizeof(double));
-        if (diff <= tol) {
+        if (diff <= tol * vmax) { /* relative: unchanged under Rbar -> c Rbar */
             st = STARC_OK;
             break;
         }
