@@ -1351,6 +1351,49 @@ static void test_scale_overflow(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_norm_value() and starc_metric_value(): homogeneous of degree 1 (Pearson:
+ * invariant) under scales 1e-300 .. 1e300, to 1e-12; overflow is STARC_EUNDEF. */
+static void test_norm_metric_scaling(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(4244);
+    size_t S = 4, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *x = malloc(2 * n * sizeof(double)), *X = malloc(2 * n * sizeof(double));
+    testutil_gaussian(r, x, 2 * n);
+    char what[128];
+    for (size_t k = 0; k < NSCALES; k++) {
+        const double c = scales[k];
+        for (size_t i = 0; i < 2 * n; i++)
+            X[i] = c * x[i];
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++) {
+            if (nk == STARC_NORM_NONE)
+                continue;
+            double v0, v;
+            assert_ok(starc_norm_value(m, (starc_norm_kind)nk, x, NULL, &v0, NULL));
+            assert_ok(starc_norm_value(m, (starc_norm_kind)nk, X, NULL, &v, NULL));
+            snprintf(what, sizeof what, "norm %s at scale %g", starc_norm_kind_name((starc_norm_kind)nk), c);
+            check_same(v, c * v0, 1e-12, 0.0, what);
+        }
+        for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
+            double v0, v;
+            const int inv = mk == STARC_METRIC_PEARSON;
+            assert_ok(starc_metric_value(m, (starc_metric_kind)mk, x, x + n, NULL, &v0, NULL));
+            assert_ok(starc_metric_value(m, (starc_metric_kind)mk, X, X + n, NULL, &v, NULL));
+            snprintf(what, sizeof what, "metric %s at scale %g", starc_metric_kind_name((starc_metric_kind)mk), c);
+            check_same(v, inv ? v0 : c * v0, 1e-12, 0.0, what);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        X[i] = 1e308 * tanh(x[i]), X[n + i] = -X[i];
+    double v;
+    assert_int_equal(starc_norm_value(m, STARC_NORM_L1, X, NULL, &v, NULL), STARC_EUNDEF);
+    assert_int_equal(starc_metric_value(m, STARC_METRIC_L2, X, X + n, NULL, &v, NULL), STARC_EUNDEF);
+    free(x), free(X);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1373,6 +1416,7 @@ int main(void)
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_scale_overflow),
+        cmocka_unit_test(test_norm_metric_scaling),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }
