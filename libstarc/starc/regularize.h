@@ -95,7 +95,8 @@ typedef struct starc_regularize_options {
      *  computed to, `<= 8 A DBL_EPSILON (2 max|V| + max|Rbar_p|) max(w) / alpha` with w = mu_b (chi2) or
      *  mu (KL) and alpha = 2 coef (chi2) or coef (KL): its round-off floor, which only matters for tiny
      *  coefficients (::starc_regularize_result.residual reports the value reached); a floor above 1e-6
-     *  (a coefficient far below the reward's scale) leaves mu undetermined and is ::STARC_ENOCONV.  No halving of the residual
+     *  (a coefficient far below the reward's scale) leaves mu undetermined and is ::STARC_ENOCONV.
+     *  No halving of the residual
      *  in stall_max_iter Newton steps is ::STARC_ENOCONV. */
     double tol;
     /** Cap on Newton steps (OM methods, per solve) and soft policy-iteration steps (default 1000);
