@@ -109,6 +109,7 @@ struct starc_distance_plan {
     double *rowbuf;
     starci_block *blocks;
     double *blockacc;
+    double *sc[2]; /* prescaled copies of rewards outside the scale band (on demand) */
 };
 
 /* What was learnt about one reward: its normaliser and Pearson moments. */
@@ -139,6 +140,8 @@ void starc_distance_plan_free(starc_distance_plan *p)
     free(p->rowbuf);
     free(p->blocks);
     free(p->blockacc);
+    free(p->sc[0]);
+    free(p->sc[1]);
     free(p);
 }
 
@@ -319,11 +322,69 @@ static int finish(starc_distance_plan *p, const starci_cform *cf, const starci_s
     return STARC_OK;
 }
 
+/* ---- scale invariance (docs/theory.md, Numerics) ----------------------------
+ * Every normalised distance is invariant under R -> cR, c > 0, of either
+ * reward; the unnormalised one (norm none, not Pearson) is homogeneous of
+ * degree 1 in the pair.  A reward whose max |R| lies outside the scale band
+ * is multiplied by a power of two first (exactly), so that no sum of squares
+ * overflows or underflows; with norm none both rewards get the same factor
+ * and the result is scaled back, and a distance that then exceeds the
+ * largest double is an error, never inf. */
+
+static int homogeneous(const starc_distance_plan *p)
+{
+    return p->o.norm == STARC_NORM_NONE && p->o.metric != STARC_METRIC_PEARSON;
+}
+
+/* R, or its copy 2^k R in the plan's slot. */
+static int prescale(starc_distance_plan *p, int slot, const double *R, int k, const double **out, starc_error *err)
+{
+    *out = R;
+    if (k == 0)
+        return STARC_OK;
+    const size_t n = p->S * p->A * p->S;
+    if (!p->sc[slot] && !(p->sc[slot] = starci_dalloc(n)))
+        return starci_error(err, STARC_ENOMEM, "out of memory for a rescaled reward");
+    starci_norm_scale_copy(R, n, k, p->sc[slot]);
+    *out = p->sc[slot];
+    return STARC_OK;
+}
+
+/* d scaled back by 2^-k (norm none); an error when it overflows. */
+static int unscale(int k, double *d, starc_error *err)
+{
+    if (k == 0 || isnan(*d))
+        return STARC_OK;
+    *d = ldexp(*d, -k);
+    if (isinf(*d))
+        return starci_error(err, STARC_EUNDEF, "the distance overflows: it exceeds the largest double (%g)", DBL_MAX);
+    return STARC_OK;
+}
+
+static int pair_scaled(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err);
+
 int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
 {
     if (!p || !R1 || !R2 || !d)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     *d = NAN;
+    const size_t SAS = p->S * p->A * p->S;
+    const int hom = homogeneous(p), kc = hom ? starci_norm_scale_exp2(R1, R2, SAS) : 0;
+    const double *Rs[2];
+    int st = prescale(p, 0, R1, hom ? kc : starci_norm_scale_exp(R1, SAS), &Rs[0], err);
+    if (!st)
+        st = prescale(p, 1, R2, hom ? kc : starci_norm_scale_exp(R2, SAS), &Rs[1], err);
+    if (!st)
+        st = pair_scaled(p, Rs[0], Rs[1], d, err);
+    if (!st)
+        st = unscale(kc, d, err);
+    if (st)
+        *d = NAN;
+    return st;
+}
+
+static int pair_scaled(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
+{
     const double *Rs[2] = {R1, R2};
     starci_cform cf[2];
     int st = starci_canon_forms(p->canon, 2, Rs, cf, err);
@@ -365,9 +426,14 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
 {
     if (!p || !R || !out)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    const double *Rs[1] = {R};
+    const size_t S = p->S, A = p->A;
+    const int k = starci_norm_scale_exp(R, S * A * S);
+    const double *Rs[1];
+    int st = prescale(p, 0, R, k, &Rs[0], err);
+    if (st)
+        return st;
     starci_cform cf;
-    int st = starci_canon_forms(p->canon, 1, Rs, &cf, err);
+    st = starci_canon_forms(p->canon, 1, Rs, &cf, err);
     if (st)
         return st;
     starci_request req = make_request(p, 0);
@@ -377,16 +443,17 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     struct rinfo ri;
     if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
-    const size_t S = p->S, A = p->A;
+    /* norm none: out = c(R) scales with R; else the normaliser does */
+    const int kout = p->o.norm == STARC_NORM_NONE ? -k : 0, kn = p->o.norm == STARC_NORM_NONE ? 0 : -k;
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++) {
             double *dst = out + (s * A + a) * S;
             const double *x = starci_canon_form_row(&cf, p->w.T, S, A, s, a, dst);
             for (size_t j = 0; j < S; j++)
-                dst[j] = ri.a * x[j];
+                dst[j] = kout ? ldexp(ri.a * x[j], kout) : ri.a * x[j];
         }
     if (norm)
-        *norm = ri.n;
+        *norm = kn ? ldexp(ri.n, kn) : ri.n;
     if (trivial)
         *trivial = ri.trivial;
     return STARC_OK;
@@ -494,11 +561,22 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         for (size_t i = 0; i < L; i++)
             wsqrt[i] = sqrt(wsrc[i]);
     starci_request req = make_request(p, 0);
+    const int hom = homogeneous(p);
+    int kc = 0;
+    if (hom) { /* one factor for all: that of the largest max |R| */
+        double mx = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < p->S * p->A * p->S; j++)
+                mx = MAXD(mx, fabs(R[i][j]));
+        kc = starci_norm_scale_exp(&mx, 1);
+    }
     for (size_t i = 0; i < n; i++) {
-        const double *Rs[1] = {R[i]};
+        const double *Rs[1];
         starci_cform cf;
         starci_stats sts;
         struct rinfo ri;
+        if ((st = prescale(p, 0, R[i], hom ? kc : starci_norm_scale_exp(R[i], p->S * p->A * p->S), &Rs[0], err)))
+            goto done;
         if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
             goto done;
         starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
@@ -538,6 +616,8 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
                 D[i * n + j] = D[j * n + i] = direct(p, sa_kind, L, F + i * L, F + j * L);
         }
     }
+    for (size_t i = 0; !st && kc && i < n * n; i++)
+        st = unscale(kc, &D[i], err);
 done:
     free(F);
     free(G);

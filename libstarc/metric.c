@@ -61,11 +61,30 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
         starci_norm_weights_clear(&w);
         return st;
     }
+    /* scale invariance (docs/theory.md, Numerics): Pearson is invariant under
+     * x -> 2^kx x, y -> 2^ky y; the others are homogeneous in the pair */
+    const size_t n = S * starc_mdp_actions(m) * S;
+    const int pearson = kind == STARC_METRIC_PEARSON;
+    const int kx = pearson ? starci_norm_scale_exp(x, n) : starci_norm_scale_exp2(x, y, n);
+    const int ky = pearson ? starci_norm_scale_exp(y, n) : kx;
+    double *xs = NULL;
+    if (kx || ky) {
+        if (!(xs = starci_dalloc(2 * n))) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory");
+            goto done;
+        }
+        starci_norm_scale_copy(x, n, kx, xs);
+        starci_norm_scale_copy(y, n, ky, xs + n);
+        x = xs;
+        y = xs + n;
+    }
     starci_cform cf[2] = {{STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0},
                           {STARCI_CF_DENSE, y, NULL, NULL, NULL, NULL, -1.0}};
     if (kind != STARC_METRIC_PEARSON) {
         /* metric kinds l1..wlinf have the values of the norm kinds of the same name */
         *value = starci_norm_metric_pass(&w, (int)kind, &cf[0], 1.0, &cf[1], 1.0, 0.0, p.rowbuf, p.blockacc);
+        if (kx && isinf(*value = ldexp(*value, -kx)))
+            st = starci_error(err, STARC_EUNDEF, "the metric overflows: it exceeds the largest double");
     } else {
         starci_request req = {-1, 0, 0, 1};
         starci_stats sts[2];
@@ -81,6 +100,7 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
         st = starci_norm_pearson(&w, cf, sts, &jt, value, p.rowbuf, p.blockacc);
     }
 done:
+    free(xs);
     starci_norm_scratch_free(&p);
     starci_norm_weights_clear(&w);
     return st;

@@ -104,4 +104,18 @@ typedef struct starci_scratch {
 int starci_norm_scratch_alloc(size_t S, starci_scratch *p, starc_error *err);
 void starci_norm_scratch_free(starci_scratch *p);
 
+/* Scale invariance (docs/theory.md, Numerics): the power-of-two exponent k
+ * that brings max |x| into [1, 2) when max |x| lies outside
+ * [2^-STARCI_SCALE_BAND, 2^STARCI_SCALE_BAND], else 0 (also when x is zero or
+ * not finite).  Multiplying by 2^k is exact (up to entries that become
+ * subnormal, far below the round-off of the largest one), so results for
+ * rewards inside the band are bit-identical to unscaled ones, and sums of
+ * squares of the rescaled data can neither overflow nor underflow. */
+#define STARCI_SCALE_BAND 128
+int starci_norm_scale_exp(const double *x, size_t n);
+/* The exponent of max(max |x|, max |y|) by the same rule (y may be NULL). */
+int starci_norm_scale_exp2(const double *x, const double *y, size_t n);
+/* out = 2^k x (out may be x). */
+void starci_norm_scale_copy(const double *x, size_t n, int k, double *out);
+
 #endif

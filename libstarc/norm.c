@@ -473,10 +473,20 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
         starci_norm_weights_clear(&w);
         return st;
     }
-    double *cbar = NULL, *neg = NULL;
+    double *cbar = NULL, *neg = NULL, *xs = NULL;
     if (kind == STARC_NORM_RANGE && (!(cbar = starci_dalloc(S * A)) || !(neg = starci_dalloc(S * A)))) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
+    }
+    /* scale invariance (docs/theory.md, Numerics): n(x) = 2^-k n(2^k x) */
+    const int k = starci_norm_scale_exp(x, S * A * S);
+    if (k) {
+        if (!(xs = starci_dalloc(S * A * S))) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory");
+            goto done;
+        }
+        starci_norm_scale_copy(x, S * A * S, k, xs);
+        x = xs;
     }
     starci_cform cf = {STARCI_CF_DENSE, x, NULL, NULL, NULL, NULL, -1.0};
     starci_request req = {(int)kind, 0, 0, 0};
@@ -487,9 +497,12 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
         st = starci_norm_range(m, cbar, opt, NULL, neg, value, err);
     else
         *value = starci_norm_finish(kind, sts.nacc);
+    if (!st && k && isinf(*value = ldexp(*value, -k)))
+        st = starci_error(err, STARC_EUNDEF, "the norm overflows: it exceeds the largest double");
 done:
     free(cbar);
     free(neg);
+    free(xs);
     starci_norm_scratch_free(&p);
     starci_norm_weights_clear(&w);
     return st;
@@ -512,3 +525,37 @@ int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const s
     return STARC_OK;
 }
 
+
+/* ---- power-of-two prescaling ------------------------------------------------- */
+
+static int band_exp(double m)
+{
+    if (!(m > 0.0) || !isfinite(m))
+        return 0;
+    const int e = ilogb(m);
+    return e >= -STARCI_SCALE_BAND && e <= STARCI_SCALE_BAND ? 0 : -e;
+}
+
+static double abs_max(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = MAXD(m, fabs(x[i]));
+    return m;
+}
+
+int starci_norm_scale_exp(const double *x, size_t n)
+{
+    return band_exp(abs_max(x, n));
+}
+
+int starci_norm_scale_exp2(const double *x, const double *y, size_t n)
+{
+    return band_exp(MAXD(abs_max(x, n), y ? abs_max(y, n) : 0.0));
+}
+
+void starci_norm_scale_copy(const double *x, size_t n, int k, double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = ldexp(x[i], k);
+}

@@ -423,14 +423,26 @@ void starc_policy_options_default(starc_policy_options *o)
     o->max_sweeps = 100000;
 }
 
-/* Lowest action whose Q is within the tie tolerance of the state's maximum. */
-static size_t greedy(const double *q, size_t A, double tie_tol, double *qmax_out)
+/* The scale of the tie rule (policy.h, docs/theory.md Numerics): max |Q| over
+ * all states and actions, the size of the values whose round-off the rule
+ * absorbs, so that ties do not change when the reward is multiplied by a
+ * positive constant (an absolute floor such as max(1, |Q|) calls every
+ * action tied for a reward scaled by 1e-300). */
+static double tie_scale(const double *q, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(q[i]));
+    return m;
+}
+
+/* Lowest action whose Q is within tol (absolute) of the state's maximum. */
+static size_t greedy(const double *q, size_t A, double tol, double *qmax_out)
 {
     double qmax = q[0];
     for (size_t a = 1; a < A; a++)
         if (q[a] > qmax)
             qmax = q[a];
-    double tol = tie_tol * fmax(1.0, fabs(qmax));
     size_t best = 0;
     while (q[best] < qmax - tol)
         best++;
@@ -471,11 +483,11 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
             break;
         starci_policy_q(m, Rbar, v, ws->Q);
         changed = 0;
+        const double tol = opt->tie_tol * tie_scale(ws->Q, S * A);
         for (size_t s = 0; s < S; s++) {
             const double *q = ws->Q + s * A;
             double qmax;
-            size_t best = greedy(q, A, opt->tie_tol, &qmax);
-            double tol = opt->tie_tol * fmax(1.0, fabs(qmax));
+            size_t best = greedy(q, A, tol, &qmax);
             if (q[act[s]] < qmax - tol) {
                 act[s] = best;
                 changed = 1;
@@ -487,7 +499,7 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
          * have the same Q up to the tolerance, so V is unchanged. */
         for (size_t s = 0; s < S; s++) {
             double qmax;
-            act[s] = greedy(ws->Q + s * A, A, opt->tie_tol, &qmax);
+            act[s] = greedy(ws->Q + s * A, A, opt->tie_tol * tie_scale(ws->Q, S * A), &qmax);
         }
         if (V)
             memcpy(V, v, S * sizeof(double));
@@ -604,6 +616,13 @@ static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, co
         int st = starci_policy_solve(m, NULL, act, STARCI_POLICY_VALUES, STARCI_POLICY_GESV, M, ipiv, V, err);
         if (st)
             return st;
+        double qabs = 0.0;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                if (allowed[s * A + a]) {
+                    Q[s * A + a] = q_entry(m, Rbar, sign, V, s * A + a);
+                    qabs = fmax(qabs, fabs(Q[s * A + a]));
+                }
         int changed = 0;
         for (size_t s = 0; s < S; s++) {
             double best = -INFINITY;
@@ -611,13 +630,12 @@ static int restricted_pi(const starc_mdp *m, const double *Rbar, double sign, co
             for (size_t a = 0; a < A; a++) {
                 if (!allowed[s * A + a])
                     continue;
-                double q = Q[s * A + a] = q_entry(m, Rbar, sign, V, s * A + a);
-                if (q > best) {
-                    best = q;
+                if (Q[s * A + a] > best) {
+                    best = Q[s * A + a];
                     ba = a;
                 }
             }
-            if (Q[s * A + act[s]] < best - tie_tol * fmax(1.0, fabs(best))) {
+            if (Q[s * A + act[s]] < best - tie_tol * qabs) {
                 act[s] = ba;
                 changed = 1;
             }
@@ -652,14 +670,15 @@ int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt
         goto done;
     }
     /* The optimal actions: Q for Rbar_opt tied with the state's maximum. */
+    for (size_t sa = 0; sa < S * A; sa++)
+        Q[sa] = q_entry(m, Rbar_opt, 1.0, Vopt, sa);
+    const double tol = opt->tie_tol * tie_scale(Q, S * A);
     for (size_t s = 0; s < S; s++) {
         double qmax = -INFINITY;
-        for (size_t a = 0; a < A; a++) {
-            Q[s * A + a] = q_entry(m, Rbar_opt, 1.0, Vopt, s * A + a);
-            qmax = fmax(qmax, Q[s * A + a]);
-        }
         for (size_t a = 0; a < A; a++)
-            allowed[s * A + a] = Q[s * A + a] >= qmax - opt->tie_tol * fmax(1.0, fabs(qmax));
+            qmax = fmax(qmax, Q[s * A + a]);
+        for (size_t a = 0; a < A; a++)
+            allowed[s * A + a] = Q[s * A + a] >= qmax - tol;
     }
     double ext[2];
     for (int k = 0; k < 2; k++) {
@@ -707,16 +726,17 @@ int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, co
     size_t it;
     for (it = 1; it <= max_iter; it++) {
         starci_policy_q(m, Rbar, V, Q);
-        double diff = 0.0;
+        double diff = 0.0, vmax = 0.0;
         for (size_t s = 0; s < S; s++) {
             double qmax = Q[s * A];
             for (size_t a = 1; a < A; a++)
                 qmax = fmax(qmax, Q[s * A + a]);
             diff = fmax(diff, fabs(qmax - V[s]));
+            vmax = fmax(vmax, fabs(qmax));
             Vn[s] = qmax;
         }
         memcpy(V, Vn, S * sizeof(double));
-        if (diff <= tol) {
+        if (diff <= tol * vmax) { /* relative: unchanged under Rbar -> c Rbar */
             st = STARC_OK;
             break;
         }

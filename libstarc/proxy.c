@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "norm-internal.h"
 #include "policy-internal.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -49,20 +50,25 @@ int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const
     }
     if (!(W > 0.0))
         return starci_error(err, STARC_EINVAL, "weights sum to zero");
-    double mx = 0.0, my = 0.0, xmax = 1.0, ymax = 1.0;
+    /* Scale invariance (docs/theory.md, Numerics): x and y are multiplied by
+     * powers of two 2^kx, 2^ky when outside the scale band, so that no sum of
+     * squares overflows or underflows; the round-off floor is relative. */
+    const int kx = starci_norm_scale_exp(x, n), ky = starci_norm_scale_exp(y, n);
+    double mx = 0.0, my = 0.0, xmax = 0.0, ymax = 0.0;
     for (size_t i = 0; i < n; i++) {
-        mx += w[i] * x[i];
-        my += w[i] * y[i];
+        const double xi = ldexp(x[i], kx), yi = ldexp(y[i], ky);
+        mx += w[i] * xi;
+        my += w[i] * yi;
         if (w[i] > 0.0) {
-            xmax = fmax(xmax, fabs(x[i]));
-            ymax = fmax(ymax, fabs(y[i]));
+            xmax = fmax(xmax, fabs(xi));
+            ymax = fmax(ymax, fabs(yi));
         }
     }
     mx /= W;
     my /= W;
     double vx = 0.0, vy = 0.0, cxy = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double dx = x[i] - mx, dy = y[i] - my;
+        double dx = ldexp(x[i], kx) - mx, dy = ldexp(y[i], ky) - my;
         vx += w[i] * dx * dx;
         vy += w[i] * dy * dy;
         cxy += w[i] * dx * dy;
@@ -73,14 +79,15 @@ int starc_proxy_weighted_stats(size_t n, const double *w, const double *x, const
         sx = 0.0;
     if (sy <= opt->sigma_tol * ymax)
         sy = 0.0;
-    out->mean_true = mx;
-    out->mean_proxy = my;
-    out->sigma_true = sx;
-    out->sigma_proxy = sy;
+    out->mean_true = ldexp(mx, -kx);
+    out->mean_proxy = ldexp(my, -ky);
+    out->sigma_true = ldexp(sx, -kx);
+    out->sigma_proxy = ldexp(sy, -ky);
     if (sx > 0.0 && sy > 0.0) {
-        double r = cxy / sqrt(vx * vy);
+        const double vv = vx * vy; /* vx, vy >= (sigma_tol max)^2: the product is normal unless tiny spreads */
+        double r = isnormal(vv) ? cxy / sqrt(vv) : cxy / sqrt(vx) / sqrt(vy);
         out->r = r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
-        out->orpo_coef = sy * sqrt(fmax(0.0, 1.0 - out->r * out->r));
+        out->orpo_coef = ldexp(sy * sqrt(fmax(0.0, 1.0 - out->r * out->r)), -ky);
     } else {
         out->r = NAN;
         out->orpo_coef = NAN;
@@ -268,7 +275,11 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, s
     out->true_return_min = fmin(jmin, out->proxy_optimal.true_return);
     out->true_return_max = fmax(jmax, out->proxy_optimal.true_return);
     double Jb = p->Jnb_t / (1.0 - g);
-    out->reward_hacking = out->true_return_min < Jb - p->opt.hacking_tol * fmax(1.0, fabs(Jb));
+    /* relative to the true reward's scale, max |Rbar_t| / (1 - gamma) (docs/theory.md, Numerics) */
+    double rmax = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        rmax = fmax(rmax, fabs(p->Rt[i]));
+    out->reward_hacking = out->true_return_min < Jb - p->opt.hacking_tol * (rmax / (1.0 - g));
     if (act_out)
         memcpy(act_out, act, S * sizeof(size_t));
 done:
@@ -319,7 +330,7 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
-    double m1 = 1.0, m2 = 1.0;
+    double m1 = 0.0, m2 = 0.0; /* the tolerances are relative to max |J| over the set */
     for (size_t k = 0; k < n; k++) {
         const double *pi = policies + k * S * A;
         starc_error perr;

@@ -1,8 +1,10 @@
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error-internal.h"
+#include "norm-internal.h"
 #include "starc/regret.h"
 
 void starc_regret_options_default(starc_regret_options *o)
@@ -24,13 +26,33 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     if (!(ro->trivial_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "trivial_tol %g is not >= 0", ro->trivial_tol);
     const starc_policy_options *opt = &ro->policy_options;
+    /* Scale invariance (docs/theory.md, Numerics): the regret does not change
+     * under Rbar -> c Rbar, c > 0, of either reward; a reward outside the scale
+     * band is multiplied by a power of two first, and the returns reported
+     * scaled back. */
+    const int kt = starci_norm_scale_exp(Rbar_t, S * A), kp = starci_norm_scale_exp(Rbar_p, S * A);
     size_t *act = calloc(S, sizeof *act);
     double *pi = starci_dalloc(S * A);
+    double *sc = (kt || kp) ? starci_dalloc(2 * S * A) : NULL;
     int st = STARC_OK;
-    if (!act || !pi) {
+    if (!act || !pi || ((kt || kp) && !sc)) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
+    if (kt) {
+        starci_norm_scale_copy(Rbar_t, S * A, kt, sc);
+        Rbar_t = sc;
+    }
+    if (kp) {
+        starci_norm_scale_copy(Rbar_p, S * A, kp, sc + S * A);
+        Rbar_p = sc + S * A;
+    }
+    /* The trivial rule: the return range against the reward's own scale, the
+     * largest |return| any policy can have, max |Rbar| / (1 - gamma). */
+    double rmax = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        rmax = fmax(rmax, fabs(Rbar_t[i]));
+    const double jscale = rmax / (1.0 - starc_mdp_gamma(m));
     starc_policy_range_result rng;
     st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
     if (st)
@@ -45,10 +67,10 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     if (st)
         goto done;
     double den = jopt - jworst;
-    res->true_optimal_return = jopt;
-    res->true_worst_return = jworst;
-    res->proxy_policy_return = jp;
-    if (den <= ro->trivial_tol * fmax(1.0, fabs(jopt)))
+    res->true_optimal_return = ldexp(jopt, -kt);
+    res->true_worst_return = ldexp(jworst, -kt);
+    res->proxy_policy_return = ldexp(jp, -kt);
+    if (den <= ro->trivial_tol * jscale)
         res->regret = 0.0;
     else {
         double r = (jopt - jp) / den;
@@ -58,6 +80,7 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
 done:
     free(act);
     free(pi);
+    free(sc);
     return st;
 }
 

@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "error-internal.h"
+#include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
 #include "starc/policy.h"
@@ -379,19 +380,20 @@ static double soft_backup(const double *q, const double *pb, size_t A, double be
     return qmax + beta * log(z);
 }
 
-/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to max(1, |V|_inf);
- * also leaves the softmax policy of V in pi. */
+/* Soft Bellman residual max_s |B(V)(s) - V(s)|, relative to |V|_inf (no
+ * absolute floor: the test must not change when the reward and the
+ * coefficient are scaled together); also leaves the softmax policy of V in pi. */
 static double soft_residual(starc_regularize *rg, double beta, const double *V, double *Bv, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
     starci_policy_q(rg->m, rg->Rp, V, rg->Q);
-    double diff = 0.0, vmax = 1.0;
+    double diff = 0.0, vmax = 0.0;
     for (size_t s = 0; s < S; s++) {
         Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
         diff = fmax(diff, fabs(Bv[s] - V[s]));
         vmax = fmax(vmax, fabs(V[s]));
     }
-    return diff / vmax;
+    return diff == 0.0 ? 0.0 : vmax > 0.0 ? diff / vmax : INFINITY;
 }
 
 static int solve_adkl(starc_regularize *rg, double beta, double *pi_out, size_t *iters, double *resid,
@@ -650,6 +652,10 @@ static int activate_untouched(starc_regularize *rg, double c, double *V)
  * when that is larger.  mu = mu_b w(e/alpha) carries an absolute error of
  * about eps (2 |V|_inf + |Rbar_p|_inf) mu / alpha per pair (alpha = 2c for
  * chi2, c for KL), and a state's residual sums about 2A such terms. */
+/* The largest round-off floor accepted as convergence (flow residual, in
+ * occupancy units): beyond it fewer than six digits of mu are determined. */
+#define STARCI_OM_FLOOR_MAX 1e-6
+
 static double om_tolerance(const starc_regularize *rg, enum om_kind kind, double c, const double *V)
 {
     const size_t S = rg->S, A = rg->A;
@@ -793,6 +799,16 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
     }
     *iters = it;
     *resid = gn;
+    /* Converged means a flow residual (in units of the occupancy, whose mass
+     * is 1) of at most tol, or of at most the round-off floor when that floor
+     * is itself small.  A floor above STARCI_OM_FLOOR_MAX (a coefficient tiny
+     * against the reward's scale, e.g. 1e-300 against rewards of order 1)
+     * leaves the occupancy undetermined: that is no convergence. */
+    if (gn > rg->opt.tol && gn > STARCI_OM_FLOOR_MAX)
+        return starci_error(err, STARC_ENOCONV,
+                            "%s: coefficient %g too small for the reward's scale: round-off leaves a flow residual "
+                            "of %.3g (tol %g)",
+                            name, c, gn, rg->opt.tol);
     return STARC_OK;
 }
 
@@ -919,14 +935,22 @@ static int sqrt_limit(starc_regularize *rg, double *h_inf, double *c0, starc_err
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
     starci_policy_q(rg->m, rg->Rp, V, rg->TV);
-    double acc = 0.0, emin = 0.0;
+    /* ||e*||_{mu_b}: the squares are taken of 2^ke e, ke bringing max |e| near
+     * 1 when it is outside the scale band (norm-internal.h), so that they
+     * neither underflow (rewards of order 1e-300) nor overflow */
+    double acc = 0.0, emin = 0.0, eabs = 0.0;
     for (size_t k = 0; k < rg->npair; k++) {
         size_t p = rg->pairs[k];
-        double ep = rg->TV[p] - V[p / A];
-        acc += rg->mub[p] * ep * ep;
+        eabs = fmax(eabs, fabs(rg->TV[p] - V[p / A]));
+    }
+    const int ke = starci_norm_scale_exp(&eabs, 1);
+    for (size_t k = 0; k < rg->npair; k++) {
+        size_t p = rg->pairs[k];
+        double ep = rg->TV[p] - V[p / A], es = ldexp(ep, ke);
+        acc += rg->mub[p] * es * es;
         emin = fmin(emin, ep);
     }
-    *h_inf = sqrt(acc);
+    *h_inf = ldexp(sqrt(acc), -ke);
     *c0 = -0.5 * emin;
     rg->have_chi2 = 1;
     return STARC_OK;

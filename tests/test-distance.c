@@ -1254,6 +1254,146 @@ static void test_threads_bitwise(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- scale invariance (docs/theory.md, Numerics) ------------------------------ */
+
+static const double scales[] = {1e-300, 1e-150, 1.0, 1e150, 1e300};
+enum { NSCALES = sizeof scales / sizeof scales[0] };
+
+/* Every canon x norm x metric (with EPIC and DARD among them): d(c R1, R2),
+ * d(R1, c R2) and d(c R1, c R2) for c in scales equal d(R1, R2) to 1e-12
+ * (norm none without Pearson: d(c R1, c R2) = c d(R1, R2)), pairwise, as a
+ * matrix and through the standardised rewards. */
+static void test_scale_invariance(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(4242);
+    size_t S = 4, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R = malloc(2 * n * sizeof(double)), *X = malloc(2 * n * sizeof(double));
+    double *Z = malloc(n * sizeof(double)), *Z1 = malloc(n * sizeof(double));
+    testutil_gaussian(r, R, 2 * n);
+    char what[256];
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = (starc_norm_kind)nk;
+                o.metric = (starc_metric_kind)mk;
+                const int hom = o.norm == STARC_NORM_NONE && o.metric != STARC_METRIC_PEARSON;
+                starc_distance_plan *p;
+                assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                double d1, n1;
+                int triv;
+                assert_ok(starc_distance_pair(p, R, R + n, &d1, NULL));
+                assert_true(isfinite(d1) && d1 > 0.0);
+                assert_ok(starc_distance_standardize(p, R, Z1, &n1, &triv, NULL));
+                for (int k = 0; k < NSCALES; k++)
+                    for (int which = hom ? 2 : 0; which < 3; which++) {
+                        const double sc = scales[k];
+                        for (size_t i = 0; i < n; i++) {
+                            X[i] = which != 1 ? sc * R[i] : R[i];
+                            X[n + i] = which != 0 ? sc * R[n + i] : R[n + i];
+                        }
+                        snprintf(what, sizeof what, "%s/%s/%s scale %g on %s", starc_canon_kind_name(o.canon),
+                                 starc_norm_kind_name(o.norm), starc_metric_kind_name(o.metric), sc,
+                                 which == 0 ? "R1" : which == 1 ? "R2" : "both");
+                        const double want = hom ? sc * d1 : d1;
+                        double d, D[4], nz;
+                        const double *Xp[2] = {X, X + n};
+                        assert_ok(starc_distance_pair(p, X, X + n, &d, NULL));
+                        check_same(d, want, 1e-12, 0.0, what);
+                        assert_ok(starc_distance_matrix(p, 2, Xp, D, NULL));
+                        check_same(D[1], want, 1e-12, 0.0, what);
+                        assert_ok(starc_distance_standardize(p, X, Z, &nz, &triv, NULL));
+                        assert_false(triv);
+                        /* s(cR) = s(R); n(c(cR)) = c n(c(R)) (norm none: c(cR) = c c(R), n = 1) */
+                        for (size_t i = 0; i < n; i++)
+                            check_same(Z[i], (o.norm == STARC_NORM_NONE && which != 1 ? sc : 1.0) * Z1[i], 1e-12,
+                                       1e-12 * (o.norm == STARC_NORM_NONE && which != 1 ? sc : 1.0), what);
+                        check_same(nz, (o.norm == STARC_NORM_NONE || which == 1 ? 1.0 : sc) * n1, 1e-12, 0.0, what);
+                    }
+                starc_distance_plan_free(p);
+            }
+    free(R), free(X), free(Z), free(Z1);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* norm none: a distance beyond the largest double is STARC_EUNDEF naming it, never inf. */
+static void test_scale_overflow(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(4243);
+    size_t S = 3, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R = malloc(2 * n * sizeof(double));
+    testutil_gaussian(r, R, 2 * n);
+    for (size_t i = 0; i < n; i++) /* entries up to 1e308, differences beyond the largest double */
+        R[i] = 1e308 * tanh(R[i]), R[n + i] = -R[i];
+    starc_distance_options o;
+    starc_distance_options_default(&o);
+    o.norm = STARC_NORM_NONE;
+    o.canon = STARC_CANON_NONE;
+    double d, D[4];
+    starc_error err;
+    assert_int_equal(starc_distance(m, &o, R, R + n, &d, &err), STARC_EUNDEF);
+    assert_true(isnan(d));
+    assert_non_null(strstr(err.message, "distance overflows"));
+    starc_distance_plan *p;
+    assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+    const double *Rp[2] = {R, R + n};
+    assert_int_equal(starc_distance_matrix(p, 2, Rp, D, &err), STARC_EUNDEF);
+    starc_distance_plan_free(p);
+    free(R);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* starc_norm_value() and starc_metric_value(): homogeneous of degree 1 (Pearson:
+ * invariant) under scales 1e-300 .. 1e300, to 1e-12; overflow is STARC_EUNDEF. */
+static void test_norm_metric_scaling(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(4244);
+    size_t S = 4, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *x = malloc(2 * n * sizeof(double)), *X = malloc(2 * n * sizeof(double));
+    testutil_gaussian(r, x, 2 * n);
+    char what[128];
+    for (size_t k = 0; k < NSCALES; k++) {
+        const double c = scales[k];
+        for (size_t i = 0; i < 2 * n; i++)
+            X[i] = c * x[i];
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++) {
+            if (nk == STARC_NORM_NONE)
+                continue;
+            double v0, v;
+            assert_ok(starc_norm_value(m, (starc_norm_kind)nk, x, NULL, &v0, NULL));
+            assert_ok(starc_norm_value(m, (starc_norm_kind)nk, X, NULL, &v, NULL));
+            snprintf(what, sizeof what, "norm %s at scale %g", starc_norm_kind_name((starc_norm_kind)nk), c);
+            check_same(v, c * v0, 1e-12, 0.0, what);
+        }
+        for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++) {
+            double v0, v;
+            const int inv = mk == STARC_METRIC_PEARSON;
+            assert_ok(starc_metric_value(m, (starc_metric_kind)mk, x, x + n, NULL, &v0, NULL));
+            assert_ok(starc_metric_value(m, (starc_metric_kind)mk, X, X + n, NULL, &v, NULL));
+            snprintf(what, sizeof what, "metric %s at scale %g", starc_metric_kind_name((starc_metric_kind)mk), c);
+            check_same(v, inv ? v0 : c * v0, 1e-12, 0.0, what);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        X[i] = 1e308 * tanh(x[i]), X[n + i] = -X[i];
+    double v;
+    assert_int_equal(starc_norm_value(m, STARC_NORM_L1, X, NULL, &v, NULL), STARC_EUNDEF);
+    assert_int_equal(starc_metric_value(m, STARC_METRIC_L2, X, X + n, NULL, &v, NULL), STARC_EUNDEF);
+    free(x), free(X);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1274,6 +1414,9 @@ int main(void)
         cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_larger_batch),
         cmocka_unit_test(test_threads_bitwise),
+        cmocka_unit_test(test_scale_invariance),
+        cmocka_unit_test(test_scale_overflow),
+        cmocka_unit_test(test_norm_metric_scaling),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }

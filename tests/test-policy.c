@@ -203,7 +203,10 @@ static void test_optimal_bruteforce(void **state)
         vo.tol = tol;
         vo.max_sweeps = 100000;
         assert_ok(starc_policy_value_iteration_rbar(m, Rbar, &vo, Vvi, avi, NULL, NULL));
-        assert_all_close(Vvi, Vb, S, 0, 2 * tol / (1 - g) + 1e-12);
+        double vmax = 0.0; /* the stopping rule is relative to max |V| */
+        for (size_t s = 0; s < S; s++)
+            vmax = fmax(vmax, fabs(Vvi[s]));
+        assert_all_close(Vvi, Vb, S, 0, 2 * tol * vmax / (1 - g) + 1e-12);
         for (size_t s = 0; s < S; s++)
             assert_int_equal(avi[s], act[s]);
         /* worst policy = minimum over deterministic policies */
@@ -387,6 +390,47 @@ static void test_errors(void **state)
     gsl_rng_free(r);
 }
 
+/* Scale invariance (docs/theory.md, Numerics): optimal and worst (optimal for
+ * -R) policies do not change when the reward is multiplied by c in 1e-300 ..
+ * 1e300, and values scale by c.  The old tie rule tie_tol * max(1, |Q|) tied
+ * every action at 1e-300. */
+static void test_scale_invariance(void **state)
+{
+    (void)state;
+    static const double scales[] = {1e-300, 1e-150, 1.0, 1e150, 1e300};
+    gsl_rng *r = testutil_rng(9090);
+    for (int trial = 0; trial < 10; trial++) {
+        size_t S = 3 + trial % 4, A = 3;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+        double *Rbar = malloc(S * A * sizeof(double)), *X = malloc(S * A * sizeof(double));
+        double *V0 = malloc(S * sizeof(double)), *V = malloc(S * sizeof(double));
+        size_t *a0 = malloc(S * sizeof(size_t)), *a = malloc(S * sizeof(size_t));
+        size_t *w0 = malloc(S * sizeof(size_t)), *wa = malloc(S * sizeof(size_t));
+        testutil_gaussian(r, Rbar, S * A);
+        assert_ok(starc_policy_optimal_rbar(m, Rbar, NULL, a0, V0, NULL, NULL, NULL));
+        for (size_t i = 0; i < S * A; i++)
+            X[i] = -Rbar[i];
+        assert_ok(starc_policy_optimal_rbar(m, X, NULL, w0, NULL, NULL, NULL, NULL));
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+            for (size_t i = 0; i < S * A; i++)
+                X[i] = scales[k] * Rbar[i];
+            assert_ok(starc_policy_optimal_rbar(m, X, NULL, a, V, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++) {
+                assert_int_equal(a[s], a0[s]);
+                assert_close(V[s], scales[k] * V0[s], 1e-12, 0);
+            }
+            for (size_t i = 0; i < S * A; i++)
+                X[i] = -X[i];
+            assert_ok(starc_policy_optimal_rbar(m, X, NULL, wa, NULL, NULL, NULL, NULL));
+            for (size_t s = 0; s < S; s++)
+                assert_int_equal(wa[s], w0[s]);
+        }
+        free(Rbar), free(X), free(V0), free(V), free(a0), free(a), free(w0), free(wa);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_optimal_bruteforce), cmocka_unit_test(test_return_and_range),
         cmocka_unit_test(test_ties_lowest_index),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scale_invariance),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

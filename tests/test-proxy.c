@@ -686,6 +686,84 @@ static void test_tomato(void **state)
     starc_tomato_free(NULL);
 }
 
+/* |got - c want| <= rtol |c want| (both NaN, or both the same infinity, also pass). */
+static double check_rtol = 1e-12;
+static void check_scaled(double got, double want, double c, const char *what, double sc)
+{
+    if ((isnan(got) && isnan(want)) || (isinf(want) && got == want))
+        return;
+    if (!(fabs(got - c * want) <= check_rtol * fabs(c * want))) {
+        print_error("%s at scale %g: got %.17g, want %.17g\n", what, sc, got, c * want);
+        fail();
+    }
+}
+
+/* Scale invariance (docs/theory.md, Numerics): for Rt -> c Rt, Rp -> c' Rp
+ * with c, c' in 1e-300 .. 1e300, r, a, chi2 and the hacking verdict are
+ * unchanged, sigma_true, the true returns, dJt and the bounds scale by c,
+ * the proxy's by c', all to 1e-12. */
+static void test_scale_invariance(void **state)
+{
+    (void)state;
+    static const double scales[] = {1e-300, 1e-150, 1.0, 1e150, 1e300};
+    gsl_rng *r = testutil_rng(3131);
+    for (int trial = 0; trial < 6; trial++) {
+        size_t S = 3 + trial, A = 2 + trial % 2, n = S * A;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+        double *Rp = expected(m, r), *Rt = malloc(n * sizeof(double)), *pb = malloc(n * sizeof(double));
+        double *mub = malloc(n * sizeof(double)), *Xt = malloc(n * sizeof(double)), *Xp = malloc(n * sizeof(double));
+        testutil_random_policy(r, S, A, pb);
+        assert_ok(starc_policy_occupancy(m, pb, NULL, mub, NULL, NULL));
+        make_correlated(n, mub, Rp, trial == 0 ? 1.0 : 0.8 - 0.3 * trial, 1.3, -0.2, r, Rt);
+        starc_proxy *p;
+        assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, pb, NULL, &p, NULL));
+        const starc_proxy_stats st = *starc_proxy_get_stats(p);
+        starc_proxy_hacking_result hk;
+        assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &hk, NULL));
+        starc_proxy_free(p);
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++)
+            for (int which = 0; which < 3; which++) {
+                const double sc = scales[k], ct = which != 1 ? sc : 1.0, cp = which != 0 ? sc : 1.0;
+                for (size_t i = 0; i < n; i++)
+                    Xt[i] = ct * Rt[i], Xp[i] = cp * Rp[i];
+                assert_ok(starc_proxy_alloc_rbar(m, Xt, Xp, pb, NULL, &p, NULL));
+                const starc_proxy_stats *s2 = starc_proxy_get_stats(p);
+                check_scaled(s2->r, st.r, 1.0, "r", sc);
+                check_scaled(s2->sigma_true, st.sigma_true, ct, "sigma_true", sc);
+                check_scaled(s2->sigma_proxy, st.sigma_proxy, cp, "sigma_proxy", sc);
+                check_scaled(s2->mean_true, st.mean_true, ct, "mean_true", sc);
+                if (fabs(st.r) < 1.0) {
+                    check_scaled(s2->orpo_coef, st.orpo_coef, cp, "orpo_coef", sc);
+                } else { /* sigma_p sqrt(1 - r^2) at r = 1: one ulp of r is 1.5e-8 sigma_p */
+                    assert_true(s2->orpo_coef <= 1e-7 * cp * st.sigma_proxy);
+                    assert_close(s2->r, 1.0, 1e-15, 0);
+                }
+                starc_proxy_hacking_result h2;
+                assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &h2, NULL));
+                const starc_proxy_analyze_result *a = &hk.proxy_optimal, *b = &h2.proxy_optimal;
+                check_scaled(b->true_return, a->true_return, ct, "true_return", sc);
+                check_scaled(b->proxy_return, a->proxy_return, cp, "proxy_return", sc);
+                check_scaled(b->true_delta_normalized, a->true_delta_normalized, ct, "dJt", sc);
+                check_scaled(b->proxy_delta_normalized, a->proxy_delta_normalized, cp, "dJp", sc);
+                check_scaled(b->a, a->a, 1.0, "a", sc);
+                check_scaled(b->chi2, a->chi2, 1.0, "chi2", sc);
+                /* the bounds hold sqrt(1 - r^2): at r = 1 one ulp of r moves them by 1.5e-8 */
+                check_rtol = fabs(st.r) < 1.0 ? 1e-12 : 1e-6;
+                check_scaled(b->bound_a, a->bound_a, ct, "bound_a", sc);
+                check_scaled(b->bound_b, a->bound_b, ct, "bound_b", sc);
+                check_scaled(b->bound_tight, a->bound_tight, ct, "bound_tight", sc);
+                check_rtol = 1e-12;
+                check_scaled(h2.true_return_min, hk.true_return_min, ct, "true_return_min", sc);
+                check_scaled(h2.true_return_max, hk.true_return_max, ct, "true_return_max", sc);
+                assert_int_equal(h2.reward_hacking, hk.reward_hacking);
+                starc_proxy_free(p);
+            }
+        free(Rp), free(Rt), free(pb), free(mub), free(Xt), free(Xp);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_hackable_deterministic),
         cmocka_unit_test(test_deterministic_count),
         cmocka_unit_test(test_tomato),
+        cmocka_unit_test(test_scale_invariance),
     };
     return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);
 }

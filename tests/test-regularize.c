@@ -654,6 +654,96 @@ static void test_stress_convergence(void **state)
     gsl_rng_free(r);
 }
 
+/* Scale invariance (docs/theory.md, Numerics): with the proxy (and true)
+ * reward multiplied by c in 1e-300 .. 1e300 and the coefficient by c, every
+ * method's optimum is the same policy, its divergences are unchanged and its
+ * returns scale by c, to 1e-12 (the solvers' tolerances are relative). */
+static void test_scale_invariance(void **state)
+{
+    (void)state;
+    static const double scales[] = {1e-300, 1e-150, 1.0, 1e150, 1e300};
+    gsl_rng *r = testutil_rng(515);
+    size_t S = 5, A = 3, n = S * A;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *Rp = expected(m, r), *Rt = expected(m, r), *pb = malloc(n * sizeof(double));
+    double *Xp = malloc(n * sizeof(double)), *Xt = malloc(n * sizeof(double));
+    double *pi0 = malloc(n * sizeof(double)), *pi = malloc(n * sizeof(double));
+    testutil_random_policy(r, S, A, pb);
+    starc_regularize_options o;
+    starc_regularize_options_default(&o);
+    o.warm_start = 0;
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++)
+        for (double k = 2.0; k > 1e-2; k *= 0.2) {
+            starc_regularize *g;
+            starc_regularize_result a, b;
+            assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &g, NULL));
+            assert_ok(starc_regularize_solve(g, (starc_regularize_method)meth, k, pi0, &a, NULL));
+            starc_regularize_free(g);
+            for (size_t j = 0; j < sizeof scales / sizeof scales[0]; j++) {
+                const double c = scales[j];
+                for (size_t i = 0; i < n; i++)
+                    Xp[i] = c * Rp[i], Xt[i] = c * Rt[i];
+                assert_ok(starc_regularize_alloc_rbar(m, Xt, Xp, pb, &o, &g, NULL));
+                starc_error e2;
+                const int st = starc_regularize_solve(g, (starc_regularize_method)meth, c * k, pi, &b, &e2);
+                /* Not yet scale-invariant (see the report of the scale branch): the OM-chi2 dual
+                 * overflows at 1e300, and OM-sqrt-chi2's inner solves also at 1e-300; they
+                 * fail loudly (STARC_ENOCONV), never silently. */
+                if ((meth == STARC_REGULARIZE_OM_CHI2 && c > 1e200) ||
+                    (meth == STARC_REGULARIZE_OM_SQRT_CHI2 && (c > 1e200 || c < 1e-200))) {
+                    assert_true(st == STARC_OK || (st == STARC_ENOCONV && !b.converged));
+                    if (st == STARC_OK)
+                        assert_all_close(pi, pi0, n, 1e-9, 1e-12);
+                    starc_regularize_free(g);
+                    continue;
+                }
+                assert_ok(st);
+                assert_true(b.converged);
+                assert_all_close(pi, pi0, n, 1e-9, 1e-12);
+                assert_close(b.chi2, a.chi2, 1e-9, 1e-12);
+                assert_close(b.proxy_return, c * a.proxy_return, 1e-12, 0);
+                assert_close(b.true_return, c * a.true_return, 1e-12, 0);
+                assert_close(b.objective, c * a.objective, 1e-12, 0);
+                starc_regularize_free(g);
+            }
+        }
+    free(Rp), free(Rt), free(pb), free(Xp), free(Xt), free(pi0), free(pi);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* A coefficient far below the reward's scale is not reported as converged:
+ * OM methods fail with STARC_ENOCONV naming the coefficient (it converged
+ * with a flow residual of 1e284 before); AD-KL, exact there, converges. */
+static void test_tiny_coefficient(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(516);
+    size_t S = 5, A = 3, n = S * A;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *Rp = expected(m, r), *pb = malloc(n * sizeof(double));
+    testutil_random_policy(r, S, A, pb);
+    starc_regularize *g;
+    assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &g, NULL));
+    for (int meth = 1; meth < STARC_REGULARIZE_METHOD_COUNT; meth++) {
+        starc_regularize_result res;
+        starc_error err;
+        int st = starc_regularize_solve(g, (starc_regularize_method)meth, 1e-300, NULL, &res, &err);
+        if (st == STARC_OK) {
+            assert_true(res.converged);
+            assert_true(res.residual <= 1e-6);
+        } else {
+            assert_int_equal(st, STARC_ENOCONV);
+            assert_false(res.converged);
+            assert_true(res.residual > 1e-6 || strstr(err.message, "overflows"));
+        }
+    }
+    starc_regularize_free(g);
+    free(Rp), free(pb);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -668,6 +758,8 @@ int main(void)
         cmocka_unit_test(test_gamma_near_one),
         cmocka_unit_test(test_stress_convergence),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scale_invariance),
+        cmocka_unit_test(test_tiny_coefficient),
     };
     return cmocka_run_group_tests_name("regularize", tests, NULL, NULL);
 }

@@ -36,11 +36,13 @@ void starc_policy_workspace_free(starc_policy_workspace *ws);
 typedef struct starc_policy_options {
     size_t max_iter;   /**< policy iteration: cap on improvement steps (default 10000); exceeding it is
                             ::STARC_ENOCONV */
-    double tie_tol;    /**< policy iteration: Q values within tie_tol * max(1, |max_a Q(s,a)|) count as
-                            tied (default 1e-10) */
+    double tie_tol;    /**< policy iteration: Q values within tie_tol * max_{s,a} |Q(s,a)| of their state's
+                            maximum count as tied (default 1e-10); relative, so ties do not change when
+                            the reward is multiplied by a positive constant */
     double prob_tol;   /**< validation: policy rows must sum to 1 within prob_tol (absolute; default
                             ::STARC_MDP_PROB_TOL) */
-    double tol;        /**< value iteration: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol`, > 0 (default 1e-10) */
+    double tol;        /**< value iteration: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol max_s |V_{k+1}(s)|`,
+                            > 0 (default 1e-10; relative) */
     size_t max_sweeps; /**< value iteration: cap on sweeps (default 100000); exceeding it is ::STARC_ENOCONV */
 } starc_policy_options;
 

@@ -5,8 +5,10 @@
  *  pi*_t, pi*_p are optimal deterministic policies for the true and proxy
  *  rewards and pi-_t is a worst policy for the true reward, all found by exact
  *  policy iteration with ties to the lowest action index.  The regret is 0 when
- *  the true reward is trivial (denominator <= trivial_tol * max(1, |J_t(pi*_t)|),
- *  ::starc_regret_options).
+ *  the true reward is trivial (denominator <= trivial_tol * max|Rbar_t| / (1 - gamma), the largest
+ *  |return| of any policy: relative to the reward's own scale, ::starc_regret_options).  Rewards
+ *  with max|Rbar| outside [2^-128, 2^128] are multiplied by a power of two first (exactly), so
+ *  the regret is unchanged when either reward is multiplied by a positive constant.
  */
 #ifndef STARC_REGRET_H
 #define STARC_REGRET_H
@@ -27,7 +29,7 @@ extern "C" {
 typedef struct starc_regret_options {
     starc_policy_options policy_options; /**< policy iteration for the optimal and worst policies (defaults) */
     double trivial_tol;                  /**< the regret is 0 when `J_t(pi*_t) - J_t(pi-_t) <=
-                                              trivial_tol * max(1, |J_t(pi*_t)|)`, >= 0
+                                              trivial_tol * max|Rbar_t| / (1 - gamma)`, >= 0
                                               (default ::STARC_REGRET_TRIVIAL_TOL) */
 } starc_regret_options;
 

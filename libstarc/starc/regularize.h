@@ -88,13 +88,15 @@ int starc_regularize_adkl_solver_parse(const char *name, starc_regularize_adkl_s
 typedef struct starc_regularize_options {
     /** Convergence tolerance (default 1e-10).  AD-KL: stop when the sup-norm soft Bellman residual
      *  `max_s |B(V)(s) - V(s)|` of the unnormalised soft values (the change one soft value-iteration
-     *  sweep would make) is `<= tol * max(1, max_s |V(s)|)`; then `|V - V*| <= that / (1 - gamma)`.
+     *  sweep would make) is `<= tol * max_s |V(s)|` (relative); then `|V - V*| <= that / (1 - gamma)`.
      *  OM-chi2 / OM-KL: stop when the max-norm of the flow residual
      *  `(1-gamma) mu0(s) + gamma sum_{s',a'} T[s',a',s] mu(s',a') - sum_a mu(s,a)` (the dual gradient;
      *  occupancies sum to 1) is `<= tol`, or, when that is below the precision the residual can be
      *  computed to, `<= 8 A DBL_EPSILON (2 max|V| + max|Rbar_p|) max(w) / alpha` with w = mu_b (chi2) or
      *  mu (KL) and alpha = 2 coef (chi2) or coef (KL): its round-off floor, which only matters for tiny
-     *  coefficients (::starc_regularize_result.residual reports the value reached).  No halving of the residual
+     *  coefficients (::starc_regularize_result.residual reports the value reached); a floor above 1e-6
+     *  (a coefficient far below the reward's scale) leaves mu undetermined and is ::STARC_ENOCONV.
+     *  No halving of the residual
      *  in stall_max_iter Newton steps is ::STARC_ENOCONV. */
     double tol;
     /** Cap on Newton steps (OM methods, per solve) and soft policy-iteration steps (default 1000);

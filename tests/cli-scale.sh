@@ -1,0 +1,110 @@
+#!/bin/sh
+# Scale invariance (docs/theory.md, Numerics): `starc distance`, `regret` and
+# `proxy` give the same distances, regrets and correlations, and returns and
+# standard deviations that scale with the reward, to 1e-12 relative, when a
+# reward is multiplied by 1e-300, 1e-150, 1, 1e150 or 1e300; an unnormalised
+# distance beyond the largest double is exit 1 naming it; a regularisation
+# coefficient far below the reward's scale is not reported as converged.
+# Rewards are scaled with Debian's numpy (/usr/bin/python3); skipped (77)
+# without it.
+set -u
+: "${STARC:?}" "${top_srcdir:?}"
+w=cli-scale.tmp
+rm -rf "$w" && mkdir -p "$w"
+. "$top_srcdir/tests/cli-lib.sh"
+CHECK_QUIET_FAILURE=1
+
+PY=/usr/bin/python3
+if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy' 2>/dev/null; then
+    echo "SKIP: $PY with numpy not found"
+    rm -rf "$w"
+    exit 77
+fi
+
+"$STARC" generate mdp --states 6 --actions 3 --seed 1 -o "$w/m.npz" >/dev/null || fail "generate mdp"
+for k in 1 2; do
+    "$STARC" generate reward --mdp "$w/m.npz" --seed $((k + 1)) -o "$w/r$k.npy" >/dev/null || fail "generate reward $k"
+done
+"$PY" -c 'import numpy as np, sys; np.save(sys.argv[1], np.full((6, 3), 1.0 / 3))' "$w/base.npy"
+
+# scale IN C OUT: OUT = C * IN
+scale() { "$PY" -c 'import numpy as np, sys; np.save(sys.argv[3], np.load(sys.argv[1]) * float(sys.argv[2]))' "$@"; }
+
+# same NAME GOT WANT C KEY...: for each key, GOT[key] = C * WANT[key] to 1e-12 relative
+same() {
+    name=$1 got=$2 want=$3 c=$4
+    shift 4
+    if "$PY" - "$got" "$want" "$c" "$@" <<'PYEOF'
+import json, math, sys
+got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = float(sys.argv[3])
+def get(d, k):
+    for p in k.split("."):
+        d = d[p]
+    return d
+bad = []
+for spec in sys.argv[4:]:
+    k, _, kind = spec.partition(":")  # kind "inv": unchanged; default: scales with c
+    g, w = get(got, k), get(want, k)
+    w = w if kind == "inv" else c * w
+    if not (isinstance(g, float) and math.isfinite(g) and abs(g - w) <= 1e-12 * abs(w)):
+        bad.append("%s = %r, want %r" % (k, g, w))
+if bad:
+    print("; ".join(bad))
+    sys.exit(1)
+PYEOF
+    then echo "ok $name"; else fail "$name"; fi
+}
+
+M="--mdp $w/m.npz"
+"$STARC" distance $M "$w/r1.npy" "$w/r2.npy" --format json >"$w/d.json" || fail "distance at scale 1"
+"$STARC" distance $M --epic "$w/r1.npy" "$w/r2.npy" --format json >"$w/de.json" || fail "epic at scale 1"
+"$STARC" distance $M --dard "$w/r1.npy" "$w/r2.npy" --format json >"$w/dd.json" || fail "dard at scale 1"
+"$STARC" distance $M --norm none "$w/r1.npy" "$w/r2.npy" --format json >"$w/dn.json" || fail "norm none at scale 1"
+"$STARC" regret $M --true "$w/r1.npy" --proxy "$w/r2.npy" --format json >"$w/g.json" || fail "regret at scale 1"
+"$STARC" proxy $M --true "$w/r1.npy" --proxy "$w/r2.npy" --base "$w/base.npy" --format json >"$w/p.json" ||
+    fail "proxy at scale 1"
+"$STARC" proxy $M --true "$w/r1.npy" --proxy "$w/r1.npy" --base "$w/base.npy" --format json >"$w/p1.json" ||
+    fail "proxy (same reward) at scale 1"
+for c in 1e-300 1e-150 1 1e150 1e300; do
+    scale "$w/r1.npy" $c "$w/s1.npy"
+    scale "$w/r2.npy" $c "$w/s2.npy"
+    "$STARC" distance $M "$w/s1.npy" "$w/r2.npy" --format json >"$w/x.json"
+    same "distance, true reward scaled by $c" "$w/x.json" "$w/d.json" $c distance:inv
+    "$STARC" distance $M --epic "$w/r1.npy" "$w/s2.npy" --format json >"$w/x.json"
+    same "EPIC, proxy reward scaled by $c" "$w/x.json" "$w/de.json" $c distance:inv
+    "$STARC" distance $M --dard "$w/s1.npy" "$w/r2.npy" --format json >"$w/x.json"
+    same "DARD, true reward scaled by $c" "$w/x.json" "$w/dd.json" $c distance:inv
+    "$STARC" distance $M --norm none "$w/s1.npy" "$w/s2.npy" --format json >"$w/x.json"
+    same "norm none, both scaled by $c" "$w/x.json" "$w/dn.json" $c distance
+    "$STARC" regret $M --true "$w/s1.npy" --proxy "$w/r2.npy" --format json >"$w/x.json"
+    same "regret, true reward scaled by $c" "$w/x.json" "$w/g.json" $c regret:inv true_optimal_return \
+        true_worst_return proxy_policy_return
+    "$STARC" regret $M --true "$w/r1.npy" --proxy "$w/s2.npy" --format json >"$w/x.json"
+    same "regret, proxy reward scaled by $c" "$w/x.json" "$w/g.json" $c regret:inv true_optimal_return:inv
+    "$STARC" proxy $M --true "$w/s1.npy" --proxy "$w/r2.npy" --base "$w/base.npy" --format json >"$w/x.json"
+    same "proxy, true reward scaled by $c" "$w/x.json" "$w/p.json" $c r:inv sigma_true sigma_proxy:inv \
+        orpo_coef:inv base_true_return proxy_optimal.true_return proxy_optimal.a:inv proxy_optimal.chi2:inv \
+        proxy_optimal.bound_a proxy_optimal.bound_tight
+    "$STARC" proxy $M --true "$w/s1.npy" --proxy "$w/r1.npy" --base "$w/base.npy" --format json >"$w/x.json"
+    same "proxy r = 1, true reward scaled by $c" "$w/x.json" "$w/p1.json" $c r:inv sigma_true
+done
+
+# A distance that truly overflows: exit 1 naming it, never inf.
+"$PY" -c 'import numpy as np, sys
+x = np.load(sys.argv[1]); x = (x / np.abs(x).max()) * 1.5e308; np.save(sys.argv[2], x); np.save(sys.argv[3], -x)' \
+    "$w/r1.npy" "$w/big.npy" "$w/nbig.npy"
+check "norm none overflow (pair)" 1 "distance overflows" -- "$STARC" distance $M --norm none "$w/big.npy" "$w/nbig.npy"
+check "norm none overflow (matrix)" 1 "distance overflows" -- \
+    "$STARC" distance $M --norm none "$w/big.npy" "$w/nbig.npy" "$w/r2.npy"
+check "normalised distance of huge rewards" 0 "" -- "$STARC" distance $M "$w/big.npy" "$w/nbig.npy"
+
+# A coefficient far below the reward's scale: not "converged".
+for meth in om-chi2 om-kl; do
+    check "regularize $meth --coef 1e-300" 1 "$meth" -- \
+        "$STARC" regularize $M --proxy "$w/r2.npy" --base "$w/base.npy" --method $meth --coef 1e-300
+done
+
+rm -rf "$w"
+echo "$fails failed"
+[ "$fails" = 0 ]
