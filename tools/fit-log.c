@@ -36,9 +36,11 @@ static char *trim(char *s)
 static size_t split_line(char *s, char sep, char **out, size_t cap)
 {
     size_t n = 0;
+    if (sep == ',') /* the line's trailing blanks, once (per field it was quadratic in the line) */
+        trim(s);
     for (;;) {
         char *f = s;
-        if (sep == ',' && *trim(s) == '"') {
+        if (sep == ',' && s[strspn(s, " \t\r")] == '"') {
             char *q = strchr(s, '"') + 1, *w = q;
             f = q;
             for (;;) {
@@ -79,6 +81,44 @@ static size_t split_line(char *s, char sep, char **out, size_t cap)
             return n;
         s = e + 1;
     }
+}
+
+typedef struct named {
+    const char *name;
+    size_t i;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The header's names: EXIT_USAGE at the first column (in header order) whose name is empty or
+ * that an earlier column has; sorted, not pairwise, so that a wide header costs n log n. */
+static int check_names(const fit_log_table *t, const char *path, size_t lineno)
+{
+    size_t nc = t->ncols, empty = nc, dup = nc;
+    named *v = malloc(nc * sizeof *v);
+    if (!v)
+        return cli_fail(CMD, "out of memory");
+    for (size_t j = 0; j < nc; j++) {
+        v[j].name = t->names[j];
+        v[j].i = j;
+        if (!*t->names[j] && empty == nc)
+            empty = j;
+    }
+    qsort(v, nc, sizeof *v, cmp_named);
+    for (size_t k = 1; k < nc; k++)
+        if (v[k].i < dup && strcmp(v[k - 1].name, v[k].name) == 0)
+            dup = v[k].i;
+    free(v);
+    if (empty < dup)
+        return cli_usage(CMD, "%s:%zu: column %zu has an empty name", path, lineno, empty + 1);
+    if (dup < nc)
+        return cli_usage(CMD, "%s:%zu: column '%s' appears twice in the header", path, lineno, t->names[dup]);
+    return EXIT_OK;
 }
 
 int fit_log_read(const char *path, fit_log_table *t)
@@ -152,21 +192,20 @@ int fit_log_read(const char *path, fit_log_table *t)
             free(copy);
             if (nc == (size_t)-1)
                 return cli_usage(CMD, "%s:%zu: unterminated quote in the header", path, lineno);
+            /* room for the rows the file can hold: a row of nc fields has nc - 1 separators of
+             * its own, and so has the header, so at most len / (nc - 1) - 1 rows are ever
+             * stored or split (lines x columns would be quadratic in the file's size) */
+            size_t rows = nc > 1 && len / (nc - 1) < nlines ? len / (nc - 1) : nlines;
             t->ncols = nc;
             t->names = calloc(nc, sizeof *t->names);
-            t->cells = calloc(nlines * nc, sizeof *t->cells);
-            t->line = calloc(nlines, sizeof *t->line);
+            t->cells = calloc(rows * nc, sizeof *t->cells);
+            t->line = calloc(rows, sizeof *t->line);
             if (!t->names || !t->cells || !t->line)
                 return cli_fail(CMD, "out of memory");
             split_line(s, sep, t->names, nc);
-            for (size_t j = 0; j < nc; j++) {
-                if (!*t->names[j])
-                    return cli_usage(CMD, "%s:%zu: column %zu has an empty name", path, lineno, j + 1);
-                for (size_t i = 0; i < j; i++)
-                    if (strcmp(t->names[i], t->names[j]) == 0)
-                        return cli_usage(CMD, "%s:%zu: column '%s' appears twice in the header", path, lineno,
-                                         t->names[j]);
-            }
+            int rc = check_names(t, path, lineno);
+            if (rc)
+                return rc;
         } else {
             char **row = t->cells + t->nrows * t->ncols;
             size_t nc = split_line(s, sep, row, t->ncols);
