@@ -363,7 +363,8 @@ static int drawable(const fitdir *r)
     const nb_table *f = &r->fits;
     return r->have_points && r->have_fits && r->pc[PT_GROUP] >= 0 && r->pc[PT_D] >= 0 && r->pc[PT_GOLD] >= 0 &&
            r->fk[FK_GROUP] >= 0 && r->fk[FK_TARGET] >= 0 && r->fk[FK_FORM] >= 0 && r->fk[FK_PRIMARY] >= 0 &&
-           nb_table_col(f, STARC_RESULTS_OVEROPT_FIT_ALPHA) >= 0 && nb_table_col(f, STARC_RESULTS_OVEROPT_FIT_BETA) >= 0 &&
+           nb_table_col(f, STARC_RESULTS_OVEROPT_FIT_ALPHA) >= 0 &&
+           nb_table_col(f, STARC_RESULTS_OVEROPT_FIT_BETA) >= 0 &&
            nb_table_col(f, FIT_G) >= 0 && nb_table_col(f, FIT_OFFSET) >= 0;
 }
 

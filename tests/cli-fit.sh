@@ -87,7 +87,8 @@ printf 'kl,gold\n0,0\n1,1.5\n4,2\n9,1.5\n' >"$w/plain.csv"
 printf ' "kl" , "gold"  \r\n"0","0" \r\n 1 ,"1.5"\t\r\n"4" ,2\r\n9,  "1.5"  \r\n' >"$w/quoted.csv"
 check plain 0 "" -- "$STARC" fit "$w/plain.csv" --bootstrap 0 -o "$w/plain"
 check quoted 0 "" -- "$STARC" fit "$w/quoted.csv" --bootstrap 0 -o "$w/quoted"
-[ "$(cut -f 2- "$w/plain/fits.tsv")" = "$(cut -f 2- "$w/quoted/fits.tsv")" ] || fail "quoted.csv: fits differ from plain.csv's (the group, a file's stem, aside)"
+[ "$(cut -f 2- "$w/plain/fits.tsv")" = "$(cut -f 2- "$w/quoted/fits.tsv")" ] ||
+    fail "quoted.csv: fits differ from plain.csv's (the group, a file's stem, aside)"
 # a wide header above blank lines: memory by the rows the file can hold, not lines x columns (a 0.9 MB
 # file asked for 80 GB and ended "out of memory", exit 1); a bad file, exit 2 naming it
 awk 'BEGIN { printf "kl,gold"; for (j = 0; j < 100000; j++) printf ",c%d", j; printf "\n";

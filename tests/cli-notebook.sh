@@ -113,7 +113,8 @@ grep -q "^section${TAB}fit${TAB}rl${TAB}rl$" "$w/out" || { fail "fit-rl report";
 check fit-by-file 0 "" -- "$STARC" notebook "$P/fits/rl/fits.tsv" -o "$O/fit-file.ipynb"
 grep -q "^section${TAB}fit${TAB}rl${TAB}rl$" "$w/out" || { fail "fits.tsv exports its fit directory"; cat "$w/out"; }
 check fits 0 "" -- "$STARC" notebook "$P/fits" -o "$O/fits.ipynb"
-grep -q "^section${TAB}fit${TAB}bon${TAB}fits/bon$" "$w/out" && grep -q "^section${TAB}fit${TAB}rl${TAB}fits/rl$" "$w/out" ||
+grep -q "^section${TAB}fit${TAB}bon${TAB}fits/bon$" "$w/out" &&
+    grep -q "^section${TAB}fit${TAB}rl${TAB}fits/rl$" "$w/out" ||
     { fail "fits: both fit directories of a directory of results"; cat "$w/out"; }
 grep -q "^skipped" "$w/out" && { fail "fits: a file of starc fit skipped"; cat "$w/out"; }
 # the group table shows fits.tsv's numbers (4 significant digits) with their intervals
