@@ -29,6 +29,11 @@ static int is_overopt_dir(const char *dir)
     return has_file(dir, STARC_RESULTS_OVEROPT_CURVES);
 }
 
+static int is_fit_dir(const char *dir)
+{
+    return has_file(dir, STARC_RESULTS_FIT_POINTS_TSV) && has_file(dir, STARC_RESULTS_FIT_FITS_TSV);
+}
+
 nb_dir_kind nb_dir_kind_of(const char *dir)
 {
     if (has_file(dir, STARC_RESULTS_NOTEBOOK_MANIFEST))
@@ -37,6 +42,8 @@ nb_dir_kind nb_dir_kind_of(const char *dir)
         return NB_DIR_STUDY;
     if (is_overopt_dir(dir))
         return NB_DIR_OVEROPT;
+    if (is_fit_dir(dir))
+        return NB_DIR_FIT;
     return NB_DIR_OTHER;
 }
 
@@ -49,6 +56,10 @@ nb_dir_kind nb_file_dir_kind(const char *dir, const char *base)
     if ((IS(STARC_RESULTS_OVEROPT_CURVES) || IS(STARC_RESULTS_OVEROPT_FITS) || IS(STARC_RESULTS_OVEROPT_SUMMARY)) &&
         is_overopt_dir(dir))
         return NB_DIR_OVEROPT;
+    if ((IS(STARC_RESULTS_FIT_POINTS_TSV) || IS(STARC_RESULTS_FIT_FITS_TSV) || IS(STARC_RESULTS_FIT_EXTRAP_TSV) ||
+         IS(STARC_RESULTS_FIT_SCALING_TSV) || IS(STARC_RESULTS_FIT_SUMMARY_JSON)) &&
+        nb_dir_kind_of(dir) == NB_DIR_FIT)
+        return NB_DIR_FIT;
 #undef IS
     return NB_DIR_OTHER;
 }

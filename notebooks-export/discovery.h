@@ -3,7 +3,8 @@
  *
  * - A directory with pairs.tsv or correlations.tsv is a study (`starc
  *   experiment`), one with curves.tsv an overoptimisation sweep (`starc
- *   overopt`), one with MANIFEST.sha256 an earlier export's data directory
+ *   overopt`), one with points.tsv and fits.tsv (and no curves.tsv) the
+ *   fits of logged runs (`starc fit`), one with MANIFEST.sha256 an earlier export's data directory
  *   (never a result).
  * - A JSON file is a result by its keys (nb_json_kind()).
  * - A .tsv or .txt file is a distance matrix (a header of N names, optionally
@@ -29,6 +30,7 @@ typedef enum nb_dir_kind {
     NB_DIR_OTHER = 0,  /* searched for results, if a collection is being walked */
     NB_DIR_STUDY,
     NB_DIR_OVEROPT,
+    NB_DIR_FIT,        /* a `starc fit` directory */
     NB_DIR_DATA        /* an earlier export's data directory */
 } nb_dir_kind;
 
@@ -38,7 +40,9 @@ nb_dir_kind nb_dir_kind_of(const char *dir);
 /* The kind of result directory the file base (in directory dir) belongs to:
  * NB_DIR_STUDY for pairs.tsv and correlations.tsv, and for summary.json in a
  * study directory; NB_DIR_OVEROPT for curves.tsv, fits.tsv and summary.json
- * in an overopt directory; else NB_DIR_OTHER. */
+ * in an overopt directory; NB_DIR_FIT for the files of `starc fit`
+ * (STARC_RESULTS_FIT_*_TSV, summary.json) in a fit directory; else
+ * NB_DIR_OTHER. */
 nb_dir_kind nb_file_dir_kind(const char *dir, const char *base);
 
 /* Is the file name one that may hold a result (.tsv, .json, .txt)? */

@@ -24,6 +24,7 @@
 #include "files.h"
 #include "notebook.h"
 #include "section-file.h"
+#include "section-fit.h"
 #include "section-overopt.h"
 #include "section-provenance.h"
 #include "section-study.h"
@@ -53,6 +54,7 @@ static int walk_dir(nb_exporter *x, const char *path, const char *sub, int depth
     case NB_DIR_DATA: return STARC_OK;
     case NB_DIR_STUDY: return nb_study_section(x, path, sub);
     case NB_DIR_OVEROPT: return nb_overopt_section(x, path, sub);
+    case NB_DIR_FIT: return nb_fit_section(x, path, sub);
     default: return depth < NB_MAX_DEPTH ? walk(x, path, sub, depth + 1) : STARC_OK;
     }
 }
@@ -108,7 +110,9 @@ static int find_file_results(nb_exporter *x, const char *result)
         free(x->result_name);
         x->result_name = dbase;
         dbase = NULL;
-        st = k == NB_DIR_STUDY ? nb_study_section(x, dir, "") : nb_overopt_section(x, dir, "");
+        st = k == NB_DIR_STUDY     ? nb_study_section(x, dir, "")
+             : k == NB_DIR_OVEROPT ? nb_overopt_section(x, dir, "")
+                                   : nb_fit_section(x, dir, "");
     } else {
         st = nb_file_section(x, result, "", &recognised);
     }
@@ -128,6 +132,7 @@ static int find_results(nb_exporter *x, const char *result)
             return nb_fail(x->err, STARC_EINVAL, "%s: is a notebook data directory, not a result", result);
         case NB_DIR_STUDY: return nb_study_section(x, result, "");
         case NB_DIR_OVEROPT: return nb_overopt_section(x, result, "");
+        case NB_DIR_FIT: return nb_fit_section(x, result, "");
         default: x->collection = 1; return walk(x, result, "", 1);
         }
     }
@@ -326,7 +331,7 @@ static int export_into(nb_exporter *x, const char *result, outputs *o)
     int st = find_results(x, result);
     if (!st && json_array_size(x->sections) == 0)
         st = nb_fail(x->err, STARC_EINVAL, "%s: no starc result found (distance matrix, study, proxy, regularize, "
-                                           "regret or overopt output)", result);
+                                           "regret, overopt or fit output)", result);
     if (!st)
         st = nb_stage_manifest(x);
     if (st)

@@ -81,6 +81,20 @@ awk -v k="$kl2" 'BEGIN { exit !(k <= log(2) - 0.5 + 1e-15 && k > 0.19) }' || fai
 check samples-max 0 "" -- "$STARC" fit --samples "$ex/bon-samples.tsv" --bon-max 16 -o "$w/bon16"
 [ "$(awk -F '\t' 'NR > 1' "$w/bon16/points.tsv" | wc -l)" = 16 ] || fail "--bon-max 16: want 16 points"
 
+# ------------------------------------------------ the reader (tools/fit-log.c; fuzzed by tests/fuzz/fuzz-fitlog.c)
+# quoted CSV fields, blanks around fields and at line ends, CRLF: read as the plain file
+printf 'kl,gold\n0,0\n1,1.5\n4,2\n9,1.5\n' >"$w/plain.csv"
+printf ' "kl" , "gold"  \r\n"0","0" \r\n 1 ,"1.5"\t\r\n"4" ,2\r\n9,  "1.5"  \r\n' >"$w/quoted.csv"
+check plain 0 "" -- "$STARC" fit "$w/plain.csv" --bootstrap 0 -o "$w/plain"
+check quoted 0 "" -- "$STARC" fit "$w/quoted.csv" --bootstrap 0 -o "$w/quoted"
+[ "$(cut -f 2- "$w/plain/fits.tsv")" = "$(cut -f 2- "$w/quoted/fits.tsv")" ] ||
+    fail "quoted.csv: fits differ from plain.csv's (the group, a file's stem, aside)"
+# a wide header above blank lines: memory by the rows the file can hold, not lines x columns (a 0.9 MB
+# file asked for 80 GB and ended "out of memory", exit 1); a bad file, exit 2 naming it
+awk 'BEGIN { printf "kl,gold"; for (j = 0; j < 100000; j++) printf ",c%d", j; printf "\n";
+             for (i = 0; i < 100000; i++) printf "\n" }' >"$w/wide.csv"
+check wide-header 2 "wide.csv: no data rows after the header" -- "$STARC" fit "$w/wide.csv" -o "$w/e"
+
 # ------------------------------------------------ bad input: exit 2, one line, no outputs
 E=$w/e
 : >"$w/empty.tsv"

@@ -2,7 +2,9 @@
 # `starc notebook` on what the starc command really writes: a small study
 # (starc experiment), an overoptimisation sweep (starc overopt, rendered to SVG
 # and PNG), distance matrices and pairs (TSV, text and JSON), proxy,
-# regularize and regret results (JSON), and the whole `starc demo` directory.
+# regularize and regret results (JSON), fits of the shipped example logs
+# (starc fit: RLHF runs of four reward-model sizes, best-of-n samples), and the
+# whole `starc demo` directory.
 # Checks exit codes, one-line errors, provenance against sha256sum, the
 # manifest, byte-identical re-export, atomic failure; then every notebook is
 # validated with nbformat (tests/notebook-check.py), converted to HTML with
@@ -64,6 +66,14 @@ produce bigfig "" -- "$STARC" experiment --mdps 100 --pairs 16 --steps 16 --stat
 # an overoptimisation sweep, rendered as SVG and PNG by starc overopt
 if [ "$have_gnuplot" = 1 ]; then render="--svg --png"; else render=""; fi
 produce overopt "" -- "$STARC" overopt $M --true "$I/r.npz:r1" --proxy "$I/p.npy" --points 8 $render -o "$P/overopt"
+# fits of logged runs (starc fit) on the shipped example logs, in a directory of results: RLHF runs
+# of four reward-model sizes (rendered by starc fit when gnuplot is there; scaling) and best-of-n
+# samples (not rendered)
+if [ "$have_gnuplot" = 1 ]; then fitrender="--svg"; else fitrender=""; fi
+produce fit-rl "" -- "$STARC" fit "$top_srcdir/docs/examples/rlhf-log.csv" --group rm --size size $fitrender \
+    --bootstrap 200 -o "$P/fits/rl"
+produce fit-bon "" -- "$STARC" fit "$top_srcdir/docs/examples/bon-samples.tsv" --samples --bootstrap 200 \
+    -o "$P/fits/bon"
 # everything at once
 produce demo "" -- "$STARC" demo -o "$P/demo"
 
@@ -98,6 +108,20 @@ check overopt 0 "" -- "$STARC" notebook --format json "$P/overopt" -o "$O/overop
 grep -q '"kind": *"overopt"' "$w/out" || { fail "overopt json report"; cat "$w/out"; }
 check misc 0 "" -- "$STARC" notebook "$P/misc" -o "$O/misc.ipynb"
 grep -q "^skipped${TAB}misc/notes.json$" "$w/out" || { fail "misc: notes.json reported as skipped"; cat "$w/out"; }
+check fit-rl 0 "" -- "$STARC" notebook "$P/fits/rl" -o "$O/fit-rl.ipynb"
+grep -q "^section${TAB}fit${TAB}rl${TAB}rl$" "$w/out" || { fail "fit-rl report"; cat "$w/out"; }
+check fit-by-file 0 "" -- "$STARC" notebook "$P/fits/rl/fits.tsv" -o "$O/fit-file.ipynb"
+grep -q "^section${TAB}fit${TAB}rl${TAB}rl$" "$w/out" || { fail "fits.tsv exports its fit directory"; cat "$w/out"; }
+check fits 0 "" -- "$STARC" notebook "$P/fits" -o "$O/fits.ipynb"
+grep -q "^section${TAB}fit${TAB}bon${TAB}fits/bon$" "$w/out" &&
+    grep -q "^section${TAB}fit${TAB}rl${TAB}fits/rl$" "$w/out" ||
+    { fail "fits: both fit directories of a directory of results"; cat "$w/out"; }
+grep -q "^skipped" "$w/out" && { fail "fits: a file of starc fit skipped"; cat "$w/out"; }
+# the group table shows fits.tsv's numbers (4 significant digits) with their intervals
+a=$(awk -F '\t' 'NR == 1 { for (j = 1; j <= NF; j++) c[$j] = j; next }
+    $c["group"] == "rm-3M" && $c["target"] == "gold" && $c["form"] == "rl" {
+        printf "%.4g \\\\[%.4g, %.4g\\\\]", $c["alpha"], $c["alpha_lo"], $c["alpha_hi"] }' "$P/fits/rl/fits.tsv")
+grep -qF "| gold | rl | yes | $a |" "$O/fit-rl.ipynb" || fail "fit-rl: rm-3M's gold rl alpha with its interval ($a)"
 check demo 0 "" -- "$STARC" notebook "$P/demo" -o "$O/demo.ipynb" --title "Demo results"
 [ "$(grep -c "^section" "$w/out")" = 7 ] || { fail "demo: 7 sections"; cat "$w/out"; }
 grep -q "^skipped${TAB}demo/gridworld/generate.txt$" "$w/out" || { fail "demo: generate.txt skipped"; cat "$w/out"; }
@@ -214,6 +238,9 @@ nbcheck valid-study-no-render exported "$O/study-nr-nr.ipynb" "$P" --kinds study
     --scatter "$HEADLINE"
 nbcheck valid-bigfig exported "$O/bigfig.ipynb" "$P" --kinds study --figures $((2 * figs)) --rendered $((2 * figs))
 nbcheck valid-overopt exported "$O/overopt.ipynb" "$P" --kinds overopt --figures "$figs" --rendered 0
+nbcheck valid-fit-rl exported "$O/fit-rl.ipynb" "$P/fits" --kinds fit --figures $((3 * figs)) --rendered 0
+nbcheck valid-fit-by-file exported "$O/fit-file.ipynb" "$P/fits" --kinds fit --figures $((3 * figs)) --rendered 0
+nbcheck valid-fits exported "$O/fits.ipynb" "$P" --kinds fit,fit --figures $((5 * figs)) --rendered $((2 * figs))
 nbcheck valid-misc exported "$O/misc.ipynb" "$P" --kinds distance,pair,pair,proxy,regularize,regret
 nbcheck valid-demo exported "$O/demo.ipynb" "$P" \
     --kinds distance,distance,distance,overopt,study,proxy,regularize --figures $((6 * figs)) \
@@ -247,7 +274,7 @@ fi
 X=$w/executed
 mkdir -p "$X"
 if "$PYTHON3" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 --output-dir "$X" \
-    "$O/study.ipynb" "$O/demo.ipynb" "$O/misc.ipynb" >"$w/nbconvert.log" 2>&1; then
+    "$O/study.ipynb" "$O/demo.ipynb" "$O/misc.ipynb" "$O/fits.ipynb" >"$w/nbconvert.log" 2>&1; then
     # what the files say the notebooks must print
     pearson() { # pearson DIR VARIANT: pearson_r of correlations.tsv, 4 decimals
         awk -F '\t' -v v="$2" 'NR > 1 && $1 ":" $2 ":" $3 == v { printf "%.4f", $4 }' "$1/correlations.tsv"
@@ -277,6 +304,46 @@ if "$PYTHON3" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout
         --expect-value '"regret":' "$(json_num "$P/misc/regret.json" regret)" \
         --expect-value '"objective":' "$(json_num "$P/misc/reg.json" objective)" \
         --expect-value '"r":' "$(json_num "$P/misc/proxy.json" r)"
+    # every fit's quantities printed by the executed notebook are fits.tsv's, exactly; its figure cells drew
+    nbcheck execute-fits executed "$X/fits.ipynb" --expect "100 points in 4 groups: rm-3M, rm-12M, rm-120M, rm-1.2B"
+    if "$PYTHON3" - "$X/fits.ipynb" "$P/fits/rl/fits.tsv" "$P/fits/bon/fits.tsv" >"$w/fitcheck.log" 2>&1 <<'PY'
+import csv, math, sys
+import nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+printed = {}  # (group, target, form) -> {quantity: "value [lo, hi]"}
+for c in nb.cells:
+    for o in c.get("outputs", []) if c.cell_type == "code" else []:
+        for line in o.get("text", "").splitlines() if o.get("output_type") == "stream" else []:
+            f = line.split("\t")
+            if f[0] == "fit":
+                printed[tuple(f[1:4])] = dict(q.split("=", 1) for q in f[4:])
+rows = []
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as fh:
+        rows += [r for r in csv.DictReader((l for l in fh if not l.startswith("#")), delimiter="\t")]
+same = lambda x, y: x == y or (math.isnan(x) and math.isnan(y))
+bad = 0
+for r in rows:
+    key = (r["group"], r["target"], r["form"])
+    if key not in printed:
+        print("not printed:", key)
+        bad += 1
+        continue
+    for q, text in printed[key].items():
+        v, lohi = text.split(" [")
+        lo, hi = lohi.rstrip("]").split(", ")
+        want = (float(r[q]), float(r[q + "_lo"]), float(r[q + "_hi"]))
+        if not all(same(float(x), y) for x, y in zip((v, lo, hi), want)):
+            print("differs:", key, q, text, want)
+            bad += 1
+print(len(rows), "fits of fits.tsv,", len(printed), "printed,", bad, "differences")
+sys.exit(1 if bad or len(printed) != len(rows) or not rows or not all(printed.values()) else 0)
+PY
+    then
+        echo "ok execute-fits-coefficients: $(tail -n 1 "$w/fitcheck.log")"
+    else
+        fail "execute-fits-coefficients:"; cat "$w/fitcheck.log"
+    fi
 else
     fail "jupyter nbconvert --execute:"; tail -n 30 "$w/nbconvert.log"
 fi

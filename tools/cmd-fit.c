@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "fit-log.h"
 #include "fmt17.h"
 #include "gnuplot.h"
 
@@ -54,240 +55,6 @@ static void help(void)
            "  -o, --output DIR  output directory (created if needed)\n"
            "  --format FMT      text (default) or json summary on stdout\n"
            "  -h, --help        this help\n");
-}
-
-/* ============================================================ reading tables */
-
-typedef struct table {
-    const char *path;
-    char *buf;
-    size_t ncols, nrows;
-    char **names;  /* ncols */
-    char **cells;  /* nrows x ncols */
-    size_t *line;  /* nrows: line numbers (1-based) */
-} table;
-
-static void table_free(table *t)
-{
-    free(t->buf);
-    free(t->names);
-    free(t->cells);
-    free(t->line);
-    memset(t, 0, sizeof *t);
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\r')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-/* Split one line in place; CSV fields may be double-quoted ("" is a quote).  Returns the number
- * of fields (at most cap stored), or (size_t)-1 on an unterminated quote. */
-static size_t split_line(char *s, char sep, char **out, size_t cap)
-{
-    size_t n = 0;
-    for (;;) {
-        char *f = s;
-        if (sep == ',' && *trim(s) == '"') {
-            char *q = strchr(s, '"') + 1, *w = q;
-            f = q;
-            for (;;) {
-                if (*q == '\0')
-                    return (size_t)-1;
-                if (*q == '"') {
-                    if (q[1] == '"') {
-                        *w++ = '"';
-                        q += 2;
-                        continue;
-                    }
-                    q++;
-                    break;
-                }
-                *w++ = *q++;
-            }
-            while (*q == ' ' || *q == '\t')
-                q++;
-            if (*q != '\0' && *q != sep)
-                return (size_t)-1;
-            char c = *q;
-            *w = '\0';
-            if (n < cap)
-                out[n] = f;
-            n++;
-            if (c == '\0')
-                return n;
-            s = q + 1;
-            continue;
-        }
-        char *e = strchr(s, sep);
-        if (e)
-            *e = '\0';
-        if (n < cap)
-            out[n] = trim(f);
-        n++;
-        if (!e)
-            return n;
-        s = e + 1;
-    }
-}
-
-static int read_table(const char *path, table *t)
-{
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cli_usage(CMD, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(f);
-            return cli_fail(CMD, "out of memory");
-        }
-        size_t r = fread(b + len, 1, cap - len - 1, f);
-        len += r;
-        if (len < cap - 1)
-            break;
-        char *nb = realloc(b, cap *= 2);
-        if (!nb)
-            free(b);
-        b = nb;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(b);
-        return cli_usage(CMD, "%s: read error", path);
-    }
-    b[len] = '\0';
-    t->buf = b;
-    if (memchr(b, '\0', len))
-        return cli_usage(CMD, "%s: not a text file (it contains NUL bytes)", path);
-    size_t nlines = 1;
-    for (size_t i = 0; i < len; i++)
-        nlines += b[i] == '\n';
-    size_t plen = strlen(path);
-    char sep = 0;
-    if (plen >= 4 && strcmp(path + plen - 4, ".csv") == 0)
-        sep = ',';
-    else if (plen >= 4 && strcmp(path + plen - 4, ".tsv") == 0)
-        sep = '\t';
-    char *line = b;
-    size_t lineno = 0;
-    for (size_t k = 0; k < nlines; k++) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        /* only the line end is stripped: a trailing tab is an empty last field */
-        size_t ll = strlen(line);
-        if (ll > 0 && line[ll - 1] == '\r')
-            line[--ll] = '\0';
-        char *s = line;
-        while (*s == ' ')
-            s++;
-        char *next = nl ? nl + 1 : line + strlen(line);
-        if (s[strspn(s, " \t")] == '\0' || *s == '#') {
-            line = next;
-            continue;
-        }
-        if (!t->names) {
-            if (!sep)
-                sep = strchr(s, '\t') ? '\t' : ',';
-            char *copy = strdup(s); /* counting splits in place: count on a copy */
-            if (!copy)
-                return cli_fail(CMD, "out of memory");
-            size_t nc = split_line(copy, sep, NULL, 0);
-            free(copy);
-            if (nc == (size_t)-1)
-                return cli_usage(CMD, "%s:%zu: unterminated quote in the header", path, lineno);
-            t->ncols = nc;
-            t->names = calloc(nc, sizeof *t->names);
-            t->cells = calloc(nlines * nc, sizeof *t->cells);
-            t->line = calloc(nlines, sizeof *t->line);
-            if (!t->names || !t->cells || !t->line)
-                return cli_fail(CMD, "out of memory");
-            split_line(s, sep, t->names, nc);
-            for (size_t j = 0; j < nc; j++) {
-                if (!*t->names[j])
-                    return cli_usage(CMD, "%s:%zu: column %zu has an empty name", path, lineno, j + 1);
-                for (size_t i = 0; i < j; i++)
-                    if (strcmp(t->names[i], t->names[j]) == 0)
-                        return cli_usage(CMD, "%s:%zu: column '%s' appears twice in the header", path, lineno,
-                                         t->names[j]);
-            }
-        } else {
-            char **row = t->cells + t->nrows * t->ncols;
-            size_t nc = split_line(s, sep, row, t->ncols);
-            if (nc == (size_t)-1)
-                return cli_usage(CMD, "%s:%zu: unterminated quote", path, lineno);
-            if (nc != t->ncols)
-                return cli_usage(CMD, "%s:%zu: %zu fields, but the header has %zu", path, lineno, nc, t->ncols);
-            t->line[t->nrows++] = lineno;
-        }
-        line = next;
-    }
-    if (!t->names)
-        return cli_usage(CMD, "%s: empty file (no header row)", path);
-    if (t->nrows == 0)
-        return cli_usage(CMD, "%s: no data rows after the header", path);
-    return EXIT_OK;
-}
-
-/* Column index of name, or -1. */
-static long column(const table *t, const char *name)
-{
-    for (size_t j = 0; j < t->ncols; j++)
-        if (strcmp(t->names[j], name) == 0)
-            return (long)j;
-    return -1;
-}
-
-static int no_column(const table *t, const char *opt, const char *name)
-{
-    char list[256] = "";
-    size_t n = 0;
-    for (size_t j = 0; j < t->ncols && n < sizeof list - 8; j++) {
-        int w = snprintf(list + n, sizeof list - n, "%s%s", j ? ", " : "", t->names[j]);
-        if (w < 0)
-            break;
-        n += (size_t)w;
-    }
-    if (n >= sizeof list - 8)
-        snprintf(list + sizeof list - 8, 8, ", ...");
-    return cli_usage(CMD, "%s: no column '%s' (option --%s); the columns are: %s", t->path, name, opt, list);
-}
-
-static int is_missing(const char *s)
-{
-    static const char *const words[] = {"", "nan", "na", "n/a", "null", "none", "-", NULL};
-    for (int i = 0; words[i]; i++)
-        if (strcasecmp(s, words[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* A numeric cell: NaN when missing; exit 2 naming file, line and column when not a number. */
-static int cell_number(const table *t, size_t row, long col, double *out)
-{
-    const char *s = t->cells[row * t->ncols + (size_t)col];
-    if (is_missing(s)) {
-        *out = NAN;
-        return EXIT_OK;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || *end != '\0')
-        return cli_usage(CMD, "%s:%zu: column '%s': '%s' is not a number", t->path, t->line[row], t->names[col], s);
-    *out = x;
-    return EXIT_OK;
 }
 
 /* ============================================================ the data */
@@ -428,23 +195,24 @@ typedef struct config {
 } config;
 
 /* Read one file into the groups. */
-static int load_file(const config *C, table *t, data *D)
+static int load_file(const config *C, fit_log_table *t, data *D)
 {
-    long ckl = C->samples ? -1 : column(t, C->kl), cgold = column(t, C->gold), cproxy = column(t, C->proxy);
-    long cgrp = column(t, C->group), csize = column(t, C->size), cmeth = C->method_given ? -1 : column(t, "method");
-    long cprompt = C->samples ? column(t, C->prompt) : -1;
+    long ckl = C->samples ? -1 : fit_log_column(t, C->kl), cgold = fit_log_column(t, C->gold);
+    long cproxy = fit_log_column(t, C->proxy), cgrp = fit_log_column(t, C->group);
+    long csize = fit_log_column(t, C->size), cmeth = C->method_given ? -1 : fit_log_column(t, "method");
+    long cprompt = C->samples ? fit_log_column(t, C->prompt) : -1;
     if (!C->samples && ckl < 0)
-        return no_column(t, "kl", C->kl);
+        return fit_log_no_column(t, "kl", C->kl);
     if (cgold < 0)
-        return no_column(t, "gold", C->gold);
+        return fit_log_no_column(t, "gold", C->gold);
     if (cproxy < 0 && (C->proxy_given || C->samples))
-        return no_column(t, "proxy", C->proxy);
+        return fit_log_no_column(t, "proxy", C->proxy);
     if (cgrp < 0 && C->group_given)
-        return no_column(t, "group", C->group);
+        return fit_log_no_column(t, "group", C->group);
     if (csize < 0 && C->size_given)
-        return no_column(t, "size", C->size);
+        return fit_log_no_column(t, "size", C->size);
     if (C->samples && cprompt < 0)
-        return no_column(t, "prompt", C->prompt);
+        return fit_log_no_column(t, "prompt", C->prompt);
     if (cproxy >= 0)
         D->have_proxy = 1;
     if (csize >= 0)
@@ -462,9 +230,9 @@ static int load_file(const config *C, table *t, data *D)
             break;
         }
         double kl = NAN, gold, proxy = NAN, size = NAN;
-        if ((ckl >= 0 && (rc = cell_number(t, r, ckl, &kl))) || (rc = cell_number(t, r, cgold, &gold)) ||
-            (cproxy >= 0 && (rc = cell_number(t, r, cproxy, &proxy))) ||
-            (csize >= 0 && (rc = cell_number(t, r, csize, &size))))
+        if ((ckl >= 0 && (rc = fit_log_number(t, r, ckl, &kl))) || (rc = fit_log_number(t, r, cgold, &gold)) ||
+            (cproxy >= 0 && (rc = fit_log_number(t, r, cproxy, &proxy))) ||
+            (csize >= 0 && (rc = fit_log_number(t, r, csize, &size))))
             break;
         if (csize >= 0) {
             if (!(size > 0.0) || !isfinite(size)) {
@@ -1530,7 +1298,7 @@ int cmd_fit(int argc, char **argv)
                         C.png ? "png" : "svg", gp_program());
 
     const int nfiles = argc - optind;
-    table *tabs = calloc((size_t)nfiles, sizeof *tabs);
+    fit_log_table *tabs = calloc((size_t)nfiles, sizeof *tabs);
     data D;
     memset(&D, 0, sizeof D);
     scaling S;
@@ -1543,7 +1311,7 @@ int cmd_fit(int argc, char **argv)
         return cli_fail(CMD, "out of memory");
     rc = EXIT_OK;
     for (int i = 0; i < nfiles && !rc; i++)
-        if (!(rc = read_table(argv[optind + i], &tabs[i])))
+        if (!(rc = fit_log_read(argv[optind + i], &tabs[i])))
             rc = load_file(&C, &tabs[i], &D);
     for (size_t k = 0; k < D.ng && !rc && C.samples; k++)
         rc = samples_to_points(&C, &D.g[k]);
@@ -1600,7 +1368,7 @@ done:
     for (int i = 0; i < 8; i++)
         free(paths[i]);
     for (int i = 0; i < nfiles; i++)
-        table_free(&tabs[i]);
+        fit_log_free(&tabs[i]);
     free(tabs);
     data_free(&D);
     starc_fit_scaling_free(S.s);

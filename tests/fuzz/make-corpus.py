@@ -1,8 +1,9 @@
 """Seed corpora for the libFuzzer harnesses in tests/fuzz/, written by numpy.
 
 Usage: make-corpus.py OUTDIR (run by `make fuzz` with the python3 configure
-found).  Writes OUTDIR/npy, OUTDIR/npz, OUTDIR/load and OUTDIR/cli, one
-directory per harness, with what numpy writes for every layout libstarc reads
+found).  Writes OUTDIR/npy, OUTDIR/npz, OUTDIR/load, OUTDIR/cli and
+OUTDIR/fitlog (`starc fit`'s logs, from the shipped docs/examples/*.csv and
+*.tsv, copied at build time), one directory per harness, with what numpy writes for every layout libstarc reads
 (dtypes, byte orders, C and Fortran order, format versions 1.0 to 3.0,
 np.savez and np.savez_compressed, zip64), the shapes the loaders expect
 (2-state, 2-action MDPs, rewards and policies, matching the harnesses' fixed
@@ -128,9 +129,39 @@ def cli_corpus(d):
             put(d, "p%d-%02d" % (which, i), bytes([which]) + v.encode())
 
 
+def fitlog_corpus(d):
+    """`starc fit`'s logs: byte 0 picks the extension (0 .csv, 1 .tsv, 2 .txt), then the file.  The
+    shipped example logs (docs/examples/*.csv, *.tsv), whole and their first lines, under their own
+    extension and as .txt, and a few layouts the reader handles (quotes, CRLF, comments, missing
+    values, short rows)."""
+    ext = {".csv": 0, ".tsv": 1}
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
+    for name in sorted(os.listdir(examples)):
+        stem, e = os.path.splitext(name)
+        if e not in ext:
+            continue
+        with open(os.path.join(examples, name), "rb") as f:
+            text = f.read()
+        head = b"".join(text.splitlines(True)[:12])
+        for tag, data in [("all", text), ("head", head)]:
+            put(d, "%s-%s%s" % (stem, tag, e), bytes([ext[e]]) + data)
+            put(d, "%s-%s.txt" % (stem, tag), bytes([2]) + data)
+    small = {
+        "quoted": (0, b'"run","rm, big",kl,gold\n"a ""x""",1, 0.5 ,"2"\n'),
+        "crlf": (0, b"kl,gold,proxy\r\n0,1,2\r\n0.5,NaN,n/a\r\n"),
+        "comments": (1, b"# a comment\n\nkl\tgold\n  # indented\n0\t-\n1e-3\t\n"),
+        "short-row": (1, b"kl\tgold\n1\n"),
+        "unterminated": (0, b'kl,gold\n"1,2\n'),
+        "guess-tab": (2, b"kl\tgold\n0x1p3\tinf\n"),
+    }
+    for name, (sel, data) in small.items():
+        put(d, name, bytes([sel]) + data)
+
+
 def main():
     out = sys.argv[1]
-    for name, fn in [("npy", npy_corpus), ("npz", npz_corpus), ("load", load_corpus), ("cli", cli_corpus)]:
+    for name, fn in [("npy", npy_corpus), ("npz", npz_corpus), ("load", load_corpus), ("cli", cli_corpus),
+                     ("fitlog", fitlog_corpus)]:
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         fn(d)
