@@ -83,8 +83,13 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
         st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
-    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], opt, out, err)))
+    /* The MDP keeps the buffers T and mu0 were read into. */
+    if ((st = starc_mdp_alloc_adopt(S, A, T.data, mu0.data, g.data[0], opt, out, err))) {
         prefix_error(err, st, path);
+    } else {
+        T.data = NULL;
+        mu0.data = NULL;
+    }
 done:
     starc_npy_array_clear(&T);
     starc_npy_array_clear(&mu0);
@@ -187,11 +192,43 @@ static int sniff_zip(const char *path, starc_error *err)
     return n == 4 && b[0] == 'P' && b[1] == 'K' && ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6));
 }
 
-/* Expand one array into slot R (S*A*S doubles) or explain why it does not fit. */
-static int expand_one(const starc_mdp *m, const starc_npy_array *a, double *R, const char *disp, starc_error *err)
+/* Read one reward (the file path, or member name of z) into slot R (S*A*S
+ * doubles), each value written once: an (S,A,S) array is read straight into
+ * the slot, an (S,) or (S,A) one is read and expanded into it.  Messages name
+ * disp. */
+static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, double *R,
+                       starc_error *err)
 {
-    int st = starc_mdp_reward_expand(m, a->ndim, a->shape, a->data, R, err);
-    return st ? prefix_error(err, st, disp) : STARC_OK;
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starci_npy_reader *r = NULL;
+    int st = z ? starci_npy_reader_open_member(z, name, &r, err) : starci_npy_reader_open_file(name, &r, err);
+    if (st)
+        return st;
+    starc_npy_array a;
+    starc_npy_array_init(&a);
+    a.ndim = starci_npy_reader_shape(r, a.shape);
+    int expanding = 0;
+    if (a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S) {
+        /* Read in place; the expansion then only checks the values. */
+        if (!(st = starci_npy_reader_read(r, R, err))) {
+            expanding = 1;
+            st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
+        }
+    } else {
+        /* Small (or mis-shaped, which the expansion refuses). */
+        size_t n = starci_npy_reader_count(r);
+        if (!(a.data = starci_npy_dalloc_big(n))) {
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", disp, n);
+        } else if (!(st = starci_npy_reader_read(r, a.data, err))) {
+            expanding = 1;
+            st = starc_mdp_reward_expand(m, a.ndim, a.shape, a.data, R, err);
+        }
+    }
+    if (st && expanding)
+        prefix_error(err, st, disp);
+    starc_npy_array_clear(&a);
+    starci_npy_reader_close(r);
+    return st;
 }
 
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)
@@ -226,98 +263,81 @@ int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_s
     }
 
     size_t k = 0, nalloc = 0; /* rewards loaded; slots in names */
-    double *R = NULL;
     char **names = NULL;
     starc_npy_npz *z = NULL;
-    starc_npy_array a;
-    starc_npy_array_init(&a);
     int st = STARC_OK;
-    if (!zipped) {
-        R = starci_dalloc(SAS);
-        names = calloc(1, sizeof *names);
-        nalloc = 1;
-        if (!R || !names) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
+    if (zipped && (st = starc_npy_npz_open(file, &z, err)))
+        goto done;
+    size_t want = !zipped || key ? 1 : starc_npy_npz_count(z);
+    if (want == 0) {
+        st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
+        goto done;
+    }
+    /* The rewards are read straight into their place in rs->R, which grows
+     * first (rs->n changes only once everything has loaded, so a failure
+     * leaves the set as it was, with room to spare). */
+    size_t tot;
+    if (!starci_mul_ok(rs->n + want, SAS, &tot) || tot > SIZE_MAX / sizeof(double) ||
+        rs->n + want > SIZE_MAX / sizeof(char *)) {
+        st = starci_error(err, STARC_ENOMEM, "%s: too many rewards", spec);
+        goto done;
+    }
+    if (!(names = calloc(want, sizeof *names))) {
+        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
+        goto done;
+    }
+    nalloc = want;
+    double *R = rs->n ? realloc(rs->R, tot * sizeof(double)) : starci_npy_dalloc_big(tot);
+    if (!R) {
+        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
+        goto done;
+    }
+    if (rs->n == 0)
+        free(rs->R);
+    rs->R = R;
+    R += rs->n * SAS;
+    for (size_t i = 0; i < want; i++) {
+        const char *nm = !zipped ? file : key ? key : starc_npy_npz_name(z, i);
+        if (zipped && (st = check_reward_name(nm, file, "rename the archive member", err)))
             goto done;
-        }
-        if ((st = starc_npy_read(file, &a, err)) || (st = expand_one(m, &a, R, file, err)))
-            goto done;
-        if (!(names[0] = file_stem(file))) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((st = check_reward_name(names[0], file, "rename the file", err)))
-            goto done;
-        k = 1;
-    } else {
-        if ((st = starc_npy_npz_open(file, &z, err)))
-            goto done;
-        size_t want = key ? 1 : starc_npy_npz_count(z);
-        if (want == 0) {
-            st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
-            goto done;
-        }
-        size_t tot;
-        if (!starci_mul_ok(want, SAS, &tot) || !(R = starci_dalloc(tot)) || !(names = calloc(want, sizeof *names))) {
-            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
-            goto done;
-        }
-        nalloc = want;
-        for (size_t i = 0; i < want; i++) {
-            const char *nm = key ? key : starc_npy_npz_name(z, i);
-            if ((st = check_reward_name(nm, file, "rename the archive member", err)) ||
-                (st = starc_npy_npz_read(z, nm, &a, err)))
-                goto done;
+        char *disp = NULL;
+        if (zipped) {
             size_t dl = strlen(file) + strlen(nm) + 2;
-            char *disp = malloc(dl);
-            if (!disp) {
+            if (!(disp = malloc(dl))) {
                 st = starci_error(err, STARC_ENOMEM, "out of memory");
                 goto done;
             }
             snprintf(disp, dl, "%s:%s", file, nm);
-            st = expand_one(m, &a, R + i * SAS, disp, err);
-            free(disp);
-            if (st)
-                goto done;
-            if (!(names[i] = strdup(nm))) {
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                goto done;
-            }
-            k++;
         }
+        st = read_reward(m, zipped ? z : NULL, zipped ? nm : file, disp ? disp : file, R + i * SAS, err);
+        free(disp);
+        if (st)
+            goto done;
+        names[i] = zipped ? strdup(nm) : file_stem(file);
+        if (!names[i]) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (!zipped && (st = check_reward_name(names[i], file, "rename the file", err)))
+            goto done;
+        k++;
     }
 
-    /* Append atomically: rs changes only once everything has loaded. */
-    size_t n2, tot2;
-    if (!starci_mul_ok(rs->n + k, SAS, &tot2) || tot2 > SIZE_MAX / sizeof(double) ||
-        (n2 = rs->n + k) > SIZE_MAX / sizeof(char *)) {
-        st = starci_error(err, STARC_ENOMEM, "%s: too many rewards", spec);
-        goto done;
-    }
-    double *nR = realloc(rs->R, tot2 * sizeof(double));
-    if (!nR) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    rs->R = nR;
-    char **nn = realloc(rs->names, n2 * sizeof(char *));
+    char **nn = realloc(rs->names, (rs->n + k) * sizeof(char *));
     if (!nn) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
     rs->names = nn;
-    memcpy(rs->R + rs->n * SAS, R, k * SAS * sizeof(double));
     for (size_t i = 0; i < k; i++) {
         rs->names[rs->n + i] = names[i];
         names[i] = NULL;
     }
-    rs->n = n2;
+    rs->n += k;
 done:
     for (size_t i = 0; names && i < nalloc; i++)
         free(names[i]);
     free(names);
-    free(R);
-    starc_npy_array_clear(&a);
     starc_npy_npz_close(z);
     free(file);
     return st;
