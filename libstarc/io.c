@@ -231,116 +231,188 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
     return st;
 }
 
+/* One reward spec, opened: the file, the member it names (or NULL for every
+ * member), the archive when it is one, and how many rewards it holds. */
+typedef struct reward_spec {
+    char *file;
+    const char *key;
+    int zipped;
+    starc_npy_npz *z;
+    size_t want;
+} reward_spec;
+
+static void spec_close(reward_spec *p)
+{
+    starc_npy_npz_close(p->z);
+    free(p->file);
+    memset(p, 0, sizeof *p);
+}
+
+static int spec_open(const char *spec, reward_spec *p, starc_error *err)
+{
+    memset(p, 0, sizeof *p);
+    /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
+    if (!(p->file = strdup(spec)))
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    struct stat sb;
+    char *colon = strrchr(p->file, ':');
+    int st = STARC_OK;
+    if (stat(spec, &sb) != 0 && colon && colon != p->file) {
+        *colon = '\0';
+        p->key = colon + 1;
+        if (!*p->key)
+            st = starci_error(err, STARC_EINVAL, "%s: empty member name after ':'", spec);
+    }
+    if (!st && (p->zipped = sniff_zip(p->file, err)) < 0)
+        st = STARC_EIO;
+    if (!st && !p->zipped && p->key)
+        st = starci_error(err, STARC_EINVAL, "%s: is not a .npz archive, so it has no member '%s'", p->file, p->key);
+    if (!st && p->zipped)
+        st = starc_npy_npz_open(p->file, &p->z, err);
+    if (!st) {
+        p->want = !p->zipped || p->key ? 1 : starc_npy_npz_count(p->z);
+        if (p->want == 0)
+            st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", p->file);
+    }
+    if (st)
+        spec_close(p);
+    return st;
+}
+
+/* Read the p->want rewards of p into R (p->want * S*A*S doubles) and their
+ * names into names[0 .. p->want). */
+static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char **names, starc_error *err)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    const char *file = p->file;
+    for (size_t i = 0; i < p->want; i++) {
+        const char *nm = !p->zipped ? file : p->key ? p->key : starc_npy_npz_name(p->z, i);
+        int st;
+        if (p->zipped && (st = check_reward_name(nm, file, "rename the archive member", err)))
+            return st;
+        char *disp = NULL;
+        if (p->zipped) {
+            size_t dl = strlen(file) + strlen(nm) + 2;
+            if (!(disp = malloc(dl)))
+                return starci_error(err, STARC_ENOMEM, "out of memory");
+            snprintf(disp, dl, "%s:%s", file, nm);
+        }
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, R + i * SAS, err);
+        free(disp);
+        if (st)
+            return st;
+        if (!(names[i] = p->zipped ? strdup(nm) : file_stem(file)))
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        if (!p->zipped && (st = check_reward_name(names[i], file, "rename the file", err)))
+            return st;
+    }
+    return STARC_OK;
+}
+
+/* Make room for `more` rewards after the rs->n loaded ones (rs->n unchanged);
+ * returns where they go.  The rewards are then read straight into place. */
+static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, const char *what, starc_error *err)
+{
+    size_t tot;
+    if (!starci_mul_ok(rs->n + more, SAS, &tot) || tot > SIZE_MAX / sizeof(double) ||
+        rs->n + more > SIZE_MAX / sizeof(char *)) {
+        starci_error(err, STARC_ENOMEM, "%s: too many rewards", what);
+        return NULL;
+    }
+    double *R = rs->n ? realloc(rs->R, tot * sizeof(double)) : starci_npy_dalloc_big(tot);
+    if (!R) {
+        starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", what, more);
+        return NULL;
+    }
+    if (rs->n == 0)
+        free(rs->R);
+    else
+        starci_npy_advise_huge(R + rs->n * SAS, more * SAS * sizeof(double));
+    rs->R = R;
+    return R + rs->n * SAS;
+}
+
+/* Read specs p[0 .. n) (opened, holding tot rewards) into rs, atomically. */
+static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, starc_io_reward_set *rs,
+                      starc_error *err)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    if (tot == 0)
+        return STARC_OK;
+    char **names = calloc(tot, sizeof *names);
+    if (!names)
+        return starci_error(err, STARC_ENOMEM, "out of memory for %zu rewards", tot);
+    double *R = reward_room(rs, tot, SAS, p[0].file, err);
+    int st = R ? STARC_OK : STARC_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        st = spec_read(&p[i], m, R + k * SAS, names + k, err);
+        k += p[i].want;
+    }
+    char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));
+    if (!st && !nn)
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    if (!st) {
+        rs->names = nn;
+        memcpy(rs->names + rs->n, names, tot * sizeof *names);
+        rs->n += tot;
+    } else {
+        for (size_t i = 0; i < tot; i++)
+            free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                              starc_error *err)
+{
+    if ((!specs && n) || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (!specs[i])
+            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    reward_spec *p = calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    /* First open every spec and count its rewards, so that the set grows
+     * once; a spec that fails to open is reported after the ones before it
+     * have been read (their errors first, as one call per spec would). */
+    size_t opened = 0, tot = 0;
+    int st = STARC_OK, open_st = STARC_OK;
+    starc_error open_err;
+    starc_error_clear(&open_err);
+    for (; opened < n; opened++) {
+        if ((open_st = spec_open(specs[opened], &p[opened], &open_err)))
+            break;
+        if (tot > SIZE_MAX - p[opened].want) {
+            open_st = starci_error(&open_err, STARC_ENOMEM, "%s: too many rewards", specs[opened]);
+            spec_close(&p[opened]);
+            break;
+        }
+        tot += p[opened].want;
+    }
+    st = specs_read(p, opened, tot, m, rs, err);
+    if (!st && open_st) {
+        /* All or nothing: drop the rewards read before the failing spec. */
+        for (size_t i = rs->n - tot; i < rs->n; i++)
+            free(rs->names[i]);
+        rs->n -= tot;
+        st = open_st;
+        if (err)
+            *err = open_err;
+    }
+    for (size_t i = 0; i < opened; i++)
+        spec_close(&p[i]);
+    free(p);
+    return st;
+}
+
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)
 {
     if (!spec || !m || !rs)
         return starci_error(err, STARC_EINVAL, "starc_io_reward_load: NULL argument");
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
-    /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
-    char *file = strdup(spec);
-    const char *key = NULL;
-    if (!file)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    struct stat sb;
-    char *colon = strrchr(file, ':');
-    if (stat(spec, &sb) != 0 && colon && colon != file) {
-        *colon = '\0';
-        key = colon + 1;
-        if (!*key) {
-            free(file);
-            return starci_error(err, STARC_EINVAL, "%s: empty member name after ':'", spec);
-        }
-    }
-    int zipped = sniff_zip(file, err);
-    if (zipped < 0) {
-        free(file);
-        return STARC_EIO;
-    }
-    if (!zipped && key) {
-        int st = starci_error(err, STARC_EINVAL, "%s: is not a .npz archive, so it has no member '%s'", file, key);
-        free(file);
-        return st;
-    }
-
-    size_t k = 0, nalloc = 0; /* rewards loaded; slots in names */
-    char **names = NULL;
-    starc_npy_npz *z = NULL;
-    int st = STARC_OK;
-    if (zipped && (st = starc_npy_npz_open(file, &z, err)))
-        goto done;
-    size_t want = !zipped || key ? 1 : starc_npy_npz_count(z);
-    if (want == 0) {
-        st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
-        goto done;
-    }
-    /* The rewards are read straight into their place in rs->R, which grows
-     * first (rs->n changes only once everything has loaded, so a failure
-     * leaves the set as it was, with room to spare). */
-    size_t tot;
-    if (!starci_mul_ok(rs->n + want, SAS, &tot) || tot > SIZE_MAX / sizeof(double) ||
-        rs->n + want > SIZE_MAX / sizeof(char *)) {
-        st = starci_error(err, STARC_ENOMEM, "%s: too many rewards", spec);
-        goto done;
-    }
-    if (!(names = calloc(want, sizeof *names))) {
-        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
-        goto done;
-    }
-    nalloc = want;
-    double *R = rs->n ? realloc(rs->R, tot * sizeof(double)) : starci_npy_dalloc_big(tot);
-    if (!R) {
-        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
-        goto done;
-    }
-    if (rs->n == 0)
-        free(rs->R);
-    rs->R = R;
-    R += rs->n * SAS;
-    for (size_t i = 0; i < want; i++) {
-        const char *nm = !zipped ? file : key ? key : starc_npy_npz_name(z, i);
-        if (zipped && (st = check_reward_name(nm, file, "rename the archive member", err)))
-            goto done;
-        char *disp = NULL;
-        if (zipped) {
-            size_t dl = strlen(file) + strlen(nm) + 2;
-            if (!(disp = malloc(dl))) {
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                goto done;
-            }
-            snprintf(disp, dl, "%s:%s", file, nm);
-        }
-        st = read_reward(m, zipped ? z : NULL, zipped ? nm : file, disp ? disp : file, R + i * SAS, err);
-        free(disp);
-        if (st)
-            goto done;
-        names[i] = zipped ? strdup(nm) : file_stem(file);
-        if (!names[i]) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (!zipped && (st = check_reward_name(names[i], file, "rename the file", err)))
-            goto done;
-        k++;
-    }
-
-    char **nn = realloc(rs->names, (rs->n + k) * sizeof(char *));
-    if (!nn) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    rs->names = nn;
-    for (size_t i = 0; i < k; i++) {
-        rs->names[rs->n + i] = names[i];
-        names[i] = NULL;
-    }
-    rs->n += k;
-done:
-    for (size_t i = 0; names && i < nalloc; i++)
-        free(names[i]);
-    free(names);
-    starc_npy_npz_close(z);
-    free(file);
-    return st;
+    return starc_io_reward_load_many(&spec, 1, m, rs, err);
 }
 
 /* ------------------------------------------------------------------ policies */

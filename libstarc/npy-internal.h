@@ -17,6 +17,9 @@ void starci_npy_escape(char *buf, size_t cap, const char *s);
  * advised for transparent huge pages when it is at least that large (fewer,
  * cheaper page faults); release with free().  NULL when out of memory. */
 double *starci_npy_dalloc_big(size_t n);
+/* Offer the whole 2 MiB pages inside [p, p + bytes) to transparent huge pages
+ * (for memory not yet touched, such as the part realloc() just added). */
+void starci_npy_advise_huge(void *p, size_t bytes);
 
 /* A .npy image being read, straight into the caller's buffer: open it (the
  * header is parsed and every size checked against the file or the archive),

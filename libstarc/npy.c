@@ -1023,6 +1023,19 @@ struct starci_npy_reader {
     char *disp;             /* the name messages show */
 };
 
+void starci_npy_advise_huge(void *p, size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    uintptr_t a = (uintptr_t)p, lo = (a + NPY_HUGE_PAGE - 1) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
+    uintptr_t hi = (a + bytes) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: may fail harmlessly */
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 double *starci_npy_dalloc_big(size_t n)
 {
     if (n == 0)
