@@ -1418,6 +1418,39 @@ static void test_reward_load(void **state)
                 assert_true(rs.R[5 * SAS + i] == r3[i]);
             }
 
+    /* One call for several specs gives what one call per spec gave. */
+    {
+        starc_io_reward_set many;
+        starc_io_reward_set_init(&many);
+        char sfirst[300];
+        snprintf(sfirst, sizeof sfirst, "%s:first", pz);
+        const char *specs[5] = {p1, p2, p3, pz, sfirst};
+        assert_ok(starc_io_reward_load(p1, m, &many, &err)); /* appending to a set that holds one */
+        assert_ok(starc_io_reward_load_many(specs + 1, 4, m, &many, &err));
+        assert_int_equal(many.n, rs.n);
+        for (size_t k = 0; k < 6; k++)
+            assert_string_equal(many.names[k], rs.names[k]);
+        assert_same_doubles(many.R, rs.R, 6 * SAS);
+        /* All or nothing: an error in the last spec (missing) leaves the set as it was;
+         * an error in an earlier spec's data is the one reported. */
+        char missing[256], pbad[256];
+        tpath(missing, sizeof missing, "missing.npy");
+        tpath(pbad, sizeof pbad, "bad4.npy");
+        size_t s4b[1] = {4};
+        double r4b[4] = {1, 2, 3, 4};
+        assert_ok(starc_npy_write(pbad, 1, s4b, r4b, &err));
+        const char *bad1[3] = {p1, p2, missing};
+        expect_error(starc_io_reward_load_many(bad1, 3, m, &many, &err), STARC_EIO, &err, "missing.npy", "cannot open");
+        assert_int_equal(many.n, 6);
+        const char *bad2[3] = {p1, pbad, missing};
+        expect_error(starc_io_reward_load_many(bad2, 3, m, &many, &err), STARC_EDIM, &err, "bad4.npy", "(4,)");
+        assert_int_equal(many.n, 6);
+        assert_same_doubles(many.R, rs.R, 6 * SAS);
+        for (size_t k = 0; k < 6; k++)
+            assert_string_equal(many.names[k], rs.names[k]);
+        starc_io_reward_set_clear(&many);
+    }
+
     /* Failures name the file (and member) and leave the set unchanged. */
     char pb[256];
     tpath(pb, sizeof pb, "bad.npy");
