@@ -52,7 +52,8 @@ for S in $sizes; do
         sort -n -k3 "$d/r" | awk -v n="$runs" -v S="$S" -v k="$k" -v c="$(cat "$d/c")" -v p="$(cat "$d/p")" \
             -v b="$bytes" -v rss="$rss" -v f="$flt" '
             NR == 1 { lo = $3 } NR == int((n + 1) / 2) { med = $3 } { hi = $3 }
-            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\n", S, k, c, p, med, lo, hi, rss / b, f / (b / 4096) }'
+            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\n",
+                        S, k, c, p, med, lo, hi, rss / b, f / (b / 4096) }'
     done
     rm -rf "$d"
 done
