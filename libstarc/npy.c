@@ -671,7 +671,7 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error
 }
 
 /* The whole file in memory, then parsed: for pipes, whose size is unknown. */
-static int starc_npy_read_slurp(const char *path, starc_npy_array *out, starc_error *err)
+static int npy_read_slurp(const char *path, starc_npy_array *out, starc_error *err)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -1164,7 +1164,7 @@ int starci_npy_reader_open_file(const char *path, starci_npy_reader **out, starc
          * let the data, not the header, bound the memory. */
         close(r->fd);
         r->fd = -1;
-        if ((st = starc_npy_read_slurp(path, &r->mem, err))) {
+        if ((st = npy_read_slurp(path, &r->mem, err))) {
             starci_npy_reader_close(r);
             return st;
         }
