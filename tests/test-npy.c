@@ -14,7 +14,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zip.h>
@@ -453,6 +455,33 @@ static void test_stream_paths(void **state)
                     checked++;
                 }
     assert_true(checked >= 40);
+
+    /* A pipe (no size to check against): read whole first, then decoded. */
+    double v[5] = {1, -2, 3.5, 0, 1e300};
+    size_t len;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", 1, v,
+                                   sizeof v, &len);
+    char pf[256];
+    tpath(pf, sizeof pf, "pipe.npy");
+    assert_int_equal(mkfifo(pf, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(pf, O_WRONLY);
+        _exit(fd >= 0 && write(fd, img, len) == (ssize_t)len && close(fd) == 0 ? 0 : 1);
+    }
+    starc_npy_array a;
+    starc_error err;
+    starc_npy_array_init(&a);
+    assert_ok(starc_npy_read(pf, &a, &err));
+    int wst = 0;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+    assert_int_equal(a.ndim, 1);
+    assert_same_doubles(a.data, v, 5);
+    starc_npy_array_clear(&a);
+    free(img);
+    unlink(pf);
 }
 
 /* Fortran order in 3-d and the degenerate cases (1-d, 0-d flagged Fortran). */
