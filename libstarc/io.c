@@ -83,8 +83,13 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
         st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
-    if ((st = starc_mdp_alloc(S, A, T.data, mu0.data, g.data[0], opt, out, err)))
+    /* The MDP keeps the buffers T and mu0 were read into. */
+    if ((st = starc_mdp_alloc_adopt(S, A, T.data, mu0.data, g.data[0], opt, out, err))) {
         prefix_error(err, st, path);
+    } else {
+        T.data = NULL;
+        mu0.data = NULL;
+    }
 done:
     starc_npy_array_clear(&T);
     starc_npy_array_clear(&mu0);
@@ -187,140 +192,227 @@ static int sniff_zip(const char *path, starc_error *err)
     return n == 4 && b[0] == 'P' && b[1] == 'K' && ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6));
 }
 
-/* Expand one array into slot R (S*A*S doubles) or explain why it does not fit. */
-static int expand_one(const starc_mdp *m, const starc_npy_array *a, double *R, const char *disp, starc_error *err)
+/* Read one reward (the file path, or member name of z) into slot R (S*A*S
+ * doubles), each value written once: an (S,A,S) array is read straight into
+ * the slot, an (S,) or (S,A) one is read and expanded into it.  Messages name
+ * disp. */
+static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, double *R,
+                       starc_error *err)
 {
-    int st = starc_mdp_reward_expand(m, a->ndim, a->shape, a->data, R, err);
-    return st ? prefix_error(err, st, disp) : STARC_OK;
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starci_npy_reader *r = NULL;
+    int st = z ? starci_npy_reader_open_member(z, name, &r, err) : starci_npy_reader_open_file(name, &r, err);
+    if (st)
+        return st;
+    starc_npy_array a;
+    starc_npy_array_init(&a);
+    a.ndim = starci_npy_reader_shape(r, a.shape);
+    int expanding = 0;
+    if (a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S) {
+        /* Read in place; the expansion then only checks the values. */
+        if (!(st = starci_npy_reader_read(r, R, err))) {
+            expanding = 1;
+            st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
+        }
+    } else {
+        /* Small (or mis-shaped, which the expansion refuses). */
+        size_t n = starci_npy_reader_count(r);
+        if (!(a.data = starci_npy_dalloc_big(n))) {
+            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", disp, n);
+        } else if (!(st = starci_npy_reader_read(r, a.data, err))) {
+            expanding = 1;
+            st = starc_mdp_reward_expand(m, a.ndim, a.shape, a.data, R, err);
+        }
+    }
+    if (st && expanding)
+        prefix_error(err, st, disp);
+    starc_npy_array_clear(&a);
+    starci_npy_reader_close(r);
+    return st;
+}
+
+/* One reward spec, opened: the file, the member it names (or NULL for every
+ * member), the archive when it is one, and how many rewards it holds. */
+typedef struct reward_spec {
+    char *file;
+    const char *key;
+    int zipped;
+    starc_npy_npz *z;
+    size_t want;
+} reward_spec;
+
+static void spec_close(reward_spec *p)
+{
+    starc_npy_npz_close(p->z);
+    free(p->file);
+    memset(p, 0, sizeof *p);
+}
+
+static int spec_open(const char *spec, reward_spec *p, starc_error *err)
+{
+    memset(p, 0, sizeof *p);
+    /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
+    if (!(p->file = strdup(spec)))
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    struct stat sb;
+    char *colon = strrchr(p->file, ':');
+    int st = STARC_OK;
+    if (stat(spec, &sb) != 0 && colon && colon != p->file) {
+        *colon = '\0';
+        p->key = colon + 1;
+        if (!*p->key)
+            st = starci_error(err, STARC_EINVAL, "%s: empty member name after ':'", spec);
+    }
+    if (!st && (p->zipped = sniff_zip(p->file, err)) < 0)
+        st = STARC_EIO;
+    if (!st && !p->zipped && p->key)
+        st = starci_error(err, STARC_EINVAL, "%s: is not a .npz archive, so it has no member '%s'", p->file, p->key);
+    if (!st && p->zipped)
+        st = starc_npy_npz_open(p->file, &p->z, err);
+    if (!st) {
+        p->want = !p->zipped || p->key ? 1 : starc_npy_npz_count(p->z);
+        if (p->want == 0)
+            st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", p->file);
+    }
+    if (st)
+        spec_close(p);
+    return st;
+}
+
+/* Read the p->want rewards of p into R (p->want * S*A*S doubles) and their
+ * names into names[0 .. p->want). */
+static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char **names, starc_error *err)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    const char *file = p->file;
+    for (size_t i = 0; i < p->want; i++) {
+        const char *nm = !p->zipped ? file : p->key ? p->key : starc_npy_npz_name(p->z, i);
+        int st;
+        if (p->zipped && (st = check_reward_name(nm, file, "rename the archive member", err)))
+            return st;
+        char *disp = NULL;
+        if (p->zipped) {
+            size_t dl = strlen(file) + strlen(nm) + 2;
+            if (!(disp = malloc(dl)))
+                return starci_error(err, STARC_ENOMEM, "out of memory");
+            snprintf(disp, dl, "%s:%s", file, nm);
+        }
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, R + i * SAS, err);
+        free(disp);
+        if (st)
+            return st;
+        if (!(names[i] = p->zipped ? strdup(nm) : file_stem(file)))
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        if (!p->zipped && (st = check_reward_name(names[i], file, "rename the file", err)))
+            return st;
+    }
+    return STARC_OK;
+}
+
+/* Make room for `more` rewards after the rs->n loaded ones (rs->n unchanged);
+ * returns where they go.  The rewards are then read straight into place. */
+static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, const char *what, starc_error *err)
+{
+    size_t tot;
+    if (!starci_mul_ok(rs->n + more, SAS, &tot) || tot > SIZE_MAX / sizeof(double) ||
+        rs->n + more > SIZE_MAX / sizeof(char *)) {
+        starci_error(err, STARC_ENOMEM, "%s: too many rewards", what);
+        return NULL;
+    }
+    double *R = rs->n ? realloc(rs->R, tot * sizeof(double)) : starci_npy_dalloc_big(tot);
+    if (!R) {
+        starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", what, more);
+        return NULL;
+    }
+    if (rs->n == 0)
+        free(rs->R);
+    else
+        starci_npy_advise_huge(R + rs->n * SAS, more * SAS * sizeof(double));
+    rs->R = R;
+    return R + rs->n * SAS;
+}
+
+/* Read specs p[0 .. n) (opened, holding tot rewards) into rs, atomically. */
+static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, starc_io_reward_set *rs,
+                      starc_error *err)
+{
+    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    if (tot == 0)
+        return STARC_OK;
+    char **names = calloc(tot, sizeof *names);
+    if (!names)
+        return starci_error(err, STARC_ENOMEM, "out of memory for %zu rewards", tot);
+    double *R = reward_room(rs, tot, SAS, p[0].file, err);
+    int st = R ? STARC_OK : STARC_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        st = spec_read(&p[i], m, R + k * SAS, names + k, err);
+        k += p[i].want;
+    }
+    char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));
+    if (!st && !nn)
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    if (!st) {
+        rs->names = nn;
+        memcpy(rs->names + rs->n, names, tot * sizeof *names);
+        rs->n += tot;
+    } else {
+        for (size_t i = 0; i < tot; i++)
+            free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                              starc_error *err)
+{
+    if ((!specs && n) || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (!specs[i])
+            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    reward_spec *p = calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    /* First open every spec and count its rewards, so that the set grows
+     * once; a spec that fails to open is reported after the ones before it
+     * have been read (their errors first, as one call per spec would). */
+    size_t opened = 0, tot = 0;
+    int st = STARC_OK, open_st = STARC_OK;
+    starc_error open_err;
+    starc_error_clear(&open_err);
+    for (; opened < n; opened++) {
+        if ((open_st = spec_open(specs[opened], &p[opened], &open_err)))
+            break;
+        if (tot > SIZE_MAX - p[opened].want) {
+            open_st = starci_error(&open_err, STARC_ENOMEM, "%s: too many rewards", specs[opened]);
+            spec_close(&p[opened]);
+            break;
+        }
+        tot += p[opened].want;
+    }
+    st = specs_read(p, opened, tot, m, rs, err);
+    if (!st && open_st) {
+        /* All or nothing: drop the rewards read before the failing spec. */
+        for (size_t i = rs->n - tot; i < rs->n; i++)
+            free(rs->names[i]);
+        rs->n -= tot;
+        st = open_st;
+        if (err)
+            *err = open_err;
+    }
+    for (size_t i = 0; i < opened; i++)
+        spec_close(&p[i]);
+    free(p);
+    return st;
 }
 
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)
 {
     if (!spec || !m || !rs)
         return starci_error(err, STARC_EINVAL, "starc_io_reward_load: NULL argument");
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
-    /* FILE.npz:KEY, unless SPEC as a whole names a file (paths may contain ':'). */
-    char *file = strdup(spec);
-    const char *key = NULL;
-    if (!file)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    struct stat sb;
-    char *colon = strrchr(file, ':');
-    if (stat(spec, &sb) != 0 && colon && colon != file) {
-        *colon = '\0';
-        key = colon + 1;
-        if (!*key) {
-            free(file);
-            return starci_error(err, STARC_EINVAL, "%s: empty member name after ':'", spec);
-        }
-    }
-    int zipped = sniff_zip(file, err);
-    if (zipped < 0) {
-        free(file);
-        return STARC_EIO;
-    }
-    if (!zipped && key) {
-        int st = starci_error(err, STARC_EINVAL, "%s: is not a .npz archive, so it has no member '%s'", file, key);
-        free(file);
-        return st;
-    }
-
-    size_t k = 0, nalloc = 0; /* rewards loaded; slots in names */
-    double *R = NULL;
-    char **names = NULL;
-    starc_npy_npz *z = NULL;
-    starc_npy_array a;
-    starc_npy_array_init(&a);
-    int st = STARC_OK;
-    if (!zipped) {
-        R = starci_dalloc(SAS);
-        names = calloc(1, sizeof *names);
-        nalloc = 1;
-        if (!R || !names) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((st = starc_npy_read(file, &a, err)) || (st = expand_one(m, &a, R, file, err)))
-            goto done;
-        if (!(names[0] = file_stem(file))) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((st = check_reward_name(names[0], file, "rename the file", err)))
-            goto done;
-        k = 1;
-    } else {
-        if ((st = starc_npy_npz_open(file, &z, err)))
-            goto done;
-        size_t want = key ? 1 : starc_npy_npz_count(z);
-        if (want == 0) {
-            st = starci_error(err, STARC_EFORMAT, "%s: archive has no .npy members", file);
-            goto done;
-        }
-        size_t tot;
-        if (!starci_mul_ok(want, SAS, &tot) || !(R = starci_dalloc(tot)) || !(names = calloc(want, sizeof *names))) {
-            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", file, want);
-            goto done;
-        }
-        nalloc = want;
-        for (size_t i = 0; i < want; i++) {
-            const char *nm = key ? key : starc_npy_npz_name(z, i);
-            if ((st = check_reward_name(nm, file, "rename the archive member", err)) ||
-                (st = starc_npy_npz_read(z, nm, &a, err)))
-                goto done;
-            size_t dl = strlen(file) + strlen(nm) + 2;
-            char *disp = malloc(dl);
-            if (!disp) {
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                goto done;
-            }
-            snprintf(disp, dl, "%s:%s", file, nm);
-            st = expand_one(m, &a, R + i * SAS, disp, err);
-            free(disp);
-            if (st)
-                goto done;
-            if (!(names[i] = strdup(nm))) {
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                goto done;
-            }
-            k++;
-        }
-    }
-
-    /* Append atomically: rs changes only once everything has loaded. */
-    size_t n2, tot2;
-    if (!starci_mul_ok(rs->n + k, SAS, &tot2) || tot2 > SIZE_MAX / sizeof(double) ||
-        (n2 = rs->n + k) > SIZE_MAX / sizeof(char *)) {
-        st = starci_error(err, STARC_ENOMEM, "%s: too many rewards", spec);
-        goto done;
-    }
-    double *nR = realloc(rs->R, tot2 * sizeof(double));
-    if (!nR) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    rs->R = nR;
-    char **nn = realloc(rs->names, n2 * sizeof(char *));
-    if (!nn) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    rs->names = nn;
-    memcpy(rs->R + rs->n * SAS, R, k * SAS * sizeof(double));
-    for (size_t i = 0; i < k; i++) {
-        rs->names[rs->n + i] = names[i];
-        names[i] = NULL;
-    }
-    rs->n = n2;
-done:
-    for (size_t i = 0; names && i < nalloc; i++)
-        free(names[i]);
-    free(names);
-    free(R);
-    starc_npy_array_clear(&a);
-    starc_npy_npz_close(z);
-    free(file);
-    return st;
+    return starc_io_reward_load_many(&spec, 1, m, rs, err);
 }
 
 /* ------------------------------------------------------------------ policies */

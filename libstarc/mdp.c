@@ -93,6 +93,27 @@ int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, doub
     return STARC_OK;
 }
 
+int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gamma, const starc_mdp_options *opt,
+                          starc_mdp **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
+    if (st)
+        return st;
+    starc_mdp *m = calloc(1, sizeof *m);
+    if (!m)
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP");
+    m->S = S;
+    m->A = A;
+    m->gamma = gamma;
+    m->T = T;
+    m->mu0 = mu0;
+    *out = m;
+    return STARC_OK;
+}
+
 void starc_mdp_free(starc_mdp *m)
 {
     if (!m)

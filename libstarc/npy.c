@@ -8,6 +8,7 @@
  * byte for '<f8' C-order arrays (numpy >= 1.23 layout), so numpy sees no
  * difference between our files and its own. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <config.h>
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -38,6 +40,9 @@
 #define NPY_GROWTH_DIGITS 21
 /* Room for the largest header we write: 32 dimensions of 20 digits each. */
 #define NPY_PREFIX_MAX 2048
+/* Buffers of at least this many bytes are aligned to it and offered to
+ * transparent huge pages: the size of an x86-64 / arm64 huge page. */
+#define NPY_HUGE_PAGE ((size_t)2 << 20)
 
 /* ------------------------------------------------------------------ arrays */
 
@@ -665,10 +670,9 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error
     return STARC_OK;
 }
 
-int starc_npy_read(const char *path, starc_npy_array *out, starc_error *err)
+/* The whole file in memory, then parsed: for pipes, whose size is unknown. */
+static int npy_read_slurp(const char *path, starc_npy_array *out, starc_error *err)
 {
-    if (!path || !out)
-        return starci_error(err, STARC_EINVAL, "starc_npy_read: NULL argument");
     unsigned char *buf = NULL;
     size_t len = 0;
     int st = slurp(path, &buf, &len, err);
@@ -997,14 +1001,211 @@ static int read_some(zip_file_t *f, unsigned char *dst, size_t want, size_t *got
 /* Room for a member name in messages, escaped (starci_npy_escape). */
 #define NPZ_SHOWN 160
 
-/* Read member idx whole (messages show it as name, already escaped), trusting
- * none of the sizes the zip directory declares: they must fit in the archive
- * (stored data cannot be larger than the file, deflated data cannot expand
- * more than deflate allows), they must agree with the .npy header, and the
- * buffer grows with the bytes actually decompressed, so a lying directory
- * costs no more memory than the data. */
-static int npz_member_read(starc_npy_npz *z, zip_uint64_t idx, const char *name, unsigned char **out, size_t *out_size,
-                           starc_error *err)
+/* ------------------------------------------------------------------ streaming reader
+ *
+ * A .npy image is read in order, straight into the buffer that keeps the
+ * values: its prefix first (which says how many bytes follow), then the data
+ * in one read of that size when they are little-endian float64 in C order;
+ * any other layout is converted once, a chunk at a time, each element going
+ * directly to its place in C order.  Sizes are checked against the file (or
+ * against the zip directory, itself checked against the archive) before
+ * anything is allocated. */
+
+struct starci_npy_reader {
+    int fd;                 /* a regular file, or -1 */
+    zip_file_t *zf;         /* an archive member, or NULL */
+    const starc_npy_npz *z; /* its archive */
+    char shown[NPZ_SHOWN];  /* member name, escaped */
+    size_t declared;        /* bytes the zip directory declares for the member */
+    size_t consumed;        /* bytes read from the stream so far */
+    starc_npy_array mem;    /* neither: a pipe, already decoded in memory */
+    npy_layout L;
+    char *disp;             /* the name messages show */
+};
+
+void starci_npy_advise_huge(void *p, size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    uintptr_t a = (uintptr_t)p, lo = (a + NPY_HUGE_PAGE - 1) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
+    uintptr_t hi = (a + bytes) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: may fail harmlessly */
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+double *starci_npy_dalloc_big(size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX / sizeof(double))
+        return NULL;
+    size_t bytes = n * sizeof(double);
+#if defined(MADV_HUGEPAGE)
+    if (bytes >= NPY_HUGE_PAGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, NPY_HUGE_PAGE, bytes) == 0) {
+            /* Advice only: where transparent huge pages are off it fails and the
+             * buffer is an ordinary one. */
+            (void)madvise(p, bytes & ~(size_t)(NPY_HUGE_PAGE - 1), MADV_HUGEPAGE);
+            return p;
+        }
+    }
+#endif
+    return malloc(bytes);
+}
+
+void starci_npy_reader_close(starci_npy_reader *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->zf)
+        zip_fclose(r->zf);
+    starc_npy_array_clear(&r->mem);
+    free(r->disp);
+    free(r);
+}
+
+size_t starci_npy_reader_shape(const starci_npy_reader *r, size_t shape[STARC_NPY_MAXDIM])
+{
+    if (r->fd < 0 && !r->zf) {
+        memcpy(shape, r->mem.shape, r->mem.ndim * sizeof shape[0]);
+        return r->mem.ndim;
+    }
+    memcpy(shape, r->L.h.shape, r->L.h.ndim * sizeof shape[0]);
+    return r->L.h.ndim;
+}
+
+size_t starci_npy_reader_count(const starci_npy_reader *r)
+{
+    return r->fd < 0 && !r->zf ? starc_npy_array_size(&r->mem) : r->L.n;
+}
+
+/* Up to want bytes into dst; fewer only at the end of the stream. */
+static int reader_pull(starci_npy_reader *r, unsigned char *dst, size_t want, size_t *got, starc_error *err)
+{
+    *got = 0;
+    if (r->zf)
+        return read_some(r->zf, dst, want, got, 1, r->z, r->shown, err);
+    while (*got < want) {
+        ssize_t k = read(r->fd, dst + *got, want - *got);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return starci_error(err, STARC_EIO, "%s: read error: %s", r->disp, strerror(errno));
+        }
+        if (k == 0)
+            break;
+        *got += (size_t)k;
+    }
+    return STARC_OK;
+}
+
+/* The stream ended early: say so as the source's own check would. */
+static int reader_short(starci_npy_reader *r, starc_error *err)
+{
+    if (r->zf)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated (%zu of the %zu bytes its zip entry "
+                            "declares)", r->z->path, r->shown, r->consumed, r->declared);
+    return starci_error(err, STARC_EIO, "%s: the file shrank while it was read", r->disp);
+}
+
+/* Read the prefix (magic, version, header) and parse it into r->L. */
+static int reader_prefix(starci_npy_reader *r, starc_error *err)
+{
+    unsigned char *buf = malloc(NPY_PREFIX_READ);
+    if (!buf)
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", r->disp);
+    /* 12 bytes hold the length field of every version; then exactly the
+     * header (at most numpy's cap), so the data start where the stream is. */
+    size_t got = 0, more = 0;
+    int st = reader_pull(r, buf, 12, &got, err);
+    if (!st && got == 12 && memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN) == 0) {
+        size_t pre = buf[6] == 1 ? 10 : 12;
+        size_t hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
+        if (pre == 12)
+            hlen |= (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
+        size_t end = hlen > NPY_PREFIX_READ - pre ? NPY_PREFIX_READ : pre + hlen;
+        if (end > 12)
+            st = reader_pull(r, buf + 12, end - 12, &more, err);
+    }
+    got += more;
+    r->consumed += got;
+    if (!st)
+        st = npy_layout_parse(buf, got, r->disp, &r->L, err);
+    /* Header shorter than the 12 bytes read: no valid header is (the shortest
+     * dictionary takes more), so the parse has already refused it. */
+    free(buf);
+    return st;
+}
+
+int starci_npy_reader_open_file(const char *path, starci_npy_reader **out, starc_error *err)
+{
+    *out = NULL;
+    starci_npy_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->disp = strdup(path))) {
+        free(r);
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+    }
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        int e = errno;
+        starci_npy_reader_close(r);
+        return starci_error(err, STARC_EIO, "%s: cannot open: %s", path, strerror(e));
+    }
+    struct stat sb;
+    int st;
+    if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
+        /* A pipe or device: its size is unknown, so read it whole first and
+         * let the data, not the header, bound the memory. */
+        close(r->fd);
+        r->fd = -1;
+        if ((st = npy_read_slurp(path, &r->mem, err))) {
+            starci_npy_reader_close(r);
+            return st;
+        }
+        *out = r;
+        return STARC_OK;
+    }
+    if ((st = reader_prefix(r, err))) {
+        starci_npy_reader_close(r);
+        return st;
+    }
+    const npy_layout *L = &r->L;
+    uintmax_t fsize = (uintmax_t)sb.st_size, start = L->pre + L->hlen;
+    uintmax_t avail = fsize > start ? fsize - start : 0;
+    if (avail < L->nbytes)
+        st = starci_error(err, STARC_EFORMAT, "%s: data truncated: shape %s of dtype '%s' needs %zu bytes, "
+                          "the file has %ju", path, L->shp, L->h.descr, L->nbytes, avail);
+    else if (avail > L->nbytes)
+        st = starci_error(err, STARC_EFORMAT, "%s: %ju unexpected bytes after the array data (shape %s, dtype '%s')",
+                          path, avail - L->nbytes, L->shp, L->h.descr);
+    if (st) {
+        starci_npy_reader_close(r);
+        return st;
+    }
+    *out = r;
+    return STARC_OK;
+}
+
+/* Room for the display name "ARCHIVE:MEMBER". */
+static char *member_disp(const starc_npy_npz *z, const char *shown)
+{
+    size_t dl = strlen(z->path) + strlen(shown) + 2;
+    char *d = malloc(dl);
+    if (d)
+        snprintf(d, dl, "%s:%s", z->path, shown);
+    return d;
+}
+
+/* Checks of the zip directory's sizes against the archive, before anything
+ * is allocated from them (a lying directory costs no memory). */
+static int npz_member_check(starc_npy_npz *z, zip_uint64_t idx, const char *name, size_t *declared,
+                            starc_error *err)
 {
     zip_stat_t sb;
     zip_stat_init(&sb);
@@ -1028,61 +1229,172 @@ static int npz_member_read(starc_npy_npz *z, zip_uint64_t idx, const char *name,
     if (sb.size > SIZE_MAX)
         return starci_error(err, STARC_EFORMAT, "%s: member '%s': the zip directory declares %llu bytes, more than "
                             "this machine can address", z->path, name, usize);
-    size_t size = (size_t)sb.size;
-    zip_file_t *f = zip_fopen_index(z->zip, idx, 0);
-    if (!f)
-        return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name, zip_strerror(z->zip));
-    /* First the .npy prefix, which says how large the member must be. */
-    size_t cap = size < NPY_PREFIX_READ ? size : NPY_PREFIX_READ, got = 0;
-    unsigned char *buf = malloc(cap ? cap : 1);
-    int st = STARC_OK;
-    if (!buf)
-        st = starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
-    else
-        st = read_some(f, buf, cap, &got, 1, z, name, err);
-    if (!st) {
-        size_t dl = strlen(z->path) + strlen(name) + 2;
-        char *disp = malloc(dl);
-        npy_layout L;
-        if (!disp) {
-            st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
-        } else {
-            snprintf(disp, dl, "%s:%s", z->path, name);
-            st = npy_layout_parse(buf, got, disp, &L, err);
-            if (!st && L.pre + L.hlen + L.nbytes != size)
-                st = starci_error(err, STARC_EFORMAT, "%s: the zip directory declares %zu bytes, the .npy header "
-                                  "describes %zu (shape %s, dtype '%s')", disp, size, L.pre + L.hlen + L.nbytes, L.shp,
-                                  L.h.descr);
-            free(disp);
-        }
+    *declared = (size_t)sb.size;
+    return STARC_OK;
+}
+
+/* Index of member name, or an error listing the members. */
+static int npz_find(const starc_npy_npz *z, const char *name, const char *shown, size_t *k, starc_error *err)
+{
+    size_t i = 0;
+    while (i < z->n && strcmp(z->names[i], name) != 0)
+        i++;
+    if (i < z->n) {
+        *k = i;
+        return STARC_OK;
     }
-    /* Then the rest, growing the buffer only as data arrive. */
-    if (!st && got < cap)
-        st = starci_error(err, STARC_EFORMAT, "%s: member '%s' is truncated (%zu of the %zu bytes its zip entry "
-                          "declares)", z->path, name, got, size);
-    while (!st && got < size) {
-        size_t ncap = cap > size - cap ? size : 2 * cap;
-        unsigned char *nb = realloc(buf, ncap);
-        if (!nb) {
-            st = starci_error(err, STARC_ENOMEM, "%s: out of memory for member '%s'", z->path, name);
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < z->n && used < sizeof list; j++) {
+        char nm[64];
+        starci_npy_escape(nm, sizeof nm, z->names[j]);
+        int w = snprintf(list + used, sizeof list - used, "%s'%s'", j ? ", " : "", nm);
+        if (w < 0)
             break;
-        }
-        buf = nb;
-        cap = ncap;
-        st = read_some(f, buf, cap, &got, 0, z, name, err);
+        used += (size_t)w;
     }
-    /* One more read reaches the end of the stream, where libzip checks the CRC. */
-    unsigned char extra;
-    if (!st && zip_fread(f, &extra, 1) != 0)
-        st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, name,
-                          zip_file_strerror(f)[0] ? zip_file_strerror(f) : "longer than its recorded size");
-    zip_fclose(f);
-    if (st) {
-        free(buf);
+    return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, shown, z->n ? list : "none");
+}
+
+int starci_npy_reader_open_member(starc_npy_npz *z, const char *name, starci_npy_reader **out, starc_error *err)
+{
+    *out = NULL;
+    /* Names come from the archive (or the caller) and may hold control
+     * characters: messages show them escaped. */
+    char shown[NPZ_SHOWN];
+    starci_npy_escape(shown, sizeof shown, name);
+    size_t k = 0, declared = 0;
+    int st = npz_find(z, name, shown, &k, err);
+    if (st || (st = npz_member_check(z, z->index[k], shown, &declared, err)))
+        return st;
+    starci_npy_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->disp = member_disp(z, shown))) {
+        free(r);
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
+    }
+    r->fd = -1;
+    r->z = z;
+    r->declared = declared;
+    memcpy(r->shown, shown, sizeof shown);
+    if (!(r->zf = zip_fopen_index(z->zip, z->index[k], 0))) {
+        st = starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", z->path, shown, zip_strerror(z->zip));
+        starci_npy_reader_close(r);
         return st;
     }
-    *out = buf;
-    *out_size = size;
+    if (!(st = reader_prefix(r, err))) {
+        const npy_layout *L = &r->L;
+        if (L->pre + L->hlen + L->nbytes != declared)
+            st = starci_error(err, STARC_EFORMAT, "%s: the zip directory declares %zu bytes, the .npy header "
+                              "describes %zu (shape %s, dtype '%s')", r->disp, declared,
+                              L->pre + L->hlen + L->nbytes, L->shp, L->h.descr);
+    }
+    if (st) {
+        starci_npy_reader_close(r);
+        return st;
+    }
+    *out = r;
+    return STARC_OK;
+}
+
+/* Elements converted per chunk when the layout is not the host's float64 C order. */
+#define NPY_CHUNK 4096
+
+int starci_npy_reader_read(starci_npy_reader *r, double *dst, starc_error *err)
+{
+    if (r->fd < 0 && !r->zf) {
+        size_t n = starc_npy_array_size(&r->mem);
+        if (n)
+            memcpy(dst, r->mem.data, n * sizeof(double));
+        return STARC_OK;
+    }
+    const npy_layout *L = &r->L;
+    const dtype dt = L->dt;
+    const size_t n = L->n;
+    int st = STARC_OK;
+    size_t got = 0;
+    const int scatter = L->h.fortran && L->h.ndim > 1 && n > 1;
+    if (!scatter && dt.kind == DK_FLOAT && dt.size == 8 && dt.big == host_is_big_endian()) {
+        if ((st = reader_pull(r, (unsigned char *)dst, L->nbytes, &got, err)))
+            return st;
+        r->consumed += got;
+        if (got < L->nbytes)
+            return reader_short(r, err);
+    } else {
+        /* Fortran order: element f of the stream goes to C index ci, advanced
+         * as the Fortran multi-index (first axis fastest) is. */
+        size_t idx[STARC_NPY_MAXDIM] = {0}, cstride[STARC_NPY_MAXDIM], s = 1, ci = 0;
+        for (size_t k = L->h.ndim; k-- > 0;) {
+            cstride[k] = s;
+            s *= L->h.shape[k];
+        }
+        unsigned char *chunk = malloc(NPY_CHUNK * 8);
+        if (!chunk)
+            return starci_error(err, STARC_ENOMEM, "%s: out of memory", r->disp);
+        for (size_t i = 0; i < n && !st;) {
+            size_t k = n - i < NPY_CHUNK ? n - i : NPY_CHUNK;
+            if ((st = reader_pull(r, chunk, k * dt.size, &got, err)))
+                break;
+            r->consumed += got;
+            if (got < k * dt.size) {
+                st = reader_short(r, err);
+                break;
+            }
+            for (size_t j = 0; j < k; j++, i++) {
+                double v = decode(chunk + j * dt.size, &dt);
+                if (!scatter) {
+                    dst[i] = v;
+                    continue;
+                }
+                dst[ci] = v;
+                for (size_t a = 0; a < L->h.ndim; a++) {
+                    if (++idx[a] < L->h.shape[a]) {
+                        ci += cstride[a];
+                        break;
+                    }
+                    idx[a] = 0;
+                    ci -= (L->h.shape[a] - 1) * cstride[a];
+                }
+            }
+        }
+        free(chunk);
+        if (st)
+            return st;
+    }
+    if (r->zf) {
+        /* One more read reaches the end of the stream, where libzip checks the CRC. */
+        unsigned char extra;
+        if (zip_fread(r->zf, &extra, 1) != 0)
+            return starci_error(err, STARC_EFORMAT, "%s: member '%s': %s", r->z->path, r->shown,
+                                zip_file_strerror(r->zf)[0] ? zip_file_strerror(r->zf)
+                                                            : "longer than its recorded size");
+    }
+    return STARC_OK;
+}
+
+/* Read everything a reader holds into out (a new buffer, huge pages when large). */
+static int reader_to_array(starci_npy_reader *r, starc_npy_array *out, starc_error *err)
+{
+    size_t shape[STARC_NPY_MAXDIM];
+    size_t ndim = starci_npy_reader_shape(r, shape), n = starci_npy_reader_count(r);
+    double *data = starci_npy_dalloc_big(n);
+    if (!data)
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", r->disp, n);
+    int st = starci_npy_reader_read(r, data, err);
+    if (st) {
+        free(data);
+        return st;
+    }
+    starc_npy_array_clear(out);
+    out->ndim = ndim;
+    memcpy(out->shape, shape, ndim * sizeof shape[0]);
+    out->data = data;
+    if (r->fd < 0 && !r->zf) {
+        memcpy(out->dtype, r->mem.dtype, sizeof out->dtype);
+        out->fortran_order = r->mem.fortran_order;
+    } else {
+        snprintf(out->dtype, sizeof out->dtype, "%s", r->L.h.descr);
+        out->fortran_order = r->L.h.fortran;
+    }
     return STARC_OK;
 }
 
@@ -1090,43 +1402,23 @@ int starc_npy_npz_read(starc_npy_npz *z, const char *name, starc_npy_array *out,
 {
     if (!z || !name || !out)
         return starci_error(err, STARC_EINVAL, "starc_npy_npz_read: NULL argument");
-    size_t k = 0;
-    while (k < z->n && strcmp(z->names[k], name) != 0)
-        k++;
-    /* Names come from the archive (or the caller) and may hold control
-     * characters: messages show them escaped. */
-    char shown[NPZ_SHOWN];
-    starci_npy_escape(shown, sizeof shown, name);
-    if (k == z->n) {
-        char list[256] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < z->n && used < sizeof list; i++) {
-            char nm[64];
-            starci_npy_escape(nm, sizeof nm, z->names[i]);
-            int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", nm);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, shown,
-                            z->n ? list : "none");
-    }
-    zip_uint64_t idx = z->index[k];
-    unsigned char *buf = NULL;
-    size_t size = 0;
-    int st = npz_member_read(z, idx, shown, &buf, &size, err);
-    if (!st) {
-        size_t dl = strlen(z->path) + strlen(shown) + 2;
-        char *disp = malloc(dl);
-        if (!disp)
-            st = starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
-        else {
-            snprintf(disp, dl, "%s:%s", z->path, shown);
-            st = starc_npy_read_buffer(buf, size, disp, out, err);
-            free(disp);
-        }
-    }
-    free(buf);
+    starci_npy_reader *r = NULL;
+    int st = starci_npy_reader_open_member(z, name, &r, err);
+    if (!st)
+        st = reader_to_array(r, out, err);
+    starci_npy_reader_close(r);
+    return st;
+}
+
+int starc_npy_read(const char *path, starc_npy_array *out, starc_error *err)
+{
+    if (!path || !out)
+        return starci_error(err, STARC_EINVAL, "starc_npy_read: NULL argument");
+    starci_npy_reader *r = NULL;
+    int st = starci_npy_reader_open_file(path, &r, err);
+    if (!st)
+        st = reader_to_array(r, out, err);
+    starci_npy_reader_close(r);
     return st;
 }
 

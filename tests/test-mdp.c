@@ -6,6 +6,8 @@
 #include <cmocka.h>
 #include <config.h>
 #include "testutil.h"
+#include <stdlib.h>
+#include <string.h>
 
 static const double T2[8] = {.9, .1, .3, .7, .2, .8, .9, .1};
 static const double MU2[2] = {.5, .5};
@@ -36,6 +38,30 @@ static void test_valid(void **state)
     assert_memory_equal(starc_mdp_initial(m), MU2, sizeof MU2);
     starc_mdp_free(m);
     starc_mdp_free(NULL);
+}
+
+/* starc_mdp_alloc_adopt keeps the caller's buffers (no copy) on success and
+ * takes nothing on failure: the same validation as starc_mdp_alloc. */
+static void test_adopt(void **state)
+{
+    (void)state;
+    double *T = malloc(sizeof T2), *mu = malloc(sizeof MU2);
+    assert_non_null(T);
+    assert_non_null(mu);
+    memcpy(T, T2, sizeof T2);
+    memcpy(mu, MU2, sizeof MU2);
+    starc_mdp *m = NULL;
+    starc_error err;
+    T[0] = 1.5; /* row sums to 1.6: refused, buffers still the caller's */
+    assert_int_equal(starc_mdp_alloc_adopt(2, 2, T, mu, 0.9, NULL, &m, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "sums to"));
+    assert_null(m);
+    T[0] = T2[0];
+    assert_ok(starc_mdp_alloc_adopt(2, 2, T, mu, 0.9, NULL, &m, &err));
+    assert_ptr_equal(starc_mdp_transitions(m), T);
+    assert_ptr_equal(starc_mdp_initial(m), mu);
+    assert_memory_equal(starc_mdp_transitions(m), T2, sizeof T2);
+    starc_mdp_free(m); /* frees T and mu */
 }
 
 static void test_invalid(void **state)
@@ -162,7 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
-        cmocka_unit_test(test_error_string),
+        cmocka_unit_test(test_error_string), cmocka_unit_test(test_adopt),
     };
     return cmocka_run_group_tests_name("mdp", tests, NULL, NULL);
 }

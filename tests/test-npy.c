@@ -14,7 +14,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zip.h>
@@ -367,6 +369,119 @@ static void test_dtypes(void **state)
         }
     }
     assert_true(checked >= 12 * 3 * 2 * 3);
+}
+
+/* Put img into a one-member archive p as "x.npy", stored or deflated. */
+static void zip_one(const char *p, const unsigned char *img, size_t len, int deflate)
+{
+    int ze = 0;
+    zip_t *z = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &ze);
+    assert_non_null(z);
+    zip_int64_t i = zip_file_add(z, "x.npy", zip_source_buffer(z, img, len, 0), 0);
+    assert_true(i >= 0);
+    assert_int_equal(zip_set_file_compression(z, (zip_uint64_t)i, deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0), 0);
+    assert_int_equal(zip_close(z), 0);
+}
+
+/* The streaming readers (a .npy file, a stored and a deflated .npz member)
+ * give bit for bit what starc_npy_read_buffer, which decodes a whole image in
+ * memory and reorders Fortran data afterwards, gives: every dtype, byte order
+ * and memory order, in shapes of several conversion chunks. */
+static void test_stream_paths(void **state)
+{
+    (void)state;
+    dcase cases[16];
+    size_t nc;
+    fill_cases(cases, &nc);
+    static const size_t shapes[][3] = {{2, 3, 1}, {3, 50, 71}, {1, 1, 9000}};
+    const char orders[] = {'<', '>'};
+    char pn[256], pz[256];
+    tpath(pn, sizeof pn, "stream.npy");
+    tpath(pz, sizeof pz, "stream.npz");
+    size_t checked = 0;
+    for (size_t ci = 0; ci < nc; ci++)
+        for (size_t oi = 0; oi < sizeof orders; oi++)
+            for (int fortran = 0; fortran <= 1; fortran++)
+                for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+                    const dcase *c = &cases[ci];
+                    if (c->size == 1 && orders[oi] == '>')
+                        continue;
+                    const size_t *sh = shapes[si];
+                    size_t n = sh[0] * sh[1] * sh[2];
+                    if (si > 0 && ci > 1 && fortran == 0)
+                        continue; /* large shapes: f8 and f4 in C order, every dtype in Fortran order */
+                    unsigned char *data = malloc(n * c->size);
+                    assert_non_null(data);
+                    for (size_t i = 0; i < n; i++)
+                        put_uint(data + i * c->size, c->raw[(i * 7 + i / 5) % NV], c->size, orders[oi] == '>');
+                    char dict[160];
+                    snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': %s, 'shape': (%zu, %zu, %zu), }",
+                             orders[oi], c->code, fortran ? "True" : "False", sh[0], sh[1], sh[2]);
+                    size_t len;
+                    unsigned char *img = npy_image(1, 0, dict, 1, data, n * c->size, &len);
+                    free(data);
+                    starc_npy_array ref, a;
+                    starc_error err;
+                    starc_npy_array_init(&ref);
+                    starc_npy_array_init(&a);
+                    assert_ok(starc_npy_read_buffer(img, len, dict, &ref, &err));
+                    write_bytes(pn, img, len);
+                    assert_ok(starc_npy_read(pn, &a, &err));
+                    assert_int_equal(a.ndim, 3);
+                    assert_int_equal(a.fortran_order, fortran);
+                    assert_string_equal(a.dtype, ref.dtype);
+                    assert_same_doubles(a.data, ref.data, n);
+                    for (int deflate = 0; deflate <= 1; deflate++) {
+                        zip_one(pz, img, len, deflate);
+                        starc_npy_npz *z = NULL;
+                        assert_ok(starc_npy_npz_open(pz, &z, &err));
+                        assert_ok(starc_npy_npz_read(z, "x", &a, &err));
+                        assert_same_doubles(a.data, ref.data, n);
+                        starc_npy_npz_close(z);
+                    }
+                    /* One byte short, one byte long: refused before any data are read. */
+                    write_bytes(pn, img, len - 1);
+                    expect_error(starc_npy_read(pn, &a, &err), STARC_EFORMAT, &err, "data truncated", "stream.npy");
+                    unsigned char *longer = malloc(len + 1);
+                    assert_non_null(longer);
+                    memcpy(longer, img, len);
+                    longer[len] = 0;
+                    write_bytes(pn, longer, len + 1);
+                    expect_error(starc_npy_read(pn, &a, &err), STARC_EFORMAT, &err, "1 unexpected bytes", "stream.npy");
+                    free(longer);
+                    starc_npy_array_clear(&a);
+                    starc_npy_array_clear(&ref);
+                    free(img);
+                    checked++;
+                }
+    assert_true(checked >= 40);
+
+    /* A pipe (no size to check against): read whole first, then decoded. */
+    double v[5] = {1, -2, 3.5, 0, 1e300};
+    size_t len;
+    unsigned char *img = npy_image(1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", 1, v,
+                                   sizeof v, &len);
+    char pf[256];
+    tpath(pf, sizeof pf, "pipe.npy");
+    assert_int_equal(mkfifo(pf, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(pf, O_WRONLY);
+        _exit(fd >= 0 && write(fd, img, len) == (ssize_t)len && close(fd) == 0 ? 0 : 1);
+    }
+    starc_npy_array a;
+    starc_error err;
+    starc_npy_array_init(&a);
+    assert_ok(starc_npy_read(pf, &a, &err));
+    int wst = 0;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+    assert_int_equal(a.ndim, 1);
+    assert_same_doubles(a.data, v, 5);
+    starc_npy_array_clear(&a);
+    free(img);
+    unlink(pf);
 }
 
 /* Fortran order in 3-d and the degenerate cases (1-d, 0-d flagged Fortran). */
@@ -1332,6 +1447,39 @@ static void test_reward_load(void **state)
                 assert_true(rs.R[5 * SAS + i] == r3[i]);
             }
 
+    /* One call for several specs gives what one call per spec gave. */
+    {
+        starc_io_reward_set many;
+        starc_io_reward_set_init(&many);
+        char sfirst[300];
+        snprintf(sfirst, sizeof sfirst, "%s:first", pz);
+        const char *specs[5] = {p1, p2, p3, pz, sfirst};
+        assert_ok(starc_io_reward_load(p1, m, &many, &err)); /* appending to a set that holds one */
+        assert_ok(starc_io_reward_load_many(specs + 1, 4, m, &many, &err));
+        assert_int_equal(many.n, rs.n);
+        for (size_t k = 0; k < 6; k++)
+            assert_string_equal(many.names[k], rs.names[k]);
+        assert_same_doubles(many.R, rs.R, 6 * SAS);
+        /* All or nothing: an error in the last spec (missing) leaves the set as it was;
+         * an error in an earlier spec's data is the one reported. */
+        char missing[256], pbad[256];
+        tpath(missing, sizeof missing, "missing.npy");
+        tpath(pbad, sizeof pbad, "bad4.npy");
+        size_t s4b[1] = {4};
+        double r4b[4] = {1, 2, 3, 4};
+        assert_ok(starc_npy_write(pbad, 1, s4b, r4b, &err));
+        const char *bad1[3] = {p1, p2, missing};
+        expect_error(starc_io_reward_load_many(bad1, 3, m, &many, &err), STARC_EIO, &err, "missing.npy", "cannot open");
+        assert_int_equal(many.n, 6);
+        const char *bad2[3] = {p1, pbad, missing};
+        expect_error(starc_io_reward_load_many(bad2, 3, m, &many, &err), STARC_EDIM, &err, "bad4.npy", "(4,)");
+        assert_int_equal(many.n, 6);
+        assert_same_doubles(many.R, rs.R, 6 * SAS);
+        for (size_t k = 0; k < 6; k++)
+            assert_string_equal(many.names[k], rs.names[k]);
+        starc_io_reward_set_clear(&many);
+    }
+
     /* Failures name the file (and member) and leave the set unchanged. */
     char pb[256];
     tpath(pb, sizeof pb, "bad.npy");
@@ -1451,7 +1599,7 @@ int main(void)
         cmocka_unit_test(test_npz_foreign),      cmocka_unit_test(test_npz_deterministic),
         cmocka_unit_test(test_atomic),           cmocka_unit_test(test_mdp_load),
         cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_policy_load),
-        cmocka_unit_test(test_npz_declared_sizes),
+        cmocka_unit_test(test_npz_declared_sizes), cmocka_unit_test(test_stream_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

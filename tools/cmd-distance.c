@@ -253,11 +253,10 @@ static int load_inputs(distance_args *a, dist_inputs *in)
     if (rc)
         return rc;
     const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
-    for (int i = 0; i < a->nrewards; i++) {
-        int st = starc_io_reward_load(a->rewards[i], in->m, &in->rs, &err);
-        if (st)
-            return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st));
-    }
+    /* One call for all the rewards: the set is allocated once, each reward read into place. */
+    int st = starc_io_reward_load_many((const char *const *)a->rewards, (size_t)a->nrewards, in->m, &in->rs, &err);
+    if (st)
+        return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st));
     if (in->rs.n < 2)
         return cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
     if ((a->policy && (rc = cli_load_policy(CMD, "policy", a->policy, in->m, &in->pi))) ||

@@ -49,6 +49,16 @@ void starc_io_reward_set_clear(starc_io_reward_set *rs);
  *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err);
 
+/** @brief Append the rewards of @p n specs to @p rs, as starc_io_reward_load() on each in turn would.
+ *
+ *  Every spec is opened and counted first, then the set grows once and each
+ *  reward is read straight into its place (no copy of the rewards already
+ *  loaded).  Atomic: on failure @p rs holds the rewards it held before (its
+ *  buffer may have grown), and the error is the first one a call per spec
+ *  would have met. */
+int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                              starc_error *err);
+
 /** @brief Load a policy `.npy` of shape (S,A) and validate it as starc_policy_validate() does
  *  with @p opt (NULL = defaults: rows sum to 1 within ::STARC_MDP_PROB_TOL).
  *  @p pi receives S*A doubles. */

@@ -50,6 +50,16 @@ int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, d
 int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
                     const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
 
+/** @brief Build an MDP that takes ownership of @p T and @p mu0 instead of copying them.
+ *
+ *  As starc_mdp_alloc(), but on success the MDP owns the two buffers, which
+ *  must come from malloc() (or posix_memalign()) and are released by
+ *  starc_mdp_free(); the caller must not use or free them afterwards.  On
+ *  failure nothing is taken: the caller still owns and frees them.  For
+ *  loaders, which read T straight into the buffer the MDP keeps. */
+int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gamma, const starc_mdp_options *opt,
+                          starc_mdp **out, starc_error *err);
+
 /** @brief Release an MDP; NULL is a no-op. */
 void starc_mdp_free(starc_mdp *m);
 
