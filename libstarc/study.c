@@ -847,6 +847,152 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
     return STARC_OK;
 }
 
+/* The results: npoints regrets, NV * npoints values, the correlations. */
+static starc_study *study_alloc(size_t npoints, starc_error *err)
+{
+    const size_t NV = STARCI_NVARIANTS;
+    starc_study *s = calloc(1, sizeof *s);
+    if (!s) {
+        starci_error(err, STARC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->npoints = npoints;
+    s->nvar = NV;
+    s->regret = starci_dalloc(npoints);
+    s->values = malloc(npoints * NV * sizeof(double));
+    s->pearson = starci_dalloc(NV);
+    s->spearman = starci_dalloc(NV);
+    s->nfinite = calloc(NV, sizeof(size_t));
+    if (!s->regret || !s->values || !s->pearson || !s->spearman || !s->nfinite) {
+        starci_error(err, STARC_ENOMEM, "out of memory for %zu points x %zu variants", npoints, NV);
+        starc_study_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void runner_free(runner *run, worker *ws, size_t jobs)
+{
+    if (ws)
+        for (size_t t = 0; t < jobs; t++)
+            worker_free(&ws[t]);
+    free(ws);
+    if (run->slots) {
+        for (size_t i = 0; i < run->W; i++) {
+            starc_mdp_free(run->slots[i].m);
+            free(run->slots[i].R1);
+            free(run->slots[i].R2);
+            free(run->slots[i].regret);
+            free(run->slots[i].values);
+        }
+        free(run->slots);
+    }
+}
+
+/* The work window (2 * jobs slots) and each worker's scratch, into *ws. */
+static int runner_init(runner *run, const starc_study_options *o, const starc_study_callbacks *cb, size_t n,
+                       size_t jobs, worker **ws, starc_error *err)
+{
+    const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
+    memset(run, 0, sizeof *run);
+    *ws = NULL;
+    run->o = o;
+    run->cb = cb;
+    run->S = o->states;
+    run->A = o->actions;
+    run->n = n;
+    run->W = 2 * jobs;
+    run->slots = calloc(run->W, sizeof(slot));
+    if (!run->slots)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < run->W; i++) {
+        slot *sl = &run->slots[i];
+        sl->R1 = starci_dalloc(P * n);
+        sl->R2 = starci_dalloc(P * n);
+        sl->regret = starci_dalloc(P * T);
+        sl->values = starci_dalloc(P * T * NV);
+        if (!sl->R1 || !sl->R2 || !sl->regret || !sl->values)
+            return starci_error(err, STARC_ENOMEM, "out of memory for the work window");
+    }
+    if (!(*ws = calloc(jobs, sizeof **ws)))
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    for (size_t t = 0; t < jobs; t++)
+        if (worker_init(&(*ws)[t], run))
+            return starci_error(err, STARC_ENOMEM, "out of memory for the worker scratch");
+    return STARC_OK;
+}
+
+/* Hand MDP j's batch (done by a worker) to the ordered callback, store its
+ * points and free its slot. */
+static int consume(runner *run, starc_study *s, size_t j, starc_error *err)
+{
+    const starc_study_callbacks *cb = run->cb;
+    const size_t NV = STARCI_NVARIANTS, per = run->o->pairs * run->o->steps, npoints = s->npoints;
+    slot *sl = &run->slots[j % run->W];
+    pthread_mutex_lock(&run->mu);
+    while (!(sl->state == SLOT_DONE && sl->j == j))
+        pthread_cond_wait(&run->done_cv, &run->mu);
+    pthread_mutex_unlock(&run->mu);
+    if (sl->status) {
+        if (err)
+            *err = sl->err;
+        return sl->status;
+    }
+    void *data = sl->data;
+    sl->data = NULL; /* ordered() owns it now */
+    if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user))
+        return starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
+    for (size_t p = 0; p < per; p++) {
+        size_t g = j * per + p;
+        s->regret[g] = sl->regret[p];
+        const double *row = sl->values + p * NV;
+        for (size_t v = 0; v < NV; v++)
+            s->values[v * npoints + g] = row[v];
+    }
+    pthread_mutex_lock(&run->mu);
+    sl->state = SLOT_FREE;
+    run->emitted++;
+    pthread_cond_broadcast(&run->space_cv);
+    pthread_mutex_unlock(&run->mu);
+    if (cb && cb->progress)
+        cb->progress((j + 1) * per, npoints, cb->user);
+    return STARC_OK;
+}
+
+/* Start the workers, consume the MDPs in index order, stop and join the
+ * workers, and drop the results computed but never delivered. */
+static int run_workers(runner *run, worker *ws, size_t jobs, starc_study *s, starc_error *err)
+{
+    const starc_study_callbacks *cb = run->cb;
+    size_t nstarted = 0;
+    int st = STARC_OK;
+    pthread_mutex_init(&run->mu, NULL);
+    pthread_cond_init(&run->done_cv, NULL);
+    pthread_cond_init(&run->space_cv, NULL);
+    for (size_t t = 0; t < jobs; t++) {
+        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
+            break;
+        nstarted++;
+    }
+    if (nstarted == 0)
+        st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
+    for (size_t j = 0; !st && j < run->o->mdps; j++)
+        st = consume(run, s, j, err);
+    pthread_mutex_lock(&run->mu);
+    run->abort = 1;
+    pthread_cond_broadcast(&run->space_cv);
+    pthread_mutex_unlock(&run->mu);
+    for (size_t t = 0; t < nstarted; t++)
+        pthread_join(ws[t].tid, NULL);
+    for (size_t i = 0; i < run->W; i++)
+        if (run->slots[i].data && cb && cb->discard)
+            cb->discard(run->slots[i].data, cb->user);
+    pthread_mutex_destroy(&run->mu);
+    pthread_cond_destroy(&run->done_cv);
+    pthread_cond_destroy(&run->space_cv);
+    return st;
+}
+
 int starc_study_run(const starc_study_options *o, const starc_study_callbacks *cb,
                     starc_study **out, starc_error *err)
 {
@@ -863,141 +1009,20 @@ int starc_study_run(const starc_study_options *o, const starc_study_callbacks *c
     if (st)
         return st;
     starc_study_variants(); /* the table is built before threads use it */
-    const size_t NV = STARCI_NVARIANTS, P = o->pairs, T = o->steps;
     size_t jobs = o->nthreads > 0 ? (size_t)o->nthreads : online_cpus();
     if (jobs > o->mdps)
         jobs = o->mdps;
-
-    starc_study *s = calloc(1, sizeof *s);
-    runner run;
-    memset(&run, 0, sizeof run);
-    worker *ws = NULL;
-    size_t nstarted = 0;
+    starc_study *s = study_alloc(npoints, err);
     if (!s)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    s->npoints = npoints;
-    s->nvar = NV;
-    s->regret = starci_dalloc(npoints);
-    s->values = malloc(npoints * NV * sizeof(double));
-    s->pearson = starci_dalloc(NV);
-    s->spearman = starci_dalloc(NV);
-    s->nfinite = calloc(NV, sizeof(size_t));
-    if (!s->regret || !s->values || !s->pearson || !s->spearman || !s->nfinite) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory for %zu points x %zu variants", npoints, NV);
-        goto fail;
-    }
-
-    run.o = o;
-    run.cb = cb;
-    run.S = o->states;
-    run.A = o->actions;
-    run.n = n;
-    run.W = 2 * jobs;
-    run.slots = calloc(run.W, sizeof(slot));
-    if (!run.slots) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < run.W; i++) {
-        slot *sl = &run.slots[i];
-        sl->R1 = starci_dalloc(P * n);
-        sl->R2 = starci_dalloc(P * n);
-        sl->regret = starci_dalloc(P * T);
-        sl->values = starci_dalloc(P * T * NV);
-        if (!sl->R1 || !sl->R2 || !sl->regret || !sl->values) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory for the work window");
-            goto fail;
-        }
-    }
-    ws = calloc(jobs, sizeof *ws);
-    if (!ws) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t t = 0; t < jobs; t++)
-        if (worker_init(&ws[t], &run)) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory for the worker scratch");
-            goto fail;
-        }
-    pthread_mutex_init(&run.mu, NULL);
-    pthread_cond_init(&run.done_cv, NULL);
-    pthread_cond_init(&run.space_cv, NULL);
-    for (size_t t = 0; t < jobs; t++) {
-        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
-            break;
-        nstarted++;
-    }
-    if (nstarted == 0) {
-        st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
-        goto join;
-    }
-
-    /* Consume the MDPs in index order. */
-    const size_t per = P * T;
-    for (size_t j = 0; j < o->mdps; j++) {
-        slot *sl = &run.slots[j % run.W];
-        pthread_mutex_lock(&run.mu);
-        while (!(sl->state == SLOT_DONE && sl->j == j))
-            pthread_cond_wait(&run.done_cv, &run.mu);
-        pthread_mutex_unlock(&run.mu);
-        if (sl->status) {
-            st = sl->status;
-            if (err)
-                *err = sl->err;
-            break;
-        }
-        void *data = sl->data;
-        sl->data = NULL; /* ordered() owns it now */
-        if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user)) {
-            st = starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
-            break;
-        }
-        for (size_t p = 0; p < per; p++) {
-            size_t g = j * per + p;
-            s->regret[g] = sl->regret[p];
-            const double *row = sl->values + p * NV;
-            for (size_t v = 0; v < NV; v++)
-                s->values[v * npoints + g] = row[v];
-        }
-        pthread_mutex_lock(&run.mu);
-        sl->state = SLOT_FREE;
-        run.emitted++;
-        pthread_cond_broadcast(&run.space_cv);
-        pthread_mutex_unlock(&run.mu);
-        if (cb && cb->progress)
-            cb->progress((j + 1) * per, npoints, cb->user);
-    }
-join:
-    pthread_mutex_lock(&run.mu);
-    run.abort = 1;
-    pthread_cond_broadcast(&run.space_cv);
-    pthread_mutex_unlock(&run.mu);
-    for (size_t t = 0; t < nstarted; t++)
-        pthread_join(ws[t].tid, NULL);
-    /* results computed but never delivered (the run stopped early) */
-    for (size_t i = 0; i < run.W; i++)
-        if (run.slots[i].data && cb && cb->discard)
-            cb->discard(run.slots[i].data, cb->user);
-    pthread_mutex_destroy(&run.mu);
-    pthread_cond_destroy(&run.done_cv);
-    pthread_cond_destroy(&run.space_cv);
+        return STARC_ENOMEM;
+    runner run;
+    worker *ws;
+    st = runner_init(&run, o, cb, n, jobs, &ws, err);
+    if (!st)
+        st = run_workers(&run, ws, jobs, s, err);
     if (!st)
         st = correlations(s, jobs, err);
-fail:
-    if (ws)
-        for (size_t t = 0; t < jobs; t++)
-            worker_free(&ws[t]);
-    free(ws);
-    if (run.slots) {
-        for (size_t i = 0; i < run.W; i++) {
-            starc_mdp_free(run.slots[i].m);
-            free(run.slots[i].R1);
-            free(run.slots[i].R2);
-            free(run.slots[i].regret);
-            free(run.slots[i].values);
-        }
-        free(run.slots);
-    }
+    runner_free(&run, ws, jobs);
     if (st) {
         starc_study_free(s);
         return st;
