@@ -1394,6 +1394,77 @@ static int scal_curves(starc_fit_scaling *s, scal_work *w, const double *size, c
     return STARC_OK;
 }
 
+/* The joint fit's R^2 and standard errors (with the origin means' share as in
+ * standard_errors()), and its residuals je centred and inflated for the bootstrap. */
+static int scal_joint_errors(starc_fit_scaling *s, scal_work *w, starc_error *err)
+{
+    const starc_fit_form form = s->form;
+    const size_t K = w->K, N = w->N;
+    const double *jpar = w->jpar;
+    double *jfit = w->jfit, *je = w->je;
+    joint *J = &w->J;
+    starc_fit_scaling_result *R = &s->res;
+    int st;
+
+    double mean = 0.0, rss = 0.0, tss = 0.0;
+    size_t norig = 0;
+    for (size_t k = 0; k < K; k++)
+        norig += J->center[k] == STARC_FIT_CENTER_ORIGIN;
+    for (size_t i = 0; i < N; i++)
+        mean += J->y[i];
+    mean /= (double)N;
+    double ebar = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        jfit[i] = joint_fitted(J, jpar, i, form);
+        je[i] = J->y[i] - jfit[i];
+        rss += je[i] * je[i];
+        tss += (J->y[i] - mean) * (J->y[i] - mean);
+        ebar += je[i];
+    }
+    R->joint_r2 = tss > 0.0 ? 1.0 - rss / tss : (rss == 0.0 ? 1.0 : NAN);
+    const size_t pj = J->P + norig;
+    const double sig = N > pj ? sqrt(rss / (double)(N - pj)) : NAN;
+    /* variances, with the origin means' share as in standard_errors() */
+    double *var = starci_dalloc(J->P), *xt1 = starci_dalloc(J->P), *v = starci_dalloc(J->P);
+    if (!var || !xt1 || !v) {
+        free(var), free(xt1), free(v);
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        return st;
+    }
+    for (size_t a = 0; a < J->P; a++)
+        var[a] = J->covu[a * J->P + a];
+    for (size_t k = 0; k < K; k++) {
+        if (J->center[k] != STARC_FIT_CENTER_ORIGIN)
+            continue;
+        memset(xt1, 0, J->P * sizeof(double));
+        for (size_t i = 0; i < N; i++)
+            if (J->grp[i] == k)
+                for (size_t a = 0; a < J->P; a++)
+                    xt1[a] += J->X[i * J->P + a];
+        for (size_t a = 0; a < J->P; a++) {
+            v[a] = 0.0;
+            for (size_t b = 0; b < J->P; b++)
+                v[a] += J->covu[a * J->P + b] * xt1[b];
+            var[a] += v[a] * v[a] / (double)J->n0[k];
+        }
+    }
+    R->joint_alpha = jpar[0];
+    R->joint_alpha_ci.se = sig * sqrt(var[0]);
+    for (size_t k = 0; k < K; k++) {
+        s->jbeta[k] = jpar[1 + k];
+        s->jbeta_ci[k].se = sig * sqrt(var[1 + k]);
+        s->jbeta_ci[k].lo = s->jbeta_ci[k].hi = NAN;
+    }
+    free(var), free(xt1), free(v);
+    line_fit(K, s->lsize, s->jbeta, &R->joint_beta0, &R->joint_beta1, &R->joint_beta0_ci.se,
+             &R->joint_beta1_ci.se, &R->joint_beta_r2);
+    ebar /= (double)N;
+    const double infl = N > pj ? sqrt((double)N / (double)(N - pj)) : 0.0;
+    for (size_t i = 0; i < N; i++)
+        je[i] = (je[i] - ebar) * infl;
+    return STARC_OK;
+}
+
 /* Step 2: the joint fit (one alpha, a beta per curve), its R^2, standard
  * errors and centred, inflated residuals (je) for the bootstrap. */
 static int scal_joint(starc_fit_scaling *s, scal_work *w, const starc_fit_options *opt, starc_error *err)
@@ -1454,64 +1525,8 @@ static int scal_joint(starc_fit_scaling *s, scal_work *w, const starc_fit_option
         st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear failed (joint fit)");
         return st;
     }
-    {
-        double mean = 0.0, rss = 0.0, tss = 0.0;
-        size_t norig = 0;
-        for (size_t k = 0; k < K; k++)
-            norig += J->center[k] == STARC_FIT_CENTER_ORIGIN;
-        for (size_t i = 0; i < N; i++)
-            mean += J->y[i];
-        mean /= (double)N;
-        double ebar = 0.0;
-        for (size_t i = 0; i < N; i++) {
-            jfit[i] = joint_fitted(J, jpar, i, form);
-            je[i] = J->y[i] - jfit[i];
-            rss += je[i] * je[i];
-            tss += (J->y[i] - mean) * (J->y[i] - mean);
-            ebar += je[i];
-        }
-        R->joint_r2 = tss > 0.0 ? 1.0 - rss / tss : (rss == 0.0 ? 1.0 : NAN);
-        const size_t pj = J->P + norig;
-        const double sig = N > pj ? sqrt(rss / (double)(N - pj)) : NAN;
-        /* variances, with the origin means' share as in standard_errors() */
-        double *var = starci_dalloc(J->P), *xt1 = starci_dalloc(J->P), *v = starci_dalloc(J->P);
-        if (!var || !xt1 || !v) {
-            free(var), free(xt1), free(v);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            return st;
-        }
-        for (size_t a = 0; a < J->P; a++)
-            var[a] = J->covu[a * J->P + a];
-        for (size_t k = 0; k < K; k++) {
-            if (J->center[k] != STARC_FIT_CENTER_ORIGIN)
-                continue;
-            memset(xt1, 0, J->P * sizeof(double));
-            for (size_t i = 0; i < N; i++)
-                if (J->grp[i] == k)
-                    for (size_t a = 0; a < J->P; a++)
-                        xt1[a] += J->X[i * J->P + a];
-            for (size_t a = 0; a < J->P; a++) {
-                v[a] = 0.0;
-                for (size_t b = 0; b < J->P; b++)
-                    v[a] += J->covu[a * J->P + b] * xt1[b];
-                var[a] += v[a] * v[a] / (double)J->n0[k];
-            }
-        }
-        R->joint_alpha = jpar[0];
-        R->joint_alpha_ci.se = sig * sqrt(var[0]);
-        for (size_t k = 0; k < K; k++) {
-            s->jbeta[k] = jpar[1 + k];
-            s->jbeta_ci[k].se = sig * sqrt(var[1 + k]);
-            s->jbeta_ci[k].lo = s->jbeta_ci[k].hi = NAN;
-        }
-        free(var), free(xt1), free(v);
-        line_fit(K, s->lsize, s->jbeta, &R->joint_beta0, &R->joint_beta1, &R->joint_beta0_ci.se,
-                 &R->joint_beta1_ci.se, &R->joint_beta_r2);
-        ebar /= (double)N;
-        const double infl = N > pj ? sqrt((double)N / (double)(N - pj)) : 0.0;
-        for (size_t i = 0; i < N; i++)
-            je[i] = (je[i] - ebar) * infl;
-    }
+    if ((st = scal_joint_errors(s, w, err)))
+        return st;
     R->alpha0_ci.lo = R->alpha0_ci.hi = R->alpha1_ci.lo = R->alpha1_ci.hi = NAN;
     R->beta0_ci.lo = R->beta0_ci.hi = R->beta1_ci.lo = R->beta1_ci.hi = NAN;
     R->joint_alpha_ci.lo = R->joint_alpha_ci.hi = NAN;
@@ -1519,130 +1534,142 @@ static int scal_joint(starc_fit_scaling *s, scal_work *w, const starc_fit_option
     return STARC_OK;
 }
 
+/* The bootstrap's per-curve fitted values yfit and residuals e, centred and
+ * inflated by sqrt(m / (m - p)). */
+static int scal_boot_residuals(const starc_fit_scaling *s, scal_work *w)
+{
+    const size_t K = w->K;
+    double **dd = w->dd, **yy = w->yy, **yfit = w->yfit, **e = w->e, **ys = w->ys;
+    const size_t *m = w->m;
+    for (size_t k = 0; k < K; k++) {
+        yfit[k] = starci_dalloc(m[k] ? m[k] : 1), e[k] = starci_dalloc(m[k] ? m[k] : 1),
+        ys[k] = starci_dalloc(m[k] ? m[k] : 1);
+        if (!yfit[k] || !e[k] || !ys[k])
+            return STARC_ENOMEM;
+        const starc_fit_result *G = &s->grp[k];
+        double ebar = 0.0;
+        for (size_t i = 0; i < m[k]; i++) {
+            yfit[k][i] = G->offset + starc_fit_eval(s->form, G->alpha, G->beta, G->g, dd[k][i]);
+            e[k][i] = yy[k][i] - yfit[k][i];
+            ebar += e[k][i];
+        }
+        ebar /= (double)m[k];
+        const double infl = m[k] > w->F[k].nparam ? sqrt((double)m[k] / (double)(m[k] - w->F[k].nparam)) : 0.0;
+        for (size_t i = 0; i < m[k]; i++)
+            e[k][i] = (e[k][i] - ebar) * infl;
+    }
+    return STARC_OK;
+}
+
+/* One bootstrap replicate: q (SC_NQ) and the joint betas jb (K); 0 when a fit failed. */
+static int scal_boot_draw(const starc_fit_scaling *s, scal_work *w, double *q, double *jb)
+{
+    const size_t K = w->K, N = w->N;
+    double **yfit = w->yfit, **e = w->e, **ys = w->ys;
+    double *v1 = w->v1, *v2 = w->v2, *jpar = w->jpar, *jfit = w->jfit, *je = w->je, *jys = w->jys;
+    const size_t *m = w->m;
+    joint *J = &w->J;
+    gsl_rng *r = w->r;
+    int good = 1;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t i = 0; i < m[k]; i++)
+            ys[k][i] = yfit[k][i] + e[k][gsl_rng_uniform_int(r, m[k])];
+        fit_par fq;
+        if (fitter_solve(&w->F[k], ys[k], NULL, 0, &fq, NULL) != STARC_OK)
+            good = 0;
+        v1[k] = fq.alpha, v2[k] = fq.beta;
+    }
+    /* joint: resample within each curve, from the curve's rows of the joint residuals */
+    for (size_t i = 0, st0 = 0, k = 0; i < N; i++) {
+        if (i > 0 && J->grp[i] != J->grp[i - 1])
+            st0 = i, k = J->grp[i];
+        jys[i] = jfit[i] + je[st0 + gsl_rng_uniform_int(r, m[k])];
+    }
+    if (good && joint_solve(J, jys, jpar) != STARC_OK)
+        good = 0;
+    if (good && (line_fit(K, s->lsize, v1, &q[SC_A0], &q[SC_A1], NULL, NULL, NULL) ||
+                 line_fit(K, s->lsize, v2, &q[SC_B0], &q[SC_B1], NULL, NULL, NULL)))
+        good = 0;
+    if (good) {
+        for (size_t k = 0; k < K; k++)
+            jb[k] = jpar[1 + k];
+        q[SC_JA] = jpar[0];
+        if (line_fit(K, s->lsize, jb, &q[SC_JB0], &q[SC_JB1], NULL, NULL, NULL))
+            good = 0;
+    }
+    return good;
+}
+
+/* The intervals of the ok replicates (column-major, stride B) in s->rep and jbrep. */
+static int scal_boot_intervals(starc_fit_scaling *s, size_t B, size_t ok, const double *jbrep,
+                               const starc_fit_options *opt)
+{
+    starc_fit_scaling_result *R = &s->res;
+    double *tmp = starci_dalloc(ok);
+    if (!tmp)
+        return STARC_ENOMEM;
+    starc_fit_ci *ci[SC_NQ] = {&R->alpha0_ci, &R->alpha1_ci, &R->beta0_ci, &R->beta1_ci,
+                               &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
+    for (int t = 0; t < SC_NQ; t++) {
+        memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
+        interval(tmp, ok, opt->level, s->nu, 1.0, ci[t]);
+    }
+    for (size_t k = 0; k < s->K; k++) {
+        memcpy(tmp, jbrep + k * B, ok * sizeof(double));
+        interval(tmp, ok, opt->level, s->nu, 1.0, &s->jbeta_ci[k]);
+    }
+    free(tmp);
+    return STARC_OK;
+}
+
 /* Step 3: the bootstrap, every curve's residuals resampled within the curve. */
 static int scal_bootstrap(starc_fit_scaling *s, scal_work *w, const starc_fit_options *opt, starc_error *err)
 {
-    const starc_fit_form form = s->form;
-    const size_t K = w->K, N = w->N;
-    fitter *F = w->F;
-    double **dd = w->dd, **yy = w->yy, **yfit = w->yfit, **e = w->e, **ys = w->ys;
-    double *v1 = w->v1, *v2 = w->v2, *jpar = w->jpar, *jfit = w->jfit, *je = w->je, *jys = w->jys;
-    size_t *m = w->m;
+    const size_t K = w->K, N = w->N, B = opt->bootstrap;
     joint *J = &w->J;
-    starc_fit_scaling_result *R = &s->res;
-    int st;
-    gsl_rng *r;
-    /* ---- bootstrap: every curve's residuals resampled within the curve */
-    const size_t B = opt->bootstrap;
-    if (B > 0) {
-        size_t nrep;
-        r = w->r = gsl_rng_alloc(gsl_rng_mt19937);
-        double *jb = starci_dalloc(K);
-        double *jbrep = NULL;
-        if (!r || !jb || !starci_mul_ok(B, SC_NQ + K, &nrep) || !(s->rep = starci_dalloc(nrep)) ||
-            !(jbrep = starci_dalloc(K * B))) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            return st;
-        }
-        gsl_rng_set(r, (unsigned long)opt->seed);
-        gsl_matrix_const_view JXv = gsl_matrix_const_view_array(J->X, N, J->P);
-        if (gsl_multifit_linear_bsvd(&JXv.matrix, J->lw) != GSL_SUCCESS) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
-            return st;
-        }
-        J->svd_ready = 1;
-        int ok_all = 1;
-        for (size_t k = 0; k < K; k++) {
-            yfit[k] = starci_dalloc(m[k] ? m[k] : 1), e[k] = starci_dalloc(m[k] ? m[k] : 1),
-            ys[k] = starci_dalloc(m[k] ? m[k] : 1);
-            if (!yfit[k] || !e[k] || !ys[k]) {
-                ok_all = 0;
-                break;
-            }
-            const starc_fit_result *G = &s->grp[k];
-            double ebar = 0.0;
-            for (size_t i = 0; i < m[k]; i++) {
-                yfit[k][i] = G->offset + starc_fit_eval(form, G->alpha, G->beta, G->g, dd[k][i]);
-                e[k][i] = yy[k][i] - yfit[k][i];
-                ebar += e[k][i];
-            }
-            ebar /= (double)m[k];
-            const double infl = m[k] > F[k].nparam ? sqrt((double)m[k] / (double)(m[k] - F[k].nparam)) : 0.0;
-            for (size_t i = 0; i < m[k]; i++)
-                e[k][i] = (e[k][i] - ebar) * infl;
-        }
-        if (!ok_all) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            return st;
-        }
-        size_t ok = 0, failed = 0;
-        for (size_t b = 0; b < B; b++) {
-            int good = 1;
-            for (size_t k = 0; k < K; k++) {
-                for (size_t i = 0; i < m[k]; i++)
-                    ys[k][i] = yfit[k][i] + e[k][gsl_rng_uniform_int(r, m[k])];
-                fit_par q;
-                if (fitter_solve(&F[k], ys[k], NULL, 0, &q, NULL) != STARC_OK)
-                    good = 0;
-                v1[k] = q.alpha, v2[k] = q.beta;
-            }
-            /* joint: resample within each curve, from the curve's rows of the joint residuals */
-            for (size_t i = 0, st0 = 0, k = 0; i < N; i++) {
-                if (i > 0 && J->grp[i] != J->grp[i - 1])
-                    st0 = i, k = J->grp[i];
-                jys[i] = jfit[i] + je[st0 + gsl_rng_uniform_int(r, m[k])];
-            }
-            double q[SC_NQ];
-            if (good && joint_solve(J, jys, jpar) != STARC_OK)
-                good = 0;
-            if (good && (line_fit(K, s->lsize, v1, &q[SC_A0], &q[SC_A1], NULL, NULL, NULL) ||
-                         line_fit(K, s->lsize, v2, &q[SC_B0], &q[SC_B1], NULL, NULL, NULL)))
-                good = 0;
-            if (good) {
-                for (size_t k = 0; k < K; k++)
-                    jb[k] = jpar[1 + k];
-                q[SC_JA] = jpar[0];
-                if (line_fit(K, s->lsize, jb, &q[SC_JB0], &q[SC_JB1], NULL, NULL, NULL))
-                    good = 0;
-            }
-            if (!good) {
-                failed++;
-                continue;
-            }
-            for (int t = 0; t < SC_NQ; t++)
-                s->rep[(size_t)t * B + ok] = q[t];
-            for (size_t k = 0; k < K; k++)
-                jbrep[k * B + ok] = jb[k];
-            ok++;
-        }
-        s->B = ok;
-        R->boot = ok;
-        R->boot_failed = failed;
-        if (ok > 0) {
-            double *tmp = starci_dalloc(ok);
-            if (!tmp) {
-                free(jb), free(jbrep);
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                return st;
-            }
-            starc_fit_ci *ci[SC_NQ] = {&R->alpha0_ci, &R->alpha1_ci, &R->beta0_ci, &R->beta1_ci,
-                                       &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
-            for (int t = 0; t < SC_NQ; t++) {
-                memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, 1.0, ci[t]);
-            }
-            for (size_t k = 0; k < K; k++) {
-                memcpy(tmp, jbrep + k * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, 1.0, &s->jbeta_ci[k]);
-            }
-            free(tmp);
-        }
-        free(jb), free(jbrep);
+    if (B == 0)
+        return STARC_OK;
+    size_t nrep;
+    w->r = gsl_rng_alloc(gsl_rng_mt19937);
+    double *jb = starci_dalloc(K), *jbrep = NULL;
+    int st = STARC_OK;
+    if (!w->r || !jb || !starci_mul_ok(B, SC_NQ + K, &nrep) || !(s->rep = starci_dalloc(nrep)) ||
+        !(jbrep = starci_dalloc(K * B))) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
     }
-    return STARC_OK;
+    gsl_rng_set(w->r, (unsigned long)opt->seed);
+    gsl_matrix_const_view JXv = gsl_matrix_const_view_array(J->X, N, J->P);
+    if (gsl_multifit_linear_bsvd(&JXv.matrix, J->lw) != GSL_SUCCESS) {
+        st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+        goto done;
+    }
+    J->svd_ready = 1;
+    if (scal_boot_residuals(s, w)) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t ok = 0, failed = 0;
+    for (size_t b = 0; b < B; b++) {
+        double q[SC_NQ];
+        if (!scal_boot_draw(s, w, q, jb)) {
+            failed++;
+            continue;
+        }
+        for (int t = 0; t < SC_NQ; t++)
+            s->rep[(size_t)t * B + ok] = q[t];
+        for (size_t k = 0; k < K; k++)
+            jbrep[k * B + ok] = jb[k];
+        ok++;
+    }
+    s->B = ok;
+    s->res.boot = ok;
+    s->res.boot_failed = failed;
+    if (ok > 0 && scal_boot_intervals(s, B, ok, jbrep, opt))
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+done:
+    free(jb), free(jbrep);
+    return st;
 }
 
 int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, const size_t *npts,
