@@ -1,7 +1,8 @@
 /* The metrics (metric.c) against slow references on seeded random small
- * MDPs: the six vector metrics as plain sums of |x - y|, the Pearson distance
- * as sqrt((1 - rho)/2) with rho the weighted correlation computed in two
- * passes under the uniform and a random coverage; and the invariances:
+ * MDPs (tests/testref.h): the six vector metrics as the norms of x - y, the
+ * Pearson distance in two passes under the uniform and a random coverage,
+ * every norm and metric on one MDP with the kinds' names (moved from
+ * test-distance.c); and the invariances:
  * m(c x, c y) = c m(x, y) for c > 0, Pearson unchanged by x -> a x + b (a > 0)
  * and symmetric, pearson(x, x) = 0 and pearson(x, -x) = 1. */
 #include <config.h>
@@ -11,42 +12,43 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
+#include "testref.h"
 
-static double ref_metric(const starc_mdp *m, starc_metric_kind k, const double *x, const double *y)
+static void test_norm_metric_values(void **state)
 {
-    const size_t n = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
-    const double *T = starc_mdp_transitions(m);
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i] - y[i]);
-        switch (k) {
-        case STARC_METRIC_L1: acc += a; break;
-        case STARC_METRIC_L2: acc += a * a; break;
-        case STARC_METRIC_LINF: acc = fmax(acc, a); break;
-        case STARC_METRIC_WL1: acc += T[i] * a; break;
-        case STARC_METRIC_WL2: acc += T[i] * a * a; break;
-        case STARC_METRIC_WLINF: acc = fmax(acc, T[i] * a); break;
-        default: break;
-        }
+    (void)state;
+    gsl_rng *r = testutil_rng(28);
+    size_t S = 3, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.8, 1);
+    double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)), v;
+    testutil_gaussian(r, x, n);
+    testutil_gaussian(r, y, n);
+    for (int k = 0; k < STARC_NORM_KIND_COUNT; k++) {
+        starc_norm_kind kk;
+        assert_ok(starc_norm_kind_parse(starc_norm_kind_name((starc_norm_kind)k), &kk, NULL));
+        assert_int_equal(kk, k);
+        assert_ok(starc_norm_value(m, (starc_norm_kind)k, x, NULL, &v, NULL));
+        assert_close(v, ref_norm(m, k, x), 1e-12, 0);
     }
-    return k == STARC_METRIC_L2 || k == STARC_METRIC_WL2 ? sqrt(acc) : acc;
-}
-
-/* sqrt((1 - rho)/2), rho under the coverage D (NULL: uniform), two passes. */
-static double ref_pearson(size_t n, const double *D, const double *x, const double *y)
-{
-    double mx = 0.0, my = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double w = D ? D[i] : 1.0 / (double)n;
-        mx += w * x[i], my += w * y[i];
+    for (int k = 0; k < STARC_METRIC_KIND_COUNT; k++) {
+        starc_metric_kind kk;
+        assert_ok(starc_metric_kind_parse(starc_metric_kind_name((starc_metric_kind)k), &kk, NULL));
+        assert_int_equal(kk, k);
+        assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, &v, NULL));
+        assert_close(v, ref_metric(m, k, x, y, NULL, 1e-9), 1e-12, 0);
     }
-    for (size_t i = 0; i < n; i++) {
-        double w = D ? D[i] : 1.0 / (double)n;
-        sxx += w * (x[i] - mx) * (x[i] - mx), syy += w * (y[i] - my) * (y[i] - my);
-        sxy += w * (x[i] - mx) * (y[i] - my);
-    }
-    double rho = sxy / sqrt(sxx * syy);
-    return sqrt(fmax(0.0, (1.0 - rho) / 2.0));
+    starc_norm_kind nk;
+    starc_metric_kind mk;
+    starc_error err;
+    assert_int_equal(starc_norm_kind_parse("l3", &nk, &err), STARC_EINVAL);
+    assert_non_null(strstr(err.message, "'l3'"));
+    assert_int_equal(starc_metric_kind_parse("range", &mk, &err), STARC_EINVAL);
+    assert_null(starc_norm_kind_name((starc_norm_kind)STARC_NORM_KIND_COUNT));
+    assert_null(starc_metric_kind_name((starc_metric_kind)STARC_METRIC_KIND_COUNT));
+    free(x);
+    free(y);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
 }
 
 static void test_metrics_reference(void **state)
@@ -67,7 +69,7 @@ static void test_metrics_reference(void **state)
             double v, vc;
             assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, &v, NULL));
             assert_ok(starc_metric_value(m, (starc_metric_kind)k, cx, cy, NULL, &vc, NULL));
-            assert_close(v, ref_metric(m, (starc_metric_kind)k, x, y), 1e-12, 0.0);
+            assert_close(v, ref_metric(m, k, x, y, NULL, 0.0), 1e-12, 0.0);
             assert_close(vc, c * v, 1e-12, 0.0);
         }
         starc_mdp_free(m);
@@ -102,7 +104,7 @@ static void test_pearson_reference(void **state)
             o.coverage = cov ? D : NULL;
             double v, vz, vs, vself;
             assert_ok(starc_metric_value(m, STARC_METRIC_PEARSON, x, y, &o, &v, NULL));
-            assert_close(v, ref_pearson(n, o.coverage, x, y), 1e-10, 0.0);
+            assert_close(v, ref_pearson(n, x, y, o.coverage, 0.0, 0.0), 1e-10, 0.0);
             assert_ok(starc_metric_value(m, STARC_METRIC_PEARSON, z, y, &o, &vz, NULL));
             assert_close(vz, v, 1e-10, 0.0);
             assert_ok(starc_metric_value(m, STARC_METRIC_PEARSON, y, x, &o, &vs, NULL));
@@ -147,6 +149,7 @@ static void test_metric_names_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_norm_metric_values),
         cmocka_unit_test(test_metrics_reference),
         cmocka_unit_test(test_pearson_reference),
         cmocka_unit_test(test_metric_names_and_errors),

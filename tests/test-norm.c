@@ -1,7 +1,7 @@
 /* The normalisations (norm.c) against slow references on seeded random small
- * MDPs: the vector norms as plain sums over the S*A*S entries, `range` as the
- * spread of the returns of every deterministic policy (enumerated, each
- * return by a truncated power series), and the invariances the theory
+ * MDPs (tests/testref.h): the vector norms as plain sums over the S*A*S
+ * entries, `range` as the spread of the returns of every deterministic policy
+ * (enumerated), and the invariances the theory
  * promises: n(c x) = c n(x) for c > 0, `range` unchanged by potential shaping. */
 #include <config.h>
 #include <stdarg.h>
@@ -10,64 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
-
-/* The direct definitions of norm.h. */
-static double ref_norm(const starc_mdp *m, starc_norm_kind k, const double *x)
-{
-    const size_t n = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
-    const double *T = starc_mdp_transitions(m);
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i]);
-        switch (k) {
-        case STARC_NORM_L1: acc += a; break;
-        case STARC_NORM_L2: acc += a * a; break;
-        case STARC_NORM_LINF: acc = fmax(acc, a); break;
-        case STARC_NORM_WL1: acc += T[i] * a; break;
-        case STARC_NORM_WL2: acc += T[i] * a * a; break;
-        case STARC_NORM_WLINF: acc = fmax(acc, T[i] * a); break;
-        default: break;
-        }
-    }
-    return k == STARC_NORM_L2 || k == STARC_NORM_WL2 ? sqrt(acc) : acc;
-}
-
-/* J of the deterministic policy act by the power series sum_t gamma^t mu_t . r_act. */
-static double ref_return(const starc_mdp *m, const size_t *act, const double *R)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double *T = starc_mdp_transitions(m), g = starc_mdp_gamma(m);
-    double p[8], q[8], J = 0.0, w = 1.0;
-    memcpy(p, starc_mdp_initial(m), S * sizeof(double));
-    for (int t = 0; t < 5000 && w > 1e-18; t++, w *= g) {
-        memset(q, 0, sizeof q);
-        for (size_t s = 0; s < S; s++) {
-            size_t sa = s * A + act[s];
-            for (size_t u = 0; u < S; u++) {
-                J += w * p[s] * T[sa * S + u] * R[sa * S + u];
-                q[u] += p[s] * T[sa * S + u];
-            }
-        }
-        memcpy(p, q, S * sizeof(double));
-    }
-    return J;
-}
-
-static double ref_range(const starc_mdp *m, const double *R)
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    size_t act[8] = {0}, total = 1;
-    for (size_t s = 0; s < S; s++)
-        total *= A;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t c = 0; c < total; c++) {
-        for (size_t s = 0, k = c; s < S; s++, k /= A)
-            act[s] = k % A;
-        double J = ref_return(m, act, R);
-        lo = fmin(lo, J), hi = fmax(hi, J);
-    }
-    return hi - lo;
-}
+#include "testref.h"
 
 static void test_norms_reference(void **state)
 {
@@ -89,8 +32,7 @@ static void test_norms_reference(void **state)
                 assert_true(v == 1.0 && vc == 1.0);
                 continue;
             }
-            double ref = k == STARC_NORM_RANGE ? ref_range(m, x) : ref_norm(m, (starc_norm_kind)k, x);
-            assert_close(v, ref, 1e-10, 0.0);
+            assert_close(v, ref_norm(m, k, x), 1e-10, 0.0);
             assert_close(vc, c * v, 1e-12, 0.0); /* positive homogeneity */
         }
         starc_mdp_free(m);
