@@ -170,7 +170,10 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
 #define LANES 4
 
 /* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
- * (T the transition weights) in one pass; with y = NULL, of a x. */
+ * (T the transition weights) in one pass; with y = NULL, of a x.  The two
+ * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
+ * multiply and a load per entry to the norms' pass, and turn an infinite x
+ * into NaN (inf - 0 * y). */
 STUDY_SIMD
 static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
 {
