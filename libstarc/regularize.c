@@ -141,6 +141,41 @@ void starc_regularize_free(starc_regularize *rg)
     free(rg);
 }
 
+/* The regulariser's buffers; 0 when one could not be allocated (the caller frees rg). */
+static int alloc_buffers(starc_regularize *rg, int with_true)
+{
+    /* S*A*S and S*S were checked for overflow by the caller */
+    const size_t S = rg->S, A = rg->A, SA = S * A, SS = S * S, SAS = SA * S;
+    rg->base = starci_dalloc(SA);
+    rg->Rp = starci_dalloc(SA);
+    rg->Rt = with_true ? starci_dalloc(SA) : NULL;
+    rg->mub = starci_dalloc(SA);
+    rg->db = starci_dalloc(S);
+    rg->pairs = calloc(SA, sizeof(size_t));
+    rg->vis = calloc(S, sizeof(size_t));
+    rg->vidx = calloc(S, sizeof(size_t));
+    rg->state_active = calloc(S, sizeof(size_t));
+    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
+                     &rg->V_chi2, &rg->V_kl};
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        *sv[i] = starci_dalloc(S);
+    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
+                      &rg->musol, &rg->pi_adkl};
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        *sav[i] = starci_dalloc(SA);
+    rg->G = starci_dalloc(SAS);
+    rg->H = starci_dalloc(SS);
+    rg->M = starci_dalloc(SS);
+    rg->ipiv = calloc(S, sizeof(lapack_int));
+    int bad = !rg->base || !rg->Rp || (with_true && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
+              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        bad |= !*sv[i];
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        bad |= !*sav[i];
+    return !bad;
+}
+
 int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
                                 const double *base, const starc_regularize_options *opt,
                                 starc_regularize **out, starc_error *err)
@@ -180,33 +215,7 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
     rg->A = A;
     rg->gamma = starc_mdp_gamma(m);
     rg->opt = *opt;
-    rg->base = starci_dalloc(SA);
-    rg->Rp = starci_dalloc(SA);
-    rg->Rt = Rbar_t ? starci_dalloc(SA) : NULL;
-    rg->mub = starci_dalloc(SA);
-    rg->db = starci_dalloc(S);
-    rg->pairs = calloc(SA, sizeof(size_t));
-    rg->vis = calloc(S, sizeof(size_t));
-    rg->vidx = calloc(S, sizeof(size_t));
-    rg->state_active = calloc(S, sizeof(size_t));
-    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
-                     &rg->V_chi2, &rg->V_kl};
-    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
-        *sv[i] = starci_dalloc(S);
-    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
-                      &rg->musol, &rg->pi_adkl};
-    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
-        *sav[i] = starci_dalloc(SA);
-    rg->G = starci_dalloc(SAS);
-    rg->H = starci_dalloc(SS);
-    rg->M = starci_dalloc(SS);
-    rg->ipiv = calloc(S, sizeof(lapack_int));
-    int bad = !rg->base || !rg->Rp || (Rbar_t && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
-              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
-    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
-        bad |= !*sv[i];
-    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
-        bad |= !*sav[i];
+    int bad = !alloc_buffers(rg, Rbar_t != NULL);
     (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
     if (bad || !rg->ws) {
         starc_regularize_free(rg);
