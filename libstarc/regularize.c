@@ -672,6 +672,81 @@ static double om_tolerance(const starc_regularize *rg, enum om_kind kind, double
     return fmax(rg->opt.tol, floor);
 }
 
+/* One line search of om_newton along rg->dir from V (residual *gn): on success
+ * V, L, gn and the point's e, mu, grad, wts move to the accepted step and 1 is
+ * returned; otherwise 0, with *best_t the trial step (0: none) that most
+ * reduced the flow residual. */
+static int om_line_search(starc_regularize *rg, enum om_kind kind, double c, double *V, double *L, double *gn,
+                          double *best_t)
+{
+    const size_t S = rg->S, nv = rg->nv;
+    double slope = 0.0;
+    for (size_t i = 0; i < nv; i++)
+        slope += rg->dir[i] * rg->grad[rg->vis[i]];
+    /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
+     * which stays accurate where L itself is flat to round-off.  L is convex,
+     * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
+     * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
+     * Illinois regula falsi on phi'. */
+    double best_g = *gn;
+    *best_t = 0.0;
+    if (slope < 0.0) {
+        double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
+        int side = 0;
+        for (int ls = 0; ls < 80; ls++) {
+            memcpy(rg->Vt, V, S * sizeof(double));
+            for (size_t i = 0; i < nv; i++)
+                rg->Vt[rg->vis[i]] += t * rg->dir[i];
+            double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
+            double ft = INFINITY;
+            if (isfinite(Lt)) {
+                ft = 0.0;
+                for (size_t i = 0; i < nv; i++)
+                    ft += rg->dir[i] * rg->gradt[rg->vis[i]];
+            }
+            if (isfinite(Lt)) {
+                double gt = inf_norm(rg->gradt, S);
+                if (gt < best_g) {
+                    best_g = gt;
+                    *best_t = t;
+                }
+            }
+            if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
+                memcpy(V, rg->Vt, S * sizeof(double));
+                double *tmp;
+                tmp = rg->e; rg->e = rg->et; rg->et = tmp;
+                tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
+                tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
+                *L = Lt;
+                *gn = inf_norm(rg->grad, S);
+                return 1;
+            }
+            if (ft < 0.0) {
+                tlo = t;
+                flo = ft;
+                if (side == -1 && isfinite(fhi))
+                    fhi *= 0.5;
+                side = -1;
+            } else {
+                thi = t;
+                fhi = ft;
+                if (side == 1)
+                    flo *= 0.5;
+                side = 1;
+            }
+            if (tlo == 0.0 || thi > 16.0 * tlo) {
+                /* Far from bracketed on a log scale: shrink geometrically first. */
+                t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
+            } else {
+                t = (tlo * fhi - thi * flo) / (fhi - flo);
+                if (!(t > tlo && t < thi) || ls % 6 == 5)
+                    t = 0.5 * (tlo + thi);
+            }
+        }
+    }
+    return 0;
+}
+
 static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *V, size_t *iters,
                      double *resid, starc_error *err)
 {
@@ -715,71 +790,8 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
             *resid = gn;
             return starci_error(err, STARC_ELAPACK, "%s: Newton system could not be factorised", name);
         }
-        double slope = 0.0;
-        for (size_t i = 0; i < nv; i++)
-            slope += rg->dir[i] * rg->grad[rg->vis[i]];
-        /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
-         * which stays accurate where L itself is flat to round-off.  L is convex,
-         * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
-         * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
-         * Illinois regula falsi on phi'. */
-        int accepted = 0;
-        double best_t = 0.0, best_g = gn;
-        if (slope < 0.0) {
-            double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
-            int side = 0;
-            for (int ls = 0; ls < 80; ls++) {
-                memcpy(rg->Vt, V, S * sizeof(double));
-                for (size_t i = 0; i < nv; i++)
-                    rg->Vt[rg->vis[i]] += t * rg->dir[i];
-                double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
-                double ft = INFINITY;
-                if (isfinite(Lt)) {
-                    ft = 0.0;
-                    for (size_t i = 0; i < nv; i++)
-                        ft += rg->dir[i] * rg->gradt[rg->vis[i]];
-                }
-                if (isfinite(Lt)) {
-                    double gt = inf_norm(rg->gradt, S);
-                    if (gt < best_g) {
-                        best_g = gt;
-                        best_t = t;
-                    }
-                }
-                if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
-                    memcpy(V, rg->Vt, S * sizeof(double));
-                    double *tmp;
-                    tmp = rg->e; rg->e = rg->et; rg->et = tmp;
-                    tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
-                    tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
-                    L = Lt;
-                    gn = inf_norm(rg->grad, S);
-                    accepted = 1;
-                    break;
-                }
-                if (ft < 0.0) {
-                    tlo = t;
-                    flo = ft;
-                    if (side == -1 && isfinite(fhi))
-                        fhi *= 0.5;
-                    side = -1;
-                } else {
-                    thi = t;
-                    fhi = ft;
-                    if (side == 1)
-                        flo *= 0.5;
-                    side = 1;
-                }
-                if (tlo == 0.0 || thi > 16.0 * tlo) {
-                    /* Far from bracketed on a log scale: shrink geometrically first. */
-                    t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
-                } else {
-                    t = (tlo * fhi - thi * flo) / (fhi - flo);
-                    if (!(t > tlo && t < thi) || ls % 6 == 5)
-                        t = 0.5 * (tlo + thi);
-                }
-            }
-        }
+        double best_t;
+        int accepted = om_line_search(rg, kind, c, V, &L, &gn, &best_t);
         if (!accepted && best_t > 0.0) {
             /* Near the round-off floor phi' is too noisy for the Wolfe test:
              * fall back to the trial step that most reduced the flow residual. */
