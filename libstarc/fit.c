@@ -928,18 +928,11 @@ static double xn_log_x(double xn, double x)
     return x > 0.0 ? xn * log(x) : 0.0;
 }
 
-int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
-                        const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
-                        starc_error *err)
+/* The samples' counts and scores: every prompt has at least nmax samples, and
+ * every score is finite; *nbig_out samples in the largest prompt. */
+static int bon_check(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
+                     size_t *nbig_out, starc_error *err)
 {
-    starc_fit_options def;
-    if (!opt) {
-        starc_fit_options_default(&def);
-        opt = &def;
-    }
-    int st = check_options(opt, err);
-    if (st)
-        return st;
     if (nprompts == 0)
         return starci_error(err, STARC_EINVAL, "best-of-n needs at least one prompt");
     size_t total = 0, nmin = (size_t)-1, nbig = 0;
@@ -959,6 +952,48 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
         if (!isfinite(proxy[i]) || (gold && !isfinite(gold[i])))
             return starci_error(err, STARC_EINVAL, "sample %zu: %s score is not finite", i,
                                 isfinite(proxy[i]) ? "gold" : "proxy");
+    *nbig_out = nbig;
+    return STARC_OK;
+}
+
+/* Tie classes of the N samples s (sorted ascending by proxy), from the top
+ * down: a class holds every score within tol of its highest.  cls (N + 1)
+ * receives the classes' starts (0-based ranks) ascending, and cls[nc] = N;
+ * returns nc. */
+static size_t bon_tie_classes(const bon_sample *s, size_t N, double tol, size_t *cls)
+{
+    size_t nc = 0, i = N;
+    while (i > 0) { /* filled descending, reversed below */
+        size_t top = i - 1, k = top;
+        while (k > 0 && s[k - 1].proxy >= s[top].proxy - tol)
+            k--;
+        cls[nc++] = k;
+        i = k;
+    }
+    for (size_t a = 0, b = nc - 1; a < b; a++, b--) {
+        size_t t = cls[a];
+        cls[a] = cls[b];
+        cls[b] = t;
+    }
+    cls[nc] = N;
+    return nc;
+}
+
+int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
+                        const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
+                        starc_error *err)
+{
+    starc_fit_options def;
+    if (!opt) {
+        starc_fit_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    size_t nbig = 0;
+    if ((st = bon_check(nprompts, count, proxy, gold, nmax, &nbig, err)))
+        return st;
     double *lf = starci_dalloc(nbig + 1);
     bon_sample *s = malloc(nbig * sizeof *s);
     size_t *cls = malloc((nbig + 1) * sizeof *cls); /* class starts (0-based ranks), ascending */
@@ -991,24 +1026,7 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
         qsort(s, N, sizeof *s, bon_cmp);
         /* Tie classes from the top down: a class holds every score within tol of its highest. */
         const double tol = opt->tie_tol * (pmax - pmin);
-        size_t nc = 0;
-        {
-            size_t i = N;
-            size_t *starts = cls; /* filled descending, reversed below */
-            while (i > 0) {
-                size_t top = i - 1, k = top;
-                while (k > 0 && s[k - 1].proxy >= s[top].proxy - tol)
-                    k--;
-                starts[nc++] = k;
-                i = k;
-            }
-            for (size_t a = 0, b = nc - 1; a < b; a++, b--) {
-                size_t t = starts[a];
-                starts[a] = starts[b];
-                starts[b] = t;
-            }
-            cls[nc] = N;
-        }
+        const size_t nc = bon_tie_classes(s, N, tol, cls);
         for (size_t n = 1; n <= nmax; n++) {
             const double lcn = lf[N] - lf[n] - lf[N - n];
             /* w[k] = C(k, n-1)/C(N, n): the probability that rank k (0-based) is the subset's maximum */
@@ -1070,8 +1088,9 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     int st = check_options(opt, err);
     if (st)
         return st;
-    /* validates counts, nmax and scores for every prompt at once */
-    if ((st = starc_fit_bon_curve(nprompts, count, proxy, score, nmax, opt, NULL, NULL, NULL, err)))
+    /* counts, nmax and scores of every prompt at once (starc_fit_bon_curve's checks) */
+    size_t nbig;
+    if ((st = bon_check(nprompts, count, proxy, score, nmax, &nbig, err)))
         return st;
     const size_t P = nprompts, B = opt->bootstrap;
     size_t pn, nrep;
