@@ -979,6 +979,47 @@ static size_t bon_tie_classes(const bon_sample *s, size_t N, double tol, size_t 
     return nc;
 }
 
+/* Add one prompt's best-of-n gold and proxy means and KL (n = 1..nmax) to the
+ * sums: s its N samples sorted ascending, cls its nc tie classes, lf the log
+ * factorials, w (N) scratch. */
+static void bon_prompt_add(const bon_sample *s, size_t N, const size_t *cls, size_t nc, const double *lf,
+                           size_t nmax, int with_gold, double *w, double *gold_bon, double *proxy_bon, double *kl)
+{
+    for (size_t n = 1; n <= nmax; n++) {
+        const double lcn = lf[N] - lf[n] - lf[N - n];
+        /* w[k] = C(k, n-1)/C(N, n): the probability that rank k (0-based) is the subset's maximum */
+        for (size_t k = 0; k < N; k++)
+            w[k] = k + 1 >= n ? exp(lf[k] - lf[n - 1] - lf[k + 1 - n] - lcn) : 0.0;
+        double gsum = 0.0, psum = 0.0, klsum = 0.0;
+        const double dn = (double)n;
+        for (size_t c = 0; c < nc; c++) {
+            const size_t lo = cls[c], hi = cls[c + 1], m = hi - lo;
+            double W = 0.0, gm = 0.0, pm = 0.0;
+            for (size_t k = lo; k < hi; k++) {
+                W += w[k];
+                gm += s[k].gold;
+                pm += s[k].proxy;
+            }
+            gsum += W * gm / (double)m;
+            psum += W * pm / (double)m;
+            const double a = (double)lo / (double)N, b = (double)hi / (double)N;
+            const double an = pow(a, dn), bn = pow(b, dn), P = bn - an;
+            if (m > 1) {
+                if (P > 0.0)
+                    klsum += P * log(P / (b - a));
+            } else {
+                klsum += P * log(dn) + (dn - 1.0) * (xn_log_x(bn, b) - xn_log_x(an, a) - P / dn);
+            }
+        }
+        if (with_gold)
+            gold_bon[n - 1] += gsum;
+        if (proxy_bon)
+            proxy_bon[n - 1] += psum;
+        if (kl)
+            kl[n - 1] += klsum;
+    }
+}
+
 int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
                         const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
                         starc_error *err)
@@ -1027,39 +1068,7 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
         /* Tie classes from the top down: a class holds every score within tol of its highest. */
         const double tol = opt->tie_tol * (pmax - pmin);
         const size_t nc = bon_tie_classes(s, N, tol, cls);
-        for (size_t n = 1; n <= nmax; n++) {
-            const double lcn = lf[N] - lf[n] - lf[N - n];
-            /* w[k] = C(k, n-1)/C(N, n): the probability that rank k (0-based) is the subset's maximum */
-            for (size_t k = 0; k < N; k++)
-                w[k] = k + 1 >= n ? exp(lf[k] - lf[n - 1] - lf[k + 1 - n] - lcn) : 0.0;
-            double gsum = 0.0, psum = 0.0, klsum = 0.0;
-            const double dn = (double)n;
-            for (size_t c = 0; c < nc; c++) {
-                const size_t lo = cls[c], hi = cls[c + 1], m = hi - lo;
-                double W = 0.0, gm = 0.0, pm = 0.0;
-                for (size_t k = lo; k < hi; k++) {
-                    W += w[k];
-                    gm += s[k].gold;
-                    pm += s[k].proxy;
-                }
-                gsum += W * gm / (double)m;
-                psum += W * pm / (double)m;
-                const double a = (double)lo / (double)N, b = (double)hi / (double)N;
-                const double an = pow(a, dn), bn = pow(b, dn), P = bn - an;
-                if (m > 1) {
-                    if (P > 0.0)
-                        klsum += P * log(P / (b - a));
-                } else {
-                    klsum += P * log(dn) + (dn - 1.0) * (xn_log_x(bn, b) - xn_log_x(an, a) - P / dn);
-                }
-            }
-            if (gold_bon && gold)
-                gold_bon[n - 1] += gsum;
-            if (proxy_bon)
-                proxy_bon[n - 1] += psum;
-            if (kl)
-                kl[n - 1] += klsum;
-        }
+        bon_prompt_add(s, N, cls, nc, lf, nmax, gold_bon && gold, w, gold_bon, proxy_bon, kl);
         base += N;
     }
     for (size_t n = 0; n < nmax; n++) {
@@ -1072,6 +1081,30 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
     }
     free(lf), free(s), free(cls), free(w);
     return STARC_OK;
+}
+
+/* The prompt bootstrap's intervals from its ok replicates (rep: 7 columns of
+ * stride B): standard errors of alpha, beta, g, offset from their spread,
+ * intervals of all seven with P - 1 degrees of freedom. */
+static void bon_intervals(starc_fit_form form, starc_fit_result *res, double *rep, size_t B, size_t ok, size_t P,
+                          const starc_fit_options *opt)
+{
+    starc_fit_ci *ci[7] = {&res->alpha_ci, &res->beta_ci, &res->g_ci, &res->offset_ci, &res->peak_d_ci,
+                           &res->peak_kl_ci, &res->peak_value_ci};
+    for (int t = 0; t < 7; t++) {
+        if ((t == 2 && form != STARC_FIT_POWER) || (t == 3 && res->center == STARC_FIT_CENTER_NONE))
+            continue;
+        double *v = rep + (size_t)t * B;
+        if (t < 4) {
+            double m = 0.0, ss = 0.0;
+            for (size_t i = 0; i < ok; i++)
+                m += v[i] / (double)ok;
+            for (size_t i = 0; i < ok; i++)
+                ss += (v[i] - m) * (v[i] - m);
+            ci[t]->se = sqrt(ss / (double)(ok - 1));
+        }
+        interval(v, ok, opt->level, (double)(P - 1), sqrt((double)P / (double)(P - 1)), ci[t]);
+    }
 }
 
 int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *count, const double *proxy,
@@ -1159,24 +1192,8 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     }
     res->boot = ok;
     res->boot_failed = failed;
-    if (ok > 1) {
-        starc_fit_ci *ci[7] = {&res->alpha_ci, &res->beta_ci, &res->g_ci, &res->offset_ci, &res->peak_d_ci,
-                               &res->peak_kl_ci, &res->peak_value_ci};
-        for (int t = 0; t < 7; t++) {
-            if ((t == 2 && form != STARC_FIT_POWER) || (t == 3 && res->center == STARC_FIT_CENTER_NONE))
-                continue;
-            double *v = rep + (size_t)t * B;
-            if (t < 4) {
-                double m = 0.0, ss = 0.0;
-                for (size_t i = 0; i < ok; i++)
-                    m += v[i] / (double)ok;
-                for (size_t i = 0; i < ok; i++)
-                    ss += (v[i] - m) * (v[i] - m);
-                ci[t]->se = sqrt(ss / (double)(ok - 1));
-            }
-            interval(v, ok, opt->level, (double)(P - 1), sqrt((double)P / (double)(P - 1)), ci[t]);
-        }
-    }
+    if (ok > 1)
+        bon_intervals(form, res, rep, B, ok, P, opt);
 done:
     free(Sj), free(Kj), free(y), free(k), free(d), free(rep), free(mult);
     if (r)
