@@ -443,6 +443,20 @@ static const double power_grid[] = {0.25, 0.5, 1.0, 1.5, 2.0, 3.0};
 
 /* Fit y (n values) on the fitter's design; start (power form) is the initial (alpha, beta, g,
  * offset) or NULL for the grid.  want_cov: fill f->covu at the solution (power form). */
+/* Centring at the origin: *off the mean of the points at d = 0, f->yc = y - off
+ * (returned). */
+static const double *center_origin(fitter *f, const double *y, double *off)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->d[i] == 0.0)
+            s += y[i];
+    *off = s / (double)f->n0;
+    for (size_t i = 0; i < f->n; i++)
+        f->yc[i] = y[i] - *off;
+    return f->yc;
+}
+
 static int fitter_solve(fitter *f, const double *y, const fit_par *start, int want_cov, fit_par *out,
                         starc_error *err)
 {
@@ -450,16 +464,8 @@ static int fitter_solve(fitter *f, const double *y, const fit_par *start, int wa
     const int icpt = f->center == STARC_FIT_CENTER_INTERCEPT;
     const size_t pl = 2 + (size_t)icpt;
     double off = 0.0;
-    if (f->center == STARC_FIT_CENTER_ORIGIN) {
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++)
-            if (f->d[i] == 0.0)
-                s += y[i];
-        off = s / (double)f->n0;
-        for (size_t i = 0; i < n; i++)
-            f->yc[i] = y[i] - off;
-        y = f->yc;
-    }
+    if (f->center == STARC_FIT_CENTER_ORIGIN)
+        y = center_origin(f, y, &off);
     out->iter = 0;
     if (f->form != STARC_FIT_POWER) {
         if (f->svd_ready) {
