@@ -1113,6 +1113,25 @@ static void bon_intervals(starc_fit_form form, starc_fit_result *res, double *re
     }
 }
 
+/* One prompt-bootstrap replicate: P prompts drawn with replacement (mult their
+ * multiplicities), the mean curve y and sqrt(KL) d (nmax each) of the draw from
+ * the prompts' own curves Sj, Kj (P * nmax). */
+static void bon_replicate(gsl_rng *r, size_t P, size_t nmax, const double *Sj, const double *Kj, size_t *mult,
+                          double *y, double *d)
+{
+    memset(mult, 0, P * sizeof *mult);
+    for (size_t j = 0; j < P; j++)
+        mult[gsl_rng_uniform_int(r, P)]++;
+    for (size_t n = 0; n < nmax; n++) {
+        double sy = 0.0, sk = 0.0;
+        for (size_t j = 0; j < P; j++)
+            if (mult[j])
+                sy += (double)mult[j] * Sj[j * nmax + n], sk += (double)mult[j] * Kj[j * nmax + n];
+        y[n] = sy / (double)P;
+        d[n] = sqrt(fmax(0.0, sk / (double)P));
+    }
+}
+
 int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *count, const double *proxy,
                          const double *score, size_t nmax, const starc_fit_options *opt, starc_fit_result *res,
                          double *score_bon, double *kl, starc_error *err)
@@ -1172,17 +1191,7 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     gsl_rng_set(r, (unsigned long)opt->seed);
     size_t ok = 0, failed = 0;
     for (size_t b = 0; b < B; b++) {
-        memset(mult, 0, P * sizeof *mult);
-        for (size_t j = 0; j < P; j++)
-            mult[gsl_rng_uniform_int(r, P)]++;
-        for (size_t n = 0; n < nmax; n++) {
-            double sy = 0.0, sk = 0.0;
-            for (size_t j = 0; j < P; j++)
-                if (mult[j])
-                    sy += (double)mult[j] * Sj[j * nmax + n], sk += (double)mult[j] * Kj[j * nmax + n];
-            y[n] = sy / (double)P;
-            d[n] = sqrt(fmax(0.0, sk / (double)P));
-        }
+        bon_replicate(r, P, nmax, Sj, Kj, mult, y, d);
         starc_fit_result q;
         if (fit_selected(form, nmax, d, y, &o1, 0, &q, NULL, NULL) != STARC_OK) {
             failed++;
