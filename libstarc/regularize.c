@@ -1000,6 +1000,19 @@ static double sqrt_slope(starc_regularize *rg, double c, double chi2)
     return 1.0 + c * dchi2 / chi2;
 }
 
+/* The safeguarded Newton step of solve_sqrt's search from u (f = f(u), slope
+ * = f'(u)) inside the bracket (ulo, uhi): bisection where Newton leaves it. */
+static double sqrt_next_u(double u, double f, double slope, double ulo, double uhi)
+{
+    double un = u - f / slope;
+    /* Unbracketed from below: move down by at most a factor e^3 per step. */
+    if (!isfinite(ulo) && un < u - 3.0)
+        un = u - 3.0;
+    if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
+        un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
+    return un;
+}
+
 static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, double *inner, size_t *iters,
                       double *resid, starc_error *err)
 {
@@ -1068,14 +1081,7 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
             uhi = u;
         if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
             break;
-        double slope = h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN;
-        double un = u - f / slope;
-        /* Unbracketed from below: move down by at most a factor e^3 per step. */
-        if (!isfinite(ulo) && un < u - 3.0)
-            un = u - 3.0;
-        if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
-            un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
-        u = un;
+        u = sqrt_next_u(u, f, h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN, ulo, uhi);
     }
     rg->opt.warm_start = user_warm;
     policy_from_mu(rg, rg->mu, pi_out);
