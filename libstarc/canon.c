@@ -170,6 +170,87 @@ static void assemble_minimal(const starc_canon *c, double *H, double *B)
         }
 }
 
+/* The options' distributions and policy, for the kinds that use them. */
+static int check_inputs(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    int st;
+    if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
+        return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
+    if (kind == STARC_CANON_EPIC && opt->state_dist &&
+        (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
+        return st;
+    if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
+        (st = check_dist("action distribution D_A", opt->action_dist, A, opt->prob_tol, err)))
+        return st;
+    if ((kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) && opt->policy &&
+        (st = starci_policy_check(m, opt->policy, opt->prob_tol, err)))
+        return st;
+    return STARC_OK;
+}
+
+/* The two slots' scratch (E, P/Q, u as the kind needs) and DARD's M; 0 when out of memory. */
+static int alloc_slots(starc_canon *c)
+{
+    const size_t S = c->S, A = c->A;
+    const starc_canon_kind kind = c->kind;
+    int need_E = kind == STARC_CANON_DARD;
+    int need_PQ = kind == STARC_CANON_EPIC || kind == STARC_CANON_VAL_POTENTIAL || kind == STARC_CANON_MINIMAL_POTENTIAL;
+    int need_u = kind == STARC_CANON_VAL || kind == STARC_CANON_MINIMAL;
+    if (!(c->vbuf = starci_dalloc(2 * S)) || !(c->ybuf = starci_dalloc(2 * S * A)) || !(c->bbuf = starci_dalloc(2 * S)))
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        struct canon_slot *sl = &c->slot[i];
+        if (need_E && !(sl->E = starci_dalloc(S * S)))
+            return 0;
+        if (need_PQ && (!(sl->P = starci_dalloc(S)) || !(sl->Q = starci_dalloc(S))))
+            return 0;
+        if (need_u && !(sl->u = starci_dalloc(S * A)))
+            return 0;
+        if (!(sl->Rbar = starci_dalloc(S * A)))
+            return 0;
+        sl->v = c->vbuf + i * S;
+        sl->y = c->ybuf + i * S * A;
+        sl->b = c->bbuf + i * S;
+    }
+    return kind != STARC_CANON_DARD || (c->M = starci_dalloc(S * S)) != NULL;
+}
+
+/* The minimal(-potential) kinds' normal equations, assembled and Cholesky-factorised. */
+static int factorise_minimal(starc_canon *c, starc_error *err)
+{
+    const size_t S = c->S, A = c->A;
+    if (!(c->chol = starci_dalloc(S * S)))
+        return STARC_ENOMEM;
+    if (c->kind == STARC_CANON_MINIMAL_POTENTIAL) {
+        assemble_minpot(c, c->chol);
+    } else {
+        const double *T = starc_mdp_transitions(c->m);
+        double *B = starci_dalloc(S * S);
+        if (!(c->w = starci_dalloc(S * A)) || !B) {
+            free(B);
+            return STARC_ENOMEM;
+        }
+        for (size_t sa = 0; sa < S * A; sa++) {
+            double q = 0.0;
+            for (size_t k = 0; k < S; k++)
+                q += T[sa * S + k] * T[sa * S + k];
+            c->w[sa] = 1.0 / q; /* q >= 1/S > 0: rows of T sum to 1 */
+        }
+        assemble_minimal(c, c->chol, B);
+        free(B);
+    }
+    /* The upper triangle in row-major order is the lower one in column-major
+     * order: factorising that way spares LAPACKE's row-major transposes.
+     * Solves use dpotrs_work, which skips LAPACKE's per-call NaN scan of
+     * the factor. */
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)S, c->chol, (lapack_int)S);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "%s: normal equations are not positive definite (dpotrf info %d)",
+                            canon_names[c->kind], (int)info);
+    return STARC_OK;
+}
+
 int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                       starc_canon **out, starc_error *err)
 {
@@ -184,19 +265,9 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
         opt = &def;
     }
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    int st;
-    if (S * A > (size_t)INT_MAX) /* BLAS/LAPACK take int dimensions */
-        return starci_error(err, STARC_EDIM, "S*A = %zu exceeds the BLAS/LAPACK dimension limit", S * A);
-    if (kind == STARC_CANON_EPIC && opt->state_dist &&
-        (st = check_dist("state distribution D_S", opt->state_dist, S, opt->prob_tol, err)))
+    int st = check_inputs(m, kind, opt, err);
+    if (st)
         return st;
-    if ((kind == STARC_CANON_EPIC || kind == STARC_CANON_DARD) && opt->action_dist &&
-        (st = check_dist("action distribution D_A", opt->action_dist, A, opt->prob_tol, err)))
-        return st;
-    if ((kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) && opt->policy &&
-        (st = starci_policy_check(m, opt->policy, opt->prob_tol, err)))
-        return st;
-
     starc_canon *c = calloc(1, sizeof *c);
     if (!c)
         return starci_error(err, STARC_ENOMEM, "out of memory");
@@ -221,65 +292,16 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
         memcpy(c->pi, opt->policy, S * A * sizeof(double));
     else
         starc_policy_uniform(m, c->pi);
-
-    int need_E = kind == STARC_CANON_DARD;
-    int need_PQ = kind == STARC_CANON_EPIC || kind == STARC_CANON_VAL_POTENTIAL || kind == STARC_CANON_MINIMAL_POTENTIAL;
-    int need_u = kind == STARC_CANON_VAL || kind == STARC_CANON_MINIMAL;
-    if (!(c->vbuf = starci_dalloc(2 * S)) || !(c->ybuf = starci_dalloc(2 * S * A)) || !(c->bbuf = starci_dalloc(2 * S)))
+    if (!alloc_slots(c))
         goto nomem;
-    for (int i = 0; i < 2; i++) {
-        struct canon_slot *sl = &c->slot[i];
-        if (need_E && !(sl->E = starci_dalloc(S * S)))
-            goto nomem;
-        if (need_PQ && (!(sl->P = starci_dalloc(S)) || !(sl->Q = starci_dalloc(S))))
-            goto nomem;
-        if (need_u && !(sl->u = starci_dalloc(S * A)))
-            goto nomem;
-        if (!(sl->Rbar = starci_dalloc(S * A)))
-            goto nomem;
-        sl->v = c->vbuf + i * S;
-        sl->y = c->ybuf + i * S * A;
-        sl->b = c->bbuf + i * S;
-    }
-    if (kind == STARC_CANON_DARD && !(c->M = starci_dalloc(S * S)))
+    if (kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL)
+        st = starc_policy_evaluator_alloc(m, c->pi, &c->ev, err);
+    else if ((kind == STARC_CANON_MINIMAL_POTENTIAL || kind == STARC_CANON_MINIMAL) &&
+             (st = factorise_minimal(c, err)) == STARC_ENOMEM)
         goto nomem;
-    if (kind == STARC_CANON_VAL || kind == STARC_CANON_VAL_POTENTIAL) {
-        if ((st = starc_policy_evaluator_alloc(m, c->pi, &c->ev, err))) {
-            starc_canon_free(c);
-            return st;
-        }
-    }
-    if (kind == STARC_CANON_MINIMAL_POTENTIAL || kind == STARC_CANON_MINIMAL) {
-        if (!(c->chol = starci_dalloc(S * S)))
-            goto nomem;
-        if (kind == STARC_CANON_MINIMAL_POTENTIAL) {
-            assemble_minpot(c, c->chol);
-        } else {
-            const double *T = starc_mdp_transitions(m);
-            double *B = starci_dalloc(S * S);
-            if (!(c->w = starci_dalloc(S * A)) || !B) {
-                free(B);
-                goto nomem;
-            }
-            for (size_t sa = 0; sa < S * A; sa++) {
-                double q = 0.0;
-                for (size_t k = 0; k < S; k++)
-                    q += T[sa * S + k] * T[sa * S + k];
-                c->w[sa] = 1.0 / q; /* q >= 1/S > 0: rows of T sum to 1 */
-            }
-            assemble_minimal(c, c->chol, B);
-            free(B);
-        }
-        /* The upper triangle in row-major order is the lower one in column-major
-         * order: factorising that way spares LAPACKE's row-major transposes.
-         * Solves use dpotrs_work, which skips LAPACKE's per-call NaN scan of
-         * the factor. */
-        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)S, c->chol, (lapack_int)S);
-        if (info != 0) {
-            starc_canon_free(c);
-            return starci_error(err, STARC_ELAPACK, "%s: normal equations are not positive definite (dpotrf info %d)",
-                                canon_names[kind], (int)info);
-        }
+    if (st) {
+        starc_canon_free(c);
+        return st;
     }
     *out = c;
     return STARC_OK;

@@ -443,6 +443,20 @@ static const double power_grid[] = {0.25, 0.5, 1.0, 1.5, 2.0, 3.0};
 
 /* Fit y (n values) on the fitter's design; start (power form) is the initial (alpha, beta, g,
  * offset) or NULL for the grid.  want_cov: fill f->covu at the solution (power form). */
+/* Centring at the origin: *off the mean of the points at d = 0, f->yc = y - off
+ * (returned). */
+static const double *center_origin(fitter *f, const double *y, double *off)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->d[i] == 0.0)
+            s += y[i];
+    *off = s / (double)f->n0;
+    for (size_t i = 0; i < f->n; i++)
+        f->yc[i] = y[i] - *off;
+    return f->yc;
+}
+
 static int fitter_solve(fitter *f, const double *y, const fit_par *start, int want_cov, fit_par *out,
                         starc_error *err)
 {
@@ -450,16 +464,8 @@ static int fitter_solve(fitter *f, const double *y, const fit_par *start, int wa
     const int icpt = f->center == STARC_FIT_CENTER_INTERCEPT;
     const size_t pl = 2 + (size_t)icpt;
     double off = 0.0;
-    if (f->center == STARC_FIT_CENTER_ORIGIN) {
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++)
-            if (f->d[i] == 0.0)
-                s += y[i];
-        off = s / (double)f->n0;
-        for (size_t i = 0; i < n; i++)
-            f->yc[i] = y[i] - off;
-        y = f->yc;
-    }
+    if (f->center == STARC_FIT_CENTER_ORIGIN)
+        y = center_origin(f, y, &off);
     out->iter = 0;
     if (f->form != STARC_FIT_POWER) {
         if (f->svd_ready) {
@@ -928,18 +934,11 @@ static double xn_log_x(double xn, double x)
     return x > 0.0 ? xn * log(x) : 0.0;
 }
 
-int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
-                        const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
-                        starc_error *err)
+/* The samples' counts and scores: every prompt has at least nmax samples, and
+ * every score is finite; *nbig_out samples in the largest prompt. */
+static int bon_check(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
+                     size_t *nbig_out, starc_error *err)
 {
-    starc_fit_options def;
-    if (!opt) {
-        starc_fit_options_default(&def);
-        opt = &def;
-    }
-    int st = check_options(opt, err);
-    if (st)
-        return st;
     if (nprompts == 0)
         return starci_error(err, STARC_EINVAL, "best-of-n needs at least one prompt");
     size_t total = 0, nmin = (size_t)-1, nbig = 0;
@@ -959,6 +958,89 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
         if (!isfinite(proxy[i]) || (gold && !isfinite(gold[i])))
             return starci_error(err, STARC_EINVAL, "sample %zu: %s score is not finite", i,
                                 isfinite(proxy[i]) ? "gold" : "proxy");
+    *nbig_out = nbig;
+    return STARC_OK;
+}
+
+/* Tie classes of the N samples s (sorted ascending by proxy), from the top
+ * down: a class holds every score within tol of its highest.  cls (N + 1)
+ * receives the classes' starts (0-based ranks) ascending, and cls[nc] = N;
+ * returns nc. */
+static size_t bon_tie_classes(const bon_sample *s, size_t N, double tol, size_t *cls)
+{
+    size_t nc = 0, i = N;
+    while (i > 0) { /* filled descending, reversed below */
+        size_t top = i - 1, k = top;
+        while (k > 0 && s[k - 1].proxy >= s[top].proxy - tol)
+            k--;
+        cls[nc++] = k;
+        i = k;
+    }
+    for (size_t a = 0, b = nc - 1; a < b; a++, b--) {
+        size_t t = cls[a];
+        cls[a] = cls[b];
+        cls[b] = t;
+    }
+    cls[nc] = N;
+    return nc;
+}
+
+/* Add one prompt's best-of-n gold and proxy means and KL (n = 1..nmax) to the
+ * sums: s its N samples sorted ascending, cls its nc tie classes, lf the log
+ * factorials, w (N) scratch. */
+static void bon_prompt_add(const bon_sample *s, size_t N, const size_t *cls, size_t nc, const double *lf,
+                           size_t nmax, int with_gold, double *w, double *gold_bon, double *proxy_bon, double *kl)
+{
+    for (size_t n = 1; n <= nmax; n++) {
+        const double lcn = lf[N] - lf[n] - lf[N - n];
+        /* w[k] = C(k, n-1)/C(N, n): the probability that rank k (0-based) is the subset's maximum */
+        for (size_t k = 0; k < N; k++)
+            w[k] = k + 1 >= n ? exp(lf[k] - lf[n - 1] - lf[k + 1 - n] - lcn) : 0.0;
+        double gsum = 0.0, psum = 0.0, klsum = 0.0;
+        const double dn = (double)n;
+        for (size_t c = 0; c < nc; c++) {
+            const size_t lo = cls[c], hi = cls[c + 1], m = hi - lo;
+            double W = 0.0, gm = 0.0, pm = 0.0;
+            for (size_t k = lo; k < hi; k++) {
+                W += w[k];
+                gm += s[k].gold;
+                pm += s[k].proxy;
+            }
+            gsum += W * gm / (double)m;
+            psum += W * pm / (double)m;
+            const double a = (double)lo / (double)N, b = (double)hi / (double)N;
+            const double an = pow(a, dn), bn = pow(b, dn), P = bn - an;
+            if (m > 1) {
+                if (P > 0.0)
+                    klsum += P * log(P / (b - a));
+            } else {
+                klsum += P * log(dn) + (dn - 1.0) * (xn_log_x(bn, b) - xn_log_x(an, a) - P / dn);
+            }
+        }
+        if (with_gold)
+            gold_bon[n - 1] += gsum;
+        if (proxy_bon)
+            proxy_bon[n - 1] += psum;
+        if (kl)
+            kl[n - 1] += klsum;
+    }
+}
+
+int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *proxy, const double *gold, size_t nmax,
+                        const starc_fit_options *opt, double *gold_bon, double *proxy_bon, double *kl,
+                        starc_error *err)
+{
+    starc_fit_options def;
+    if (!opt) {
+        starc_fit_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    size_t nbig = 0;
+    if ((st = bon_check(nprompts, count, proxy, gold, nmax, &nbig, err)))
+        return st;
     double *lf = starci_dalloc(nbig + 1);
     bon_sample *s = malloc(nbig * sizeof *s);
     size_t *cls = malloc((nbig + 1) * sizeof *cls); /* class starts (0-based ranks), ascending */
@@ -991,57 +1073,8 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
         qsort(s, N, sizeof *s, bon_cmp);
         /* Tie classes from the top down: a class holds every score within tol of its highest. */
         const double tol = opt->tie_tol * (pmax - pmin);
-        size_t nc = 0;
-        {
-            size_t i = N;
-            size_t *starts = cls; /* filled descending, reversed below */
-            while (i > 0) {
-                size_t top = i - 1, k = top;
-                while (k > 0 && s[k - 1].proxy >= s[top].proxy - tol)
-                    k--;
-                starts[nc++] = k;
-                i = k;
-            }
-            for (size_t a = 0, b = nc - 1; a < b; a++, b--) {
-                size_t t = starts[a];
-                starts[a] = starts[b];
-                starts[b] = t;
-            }
-            cls[nc] = N;
-        }
-        for (size_t n = 1; n <= nmax; n++) {
-            const double lcn = lf[N] - lf[n] - lf[N - n];
-            /* w[k] = C(k, n-1)/C(N, n): the probability that rank k (0-based) is the subset's maximum */
-            for (size_t k = 0; k < N; k++)
-                w[k] = k + 1 >= n ? exp(lf[k] - lf[n - 1] - lf[k + 1 - n] - lcn) : 0.0;
-            double gsum = 0.0, psum = 0.0, klsum = 0.0;
-            const double dn = (double)n;
-            for (size_t c = 0; c < nc; c++) {
-                const size_t lo = cls[c], hi = cls[c + 1], m = hi - lo;
-                double W = 0.0, gm = 0.0, pm = 0.0;
-                for (size_t k = lo; k < hi; k++) {
-                    W += w[k];
-                    gm += s[k].gold;
-                    pm += s[k].proxy;
-                }
-                gsum += W * gm / (double)m;
-                psum += W * pm / (double)m;
-                const double a = (double)lo / (double)N, b = (double)hi / (double)N;
-                const double an = pow(a, dn), bn = pow(b, dn), P = bn - an;
-                if (m > 1) {
-                    if (P > 0.0)
-                        klsum += P * log(P / (b - a));
-                } else {
-                    klsum += P * log(dn) + (dn - 1.0) * (xn_log_x(bn, b) - xn_log_x(an, a) - P / dn);
-                }
-            }
-            if (gold_bon && gold)
-                gold_bon[n - 1] += gsum;
-            if (proxy_bon)
-                proxy_bon[n - 1] += psum;
-            if (kl)
-                kl[n - 1] += klsum;
-        }
+        const size_t nc = bon_tie_classes(s, N, tol, cls);
+        bon_prompt_add(s, N, cls, nc, lf, nmax, gold_bon && gold, w, gold_bon, proxy_bon, kl);
         base += N;
     }
     for (size_t n = 0; n < nmax; n++) {
@@ -1054,6 +1087,49 @@ int starc_fit_bon_curve(size_t nprompts, const size_t *count, const double *prox
     }
     free(lf), free(s), free(cls), free(w);
     return STARC_OK;
+}
+
+/* The prompt bootstrap's intervals from its ok replicates (rep: 7 columns of
+ * stride B): standard errors of alpha, beta, g, offset from their spread,
+ * intervals of all seven with P - 1 degrees of freedom. */
+static void bon_intervals(starc_fit_form form, starc_fit_result *res, double *rep, size_t B, size_t ok, size_t P,
+                          const starc_fit_options *opt)
+{
+    starc_fit_ci *ci[7] = {&res->alpha_ci, &res->beta_ci, &res->g_ci, &res->offset_ci, &res->peak_d_ci,
+                           &res->peak_kl_ci, &res->peak_value_ci};
+    for (int t = 0; t < 7; t++) {
+        if ((t == 2 && form != STARC_FIT_POWER) || (t == 3 && res->center == STARC_FIT_CENTER_NONE))
+            continue;
+        double *v = rep + (size_t)t * B;
+        if (t < 4) {
+            double m = 0.0, ss = 0.0;
+            for (size_t i = 0; i < ok; i++)
+                m += v[i] / (double)ok;
+            for (size_t i = 0; i < ok; i++)
+                ss += (v[i] - m) * (v[i] - m);
+            ci[t]->se = sqrt(ss / (double)(ok - 1));
+        }
+        interval(v, ok, opt->level, (double)(P - 1), sqrt((double)P / (double)(P - 1)), ci[t]);
+    }
+}
+
+/* One prompt-bootstrap replicate: P prompts drawn with replacement (mult their
+ * multiplicities), the mean curve y and sqrt(KL) d (nmax each) of the draw from
+ * the prompts' own curves Sj, Kj (P * nmax). */
+static void bon_replicate(gsl_rng *r, size_t P, size_t nmax, const double *Sj, const double *Kj, size_t *mult,
+                          double *y, double *d)
+{
+    memset(mult, 0, P * sizeof *mult);
+    for (size_t j = 0; j < P; j++)
+        mult[gsl_rng_uniform_int(r, P)]++;
+    for (size_t n = 0; n < nmax; n++) {
+        double sy = 0.0, sk = 0.0;
+        for (size_t j = 0; j < P; j++)
+            if (mult[j])
+                sy += (double)mult[j] * Sj[j * nmax + n], sk += (double)mult[j] * Kj[j * nmax + n];
+        y[n] = sy / (double)P;
+        d[n] = sqrt(fmax(0.0, sk / (double)P));
+    }
 }
 
 int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *count, const double *proxy,
@@ -1070,8 +1146,9 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     int st = check_options(opt, err);
     if (st)
         return st;
-    /* validates counts, nmax and scores for every prompt at once */
-    if ((st = starc_fit_bon_curve(nprompts, count, proxy, score, nmax, opt, NULL, NULL, NULL, err)))
+    /* counts, nmax and scores of every prompt at once (starc_fit_bon_curve's checks) */
+    size_t nbig;
+    if ((st = bon_check(nprompts, count, proxy, score, nmax, &nbig, err)))
         return st;
     const size_t P = nprompts, B = opt->bootstrap;
     size_t pn, nrep;
@@ -1114,17 +1191,7 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     gsl_rng_set(r, (unsigned long)opt->seed);
     size_t ok = 0, failed = 0;
     for (size_t b = 0; b < B; b++) {
-        memset(mult, 0, P * sizeof *mult);
-        for (size_t j = 0; j < P; j++)
-            mult[gsl_rng_uniform_int(r, P)]++;
-        for (size_t n = 0; n < nmax; n++) {
-            double sy = 0.0, sk = 0.0;
-            for (size_t j = 0; j < P; j++)
-                if (mult[j])
-                    sy += (double)mult[j] * Sj[j * nmax + n], sk += (double)mult[j] * Kj[j * nmax + n];
-            y[n] = sy / (double)P;
-            d[n] = sqrt(fmax(0.0, sk / (double)P));
-        }
+        bon_replicate(r, P, nmax, Sj, Kj, mult, y, d);
         starc_fit_result q;
         if (fit_selected(form, nmax, d, y, &o1, 0, &q, NULL, NULL) != STARC_OK) {
             failed++;
@@ -1140,24 +1207,8 @@ int starc_fit_bon_points(starc_fit_form form, size_t nprompts, const size_t *cou
     }
     res->boot = ok;
     res->boot_failed = failed;
-    if (ok > 1) {
-        starc_fit_ci *ci[7] = {&res->alpha_ci, &res->beta_ci, &res->g_ci, &res->offset_ci, &res->peak_d_ci,
-                               &res->peak_kl_ci, &res->peak_value_ci};
-        for (int t = 0; t < 7; t++) {
-            if ((t == 2 && form != STARC_FIT_POWER) || (t == 3 && res->center == STARC_FIT_CENTER_NONE))
-                continue;
-            double *v = rep + (size_t)t * B;
-            if (t < 4) {
-                double m = 0.0, ss = 0.0;
-                for (size_t i = 0; i < ok; i++)
-                    m += v[i] / (double)ok;
-                for (size_t i = 0; i < ok; i++)
-                    ss += (v[i] - m) * (v[i] - m);
-                ci[t]->se = sqrt(ss / (double)(ok - 1));
-            }
-            interval(v, ok, opt->level, (double)(P - 1), sqrt((double)P / (double)(P - 1)), ci[t]);
-        }
-    }
+    if (ok > 1)
+        bon_intervals(form, res, rep, B, ok, P, opt);
 done:
     free(Sj), free(Kj), free(y), free(k), free(d), free(rep), free(mult);
     if (r)
@@ -1289,6 +1340,389 @@ void starc_fit_scaling_free(starc_fit_scaling *s)
     free(s);
 }
 
+/* The scaling fit's scratch: each curve's selected points, fitter and
+ * bootstrap buffers, and the joint fit. */
+typedef struct scal_work {
+    size_t K, N;
+    fitter *F;
+    double **dd, **yy, **yfit, **e, **ys;
+    size_t *m;
+    joint J;
+    double *v1, *v2, *jpar, *jfit, *je, *jys;
+    gsl_rng *r;
+} scal_work;
+
+static void scal_work_free(scal_work *w)
+{
+    const size_t K = w->K;
+    for (size_t k = 0; w->F && k < K; k++)
+        fitter_free(&w->F[k]);
+    for (size_t k = 0; k < K; k++) {
+        if (w->dd)
+            free(w->dd[k]);
+        if (w->yy)
+            free(w->yy[k]);
+        if (w->yfit)
+            free(w->yfit[k]);
+        if (w->e)
+            free(w->e[k]);
+        if (w->ys)
+            free(w->ys[k]);
+    }
+    free(w->F), free(w->dd), free(w->yy), free(w->yfit), free(w->e), free(w->ys), free(w->m), free(w->v1);
+    free(w->v2), free(w->jpar), free(w->jfit), free(w->je), free(w->jys);
+    joint_free(&w->J);
+    if (w->r)
+        gsl_rng_free(w->r);
+}
+
+static int scal_work_alloc(scal_work *w, size_t K)
+{
+    memset(w, 0, sizeof *w);
+    w->K = K;
+    w->F = calloc(K, sizeof *w->F);
+    w->dd = calloc(K, sizeof *w->dd), w->yy = calloc(K, sizeof *w->yy), w->yfit = calloc(K, sizeof *w->yfit);
+    w->e = calloc(K, sizeof *w->e), w->ys = calloc(K, sizeof *w->ys);
+    w->m = calloc(K, sizeof *w->m);
+    w->v1 = starci_dalloc(K), w->v2 = starci_dalloc(K), w->jpar = starci_dalloc(1 + 2 * K);
+    return w->F && w->dd && w->yy && w->yfit && w->e && w->ys && w->m && w->v1 && w->v2 && w->jpar ? STARC_OK
+                                                                                                : STARC_ENOMEM;
+}
+
+/* Step 1: each curve's own fit, and the lines of its alpha and beta over log size. */
+static int scal_curves(starc_fit_scaling *s, scal_work *w, const double *size, const size_t *npts,
+                       const double *const *d, const double *const *y, const starc_fit_options *opt,
+                       starc_error *err)
+{
+    const starc_fit_form form = s->form;
+    const size_t K = w->K;
+    fitter *F = w->F;
+    double **dd = w->dd, **yy = w->yy, *v1 = w->v1, *v2 = w->v2;
+    size_t *m = w->m;
+    int st;
+    starc_fit_options o1 = *opt;
+    o1.bootstrap = 0;
+    size_t N = 0, nsizes = 0;
+    for (size_t k = 0; k < K; k++) {
+        s->lsize[k] = log(size[k]);
+        int seen = 0;
+        for (size_t q = 0; q < k; q++)
+            seen |= size[q] == size[k];
+        nsizes += !seen;
+        size_t skipped;
+        if ((st = select_points(npts[k], d[k], y[k], &o1, &dd[k], &yy[k], &m[k], &skipped, NULL, err)))
+            return st;
+        starc_error e1;
+        if ((st = fit_selected(form, m[k], dd[k], yy[k], &o1, 0, &s->grp[k], NULL, &e1))) {
+            st = starci_error(err, st, "curve %zu (size %g): %s", k, size[k], e1.message);
+            return st;
+        }
+        s->grp[k].skipped = skipped;
+        if ((st = fitter_init(&F[k], form, opt->center, m[k], dd[k], &s->o, err)))
+            return st;
+        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(F[k].X, m[k], F[k].p);
+        if (gsl_multifit_linear_bsvd(&Xv.matrix, F[k].lw) != GSL_SUCCESS) {
+            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+            return st;
+        }
+        F[k].svd_ready = 1;
+        N += m[k];
+        s->nu += (double)m[k] - (double)F[k].nparam;
+    }
+    if (nsizes < 2) {
+        st = starci_error(err, STARC_EUNDEF, "scaling needs at least two distinct sizes");
+        return st;
+    }
+    s->res.form = form;
+    s->res.ngroups = K;
+    s->res.nsizes = nsizes;
+    for (size_t k = 0; k < K; k++)
+        v1[k] = s->grp[k].alpha, v2[k] = s->grp[k].beta;
+    starc_fit_scaling_result *R = &s->res;
+    line_fit(K, s->lsize, v1, &R->alpha0, &R->alpha1, &R->alpha0_ci.se, &R->alpha1_ci.se, &R->alpha_r2);
+    line_fit(K, s->lsize, v2, &R->beta0, &R->beta1, &R->beta0_ci.se, &R->beta1_ci.se, &R->beta_r2);
+    w->N = N;
+    return STARC_OK;
+}
+
+/* The joint fit's R^2 and standard errors (with the origin means' share as in
+ * standard_errors()), and its residuals je centred and inflated for the bootstrap. */
+static int scal_joint_errors(starc_fit_scaling *s, scal_work *w, starc_error *err)
+{
+    const starc_fit_form form = s->form;
+    const size_t K = w->K, N = w->N;
+    const double *jpar = w->jpar;
+    double *jfit = w->jfit, *je = w->je;
+    joint *J = &w->J;
+    starc_fit_scaling_result *R = &s->res;
+    int st;
+
+    double mean = 0.0, rss = 0.0, tss = 0.0;
+    size_t norig = 0;
+    for (size_t k = 0; k < K; k++)
+        norig += J->center[k] == STARC_FIT_CENTER_ORIGIN;
+    for (size_t i = 0; i < N; i++)
+        mean += J->y[i];
+    mean /= (double)N;
+    double ebar = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        jfit[i] = joint_fitted(J, jpar, i, form);
+        je[i] = J->y[i] - jfit[i];
+        rss += je[i] * je[i];
+        tss += (J->y[i] - mean) * (J->y[i] - mean);
+        ebar += je[i];
+    }
+    R->joint_r2 = tss > 0.0 ? 1.0 - rss / tss : (rss == 0.0 ? 1.0 : NAN);
+    const size_t pj = J->P + norig;
+    const double sig = N > pj ? sqrt(rss / (double)(N - pj)) : NAN;
+    /* variances, with the origin means' share as in standard_errors() */
+    double *var = starci_dalloc(J->P), *xt1 = starci_dalloc(J->P), *v = starci_dalloc(J->P);
+    if (!var || !xt1 || !v) {
+        free(var), free(xt1), free(v);
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        return st;
+    }
+    for (size_t a = 0; a < J->P; a++)
+        var[a] = J->covu[a * J->P + a];
+    for (size_t k = 0; k < K; k++) {
+        if (J->center[k] != STARC_FIT_CENTER_ORIGIN)
+            continue;
+        memset(xt1, 0, J->P * sizeof(double));
+        for (size_t i = 0; i < N; i++)
+            if (J->grp[i] == k)
+                for (size_t a = 0; a < J->P; a++)
+                    xt1[a] += J->X[i * J->P + a];
+        for (size_t a = 0; a < J->P; a++) {
+            v[a] = 0.0;
+            for (size_t b = 0; b < J->P; b++)
+                v[a] += J->covu[a * J->P + b] * xt1[b];
+            var[a] += v[a] * v[a] / (double)J->n0[k];
+        }
+    }
+    R->joint_alpha = jpar[0];
+    R->joint_alpha_ci.se = sig * sqrt(var[0]);
+    for (size_t k = 0; k < K; k++) {
+        s->jbeta[k] = jpar[1 + k];
+        s->jbeta_ci[k].se = sig * sqrt(var[1 + k]);
+        s->jbeta_ci[k].lo = s->jbeta_ci[k].hi = NAN;
+    }
+    free(var), free(xt1), free(v);
+    line_fit(K, s->lsize, s->jbeta, &R->joint_beta0, &R->joint_beta1, &R->joint_beta0_ci.se,
+             &R->joint_beta1_ci.se, &R->joint_beta_r2);
+    ebar /= (double)N;
+    const double infl = N > pj ? sqrt((double)N / (double)(N - pj)) : 0.0;
+    for (size_t i = 0; i < N; i++)
+        je[i] = (je[i] - ebar) * infl;
+    return STARC_OK;
+}
+
+/* Step 2: the joint fit (one alpha, a beta per curve), its R^2, standard
+ * errors and centred, inflated residuals (je) for the bootstrap. */
+static int scal_joint(starc_fit_scaling *s, scal_work *w, const starc_fit_options *opt, starc_error *err)
+{
+    const starc_fit_form form = s->form;
+    const size_t K = w->K, N = w->N;
+    fitter *F = w->F;
+    double **dd = w->dd, **yy = w->yy, *jpar = w->jpar, *jfit, *je;
+    size_t *m = w->m;
+    joint *J = &w->J;
+    starc_fit_scaling_result *R = &s->res;
+    int st;
+    /* ---- the joint fit */
+    J->K = K;
+    J->N = N;
+    J->P = 1 + K;
+    J->center = calloc(K, sizeof *J->center);
+    J->icol = calloc(K, sizeof *J->icol);
+    J->n0 = calloc(K, sizeof *J->n0);
+    if (!J->center || !J->icol || !J->n0) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        return st;
+    }
+    for (size_t k = 0; k < K; k++) {
+        J->center[k] = F[k].center;
+        J->n0[k] = F[k].n0;
+        if (J->center[k] == STARC_FIT_CENTER_INTERCEPT)
+            J->icol[k] = J->P++;
+    }
+    size_t NP;
+    if (!starci_mul_ok(N, J->P, &NP)) {
+        st = starci_error(err, STARC_EDIM, "too many points");
+        return st;
+    }
+    J->d = starci_dalloc(N), J->y = starci_dalloc(N), J->yc = starci_dalloc(N), J->X = starci_dcalloc(NP);
+    J->covu = starci_dalloc(J->P * J->P), J->grp = calloc(N, sizeof *J->grp);
+    J->lw = gsl_multifit_linear_alloc(N, J->P), J->c = gsl_vector_alloc(J->P), J->cov = gsl_matrix_alloc(J->P, J->P);
+    w->jfit = jfit = starci_dalloc(N), w->je = je = starci_dalloc(N), w->jys = starci_dalloc(N);
+    if (!J->d || !J->y || !J->yc || !J->X || !J->covu || !J->grp || !J->lw || !J->c || !J->cov || !jfit || !je || !w->jys) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        return st;
+    }
+    for (size_t k = 0, i = 0; k < K; k++)
+        for (size_t q = 0; q < m[k]; q++, i++) {
+            J->d[i] = dd[k][q];
+            J->y[i] = yy[k][q];
+            J->grp[i] = k;
+            J->X[i * J->P] = dd[k][q];
+            J->X[i * J->P + 1 + k] = -form_x2(form, 0.0, dd[k][q]);
+            if (J->icol[k])
+                J->X[i * J->P + J->icol[k]] = 1.0;
+        }
+    if ((st = design_check(N, J->P, J->X, opt->collinear_tol, J->covu))) {
+        st = starci_error(err, st == STARC_ENOMEM ? st : STARC_EUNDEF, "the joint fit's columns are dependent");
+        return st;
+    }
+    if (joint_solve(J, J->y, jpar)) {
+        st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear failed (joint fit)");
+        return st;
+    }
+    if ((st = scal_joint_errors(s, w, err)))
+        return st;
+    R->alpha0_ci.lo = R->alpha0_ci.hi = R->alpha1_ci.lo = R->alpha1_ci.hi = NAN;
+    R->beta0_ci.lo = R->beta0_ci.hi = R->beta1_ci.lo = R->beta1_ci.hi = NAN;
+    R->joint_alpha_ci.lo = R->joint_alpha_ci.hi = NAN;
+    R->joint_beta0_ci.lo = R->joint_beta0_ci.hi = R->joint_beta1_ci.lo = R->joint_beta1_ci.hi = NAN;
+    return STARC_OK;
+}
+
+/* The bootstrap's per-curve fitted values yfit and residuals e, centred and
+ * inflated by sqrt(m / (m - p)). */
+static int scal_boot_residuals(const starc_fit_scaling *s, scal_work *w)
+{
+    const size_t K = w->K;
+    double **dd = w->dd, **yy = w->yy, **yfit = w->yfit, **e = w->e, **ys = w->ys;
+    const size_t *m = w->m;
+    for (size_t k = 0; k < K; k++) {
+        yfit[k] = starci_dalloc(m[k] ? m[k] : 1), e[k] = starci_dalloc(m[k] ? m[k] : 1),
+        ys[k] = starci_dalloc(m[k] ? m[k] : 1);
+        if (!yfit[k] || !e[k] || !ys[k])
+            return STARC_ENOMEM;
+        const starc_fit_result *G = &s->grp[k];
+        double ebar = 0.0;
+        for (size_t i = 0; i < m[k]; i++) {
+            yfit[k][i] = G->offset + starc_fit_eval(s->form, G->alpha, G->beta, G->g, dd[k][i]);
+            e[k][i] = yy[k][i] - yfit[k][i];
+            ebar += e[k][i];
+        }
+        ebar /= (double)m[k];
+        const double infl = m[k] > w->F[k].nparam ? sqrt((double)m[k] / (double)(m[k] - w->F[k].nparam)) : 0.0;
+        for (size_t i = 0; i < m[k]; i++)
+            e[k][i] = (e[k][i] - ebar) * infl;
+    }
+    return STARC_OK;
+}
+
+/* One bootstrap replicate: q (SC_NQ) and the joint betas jb (K); 0 when a fit failed. */
+static int scal_boot_draw(const starc_fit_scaling *s, scal_work *w, double *q, double *jb)
+{
+    const size_t K = w->K, N = w->N;
+    double **yfit = w->yfit, **e = w->e, **ys = w->ys;
+    double *v1 = w->v1, *v2 = w->v2, *jpar = w->jpar, *jfit = w->jfit, *je = w->je, *jys = w->jys;
+    const size_t *m = w->m;
+    joint *J = &w->J;
+    gsl_rng *r = w->r;
+    int good = 1;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t i = 0; i < m[k]; i++)
+            ys[k][i] = yfit[k][i] + e[k][gsl_rng_uniform_int(r, m[k])];
+        fit_par fq;
+        if (fitter_solve(&w->F[k], ys[k], NULL, 0, &fq, NULL) != STARC_OK)
+            good = 0;
+        v1[k] = fq.alpha, v2[k] = fq.beta;
+    }
+    /* joint: resample within each curve, from the curve's rows of the joint residuals */
+    for (size_t i = 0, st0 = 0, k = 0; i < N; i++) {
+        if (i > 0 && J->grp[i] != J->grp[i - 1])
+            st0 = i, k = J->grp[i];
+        jys[i] = jfit[i] + je[st0 + gsl_rng_uniform_int(r, m[k])];
+    }
+    if (good && joint_solve(J, jys, jpar) != STARC_OK)
+        good = 0;
+    if (good && (line_fit(K, s->lsize, v1, &q[SC_A0], &q[SC_A1], NULL, NULL, NULL) ||
+                 line_fit(K, s->lsize, v2, &q[SC_B0], &q[SC_B1], NULL, NULL, NULL)))
+        good = 0;
+    if (good) {
+        for (size_t k = 0; k < K; k++)
+            jb[k] = jpar[1 + k];
+        q[SC_JA] = jpar[0];
+        if (line_fit(K, s->lsize, jb, &q[SC_JB0], &q[SC_JB1], NULL, NULL, NULL))
+            good = 0;
+    }
+    return good;
+}
+
+/* The intervals of the ok replicates (column-major, stride B) in s->rep and jbrep. */
+static int scal_boot_intervals(starc_fit_scaling *s, size_t B, size_t ok, const double *jbrep,
+                               const starc_fit_options *opt)
+{
+    starc_fit_scaling_result *R = &s->res;
+    double *tmp = starci_dalloc(ok);
+    if (!tmp)
+        return STARC_ENOMEM;
+    starc_fit_ci *ci[SC_NQ] = {&R->alpha0_ci, &R->alpha1_ci, &R->beta0_ci, &R->beta1_ci,
+                               &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
+    for (int t = 0; t < SC_NQ; t++) {
+        memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
+        interval(tmp, ok, opt->level, s->nu, 1.0, ci[t]);
+    }
+    for (size_t k = 0; k < s->K; k++) {
+        memcpy(tmp, jbrep + k * B, ok * sizeof(double));
+        interval(tmp, ok, opt->level, s->nu, 1.0, &s->jbeta_ci[k]);
+    }
+    free(tmp);
+    return STARC_OK;
+}
+
+/* Step 3: the bootstrap, every curve's residuals resampled within the curve. */
+static int scal_bootstrap(starc_fit_scaling *s, scal_work *w, const starc_fit_options *opt, starc_error *err)
+{
+    const size_t K = w->K, N = w->N, B = opt->bootstrap;
+    joint *J = &w->J;
+    if (B == 0)
+        return STARC_OK;
+    size_t nrep;
+    w->r = gsl_rng_alloc(gsl_rng_mt19937);
+    double *jb = starci_dalloc(K), *jbrep = NULL;
+    int st = STARC_OK;
+    if (!w->r || !jb || !starci_mul_ok(B, SC_NQ + K, &nrep) || !(s->rep = starci_dalloc(nrep)) ||
+        !(jbrep = starci_dalloc(K * B))) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    gsl_rng_set(w->r, (unsigned long)opt->seed);
+    gsl_matrix_const_view JXv = gsl_matrix_const_view_array(J->X, N, J->P);
+    if (gsl_multifit_linear_bsvd(&JXv.matrix, J->lw) != GSL_SUCCESS) {
+        st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
+        goto done;
+    }
+    J->svd_ready = 1;
+    if (scal_boot_residuals(s, w)) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t ok = 0, failed = 0;
+    for (size_t b = 0; b < B; b++) {
+        double q[SC_NQ];
+        if (!scal_boot_draw(s, w, q, jb)) {
+            failed++;
+            continue;
+        }
+        for (int t = 0; t < SC_NQ; t++)
+            s->rep[(size_t)t * B + ok] = q[t];
+        for (size_t k = 0; k < K; k++)
+            jbrep[k * B + ok] = jb[k];
+        ok++;
+    }
+    s->B = ok;
+    s->res.boot = ok;
+    s->res.boot_failed = failed;
+    if (ok > 0 && scal_boot_intervals(s, B, ok, jbrep, opt))
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+done:
+    free(jb), free(jbrep);
+    return st;
+}
+
 int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, const size_t *npts,
                             const double *const *d, const double *const *y, const starc_fit_options *opt,
                             starc_fit_scaling **out, starc_error *err)
@@ -1321,308 +1755,18 @@ int starc_fit_scaling_alloc(starc_fit_form form, size_t K, const double *size, c
     s->grp = calloc(K, sizeof *s->grp);
     s->jbeta = starci_dalloc(K);
     s->jbeta_ci = calloc(K, sizeof *s->jbeta_ci);
-    fitter *F = calloc(K, sizeof *F);
-    double **dd = calloc(K, sizeof *dd), **yy = calloc(K, sizeof *yy), **yfit = calloc(K, sizeof *yfit),
-           **e = calloc(K, sizeof *e), **ys = calloc(K, sizeof *ys);
-    size_t *m = calloc(K, sizeof *m);
-    joint J;
-    memset(&J, 0, sizeof J);
-    double *v1 = starci_dalloc(K), *v2 = starci_dalloc(K), *jpar = starci_dalloc(1 + 2 * K),
-           *jfit = NULL, *je = NULL, *jys = NULL;
-    gsl_rng *r = NULL;
-    if (!s->lsize || !s->grp || !s->jbeta || !s->jbeta_ci || !F || !dd || !yy || !yfit || !e || !ys || !m || !v1 ||
-        !v2 || !jpar) {
+    scal_work w;
+    if (scal_work_alloc(&w, K) || !s->lsize || !s->grp || !s->jbeta || !s->jbeta_ci)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    starc_fit_options o1 = *opt;
-    o1.bootstrap = 0;
-    size_t N = 0, nsizes = 0;
-    for (size_t k = 0; k < K; k++) {
-        s->lsize[k] = log(size[k]);
-        int seen = 0;
-        for (size_t q = 0; q < k; q++)
-            seen |= size[q] == size[k];
-        nsizes += !seen;
-        size_t skipped;
-        if ((st = select_points(npts[k], d[k], y[k], &o1, &dd[k], &yy[k], &m[k], &skipped, NULL, err)))
-            goto done;
-        starc_error e1;
-        if ((st = fit_selected(form, m[k], dd[k], yy[k], &o1, 0, &s->grp[k], NULL, &e1))) {
-            st = starci_error(err, st, "curve %zu (size %g): %s", k, size[k], e1.message);
-            goto done;
-        }
-        s->grp[k].skipped = skipped;
-        if ((st = fitter_init(&F[k], form, opt->center, m[k], dd[k], &s->o, err)))
-            goto done;
-        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(F[k].X, m[k], F[k].p);
-        if (gsl_multifit_linear_bsvd(&Xv.matrix, F[k].lw) != GSL_SUCCESS) {
-            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
-            goto done;
-        }
-        F[k].svd_ready = 1;
-        N += m[k];
-        s->nu += (double)m[k] - (double)F[k].nparam;
-    }
-    if (nsizes < 2) {
-        st = starci_error(err, STARC_EUNDEF, "scaling needs at least two distinct sizes");
-        goto done;
-    }
-    s->res.form = form;
-    s->res.ngroups = K;
-    s->res.nsizes = nsizes;
-    for (size_t k = 0; k < K; k++)
-        v1[k] = s->grp[k].alpha, v2[k] = s->grp[k].beta;
-    starc_fit_scaling_result *R = &s->res;
-    line_fit(K, s->lsize, v1, &R->alpha0, &R->alpha1, &R->alpha0_ci.se, &R->alpha1_ci.se, &R->alpha_r2);
-    line_fit(K, s->lsize, v2, &R->beta0, &R->beta1, &R->beta0_ci.se, &R->beta1_ci.se, &R->beta_r2);
-
-    /* ---- the joint fit */
-    J.K = K;
-    J.N = N;
-    J.P = 1 + K;
-    J.center = calloc(K, sizeof *J.center);
-    J.icol = calloc(K, sizeof *J.icol);
-    J.n0 = calloc(K, sizeof *J.n0);
-    if (!J.center || !J.icol || !J.n0) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t k = 0; k < K; k++) {
-        J.center[k] = F[k].center;
-        J.n0[k] = F[k].n0;
-        if (J.center[k] == STARC_FIT_CENTER_INTERCEPT)
-            J.icol[k] = J.P++;
-    }
-    size_t NP;
-    if (!starci_mul_ok(N, J.P, &NP)) {
-        st = starci_error(err, STARC_EDIM, "too many points");
-        goto done;
-    }
-    J.d = starci_dalloc(N), J.y = starci_dalloc(N), J.yc = starci_dalloc(N), J.X = starci_dcalloc(NP);
-    J.covu = starci_dalloc(J.P * J.P), J.grp = calloc(N, sizeof *J.grp);
-    J.lw = gsl_multifit_linear_alloc(N, J.P), J.c = gsl_vector_alloc(J.P), J.cov = gsl_matrix_alloc(J.P, J.P);
-    jfit = starci_dalloc(N), je = starci_dalloc(N), jys = starci_dalloc(N);
-    if (!J.d || !J.y || !J.yc || !J.X || !J.covu || !J.grp || !J.lw || !J.c || !J.cov || !jfit || !je || !jys) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t k = 0, i = 0; k < K; k++)
-        for (size_t q = 0; q < m[k]; q++, i++) {
-            J.d[i] = dd[k][q];
-            J.y[i] = yy[k][q];
-            J.grp[i] = k;
-            J.X[i * J.P] = dd[k][q];
-            J.X[i * J.P + 1 + k] = -form_x2(form, 0.0, dd[k][q]);
-            if (J.icol[k])
-                J.X[i * J.P + J.icol[k]] = 1.0;
-        }
-    if ((st = design_check(N, J.P, J.X, opt->collinear_tol, J.covu))) {
-        st = starci_error(err, st == STARC_ENOMEM ? st : STARC_EUNDEF, "the joint fit's columns are dependent");
-        goto done;
-    }
-    if (joint_solve(&J, J.y, jpar)) {
-        st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear failed (joint fit)");
-        goto done;
-    }
-    {
-        double mean = 0.0, rss = 0.0, tss = 0.0;
-        size_t norig = 0;
-        for (size_t k = 0; k < K; k++)
-            norig += J.center[k] == STARC_FIT_CENTER_ORIGIN;
-        for (size_t i = 0; i < N; i++)
-            mean += J.y[i];
-        mean /= (double)N;
-        double ebar = 0.0;
-        for (size_t i = 0; i < N; i++) {
-            jfit[i] = joint_fitted(&J, jpar, i, form);
-            je[i] = J.y[i] - jfit[i];
-            rss += je[i] * je[i];
-            tss += (J.y[i] - mean) * (J.y[i] - mean);
-            ebar += je[i];
-        }
-        R->joint_r2 = tss > 0.0 ? 1.0 - rss / tss : (rss == 0.0 ? 1.0 : NAN);
-        const size_t pj = J.P + norig;
-        const double sig = N > pj ? sqrt(rss / (double)(N - pj)) : NAN;
-        /* variances, with the origin means' share as in standard_errors() */
-        double *var = starci_dalloc(J.P), *xt1 = starci_dalloc(J.P), *v = starci_dalloc(J.P);
-        if (!var || !xt1 || !v) {
-            free(var), free(xt1), free(v);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t a = 0; a < J.P; a++)
-            var[a] = J.covu[a * J.P + a];
-        for (size_t k = 0; k < K; k++) {
-            if (J.center[k] != STARC_FIT_CENTER_ORIGIN)
-                continue;
-            memset(xt1, 0, J.P * sizeof(double));
-            for (size_t i = 0; i < N; i++)
-                if (J.grp[i] == k)
-                    for (size_t a = 0; a < J.P; a++)
-                        xt1[a] += J.X[i * J.P + a];
-            for (size_t a = 0; a < J.P; a++) {
-                v[a] = 0.0;
-                for (size_t b = 0; b < J.P; b++)
-                    v[a] += J.covu[a * J.P + b] * xt1[b];
-                var[a] += v[a] * v[a] / (double)J.n0[k];
-            }
-        }
-        R->joint_alpha = jpar[0];
-        R->joint_alpha_ci.se = sig * sqrt(var[0]);
-        for (size_t k = 0; k < K; k++) {
-            s->jbeta[k] = jpar[1 + k];
-            s->jbeta_ci[k].se = sig * sqrt(var[1 + k]);
-            s->jbeta_ci[k].lo = s->jbeta_ci[k].hi = NAN;
-        }
-        free(var), free(xt1), free(v);
-        line_fit(K, s->lsize, s->jbeta, &R->joint_beta0, &R->joint_beta1, &R->joint_beta0_ci.se,
-                 &R->joint_beta1_ci.se, &R->joint_beta_r2);
-        ebar /= (double)N;
-        const double infl = N > pj ? sqrt((double)N / (double)(N - pj)) : 0.0;
-        for (size_t i = 0; i < N; i++)
-            je[i] = (je[i] - ebar) * infl;
-    }
-    R->alpha0_ci.lo = R->alpha0_ci.hi = R->alpha1_ci.lo = R->alpha1_ci.hi = NAN;
-    R->beta0_ci.lo = R->beta0_ci.hi = R->beta1_ci.lo = R->beta1_ci.hi = NAN;
-    R->joint_alpha_ci.lo = R->joint_alpha_ci.hi = NAN;
-    R->joint_beta0_ci.lo = R->joint_beta0_ci.hi = R->joint_beta1_ci.lo = R->joint_beta1_ci.hi = NAN;
-
-    /* ---- bootstrap: every curve's residuals resampled within the curve */
-    const size_t B = opt->bootstrap;
-    if (B > 0) {
-        size_t nrep;
-        r = gsl_rng_alloc(gsl_rng_mt19937);
-        double *jb = starci_dalloc(K);
-        double *jbrep = NULL;
-        if (!r || !jb || !starci_mul_ok(B, SC_NQ + K, &nrep) || !(s->rep = starci_dalloc(nrep)) ||
-            !(jbrep = starci_dalloc(K * B))) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        gsl_rng_set(r, (unsigned long)opt->seed);
-        gsl_matrix_const_view JXv = gsl_matrix_const_view_array(J.X, N, J.P);
-        if (gsl_multifit_linear_bsvd(&JXv.matrix, J.lw) != GSL_SUCCESS) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ELAPACK, "gsl_multifit_linear_bsvd failed");
-            goto done;
-        }
-        J.svd_ready = 1;
-        int ok_all = 1;
-        for (size_t k = 0; k < K; k++) {
-            yfit[k] = starci_dalloc(m[k] ? m[k] : 1), e[k] = starci_dalloc(m[k] ? m[k] : 1),
-            ys[k] = starci_dalloc(m[k] ? m[k] : 1);
-            if (!yfit[k] || !e[k] || !ys[k]) {
-                ok_all = 0;
-                break;
-            }
-            const starc_fit_result *G = &s->grp[k];
-            double ebar = 0.0;
-            for (size_t i = 0; i < m[k]; i++) {
-                yfit[k][i] = G->offset + starc_fit_eval(form, G->alpha, G->beta, G->g, dd[k][i]);
-                e[k][i] = yy[k][i] - yfit[k][i];
-                ebar += e[k][i];
-            }
-            ebar /= (double)m[k];
-            const double infl = m[k] > F[k].nparam ? sqrt((double)m[k] / (double)(m[k] - F[k].nparam)) : 0.0;
-            for (size_t i = 0; i < m[k]; i++)
-                e[k][i] = (e[k][i] - ebar) * infl;
-        }
-        if (!ok_all) {
-            free(jb), free(jbrep);
-            st = starci_error(err, STARC_ENOMEM, "out of memory");
-            goto done;
-        }
-        size_t ok = 0, failed = 0;
-        for (size_t b = 0; b < B; b++) {
-            int good = 1;
-            for (size_t k = 0; k < K; k++) {
-                for (size_t i = 0; i < m[k]; i++)
-                    ys[k][i] = yfit[k][i] + e[k][gsl_rng_uniform_int(r, m[k])];
-                fit_par q;
-                if (fitter_solve(&F[k], ys[k], NULL, 0, &q, NULL) != STARC_OK)
-                    good = 0;
-                v1[k] = q.alpha, v2[k] = q.beta;
-            }
-            /* joint: resample within each curve, from the curve's rows of the joint residuals */
-            for (size_t i = 0, st0 = 0, k = 0; i < N; i++) {
-                if (i > 0 && J.grp[i] != J.grp[i - 1])
-                    st0 = i, k = J.grp[i];
-                jys[i] = jfit[i] + je[st0 + gsl_rng_uniform_int(r, m[k])];
-            }
-            double q[SC_NQ];
-            if (good && joint_solve(&J, jys, jpar) != STARC_OK)
-                good = 0;
-            if (good && (line_fit(K, s->lsize, v1, &q[SC_A0], &q[SC_A1], NULL, NULL, NULL) ||
-                         line_fit(K, s->lsize, v2, &q[SC_B0], &q[SC_B1], NULL, NULL, NULL)))
-                good = 0;
-            if (good) {
-                for (size_t k = 0; k < K; k++)
-                    jb[k] = jpar[1 + k];
-                q[SC_JA] = jpar[0];
-                if (line_fit(K, s->lsize, jb, &q[SC_JB0], &q[SC_JB1], NULL, NULL, NULL))
-                    good = 0;
-            }
-            if (!good) {
-                failed++;
-                continue;
-            }
-            for (int t = 0; t < SC_NQ; t++)
-                s->rep[(size_t)t * B + ok] = q[t];
-            for (size_t k = 0; k < K; k++)
-                jbrep[k * B + ok] = jb[k];
-            ok++;
-        }
-        s->B = ok;
-        R->boot = ok;
-        R->boot_failed = failed;
-        if (ok > 0) {
-            double *tmp = starci_dalloc(ok);
-            if (!tmp) {
-                free(jb), free(jbrep);
-                st = starci_error(err, STARC_ENOMEM, "out of memory");
-                goto done;
-            }
-            starc_fit_ci *ci[SC_NQ] = {&R->alpha0_ci, &R->alpha1_ci, &R->beta0_ci, &R->beta1_ci,
-                                       &R->joint_alpha_ci, &R->joint_beta0_ci, &R->joint_beta1_ci};
-            for (int t = 0; t < SC_NQ; t++) {
-                memcpy(tmp, s->rep + (size_t)t * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, 1.0, ci[t]);
-            }
-            for (size_t k = 0; k < K; k++) {
-                memcpy(tmp, jbrep + k * B, ok * sizeof(double));
-                interval(tmp, ok, opt->level, s->nu, 1.0, &s->jbeta_ci[k]);
-            }
-            free(tmp);
-        }
-        free(jb), free(jbrep);
+    else if (!(st = scal_curves(s, &w, size, npts, d, y, opt, err)) && !(st = scal_joint(s, &w, opt, err)))
+        st = scal_bootstrap(s, &w, opt, err);
+    scal_work_free(&w);
+    if (st) {
+        starc_fit_scaling_free(s);
+        return st;
     }
     *out = s;
-    s = NULL;
-    st = STARC_OK;
-done:
-    for (size_t k = 0; F && k < K; k++)
-        fitter_free(&F[k]);
-    for (size_t k = 0; k < K; k++) {
-        if (dd)
-            free(dd[k]);
-        if (yy)
-            free(yy[k]);
-        if (yfit)
-            free(yfit[k]);
-        if (e)
-            free(e[k]);
-        if (ys)
-            free(ys[k]);
-    }
-    free(F), free(dd), free(yy), free(yfit), free(e), free(ys), free(m), free(v1), free(v2), free(jpar);
-    free(jfit), free(je), free(jys);
-    joint_free(&J);
-    if (r)
-        gsl_rng_free(r);
-    starc_fit_scaling_free(s);
-    return st;
+    return STARC_OK;
 }
 
 void starc_fit_scaling_get(const starc_fit_scaling *s, starc_fit_scaling_result *res)

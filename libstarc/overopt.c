@@ -177,6 +177,62 @@ void starc_overopt_free(starc_overopt *p)
 
 static int check_options(const starc_overopt_options *o, starc_error *err);
 
+/* The plan's facts (starc_overopt_info): the base policy's occupancy and
+ * returns, the CP statistics under mu_b, the proxy-optimal policy's returns
+ * and the true reward's range; and the regularizer. */
+static int plan_facts(starc_overopt *p, const starc_mdp *m, const double *pi_b, const starc_overopt_options *opt,
+                      starc_error *err)
+{
+    const size_t SA = p->S * p->A;
+    starc_policy_workspace *ws = NULL;
+    starc_policy_evaluator *ev = NULL;
+    int st = starc_policy_workspace_alloc(p->S, p->A, &ws, err);
+    if (st)
+        return st;
+    if ((st = starc_policy_evaluator_alloc(m, pi_b, &ev, err)))
+        goto fail;
+    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b, err)) ||
+        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
+        st = starci_error(err, st, "evaluating the base policy failed");
+        goto fail;
+    }
+    p->info.base_true_return = starc_policy_values_return(m, p->V);
+    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b, err))) {
+        st = starci_error(err, st, "evaluating the base policy failed");
+        goto fail;
+    }
+    p->info.base_proxy_return = starc_policy_values_return(m, p->V);
+
+    /* CP statistics under mu_b (docs/theory.md §5), by the proxy module. */
+    starc_proxy_stats ps;
+    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, NULL, &ps, err)))
+        goto fail;
+    p->info.r = ps.r;
+    p->info.sigma_true = ps.sigma_true;
+    p->info.sigma_proxy = ps.sigma_proxy;
+    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize_options, &p->rg, err)))
+        goto fail;
+
+    if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
+        goto fail;
+    p->info.proxy_optimal_proxy_return = starc_policy_values_return(m, p->V);
+    starc_policy_from_actions(m, p->act_p, p->mu);
+    if ((st = starc_policy_return_rbar(m, p->mu, p->Rbar_t, &p->info.proxy_optimal_true_return, ws, err)))
+        goto fail;
+    starc_policy_range_result rng;
+    if ((st = starc_policy_range_rbar(m, p->Rbar_t, NULL, &rng, ws, err)))
+        goto fail;
+    p->info.true_optimal_return = rng.optimal_return;
+    p->info.true_worst_return = rng.worst_return;
+    p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
+
+    st = STARC_OK;
+fail:
+    starc_policy_evaluator_free(ev);
+    starc_policy_workspace_free(ws);
+    return st;
+}
+
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
@@ -222,11 +278,8 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     p->mu = starci_dalloc(SA);
     p->items = malloc(A * sizeof(bon_item));
     p->pol = starci_dalloc(SA);
-    starc_policy_workspace *ws = NULL;
-    (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
-    starc_policy_evaluator *ev = NULL;
     if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
-        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol || !ws) {
+        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto fail;
     }
@@ -236,50 +289,11 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
     starc_mdp_reward_expected(m, Rt, p->Rbar_t);
     starc_mdp_reward_expected(m, Rp, p->Rbar_p);
 
-    if ((st = starc_policy_evaluator_alloc(m, pi_b, &ev, err)))
+    if ((st = plan_facts(p, m, pi_b, opt, err)))
         goto fail;
-    if ((st = starc_policy_evaluator_occupancy(ev, p->d_b, p->mu_b, err)) ||
-        (st = starc_policy_evaluator_values_rbar(ev, p->Rbar_t, p->V, NULL, err))) {
-        st = starci_error(err, st, "evaluating the base policy failed");
-        goto fail;
-    }
-    p->info.base_true_return = starc_policy_values_return(m, p->V);
-    if ((st = starc_policy_evaluator_values_rbar(ev, p->Rbar_p, p->V, p->Qp_b, err))) {
-        st = starci_error(err, st, "evaluating the base policy failed");
-        goto fail;
-    }
-    p->info.base_proxy_return = starc_policy_values_return(m, p->V);
-
-    /* CP statistics under mu_b (docs/theory.md §5), by the proxy module. */
-    starc_proxy_stats ps;
-    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, NULL, &ps, err)))
-        goto fail;
-    p->info.r = ps.r;
-    p->info.sigma_true = ps.sigma_true;
-    p->info.sigma_proxy = ps.sigma_proxy;
-    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize_options, &p->rg, err)))
-        goto fail;
-
-    if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, NULL, p->act_p, p->V, NULL, ws, err)))
-        goto fail;
-    p->info.proxy_optimal_proxy_return = starc_policy_values_return(m, p->V);
-    starc_policy_from_actions(m, p->act_p, p->mu);
-    if ((st = starc_policy_return_rbar(m, p->mu, p->Rbar_t, &p->info.proxy_optimal_true_return, ws, err)))
-        goto fail;
-    starc_policy_range_result rng;
-    if ((st = starc_policy_range_rbar(m, p->Rbar_t, NULL, &rng, ws, err)))
-        goto fail;
-    p->info.true_optimal_return = rng.optimal_return;
-    p->info.true_worst_return = rng.worst_return;
-    p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
-
-    starc_policy_evaluator_free(ev);
-    starc_policy_workspace_free(ws);
     *out = p;
     return STARC_OK;
 fail:
-    starc_policy_evaluator_free(ev);
-    starc_policy_workspace_free(ws);
     starc_overopt_free(p);
     return st;
 }

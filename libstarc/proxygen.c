@@ -83,16 +83,10 @@ static double bt_objective(size_t p, size_t n, const double *z, const double *pr
     return f + 0.5 * l2 * ww;
 }
 
-int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
-                          const starc_proxygen_options *opt, double *w, size_t *iters, starc_error *err)
+/* The fit's arguments: sizes, ridge weight, tolerance, segment indices, preferences. */
+static int bt_check(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+                    double l2, double tol, starc_error *err)
 {
-    starc_proxygen_options def;
-    if (!opt) {
-        starc_proxygen_options_default(&def);
-        opt = &def;
-    }
-    const double l2 = opt->l2, tol = opt->tol;
-    const size_t max_iter = opt->max_iter;
     size_t pp, nH;
     if (p == 0 || H == 0 || !starci_mul_ok(p, p, &pp) || !starci_mul_ok(n, H, &nH))
         return starci_error(err, STARC_EDIM, "Bradley-Terry fit needs p >= 1, H >= 1 (p = %zu, H = %zu)", p, H);
@@ -106,6 +100,58 @@ int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, cons
     for (size_t i = 0; i < n; i++)
         if (!(pref[i] >= 0.0 && pref[i] <= 1.0))
             return starci_error(err, STARC_EINVAL, "comparison %zu: preference %g is not in [0,1]", i, pref[i]);
+    return STARC_OK;
+}
+
+/* Gradient g (p) and Hessian Hm (p*p) of the ridge-penalised log-loss at w
+ * (margins z); x_i is sparse (at most 2H non-zeros): x, mark (p, zero on
+ * entry and exit) and nz (2H) are scratch. */
+static void bt_grad_hess(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+                         double l2, const double *w, const double *z, double *g, double *Hm, double *x,
+                         unsigned char *mark, size_t *nz)
+{
+    for (size_t j = 0; j < p; j++)
+        g[j] = l2 * w[j];
+    memset(Hm, 0, p * p * sizeof(double));
+    for (size_t j = 0; j < p; j++)
+        Hm[j * p + j] = l2;
+    for (size_t i = 0; i < n; i++) {
+        double s = sigmoid(z[i]), r = s - pref[i], c = s * (1.0 - s);
+        size_t k = 0;
+        for (size_t h = 0; h < H; h++) {
+            size_t a = seg1[i * H + h], b = seg2[i * H + h];
+            if (!mark[a])
+                mark[a] = 1, nz[k++] = a;
+            x[a] += 1.0;
+            if (!mark[b])
+                mark[b] = 1, nz[k++] = b;
+            x[b] -= 1.0;
+        }
+        for (size_t u = 0; u < k; u++) {
+            size_t a = nz[u];
+            g[a] += r * x[a];
+            for (size_t v = 0; v < k; v++)
+                Hm[a * p + nz[v]] += c * x[a] * x[nz[v]];
+        }
+        for (size_t u = 0; u < k; u++)
+            x[nz[u]] = 0.0, mark[nz[u]] = 0;
+    }
+}
+
+int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, const size_t *seg2, const double *pref,
+                          const starc_proxygen_options *opt, double *w, size_t *iters, starc_error *err)
+{
+    starc_proxygen_options def;
+    if (!opt) {
+        starc_proxygen_options_default(&def);
+        opt = &def;
+    }
+    const double l2 = opt->l2, tol = opt->tol;
+    const size_t max_iter = opt->max_iter;
+    int st = bt_check(p, n, H, seg1, seg2, pref, l2, tol, err);
+    if (st)
+        return st;
+    const size_t pp = p * p;
 
     double *z = starci_dalloc(n ? n : 1), *g = starci_dalloc(p), *Hm = starci_dalloc(pp);
     double *step = starci_dalloc(p), *wn = starci_dalloc(p), *x = starci_dcalloc(p);
@@ -118,36 +164,10 @@ int starc_proxygen_bt_fit(size_t p, size_t n, size_t H, const size_t *seg1, cons
     memset(w, 0, p * sizeof(double));
     bt_margins(n, H, seg1, seg2, w, z);
     double f = bt_objective(p, n, z, pref, l2, w);
-    int st = STARC_ENOCONV;
+    st = STARC_ENOCONV;
     size_t it;
     for (it = 0; it <= max_iter; it++) {
-        /* gradient and Hessian; x_i is sparse (at most 2H non-zeros) */
-        for (size_t j = 0; j < p; j++)
-            g[j] = l2 * w[j];
-        memset(Hm, 0, pp * sizeof(double));
-        for (size_t j = 0; j < p; j++)
-            Hm[j * p + j] = l2;
-        for (size_t i = 0; i < n; i++) {
-            double s = sigmoid(z[i]), r = s - pref[i], c = s * (1.0 - s);
-            size_t k = 0;
-            for (size_t h = 0; h < H; h++) {
-                size_t a = seg1[i * H + h], b = seg2[i * H + h];
-                if (!mark[a])
-                    mark[a] = 1, nz[k++] = a;
-                x[a] += 1.0;
-                if (!mark[b])
-                    mark[b] = 1, nz[k++] = b;
-                x[b] -= 1.0;
-            }
-            for (size_t u = 0; u < k; u++) {
-                size_t a = nz[u];
-                g[a] += r * x[a];
-                for (size_t v = 0; v < k; v++)
-                    Hm[a * p + nz[v]] += c * x[a] * x[nz[v]];
-            }
-            for (size_t u = 0; u < k; u++)
-                x[nz[u]] = 0.0, mark[nz[u]] = 0;
-        }
+        bt_grad_hess(p, n, H, seg1, seg2, pref, l2, w, z, g, Hm, x, mark, nz);
         double gmax = 0.0;
         for (size_t j = 0; j < p; j++)
             gmax = fmax(gmax, fabs(g[j]));

@@ -142,6 +142,41 @@ void starc_regularize_free(starc_regularize *rg)
     free(rg);
 }
 
+/* The regulariser's buffers; 0 when one could not be allocated (the caller frees rg). */
+static int alloc_buffers(starc_regularize *rg, int with_true)
+{
+    /* S*A*S and S*S were checked for overflow by the caller */
+    const size_t S = rg->S, A = rg->A, SA = S * A, SS = S * S, SAS = SA * S;
+    rg->base = starci_dalloc(SA);
+    rg->Rp = starci_dalloc(SA);
+    rg->Rt = with_true ? starci_dalloc(SA) : NULL;
+    rg->mub = starci_dalloc(SA);
+    rg->db = starci_dalloc(S);
+    rg->pairs = calloc(SA, sizeof(size_t));
+    rg->vis = calloc(S, sizeof(size_t));
+    rg->vidx = calloc(S, sizeof(size_t));
+    rg->state_active = calloc(S, sizeof(size_t));
+    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
+                     &rg->V_chi2, &rg->V_kl};
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        *sv[i] = starci_dalloc(S);
+    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
+                      &rg->musol, &rg->pi_adkl};
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        *sav[i] = starci_dalloc(SA);
+    rg->G = starci_dalloc(SAS);
+    rg->H = starci_dalloc(SS);
+    rg->M = starci_dalloc(SS);
+    rg->ipiv = calloc(S, sizeof(lapack_int));
+    int bad = !rg->base || !rg->Rp || (with_true && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
+              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
+        bad |= !*sv[i];
+    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
+        bad |= !*sav[i];
+    return !bad;
+}
+
 int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
                                 const double *base, const starc_regularize_options *opt,
                                 starc_regularize **out, starc_error *err)
@@ -181,33 +216,7 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
     rg->A = A;
     rg->gamma = starc_mdp_gamma(m);
     rg->opt = *opt;
-    rg->base = starci_dalloc(SA);
-    rg->Rp = starci_dalloc(SA);
-    rg->Rt = Rbar_t ? starci_dalloc(SA) : NULL;
-    rg->mub = starci_dalloc(SA);
-    rg->db = starci_dalloc(S);
-    rg->pairs = calloc(SA, sizeof(size_t));
-    rg->vis = calloc(S, sizeof(size_t));
-    rg->vidx = calloc(S, sizeof(size_t));
-    rg->state_active = calloc(S, sizeof(size_t));
-    double **sv[] = {&rg->V, &rg->Vt, &rg->grad, &rg->gradt, &rg->dir, &rg->klv, &rg->Vs, &rg->dsol,
-                     &rg->V_chi2, &rg->V_kl};
-    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
-        *sv[i] = starci_dalloc(S);
-    double **sav[] = {&rg->e, &rg->et, &rg->mu, &rg->mut, &rg->TV, &rg->wts, &rg->Q, &rg->pi, &rg->pit,
-                      &rg->musol, &rg->pi_adkl};
-    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
-        *sav[i] = starci_dalloc(SA);
-    rg->G = starci_dalloc(SAS);
-    rg->H = starci_dalloc(SS);
-    rg->M = starci_dalloc(SS);
-    rg->ipiv = calloc(S, sizeof(lapack_int));
-    int bad = !rg->base || !rg->Rp || (Rbar_t && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
-              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
-    for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
-        bad |= !*sv[i];
-    for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
-        bad |= !*sav[i];
+    int bad = !alloc_buffers(rg, Rbar_t != NULL);
     (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
     if (bad || !rg->ws) {
         starc_regularize_free(rg);
@@ -669,6 +678,81 @@ static double om_tolerance(const starc_regularize *rg, enum om_kind kind, double
     return fmax(rg->opt.tol, floor);
 }
 
+/* One line search of om_newton along rg->dir from V (residual *gn): on success
+ * V, L, gn and the point's e, mu, grad, wts move to the accepted step and 1 is
+ * returned; otherwise 0, with *best_t the trial step (0: none) that most
+ * reduced the flow residual. */
+static int om_line_search(starc_regularize *rg, enum om_kind kind, double c, double *V, double *L, double *gn,
+                          double *best_t)
+{
+    const size_t S = rg->S, nv = rg->nv;
+    double slope = 0.0;
+    for (size_t i = 0; i < nv; i++)
+        slope += rg->dir[i] * rg->grad[rg->vis[i]];
+    /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
+     * which stays accurate where L itself is flat to round-off.  L is convex,
+     * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
+     * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
+     * Illinois regula falsi on phi'. */
+    double best_g = *gn;
+    *best_t = 0.0;
+    if (slope < 0.0) {
+        double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
+        int side = 0;
+        for (int ls = 0; ls < 80; ls++) {
+            memcpy(rg->Vt, V, S * sizeof(double));
+            for (size_t i = 0; i < nv; i++)
+                rg->Vt[rg->vis[i]] += t * rg->dir[i];
+            double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
+            double ft = INFINITY;
+            if (isfinite(Lt)) {
+                ft = 0.0;
+                for (size_t i = 0; i < nv; i++)
+                    ft += rg->dir[i] * rg->gradt[rg->vis[i]];
+            }
+            if (isfinite(Lt)) {
+                double gt = inf_norm(rg->gradt, S);
+                if (gt < best_g) {
+                    best_g = gt;
+                    *best_t = t;
+                }
+            }
+            if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
+                memcpy(V, rg->Vt, S * sizeof(double));
+                double *tmp;
+                tmp = rg->e; rg->e = rg->et; rg->et = tmp;
+                tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
+                tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
+                *L = Lt;
+                *gn = inf_norm(rg->grad, S);
+                return 1;
+            }
+            if (ft < 0.0) {
+                tlo = t;
+                flo = ft;
+                if (side == -1 && isfinite(fhi))
+                    fhi *= 0.5;
+                side = -1;
+            } else {
+                thi = t;
+                fhi = ft;
+                if (side == 1)
+                    flo *= 0.5;
+                side = 1;
+            }
+            if (tlo == 0.0 || thi > 16.0 * tlo) {
+                /* Far from bracketed on a log scale: shrink geometrically first. */
+                t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
+            } else {
+                t = (tlo * fhi - thi * flo) / (fhi - flo);
+                if (!(t > tlo && t < thi) || ls % 6 == 5)
+                    t = 0.5 * (tlo + thi);
+            }
+        }
+    }
+    return 0;
+}
+
 static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *V, size_t *iters,
                      double *resid, starc_error *err)
 {
@@ -712,71 +796,8 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
             *resid = gn;
             return starci_error(err, STARC_ELAPACK, "%s: Newton system could not be factorised", name);
         }
-        double slope = 0.0;
-        for (size_t i = 0; i < nv; i++)
-            slope += rg->dir[i] * rg->grad[rg->vis[i]];
-        /* Line search on the directional derivative phi'(t) = grad L(V + t dir) . dir,
-         * which stays accurate where L itself is flat to round-off.  L is convex,
-         * so phi' increases: take t = 1 if phi'(1) <= 0.1 |phi'(0)|, otherwise
-         * find t in (0, 1) with |phi'(t)| <= 0.1 |phi'(0)| (strong Wolfe) by
-         * Illinois regula falsi on phi'. */
-        int accepted = 0;
-        double best_t = 0.0, best_g = gn;
-        if (slope < 0.0) {
-            double tlo = 0.0, thi = 1.0, flo = slope, fhi = NAN, t = 1.0;
-            int side = 0;
-            for (int ls = 0; ls < 80; ls++) {
-                memcpy(rg->Vt, V, S * sizeof(double));
-                for (size_t i = 0; i < nv; i++)
-                    rg->Vt[rg->vis[i]] += t * rg->dir[i];
-                double Lt = om_eval(rg, kind, c, rg->Vt, rg->et, rg->mut, rg->wts, rg->gradt);
-                double ft = INFINITY;
-                if (isfinite(Lt)) {
-                    ft = 0.0;
-                    for (size_t i = 0; i < nv; i++)
-                        ft += rg->dir[i] * rg->gradt[rg->vis[i]];
-                }
-                if (isfinite(Lt)) {
-                    double gt = inf_norm(rg->gradt, S);
-                    if (gt < best_g) {
-                        best_g = gt;
-                        best_t = t;
-                    }
-                }
-                if (isfinite(Lt) && ft <= 0.1 * fabs(slope) && (ft >= 0.1 * slope || t == 1.0)) {
-                    memcpy(V, rg->Vt, S * sizeof(double));
-                    double *tmp;
-                    tmp = rg->e; rg->e = rg->et; rg->et = tmp;
-                    tmp = rg->mu; rg->mu = rg->mut; rg->mut = tmp;
-                    tmp = rg->grad; rg->grad = rg->gradt; rg->gradt = tmp;
-                    L = Lt;
-                    gn = inf_norm(rg->grad, S);
-                    accepted = 1;
-                    break;
-                }
-                if (ft < 0.0) {
-                    tlo = t;
-                    flo = ft;
-                    if (side == -1 && isfinite(fhi))
-                        fhi *= 0.5;
-                    side = -1;
-                } else {
-                    thi = t;
-                    fhi = ft;
-                    if (side == 1)
-                        flo *= 0.5;
-                    side = 1;
-                }
-                if (tlo == 0.0 || thi > 16.0 * tlo) {
-                    /* Far from bracketed on a log scale: shrink geometrically first. */
-                    t = tlo == 0.0 ? 0.125 * thi : sqrt(tlo * thi);
-                } else {
-                    t = (tlo * fhi - thi * flo) / (fhi - flo);
-                    if (!(t > tlo && t < thi) || ls % 6 == 5)
-                        t = 0.5 * (tlo + thi);
-                }
-            }
-        }
+        double best_t;
+        int accepted = om_line_search(rg, kind, c, V, &L, &gn, &best_t);
         if (!accepted && best_t > 0.0) {
             /* Near the round-off floor phi' is too noisy for the Wolfe test:
              * fall back to the trial step that most reduced the flow residual. */
@@ -1003,6 +1024,19 @@ static double sqrt_slope(starc_regularize *rg, double c, double chi2)
     return 1.0 + c * dchi2 / chi2;
 }
 
+/* The safeguarded Newton step of solve_sqrt's search from u (f = f(u), slope
+ * = f'(u)) inside the bracket (ulo, uhi): bisection where Newton leaves it. */
+static double sqrt_next_u(double u, double f, double slope, double ulo, double uhi)
+{
+    double un = u - f / slope;
+    /* Unbracketed from below: move down by at most a factor e^3 per step. */
+    if (!isfinite(ulo) && un < u - 3.0)
+        un = u - 3.0;
+    if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
+        un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
+    return un;
+}
+
 static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, double *inner, size_t *iters,
                       double *resid, starc_error *err)
 {
@@ -1071,14 +1105,7 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
             uhi = u;
         if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
             break;
-        double slope = h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN;
-        double un = u - f / slope;
-        /* Unbracketed from below: move down by at most a factor e^3 per step. */
-        if (!isfinite(ulo) && un < u - 3.0)
-            un = u - 3.0;
-        if (!(slope > 0.0) || !isfinite(un) || !(un > ulo && un < uhi))
-            un = isfinite(ulo) ? 0.5 * (ulo + uhi) : u - 1.5;
-        u = un;
+        u = sqrt_next_u(u, f, h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN, ulo, uhi);
     }
     rg->opt.warm_start = user_warm;
     policy_from_mu(rg, rg->mu, pi_out);

@@ -5,7 +5,23 @@
  * Determinism: MDP j's numbers depend only on (seed, j) -- its own generator, its
  * own buffers, the same sequence of floating-point operations whichever thread runs
  * it -- and every reduction over MDPs (the correlations) runs in index order on
- * the stored per-point values. */
+ * the stored per-point values.
+ *
+ * Shared code: returns, ranges and evaluations go through the policy module
+ * (starc_policy_values_return, starc_policy_range_rbar, starc_policy_return_rbar,
+ * the evaluator); correlations through the stats module.  Three things stay here:
+ *  - the fused metrics6() pass: norm.c's passes sum each state's block of S*A
+ *    entries and then the S block sums (threaded per state), the study sums four
+ *    interleaved lanes over the flat tensor and computes the six norms at once;
+ *    the two orders round differently in the last bit, and the study's published
+ *    numbers (and the golden outputs) were computed with this one;
+ *  - pearson_distance(): the metric module's Pearson runs a weighted
+ *    (coverage) streaming pass over the same blocks; the study uses the uniform
+ *    coverage in standardised form, in flat order, for the same reason;
+ *  - regret_from(): starc_regret_rbar()'s normalisation, applied to returns the
+ *    study already has (the range and optimal actions of R1 are reused over
+ *    the T interpolation steps; starc_regret_rbar() would redo three policy
+ *    iterations per call); regret.h has no entry point taking returns. */
 #include <config.h>
 #include <math.h>
 #include <pthread.h>
@@ -23,8 +39,6 @@
 #include "starc/generate.h"
 #include "starc/regret.h"
 #include "starc/study.h"
-
-static double mu0_dot(const starc_mdp *m, const double *V);
 
 /* --------------------------------------------------------------- features
  * For one reward: its canonical form under each canonicalisation, each of
@@ -58,8 +72,7 @@ typedef struct features {
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
     starc_policy_workspace *ws;
-    double *Rbar, *V;
-    size_t *act;
+    double *Rbar;
 } features;
 
 static void features_unplan(features *f)
@@ -80,8 +93,6 @@ static void features_free(features *f)
     free(f->fi.C);
     starc_policy_workspace_free(f->ws);
     free(f->Rbar);
-    free(f->V);
-    free(f->act);
     free(f);
 }
 
@@ -99,9 +110,7 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
     (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
     f->Rbar = starci_dalloc(S * A);
-    f->V = starci_dalloc(S);
-    f->act = calloc(S, sizeof(size_t));
-    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->V || !f->act) {
+    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar) {
         features_free(f);
         return NULL;
     }
@@ -161,7 +170,10 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
 #define LANES 4
 
 /* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
- * (T the transition weights) in one pass; with y = NULL, of a x. */
+ * (T the transition weights) in one pass; with y = NULL, of a x.  The two
+ * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
+ * multiply and a load per entry to the norms' pass, and turn an infinite x
+ * into NaN (inf - 0 * y). */
 STUDY_SIMD
 static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
 {
@@ -236,19 +248,12 @@ static double seen_max(size_t n, const double *T, const double *x)
 /* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
 static int return_range(features *f, const double *R, double *range, starc_error *err)
 {
-    const starc_mdp *m = f->m;
-    const size_t SA = f->S * f->A;
-    starc_mdp_reward_expected(m, R, f->Rbar);
-    int st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err);
-    if (st)
-        return st;
-    double jopt = mu0_dot(m, f->V);
-    for (size_t i = 0; i < SA; i++)
-        f->Rbar[i] = -f->Rbar[i];
-    if ((st = starc_policy_optimal_rbar(m, f->Rbar, &f->pi, f->act, f->V, NULL, f->ws, err)))
-        return st;
-    *range = jopt + mu0_dot(m, f->V);
-    return STARC_OK;
+    starc_policy_range_result r;
+    starc_mdp_reward_expected(f->m, R, f->Rbar);
+    int st = starc_policy_range_rbar(f->m, f->Rbar, &f->pi, &r, f->ws, err);
+    if (!st)
+        *range = r.optimal_return - r.worst_return;
+    return st;
 }
 
 /* Canonical forms, norms and scales of R; range_R = max J_R - min J_R (already known). */
@@ -513,16 +518,6 @@ typedef struct runner {
     int abort;
 } runner;
 
-static double mu0_dot(const starc_mdp *m, const double *V)
-{
-    const size_t S = starc_mdp_states(m);
-    const double *mu0 = starc_mdp_initial(m);
-    double acc = 0.0;
-    for (size_t s = 0; s < S; s++)
-        acc += mu0[s] * V[s];
-    return acc;
-}
-
 /* reg(Rt, Rp) from J_t(pi*_t), J_t(pi-_t), J_t(pi*_p): starc_regret_rbar()'s definition. */
 static double regret_from(double jopt, double jworst, double jp, double trivial_tol)
 {
@@ -533,85 +528,113 @@ static double regret_from(double jopt, double jworst, double jp, double trivial_
     return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
 }
 
-static int compute_mdp(worker *w, size_t j, slot *sl)
+/* MDP j and its P reward pairs, drawn from the MDP's own generator. */
+static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
 {
-    runner *run = w->run;
-    const starc_study_options *o = run->o;
-    const size_t S = run->S, A = run->A, n = run->n, SA = S * A;
-    const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
-    const starc_policy_options *po = &o->regret_options.policy_options;
-    starc_error *err = &sl->err;
-    uint64_t seed = starc_study_mdp_seed(o->seed, j);
-    starci_generate_rng_seed(w->rng, seed);
-
+    const starc_study_options *o = w->run->o;
+    const size_t n = w->run->n;
+    *seed = starc_study_mdp_seed(o->seed, j);
+    starci_generate_rng_seed(w->rng, *seed);
     starc_generate_mdp_options mo;
     starc_generate_mdp_options_default(&mo);
     mo.gamma = o->gamma;
     starc_mdp_free(sl->m);
     sl->m = NULL;
-    int st = starc_generate_mdp(w->rng, S, A, &mo, &sl->m, err);
+    int st = starc_generate_mdp(w->rng, w->run->S, w->run->A, &mo, &sl->m, &sl->err);
+    for (size_t k = 0; !st && k < o->pairs; k++)
+        if (!(st = starc_generate_reward(w->rng, sl->m, NULL, sl->R1 + k * n, NULL, &sl->err)))
+            st = starc_generate_reward(w->rng, sl->m, NULL, sl->R2 + k * n, NULL, &sl->err);
+    return st;
+}
+
+/* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar),
+ * leaving the optimal actions in act. */
+static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, double *jopt,
+                    double *jworst, starc_error *err)
+{
+    const size_t SA = w->run->S * w->run->A;
+    const starc_policy_options *po = &w->run->o->regret_options.policy_options;
+    for (size_t i = 0; i < SA; i++)
+        neg[i] = -Rbar[i];
+    int st = starc_policy_optimal_rbar(m, neg, po, act, w->V, NULL, w->ws, err);
     if (st)
         return st;
-    const starc_mdp *m = sl->m;
-    for (size_t k = 0; k < P; k++) {
-        if ((st = starc_generate_reward(w->rng, m, NULL, sl->R1 + k * n, NULL, err)) ||
-            (st = starc_generate_reward(w->rng, m, NULL, sl->R2 + k * n, NULL, err)))
-            return st;
-    }
-    if ((st = features_plan(w->feat, m, err)))
+    *jworst = -starc_policy_values_return(m, w->V);
+    if ((st = starc_policy_optimal_rbar(m, Rbar, po, act, w->V, NULL, w->ws, err)))
         return st;
+    *jopt = starc_policy_values_return(m, w->V);
+    return STARC_OK;
+}
 
-    for (size_t k = 0; k < P; k++) {
-        const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
-        double j1opt, j1worst;
-        starc_mdp_reward_expected(m, R1, w->Rbar1);
-        /* worst of R1 first (acti is scratch), then optimal into act1 */
-        for (size_t i = 0; i < SA; i++)
-            w->Rbari[i] = -w->Rbar1[i];
-        if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
-            return st;
-        j1worst = -mu0_dot(m, w->V);
-        if ((st = starc_policy_optimal_rbar(m, w->Rbar1, po, w->act1, w->V, NULL, w->ws, err)))
-            return st;
-        j1opt = mu0_dot(m, w->V);
-        if ((st = features_first(w->feat, R1, j1opt - j1worst, err)))
-            return st;
+/* Step i of a pair: the symmetric regret of R1 and R_i (Rbar1, its returns
+ * j1[0] = J(pi*), j1[1] = J(pi-), and ev1, the evaluator of pi*_1, are the
+ * pair's) and the variants' values. */
+static int compute_step(worker *w, const starc_mdp *m, const double *R1, const double *R2, double t,
+                        const double j1[2], starc_policy_evaluator *ev1, double *regret, double *values,
+                        starc_error *err)
+{
+    const size_t n = w->run->n;
+    const double tt = w->run->o->regret_options.trivial_tol;
+    double jiopt, jiworst, j1_at_i, ji_at_1;
+    starc_generate_interpolate(n, R1, R2, t, w->Ri);
+    starc_mdp_reward_expected(m, w->Ri, w->Rbari);
+    int st = extremes(w, m, w->Rbari, w->pi, w->acti, &jiopt, &jiworst, err);
+    if (st)
+        return st;
+    /* J_1(pi*_i) and J_i(pi*_1) */
+    starc_policy_from_actions(m, w->acti, w->pi);
+    if ((st = starc_policy_return_rbar(m, w->pi, w->Rbar1, &j1_at_i, w->ws, err)))
+        return st;
+    if ((st = starc_policy_evaluator_values_rbar(ev1, w->Rbari, w->V, NULL, err)))
+        return st;
+    ji_at_1 = starc_policy_values_return(m, w->V);
+    *regret = 0.5 * (regret_from(j1[0], j1[1], j1_at_i, tt) + regret_from(jiopt, jiworst, ji_at_1, tt));
+    return features_second(w->feat, w->Ri, jiopt - jiworst, values, err);
+}
 
-        for (size_t i = 1; i <= T; i++) {
-            size_t p = k * T + (i - 1);
-            starc_generate_interpolate(n, R1, R2, (double)i / (double)T, w->Ri);
-            starc_mdp_reward_expected(m, w->Ri, w->Rbari);
-            double jiopt, jiworst, j1_at_i, ji_at_1;
-            /* worst of R_i (negated into pi as scratch), then optimal into acti */
-            for (size_t q = 0; q < SA; q++)
-                w->pi[q] = -w->Rbari[q];
-            if ((st = starc_policy_optimal_rbar(m, w->pi, po, w->acti, w->V, NULL, w->ws, err)))
-                return st;
-            jiworst = -mu0_dot(m, w->V);
-            if ((st = starc_policy_optimal_rbar(m, w->Rbari, po, w->acti, w->V, NULL, w->ws, err)))
-                return st;
-            jiopt = mu0_dot(m, w->V);
-            /* J_1(pi*_i) and J_i(pi*_1) */
-            starc_policy_from_actions(m, w->acti, w->pi);
-            if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbar1, w->V, NULL, w->ws, err)))
-                return st;
-            j1_at_i = mu0_dot(m, w->V);
-            starc_policy_from_actions(m, w->act1, w->pi);
-            if ((st = starc_policy_evaluate_rbar(m, w->pi, w->Rbari, w->V, NULL, w->ws, err)))
-                return st;
-            ji_at_1 = mu0_dot(m, w->V);
-            const double tt = o->regret_options.trivial_tol;
-            sl->regret[p] = 0.5 * (regret_from(j1opt, j1worst, j1_at_i, tt) + regret_from(jiopt, jiworst, ji_at_1, tt));
-            if ((st = features_second(w->feat, w->Ri, jiopt - jiworst, sl->values + p * NV, err)))
-                return st;
-        }
+/* Pair k: R1's returns, features and optimal policy once, then the T steps. */
+static int compute_pair(worker *w, const starc_mdp *m, size_t k, slot *sl)
+{
+    const size_t n = w->run->n, T = w->run->o->steps;
+    const double *R1 = sl->R1 + k * n, *R2 = sl->R2 + k * n;
+    starc_error *err = &sl->err;
+    double j1[2];
+    starc_mdp_reward_expected(m, R1, w->Rbar1);
+    int st = extremes(w, m, w->Rbar1, w->Rbari, w->act1, &j1[0], &j1[1], err);
+    if (!st)
+        st = features_first(w->feat, R1, j1[0] - j1[1], err);
+    if (st)
+        return st;
+    starc_policy_evaluator *ev1;
+    starc_policy_from_actions(m, w->act1, w->pi);
+    if ((st = starc_policy_evaluator_alloc(m, w->pi, &ev1, err)))
+        return st;
+    for (size_t i = 1; !st && i <= T; i++) {
+        size_t p = k * T + (i - 1);
+        st = compute_step(w, m, R1, R2, (double)i / (double)T, j1, ev1, &sl->regret[p],
+                          sl->values + p * STARCI_NVARIANTS, err);
     }
+    starc_policy_evaluator_free(ev1);
+    return st;
+}
+
+static int compute_mdp(worker *w, size_t j, slot *sl)
+{
+    const starc_study_options *o = w->run->o;
+    uint64_t seed;
+    int st = draw_mdp(w, j, sl, &seed);
+    if (!st)
+        st = features_plan(w->feat, sl->m, &sl->err);
+    for (size_t k = 0; !st && k < o->pairs; k++)
+        st = compute_pair(w, sl->m, k, sl);
+    if (st)
+        return st;
     sl->b.mdp = j;
     sl->b.seed = seed;
-    sl->b.m = m;
-    sl->b.pairs = P;
-    sl->b.steps = T;
-    sl->b.nvariants = NV;
+    sl->b.m = sl->m;
+    sl->b.pairs = o->pairs;
+    sl->b.steps = o->steps;
+    sl->b.nvariants = STARCI_NVARIANTS;
     sl->b.R1 = sl->R1;
     sl->b.R2 = sl->R2;
     sl->b.regret = sl->regret;
@@ -827,6 +850,152 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
     return STARC_OK;
 }
 
+/* The results: npoints regrets, NV * npoints values, the correlations. */
+static starc_study *study_alloc(size_t npoints, starc_error *err)
+{
+    const size_t NV = STARCI_NVARIANTS;
+    starc_study *s = calloc(1, sizeof *s);
+    if (!s) {
+        starci_error(err, STARC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->npoints = npoints;
+    s->nvar = NV;
+    s->regret = starci_dalloc(npoints);
+    s->values = malloc(npoints * NV * sizeof(double));
+    s->pearson = starci_dalloc(NV);
+    s->spearman = starci_dalloc(NV);
+    s->nfinite = calloc(NV, sizeof(size_t));
+    if (!s->regret || !s->values || !s->pearson || !s->spearman || !s->nfinite) {
+        starci_error(err, STARC_ENOMEM, "out of memory for %zu points x %zu variants", npoints, NV);
+        starc_study_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void runner_free(runner *run, worker *ws, size_t jobs)
+{
+    if (ws)
+        for (size_t t = 0; t < jobs; t++)
+            worker_free(&ws[t]);
+    free(ws);
+    if (run->slots) {
+        for (size_t i = 0; i < run->W; i++) {
+            starc_mdp_free(run->slots[i].m);
+            free(run->slots[i].R1);
+            free(run->slots[i].R2);
+            free(run->slots[i].regret);
+            free(run->slots[i].values);
+        }
+        free(run->slots);
+    }
+}
+
+/* The work window (2 * jobs slots) and each worker's scratch, into *ws. */
+static int runner_init(runner *run, const starc_study_options *o, const starc_study_callbacks *cb, size_t n,
+                       size_t jobs, worker **ws, starc_error *err)
+{
+    const size_t P = o->pairs, T = o->steps, NV = STARCI_NVARIANTS;
+    memset(run, 0, sizeof *run);
+    *ws = NULL;
+    run->o = o;
+    run->cb = cb;
+    run->S = o->states;
+    run->A = o->actions;
+    run->n = n;
+    run->W = 2 * jobs;
+    run->slots = calloc(run->W, sizeof(slot));
+    if (!run->slots)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < run->W; i++) {
+        slot *sl = &run->slots[i];
+        sl->R1 = starci_dalloc(P * n);
+        sl->R2 = starci_dalloc(P * n);
+        sl->regret = starci_dalloc(P * T);
+        sl->values = starci_dalloc(P * T * NV);
+        if (!sl->R1 || !sl->R2 || !sl->regret || !sl->values)
+            return starci_error(err, STARC_ENOMEM, "out of memory for the work window");
+    }
+    if (!(*ws = calloc(jobs, sizeof **ws)))
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    for (size_t t = 0; t < jobs; t++)
+        if (worker_init(&(*ws)[t], run))
+            return starci_error(err, STARC_ENOMEM, "out of memory for the worker scratch");
+    return STARC_OK;
+}
+
+/* Hand MDP j's batch (done by a worker) to the ordered callback, store its
+ * points and free its slot. */
+static int consume(runner *run, starc_study *s, size_t j, starc_error *err)
+{
+    const starc_study_callbacks *cb = run->cb;
+    const size_t NV = STARCI_NVARIANTS, per = run->o->pairs * run->o->steps, npoints = s->npoints;
+    slot *sl = &run->slots[j % run->W];
+    pthread_mutex_lock(&run->mu);
+    while (!(sl->state == SLOT_DONE && sl->j == j))
+        pthread_cond_wait(&run->done_cv, &run->mu);
+    pthread_mutex_unlock(&run->mu);
+    if (sl->status) {
+        if (err)
+            *err = sl->err;
+        return sl->status;
+    }
+    void *data = sl->data;
+    sl->data = NULL; /* ordered() owns it now */
+    if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user))
+        return starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
+    for (size_t p = 0; p < per; p++) {
+        size_t g = j * per + p;
+        s->regret[g] = sl->regret[p];
+        const double *row = sl->values + p * NV;
+        for (size_t v = 0; v < NV; v++)
+            s->values[v * npoints + g] = row[v];
+    }
+    pthread_mutex_lock(&run->mu);
+    sl->state = SLOT_FREE;
+    run->emitted++;
+    pthread_cond_broadcast(&run->space_cv);
+    pthread_mutex_unlock(&run->mu);
+    if (cb && cb->progress)
+        cb->progress((j + 1) * per, npoints, cb->user);
+    return STARC_OK;
+}
+
+/* Start the workers, consume the MDPs in index order, stop and join the
+ * workers, and drop the results computed but never delivered. */
+static int run_workers(runner *run, worker *ws, size_t jobs, starc_study *s, starc_error *err)
+{
+    const starc_study_callbacks *cb = run->cb;
+    size_t nstarted = 0;
+    int st = STARC_OK;
+    pthread_mutex_init(&run->mu, NULL);
+    pthread_cond_init(&run->done_cv, NULL);
+    pthread_cond_init(&run->space_cv, NULL);
+    for (size_t t = 0; t < jobs; t++) {
+        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
+            break;
+        nstarted++;
+    }
+    if (nstarted == 0)
+        st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
+    for (size_t j = 0; !st && j < run->o->mdps; j++)
+        st = consume(run, s, j, err);
+    pthread_mutex_lock(&run->mu);
+    run->abort = 1;
+    pthread_cond_broadcast(&run->space_cv);
+    pthread_mutex_unlock(&run->mu);
+    for (size_t t = 0; t < nstarted; t++)
+        pthread_join(ws[t].tid, NULL);
+    for (size_t i = 0; i < run->W; i++)
+        if (run->slots[i].data && cb && cb->discard)
+            cb->discard(run->slots[i].data, cb->user);
+    pthread_mutex_destroy(&run->mu);
+    pthread_cond_destroy(&run->done_cv);
+    pthread_cond_destroy(&run->space_cv);
+    return st;
+}
+
 int starc_study_run(const starc_study_options *o, const starc_study_callbacks *cb,
                     starc_study **out, starc_error *err)
 {
@@ -843,141 +1012,20 @@ int starc_study_run(const starc_study_options *o, const starc_study_callbacks *c
     if (st)
         return st;
     starc_study_variants(); /* the table is built before threads use it */
-    const size_t NV = STARCI_NVARIANTS, P = o->pairs, T = o->steps;
     size_t jobs = o->nthreads > 0 ? (size_t)o->nthreads : online_cpus();
     if (jobs > o->mdps)
         jobs = o->mdps;
-
-    starc_study *s = calloc(1, sizeof *s);
-    runner run;
-    memset(&run, 0, sizeof run);
-    worker *ws = NULL;
-    size_t nstarted = 0;
+    starc_study *s = study_alloc(npoints, err);
     if (!s)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    s->npoints = npoints;
-    s->nvar = NV;
-    s->regret = starci_dalloc(npoints);
-    s->values = malloc(npoints * NV * sizeof(double));
-    s->pearson = starci_dalloc(NV);
-    s->spearman = starci_dalloc(NV);
-    s->nfinite = calloc(NV, sizeof(size_t));
-    if (!s->regret || !s->values || !s->pearson || !s->spearman || !s->nfinite) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory for %zu points x %zu variants", npoints, NV);
-        goto fail;
-    }
-
-    run.o = o;
-    run.cb = cb;
-    run.S = o->states;
-    run.A = o->actions;
-    run.n = n;
-    run.W = 2 * jobs;
-    run.slots = calloc(run.W, sizeof(slot));
-    if (!run.slots) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < run.W; i++) {
-        slot *sl = &run.slots[i];
-        sl->R1 = starci_dalloc(P * n);
-        sl->R2 = starci_dalloc(P * n);
-        sl->regret = starci_dalloc(P * T);
-        sl->values = starci_dalloc(P * T * NV);
-        if (!sl->R1 || !sl->R2 || !sl->regret || !sl->values) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory for the work window");
-            goto fail;
-        }
-    }
-    ws = calloc(jobs, sizeof *ws);
-    if (!ws) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t t = 0; t < jobs; t++)
-        if (worker_init(&ws[t], &run)) {
-            st = starci_error(err, STARC_ENOMEM, "out of memory for the worker scratch");
-            goto fail;
-        }
-    pthread_mutex_init(&run.mu, NULL);
-    pthread_cond_init(&run.done_cv, NULL);
-    pthread_cond_init(&run.space_cv, NULL);
-    for (size_t t = 0; t < jobs; t++) {
-        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
-            break;
-        nstarted++;
-    }
-    if (nstarted == 0) {
-        st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
-        goto join;
-    }
-
-    /* Consume the MDPs in index order. */
-    const size_t per = P * T;
-    for (size_t j = 0; j < o->mdps; j++) {
-        slot *sl = &run.slots[j % run.W];
-        pthread_mutex_lock(&run.mu);
-        while (!(sl->state == SLOT_DONE && sl->j == j))
-            pthread_cond_wait(&run.done_cv, &run.mu);
-        pthread_mutex_unlock(&run.mu);
-        if (sl->status) {
-            st = sl->status;
-            if (err)
-                *err = sl->err;
-            break;
-        }
-        void *data = sl->data;
-        sl->data = NULL; /* ordered() owns it now */
-        if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user)) {
-            st = starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
-            break;
-        }
-        for (size_t p = 0; p < per; p++) {
-            size_t g = j * per + p;
-            s->regret[g] = sl->regret[p];
-            const double *row = sl->values + p * NV;
-            for (size_t v = 0; v < NV; v++)
-                s->values[v * npoints + g] = row[v];
-        }
-        pthread_mutex_lock(&run.mu);
-        sl->state = SLOT_FREE;
-        run.emitted++;
-        pthread_cond_broadcast(&run.space_cv);
-        pthread_mutex_unlock(&run.mu);
-        if (cb && cb->progress)
-            cb->progress((j + 1) * per, npoints, cb->user);
-    }
-join:
-    pthread_mutex_lock(&run.mu);
-    run.abort = 1;
-    pthread_cond_broadcast(&run.space_cv);
-    pthread_mutex_unlock(&run.mu);
-    for (size_t t = 0; t < nstarted; t++)
-        pthread_join(ws[t].tid, NULL);
-    /* results computed but never delivered (the run stopped early) */
-    for (size_t i = 0; i < run.W; i++)
-        if (run.slots[i].data && cb && cb->discard)
-            cb->discard(run.slots[i].data, cb->user);
-    pthread_mutex_destroy(&run.mu);
-    pthread_cond_destroy(&run.done_cv);
-    pthread_cond_destroy(&run.space_cv);
+        return STARC_ENOMEM;
+    runner run;
+    worker *ws;
+    st = runner_init(&run, o, cb, n, jobs, &ws, err);
+    if (!st)
+        st = run_workers(&run, ws, jobs, s, err);
     if (!st)
         st = correlations(s, jobs, err);
-fail:
-    if (ws)
-        for (size_t t = 0; t < jobs; t++)
-            worker_free(&ws[t]);
-    free(ws);
-    if (run.slots) {
-        for (size_t i = 0; i < run.W; i++) {
-            starc_mdp_free(run.slots[i].m);
-            free(run.slots[i].R1);
-            free(run.slots[i].R2);
-            free(run.slots[i].regret);
-            free(run.slots[i].values);
-        }
-        free(run.slots);
-    }
+    runner_free(&run, ws, jobs);
     if (st) {
         starc_study_free(s);
         return st;

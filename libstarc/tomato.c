@@ -108,6 +108,39 @@ static size_t move(const starc_tomato *t, size_t cell, size_t a)
     return t->wall[to] ? cell : to;
 }
 
+/* The true and proxy state rewards (rt, rp) and the transitions T (S*A*S,
+ * zero on entry): walls absorb; elsewhere the move, and every watered tomato
+ * stays watered with probability 1 - dry_prob. */
+static void build_world(starc_tomato *t, double dry_prob, double *T)
+{
+    const size_t cells = t->rows * t->cols, M = (size_t)1 << t->k, S = cells * M, A = 5;
+    for (size_t cell = 0; cell < cells; cell++)
+        for (size_t mask = 0; mask < M; mask++) {
+            size_t s = cell * M + mask;
+            double frac = (double)__builtin_popcountl((unsigned long)mask) / (double)t->k;
+            t->rt[s] = t->wall[cell] ? 0.0 : frac;
+            t->rp[s] = t->wall[cell] ? 0.0 : cell == t->bucket ? 1.0 : frac;
+            for (size_t a = 0; a < A; a++) {
+                double *row = T + (s * A + a) * S;
+                if (t->wall[cell]) {
+                    row[s] = 1.0;
+                    continue;
+                }
+                size_t to = move(t, cell, a), tom = t->tomato_of_cell[to];
+                size_t bit = tom == SIZE_MAX ? 0 : (size_t)1 << tom;
+                /* Every subset 'keep' of the watered tomatoes stays watered, the rest dry. */
+                for (size_t keep = mask;; keep = (keep - 1) & mask) {
+                    int kept = __builtin_popcountl((unsigned long)keep);
+                    int dried = __builtin_popcountl((unsigned long)mask) - kept;
+                    double p = pow(1.0 - dry_prob, kept) * pow(dry_prob, dried);
+                    row[to * M + (keep | bit)] += p;
+                    if (keep == 0)
+                        break;
+                }
+            }
+        }
+}
+
 int starc_tomato_alloc(const starc_tomato_options *o, starc_tomato **out, starc_error *err)
 {
     starc_tomato_options def;
@@ -144,31 +177,7 @@ int starc_tomato_alloc(const starc_tomato_options *o, starc_tomato **out, starc_
         st = starci_error(err, STARC_ENOMEM, "out of memory building the tomato MDP (S=%zu)", S);
         goto done;
     }
-    for (size_t cell = 0; cell < cells; cell++)
-        for (size_t mask = 0; mask < M; mask++) {
-            size_t s = cell * M + mask;
-            double frac = (double)__builtin_popcountl((unsigned long)mask) / (double)t->k;
-            t->rt[s] = t->wall[cell] ? 0.0 : frac;
-            t->rp[s] = t->wall[cell] ? 0.0 : cell == t->bucket ? 1.0 : frac;
-            for (size_t a = 0; a < A; a++) {
-                double *row = T + (s * A + a) * S;
-                if (t->wall[cell]) {
-                    row[s] = 1.0;
-                    continue;
-                }
-                size_t to = move(t, cell, a), tom = t->tomato_of_cell[to];
-                size_t bit = tom == SIZE_MAX ? 0 : (size_t)1 << tom;
-                /* Every subset 'keep' of the watered tomatoes stays watered, the rest dry. */
-                for (size_t keep = mask;; keep = (keep - 1) & mask) {
-                    int kept = __builtin_popcountl((unsigned long)keep);
-                    int dried = __builtin_popcountl((unsigned long)mask) - kept;
-                    double p = pow(1.0 - o->dry_prob, kept) * pow(o->dry_prob, dried);
-                    row[to * M + (keep | bit)] += p;
-                    if (keep == 0)
-                        break;
-                }
-            }
-        }
+    build_world(t, o->dry_prob, T);
     mu0[t->start * M] = 1.0;
     st = starc_mdp_alloc(S, A, T, mu0, o->gamma, NULL, &t->mdp, err);
     if (st)

@@ -20,13 +20,10 @@ near() {
 }
 
 # ---- tiny .npy writer (float64, C order) -------------------------------------
-hexbytes() { # little-endian hex string -> bytes
-    h=$1
-    while [ -n "$h" ]; do
-        b=${h%"${h#??}"}
-        h=${h#??}
-        printf "\\$(printf %03o "0x$b")"
-    done
+hexbytes() { # little-endian hex string -> bytes (one awk pass to octal escapes, one printf)
+    # shellcheck disable=SC2059
+    printf "$(printf %s "$1" | awk '{ for (i = 0; i < 256; i++) o[sprintf("%02x", i)] = sprintf("\\%03o", i)
+        for (k = 1; k < length($0); k += 2) printf "%s", o[tolower(substr($0, k, 2))] }')"
 }
 rep() { # rep HEX N: HEX repeated N times
     r= i=0

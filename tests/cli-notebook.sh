@@ -273,7 +273,9 @@ fi
 # ---- and executes -------------------------------------------------------------
 X=$w/executed
 mkdir -p "$X"
-if "$PYTHON3" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 --output-dir "$X" \
+if [ -z "${STARC_TEST_SLOW:-}" ]; then
+    echo "skip executing the notebooks (Jupyter kernels, 15 s): make check-slow does (STARC_TEST_SLOW=1)"
+elif "$PYTHON3" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 --output-dir "$X" \
     "$O/study.ipynb" "$O/demo.ipynb" "$O/misc.ipynb" "$O/fits.ipynb" >"$w/nbconvert.log" 2>&1; then
     # what the files say the notebooks must print
     pearson() { # pearson DIR VARIANT: pearson_r of correlations.tsv, 4 decimals

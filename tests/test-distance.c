@@ -11,115 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
+#include "testref.h"
 
 #define IDX(s, a, t) (((s) * A + (a)) * S + (t))
 
-static double maxabs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(x[i]));
-    return m;
-}
-
-/* ---- slow reference ---------------------------------------------------------- */
-
-/* Return of the deterministic policy act for expected reward of x. */
-static double det_return(const starc_mdp *m, const size_t *act, const double *x)
-{
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    double *pi = calloc(S * A, sizeof(double)), J;
-    for (size_t s = 0; s < S; s++)
-        pi[s * A + act[s]] = 1.0;
-    assert_ok(starc_policy_return(m, pi, x, &J, NULL, NULL));
-    free(pi);
-    return J;
-}
-
-/* max_pi J - min_pi J over all A^S deterministic policies. */
-static double ref_range(const starc_mdp *m, const double *x)
-{
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    size_t *act = calloc(S, sizeof(size_t));
-    double jmax = -INFINITY, jmin = INFINITY;
-    for (;;) {
-        double J = det_return(m, act, x);
-        jmax = fmax(jmax, J);
-        jmin = fmin(jmin, J);
-        size_t s = 0;
-        while (s < S && ++act[s] == A)
-            act[s++] = 0;
-        if (s == S)
-            break;
-    }
-    free(act);
-    return jmax - jmin;
-}
-
-static double ref_norm(const starc_mdp *m, int kind, const double *x)
-{
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
-    const double *T = starc_mdp_transitions(m);
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double ax = fabs(x[i]);
-        switch (kind) {
-        case STARC_NORM_L1: acc += ax; break;
-        case STARC_NORM_L2: acc += ax * ax; break;
-        case STARC_NORM_LINF: acc = fmax(acc, ax); break;
-        case STARC_NORM_WL1: acc += T[i] * ax; break;
-        case STARC_NORM_WL2: acc += T[i] * ax * ax; break;
-        case STARC_NORM_WLINF: acc = fmax(acc, T[i] * ax); break;
-        default: break;
-        }
-    }
-    if (kind == STARC_NORM_L2 || kind == STARC_NORM_WL2)
-        acc = sqrt(acc);
-    if (kind == STARC_NORM_NONE)
-        acc = 1.0;
-    if (kind == STARC_NORM_RANGE)
-        acc = ref_range(m, x);
-    return acc;
-}
-
-/* Pearson distance under coverage D (NULL = uniform): d = |x^ - y^|_D / 2 with
- * x^ = (x - mean)/std; NaN when the standard deviation of x is <= dx or that of y is <= dy. */
-static double ref_pearson(size_t n, const double *x, const double *y, const double *D, double dx, double dy)
-{
-    double mx = 0, my = 0, vx = 0, vy = 0, q = 0;
-    for (size_t i = 0; i < n; i++) {
-        double w = D ? D[i] : 1.0 / (double)n;
-        mx += w * x[i];
-        my += w * y[i];
-    }
-    for (size_t i = 0; i < n; i++) {
-        double w = D ? D[i] : 1.0 / (double)n;
-        vx += w * (x[i] - mx) * (x[i] - mx);
-        vy += w * (y[i] - my) * (y[i] - my);
-    }
-    double sx = sqrt(vx), sy = sqrt(vy);
-    if (!(sx > dx) || !(sy > dy))
-        return NAN;
-    for (size_t i = 0; i < n; i++) {
-        double w = D ? D[i] : 1.0 / (double)n;
-        double dl = (x[i] - mx) / sx - (y[i] - my) / sy;
-        q += w * dl * dl;
-    }
-    return sqrt(q) / 2.0;
-}
-
-static double ref_metric(const starc_mdp *m, int kind, const double *x, const double *y, const double *D, double tol)
-{
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
-    if (kind == STARC_METRIC_PEARSON) /* starc_metric_value(): constant when std <= tol max|x| */
-        return ref_pearson(n, x, y, D, tol * maxabs(x, n), tol * maxabs(y, n));
-    double *dl = malloc(n * sizeof(double));
-    for (size_t i = 0; i < n; i++)
-        dl[i] = x[i] - y[i];
-    double v = ref_norm(m, kind, dl);
-    free(dl);
-    return v;
-}
 
 /* s(R) by the rule of distance.h; returns 1 if trivial.  Also gives c(R) and, in
  * *delta, the round-off level tol * max|R| of c(R)'s entries. */
@@ -1086,43 +981,6 @@ static void test_trivial_rule_scaling(void **state)
     gsl_rng_free(r);
 }
 
-static void test_norm_metric_values(void **state)
-{
-    (void)state;
-    gsl_rng *r = testutil_rng(28);
-    size_t S = 3, A = 3, n = S * A * S;
-    starc_mdp *m = testutil_random_mdp(r, S, A, 0.8, 1);
-    double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)), v;
-    testutil_gaussian(r, x, n);
-    testutil_gaussian(r, y, n);
-    for (int k = 0; k < STARC_NORM_KIND_COUNT; k++) {
-        starc_norm_kind kk;
-        assert_ok(starc_norm_kind_parse(starc_norm_kind_name((starc_norm_kind)k), &kk, NULL));
-        assert_int_equal(kk, k);
-        assert_ok(starc_norm_value(m, (starc_norm_kind)k, x, NULL, &v, NULL));
-        assert_close(v, ref_norm(m, k, x), 1e-12, 0);
-    }
-    for (int k = 0; k < STARC_METRIC_KIND_COUNT; k++) {
-        starc_metric_kind kk;
-        assert_ok(starc_metric_kind_parse(starc_metric_kind_name((starc_metric_kind)k), &kk, NULL));
-        assert_int_equal(kk, k);
-        assert_ok(starc_metric_value(m, (starc_metric_kind)k, x, y, NULL, &v, NULL));
-        assert_close(v, ref_metric(m, k, x, y, NULL, 1e-9), 1e-12, 0);
-    }
-    starc_norm_kind nk;
-    starc_metric_kind mk;
-    starc_error err;
-    assert_int_equal(starc_norm_kind_parse("l3", &nk, &err), STARC_EINVAL);
-    assert_non_null(strstr(err.message, "'l3'"));
-    assert_int_equal(starc_metric_kind_parse("range", &mk, &err), STARC_EINVAL);
-    assert_null(starc_norm_kind_name((starc_norm_kind)STARC_NORM_KIND_COUNT));
-    assert_null(starc_metric_kind_name((starc_metric_kind)STARC_METRIC_KIND_COUNT));
-    free(x);
-    free(y);
-    starc_mdp_free(m);
-    gsl_rng_free(r);
-}
-
 static void test_plan_errors(void **state)
 {
     (void)state;
@@ -1410,7 +1268,6 @@ int main(void)
         cmocka_unit_test(test_weighted_seminorms),
         cmocka_unit_test(test_rare_rewards_not_trivial),
         cmocka_unit_test(test_trivial_rule_scaling),
-        cmocka_unit_test(test_norm_metric_values),
         cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_larger_batch),
         cmocka_unit_test(test_threads_bitwise),

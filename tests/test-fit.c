@@ -289,6 +289,8 @@ static void test_origin_centring(void **state)
 static void test_coverage(void **state)
 {
     (void)state;
+    if (!testutil_slow())
+        skip(); /* 2 x 2000 data sets x 500 bootstrap draws: the slow tier (make check-slow) */
     const int sets = 2000;
     struct { starc_fit_form form; starc_fit_center center; } cases[2] = {
         {STARC_FIT_BON, STARC_FIT_CENTER_NONE}, {STARC_FIT_RL, STARC_FIT_CENTER_ORIGIN}};

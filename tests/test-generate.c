@@ -239,6 +239,8 @@ static void test_reward_reference(void **state)
 static void test_reward_statistics(void **state)
 {
     (void)state;
+    if (!testutil_slow())
+        skip(); /* 2 x 3000 rewards on S = 32: the slow tier (make check-slow) */
     size_t S = 32, A = 4, n = S * A * S, N = 3000;
     gsl_rng *mr = testutil_rng(3);
     starc_mdp *m = testutil_random_mdp(mr, S, A, 0.95, 0);

@@ -612,6 +612,8 @@ static void test_errors(void **state)
 static void test_stress_convergence(void **state)
 {
     (void)state;
+    if (!testutil_slow())
+        skip(); /* 60 random MDPs x 4 methods x 14 coefficients: the slow tier (make check-slow) */
     gsl_rng *r = testutil_rng(20);
     size_t worst[STARC_REGULARIZE_METHOD_COUNT] = {0};
     for (int trial = 0; trial < 60; trial++) {

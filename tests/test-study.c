@@ -570,7 +570,9 @@ static void test_fmt17(void **state)
     assert_string_equal(a, "nan");
     assert_int_equal(fmt17(a, -NAN), 3);
     assert_string_equal(a, "nan");
-    for (long i = 0; i < 2000000; i++) {
+    /* 2,000,000 random doubles in the slow tier (make check-slow), 100,000 otherwise */
+    const long draws = testutil_slow() ? 2000000 : 100000;
+    for (long i = 0; i < draws; i++) {
         double x;
         uint64_t u = ((uint64_t)gsl_rng_get(g) << 32) ^ gsl_rng_get(g);
         switch (i % 4) {
@@ -588,7 +590,7 @@ static void test_fmt17(void **state)
         assert_int_equal(la, lb);
         n++;
     }
-    assert_true(n > 1900000);
+    assert_true(n > (size_t)(draws - draws / 20)); /* NaN bit patterns are skipped (about 1/8192) */
     gsl_rng_free(g);
 }
 

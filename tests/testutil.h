@@ -45,6 +45,15 @@ static inline void testutil_assert_close(double a, double b, double rtol, double
         } \
     } while (0)
 
+/* The slow tier (docs/testing.md): make check-slow sets STARC_TEST_SLOW=1 and the
+ * big randomised checks run in full; under make check they skip or run a
+ * proportionally smaller sample. */
+static inline int testutil_slow(void)
+{
+    const char *v = getenv("STARC_TEST_SLOW");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 static inline gsl_rng *testutil_rng(unsigned long seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
