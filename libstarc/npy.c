@@ -624,12 +624,9 @@ int starc_npy_read_buffer(const void *buf, size_t len, const char *name, starc_n
     return STARC_OK;
 }
 
-/* Read a whole file into memory (works for pipes too). */
-static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error *err)
+/* Read the whole of an open stream into memory (works for pipes too); closes f. */
+static int slurp_file(FILE *f, const char *path, unsigned char **buf, size_t *len, starc_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return starci_error(err, STARC_EIO, "%s: cannot open: %s", path, strerror(errno));
     /* Size the buffer from the file when it is a regular file (one extra byte
      * so that EOF is seen without growing); pipes grow by doubling. */
     size_t cap = 1 << 16, n = 0;
@@ -670,12 +667,20 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, starc_error
     return STARC_OK;
 }
 
-/* The whole file in memory, then parsed: for pipes, whose size is unknown. */
-static int npy_read_slurp(const char *path, starc_npy_array *out, starc_error *err)
+/* The whole stream in memory, then parsed: for pipes, whose size is unknown.
+ * Reads from the descriptor already open (a FIFO must not be opened twice:
+ * its writer may be gone by the second open); takes ownership of fd. */
+static int npy_read_slurp(int fd, const char *path, starc_npy_array *out, starc_error *err)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
-    int st = slurp(path, &buf, &len, err);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return starci_error(err, STARC_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    int st = slurp_file(f, path, &buf, &len, err);
     if (st)
         return st;
     st = starc_npy_read_buffer(buf, len, path, out, err);
@@ -1162,9 +1167,9 @@ int starci_npy_reader_open_file(const char *path, starci_npy_reader **out, starc
     if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
         /* A pipe or device: its size is unknown, so read it whole first and
          * let the data, not the header, bound the memory. */
-        close(r->fd);
+        int fd = r->fd;
         r->fd = -1;
-        if ((st = npy_read_slurp(path, &r->mem, err))) {
+        if ((st = npy_read_slurp(fd, path, &r->mem, err))) {
             starci_npy_reader_close(r);
             return st;
         }
