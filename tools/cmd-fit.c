@@ -1209,7 +1209,11 @@ static int render_all(const config *C, const char *dir, const char *const *scrip
     return EXIT_OK;
 }
 
-int cmd_fit(int argc, char **argv)
+/* Options into C, the output directory and the format; EXIT_OK, PARSE_HELP after --help, or the
+ * exit status of a usage error (already reported).  One switch over the options: longer than 80
+ * lines because each option is a case, and splitting the switch would scatter them. */
+enum { PARSE_HELP = -1 };
+static int parse_options(int argc, char **argv, config *C, const char **dir, enum cli_format *fmt)
 {
     enum { O_KL = 256, O_GOLD, O_PROXY, O_GROUP, O_SIZE, O_METHOD, O_SAMPLES, O_PROMPT, O_BON_MAX, O_CENTER,
            O_CUTOFF, O_BOOT, O_SEED, O_LEVEL, O_PREDICT, O_SVG, O_PNG };
@@ -1225,77 +1229,87 @@ int cmd_fit(int argc, char **argv)
         {"png", no_argument, NULL, O_PNG},               {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    config C;
-    memset(&C, 0, sizeof C);
-    C.kl = "kl", C.gold = "gold", C.proxy = "proxy", C.group = "group", C.size = "size", C.prompt = "prompt";
-    C.method = STARC_FIT_RL;
-    starc_fit_options_default(&C.opt);
-    C.opt.center = STARC_FIT_CENTER_AUTO;
-    C.opt.skip_nonfinite = 1;
-    const char *dir = NULL;
-    enum cli_format fmt = CLI_TEXT;
+    memset(C, 0, sizeof *C);
+    C->kl = "kl", C->gold = "gold", C->proxy = "proxy", C->group = "group", C->size = "size", C->prompt = "prompt";
+    C->method = STARC_FIT_RL;
+    starc_fit_options_default(&C->opt);
+    C->opt.center = STARC_FIT_CENTER_AUTO;
+    C->opt.skip_nonfinite = 1;
+    *dir = NULL;
+    *fmt = CLI_TEXT;
     int c, rc;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
-        case O_KL: C.kl = optarg; break;
-        case O_GOLD: C.gold = optarg; break;
-        case O_PROXY: C.proxy = optarg, C.proxy_given = 1; break;
-        case O_GROUP: C.group = optarg, C.group_given = 1; break;
-        case O_SIZE: C.size = optarg, C.size_given = 1; break;
-        case O_PROMPT: C.prompt = optarg; break;
+        case O_KL: C->kl = optarg; break;
+        case O_GOLD: C->gold = optarg; break;
+        case O_PROXY: C->proxy = optarg, C->proxy_given = 1; break;
+        case O_GROUP: C->group = optarg, C->group_given = 1; break;
+        case O_SIZE: C->size = optarg, C->size_given = 1; break;
+        case O_PROMPT: C->prompt = optarg; break;
         case O_METHOD:
-            if (starc_fit_form_parse(optarg, &C.method, NULL) != STARC_OK ||
-                (C.method != STARC_FIT_BON && C.method != STARC_FIT_RL))
+            if (starc_fit_form_parse(optarg, &C->method, NULL) != STARC_OK ||
+                (C->method != STARC_FIT_BON && C->method != STARC_FIT_RL))
                 return cli_usage(CMD, "option --method: '%s' is not one of bon, rl", optarg);
-            C.method_given = 1;
+            C->method_given = 1;
             break;
-        case O_SAMPLES: C.samples = 1; break;
+        case O_SAMPLES: C->samples = 1; break;
         case O_BON_MAX:
-            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &C.bon_max))) return rc;
-            if (C.bon_max < 3) return cli_usage(CMD, "option --bon-max: '%s' must be >= 3", optarg);
+            if ((rc = cli_parse_size(CMD, "bon-max", optarg, &C->bon_max))) return rc;
+            if (C->bon_max < 3) return cli_usage(CMD, "option --bon-max: '%s' must be >= 3", optarg);
             break;
         case O_CENTER:
-            if (starc_fit_center_parse(optarg, &C.opt.center, NULL) != STARC_OK)
+            if (starc_fit_center_parse(optarg, &C->opt.center, NULL) != STARC_OK)
                 return cli_usage(CMD, "option --center: '%s' is not one of none, origin, intercept, auto", optarg);
             break;
         case O_CUTOFF:
-            if ((rc = cli_parse_double(CMD, "cutoff", optarg, &C.opt.cutoff_kl))) return rc;
-            if (!(C.opt.cutoff_kl > 0)) return cli_usage(CMD, "option --cutoff: '%s' must be a KL > 0", optarg);
+            if ((rc = cli_parse_double(CMD, "cutoff", optarg, &C->opt.cutoff_kl))) return rc;
+            if (!(C->opt.cutoff_kl > 0)) return cli_usage(CMD, "option --cutoff: '%s' must be a KL > 0", optarg);
             break;
         case O_BOOT:
-            if ((rc = cli_parse_size(CMD, "bootstrap", optarg, &C.opt.bootstrap))) return rc;
-            if (C.opt.bootstrap > 1000000) return cli_usage(CMD, "option --bootstrap: '%s' is more than 1000000", optarg);
+            if ((rc = cli_parse_size(CMD, "bootstrap", optarg, &C->opt.bootstrap))) return rc;
+            if (C->opt.bootstrap > 1000000) return cli_usage(CMD, "option --bootstrap: '%s' is more than 1000000", optarg);
             break;
         case O_SEED: {
             unsigned long s;
             if ((rc = cli_parse_ulong(CMD, "seed", optarg, &s))) return rc;
-            C.opt.seed = s;
+            C->opt.seed = s;
             break;
         }
         case O_LEVEL:
-            if ((rc = cli_parse_double(CMD, "level", optarg, &C.opt.level))) return rc;
-            if (!(C.opt.level > 0 && C.opt.level < 1)) return cli_usage(CMD, "option --level: '%s' must be in (0, 1)", optarg);
+            if ((rc = cli_parse_double(CMD, "level", optarg, &C->opt.level))) return rc;
+            if (!(C->opt.level > 0 && C->opt.level < 1)) return cli_usage(CMD, "option --level: '%s' must be in (0, 1)", optarg);
             break;
-        case O_PREDICT: if ((rc = parse_predict(&C, optarg))) return rc; break;
-        case O_SVG: C.svg = 1; break;
-        case O_PNG: C.png = 1; break;
-        case 'o': dir = optarg; break;
-        case 'f': if ((rc = cli_parse_format(CMD, optarg, &fmt))) return rc; break;
-        case 'h': help(); return EXIT_OK;
+        case O_PREDICT: if ((rc = parse_predict(C, optarg))) return rc; break;
+        case O_SVG: C->svg = 1; break;
+        case O_PNG: C->png = 1; break;
+        case 'o': *dir = optarg; break;
+        case 'f': if ((rc = cli_parse_format(CMD, optarg, fmt))) return rc; break;
+        case 'h': help(); return PARSE_HELP;
         default: return cli_bad_option(CMD, "starc fit", c, argv);
         }
     }
     if (optind >= argc)
         return cli_usage(CMD, "no input FILE; see 'starc fit --help'");
-    if (!dir)
+    if (!*dir)
         return cli_usage(CMD, "option -o/--output DIR is required");
-    if (C.samples && C.method_given && C.method != STARC_FIT_BON)
-        return cli_usage(CMD, "option --method: --samples are best-of-n (bon), not '%s'", starc_fit_form_name(C.method));
-    if ((C.svg || C.png) && !gp_available())
+    if (C->samples && C->method_given && C->method != STARC_FIT_BON)
+        return cli_usage(CMD, "option --method: --samples are best-of-n (bon), not '%s'", starc_fit_form_name(C->method));
+    if ((C->svg || C->png) && !gp_available())
         return cli_fail(CMD, "option --%s: gnuplot (%s) not found; install gnuplot or drop the option",
-                        C.png ? "png" : "svg", gp_program());
+                        C->png ? "png" : "svg", gp_program());
+    return EXIT_OK;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    config C;
+    const char *dir;
+    enum cli_format fmt;
+    int rc = parse_options(argc, argv, &C, &dir, &fmt);
+    if (rc)
+        return rc == PARSE_HELP ? EXIT_OK : rc;
 
     const int nfiles = argc - optind;
     fit_log_table *tabs = calloc((size_t)nfiles, sizeof *tabs);
