@@ -66,42 +66,9 @@ int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, d
     return STARC_OK;
 }
 
-int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
-                    const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
+/* The object around validated buffers it now owns (freed by starc_mdp_free). */
+static int mdp_wrap(size_t S, size_t A, double *T, double *mu0, double gamma, starc_mdp **out, starc_error *err)
 {
-    if (!out)
-        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
-    *out = NULL;
-    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
-    if (st)
-        return st;
-    starc_mdp *m = calloc(1, sizeof *m);
-    if (!m)
-        return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP");
-    m->S = S;
-    m->A = A;
-    m->gamma = gamma;
-    m->T = starci_dalloc(S * A * S);
-    m->mu0 = starci_dalloc(S);
-    if (!m->T || !m->mu0) {
-        starc_mdp_free(m);
-        return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP (S=%zu, A=%zu)", S, A);
-    }
-    memcpy(m->T, T, S * A * S * sizeof(double));
-    memcpy(m->mu0, mu0, S * sizeof(double));
-    *out = m;
-    return STARC_OK;
-}
-
-int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gamma, const starc_mdp_options *opt,
-                          starc_mdp **out, starc_error *err)
-{
-    if (!out)
-        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
-    *out = NULL;
-    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
-    if (st)
-        return st;
     starc_mdp *m = calloc(1, sizeof *m);
     if (!m)
         return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP");
@@ -112,6 +79,40 @@ int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gam
     m->mu0 = mu0;
     *out = m;
     return STARC_OK;
+}
+
+int starc_mdp_alloc(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                    const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
+    if (st)
+        return st;
+    double *Tc = starci_dalloc(S * A * S), *mc = starci_dalloc(S);
+    if (!Tc || !mc) {
+        free(Tc);
+        free(mc);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP (S=%zu, A=%zu)", S, A);
+    }
+    memcpy(Tc, T, S * A * S * sizeof(double));
+    memcpy(mc, mu0, S * sizeof(double));
+    if ((st = mdp_wrap(S, A, Tc, mc, gamma, out, err))) {
+        free(Tc);
+        free(mc);
+    }
+    return st;
+}
+
+int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gamma, const starc_mdp_options *opt,
+                          starc_mdp **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
+    return st ? st : mdp_wrap(S, A, T, mu0, gamma, out, err);
 }
 
 void starc_mdp_free(starc_mdp *m)
