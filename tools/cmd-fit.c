@@ -194,6 +194,40 @@ typedef struct config {
     int svg, png;
 } config;
 
+/* Row r's reward-model size and method, checked against what its group said before. */
+static int row_group_facts(const config *C, const fit_log_table *t, size_t r, long csize, long cmeth, double size,
+                             group *g)
+{
+    if (csize >= 0) {
+        if (!(size > 0.0) || !isfinite(size)) {
+            return cli_usage(CMD, "%s:%zu: column '%s': size '%s' is not a finite number > 0", t->path, t->line[r],
+                             C->size, t->cells[r * t->ncols + (size_t)csize]);
+        }
+        if (!isnan(g->size) && g->size != size) {
+            return cli_usage(CMD, "%s:%zu: column '%s': group '%s' has size %.17g here and %.17g before", t->path,
+                             t->line[r], C->size, g->name, size, g->size);
+        }
+        g->size = size;
+    }
+    if (cmeth >= 0) {
+        const char *m = t->cells[r * t->ncols + (size_t)cmeth];
+        starc_fit_form f;
+        if (starc_fit_form_parse(m, &f, NULL) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
+            return cli_usage(CMD, "%s:%zu: column 'method': '%s' is not bon or rl (or give --method)", t->path,
+                             t->line[r], m);
+        }
+        if (g->method_set && g->method != f) {
+            return cli_usage(CMD, "%s:%zu: column 'method': group '%s' is %s here and %s before", t->path,
+                             t->line[r], g->name, m, starc_fit_form_name(g->method));
+        }
+        g->method = f;
+        g->method_set = 1;
+    } else {
+        g->method = C->samples ? STARC_FIT_BON : C->method;
+    }
+    return EXIT_OK;
+}
+
 /* Read one file into the groups. */
 static int load_file(const config *C, fit_log_table *t, data *D)
 {
@@ -234,37 +268,8 @@ static int load_file(const config *C, fit_log_table *t, data *D)
             (cproxy >= 0 && (rc = fit_log_number(t, r, cproxy, &proxy))) ||
             (csize >= 0 && (rc = fit_log_number(t, r, csize, &size))))
             break;
-        if (csize >= 0) {
-            if (!(size > 0.0) || !isfinite(size)) {
-                rc = cli_usage(CMD, "%s:%zu: column '%s': size '%s' is not a finite number > 0", t->path, t->line[r],
-                               C->size, t->cells[r * t->ncols + (size_t)csize]);
-                break;
-            }
-            if (!isnan(g->size) && g->size != size) {
-                rc = cli_usage(CMD, "%s:%zu: column '%s': group '%s' has size %.17g here and %.17g before", t->path,
-                               t->line[r], C->size, g->name, size, g->size);
-                break;
-            }
-            g->size = size;
-        }
-        if (cmeth >= 0) {
-            const char *m = t->cells[r * t->ncols + (size_t)cmeth];
-            starc_fit_form f;
-            if (starc_fit_form_parse(m, &f, NULL) != STARC_OK || (f != STARC_FIT_BON && f != STARC_FIT_RL)) {
-                rc = cli_usage(CMD, "%s:%zu: column 'method': '%s' is not bon or rl (or give --method)", t->path,
-                               t->line[r], m);
-                break;
-            }
-            if (g->method_set && g->method != f) {
-                rc = cli_usage(CMD, "%s:%zu: column 'method': group '%s' is %s here and %s before", t->path,
-                               t->line[r], g->name, m, starc_fit_form_name(g->method));
-                break;
-            }
-            g->method = f;
-            g->method_set = 1;
-        } else {
-            g->method = C->samples ? STARC_FIT_BON : C->method;
-        }
+        if ((rc = row_group_facts(C, t, r, csize, cmeth, size, g)))
+            break;
         if (!C->samples && !isnan(kl) && kl < 0.0) {
             rc = cli_usage(CMD, "%s:%zu: column '%s': KL %s is negative", t->path, t->line[r], C->kl,
                            t->cells[r * t->ncols + (size_t)ckl]);

@@ -121,10 +121,9 @@ static int check_names(const fit_log_table *t, const char *path, size_t lineno)
     return EXIT_OK;
 }
 
-int fit_log_read(const char *path, fit_log_table *t)
+/* The whole file as one NUL-terminated text buffer (t->buf, owned by t). */
+static int read_text(fit_log_table *t, const char *path, size_t *len_out)
 {
-    memset(t, 0, sizeof *t);
-    t->path = path;
     FILE *f = fopen(path, "rb");
     if (!f)
         return cli_usage(CMD, "%s: cannot open: %s", path, strerror(errno));
@@ -152,8 +151,49 @@ int fit_log_read(const char *path, fit_log_table *t)
     }
     b[len] = '\0';
     t->buf = b;
+    *len_out = len;
     if (memchr(b, '\0', len))
         return cli_usage(CMD, "%s: not a text file (it contains NUL bytes)", path);
+    return EXIT_OK;
+}
+
+/* The header row s: the separator (guessed when the extension does not say), the column
+ * names, and room for the rows the file can hold. */
+static int take_header(fit_log_table *t, char *s, char *sep, size_t len, size_t nlines, const char *path,
+                       size_t lineno)
+{
+    if (!*sep)
+        *sep = strchr(s, '\t') ? '\t' : ',';
+    char *copy = strdup(s); /* counting splits in place: count on a copy */
+    if (!copy)
+        return cli_fail(CMD, "out of memory");
+    size_t nc = split_line(copy, *sep, NULL, 0);
+    free(copy);
+    if (nc == (size_t)-1)
+        return cli_usage(CMD, "%s:%zu: unterminated quote in the header", path, lineno);
+    /* room for the rows the file can hold: a row of nc fields has nc - 1 separators of
+     * its own, and so has the header, so at most len / (nc - 1) - 1 rows are ever
+     * stored or split (lines x columns would be quadratic in the file's size) */
+    size_t rows = nc > 1 && len / (nc - 1) < nlines ? len / (nc - 1) : nlines;
+    t->ncols = nc;
+    t->names = calloc(nc, sizeof *t->names);
+    t->cells = calloc(rows * nc, sizeof *t->cells);
+    t->line = calloc(rows, sizeof *t->line);
+    if (!t->names || !t->cells || !t->line)
+        return cli_fail(CMD, "out of memory");
+    split_line(s, *sep, t->names, nc);
+    return check_names(t, path, lineno);
+}
+
+int fit_log_read(const char *path, fit_log_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->path = path;
+    size_t len = 0;
+    int rc0 = read_text(t, path, &len);
+    if (rc0)
+        return rc0;
+    char *b = t->buf;
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++)
         nlines += b[i] == '\n';
@@ -183,27 +223,7 @@ int fit_log_read(const char *path, fit_log_table *t)
             continue;
         }
         if (!t->names) {
-            if (!sep)
-                sep = strchr(s, '\t') ? '\t' : ',';
-            char *copy = strdup(s); /* counting splits in place: count on a copy */
-            if (!copy)
-                return cli_fail(CMD, "out of memory");
-            size_t nc = split_line(copy, sep, NULL, 0);
-            free(copy);
-            if (nc == (size_t)-1)
-                return cli_usage(CMD, "%s:%zu: unterminated quote in the header", path, lineno);
-            /* room for the rows the file can hold: a row of nc fields has nc - 1 separators of
-             * its own, and so has the header, so at most len / (nc - 1) - 1 rows are ever
-             * stored or split (lines x columns would be quadratic in the file's size) */
-            size_t rows = nc > 1 && len / (nc - 1) < nlines ? len / (nc - 1) : nlines;
-            t->ncols = nc;
-            t->names = calloc(nc, sizeof *t->names);
-            t->cells = calloc(rows * nc, sizeof *t->cells);
-            t->line = calloc(rows, sizeof *t->line);
-            if (!t->names || !t->cells || !t->line)
-                return cli_fail(CMD, "out of memory");
-            split_line(s, sep, t->names, nc);
-            int rc = check_names(t, path, lineno);
+            int rc = take_header(t, s, &sep, len, nlines, path, lineno);
             if (rc)
                 return rc;
         } else {
