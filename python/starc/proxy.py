@@ -11,6 +11,13 @@ from ._util import Handle, Result, addr, as_f64, copy_doubles, opt_float, opt_in
 from .mdp import Hackability, _policy_options
 
 
+def _pair_out(func, ptr):
+    """Call func(ptr, &a, &b) for the (true, proxy) out-parameter pairs of the C API."""
+    a, b = c_double(), c_double()
+    func(ptr, byref(a), byref(b))
+    return a.value, b.value
+
+
 def _proxy_options(prob_tol=None, sigma_tol=None, hacking_tol=None, hackable_tol=None):
     o = _lib.ProxyOptions()
     fn.starc_proxy_options_default(byref(o))
@@ -157,9 +164,7 @@ class ProxyAnalysis(Handle):
     @property
     def base_returns(self):
         """(J(pi_b, true), J(pi_b, proxy)), unnormalised."""
-        t, p = c_double(), c_double()
-        fn.starc_proxy_base_returns(self.ptr, byref(t), byref(p))
-        return t.value, p.value
+        return _pair_out(fn.starc_proxy_base_returns, self.ptr)
 
     @property
     def base_occupancy(self):
@@ -416,9 +421,7 @@ class Regularizer(Handle):
     @property
     def base_returns(self):
         """(J(pi_b, true), J(pi_b, proxy)), unnormalised (the first is NaN without a true reward)."""
-        t, p = c_double(), c_double()
-        fn.starc_regularize_base_returns(self.ptr, byref(t), byref(p))
-        return t.value, p.value
+        return _pair_out(fn.starc_regularize_base_returns, self.ptr)
 
     @property
     def base_occupancy(self):
