@@ -27,7 +27,7 @@ int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, c
                                        double *V, size_t *act, size_t *iters, starc_error *err);
 
 /* The message of a function that needs the dense T, when m is sparse (then
- * returns STARC_EINVAL); STARC_OK for a dense m. */
+ * returns STARC_EINVAL); STARC_OK for a dense or NULL m. */
 int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err);
 
 #endif

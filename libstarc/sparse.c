@@ -30,7 +30,7 @@ typedef SuiteSparse_long sp_long;
 
 int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err)
 {
-    if (!starc_mdp_is_sparse(m))
+    if (!m || !starc_mdp_is_sparse(m))
         return STARC_OK;
     return starci_error(err, STARC_EINVAL, "%s needs a dense MDP (sparse MDPs: see docs/sparse.md)", what);
 }

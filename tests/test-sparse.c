@@ -192,6 +192,71 @@ static void test_scale(void **state)
     gsl_rng_free(r);
 }
 
+/* Every public function that still needs the dense T refuses a sparse MDP
+ * with STARC_EINVAL and the documented message, without touching the
+ * (missing) dense T; the policy functions work on it. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(8);
+    starc_mdp *d = structured_mdp(r, 6, 2, 0.9), *m = sparse_twin(d, 0);
+    enum { N = 6 * 2 * 6 };
+    double R1[N], R2[N], C[N], pi[12], v = 0.0;
+    testutil_gaussian(r, R1, N);
+    testutil_gaussian(r, R2, N);
+    starc_policy_uniform(m, pi);
+    int flags[4];
+    size_t wi, wj;
+    starc_canon *c = NULL;
+    starc_distance_plan *pl = NULL;
+    starc_proxy *px = NULL;
+    starc_regularize *rg = NULL;
+    starc_overopt *oo = NULL;
+    starc_policy_evaluator *ev = NULL;
+    starc_proxy_hackability_result hr;
+    starc_generate_rng *gr = testutil_generate_rng(1);
+    starc_error err;
+    int st[15], k = 0;
+    st[k++] = starc_canon_alloc(m, STARC_CANON_VAL, NULL, &c, &err);
+    st[k++] = starc_canon_compute(m, STARC_CANON_VAL, NULL, R1, C, &err);
+    st[k++] = starc_norm_value(m, STARC_NORM_L2, R1, NULL, &v, &err);
+    st[k++] = starc_distance_plan_alloc(m, NULL, &pl, &err);
+    st[k++] = starc_distance(m, NULL, R1, R2, &v, &err);
+    st[k++] = starc_metric_value(m, STARC_METRIC_L2, R1, R2, NULL, &v, &err);
+    st[k++] = starc_proxy_alloc_rbar(m, R1, R2, pi, NULL, &px, &err);
+    st[k++] = starc_proxy_hackable_rbar(m, R1, R2, 1, pi, NULL, flags, &wi, &wj, &err);
+    st[k++] = starc_proxy_hackable_deterministic_rbar(m, R1, R2, NULL, &hr, &err);
+    st[k++] = starc_proxygen(m, R1, pi, NULL, C, &err);
+    st[k++] = starc_regularize_alloc_rbar(m, R1, R2, pi, NULL, &rg, &err);
+    st[k++] = starc_overopt_alloc(m, R1, R2, pi, NULL, &oo, &err);
+    st[k++] = starc_generate_reward(gr, m, NULL, C, NULL, &err);
+    st[k++] = starc_policy_evaluator_alloc(m, pi, &ev, &err);
+    for (int i = 0; i < k; i++) {
+        if (st[i] != STARC_EINVAL) {
+            print_error("call %d returned %d\n", i, st[i]);
+            fail();
+        }
+    }
+    assert_non_null(strstr(err.message, "needs a dense MDP (sparse MDPs: see docs/sparse.md)"));
+    assert_null(c), assert_null(pl), assert_null(px), assert_null(rg), assert_null(oo), assert_null(ev);
+    /* the policy module works on it */
+    double V[6], Q[12];
+    size_t act[6];
+    assert_ok(starc_policy_evaluate_rbar(m, pi, R1, V, Q, NULL, NULL));
+    assert_ok(starc_policy_evaluate(m, pi, R1, V, Q, NULL, NULL));
+    assert_ok(starc_policy_return(m, pi, R1, &v, NULL, NULL));
+    assert_ok(starc_policy_occupancy(m, pi, V, Q, NULL, NULL));
+    assert_ok(starc_policy_optimal(m, R1, NULL, act, V, NULL, NULL, NULL));
+    assert_ok(starc_policy_worst(m, R1, NULL, act, V, NULL, NULL, NULL));
+    starc_regret_result rr;
+    assert_ok(starc_regret(m, R1, R2, NULL, &rr, NULL, NULL));
+    assert_ok(starc_regret_symmetric(m, R1, R2, NULL, &v, NULL, NULL));
+    starc_generate_rng_free(gr);
+    starc_mdp_free(d);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 static void test_engine_names(void **state)
 {
     (void)state;
@@ -210,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_engines_agree),
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_engine_names),
+        cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests_name("sparse", tests, NULL, NULL);
 }
