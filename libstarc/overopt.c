@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "starc/fit.h"
 #include "policy-internal.h"
 #include "starc/overopt.h"
@@ -236,6 +237,8 @@ fail:
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_overopt_alloc", err))
+        return STARC_EINVAL;
     *out = NULL;
     starc_overopt_options def;
     if (!opt) {

@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
@@ -181,6 +182,8 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
                                 const double *base, const starc_regularize_options *opt,
                                 starc_regularize **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_regularize_alloc_rbar", err))
+        return STARC_EINVAL;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
