@@ -484,6 +484,10 @@ static double tie_tol_of(double tie_tol, double qmax, double floor)
     return tie_tol * fmax(fabs(qmax), floor);
 }
 
+/* The rule above for other modules (policy-internal.h). */
+double starci_policy_tie_floor(const double *q, size_t n, size_t S) { return tie_floor(q, n, S); }
+double starci_policy_tie_tol(double tie_tol, double qmax, double floor) { return tie_tol_of(tie_tol, qmax, floor); }
+
 /* Lowest action tied with the state's maximum (tie_tol_of with this floor). */
 static size_t greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out, double *tol_out)
 {
