@@ -79,10 +79,8 @@ int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt
                                       const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err);
 
-/* The tie rule of policy iteration (policy.c), shared with the sparse engine
- * (sparse.c): the floor S * DBL_EPSILON * max |q| over n values, and the
- * lowest action of q (A values) tied with its maximum. */
-double starci_policy_tie_floor(const double *q, size_t n, size_t S);
+/* The lowest action of q (A values) tied with its maximum under the rule
+ * above; shared with the sparse engine (sparse.c). */
 size_t starci_policy_greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out,
                             double *tol_out);
 

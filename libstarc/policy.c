@@ -970,11 +970,6 @@ int starc_policy_engine_parse(const char *name, starc_policy_engine *out)
     return STARC_EINVAL;
 }
 
-double starci_policy_tie_floor(const double *q, size_t n, size_t S)
-{
-    return tie_floor(q, n, S);
-}
-
 size_t starci_policy_greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out,
                             double *tol_out)
 {
