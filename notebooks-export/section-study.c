@@ -249,6 +249,45 @@ static int study_data(study *y)
     return st;
 }
 
+/* The code cell that recomputes the headline number with the libstarc Python
+ * package when it is importable: the Pearson correlation with regret of the
+ * first variant drawn, from the saved per-point data, by starc.pearson() (the
+ * function the study itself uses, on the same finite points in the same
+ * order), compared exactly with the value stored in correlations.tsv.  Without
+ * the package the cell says so and changes nothing. */
+static int study_recompute(study *y)
+{
+    if (!y->ndrawn || !y->regret || y->cp < 0 || y->cc < 0 || y->cn < 0 || y->cm < 0)
+        return STARC_OK;
+    nb_buf code;
+    nb_buf_init(&code);
+    nb_buf_add(&code, "# The headline number recomputed by libstarc itself (`import starc`), when it is installed\n"
+                      "variant = ");
+    nb_buf_py(&code, NB_PY_STRING, y->drawn[0]);
+    nb_buf_add(&code, "\nregret = pairs[");
+    nb_buf_py(&code, NB_PY_STRING, y->regret);
+    nb_buf_add(&code, "]\n"
+        "try:\n"
+        "    import starc\n"
+        "except ImportError as e:\n"
+        "    print(f\"starc (the libstarc Python package) is not importable here ({e}); \"\n"
+        "          \"the stored correlations are shown as saved, not recomputed.\")\n"
+        "else:\n"
+        "    row = [i for i in range(len(corr[\"" STARC_RESULTS_STUDY_COL_PEARSON "\"]))\n"
+        "           if \":\".join((corr[\"" STARC_RESULTS_STUDY_COL_CANON "\"][i], corr[\"" STARC_RESULTS_STUDY_COL_NORM
+        "\"][i], corr[\"" STARC_RESULTS_STUDY_COL_METRIC "\"][i])) == variant]\n"
+        "    x = pairs[variant]\n"
+        "    ok = np.isfinite(x)\n"
+        "    r = starc.pearson(x[ok], regret[ok])\n"
+        "    stored = corr[\"" STARC_RESULTS_STUDY_COL_PEARSON "\"][row[0]] if row else float(\"nan\")\n"
+        "    print(f\"{variant}: Pearson r with regret recomputed by starc {starc.__version__} = {r!r}; \"\n"
+        "          f\"stored in " STARC_RESULTS_STUDY_CORRELATIONS " = {stored!r}; \"\n"
+        "          + (\"recomputed value matches: yes\" if r == stored else \"recomputed value matches: NO\"))");
+    int st = nb_section_code(&y->s, &code, NULL);
+    nb_buf_free(&code);
+    return st;
+}
+
 static const char SCATTER[] =
     "fig, axes = plt.subplots(1, len(variants), figsize=(3.6 * len(variants), 3.4), sharey=True, "
     "squeeze=False)\n"
@@ -331,6 +370,8 @@ int nb_study_section(nb_exporter *x, const char *dir, const char *sub)
         st = study_data(&y);
     if (!st)
         st = study_figures(&y);
+    if (!st)
+        st = study_recompute(&y);
     st = nb_section_end(&y.s, st);
     free(y.rk);
     nb_figures_free(y.f, y.nf);

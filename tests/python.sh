@@ -1,19 +1,27 @@
 #!/bin/sh
-# The starc Python package (python/): every test module in tests/python/ with the standard
-# library's unittest, importing the package from the source tree and loading the library
-# just built (STARC_LIBRARY, set by mk/python.am).  Temporary files go to tests/python.tmp in
-# the build tree.  Skips (77) without a python3 that has numpy, without a shared library
-# (--disable-shared), or with a sanitizer build of it.
+# The starc Python package (python/): every test module in tests/python/, run with pytest
+# (Debian's python3-pytest) on the python3 configure found, importing the package from the
+# source tree and loading the library just built (STARC_LIBRARY, set by mk/python.am).
+# Temporary files go to tests/python.tmp in the build tree.
+#
+# Skips (77) only for what configure decided: the package is not built (--disable-python,
+# or no python3 with numpy), or the library cannot be loaded into an interpreter (built with
+# --disable-shared, or with --enable-sanitizers, whose runtime must come first).  A python3
+# without pytest, or an import that fails, is a failure, not a skip.
 set -u
-: "${STARC:?}" "${top_srcdir:?}" "${STARC_LIBRARY:?}" "${STARC_PYTHONPATH:?}"
-py=${PYTHON3:-/usr/bin/python3}
-if ! "$py" -c 'import numpy' >/dev/null 2>&1; then
-    echo "SKIP: no python3 with numpy (PYTHON3='${PYTHON3:-}')"
+: "${STARC:?}" "${top_srcdir:?}" "${STARC_LIBRARY:?}" "${STARC_PYTHONPATH:?}" "${STARC_PYTHON_ENABLED:?}"
+if [ "$STARC_PYTHON_ENABLED" != yes ]; then
+    echo "SKIP: the Python package is not built (configure found no python3 with numpy, or --disable-python)"
     exit 77
 fi
+py=${STARC_PYTHON:?}
 if [ ! -f "$STARC_LIBRARY" ]; then
-    echo "SKIP: no shared library $STARC_LIBRARY (configured with --disable-shared?)"
+    echo "SKIP: no shared library $STARC_LIBRARY (configured with --disable-shared)"
     exit 77
+fi
+if ! "$py" -c 'import pytest' >/dev/null 2>&1; then
+    echo "FAIL: $py has no pytest (Debian: apt-get install python3-pytest)"
+    exit 1
 fi
 # A library built with --enable-sanitizers cannot be loaded into an interpreter that was not
 # started with the sanitizer's runtime.
@@ -29,7 +37,9 @@ TMPDIR=$(cd "$w" && pwd)
 PYTHONPATH=$STARC_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}
 PYTHONDONTWRITEBYTECODE=1
 export TMPDIR PYTHONPATH PYTHONDONTWRITEBYTECODE
-"$py" -m unittest discover -v -s "$top_srcdir/tests/python" -t "$top_srcdir/tests/python" -p 'test_*.py'
+# -p no:cacheprovider: no .pytest_cache in the source tree (distcheck's is read-only).
+"$py" -m pytest -p no:cacheprovider -v -rs --rootdir="$top_srcdir/tests/python" \
+    "$top_srcdir/tests/python"
 rc=$?
 [ $rc -eq 0 ] && rm -rf "$w"
 exit $rc

@@ -586,10 +586,16 @@ class Error(ValueError):
     """A libstarc call failed, or its arguments could not be passed to it.
 
     ``str(e)`` is the library's one-line message (the same text the ``starc`` command prints
-    after its ``starc CMD:`` prefix); ``e.status`` is the library's status code (one of the
-    ``starc.EINVAL``, ``starc.EDIM``, ... constants) and ``e.status_name`` its name.  Errors
-    found before the library is called (an array that is not numeric, say) carry
-    ``starc.EINVAL`` or ``starc.EDIM`` like the library's own.
+    after its ``starc CMD:`` prefix).  Errors found before the library is called (an array that
+    is not numeric, say) carry ``starc.EINVAL`` or ``starc.EDIM`` like the library's own.
+
+    Parameters
+    ----------
+    status : int
+        The library's status code (``starc.EINVAL``, ``starc.EDIM``, ...), kept as ``status``;
+        ``status_name`` is its name.
+    message : str
+        The one-line message, kept as ``message``.
     """
 
     def __init__(self, status, message):
@@ -692,12 +698,24 @@ except AttributeError:  # another BLAS: nothing to pin
 
 
 def blas_threads():
-    """OpenBLAS's thread count in this process (None with another BLAS)."""
+    """OpenBLAS's thread count in this process.
+
+    Returns
+    -------
+    int or None
+        None with another BLAS.
+    """
     return _blas_get() if _blas_get else None
 
 
 def set_blas_threads(n):
-    """Set OpenBLAS's thread count (process-wide; numpy shares it); no-op with another BLAS."""
+    """Set OpenBLAS's thread count (process-wide; numpy shares it); no-op with another BLAS.
+
+    Parameters
+    ----------
+    n : int
+        The number of threads.
+    """
     if _blas_set:
         _blas_set(int(n))
 

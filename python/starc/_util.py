@@ -110,6 +110,14 @@ class Result:
     arrays, records become dicts)."""
 
     def to_dict(self):
+        """The record as plain dicts.
+
+        Returns
+        -------
+        dict
+            ``{field: value}`` in declaration order; nested records become dicts, numpy
+            arrays stay arrays (``.tolist()`` them for JSON).
+        """
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def __repr__(self):
@@ -164,6 +172,7 @@ class Handle:
 
     @property
     def ptr(self):
+        """The address of the C object (an int), for libstarc calls; starc.Error once closed."""
         p = self._ptr
         if p is None:
             raise Error(STARC_EINVAL, f"this {self._what} is closed")
@@ -171,6 +180,7 @@ class Handle:
 
     @property
     def closed(self):
+        """Whether close() has released the C object."""
         return self._ptr is None
 
     def close(self):

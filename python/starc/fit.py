@@ -14,8 +14,15 @@ from ._util import Handle, Result, addr, as_f64, opt_float, opt_int, record
 
 @record
 class Interval(Result):
-    """Uncertainty of one estimate: its standard error (NaN for derived quantities) and the
-    bootstrap percentile interval [lo, hi] (NaN without bootstrap)."""
+    """Uncertainty of one estimate.
+
+    Attributes
+    ----------
+    se : float
+        Its standard error (NaN for derived quantities).
+    lo, hi : float
+        The bootstrap percentile interval (NaN without bootstrap).
+    """
     se: float
     lo: float
     hi: float
@@ -27,8 +34,34 @@ def _ci(c):
 
 @record
 class FitResult(Result):
-    """One fitted curve ``R(d)``, d = sqrt(KL): coefficients, goodness of fit, the peak, and
-    the uncertainty of each (``*_ci``, Interval records)."""
+    """One fitted curve ``R(d)``, d = sqrt(KL): coefficients, goodness of fit, the peak, and the
+    uncertainty of each.
+
+    Attributes
+    ----------
+    form : str
+        The form fitted (bon, rl, log1p, power).
+    center : str
+        The centring used (auto resolved).
+    n, skipped, nparam : int
+        Points fitted, non-finite points left out, parameters estimated.
+    alpha, beta, g : float
+        The coefficients (g: the power form's exponent, NaN for the others).
+    offset : float
+        The score at d = 0 that was subtracted (0 without centring).
+    r2, rss, sigma : float
+        ``1 - RSS/TSS``, the residual sum of squares, the residual standard deviation.
+    peak_d, peak_kl, peak_value : float
+        The maximum of R over d >= 0 (NaN when beta <= 0).
+    alpha_ci, beta_ci, g_ci, offset_ci, peak_d_ci, peak_kl_ci, peak_value_ci : Interval
+        The uncertainty of each.
+    boot, boot_failed : int
+        Bootstrap replicates that succeeded and that failed (left out of the intervals).
+    iterations : int
+        Iterations of the nonlinear fit (0 for the linear forms).
+    residuals : ndarray (n,) or None
+        The residuals (NaN for points left out), when computed.
+    """
     form: str
     center: str
     n: int
@@ -95,7 +128,21 @@ def _points(d, y):
 
 
 def fit_eval(form, alpha, beta, d, g=float("nan")):
-    """R(d) of a form (bon, rl, log1p, power with exponent g); d may be an array."""
+    """R(d) of a fitted form.
+
+    Parameters
+    ----------
+    form : str
+        bon, rl, log1p or power.
+    alpha, beta : float
+    d : float or array_like
+    g : float
+        The power form's exponent.
+
+    Returns
+    -------
+    float or ndarray
+    """
     f = _form(form)
     dd = np.asarray(d, dtype=np.float64)
     out = np.array([fn.starc_fit_eval(f, float(alpha), float(beta), float(g), float(x)) for x in dd.ravel()])
@@ -104,7 +151,23 @@ def fit_eval(form, alpha, beta, d, g=float("nan")):
 
 
 def fit_peak(form, alpha, beta, g=float("nan"), **options):
-    """(peak_d, peak_value): the maximum of R over d >= 0 (NaN when beta <= 0)."""
+    """The maximum of R over d >= 0.
+
+    Parameters
+    ----------
+    form : str
+        bon, rl, log1p or power.
+    alpha, beta : float
+    g : float
+        The power form's exponent.
+    options
+        peak_tol, ...
+
+    Returns
+    -------
+    (peak_d, peak_value) : tuple of float
+        NaN when beta <= 0.
+    """
     f = _form(form)
     o = _options(**options)
     pd, pv = c_double(), c_double()
@@ -141,7 +204,25 @@ def fit_points(d, y, form="rl", **options):
 
 @record
 class Extrapolation(Result):
-    """The extrapolation check: a fit of the points with KL <= cutoff and its errors beyond."""
+    """The extrapolation check: a fit of the points with KL <= cutoff and its errors beyond.
+
+    Attributes
+    ----------
+    cutoff_kl : float
+        The cutoff used.
+    n_fit, n_test : int
+        Points fitted (KL <= cutoff) and predicted (KL > cutoff).
+    fit : FitResult
+        The fit of the points left of the cutoff (no bootstrap).
+    rmse_fit, rmse_test, rmse_test_full : float
+        Root mean squared residual on the fitted points, error of the prediction on the test
+        points, and that error for the fit of all points.
+    max_abs_test, bias_test : float
+        The largest absolute prediction error and the mean of (observed - predicted) on the
+        test points.
+    range : float
+        max y - min y over all points (to read the errors against).
+    """
     cutoff_kl: float
     n_fit: int
     n_test: int
@@ -155,8 +236,21 @@ class Extrapolation(Result):
 
 
 def fit_extrapolate(d, y, form="rl", **options):
-    """Fit the points with ``d <= sqrt(cutoff_kl)`` (option ``cutoff_kl``, default the median
-    KL) and report how well that fit predicts the others; an Extrapolation record."""
+    """Fit the points with ``d <= sqrt(cutoff_kl)`` and report how well that fit predicts the others.
+
+    Parameters
+    ----------
+    d, y : array_like (n,)
+        d = sqrt(KL).
+    form : str
+        bon, rl (default), log1p or power.
+    options
+        As fit_points(), and ``cutoff_kl`` (default the median KL).
+
+    Returns
+    -------
+    Extrapolation
+    """
     f = _form(form)
     o = _options(**options)
     dd, yy = _points(d, y)
@@ -181,8 +275,26 @@ def _samples(counts, proxy, score, what):
 
 
 def bon_curve(counts, proxy, gold=None, nmax=None, **options):
-    """Unbiased best-of-n estimates from raw samples (prompt j has ``counts[j]`` consecutive
-    samples): a dict with ``n`` (1..nmax), ``kl``, ``proxy`` and ``gold`` (when given)."""
+    """Unbiased best-of-n estimates from raw samples.
+
+    Parameters
+    ----------
+    counts : array_like of int
+        Prompt j has ``counts[j]`` consecutive samples.
+    proxy : array_like
+        Every sample's proxy score.
+    gold : array_like, optional
+        Every sample's gold score.
+    nmax : int, optional
+        The largest n (default the smallest count).
+    options
+        The fit options (tie_tol, ...).
+
+    Returns
+    -------
+    dict
+        ``n`` (1..nmax), ``kl``, ``proxy`` and ``gold`` (when given), arrays.
+    """
     c, p, g = _samples(counts, proxy, gold, "gold")
     nm = int(c.min()) if nmax is None and c.size else opt_int(nmax, "nmax", 1)
     o = _options(**options)
@@ -198,9 +310,28 @@ def bon_curve(counts, proxy, gold=None, nmax=None, **options):
 
 
 def fit_bon(counts, proxy, score, form="bon", nmax=None, **options):
-    """Fit a form to the best-of-n curve of raw samples (``score``: the gold scores, or
-    ``proxy`` again for the proxy curve), intervals by resampling prompts.  Returns
-    (FitResult, {"kl": ..., "score": ...})."""
+    """Fit a form to the best-of-n curve of raw samples, intervals by resampling prompts.
+
+    Parameters
+    ----------
+    counts : array_like of int
+        Prompt j has ``counts[j]`` consecutive samples.
+    proxy : array_like
+        Every sample's proxy score (which sample best-of-n keeps).
+    score : array_like
+        The score whose curve is fitted: the gold scores, or ``proxy`` again.
+    form : str
+        bon (default), rl, log1p or power.
+    nmax : int, optional
+        The largest n (default the smallest count).
+    options
+        As fit_points().
+
+    Returns
+    -------
+    (FitResult, dict)
+        The fit and {"kl": ..., "score": ...}, the curve fitted.
+    """
     f = _form(form)
     c, p, s = _samples(counts, proxy, score, "score")
     nm = int(c.min()) if nmax is None and c.size else opt_int(nmax, "nmax", 1)
@@ -215,9 +346,29 @@ def fit_bon(counts, proxy, score, form="bon", nmax=None, **options):
 
 @record
 class ScalingResult(Result):
-    """Coefficients against log(reward-model size): ``alpha(s) = alpha0 + alpha1 log s`` and
-    ``beta(s) = beta0 + beta1 log s`` through per-size fits (separate), and the joint fit's
-    shared alpha with ``beta(s) = joint_beta0 + joint_beta1 log s``."""
+    """Coefficients against log(reward-model size).
+
+    Attributes
+    ----------
+    form : str
+    ngroups, nsizes : int
+        Curves and distinct sizes.
+    alpha0, alpha1, beta0, beta1 : float
+        Separate fits: ``alpha(s) = alpha0 + alpha1 log s``, ``beta(s) = beta0 + beta1 log s``.
+    alpha0_ci, alpha1_ci, beta0_ci, beta1_ci : Interval
+    alpha_r2, beta_r2 : float
+        R^2 of the two lines.
+    joint_alpha : float
+        The joint fit's shared alpha.
+    joint_alpha_ci : Interval
+    joint_beta0, joint_beta1 : float
+        The joint fit's ``beta(s) = joint_beta0 + joint_beta1 log s``.
+    joint_beta0_ci, joint_beta1_ci : Interval
+    joint_r2, joint_beta_r2 : float
+        R^2 of the joint fit of all points and of the line through its betas.
+    boot, boot_failed : int
+        Bootstrap replicates used and left out.
+    """
     form: str
     ngroups: int
     nsizes: int
@@ -245,7 +396,17 @@ class ScalingResult(Result):
 
 @record
 class Prediction(Result):
-    """A predicted curve and peak for one reward-model size, with bootstrap intervals."""
+    """A predicted curve and peak for one reward-model size, with bootstrap intervals.
+
+    Attributes
+    ----------
+    size : float
+    alpha, beta : float
+        The predicted coefficients.
+    peak_d, peak_kl, peak_value : float
+        The predicted peak.
+    alpha_ci, beta_ci, peak_d_ci, peak_kl_ci, peak_value_ci : Interval
+    """
     size: float
     alpha: float
     beta: float
@@ -260,7 +421,19 @@ class Prediction(Result):
 
 
 class Scaling(Handle):
-    """A scaling fit of several curves of reward models of different sizes (fit_scaling())."""
+    """A scaling fit of several curves of reward models of different sizes (made by fit_scaling()).
+
+    Parameters
+    ----------
+    form : str
+        bon, rl or log1p.
+    sizes : array_like (k,)
+        The reward models' sizes.
+    curves : sequence of (d, y)
+        The points of every curve.
+    options
+        The fit options of fit_points().
+    """
 
     _what = "scaling fit"
 
@@ -292,7 +465,18 @@ class Scaling(Handle):
                              r.boot_failed)
 
     def group(self, k):
-        """(FitResult of curve k alone, its beta in the joint fit, that beta's Interval)."""
+        """One curve's own fit and its part in the joint fit.
+
+        Parameters
+        ----------
+        k : int
+            The curve's index.
+
+        Returns
+        -------
+        (FitResult, float, Interval)
+            The fit of curve k alone, its beta in the joint fit, that beta's interval.
+        """
         res = _lib.FitResult()
         jb = c_double()
         ci = _lib.FitCI()
@@ -300,7 +484,18 @@ class Scaling(Handle):
         return _fit(res), jb.value, _ci(ci)
 
     def predict(self, size, kind="separate"):
-        """The Prediction for a reward-model size from the separate or joint lines."""
+        """The prediction for a reward-model size.
+
+        Parameters
+        ----------
+        size : float
+        kind : str
+            "separate" (the lines through the per-size fits) or "joint".
+
+        Returns
+        -------
+        Prediction
+        """
         k = parse_kind(kind, FIT_SCALING_KINDS, fn.starc_fit_scaling_kind_parse, "kind")
         p = _lib.FitPrediction()
         check(fn.starc_fit_scaling_predict(self.ptr, k, opt_float(size, "size"), byref(p), err_ref()))
@@ -319,6 +514,8 @@ def fit_scaling(sizes, curves, form="rl", **options):
         The points of every curve.
     form : str
         bon, rl or log1p.
+    options
+        As fit_points() (bootstrap, seed, level, ...).
 
     Returns
     -------

@@ -13,9 +13,16 @@ from .mdp import MDP
 
 
 class Rng(Handle):
-    """A seeded random number generator, libstarc's (GSL's MT19937 seeded as
-    ``gsl_rng_set(seed)``): the draws of its methods follow one another in one stream, as in
-    the STARC study (an MDP, then its rewards, from ``Rng(mdp_seed(seed, j))``)."""
+    """A seeded random number generator, libstarc's (GSL's MT19937 seeded as ``gsl_rng_set(seed)``).
+
+    The draws of its methods follow one another in one stream, as in the STARC study (an MDP,
+    then its rewards, from ``Rng(mdp_seed(seed, j))``).
+
+    Parameters
+    ----------
+    seed : int
+        The seed (default 0).
+    """
 
     _what = "generator"
 
@@ -25,19 +32,60 @@ class Rng(Handle):
         self._adopt(out.value, fn.starc_generate_rng_free)
 
     def uniform(self):
-        """The next U(0, 1) draw, in [0, 1)."""
+        """The next U(0, 1) draw.
+
+        Returns
+        -------
+        float
+            In [0, 1).
+        """
         return fn.starc_generate_rng_uniform(self.ptr)
 
     def gaussian(self):
-        """The next N(0, 1) draw."""
+        """The next N(0, 1) draw.
+
+        Returns
+        -------
+        float
+        """
         return fn.starc_generate_rng_gaussian(self.ptr)
 
     def uniform_int(self, n):
-        """The next uniform integer in [0, n)."""
+        """The next uniform integer.
+
+        Parameters
+        ----------
+        n : int
+            The range (>= 1).
+
+        Returns
+        -------
+        int
+            In [0, n).
+        """
         return fn.starc_generate_rng_uniform_int(self.ptr, opt_int(n, "n", 1))
 
     def mdp(self, states=32, actions=4, gamma=0.95, *, threshold=None, floor=None, dirichlet=None):
-        """A random MDP: the study's sparse-softmax rows, or Dirichlet(alpha) rows; uniform mu0."""
+        """A random MDP from this stream: the study's sparse-softmax rows, or Dirichlet rows; uniform mu0.
+
+        Parameters
+        ----------
+        states, actions : int
+            S and A.
+        gamma : float
+            The discount (default 0.95).
+        threshold : float, optional
+            Sparse-softmax threshold: Gaussian logits at or below it are floored (default by S: 1,
+            1.5 from S=50, 1.8 from S=100).
+        floor : float, optional
+            The value floored logits get before the softmax (default -20).
+        dirichlet : float, optional
+            Dirichlet(alpha) transition rows instead of the study's protocol.
+
+        Returns
+        -------
+        MDP
+        """
         S, A = opt_int(states, "states", 1), opt_int(actions, "actions", 1)
         g = opt_float(gamma, "gamma")
         out = c_void_p()
@@ -58,8 +106,20 @@ class Rng(Handle):
         return MDP._from_ptr(out.value)
 
     def reward(self, mdp, **protocol):
-        """One random reward (S, A, S) for @p mdp by the study's protocol (options p_sparse,
-        p_scale, p_shift, p_shape, sparse_threshold, scale_max, shift_max, shape_max)."""
+        """One random reward for an MDP by the study's protocol, from this stream.
+
+        Parameters
+        ----------
+        mdp : MDP
+            Gives S, A and gamma.
+        protocol
+            Keyword options p_sparse, p_scale, p_shift, p_shape, sparse_threshold, scale_max,
+            shift_max, shape_max (see random_rewards()).
+
+        Returns
+        -------
+        ndarray (S, A, S)
+        """
         o = _reward_options(**protocol)
         out = np.empty(mdp._sas)
         info = _lib.GenerateRewardInfo()
@@ -87,8 +147,22 @@ def _copy_mdp(ptr):
 
 
 def gridworld(rows=3, cols=3, gamma=0.99):
-    """A deterministic rows x cols gridworld: state ``cols*i + j``, actions 0 stay, 1 up,
-    2 down, 3 left, 4 right (moves off the grid stay put), uniform mu0."""
+    """A deterministic rows x cols gridworld.
+
+    State ``cols*i + j``; actions 0 stay, 1 up, 2 down, 3 left, 4 right (moves off the grid stay
+    put); uniform mu0.
+
+    Parameters
+    ----------
+    rows, cols : int
+        The grid's size (default 3 x 3).
+    gamma : float
+        The discount (default 0.99).
+
+    Returns
+    -------
+    MDP
+    """
     out = c_void_p()
     check(fn.starc_gridworld_mdp(opt_int(rows, "rows", 1), opt_int(cols, "cols", 1), opt_float(gamma, "gamma"),
                                  byref(out), err_ref()))
@@ -96,9 +170,21 @@ def gridworld(rows=3, cols=3, gamma=0.99):
 
 
 def epic_gridworld(gamma=0.99):
-    """The EPIC paper's 3x3 gridworld (Gleave et al., ICLR 2021, Figure A.2(a)) and its six
-    rewards: (MDP, {name: ndarray (9, 5, 9)}) with the names Sparse, Dense, Center, Penalty,
-    Path, Cliff, as ``starc generate gridworld`` writes them."""
+    """The EPIC paper's 3x3 gridworld (Gleave et al., ICLR 2021, Figure A.2(a)) and its six rewards.
+
+    As ``starc generate gridworld`` writes them.
+
+    Parameters
+    ----------
+    gamma : float
+        The discount (default 0.99).
+
+    Returns
+    -------
+    (MDP, dict)
+        The MDP and {name: ndarray (9, 5, 9)} with the names Sparse, Dense, Center, Penalty,
+        Path, Cliff.
+    """
     g = opt_float(gamma, "gamma")
     mdp = gridworld(3, 3, g)
     rewards = {}
@@ -141,7 +227,18 @@ class Tomato(Result):
     map: str
 
     def state(self, s):
-        """(row, col, watered mask) of state @p s."""
+        """Where the agent is and which tomatoes are watered in a state.
+
+        Parameters
+        ----------
+        s : int
+            The state index.
+
+        Returns
+        -------
+        (row, col, watered) : tuple of int
+            ``watered`` is a bit mask over the map's tomatoes.
+        """
         S = self.mdp.S
         s = opt_int(s, "s")
         if s >= S:
@@ -161,6 +258,11 @@ def tomato(map=None, gamma=None, dry_prob=None, epsilon=None):
     gamma, dry_prob, epsilon : float, optional
         Discount (0.95), per-step drying probability (0.1), weight of the uniform policy in the
         base policy (0.3).
+
+    Returns
+    -------
+    Tomato
+        The MDP, the true and the proxy reward and the base policy.
     """
     o = _lib.TomatoOptions()
     fn.starc_tomato_options_default(byref(o))
@@ -189,8 +291,30 @@ def tomato(map=None, gamma=None, dry_prob=None, epsilon=None):
 
 
 def random_mdp(states=32, actions=4, gamma=0.95, seed=0, *, threshold=None, floor=None, dirichlet=None):
-    """A random MDP: the STARC study's sparse-softmax transitions (default) or Dirichlet(alpha)
-    rows (``dirichlet=alpha``); uniform mu0.  As ``starc generate mdp --seed``."""
+    """A random MDP, as ``starc generate mdp --seed``.
+
+    The STARC study's sparse-softmax transitions (default) or Dirichlet(alpha) rows; uniform mu0.
+
+    Parameters
+    ----------
+    states, actions : int
+        S and A.
+    gamma : float
+        The discount (default 0.95).
+    threshold : float, optional
+        Sparse-softmax threshold: Gaussian logits at or below it are floored (default by S: 1,
+        1.5 from S=50, 1.8 from S=100).
+    floor : float, optional
+        The value floored logits get before the softmax (default -20).
+    seed : int
+        The seed (default 0).
+    dirichlet : float, optional
+        Dirichlet(alpha) transition rows instead of the study's protocol.
+
+    Returns
+    -------
+    MDP
+    """
     with Rng(seed) as r:
         return r.mdp(states, actions, gamma, threshold=threshold, floor=floor, dirichlet=dirichlet)
 
@@ -206,12 +330,32 @@ def _uniform_mdp(S, A, gamma):
 def random_rewards(mdp=None, count=1, seed=0, *, states=None, actions=None, gamma=None, p_sparse=None,
                    p_scale=None, p_shift=None, p_shape=None, sparse_threshold=None, scale_max=None, shift_max=None,
                    shape_max=None):
-    """Random rewards (count, S, A, S) by the STARC study's protocol (Gaussian entries, then at
-    random sparsified, scaled, shifted and potential-shaped), drawn one after the other from
-    one generator seeded with @p seed: ``starc generate reward --count N --seed X``.
+    """Random rewards by the STARC study's protocol, as ``starc generate reward --count N --seed X``.
 
-    The protocol needs S, A and gamma only: give an MDP, or ``states``, ``actions`` and
-    ``gamma`` (defaults 32, 4, 0.95)."""
+    Gaussian entries, then at random sparsified, scaled, shifted and potential-shaped, drawn one
+    after the other from one generator seeded with ``seed``.
+
+    Parameters
+    ----------
+    mdp : MDP, optional
+        Gives S, A and gamma; without it ``states``, ``actions`` and ``gamma`` do (defaults 32,
+        4, 0.95).
+    count : int
+        How many rewards (default 1).
+    seed : int
+        The seed (default 0).
+    states, actions, gamma : optional
+        S, A and gamma without an MDP.
+    p_sparse, p_scale, p_shift, p_shape : float, optional
+        Probabilities of sparsifying, scaling by 10 U(0,1), shifting by 10 U(0,1) and
+        potential-shaping a reward (defaults 0.2, 0.7, 0.3, 0.5).
+    sparse_threshold, scale_max, shift_max, shape_max : float, optional
+        The protocol's constants (starc_generate_reward_options).
+
+    Returns
+    -------
+    ndarray (count, S, A, S)
+    """
     if mdp is not None and (states is not None or actions is not None or gamma is not None):
         raise Error(STARC_EINVAL, "S, A and gamma come from the MDP; drop states/actions/gamma")
     own = mdp is None
@@ -234,13 +378,40 @@ def random_rewards(mdp=None, count=1, seed=0, *, states=None, actions=None, gamm
 
 
 def random_reward(mdp=None, seed=0, **options):
-    """One random reward (S, A, S): random_rewards(count=1)[0]."""
+    """One random reward by the study's protocol: ``random_rewards(mdp, 1, seed, ...)[0]``.
+
+    Parameters
+    ----------
+    mdp : MDP, optional
+        Gives S, A and gamma (else the ``states``, ``actions``, ``gamma`` options).
+    seed : int
+        The seed (default 0).
+    options
+        The keyword options of random_rewards().
+
+    Returns
+    -------
+    ndarray (S, A, S)
+    """
     return random_rewards(mdp, 1, seed, **options)[0]
 
 
 def interpolate(R1, R2, steps=16):
-    """``R1 + (i/steps)(R2 - R1)`` for i = 0..steps as an array (steps + 1, ...) (the study's
-    interpolation; ``starc generate reward --from R1 --to R2 --steps T``)."""
+    """The study's interpolation ``R1 + (i/steps)(R2 - R1)`` for i = 0..steps.
+
+    As ``starc generate reward --from R1 --to R2 --steps T``.
+
+    Parameters
+    ----------
+    R1, R2 : array_like
+        Two arrays of the same shape.
+    steps : int
+        The number of steps (default 16).
+
+    Returns
+    -------
+    ndarray (steps + 1, ...)
+    """
     from ._util import as_f64
     a = as_f64(R1, "R1")
     b = as_f64(R2, "R2")
@@ -255,18 +426,39 @@ def interpolate(R1, R2, steps=16):
 
 def proxy_reward(mdp, true, base=None, kind="noise", seed=0, *, scale=None, df=None, floor=None, comparisons=None,
                  segment=None, temperature=None, l2=None, tol=None, max_iter=None, prob_tol=None):
-    """A proxy reward (S, A) that agrees with the true expected reward up to an error of a
-    chosen kind, as ``starc generate proxy``.
+    """A proxy reward that agrees with the true expected reward up to an error of a chosen kind.
+
+    As ``starc generate proxy``; sigma is the standard deviation of the true reward under the
+    base policy's occupancy.
 
     Parameters
     ----------
+    mdp : MDP
+    true : array_like
+        The true reward, of shape (S,), (S, A) or (S, A, S).
+    base : array_like (S, A), optional
+        The base policy (default uniform).
     kind : str
         noise (Gaussian, scale sigma), heavy-tail (Student-t with ``df``),
         off-distribution (largest where the base policy rarely goes; ``floor``), learned (a
         Bradley-Terry model fitted to ``comparisons`` comparisons of base-policy segments).
     seed : int
-    base : array_like (S, A), optional
-        The base policy (default uniform).
+        The random seed (default 0).
+    scale : float, optional
+        The error scale in units of sigma (default 0.5).
+    df : float, optional
+        heavy-tail: degrees of freedom (default 1.5).
+    floor : float, optional
+        off-distribution: the floor (default 0.01).
+    comparisons, segment, temperature, l2 : optional
+        learned: number of comparisons (default 10 S A), segment length (1), labeller
+        temperature in units of sigma (0.5), ridge weight (1).
+    tol, max_iter, prob_tol : optional
+        learned: the fit's tolerance and iteration limit; the base policy's sum tolerance.
+
+    Returns
+    -------
+    ndarray (S, A)
     """
     t = mdp._dense(true, "true")
     b = mdp._base(base)
@@ -297,6 +489,10 @@ def bradley_terry(segments1, segments2, preferences, parameters, *, l2=None, tol
         The probability that segment 1 was preferred (labels in [0, 1]).
     parameters : int
         Number of parameters p (every index is < p).
+    l2 : float, optional
+        Ridge weight (default 1).
+    tol, max_iter : optional
+        Newton's stopping tolerance and iteration limit.
 
     Returns
     -------
@@ -333,10 +529,32 @@ def bradley_terry(segments1, segments2, preferences, parameters, *, l2=None, tol
 
 
 def transition_threshold(states):
-    """The study's sparse-softmax threshold for S states."""
+    """The study's sparse-softmax transition threshold for S states.
+
+    Parameters
+    ----------
+    states : int
+        S.
+
+    Returns
+    -------
+    float
+        1 for S < 50, 1.5 for S < 100, else 1.8.
+    """
     return fn.starc_generate_transition_threshold(opt_int(states, "states", 1))
 
 
 def sparsity_threshold(states):
-    """The study's reward sparsity threshold for S states."""
+    """The study's reward sparsity threshold for S states.
+
+    Parameters
+    ----------
+    states : int
+        S.
+
+    Returns
+    -------
+    float
+        3 for S < 50, 3.5 for S < 100, else 3.8.
+    """
     return fn.starc_generate_sparsity_threshold(opt_int(states, "states", 1))

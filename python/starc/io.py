@@ -30,9 +30,21 @@ def _take(arr):
 
 
 def load_mdp(path, *, prob_tol=None):
-    """Load and validate an MDP ``.npz`` (``T`` (S,A,S), ``mu0`` (S,), 0-d ``gamma``), as the
-    ``--mdp`` option of every ``starc`` subcommand does.  Raises starc.Error naming the file
-    and member when it does not load or validate."""
+    """Load and validate an MDP ``.npz`` (``T`` (S,A,S), ``mu0`` (S,), 0-d ``gamma``).
+
+    As the ``--mdp`` option of every ``starc`` subcommand; starc.Error names the file and
+    member when it does not load or validate.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    prob_tol : float, optional
+        Tolerance on the probability sums (default 1e-8).
+
+    Returns
+    -------
+    MDP
+    """
     opt = _lib.MdpOptions()
     fn.starc_mdp_options_default(byref(opt))
     if prob_tol is not None:
@@ -65,11 +77,21 @@ def _is_zip(file):
 def load(path):
     """Read a numpy file with libstarc's reader, as float64 in C order.
 
-    ``FILE.npy`` gives an ndarray; ``FILE.npz`` a dict {member name: ndarray} in archive
-    order; ``FILE.npz:KEY`` one member.  Every dtype the ``starc`` command accepts (float64,
-    float32, integers, booleans; either byte order; C or Fortran order; stored or deflated
-    members) is read; pickles, strings, complex numbers and malformed files raise
-    starc.Error with the library's message."""
+    Every dtype the ``starc`` command accepts (float64, float32, integers, booleans; either byte
+    order; C or Fortran order; stored or deflated members) is read; pickles, strings, complex
+    numbers and malformed files raise starc.Error with the library's message.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``FILE.npy``, ``FILE.npz`` or ``FILE.npz:KEY``.
+
+    Returns
+    -------
+    ndarray or dict
+        An ndarray for ``FILE.npy`` and ``FILE.npz:KEY``; {member name: ndarray} in archive
+        order for ``FILE.npz``.
+    """
     file, key = _split_member(path)
     if not _is_zip(file):
         if key is not None:
@@ -100,11 +122,21 @@ def load(path):
 
 
 def load_rewards(spec, mdp):
-    """Rewards from ``FILE.npy``, ``FILE.npz`` (every member) or ``FILE.npz:KEY``, expanded to
-    dense (S, A, S) tensors for @p mdp exactly as the ``starc`` command loads them.
+    """Rewards from ``FILE.npy``, ``FILE.npz`` (every member) or ``FILE.npz:KEY``, expanded to dense
+    (S, A, S) tensors exactly as the ``starc`` command loads them.
 
-    Returns a dict {name: ndarray (S, A, S)}: the file stem for ``.npy``, member names for
-    ``.npz``, in archive order."""
+    Parameters
+    ----------
+    spec : str or os.PathLike
+    mdp : MDP
+        Gives S and A.
+
+    Returns
+    -------
+    dict
+        {name: ndarray (S, A, S)}: the file stem for ``.npy``, member names for ``.npz``, in
+        archive order.
+    """
     rs = _lib.RewardSet()
     fn.starc_io_reward_set_init(byref(rs))
     try:
@@ -120,8 +152,20 @@ def load_rewards(spec, mdp):
 
 
 def load_reward(spec, mdp):
-    """One reward (dense (S, A, S)) from ``FILE.npy`` or ``FILE.npz:KEY``, as the ``--true`` and
-    ``--proxy`` options load it (an archive of several rewards is an error)."""
+    """One reward from ``FILE.npy`` or ``FILE.npz:KEY``, as ``--true`` and ``--proxy`` load it.
+
+    An archive of several rewards is an error.
+
+    Parameters
+    ----------
+    spec : str or os.PathLike
+    mdp : MDP
+        The reward is expanded to its (S, A, S).
+
+    Returns
+    -------
+    ndarray (S, A, S)
+    """
     rs = load_rewards(spec, mdp)
     if len(rs) != 1:
         raise Error(STARC_EINVAL, f"{os.fsdecode(spec)} holds {len(rs)} rewards; name one as FILE.npz:KEY")
@@ -129,7 +173,20 @@ def load_reward(spec, mdp):
 
 
 def load_policy(path, mdp, *, prob_tol=None):
-    """A policy ``.npy`` of shape (S, A), validated (rows summing to 1) as ``--base`` loads it."""
+    """A policy ``.npy`` of shape (S, A), validated (rows summing to 1) as ``--base`` loads it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    mdp : MDP
+        Gives S and A.
+    prob_tol : float, optional
+        Tolerance on the row sums (default 1e-8).
+
+    Returns
+    -------
+    ndarray (S, A)
+    """
     out = np.empty((mdp.S, mdp.A))
     po = _policy_options(prob_tol=prob_tol)
     check(fn.starc_io_policy_load(_path(path), mdp.ptr, byref(po), addr(out), err_ref()))
@@ -137,16 +194,32 @@ def load_policy(path, mdp, *, prob_tol=None):
 
 
 def save(path, array):
-    """Write @p array as a float64 ``.npy`` file, atomically (libstarc's writer)."""
+    """Write an array as a float64 ``.npy`` file, atomically (libstarc's writer).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    array : array_like
+        Any real array; written as float64 in C order.
+    """
     a = as_f64(array, "array")
     shape = (c_size_t * max(a.ndim, 1))(*a.shape)
     check(fn.starc_npy_write(_path(path), a.ndim, shape, addr(a), err_ref()))
 
 
 def save_npz(path, arrays, *, compress=False):
-    """Write a dict {name: array} as a ``.npz`` archive of float64 members, atomically and
-    reproducibly (fixed timestamps), like ``np.savez`` (``np.savez_compressed`` with
-    ``compress=True``)."""
+    """Write arrays as a ``.npz`` archive of float64 members, atomically and reproducibly.
+
+    Like ``np.savez`` (``np.savez_compressed`` with ``compress=True``), with fixed timestamps.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    arrays : dict
+        {member name: array_like}, written in the dict's order.
+    compress : bool
+        Deflate the members.
+    """
     if not isinstance(arrays, dict):
         raise Error(STARC_EINVAL, "arrays: expected a dict {name: array}")
     names = list(arrays)

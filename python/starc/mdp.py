@@ -79,9 +79,19 @@ class PolicyResult(Result):
 class RegretResult(Result):
     """The normalised regret of optimising a proxy reward, and the returns it is made of.
 
-    ``regret = (true_optimal_return - proxy_policy_return) / (true_optimal_return -
-    true_worst_return)``; with ``symmetric=True`` it is ``(regret_true_proxy +
-    regret_proxy_true) / 2`` and the returns are those of (true, proxy) as given.
+    Attributes
+    ----------
+    regret : float
+        ``(true_optimal_return - proxy_policy_return) / (true_optimal_return -
+        true_worst_return)``; with ``symmetric`` the mean of both directions.
+    true_optimal_return, true_worst_return : float
+        The true reward's optimal and worst returns (discounted, unnormalised).
+    proxy_policy_return : float
+        The true return of the proxy's optimal policy.
+    symmetric : bool
+        Whether ``regret`` is the symmetric regret.
+    regret_true_proxy, regret_proxy_true : float
+        The two directions (the second NaN unless ``symmetric``).
     """
     regret: float
     true_optimal_return: float
@@ -114,8 +124,15 @@ class Standardized(Result):
 class Hackability(Result):
     """Hackability of two rewards on a set of policies (Skalse et al. 2022, Def. 1).
 
-    ``witness`` is (i, j) with the first reward's return lower and the second's higher at
-    policy i than at policy j, or None when the rewards are not hackable on the set.
+    Attributes
+    ----------
+    policies : int
+        The number of policies compared.
+    hackable : bool
+        Whether some pair of policies is ordered strictly oppositely by the two rewards' returns.
+    witness : tuple of int or None
+        (i, j) with the first reward's return lower and the second's higher at policy i than at
+        policy j, or None when the rewards are not hackable on the set.
     """
     policies: int
     hackable: bool
@@ -242,7 +259,13 @@ class MDP(Handle):
         return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma!r})"
 
     def save(self, path):
-        """Save as ``.npz`` (``T``, ``mu0``, ``gamma``), atomically, loadable by ``np.load``."""
+        """Save the MDP as ``.npz`` (``T``, ``mu0``, ``gamma``), atomically, loadable by ``np.load``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced atomically when it exists).
+        """
         check(fn.starc_io_mdp_save(_path(path), self.ptr, err_ref()))
 
     # ------------------------------------------------------------------ rewards and policies
@@ -282,7 +305,18 @@ class MDP(Handle):
         return self._policy(base, what, validate=False)
 
     def expand(self, R):
-        """The dense (S, A, S) tensor of a reward of shape (S,), (S, A) or (S, A, S) (a new array)."""
+        """The dense (S, A, S) tensor of a reward.
+
+        Parameters
+        ----------
+        R : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+
+        Returns
+        -------
+        ndarray (S, A, S)
+            A new array.
+        """
         a = as_f64(R, "R")
         out = np.empty(self._sas)
         shape = (c_size_t * max(a.ndim, 1))(*a.shape)
@@ -292,7 +326,17 @@ class MDP(Handle):
         return out
 
     def expected(self, R):
-        """The expected reward ``Rbar(s, a) = sum_s' T[s, a, s'] R(s, a, s')``, shape (S, A)."""
+        """The expected reward ``Rbar(s, a) = sum_s' T[s, a, s'] R(s, a, s')``.
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+
+        Returns
+        -------
+        ndarray (S, A)
+        """
         return self._expected(R, "R")
 
     def _expected(self, R, what):
@@ -302,13 +346,30 @@ class MDP(Handle):
         return out
 
     def uniform_policy(self):
-        """The uniformly random policy, shape (S, A)."""
+        """The uniformly random policy.
+
+        Returns
+        -------
+        ndarray (S, A)
+        """
         out = np.empty((self.S, self.A))
         fn.starc_policy_uniform(self.ptr, addr(out))
         return out
 
     def policy_from_actions(self, actions, what="actions"):
-        """The one-hot policy (S, A) that takes ``actions[s]`` in state s."""
+        """The one-hot policy that takes ``actions[s]`` in state s.
+
+        Parameters
+        ----------
+        actions : array_like (S,) of int
+            One action in [0, A) per state.
+        what : str
+            The argument's name in error messages.
+
+        Returns
+        -------
+        ndarray (S, A)
+        """
         a = np.asarray(actions)
         if a.shape != (self.S,) or a.dtype.kind not in "iu":
             raise Error(STARC_EDIM if a.dtype.kind in "iu" else STARC_EINVAL,
@@ -321,8 +382,15 @@ class MDP(Handle):
         return out
 
     def validate_policy(self, pi, *, prob_tol=None):
-        """Raise starc.Error unless @p pi (S, A) is a policy: finite, non-negative, rows summing
-        to 1 within prob_tol (default 1e-8)."""
+        """Check that an array is a policy of this MDP; raise starc.Error (the library's message) if not.
+
+        Parameters
+        ----------
+        pi : array_like (S, A)
+            Must be finite and non-negative with rows summing to 1.
+        prob_tol : float, optional
+            Tolerance on the row sums (default 1e-8).
+        """
         self._policy(pi, "policy", _policy_options(prob_tol=prob_tol))
 
     # ------------------------------------------------------------------ canonicalisation and distances
@@ -477,27 +545,73 @@ class MDP(Handle):
 
     def epic(self, R1, R2, *, state_dist=None, action_dist=None, coverage=None, trivial_tol=None, nthreads=None,
              prob_tol=None):
-        """The EPIC distance (Gleave et al., ICLR 2021): canon epic, metric pearson.
+        """The EPIC distance (Gleave et al., ICLR 2021): canonicalisation epic, metric pearson.
 
-        ``coverage`` (S, A, S) is the distribution of transitions under which the Pearson
-        correlation is taken (default uniform); ``state_dist`` and ``action_dist`` are the
-        canonicalisation's D_S and D_A.  Returns a Distance (NaN and ``undefined`` for a
-        reward constant under the coverage); as ``starc distance --epic``.
+        As ``starc distance --epic``.
+
+        Parameters
+        ----------
+        R1, R2 : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        state_dist : array_like (S,), optional
+            The canonicalisation's D_S (default uniform).
+        action_dist : array_like (A,), optional
+            The canonicalisation's D_A (default uniform).
+        coverage : array_like (S, A, S), optional
+            The distribution of transitions under which the Pearson correlation is taken (default
+            uniform).
+        trivial_tol, nthreads, prob_tol : optional
+            As in distance().
+
+        Returns
+        -------
+        Distance
+            NaN and ``undefined`` for a reward that is constant under the coverage.
         """
         return self._pair(1, R1, R2, None, None, None, None, state_dist, action_dist, coverage, False,
                           trivial_tol, nthreads, prob_tol, None, None)
 
     def dard(self, R1, R2, *, action_dist=None, coverage=None, trivial_tol=None, nthreads=None, prob_tol=None):
-        """The DARD distance (Wulfe et al., ICLR 2022): canon dard, metric pearson.
+        """The DARD distance (Wulfe et al., ICLR 2022): canonicalisation dard, metric pearson.
 
-        As ``starc distance --dard``; see epic() for the arguments."""
+        As ``starc distance --dard``.
+
+        Parameters
+        ----------
+        R1, R2 : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        action_dist : array_like (A,), optional
+            The canonicalisation's D_A (default uniform).
+        coverage : array_like (S, A, S), optional
+            The Pearson metric's coverage (default uniform).
+        trivial_tol, nthreads, prob_tol : optional
+            As in distance().
+
+        Returns
+        -------
+        Distance
+            NaN and ``undefined`` for a reward that is constant under the coverage.
+        """
         return self._pair(2, R1, R2, None, None, None, None, None, action_dist, coverage, False, trivial_tol,
                           nthreads, prob_tol, None, None)
 
     def distance_plan(self, canon="val", norm="l2", metric="l2", *, policy=None, state_dist=None,
                       action_dist=None, coverage=None, weighted=False, trivial_tol=None, nthreads=None,
                       prob_tol=None, tie_tol=None, max_iter=None):
-        """A DistancePlan: the set-up of distance() done once, for many calls (same arguments)."""
+        """The set-up of distance() done once, for many calls with the same options.
+
+        Parameters
+        ----------
+        canon, norm, metric : str
+            As in distance().
+        policy, state_dist, action_dist, coverage, weighted, trivial_tol, nthreads, prob_tol, tie_tol, max_iter : optional
+            As in distance().
+
+        Returns
+        -------
+        DistancePlan
+            close() it (or use ``with``) to release it at once.
+        """
         return DistancePlan(self, (0, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
                                    trivial_tol, nthreads, prob_tol, tie_tol, max_iter))
 
@@ -524,7 +638,29 @@ class MDP(Handle):
 
     def canonicalize(self, R, canon="val", *, policy=None, state_dist=None, action_dist=None, weighted=False,
                      nthreads=None, prob_tol=None):
-        """The canonical form c(R), shape (S, A, S) (options as in distance())."""
+        """The canonical form c(R).
+
+        Parameters
+        ----------
+        R : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        canon : str
+            none, epic, dard, val (default), val-potential, minimal-potential or minimal.
+        policy : array_like (S, A), optional
+            The policy of val and val-potential (default uniform).
+        state_dist, action_dist : array_like, optional
+            D_S (S,) of epic and D_A (A,) of epic and dard (default uniform).
+        weighted : bool
+            minimal-potential: minimise the T-weighted L2 norm.
+        nthreads : int, optional
+            Threads for the passes (the result does not depend on it).
+        prob_tol : float, optional
+            Tolerance on the distributions' sums.
+
+        Returns
+        -------
+        ndarray (S, A, S)
+        """
         a = self._dense(R, "R")
         kind = parse_kind(canon, CANONS, fn.starc_canon_kind_parse, "canon")
         o = _lib.CanonOptions()
@@ -546,20 +682,59 @@ class MDP(Handle):
         return out
 
     def standardize(self, R, canon="val", norm="l2", metric="l2", **options):
-        """The standardised reward s(R) = c(R)/n(c(R)) as a Standardized record (options as in
-        distance())."""
+        """The standardised reward s(R) = c(R)/n(c(R)).
+
+        Parameters
+        ----------
+        R : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        canon, norm, metric : str
+            As in distance() (the metric decides only the trivial-reward rule).
+        options
+            The keyword options of distance().
+
+        Returns
+        -------
+        Standardized
+        """
         with DistancePlan(self, _plan_args(0, canon, norm, metric, options)) as plan:
             return plan.standardize(R)
 
     def trivial_tol(self, canon="val", tol=None):
-        """The tolerance of the trivial-reward rule a distance with canonicalisation @p canon
-        uses on this MDP: @p tol when given, else the library's default, derived from S, gamma
-        and the canonicalisation's round-off (starc_distance_trivial_tol())."""
+        """The tolerance of the trivial-reward rule of a distance on this MDP.
+
+        Parameters
+        ----------
+        canon : str
+            The canonicalisation.
+        tol : float, optional
+            Returned as it is when given.
+
+        Returns
+        -------
+        float
+            The library's default otherwise, derived from S, gamma and the canonicalisation's
+            round-off (starc_distance_trivial_tol()).
+        """
         kind = parse_kind(canon, CANONS, fn.starc_canon_kind_parse, "canon")
         return fn.starc_distance_trivial_tol(-1.0 if tol is None else opt_float(tol, "tol"), kind, self.gamma, self.S)
 
     def norm(self, x, norm="l2", *, tie_tol=None, max_iter=None):
-        """The normaliser n(x) of a tensor (any reward shape, expanded to (S, A, S))."""
+        """The normaliser n(x) of a tensor.
+
+        Parameters
+        ----------
+        x : array_like
+            Any reward shape, expanded to (S, A, S).
+        norm : str
+            l1, l2 (default), linf, wl1, wl2, wlinf, none or range.
+        tie_tol, max_iter : optional
+            Policy iteration of the range normalisation.
+
+        Returns
+        -------
+        float
+        """
         a = self._dense(x, "x")
         kind = parse_kind(norm, NORMS, fn.starc_norm_kind_parse, "norm")
         po = _policy_options(tie_tol, max_iter)
@@ -568,8 +743,24 @@ class MDP(Handle):
         return v.value
 
     def metric(self, x, y, metric="l2", *, coverage=None, trivial_tol=None, prob_tol=None):
-        """The metric m(x, y) of two tensors (no canonicalisation or normalisation); a
-        Distance, NaN and ``undefined`` for an undefined Pearson distance."""
+        """The metric m(x, y) of two tensors (no canonicalisation or normalisation).
+
+        Parameters
+        ----------
+        x, y : array_like
+            Any reward shapes, expanded to (S, A, S).
+        metric : str
+            l1, l2 (default), linf, wl1, wl2, wlinf or pearson.
+        coverage : array_like (S, A, S), optional
+            The Pearson metric's coverage (default uniform).
+        trivial_tol, prob_tol : float, optional
+            The constant-under-the-coverage rule of pearson; the coverage's sum tolerance.
+
+        Returns
+        -------
+        Distance
+            NaN and ``undefined`` for an undefined Pearson distance.
+        """
         a = self._dense(x, "x")
         b = self._dense(y, "y")
         kind = parse_kind(metric, METRICS, fn.starc_metric_kind_parse, "metric")
@@ -592,11 +783,19 @@ class MDP(Handle):
     # ------------------------------------------------------------------ policies
 
     def evaluate(self, pi, R):
-        """Exact V^pi (S,) and Q^pi (S, A) of policy @p pi for reward @p R (one LU solve).
+        """Exact V^pi and Q^pi of a policy for a reward (one LU solve).
+
+        Parameters
+        ----------
+        pi : array_like (S, A) or (S,) of int
+            The policy, or one action per state.
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
 
         Returns
         -------
         (V, Q) : tuple of ndarray
+            V (S,) and Q (S, A).
         """
         p = self._policy(pi)
         a = self._dense(R, "R")
@@ -606,7 +805,19 @@ class MDP(Handle):
         return V, Q
 
     def returns(self, pi, R):
-        """The discounted, unnormalised return ``J = mu0 . V^pi`` of @p pi for @p R (a float)."""
+        """The discounted, unnormalised return ``J = mu0 . V^pi`` of a policy for a reward.
+
+        Parameters
+        ----------
+        pi : array_like (S, A) or (S,) of int
+            The policy, or one action per state.
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+
+        Returns
+        -------
+        float
+        """
         p = self._policy(pi)
         a = self._dense(R, "R")
         v, vref = _out_double()
@@ -614,12 +825,17 @@ class MDP(Handle):
         return v.value
 
     def occupancy(self, pi):
-        """Normalised discounted occupancies of @p pi: d (S,), ``(1-gamma) (I - gamma P)^-T mu0``
-        (sums to 1), and mu (S, A), ``d(s) pi(s, a)``.
+        """Normalised discounted occupancies of a policy.
+
+        Parameters
+        ----------
+        pi : array_like (S, A) or (S,) of int
+            The policy, or one action per state.
 
         Returns
         -------
         (d, mu) : tuple of ndarray
+            d (S,), ``(1-gamma) (I - gamma P)^-T mu0`` (sums to 1), and mu (S, A), ``d(s) pi(s, a)``.
         """
         p = self._policy(pi)
         d = np.empty(self.S)
@@ -639,18 +855,55 @@ class MDP(Handle):
         return PolicyResult(pol, act.astype(np.intp), V, it.value)
 
     def optimal_policy(self, R, *, tie_tol=None, max_iter=None):
-        """An optimal deterministic policy by exact policy iteration (ties to the lowest
-        action); a PolicyResult with its values.  ``tie_tol`` (default 1e-10, relative) and
-        ``max_iter`` (default 10000) are the policy iteration's."""
+        """An optimal deterministic policy by exact policy iteration (ties to the lowest action).
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+        tie_tol : float, optional
+            Relative tolerance under which actions tie (default 1e-10).
+        max_iter : int, optional
+            Policy-iteration limit (default 10000).
+
+        Returns
+        -------
+        PolicyResult
+            The policy, its actions and its values.
+        """
         return self._extreme(fn.starc_policy_optimal, R, tie_tol, max_iter)
 
     def worst_policy(self, R, *, tie_tol=None, max_iter=None):
-        """A worst deterministic policy (the optimal policy of -R); a PolicyResult whose values
-        are those of R under it."""
+        """A worst deterministic policy (the optimal policy of -R).
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+        tie_tol, max_iter : optional
+            As in optimal_policy().
+
+        Returns
+        -------
+        PolicyResult
+            Its values are those of R under the policy.
+        """
         return self._extreme(fn.starc_policy_worst, R, tie_tol, max_iter)
 
     def return_range(self, R, *, tie_tol=None, max_iter=None):
-        """(optimal return, worst return) of @p R over all policies, by exact policy iteration."""
+        """The optimal and the worst return of a reward over all policies, by exact policy iteration.
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+        tie_tol, max_iter : optional
+            As in optimal_policy().
+
+        Returns
+        -------
+        (optimal, worst) : tuple of float
+        """
         rbar = self.expected(R)
         po = _policy_options(tie_tol, max_iter)
         res = _lib.PolicyRangeResult()
@@ -658,9 +911,22 @@ class MDP(Handle):
         return res.optimal_return, res.worst_return
 
     def value_iteration(self, R, *, tol=None, max_sweeps=None):
-        """Optimal values by value iteration (the reference method): a PolicyResult of the
-        greedy policy, ``values`` the last iterate, ``iterations`` the sweeps.  Stops when a
-        sweep changes no value by more than ``tol`` (default 1e-10)."""
+        """Optimal values by value iteration (the reference method for policy iteration).
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+        tol : float, optional
+            Stop when a sweep changes no value by more than this (default 1e-10).
+        max_sweeps : int, optional
+            Sweep limit.
+
+        Returns
+        -------
+        PolicyResult
+            The greedy policy, ``values`` the last iterate, ``iterations`` the sweeps.
+        """
         rbar = self.expected(R)
         po = _policy_options(tol=tol, max_sweeps=max_sweeps)
         act = np.empty(self.S, dtype=np.uintp)
@@ -673,16 +939,40 @@ class MDP(Handle):
         return PolicyResult(pol, act.astype(np.intp), V, it.value)
 
     def evaluator(self, pi):
-        """An Evaluator: policy @p pi factorised once, then values and returns of many rewards."""
+        """A policy factorised once, for the values and returns of many rewards.
+
+        Parameters
+        ----------
+        pi : array_like (S, A) or (S,) of int
+            The policy, or one action per state.
+
+        Returns
+        -------
+        Evaluator
+        """
         return Evaluator(self, pi)
 
     def regret(self, true, proxy, symmetric=False, *, tie_tol=None, max_iter=None, trivial_tol=None):
-        """The normalised regret of optimising @p proxy when @p true is the true reward.
+        """The normalised regret of optimising a proxy reward when another is the true reward.
 
-        ``(J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t))`` by exact policy iteration
-        (ties to the lowest action); 0 when the true reward's return range is trivial.  With
-        ``symmetric=True`` the regret is the mean of both directions, as the STARC study uses.
-        Returns a RegretResult; as ``starc regret``.
+        ``(J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t))`` by exact policy iteration (ties
+        to the lowest action); 0 when the true reward's return range is trivial.  As
+        ``starc regret``.
+
+        Parameters
+        ----------
+        true, proxy : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        symmetric : bool
+            The mean of both directions, as the STARC study uses.
+        tie_tol, max_iter : optional
+            As in optimal_policy().
+        trivial_tol : float, optional
+            The trivial-return-range rule's tolerance (default the library's).
+
+        Returns
+        -------
+        RegretResult
         """
         t = self._dense(true, "true")
         p = self._dense(proxy, "proxy")
@@ -705,8 +995,22 @@ class MDP(Handle):
                             fwd.true_worst_return, True, fwd.regret, rev.regret)
 
     def hackable(self, R1, R2, policies, *, hackable_tol=None, prob_tol=None):
-        """Whether R1 and R2 are hackable on a set of policies (n, S, A): some pair of policies
-        is ordered strictly oppositely by their returns.  A Hackability record."""
+        """Whether two rewards are hackable on a set of policies: some pair of policies is ordered
+        strictly oppositely by their returns.
+
+        Parameters
+        ----------
+        R1, R2 : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+        policies : array_like (n, S, A)
+            The policies.
+        hackable_tol, prob_tol : float, optional
+            The library's tolerances (starc_proxy_options).
+
+        Returns
+        -------
+        Hackability
+        """
         from .proxy import _proxy_options
         b1 = self._expected(R1, "R1")
         b2 = self._expected(R2, "R2")
@@ -734,9 +1038,19 @@ def _plan_args(which, canon, norm, metric, options):
 
 
 class DistancePlan(Handle):
-    """A distance plan: the MDP-dependent work of a distance done once (made by
-    MDP.distance_plan()).  Calls are serialised on one plan; use one plan per thread for
-    parallel work (MDP.distance() does that by itself)."""
+    """A distance plan: the MDP-dependent work of a distance done once.
+
+    Made by MDP.distance_plan(); calls are serialised on one plan, so use one plan per thread
+    for parallel work (MDP.distance() does that by itself).
+
+    Parameters
+    ----------
+    mdp : MDP
+        The MDP the plan is made for (kept alive by the plan, which it closes first).
+    args : tuple
+        The options of MDP.distance_plan(), in its order (internal: build plans with
+        MDP.distance_plan()).
+    """
 
     _what = "distance plan"
 
@@ -758,7 +1072,18 @@ class DistancePlan(Handle):
         return f"DistancePlan(canon={self.canon!r}, norm={self.norm!r}, metric={self.metric!r})"
 
     def distance(self, R1, R2):
-        """d(R1, R2); a Distance (NaN and ``undefined`` when undefined)."""
+        """The distance d(R1, R2) on this plan.
+
+        Parameters
+        ----------
+        R1, R2 : array_like
+            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+
+        Returns
+        -------
+        Distance
+            A float; NaN with ``undefined`` True when the library reports the distance undefined.
+        """
         a = self.mdp._dense(R1, "R1")
         b = self.mdp._dense(R2, "R2")
         d, dref = _out_double()
@@ -769,7 +1094,18 @@ class DistancePlan(Handle):
         return Distance(d.value)
 
     def matrix(self, rewards):
-        """The N x N distance matrix of N rewards (see MDP.distance_matrix())."""
+        """The N x N distance matrix of N rewards (see MDP.distance_matrix()).
+
+        Parameters
+        ----------
+        rewards : array_like (N, ...) or sequence or dict
+            N rewards of shape (S,), (S, A) or (S, A, S) (a dict's values, in order).
+
+        Returns
+        -------
+        ndarray (N, N)
+            Symmetric, NaN where the distance is undefined.
+        """
         mdp = self.mdp
         if isinstance(rewards, dict):
             rewards = list(rewards.values())
@@ -799,7 +1135,17 @@ class DistancePlan(Handle):
         return D
 
     def standardize(self, R):
-        """s(R) as a Standardized record."""
+        """The standardised reward s(R) = c(R)/n(c(R)) on this plan.
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+
+        Returns
+        -------
+        Standardized
+        """
         a = self.mdp._dense(R, "R")
         out = np.empty(self.mdp._sas)
         nv = c_double()
@@ -810,7 +1156,14 @@ class DistancePlan(Handle):
 
 
 class Evaluator(Handle):
-    """Policy evaluation with ``I - gamma P_pi`` factorised once (made by MDP.evaluator())."""
+    """Policy evaluation with ``I - gamma P_pi`` factorised once (made by MDP.evaluator()).
+
+    Parameters
+    ----------
+    mdp : MDP
+    pi : array_like (S, A) or (S,) of int
+        The policy (rows summing to 1), or one action per state.
+    """
 
     _what = "evaluator"
 
@@ -823,7 +1176,18 @@ class Evaluator(Handle):
         self._lock = threading.Lock()
 
     def values(self, R):
-        """(V, Q) of the policy for reward @p R."""
+        """Exact values of the policy for one reward.
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+
+        Returns
+        -------
+        (V, Q) : tuple of ndarray
+            V^pi (S,) and Q^pi (S, A).
+        """
         a = self.mdp._dense(R, "R")
         V = np.empty(self.mdp.S)
         Q = np.empty((self.mdp.S, self.mdp.A))
@@ -832,12 +1196,28 @@ class Evaluator(Handle):
         return V, Q
 
     def returns(self, R):
-        """The return ``mu0 . V`` of the policy for reward @p R."""
+        """The discounted, unnormalised return ``mu0 . V`` of the policy for one reward.
+
+        Parameters
+        ----------
+        R : array_like
+            A reward of shape (S,), (S, A) or (S, A, S).
+
+        Returns
+        -------
+        float
+        """
         V, _ = self.values(R)
         return fn.starc_policy_values_return(self.mdp.ptr, addr(V))
 
     def occupancy(self):
-        """(d, mu): the policy's normalised state and state-action occupancies."""
+        """The policy's normalised discounted occupancies.
+
+        Returns
+        -------
+        (d, mu) : tuple of ndarray
+            d (S,) sums to 1; mu (S, A) is ``d(s) pi(s, a)``.
+        """
         d = np.empty(self.mdp.S)
         mu = np.empty((self.mdp.S, self.mdp.A))
         with self._lock:

@@ -18,8 +18,21 @@ GAO_FORMS = ("bon", "rl")
 @record
 class GaoFit(Result):
     """A least-squares fit of Gao's form ``R(d) = d (alpha - beta d)`` (bon) or
-    ``d (alpha - beta log d)`` (rl), d = sqrt(KL); ``peak_*`` locate its maximum (NaN when
-    beta <= 0)."""
+    ``d (alpha - beta log d)`` (rl), d = sqrt(KL).
+
+    Attributes
+    ----------
+    form : str
+        bon or rl.
+    n : int
+        Points fitted.
+    alpha, beta : float
+        The coefficients.
+    r2, rss : float
+        Goodness of fit.
+    peak_d, peak_kl, peak_value : float
+        The maximum of R (NaN when beta <= 0).
+    """
     form: str
     n: int
     alpha: float
@@ -33,10 +46,25 @@ class GaoFit(Result):
 
 @record
 class OveroptPoint(Result):
-    """One point of a pressure path: the coefficient (n for best-of-n), the unnormalised
-    discounted KL to the base, its normalised form, d = sqrt(KL), chi2 of the occupancies, the
-    proxy and true returns and their changes from the base, and CP's lower bound on the true
-    change."""
+    """One point of a pressure path.
+
+    Attributes
+    ----------
+    coef : float
+        The coefficient (n for best-of-n).
+    kl, kl_normalized : float
+        The unnormalised discounted KL to the base, and its normalised form.
+    d : float
+        sqrt(kl).
+    chi2 : float
+        chi2 of the occupancies.
+    proxy_return, true_return : float
+        The returns.
+    proxy_delta, true_delta : float
+        Their changes from the base.
+    bound : float
+        CP's lower bound on the true change.
+    """
     coef: float
     kl: float
     kl_normalized: float
@@ -55,7 +83,26 @@ def _point(p):
 
 @record
 class OveroptSummary(Result):
-    """The true curve summarised without assuming one peak (starc_overopt_summarize())."""
+    """The true curve summarised without assuming one peak (starc_overopt_summarize()).
+
+    Attributes
+    ----------
+    n : int
+        Points.
+    peak_index : int
+        The point with the largest true change.
+    peak_true_delta, peak_coef, peak_kl, peak_d : float
+        That point's true change, coefficient, KL and d.
+    end_true_delta, end_proxy_delta, end_kl : float
+        The last point's.
+    drop, drop_normalized : float
+        The fall of the true change from the peak to the end, and that over the true return
+        range.
+    non_monotone : bool
+        Whether the true curve goes down somewhere by more than the flat tolerance.
+    local_maxima : int
+        Its local maxima.
+    """
     n: int
     peak_index: int
     peak_true_delta: float
@@ -73,10 +120,20 @@ class OveroptSummary(Result):
 
 @record
 class OveroptCurve(Result):
-    """One pressure path, points in order of increasing pressure; arrays of every point field
-    (``coef`` ... ``bound``), the coefficient range used, the summary and Gao's fits
-    ``fits[target][form]`` (target "true" or "proxy", form "bon" or "rl"; None where the fit
-    is undefined) of the change against d over the points with finite d."""
+    """One pressure path, points in order of increasing pressure.
+
+    Attributes
+    ----------
+    method : str
+    coef, kl, kl_normalized, d, chi2, proxy_return, true_return, proxy_delta, true_delta, bound : ndarray
+        The point fields (see OveroptPoint), one entry per point.
+    coef_min, coef_max : float
+        The coefficient range used.
+    summary : OveroptSummary
+    fits : dict
+        Gao's fits ``fits[target][form]`` (target "true" or "proxy", form "bon" or "rl"; None
+        where the fit is undefined) of the change against d over the points with finite d.
+    """
     method: str
     coef: np.ndarray
     kl: np.ndarray
@@ -96,9 +153,21 @@ class OveroptCurve(Result):
 
 @record
 class OveroptResult(Result):
-    """The facts of the plan (base, proxy optimum, true range, CP statistics under the base)
-    and one OveroptCurve per method; the numbers of ``starc overopt``'s curves.tsv, fits.tsv
-    and summary.json."""
+    """The numbers of ``starc overopt``'s curves.tsv, fits.tsv and summary.json.
+
+    Attributes
+    ----------
+    base_true_return, base_proxy_return : float
+        The base policy's returns.
+    proxy_optimal_true_return, proxy_optimal_proxy_return : float
+        The proxy-optimal policy's.
+    true_optimal_return, true_worst_return, true_range : float
+        The true reward's optimal and worst returns and their difference.
+    r, sigma_true, sigma_proxy : float
+        CP's statistics under the base occupancy.
+    methods : dict
+        {method: OveroptCurve}.
+    """
     base_true_return: float
     base_proxy_return: float
     proxy_optimal_true_return: float
@@ -113,7 +182,19 @@ class OveroptResult(Result):
 
 
 def gao_eval(form, alpha, beta, d):
-    """Gao's form at d >= 0 (the RL form's limit 0 at d = 0; NaN for d < 0); d may be an array."""
+    """Gao's form at d >= 0 (the RL form's limit 0 at d = 0; NaN for d < 0).
+
+    Parameters
+    ----------
+    form : str
+        bon or rl.
+    alpha, beta : float
+    d : float or array_like
+
+    Returns
+    -------
+    float or ndarray
+    """
     f = _gao_form(form)
     dd = np.asarray(d, dtype=np.float64)
     out = np.array([fn.starc_overopt_gao_eval(f, float(alpha), float(beta), float(x)) for x in dd.ravel()]).reshape(dd.shape)
@@ -131,10 +212,21 @@ def _gao(g, form):
 
 
 def gao_fit(d, y, form="bon"):
-    """Least-squares fit of Gao's form (no intercept) to points (d_i, y_i); a GaoFit.
+    """Least-squares fit of Gao's form (no intercept) to points (d_i, y_i).
 
-    Raises starc.Error (status EUNDEF) when the two columns are dependent (fewer than two
-    distinct d > 0, say)."""
+    starc.Error (status EUNDEF) when the two columns are dependent (fewer than two distinct
+    d > 0, say).
+
+    Parameters
+    ----------
+    d, y : array_like (n,)
+    form : str
+        bon (default) or rl.
+
+    Returns
+    -------
+    GaoFit
+    """
     f = _gao_form(form)
     dd = as_f64(d, "d").ravel()
     yy = as_f64(y, "y").ravel()
@@ -146,8 +238,25 @@ def gao_fit(d, y, form="bon"):
 
 
 def bon_distribution(p, score, n, tol=0.0):
-    """The exact best-of-n distribution over actions of one state: draw n actions from @p p,
-    keep one with the highest score (ties broken uniformly).  Returns (probabilities, KL to p)."""
+    """The exact best-of-n distribution over the actions of one state: draw n actions from p, keep
+    one with the highest score (ties broken uniformly).
+
+    Parameters
+    ----------
+    p : array_like (A,)
+        The base distribution.
+    score : array_like (A,)
+        The actions' scores.
+    n : int
+        n >= 1.
+    tol : float
+        Scores within tol tie (default 0).
+
+    Returns
+    -------
+    (probabilities, kl) : (ndarray (A,), float)
+        The distribution and its KL to p.
+    """
     pp = as_f64(p, "p").ravel()
     sc = as_f64(score, "score").ravel()
     if pp.size != sc.size:
@@ -176,13 +285,22 @@ def _overopt_options(coef_min=None, coef_max=None, points=None, range_tol=None, 
 
 
 class Overopt(Handle):
-    """An overoptimisation plan for (MDP, true reward, proxy reward, base policy): the base's
-    returns, occupancy and proxy action values, the CP statistics, the proxy optimum and the
-    true return range computed once; then pressure paths.
+    """An overoptimisation plan for (MDP, true reward, proxy reward, base policy).
 
-    Options (coef_min, coef_max, points, range_tol, bon_max, tie_tol, tol, max_iter, ...) are
-    starc_overopt_options' and the regularised solvers'; given here they are the plan's,
-    given to sweep() they apply to that call.
+    The base's returns, occupancy and proxy action values, the CP statistics, the proxy optimum
+    and the true return range are computed once; then pressure paths.
+
+    Parameters
+    ----------
+    mdp : MDP
+    true, proxy : array_like
+        Rewards of shape (S,), (S, A) or (S, A, S).
+    base : array_like (S, A), optional
+        The base policy (default uniform).
+    options
+        Keywords coef_min, coef_max, points, range_tol, bon_max, tie_tol, tol, max_iter, ...
+        (starc_overopt_options and the regularised solvers'); given here they are the plan's,
+        given to sweep() they apply to that call.
     """
 
     _what = "overoptimisation plan"
@@ -205,27 +323,67 @@ class Overopt(Handle):
         return struct_fields(i)
 
     def proxy_optimal_policy(self):
-        """The proxy-optimal deterministic policy (S, A) (ties to the lowest action)."""
+        """The proxy-optimal deterministic policy (ties to the lowest action).
+
+        Returns
+        -------
+        ndarray (S, A)
+        """
         out = np.empty((self.mdp.S, self.mdp.A))
         fn.starc_overopt_proxy_optimal_policy(self.ptr, addr(out))
         return out
 
     def evaluate(self, pi, coef=float("nan")):
-        """The OveroptPoint of an arbitrary policy (S, A)."""
+        """The point of an arbitrary policy.
+
+        Parameters
+        ----------
+        pi : array_like (S, A)
+        coef : float
+            Recorded as the point's coefficient (default NaN).
+
+        Returns
+        -------
+        OveroptPoint
+        """
         p = self.mdp._policy(pi, validate=False)
         pt = _lib.OveroptPoint()
         check(fn.starc_overopt_evaluate(self.ptr, addr(p), opt_float(coef, "coef"), byref(pt), err_ref()))
         return _point(pt)
 
     def bon(self, n):
-        """(policy (S, A), OveroptPoint) of the exact per-state best-of-n policy."""
+        """The exact per-state best-of-n policy and its point.
+
+        Parameters
+        ----------
+        n : int
+            n >= 1.
+
+        Returns
+        -------
+        (policy, OveroptPoint)
+            policy is an ndarray (S, A).
+        """
         pi = np.empty((self.mdp.S, self.mdp.A))
         pt = _lib.OveroptPoint()
         check(fn.starc_overopt_bon(self.ptr, opt_int(n, "n", 1), None, addr(pi), byref(pt), err_ref()))
         return pi, _point(pt)
 
     def solve(self, method, coef):
-        """(policy (S, A), OveroptPoint) of one regularised optimum of a path."""
+        """One regularised optimum of a path.
+
+        Parameters
+        ----------
+        method : str
+            ad-kl, om-chi2, om-sqrt-chi2, om-kl or bon.
+        coef : float
+            The coefficient (n for bon).
+
+        Returns
+        -------
+        (policy, OveroptPoint)
+            policy is an ndarray (S, A).
+        """
         m = parse_kind(method, OVEROPT_METHODS, fn.starc_overopt_method_parse, "method")
         pi = np.empty((self.mdp.S, self.mdp.A))
         pt = _lib.OveroptPoint()
@@ -233,7 +391,19 @@ class Overopt(Handle):
         return pi, _point(pt)
 
     def sweep(self, method, **options):
-        """One pressure path as an OveroptCurve (summary and Gao fits included)."""
+        """One pressure path, summary and Gao fits included.
+
+        Parameters
+        ----------
+        method : str
+            ad-kl, om-chi2, om-sqrt-chi2, om-kl or bon.
+        options
+            Keywords as for Overopt, for this call.
+
+        Returns
+        -------
+        OveroptCurve
+        """
         m = parse_kind(method, OVEROPT_METHODS, fn.starc_overopt_method_parse, "method")
         o = _overopt_options(**options) if options else self._options
         pts = (_lib.OveroptPoint * o.points)()

@@ -59,10 +59,21 @@ def _stats(s):
 class PolicyAnalysis(Result):
     """What the correlated-proxy analysis says about one policy (keys as ``starc proxy``).
 
-    Returns are discounted and unnormalised; ``*_delta_normalized`` are ``(1-gamma)`` times the
-    change from the base policy; ``bound_a``, ``bound_b``, ``bound_tight`` are lower bounds on
-    ``true_delta_normalized``; ``chi2`` is infinite (and ``leaves_base_support`` True) when the
-    policy goes where the base never does.
+    Attributes
+    ----------
+    true_return, proxy_return : float
+        The policy's discounted, unnormalised returns.
+    true_delta_normalized, proxy_delta_normalized : float
+        ``(1-gamma)`` times the change from the base policy.
+    a : float
+        CP's quantity A of the policy (see starc/proxy.h).
+    chi2 : float
+        chi2(mu_pi || mu_b) of the occupancies; infinite when the policy goes where the base
+        never does.
+    leaves_base_support : bool
+        Whether ``chi2`` is infinite.
+    bound_a, bound_b, bound_tight : float
+        CP's lower bounds on ``true_delta_normalized``.
     """
     true_return: float
     proxy_return: float
@@ -83,8 +94,30 @@ def _analysis(p):
 
 @record
 class ProxyOptimal(Result):
-    """The proxy-optimal policy (ties to the lowest action): its analysis, the extreme true
-    returns over all proxy-optimal policies, its actions and its (S, A) policy."""
+    """The proxy-optimal policy (ties to the lowest action) and its analysis.
+
+    Attributes
+    ----------
+    true_return, proxy_return : float
+        The policy's discounted, unnormalised returns.
+    true_delta_normalized, proxy_delta_normalized : float
+        ``(1-gamma)`` times the change from the base policy.
+    a : float
+        CP's quantity A of the policy (see starc/proxy.h).
+    chi2 : float
+        chi2(mu_pi || mu_b) of the occupancies; infinite when the policy goes where the base
+        never does.
+    leaves_base_support : bool
+        Whether ``chi2`` is infinite.
+    bound_a, bound_b, bound_tight : float
+        CP's lower bounds on ``true_delta_normalized``.
+    true_return_min, true_return_max : float
+        The extreme true returns over all proxy-optimal policies.
+    actions : ndarray (S,) of int
+        Its action in every state.
+    policy : ndarray (S, A)
+        Its one-hot policy.
+    """
     true_return: float
     proxy_return: float
     true_delta_normalized: float
@@ -105,9 +138,25 @@ class ProxyOptimal(Result):
 class ProxyResult(Result):
     """Everything ``starc proxy`` reports (the same keys), plus the base occupancy.
 
-    ``reward_hacking`` is True when some proxy-optimal policy has a lower true return than the
-    base policy (CP Def. 4.2).  ``policy`` is the analysis of the policy asked for (or None);
-    ``hackability`` the hackability on the policy set asked for (or None).
+    Attributes
+    ----------
+    r, sigma_true, sigma_proxy, orpo_coef, mean_true, mean_proxy : float
+        The correlation statistics under the base occupancy (ProxyStats).
+    base_true_return, base_proxy_return : float
+        The base policy's discounted, unnormalised returns.
+    base_true_return_normalized, base_proxy_return_normalized : float
+        Those returns times ``(1-gamma)``.
+    reward_hacking : bool
+        True when some proxy-optimal policy has a lower true return than the base policy
+        (CP Def. 4.2).
+    proxy_optimal : ProxyOptimal
+        The proxy-optimal policy and its analysis.
+    policy : PolicyAnalysis or None
+        The analysis of the policy asked for.
+    hackability : Hackability or None
+        The hackability on the policy set asked for.
+    base_occupancy : ndarray (S, A)
+        The base policy's normalised state-action occupancy.
     """
     r: float
     sigma_true: float
@@ -172,15 +221,34 @@ class ProxyAnalysis(Handle):
         return copy_doubles(fn.starc_proxy_base_occupancy(self.ptr), (self.mdp.S, self.mdp.A))
 
     def analyze(self, pi):
-        """The PolicyAnalysis of policy @p pi (S, A)."""
+        """The analysis of one policy.
+
+        Parameters
+        ----------
+        pi : array_like (S, A)
+            The policy.
+
+        Returns
+        -------
+        PolicyAnalysis
+        """
         p = self.mdp._policy(pi, validate=False)
         res = _lib.ProxyAnalyzeResult()
         check(fn.starc_proxy_analyze(self.ptr, addr(p), byref(res), err_ref()))
         return _analysis(res)
 
     def check_hacking(self, *, tie_tol=None, max_iter=None):
-        """(ProxyOptimal, reward_hacking): the proxy-optimal policy and whether optimising the
-        proxy is reward hacking."""
+        """The proxy-optimal policy and whether optimising the proxy is reward hacking.
+
+        Parameters
+        ----------
+        tie_tol, max_iter : optional
+            Policy iteration's tie tolerance and limit.
+
+        Returns
+        -------
+        (ProxyOptimal, bool)
+        """
         po = _policy_options(tie_tol, max_iter)
         act = np.empty(self.mdp.S, dtype=np.uintp)
         hk = _lib.ProxyHackingResult()
@@ -194,9 +262,19 @@ class ProxyAnalysis(Handle):
         return po_, bool(hk.reward_hacking)
 
     def hackable_deterministic(self, max_policies=None):
-        """Hackability of the plan's true and proxy reward on all A^S deterministic policies
-        (at most ``max_policies``, default 65536); witnesses numbered as in
-        deterministic_policies()."""
+        """Hackability of the true and proxy reward on all A^S deterministic policies.
+
+        Witnesses are numbered as in deterministic_policies().
+
+        Parameters
+        ----------
+        max_policies : int, optional
+            starc.Error when A^S exceeds it (default 65536).
+
+        Returns
+        -------
+        Hackability
+        """
         o = _deterministic_options(max_policies)
         o.proxy_options = self._options
         res = _lib.ProxyHackabilityResult()
@@ -206,7 +284,16 @@ class ProxyAnalysis(Handle):
                            (res.witness_i, res.witness_j) if res.hackable else None)
 
     def hackable(self, policies):
-        """Hackability of the plan's true and proxy reward on a set of policies (n, S, A)."""
+        """Hackability of the true and proxy reward on a set of policies.
+
+        Parameters
+        ----------
+        policies : array_like (n, S, A)
+
+        Returns
+        -------
+        Hackability
+        """
         mdp = self.mdp
         pol = as_f64(policies, "policies")
         if pol.ndim != 3 or pol.shape[1:] != (mdp.S, mdp.A) or pol.shape[0] == 0:
@@ -228,9 +315,21 @@ def _deterministic_options(max_policies=None, **proxy_options):
 
 
 def deterministic_policies(mdp, max_policies=None):
-    """All A^S deterministic policies of @p mdp as an (A^S, S, A) stack: policy k takes action
-    ``(k // A**s) % A`` in state s, the numbering of ``starc proxy --all-deterministic`` and of
-    the Hackability witnesses.  starc.Error beyond ``max_policies`` (default 65536)."""
+    """All A^S deterministic policies of an MDP.
+
+    Policy k takes action ``(k // A**s) % A`` in state s, the numbering of ``starc proxy
+    --all-deterministic`` and of the Hackability witnesses.
+
+    Parameters
+    ----------
+    mdp : MDP
+    max_policies : int, optional
+        starc.Error when A^S exceeds it (default 65536).
+
+    Returns
+    -------
+    ndarray (A^S, S, A)
+    """
     o = _deterministic_options(max_policies)
     n = c_size_t()
     check(fn.starc_proxy_deterministic_count(mdp.ptr, byref(o), byref(n), err_ref()))
@@ -286,9 +385,23 @@ def proxy(mdp, true, proxy, base=None, *, policy=None, policies=None, all_determ
 
 
 def proxy_bounds(r, sigma_true, sigma_proxy, proxy_delta_normalized, chi2):
-    """CP's three lower bounds (A, B, tight) on a policy's normalised true improvement from
-    the correlation r, the standard deviations under the base occupancy, the normalised proxy
-    improvement and chi2(mu_pi || mu_b) (see starc/proxy.h for the conventions)."""
+    """CP's three lower bounds on a policy's normalised true improvement (see starc/proxy.h).
+
+    Parameters
+    ----------
+    r : float
+        The correlation of true and proxy reward under the base occupancy.
+    sigma_true, sigma_proxy : float
+        Their standard deviations under the base occupancy.
+    proxy_delta_normalized : float
+        The policy's normalised proxy improvement.
+    chi2 : float
+        chi2(mu_pi || mu_b).
+
+    Returns
+    -------
+    (bound_a, bound_b, bound_tight) : tuple of float
+    """
     a, b, t = c_double(), c_double(), c_double()
     fn.starc_proxy_bounds(opt_float(r, "r"), opt_float(sigma_true, "sigma_true"),
                           opt_float(sigma_proxy, "sigma_proxy"),
@@ -298,7 +411,20 @@ def proxy_bounds(r, sigma_true, sigma_proxy, proxy_delta_normalized, chi2):
 
 
 def weighted_stats(weights, true, proxy, *, sigma_tol=None):
-    """ProxyStats of two arrays (same size) under non-negative weights (any positive total)."""
+    """Correlation statistics of two arrays under non-negative weights (any positive total).
+
+    Parameters
+    ----------
+    weights : array_like
+    true, proxy : array_like
+        The same number of entries as ``weights`` (all flattened).
+    sigma_tol : float, optional
+        The relative tolerance under which a standard deviation counts as zero.
+
+    Returns
+    -------
+    ProxyStats
+    """
     w = as_f64(weights, "weights").ravel()
     x = as_f64(true, "true").ravel()
     y = as_f64(proxy, "proxy").ravel()
@@ -318,11 +444,35 @@ class RegularizeResult(Result):
     """A regularised optimum (or the diagnostics of a given policy), with the keys of
     ``starc regularize --format json`` plus the policy and its occupancy.
 
-    Returns are discounted and unnormalised unless the name ends in ``_normalized``;
-    divergences are between normalised occupancies (``ad_kl_unnormalized`` excepted) and are
-    infinite when the policy leaves the base's support.  ``r``, ``sigma_proxy`` and
-    ``orpo_coef`` are the correlation statistics under the base occupancy (NaN without a true
-    reward), ``tol`` the solver tolerance used.
+    Returns are discounted and unnormalised unless the name ends in ``_normalized`` (times
+    ``(1-gamma)``); divergences are between normalised occupancies (``ad_kl_unnormalized``
+    excepted) and are infinite when the policy leaves the base's support.
+
+    Attributes
+    ----------
+    method : str
+        ad-kl, om-chi2, om-sqrt-chi2 or om-kl.
+    coef, inner_coef : float
+        The coefficient, and the inner problem's coefficient the solver reached it with.
+    divergence, objective : float
+        The method's divergence from the base and ``Jn(pi, proxy) - coef * divergence``.
+    proxy_return, true_return, proxy_return_normalized, true_return_normalized : float
+        The policy's returns.
+    base_proxy_return, base_true_return : float
+        The base policy's returns.
+    proxy_delta, true_delta, proxy_delta_normalized, true_delta_normalized : float
+        The changes from the base.
+    ad_kl, ad_kl_unnormalized, state_kl, om_kl, chi2, tv : float
+        Every divergence of the policy from the base.
+    r, sigma_proxy, orpo_coef : float
+        The correlation statistics under the base occupancy (NaN without a true reward).
+    residual, tol : float
+        The solver's final residual and the tolerance it used.
+    converged : bool
+    iterations : int
+    policy : ndarray (S, A)
+    occupancy : ndarray (S, A)
+        The policy's normalised state-action occupancy.
     """
     method: str
     coef: float
@@ -373,9 +523,10 @@ def _regularize_options(o, tol=None, max_iter=None, max_sweeps=None, search_tol=
 
 
 class Regularizer(Handle):
-    """Exact regularised optimisation of a proxy reward against a base policy, set up once for
-    (MDP, true reward, proxy reward, base policy); solve() then warm-starts from the previous
-    solution of the same method family, so pressure sweeps are cheap.
+    """Exact regularised optimisation of a proxy reward against a base policy.
+
+    Set up once for (MDP, true reward, proxy reward, base policy); solve() then warm-starts from
+    the previous solution of the same method family, so pressure sweeps are cheap.
 
     Parameters
     ----------
@@ -386,9 +537,10 @@ class Regularizer(Handle):
         The reward that is optimised.
     base : array_like (S, A), optional
         The base policy (default uniform); zero entries and unvisited states are allowed.
-    tol, max_iter, max_sweeps, search_tol, search_max_iter, stall_max_iter, adkl_solver,
-    warm_start, prob_tol : optional
-        The solvers' options (starc_regularize_options; adkl_solver is "pi" or "vi").
+    options
+        The solvers' options, keywords tol, max_iter, max_sweeps, search_tol, search_max_iter,
+        stall_max_iter, adkl_solver ("pi" or "vi"), warm_start, prob_tol
+        (starc_regularize_options).
     """
 
     _what = "regularizer"
@@ -429,7 +581,13 @@ class Regularizer(Handle):
         return copy_doubles(fn.starc_regularize_base_occupancy(self.ptr), (self.mdp.S, self.mdp.A))
 
     def set_options(self, **options):
-        """Change the solvers' options (keeps the warm-start state)."""
+        """Change the solvers' options (keeps the warm-start state).
+
+        Parameters
+        ----------
+        options
+            Keywords as for Regularizer.
+        """
         o = _regularize_options(_lib.RegularizeOptions.from_buffer_copy(self._options), **options)
         check(fn.starc_regularize_set_options(self.ptr, byref(o), err_ref()))
         self._options = o
@@ -439,7 +597,12 @@ class Regularizer(Handle):
         fn.starc_regularize_reset(self.ptr)
 
     def orpo_coef(self):
-        """CP's coefficient ``sigma_proxy sqrt(1 - r^2)`` under the base (needs a true reward)."""
+        """CP's coefficient ``sigma_proxy sqrt(1 - r^2)`` under the base (needs a true reward).
+
+        Returns
+        -------
+        float
+        """
         if self._stats is None:
             raise Error(STARC_EINVAL, "coef 'orpo' needs a true reward (it uses r and sigma_proxy under the base)")
         return self._stats.orpo_coef
@@ -502,8 +665,21 @@ class Regularizer(Handle):
         return self._result(res, pi)
 
     def evaluate(self, pi, method, coef):
-        """The diagnostics of policy @p pi against the base, with the divergence and objective
-        of @p method at @p coef (a RegularizeResult)."""
+        """The diagnostics of a given policy against the base.
+
+        Parameters
+        ----------
+        pi : array_like (S, A)
+            The policy.
+        method : str
+            The method whose divergence and objective are reported.
+        coef : float or "orpo"
+            Its coefficient.
+
+        Returns
+        -------
+        RegularizeResult
+        """
         p = self.mdp._policy(pi, validate=False)
         m = parse_kind(method, REGULARIZE_METHODS, fn.starc_regularize_method_parse, "method")
         res = _lib.RegularizeResult()

@@ -17,7 +17,18 @@ def _pair(x, y):
 
 
 def pearson(x, y):
-    """Pearson's correlation of x and y; raises starc.Error (EUNDEF) when either is constant."""
+    """Pearson's correlation (two-pass sums in index order, as the study computes it).
+
+    Parameters
+    ----------
+    x, y : array_like
+        The same number of entries (flattened).
+
+    Returns
+    -------
+    float
+        starc.Error (EUNDEF) when either is constant.
+    """
     a, b = _pair(x, y)
     r = c_double()
     check(fn.starc_stats_pearson(a.size, addr(a), addr(b), byref(r), err_ref()))
@@ -25,7 +36,17 @@ def pearson(x, y):
 
 
 def spearman(x, y):
-    """Spearman's rank correlation (average ranks for ties)."""
+    """Spearman's rank correlation (average ranks for ties).
+
+    Parameters
+    ----------
+    x, y : array_like
+        The same number of entries (flattened).
+
+    Returns
+    -------
+    float
+    """
     a, b = _pair(x, y)
     r = c_double()
     check(fn.starc_stats_spearman(a.size, addr(a), addr(b), byref(r), err_ref()))
@@ -33,7 +54,17 @@ def spearman(x, y):
 
 
 def rank_average(x):
-    """Ranks 1..n of x, ties given their average rank."""
+    """Ranks 1..n, ties given their average rank.
+
+    Parameters
+    ----------
+    x : array_like
+        n entries (flattened).
+
+    Returns
+    -------
+    ndarray (n,)
+    """
     a = as_f64(x, "x").ravel()
     out = np.empty(a.size)
     check(fn.starc_stats_rank_average(a.size, addr(a), addr(out), err_ref()))

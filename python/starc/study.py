@@ -51,8 +51,17 @@ class ExperimentResult(Result):
     options: dict
 
     def index(self, variant):
-        """The column of a variant, given as ``"canon:norm:metric"`` or a (canon, norm, metric)
-        tuple."""
+        """The column of a variant in ``variants``, ``pearson``, ``values``, ...
+
+        Parameters
+        ----------
+        variant : str or tuple of str
+            ``"canon:norm:metric"`` or (canon, norm, metric).
+
+        Returns
+        -------
+        int
+        """
         if not isinstance(variant, str):
             variant = ":".join(variant)
         try:
@@ -61,20 +70,48 @@ class ExperimentResult(Result):
             raise Error(STARC_EINVAL, f"the study has no variant {variant}") from None
 
     def correlation(self, variant):
-        """(pearson, spearman) of one variant."""
+        """The correlations of one variant's distance with regret.
+
+        Parameters
+        ----------
+        variant : str or tuple of str
+            ``"canon:norm:metric"`` or (canon, norm, metric).
+
+        Returns
+        -------
+        (pearson, spearman) : tuple of float
+        """
         v = self.index(variant)
         return float(self.pearson[v]), float(self.spearman[v])
 
 
 def variants():
-    """The study's distance variants as (canon, norm, metric) name triples, in output order."""
+    """The study's distance variants, in output order.
+
+    Returns
+    -------
+    list of (canon, norm, metric)
+        Name triples.
+    """
     n = fn.starc_study_nvariants()
     arr = (_lib.StudyVariant * n).from_address(fn.starc_study_variants())
     return [(CANONS[v.canon], NORMS[v.norm], METRICS[v.metric]) for v in arr]
 
 
 def mdp_seed(seed, j):
-    """The seed from which the study draws MDP j and its rewards (starc_study_mdp_seed())."""
+    """The seed from which the study draws MDP j and its rewards (starc_study_mdp_seed()).
+
+    Parameters
+    ----------
+    seed : int
+        The study's seed.
+    j : int
+        The MDP's index.
+
+    Returns
+    -------
+    int
+    """
     return fn.starc_study_mdp_seed(opt_int(seed, "seed"), opt_int(j, "j"))
 
 

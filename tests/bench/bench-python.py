@@ -1,30 +1,31 @@
 #!/usr/bin/python3
 """Benchmark of the starc Python package (a program, not a test; never run by `make check`).
 
-    PYTHONPATH=python STARC_LIBRARY=libstarc/.libs/libstarc.so.1 \\
-        /usr/bin/python3 tests/bench/bench-python.py [--quick] [--cc CC]
+    make bench-python        (or `make bench`, which runs it through tests/bench/bench-python.sh)
+    PYTHONPATH=python STARC_LIBRARY=libstarc/.libs/libstarc.so.1 OPENBLAS_NUM_THREADS=1 \\
+        /usr/bin/python3 tests/bench/bench-python.py [--quick] [--c-bin tests/bench/bench-python-c]
 
-(`make bench-python` runs it so.)  Everything is measured in this one process; times are the
-minimum over repetitions (the machine may be shared).
+Times are the minimum over repetitions (the machine may be shared).  OpenBLAS runs on one
+thread in every process, as the starc command runs it.
 
 1. Per-call overhead at S=4, A=2: `mdp.distance(R1, R2)` (STARC-VAL, l2, l2; the plan kept by
-   the MDP) against the same call from C, `starc_distance_pair()` on a reused plan, timed by a
-   small C program that this script compiles against the source tree's headers and the same
-   library (skipped without a C compiler).  The difference is what Python and ctypes add.
+   the MDP) against the same call from C, `starc_distance_pair()` on a reused plan, timed by
+   tests/bench/bench-python-c (built by `make bench`) on the same arrays and the same library.
+   The difference is what Python and ctypes add.
 2. `mdp.distance` and `mdp.epic` at S=32 A=4, S=256 A=8 and S=512 A=8 against a vectorised
    numpy implementation of the same formulas: tests/bench/bench-distance.py's (imported, not
    copied): STARC-VAL on (S,A,S) tensors ("numpy") and in (S,A) ("numpy-sa"), with the
    policy's linear system solved per call ("scratch") or its inverse precomputed ("reused",
    numpy's nearest analogue of a plan), and EPIC's canonicalisation and Pearson distance.
+   The same C program times `starc_distance_pair()` at each size: the ceiling for the package.
    The values must agree; the largest relative difference is printed.
 
-Output: one TSV line per measurement (`case S A what seconds value`), then a markdown table.
+Output: one TSV line per measurement (`case S A what seconds value`), then markdown tables.
 """
 
 import argparse
 import importlib.util
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -36,55 +37,6 @@ import starc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-
-C_PROGRAM = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <starc/starc.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-int main(int argc, char **argv)
-{
-    starc_error err;
-    starc_mdp *m = NULL;
-    starc_io_reward_set rs;
-    starc_distance_plan *p = NULL;
-    long n = argc > 3 ? atol(argv[3]) : 100000;
-    starc_io_reward_set_init(&rs);
-    if (argc < 3 || starc_io_mdp_load(argv[1], NULL, &m, &err) || starc_io_reward_load(argv[2], m, &rs, &err) ||
-        rs.n != 2 || starc_distance_plan_alloc(m, NULL, &p, &err)) {
-        fprintf(stderr, "bench-python (C): %s\n", err.message);
-        return 1;
-    }
-    size_t L = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
-    double d = 0.0, best_pair = 1e300, best_scratch = 1e300;
-    for (int rep = 0; rep < 7; rep++) {
-        double t0 = now();
-        for (long i = 0; i < n; i++)
-            starc_distance_pair(p, rs.R, rs.R + L, &d, &err);
-        double t = (now() - t0) / (double)n;
-        best_pair = t < best_pair ? t : best_pair;
-        t0 = now();
-        for (long i = 0; i < n / 10; i++)
-            starc_distance(m, NULL, rs.R, rs.R + L, &d, &err);
-        t = (now() - t0) / (double)(n / 10);
-        best_scratch = t < best_scratch ? t : best_scratch;
-    }
-    printf("%.9g\t%.9g\t%.17g\n", best_pair, best_scratch, d);
-    starc_distance_plan_free(p);
-    starc_io_reward_set_clear(&rs);
-    starc_mdp_free(m);
-    return 0;
-}
-"""
-
 
 def best(fn, reps, number=1):
     out, t = None, float("inf")
@@ -111,20 +63,15 @@ def problem(S, A, seed):
     return T, np.full(S, 1.0 / S), 0.95, rng.normal(size=(S, A, S)), rng.normal(size=(S, A, S))
 
 
-def c_overhead(work, T, mu0, g, R1, R2, cc, n):
-    """(pair, scratch, value) per call from C, or None without a compiler."""
+def c_times(work, T, mu0, g, R1, R2, cbin, n):
+    """(pair, scratch, value) per call from C (tests/bench/bench-python-c on the same arrays),
+    or None without the program."""
+    if not cbin:
+        return None
     np.savez(os.path.join(work, "m.npz"), T=T, mu0=mu0, gamma=np.float64(g))
     np.savez(os.path.join(work, "r.npz"), R1=R1, R2=R2)
-    src, exe = os.path.join(work, "b.c"), os.path.join(work, "b")
-    with open(src, "w") as f:
-        f.write(C_PROGRAM)
-    lib = starc.LIBRARY_PATH
-    cmd = [*shlex.split(cc), "-O2", "-o", exe, src, f"-I{TOP}/libstarc", f"-I{TOP}", lib]
-    if os.path.isabs(lib):
-        cmd.append(f"-Wl,-rpath,{os.path.dirname(lib)}")
     try:
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        out = subprocess.run([exe, os.path.join(work, "m.npz"), os.path.join(work, "r.npz"), str(n)], check=True,
+        out = subprocess.run([cbin, os.path.join(work, "m.npz"), os.path.join(work, "r.npz"), str(n)], check=True,
                              capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}).stdout
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"# no C measurement: {getattr(e, 'stderr', '') or e}", file=sys.stderr)
@@ -136,7 +83,8 @@ def c_overhead(work, T, mu0, g, R1, R2, cc, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions, no S=512")
-    ap.add_argument("--cc", default=os.environ.get("CC", "cc"), help="C compiler for the C reference (default cc)")
+    ap.add_argument("--c-bin", default=os.environ.get("BENCH_PYTHON_C", ""),
+                    help="tests/bench/bench-python-c (built by make bench); without it no C times")
     args = ap.parse_args()
     rows = []
 
@@ -147,14 +95,15 @@ def main():
     print(f"# starc {starc.__version__} from {starc.LIBRARY_PATH}; numpy {np.__version__}; {os.cpu_count()} CPUs; "
           f"OpenBLAS threads {starc.blas_threads()}; load average {os.getloadavg()[0]:.2f} (the machine may be "
           f"shared: read the ratios with it)", flush=True)
+    work_dir = tempfile.TemporaryDirectory(prefix="bench-python-")
+    work = work_dir.name
 
     # 1. per-call overhead at S=4
     n = 20000 if args.quick else 100000
+    reps = 3 if args.quick else 7
     T, mu0, g, R1, R2 = problem(4, 2, 1)
-    with tempfile.TemporaryDirectory() as work:
-        c = c_overhead(work, T, mu0, g, R1, R2, args.cc, n)
+    c = c_times(work, T, mu0, g, R1, R2, args.c_bin, n)
     with starc.MDP(T, mu0, g) as m:
-        reps = 3 if args.quick else 7
         t, v = best(lambda: m.distance(R1, R2), reps, n)
         emit("overhead", 4, 2, "python-distance", t, v)
         with m.distance_plan() as plan:
@@ -172,19 +121,23 @@ def main():
             if c[2] != v:
                 print(f"WARNING: C {c[2]!r} and Python {v!r} differ", flush=True)
 
-    # 2. against numpy
+    # 2. against numpy, and the C ceiling
     bd = numpy_baseline()
     sizes = ((32, 4), (256, 8)) if args.quick else ((32, 4), (256, 8), (512, 8))
     worst = 0.0
     for S, A in sizes:
-        reps = {32: 50, 256: 15, 512: 9}[S] // (3 if args.quick else 1) or 1
+        reps = {32: 200, 256: 15, 512: 9}[S] // (3 if args.quick else 1) or 1
         T, mu0, g, R1, R2 = problem(S, A, S)
+        c = c_times(work, T, mu0, g, R1, R2, args.c_bin, {32: 2000, 256: 50, 512: 20}[S])
         with starc.MDP(T, mu0, g) as m:
             m.distance(R1, R2)  # the MDP's plan, made once
             t, v = best(lambda: m.distance(R1, R2), reps)
             emit("val", S, A, "starc-reused", t, v)
-            t, _ = best(lambda: m.distance(R1, R2, nthreads=2), reps)
-            emit("val", S, A, "starc-reused-2thr", t, v)
+            if c is not None:
+                emit("val", S, A, "c-reused", c[0], c[2])
+                emit("val", S, A, "c-scratch", c[1], c[2])
+                if c[2] != v:
+                    print(f"WARNING: C {c[2]!r} and Python {v!r} differ at S={S}", flush=True)
 
             def scratch():
                 with m.distance_plan() as p:
@@ -208,6 +161,7 @@ def main():
         t, nv = best(lambda: bd.pearson_distance(bd.epic_canon(R1, g), bd.epic_canon(R2, g)), reps)
         emit("epic", S, A, "numpy", t, nv)
         worst = max(worst, abs(nv - ve) / abs(ve))
+    work_dir.cleanup()
 
     def get(case, S, what):
         for r in rows:
@@ -219,7 +173,8 @@ def main():
         return "n/a" if x is None else f"{1e6 * x:.2f} us"
 
     def ms(x):
-        return "n/a" if x is None else (f"{1e3 * x:.3f} ms" if x < 1e-2 else f"{1e3 * x:.1f} ms")
+        return "n/a" if x is None else (f"{1e3 * x:.4f} ms" if x < 1e-3 else f"{1e3 * x:.3f} ms" if x < 1e-2
+                                        else f"{1e3 * x:.1f} ms")
 
     def ratio(a, b):
         return "n/a" if a is None or b is None else f"{a / b:.1f}x"
@@ -234,18 +189,17 @@ def main():
         print(f"| {label} | {us(a)} | {us(b)} | {us(None if a is None or b is None else a - b)} |")
     print(f"| mdp.evaluate (no C counterpart timed) | {us(get('overhead', 4, 'python-evaluate'))} | | |")
     print()
-    print("| case | S, A | starc (Python) | numpy (S,A,S) | numpy (S,A) | numpy / starc |")
-    print("|---|---|---|---|---|---|")
+    print("| case | S, A | starc (Python) | C (same call) | numpy (S,A,S) | numpy (S,A) | numpy / starc | "
+          "numpy / C |")
+    print("|---|---|---|---|---|---|---|---|")
     for S, A in sizes:
         for kind in ("reused", "scratch"):
-            s = get("val", S, f"starc-{kind}")
+            s, cc = get("val", S, f"starc-{kind}"), get("val", S, f"c-{kind}")
             n1, n2 = get("val", S, f"numpy-{kind}"), get("val", S, f"numpy-sa-{kind}")
-            print(f"| STARC-VAL, plan {kind} | {S}, {A} | {ms(s)} | {ms(n1)} | {ms(n2)} | {ratio(n1, s)} "
-                  f"({ratio(n2, s)}) |")
-        s2 = get("val", S, "starc-reused-2thr")
-        print(f"| STARC-VAL, plan reused, nthreads=2 | {S}, {A} | {ms(s2)} | | | {ratio(get('val', S, 'numpy-reused'), s2)} |")
+            print(f"| STARC-VAL, plan {kind} | {S}, {A} | {ms(s)} | {ms(cc)} | {ms(n1)} | {ms(n2)} | "
+                  f"{ratio(n1, s)} ({ratio(n2, s)}) | {ratio(n1, cc)} ({ratio(n2, cc)}) |")
         s, n1 = get("epic", S, "starc"), get("epic", S, "numpy")
-        print(f"| EPIC | {S}, {A} | {ms(s)} | {ms(n1)} | | {ratio(n1, s)} |")
+        print(f"| EPIC | {S}, {A} | {ms(s)} | | {ms(n1)} | | {ratio(n1, s)} | |")
     print(f"\nstarc and numpy values agree to a relative {worst:.1e}.  Load average at the end: "
           f"{os.getloadavg()[0]:.2f}.")
 
