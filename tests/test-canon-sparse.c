@@ -1,0 +1,228 @@
+/* The canonicalisations on sparse MDPs (canon-sparse.c) against the dense
+ * ones (canon.c) on the expanded T and reward: seeded random CSR patterns
+ * (single successors, absorbing states, full rows, explicit zeros), rewards
+ * of every sparse shape ((S,), (S,A), (nnz,)) and general structured ones
+ * (shaped), gamma from 0 to 0.99; plus the invariances of docs/theory.md §2
+ * on structured inputs (shaping removed, minimal idempotent and orthogonal),
+ * and DARD's documented refusal. */
+#include <config.h>
+#include <float.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "testutil.h"
+#include "test-sparse-pattern.h"
+#include "canon-sparse-internal.h"
+
+static const double gammas[4] = {0.0, 0.5, 0.9, 0.99};
+
+/* A random reward of shape 0: (S,) as B, 1: (S,A) as B, 2: (nnz,) as E, 3: shaped B + G + E. */
+static void random_reward(gsl_rng *r, const pattern *pt, int shape, double gamma, comps *cp)
+{
+    const size_t S = pt->S, A = pt->A;
+    random_comps(r, pt, 1.0, cp);
+    cp->x.B = cp->x.G = cp->x.E = NULL;
+    if (shape == 0) {
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                cp->B[s * A + a] = cp->B[s * A];
+        cp->x.B = cp->B;
+    } else if (shape == 1) {
+        cp->x.B = cp->B;
+    } else if (shape == 2) {
+        cp->x.E = cp->E;
+    } else { /* E + gamma phi(s') - phi(s) + a state-action term */
+        for (size_t s = 0; s < S; s++) {
+            cp->G[s] *= gamma;
+            for (size_t a = 0; a < A; a++)
+                cp->B[s * A + a] = -cp->G[s] / (gamma > 0 ? gamma : 1.0) + 0.5 * cp->B[s * A + a];
+        }
+        cp->x.B = cp->B;
+        cp->x.G = cp->G;
+        cp->x.E = cp->E;
+    }
+}
+
+/* V^pi of the expanded reward X under pi on the dense MDP. */
+static void dense_values(const pattern *pt, const double *pi, const double *X, double *V)
+{
+    assert_ok(starc_policy_evaluate(pt->m, pi, X, V, NULL, NULL, NULL));
+}
+
+static double maxabs_n(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i]));
+    return m;
+}
+
+/* Sparse c(R), expanded, against the dense canonicalisation of the expanded R. */
+static void check_kind(gsl_rng *r, starc_canon_kind kind, int weighted, int given_dists)
+{
+    for (int trial = 0; trial < 24; trial++) {
+        const size_t S = 1 + gsl_rng_uniform_int(r, trial < 16 ? 10 : 48), A = 1 + gsl_rng_uniform_int(r, 4);
+        const double gamma = gammas[trial % 4];
+        const size_t n = S * A * S;
+        pattern pt;
+        random_pattern(r, S, A, gamma, &pt);
+        const starci_csr p = csr_of(&pt);
+        double *ds = malloc(S * sizeof(double)), *da = malloc(A * sizeof(double)), *pi = malloc(S * A * sizeof(double));
+        testutil_random_policy(r, S, A, pi);
+        double sum = 0.0;
+        for (size_t s = 0; s < S; s++)
+            sum += (ds[s] = gsl_rng_uniform_pos(r));
+        for (size_t s = 0; s < S; s++)
+            ds[s] /= sum;
+        sum = 0.0;
+        for (size_t a = 0; a < A; a++)
+            sum += (da[a] = gsl_rng_uniform_pos(r));
+        for (size_t a = 0; a < A; a++)
+            da[a] /= sum;
+        starc_canon_options o;
+        starc_canon_options_default(&o);
+        o.weighted = weighted;
+        if (given_dists) {
+            o.state_dist = ds;
+            o.action_dist = da;
+            o.policy = pi;
+        } else {
+            starc_policy_uniform(pt.m, pi);
+        }
+        starci_canon_sparse *c;
+        assert_ok(starci_canon_sparse_alloc(&p, gamma, kind, &o, &c, NULL));
+        for (int shape = 0; shape < 4; shape++) {
+            comps cp;
+            random_reward(r, &pt, shape, gamma, &cp);
+            double *X = expand(&pt, &cp.x), *C = malloc(n * sizeof(double)), *V = malloc(S * sizeof(double));
+            dense_values(&pt, pi, X, V);
+            starci_struct out;
+            assert_ok(starci_canon_sparse_form(c, shape % 2, &cp.x, V, &out, NULL));
+            double *Y = expand(&pt, &out);
+            assert_ok(starc_canon_compute(pt.m, kind, &o, X, C, NULL));
+            /* round-off relative to the data: max|R| times the conditioning 1/(1 - gamma)^2 */
+            const double scale = maxabs_n(X, n) / ((1.0 - gamma) * (1.0 - gamma));
+            for (size_t i = 0; i < n; i++)
+                assert_close(Y[i], C[i], 0.0, 1e-12 * (double)S * scale);
+            free(X), free(C), free(V), free(Y);
+            comps_free(&cp);
+        }
+        starci_canon_sparse_free(c);
+        free(ds), free(da), free(pi);
+        pattern_free(&pt);
+    }
+}
+
+static void test_none(void **state) { (void)state; gsl_rng *r = testutil_rng(1511); check_kind(r, STARC_CANON_NONE, 0, 0); gsl_rng_free(r); }
+static void test_epic(void **state) { (void)state; gsl_rng *r = testutil_rng(1512); check_kind(r, STARC_CANON_EPIC, 0, 0); check_kind(r, STARC_CANON_EPIC, 0, 1); gsl_rng_free(r); }
+static void test_val(void **state) { (void)state; gsl_rng *r = testutil_rng(1513); check_kind(r, STARC_CANON_VAL, 0, 0); check_kind(r, STARC_CANON_VAL, 0, 1); gsl_rng_free(r); }
+static void test_val_potential(void **state) { (void)state; gsl_rng *r = testutil_rng(1514); check_kind(r, STARC_CANON_VAL_POTENTIAL, 0, 0); check_kind(r, STARC_CANON_VAL_POTENTIAL, 0, 1); gsl_rng_free(r); }
+static void test_minpot(void **state) { (void)state; gsl_rng *r = testutil_rng(1515); check_kind(r, STARC_CANON_MINIMAL_POTENTIAL, 0, 0); check_kind(r, STARC_CANON_MINIMAL_POTENTIAL, 1, 0); gsl_rng_free(r); }
+static void test_minimal(void **state) { (void)state; gsl_rng *r = testutil_rng(1516); check_kind(r, STARC_CANON_MINIMAL, 0, 0); gsl_rng_free(r); }
+
+/* Shaping gamma phi(s') - phi(s) (a structured B + G) leaves every kind but
+ * none unchanged; minimal is idempotent and c(R) is orthogonal to R - c(R)
+ * over all S*A*S entries (the inner product of structured tensors). */
+static void test_invariances(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1517);
+    const starc_canon_kind kinds[5] = {STARC_CANON_EPIC, STARC_CANON_VAL, STARC_CANON_VAL_POTENTIAL,
+                                       STARC_CANON_MINIMAL_POTENTIAL, STARC_CANON_MINIMAL};
+    for (int trial = 0; trial < 20; trial++) {
+        const size_t S = 2 + gsl_rng_uniform_int(r, 40), A = 1 + gsl_rng_uniform_int(r, 4), SA = S * A;
+        const double gamma = gammas[trial % 4];
+        pattern pt;
+        random_pattern(r, S, A, gamma, &pt);
+        const starci_csr p = csr_of(&pt);
+        starci_struct_ws ws;
+        assert_ok(starci_struct_ws_alloc(&p, &ws, NULL));
+        double *pi = malloc(SA * sizeof(double)), *phi = malloc(S * sizeof(double));
+        double *B2 = malloc(SA * sizeof(double)), *G2 = malloc(S * sizeof(double));
+        starc_policy_uniform(pt.m, pi);
+        comps cp;
+        random_reward(r, &pt, 2, gamma, &cp); /* an (nnz,) reward */
+        testutil_gaussian(r, phi, S);
+        for (size_t s = 0; s < S; s++) {
+            G2[s] = gamma * 10.0 * phi[s];
+            for (size_t a = 0; a < A; a++)
+                B2[s * A + a] = -10.0 * phi[s];
+        }
+        starci_struct shaped = {B2, G2, cp.E};
+        double *X1 = expand(&pt, &cp.x), *X2 = expand(&pt, &shaped);
+        double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
+        dense_values(&pt, pi, X1, V1);
+        dense_values(&pt, pi, X2, V2);
+        const double rmax = maxabs_n(X2, SA * S);
+        for (int k = 0; k < 5; k++) {
+            for (int w = 0; w < (kinds[k] == STARC_CANON_MINIMAL_POTENTIAL ? 2 : 1); w++) {
+                starc_canon_options o;
+                starc_canon_options_default(&o);
+                o.weighted = w;
+                starci_canon_sparse *c;
+                assert_ok(starci_canon_sparse_alloc(&p, gamma, kinds[k], &o, &c, NULL));
+                starci_struct c1, c2;
+                assert_ok(starci_canon_sparse_form(c, 0, &cp.x, V1, &c1, NULL));
+                assert_ok(starci_canon_sparse_form(c, 1, &shaped, V2, &c2, NULL));
+                double d;
+                /* weighted minimal-potential removes shaping only on the support: compare there */
+                const int kind = (w || kinds[k] == STARC_CANON_MINIMAL) ? STARC_NORM_WLINF : STARC_NORM_LINF;
+                assert_ok(starci_struct_metric(&p, kind == STARC_NORM_WLINF ? STARC_METRIC_WLINF : STARC_METRIC_LINF,
+                                               &c1, &c2, &ws, &d, NULL));
+                assert_close(d, 0.0, 0.0, 1e-12 * (double)S * rmax / ((1.0 - gamma) * (1.0 - gamma)));
+                if (kinds[k] == STARC_CANON_MINIMAL) {
+                    /* c(c(R)) = c(R); <c(R), R - c(R)> = 0 */
+                    starci_struct cc;
+                    assert_ok(starci_canon_sparse_form(c, 1, &c1, NULL, &cc, NULL));
+                    assert_ok(starci_struct_metric(&p, STARC_METRIC_LINF, &c1, &cc, &ws, &d, NULL));
+                    /* round-off relative to R's scale (c(R) itself is round-off when R is trivial, as with A = 1) */
+                    const double r1 = maxabs_n(X1, SA * S);
+                    assert_close(d, 0.0, 0.0, 1e-11 * (double)S * r1 / ((1.0 - gamma) * (1.0 - gamma)));
+                    double *res = malloc(pt.nnz * sizeof(double));
+                    for (size_t i = 0; i < pt.nnz; i++)
+                        res[i] = cp.E[i] - c1.E[i];
+                    starci_struct rs = {NULL, NULL, res};
+                    const double ip = starci_struct_dot(&p, &c1, &rs, 0, &ws);
+                    /* an error delta in c(R) moves the product by about |delta| |R| */
+                    const double nr2 = starci_struct_dot(&p, &cp.x, &cp.x, 0, &ws);
+                    assert_close(ip, 0.0, 0.0, 1e-12 * (double)S * nr2 / ((1.0 - gamma) * (1.0 - gamma)));
+                    free(res);
+                }
+                starci_canon_sparse_free(c);
+            }
+        }
+        free(X1), free(X2), free(V1), free(V2), free(pi), free(phi), free(B2), free(G2);
+        comps_free(&cp);
+        starci_struct_ws_free(&ws);
+        pattern_free(&pt);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_dard_refused(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1518);
+    pattern pt;
+    random_pattern(r, 5, 2, 0.9, &pt);
+    const starci_csr p = csr_of(&pt);
+    starci_canon_sparse *c = (starci_canon_sparse *)&pt;
+    starc_error err;
+    assert_int_equal(starci_canon_sparse_alloc(&p, 0.9, STARC_CANON_DARD, NULL, &c, &err), STARC_EINVAL);
+    assert_null(c);
+    assert_non_null(strstr(err.message, "needs a dense MDP (sparse MDPs: see docs/sparse.md)"));
+    pattern_free(&pt);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_none),        cmocka_unit_test(test_epic),    cmocka_unit_test(test_val),
+        cmocka_unit_test(test_val_potential), cmocka_unit_test(test_minpot), cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_invariances), cmocka_unit_test(test_dard_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
