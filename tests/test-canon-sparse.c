@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
-#include "test-sparse-pattern.h"
+#include "sparse-pattern.h"
 #include "canon-sparse-internal.h"
 
 static const double gammas[4] = {0.0, 0.5, 0.9, 0.99};

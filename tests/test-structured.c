@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
-#include "test-sparse-pattern.h"
+#include "sparse-pattern.h"
 
 static const double scales[3] = {1e-300, 1.0, 1e300};
 
