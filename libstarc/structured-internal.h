@@ -30,6 +30,8 @@
 
 #include <stddef.h>
 #include "starc/error.h"
+#include "starc/metric.h"
+#include "starc/norm.h"
 
 /* T's CSR pattern: S*A rows, indices strictly increasing within a row. */
 typedef struct starci_csr {
