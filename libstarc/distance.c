@@ -22,6 +22,8 @@
 #include "norm-internal.h"
 #include "parallel-internal.h"
 #include "starc/distance.h"
+#include "canon-sparse-internal.h"
+#include "structured-internal.h"
 
 void starc_distance_options_default(starc_distance_options *o)
 {
@@ -638,5 +640,194 @@ int starc_distance(const starc_mdp *m, const starc_distance_options *o, const do
     }
     st = starc_distance_pair(p, R1, R2, d, err);
     starc_distance_plan_free(p);
+    return st;
+}
+
+/* ---- sparse MDPs (docs/sparse.md) --------------------------------------------
+ * The pair on structured rewards B(s,a) + G(s') + E(on T's support): the
+ * canonical forms of canon-sparse.c, the norms, metrics and Pearson statistic
+ * of structured.c, and the same trivial rule as the dense path (finish()).
+ * V^pi of each reward (val, val-potential) comes from the caller. */
+
+struct starci_sparse_dist {
+    starci_csr p;
+    double gamma;
+    starc_distance_options o;   /* trivial_tol resolved */
+    starci_canon_sparse *canon;
+    starci_struct_ws ws;
+    double *buf[2];             /* 2^k R (B: S*A, G: S, E: nnz) and 2^k V (S) of each reward */
+    double tsum, tmax;          /* sum and max of T: wl1/wl2/wlinf of a tensor of ones */
+};
+
+void starci_sparse_dist_free(starci_sparse_dist *sd)
+{
+    if (!sd)
+        return;
+    starci_canon_sparse_free(sd->canon);
+    starci_struct_ws_free(&sd->ws);
+    free(sd->buf[0]);
+    free(sd->buf[1]);
+    free(sd);
+}
+
+int starci_sparse_dist_alloc(const starci_csr *p, double gamma, const starc_distance_options *o,
+                             starci_sparse_dist **out, starc_error *err)
+{
+    *out = NULL;
+    if (o->norm == STARC_NORM_RANGE)
+        return starci_error(err, STARC_EINVAL,
+                            "the range normalisation needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    if (o->metric == STARC_METRIC_PEARSON && o->coverage)
+        return starci_error(err, STARC_EINVAL, "a Pearson coverage array needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT || (unsigned)o->metric >= STARC_METRIC_KIND_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid normalisation or metric kind");
+    starci_sparse_dist *sd = calloc(1, sizeof *sd);
+    if (!sd)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    sd->p = *p;
+    sd->gamma = gamma;
+    sd->o = *o;
+    sd->o.trivial_tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, gamma, p->S);
+    const size_t S = p->S, SA = p->S * p->A, nnz = starci_csr_nnz(p);
+    int st = starci_canon_sparse_alloc(p, gamma, o->canon, &o->canon_options, &sd->canon, err);
+    if (!st)
+        st = starci_struct_ws_alloc(p, &sd->ws, err);
+    if (!st && (!(sd->buf[0] = starci_dalloc(SA + 2 * S + nnz)) || !(sd->buf[1] = starci_dalloc(SA + 2 * S + nnz))))
+        st = starci_error(err, STARC_ENOMEM, "out of memory preparing a sparse distance (S=%zu, nnz=%zu)", S, nnz);
+    if (st) {
+        starci_sparse_dist_free(sd);
+        return st;
+    }
+    for (size_t k = 0; k < nnz; k++) {
+        sd->tsum += p->data[k];
+        sd->tmax = MAXD(sd->tmax, p->data[k]);
+    }
+    *out = sd;
+    return STARC_OK;
+}
+
+/* 2^k R and 2^k V in slot i's buffer (k = 0: R and V themselves). */
+static void sparse_prescale(starci_sparse_dist *sd, int i, const starci_struct *R, const double *V, int k,
+                            starci_struct *Rs, const double **Vs)
+{
+    *Rs = *R;
+    *Vs = V;
+    if (k == 0)
+        return;
+    const size_t S = sd->p.S, SA = S * sd->p.A, nnz = starci_csr_nnz(&sd->p);
+    double *B = sd->buf[i], *G = B + SA, *E = G + S, *Vb = E + nnz;
+    if (R->B) {
+        starci_norm_scale_copy(R->B, SA, k, B);
+        Rs->B = B;
+    }
+    if (R->G) {
+        starci_norm_scale_copy(R->G, S, k, G);
+        Rs->G = G;
+    }
+    if (R->E) {
+        starci_norm_scale_copy(R->E, nnz, k, E);
+        Rs->E = E;
+    }
+    if (V) {
+        starci_norm_scale_copy(V, S, k, Vb);
+        *Vs = Vb;
+    }
+}
+
+/* max |B|, |G|, |E| of a structured reward (its max |R| up to a factor 3). */
+static double sparse_bound(const starci_sparse_dist *sd, const starci_struct *R)
+{
+    const size_t S = sd->p.S, SA = S * sd->p.A, nnz = starci_csr_nnz(&sd->p);
+    const double *xs[3] = {R->B, R->G, R->E};
+    const size_t ns[3] = {SA, S, nnz};
+    double m = 0.0;
+    for (int c = 0; c < 3; c++)
+        for (size_t j = 0; xs[c] && j < ns[c]; j++)
+            m = MAXD(m, fabs(xs[c][j]));
+    return m;
+}
+
+/* finish() on a structured canonical form. */
+static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const starci_struct *c, struct rinfo *ri)
+{
+    const int pearson = sd->o.metric == STARC_METRIC_PEARSON;
+    memset(ri, 0, sizeof *ri);
+    if (pearson)
+        starci_struct_moments(&sd->p, c, &sd->ws, &ri->mean, &ri->sigma);
+    const double rmax = starci_struct_maxabs(&sd->p, R, &sd->ws, NULL);
+    double seen;
+    const double xmax = starci_struct_maxabs(&sd->p, c, &sd->ws, &seen);
+    starci_rule_args a = {sd->o.trivial_tol, rmax, xmax, -1, 0.0, 0.0, NAN, pearson ? ri->sigma : NAN};
+    int v = starci_distance_rule(&a);
+    if (!(v & STARCI_TRIVIAL) && sd->o.norm != STARC_NORM_NONE) {
+        double n;
+        int st = starci_struct_norm(&sd->p, (int)sd->o.norm, c, &sd->ws, &n, NULL);
+        if (st)
+            n = INFINITY; /* exceeds the largest double: certainly not trivial */
+        const double N = (double)sd->p.S * (double)sd->p.A * (double)sd->p.S;
+        a.norm = (int)sd->o.norm;
+        a.n = n;
+        switch (sd->o.norm) {
+        case STARC_NORM_L1: a.nunit = N; break;
+        case STARC_NORM_L2: a.nunit = sqrt(N); break;
+        case STARC_NORM_LINF: a.nunit = 1.0; break;
+        case STARC_NORM_WL1: a.nunit = sd->tsum; break;
+        case STARC_NORM_WL2: a.nunit = sqrt(sd->tsum); break;
+        default: a.nunit = sd->tmax; break;
+        }
+        if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+            a.xseen = seen;
+            v = starci_distance_rule(&a);
+        }
+        ri->n = n;
+    } else if (!(v & STARCI_TRIVIAL)) {
+        ri->n = 1.0;
+    }
+    ri->trivial = (v & STARCI_TRIVIAL) != 0;
+    ri->undefined = pearson && (v & STARCI_CONSTANT) != 0;
+    if (ri->trivial)
+        ri->n = 0.0;
+    else
+        ri->a = 1.0 / ri->n;
+    return STARC_OK;
+}
+
+int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const double *V1, const starci_struct *R2,
+                            const double *V2, double *d, starc_error *err)
+{
+    *d = NAN;
+    const starci_struct *R[2] = {R1, R2};
+    const double *V[2] = {V1, V2};
+    /* scale invariance as on the dense path: each reward by its own power of
+     * two, or both by one (norm none, not Pearson: homogeneous of degree 1) */
+    const int hom = sd->o.norm == STARC_NORM_NONE && sd->o.metric != STARC_METRIC_PEARSON;
+    double b[2] = {sparse_bound(sd, R1), sparse_bound(sd, R2)};
+    if (hom)
+        b[0] = b[1] = MAXD(b[0], b[1]);
+    const int k[2] = {starci_norm_scale_exp(&b[0], 1), starci_norm_scale_exp(&b[1], 1)};
+    starci_struct Rs[2], c[2];
+    const double *Vs[2];
+    struct rinfo ri[2];
+    int st;
+    for (int i = 0; i < 2; i++) {
+        sparse_prescale(sd, i, R[i], V[i], k[i], &Rs[i], &Vs[i]);
+        if ((st = starci_canon_sparse_form(sd->canon, i, &Rs[i], Vs[i], &c[i], err)))
+            return st;
+        sparse_finish(sd, &Rs[i], &c[i], &ri[i]);
+    }
+    if (sd->o.metric == STARC_METRIC_PEARSON) {
+        for (int i = 0; i < 2; i++)
+            if (ri[i].undefined)
+                return starci_error(err, STARC_EUNDEF,
+                                    "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
+                                    i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
+        *d = starci_struct_pearson(&sd->p, &c[0], &c[1], &sd->ws);
+        return STARC_OK;
+    }
+    st = starci_struct_metric_scaled(&sd->p, (int)sd->o.metric, ri[0].a, &c[0], ri[1].a, &c[1], &sd->ws, d, err);
+    if (!st)
+        st = unscale(hom ? k[0] : 0, d, err);
+    if (st)
+        *d = NAN;
     return st;
 }

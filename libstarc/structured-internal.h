@@ -81,6 +81,9 @@ int starci_struct_norm(const starci_csr *p, int kind, const starci_struct *x, st
 /* Metric of kind STARC_METRIC_L1 .. STARC_METRIC_WLINF: the norm of x1 - x2 (ws->B/G/E are overwritten). */
 int starci_struct_metric(const starci_csr *p, int kind, const starci_struct *x1, const starci_struct *x2,
                          starci_struct_ws *ws, double *value, starc_error *err);
+/* The same metric between a1 x1 and a2 x2: the norm of a1 x1 - a2 x2. */
+int starci_struct_metric_scaled(const starci_csr *p, int kind, double a1, const starci_struct *x1, double a2,
+                                const starci_struct *x2, starci_struct_ws *ws, double *value, starc_error *err);
 
 /* Inner product over all S*A*S entries (weighted = 0) or sum T x1 x2 over the
  * support (weighted = 1).  The value may be +-inf or 0 when it leaves the

@@ -386,17 +386,17 @@ int starci_struct_norm(const starci_csr *p, int kind, const starci_struct *x, st
     return STARC_OK;
 }
 
-int starci_struct_metric(const starci_csr *p, int kind, const starci_struct *x1, const starci_struct *x2,
-                         starci_struct_ws *ws, double *value, starc_error *err)
+int starci_struct_metric_scaled(const starci_csr *p, int kind, double a1, const starci_struct *x1, double a2,
+                                const starci_struct *x2, starci_struct_ws *ws, double *value, starc_error *err)
 {
     /* one factor for both, so the difference is formed without overflow */
-    double b1 = max_abs(x1->B, p->S * p->A) + max_abs(x1->G, p->S) + max_abs(x1->E, starci_csr_nnz(p));
-    double b2 = max_abs(x2->B, p->S * p->A) + max_abs(x2->G, p->S) + max_abs(x2->E, starci_csr_nnz(p));
+    const size_t SA = p->S * p->A, nnz = starci_csr_nnz(p);
+    double b1 = fabs(a1) * (max_abs(x1->B, SA) + max_abs(x1->G, p->S) + max_abs(x1->E, nnz));
+    double b2 = fabs(a2) * (max_abs(x2->B, SA) + max_abs(x2->G, p->S) + max_abs(x2->E, nnz));
     double b = MAXD(b1, b2);
     const int k = starci_norm_scale_exp(&b, 1);
-    const double f = ldexp(1.0, k);
     starci_struct d;
-    starci_struct_combine(p, f, x1, -f, x2, 0.0, ws, &d);
+    starci_struct_combine(p, ldexp(a1, k), x1, -ldexp(a2, k), x2, 0.0, ws, &d);
     int st = starci_struct_norm(p, kind, &d, ws, value, err);
     if (st)
         return st;
@@ -404,6 +404,12 @@ int starci_struct_metric(const starci_csr *p, int kind, const starci_struct *x1,
     if (isinf(*value))
         return starci_error(err, STARC_EUNDEF, "the metric overflows: it exceeds the largest double");
     return STARC_OK;
+}
+
+int starci_struct_metric(const starci_csr *p, int kind, const starci_struct *x1, const starci_struct *x2,
+                         starci_struct_ws *ws, double *value, starc_error *err)
+{
+    return starci_struct_metric_scaled(p, kind, 1.0, x1, 1.0, x2, ws, value, err);
 }
 
 double starci_struct_maxabs(const starci_csr *p, const starci_struct *x, starci_struct_ws *ws, double *seen)

@@ -15,6 +15,7 @@
 #include "testutil.h"
 #include "sparse-pattern.h"
 #include "canon-sparse-internal.h"
+#include "distance-internal.h"
 
 static const double gammas[4] = {0.0, 0.5, 0.9, 0.99};
 
@@ -201,6 +202,106 @@ static void test_invariances(void **state)
     gsl_rng_free(r);
 }
 
+/* The distance on structured rewards (distance.c's sparse section) against
+ * starc_distance on the expanded MDP and rewards: every canonicalisation but
+ * dard x every normalisation but range x every metric, rewards of every shape
+ * and a trivial one (pure shaping), each pair also scaled by 1e-300 and 1e300. */
+static void test_distance_pairs(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1519);
+    const double dgammas[3] = {0.0, 0.5, 0.9};
+    long checked = 0;
+    for (int trial = 0; trial < 9; trial++) {
+        const size_t S = 2 + gsl_rng_uniform_int(r, trial < 6 ? 8 : 30), A = 1 + gsl_rng_uniform_int(r, 3);
+        const size_t SA = S * A, n = SA * S;
+        const double gamma = dgammas[trial % 3];
+        pattern pt;
+        random_pattern(r, S, A, gamma, &pt);
+        const starci_csr p = csr_of(&pt);
+        double *pi = malloc(SA * sizeof(double));
+        starc_policy_uniform(pt.m, pi);
+        comps cp[3];
+        random_reward(r, &pt, (int)gsl_rng_uniform_int(r, 4), gamma, &cp[0]);
+        random_reward(r, &pt, (int)gsl_rng_uniform_int(r, 4), gamma, &cp[1]);
+        random_reward(r, &pt, 3, gamma, &cp[2]);
+        cp[2].x.E = NULL; /* pure shaping gamma phi(s') - phi(s) + 0.5 b(s,a); make it trivial: */
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                cp[2].B[s * A + a] = -cp[2].G[s] / (gamma > 0 ? gamma : 1.0);
+        if (gamma == 0.0)
+            cp[2].x.G = NULL;
+        double *X[3], *V[3][3];
+        const double sc[3] = {1.0, 1e-300, 1e300};
+        for (int i = 0; i < 3; i++) {
+            X[i] = expand(&pt, &cp[i].x);
+            V[i][0] = malloc(S * sizeof(double));
+            dense_values(&pt, pi, X[i], V[i][0]);
+        }
+        for (int canon = 0; canon < STARC_CANON_KIND_COUNT; canon++) {
+            if (canon == STARC_CANON_DARD)
+                continue;
+            for (int norm = 0; norm < STARC_NORM_KIND_COUNT; norm++) {
+                if (norm == STARC_NORM_RANGE)
+                    continue;
+                for (int metric = 0; metric < STARC_METRIC_KIND_COUNT; metric++) {
+                    starc_distance_options o;
+                    starc_distance_options_default(&o);
+                    o.canon = (starc_canon_kind)canon;
+                    o.norm = (starc_norm_kind)norm;
+                    o.metric = (starc_metric_kind)metric;
+                    starci_sparse_dist *sd;
+                    assert_ok(starci_sparse_dist_alloc(&p, gamma, &o, &sd, NULL));
+                    const int pairs[3][2] = {{0, 1}, {1, 0}, {0, 2}};
+                    for (int q = 0; q < 3; q++) {
+                        const int i = pairs[q][0], j = pairs[q][1];
+                        double dd, ds;
+                        int std = starc_distance(pt.m, &o, X[i], X[j], &dd, NULL);
+                        const int hom = norm == STARC_NORM_NONE && metric != STARC_METRIC_PEARSON;
+                        const double dscale = hom ? (double)n * (maxabs_n(X[i], n) + maxabs_n(X[j], n)) : 1.0;
+                        for (int k = 0; k < 3; k++) {
+                            /* the pair scaled by sc[k] (both: so that norm none scales the distance by sc[k]) */
+                            starci_struct y[2];
+                            double *buf[2], *vb[2];
+                            for (int m = 0; m < 2; m++) {
+                                const comps *c = &cp[m == 0 ? i : j];
+                                buf[m] = malloc((SA + S + pt.nnz + 1) * sizeof(double));
+                                vb[m] = malloc(S * sizeof(double));
+                                double *B = buf[m], *G = B + SA, *E = G + S;
+                                for (size_t t = 0; t < SA; t++) B[t] = sc[k] * c->B[t];
+                                for (size_t t = 0; t < S; t++) G[t] = sc[k] * c->G[t];
+                                for (size_t t = 0; t < pt.nnz; t++) E[t] = sc[k] * c->E[t];
+                                for (size_t t = 0; t < S; t++) vb[m][t] = sc[k] * V[m == 0 ? i : j][0][t];
+                                y[m] = (starci_struct){c->x.B ? B : NULL, c->x.G ? G : NULL, c->x.E ? E : NULL};
+                            }
+                            int sts = starci_sparse_dist_pair(sd, &y[0], vb[0], &y[1], vb[1], &ds, NULL);
+                            assert_int_equal(sts, std);
+                            if (std == STARC_OK) {
+                                const double want = hom ? dd * sc[k] : dd;
+                                assert_close(ds, want, 1e-9, 1e-12 * dscale * (hom ? sc[k] : 1.0));
+                            } else {
+                                assert_true(isnan(ds));
+                            }
+                            checked++;
+                            free(buf[0]), free(buf[1]), free(vb[0]), free(vb[1]);
+                        }
+                    }
+                    starci_sparse_dist_free(sd);
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            free(X[i]);
+            free(V[i][0]);
+            comps_free(&cp[i]);
+        }
+        free(pi);
+        pattern_free(&pt);
+    }
+    assert_true(checked > 1000);
+    gsl_rng_free(r);
+}
+
 static void test_dard_refused(void **state)
 {
     (void)state;
@@ -222,7 +323,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_none),        cmocka_unit_test(test_epic),    cmocka_unit_test(test_val),
         cmocka_unit_test(test_val_potential), cmocka_unit_test(test_minpot), cmocka_unit_test(test_minimal),
-        cmocka_unit_test(test_invariances), cmocka_unit_test(test_dard_refused),
+        cmocka_unit_test(test_invariances), cmocka_unit_test(test_distance_pairs),
+        cmocka_unit_test(test_dard_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
