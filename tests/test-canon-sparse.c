@@ -302,6 +302,56 @@ static void test_distance_pairs(void **state)
     gsl_rng_free(r);
 }
 
+/* S = 512: the sparse pair agrees with the dense one to 1e-10 relative on a
+ * selection of canon x norm x metric (all of them at S <= 31 above). */
+static void test_distance_large(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1520);
+    const size_t S = 512, A = 2, SA = S * A;
+    const double gamma = 0.9;
+    pattern pt;
+    random_pattern(r, S, A, gamma, &pt);
+    const starci_csr p = csr_of(&pt);
+    double *pi = malloc(SA * sizeof(double));
+    starc_policy_uniform(pt.m, pi);
+    comps c1, c2;
+    random_reward(r, &pt, 2, gamma, &c1); /* (nnz,) */
+    random_reward(r, &pt, 1, gamma, &c2); /* (S,A) */
+    double *X1 = expand(&pt, &c1.x), *X2 = expand(&pt, &c2.x);
+    double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
+    dense_values(&pt, pi, X1, V1);
+    dense_values(&pt, pi, X2, V2);
+    const int combos[7][3] = {
+        {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},
+        {STARC_CANON_VAL_POTENTIAL, STARC_NORM_LINF, STARC_METRIC_L1},
+        {STARC_CANON_MINIMAL_POTENTIAL, STARC_NORM_L1, STARC_METRIC_LINF},
+        {STARC_CANON_MINIMAL, STARC_NORM_WL2, STARC_METRIC_WL2},
+        {STARC_CANON_NONE, STARC_NORM_WL1, STARC_METRIC_WLINF},
+        {STARC_CANON_EPIC, STARC_NORM_WLINF, STARC_METRIC_L2},
+    };
+    for (int q = 0; q < 7; q++) {
+        starc_distance_options o;
+        starc_distance_options_default(&o);
+        o.canon = (starc_canon_kind)combos[q][0];
+        o.norm = (starc_norm_kind)combos[q][1];
+        o.metric = (starc_metric_kind)combos[q][2];
+        double dd, ds;
+        assert_ok(starc_distance(pt.m, &o, X1, X2, &dd, NULL));
+        starci_sparse_dist *sd;
+        assert_ok(starci_sparse_dist_alloc(&p, gamma, &o, &sd, NULL));
+        assert_ok(starci_sparse_dist_pair(sd, &c1.x, V1, &c2.x, V2, &ds, NULL));
+        assert_close(ds, dd, 1e-10, 0.0);
+        starci_sparse_dist_free(sd);
+    }
+    free(X1), free(X2), free(V1), free(V2), free(pi);
+    comps_free(&c1);
+    comps_free(&c2);
+    pattern_free(&pt);
+    gsl_rng_free(r);
+}
+
 static void test_dard_refused(void **state)
 {
     (void)state;
@@ -323,7 +373,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_none),        cmocka_unit_test(test_epic),    cmocka_unit_test(test_val),
         cmocka_unit_test(test_val_potential), cmocka_unit_test(test_minpot), cmocka_unit_test(test_minimal),
-        cmocka_unit_test(test_invariances), cmocka_unit_test(test_distance_pairs),
+        cmocka_unit_test(test_invariances), cmocka_unit_test(test_distance_pairs), cmocka_unit_test(test_distance_large),
         cmocka_unit_test(test_dard_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
