@@ -10,6 +10,7 @@
 
 #include "canon-internal.h"
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "lapack.h"
 #include "parallel-internal.h"
@@ -254,6 +255,8 @@ static int factorise_minimal(starc_canon *c, starc_error *err)
 int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                       starc_canon **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_canon_alloc", err))
+        return STARC_EINVAL;
     if (!m || !out)
         return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
     *out = NULL;
@@ -689,6 +692,8 @@ int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *e
 int starc_canon_compute(const starc_mdp *m, starc_canon_kind kind, const starc_canon_options *opt,
                        const double *R, double *C, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_canon_compute", err))
+        return STARC_EINVAL;
     starc_canon *c;
     int st = starc_canon_alloc(m, kind, opt, &c, err);
     if (st)

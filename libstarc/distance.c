@@ -18,6 +18,7 @@
 #include "canon-internal.h"
 #include "distance-internal.h"
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
 #include "parallel-internal.h"
@@ -163,6 +164,8 @@ static double *dup_array(const double *x, size_t n, int *fail)
 int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
                               starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_distance_plan_alloc", err))
+        return STARC_EINVAL;
     if (!m || !out)
         return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
     *out = NULL;
@@ -631,6 +634,8 @@ done:
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2,
                    double *d, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_distance", err))
+        return STARC_EINVAL;
     starc_distance_plan *p;
     int st = starc_distance_plan_alloc(m, o, &p, err);
     if (st) {

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "generate-internal.h"
 #include "starc/generate.h"
 
@@ -215,6 +216,8 @@ static int prob_ok(double p)
 int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const starc_generate_reward_options *o,
                           double *R, starc_generate_reward_info *info, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_generate_reward", err))
+        return STARC_EINVAL;
     starc_generate_reward_options def;
     if (!o) {
         starc_generate_reward_options_default(&def);

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,89 @@ static int npz_has(const starc_npy_npz *z, const char *name)
 
 /* ------------------------------------------------------------------ MDPs */
 
+/* An integer member (CSR indices) read as doubles, turned into size_t in place:
+ * the stored dtype must be an integer one and every value in [0, 2^53). */
+static int to_index(starc_npy_array *a, const char *path, const char *name, size_t **out, starc_error *err)
+{
+    if (a->dtype[1] != 'i' && a->dtype[1] != 'u')
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s' has dtype '%s'; expected an integer dtype", path,
+                            name, a->dtype);
+    size_t n = starc_npy_array_size(a);
+    for (size_t i = 0; i < n; i++) {
+        double x = a->data[i];
+        if (!(x >= 0.0 && x < 9007199254740992.0))
+            return starci_error(err, STARC_EINVAL, "%s: %s[%zu] = %.17g is negative or too large", path, name, i, x);
+        size_t v = (size_t)x;
+        memcpy(&a->data[i], &v, sizeof v); /* same size (checked at compile time below) */
+    }
+    *out = (size_t *)(void *)a->data;
+    a->data = NULL;
+    return STARC_OK;
+}
+
+typedef char index_fits_in_double[sizeof(size_t) == sizeof(double) ? 1 : -1];
+
+/* T in CSR form: T_data (nnz,), T_indices (nnz,), T_indptr (S*A+1,), T_shape [S, A, S]. */
+static int load_csr(starc_npy_npz *z, const char *path, const starc_mdp_options *opt, starc_npy_array *mu0,
+                    double gamma, starc_mdp **out, starc_error *err)
+{
+    static const char *const nm[] = {"T_data", "T_indices", "T_indptr", "T_shape"};
+    starc_npy_array a[4];
+    size_t *ip = NULL, *ix = NULL;
+    char shp[STARC_NPY_MAXDIM * 22 + 4];
+    int st = STARC_OK;
+    for (int i = 0; i < 4; i++)
+        starc_npy_array_init(&a[i]);
+    for (int i = 0; i < 4 && !st; i++)
+        st = starc_npy_npz_read(z, nm[i], &a[i], err);
+    if (st)
+        goto done;
+    for (int i = 0; i < 4; i++)
+        if (a[i].ndim != 1) {
+            starc_npy_array_shape_string(&a[i], shp, sizeof shp);
+            st = starci_error(err, STARC_EDIM, "%s: member '%s' has shape %s; expected a 1-d array", path, nm[i], shp);
+            goto done;
+        }
+    const double *sh = a[3].data;
+    if (a[3].shape[0] != 3 || !(sh[0] >= 0 && sh[0] < 9007199254740992.0 && sh[1] >= 0 &&
+                                sh[1] < 9007199254740992.0) || sh[0] != sh[2] || sh[0] != floor(sh[0]) ||
+        sh[1] != floor(sh[1])) {
+        st = starci_error(err, STARC_EDIM, "%s: member 'T_shape' must be [S, A, S]", path);
+        goto done;
+    }
+    const size_t S = (size_t)sh[0], A = (size_t)sh[1], nnz = a[0].shape[0];
+    size_t rows;
+    if (!starci_mul_ok(S, A, &rows) || rows == SIZE_MAX) {
+        st = starci_error(err, STARC_EDIM, "%s: S*A+1 overflows for T_shape [%zu, %zu, %zu]", path, S, A, S);
+        goto done;
+    }
+    if (a[1].shape[0] != nnz || a[2].shape[0] != rows + 1) {
+        st = starci_error(err, STARC_EDIM, "%s: T_indices has %zu entries and T_indptr %zu; T_data's nnz = %zu "
+                          "and S*A+1 = %zu needed", path, a[1].shape[0], a[2].shape[0], nnz, rows + 1);
+        goto done;
+    }
+    if (mu0->ndim != 1 || mu0->shape[0] != S) {
+        starc_npy_array_shape_string(mu0, shp, sizeof shp);
+        st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
+        goto done;
+    }
+    if ((st = to_index(&a[1], path, "T_indices", &ix, err)) || (st = to_index(&a[2], path, "T_indptr", &ip, err)))
+        goto done;
+    if ((st = starc_mdp_alloc_csr_adopt(S, A, nnz, ip, ix, a[0].data, mu0->data, gamma, opt, out, err))) {
+        prefix_error(err, st, path);
+    } else {
+        ip = ix = NULL;
+        a[0].data = NULL;
+        mu0->data = NULL;
+    }
+done:
+    free(ip);
+    free(ix);
+    for (int i = 0; i < 4; i++)
+        starc_npy_array_clear(&a[i]);
+    return st;
+}
+
 int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
 {
     if (!path || !out)
@@ -47,15 +131,23 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
     int st = starc_npy_npz_open(path, &z, err);
     if (st)
         return st;
+    /* Dense T, or T in CSR form when the archive has T_data and no T. */
+    const int csr = !npz_has(z, "T") && npz_has(z, "T_data");
     static const char *const need[] = {"T", "mu0", "gamma"};
-    char missing[64] = "";
-    for (size_t i = 0; i < 3; i++)
-        if (!npz_has(z, need[i])) {
+    static const char *const need_csr[] = {"T_data", "T_indices", "T_indptr", "T_shape", "mu0", "gamma"};
+    const char *const *nd = csr ? need_csr : need;
+    char missing[96] = "";
+    for (size_t i = 0; i < (csr ? 6u : 3u); i++)
+        if (!npz_has(z, nd[i])) {
             size_t l = strlen(missing);
-            snprintf(missing + l, sizeof missing - l, "%s'%s'", l ? ", " : "", need[i]);
+            snprintf(missing + l, sizeof missing - l, "%s'%s'", l ? ", " : "", nd[i]);
         }
     if (missing[0]) {
         starc_npy_npz_close(z);
+        if (csr)
+            return starci_error(err, STARC_EFORMAT, "%s: missing member %s; a sparse MDP .npz needs T_data (nnz,), "
+                                "T_indices (nnz,), T_indptr (S*A+1,), T_shape [S,A,S], mu0 (S,) and gamma ()", path,
+                                missing);
         return starci_error(err, STARC_EFORMAT, "%s: missing member %s; an MDP .npz needs T (S,A,S), mu0 (S,) "
                             "and gamma ()", path, missing);
     }
@@ -64,8 +156,18 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
     starc_npy_array_init(&mu0);
     starc_npy_array_init(&g);
     char shp[STARC_NPY_MAXDIM * 22 + 4];
-    if ((st = starc_npy_npz_read(z, "T", &T, err)) || (st = starc_npy_npz_read(z, "mu0", &mu0, err)) ||
-        (st = starc_npy_npz_read(z, "gamma", &g, err)))
+    if ((st = starc_npy_npz_read(z, "mu0", &mu0, err)) || (st = starc_npy_npz_read(z, "gamma", &g, err)))
+        goto done;
+    if (!(g.ndim == 0 || (g.ndim == 1 && g.shape[0] == 1))) {
+        starc_npy_array_shape_string(&g, shp, sizeof shp);
+        st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
+        goto done;
+    }
+    if (csr) {
+        st = load_csr(z, path, opt, &mu0, g.data[0], out, err);
+        goto done;
+    }
+    if ((st = starc_npy_npz_read(z, "T", &T, err)))
         goto done;
     if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
         starc_npy_array_shape_string(&T, shp, sizeof shp);
@@ -76,11 +178,6 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
     if (mu0.ndim != 1 || mu0.shape[0] != S) {
         starc_npy_array_shape_string(&mu0, shp, sizeof shp);
         st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
-        goto done;
-    }
-    if (!(g.ndim == 0 || (g.ndim == 1 && g.shape[0] == 1))) {
-        starc_npy_array_shape_string(&g, shp, sizeof shp);
-        st = starci_error(err, STARC_EDIM, "%s: member 'gamma' has shape %s; expected () or (1,)", path, shp);
         goto done;
     }
     /* The MDP keeps the buffers T and mu0 were read into. */
@@ -98,10 +195,54 @@ done:
     return st;
 }
 
+/* A sparse MDP: T_data, T_indices and T_indptr (int64), T_shape (int64), mu0, gamma. */
+static int save_csr(const char *path, const starc_mdp *m, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), nnz = starc_mdp_nnz(m);
+    const size_t *ip, *ix;
+    const double *dt;
+    starc_mdp_csr(m, &ip, &ix, &dt);
+    double gamma = starc_mdp_gamma(m), shape[3] = {(double)S, (double)A, (double)S};
+    double *dix = starci_dalloc(nnz ? nnz : 1), *dip = starci_dalloc(S * A + 1);
+    if (!dix || !dip) {
+        free(dix);
+        free(dip);
+        return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
+    }
+    for (size_t k = 0; k < nnz; k++)
+        dix[k] = (double)ix[k];
+    for (size_t r = 0; r <= S * A; r++)
+        dip[r] = (double)ip[r];
+    static const char *const names[] = {"T_data", "T_indices", "T_indptr", "T_shape", "mu0", "gamma"};
+    starc_npy_array a[6];
+    for (size_t i = 0; i < 6; i++)
+        starc_npy_array_init(&a[i]);
+    const size_t len[4] = {nnz, nnz, S * A + 1, 3};
+    double *data[4] = {(double *)dt, dix, dip, shape};
+    for (size_t i = 0; i < 4; i++) {
+        a[i].ndim = 1;
+        a[i].shape[0] = len[i];
+        a[i].data = data[i];
+        if (i > 0)
+            snprintf(a[i].dtype, sizeof a[i].dtype, "<i8");
+    }
+    a[4].ndim = 1;
+    a[4].shape[0] = S;
+    a[4].data = (double *)starc_mdp_initial(m);
+    a[5].ndim = 0;
+    a[5].data = &gamma;
+    int st = starc_npy_npz_write(path, 6, names, a, 0, err);
+    free(dix);
+    free(dip);
+    return st;
+}
+
 int starc_io_mdp_save(const char *path, const starc_mdp *m, starc_error *err)
 {
     if (!path || !m)
         return starci_error(err, STARC_EINVAL, "starc_io_mdp_save: NULL argument");
+    if (starc_mdp_is_sparse(m))
+        return save_csr(path, m, err);
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double gamma = starc_mdp_gamma(m);
     static const char *const names[] = {"T", "mu0", "gamma"};
@@ -131,6 +272,8 @@ void starc_io_reward_set_init(starc_io_reward_set *rs)
         rs->n = 0;
         rs->names = NULL;
         rs->R = NULL;
+        rs->layout = NULL;
+        rs->given = NULL;
     }
 }
 
@@ -138,10 +281,14 @@ void starc_io_reward_set_clear(starc_io_reward_set *rs)
 {
     if (!rs)
         return;
-    for (size_t i = 0; i < rs->n; i++)
+    for (size_t i = 0; i < rs->n; i++) {
         free(rs->names[i]);
+        free(rs->given[i]);
+    }
     free(rs->names);
     free(rs->R);
+    free(rs->layout);
+    free(rs->given);
     starc_io_reward_set_init(rs);
 }
 
@@ -197,9 +344,11 @@ static int sniff_zip(const char *path, starc_error *err)
  * the slot, an (S,) or (S,A) one is read and expanded into it.  Messages name
  * disp. */
 static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, double *R,
-                       starc_error *err)
+                       starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    *layout = STARC_IO_REWARD_FULL;
+    *given = NULL;
     starci_npy_reader *r = NULL;
     int st = z ? starci_npy_reader_open_member(z, name, &r, err) : starci_npy_reader_open_file(name, &r, err);
     if (st)
@@ -208,7 +357,9 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
     starc_npy_array_init(&a);
     a.ndim = starci_npy_reader_shape(r, a.shape);
     int expanding = 0;
-    if (a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S) {
+    const int full = starc_mdp_is_sparse(m) ? a.ndim == 1 && a.shape[0] == starc_mdp_nnz(m) && a.shape[0] != S
+                                            : a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S;
+    if (full) {
         /* Read in place; the expansion then only checks the values. */
         if (!(st = starci_npy_reader_read(r, R, err))) {
             expanding = 1;
@@ -222,6 +373,12 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
         } else if (!(st = starci_npy_reader_read(r, a.data, err))) {
             expanding = 1;
             st = starc_mdp_reward_expand(m, a.ndim, a.shape, a.data, R, err);
+            if (!st) {
+                /* An (S,) or (S,A) reward: keep the values as given. */
+                *layout = a.ndim == 1 ? STARC_IO_REWARD_STATE : STARC_IO_REWARD_STATE_ACTION;
+                *given = a.data;
+                a.data = NULL;
+            }
         }
     }
     if (st && expanding)
@@ -279,11 +436,12 @@ static int spec_open(const char *spec, reward_spec *p, starc_error *err)
     return st;
 }
 
-/* Read the p->want rewards of p into R (p->want * S*A*S doubles) and their
- * names into names[0 .. p->want). */
-static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char **names, starc_error *err)
+/* Read the p->want rewards of p into R (p->want * size doubles) and their
+ * names, layouts and given values into names, layout, given[0 .. p->want). */
+static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char **names,
+                     starc_io_reward_layout *layout, double **given, starc_error *err)
 {
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    const size_t SAS = starc_mdp_reward_size(m);
     const char *file = p->file;
     for (size_t i = 0; i < p->want; i++) {
         const char *nm = !p->zipped ? file : p->key ? p->key : starc_npy_npz_name(p->z, i);
@@ -297,7 +455,8 @@ static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char *
                 return starci_error(err, STARC_ENOMEM, "out of memory");
             snprintf(disp, dl, "%s:%s", file, nm);
         }
-        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, R + i * SAS, err);
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, R + i * SAS,
+                         &layout[i], &given[i], err);
         free(disp);
         if (st)
             return st;
@@ -336,31 +495,48 @@ static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, con
 static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, starc_io_reward_set *rs,
                       starc_error *err)
 {
-    size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SAS = S * A * S;
+    const size_t SAS = starc_mdp_reward_size(m);
     if (tot == 0)
         return STARC_OK;
     char **names = calloc(tot, sizeof *names);
-    if (!names)
+    double **given = calloc(tot, sizeof *given);
+    starc_io_reward_layout *layout = calloc(tot, sizeof *layout);
+    if (!names || !given || !layout) {
+        free(names), free(given), free(layout);
         return starci_error(err, STARC_ENOMEM, "out of memory for %zu rewards", tot);
+    }
     double *R = reward_room(rs, tot, SAS, p[0].file, err);
     int st = R ? STARC_OK : STARC_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n && !st; i++) {
-        st = spec_read(&p[i], m, R + k * SAS, names + k, err);
+        st = spec_read(&p[i], m, R + k * SAS, names + k, layout + k, given + k, err);
         k += p[i].want;
     }
     char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));
-    if (!st && !nn)
+    if (nn)
+        rs->names = nn;
+    double **ng = nn ? realloc(rs->given, (rs->n + tot) * sizeof(double *)) : NULL;
+    if (ng)
+        rs->given = ng;
+    starc_io_reward_layout *nl = ng ? realloc(rs->layout, (rs->n + tot) * sizeof *nl) : NULL;
+    if (nl)
+        rs->layout = nl;
+    if (!st && !nl)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     if (!st) {
-        rs->names = nn;
         memcpy(rs->names + rs->n, names, tot * sizeof *names);
+        memcpy(rs->given + rs->n, given, tot * sizeof *given);
+        memcpy(rs->layout + rs->n, layout, tot * sizeof *layout);
         rs->n += tot;
     } else {
-        for (size_t i = 0; i < tot; i++)
+        for (size_t i = 0; i < tot; i++) {
             free(names[i]);
+            free(given[i]);
+        }
     }
     free(names);
+    free(given);
+    free(layout);
     return st;
 }
 
@@ -395,8 +571,10 @@ int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_md
     st = specs_read(p, opened, tot, m, rs, err);
     if (!st && open_st) {
         /* All or nothing: drop the rewards read before the failing spec. */
-        for (size_t i = rs->n - tot; i < rs->n; i++)
+        for (size_t i = rs->n - tot; i < rs->n; i++) {
             free(rs->names[i]);
+            free(rs->given[i]);
+        }
         rs->n -= tot;
         st = open_st;
         if (err)

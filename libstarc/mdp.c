@@ -10,14 +10,21 @@
 struct starc_mdp {
     size_t S, A;
     double gamma;
-    double *T;
+    double *T;   /* S*A*S, or NULL for a sparse MDP */
     double *mu0;
+    /* Sparse MDPs (T == NULL): CSR rows s*A + a (starc/mdp.h). */
+    size_t nnz;
+    size_t *indptr;  /* S*A + 1 */
+    size_t *indices; /* nnz */
+    double *data;    /* nnz */
 };
 
 void starc_mdp_options_default(starc_mdp_options *o)
 {
     o->prob_tol = STARC_MDP_PROB_TOL;
 }
+
+static int check_mu0(size_t S, const double *mu0, double tol, starc_error *err);
 
 int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
                        const starc_mdp_options *opt, starc_error *err)
@@ -53,6 +60,12 @@ int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, d
             if (fabs(sum - 1.0) > tol)
                 return starci_error(err, STARC_EINVAL, "row T[%zu,%zu,:] sums to %.17g, not 1 (tolerance %g)", s, a, sum, tol);
         }
+    return check_mu0(S, mu0, tol, err);
+}
+
+/* mu0 finite, non-negative, summing to 1 within tol. */
+static int check_mu0(size_t S, const double *mu0, double tol, starc_error *err)
+{
     double sum = 0.0;
     for (size_t s = 0; s < S; s++) {
         if (!isfinite(mu0[s]))
@@ -115,12 +128,134 @@ int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gam
     return st ? st : mdp_wrap(S, A, T, mu0, gamma, out, err);
 }
 
+
+/* ------------------------------------------------------------------ CSR */
+
+/* The CSR checks of starc_mdp_alloc_csr (starc/mdp.h), in one pass over the
+ * rows: structure first (indptr, then each row's indices), then values. */
+static int validate_csr(size_t S, size_t A, size_t nnz, const size_t *indptr, const size_t *indices,
+                        const double *data, const double *mu0, double gamma, const starc_mdp_options *opt,
+                        starc_error *err)
+{
+    starc_mdp_options def;
+    if (!opt) {
+        starc_mdp_options_default(&def);
+        opt = &def;
+    }
+    const double tol = opt->prob_tol;
+    size_t rows;
+    if (S == 0 || A == 0)
+        return starci_error(err, STARC_EDIM, "MDP needs at least one state and one action (got S=%zu, A=%zu)", S, A);
+    if (!starci_mul_ok(S, A, &rows) || rows == SIZE_MAX || rows + 1 > SIZE_MAX / sizeof(size_t))
+        return starci_error(err, STARC_EDIM, "S*A+1 overflows for S=%zu, A=%zu", S, A);
+    if (nnz > SIZE_MAX / sizeof(double) || nnz > SIZE_MAX / sizeof(size_t))
+        return starci_error(err, STARC_EDIM, "nnz = %zu transitions overflow a buffer size", nnz);
+    if (!indptr || (nnz && (!indices || !data)) || !mu0)
+        return starci_error(err, STARC_EINVAL, "CSR arrays and mu0 must not be NULL");
+    if (!(tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");
+    if (!isfinite(gamma) || gamma < 0.0 || gamma >= 1.0)
+        return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", gamma);
+    if (indptr[0] != 0)
+        return starci_error(err, STARC_EDIM, "T_indptr[0] = %zu, not 0", indptr[0]);
+    if (indptr[rows] != nnz)
+        return starci_error(err, STARC_EDIM, "T_indptr[%zu] = %zu, not nnz = %zu", rows, indptr[rows], nnz);
+    for (size_t r = 0; r < rows; r++)
+        if (indptr[r + 1] < indptr[r] || indptr[r + 1] > nnz)
+            return starci_error(err, STARC_EDIM, "T_indptr[%zu] = %zu is outside [T_indptr[%zu] = %zu, nnz = %zu]",
+                                r + 1, indptr[r + 1], r, indptr[r], nnz);
+    for (size_t r = 0; r < rows; r++) {
+        const size_t s = r / A, a = r % A;
+        double sum = 0.0;
+        for (size_t k = indptr[r]; k < indptr[r + 1]; k++) {
+            const size_t t = indices[k];
+            if (t >= S)
+                return starci_error(err, STARC_EINVAL, "T_indices[%zu] = %zu (row T[%zu,%zu,:]) is outside [0, %zu)",
+                                    k, t, s, a, S);
+            if (k > indptr[r] && t <= indices[k - 1])
+                return starci_error(err, STARC_EINVAL, "T_indices[%zu] = %zu (row T[%zu,%zu,:]) is not above the "
+                                    "previous index %zu: indices must be sorted, without duplicates", k, t, s, a,
+                                    indices[k - 1]);
+            if (!isfinite(data[k]))
+                return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] (T_data[%zu]) is not finite", s, a, t, k);
+            if (data[k] < 0.0)
+                return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] (T_data[%zu]) = %.17g is negative", s, a, t, k,
+                                    data[k]);
+            sum += data[k];
+        }
+        if (fabs(sum - 1.0) > tol)
+            return starci_error(err, STARC_EINVAL, "row T[%zu,%zu,:] sums to %.17g, not 1 (tolerance %g)", s, a, sum,
+                                tol);
+    }
+    return check_mu0(S, mu0, tol, err);
+}
+
+int starc_mdp_alloc_csr_adopt(size_t S, size_t A, size_t nnz, size_t *indptr, size_t *indices, double *data,
+                              double *mu0, double gamma, const starc_mdp_options *opt, starc_mdp **out,
+                              starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = validate_csr(S, A, nnz, indptr, indices, data, mu0, gamma, opt, err);
+    if (st)
+        return st;
+    starc_mdp *m = calloc(1, sizeof *m);
+    if (!m)
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP");
+    m->S = S;
+    m->A = A;
+    m->gamma = gamma;
+    m->mu0 = mu0;
+    m->nnz = nnz;
+    m->indptr = indptr;
+    m->indices = indices;
+    m->data = data;
+    *out = m;
+    return STARC_OK;
+}
+
+int starc_mdp_alloc_csr(size_t S, size_t A, size_t nnz, const size_t *indptr, const size_t *indices,
+                        const double *data, const double *mu0, double gamma, const starc_mdp_options *opt,
+                        starc_mdp **out, starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = validate_csr(S, A, nnz, indptr, indices, data, mu0, gamma, opt, err);
+    if (st)
+        return st;
+    const size_t rows = S * A + 1, n = nnz ? nnz : 1;
+    size_t *ip = malloc(rows * sizeof *ip), *ix = malloc(n * sizeof *ix);
+    double *dt = starci_dalloc(n), *mc = starci_dalloc(S);
+    if (ip && ix && dt && mc) {
+        memcpy(ip, indptr, rows * sizeof *ip);
+        if (nnz) {
+            memcpy(ix, indices, nnz * sizeof *ix);
+            memcpy(dt, data, nnz * sizeof *dt);
+        }
+        memcpy(mc, mu0, S * sizeof *mc);
+        if (!(st = starc_mdp_alloc_csr_adopt(S, A, nnz, ip, ix, dt, mc, gamma, opt, out, err)))
+            return STARC_OK;
+    } else {
+        st = starci_error(err, STARC_ENOMEM, "out of memory allocating the MDP (S=%zu, A=%zu, nnz=%zu)", S, A, nnz);
+    }
+    free(ip);
+    free(ix);
+    free(dt);
+    free(mc);
+    return st;
+}
+
 void starc_mdp_free(starc_mdp *m)
 {
     if (!m)
         return;
     free(m->T);
     free(m->mu0);
+    free(m->indptr);
+    free(m->indices);
+    free(m->data);
     free(m);
 }
 
@@ -129,6 +264,58 @@ size_t starc_mdp_actions(const starc_mdp *m) { return m->A; }
 double starc_mdp_gamma(const starc_mdp *m) { return m->gamma; }
 const double *starc_mdp_transitions(const starc_mdp *m) { return m->T; }
 const double *starc_mdp_initial(const starc_mdp *m) { return m->mu0; }
+int starc_mdp_is_sparse(const starc_mdp *m) { return m->T == NULL; }
+size_t starc_mdp_nnz(const starc_mdp *m) { return m->T ? m->S * m->A * m->S : m->nnz; }
+size_t starc_mdp_reward_size(const starc_mdp *m) { return starc_mdp_nnz(m); }
+
+void starc_mdp_csr(const starc_mdp *m, const size_t **indptr, const size_t **indices, const double **data)
+{
+    if (indptr)
+        *indptr = m->indptr;
+    if (indices)
+        *indices = m->indices;
+    if (data)
+        *data = m->data;
+}
+
+/* "(S,)", "(S,A)", ... for messages. */
+static void shape_string(size_t ndim, const size_t *shape, char *got, size_t cap)
+{
+    snprintf(got, cap, "()");
+    if (ndim == 1) snprintf(got, cap, "(%zu,)", shape[0]);
+    else if (ndim == 2) snprintf(got, cap, "(%zu,%zu)", shape[0], shape[1]);
+    else if (ndim == 3) snprintf(got, cap, "(%zu,%zu,%zu)", shape[0], shape[1], shape[2]);
+    else if (ndim > 3) snprintf(got, cap, "a %zu-d array", ndim);
+}
+
+/* A reward on a sparse MDP: its values on the support, in CSR order. */
+static int expand_csr(const starc_mdp *m, size_t ndim, const size_t *shape, const double *src, double *R,
+                      starc_error *err)
+{
+    const size_t S = m->S, A = m->A;
+    int state = ndim == 1 && shape[0] == S, sa = ndim == 2 && shape[0] == S && shape[1] == A;
+    int full = !state && ndim == 1 && shape[0] == m->nnz;
+    if (!state && !sa && !full) {
+        char got[96];
+        shape_string(ndim, shape, got, sizeof got);
+        return starci_error(err, STARC_EDIM, "reward has shape %s; the sparse MDP needs (%zu,), (%zu,%zu) or "
+                            "(nnz,) = (%zu,)", got, S, S, A, m->nnz);
+    }
+    size_t n = state ? S : sa ? S * A : m->nnz;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(src[i]))
+            return starci_error(err, STARC_EINVAL, "reward entry %zu (flat index) is not finite", i);
+    if (full) {
+        memmove(R, src, m->nnz * sizeof(double));
+        return STARC_OK;
+    }
+    for (size_t r = 0; r < S * A; r++) {
+        double v = state ? src[r / A] : src[r];
+        for (size_t k = m->indptr[r]; k < m->indptr[r + 1]; k++)
+            R[k] = v;
+    }
+    return STARC_OK;
+}
 
 int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape,
                         const double *src, double *R, starc_error *err)
@@ -136,15 +323,14 @@ int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape
     const size_t S = m->S, A = m->A;
     if (!src || !R || (ndim > 0 && !shape))
         return starci_error(err, STARC_EINVAL, "reward arrays must not be NULL");
+    if (!m->T)
+        return expand_csr(m, ndim, shape, src, R, err);
     int ok = (ndim == 1 && shape[0] == S) ||
              (ndim == 2 && shape[0] == S && shape[1] == A) ||
              (ndim == 3 && shape[0] == S && shape[1] == A && shape[2] == S);
     if (!ok) {
-        char got[96] = "()";
-        if (ndim == 1) snprintf(got, sizeof got, "(%zu,)", shape[0]);
-        else if (ndim == 2) snprintf(got, sizeof got, "(%zu,%zu)", shape[0], shape[1]);
-        else if (ndim == 3) snprintf(got, sizeof got, "(%zu,%zu,%zu)", shape[0], shape[1], shape[2]);
-        else if (ndim > 3) snprintf(got, sizeof got, "a %zu-d array", ndim);
+        char got[96];
+        shape_string(ndim, shape, got, sizeof got);
         return starci_error(err, STARC_EDIM,
                             "reward has shape %s; the MDP needs (%zu,), (%zu,%zu) or (%zu,%zu,%zu)",
                             got, S, S, A, S, A, S);
@@ -170,6 +356,15 @@ int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape
 void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar)
 {
     const size_t S = m->S, A = m->A;
+    if (!m->T) {
+        for (size_t r = 0; r < S * A; r++) {
+            double acc = 0.0;
+            for (size_t k = m->indptr[r]; k < m->indptr[r + 1]; k++)
+                acc += m->data[k] * R[k];
+            Rbar[r] = acc;
+        }
+        return;
+    }
     for (size_t sa = 0; sa < S * A; sa++) {
         const double *t = m->T + sa * S, *r = R + sa * S;
         double acc = 0.0;

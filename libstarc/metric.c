@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "norm-internal.h"
 #include "starc/metric.h"
 
@@ -38,6 +39,8 @@ void starc_metric_options_default(starc_metric_options *o)
 int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,
                        const starc_metric_options *opt, double *value, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_metric_value", err))
+        return STARC_EINVAL;
     if (!m || !x || !y || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     starc_metric_options def;

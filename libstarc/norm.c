@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
 #include "parallel-internal.h"
@@ -455,6 +456,8 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy
 int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_policy_options *opt,
                      double *value, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_norm_value", err))
+        return STARC_EINVAL;
     if (!m || !x || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     if ((unsigned)kind >= STARC_NORM_KIND_COUNT)

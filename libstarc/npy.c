@@ -694,10 +694,11 @@ static int npy_read_slurp(int fd, const char *path, starc_npy_array *out, starc_
  * with keys sorted, room for the first axis to grow to 21 digits, spaces and
  * a final '\n' so that magic + version + length + header is a multiple of 64
  * bytes.  Version 1.0 unless the length does not fit in 16 bits. */
-static size_t npy_prefix(size_t ndim, const size_t *shape, unsigned char *out)
+static size_t npy_prefix(size_t ndim, const size_t *shape, unsigned char *out, int int64)
 {
     char dict[NPY_PREFIX_MAX];
-    size_t n = (size_t)snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+    size_t n = (size_t)snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
+                                int64 ? "<i8" : "<f8");
     for (size_t i = 0; i < ndim; i++)
         n += (size_t)snprintf(dict + n, sizeof dict - n, "%s%zu", i ? ", " : "", shape[i]);
     n += (size_t)snprintf(dict + n, sizeof dict - n, "%s), }", ndim == 1 ? "," : "");
@@ -843,7 +844,7 @@ int starc_npy_write(const char *path, size_t ndim, const size_t *shape, const do
     if (st)
         return st;
     unsigned char prefix[NPY_PREFIX_MAX + 128];
-    size_t plen = npy_prefix(ndim, shape, prefix);
+    size_t plen = npy_prefix(ndim, shape, prefix, 0);
     char *tmp = NULL;
     int fd = -1;
     if ((st = tmp_create(path, &tmp, &fd, err)))
@@ -1494,7 +1495,9 @@ int starc_npy_npz_write(const char *path, size_t n, const char *const *names, co
         size_t count;
         check_shape(path, a->ndim, a->shape, a->data, &count, NULL);
         unsigned char prefix[NPY_PREFIX_MAX + 128];
-        size_t plen = npy_prefix(a->ndim, a->shape, prefix);
+        /* dtype "<i8": the doubles (integers below 2^53) are stored as int64 (CSR indices). */
+        const int int64 = strcmp(a->dtype, "<i8") == 0;
+        size_t plen = npy_prefix(a->ndim, a->shape, prefix, int64);
         size_t ilen = plen + count * sizeof(double);
         unsigned char *img = malloc(ilen);
         size_t ml = strlen(names[i]) + 5;
@@ -1506,7 +1509,14 @@ int starc_npy_npz_write(const char *path, size_t n, const char *const *names, co
             break;
         }
         memcpy(img, prefix, plen);
-        put_le_doubles(img + plen, a->data, count);
+        if (int64)
+            for (size_t j = 0; j < count; j++) {
+                uint64_t u = (uint64_t)(int64_t)a->data[j];
+                for (size_t b = 0; b < 8; b++)
+                    img[plen + 8 * j + b] = (unsigned char)(u >> (8 * b));
+            }
+        else
+            put_le_doubles(img + plen, a->data, count);
         snprintf(member, ml, "%s.npy", names[i]);
         zip_source_t *src = zip_source_buffer(zip, img, ilen, 1);
         if (!src) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "starc/fit.h"
 #include "policy-internal.h"
 #include "starc/overopt.h"
@@ -236,6 +237,8 @@ fail:
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_overopt_alloc", err))
+        return STARC_EINVAL;
     *out = NULL;
     starc_overopt_options def;
     if (!opt) {
@@ -406,12 +409,16 @@ static int bon_path_point(starc_overopt *p, size_t n, double tie_tol, double *pi
     double *q = starci_dalloc(S * A);
     if (!q)
         return starci_error(err, STARC_ENOMEM, "out of memory");
+    /* Ties: policy iteration's rule (policy-internal.h), relative to each
+     * state's own action values, so the policy does not change when the
+     * proxy is scaled. */
+    const double qfloor = starci_policy_tie_floor(p->Qp_b, S * A, S);
     for (size_t s = 0; s < S; s++) {
         const double *Q = p->Qp_b + s * A;
-        double qmax = 0.0;
-        for (size_t a = 0; a < A; a++)
-            qmax = fmax(qmax, fabs(Q[a]));
-        bon_row(A, p->pi_b + s * A, Q, n, tie_tol * fmax(1.0, qmax), q + s * A, NULL, p->items);
+        double qmax = Q[0];
+        for (size_t a = 1; a < A; a++)
+            qmax = fmax(qmax, Q[a]);
+        bon_row(A, p->pi_b + s * A, Q, n, starci_policy_tie_tol(tie_tol, qmax, qfloor), q + s * A, NULL, p->items);
     }
     int st = STARC_OK;
     if (pt)
@@ -510,11 +517,18 @@ static int auto_range(starc_overopt *p, starc_regularize_method m, const starc_o
                       double *hi,
                       starc_error *err)
 {
-    const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : 1.0;
+    /* Relative to the proxy's own scale (no absolute floor, so the range
+     * scales with the proxy): sigma_p under mu_b, else max |Rbar_p|; the
+     * gain counts as none against the largest |return| any policy can have,
+     * max |Rbar_p| / (1 - gamma) (the regret's trivial rule, docs/theory.md §1). */
+    double rmax = 0.0;
+    for (size_t i = 0; i < p->S * p->A; i++)
+        rmax = fmax(rmax, fabs(p->Rbar_p[i]));
+    const double scale = p->info.sigma_proxy > 0.0 ? p->info.sigma_proxy : rmax > 0.0 ? rmax : 1.0;
     const double tol = o->range_tol;
     const double jstar = p->info.proxy_optimal_proxy_return;
     const double gap = jstar - p->info.base_proxy_return;
-    if (gap <= o->gain_tol * fmax(1.0, fabs(jstar))) {
+    if (gap <= o->gain_tol * rmax / (1.0 - p->gamma)) {
         if (o->coef_max == 0.0)
             *hi = o->coef_min > 0.0 ? fmax(1e3 * scale, 1e6 * o->coef_min) : 1e3 * scale;
         if (o->coef_min == 0.0)

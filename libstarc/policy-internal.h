@@ -51,6 +51,14 @@ void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, do
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
                         double *Jn, double *d, double *mu, starc_policy_workspace *ws, starc_error *err);
 
+/* The tie rule of policy iteration (policy.c, docs/theory.md Numerics): in a
+ * state whose largest action value is qmax, values within
+ * starci_policy_tie_tol(tie_tol, qmax, floor) of qmax are tied, with
+ * floor = starci_policy_tie_floor(Q, S*A, S) = S DBL_EPSILON max |Q|
+ * (relative to the state's own values; no absolute floor). */
+double starci_policy_tie_floor(const double *q, size_t n, size_t S);
+double starci_policy_tie_tol(double tie_tol, double qmax, double floor);
+
 /* chi2(mu || mub) = sum (mu - mub)^2 / mub over n occupancy entries (equal to
  * sum mu^2/mub - 1 when both sum to 1, without its cancellation); INFINITY if
  * mu > 0 where mub = 0. */
@@ -70,5 +78,10 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_poli
 int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
                                       const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err);
+
+/* The lowest action of q (A values) tied with its maximum under the rule
+ * above; shared with the sparse engine (sparse.c). */
+size_t starci_policy_greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out,
+                            double *tol_out);
 
 #endif

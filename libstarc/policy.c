@@ -11,6 +11,7 @@
 #include "error-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
+#include "sparse-internal.h"
 #include "starc/policy.h"
 
 struct starc_policy_workspace {
@@ -269,6 +270,8 @@ double starc_policy_values_return(const starc_mdp *m, const double *V)
 int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const double *Rbar,
                                double *V, double *Q, starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, Q, err);
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -284,6 +287,15 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
 int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
                           double *V, double *Q, starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO)) {
+        double *Rbar = starci_dalloc(starc_mdp_states(m) * starc_mdp_actions(m));
+        if (!Rbar)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        starc_mdp_reward_expected(m, R, Rbar);
+        int st = starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, Q, err);
+        free(Rbar);
+        return st;
+    }
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -297,6 +309,16 @@ int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
 int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *J,
                              starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO)) {
+        double *V = starci_dalloc(starc_mdp_states(m));
+        if (!V)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        int st = starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, NULL, err);
+        if (!st)
+            *J = starc_policy_values_return(m, V);
+        free(V);
+        return st;
+    }
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -311,6 +333,15 @@ int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double 
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J,
                         starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO)) {
+        double *Rbar = starci_dalloc(starc_mdp_states(m) * starc_mdp_actions(m));
+        if (!Rbar)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        starc_mdp_reward_expected(m, R, Rbar);
+        int st = starc_policy_return_rbar(m, pi, Rbar, J, NULL, err);
+        free(Rbar);
+        return st;
+    }
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -324,6 +355,8 @@ int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, d
 int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, double *mu,
                            starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_occupancy(m, STARC_POLICY_ENGINE_AUTO, pi, d, mu, err);
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -372,6 +405,9 @@ static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
                         double *Jn, double *d, double *mu, starc_policy_workspace *ws, starc_error *err)
 {
+    int refused = starci_sparse_refuse(m, "exact occupancy with reachability", err);
+    if (refused)
+        return refused;
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -422,6 +458,7 @@ void starc_policy_options_default(starc_policy_options *o)
     o->prob_tol = STARC_MDP_PROB_TOL;
     o->tol = 1e-10;
     o->max_sweeps = 100000;
+    o->engine = STARC_POLICY_ENGINE_AUTO;
 }
 
 /* The tie rule (policy.h, docs/theory.md Numerics): in state s, actions whose
@@ -447,6 +484,10 @@ static double tie_tol_of(double tie_tol, double qmax, double floor)
     return tie_tol * fmax(fabs(qmax), floor);
 }
 
+/* The rule above for other modules (policy-internal.h). */
+double starci_policy_tie_floor(const double *q, size_t n, size_t S) { return tie_floor(q, n, S); }
+double starci_policy_tie_tol(double tie_tol, double qmax, double floor) { return tie_tol_of(tie_tol, qmax, floor); }
+
 /* Lowest action tied with the state's maximum (tie_tol_of with this floor). */
 static size_t greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out, double *tol_out)
 {
@@ -468,6 +509,8 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
                               size_t *act, double *V, size_t *iters,
                               starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_optimal_rbar(m, Rbar, opt, act, V, iters, err);
     starc_policy_options def;
     if (!opt) {
         starc_policy_options_default(&def);
@@ -530,6 +573,21 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
 static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_policy_options *opt, size_t *act,
                          double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO)) {
+        const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+        double *Rbar = starci_dalloc(SA);
+        if (!Rbar)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        starc_mdp_reward_expected(m, R, Rbar);
+        for (size_t i = 0; i < SA; i++)
+            Rbar[i] *= sign;
+        int st = starci_sparse_optimal_rbar(m, Rbar, opt, act, V, iters, err);
+        if (!st && V && sign < 0.0)
+            for (size_t s = 0; s < starc_mdp_states(m); s++)
+                V[s] = -V[s];
+        free(Rbar);
+        return st;
+    }
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -576,6 +634,8 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_poli
                         starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err)
 {
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_range_rbar(m, Rbar, opt, res, err);
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -599,6 +659,8 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_poli
 int starc_policy_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                             starc_policy_range_result *res, starc_policy_workspace *ws, starc_error *err)
 {
+    if (m && Rbar && res && starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_range_rbar(m, Rbar, opt, res, err);
     if (!m || !Rbar || !res)
         return starci_error(err, STARC_EINVAL, "MDP, reward and result must not be NULL");
     return starci_policy_range(m, Rbar, opt, ws, NULL, res, err);
@@ -669,6 +731,9 @@ int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt
                                       const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err)
 {
+    int refused = starci_sparse_refuse(m, "the set of optimal policies", err);
+    if (refused)
+        return refused;
     starc_policy_options def;
     if (!opt) {
         starc_policy_options_default(&def);
@@ -720,6 +785,8 @@ done:
 int starc_policy_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                                       double *V, size_t *act, size_t *iters, starc_error *err)
 {
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_value_iteration_rbar(m, Rbar, opt, V, act, iters, err);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starc_policy_options def;
     if (!opt) {
@@ -798,6 +865,9 @@ void starc_policy_evaluator_free(starc_policy_evaluator *ev)
 
 int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_policy_evaluator **out, starc_error *err)
 {
+    int refused = starci_sparse_refuse(m, "starc_policy_evaluator_alloc", err);
+    if (refused)
+        return refused;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *out = NULL;
     starc_policy_evaluator *ev = calloc(1, sizeof *ev);
@@ -858,4 +928,50 @@ int starc_policy_evaluator_occupancy(starc_policy_evaluator *ev, double *d, doub
         return starci_error(err, STARC_ELAPACK, "policy occupancy: dgetrs failed (info %d)", info);
     occupancy_finish(ev->m, ev->pi, ev->b, NULL, d, mu);
     return STARC_OK;
+}
+
+int starc_policy_solve(const starc_mdp *m, const double *pi, const double *Rbar, const starc_policy_options *opt,
+                       double *V, double *Q, double *d, double *mu, starc_error *err)
+{
+    if (!m || !pi || ((V || Q) && !Rbar))
+        return starci_error(err, STARC_EINVAL, "starc_policy_solve: NULL argument");
+    const starc_policy_engine e = opt ? opt->engine : STARC_POLICY_ENGINE_AUTO;
+    const int sparse = starci_sparse_wanted(m, e);
+    double *Vs = NULL;
+    int st = STARC_OK;
+    if ((V || Q) && !V && !(V = Vs = starci_dalloc(starc_mdp_states(m))))
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    if (V)
+        st = sparse ? starci_sparse_evaluate_rbar(m, e, pi, Rbar, V, Q, err)
+                    : starc_policy_evaluate_rbar(m, pi, Rbar, V, Q, NULL, err);
+    if (!st && (d || mu))
+        st = sparse ? starci_sparse_occupancy(m, e, pi, d, mu, err) : starc_policy_occupancy(m, pi, d, mu, NULL, err);
+    free(Vs);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Engine names; the tie rule for the sparse engine (policy-internal.h)    */
+
+static const char *const engine_names[] = {"auto", "dense", "sparse"};
+
+const char *starc_policy_engine_name(starc_policy_engine e)
+{
+    return (unsigned)e < sizeof engine_names / sizeof engine_names[0] ? engine_names[e] : NULL;
+}
+
+int starc_policy_engine_parse(const char *name, starc_policy_engine *out)
+{
+    for (size_t i = 0; name && i < sizeof engine_names / sizeof engine_names[0]; i++)
+        if (strcmp(name, engine_names[i]) == 0) {
+            *out = (starc_policy_engine)i;
+            return STARC_OK;
+        }
+    return STARC_EINVAL;
+}
+
+size_t starci_policy_greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out,
+                            double *tol_out)
+{
+    return greedy(q, A, tie_tol, floor, qmax_out, tol_out);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "norm-internal.h"
 #include "policy-internal.h"
 #include "starc/policy.h"
@@ -147,6 +148,8 @@ void starc_proxy_free(starc_proxy *p)
 int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *base,
                            const starc_proxy_options *opt, starc_proxy **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_proxy_alloc_rbar", err))
+        return STARC_EINVAL;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
@@ -308,6 +311,8 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
                               const double *policies, const starc_proxy_options *opt, int *hackable, size_t *wi,
                               size_t *wj, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_proxy_hackable_rbar", err))
+        return STARC_EINVAL;
     if (!m || !Rbar1 || !Rbar2 || !hackable || (n > 0 && !policies))
         return starci_error(err, STARC_EINVAL, "hackability: NULL argument");
     starc_proxy_options def;
@@ -419,6 +424,8 @@ int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rb
                                             const starc_proxy_deterministic_options *o,
                                             starc_proxy_hackability_result *out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_proxy_hackable_deterministic_rbar", err))
+        return STARC_EINVAL;
     starc_proxy_deterministic_options def;
     if (!o) {
         starc_proxy_deterministic_options_default(&def);

@@ -7,6 +7,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
 #include "starc/policy.h"
@@ -300,6 +301,8 @@ static int learned(const starc_mdp *m, const double *Rt, const double *pi_b, con
 int starc_proxygen(const starc_mdp *m, const double *Rt, const double *pi_b, const starc_proxygen_options *opt,
                    double *Rp, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_proxygen", err))
+        return STARC_EINVAL;
     starc_proxygen_options def;
     if (!opt) {
         starc_proxygen_options_default(&def);

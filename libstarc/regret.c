@@ -5,7 +5,26 @@
 
 #include "error-internal.h"
 #include "norm-internal.h"
+#include "regret-internal.h"
 #include "starc/regret.h"
+
+double starci_regret_scale(const double *Rbar_t, size_t n, double gamma)
+{
+    double rmax = 0.0;
+    for (size_t i = 0; i < n; i++)
+        rmax = fmax(rmax, fabs(Rbar_t[i]));
+    return rmax / (1.0 - gamma);
+}
+
+double starci_regret_normalize(double jopt, double jworst, double jp, double trivial_tol, double jscale)
+{
+    const double den = jopt - jworst;
+    if (den <= trivial_tol * jscale)
+        return 0.0;
+    const double r = (jopt - jp) / den;
+    /* Round-off can push an exact 0 or 1 slightly outside [0, 1]. */
+    return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
+}
 
 void starc_regret_options_default(starc_regret_options *o)
 {
@@ -47,12 +66,8 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
         starci_norm_scale_copy(Rbar_p, S * A, kp, sc + S * A);
         Rbar_p = sc + S * A;
     }
-    /* The trivial rule: the return range against the reward's own scale, the
-     * largest |return| any policy can have, max |Rbar| / (1 - gamma). */
-    double rmax = 0.0;
-    for (size_t i = 0; i < S * A; i++)
-        rmax = fmax(rmax, fabs(Rbar_t[i]));
-    const double jscale = rmax / (1.0 - starc_mdp_gamma(m));
+    /* The trivial rule: the return range against the reward's own scale. */
+    const double jscale = starci_regret_scale(Rbar_t, S * A, starc_mdp_gamma(m));
     starc_policy_range_result rng;
     st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
     if (st)
@@ -66,17 +81,10 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     st = starc_policy_return_rbar(m, pi, Rbar_t, &jp, ws, err);
     if (st)
         goto done;
-    double den = jopt - jworst;
     res->true_optimal_return = ldexp(jopt, -kt);
     res->true_worst_return = ldexp(jworst, -kt);
     res->proxy_policy_return = ldexp(jp, -kt);
-    if (den <= ro->trivial_tol * jscale)
-        res->regret = 0.0;
-    else {
-        double r = (jopt - jp) / den;
-        /* Round-off can push an exact 0 or 1 slightly outside [0, 1]. */
-        res->regret = r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
-    }
+    res->regret = starci_regret_normalize(jopt, jworst, jp, ro->trivial_tol, jscale);
 done:
     free(act);
     free(pi);

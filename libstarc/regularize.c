@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "error-internal.h"
+#include "sparse-internal.h"
 #include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
@@ -40,8 +41,16 @@ struct starc_regularize {
     double gamma;
     starc_regularize_options opt;
     double *base, *Rp, *Rt;
+    /* Scale invariance (docs/theory.md, Scale invariance): Rp and Rt hold
+     * 2^kp Rbar_p and 2^kt Rbar_t, kp and kt from starci_norm_scale_exp
+     * (nonzero only for rewards outside its band), so that every solve runs
+     * at a scale near 1 with the coefficient multiplied by 2^kp too.  The
+     * iterates, warm starts, Jnb_*, last_inner and every coefficient inside
+     * the solvers are in these units; returns, objectives and coefficients
+     * leave the plan multiplied back by 2^-kp (2^-kt), exactly. */
+    int kp, kt;
     double *mub, *db;          /* base occupancies */
-    double Jnb_p, Jnb_t;       /* base normalised returns */
+    double Jnb_p, Jnb_t;       /* base normalised returns (scaled units) */
     size_t npair, *pairs;      /* support pairs (mu_b > 0), flat indices s*A + a */
     size_t nv, *vis, *vidx;    /* base-visited states and their index among them */
     starc_policy_workspace *ws;     /* exact evaluation */
@@ -181,6 +190,8 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
                                 const double *base, const starc_regularize_options *opt,
                                 starc_regularize **out, starc_error *err)
 {
+    if (starci_sparse_refuse(m, "starc_regularize_alloc_rbar", err))
+        return STARC_EINVAL;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
@@ -223,9 +234,12 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
     }
     memcpy(rg->base, base, SA * sizeof(double));
-    memcpy(rg->Rp, Rbar_p, SA * sizeof(double));
-    if (Rbar_t)
-        memcpy(rg->Rt, Rbar_t, SA * sizeof(double));
+    rg->kp = starci_norm_scale_exp(Rbar_p, SA);
+    starci_norm_scale_copy(Rbar_p, SA, rg->kp, rg->Rp);
+    if (Rbar_t) {
+        rg->kt = starci_norm_scale_exp(Rbar_t, SA);
+        starci_norm_scale_copy(Rbar_t, SA, rg->kt, rg->Rt);
+    }
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
     st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, rg->ws, err);
@@ -269,9 +283,9 @@ const double *starc_regularize_base_occupancy(const starc_regularize *rg) { retu
 void starc_regularize_base_returns(const starc_regularize *rg, double *true_return, double *proxy_return)
 {
     if (true_return)
-        *true_return = rg->Rt ? rg->Jnb_t / (1.0 - rg->gamma) : NAN;
+        *true_return = rg->Rt ? ldexp(rg->Jnb_t / (1.0 - rg->gamma), -rg->kt) : NAN;
     if (proxy_return)
-        *proxy_return = rg->Jnb_p / (1.0 - rg->gamma);
+        *proxy_return = ldexp(rg->Jnb_p / (1.0 - rg->gamma), -rg->kp);
 }
 
 const double *starc_regularize_occupancy(const starc_regularize *rg)
@@ -307,14 +321,27 @@ static int diagnose(starc_regularize *rg, const double *pi, starc_regularize_met
     rg->have_sol = 1;
     res->method = method;
     res->coef = coef;
-    res->proxy_return_normalized = Jn[0];
-    res->true_return_normalized = Jn[1];
-    res->proxy_return = Jn[0] / (1.0 - g);
-    res->true_return = Jn[1] / (1.0 - g);
-    res->proxy_delta_normalized = Jn[0] - rg->Jnb_p;
-    res->true_delta_normalized = rg->Rt ? Jn[1] - rg->Jnb_t : NAN;
-    res->proxy_delta = res->proxy_delta_normalized / (1.0 - g);
-    res->true_delta = res->true_delta_normalized / (1.0 - g);
+    /* Back from the plan's units (exact powers of two); the normalised
+     * returns are bounded by max |Rbar|, the unnormalised ones can exceed
+     * the largest double. */
+    const int kp = rg->kp, kt = rg->kt;
+    res->proxy_return_normalized = ldexp(Jn[0], -kp);
+    res->true_return_normalized = ldexp(Jn[1], -kt);
+    res->proxy_return = ldexp(Jn[0] / (1.0 - g), -kp);
+    res->true_return = ldexp(Jn[1] / (1.0 - g), -kt);
+    res->proxy_delta_normalized = ldexp(Jn[0] - rg->Jnb_p, -kp);
+    res->true_delta_normalized = rg->Rt ? ldexp(Jn[1] - rg->Jnb_t, -kt) : NAN;
+    res->proxy_delta = ldexp((Jn[0] - rg->Jnb_p) / (1.0 - g), -kp);
+    res->true_delta = rg->Rt ? ldexp((Jn[1] - rg->Jnb_t) / (1.0 - g), -kt) : NAN;
+    const struct {
+        const char *name;
+        double v;
+    } big[] = {{"proxy return", res->proxy_return}, {"true return", res->true_return},
+               {"proxy return's change", res->proxy_delta}, {"true return's change", res->true_delta}};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        if (isinf(big[i].v))
+            return starci_error(err, STARC_EUNDEF, "the %s overflows: it exceeds the largest double (%g)",
+                                big[i].name, DBL_MAX);
     double adkl = 0.0;
     for (size_t s = 0; s < S && isfinite(adkl); s++) {
         if (!(rg->dsol[s] > 0.0))
@@ -829,7 +856,7 @@ static int om_newton(starc_regularize *rg, enum om_kind kind, double c, double *
         return starci_error(err, STARC_ENOCONV,
                             "%s: coefficient %g too small for the reward's scale: round-off leaves a flow residual "
                             "of %.3g (tol %g)",
-                            name, c, gn, rg->opt.tol);
+                            name, ldexp(c, -rg->kp), gn, rg->opt.tol);
     return STARC_OK;
 }
 
@@ -956,22 +983,16 @@ static int sqrt_limit(starc_regularize *rg, double *h_inf, double *c0, starc_err
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
     starci_policy_q(rg->m, rg->Rp, V, rg->TV);
-    /* ||e*||_{mu_b}: the squares are taken of 2^ke e, ke bringing max |e| near
-     * 1 when it is outside the scale band (norm-internal.h), so that they
-     * neither underflow (rewards of order 1e-300) nor overflow */
-    double acc = 0.0, emin = 0.0, eabs = 0.0;
+    /* ||e*||_{mu_b}: the plan's proxy is inside the scale band (see struct
+     * starc_regularize), so the squares neither underflow nor overflow. */
+    double acc = 0.0, emin = 0.0;
     for (size_t k = 0; k < rg->npair; k++) {
         size_t p = rg->pairs[k];
-        eabs = fmax(eabs, fabs(rg->TV[p] - V[p / A]));
-    }
-    const int ke = starci_norm_scale_exp(&eabs, 1);
-    for (size_t k = 0; k < rg->npair; k++) {
-        size_t p = rg->pairs[k];
-        double ep = rg->TV[p] - V[p / A], es = ldexp(ep, ke);
-        acc += rg->mub[p] * es * es;
+        double ep = rg->TV[p] - V[p / A];
+        acc += rg->mub[p] * ep * ep;
         emin = fmin(emin, ep);
     }
-    *h_inf = ldexp(sqrt(acc), -ke);
+    *h_inf = sqrt(acc);
     *c0 = -0.5 * emin;
     rg->have_chi2 = 1;
     return STARC_OK;
@@ -1139,19 +1160,41 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
     size_t it = 0;
     double resid = 0.0, inner = coef;
     int st;
-    switch (method) {
-    case STARC_REGULARIZE_AD_KL:
-        st = solve_adkl(rg, coef, pol, &it, &resid, err);
-        break;
-    case STARC_REGULARIZE_OM_CHI2:
-        st = solve_om(rg, OM_CHI2, coef, pol, &it, &resid, err);
-        break;
-    case STARC_REGULARIZE_OM_KL:
-        st = solve_om(rg, OM_KL, coef, pol, &it, &resid, err);
-        break;
-    default:
-        st = solve_sqrt(rg, coef, pol, &inner, &it, &resid, err);
-        break;
+    /* The coefficient in the plan's units (it scales with the proxy). */
+    double cs = ldexp(coef, rg->kp);
+    if (cs == 0.0) {
+        /* coef / max |Rbar_p| < 2^-1074.  The OM methods fail there anyway (their round-off floor,
+         * om_newton); AD-KL's optimum is the hard maximum on the base's support, which the
+         * smallest positive coefficient gives to double precision. */
+        if (method != STARC_REGULARIZE_AD_KL)
+            return starci_error(err, STARC_ENOCONV,
+                                "%s: coefficient %g too small for the reward's scale (max |Rbar_p| = %g): it "
+                                "underflows relative to it",
+                                method_names[method], coef, ldexp(inf_norm(rg->Rp, rg->S * rg->A), -rg->kp));
+        cs = nextafter(0.0, 1.0);
+    }
+    if (isinf(cs)) {
+        /* coef / max |Rbar_p| > 2^1023: the optimum moves off the base by
+         * less than 2^-1022 relative; the base is it to double precision. */
+        memcpy(pol, rg->base, rg->S * rg->A * sizeof(double));
+        inner = method == STARC_REGULARIZE_OM_SQRT_CHI2 ? INFINITY : coef;
+        st = STARC_OK;
+    } else {
+        switch (method) {
+        case STARC_REGULARIZE_AD_KL:
+            st = solve_adkl(rg, cs, pol, &it, &resid, err);
+            break;
+        case STARC_REGULARIZE_OM_CHI2:
+            st = solve_om(rg, OM_CHI2, cs, pol, &it, &resid, err);
+            break;
+        case STARC_REGULARIZE_OM_KL:
+            st = solve_om(rg, OM_KL, cs, pol, &it, &resid, err);
+            break;
+        default:
+            st = solve_sqrt(rg, cs, pol, &inner, &it, &resid, err);
+            inner = ldexp(inner, -rg->kp);
+            break;
+        }
     }
     if (st != STARC_OK && st != STARC_ENOCONV)
         return st;

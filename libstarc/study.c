@@ -18,10 +18,10 @@
  *  - pearson_distance(): the metric module's Pearson runs a weighted
  *    (coverage) streaming pass over the same blocks; the study uses the uniform
  *    coverage in standardised form, in flat order, for the same reason;
- *  - regret_from(): starc_regret_rbar()'s normalisation, applied to returns the
- *    study already has (the range and optimal actions of R1 are reused over
- *    the T interpolation steps; starc_regret_rbar() would redo three policy
- *    iterations per call); regret.h has no entry point taking returns. */
+ *  - starci_regret_normalize() (regret-internal.h): starc_regret_rbar()'s rule,
+ *    applied to returns the study already has (the range and optimal actions
+ *    of R1 are reused over the T interpolation steps; starc_regret_rbar()
+ *    would redo three policy iterations per call). */
 #include <config.h>
 #include <math.h>
 #include <pthread.h>
@@ -34,6 +34,7 @@
 #include "distance-internal.h"
 #include "generate-internal.h"
 #include "stats-internal.h"
+#include "regret-internal.h"
 #include "starc/canon.h"
 #include "starc/distance.h"
 #include "starc/generate.h"
@@ -518,16 +519,6 @@ typedef struct runner {
     int abort;
 } runner;
 
-/* reg(Rt, Rp) from J_t(pi*_t), J_t(pi-_t), J_t(pi*_p): starc_regret_rbar()'s definition. */
-static double regret_from(double jopt, double jworst, double jp, double trivial_tol)
-{
-    double den = jopt - jworst;
-    if (den <= trivial_tol * fmax(1.0, fabs(jopt)))
-        return 0.0;
-    double r = (jopt - jp) / den;
-    return r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r;
-}
-
 /* MDP j and its P reward pairs, drawn from the MDP's own generator. */
 static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
 {
@@ -588,7 +579,10 @@ static int compute_step(worker *w, const starc_mdp *m, const double *R1, const d
     if ((st = starc_policy_evaluator_values_rbar(ev1, w->Rbari, w->V, NULL, err)))
         return st;
     ji_at_1 = starc_policy_values_return(m, w->V);
-    *regret = 0.5 * (regret_from(j1[0], j1[1], j1_at_i, tt) + regret_from(jiopt, jiworst, ji_at_1, tt));
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    *regret = 0.5 * (starci_regret_normalize(j1[0], j1[1], j1_at_i, tt, starci_regret_scale(w->Rbar1, SA, g)) +
+                     starci_regret_normalize(jiopt, jiworst, ji_at_1, tt, starci_regret_scale(w->Rbari, SA, g)));
     return features_second(w->feat, w->Ri, jiopt - jiworst, values, err);
 }
 

@@ -21,17 +21,12 @@ enum { FS_R2, FS_RSS, FS_SIGMA, FS_BOOT, FS_BOOT_FAILED };
 enum { EX_GROUP, EX_SIZE, EX_TARGET, EX_FORM, EX_CUTOFF, EX_NFIT, EX_NTEST, EX_RMSE_FIT, EX_RMSE_TEST,
        EX_RMSE_TEST_FULL, EX_MAX_ABS, EX_BIAS, EX_RANGE };
 
-/* fits.tsv's quantity columns: results.h documents that every estimated
- * quantity Q has the columns Q, Q_se, Q_lo, Q_hi, without macros for the
- * suffixes or for the quantities the redraw needs (the coefficients of
- * starc_fit_eval() and the subtracted score at d = 0).  These are their
- * spellings as tools/cmd-fit.c writes them; alpha and beta are also
- * starc overopt's STARC_RESULTS_OVEROPT_FIT_ALPHA and _BETA. */
-#define FIT_SE "_se"
-#define FIT_LO "_lo"
-#define FIT_HI "_hi"
-#define FIT_G "g"
-#define FIT_OFFSET "offset"
+/* fits.tsv's quantity columns and their suffixes, as results.h defines them. */
+#define FIT_SE STARC_RESULTS_FIT_SUFFIX_SE
+#define FIT_LO STARC_RESULTS_FIT_SUFFIX_LO
+#define FIT_HI STARC_RESULTS_FIT_SUFFIX_HI
+#define FIT_G STARC_RESULTS_FIT_Q_G
+#define FIT_OFFSET STARC_RESULTS_FIT_Q_OFFSET
 
 /* Most quantities a fit has (alpha, beta, g, offset, the peak's d, KL and value). */
 #define MAX_Q 16
@@ -404,7 +399,7 @@ static int fit_figures(fitdir *r)
         nb_buf_add(&c, k ? ", " : "");
         py_name(&c, STARC_RESULTS_FIT_FITS_KEYS, (size_t)fcols[k]);
     }
-    nb_buf_add(&c, ", \"" STARC_RESULTS_OVEROPT_FIT_ALPHA "\", \"" STARC_RESULTS_OVEROPT_FIT_BETA "\", \"" FIT_G
+    nb_buf_add(&c, ", \"" STARC_RESULTS_FIT_Q_ALPHA "\", \"" STARC_RESULTS_FIT_Q_BETA "\", \"" FIT_G
                    "\", \"" FIT_OFFSET "\")}\n");
     /* the keys of P and F in the order above: group, d, gold; group, target, form, primary, a, b, g, offset */
     nb_buf_add(&c,

@@ -83,6 +83,37 @@ else
     echo "SKIP /dev/full checks: no writable /dev/full"
 fi
 
+# ---- paths on standard output: escaped as in messages (tools/cli.c cli_escape) -----------
+# A report that names an output path holding a newline or a tab stays one line
+# per item: the path is shown as \n and \t.
+nl='
+'
+tab=$(printf '\t')
+# reported NAME LINES WANT CMD...: CMD exits 0, prints LINES lines, and one holds WANT
+reported() {
+    name=$1 lines=$2 want=$3
+    shift 3
+    if ! "$@" >"$w/out" 2>"$w/err"; then fail "$name: exit $?: $(cat "$w/err")"; return; fi
+    n=$(wc -l <"$w/out")
+    [ "$n" = "$lines" ] || { fail "$name: $n lines on stdout, want $lines"; cat "$w/out"; return; }
+    grep -qF -- "$want" "$w/out" || { fail "$name: no line holds '$want'"; cat "$w/out"; return; }
+    echo "ok $name"
+}
+P="$w/a${nl}b${tab}c"
+reported "generate mdp, path with a newline" 1 'a\nb\tc.npz: ' \
+    "$STARC" generate mdp --states 3 --actions 2 --seed 1 -o "$P.npz"
+reported "generate reward, path with a newline" 1 'a\nb\tc.npy: ' \
+    "$STARC" generate reward --mdp "$M" --seed 1 -o "$P.npy"
+reported "generate proxy, path with a newline" 5 'output	'"$w"'/a\nb\tc-p.npy' \
+    "$STARC" generate proxy --mdp "$M" --true "$RT" --kind noise -o "$P-p.npy"
+reported "generate gridworld, path with a newline" "$("$STARC" generate gridworld -o "$w/gwref" | wc -l)" 'rewards	'"$w"'/a\nb\tc-gw' \
+    "$STARC" generate gridworld -o "$P-gw"
+ex=$("$STARC" experiment --mdps 3 --pairs 1 --steps 2 --states 3 --actions 2 --no-render -o "$w/ref" | wc -l)
+reported "experiment, directory with a newline" "$ex" 'wrote '"$w"'/a\nb\tc-ex/{' \
+    "$STARC" experiment --mdps 3 --pairs 1 --steps 2 --states 3 --actions 2 --no-render -o "$P-ex"
+reported "notebook, path with a newline" "$("$STARC" notebook "$w/ref" -o "$w/ref.ipynb" --no-render | wc -l)" \
+    'notebook	'"$w"'/a\nb\tc.ipynb' "$STARC" notebook "$w/ref" -o "$P.ipynb" --no-render
+
 rm -rf "$w"
 echo "$fails failed"
 [ "$fails" = 0 ]

@@ -5,6 +5,10 @@
 # reward is multiplied by 1e-300, 1e-150, 1, 1e150 or 1e300; an unnormalised
 # distance beyond the largest double is exit 1 naming it; a regularisation
 # coefficient far below the reward's scale is not reported as converged.
+# `regularize` gives, for every method, the same optimal policy and
+# divergences, and returns, objective and coefficients that scale with the
+# rewards and the coefficient, to 1e-12; a return beyond the largest double is
+# exit 1 naming it.
 # Rewards are scaled with Debian's numpy (/usr/bin/python3); skipped (77)
 # without it.
 set -u
@@ -90,6 +94,105 @@ for c in 1e-300 1e-150 1 1e150 1e300; do
     same "proxy r = 1, true reward scaled by $c" "$w/x.json" "$w/p1.json" $c r:inv sigma_true
 done
 
+# Regularised optima (docs/theory.md, Scale invariance): with both rewards and
+# the coefficient multiplied by c, every method's optimal policy is unchanged
+# (to 1e-12: probabilities have scale 1), its divergences too, and returns,
+# objective and coefficients scale with c, to 1e-12 relative.
+# samepolicy NAME GOT WANT: two (S,A) policies agree to 1e-12
+samepolicy() {
+    if "$PY" -c 'import numpy as np, sys
+d = np.abs(np.load(sys.argv[1]) - np.load(sys.argv[2])).max()
+sys.exit(0 if d <= 1e-12 else print("policies differ by %g" % d) or 1)' "$2" "$3"
+    then echo "ok $1"; else fail "$1"; fi
+}
+RG="$M --base $w/base.npy --format json"
+REGKEYS="coef objective divergence:inv proxy_return true_return proxy_return_normalized
+    true_return_normalized base_proxy_return base_true_return ad_kl:inv om_kl:inv chi2:inv tv:inv inner_coef"
+for meth in ad-kl om-chi2 om-sqrt-chi2 om-kl; do
+    "$STARC" regularize $RG --true "$w/r1.npy" --proxy "$w/r2.npy" --method $meth --coef 0.3 -o "$w/pi-$meth.npy" \
+        >"$w/rg-$meth.json" || fail "regularize $meth at scale 1"
+done
+# ORPO's coefficient sigma_p sqrt(1 - r^2) scales with the proxy by itself; a
+# proxy correlated with the truth (r = 0.99) so that the optimum is not the base.
+"$PY" -c 'import numpy as np, sys; np.save(sys.argv[3], np.load(sys.argv[1]) + 0.1 * np.load(sys.argv[2]))' \
+    "$w/r1.npy" "$w/r2.npy" "$w/rp.npy"
+"$STARC" regularize $RG --true "$w/r1.npy" --proxy "$w/rp.npy" --method om-sqrt-chi2 --coef orpo -o "$w/pi-orpo.npy" \
+    >"$w/rg-orpo.json" || fail "regularize om-sqrt-chi2 orpo at scale 1"
+for c in 1e-300 1e-150 1 1e150 1e300; do
+    scale "$w/r1.npy" $c "$w/s1.npy"
+    scale "$w/r2.npy" $c "$w/s2.npy"
+    k=$("$PY" -c 'import sys; print(repr(0.3 * float(sys.argv[1])))' $c)
+    for meth in ad-kl om-chi2 om-sqrt-chi2 om-kl; do
+        if "$STARC" regularize $RG --true "$w/s1.npy" --proxy "$w/s2.npy" --method $meth --coef "$k" -o "$w/pi.npy" \
+            >"$w/x.json" 2>"$w/err"; then
+            # shellcheck disable=SC2086 # REGKEYS is a list of words
+            same "regularize $meth, rewards and coefficient scaled by $c" "$w/x.json" "$w/rg-$meth.json" $c $REGKEYS
+            samepolicy "regularize $meth optimum, scale $c" "$w/pi.npy" "$w/pi-$meth.npy"
+        else
+            fail "regularize $meth at scale $c: $(cat "$w/err")"
+        fi
+    done
+    scale "$w/rp.npy" $c "$w/sp.npy"
+    if "$STARC" regularize $RG --true "$w/s1.npy" --proxy "$w/sp.npy" --method om-sqrt-chi2 --coef orpo -o "$w/pi.npy" \
+        >"$w/x.json" 2>"$w/err"; then
+        # shellcheck disable=SC2086
+        same "regularize om-sqrt-chi2 --coef orpo, rewards scaled by $c" "$w/x.json" "$w/rg-orpo.json" $c $REGKEYS
+        samepolicy "regularize orpo optimum, scale $c" "$w/pi.npy" "$w/pi-orpo.npy"
+    else
+        fail "regularize om-sqrt-chi2 --coef orpo at scale $c: $(cat "$w/err")"
+    fi
+done
+
+# Overoptimisation curves (docs/theory.md, Scale invariance): with both rewards
+# scaled by c, every method's path is the same: the divergences (kl, d, chi2)
+# and best-of-n's n are unchanged, the coefficients (the pressure axis) and
+# the returns, changes and bounds scale with c.  Compared to 1e-12 of each
+# column's own scale along the path (coefficients entry by entry): a
+# divergence near the base (kl ~ 1e-6 where the path reaches 20) is
+# determined only to ~1e-10 of itself by the policy's round-off, as much for
+# a scale of 3 (no prescaling) as for 1e300.
+OVM="--method ad-kl,om-chi2,om-sqrt-chi2,om-kl,bon --points 9 --bon-max 50"
+"$STARC" overopt $M --true "$w/r1.npy" --proxy "$w/rp.npy" --base "$w/base.npy" $OVM -o "$w/ov1" >/dev/null ||
+    fail "overopt at scale 1"
+for c in 1e-300 1e-150 1e150 1e300; do
+    scale "$w/r1.npy" $c "$w/s1.npy"
+    scale "$w/rp.npy" $c "$w/sp.npy"
+    rm -rf "$w/ov"
+    if ! "$STARC" overopt $M --true "$w/s1.npy" --proxy "$w/sp.npy" --base "$w/base.npy" $OVM -o "$w/ov" \
+        >/dev/null 2>"$w/err"; then
+        fail "overopt at scale $c: $(cat "$w/err")"
+        continue
+    fi
+    if "$PY" - "$w/ov1/curves.tsv" "$w/ov/curves.tsv" $c <<'PYEOF'
+import csv, math, sys
+def load(f):
+    return list(csv.DictReader(open(f), delimiter="\t"))
+a, b, c = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
+if len(a) != len(b):
+    sys.exit(print("%d rows, want %d" % (len(b), len(a))) or 1)
+inv = ("kl", "kl_normalized", "d", "chi2")
+colmax = {}
+for x in a:
+    for k in x:
+        if k != "method":
+            colmax[x["method"], k] = max(colmax.get((x["method"], k), 0.0), abs(float(x[k])))
+bad = []
+for x, y in zip(a, b):
+    m = x["method"]
+    for k in x:
+        if k == "method":
+            continue
+        f = 1.0 if k in inv or (k == "coef" and m == "bon") else c
+        w, g = f * float(x[k]), float(y[k])
+        ref = abs(w) if k == "coef" else f * colmax[m, k]
+        if y["method"] != m or not math.isfinite(g) or abs(g - w) > 1e-12 * ref:
+            bad.append("%s %s = %r, want %r" % (m, k, g, w))
+if bad:
+    sys.exit(print("; ".join(bad[:4])) or 1)
+PYEOF
+    then echo "ok overopt curves, rewards scaled by $c"; else fail "overopt curves, rewards scaled by $c"; fi
+done
+
 # A distance that truly overflows: exit 1 naming it, never inf.
 "$PY" -c 'import numpy as np, sys
 x = np.load(sys.argv[1]); x = (x / np.abs(x).max()) * 1.5e308; np.save(sys.argv[2], x); np.save(sys.argv[3], -x)' \
@@ -98,6 +201,13 @@ check "norm none overflow (pair)" 1 "distance overflows" -- "$STARC" distance $M
 check "norm none overflow (matrix)" 1 "distance overflows" -- \
     "$STARC" distance $M --norm none "$w/big.npy" "$w/nbig.npy" "$w/r2.npy"
 check "normalised distance of huge rewards" 0 "" -- "$STARC" distance $M "$w/big.npy" "$w/nbig.npy"
+# A regularised optimum's unnormalised return max |Rbar| / (1 - gamma) beyond the largest double.
+for meth in ad-kl om-chi2 om-sqrt-chi2 om-kl; do
+    check "regularize $meth, proxy return overflows" 1 "proxy return overflows" -- \
+        "$STARC" regularize $RG --proxy "$w/big.npy" --method $meth --coef 1e307
+    check "regularize $meth, true return overflows" 1 "true return overflows" -- \
+        "$STARC" regularize $RG --true "$w/big.npy" --proxy "$w/r2.npy" --method $meth --coef 0.3
+done
 
 # A coefficient far below the reward's scale: not "converged".
 for meth in om-chi2 om-kl; do

@@ -7,7 +7,9 @@
 # does not finish, also when a write fails (a file size limit stands in for a
 # full disk).  A signal ignored at start-up stays ignored.  After SIGKILL,
 # which cannot be caught, every file left is an output, the marker, or a
-# temporary file named NAME.tmpXXXXXX[...] (the documented policy).
+# temporary file named NAME.tmpXXXXXX[...] (the documented policy).  Standard
+# output closed by its reader (SIGPIPE) removes the temporary files too and
+# ends silently by SIGPIPE (141); with SIGPIPE ignored it is exit 1, one line.
 #
 # Nothing here is timed: each run is started, the test waits until the run is
 # visibly in the phase to interrupt (a file appears), then sends the signal.
@@ -140,6 +142,47 @@ kill -INT $pid
 wait $pid
 stopped ignored $? 0 && leftovers "$w/ign" ignored
 [ -f "$w/ign/summary.json" ] && [ ! -e "$w/ign/STARC-INCOMPLETE" ] || fail "ignored: the run did not complete"
+
+# ---- standard output closed by its reader (SIGPIPE) ---------------------------------------
+# The policy (docs/testing.md, starc(1)): the run's temporary files are removed
+# and the process dies silently by SIGPIPE (141), as filters do; with SIGPIPE
+# ignored at start-up the write fails instead: exit 1, one line.
+# closed CMD...: run CMD with standard output a pipe whose reader has gone
+# (no race: the read end is closed before CMD starts), stderr in $w/err;
+# prints the exit status as the shell reports it (128 + signal).
+closed() {
+    "${PYTHON3:-python3}" -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdout=w, stderr=open(sys.argv[1], "w"))
+print(128 - p.returncode if p.returncode < 0 else p.returncode)' "$w/err" "$@"
+}
+printf '#!/bin/sh\nexit 0\n' >"$w/fast-gnuplot"
+chmod +x "$w/fast-gnuplot"
+"$STARC" generate mdp --states 3 --actions 2 --seed 1 -o "$w/m.npz" >/dev/null &&
+    "$STARC" generate reward --mdp "$w/m.npz" --count 200 --seed 2 -o "$w/r200.npz" >/dev/null ||
+    fail "pipe: generate"
+# the literal case: a 200 x 200 matrix (> 64 KiB, more than the pipe holds) into head -c1
+rc=$( ("$STARC" distance --mdp "$w/m.npz" "$w/r200.npz" 2>"$w/err"; echo $? >"$w/rc") | head -c1 >/dev/null
+    cat "$w/rc")
+stopped "distance | head -c1" "$rc" 141
+# experiment: its report is written at the end, when the outputs are complete;
+# demo: the buffered report is flushed before gnuplot starts, while a figure's
+# temporary file exists
+for cmd in "experiment $small --no-render" demo; do
+    name=${cmd%% *}
+    rc=$(GNUPLOT=$(pwd)/$w/fast-gnuplot closed "$STARC" $cmd -o "$w/pipe-$name")
+    stopped "$name -o DIR, stdout closed" "$rc" 141 && leftovers "$w/pipe-$name" "$name, stdout closed"
+    [ -f "$w/pipe-$name/STARC-INCOMPLETE" ] || [ -f "$w/pipe-$name/summary.json" ] ||
+        fail "$name, stdout closed: neither complete nor marked incomplete"
+done
+# SIGPIPE ignored at start-up: the failed write is reported
+rc=$(closed sh -c 'trap "" PIPE; exec "$@"' sh "$STARC" experiment $small --no-render -o "$w/pipe-ign")
+[ "$rc" = 1 ] || fail "stdout closed, SIGPIPE ignored: exit $rc, want 1"
+[ "$(wc -l <"$w/err")" = 1 ] && grep -q "starc experiment: error writing to standard output: Broken pipe" "$w/err" ||
+    { fail "stdout closed, SIGPIPE ignored: want one line naming standard output"; cat "$w/err"; }
+leftovers "$w/pipe-ign" "stdout closed, SIGPIPE ignored"
+echo "ok stdout closed, SIGPIPE ignored: exit 1, one line"
 
 # ---- a write that fails (the file size limit stands in for a full disk) -------------------
 # SIGXFSZ ignored: the write fails with EFBIG instead of killing the process.

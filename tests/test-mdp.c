@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <config.h>
 #include "testutil.h"
+#include "sparse-util.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,12 +184,130 @@ static void test_error_string(void **state)
     assert_string_equal(starc_version(), PACKAGE_VERSION);
 }
 
+/* A CSR MDP: accessors, the copy, and the reward functions against the dense
+ * twin (the expected reward on the support is the dense one, since T is 0
+ * off it). */
+static void test_csr(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(41);
+    for (int trial = 0; trial < 4; trial++) {
+        const size_t S = 5 + (size_t)trial, A = 1 + (size_t)trial % 3;
+        starc_mdp *d = testutil_random_mdp(r, S, A, 0.9, 1), *m = sparse_twin(d, trial % 2);
+        const size_t *ip, *ix;
+        const double *dt;
+        starc_mdp_csr(m, &ip, &ix, &dt);
+        assert_true(starc_mdp_is_sparse(m));
+        assert_false(starc_mdp_is_sparse(d));
+        assert_null(starc_mdp_transitions(m));
+        assert_int_equal(starc_mdp_nnz(d), S * A * S);
+        assert_int_equal(starc_mdp_reward_size(d), S * A * S);
+        const size_t nnz = starc_mdp_nnz(m);
+        assert_int_equal(starc_mdp_reward_size(m), nnz);
+        assert_int_equal(ip[S * A], nnz);
+        assert_true(nnz < S * A * S);
+        const size_t *dip = (const size_t *)1;
+        starc_mdp_csr(d, &dip, NULL, NULL);
+        assert_null(dip);
+        for (size_t row = 0; row < S * A; row++)
+            for (size_t k = ip[row]; k < ip[row + 1]; k++)
+                assert_true(dt[k] == starc_mdp_transitions(d)[row * S + ix[k]]);
+        /* rewards: (S,), (S,A) broadcast on the support; (nnz,) copied; Rbar as the dense twin's */
+        double *src = malloc(S * A * S * sizeof(double)), *R = malloc(S * A * S * sizeof(double));
+        double *Rs = malloc(nnz * sizeof(double)), *b1 = malloc(S * A * sizeof(double)), *b2 = malloc(S * A * sizeof(double));
+        testutil_gaussian(r, src, S * A * S);
+        size_t sh1[1] = {S}, sh2[2] = {S, A}, shn[1] = {nnz}, sh3[3] = {S, A, S};
+        for (int k = 0; k < 2; k++) {
+            assert_ok(starc_mdp_reward_expand(d, k + 1, k ? sh2 : sh1, src, R, NULL));
+            assert_ok(starc_mdp_reward_expand(m, k + 1, k ? sh2 : sh1, src, Rs, NULL));
+            for (size_t row = 0; row < S * A; row++)
+                for (size_t j = ip[row]; j < ip[row + 1]; j++)
+                    assert_true(Rs[j] == (k ? src[row] : src[row / A]));
+            starc_mdp_reward_expected(d, R, b1);
+            starc_mdp_reward_expected(m, Rs, b2);
+            assert_all_close(b1, b2, S * A, 1e-14, 0.0);
+        }
+        sparse_restrict(m, src, Rs);
+        starc_mdp_reward_expected(d, src, b1);
+        starc_mdp_reward_expected(m, Rs, b2);
+        assert_all_close(b1, b2, S * A, 1e-14, 0.0);
+        double *Rn = malloc(nnz * sizeof(double));
+        assert_ok(starc_mdp_reward_expand(m, 1, shn, Rs, Rn, NULL));
+        assert_memory_equal(Rn, Rs, nnz * sizeof(double));
+        starc_error err;
+        assert_int_equal(starc_mdp_reward_expand(m, 3, sh3, src, Rn, &err), STARC_EDIM);
+        assert_non_null(strstr(err.message, "sparse MDP needs"));
+        free(src), free(R), free(Rs), free(b1), free(b2), free(Rn);
+        starc_mdp_free(d);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+/* Every CSR check fails with its status and a message naming the entry. */
+static void test_csr_invalid(void **state)
+{
+    (void)state;
+    /* S=2, A=1: rows {0:.5, 1:.5} and {1:1} */
+    size_t ip[3] = {0, 2, 3}, ix[3] = {0, 1, 1};
+    double dt[3] = {.5, .5, 1.0};
+    starc_mdp *m = NULL;
+    starc_error err;
+    assert_ok(starc_mdp_alloc_csr(2, 1, 3, ip, ix, dt, MU2, 0.5, NULL, &m, &err));
+    starc_mdp_free(m);
+    struct {
+        size_t ip[3], ix[3];
+        double dt[3], gamma;
+        size_t nnz;
+        int status;
+        const char *needle;
+    } bad[] = {
+        {{1, 2, 3}, {0, 1, 1}, {.5, .5, 1}, .5, 3, STARC_EDIM, "T_indptr[0] = 1"},
+        {{0, 2, 3}, {0, 1, 1}, {.5, .5, 1}, .5, 2, STARC_EDIM, "not nnz = 2"},
+        {{0, 3, 2}, {0, 1, 1}, {.5, .5, 1}, .5, 2, STARC_EDIM, "T_indptr[1] = 3 is outside"},
+        {{0, 2, 3}, {0, 2, 1}, {.5, .5, 1}, .5, 3, STARC_EINVAL, "T_indices[1] = 2 (row T[0,0,:]) is outside [0, 2)"},
+        {{0, 2, 3}, {1, 0, 1}, {.5, .5, 1}, .5, 3, STARC_EINVAL, "T_indices[1] = 0 (row T[0,0,:]) is not above"},
+        {{0, 2, 3}, {1, 1, 1}, {.5, .5, 1}, .5, 3, STARC_EINVAL, "without duplicates"},
+        {{0, 2, 3}, {0, 1, 1}, {1.5, -.5, 1}, .5, 3, STARC_EINVAL, "T[0,0,1] (T_data[1]) = -0.5 is negative"},
+        {{0, 2, 3}, {0, 1, 1}, {NAN, .5, 1}, .5, 3, STARC_EINVAL, "T[0,0,0] (T_data[0]) is not finite"},
+        {{0, 2, 3}, {0, 1, 1}, {.5, .5, .9}, .5, 3, STARC_EINVAL, "row T[1,0,:] sums to"},
+        {{0, 2, 3}, {0, 1, 1}, {.5, .5, 1}, 1.0, 3, STARC_EINVAL, "gamma = 1"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m = (starc_mdp *)0x1;
+        int st = starc_mdp_alloc_csr(2, 1, bad[i].nnz, bad[i].ip, bad[i].ix, bad[i].dt, MU2, bad[i].gamma, NULL, &m,
+                                     &err);
+        if (st != bad[i].status || !strstr(err.message, bad[i].needle)) {
+            print_error("case %zu: status %d, message '%s' (want '%s')\n", i, st, err.message, bad[i].needle);
+            fail();
+        }
+        assert_null(m);
+    }
+    assert_int_equal(starc_mdp_alloc_csr(SIZE_MAX, 2, 3, ip, ix, dt, MU2, .5, NULL, &m, &err), STARC_EDIM);
+    assert_non_null(strstr(err.message, "S*A+1 overflows"));
+    assert_int_equal(starc_mdp_alloc_csr(2, 1, SIZE_MAX / 4, ip, ix, dt, MU2, .5, NULL, &m, &err), STARC_EDIM);
+    assert_non_null(strstr(err.message, "overflow a buffer size"));
+    /* adopt: takes the buffers on success, nothing on failure */
+    size_t *aip = malloc(sizeof ip), *aix = malloc(sizeof ix);
+    double *adt = malloc(sizeof dt), *amu = malloc(sizeof MU2);
+    memcpy(aip, ip, sizeof ip), memcpy(aix, ix, sizeof ix), memcpy(adt, dt, sizeof dt), memcpy(amu, MU2, sizeof MU2);
+    adt[2] = 2.0;
+    assert_int_equal(starc_mdp_alloc_csr_adopt(2, 1, 3, aip, aix, adt, amu, .5, NULL, &m, &err), STARC_EINVAL);
+    adt[2] = 1.0;
+    assert_ok(starc_mdp_alloc_csr_adopt(2, 1, 3, aip, aix, adt, amu, .5, NULL, &m, &err));
+    const size_t *gip;
+    starc_mdp_csr(m, &gip, NULL, NULL);
+    assert_ptr_equal(gip, aip);
+    starc_mdp_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
         cmocka_unit_test(test_error_string), cmocka_unit_test(test_adopt),
+        cmocka_unit_test(test_csr), cmocka_unit_test(test_csr_invalid),
     };
     return cmocka_run_group_tests_name("mdp", tests, NULL, NULL);
 }

@@ -688,24 +688,33 @@ static void test_scale_invariance(void **state)
                 assert_ok(starc_regularize_alloc_rbar(m, Xt, Xp, pb, &o, &g, NULL));
                 starc_error e2;
                 const int st = starc_regularize_solve(g, (starc_regularize_method)meth, c * k, pi, &b, &e2);
-                /* Not yet scale-invariant (see the report of the scale branch): the OM-chi2 dual
-                 * overflows at 1e300, and OM-sqrt-chi2's inner solves also at 1e-300; they
-                 * fail loudly (STARC_ENOCONV), never silently. */
-                if ((meth == STARC_REGULARIZE_OM_CHI2 && c > 1e200) ||
-                    (meth == STARC_REGULARIZE_OM_SQRT_CHI2 && (c > 1e200 || c < 1e-200))) {
-                    assert_true(st == STARC_OK || (st == STARC_ENOCONV && !b.converged));
-                    if (st == STARC_OK)
-                        assert_all_close(pi, pi0, n, 1e-9, 1e-12);
-                    starc_regularize_free(g);
-                    continue;
-                }
+                if (st)
+                    print_error("%s at scale %g: %s\n", starc_regularize_method_name((starc_regularize_method)meth),
+                                c, e2.message);
                 assert_ok(st);
                 assert_true(b.converged);
-                assert_all_close(pi, pi0, n, 1e-9, 1e-12);
-                assert_close(b.chi2, a.chi2, 1e-9, 1e-12);
+                /* probabilities: their scale is 1 */
+                assert_all_close(pi, pi0, n, 0, 1e-12);
+                assert_close(b.chi2, a.chi2, 1e-12, 0);
+                assert_close(b.om_kl, a.om_kl, 1e-12, 0);
+                assert_close(b.ad_kl, a.ad_kl, 1e-12, 0);
+                assert_close(b.divergence, a.divergence, 1e-12, 0);
+                if (isinf(a.inner_coef)) /* om-sqrt-chi2: the base is optimal */
+                    assert_true(b.inner_coef == a.inner_coef);
+                else
+                    assert_close(b.inner_coef, c * a.inner_coef, 1e-12, 0);
                 assert_close(b.proxy_return, c * a.proxy_return, 1e-12, 0);
                 assert_close(b.true_return, c * a.true_return, 1e-12, 0);
+                assert_close(b.proxy_return_normalized, c * a.proxy_return_normalized, 1e-12, 0);
                 assert_close(b.objective, c * a.objective, 1e-12, 0);
+                double jb[2], jb0[2];
+                starc_regularize_base_returns(g, &jb[0], &jb[1]);
+                starc_regularize *g0;
+                assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, pb, &o, &g0, NULL));
+                starc_regularize_base_returns(g0, &jb0[0], &jb0[1]);
+                starc_regularize_free(g0);
+                assert_close(jb[0], c * jb0[0], 1e-12, 0);
+                assert_close(jb[1], c * jb0[1], 1e-12, 0);
                 starc_regularize_free(g);
             }
         }
@@ -746,6 +755,56 @@ static void test_tiny_coefficient(void **state)
     gsl_rng_free(r);
 }
 
+/* Coefficients beyond a double's range relative to the proxy's scale: above
+ * it (coef / max |Rbar_p| > 2^1023) the optimum is the base policy to double
+ * precision, returned as such for every method; below it (< 2^-1074) AD-KL
+ * is the hard maximum on the base's support (as at the smallest positive
+ * coefficient) and the OM methods fail as too small, naming the coefficient. */
+static void test_coefficient_out_of_range(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(517);
+    size_t S = 5, A = 3, n = S * A;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *Rp = expected(m, r), *pb = malloc(n * sizeof(double)), *pi = malloc(n * sizeof(double));
+    double *pih = malloc(n * sizeof(double)), *X = malloc(n * sizeof(double));
+    testutil_random_policy(r, S, A, pb);
+    for (int meth = 0; meth < STARC_REGULARIZE_METHOD_COUNT; meth++) {
+        starc_regularize *g;
+        starc_regularize_result res;
+        starc_error err;
+        for (size_t i = 0; i < n; i++)
+            X[i] = 1e-300 * Rp[i];
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, X, pb, NULL, &g, NULL));
+        assert_ok(starc_regularize_solve(g, (starc_regularize_method)meth, 1e300, pi, &res, NULL));
+        assert_true(res.converged);
+        assert_all_close(pi, pb, n, 0, 0);
+        assert_close(res.divergence, 0.0, 0, 1e-12);
+        starc_regularize_free(g);
+        for (size_t i = 0; i < n; i++)
+            X[i] = 1e300 * Rp[i];
+        assert_ok(starc_regularize_alloc_rbar(m, NULL, X, pb, NULL, &g, NULL));
+        int st = starc_regularize_solve(g, (starc_regularize_method)meth, 1e-300, pi, &res, &err);
+        if (meth == STARC_REGULARIZE_AD_KL) {
+            assert_ok(st);
+            /* the hard maximum: the same policy as at coefficient 1e-300 on rewards of scale 1 */
+            starc_regularize *h;
+            starc_regularize_result rh;
+            assert_ok(starc_regularize_alloc_rbar(m, NULL, Rp, pb, NULL, &h, NULL));
+            assert_ok(starc_regularize_solve(h, STARC_REGULARIZE_AD_KL, 1e-300, pih, &rh, NULL));
+            assert_all_close(pi, pih, n, 0, 1e-12);
+            starc_regularize_free(h);
+        } else {
+            assert_int_equal(st, STARC_ENOCONV);
+            assert_non_null(strstr(err.message, "1e-300"));
+        }
+        starc_regularize_free(g);
+    }
+    free(Rp), free(pb), free(pi), free(pih), free(X);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -762,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_tiny_coefficient),
+        cmocka_unit_test(test_coefficient_out_of_range),
     };
     return cmocka_run_group_tests_name("regularize", tests, NULL, NULL);
 }

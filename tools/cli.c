@@ -79,6 +79,8 @@ const char *cli_command_line(void)
 
 void cli_escape(FILE *f, const char *s)
 {
+    if (!s)
+        s = "(null)";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '\n')
             fputs("\\n", f);

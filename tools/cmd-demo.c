@@ -63,7 +63,7 @@ static int section_small(FILE *out, const char *dir, json_t *summary)
     fprintf(out, "   optimal actions: [%zu, %zu]; worst actions: [%zu, %zu]\n", act[0], act[1], wact[0], wact[1]);
     fprintf(out, "   optimising -R when R is true: normalised regret %.6f (J* = %.6f, J- = %.6f)\n",
            reg.regret, reg.true_optimal_return, reg.true_worst_return);
-    fprintf(out, "   wrote %s and %s\n", mpath, rpath);
+    fputs("   wrote ", out), cli_escape(out, mpath), fputs(" and ", out), cli_escape(out, rpath), fputc('\n', out);
     json_t *o = json_object();
     json_object_set_new(o, "V_uniform", cli_json_array(V, 2));
     json_object_set_new(o, "regret_negated", cli_json_num(reg.regret));
@@ -252,8 +252,9 @@ static void tomato_print(FILE *out, const starc_tomato *t, const tomato_report *
             tr->ps.orpo_coef, tr->orpo.true_return, tr->orpo.true_delta);
     fprintf(out, "   AD-KL optimum at the same coefficient: true return %.4f (%+.4f)\n", tr->adkl.true_return,
             tr->adkl.true_delta);
-    fprintf(out, "   wrote %s/{" STARC_RESULTS_MDP "," STARC_RESULTS_REWARDS "," STARC_RESULTS_DEMO_BASE ","
-                 STARC_RESULTS_DEMO_TOMATO_PROXY "," STARC_RESULTS_DEMO_TOMATO_REGULARIZE "}\n", sub);
+    fputs("   wrote ", out), cli_escape(out, sub);
+    fprintf(out, "/{" STARC_RESULTS_MDP "," STARC_RESULTS_REWARDS "," STARC_RESULTS_DEMO_BASE ","
+                 STARC_RESULTS_DEMO_TOMATO_PROXY "," STARC_RESULTS_DEMO_TOMATO_REGULARIZE "}\n");
     json_t *o = json_object();
     json_object_set_new(o, "r", cli_json_num(tr->ps.r));
     json_object_set_new(o, "base_true_return", cli_json_num(tr->jb_true));
@@ -314,7 +315,7 @@ static int section_notebook(FILE *out, const char *dir, json_t *summary)
         rc = err.message[0] ? cli_lib_error(CMD, st, &err) : cli_status_exit(st);
         goto done;
     }
-    fprintf(out, "== Notebook gathering every result: %s\n", nb);
+    fputs("== Notebook gathering every result: ", out), cli_escape(out, nb), fputc('\n', out);
     json_object_set_new(summary, "notebook", json_string(nb));
 done:
     free(nb);
@@ -368,6 +369,6 @@ int cmd_demo(int argc, char **argv)
     if (fmt == CLI_JSON)
         return cli_json_print(summary);
     json_decref(summary);
-    printf("Results are in %s/\n", dir);
+    fputs("Results are in ", stdout), cli_escape(stdout, dir), fputs("/\n", stdout);
     return EXIT_OK;
 }

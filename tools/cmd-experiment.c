@@ -671,7 +671,8 @@ static void report(FILE *out, const exp_args *a, const starc_study *s, double se
         snprintf(name, sizeof name, STARC_RESULTS_VARIANT_FMT, key_variants[k][0], key_variants[k][1], key_variants[k][2]);
         fprintf(out, "%-34s %9.4f %9.4f\n", name, starc_study_pearson(s, (size_t)v), starc_study_spearman(s, (size_t)v));
     }
-    fprintf(out, "wrote %s/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n", a->dir,
+    fputs("wrote ", out), cli_escape(out, a->dir);
+    fprintf(out, "/{%scorrelations.tsv, summary.json, figure.gp, scatter.gp%s}\n",
             a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
 }
 

@@ -512,13 +512,13 @@ typedef struct quantity {
 } quantity;
 
 static const quantity quantities[] = {
-    {"alpha", offsetof(starc_fit_result, alpha), offsetof(starc_fit_result, alpha_ci)},
-    {"beta", offsetof(starc_fit_result, beta), offsetof(starc_fit_result, beta_ci)},
-    {"g", offsetof(starc_fit_result, g), offsetof(starc_fit_result, g_ci)},
-    {"offset", offsetof(starc_fit_result, offset), offsetof(starc_fit_result, offset_ci)},
-    {"peak_d", offsetof(starc_fit_result, peak_d), offsetof(starc_fit_result, peak_d_ci)},
-    {"peak_kl", offsetof(starc_fit_result, peak_kl), offsetof(starc_fit_result, peak_kl_ci)},
-    {"peak_value", offsetof(starc_fit_result, peak_value), offsetof(starc_fit_result, peak_value_ci)},
+    {STARC_RESULTS_FIT_Q_ALPHA, offsetof(starc_fit_result, alpha), offsetof(starc_fit_result, alpha_ci)},
+    {STARC_RESULTS_FIT_Q_BETA, offsetof(starc_fit_result, beta), offsetof(starc_fit_result, beta_ci)},
+    {STARC_RESULTS_FIT_Q_G, offsetof(starc_fit_result, g), offsetof(starc_fit_result, g_ci)},
+    {STARC_RESULTS_FIT_Q_OFFSET, offsetof(starc_fit_result, offset), offsetof(starc_fit_result, offset_ci)},
+    {STARC_RESULTS_FIT_Q_PEAK_D, offsetof(starc_fit_result, peak_d), offsetof(starc_fit_result, peak_d_ci)},
+    {STARC_RESULTS_FIT_Q_PEAK_KL, offsetof(starc_fit_result, peak_kl), offsetof(starc_fit_result, peak_kl_ci)},
+    {STARC_RESULTS_FIT_Q_PEAK_VALUE, offsetof(starc_fit_result, peak_value), offsetof(starc_fit_result, peak_value_ci)},
 };
 #define NQUANT (sizeof quantities / sizeof quantities[0])
 
@@ -563,8 +563,8 @@ static int write_fits(const char *path, const data *D)
         return rc;
     fputs(STARC_RESULTS_FIT_FITS_KEYS, o.f);
     for (size_t j = 0; j < NQUANT; j++)
-        fprintf(o.f, "\t%s\t%s_se\t%s_lo\t%s_hi", quantities[j].name, quantities[j].name, quantities[j].name,
-                quantities[j].name);
+        fprintf(o.f, "\t%s\t%s" STARC_RESULTS_FIT_SUFFIX_SE "\t%s" STARC_RESULTS_FIT_SUFFIX_LO "\t%s" STARC_RESULTS_FIT_SUFFIX_HI,
+                quantities[j].name, quantities[j].name, quantities[j].name, quantities[j].name);
     fprintf(o.f, "\t%s\n", STARC_RESULTS_FIT_FITS_STATS);
     for (size_t k = 0; k < D->ng; k++) {
         const group *g = &D->g[k];
@@ -654,8 +654,11 @@ static size_t scaling_rows(const config *C, const scaling *S, srow *rows, size_t
                 continue;
             const char *kn = kind ? "predict-joint" : "predict-separate";
             const struct { const char *nm; double v; starc_fit_ci c; } pv[5] = {
-                {"alpha", p.alpha, p.alpha_ci}, {"beta", p.beta, p.beta_ci}, {"peak_d", p.peak_d, p.peak_d_ci},
-                {"peak_kl", p.peak_kl, p.peak_kl_ci}, {"peak_value", p.peak_value, p.peak_value_ci}};
+                {STARC_RESULTS_FIT_Q_ALPHA, p.alpha, p.alpha_ci},
+                {STARC_RESULTS_FIT_Q_BETA, p.beta, p.beta_ci},
+                {STARC_RESULTS_FIT_Q_PEAK_D, p.peak_d, p.peak_d_ci},
+                {STARC_RESULTS_FIT_Q_PEAK_KL, p.peak_kl, p.peak_kl_ci},
+                {STARC_RESULTS_FIT_Q_PEAK_VALUE, p.peak_value, p.peak_value_ci}};
             for (int u = 0; u < 5; u++) {
                 if (n < cap)
                     rows[n] = (srow){kn, pv[u].nm, p.size, pv[u].v, pv[u].c};
@@ -716,7 +719,7 @@ static json_t *fit_json(const starc_fit_result *r, const char *err)
     json_object_set_new(o, "n", json_integer((json_int_t)r->n));
     json_object_set_new(o, "skipped", json_integer((json_int_t)r->skipped));
     for (size_t j = 0; j < NQUANT; j++) {
-        if (strcmp(quantities[j].name, "g") == 0 && r->form != STARC_FIT_POWER)
+        if (strcmp(quantities[j].name, STARC_RESULTS_FIT_Q_G) == 0 && r->form != STARC_FIT_POWER)
             continue;
         put_quantity(o, quantities[j].name, q_value(r, &quantities[j]), q_ci(r, &quantities[j]));
     }
@@ -738,8 +741,8 @@ static json_t *extrap_json(const starc_fit_extrapolation *x, const char *err)
     json_object_set_new(o, "cutoff_kl", cli_json_num(x->cutoff_kl));
     json_object_set_new(o, "n_fit", json_integer((json_int_t)x->n_fit));
     json_object_set_new(o, "n_test", json_integer((json_int_t)x->n_test));
-    json_object_set_new(o, "alpha", cli_json_num(x->fit.alpha));
-    json_object_set_new(o, "beta", cli_json_num(x->fit.beta));
+    json_object_set_new(o, STARC_RESULTS_FIT_Q_ALPHA, cli_json_num(x->fit.alpha));
+    json_object_set_new(o, STARC_RESULTS_FIT_Q_BETA, cli_json_num(x->fit.beta));
     json_object_set_new(o, "rmse_fit", cli_json_num(x->rmse_fit));
     json_object_set_new(o, "rmse_test", cli_json_num(x->rmse_test));
     json_object_set_new(o, "rmse_test_full", cli_json_num(x->rmse_test_full));

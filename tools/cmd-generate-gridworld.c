@@ -121,10 +121,14 @@ static int print_result(FILE *out, const gridworld_args *a, const char **names, 
         json_object_set_new(o, "gamma", json_real(a->gamma));
         return cli_json_fprint(out, o);
     }
-    fprintf(out, "mdp\t%s\nrewards\t%s\n", mdp_path, rew_path);
+    fputs("mdp\t", out), cli_escape(out, mdp_path), fputs("\nrewards\t", out), cli_escape(out, rew_path);
+    fputc('\n', out);
     for (size_t i = 0; i < N; i++)
-        if (npy[i])
-            fprintf(out, "%s\t%s\n", names[i], npy[i]);
+        if (npy[i]) {
+            fprintf(out, "%s\t", names[i]);
+            cli_escape(out, npy[i]);
+            fputc('\n', out);
+        }
     return EXIT_OK;
 }
 

@@ -162,7 +162,8 @@ static int print_result(const gproxy_args *a, size_t S, size_t A, const starc_pr
         json_object_set_new(j, "sigma_proxy", cli_json_num(ps->sigma_proxy));
         return cli_json_print(j);
     }
-    printf("output\t%s\nkind\t%s\n", a->out, kinds[a->kind]);
+    fputs("output\t", stdout), cli_escape(stdout, a->out);
+    printf("\nkind\t%s\n", kinds[a->kind]);
     cli_put_num(stdout, "r", ps->r);
     cli_put_num(stdout, "sigma_true", ps->sigma_true);
     cli_put_num(stdout, "sigma_proxy", ps->sigma_proxy);

@@ -177,7 +177,8 @@ static void print_text(const starc_tomato *t, const starc_tomato_options *to, co
     printf("grid\t%zu x %zu, %zu tomatoes, bucket at row %zu col %zu\n", starc_tomato_rows(t), cols,
            starc_tomato_count(t), bucket / cols, bucket % cols);
     printf("states\t%zu\nactions\t%zu\n", starc_mdp_states(m), starc_mdp_actions(m));
-    printf("files\t%s %s %s\n", pm, pr, pb);
+    fputs("files\t", stdout), cli_escape(stdout, pm), fputc(' ', stdout), cli_escape(stdout, pr);
+    fputc(' ', stdout), cli_escape(stdout, pb), fputc('\n', stdout);
     cli_put_num(stdout, "r", f->ps.r);
     cli_put_num(stdout, "orpo_coef", f->ps.orpo_coef);
     cli_put_num(stdout, "base_true_return", f->Jbt);

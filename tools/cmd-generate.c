@@ -190,7 +190,8 @@ static int gen_mdp(gen_args *g)
         } else {
             char gb[32];
             fmt17(gb, g->gamma);
-            printf("wrote %s: %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n", g->out,
+            fputs("wrote ", stdout), cli_escape(stdout, g->out);
+            printf(": %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n",
                    g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, gb, g->seed);
         }
     }
@@ -329,12 +330,13 @@ static int print_rewards(const gen_args *g, const starc_mdp *m, size_t n, int in
         }
         return cli_json_print(o);
     }
+    fputs("wrote ", stdout), cli_escape(stdout, g->out);
     if (interp) {
-        printf("wrote %s: %zu rewards step0..step%zu = R1 + (i/%zu)(R2 - R1)\n", g->out, n, g->steps, g->steps);
+        printf(": %zu rewards step0..step%zu = R1 + (i/%zu)(R2 - R1)\n", n, g->steps, g->steps);
     } else {
         char gb[32];
         fmt17(gb, starc_mdp_gamma(m));
-        printf("wrote %s: %zu reward%s (S=%zu, A=%zu, gamma=%s), seed %lu\n", g->out, n, n == 1 ? "" : "s", S, A, gb,
+        printf(": %zu reward%s (S=%zu, A=%zu, gamma=%s), seed %lu\n", n, n == 1 ? "" : "s", S, A, gb,
                g->seed);
     }
     return EXIT_OK;

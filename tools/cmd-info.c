@@ -22,7 +22,10 @@ static void help(void)
            "Describe numpy files and check that libstarc reads them: for each FILE its kind\n"
            "(npy array, npz archive, or MDP = npz with T, mu0 and gamma, which is validated),\n"
            "and for each array its shape, stored dtype, memory order, size, min, max and sum.\n"
-           "With --mdp, also whether each array fits that MDP as a reward ((S,), (S,A) or (S,A,S))\n"
+           "An MDP may hold T in CSR form (T_data, T_indices, T_indptr, T_shape): a sparse MDP, reported\n"
+           "with its number of stored transitions nnz.\n"
+           "With --mdp, also whether each array fits that MDP as a reward ((S,), (S,A) or (S,A,S);\n"
+           "(nnz,) for a sparse MDP)\n"
            "or as a policy ((S,A), rows summing to 1).\n"
            "Exit status 0 when every file reads and validates, 2 otherwise (one line per bad file\n"
            "on stderr).\n\n"
@@ -104,7 +107,7 @@ static void check_fit(const info_ctx *c, const starc_npy_array *a, int *reward, 
     size_t S = starc_mdp_states(c->m), A = starc_mdp_actions(c->m);
     starc_error err;
     starc_error_clear(&err);
-    double *R = malloc(S * A * S * sizeof(double));
+    double *R = malloc(starc_mdp_reward_size(c->m) * sizeof(double));
     *reward = R && starc_mdp_reward_expand(c->m, a->ndim, a->shape, a->data, R, &err) == STARC_OK;
     free(R);
     snprintf(why, cap, "%s", err.message[0] ? err.message : "out of memory");
@@ -235,7 +238,7 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
         return;
     }
     size_t n = starc_npy_npz_count(z);
-    int is_mdp = npz_has(z, "T") && npz_has(z, "mu0") && npz_has(z, "gamma");
+    int is_mdp = (npz_has(z, "T") || npz_has(z, "T_data")) && npz_has(z, "mu0") && npz_has(z, "gamma");
     json_t *arrays = json_array();
     if (is_mdp) {
         starc_mdp *m = NULL;
@@ -251,11 +254,20 @@ static void describe_npz(const info_ctx *c, file_report *r, const char *path)
                 json_object_set_new(mo, "S", json_integer((json_int_t)starc_mdp_states(m)));
                 json_object_set_new(mo, "A", json_integer((json_int_t)starc_mdp_actions(m)));
                 json_object_set_new(mo, "gamma", cli_json_num(starc_mdp_gamma(m)));
+                if (starc_mdp_is_sparse(m)) {
+                    json_object_set_new(mo, "storage", json_string("sparse (CSR)"));
+                    json_object_set_new(mo, "nnz", json_integer((json_int_t)starc_mdp_nnz(m)));
+                }
             } else {
                 json_object_set_new(mo, "problem", json_string(merr.message));
             }
             json_object_set_new(r->obj, "kind", json_string("mdp"));
             json_object_set_new(r->obj, "mdp", mo);
+        } else if (m && starc_mdp_is_sparse(m)) {
+            char g[64];
+            fmt17(g, starc_mdp_gamma(m));
+            printf("%s: MDP (npz with T in CSR form, mu0, gamma), sparse (CSR), S=%zu A=%zu nnz=%zu gamma=%s, valid\n",
+                   path, starc_mdp_states(m), starc_mdp_actions(m), starc_mdp_nnz(m), g);
         } else if (m) {
             char g[64];
             fmt17(g, starc_mdp_gamma(m));

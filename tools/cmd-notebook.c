@@ -92,13 +92,15 @@ int cmd_notebook(int argc, char **argv)
     if (fmt == CLI_JSON)
         return cli_json_print(report);
     json_t *secs = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_SECTIONS);
-    printf("notebook\t%s\n", json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_NOTEBOOK)));
-    printf("data\t%s\n", json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_DATA_DIR)));
+    fputs("notebook\t", stdout), cli_escape(stdout, json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_NOTEBOOK)));
+    fputs("\ndata\t", stdout), cli_escape(stdout, json_string_value(json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_DATA_DIR)));
+    fputc('\n', stdout);
     for (size_t i = 0; i < json_array_size(secs); i++) {
         json_t *s = json_array_get(secs, i);
-        printf("section\t%s\t%s\t%s\n", json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_KIND)),
-               json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_ID)),
-               json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_PATH)));
+        printf("section\t%s\t%s\t", json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_KIND)),
+               json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_ID)));
+        cli_escape(stdout, json_string_value(json_object_get(s, STARC_RESULTS_NOTEBOOK_KEY_PATH)));
+        fputc('\n', stdout);
     }
     json_t *sk = json_object_get(report, STARC_RESULTS_NOTEBOOK_KEY_SKIPPED);
     for (size_t i = 0; i < json_array_size(sk); i++)

@@ -732,7 +732,8 @@ static void demo_report(FILE *out, const char *sub, const json_t *js, int svg)
                 json_number_value(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_DROP)), json_is_number(dn) ? 100 * json_number_value(dn) : NAN,
                 json_is_true(json_object_get(e, STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE)) ? ", rises then falls" : "");
     }
-    fprintf(out, "   wrote %s/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", sub, svg ? ",overopt.svg" : "");
+    fputs("   wrote ", out), cli_escape(out, sub);
+    fprintf(out, "/{curves.tsv,fits.tsv,summary.json,overopt.gp%s}\n", svg ? ",overopt.svg" : "");
 }
 
 /* `starc demo`'s overoptimisation section: the same run and writers as `starc overopt`,

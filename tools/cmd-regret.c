@@ -10,14 +10,16 @@ static const char *CMD = "regret";
 
 static void help(void)
 {
-    printf("Usage: starc regret --mdp M.npz --true R --proxy R [--symmetric] [--format text|json]\n\n"
+    printf("Usage: starc regret --mdp M.npz --true R --proxy R [--symmetric] [--engine auto|dense|sparse]\n"
+           "                    [--format text|json]\n\n"
            "Normalised regret (J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t)) of optimising the\n"
            "proxy reward when the true reward is --true; exact policy iteration, ties to the lowest action.\n"
-           "Rewards: FILE.npy of shape (S,), (S,A) or (S,A,S), or FILE.npz:KEY.\n\n"
-           "  --mdp FILE       MDP .npz with T, mu0, gamma\n"
+           "Rewards: FILE.npy of shape (S,), (S,A) or (S,A,S) ((nnz,) for a sparse MDP), or FILE.npz:KEY.\n\n"
+           "  --mdp FILE       MDP .npz with T, mu0, gamma (or T in CSR form: a sparse MDP)\n"
            "  --true SPEC      the true reward\n"
            "  --proxy SPEC     the proxy reward\n"
            "  --symmetric      report (reg(true,proxy) + reg(proxy,true)) / 2 as regret\n"
+           "  --engine E       auto (default), dense (LAPACK LU) or sparse (UMFPACK sparse LU)\n"
            "  --format FMT     text (default) or json\n"
            "  -h, --help       this help\n");
 }
@@ -26,6 +28,7 @@ typedef struct regret_args {
     const char *mdp, *tpath, *ppath;
     int symmetric;
     enum cli_format fmt;
+    starc_policy_engine engine;
 } regret_args;
 
 enum { PARSED_HELP = -1 };
@@ -36,7 +39,7 @@ static int parse_options(int argc, char **argv, regret_args *a)
         {"mdp", required_argument, NULL, 'm'}, {"true", required_argument, NULL, 't'},
         {"proxy", required_argument, NULL, 'p'}, {"symmetric", no_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"engine", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -46,6 +49,10 @@ static int parse_options(int argc, char **argv, regret_args *a)
         case 't': a->tpath = optarg; break;
         case 'p': a->ppath = optarg; break;
         case 's': a->symmetric = 1; break;
+        case 'e':
+            if (starc_policy_engine_parse(optarg, &a->engine))
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense or sparse", optarg);
+            break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc regret", c, argv);
@@ -88,7 +95,7 @@ static int print_result(const regret_args *a, const starc_regret_result *fwd, co
 
 int cmd_regret(int argc, char **argv)
 {
-    regret_args a = {NULL, NULL, NULL, 0, CLI_TEXT};
+    regret_args a = {NULL, NULL, NULL, 0, CLI_TEXT, STARC_POLICY_ENGINE_AUTO};
     int rc = parse_options(argc, argv, &a);
     if (rc)
         return rc == PARSED_HELP ? EXIT_OK : rc;
@@ -100,9 +107,12 @@ int cmd_regret(int argc, char **argv)
     starc_regret_result fwd, rev;
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_regret(m, Rt, Rp, NULL, &fwd, NULL, &err);
+    starc_regret_options ro;
+    starc_regret_options_default(&ro);
+    ro.policy_options.engine = a.engine;
+    int st = starc_regret(m, Rt, Rp, &ro, &fwd, NULL, &err);
     if (!st && a.symmetric)
-        st = starc_regret(m, Rp, Rt, NULL, &rev, NULL, &err);
+        st = starc_regret(m, Rp, Rt, &ro, &rev, NULL, &err);
     rc = st ? cli_lib_error(CMD, st, &err) : print_result(&a, &fwd, &rev);
 done:
     starc_mdp_free(m);

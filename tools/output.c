@@ -61,8 +61,13 @@ static volatile sig_atomic_t sig_caught;
 static volatile sig_atomic_t reaper_quit;
 static pthread_t reaper_thread;
 static int reaper_started;
-static int sig_installed[3];
-static const int sig_list[3] = {SIGHUP, SIGINT, SIGTERM};
+/* SIGPIPE: standard output (or another pipe) was closed by its reader, as in
+ * `starc ... | head -c1`.  Handled like the others: the run's temporary files
+ * are removed, then the process dies silently by SIGPIPE (status 141 in the
+ * shell), the convention of filters; when SIGPIPE is ignored at start-up the
+ * write fails with EPIPE instead and cli_finish says so (exit 1). */
+static int sig_installed[4];
+static const int sig_list[4] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
 
 static void reg_init(void)
 {
@@ -568,6 +573,9 @@ int cli_finish(const char *cmd, int rc)
         bad = 1;
         e = errno;
     }
+    if (bad && e == EPIPE && sig_caught == SIGPIPE)
+        for (;;)
+            pause(); /* the reaper is cleaning up and ends the process by SIGPIPE */
     if (!bad || rc != EXIT_OK)
         return rc; /* a failed run has said its one line already */
     return cli_fail(cmd, "error writing to standard output%s%s", e ? ": " : "", e ? strerror(e) : "");

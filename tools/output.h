@@ -9,7 +9,9 @@
  * made and not yet committed or discarded, and the library's through
  * cli_save_*() -- after killing and waiting for a running gnuplot (registered
  * by the runner, gnuplot.c), then end the process by that signal (exit status
- * 129, 130 or 143 in the shell).  A signal ignored at start-up stays ignored.
+ * 129, 130 or 143 in the shell).  SIGPIPE (standard output closed by its
+ * reader) is handled the same way (141).  A signal ignored at start-up stays
+ * ignored; an ignored SIGPIPE makes the write fail, reported by cli_finish().
  * A directory of several outputs (starc experiment, starc demo) is marked
  * incomplete while it is written (cli_dir_begin/cli_dir_done): a run that
  * fails or is interrupted leaves the marker, never a directory that looks

@@ -22,17 +22,37 @@ extern "C" {
 /** @brief Load an MDP from a `.npz` with `T` (S,A,S), `mu0` (S,) and 0-d `gamma`.
  *
  *  Validated as by starc_mdp_alloc() with @p opt (NULL = defaults); validation
- *  failures name the file and the member. */
+ *  failures name the file and the member.  An archive without `T` but with
+ *  `T_data` (nnz,) float, `T_indices` (nnz,) and `T_indptr` (S*A+1,) of an
+ *  integer dtype and `T_shape` = [S, A, S] holds T in CSR form (what
+ *  `scipy.sparse.csr_matrix((T_data, T_indices, T_indptr), shape=(S*A, S))`
+ *  stores) and loads as a sparse MDP, validated by starc_mdp_alloc_csr(). */
 int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
 
-/** @brief Save an MDP as `.npz` (`T`, `mu0`, `gamma`), loadable by np.load. */
+/** @brief Save an MDP as `.npz` (`T`, `mu0`, `gamma`), loadable by np.load; a sparse MDP as
+ *  `T_data`, `T_indices`, `T_indptr`, `T_shape` (int64 indices), `mu0`, `gamma`. */
 int starc_io_mdp_save(const char *path, const starc_mdp *m, starc_error *err);
 
-/** @brief Named dense rewards loaded from files. */
+/** @brief The shape a reward was given in. */
+typedef enum starc_io_reward_layout {
+    STARC_IO_REWARD_FULL = 0,        /**< (S,A,S), or (nnz,) on a sparse MDP */
+    STARC_IO_REWARD_STATE = 1,       /**< (S,): R(s,a,s') = r(s) for every s', on or off T's support */
+    STARC_IO_REWARD_STATE_ACTION = 2 /**< (S,A): R(s,a,s') = r(s,a) for every s' */
+} starc_io_reward_layout;
+
+/** @brief Named rewards loaded from files.
+ *
+ *  Every reward is held in full form (starc_mdp_reward_size() doubles: S*A*S
+ *  on a dense MDP, the nnz values on T's support on a sparse one).  An (S,) or
+ *  (S,A) reward also keeps the values it was given in, since on a sparse MDP it
+ *  says more than its full form (what it is off the support, which EPIC
+ *  reads; docs/sparse.md). */
 typedef struct starc_io_reward_set {
     size_t n;      /**< number of rewards */
     char **names;  /**< n names: file stem for `.npy`, member name for `.npz` */
-    double *R;     /**< n * S*A*S doubles, reward k at R + k*S*A*S */
+    double *R;     /**< n * size doubles, reward k at R + k*size, size = starc_mdp_reward_size() */
+    starc_io_reward_layout *layout; /**< n layouts: the shape each reward was given in */
+    double **given; /**< n pointers: the S (state) or S*A (state-action) values as given, NULL for full */
 } starc_io_reward_set;
 
 /** @brief Initialise an empty reward set. */
@@ -40,11 +60,12 @@ void starc_io_reward_set_init(starc_io_reward_set *rs);
 /** @brief Free a reward set's contents and reset it to empty. */
 void starc_io_reward_set_clear(starc_io_reward_set *rs);
 
-/** @brief Append the rewards in @p spec to @p rs, expanded to (S,A,S) for @p m.
+/** @brief Append the rewards in @p spec to @p rs, expanded to full form for @p m.
  *
  *  @p spec is `FILE.npy` (one reward named by the file stem), `FILE.npz`
  *  (every member, in archive order) or `FILE.npz:KEY` (one member).  Shapes
- *  (S,), (S,A), (S,A,S) are accepted (starc_mdp_reward_expand()).  A reward name
+ *  (S,), (S,A), (S,A,S) are accepted, or (S,), (S,A), (nnz,) on a sparse MDP
+ *  (starc_mdp_reward_expand()).  A reward name
  *  (file stem or member name) holding a control character (tab, newline, ...)
  *  is refused with ::STARC_EFORMAT: names become table rows and columns. */
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err);

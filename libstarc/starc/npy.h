@@ -76,7 +76,8 @@ const char *starc_npy_npz_name(const starc_npy_npz *z, size_t i);
  *  allocated; a member that claims more than it can hold is ::STARC_EFORMAT. */
 int starc_npy_npz_read(starc_npy_npz *z, const char *name, starc_npy_array *out, starc_error *err);
 
-/** @brief Write @p n float64 arrays to a `.npz` archive atomically.
+/** @brief Write @p n float64 arrays to a `.npz` archive atomically; an array whose `dtype` is
+ *  "<i8" is stored as int64 instead (its values must be integers of magnitude below 2^53).
  *  @param names    member names without `.npy`
  *  @param compress 0 stored (like np.savez), 1 deflated (like np.savez_compressed) */
 int starc_npy_npz_write(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays,

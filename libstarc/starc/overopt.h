@@ -141,7 +141,7 @@ typedef struct starc_overopt_options {
     size_t points;
     /** Automatic range (default 1e-3): with `f(c) = (J_p(pi_c) - J_p(pi_b)) / (J_p* - J_p(pi_b))` the
      *  fraction of the achievable proxy gain at coefficient c, coef_max is the smallest power-of-two
-     *  multiple of the scale (sigma_p under mu_b, or 1) with `f <= range_tol` ("stays at the base") and
+     *  multiple of the scale (sigma_p under mu_b, else max |Rbar_p|, else 1) with `f <= range_tol` ("stays at the base") and
      *  coef_min the largest with `f >= 1 - range_tol` ("reaches the proxy optimum"). */
     double range_tol;
     /** Cap on doublings/halvings of the automatic range search (default 200); ::STARC_ENOCONV beyond. */
@@ -159,7 +159,8 @@ typedef struct starc_overopt_options {
      *  KL (default ::STARC_OVEROPT_SUPPORT_TOL). */
     double support_tol;
     /** The proxy counts as not improvable over the base when `J_p* - J_p(pi_b) <= gain_tol
-     *  max(1, |J_p*|)`; the automatic grid is then `scale * [1e-3, 1e3]` (default 1e-12). */
+     *  max |Rbar_p| / (1 - gamma)` (the largest |return| of any policy); the automatic grid is then
+     *  `scale * [1e-3, 1e3]` (default 1e-12). */
     double gain_tol;
     /** starc_overopt_summarize(): changes smaller than `flat_tol * max(true_range, max |true_delta|)`
      *  count as flat (default 1e-9), >= 0. */
@@ -225,7 +226,8 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  highest proxy action value under the base policy, `Q_p^{pi_b}(s,a)`, is kept
  *  (the advantage `A_p^{pi_b} = Q - V` orders actions identically, so it gives
  *  the same policy); starc_overopt_bon_distribution() with absolute tie tolerance
- *  `tie_tol * max(1, max_a |Q_p^{pi_b}(s,a)|)`.  The resulting stationary
+ *  `tie_tol * max(|max_a Q_p^{pi_b}(s,a)|, S DBL_EPSILON max_{s,a} |Q_p^{pi_b}|)`, policy
+ *  iteration's tie rule (::starc_policy_options.tie_tol).  The resulting stationary
  *  policy is evaluated exactly; its per-state KL is at most log n - (n-1)/n, so
  *  `kl_normalized <= log n - (n-1)/n`.
  *  @param o   options (tie_tol, prob_tol, support_tol), or NULL for the plan's
@@ -268,7 +270,7 @@ int starc_overopt_method_parse(const char *name, starc_overopt_method *method, s
  *  lambda = the frontier's slope at the base, where each of them, the base included, is optimal);
  *  with a user-given end it solves OM-sqrt-chi2 directly on a log grid.  When the proxy cannot be
  *  improved over the base
- *  (`J_p* - J_p(pi_b) <= gain_tol max(1, |J_p*|)`) the automatic grid is `scale * [1e-3, 1e3]`.
+ *  (`J_p* - J_p(pi_b) <= gain_tol max |Rbar_p| / (1 - gamma)`) the automatic grid is `scale * [1e-3, 1e3]`.
  *  Best-of-n evaluates starc_overopt_bon() on the n grid.  Each point is measured by
  *  starc_overopt_evaluate().
  *  @param o         options for the whole call, or NULL for the plan's

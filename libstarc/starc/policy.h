@@ -32,6 +32,23 @@ int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
 /** @brief Release a workspace; NULL is a no-op. */
 void starc_policy_workspace_free(starc_policy_workspace *ws);
 
+/** @brief Which linear-algebra engine solves I - gamma P_pi (docs/sparse.md). */
+typedef enum starc_policy_engine {
+    STARC_POLICY_ENGINE_AUTO = 0,  /**< dense for a dense MDP; for a sparse MDP dense up to
+                                        ::STARC_POLICY_ENGINE_DENSE_MAX_S states, sparse above */
+    STARC_POLICY_ENGINE_DENSE = 1, /**< dense LU (LAPACK); a sparse MDP is expanded to S*A*S first */
+    STARC_POLICY_ENGINE_SPARSE = 2 /**< sparse LU (UMFPACK) on T's stored entries */
+} starc_policy_engine;
+
+/** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO solves a sparse MDP densely (measured
+ *  crossover, docs/sparse.md). */
+#define STARC_POLICY_ENGINE_DENSE_MAX_S 256
+
+/** @brief The command-line name of @p e: "auto", "dense", "sparse" (NULL if out of range). */
+const char *starc_policy_engine_name(starc_policy_engine e);
+/** @brief Parse "auto", "dense" or "sparse"; ::STARC_EINVAL otherwise. */
+int starc_policy_engine_parse(const char *name, starc_policy_engine *out);
+
 /** @brief Options of the policy module: policy validation, policy iteration, value iteration. */
 typedef struct starc_policy_options {
     size_t max_iter;   /**< policy iteration: cap on improvement steps (default 10000); exceeding it is
@@ -44,6 +61,8 @@ typedef struct starc_policy_options {
     double tol;        /**< value iteration: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol max_s |V_{k+1}(s)|`,
                             > 0 (default 1e-10; relative) */
     size_t max_sweeps; /**< value iteration: cap on sweeps (default 100000); exceeding it is ::STARC_ENOCONV */
+    starc_policy_engine engine; /**< policy iteration and evaluation engine (default
+                                     ::STARC_POLICY_ENGINE_AUTO); functions without options use auto */
 } starc_policy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_policy_options. */
@@ -81,6 +100,15 @@ int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double 
 
 /** @brief The return `J = sum_s mu0(s) V(s)` of the values @p V (S), summed in state order. */
 double starc_policy_values_return(const starc_mdp *m, const double *V);
+
+/** @brief Evaluation and occupancy of @p pi on the engine `opt->engine` chooses (@p opt NULL = auto).
+ *
+ *  V (S) and Q (S*A) as starc_policy_evaluate_rbar() for the expected reward
+ *  @p Rbar, d (S) and mu (S*A) as starc_policy_occupancy(); every output may
+ *  be NULL (V and Q need @p Rbar).  The one entry point that forces the dense
+ *  or the sparse engine for these quantities (docs/sparse.md). */
+int starc_policy_solve(const starc_mdp *m, const double *pi, const double *Rbar, const starc_policy_options *opt,
+                       double *V, double *Q, double *d, double *mu, starc_error *err);
 
 /** @brief Normalised discounted occupancy of @p pi.
  *

@@ -382,6 +382,19 @@
 /** fits.tsv: one row per group, target (gold, proxy) and form; every estimated quantity Q has
  * the columns Q, Q_se, Q_lo, Q_hi (the interval at the chosen level). */
 #define STARC_RESULTS_FIT_FITS_KEYS "group\tsize\tmethod\ttarget\tform\tprimary\tcenter\tn\tskipped"
+/** @brief fits.tsv: the estimated quantities, in column order (each Q with Q_se, Q_lo, Q_hi); alpha and beta
+ *  are also starc overopt's ::STARC_RESULTS_OVEROPT_FIT_ALPHA and ::STARC_RESULTS_OVEROPT_FIT_BETA. */
+#define STARC_RESULTS_FIT_Q_ALPHA STARC_RESULTS_OVEROPT_FIT_ALPHA
+#define STARC_RESULTS_FIT_Q_BETA STARC_RESULTS_OVEROPT_FIT_BETA
+#define STARC_RESULTS_FIT_Q_G "g"                   /**< the power form's exponent (power form only in summary.json) */
+#define STARC_RESULTS_FIT_Q_OFFSET "offset"         /**< the score at d = 0 subtracted before fitting */
+#define STARC_RESULTS_FIT_Q_PEAK_D STARC_RESULTS_OVEROPT_FIT_PEAK_D
+#define STARC_RESULTS_FIT_Q_PEAK_KL STARC_RESULTS_OVEROPT_FIT_PEAK_KL
+#define STARC_RESULTS_FIT_Q_PEAK_VALUE STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE
+/** @brief fits.tsv: suffixes of a quantity's standard error and interval columns. */
+#define STARC_RESULTS_FIT_SUFFIX_SE "_se"
+#define STARC_RESULTS_FIT_SUFFIX_LO "_lo"
+#define STARC_RESULTS_FIT_SUFFIX_HI "_hi"
 /** @brief `starc fit` output: the per-fit statistics columns of fits.tsv, after the coefficient columns. */
 #define STARC_RESULTS_FIT_FITS_STATS "r2\trss\tsigma\tboot\tboot_failed"
 

@@ -64,7 +64,7 @@ class MdpOptions(Structure):
 
 class PolicyOptions(Structure):
     _fields_ = [("max_iter", c_size_t), ("tie_tol", c_double), ("prob_tol", c_double), ("tol", c_double),
-                ("max_sweeps", c_size_t)]
+                ("max_sweeps", c_size_t), ("engine", c_int)]
 
 
 class PolicyRangeResult(Structure):
@@ -101,7 +101,8 @@ class NpyArray(Structure):
 
 
 class RewardSet(Structure):
-    _fields_ = [("n", c_size_t), ("names", POINTER(c_char_p)), ("R", c_void_p)]
+    _fields_ = [("n", c_size_t), ("names", POINTER(c_char_p)), ("R", c_void_p), ("layout", POINTER(c_int)),
+                ("given", POINTER(c_void_p))]
 
 
 class GenerateMdpOptions(Structure):

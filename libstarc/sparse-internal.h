@@ -1,0 +1,33 @@
+/* Internals of sparse.c (not installed): the sparse policy engine
+ * (docs/sparse.md).  policy.c dispatches here at the top of its public
+ * functions when starci_sparse_wanted() says so; these functions then either
+ * solve with UMFPACK on T's stored entries or, when the engine resolves to
+ * dense for a sparse MDP, expand it and call the dense public function. */
+#ifndef STARC_SPARSE_INTERNAL_H
+#define STARC_SPARSE_INTERNAL_H
+
+#include <stddef.h>
+#include "starc/mdp.h"
+#include "starc/policy.h"
+
+/* 1 when a call with engine e on m goes through this module: m is sparse, or
+ * e forces the sparse engine. */
+int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e);
+
+/* The public functions of policy.h, on the engine e resolves to for m. */
+int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const double *pi, const double *Rbar,
+                                double *V, double *Q, starc_error *err);
+int starci_sparse_occupancy(const starc_mdp *m, starc_policy_engine e, const double *pi, double *d, double *mu,
+                            starc_error *err);
+int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                               double *V, size_t *iters, starc_error *err);
+int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                             starc_policy_range_result *res, starc_error *err);
+int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                       double *V, size_t *act, size_t *iters, starc_error *err);
+
+/* The message of a function that needs the dense T, when m is sparse (then
+ * returns STARC_EINVAL); STARC_OK for a dense or NULL m. */
+int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err);
+
+#endif

@@ -1,0 +1,614 @@
+/* The sparse policy engine (docs/sparse.md): exact policy evaluation,
+ * occupancy and policy iteration on T's stored entries, with UMFPACK's
+ * sparse LU (SuiteSparse, umfpack_dl_* long-index interface).  Nothing here
+ * allocates S*S or S*A*S: memory is O(S*A + nnz) plus the LU's fill.
+ *
+ * The system matrix M = I - gamma P_pi is assembled row by row in compressed
+ * row form, which UMFPACK reads as compressed columns: it factorises M^T, so
+ * the values system M x = r is UMFPACK_At and the occupancy system
+ * M^T x = mu0 is UMFPACK_A.  The symbolic analysis (fill-reducing ordering)
+ * depends only on M's pattern: it is kept and reused while the pattern stays
+ * the same (a stochastic policy's, or a deterministic policy's until an
+ * action changes), and redone otherwise. */
+#include <config.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef HAVE_SUITESPARSE_UMFPACK_H
+#include <suitesparse/umfpack.h>
+#else
+#include <umfpack.h>
+#endif
+
+#include "error-internal.h"
+#include "policy-internal.h"
+#include "sparse-internal.h"
+#include "starc/policy.h"
+
+typedef SuiteSparse_long sp_long;
+
+int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err)
+{
+    if (!m || !starc_mdp_is_sparse(m))
+        return STARC_OK;
+    return starci_error(err, STARC_EINVAL, "%s needs a dense MDP (sparse MDPs: see docs/sparse.md)", what);
+}
+
+int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e)
+{
+    return starc_mdp_is_sparse(m) || e == STARC_POLICY_ENGINE_SPARSE;
+}
+
+/* 1: solve with UMFPACK; 0: solve densely (a sparse m is expanded). */
+static int use_sparse(const starc_mdp *m, starc_policy_engine e)
+{
+    if (e == STARC_POLICY_ENGINE_SPARSE)
+        return 1;
+    if (e == STARC_POLICY_ENGINE_DENSE || !starc_mdp_is_sparse(m))
+        return 0;
+    return starc_mdp_states(m) > STARC_POLICY_ENGINE_DENSE_MAX_S;
+}
+
+/* ---------------------------------------------------------------------- */
+/* T as CSR: a sparse MDP's own arrays, or a dense MDP's nonzeros           */
+
+typedef struct csr_view {
+    size_t S, A, nnz;
+    const size_t *ip, *ix;
+    const double *dt;
+    size_t *own_ip, *own_ix;
+    double *own_dt;
+} csr_view;
+
+static void view_clear(csr_view *v)
+{
+    free(v->own_ip);
+    free(v->own_ix);
+    free(v->own_dt);
+    memset(v, 0, sizeof *v);
+}
+
+static int view_init(const starc_mdp *m, csr_view *v, starc_error *err)
+{
+    memset(v, 0, sizeof *v);
+    v->S = starc_mdp_states(m);
+    v->A = starc_mdp_actions(m);
+    if (starc_mdp_is_sparse(m)) {
+        v->nnz = starc_mdp_nnz(m);
+        starc_mdp_csr(m, &v->ip, &v->ix, &v->dt);
+        return STARC_OK;
+    }
+    /* A dense MDP forced onto the sparse engine: its nonzero entries. */
+    const size_t S = v->S, rows = S * v->A;
+    const double *T = starc_mdp_transitions(m);
+    size_t nnz = 0;
+    for (size_t i = 0; i < rows * S; i++)
+        nnz += T[i] != 0.0;
+    v->own_ip = malloc((rows + 1) * sizeof(size_t));
+    v->own_ix = malloc((nnz ? nnz : 1) * sizeof(size_t));
+    v->own_dt = starci_dalloc(nnz ? nnz : 1);
+    if (!v->own_ip || !v->own_ix || !v->own_dt) {
+        view_clear(v);
+        return starci_error(err, STARC_ENOMEM, "out of memory for the sparse form of T");
+    }
+    size_t k = 0;
+    v->own_ip[0] = 0;
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t t = 0; t < S; t++)
+            if (T[r * S + t] != 0.0) {
+                v->own_ix[k] = t;
+                v->own_dt[k++] = T[r * S + t];
+            }
+        v->own_ip[r + 1] = k;
+    }
+    v->nnz = nnz;
+    v->ip = v->own_ip;
+    v->ix = v->own_ix;
+    v->dt = v->own_dt;
+    return STARC_OK;
+}
+
+/* Q = Rbar + gamma T V over the stored entries, in CSR order. */
+static void sparse_q(const csr_view *v, double g, const double *Rbar, const double *V, double *Q)
+{
+    for (size_t r = 0; r < v->S * v->A; r++) {
+        double acc = 0.0;
+        for (size_t k = v->ip[r]; k < v->ip[r + 1]; k++)
+            acc += v->dt[k] * V[v->ix[k]];
+        Q[r] = Rbar[r] + g * acc;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The LU of I - gamma P_pi                                                 */
+
+typedef struct sp_lu {
+    const csr_view *v;
+    double g;
+    sp_long *Mp, *Mi; /* S+1, cap: M's rows (UMFPACK's columns) */
+    double *Mx;
+    size_t cap;
+    sp_long *slot;    /* S: where column t sits in the row being built */
+    sp_long *Pp, *Pi; /* the pattern the kept symbolic analysis is for (NULL: none) */
+    size_t pnnz;
+    void *Symbolic, *Numeric;
+    double Control[UMFPACK_CONTROL], Info[UMFPACK_INFO];
+    size_t symbolic_count; /* symbolic analyses done (measured in docs/sparse.md) */
+} sp_lu;
+
+static void lu_clear(sp_lu *f)
+{
+    free(f->Mp);
+    free(f->Mi);
+    free(f->Mx);
+    free(f->slot);
+    free(f->Pp);
+    free(f->Pi);
+    if (f->Symbolic)
+        umfpack_dl_free_symbolic(&f->Symbolic);
+    if (f->Numeric)
+        umfpack_dl_free_numeric(&f->Numeric);
+    memset(f, 0, sizeof *f);
+}
+
+static int lu_init(sp_lu *f, const csr_view *v, double g, starc_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->v = v;
+    f->g = g;
+    const size_t S = v->S;
+    f->Mp = malloc((S + 1) * sizeof(sp_long));
+    f->slot = malloc(S * sizeof(sp_long));
+    if (!f->Mp || !f->slot) {
+        lu_clear(f);
+        return starci_error(err, STARC_ENOMEM, "out of memory for the sparse LU");
+    }
+    umfpack_dl_defaults(f->Control);
+    return STARC_OK;
+}
+
+/* Sort one row's (column, value) pairs by column (rows are short: insertion sort). */
+static void sort_row(sp_long *ci, double *cx, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        sp_long c = ci[i];
+        double x = cx[i];
+        size_t j = i;
+        while (j > 0 && ci[j - 1] > c) {
+            ci[j] = ci[j - 1];
+            cx[j] = cx[j - 1];
+            j--;
+        }
+        ci[j] = c;
+        cx[j] = x;
+    }
+}
+
+static int grow(sp_lu *f, size_t need, starc_error *err)
+{
+    if (need <= f->cap)
+        return STARC_OK;
+    size_t cap = f->cap ? f->cap : 16;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : 2 * cap;
+    sp_long *mi = realloc(f->Mi, cap * sizeof(sp_long));
+    if (mi)
+        f->Mi = mi;
+    double *mx = mi ? realloc(f->Mx, cap * sizeof(double)) : NULL;
+    if (mx)
+        f->Mx = mx;
+    if (!mi || !mx)
+        return starci_error(err, STARC_ENOMEM, "out of memory for the sparse LU (%zu entries)", need);
+    f->cap = cap;
+    return STARC_OK;
+}
+
+/* M = I - gamma P_pi (pi S*A, or the deterministic act when non-NULL), row s
+ * holding the diagonal and the columns of the actions pi uses. */
+static int assemble(sp_lu *f, const double *pi, const size_t *act, starc_error *err)
+{
+    const csr_view *v = f->v;
+    const size_t S = v->S, A = v->A;
+    for (size_t s = 0; s < S; s++)
+        f->slot[s] = -1;
+    size_t cnt = 0;
+    int st;
+    for (size_t s = 0; s < S; s++) {
+        const size_t start = cnt;
+        f->Mp[s] = (sp_long)cnt;
+        size_t a0 = act ? act[s] : 0, a1 = act ? act[s] + 1 : A, room = 1;
+        for (size_t a = a0; a < a1; a++)
+            room += v->ip[s * A + a + 1] - v->ip[s * A + a];
+        if ((st = grow(f, cnt + room, err)))
+            return st;
+        f->Mi[cnt] = (sp_long)s;
+        f->Mx[cnt] = 1.0;
+        f->slot[s] = (sp_long)cnt++;
+        for (size_t a = a0; a < a1; a++) {
+            const double p = act ? 1.0 : pi[s * A + a];
+            if (p == 0.0)
+                continue;
+            for (size_t k = v->ip[s * A + a]; k < v->ip[s * A + a + 1]; k++) {
+                const size_t t = v->ix[k];
+                if (f->slot[t] < (sp_long)start) {
+                    f->slot[t] = (sp_long)cnt;
+                    f->Mi[cnt] = (sp_long)t;
+                    f->Mx[cnt++] = 0.0;
+                }
+                f->Mx[f->slot[t]] -= f->g * p * v->dt[k];
+            }
+        }
+        sort_row(f->Mi + start, f->Mx + start, cnt - start);
+    }
+    f->Mp[S] = (sp_long)cnt;
+    return STARC_OK;
+}
+
+/* 1 if the kept symbolic analysis is for M's current pattern. */
+static int same_pattern(const sp_lu *f)
+{
+    const size_t S = f->v->S;
+    if (!f->Symbolic || !f->Pp || f->pnnz != (size_t)f->Mp[S])
+        return 0;
+    return memcmp(f->Pp, f->Mp, (S + 1) * sizeof(sp_long)) == 0 &&
+           memcmp(f->Pi, f->Mi, f->pnnz * sizeof(sp_long)) == 0;
+}
+
+static int umf_error(sp_long status, const char *what, starc_error *err)
+{
+    if (status == UMFPACK_ERROR_out_of_memory)
+        return starci_error(err, STARC_ENOMEM, "sparse LU (UMFPACK %s): out of memory", what);
+    if (status == UMFPACK_WARNING_singular_matrix)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (UMFPACK %s)", what);
+    return starci_error(err, STARC_ELAPACK, "sparse LU failed (UMFPACK %s status %ld)", what, (long)status);
+}
+
+/* Factorise M for pi (or act): symbolic analysis only when the pattern changed. */
+static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error *err)
+{
+    int st = assemble(f, pi, act, err);
+    if (st)
+        return st;
+    const size_t S = f->v->S;
+    const sp_long n = (sp_long)S;
+    if (f->Numeric)
+        umfpack_dl_free_numeric(&f->Numeric);
+    if (!same_pattern(f)) {
+        if (f->Symbolic)
+            umfpack_dl_free_symbolic(&f->Symbolic);
+        sp_long s = umfpack_dl_symbolic(n, n, f->Mp, f->Mi, f->Mx, &f->Symbolic, f->Control, f->Info);
+        if (s != UMFPACK_OK) {
+            f->Symbolic = NULL;
+            return umf_error(s, "symbolic", err);
+        }
+        f->symbolic_count++;
+        const size_t nz = (size_t)f->Mp[S];
+        sp_long *pp = realloc(f->Pp, (S + 1) * sizeof(sp_long)), *pi2 = pp ? realloc(f->Pi, (nz ? nz : 1) * sizeof(sp_long)) : NULL;
+        if (pp)
+            f->Pp = pp;
+        if (pi2)
+            f->Pi = pi2;
+        if (!pp || !pi2) {
+            f->pnnz = 0;
+            return starci_error(err, STARC_ENOMEM, "out of memory for the sparse LU");
+        }
+        memcpy(f->Pp, f->Mp, (S + 1) * sizeof(sp_long));
+        memcpy(f->Pi, f->Mi, nz * sizeof(sp_long));
+        f->pnnz = nz;
+    }
+    sp_long s = umfpack_dl_numeric(f->Mp, f->Mi, f->Mx, f->Symbolic, &f->Numeric, f->Control, f->Info);
+    if (s != UMFPACK_OK) {
+        if (f->Numeric)
+            umfpack_dl_free_numeric(&f->Numeric);
+        return umf_error(s, "numeric", err);
+    }
+    return STARC_OK;
+}
+
+/* x = M^{-1} b (values) or M^{-T} b (occupancy); x and b distinct, S each. */
+static int lu_solve(sp_lu *f, starci_policy_system sys, const double *b, double *x, starc_error *err)
+{
+    sp_long s = umfpack_dl_solve(sys == STARCI_POLICY_VALUES ? UMFPACK_At : UMFPACK_A, f->Mp, f->Mi, f->Mx, x, b,
+                                 f->Numeric, f->Control, f->Info);
+    return s == UMFPACK_OK ? STARC_OK : umf_error(s, "solve", err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A sparse MDP on the dense engine                                         */
+
+static int densify(const starc_mdp *m, starc_mdp **out, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const size_t *ip, *ix;
+    const double *dt;
+    starc_mdp_csr(m, &ip, &ix, &dt);
+    double *T = starci_dcalloc(S * A * S), *mu0 = starci_dalloc(S);
+    if (!T || !mu0) {
+        free(T);
+        free(mu0);
+        return starci_error(err, STARC_ENOMEM, "out of memory expanding the sparse MDP for the dense engine");
+    }
+    for (size_t r = 0; r < S * A; r++)
+        for (size_t k = ip[r]; k < ip[r + 1]; k++)
+            T[r * S + ix[k]] = dt[k];
+    memcpy(mu0, starc_mdp_initial(m), S * sizeof(double));
+    /* Validated already; a tolerance wide enough that the copy cannot fail. */
+    starc_mdp_options o;
+    starc_mdp_options_default(&o);
+    o.prob_tol = INFINITY;
+    int st = starc_mdp_alloc_adopt(S, A, T, mu0, starc_mdp_gamma(m), &o, out, err);
+    if (st) {
+        free(T);
+        free(mu0);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Evaluation and occupancy                                                 */
+
+int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const double *pi, const double *Rbar,
+                                double *V, double *Q, starc_error *err)
+{
+    int st;
+    if (!use_sparse(m, e)) {
+        starc_mdp *d = NULL;
+        if ((st = densify(m, &d, err)))
+            return st;
+        st = starc_policy_evaluate_rbar(d, pi, Rbar, V, Q, NULL, err);
+        starc_mdp_free(d);
+        return st;
+    }
+    const size_t S = starc_mdp_states(m);
+    csr_view v;
+    sp_lu f;
+    double *r = starci_dalloc(S);
+    if (!r)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    if ((st = view_init(m, &v, err))) {
+        free(r);
+        return st;
+    }
+    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), err))) {
+        starci_policy_reward(m, pi, NULL, Rbar, r);
+        if (!(st = lu_factor(&f, pi, NULL, err)) && !(st = lu_solve(&f, STARCI_POLICY_VALUES, r, V, err)) && Q)
+            sparse_q(&v, starc_mdp_gamma(m), Rbar, V, Q);
+        lu_clear(&f);
+    }
+    view_clear(&v);
+    free(r);
+    return st;
+}
+
+int starci_sparse_occupancy(const starc_mdp *m, starc_policy_engine e, const double *pi, double *d, double *mu,
+                            starc_error *err)
+{
+    int st;
+    if (!use_sparse(m, e)) {
+        starc_mdp *dm = NULL;
+        if ((st = densify(m, &dm, err)))
+            return st;
+        st = starc_policy_occupancy(dm, pi, d, mu, NULL, err);
+        starc_mdp_free(dm);
+        return st;
+    }
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    csr_view v;
+    sp_lu f;
+    double *x = starci_dalloc(S);
+    if (!x)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    if ((st = view_init(m, &v, err))) {
+        free(x);
+        return st;
+    }
+    if (!(st = lu_init(&f, &v, g, err))) {
+        if (!(st = lu_factor(&f, pi, NULL, err)) &&
+            !(st = lu_solve(&f, STARCI_POLICY_OCCUPANCY, starc_mdp_initial(m), x, err)))
+            for (size_t s = 0; s < S; s++) {
+                double ds = (1.0 - g) * x[s];
+                if (ds < 0.0) /* round-off only, as the dense path */
+                    ds = 0.0;
+                if (d)
+                    d[s] = ds;
+                if (mu)
+                    for (size_t a = 0; a < A; a++)
+                        mu[s * A + a] = ds * pi[s * A + a];
+            }
+        lu_clear(&f);
+    }
+    view_clear(&v);
+    free(x);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Policy iteration                                                         */
+
+/* Howard policy iteration from the actions in act (the dense path's loop and
+ * tie rule, policy.c: a state switches only when another action beats its
+ * own by more than the tie tolerance; at the fixed point ties go to the
+ * lowest index).  V, Q, r are scratch S, S*A, S; V holds the values. */
+static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt, size_t *act, double *V, double *Q,
+                  double *r, size_t *iters, starc_error *err)
+{
+    const csr_view *v = f->v;
+    const size_t S = v->S, A = v->A;
+    size_t it = 0;
+    int changed = 1, st = STARC_OK;
+    while (changed) {
+        if (it >= opt->max_iter)
+            return starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations",
+                                opt->max_iter);
+        it++;
+        for (size_t s = 0; s < S; s++)
+            r[s] = Rbar[s * A + act[s]];
+        if ((st = lu_factor(f, NULL, act, err)) || (st = lu_solve(f, STARCI_POLICY_VALUES, r, V, err)))
+            return st;
+        sparse_q(v, f->g, Rbar, V, Q);
+        changed = 0;
+        const double floor = starci_policy_tie_floor(Q, S * A, S);
+        for (size_t s = 0; s < S; s++) {
+            const double *q = Q + s * A;
+            double qmax, tol;
+            size_t best = starci_policy_greedy(q, A, opt->tie_tol, floor, &qmax, &tol);
+            if (q[act[s]] < qmax - tol) {
+                act[s] = best;
+                changed = 1;
+            }
+        }
+    }
+    const double floor = starci_policy_tie_floor(Q, S * A, S);
+    for (size_t s = 0; s < S; s++) {
+        double qmax;
+        act[s] = starci_policy_greedy(Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
+    }
+    *iters = it;
+    return STARC_OK;
+}
+
+static int optimal_sparse(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                          double *Vout, size_t *iters, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double *V = starci_dalloc(S), *Q = starci_dalloc(S * A), *r = starci_dalloc(S);
+    csr_view v;
+    sp_lu f;
+    int st;
+    if (!V || !Q || !r) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = view_init(m, &v, err)))
+        goto out;
+    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), err))) {
+        for (size_t s = 0; s < S; s++)
+            act[s] = 0;
+        size_t it = 0;
+        if (!(st = howard(&f, Rbar, opt, act, V, Q, r, &it, err))) {
+            if (Vout)
+                memcpy(Vout, V, S * sizeof(double));
+            if (iters)
+                *iters = it;
+        }
+        lu_clear(&f);
+    }
+    view_clear(&v);
+out:
+    free(V);
+    free(Q);
+    free(r);
+    return st;
+}
+
+int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                               double *V, size_t *iters, starc_error *err)
+{
+    starc_policy_options def;
+    if (!opt) {
+        starc_policy_options_default(&def);
+        opt = &def;
+    }
+    if (!(opt->tie_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
+    if (use_sparse(m, opt->engine))
+        return optimal_sparse(m, Rbar, opt, act, V, iters, err);
+    starc_mdp *d = NULL;
+    starc_policy_options o = *opt;
+    o.engine = STARC_POLICY_ENGINE_DENSE;
+    int st = densify(m, &d, err);
+    if (!st)
+        st = starc_policy_optimal_rbar(d, Rbar, &o, act, V, iters, NULL, err);
+    starc_mdp_free(d);
+    return st;
+}
+
+int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                             starc_policy_range_result *res, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t *act = malloc(S * sizeof *act);
+    double *V = starci_dalloc(S), *neg = starci_dalloc(S * A);
+    int st;
+    if (!act || !V || !neg) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    } else if (!(st = starci_sparse_optimal_rbar(m, Rbar, opt, act, V, NULL, err))) {
+        starc_policy_range_result rr;
+        rr.optimal_return = starc_policy_values_return(m, V);
+        for (size_t i = 0; i < S * A; i++)
+            neg[i] = -Rbar[i];
+        if (!(st = starci_sparse_optimal_rbar(m, neg, opt, act, V, NULL, err))) {
+            rr.worst_return = -starc_policy_values_return(m, V);
+            *res = rr;
+        }
+    }
+    free(act);
+    free(V);
+    free(neg);
+    return st;
+}
+
+/* Value iteration on the stored entries: the dense path's stopping rule
+ * (policy.h) and greedy rule. */
+int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                       double *V, size_t *act, size_t *iters, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_policy_options def;
+    if (!opt) {
+        starc_policy_options_default(&def);
+        opt = &def;
+    }
+    if (!(opt->tol > 0.0))
+        return starci_error(err, STARC_EINVAL, "value iteration tolerance must be > 0");
+    csr_view v;
+    int st = view_init(m, &v, err);
+    if (st)
+        return st;
+    double *Q = starci_dalloc(S * A);
+    if (!Q) {
+        view_clear(&v);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    const double g = starc_mdp_gamma(m);
+    for (size_t s = 0; s < S; s++)
+        V[s] = 0.0;
+    st = STARC_ENOCONV;
+    size_t it;
+    for (it = 1; it <= opt->max_sweeps; it++) {
+        sparse_q(&v, g, Rbar, V, Q);
+        double diff = 0.0, vmax = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            double qmax = Q[s * A];
+            for (size_t a = 1; a < A; a++)
+                qmax = fmax(qmax, Q[s * A + a]);
+            diff = fmax(diff, fabs(qmax - V[s]));
+            vmax = fmax(vmax, fabs(qmax));
+            Q[s * A] = qmax; /* the new V(s), kept until every Q of the sweep is read */
+        }
+        for (size_t s = 0; s < S; s++)
+            V[s] = Q[s * A];
+        if (diff <= opt->tol * vmax) {
+            st = STARC_OK;
+            break;
+        }
+    }
+    if (st) {
+        starci_error(err, st, "value iteration did not reach tolerance %g in %zu sweeps", opt->tol, opt->max_sweeps);
+    } else {
+        if (act) {
+            sparse_q(&v, g, Rbar, V, Q);
+            for (size_t s = 0; s < S; s++) {
+                double qmax;
+                act[s] = starci_policy_greedy(Q + s * A, A, 0.0, 0.0, &qmax, NULL);
+            }
+        }
+        if (iters)
+            *iters = it;
+    }
+    free(Q);
+    view_clear(&v);
+    return st;
+}

@@ -1,0 +1,281 @@
+/* The sparse policy engine (libstarc/sparse.c) against the dense one on the
+ * same MDPs: values, action values, occupancies, optimal and worst policies,
+ * returns and regret agree to 1e-10 relative to each quantity's own scale, on
+ * random sparse MDPs with deterministic rows, an absorbing state and
+ * unreachable states, gamma from 0 to 0.999. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <config.h>
+#include "testutil.h"
+#include "sparse-util.h"
+
+#define RTOL 1e-10
+
+/* A dense MDP with structure: state 0 absorbing under every action; when
+ * S >= 6 the last two states unreachable (mu0 = 0 there, no other state moves
+ * to them); rows r % 4 == 1 deterministic; the others K random successors
+ * with Dirichlet(1) weights. */
+static starc_mdp *structured_mdp(gsl_rng *r, size_t S, size_t A, double gamma)
+{
+    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
+    const size_t reach = S >= 6 ? S - 2 : S, K = S < 3 ? S : 3;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            double *row = T + (s * A + a) * S;
+            size_t row_id = s * A + a;
+            if (s == 0) {
+                row[0] = 1.0;
+            } else if (row_id % 4 == 1) {
+                row[gsl_rng_uniform_int(r, reach)] = 1.0;
+            } else {
+                double sum = 0.0;
+                for (size_t k = 0; k < K; k++) {
+                    size_t t = gsl_rng_uniform_int(r, reach);
+                    double w = gsl_ran_gamma(r, 1.0, 1.0);
+                    row[t] += w;
+                    sum += w;
+                }
+                for (size_t t = 0; t < S; t++)
+                    row[t] /= sum;
+            }
+        }
+    double sum = 0.0;
+    for (size_t s = 0; s < reach; s++)
+        sum += (mu0[s] = gsl_rng_uniform_pos(r));
+    for (size_t s = 0; s < reach; s++)
+        mu0[s] /= sum;
+    starc_mdp *m = NULL;
+    starc_error err;
+    if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
+        fprintf(stderr, "structured_mdp: %s\n", err.message);
+        abort();
+    }
+    free(T);
+    free(mu0);
+    return m;
+}
+
+static double max_abs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i]));
+    return m;
+}
+
+/* x and y agree to RTOL relative to max |y|. */
+static void assert_agree(const double *x, const double *y, size_t n)
+{
+    const double tol = RTOL * max_abs(y, n);
+    assert_all_close(x, y, n, 0.0, tol);
+}
+
+static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int zeros)
+{
+    starc_mdp *d = structured_mdp(r, S, A, gamma), *m = sparse_twin(d, zeros);
+    const size_t SA = S * A;
+    double *Rbar = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double)), *pi = malloc(SA * sizeof(double));
+    double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
+    double *Q1 = malloc(SA * sizeof(double)), *Q2 = malloc(SA * sizeof(double));
+    double *d1 = malloc(S * sizeof(double)), *d2 = malloc(S * sizeof(double));
+    double *mu1 = malloc(SA * sizeof(double)), *mu2 = malloc(SA * sizeof(double));
+    size_t *a1 = malloc(S * sizeof(size_t)), *a2 = malloc(S * sizeof(size_t));
+    testutil_gaussian(r, Rbar, SA);
+    testutil_gaussian(r, Rp, SA);
+    testutil_random_policy(r, S, A, pi);
+    starc_policy_options dense, sparse;
+    starc_policy_options_default(&dense);
+    starc_policy_options_default(&sparse);
+    dense.engine = STARC_POLICY_ENGINE_DENSE;
+    sparse.engine = STARC_POLICY_ENGINE_SPARSE;
+
+    /* evaluation and occupancy: the dense MDP on the dense engine, its sparse twin forced sparse */
+    assert_ok(starc_policy_solve(d, pi, Rbar, &dense, V1, Q1, d1, mu1, NULL));
+    assert_ok(starc_policy_solve(m, pi, Rbar, &sparse, V2, Q2, d2, mu2, NULL));
+    assert_agree(V2, V1, S);
+    assert_agree(Q2, Q1, SA);
+    assert_agree(d2, d1, S);
+    assert_agree(mu2, mu1, SA);
+    /* the dense MDP forced onto the sparse engine, and the twin forced dense */
+    assert_ok(starc_policy_solve(d, pi, Rbar, &sparse, V2, Q2, d2, NULL, NULL));
+    assert_agree(V2, V1, S);
+    assert_agree(d2, d1, S);
+    assert_ok(starc_policy_solve(m, pi, Rbar, &dense, V2, NULL, NULL, mu2, NULL));
+    assert_agree(V2, V1, S);
+    assert_agree(mu2, mu1, SA);
+    /* the unreachable states have zero occupancy */
+    if (S >= 6)
+        for (size_t s = S - 2; s < S; s++)
+            assert_true(d1[s] == 0.0 && d2[s] >= 0.0 && d2[s] <= RTOL);
+
+    /* optimal and worst policies: identical actions, values agree */
+    size_t it1, it2;
+    assert_ok(starc_policy_optimal_rbar(d, Rbar, &dense, a1, V1, &it1, NULL, NULL));
+    assert_ok(starc_policy_optimal_rbar(m, Rbar, &sparse, a2, V2, &it2, NULL, NULL));
+    assert_memory_equal(a1, a2, S * sizeof(size_t));
+    assert_agree(V2, V1, S);
+    for (size_t i = 0; i < SA; i++)
+        Rp[i] = -Rbar[i];
+    assert_ok(starc_policy_optimal_rbar(d, Rp, &dense, a1, V1, NULL, NULL, NULL));
+    assert_ok(starc_policy_optimal_rbar(m, Rp, &sparse, a2, V2, NULL, NULL, NULL));
+    assert_memory_equal(a1, a2, S * sizeof(size_t));
+    starc_policy_range_result g1, g2;
+    assert_ok(starc_policy_range_rbar(d, Rbar, &dense, &g1, NULL, NULL));
+    assert_ok(starc_policy_range_rbar(m, Rbar, &sparse, &g2, NULL, NULL));
+    const double jscale = fmax(fabs(g1.optimal_return), fabs(g1.worst_return));
+    assert_close(g2.optimal_return, g1.optimal_return, 0.0, RTOL * jscale);
+    assert_close(g2.worst_return, g1.worst_return, 0.0, RTOL * jscale);
+
+    /* regret of a proxy */
+    testutil_gaussian(r, Rp, SA);
+    starc_regret_options ro1, ro2;
+    starc_regret_options_default(&ro1);
+    starc_regret_options_default(&ro2);
+    ro1.policy_options.engine = STARC_POLICY_ENGINE_DENSE;
+    ro2.policy_options.engine = STARC_POLICY_ENGINE_SPARSE;
+    starc_regret_result r1, r2;
+    assert_ok(starc_regret_rbar(d, Rbar, Rp, &ro1, &r1, NULL, NULL));
+    assert_ok(starc_regret_rbar(m, Rbar, Rp, &ro2, &r2, NULL, NULL));
+    assert_close(r2.regret, r1.regret, 0.0, RTOL);
+    assert_close(r2.proxy_policy_return, r1.proxy_policy_return, 0.0, RTOL * jscale);
+
+    /* value iteration on the sparse engine: the dense path's sweeps and greedy actions */
+    if (gamma <= 0.9) {
+        size_t s1, s2;
+        assert_ok(starc_policy_value_iteration_rbar(d, Rbar, &dense, V1, a1, &s1, NULL));
+        assert_ok(starc_policy_value_iteration_rbar(m, Rbar, &sparse, V2, a2, &s2, NULL));
+        assert_int_equal(s1, s2);
+        assert_agree(V2, V1, S);
+    }
+    free(Rbar), free(Rp), free(pi), free(V1), free(V2), free(Q1), free(Q2), free(d1), free(d2), free(mu1), free(mu2);
+    free(a1), free(a2);
+    starc_mdp_free(d);
+    starc_mdp_free(m);
+}
+
+static void test_engines_agree(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(2024);
+    static const size_t sizes[] = {1, 2, 5, 17, 64, 200, 512};
+    static const double gammas[] = {0.0, 0.5, 0.9, 0.99, 0.999};
+    const size_t nsz = testutil_slow() ? 7 : 6;
+    for (size_t i = 0; i < nsz; i++)
+        for (size_t j = 0; j < sizeof gammas / sizeof gammas[0]; j++)
+            compare_engines(r, sizes[i], 1 + (i + j) % 4, gammas[j], (int)((i + j) % 2));
+    if (!testutil_slow())
+        compare_engines(r, 512, 3, 0.99, 1);
+    gsl_rng_free(r);
+}
+
+/* A reward on a sparse MDP gives the same regret whatever its positive scale
+ * (the dense path's scale invariance holds on the sparse engine). */
+static void test_scale(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(5);
+    starc_mdp *d = structured_mdp(r, 300, 3, 0.95), *m = sparse_twin(d, 0);
+    double Rt[900], Rp[900], Rs[900];
+    testutil_gaussian(r, Rt, 900);
+    testutil_gaussian(r, Rp, 900);
+    starc_regret_result a, b;
+    assert_ok(starc_regret_rbar(m, Rt, Rp, NULL, &a, NULL, NULL));
+    for (size_t i = 0; i < 900; i++)
+        Rs[i] = 1e-200 * Rt[i];
+    assert_ok(starc_regret_rbar(m, Rs, Rp, NULL, &b, NULL, NULL));
+    assert_close(a.regret, b.regret, 1e-12, 0.0);
+    starc_mdp_free(d);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+/* Every public function that still needs the dense T refuses a sparse MDP
+ * with STARC_EINVAL and the documented message, without touching the
+ * (missing) dense T; the policy functions work on it. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(8);
+    starc_mdp *d = structured_mdp(r, 6, 2, 0.9), *m = sparse_twin(d, 0);
+    enum { N = 6 * 2 * 6 };
+    double R1[N], R2[N], C[N], pi[12], v = 0.0;
+    testutil_gaussian(r, R1, N);
+    testutil_gaussian(r, R2, N);
+    starc_policy_uniform(m, pi);
+    int flags[4];
+    size_t wi, wj;
+    starc_canon *c = NULL;
+    starc_distance_plan *pl = NULL;
+    starc_proxy *px = NULL;
+    starc_regularize *rg = NULL;
+    starc_overopt *oo = NULL;
+    starc_policy_evaluator *ev = NULL;
+    starc_proxy_hackability_result hr;
+    starc_generate_rng *gr = testutil_generate_rng(1);
+    starc_error err;
+    int st[15], k = 0;
+    st[k++] = starc_canon_alloc(m, STARC_CANON_VAL, NULL, &c, &err);
+    st[k++] = starc_canon_compute(m, STARC_CANON_VAL, NULL, R1, C, &err);
+    st[k++] = starc_norm_value(m, STARC_NORM_L2, R1, NULL, &v, &err);
+    st[k++] = starc_distance_plan_alloc(m, NULL, &pl, &err);
+    st[k++] = starc_distance(m, NULL, R1, R2, &v, &err);
+    st[k++] = starc_metric_value(m, STARC_METRIC_L2, R1, R2, NULL, &v, &err);
+    st[k++] = starc_proxy_alloc_rbar(m, R1, R2, pi, NULL, &px, &err);
+    st[k++] = starc_proxy_hackable_rbar(m, R1, R2, 1, pi, NULL, flags, &wi, &wj, &err);
+    st[k++] = starc_proxy_hackable_deterministic_rbar(m, R1, R2, NULL, &hr, &err);
+    st[k++] = starc_proxygen(m, R1, pi, NULL, C, &err);
+    st[k++] = starc_regularize_alloc_rbar(m, R1, R2, pi, NULL, &rg, &err);
+    st[k++] = starc_overopt_alloc(m, R1, R2, pi, NULL, &oo, &err);
+    st[k++] = starc_generate_reward(gr, m, NULL, C, NULL, &err);
+    st[k++] = starc_policy_evaluator_alloc(m, pi, &ev, &err);
+    for (int i = 0; i < k; i++) {
+        if (st[i] != STARC_EINVAL) {
+            print_error("call %d returned %d\n", i, st[i]);
+            fail();
+        }
+    }
+    assert_non_null(strstr(err.message, "needs a dense MDP (sparse MDPs: see docs/sparse.md)"));
+    assert_null(c), assert_null(pl), assert_null(px), assert_null(rg), assert_null(oo), assert_null(ev);
+    /* the policy module works on it */
+    double V[6], Q[12];
+    size_t act[6];
+    assert_ok(starc_policy_evaluate_rbar(m, pi, R1, V, Q, NULL, NULL));
+    assert_ok(starc_policy_evaluate(m, pi, R1, V, Q, NULL, NULL));
+    assert_ok(starc_policy_return(m, pi, R1, &v, NULL, NULL));
+    assert_ok(starc_policy_occupancy(m, pi, V, Q, NULL, NULL));
+    assert_ok(starc_policy_optimal(m, R1, NULL, act, V, NULL, NULL, NULL));
+    assert_ok(starc_policy_worst(m, R1, NULL, act, V, NULL, NULL, NULL));
+    starc_regret_result rr;
+    assert_ok(starc_regret(m, R1, R2, NULL, &rr, NULL, NULL));
+    assert_ok(starc_regret_symmetric(m, R1, R2, NULL, &v, NULL, NULL));
+    starc_generate_rng_free(gr);
+    starc_mdp_free(d);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
+static void test_engine_names(void **state)
+{
+    (void)state;
+    starc_policy_engine e;
+    for (int i = 0; i < 3; i++) {
+        assert_ok(starc_policy_engine_parse(starc_policy_engine_name((starc_policy_engine)i), &e));
+        assert_int_equal(e, i);
+    }
+    assert_int_equal(starc_policy_engine_parse("umfpack", &e), STARC_EINVAL);
+    assert_null(starc_policy_engine_name((starc_policy_engine)7));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engines_agree),
+        cmocka_unit_test(test_scale),
+        cmocka_unit_test(test_engine_names),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests_name("sparse", tests, NULL, NULL);
+}
