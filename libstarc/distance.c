@@ -652,15 +652,19 @@ int starc_distance(const starc_mdp *m, const starc_distance_options *o, const do
  * The pair on structured rewards B(s,a) + G(s') + E(on T's support): the
  * canonical forms of canon-sparse.c, the norms, metrics and Pearson statistic
  * of structured.c, and the same trivial rule as the dense path (finish()).
- * V^pi of each reward (val, val-potential) comes from the caller. */
+ * V^pi (val, val-potential) and the range normaliser come from the policy
+ * functions on vm, which dispatch to the sparse engine for a sparse MDP. */
 
 struct starci_sparse_dist {
+    const starc_mdp *vm;        /* values and range */
     starci_csr p;
     double gamma;
-    starc_distance_options o;   /* trivial_tol resolved */
+    starc_distance_options o;   /* trivial_tol resolved; pointers into the arrays below */
+    double *pi, *ds, *da;       /* copies */
     starci_canon_sparse *canon;
     starci_struct_ws ws;
-    double *buf[2];             /* 2^k R (B: S*A, G: S, E: nnz) and 2^k V (S) of each reward */
+    double *buf[2];             /* 2^k R (B: S*A, G: S, E: nnz) and V^pi (S) of each reward */
+    double *rbar;               /* S*A */
     double tsum, tmax;          /* sum and max of T: wl1/wl2/wlinf of a tensor of ones */
 };
 
@@ -672,55 +676,76 @@ void starci_sparse_dist_free(starci_sparse_dist *sd)
     starci_struct_ws_free(&sd->ws);
     free(sd->buf[0]);
     free(sd->buf[1]);
+    free(sd->rbar);
+    free(sd->pi);
+    free(sd->ds);
+    free(sd->da);
     free(sd);
 }
 
-int starci_sparse_dist_alloc(const starci_csr *p, double gamma, const starc_distance_options *o,
+int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const starc_distance_options *o,
                              starci_sparse_dist **out, starc_error *err)
 {
     *out = NULL;
-    if (o->norm == STARC_NORM_RANGE)
-        return starci_error(err, STARC_EINVAL,
-                            "the range normalisation needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     if (o->metric == STARC_METRIC_PEARSON && o->coverage)
         return starci_error(err, STARC_EINVAL, "a Pearson coverage array needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT || (unsigned)o->metric >= STARC_METRIC_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid normalisation or metric kind");
+    const size_t S = p->S, A = p->A, SA = S * A, nnz = starci_csr_nnz(p);
+    const double gamma = starc_mdp_gamma(vm);
     starci_sparse_dist *sd = calloc(1, sizeof *sd);
     if (!sd)
         return starci_error(err, STARC_ENOMEM, "out of memory");
+    sd->vm = vm;
     sd->p = *p;
     sd->gamma = gamma;
     sd->o = *o;
-    sd->o.trivial_tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, gamma, p->S);
-    const size_t S = p->S, SA = p->S * p->A, nnz = starci_csr_nnz(p);
-    int st = starci_canon_sparse_alloc(p, gamma, o->canon, &o->canon_options, &sd->canon, err);
-    if (!st)
-        st = starci_struct_ws_alloc(p, &sd->ws, err);
-    if (!st && (!(sd->buf[0] = starci_dalloc(SA + 2 * S + nnz)) || !(sd->buf[1] = starci_dalloc(SA + 2 * S + nnz))))
+    sd->o.trivial_tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, gamma, S);
+    int st = STARC_OK, fail = 0;
+    const starc_canon_options *co = &o->canon_options;
+    if (co->policy && (st = starc_policy_validate(vm, co->policy, NULL, err)))
+        goto out;
+    sd->pi = starci_dalloc(SA);
+    sd->ds = dup_array(co->state_dist, S, &fail);
+    sd->da = dup_array(co->action_dist, A, &fail);
+    sd->rbar = starci_dalloc(SA);
+    sd->buf[0] = starci_dalloc(SA + 3 * S + nnz);
+    sd->buf[1] = starci_dalloc(SA + 3 * S + nnz);
+    if (fail || !sd->pi || !sd->rbar || !sd->buf[0] || !sd->buf[1]) {
         st = starci_error(err, STARC_ENOMEM, "out of memory preparing a sparse distance (S=%zu, nnz=%zu)", S, nnz);
-    if (st) {
-        starci_sparse_dist_free(sd);
-        return st;
+        goto out;
     }
+    if (co->policy)
+        memcpy(sd->pi, co->policy, SA * sizeof(double));
+    else
+        starc_policy_uniform(vm, sd->pi);
+    sd->o.canon_options.policy = sd->pi;
+    sd->o.canon_options.state_dist = sd->ds;
+    sd->o.canon_options.action_dist = sd->da;
+    if ((st = starci_canon_sparse_alloc(p, gamma, o->canon, &sd->o.canon_options, &sd->canon, err)) ||
+        (st = starci_struct_ws_alloc(p, &sd->ws, err)))
+        goto out;
     for (size_t k = 0; k < nnz; k++) {
         sd->tsum += p->data[k];
         sd->tmax = MAXD(sd->tmax, p->data[k]);
+    }
+out:
+    if (st) {
+        starci_sparse_dist_free(sd);
+        return st;
     }
     *out = sd;
     return STARC_OK;
 }
 
-/* 2^k R and 2^k V in slot i's buffer (k = 0: R and V themselves). */
-static void sparse_prescale(starci_sparse_dist *sd, int i, const starci_struct *R, const double *V, int k,
-                            starci_struct *Rs, const double **Vs)
+/* 2^k R in slot i's buffer (k = 0: R itself). */
+static void sparse_prescale(starci_sparse_dist *sd, int i, const starci_struct *R, int k, starci_struct *Rs)
 {
     *Rs = *R;
-    *Vs = V;
     if (k == 0)
         return;
-    const size_t S = sd->p.S, SA = S * sd->p.A, nnz = starci_csr_nnz(&sd->p);
-    double *B = sd->buf[i], *G = B + SA, *E = G + S, *Vb = E + nnz;
+    const size_t S = sd->p.S, SA = S * sd->p.A;
+    double *B = sd->buf[i], *G = B + SA, *E = G + S;
     if (R->B) {
         starci_norm_scale_copy(R->B, SA, k, B);
         Rs->B = B;
@@ -730,12 +755,8 @@ static void sparse_prescale(starci_sparse_dist *sd, int i, const starci_struct *
         Rs->G = G;
     }
     if (R->E) {
-        starci_norm_scale_copy(R->E, nnz, k, E);
+        starci_norm_scale_copy(R->E, starci_csr_nnz(&sd->p), k, E);
         Rs->E = E;
-    }
-    if (V) {
-        starci_norm_scale_copy(V, S, k, Vb);
-        *Vs = Vb;
     }
 }
 
@@ -752,8 +773,40 @@ static double sparse_bound(const starci_sparse_dist *sd, const starci_struct *R)
     return m;
 }
 
+/* The normaliser's largest value on a tensor with entries bounded by 1 (norm_unit()). */
+static double sparse_unit(const starci_sparse_dist *sd)
+{
+    const double N = (double)sd->p.S * (double)sd->p.A * (double)sd->p.S;
+    switch (sd->o.norm) {
+    case STARC_NORM_L1: return N;
+    case STARC_NORM_L2: return sqrt(N);
+    case STARC_NORM_LINF: return 1.0;
+    case STARC_NORM_WL1: return sd->tsum;
+    case STARC_NORM_WL2: return sqrt(sd->tsum);
+    case STARC_NORM_WLINF: return sd->tmax;
+    case STARC_NORM_RANGE: return 2.0 / (1.0 - sd->gamma);
+    default: return 0.0;
+    }
+}
+
+static int sparse_norm(starci_sparse_dist *sd, const starci_struct *c, double *n, starc_error *err)
+{
+    if (sd->o.norm != STARC_NORM_RANGE) {
+        if (starci_struct_norm(&sd->p, (int)sd->o.norm, c, &sd->ws, n, NULL))
+            *n = INFINITY; /* exceeds the largest double: certainly not trivial */
+        return STARC_OK;
+    }
+    starc_policy_range_result r;
+    starci_struct_expected(&sd->p, c, sd->rbar);
+    int st = starc_policy_range_rbar(sd->vm, sd->rbar, &sd->o.policy_options, &r, NULL, err);
+    if (!st)
+        *n = MAXD(r.optimal_return - r.worst_return, 0.0);
+    return st;
+}
+
 /* finish() on a structured canonical form. */
-static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const starci_struct *c, struct rinfo *ri)
+static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const starci_struct *c, struct rinfo *ri,
+                         starc_error *err)
 {
     const int pearson = sd->o.metric == STARC_METRIC_PEARSON;
     memset(ri, 0, sizeof *ri);
@@ -766,20 +819,12 @@ static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const s
     int v = starci_distance_rule(&a);
     if (!(v & STARCI_TRIVIAL) && sd->o.norm != STARC_NORM_NONE) {
         double n;
-        int st = starci_struct_norm(&sd->p, (int)sd->o.norm, c, &sd->ws, &n, NULL);
+        int st = sparse_norm(sd, c, &n, err);
         if (st)
-            n = INFINITY; /* exceeds the largest double: certainly not trivial */
-        const double N = (double)sd->p.S * (double)sd->p.A * (double)sd->p.S;
+            return st;
         a.norm = (int)sd->o.norm;
         a.n = n;
-        switch (sd->o.norm) {
-        case STARC_NORM_L1: a.nunit = N; break;
-        case STARC_NORM_L2: a.nunit = sqrt(N); break;
-        case STARC_NORM_LINF: a.nunit = 1.0; break;
-        case STARC_NORM_WL1: a.nunit = sd->tsum; break;
-        case STARC_NORM_WL2: a.nunit = sqrt(sd->tsum); break;
-        default: a.nunit = sd->tmax; break;
-        }
+        a.nunit = sparse_unit(sd);
         if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
             a.xseen = seen;
             v = starci_distance_rule(&a);
@@ -797,12 +842,30 @@ static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const s
     return STARC_OK;
 }
 
-int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const double *V1, const starci_struct *R2,
-                            const double *V2, double *d, starc_error *err)
+/* The canonical form of reward i (slot i), prescaled by 2^k, and what the rule says of it. */
+static int sparse_form(starci_sparse_dist *sd, int i, const starci_struct *R, int k, starci_struct *c, struct rinfo *ri,
+                       starc_error *err)
+{
+    starci_struct Rs;
+    sparse_prescale(sd, i, R, k, &Rs);
+    const double *V = NULL;
+    int st;
+    if (sd->o.canon == STARC_CANON_VAL || sd->o.canon == STARC_CANON_VAL_POTENTIAL) {
+        double *Vb = sd->buf[i] + sd->p.S * sd->p.A + 2 * sd->p.S + starci_csr_nnz(&sd->p);
+        starci_struct_expected(&sd->p, &Rs, sd->rbar);
+        if ((st = starc_policy_evaluate_rbar(sd->vm, sd->pi, sd->rbar, Vb, NULL, NULL, err)))
+            return st;
+        V = Vb;
+    }
+    if ((st = starci_canon_sparse_form(sd->canon, i, &Rs, V, c, err)))
+        return st;
+    return sparse_finish(sd, &Rs, c, ri, err);
+}
+
+int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const starci_struct *R2, double *d,
+                            starc_error *err)
 {
     *d = NAN;
-    const starci_struct *R[2] = {R1, R2};
-    const double *V[2] = {V1, V2};
     /* scale invariance as on the dense path: each reward by its own power of
      * two, or both by one (norm none, not Pearson: homogeneous of degree 1) */
     const int hom = sd->o.norm == STARC_NORM_NONE && sd->o.metric != STARC_METRIC_PEARSON;
@@ -810,16 +873,13 @@ int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, con
     if (hom)
         b[0] = b[1] = MAXD(b[0], b[1]);
     const int k[2] = {starci_norm_scale_exp(&b[0], 1), starci_norm_scale_exp(&b[1], 1)};
-    starci_struct Rs[2], c[2];
-    const double *Vs[2];
+    const starci_struct *R[2] = {R1, R2};
+    starci_struct c[2];
     struct rinfo ri[2];
     int st;
-    for (int i = 0; i < 2; i++) {
-        sparse_prescale(sd, i, R[i], V[i], k[i], &Rs[i], &Vs[i]);
-        if ((st = starci_canon_sparse_form(sd->canon, i, &Rs[i], Vs[i], &c[i], err)))
+    for (int i = 0; i < 2; i++)
+        if ((st = sparse_form(sd, i, R[i], k[i], &c[i], &ri[i], err)))
             return st;
-        sparse_finish(sd, &Rs[i], &c[i], &ri[i]);
-    }
     if (sd->o.metric == STARC_METRIC_PEARSON) {
         for (int i = 0; i < 2; i++)
             if (ri[i].undefined)
