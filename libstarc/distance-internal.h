@@ -42,6 +42,8 @@ typedef struct starci_sparse_dist starci_sparse_dist;
 int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const starc_distance_options *o,
                              starci_sparse_dist **out, starc_error *err);
 void starci_sparse_dist_free(starci_sparse_dist *sd);
+/* The options in use (trivial_tol resolved, pointers to the plan's copies). */
+const starc_distance_options *starci_sparse_dist_options(const starci_sparse_dist *sd);
 int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const starci_struct *R2, double *d,
                             starc_error *err);
 

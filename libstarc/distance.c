@@ -18,7 +18,6 @@
 #include "canon-internal.h"
 #include "distance-internal.h"
 #include "error-internal.h"
-#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
 #include "parallel-internal.h"
@@ -113,6 +112,8 @@ struct starc_distance_plan {
     starci_block *blocks;
     double *blockacc;
     double *sc[2]; /* prescaled copies of rewards outside the scale band (on demand) */
+    starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
+    double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
 /* What was learnt about one reward: its normaliser and Pearson moments. */
@@ -145,6 +146,8 @@ void starc_distance_plan_free(starc_distance_plan *p)
     free(p->blockacc);
     free(p->sc[0]);
     free(p->sc[1]);
+    starci_sparse_dist_free(p->sparse);
+    free(p->sbuf);
     free(p);
 }
 
@@ -161,11 +164,12 @@ static double *dup_array(const double *x, size_t n, int *fail)
     return y;
 }
 
+static int sparse_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
+                             starc_error *err);
+
 int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
                               starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_distance_plan_alloc", err))
-        return STARC_EINVAL;
     if (!m || !out)
         return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
     *out = NULL;
@@ -174,6 +178,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         starc_distance_options_default(&def);
         o = &def;
     }
+    if (starc_mdp_is_sparse(m))
+        return sparse_plan_alloc(m, o, out, err);
     if ((unsigned)o->canon >= STARC_CANON_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
     if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT)
@@ -373,6 +379,10 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     if (!p || !R1 || !R2 || !d)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     *d = NAN;
+    if (p->sparse) { /* full rewards on a sparse MDP: the nnz values on T's support */
+        const starci_struct x1 = {NULL, NULL, R1}, x2 = {NULL, NULL, R2};
+        return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
+    }
     const size_t SAS = p->S * p->A * p->S;
     const int hom = homogeneous(p), kc = hom ? starci_norm_scale_exp2(R1, R2, SAS) : 0;
     const double *Rs[2];
@@ -431,6 +441,9 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
 {
     if (!p || !R || !out)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_standardize needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     const size_t S = p->S, A = p->A;
     const int k = starci_norm_scale_exp(R, S * A * S);
     const double *Rs[1];
@@ -536,12 +549,16 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
     }
 }
 
+static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err);
+
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
 {
     if (!p || (n > 0 && (!R || !D)))
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     if (n == 0)
         return STARC_OK;
+    if (p->sparse)
+        return sparse_matrix(p, n, R, D, err);
     const size_t S = p->S, A = p->A;
     const starc_metric_kind metric = p->o.metric;
     const int sa_kind = p->o.canon == STARC_CANON_VAL;
@@ -634,8 +651,6 @@ done:
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2,
                    double *d, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_distance", err))
-        return STARC_EINVAL;
     starc_distance_plan *p;
     int st = starc_distance_plan_alloc(m, o, &p, err);
     if (st) {
@@ -862,6 +877,11 @@ static int sparse_form(starci_sparse_dist *sd, int i, const starci_struct *R, in
     return sparse_finish(sd, &Rs, c, ri, err);
 }
 
+const starc_distance_options *starci_sparse_dist_options(const starci_sparse_dist *sd)
+{
+    return &sd->o;
+}
+
 int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const starci_struct *R2, double *d,
                             starc_error *err)
 {
@@ -894,5 +914,105 @@ int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, con
         st = unscale(hom ? k[0] : 0, d, err);
     if (st)
         *d = NAN;
+    return st;
+}
+
+/* ---- the public functions on a sparse MDP ------------------------------------- */
+
+static int sparse_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
+                             starc_error *err)
+{
+    if ((unsigned)o->canon >= STARC_CANON_KIND_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
+        return starci_error(err, STARC_EINVAL,
+                            "trivial tolerance %g is neither a finite number >= 0 nor "
+                            "STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
+                            o->trivial_tol);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starci_csr csr = {S, A, NULL, NULL, NULL};
+    starc_mdp_csr(m, &csr.indptr, &csr.indices, &csr.data);
+    starc_distance_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    p->m = m;
+    p->S = S;
+    p->A = A;
+    int st = starci_sparse_dist_alloc(m, &csr, o, &p->sparse, err);
+    if (!st && !(p->sbuf = starci_dalloc(2 * S * A)))
+        st = starci_error(err, STARC_ENOMEM, "out of memory preparing a distance plan (S=%zu, A=%zu)", S, A);
+    if (st) {
+        starc_distance_plan_free(p);
+        return st;
+    }
+    p->o = *starci_sparse_dist_options(p->sparse);
+    *out = p;
+    return STARC_OK;
+}
+
+/* Pairwise: each entry canonicalises both rewards again (no Gram matrix on sparse MDPs yet). */
+static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double d;
+            int st = starc_distance_pair(p, R[i], R[j], &d, err);
+            if (st == STARC_EUNDEF)
+                d = NAN;
+            else if (st)
+                return st;
+            else if (i == j)
+                d = 0.0;
+            D[i * n + j] = D[j * n + i] = d;
+        }
+    return STARC_OK;
+}
+
+/* A reward given as (S,), (S,A) or in full, as a structured tensor (sparse) or dense (dense MDP). */
+static int shaped_reward(starc_distance_plan *p, int slot, size_t ndim, const size_t *shape, const double *R,
+                         starci_struct *x, starc_error *err)
+{
+    const size_t S = p->S, A = p->A;
+    memset(x, 0, sizeof *x);
+    if (ndim == 1 && shape[0] == S) { /* a state reward, also when nnz == S (as starc_mdp_reward_expand) */
+        double *B = p->sbuf + (size_t)slot * S * A;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                B[s * A + a] = R[s];
+        x->B = B;
+    } else if (ndim == 2 && shape[0] == S && shape[1] == A) {
+        x->B = R;
+    } else if (ndim == 1 && shape[0] == starc_mdp_nnz(p->m)) {
+        x->E = R;
+    } else {
+        return starci_error(err, STARC_EDIM, "reward %d has a shape this sparse MDP does not take: (S,), (S,A) or (nnz,) = "
+                                             "(%zu,), (%zu,%zu) or (%zu,)", slot + 1, S, S, A, starc_mdp_nnz(p->m));
+    }
+    return STARC_OK;
+}
+
+int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1,
+                               size_t ndim2, const size_t *shape2, const double *R2, double *d, starc_error *err)
+{
+    if (!p || !R1 || !R2 || !d || (ndim1 && !shape1) || (ndim2 && !shape2))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    *d = NAN;
+    if (p->sparse) {
+        starci_struct x[2];
+        int st = shaped_reward(p, 0, ndim1, shape1, R1, &x[0], err);
+        if (!st)
+            st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
+        return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
+    }
+    const size_t n = p->S * p->A * p->S;
+    double *X = starci_dalloc(2 * n);
+    if (!X)
+        return starci_error(err, STARC_ENOMEM, "out of memory expanding two rewards (S=%zu, A=%zu)", p->S, p->A);
+    int st = starc_mdp_reward_expand(p->m, ndim1, shape1, R1, X, err);
+    if (!st)
+        st = starc_mdp_reward_expand(p->m, ndim2, shape2, R2, X + n, err);
+    if (!st)
+        st = starc_distance_pair(p, X, X + n, d, err);
+    free(X);
     return st;
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "testutil.h"
 #include "sparse-pattern.h"
+#include "sparse-util.h"
 #include "canon-sparse-internal.h"
 #include "distance-internal.h"
 
@@ -342,6 +343,90 @@ static void test_distance_large(void **state)
     gsl_rng_free(r);
 }
 
+/* The public functions on a sparse MDP (starc_mdp_alloc_csr; V^pi and range
+ * by the sparse engine above 256 states): starc_distance, starc_distance_pair,
+ * starc_distance_pair_shaped and starc_distance_matrix against the dense MDP
+ * and the dense expansions of the rewards, to 1e-10 relative, S up to 512,
+ * gamma 0 to 0.99, explicit zeros. */
+static void test_public_sparse(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1521);
+    const size_t sizes[4] = {12, 64, 300, 512};
+    const double pg[4] = {0.0, 0.5, 0.9, 0.99};
+    const int combos[6][3] = {
+        {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},
+        {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_VAL_POTENTIAL, STARC_NORM_RANGE, STARC_METRIC_L1},
+        {STARC_CANON_MINIMAL_POTENTIAL, STARC_NORM_WL2, STARC_METRIC_LINF},
+        {STARC_CANON_MINIMAL, STARC_NORM_L1, STARC_METRIC_WL1},
+        {STARC_CANON_NONE, STARC_NORM_LINF, STARC_METRIC_L2},
+    };
+    for (int t = 0; t < 4; t++) {
+        const size_t S = sizes[t], A = 2, SA = S * A, n = SA * S;
+        starc_mdp *d = testutil_random_mdp(r, S, A, pg[t], 1), *m = sparse_twin(d, t % 2);
+        const size_t nnz = starc_mdp_nnz(m);
+        const size_t *ip, *ix;
+        starc_mdp_csr(m, &ip, &ix, NULL);
+        /* three rewards: two (nnz,), one (S,A); their dense expansions */
+        double *E[2], *X[3], *sa = malloc(SA * sizeof(double));
+        testutil_gaussian(r, sa, SA);
+        for (int i = 0; i < 3; i++) {
+            X[i] = calloc(n, sizeof(double));
+            if (i < 2) {
+                E[i] = malloc(nnz * sizeof(double));
+                testutil_gaussian(r, E[i], nnz);
+                for (size_t row = 0; row < SA; row++)
+                    for (size_t k = ip[row]; k < ip[row + 1]; k++)
+                        X[i][row * S + ix[k]] = E[i][k];
+            } else {
+                for (size_t row = 0; row < SA; row++)
+                    for (size_t j = 0; j < S; j++)
+                        X[i][row * S + j] = sa[row];
+            }
+        }
+        for (int q = 0; q < 6; q++) {
+            starc_distance_options o;
+            starc_distance_options_default(&o);
+            o.canon = (starc_canon_kind)combos[q][0];
+            o.norm = (starc_norm_kind)combos[q][1];
+            o.metric = (starc_metric_kind)combos[q][2];
+            double dd, ds, ds1;
+            assert_ok(starc_distance(d, &o, X[0], X[1], &dd, NULL));
+            assert_ok(starc_distance(m, &o, E[0], E[1], &ds1, NULL));
+            assert_close(ds1, dd, 1e-10, 0.0);
+            starc_distance_plan *pd, *ps;
+            assert_ok(starc_distance_plan_alloc(d, &o, &pd, NULL));
+            assert_ok(starc_distance_plan_alloc(m, &o, &ps, NULL));
+            assert_ok(starc_distance_pair(ps, E[0], E[1], &ds, NULL));
+            assert_true(ds == ds1);
+            /* an (S,A) reward holds its value off the support too */
+            const size_t shE[1] = {nnz}, shSA[2] = {S, A};
+            assert_ok(starc_distance_pair(pd, X[0], X[2], &dd, NULL));
+            assert_ok(starc_distance_pair_shaped(ps, 1, shE, E[0], 2, shSA, sa, &ds, NULL));
+            assert_close(ds, dd, 1e-10, 0.0);
+            double ddd;
+            assert_ok(starc_distance_pair_shaped(pd, 3, (size_t[3]){S, A, S}, X[0], 2, shSA, sa, &ddd, NULL));
+            assert_true(ddd == dd);
+            /* the matrix of (nnz,) rewards */
+            const double *Rs[2] = {E[0], E[1]}, *Rd[2] = {X[0], X[1]};
+            double Ds[4], Dd[4];
+            assert_ok(starc_distance_matrix(ps, 2, Rs, Ds, NULL));
+            assert_ok(starc_distance_matrix(pd, 2, Rd, Dd, NULL));
+            for (int e = 0; e < 4; e++)
+                assert_close(Ds[e], Dd[e], 1e-10, 0.0);
+            starc_distance_plan_free(pd);
+            starc_distance_plan_free(ps);
+        }
+        for (int i = 0; i < 3; i++)
+            free(X[i]);
+        free(E[0]), free(E[1]), free(sa);
+        starc_mdp_free(d);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_dard_refused(void **state)
 {
     (void)state;
@@ -364,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_none),        cmocka_unit_test(test_epic),    cmocka_unit_test(test_val),
         cmocka_unit_test(test_val_potential), cmocka_unit_test(test_minpot), cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_invariances), cmocka_unit_test(test_distance_pairs), cmocka_unit_test(test_distance_large),
+        cmocka_unit_test(test_public_sparse),
         cmocka_unit_test(test_dard_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
