@@ -10,7 +10,10 @@
  * STARC distance with minimal-potential (unweighted, closed form), l2 norm and
  * l2 metric, and the time of each stage.  STARC-VAL needs V^pi from the
  * sparse policy engine (not on this branch): see docs/sparse.md.
- * Usage: bench-sparse-distance grid W H P | random S A K SEED */
+ * Usage: bench-sparse-distance grid W H P | random S A K SEED
+ * With DIR after the arguments, the MDP (DIR/mdp.npz, CSR) and the two
+ * rewards (DIR/r1.npy, DIR/r2.npy) are written instead, for timing
+ * `starc distance` end to end (tests/bench/bench-sparse-distance.sh). */
 #include <config.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <starc/io.h>
+#include <starc/npy.h>
 
 #include "canon-sparse-internal.h"
 #include "structured-internal.h"
@@ -132,6 +138,9 @@ int main(int argc, char **argv)
     starci_csr p;
     double gamma = 0.9;
     double t0 = now();
+    const char *dir = NULL;
+    if ((argc == 6 && strcmp(argv[1], "grid") == 0) || (argc == 7 && strcmp(argv[1], "random") == 0))
+        dir = argv[--argc];
     if (argc == 5 && strcmp(argv[1], "grid") == 0) {
         grid(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), atof(argv[4]), &p);
     } else if (argc == 6 && strcmp(argv[1], "random") == 0) {
@@ -152,6 +161,32 @@ int main(int argc, char **argv)
     double t1 = now();
     printf("S %zu A %zu nnz %zu build_s %.3f\n", p.S, p.A, nnz, t1 - t0);
     starc_error err;
+    if (dir) {
+        char path[4096];
+        double *mu0 = malloc(p.S * sizeof *mu0);
+        if (!mu0)
+            die("out of memory");
+        for (size_t s = 0; s < p.S; s++)
+            mu0[s] = 1.0 / (double)p.S;
+        starc_mdp *m;
+        if (starc_mdp_alloc_csr_adopt(p.S, p.A, nnz, (size_t *)p.indptr, (size_t *)p.indices, (double *)p.data, mu0,
+                                      gamma, NULL, &m, &err))
+            die(err.message);
+        snprintf(path, sizeof path, "%s/mdp.npz", dir);
+        if (starc_io_mdp_save(path, m, &err))
+            die(err.message);
+        const size_t shape[1] = {nnz};
+        snprintf(path, sizeof path, "%s/r1.npy", dir);
+        if (starc_npy_write(path, 1, shape, R1, &err))
+            die(err.message);
+        snprintf(path, sizeof path, "%s/r2.npy", dir);
+        if (starc_npy_write(path, 1, shape, R2, &err))
+            die(err.message);
+        starc_mdp_free(m);
+        free(R1);
+        free(R2);
+        return 0;
+    }
     starci_struct_ws ws;
     if (starci_struct_ws_alloc(&p, &ws, &err))
         die(err.message);
