@@ -385,6 +385,19 @@ static void test_public_sparse(void **state)
                         X[i][row * S + j] = sa[row];
             }
         }
+        /* starc_norm_value and starc_metric_value on (nnz,) rewards */
+        for (int k = 0; k < STARC_NORM_KIND_COUNT; k++) {
+            double vs, vd;
+            assert_ok(starc_norm_value(m, (starc_norm_kind)k, E[0], NULL, &vs, NULL));
+            assert_ok(starc_norm_value(d, (starc_norm_kind)k, X[0], NULL, &vd, NULL));
+            assert_close(vs, vd, 1e-10, 0.0);
+        }
+        for (int k = 0; k < STARC_METRIC_KIND_COUNT; k++) {
+            double vs, vd;
+            assert_ok(starc_metric_value(m, (starc_metric_kind)k, E[0], E[1], NULL, &vs, NULL));
+            assert_ok(starc_metric_value(d, (starc_metric_kind)k, X[0], X[1], NULL, &vd, NULL));
+            assert_close(vs, vd, 1e-10, 0.0);
+        }
         for (int q = 0; q < 6; q++) {
             starc_distance_options o;
             starc_distance_options_default(&o);

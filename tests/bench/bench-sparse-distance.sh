@@ -22,6 +22,9 @@ for args in "grid 1000 1000 0.1" "random 100000 8 10 1"; do
     "$bin" $args "$work" >/dev/null
     for opt in "" "--epic"; do
         echo "== starc distance --mdp ($args) ${opt:-(STARC-VAL)}"
-        timeout 600 $tm -f "wall_s %e peak_rss_kib %M" "$starc" distance --mdp "$work/mdp.npz" $opt "$work/r1.npy" "$work/r2.npy" || echo "(exit $?)"
+        # capped at the 8 GiB (address space) and 600 s, so that a run that does not fit fails
+        # instead of taking the shared machine's memory
+        (ulimit -v 8388608; timeout 600 $tm -f "wall_s %e peak_rss_kib %M" "$starc" distance --mdp "$work/mdp.npz" \
+            $opt "$work/r1.npy" "$work/r2.npy") || echo "(exit $?)"
     done
 done
