@@ -30,4 +30,21 @@ typedef struct starci_rule_args {
 enum { STARCI_TRIVIAL = 1, STARCI_CONSTANT = 2, STARCI_NEED_SEEN = 4 };
 int starci_distance_rule(const starci_rule_args *a);
 
+/* Distances on a sparse MDP (docs/sparse.md): rewards and canonical forms as
+ * structured tensors (structured-internal.h) on T's CSR pattern p.  Every
+ * canonicalisation but dard, every normalisation, every metric (Pearson
+ * under the uniform coverage only; STARC_EINVAL otherwise).  V^pi (val,
+ * val-potential) and range come from the policy functions on vm (the MDP
+ * itself, or a dense twin in tests).  The plan keeps vm and p's arrays. */
+#include "structured-internal.h"
+#include "starc/distance.h"
+typedef struct starci_sparse_dist starci_sparse_dist;
+int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const starc_distance_options *o,
+                             starci_sparse_dist **out, starc_error *err);
+void starci_sparse_dist_free(starci_sparse_dist *sd);
+/* The options in use (trivial_tol resolved, pointers to the plan's copies). */
+const starc_distance_options *starci_sparse_dist_options(const starci_sparse_dist *sd);
+int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const starci_struct *R2, double *d,
+                            starc_error *err);
+
 #endif

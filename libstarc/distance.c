@@ -18,11 +18,12 @@
 #include "canon-internal.h"
 #include "distance-internal.h"
 #include "error-internal.h"
-#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
 #include "parallel-internal.h"
 #include "starc/distance.h"
+#include "canon-sparse-internal.h"
+#include "structured-internal.h"
 
 void starc_distance_options_default(starc_distance_options *o)
 {
@@ -111,6 +112,8 @@ struct starc_distance_plan {
     starci_block *blocks;
     double *blockacc;
     double *sc[2]; /* prescaled copies of rewards outside the scale band (on demand) */
+    starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
+    double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
 /* What was learnt about one reward: its normaliser and Pearson moments. */
@@ -143,6 +146,8 @@ void starc_distance_plan_free(starc_distance_plan *p)
     free(p->blockacc);
     free(p->sc[0]);
     free(p->sc[1]);
+    starci_sparse_dist_free(p->sparse);
+    free(p->sbuf);
     free(p);
 }
 
@@ -159,11 +164,12 @@ static double *dup_array(const double *x, size_t n, int *fail)
     return y;
 }
 
+static int sparse_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
+                             starc_error *err);
+
 int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
                               starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_distance_plan_alloc", err))
-        return STARC_EINVAL;
     if (!m || !out)
         return starci_error(err, STARC_EINVAL, "MDP and output pointer must not be NULL");
     *out = NULL;
@@ -172,6 +178,8 @@ int starc_distance_plan_alloc(const starc_mdp *m, const starc_distance_options *
         starc_distance_options_default(&def);
         o = &def;
     }
+    if (starc_mdp_is_sparse(m))
+        return sparse_plan_alloc(m, o, out, err);
     if ((unsigned)o->canon >= STARC_CANON_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
     if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT)
@@ -371,6 +379,10 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     if (!p || !R1 || !R2 || !d)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     *d = NAN;
+    if (p->sparse) { /* full rewards on a sparse MDP: the nnz values on T's support */
+        const starci_struct x1 = {NULL, NULL, R1}, x2 = {NULL, NULL, R2};
+        return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
+    }
     const size_t SAS = p->S * p->A * p->S;
     const int hom = homogeneous(p), kc = hom ? starci_norm_scale_exp2(R1, R2, SAS) : 0;
     const double *Rs[2];
@@ -429,6 +441,9 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
 {
     if (!p || !R || !out)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_standardize needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     const size_t S = p->S, A = p->A;
     const int k = starci_norm_scale_exp(R, S * A * S);
     const double *Rs[1];
@@ -534,12 +549,16 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
     }
 }
 
+static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err);
+
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
 {
     if (!p || (n > 0 && (!R || !D)))
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     if (n == 0)
         return STARC_OK;
+    if (p->sparse)
+        return sparse_matrix(p, n, R, D, err);
     const size_t S = p->S, A = p->A;
     const starc_metric_kind metric = p->o.metric;
     const int sa_kind = p->o.canon == STARC_CANON_VAL;
@@ -632,8 +651,6 @@ done:
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2,
                    double *d, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_distance", err))
-        return STARC_EINVAL;
     starc_distance_plan *p;
     int st = starc_distance_plan_alloc(m, o, &p, err);
     if (st) {
@@ -643,5 +660,359 @@ int starc_distance(const starc_mdp *m, const starc_distance_options *o, const do
     }
     st = starc_distance_pair(p, R1, R2, d, err);
     starc_distance_plan_free(p);
+    return st;
+}
+
+/* ---- sparse MDPs (docs/sparse.md) --------------------------------------------
+ * The pair on structured rewards B(s,a) + G(s') + E(on T's support): the
+ * canonical forms of canon-sparse.c, the norms, metrics and Pearson statistic
+ * of structured.c, and the same trivial rule as the dense path (finish()).
+ * V^pi (val, val-potential) and the range normaliser come from the policy
+ * functions on vm, which dispatch to the sparse engine for a sparse MDP. */
+
+struct starci_sparse_dist {
+    const starc_mdp *vm;        /* values and range */
+    starci_csr p;
+    double gamma;
+    starc_distance_options o;   /* trivial_tol resolved; pointers into the arrays below */
+    double *pi, *ds, *da;       /* copies */
+    starci_canon_sparse *canon;
+    starci_struct_ws ws;
+    double *buf[2];             /* 2^k R (B: S*A, G: S, E: nnz) and V^pi (S) of each reward */
+    double *rbar;               /* S*A */
+    double tsum, tmax;          /* sum and max of T: wl1/wl2/wlinf of a tensor of ones */
+};
+
+void starci_sparse_dist_free(starci_sparse_dist *sd)
+{
+    if (!sd)
+        return;
+    starci_canon_sparse_free(sd->canon);
+    starci_struct_ws_free(&sd->ws);
+    free(sd->buf[0]);
+    free(sd->buf[1]);
+    free(sd->rbar);
+    free(sd->pi);
+    free(sd->ds);
+    free(sd->da);
+    free(sd);
+}
+
+int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const starc_distance_options *o,
+                             starci_sparse_dist **out, starc_error *err)
+{
+    *out = NULL;
+    if (o->metric == STARC_METRIC_PEARSON && o->coverage)
+        return starci_error(err, STARC_EINVAL, "a Pearson coverage array needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    if ((unsigned)o->norm >= STARC_NORM_KIND_COUNT || (unsigned)o->metric >= STARC_METRIC_KIND_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid normalisation or metric kind");
+    const size_t S = p->S, A = p->A, SA = S * A, nnz = starci_csr_nnz(p);
+    const double gamma = starc_mdp_gamma(vm);
+    starci_sparse_dist *sd = calloc(1, sizeof *sd);
+    if (!sd)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    sd->vm = vm;
+    sd->p = *p;
+    sd->gamma = gamma;
+    sd->o = *o;
+    sd->o.trivial_tol = starc_distance_trivial_tol(o->trivial_tol, o->canon, gamma, S);
+    int st = STARC_OK, fail = 0;
+    const starc_canon_options *co = &o->canon_options;
+    if (co->policy && (st = starc_policy_validate(vm, co->policy, NULL, err)))
+        goto out;
+    sd->pi = starci_dalloc(SA);
+    sd->ds = dup_array(co->state_dist, S, &fail);
+    sd->da = dup_array(co->action_dist, A, &fail);
+    sd->rbar = starci_dalloc(SA);
+    sd->buf[0] = starci_dalloc(SA + 3 * S + nnz);
+    sd->buf[1] = starci_dalloc(SA + 3 * S + nnz);
+    if (fail || !sd->pi || !sd->rbar || !sd->buf[0] || !sd->buf[1]) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory preparing a sparse distance (S=%zu, nnz=%zu)", S, nnz);
+        goto out;
+    }
+    if (co->policy)
+        memcpy(sd->pi, co->policy, SA * sizeof(double));
+    else
+        starc_policy_uniform(vm, sd->pi);
+    sd->o.canon_options.policy = sd->pi;
+    sd->o.canon_options.state_dist = sd->ds;
+    sd->o.canon_options.action_dist = sd->da;
+    if ((st = starci_canon_sparse_alloc(p, gamma, o->canon, &sd->o.canon_options, &sd->canon, err)) ||
+        (st = starci_struct_ws_alloc(p, &sd->ws, err)))
+        goto out;
+    for (size_t k = 0; k < nnz; k++) {
+        sd->tsum += p->data[k];
+        sd->tmax = MAXD(sd->tmax, p->data[k]);
+    }
+out:
+    if (st) {
+        starci_sparse_dist_free(sd);
+        return st;
+    }
+    *out = sd;
+    return STARC_OK;
+}
+
+/* 2^k R in slot i's buffer (k = 0: R itself). */
+static void sparse_prescale(starci_sparse_dist *sd, int i, const starci_struct *R, int k, starci_struct *Rs)
+{
+    *Rs = *R;
+    if (k == 0)
+        return;
+    const size_t S = sd->p.S, SA = S * sd->p.A;
+    double *B = sd->buf[i], *G = B + SA, *E = G + S;
+    if (R->B) {
+        starci_norm_scale_copy(R->B, SA, k, B);
+        Rs->B = B;
+    }
+    if (R->G) {
+        starci_norm_scale_copy(R->G, S, k, G);
+        Rs->G = G;
+    }
+    if (R->E) {
+        starci_norm_scale_copy(R->E, starci_csr_nnz(&sd->p), k, E);
+        Rs->E = E;
+    }
+}
+
+/* max |B|, |G|, |E| of a structured reward (its max |R| up to a factor 3). */
+static double sparse_bound(const starci_sparse_dist *sd, const starci_struct *R)
+{
+    const size_t S = sd->p.S, SA = S * sd->p.A, nnz = starci_csr_nnz(&sd->p);
+    const double *xs[3] = {R->B, R->G, R->E};
+    const size_t ns[3] = {SA, S, nnz};
+    double m = 0.0;
+    for (int c = 0; c < 3; c++)
+        for (size_t j = 0; xs[c] && j < ns[c]; j++)
+            m = MAXD(m, fabs(xs[c][j]));
+    return m;
+}
+
+/* The normaliser's largest value on a tensor with entries bounded by 1 (norm_unit()). */
+static double sparse_unit(const starci_sparse_dist *sd)
+{
+    const double N = (double)sd->p.S * (double)sd->p.A * (double)sd->p.S;
+    switch (sd->o.norm) {
+    case STARC_NORM_L1: return N;
+    case STARC_NORM_L2: return sqrt(N);
+    case STARC_NORM_LINF: return 1.0;
+    case STARC_NORM_WL1: return sd->tsum;
+    case STARC_NORM_WL2: return sqrt(sd->tsum);
+    case STARC_NORM_WLINF: return sd->tmax;
+    case STARC_NORM_RANGE: return 2.0 / (1.0 - sd->gamma);
+    default: return 0.0;
+    }
+}
+
+static int sparse_norm(starci_sparse_dist *sd, const starci_struct *c, double *n, starc_error *err)
+{
+    if (sd->o.norm != STARC_NORM_RANGE) {
+        if (starci_struct_norm(&sd->p, (int)sd->o.norm, c, &sd->ws, n, NULL))
+            *n = INFINITY; /* exceeds the largest double: certainly not trivial */
+        return STARC_OK;
+    }
+    starc_policy_range_result r;
+    starci_struct_expected(&sd->p, c, sd->rbar);
+    int st = starc_policy_range_rbar(sd->vm, sd->rbar, &sd->o.policy_options, &r, NULL, err);
+    if (!st)
+        *n = MAXD(r.optimal_return - r.worst_return, 0.0);
+    return st;
+}
+
+/* finish() on a structured canonical form. */
+static int sparse_finish(starci_sparse_dist *sd, const starci_struct *R, const starci_struct *c, struct rinfo *ri,
+                         starc_error *err)
+{
+    const int pearson = sd->o.metric == STARC_METRIC_PEARSON;
+    memset(ri, 0, sizeof *ri);
+    if (pearson)
+        starci_struct_moments(&sd->p, c, &sd->ws, &ri->mean, &ri->sigma);
+    const double rmax = starci_struct_maxabs(&sd->p, R, &sd->ws, NULL);
+    double seen;
+    const double xmax = starci_struct_maxabs(&sd->p, c, &sd->ws, &seen);
+    starci_rule_args a = {sd->o.trivial_tol, rmax, xmax, -1, 0.0, 0.0, NAN, pearson ? ri->sigma : NAN};
+    int v = starci_distance_rule(&a);
+    if (!(v & STARCI_TRIVIAL) && sd->o.norm != STARC_NORM_NONE) {
+        double n;
+        int st = sparse_norm(sd, c, &n, err);
+        if (st)
+            return st;
+        a.norm = (int)sd->o.norm;
+        a.n = n;
+        a.nunit = sparse_unit(sd);
+        if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+            a.xseen = seen;
+            v = starci_distance_rule(&a);
+        }
+        ri->n = n;
+    } else if (!(v & STARCI_TRIVIAL)) {
+        ri->n = 1.0;
+    }
+    ri->trivial = (v & STARCI_TRIVIAL) != 0;
+    ri->undefined = pearson && (v & STARCI_CONSTANT) != 0;
+    if (ri->trivial)
+        ri->n = 0.0;
+    else
+        ri->a = 1.0 / ri->n;
+    return STARC_OK;
+}
+
+/* The canonical form of reward i (slot i), prescaled by 2^k, and what the rule says of it. */
+static int sparse_form(starci_sparse_dist *sd, int i, const starci_struct *R, int k, starci_struct *c, struct rinfo *ri,
+                       starc_error *err)
+{
+    starci_struct Rs;
+    sparse_prescale(sd, i, R, k, &Rs);
+    const double *V = NULL;
+    int st;
+    if (sd->o.canon == STARC_CANON_VAL || sd->o.canon == STARC_CANON_VAL_POTENTIAL) {
+        double *Vb = sd->buf[i] + sd->p.S * sd->p.A + 2 * sd->p.S + starci_csr_nnz(&sd->p);
+        starci_struct_expected(&sd->p, &Rs, sd->rbar);
+        if ((st = starc_policy_evaluate_rbar(sd->vm, sd->pi, sd->rbar, Vb, NULL, NULL, err)))
+            return st;
+        V = Vb;
+    }
+    if ((st = starci_canon_sparse_form(sd->canon, i, &Rs, V, c, err)))
+        return st;
+    return sparse_finish(sd, &Rs, c, ri, err);
+}
+
+const starc_distance_options *starci_sparse_dist_options(const starci_sparse_dist *sd)
+{
+    return &sd->o;
+}
+
+int starci_sparse_dist_pair(starci_sparse_dist *sd, const starci_struct *R1, const starci_struct *R2, double *d,
+                            starc_error *err)
+{
+    *d = NAN;
+    /* scale invariance as on the dense path: each reward by its own power of
+     * two, or both by one (norm none, not Pearson: homogeneous of degree 1) */
+    const int hom = sd->o.norm == STARC_NORM_NONE && sd->o.metric != STARC_METRIC_PEARSON;
+    double b[2] = {sparse_bound(sd, R1), sparse_bound(sd, R2)};
+    if (hom)
+        b[0] = b[1] = MAXD(b[0], b[1]);
+    const int k[2] = {starci_norm_scale_exp(&b[0], 1), starci_norm_scale_exp(&b[1], 1)};
+    const starci_struct *R[2] = {R1, R2};
+    starci_struct c[2];
+    struct rinfo ri[2];
+    int st;
+    for (int i = 0; i < 2; i++)
+        if ((st = sparse_form(sd, i, R[i], k[i], &c[i], &ri[i], err)))
+            return st;
+    if (sd->o.metric == STARC_METRIC_PEARSON) {
+        for (int i = 0; i < 2; i++)
+            if (ri[i].undefined)
+                return starci_error(err, STARC_EUNDEF,
+                                    "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
+                                    i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
+        *d = starci_struct_pearson(&sd->p, &c[0], &c[1], &sd->ws);
+        return STARC_OK;
+    }
+    st = starci_struct_metric_scaled(&sd->p, (int)sd->o.metric, ri[0].a, &c[0], ri[1].a, &c[1], &sd->ws, d, err);
+    if (!st)
+        st = unscale(hom ? k[0] : 0, d, err);
+    if (st)
+        *d = NAN;
+    return st;
+}
+
+/* ---- the public functions on a sparse MDP ------------------------------------- */
+
+static int sparse_plan_alloc(const starc_mdp *m, const starc_distance_options *o, starc_distance_plan **out,
+                             starc_error *err)
+{
+    if ((unsigned)o->canon >= STARC_CANON_KIND_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)o->canon);
+    if (!((o->trivial_tol >= 0.0 && isfinite(o->trivial_tol)) || o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED))
+        return starci_error(err, STARC_EINVAL,
+                            "trivial tolerance %g is neither a finite number >= 0 nor "
+                            "STARC_DISTANCE_TRIVIAL_TOL_DERIVED",
+                            o->trivial_tol);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starci_csr csr = {S, A, NULL, NULL, NULL};
+    starc_mdp_csr(m, &csr.indptr, &csr.indices, &csr.data);
+    starc_distance_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    p->m = m;
+    p->S = S;
+    p->A = A;
+    int st = starci_sparse_dist_alloc(m, &csr, o, &p->sparse, err);
+    if (!st && !(p->sbuf = starci_dalloc(2 * S * A)))
+        st = starci_error(err, STARC_ENOMEM, "out of memory preparing a distance plan (S=%zu, A=%zu)", S, A);
+    if (st) {
+        starc_distance_plan_free(p);
+        return st;
+    }
+    p->o = *starci_sparse_dist_options(p->sparse);
+    *out = p;
+    return STARC_OK;
+}
+
+/* Pairwise: each entry canonicalises both rewards again (no Gram matrix on sparse MDPs yet). */
+static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double d;
+            int st = starc_distance_pair(p, R[i], R[j], &d, err);
+            if (st == STARC_EUNDEF)
+                d = NAN;
+            else if (st)
+                return st;
+            else if (i == j)
+                d = 0.0;
+            D[i * n + j] = D[j * n + i] = d;
+        }
+    return STARC_OK;
+}
+
+/* A reward given as (S,), (S,A) or in full, as a structured tensor (sparse) or dense (dense MDP). */
+static int shaped_reward(starc_distance_plan *p, int slot, size_t ndim, const size_t *shape, const double *R,
+                         starci_struct *x, starc_error *err)
+{
+    const size_t S = p->S, A = p->A;
+    memset(x, 0, sizeof *x);
+    if (ndim == 1 && shape[0] == S) { /* a state reward, also when nnz == S (as starc_mdp_reward_expand) */
+        double *B = p->sbuf + (size_t)slot * S * A;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                B[s * A + a] = R[s];
+        x->B = B;
+    } else if (ndim == 2 && shape[0] == S && shape[1] == A) {
+        x->B = R;
+    } else if (ndim == 1 && shape[0] == starc_mdp_nnz(p->m)) {
+        x->E = R;
+    } else {
+        return starci_error(err, STARC_EDIM, "reward %d has a shape this sparse MDP does not take: (S,), (S,A) or (nnz,) = "
+                                             "(%zu,), (%zu,%zu) or (%zu,)", slot + 1, S, S, A, starc_mdp_nnz(p->m));
+    }
+    return STARC_OK;
+}
+
+int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1,
+                               size_t ndim2, const size_t *shape2, const double *R2, double *d, starc_error *err)
+{
+    if (!p || !R1 || !R2 || !d || (ndim1 && !shape1) || (ndim2 && !shape2))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    *d = NAN;
+    if (p->sparse) {
+        starci_struct x[2];
+        int st = shaped_reward(p, 0, ndim1, shape1, R1, &x[0], err);
+        if (!st)
+            st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
+        return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
+    }
+    const size_t n = p->S * p->A * p->S;
+    double *X = starci_dalloc(2 * n);
+    if (!X)
+        return starci_error(err, STARC_ENOMEM, "out of memory expanding two rewards (S=%zu, A=%zu)", p->S, p->A);
+    int st = starc_mdp_reward_expand(p->m, ndim1, shape1, R1, X, err);
+    if (!st)
+        st = starc_mdp_reward_expand(p->m, ndim2, shape2, R2, X + n, err);
+    if (!st)
+        st = starc_distance_pair(p, X, X + n, d, err);
+    free(X);
     return st;
 }

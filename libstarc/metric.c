@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "error-internal.h"
-#include "sparse-internal.h"
 #include "norm-internal.h"
+#include "structured-internal.h"
 #include "starc/metric.h"
 
 static const char *const metric_names[STARC_METRIC_KIND_COUNT] = {"l1", "l2", "linf", "wl1", "wl2", "wlinf", "pearson"};
@@ -36,11 +36,46 @@ void starc_metric_options_default(starc_metric_options *o)
     o->prob_tol = STARC_MDP_PROB_TOL;
 }
 
+/* Full rewards of a sparse MDP (nnz values, 0 off T's support) in closed form (structured.c);
+ * Pearson under the uniform coverage only. */
+static int sparse_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,
+                               const starc_metric_options *opt, double *value, starc_error *err)
+{
+    *value = NAN;
+    if ((unsigned)kind >= STARC_METRIC_KIND_COUNT)
+        return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)kind);
+    if (!(opt->trivial_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");
+    if (kind == STARC_METRIC_PEARSON && opt->coverage)
+        return starci_error(err, STARC_EINVAL, "a Pearson coverage array needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    starci_csr p = {starc_mdp_states(m), starc_mdp_actions(m), NULL, NULL, NULL};
+    starc_mdp_csr(m, &p.indptr, &p.indices, &p.data);
+    const starci_struct sx = {NULL, NULL, x}, sy = {NULL, NULL, y};
+    starci_struct_ws ws;
+    int st = starci_struct_ws_alloc(&p, &ws, err);
+    if (st)
+        return st;
+    if (kind != STARC_METRIC_PEARSON) {
+        st = starci_struct_metric(&p, (int)kind, &sx, &sy, &ws, value, err);
+    } else {
+        const starci_struct *xs[2] = {&sx, &sy};
+        for (int i = 0; i < 2 && !st; i++) {
+            double mean, sd, xmax = starci_struct_maxabs(&p, xs[i], &ws, NULL);
+            starci_struct_moments(&p, xs[i], &ws, &mean, &sd);
+            if (!(sd > opt->trivial_tol * xmax) || xmax == 0.0)
+                st = starci_error(err, STARC_EUNDEF, "Pearson distance undefined: %s is constant under the coverage",
+                                  i == 0 ? "x" : "y");
+        }
+        if (!st)
+            *value = starci_struct_pearson(&p, &sx, &sy, &ws);
+    }
+    starci_struct_ws_free(&ws);
+    return st;
+}
+
 int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double *x, const double *y,
                        const starc_metric_options *opt, double *value, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_metric_value", err))
-        return STARC_EINVAL;
     if (!m || !x || !y || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     starc_metric_options def;
@@ -48,6 +83,8 @@ int starc_metric_value(const starc_mdp *m, starc_metric_kind kind, const double 
         starc_metric_options_default(&def);
         opt = &def;
     }
+    if (starc_mdp_is_sparse(m))
+        return sparse_metric_value(m, kind, x, y, opt, value, err);
     const double tol = opt->trivial_tol;
     if ((unsigned)kind >= STARC_METRIC_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid metric kind %d", (int)kind);

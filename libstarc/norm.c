@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "error-internal.h"
-#include "sparse-internal.h"
 #include "kernels-internal.h"
 #include "norm-internal.h"
+#include "structured-internal.h"
 #include "parallel-internal.h"
 #include "policy-internal.h"
 #include "starc/norm.h"
@@ -453,11 +453,36 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy
     return st;
 }
 
+/* A full reward of a sparse MDP (nnz values, 0 off T's support) in closed form (structured.c). */
+static int sparse_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_policy_options *opt,
+                             double *value, starc_error *err)
+{
+    starci_csr p = {starc_mdp_states(m), starc_mdp_actions(m), NULL, NULL, NULL};
+    starc_mdp_csr(m, &p.indptr, &p.indices, &p.data);
+    const starci_struct sx = {NULL, NULL, x};
+    if (kind == STARC_NORM_RANGE) {
+        double *rbar = starci_dalloc(p.S * p.A);
+        if (!rbar)
+            return starci_error(err, STARC_ENOMEM, "out of memory");
+        starc_policy_range_result r;
+        starci_struct_expected(&p, &sx, rbar);
+        int st = starc_policy_range_rbar(m, rbar, opt, &r, NULL, err);
+        if (!st)
+            *value = MAXD(r.optimal_return - r.worst_return, 0.0);
+        free(rbar);
+        return st;
+    }
+    starci_struct_ws ws;
+    int st = starci_struct_ws_alloc(&p, &ws, err);
+    if (!st)
+        st = starci_struct_norm(&p, (int)kind, &sx, &ws, value, err);
+    starci_struct_ws_free(&ws);
+    return st;
+}
+
 int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, const starc_policy_options *opt,
                      double *value, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_norm_value", err))
-        return STARC_EINVAL;
     if (!m || !x || !value)
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     if ((unsigned)kind >= STARC_NORM_KIND_COUNT)
@@ -466,6 +491,8 @@ int starc_norm_value(const starc_mdp *m, starc_norm_kind kind, const double *x, 
         *value = 1.0;
         return STARC_OK;
     }
+    if (starc_mdp_is_sparse(m))
+        return sparse_norm_value(m, kind, x, opt, value, err);
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starci_weights w;
     starci_scratch p;

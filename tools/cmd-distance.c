@@ -280,6 +280,46 @@ typedef struct dist_result {
     double *D;   /* n x n, when a matrix is printed or drawn */
 } dist_result;
 
+/* Reward i as given: on a sparse MDP an (S,) or (S,A) reward holds its value off T's support too. */
+static const double *reward_shape(const dist_inputs *in, size_t i, size_t *ndim, size_t shape[3])
+{
+    const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m);
+    switch (in->rs.layout[i]) {
+    case STARC_IO_REWARD_STATE: *ndim = 1; shape[0] = S; return in->rs.given[i];
+    case STARC_IO_REWARD_STATE_ACTION: *ndim = 2; shape[0] = S; shape[1] = A; return in->rs.given[i];
+    default: *ndim = 1; shape[0] = starc_mdp_reward_size(in->m); return in->rs.R + i * shape[0];
+    }
+}
+
+/* A sparse MDP: every entry by starc_distance_pair_shaped (the matrix pair by pair). */
+static int compute_sparse(const dist_inputs *in, starc_distance_plan *plan, int matrix, dist_result *res)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    const size_t n = in->rs.n;
+    if (matrix && !(res->D = malloc(n * n * sizeof *res->D)))
+        return cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = matrix ? i : 1; j < n; j++) {
+            size_t nd1, nd2, sh1[3], sh2[3];
+            const double *R1 = reward_shape(in, i, &nd1, sh1), *R2 = reward_shape(in, j, &nd2, sh2);
+            double d;
+            int st = starc_distance_pair_shaped(plan, nd1, sh1, R1, nd2, sh2, R2, &d, &err);
+            if (st && (st != STARC_EUNDEF || !matrix))
+                return st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[i], in->rs.names[j], err.message)
+                                          : cli_lib_error(CMD, st, &err);
+            if (!matrix) {
+                res->pair = d;
+                return EXIT_OK;
+            }
+            d = st ? NAN : i == j ? 0.0 : d;
+            res->D[i * n + j] = res->D[j * n + i] = d;
+        }
+    if (n == 2)
+        res->pair = res->D[1];
+    return EXIT_OK;
+}
+
 static int compute(const distance_args *a, const dist_inputs *in, dist_result *res)
 {
     starc_error err;
@@ -292,6 +332,14 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
     if (st)
         return cli_lib_error(CMD, st, &err);
     int rc = EXIT_OK;
+    if (starc_mdp_is_sparse(in->m)) {
+        if (n == 2)
+            rc = compute_sparse(in, plan, 0, res);
+        if (!rc && (n > 2 || a->gp || a->png))
+            rc = compute_sparse(in, plan, 1, res);
+        starc_distance_plan_free(plan);
+        return rc;
+    }
     if (n == 2 && (st = starc_distance_pair(plan, in->rs.R, in->rs.R + SAS, &res->pair, &err)))
         rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
                                 : cli_lib_error(CMD, st, &err);

@@ -67,6 +67,15 @@
  *  (::starc_distance_options.nthreads).  The plan's scratch memory makes it
  *  single-caller: use one plan per calling thread.
  *
+ *  Sparse MDPs (docs/sparse.md): a full reward has starc_mdp_reward_size() = nnz values (0 off
+ *  T's support); canonical forms are kept as `B(s,a) + G(s') + E(on the support)` and every norm,
+ *  metric and the Pearson statistic (uniform coverage) is computed in closed form, never on S*A*S
+ *  entries.  Every canonicalisation but `dard`, every normalisation and metric; a custom coverage,
+ *  `dard` and starc_distance_standardize() (whose output is S*A*S) return ::STARC_EINVAL
+ *  ("... needs a dense MDP (sparse MDPs: see docs/sparse.md)").  starc_distance_matrix() computes
+ *  the pairs one by one (no Gram matrix).  V^pi (val, val-potential) and `range` use the sparse
+ *  policy engine.
+ *
  *  Reproducibility: libstarc's own reductions use a fixed blocking (one block
  *  per state) and a fixed order, so results do not depend on
  *  ::starc_distance_options.nthreads; BLAS/LAPACK calls (dgemm for dard, dsyrk for matrices, the
@@ -181,6 +190,20 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
  *  @param trivial  output, 1 when R is trivial (then @p out is all zeros), or NULL */
 int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm,
                                int *trivial, starc_error *err);
+
+/** @brief d(R1, R2) for rewards given in their own shapes: (S,) (`R(s,a,s') = r(s)` for every s'),
+ *  (S,A) (`r(s,a)` for every s'), or full: (S,A,S) on a dense MDP, (nnz,) on a sparse one.
+ *
+ *  Shapes as for starc_mdp_reward_expand() (@p ndim and @p shape of each reward; a 1-d array of
+ *  length S is a state reward).  On a sparse MDP an (S,) or (S,A) reward is not the same tensor as
+ *  its values on T's support: it holds its value off the support too, which the canonicalisations
+ *  that read off-support entries (none, epic, val-potential, minimal-potential) and the unweighted
+ *  norms and metrics see (docs/sparse.md).  On a dense MDP the rewards are expanded into two
+ *  temporary S*A*S arrays (allocated here) and starc_distance_pair() is called.
+ *  @return ::STARC_EDIM for a shape the MDP does not take; as starc_distance_pair() otherwise. */
+int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1,
+                               size_t ndim2, const size_t *shape2, const double *R2, double *d,
+                               starc_error *err);
 
 /** @brief One-shot d(R1, R2): plan, pair, free.  @p o may be NULL (defaults). */
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1,
