@@ -44,7 +44,7 @@ void starc_regret_options_default(starc_regret_options *o)
 }
 
 /* The regret of starc_regret_rbar(); rmax_t >= 0 is the true reward's scale
- * max_{s,a} sum_s' T |R_t| when the dense reward is known (starc_regret()),
+ * max |R_t| over the possible transitions when the dense reward is known (starc_regret()),
  * < 0 to take max |Rbar_t|.  The dense scale matters for rewards whose Rbar_t
  * is round-off (S'-redistribution: Rbar_t ~ DBL_EPSILON max|R_t|, whose
  * return range is then of the order of its own max |Rbar_t| / (1 - gamma)). */
@@ -123,26 +123,25 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
                  starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = starc_mdp_reward_size(m);
-    double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A), *ab = starci_dalloc(n);
+    const double *T = starc_mdp_transitions(m); /* NULL when sparse: every stored entry is possible */
+    double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A);
     int st;
-    if (!bt || !bp || !ab)
+    if (!bt || !bp)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     else {
         starc_mdp_reward_expected(m, Rt, bt);
-        /* the true reward's scale max_{s,a} sum_s' T |R_t|: it bounds the round-off in Rbar_t
-         * and ignores entries on impossible transitions */
-        for (size_t i = 0; i < n; i++)
-            ab[i] = fabs(Rt[i]);
-        starc_mdp_reward_expected(m, ab, bp);
-        double rmax = 0.0;
-        for (size_t i = 0; i < S * A; i++)
-            rmax = fmax(rmax, bp[i]);
         starc_mdp_reward_expected(m, Rp, bp);
+        /* the true reward's scale: max |R_t| over the possible transitions.  The
+         * entries' own rounding (eps |R_t|) reaches Rbar_t through them; entries on
+         * impossible transitions never matter. */
+        double rmax = 0.0;
+        for (size_t i = 0; i < n; i++)
+            if (!T || T[i] > 0.0)
+                rmax = fmax(rmax, fabs(Rt[i]));
         st = regret_core(m, bt, bp, rmax, opt, res, ws, err);
     }
     free(bt);
     free(bp);
-    free(ab);
     return st;
 }
 

@@ -6,8 +6,8 @@
  *  rewards and pi-_t is a worst policy for the true reward, all found by exact
  *  policy iteration with ties to the lowest action index.  The regret is 0 when
  *  the true reward is trivial: denominator <= tol * rmax / (1 - gamma), rmax / (1 - gamma) the
- *  reward's return scale (rmax = max_{s,a} sum_s' T |R_t| for a dense reward, max |Rbar_t| for an
- *  expected one) and tol = starc_regret_trivial_tol(), by default
+ *  reward's return scale (rmax = max |R_t| over the transitions with T > 0 for a full reward,
+ *  max |Rbar_t| for an expected one) and tol = starc_regret_trivial_tol(), by default
  *  `STARC_REGRET_TRIVIAL_TOL_MARGIN sqrt(S) DBL_EPSILON / (1 - gamma)`, derived from the measured
  *  round-off of return differences (docs/theory.md §1).  Rewards
  *  with max|Rbar| outside [2^-128, 2^128] are multiplied by a power of two first (exactly), so
