@@ -10,21 +10,37 @@
 #include "sparse-internal.h"
 #include "norm-internal.h"
 #include "policy-internal.h"
+#include "regret-internal.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
+#include "starc/regret.h"
 
 void starc_proxy_options_default(starc_proxy_options *o)
 {
     o->prob_tol = STARC_MDP_PROB_TOL;
+    /* The weighted standard deviation of a constant is at most 27.6 DBL_EPSILON
+     * of it for n <= 4096 entries (growing as ~0.4 sqrt(n) DBL_EPSILON;
+     * tests/bench/return-roundoff.c, docs/theory.md §5): 1e-13 = 450
+     * DBL_EPSILON covers it 16 times there. */
     o->sigma_tol = 1e-13;
-    o->hacking_tol = 1e-12;
-    o->hackable_tol = 1e-10;
+    /* Return comparisons: the regret's derived tolerance (same round-off). */
+    o->hacking_tol = STARC_REGRET_TRIVIAL_TOL_DERIVED;
+    o->hackable_tol = STARC_REGRET_TRIVIAL_TOL_DERIVED;
+}
+
+static int return_tol_ok(double t)
+{
+    return (t >= 0.0 && isfinite(t)) || t == STARC_REGRET_TRIVIAL_TOL_DERIVED;
 }
 
 static int check_options(const starc_proxy_options *o, starc_error *err)
 {
-    if (!(o->prob_tol >= 0.0) || !(o->sigma_tol >= 0.0) || !(o->hacking_tol >= 0.0) || !(o->hackable_tol >= 0.0))
+    if (!(o->prob_tol >= 0.0) || !(o->sigma_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "proxy options: tolerances must be >= 0");
+    if (!return_tol_ok(o->hacking_tol) || !return_tol_ok(o->hackable_tol))
+        return starci_error(err, STARC_EINVAL,
+                            "proxy options: hacking_tol and hackable_tol must be finite and >= 0 or "
+                            "STARC_REGRET_TRIVIAL_TOL_DERIVED");
     return STARC_OK;
 }
 
@@ -278,11 +294,9 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, s
     out->true_return_min = fmin(jmin, out->proxy_optimal.true_return);
     out->true_return_max = fmax(jmax, out->proxy_optimal.true_return);
     double Jb = p->Jnb_t / (1.0 - g);
-    /* relative to the true reward's scale, max |Rbar_t| / (1 - gamma) (docs/theory.md, Numerics) */
-    double rmax = 0.0;
-    for (size_t i = 0; i < S * A; i++)
-        rmax = fmax(rmax, fabs(p->Rt[i]));
-    out->reward_hacking = out->true_return_min < Jb - p->opt.hacking_tol * (rmax / (1.0 - g));
+    /* relative to the true reward's scale, max |Rbar_t| / (1 - gamma) (docs/theory.md §5) */
+    const double tol = starc_regret_trivial_tol(p->opt.hacking_tol, g, S);
+    out->reward_hacking = out->true_return_min < Jb - tol * starci_regret_scale(p->Rt, S * A, g);
     if (act_out)
         memcpy(act_out, act, S * sizeof(size_t));
 done:
@@ -322,8 +336,8 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
     }
     if (check_options(opt, err))
         return STARC_EINVAL;
-    const double tol = opt->hackable_tol;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m), tol = starc_regret_trivial_tol(opt->hackable_tol, g, S);
     *hackable = 0;
     if (n < 2)
         return STARC_OK;
@@ -335,7 +349,6 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
-    double m1 = 0.0, m2 = 0.0; /* the tolerances are relative to max |J| over the set */
     for (size_t k = 0; k < n; k++) {
         const double *pi = policies + k * S * A;
         starc_error perr;
@@ -352,11 +365,11 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
         it[k].j1 = J[0];
         it[k].j2 = J[1];
         it[k].idx = k;
-        m1 = fmax(m1, fabs(J[0]));
-        m2 = fmax(m2, fabs(J[1]));
     }
     qsort(it, n, sizeof *it, cmp_j1);
-    double t1 = tol * m1, t2 = tol * m2;
+    /* Relative to each reward's return scale max |Rbar| / (1 - gamma), not to
+     * max |J| over the set, which is itself round-off when returns cancel. */
+    const double t1 = tol * starci_regret_scale(Rbar1, S * A, g), t2 = tol * starci_regret_scale(Rbar2, S * A, g);
     /* For each j, every i with J1 clearly below J1(j) is a prefix of the sorted list. */
     size_t k = 0, best = SIZE_MAX;
     for (size_t j = 0; j < n; j++) {

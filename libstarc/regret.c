@@ -1,4 +1,5 @@
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,20 @@ double starci_regret_scale(const double *Rbar_t, size_t n, double gamma)
     return rmax / (1.0 - gamma);
 }
 
-double starci_regret_normalize(double jopt, double jworst, double jp, double trivial_tol, double jscale)
+double starc_regret_trivial_tol(double tol, double gamma, size_t S)
+{
+    /* Measured (tests/bench/return-roundoff.c, docs/theory.md §1): the return
+     * difference of two policies under an exactly trivial reward is at most
+     * 1.3 sqrt(S) DBL_EPSILON / (1 - gamma) of the scale; the margin covers it 12 times. */
+    if (tol >= 0.0)
+        return tol;
+    return STARC_REGRET_TRIVIAL_TOL_MARGIN * sqrt((double)S) * DBL_EPSILON / (1.0 - gamma);
+}
+
+double starci_regret_normalize(double jopt, double jworst, double jp, double tol, double jscale)
 {
     const double den = jopt - jworst;
-    if (den <= trivial_tol * jscale)
+    if (den <= tol * jscale)
         return 0.0;
     const double r = (jopt - jp) / den;
     /* Round-off can push an exact 0 or 1 slightly outside [0, 1]. */
@@ -32,9 +43,14 @@ void starc_regret_options_default(starc_regret_options *o)
     o->trivial_tol = STARC_REGRET_TRIVIAL_TOL;
 }
 
-int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
-                      const starc_regret_options *ro, starc_regret_result *res,
-                      starc_policy_workspace *ws, starc_error *err)
+/* The regret of starc_regret_rbar(); rmax_t >= 0 is the true reward's scale
+ * max |R_t| over the possible transitions when the dense reward is known (starc_regret()),
+ * < 0 to take max |Rbar_t|.  The dense scale matters for rewards whose Rbar_t
+ * is round-off (S'-redistribution: Rbar_t ~ DBL_EPSILON max|R_t|, whose
+ * return range is then of the order of its own max |Rbar_t| / (1 - gamma)). */
+static int regret_core(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, double rmax_t,
+                       const starc_regret_options *ro, starc_regret_result *res, starc_policy_workspace *ws,
+                       starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starc_regret_options def;
@@ -42,8 +58,10 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
         starc_regret_options_default(&def);
         ro = &def;
     }
-    if (!(ro->trivial_tol >= 0.0))
-        return starci_error(err, STARC_EINVAL, "trivial_tol %g is not >= 0", ro->trivial_tol);
+    if (!((ro->trivial_tol >= 0.0 && isfinite(ro->trivial_tol)) || ro->trivial_tol == STARC_REGRET_TRIVIAL_TOL_DERIVED))
+        return starci_error(err, STARC_EINVAL,
+                            "trivial_tol %g is neither a finite number >= 0 nor STARC_REGRET_TRIVIAL_TOL_DERIVED",
+                            ro->trivial_tol);
     const starc_policy_options *opt = &ro->policy_options;
     /* Scale invariance (docs/theory.md, Numerics): the regret does not change
      * under Rbar -> c Rbar, c > 0, of either reward; a reward outside the scale
@@ -67,7 +85,9 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
         Rbar_p = sc + S * A;
     }
     /* The trivial rule: the return range against the reward's own scale. */
-    const double jscale = starci_regret_scale(Rbar_t, S * A, starc_mdp_gamma(m));
+    const double g = starc_mdp_gamma(m);
+    const double jscale = rmax_t >= 0.0 ? ldexp(rmax_t, kt) / (1.0 - g) : starci_regret_scale(Rbar_t, S * A, g);
+    const double tol = starc_regret_trivial_tol(ro->trivial_tol, g, S);
     starc_policy_range_result rng;
     st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
     if (st)
@@ -84,7 +104,7 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     res->true_optimal_return = ldexp(jopt, -kt);
     res->true_worst_return = ldexp(jworst, -kt);
     res->proxy_policy_return = ldexp(jp, -kt);
-    res->regret = starci_regret_normalize(jopt, jworst, jp, ro->trivial_tol, jscale);
+    res->regret = starci_regret_normalize(jopt, jworst, jp, tol, jscale);
 done:
     free(act);
     free(pi);
@@ -92,10 +112,18 @@ done:
     return st;
 }
 
+int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
+                      const starc_regret_options *ro, starc_regret_result *res,
+                      starc_policy_workspace *ws, starc_error *err)
+{
+    return regret_core(m, Rbar_t, Rbar_p, -1.0, ro, res, ws, err);
+}
+
 int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
                  starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = starc_mdp_reward_size(m);
+    const double *T = starc_mdp_transitions(m); /* NULL when sparse: every stored entry is possible */
     double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A);
     int st;
     if (!bt || !bp)
@@ -103,7 +131,14 @@ int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const s
     else {
         starc_mdp_reward_expected(m, Rt, bt);
         starc_mdp_reward_expected(m, Rp, bp);
-        st = starc_regret_rbar(m, bt, bp, opt, res, ws, err);
+        /* the true reward's scale: max |R_t| over the possible transitions.  The
+         * entries' own rounding (eps |R_t|) reaches Rbar_t through them; entries on
+         * impossible transitions never matter. */
+        double rmax = 0.0;
+        for (size_t i = 0; i < n; i++)
+            if (!T || T[i] > 0.0)
+                rmax = fmax(rmax, fabs(Rt[i]));
+        st = regret_core(m, bt, bp, rmax, opt, res, ws, err);
     }
     free(bt);
     free(bp);

@@ -565,7 +565,8 @@ static int compute_step(worker *w, const starc_mdp *m, const double *R1, const d
                         starc_error *err)
 {
     const size_t n = w->run->n;
-    const double tt = w->run->o->regret_options.trivial_tol;
+    const double tt = starc_regret_trivial_tol(w->run->o->regret_options.trivial_tol, starc_mdp_gamma(m),
+                                               starc_mdp_states(m));
     double jiopt, jiworst, j1_at_i, ji_at_1;
     starc_generate_interpolate(n, R1, R2, t, w->Ri);
     starc_mdp_reward_expected(m, w->Ri, w->Rbari);

@@ -113,6 +113,14 @@ reported "experiment, directory with a newline" "$ex" 'wrote '"$w"'/a\nb\tc-ex/{
     "$STARC" experiment --mdps 3 --pairs 1 --steps 2 --states 3 --actions 2 --no-render -o "$P-ex"
 reported "notebook, path with a newline" "$("$STARC" notebook "$w/ref" -o "$w/ref.ipynb" --no-render | wc -l)" \
     'notebook	'"$w"'/a\nb\tc.ipynb' "$STARC" notebook "$w/ref" -o "$P.ipynb" --no-render
+reported "generate tomato, path with a newline" "$("$STARC" generate tomato -o "$w/tomref" | wc -l)" \
+    'Try: starc proxy --mdp '"$w"'/a\nb\tc-tom/mdp.npz --true '"$w"'/a\nb\tc-tom/rewards.npz:true' \
+    "$STARC" generate tomato -o "$P-tom"
+dl=$("$STARC" demo -o "$w/demoref" | wc -l)
+reported "demo, directory with a newline" "$dl" 'wrote '"$w"'/a\nb\tc-demo/small-mdp.npz and ' \
+    "$STARC" demo -o "$P-demo"
+reported "demo's overopt, directory with a newline" "$dl" 'wrote '"$w"'/a\nb\tc-demo2/overopt/{' \
+    "$STARC" demo -o "$P-demo2"
 
 rm -rf "$w"
 echo "$fails failed"

@@ -509,20 +509,21 @@ static void test_hackable_deterministic(void **state)
         /* the reference: all action tuples, in odometer order (state 0 fastest) */
         double *Jt = malloc(n * sizeof(double)), *Jp = malloc(n * sizeof(double));
         size_t act[8] = {0};
-        double mt = 1.0, mp = 1.0;
+        /* strictness relative to each reward's return scale max|Rbar|/(1-gamma) */
+        const double g = starc_mdp_gamma(m), tol = starc_regret_trivial_tol(o.proxy_options.hackable_tol, g, S);
+        double mt = 0.0, mp = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            mt = fmax(mt, fabs(Rt[i]) / (1.0 - g)), mp = fmax(mp, fabs(Rp[i]) / (1.0 - g));
         for (size_t k = 0; k < n; k++) {
             Jt[k] = det_return(m, act, Rt);
             Jp[k] = det_return(m, act, Rp);
-            mt = fmax(mt, fabs(Jt[k]));
-            mp = fmax(mp, fabs(Jp[k]));
             for (size_t s = 0; s < S && ++act[s] == A; s++)
                 act[s] = 0;
         }
         int bf = 0;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
-                bf |= Jt[i] < Jt[j] - o.proxy_options.hackable_tol * mt &&
-                      Jp[i] > Jp[j] + o.proxy_options.hackable_tol * mp;
+                bf |= Jt[i] < Jt[j] - tol * mt && Jp[i] > Jp[j] + tol * mp;
         assert_int_equal(res.hackable, bf);
         if (variant == 1)
             assert_int_equal(res.hackable, 1);
@@ -764,6 +765,67 @@ static void test_scale_invariance(void **state)
     gsl_rng_free(r);
 }
 
+/* The return tolerances of hacking and hackability (docs/theory.md §5) are
+ * relative to each reward's scale max|Rbar|/(1-gamma), not to max |J| over the
+ * set: for shaping whose returns cancel (mu0 . phi = 0, so every policy has
+ * return 0 and the computed ones are round-off) no pair of policies is
+ * strictly ordered, so two such rewards are never hackable; and a trivial
+ * true reward (a constant plus shaping: every policy has the base's return)
+ * is never hacked, at every gamma up to 0.999. */
+static void test_return_tolerances(void **state)
+{
+    (void)state;
+    static const double gammas[] = {0.0, 0.5, 0.9, 0.99, 0.999};
+    gsl_rng *r = testutil_rng(2626);
+    const size_t S = 4, A = 3;
+    for (size_t g = 0; g < sizeof gammas / sizeof gammas[0]; g++)
+        for (int draw = 0; draw < 5; draw++) {
+            starc_mdp *m = testutil_random_mdp(r, S, A, gammas[g], 0);
+            const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
+            double R[2][12], phi[4], pb[12], Rp[12];
+            for (int w = 0; w < 2; w++) {
+                testutil_gaussian(r, phi, S);
+                double c = 0.0;
+                for (size_t s = 0; s < S; s++)
+                    c += mu0[s] * phi[s];
+                for (size_t s = 0; s < S; s++)
+                    phi[s] -= c; /* mu0 . phi = 0 up to round-off: J = -mu0 . phi = 0 */
+                for (size_t s = 0; s < S; s++)
+                    for (size_t a = 0; a < A; a++) {
+                        double e = 0.0;
+                        for (size_t u = 0; u < S; u++)
+                            e += T[(s * A + a) * S + u] * phi[u];
+                        R[w][s * A + a] = gammas[g] * e - phi[s];
+                    }
+            }
+            starc_proxy_hackability_result hr;
+            assert_ok(starc_proxy_hackable_deterministic_rbar(m, R[0], R[1], NULL, &hr, NULL));
+            assert_int_equal(hr.policies, 81);
+            if (hr.hackable)
+                fail_msg("gamma %g: round-off returns called hackable (policies %zu, %zu)", gammas[g], hr.witness_i,
+                         hr.witness_j);
+            /* real side: R and -R are hackable */
+            for (size_t i = 0; i < S * A; i++)
+                Rp[i] = gsl_ran_gaussian(r, 1.0), R[1][i] = -Rp[i];
+            assert_ok(starc_proxy_hackable_deterministic_rbar(m, Rp, R[1], NULL, &hr, NULL));
+            assert_true(hr.hackable);
+            /* a constant plus shaping true reward is never hacked */
+            const double k = gsl_ran_gaussian(r, 10.0);
+            for (size_t i = 0; i < S * A; i++)
+                R[0][i] += k;
+            testutil_random_policy(r, S, A, pb);
+            starc_proxy *p;
+            assert_ok(starc_proxy_alloc_rbar(m, R[0], Rp, pb, NULL, &p, NULL));
+            starc_proxy_hacking_result h;
+            assert_ok(starc_proxy_check_hacking(p, NULL, NULL, &h, NULL));
+            if (h.reward_hacking)
+                fail_msg("gamma %g: trivial true reward hacked", gammas[g]);
+            starc_proxy_free(p);
+            starc_mdp_free(m);
+        }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_count),
         cmocka_unit_test(test_tomato),
         cmocka_unit_test(test_scale_invariance),
+        cmocka_unit_test(test_return_tolerances),
     };
     return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);
 }

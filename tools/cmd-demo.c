@@ -121,8 +121,9 @@ static int gridworld_distances(FILE *out, const char *sub, const char *mpath, ch
         rc = cli_fail(CMD, "the gridworld has %zu rewards; expected 6", n);
     if (!rc) { /* Dense is Sparse shaped (distance 0); Path is not */
         double sd = D[1], sp = D[4];
-        fprintf(out, "   %-5s  d(Sparse, Dense) = %.4f (Dense is Sparse, shaped)   d(Sparse, Path) = %.4f   -> %s\n",
-                kinds[k], sd, sp, tsv);
+        fprintf(out, "   %-5s  d(Sparse, Dense) = %.4f (Dense is Sparse, shaped)   d(Sparse, Path) = %.4f   -> ",
+                kinds[k], sd, sp);
+        cli_escape(out, tsv), fputc('\n', out);
         json_t *e = json_object();
         json_object_set_new(e, "sparse_dense", cli_json_num(sd));
         json_object_set_new(e, "sparse_path", cli_json_num(sp));

@@ -834,9 +834,11 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
         fprintf(out, "== STARC random-MDP study, small: do reward distances predict regret?\n");
     json_t *js = json_object();
     int rc = run_experiment(&a, out, js);
-    if (!rc && out)
-        fprintf(out, "   the figure (one column per canonicalisation, EPIC and DARD marked): %s/figure.gp%s\n", sub,
+    if (!rc && out) {
+        fputs("   the figure (one column per canonicalisation, EPIC and DARD marked): ", out), cli_escape(out, sub);
+        fprintf(out, "/figure.gp%s\n",
                 json_is_true(json_object_get(js, "rendered")) ? " -> " STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG : "");
+    }
     if (!rc && summary)
         json_object_set_new(summary, "study", js);
     else

@@ -184,9 +184,14 @@ static void print_text(const starc_tomato *t, const starc_tomato_options *to, co
     cli_put_num(stdout, "base_true_return", f->Jbt);
     cli_put_num(stdout, "proxy_optimal_true_return", f->hk.proxy_optimal.true_return);
     printf("reward_hacking\t%s\n", f->hk.reward_hacking ? "true" : "false");
-    printf("\nTry: starc proxy --mdp %s --true %s:true --proxy %s:proxy --base %s\n"
-           "     starc regularize --mdp %s --true %s:true --proxy %s:proxy --base %s --method om-sqrt-chi2 --coef orpo\n",
-           pm, pr, pr, pb, pm, pr, pr, pb);
+    /* the suggestion names the files as the summary does: escaped, one line each */
+    static const char *const cmds[2] = {"proxy", "regularize"};
+    for (int c = 0; c < 2; c++) {
+        fputs(c ? "     starc " : "\nTry: starc ", stdout), fputs(cmds[c], stdout);
+        fputs(" --mdp ", stdout), cli_escape(stdout, pm), fputs(" --true ", stdout), cli_escape(stdout, pr);
+        fputs(":true --proxy ", stdout), cli_escape(stdout, pr), fputs(":proxy --base ", stdout);
+        cli_escape(stdout, pb), fputs(c ? " --method om-sqrt-chi2 --coef orpo\n" : "\n", stdout);
+    }
 }
 
 int cmd_generate_tomato(int argc, char **argv)

@@ -36,11 +36,16 @@ typedef struct starc_proxy_options {
     double prob_tol;     /**< policies (the base, analysed policies, hackability's set) must have rows
                               summing to 1 within prob_tol (default ::STARC_MDP_PROB_TOL) */
     double sigma_tol;    /**< a weighted standard deviation at most `sigma_tol * max|x| on the
-                              support` counts as 0: round-off on a constant reward (default 1e-13) */
-    double hacking_tol;  /**< reward hacking needs `true_return_min < J(pi_b, Rt) - hacking_tol *
-                              max|Rbar_t| / (1 - gamma)`: the margin absorbs round-off (default 1e-12) */
+                              support` counts as 0: round-off on a constant reward (default 1e-13,
+                              16 times the worst measured for n <= 4096 entries, docs/theory.md §5) */
+    double hacking_tol;  /**< reward hacking needs `true_return_min < J(pi_b, Rt) - tol *
+                              max|Rbar_t| / (1 - gamma)`, tol = starc_regret_trivial_tol(hacking_tol,
+                              gamma, S): the margin absorbs round-off (default
+                              ::STARC_REGRET_TRIVIAL_TOL_DERIVED, the derived tolerance) */
     double hackable_tol; /**< hackability: return differences count as strict when they exceed
-                              `hackable_tol * max_k |J(pi_k)|` (default 1e-10) */
+                              `tol * max|Rbar| / (1 - gamma)` of the reward concerned, tol =
+                              starc_regret_trivial_tol(hackable_tol, gamma, S) (default
+                              ::STARC_REGRET_TRIVIAL_TOL_DERIVED) */
 } starc_proxy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_proxy_options. */
@@ -134,7 +139,7 @@ typedef struct starc_proxy_hacking_result {
  *  policies is the set of policies that only take actions whose optimal proxy Q value is tied with the
  *  maximum (within `opt->tie_tol * max |Q|`); the extreme true returns over that set are found
  *  by exact policy iteration restricted to those actions.  Hacking means
- *  `true_return_min < J(pi_b, Rt) - hacking_tol * max|Rbar_t| / (1 - gamma)` (::starc_proxy_options of the plan;
+ *  `true_return_min < J(pi_b, Rt) - tol * max|Rbar_t| / (1 - gamma)` (tol from hacking_tol, ::starc_proxy_options of the plan;
  *  the margin absorbs round-off).
  *  @param act  output S actions of the tie-lowest proxy-optimal policy, or NULL */
 int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, size_t *act,
@@ -145,7 +150,8 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, s
  *  Rewards R1, R2 (expected rewards @p Rbar1, @p Rbar2, S*A) are hackable on the set of @p n policies
  *  @p policies (n*S*A, policy k at `policies + k*S*A`) when some pair has `J1(pi_i) < J1(pi_j)` and
  *  `J2(pi_i) > J2(pi_j)`.  Returns are exact (LU); differences count as strict when they exceed
- *  `hackable_tol * max_k |J(pi_k)|` for the reward concerned; policies are validated at
+ *  `tol * max|Rbar| / (1 - gamma)` for the reward concerned (tol from hackable_tol,
+ *  ::starc_proxy_options); policies are validated at
  *  prob_tol (::starc_proxy_options).  Runs in O(n S^3 + n log n).
  *  @param opt       options, or NULL for the defaults
  *  @param hackable  output 1 or 0

@@ -5,8 +5,11 @@
  *  pi*_t, pi*_p are optimal deterministic policies for the true and proxy
  *  rewards and pi-_t is a worst policy for the true reward, all found by exact
  *  policy iteration with ties to the lowest action index.  The regret is 0 when
- *  the true reward is trivial (denominator <= trivial_tol * max|Rbar_t| / (1 - gamma), the largest
- *  |return| of any policy: relative to the reward's own scale, ::starc_regret_options).  Rewards
+ *  the true reward is trivial: denominator <= tol * rmax / (1 - gamma), rmax / (1 - gamma) the
+ *  reward's return scale (rmax = max |R_t| over the transitions with T > 0 for a full reward,
+ *  max |Rbar_t| for an expected one) and tol = starc_regret_trivial_tol(), by default
+ *  `STARC_REGRET_TRIVIAL_TOL_MARGIN sqrt(S) DBL_EPSILON / (1 - gamma)`, derived from the measured
+ *  round-off of return differences (docs/theory.md §1).  Rewards
  *  with max|Rbar| outside [2^-128, 2^128] are multiplied by a power of two first (exactly), so
  *  the regret is unchanged when either reward is multiplied by a positive constant.
  */
@@ -21,17 +24,32 @@
 extern "C" {
 #endif
 
-/** @brief Default relative tolerance under which a reward's return range counts as zero
- *  (::starc_regret_options.trivial_tol). */
-#define STARC_REGRET_TRIVIAL_TOL 1e-12
+/** @brief ::starc_regret_options.trivial_tol value (the default) that asks for the tolerance derived
+ *  from the MDP, starc_regret_trivial_tol(). */
+#define STARC_REGRET_TRIVIAL_TOL_DERIVED (-1.0)
+
+/** @brief Margin K of the derived tolerance `K sqrt(S) DBL_EPSILON / (1 - gamma)`: about 12 times the
+ *  worst round-off measured in return differences of exactly trivial rewards (docs/theory.md §1). */
+#define STARC_REGRET_TRIVIAL_TOL_MARGIN 16.0
+
+/** @brief Former fixed default of ::starc_regret_options.trivial_tol, kept for source compatibility:
+ *  the default is now ::STARC_REGRET_TRIVIAL_TOL_DERIVED. */
+#define STARC_REGRET_TRIVIAL_TOL STARC_REGRET_TRIVIAL_TOL_DERIVED
 
 /** @brief Options of the regret functions. */
 typedef struct starc_regret_options {
     starc_policy_options policy_options; /**< policy iteration for the optimal and worst policies (defaults) */
     double trivial_tol;                  /**< the regret is 0 when `J_t(pi*_t) - J_t(pi-_t) <=
-                                              trivial_tol * max|Rbar_t| / (1 - gamma)`, >= 0
-                                              (default ::STARC_REGRET_TRIVIAL_TOL) */
+                                              tol * rmax / (1 - gamma)` (rmax: the file comment), tol =
+                                              trivial_tol when >= 0, or derived from S and gamma by
+                                              starc_regret_trivial_tol() when it is
+                                              ::STARC_REGRET_TRIVIAL_TOL_DERIVED (default) */
 } starc_regret_options;
+
+/** @brief The relative tolerance of the trivial-true-reward rule: @p tol itself when it is >= 0;
+ *  otherwise (::STARC_REGRET_TRIVIAL_TOL_DERIVED) `STARC_REGRET_TRIVIAL_TOL_MARGIN sqrt(S) DBL_EPSILON /
+ *  (1 - gamma)`.  Also the tolerance of the proxy module's return comparisons (starc/proxy.h). */
+double starc_regret_trivial_tol(double tol, double gamma, size_t S);
 
 /** @brief Fill @p o with the defaults documented in ::starc_regret_options. */
 void starc_regret_options_default(starc_regret_options *o);
