@@ -13,9 +13,8 @@
  *
  * The iterative engine (docs/sparse.md) solves the same systems by
  * restarted GMRES with a symmetric Gauss-Seidel preconditioner, stopped by
- * a residual rule whose error bound is stated at it_solve(); policy
- * iteration then evaluates loosely until its first loose fixed point and to
- * the full tolerance from there on.  Single-threaded: results do not depend
+ * a residual rule whose error bound is stated at it_solve(), warm-started
+ * from the previous policy's values in policy iteration.  Single-threaded: results do not depend
  * on the thread count. */
 #include <config.h>
 #include <math.h>
@@ -685,26 +684,18 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
  * tie rule, policy.c: a state switches only when another action beats its
  * own by more than the tie tolerance; at the fixed point ties go to the
  * lowest index).  V, Q, r are scratch S, S*A, S; V holds the values. */
-/* The iterative engine's loose phase of policy iteration (measured in docs/sparse.md). */
-#define HOWARD_LOOSE_TOL 1e-6
-#define HOWARD_LOOSE_MAX 100
-
 static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt, size_t *act, double *V, double *Q,
                   double *r, size_t *iters, starc_error *err)
 {
     const csr_view *v = f->v;
     const size_t S = v->S, A = v->A;
-    size_t it = 0, loose_it = 0;
+    /* Every evaluation is to the full tolerance, also on the iterative
+     * engine (warm-started from the previous values): evaluating the first
+     * policies loosely halved the products but changed the path, and under
+     * near-ties (within tie_tol) the fixed point, so the proxy policy and the
+     * regret differed from the LU's (docs/sparse.md). */
+    size_t it = 0;
     int changed = 1, st = STARC_OK;
-    /* The iterative engine evaluates the first policies loosely (residual
-     * HOWARD_LOOSE_TOL): only their greedy improvement is used.  From the
-     * first loose fixed point (or after HOWARD_LOOSE_MAX loose steps) every
-     * evaluation is to the full tolerance, so the policy returned is
-     * greedy for its own accurately evaluated Q, as with the LU. */
-    const double tight = f->tol;
-    int loose = f->iterative && tight < HOWARD_LOOSE_TOL;
-    if (loose)
-        f->tol = HOWARD_LOOSE_TOL;
     while (changed) {
         if (it >= opt->max_iter)
             return starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations",
@@ -725,11 +716,6 @@ static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt,
                 act[s] = best;
                 changed = 1;
             }
-        }
-        if (loose && (!changed || ++loose_it >= HOWARD_LOOSE_MAX)) {
-            loose = 0;
-            f->tol = tight;
-            changed = 1;
         }
     }
     const double floor = starci_policy_tie_floor(Q, S * A, S);

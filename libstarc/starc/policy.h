@@ -48,7 +48,7 @@ typedef enum starc_policy_engine {
 #define STARC_POLICY_ENGINE_DENSE_MAX_S 256
 /** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO uses the sparse LU on a sparse MDP;
  *  the iterative engine above (measured crossover, docs/sparse.md). */
-#define STARC_POLICY_ENGINE_SPARSE_MAX_S 20000
+#define STARC_POLICY_ENGINE_SPARSE_MAX_S 4096
 
 /** @brief The command-line name of @p e: "auto", "dense", "sparse", "iterative" (NULL if out of range). */
 const char *starc_policy_engine_name(starc_policy_engine e);
