@@ -9,7 +9,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "error-internal.h"
-#include "sparse-internal.h"
 #include "generate-internal.h"
 #include "starc/generate.h"
 
@@ -196,6 +195,67 @@ int starc_generate_mdp_dirichlet(starc_generate_rng *rng, size_t S, size_t A, do
     return st;
 }
 
+int starc_generate_mdp_successors(starc_generate_rng *rng, size_t S, size_t A, size_t K, double gamma, double alpha,
+                                  starc_mdp **out, starc_error *err)
+{
+    size_t rows, nnz;
+    int st;
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (S == 0 || A == 0 || K == 0)
+        return starci_error(err, STARC_EDIM, "need at least one state, action and successor (got S=%zu, A=%zu, K=%zu)",
+                            S, A, K);
+    if (K > S)
+        return starci_error(err, STARC_EDIM, "%zu successors per state-action pair is more than the %zu states", K, S);
+    if (!starci_mul_ok(S, A, &rows) || rows >= SIZE_MAX / sizeof(size_t) || !starci_mul_ok(rows, K, &nnz) ||
+        nnz > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EDIM, "S*A*K overflows for S=%zu, A=%zu, K=%zu", S, A, K);
+    if ((st = check_gamma(gamma, err)))
+        return st;
+    if (!rng)
+        return starci_error(err, STARC_EINVAL, "generator must not be NULL");
+    if (!(alpha > 0.0) || !isfinite(alpha))
+        return starci_error(err, STARC_EINVAL, "Dirichlet alpha = %.17g must be positive and finite", alpha);
+    size_t *ip = malloc((rows + 1) * sizeof *ip), *ix = malloc(nnz * sizeof *ix);
+    double *dt = starci_dalloc(nnz), *mu0 = starci_dalloc(S), *al = starci_dalloc(K);
+    if (!ip || !ix || !dt || !mu0 || !al) {
+        free(ip), free(ix), free(dt), free(mu0), free(al);
+        return starci_error(err, STARC_ENOMEM, "out of memory for S=%zu, A=%zu, K=%zu", S, A, K);
+    }
+    for (size_t i = 0; i < K; i++)
+        al[i] = alpha;
+    for (size_t s = 0; s < S; s++)
+        mu0[s] = 1.0 / (double)S;
+    ip[0] = 0;
+    for (size_t r = 0; r < rows; r++) {
+        size_t *c = ix + r * K, n = 0;
+        /* Floyd's algorithm, the row kept sorted by insertion (K is small). */
+        for (size_t j = S - K; j < S; j++) {
+            size_t t = (size_t)gsl_rng_uniform_int(rng->g, (unsigned long)(j + 1)), i = 0;
+            while (i < n && c[i] < t)
+                i++;
+            if (i < n && c[i] == t) { /* taken: take j, the largest so far */
+                t = j;
+                i = n;
+            }
+            for (size_t q = n; q > i; q--)
+                c[q] = c[q - 1];
+            c[i] = t;
+            n++;
+        }
+        gsl_ran_dirichlet(rng->g, K, al, dt + r * K);
+        ip[r + 1] = (r + 1) * K;
+    }
+    free(al);
+    starc_mdp_options o;
+    starc_mdp_options_default(&o);
+    st = starc_mdp_alloc_csr_adopt(S, A, nnz, ip, ix, dt, mu0, gamma, &o, out, err);
+    if (st)
+        free(ip), free(ix), free(dt), free(mu0);
+    return st;
+}
+
 void starc_generate_reward_options_default(starc_generate_reward_options *o)
 {
     o->p_sparse = 0.2;
@@ -216,8 +276,6 @@ static int prob_ok(double p)
 int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const starc_generate_reward_options *o,
                           double *R, starc_generate_reward_info *info, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_generate_reward", err))
-        return STARC_EINVAL;
     starc_generate_reward_options def;
     if (!o) {
         starc_generate_reward_options_default(&def);
@@ -227,7 +285,9 @@ int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const sta
         return starci_error(err, STARC_EINVAL, "generator, MDP and output must not be NULL");
     if (!prob_ok(o->p_sparse) || !prob_ok(o->p_scale) || !prob_ok(o->p_shift) || !prob_ok(o->p_shape))
         return starci_error(err, STARC_EINVAL, "reward protocol probabilities must be in [0, 1]");
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = starc_mdp_reward_size(m);
+    const size_t *ip = NULL, *ix = NULL;
+    starc_mdp_csr(m, &ip, &ix, NULL); /* NULL for a dense MDP */
     const double gamma = starc_mdp_gamma(m);
     double thr = isnan(o->sparse_threshold) ? starc_generate_sparsity_threshold(S) : o->sparse_threshold;
     if (!isfinite(thr) || !isfinite(o->scale_max) || !isfinite(o->shift_max) || !isfinite(o->shape_max))
@@ -271,6 +331,11 @@ int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const sta
             phi[s] = phi[s] * a + b;
         for (size_t s = 0; s < S; s++)
             for (size_t act = 0; act < A; act++) {
+                if (ip) {
+                    for (size_t k = ip[s * A + act]; k < ip[s * A + act + 1]; k++)
+                        R[k] += gamma * phi[ix[k]] - phi[s];
+                    continue;
+                }
                 double *row = R + (s * A + act) * S;
                 for (size_t t = 0; t < S; t++)
                     row[t] += gamma * phi[t] - phi[s];

@@ -42,6 +42,110 @@ int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out,
     return st;
 }
 
+void starc_gridworld_options_default(starc_gridworld_options *o)
+{
+    o->gamma = 0.95;
+    o->slip = 0.2;
+    o->sparse = 1;
+}
+
+/* The cells row (s,a) of the slippery gridworld reaches, increasing, with
+ * their probabilities (merged when moves land on the same cell); returns
+ * how many (1..4). */
+static size_t slippery_row(size_t cols, size_t rows, size_t s, size_t a, double slip, size_t *cell, double *p)
+{
+    const size_t x = s % cols, y = s / cols;
+    size_t to[STARC_GRIDWORLD_SLIPPERY_ACTIONS];
+    to[0] = y > 0 ? s - cols : s;        /* up */
+    to[1] = y + 1 < rows ? s + cols : s; /* down */
+    to[2] = x > 0 ? s - 1 : s;           /* left */
+    to[3] = x + 1 < cols ? s + 1 : s;    /* right */
+    size_t n = 0;
+    for (size_t b = 0; b < STARC_GRIDWORLD_SLIPPERY_ACTIONS; b++) {
+        const double q = (b == a ? 1.0 - slip : 0.0) + 0.25 * slip;
+        if (q == 0.0)
+            continue;
+        size_t i = 0;
+        while (i < n && cell[i] < to[b])
+            i++;
+        if (i < n && cell[i] == to[b]) {
+            p[i] += q;
+            continue;
+        }
+        for (size_t j = n; j > i; j--) {
+            cell[j] = cell[j - 1];
+            p[j] = p[j - 1];
+        }
+        cell[i] = to[b];
+        p[i] = q;
+        n++;
+    }
+    return n;
+}
+
+int starc_gridworld_slippery(size_t cols, size_t rows, const starc_gridworld_options *opt, starc_mdp **out,
+                             starc_error *err)
+{
+    starc_gridworld_options def;
+    const size_t A = STARC_GRIDWORLD_SLIPPERY_ACTIONS;
+    size_t S, n;
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!opt) {
+        starc_gridworld_options_default(&def);
+        opt = &def;
+    }
+    if (rows == 0 || cols == 0)
+        return starci_error(err, STARC_EDIM, "a gridworld needs at least one row and one column");
+    if (!(opt->gamma >= 0.0 && opt->gamma < 1.0))
+        return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", opt->gamma);
+    if (!(opt->slip >= 0.0 && opt->slip <= 1.0))
+        return starci_error(err, STARC_EINVAL, "slip = %.17g is outside [0, 1]", opt->slip);
+    if (!starci_mul_ok(rows, cols, &S) ||
+        !(opt->sparse ? starci_mul3_ok(S, A, 4, &n) : starci_mul3_ok(S, A, S, &n)) ||
+        n > SIZE_MAX / sizeof(double) || S * A >= SIZE_MAX / sizeof(size_t))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu gridworld is too large", cols, rows);
+    double *mu0 = starci_dalloc(S), *dt = opt->sparse ? starci_dalloc(n) : starci_dcalloc(n);
+    size_t *ip = opt->sparse ? malloc((S * A + 1) * sizeof *ip) : NULL, *ix = opt->sparse ? malloc(n * sizeof *ix) : NULL;
+    if (!mu0 || !dt || (opt->sparse && (!ip || !ix))) {
+        free(mu0), free(dt), free(ip), free(ix);
+        return starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu gridworld", cols, rows);
+    }
+    size_t k = 0;
+    if (ip)
+        ip[0] = 0;
+    for (size_t s = 0; s < S; s++) {
+        mu0[s] = 1.0 / (double)S;
+        for (size_t a = 0; a < A; a++) {
+            size_t cell[4];
+            double p[4];
+            const size_t c = slippery_row(cols, rows, s, a, opt->slip, cell, p);
+            for (size_t i = 0; i < c; i++) {
+                if (opt->sparse) {
+                    ix[k] = cell[i];
+                    dt[k++] = p[i];
+                } else {
+                    dt[(s * A + a) * S + cell[i]] = p[i];
+                }
+            }
+            if (ip)
+                ip[s * A + a + 1] = k;
+        }
+    }
+    int st;
+    if (opt->sparse) {
+        st = starc_mdp_alloc_csr_adopt(S, A, k, ip, ix, dt, mu0, opt->gamma, NULL, out, err);
+        if (st)
+            free(ip), free(ix), free(dt), free(mu0);
+    } else {
+        st = starc_mdp_alloc_adopt(S, A, dt, mu0, opt->gamma, NULL, out, err);
+        if (st)
+            free(dt), free(mu0);
+    }
+    return st;
+}
+
 static const char *const epic_names[STARC_GRIDWORLD_EPIC_COUNT] = {"Sparse", "Dense", "Center", "Penalty", "Path",
                                                                    "Cliff"};
 

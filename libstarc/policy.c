@@ -271,7 +271,7 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
                                double *V, double *Q, starc_policy_workspace *ws, starc_error *err)
 {
     if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO))
-        return starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, Q, err);
+        return starci_sparse_evaluate_rbar(m, NULL, pi, Rbar, V, Q, err);
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -292,7 +292,7 @@ int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R,
         if (!Rbar)
             return starci_error(err, STARC_ENOMEM, "out of memory");
         starc_mdp_reward_expected(m, R, Rbar);
-        int st = starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, Q, err);
+        int st = starci_sparse_evaluate_rbar(m, NULL, pi, Rbar, V, Q, err);
         free(Rbar);
         return st;
     }
@@ -313,7 +313,7 @@ int starc_policy_return_rbar(const starc_mdp *m, const double *pi, const double 
         double *V = starci_dalloc(starc_mdp_states(m));
         if (!V)
             return starci_error(err, STARC_ENOMEM, "out of memory");
-        int st = starci_sparse_evaluate_rbar(m, STARC_POLICY_ENGINE_AUTO, pi, Rbar, V, NULL, err);
+        int st = starci_sparse_evaluate_rbar(m, NULL, pi, Rbar, V, NULL, err);
         if (!st)
             *J = starc_policy_values_return(m, V);
         free(V);
@@ -356,7 +356,7 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
                            starc_policy_workspace *ws, starc_error *err)
 {
     if (starci_sparse_wanted(m, STARC_POLICY_ENGINE_AUTO))
-        return starci_sparse_occupancy(m, STARC_POLICY_ENGINE_AUTO, pi, d, mu, err);
+        return starci_sparse_occupancy(m, NULL, pi, d, mu, err);
     starc_policy_workspace *own;
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
@@ -459,6 +459,8 @@ void starc_policy_options_default(starc_policy_options *o)
     o->tol = 1e-10;
     o->max_sweeps = 100000;
     o->engine = STARC_POLICY_ENGINE_AUTO;
+    o->iterative_tol = 1e-13;
+    o->iterative_max_iter = 100000;
 }
 
 /* The tie rule (policy.h, docs/theory.md Numerics): in state s, actions whose
@@ -942,10 +944,10 @@ int starc_policy_solve(const starc_mdp *m, const double *pi, const double *Rbar,
     if ((V || Q) && !V && !(V = Vs = starci_dalloc(starc_mdp_states(m))))
         return starci_error(err, STARC_ENOMEM, "out of memory");
     if (V)
-        st = sparse ? starci_sparse_evaluate_rbar(m, e, pi, Rbar, V, Q, err)
+        st = sparse ? starci_sparse_evaluate_rbar(m, opt, pi, Rbar, V, Q, err)
                     : starc_policy_evaluate_rbar(m, pi, Rbar, V, Q, NULL, err);
     if (!st && (d || mu))
-        st = sparse ? starci_sparse_occupancy(m, e, pi, d, mu, err) : starc_policy_occupancy(m, pi, d, mu, NULL, err);
+        st = sparse ? starci_sparse_occupancy(m, opt, pi, d, mu, err) : starc_policy_occupancy(m, pi, d, mu, NULL, err);
     free(Vs);
     return st;
 }
@@ -953,7 +955,7 @@ int starc_policy_solve(const starc_mdp *m, const double *pi, const double *Rbar,
 /* ---------------------------------------------------------------------- */
 /* Engine names; the tie rule for the sparse engine (policy-internal.h)    */
 
-static const char *const engine_names[] = {"auto", "dense", "sparse"};
+static const char *const engine_names[] = {"auto", "dense", "sparse", "iterative"};
 
 const char *starc_policy_engine_name(starc_policy_engine e)
 {

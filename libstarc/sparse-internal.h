@@ -14,11 +14,12 @@
  * e forces the sparse engine. */
 int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e);
 
-/* The public functions of policy.h, on the engine e resolves to for m. */
-int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const double *pi, const double *Rbar,
-                                double *V, double *Q, starc_error *err);
-int starci_sparse_occupancy(const starc_mdp *m, starc_policy_engine e, const double *pi, double *d, double *mu,
-                            starc_error *err);
+/* The public functions of policy.h, on the engine opt->engine resolves to
+ * for m (opt NULL: the defaults, engine auto). */
+int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
+                                const double *Rbar, double *V, double *Q, starc_error *err);
+int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt, const double *pi, double *d,
+                            double *mu, starc_error *err);
 int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                                double *V, size_t *iters, starc_error *err);
 int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,

@@ -9,7 +9,13 @@
  * M^T x = mu0 is UMFPACK_A.  The symbolic analysis (fill-reducing ordering)
  * depends only on M's pattern: it is kept and reused while the pattern stays
  * the same (a stochastic policy's, or a deterministic policy's until an
- * action changes), and redone otherwise. */
+ * action changes), and redone otherwise.
+ *
+ * The iterative engine (docs/sparse.md) solves the same systems by
+ * restarted GMRES with a symmetric Gauss-Seidel preconditioner, stopped by
+ * a residual rule whose error bound is stated at it_solve(), warm-started
+ * from the previous policy's values in policy iteration.  Single-threaded: results do not depend
+ * on the thread count. */
 #include <config.h>
 #include <math.h>
 #include <stdint.h>
@@ -37,17 +43,24 @@ int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err)
 
 int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e)
 {
-    return starc_mdp_is_sparse(m) || e == STARC_POLICY_ENGINE_SPARSE;
+    return starc_mdp_is_sparse(m) || e == STARC_POLICY_ENGINE_SPARSE || e == STARC_POLICY_ENGINE_ITERATIVE;
 }
 
-/* 1: solve with UMFPACK; 0: solve densely (a sparse m is expanded). */
+/* The solver engine e resolves to for m: DENSE (a sparse m is expanded),
+ * SPARSE (UMFPACK) or ITERATIVE (GMRES); auto by the measured crossovers. */
+static starc_policy_engine resolve(const starc_mdp *m, starc_policy_engine e)
+{
+    if (e == STARC_POLICY_ENGINE_SPARSE || e == STARC_POLICY_ENGINE_ITERATIVE || e == STARC_POLICY_ENGINE_DENSE)
+        return e;
+    const size_t S = starc_mdp_states(m);
+    if (!starc_mdp_is_sparse(m) || S <= STARC_POLICY_ENGINE_DENSE_MAX_S)
+        return STARC_POLICY_ENGINE_DENSE;
+    return S <= STARC_POLICY_ENGINE_SPARSE_MAX_S ? STARC_POLICY_ENGINE_SPARSE : STARC_POLICY_ENGINE_ITERATIVE;
+}
+
 static int use_sparse(const starc_mdp *m, starc_policy_engine e)
 {
-    if (e == STARC_POLICY_ENGINE_SPARSE)
-        return 1;
-    if (e == STARC_POLICY_ENGINE_DENSE || !starc_mdp_is_sparse(m))
-        return 0;
-    return starc_mdp_states(m) > STARC_POLICY_ENGINE_DENSE_MAX_S;
+    return resolve(m, e) != STARC_POLICY_ENGINE_DENSE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -135,6 +148,11 @@ typedef struct sp_lu {
     void *Symbolic, *Numeric;
     double Control[UMFPACK_CONTROL], Info[UMFPACK_INFO];
     size_t symbolic_count; /* symbolic analyses done (measured in docs/sparse.md) */
+    /* The iterative engine: GMRES(restart) with a Gauss-Seidel preconditioner on M's rows. */
+    int iterative;
+    double tol;
+    size_t max_iter, restart, matvecs;
+    double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
 } sp_lu;
 
 static void lu_clear(sp_lu *f)
@@ -149,11 +167,32 @@ static void lu_clear(sp_lu *f)
         umfpack_dl_free_symbolic(&f->Symbolic);
     if (f->Numeric)
         umfpack_dl_free_numeric(&f->Numeric);
+    free(f->Kb);
+    free(f->H);
+    free(f->cs);
+    free(f->sn);
+    free(f->gv);
+    free(f->y);
+    free(f->w);
+    free(f->z);
+    free(f->diag);
     memset(f, 0, sizeof *f);
 }
 
-static int lu_init(sp_lu *f, const csr_view *v, double g, starc_error *err)
+/* GMRES restart length: the Krylov basis holds restart+1 vectors of S. */
+enum { GMRES_RESTART = 10 };
+
+/* A solver of I - gamma P_pi for v: UMFPACK's LU, or with opt's engine
+ * resolved to ITERATIVE, GMRES with opt's tolerance and cap (opt NULL:
+ * the defaults). */
+static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine eng, const starc_policy_options *opt,
+                   starc_error *err)
 {
+    starc_policy_options def;
+    if (!opt) {
+        starc_policy_options_default(&def);
+        opt = &def;
+    }
     memset(f, 0, sizeof *f);
     f->v = v;
     f->g = g;
@@ -165,6 +204,30 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_error *err)
         return starci_error(err, STARC_ENOMEM, "out of memory for the sparse LU");
     }
     umfpack_dl_defaults(f->Control);
+    if (eng == STARC_POLICY_ENGINE_ITERATIVE) {
+        if (!(opt->iterative_tol > 0.0 && opt->iterative_tol < 1.0)) {
+            lu_clear(f);
+            return starci_error(err, STARC_EINVAL, "iterative tolerance %g is not in (0, 1)", opt->iterative_tol);
+        }
+        const size_t m = GMRES_RESTART;
+        f->iterative = 1;
+        f->tol = opt->iterative_tol;
+        f->max_iter = opt->iterative_max_iter;
+        f->restart = m;
+        f->Kb = (m + 1) <= SIZE_MAX / S ? starci_dalloc((m + 1) * S) : NULL;
+        f->H = starci_dalloc((m + 1) * m);
+        f->cs = starci_dalloc(m + 1);
+        f->sn = starci_dalloc(m + 1);
+        f->gv = starci_dalloc(m + 1);
+        f->y = starci_dalloc(m + 1);
+        f->w = starci_dalloc(S);
+        f->z = starci_dalloc(S);
+        f->diag = starci_dalloc(S);
+        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag) {
+            lu_clear(f);
+            return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
+        }
+    }
     return STARC_OK;
 }
 
@@ -264,13 +327,21 @@ static int umf_error(sp_long status, const char *what, starc_error *err)
     return starci_error(err, STARC_ELAPACK, "sparse LU failed (UMFPACK %s status %ld)", what, (long)status);
 }
 
-/* Factorise M for pi (or act): symbolic analysis only when the pattern changed. */
+/* Factorise M for pi (or act): symbolic analysis only when the pattern
+ * changed.  The iterative engine only assembles M and keeps its diagonal. */
 static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error *err)
 {
     int st = assemble(f, pi, act, err);
     if (st)
         return st;
     const size_t S = f->v->S;
+    if (f->iterative) {
+        for (size_t s = 0; s < S; s++)
+            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++)
+                if ((size_t)f->Mi[k] == s)
+                    f->diag[s] = f->Mx[k];
+        return STARC_OK;
+    }
     const sp_long n = (sp_long)S;
     if (f->Numeric)
         umfpack_dl_free_numeric(&f->Numeric);
@@ -306,9 +377,187 @@ static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error 
     return STARC_OK;
 }
 
-/* x = M^{-1} b (values) or M^{-T} b (occupancy); x and b distinct, S each. */
+/* ---------------------------------------------------------------------- */
+/* The iterative engine: restarted GMRES                                    */
+
+/* y = M x (values) or M^T x (occupancy), M in f's rows. */
+static void it_matvec(const sp_lu *f, int trans, const double *x, double *y)
+{
+    const size_t S = f->v->S;
+    if (!trans) {
+        for (size_t s = 0; s < S; s++) {
+            double acc = 0.0;
+            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++)
+                acc += f->Mx[k] * x[f->Mi[k]];
+            y[s] = acc;
+        }
+        return;
+    }
+    memset(y, 0, S * sizeof *y);
+    for (size_t s = 0; s < S; s++) {
+        const double xs = x[s];
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++)
+            y[f->Mi[k]] += f->Mx[k] * xs;
+    }
+}
+
+/* z = P^{-1} u for the symmetric Gauss-Seidel preconditioner
+ * P = (D + L) D^{-1} (D + U) of M (values) or of M^T (occupancy), D, L, U
+ * its diagonal and strict triangles: a forward then a backward sweep; z and
+ * u may alias. */
+static void it_precond(const sp_lu *f, int trans, const double *u, double *z)
+{
+    const size_t S = f->v->S;
+    if (z != u)
+        memcpy(z, u, S * sizeof *z);
+    if (!trans) {
+        for (size_t s = 0; s < S; s++) {
+            double acc = z[s];
+            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
+                acc -= f->Mx[k] * z[f->Mi[k]];
+            z[s] = acc / f->diag[s];
+        }
+        for (size_t s = 0; s < S; s++) /* then the backward sweep: (D+U) z = D z */
+            z[s] *= f->diag[s];
+        for (size_t s = S; s-- > 0;) {
+            double acc = z[s];
+            for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
+                acc -= f->Mx[k] * z[f->Mi[k]];
+            z[s] = acc / f->diag[s];
+        }
+        return;
+    }
+    for (size_t s = 0; s < S; s++) {
+        const double zs = (z[s] /= f->diag[s]);
+        for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
+            z[f->Mi[k]] -= f->Mx[k] * zs;
+    }
+    for (size_t s = 0; s < S; s++) /* the backward sweep: (D + L^T-part) z = D z, by columns */
+        z[s] *= f->diag[s];
+    for (size_t s = S; s-- > 0;) {
+        const double zs = (z[s] /= f->diag[s]);
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
+            z[f->Mi[k]] -= f->Mx[k] * zs;
+    }
+}
+
+/* ||r||_inf (values) or ||r||_1 (occupancy): the norm of the stopping rule. */
+static double it_norm(size_t S, int trans, const double *r)
+{
+    double n = 0.0;
+    for (size_t s = 0; s < S; s++)
+        n = trans ? n + fabs(r[s]) : fmax(n, fabs(r[s]));
+    return n;
+}
+
+/* Solve M x = b (or M^T x = b) from the initial guess in x by right-
+ * preconditioned GMRES(restart).  Stops when the true residual, recomputed
+ * at the end of each cycle, meets ||b - M x|| <= tol ||b|| (inf-norm for
+ * values, 1-norm for occupancy): since ||M^{-1}||_inf = ||M^{-T}||_1 <=
+ * 1/(1 - gamma) for a row-stochastic P_pi, the error is then at most
+ * tol ||b|| / (1 - gamma) in the same norm.  More than max_iter
+ * matrix-vector products is STARC_ENOCONV. */
+static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error *err)
+{
+    const size_t S = f->v->S, m = f->restart;
+    double *r = f->Kb, *w = f->w, *z = f->z, *H = f->H;
+    const double bn = it_norm(S, trans, b), target = f->tol * bn;
+    size_t used = 0;
+    double inner = target; /* the cycle's 2-norm goal, tightened if the true residual lags */
+    if (bn == 0.0) {
+        memset(x, 0, S * sizeof *x);
+        return STARC_OK;
+    }
+    for (;;) {
+        it_matvec(f, trans, x, r);
+        for (size_t s = 0; s < S; s++)
+            r[s] = b[s] - r[s];
+        const double rn = it_norm(S, trans, r);
+        if (!isfinite(rn))
+            return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
+        if (rn <= target)
+            break;
+        if (used >= f->max_iter)
+            return starci_error(err, STARC_ENOCONV,
+                                "iterative solve of I - gamma P_pi: residual %.3g of |b| after %zu products "
+                                "(tolerance %.3g)", rn / bn, used, f->tol);
+        double beta = 0.0;
+        for (size_t s = 0; s < S; s++)
+            beta += r[s] * r[s];
+        beta = sqrt(beta);
+        if (used > 0 && rn > target)
+            inner = fmin(inner, target * (beta / rn) * 0.5);
+        for (size_t s = 0; s < S; s++)
+            r[s] /= beta;
+        for (size_t i = 0; i <= m; i++)
+            f->gv[i] = 0.0;
+        f->gv[0] = beta;
+        size_t j, k = 0;
+        for (j = 0; j < m && used < f->max_iter; j++) {
+            double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
+            it_precond(f, trans, vj, z);
+            it_matvec(f, trans, z, vn);
+            used++;
+            for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
+                const double *vi = f->Kb + i * S;
+                double h = 0.0;
+                for (size_t s = 0; s < S; s++)
+                    h += vn[s] * vi[s];
+                for (size_t s = 0; s < S; s++)
+                    vn[s] -= h * vi[s];
+                H[i * m + j] = h;
+            }
+            double hn = 0.0;
+            for (size_t s = 0; s < S; s++)
+                hn += vn[s] * vn[s];
+            hn = sqrt(hn);
+            H[(j + 1) * m + j] = hn;
+            if (hn > 0.0)
+                for (size_t s = 0; s < S; s++)
+                    vn[s] /= hn;
+            for (size_t i = 0; i < j; i++) { /* the earlier rotations */
+                const double a = H[i * m + j], c = H[(i + 1) * m + j];
+                H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
+                H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
+            }
+            const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
+            f->cs[j] = d > 0.0 ? a / d : 1.0;
+            f->sn[j] = d > 0.0 ? c / d : 0.0;
+            H[j * m + j] = d;
+            H[(j + 1) * m + j] = 0.0;
+            f->gv[j + 1] = -f->sn[j] * f->gv[j];
+            f->gv[j] = f->cs[j] * f->gv[j];
+            k = j + 1;
+            if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
+                break;
+        }
+        /* y = H^{-1} g (upper triangular k x k); x += P^{-1} (V y) */
+        for (size_t i = k; i-- > 0;) {
+            double acc = f->gv[i];
+            for (size_t q = i + 1; q < k; q++)
+                acc -= H[i * m + q] * f->y[q];
+            f->y[i] = H[i * m + i] != 0.0 ? acc / H[i * m + i] : 0.0;
+        }
+        memset(w, 0, S * sizeof *w);
+        for (size_t i = 0; i < k; i++) {
+            const double *vi = f->Kb + i * S, yi = f->y[i];
+            for (size_t s = 0; s < S; s++)
+                w[s] += yi * vi[s];
+        }
+        it_precond(f, trans, w, w);
+        for (size_t s = 0; s < S; s++)
+            x[s] += w[s];
+    }
+    f->matvecs += used;
+    return STARC_OK;
+}
+
+/* x = M^{-1} b (values) or M^{-T} b (occupancy); x and b distinct, S each.
+ * The iterative engine starts from x's contents (a warm start). */
 static int lu_solve(sp_lu *f, starci_policy_system sys, const double *b, double *x, starc_error *err)
 {
+    if (f->iterative)
+        return it_solve(f, sys != STARCI_POLICY_VALUES, b, x, err);
     sp_long s = umfpack_dl_solve(sys == STARCI_POLICY_VALUES ? UMFPACK_At : UMFPACK_A, f->Mp, f->Mi, f->Mx, x, b,
                                  f->Numeric, f->Control, f->Info);
     return s == UMFPACK_OK ? STARC_OK : umf_error(s, "solve", err);
@@ -348,9 +597,10 @@ static int densify(const starc_mdp *m, starc_mdp **out, starc_error *err)
 /* ---------------------------------------------------------------------- */
 /* Evaluation and occupancy                                                 */
 
-int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const double *pi, const double *Rbar,
-                                double *V, double *Q, starc_error *err)
+int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
+                                const double *Rbar, double *V, double *Q, starc_error *err)
 {
+    const starc_policy_engine e = opt ? opt->engine : STARC_POLICY_ENGINE_AUTO;
     int st;
     if (!use_sparse(m, e)) {
         starc_mdp *d = NULL;
@@ -370,8 +620,9 @@ int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const
         free(r);
         return st;
     }
-    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), err))) {
+    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), resolve(m, e), opt, err))) {
         starci_policy_reward(m, pi, NULL, Rbar, r);
+        memset(V, 0, S * sizeof *V);
         if (!(st = lu_factor(&f, pi, NULL, err)) && !(st = lu_solve(&f, STARCI_POLICY_VALUES, r, V, err)) && Q)
             sparse_q(&v, starc_mdp_gamma(m), Rbar, V, Q);
         lu_clear(&f);
@@ -381,9 +632,10 @@ int starci_sparse_evaluate_rbar(const starc_mdp *m, starc_policy_engine e, const
     return st;
 }
 
-int starci_sparse_occupancy(const starc_mdp *m, starc_policy_engine e, const double *pi, double *d, double *mu,
-                            starc_error *err)
+int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt, const double *pi, double *d,
+                            double *mu, starc_error *err)
 {
+    const starc_policy_engine e = opt ? opt->engine : STARC_POLICY_ENGINE_AUTO;
     int st;
     if (!use_sparse(m, e)) {
         starc_mdp *dm = NULL;
@@ -404,7 +656,8 @@ int starci_sparse_occupancy(const starc_mdp *m, starc_policy_engine e, const dou
         free(x);
         return st;
     }
-    if (!(st = lu_init(&f, &v, g, err))) {
+    if (!(st = lu_init(&f, &v, g, resolve(m, e), opt, err))) {
+        memset(x, 0, S * sizeof *x);
         if (!(st = lu_factor(&f, pi, NULL, err)) &&
             !(st = lu_solve(&f, STARCI_POLICY_OCCUPANCY, starc_mdp_initial(m), x, err)))
             for (size_t s = 0; s < S; s++) {
@@ -436,6 +689,11 @@ static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt,
 {
     const csr_view *v = f->v;
     const size_t S = v->S, A = v->A;
+    /* Every evaluation is to the full tolerance, also on the iterative
+     * engine (warm-started from the previous values): evaluating the first
+     * policies loosely halved the products but changed the path, and under
+     * near-ties (within tie_tol) the fixed point, so the proxy policy and the
+     * regret differed from the LU's (docs/sparse.md). */
     size_t it = 0;
     int changed = 1, st = STARC_OK;
     while (changed) {
@@ -483,7 +741,8 @@ static int optimal_sparse(const starc_mdp *m, const double *Rbar, const starc_po
     }
     if ((st = view_init(m, &v, err)))
         goto out;
-    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), err))) {
+    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), resolve(m, opt->engine), opt, err))) {
+        memset(V, 0, S * sizeof *V);
         for (size_t s = 0; s < S; s++)
             act[s] = 0;
         size_t it = 0;

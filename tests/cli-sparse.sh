@@ -34,7 +34,7 @@ check "float indices" 2 "bad_float.npz: member 'T_indices' has dtype '<f8'; expe
     "$STARC" info "$w/bad_float.npz"
 check "dense reward on sparse" 2 "rp_dense.npy: reward has shape (40,3,40); the sparse MDP needs" -- \
     "$STARC" regret --mdp "$w/m_int64.npz" --true "$w/rt.npy" --proxy "$w/rp_dense.npy"
-check "bad engine" 2 "option --engine: 'lu' is not auto, dense or sparse" -- \
+check "bad engine" 2 "option --engine: 'lu' is not auto, dense, sparse or iterative" -- \
     "$STARC" regret --mdp "$w/m_int64.npz" --true "$w/rt.npy" --proxy "$w/rp.npy" --engine lu
 
 # the sparse engine against the dense one on the dense twin, every engine choice

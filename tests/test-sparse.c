@@ -73,7 +73,8 @@ static void assert_agree(const double *x, const double *y, size_t n)
     assert_all_close(x, y, n, 0.0, tol);
 }
 
-static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int zeros)
+/* The dense engine against eng (sparse LU or iterative). */
+static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int zeros, starc_policy_engine eng)
 {
     starc_mdp *d = structured_mdp(r, S, A, gamma), *m = sparse_twin(d, zeros);
     const size_t SA = S * A;
@@ -90,7 +91,7 @@ static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int ze
     starc_policy_options_default(&dense);
     starc_policy_options_default(&sparse);
     dense.engine = STARC_POLICY_ENGINE_DENSE;
-    sparse.engine = STARC_POLICY_ENGINE_SPARSE;
+    sparse.engine = eng;
 
     /* evaluation and occupancy: the dense MDP on the dense engine, its sparse twin forced sparse */
     assert_ok(starc_policy_solve(d, pi, Rbar, &dense, V1, Q1, d1, mu1, NULL));
@@ -135,7 +136,7 @@ static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int ze
     starc_regret_options_default(&ro1);
     starc_regret_options_default(&ro2);
     ro1.policy_options.engine = STARC_POLICY_ENGINE_DENSE;
-    ro2.policy_options.engine = STARC_POLICY_ENGINE_SPARSE;
+    ro2.policy_options.engine = eng;
     starc_regret_result r1, r2;
     assert_ok(starc_regret_rbar(d, Rbar, Rp, &ro1, &r1, NULL, NULL));
     assert_ok(starc_regret_rbar(m, Rbar, Rp, &ro2, &r2, NULL, NULL));
@@ -163,11 +164,14 @@ static void test_engines_agree(void **state)
     static const size_t sizes[] = {1, 2, 5, 17, 64, 200, 512};
     static const double gammas[] = {0.0, 0.5, 0.9, 0.99, 0.999};
     const size_t nsz = testutil_slow() ? 7 : 6;
-    for (size_t i = 0; i < nsz; i++)
-        for (size_t j = 0; j < sizeof gammas / sizeof gammas[0]; j++)
-            compare_engines(r, sizes[i], 1 + (i + j) % 4, gammas[j], (int)((i + j) % 2));
-    if (!testutil_slow())
-        compare_engines(r, 512, 3, 0.99, 1);
+    static const starc_policy_engine engines[] = {STARC_POLICY_ENGINE_SPARSE, STARC_POLICY_ENGINE_ITERATIVE};
+    for (size_t e = 0; e < 2; e++) {
+        for (size_t i = 0; i < nsz; i++)
+            for (size_t j = 0; j < sizeof gammas / sizeof gammas[0]; j++)
+                compare_engines(r, sizes[i], 1 + (i + j) % 4, gammas[j], (int)((i + j) % 2), engines[e]);
+        if (!testutil_slow())
+            compare_engines(r, 512, 3, 0.99, 1, engines[e]);
+    }
     gsl_rng_free(r);
 }
 
@@ -182,11 +186,20 @@ static void test_scale(void **state)
     testutil_gaussian(r, Rt, 900);
     testutil_gaussian(r, Rp, 900);
     starc_regret_result a, b;
-    assert_ok(starc_regret_rbar(m, Rt, Rp, NULL, &a, NULL, NULL));
-    for (size_t i = 0; i < 900; i++)
-        Rs[i] = 1e-200 * Rt[i];
-    assert_ok(starc_regret_rbar(m, Rs, Rp, NULL, &b, NULL, NULL));
-    assert_close(a.regret, b.regret, 1e-12, 0.0);
+    starc_regret_options ro;
+    starc_regret_options_default(&ro);
+    for (int e = STARC_POLICY_ENGINE_AUTO; e <= STARC_POLICY_ENGINE_ITERATIVE; e += 3) {
+        ro.policy_options.engine = (starc_policy_engine)e;
+        assert_ok(starc_regret_rbar(m, Rt, Rp, &ro, &a, NULL, NULL));
+        for (size_t i = 0; i < 900; i++)
+            Rs[i] = 1e-200 * Rt[i];
+        assert_ok(starc_regret_rbar(m, Rs, Rp, &ro, &b, NULL, NULL));
+        assert_close(a.regret, b.regret, 1e-12, 0.0);
+        for (size_t i = 0; i < 900; i++)
+            Rs[i] = 1e200 * Rt[i];
+        assert_ok(starc_regret_rbar(m, Rs, Rp, &ro, &b, NULL, NULL));
+        assert_close(a.regret, b.regret, 1e-12, 0.0);
+    }
     starc_mdp_free(d);
     starc_mdp_free(m);
     gsl_rng_free(r);
@@ -228,7 +241,6 @@ static void test_refusals(void **state)
     st[k++] = starc_proxygen(m, R1, pi, NULL, C, &err);
     st[k++] = starc_regularize_alloc_rbar(m, R1, R2, pi, NULL, &rg, &err);
     st[k++] = starc_overopt_alloc(m, R1, R2, pi, NULL, &oo, &err);
-    st[k++] = starc_generate_reward(gr, m, NULL, C, NULL, &err);
     st[k++] = starc_policy_evaluator_alloc(m, pi, &ev, &err);
     for (int i = 0; i < k; i++) {
         if (st[i] != STARC_EINVAL) {
@@ -261,12 +273,60 @@ static void test_engine_names(void **state)
 {
     (void)state;
     starc_policy_engine e;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         assert_ok(starc_policy_engine_parse(starc_policy_engine_name((starc_policy_engine)i), &e));
         assert_int_equal(e, i);
     }
     assert_int_equal(starc_policy_engine_parse("umfpack", &e), STARC_EINVAL);
     assert_null(starc_policy_engine_name((starc_policy_engine)7));
+}
+
+/* The iterative engine's stopping rule: too few products is STARC_ENOCONV
+ * with a message; the documented bound ||x - x*||_inf <= tol ||b||_inf /
+ * (1 - gamma) holds against the LU's values at several tolerances. */
+static void test_iterative_rule(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(11);
+    const size_t S = 400, A = 3;
+    const double gamma = 0.99;
+    starc_mdp *d = structured_mdp(r, S, A, gamma), *m = sparse_twin(d, 0);
+    double Rbar[400 * 3], pi[400 * 3], V1[400], V2[400];
+    testutil_gaussian(r, Rbar, S * A);
+    testutil_random_policy(r, S, A, pi);
+    starc_policy_options lu, it;
+    starc_policy_options_default(&lu);
+    starc_policy_options_default(&it);
+    lu.engine = STARC_POLICY_ENGINE_SPARSE;
+    it.engine = STARC_POLICY_ENGINE_ITERATIVE;
+    assert_ok(starc_policy_solve(m, pi, Rbar, &lu, V1, NULL, NULL, NULL, NULL));
+    double bmax = 0.0; /* ||r_pi||_inf */
+    for (size_t s = 0; s < S; s++) {
+        double rs = 0.0;
+        for (size_t a = 0; a < A; a++)
+            rs += pi[s * A + a] * Rbar[s * A + a];
+        bmax = fmax(bmax, fabs(rs));
+    }
+    static const double tols[] = {1e-4, 1e-8, 1e-13};
+    for (size_t i = 0; i < 3; i++) {
+        it.iterative_tol = tols[i];
+        assert_ok(starc_policy_solve(m, pi, Rbar, &it, V2, NULL, NULL, NULL, NULL));
+        double e = 0.0;
+        for (size_t s = 0; s < S; s++)
+            e = fmax(e, fabs(V2[s] - V1[s]));
+        /* the bound, plus the LU's own round-off (S eps ||V||) */
+        assert_true(e <= tols[i] * bmax / (1.0 - gamma) + S * 2.3e-16 * max_abs(V1, S));
+    }
+    it.iterative_tol = 1e-13;
+    it.iterative_max_iter = 2;
+    starc_error err;
+    assert_int_equal(starc_policy_solve(m, pi, Rbar, &it, V2, NULL, NULL, NULL, &err), STARC_ENOCONV);
+    assert_non_null(strstr(err.message, "iterative solve of I - gamma P_pi"));
+    it.iterative_tol = 0.0;
+    assert_int_equal(starc_policy_solve(m, pi, Rbar, &it, V2, NULL, NULL, NULL, &err), STARC_EINVAL);
+    starc_mdp_free(d);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
 }
 
 int main(void)
@@ -275,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_engines_agree),
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_engine_names),
+        cmocka_unit_test(test_iterative_rule),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests_name("sparse", tests, NULL, NULL);

@@ -22,7 +22,7 @@ static void help(void)
            "Kinds:\n"
            "  mdp      a random MDP (.npz with T, mu0, gamma): the STARC study's sparse-softmax\n"
            "           transitions (default) or Dirichlet rows (--dirichlet ALPHA); uniform mu0\n"
-           "  reward   random rewards (S,A,S) by the STARC study's protocol (Gaussian, then\n"
+           "  reward   random rewards (S,A,S), or (nnz,) for a sparse --mdp, by the STARC study's protocol (Gaussian, then\n"
            "           sparsified, scaled, shifted, potential-shaped at random), or the linear\n"
            "           interpolation R1 + (i/T)(R2 - R1), i = 0..T, of two given rewards\n"
            "  gridworld  the EPIC paper's 3x3 gridworld and its named rewards\n"
@@ -39,7 +39,9 @@ static void help(void)
            "  --actions A         number of actions (default 4)\n"
            "  --gamma G           discount (default 0.95)\n"
            "  --threshold X       sparse-softmax threshold (default by S: 1, 1.5 from S=50, 1.8 from S=100)\n"
-           "  --dirichlet ALPHA   Dirichlet(ALPHA) transition rows instead of the study's protocol\n\n"
+           "  --dirichlet ALPHA   Dirichlet(ALPHA) transition rows instead of the study's protocol\n"
+           "  --successors K      a sparse MDP (CSR): each (s,a) has exactly K distinct successors,\n"
+           "                      uniformly chosen, probabilities Dirichlet(ALPHA) (--dirichlet, default 1)\n\n"
            "reward options:\n"
            "  --mdp FILE          take S, A and gamma from this MDP (else --states/--actions/--gamma)\n"
            "  --count N           number of rewards (default 1); .npz members r1..rN\n"
@@ -55,7 +57,7 @@ static void help(void)
 
 enum {
     OPT_SEED = 256, OPT_FORMAT, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_THRESHOLD, OPT_DIRICHLET,
-    OPT_MDP, OPT_COUNT, OPT_PSPARSE, OPT_PSCALE, OPT_PSHIFT, OPT_PSHAPE, OPT_FROM, OPT_TO, OPT_STEPS
+    OPT_MDP, OPT_COUNT, OPT_PSPARSE, OPT_PSCALE, OPT_PSHIFT, OPT_PSHAPE, OPT_FROM, OPT_TO, OPT_STEPS, OPT_SUCCESSORS
 };
 
 /* "x.npz" / "x.npy" suffix test. */
@@ -68,9 +70,9 @@ static int has_suffix(const char *s, const char *suf)
 typedef struct gen_args {
     const char *out, *mdp_path, *interp[2];
     unsigned long seed;
-    size_t S, A, count, steps;
+    size_t S, A, count, steps, K;
     double gamma, threshold, alpha;
-    int dirichlet, have_S, have_A, have_gamma, have_threshold, have_count, have_steps;
+    int dirichlet, have_K, have_S, have_A, have_gamma, have_threshold, have_count, have_steps;
     starc_generate_reward_options ro;
     int have_ro;
     enum cli_format fmt;
@@ -98,7 +100,8 @@ static int parse_args(int argc, char **argv, gen_args *g)
         {"p-scale", required_argument, NULL, OPT_PSCALE}, {"p-shift", required_argument, NULL, OPT_PSHIFT},
         {"p-shape", required_argument, NULL, OPT_PSHAPE}, {"from", required_argument, NULL, OPT_FROM},
         {"to", required_argument, NULL, OPT_TO},
-        {"steps", required_argument, NULL, OPT_STEPS}, {NULL, 0, NULL, 0}};
+        {"steps", required_argument, NULL, OPT_STEPS}, {"successors", required_argument, NULL, OPT_SUCCESSORS},
+        {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -129,6 +132,7 @@ static int parse_args(int argc, char **argv, gen_args *g)
         case OPT_PSHAPE: if ((rc = parse_prob("p-shape", optarg, &g->ro.p_shape))) return rc; g->have_ro = 1; break;
         case OPT_FROM: g->interp[0] = optarg; break;
         case OPT_TO: g->interp[1] = optarg; break;
+        case OPT_SUCCESSORS: if ((rc = cli_parse_size(CMD, "successors", optarg, &g->K))) return rc; g->have_K = 1; break;
         case OPT_STEPS: if ((rc = cli_parse_size(CMD, "steps", optarg, &g->steps))) return rc; g->have_steps = 1; break;
         default: return cli_bad_option(CMD, "starc generate", c, argv);
         }
@@ -144,8 +148,10 @@ static int gen_mdp(gen_args *g)
 {
     if (g->mdp_path || g->interp[0] || g->interp[1] || g->have_ro || g->have_count || g->have_steps)
         return cli_usage(CMD, "options --mdp, --count, --from, --to, --steps and --p-* are for 'starc generate reward'");
-    if (g->dirichlet && g->have_threshold)
-        return cli_usage(CMD, "option --threshold: not used with --dirichlet");
+    if ((g->dirichlet || g->have_K) && g->have_threshold)
+        return cli_usage(CMD, "option --threshold: not used with --%s", g->have_K ? "successors" : "dirichlet");
+    if (g->have_K && (g->K == 0 || g->K > g->S))
+        return cli_usage(CMD, "option --successors: %zu is not in [1, S=%zu]", g->K, g->S);
     if (g->S == 0 || g->A == 0)
         return cli_usage(CMD, "option --%s: must be at least 1", g->S == 0 ? "states" : "actions");
     if (!(g->gamma >= 0.0 && g->gamma < 1.0))
@@ -159,7 +165,9 @@ static int gen_mdp(gen_args *g)
         return cli_fail(CMD, "out of memory");
     starc_mdp *m = NULL;
     int st;
-    if (g->dirichlet)
+    if (g->have_K)
+        st = starc_generate_mdp_successors(r, g->S, g->A, g->K, g->gamma, g->dirichlet ? g->alpha : 1.0, &m, &err);
+    else if (g->dirichlet)
         st = starc_generate_mdp_dirichlet(r, g->S, g->A, g->gamma, g->alpha, &m, &err);
     else {
         starc_generate_mdp_options o;
@@ -176,13 +184,17 @@ static int gen_mdp(gen_args *g)
             json_t *o = json_object();
             json_object_set_new(o, "kind", json_string("mdp"));
             json_object_set_new(o, "file", json_string(g->out));
-            json_object_set_new(o, "protocol", json_string(g->dirichlet ? "dirichlet" : "starc"));
+            json_object_set_new(o, "protocol", json_string(g->have_K ? "successors" : g->dirichlet ? "dirichlet" : "starc"));
             json_object_set_new(o, "states", json_integer((json_int_t)g->S));
             json_object_set_new(o, "actions", json_integer((json_int_t)g->A));
             json_object_set_new(o, "gamma", cli_json_num(g->gamma));
             json_object_set_new(o, "seed", json_integer((json_int_t)g->seed));
-            if (g->dirichlet)
-                json_object_set_new(o, "alpha", cli_json_num(g->alpha));
+            if (g->have_K) {
+                json_object_set_new(o, "successors", json_integer((json_int_t)g->K));
+                json_object_set_new(o, "nnz", json_integer((json_int_t)starc_mdp_nnz(m)));
+            }
+            if (g->dirichlet || g->have_K)
+                json_object_set_new(o, "alpha", cli_json_num(g->dirichlet ? g->alpha : 1.0));
             else
                 json_object_set_new(o, "threshold", cli_json_num(g->have_threshold ? g->threshold
                                                      : starc_generate_transition_threshold(g->S)));
@@ -191,29 +203,36 @@ static int gen_mdp(gen_args *g)
             char gb[32];
             fmt17(gb, g->gamma);
             fputs("wrote ", stdout), cli_escape(stdout, g->out);
-            printf(": %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n",
-                   g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, gb, g->seed);
+            if (g->have_K)
+                printf(": sparse (CSR) MDP, S=%zu, A=%zu, %zu successors per (s,a), nnz=%zu, gamma=%s, seed %lu\n", g->S,
+                       g->A, g->K, starc_mdp_nnz(m), gb, g->seed);
+            else
+                printf(": %s MDP, S=%zu, A=%zu, gamma=%s, seed %lu\n",
+                       g->dirichlet ? "Dirichlet" : "STARC sparse-softmax", g->S, g->A, gb, g->seed);
         }
     }
     starc_mdp_free(m);
     return rc;
 }
 
-/* Write n rewards of S*A*S doubles as .npz (members names[i]) or a single .npy. */
+/* Write n full rewards ((S,A,S), or (nnz,) on a sparse MDP) as .npz (members names[i]) or a single .npy. */
 static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **names, double *R)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = S * A * S;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), k = starc_mdp_reward_size(m);
+    const int ndim = starc_mdp_is_sparse(m) ? 1 : 3;
     size_t shape[3] = {S, A, S};
+    if (ndim == 1)
+        shape[0] = k;
     int rc;
     if (has_suffix(g->out, ".npy"))
-        rc = cli_write_npy(CMD, g->out, 3, shape, R);
+        rc = cli_write_npy(CMD, g->out, ndim, shape, R);
     else {
         starc_npy_array *arr = calloc(n, sizeof *arr);
         if (!arr)
             return cli_fail(CMD, "out of memory");
         for (size_t i = 0; i < n; i++) {
             starc_npy_array_init(&arr[i]);
-            arr[i].ndim = 3;
+            arr[i].ndim = ndim;
             memcpy(arr[i].shape, shape, sizeof shape);
             arr[i].data = R + i * k; /* borrowed: not cleared below */
         }
@@ -226,8 +245,8 @@ static int write_rewards(const gen_args *g, const starc_mdp *m, size_t n, char *
 /* Options that make sense for `generate reward`, and its output name. */
 static int check_reward_args(const gen_args *g, int interp)
 {
-    if (g->dirichlet || g->have_threshold)
-        return cli_usage(CMD, "options --dirichlet and --threshold are for 'starc generate mdp'");
+    if (g->dirichlet || g->have_threshold || g->have_K)
+        return cli_usage(CMD, "options --dirichlet, --successors and --threshold are for 'starc generate mdp'");
     if (interp && !(g->interp[0] && g->interp[1]))
         return cli_usage(CMD, "option --%s: interpolation needs both --from and --to", g->interp[0] ? "to" : "from");
     if (g->mdp_path && (g->have_S || g->have_A || g->have_gamma))
@@ -268,7 +287,7 @@ static int reward_mdp(const gen_args *g, starc_mdp **m)
 /* R (n rewards) by the study's protocol; their descriptions appended to list. */
 static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **names, double *R, json_t *list)
 {
-    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    const size_t k = starc_mdp_reward_size(m);
     starc_error err;
     starc_error_clear(&err);
     starc_generate_rng *r = NULL;
@@ -297,7 +316,7 @@ static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **
 /* R1 + (i/T)(R2 - R1), i = 0..T. */
 static int interpolate_rewards(const gen_args *g, const starc_mdp *m, double *R)
 {
-    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    const size_t k = starc_mdp_reward_size(m);
     double *R1 = NULL, *R2 = NULL;
     int rc;
     if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) &&
@@ -349,7 +368,7 @@ static int gen_reward(gen_args *g)
     int rc;
     if ((rc = check_reward_args(g, interp)) || (rc = reward_mdp(g, &m)))
         return rc;
-    const size_t k = starc_mdp_states(m) * starc_mdp_actions(m) * starc_mdp_states(m);
+    const size_t k = starc_mdp_reward_size(m);
     const size_t n = interp ? g->steps + 1 : g->count;
     double *R = NULL;
     char **names = calloc(n, sizeof *names);

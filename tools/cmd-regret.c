@@ -10,7 +10,8 @@ static const char *CMD = "regret";
 
 static void help(void)
 {
-    printf("Usage: starc regret --mdp M.npz --true R --proxy R [--symmetric] [--engine auto|dense|sparse]\n"
+    printf("Usage: starc regret --mdp M.npz --true R --proxy R [--symmetric]\n"
+           "                    [--engine auto|dense|sparse|iterative]\n"
            "                    [--format text|json]\n\n"
            "Normalised regret (J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t)) of optimising the\n"
            "proxy reward when the true reward is --true; exact policy iteration, ties to the lowest action.\n"
@@ -19,9 +20,12 @@ static void help(void)
            "  --true SPEC      the true reward\n"
            "  --proxy SPEC     the proxy reward\n"
            "  --symmetric      report (reg(true,proxy) + reg(proxy,true)) / 2 as regret\n"
-           "  --engine E       auto (default), dense (LAPACK LU) or sparse (UMFPACK sparse LU)\n"
+           "  --engine E       auto (default), dense (LAPACK LU), sparse (UMFPACK sparse LU) or\n"
+           "                   iterative (GMRES, residual <= 1e-13 |b|); auto: dense for a dense MDP, for\n"
+           "                   a sparse one dense up to %d states, sparse LU up to %d, iterative above\n"
            "  --format FMT     text (default) or json\n"
-           "  -h, --help       this help\n");
+           "  -h, --help       this help\n",
+           STARC_POLICY_ENGINE_DENSE_MAX_S, STARC_POLICY_ENGINE_SPARSE_MAX_S);
 }
 
 typedef struct regret_args {
@@ -51,7 +55,7 @@ static int parse_options(int argc, char **argv, regret_args *a)
         case 's': a->symmetric = 1; break;
         case 'e':
             if (starc_policy_engine_parse(optarg, &a->engine))
-                return cli_usage(CMD, "option --engine: '%s' is not auto, dense or sparse", optarg);
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense, sparse or iterative", optarg);
             break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
         case 'h': help(); return PARSED_HELP;

@@ -99,6 +99,22 @@ int starc_generate_mdp(starc_generate_rng *rng, size_t S, size_t A, const starc_
 int starc_generate_mdp_dirichlet(starc_generate_rng *rng, size_t S, size_t A, double gamma, double alpha,
                                  starc_mdp **out, starc_error *err);
 
+/** @brief A random sparse MDP (CSR): every row (s,a) has exactly @p K distinct successors,
+ *  uniform mu0.
+ *
+ *  For each row (s,a), in row-major order: the successors are a uniform
+ *  random K-subset of the S states (Floyd's algorithm: for j = S-K .. S-1
+ *  draw t = starc_generate_rng_uniform_int(j+1) and take t, or j when t is
+ *  taken already), sorted increasing; then their probabilities are
+ *  Dirichlet(alpha, ..., alpha) (`gsl_ran_dirichlet()`, K gamma variates) in
+ *  that order.  Nothing of size S*S or S*A*S is allocated: memory is
+ *  O(S*A*K).  (A probability may underflow to 0 for a tiny alpha; the entry
+ *  stays stored.)
+ *  @return ::STARC_EDIM if S, A or K is 0, K > S or S*A*K overflows;
+ *          ::STARC_EINVAL unless alpha > 0 and finite and gamma in [0,1); ::STARC_ENOMEM. */
+int starc_generate_mdp_successors(starc_generate_rng *rng, size_t S, size_t A, size_t K, double gamma, double alpha,
+                                  starc_mdp **out, starc_error *err);
+
 /** @brief Options of the STARC reward protocol (defaults are the study's). */
 typedef struct starc_generate_reward_options {
     double p_sparse;         /**< probability of sparsification (default 0.2) */
@@ -123,10 +139,16 @@ typedef struct starc_generate_reward_info {
     int shaped;     /**< 1 if potential shaping was added */
     double scale;   /**< the factor (1 if not scaled) */
     double shift;   /**< the shift (0 if not shifted) */
-    size_t nonzero; /**< entries != 0 after sparsification (S*A*S if not sparse) */
+    size_t nonzero; /**< entries != 0 after sparsification (all S*A*S, or nnz, if not sparsified) */
 } starc_generate_reward_info;
 
 /** @brief A random reward (S*A*S) by the STARC study's protocol, for MDP @p m (S, A, gamma).
+ *
+ *  On a sparse MDP the reward is a full reward of starc_mdp_reward_size(m) =
+ *  nnz values, one per stored transition in T's CSR order (0 off the
+ *  support), and every step below runs over those entries instead of all
+ *  S*A*S: step 1 draws nnz Gaussians, and shaping adds gamma Phi[s'] -
+ *  Phi[s] on the stored (s,a,s') only.  On a dense MDP nothing changes.
  *
  *  Draw order (each step in this order, decisions by one U(0,1) draw u, the
  *  step applied when u < p):
@@ -137,7 +159,7 @@ typedef struct starc_generate_reward_info {
  *  5. u; shape: draw x ~ N(0,1)^S, then U1, then U2;
  *     Phi = x * (shape_max * U1) + U2;  R[s,a,s'] += gamma Phi[s'] - Phi[s].
  *  @param o    options, or NULL for the study's protocol
- *  @param R    output, S*A*S doubles
+ *  @param R    output, starc_mdp_reward_size(m) doubles (S*A*S for a dense MDP)
  *  @param info what was done, or NULL
  *  @return ::STARC_EINVAL for a probability outside [0,1] or a non-finite factor. */
 int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const starc_generate_reward_options *o,

@@ -36,6 +36,36 @@ extern "C" {
  *  @return ::STARC_EDIM for an empty grid, ::STARC_EINVAL for gamma outside [0,1). */
 int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out, starc_error *err);
 
+/** @brief Number of actions of a slippery gridworld (up, down, left, right). */
+#define STARC_GRIDWORLD_SLIPPERY_ACTIONS 4
+
+/** @brief Options of starc_gridworld_slippery(). */
+typedef struct starc_gridworld_options {
+    double gamma; /**< discount (default 0.95) */
+    double slip;  /**< probability of a uniformly random direction instead of the chosen one (default 0.2) */
+    int sparse;   /**< 1 (default): T in CSR form (starc_mdp_alloc_csr()); 0: a dense S*A*S tensor */
+} starc_gridworld_options;
+
+/** @brief Fill @p o with the defaults (gamma 0.95, slip 0.2, CSR). */
+void starc_gridworld_options_default(starc_gridworld_options *o);
+
+/** @brief A slippery @p cols x @p rows gridworld: state `s = cols*y + x` (column x, row y),
+ *  four actions 0 up (y-1), 1 down (y+1), 2 left (x-1), 3 right (x+1).
+ *
+ *  Action a moves in its own direction with probability 1 - slip and in each
+ *  of the four directions with probability slip/4 (so in its own with
+ *  1 - 3 slip/4); a move off the grid stays put, and moves that land on the
+ *  same cell are merged into one entry.  Row (s,a) therefore stores the
+ *  distinct cells reached with positive probability, in increasing order (at
+ *  most 4 when slip > 0, one when slip = 0).  The initial distribution is
+ *  uniform.  With `sparse` set the dense tensor is never built: memory is
+ *  O(S*A) for any grid.  @p opt may be NULL (defaults).
+ *  @return ::STARC_EDIM for an empty grid or one whose S*A*S (dense) or S*A*4
+ *          (CSR) entries overflow, ::STARC_EINVAL for gamma outside [0,1) or
+ *          slip outside [0,1], ::STARC_ENOMEM. */
+int starc_gridworld_slippery(size_t cols, size_t rows, const starc_gridworld_options *opt, starc_mdp **out,
+                             starc_error *err);
+
 /** @brief Name of EPIC gridworld reward @p i ("Sparse", "Dense", "Center", "Penalty", "Path", "Cliff"),
  *  or NULL when i >= ::STARC_GRIDWORLD_EPIC_COUNT. */
 const char *starc_gridworld_epic_name(size_t i);

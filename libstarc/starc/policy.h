@@ -35,18 +35,24 @@ void starc_policy_workspace_free(starc_policy_workspace *ws);
 /** @brief Which linear-algebra engine solves I - gamma P_pi (docs/sparse.md). */
 typedef enum starc_policy_engine {
     STARC_POLICY_ENGINE_AUTO = 0,  /**< dense for a dense MDP; for a sparse MDP dense up to
-                                        ::STARC_POLICY_ENGINE_DENSE_MAX_S states, sparse above */
+                                        ::STARC_POLICY_ENGINE_DENSE_MAX_S states, sparse LU up to
+                                        ::STARC_POLICY_ENGINE_SPARSE_MAX_S, iterative above */
     STARC_POLICY_ENGINE_DENSE = 1, /**< dense LU (LAPACK); a sparse MDP is expanded to S*A*S first */
-    STARC_POLICY_ENGINE_SPARSE = 2 /**< sparse LU (UMFPACK) on T's stored entries */
+    STARC_POLICY_ENGINE_SPARSE = 2, /**< sparse LU (UMFPACK) on T's stored entries */
+    STARC_POLICY_ENGINE_ITERATIVE = 3 /**< restarted GMRES on T's stored entries, stopped by the
+                                           residual rule of starc_policy_options.iterative_tol */
 } starc_policy_engine;
 
 /** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO solves a sparse MDP densely (measured
  *  crossover, docs/sparse.md). */
 #define STARC_POLICY_ENGINE_DENSE_MAX_S 256
+/** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO uses the sparse LU on a sparse MDP;
+ *  the iterative engine above (measured crossover, docs/sparse.md). */
+#define STARC_POLICY_ENGINE_SPARSE_MAX_S 4096
 
-/** @brief The command-line name of @p e: "auto", "dense", "sparse" (NULL if out of range). */
+/** @brief The command-line name of @p e: "auto", "dense", "sparse", "iterative" (NULL if out of range). */
 const char *starc_policy_engine_name(starc_policy_engine e);
-/** @brief Parse "auto", "dense" or "sparse"; ::STARC_EINVAL otherwise. */
+/** @brief Parse "auto", "dense", "sparse" or "iterative"; ::STARC_EINVAL otherwise. */
 int starc_policy_engine_parse(const char *name, starc_policy_engine *out);
 
 /** @brief Options of the policy module: policy validation, policy iteration, value iteration. */
@@ -63,6 +69,13 @@ typedef struct starc_policy_options {
     size_t max_sweeps; /**< value iteration: cap on sweeps (default 100000); exceeding it is ::STARC_ENOCONV */
     starc_policy_engine engine; /**< policy iteration and evaluation engine (default
                                      ::STARC_POLICY_ENGINE_AUTO); functions without options use auto */
+    double iterative_tol;        /**< iterative engine: a solve of (I - gamma P_pi) x = b stops when
+                                      `||b - (I - gamma P_pi) x||_inf <= iterative_tol ||b||_inf` (the
+                                      transposed occupancy system: the same in the 1-norm), which
+                                      bounds the error by `iterative_tol ||b|| / (1 - gamma)`
+                                      (docs/sparse.md; default 1e-13, measured there) */
+    size_t iterative_max_iter;   /**< iterative engine: cap on matrix-vector products per solve
+                                      (default 100000); exceeding it is ::STARC_ENOCONV */
 } starc_policy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_policy_options. */

@@ -64,7 +64,8 @@ class MdpOptions(Structure):
 
 class PolicyOptions(Structure):
     _fields_ = [("max_iter", c_size_t), ("tie_tol", c_double), ("prob_tol", c_double), ("tol", c_double),
-                ("max_sweeps", c_size_t), ("engine", c_int)]
+                ("max_sweeps", c_size_t), ("engine", c_int), ("iterative_tol", c_double),
+                ("iterative_max_iter", c_size_t)]
 
 
 class PolicyRangeResult(Structure):
