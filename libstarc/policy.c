@@ -463,13 +463,14 @@ void starc_policy_options_default(starc_policy_options *o)
     o->iterative_max_iter = 100000;
 }
 
-/* The tie rule (policy.h, docs/theory.md Numerics): in state s, actions whose
- * Q is within tie_tol * max(|max_a Q(s,a)|, floor) of the maximum are tied,
- * with floor = S * DBL_EPSILON * max |Q| (the round-off scale of Q from an
- * S x S solve).  Relative to the state's own values, as the rule always was
- * for |Q| >= 1, but without the absolute floor 1 that called every action
- * tied for a reward scaled by 1e-300; the floor keeps states whose values
- * vanish relative to the others from switching on round-off.  A rule
+/* The tie rule (policy.h, docs/theory.md §1): in state s, actions whose Q is
+ * within max(tie_tol * |max_a Q(s,a)|, floor) of the maximum are tied, with
+ * floor = S * DBL_EPSILON * max |Q| (the round-off scale of Q from an S x S
+ * solve).  Relative to the state's own values, without the absolute floor 1
+ * that called every action tied for a reward scaled by 1e-300.  The floor is
+ * not multiplied by tie_tol: a state whose values vanish beside the others'
+ * (Q = 0 up to round-off) must not switch on the solve's error, or policy
+ * iteration cycles (tests/test-norm.c, tests/bench/trivial-roundoff).  A rule
  * relative to max |Q| over all states was tried and rejected: it absorbed
  * real differences of rewards on rare transitions and moved the STARC study's
  * correlations (VAL 0.895 -> 0.890, EPIC 0.815 -> 0.813 at seed 1). */
@@ -483,7 +484,7 @@ static double tie_floor(const double *q, size_t n, size_t S)
 
 static double tie_tol_of(double tie_tol, double qmax, double floor)
 {
-    return tie_tol * fmax(fabs(qmax), floor);
+    return fmax(tie_tol * fabs(qmax), floor);
 }
 
 /* The rule above for other modules (policy-internal.h). */

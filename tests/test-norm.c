@@ -64,6 +64,42 @@ static void test_range_shaping(void **state)
     gsl_rng_free(r);
 }
 
+/* A potential-shaping reward gamma Phi(s') - Phi(s) ties every action in every
+ * state (Q(s,a) = -Phi(s)); with Phi = 0 in some states their Q are 0 up to the
+ * solve's round-off (about eps max|Phi|), far above tie_tol times their own
+ * size.  The tie rule's floor (docs/theory.md §1) must call those ties: policy
+ * iteration then returns the lowest action everywhere, and `range` is 0 up to
+ * round-off.  A floor scaled by tie_tol let such states switch on round-off
+ * (and cycle: STARC_ENOCONV in tests/bench/trivial-roundoff). */
+static void test_ties_at_vanishing_values(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(63);
+    const size_t S = 16, A = 3, n = S * A * S;
+    double *x = malloc(n * sizeof(double)), phi[16], V[16];
+    size_t act[16];
+    for (int trial = 0; trial < 200; trial++) {
+        const double gamma = trial % 2 ? 0.9 : 0.5;
+        starc_mdp *m = testutil_random_mdp(r, S, A, gamma, trial % 4 == 3);
+        testutil_gaussian(r, phi, S);
+        for (size_t s = 0; s < S; s += 2)
+            phi[s] = 0.0;
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++)
+                for (size_t u = 0; u < S; u++)
+                    x[(s * A + a) * S + u] = gamma * phi[u] - phi[s];
+        assert_ok(starc_policy_optimal(m, x, NULL, act, V, NULL, NULL, NULL));
+        for (size_t s = 0; s < S; s++)
+            assert_int_equal(act[s], 0);
+        double v;
+        assert_ok(starc_norm_value(m, STARC_NORM_RANGE, x, NULL, &v, NULL));
+        assert_true(v <= 1e-12 * maxabs(x, n) / (1.0 - gamma));
+        starc_mdp_free(m);
+    }
+    free(x);
+    gsl_rng_free(r);
+}
+
 static void test_norm_names_and_errors(void **state)
 {
     (void)state;
@@ -89,6 +125,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_norms_reference),
         cmocka_unit_test(test_range_shaping),
+        cmocka_unit_test(test_ties_at_vanishing_values),
         cmocka_unit_test(test_norm_names_and_errors),
     };
     return cmocka_run_group_tests_name("norm", tests, NULL, NULL);

@@ -226,7 +226,7 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
  *  highest proxy action value under the base policy, `Q_p^{pi_b}(s,a)`, is kept
  *  (the advantage `A_p^{pi_b} = Q - V` orders actions identically, so it gives
  *  the same policy); starc_overopt_bon_distribution() with absolute tie tolerance
- *  `tie_tol * max(|max_a Q_p^{pi_b}(s,a)|, S DBL_EPSILON max_{s,a} |Q_p^{pi_b}|)`, policy
+ *  `max(tie_tol |max_a Q_p^{pi_b}(s,a)|, S DBL_EPSILON max_{s,a} |Q_p^{pi_b}|)`, policy
  *  iteration's tie rule (::starc_policy_options.tie_tol).  The resulting stationary
  *  policy is evaluated exactly; its per-state KL is at most log n - (n-1)/n, so
  *  `kl_normalized <= log n - (n-1)/n`.

@@ -59,7 +59,7 @@ int starc_policy_engine_parse(const char *name, starc_policy_engine *out);
 typedef struct starc_policy_options {
     size_t max_iter;   /**< policy iteration: cap on improvement steps (default 10000); exceeding it is
                             ::STARC_ENOCONV */
-    double tie_tol;    /**< policy iteration: Q values within tie_tol * max(|max_a Q(s,a)|, S eps max |Q|) of their state's
+    double tie_tol;    /**< policy iteration: Q values within max(tie_tol |max_a Q(s,a)|, S eps max |Q|) of their state's
                             maximum count as tied (default 1e-10); relative, so ties do not change when
                             the reward is multiplied by a positive constant */
     double prob_tol;   /**< validation: policy rows must sum to 1 within prob_tol (absolute; default
