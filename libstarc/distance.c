@@ -380,7 +380,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     *d = NAN;
     if (p->sparse) { /* full rewards on a sparse MDP: the nnz values on T's support */
-        const starci_struct x1 = {NULL, NULL, R1}, x2 = {NULL, NULL, R2};
+        const starci_struct x1 = {.E = R1}, x2 = {.E = R2};
         return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
     }
     const size_t SAS = p->S * p->A * p->S;
@@ -738,7 +738,8 @@ int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const sta
     sd->o.canon_options.state_dist = sd->ds;
     sd->o.canon_options.action_dist = sd->da;
     if ((st = starci_canon_sparse_alloc(p, gamma, o->canon, &sd->o.canon_options, &sd->canon, err)) ||
-        (st = starci_struct_ws_alloc(p, &sd->ws, err)))
+        (st = starci_struct_ws_alloc(p, &sd->ws, err)) ||
+        (st = starci_struct_ws_alloc_f(&sd->ws, starci_canon_sparse_f_nnz(sd->canon), err)))
         goto out;
     for (size_t k = 0; k < nnz; k++) {
         sd->tsum += p->data[k];
