@@ -505,6 +505,86 @@ static void test_dard_pattern_budget(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_distance_matrix on a sparse MDP: the Gram-matrix path (l2, Pearson)
+ * against starc_distance_pair entry by entry, for every canonicalisation and
+ * normalisation, with a trivial reward (pure shaping: s(R) = 0; Pearson
+ * undefined, NaN), a near-duplicate (the recomputation of close pairs), a
+ * negated and a scaled copy; and the same bits with 1 and 3 threads. */
+static void test_matrix_gram(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1523);
+    const double pg[3] = {0.0, 0.9, 0.99};
+    for (int t = 0; t < 3; t++) {
+        const size_t S = t == 2 ? 300 : 8 + 12 * (size_t)t, A = 2, SA = S * A;
+        starc_mdp *d = testutil_random_mdp(r, S, A, pg[t], 1), *m = sparse_twin(d, t % 2);
+        const size_t nnz = starc_mdp_nnz(m);
+        const size_t *ip, *ix;
+        starc_mdp_csr(m, &ip, &ix, NULL);
+        enum { NR = 6 };
+        double *E[NR];
+        for (int i = 0; i < NR; i++)
+            E[i] = malloc(nnz * sizeof(double));
+        testutil_gaussian(r, E[0], nnz);
+        testutil_gaussian(r, E[1], nnz);
+        double *phi = malloc(S * sizeof(double));
+        testutil_gaussian(r, phi, S);
+        for (size_t row = 0; row < SA; row++) /* shaping on the support: trivial for every canonicalisation */
+            for (size_t k = ip[row]; k < ip[row + 1]; k++)
+                E[2][k] = pg[t] * phi[ix[k]] - phi[row / A];
+        for (size_t k = 0; k < nnz; k++) {
+            E[3][k] = E[0][k] + 1e-7 * E[1][k];
+            E[4][k] = -E[1][k];
+            E[5][k] = 1e300 * E[0][k];
+        }
+        const double *Rs[NR] = {E[0], E[1], E[2], E[3], E[4], E[5]};
+        for (int canon = 0; canon < STARC_CANON_KIND_COUNT; canon++)
+            for (int norm = 0; norm < STARC_NORM_KIND_COUNT; norm++)
+                for (int pm = 0; pm < 2; pm++) {
+                    if (t == 2 && ((canon != STARC_CANON_DARD && canon != STARC_CANON_VAL) || norm != STARC_NORM_L2)) /* S = 300: a selection */
+                        continue;
+                    starc_distance_options o;
+                    starc_distance_options_default(&o);
+                    o.canon = (starc_canon_kind)canon;
+                    o.norm = (starc_norm_kind)norm;
+                    o.metric = pm ? STARC_METRIC_PEARSON : STARC_METRIC_L2;
+                    starc_distance_plan *ps, *p3;
+                    assert_ok(starc_distance_plan_alloc(m, &o, &ps, NULL));
+                    o.nthreads = 3;
+                    assert_ok(starc_distance_plan_alloc(m, &o, &p3, NULL));
+                    double D[NR * NR], D3[NR * NR];
+                    assert_ok(starc_distance_matrix(ps, NR, Rs, D, NULL));
+                    assert_ok(starc_distance_matrix(p3, NR, Rs, D3, NULL));
+                    assert_memory_equal(D, D3, sizeof D);
+                    for (int i = 0; i < NR; i++)
+                        for (int j = 0; j < NR; j++) {
+                            double dp;
+                            int st = starc_distance_pair(ps, Rs[i], Rs[j], &dp, NULL);
+                            if (st == STARC_EUNDEF) {
+                                assert_true(isnan(D[i * NR + j]));
+                                continue;
+                            }
+                            assert_ok(st);
+                            assert_true(D[i * NR + j] == D[j * NR + i]);
+                            if (i == j)
+                                assert_true(D[i * NR + j] == 0.0);
+                            else if (norm == STARC_NORM_NONE && !pm) /* homogeneous: scale of the pair */
+                                assert_close(D[i * NR + j], dp, 1e-9, 0.0);
+                            else /* standardised tensors of norm <= ~1 */
+                                assert_close(D[i * NR + j], dp, 1e-10, 1e-12);
+                        }
+                    starc_distance_plan_free(ps);
+                    starc_distance_plan_free(p3);
+                }
+        for (int i = 0; i < NR; i++)
+            free(E[i]);
+        free(phi);
+        starc_mdp_free(d);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_public_sparse),
         cmocka_unit_test(test_dard),
         cmocka_unit_test(test_dard_pattern_budget),
+        cmocka_unit_test(test_matrix_gram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
