@@ -12,8 +12,9 @@
  *                      is (1 + gamma^2) S A I - 2 gamma A 1 1^T, solved in closed form;
  *                      T-weighted: a sparse S x S SPD matrix, CHOLMOD)
  *   minimal            E = w (Rbar + gamma T Phi - Phi(s)) T     (CHOLMOD on M^T W M)
- *   dard               not available: its K(s,s') is neither structured nor sparse
- *                      (docs/sparse.md); STARC_EINVAL.
+ *   dard               B - g(s) - gamma KB(s),  G + gamma (g - KG), E,  F = -gamma K_E(s,s')
+ *                      (K_E an S x S sparse matrix on a pattern made once per plan, after
+ *                      counting its non-zeros against opt->max_bytes; docs/sparse.md)
  *
  * The distributions and the policy are validated by the caller
  * (starc_canon_alloc's checks); they are copied. */
@@ -32,6 +33,9 @@ typedef struct starci_canon_sparse starci_canon_sparse;
 int starci_canon_sparse_alloc(const starci_csr *p, double gamma, starc_canon_kind kind,
                               const starc_canon_options *opt, starci_canon_sparse **out, starc_error *err);
 void starci_canon_sparse_free(starci_canon_sparse *c);
+
+/* Non-zeros of the S x S part F of the plan's forms (dard: K's pattern), 0 for the other kinds. */
+size_t starci_canon_sparse_f_nnz(const starci_canon_sparse *c);
 
 /* c(R) into slot (0 or 1) of the plan's buffers; *out points into them (or
  * into R for none) until the next call on the same slot.  V: V^pi of R (S),

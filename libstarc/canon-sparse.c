@@ -33,6 +33,14 @@ struct starci_canon_sparse {
     int cm_started;
     cholmod_factor *L;
     cholmod_dense *rhs;
+    /* dard: K's pattern (S x S CSR, sorted rows), T's predecessors per action, scratch */
+    size_t *kptr, *kidx;   /* S + 1, nK */
+    size_t nK;
+    double *F[2];          /* nK: slot outputs */
+    size_t *pptr, *pidx;   /* A*(S+1), nnz: the (s, a) rows holding successor v, for each a and v */
+    double *pval;          /* nnz: T[s,a,v] of those */
+    double *acc2, *yv;     /* S each */
+    size_t *ylist, *ymark, *kmark; /* S each */
 };
 
 void starci_canon_sparse_free(starci_canon_sparse *c)
@@ -45,7 +53,18 @@ void starci_canon_sparse_free(starci_canon_sparse *c)
     free(c->rbar);
     free(c->v);
     free(c->acc);
+    free(c->kptr);
+    free(c->kidx);
+    free(c->pptr);
+    free(c->pidx);
+    free(c->pval);
+    free(c->acc2);
+    free(c->yv);
+    free(c->ylist);
+    free(c->ymark);
+    free(c->kmark);
     for (int i = 0; i < 2; i++) {
+        free(c->F[i]);
         free(c->B[i]);
         free(c->G[i]);
         free(c->E[i]);
@@ -158,6 +177,211 @@ static int factorise(starci_canon_sparse *c, starc_error *err)
     return STARC_OK;
 }
 
+static double rget(const double *x, size_t i)
+{
+    return x ? x[i] : 0.0;
+}
+
+static void shaped(starci_canon_sparse *c, int slot, const starci_struct *R, const double *q, double b0,
+                   const double *gp, starci_struct *out);
+
+/* ---- dard ----------------------------------------------------------------------
+ * K(s,s') = sum_a D_A(a) sum_{u,v} T[s,a,u] T[s',a,v] R(u,a,v).  For R = B + G + E:
+ * the B part is KB(s) = sum_a D_A(a) (T_a B_a)(s), the G part KG(s') = sum_a D_A(a) (T_a G)(s'),
+ * both structured; the E part K_E(s,s') is non-zero only where s' is an a-predecessor of an
+ * a-successor v of an a-successor u of s: an S x S sparse matrix on a pattern fixed by T,
+ * made once per plan.  c(R) = B - g(s) - gamma KB(s)  +  G + gamma (g - KG)(s')  +  E
+ * - gamma K_E(s,s'), with g(x) = sum_a D_A(a) Rbar(x,a). */
+
+static int cmp_size(const void *pa, const void *pb)
+{
+    const size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The predecessor lists of T per action (a transpose of each T_a). */
+static int dard_preds(starci_canon_sparse *c)
+{
+    const starci_csr *p = &c->p;
+    const size_t S = p->S, A = p->A, nnz = starci_csr_nnz(p);
+    if (!(c->pptr = calloc(A * (S + 1), sizeof *c->pptr)) || !(c->pidx = malloc((nnz + 1) * sizeof *c->pidx)) ||
+        !(c->pval = starci_dalloc(nnz + 1)))
+        return STARC_ENOMEM;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++)
+            for (size_t k = p->indptr[s * A + a]; k < p->indptr[s * A + a + 1]; k++)
+                c->pptr[a * (S + 1) + p->indices[k] + 1]++;
+    size_t run = 0;
+    for (size_t a = 0; a < A; a++) {
+        size_t *pp = c->pptr + a * (S + 1);
+        pp[0] = run;
+        for (size_t v = 0; v < S; v++)
+            pp[v + 1] = (run += pp[v + 1]);
+    }
+    size_t *next = malloc((A * S + 1) * sizeof *next);
+    if (!next)
+        return STARC_ENOMEM;
+    for (size_t a = 0; a < A; a++)
+        for (size_t v = 0; v < S; v++)
+            next[a * S + v] = c->pptr[a * (S + 1) + v];
+    for (size_t s = 0; s < S; s++) /* increasing s: each list is sorted */
+        for (size_t a = 0; a < A; a++)
+            for (size_t k = p->indptr[s * A + a]; k < p->indptr[s * A + a + 1]; k++) {
+                const size_t q = next[a * S + p->indices[k]]++;
+                c->pidx[q] = s;
+                c->pval[q] = p->data[k];
+            }
+    free(next);
+    return STARC_OK;
+}
+
+/* Row s of K's pattern: the distinct a-predecessors of the two-step a-successors of s, over the
+ * actions with D_A(a) > 0.  Counted (out == NULL) or written to out; returns the count. */
+static size_t dard_row(starci_canon_sparse *c, size_t s, size_t *out)
+{
+    const starci_csr *p = &c->p;
+    const size_t S = p->S, A = p->A;
+    size_t n = 0;
+    for (size_t a = 0; a < A; a++) {
+        if (c->da[a] == 0.0)
+            continue;
+        const size_t stamp = s * A + a + 1;
+        const size_t *pp = c->pptr + a * (S + 1);
+        for (size_t k = p->indptr[s * A + a]; k < p->indptr[s * A + a + 1]; k++) {
+            const size_t u = p->indices[k];
+            for (size_t k2 = p->indptr[u * A + a]; k2 < p->indptr[u * A + a + 1]; k2++) {
+                const size_t v = p->indices[k2];
+                if (c->ymark[v] == stamp)
+                    continue;
+                c->ymark[v] = stamp;
+                for (size_t q = pp[v]; q < pp[v + 1]; q++) {
+                    const size_t t = c->pidx[q];
+                    if (c->kmark[t] == s + 1)
+                        continue;
+                    c->kmark[t] = s + 1;
+                    if (out)
+                        out[n] = t;
+                    n++;
+                }
+            }
+        }
+    }
+    if (out)
+        qsort(out, n, sizeof *out, cmp_size);
+    return n;
+}
+
+/* K's pattern, after counting it against the memory budget. */
+static int dard_plan(starci_canon_sparse *c, size_t max_bytes, starc_error *err)
+{
+    const starci_csr *p = &c->p;
+    const size_t S = p->S;
+    if (dard_preds(c) || !(c->ymark = calloc(S + 1, sizeof *c->ymark)) ||
+        !(c->kmark = calloc(S + 1, sizeof *c->kmark)) || !(c->ylist = malloc((S + 1) * sizeof *c->ylist)) ||
+        !(c->yv = calloc(S + 1, sizeof *c->yv)) || !(c->acc2 = calloc(S + 1, sizeof *c->acc2)) ||
+        !(c->kptr = calloc(S + 1, sizeof *c->kptr)))
+        return starci_error(err, STARC_ENOMEM, "dard: out of memory preparing K's pattern (S=%zu, nnz=%zu)", S,
+                            starci_csr_nnz(p));
+    size_t nK = 0;
+    for (size_t s = 0; s < S; s++)
+        c->kptr[s + 1] = (nK += dard_row(c, s, NULL));
+    /* pattern (size_t) + the two slots' values + a combination's values */
+    const double bytes = (double)nK * (double)(sizeof(size_t) + 3 * sizeof(double));
+    if (bytes > (double)max_bytes)
+        return starci_error(err, STARC_ENOMEM,
+                            "dard on this sparse MDP needs K(s,s') with %zu non-zeros (%.3g GiB), above the "
+                            "memory budget of %.3g GiB (starc_canon_options.max_bytes; docs/sparse.md)",
+                            nK, bytes / 1073741824.0, (double)max_bytes / 1073741824.0);
+    c->nK = nK;
+    if (!(c->kidx = malloc((nK + 1) * sizeof *c->kidx)) || !(c->F[0] = starci_dalloc(nK + 1)) ||
+        !(c->F[1] = starci_dalloc(nK + 1)))
+        return starci_error(err, STARC_ENOMEM, "dard: out of memory for K (%zu non-zeros)", nK);
+    memset(c->ymark, 0, (S + 1) * sizeof *c->ymark);
+    memset(c->kmark, 0, (S + 1) * sizeof *c->kmark);
+    for (size_t s = 0; s < S; s++)
+        dard_row(c, s, c->kidx + c->kptr[s]);
+    memset(c->ymark, 0, (S + 1) * sizeof *c->ymark);
+    return STARC_OK;
+}
+
+size_t starci_canon_sparse_f_nnz(const starci_canon_sparse *c)
+{
+    return c && c->kind == STARC_CANON_DARD ? c->nK : 0;
+}
+
+/* K_E(s,s') into F (scaled by -gamma): row by row, y = sum_u T[s,a,u] E(u,a,.) then y T_a^T. */
+static void dard_k(starci_canon_sparse *c, const double *E, double *F)
+{
+    const starci_csr *p = &c->p;
+    const size_t S = p->S, A = p->A;
+    double *acc = c->acc2, *yv = c->yv;
+    for (size_t s = 0; s < S; s++) {
+        for (size_t a = 0; a < A; a++) {
+            if (c->da[a] == 0.0)
+                continue;
+            size_t ny = 0;
+            const size_t stamp = s * A + a + 1;
+            for (size_t k = p->indptr[s * A + a]; k < p->indptr[s * A + a + 1]; k++) {
+                const size_t u = p->indices[k];
+                const double t = p->data[k];
+                for (size_t k2 = p->indptr[u * A + a]; k2 < p->indptr[u * A + a + 1]; k2++) {
+                    const size_t v = p->indices[k2];
+                    if (c->ymark[v] != stamp) {
+                        c->ymark[v] = stamp;
+                        c->ylist[ny++] = v;
+                    }
+                    yv[v] += t * E[k2];
+                }
+            }
+            const size_t *pp = c->pptr + a * (S + 1);
+            for (size_t i = 0; i < ny; i++) {
+                const size_t v = c->ylist[i];
+                const double w = c->da[a] * yv[v];
+                yv[v] = 0.0;
+                for (size_t q = pp[v]; q < pp[v + 1]; q++)
+                    acc[c->pidx[q]] += w * c->pval[q];
+            }
+        }
+        for (size_t m = c->kptr[s]; m < c->kptr[s + 1]; m++) {
+            F[m] = -c->gamma * acc[c->kidx[m]];
+            acc[c->kidx[m]] = 0.0;
+        }
+    }
+    memset(c->ymark, 0, (S + 1) * sizeof *c->ymark); /* stamps are reused by the next reward */
+}
+
+static void form_dard(starci_canon_sparse *c, int slot, const starci_struct *R, starci_struct *out)
+{
+    const starci_csr *p = &c->p;
+    const size_t S = p->S, A = p->A;
+    double *q = c->v, *gp = c->acc;
+    starci_struct_expected(p, R, c->rbar);
+    for (size_t s = 0; s < S; s++) {
+        double g = 0.0, kb = 0.0, kg = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            const size_t r = s * A + a;
+            double tb = 0.0, tg = 0.0;
+            for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
+                const size_t u = p->indices[k];
+                tb += p->data[k] * rget(R->B, u * A + a);
+                tg += p->data[k] * rget(R->G, u);
+            }
+            g += c->da[a] * c->rbar[r];
+            kb += c->da[a] * tb;
+            kg += c->da[a] * tg;
+        }
+        q[s] = g + c->gamma * kb; /* B - g(s) - gamma KB(s) */
+        gp[s] = g - kg;           /* G + gamma (g - KG)(s') */
+    }
+    shaped(c, slot, R, q, 0.0, gp, out);
+    if (R->E) {
+        dard_k(c, R->E, c->F[slot]);
+        out->F = c->F[slot];
+        out->fptr = c->kptr;
+        out->fidx = c->kidx;
+    }
+}
+
 int starci_canon_sparse_alloc(const starci_csr *p, double gamma, starc_canon_kind kind,
                               const starc_canon_options *opt, starci_canon_sparse **out, starc_error *err)
 {
@@ -166,8 +390,6 @@ int starci_canon_sparse_alloc(const starci_csr *p, double gamma, starc_canon_kin
     *out = NULL;
     if ((unsigned)kind >= STARC_CANON_KIND_COUNT)
         return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind %d", (int)kind);
-    if (kind == STARC_CANON_DARD)
-        return starci_error(err, STARC_EINVAL, "the dard canonicalisation needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     starc_canon_options def;
     if (!opt) {
         starc_canon_options_default(&def);
@@ -204,8 +426,10 @@ int starci_canon_sparse_alloc(const starci_csr *p, double gamma, starc_canon_kin
             c->w[r] = 1.0 / q; /* q >= 1/|J_r| > 0: rows of T sum to 1 */
         }
     }
-    if ((kind == STARC_CANON_MINIMAL || (kind == STARC_CANON_MINIMAL_POTENTIAL && c->weighted)) &&
-        (st = factorise(c, err))) {
+    if (((kind == STARC_CANON_MINIMAL || (kind == STARC_CANON_MINIMAL_POTENTIAL && c->weighted)) &&
+         (st = factorise(c, err))) ||
+        (kind == STARC_CANON_DARD &&
+         (st = dard_plan(c, opt->max_bytes ? opt->max_bytes : STARC_CANON_MAX_BYTES_DEFAULT, err)))) {
         starci_canon_sparse_free(c);
         return st;
     }
@@ -231,10 +455,6 @@ static int chol_solve(starci_canon_sparse *c, const double *b, double *x, starc_
     return STARC_OK;
 }
 
-static double rget(const double *x, size_t i)
-{
-    return x ? x[i] : 0.0;
-}
 
 /* out = R with B += bq(s) (per state) + b0, G += gamma gp (gp may be NULL). */
 static void shaped(starci_canon_sparse *c, int slot, const starci_struct *R, const double *q, double b0,
@@ -419,7 +639,11 @@ int starci_canon_sparse_form(starci_canon_sparse *c, int slot, const starci_stru
         return starci_error(err, STARC_EINVAL, "invalid arguments to the sparse canonicalisation");
     if ((c->kind == STARC_CANON_VAL || c->kind == STARC_CANON_VAL_POTENTIAL) && !V)
         return starci_error(err, STARC_EINVAL, "%s needs V^pi of the reward", starc_canon_kind_name(c->kind));
+    if (R->F)
+        return starci_error(err, STARC_EINVAL, "the sparse canonicalisation takes no reward with an S x S part");
+    memset(out, 0, sizeof *out);
     switch (c->kind) {
+    case STARC_CANON_DARD: form_dard(c, slot, R, out); return STARC_OK;
     case STARC_CANON_NONE: *out = *R; return STARC_OK;
     case STARC_CANON_EPIC: form_epic(c, slot, R, out); return STARC_OK;
     case STARC_CANON_VAL: form_val(c, slot, R, V, out); return STARC_OK;

@@ -46,6 +46,7 @@ void starc_canon_options_default(starc_canon_options *o)
     o->weighted = 0;
     o->nthreads = 1;
     o->prob_tol = STARC_MDP_PROB_TOL;
+    o->max_bytes = STARC_CANON_MAX_BYTES_DEFAULT;
 }
 
 struct canon_slot {

@@ -380,7 +380,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     *d = NAN;
     if (p->sparse) { /* full rewards on a sparse MDP: the nnz values on T's support */
-        const starci_struct x1 = {NULL, NULL, R1}, x2 = {NULL, NULL, R2};
+        const starci_struct x1 = {.E = R1}, x2 = {.E = R2};
         return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
     }
     const size_t SAS = p->S * p->A * p->S;
@@ -738,7 +738,8 @@ int starci_sparse_dist_alloc(const starc_mdp *vm, const starci_csr *p, const sta
     sd->o.canon_options.state_dist = sd->ds;
     sd->o.canon_options.action_dist = sd->da;
     if ((st = starci_canon_sparse_alloc(p, gamma, o->canon, &sd->o.canon_options, &sd->canon, err)) ||
-        (st = starci_struct_ws_alloc(p, &sd->ws, err)))
+        (st = starci_struct_ws_alloc(p, &sd->ws, err)) ||
+        (st = starci_struct_ws_alloc_f(&sd->ws, starci_canon_sparse_f_nnz(sd->canon), err)))
         goto out;
     for (size_t k = 0; k < nnz; k++) {
         sd->tsum += p->data[k];
@@ -950,8 +951,8 @@ static int sparse_plan_alloc(const starc_mdp *m, const starc_distance_options *o
     return STARC_OK;
 }
 
-/* Pairwise: each entry canonicalises both rewards again (no Gram matrix on sparse MDPs yet). */
-static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+/* Pairwise: each entry canonicalises both rewards again (metrics other than l2 and Pearson). */
+static int sparse_matrix_pairwise(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++) {
@@ -966,6 +967,154 @@ static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *
             D[i * n + j] = D[j * n + i] = d;
         }
     return STARC_OK;
+}
+
+/* One reward's canonical form, kept for the Gram matrix (Pearson: centred, B shifted by -mean). */
+typedef struct sparse_kept {
+    double *buf;
+    starci_struct x;
+    struct rinfo ri;
+} sparse_kept;
+
+struct gram_ctx {
+    const starci_csr *p;
+    size_t n;
+    const sparse_kept *f;
+    double *Gm;
+    double *gc; /* 2 S per thread */
+};
+
+static void gram_rows(void *arg, size_t i0, size_t i1, int tid)
+{
+    struct gram_ctx *g = arg;
+    const size_t S = g->p->S, n = g->n;
+    starci_struct_ws w;
+    memset(&w, 0, sizeof w); /* starci_struct_dot reads only gc[0], gc[1] */
+    w.gc[0] = g->gc + 2 * S * (size_t)tid;
+    w.gc[1] = w.gc[0] + S;
+    for (size_t i = i0; i < i1; i++)
+        for (size_t j = i; j < n; j++)
+            g->Gm[i * n + j] = starci_struct_dot(g->p, &g->f[i].x, &g->f[j].x, 0, &w);
+}
+
+/* Copy c (pointing into the plan's slot buffers) into kept storage; shift added to B. */
+static int sparse_keep(const starci_sparse_dist *sd, const starci_struct *c, double shift, sparse_kept *k)
+{
+    const size_t S = sd->p.S, SA = S * sd->p.A, nnz = starci_csr_nnz(&sd->p), nF = c->F ? c->fptr[S] : 0;
+    if (!(k->buf = starci_dalloc(SA + S + nnz + nF + 1)))
+        return STARC_ENOMEM;
+    double *B = k->buf, *G = B + SA, *E = G + S, *F = E + nnz;
+    memset(&k->x, 0, sizeof k->x);
+    for (size_t r = 0; r < SA; r++)
+        B[r] = (c->B ? c->B[r] : 0.0) + shift;
+    k->x.B = B;
+    if (c->G) {
+        memcpy(G, c->G, S * sizeof(double));
+        k->x.G = G;
+    }
+    if (c->E) {
+        memcpy(E, c->E, nnz * sizeof(double));
+        k->x.E = E;
+    }
+    if (c->F) {
+        memcpy(F, c->F, nF * sizeof(double));
+        k->x.F = F;
+        k->x.fptr = c->fptr;
+        k->x.fidx = c->fidx;
+    }
+    return STARC_OK;
+}
+
+/* l2 (normalised) and Pearson: each reward canonicalised and normalised once (the trivial rule as for a pair),
+ * then the N x N inner products of the structured forms (a Gram matrix, computed with nthreads;
+ * each entry by itself, so the result does not depend on their number):
+ *   l2:      d_ij^2 = a_i^2 <c_i,c_i> + a_j^2 <c_j,c_j> - 2 a_i a_j <c_i,c_j>, recomputed from the
+ *            difference when d^2 < (|s_i|^2 + |s_j|^2)/16 (as the dense path);
+ *   Pearson: rho_ij = <c_i - mean_i, c_j - mean_j> / (N sd_i sd_j), recomputed from the
+ *            standardised difference when 1 - rho < 1/16 (starci_struct_pearson). */
+static int sparse_matrix_gram(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+{
+    starci_sparse_dist *sd = p->sparse;
+    const starci_csr *pc = &sd->p;
+    const size_t S = pc->S;
+    const int pearson = sd->o.metric == STARC_METRIC_PEARSON;
+    const double N = (double)S * (double)pc->A * (double)S;
+    int st = STARC_OK, nth = sd->o.nthreads < 1 ? 1 : sd->o.nthreads;
+    if (nth > STARCI_PARALLEL_MAX_THREADS)
+        nth = STARCI_PARALLEL_MAX_THREADS;
+    sparse_kept *f = calloc(n ? n : 1, sizeof *f);
+    int *k = calloc(n ? n : 1, sizeof *k);
+    double *Gm = starci_dalloc(n * n + 1), *gc = starci_dalloc(2 * S * (size_t)nth);
+    if (!f || !k || !Gm || !gc) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu)", n, n, S);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) { /* each reward by its own power of two (s(R) is scale-free) */
+        const starci_struct x = {.E = R[i]};
+        double b = sparse_bound(sd, &x);
+        k[i] = starci_norm_scale_exp(&b, 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const starci_struct x = {.E = R[i]};
+        starci_struct c;
+        if ((st = sparse_form(sd, 0, &x, k[i], &c, &f[i].ri, err)))
+            goto out;
+        if (sparse_keep(sd, &c, pearson ? -f[i].ri.mean : 0.0, &f[i])) {
+            st = starci_error(err, STARC_ENOMEM, "out of memory keeping %zu canonical forms (S=%zu, nnz=%zu)", n, S,
+                              starci_csr_nnz(pc));
+            goto out;
+        }
+    }
+    struct gram_ctx g = {pc, n, f, Gm, gc};
+    const size_t per = pc->S * pc->A + starci_csr_nnz(pc) + pc->A * starci_canon_sparse_f_nnz(sd->canon);
+    const double work = (double)n * (double)n / 2.0 * (double)per;
+    starci_parallel_run(nth, n, work > (double)SIZE_MAX ? SIZE_MAX : (size_t)work, gram_rows, &g);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            const struct rinfo *ri = &f[i].ri, *rj = &f[j].ri;
+            double d;
+            if (pearson) {
+                if (ri->undefined || rj->undefined) {
+                    d = NAN;
+                } else if (i == j) {
+                    d = 0.0;
+                } else {
+                    const double rho = fmin(1.0, MAXD(-1.0, Gm[i * n + j] / N / (ri->sigma * rj->sigma)));
+                    if (1.0 - rho >= STARCI_REFINE) {
+                        d = sqrt((1.0 - rho) / 2.0);
+                    } else { /* the centred forms: the same distance */
+                        d = starci_struct_pearson(pc, &f[i].x, &f[j].x, &sd->ws);
+                    }
+                }
+            } else if (i == j) {
+                d = 0.0;
+            } else {
+                const double xi = ri->a * ri->a * Gm[i * n + i], xj = rj->a * rj->a * Gm[j * n + j];
+                const double d2 = xi + xj - 2.0 * ri->a * rj->a * Gm[i * n + j];
+                if (d2 >= (xi + xj) / 16.0) {
+                    d = sqrt(d2);
+                } else if ((st = starci_struct_metric_scaled(pc, STARC_METRIC_L2, ri->a, &f[i].x, rj->a, &f[j].x,
+                                                             &sd->ws, &d, err))) {
+                    goto out;
+                }
+            }
+            D[i * n + j] = D[j * n + i] = d;
+        }
+out:
+    for (size_t i = 0; f && i < n; i++)
+        free(f[i].buf);
+    free(f), free(k), free(Gm), free(gc);
+    return st;
+}
+
+static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
+{
+    /* norm none with l2 is homogeneous of degree 1: its inner products leave the range of doubles for
+     * rewards of scale 1e+-300 (each pair is scaled by itself below) */
+    const starc_metric_kind m = p->sparse->o.metric;
+    if (m == STARC_METRIC_PEARSON || (m == STARC_METRIC_L2 && p->sparse->o.norm != STARC_NORM_NONE))
+        return sparse_matrix_gram(p, n, R, D, err);
+    return sparse_matrix_pairwise(p, n, R, D, err);
 }
 
 /* A reward given as (S,), (S,A) or in full, as a structured tensor (sparse) or dense (dense MDP). */

@@ -50,7 +50,7 @@ static int sparse_metric_value(const starc_mdp *m, starc_metric_kind kind, const
         return starci_error(err, STARC_EINVAL, "a Pearson coverage array needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     starci_csr p = {starc_mdp_states(m), starc_mdp_actions(m), NULL, NULL, NULL};
     starc_mdp_csr(m, &p.indptr, &p.indices, &p.data);
-    const starci_struct sx = {NULL, NULL, x}, sy = {NULL, NULL, y};
+    const starci_struct sx = {.E = x}, sy = {.E = y};
     starci_struct_ws ws;
     int st = starci_struct_ws_alloc(&p, &ws, err);
     if (st)

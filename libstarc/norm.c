@@ -459,7 +459,7 @@ static int sparse_norm_value(const starc_mdp *m, starc_norm_kind kind, const dou
 {
     starci_csr p = {starc_mdp_states(m), starc_mdp_actions(m), NULL, NULL, NULL};
     starc_mdp_csr(m, &p.indptr, &p.indices, &p.data);
-    const starci_struct sx = {NULL, NULL, x};
+    const starci_struct sx = {.E = x};
     if (kind == STARC_NORM_RANGE) {
         double *rbar = starci_dalloc(p.S * p.A);
         if (!rbar)

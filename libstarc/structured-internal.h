@@ -21,8 +21,12 @@
  * sums there.  Cost O(S*A log S + nnz + S log S) time (a binary search per row
  * for l1), O(S*A + nnz) memory (the workspace), never S*A*S.
  *
+ * An S x S sparse part F(s,s') (the same for every action) widens the set of
+ * entries of row (s,a) treated one by one from J_r to J_r united with row s
+ * of F's pattern: the cost grows by A * nnz(F).
+ *
  * Scale: each tensor is multiplied by a power of two (exact) that brings the
- * bound max|B| + max|G| + max|E| into the band norm.c uses
+ * bound max|B| + max|G| + max|E| + max|F| into the band norm.c uses
  * (STARCI_SCALE_BAND), so sums of squares neither overflow nor underflow
  * between 1e-300 and 1e300; results are scaled back. */
 #ifndef STARC_STRUCTURED_INTERNAL_H
@@ -46,11 +50,18 @@ static inline size_t starci_csr_nnz(const starci_csr *p)
     return p->indptr[p->S * p->A];
 }
 
-/* X = B(s,a) + G(s') + E(on support); NULL components are 0. */
+/* X = B(s,a) + G(s') + E(on support) + F(s,s'); NULL components are 0.
+ * F is an S x S sparse matrix, the same for every action (DARD's K term,
+ * docs/sparse.md), on the pattern fptr/fidx (CSR with S rows, indices
+ * strictly increasing within a row); two operands of one call that both have
+ * an F share its pattern. */
 typedef struct starci_struct {
-    const double *B; /* S*A */
-    const double *G; /* S */
-    const double *E; /* nnz, CSR order */
+    const double *B;     /* S*A */
+    const double *G;     /* S */
+    const double *E;     /* nnz, CSR order */
+    const double *F;     /* fptr[S], CSR order of fptr/fidx */
+    const size_t *fptr;  /* S + 1 (when F != NULL) */
+    const size_t *fidx;  /* fptr[S] */
 } starci_struct;
 
 /* Scratch of the closed forms: O(S*A + nnz), allocated once per pattern. */
@@ -62,9 +73,13 @@ typedef struct starci_struct_ws {
     double *pre;    /* S + 1: compensated prefix sums of sorted */
     size_t *mark;   /* S: row stamps (linf) */
     double *B, *G, *E; /* S*A, S, nnz: a combination (metrics, Pearson refinement) */
+    double *F;         /* nF: the F of a combination (starci_struct_ws_alloc_f), or NULL */
+    size_t nF;
 } starci_struct_ws;
 
 int starci_struct_ws_alloc(const starci_csr *p, starci_struct_ws *ws, starc_error *err);
+/* Room in ws for combinations of operands with an F of nF entries (nF = 0: none). */
+int starci_struct_ws_alloc_f(starci_struct_ws *ws, size_t nF, starc_error *err);
 void starci_struct_ws_free(starci_struct_ws *ws);
 
 /* out = a1 x1 + a2 x2 + shift (shift added to B), written into ws->B/G/E

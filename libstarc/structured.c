@@ -59,7 +59,21 @@ void starci_struct_ws_free(starci_struct_ws *ws)
     free(ws->B);
     free(ws->G);
     free(ws->E);
+    free(ws->F);
     memset(ws, 0, sizeof *ws);
+}
+
+int starci_struct_ws_alloc_f(starci_struct_ws *ws, size_t nF, starc_error *err)
+{
+    free(ws->F);
+    ws->F = NULL;
+    ws->nF = 0;
+    if (nF == 0)
+        return STARC_OK;
+    if (!(ws->F = starci_dalloc(nF)))
+        return starci_error(err, STARC_ENOMEM, "out of memory for the structured-tensor workspace (nnz(F)=%zu)", nF);
+    ws->nF = nF;
+    return STARC_OK;
 }
 
 void starci_struct_combine(const starci_csr *p, double a1, const starci_struct *x1, double a2,
@@ -82,12 +96,25 @@ void starci_struct_combine(const starci_csr *p, double a1, const starci_struct *
             ws->E[k] = (x1->E ? a1 * x1->E[k] : 0.0) + (x2->E ? a2 * x2->E[k] : 0.0);
         out->E = ws->E;
     }
+    out->F = NULL;
+    out->fptr = out->fidx = NULL;
+    if (x1->F || x2->F) { /* both on one pattern (the caller's plan) */
+        const starci_struct *xp = x1->F ? x1 : x2;
+        const size_t nF = xp->fptr[S];
+        for (size_t m = 0; m < nF; m++)
+            ws->F[m] = (x1->F ? a1 * x1->F[m] : 0.0) + (x2->F ? a2 * x2->F[m] : 0.0);
+        out->F = ws->F;
+        out->fptr = xp->fptr;
+        out->fidx = xp->fidx;
+    }
 }
 
 /* ---- one operand, scaled and centred -------------------------------------- */
 
 typedef struct prep {
     const double *B, *E; /* the operand's (unscaled) components, or NULL */
+    const double *F;     /* its F, or NULL */
+    const size_t *fptr, *fidx;
     const double *gc;    /* S: f G - mean(f G) */
     double f;            /* 2^k */
     double c0;           /* mean(f G) + the offset asked for */
@@ -104,9 +131,15 @@ static double max_abs(const double *x, size_t n)
 }
 
 /* The power of two that brings max|B| + max|G| + max|E| (>= max|X|) into norm.c's band. */
+static double max_abs_f(const starci_csr *p, const starci_struct *x)
+{
+    return x->F ? max_abs(x->F, x->fptr[p->S]) : 0.0;
+}
+
 static int struct_exp(const starci_csr *p, const starci_struct *x)
 {
-    double bound = max_abs(x->B, p->S * p->A) + max_abs(x->G, p->S) + max_abs(x->E, starci_csr_nnz(p));
+    double bound = max_abs(x->B, p->S * p->A) + max_abs(x->G, p->S) + max_abs(x->E, starci_csr_nnz(p)) +
+                   max_abs_f(p, x);
     return starci_norm_scale_exp(&bound, 1);
 }
 
@@ -116,6 +149,9 @@ static void prep_init(const starci_csr *p, const starci_struct *x, int k, double
     const size_t S = p->S;
     o->B = x->B;
     o->E = x->E;
+    o->F = x->F;
+    o->fptr = x->F ? x->fptr : NULL;
+    o->fidx = x->F ? x->fidx : NULL;
     o->k = k;
     o->f = ldexp(1.0, k);
     double gbar = 0.0, sg = 0.0;
@@ -138,9 +174,60 @@ static inline double prep_c(const prep *o, size_t r)
     return (o->B ? o->f * o->B[r] : 0.0) + o->c0;
 }
 
+#define NO_ENTRY ((size_t)-1)
+
+/* E at stored transition k and F at F-entry m (either may be NO_ENTRY: 0 there). */
 static inline double prep_e(const prep *o, size_t k)
 {
-    return o->E ? o->f * o->E[k] : 0.0;
+    return o->E && k != NO_ENTRY ? o->f * o->E[k] : 0.0;
+}
+
+static inline double prep_ef(const prep *o, size_t k, size_t m)
+{
+    return prep_e(o, k) + (o->F && m != NO_ENTRY ? o->f * o->F[m] : 0.0);
+}
+
+/* The entries of row r = (s,a) handled one by one: the union of the stored
+ * successors J_r and row s of F's pattern, in increasing s'. */
+typedef struct rowit {
+    const size_t *ix, *fx;
+    size_t k, khi, m, mhi;
+} rowit;
+
+static inline void rowit_init(rowit *it, const starci_csr *p, const prep *x1, const prep *x2, size_t r)
+{
+    const size_t *fptr = x1->fptr ? x1->fptr : x2 ? x2->fptr : NULL;
+    it->ix = p->indices;
+    it->k = p->indptr[r];
+    it->khi = p->indptr[r + 1];
+    if (fptr) {
+        const size_t s = r / p->A;
+        it->fx = x1->fptr ? x1->fidx : x2->fidx;
+        it->m = fptr[s];
+        it->mhi = fptr[s + 1];
+    } else {
+        it->fx = NULL;
+        it->m = it->mhi = 0;
+    }
+}
+
+/* An upper bound on the number of entries (exact when F's row is empty). */
+static inline size_t rowit_bound(const rowit *it)
+{
+    return (it->khi - it->k) + (it->mhi - it->m);
+}
+
+/* The next entry: its state j, its stored transition k and F-entry m (NO_ENTRY when absent). */
+static inline int rowit_next(rowit *it, size_t *j, size_t *k, size_t *m)
+{
+    const int hk = it->k < it->khi, hm = it->m < it->mhi;
+    if (!hk && !hm)
+        return 0;
+    const size_t jk = hk ? it->ix[it->k] : NO_ENTRY, jm = hm ? it->fx[it->m] : NO_ENTRY;
+    *j = jk < jm ? jk : jm;
+    *k = jk == *j ? it->k++ : NO_ENTRY;
+    *m = jm == *j ? it->m++ : NO_ENTRY;
+    return 1;
 }
 
 /* ---- inner products --------------------------------------------------------- */
@@ -149,36 +236,35 @@ static inline double prep_e(const prep *o, size_t k)
 static double dot_all(const starci_csr *p, const prep *x1, const prep *x2)
 {
     const size_t S = p->S, SA = p->S * p->A;
-    const size_t *ip = p->indptr, *ix = p->indices;
     const int same = x1 == x2;
     double gg = 0.0, tot = 0.0;
     for (size_t j = 0; j < S; j++)
         gg += x1->gc[j] * x2->gc[j];
     for (size_t r = 0; r < SA; r++) {
         const double c1 = prep_c(x1, r), c2 = prep_c(x2, r);
-        const size_t lo = ip[r], hi = ip[r + 1], n = hi - lo;
-        const int subtract = 2 * n <= S;
+        rowit it;
+        rowit_init(&it, p, x1, x2, r);
+        const int subtract = 2 * rowit_bound(&it) <= S;
         double on = 0.0, sup = 0.0, off = 0.0;
-        for (size_t k = lo; k < hi; k++) {
-            const size_t j = ix[k];
+        size_t j, k, m, j0 = 0;
+        while (rowit_next(&it, &j, &k, &m)) {
             const double o1 = c1 + x1->gc[j], o2 = c2 + x2->gc[j];
-            on += (o1 + prep_e(x1, k)) * (o2 + prep_e(x2, k));
-            if (subtract)
+            on += (o1 + prep_ef(x1, k, m)) * (o2 + prep_ef(x2, k, m));
+            if (subtract) {
                 sup += o1 * o2;
+            } else {
+                for (; j0 < j; j0++)
+                    off += (c1 + x1->gc[j0]) * (c2 + x2->gc[j0]);
+                j0 = j + 1;
+            }
         }
         if (subtract) {
             off = (double)S * c1 * c2 + c1 * x2->sgc + c2 * x1->sgc + gg - sup;
             if (same)
                 off = MAXD(off, 0.0);
         } else {
-            size_t k = lo;
-            for (size_t j = 0; j < S; j++) {
-                if (k < hi && ix[k] == j) {
-                    k++;
-                    continue;
-                }
-                off += (c1 + x1->gc[j]) * (c2 + x2->gc[j]);
-            }
+            for (; j0 < S; j0++)
+                off += (c1 + x1->gc[j0]) * (c2 + x2->gc[j0]);
         }
         tot += off + on;
     }
@@ -193,10 +279,12 @@ static double dot_weighted(const starci_csr *p, const prep *x1, const prep *x2)
     for (size_t r = 0; r < SA; r++) {
         const double c1 = prep_c(x1, r), c2 = prep_c(x2, r);
         double acc = 0.0;
-        for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
-            const size_t j = p->indices[k];
-            acc += p->data[k] * (c1 + x1->gc[j] + prep_e(x1, k)) * (c2 + x2->gc[j] + prep_e(x2, k));
-        }
+        rowit it;
+        rowit_init(&it, p, x1, x2, r);
+        size_t j, k, m;
+        while (rowit_next(&it, &j, &k, &m))
+            if (k != NO_ENTRY)
+                acc += p->data[k] * (c1 + x1->gc[j] + prep_ef(x1, k, m)) * (c2 + x2->gc[j] + prep_ef(x2, k, m));
         tot += acc;
     }
     return tot;
@@ -270,30 +358,30 @@ static double sumabs_all(const starci_struct_ws *ws, size_t S, double c)
 static double norm_l1(const starci_csr *p, const prep *x, const starci_struct_ws *ws)
 {
     const size_t S = p->S, SA = p->S * p->A;
-    const size_t *ip = p->indptr, *ix = p->indices;
     double tot = 0.0;
     for (size_t r = 0; r < SA; r++) {
         const double c = prep_c(x, r);
-        const size_t lo = ip[r], hi = ip[r + 1], n = hi - lo;
-        const int subtract = 2 * n <= S;
+        rowit it;
+        rowit_init(&it, p, x, NULL, r);
+        const int subtract = 2 * rowit_bound(&it) <= S;
         double on = 0.0, sup = 0.0, off = 0.0;
-        for (size_t k = lo; k < hi; k++) {
-            const double o = c + x->gc[ix[k]];
-            on += fabs(o + prep_e(x, k));
-            if (subtract)
+        size_t j, k, m, j0 = 0;
+        while (rowit_next(&it, &j, &k, &m)) {
+            const double o = c + x->gc[j];
+            on += fabs(o + prep_ef(x, k, m));
+            if (subtract) {
                 sup += fabs(o);
+            } else {
+                for (; j0 < j; j0++)
+                    off += fabs(c + x->gc[j0]);
+                j0 = j + 1;
+            }
         }
         if (subtract) {
             off = MAXD(sumabs_all(ws, S, c) - sup, 0.0);
         } else {
-            size_t k = lo;
-            for (size_t j = 0; j < S; j++) {
-                if (k < hi && ix[k] == j) {
-                    k++;
-                    continue;
-                }
-                off += fabs(c + x->gc[j]);
-            }
+            for (; j0 < S; j0++)
+                off += fabs(c + x->gc[j0]);
         }
         tot += off + on;
     }
@@ -304,19 +392,25 @@ static double norm_l1(const starci_csr *p, const prep *x, const starci_struct_ws
 static double norm_linf(const starci_csr *p, const prep *x, starci_struct_ws *ws, double *seen)
 {
     const size_t S = p->S, SA = p->S * p->A;
-    const size_t *ip = p->indptr, *ix = p->indices;
     double all = 0.0, sup = 0.0;
     memset(ws->mark, 0, S * sizeof *ws->mark);
     for (size_t r = 0; r < SA; r++) {
         const double c = prep_c(x, r);
-        const size_t lo = ip[r], hi = ip[r + 1];
-        for (size_t k = lo; k < hi; k++) {
-            sup = MAXD(sup, fabs(c + x->gc[ix[k]] + prep_e(x, k)));
-            ws->mark[ix[k]] = r + 1;
+        rowit it;
+        rowit_init(&it, p, x, NULL, r);
+        size_t j, k, m, n = 0;
+        while (rowit_next(&it, &j, &k, &m)) {
+            const double v = fabs(c + x->gc[j] + prep_ef(x, k, m));
+            if (k != NO_ENTRY)
+                sup = MAXD(sup, v);
+            else
+                all = MAXD(all, v);
+            ws->mark[j] = r + 1;
+            n++;
         }
-        if (hi - lo == S)
+        if (n == S)
             continue;
-        /* the extremes of gc outside J_r: at most |J_r| + 1 steps from each end */
+        /* the extremes of gc outside the row's entries: at most n + 1 steps from each end */
         size_t i = S;
         while (ws->mark[ws->perm[i - 1]] == r + 1)
             i--;
@@ -337,8 +431,13 @@ static double norm_weighted(const starci_csr *p, int kind, const prep *x)
     for (size_t r = 0; r < SA; r++) {
         const double c = prep_c(x, r);
         double acc = 0.0;
-        for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
-            const double v = fabs(c + x->gc[p->indices[k]] + prep_e(x, k)), t = p->data[k];
+        rowit it;
+        rowit_init(&it, p, x, NULL, r);
+        size_t j, k, m;
+        while (rowit_next(&it, &j, &k, &m)) {
+            if (k == NO_ENTRY)
+                continue;
+            const double v = fabs(c + x->gc[j] + prep_ef(x, k, m)), t = p->data[k];
             switch (kind) {
             case STARC_NORM_WL1: acc += t * v; break;
             case STARC_NORM_WL2: acc += t * v * v; break;
@@ -391,8 +490,8 @@ int starci_struct_metric_scaled(const starci_csr *p, int kind, double a1, const 
 {
     /* one factor for both, so the difference is formed without overflow */
     const size_t SA = p->S * p->A, nnz = starci_csr_nnz(p);
-    double b1 = fabs(a1) * (max_abs(x1->B, SA) + max_abs(x1->G, p->S) + max_abs(x1->E, nnz));
-    double b2 = fabs(a2) * (max_abs(x2->B, SA) + max_abs(x2->G, p->S) + max_abs(x2->E, nnz));
+    double b1 = fabs(a1) * (max_abs(x1->B, SA) + max_abs(x1->G, p->S) + max_abs(x1->E, nnz) + max_abs_f(p, x1));
+    double b2 = fabs(a2) * (max_abs(x2->B, SA) + max_abs(x2->G, p->S) + max_abs(x2->E, nnz) + max_abs_f(p, x2));
     double b = MAXD(b1, b2);
     const int k = starci_norm_scale_exp(&b, 1);
     starci_struct d;
@@ -420,11 +519,15 @@ double starci_struct_maxabs(const starci_csr *p, const starci_struct *x, starci_
     if (sort_gc(p, &a, ws) == STARC_OK) {
         v = norm_linf(p, &a, ws, &sv);
     } else { /* no memory to sort: the support, and a bound off it */
-        v = 0.0;
-        for (size_t r = 0; r < p->S * p->A; r++)
-            for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
-                sv = MAXD(sv, fabs(prep_c(&a, r) + a.gc[p->indices[k]] + prep_e(&a, k)));
-        v = MAXD(sv, ldexp(max_abs(x->B, p->S * p->A) + max_abs(x->G, p->S), a.k));
+        for (size_t r = 0; r < p->S * p->A; r++) {
+            rowit it;
+            rowit_init(&it, p, &a, NULL, r);
+            size_t j, k, m;
+            while (rowit_next(&it, &j, &k, &m))
+                if (k != NO_ENTRY)
+                    sv = MAXD(sv, fabs(prep_c(&a, r) + a.gc[j] + prep_ef(&a, k, m)));
+        }
+        v = MAXD(sv, ldexp(max_abs(x->B, p->S * p->A) + max_abs(x->G, p->S) + max_abs_f(p, x), a.k));
     }
     if (seen)
         *seen = ldexp(sv, -a.k);
@@ -442,6 +545,8 @@ static double mean_scaled(const starci_csr *p, const prep *x)
         rows += (double)S * prep_c(x, r) + x->sgc;
     for (size_t k = 0; x->E && k < nnz; k++)
         e += prep_e(x, k);
+    for (size_t m = 0; x->F && m < x->fptr[S]; m++) /* F counts once per action */
+        e += (double)p->A * x->f * x->F[m];
     return (rows + e) / ((double)SA * (double)S);
 }
 
@@ -510,8 +615,21 @@ void starci_struct_expected(const starci_csr *p, const starci_struct *x, double 
     for (size_t r = 0; r < SA; r++) {
         const double b = x->B ? x->B[r] : 0.0;
         double acc = 0.0;
-        for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
-            acc += p->data[k] * (b + (x->G ? x->G[p->indices[k]] : 0.0) + (x->E ? x->E[k] : 0.0));
+        if (!x->F) {
+            for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++)
+                acc += p->data[k] * (b + (x->G ? x->G[p->indices[k]] : 0.0) + (x->E ? x->E[k] : 0.0));
+        } else { /* merge J_r with row s of F (unscaled) */
+            const size_t s = r / p->A;
+            size_t m = x->fptr[s];
+            const size_t mhi = x->fptr[s + 1];
+            for (size_t k = p->indptr[r]; k < p->indptr[r + 1]; k++) {
+                const size_t j = p->indices[k];
+                while (m < mhi && x->fidx[m] < j)
+                    m++;
+                const double f = m < mhi && x->fidx[m] == j ? x->F[m] : 0.0;
+                acc += p->data[k] * (b + (x->G ? x->G[j] : 0.0) + (x->E ? x->E[k] : 0.0) + f);
+            }
+        }
         out[r] = acc;
     }
 }

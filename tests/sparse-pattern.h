@@ -88,12 +88,15 @@ static inline starci_csr csr_of(const pattern *pt)
 /* Random components (each present with probability 3/4), scaled by c. */
 typedef struct comps {
     double *B, *G, *E;
+    double *F;          /* random_f: an S x S sparse part, or NULL */
+    size_t *fptr, *fidx;
     starci_struct x;
 } comps;
 
 static inline void random_comps(gsl_rng *r, const pattern *pt, double c, comps *cp)
 {
     const size_t S = pt->S, SA = pt->S * pt->A;
+    memset(cp, 0, sizeof *cp);
     cp->B = malloc(SA * sizeof(double));
     cp->G = malloc(S * sizeof(double));
     cp->E = malloc((pt->nnz ? pt->nnz : 1) * sizeof(double));
@@ -110,11 +113,38 @@ static inline void random_comps(gsl_rng *r, const pattern *pt, double c, comps *
     cp->x.E = (mask & 4) ? cp->E : NULL;
 }
 
+/* Add an S x S sparse part F(s,s') (the same for every action) on a random
+ * pattern: empty rows, single entries, full rows and rows with about a third
+ * of the states; scaled by c. */
+static inline void random_f(gsl_rng *r, const pattern *pt, double c, comps *cp)
+{
+    const size_t S = pt->S;
+    cp->fptr = calloc(S + 1, sizeof(size_t));
+    cp->fidx = malloc((S * S + 1) * sizeof(size_t));
+    cp->F = malloc((S * S + 1) * sizeof(double));
+    size_t n = 0;
+    for (size_t s = 0; s < S; s++) {
+        const int type = (int)gsl_rng_uniform_int(r, 4);
+        for (size_t j = 0; j < S; j++)
+            if (type == 1 ? j == s : type == 2 ? 1 : type == 3 ? gsl_rng_uniform(r) < 0.35 : 0) {
+                cp->fidx[n] = j;
+                cp->F[n++] = c * gsl_ran_gaussian(r, 1.0);
+            }
+        cp->fptr[s + 1] = n;
+    }
+    cp->x.F = cp->F;
+    cp->x.fptr = cp->fptr;
+    cp->x.fidx = cp->fidx;
+}
+
 static inline void comps_free(comps *cp)
 {
     free(cp->B);
     free(cp->G);
     free(cp->E);
+    free(cp->F);
+    free(cp->fptr);
+    free(cp->fidx);
 }
 
 /* The dense expansion: X(s,a,s') = B + G + E on the support, B + G elsewhere. */
@@ -127,6 +157,9 @@ static inline double *expand(const pattern *pt, const starci_struct *x)
             X[r * S + j] = (x->B ? x->B[r] : 0.0) + (x->G ? x->G[j] : 0.0);
         for (size_t k = pt->indptr[r]; k < pt->indptr[r + 1]; k++)
             X[r * S + pt->indices[k]] += x->E ? x->E[k] : 0.0;
+        const size_t s = r / A;
+        for (size_t m = 0; x->F && m < x->fptr[s + 1] - x->fptr[s]; m++)
+            X[r * S + x->fidx[x->fptr[s] + m]] += x->F[x->fptr[s] + m];
     }
     return X;
 }

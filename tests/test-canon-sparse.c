@@ -4,7 +4,7 @@
  * of every sparse shape ((S,), (S,A), (nnz,)) and general structured ones
  * (shaped), gamma from 0 to 0.99; plus the invariances of docs/theory.md §2
  * on structured inputs (shaping removed, minimal idempotent and orthogonal),
- * and DARD's documented refusal. */
+ * DARD's K pattern against a dense count and its memory budget. */
 #include <config.h>
 #include <float.h>
 #include <stdarg.h>
@@ -123,6 +123,7 @@ static void test_val(void **state) { (void)state; gsl_rng *r = testutil_rng(1513
 static void test_val_potential(void **state) { (void)state; gsl_rng *r = testutil_rng(1514); check_kind(r, STARC_CANON_VAL_POTENTIAL, 0, 0); check_kind(r, STARC_CANON_VAL_POTENTIAL, 0, 1); gsl_rng_free(r); }
 static void test_minpot(void **state) { (void)state; gsl_rng *r = testutil_rng(1515); check_kind(r, STARC_CANON_MINIMAL_POTENTIAL, 0, 0); check_kind(r, STARC_CANON_MINIMAL_POTENTIAL, 1, 0); gsl_rng_free(r); }
 static void test_minimal(void **state) { (void)state; gsl_rng *r = testutil_rng(1516); check_kind(r, STARC_CANON_MINIMAL, 0, 0); gsl_rng_free(r); }
+static void test_dard(void **state) { (void)state; gsl_rng *r = testutil_rng(1522); check_kind(r, STARC_CANON_DARD, 0, 0); check_kind(r, STARC_CANON_DARD, 0, 1); gsl_rng_free(r); }
 
 /* Shaping gamma phi(s') - phi(s) (a structured B + G) leaves every kind but
  * none unchanged; minimal is idempotent and c(R) is orthogonal to R - c(R)
@@ -131,8 +132,8 @@ static void test_invariances(void **state)
 {
     (void)state;
     gsl_rng *r = testutil_rng(1517);
-    const starc_canon_kind kinds[5] = {STARC_CANON_EPIC, STARC_CANON_VAL, STARC_CANON_VAL_POTENTIAL,
-                                       STARC_CANON_MINIMAL_POTENTIAL, STARC_CANON_MINIMAL};
+    const starc_canon_kind kinds[6] = {STARC_CANON_EPIC, STARC_CANON_VAL, STARC_CANON_VAL_POTENTIAL,
+                                       STARC_CANON_MINIMAL_POTENTIAL, STARC_CANON_MINIMAL, STARC_CANON_DARD};
     for (int trial = 0; trial < 20; trial++) {
         const size_t S = 2 + gsl_rng_uniform_int(r, 40), A = 1 + gsl_rng_uniform_int(r, 4), SA = S * A;
         const double gamma = gammas[trial % 4];
@@ -152,19 +153,20 @@ static void test_invariances(void **state)
             for (size_t a = 0; a < A; a++)
                 B2[s * A + a] = -10.0 * phi[s];
         }
-        starci_struct shaped = {B2, G2, cp.E};
+        starci_struct shaped = {.B = B2, .G = G2, .E = cp.E};
         double *X1 = expand(&pt, &cp.x), *X2 = expand(&pt, &shaped);
         double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
         dense_values(&pt, pi, X1, V1);
         dense_values(&pt, pi, X2, V2);
         const double rmax = maxabs_n(X2, SA * S);
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 6; k++) {
             for (int w = 0; w < (kinds[k] == STARC_CANON_MINIMAL_POTENTIAL ? 2 : 1); w++) {
                 starc_canon_options o;
                 starc_canon_options_default(&o);
                 o.weighted = w;
                 starci_canon_sparse *c;
                 assert_ok(starci_canon_sparse_alloc(&p, gamma, kinds[k], &o, &c, NULL));
+                assert_ok(starci_struct_ws_alloc_f(&ws, starci_canon_sparse_f_nnz(c), NULL));
                 starci_struct c1, c2;
                 assert_ok(starci_canon_sparse_form(c, 0, &cp.x, V1, &c1, NULL));
                 assert_ok(starci_canon_sparse_form(c, 1, &shaped, V2, &c2, NULL));
@@ -185,7 +187,7 @@ static void test_invariances(void **state)
                     double *res = malloc(pt.nnz * sizeof(double));
                     for (size_t i = 0; i < pt.nnz; i++)
                         res[i] = cp.E[i] - c1.E[i];
-                    starci_struct rs = {NULL, NULL, res};
+                    starci_struct rs = {.E = res};
                     const double ip = starci_struct_dot(&p, &c1, &rs, 0, &ws);
                     /* an error delta in c(R) moves the product by about |delta| |R| */
                     const double nr2 = starci_struct_dot(&p, &cp.x, &cp.x, 0, &ws);
@@ -204,8 +206,8 @@ static void test_invariances(void **state)
 }
 
 /* The distance on structured rewards (distance.c's sparse section) against
- * starc_distance on the expanded MDP and rewards: every canonicalisation but
- * dard x every normalisation x every metric, rewards of every shape
+ * starc_distance on the expanded MDP and rewards: every canonicalisation
+ * x every normalisation x every metric, rewards of every shape
  * and a trivial one (pure shaping), each pair also scaled by 1e-300 and 1e300. */
 static void test_distance_pairs(void **state)
 {
@@ -238,8 +240,6 @@ static void test_distance_pairs(void **state)
             X[i] = expand(&pt, &cp[i].x);
         }
         for (int canon = 0; canon < STARC_CANON_KIND_COUNT; canon++) {
-            if (canon == STARC_CANON_DARD)
-                continue;
             for (int norm = 0; norm < STARC_NORM_KIND_COUNT; norm++) {
                 for (int metric = 0; metric < STARC_METRIC_KIND_COUNT; metric++) {
                     starc_distance_options o;
@@ -267,7 +267,7 @@ static void test_distance_pairs(void **state)
                                 for (size_t t = 0; t < SA; t++) B[t] = sc[k] * c->B[t];
                                 for (size_t t = 0; t < S; t++) G[t] = sc[k] * c->G[t];
                                 for (size_t t = 0; t < pt.nnz; t++) E[t] = sc[k] * c->E[t];
-                                y[m] = (starci_struct){c->x.B ? B : NULL, c->x.G ? G : NULL, c->x.E ? E : NULL};
+                                y[m] = (starci_struct){.B = c->x.B ? B : NULL, .G = c->x.G ? G : NULL, .E = c->x.E ? E : NULL};
                             }
                             int sts = starci_sparse_dist_pair(sd, &y[0], &y[1], &ds, NULL);
                             assert_int_equal(sts, std);
@@ -313,7 +313,9 @@ static void test_distance_large(void **state)
     random_reward(r, &pt, 2, gamma, &c1); /* (nnz,) */
     random_reward(r, &pt, 1, gamma, &c2); /* (S,A) */
     double *X1 = expand(&pt, &c1.x), *X2 = expand(&pt, &c2.x);
-    const int combos[7][3] = {
+    const int combos[9][3] = {
+        {STARC_CANON_DARD, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_DARD, STARC_NORM_LINF, STARC_METRIC_L1},
         {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
         {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},
         {STARC_CANON_VAL_POTENTIAL, STARC_NORM_LINF, STARC_METRIC_L1},
@@ -322,7 +324,7 @@ static void test_distance_large(void **state)
         {STARC_CANON_NONE, STARC_NORM_WL1, STARC_METRIC_WLINF},
         {STARC_CANON_EPIC, STARC_NORM_WLINF, STARC_METRIC_L2},
     };
-    for (int q = 0; q < 7; q++) {
+    for (int q = 0; q < 9; q++) {
         starc_distance_options o;
         starc_distance_options_default(&o);
         o.canon = (starc_canon_kind)combos[q][0];
@@ -354,7 +356,9 @@ static void test_public_sparse(void **state)
     gsl_rng *r = testutil_rng(1521);
     const size_t sizes[4] = {12, 64, 300, 512};
     const double pg[4] = {0.0, 0.5, 0.9, 0.99};
-    const int combos[6][3] = {
+    const int combos[8][3] = {
+        {STARC_CANON_DARD, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_DARD, STARC_NORM_WL2, STARC_METRIC_L2},
         {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},
         {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
         {STARC_CANON_VAL_POTENTIAL, STARC_NORM_RANGE, STARC_METRIC_L1},
@@ -398,7 +402,7 @@ static void test_public_sparse(void **state)
             assert_ok(starc_metric_value(d, (starc_metric_kind)k, X[0], X[1], NULL, &vd, NULL));
             assert_close(vs, vd, 1e-10, 0.0);
         }
-        for (int q = 0; q < 6; q++) {
+        for (int q = 0; q < 8; q++) {
             starc_distance_options o;
             starc_distance_options_default(&o);
             o.canon = (starc_canon_kind)combos[q][0];
@@ -440,19 +444,144 @@ static void test_public_sparse(void **state)
     gsl_rng_free(r);
 }
 
-static void test_dard_refused(void **state)
+/* DARD's K pattern: its non-zero count against a dense boolean product
+ * (s' such that T[s,a,u] T[u,a,v] T[s',a,v] are stored for some a with
+ * D_A(a) > 0, u, v), and the memory budget: refused with the count named
+ * one byte below what it needs, accepted at exactly that. */
+static void test_dard_pattern_budget(void **state)
 {
     (void)state;
     gsl_rng *r = testutil_rng(1518);
-    pattern pt;
-    random_pattern(r, 5, 2, 0.9, &pt);
-    const starci_csr p = csr_of(&pt);
-    starci_canon_sparse *c = (starci_canon_sparse *)&pt;
-    starc_error err;
-    assert_int_equal(starci_canon_sparse_alloc(&p, 0.9, STARC_CANON_DARD, NULL, &c, &err), STARC_EINVAL);
-    assert_null(c);
-    assert_non_null(strstr(err.message, "needs a dense MDP (sparse MDPs: see docs/sparse.md)"));
-    pattern_free(&pt);
+    for (int trial = 0; trial < 12; trial++) {
+        const size_t S = 1 + gsl_rng_uniform_int(r, 30), A = 1 + gsl_rng_uniform_int(r, 4);
+        pattern pt;
+        random_pattern(r, S, A, 0.9, &pt);
+        const starci_csr p = csr_of(&pt);
+        double *da = malloc(A * sizeof(double));
+        for (size_t a = 0; a < A; a++)
+            da[a] = (trial % 2 && a == 0 && A > 1) ? 0.0 : 1.0 / (double)(A - (trial % 2 && A > 1));
+        unsigned char *st = calloc(S * S, 1);
+        for (size_t s = 0; s < S; s++)
+            for (size_t a = 0; a < A; a++) {
+                if (da[a] == 0.0)
+                    continue;
+                for (size_t k = pt.indptr[s * A + a]; k < pt.indptr[s * A + a + 1]; k++) {
+                    const size_t u = pt.indices[k];
+                    for (size_t k2 = pt.indptr[u * A + a]; k2 < pt.indptr[u * A + a + 1]; k2++)
+                        for (size_t t = 0; t < S; t++)
+                            for (size_t k3 = pt.indptr[t * A + a]; k3 < pt.indptr[t * A + a + 1]; k3++)
+                                if (pt.indices[k3] == pt.indices[k2])
+                                    st[s * S + t] = 1;
+                }
+            }
+        size_t want = 0;
+        for (size_t i = 0; i < S * S; i++)
+            want += st[i];
+        starc_canon_options o;
+        starc_canon_options_default(&o);
+        o.action_dist = da;
+        const size_t need = want * (sizeof(size_t) + 3 * sizeof(double));
+        starci_canon_sparse *c = NULL;
+        assert_ok(starci_canon_sparse_alloc(&p, 0.9, STARC_CANON_DARD, &o, &c, NULL));
+        assert_int_equal(starci_canon_sparse_f_nnz(c), want);
+        starci_canon_sparse_free(c);
+        o.max_bytes = need;
+        assert_ok(starci_canon_sparse_alloc(&p, 0.9, STARC_CANON_DARD, &o, &c, NULL));
+        starci_canon_sparse_free(c);
+        if (need > 0) {
+            starc_error err;
+            char num[64];
+            o.max_bytes = need - 1;
+            c = (starci_canon_sparse *)&pt;
+            assert_int_equal(starci_canon_sparse_alloc(&p, 0.9, STARC_CANON_DARD, &o, &c, &err), STARC_ENOMEM);
+            assert_null(c);
+            snprintf(num, sizeof num, "K(s,s') with %zu non-zeros", want);
+            assert_non_null(strstr(err.message, num));
+            assert_non_null(strstr(err.message, "max_bytes"));
+        }
+        free(st), free(da);
+        pattern_free(&pt);
+    }
+    gsl_rng_free(r);
+}
+
+/* starc_distance_matrix on a sparse MDP: the Gram-matrix path (l2, Pearson)
+ * against starc_distance_pair entry by entry, for every canonicalisation and
+ * normalisation, with a trivial reward (pure shaping: s(R) = 0; Pearson
+ * undefined, NaN), a near-duplicate (the recomputation of close pairs), a
+ * negated and a scaled copy; and the same bits with 1 and 3 threads. */
+static void test_matrix_gram(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1523);
+    const double pg[3] = {0.0, 0.9, 0.99};
+    for (int t = 0; t < 3; t++) {
+        const size_t S = t == 2 ? 300 : 8 + 12 * (size_t)t, A = 2, SA = S * A;
+        starc_mdp *d = testutil_random_mdp(r, S, A, pg[t], 1), *m = sparse_twin(d, t % 2);
+        const size_t nnz = starc_mdp_nnz(m);
+        const size_t *ip, *ix;
+        starc_mdp_csr(m, &ip, &ix, NULL);
+        enum { NR = 6 };
+        double *E[NR];
+        for (int i = 0; i < NR; i++)
+            E[i] = malloc(nnz * sizeof(double));
+        testutil_gaussian(r, E[0], nnz);
+        testutil_gaussian(r, E[1], nnz);
+        double *phi = malloc(S * sizeof(double));
+        testutil_gaussian(r, phi, S);
+        for (size_t row = 0; row < SA; row++) /* shaping on the support: trivial for every canonicalisation */
+            for (size_t k = ip[row]; k < ip[row + 1]; k++)
+                E[2][k] = pg[t] * phi[ix[k]] - phi[row / A];
+        for (size_t k = 0; k < nnz; k++) {
+            E[3][k] = E[0][k] + 1e-7 * E[1][k];
+            E[4][k] = -E[1][k];
+            E[5][k] = 1e300 * E[0][k];
+        }
+        const double *Rs[NR] = {E[0], E[1], E[2], E[3], E[4], E[5]};
+        for (int canon = 0; canon < STARC_CANON_KIND_COUNT; canon++)
+            for (int norm = 0; norm < STARC_NORM_KIND_COUNT; norm++)
+                for (int pm = 0; pm < 2; pm++) {
+                    if (t == 2 && ((canon != STARC_CANON_DARD && canon != STARC_CANON_VAL) || norm != STARC_NORM_L2)) /* S = 300: a selection */
+                        continue;
+                    starc_distance_options o;
+                    starc_distance_options_default(&o);
+                    o.canon = (starc_canon_kind)canon;
+                    o.norm = (starc_norm_kind)norm;
+                    o.metric = pm ? STARC_METRIC_PEARSON : STARC_METRIC_L2;
+                    starc_distance_plan *ps, *p3;
+                    assert_ok(starc_distance_plan_alloc(m, &o, &ps, NULL));
+                    o.nthreads = 3;
+                    assert_ok(starc_distance_plan_alloc(m, &o, &p3, NULL));
+                    double D[NR * NR], D3[NR * NR];
+                    assert_ok(starc_distance_matrix(ps, NR, Rs, D, NULL));
+                    assert_ok(starc_distance_matrix(p3, NR, Rs, D3, NULL));
+                    assert_memory_equal(D, D3, sizeof D);
+                    for (int i = 0; i < NR; i++)
+                        for (int j = 0; j < NR; j++) {
+                            double dp;
+                            int st = starc_distance_pair(ps, Rs[i], Rs[j], &dp, NULL);
+                            if (st == STARC_EUNDEF) {
+                                assert_true(isnan(D[i * NR + j]));
+                                continue;
+                            }
+                            assert_ok(st);
+                            assert_true(D[i * NR + j] == D[j * NR + i]);
+                            if (i == j)
+                                assert_true(D[i * NR + j] == 0.0);
+                            else if (norm == STARC_NORM_NONE && !pm) /* homogeneous: scale of the pair */
+                                assert_close(D[i * NR + j], dp, 1e-9, 0.0);
+                            else /* standardised tensors of norm <= ~1 */
+                                assert_close(D[i * NR + j], dp, 1e-10, 1e-12);
+                        }
+                    starc_distance_plan_free(ps);
+                    starc_distance_plan_free(p3);
+                }
+        for (int i = 0; i < NR; i++)
+            free(E[i]);
+        free(phi);
+        starc_mdp_free(d);
+        starc_mdp_free(m);
+    }
     gsl_rng_free(r);
 }
 
@@ -463,7 +592,9 @@ int main(void)
         cmocka_unit_test(test_val_potential), cmocka_unit_test(test_minpot), cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_invariances), cmocka_unit_test(test_distance_pairs), cmocka_unit_test(test_distance_large),
         cmocka_unit_test(test_public_sparse),
-        cmocka_unit_test(test_dard_refused),
+        cmocka_unit_test(test_dard),
+        cmocka_unit_test(test_dard_pattern_budget),
+        cmocka_unit_test(test_matrix_gram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,7 @@ static void test_pearson_close(void **state)
             G[i] = 3.0 * (c1.x.G ? c1.x.G[i] : 0.0) + eps * c2.G[i];
         for (size_t i = 0; i < pt.nnz; i++)
             E[i] = 3.0 * (c1.x.E ? c1.x.E[i] : 0.0) + eps * c2.E[i];
-        starci_struct y = {B, G, E};
+        starci_struct y = {.B = B, .G = G, .E = E};
         double *X = expand(&pt, &c1.x), *Y = expand(&pt, &y), ref;
         if (starc_metric_value(pt.m, STARC_METRIC_PEARSON, X, Y, NULL, &ref, NULL) == STARC_OK) {
             double d = starci_struct_pearson(&p, &c1.x, &y, &ws);
@@ -193,10 +193,108 @@ static void test_expected(void **state)
     gsl_rng_free(r);
 }
 
+/* An S x S sparse part F(s,s') (DARD's K term): every norm, metric, the
+ * maxima, inner products, moments, Pearson and the expectation against the
+ * dense expansion, at three scales; F on one or both operands. */
+static void test_with_f(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(1505);
+    for (int trial = 0; trial < 40; trial++) {
+        const size_t S = 1 + gsl_rng_uniform_int(r, trial < 25 ? 12 : 48), A = 1 + gsl_rng_uniform_int(r, 4);
+        const size_t n = S * A * S;
+        pattern pt;
+        random_pattern(r, S, A, 0.9, &pt);
+        const starci_csr p = csr_of(&pt);
+        starci_struct_ws ws;
+        assert_ok(starci_struct_ws_alloc(&p, &ws, NULL));
+        for (int sc = 0; sc < 3; sc++) {
+            comps c1, c2;
+            random_comps(r, &pt, scales[sc], &c1);
+            random_f(r, &pt, scales[sc], &c1);
+            random_comps(r, &pt, scales[sc], &c2);
+            if (trial % 2 == 0) { /* the same pattern, other values */
+                random_f(r, &pt, scales[sc], &c2);
+                free(c2.fptr), free(c2.fidx);
+                c2.fptr = NULL, c2.fidx = NULL;
+                free(c2.F);
+                c2.F = malloc((c1.fptr[S] + 1) * sizeof(double));
+                for (size_t m = 0; m < c1.fptr[S]; m++)
+                    c2.F[m] = scales[sc] * gsl_ran_gaussian(r, 1.0);
+                c2.x.F = c2.F;
+                c2.x.fptr = c1.fptr;
+                c2.x.fidx = c1.fidx;
+            }
+            assert_ok(starci_struct_ws_alloc_f(&ws, c1.fptr[S], NULL));
+            double *X = expand(&pt, &c1.x), *Y = expand(&pt, &c2.x);
+            for (int kind = STARC_NORM_L1; kind <= STARC_NORM_WLINF; kind++) {
+                double v, ref;
+                assert_ok(starci_struct_norm(&p, kind, &c1.x, &ws, &v, NULL));
+                assert_ok(starc_norm_value(pt.m, (starc_norm_kind)kind, X, NULL, &ref, NULL));
+                assert_close(v, ref, 1e-12, 0.0);
+            }
+            for (int kind = STARC_METRIC_L1; kind <= STARC_METRIC_WLINF; kind++) {
+                double v, ref;
+                assert_ok(starci_struct_metric(&p, kind, &c1.x, &c2.x, &ws, &v, NULL));
+                assert_ok(starc_metric_value(pt.m, (starc_metric_kind)kind, X, Y, NULL, &ref, NULL));
+                assert_close(v, ref, 1e-12, 0.0);
+            }
+            double seen, ref_seen = 0.0, ref_all = 0.0;
+            const double all = starci_struct_maxabs(&p, &c1.x, &ws, &seen);
+            for (size_t rr = 0; rr < S * A; rr++) {
+                for (size_t j = 0; j < S; j++)
+                    ref_all = fmax(ref_all, fabs(X[rr * S + j]));
+                for (size_t k = pt.indptr[rr]; k < pt.indptr[rr + 1]; k++)
+                    ref_seen = fmax(ref_seen, fabs(X[rr * S + pt.indices[k]]));
+            }
+            assert_close(all, ref_all, 1e-13, 0.0);
+            assert_close(seen, ref_seen, 1e-15, 0.0);
+            const double c = scales[sc];
+            double dref = 0.0, wref = 0.0, mag = 0.0, wmag = 0.0, m1 = 0.0, v1 = 0.0, xm = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                dref += (X[i] / c) * (Y[i] / c);
+                mag += fabs((X[i] / c) * (Y[i] / c));
+                wref += pt.T[i] * (X[i] / c) * (Y[i] / c);
+                wmag += pt.T[i] * fabs((X[i] / c) * (Y[i] / c));
+                m1 += X[i] / c;
+                xm = fmax(xm, fabs(X[i] / c));
+            }
+            m1 /= (double)n;
+            for (size_t i = 0; i < n; i++)
+                v1 += (X[i] / c - m1) * (X[i] / c - m1);
+            if (sc == 1) {
+                assert_close(starci_struct_dot(&p, &c1.x, &c2.x, 0, &ws), dref, 0.0, 1e-12 * mag);
+                assert_close(starci_struct_dot(&p, &c1.x, &c2.x, 1, &ws), wref, 0.0, 1e-12 * wmag);
+            }
+            double mean, sd;
+            starci_struct_moments(&p, &c1.x, &ws, &mean, &sd);
+            assert_close(mean / c, m1, 0.0, 1e-13 * xm);
+            assert_close(sd / c, sqrt(v1 / (double)n), 1e-11, 1e-13 * xm);
+            double refp;
+            if (starc_metric_value(pt.m, STARC_METRIC_PEARSON, X, Y, NULL, &refp, NULL) == STARC_OK)
+                assert_close(starci_struct_pearson(&p, &c1.x, &c2.x, &ws), refp, 1e-10, 0.0);
+            if (starc_metric_value(pt.m, STARC_METRIC_PEARSON, X, X, NULL, &refp, NULL) == STARC_OK)
+                assert_close(starci_struct_pearson(&p, &c1.x, &c1.x, &ws), 0.0, 0.0, 1e-7);
+            double *got = malloc(S * A * sizeof(double)), *ref = malloc(S * A * sizeof(double));
+            starci_struct_expected(&p, &c1.x, got);
+            starc_mdp_reward_expected(pt.m, X, ref);
+            for (size_t i = 0; i < S * A; i++)
+                assert_close(got[i] / c, ref[i] / c, 0.0, 1e-14 * S * xm);
+            free(got), free(ref), free(X), free(Y);
+            comps_free(&c1);
+            comps_free(&c2);
+        }
+        starci_struct_ws_free(&ws);
+        pattern_free(&pt);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_norms),
+        cmocka_unit_test(test_with_f),
         cmocka_unit_test(test_metrics_dot_pearson),
         cmocka_unit_test(test_pearson_close),
         cmocka_unit_test(test_expected),

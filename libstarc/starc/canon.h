@@ -57,6 +57,10 @@ const char *starc_canon_kind_name(starc_canon_kind kind);
  *  @return ::STARC_OK, or ::STARC_EINVAL (message lists the valid names) for an unknown name. */
 int starc_canon_kind_parse(const char *name, starc_canon_kind *kind, starc_error *err);
 
+/** @brief Default ::starc_canon_options.max_bytes: 4 GiB for the K matrix of dard on a sparse MDP,
+ *  32 bytes per entry, 1.3e8 entries (docs/sparse.md: measured time and memory per entry). */
+#define STARC_CANON_MAX_BYTES_DEFAULT ((size_t)4 << 30)
+
 /** @brief Parameters of a canonicalisation.  The arrays are copied by starc_canon_alloc(). */
 typedef struct starc_canon_options {
     const double *state_dist;  /**< D_S (S entries, sum 1) for epic; NULL (default) = uniform */
@@ -69,6 +73,10 @@ typedef struct starc_canon_options {
                                     combined in a fixed order. */
     double prob_tol;           /**< absolute tolerance on the sums of state_dist, action_dist and the rows of
                                     policy (default ::STARC_MDP_PROB_TOL) */
+    size_t max_bytes;          /**< sparse MDPs, dard only: the most memory its S x S matrix K may take, in
+                                    bytes (0 or default: ::STARC_CANON_MAX_BYTES_DEFAULT); the plan counts
+                                    nnz(K) from T's pattern first and refuses with ::STARC_ENOMEM, naming
+                                    the count, above it (docs/sparse.md) */
 } starc_canon_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_canon_options. */

@@ -70,10 +70,11 @@
  *  Sparse MDPs (docs/sparse.md): a full reward has starc_mdp_reward_size() = nnz values (0 off
  *  T's support); canonical forms are kept as `B(s,a) + G(s') + E(on the support)` and every norm,
  *  metric and the Pearson statistic (uniform coverage) is computed in closed form, never on S*A*S
- *  entries.  Every canonicalisation but `dard`, every normalisation and metric; a custom coverage,
- *  `dard` and starc_distance_standardize() (whose output is S*A*S) return ::STARC_EINVAL
- *  ("... needs a dense MDP (sparse MDPs: see docs/sparse.md)").  starc_distance_matrix() computes
- *  the pairs one by one (no Gram matrix).  V^pi (val, val-potential) and `range` use the sparse
+ *  entries.  Every canonicalisation (`dard` keeps its K(s,s') as an S x S sparse matrix, refused with
+ *  ::STARC_ENOMEM above ::starc_canon_options.max_bytes), every normalisation and metric; a custom
+ *  coverage and starc_distance_standardize() (whose output is S*A*S) return ::STARC_EINVAL
+ *  ("... needs a dense MDP (sparse MDPs: see docs/sparse.md)").  starc_distance_matrix() uses the
+ *  inner products of the canonical forms for l2 (with a normalisation) and Pearson, pairs otherwise.  V^pi (val, val-potential) and `range` use the sparse
  *  policy engine.
  *
  *  Reproducibility: libstarc's own reductions use a fixed blocking (one block

@@ -74,7 +74,7 @@ class PolicyRangeResult(Structure):
 
 class CanonOptions(Structure):
     _fields_ = [("state_dist", c_void_p), ("action_dist", c_void_p), ("policy", c_void_p), ("weighted", c_int),
-                ("nthreads", c_int), ("prob_tol", c_double)]
+                ("nthreads", c_int), ("prob_tol", c_double), ("max_bytes", c_size_t)]
 
 
 class DistanceOptions(Structure):

@@ -190,7 +190,7 @@ int main(int argc, char **argv)
     starci_struct_ws ws;
     if (starci_struct_ws_alloc(&p, &ws, &err))
         die(err.message);
-    const starci_struct x1 = {NULL, NULL, R1}, x2 = {NULL, NULL, R2};
+    const starci_struct x1 = {.E = R1}, x2 = {.E = R2};
     /* STARC_BENCH_ALL=1 adds the kinds that factorise with CHOLMOD: weighted minimal-potential, minimal */
     const starc_canon_kind kinds[4] = {STARC_CANON_EPIC, STARC_CANON_MINIMAL_POTENTIAL, STARC_CANON_MINIMAL_POTENTIAL,
                                        STARC_CANON_MINIMAL};
