@@ -41,6 +41,8 @@ typedef struct starc_proxy_options {
                               max|Rbar_t| / (1 - gamma)`: the margin absorbs round-off (default 1e-12) */
     double hackable_tol; /**< hackability: return differences count as strict when they exceed
                               `hackable_tol * max_k |J(pi_k)|` (default 1e-10) */
+    starc_policy_engine engine; /**< engine of the exact solves on a sparse MDP (occupancies, returns;
+                              default ::STARC_POLICY_ENGINE_AUTO); a dense MDP always uses the dense path */
 } starc_proxy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_proxy_options. */
