@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "sparse-exact-internal.h"
 #include "sparse-internal.h"
 #include "norm-internal.h"
 #include "policy-internal.h"
@@ -26,6 +27,7 @@ void starc_proxy_options_default(starc_proxy_options *o)
     /* Return comparisons: the regret's derived tolerance (same round-off). */
     o->hacking_tol = STARC_REGRET_TRIVIAL_TOL_DERIVED;
     o->hackable_tol = STARC_REGRET_TRIVIAL_TOL_DERIVED;
+    o->engine = STARC_POLICY_ENGINE_AUTO;
 }
 
 static int return_tol_ok(double t)
@@ -41,6 +43,8 @@ static int check_options(const starc_proxy_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL,
                             "proxy options: hacking_tol and hackable_tol must be finite and >= 0 or "
                             "STARC_REGRET_TRIVIAL_TOL_DERIVED");
+    if (!starc_policy_engine_name(o->engine))
+        return starci_error(err, STARC_EINVAL, "proxy options: unknown engine %d", (int)o->engine);
     return STARC_OK;
 }
 
@@ -147,6 +151,16 @@ struct starc_proxy {
     starc_policy_workspace *ws;
 };
 
+/* The exact occupancy and normalised returns of pi: policy.c's dense solve,
+ * or on a sparse MDP the engine of the options (sparse-exact.c). */
+static int proxy_exact(const starc_proxy *p, const double *pi, const double *const *R2, double *Jn, double *mu,
+                       starc_error *err)
+{
+    if (starc_mdp_is_sparse(p->m))
+        return starci_sparse_exact(p->m, p->opt.engine, pi, 2, R2, Jn, p->d, mu, err);
+    return starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, mu, p->ws, err);
+}
+
 void starc_proxy_free(starc_proxy *p)
 {
     if (!p)
@@ -164,8 +178,6 @@ void starc_proxy_free(starc_proxy *p)
 int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *base,
                            const starc_proxy_options *opt, starc_proxy **out, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_proxy_alloc_rbar", err))
-        return STARC_EINVAL;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
@@ -200,8 +212,10 @@ int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const doubl
     p->mub = starci_dalloc(S * A);
     p->mu = starci_dalloc(S * A);
     p->d = starci_dalloc(S);
-    (void)starc_policy_workspace_alloc(S, A, &p->ws, NULL); /* NULL on failure: checked below */
-    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || !p->ws) {
+    const int sparse = starc_mdp_is_sparse(m); /* no S x S workspace there */
+    if (!sparse)
+        (void)starc_policy_workspace_alloc(S, A, &p->ws, NULL); /* NULL on failure: checked below */
+    if (!p->base || !p->Rt || !p->Rp || !p->mub || !p->mu || !p->d || (!sparse && !p->ws)) {
         starc_proxy_free(p);
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
@@ -210,7 +224,7 @@ int starc_proxy_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const doubl
     memcpy(p->Rp, Rbar_p, S * A * sizeof(double));
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, p->d, p->mub, p->ws, err);
+    st = proxy_exact(p, base, R2, Jn, p->mub, err);
     if (!st)
         st = starc_proxy_weighted_stats(S * A, p->mub, p->Rt, p->Rp, &p->opt, &p->stats, err);
     if (st) {
@@ -245,7 +259,7 @@ int starc_proxy_analyze(starc_proxy *p, const double *pi, starc_proxy_analyze_re
         return st;
     const double *R2[2] = {p->Rt, p->Rp};
     double Jn[2], g = starc_mdp_gamma(p->m);
-    st = starci_policy_exact(p->m, pi, 2, R2, Jn, p->d, p->mu, p->ws, err);
+    st = proxy_exact(p, pi, R2, Jn, p->mu, err);
     if (st)
         return st;
     out->true_return = Jn[0] / (1.0 - g);
@@ -288,7 +302,8 @@ int starc_proxy_check_hacking(starc_proxy *p, const starc_policy_options *opt, s
         goto done;
     /* The true return over all proxy-optimal policies (Q*_p tied with the maximum). */
     double jmin, jmax;
-    st = starci_policy_optimal_set_returns(m, p->Rp, V, p->Rt, opt, act, &jmin, &jmax, err);
+    st = starc_mdp_is_sparse(m) ? starci_sparse_optimal_set_returns(m, p->Rp, V, p->Rt, opt, act, &jmin, &jmax, err)
+                                : starci_policy_optimal_set_returns(m, p->Rp, V, p->Rt, opt, act, &jmin, &jmax, err);
     if (st)
         goto done;
     out->true_return_min = fmin(jmin, out->proxy_optimal.true_return);
@@ -325,8 +340,6 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
                               const double *policies, const starc_proxy_options *opt, int *hackable, size_t *wi,
                               size_t *wj, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_proxy_hackable_rbar", err))
-        return STARC_EINVAL;
     if (!m || !Rbar1 || !Rbar2 || !hackable || (n > 0 && !policies))
         return starci_error(err, STARC_EINVAL, "hackability: NULL argument");
     starc_proxy_options def;
@@ -343,9 +356,12 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
         return STARC_OK;
     hack_item *it = calloc(n, sizeof *it);
     starc_policy_workspace *ws = NULL;
-    (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
+    const int sparse = m && starc_mdp_is_sparse(m); /* returns by the engine: no S x S workspace */
+    if (!sparse)
+        (void)starc_policy_workspace_alloc(S, A, &ws, NULL); /* NULL on failure: checked below */
     int st = STARC_OK;
-    if (!it || !ws) {
+    double *V = sparse ? starci_dalloc(S) : NULL;
+    if (!it || (!sparse && !ws) || (sparse && !V)) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
         goto done;
     }
@@ -359,9 +375,15 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
         }
         double J[2];
         const double *R[2] = {Rbar1, Rbar2};
-        for (int r = 0; r < 2; r++)
-            if ((st = starc_policy_return_rbar(m, pi, R[r], &J[r], ws, err)))
+        const starc_policy_options po = starci_sparse_engine_options(opt->engine);
+        for (int r = 0; r < 2; r++) {
+            if (sparse) {
+                if ((st = starci_sparse_evaluate_rbar(m, &po, pi, R[r], V, NULL, err)))
+                    goto done;
+                J[r] = starc_policy_values_return(m, V);
+            } else if ((st = starc_policy_return_rbar(m, pi, R[r], &J[r], ws, err)))
                 goto done;
+        }
         it[k].j1 = J[0];
         it[k].j2 = J[1];
         it[k].idx = k;
@@ -389,6 +411,7 @@ int starc_proxy_hackable_rbar(const starc_mdp *m, const double *Rbar1, const dou
     }
 done:
     free(it);
+    free(V);
     starc_policy_workspace_free(ws);
     return st;
 }
@@ -437,8 +460,6 @@ int starc_proxy_hackable_deterministic_rbar(const starc_mdp *m, const double *Rb
                                             const starc_proxy_deterministic_options *o,
                                             starc_proxy_hackability_result *out, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_proxy_hackable_deterministic_rbar", err))
-        return STARC_EINVAL;
     starc_proxy_deterministic_options def;
     if (!o) {
         starc_proxy_deterministic_options_default(&def);

@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "error-internal.h"
+#include "sparse-exact-internal.h"
 #include "sparse-internal.h"
 #include "norm-internal.h"
 #include "lapack.h"
@@ -67,6 +68,13 @@ struct starc_regularize {
     double *V_chi2, *V_kl, *pi_adkl;
     int have_chi2, have_kl, have_adkl;
     double last_inner;
+    /* A sparse MDP (docs/sparse.md, "Proxies, regularisers and overopt"):
+     * AD-KL and the diagnostics run on T's stored entries with the engine
+     * opt.engine; the OM methods run on om_m, the MDP expanded to S*A*S,
+     * which their dense Newton systems need anyway (NULL above
+     * STARCI_REGULARIZE_OM_MAX_SAS: they are refused). */
+    int sparse;
+    starc_mdp *om_m;
 };
 
 static const char *const method_names[STARC_REGULARIZE_METHOD_COUNT] = {"ad-kl", "om-chi2", "om-sqrt-chi2", "om-kl"};
@@ -115,6 +123,7 @@ void starc_regularize_options_default(starc_regularize_options *o)
     o->adkl_solver = STARC_REGULARIZE_ADKL_POLICY_ITERATION;
     o->warm_start = 1;
     o->prob_tol = STARC_MDP_PROB_TOL;
+    o->engine = STARC_POLICY_ENGINE_AUTO;
 }
 
 static int check_options(const starc_regularize_options *o, starc_error *err)
@@ -129,6 +138,8 @@ static int check_options(const starc_regularize_options *o, starc_error *err)
         return starci_error(err, STARC_EINVAL, "unknown AD-KL solver %d", (int)o->adkl_solver);
     if (!(o->prob_tol >= 0.0))
         return starci_error(err, STARC_EINVAL, "probability tolerance must be >= 0");
+    if (!starc_policy_engine_name(o->engine))
+        return starci_error(err, STARC_EINVAL, "unknown engine %d", (int)o->engine);
     return STARC_OK;
 }
 
@@ -148,11 +159,12 @@ void starc_regularize_free(starc_regularize *rg)
     free(rg->state_active);
     free(rg->ipiv);
     starc_policy_workspace_free(rg->ws);
+    starc_mdp_free(rg->om_m);
     free(rg);
 }
 
 /* The regulariser's buffers; 0 when one could not be allocated (the caller frees rg). */
-static int alloc_buffers(starc_regularize *rg, int with_true)
+static int alloc_buffers(starc_regularize *rg, int with_true, int newton)
 {
     /* S*A*S and S*S were checked for overflow by the caller */
     const size_t S = rg->S, A = rg->A, SA = S * A, SS = S * S, SAS = SA * S;
@@ -173,12 +185,14 @@ static int alloc_buffers(starc_regularize *rg, int with_true)
                       &rg->musol, &rg->pi_adkl};
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
         *sav[i] = starci_dalloc(SA);
-    rg->G = starci_dalloc(SAS);
-    rg->H = starci_dalloc(SS);
-    rg->M = starci_dalloc(SS);
-    rg->ipiv = calloc(S, sizeof(lapack_int));
+    if (newton) { /* the dense solves and Newton systems (not on a sparse MDP's own path) */
+        rg->G = starci_dalloc(SAS);
+        rg->H = starci_dalloc(SS);
+        rg->M = starci_dalloc(SS);
+        rg->ipiv = calloc(S, sizeof(lapack_int));
+    }
     int bad = !rg->base || !rg->Rp || (with_true && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
-              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+              !rg->vis || !rg->vidx || !rg->state_active || (newton && (!rg->G || !rg->H || !rg->M || !rg->ipiv));
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
@@ -186,12 +200,56 @@ static int alloc_buffers(starc_regularize *rg, int with_true)
     return !bad;
 }
 
+/* The OM methods' limit on a sparse MDP: S*A*S entries of the expanded T,
+ * which is also the size of their Newton system's G (up to S*A x S) and
+ * about S/A times that of H (S x S); measured in docs/sparse.md. */
+#define STARCI_REGULARIZE_OM_MAX_SAS ((size_t)1 << 24)
+
+/* rg->om_m: the sparse MDP expanded for the OM methods, when S*A*S is within
+ * the limit (validated already: the copy cannot fail but for memory). */
+static int regularize_sparse_om_mdp(starc_regularize *rg, starc_error *err)
+{
+    const size_t S = rg->S, A = rg->A;
+    size_t SAS;
+    if (!starci_mul3_ok(S, A, S, &SAS) || SAS > STARCI_REGULARIZE_OM_MAX_SAS)
+        return STARC_OK;
+    const size_t *ip, *ix;
+    const double *dt;
+    starc_mdp_csr(rg->m, &ip, &ix, &dt);
+    double *T = starci_dcalloc(SAS), *mu0 = starci_dalloc(S);
+    if (!T || !mu0) {
+        free(T);
+        free(mu0);
+        return starci_error(err, STARC_ENOMEM, "out of memory expanding the sparse MDP for the OM methods");
+    }
+    for (size_t r = 0; r < S * A; r++)
+        for (size_t k = ip[r]; k < ip[r + 1]; k++)
+            T[r * S + ix[k]] = dt[k];
+    memcpy(mu0, starc_mdp_initial(rg->m), S * sizeof(double));
+    starc_mdp_options o;
+    starc_mdp_options_default(&o);
+    o.prob_tol = INFINITY;
+    int st = starc_mdp_alloc_adopt(S, A, T, mu0, rg->gamma, &o, &rg->om_m, err);
+    if (st) {
+        free(T);
+        free(mu0);
+    }
+    return st;
+}
+
+/* starci_policy_exact, or its sparse twin on a sparse MDP (engine opt.engine). */
+static int regularize_exact(starc_regularize *rg, const double *pi, const double *const *R2, double *Jn, double *d,
+                            double *mu, starc_error *err)
+{
+    if (starc_mdp_is_sparse(rg->m))
+        return starci_sparse_exact(rg->m, rg->opt.engine, pi, 2, R2, Jn, d, mu, err);
+    return starci_policy_exact(rg->m, pi, 2, R2, Jn, d, mu, rg->ws, err);
+}
+
 int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
                                 const double *base, const starc_regularize_options *opt,
                                 starc_regularize **out, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_regularize_alloc_rbar", err))
-        return STARC_EINVAL;
     if (!out)
         return starci_error(err, STARC_EINVAL, "output pointer is NULL");
     *out = NULL;
@@ -207,7 +265,8 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t SA, SS, SAS;
-    if (!starci_mul_ok(S, A, &SA) || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))
+    const int sparse = starc_mdp_is_sparse(m);
+    if (!starci_mul_ok(S, A, &SA) || (!sparse && (!starci_mul_ok(S, S, &SS) || !starci_mul_ok(SA, S, &SAS))))
         return starci_error(err, STARC_EDIM, "S=%zu, A=%zu is too large", S, A);
     starc_error perr;
     st = starci_policy_check(m, base, opt->prob_tol, &perr);
@@ -227,9 +286,15 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
     rg->A = A;
     rg->gamma = starc_mdp_gamma(m);
     rg->opt = *opt;
-    int bad = !alloc_buffers(rg, Rbar_t != NULL);
-    (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
-    if (bad || !rg->ws) {
+    rg->sparse = sparse;
+    if (sparse && (st = regularize_sparse_om_mdp(rg, err))) {
+        starc_regularize_free(rg);
+        return st;
+    }
+    int bad = !alloc_buffers(rg, Rbar_t != NULL, !sparse || rg->om_m);
+    if (!sparse)
+        (void)starc_policy_workspace_alloc(S, A, &rg->ws, NULL); /* NULL on failure: checked below */
+    if (bad || (!sparse && !rg->ws)) {
         starc_regularize_free(rg);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a regulariser for S=%zu, A=%zu", S, A);
     }
@@ -242,7 +307,7 @@ int starc_regularize_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const 
     }
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    st = starci_policy_exact(m, base, 2, R2, Jn, rg->db, rg->mub, rg->ws, err);
+    st = regularize_exact(rg, base, R2, Jn, rg->db, rg->mub, err);
     if (st) {
         starc_regularize_free(rg);
         return st;
@@ -315,7 +380,7 @@ static int diagnose(starc_regularize *rg, const double *pi, starc_regularize_met
     const double g = rg->gamma;
     const double *R2[2] = {rg->Rp, rg->Rt};
     double Jn[2];
-    int st = starci_policy_exact(rg->m, pi, 2, R2, Jn, rg->dsol, rg->musol, rg->ws, err);
+    int st = regularize_exact(rg, pi, R2, Jn, rg->dsol, rg->musol, err);
     if (st)
         return st;
     rg->have_sol = 1;
@@ -388,6 +453,8 @@ int starc_regularize_evaluate(starc_regularize *rg, const double *pi, starc_regu
 static int eval_values(starc_regularize *rg, const double *pi, const double *Rbar, const double *extra,
                        double *Vout, starc_error *err)
 {
+    if (starc_mdp_is_sparse(rg->m)) /* rg->Q is free here: soft_residual refills it */
+        return starci_sparse_values_extra(rg->m, rg->opt.engine, pi, Rbar, extra, Vout, rg->Q, err);
     starci_policy_reward(rg->m, pi, NULL, Rbar, Vout);
     if (extra)
         for (size_t s = 0; s < rg->S; s++)
@@ -422,7 +489,10 @@ static double soft_backup(const double *q, const double *pb, size_t A, double be
 static double soft_residual(starc_regularize *rg, double beta, const double *V, double *Bv, double *pi)
 {
     const size_t S = rg->S, A = rg->A;
-    starci_policy_q(rg->m, rg->Rp, V, rg->Q);
+    if (starc_mdp_is_sparse(rg->m))
+        starci_sparse_q(rg->m, rg->Rp, V, rg->Q);
+    else
+        starci_policy_q(rg->m, rg->Rp, V, rg->Q);
     double diff = 0.0, vmax = 0.0;
     for (size_t s = 0; s < S; s++) {
         Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
@@ -1180,6 +1250,16 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
         inner = method == STARC_REGULARIZE_OM_SQRT_CHI2 ? INFINITY : coef;
         st = STARC_OK;
     } else {
+        /* A sparse MDP: the OM methods' dense Newton systems run on the expanded MDP. */
+        const starc_mdp *keep_m = rg->m;
+        if (rg->sparse && method != STARC_REGULARIZE_AD_KL) {
+            if (!rg->om_m)
+                return starci_error(err, STARC_EINVAL,
+                                    "%s on a sparse MDP needs S*A*S <= %zu (S=%zu, A=%zu): its Newton system is dense "
+                                    "(see docs/sparse.md); use ad-kl",
+                                    method_names[method], STARCI_REGULARIZE_OM_MAX_SAS, rg->S, rg->A);
+            rg->m = rg->om_m;
+        }
         switch (method) {
         case STARC_REGULARIZE_AD_KL:
             st = solve_adkl(rg, cs, pol, &it, &resid, err);
@@ -1195,6 +1275,7 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
             inner = ldexp(inner, -rg->kp);
             break;
         }
+        rg->m = keep_m;
     }
     if (st != STARC_OK && st != STARC_ENOCONV)
         return st;

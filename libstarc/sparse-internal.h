@@ -16,6 +16,15 @@ int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e);
 
 /* The public functions of policy.h, on the engine opt->engine resolves to
  * for m (opt NULL: the defaults, engine auto). */
+/* Default policy options with the engine e (callers that keep only an engine choice). */
+static inline starc_policy_options starci_sparse_engine_options(starc_policy_engine e)
+{
+    starc_policy_options o;
+    starc_policy_options_default(&o);
+    o.engine = e;
+    return o;
+}
+
 int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
                                 const double *Rbar, double *V, double *Q, starc_error *err);
 int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt, const double *pi, double *d,

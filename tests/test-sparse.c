@@ -218,15 +218,10 @@ static void test_refusals(void **state)
     testutil_gaussian(r, R1, N);
     testutil_gaussian(r, R2, N);
     starc_policy_uniform(m, pi);
-    int flags[4];
-    size_t wi, wj;
     starc_canon *c = NULL;
     starc_distance_plan *pl = NULL;
-    starc_proxy *px = NULL;
-    starc_regularize *rg = NULL;
     starc_overopt *oo = NULL;
     starc_policy_evaluator *ev = NULL;
-    starc_proxy_hackability_result hr;
     starc_generate_rng *gr = testutil_generate_rng(1);
     starc_error err;
     int st[15], k = 0;
@@ -235,11 +230,8 @@ static void test_refusals(void **state)
     /* norms, metrics and distances work on sparse MDPs (tests/test-canon-sparse.c); standardize's output is S*A*S */
     st[k++] = starc_distance_plan_alloc(m, NULL, &pl, &err) == STARC_OK
                   ? starc_distance_standardize(pl, R1, C, NULL, NULL, &err) : -1;
-    st[k++] = starc_proxy_alloc_rbar(m, R1, R2, pi, NULL, &px, &err);
-    st[k++] = starc_proxy_hackable_rbar(m, R1, R2, 1, pi, NULL, flags, &wi, &wj, &err);
-    st[k++] = starc_proxy_hackable_deterministic_rbar(m, R1, R2, NULL, &hr, &err);
+    /* proxies and regularisers work on sparse MDPs (tests/test-proxy-sparse.c) */
     st[k++] = starc_proxygen(m, R1, pi, NULL, C, &err);
-    st[k++] = starc_regularize_alloc_rbar(m, R1, R2, pi, NULL, &rg, &err);
     st[k++] = starc_overopt_alloc(m, R1, R2, pi, NULL, &oo, &err);
     st[k++] = starc_policy_evaluator_alloc(m, pi, &ev, &err);
     for (int i = 0; i < k; i++) {
@@ -250,7 +242,7 @@ static void test_refusals(void **state)
     }
     assert_non_null(strstr(err.message, "needs a dense MDP (sparse MDPs: see docs/sparse.md)"));
     starc_distance_plan_free(pl);
-    assert_null(c), assert_null(px), assert_null(rg), assert_null(oo), assert_null(ev);
+    assert_null(c), assert_null(oo), assert_null(ev);
     /* the policy module works on it */
     double V[6], Q[12];
     size_t act[6];

@@ -98,8 +98,13 @@ void cli_escape(FILE *f, const char *s)
 /* Every diagnostic: "starc CMD: " and the formatted message, escaped as a
  * whole by cli_escape() so that no file name, option value or library message
  * can make it more than one line. */
+volatile sig_atomic_t cli_interrupted;
+
 static void vreport(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
+    if (cli_interrupted)
+        for (;;)
+            pause(); /* the clean-up thread ends the process (output.c) */
     char *msg = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&msg, &len);

@@ -7,6 +7,7 @@
 #ifndef STARC_CLI_H
 #define STARC_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <starc/starc.h>
@@ -35,6 +36,12 @@ const char *cli_command_line(void); /* static buffer, shell-quoted */
  * an escaped message changes nothing.  cli_usage(), cli_fail() and cli_warn()
  * pass their whole message through it: a diagnostic is always one line. */
 void cli_escape(FILE *f, const char *s);
+
+/* Set (to the signal number) by output.c's handler when SIGHUP, SIGINT, SIGTERM
+ * or SIGPIPE arrives: the clean-up thread is then removing the run's files and
+ * ends the process by that signal, so the diagnostics below print nothing more
+ * (a run killed mid-way must not add a warning about the child it killed). */
+extern volatile sig_atomic_t cli_interrupted;
 
 /* "starc CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,7 +17,7 @@ static void help(void)
 {
     printf("Usage: starc proxy --mdp M.npz --true R --proxy R --base P.npy [--policy P.npy]\n"
            "                   [--policies SET.npy | --all-deterministic] [-o POLICY.npy]\n"
-           "                   [--gnuplot F.gp] [--format text|json]\n\n"
+           "                   [--gnuplot F.gp] [--engine auto|dense|sparse] [--format text|json]\n\n"
            "Correlated proxies (Laidlaw, Singhal & Dragan, ICLR 2025): the correlation r of the expected\n"
            "true and proxy rewards under the base policy's normalised occupancy, their standard deviations,\n"
            "the base returns, and for the proxy-optimal policy (exact policy iteration, ties to the lowest\n"
@@ -25,7 +25,8 @@ static void help(void)
            "(A, B, tight) on its normalised true change; reward hacking = some proxy-optimal policy has a\n"
            "lower true return than the base.  chi2 is infinite (json null) when a policy leaves the base's\n"
            "support; the bounds are then -inf.\n\n"
-           "  --mdp FILE           MDP .npz with T, mu0, gamma\n"
+           "  --mdp FILE           MDP .npz with T, mu0, gamma (or T in CSR form: a sparse MDP;\n"
+           "                       rewards then (S,), (S,A) or (nnz,))\n"
            "  --true SPEC          the true reward (FILE.npy or FILE.npz:KEY)\n"
            "  --proxy SPEC         the proxy reward\n"
            "  --base FILE          base policy .npy (S,A), or 'uniform'\n"
@@ -34,6 +35,7 @@ static void help(void)
            "  --all-deterministic  hackability on all A^S deterministic policies (at most 65536)\n"
            "  --tie-tol X          relative tie tolerance of policy iteration (default 1e-10)\n"
            "  -o FILE              write the proxy-optimal policy (S,A) as .npy\n"
+           "  --engine E           on a sparse MDP: auto (default), dense or sparse (UMFPACK)\n"
            "  --gnuplot FILE       scatter of proxy vs true expected reward weighted by the base occupancy\n"
            "  --format FMT         text (default) or json\n"
            "  -h, --help           this help\n");
@@ -89,7 +91,8 @@ static int parse_options(int argc, char **argv, proxy_args *a)
         {"policy", required_argument, NULL, 'P'}, {"policies", required_argument, NULL, 'S'},
         {"all-deterministic", no_argument, NULL, 'D'}, {"tie-tol", required_argument, NULL, 'T'},
         {"output", required_argument, NULL, 'o'}, {"gnuplot", required_argument, NULL, 'g'},
-        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"engine", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -111,6 +114,10 @@ static int parse_options(int argc, char **argv, proxy_args *a)
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->outpath))) return rc; break;
         case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gppath))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'e':
+            if (starc_policy_engine_parse(optarg, &a->engine))
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense or sparse", optarg);
+            break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc proxy", c, argv);
         }
@@ -203,9 +210,11 @@ static int run(const proxy_args *a, proxy_run *r)
     starc_policy_options po;
     starc_policy_options_default(&po);
     po.tie_tol = a->tie_tol;
+    po.engine = a->engine;
     starc_proxy_deterministic_options dopt;
     starc_proxy_deterministic_options_default(&dopt);
-    int hackable = 0, st = starc_proxy_alloc_rbar(r->m, r->bt, r->bp, r->base, NULL, &r->px, &err);
+    dopt.proxy_options.engine = a->engine;
+    int hackable = 0, st = starc_proxy_alloc_rbar(r->m, r->bt, r->bp, r->base, &dopt.proxy_options, &r->px, &err);
     if (!st)
         st = starc_proxy_check_hacking(r->px, &po, r->act, &r->hk, &err);
     if (!st && r->pol)

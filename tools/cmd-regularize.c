@@ -17,14 +17,15 @@ static void help(void)
     printf("Usage: starc regularize --mdp M.npz --proxy R [--true R] --base P.npy\n"
            "                        --method ad-kl|om-chi2|om-sqrt-chi2|om-kl --coef L|orpo\n"
            "                        [-o POLICY.npy] [--gnuplot F.gp] [--tol X] [--max-iter N]\n"
-           "                        [--adkl-solver pi|vi] [--format text|json]\n\n"
+           "                        [--adkl-solver pi|vi] [--engine auto|dense|sparse] [--format text|json]\n\n"
            "The exact maximiser of Jn(pi, proxy) - L * D(pi), Jn the normalised return (1-gamma) mu0.V:\n"
            "  ad-kl         D = sum_s d_pi(s) KL(pi(.|s) || base(.|s))   soft policy iteration\n"
            "  om-chi2       D = chi2(mu_pi || mu_base)                  Newton on the dual over values\n"
            "  om-sqrt-chi2  D = sqrt(chi2(mu_pi || mu_base)) (ORPO)     1-D search on the om-chi2 path\n"
            "  om-kl         D = KL(mu_pi || mu_base)                     Newton on the dual over values\n"
            "--coef orpo uses CP's coefficient sigma_proxy sqrt(1 - r^2) under the base (needs --true).\n\n"
-           "  --mdp FILE         MDP .npz with T, mu0, gamma\n"
+           "  --mdp FILE         MDP .npz with T, mu0, gamma (or T in CSR form: a sparse MDP; rewards\n"
+           "                     then (S,), (S,A) or (nnz,); om-* need S*A*S <= 2^24 there)\n"
            "  --proxy SPEC       the proxy reward that is optimised (FILE.npy or FILE.npz:KEY)\n"
            "  --true SPEC        the true reward, for reporting (optional)\n"
            "  --base FILE        base policy .npy (S,A), or 'uniform'\n"
@@ -34,6 +35,8 @@ static void help(void)
            "                     residual for ad-kl\n"
            "  --max-iter N       Newton / soft policy iteration steps (default 1000)\n"
            "  --adkl-solver S    pi (soft policy iteration, default) or vi (soft value iteration)\n"
+           "  --engine E         on a sparse MDP: auto (default), dense or sparse (UMFPACK) for ad-kl\n"
+           "                     and the occupancies\n"
            "  -o FILE            write the optimal policy (S,A) as .npy\n"
            "  --gnuplot FILE     scatter of proxy vs true expected reward weighted by the base and the\n"
            "                     optimum's occupancies (needs --true)\n"
@@ -56,7 +59,7 @@ static int parse_options(int argc, char **argv, regularize_args *a)
         {"tol", required_argument, NULL, 'T'}, {"max-iter", required_argument, NULL, 'I'},
         {"adkl-solver", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"gnuplot", required_argument, NULL, 'g'}, {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}, {"engine", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     static const char *const solvers[] = {"pi", "vi", NULL};
     int c, rc, solver = 0;
     opterr = 0;
@@ -85,6 +88,10 @@ static int parse_options(int argc, char **argv, regularize_args *a)
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->outpath))) return rc; break;
         case 'g': if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gppath))) return rc; break;
         case 'f': if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case 'e':
+            if (starc_policy_engine_parse(optarg, &a->ro.engine))
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense or sparse", optarg);
+            break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc regularize", c, argv);
         }

@@ -42,6 +42,7 @@ typedef struct proxy_args {
     int alldet;
     double tie_tol;
     enum cli_format fmt;
+    starc_policy_engine engine; /* on a sparse MDP (0: auto) */
 } proxy_args;
 void proxy_args_init(proxy_args *a);
 int proxy_job(const proxy_args *a, FILE *out);

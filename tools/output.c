@@ -172,6 +172,7 @@ static void on_signal(int sig)
     int e = errno;
     if (!sig_caught)
         sig_caught = sig;
+    cli_interrupted = sig;
     sem_post(&sig_sem);
     errno = e;
 }

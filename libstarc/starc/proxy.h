@@ -46,6 +46,8 @@ typedef struct starc_proxy_options {
                               `tol * max|Rbar| / (1 - gamma)` of the reward concerned, tol =
                               starc_regret_trivial_tol(hackable_tol, gamma, S) (default
                               ::STARC_REGRET_TRIVIAL_TOL_DERIVED) */
+    starc_policy_engine engine; /**< engine of the exact solves on a sparse MDP (occupancies, returns;
+                              default ::STARC_POLICY_ENGINE_AUTO); a dense MDP always uses the dense path */
 } starc_proxy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_proxy_options. */

@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include "starc/error.h"
 #include "starc/mdp.h"
+#include "starc/policy.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -121,6 +122,11 @@ typedef struct starc_regularize_options {
     int warm_start;
     /** Probability tolerance used to validate the base policy (default ::STARC_MDP_PROB_TOL). */
     double prob_tol;
+    /** On a sparse MDP: the engine of AD-KL's evaluations and of the exact occupancies (default
+     *  ::STARC_POLICY_ENGINE_AUTO).  The OM methods run on the MDP expanded to S*A*S (their Newton
+     *  system is dense) and are refused above 2^24 entries (docs/sparse.md).  A dense MDP always
+     *  uses the dense path. */
+    starc_policy_engine engine;
 } starc_regularize_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_regularize_options. */

@@ -127,7 +127,7 @@ class TomatoOptions(Structure):
 
 class ProxyOptions(Structure):
     _fields_ = [("prob_tol", c_double), ("sigma_tol", c_double), ("hacking_tol", c_double),
-                ("hackable_tol", c_double)]
+                ("hackable_tol", c_double), ("engine", c_int)]
 
 
 class ProxyDeterministicOptions(Structure):
@@ -163,7 +163,7 @@ class ProxygenOptions(Structure):
 class RegularizeOptions(Structure):
     _fields_ = [("tol", c_double), ("max_iter", c_size_t), ("max_sweeps", c_size_t), ("search_tol", c_double),
                 ("search_max_iter", c_size_t), ("stall_max_iter", c_size_t), ("adkl_solver", c_int),
-                ("warm_start", c_int), ("prob_tol", c_double)]
+                ("warm_start", c_int), ("prob_tol", c_double), ("engine", c_int)]
 
 
 class RegularizeResult(Structure):
