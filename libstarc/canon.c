@@ -125,7 +125,8 @@ static int avx_wanted(void)
     const char *e = getenv("STARC_KERNELS");
     if (e && strcmp(e, "baseline") == 0)
         return 0;
-    __builtin_cpu_init();
+    /* libgcc's constructor has filled the CPU model by now: no __builtin_cpu_init(),
+     * which would write it again (a data race when plans are made on several threads) */
     return __builtin_cpu_supports("avx") != 0;
 #else
     return 0;
