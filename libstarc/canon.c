@@ -18,6 +18,121 @@
 #include "starc/canon.h"
 #include "starc/policy.h"
 
+/* ---- 256-bit row kernels for the passes over T (Rbar and T V) ----------------
+ * The four lanes of kernels-internal.h as one AVX register instead of two SSE2
+ * ones: lane i takes the elements j = i (mod 4) and the lanes are combined as
+ * (l0 + l1) + (l2 + l3) after lane 0 took the tail, exactly as k_dot,
+ * k_dot2, k_dot_maxabs and k_dot_maxabs2 do, so the results are bitwise the
+ * same (no FMA: the products are rounded before the sums, as there; max is
+ * exact in any order).  Used when the CPU and the OS support AVX and the
+ * environment does not say STARC_KERNELS=baseline (which the tests use to
+ * compare both bit for bit). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(STARC_SCALAR_KERNELS) && \
+    !defined(__FMA__) && !defined(__AVX__)
+#define CANON_AVX 1
+#include <immintrin.h>
+#define AVX_FN __attribute__((target("avx")))
+
+AVX_FN static inline __m256d avx_abs(__m256d x)
+{
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
+}
+
+/* (l0 + l1) + (l2 + l3) of v after l0 += tail. */
+AVX_FN static inline double avx_sum(__m256d v, double tail)
+{
+    double l[4];
+    _mm256_storeu_pd(l, v);
+    l[0] += tail;
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+AVX_FN static inline double avx_max(__m256d v, double tail)
+{
+    double l[4];
+    _mm256_storeu_pd(l, v);
+    l[0] = MAXD(l[0], tail);
+    return MAXD(MAXD(l[0], l[2]), MAXD(l[1], l[3]));
+}
+
+/* Rbar_i[sa] = sum_j T r_i and mx_i = max(mx_i, max |r_i|) for rows sa0..sa1-1 of k <= 2 rewards. */
+AVX_FN static void avx_dot_maxabs_rows(const double *T, size_t S, size_t sa0, size_t sa1, size_t k,
+                                       const double *const *R, double *const *Rbar, double *mx)
+{
+    for (size_t sa = sa0; sa < sa1; sa++) {
+        const double *t = T + sa * S, *x = R[0] + sa * S, *y = k == 2 ? R[1] + sa * S : x;
+        __m256d a = _mm256_setzero_pd(), b = a, ma = a, mb = a;
+        size_t j = 0;
+        for (; j + 4 <= S; j += 4) {
+            __m256d tt = _mm256_loadu_pd(t + j), xx = _mm256_loadu_pd(x + j), yy = _mm256_loadu_pd(y + j);
+            a = _mm256_add_pd(a, _mm256_mul_pd(tt, xx));
+            ma = _mm256_max_pd(ma, avx_abs(xx));
+            if (k == 2) {
+                b = _mm256_add_pd(b, _mm256_mul_pd(tt, yy));
+                mb = _mm256_max_pd(mb, avx_abs(yy));
+            }
+        }
+        double ta = 0.0, tb = 0.0, tma = 0.0, tmb = 0.0;
+        for (; j < S; j++) {
+            ta += t[j] * x[j];
+            tma = MAXD(tma, fabs(x[j]));
+            if (k == 2) {
+                tb += t[j] * y[j];
+                tmb = MAXD(tmb, fabs(y[j]));
+            }
+        }
+        Rbar[0][sa] = avx_sum(a, ta);
+        mx[0] = MAXD(mx[0], avx_max(ma, tma));
+        if (k == 2) {
+            Rbar[1][sa] = avx_sum(b, tb);
+            mx[1] = MAXD(mx[1], avx_max(mb, tmb));
+        }
+    }
+}
+
+/* Y[i*SA + sa] = sum_j T V_i for rows sa0..sa1-1 and k <= 2 vectors V_i = V + i*S. */
+AVX_FN static void avx_dot_rows(const double *T, size_t S, size_t SA, size_t sa0, size_t sa1, size_t k,
+                                const double *V, double *Y)
+{
+    const double *v = V, *w = k == 2 ? V + S : V;
+    for (size_t sa = sa0; sa < sa1; sa++) {
+        const double *t = T + sa * S;
+        __m256d a = _mm256_setzero_pd(), b = a;
+        size_t j = 0;
+        for (; j + 4 <= S; j += 4) {
+            __m256d tt = _mm256_loadu_pd(t + j);
+            a = _mm256_add_pd(a, _mm256_mul_pd(tt, _mm256_loadu_pd(v + j)));
+            if (k == 2)
+                b = _mm256_add_pd(b, _mm256_mul_pd(tt, _mm256_loadu_pd(w + j)));
+        }
+        double ta = 0.0, tb = 0.0;
+        for (; j < S; j++) {
+            ta += t[j] * v[j];
+            if (k == 2)
+                tb += t[j] * w[j];
+        }
+        Y[sa] = avx_sum(a, ta);
+        if (k == 2)
+            Y[SA + sa] = avx_sum(b, tb);
+    }
+}
+#endif
+
+/* Whether the passes over T use the 256-bit kernels (decided per plan). */
+static int avx_wanted(void)
+{
+#ifdef CANON_AVX
+    const char *e = getenv("STARC_KERNELS");
+    if (e && strcmp(e, "baseline") == 0)
+        return 0;
+    /* libgcc's constructor has filled the CPU model by now: no __builtin_cpu_init(),
+     * which would write it again (a data race when plans are made on several threads) */
+    return __builtin_cpu_supports("avx") != 0;
+#else
+    return 0;
+#endif
+}
+
 static const char *const canon_names[STARC_CANON_KIND_COUNT] = {
     "none", "epic", "dard", "val", "val-potential", "minimal-potential", "minimal"};
 
@@ -67,6 +182,7 @@ struct starc_canon {
     double *ds, *da, *pi; /* D_S (S), D_A (A), policy (S*A) */
     int ds_uniform, weighted;
     int nthreads;         /* threads of the streaming passes */
+    int avx;              /* the passes over T use the 256-bit row kernels (avx_wanted()) */
     starc_policy_evaluator *ev;  /* val, val-potential */
     double *chol;         /* S*S Cholesky factor, column-major lower (minimal-potential, minimal) */
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
@@ -282,6 +398,7 @@ int starc_canon_alloc(const starc_mdp *m, starc_canon_kind kind, const starc_can
     c->kind = kind;
     c->weighted = opt->weighted != 0;
     c->nthreads = opt->nthreads > 0 ? opt->nthreads : 1;
+    c->avx = avx_wanted();
     c->ds = starci_dalloc(S);
     c->da = starci_dalloc(A);
     c->pi = starci_dalloc(S * A);
@@ -318,6 +435,7 @@ nomem:
 struct rbar_ctx {
     const double *T;
     size_t S, A, k;
+    int avx;
     const double *const *R;
     double *const *Rbar;
     double rmax[STARCI_PARALLEL_MAX_THREADS][2];
@@ -329,6 +447,12 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
     const size_t S = c->S, A = c->A;
     double *mx = c->rmax[tid];
     mx[0] = mx[1] = 0.0;
+#ifdef CANON_AVX
+    if (c->avx) {
+        avx_dot_maxabs_rows(c->T, S, s0 * A, s1 * A, c->k, c->R, c->Rbar, mx);
+        return;
+    }
+#endif
     for (size_t sa = s0 * A; sa < s1 * A; sa++) {
         const double *t = c->T + sa * S;
         if (c->k == 2)
@@ -342,7 +466,8 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
  * rewards in one pass over T; rmax_i = max |R_i|.  Optional: if rhs != NULL,
  * rhs_i[s'] += coef(s,a) * Rbar_i(s,a) * T[s,a,s'] (minimal). */
 static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
-                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads)
+                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads,
+                       int avx)
 {
     if (rhs) {
         /* the right-hand sides accumulate across rows: one thread, fixed order */
@@ -364,6 +489,7 @@ static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     c.S = S;
     c.A = A;
     c.k = k;
+    c.avx = avx;
     c.R = R;
     c.Rbar = Rbar;
     if (nthreads > STARCI_PARALLEL_MAX_THREADS)
@@ -383,6 +509,7 @@ struct tv_ctx {
     const double *T, *V;
     double *Y;
     size_t S, A, k;
+    int avx;
 };
 
 static void tv_states(void *arg, size_t s0, size_t s1, int tid)
@@ -390,6 +517,12 @@ static void tv_states(void *arg, size_t s0, size_t s1, int tid)
     const struct tv_ctx *c = arg;
     const size_t S = c->S, SA = c->S * c->A;
     (void)tid;
+#ifdef CANON_AVX
+    if (c->avx) {
+        avx_dot_rows(c->T, S, SA, s0 * c->A, s1 * c->A, c->k, c->V, c->Y);
+        return;
+    }
+#endif
     for (size_t sa = s0 * c->A; sa < s1 * c->A; sa++) {
         const double *t = c->T + sa * S;
         if (c->k == 2)
@@ -400,11 +533,11 @@ static void tv_states(void *arg, size_t s0, size_t s1, int tid)
 }
 
 /* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
-static void tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads)
+static void tv_multi(const double *T, size_t S, size_t A, size_t k, const double *V, double *Y, int nthreads, int avx)
 {
     /* one streaming pass over T for all k vectors (BLAS dgemm would first
      * pack T, an extra copy of the whole tensor for only k columns) */
-    struct tv_ctx c = {T, V, Y, S, A, k};
+    struct tv_ctx c = {T, V, Y, S, A, k, avx};
     starci_parallel_run(nthreads, S, S * A * S, tv_states, &c);
 }
 
@@ -514,7 +647,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const double *T = starc_mdp_transitions(c->m);
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -547,7 +680,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
-    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++)
         if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -558,7 +691,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cf
         }
         return STARC_OK;
     }
-    tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads);
+    tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -619,7 +752,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
      * accumulated during the Rbar pass while each row of T is in cache. */
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
-    rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1);
+    rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1, 0);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -633,7 +766,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "minimal: dpotrs failed (info %d)", (int)info);
     }
-    tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads);
+    tv_multi(T, S, A, k, c->bbuf, c->ybuf, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)

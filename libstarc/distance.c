@@ -372,7 +372,73 @@ static int unscale(int k, double *d, starc_error *err)
     return STARC_OK;
 }
 
-static int pair_scaled(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err);
+/* The distance from the pair's forms, statistics and normalisers. */
+static int pair_distance(starc_distance_plan *p, const starci_cform *cf, const starci_stats *sts,
+                         const starci_joint *jt, const struct rinfo *ri, const starci_request *req, double *d,
+                         starc_error *err)
+{
+    const starc_metric_kind metric = p->o.metric;
+    if (metric == STARC_METRIC_PEARSON) {
+        for (int i = 0; i < 2; i++)
+            if (ri[i].undefined)
+                return starci_error(err, STARC_EUNDEF,
+                                    "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
+                                    i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
+        return starci_norm_pearson(&p->w, cf, sts, jt, d, p->rowbuf, p->blockacc);
+    }
+    const double a1 = ri[0].a, a2 = ri[1].a;
+    if (req->cross) {
+        double scale = a1 * a1 * sts[0].sq + a2 * a2 * sts[1].sq;
+        double d2 = scale - 2.0 * a1 * a2 * jt->s12;
+        if (scale > 0.0 && d2 < STARCI_REFINE * scale)
+            d2 = starci_norm_metric_pass(&p->w, metric == STARC_METRIC_WL2 ? STARCI_SQ_T : STARCI_SQ_PLAIN, &cf[0], a1,
+                                         &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
+        *d = sqrt(fmax(d2, 0.0));
+        return STARC_OK;
+    }
+    *d = starci_norm_metric_pass(&p->w, (int)metric, &cf[0], a1, &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
+    return STARC_OK;
+}
+
+/* The canonical forms and statistics of n <= 2 rewards, prescaled: the
+ * canonicalisation or statistics pass reads max |R| of every reward anyway
+ * (sts[i].rmax), so a reward inside the scale band (the common case) costs
+ * no pass more than the formula; one outside it is copied as 2^k R and its
+ * forms and statistics computed again from the copy.  The exponents are
+ * those of max |R| (starci_norm_scale_exp()), jointly for the pair when the
+ * distance is homogeneous; kfix != NULL imposes them (a matrix's common
+ * factor).  k[i] receives the exponent reward i was scaled by. */
+static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R, const int *kfix,
+                       const starci_request *req, starci_cform *cf, starci_stats *sts, starci_joint *jt, int *k,
+                       starc_error *err)
+{
+    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL};
+    int st;
+    for (size_t i = 0; i < n; i++) {
+        k[i] = kfix ? kfix[i] : 0;
+        if ((st = prescale(p, (int)i, R[i], k[i], &Rs[i], err)))
+            return st;
+    }
+    for (int again = 0;; again = 1) {
+        if ((st = starci_canon_forms(p->canon, n, Rs, cf, err)))
+            return st;
+        starci_norm_stats_pass(&p->w, n, cf, req, p->cbar, sts, jt, p->rowbuf, p->blocks);
+        if (again || kfix)
+            return STARC_OK;
+        double mx = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mx = MAXD(mx, sts[i].rmax);
+        int scaled = 0;
+        for (size_t i = 0; i < n; i++) {
+            k[i] = starci_norm_scale_exp(homogeneous(p) ? &mx : &sts[i].rmax, 1);
+            if (k[i] && (st = prescale(p, (int)i, R[i], k[i], &Rs[i], err)))
+                return st;
+            scaled |= k[i] != 0;
+        }
+        if (!scaled)
+            return STARC_OK;
+    }
+}
 
 int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
 {
@@ -383,57 +449,23 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
         const starci_struct x1 = {.E = R1}, x2 = {.E = R2};
         return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
     }
-    const size_t SAS = p->S * p->A * p->S;
-    const int hom = homogeneous(p), kc = hom ? starci_norm_scale_exp2(R1, R2, SAS) : 0;
-    const double *Rs[2];
-    int st = prescale(p, 0, R1, hom ? kc : starci_norm_scale_exp(R1, SAS), &Rs[0], err);
-    if (!st)
-        st = prescale(p, 1, R2, hom ? kc : starci_norm_scale_exp(R2, SAS), &Rs[1], err);
-    if (!st)
-        st = pair_scaled(p, Rs[0], Rs[1], d, err);
-    if (!st)
-        st = unscale(kc, d, err);
-    if (st)
-        *d = NAN;
-    return st;
-}
-
-static int pair_scaled(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
-{
     const double *Rs[2] = {R1, R2};
     starci_cform cf[2];
-    int st = starci_canon_forms(p->canon, 2, Rs, cf, err);
-    if (st)
-        return st;
     starci_request req = make_request(p, 1);
     starci_stats sts[2];
     starci_joint jt;
-    starci_norm_stats_pass(&p->w, 2, cf, &req, p->cbar, sts, &jt, p->rowbuf, p->blocks);
+    int k[2];
+    int st = forms_stats(p, 2, Rs, NULL, &req, cf, sts, &jt, k, err);
     struct rinfo ri[2];
-    for (int i = 0; i < 2; i++)
-        if ((st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err)))
-            return st;
-    const starc_metric_kind metric = p->o.metric;
-    if (metric == STARC_METRIC_PEARSON) {
-        for (int i = 0; i < 2; i++)
-            if (ri[i].undefined)
-                return starci_error(err, STARC_EUNDEF,
-                                    "Pearson distance undefined: the %s reward's canonical form is %s under the coverage",
-                                    i == 0 ? "first" : "second", ri[i].trivial ? "zero (trivial reward)" : "constant");
-        return starci_norm_pearson(&p->w, cf, sts, &jt, d, p->rowbuf, p->blockacc);
-    }
-    const double a1 = ri[0].a, a2 = ri[1].a;
-    if (req.cross) {
-        double scale = a1 * a1 * sts[0].sq + a2 * a2 * sts[1].sq;
-        double d2 = scale - 2.0 * a1 * a2 * jt.s12;
-        if (scale > 0.0 && d2 < STARCI_REFINE * scale)
-            d2 = starci_norm_metric_pass(&p->w, metric == STARC_METRIC_WL2 ? STARCI_SQ_T : STARCI_SQ_PLAIN, &cf[0], a1,
-                                    &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
-        *d = sqrt(fmax(d2, 0.0));
-        return STARC_OK;
-    }
-    *d = starci_norm_metric_pass(&p->w, (int)metric, &cf[0], a1, &cf[1], a2, 0.0, p->rowbuf, p->blockacc);
-    return STARC_OK;
+    for (int i = 0; i < 2 && !st; i++)
+        st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err);
+    if (!st)
+        st = pair_distance(p, cf, sts, &jt, ri, &req, d, err);
+    if (!st && homogeneous(p))
+        st = unscale(k[0], d, err);
+    if (st)
+        *d = NAN;
+    return st;
 }
 
 int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial,
@@ -445,21 +477,14 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
         return starci_error(err, STARC_EINVAL,
                             "starc_distance_standardize needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     const size_t S = p->S, A = p->A;
-    const int k = starci_norm_scale_exp(R, S * A * S);
-    const double *Rs[1];
-    int st = prescale(p, 0, R, k, &Rs[0], err);
-    if (st)
-        return st;
+    const double *Rs[1] = {R};
     starci_cform cf;
-    st = starci_canon_forms(p->canon, 1, Rs, &cf, err);
-    if (st)
-        return st;
     starci_request req = make_request(p, 0);
     req.pearson = 0;
     starci_stats sts;
-    starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
     struct rinfo ri;
-    if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+    int k, st = forms_stats(p, 1, Rs, NULL, &req, &cf, &sts, NULL, &k, err);
+    if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
     /* norm none: out = c(R) scales with R; else the normaliser does */
     const int kout = p->o.norm == STARC_NORM_NONE ? -k : 0, kn = p->o.norm == STARC_NORM_NONE ? 0 : -k;
@@ -583,33 +608,31 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         for (size_t i = 0; i < L; i++)
             wsqrt[i] = sqrt(wsrc[i]);
     starci_request req = make_request(p, 0);
+    /* norm none (homogeneous): one factor for all rows, that of the largest
+     * max |R|; the rows are made unscaled, and again scaled when it is not 0 */
     const int hom = homogeneous(p);
     int kc = 0;
-    if (hom) { /* one factor for all: that of the largest max |R| */
+    for (int again = 0;; again = 1) {
         double mx = 0.0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < p->S * p->A * p->S; j++)
-                mx = MAXD(mx, fabs(R[i][j]));
-        kc = starci_norm_scale_exp(&mx, 1);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double *Rs[1];
-        starci_cform cf;
-        starci_stats sts;
-        struct rinfo ri;
-        if ((st = prescale(p, 0, R[i], hom ? kc : starci_norm_scale_exp(R[i], p->S * p->A * p->S), &Rs[0], err)))
-            goto done;
-        if ((st = starci_canon_forms(p->canon, 1, Rs, &cf, err)))
-            goto done;
-        starci_norm_stats_pass(&p->w, 1, &cf, &req, p->cbar, &sts, NULL, p->rowbuf, p->blocks);
-        if ((st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
-            goto done;
-        double *f = F + i * L;
-        undef[i] = ri.undefined;
-        if (ri.undefined)
-            memset(f, 0, L * sizeof(double));
-        else
-            features(p, &cf, &ri, wsqrt, f);
+        for (size_t i = 0; i < n; i++) {
+            const double *Rs[1] = {R[i]};
+            starci_cform cf;
+            starci_stats sts;
+            struct rinfo ri;
+            int k;
+            if ((st = forms_stats(p, 1, Rs, hom ? &kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
+                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+                goto done;
+            mx = MAXD(mx, sts.rmax);
+            double *f = F + i * L;
+            undef[i] = ri.undefined;
+            if (ri.undefined)
+                memset(f, 0, L * sizeof(double));
+            else
+                features(p, &cf, &ri, wsqrt, f);
+        }
+        if (!hom || again || !(kc = starci_norm_scale_exp(&mx, 1)))
+            break;
     }
     if (metric_is_gram(metric)) {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)L, 1.0, F, (int)L, 0.0, G, (int)n);

@@ -247,6 +247,85 @@ static void row_sa(const starci_weights *w, size_t sa, size_t k, const double *u
     }
 }
 
+/* The statistics pass on SA forms without Pearson moments (val with any
+ * other metric): the sums row_sa() makes, in its order (per state from 0
+ * over the actions, then folded in state order as block_fold() does), so the
+ * results are bitwise the same, with the norm and the requests fixed per
+ * call (NORM, CROSS, CW are constants in each expansion) and no blocks. */
+static inline __attribute__((always_inline)) void sa_pass(const starci_weights *w, size_t k, const starci_cform *cf,
+                                                          double *const *cbar, starci_stats *st, starci_joint *jt,
+                                                          const int norm, const int cross, const int cw)
+{
+    const size_t S = w->S, A = w->A;
+    const double Sd = (double)S;
+    const double *u0 = cf[0].u, *u1 = k == 2 ? cf[1].u : NULL;
+    double *cb0 = cbar && cbar[0] ? cbar[0] : NULL, *cb1 = k == 2 && cbar && cbar[1] ? cbar[1] : NULL;
+    const int ismax = norm_is_max(norm);
+    for (size_t s = 0; s < S; s++) {
+        double bx[2] = {0.0, 0.0}, bn[2] = {0.0, 0.0}, bq[2] = {0.0, 0.0}, b12 = 0.0;
+        for (size_t sa = s * A; sa < (s + 1) * A; sa++) {
+            const double T1 = w->T1[sa], c = cw ? T1 : Sd;
+            const double u[2] = {u0[sa], u1 ? u1[sa] : 0.0};
+            for (size_t i = 0; i < k; i++) {
+                const double au = fabs(u[i]);
+                bx[i] = MAXD(bx[i], au);
+                switch (norm) {
+                case STARC_NORM_L1: bn[i] += Sd * au; break;
+                case STARC_NORM_L2: bn[i] += Sd * u[i] * u[i]; break;
+                case STARC_NORM_LINF: bn[i] = MAXD(bn[i], au); break;
+                case STARC_NORM_WL1: bn[i] += T1 * au; break;
+                case STARC_NORM_WL2: bn[i] += T1 * u[i] * u[i]; break;
+                case STARC_NORM_WLINF: bn[i] = MAXD(bn[i], w->Tmax[sa] * au); break;
+                case STARC_NORM_RANGE: {
+                    double *cb = i ? cb1 : cb0;
+                    if (cb)
+                        cb[sa] = T1 * u[i];
+                    break;
+                }
+                default: break;
+                }
+                if (cross)
+                    bq[i] += c * u[i] * u[i];
+            }
+            if (cross && k == 2)
+                b12 += c * u[0] * u[1];
+        }
+        for (size_t i = 0; i < k; i++) {
+            st[i].xmax = MAXD(st[i].xmax, bx[i]);
+            st[i].nacc = ismax ? MAXD(st[i].nacc, bn[i]) : st[i].nacc + bn[i];
+            st[i].sq += bq[i];
+        }
+        if (jt)
+            jt->s12 += b12;
+    }
+}
+
+#define SA_PASS_NORM(NORM)                                                                                         \
+    case NORM:                                                                                                     \
+        if (!req->cross)                                                                                           \
+            sa_pass(w, k, cf, cbar, st, jt, NORM, 0, 0);                                                           \
+        else if (req->cross_weighted)                                                                              \
+            sa_pass(w, k, cf, cbar, st, jt, NORM, 1, 1);                                                           \
+        else                                                                                                       \
+            sa_pass(w, k, cf, cbar, st, jt, NORM, 1, 0);                                                           \
+        break
+
+/* sa_pass() expanded for the request (st, jt zeroed by the caller). */
+static void stats_sa(const starci_weights *w, size_t k, const starci_cform *cf, const starci_request *req,
+                     double *const *cbar, starci_stats *st, starci_joint *jt)
+{
+    switch (req->norm) {
+    SA_PASS_NORM(STARC_NORM_L1);
+    SA_PASS_NORM(STARC_NORM_L2);
+    SA_PASS_NORM(STARC_NORM_LINF);
+    SA_PASS_NORM(STARC_NORM_WL1);
+    SA_PASS_NORM(STARC_NORM_WL2);
+    SA_PASS_NORM(STARC_NORM_WLINF);
+    SA_PASS_NORM(STARC_NORM_RANGE);
+    default: SA_PASS_NORM(-1);
+    }
+}
+
 struct stats_ctx {
     const starci_weights *w;
     size_t k;
@@ -323,6 +402,13 @@ void starci_norm_stats_pass(const starci_weights *w, size_t k, const starci_cfor
                        double *const *cbar, starci_stats *st, starci_joint *jt, double *rowbuf, starci_block *blocks)
 {
     const size_t S = w->S;
+    if (cf[0].kind == STARCI_CF_SA && !req->pearson) {
+        stats_zero(st, k, jt);
+        stats_sa(w, k, cf, req, cbar, st, jt);
+        for (size_t i = 0; i < k; i++)
+            st[i].rmax = cf[i].rmax >= 0.0 ? cf[i].rmax : st[i].xmax;
+        return;
+    }
     struct stats_ctx c = {w, k, cf, req, cbar, rowbuf, blocks};
     starci_parallel_run(cf[0].kind == STARCI_CF_SA ? 1 : w->nthreads, S, k * S * w->A * S, stats_states, &c);
     stats_zero(st, k, jt);

@@ -1252,6 +1252,132 @@ static void test_norm_metric_scaling(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- the per-pair path: kernels and prescaling, bit for bit ------------------ */
+
+/* Distance pair, 3 x 3 matrix and standardised reward (and the val canonical
+ * form) of R[0..2] under o, into out[0..3+9+n+n): the numbers compared bitwise
+ * below. */
+static void pair_outputs(const starc_mdp *m, const starc_distance_options *o, const double *R, size_t n, double *out)
+{
+    starc_distance_plan *p;
+    assert_ok(starc_distance_plan_alloc(m, o, &p, NULL));
+    const double *Rp[3] = {R, R + n, R + 2 * n};
+    for (int i = 0; i < 3; i++)
+        if (starc_distance_pair(p, Rp[i], Rp[(i + 1) % 3], &out[i], NULL) != STARC_OK)
+            out[i] = -1.0; /* undefined (Pearson on a constant form): the same either way */
+    if (starc_distance_matrix(p, 3, Rp, out + 3, NULL) != STARC_OK)
+        out[3] = -1.0;
+    double nz;
+    int triv;
+    assert_ok(starc_distance_standardize(p, R, out + 12, &nz, &triv, NULL));
+    starc_distance_plan_free(p);
+    assert_ok(starc_canon_compute(m, o->canon, NULL, R, out + 12 + n, NULL));
+}
+
+/* The 256-bit row kernels of the passes over T (used where the CPU has AVX)
+ * give the baseline kernels' bits (STARC_KERNELS=baseline): every canon with
+ * l2 and range norms, l2 and Pearson metrics, on sizes S that are and are not
+ * multiples of the four lanes.  On a CPU without AVX both runs take the
+ * baseline kernels. */
+static void test_kernels_bitwise(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(5150);
+    const size_t sizes[][2] = {{1, 1}, {2, 3}, {3, 2}, {5, 1}, {7, 3}, {8, 2}, {13, 4}, {32, 4}, {33, 3}};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        const size_t S = sizes[z][0], A = sizes[z][1], n = S * A * S, nout = 12 + 2 * n;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, z % 2);
+        double *R = malloc(3 * n * sizeof(double)), *x = malloc(nout * sizeof(double)), *y = malloc(nout * sizeof(double));
+        testutil_gaussian(r, R, 3 * n);
+        for (size_t i = 0; i < n; i++)
+            R[2 * n + i] *= 1e-3; /* a third reward on another scale */
+        for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+            for (int v = 0; v < 3; v++) {
+                starc_distance_options o;
+                starc_distance_options_default(&o);
+                o.canon = (starc_canon_kind)c;
+                o.norm = v == 1 ? STARC_NORM_RANGE : STARC_NORM_L2;
+                o.metric = v == 2 ? STARC_METRIC_PEARSON : STARC_METRIC_L2;
+                unsetenv("STARC_KERNELS");
+                pair_outputs(m, &o, R, n, x);
+                setenv("STARC_KERNELS", "baseline", 1);
+                pair_outputs(m, &o, R, n, y);
+                unsetenv("STARC_KERNELS");
+                for (size_t i = 0; i < nout; i++)
+                    if (memcmp(&x[i], &y[i], sizeof(double)) != 0) {
+                        print_error("S=%zu A=%zu %s/%d: output %zu is %.17g with the default kernels, %.17g with the "
+                                    "baseline ones\n", S, A, starc_canon_kind_name(o.canon), v, i, x[i], y[i]);
+                        fail();
+                    }
+            }
+        free(R), free(x), free(y);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
+/* A reward outside the scale band is prescaled by 2^k, k = -ilogb(max |R|)
+ * (the pass that reads max |R| decides it, and the forms are made again from
+ * the copy): the pair equals, bit for bit, the pair of the copy the test
+ * scales itself (inside the band: no prescaling), for each reward and both,
+ * with norm none scaled back by the common factor. */
+static void test_prescale_bitwise(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(5151);
+    const size_t S = 5, A = 3, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *R = malloc(2 * n * sizeof(double)), *X = malloc(2 * n * sizeof(double)), *Y = malloc(2 * n * sizeof(double));
+    testutil_gaussian(r, R, 2 * n);
+    const int exps[] = {-700, -300, 0, 300, 700};
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++) {
+            starc_distance_options o;
+            starc_distance_options_default(&o);
+            o.canon = (starc_canon_kind)c;
+            o.norm = (starc_norm_kind)nk;
+            const int hom = o.norm == STARC_NORM_NONE;
+            starc_distance_plan *p;
+            assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+            for (size_t e1 = 0; e1 < 5; e1++)
+                for (size_t e2 = 0; e2 < 5; e2++) {
+                    int k[2] = {0, 0}, kc = 0;
+                    double mx[2] = {0.0, 0.0};
+                    for (size_t i = 0; i < n; i++) {
+                        X[i] = ldexp(R[i], exps[e1]);
+                        X[n + i] = ldexp(R[n + i], exps[e2]);
+                        mx[0] = fmax(mx[0], fabs(X[i]));
+                        mx[1] = fmax(mx[1], fabs(X[n + i]));
+                    }
+                    for (int i = 0; i < 2; i++) {
+                        const int e = ilogb(hom ? fmax(mx[0], mx[1]) : mx[i]);
+                        k[i] = e > 128 || e < -128 ? -e : 0; /* the band [2^-128, 2^128] (norm-internal.h) */
+                    }
+                    kc = hom ? k[0] : 0;
+                    for (size_t i = 0; i < n; i++) {
+                        Y[i] = ldexp(X[i], k[0]);
+                        Y[n + i] = ldexp(X[n + i], k[1]);
+                    }
+                    double dx, dy;
+                    int sx = starc_distance_pair(p, X, X + n, &dx, NULL);
+                    int sy = starc_distance_pair(p, Y, Y + n, &dy, NULL);
+                    assert_int_equal(sx, sy);
+                    if (sx == STARC_OK && kc)
+                        dy = ldexp(dy, -kc);
+                    if (sx == STARC_OK && memcmp(&dx, &dy, sizeof dx) != 0) {
+                        print_error("%s/%s 2^%d R1, 2^%d R2: %.17g, but %.17g from the copies scaled by 2^%d, 2^%d\n",
+                                    starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm), exps[e1], exps[e2], dx,
+                                    dy, k[0], k[1]);
+                        fail();
+                    }
+                }
+            starc_distance_plan_free(p);
+        }
+    free(R), free(X), free(Y);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1273,6 +1399,8 @@ int main(void)
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_scale_overflow),
+        cmocka_unit_test(test_kernels_bitwise),
+        cmocka_unit_test(test_prescale_bitwise),
         cmocka_unit_test(test_norm_metric_scaling),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
