@@ -593,6 +593,9 @@ except AttributeError:
 
 # --------------------------------------------------------------------------- errors
 
+# starc_io_reward_layout
+STARC_IO_REWARD_FULL, STARC_IO_REWARD_STATE, STARC_IO_REWARD_STATE_ACTION = 0, 1, 2
+
 STARC_OK, STARC_EINVAL, STARC_EDIM, STARC_ENOMEM, STARC_EIO = 0, 1, 2, 3, 4
 STARC_EFORMAT, STARC_ENOCONV, STARC_ELAPACK, STARC_EUNDEF = 5, 6, 7, 8
 STATUS_NAMES = {0: "OK", 1: "EINVAL", 2: "EDIM", 3: "ENOMEM", 4: "EIO", 5: "EFORMAT", 6: "ENOCONV", 7: "ELAPACK",
