@@ -355,6 +355,9 @@ def random_mdp(states=32, actions=4, gamma=0.95, seed=0, *, threshold=None, floo
         The seed (default 0).
     dirichlet : float, optional
         Dirichlet(alpha) transition rows instead of the study's protocol.
+    successors : int, optional
+        A sparse (CSR) MDP with exactly this many successors per (s, a), as
+        ``starc generate mdp --successors K`` (see Rng.mdp()).
 
     Returns
     -------
