@@ -16,7 +16,7 @@ collected.  Calls release the GIL.
 """
 
 from . import _lib
-from ._lib import (ADKL_SOLVERS, CANONS, LIBRARY_PATH, METRICS, NORMS, OVEROPT_METHODS, PROXY_KINDS,
+from ._lib import (ADKL_SOLVERS, CANONS, ENGINES, LIBRARY_PATH, METRICS, NORMS, OVEROPT_METHODS, PROXY_KINDS,
                    REGULARIZE_METHODS, Error, blas_threads, set_blas_threads, single_blas_thread)
 from ._lib import (STARC_EDIM as EDIM, STARC_EFORMAT as EFORMAT, STARC_EINVAL as EINVAL, STARC_EIO as EIO,
                    STARC_ELAPACK as ELAPACK, STARC_ENOCONV as ENOCONV, STARC_ENOMEM as ENOMEM,
@@ -30,7 +30,7 @@ from .overopt import (GaoFit, Overopt, OveroptCurve, OveroptPoint, OveroptResult
                       bon_distribution, gao_eval, gao_fit, overopt)
 from .study import ExperimentResult, experiment, mdp_seed, variants
 from .generate import (Rng, Tomato, bradley_terry, epic_gridworld, gridworld, interpolate, proxy_reward,
-                       random_mdp, random_reward, random_rewards, sparsity_threshold, tomato,
+                       random_mdp, random_reward, random_rewards, slippery_gridworld, sparsity_threshold, tomato,
                        transition_threshold)
 from .stats import pearson, rank_average, spearman
 from .fit import (Extrapolation, FitResult, Interval, Prediction, Scaling, ScalingResult, bon_curve,

@@ -68,6 +68,10 @@ class PolicyOptions(Structure):
                 ("iterative_max_iter", c_size_t)]
 
 
+class GridworldOptions(Structure):
+    _fields_ = [("gamma", c_double), ("slip", c_double), ("sparse", c_int)]
+
+
 class PolicyRangeResult(Structure):
     _fields_ = [("optimal_return", c_double), ("worst_return", c_double)]
 
@@ -274,7 +278,8 @@ class FitPrediction(Structure):
 # kept for a structure that only some builds have: the C macro that guards its check).
 STRUCTS = [
     (Error_t, "starc_error", None), (MdpOptions, "starc_mdp_options", None),
-    (PolicyOptions, "starc_policy_options", None), (PolicyRangeResult, "starc_policy_range_result", None),
+    (PolicyOptions, "starc_policy_options", None), (GridworldOptions, "starc_gridworld_options", None),
+    (PolicyRangeResult, "starc_policy_range_result", None),
     (CanonOptions, "starc_canon_options", None), (DistanceOptions, "starc_distance_options", None),
     (MetricOptions, "starc_metric_options", None), (RegretOptions, "starc_regret_options", None),
     (RegretResult, "starc_regret_result", None), (NpyArray, "starc_npy_array", None),
@@ -313,6 +318,11 @@ const double *starc_mdp_transitions(const starc_mdp *m);
 const double *starc_mdp_initial(const starc_mdp *m);
 int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape, const double *src, double *R, starc_error *err);
 void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar);
+int starc_mdp_alloc_csr(size_t S, size_t A, size_t nnz, const size_t *indptr, const size_t *indices, const double *data, const double *mu0, double gamma, const starc_mdp_options *opt, starc_mdp **out, starc_error *err);
+int starc_mdp_is_sparse(const starc_mdp *m);
+size_t starc_mdp_nnz(const starc_mdp *m);
+void starc_mdp_csr(const starc_mdp *m, const size_t **indptr, const size_t **indices, const double **data);
+size_t starc_mdp_reward_size(const starc_mdp *m);
 
 void starc_npy_array_init(starc_npy_array *a);
 void starc_npy_array_clear(starc_npy_array *a);
@@ -343,6 +353,8 @@ void starc_policy_from_actions(const starc_mdp *m, const size_t *act, double *pi
 int starc_policy_evaluate(const starc_mdp *m, const double *pi, const double *R, double *V, double *Q, starc_policy_workspace *ws, starc_error *err);
 int starc_policy_return(const starc_mdp *m, const double *pi, const double *R, double *J, starc_policy_workspace *ws, starc_error *err);
 double starc_policy_values_return(const starc_mdp *m, const double *V);
+int starc_policy_solve(const starc_mdp *m, const double *pi, const double *Rbar, const starc_policy_options *opt, double *V, double *Q, double *d, double *mu, starc_error *err);
+const char *starc_policy_engine_name(starc_policy_engine e);
 int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, double *mu, starc_policy_workspace *ws, starc_error *err);
 int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_policy_options *opt, size_t *act, double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err);
 int starc_policy_worst(const starc_mdp *m, const double *R, const starc_policy_options *opt, size_t *act, double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err);
@@ -363,12 +375,15 @@ double starc_generate_transition_threshold(size_t S);
 double starc_generate_sparsity_threshold(size_t S);
 void starc_generate_mdp_options_default(starc_generate_mdp_options *o);
 int starc_generate_mdp(starc_generate_rng *rng, size_t S, size_t A, const starc_generate_mdp_options *o, starc_mdp **out, starc_error *err);
+int starc_generate_mdp_successors(starc_generate_rng *rng, size_t S, size_t A, size_t K, double gamma, double alpha, starc_mdp **out, starc_error *err);
 int starc_generate_mdp_dirichlet(starc_generate_rng *rng, size_t S, size_t A, double gamma, double alpha, starc_mdp **out, starc_error *err);
 void starc_generate_reward_options_default(starc_generate_reward_options *o);
 int starc_generate_reward(starc_generate_rng *rng, const starc_mdp *m, const starc_generate_reward_options *o, double *R, starc_generate_reward_info *info, starc_error *err);
 void starc_generate_interpolate(size_t n, const double *R1, const double *R2, double t, double *out);
 
 int starc_gridworld_mdp(size_t rows, size_t cols, double gamma, starc_mdp **out, starc_error *err);
+void starc_gridworld_options_default(starc_gridworld_options *o);
+int starc_gridworld_slippery(size_t cols, size_t rows, const starc_gridworld_options *opt, starc_mdp **out, starc_error *err);
 const char *starc_gridworld_epic_name(size_t i);
 int starc_gridworld_epic_reward(size_t i, double gamma, double *R, starc_error *err);
 
@@ -395,6 +410,7 @@ void starc_distance_plan_free(starc_distance_plan *p);
 const starc_distance_options *starc_distance_plan_options(const starc_distance_plan *p);
 int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err);
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err);
+int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1, size_t ndim2, const size_t *shape2, const double *R2, double *d, starc_error *err);
 int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial, starc_error *err);
 double starc_distance_trivial_tol(double tol, starc_canon_kind canon, double gamma, size_t S);
 
@@ -496,7 +512,7 @@ int starc_fit_scaling_predict(const starc_fit_scaling *s, starc_fit_scaling_kind
 """
 
 
-_ENUMS = {"starc_canon_kind", "starc_norm_kind", "starc_metric_kind", "starc_proxygen_kind",
+_ENUMS = {"starc_policy_engine", "starc_canon_kind", "starc_norm_kind", "starc_metric_kind", "starc_proxygen_kind",
           "starc_regularize_method", "starc_regularize_adkl_solver", "starc_overopt_method", "starc_overopt_gao_form",
           "starc_fit_form", "starc_fit_center", "starc_fit_scaling_kind"}
 _SCALARS = {"void": None, "int": c_int, "long": c_long, "size_t": c_size_t, "uint64_t": c_uint64,
@@ -576,6 +592,9 @@ except AttributeError:
     pass
 
 # --------------------------------------------------------------------------- errors
+
+# starc_io_reward_layout
+STARC_IO_REWARD_FULL, STARC_IO_REWARD_STATE, STARC_IO_REWARD_STATE_ACTION = 0, 1, 2
 
 STARC_OK, STARC_EINVAL, STARC_EDIM, STARC_ENOMEM, STARC_EIO = 0, 1, 2, 3, 4
 STARC_EFORMAT, STARC_ENOCONV, STARC_ELAPACK, STARC_EUNDEF = 5, 6, 7, 8
@@ -658,6 +677,7 @@ def _names(name_fn):
         out.append(s.decode())
 
 
+ENGINES = _names(fn.starc_policy_engine_name)
 CANONS = _names(fn.starc_canon_kind_name)
 NORMS = _names(fn.starc_norm_kind_name)
 METRICS = _names(fn.starc_metric_kind_name)

@@ -3,6 +3,7 @@
 import ctypes
 import dataclasses
 import math
+import sys
 import weakref
 
 import numpy as np
@@ -208,3 +209,50 @@ class Handle:
             self.close()
         except Exception:
             pass
+
+
+def scipy_sparse(x):
+    """scipy.sparse when @p x is one of its matrices or arrays, else None (scipy is never
+    imported here: a scipy object means the caller has imported it already)."""
+    sp = sys.modules.get("scipy.sparse")
+    if sp is not None and sp.issparse(x):
+        return sp
+    return None
+
+
+def csr_canonical(csr, nrows, ncols):
+    """(indptr, indices, data) of a scipy CSR matrix with @p nrows rows and @p ncols columns,
+    as size_t, size_t and float64 arrays in canonical form: column indices strictly increasing
+    within each row, duplicate (row, column) entries summed (what the matrix means: its
+    ``toarray()``), explicit zeros kept.  The input is never modified.  An indptr that is not
+    a valid one (not starting at 0, decreasing, not ending at nnz) is passed on as it is, for
+    the library to report."""
+    indptr = np.asarray(csr.indptr)
+    indices = np.asarray(csr.indices)
+    data = as_f64(csr.data, "T")
+    if indptr.shape != (nrows + 1,):
+        raise Error(STARC_EDIM, f"T: indptr has shape {shape_str(indptr.shape)}; expected ({nrows + 1},)")
+    if indices.shape != data.shape or data.ndim != 1:
+        raise Error(STARC_EDIM, f"T: {indices.size} column indices for {data.size} values")
+    if indices.size and indices.min() < 0:
+        k = int(np.argmin(indices))
+        raise Error(STARC_EINVAL, f"T: stored entry {k} has column index {int(indices[k])}, outside [0,{ncols})")
+    p = indptr.astype(np.int64)
+    c = indices.astype(np.int64)
+    d = np.diff(p)
+    if p[0] == 0 and p[-1] == c.size and (d >= 0).all() and c.size > 1:
+        rows = np.repeat(np.arange(nrows, dtype=np.int64), d)
+        same = rows[1:] == rows[:-1]
+        if (same & (c[1:] <= c[:-1])).any():  # unsorted or duplicate columns in some row
+            order = np.lexsort((c, rows))  # stable: duplicates stay in stored order
+            rows, c, data = rows[order], c[order], data[order]
+            new = np.empty(c.size, dtype=bool)
+            new[0] = True
+            new[1:] = (rows[1:] != rows[:-1]) | (c[1:] != c[:-1])
+            starts = np.flatnonzero(new)
+            data = np.add.reduceat(data, starts)
+            c = c[starts]
+            p = np.zeros(nrows + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows[starts], minlength=nrows), out=p[1:])
+    return (np.ascontiguousarray(p, dtype=np.uintp), np.ascontiguousarray(c, dtype=np.uintp),
+            np.ascontiguousarray(data, dtype=np.float64))

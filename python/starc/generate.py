@@ -65,7 +65,7 @@ class Rng(Handle):
         """
         return fn.starc_generate_rng_uniform_int(self.ptr, opt_int(n, "n", 1))
 
-    def mdp(self, states=32, actions=4, gamma=0.95, *, threshold=None, floor=None, dirichlet=None):
+    def mdp(self, states=32, actions=4, gamma=0.95, *, threshold=None, floor=None, dirichlet=None, successors=None):
         """A random MDP from this stream: the study's sparse-softmax rows, or Dirichlet rows; uniform mu0.
 
         Parameters
@@ -81,6 +81,10 @@ class Rng(Handle):
             The value floored logits get before the softmax (default -20).
         dirichlet : float, optional
             Dirichlet(alpha) transition rows instead of the study's protocol.
+        successors : int, optional
+            A sparse (CSR) MDP in which every (s, a) has exactly this many distinct successors, a
+            uniform random subset with Dirichlet(alpha) probabilities (``dirichlet``, default 1);
+            as ``starc generate mdp --successors K`` (starc_generate_mdp_successors()).
 
         Returns
         -------
@@ -89,7 +93,13 @@ class Rng(Handle):
         S, A = opt_int(states, "states", 1), opt_int(actions, "actions", 1)
         g = opt_float(gamma, "gamma")
         out = c_void_p()
-        if dirichlet is not None:
+        if successors is not None:
+            if threshold is not None or floor is not None:
+                raise Error(STARC_EINVAL, "threshold and floor are for the sparse-softmax protocol, not successors")
+            alpha = 1.0 if dirichlet is None else opt_float(dirichlet, "dirichlet")
+            check(fn.starc_generate_mdp_successors(self.ptr, S, A, opt_int(successors, "successors", 1), g, alpha,
+                                                   byref(out), err_ref()))
+        elif dirichlet is not None:
             if threshold is not None or floor is not None:
                 raise Error(STARC_EINVAL, "threshold and floor are for the sparse-softmax protocol, not Dirichlet rows")
             check(fn.starc_generate_mdp_dirichlet(self.ptr, S, A, g, opt_float(dirichlet, "dirichlet"), byref(out),
@@ -118,10 +128,10 @@ class Rng(Handle):
 
         Returns
         -------
-        ndarray (S, A, S)
+        ndarray (S, A, S), or (nnz,) on a sparse MDP
         """
         o = _reward_options(**protocol)
-        out = np.empty(mdp._sas)
+        out = np.empty(mdp._full)
         info = _lib.GenerateRewardInfo()
         check(fn.starc_generate_reward(self.ptr, mdp.ptr, byref(o), addr(out), byref(info), err_ref()))
         return out
@@ -166,6 +176,40 @@ def gridworld(rows=3, cols=3, gamma=0.99):
     out = c_void_p()
     check(fn.starc_gridworld_mdp(opt_int(rows, "rows", 1), opt_int(cols, "cols", 1), opt_float(gamma, "gamma"),
                                  byref(out), err_ref()))
+    return MDP._from_ptr(out.value)
+
+
+def slippery_gridworld(cols, rows, slip=0.2, gamma=0.95, *, sparse=True):
+    """A slippery cols x rows gridworld, as ``starc generate gridworld --size WxH --slip P``.
+
+    State ``s = cols*y + x``; actions 0 up, 1 down, 2 left, 3 right.  An action moves its own
+    way with probability 1 - slip and each of the four ways with slip/4 (a move off the grid
+    stays put; moves landing on the same cell are one stored entry); uniform mu0
+    (starc_gridworld_slippery()).
+
+    Parameters
+    ----------
+    cols, rows : int
+        The grid's width and height (S = cols * rows).
+    slip : float
+        The probability of a uniformly random direction (default 0.2).
+    gamma : float
+        The discount (default 0.95).
+    sparse : bool
+        T in CSR form (default; memory O(S*A) at any size), or a dense (S, A, S) tensor.
+
+    Returns
+    -------
+    MDP
+    """
+    o = _lib.GridworldOptions()
+    fn.starc_gridworld_options_default(byref(o))
+    o.slip = opt_float(slip, "slip")
+    o.gamma = opt_float(gamma, "gamma")
+    o.sparse = 1 if sparse else 0
+    out = c_void_p()
+    check(fn.starc_gridworld_slippery(opt_int(cols, "cols", 1), opt_int(rows, "rows", 1), byref(o), byref(out),
+                                      err_ref()))
     return MDP._from_ptr(out.value)
 
 
@@ -290,7 +334,8 @@ def tomato(map=None, gamma=None, dry_prob=None, epsilon=None):
         fn.starc_tomato_free(t)
 
 
-def random_mdp(states=32, actions=4, gamma=0.95, seed=0, *, threshold=None, floor=None, dirichlet=None):
+def random_mdp(states=32, actions=4, gamma=0.95, seed=0, *, threshold=None, floor=None, dirichlet=None,
+               successors=None):
     """A random MDP, as ``starc generate mdp --seed``.
 
     The STARC study's sparse-softmax transitions (default) or Dirichlet(alpha) rows; uniform mu0.
@@ -310,13 +355,17 @@ def random_mdp(states=32, actions=4, gamma=0.95, seed=0, *, threshold=None, floo
         The seed (default 0).
     dirichlet : float, optional
         Dirichlet(alpha) transition rows instead of the study's protocol.
+    successors : int, optional
+        A sparse (CSR) MDP with exactly this many successors per (s, a), as
+        ``starc generate mdp --successors K`` (see Rng.mdp()).
 
     Returns
     -------
     MDP
     """
     with Rng(seed) as r:
-        return r.mdp(states, actions, gamma, threshold=threshold, floor=floor, dirichlet=dirichlet)
+        return r.mdp(states, actions, gamma, threshold=threshold, floor=floor, dirichlet=dirichlet,
+                     successors=successors)
 
 
 def _uniform_mdp(S, A, gamma):
@@ -354,7 +403,7 @@ def random_rewards(mdp=None, count=1, seed=0, *, states=None, actions=None, gamm
 
     Returns
     -------
-    ndarray (count, S, A, S)
+    ndarray (count, S, A, S), or (count, nnz) on a sparse MDP
     """
     if mdp is not None and (states is not None or actions is not None or gamma is not None):
         raise Error(STARC_EINVAL, "S, A and gamma come from the MDP; drop states/actions/gamma")
@@ -365,7 +414,7 @@ def random_rewards(mdp=None, count=1, seed=0, *, states=None, actions=None, gamm
                            opt_float(0.95 if gamma is None else gamma, "gamma"))
     try:
         n = opt_int(count, "count", 1)
-        out = np.empty((n,) + mdp._sas)
+        out = np.empty((n,) + mdp._full)
         with Rng(seed) as r:
             for i in range(n):
                 out[i] = r.reward(mdp, p_sparse=p_sparse, p_scale=p_scale, p_shift=p_shift, p_shape=p_shape,

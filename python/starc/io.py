@@ -2,6 +2,7 @@
 libstarc's own readers and writers (so a file that loads here loads there, and the
 messages are the same)."""
 
+import math
 import os
 from ctypes import byref, c_char_p, c_size_t, c_void_p
 
@@ -30,7 +31,8 @@ def _take(arr):
 
 
 def load_mdp(path, *, prob_tol=None):
-    """Load and validate an MDP ``.npz`` (``T`` (S,A,S), ``mu0`` (S,), 0-d ``gamma``).
+    """Load and validate an MDP ``.npz`` (``T`` (S,A,S), ``mu0`` (S,), 0-d ``gamma``), or a sparse
+    one (``T_data``, ``T_indices``, ``T_indptr``, ``T_shape`` = [S, A, S]: T in CSR form).
 
     As the ``--mdp`` option of every ``starc`` subcommand; starc.Error names the file and
     member when it does not load or validate.
@@ -122,8 +124,10 @@ def load(path):
 
 
 def load_rewards(spec, mdp):
-    """Rewards from ``FILE.npy``, ``FILE.npz`` (every member) or ``FILE.npz:KEY``, expanded to dense
-    (S, A, S) tensors exactly as the ``starc`` command loads them.
+    """Rewards from ``FILE.npy``, ``FILE.npz`` (every member) or ``FILE.npz:KEY``, as the ``starc``
+    command loads them: expanded to dense (S, A, S) tensors on a dense MDP; on a sparse MDP in the
+    shape they were given in, (S,), (S, A) or (nnz,) (an (S,) or (S, A) reward holds its value off
+    T's support, as ``starc distance`` reads it).
 
     Parameters
     ----------
@@ -134,18 +138,22 @@ def load_rewards(spec, mdp):
     Returns
     -------
     dict
-        {name: ndarray (S, A, S)}: the file stem for ``.npy``, member names for ``.npz``, in
-        archive order.
+        {name: ndarray}: the file stem for ``.npy``, member names for ``.npz``, in archive order.
     """
     rs = _lib.RewardSet()
     fn.starc_io_reward_set_init(byref(rs))
     try:
         check(fn.starc_io_reward_load(_path(spec), mdp.ptr, byref(rs), err_ref()))
-        sas = (mdp.S, mdp.A, mdp.S)
-        n = mdp.S * mdp.A * mdp.S
+        full = mdp._full
+        n = math.prod(full)
+        shapes = {_lib.STARC_IO_REWARD_STATE: (mdp.S,), _lib.STARC_IO_REWARD_STATE_ACTION: (mdp.S, mdp.A)}
         out = {}
         for i in range(rs.n):
-            out[rs.names[i].decode("utf-8", "replace")] = copy_doubles(rs.R + 8 * n * i, sas)
+            name = rs.names[i].decode("utf-8", "replace")
+            if mdp.is_sparse and rs.layout[i] in shapes:
+                out[name] = copy_doubles(rs.given[i], shapes[rs.layout[i]])
+            else:
+                out[name] = copy_doubles(rs.R + 8 * n * i, full)
         return out
     finally:
         fn.starc_io_reward_set_clear(byref(rs))
@@ -164,7 +172,8 @@ def load_reward(spec, mdp):
 
     Returns
     -------
-    ndarray (S, A, S)
+    ndarray
+        (S, A, S); on a sparse MDP (S,), (S, A) or (nnz,), as given (load_rewards()).
     """
     rs = load_rewards(spec, mdp)
     if len(rs) != 1:

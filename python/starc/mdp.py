@@ -6,10 +6,10 @@ from ctypes import byref, c_double, c_int, c_size_t, c_void_p
 import numpy as np
 
 from . import _lib
-from ._lib import (CANONS, METRICS, NORMS, Error, STARC_EDIM, STARC_EINVAL, STARC_EUNDEF, check, err_ref, fn,
+from ._lib import (CANONS, ENGINES, METRICS, NORMS, Error, STARC_EDIM, STARC_EINVAL, STARC_EUNDEF, check, err_ref, fn,
                    parse_kind, raise_status)
-from ._util import (Handle, Result, addr, all_finite, as_f64, copy_doubles, opt_float, opt_int, record, shape_str,
-                    sized)
+from ._util import (Handle, Result, addr, all_finite, as_f64, copy_doubles, csr_canonical, opt_float, opt_int, record,
+                    scipy_sparse as _scipy_sparse, shape_str, sized)
 from math import isfinite as _isfinite
 
 _F64 = np.dtype(np.float64)
@@ -139,9 +139,26 @@ class Hackability(Result):
     witness: tuple
 
 
-def _policy_options(tie_tol=None, max_iter=None, prob_tol=None, tol=None, max_sweeps=None):
+def _mdp_options(prob_tol):
+    opt = _lib.MdpOptions()
+    fn.starc_mdp_options_default(byref(opt))
+    if prob_tol is not None:
+        opt.prob_tol = opt_float(prob_tol, "prob_tol")
+    return opt
+
+
+def _engine(engine):
+    """The starc_policy_engine value of a name ("auto", "dense", "sparse", "iterative")."""
+    if isinstance(engine, str) and engine in ENGINES:
+        return ENGINES.index(engine)
+    raise Error(STARC_EINVAL, f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
+
+
+def _policy_options(tie_tol=None, max_iter=None, prob_tol=None, tol=None, max_sweeps=None, engine=None):
     o = _lib.PolicyOptions()
     fn.starc_policy_options_default(byref(o))
+    if engine is not None:
+        o.engine = _engine(engine)
     if tie_tol is not None:
         o.tie_tol = opt_float(tie_tol, "tie_tol")
     if max_iter is not None:
@@ -192,19 +209,40 @@ class MDP(Handle):
     _what = "MDP"
 
     def __init__(self, T, mu0, gamma, *, prob_tol=None):
+        sp = _scipy_sparse(T)
+        if sp is not None:
+            self._init_csr(sp, T, mu0, gamma, prob_tol)
+            return
         T = as_f64(T, "T")
         mu0 = as_f64(mu0, "mu0")
         if T.ndim != 3 or T.shape[0] != T.shape[2]:
-            raise Error(STARC_EDIM, f"T has shape {shape_str(T.shape)}; expected (S,A,S)")
+            raise Error(STARC_EDIM, f"T has shape {shape_str(T.shape)}; expected (S,A,S) or a scipy.sparse "
+                                    "matrix of shape (S*A,S)")
         if mu0.shape != (T.shape[0],):
             raise Error(STARC_EDIM, f"mu0 has shape {shape_str(mu0.shape)}; expected (S,) = ({T.shape[0]},)")
-        opt = _lib.MdpOptions()
-        fn.starc_mdp_options_default(byref(opt))
-        if prob_tol is not None:
-            opt.prob_tol = opt_float(prob_tol, "prob_tol")
         out = c_void_p()
-        check(fn.starc_mdp_alloc(T.shape[0], T.shape[1], addr(T), addr(mu0), opt_float(gamma, "gamma"), byref(opt),
-                                 byref(out), err_ref()))
+        check(fn.starc_mdp_alloc(T.shape[0], T.shape[1], addr(T), addr(mu0), opt_float(gamma, "gamma"),
+                                 byref(_mdp_options(prob_tol)), byref(out), err_ref()))
+        self._init_from(out.value)
+
+    def _init_csr(self, sp, T, mu0, gamma, prob_tol):
+        """T a scipy.sparse matrix (S*A, S): converted once to CSR with sorted, summed indices."""
+        shape = T.shape
+        mu0 = as_f64(mu0, "mu0")
+        if len(shape) != 2 or shape[1] == 0 or shape[0] % shape[1] or shape[0] == 0:
+            raise Error(STARC_EDIM, f"T has shape {shape_str(shape)}; expected a scipy.sparse matrix of shape "
+                                    "(S*A,S) with S, A >= 1")
+        S = shape[1]
+        A = shape[0] // S
+        if mu0.shape != (S,):
+            raise Error(STARC_EDIM, f"mu0 has shape {shape_str(mu0.shape)}; expected (S,) = ({S},)")
+        if T.dtype.kind not in "fiub":
+            raise Error(STARC_EINVAL, f"T: dtype {T.dtype} is not a real number type")
+        indptr, indices, data = csr_canonical(T.tocsr(), S * A, S)
+        out = c_void_p()
+        check(fn.starc_mdp_alloc_csr(S, A, data.size, addr(indptr), addr(indices), addr(data), addr(mu0),
+                                     opt_float(gamma, "gamma"), byref(_mdp_options(prob_tol)), byref(out),
+                                     err_ref()))
         self._init_from(out.value)
 
     @classmethod
@@ -219,6 +257,10 @@ class MDP(Handle):
         self.A = fn.starc_mdp_actions(ptr)
         self.gamma = fn.starc_mdp_gamma(ptr)
         self._sas = (self.S, self.A, self.S)
+        self._sparse = bool(fn.starc_mdp_is_sparse(ptr))
+        self._nnz = fn.starc_mdp_nnz(ptr)
+        # the shape of a full reward: (S, A, S), or one value per stored transition on a sparse MDP
+        self._full = (self._nnz,) if self._sparse else self._sas
         self._plans = {}
 
     def _release_extra(self):
@@ -241,8 +283,50 @@ class MDP(Handle):
 
     @property
     def T(self):
-        """The transition tensor (S, A, S), a copy."""
-        return copy_doubles(fn.starc_mdp_transitions(self.ptr), self._sas)
+        """The transition tensor (S, A, S), a copy; starc.Error on a sparse MDP (see ``csr``)."""
+        p = fn.starc_mdp_transitions(self.ptr)
+        if not p:
+            raise Error(STARC_EINVAL, "T: this MDP holds T in CSR form (no dense tensor); use mdp.csr")
+        return copy_doubles(p, self._sas)
+
+    @property
+    def is_sparse(self):
+        """Whether the MDP holds T in compressed sparse row (CSR) form."""
+        return self._sparse
+
+    @property
+    def nnz(self):
+        """Stored transitions: nnz of T's CSR form on a sparse MDP, S*A*S on a dense one; the
+        length of an (nnz,) reward on a sparse MDP."""
+        return self._nnz
+
+    @property
+    def csr(self):
+        """T of a sparse MDP as a new ``scipy.sparse.csr_matrix`` of shape (S*A, S), a copy.
+
+        Row ``s*A + a`` is T[s, a, :], in canonical form (sorted column indices, no duplicates,
+        explicit zeros kept); its stored entries, in order, are the ones an (nnz,) reward is
+        aligned with.  A copy, not a view: the MDP's own arrays are C memory that close()
+        releases.  None for a dense MDP.  Needs scipy.
+        """
+        if not self._sparse:
+            return None
+        try:
+            import scipy.sparse as sp
+        except ImportError:
+            raise Error(STARC_EINVAL, "mdp.csr needs scipy (scipy.sparse); mdp.save() writes the CSR arrays "
+                                      "without it") from None
+        indptr, indices, data = self._csr_arrays()
+        return sp.csr_matrix((data, indices, indptr), shape=(self.S * self.A, self.S))
+
+    def _csr_arrays(self):
+        """(indptr, indices, data) of a sparse MDP as new int64, int64 and float64 arrays."""
+        ip, ix, dt = c_void_p(), c_void_p(), c_void_p()
+        fn.starc_mdp_csr(self.ptr, byref(ip), byref(ix), byref(dt))
+        n = self._nnz
+        indptr = _copy_sizes(ip.value, self.S * self.A + 1)
+        indices = _copy_sizes(ix.value, n)
+        return indptr, indices, copy_doubles(dt.value, (n,))
 
     @property
     def mu0(self):
@@ -250,12 +334,17 @@ class MDP(Handle):
         return copy_doubles(fn.starc_mdp_initial(self.ptr), (self.S,))
 
     def __reduce__(self):
-        """Pickled as its data (T, mu0, gamma): a copy for another process."""
+        """Pickled as its data (T, mu0, gamma; a sparse MDP as its CSR arrays): a copy for another
+        process."""
+        if self._sparse:
+            return (_mdp_from_csr, (self.S, self.A) + self._csr_arrays() + (self.mu0, self.gamma))
         return (MDP, (self.T, self.mu0, self.gamma))
 
     def __repr__(self):
         if self.closed:
             return "MDP(closed)"
+        if self._sparse:
+            return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma!r}, sparse nnz={self._nnz})"
         return f"MDP(S={self.S}, A={self.A}, gamma={self.gamma!r})"
 
     def save(self, path):
@@ -271,8 +360,12 @@ class MDP(Handle):
     # ------------------------------------------------------------------ rewards and policies
 
     def _dense(self, R, what):
-        """@p R as a dense (S, A, S) C-contiguous float64 array with finite entries: the array
-        itself when it already is one (no copy), else a new one; starc.Error otherwise."""
+        """@p R as a full reward, C-contiguous float64 with finite entries: the dense (S, A, S)
+        tensor on a dense MDP (the array itself when it already is one: no copy), the nnz
+        values on T's support on a sparse one (starc_mdp_reward_expand()); starc.Error
+        otherwise."""
+        if self._sparse:
+            return self._expand(as_f64(R, what), what)
         if type(R) is np.ndarray and R.dtype is _F64 and R.shape == self._sas and R.flags.c_contiguous:
             x = R.ravel()
             if _isfinite(x.dot(x)):  # one BLAS pass; an overflow or a non-finite entry takes the long way
@@ -280,12 +373,55 @@ class MDP(Handle):
         a = as_f64(R, what)
         if a.shape == self._sas and all_finite(a):
             return a
-        out = np.empty(self._sas)
+        return self._expand(a, what)
+
+    def _expand(self, a, what):
+        out = np.empty(self._full)
         shape = (c_size_t * max(a.ndim, 1))(*a.shape)
         st = fn.starc_mdp_reward_expand(self.ptr, a.ndim, shape, addr(a), addr(out), err_ref())
         if st:
             raise_status(st, what)
         return out
+
+    def _shaped(self, R, what):
+        """A reward of a sparse MDP in the shape it was given in, (S,), (S, A) or (nnz,), as
+        (array, ndim, shape) for starc_distance_pair_shaped(): an (S,) or (S, A) reward keeps
+        its value off T's support.  starc.Error (the library's message) for another shape or a
+        non-finite entry."""
+        a = as_f64(R, what)
+        if a.shape not in ((self.S,), (self.S, self.A), (self._nnz,)) or not all_finite(a):
+            self._expand(a, what)  # raises the library's message
+        return a, a.ndim, (c_size_t * a.ndim)(*a.shape)
+
+    def _pair_args(self, R1, R2, what1="R1", what2="R2"):
+        """(function, arguments before the output) of a distance pair, the rewards checked:
+        starc_distance_pair() of two dense rewards, or starc_distance_pair_shaped() of two rewards
+        of a sparse MDP as given.  The arguments keep the arrays alive."""
+        if self._sparse:
+            a, n1, s1 = self._shaped(R1, what1)
+            b, n2, s2 = self._shaped(R2, what2)
+            return fn.starc_distance_pair_shaped, (n1, s1, addr(a), n2, s2, addr(b), a, b)
+        a = self._dense(R1, what1)
+        b = self._dense(R2, what2)
+        return fn.starc_distance_pair, (addr(a), addr(b), a, b)
+
+    def _tensor(self, x, what, func):
+        """A full tensor for norm() and metric(): any reward shape on a dense MDP; on a sparse
+        one only (nnz,), since the library's norms and metrics take the values on T's support
+        and an (S,) or (S, A) reward also has values off it."""
+        if self._sparse:
+            a = as_f64(x, what)
+            if a.shape != (self._nnz,):
+                raise Error(STARC_EDIM, f"{what} has shape {shape_str(a.shape)}; on a sparse MDP {func}() takes a "
+                                        f"full tensor (nnz,) = ({self._nnz},): an (S,) or (S,A) reward also holds "
+                                        "values off T's support, which distance() takes")
+            return self._expand(a, what)
+        return self._dense(x, what)
+
+    def _dense_only(self):
+        """An output buffer for a function that needs a dense MDP: (S, A, S), or one double on a
+        sparse MDP, where the library refuses before writing ("... needs a dense MDP")."""
+        return np.empty(self._sas if not self._sparse else (1,))
 
     def _policy(self, pi, what="policy", opt=None, validate=True):
         if isinstance(pi, np.ndarray) and pi.ndim == 1 and pi.dtype.kind in "iu" or \
@@ -305,25 +441,21 @@ class MDP(Handle):
         return self._policy(base, what, validate=False)
 
     def expand(self, R):
-        """The dense (S, A, S) tensor of a reward.
+        """The full tensor of a reward: dense (S, A, S), or (nnz,) on a sparse MDP.
 
         Parameters
         ----------
         R : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real
+            dtype and memory order.
 
         Returns
         -------
-        ndarray (S, A, S)
-            A new array.
+        ndarray (S, A, S) or (nnz,)
+            A new array.  On a sparse MDP the values on T's support in CSR order (``mdp.csr``),
+            which drops what an (S,) or (S, A) reward says off the support.
         """
-        a = as_f64(R, "R")
-        out = np.empty(self._sas)
-        shape = (c_size_t * max(a.ndim, 1))(*a.shape)
-        st = fn.starc_mdp_reward_expand(self.ptr, a.ndim, shape, addr(a), addr(out), err_ref())
-        if st:
-            raise_status(st, "R")
-        return out
+        return self._expand(as_f64(R, "R"), "R")
 
     def expected(self, R):
         """The expected reward ``Rbar(s, a) = sum_s' T[s, a, s'] R(s, a, s')``.
@@ -331,7 +463,7 @@ class MDP(Handle):
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
 
         Returns
         -------
@@ -396,7 +528,7 @@ class MDP(Handle):
     # ------------------------------------------------------------------ canonicalisation and distances
 
     def _distance_options(self, which, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
-                          trivial_tol, nthreads, prob_tol, tie_tol, max_iter):
+                          trivial_tol, nthreads, prob_tol, tie_tol, max_iter, engine=None):
         o = _lib.DistanceOptions()
         (fn.starc_distance_options_default, fn.starc_distance_options_epic,
          fn.starc_distance_options_dard)[which](byref(o))
@@ -417,6 +549,8 @@ class MDP(Handle):
             o.policy_options.tie_tol = opt_float(tie_tol, "tie_tol")
         if max_iter is not None:
             o.policy_options.max_iter = opt_int(max_iter, "max_iter", 1)
+        if engine is not None:
+            o.policy_options.engine = _engine(engine)
         keep = []
         S, A = self.S, self.A
         for name, value, shape, field in (("policy", policy, (S, A), "policy"),
@@ -443,8 +577,7 @@ class MDP(Handle):
         Plans are single-caller: each call takes one out of the pool (a new one when it is
         empty) and puts it back, so threads never share one.  The hot path of many small
         calls: kept short."""
-        a = self._dense(R1, "R1")
-        b = self._dense(R2, "R2")
+        f, args = self._pair_args(R1, R2)
         try:
             pool = self._plans[key]
             plan = pool.pop()
@@ -456,7 +589,7 @@ class MDP(Handle):
             plan = self._new_plan(key[:4] + (None, None, None, None) + key[4:])
         d, dref = _out_double()
         try:
-            st = fn.starc_distance_pair(plan, addr(a), addr(b), dref, err_ref())
+            st = f(plan, *args[:-2], dref, err_ref())
         finally:
             if pool is None or self._ptr is None:
                 fn.starc_distance_plan_free(plan)
@@ -467,17 +600,16 @@ class MDP(Handle):
         return Distance(d.value)
 
     def _pair(self, which, R1, R2, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
-              trivial_tol, nthreads, prob_tol, tie_tol, max_iter):
+              trivial_tol, nthreads, prob_tol, tie_tol, max_iter, engine=None):
         if policy is None and state_dist is None and action_dist is None and coverage is None:
             return self._pooled_pair((which, canon, norm, metric, weighted, trivial_tol, nthreads, prob_tol, tie_tol,
-                                      max_iter), R1, R2)
-        a = self._dense(R1, "R1")
-        b = self._dense(R2, "R2")
+                                      max_iter, engine), R1, R2)
+        f, args = self._pair_args(R1, R2)
         plan = self._new_plan((which, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
-                               trivial_tol, nthreads, prob_tol, tie_tol, max_iter))
+                               trivial_tol, nthreads, prob_tol, tie_tol, max_iter, engine))
         d, dref = _out_double()
         try:
-            st = fn.starc_distance_pair(plan, addr(a), addr(b), dref, err_ref())
+            st = f(plan, *args[:-2], dref, err_ref())
         finally:
             fn.starc_distance_plan_free(plan)
         if st:
@@ -486,13 +618,13 @@ class MDP(Handle):
 
     def distance(self, R1, R2, canon="val", norm="l2", metric="l2", *, policy=None, state_dist=None,
                  action_dist=None, coverage=None, weighted=False, trivial_tol=None, nthreads=None,
-                 prob_tol=None, tie_tol=None, max_iter=None):
+                 prob_tol=None, tie_tol=None, max_iter=None, engine=None):
         """The STARC distance ``d(R1, R2) = m(s(R1), s(R2))``, ``s(R) = c(R)/n(c(R))``.
 
         Parameters
         ----------
         R1, R2 : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S).
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
         canon : str
             Canonicalisation c: none, epic, dard, val (default), val-potential,
             minimal-potential, minimal.
@@ -518,6 +650,10 @@ class MDP(Handle):
         prob_tol, tie_tol, max_iter : optional
             Probability-sum tolerance of the distributions; policy iteration of the range
             normalisation.
+        engine : str, optional
+            The policy engine of the range normalisation: auto (default), dense, sparse or
+            iterative (V^pi of val and val-potential always uses auto: the library has no
+            option for it).
 
         Returns
         -------
@@ -539,9 +675,9 @@ class MDP(Handle):
         """
         if policy is not None or state_dist is not None or action_dist is not None or coverage is not None:
             return self._pair(0, R1, R2, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
-                              trivial_tol, nthreads, prob_tol, tie_tol, max_iter)
+                              trivial_tol, nthreads, prob_tol, tie_tol, max_iter, engine)
         return self._pooled_pair((0, canon, norm, metric, weighted, trivial_tol, nthreads, prob_tol, tie_tol,
-                                  max_iter), R1, R2)
+                                  max_iter, engine), R1, R2)
 
     def epic(self, R1, R2, *, state_dist=None, action_dist=None, coverage=None, trivial_tol=None, nthreads=None,
              prob_tol=None):
@@ -552,7 +688,7 @@ class MDP(Handle):
         Parameters
         ----------
         R1, R2 : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         state_dist : array_like (S,), optional
             The canonicalisation's D_S (default uniform).
         action_dist : array_like (A,), optional
@@ -579,7 +715,7 @@ class MDP(Handle):
         Parameters
         ----------
         R1, R2 : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         action_dist : array_like (A,), optional
             The canonicalisation's D_A (default uniform).
         coverage : array_like (S, A, S), optional
@@ -597,7 +733,7 @@ class MDP(Handle):
 
     def distance_plan(self, canon="val", norm="l2", metric="l2", *, policy=None, state_dist=None,
                       action_dist=None, coverage=None, weighted=False, trivial_tol=None, nthreads=None,
-                      prob_tol=None, tie_tol=None, max_iter=None):
+                      prob_tol=None, tie_tol=None, max_iter=None, engine=None):
         """The set-up of distance() done once, for many calls with the same options.
 
         Parameters
@@ -606,6 +742,8 @@ class MDP(Handle):
             As in distance().
         policy, state_dist, action_dist, coverage, weighted, trivial_tol, nthreads, prob_tol, tie_tol, max_iter : optional
             As in distance().
+        engine : optional
+            As in distance().
 
         Returns
         -------
@@ -613,7 +751,7 @@ class MDP(Handle):
             close() it (or use ``with``) to release it at once.
         """
         return DistancePlan(self, (0, canon, norm, metric, policy, state_dist, action_dist, coverage, weighted,
-                                   trivial_tol, nthreads, prob_tol, tie_tol, max_iter))
+                                   trivial_tol, nthreads, prob_tol, tie_tol, max_iter, engine))
 
     def distance_matrix(self, rewards, canon="val", norm="l2", metric="l2", **options):
         """The N x N matrix ``D[i, j] = d(R_i, R_j)`` of a stack or list of rewards.
@@ -643,7 +781,7 @@ class MDP(Handle):
         Parameters
         ----------
         R : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         canon : str
             none, epic, dard, val (default), val-potential, minimal-potential or minimal.
         policy : array_like (S, A), optional
@@ -677,7 +815,7 @@ class MDP(Handle):
             o.nthreads = opt_int(nthreads, "nthreads")
         if prob_tol is not None:
             o.prob_tol = opt_float(prob_tol, "prob_tol")
-        out = np.empty(self._sas)
+        out = self._dense_only()
         check(fn.starc_canon_compute(self.ptr, kind, byref(o), addr(a), addr(out), err_ref()))
         return out
 
@@ -687,7 +825,7 @@ class MDP(Handle):
         Parameters
         ----------
         R : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         canon, norm, metric : str
             As in distance() (the metric decides only the trivial-reward rule).
         options
@@ -725,7 +863,7 @@ class MDP(Handle):
         Parameters
         ----------
         x : array_like
-            Any reward shape, expanded to (S, A, S).
+            Any reward shape, expanded to (S, A, S); on a sparse MDP only (nnz,).
         norm : str
             l1, l2 (default), linf, wl1, wl2, wlinf, none or range.
         tie_tol, max_iter : optional
@@ -735,7 +873,7 @@ class MDP(Handle):
         -------
         float
         """
-        a = self._dense(x, "x")
+        a = self._tensor(x, "x", "norm")
         kind = parse_kind(norm, NORMS, fn.starc_norm_kind_parse, "norm")
         po = _policy_options(tie_tol, max_iter)
         v, vref = _out_double()
@@ -748,7 +886,7 @@ class MDP(Handle):
         Parameters
         ----------
         x, y : array_like
-            Any reward shapes, expanded to (S, A, S).
+            Any reward shapes, expanded to (S, A, S); on a sparse MDP only (nnz,).
         metric : str
             l1, l2 (default), linf, wl1, wl2, wlinf or pearson.
         coverage : array_like (S, A, S), optional
@@ -761,8 +899,8 @@ class MDP(Handle):
         Distance
             NaN and ``undefined`` for an undefined Pearson distance.
         """
-        a = self._dense(x, "x")
-        b = self._dense(y, "y")
+        a = self._tensor(x, "x", "metric")
+        b = self._tensor(y, "y", "metric")
         kind = parse_kind(metric, METRICS, fn.starc_metric_kind_parse, "metric")
         o = _lib.MetricOptions()
         fn.starc_metric_options_default(byref(o))
@@ -782,7 +920,7 @@ class MDP(Handle):
 
     # ------------------------------------------------------------------ policies
 
-    def evaluate(self, pi, R):
+    def evaluate(self, pi, R, *, engine=None):
         """Exact V^pi and Q^pi of a policy for a reward (one LU solve).
 
         Parameters
@@ -790,7 +928,10 @@ class MDP(Handle):
         pi : array_like (S, A) or (S,) of int
             The policy, or one action per state.
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
@@ -801,10 +942,21 @@ class MDP(Handle):
         a = self._dense(R, "R")
         V = np.empty(self.S)
         Q = np.empty((self.S, self.A))
-        check(fn.starc_policy_evaluate(self.ptr, addr(p), addr(a), addr(V), addr(Q), None, err_ref()))
+        if engine is None:
+            check(fn.starc_policy_evaluate(self.ptr, addr(p), addr(a), addr(V), addr(Q), None, err_ref()))
+        else:
+            rbar = self._rbar_of_full(a)
+            po = _policy_options(engine=engine)
+            check(fn.starc_policy_solve(self.ptr, addr(p), addr(rbar), byref(po), addr(V), addr(Q), None, None,
+                                        err_ref()))
         return V, Q
 
-    def returns(self, pi, R):
+    def _rbar_of_full(self, a):
+        out = np.empty((self.S, self.A))
+        fn.starc_mdp_reward_expected(self.ptr, addr(a), addr(out))
+        return out
+
+    def returns(self, pi, R, *, engine=None):
         """The discounted, unnormalised return ``J = mu0 . V^pi`` of a policy for a reward.
 
         Parameters
@@ -812,25 +964,34 @@ class MDP(Handle):
         pi : array_like (S, A) or (S,) of int
             The policy, or one action per state.
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
         float
         """
+        if engine is not None:
+            V, _ = self.evaluate(pi, R, engine=engine)
+            return fn.starc_policy_values_return(self.ptr, addr(V))
         p = self._policy(pi)
         a = self._dense(R, "R")
         v, vref = _out_double()
         check(fn.starc_policy_return(self.ptr, addr(p), addr(a), vref, None, err_ref()))
         return v.value
 
-    def occupancy(self, pi):
+    def occupancy(self, pi, *, engine=None):
         """Normalised discounted occupancies of a policy.
 
         Parameters
         ----------
         pi : array_like (S, A) or (S,) of int
             The policy, or one action per state.
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
@@ -840,12 +1001,16 @@ class MDP(Handle):
         p = self._policy(pi)
         d = np.empty(self.S)
         mu = np.empty((self.S, self.A))
-        check(fn.starc_policy_occupancy(self.ptr, addr(p), addr(d), addr(mu), None, err_ref()))
+        if engine is None:
+            check(fn.starc_policy_occupancy(self.ptr, addr(p), addr(d), addr(mu), None, err_ref()))
+        else:
+            po = _policy_options(engine=engine)
+            check(fn.starc_policy_solve(self.ptr, addr(p), None, byref(po), None, None, addr(d), addr(mu), err_ref()))
         return d, mu
 
-    def _extreme(self, f, R, tie_tol, max_iter):
+    def _extreme(self, f, R, tie_tol, max_iter, engine):
         a = self._dense(R, "R")
-        po = _policy_options(tie_tol, max_iter)
+        po = _policy_options(tie_tol, max_iter, engine=engine)
         act = np.empty(self.S, dtype=np.uintp)
         V = np.empty(self.S)
         it = c_size_t()
@@ -854,33 +1019,36 @@ class MDP(Handle):
         fn.starc_policy_from_actions(self.ptr, addr(act), addr(pol))
         return PolicyResult(pol, act.astype(np.intp), V, it.value)
 
-    def optimal_policy(self, R, *, tie_tol=None, max_iter=None):
+    def optimal_policy(self, R, *, tie_tol=None, max_iter=None, engine=None):
         """An optimal deterministic policy by exact policy iteration (ties to the lowest action).
 
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
         tie_tol : float, optional
             Relative tolerance under which actions tie (default 1e-10).
         max_iter : int, optional
             Policy-iteration limit (default 10000).
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
         PolicyResult
             The policy, its actions and its values.
         """
-        return self._extreme(fn.starc_policy_optimal, R, tie_tol, max_iter)
+        return self._extreme(fn.starc_policy_optimal, R, tie_tol, max_iter, engine)
 
-    def worst_policy(self, R, *, tie_tol=None, max_iter=None):
+    def worst_policy(self, R, *, tie_tol=None, max_iter=None, engine=None):
         """A worst deterministic policy (the optimal policy of -R).
 
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
-        tie_tol, max_iter : optional
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
+        tie_tol, max_iter, engine : optional
             As in optimal_policy().
 
         Returns
@@ -888,16 +1056,16 @@ class MDP(Handle):
         PolicyResult
             Its values are those of R under the policy.
         """
-        return self._extreme(fn.starc_policy_worst, R, tie_tol, max_iter)
+        return self._extreme(fn.starc_policy_worst, R, tie_tol, max_iter, engine)
 
-    def return_range(self, R, *, tie_tol=None, max_iter=None):
+    def return_range(self, R, *, tie_tol=None, max_iter=None, engine=None):
         """The optimal and the worst return of a reward over all policies, by exact policy iteration.
 
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
-        tie_tol, max_iter : optional
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
+        tie_tol, max_iter, engine : optional
             As in optimal_policy().
 
         Returns
@@ -905,22 +1073,25 @@ class MDP(Handle):
         (optimal, worst) : tuple of float
         """
         rbar = self.expected(R)
-        po = _policy_options(tie_tol, max_iter)
+        po = _policy_options(tie_tol, max_iter, engine=engine)
         res = _lib.PolicyRangeResult()
         check(fn.starc_policy_range_rbar(self.ptr, addr(rbar), byref(po), byref(res), None, err_ref()))
         return res.optimal_return, res.worst_return
 
-    def value_iteration(self, R, *, tol=None, max_sweeps=None):
+    def value_iteration(self, R, *, tol=None, max_sweeps=None, engine=None):
         """Optimal values by value iteration (the reference method for policy iteration).
 
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
         tol : float, optional
             Stop when a sweep changes no value by more than this (default 1e-10).
         max_sweeps : int, optional
             Sweep limit.
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
@@ -928,7 +1099,7 @@ class MDP(Handle):
             The greedy policy, ``values`` the last iterate, ``iterations`` the sweeps.
         """
         rbar = self.expected(R)
-        po = _policy_options(tol=tol, max_sweeps=max_sweeps)
+        po = _policy_options(tol=tol, max_sweeps=max_sweeps, engine=engine)
         act = np.empty(self.S, dtype=np.uintp)
         V = np.empty(self.S)
         it = c_size_t()
@@ -952,7 +1123,7 @@ class MDP(Handle):
         """
         return Evaluator(self, pi)
 
-    def regret(self, true, proxy, symmetric=False, *, tie_tol=None, max_iter=None, trivial_tol=None):
+    def regret(self, true, proxy, symmetric=False, *, tie_tol=None, max_iter=None, trivial_tol=None, engine=None):
         """The normalised regret of optimising a proxy reward when another is the true reward.
 
         ``(J_t(pi*_t) - J_t(pi*_p)) / (J_t(pi*_t) - J_t(pi-_t))`` by exact policy iteration (ties
@@ -962,13 +1133,16 @@ class MDP(Handle):
         Parameters
         ----------
         true, proxy : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         symmetric : bool
             The mean of both directions, as the STARC study uses.
         tie_tol, max_iter : optional
             As in optimal_policy().
         trivial_tol : float, optional
             The trivial-return-range rule's tolerance (default the library's).
+        engine : str, optional
+            The linear-algebra engine: auto (default), dense, sparse or iterative
+            (starc_policy_options.engine; docs/sparse.md).
 
         Returns
         -------
@@ -984,6 +1158,8 @@ class MDP(Handle):
             o.policy_options.max_iter = opt_int(max_iter, "max_iter", 1)
         if trivial_tol is not None:
             o.trivial_tol = opt_float(trivial_tol, "trivial_tol")
+        if engine is not None:
+            o.policy_options.engine = _engine(engine)
         fwd = _lib.RegretResult()
         check(fn.starc_regret(self.ptr, addr(t), addr(p), byref(o), byref(fwd), None, err_ref()))
         if not symmetric:
@@ -1001,7 +1177,7 @@ class MDP(Handle):
         Parameters
         ----------
         R1, R2 : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
         policies : array_like (n, S, A)
             The policies.
         hackable_tol, prob_tol : float, optional
@@ -1028,13 +1204,14 @@ class MDP(Handle):
 
 def _plan_args(which, canon, norm, metric, options):
     known = ("policy", "state_dist", "action_dist", "coverage", "weighted", "trivial_tol", "nthreads", "prob_tol",
-             "tie_tol", "max_iter")
+             "tie_tol", "max_iter", "engine")
     bad = set(options) - set(known)
     if bad:
         raise Error(STARC_EINVAL, f"unknown option {sorted(bad)[0]!r}; the options are {', '.join(known)}")
     return (which, canon, norm, metric, options.get("policy"), options.get("state_dist"), options.get("action_dist"),
             options.get("coverage"), options.get("weighted", False), options.get("trivial_tol"),
-            options.get("nthreads"), options.get("prob_tol"), options.get("tie_tol"), options.get("max_iter"))
+            options.get("nthreads"), options.get("prob_tol"), options.get("tie_tol"), options.get("max_iter"),
+            options.get("engine"))
 
 
 class DistancePlan(Handle):
@@ -1077,18 +1254,17 @@ class DistancePlan(Handle):
         Parameters
         ----------
         R1, R2 : array_like
-            Rewards of shape (S,), (S, A) or (S, A, S), any real dtype and memory order.
+            Rewards of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP), any real dtype and memory order.
 
         Returns
         -------
         Distance
             A float; NaN with ``undefined`` True when the library reports the distance undefined.
         """
-        a = self.mdp._dense(R1, "R1")
-        b = self.mdp._dense(R2, "R2")
+        f, args = self.mdp._pair_args(R1, R2)
         d, dref = _out_double()
         with self._lock:
-            st = fn.starc_distance_pair(self.ptr, addr(a), addr(b), dref, err_ref())
+            st = f(self.ptr, *args[:-2], dref, err_ref())
         if st:
             return _undefined_or_raise(st)
         return Distance(d.value)
@@ -1109,6 +1285,8 @@ class DistancePlan(Handle):
         mdp = self.mdp
         if isinstance(rewards, dict):
             rewards = list(rewards.values())
+        if mdp._sparse:
+            return self._matrix_sparse(rewards)
         n_sas = mdp.S * mdp.A * mdp.S
         if isinstance(rewards, np.ndarray) and rewards.dtype.kind in "fiub" and rewards.ndim in (2, 3, 4):
             stack = as_f64(rewards, "rewards")
@@ -1134,20 +1312,52 @@ class DistancePlan(Handle):
             check(fn.starc_distance_matrix(self.ptr, n, arr, addr(D), err_ref()))
         return D
 
+    def _matrix_sparse(self, rewards):
+        """The matrix on a sparse MDP as ``starc distance`` computes it: entry by entry by
+        starc_distance_pair_shaped() (each reward in the shape it was given in), the diagonal 0
+        where the distance is defined."""
+        if isinstance(rewards, np.ndarray) and rewards.ndim in (2, 3):
+            items = list(as_f64(rewards, "rewards"))
+        else:
+            try:
+                items = list(rewards)
+            except TypeError:
+                raise Error(STARC_EINVAL, "rewards: expected a stack, a sequence or a dict of rewards") from None
+        mdp = self.mdp
+        given = [mdp._shaped(x, f"rewards[{i}]") for i, x in enumerate(items)]
+        n = len(given)
+        D = np.empty((n, n))
+        d, dref = _out_double()
+        with self._lock:
+            for i in range(n):
+                a, n1, s1 = given[i]
+                for j in range(i, n):
+                    b, n2, s2 = given[j]
+                    st = fn.starc_distance_pair_shaped(self.ptr, n1, s1, addr(a), n2, s2, addr(b), dref, err_ref())
+                    if st == STARC_EUNDEF:
+                        _lib.err_buf().message = b""
+                        v = float("nan")
+                    elif st:
+                        raise_status(st)
+                    else:
+                        v = 0.0 if i == j else d.value
+                    D[i, j] = D[j, i] = v
+        return D
+
     def standardize(self, R):
         """The standardised reward s(R) = c(R)/n(c(R)) on this plan.
 
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
 
         Returns
         -------
         Standardized
         """
         a = self.mdp._dense(R, "R")
-        out = np.empty(self.mdp._sas)
+        out = self.mdp._dense_only()
         nv = c_double()
         triv = c_int()
         with self._lock:
@@ -1181,7 +1391,7 @@ class Evaluator(Handle):
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
 
         Returns
         -------
@@ -1201,7 +1411,7 @@ class Evaluator(Handle):
         Parameters
         ----------
         R : array_like
-            A reward of shape (S,), (S, A) or (S, A, S).
+            A reward of shape (S,), (S, A) or (S, A, S) ((nnz,) on a sparse MDP).
 
         Returns
         -------
@@ -1223,6 +1433,25 @@ class Evaluator(Handle):
         with self._lock:
             check(fn.starc_policy_evaluator_occupancy(self.ptr, addr(d), addr(mu), err_ref()))
         return d, mu
+
+
+def _copy_sizes(ptr, n):
+    """A new int64 array holding a copy of @p n C size_t values at @p ptr."""
+    if not n:
+        return np.empty(0, dtype=np.int64)
+    return np.ctypeslib.as_array((c_size_t * n).from_address(ptr)).astype(np.int64)
+
+
+def _mdp_from_csr(S, A, indptr, indices, data, mu0, gamma):
+    """A sparse MDP from its CSR arrays (canonical already): the unpickler of MDP."""
+    out = c_void_p()
+    ip = np.ascontiguousarray(indptr, dtype=np.uintp)
+    ix = np.ascontiguousarray(indices, dtype=np.uintp)
+    dt = as_f64(data, "T")
+    m0 = as_f64(mu0, "mu0")
+    check(fn.starc_mdp_alloc_csr(S, A, dt.size, addr(ip), addr(ix), addr(dt), addr(m0), gamma, None, byref(out),
+                                 err_ref()))
+    return MDP._from_ptr(out.value)
 
 
 def _path(path):
