@@ -23,6 +23,8 @@ struct starc_policy_workspace {
     double *neg;      /* S*A: -Rbar (range) */
     size_t *act;      /* S: actions (range), the search stack (reachability) */
     unsigned char *reach; /* S: reachability flags */
+    size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
+    int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
 };
 
 int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
@@ -44,7 +46,8 @@ int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
     ws->neg = starci_dalloc(SA);
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
+    ws->lu_act = calloc(S, sizeof(size_t));
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act) {
         starc_policy_workspace_free(ws);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
@@ -64,6 +67,7 @@ void starc_policy_workspace_free(starc_policy_workspace *ws)
     free(ws->neg);
     free(ws->act);
     free(ws->reach);
+    free(ws->lu_act);
     free(ws);
 }
 
@@ -273,6 +277,7 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
+    ws->lu_ok = 0;
     starci_policy_reward(m, pi, NULL, Rbar, V);
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, V, err);
     if (!st && Q)
@@ -329,6 +334,7 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
     if (st)
         return st;
     const size_t S = starc_mdp_states(m);
+    ws->lu_ok = 0;
     memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, ws->r,
                              err);
@@ -377,6 +383,7 @@ int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const d
     if (st)
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    ws->lu_ok = 0;
     memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_GESV, ws->M, ws->ipiv, ws->r, err);
     if (!st) {
@@ -464,27 +471,18 @@ static size_t greedy(const double *q, size_t A, double tie_tol, double floor, do
     return best;
 }
 
-int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
-                              size_t *act, double *V, size_t *iters,
-                              starc_policy_workspace *ws, starc_error *err)
+/* Dense policy iteration for Rbar from the deterministic policy in act (S),
+ * which receives the fixed point with ties resolved to the lowest index; V
+ * (may be NULL) the values of the last policy evaluated; ws->Q its Q; ws->M
+ * its LU_ONCE factor (ws->lu_ok when that policy is the returned act). */
+static int pi_dense(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                    double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
-    starc_policy_options def;
-    if (!opt) {
-        starc_policy_options_default(&def);
-        opt = &def;
-    }
-    if (!(opt->tie_tol >= 0.0))
-        return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
-    starc_policy_workspace *own;
-    int st = ws_acquire(m, &ws, &own, err);
-    if (st)
-        return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *v = ws->r;
-    for (size_t s = 0; s < S; s++)
-        act[s] = 0;
     size_t it = 0;
-    int changed = 1;
+    int changed = 1, st = STARC_OK;
+    ws->lu_ok = 0;
     while (changed) {
         if (it >= opt->max_iter) {
             st = starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations", opt->max_iter);
@@ -508,21 +506,119 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
             }
         }
     }
-    if (!st) {
-        /* Fixed point reached: resolve ties to the lowest index.  Tied actions
-         * have the same Q up to the tolerance, so V is unchanged. */
-        const double floor = tie_floor(ws->Q, S * A, S);
-        for (size_t s = 0; s < S; s++) {
-            double qmax;
-            act[s] = greedy(ws->Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
-        }
-        if (V)
-            memcpy(V, v, S * sizeof(double));
-        if (iters)
-            *iters = it;
+    if (st)
+        return st;
+    /* Fixed point reached: resolve ties to the lowest index.  Tied actions
+     * have the same Q up to the tolerance, so V is unchanged. */
+    const double floor = tie_floor(ws->Q, S * A, S);
+    memcpy(ws->lu_act, act, S * sizeof(size_t));
+    ws->lu_ok = 1;
+    for (size_t s = 0; s < S; s++) {
+        double qmax;
+        act[s] = greedy(ws->Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
+        if (act[s] != ws->lu_act[s])
+            ws->lu_ok = 0;
     }
+    if (V)
+        memcpy(V, v, S * sizeof(double));
+    if (iters)
+        *iters = it;
+    return STARC_OK;
+}
+
+static int pi_options(const starc_policy_options **opt, starc_policy_options *def, starc_error *err)
+{
+    if (!*opt) {
+        starc_policy_options_default(def);
+        *opt = def;
+    }
+    if (!((*opt)->tie_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
+    return STARC_OK;
+}
+
+int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                              size_t *act, double *V, size_t *iters,
+                              starc_policy_workspace *ws, starc_error *err)
+{
+    starc_policy_options def;
+    int st = pi_options(&opt, &def, err);
+    if (st)
+        return st;
+    starc_policy_workspace *own;
+    if ((st = ws_acquire(m, &ws, &own, err)))
+        return st;
+    for (size_t s = 0; s < starc_mdp_states(m); s++)
+        act[s] = 0;
+    st = pi_dense(m, Rbar, opt, act, V, iters, ws, err);
     starc_policy_workspace_free(own);
     return st;
+}
+
+/* Whether the fixed point in ws->Q (act: its greedy actions) is the only
+ * one policy iteration can reach from any start: in every state the best
+ * action beats the others by more than what the stopping rule and round-off
+ * can hide.  Any fixed point pi' is within (tol + 2 delta) / (1 - gamma) of
+ * V*, so its Q differs from this one's by at most about 2 (tol + 2 delta) /
+ * (1 - gamma); a margin of 8 (tol + floor) / (1 - gamma), with tol the
+ * largest tie tolerance and floor the round-off scale of Q (tie_floor),
+ * covers both with room.  Then pi' = act in every state, pi' is the last
+ * policy either run evaluates, and the values have the same bits. */
+static int pi_separated(const starc_mdp *m, const double *Q, const size_t *act, double tie_tol)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double floor = tie_floor(Q, S * A, S);
+    double qabs = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        qabs = fmax(qabs, fabs(Q[i]));
+    const double margin = 8.0 * (tie_tol_of(tie_tol, qabs, floor) + floor) / (1.0 - starc_mdp_gamma(m));
+    for (size_t s = 0; s < S; s++) {
+        const double *q = Q + s * A, qb = q[act[s]];
+        for (size_t a = 0; a < A; a++)
+            if (a != act[s] && !(q[a] < qb - margin))
+                return 0;
+    }
+    return 1;
+}
+
+int starci_policy_optimal_warm(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                               size_t *act, double *V, starc_policy_workspace *ws, starc_error *err)
+{
+    starc_policy_options def;
+    int st = pi_options(&opt, &def, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    for (size_t s = 0; s < S; s++)
+        if (act[s] >= A)
+            act[s] = 0;
+    st = pi_dense(m, Rbar, opt, act, V, NULL, ws, err);
+    if (!st && pi_separated(m, ws->Q, act, opt->tie_tol))
+        return STARC_OK;
+    /* near-tied, or failed: the cold run decides, as starc_policy_optimal_rbar */
+    for (size_t s = 0; s < S; s++)
+        act[s] = 0;
+    return pi_dense(m, Rbar, opt, act, V, NULL, ws, err);
+}
+
+int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double *Rbar, double *pi, double *J,
+                             starc_policy_workspace *ws, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    if (!ws->lu_ok || memcmp(ws->lu_act, act, S * sizeof(size_t)) != 0) {
+        starc_policy_from_actions(m, act, pi);
+        return starc_policy_return_rbar(m, pi, Rbar, J, ws, err);
+    }
+    /* the factor of I - gamma P_act is in ws: the same matrix (up to the sign
+     * of its zeros) and right-hand side (the stochastic sum with p = 1) as
+     * starc_policy_return_rbar() assembles, hence the same solution */
+    for (size_t s = 0; s < S; s++)
+        ws->r[s] = 0.0 + Rbar[s * A + act[s]];
+    lapack_int info = lu_solve(S, ws->M, ws->ipiv, STARCI_POLICY_VALUES, ws->r);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
+    *J = starc_policy_values_return(m, ws->r);
+    return STARC_OK;
 }
 
 /* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy

@@ -33,6 +33,7 @@
 #include "error-internal.h"
 #include "distance-internal.h"
 #include "generate-internal.h"
+#include "policy-internal.h"
 #include "stats-internal.h"
 #include "starc/canon.h"
 #include "starc/distance.h"
@@ -72,7 +73,8 @@ typedef struct features {
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
     starc_policy_workspace *ws;
-    double *Rbar;
+    double *Rbar, *neg, *V;
+    size_t *dact[2]; /* optimal and worst actions of the last DARD form's range: the next step's start */
 } features;
 
 static void features_unplan(features *f)
@@ -93,6 +95,10 @@ static void features_free(features *f)
     free(f->fi.C);
     starc_policy_workspace_free(f->ws);
     free(f->Rbar);
+    free(f->neg);
+    free(f->V);
+    free(f->dact[0]);
+    free(f->dact[1]);
     free(f);
 }
 
@@ -110,7 +116,11 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
     (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
     f->Rbar = starci_dalloc(S * A);
-    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar) {
+    f->neg = starci_dalloc(S * A);
+    f->V = starci_dalloc(S);
+    f->dact[0] = calloc(S, sizeof(size_t));
+    f->dact[1] = calloc(S, sizeof(size_t));
+    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
         features_free(f);
         return NULL;
     }
@@ -245,15 +255,24 @@ static double seen_max(size_t n, const double *T, const double *x)
     return m;
 }
 
-/* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
+/* Return range max_pi J - min_pi J of a dense reward: the two policy
+ * iterations of starc_policy_range_rbar(), warm-started from f->dact (the
+ * previous interpolation step's optimal and worst actions), which receives
+ * this reward's; the same bits (starci_policy_optimal_warm). */
 static int return_range(features *f, const double *R, double *range, starc_error *err)
 {
-    starc_policy_range_result r;
+    const size_t SA = f->S * f->A;
     starc_mdp_reward_expected(f->m, R, f->Rbar);
-    int st = starc_policy_range_rbar(f->m, f->Rbar, &f->pi, &r, f->ws, err);
-    if (!st)
-        *range = r.optimal_return - r.worst_return;
-    return st;
+    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws, err);
+    if (st)
+        return st;
+    const double jopt = 1.0 * starc_policy_values_return(f->m, f->V);
+    for (size_t i = 0; i < SA; i++)
+        f->neg[i] = -f->Rbar[i];
+    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws, err)))
+        return st;
+    *range = jopt - -1.0 * starc_policy_values_return(f->m, f->V);
+    return STARC_OK;
 }
 
 /* Canonical forms, norms and scales of R; range_R = max J_R - min J_R (already known). */
@@ -313,6 +332,8 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
 
 static int features_first(features *f, const double *R1, double range, starc_error *err)
 {
+    memset(f->dact[0], 0, f->S * sizeof(size_t)); /* a new pair: cold starts */
+    memset(f->dact[1], 0, f->S * sizeof(size_t));
     return features_reward(f, &f->f1, R1, range, err);
 }
 
@@ -503,7 +524,8 @@ typedef struct worker {
     starc_policy_workspace *ws;
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
-    size_t *act1, *acti;
+    size_t *act1, *acti;   /* optimal actions of R1 and of the last R_i */
+    size_t *wact1, *wacti; /* worst actions of R1 and of the last R_i */
     pthread_t tid;
 } worker;
 
@@ -547,20 +569,22 @@ static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
     return st;
 }
 
-/* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar),
- * leaving the optimal actions in act. */
-static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, double *jopt,
-                    double *jworst, starc_error *err)
+/* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar):
+ * policy iterations started from the worst actions wact and the optimal
+ * actions act, which receive Rbar's (warm starts: the same results as from
+ * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi*. */
+static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, size_t *wact,
+                    double *jopt, double *jworst, starc_error *err)
 {
     const size_t SA = w->run->S * w->run->A;
     const starc_policy_options *po = &w->run->o->regret_options.policy_options;
     for (size_t i = 0; i < SA; i++)
         neg[i] = -Rbar[i];
-    int st = starc_policy_optimal_rbar(m, neg, po, act, w->V, NULL, w->ws, err);
+    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->ws, err);
     if (st)
         return st;
     *jworst = -starc_policy_values_return(m, w->V);
-    if ((st = starc_policy_optimal_rbar(m, Rbar, po, act, w->V, NULL, w->ws, err)))
+    if ((st = starci_policy_optimal_warm(m, Rbar, po, act, w->V, w->ws, err)))
         return st;
     *jopt = starc_policy_values_return(m, w->V);
     return STARC_OK;
@@ -578,12 +602,11 @@ static int compute_step(worker *w, const starc_mdp *m, const double *R1, const d
     double jiopt, jiworst, j1_at_i, ji_at_1;
     starc_generate_interpolate(n, R1, R2, t, w->Ri);
     starc_mdp_reward_expected(m, w->Ri, w->Rbari);
-    int st = extremes(w, m, w->Rbari, w->pi, w->acti, &jiopt, &jiworst, err);
+    int st = extremes(w, m, w->Rbari, w->pi, w->acti, w->wacti, &jiopt, &jiworst, err);
     if (st)
         return st;
-    /* J_1(pi*_i) and J_i(pi*_1) */
-    starc_policy_from_actions(m, w->acti, w->pi);
-    if ((st = starc_policy_return_rbar(m, w->pi, w->Rbar1, &j1_at_i, w->ws, err)))
+    /* J_1(pi*_i) (with the factor of pi*_i policy iteration left) and J_i(pi*_1) */
+    if ((st = starci_policy_return_act(m, w->acti, w->Rbar1, w->pi, &j1_at_i, w->ws, err)))
         return st;
     if ((st = starc_policy_evaluator_values_rbar(ev1, w->Rbari, w->V, NULL, err)))
         return st;
@@ -600,7 +623,9 @@ static int compute_pair(worker *w, const starc_mdp *m, size_t k, slot *sl)
     starc_error *err = &sl->err;
     double j1[2];
     starc_mdp_reward_expected(m, R1, w->Rbar1);
-    int st = extremes(w, m, w->Rbar1, w->Rbari, w->act1, &j1[0], &j1[1], err);
+    memset(w->act1, 0, w->run->S * sizeof(size_t)); /* a new pair: cold starts */
+    memset(w->wact1, 0, w->run->S * sizeof(size_t));
+    int st = extremes(w, m, w->Rbar1, w->Rbari, w->act1, w->wact1, &j1[0], &j1[1], err);
     if (!st)
         st = features_first(w->feat, R1, j1[0] - j1[1], err);
     if (st)
@@ -609,6 +634,8 @@ static int compute_pair(worker *w, const starc_mdp *m, size_t k, slot *sl)
     starc_policy_from_actions(m, w->act1, w->pi);
     if ((st = starc_policy_evaluator_alloc(m, w->pi, &ev1, err)))
         return st;
+    memcpy(w->acti, w->act1, w->run->S * sizeof(size_t)); /* step 1 starts from R1's policies */
+    memcpy(w->wacti, w->wact1, w->run->S * sizeof(size_t));
     for (size_t i = 1; !st && i <= T; i++) {
         size_t p = k * T + (i - 1);
         st = compute_step(w, m, R1, R2, (double)i / (double)T, j1, ev1, &sl->regret[p],
@@ -695,6 +722,8 @@ static void worker_free(worker *w)
     free(w->pi);
     free(w->act1);
     free(w->acti);
+    free(w->wact1);
+    free(w->wacti);
 }
 
 static int worker_init(worker *w, runner *run)
@@ -712,7 +741,10 @@ static int worker_init(worker *w, runner *run)
     w->pi = starci_dalloc(S * A);
     w->act1 = calloc(S, sizeof(size_t));
     w->acti = calloc(S, sizeof(size_t));
-    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti)
+    w->wact1 = calloc(S, sizeof(size_t));
+    w->wacti = calloc(S, sizeof(size_t));
+    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
+        !w->wact1 || !w->wacti)
         return STARC_ENOMEM;
     return STARC_OK;
 }
