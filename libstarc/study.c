@@ -184,6 +184,18 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
  * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
  * multiply and a load per entry to the norms' pass, and turn an infinite x
  * into NaN (inf - 0 * y). */
+/* metrics6()'s last step: the four lanes combined in order. */
+static void metrics6_finish(const double *l1, const double *l2, const double *li, const double *w1,
+                            const double *w2, const double *wi, double *out)
+{
+    double s1 = 0, s2 = 0, m = 0, t1 = 0, t2 = 0, tm = 0;
+    for (size_t j = 0; j < LANES; j++) {
+        s1 += l1[j], s2 += l2[j], m = li[j] > m ? li[j] : m;
+        t1 += w1[j], t2 += w2[j], tm = wi[j] > tm ? wi[j] : tm;
+    }
+    out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
+}
+
 STUDY_SIMD
 static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
 {
@@ -222,13 +234,58 @@ static void metrics6(size_t n, const double *T, const double *x, double a, const
             w1[0] += td, w2[0] += td * d, wi[0] = td > wi[0] ? td : wi[0];
         }
     }
-    double s1 = 0, s2 = 0, m = 0, t1 = 0, t2 = 0, tm = 0;
-    for (size_t j = 0; j < LANES; j++) {
-        s1 += l1[j], s2 += l2[j], m = li[j] > m ? li[j] : m;
-        t1 += w1[j], t2 += w2[j], tm = wi[j] > tm ? wi[j] : tm;
-    }
-    out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
+    metrics6_finish(l1, l2, li, w1, w2, wi, out);
 }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define STUDY_X2 1
+/* metrics6() of a0 x - b0 y into o0 and of a1 x - b1 y into o1 in one pass
+ * on AVX-512F: lanes 0-3 are the first call's four partial sums, lanes 4-7
+ * the second's, each lane doing metrics6()'s operations in its order (no
+ * FMA: contraction is off; max(d, m) is d > m ? d : m), so the results
+ * have metrics6()'s bits.  Two normalisations of one canonical form share
+ * the reads of x, y and T and fill the 512-bit units (a third of the study
+ * was metrics6()). */
+__attribute__((target("avx512f"), optimize("fp-contract=off")))
+static void metrics6x2(size_t n, const double *T, const double *x, const double *y, double a0, double b0, double a1,
+                       double b1, double *o0, double *o1)
+{
+    const __m512d va = _mm512_set_pd(a1, a1, a1, a1, a0, a0, a0, a0);
+    const __m512d vb = _mm512_set_pd(b1, b1, b1, b1, b0, b0, b0, b0);
+    const __m512i mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
+    __m512d l1 = _mm512_setzero_pd(), l2 = l1, li = l1, w1 = l1, w2 = l1, wi = l1;
+    size_t k = 0, nl = n - n % LANES;
+    for (; k < nl; k += LANES) {
+        __m512d xv = _mm512_broadcast_f64x4(_mm256_loadu_pd(x + k));
+        __m512d yv = _mm512_broadcast_f64x4(_mm256_loadu_pd(y + k));
+        __m512d tv = _mm512_broadcast_f64x4(_mm256_loadu_pd(T + k));
+        __m512d e = _mm512_sub_pd(_mm512_mul_pd(va, xv), _mm512_mul_pd(vb, yv));
+        __m512d d = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(e), mask));
+        __m512d td = _mm512_mul_pd(tv, d);
+        l1 = _mm512_add_pd(l1, d);
+        l2 = _mm512_add_pd(l2, _mm512_mul_pd(d, d));
+        li = _mm512_max_pd(d, li);
+        w1 = _mm512_add_pd(w1, td);
+        w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
+        wi = _mm512_max_pd(td, wi);
+    }
+    double L1[8], L2[8], LI[8], W1[8], W2[8], WI[8];
+    _mm512_storeu_pd(L1, l1), _mm512_storeu_pd(L2, l2), _mm512_storeu_pd(LI, li);
+    _mm512_storeu_pd(W1, w1), _mm512_storeu_pd(W2, w2), _mm512_storeu_pd(WI, wi);
+    for (int h = 0; h < 2; h++) {
+        const double a = h ? a1 : a0, b = h ? b1 : b0;
+        double *p1 = L1 + 4 * h, *p2 = L2 + 4 * h, *pi = LI + 4 * h, *q1 = W1 + 4 * h, *q2 = W2 + 4 * h,
+               *qi = WI + 4 * h;
+        for (size_t r = k; r < n; r++) {
+            double d = fabs(a * x[r] - b * y[r]), td = T[r] * d;
+            p1[0] += d, p2[0] += d * d, pi[0] = d > pi[0] ? d : pi[0];
+            q1[0] += td, q2[0] += td * d, qi[0] = td > qi[0] ? td : qi[0];
+        }
+        metrics6_finish(p1, p2, pi, q1, q2, qi, h ? o1 : o0);
+    }
+}
+#endif
 
 static void norms6(size_t n, const double *T, const double *x, double out[6])
 {
@@ -369,10 +426,20 @@ static int features_second(features *f, const double *Ri, double range, double *
         return st;
     const size_t n = f->n;
     const double *T = starc_mdp_transitions(f->m);
+#ifdef STUDY_X2
+    const int x2 = __builtin_cpu_supports("avx512f");
+#endif
     for (size_t c = 0; c < STARCI_NCANON; c++) {
         const double *x = f->f1.C + c * n, *y = f->fi.C + c * n;
         for (size_t k = 0; k < STARCI_NNORM; k++) {
             double a = f->f1.scale[c][k], b = f->fi.scale[c][k], *o = out + (c * STARCI_NNORM + k) * STARCI_NMETRIC;
+#ifdef STUDY_X2
+            if (x2 && k + 1 < STARCI_NNORM) {
+                metrics6x2(n, T, x, y, a, b, f->f1.scale[c][k + 1], f->fi.scale[c][k + 1], o, o + STARCI_NMETRIC);
+                k++;
+                continue;
+            }
+#endif
             metrics6(n, T, x, a, y, b, o);
         }
     }
