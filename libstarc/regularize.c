@@ -13,6 +13,7 @@
 #include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
+#include "regularize-internal.h"
 #include "starc/policy.h"
 #include "starc/regularize.h"
 
@@ -1124,8 +1125,9 @@ fail:
 
 /* ---------------------------------------------------------------------- */
 
-int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
-                            double *pi, starc_regularize_result *res, starc_error *err)
+/* The solve itself: the optimum into rg->pit, res's solver fields. */
+static int solve_only(starc_regularize *rg, starc_regularize_method method, double coef,
+                      starc_regularize_result *res, starc_error *err)
 {
     if (!rg || !res)
         return starci_error(err, STARC_EINVAL, "regulariser and result must not be NULL");
@@ -1153,8 +1155,26 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
         st = solve_sqrt(rg, coef, pol, &inner, &it, &resid, err);
         break;
     }
-    if (st != STARC_OK && st != STARC_ENOCONV)
+    res->method = method;
+    res->coef = coef;
+    res->inner_coef = inner;
+    res->converged = st == STARC_OK;
+    res->iterations = it;
+    res->residual = resid;
+    return st;
+}
+
+int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
+                            double *pi, starc_regularize_result *res, starc_error *err)
+{
+    int st = solve_only(rg, method, coef, res, err);
+    if (st != STARC_OK && st != STARC_ENOCONV) {
+        if (res)
+            memset(res, 0, sizeof *res);
         return st;
+    }
+    const starc_regularize_result sol = *res;
+    double *pol = rg->pit;
     /* Diagnose even an unconverged iterate, so callers can see how far it got. */
     starc_error derr;
     int st2 = diagnose(rg, pol, method, coef, res, &derr);
@@ -1163,11 +1183,23 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
             *err = derr;
         return st2;
     }
-    res->inner_coef = inner;
-    res->converged = st == STARC_OK;
-    res->iterations = it;
-    res->residual = resid;
+    res->inner_coef = sol.inner_coef;
+    res->converged = sol.converged;
+    res->iterations = sol.iterations;
+    res->residual = sol.residual;
     if (pi)
         memcpy(pi, pol, rg->S * rg->A * sizeof(double));
+    return st;
+}
+
+int starci_regularize_solve_policy(starc_regularize *rg, starc_regularize_method method, double coef, double *pi,
+                                   starc_regularize_result *res, starc_error *err)
+{
+    int st = solve_only(rg, method, coef, res, err);
+    if (st != STARC_OK && st != STARC_ENOCONV)
+        return st;
+    rg->have_sol = 0;
+    if (pi)
+        memcpy(pi, rg->pit, rg->S * rg->A * sizeof(double));
     return st;
 }
