@@ -597,15 +597,22 @@ static int om_direction(starc_regularize *rg, enum om_kind kind, double c, int p
      * so the local convergence stays superlinear. */
     double ridge = dmax * (prox ? fmax(1e-14, fmin(1e-8, inf_norm(rg->grad, rg->S))) : 1e-14);
     for (int attempt = 0; attempt < 8; attempt++) {
-        /* Factorise a copy: H is kept for a retry with a larger ridge. */
-        for (size_t i = 0; i < nv; i++) {
-            memcpy(rg->M + i * nv + i, rg->H + i * nv + i, (nv - i) * sizeof(double));
-            rg->M[i * nv + i] += ridge;
+        /* Factorise a copy: H is kept for a retry with a larger ridge.  The
+         * copy is column-major (M[i + j nv] = H(i,j), i <= j): the matrix
+         * LAPACKE's row-major dposv would make in its own transposed copy,
+         * made here instead, 8 columns (a cache line of H) at a time. */
+        for (size_t j0 = 0; j0 < nv; j0 += 8) {
+            const size_t j1 = nv - j0 < 8 ? nv : j0 + 8;
+            for (size_t i = 0; i < j1; i++)
+                for (size_t j = i > j0 ? i : j0; j < j1; j++)
+                    rg->M[i + j * nv] = rg->H[i * nv + j];
         }
         for (size_t i = 0; i < nv; i++)
+            rg->M[i * nv + i] += ridge;
+        for (size_t i = 0; i < nv; i++)
             rg->dir[i] = -rg->grad[rg->vis[i]];
-        lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
-                                        rg->dir, 1);
+        lapack_int info = LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
+                                        rg->dir, (lapack_int)nv);
         if (info == 0)
             return STARC_OK;
         ridge = ridge > 0.0 ? ridge * 1e3 : 1e-12;
