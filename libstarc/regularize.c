@@ -48,6 +48,8 @@ struct starc_regularize {
     starc_policy_workspace *ws;     /* exact evaluation */
     /* dual Newton scratch */
     double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
+    double *Hs, *hs_w;         /* the last G^T G product and the support pairs' weights it was made from */
+    int hs_ok;
     size_t *state_active;
     /* soft iteration scratch */
     double *Q, *pi, *pit, *klv, *Vs, *M;
@@ -131,7 +133,7 @@ void starc_regularize_free(starc_regularize *rg)
     double *arrs[] = {rg->base, rg->Rp, rg->Rt, rg->mub, rg->db, rg->V, rg->Vt, rg->grad, rg->gradt,
                       rg->dir, rg->e, rg->et, rg->mu, rg->mut, rg->TV, rg->G, rg->H, rg->wts, rg->Q,
                       rg->pi, rg->pit, rg->klv, rg->Vs, rg->M, rg->dsol, rg->musol, rg->V_chi2,
-                      rg->V_kl, rg->pi_adkl};
+                      rg->V_kl, rg->pi_adkl, rg->Hs, rg->hs_w};
     for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
         free(arrs[i]);
     free(rg->pairs);
@@ -167,10 +169,13 @@ static int alloc_buffers(starc_regularize *rg, int with_true)
         *sav[i] = starci_dalloc(SA);
     rg->G = starci_dalloc(SAS);
     rg->H = starci_dalloc(SS);
+    rg->Hs = starci_dalloc(SS);
+    rg->hs_w = starci_dalloc(SA);
     rg->M = starci_dalloc(SS);
     rg->ipiv = calloc(S, sizeof(lapack_int));
     int bad = !rg->base || !rg->Rp || (with_true && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
-              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->M || !rg->ipiv;
+              !rg->vis || !rg->vidx || !rg->state_active || !rg->G || !rg->H || !rg->Hs || !rg->hs_w || !rg->M ||
+              !rg->ipiv;
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
@@ -557,17 +562,33 @@ static void hess_row(const starc_regularize *rg, size_t p, double w, double *row
 static int om_direction(starc_regularize *rg, enum om_kind kind, double c, int prox)
 {
     const size_t A = rg->A, nv = rg->nv;
-    size_t rows = 0;
-    for (size_t k = 0; k < rg->npair; k++) {
-        size_t p = rg->pairs[k];
-        if (rg->wts[p] > 0.0)
-            hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+    /* G^T G depends on the weights alone: an OM-chi2 solve keeps them (mu_b /
+     * 2c on the active pairs) once its active set settles, and the slope of
+     * the 1-D search is taken where the last Newton step left them, so the
+     * last product is reused when they are the same bits (a dsyrk of up to
+     * S*A x S saved; the same H). */
+    int same = rg->hs_ok;
+    for (size_t k = 0; k < rg->npair && same; k++)
+        same = rg->hs_w[k] == rg->wts[rg->pairs[k]] && !isnan(rg->wts[rg->pairs[k]]);
+    if (same)
+        memcpy(rg->H, rg->Hs, nv * nv * sizeof(double));
+    else {
+        size_t rows = 0;
+        for (size_t k = 0; k < rg->npair; k++) {
+            size_t p = rg->pairs[k];
+            if (rg->wts[p] > 0.0)
+                hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+        }
+        if (rows > 0)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
+                        (int)nv);
+        else
+            memset(rg->H, 0, nv * nv * sizeof(double));
+        memcpy(rg->Hs, rg->H, nv * nv * sizeof(double));
+        for (size_t k = 0; k < rg->npair; k++)
+            rg->hs_w[k] = rg->wts[rg->pairs[k]];
+        rg->hs_ok = 1;
     }
-    if (rows > 0)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
-                    (int)nv);
-    else
-        memset(rg->H, 0, nv * nv * sizeof(double));
     /* A state that no active pair touches (neither from it nor into it) makes
      * H singular; its residual is (1-gamma) mu0(s) or 0.  Give it the curvature
      * of its pair closest to activation, so that the step raises that pair
