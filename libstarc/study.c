@@ -29,6 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define STUDY_X2 1 /* metrics6x2() */
+#endif
 
 #include "error-internal.h"
 #include "distance-internal.h"
@@ -179,11 +183,6 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
 #endif
 #define LANES 4
 
-/* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
- * (T the transition weights) in one pass; with y = NULL, of a x.  The two
- * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
- * multiply and a load per entry to the norms' pass, and turn an infinite x
- * into NaN (inf - 0 * y). */
 /* metrics6()'s last step: the four lanes combined in order. */
 static void metrics6_finish(const double *l1, const double *l2, const double *li, const double *w1,
                             const double *w2, const double *wi, double *out)
@@ -196,6 +195,11 @@ static void metrics6_finish(const double *l1, const double *l2, const double *li
     out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
 }
 
+/* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
+ * (T the transition weights) in one pass; with y = NULL, of a x.  The two
+ * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
+ * multiply and a load per entry to the norms' pass, and turn an infinite x
+ * into NaN (inf - 0 * y). */
 STUDY_SIMD
 static void metrics6(size_t n, const double *T, const double *x, double a, const double *y, double b, double *out)
 {
@@ -237,9 +241,7 @@ static void metrics6(size_t n, const double *T, const double *x, double a, const
     metrics6_finish(l1, l2, li, w1, w2, wi, out);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#define STUDY_X2 1
+#ifdef STUDY_X2
 /* metrics6() of a0 x - b0 y into o0 and of a1 x - b1 y into o1 in one pass
  * on AVX-512F: lanes 0-3 are the first call's four partial sums, lanes 4-7
  * the second's, each lane doing metrics6()'s operations in its order (no
