@@ -7,6 +7,7 @@
 #include "sparse-internal.h"
 #include "starc/fit.h"
 #include "policy-internal.h"
+#include "regularize-internal.h"
 #include "starc/overopt.h"
 #include "starc/policy.h"
 #include "starc/proxy.h"
@@ -483,6 +484,20 @@ static int reg_solve(starc_overopt *p, starc_regularize_method m, double c, doub
     return st;
 }
 
+/* reg_solve() for a caller that evaluates pi itself (starc_overopt_evaluate):
+ * the regulariser's own diagnostics (an exact solve per point, unused) are
+ * skipped; the same policies and statuses. */
+static int reg_solve_policy(starc_overopt *p, starc_regularize_method m, double c, double *pi, starc_error *err)
+{
+    starc_regularize_result res;
+    int st = starci_regularize_solve_policy(p->rg, m, c, pi, &res, err);
+    if (st == STARC_ENOCONV) {
+        starc_regularize_reset(p->rg);
+        st = starci_regularize_solve_policy(p->rg, m, c, pi, &res, err);
+    }
+    return st;
+}
+
 int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double coef, const starc_regularize_options *opt,
                         double *pi, starc_overopt_point *pt, starc_error *err)
 {
@@ -491,8 +506,7 @@ int starc_overopt_solve(starc_overopt *p, starc_overopt_method method, double co
     int st;
     if (opt && (st = starc_regularize_set_options(p->rg, opt, err)))
         return st;
-    starc_regularize_result res;
-    if ((st = reg_solve(p, reg_of[method], coef, p->pol, &res, err)))
+    if ((st = reg_solve_policy(p, reg_of[method], coef, p->pol, err)))
         return st;
     if (pt && (st = starc_overopt_evaluate(p, p->pol, coef, pt, err)))
         return st;

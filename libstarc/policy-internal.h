@@ -70,6 +70,23 @@ int starci_policy_range(const starc_mdp *m, const double *Rbar, const starc_poli
                         starc_policy_workspace *ws,
                         double *neg, starc_policy_range_result *res, starc_error *err);
 
+/* starc_policy_optimal_rbar() warm-started: policy iteration from the
+ * actions in act (S; out-of-range entries read as 0) instead of all 0.  The
+ * result (act and the bits of V) is starc_policy_optimal_rbar()'s: when the
+ * fixed point reached is not separated from its rivals by a margin the
+ * stopping rule and round-off cannot bridge, the cold run is made instead.
+ * ws is required (not NULL) and keeps the factor of the final policy for
+ * starci_policy_return_act(). */
+int starci_policy_optimal_warm(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                               size_t *act, double *V, starc_policy_workspace *ws, starc_error *err);
+
+/* *J = the return for Rbar of the deterministic policy act, with the same
+ * bits as starc_policy_return_rbar() of starc_policy_from_actions(act):
+ * solved with the factor policy iteration left in ws when it is act's, else
+ * through that function (pi: S*A scratch for the policy). */
+int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double *Rbar, double *pi, double *J,
+                             starc_policy_workspace *ws, starc_error *err);
+
 /* The lowest and highest return for Rbar over the deterministic policies
  * that are optimal for Rbar_opt: exact policy iteration restricted to the
  * actions whose Q for Rbar_opt (from its optimal values Vopt) is tied with

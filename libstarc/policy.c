@@ -24,6 +24,8 @@ struct starc_policy_workspace {
     double *neg;      /* S*A: -Rbar (range) */
     size_t *act;      /* S: actions (range), the search stack (reachability) */
     unsigned char *reach; /* S: reachability flags */
+    size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
+    int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
 };
 
 int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
@@ -45,7 +47,8 @@ int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
     ws->neg = starci_dalloc(SA);
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach) {
+    ws->lu_act = calloc(S, sizeof(size_t));
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act) {
         starc_policy_workspace_free(ws);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
@@ -65,6 +68,7 @@ void starc_policy_workspace_free(starc_policy_workspace *ws)
     free(ws->neg);
     free(ws->act);
     free(ws->reach);
+    free(ws->lu_act);
     free(ws);
 }
 
@@ -128,43 +132,64 @@ void starc_policy_from_actions(const starc_mdp *m, const size_t *act, double *pi
 /* ---------------------------------------------------------------------- */
 /* Exact evaluation: the one assembly of I - gamma P_pi and its solves      */
 
-/* I - gamma P_pi for pi, or for the deterministic act when non-NULL, into M
- * (S*S): row-major, or transposed (row-major (I - gamma P_pi)^T, which is
- * I - gamma P_pi read column-major). */
-static void assemble(const starc_mdp *m, const double *pi, const size_t *act, int transposed, double *M)
+/* Rows s0 <= s < s1 of I - gamma P_pi (for pi, or the deterministic act when
+ * non-NULL) into R, row-major with leading dimension S: R[(s-s0)*S + u]. */
+static void assemble_rows(const starc_mdp *m, const double *pi, const size_t *act, size_t s0, size_t s1, double *R)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     const double g = starc_mdp_gamma(m);
     const double *T = starc_mdp_transitions(m);
-    if (act) {
-        for (size_t s = 0; s < S; s++) {
+    for (size_t s = s0; s < s1; s++) {
+        double *r = R + (s - s0) * S;
+        if (act) {
             const double *t = T + (s * A + act[s]) * S;
-            if (transposed)
+            for (size_t u = 0; u < S; u++)
+                r[u] = -g * t[u];
+        } else {
+            memset(r, 0, S * sizeof(double));
+            for (size_t a = 0; a < A; a++) {
+                double p = pi[s * A + a];
+                if (p == 0.0)
+                    continue;
+                const double *t = T + (s * A + a) * S;
                 for (size_t u = 0; u < S; u++)
-                    M[u * S + s] = -g * t[u];
-            else
-                for (size_t u = 0; u < S; u++)
-                    M[s * S + u] = -g * t[u];
-            M[s * S + s] += 1.0;
+                    r[u] -= g * p * t[u];
+            }
         }
-        return;
+        r[s] += 1.0;
     }
-    memset(M, 0, S * S * sizeof(double));
-    for (size_t s = 0; s < S; s++) {
-        for (size_t a = 0; a < A; a++) {
-            double p = pi[s * A + a];
-            if (p == 0.0)
-                continue;
-            const double *t = T + (s * A + a) * S;
-            if (transposed)
-                for (size_t u = 0; u < S; u++)
-                    M[u * S + s] -= g * p * t[u];
-            else
-                for (size_t u = 0; u < S; u++)
-                    M[s * S + u] -= g * p * t[u];
-        }
-        M[s * S + s] += 1.0;
+}
+
+/* Rows per block of the transposed assembly: 8 doubles, one cache line of M. */
+#define ASSEMBLE_BLOCK 8
+
+/* I - gamma P_pi for pi, or for the deterministic act when non-NULL, into M
+ * (S*S): row-major, or transposed (row-major (I - gamma P_pi)^T, which is
+ * I - gamma P_pi read column-major).  The transposed form is built
+ * ASSEMBLE_BLOCK rows at a time in scratch rows and written out a cache line
+ * per column, instead of one strided write per (s, a, u) (a quarter of
+ * `starc overopt` at S = 512); every entry is computed by the same
+ * operations in the same order. */
+static int assemble(const starc_mdp *m, const double *pi, const size_t *act, int transposed, double *M,
+                    starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    if (!transposed) {
+        assemble_rows(m, pi, act, 0, S, M);
+        return STARC_OK;
     }
+    double *blk = starci_dalloc(ASSEMBLE_BLOCK * S);
+    if (!blk)
+        return starci_error(err, STARC_ENOMEM, "out of memory assembling I - gamma P_pi");
+    for (size_t s0 = 0; s0 < S; s0 += ASSEMBLE_BLOCK) {
+        const size_t nb = S - s0 < ASSEMBLE_BLOCK ? S - s0 : ASSEMBLE_BLOCK;
+        assemble_rows(m, pi, act, s0, s0 + nb, blk);
+        for (size_t u = 0; u < S; u++)
+            for (size_t j = 0; j < nb; j++)
+                M[u * S + s0 + j] = blk[j * S + u];
+    }
+    free(blk);
+    return STARC_OK;
 }
 
 void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r)
@@ -218,7 +243,9 @@ int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act,
     if (lu == STARCI_POLICY_GESV) {
         /* dgesv factorises the column-major buffer: for the values system that
          * is the transposed storage of I - gamma P_pi. */
-        assemble(m, pi, act, sys == STARCI_POLICY_VALUES, M);
+        int st = assemble(m, pi, act, sys == STARCI_POLICY_VALUES, M, err);
+        if (st)
+            return st;
         info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, 1, M, n, ipiv, b, n);
         if (info != 0)
             return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
@@ -228,7 +255,7 @@ int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act,
      * factorises it in place with no copy; LAPACKE's row-major dgesv would
      * allocate and transpose the whole matrix on every call, which is a third
      * of policy iteration at S = 32. */
-    assemble(m, pi, act, 0, M);
+    (void)assemble(m, pi, act, 0, M, NULL); /* row-major: cannot fail */
     info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
     if (info != 0)
         return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
@@ -276,6 +303,7 @@ int starc_policy_evaluate_rbar(const starc_mdp *m, const double *pi, const doubl
     int st = ws_acquire(m, &ws, &own, err);
     if (st)
         return st;
+    ws->lu_ok = 0;
     starci_policy_reward(m, pi, NULL, Rbar, V);
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, V, err);
     if (!st && Q)
@@ -362,6 +390,7 @@ int starc_policy_occupancy(const starc_mdp *m, const double *pi, double *d, doub
     if (st)
         return st;
     const size_t S = starc_mdp_states(m);
+    ws->lu_ok = 0;
     memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, ws->r,
                              err);
@@ -413,6 +442,7 @@ int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const d
     if (st)
         return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    ws->lu_ok = 0;
     memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
     st = starci_policy_solve(m, pi, NULL, STARCI_POLICY_OCCUPANCY, STARCI_POLICY_GESV, ws->M, ws->ipiv, ws->r, err);
     if (!st) {
@@ -508,29 +538,18 @@ static size_t greedy(const double *q, size_t A, double tie_tol, double floor, do
     return best;
 }
 
-int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
-                              size_t *act, double *V, size_t *iters,
-                              starc_policy_workspace *ws, starc_error *err)
+/* Dense policy iteration for Rbar from the deterministic policy in act (S),
+ * which receives the fixed point with ties resolved to the lowest index; V
+ * (may be NULL) the values of the last policy evaluated; ws->Q its Q; ws->M
+ * its LU_ONCE factor (ws->lu_ok when that policy is the returned act). */
+static int pi_dense(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                    double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
-    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
-        return starci_sparse_optimal_rbar(m, Rbar, opt, act, V, iters, err);
-    starc_policy_options def;
-    if (!opt) {
-        starc_policy_options_default(&def);
-        opt = &def;
-    }
-    if (!(opt->tie_tol >= 0.0))
-        return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
-    starc_policy_workspace *own;
-    int st = ws_acquire(m, &ws, &own, err);
-    if (st)
-        return st;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *v = ws->r;
-    for (size_t s = 0; s < S; s++)
-        act[s] = 0;
     size_t it = 0;
-    int changed = 1;
+    int changed = 1, st = STARC_OK;
+    ws->lu_ok = 0;
     while (changed) {
         if (it >= opt->max_iter) {
             st = starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations", opt->max_iter);
@@ -554,21 +573,123 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
             }
         }
     }
-    if (!st) {
-        /* Fixed point reached: resolve ties to the lowest index.  Tied actions
-         * have the same Q up to the tolerance, so V is unchanged. */
-        const double floor = tie_floor(ws->Q, S * A, S);
-        for (size_t s = 0; s < S; s++) {
-            double qmax;
-            act[s] = greedy(ws->Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
-        }
-        if (V)
-            memcpy(V, v, S * sizeof(double));
-        if (iters)
-            *iters = it;
+    if (st)
+        return st;
+    /* Fixed point reached: resolve ties to the lowest index.  Tied actions
+     * have the same Q up to the tolerance, so V is unchanged. */
+    const double floor = tie_floor(ws->Q, S * A, S);
+    memcpy(ws->lu_act, act, S * sizeof(size_t));
+    ws->lu_ok = 1;
+    for (size_t s = 0; s < S; s++) {
+        double qmax;
+        act[s] = greedy(ws->Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
+        if (act[s] != ws->lu_act[s])
+            ws->lu_ok = 0;
     }
+    if (V)
+        memcpy(V, v, S * sizeof(double));
+    if (iters)
+        *iters = it;
+    return STARC_OK;
+}
+
+static int pi_options(const starc_policy_options **opt, starc_policy_options *def, starc_error *err)
+{
+    if (!*opt) {
+        starc_policy_options_default(def);
+        *opt = def;
+    }
+    if (!((*opt)->tie_tol >= 0.0))
+        return starci_error(err, STARC_EINVAL, "tie tolerance must be >= 0");
+    return STARC_OK;
+}
+
+int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                              size_t *act, double *V, size_t *iters,
+                              starc_policy_workspace *ws, starc_error *err)
+{
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_optimal_rbar(m, Rbar, opt, act, V, iters, err);
+    starc_policy_options def;
+    int st = pi_options(&opt, &def, err);
+    if (st)
+        return st;
+    starc_policy_workspace *own;
+    if ((st = ws_acquire(m, &ws, &own, err)))
+        return st;
+    for (size_t s = 0; s < starc_mdp_states(m); s++)
+        act[s] = 0;
+    st = pi_dense(m, Rbar, opt, act, V, iters, ws, err);
     starc_policy_workspace_free(own);
     return st;
+}
+
+/* Whether the fixed point in ws->Q (act: its greedy actions) is the only
+ * one policy iteration can reach from any start: in every state the best
+ * action beats the others by more than what the stopping rule and round-off
+ * can hide.  Any fixed point pi' is within (tol + 2 delta) / (1 - gamma) of
+ * V*, so its Q differs from this one's by at most about 2 (tol + 2 delta) /
+ * (1 - gamma); a margin of 8 (tol + floor) / (1 - gamma), with tol the
+ * largest tie tolerance and floor the round-off scale of Q (tie_floor),
+ * covers both with room.  Then pi' = act in every state, pi' is the last
+ * policy either run evaluates, and the values have the same bits. */
+static int pi_separated(const starc_mdp *m, const double *Q, const size_t *act, double tie_tol)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double floor = tie_floor(Q, S * A, S);
+    double qabs = 0.0;
+    for (size_t i = 0; i < S * A; i++)
+        qabs = fmax(qabs, fabs(Q[i]));
+    const double margin = 8.0 * (tie_tol_of(tie_tol, qabs, floor) + floor) / (1.0 - starc_mdp_gamma(m));
+    for (size_t s = 0; s < S; s++) {
+        const double *q = Q + s * A, qb = q[act[s]];
+        for (size_t a = 0; a < A; a++)
+            if (a != act[s] && !(q[a] < qb - margin))
+                return 0;
+    }
+    return 1;
+}
+
+int starci_policy_optimal_warm(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                               size_t *act, double *V, starc_policy_workspace *ws, starc_error *err)
+{
+    if (starci_sparse_wanted(m, opt ? opt->engine : STARC_POLICY_ENGINE_AUTO))
+        return starci_sparse_optimal_rbar(m, Rbar, opt, act, V, NULL, err); /* cold: no warm start there */
+    starc_policy_options def;
+    int st = pi_options(&opt, &def, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    for (size_t s = 0; s < S; s++)
+        if (act[s] >= A)
+            act[s] = 0;
+    st = pi_dense(m, Rbar, opt, act, V, NULL, ws, err);
+    if (!st && pi_separated(m, ws->Q, act, opt->tie_tol))
+        return STARC_OK;
+    /* near-tied, or failed: the cold run decides, as starc_policy_optimal_rbar */
+    for (size_t s = 0; s < S; s++)
+        act[s] = 0;
+    return pi_dense(m, Rbar, opt, act, V, NULL, ws, err);
+}
+
+int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double *Rbar, double *pi, double *J,
+                             starc_policy_workspace *ws, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    if (!ws->lu_ok || memcmp(ws->lu_act, act, S * sizeof(size_t)) != 0) {
+        starc_policy_from_actions(m, act, pi);
+        return starc_policy_return_rbar(m, pi, Rbar, J, ws, err);
+    }
+    /* the factor of I - gamma P_act is in ws: the same matrix (up to the sign
+     * of its zeros) and right-hand side (the stochastic sum with p = 1) as
+     * starc_policy_return_rbar() assembles, hence the same solution */
+    for (size_t s = 0; s < S; s++)
+        ws->r[s] = 0.0 + Rbar[s * A + act[s]];
+    lapack_int info = lu_solve(S, ws->M, ws->ipiv, STARCI_POLICY_VALUES, ws->r);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
+    *J = starc_policy_values_return(m, ws->r);
+    return STARC_OK;
 }
 
 /* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy
@@ -889,7 +1010,7 @@ int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_pol
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
     memcpy(ev->pi, pi, S * A * sizeof(double));
-    assemble(m, pi, NULL, 0, ev->LU);
+    (void)assemble(m, pi, NULL, 0, ev->LU, NULL); /* row-major: cannot fail */
     /* Read column-major, the row-major M = I - gamma P_pi is M^T: factorising
      * that avoids the transposed copy LAPACKE's row-major interface makes on
      * every call (an S x S allocation per solve); solves use trans = 'T'.

@@ -15,6 +15,7 @@
 #include "norm-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
+#include "regularize-internal.h"
 #include "starc/policy.h"
 #include "starc/regularize.h"
 
@@ -57,6 +58,8 @@ struct starc_regularize {
     starc_policy_workspace *ws;     /* exact evaluation */
     /* dual Newton scratch */
     double *V, *Vt, *grad, *gradt, *dir, *e, *et, *mu, *mut, *TV, *G, *H, *wts;
+    double *Hs, *hs_w;         /* the last G^T G product and the support pairs' weights it was made from */
+    int hs_ok;
     size_t *state_active;
     /* soft iteration scratch */
     double *Q, *pi, *pit, *klv, *Vs, *M;
@@ -150,7 +153,7 @@ void starc_regularize_free(starc_regularize *rg)
     double *arrs[] = {rg->base, rg->Rp, rg->Rt, rg->mub, rg->db, rg->V, rg->Vt, rg->grad, rg->gradt,
                       rg->dir, rg->e, rg->et, rg->mu, rg->mut, rg->TV, rg->G, rg->H, rg->wts, rg->Q,
                       rg->pi, rg->pit, rg->klv, rg->Vs, rg->M, rg->dsol, rg->musol, rg->V_chi2,
-                      rg->V_kl, rg->pi_adkl};
+                      rg->V_kl, rg->pi_adkl, rg->Hs, rg->hs_w};
     for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
         free(arrs[i]);
     free(rg->pairs);
@@ -188,11 +191,14 @@ static int alloc_buffers(starc_regularize *rg, int with_true, int newton)
     if (newton) { /* the dense solves and Newton systems (not on a sparse MDP's own path) */
         rg->G = starci_dalloc(SAS);
         rg->H = starci_dalloc(SS);
+        rg->Hs = starci_dalloc(SS);
+        rg->hs_w = starci_dalloc(SA);
         rg->M = starci_dalloc(SS);
         rg->ipiv = calloc(S, sizeof(lapack_int));
     }
     int bad = !rg->base || !rg->Rp || (with_true && !rg->Rt) || !rg->mub || !rg->db || !rg->pairs ||
-              !rg->vis || !rg->vidx || !rg->state_active || (newton && (!rg->G || !rg->H || !rg->M || !rg->ipiv));
+              !rg->vis || !rg->vidx || !rg->state_active ||
+              (newton && (!rg->G || !rg->H || !rg->Hs || !rg->hs_w || !rg->M || !rg->ipiv));
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
         bad |= !*sv[i];
     for (size_t i = 0; i < sizeof sav / sizeof sav[0]; i++)
@@ -653,17 +659,33 @@ static void hess_row(const starc_regularize *rg, size_t p, double w, double *row
 static int om_direction(starc_regularize *rg, enum om_kind kind, double c, int prox)
 {
     const size_t A = rg->A, nv = rg->nv;
-    size_t rows = 0;
-    for (size_t k = 0; k < rg->npair; k++) {
-        size_t p = rg->pairs[k];
-        if (rg->wts[p] > 0.0)
-            hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+    /* G^T G depends on the weights alone: an OM-chi2 solve keeps them (mu_b /
+     * 2c on the active pairs) once its active set settles, and the slope of
+     * the 1-D search is taken where the last Newton step left them, so the
+     * last product is reused when they are the same bits (a dsyrk of up to
+     * S*A x S saved; the same H). */
+    int same = rg->hs_ok;
+    for (size_t k = 0; k < rg->npair && same; k++)
+        same = rg->hs_w[k] == rg->wts[rg->pairs[k]] && !isnan(rg->wts[rg->pairs[k]]);
+    if (same)
+        memcpy(rg->H, rg->Hs, nv * nv * sizeof(double));
+    else {
+        size_t rows = 0;
+        for (size_t k = 0; k < rg->npair; k++) {
+            size_t p = rg->pairs[k];
+            if (rg->wts[p] > 0.0)
+                hess_row(rg, p, rg->wts[p], rg->G + (rows++) * nv);
+        }
+        if (rows > 0)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
+                        (int)nv);
+        else
+            memset(rg->H, 0, nv * nv * sizeof(double));
+        memcpy(rg->Hs, rg->H, nv * nv * sizeof(double));
+        for (size_t k = 0; k < rg->npair; k++)
+            rg->hs_w[k] = rg->wts[rg->pairs[k]];
+        rg->hs_ok = 1;
     }
-    if (rows > 0)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)rows, 1.0, rg->G, (int)nv, 0.0, rg->H,
-                    (int)nv);
-    else
-        memset(rg->H, 0, nv * nv * sizeof(double));
     /* A state that no active pair touches (neither from it nor into it) makes
      * H singular; its residual is (1-gamma) mu0(s) or 0.  Give it the curvature
      * of its pair closest to activation, so that the step raises that pair
@@ -693,15 +715,22 @@ static int om_direction(starc_regularize *rg, enum om_kind kind, double c, int p
      * so the local convergence stays superlinear. */
     double ridge = dmax * (prox ? fmax(1e-14, fmin(1e-8, inf_norm(rg->grad, rg->S))) : 1e-14);
     for (int attempt = 0; attempt < 8; attempt++) {
-        /* Factorise a copy: H is kept for a retry with a larger ridge. */
-        for (size_t i = 0; i < nv; i++) {
-            memcpy(rg->M + i * nv + i, rg->H + i * nv + i, (nv - i) * sizeof(double));
-            rg->M[i * nv + i] += ridge;
+        /* Factorise a copy: H is kept for a retry with a larger ridge.  The
+         * copy is column-major (M[i + j nv] = H(i,j), i <= j): the matrix
+         * LAPACKE's row-major dposv would make in its own transposed copy,
+         * made here instead, 8 columns (a cache line of H) at a time. */
+        for (size_t j0 = 0; j0 < nv; j0 += 8) {
+            const size_t j1 = nv - j0 < 8 ? nv : j0 + 8;
+            for (size_t i = 0; i < j1; i++)
+                for (size_t j = i > j0 ? i : j0; j < j1; j++)
+                    rg->M[i + j * nv] = rg->H[i * nv + j];
         }
         for (size_t i = 0; i < nv; i++)
+            rg->M[i * nv + i] += ridge;
+        for (size_t i = 0; i < nv; i++)
             rg->dir[i] = -rg->grad[rg->vis[i]];
-        lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
-                                        rg->dir, 1);
+        lapack_int info = LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', (lapack_int)nv, 1, rg->M, (lapack_int)nv,
+                                        rg->dir, (lapack_int)nv);
         if (info == 0)
             return STARC_OK;
         ridge = ridge > 0.0 ? ridge * 1e3 : 1e-12;
@@ -1115,6 +1144,26 @@ static double sqrt_slope(starc_regularize *rg, double c, double chi2)
     return 1.0 + c * dchi2 / chi2;
 }
 
+/* d f / d u for solve_sqrt's search at (u, f) (f = log(h / lambda), u = log c,
+ * chi2 and h at c; the OM-chi2 solve took `it` Newton steps; (u_prev, f_prev)
+ * the previous point, f_prev NaN at the first).  A solve that took no Newton
+ * step left V where the previous one ended: near the root the step in c is
+ * below what the flow residual tolerance resolves, h moves only through mu's
+ * explicit dependence on c, and sqrt_slope's model (V following c) overshoots
+ * the slope; the search then crept in by a constant factor per step (29 of 33
+ * steps at S = 1024).  The secant through the previous point, which had the
+ * same V, is that frozen-V slope, and costs no Hessian.  NaN for h = 0. */
+static double search_slope(starc_regularize *rg, double c, double chi2, double h, size_t it, double u, double f,
+                           double u_prev, double f_prev)
+{
+    double slope = NAN;
+    if (it == 0 && isfinite(f_prev) && u != u_prev)
+        slope = (f - f_prev) / (u - u_prev);
+    if (!(slope > 0.0) && h > 0.0)
+        slope = sqrt_slope(rg, c, chi2);
+    return slope;
+}
+
 /* The safeguarded Newton step of solve_sqrt's search from u (f = f(u), slope
  * = f'(u)) inside the bracket (ulo, uhi): bisection where Newton leaves it. */
 static double sqrt_next_u(double u, double f, double slope, double ulo, double uhi)
@@ -1174,7 +1223,7 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
      * least-squares limit, or the caller's warm start), whatever the warm_start option says. */
     int user_warm = rg->opt.warm_start;
     rg->opt.warm_start = 1;
-    double u = log(c);
+    double u = log(c), u_prev = NAN, f_prev = NAN;
     for (size_t k = 0;; k++) {
         if (k >= rg->opt.search_max_iter) {
             st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in %zu steps",
@@ -1196,7 +1245,10 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
             uhi = u;
         if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
             break;
-        u = sqrt_next_u(u, f, h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN, ulo, uhi);
+        double slope = search_slope(rg, c, chi2, h, it, u, f, u_prev, f_prev);
+        u_prev = u;
+        f_prev = f;
+        u = sqrt_next_u(u, f, slope, ulo, uhi);
     }
     rg->opt.warm_start = user_warm;
     policy_from_mu(rg, rg->mu, pi_out);
@@ -1215,8 +1267,9 @@ fail:
 
 /* ---------------------------------------------------------------------- */
 
-int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
-                            double *pi, starc_regularize_result *res, starc_error *err)
+/* The solve itself: the optimum into rg->pit, res's solver fields. */
+static int solve_only(starc_regularize *rg, starc_regularize_method method, double coef,
+                      starc_regularize_result *res, starc_error *err)
 {
     if (!rg || !res)
         return starci_error(err, STARC_EINVAL, "regulariser and result must not be NULL");
@@ -1277,8 +1330,26 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
         }
         rg->m = keep_m;
     }
-    if (st != STARC_OK && st != STARC_ENOCONV)
+    res->method = method;
+    res->coef = coef;
+    res->inner_coef = inner;
+    res->converged = st == STARC_OK;
+    res->iterations = it;
+    res->residual = resid;
+    return st;
+}
+
+int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method, double coef,
+                            double *pi, starc_regularize_result *res, starc_error *err)
+{
+    int st = solve_only(rg, method, coef, res, err);
+    if (st != STARC_OK && st != STARC_ENOCONV) {
+        if (res)
+            memset(res, 0, sizeof *res);
         return st;
+    }
+    const starc_regularize_result sol = *res;
+    double *pol = rg->pit;
     /* Diagnose even an unconverged iterate, so callers can see how far it got. */
     starc_error derr;
     int st2 = diagnose(rg, pol, method, coef, res, &derr);
@@ -1287,11 +1358,23 @@ int starc_regularize_solve(starc_regularize *rg, starc_regularize_method method,
             *err = derr;
         return st2;
     }
-    res->inner_coef = inner;
-    res->converged = st == STARC_OK;
-    res->iterations = it;
-    res->residual = resid;
+    res->inner_coef = sol.inner_coef;
+    res->converged = sol.converged;
+    res->iterations = sol.iterations;
+    res->residual = sol.residual;
     if (pi)
         memcpy(pi, pol, rg->S * rg->A * sizeof(double));
+    return st;
+}
+
+int starci_regularize_solve_policy(starc_regularize *rg, starc_regularize_method method, double coef, double *pi,
+                                   starc_regularize_result *res, starc_error *err)
+{
+    int st = solve_only(rg, method, coef, res, err);
+    if (st != STARC_OK && st != STARC_ENOCONV)
+        return st;
+    rg->have_sol = 0;
+    if (pi)
+        memcpy(pi, rg->pit, rg->S * rg->A * sizeof(double));
     return st;
 }

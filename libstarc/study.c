@@ -29,10 +29,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define STUDY_X2 1 /* metrics6x2() */
+#endif
 
 #include "error-internal.h"
 #include "distance-internal.h"
 #include "generate-internal.h"
+#include "policy-internal.h"
 #include "stats-internal.h"
 #include "regret-internal.h"
 #include "starc/canon.h"
@@ -73,7 +78,8 @@ typedef struct features {
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
     starc_policy_workspace *ws;
-    double *Rbar;
+    double *Rbar, *neg, *V;
+    size_t *dact[2]; /* optimal and worst actions of the last DARD form's range: the next step's start */
 } features;
 
 static void features_unplan(features *f)
@@ -94,6 +100,10 @@ static void features_free(features *f)
     free(f->fi.C);
     starc_policy_workspace_free(f->ws);
     free(f->Rbar);
+    free(f->neg);
+    free(f->V);
+    free(f->dact[0]);
+    free(f->dact[1]);
     free(f);
 }
 
@@ -111,7 +121,11 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
     (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
     f->Rbar = starci_dalloc(S * A);
-    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar) {
+    f->neg = starci_dalloc(S * A);
+    f->V = starci_dalloc(S);
+    f->dact[0] = calloc(S, sizeof(size_t));
+    f->dact[1] = calloc(S, sizeof(size_t));
+    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
         features_free(f);
         return NULL;
     }
@@ -170,6 +184,18 @@ static int canon_apply(features *f, size_t c, const double *R, double *out, star
 #endif
 #define LANES 4
 
+/* metrics6()'s last step: the four lanes combined in order. */
+static void metrics6_finish(const double *l1, const double *l2, const double *li, const double *w1,
+                            const double *w2, const double *wi, double *out)
+{
+    double s1 = 0, s2 = 0, m = 0, t1 = 0, t2 = 0, tm = 0;
+    for (size_t j = 0; j < LANES; j++) {
+        s1 += l1[j], s2 += l2[j], m = li[j] > m ? li[j] : m;
+        t1 += w1[j], t2 += w2[j], tm = wi[j] > tm ? wi[j] : tm;
+    }
+    out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
+}
+
 /* The six metrics l1, l2, linf, wl1, wl2, wlinf (docs/theory.md §3) of a x - b y
  * (T the transition weights) in one pass; with y = NULL, of a x.  The two
  * loops are kept apart on purpose: folding y = NULL into b = 0 would add a
@@ -213,13 +239,56 @@ static void metrics6(size_t n, const double *T, const double *x, double a, const
             w1[0] += td, w2[0] += td * d, wi[0] = td > wi[0] ? td : wi[0];
         }
     }
-    double s1 = 0, s2 = 0, m = 0, t1 = 0, t2 = 0, tm = 0;
-    for (size_t j = 0; j < LANES; j++) {
-        s1 += l1[j], s2 += l2[j], m = li[j] > m ? li[j] : m;
-        t1 += w1[j], t2 += w2[j], tm = wi[j] > tm ? wi[j] : tm;
-    }
-    out[0] = s1, out[1] = sqrt(s2), out[2] = m, out[3] = t1, out[4] = sqrt(t2), out[5] = tm;
+    metrics6_finish(l1, l2, li, w1, w2, wi, out);
 }
+
+#ifdef STUDY_X2
+/* metrics6() of a0 x - b0 y into o0 and of a1 x - b1 y into o1 in one pass
+ * on AVX-512F: lanes 0-3 are the first call's four partial sums, lanes 4-7
+ * the second's, each lane doing metrics6()'s operations in its order (no
+ * FMA: contraction is off; max(d, m) is d > m ? d : m), so the results
+ * have metrics6()'s bits.  Two normalisations of one canonical form share
+ * the reads of x, y and T and fill the 512-bit units (a third of the study
+ * was metrics6()). */
+__attribute__((target("avx512f"), optimize("fp-contract=off")))
+static void metrics6x2(size_t n, const double *T, const double *x, const double *y, double a0, double b0, double a1,
+                       double b1, double *o0, double *o1)
+{
+    const __m512d va = _mm512_set_pd(a1, a1, a1, a1, a0, a0, a0, a0);
+    const __m512d vb = _mm512_set_pd(b1, b1, b1, b1, b0, b0, b0, b0);
+    const __m512i mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
+    __m512d l1 = _mm512_setzero_pd(), l2 = l1, li = l1, w1 = l1, w2 = l1, wi = l1;
+    size_t k = 0, nl = n - n % LANES;
+    for (; k < nl; k += LANES) {
+        __m512d xv = _mm512_broadcast_f64x4(_mm256_loadu_pd(x + k));
+        __m512d yv = _mm512_broadcast_f64x4(_mm256_loadu_pd(y + k));
+        __m512d tv = _mm512_broadcast_f64x4(_mm256_loadu_pd(T + k));
+        __m512d e = _mm512_sub_pd(_mm512_mul_pd(va, xv), _mm512_mul_pd(vb, yv));
+        __m512d d = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(e), mask));
+        __m512d td = _mm512_mul_pd(tv, d);
+        l1 = _mm512_add_pd(l1, d);
+        l2 = _mm512_add_pd(l2, _mm512_mul_pd(d, d));
+        li = _mm512_max_pd(d, li);
+        w1 = _mm512_add_pd(w1, td);
+        w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
+        wi = _mm512_max_pd(td, wi);
+    }
+    double L1[8], L2[8], LI[8], W1[8], W2[8], WI[8];
+    _mm512_storeu_pd(L1, l1), _mm512_storeu_pd(L2, l2), _mm512_storeu_pd(LI, li);
+    _mm512_storeu_pd(W1, w1), _mm512_storeu_pd(W2, w2), _mm512_storeu_pd(WI, wi);
+    for (int h = 0; h < 2; h++) {
+        const double a = h ? a1 : a0, b = h ? b1 : b0;
+        double *p1 = L1 + 4 * h, *p2 = L2 + 4 * h, *pi = LI + 4 * h, *q1 = W1 + 4 * h, *q2 = W2 + 4 * h,
+               *qi = WI + 4 * h;
+        for (size_t r = k; r < n; r++) {
+            double d = fabs(a * x[r] - b * y[r]), td = T[r] * d;
+            p1[0] += d, p2[0] += d * d, pi[0] = d > pi[0] ? d : pi[0];
+            q1[0] += td, q2[0] += td * d, qi[0] = td > qi[0] ? td : qi[0];
+        }
+        metrics6_finish(p1, p2, pi, q1, q2, qi, h ? o1 : o0);
+    }
+}
+#endif
 
 static void norms6(size_t n, const double *T, const double *x, double out[6])
 {
@@ -246,15 +315,24 @@ static double seen_max(size_t n, const double *T, const double *x)
     return m;
 }
 
-/* Return range max_pi J - min_pi J of a dense reward (two policy iterations). */
+/* Return range max_pi J - min_pi J of a dense reward: the two policy
+ * iterations of starc_policy_range_rbar(), warm-started from f->dact (the
+ * previous interpolation step's optimal and worst actions), which receives
+ * this reward's; the same bits (starci_policy_optimal_warm). */
 static int return_range(features *f, const double *R, double *range, starc_error *err)
 {
-    starc_policy_range_result r;
+    const size_t SA = f->S * f->A;
     starc_mdp_reward_expected(f->m, R, f->Rbar);
-    int st = starc_policy_range_rbar(f->m, f->Rbar, &f->pi, &r, f->ws, err);
-    if (!st)
-        *range = r.optimal_return - r.worst_return;
-    return st;
+    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws, err);
+    if (st)
+        return st;
+    const double jopt = 1.0 * starc_policy_values_return(f->m, f->V);
+    for (size_t i = 0; i < SA; i++)
+        f->neg[i] = -f->Rbar[i];
+    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws, err)))
+        return st;
+    *range = jopt - -1.0 * starc_policy_values_return(f->m, f->V);
+    return STARC_OK;
 }
 
 /* Canonical forms, norms and scales of R; range_R = max J_R - min J_R (already known). */
@@ -314,6 +392,8 @@ static int features_reward(features *f, reward_feat *rf, const double *R, double
 
 static int features_first(features *f, const double *R1, double range, starc_error *err)
 {
+    memset(f->dact[0], 0, f->S * sizeof(size_t)); /* a new pair: cold starts */
+    memset(f->dact[1], 0, f->S * sizeof(size_t));
     return features_reward(f, &f->f1, R1, range, err);
 }
 
@@ -349,10 +429,20 @@ static int features_second(features *f, const double *Ri, double range, double *
         return st;
     const size_t n = f->n;
     const double *T = starc_mdp_transitions(f->m);
+#ifdef STUDY_X2
+    const int x2 = __builtin_cpu_supports("avx512f");
+#endif
     for (size_t c = 0; c < STARCI_NCANON; c++) {
         const double *x = f->f1.C + c * n, *y = f->fi.C + c * n;
         for (size_t k = 0; k < STARCI_NNORM; k++) {
             double a = f->f1.scale[c][k], b = f->fi.scale[c][k], *o = out + (c * STARCI_NNORM + k) * STARCI_NMETRIC;
+#ifdef STUDY_X2
+            if (x2 && k + 1 < STARCI_NNORM) {
+                metrics6x2(n, T, x, y, a, b, f->f1.scale[c][k + 1], f->fi.scale[c][k + 1], o, o + STARCI_NMETRIC);
+                k++;
+                continue;
+            }
+#endif
             metrics6(n, T, x, a, y, b, o);
         }
     }
@@ -504,7 +594,8 @@ typedef struct worker {
     starc_policy_workspace *ws;
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
-    size_t *act1, *acti;
+    size_t *act1, *acti;   /* optimal actions of R1 and of the last R_i */
+    size_t *wact1, *wacti; /* worst actions of R1 and of the last R_i */
     pthread_t tid;
 } worker;
 
@@ -538,20 +629,22 @@ static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
     return st;
 }
 
-/* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar),
- * leaving the optimal actions in act. */
-static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, double *jopt,
-                    double *jworst, starc_error *err)
+/* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar):
+ * policy iterations started from the worst actions wact and the optimal
+ * actions act, which receive Rbar's (warm starts: the same results as from
+ * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi*. */
+static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, size_t *wact,
+                    double *jopt, double *jworst, starc_error *err)
 {
     const size_t SA = w->run->S * w->run->A;
     const starc_policy_options *po = &w->run->o->regret_options.policy_options;
     for (size_t i = 0; i < SA; i++)
         neg[i] = -Rbar[i];
-    int st = starc_policy_optimal_rbar(m, neg, po, act, w->V, NULL, w->ws, err);
+    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->ws, err);
     if (st)
         return st;
     *jworst = -starc_policy_values_return(m, w->V);
-    if ((st = starc_policy_optimal_rbar(m, Rbar, po, act, w->V, NULL, w->ws, err)))
+    if ((st = starci_policy_optimal_warm(m, Rbar, po, act, w->V, w->ws, err)))
         return st;
     *jopt = starc_policy_values_return(m, w->V);
     return STARC_OK;
@@ -570,12 +663,11 @@ static int compute_step(worker *w, const starc_mdp *m, const double *R1, const d
     double jiopt, jiworst, j1_at_i, ji_at_1;
     starc_generate_interpolate(n, R1, R2, t, w->Ri);
     starc_mdp_reward_expected(m, w->Ri, w->Rbari);
-    int st = extremes(w, m, w->Rbari, w->pi, w->acti, &jiopt, &jiworst, err);
+    int st = extremes(w, m, w->Rbari, w->pi, w->acti, w->wacti, &jiopt, &jiworst, err);
     if (st)
         return st;
-    /* J_1(pi*_i) and J_i(pi*_1) */
-    starc_policy_from_actions(m, w->acti, w->pi);
-    if ((st = starc_policy_return_rbar(m, w->pi, w->Rbar1, &j1_at_i, w->ws, err)))
+    /* J_1(pi*_i) (with the factor of pi*_i policy iteration left) and J_i(pi*_1) */
+    if ((st = starci_policy_return_act(m, w->acti, w->Rbar1, w->pi, &j1_at_i, w->ws, err)))
         return st;
     if ((st = starc_policy_evaluator_values_rbar(ev1, w->Rbari, w->V, NULL, err)))
         return st;
@@ -595,7 +687,9 @@ static int compute_pair(worker *w, const starc_mdp *m, size_t k, slot *sl)
     starc_error *err = &sl->err;
     double j1[2];
     starc_mdp_reward_expected(m, R1, w->Rbar1);
-    int st = extremes(w, m, w->Rbar1, w->Rbari, w->act1, &j1[0], &j1[1], err);
+    memset(w->act1, 0, w->run->S * sizeof(size_t)); /* a new pair: cold starts */
+    memset(w->wact1, 0, w->run->S * sizeof(size_t));
+    int st = extremes(w, m, w->Rbar1, w->Rbari, w->act1, w->wact1, &j1[0], &j1[1], err);
     if (!st)
         st = features_first(w->feat, R1, j1[0] - j1[1], err);
     if (st)
@@ -604,6 +698,8 @@ static int compute_pair(worker *w, const starc_mdp *m, size_t k, slot *sl)
     starc_policy_from_actions(m, w->act1, w->pi);
     if ((st = starc_policy_evaluator_alloc(m, w->pi, &ev1, err)))
         return st;
+    memcpy(w->acti, w->act1, w->run->S * sizeof(size_t)); /* step 1 starts from R1's policies */
+    memcpy(w->wacti, w->wact1, w->run->S * sizeof(size_t));
     for (size_t i = 1; !st && i <= T; i++) {
         size_t p = k * T + (i - 1);
         st = compute_step(w, m, R1, R2, (double)i / (double)T, j1, ev1, &sl->regret[p],
@@ -690,6 +786,8 @@ static void worker_free(worker *w)
     free(w->pi);
     free(w->act1);
     free(w->acti);
+    free(w->wact1);
+    free(w->wacti);
 }
 
 static int worker_init(worker *w, runner *run)
@@ -707,7 +805,10 @@ static int worker_init(worker *w, runner *run)
     w->pi = starci_dalloc(S * A);
     w->act1 = calloc(S, sizeof(size_t));
     w->acti = calloc(S, sizeof(size_t));
-    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti)
+    w->wact1 = calloc(S, sizeof(size_t));
+    w->wacti = calloc(S, sizeof(size_t));
+    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
+        !w->wact1 || !w->wacti)
         return STARC_ENOMEM;
     return STARC_OK;
 }

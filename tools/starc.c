@@ -13,6 +13,11 @@
  * machine, so it pins BLAS to one thread (its own parallelism is explicit and
  * deterministic, see starc experiment --jobs).  Weak: other BLAS lack it. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
+/* OpenBLAS starts its thread pool when it is loaded, and each idle thread
+ * spins (sched_yield) for about 2^28 cycles before it sleeps: CPU taken from
+ * the study's workers and other processes for nothing once BLAS is pinned to
+ * one thread.  Stopping the pool ends that (docs/benchmarks.md). */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
 
 static const cli_command commands[] = {
     /* @COMMANDS@ keep sorted by name */
@@ -67,6 +72,8 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     if (openblas_set_num_threads)
         openblas_set_num_threads(1);
+    if (openblas_set_num_threads && blas_thread_shutdown_)
+        blas_thread_shutdown_();
     cli_argc = argc;
     cli_argv = argv;
     /* SIGHUP/SIGINT/SIGTERM remove this run's temporary files (output.h);
