@@ -1144,26 +1144,6 @@ static double sqrt_slope(starc_regularize *rg, double c, double chi2)
     return 1.0 + c * dchi2 / chi2;
 }
 
-/* d f / d u for solve_sqrt's search at (u, f) (f = log(h / lambda), u = log c,
- * chi2 and h at c; the OM-chi2 solve took `it` Newton steps; (u_prev, f_prev)
- * the previous point, f_prev NaN at the first).  A solve that took no Newton
- * step left V where the previous one ended: near the root the step in c is
- * below what the flow residual tolerance resolves, h moves only through mu's
- * explicit dependence on c, and sqrt_slope's model (V following c) overshoots
- * the slope; the search then crept in by a constant factor per step (29 of 33
- * steps at S = 1024).  The secant through the previous point, which had the
- * same V, is that frozen-V slope, and costs no Hessian.  NaN for h = 0. */
-static double search_slope(starc_regularize *rg, double c, double chi2, double h, size_t it, double u, double f,
-                           double u_prev, double f_prev)
-{
-    double slope = NAN;
-    if (it == 0 && isfinite(f_prev) && u != u_prev)
-        slope = (f - f_prev) / (u - u_prev);
-    if (!(slope > 0.0) && h > 0.0)
-        slope = sqrt_slope(rg, c, chi2);
-    return slope;
-}
-
 /* The safeguarded Newton step of solve_sqrt's search from u (f = f(u), slope
  * = f'(u)) inside the bracket (ulo, uhi): bisection where Newton leaves it. */
 static double sqrt_next_u(double u, double f, double slope, double ulo, double uhi)
@@ -1223,7 +1203,7 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
      * least-squares limit, or the caller's warm start), whatever the warm_start option says. */
     int user_warm = rg->opt.warm_start;
     rg->opt.warm_start = 1;
-    double u = log(c), u_prev = NAN, f_prev = NAN;
+    double u = log(c);
     for (size_t k = 0;; k++) {
         if (k >= rg->opt.search_max_iter) {
             st = starci_error(err, STARC_ENOCONV, "om-sqrt-chi2: 1-D search did not reach tolerance %g in %zu steps",
@@ -1245,10 +1225,7 @@ static int solve_sqrt(starc_regularize *rg, double lambda, double *pi_out, doubl
             uhi = u;
         if (uhi - ulo <= 1e-15 * fmax(1.0, fabs(uhi)))
             break;
-        double slope = search_slope(rg, c, chi2, h, it, u, f, u_prev, f_prev);
-        u_prev = u;
-        f_prev = f;
-        u = sqrt_next_u(u, f, slope, ulo, uhi);
+        u = sqrt_next_u(u, f, h > 0.0 ? sqrt_slope(rg, c, chi2) : NAN, ulo, uhi);
     }
     rg->opt.warm_start = user_warm;
     policy_from_mu(rg, rg->mu, pi_out);
