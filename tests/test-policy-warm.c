@@ -2,8 +2,8 @@
  * starci_policy_return_act): the same actions and the same bits of the values
  * as a cold starc_policy_optimal_rbar() from every start, near-ties included,
  * and the same bits of a return as starc_policy_return_rbar().  The internals
- * are not exported, so this program compiles policy.c and error.c itself
- * (mk/core.am) and takes the rest from libstarc. */
+ * are not exported by the shared library, so this program links the static
+ * one (mk/core.am). */
 #include <config.h>
 #include <stdarg.h>
 #include <stddef.h>
