@@ -115,7 +115,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
         double g = starc_mdp_gamma(m);
         FUZZ_ASSERT(S > 0 && A > 0 && g >= 0 && g < 1, "S=%zu A=%zu gamma=%g", S, A, g);
-        fuzz_touch(starc_mdp_transitions(m), S * A * S);
+        if (starc_mdp_is_sparse(m)) { /* CSR: T_data, T_indices, T_indptr, T_shape (docs/sparse.md) */
+            const size_t *ip, *ix;
+            const double *dt;
+            starc_mdp_csr(m, &ip, &ix, &dt);
+            const size_t nnz = starc_mdp_nnz(m);
+            FUZZ_ASSERT(ip && ix && dt && ip[0] == 0 && ip[S * A] == nnz, "CSR arrays of a loaded sparse MDP");
+            for (size_t k = 0; k < nnz; k++)
+                FUZZ_ASSERT(ix[k] < S, "index %zu of %zu", ix[k], S);
+            fuzz_touch(dt, nnz);
+        } else {
+            fuzz_touch(starc_mdp_transitions(m), S * A * S);
+        }
         fuzz_touch(starc_mdp_initial(m), S);
         starc_mdp_free(m);
     }

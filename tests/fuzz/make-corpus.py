@@ -104,6 +104,14 @@ def load_corpus(d):
     pi = npy_bytes(np.array([[0.5, 0.5], [0.1, 0.9]]))
     for flags in range(4):
         put(d, "mdp-%d" % flags, load_record(flags, mdp))
+    # the same MDP in CSR form (docs/sparse.md), int32 and int64 indices
+    for it in ("<i4", "<i8"):
+        csr = [("T_data", npy_bytes(np.array([1.0, 0.5, 0.5, 1.0, 0.25, 0.75]))),
+               ("T_indices", npy_bytes(np.array([0, 0, 1, 1, 0, 1], dtype=it))),
+               ("T_indptr", npy_bytes(np.array([0, 1, 3, 4, 6], dtype=it))),
+               ("T_shape", npy_bytes(np.array([2, 2, 2], dtype=it))),
+               mdp[1], mdp[2]]
+        put(d, "mdp-csr" + it[1:], load_record(0, csr))
     put(d, "mdp-gamma1", load_record(0, [mdp[0], mdp[1], ("gamma", npy_bytes(np.array([0.9])))]))
     put(d, "policy", load_record(0, [("pi", pi)]))
     put(d, "policy-f4", load_record(1, [("pi", npy_bytes(np.array([[1, 0], [0.5, 0.5]], dtype="<f4")))]))
