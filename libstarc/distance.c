@@ -691,7 +691,8 @@ int starc_distance(const starc_mdp *m, const starc_distance_options *o, const do
  * canonical forms of canon-sparse.c, the norms, metrics and Pearson statistic
  * of structured.c, and the same trivial rule as the dense path (finish()).
  * V^pi (val, val-potential) and the range normaliser come from the policy
- * functions on vm, which dispatch to the sparse engine for a sparse MDP. */
+ * functions on vm on the engine o.policy_options.engine (auto: the sparse
+ * engine's own choice for a sparse MDP). */
 
 struct starci_sparse_dist {
     const starc_mdp *vm;        /* values and range */
@@ -892,7 +893,8 @@ static int sparse_form(starci_sparse_dist *sd, int i, const starci_struct *R, in
     if (sd->o.canon == STARC_CANON_VAL || sd->o.canon == STARC_CANON_VAL_POTENTIAL) {
         double *Vb = sd->buf[i] + sd->p.S * sd->p.A + 2 * sd->p.S + starci_csr_nnz(&sd->p);
         starci_struct_expected(&sd->p, &Rs, sd->rbar);
-        if ((st = starc_policy_evaluate_rbar(sd->vm, sd->pi, sd->rbar, Vb, NULL, NULL, err)))
+        /* the plan's engine (policy_options.engine), as for the range normaliser */
+        if ((st = starc_policy_solve(sd->vm, sd->pi, sd->rbar, &sd->o.policy_options, Vb, NULL, NULL, NULL, err)))
             return st;
         V = Vb;
     }

@@ -141,7 +141,7 @@ struct starc_overopt {
     const starc_mdp *m;
     size_t S, A;
     double gamma;
-    double *Rt, *Rp;       /* dense S*A*S copies */
+    int sparse;            /* m is sparse: every solve by the policy engine (docs/sparse.md) */
     double *Rbar_t, *Rbar_p;
     double *pi_b, *d_b, *mu_b;
     double *Qp_b;          /* proxy Q of the base policy */
@@ -159,8 +159,6 @@ void starc_overopt_free(starc_overopt *p)
 {
     if (!p)
         return;
-    free(p->Rt);
-    free(p->Rp);
     free(p->Rbar_t);
     free(p->Rbar_p);
     free(p->pi_b);
@@ -235,10 +233,113 @@ fail:
     return st;
 }
 
+/* The engine options of a sparse plan's solves: the defaults with the engine
+ * of the regularised solvers (starc_overopt_options.regularize_options.engine). */
+static starc_policy_options plan_engine(const starc_overopt_options *opt)
+{
+    starc_policy_options po;
+    starc_policy_options_default(&po);
+    po.engine = opt->regularize_options.engine;
+    return po;
+}
+
+/* J(pi) = sum mu Rbar / (1 - gamma) from the normalised occupancy mu (S*A). */
+static double occupancy_return(const starc_overopt *p, const double *mu, const double *Rbar)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < p->S * p->A; i++)
+        acc += mu[i] * Rbar[i];
+    return acc / (1.0 - p->gamma);
+}
+
+/* plan_facts() on a sparse MDP (docs/sparse.md, "Proxies, regularisers and
+ * overopt"): the same facts, each solve by the policy engine; the base's
+ * returns from its occupancy, as starc_overopt_evaluate() measures every
+ * point, so the base itself has true_delta = proxy_delta = 0. */
+static int plan_facts_sparse(starc_overopt *p, const starc_mdp *m, const double *pi_b,
+                             const starc_overopt_options *opt, starc_error *err)
+{
+    const size_t SA = p->S * p->A;
+    const starc_policy_options po = plan_engine(opt);
+    int st = starc_policy_solve(m, pi_b, p->Rbar_p, &po, p->V, p->Qp_b, p->d_b, p->mu_b, err);
+    if (st)
+        return starci_error(err, st, "evaluating the base policy failed");
+    p->info.base_true_return = occupancy_return(p, p->mu_b, p->Rbar_t);
+    p->info.base_proxy_return = occupancy_return(p, p->mu_b, p->Rbar_p);
+
+    starc_proxy_stats ps;
+    if ((st = starc_proxy_weighted_stats(SA, p->mu_b, p->Rbar_t, p->Rbar_p, NULL, &ps, err)))
+        return st;
+    p->info.r = ps.r;
+    p->info.sigma_true = ps.sigma_true;
+    p->info.sigma_proxy = ps.sigma_proxy;
+    if ((st = starc_regularize_alloc_rbar(m, p->Rbar_t, p->Rbar_p, pi_b, &opt->regularize_options, &p->rg, err)))
+        return st;
+
+    if ((st = starc_policy_optimal_rbar(m, p->Rbar_p, &po, p->act_p, p->V, NULL, NULL, err)))
+        return st;
+    p->info.proxy_optimal_proxy_return = starc_policy_values_return(m, p->V);
+    starc_policy_from_actions(m, p->act_p, p->mu);
+    if ((st = starc_policy_solve(m, p->mu, p->Rbar_t, &po, p->V, NULL, NULL, NULL, err)))
+        return st;
+    p->info.proxy_optimal_true_return = starc_policy_values_return(m, p->V);
+    starc_policy_range_result rng;
+    if ((st = starc_policy_range_rbar(m, p->Rbar_t, &po, &rng, NULL, err)))
+        return st;
+    p->info.true_optimal_return = rng.optimal_return;
+    p->info.true_worst_return = rng.worst_return;
+    p->info.true_range = fmax(0.0, p->info.true_optimal_return - p->info.true_worst_return);
+    return STARC_OK;
+}
+
+/* The plan from the expected rewards (validated by the caller's alloc). */
+static int plan_alloc(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *pi_b,
+                      const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A;
+    starc_overopt *p = calloc(1, sizeof *p);
+    if (!p)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    p->m = m;
+    p->S = S;
+    p->A = A;
+    p->gamma = starc_mdp_gamma(m);
+    p->sparse = starc_mdp_is_sparse(m);
+    p->opt = *opt;
+    p->Rbar_t = starci_dalloc(SA);
+    p->Rbar_p = starci_dalloc(SA);
+    p->pi_b = starci_dalloc(SA);
+    p->d_b = starci_dalloc(S);
+    p->mu_b = starci_dalloc(SA);
+    p->Qp_b = starci_dalloc(SA);
+    p->act_p = calloc(S, sizeof(size_t));
+    p->V = starci_dalloc(S);
+    p->d = starci_dalloc(S);
+    p->mu = starci_dalloc(SA);
+    p->items = malloc(A * sizeof(bon_item));
+    p->pol = starci_dalloc(SA);
+    int st;
+    if (!p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b || !p->act_p || !p->V || !p->d ||
+        !p->mu || !p->items || !p->pol) {
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    memcpy(p->Rbar_t, Rbar_t, SA * sizeof(double));
+    memcpy(p->Rbar_p, Rbar_p, SA * sizeof(double));
+    memcpy(p->pi_b, pi_b, SA * sizeof(double));
+    if ((st = p->sparse ? plan_facts_sparse(p, m, pi_b, opt, err) : plan_facts(p, m, pi_b, opt, err)))
+        goto fail;
+    *out = p;
+    return STARC_OK;
+fail:
+    starc_overopt_free(p);
+    return st;
+}
+
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
 {
-    if (starci_sparse_refuse(m, "starc_overopt_alloc", err))
+    if (starci_sparse_refuse(m, "starc_overopt_alloc (S*A*S rewards; starc_overopt_alloc_rbar takes Rbar)", err))
         return STARC_EINVAL;
     *out = NULL;
     starc_overopt_options def;
@@ -260,46 +361,45 @@ int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, 
         if (!isfinite(Rt[i]) || !isfinite(Rp[i]))
             return starci_error(err, STARC_EINVAL, "%s reward entry %zu is not finite",
                                 isfinite(Rt[i]) ? "proxy" : "true", i);
-    starc_overopt *p = calloc(1, sizeof *p);
-    if (!p)
+    double *bt = starci_dalloc(SA), *bp = starci_dalloc(SA);
+    if (!bt || !bp) {
+        free(bt);
+        free(bp);
         return starci_error(err, STARC_ENOMEM, "out of memory");
-    p->m = m;
-    p->S = S;
-    p->A = A;
-    p->gamma = starc_mdp_gamma(m);
-    p->opt = *opt;
-    p->Rt = starci_dalloc(SAS);
-    p->Rp = starci_dalloc(SAS);
-    p->Rbar_t = starci_dalloc(SA);
-    p->Rbar_p = starci_dalloc(SA);
-    p->pi_b = starci_dalloc(SA);
-    p->d_b = starci_dalloc(S);
-    p->mu_b = starci_dalloc(SA);
-    p->Qp_b = starci_dalloc(SA);
-    p->act_p = calloc(S, sizeof(size_t));
-    p->V = starci_dalloc(S);
-    p->d = starci_dalloc(S);
-    p->mu = starci_dalloc(SA);
-    p->items = malloc(A * sizeof(bon_item));
-    p->pol = starci_dalloc(SA);
-    if (!p->Rt || !p->Rp || !p->Rbar_t || !p->Rbar_p || !p->pi_b || !p->d_b || !p->mu_b || !p->Qp_b ||
-        !p->act_p || !p->V || !p->d || !p->mu || !p->items || !p->pol) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-        goto fail;
     }
-    memcpy(p->Rt, Rt, SAS * sizeof(double));
-    memcpy(p->Rp, Rp, SAS * sizeof(double));
-    memcpy(p->pi_b, pi_b, SA * sizeof(double));
-    starc_mdp_reward_expected(m, Rt, p->Rbar_t);
-    starc_mdp_reward_expected(m, Rp, p->Rbar_p);
-
-    if ((st = plan_facts(p, m, pi_b, opt, err)))
-        goto fail;
-    *out = p;
-    return STARC_OK;
-fail:
-    starc_overopt_free(p);
+    starc_mdp_reward_expected(m, Rt, bt);
+    starc_mdp_reward_expected(m, Rp, bp);
+    st = plan_alloc(m, bt, bp, pi_b, opt, out, err);
+    free(bt);
+    free(bp);
     return st;
+}
+
+int starc_overopt_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *pi_b,
+                             const starc_overopt_options *opt, starc_overopt **out, starc_error *err)
+{
+    *out = NULL;
+    if (!m || !Rbar_t || !Rbar_p || !pi_b)
+        return starci_error(err, STARC_EINVAL, "starc_overopt_alloc_rbar: NULL argument");
+    starc_overopt_options def;
+    if (!opt) {
+        starc_overopt_options_default(&def);
+        opt = &def;
+    }
+    int st = check_options(opt, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    size_t SA;
+    if (!starci_mul_ok(S, A, &SA))
+        return starci_error(err, STARC_EDIM, "S*A overflows");
+    if ((st = starci_policy_check(m, pi_b, opt->prob_tol, err)))
+        return st;
+    for (size_t i = 0; i < SA; i++)
+        if (!isfinite(Rbar_t[i]) || !isfinite(Rbar_p[i]))
+            return starci_error(err, STARC_EINVAL, "%s expected reward entry %zu is not finite",
+                                isfinite(Rbar_t[i]) ? "proxy" : "true", i);
+    return plan_alloc(m, Rbar_t, Rbar_p, pi_b, opt, out, err);
 }
 
 void starc_overopt_get_info(const starc_overopt *p, starc_overopt_info *info)
@@ -322,13 +422,23 @@ static double cp_tight_bound(const starc_overopt *p, double proxy_delta, double 
     return bt / g;
 }
 
+static int point_divergences(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt);
+
 int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt,
                            starc_error *err)
 {
-    const size_t S = p->S, A = p->A;
     int st = starci_policy_check(p->m, pi, p->opt.prob_tol, err);
     if (st)
         return st;
+    if (p->sparse) {
+        /* One solve by the engine: the occupancy, and both returns from it. */
+        const starc_policy_options po = plan_engine(&p->opt);
+        if ((st = starc_policy_solve(p->m, pi, NULL, &po, NULL, NULL, p->d, p->mu, err)))
+            return starci_error(err, st, "evaluating a policy failed");
+        pt->true_return = occupancy_return(p, p->mu, p->Rbar_t);
+        pt->proxy_return = occupancy_return(p, p->mu, p->Rbar_p);
+        return point_divergences(p, pi, coef, pt);
+    }
     starc_policy_evaluator *ev = NULL;
     if ((st = starc_policy_evaluator_alloc(p->m, pi, &ev, err)))
         return st;
@@ -344,6 +454,13 @@ int starc_overopt_evaluate(starc_overopt *p, const double *pi, double coef, star
     }
     starc_policy_evaluator_free(ev);
     pt->proxy_return = starc_policy_values_return(p->m, p->V);
+    return point_divergences(p, pi, coef, pt);
+}
+
+/* The rest of a point from its returns, p->d and p->mu (pi's occupancy). */
+static int point_divergences(starc_overopt *p, const double *pi, double coef, starc_overopt_point *pt)
+{
+    const size_t S = p->S, A = p->A;
     pt->coef = coef;
     pt->true_delta = pt->true_return - p->info.base_true_return;
     pt->proxy_delta = pt->proxy_return - p->info.base_proxy_return;

@@ -43,4 +43,64 @@ static inline void sparse_restrict(const starc_mdp *sp, const double *R, double 
             out[k] = R[r * S + ix[k]];
 }
 
+/* A dense MDP (test-sparse.c's structure): state 0 absorbing; when S >= 6 the last
+ * two states unreachable (mu0 = 0 there, no other state moves to them);
+ * rows r % 4 == 1 deterministic; the others 3 random successors. */
+static inline starc_mdp *sparse_util_structured_mdp(gsl_rng *r, size_t S, size_t A, double gamma)
+{
+    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
+    const size_t reach = S >= 6 ? S - 2 : S, K = S < 3 ? S : 3;
+    for (size_t s = 0; s < S; s++)
+        for (size_t a = 0; a < A; a++) {
+            double *row = T + (s * A + a) * S;
+            if (s == 0) {
+                row[0] = 1.0;
+            } else if ((s * A + a) % 4 == 1) {
+                row[gsl_rng_uniform_int(r, reach)] = 1.0;
+            } else {
+                double sum = 0.0;
+                for (size_t k = 0; k < K; k++) {
+                    double w = gsl_ran_gamma(r, 1.0, 1.0);
+                    row[gsl_rng_uniform_int(r, reach)] += w;
+                    sum += w;
+                }
+                for (size_t t = 0; t < S; t++)
+                    row[t] /= sum;
+            }
+        }
+    double sum = 0.0;
+    for (size_t s = 0; s < reach; s++)
+        sum += (mu0[s] = gsl_rng_uniform_pos(r));
+    for (size_t s = 0; s < reach; s++)
+        mu0[s] /= sum;
+    starc_mdp *m = NULL;
+    starc_error err;
+    if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
+        fprintf(stderr, "sparse_util_structured_mdp: %s\n", err.message);
+        abort();
+    }
+    free(T);
+    free(mu0);
+    return m;
+}
+
+/* A random policy with some zero probabilities (a state's action a is
+ * dropped when (s + a) % 3 == 2 and another remains). */
+static inline void sparse_util_policy(gsl_rng *r, size_t S, size_t A, double *pi)
+{
+    testutil_random_policy(r, S, A, pi);
+    for (size_t s = 0; s < S; s++) {
+        double sum = 0.0;
+        for (size_t a = 0; a < A; a++) {
+            if (A > 1 && (s + a) % 3 == 2)
+                pi[s * A + a] = 0.0;
+            sum += pi[s * A + a];
+        }
+        if (sum == 0.0)
+            pi[s * A] = sum = 1.0;
+        for (size_t a = 0; a < A; a++)
+            pi[s * A + a] /= sum;
+    }
+}
+
 #endif

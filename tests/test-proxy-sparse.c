@@ -17,66 +17,6 @@
 
 #define RTOL 1e-10
 
-/* The dense MDP of test-sparse.c: state 0 absorbing; when S >= 6 the last
- * two states unreachable (mu0 = 0 there, no other state moves to them);
- * rows r % 4 == 1 deterministic; the others 3 random successors. */
-static starc_mdp *structured_mdp(gsl_rng *r, size_t S, size_t A, double gamma)
-{
-    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
-    const size_t reach = S >= 6 ? S - 2 : S, K = S < 3 ? S : 3;
-    for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++) {
-            double *row = T + (s * A + a) * S;
-            if (s == 0) {
-                row[0] = 1.0;
-            } else if ((s * A + a) % 4 == 1) {
-                row[gsl_rng_uniform_int(r, reach)] = 1.0;
-            } else {
-                double sum = 0.0;
-                for (size_t k = 0; k < K; k++) {
-                    double w = gsl_ran_gamma(r, 1.0, 1.0);
-                    row[gsl_rng_uniform_int(r, reach)] += w;
-                    sum += w;
-                }
-                for (size_t t = 0; t < S; t++)
-                    row[t] /= sum;
-            }
-        }
-    double sum = 0.0;
-    for (size_t s = 0; s < reach; s++)
-        sum += (mu0[s] = gsl_rng_uniform_pos(r));
-    for (size_t s = 0; s < reach; s++)
-        mu0[s] /= sum;
-    starc_mdp *m = NULL;
-    starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
-        fprintf(stderr, "structured_mdp: %s\n", err.message);
-        abort();
-    }
-    free(T);
-    free(mu0);
-    return m;
-}
-
-/* A random policy with some zero probabilities (a state's action a is
- * dropped when (s + a) % 3 == 2 and another remains). */
-static void sparse_policy(gsl_rng *r, size_t S, size_t A, double *pi)
-{
-    testutil_random_policy(r, S, A, pi);
-    for (size_t s = 0; s < S; s++) {
-        double sum = 0.0;
-        for (size_t a = 0; a < A; a++) {
-            if (A > 1 && (s + a) % 3 == 2)
-                pi[s * A + a] = 0.0;
-            sum += pi[s * A + a];
-        }
-        if (sum == 0.0)
-            pi[s * A] = sum = 1.0;
-        for (size_t a = 0; a < A; a++)
-            pi[s * A + a] /= sum;
-    }
-}
-
 /* x and y agree to RTOL relative to scale (infinities and NaNs must match). */
 static void agree(double x, double y, double scale, const char *what)
 {
@@ -138,7 +78,7 @@ static void compare_proxy(gsl_rng *r, const starc_mdp *d, const starc_mdp *m, do
         Rp[i] = scale * (Rt[i] + 0.7 * Rp[i]);
         Rt[i] *= scale;
     }
-    sparse_policy(r, S, A, base);
+    sparse_util_policy(r, S, A, base);
     testutil_random_policy(r, S, A, pol);
     starc_proxy_options po;
     starc_proxy_options_default(&po);
@@ -230,7 +170,7 @@ static void test_proxy_agrees(void **state)
     const double gammas[] = {0.0, 0.5, 0.9, 0.99};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (size_t j = 0; j < sizeof gammas / sizeof gammas[0]; j++) {
-            starc_mdp *d = structured_mdp(r, sizes[i][0], sizes[i][1], gammas[j]), *m = sparse_twin(d, (i + j) % 2);
+            starc_mdp *d = sparse_util_structured_mdp(r, sizes[i][0], sizes[i][1], gammas[j]), *m = sparse_twin(d, (i + j) % 2);
             compare_proxy(r, d, m, 1.0);
             starc_mdp_free(d);
             starc_mdp_free(m);
@@ -248,7 +188,7 @@ static void test_optimal_set_ties(void **state)
     const size_t sizes[] = {5, 16, 64, 256};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         const size_t S = sizes[i], A = 3, SA = S * A;
-        starc_mdp *d0 = structured_mdp(r, S, A, 0.9);
+        starc_mdp *d0 = sparse_util_structured_mdp(r, S, A, 0.9);
         double *T = malloc(SA * S * sizeof(double));
         memcpy(T, starc_mdp_transitions(d0), SA * S * sizeof(double));
         for (size_t s = 0; s < S; s++)
@@ -320,7 +260,7 @@ static void compare_regularize(gsl_rng *r, const starc_mdp *d, const starc_mdp *
         Rp[i] = scale * (Rt[i] + 0.7 * Rp[i]);
         Rt[i] *= scale;
     }
-    sparse_policy(r, S, A, base);
+    sparse_util_policy(r, S, A, base);
     starc_regularize_options o;
     starc_regularize_options_default(&o);
     starc_regularize *rd = NULL, *rs = NULL;
@@ -365,7 +305,7 @@ static void test_regularize_agrees(void **state)
     const double gammas[] = {0.0, 0.5, 0.9, 0.99};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (size_t j = 0; j < sizeof gammas / sizeof gammas[0]; j++) {
-            starc_mdp *d = structured_mdp(r, sizes[i][0], sizes[i][1], gammas[j]), *m = sparse_twin(d, (i + j) % 2);
+            starc_mdp *d = sparse_util_structured_mdp(r, sizes[i][0], sizes[i][1], gammas[j]), *m = sparse_twin(d, (i + j) % 2);
             /* the OM methods run on the expanded MDP: S = 256 only at one gamma to keep the test short */
             compare_regularize(r, d, m, 1.0, sizes[i][0] < 256 || j == 2);
             starc_mdp_free(d);
@@ -382,12 +322,12 @@ static void test_scale(void **state)
     const double scales[] = {1e-300, 1e300};
     for (size_t k = 0; k < 2; k++) {
         gsl_rng *r1 = testutil_rng(17);
-        starc_mdp *d = structured_mdp(r1, 40, 3, 0.9), *m = sparse_twin(d, 0);
+        starc_mdp *d = sparse_util_structured_mdp(r1, 40, 3, 0.9), *m = sparse_twin(d, 0);
         const size_t SA = 120;
         double Rt[120], Rp[120], base[120], pol[120], p1[120], p2[120];
         testutil_gaussian(r1, Rt, SA);
         testutil_gaussian(r1, Rp, SA);
-        sparse_policy(r1, 40, 3, base);
+        sparse_util_policy(r1, 40, 3, base);
         testutil_random_policy(r1, 40, 3, pol);
         double Rts[120], Rps[120];
         for (size_t i = 0; i < SA; i++) {

@@ -19,6 +19,7 @@ static void help(void)
     printf("Usage: starc distance --mdp M.npz [--canon C] [--norm N] [--metric M] [--epic|--dard]\n"
            "                      [--policy P.npy] [--state-dist DS.npy] [--action-dist DA.npy]\n"
            "                      [--coverage D.npy] [--weighted] [--trivial-tol EPS] [--threads N]\n"
+           "                      [--engine E]\n"
            "                      [--gnuplot F.gp] [--png F.png] [-o FILE] [--format text|json]\n"
            "                      R1 R2 [R...]\n\n"
            "Distance d(R1,R2) = m(s(R1), s(R2)) with s(R) = c(R)/n(c(R)) (STARC, Skalse et al. 2024).\n"
@@ -40,6 +41,9 @@ static void help(void)
            "                      from the measured round-off, 32 S DBL_EPSILON / (1 - gamma)^p with\n"
            "                      p = 1 for none, epic, dard, val, 2 for val-potential,\n"
            "                      minimal-potential, minimal\n"
+           "  --engine E          policy solves: auto (default), dense, sparse or iterative (docs/sparse.md);\n"
+           "                      on a sparse MDP V^pi of val and val-potential and the range\n"
+           "                      normaliser, on a dense MDP the range normaliser\n"
            "  --threads N         threads for passes over large rewards (default: online CPUs);\n"
            "                      the results do not depend on it\n"
            "  --gnuplot FILE      also write a heatmap script of the distance matrix (svg by default)\n"
@@ -116,7 +120,7 @@ enum { PARSED_HELP = -1 };
 static int parse_options(int argc, char **argv, distance_args *a)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
-           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS };
+           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS, O_ENGINE };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, O_MDP}, {"canon", required_argument, NULL, O_CANON},
         {"norm", required_argument, NULL, O_NORM}, {"metric", required_argument, NULL, O_METRIC},
@@ -124,7 +128,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
         {"policy", required_argument, NULL, O_POLICY}, {"state-dist", required_argument, NULL, O_SDIST},
         {"action-dist", required_argument, NULL, O_ADIST}, {"coverage", required_argument, NULL, O_COV},
         {"weighted", no_argument, NULL, O_WEIGHTED}, {"trivial-tol", required_argument, NULL, O_TOL},
-        {"threads", required_argument, NULL, O_THREADS},
+        {"threads", required_argument, NULL, O_THREADS}, {"engine", required_argument, NULL, O_ENGINE},
         {"gnuplot", required_argument, NULL, O_GNUPLOT}, {"png", required_argument, NULL, O_PNG},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, O_FORMAT},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -149,6 +153,10 @@ static int parse_options(int argc, char **argv, distance_args *a)
                 return rc;
             if (a->o.trivial_tol < 0.0)
                 return cli_usage(CMD, "option --trivial-tol: '%s' is negative", optarg);
+            break;
+        case O_ENGINE:
+            if (starc_policy_engine_parse(optarg, &a->o.policy_options.engine))
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense, sparse or iterative", optarg);
             break;
         case O_THREADS: {
             size_t nt;

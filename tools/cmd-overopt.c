@@ -18,12 +18,13 @@ static void help(void)
 {
     printf("Usage: starc overopt --mdp M.npz --true R --proxy R [--base P.npy] [--method M[,M...]]...\n"
            "                     [--coef-min X] [--coef-max X] [--points N] [--bon-max N]\n"
-           "                     [--png] [--svg] [--format text|json] -o DIR\n\n"
+           "                     [--engine E] [--png] [--svg] [--format text|json] -o DIR\n\n"
            "Overoptimisation curves (Gao, Schulman & Hilton 2022): the exact true and proxy returns of\n"
            "policies that optimise the proxy harder and harder, starting from the base policy.\n"
            "Writes DIR/curves.tsv, DIR/fits.tsv, DIR/summary.json and DIR/overopt.gp.\n\n"
-           "  --mdp FILE        MDP .npz with T, mu0, gamma\n"
-           "  --true SPEC       the true reward (FILE.npy of shape (S,), (S,A), (S,A,S), or FILE.npz:KEY)\n"
+           "  --mdp FILE        MDP .npz with T (dense, or CSR: docs/sparse.md), mu0, gamma\n"
+           "  --true SPEC       the true reward (FILE.npy of shape (S,), (S,A), (S,A,S) or, on a sparse MDP,\n"
+           "                    (nnz,); or FILE.npz:KEY)\n"
            "  --proxy SPEC      the proxy reward that is optimised\n"
            "  --base FILE       base policy .npy (S,A) (default: uniform)\n"
            "  --method LIST     ad-kl, om-chi2, om-sqrt-chi2, om-kl, bon; repeatable or comma-separated\n"
@@ -35,6 +36,8 @@ static void help(void)
            "  --bon-max N       largest n of best-of-n (default 1000)\n"
            "  --tol X           solver tolerance (default 1e-10)\n"
            "  --max-iter N      solver iteration cap (default 1000)\n"
+           "  --engine E        on a sparse MDP, the engine of every solve: auto (default), dense, sparse\n"
+           "                    or iterative (docs/sparse.md); a dense MDP keeps the dense path\n"
            "  --png, --svg      also render DIR/overopt.png / DIR/overopt.svg with gnuplot\n"
            "  -o, --output DIR  output directory (created if needed)\n"
            "  --progress        report progress on stderr (default: only on a terminal)\n"
@@ -392,13 +395,27 @@ static int write_outputs(const starc_mdp *m, const starc_overopt_info *I, const 
 }
 
 /* Sweep, fit, summarise and write every output into dir; *summary gets the json summary. */
+/* Rt, Rp: full rewards as loaded (S*A*S, or nnz values on a sparse MDP); the plan needs only Rbar. */
 static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb,
                        const run_config *cfg, const char *dir, json_t **summary)
 {
     starc_error err;
     starc_error_clear(&err);
     starc_overopt *plan = NULL;
-    int st = starc_overopt_alloc(m, Rt, Rp, pb, NULL, &plan, &err);
+    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
+    double *bt = malloc(SA * sizeof(double)), *bp = malloc(SA * sizeof(double));
+    if (!bt || !bp) {
+        free(bt), free(bp);
+        return cli_fail(CMD, "out of memory");
+    }
+    starc_mdp_reward_expected(m, Rt, bt);
+    starc_mdp_reward_expected(m, Rp, bp);
+    /* The plan with the default options but the engine; each sweep passes cfg->opt. */
+    starc_overopt_options po;
+    starc_overopt_options_default(&po);
+    po.regularize_options.engine = cfg->opt.regularize_options.engine;
+    int st = starc_overopt_alloc_rbar(m, bt, bp, pb, &po, &plan, &err);
+    free(bt), free(bp);
     if (st)
         return cli_lib_error(CMD, st, &err);
     starc_overopt_info I;
@@ -534,7 +551,7 @@ enum { PARSED_HELP = -1 };
 static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg)
 {
     enum { O_COEF_MIN = 256, O_COEF_MAX, O_POINTS, O_RANGE_TOL, O_BON_MAX, O_TOL, O_MAX_ITER, O_PNG, O_SVG,
-           O_PROGRESS, O_BASE, O_METHOD };
+           O_PROGRESS, O_BASE, O_METHOD, O_ENGINE };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, 'm'},         {"true", required_argument, NULL, 't'},
         {"proxy", required_argument, NULL, 'p'},       {"base", required_argument, NULL, O_BASE},
@@ -545,6 +562,7 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
         {"png", no_argument, NULL, O_PNG},             {"svg", no_argument, NULL, O_SVG},
         {"output", required_argument, NULL, 'o'},      {"progress", no_argument, NULL, O_PROGRESS},
         {"format", required_argument, NULL, 'f'},      {"help", no_argument, NULL, 'h'},
+        {"engine", required_argument, NULL, O_ENGINE},
         {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
@@ -587,6 +605,10 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
             if ((rc = cli_parse_size(CMD, "max-iter", optarg, &cfg->opt.regularize_options.max_iter))) return rc;
             if (cfg->opt.regularize_options.max_iter < 1)
                 return cli_usage(CMD, "option --max-iter: '%s' must be >= 1", optarg);
+            break;
+        case O_ENGINE:
+            if (starc_policy_engine_parse(optarg, &cfg->opt.regularize_options.engine))
+                return cli_usage(CMD, "option --engine: '%s' is not auto, dense, sparse or iterative", optarg);
             break;
         case O_PNG: cfg->png = 1; break;
         case O_SVG: cfg->svg = 1; break;

@@ -150,7 +150,8 @@ typedef struct starc_overopt_options {
     size_t bon_max;
     /** Relative tie tolerance of best-of-n scores (default ::STARC_OVEROPT_BON_TIE_TOL). */
     double tie_tol;
-    /** Options of the regularised solvers (starc_regularize_options_default()). */
+    /** Options of the regularised solvers (starc_regularize_options_default()).  On a sparse MDP
+     *  its `engine` is the engine of every solve of the plan (starc_overopt_alloc_rbar()). */
     starc_regularize_options regularize_options;
     /** Policies (the base, evaluated policies) must have rows summing to 1 within prob_tol, and the
      *  best-of-n base probabilities too (default ::STARC_MDP_PROB_TOL). */
@@ -176,7 +177,8 @@ void starc_overopt_options_default(starc_overopt_options *o);
  *  proxy Q of the base, CP statistics, proxy-optimal and true-extreme returns). */
 typedef struct starc_overopt starc_overopt;
 
-/** @brief Build a plan for true reward @p Rt, proxy @p Rp (dense S*A*S each) and base
+/** @brief Build a plan for true reward @p Rt, proxy @p Rp (dense S*A*S each, dense MDPs only:
+ *  a sparse MDP is ::STARC_EINVAL, use starc_overopt_alloc_rbar()) and base
  *  policy @p pi_b (S*A); all three are copied, @p m must outlive the plan.
  *
  *  Computes the base policy's exact returns, occupancy and proxy Q values, the
@@ -189,6 +191,22 @@ typedef struct starc_overopt starc_overopt;
  *          ::STARC_ENOCONV (policy iteration), ::STARC_ENOMEM. */
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b,
                         const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
+
+/** @brief starc_overopt_alloc() from the expected rewards @p Rbar_t and @p Rbar_p (S*A each,
+ *  `Rbar(s,a) = sum_s' T(s,a,s') R(s,a,s')`, starc_mdp_reward_expected()): every quantity of the
+ *  plan and its paths depends on the rewards only through Rbar.  Works on dense and sparse MDPs.
+ *  On a dense MDP the plan is the one starc_overopt_alloc() builds (the same results bit for bit).
+ *  On a sparse MDP (docs/sparse.md, "Proxies, regularisers and overopt") every solve of the plan
+ *  and of its paths (the base's evaluation and occupancy, the proxy optimum, the true range, the
+ *  regularised solvers, each point's occupancy) runs on the engine
+ *  `opt->regularize_options.engine` (auto, dense, sparse or iterative; ::starc_policy_engine), and
+ *  nothing allocates S*S or S*A*S, except the OM methods, which regularize.c runs on the MDP
+ *  expanded to S*A*S up to its limit (starc_regularize_solve() refuses them above it).  There the
+ *  base's returns and each point's are `sum mu Rbar / (1 - gamma)` from the occupancy mu (one solve
+ *  per point), equal to `mu0 . V` up to rounding.
+ *  @return as starc_overopt_alloc(); ::STARC_EINVAL also on a NULL argument or a non-finite Rbar. */
+int starc_overopt_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *pi_b,
+                             const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
 
 /** @brief Release a plan; NULL is a no-op. */
 void starc_overopt_free(starc_overopt *p);
