@@ -468,6 +468,7 @@ int starc_overopt_gao_fit_points(starc_overopt_gao_form form, size_t n, const do
 int starc_overopt_bon_distribution(size_t A, const double *p, const double *score, size_t n, double tol, double *out, double *kl, starc_error *err);
 void starc_overopt_options_default(starc_overopt_options *o);
 int starc_overopt_alloc(const starc_mdp *m, const double *Rt, const double *Rp, const double *pi_b, const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
+int starc_overopt_alloc_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p, const double *pi_b, const starc_overopt_options *opt, starc_overopt **out, starc_error *err);
 void starc_overopt_free(starc_overopt *p);
 void starc_overopt_get_info(const starc_overopt *p, starc_overopt_info *info);
 void starc_overopt_proxy_optimal_policy(const starc_overopt *p, double *pi);

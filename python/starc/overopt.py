@@ -307,12 +307,15 @@ class Overopt(Handle):
 
     def __init__(self, mdp, true, proxy, base=None, **options):
         self.mdp = mdp
-        t = mdp._dense(true, "true")
-        p = mdp._dense(proxy, "proxy")
+        # the plan needs only the expected rewards (starc_overopt_alloc_rbar: dense and sparse MDPs;
+        # on a dense MDP the same plan, bit for bit, as from the full rewards)
+        t = mdp._expected(true, "true")
+        p = mdp._expected(proxy, "proxy")
         b = mdp._base(base)
         self._options = _overopt_options(**options)
         out = c_void_p()
-        check(fn.starc_overopt_alloc(mdp.ptr, addr(t), addr(p), addr(b), byref(self._options), byref(out), err_ref()))
+        check(fn.starc_overopt_alloc_rbar(mdp.ptr, addr(t), addr(p), addr(b), byref(self._options), byref(out),
+                                          err_ref()))
         self._adopt(out.value, fn.starc_overopt_free, owner=mdp)
 
     @property

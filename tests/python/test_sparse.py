@@ -214,6 +214,48 @@ class SparseAgainstDense(unittest.TestCase):
                 close(self, x.true_optimal_return, y.true_optimal_return, scale, "J*")
                 close(self, x.proxy_policy_return, y.proxy_policy_return, scale, "J proxy")
 
+    def test_proxy_regularize_overopt(self):
+        """proxy, regularize (ad-kl, om-chi2) and Overopt sweeps on the sparse MDP equal the dense twin's."""
+
+        def agree(x, y, what):
+            if isinstance(x, dict):
+                self.assertEqual(sorted(x), sorted(y), what)
+                for k in x:
+                    agree(x[k], y[k], f"{what}.{k}")
+            elif isinstance(x, (list, tuple)):
+                self.assertEqual(len(x), len(y), what)
+                for i, (a, b) in enumerate(zip(x, y)):
+                    agree(a, b, f"{what}[{i}]")
+            elif isinstance(x, np.ndarray) or isinstance(x, float):
+                a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+                self.assertEqual(a.shape, b.shape, what)
+                fin = np.isfinite(a)
+                np.testing.assert_array_equal(fin, np.isfinite(b), what)
+                scale = np.max(np.abs(a[fin]), initial=0.0)
+                np.testing.assert_allclose(a[fin], b[fin], rtol=0, atol=1e-10 * scale, err_msg=what)
+            else:
+                self.assertEqual(x, y, what)
+
+        for seed, S, A, gamma in [(3, 9, 2, 0.9), (4, 40, 3, 0.5)]:
+            _, csr, T, ms, md, rewards = self.pair(seed, S, A, gamma)
+            for name, (rs, rd) in rewards.items():
+                rt_s, rt_d = rewards["state-action"]
+                agree(starc.proxy(ms, rt_s, rs).to_dict(), starc.proxy(md, rt_d, rd).to_dict(), f"proxy {name}")
+                for method in ("ad-kl", "om-chi2"):
+                    a = starc.regularize(ms, rt_s, rs, None, method, 0.3).to_dict()
+                    b = starc.regularize(md, rt_d, rd, None, method, 0.3).to_dict()
+                    for k in ("iterations", "residual"):  # solver diagnostics: round-off-level, not results
+                        a.pop(k, None), b.pop(k, None)
+                    agree(a, b, f"regularize {method} {name}")
+            rt_s, rt_d = rewards["state-action"]
+            ps, pd = rewards["nnz"]
+            with starc.Overopt(ms, rt_s, ps, points=9) as os_, starc.Overopt(md, rt_d, pd, points=9) as od:
+                agree(os_.info, od.info, "overopt info")
+                for method in ("ad-kl", "bon"):
+                    cs, cd = os_.sweep(method), od.sweep(method)
+                    for f in ("coef", "kl", "d", "chi2", "proxy_return", "true_return", "proxy_delta", "true_delta"):
+                        agree(getattr(cs, f), getattr(cd, f), f"overopt {method} {f}")
+
     def test_scale_invariance(self):
         rng, csr, T, ms, md, rewards = self.pair(5, 20, 3, 0.9)
         a1, a2 = rewards["state-action"][0], rewards["nnz"][0]
