@@ -727,53 +727,6 @@ static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt,
     return STARC_OK;
 }
 
-/* The starting policy of Howard's iteration on the iterative engine:
- * Gauss-Seidel value iteration on the stored entries (sweeps alternately
- * forward and backward over the states, each V(s) updated in place), stopped
- * when a sweep changes no value by more than VI_START_TOL max|V| or after
- * VI_START_MAX_SWEEPS sweeps, then the greedy actions of those values under
- * the tie rule (ties to the lowest action, as the LU's start from action 0).
- * Only the start is loose: every evaluation of policy iteration after it is
- * to the full tolerance, and the result is policy iteration's fixed point
- * (docs/sparse.md, "Engine"). V gets the values (the first evaluation's
- * warm start); Q is S*A scratch. */
-#define VI_START_TOL 1e-4
-enum { VI_START_MAX_SWEEPS = 1000 };
-
-static void vi_start(const csr_view *v, double g, const double *Rbar, const starc_policy_options *opt, double *V,
-                     double *Q, size_t *act)
-{
-    const size_t S = v->S, A = v->A;
-    const double vtol = VI_START_TOL;
-    memset(V, 0, S * sizeof *V);
-    size_t sw;
-    for (sw = 0; sw < VI_START_MAX_SWEEPS && vtol > 0.0; sw++) {
-        double diff = 0.0, vmax = 0.0;
-        for (size_t i = 0; i < S; i++) {
-            const size_t s = sw % 2 ? S - 1 - i : i;
-            double qmax = -INFINITY;
-            for (size_t a = 0; a < A; a++) {
-                const size_t r = s * A + a;
-                double acc = 0.0;
-                for (size_t k = v->ip[r]; k < v->ip[r + 1]; k++)
-                    acc += v->dt[k] * V[v->ix[k]];
-                qmax = fmax(qmax, Rbar[r] + g * acc);
-            }
-            diff = fmax(diff, fabs(qmax - V[s]));
-            vmax = fmax(vmax, fabs(qmax));
-            V[s] = qmax;
-        }
-        if (diff <= vtol * vmax)
-            break;
-    }
-    sparse_q(v, g, Rbar, V, Q);
-    const double floor = starci_policy_tie_floor(Q, S * A, S);
-    for (size_t s = 0; s < S; s++) {
-        double qmax;
-        act[s] = starci_policy_greedy(Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
-    }
-}
-
 static int optimal_sparse(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                           double *Vout, size_t *iters, starc_error *err)
 {
@@ -792,8 +745,6 @@ static int optimal_sparse(const starc_mdp *m, const double *Rbar, const starc_po
         memset(V, 0, S * sizeof *V);
         for (size_t s = 0; s < S; s++)
             act[s] = 0;
-        if (f.iterative)
-            vi_start(&v, starc_mdp_gamma(m), Rbar, opt, V, Q, act);
         size_t it = 0;
         if (!(st = howard(&f, Rbar, opt, act, V, Q, r, &it, err))) {
             if (Vout)
