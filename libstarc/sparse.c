@@ -181,6 +181,10 @@ static void lu_clear(sp_lu *f)
 
 /* GMRES restart length: the Krylov basis holds restart+1 vectors of S. */
 enum { GMRES_RESTART = 10 };
+/* A GMRES cycle that leaves more than this fraction of the residual has
+ * stalled (a healthy cycle of 10 products divides it by 10 to 10^4 on the
+ * gridworlds of docs/sparse.md). */
+#define GMRES_STALL 0.5
 
 /* A solver of I - gamma P_pi for v: UMFPACK's LU, or with opt's engine
  * resolved to ITERATIVE, GMRES with opt's tolerance and cap (opt NULL:
@@ -468,11 +472,14 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
         memset(x, 0, S * sizeof *x);
         return STARC_OK;
     }
+    double prev = INFINITY; /* the residual before the last GMRES cycle */
+    int stalled = 0;
     for (;;) {
         it_matvec(f, trans, x, r);
         for (size_t s = 0; s < S; s++)
             r[s] = b[s] - r[s];
         const double rn = it_norm(S, trans, r);
+        stalled = rn > GMRES_STALL * prev;
         if (!isfinite(rn))
             return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
         if (rn <= target)
@@ -481,6 +488,30 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             return starci_error(err, STARC_ENOCONV,
                                 "iterative solve of I - gamma P_pi: residual %.3g of |b| after %zu products "
                                 "(tolerance %.3g)", rn / bn, used, f->tol);
+        if (stalled) {
+            /* GMRES(m) can stagnate (a 100x100 gridworld's proxy policy: the
+             * residual stuck at 1.56 |b| for 10^5 products).  Then m steps of
+             * the preconditioner's own iteration x += P^{-1} (b - M x): a
+             * forward and a backward Gauss-Seidel sweep of M, each of which
+             * shrinks the error by gamma or more (||.||_inf for M, ||.||_1
+             * for M^T: P_pi is row-stochastic), so the solve always
+             * converges. */
+            for (size_t i = 0; i < m && used < f->max_iter; i++) {
+                if (i > 0) {
+                    it_matvec(f, trans, x, r);
+                    for (size_t s = 0; s < S; s++)
+                        r[s] = b[s] - r[s];
+                }
+                it_precond(f, trans, r, z);
+                for (size_t s = 0; s < S; s++)
+                    x[s] += z[s];
+                used++;
+            }
+            stalled = 0;
+            prev = INFINITY;
+            continue;
+        }
+        prev = rn;
         double beta = 0.0;
         for (size_t s = 0; s < S; s++)
             beta += r[s] * r[s];
