@@ -496,8 +496,9 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
              * residual stuck at 1.56 |b| for 10^5 products).  Then m steps of
              * the preconditioner's own iteration x += P^{-1} (b - M x): a
              * forward and a backward Gauss-Seidel sweep of M, each of which
-             * shrinks the error by gamma or more (||.||_inf for M, ||.||_1
-             * for M^T: P_pi is row-stochastic), so the solve always
+             * shrinks the error by gamma or more (M is row diagonally
+             * dominant with margin 1 - gamma, P_pi being row-stochastic:
+             * ||.||_inf for M, ||D .||_1 for M^T), so the solve always
              * converges. */
             for (size_t i = 0; i < m && used < f->max_iter; i++) {
                 if (i > 0) {
