@@ -23,6 +23,7 @@
 #include "parallel-internal.h"
 #include "starc/distance.h"
 #include "canon-sparse-internal.h"
+#include "sparse-internal.h"
 #include "structured-internal.h"
 
 void starc_distance_options_default(starc_distance_options *o)
@@ -705,6 +706,7 @@ struct starci_sparse_dist {
     double *buf[2];             /* 2^k R (B: S*A, G: S, E: nnz) and V^pi (S) of each reward */
     double *rbar;               /* S*A */
     double tsum, tmax;          /* sum and max of T: wl1/wl2/wlinf of a tensor of ones */
+    starci_sparse_eval *ev;     /* V^pi: one factorisation of I - gamma P_pi for every reward (val, val-potential) */
 };
 
 void starci_sparse_dist_free(starci_sparse_dist *sd)
@@ -712,6 +714,7 @@ void starci_sparse_dist_free(starci_sparse_dist *sd)
     if (!sd)
         return;
     starci_canon_sparse_free(sd->canon);
+    starci_sparse_eval_free(sd->ev);
     starci_struct_ws_free(&sd->ws);
     free(sd->buf[0]);
     free(sd->buf[1]);
@@ -893,8 +896,9 @@ static int sparse_form(starci_sparse_dist *sd, int i, const starci_struct *R, in
     if (sd->o.canon == STARC_CANON_VAL || sd->o.canon == STARC_CANON_VAL_POTENTIAL) {
         double *Vb = sd->buf[i] + sd->p.S * sd->p.A + 2 * sd->p.S + starci_csr_nnz(&sd->p);
         starci_struct_expected(&sd->p, &Rs, sd->rbar);
-        /* the plan's engine (policy_options.engine), as for the range normaliser */
-        if ((st = starc_policy_solve(sd->vm, sd->pi, sd->rbar, &sd->o.policy_options, Vb, NULL, NULL, NULL, err)))
+        /* one evaluator per plan with the plan's engine (policy_options.engine), as for the range normaliser */
+        if ((!sd->ev && (st = starci_sparse_eval_alloc(sd->vm, &sd->o.policy_options, sd->pi, &sd->ev, err))) ||
+            (st = starci_sparse_eval_values(sd->ev, sd->rbar, Vb, NULL, err)))
             return st;
         V = Vb;
     }

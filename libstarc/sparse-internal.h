@@ -36,6 +36,20 @@ int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc
 int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                                        double *V, size_t *act, size_t *iters, starc_error *err);
 
+/* V^pi (and Q^pi when Q is non-NULL) of one policy pi (S*A, kept by
+ * pointer, unchanged while the evaluator lives) for several rewards, on the
+ * engine opt->engine resolves to for m (opt NULL: auto): I - gamma P_pi is
+ * assembled and, on the LU engine, factorised once at alloc; each call is
+ * then one solve (the iterative engine from V = 0, as
+ * starci_sparse_evaluate_rbar(), so the values are the same bits).  When
+ * the engine resolves to dense, each call is starc_policy_evaluate_rbar()'s
+ * (m dense) or starci_sparse_evaluate_rbar()'s (m sparse). */
+typedef struct starci_sparse_eval starci_sparse_eval;
+int starci_sparse_eval_alloc(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
+                             starci_sparse_eval **out, starc_error *err);
+int starci_sparse_eval_values(starci_sparse_eval *e, const double *Rbar, double *V, double *Q, starc_error *err);
+void starci_sparse_eval_free(starci_sparse_eval *e);
+
 /* The message of a function that needs the dense T, when m is sparse (then
  * returns STARC_EINVAL); STARC_OK for a dense or NULL m. */
 int starci_sparse_refuse(const starc_mdp *m, const char *what, starc_error *err);

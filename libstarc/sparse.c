@@ -181,6 +181,13 @@ static void lu_clear(sp_lu *f)
 
 /* GMRES restart length: the Krylov basis holds restart+1 vectors of S. */
 enum { GMRES_RESTART = 10 };
+/* A GMRES cycle that leaves more than GMRES_STALL of the residual has
+ * stalled (a healthy cycle of 10 products divides it by 10 to 10^4 on the
+ * gridworlds of docs/sparse.md) unless the residual is within GMRES_STALL_FAR
+ * of the target: there the cycles fight round-off (gamma = 0.999 in
+ * tests/test-sparse.c) and GMRES's own tightening gets through. */
+#define GMRES_STALL 0.5
+#define GMRES_STALL_FAR 1e3
 
 /* A solver of I - gamma P_pi for v: UMFPACK's LU, or with opt's engine
  * resolved to ITERATIVE, GMRES with opt's tolerance and cap (opt NULL:
@@ -468,11 +475,14 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
         memset(x, 0, S * sizeof *x);
         return STARC_OK;
     }
+    double prev = INFINITY; /* the residual before the last GMRES cycle */
+    int stalled = 0;
     for (;;) {
         it_matvec(f, trans, x, r);
         for (size_t s = 0; s < S; s++)
             r[s] = b[s] - r[s];
         const double rn = it_norm(S, trans, r);
+        stalled = rn > GMRES_STALL * prev && rn > GMRES_STALL_FAR * target;
         if (!isfinite(rn))
             return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
         if (rn <= target)
@@ -481,6 +491,31 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             return starci_error(err, STARC_ENOCONV,
                                 "iterative solve of I - gamma P_pi: residual %.3g of |b| after %zu products "
                                 "(tolerance %.3g)", rn / bn, used, f->tol);
+        if (stalled) {
+            /* GMRES(m) can stagnate (a 100x100 gridworld's proxy policy: the
+             * residual stuck at 1.56 |b| for 10^5 products).  Then m steps of
+             * the preconditioner's own iteration x += P^{-1} (b - M x): a
+             * forward and a backward Gauss-Seidel sweep of M, each of which
+             * shrinks the error by gamma or more (M is row diagonally
+             * dominant with margin 1 - gamma, P_pi being row-stochastic:
+             * ||.||_inf for M, ||D .||_1 for M^T), so the solve always
+             * converges. */
+            for (size_t i = 0; i < m && used < f->max_iter; i++) {
+                if (i > 0) {
+                    it_matvec(f, trans, x, r);
+                    for (size_t s = 0; s < S; s++)
+                        r[s] = b[s] - r[s];
+                }
+                it_precond(f, trans, r, z);
+                for (size_t s = 0; s < S; s++)
+                    x[s] += z[s];
+                used++;
+            }
+            stalled = 0;
+            prev = INFINITY;
+            continue;
+        }
+        prev = rn;
         double beta = 0.0;
         for (size_t s = 0; s < S; s++)
             beta += r[s] * r[s];
@@ -597,6 +632,88 @@ static int densify(const starc_mdp *m, starc_mdp **out, starc_error *err)
 /* ---------------------------------------------------------------------- */
 /* Evaluation and occupancy                                                 */
 
+/* One policy's values for several rewards (starci_sparse_eval_*): the
+ * system I - gamma P_pi is assembled, and on the LU engine factorised, once. */
+struct starci_sparse_eval {
+    const starc_mdp *m;
+    starc_policy_options opt;
+    const double *pi;
+    int dense; /* the engine resolves to dense: starc_policy_evaluate_rbar() per reward */
+    csr_view v;
+    sp_lu f;
+    double *r; /* S */
+};
+
+void starci_sparse_eval_free(starci_sparse_eval *e)
+{
+    if (!e)
+        return;
+    if (!e->dense) {
+        lu_clear(&e->f);
+        view_clear(&e->v);
+    }
+    free(e->r);
+    free(e);
+}
+
+int starci_sparse_eval_alloc(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
+                             starci_sparse_eval **out, starc_error *err)
+{
+    *out = NULL;
+    starci_sparse_eval *e = calloc(1, sizeof *e);
+    if (!e)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    e->m = m;
+    e->pi = pi;
+    if (opt)
+        e->opt = *opt;
+    else
+        starc_policy_options_default(&e->opt);
+    const starc_policy_engine eng = resolve(m, e->opt.engine);
+    if (eng == STARC_POLICY_ENGINE_DENSE) {
+        e->dense = 1;
+        *out = e;
+        return STARC_OK;
+    }
+    int st;
+    if (!(e->r = starci_dalloc(starc_mdp_states(m)))) {
+        free(e);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    if ((st = view_init(m, &e->v, err))) {
+        free(e->r);
+        free(e);
+        return st;
+    }
+    if ((st = lu_init(&e->f, &e->v, starc_mdp_gamma(m), eng, &e->opt, err))) {
+        view_clear(&e->v);
+        free(e->r);
+        free(e);
+        return st;
+    }
+    if ((st = lu_factor(&e->f, pi, NULL, err))) {
+        starci_sparse_eval_free(e);
+        return st;
+    }
+    *out = e;
+    return STARC_OK;
+}
+
+int starci_sparse_eval_values(starci_sparse_eval *e, const double *Rbar, double *V, double *Q, starc_error *err)
+{
+    if (e->dense) {
+        if (starc_mdp_is_sparse(e->m))
+            return starci_sparse_evaluate_rbar(e->m, &e->opt, e->pi, Rbar, V, Q, err);
+        return starc_policy_evaluate_rbar(e->m, e->pi, Rbar, V, Q, NULL, err);
+    }
+    starci_policy_reward(e->m, e->pi, NULL, Rbar, e->r);
+    memset(V, 0, e->v.S * sizeof *V);
+    int st = lu_solve(&e->f, STARCI_POLICY_VALUES, e->r, V, err);
+    if (!st && Q)
+        sparse_q(&e->v, starc_mdp_gamma(e->m), Rbar, V, Q);
+    return st;
+}
+
 int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *opt, const double *pi,
                                 const double *Rbar, double *V, double *Q, starc_error *err)
 {
@@ -610,25 +727,11 @@ int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *
         starc_mdp_free(d);
         return st;
     }
-    const size_t S = starc_mdp_states(m);
-    csr_view v;
-    sp_lu f;
-    double *r = starci_dalloc(S);
-    if (!r)
-        return starci_error(err, STARC_ENOMEM, "out of memory");
-    if ((st = view_init(m, &v, err))) {
-        free(r);
+    starci_sparse_eval *ev;
+    if ((st = starci_sparse_eval_alloc(m, opt, pi, &ev, err)))
         return st;
-    }
-    if (!(st = lu_init(&f, &v, starc_mdp_gamma(m), resolve(m, e), opt, err))) {
-        starci_policy_reward(m, pi, NULL, Rbar, r);
-        memset(V, 0, S * sizeof *V);
-        if (!(st = lu_factor(&f, pi, NULL, err)) && !(st = lu_solve(&f, STARCI_POLICY_VALUES, r, V, err)) && Q)
-            sparse_q(&v, starc_mdp_gamma(m), Rbar, V, Q);
-        lu_clear(&f);
-    }
-    view_clear(&v);
-    free(r);
+    st = starci_sparse_eval_values(ev, Rbar, V, Q, err);
+    starci_sparse_eval_free(ev);
     return st;
 }
 
