@@ -16,6 +16,7 @@
 #include "starc/io.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
+#include "kernels-internal.h"
 #include "npy-internal.h"
 
 /* Put "PREFIX: " in front of the message a callee left in err. */
@@ -360,8 +361,13 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
     const int full = starc_mdp_is_sparse(m) ? a.ndim == 1 && a.shape[0] == starc_mdp_nnz(m) && a.shape[0] != S
                                             : a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S;
     if (full) {
-        /* Read in place; the expansion then only checks the values. */
-        if (!(st = starci_npy_reader_read(r, R, err))) {
+        /* Read in place; the expansion then only checks the values.  On a
+         * dense MDP a streaming sum of |R| (vectorised, the data still warm
+         * from the read) proves every entry finite when it is finite itself;
+         * only when it is not (a non-finite entry, or an overflowing sum) does
+         * the expansion's scalar check run and name the entry. */
+        if (!(st = starci_npy_reader_read(r, R, err)) &&
+            (starc_mdp_is_sparse(m) || !isfinite(k_sumabs(R, starc_mdp_reward_size(m))))) {
             expanding = 1;
             st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
         }
