@@ -80,6 +80,15 @@ int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_s
 int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
                               starc_error *err);
 
+/** @brief starc_io_reward_load_many() without expansion: an (S,) or (S,A) reward stays in its shape.
+ *
+ *  Such a reward is held in `given` only (its `layout` says which shape); its slot of `R` is
+ *  allocated but not written, and must not be read.  Every check and message is that of
+ *  starc_io_reward_load_many().  For computations that need only the expected reward Rbar
+ *  (starc_regret_shaped()), which an (S,) or (S,A) reward gives from one pass over T. */
+int starc_io_reward_load_shaped(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                                starc_error *err);
+
 /** @brief Load a policy `.npy` of shape (S,A) and validate it as starc_policy_validate() does
  *  with @p opt (NULL = defaults: rows sum to 1 within ::STARC_MDP_PROB_TOL).
  *  @p pi receives S*A doubles. */
