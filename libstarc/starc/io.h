@@ -43,7 +43,8 @@ typedef enum starc_io_reward_layout {
 /** @brief Named rewards loaded from files.
  *
  *  Every reward is held in full form (starc_mdp_reward_size() doubles: S*A*S
- *  on a dense MDP, the nnz values on T's support on a sparse one).  An (S,) or
+ *  on a dense MDP, the nnz values on T's support on a sparse one), except an
+ *  (S,) or (S,A) one loaded by starc_io_reward_load_shaped().  An (S,) or
  *  (S,A) reward also keeps the values it was given in, since on a sparse MDP it
  *  says more than its full form (what it is off the support, which EPIC
  *  reads; docs/sparse.md). */
