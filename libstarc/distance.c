@@ -1182,15 +1182,34 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
             st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
         return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
     }
-    const size_t n = p->S * p->A * p->S;
-    double *X = starci_dalloc(2 * n);
-    if (!X)
-        return starci_error(err, STARC_ENOMEM, "out of memory expanding two rewards (S=%zu, A=%zu)", p->S, p->A);
-    int st = starc_mdp_reward_expand(p->m, ndim1, shape1, R1, X, err);
+    /* Dense: a full (S,A,S) reward is used where it is (a finite sum of |R| proves
+     * every entry finite, the check the expansion would make); only an (S,) or
+     * (S,A) one, or one that fails that test (the expansion then names what is
+     * wrong), is expanded into a temporary. */
+    const size_t S = p->S, A = p->A, n = S * A * S;
+    const size_t nd[2] = {ndim1, ndim2};
+    const size_t *sh[2] = {shape1, shape2};
+    const double *in[2] = {R1, R2}, *X[2] = {NULL, NULL};
+    int need = 0;
+    for (int i = 0; i < 2; i++) {
+        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S && isfinite(k_sumabs(in[i], n)))
+            X[i] = in[i];
+        else
+            need++;
+    }
+    double *buf = need ? starci_dalloc((size_t)need * n) : NULL;
+    if (need && !buf)
+        return starci_error(err, STARC_ENOMEM, "out of memory expanding %d reward%s (S=%zu, A=%zu)", need,
+                            need > 1 ? "s" : "", S, A);
+    int st = STARC_OK;
+    for (int i = 0, j = 0; i < 2 && !st; i++)
+        if (!X[i]) {
+            double *x = buf + (size_t)j++ * n;
+            st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err);
+            X[i] = x;
+        }
     if (!st)
-        st = starc_mdp_reward_expand(p->m, ndim2, shape2, R2, X + n, err);
-    if (!st)
-        st = starc_distance_pair(p, X, X + n, d, err);
-    free(X);
+        st = starc_distance_pair(p, X[0], X[1], d, err);
+    free(buf);
     return st;
 }

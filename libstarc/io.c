@@ -16,6 +16,7 @@
 #include "starc/io.h"
 #include "starc/npy.h"
 #include "starc/policy.h"
+#include "kernels-internal.h"
 #include "npy-internal.h"
 
 /* Put "PREFIX: " in front of the message a callee left in err. */
@@ -343,7 +344,7 @@ static int sniff_zip(const char *path, starc_error *err)
  * doubles), each value written once: an (S,A,S) array is read straight into
  * the slot, an (S,) or (S,A) one is read and expanded into it.  Messages name
  * disp. */
-static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, double *R,
+static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, int keep, double *R,
                        starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
@@ -360,8 +361,13 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
     const int full = starc_mdp_is_sparse(m) ? a.ndim == 1 && a.shape[0] == starc_mdp_nnz(m) && a.shape[0] != S
                                             : a.ndim == 3 && a.shape[0] == S && a.shape[1] == A && a.shape[2] == S;
     if (full) {
-        /* Read in place; the expansion then only checks the values. */
-        if (!(st = starci_npy_reader_read(r, R, err))) {
+        /* Read in place; the expansion then only checks the values.  On a
+         * dense MDP a streaming sum of |R| (vectorised, the data still warm
+         * from the read) proves every entry finite when it is finite itself;
+         * only when it is not (a non-finite entry, or an overflowing sum) does
+         * the expansion's scalar check run and name the entry. */
+        if (!(st = starci_npy_reader_read(r, R, err)) &&
+            (starc_mdp_is_sparse(m) || !isfinite(k_sumabs(R, starc_mdp_reward_size(m))))) {
             expanding = 1;
             st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
         }
@@ -372,7 +378,12 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
             st = starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu elements", disp, n);
         } else if (!(st = starci_npy_reader_read(r, a.data, err))) {
             expanding = 1;
-            st = starc_mdp_reward_expand(m, a.ndim, a.shape, a.data, R, err);
+            /* keep: an (S,) or (S,A) reward with finite values stays in its
+             * shape and its slot is not written; anything else goes through
+             * the expansion, which names what is wrong. */
+            const int shaped = (a.ndim == 1 && a.shape[0] == S) || (a.ndim == 2 && a.shape[0] == S && a.shape[1] == A);
+            if (!(keep && shaped && isfinite(k_sumabs(a.data, n))))
+                st = starc_mdp_reward_expand(m, a.ndim, a.shape, a.data, R, err);
             if (!st) {
                 /* An (S,) or (S,A) reward: keep the values as given. */
                 *layout = a.ndim == 1 ? STARC_IO_REWARD_STATE : STARC_IO_REWARD_STATE_ACTION;
@@ -438,7 +449,7 @@ static int spec_open(const char *spec, reward_spec *p, starc_error *err)
 
 /* Read the p->want rewards of p into R (p->want * size doubles) and their
  * names, layouts and given values into names, layout, given[0 .. p->want). */
-static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char **names,
+static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, double *R, char **names,
                      starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     const size_t SAS = starc_mdp_reward_size(m);
@@ -455,7 +466,7 @@ static int spec_read(const reward_spec *p, const starc_mdp *m, double *R, char *
                 return starci_error(err, STARC_ENOMEM, "out of memory");
             snprintf(disp, dl, "%s:%s", file, nm);
         }
-        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, R + i * SAS,
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, keep, R + i * SAS,
                          &layout[i], &given[i], err);
         free(disp);
         if (st)
@@ -492,7 +503,7 @@ static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, con
 }
 
 /* Read specs p[0 .. n) (opened, holding tot rewards) into rs, atomically. */
-static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, starc_io_reward_set *rs,
+static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, int keep, starc_io_reward_set *rs,
                       starc_error *err)
 {
     const size_t SAS = starc_mdp_reward_size(m);
@@ -509,7 +520,7 @@ static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, 
     int st = R ? STARC_OK : STARC_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n && !st; i++) {
-        st = spec_read(&p[i], m, R + k * SAS, names + k, layout + k, given + k, err);
+        st = spec_read(&p[i], m, keep, R + k * SAS, names + k, layout + k, given + k, err);
         k += p[i].want;
     }
     char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));
@@ -540,14 +551,9 @@ static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, 
     return st;
 }
 
-int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
-                              starc_error *err)
+static int load_many(const char *const *specs, size_t n, const starc_mdp *m, int keep, starc_io_reward_set *rs,
+                     starc_error *err)
 {
-    if ((!specs && n) || !m || !rs)
-        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
-    for (size_t i = 0; i < n; i++)
-        if (!specs[i])
-            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
     reward_spec *p = calloc(n ? n : 1, sizeof *p);
     if (!p)
         return starci_error(err, STARC_ENOMEM, "out of memory");
@@ -568,7 +574,7 @@ int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_md
         }
         tot += p[opened].want;
     }
-    st = specs_read(p, opened, tot, m, rs, err);
+    st = specs_read(p, opened, tot, m, keep, rs, err);
     if (!st && open_st) {
         /* All or nothing: drop the rewards read before the failing spec. */
         for (size_t i = rs->n - tot; i < rs->n; i++) {
@@ -584,6 +590,28 @@ int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_md
         spec_close(&p[i]);
     free(p);
     return st;
+}
+
+int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                              starc_error *err)
+{
+    if ((!specs && n) || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (!specs[i])
+            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
+    return load_many(specs, n, m, 0, rs, err);
+}
+
+int starc_io_reward_load_shaped(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                                starc_error *err)
+{
+    if ((!specs && n) || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_shaped: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (!specs[i])
+            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_shaped: NULL argument");
+    return load_many(specs, n, m, 1, rs, err);
 }
 
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)

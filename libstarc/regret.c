@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "kernels-internal.h"
 #include "norm-internal.h"
 #include "regret-internal.h"
 #include "starc/regret.h"
@@ -119,30 +120,137 @@ int starc_regret_rbar(const starc_mdp *m, const double *Rbar_t, const double *Rb
     return regret_core(m, Rbar_t, Rbar_p, -1.0, ro, res, ws, err);
 }
 
-int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
-                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
+/* The layout of a reward given as (S,), (S,A) or in full ((S,A,S) dense, (nnz,)
+ * sparse), as starc_mdp_reward_expand() reads the shape (a 1-d array of length S
+ * is a state reward); -1 (err set) for a shape the MDP does not take. */
+enum { SHAPE_STATE = 1, SHAPE_SA = 2, SHAPE_FULL = 3 };
+static int reward_layout(const starc_mdp *m, int which, size_t ndim, const size_t *shape, starc_error *err)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = starc_mdp_reward_size(m);
-    const double *T = starc_mdp_transitions(m); /* NULL when sparse: every stored entry is possible */
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const int sparse = starc_mdp_is_sparse(m);
+    if (ndim == 1 && shape[0] == S)
+        return SHAPE_STATE;
+    if (ndim == 2 && shape[0] == S && shape[1] == A)
+        return SHAPE_SA;
+    if (sparse ? ndim == 1 && shape[0] == starc_mdp_nnz(m)
+               : ndim == 3 && shape[0] == S && shape[1] == A && shape[2] == S)
+        return SHAPE_FULL;
+    if (sparse)
+        starci_error(err, STARC_EDIM, "%s reward has a shape this sparse MDP does not take: (S,), (S,A) or (nnz,) = "
+                     "(%zu,), (%zu,%zu) or (%zu,)", which ? "proxy" : "true", S, S, A, starc_mdp_nnz(m));
+    else
+        starci_error(err, STARC_EDIM, "%s reward has a shape this MDP does not take: (S,), (S,A) or (S,A,S) = "
+                     "(%zu,), (%zu,%zu) or (%zu,%zu,%zu)", which ? "proxy" : "true", S, S, A, S, A, S);
+    return -1;
+}
+
+/* Rbar (S*A) of a reward of layout lay in one pass, the same sums in the same
+ * order as starc_mdp_reward_expected() of its expansion (an (S,) or (S,A)
+ * value r enters as T(s,a,s') r, exactly the expanded entry's product), so
+ * every bit agrees; no (S,A,S) tensor is built.  rmax != NULL receives max |R|
+ * over the possible transitions (T > 0 on a dense MDP, every stored entry on a
+ * sparse one), the true reward's scale in regret_core(). */
+static void shaped_rbar(const starc_mdp *m, int lay, const double *R, double *Rbar, double *rmax)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), SA = S * A;
+    const double *T = starc_mdp_transitions(m); /* NULL when sparse */
+    double mx = 0.0;
+    if (lay == SHAPE_FULL && (!T || !rmax)) {
+        starc_mdp_reward_expected(m, R, Rbar);
+        if (rmax) { /* sparse: every stored entry is possible */
+            const size_t n = starc_mdp_reward_size(m);
+            for (size_t i = 0; i < n; i++)
+                mx = fmax(mx, fabs(R[i]));
+        }
+    } else if (lay == SHAPE_FULL) {
+        /* Rbar and the scale in one pass over T and R (the same sums as
+         * starc_mdp_reward_expected()). */
+        for (size_t sa = 0; sa < SA; sa++) {
+            const double *t = T + sa * S, *r = R + sa * S;
+            double acc = 0.0;
+            for (size_t u = 0; u < S; u++) {
+                acc += t[u] * r[u];
+                if (t[u] > 0.0)
+                    mx = MAXD(fabs(r[u]), mx); /* ignores a NaN entry, as fmax */
+            }
+            Rbar[sa] = acc;
+        }
+    } else if (!T) {
+        const double *data;
+        const size_t *indptr;
+        starc_mdp_csr(m, &indptr, NULL, &data);
+        for (size_t r = 0; r < SA; r++) {
+            const double c = lay == SHAPE_STATE ? R[r / A] : R[r];
+            double acc = 0.0;
+            for (size_t k = indptr[r]; k < indptr[r + 1]; k++)
+                acc += data[k] * c;
+            Rbar[r] = acc;
+            if (indptr[r + 1] > indptr[r])
+                mx = fmax(mx, fabs(c));
+        }
+    } else {
+        for (size_t sa = 0; sa < SA; sa++) {
+            const double *t = T + sa * S, c = lay == SHAPE_STATE ? R[sa / A] : R[sa];
+            double acc = 0.0;
+            int possible = 0;
+            for (size_t u = 0; u < S; u++) {
+                acc += t[u] * c;
+                possible |= t[u] > 0.0;
+            }
+            Rbar[sa] = acc;
+            if (possible)
+                mx = fmax(mx, fabs(c));
+        }
+    }
+    if (rmax)
+        *rmax = mx;
+}
+
+/* Regret of two rewards of known layouts. */
+static int regret_layouts(const starc_mdp *m, int lt, const double *Rt, int lp, const double *Rp,
+                          const starc_regret_options *opt, starc_regret_result *res, starc_policy_workspace *ws,
+                          starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *bt = starci_dalloc(S * A), *bp = starci_dalloc(S * A);
     int st;
     if (!bt || !bp)
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     else {
-        starc_mdp_reward_expected(m, Rt, bt);
-        starc_mdp_reward_expected(m, Rp, bp);
         /* the true reward's scale: max |R_t| over the possible transitions.  The
          * entries' own rounding (eps |R_t|) reaches Rbar_t through them; entries on
          * impossible transitions never matter. */
-        double rmax = 0.0;
-        for (size_t i = 0; i < n; i++)
-            if (!T || T[i] > 0.0)
-                rmax = fmax(rmax, fabs(Rt[i]));
+        double rmax;
+        shaped_rbar(m, lt, Rt, bt, &rmax);
+        shaped_rbar(m, lp, Rp, bp, NULL);
         st = regret_core(m, bt, bp, rmax, opt, res, ws, err);
     }
     free(bt);
     free(bp);
     return st;
+}
+
+int starc_regret_shaped(const starc_mdp *m, size_t ndim_t, const size_t *shape_t, const double *Rt, size_t ndim_p,
+                        const size_t *shape_p, const double *Rp, const starc_regret_options *opt,
+                        starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
+{
+    if (!m || !Rt || !Rp || !res || (ndim_t && !shape_t) || (ndim_p && !shape_p))
+        return starci_error(err, STARC_EINVAL, "starc_regret_shaped: NULL argument");
+    const int lt = reward_layout(m, 0, ndim_t, shape_t, err);
+    if (lt < 0)
+        return STARC_EDIM;
+    const int lp = reward_layout(m, 1, ndim_p, shape_p, err);
+    if (lp < 0)
+        return STARC_EDIM;
+    return regret_layouts(m, lt, Rt, lp, Rp, opt, res, ws, err);
+}
+
+int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
+                 starc_regret_result *res, starc_policy_workspace *ws, starc_error *err)
+{
+    if (!m || !Rt || !Rp || !res)
+        return starci_error(err, STARC_EINVAL, "starc_regret: NULL argument");
+    return regret_layouts(m, SHAPE_FULL, Rt, SHAPE_FULL, Rp, opt, res, ws, err);
 }
 
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,

@@ -47,6 +47,39 @@ y"
 check tab-other-member 0 "" -- "$STARC" distance --mdp "$w/m.npz" "$w/r.npy" "$w/tab.npz:r1"
 grep -q "^0$" "$w/out" || { fail "tab-other-member: distance of r to itself is not 0"; cat "$w/out"; }
 
+# `starc regret` keeps an (S,) or (S,A) reward in its shape (its expected reward from one pass
+# over T): the same bytes as from the same reward expanded to (S,A,S), every pairing, both ways.
+"$STARC" generate mdp --states 6 --actions 3 --seed 5 -o "$w/m6.npz" >/dev/null &&
+    "$PYTHON3" - "$w" <<'PY' || { echo "FAIL: making the shaped rewards"; exit 99; }
+import random, struct, sys
+S, A, d = 6, 3, sys.argv[1]
+def save(name, shape, vals):
+    h = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % "".join("%d," % n for n in shape)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    with open("%s/%s.npy" % (d, name), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + struct.pack("<%dd" % len(vals), *vals))
+rng = random.Random(11)
+rs = [rng.gauss(0, 1) * 1e-3 for _ in range(S)]
+rsa = [rng.gauss(0, 1) * 1e3 for _ in range(S * A)]
+save("rs", (S,), rs)
+save("rsa", (S, A), rsa)
+save("rsF", (S, A, S), [rs[i // (A * S)] for i in range(S * A * S)])
+save("rsaF", (S, A, S), [rsa[i // S] for i in range(S * A * S)])
+PY
+"$STARC" generate reward --mdp "$w/m6.npz" --seed 3 -o "$w/r6.npy" >/dev/null || { echo "FAIL: making r6"; exit 99; }
+for t in rs rsa r6; do
+    for p in rs rsa r6; do
+        tf=$t pf=$p
+        case $t in r6) ;; *) tf=${t}F ;; esac
+        case $p in r6) ;; *) pf=${p}F ;; esac
+        check "shaped-$t-$p" 0 "" -- "$STARC" regret --symmetric --format json --mdp "$w/m6.npz" --true "$w/$t.npy" --proxy "$w/$p.npy" &&
+            cp "$w/out" "$w/shaped.out" &&
+            check "expanded-$t-$p" 0 "" -- "$STARC" regret --symmetric --format json --mdp "$w/m6.npz" --true "$w/$tf.npy" --proxy "$w/$pf.npy" &&
+            { cmp -s "$w/out" "$w/shaped.out" || fail "regret $t $p: shaped and expanded rewards give different bytes"; }
+    done
+done
+check shaped-bad-shape 2 "option --proxy: .*rs.npy.*shape" -- "$STARC" regret --mdp "$w/m.npz" --true "$w/r.npy" --proxy "$w/rs.npy"
+
 rm -rf "$w"
 echo "$fails failed"
 [ "$fails" = 0 ]

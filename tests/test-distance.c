@@ -1378,6 +1378,56 @@ static void test_prescale_bitwise(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_distance_pair_shaped() on a dense MDP: the distance of starc_distance_pair() on the
+ * expansions, bit for bit, for every pairing of (S,), (S,A) and (S,A,S) rewards (a full one is
+ * used in place, the others expanded), under every canonicalisation; a non-finite full reward
+ * and a bad shape are refused as the expansion refuses them. */
+static void test_pair_shaped_dense(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(31337);
+    static const starc_canon_kind kinds[] = {STARC_CANON_NONE, STARC_CANON_EPIC, STARC_CANON_DARD, STARC_CANON_VAL,
+                                             STARC_CANON_VAL_POTENTIAL, STARC_CANON_MINIMAL};
+    for (int trial = 0; trial < 12; trial++) {
+        const size_t S = 2 + gsl_rng_uniform_int(r, 7), A = 1 + gsl_rng_uniform_int(r, 3), n = S * A * S;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.3 + 0.6 * gsl_rng_uniform(r), trial % 2);
+        double *g[3], *full[3];
+        size_t nd[3] = {1, 2, 3}, sh[3] = {S, A, S};
+        for (int k = 0; k < 3; k++) {
+            const size_t len = k == 0 ? S : k == 1 ? S * A : n;
+            g[k] = malloc(len * sizeof(double));
+            full[k] = malloc(n * sizeof(double));
+            testutil_gaussian(r, g[k], len);
+            assert_ok(starc_mdp_reward_expand(m, nd[k], sh, g[k], full[k], NULL));
+        }
+        starc_distance_options o;
+        starc_distance_options_default(&o);
+        o.canon = kinds[trial % 6];
+        starc_distance_plan *p = NULL;
+        assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) {
+                double d0, d1;
+                assert_ok(starc_distance_pair(p, full[a], full[b], &d0, NULL));
+                assert_ok(starc_distance_pair_shaped(p, nd[a], sh, g[a], nd[b], sh, g[b], &d1, NULL));
+                assert_memory_equal(&d0, &d1, sizeof d0);
+            }
+        starc_error err;
+        double d;
+        g[2][n / 2] = NAN;
+        assert_int_equal(starc_distance_pair_shaped(p, 1, sh, g[0], 3, sh, g[2], &d, &err), STARC_EINVAL);
+        assert_non_null(strstr(err.message, "not finite"));
+        assert_true(isnan(d));
+        const size_t bad[3] = {S, A + 1, S};
+        assert_int_equal(starc_distance_pair_shaped(p, 3, bad, full[2], 2, sh, g[1], &d, &err), STARC_EDIM);
+        starc_distance_plan_free(p);
+        for (int k = 0; k < 3; k++)
+            free(g[k]), free(full[k]);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1402,6 +1452,7 @@ int main(void)
         cmocka_unit_test(test_kernels_bitwise),
         cmocka_unit_test(test_prescale_bitwise),
         cmocka_unit_test(test_norm_metric_scaling),
+        cmocka_unit_test(test_pair_shaped_dense),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }

@@ -283,6 +283,102 @@ static void test_trivial_rule_real(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_regret_shaped(): an (S,) or (S,A) reward, never expanded, gives bit for bit
+ * starc_regret() on its expansion (the same Rbar sums, the same true scale over the
+ * possible transitions), on dense MDPs with zeros in T and on the same MDPs in CSR
+ * form, at scales inside and outside the prescaling band; bad shapes are refused. */
+static void test_shaped(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(2026);
+    static const double scales[] = {1.0, 1e-3, 1e250, 1e-250};
+    for (int trial = 0; trial < 48; trial++) {
+        const size_t S = 2 + gsl_rng_uniform_int(r, 9), A = 1 + gsl_rng_uniform_int(r, 4), SA = S * A;
+        const size_t n = SA * S;
+        starc_mdp *dm = testutil_random_mdp(r, S, A, 0.2 + 0.75 * gsl_rng_uniform(r), 1);
+        /* the same MDP in CSR form */
+        const double *T = starc_mdp_transitions(dm);
+        size_t *indptr = calloc(SA + 1, sizeof *indptr), *indices = malloc(n * sizeof *indices), nnz = 0;
+        double *data = malloc(n * sizeof *data);
+        for (size_t sa = 0; sa < SA; sa++) {
+            for (size_t u = 0; u < S; u++)
+                if (T[sa * S + u] != 0.0) {
+                    indices[nnz] = u;
+                    data[nnz++] = T[sa * S + u];
+                }
+            indptr[sa + 1] = nnz;
+        }
+        starc_mdp *sm = NULL;
+        assert_ok(starc_mdp_alloc_csr(S, A, nnz, indptr, indices, data, starc_mdp_initial(dm), starc_mdp_gamma(dm),
+                                      NULL, &sm, NULL));
+        double *given[2], *full[2], *csr[2];
+        size_t nd[2], sh[2][3];
+        for (int i = 0; i < 2; i++) {
+            const int kind = (trial + 3 * i) % 3; /* 0: (S,), 1: (S,A), 2: full */
+            const double c = scales[(trial / 3 + i) % 4];
+            nd[i] = kind == 0 ? 1 : kind == 1 ? 2 : 3;
+            sh[i][0] = S, sh[i][1] = A, sh[i][2] = S;
+            const size_t len = kind == 0 ? S : kind == 1 ? SA : n;
+            given[i] = malloc(len * sizeof(double));
+            testutil_gaussian(r, given[i], len);
+            for (size_t k = 0; k < len; k++)
+                given[i][k] *= c;
+            full[i] = malloc(n * sizeof(double));
+            csr[i] = malloc(nnz * sizeof(double));
+            assert_ok(starc_mdp_reward_expand(dm, nd[i], sh[i], given[i], full[i], NULL));
+            if (kind < 2) {
+                assert_ok(starc_mdp_reward_expand(sm, nd[i], sh[i], given[i], csr[i], NULL));
+            } else { /* the full reward on T's support */
+                for (size_t sa = 0, k = 0; sa < SA; sa++)
+                    for (size_t u = 0; u < S; u++)
+                        if (T[sa * S + u] != 0.0)
+                            csr[i][k++] = full[i][sa * S + u];
+            }
+        }
+        for (int sp = 0; sp < 2; sp++) {
+            starc_mdp *m = sp ? sm : dm;
+            const double *const *ref = (const double *const *)(sp ? csr : full);
+            const double *in[2];
+            size_t ndim[2], shp[2][3];
+            for (int i = 0; i < 2; i++) {
+                const int isfull = nd[i] == 3;
+                in[i] = isfull ? ref[i] : given[i];
+                ndim[i] = isfull && sp ? 1 : nd[i];
+                shp[i][0] = isfull && sp ? nnz : S, shp[i][1] = A, shp[i][2] = S;
+            }
+            if (sp && nnz == S)
+                continue; /* a full (nnz,) reward would read as a state reward */
+            for (int dir = 0; dir < 2; dir++) {
+                const int t = dir, p = 1 - dir;
+                starc_regret_result a, b;
+                assert_ok(starc_regret(m, ref[t], ref[p], NULL, &a, NULL, NULL));
+                assert_ok(starc_regret_shaped(m, ndim[t], shp[t], in[t], ndim[p], shp[p], in[p], NULL, &b, NULL,
+                                              NULL));
+                assert_memory_equal(&a, &b, sizeof a);
+                assert_true(b.regret >= 0.0 && b.regret <= 1.0);
+            }
+        }
+        /* a shape the MDP does not take, and NULL arguments */
+        const size_t bad[2] = {S + 1, A};
+        starc_regret_result res;
+        starc_error err;
+        assert_int_equal(starc_regret_shaped(dm, 2, bad, given[0], nd[1], sh[1], given[1], NULL, &res, NULL, &err),
+                         STARC_EDIM);
+        assert_non_null(strstr(err.message, "true reward"));
+        assert_int_equal(starc_regret_shaped(sm, 1, sh[0], given[0], 2, bad, given[1], NULL, &res, NULL, &err),
+                         STARC_EDIM);
+        assert_non_null(strstr(err.message, "proxy reward"));
+        assert_int_equal(starc_regret_shaped(dm, nd[0], sh[0], NULL, nd[1], sh[1], given[1], NULL, &res, NULL, NULL),
+                         STARC_EINVAL);
+        for (int i = 0; i < 2; i++)
+            free(given[i]), free(full[i]), free(csr[i]);
+        free(indptr), free(indices), free(data);
+        starc_mdp_free(dm);
+        starc_mdp_free(sm);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_trivial_rule_trivial),
         cmocka_unit_test(test_trivial_rule_real),
+        cmocka_unit_test(test_shaped),
     };
     return cmocka_run_group_tests_name("regret", tests, NULL, NULL);
 }

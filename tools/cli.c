@@ -264,22 +264,33 @@ int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m)
     return EXIT_OK;
 }
 
+/* One reward (the only one in spec) into a set, by starc_io_reward_load() or, keep != 0,
+ * starc_io_reward_load_shaped(); the message on failure is the command's one line. */
+static int load_one_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, int keep,
+                           starc_io_reward_set *rs)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    starc_io_reward_set_init(rs);
+    int st = keep ? starc_io_reward_load_shaped(&spec, 1, m, rs, &err) : starc_io_reward_load(spec, m, rs, &err);
+    if (st) {
+        starc_io_reward_set_clear(rs);
+        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_error_string(st));
+    }
+    if (rs->n != 1) {
+        size_t n = rs->n; /* read before the set is cleared */
+        starc_io_reward_set_clear(rs);
+        return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, n);
+    }
+    return EXIT_OK;
+}
+
 int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name)
 {
     starc_io_reward_set rs;
-    starc_error err;
-    starc_error_clear(&err);
-    starc_io_reward_set_init(&rs);
-    int st = starc_io_reward_load(spec, m, &rs, &err);
-    if (st) {
-        starc_io_reward_set_clear(&rs);
-        return cli_usage(cmd, "option --%s: %s", opt, err.message[0] ? err.message : starc_error_string(st));
-    }
-    if (rs.n != 1) {
-        size_t n = rs.n; /* read before the set is cleared */
-        starc_io_reward_set_clear(&rs);
-        return cli_usage(cmd, "option --%s: %s holds %zu rewards; name one as FILE.npz:KEY", opt, spec, n);
-    }
+    int rc = load_one_reward(cmd, opt, spec, m, 0, &rs);
+    if (rc)
+        return rc;
     *R = rs.R;
     rs.R = NULL;
     if (name) {
@@ -288,6 +299,12 @@ int cli_load_reward(const char *cmd, const char *opt, const char *spec, const st
     }
     starc_io_reward_set_clear(&rs);
     return EXIT_OK;
+}
+
+int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
+                           starc_io_reward_set *rs)
+{
+    return load_one_reward(cmd, opt, spec, m, 1, rs);
 }
 
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi)

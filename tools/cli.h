@@ -76,6 +76,10 @@ int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m);
 /* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz);
  * *R gets S*A*S malloc'd doubles, *name (optional) a malloc'd name. */
 int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name);
+/* One reward of SPEC in its own shape (starc_io_reward_load_shaped()) into RS, which the caller clears:
+ * an (S,) or (S,A) reward only in rs->given[0]; messages as cli_load_reward(). */
+int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
+                           starc_io_reward_set *rs);
 /* A policy (S,A); NULL path gives the uniform policy. *pi is malloc'd. */
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi);
 /* A distribution .npy of exactly n entries, non-negative, summing to 1. */

@@ -97,6 +97,26 @@ static int print_result(const regret_args *a, const starc_regret_result *fwd, co
     return EXIT_OK;
 }
 
+/* The ndim and shape (into sh) of the one reward in rs, as loaded. */
+static size_t reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3])
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    sh[0] = S;
+    sh[1] = A;
+    sh[2] = S;
+    switch (rs->layout[0]) {
+    case STARC_IO_REWARD_STATE:
+        return 1;
+    case STARC_IO_REWARD_STATE_ACTION:
+        return 2;
+    default:
+        if (!starc_mdp_is_sparse(m))
+            return 3;
+        sh[0] = starc_mdp_nnz(m);
+        return 1;
+    }
+}
+
 int cmd_regret(int argc, char **argv)
 {
     regret_args a = {NULL, NULL, NULL, 0, CLI_TEXT, STARC_POLICY_ENGINE_AUTO};
@@ -104,23 +124,29 @@ int cmd_regret(int argc, char **argv)
     if (rc)
         return rc == PARSED_HELP ? EXIT_OK : rc;
     starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL;
-    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)))
+    /* Regret needs only the expected rewards: an (S,) or (S,A) reward stays in its shape. */
+    starc_io_reward_set rt, rp;
+    starc_io_reward_set_init(&rt);
+    starc_io_reward_set_init(&rp);
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward_shaped(CMD, "true", a.tpath, m, &rt)) ||
+        (rc = cli_load_reward_shaped(CMD, "proxy", a.ppath, m, &rp)))
         goto done;
+    size_t sht[3], shp[3];
+    const size_t ndt = reward_shape(m, &rt, sht), ndp = reward_shape(m, &rp, shp);
+    const double *Rt = rt.given[0] ? rt.given[0] : rt.R, *Rp = rp.given[0] ? rp.given[0] : rp.R;
     starc_regret_result fwd, rev;
     starc_error err;
     starc_error_clear(&err);
     starc_regret_options ro;
     starc_regret_options_default(&ro);
     ro.policy_options.engine = a.engine;
-    int st = starc_regret(m, Rt, Rp, &ro, &fwd, NULL, &err);
+    int st = starc_regret_shaped(m, ndt, sht, Rt, ndp, shp, Rp, &ro, &fwd, NULL, &err);
     if (!st && a.symmetric)
-        st = starc_regret(m, Rp, Rt, &ro, &rev, NULL, &err);
+        st = starc_regret_shaped(m, ndp, shp, Rp, ndt, sht, Rt, &ro, &rev, NULL, &err);
     rc = st ? cli_lib_error(CMD, st, &err) : print_result(&a, &fwd, &rev);
 done:
     starc_mdp_free(m);
-    free(Rt);
-    free(Rp);
+    starc_io_reward_set_clear(&rt);
+    starc_io_reward_set_clear(&rp);
     return rc;
 }

@@ -199,8 +199,8 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
  *  length S is a state reward).  On a sparse MDP an (S,) or (S,A) reward is not the same tensor as
  *  its values on T's support: it holds its value off the support too, which the canonicalisations
  *  that read off-support entries (none, epic, val-potential, minimal-potential) and the unweighted
- *  norms and metrics see (docs/sparse.md).  On a dense MDP the rewards are expanded into two
- *  temporary S*A*S arrays (allocated here) and starc_distance_pair() is called.
+ *  norms and metrics see (docs/sparse.md).  On a dense MDP starc_distance_pair() is called on
+ *  the full rewards as given and on temporary S*A*S expansions (allocated here) of the others.
  *  @return ::STARC_EDIM for a shape the MDP does not take; as starc_distance_pair() otherwise. */
 int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1,
                                size_t ndim2, const size_t *shape2, const double *R2, double *d,

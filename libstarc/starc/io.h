@@ -43,7 +43,8 @@ typedef enum starc_io_reward_layout {
 /** @brief Named rewards loaded from files.
  *
  *  Every reward is held in full form (starc_mdp_reward_size() doubles: S*A*S
- *  on a dense MDP, the nnz values on T's support on a sparse one).  An (S,) or
+ *  on a dense MDP, the nnz values on T's support on a sparse one), except an
+ *  (S,) or (S,A) one loaded by starc_io_reward_load_shaped().  An (S,) or
  *  (S,A) reward also keeps the values it was given in, since on a sparse MDP it
  *  says more than its full form (what it is off the support, which EPIC
  *  reads; docs/sparse.md). */
@@ -79,6 +80,15 @@ int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_s
  *  would have met. */
 int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
                               starc_error *err);
+
+/** @brief starc_io_reward_load_many() without expansion: an (S,) or (S,A) reward stays in its shape.
+ *
+ *  Such a reward is held in `given` only (its `layout` says which shape); its slot of `R` is
+ *  allocated but not written, and must not be read.  Every check and message is that of
+ *  starc_io_reward_load_many().  For computations that need only the expected reward Rbar
+ *  (starc_regret_shaped()), which an (S,) or (S,A) reward gives from one pass over T. */
+int starc_io_reward_load_shaped(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
+                                starc_error *err);
 
 /** @brief Load a policy `.npy` of shape (S,A) and validate it as starc_policy_validate() does
  *  with @p opt (NULL = defaults: rows sum to 1 within ::STARC_MDP_PROB_TOL).

@@ -69,6 +69,18 @@ typedef struct starc_regret_result {
 int starc_regret(const starc_mdp *m, const double *Rt, const double *Rp, const starc_regret_options *opt,
                  starc_regret_result *res, starc_policy_workspace *ws, starc_error *err);
 
+/** @brief starc_regret() for rewards given in their own shapes: (S,) (`R(s,a,s') = r(s)` for every s'),
+ *  (S,A) (`r(s,a)` for every s'), or full: (S,A,S) on a dense MDP, (nnz,) on a sparse one.
+ *
+ *  Shapes as for starc_mdp_reward_expand() (@p ndim_t and @p shape_t of the true reward, @p ndim_p
+ *  and @p shape_p of the proxy; a 1-d array of length S is a state reward).  Regret needs only the
+ *  expected rewards, so an (S,) or (S,A) reward is never expanded: its Rbar is one pass over T,
+ *  bit for bit the Rbar of its expansion, and the result is starc_regret()'s on the expansions.
+ *  @return ::STARC_EDIM for a shape the MDP does not take; as starc_regret() otherwise. */
+int starc_regret_shaped(const starc_mdp *m, size_t ndim_t, const size_t *shape_t, const double *Rt, size_t ndim_p,
+                        const size_t *shape_p, const double *Rp, const starc_regret_options *opt,
+                        starc_regret_result *res, starc_policy_workspace *ws, starc_error *err);
+
 /** @brief Symmetric regret (reg(R1,R2) + reg(R2,R1)) / 2, as in the STARC study. */
 int starc_regret_symmetric(const starc_mdp *m, const double *R1, const double *R2,
                            const starc_regret_options *opt, double *regret,
