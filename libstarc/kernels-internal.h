@@ -569,4 +569,52 @@ static inline void k_dot_maxabs2(const double *t, const double *r1, const double
 #endif
 }
 
+/* Below this, 1 - rho (Pearson) or d^2 / (|x|^2 + |y|^2) (l2, wl2) computed
+ * from moments or a Gram matrix has lost too many digits to cancellation, and
+ * the difference is recomputed directly (norm.c, distance.c, structured.c). */
+#define STARCI_REFINE 0.0625
+
+/* Scale invariance (docs/theory.md, Numerics): the power-of-two exponent k
+ * that brings max |x| into [1, 2) when max |x| lies outside
+ * [2^-STARCI_SCALE_BAND, 2^STARCI_SCALE_BAND], else 0 (also when x is zero or
+ * not finite).  Multiplying by 2^k is exact (up to entries that become
+ * subnormal, far below the round-off of the largest one), so results for
+ * rewards inside the band are bit-identical to unscaled ones, and sums of
+ * squares of the rescaled data can neither overflow nor underflow. */
+#define STARCI_SCALE_BAND 128
+
+static inline int starci_scale_band_exp(double m)
+{
+    if (!(m > 0.0) || !isfinite(m))
+        return 0;
+    const int e = ilogb(m);
+    return e >= -STARCI_SCALE_BAND && e <= STARCI_SCALE_BAND ? 0 : -e;
+}
+
+static inline double starci_scale_abs_max(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = MAXD(m, fabs(x[i]));
+    return m;
+}
+
+static inline int starci_norm_scale_exp(const double *x, size_t n)
+{
+    return starci_scale_band_exp(starci_scale_abs_max(x, n));
+}
+
+/* The exponent of max(max |x|, max |y|) by the same rule (y may be NULL). */
+static inline int starci_norm_scale_exp2(const double *x, const double *y, size_t n)
+{
+    return starci_scale_band_exp(MAXD(starci_scale_abs_max(x, n), y ? starci_scale_abs_max(y, n) : 0.0));
+}
+
+/* out = 2^k x (out may be x). */
+static inline void starci_norm_scale_copy(const double *x, size_t n, int k, double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = ldexp(x[i], k);
+}
+
 #endif

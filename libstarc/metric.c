@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "kernels-internal.h"
 #include "norm-internal.h"
 #include "structured-internal.h"
 #include "starc/metric.h"

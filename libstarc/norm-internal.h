@@ -86,10 +86,7 @@ int starci_norm_range(const starc_mdp *m, const double *cbar, const starc_policy
                       starc_policy_workspace *ws,
                       double *neg, double *range, starc_error *err);
 
-/* Below this, 1 - rho (Pearson) or d^2 / (|x|^2 + |y|^2) (l2, wl2) computed
- * from moments or a Gram matrix has lost too many digits to cancellation, and
- * the difference is recomputed directly. */
-#define STARCI_REFINE 0.0625
+/* STARCI_REFINE is in kernels-internal.h (shared with structured.c). */
 
 /* Finish a norm from its accumulator (sqrt for l2/wl2; none = 1). */
 double starci_norm_finish(int norm, double nacc);
@@ -104,18 +101,6 @@ typedef struct starci_scratch {
 int starci_norm_scratch_alloc(size_t S, starci_scratch *p, starc_error *err);
 void starci_norm_scratch_free(starci_scratch *p);
 
-/* Scale invariance (docs/theory.md, Numerics): the power-of-two exponent k
- * that brings max |x| into [1, 2) when max |x| lies outside
- * [2^-STARCI_SCALE_BAND, 2^STARCI_SCALE_BAND], else 0 (also when x is zero or
- * not finite).  Multiplying by 2^k is exact (up to entries that become
- * subnormal, far below the round-off of the largest one), so results for
- * rewards inside the band are bit-identical to unscaled ones, and sums of
- * squares of the rescaled data can neither overflow nor underflow. */
-#define STARCI_SCALE_BAND 128
-int starci_norm_scale_exp(const double *x, size_t n);
-/* The exponent of max(max |x|, max |y|) by the same rule (y may be NULL). */
-int starci_norm_scale_exp2(const double *x, const double *y, size_t n);
-/* out = 2^k x (out may be x). */
-void starci_norm_scale_copy(const double *x, size_t n, int k, double *out);
+/* The scale helpers starci_norm_scale_* and STARCI_SCALE_BAND are in kernels-internal.h (base layer). */
 
 #endif

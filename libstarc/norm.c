@@ -641,37 +641,3 @@ int starci_norm_pearson(const starci_weights *w, const starci_cform *cf, const s
     return STARC_OK;
 }
 
-
-/* ---- power-of-two prescaling ------------------------------------------------- */
-
-static int band_exp(double m)
-{
-    if (!(m > 0.0) || !isfinite(m))
-        return 0;
-    const int e = ilogb(m);
-    return e >= -STARCI_SCALE_BAND && e <= STARCI_SCALE_BAND ? 0 : -e;
-}
-
-static double abs_max(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = MAXD(m, fabs(x[i]));
-    return m;
-}
-
-int starci_norm_scale_exp(const double *x, size_t n)
-{
-    return band_exp(abs_max(x, n));
-}
-
-int starci_norm_scale_exp2(const double *x, const double *y, size_t n)
-{
-    return band_exp(MAXD(abs_max(x, n), y ? abs_max(y, n) : 0.0));
-}
-
-void starci_norm_scale_copy(const double *x, size_t n, int k, double *out)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = ldexp(x[i], k);
-}

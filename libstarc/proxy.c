@@ -9,7 +9,7 @@
 #include "error-internal.h"
 #include "sparse-exact-internal.h"
 #include "sparse-internal.h"
-#include "norm-internal.h"
+#include "kernels-internal.h"
 #include "policy-internal.h"
 #include "regret-internal.h"
 #include "starc/policy.h"

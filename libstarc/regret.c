@@ -6,7 +6,6 @@
 
 #include "error-internal.h"
 #include "kernels-internal.h"
-#include "norm-internal.h"
 #include "regret-internal.h"
 #include "starc/regret.h"
 

@@ -12,7 +12,7 @@
 #include "error-internal.h"
 #include "sparse-exact-internal.h"
 #include "sparse-internal.h"
-#include "norm-internal.h"
+#include "kernels-internal.h"
 #include "lapack.h"
 #include "policy-internal.h"
 #include "regularize-internal.h"

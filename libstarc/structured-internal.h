@@ -121,7 +121,7 @@ void starci_struct_correlation(const starci_csr *p, const starci_struct *x1, con
                                starci_struct_ws *ws, double mean[2], double sd[2], double *rho);
 
 /* EPIC's Pearson distance sqrt((1 - rho)/2) under the uniform coverage, from
- * the moments; when 1 - rho < STARCI_REFINE (norm-internal.h) recomputed as
+ * the moments; when 1 - rho < STARCI_REFINE (kernels-internal.h) recomputed as
  * sqrt(E[(x1^ - x2^)^2]) / 2 on the standardised difference, which is
  * structured too.  Both standard deviations must be positive (the caller's
  * trivial rule decides); ws->B/G/E are overwritten. */

@@ -20,7 +20,6 @@
 
 #include "error-internal.h"
 #include "kernels-internal.h"
-#include "norm-internal.h"
 #include "structured-internal.h"
 
 int starci_struct_ws_alloc(const starci_csr *p, starci_struct_ws *ws, starc_error *err)

@@ -17,6 +17,18 @@ _F64 = np.dtype(np.float64)
 _tls = threading.local()
 
 
+
+# starc_proxy_options from keywords (here, below proxy.py, which takes it from this module).
+def _proxy_options(prob_tol=None, sigma_tol=None, hacking_tol=None, hackable_tol=None):
+    o = _lib.ProxyOptions()
+    fn.starc_proxy_options_default(byref(o))
+    for name, v in (("prob_tol", prob_tol), ("sigma_tol", sigma_tol), ("hacking_tol", hacking_tol),
+                    ("hackable_tol", hackable_tol)):
+        if v is not None:
+            setattr(o, name, opt_float(v, name))
+    return o
+
+
 def _out_double():
     try:
         return _tls.d, _tls.d_ref
@@ -1187,7 +1199,6 @@ class MDP(Handle):
         -------
         Hackability
         """
-        from .proxy import _proxy_options
         b1 = self._expected(R1, "R1")
         b2 = self._expected(R2, "R2")
         pol = as_f64(policies, "policies")

@@ -8,7 +8,7 @@ import numpy as np
 from . import _lib
 from ._lib import ADKL_SOLVERS, REGULARIZE_METHODS, Error, STARC_EDIM, STARC_EINVAL, check, err_ref, fn, parse_kind
 from ._util import Handle, Result, addr, as_f64, copy_doubles, opt_float, opt_int, record, shape_str
-from .mdp import Hackability, _policy_options
+from .mdp import Hackability, _policy_options, _proxy_options
 
 
 def _pair_out(func, ptr):
@@ -16,16 +16,6 @@ def _pair_out(func, ptr):
     a, b = c_double(), c_double()
     func(ptr, byref(a), byref(b))
     return a.value, b.value
-
-
-def _proxy_options(prob_tol=None, sigma_tol=None, hacking_tol=None, hackable_tol=None):
-    o = _lib.ProxyOptions()
-    fn.starc_proxy_options_default(byref(o))
-    for name, v in (("prob_tol", prob_tol), ("sigma_tol", sigma_tol), ("hacking_tol", hacking_tol),
-                    ("hackable_tol", hackable_tol)):
-        if v is not None:
-            setattr(o, name, opt_float(v, name))
-    return o
 
 
 @record
