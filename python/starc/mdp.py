@@ -17,7 +17,6 @@ _F64 = np.dtype(np.float64)
 _tls = threading.local()
 
 
-
 # starc_proxy_options from keywords (here, below proxy.py, which takes it from this module).
 def _proxy_options(prob_tol=None, sigma_tol=None, hacking_tol=None, hackable_tol=None):
     o = _lib.ProxyOptions()
