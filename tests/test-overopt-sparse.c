@@ -214,6 +214,7 @@ static void test_dense_rbar_identical(void **state)
     starc_overopt_free(p2);
     starc_mdp_free(m);
     free(Rt), free(Rp), free(bt), free(bp), free(base);
+    gsl_rng_free(r);
 }
 
 /* A sparse MDP with S*A*S > 2^24: the plan, ad-kl and best-of-n work; the OM
