@@ -457,6 +457,49 @@ static double it_norm(size_t S, int trans, const double *r)
     return n;
 }
 
+/* The stall fallback of it_solve: up to restart steps x += P^{-1} (b - M x)
+ * (r, in f->Kb, holds b - M x on entry), counted in *used. */
+static void it_gs_steps(sp_lu *f, int trans, const double *b, double *x, size_t *used)
+{
+    const size_t S = f->v->S, m = f->restart;
+    double *r = f->Kb, *z = f->z;
+    for (size_t i = 0; i < m && *used < f->max_iter; i++) {
+        if (i > 0) {
+            it_matvec(f, trans, x, r);
+            for (size_t s = 0; s < S; s++)
+                r[s] = b[s] - r[s];
+        }
+        it_precond(f, trans, r, z);
+        for (size_t s = 0; s < S; s++)
+            x[s] += z[s];
+        (*used)++;
+    }
+}
+
+/* The end of a GMRES cycle of k steps: y = H^{-1} g (upper triangular
+ * k x k), x += P^{-1} (V y). */
+static void it_update(sp_lu *f, int trans, size_t k, double *x)
+{
+    const size_t S = f->v->S, m = f->restart;
+    const double *H = f->H;
+    double *w = f->w;
+    for (size_t i = k; i-- > 0;) {
+        double acc = f->gv[i];
+        for (size_t q = i + 1; q < k; q++)
+            acc -= H[i * m + q] * f->y[q];
+        f->y[i] = H[i * m + i] != 0.0 ? acc / H[i * m + i] : 0.0;
+    }
+    memset(w, 0, S * sizeof *w);
+    for (size_t i = 0; i < k; i++) {
+        const double *vi = f->Kb + i * S, yi = f->y[i];
+        for (size_t s = 0; s < S; s++)
+            w[s] += yi * vi[s];
+    }
+    it_precond(f, trans, w, w);
+    for (size_t s = 0; s < S; s++)
+        x[s] += w[s];
+}
+
 /* Solve M x = b (or M^T x = b) from the initial guess in x by right-
  * preconditioned GMRES(restart).  Stops when the true residual, recomputed
  * at the end of each cycle, meets ||b - M x|| <= tol ||b|| (inf-norm for
@@ -467,7 +510,7 @@ static double it_norm(size_t S, int trans, const double *r)
 static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error *err)
 {
     const size_t S = f->v->S, m = f->restart;
-    double *r = f->Kb, *w = f->w, *z = f->z, *H = f->H;
+    double *r = f->Kb, *z = f->z, *H = f->H;
     const double bn = it_norm(S, trans, b), target = f->tol * bn;
     size_t used = 0;
     double inner = target; /* the cycle's 2-norm goal, tightened if the true residual lags */
@@ -500,17 +543,7 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
              * dominant with margin 1 - gamma, P_pi being row-stochastic:
              * ||.||_inf for M, ||D .||_1 for M^T), so the solve always
              * converges. */
-            for (size_t i = 0; i < m && used < f->max_iter; i++) {
-                if (i > 0) {
-                    it_matvec(f, trans, x, r);
-                    for (size_t s = 0; s < S; s++)
-                        r[s] = b[s] - r[s];
-                }
-                it_precond(f, trans, r, z);
-                for (size_t s = 0; s < S; s++)
-                    x[s] += z[s];
-                used++;
-            }
+            it_gs_steps(f, trans, b, x, &used);
             stalled = 0;
             prev = INFINITY;
             continue;
@@ -566,22 +599,7 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
                 break;
         }
-        /* y = H^{-1} g (upper triangular k x k); x += P^{-1} (V y) */
-        for (size_t i = k; i-- > 0;) {
-            double acc = f->gv[i];
-            for (size_t q = i + 1; q < k; q++)
-                acc -= H[i * m + q] * f->y[q];
-            f->y[i] = H[i * m + i] != 0.0 ? acc / H[i * m + i] : 0.0;
-        }
-        memset(w, 0, S * sizeof *w);
-        for (size_t i = 0; i < k; i++) {
-            const double *vi = f->Kb + i * S, yi = f->y[i];
-            for (size_t s = 0; s < S; s++)
-                w[s] += yi * vi[s];
-        }
-        it_precond(f, trans, w, w);
-        for (size_t s = 0; s < S; s++)
-            x[s] += w[s];
+        it_update(f, trans, k, x);
     }
     f->matvecs += used;
     return STARC_OK;
