@@ -1441,6 +1441,29 @@ static time_t dos_epoch(void)
     return t == (time_t)-1 ? (time_t)315532800 : t;
 }
 
+/* A member's .npy image (prefix and little-endian data, count entries), malloc'ed; NULL when out of
+ * memory.  dtype "<i8": the doubles (integers below 2^53) are stored as int64 (CSR indices). */
+static unsigned char *member_image(const starc_npy_array *a, size_t count, size_t *ilen)
+{
+    unsigned char prefix[NPY_PREFIX_MAX + 128];
+    const int int64 = strcmp(a->dtype, "<i8") == 0;
+    size_t plen = npy_prefix(a->ndim, a->shape, prefix, int64);
+    *ilen = plen + count * sizeof(double);
+    unsigned char *img = malloc(*ilen);
+    if (!img)
+        return NULL;
+    memcpy(img, prefix, plen);
+    if (int64)
+        for (size_t j = 0; j < count; j++) {
+            uint64_t u = (uint64_t)(int64_t)a->data[j];
+            for (size_t b = 0; b < 8; b++)
+                img[plen + 8 * j + b] = (unsigned char)(u >> (8 * b));
+        }
+    else
+        put_le_doubles(img + plen, a->data, count);
+    return img;
+}
+
 int starc_npy_npz_write(const char *path, size_t n, const char *const *names, const starc_npy_array *arrays,
                     int compress, starc_error *err)
 {
@@ -1494,12 +1517,8 @@ int starc_npy_npz_write(const char *path, size_t n, const char *const *names, co
         const starc_npy_array *a = &arrays[i];
         size_t count;
         check_shape(path, a->ndim, a->shape, a->data, &count, NULL);
-        unsigned char prefix[NPY_PREFIX_MAX + 128];
-        /* dtype "<i8": the doubles (integers below 2^53) are stored as int64 (CSR indices). */
-        const int int64 = strcmp(a->dtype, "<i8") == 0;
-        size_t plen = npy_prefix(a->ndim, a->shape, prefix, int64);
-        size_t ilen = plen + count * sizeof(double);
-        unsigned char *img = malloc(ilen);
+        size_t ilen;
+        unsigned char *img = member_image(a, count, &ilen);
         size_t ml = strlen(names[i]) + 5;
         char *member = malloc(ml);
         if (!img || !member) {
@@ -1508,15 +1527,6 @@ int starc_npy_npz_write(const char *path, size_t n, const char *const *names, co
             st = starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
             break;
         }
-        memcpy(img, prefix, plen);
-        if (int64)
-            for (size_t j = 0; j < count; j++) {
-                uint64_t u = (uint64_t)(int64_t)a->data[j];
-                for (size_t b = 0; b < 8; b++)
-                    img[plen + 8 * j + b] = (unsigned char)(u >> (8 * b));
-            }
-        else
-            put_le_doubles(img + plen, a->data, count);
         snprintf(member, ml, "%s.npy", names[i]);
         zip_source_t *src = zip_source_buffer(zip, img, ilen, 1);
         if (!src) {
