@@ -1,61 +1,29 @@
-/* Internals of policy.c (not installed): the one implementation of exact
- * evaluation, occupancy and (restricted) policy iteration that the modules
- * above it (regret, norm, proxy, regularize, overopt) call.
- *
- * LAPACK pivots differently on a matrix and on its transpose, and OpenBLAS
- * threads dgesv and dgetrf + dgetrs differently, so the ways of solving the
- * same system below agree only to round-off.  Each caller keeps the way its
- * published numbers were computed with (see starci_policy_lu). */
+/* Internals of policy.c (not installed): what the modules above it
+ * (regret, norm, proxy, regularize, overopt, study) call besides
+ * starc/policy.h.  policy.c dispatches these to the dense engine (dense.c,
+ * dense-internal.h, where the solves and their LAPACK variants are) or
+ * refuses a sparse MDP (sparse-exact-internal.h has the sparse twins). */
 #ifndef STARC_POLICY_INTERNAL_H
 #define STARC_POLICY_INTERNAL_H
 
 #include <stddef.h>
-#include "lapack.h"
 #include "starc/policy.h"
-
-/* How a one-shot solve factorises.  STARCI_POLICY_LU_ONCE: dgetrf of
- * (I - gamma P_pi)^T (the row-major matrix read column-major, no copy), then
- * dgetrs for either system; the evaluator keeps that factor for many
- * solves.  STARCI_POLICY_GESV: dgesv of the solved system's own matrix. */
-typedef enum starci_policy_lu {
-    STARCI_POLICY_LU_ONCE = 0,
-    STARCI_POLICY_GESV = 1
-} starci_policy_lu;
-
-/* The system a solve answers. */
-typedef enum starci_policy_system {
-    STARCI_POLICY_VALUES = 0,   /* (I - gamma P_pi) x = b: values, b = r_pi */
-    STARCI_POLICY_OCCUPANCY = 1 /* (I - gamma P_pi)^T x = b: occupancy, b = mu0 */
-} starci_policy_system;
 
 /* starc_policy_validate() at the probability tolerance tol (the modules
  * above keep their own prob_tol option). */
 int starci_policy_check(const starc_mdp *m, const double *pi, double tol, starc_error *err);
 
-/* r(s) = sum_a pi(s,a) Rbar(s,a), or Rbar(s, act[s]) when act != NULL (then pi is unused). */
-void starci_policy_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r);
-
-/* Solve one system for the stochastic policy pi, or the deterministic act
- * when act != NULL: b (S) holds the right-hand side and receives x; M (S*S)
- * and ipiv (S) are scratch. */
-int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_policy_system sys,
-                        starci_policy_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err);
-
-/* Q = Rbar + gamma T V (S*A). */
-void starci_policy_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
-
 /* Exact normalised occupancy of pi: d (S, may be NULL) and mu (S*A, required),
  * with exact zeros on the states pi never reaches from supp(mu0); plus the
  * normalised returns Jn[k] = sum mu * Rbar[k] for nr expected rewards (NULL
- * entries give NaN).  Solved by dgesv (STARCI_POLICY_GESV); ws may be NULL. */
+ * entries give NaN).  Solved by dgesv (STARCI_DENSE_GESV); ws may be NULL. */
 int starci_policy_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar,
                         double *Jn, double *d, double *mu, starc_policy_workspace *ws, starc_error *err);
 
-/* The tie rule of policy iteration (policy.c, docs/theory.md Numerics): in a
+/* howard.c's tie rule (howard-internal.h) for the modules above: in a
  * state whose largest action value is qmax, values within
  * starci_policy_tie_tol(tie_tol, qmax, floor) of qmax are tied, with
- * floor = starci_policy_tie_floor(Q, S*A, S) = S DBL_EPSILON max |Q|
- * (relative to the state's own values; no absolute floor). */
+ * floor = starci_policy_tie_floor(Q, S*A, S) = S DBL_EPSILON max |Q|. */
 double starci_policy_tie_floor(const double *q, size_t n, size_t S);
 double starci_policy_tie_tol(double tie_tol, double qmax, double floor);
 
@@ -95,10 +63,5 @@ int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double
 int starci_policy_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
                                       const double *Rbar, const starc_policy_options *opt, const size_t *act,
                                       double *jmin, double *jmax, starc_error *err);
-
-/* The lowest action of q (A values) tied with its maximum under the rule
- * above; shared with the sparse engine (sparse.c). */
-size_t starci_policy_greedy(const double *q, size_t A, double tie_tol, double floor, double *qmax_out,
-                            double *tol_out);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cblas.h>
 
+#include "dense-internal.h"
 #include "error-internal.h"
 #include "sparse-exact-internal.h"
 #include "sparse-internal.h"
@@ -461,11 +462,11 @@ static int eval_values(starc_regularize *rg, const double *pi, const double *Rba
 {
     if (starc_mdp_is_sparse(rg->m)) /* rg->Q is free here: soft_residual refills it */
         return starci_sparse_values_extra(rg->m, rg->opt.engine, pi, Rbar, extra, Vout, rg->Q, err);
-    starci_policy_reward(rg->m, pi, NULL, Rbar, Vout);
+    starci_howard_reward(rg->m, pi, NULL, Rbar, Vout);
     if (extra)
         for (size_t s = 0; s < rg->S; s++)
             Vout[s] -= extra[s];
-    return starci_policy_solve(rg->m, pi, NULL, STARCI_POLICY_VALUES, STARCI_POLICY_GESV, rg->M, rg->ipiv, Vout, err);
+    return starci_dense_solve(rg->m, pi, NULL, STARCI_HOWARD_VALUES, STARCI_DENSE_GESV, rg->M, rg->ipiv, Vout, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -498,7 +499,7 @@ static double soft_residual(starc_regularize *rg, double beta, const double *V, 
     if (starc_mdp_is_sparse(rg->m))
         starci_sparse_q(rg->m, rg->Rp, V, rg->Q);
     else
-        starci_policy_q(rg->m, rg->Rp, V, rg->Q);
+        starci_dense_q(rg->m, rg->Rp, V, rg->Q);
     double diff = 0.0, vmax = 0.0;
     for (size_t s = 0; s < S; s++) {
         Bv[s] = soft_backup(rg->Q + s * A, rg->base + s * A, A, beta, pi ? pi + s * A : NULL);
@@ -581,7 +582,7 @@ static double om_eval(starc_regularize *rg, enum om_kind kind, double c, const d
     const size_t S = rg->S, A = rg->A;
     const double g = rg->gamma;
     const double *mu0 = starc_mdp_initial(rg->m);
-    starci_policy_q(rg->m, rg->Rp, V, rg->TV);
+    starci_dense_q(rg->m, rg->Rp, V, rg->TV);
     double L = 0.0;
     for (size_t s = 0; s < S; s++)
         L += (1.0 - g) * mu0[s] * V[s];
@@ -1081,7 +1082,7 @@ static int sqrt_limit(starc_regularize *rg, double *h_inf, double *c0, starc_err
         return starci_error(err, STARC_ELAPACK, "om-sqrt-chi2: least-squares system could not be factorised");
     for (size_t i = 0; i < nv; i++)
         V[rg->vis[i]] = rg->dir[i];
-    starci_policy_q(rg->m, rg->Rp, V, rg->TV);
+    starci_dense_q(rg->m, rg->Rp, V, rg->TV);
     /* ||e*||_{mu_b}: the plan's proxy is inside the scale band (see struct
      * starc_regularize), so the squares neither underflow nor overflow. */
     double acc = 0.0, emin = 0.0;

@@ -19,7 +19,7 @@ int starci_sparse_exact(const starc_mdp *m, starc_policy_engine e, const double 
                         const double *const *Rbar, double *Jn, double *d, double *mu, starc_error *err);
 
 /* Q = Rbar + gamma T V over T's stored entries (S*A); m sparse.  The sums
- * run in the dense path's order (starci_policy_q), skipping its zeros. */
+ * run in the dense engine's order (starci_dense_q), skipping its zeros. */
 void starci_sparse_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
 
 /* V = (I - gamma P_pi)^{-1} (r_pi - extra) by the engine e (extra S, may be
@@ -27,7 +27,7 @@ void starci_sparse_q(const starc_mdp *m, const double *Rbar, const double *V, do
 int starci_sparse_values_extra(const starc_mdp *m, starc_policy_engine e, const double *pi, const double *Rbar,
                                const double *extra, double *V, double *scratch, starc_error *err);
 
-/* starci_policy_optimal_set_returns on a sparse MDP: restricted policy
+/* starci_policy_optimal_set_returns on a sparse MDP: howard.c's restricted policy
  * iteration with evaluations by opt's engine. */
 int starci_sparse_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
                                       const double *Rbar, const starc_policy_options *opt, const size_t *act,

@@ -1,14 +1,16 @@
 /* Internals of sparse.c (not installed): the sparse policy engine
  * (docs/sparse.md).  policy.c dispatches here at the top of its public
  * functions when starci_sparse_wanted() says so; these functions then either
- * solve with UMFPACK on T's stored entries or, when the engine resolves to
- * dense for a sparse MDP, expand it and call the dense public function. */
+ * solve on T's stored entries (UMFPACK or GMRES) or, when the engine
+ * resolves to dense for a sparse MDP, expand it and call the dense engine
+ * (dense-internal.h).  Below: dense.c and howard.c; never policy.c. */
 #ifndef STARC_SPARSE_INTERNAL_H
 #define STARC_SPARSE_INTERNAL_H
 
 #include <stddef.h>
 #include "starc/mdp.h"
-#include "starc/policy.h"
+#include "howard-internal.h"
+#include "starc/policy-types.h"
 
 /* 1 when a call with engine e on m goes through this module: m is sparse, or
  * e forces the sparse engine. */
@@ -20,7 +22,7 @@ int starci_sparse_wanted(const starc_mdp *m, starc_policy_engine e);
 static inline starc_policy_options starci_sparse_engine_options(starc_policy_engine e)
 {
     starc_policy_options o;
-    starc_policy_options_default(&o);
+    starci_howard_options_default(&o);
     o.engine = e;
     return o;
 }
@@ -42,7 +44,7 @@ int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, c
  * assembled and, on the LU engine, factorised once at alloc; each call is
  * then one solve (the iterative engine from V = 0, as
  * starci_sparse_evaluate_rbar(), so the values are the same bits).  When
- * the engine resolves to dense, each call is starc_policy_evaluate_rbar()'s
+ * the engine resolves to dense, each call is starci_dense_evaluate_rbar()'s
  * (m dense) or starci_sparse_evaluate_rbar()'s (m sparse). */
 typedef struct starci_sparse_eval starci_sparse_eval;
 int starci_sparse_eval_alloc(const starc_mdp *m, const starc_policy_options *opt, const double *pi,

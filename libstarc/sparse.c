@@ -27,10 +27,10 @@
 #include <umfpack.h>
 #endif
 
+#include "dense-internal.h"
 #include "error-internal.h"
-#include "policy-internal.h"
+#include "howard-internal.h"
 #include "sparse-internal.h"
-#include "starc/policy.h"
 
 typedef SuiteSparse_long sp_long;
 
@@ -197,7 +197,7 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
 {
     starc_policy_options def;
     if (!opt) {
-        starc_policy_options_default(&def);
+        starci_howard_options_default(&def);
         opt = &def;
     }
     memset(f, 0, sizeof *f);
@@ -607,11 +607,11 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
 
 /* x = M^{-1} b (values) or M^{-T} b (occupancy); x and b distinct, S each.
  * The iterative engine starts from x's contents (a warm start). */
-static int lu_solve(sp_lu *f, starci_policy_system sys, const double *b, double *x, starc_error *err)
+static int lu_solve(sp_lu *f, starci_howard_system sys, const double *b, double *x, starc_error *err)
 {
     if (f->iterative)
-        return it_solve(f, sys != STARCI_POLICY_VALUES, b, x, err);
-    sp_long s = umfpack_dl_solve(sys == STARCI_POLICY_VALUES ? UMFPACK_At : UMFPACK_A, f->Mp, f->Mi, f->Mx, x, b,
+        return it_solve(f, sys != STARCI_HOWARD_VALUES, b, x, err);
+    sp_long s = umfpack_dl_solve(sys == STARCI_HOWARD_VALUES ? UMFPACK_At : UMFPACK_A, f->Mp, f->Mi, f->Mx, x, b,
                                  f->Numeric, f->Control, f->Info);
     return s == UMFPACK_OK ? STARC_OK : umf_error(s, "solve", err);
 }
@@ -656,7 +656,7 @@ struct starci_sparse_eval {
     const starc_mdp *m;
     starc_policy_options opt;
     const double *pi;
-    int dense; /* the engine resolves to dense: starc_policy_evaluate_rbar() per reward */
+    int dense; /* the engine resolves to dense: starci_dense_evaluate_rbar() per reward */
     csr_view v;
     sp_lu f;
     double *r; /* S */
@@ -686,7 +686,7 @@ int starci_sparse_eval_alloc(const starc_mdp *m, const starc_policy_options *opt
     if (opt)
         e->opt = *opt;
     else
-        starc_policy_options_default(&e->opt);
+        starci_howard_options_default(&e->opt);
     const starc_policy_engine eng = resolve(m, e->opt.engine);
     if (eng == STARC_POLICY_ENGINE_DENSE) {
         e->dense = 1;
@@ -722,11 +722,11 @@ int starci_sparse_eval_values(starci_sparse_eval *e, const double *Rbar, double 
     if (e->dense) {
         if (starc_mdp_is_sparse(e->m))
             return starci_sparse_evaluate_rbar(e->m, &e->opt, e->pi, Rbar, V, Q, err);
-        return starc_policy_evaluate_rbar(e->m, e->pi, Rbar, V, Q, NULL, err);
+        return starci_dense_evaluate_rbar(e->m, e->pi, Rbar, V, Q, NULL, err);
     }
-    starci_policy_reward(e->m, e->pi, NULL, Rbar, e->r);
+    starci_howard_reward(e->m, e->pi, NULL, Rbar, e->r);
     memset(V, 0, e->v.S * sizeof *V);
-    int st = lu_solve(&e->f, STARCI_POLICY_VALUES, e->r, V, err);
+    int st = lu_solve(&e->f, STARCI_HOWARD_VALUES, e->r, V, err);
     if (!st && Q)
         sparse_q(&e->v, starc_mdp_gamma(e->m), Rbar, V, Q);
     return st;
@@ -741,7 +741,7 @@ int starci_sparse_evaluate_rbar(const starc_mdp *m, const starc_policy_options *
         starc_mdp *d = NULL;
         if ((st = densify(m, &d, err)))
             return st;
-        st = starc_policy_evaluate_rbar(d, pi, Rbar, V, Q, NULL, err);
+        st = starci_dense_evaluate_rbar(d, pi, Rbar, V, Q, NULL, err);
         starc_mdp_free(d);
         return st;
     }
@@ -762,7 +762,7 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
         starc_mdp *dm = NULL;
         if ((st = densify(m, &dm, err)))
             return st;
-        st = starc_policy_occupancy(dm, pi, d, mu, NULL, err);
+        st = starci_dense_occupancy(dm, pi, d, mu, NULL, err);
         starc_mdp_free(dm);
         return st;
     }
@@ -780,7 +780,7 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
     if (!(st = lu_init(&f, &v, g, resolve(m, e), opt, err))) {
         memset(x, 0, S * sizeof *x);
         if (!(st = lu_factor(&f, pi, NULL, err)) &&
-            !(st = lu_solve(&f, STARCI_POLICY_OCCUPANCY, starc_mdp_initial(m), x, err)))
+            !(st = lu_solve(&f, STARCI_HOWARD_OCCUPANCY, starc_mdp_initial(m), x, err)))
             for (size_t s = 0; s < S; s++) {
                 double ds = (1.0 - g) * x[s];
                 if (ds < 0.0) /* round-off only, as the dense path */
@@ -801,51 +801,46 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
 /* ---------------------------------------------------------------------- */
 /* Policy iteration                                                         */
 
-/* Howard policy iteration from the actions in act (the dense path's loop and
- * tie rule, policy.c: a state switches only when another action beats its
- * own by more than the tie tolerance; at the fixed point ties go to the
- * lowest index).  V, Q, r are scratch S, S*A, S; V holds the values. */
+/* This engine's evaluation for howard.c's loop: r (S) is scratch; V holds
+ * the previous policy's values, the iterative engine's warm start. */
+typedef struct howard_ctx {
+    sp_lu *f;
+    double *r;
+} howard_ctx;
+
+static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
+{
+    howard_ctx *c = ctx;
+    const size_t S = c->f->v->S, A = c->f->v->A;
+    int st;
+    for (size_t s = 0; s < S; s++)
+        c->r[s] = Rbar[s * A + act[s]];
+    if ((st = lu_factor(c->f, NULL, act, err)) || (st = lu_solve(c->f, STARCI_HOWARD_VALUES, c->r, V, err)))
+        return st;
+    return STARC_OK;
+}
+
+static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
+{
+    const howard_ctx *c = ctx;
+    sparse_q(c->f->v, c->f->g, Rbar, V, Q);
+}
+
+/* Howard policy iteration from the actions in act (howard.c's loop and tie
+ * rule, as the dense engine's: a state switches only when another action
+ * beats its own by more than the tie tolerance; at the fixed point ties go
+ * to the lowest index).  V, Q, r are scratch S, S*A, S; V holds the values.
+ * Every evaluation is to the full tolerance, also on the iterative engine
+ * (warm-started from the previous values): evaluating the first policies
+ * loosely halved the products but changed the path, and under near-ties
+ * (within tie_tol) the fixed point, so the proxy policy and the regret
+ * differed from the LU's (docs/sparse.md). */
 static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt, size_t *act, double *V, double *Q,
                   double *r, size_t *iters, starc_error *err)
 {
-    const csr_view *v = f->v;
-    const size_t S = v->S, A = v->A;
-    /* Every evaluation is to the full tolerance, also on the iterative
-     * engine (warm-started from the previous values): evaluating the first
-     * policies loosely halved the products but changed the path, and under
-     * near-ties (within tie_tol) the fixed point, so the proxy policy and the
-     * regret differed from the LU's (docs/sparse.md). */
-    size_t it = 0;
-    int changed = 1, st = STARC_OK;
-    while (changed) {
-        if (it >= opt->max_iter)
-            return starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations",
-                                opt->max_iter);
-        it++;
-        for (size_t s = 0; s < S; s++)
-            r[s] = Rbar[s * A + act[s]];
-        if ((st = lu_factor(f, NULL, act, err)) || (st = lu_solve(f, STARCI_POLICY_VALUES, r, V, err)))
-            return st;
-        sparse_q(v, f->g, Rbar, V, Q);
-        changed = 0;
-        const double floor = starci_policy_tie_floor(Q, S * A, S);
-        for (size_t s = 0; s < S; s++) {
-            const double *q = Q + s * A;
-            double qmax, tol;
-            size_t best = starci_policy_greedy(q, A, opt->tie_tol, floor, &qmax, &tol);
-            if (q[act[s]] < qmax - tol) {
-                act[s] = best;
-                changed = 1;
-            }
-        }
-    }
-    const double floor = starci_policy_tie_floor(Q, S * A, S);
-    for (size_t s = 0; s < S; s++) {
-        double qmax;
-        act[s] = starci_policy_greedy(Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
-    }
-    *iters = it;
-    return STARC_OK;
+    howard_ctx c = {f, r};
+    const starci_howard_engine e = {&c, howard_values, howard_q};
+    return starci_howard_iterate(&e, f->v->S, f->v->A, Rbar, opt, act, V, Q, NULL, iters, err);
 }
 
 static int optimal_sparse(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
@@ -888,7 +883,7 @@ int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const sta
 {
     starc_policy_options def;
     if (!opt) {
-        starc_policy_options_default(&def);
+        starci_howard_options_default(&def);
         opt = &def;
     }
     if (!(opt->tie_tol >= 0.0))
@@ -900,7 +895,7 @@ int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const sta
     o.engine = STARC_POLICY_ENGINE_DENSE;
     int st = densify(m, &d, err);
     if (!st)
-        st = starc_policy_optimal_rbar(d, Rbar, &o, act, V, iters, NULL, err);
+        st = starci_dense_optimal_rbar(d, Rbar, &o, act, V, iters, NULL, err);
     starc_mdp_free(d);
     return st;
 }
@@ -916,11 +911,11 @@ int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc
         st = starci_error(err, STARC_ENOMEM, "out of memory");
     } else if (!(st = starci_sparse_optimal_rbar(m, Rbar, opt, act, V, NULL, err))) {
         starc_policy_range_result rr;
-        rr.optimal_return = starc_policy_values_return(m, V);
+        rr.optimal_return = starci_howard_values_return(m, V);
         for (size_t i = 0; i < S * A; i++)
             neg[i] = -Rbar[i];
         if (!(st = starci_sparse_optimal_rbar(m, neg, opt, act, V, NULL, err))) {
-            rr.worst_return = -starc_policy_values_return(m, V);
+            rr.worst_return = -starci_howard_values_return(m, V);
             *res = rr;
         }
     }
@@ -938,7 +933,7 @@ int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, c
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     starc_policy_options def;
     if (!opt) {
-        starc_policy_options_default(&def);
+        starci_howard_options_default(&def);
         opt = &def;
     }
     if (!(opt->tol > 0.0))
@@ -982,7 +977,7 @@ int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, c
             sparse_q(&v, g, Rbar, V, Q);
             for (size_t s = 0; s < S; s++) {
                 double qmax;
-                act[s] = starci_policy_greedy(Q + s * A, A, 0.0, 0.0, &qmax, NULL);
+                act[s] = starci_howard_greedy(Q + s * A, A, 0.0, 0.0, &qmax, NULL);
             }
         }
         if (iters)

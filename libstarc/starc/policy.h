@@ -14,17 +14,11 @@
 #include <stddef.h>
 #include "starc/error.h"
 #include "starc/mdp.h"
+#include "starc/policy-types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** @brief Scratch memory for evaluation and policy iteration on S states, A actions.
- *
- *  Passing a workspace makes the calls below allocation-free; every function
- *  that takes one also accepts NULL (and then allocates internally).  A
- *  workspace must not be used by two threads at once. */
-typedef struct starc_policy_workspace starc_policy_workspace;
 
 /** @brief Allocate a workspace for MDPs with S states and A actions.
  *  @return ::STARC_EDIM if S or A is 0 or S*S overflows, ::STARC_ENOMEM. */
@@ -32,51 +26,10 @@ int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
 /** @brief Release a workspace; NULL is a no-op. */
 void starc_policy_workspace_free(starc_policy_workspace *ws);
 
-/** @brief Which linear-algebra engine solves I - gamma P_pi (docs/sparse.md). */
-typedef enum starc_policy_engine {
-    STARC_POLICY_ENGINE_AUTO = 0,  /**< dense for a dense MDP; for a sparse MDP dense up to
-                                        ::STARC_POLICY_ENGINE_DENSE_MAX_S states, sparse LU up to
-                                        ::STARC_POLICY_ENGINE_SPARSE_MAX_S, iterative above */
-    STARC_POLICY_ENGINE_DENSE = 1, /**< dense LU (LAPACK); a sparse MDP is expanded to S*A*S first */
-    STARC_POLICY_ENGINE_SPARSE = 2, /**< sparse LU (UMFPACK) on T's stored entries */
-    STARC_POLICY_ENGINE_ITERATIVE = 3 /**< restarted GMRES on T's stored entries, stopped by the
-                                           residual rule of starc_policy_options.iterative_tol */
-} starc_policy_engine;
-
-/** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO solves a sparse MDP densely (measured
- *  crossover, docs/sparse.md). */
-#define STARC_POLICY_ENGINE_DENSE_MAX_S 256
-/** @brief Largest S for which ::STARC_POLICY_ENGINE_AUTO uses the sparse LU on a sparse MDP;
- *  the iterative engine above (measured crossover, docs/sparse.md). */
-#define STARC_POLICY_ENGINE_SPARSE_MAX_S 4096
-
 /** @brief The command-line name of @p e: "auto", "dense", "sparse", "iterative" (NULL if out of range). */
 const char *starc_policy_engine_name(starc_policy_engine e);
 /** @brief Parse "auto", "dense", "sparse" or "iterative"; ::STARC_EINVAL otherwise. */
 int starc_policy_engine_parse(const char *name, starc_policy_engine *out);
-
-/** @brief Options of the policy module: policy validation, policy iteration, value iteration. */
-typedef struct starc_policy_options {
-    size_t max_iter;   /**< policy iteration: cap on improvement steps (default 10000); exceeding it is
-                            ::STARC_ENOCONV */
-    double tie_tol;    /**< policy iteration: Q values within max(tie_tol |max_a Q(s,a)|, S eps max |Q|) of their state's
-                            maximum count as tied (default 1e-10); relative, so ties do not change when
-                            the reward is multiplied by a positive constant */
-    double prob_tol;   /**< validation: policy rows must sum to 1 within prob_tol (absolute; default
-                            ::STARC_MDP_PROB_TOL) */
-    double tol;        /**< value iteration: stop when `max_s |V_{k+1}(s) - V_k(s)| <= tol max_s |V_{k+1}(s)|`,
-                            > 0 (default 1e-10; relative) */
-    size_t max_sweeps; /**< value iteration: cap on sweeps (default 100000); exceeding it is ::STARC_ENOCONV */
-    starc_policy_engine engine; /**< policy iteration and evaluation engine (default
-                                     ::STARC_POLICY_ENGINE_AUTO); functions without options use auto */
-    double iterative_tol;        /**< iterative engine: a solve of (I - gamma P_pi) x = b stops when
-                                      `||b - (I - gamma P_pi) x||_inf <= iterative_tol ||b||_inf` (the
-                                      transposed occupancy system: the same in the 1-norm), which
-                                      bounds the error by `iterative_tol ||b|| / (1 - gamma)`
-                                      (docs/sparse.md; default 1e-13, measured there) */
-    size_t iterative_max_iter;   /**< iterative engine: cap on matrix-vector products per solve
-                                      (default 100000); exceeding it is ::STARC_ENOCONV */
-} starc_policy_options;
 
 /** @brief Fill @p o with the defaults documented in ::starc_policy_options. */
 void starc_policy_options_default(starc_policy_options *o);
@@ -155,12 +108,6 @@ int starc_policy_optimal(const starc_mdp *m, const double *R, const starc_policy
 int starc_policy_worst(const starc_mdp *m, const double *R, const starc_policy_options *opt,
                        size_t *act, double *V, size_t *iters,
                        starc_policy_workspace *ws, starc_error *err);
-
-/** @brief The extreme returns of a reward: what starc_policy_range_rbar() computes. */
-typedef struct starc_policy_range_result {
-    double optimal_return; /**< J(pi*) of an optimal deterministic policy (starc_policy_optimal_rbar()) */
-    double worst_return;   /**< J(pi-) of a worst one: minus the optimal return of -Rbar */
-} starc_policy_range_result;
 
 /** @brief Optimal and worst returns of the expected reward @p Rbar (S*A) by exact policy iteration.
  *

@@ -1,0 +1,475 @@
+/* The dense policy engine (dense-internal.h): I - gamma P_pi assembled from
+ * the dense T and solved by LAPACK, for evaluation, occupancy, exact
+ * occupancy with reachability, Howard and restricted policy iteration
+ * (howard.c's loops on these solves) and value iteration.  Every dense solve
+ * of I - gamma P_pi in libstarc is assembled and factorised here; policy.c
+ * dispatches to this engine and to the sparse one (sparse.c). */
+#include <config.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dense-internal.h"
+#include "error-internal.h"
+#include "howard-internal.h"
+#include "lapack.h"
+
+int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
+{
+    size_t SS, SA;
+    *out = NULL;
+    if (S == 0 || A == 0 || !starci_mul_ok(S, S, &SS) || !starci_mul_ok(S, A, &SA))
+        return starci_error(err, STARC_EDIM, "no workspace for S=%zu, A=%zu", S, A);
+    starc_policy_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
+    ws->S = S;
+    ws->A = A;
+    ws->M = starci_dalloc(SS);
+    ws->ipiv = calloc(S, sizeof(lapack_int));
+    ws->Rbar = starci_dalloc(SA);
+    ws->Q = starci_dalloc(SA);
+    ws->r = starci_dalloc(S);
+    ws->neg = starci_dalloc(SA);
+    ws->act = calloc(S, sizeof(size_t));
+    ws->reach = calloc(S, 1);
+    ws->lu_act = calloc(S, sizeof(size_t));
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act) {
+        starci_dense_workspace_free(ws);
+        return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
+    }
+    *out = ws;
+    return STARC_OK;
+}
+
+void starci_dense_workspace_free(starc_policy_workspace *ws)
+{
+    if (!ws)
+        return;
+    free(ws->M);
+    free(ws->ipiv);
+    free(ws->Rbar);
+    free(ws->Q);
+    free(ws->r);
+    free(ws->neg);
+    free(ws->act);
+    free(ws->reach);
+    free(ws->lu_act);
+    free(ws);
+}
+
+int starci_dense_ws_acquire(const starc_mdp *m, starc_policy_workspace **ws, starc_policy_workspace **own,
+                            starc_error *err)
+{
+    *own = NULL;
+    if (*ws && (*ws)->S == starc_mdp_states(m) && (*ws)->A == starc_mdp_actions(m))
+        return STARC_OK;
+    if (*ws)
+        return starci_error(err, STARC_EDIM, "workspace is for S=%zu, A=%zu but the MDP has S=%zu, A=%zu",
+                            (*ws)->S, (*ws)->A, starc_mdp_states(m), starc_mdp_actions(m));
+    int st = starci_dense_workspace_alloc(starc_mdp_states(m), starc_mdp_actions(m), own, err);
+    *ws = *own;
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exact evaluation: the one assembly of I - gamma P_pi and its solves      */
+
+/* Rows s0 <= s < s1 of I - gamma P_pi (for pi, or the deterministic act when
+ * non-NULL) into R, row-major with leading dimension S: R[(s-s0)*S + u]. */
+static void assemble_rows(const starc_mdp *m, const double *pi, const size_t *act, size_t s0, size_t s1, double *R)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    const double *T = starc_mdp_transitions(m);
+    for (size_t s = s0; s < s1; s++) {
+        double *r = R + (s - s0) * S;
+        if (act) {
+            const double *t = T + (s * A + act[s]) * S;
+            for (size_t u = 0; u < S; u++)
+                r[u] = -g * t[u];
+        } else {
+            memset(r, 0, S * sizeof(double));
+            for (size_t a = 0; a < A; a++) {
+                double p = pi[s * A + a];
+                if (p == 0.0)
+                    continue;
+                const double *t = T + (s * A + a) * S;
+                for (size_t u = 0; u < S; u++)
+                    r[u] -= g * p * t[u];
+            }
+        }
+        r[s] += 1.0;
+    }
+}
+
+/* Rows per block of the transposed assembly: 8 doubles, one cache line of M. */
+#define ASSEMBLE_BLOCK 8
+
+/* I - gamma P_pi for pi, or for the deterministic act when non-NULL, into M
+ * (S*S): row-major, or transposed (row-major (I - gamma P_pi)^T, which is
+ * I - gamma P_pi read column-major).  The transposed form is built
+ * ASSEMBLE_BLOCK rows at a time in scratch rows and written out a cache line
+ * per column, instead of one strided write per (s, a, u) (a quarter of
+ * `starc overopt` at S = 512); every entry is computed by the same
+ * operations in the same order. */
+int starci_dense_assemble(const starc_mdp *m, const double *pi, const size_t *act, int transposed, double *M,
+                          starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    if (!transposed) {
+        assemble_rows(m, pi, act, 0, S, M);
+        return STARC_OK;
+    }
+    double *blk = starci_dalloc(ASSEMBLE_BLOCK * S);
+    if (!blk)
+        return starci_error(err, STARC_ENOMEM, "out of memory assembling I - gamma P_pi");
+    for (size_t s0 = 0; s0 < S; s0 += ASSEMBLE_BLOCK) {
+        const size_t nb = S - s0 < ASSEMBLE_BLOCK ? S - s0 : ASSEMBLE_BLOCK;
+        assemble_rows(m, pi, act, s0, s0 + nb, blk);
+        for (size_t u = 0; u < S; u++)
+            for (size_t j = 0; j < nb; j++)
+                M[u * S + s0 + j] = blk[j * S + u];
+    }
+    free(blk);
+    return STARC_OK;
+}
+
+void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    const double *T = starc_mdp_transitions(m);
+    /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
+     * change the last bits with the thread count (outputs must not). */
+    for (size_t sa = 0; sa < S * A; sa++) {
+        const double *t = T + sa * S;
+        double acc = 0.0;
+        for (size_t u = 0; u < S; u++)
+            acc += t[u] * V[u];
+        Q[sa] = Rbar[sa] + g * acc;
+    }
+}
+
+/* Solve with the factor of (I - gamma P_pi)^T that dgetrf left in LU:
+ * trans 'T' answers the values system, 'N' the occupancy system.  The _work
+ * variant skips LAPACKE's scan of the whole factor for NaNs on every call. */
+lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *ipiv, starci_howard_system sys,
+                                 double *b)
+{
+    lapack_int n = (lapack_int)S;
+    return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, sys == STARCI_HOWARD_VALUES ? 'T' : 'N', n, 1, LU, n, ipiv, b, n);
+}
+
+int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_howard_system sys,
+                       starci_dense_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    lapack_int n = (lapack_int)S, info;
+    if (lu == STARCI_DENSE_GESV) {
+        /* dgesv factorises the column-major buffer: for the values system that
+         * is the transposed storage of I - gamma P_pi. */
+        int st = starci_dense_assemble(m, pi, act, sys == STARCI_HOWARD_VALUES, M, err);
+        if (st)
+            return st;
+        info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, 1, M, n, ipiv, b, n);
+        if (info != 0)
+            return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgesv info %d)", (int)info);
+        return STARC_OK;
+    }
+    /* Read column-major the row-major buffer is (I - gamma P_pi)^T, so LAPACK
+     * factorises it in place with no copy; LAPACKE's row-major dgesv would
+     * allocate and transpose the whole matrix on every call, which is a third
+     * of policy iteration at S = 32. */
+    (void)starci_dense_assemble(m, pi, act, 0, M, NULL); /* row-major: cannot fail */
+    info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    info = starci_dense_lu_solve(S, M, ipiv, sys, b);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
+    return STARC_OK;
+}
+
+void starci_dense_occupancy_finish(const starc_mdp *m, const double *pi, const double *x, const unsigned char *reach,
+                                   double *d, double *mu)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double g = starc_mdp_gamma(m);
+    for (size_t s = 0; s < S; s++) {
+        double ds = (!reach || reach[s]) ? (1.0 - g) * x[s] : 0.0;
+        if (ds < 0.0) /* round-off only: occupancies are non-negative */
+            ds = 0.0;
+        if (d)
+            d[s] = ds;
+        if (mu)
+            for (size_t a = 0; a < A; a++)
+                mu[s * A + a] = ds * pi[s * A + a];
+    }
+}
+
+int starci_dense_evaluate_rbar(const starc_mdp *m, const double *pi, const double *Rbar, double *V, double *Q,
+                               starc_policy_workspace *ws, starc_error *err)
+{
+    starc_policy_workspace *own;
+    int st = starci_dense_ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    ws->lu_ok = 0;
+    starci_howard_reward(m, pi, NULL, Rbar, V);
+    st = starci_dense_solve(m, pi, NULL, STARCI_HOWARD_VALUES, STARCI_DENSE_LU_ONCE, ws->M, ws->ipiv, V, err);
+    if (!st && Q)
+        starci_dense_q(m, Rbar, V, Q);
+    starci_dense_workspace_free(own);
+    return st;
+}
+
+int starci_dense_occupancy(const starc_mdp *m, const double *pi, double *d, double *mu, starc_policy_workspace *ws,
+                           starc_error *err)
+{
+    starc_policy_workspace *own;
+    int st = starci_dense_ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m);
+    ws->lu_ok = 0;
+    memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
+    st = starci_dense_solve(m, pi, NULL, STARCI_HOWARD_OCCUPANCY, STARCI_DENSE_LU_ONCE, ws->M, ws->ipiv, ws->r, err);
+    if (!st)
+        starci_dense_occupancy_finish(m, pi, ws->r, NULL, d, mu);
+    starci_dense_workspace_free(own);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exact occupancy with reachability (proxy.c, regularize.c)               */
+
+/* States reachable from supp(mu0) when following actions with pi > 0 and
+ * transitions with T > 0 (reach[s] = 1).  Exact structural test. */
+static void reachable(const starc_mdp *m, const double *pi, unsigned char *reach, size_t *stack)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const double *T = starc_mdp_transitions(m), *mu0 = starc_mdp_initial(m);
+    size_t top = 0;
+    memset(reach, 0, S);
+    for (size_t s = 0; s < S; s++)
+        if (mu0[s] > 0.0) {
+            reach[s] = 1;
+            stack[top++] = s;
+        }
+    while (top > 0) {
+        size_t s = stack[--top];
+        for (size_t a = 0; a < A; a++) {
+            if (!(pi[s * A + a] > 0.0))
+                continue;
+            const double *t = T + (s * A + a) * S;
+            for (size_t u = 0; u < S; u++)
+                if (t[u] > 0.0 && !reach[u]) {
+                    reach[u] = 1;
+                    stack[top++] = u;
+                }
+        }
+    }
+}
+
+int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar, double *Jn,
+                       double *d, double *mu, starc_policy_workspace *ws, starc_error *err)
+{
+    starc_policy_workspace *own;
+    int st = starci_dense_ws_acquire(m, &ws, &own, err);
+    if (st)
+        return st;
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    ws->lu_ok = 0;
+    memcpy(ws->r, starc_mdp_initial(m), S * sizeof(double));
+    st = starci_dense_solve(m, pi, NULL, STARCI_HOWARD_OCCUPANCY, STARCI_DENSE_GESV, ws->M, ws->ipiv, ws->r, err);
+    if (!st) {
+        reachable(m, pi, ws->reach, ws->act);
+        starci_dense_occupancy_finish(m, pi, ws->r, ws->reach, d, mu);
+    }
+    starci_dense_workspace_free(own);
+    if (st)
+        return st;
+    for (size_t k = 0; k < nr; k++) {
+        if (!Rbar[k]) {
+            Jn[k] = NAN;
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            acc += mu[i] * Rbar[k][i];
+        Jn[k] = acc;
+    }
+    return STARC_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Howard policy iteration on dense solves                                 */
+
+/* The dense engine's evaluation for howard.c's loop. */
+typedef struct howard_ctx {
+    const starc_mdp *m;
+    starc_policy_workspace *ws;
+} howard_ctx;
+
+static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
+{
+    howard_ctx *c = ctx;
+    starci_howard_reward(c->m, NULL, act, Rbar, V);
+    return starci_dense_solve(c->m, NULL, act, STARCI_HOWARD_VALUES, STARCI_DENSE_LU_ONCE, c->ws->M, c->ws->ipiv, V,
+                              err);
+}
+
+static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
+{
+    const howard_ctx *c = ctx;
+    starci_dense_q(c->m, Rbar, V, Q);
+}
+
+int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                        double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    howard_ctx c = {m, ws};
+    const starci_howard_engine e = {&c, howard_values, howard_q};
+    ws->lu_ok = 0;
+    int st = starci_howard_iterate(&e, S, A, Rbar, opt, act, ws->r, ws->Q, ws->lu_act, iters, err);
+    if (st)
+        return st;
+    /* M holds the factor of the last policy evaluated, ws->lu_act */
+    ws->lu_ok = memcmp(ws->lu_act, act, S * sizeof(size_t)) == 0;
+    if (V)
+        memcpy(V, ws->r, S * sizeof(double));
+    return STARC_OK;
+}
+
+int starci_dense_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
+                              double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
+{
+    starc_policy_options def;
+    int st = starci_howard_options(&opt, &def, err);
+    if (st)
+        return st;
+    starc_policy_workspace *own;
+    if ((st = starci_dense_ws_acquire(m, &ws, &own, err)))
+        return st;
+    for (size_t s = 0; s < starc_mdp_states(m); s++)
+        act[s] = 0;
+    st = starci_dense_howard(m, Rbar, opt, act, V, iters, ws, err);
+    starci_dense_workspace_free(own);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restricted policy iteration on dgesv solves                              */
+
+/* The dense engine's evaluation for howard.c's restricted policy iteration:
+ * M (S*S) and ipiv (S) are the solve's scratch. */
+typedef struct set_ctx {
+    const starc_mdp *m;
+    double *M;
+    lapack_int *ipiv;
+} set_ctx;
+
+static int set_values(void *ctx, const double *Rbar, double sign, const size_t *act, double *V, starc_error *err)
+{
+    const set_ctx *c = ctx;
+    const size_t S = starc_mdp_states(c->m);
+    starci_howard_reward(c->m, NULL, act, Rbar, V);
+    for (size_t s = 0; s < S; s++)
+        V[s] = sign * V[s];
+    return starci_dense_solve(c->m, NULL, act, STARCI_HOWARD_VALUES, STARCI_DENSE_GESV, c->M, c->ipiv, V, err);
+}
+
+/* sign * Rbar(s,a) + gamma sum_s' T(s,a,s') V(s'), summed in that order. */
+static double set_q_entry(void *ctx, const double *Rbar, double sign, const double *V, size_t sa)
+{
+    const set_ctx *c = ctx;
+    const size_t S = starc_mdp_states(c->m);
+    const double g = starc_mdp_gamma(c->m);
+    const double *t = starc_mdp_transitions(c->m) + sa * S;
+    double q = sign * Rbar[sa];
+    for (size_t u = 0; u < S; u++)
+        q += g * t[u] * V[u];
+    return q;
+}
+
+int starci_dense_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt, const double *Vopt,
+                                     const double *Rbar, const starc_policy_options *opt, const size_t *act,
+                                     double *jmin, double *jmax, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    set_ctx c = {m, starci_dalloc(S * S), calloc(S, sizeof(lapack_int))};
+    int st;
+    if (!c.M || !c.ipiv)
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    else {
+        const starci_howard_set_engine e = {&c, set_values, set_q_entry};
+        st = starci_howard_optimal_set_returns(&e, m, Rbar_opt, Vopt, Rbar, opt, act, jmin, jmax, err);
+    }
+    free(c.M);
+    free(c.ipiv);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Value iteration                                                         */
+
+int starci_dense_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                                      double *V, size_t *act, size_t *iters, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    starc_policy_options def;
+    if (!opt) {
+        starci_howard_options_default(&def);
+        opt = &def;
+    }
+    const double tol = opt->tol;
+    const size_t max_iter = opt->max_sweeps;
+    if (!(tol > 0.0))
+        return starci_error(err, STARC_EINVAL, "value iteration tolerance must be > 0");
+    double *Q = starci_dalloc(S * A), *Vn = starci_dalloc(S);
+    if (!Q || !Vn) {
+        free(Q);
+        free(Vn);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    for (size_t s = 0; s < S; s++)
+        V[s] = 0.0;
+    int st = STARC_ENOCONV;
+    size_t it;
+    for (it = 1; it <= max_iter; it++) {
+        starci_dense_q(m, Rbar, V, Q);
+        double diff = 0.0, vmax = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            double qmax = Q[s * A];
+            for (size_t a = 1; a < A; a++)
+                qmax = fmax(qmax, Q[s * A + a]);
+            diff = fmax(diff, fabs(qmax - V[s]));
+            vmax = fmax(vmax, fabs(qmax));
+            Vn[s] = qmax;
+        }
+        memcpy(V, Vn, S * sizeof(double));
+        if (diff <= tol * vmax) { /* relative: unchanged under Rbar -> c Rbar */
+            st = STARC_OK;
+            break;
+        }
+    }
+    if (st)
+        starci_error(err, st, "value iteration did not reach tolerance %g in %zu sweeps", tol, max_iter);
+    else {
+        if (act) {
+            starci_dense_q(m, Rbar, V, Q);
+            for (size_t s = 0; s < S; s++) {
+                double qmax;
+                act[s] = starci_howard_greedy(Q + s * A, A, 0.0, 0.0, &qmax, NULL);
+            }
+        }
+        if (iters)
+            *iters = it;
+    }
+    free(Q);
+    free(Vn);
+    return st;
+}
