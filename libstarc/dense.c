@@ -401,13 +401,10 @@ int starci_dense_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt,
 {
     const size_t S = starc_mdp_states(m);
     set_ctx c = {m, starci_dalloc(S * S), calloc(S, sizeof(lapack_int))};
-    int st;
-    if (!c.M || !c.ipiv)
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-    else {
-        const starci_howard_set_engine e = {&c, set_values, set_q_entry};
-        st = starci_howard_optimal_set_returns(&e, m, Rbar_opt, Vopt, Rbar, opt, act, jmin, jmax, err);
-    }
+    const starci_howard_set_engine e = {&c, set_values, set_q_entry};
+    const int st = c.M && c.ipiv
+                       ? starci_howard_optimal_set_returns(&e, m, Rbar_opt, Vopt, Rbar, opt, act, jmin, jmax, err)
+                       : starci_error(err, STARC_ENOMEM, "out of memory");
     free(c.M);
     free(c.ipiv);
     return st;

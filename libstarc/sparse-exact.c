@@ -160,13 +160,12 @@ int starci_sparse_optimal_set_returns(const starc_mdp *m, const double *Rbar_opt
     }
     const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
     set_ctx c = {m, starci_sparse_engine_options(opt->engine), starci_dalloc(SA), starci_dalloc(SA)};
-    int st;
-    if (!c.pi || !c.R)
-        st = starci_error(err, STARC_ENOMEM, "out of memory");
-    else {
+    int st = STARC_ENOMEM;
+    if (c.pi && c.R) {
         const starci_howard_set_engine e = {&c, set_values, set_q_entry};
         st = starci_howard_optimal_set_returns(&e, m, Rbar_opt, Vopt, Rbar, opt, act, jmin, jmax, err);
-    }
+    } else
+        starci_error(err, st, "out of memory");
     free(c.pi);
     free(c.R);
     return st;

@@ -12,12 +12,18 @@
  *  Every public name follows these rules; new and changed code keeps them.
  *
  *  - **Prefix = module = file.**  `starc_policy_*` lives in libstarc/policy.c
- *    and is declared in `<starc/policy.h>`; macros and enum values are
- *    `STARC_POLICY_*`.  The modules, bottom up: error (the base, with the
- *    parallel runner and the kernels) -> mdp, npy, stats, fit -> policy -> io,
- *    generate, gridworld, regret -> canon, norm -> metric -> distance | proxy,
- *    regularize, tomato -> overopt, proxygen, study.  A module uses only
- *    modules below it, and its header includes only their headers.
+ *    and is declared in `<starc/policy.h>` (its types in
+ *    `<starc/policy-types.h>`, which it includes); macros and enum values
+ *    are `STARC_POLICY_*`.  The modules, bottom up: error (the base, with
+ *    the parallel runner and the kernels) -> mdp, npy, stats, fit -> policy
+ *    (itself in layers: howard, the policy iteration the engines share ->
+ *    dense, the dense engine -> sparse, the sparse engine -> policy, the
+ *    dispatcher -> sparse-exact, the sparse twins of its internals) -> io,
+ *    generate, gridworld, regret -> canon, norm -> metric -> distance |
+ *    proxy, regularize, tomato -> overopt, proxygen, study.  A module uses
+ *    only modules below it, and its header includes only their headers; the
+ *    policy engines read the policy options through starc/policy-types.h,
+ *    never starc/policy.h.
  *    `starc_version()` names the library itself; the status codes are
  *    `STARC_OK`, `STARC_EINVAL`, ... of starc/error.h.  starc/results.h is
  *    no module: it only names the files, columns and keys of the results
@@ -90,6 +96,7 @@
 #include "starc/npy.h"
 #include "starc/stats.h"
 #include "starc/fit.h"
+#include "starc/policy-types.h"
 #include "starc/policy.h"
 #include "starc/io.h"
 #include "starc/generate.h"
