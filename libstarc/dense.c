@@ -291,16 +291,7 @@ int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const do
     starci_dense_workspace_free(own);
     if (st)
         return st;
-    for (size_t k = 0; k < nr; k++) {
-        if (!Rbar[k]) {
-            Jn[k] = NAN;
-            continue;
-        }
-        double acc = 0.0;
-        for (size_t i = 0; i < S * A; i++)
-            acc += mu[i] * Rbar[k][i];
-        Jn[k] = acc;
-    }
+    starci_howard_occupancy_returns(S * A, mu, nr, Rbar, Jn);
     return STARC_OK;
 }
 

@@ -34,6 +34,11 @@ double starci_howard_values_return(const starc_mdp *m, const double *V);
 /* r(s) = sum_a pi(s,a) Rbar(s,a), or Rbar(s, act[s]) when act != NULL (then pi is unused). */
 void starci_howard_reward(const starc_mdp *m, const double *pi, const size_t *act, const double *Rbar, double *r);
 
+/* Jn[k] = sum_i mu[i] Rbar[k][i] over the n occupancy entries, in order, for
+ * nr expected rewards (NULL entries give NaN): the normalised returns of
+ * both engines' exact occupancy (starci_policy_exact, starci_sparse_exact). */
+void starci_howard_occupancy_returns(size_t n, const double *mu, size_t nr, const double *const *Rbar, double *Jn);
+
 /* The tie rule of policy iteration (docs/theory.md, Numerics): in a state
  * whose largest action value is qmax, values within
  * starci_howard_tie_tol(tie_tol, qmax, floor) of qmax are tied, with

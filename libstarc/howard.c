@@ -64,6 +64,20 @@ void starci_howard_reward(const starc_mdp *m, const double *pi, const size_t *ac
     }
 }
 
+void starci_howard_occupancy_returns(size_t n, const double *mu, size_t nr, const double *const *Rbar, double *Jn)
+{
+    for (size_t k = 0; k < nr; k++) {
+        if (!Rbar[k]) {
+            Jn[k] = NAN;
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t i = 0; i < n; i++)
+            acc += mu[i] * Rbar[k][i];
+        Jn[k] = acc;
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* The tie rule                                                            */
 

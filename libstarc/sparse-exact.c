@@ -69,16 +69,7 @@ int starci_sparse_exact(const starc_mdp *m, starc_policy_engine e, const double 
         for (size_t a = 0; a < A; a++)
             mu[s * A + a] = dd[s] * pi[s * A + a];
     }
-    for (size_t k = 0; k < nr; k++) {
-        if (!Rbar[k]) {
-            Jn[k] = NAN;
-            continue;
-        }
-        double acc = 0.0;
-        for (size_t i = 0; i < S * A; i++)
-            acc += mu[i] * Rbar[k][i];
-        Jn[k] = acc;
-    }
+    starci_howard_occupancy_returns(S * A, mu, nr, Rbar, Jn);
 done:
     if (dd != d)
         free(dd);
