@@ -56,6 +56,11 @@ typedef enum starci_dense_lu {
 int starci_dense_assemble(const starc_mdp *m, const double *pi, const size_t *act, int transposed, double *M,
                           starc_error *err);
 
+/* The LU_ONCE factor of I - gamma P_pi for the stochastic policy pi into LU
+ * (S*S) and ipiv (S), kept for many starci_dense_lu_solve() calls (the
+ * evaluator plan, starc_policy_evaluator_alloc()). */
+int starci_dense_factor(const starc_mdp *m, const double *pi, double *LU, lapack_int *ipiv, starc_error *err);
+
 /* Solve with the LU_ONCE factor LU, ipiv (dgetrs): b (S) receives x; the LAPACK info. */
 lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *ipiv, starci_howard_system sys,
                                  double *b);

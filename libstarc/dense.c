@@ -192,6 +192,21 @@ int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, 
     return STARC_OK;
 }
 
+int starci_dense_factor(const starc_mdp *m, const double *pi, double *LU, lapack_int *ipiv, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    (void)starci_dense_assemble(m, pi, NULL, 0, LU, NULL); /* row-major: cannot fail */
+    /* Read column-major, the row-major M = I - gamma P_pi is M^T: factorising
+     * that avoids the transposed copy LAPACKE's row-major interface makes on
+     * every call (an S x S allocation per solve); solves use trans = 'T'.
+     * The solves call the _work variants: the plain ones also scan the whole
+     * factor for NaNs on every call. */
+    lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)S, (lapack_int)S, LU, (lapack_int)S, ipiv);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    return STARC_OK;
+}
+
 void starci_dense_occupancy_finish(const starc_mdp *m, const double *pi, const double *x, const unsigned char *reach,
                                    double *d, double *mu)
 {

@@ -443,16 +443,10 @@ int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_pol
         return starci_error(err, STARC_ENOMEM, "out of memory");
     }
     memcpy(ev->pi, pi, S * A * sizeof(double));
-    (void)starci_dense_assemble(m, pi, NULL, 0, ev->LU, NULL); /* row-major: cannot fail */
-    /* Read column-major, the row-major M = I - gamma P_pi is M^T: factorising
-     * that avoids the transposed copy LAPACKE's row-major interface makes on
-     * every call (an S x S allocation per solve); solves use trans = 'T'.
-     * The solves call the _work variants: the plain ones also scan the whole
-     * factor for NaNs on every call. */
-    lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)S, (lapack_int)S, ev->LU, (lapack_int)S, ev->ipiv);
-    if (info != 0) {
+    int st = starci_dense_factor(m, pi, ev->LU, ev->ipiv, err);
+    if (st) {
         starc_policy_evaluator_free(ev);
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+        return st;
     }
     *out = ev;
     return STARC_OK;
