@@ -575,25 +575,20 @@ void exp_data_names(size_t j, char mdp[64], char rewards[64])
     snprintf(rewards, 64, "rewards-%05zu.npz", j);
 }
 
-int exp_compute(const exp_args *a, starc_study **s, double *secs)
+int exp_stream(const exp_args *a, FILE *pairs, int show_progress, starc_study **s, double *secs)
 {
     const char *cmd = a->cmd;
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.a = a;
-    rs.show_progress = a->progress || isatty(2);
+    rs.pairs = pairs;
+    rs.show_progress = show_progress;
     rs.last_draw = -1.0;
     int rc = EXIT_OK;
     if (a->save_data && (!(rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA)) || (rc = cli_mkdir_p(cmd, rs.data_dir)))) {
         free(rs.data_dir);
         return rc ? rc : cli_fail(cmd, "out of memory");
     }
-    cli_out pairs;
-    if ((rc = exp_open_pairs(a, &pairs))) {
-        free(rs.data_dir);
-        return rc;
-    }
-    rs.pairs = pairs.f;
     pthread_mutex_init(&rs.mu, NULL);
     starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
     starc_error err;
@@ -609,11 +604,22 @@ int exp_compute(const exp_args *a, starc_study **s, double *secs)
     free(rs.data_dir);
     if (rs.show_progress && st)
         fputc('\n', stderr);
-    if (st) {
-        cli_out_abort(&pairs);
+    if (st)
         return st == STARC_EIO && rs.errmsg[0] ? cli_usage(cmd, "%s", rs.errmsg) : cli_lib_error(cmd, st, &err);
+    return EXIT_OK;
+}
+
+int exp_compute(const exp_args *a, starc_study **s, double *secs)
+{
+    cli_out pairs;
+    int rc = exp_open_pairs(a, &pairs);
+    if (rc)
+        return rc;
+    if ((rc = exp_stream(a, pairs.f, a->progress || isatty(2), s, secs))) {
+        cli_out_abort(&pairs);
+        return rc;
     }
-    if (pairs.f && (rc = cli_out_commit(cmd, &pairs))) {
+    if (pairs.f && (rc = cli_out_commit(a->cmd, &pairs))) {
         starc_study_free(*s);
         *s = NULL;
     }
@@ -837,6 +843,10 @@ int cmd_experiment(int argc, char **argv)
         return rc == PARSED_HELP ? EXIT_OK : rc;
     if ((rc = check_options(&a, study_opt)))
         return rc;
+    if (exp_mpi_launched()) {
+        scatter_spec sc;
+        return (rc = exp_parse_scatter(CMD, a.scatter, &sc)) ? rc : exp_run_mpi(&a, &sc);
+    }
     if (a.merge) {
         if (optind >= argc)
             return cli_usage(CMD, "option --merge: no shard directories given");
