@@ -3,7 +3,8 @@
 # single run's files byte for byte for N in {1, 2, 3, 7} and N > MDPs (empty
 # shards); merge refuses mismatched settings, other versions, missing,
 # overlapping and unfinished shards (a shard killed with SIGTERM) with one
-# line, exit 2 and no output; rerunning only the missing shard completes it.
+# line, exit 2 and no output; rerunning only the missing shard completes it;
+# docs/cluster.md's GNU parallel and Slurm scripts run and merge.
 set -u
 : "${STARC:?}" "${top_srcdir:?}"
 w=cli-shard.tmp
@@ -146,6 +147,37 @@ if env --default-signal=INT true 2>/dev/null; then
 else
     echo "SKIP the SIGTERM test: needs env --default-signal (coreutils 8.31)"
 fi
+
+# ---- the scripts of docs/cluster.md ------------------------------------------------
+# GNU parallel's script (run with xargs -P, so GNU parallel is not needed), and the Slurm
+# job array's, whose SLURM_ARRAY_TASK_ID drives --shard, give the single run's files.
+ex="$top_srcdir/docs/examples"
+for f in study-parallel.sh study-slurm.sh; do
+    sh -n "$ex/$f" && echo "ok sh -n $f" || fail "$f is not valid sh"
+done
+C="--mdps 9 --pairs 2 --steps 3 --states 8 --actions 3 --seed 2"
+# shellcheck disable=SC2086
+check single-c 0 "" -- "$STARC" experiment $C -o "$w/single-c"
+# shellcheck disable=SC2086
+(cd "$w" && STARC="$STARC" STARC_NO_GNU_PARALLEL=1 PARALLEL_JOBS=2 sh "$ex/study-parallel.sh" 4 par $C --no-render >out 2>err) ||
+    fail "study-parallel.sh: $(cat "$w/err")"
+same "$w/single-c" "$w/par"
+# a shard lost: rerunning the script runs it alone, and the merge completes
+rm -rf "$w/par" "$w/par.shards/3"
+cp "$w/par.shards/1/shard.json" "$w/kept.json"
+# shellcheck disable=SC2086
+(cd "$w" && STARC="$STARC" STARC_NO_GNU_PARALLEL=1 sh "$ex/study-parallel.sh" 4 par $C --no-render >out 2>err) ||
+    fail "study-parallel.sh, rerun: $(cat "$w/err")"
+[ "$(grep -c '^STARC random-MDP study, shard' "$w/out")" = 1 ] || fail "the rerun ran other shards than the lost one"
+same "$w/single-c" "$w/par"
+mkdir -p "$w/slurm"
+for k in 1 2 3; do
+    (cd "$w/slurm" && SLURM_ARRAY_TASK_ID=$k STARC_SHARDS=3 STUDY="$C" STARC="$STARC" sh "$ex/study-slurm.sh" >out 2>err) ||
+        fail "study-slurm.sh as array task $k: $(cat "$w/slurm/err")"
+done
+check merge-slurm 0 "" -- "$STARC" merge "$w/slurm/shards/1" "$w/slurm/shards/2" "$w/slurm/shards/3" -o "$w/slurm/study" &&
+    same "$w/single-c" "$w/slurm/study"
+(cd "$w/slurm" && STARC="$STARC" sh "$ex/study-slurm.sh" >out 2>err) && fail "study-slurm.sh ran outside a job array"
 
 [ "$fails" = 0 ] && rm -rf "$w"
 echo "$fails failed"
