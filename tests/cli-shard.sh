@@ -100,6 +100,8 @@ refuse overlap "shard 2/3 is given twice" "$w/s3-1" "$w/s3-2" "$w/s3-2" "$w/s3-3
 refuse other-n "$w/s2-2: shard 2/2, but $w/s3-1 is shard 1/3: N differs" "$w/s3-1" "$w/s2-2"
 refuse not-a-shard "$w/single: no shard.json: the shard did not finish" "$w/single"
 refuse no-dir "$w/nowhere: No such file or directory" "$w/nowhere"
+cp -r "$w/s1-1" "$w/huge" && sed 's/"steps": 3/"steps": 99999999/' "$w/s1-1/shard.json" >"$w/huge/shard.json"
+refuse huge "huge/shard.json: settings out of range" "$w/huge"
 cp -r "$w/s3-2" "$w/damaged" && cp "$w/s3-1/points.npy" "$w/damaged/points.npy"
 refuse damaged "damaged/points.npy: not 30 points of 339 columns" "$w/s3-1" "$w/damaged" "$w/s3-3"
 check out-is-shard 2 "option --output: $w/s3-1 is the shard directory" -- "$STARC" merge "$w/s3-1" "$w/s3-2" "$w/s3-3" -o "$w/s3-1"

@@ -125,24 +125,26 @@ static int agree(mpi_run *m, int rc)
 /* Every rank launched with rank 0's study: EXIT_OK or this rank's one line. */
 static int check_same_study(mpi_run *m, const scatter_spec *sc)
 {
+    static char root[16384]; /* the settings are a few hundred bytes (scatter: at most 16 names) */
     json_t *j = exp_settings(m->a, sc);
     char *mine = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(j);
     unsigned long long len = mine ? strlen(mine) + 1 : 0;
-    MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-    char *root = len && len < INT_MAX ? malloc(len) : NULL;
-    if (root && m->rank == 0)
+    MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD); /* every rank takes the same branch */
+    if (len == 0 || len > sizeof root) {
+        free(mine);
+        return cli_fail(m->a->cmd, "MPI rank %d: cannot compare the study's options", m->rank);
+    }
+    if (m->rank == 0)
         memcpy(root, mine, len);
-    if (len && len < INT_MAX)
-        MPI_Bcast(root ? root : (char[1]){0}, root ? (int)len : 1, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Bcast(root, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
     int rc = EXIT_OK;
-    if (!mine || !root)
+    if (!mine)
         rc = cli_fail(m->a->cmd, "MPI rank %d: out of memory", m->rank);
     else if (strcmp(mine, root) != 0)
         rc = cli_usage(m->a->cmd, "MPI rank %d: its study options differ from rank 0's; launch every rank with "
                        "the same command", m->rank);
     free(mine);
-    free(root);
     return rc;
 }
 

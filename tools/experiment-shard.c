@@ -7,6 +7,7 @@
 #include <config.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static double wall_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static json_t *shard_settings(const exp_args *a, const scatter_spec *sc)
+json_t *exp_settings(const exp_args *a, const scatter_spec *sc)
 {
     const starc_study_options *o = &a->o;
     char scatter[EXP_SCATTER_MAX * 65] = "";
@@ -87,6 +88,11 @@ static int args_from_settings(const shard_set *set, exp_args *a)
         a->o.pairs == 0 || a->o.steps == 0 || a->o.mdps != set->total)
         return cli_usage(a->cmd, "%s/" STARC_RESULTS_SHARD_MANIFEST ": not the settings of a study shard", set->dirs[0]);
     a->o.gamma = json_real_value(gamma);
+    /* a manifest edited by hand must not make the merge allocate without bound */
+    const size_t per = a->o.pairs * a->o.steps, NV = starc_study_nvariants();
+    if (a->o.pairs > ((size_t)1 << 20) || a->o.steps > ((size_t)1 << 20) || a->o.mdps > ((size_t)1 << 24) ||
+        a->o.mdps > SIZE_MAX / sizeof(double) / (NV + 1) / per || !(a->o.gamma >= 0.0 && a->o.gamma < 1.0))
+        return cli_usage(a->cmd, "%s/" STARC_RESULTS_SHARD_MANIFEST ": settings out of range", set->dirs[0]);
     a->o.seed = (uint64_t)json_integer_value(seed);
     a->o.trivial_tol = json_is_null(tol) ? STARC_DISTANCE_TRIVIAL_TOL_DERIVED : json_real_value(tol);
     a->no_pairs = json_is_false(pairs);
@@ -165,7 +171,7 @@ int exp_run_shard(const exp_args *a, const scatter_spec *sc, FILE *out, json_t *
     if (!rc)
         rc = write_points(a, s);
     if (!rc) {
-        json_t *settings = shard_settings(a, sc);
+        json_t *settings = exp_settings(a, sc);
         rc = shard_manifest_write(a->dir, STARC_RESULTS_STUDY_KIND, &a->shard, begin, end, a->o.mdps, settings);
         json_decref(settings);
     }
