@@ -6,14 +6,15 @@
  * third pass (unless the two are so close that cancellation would cost
  * digits: then one direct pass over the difference).  Matrices materialise
  * each standardised reward once as a feature row whose Euclidean geometry is
- * the metric's, and take the l2/wl2/Pearson matrices from one dsyrk. */
+ * the metric's, and take each l2/wl2/Pearson entry from the inner products of
+ * its two rows alone (k_dot's fixed association), so that any range of entries
+ * (starc_distance_matrix_entries) has the bits of the whole matrix. */
 #include <config.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 
 #include "canon-internal.h"
 #include "distance-internal.h"
@@ -577,6 +578,178 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
 
 static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err);
 
+/* The standardised rewards lo <= i < n of a dense matrix as feature rows, and
+ * what the entries need besides: every entry comes from these rows alone, so
+ * any range of entries has the same bits as the whole matrix. */
+struct matrix_ctx {
+    const starc_distance_plan *p;
+    size_t n, lo, L;
+    int sa_kind, gram, kc; /* kc: norm none's common factor 2^kc (0 otherwise) */
+    double *F;             /* (n - lo) x L features */
+    double *gd;            /* (n - lo) squared feature norms, Gram metrics */
+    int *undef;            /* n - lo flags */
+    double *wsqrt;         /* sqrt(T) (wl2) or sqrt(D) (Pearson), L, or NULL */
+    size_t e0;             /* first entry of the range */
+    double *out;           /* the range's entries */
+    int status;            /* an entry that overflowed (norm none), else STARC_OK */
+};
+
+static void matrix_ctx_free(struct matrix_ctx *c)
+{
+    free(c->F);
+    free(c->gd);
+    free(c->undef);
+    free(c->wsqrt);
+}
+
+/* Features of rewards [lo, n); with norm none the factor of the largest
+ * max |R| of all n rewards, and the rows again scaled when it is not 0. */
+static int matrix_features(starc_distance_plan *p, const double *const *R, struct matrix_ctx *c, starc_error *err)
+{
+    const int hom = homogeneous(p);
+    starci_request req = make_request(p, 0);
+    int st;
+    for (int again = 0;; again = 1) {
+        double mx = 0.0;
+        for (size_t i = again || !hom ? c->lo : 0; i < c->n; i++) {
+            const double *Rs[1] = {R[i]};
+            starci_cform cf;
+            starci_stats sts;
+            struct rinfo ri;
+            int k;
+            if ((st = forms_stats(p, 1, Rs, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
+                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+                return st;
+            mx = MAXD(mx, sts.rmax);
+            if (i < c->lo)
+                continue;
+            double *f = c->F + (i - c->lo) * c->L;
+            c->undef[i - c->lo] = ri.undefined;
+            if (ri.undefined)
+                memset(f, 0, c->L * sizeof(double));
+            else
+                features(p, &cf, &ri, c->wsqrt, f);
+        }
+        if (!hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
+            return STARC_OK;
+    }
+}
+
+static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const *R, size_t lo, struct matrix_ctx *c,
+                           starc_error *err)
+{
+    const size_t S = p->S, A = p->A, m = n - lo;
+    const starc_metric_kind metric = p->o.metric;
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->n = n;
+    c->lo = lo;
+    c->sa_kind = p->o.canon == STARC_CANON_VAL;
+    c->gram = metric_is_gram(metric);
+    c->L = c->sa_kind ? S * A : S * A * S;
+    size_t mL;
+    if (!starci_mul_ok(m, c->L, &mL) || mL > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
+    const double *wsrc = c->sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
+    c->F = starci_dalloc(mL);
+    c->gd = c->gram ? starci_dalloc(m) : NULL;
+    c->undef = calloc(m, sizeof *c->undef);
+    c->wsqrt = wsrc ? starci_dalloc(c->L) : NULL;
+    if (!c->F || (c->gram && !c->gd) || !c->undef || (wsrc && !c->wsqrt))
+        return starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
+    for (size_t i = 0; wsrc && i < c->L; i++)
+        c->wsqrt[i] = sqrt(wsrc[i]);
+    int st = matrix_features(p, R, c, err);
+    for (size_t i = 0; !st && c->gram && i < m; i++)
+        c->gd[i] = k_dot(c->F + i * c->L, c->F + i * c->L, c->L);
+    return st;
+}
+
+/* Entry (i, j), i <= j, from the two feature rows alone (before norm none's unscaling). */
+static double matrix_entry(const struct matrix_ctx *c, size_t i, size_t j)
+{
+    const size_t a = i - c->lo, b = j - c->lo, L = c->L;
+    const double *x = c->F + a * L, *y = c->F + b * L;
+    if (!c->gram)
+        return i == j ? 0.0 : direct(c->p, c->sa_kind, L, x, y);
+    if (c->undef[a] || c->undef[b])
+        return NAN;
+    if (i == j)
+        return 0.0;
+    double scale = c->gd[a] + c->gd[b];
+    double d2 = scale - 2.0 * k_dot(x, y, L);
+    if (scale > 0.0 && d2 < STARCI_REFINE * scale)
+        d2 = direct(c->p, c->sa_kind, L, x, y);
+    double d = sqrt(fmax(d2, 0.0));
+    return c->p->o.metric == STARC_METRIC_PEARSON ? fmin(d / 2.0, 1.0) : d; /* Pearson: rho >= -1 */
+}
+
+/* First row of entry e of the upper triangle (row i holds n - i entries). */
+static size_t entry_row(size_t n, size_t e, size_t *j)
+{
+    size_t i = 0;
+    while (e >= n - i) {
+        e -= n - i;
+        i++;
+    }
+    *j = i + e;
+    return i;
+}
+
+/* Entries [c->e0 + a, c->e0 + b) (a worker of starci_parallel_run). */
+static void matrix_entries_run(void *arg, size_t a, size_t b, int tid)
+{
+    struct matrix_ctx *c = arg;
+    (void)tid;
+    size_t j, i = entry_row(c->n, c->e0 + a, &j);
+    for (size_t e = a; e < b; e++) {
+        double d = matrix_entry(c, i, j);
+        if (c->kc && !isnan(d)) {
+            d = ldexp(d, -c->kc);
+            if (isinf(d))
+                c->status = STARC_EUNDEF; /* every writer stores the same value */
+        }
+        c->out[e] = d;
+        if (++j == c->n)
+            j = ++i;
+    }
+}
+
+/* The dense path of both matrix calls: entries [e0, e1) into out. */
+static int dense_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1, double *out,
+                         starc_error *err)
+{
+    size_t j, lo = entry_row(n, e0, &j);
+    struct matrix_ctx c;
+    int st = matrix_ctx_init(p, n, R, lo, &c, err);
+    if (!st) {
+        c.e0 = e0;
+        c.out = out;
+        double work = (double)(e1 - e0) * (double)c.L;
+        starci_parallel_run(p->o.nthreads, e1 - e0, work > (double)SIZE_MAX ? SIZE_MAX : (size_t)work,
+                            matrix_entries_run, &c);
+        if (c.status)
+            st = starci_error(err, STARC_EUNDEF, "the distance overflows: it exceeds the largest double (%g)", DBL_MAX);
+    }
+    matrix_ctx_free(&c);
+    return st;
+}
+
+int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1,
+                                  double *out, starc_error *err)
+{
+    if (!p || (e1 > e0 && (!R || !out)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    size_t nn;
+    if (!starci_mul_ok(n, n + 1, &nn) || e0 > e1 || e1 > nn / 2)
+        return starci_error(err, STARC_EINVAL, "entries [%zu, %zu) are not a range of the %zu x %zu matrix's %zu",
+                            e0, e1, n, n, nn / 2);
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_matrix_entries needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    return e0 == e1 ? STARC_OK : dense_entries(p, n, R, e0, e1, out, err);
+}
+
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
 {
     if (!p || (n > 0 && (!R || !D)))
@@ -585,90 +758,16 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         return STARC_OK;
     if (p->sparse)
         return sparse_matrix(p, n, R, D, err);
-    const size_t S = p->S, A = p->A;
-    const starc_metric_kind metric = p->o.metric;
-    const int sa_kind = p->o.canon == STARC_CANON_VAL;
-    const size_t L = sa_kind ? S * A : S * A * S;
-    size_t nL, nn;
-    if (!starci_mul_ok(n, L, &nL) || !starci_mul_ok(n, n, &nn) || nL > SIZE_MAX / sizeof(double))
+    size_t nn;
+    if (!starci_mul_ok(n, n, &nn) || nn > SIZE_MAX / sizeof(double))
         return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
-    if (metric_is_gram(metric) && (L > INT_MAX || n > INT_MAX))
-        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix exceeds BLAS's int dimensions", n, n);
-    double *F = starci_dalloc(nL);
-    double *G = metric_is_gram(metric) ? starci_dalloc(nn) : NULL;
-    int *undef = calloc(n, sizeof *undef);
-    /* per-entry weights of the dense features, computed once for all rows */
-    const double *wsrc = sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
-    double *wsqrt = wsrc ? starci_dalloc(L) : NULL;
-    int st = STARC_OK;
-    if (!F || (metric_is_gram(metric) && !G) || !undef || (wsrc && !wsqrt)) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
-        goto done;
-    }
-    if (wsqrt)
-        for (size_t i = 0; i < L; i++)
-            wsqrt[i] = sqrt(wsrc[i]);
-    starci_request req = make_request(p, 0);
-    /* norm none (homogeneous): one factor for all rows, that of the largest
-     * max |R|; the rows are made unscaled, and again scaled when it is not 0 */
-    const int hom = homogeneous(p);
-    int kc = 0;
-    for (int again = 0;; again = 1) {
-        double mx = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            const double *Rs[1] = {R[i]};
-            starci_cform cf;
-            starci_stats sts;
-            struct rinfo ri;
-            int k;
-            if ((st = forms_stats(p, 1, Rs, hom ? &kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
-                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
-                goto done;
-            mx = MAXD(mx, sts.rmax);
-            double *f = F + i * L;
-            undef[i] = ri.undefined;
-            if (ri.undefined)
-                memset(f, 0, L * sizeof(double));
-            else
-                features(p, &cf, &ri, wsqrt, f);
-        }
-        if (!hom || again || !(kc = starci_norm_scale_exp(&mx, 1)))
-            break;
-    }
-    if (metric_is_gram(metric)) {
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)L, 1.0, F, (int)L, 0.0, G, (int)n);
-        for (size_t i = 0; i < n; i++) {
-            D[i * n + i] = undef[i] ? NAN : 0.0;
-            for (size_t j = i + 1; j < n; j++) {
-                double d;
-                if (undef[i] || undef[j]) {
-                    d = NAN;
-                } else {
-                    double scale = G[i * n + i] + G[j * n + j];
-                    double d2 = scale - 2.0 * G[i * n + j];
-                    if (scale > 0.0 && d2 < STARCI_REFINE * scale)
-                        d2 = direct(p, sa_kind, L, F + i * L, F + j * L);
-                    d = sqrt(fmax(d2, 0.0));
-                    if (metric == STARC_METRIC_PEARSON)
-                        d = fmin(d / 2.0, 1.0); /* rho >= -1 */
-                }
-                D[i * n + j] = D[j * n + i] = d;
-            }
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            D[i * n + i] = 0.0;
-            for (size_t j = i + 1; j < n; j++)
-                D[i * n + j] = D[j * n + i] = direct(p, sa_kind, L, F + i * L, F + j * L);
-        }
-    }
-    for (size_t i = 0; !st && kc && i < n * n; i++)
-        st = unscale(kc, &D[i], err);
-done:
-    free(F);
-    free(G);
-    free(undef);
-    free(wsqrt);
+    /* the n(n+1)/2 entries packed at the start of D, then moved into place from the last row */
+    int st = dense_entries(p, n, R, 0, n * (n + 1) / 2, D, err);
+    for (size_t i = n; !st && i-- > 0;)
+        memmove(D + i * n + i, D + (i ? i * n - i * (i - 1) / 2 : 0), (n - i) * sizeof(double));
+    for (size_t i = 0; !st && i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            D[i * n + j] = D[j * n + i];
     return st;
 }
 
