@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "fmt17.h"
 #include "gnuplot.h"
 
@@ -845,4 +846,10 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
         json_decref(js);
     free(sub);
     return rc;
+}
+
+/* Merging study shards (starc merge): not written yet; the next commit does it. */
+int experiment_merge(const shard_set *set, const shard_merge_args *a)
+{
+    return cli_usage(a->cmd, "%s: merging study shards is not implemented yet", set->dirs[0]);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "shard.h"
 
 /* starc distance (cmd-distance.c) */
 typedef struct distance_args {
@@ -58,5 +59,10 @@ typedef struct regularize_args {
 void regularize_args_init(regularize_args *a);
 /* Checks the combination of options first (as the command line does). */
 int regularize_job(regularize_args *a, FILE *out);
+
+/* starc merge (cmd-merge.c) and the merge of each kind of shard */
+int cmd_merge(int argc, char **argv);
+/* Study shards (kind STARC_RESULTS_STUDY_KIND) into the single run's outputs (cmd-experiment.c). */
+int experiment_merge(const shard_set *set, const shard_merge_args *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli.h"
+#include "commands.h"
 
 /* OpenBLAS's threaded LAPACK (dgetrf inside dgesv) rounds differently with
  * different thread counts.  The tool promises the same bytes whatever the
@@ -27,6 +28,7 @@ static const cli_command commands[] = {
     {"fit", cmd_fit, "Gao's overoptimisation forms fitted to RLHF and best-of-n logs, with intervals"},
     {"generate", cmd_generate, "random MDPs and rewards (STARC study protocol), gridworlds, proxies"},
     {"info", cmd_info, "describe .npy/.npz files and check that they validate"},
+    {"merge", cmd_merge, "merge the shards of a run (--shard K/N) into the single run's outputs"},
     {"notebook", cmd_notebook, "export a result as a Jupyter notebook"},
     {"overopt", cmd_overopt, "overoptimisation curves: pressure sweeps, Gao fits, drop metrics"},
     {"proxy", cmd_proxy, "correlation of proxy and true reward under a base policy, bounds, hacking"},

@@ -267,6 +267,38 @@
 /** @brief The named rewards (an .npz archive) in a directory of problem files. */
 #define STARC_RESULTS_REWARDS "rewards.npz"
 
+/* ------------------------------------------ shards (starc merge, --shard K/N) */
+
+/** @brief The manifest of a shard directory (`--shard K/N -o DIR`), written last,
+ *  once every other file of the shard is complete: a directory without it is an
+ *  unfinished shard that `starc merge` refuses.  Keys `STARC_RESULTS_SHARD_KEY_*`. */
+#define STARC_RESULTS_SHARD_MANIFEST "shard.json"
+/** @brief shard.json: what the shard holds (the merge's kind), e.g. ::STARC_RESULTS_STUDY_KIND. */
+#define STARC_RESULTS_SHARD_KEY_KIND "kind"
+/** @brief shard.json: the libstarc version that wrote it. */
+#define STARC_RESULTS_SHARD_KEY_VERSION "version"
+/** @brief shard.json: which shard, an object {::STARC_RESULTS_SHARD_KEY_K, ::STARC_RESULTS_SHARD_KEY_N}. */
+#define STARC_RESULTS_SHARD_KEY_SHARD "shard"
+/** @brief shard.json, in `shard`: K of `--shard K/N` (1-based). */
+#define STARC_RESULTS_SHARD_KEY_K "k"
+/** @brief shard.json, in `shard`: N of `--shard K/N`. */
+#define STARC_RESULTS_SHARD_KEY_N "n"
+/** @brief shard.json: the slice of items computed, an object {::STARC_RESULTS_SHARD_KEY_BEGIN,
+ *  ::STARC_RESULTS_SHARD_KEY_END}, the half-open range [begin, end) of [0, total). */
+#define STARC_RESULTS_SHARD_KEY_RANGE "range"
+/** @brief shard.json, in `range`: the first item of the slice. */
+#define STARC_RESULTS_SHARD_KEY_BEGIN "begin"
+/** @brief shard.json, in `range`: one past the last item of the slice. */
+#define STARC_RESULTS_SHARD_KEY_END "end"
+/** @brief shard.json: the number of items of the whole run (MDPs of a study). */
+#define STARC_RESULTS_SHARD_KEY_TOTAL "total"
+/** @brief shard.json: every option that changes the merged results (an object;
+ *  shards merge only when theirs are equal). */
+#define STARC_RESULTS_SHARD_KEY_SETTINGS "settings"
+/** @brief A study shard's points: float64 .npy of shape (points, 1 + variants), one row per
+ *  point in pairs.tsv's order, the regret then every variant in correlations.tsv's order. */
+#define STARC_RESULTS_STUDY_POINTS "points.npy"
+
 /* ------------------------------------------------------------- starc demo */
 
 /** @brief Default output directory of `starc demo`. */
