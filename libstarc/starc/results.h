@@ -223,6 +223,19 @@
 #define STARC_RESULTS_DISTANCE_KEY_NAMES "names"
 /** @brief `starc distance --format json`, a matrix: rows of distances (null = undefined). */
 #define STARC_RESULTS_DISTANCE_KEY_MATRIX "matrix"
+/** @brief Kind of the shards of a distance matrix (`starc distance --shard K/N`, shard.json). */
+#define STARC_RESULTS_DISTANCE_SHARD_KIND "distance-matrix"
+/** @brief A distance-matrix shard's entries: a float64 `.npy` of its range of the upper triangle's
+ *  n(n+1)/2 entries (row by row, diagonal included), exactly as computed. */
+#define STARC_RESULTS_DISTANCE_ENTRIES "entries.npy"
+/** @brief The merged matrix (`starc merge`): the bytes `starc distance` prints on stdout (TSV). */
+#define STARC_RESULTS_DISTANCE_MATRIX_TSV "matrix.tsv"
+/** @brief The merged matrix with `starc merge --format json`: the bytes of `starc distance --format json`. */
+#define STARC_RESULTS_DISTANCE_MATRIX_JSON "matrix.json"
+/** @brief distance shard settings: the reward names in order (an array). */
+#define STARC_RESULTS_DISTANCE_SET_NAMES "names"
+/** @brief distance shard settings: SHA-256 of each reward argument's file, in order (an array). */
+#define STARC_RESULTS_DISTANCE_SET_REWARDS "reward_files"
 
 /** @brief `starc regret --format json`: the normalised regret. */
 #define STARC_RESULTS_REGRET_KEY_REGRET "regret"
