@@ -407,15 +407,6 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
 
 /* ------------------------------------------------------------------ shard */
 
-/* The file of a reward argument: FILE, or FILE of FILE.npz:KEY (malloc'd). */
-static char *reward_file(const char *spec)
-{
-    const char *colon = strrchr(spec, ':');
-    if (access(spec, F_OK) == 0 || !colon)
-        return strdup(spec);
-    return strndup(spec, (size_t)(colon - spec));
-}
-
 /* A digest of the file given to OPT, or json null when the option was not given. */
 static int digest_json(const char *opt, const char *path, json_t *obj, const char *key)
 {
@@ -445,12 +436,8 @@ static int shard_settings(const distance_args *a, const dist_inputs *in, json_t 
     json_object_set_new(set, STARC_RESULTS_DISTANCE_SET_REWARDS, files);
     json_object_set_new(set, STARC_RESULTS_DISTANCE_SET_NAMES, names);
     for (int i = 0; !rc && i < a->nrewards; i++) {
-        char hex[SHARD_DIGEST_LEN + 1], *file = reward_file(a->rewards[i]);
-        if (!file)
-            return cli_fail(CMD, "out of memory");
-        rc = shard_file_digest("reward", file, hex);
-        free(file);
-        if (!rc)
+        char hex[SHARD_DIGEST_LEN + 1];
+        if (!(rc = shard_file_digest("reward", a->rewards[i], hex)))
             json_array_append_new(files, json_string(hex));
     }
     for (size_t i = 0; !rc && i < in->rs.n; i++)

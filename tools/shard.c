@@ -124,9 +124,24 @@ int shard_manifest_remove(const char *dir)
     return rc;
 }
 
-int shard_file_digest(const char *opt, const char *path, char hex[SHARD_DIGEST_LEN + 1])
+/* PATH, or FILE of a reward spec FILE.npz:KEY when PATH itself is not there. */
+static FILE *open_spec(const char *path)
 {
     FILE *f = fopen(path, "rb");
+    const char *colon = strrchr(path, ':');
+    if (f || errno != ENOENT || !colon)
+        return f;
+    char *file = strndup(path, (size_t)(colon - path));
+    if (file)
+        f = fopen(file, "rb");
+    free(file);
+    errno = f ? 0 : errno ? errno : ENOMEM;
+    return f;
+}
+
+int shard_file_digest(const char *opt, const char *path, char hex[SHARD_DIGEST_LEN + 1])
+{
+    FILE *f = open_spec(path);
     if (!f)
         return cli_usage(shard_cmd(), "option --%s: cannot read %s: %s", opt, path, strerror(errno));
     struct sha256_ctx ctx;
