@@ -187,7 +187,8 @@ cp "$L/p2-orig.npy" "$L/p2.npy"
 [ -e "$w/bad" ] && fail "a refused merge wrote $w/bad"
 
 # interrupted: shard 2/3 (entry e2) with a reward that is a fifo that never
-# gets data, killed while it reads it (the marker there, no manifest)
+# gets data, killed while it reads its inputs (no directory); then the state a
+# kill while it writes leaves (the marker, part of the entry, no manifest)
 mkfifo "$L/slow.npy"
 sed 's/^e2	m2.npz	t2.npy	p2.npy/e2	m2.npz	t2.npy	slow.npy/' "$L/list.tsv" >"$L/slow.tsv"
 rm -rf "$B-2"
@@ -198,7 +199,9 @@ sleep 0.3
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 [ -e "$B-2/shard.json" ] && fail "a killed shard left a manifest"
-check ob-killed 2 "" -- "$STARC" merge "$B-1" "$B-2" "$B-3" -o "$w/bad"
+check ob-killed 2 "ob-3-2" -- "$STARC" merge "$B-1" "$B-2" "$B-3" -o "$w/bad"
+mkdir -p "$B-2/e2" && cp "$B-1/e1/curves.tsv" "$B-2/e2/" && echo "starc overopt" >"$B-2/STARC-INCOMPLETE"
+check ob-interrupted 2 "did not finish" -- "$STARC" merge "$B-1" "$B-2" "$B-3" -o "$w/bad"
 # shellcheck disable=SC2086
 check ob-rerun 0 "" -- "$STARC" overopt --batch "$L/list.tsv" $O --shard 2/3 -o "$B-2"
 check ob-complete 0 "" -- "$STARC" merge "$B-1" "$B-2" "$B-3" -o "$w/ob-again"
