@@ -6,9 +6,10 @@
  * third pass (unless the two are so close that cancellation would cost
  * digits: then one direct pass over the difference).  Matrices materialise
  * each standardised reward once as a feature row whose Euclidean geometry is
- * the metric's, and take each l2/wl2/Pearson entry from the inner products of
- * its two rows alone (k_dot's fixed association), so that any range of entries
- * (starc_distance_matrix_entries) has the bits of the whole matrix. */
+ * the metric's, and take each l2/wl2/Pearson entry from the squared distance
+ * of its two rows alone, summed in a fixed order (no cancellation), so that
+ * any range of entries (starc_distance_matrix_entries) has the bits of the
+ * whole matrix. */
 #include <config.h>
 #include <float.h>
 #include <limits.h>
@@ -586,7 +587,6 @@ struct matrix_ctx {
     size_t n, lo, L;
     int sa_kind, gram, kc; /* kc: norm none's common factor 2^kc (0 otherwise) */
     double *F;             /* (n - lo) x L features */
-    double *gd;            /* (n - lo) squared feature norms, Gram metrics */
     int *undef;            /* n - lo flags */
     double *wsqrt;         /* sqrt(T) (wl2) or sqrt(D) (Pearson), L, or NULL */
     size_t e0;             /* first entry of the range */
@@ -597,7 +597,6 @@ struct matrix_ctx {
 static void matrix_ctx_free(struct matrix_ctx *c)
 {
     free(c->F);
-    free(c->gd);
     free(c->undef);
     free(c->wsqrt);
 }
@@ -652,36 +651,84 @@ static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const
         return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
     const double *wsrc = c->sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
     c->F = starci_dalloc(mL);
-    c->gd = c->gram ? starci_dalloc(m) : NULL;
     c->undef = calloc(m, sizeof *c->undef);
     c->wsqrt = wsrc ? starci_dalloc(c->L) : NULL;
-    if (!c->F || (c->gram && !c->gd) || !c->undef || (wsrc && !c->wsqrt))
+    if (!c->F || !c->undef || (wsrc && !c->wsqrt))
         return starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
     for (size_t i = 0; wsrc && i < c->L; i++)
         c->wsqrt[i] = sqrt(wsrc[i]);
-    int st = matrix_features(p, R, c, err);
-    for (size_t i = 0; !st && c->gram && i < m; i++)
-        c->gd[i] = k_dot(c->F + i * c->L, c->F + i * c->L, c->L);
-    return st;
+    return matrix_features(p, R, c, err);
 }
 
-/* Entry (i, j), i <= j, from the two feature rows alone (before norm none's unscaling). */
-static double matrix_entry(const struct matrix_ctx *c, size_t i, size_t j)
+/* The pairs of a tile of the matrix (rows and columns) are summed together, MATRIX_CHUNK elements
+ * of L at a time, while the rows' pieces stay in cache; each pair keeps its own four sums (element
+ * k goes to sum k % 4, in order, the tail and the sums combined in a fixed order at the end), so
+ * an entry's bits depend on its two rows alone, never on the tile or range it is computed in. */
+enum { MATRIX_TILE = 16, MATRIX_CHUNK = 1024 }; /* MATRIX_CHUNK: a multiple of 4 */
+
+static void sqdiff_sums(const double *x, const double *y, size_t k0, size_t k1, double s[4])
+{
+    double a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3];
+    for (size_t k = k0; k < k1; k += 4) {
+        const double d0 = x[k] - y[k], d1 = x[k + 1] - y[k + 1], d2 = x[k + 2] - y[k + 2], d3 = x[k + 3] - y[k + 3];
+        a0 += d0 * d0;
+        a1 += d1 * d1;
+        a2 += d2 * d2;
+        a3 += d3 * d3;
+    }
+    s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3;
+}
+
+/* Entry (i, j), i <= j, from its rows (and, for the Euclidean metrics, its sums over the first
+ * L - L % 4 elements), unscaled by norm none's common factor. */
+static double matrix_entry(struct matrix_ctx *c, size_t i, size_t j, const double s[4])
 {
     const size_t a = i - c->lo, b = j - c->lo, L = c->L;
     const double *x = c->F + a * L, *y = c->F + b * L;
-    if (!c->gram)
-        return i == j ? 0.0 : direct(c->p, c->sa_kind, L, x, y);
-    if (c->undef[a] || c->undef[b])
+    double d;
+    if (!c->gram) {
+        d = i == j ? 0.0 : direct(c->p, c->sa_kind, L, x, y);
+    } else if (c->undef[a] || c->undef[b]) {
         return NAN;
-    if (i == j)
-        return 0.0;
-    double scale = c->gd[a] + c->gd[b];
-    double d2 = scale - 2.0 * k_dot(x, y, L);
-    if (scale > 0.0 && d2 < STARCI_REFINE * scale)
-        d2 = direct(c->p, c->sa_kind, L, x, y);
-    double d = sqrt(fmax(d2, 0.0));
-    return c->p->o.metric == STARC_METRIC_PEARSON ? fmin(d / 2.0, 1.0) : d; /* Pearson: rho >= -1 */
+    } else if (i == j) {
+        d = 0.0;
+    } else {
+        double t = 0.0;
+        for (size_t k = L - L % 4; k < L; k++)
+            t += (x[k] - y[k]) * (x[k] - y[k]);
+        d = sqrt(((s[0] + t) + s[1]) + (s[2] + s[3]));
+        if (c->p->o.metric == STARC_METRIC_PEARSON)
+            d = fmin(d / 2.0, 1.0); /* rho >= -1 */
+    }
+    if (c->kc && isinf(d = ldexp(d, -c->kc)))
+        c->status = STARC_EUNDEF; /* every thread stores the same value */
+    return d;
+}
+
+/* The entries of rows [i0, i1) x columns [j0, j1) (j >= i) within [ea, eb), into c->out. */
+static void matrix_tile(struct matrix_ctx *c, size_t i0, size_t i1, size_t j0, size_t j1, size_t ea, size_t eb)
+{
+    enum { NP = MATRIX_TILE * MATRIX_TILE };
+    size_t pi[NP], pj[NP], pe[NP], np = 0;
+    double s[NP][4];
+    const size_t n = c->n, L = c->L, L4 = L - L % 4;
+    for (size_t i = i0; i < i1; i++)
+        for (size_t j = j0 > i ? j0 : i; j < j1; j++) {
+            const size_t e = i * n - i * (i - 1) / 2 + (j - i); /* rows before i hold n, n-1, ... entries */
+            if (e < ea || e >= eb)
+                continue;
+            pi[np] = i, pj[np] = j, pe[np] = e;
+            s[np][0] = s[np][1] = s[np][2] = s[np][3] = 0.0;
+            np++;
+        }
+    for (size_t k0 = 0; c->gram && k0 < L4; k0 += MATRIX_CHUNK) {
+        const size_t k1 = k0 + MATRIX_CHUNK < L4 ? k0 + MATRIX_CHUNK : L4;
+        for (size_t q = 0; q < np; q++)
+            if (pi[q] != pj[q] && !c->undef[pi[q] - c->lo] && !c->undef[pj[q] - c->lo])
+                sqdiff_sums(c->F + (pi[q] - c->lo) * L, c->F + (pj[q] - c->lo) * L, k0, k1, s[q]);
+    }
+    for (size_t q = 0; q < np; q++)
+        c->out[pe[q] - c->e0] = matrix_entry(c, pi[q], pj[q], s[q]);
 }
 
 /* First row of entry e of the upper triangle (row i holds n - i entries). */
@@ -696,22 +743,17 @@ static size_t entry_row(size_t n, size_t e, size_t *j)
     return i;
 }
 
-/* Entries [c->e0 + a, c->e0 + b) (a worker of starci_parallel_run). */
+/* Entries [c->e0 + a, c->e0 + b) (a worker of starci_parallel_run), tile by tile. */
 static void matrix_entries_run(void *arg, size_t a, size_t b, int tid)
 {
     struct matrix_ctx *c = arg;
     (void)tid;
-    size_t j, i = entry_row(c->n, c->e0 + a, &j);
-    for (size_t e = a; e < b; e++) {
-        double d = matrix_entry(c, i, j);
-        if (c->kc && !isnan(d)) {
-            d = ldexp(d, -c->kc);
-            if (isinf(d))
-                c->status = STARC_EUNDEF; /* every writer stores the same value */
-        }
-        c->out[e] = d;
-        if (++j == c->n)
-            j = ++i;
+    const size_t ea = c->e0 + a, eb = c->e0 + b, n = c->n;
+    size_t j, first = entry_row(n, ea, &j), last = entry_row(n, eb - 1, &j);
+    for (size_t i0 = first; i0 <= last; i0 += MATRIX_TILE) {
+        const size_t i1 = i0 + MATRIX_TILE < last + 1 ? i0 + MATRIX_TILE : last + 1;
+        for (size_t j0 = i0; j0 < n; j0 += MATRIX_TILE)
+            matrix_tile(c, i0, i1, j0, j0 + MATRIX_TILE < n ? j0 + MATRIX_TILE : n, ea, eb);
     }
 }
 

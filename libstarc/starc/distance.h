@@ -60,9 +60,9 @@
  *  minimal finish on (S,A) summaries.  It allocates no memory (with nthreads
  *  > 1 it starts threads for large rewards).
  *  starc_distance_matrix() canonicalises and normalises each of the N rewards
- *  once; for the l2, wl2 and Pearson metrics each entry comes from the inner
- *  products of two standardised rewards (a Gram matrix, each entry computed by
- *  itself in a fixed order), with the same recomputation of close pairs.  The
+ *  once; for the l2, wl2 and Pearson metrics the standardised rewards are
+ *  mapped to feature rows whose Euclidean distance is the metric's, and each
+ *  entry is the distance of two rows, summed by itself in a fixed order.  The
  *  other metrics are evaluated pairwise.  starc_distance_matrix_entries()
  *  computes any contiguous range of the upper triangle's entries with the same
  *  bits as the whole matrix (a matrix split over processes).
