@@ -466,6 +466,8 @@ void starc_study_options_default(starc_study_options *o)
     o->nthreads = 0;
     o->trivial_tol = STARC_DISTANCE_TRIVIAL_TOL_DERIVED;
     starc_regret_options_default(&o->regret_options);
+    o->mdp_begin = 0;
+    o->mdp_end = 0;
 }
 
 uint64_t starc_study_mdp_seed(uint64_t seed, size_t j)
@@ -606,7 +608,8 @@ typedef struct runner {
     slot *slots;
     pthread_mutex_t mu;
     pthread_cond_t done_cv, space_cv;
-    size_t next, emitted;
+    size_t begin, end;   /* the slice of MDPs [begin, end) */
+    size_t next, emitted; /* the next MDP to start, and to hand on in order */
     int abort;
 } runner;
 
@@ -739,7 +742,7 @@ static void *worker_main(void *arg)
     runner *run = w->run;
     pthread_mutex_lock(&run->mu);
     for (;;) {
-        if (run->abort || run->next >= run->o->mdps)
+        if (run->abort || run->next >= run->end)
             break;
         if (run->next >= run->emitted + run->W) {
             pthread_cond_wait(&run->space_cv, &run->mu);
@@ -925,6 +928,17 @@ done:
     return st;
 }
 
+/* The options' slice [*begin, *end) of the MDPs: EINVAL when it is empty or past mdps. */
+static int slice_of(const starc_study_options *o, size_t *begin, size_t *end, starc_error *err)
+{
+    *begin = o->mdp_begin;
+    *end = o->mdp_end ? o->mdp_end : o->mdps;
+    if (*begin >= *end || *end > o->mdps)
+        return starci_error(err, STARC_EINVAL, "the slice of MDPs [%zu, %zu) is empty or not within [0, %zu)",
+                            o->mdp_begin, *end, o->mdps);
+    return STARC_OK;
+}
+
 static int check_options(const starc_study_options *o, size_t *n, size_t *npoints, starc_error *err)
 {
     if (o->mdps == 0 || o->pairs == 0 || o->steps == 0)
@@ -943,7 +957,11 @@ static int check_options(const starc_study_options *o, size_t *n, size_t *npoint
                             o->trivial_tol);
     if (o->steps > 1 && o->pairs > SIZE_MAX / o->steps / STARCI_NVARIANTS)
         return starci_error(err, STARC_EDIM, "pairs*steps is too large");
-    return STARC_OK;
+    size_t begin, end;
+    int st = slice_of(o, &begin, &end, err);
+    if (!st)
+        *npoints = (end - begin) * o->pairs * o->steps; /* <= mdps * pairs * steps */
+    return st;
 }
 
 /* The results: npoints regrets, NV * npoints values, the correlations. */
@@ -1001,6 +1019,8 @@ static int runner_init(runner *run, const starc_study_options *o, const starc_st
     run->A = o->actions;
     run->n = n;
     run->W = 2 * jobs;
+    slice_of(o, &run->begin, &run->end, NULL); /* checked by check_options() */
+    run->next = run->emitted = run->begin;
     run->slots = calloc(run->W, sizeof(slot));
     if (!run->slots)
         return starci_error(err, STARC_ENOMEM, "out of memory");
@@ -1042,7 +1062,7 @@ static int consume(runner *run, starc_study *s, size_t j, starc_error *err)
     if (cb && cb->ordered && cb->ordered(&sl->b, data, cb->user))
         return starci_error(err, STARC_EIO, "MDP %zu: the output callback failed", j);
     for (size_t p = 0; p < per; p++) {
-        size_t g = j * per + p;
+        size_t g = (j - run->begin) * per + p;
         s->regret[g] = sl->regret[p];
         const double *row = sl->values + p * NV;
         for (size_t v = 0; v < NV; v++)
@@ -1054,7 +1074,7 @@ static int consume(runner *run, starc_study *s, size_t j, starc_error *err)
     pthread_cond_broadcast(&run->space_cv);
     pthread_mutex_unlock(&run->mu);
     if (cb && cb->progress)
-        cb->progress((j + 1) * per, npoints, cb->user);
+        cb->progress((j + 1 - run->begin) * per, npoints, cb->user);
     return STARC_OK;
 }
 
@@ -1075,7 +1095,7 @@ static int run_workers(runner *run, worker *ws, size_t jobs, starc_study *s, sta
     }
     if (nstarted == 0)
         st = starci_error(err, STARC_ENOMEM, "cannot start a worker thread");
-    for (size_t j = 0; !st && j < run->o->mdps; j++)
+    for (size_t j = run->begin; !st && j < run->end; j++)
         st = consume(run, s, j, err);
     pthread_mutex_lock(&run->mu);
     run->abort = 1;
@@ -1108,9 +1128,10 @@ int starc_study_run(const starc_study_options *o, const starc_study_callbacks *c
     if (st)
         return st;
     starc_study_variants(); /* the table is built before threads use it */
-    size_t jobs = o->nthreads > 0 ? (size_t)o->nthreads : online_cpus();
-    if (jobs > o->mdps)
-        jobs = o->mdps;
+    size_t jobs = o->nthreads > 0 ? (size_t)o->nthreads : online_cpus(), begin, end;
+    slice_of(o, &begin, &end, NULL);
+    if (jobs > end - begin)
+        jobs = end - begin;
     starc_study *s = study_alloc(npoints, err);
     if (!s)
         return STARC_ENOMEM;
@@ -1122,6 +1143,35 @@ int starc_study_run(const starc_study_options *o, const starc_study_callbacks *c
     if (!st)
         st = correlations(s, jobs, err);
     runner_free(&run, ws, jobs);
+    if (st) {
+        starc_study_free(s);
+        return st;
+    }
+    *out = s;
+    return STARC_OK;
+}
+
+int starc_study_from_points(size_t npoints, const double *regret, const double *values, int nthreads,
+                            starc_study **out, starc_error *err)
+{
+    const size_t NV = STARCI_NVARIANTS;
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    if (!regret || !values)
+        return starci_error(err, STARC_EINVAL, "regret or values is NULL");
+    if (npoints == 0)
+        return starci_error(err, STARC_EINVAL, "a study needs at least one point");
+    if (npoints > SIZE_MAX / sizeof(double) / (NV + 1))
+        return starci_error(err, STARC_EDIM, "%zu points x %zu variants overflow", npoints, NV);
+    starc_study_variants(); /* the table is built before threads use it */
+    starc_study *s = study_alloc(npoints, err);
+    if (!s)
+        return STARC_ENOMEM;
+    memcpy(s->regret, regret, npoints * sizeof(double));
+    memcpy(s->values, values, npoints * NV * sizeof(double));
+    size_t jobs = nthreads > 0 ? (size_t)nthreads : online_cpus();
+    int st = correlations(s, jobs, err);
     if (st) {
         starc_study_free(s);
         return st;

@@ -3,6 +3,7 @@
  * parsing; a manifest written and read back as a set; and the study's
  * from-points constructor against the run (libstarc/study.c). */
 #include <config.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,12 +145,113 @@ static void test_manifest_roundtrip(void **state)
     json_decref(settings);
 }
 
+/* ------------------------------------------------ the study's slices */
+
+static starc_study *run_study(const starc_study_options *o)
+{
+    starc_study *s = NULL;
+    starc_error err;
+    starc_error_clear(&err);
+    int st = starc_study_run(o, NULL, &s, &err);
+    if (st)
+        print_error("study: %s\n", err.message);
+    assert_int_equal(st, STARC_OK);
+    return s;
+}
+
+static void assert_same_bits(const double *a, const double *b, size_t n)
+{
+    assert_memory_equal(a, b, n * sizeof(double));
+}
+
+/* The correlations of s and t, bit for bit. */
+static void assert_same_correlations(const starc_study *s, const starc_study *t)
+{
+    for (size_t v = 0; v < starc_study_nvariants(); v++) {
+        double a[2] = {starc_study_pearson(s, v), starc_study_spearman(s, v)};
+        double b[2] = {starc_study_pearson(t, v), starc_study_spearman(t, v)};
+        assert_same_bits(a, b, 2);
+        assert_int_equal(starc_study_nfinite(s, v), starc_study_nfinite(t, v));
+    }
+}
+
+/* Slices run apart are the whole run's points; the study rebuilt from the
+ * concatenated points has the whole run's correlations, bit for bit, whatever
+ * the slicing and the thread counts. */
+static void test_study_slices(void **state)
+{
+    (void)state;
+    starc_study_options o;
+    starc_study_options_default(&o);
+    o.mdps = 7, o.pairs = 2, o.steps = 3, o.states = 6, o.actions = 3, o.seed = 99, o.nthreads = 2;
+    starc_study *whole = run_study(&o);
+    const size_t N = starc_study_npoints(whole), NV = starc_study_nvariants(), per = o.pairs * o.steps;
+    assert_int_equal(N, o.mdps * per);
+    double *reg = malloc(N * sizeof(double)), *val = malloc(N * NV * sizeof(double));
+    const size_t nshards[] = {1, 2, 3, 7};
+    for (size_t q = 0; q < sizeof nshards / sizeof nshards[0]; q++) {
+        const size_t n = nshards[q];
+        memset(reg, 0, N * sizeof(double));
+        for (size_t k = 1; k <= n; k++) {
+            shard_spec sp = {k, n};
+            size_t b, e;
+            shard_range(o.mdps, &sp, &b, &e);
+            starc_study_options so = o;
+            so.mdp_begin = b, so.mdp_end = e, so.nthreads = (int)(k % 3) + 1;
+            starc_study *part = run_study(&so);
+            const size_t np = (e - b) * per;
+            assert_int_equal(starc_study_npoints(part), np);
+            memcpy(reg + b * per, starc_study_regrets(part), np * sizeof(double));
+            for (size_t v = 0; v < NV; v++)
+                memcpy(val + v * N + b * per, starc_study_values(part, v), np * sizeof(double));
+            starc_study_free(part);
+        }
+        assert_same_bits(reg, starc_study_regrets(whole), N);
+        for (size_t v = 0; v < NV; v++)
+            assert_same_bits(val + v * N, starc_study_values(whole, v), N);
+        starc_study *merged = NULL;
+        assert_ok(starc_study_from_points(N, reg, val, (int)n, &merged, NULL));
+        assert_int_equal(starc_study_npoints(merged), N);
+        assert_same_bits(starc_study_regrets(merged), reg, N);
+        assert_same_correlations(whole, merged);
+        starc_study_free(merged);
+    }
+    /* the correlations do not change when the regrets are scaled by a power of two
+     * (exact in floating point, so exactly the same numbers) */
+    for (size_t i = 0; i < N; i++)
+        reg[i] = ldexp(starc_study_regrets(whole)[i], 5);
+    starc_study *scaled = NULL;
+    assert_ok(starc_study_from_points(N, reg, val, 0, &scaled, NULL));
+    assert_same_correlations(whole, scaled);
+    starc_study_free(scaled);
+    /* bad slices and bad points */
+    starc_study *bad = NULL;
+    starc_study_options so = o;
+    so.mdp_begin = 3, so.mdp_end = 3;
+    assert_int_equal(starc_study_run(&so, NULL, &bad, NULL), STARC_EINVAL);
+    so.mdp_begin = 0, so.mdp_end = o.mdps + 1;
+    assert_int_equal(starc_study_run(&so, NULL, &bad, NULL), STARC_EINVAL);
+    so.mdp_begin = o.mdps, so.mdp_end = 0;
+    assert_int_equal(starc_study_run(&so, NULL, &bad, NULL), STARC_EINVAL);
+    assert_null(bad);
+    assert_int_equal(starc_study_from_points(0, reg, val, 1, &bad, NULL), STARC_EINVAL);
+    assert_int_equal(starc_study_from_points(N, NULL, val, 1, &bad, NULL), STARC_EINVAL);
+    assert_int_equal(starc_study_from_points(N, reg, val, 1, NULL, NULL), STARC_EINVAL);
+    reg[3] = NAN;
+    assert_int_equal(starc_study_from_points(N, reg, val, 1, &bad, NULL), STARC_EINVAL);
+    assert_null(bad);
+    free(reg);
+    free(val);
+    starc_study_free(whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_range_tiles),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_manifest_roundtrip),
+        cmocka_unit_test(test_study_slices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

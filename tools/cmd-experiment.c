@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "experiment.h"
 #include "fmt17.h"
 #include "gnuplot.h"
 
@@ -26,7 +27,8 @@ static const char *CMD = "experiment";
 
 static void help(void)
 {
-    printf("Usage: starc experiment [OPTIONS] -o DIR\n\n"
+    printf("Usage: starc experiment [OPTIONS] [--shard K/N] -o DIR\n"
+           "       starc experiment --merge DIR... -o OUT [--format FMT] [--no-render]\n\n"
            "The STARC random-MDP study (Skalse et al., ICLR 2024, Figure 1): random MDPs and reward\n"
            "pairs by the authors' protocol; for every data point (R1, R_i), R_i = R1 + (i/T)(R2 - R1),\n"
            "the exact symmetric normalised regret and every distance variant (7 canonicalisations x\n"
@@ -53,6 +55,10 @@ static void help(void)
            "                    DIR/data/mdp-J.npz and DIR/data/rewards-J.npz (R1_k, R2_k)\n"
            "  --no-render       write the gnuplot scripts but do not run gnuplot\n"
            "  --progress        progress bar on stderr even when it is not a terminal\n"
+           "  --shard K/N       compute only the K-th of N slices of the MDPs (1 <= K <= N) into DIR:\n"
+           "                    its pairs.tsv rows, points.npy and, last, shard.json; 'starc merge'\n"
+           "                    of the N directories writes this run's files without --shard\n"
+           "  --merge           merge the shard directories given as operands into OUT (as 'starc merge')\n"
            "  -o, --output DIR  output directory (created if needed)\n"
            "  --format FMT      text (default) or json summary on stdout\n"
            "  -h, --help        this help\n\n"
@@ -60,16 +66,6 @@ static void help(void)
            "canon:norm:metric), DIR/correlations.tsv (canon norm metric pearson_r spearman_r),\n"
            "DIR/summary.json, DIR/figure.gp and DIR/scatter.gp (+ .png when gnuplot is found).\n");
 }
-
-typedef struct exp_args {
-    starc_study_options o;
-    const char *dir;
-    const char *scatter;
-    int no_pairs, no_render, progress;
-    size_t save_data;
-    size_t jobs; /* --jobs, given to the study as nthreads (0 = all CPUs) */
-    enum cli_format fmt;
-} exp_args;
 
 /* The study's index of the variant named canon:norm:metric, or -1 (also for an unknown name). */
 static long variant_index(const char *canon, const char *norm, const char *metric)
@@ -229,7 +225,8 @@ static int save_data(run_state *rs, const starc_study_batch *b)
     char name[64];
     starc_error err;
     starc_error_clear(&err);
-    snprintf(name, sizeof name, "mdp-%05zu.npz", b->mdp);
+    char rname[64];
+    exp_data_names(b->mdp, name, rname);
     char *path = cli_path_join(rs->data_dir, name);
     int st = path ? cli_save_mdp(path, b->m, &err) : STARC_ENOMEM;
     free(path);
@@ -254,8 +251,7 @@ static int save_data(run_state *rs, const starc_study_batch *b)
         names[i] = buf + 32 * i;
         snprintf(names[i], 32, "R%d_%zu", i % 2 ? 2 : 1, i / 2);
     }
-    snprintf(name, sizeof name, "rewards-%05zu.npz", b->mdp);
-    path = cli_path_join(rs->data_dir, name);
+    path = cli_path_join(rs->data_dir, rname);
     st = path ? cli_save_npz(path, na, (const char *const *)names, arr, &err) : STARC_ENOMEM;
     free(path), free(arr), free(names), free(buf);
     if (st) {
@@ -366,23 +362,17 @@ static void figure_script(FILE *f, const starc_study *s)
           "     $ORIG using 1:3:2 with labels offset 0,1.5 notitle\n", f);
 }
 
-typedef struct scatter_spec {
-    size_t n;
-    long v[16];
-    char name[16][64];
-} scatter_spec;
-
-static int parse_scatter(const char *list, scatter_spec *sc)
+int exp_parse_scatter(const char *cmd, const char *list, scatter_spec *sc)
 {
     sc->n = 0;
     char *dup = strdup(list), *save = NULL;
     if (!dup)
-        return cli_fail(CMD, "out of memory");
+        return cli_fail(cmd, "out of memory");
     for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *c = tok, *n = strchr(c, STARC_RESULTS_VARIANT_SEP);
         char *m = n ? strchr(n + 1, STARC_RESULTS_VARIANT_SEP) : NULL;
         if (!n || !m) {
-            int rc = cli_usage(CMD, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"), tok);
+            int rc = cli_usage(cmd, "option --scatter: '%s' is not " STARC_RESULTS_VARIANT("canon", "norm", "metric"), tok);
             free(dup);
             return rc;
         }
@@ -390,13 +380,13 @@ static int parse_scatter(const char *list, scatter_spec *sc)
         *m++ = '\0';
         long v = variant_index(c, n, m);
         if (v < 0) {
-            int rc = cli_usage(CMD, "option --scatter: the study has no variant " STARC_RESULTS_VARIANT_FMT, c, n, m);
+            int rc = cli_usage(cmd, "option --scatter: the study has no variant " STARC_RESULTS_VARIANT_FMT, c, n, m);
             free(dup);
             return rc;
         }
-        if (sc->n == 16) {
+        if (sc->n == EXP_SCATTER_MAX) {
             free(dup);
-            return cli_usage(CMD, "option --scatter: at most 16 variants");
+            return cli_usage(cmd, "option --scatter: at most %d variants", EXP_SCATTER_MAX);
         }
         sc->v[sc->n] = v;
         snprintf(sc->name[sc->n], sizeof sc->name[0], STARC_RESULTS_VARIANT_FMT, c, n, m);
@@ -404,7 +394,7 @@ static int parse_scatter(const char *list, scatter_spec *sc)
     }
     free(dup);
     if (sc->n == 0)
-        return cli_usage(CMD, "option --scatter: no variant given");
+        return cli_usage(cmd, "option --scatter: no variant given");
     return EXIT_OK;
 }
 
@@ -452,19 +442,19 @@ static void scatter_script(FILE *f, const starc_study *s, const scatter_spec *sc
 }
 
 /* DIR/figure.gp and DIR/scatter.gp. */
-static int write_figures(const char *dir, const starc_study *s, const scatter_spec *sc)
+static int write_figures(const char *cmd, const char *dir, const starc_study *s, const scatter_spec *sc)
 {
     char *p[2] = {cli_path_join(dir, STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP), cli_path_join(dir, STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP)};
-    int rc = p[0] && p[1] ? EXIT_OK : cli_fail(CMD, "out of memory");
+    int rc = p[0] && p[1] ? EXIT_OK : cli_fail(cmd, "out of memory");
     for (int k = 0; k < 2 && !rc; k++) {
         cli_out o;
-        if ((rc = cli_out_open(CMD, p[k], &o)))
+        if ((rc = cli_out_open(cmd, p[k], &o)))
             break;
         if (k)
             scatter_script(o.f, s, sc);
         else
             figure_script(o.f, s);
-        rc = cli_out_commit(CMD, &o);
+        rc = cli_out_commit(cmd, &o);
     }
     free(p[0]);
     free(p[1]);
@@ -473,7 +463,7 @@ static int write_figures(const char *dir, const starc_study *s, const scatter_sp
 
 /* Render both scripts to png; a failure is a warning (the scripts stay
  * usable).  Returns how many were rendered. */
-static int render_figures(const char *dir)
+static int render_figures(const char *cmd, const char *dir)
 {
     static const char *const names[2][2] = {{STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_GP, STARC_RESULTS_STUDY_FIGURE STARC_RESULTS_EXT_PNG}, {STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_GP, STARC_RESULTS_STUDY_SCATTER STARC_RESULTS_EXT_PNG}};
     int rendered = 0;
@@ -483,7 +473,7 @@ static int render_figures(const char *dir)
         if (gp && png && gp_run(gp, "pngcairo", png, msg, sizeof msg) == 0)
             rendered++;
         else if (gp && png)
-            cli_warn(CMD, "%s; the script %s is kept", msg, gp);
+            cli_warn(cmd, "%s; the script %s is kept", msg, gp);
         free(gp);
         free(png);
     }
@@ -533,57 +523,72 @@ static json_t *key_json(const starc_study *s)
     return j;
 }
 
-static int write_text_file(const char *dir, const char *name, const char *content)
+static int write_text_file(const char *cmd, const char *dir, const char *name, const char *content)
 {
     char *p = cli_path_join(dir, name);
     if (!p)
-        return cli_fail(CMD, "out of memory");
-    int rc = content ? cli_write_file(CMD, p, content) : cli_fail(CMD, "out of memory");
+        return cli_fail(cmd, "out of memory");
+    int rc = content ? cli_write_file(cmd, p, content) : cli_fail(cmd, "out of memory");
     free(p);
     return rc;
 }
 
-/* DIR/pairs.tsv opened with its header row (unless --no-pairs). */
-static int open_pairs(const exp_args *a, cli_out *o)
+char *exp_pairs_header(void)
+{
+    char *h = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&h, &len);
+    if (!f)
+        return NULL;
+    fputs(STARC_RESULTS_STUDY_COL_MDP "\t" STARC_RESULTS_STUDY_COL_PAIR "\t" STARC_RESULTS_STUDY_COL_STEP
+          "\t" STARC_RESULTS_STUDY_COL_REGRET, f);
+    const starc_study_variant *vt = starc_study_variants();
+    for (size_t v = 0; v < starc_study_nvariants(); v++)
+        fprintf(f, "\t" STARC_RESULTS_VARIANT_FMT, starc_canon_kind_name(vt[v].canon), starc_norm_kind_name(vt[v].norm),
+                starc_metric_kind_name(vt[v].metric));
+    fputc('\n', f);
+    if (fclose(f) != 0) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int exp_open_pairs(const exp_args *a, cli_out *o)
 {
     o->f = NULL;
     o->path = o->tmp = NULL;
     if (a->no_pairs)
         return EXIT_OK;
-    char *path = cli_path_join(a->dir, STARC_RESULTS_STUDY_PAIRS);
-    int rc = path ? cli_out_open(CMD, path, o) : cli_fail(CMD, "out of memory");
+    char *path = cli_path_join(a->dir, STARC_RESULTS_STUDY_PAIRS), *head = exp_pairs_header();
+    int rc = path && head ? cli_out_open(a->cmd, path, o) : cli_fail(a->cmd, "out of memory");
+    if (!rc)
+        fputs(head, o->f);
     free(path);
-    if (rc)
-        return rc;
-    fputs("mdp\tpair\tstep\tregret", o->f);
-    const starc_study_variant *vt = starc_study_variants();
-    for (size_t v = 0; v < starc_study_nvariants(); v++)
-        fprintf(o->f, "\t%s:%s:%s", starc_canon_kind_name(vt[v].canon), starc_norm_kind_name(vt[v].norm),
-                starc_metric_kind_name(vt[v].metric));
-    fputc('\n', o->f);
-    return EXIT_OK;
+    free(head);
+    return rc;
 }
 
-/* The study itself, pairs.tsv (and --save-data) streamed by the callbacks;
- * *secs gets the wall time. */
-static int compute_study(const exp_args *a, starc_study **s, double *secs)
+void exp_data_names(size_t j, char mdp[64], char rewards[64])
 {
+    snprintf(mdp, 64, "mdp-%05zu.npz", j);
+    snprintf(rewards, 64, "rewards-%05zu.npz", j);
+}
+
+int exp_stream(const exp_args *a, FILE *pairs, int show_progress, starc_study **s, double *secs)
+{
+    const char *cmd = a->cmd;
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.a = a;
-    rs.show_progress = a->progress || isatty(2);
+    rs.pairs = pairs;
+    rs.show_progress = show_progress;
     rs.last_draw = -1.0;
     int rc = EXIT_OK;
-    if (a->save_data && (!(rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA)) || (rc = cli_mkdir_p(CMD, rs.data_dir)))) {
+    if (a->save_data && (!(rs.data_dir = cli_path_join(a->dir, STARC_RESULTS_STUDY_DATA)) || (rc = cli_mkdir_p(cmd, rs.data_dir)))) {
         free(rs.data_dir);
-        return rc ? rc : cli_fail(CMD, "out of memory");
+        return rc ? rc : cli_fail(cmd, "out of memory");
     }
-    cli_out pairs;
-    if ((rc = open_pairs(a, &pairs))) {
-        free(rs.data_dir);
-        return rc;
-    }
-    rs.pairs = pairs.f;
     pthread_mutex_init(&rs.mu, NULL);
     starc_study_callbacks cb = {format_batch, write_batch, draw_progress, discard_batch, &rs};
     starc_error err;
@@ -599,11 +604,22 @@ static int compute_study(const exp_args *a, starc_study **s, double *secs)
     free(rs.data_dir);
     if (rs.show_progress && st)
         fputc('\n', stderr);
-    if (st) {
+    if (st)
+        return st == STARC_EIO && rs.errmsg[0] ? cli_usage(cmd, "%s", rs.errmsg) : cli_lib_error(cmd, st, &err);
+    return EXIT_OK;
+}
+
+int exp_compute(const exp_args *a, starc_study **s, double *secs)
+{
+    cli_out pairs;
+    int rc = exp_open_pairs(a, &pairs);
+    if (rc)
+        return rc;
+    if ((rc = exp_stream(a, pairs.f, a->progress || isatty(2), s, secs))) {
         cli_out_abort(&pairs);
-        return st == STARC_EIO && rs.errmsg[0] ? cli_usage(CMD, "%s", rs.errmsg) : cli_lib_error(CMD, st, &err);
+        return rc;
     }
-    if (pairs.f && (rc = cli_out_commit(CMD, &pairs))) {
+    if (pairs.f && (rc = cli_out_commit(a->cmd, &pairs))) {
         starc_study_free(*s);
         *s = NULL;
     }
@@ -611,7 +627,7 @@ static int compute_study(const exp_args *a, starc_study **s, double *secs)
 }
 
 /* DIR/correlations.tsv: one row per variant. */
-static int write_correlations(const char *dir, const starc_study *s)
+static int write_correlations(const char *cmd, const char *dir, const starc_study *s)
 {
     text t = {0};
     text_str(&t, "canon\tnorm\tmetric\tpearson_r\tspearman_r\n");
@@ -624,7 +640,7 @@ static int write_correlations(const char *dir, const starc_study *s)
         text_num(&t, starc_study_pearson(s, v), '\t');
         text_num(&t, starc_study_spearman(s, v), '\n');
     }
-    int rc = write_text_file(dir, STARC_RESULTS_STUDY_CORRELATIONS, t.s);
+    int rc = write_text_file(cmd, dir, STARC_RESULTS_STUDY_CORRELATIONS, t.s);
     free(t.s);
     return rc;
 }
@@ -649,11 +665,11 @@ static json_t *study_summary(const exp_args *a, const starc_study *s)
     return sj;
 }
 
-static int write_summary(const char *dir, const json_t *sj)
+static int write_summary(const char *cmd, const char *dir, const json_t *sj)
 {
     char *js = json_dumps(sj, JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER | JSON_INDENT(2));
     char *p = cli_path_join(dir, STARC_RESULTS_STUDY_SUMMARY);
-    int rc = js && p ? cli_write_line(CMD, p, js) : cli_fail(CMD, "out of memory");
+    int rc = js && p ? cli_write_line(cmd, p, js) : cli_fail(cmd, "out of memory");
     free(p);
     free(js);
     return rc;
@@ -677,26 +693,16 @@ static void report(FILE *out, const exp_args *a, const starc_study *s, double se
             a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
 }
 
-/* The whole experiment into a->dir; the report (key correlations) goes to out
- * (NULL: none); summary, if given, receives the json summary's members.  The
- * directory is marked incomplete until everything is written (output.h). */
-static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+int exp_write_outputs(const exp_args *a, const scatter_spec *sc, const starc_study *s, double secs, FILE *out,
+                      json_t *summary)
 {
-    int rc;
-    scatter_spec sc;
-    if ((rc = parse_scatter(a->scatter, &sc)) || (rc = cli_dir_begin(CMD, a->dir)))
-        return rc;
-    starc_study *s = NULL;
-    double secs = 0.0;
-    if ((rc = compute_study(a, &s, &secs)))
-        return rc;
     json_t *sj = study_summary(a, s);
-    int rendered = 0;
-    if (!(rc = write_correlations(a->dir, s)) && !(rc = write_summary(a->dir, sj)) &&
-        !(rc = write_figures(a->dir, s, &sc)) && !a->no_render && gp_available())
-        rendered = render_figures(a->dir);
+    int rendered = 0, rc;
+    if (!(rc = write_correlations(a->cmd, a->dir, s)) && !(rc = write_summary(a->cmd, a->dir, sj)) &&
+        !(rc = write_figures(a->cmd, a->dir, s, sc)) && !a->no_render && gp_available())
+        rendered = render_figures(a->cmd, a->dir);
     if (!rc)
-        rc = cli_dir_done(CMD, a->dir);
+        rc = cli_dir_done(a->cmd, a->dir);
     if (!rc && out)
         report(out, a, s, secs, rendered);
     if (!rc && summary) {
@@ -706,16 +712,39 @@ static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
         json_object_set_new(summary, "rendered", json_boolean(rendered == 2));
     }
     json_decref(sj);
+    return rc;
+}
+
+/* The whole experiment into a->dir (or its shard, --shard); the report (key
+ * correlations) goes to out (NULL: none); summary, if given, receives the json
+ * summary's members.  The directory is marked incomplete until everything is
+ * written (output.h). */
+static int run_experiment(const exp_args *a, FILE *out, json_t *summary)
+{
+    int rc;
+    scatter_spec sc;
+    if ((rc = exp_parse_scatter(a->cmd, a->scatter, &sc)))
+        return rc;
+    if (a->shard.n)
+        return exp_run_shard(a, &sc, out, summary);
+    if ((rc = cli_dir_begin(a->cmd, a->dir)))
+        return rc;
+    starc_study *s = NULL;
+    double secs = 0.0;
+    if (!(rc = exp_compute(a, &s, &secs)))
+        rc = exp_write_outputs(a, &sc, s, secs, out, summary);
     starc_study_free(s);
     return rc;
 }
 
+/* The options of a study run (OPT_MDPS .. OPT_SHARD), which --merge refuses, then the others. */
 enum { OPT_MDPS = 256, OPT_PAIRS, OPT_STEPS, OPT_STATES, OPT_ACTIONS, OPT_GAMMA, OPT_SEED, OPT_JOBS,
-       OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT };
+       OPT_SCATTER, OPT_TRIVIAL, OPT_SAVE, OPT_NOPAIRS, OPT_SHARD, OPT_NORENDER, OPT_PROGRESS, OPT_FORMAT, OPT_MERGE };
 
 enum { PARSED_HELP = -1 };
 
-static int parse_options(int argc, char **argv, exp_args *a)
+/* The options into a; *study_opt gets the name of the first option of a study run given (NULL: none). */
+static int parse_options(int argc, char **argv, exp_args *a, const char **study_opt)
 {
     static const struct option opts[] = {
         {"mdps", required_argument, NULL, OPT_MDPS}, {"pairs", required_argument, NULL, OPT_PAIRS},
@@ -727,11 +756,16 @@ static int parse_options(int argc, char **argv, exp_args *a)
         {"save-data", required_argument, NULL, OPT_SAVE}, {"no-pairs", no_argument, NULL, OPT_NOPAIRS},
         {"no-render", no_argument, NULL, OPT_NORENDER}, {"progress", no_argument, NULL, OPT_PROGRESS},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, OPT_FORMAT},
+        {"shard", required_argument, NULL, OPT_SHARD}, {"merge", no_argument, NULL, OPT_MERGE},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c, rc;
+    int c, rc, idx = -1;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+    *study_opt = NULL;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, &idx)) != -1) {
+        if (c >= OPT_MDPS && c <= OPT_SHARD && !*study_opt && idx >= 0)
+            *study_opt = opts[idx].name;
+        idx = -1;
         switch (c) {
         case OPT_MDPS: if ((rc = cli_parse_size(CMD, "mdps", optarg, &a->o.mdps))) return rc; break;
         case OPT_PAIRS: if ((rc = cli_parse_size(CMD, "pairs", optarg, &a->o.pairs))) return rc; break;
@@ -758,21 +792,27 @@ static int parse_options(int argc, char **argv, exp_args *a)
         case OPT_NOPAIRS: a->no_pairs = 1; break;
         case OPT_NORENDER: a->no_render = 1; break;
         case OPT_PROGRESS: a->progress = 1; break;
+        case OPT_SHARD: if ((rc = shard_parse("shard", optarg, &a->shard))) return rc; break;
+        case OPT_MERGE: a->merge = 1; break;
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
         case OPT_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc experiment", c, argv);
         }
     }
-    if (optind < argc)
+    if (optind < argc && !a->merge)
         return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
     return EXIT_OK;
 }
 
-static int check_options(const exp_args *a)
+static int check_options(const exp_args *a, const char *study_opt)
 {
     if (!a->dir)
         return cli_usage(CMD, "option -o/--output is required");
+    if (a->merge && study_opt)
+        return cli_usage(CMD, "option --%s: not with --merge (a merge takes the shards' settings)", study_opt);
+    if (a->merge)
+        return EXIT_OK;
     const char *zero = a->o.mdps == 0 ? "mdps" : a->o.pairs == 0 ? "pairs" : a->o.steps == 0 ? "steps"
                      : a->o.states == 0 ? "states" : a->o.actions == 0 ? "actions" : NULL;
     if (zero)
@@ -794,13 +834,25 @@ int cmd_experiment(int argc, char **argv)
     exp_args a;
     memset(&a, 0, sizeof a);
     starc_study_options_default(&a.o);
+    a.cmd = CMD;
     a.scatter = "val:l2:l2,epic:none:pearson,dard:none:pearson,none:l2:l2";
     a.fmt = CLI_TEXT;
-    int rc = parse_options(argc, argv, &a);
+    const char *study_opt;
+    int rc = parse_options(argc, argv, &a, &study_opt);
     if (rc)
         return rc == PARSED_HELP ? EXIT_OK : rc;
-    if ((rc = check_options(&a)))
+    if ((rc = check_options(&a, study_opt)))
         return rc;
+    if (exp_mpi_launched()) {
+        scatter_spec sc;
+        return (rc = exp_parse_scatter(CMD, a.scatter, &sc)) ? rc : exp_run_mpi(&a, &sc);
+    }
+    if (a.merge) {
+        if (optind >= argc)
+            return cli_usage(CMD, "option --merge: no shard directories given");
+        shard_merge_args ma = {CMD, a.dir, a.fmt, a.no_render};
+        return shard_merge_dirs(argc - optind, argv + optind, &ma);
+    }
     a.o.nthreads = (int)a.jobs;
     json_t *summary = a.fmt == CLI_JSON ? json_object() : NULL;
     rc = run_experiment(&a, a.fmt == CLI_JSON ? NULL : stdout, summary);
@@ -822,6 +874,7 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
     exp_args a;
     memset(&a, 0, sizeof a);
     starc_study_options_default(&a.o);
+    a.cmd = CMD;
     a.o.mdps = 16;
     a.o.pairs = 4;
     a.o.steps = 16;
@@ -848,8 +901,3 @@ int starc_demo_study(FILE *out, const char *dir, json_t *summary)
     return rc;
 }
 
-/* Merging study shards (starc merge): not written yet; the next commit does it. */
-int experiment_merge(const shard_set *set, const shard_merge_args *a)
-{
-    return cli_usage(a->cmd, "%s: merging study shards is not implemented yet", set->dirs[0]);
-}

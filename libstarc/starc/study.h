@@ -63,10 +63,15 @@ typedef struct starc_study_options {
                                gamma, starc_distance_trivial_tol() */
     starc_regret_options regret_options; /**< the regrets' options: policy iteration (also used by the
                                               `range` normalisation) and the regret's trivial_tol (defaults) */
+    size_t mdp_begin;     /**< first MDP index of the slice computed (default 0) */
+    size_t mdp_end;       /**< one past the last MDP index of the slice, or 0 (default) for @c mdps: a run
+                               computes MDPs [mdp_begin, mdp_end) of the study of @c mdps MDPs, each with
+                               the same random numbers as in the whole study (MDP j's generator is seeded
+                               by starc_study_mdp_seed(seed, j)), so the slices of a study are its points */
 } starc_study_options;
 
 /** @brief Fill @p o with the paper's study size (384 MDPs x 8 pairs x 16 steps,
- *  S = 32, A = 4, gamma = 0.95), seed 0, all CPUs. */
+ *  S = 32, A = 4, gamma = 0.95), seed 0, all CPUs, every MDP (no slice). */
 void starc_study_options_default(starc_study_options *o);
 
 /** @brief The seed of MDP @p j's generator: a SplitMix64 hash of (seed, j), reduced to
@@ -138,14 +143,37 @@ typedef struct starc_study starc_study;
  *  @param out on success a new study; free with starc_study_free()
  *  @return ::STARC_EINVAL / ::STARC_EDIM for bad options, ::STARC_ENOMEM,
  *          ::STARC_ENOCONV / ::STARC_ELAPACK from the solvers, ::STARC_EIO when a
- *          callback stopped the run.  On error the message names the MDP. */
+ *          callback stopped the run.  On error the message names the MDP.
+ *
+ *  With a slice (starc_study_options::mdp_begin, mdp_end) the study holds the
+ *  slice's points in order, the batches carry each MDP's index j in the whole
+ *  study, and the correlations are those of the slice's points; an empty slice
+ *  or one past @c mdps is ::STARC_EINVAL. */
 int starc_study_run(const starc_study_options *o, const starc_study_callbacks *cb,
                     starc_study **out, starc_error *err);
+
+/** @brief A study from its points, computed elsewhere (slices of a study run
+ *  apart, starc_study_options::mdp_begin): the correlations exactly as
+ *  starc_study_run() computes them from the same points, bit for bit.
+ *
+ *  @param npoints  number of points, at least 1
+ *  @param regret   the points' symmetric regrets (npoints; none NaN)
+ *  @param values   every variant's values, variant-major as starc_study_values() gives them:
+ *                  variant v's value at point i is values[v * npoints + i]
+ *                  (starc_study_nvariants() x npoints); copied
+ *  @param nthreads threads for the correlations; values < 1 mean the number of online CPUs
+ *                  (the results do not depend on it)
+ *  @param out      on success a new study; free with starc_study_free()
+ *  @return ::STARC_EINVAL for a NULL pointer, no points or a NaN regret, ::STARC_EDIM when
+ *          npoints x (variants + 1) doubles overflow, ::STARC_ENOMEM. */
+int starc_study_from_points(size_t npoints, const double *regret, const double *values, int nthreads,
+                            starc_study **out, starc_error *err);
 
 /** @brief Release a study; NULL is a no-op. */
 void starc_study_free(starc_study *s);
 
-/** @brief Number of data points (mdps * pairs * steps). */
+/** @brief Number of data points ((mdp_end - mdp_begin) * pairs * steps; mdps * pairs * steps
+ *  for the whole study). */
 size_t starc_study_npoints(const starc_study *s);
 
 /** @brief The points' symmetric regrets, in order (j, k, i); owned by the study. */

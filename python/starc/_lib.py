@@ -215,7 +215,8 @@ class OveroptSummary(Structure):
 class StudyOptions(Structure):
     _fields_ = [("mdps", c_size_t), ("pairs", c_size_t), ("steps", c_size_t), ("states", c_size_t),
                 ("actions", c_size_t), ("gamma", c_double), ("seed", c_uint64), ("nthreads", c_int),
-                ("trivial_tol", c_double), ("regret_options", RegretOptions)]
+                ("trivial_tol", c_double), ("regret_options", RegretOptions), ("mdp_begin", c_size_t),
+                ("mdp_end", c_size_t)]
 
 
 class StudyVariant(Structure):
