@@ -6,14 +6,16 @@
  * third pass (unless the two are so close that cancellation would cost
  * digits: then one direct pass over the difference).  Matrices materialise
  * each standardised reward once as a feature row whose Euclidean geometry is
- * the metric's, and take the l2/wl2/Pearson matrices from one dsyrk. */
+ * the metric's, and take each l2/wl2/Pearson entry from the squared distance
+ * of its two rows alone, summed in a fixed order (no cancellation), so that
+ * any range of entries (starc_distance_matrix_entries) has the bits of the
+ * whole matrix. */
 #include <config.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 
 #include "canon-internal.h"
 #include "distance-internal.h"
@@ -577,6 +579,219 @@ static double direct(const starc_distance_plan *p, int sa_kind, size_t L, const 
 
 static int sparse_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err);
 
+/* The standardised rewards lo <= i < n of a dense matrix as feature rows, and
+ * what the entries need besides: every entry comes from these rows alone, so
+ * any range of entries has the same bits as the whole matrix. */
+struct matrix_ctx {
+    const starc_distance_plan *p;
+    size_t n, lo, L;
+    int sa_kind, gram, kc; /* kc: norm none's common factor 2^kc (0 otherwise) */
+    double *F;             /* (n - lo) x L features */
+    int *undef;            /* n - lo flags */
+    double *wsqrt;         /* sqrt(T) (wl2) or sqrt(D) (Pearson), L, or NULL */
+    size_t e0;             /* first entry of the range */
+    double *out;           /* the range's entries */
+    int status;            /* an entry that overflowed (norm none), else STARC_OK */
+};
+
+static void matrix_ctx_free(struct matrix_ctx *c)
+{
+    free(c->F);
+    free(c->undef);
+    free(c->wsqrt);
+}
+
+/* Features of rewards [lo, n); with norm none the factor of the largest
+ * max |R| of all n rewards, and the rows again scaled when it is not 0. */
+static int matrix_features(starc_distance_plan *p, const double *const *R, struct matrix_ctx *c, starc_error *err)
+{
+    const int hom = homogeneous(p);
+    starci_request req = make_request(p, 0);
+    int st;
+    for (int again = 0;; again = 1) {
+        double mx = 0.0;
+        for (size_t i = again || !hom ? c->lo : 0; i < c->n; i++) {
+            const double *Rs[1] = {R[i]};
+            starci_cform cf;
+            starci_stats sts;
+            struct rinfo ri;
+            int k;
+            if ((st = forms_stats(p, 1, Rs, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
+                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+                return st;
+            mx = MAXD(mx, sts.rmax);
+            if (i < c->lo)
+                continue;
+            double *f = c->F + (i - c->lo) * c->L;
+            c->undef[i - c->lo] = ri.undefined;
+            if (ri.undefined)
+                memset(f, 0, c->L * sizeof(double));
+            else
+                features(p, &cf, &ri, c->wsqrt, f);
+        }
+        if (!hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
+            return STARC_OK;
+    }
+}
+
+static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const *R, size_t lo, struct matrix_ctx *c,
+                           starc_error *err)
+{
+    const size_t S = p->S, A = p->A, m = n - lo;
+    const starc_metric_kind metric = p->o.metric;
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->n = n;
+    c->lo = lo;
+    c->sa_kind = p->o.canon == STARC_CANON_VAL;
+    c->gram = metric_is_gram(metric);
+    c->L = c->sa_kind ? S * A : S * A * S;
+    size_t mL;
+    if (!starci_mul_ok(m, c->L, &mL) || mL > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
+    const double *wsrc = c->sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
+    c->F = starci_dalloc(mL);
+    c->undef = calloc(m, sizeof *c->undef);
+    c->wsqrt = wsrc ? starci_dalloc(c->L) : NULL;
+    if (!c->F || !c->undef || (wsrc && !c->wsqrt))
+        return starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
+    for (size_t i = 0; wsrc && i < c->L; i++)
+        c->wsqrt[i] = sqrt(wsrc[i]);
+    return matrix_features(p, R, c, err);
+}
+
+/* The pairs of a tile of the matrix (rows and columns) are summed together, MATRIX_CHUNK elements
+ * of L at a time, while the rows' pieces stay in cache; each pair keeps its own four sums (element
+ * k goes to sum k % 4, in order, the tail and the sums combined in a fixed order at the end), so
+ * an entry's bits depend on its two rows alone, never on the tile or range it is computed in. */
+enum { MATRIX_TILE = 16, MATRIX_CHUNK = 1024 }; /* MATRIX_CHUNK: a multiple of 4 */
+
+static void sqdiff_sums(const double *x, const double *y, size_t k0, size_t k1, double s[4])
+{
+    double a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3];
+    for (size_t k = k0; k < k1; k += 4) {
+        const double d0 = x[k] - y[k], d1 = x[k + 1] - y[k + 1], d2 = x[k + 2] - y[k + 2], d3 = x[k + 3] - y[k + 3];
+        a0 += d0 * d0;
+        a1 += d1 * d1;
+        a2 += d2 * d2;
+        a3 += d3 * d3;
+    }
+    s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3;
+}
+
+/* Entry (i, j), i <= j, from its rows (and, for the Euclidean metrics, its sums over the first
+ * L - L % 4 elements), unscaled by norm none's common factor. */
+static double matrix_entry(struct matrix_ctx *c, size_t i, size_t j, const double s[4])
+{
+    const size_t a = i - c->lo, b = j - c->lo, L = c->L;
+    const double *x = c->F + a * L, *y = c->F + b * L;
+    double d;
+    if (!c->gram) {
+        d = i == j ? 0.0 : direct(c->p, c->sa_kind, L, x, y);
+    } else if (c->undef[a] || c->undef[b]) {
+        return NAN;
+    } else if (i == j) {
+        d = 0.0;
+    } else {
+        double t = 0.0;
+        for (size_t k = L - L % 4; k < L; k++)
+            t += (x[k] - y[k]) * (x[k] - y[k]);
+        d = sqrt(((s[0] + t) + s[1]) + (s[2] + s[3]));
+        if (c->p->o.metric == STARC_METRIC_PEARSON)
+            d = fmin(d / 2.0, 1.0); /* rho >= -1 */
+    }
+    if (c->kc && isinf(d = ldexp(d, -c->kc)))
+        c->status = STARC_EUNDEF; /* every thread stores the same value */
+    return d;
+}
+
+/* The entries of rows [i0, i1) x columns [j0, j1) (j >= i) within [ea, eb), into c->out. */
+static void matrix_tile(struct matrix_ctx *c, size_t i0, size_t i1, size_t j0, size_t j1, size_t ea, size_t eb)
+{
+    enum { NP = MATRIX_TILE * MATRIX_TILE };
+    size_t pi[NP], pj[NP], pe[NP], np = 0;
+    double s[NP][4];
+    const size_t n = c->n, L = c->L, L4 = L - L % 4;
+    for (size_t i = i0; i < i1; i++)
+        for (size_t j = j0 > i ? j0 : i; j < j1; j++) {
+            const size_t e = i * n - i * (i - 1) / 2 + (j - i); /* rows before i hold n, n-1, ... entries */
+            if (e < ea || e >= eb)
+                continue;
+            pi[np] = i, pj[np] = j, pe[np] = e;
+            s[np][0] = s[np][1] = s[np][2] = s[np][3] = 0.0;
+            np++;
+        }
+    for (size_t k0 = 0; c->gram && k0 < L4; k0 += MATRIX_CHUNK) {
+        const size_t k1 = k0 + MATRIX_CHUNK < L4 ? k0 + MATRIX_CHUNK : L4;
+        for (size_t q = 0; q < np; q++)
+            if (pi[q] != pj[q] && !c->undef[pi[q] - c->lo] && !c->undef[pj[q] - c->lo])
+                sqdiff_sums(c->F + (pi[q] - c->lo) * L, c->F + (pj[q] - c->lo) * L, k0, k1, s[q]);
+    }
+    for (size_t q = 0; q < np; q++)
+        c->out[pe[q] - c->e0] = matrix_entry(c, pi[q], pj[q], s[q]);
+}
+
+/* First row of entry e of the upper triangle (row i holds n - i entries). */
+static size_t entry_row(size_t n, size_t e, size_t *j)
+{
+    size_t i = 0;
+    while (e >= n - i) {
+        e -= n - i;
+        i++;
+    }
+    *j = i + e;
+    return i;
+}
+
+/* Entries [c->e0 + a, c->e0 + b) (a worker of starci_parallel_run), tile by tile. */
+static void matrix_entries_run(void *arg, size_t a, size_t b, int tid)
+{
+    struct matrix_ctx *c = arg;
+    (void)tid;
+    const size_t ea = c->e0 + a, eb = c->e0 + b, n = c->n;
+    size_t j, first = entry_row(n, ea, &j), last = entry_row(n, eb - 1, &j);
+    for (size_t i0 = first; i0 <= last; i0 += MATRIX_TILE) {
+        const size_t i1 = i0 + MATRIX_TILE < last + 1 ? i0 + MATRIX_TILE : last + 1;
+        for (size_t j0 = i0; j0 < n; j0 += MATRIX_TILE)
+            matrix_tile(c, i0, i1, j0, j0 + MATRIX_TILE < n ? j0 + MATRIX_TILE : n, ea, eb);
+    }
+}
+
+/* The dense path of both matrix calls: entries [e0, e1) into out. */
+static int dense_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1, double *out,
+                         starc_error *err)
+{
+    size_t j, lo = entry_row(n, e0, &j);
+    struct matrix_ctx c;
+    int st = matrix_ctx_init(p, n, R, lo, &c, err);
+    if (!st) {
+        c.e0 = e0;
+        c.out = out;
+        double work = (double)(e1 - e0) * (double)c.L;
+        starci_parallel_run(p->o.nthreads, e1 - e0, work > (double)SIZE_MAX ? SIZE_MAX : (size_t)work,
+                            matrix_entries_run, &c);
+        if (c.status)
+            st = starci_error(err, STARC_EUNDEF, "the distance overflows: it exceeds the largest double (%g)", DBL_MAX);
+    }
+    matrix_ctx_free(&c);
+    return st;
+}
+
+int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1,
+                                  double *out, starc_error *err)
+{
+    if (!p || (e1 > e0 && (!R || !out)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    size_t nn;
+    if (!starci_mul_ok(n, n + 1, &nn) || e0 > e1 || e1 > nn / 2)
+        return starci_error(err, STARC_EINVAL, "entries [%zu, %zu) are not a range of the %zu x %zu matrix's %zu",
+                            e0, e1, n, n, nn / 2);
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_matrix_entries needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    return e0 == e1 ? STARC_OK : dense_entries(p, n, R, e0, e1, out, err);
+}
+
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
 {
     if (!p || (n > 0 && (!R || !D)))
@@ -585,90 +800,16 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         return STARC_OK;
     if (p->sparse)
         return sparse_matrix(p, n, R, D, err);
-    const size_t S = p->S, A = p->A;
-    const starc_metric_kind metric = p->o.metric;
-    const int sa_kind = p->o.canon == STARC_CANON_VAL;
-    const size_t L = sa_kind ? S * A : S * A * S;
-    size_t nL, nn;
-    if (!starci_mul_ok(n, L, &nL) || !starci_mul_ok(n, n, &nn) || nL > SIZE_MAX / sizeof(double))
+    size_t nn;
+    if (!starci_mul_ok(n, n, &nn) || nn > SIZE_MAX / sizeof(double))
         return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
-    if (metric_is_gram(metric) && (L > INT_MAX || n > INT_MAX))
-        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix exceeds BLAS's int dimensions", n, n);
-    double *F = starci_dalloc(nL);
-    double *G = metric_is_gram(metric) ? starci_dalloc(nn) : NULL;
-    int *undef = calloc(n, sizeof *undef);
-    /* per-entry weights of the dense features, computed once for all rows */
-    const double *wsrc = sa_kind ? NULL : metric == STARC_METRIC_WL2 ? p->w.T : metric == STARC_METRIC_PEARSON ? p->w.D : NULL;
-    double *wsqrt = wsrc ? starci_dalloc(L) : NULL;
-    int st = STARC_OK;
-    if (!F || (metric_is_gram(metric) && !G) || !undef || (wsrc && !wsqrt)) {
-        st = starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
-        goto done;
-    }
-    if (wsqrt)
-        for (size_t i = 0; i < L; i++)
-            wsqrt[i] = sqrt(wsrc[i]);
-    starci_request req = make_request(p, 0);
-    /* norm none (homogeneous): one factor for all rows, that of the largest
-     * max |R|; the rows are made unscaled, and again scaled when it is not 0 */
-    const int hom = homogeneous(p);
-    int kc = 0;
-    for (int again = 0;; again = 1) {
-        double mx = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            const double *Rs[1] = {R[i]};
-            starci_cform cf;
-            starci_stats sts;
-            struct rinfo ri;
-            int k;
-            if ((st = forms_stats(p, 1, Rs, hom ? &kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
-                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
-                goto done;
-            mx = MAXD(mx, sts.rmax);
-            double *f = F + i * L;
-            undef[i] = ri.undefined;
-            if (ri.undefined)
-                memset(f, 0, L * sizeof(double));
-            else
-                features(p, &cf, &ri, wsqrt, f);
-        }
-        if (!hom || again || !(kc = starci_norm_scale_exp(&mx, 1)))
-            break;
-    }
-    if (metric_is_gram(metric)) {
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)L, 1.0, F, (int)L, 0.0, G, (int)n);
-        for (size_t i = 0; i < n; i++) {
-            D[i * n + i] = undef[i] ? NAN : 0.0;
-            for (size_t j = i + 1; j < n; j++) {
-                double d;
-                if (undef[i] || undef[j]) {
-                    d = NAN;
-                } else {
-                    double scale = G[i * n + i] + G[j * n + j];
-                    double d2 = scale - 2.0 * G[i * n + j];
-                    if (scale > 0.0 && d2 < STARCI_REFINE * scale)
-                        d2 = direct(p, sa_kind, L, F + i * L, F + j * L);
-                    d = sqrt(fmax(d2, 0.0));
-                    if (metric == STARC_METRIC_PEARSON)
-                        d = fmin(d / 2.0, 1.0); /* rho >= -1 */
-                }
-                D[i * n + j] = D[j * n + i] = d;
-            }
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            D[i * n + i] = 0.0;
-            for (size_t j = i + 1; j < n; j++)
-                D[i * n + j] = D[j * n + i] = direct(p, sa_kind, L, F + i * L, F + j * L);
-        }
-    }
-    for (size_t i = 0; !st && kc && i < n * n; i++)
-        st = unscale(kc, &D[i], err);
-done:
-    free(F);
-    free(G);
-    free(undef);
-    free(wsqrt);
+    /* the n(n+1)/2 entries packed at the start of D, then moved into place from the last row */
+    int st = dense_entries(p, n, R, 0, n * (n + 1) / 2, D, err);
+    for (size_t i = n; !st && i-- > 0;)
+        memmove(D + i * n + i, D + (i ? i * n - i * (i - 1) / 2 : 0), (n - i) * sizeof(double));
+    for (size_t i = 0; !st && i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            D[i * n + j] = D[j * n + i];
     return st;
 }
 

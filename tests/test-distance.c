@@ -1021,6 +1021,69 @@ static void test_plan_errors(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_distance_matrix_entries: every range of the upper triangle has the bits of the whole matrix
+ * (the shards of `starc distance --shard`), for Gram and pairwise metrics, norm none's common factor
+ * (a reward 2^200 times larger than the rest) and undefined Pearson entries (a zero reward), with 1
+ * and 3 threads; ranges past n(n+1)/2 are refused. */
+static void test_matrix_entries(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(31);
+    size_t S = 7, A = 3, n = S * A * S, N = 6, total = N * (N + 1) / 2;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 1);
+    double *R = malloc(N * n * sizeof(double)), *D = malloc(N * N * sizeof(double));
+    double out[21];
+    const double *Rp[6];
+    testutil_gaussian(r, R, N * n);
+    for (size_t i = 0; i < n; i++) {
+        R[2 * n + i] = 0.0;                            /* trivial: Pearson undefined */
+        R[4 * n + i] = R[i] + 1e-5 * R[4 * n + i];     /* close to R[0]: the refined entries */
+        R[5 * n + i] = ldexp(R[5 * n + i], 200);       /* norm none: a common factor 2^-200 */
+    }
+    for (size_t i = 0; i < N; i++)
+        Rp[i] = R + i * n;
+    static const int combos[][3] = {
+        {STARC_CANON_VAL, STARC_NORM_L2, STARC_METRIC_L2},    {STARC_CANON_EPIC, STARC_NORM_L2, STARC_METRIC_PEARSON},
+        {STARC_CANON_DARD, STARC_NORM_NONE, STARC_METRIC_L2}, {STARC_CANON_MINIMAL, STARC_NORM_WL2, STARC_METRIC_WL2},
+        {STARC_CANON_NONE, STARC_NORM_NONE, STARC_METRIC_L1}, {STARC_CANON_VAL_POTENTIAL, STARC_NORM_L1, STARC_METRIC_LINF}};
+    for (size_t c = 0; c < sizeof combos / sizeof combos[0]; c++)
+        for (int nt = 1; nt <= 3; nt += 2) {
+            starc_distance_options o;
+            starc_distance_options_default(&o);
+            o.canon = (starc_canon_kind)combos[c][0];
+            o.norm = (starc_norm_kind)combos[c][1];
+            o.metric = (starc_metric_kind)combos[c][2];
+            o.nthreads = nt;
+            starc_distance_plan *p;
+            assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+            assert_ok(starc_distance_matrix(p, N, Rp, D, NULL));
+            for (size_t i = 0; i < N; i++) /* against the pair, to the pair's accuracy */
+                for (size_t j = i + 1; j < N; j++) {
+                    double d;
+                    int st = starc_distance_pair(p, Rp[i], Rp[j], &d, NULL);
+                    if (st == STARC_EUNDEF)
+                        assert_true(isnan(D[i * N + j]));
+                    else
+                        assert_close(D[i * N + j], d, 1e-10, 0.0);
+                }
+            for (size_t e0 = 0; e0 <= total; e0++)
+                for (size_t e1 = e0; e1 <= total; e1++) {
+                    assert_ok(starc_distance_matrix_entries(p, N, Rp, e0, e1, out, NULL));
+                    for (size_t i = 0, e = 0; i < N; i++)
+                        for (size_t j = i; j < N; j++, e++)
+                            if (e >= e0 && e < e1)
+                                assert_memory_equal(&out[e - e0], &D[i * N + j], sizeof(double));
+                }
+            assert_int_equal(starc_distance_matrix_entries(p, N, Rp, 0, total + 1, out, NULL), STARC_EINVAL);
+            assert_int_equal(starc_distance_matrix_entries(p, N, Rp, 3, 2, out, NULL), STARC_EINVAL);
+            starc_distance_plan_free(p);
+        }
+    free(R);
+    free(D);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 /* A larger MDP: blocked passes over many states, the Gram path with many rows. */
 static void test_larger_batch(void **state)
 {
@@ -1446,6 +1509,7 @@ int main(void)
         cmocka_unit_test(test_trivial_rule_scaling),
         cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_larger_batch),
+        cmocka_unit_test(test_matrix_entries),
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_scale_overflow),

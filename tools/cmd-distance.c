@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "fmt17.h"
 #include "gnuplot.h"
+#include "shard.h"
 
 static const char *CMD = "distance";
 
@@ -21,7 +22,8 @@ static void help(void)
            "                      [--coverage D.npy] [--weighted] [--trivial-tol EPS] [--threads N]\n"
            "                      [--engine E]\n"
            "                      [--gnuplot F.gp] [--png F.png] [-o FILE] [--format text|json]\n"
-           "                      R1 R2 [R...]\n\n"
+           "                      R1 R2 [R...]\n"
+           "       starc distance ... --shard K/N -o DIR R1 R2 R3 [R...]\n\n"
            "Distance d(R1,R2) = m(s(R1), s(R2)) with s(R) = c(R)/n(c(R)) (STARC, Skalse et al. 2024).\n"
            "Two rewards: prints the distance.  More: a TSV matrix with a header row of reward names.\n"
            "Rewards: FILE.npy of shape (S,), (S,A) or (S,A,S), FILE.npz (every member) or FILE.npz:KEY.\n\n"
@@ -50,6 +52,8 @@ static void help(void)
            "  --png FILE          also render the heatmap to FILE with gnuplot (pngcairo)\n"
            "  -o, --output FILE   write the result to FILE instead of standard output\n"
            "  --format FMT        text (default) or json: {\"distance\": x} or {\"names\", \"matrix\"}\n"
+           "  --shard K/N         compute the K-th of N balanced blocks of the matrix (three or more\n"
+           "                      rewards) into DIR (-o); `starc merge` gives the unsharded output\n"
            "  -h, --help          this help\n\n"
            "An undefined distance (a canonical reward constant under the coverage, e.g. the zero reward\n"
            "with --epic) is nan in the TSV matrix, null in json, and exit status 1 for two rewards.\n");
@@ -120,7 +124,7 @@ enum { PARSED_HELP = -1 };
 static int parse_options(int argc, char **argv, distance_args *a)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
-           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS, O_ENGINE };
+           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS, O_ENGINE, O_SHARD };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, O_MDP}, {"canon", required_argument, NULL, O_CANON},
         {"norm", required_argument, NULL, O_NORM}, {"metric", required_argument, NULL, O_METRIC},
@@ -131,7 +135,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
         {"threads", required_argument, NULL, O_THREADS}, {"engine", required_argument, NULL, O_ENGINE},
         {"gnuplot", required_argument, NULL, O_GNUPLOT}, {"png", required_argument, NULL, O_PNG},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, O_FORMAT},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"shard", required_argument, NULL, O_SHARD}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -171,6 +175,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
         case O_PNG: if ((rc = cli_parse_path(CMD, "png", optarg, &a->png))) return rc; break;
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->out))) return rc; break;
         case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
+        case O_SHARD: if ((rc = shard_parse("shard", optarg, &a->shard))) return rc; break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc distance", c, argv);
         }
@@ -229,6 +234,11 @@ static int check_options(distance_args *a)
         return rc;
     if (a->nrewards < 1)
         return cli_usage(CMD, "no rewards given; see 'starc distance --help'");
+    if (a->shard.n && (a->gp || a->png))
+        return cli_usage(CMD, "option --shard: a shard draws no figure (--%s); draw the merged matrix",
+                         a->gp ? "gnuplot" : "png");
+    if (a->shard.n && !strcmp(a->out, "-"))
+        return cli_usage(CMD, "option --shard needs -o DIR, the shard's directory");
     if (a->png && !gp_available())
         return cli_fail(CMD, "option --png needs gnuplot, which was not found (%s); install gnuplot or set GNUPLOT",
                         gp_program());
@@ -299,33 +309,62 @@ static const double *reward_shape(const dist_inputs *in, size_t i, size_t *ndim,
     }
 }
 
-/* A sparse MDP: every entry by starc_distance_pair_shaped (the matrix pair by pair). */
-static int compute_sparse(const dist_inputs *in, starc_distance_plan *plan, int matrix, dist_result *res)
+/* A sparse MDP: entries [e0, e1) of the upper triangle (row by row, diagonal included), each by
+ * starc_distance_pair_shaped; an undefined distance is NaN. */
+static int sparse_entries(const dist_inputs *in, starc_distance_plan *plan, size_t e0, size_t e1, double *out)
 {
     starc_error err;
     starc_error_clear(&err);
     const size_t n = in->rs.n;
-    if (matrix && !(res->D = malloc(n * n * sizeof *res->D)))
-        return cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = matrix ? i : 1; j < n; j++) {
+    for (size_t i = 0, e = 0; i < n && e < e1; i++)
+        for (size_t j = i; j < n && e < e1; j++, e++) {
+            if (e < e0)
+                continue;
             size_t nd1, nd2, sh1[3], sh2[3];
             const double *R1 = reward_shape(in, i, &nd1, sh1), *R2 = reward_shape(in, j, &nd2, sh2);
             double d;
             int st = starc_distance_pair_shaped(plan, nd1, sh1, R1, nd2, sh2, R2, &d, &err);
-            if (st && (st != STARC_EUNDEF || !matrix))
-                return st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[i], in->rs.names[j], err.message)
-                                          : cli_lib_error(CMD, st, &err);
-            if (!matrix) {
-                res->pair = d;
-                return EXIT_OK;
-            }
-            d = st ? NAN : i == j ? 0.0 : d;
-            res->D[i * n + j] = res->D[j * n + i] = d;
+            if (st && st != STARC_EUNDEF)
+                return cli_lib_error(CMD, st, &err);
+            out[e - e0] = st ? NAN : i == j ? 0.0 : d;
         }
-    if (n == 2)
-        res->pair = res->D[1];
     return EXIT_OK;
+}
+
+/* A sparse MDP: the pair (two rewards), the matrix entry by entry. */
+static int compute_sparse(const dist_inputs *in, starc_distance_plan *plan, int matrix, dist_result *res)
+{
+    const size_t n = in->rs.n, total = n * (n + 1) / 2;
+    if (!matrix) {
+        starc_error err;
+        starc_error_clear(&err);
+        size_t nd1, nd2, sh1[3], sh2[3];
+        const double *R1 = reward_shape(in, 0, &nd1, sh1), *R2 = reward_shape(in, 1, &nd2, sh2);
+        int st = starc_distance_pair_shaped(plan, nd1, sh1, R1, nd2, sh2, R2, &res->pair, &err);
+        if (st)
+            return st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
+                                      : cli_lib_error(CMD, st, &err);
+        return EXIT_OK;
+    }
+    double *packed = malloc(total * sizeof *packed);
+    if (!packed || !(res->D = malloc(n * n * sizeof *res->D))) {
+        free(packed);
+        return cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
+    }
+    int rc = sparse_entries(in, plan, 0, total, packed);
+    if (!rc)
+        distance_unpack(n, packed, res->D);
+    free(packed);
+    if (!rc && n == 2)
+        res->pair = res->D[1];
+    return rc;
+}
+
+void distance_unpack(size_t n, const double *packed, double *D)
+{
+    for (size_t i = 0, e = 0; i < n; i++)
+        for (size_t j = i; j < n; j++, e++)
+            D[i * n + j] = D[j * n + i] = packed[e];
 }
 
 static int compute(const distance_args *a, const dist_inputs *in, dist_result *res)
@@ -363,6 +402,84 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
         free(Rp);
     }
     starc_distance_plan_free(plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ shard */
+
+/* A digest of the file given to OPT, or json null when the option was not given. */
+static int digest_json(const char *opt, const char *path, json_t *obj, const char *key)
+{
+    char hex[SHARD_DIGEST_LEN + 1];
+    int rc = path ? shard_file_digest(opt, path, hex) : EXIT_OK;
+    if (!rc)
+        json_object_set_new(obj, key, path ? json_string(hex) : json_null());
+    return rc;
+}
+
+/* Every option that changes the numbers, the names in order and digests of the input files. */
+static int shard_settings(const distance_args *a, const dist_inputs *in, json_t *set)
+{
+    const starc_distance_options *o = &a->o;
+    json_object_set_new(set, "canon", json_string(starc_canon_kind_name(o->canon)));
+    json_object_set_new(set, "norm", json_string(starc_norm_kind_name(o->norm)));
+    json_object_set_new(set, "metric", json_string(starc_metric_kind_name(o->metric)));
+    json_object_set_new(set, "trivial_tol", o->trivial_tol < 0.0 ? json_null() : json_real(o->trivial_tol));
+    json_object_set_new(set, "weighted", json_boolean(a->weighted));
+    json_object_set_new(set, "engine", json_string(starc_policy_engine_name(o->policy_options.engine)));
+    int rc = digest_json("mdp", a->mdp, set, "mdp");
+    if (!rc && !(rc = digest_json("policy", a->policy, set, "policy")) &&
+        !(rc = digest_json("state-dist", a->sdist, set, "state_dist")) &&
+        !(rc = digest_json("action-dist", a->adist, set, "action_dist")))
+        rc = digest_json("coverage", a->cov, set, "coverage");
+    json_t *files = json_array(), *names = json_array();
+    json_object_set_new(set, STARC_RESULTS_DISTANCE_SET_REWARDS, files);
+    json_object_set_new(set, STARC_RESULTS_DISTANCE_SET_NAMES, names);
+    for (int i = 0; !rc && i < a->nrewards; i++) {
+        char hex[SHARD_DIGEST_LEN + 1];
+        if (!(rc = shard_file_digest("reward", a->rewards[i], hex)))
+            json_array_append_new(files, json_string(hex));
+    }
+    for (size_t i = 0; !rc && i < in->rs.n; i++)
+        json_array_append_new(names, json_string(in->rs.names[i]));
+    return rc;
+}
+
+/* Shard K/N: its block of the upper triangle's entries into DIR/entries.npy, then the manifest. */
+static int run_shard(const distance_args *a, const dist_inputs *in)
+{
+    const size_t n = in->rs.n, total = n * (n + 1) / 2, SAS = starc_mdp_reward_size(in->m);
+    if (n < 3)
+        return cli_usage(CMD, "option --shard: needs at least three rewards (a matrix), got %zu", n);
+    size_t e0, e1;
+    shard_range(total, &a->shard, &e0, &e1);
+    json_t *set = json_object();
+    double *out = malloc((e1 > e0 ? e1 - e0 : 1) * sizeof *out);
+    const double **Rp = malloc(n * sizeof *Rp);
+    starc_distance_plan *plan = NULL;
+    starc_error err;
+    starc_error_clear(&err);
+    int rc = !set || !out || !Rp ? cli_fail(CMD, "out of memory") : shard_settings(a, in, set), st;
+    if (!rc && (st = starc_distance_plan_alloc(in->m, &a->o, &plan, &err)))
+        rc = cli_lib_error(CMD, st, &err);
+    for (size_t i = 0; !rc && i < n; i++)
+        Rp[i] = in->rs.R + i * SAS;
+    if (!rc && starc_mdp_is_sparse(in->m))
+        rc = sparse_entries(in, plan, e0, e1, out);
+    else if (!rc && (st = starc_distance_matrix_entries(plan, n, Rp, e0, e1, out, &err)))
+        rc = cli_lib_error(CMD, st, &err);
+    char *path = rc ? NULL : cli_path_join(a->out, STARC_RESULTS_DISTANCE_ENTRIES);
+    if (!rc && !path)
+        rc = cli_fail(CMD, "out of memory");
+    const size_t shape[1] = {e1 - e0};
+    if (!rc && !(rc = shard_manifest_remove(a->out)) && !(rc = cli_dir_begin(CMD, a->out)) &&
+        !(rc = cli_write_npy(CMD, path, 1, shape, out)) && !(rc = cli_dir_done(CMD, a->out)))
+        rc = shard_manifest_write(a->out, STARC_RESULTS_DISTANCE_SHARD_KIND, &a->shard, e0, e1, total, set);
+    free(path);
+    starc_distance_plan_free(plan);
+    free(Rp);
+    free(out);
+    json_decref(set);
     return rc;
 }
 
@@ -406,27 +523,46 @@ static int write_figures(const distance_args *a, const dist_inputs *in, const di
     return rc;
 }
 
+int distance_write_matrix(const char *cmd, const char *path, enum cli_format fmt, size_t n, char *const *names,
+                          const double *D)
+{
+    cli_out out;
+    int rc = cli_out_open(cmd, path, &out);
+    if (rc)
+        return rc;
+    if (fmt == CLI_JSON) {
+        json_t *obj = json_object(), *jn = json_array(), *mat = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_array_append_new(jn, json_string(names[i]));
+            json_array_append_new(mat, cli_json_array(D + i * n, n));
+        }
+        json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_NAMES, jn);
+        json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_MATRIX, mat);
+        char *s = json_text(obj);
+        if (!s) {
+            cli_out_abort(&out);
+            return cli_fail(cmd, "could not encode JSON output");
+        }
+        fprintf(out.f, "%s\n", s);
+        free(s);
+    } else {
+        print_matrix_tsv(out.f, n, names, D);
+    }
+    return cli_out_commit(cmd, &out);
+}
+
 /* The distance (two rewards) or the matrix, as text or json, to -o. */
 static int write_result(const distance_args *a, const dist_inputs *in, const dist_result *res)
 {
+    if (res->n != 2)
+        return distance_write_matrix(CMD, a->out, a->fmt, res->n, in->rs.names, res->D);
     cli_out out;
     int rc = cli_out_open(CMD, a->out, &out);
     if (rc)
         return rc;
-    const size_t n = res->n;
     if (a->fmt == CLI_JSON) {
         json_t *obj = json_object();
-        if (n == 2) {
-            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_DISTANCE, cli_json_num(res->pair));
-        } else {
-            json_t *names = json_array(), *mat = json_array();
-            for (size_t i = 0; i < n; i++) {
-                json_array_append_new(names, json_string(in->rs.names[i]));
-                json_array_append_new(mat, cli_json_array(res->D + i * n, n));
-            }
-            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_NAMES, names);
-            json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_MATRIX, mat);
-        }
+        json_object_set_new(obj, STARC_RESULTS_DISTANCE_KEY_DISTANCE, cli_json_num(res->pair));
         char *s = json_text(obj);
         if (!s) {
             cli_out_abort(&out);
@@ -434,11 +570,9 @@ static int write_result(const distance_args *a, const dist_inputs *in, const dis
         }
         fprintf(out.f, "%s\n", s);
         free(s);
-    } else if (n == 2) {
+    } else {
         fmt17_put(out.f, res->pair);
         fputc('\n', out.f);
-    } else {
-        print_matrix_tsv(out.f, n, in->rs.names, res->D);
     }
     return cli_out_commit(CMD, &out);
 }
@@ -462,7 +596,10 @@ int distance_job(distance_args *a, double **D, size_t *n)
     memset(&in, 0, sizeof in);
     starc_io_reward_set_init(&in.rs);
     dist_result res = {0, NAN, NULL};
-    if (!(rc = load_inputs(a, &in)) && !(rc = compute(a, &in, &res)) &&
+    if (a->shard.n) {
+        if (!(rc = load_inputs(a, &in)))
+            rc = run_shard(a, &in);
+    } else if (!(rc = load_inputs(a, &in)) && !(rc = compute(a, &in, &res)) &&
         !((a->gp || a->png) && (rc = write_figures(a, &in, &res))))
         rc = write_result(a, &in, &res);
     if (!rc && D) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "overopt-batch.h"
 #include "shard.h"
 
 static const char *CMD = "merge";
@@ -22,6 +23,8 @@ typedef struct merge_kind {
 
 static const merge_kind merge_kinds[] = {
     {STARC_RESULTS_STUDY_KIND, experiment_merge},
+    {STARC_RESULTS_DISTANCE_SHARD_KIND, distance_merge},
+    {STARC_RESULTS_OVEROPT_SHARD_KIND, overopt_merge},
     /* @MERGE_KINDS@ more kinds here, one line each */
     {NULL, NULL},
 };
@@ -33,7 +36,7 @@ static void help(void)
            "files, byte for byte, as the run without --shard writes.  Every shard 1/N ... N/N must be\n"
            "given once (in any order), finished (DIR_K/shard.json exists), and from the same version\n"
            "and settings; otherwise merge names the directory and what differs, and writes nothing.\n"
-           "Kinds: starc experiment.\n\n"
+           "Kinds: starc experiment, starc distance (matrices), starc overopt --batch.\n\n"
            "  -o, --output OUT  the merged result's directory (created if needed)\n"
            "  --format FMT      text (default) or json report on stdout\n"
            "  --no-render       write the gnuplot scripts but do not run gnuplot\n"

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "fmt17.h"
 #include "gnuplot.h"
+#include "overopt-batch.h"
 
 static const char *CMD = "overopt";
 
@@ -18,7 +19,8 @@ static void help(void)
 {
     printf("Usage: starc overopt --mdp M.npz --true R --proxy R [--base P.npy] [--method M[,M...]]...\n"
            "                     [--coef-min X] [--coef-max X] [--points N] [--bon-max N]\n"
-           "                     [--engine E] [--png] [--svg] [--format text|json] -o DIR\n\n"
+           "                     [--engine E] [--png] [--svg] [--format text|json] -o DIR\n"
+           "       starc overopt --batch LIST.tsv [--shard K/N] [options] -o DIR\n\n"
            "Overoptimisation curves (Gao, Schulman & Hilton 2022): the exact true and proxy returns of\n"
            "policies that optimise the proxy harder and harder, starting from the base policy.\n"
            "Writes DIR/curves.tsv, DIR/fits.tsv, DIR/summary.json and DIR/overopt.gp.\n\n"
@@ -41,6 +43,11 @@ static void help(void)
            "  --png, --svg      also render DIR/overopt.png / DIR/overopt.svg with gnuplot\n"
            "  -o, --output DIR  output directory (created if needed)\n"
            "  --progress        report progress on stderr (default: only on a terminal)\n"
+           "  --batch LIST      every entry of LIST (tab-separated, a header row: name, mdp, true, proxy\n"
+           "                    and optionally base; paths relative to LIST's directory) into DIR/NAME,\n"
+           "                    then DIR/batch.tsv and DIR/summary.json (starc-overopt(1))\n"
+           "  --shard K/N       with --batch: the K-th of N contiguous slices of the entries and\n"
+           "                    DIR/shard.json; `starc merge` gives the unsharded directory\n"
            "  --format FMT      text (default) or json summary on stdout\n"
            "  -h, --help        this help\n");
 }
@@ -345,13 +352,6 @@ static int write_gnuplot(const char *path, const method_result *res, size_t nm)
 
 /* ------------------------------------------------------------ the job */
 
-typedef struct run_config {
-    starc_overopt_method methods[STARC_OVEROPT_METHOD_COUNT];
-    size_t nmethods;
-    starc_overopt_options opt;
-    int png, svg, progress;
-} run_config;
-
 static void free_results(method_result *res, size_t nm)
 {
     for (size_t k = 0; k < nm; k++)
@@ -396,8 +396,8 @@ static int write_outputs(const starc_mdp *m, const starc_overopt_info *I, const 
 
 /* Sweep, fit, summarise and write every output into dir; *summary gets the json summary. */
 /* Rt, Rp: full rewards as loaded (S*A*S, or nnz values on a sparse MDP); the plan needs only Rbar. */
-static int run_overopt(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb,
-                       const run_config *cfg, const char *dir, json_t **summary)
+int overopt_run(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb, const run_config *cfg,
+                const char *dir, json_t **summary)
 {
     starc_error err;
     starc_error_clear(&err);
@@ -542,8 +542,9 @@ static void print_text(FILE *out, const json_t *js)
 }
 
 typedef struct overopt_args {
-    const char *mdp, *tpath, *ppath, *bpath, *dir;
+    const char *mdp, *tpath, *ppath, *bpath, *dir, *batch;
     enum cli_format fmt;
+    shard_spec shard;
 } overopt_args;
 
 enum { PARSED_HELP = -1 };
@@ -551,7 +552,7 @@ enum { PARSED_HELP = -1 };
 static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg)
 {
     enum { O_COEF_MIN = 256, O_COEF_MAX, O_POINTS, O_RANGE_TOL, O_BON_MAX, O_TOL, O_MAX_ITER, O_PNG, O_SVG,
-           O_PROGRESS, O_BASE, O_METHOD, O_ENGINE };
+           O_PROGRESS, O_BASE, O_METHOD, O_ENGINE, O_BATCH, O_SHARD };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, 'm'},         {"true", required_argument, NULL, 't'},
         {"proxy", required_argument, NULL, 'p'},       {"base", required_argument, NULL, O_BASE},
@@ -562,8 +563,8 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
         {"png", no_argument, NULL, O_PNG},             {"svg", no_argument, NULL, O_SVG},
         {"output", required_argument, NULL, 'o'},      {"progress", no_argument, NULL, O_PROGRESS},
         {"format", required_argument, NULL, 'f'},      {"help", no_argument, NULL, 'h'},
-        {"engine", required_argument, NULL, O_ENGINE},
-        {NULL, 0, NULL, 0}};
+        {"engine", required_argument, NULL, O_ENGINE}, {"batch", required_argument, NULL, O_BATCH},
+        {"shard", required_argument, NULL, O_SHARD},   {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -573,6 +574,8 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
         case 't': a->tpath = optarg; break;
         case 'p': a->ppath = optarg; break;
         case O_BASE: a->bpath = optarg; break;
+        case O_BATCH: if ((rc = cli_parse_path(CMD, "batch", optarg, &a->batch))) return rc; break;
+        case O_SHARD: if ((rc = shard_parse("shard", optarg, &a->shard))) return rc; break;
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->dir))) return rc; break;
         case O_METHOD: if ((rc = add_methods(cfg, optarg))) return rc; break;
         case O_COEF_MIN:
@@ -626,8 +629,13 @@ static int parse_options(int argc, char **argv, overopt_args *a, run_config *cfg
 static int check_options(const overopt_args *a, run_config *cfg)
 {
     int rc;
-    if ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
-        (rc = cli_require(CMD, "proxy", a->ppath)))
+    if (a->batch && (a->mdp || a->tpath || a->ppath || a->bpath))
+        return cli_usage(CMD, "option --batch: the list gives every entry's inputs; do not combine it with --%s",
+                         a->mdp ? "mdp" : a->tpath ? "true" : a->ppath ? "proxy" : "base");
+    if (a->shard.n && !a->batch)
+        return cli_usage(CMD, "option --shard needs --batch LIST (a single run is not split)");
+    if (!a->batch && ((rc = cli_require(CMD, "mdp", a->mdp)) || (rc = cli_require(CMD, "true", a->tpath)) ||
+                      (rc = cli_require(CMD, "proxy", a->ppath))))
         return rc;
     if (!a->dir)
         return cli_usage(CMD, "option -o/--output DIR is required");
@@ -660,13 +668,15 @@ int cmd_overopt(int argc, char **argv)
         return rc == PARSED_HELP ? EXIT_OK : rc;
     if ((rc = check_options(&a, &cfg)))
         return rc;
+    if (a.batch)
+        return overopt_batch(a.batch, &a.shard, a.dir, a.fmt, &cfg);
     starc_mdp *m = NULL;
     double *Rt = NULL, *Rp = NULL, *pb = NULL;
     json_t *summary = NULL;
     if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
         (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)) ||
         (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)) ||
-        (rc = run_overopt(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
+        (rc = overopt_run(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
         goto done;
     if (a.fmt == CLI_JSON) {
         rc = cli_json_print(summary);
@@ -777,7 +787,7 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
     cfg.nmethods = 4;
     cfg.svg = gp_available();
     int rc = Rt && Rp && Rp_sa && pb && sub ? EXIT_OK : cli_fail("demo", "out of memory");
-    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb)) && !(rc = run_overopt(m, Rt, Rp, pb, &cfg, sub, &js)) &&
+    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb)) && !(rc = overopt_run(m, Rt, Rp, pb, &cfg, sub, &js)) &&
         !(rc = demo_save_inputs(sub, m, Rt, Rp_sa, pb))) {
         demo_report(out, sub, js, cfg.svg);
         json_object_set_new(summary, STARC_RESULTS_DEMO_OVEROPT, js);

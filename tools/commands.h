@@ -20,6 +20,7 @@ typedef struct distance_args {
     starc_distance_options o;
     char **rewards; /* the reward arguments */
     int nrewards;
+    shard_spec shard; /* --shard K/N (n == 0: the whole matrix) */
 } distance_args;
 /* Defaults: --canon val --norm l2 --metric l2, -o -, text, one thread per online CPU (at most 64). */
 void distance_args_init(distance_args *a);
@@ -27,6 +28,13 @@ void distance_args_init(distance_args *a);
  * gets the n x n matrix when one was computed (more than two rewards or a figure),
  * else NULL; free it. */
 int distance_job(distance_args *a, double **D, size_t *n);
+/* The n x n matrix D as `starc distance` prints it (TSV, or json) to PATH ("-" = stdout), atomically. */
+int distance_write_matrix(const char *cmd, const char *path, enum cli_format fmt, size_t n, char *const *names,
+                          const double *D);
+/* The n(n+1)/2 entries of the upper triangle (row by row, diagonal included) into the symmetric n x n D. */
+void distance_unpack(size_t n, const double *packed, double *D);
+/* Distance-matrix shards (kind STARC_RESULTS_DISTANCE_SHARD_KIND) into OUT/matrix.tsv (merge-distance.c). */
+int distance_merge(const shard_set *set, const shard_merge_args *a);
 
 /* starc generate gridworld (cmd-generate-gridworld.c) */
 typedef struct gridworld_args {

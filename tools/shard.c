@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nettle/sha2.h>
 
 #include "shard.h"
 
@@ -121,6 +122,42 @@ int shard_manifest_remove(const char *dir)
         rc = cli_fail(shard_cmd(), "%s: cannot remove the old manifest: %s", path, strerror(errno));
     free(path);
     return rc;
+}
+
+/* PATH, or FILE of a reward spec FILE.npz:KEY when PATH itself is not there. */
+static FILE *open_spec(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    const char *colon = strrchr(path, ':');
+    if (f || errno != ENOENT || !colon)
+        return f;
+    char *file = strndup(path, (size_t)(colon - path));
+    if (file)
+        f = fopen(file, "rb");
+    free(file);
+    errno = f ? 0 : errno ? errno : ENOMEM;
+    return f;
+}
+
+int shard_file_digest(const char *opt, const char *path, char hex[SHARD_DIGEST_LEN + 1])
+{
+    FILE *f = open_spec(path);
+    if (!f)
+        return cli_usage(shard_cmd(), "option --%s: cannot read %s: %s", opt, path, strerror(errno));
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[1 << 16], d[SHA256_DIGEST_SIZE];
+    size_t len;
+    while ((len = fread(buf, 1, sizeof buf, f)) > 0)
+        sha256_update(&ctx, len, buf);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return cli_usage(shard_cmd(), "option --%s: cannot read %s", opt, path);
+    sha256_digest(&ctx, sizeof d, d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return EXIT_OK;
 }
 
 /* One directory's manifest, read and checked for shape. */

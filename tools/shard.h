@@ -50,6 +50,14 @@ int shard_manifest_write(const char *dir, const char *kind, const shard_spec *s,
  * beside new partial files).  EXIT_OK or the exit status after one line. */
 int shard_manifest_remove(const char *dir);
 
+/* Hex characters of shard_file_digest(). */
+#define SHARD_DIGEST_LEN 64
+/* The SHA-256 of PATH's bytes as hex, for settings that must refuse shards of
+ * different input files (the same bytes under another path are the same
+ * input); for a reward spec FILE.npz:KEY, FILE's bytes.  EXIT_OK, or one line
+ * naming option --OPT and the file. */
+int shard_file_digest(const char *opt, const char *path, char hex[SHARD_DIGEST_LEN + 1]);
+
 /* A complete, consistent set of shards, ordered by k. */
 typedef struct shard_set {
     size_t n;          /* N: the number of shards and of directories */

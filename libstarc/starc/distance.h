@@ -60,9 +60,12 @@
  *  minimal finish on (S,A) summaries.  It allocates no memory (with nthreads
  *  > 1 it starts threads for large rewards).
  *  starc_distance_matrix() canonicalises and normalises each of the N rewards
- *  once; for the l2, wl2 and Pearson metrics the N x N matrix comes from a Gram
- *  matrix of the standardised rewards (BLAS `dsyrk`), with the same
- *  recomputation of close pairs.  The other metrics are evaluated pairwise.
+ *  once; for the l2, wl2 and Pearson metrics the standardised rewards are
+ *  mapped to feature rows whose Euclidean distance is the metric's, and each
+ *  entry is the distance of two rows, summed by itself in a fixed order.  The
+ *  other metrics are evaluated pairwise.  starc_distance_matrix_entries()
+ *  computes any contiguous range of the upper triangle's entries with the same
+ *  bits as the whole matrix (a matrix split over processes).
  *  Passes over large rewards can use several threads
  *  (::starc_distance_options.nthreads).  The plan's scratch memory makes it
  *  single-caller: use one plan per calling thread.
@@ -79,7 +82,7 @@
  *
  *  Reproducibility: libstarc's own reductions use a fixed blocking (one block
  *  per state) and a fixed order, so results do not depend on
- *  ::starc_distance_options.nthreads; BLAS/LAPACK calls (dgemm for dard, dsyrk for matrices, the
+ *  ::starc_distance_options.nthreads; BLAS/LAPACK calls (dgemm for dard, the
  *  factorisations) may differ in the last bits between OpenBLAS thread counts.
  */
 #ifndef STARC_DISTANCE_H
@@ -183,6 +186,18 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
  *  @param D  output, n*n doubles (row-major) */
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D,
                           starc_error *err);
+
+/** @brief Entries @p e0 <= e < @p e1 of the N x N matrix of starc_distance_matrix(), in the order of
+ *  its upper triangle row by row, diagonal included: e = 0 is (0, 0), then (0, 1) ... (0, n-1), (1, 1) ...,
+ *  n(n+1)/2 entries in all (`out[e - e0]`).
+ *
+ *  Each entry has the same bits as in starc_distance_matrix() on the same plan and rewards, for any
+ *  range and any ::starc_distance_options.nthreads: a matrix can be computed in pieces (`starc distance
+ *  --shard`).  All @p n rewards must be given: the features of the rewards from the range's first row
+ *  on are computed (with norm none, every reward is read for the common scale factor).  Dense MDPs
+ *  only (::STARC_EINVAL on a sparse one); ::STARC_EINVAL for a range beyond n(n+1)/2. */
+int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1,
+                                  double *out, starc_error *err);
 
 /** @brief The standardised reward s(R) = c(R)/n(c(R)) as a dense tensor.
  *

@@ -215,6 +215,55 @@
 /** @brief summary.json, per method: fits by target, then by form (keys `STARC_RESULTS_OVEROPT_FIT_*`). */
 #define STARC_RESULTS_OVEROPT_KEY_FITS "fits"
 
+/* ------------------------------------ starc overopt --batch (a list of MDPs) */
+
+/** @brief Columns of the list of `starc overopt --batch LIST.tsv` (a header row, tab-separated): the
+ *  entry's name (its output subdirectory), its MDP, true and proxy rewards, and (optional column)
+ *  its base policy; paths relative to the list's directory. */
+#define STARC_RESULTS_OVEROPT_LIST_NAME "name"
+/** @brief List column: the entry's MDP (.npz). */
+#define STARC_RESULTS_OVEROPT_LIST_MDP "mdp"
+/** @brief List column: the entry's true reward (as `--true`). */
+#define STARC_RESULTS_OVEROPT_LIST_TRUE "true"
+/** @brief List column: the entry's proxy reward (as `--proxy`). */
+#define STARC_RESULTS_OVEROPT_LIST_PROXY "proxy"
+/** @brief List column (optional; empty = uniform): the entry's base policy (as `--base`). */
+#define STARC_RESULTS_OVEROPT_LIST_BASE "base"
+/** @brief A batch's table, one row per entry and method: ::STARC_RESULTS_OVEROPT_LIST_NAME,
+ *  ::STARC_RESULTS_OVEROPT_COL_METHOD, then ::STARC_RESULTS_OVEROPT_BATCH_COLUMNS (summary.json's
+ *  quantities, `peak_*` and `end_*` from its `peak` and `end` objects, `fit_*` from the true
+ *  return's fit in the method's natural form, ::STARC_RESULTS_OVEROPT_BATCH_FIT_FORM). */
+#define STARC_RESULTS_OVEROPT_BATCH "batch.tsv"
+/** @brief A batch's JSON summary: keys ::STARC_RESULTS_OVEROPT_BATCH_KEY_ENTRIES and
+ *  ::STARC_RESULTS_OVEROPT_KEY_METHODS (per method: entries, non_monotone (a count),
+ *  drop_normalized_mean, drop_normalized_max over the entries where it is defined). */
+#define STARC_RESULTS_OVEROPT_BATCH_SUMMARY "summary.json"
+/** @brief Batch summary.json: the entries' names in the list's order; per method, their number. */
+#define STARC_RESULTS_OVEROPT_BATCH_KEY_ENTRIES "entries"
+/** @brief Batch summary.json, per method: mean of drop_normalized. */
+#define STARC_RESULTS_OVEROPT_BATCH_KEY_DROP_MEAN STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED "_mean"
+/** @brief Batch summary.json, per method: largest drop_normalized. */
+#define STARC_RESULTS_OVEROPT_BATCH_KEY_DROP_MAX STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED "_max"
+/** @brief batch.tsv: prefix of the fit columns. */
+#define STARC_RESULTS_OVEROPT_BATCH_FIT "fit"
+/** @brief batch.tsv: Gao's form of the fit columns (bon for best-of-n, rl otherwise). */
+#define STARC_RESULTS_OVEROPT_BATCH_FIT_FORM STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_FORM
+/** @brief batch.tsv's columns after name and method, tab-separated. */
+#define STARC_RESULTS_OVEROPT_BATCH_COLUMNS                                                              \
+    STARC_RESULTS_OVEROPT_KEY_POINTS "\t" STARC_RESULTS_OVEROPT_KEY_PEAK "_" STARC_RESULTS_OVEROPT_KEY_INDEX  \
+    "\t" STARC_RESULTS_OVEROPT_KEY_PEAK "_" STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA "\t" STARC_RESULTS_OVEROPT_KEY_PEAK "_" STARC_RESULTS_OVEROPT_KEY_COEF                  \
+    "\t" STARC_RESULTS_OVEROPT_KEY_PEAK "_" STARC_RESULTS_OVEROPT_KEY_KL "\t" STARC_RESULTS_OVEROPT_KEY_PEAK "_" STARC_RESULTS_OVEROPT_KEY_D                             \
+    "\t" STARC_RESULTS_OVEROPT_KEY_END "_" STARC_RESULTS_OVEROPT_KEY_TRUE_DELTA "\t" STARC_RESULTS_OVEROPT_KEY_END "_" STARC_RESULTS_OVEROPT_KEY_PROXY_DELTA             \
+    "\t" STARC_RESULTS_OVEROPT_KEY_END "_" STARC_RESULTS_OVEROPT_KEY_KL "\t" STARC_RESULTS_OVEROPT_KEY_END "_" STARC_RESULTS_OVEROPT_KEY_COEF                            \
+    "\t" STARC_RESULTS_OVEROPT_KEY_DROP "\t" STARC_RESULTS_OVEROPT_KEY_DROP_NORMALIZED                       \
+    "\t" STARC_RESULTS_OVEROPT_KEY_NON_MONOTONE "\t" STARC_RESULTS_OVEROPT_KEY_LOCAL_MAXIMA                  \
+    "\t" STARC_RESULTS_OVEROPT_BATCH_FIT_FORM "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_ALPHA                       \
+    "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_BETA "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_R2                            \
+    "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_PEAK_D "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_PEAK_KL                     \
+    "\t" STARC_RESULTS_OVEROPT_BATCH_FIT "_" STARC_RESULTS_OVEROPT_FIT_PEAK_VALUE
+/** @brief Kind of the shards of an overopt batch (`starc overopt --batch LIST --shard K/N`). */
+#define STARC_RESULTS_OVEROPT_SHARD_KIND "overopt-batch"
+
 /* --------------------------------- JSON of distance, regret, proxy, regularize */
 
 /** @brief `starc distance --format json`, two rewards: the distance (null = undefined). */
@@ -223,6 +272,19 @@
 #define STARC_RESULTS_DISTANCE_KEY_NAMES "names"
 /** @brief `starc distance --format json`, a matrix: rows of distances (null = undefined). */
 #define STARC_RESULTS_DISTANCE_KEY_MATRIX "matrix"
+/** @brief Kind of the shards of a distance matrix (`starc distance --shard K/N`, shard.json). */
+#define STARC_RESULTS_DISTANCE_SHARD_KIND "distance-matrix"
+/** @brief A distance-matrix shard's entries: a float64 `.npy` of its range of the upper triangle's
+ *  n(n+1)/2 entries (row by row, diagonal included), exactly as computed. */
+#define STARC_RESULTS_DISTANCE_ENTRIES "entries.npy"
+/** @brief The merged matrix (`starc merge`): the bytes `starc distance` prints on stdout (TSV). */
+#define STARC_RESULTS_DISTANCE_MATRIX_TSV "matrix.tsv"
+/** @brief The merged matrix with `starc merge --format json`: the bytes of `starc distance --format json`. */
+#define STARC_RESULTS_DISTANCE_MATRIX_JSON "matrix.json"
+/** @brief distance shard settings: the reward names in order (an array). */
+#define STARC_RESULTS_DISTANCE_SET_NAMES "names"
+/** @brief distance shard settings: SHA-256 of each reward argument's file, in order (an array). */
+#define STARC_RESULTS_DISTANCE_SET_REWARDS "reward_files"
 
 /** @brief `starc regret --format json`: the normalised regret. */
 #define STARC_RESULTS_REGRET_KEY_REGRET "regret"
