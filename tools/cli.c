@@ -55,26 +55,44 @@ static void shell_quote(FILE *f, const char *a)
     }
 }
 
-const char *cli_command_line(void)
+char *cli_join_argv(int argc, char *const *argv)
 {
-    static char *line;
-    if (line)
-        return line;
+    char *line = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&line, &len);
     if (!f)
-        return "starc";
-    for (int i = 0; i < cli_argc; i++) {
+        return NULL;
+    for (int i = 0; i < argc; i++) {
         if (i)
             fputc(' ', f);
-        shell_quote(f, i == 0 ? "starc" : cli_argv[i]);
+        shell_quote(f, i == 0 ? "starc" : argv[i]);
     }
     if (fclose(f) != 0) {
         free(line);
-        line = NULL;
-        return "starc";
+        return NULL;
     }
     return line;
+}
+
+const char *cli_command_line(void)
+{
+    static char *line;
+    if (!line)
+        line = cli_join_argv(cli_argc, cli_argv);
+    return line ? line : "starc";
+}
+
+static char *provenance;
+
+const char *cli_provenance(void)
+{
+    return provenance ? provenance : cli_command_line();
+}
+
+void cli_provenance_set(char *line)
+{
+    free(provenance);
+    provenance = line;
 }
 
 void cli_escape(FILE *f, const char *s)

@@ -28,6 +28,17 @@ typedef struct cli_command {
 extern int cli_argc;
 extern char **cli_argv;
 const char *cli_command_line(void); /* static buffer, shell-quoted */
+/* ARGV joined into one shell-quoted line with argv[0] written "starc"
+ * (malloc'd; NULL when out of memory). */
+char *cli_join_argv(int argc, char *const *argv);
+/* The command that figures record as having made them (gp_begin's
+ * provenance comment): cli_command_line(), unless a command that writes the
+ * same result from several command lines set its canonical command with
+ * cli_provenance_set() (the study: single run, shards + merge and MPI
+ * record the same line; an overopt batch without --shard and -o).
+ * cli_provenance_set() takes a malloc'd line (NULL: back to the command line). */
+const char *cli_provenance(void);
+void cli_provenance_set(char *line);
 
 /* The one escaping function for text from outside (file names, option
  * values, library messages) in diagnostics: tab, newline and CR as \t, \n,

@@ -693,9 +693,36 @@ static void report(FILE *out, const exp_args *a, const starc_study *s, double se
             a->no_pairs ? "" : "pairs.tsv, ", rendered == 2 ? ", figure.png, scatter.png" : "");
 }
 
+/* The command the figures record (cli_provenance_set()): the single run's
+ * command reduced to the settings that decide the results, in one order,
+ * so that any --jobs, -o, --shard + merge and an MPI run write the same
+ * bytes.  NULL when out of memory (the figures then record the command line). */
+static char *canonical_command(const exp_args *a, const scatter_spec *sc)
+{
+    const starc_study_options *o = &a->o;
+    char num[8][32], scatter[EXP_SCATTER_MAX * 65] = "";
+    for (size_t q = 0; q < sc->n; q++) {
+        strcat(scatter, q ? "," : "");
+        strcat(scatter, sc->name[q]);
+    }
+    snprintf(num[0], 32, "%zu", o->mdps);
+    snprintf(num[1], 32, "%zu", o->pairs);
+    snprintf(num[2], 32, "%zu", o->steps);
+    snprintf(num[3], 32, "%zu", o->states);
+    snprintf(num[4], 32, "%zu", o->actions);
+    fmt17(num[5], o->gamma);
+    snprintf(num[6], 32, "%llu", (unsigned long long)o->seed);
+    fmt17(num[7], o->trivial_tol);
+    char *argv[20] = {"starc", "experiment", "--mdps", num[0], "--pairs", num[1], "--steps", num[2],
+                      "--states", num[3], "--actions", num[4], "--gamma", num[5], "--seed", num[6],
+                      "--scatter", scatter, "--trivial-tol", num[7]};
+    return cli_join_argv(o->trivial_tol == STARC_DISTANCE_TRIVIAL_TOL_DERIVED ? 18 : 20, argv);
+}
+
 int exp_write_outputs(const exp_args *a, const scatter_spec *sc, const starc_study *s, double secs, FILE *out,
                       json_t *summary)
 {
+    cli_provenance_set(canonical_command(a, sc));
     json_t *sj = study_summary(a, s);
     int rendered = 0, rc;
     if (!(rc = write_correlations(a->cmd, a->dir, s)) && !(rc = write_summary(a->cmd, a->dir, sj)) &&

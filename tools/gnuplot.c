@@ -91,7 +91,7 @@ void gp_begin(FILE *f, const gp_figure *fig)
         if (*p == '\n')
             p++;
     }
-    const char *cl = cli_command_line();
+    const char *cl = cli_provenance();
     size_t n = strlen(cl) + 64;
     char *prov = malloc(n);
     if (prov)

@@ -427,14 +427,12 @@ static int long_option(const char *arg, const char *name)
     return len > 0 && len <= strlen(name) && strncmp(arg + 2, name, len) == 0 ? (eq ? 2 : 1) : 0;
 }
 
-/* The figures' provenance line (cli_command_line(), computed once) without --shard K/N and -o DIR,
- * so that every shard and the unsharded run write the same bytes: the command line the batch
- * would have without them.  *saved gets the array to free after the run. */
-static void batch_provenance(char ***saved)
+/* The figures' provenance line (cli_provenance_set()): the command line without --shard K/N and
+ * -o DIR, so that every shard and the unsharded run write the same bytes. */
+static void batch_provenance(void)
 {
     char **argv = malloc(((size_t)cli_argc + 1) * sizeof *argv);
     int n = 0;
-    *saved = argv;
     if (!argv)
         return;
     for (int i = 0; i < cli_argc; i++) {
@@ -447,11 +445,8 @@ static void batch_provenance(char ***saved)
         argv[n++] = cli_argv[i];
     }
     argv[n] = NULL;
-    char **orig = cli_argv;
-    int orig_argc = cli_argc;
-    cli_argv = argv, cli_argc = n;
-    (void)cli_command_line(); /* cached from now on */
-    cli_argv = orig, cli_argc = orig_argc;
+    cli_provenance_set(cli_join_argv(n, argv));
+    free(argv);
 }
 
 int overopt_batch(const char *list, const shard_spec *shard, const char *dir, enum cli_format fmt,
@@ -461,8 +456,7 @@ int overopt_batch(const char *list, const shard_spec *shard, const char *dir, en
     int rc = list_read(list, &l);
     if (rc)
         return rc;
-    char **argv_copy;
-    batch_provenance(&argv_copy);
+    batch_provenance();
     size_t begin, end;
     shard_range(l.n, shard, &begin, &end);
     json_t *set = json_object();
@@ -489,7 +483,6 @@ int overopt_batch(const char *list, const shard_spec *shard, const char *dir, en
     }
     json_decref(set);
     list_free(&l);
-    free(argv_copy);
     return rc;
 }
 
