@@ -13,13 +13,11 @@
  * comes from a file (member names, header keys, dtypes), not from the caller. */
 void starci_npy_escape(char *buf, size_t cap, const char *s);
 
-/* n doubles for a large array that is filled once: aligned to 2 MiB and
- * advised for transparent huge pages when it is at least that large (fewer,
- * cheaper page faults); release with free().  NULL when out of memory. */
+/* n doubles for a large array that is filled once: aligned to 2 MiB when it
+ * is at least that large, and advised for transparent huge pages where the
+ * kernel does not compact synchronously for them (npy.c, advise_huge());
+ * release with free().  NULL when out of memory. */
 double *starci_npy_dalloc_big(size_t n);
-/* Offer the whole 2 MiB pages inside [p, p + bytes) to transparent huge pages
- * (for memory not yet touched, such as the part realloc() just added). */
-void starci_npy_advise_huge(void *p, size_t bytes);
 
 /* A .npy image being read, straight into the caller's buffer: open it (the
  * header is parsed and every size checked against the file or the archive),
@@ -57,7 +55,8 @@ void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t byte
 int starci_npy_reader_crc_check(const starci_npy_reader *r, starc_error *err);
 int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err);
 /* n doubles starting phase bytes (rounded down to a multiple of 8) into a
- * page of a private anonymous mapping; NULL when out of memory.  Release
+ * page of a private anonymous mapping (huge-page advice as for
+ * starci_npy_dalloc_big()); NULL when out of memory.  Release
  * with starci_npy_dfree_mapped(p, n), never free(). */
 double *starci_npy_dalloc_mapped(size_t n, size_t phase);
 void starci_npy_dfree_mapped(double *p, size_t n);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1038,12 +1039,38 @@ struct starci_npy_reader {
     uint32_t crc_pre;       /* the CRC-32 of the prefix alone */
 };
 
-void starci_npy_advise_huge(void *p, size_t bytes)
+/* Transparent huge pages, a measured policy (docs/benchmarks.md, "Reads
+ * without a copy"): with the kernel's defrag setting at "madvise" (or
+ * "always", "defer+madvise"), memory advised MADV_HUGEPAGE faults in 2 MiB
+ * pages by synchronous compaction whenever free huge pages are short.  On
+ * the 2-core benchmark machine that made STARC-VAL from files at S = 512,
+ * 1024, 2048 take a median 0.82-1.00x the CPU time without the advice, but
+ * 1.7-3.0x in its slowest runs.  So the advice is given only where it cannot
+ * stall a fault: when defrag is "defer" or "never" (read once). */
+static pthread_once_t huge_once = PTHREAD_ONCE_INIT;
+static int huge_ok;
+
+static void huge_probe(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/defrag", "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    huge_ok = strstr(line, "[defer]") || strstr(line, "[never]");
+}
+
+/* Offer the whole 2 MiB pages inside [p, p + bytes) to transparent huge
+ * pages, where the policy above allows it (memory not yet touched). */
+static void advise_huge(void *p, size_t bytes)
 {
 #if defined(MADV_HUGEPAGE)
+    (void)pthread_once(&huge_once, huge_probe);
     uintptr_t a = (uintptr_t)p, lo = (a + NPY_HUGE_PAGE - 1) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
     uintptr_t hi = (a + bytes) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
-    if (hi > lo)
+    if (huge_ok && hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: may fail harmlessly */
 #else
     (void)p;
@@ -1062,9 +1089,7 @@ double *starci_npy_dalloc_big(size_t n)
     if (bytes >= NPY_HUGE_PAGE) {
         void *p = NULL;
         if (posix_memalign(&p, NPY_HUGE_PAGE, bytes) == 0) {
-            /* Advice only: where transparent huge pages are off it fails and the
-             * buffer is an ordinary one. */
-            (void)madvise(p, bytes & ~(size_t)(NPY_HUGE_PAGE - 1), MADV_HUGEPAGE);
+            advise_huge(p, bytes);
             return p;
         }
     }
@@ -1587,6 +1612,8 @@ double *starci_npy_dalloc_mapped(size_t n, size_t phase)
     if (n > (SIZE_MAX - 2 * pg) / sizeof(double))
         return NULL;
     void *p = mmap(NULL, mapped_len(n, phase, pg), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED)
+        advise_huge(p, mapped_len(n, phase, pg));
     return p == MAP_FAILED ? NULL : (double *)(void *)((unsigned char *)p + phase);
 }
 
