@@ -85,7 +85,7 @@ for S in $sizes; do
         sort -n -k3 "$d/r" | awk -v n="$runs" -v S="$S" -v k="$k" -v c="$(median "$d/r" 1)" \
             -v p="$(median "$d/r" 2)" -v b="$bytes" -v rss="$rss" -v f="$flt" -v fl="$(cat "$d/floor")" '
             NR == 1 { lo = $3 } NR == int((n + 1) / 2) { med = $3 } { hi = $3 }
-            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.4f\t%.1f\t%.1f\n",
+            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.5f\t%.1f\t%.1f\n",
                         S, k, c, p, med, lo, hi, rss / b, f / (b / 4096), fl, p / fl, c / fl }'
     done
     rm -rf "$d"
