@@ -1668,6 +1668,7 @@ int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped,
     if (!st && !defer) {
         starci_npy_reader_crc_scan(r, dst, r->L.nbytes);
         st = starci_npy_reader_crc_check(r, err);
+        r->crc_on = 0; /* checked: nothing pending */
     }
     return st;
 }
