@@ -887,6 +887,10 @@ struct starc_npy_npz {
     size_t n;
     char **names;         /* member names without ".npy" */
     zip_uint64_t *index;  /* their zip entry indices */
+    /* The zip directory as read by npz_directory(), once, for reads in place: */
+    int dir;              /* 0 not read yet, 1 read, -1 unusable */
+    int fd;               /* the archive, for pread and mmap; -1 until read */
+    uint64_t *lho;        /* per zip entry: its local header's offset, UINT64_MAX if not usable */
 };
 
 void starc_npy_npz_close(starc_npy_npz *z)
@@ -895,6 +899,9 @@ void starc_npy_npz_close(starc_npy_npz *z)
         return;
     if (z->zip)
         zip_discard(z->zip);
+    if (z->fd >= 0)
+        close(z->fd);
+    free(z->lho);
     for (size_t i = 0; i < z->n; i++)
         free(z->names[i]);
     free(z->names);
@@ -939,6 +946,7 @@ int starc_npy_npz_open(const char *path, starc_npy_npz **out, starc_error *err)
     size_t cap = ne > 0 ? (size_t)ne : 1;
     if (z) {
         z->zip = zip;
+        z->fd = -1;
         z->file_size = (zip_uint64_t)fsb.st_size;
         z->path = strdup(path);
         z->names = calloc(cap, sizeof *z->names);
@@ -1031,7 +1039,8 @@ struct starci_npy_reader {
     char *disp;             /* the name messages show */
     /* Where the values lie in a regular file, to read or map them directly
      * (starci_npy_reader_read_direct): the .npy file itself (dfd == fd), or
-     * the archive holding a stored member (its own descriptor); -1 if neither. */
+     * the archive holding a stored member (its archive's descriptor, which the
+     * archive owns); -1 if neither. */
     int dfd;
     uint64_t doff;          /* the values' offset in dfd */
     int crc_on;             /* a stored member read directly: its CRC-32 is ours to check */
@@ -1101,8 +1110,6 @@ void starci_npy_reader_close(starci_npy_reader *r)
 {
     if (!r)
         return;
-    if (r->dfd >= 0 && r->dfd != r->fd)
-        close(r->dfd);
     if (r->fd >= 0)
         close(r->fd);
     if (r->zf)
@@ -1411,62 +1418,67 @@ static int zip_entry_local(const unsigned char *e, size_t len, uint64_t *lho)
     return -1;
 }
 
-/* The offset in the archive of the bytes of member idx (named name), stored
- * uncompressed with declared bytes; 0 on success, -1 when it cannot be told. */
-static int npz_member_offset(int fd, uint64_t fsize, zip_uint64_t idx, const char *name, size_t declared,
-                             uint64_t *off)
+/* Read z's zip directory once: z->lho[i] is the local header offset of
+ * entry i when it is stored (not compressed) and its name is the one libzip
+ * reports, UINT64_MAX otherwise; 0 on success. */
+static int npz_directory(starc_npy_npz *z)
 {
-    uint64_t cd_off, cd_len, lho;
-    if (zip_directory(fd, fsize, &cd_off, &cd_len) || cd_len > SIZE_MAX)
+    if (z->dir)
+        return z->dir > 0 ? 0 : -1;
+    z->dir = -1;
+    zip_int64_t ne = zip_get_num_entries(z->zip, 0);
+    uint64_t cd_off, cd_len;
+    if (ne <= 0 || (uint64_t)ne > SIZE_MAX / sizeof *z->lho || (z->fd = open(z->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+        zip_directory(z->fd, z->file_size, &cd_off, &cd_len) || cd_len > SIZE_MAX)
         return -1;
     unsigned char *cd = malloc(cd_len ? (size_t)cd_len : 1);
-    int st = !cd || pread_all(fd, cd, (size_t)cd_len, cd_off) ? -1 : 0;
-    size_t pos = 0, nlen = strlen(name);
-    for (zip_uint64_t i = 0; !st; i++) {
+    z->lho = malloc((size_t)ne * sizeof *z->lho);
+    int st = !cd || !z->lho || pread_all(z->fd, cd, (size_t)cd_len, cd_off) ? -1 : 0;
+    size_t pos = 0;
+    for (zip_int64_t i = 0; !st && i < ne; i++) {
         if (pos + 46 > cd_len || le_get(cd + pos, 4) != 0x02014b50) {
             st = -1;
             break;
         }
-        size_t len = 46 + (size_t)le_get(cd + pos + 28, 2) + (size_t)le_get(cd + pos + 30, 2) +
-                     (size_t)le_get(cd + pos + 32, 2);
-        if (len > cd_len - pos)
+        const size_t nlen = (size_t)le_get(cd + pos + 28, 2);
+        const size_t len = 46 + nlen + (size_t)le_get(cd + pos + 30, 2) + (size_t)le_get(cd + pos + 32, 2);
+        if (len > cd_len - pos) {
             st = -1;
-        else if (i == idx) {
-            if (le_get(cd + pos + 28, 2) != nlen || memcmp(cd + pos + 46, name, nlen) != 0 ||
-                le_get(cd + pos + 10, 2) != 0 || zip_entry_local(cd + pos, len, &lho))
-                st = -1;
             break;
         }
+        const char *nm = zip_get_name(z->zip, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        uint64_t lho;
+        z->lho[i] = nm && strlen(nm) == nlen && memcmp(cd + pos + 46, nm, nlen) == 0 && le_get(cd + pos + 10, 2) == 0 &&
+                            !zip_entry_local(cd + pos, len, &lho) ? lho : UINT64_MAX;
         pos += len;
     }
     free(cd);
-    unsigned char lh[30];
-    if (st || fsize < 30 || lho > fsize - 30 || pread_all(fd, lh, sizeof lh, lho) || le_get(lh, 4) != 0x04034b50)
-        return -1;
-    *off = lho + 30 + le_get(lh + 26, 2) + le_get(lh + 28, 2);
-    return *off <= fsize && declared <= fsize - *off ? 0 : -1;
+    if (!st)
+        z->dir = 1;
+    return st;
 }
 
 /* A stored member whose values need no conversion: note where they lie in
- * the archive, so that starci_npy_reader_read_direct() can read them there. */
-static void member_locate(starci_npy_reader *r, zip_uint64_t idx)
+ * the archive (its local header gives the data's offset), so that
+ * starci_npy_reader_read_direct() can read them there. */
+static void member_locate(starci_npy_reader *r, starc_npy_npz *z, zip_uint64_t idx)
 {
     zip_stat_t sb;
     zip_stat_init(&sb);
-    const char *entry = zip_get_name(r->z->zip, idx, 0);
-    uint64_t off;
-    if (!reader_direct(r) || !entry || zip_stat_index(r->z->zip, idx, 0, &sb) != 0 ||
+    unsigned char lh[30];
+    const uint64_t fsize = z->file_size;
+    if (!reader_direct(r) || zip_stat_index(z->zip, idx, 0, &sb) != 0 ||
         (sb.valid & (ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC)) != (ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC) ||
-        sb.comp_method != ZIP_CM_STORE)
+        sb.comp_method != ZIP_CM_STORE || npz_directory(z) != 0)
         return;
-    int fd = open(r->z->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    const uint64_t lho = z->lho[idx];
+    if (lho == UINT64_MAX || fsize < 30 || lho > fsize - 30 || pread_all(z->fd, lh, sizeof lh, lho) ||
+        le_get(lh, 4) != 0x04034b50)
         return;
-    if (npz_member_offset(fd, r->z->file_size, idx, entry, r->declared, &off) != 0) {
-        close(fd);
+    const uint64_t off = lho + 30 + le_get(lh + 26, 2) + le_get(lh + 28, 2);
+    if (off > fsize || r->declared > fsize - off)
         return;
-    }
-    r->dfd = fd;
+    r->dfd = z->fd;
     r->doff = off + r->consumed;
     r->crc_want = sb.crc;
 }
@@ -1504,7 +1516,7 @@ int starci_npy_reader_open_member(starc_npy_npz *z, const char *name, starci_npy
                               L->pre + L->hlen + L->nbytes, L->shp, L->h.descr);
     }
     if (!st)
-        member_locate(r, z->index[k]);
+        member_locate(r, z, z->index[k]);
     if (st) {
         starci_npy_reader_close(r);
         return st;
@@ -1630,6 +1642,24 @@ size_t starci_npy_reader_phase(const starci_npy_reader *r)
     return r->dfd >= 0 && r->doff % sizeof(double) == 0 ? (size_t)(r->doff % page_size()) : 0;
 }
 
+/* Fault in the whole pages of [p, p + bytes) in one call before a read
+ * fills them (MADV_POPULATE_WRITE, Linux 5.14): one page fault per 4 KiB page
+ * costs more than the kernel's batch, and without huge pages (advise_huge())
+ * that is every page.  Advice only: where it is unknown the read faults
+ * them in as before. */
+static void prefault(void *p, size_t bytes)
+{
+#if defined(MADV_POPULATE_WRITE)
+    const size_t pg = page_size();
+    uintptr_t a = (uintptr_t)p, lo = (a + pg - 1) / pg * pg, hi = (a + bytes) / pg * pg;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* bytes at r->doff into dst: the whole pages of dst mapped from the file
  * when map says dst lies in memory from starci_npy_dalloc_mapped() and the
  * phases agree, the rest (or all) read. */
@@ -1652,6 +1682,8 @@ static int read_direct(starci_npy_reader *r, unsigned char *dst, size_t bytes, i
         head = bytes, mid = 0;
     }
     size_t tail = bytes - head - mid;
+    if (!mid)
+        prefault(dst, bytes);
     if (pread_all(r->dfd, dst, head, r->doff) || pread_all(r->dfd, dst + head + mid, tail, r->doff + head + mid))
         return starci_error(err, STARC_EIO, "%s: read error: %s", r->disp,
                             errno ? strerror(errno) : "the file shrank while it was read");
