@@ -1673,6 +1673,36 @@ static void test_direct_reads(void **state)
         }
     }
 
+    /* Any one byte of either archive changed (header fields, directory, data): the MDP is
+     * refused or loads with exactly T (a field nobody reads), never anything else. */
+    for (int t_first = 0; t_first < 2; t_first++) {
+        tpath(p, sizeof p, "direct-fz.npz");
+        write_direct_mdp(p, T, t_first, 0);
+        size_t len;
+        unsigned char *orig = read_bytes(p, &len);
+        for (int trial = 0; trial < 400; trial++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* half the trials in the headers and directory, half anywhere */
+            size_t at = trial % 2 ? (size_t)(x % len) : (size_t)(x % 400) + (x >> 40) % 2 * (len - 400);
+            unsigned char *b = malloc(len);
+            assert_non_null(b);
+            memcpy(b, orig, len);
+            b[at] ^= (unsigned char)(1u << (x >> 32) % 8);
+            write_bytes(p, b, len);
+            free(b);
+            starc_mdp *m = NULL;
+            if (starc_io_mdp_load(p, NULL, &m, &err) == STARC_OK) {
+                assert_int_equal(starc_mdp_states(m), DS);
+                assert_same_doubles(starc_mdp_transitions(m), T, DS * DA * DS);
+                starc_mdp_free(m);
+            } else {
+                assert_null(m);
+                assert_one_line(err.message);
+            }
+        }
+        free(orig);
+    }
+
     /* Rewards: two (64,2,64) files (S*A*S*8 a multiple of the page: mapped). */
     tpath(p, sizeof p, "direct-al.npz");
     write_direct_mdp(p, T, 0, 0);
