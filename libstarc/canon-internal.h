@@ -29,6 +29,17 @@ typedef struct starci_cform {
 int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_cform *cf,
                        starc_error *err);
 
+/* starci_canon_forms() with reward i given by its (S,A) values Rsa[i] when
+ * Rsa[i] != NULL (R[i] is then not read; an (S,) reward is passed as its
+ * (S,A) values), without expanding it: the same forms, bit for bit, as for
+ * the expanded (S,A,S) reward.  Only for the canonical forms that need no
+ * more of a reward than Rbar (starci_canon_sa_ok(): val and minimal); the
+ * others (none, epic, dard, val-potential, minimal-potential) are R plus an
+ * offset and need the (S,A,S) tensor. */
+int starci_canon_sa_ok(const starc_canon *c);
+int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa,
+                          starci_cform *cf, starc_error *err);
+
 /* Materialise row (s,a) of a DENSE or SAT form into buf (S doubles); returns
  * the row (which may point into R when no offset is needed). */
 const double *starci_canon_form_row(const starci_cform *cf, const double *T, size_t S, size_t A,

@@ -188,6 +188,7 @@ struct starc_canon {
     double *w;            /* S*A: 1 / sum_s' T^2 (minimal) */
     double *M;            /* S*S dgemm scratch (dard) */
     double *vbuf, *ybuf, *bbuf; /* slot i's v, y, b at offset i*S, i*S*A, i*S: contiguous for dgemm */
+    double *fill;         /* 2*S per thread: rows of (S,A) rewards' values repeated (starci_canon_forms_sa) */
     struct canon_slot slot[2];
 };
 
@@ -217,6 +218,7 @@ void starc_canon_free(starc_canon *c)
     free(c->vbuf);
     free(c->ybuf);
     free(c->bbuf);
+    free(c->fill);
     free(c);
 }
 
@@ -437,9 +439,47 @@ struct rbar_ctx {
     size_t S, A, k;
     int avx;
     const double *const *R;
+    const double *const *Rsa; /* NULL, or per reward its (S,A) values (R[i] then unused) or NULL */
+    double *fill;             /* 2*S per thread, with Rsa */
     double *const *Rbar;
     double rmax[STARCI_PARALLEL_MAX_THREADS][2];
 };
+
+/* Row sa of k <= 2 rewards, reward i given by its (S,A) values Rsa[i] or in
+ * full (R[i]): an (S,A) value is repeated S times in f + i*S, the row its
+ * expansion would have, and fed to the same row kernel, so that Rbar and
+ * max |R| are those of the expanded reward bit for bit (same four-lane sums,
+ * AVX or baseline), without the (S,A,S) tensor. */
+static void rbar_row_sa(const double *T, size_t S, size_t sa, size_t k, const double *const *R,
+                        const double *const *Rsa, double *f, double *const *Rbar, double *mx, int avx)
+{
+    const double *row[2] = {NULL, NULL};
+    double *out[2] = {NULL, NULL};
+    for (size_t i = 0; i < k; i++) {
+        if (Rsa[i]) {
+            const double v = Rsa[i][sa];
+            for (size_t j = 0; j < S; j++)
+                f[i * S + j] = v;
+            row[i] = f + i * S;
+        } else {
+            row[i] = R[i] + sa * S;
+        }
+        out[i] = Rbar[i] + sa;
+    }
+    const double *t = T + sa * S;
+#ifdef CANON_AVX
+    if (avx) {
+        avx_dot_maxabs_rows(t, S, 0, 1, k, row, out, mx);
+        return;
+    }
+#else
+    (void)avx;
+#endif
+    if (k == 2)
+        k_dot_maxabs2(t, row[0], row[1], S, out[0], out[1], &mx[0], &mx[1]);
+    else
+        k_dot_maxabs(t, row[0], S, out[0], &mx[0]);
+}
 
 static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
 {
@@ -447,6 +487,11 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
     const size_t S = c->S, A = c->A;
     double *mx = c->rmax[tid];
     mx[0] = mx[1] = 0.0;
+    if (c->Rsa) {
+        for (size_t sa = s0 * A; sa < s1 * A; sa++)
+            rbar_row_sa(c->T, S, sa, c->k, c->R, c->Rsa, c->fill + (size_t)tid * 2 * S, c->Rbar, mx, c->avx);
+        return;
+    }
 #ifdef CANON_AVX
     if (c->avx) {
         avx_dot_maxabs_rows(c->T, S, s0 * A, s1 * A, c->k, c->R, c->Rbar, mx);
@@ -464,10 +509,11 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
 
 /* Expected reward of a dense row set: Rbar_i(s,a) = sum_s' T R_i for k <= 2
  * rewards in one pass over T; rmax_i = max |R_i|.  Optional: if rhs != NULL,
- * rhs_i[s'] += coef(s,a) * Rbar_i(s,a) * T[s,a,s'] (minimal). */
+ * rhs_i[s'] += coef(s,a) * Rbar_i(s,a) * T[s,a,s'] (minimal).  Rsa, fill:
+ * as in struct rbar_ctx (NULL: every reward in full). */
 static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const double *const *R,
-                       double *const *Rbar, double *rmax, const double *coef, double *const *rhs, int nthreads,
-                       int avx)
+                       const double *const *Rsa, double *fill, double *const *Rbar, double *rmax, const double *coef,
+                       double *const *rhs, int nthreads, int avx)
 {
     if (rhs) {
         /* the right-hand sides accumulate across rows: one thread, fixed order */
@@ -475,7 +521,9 @@ static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
             rmax[i] = 0.0;
         for (size_t sa = 0; sa < S * A; sa++) {
             const double *t = T + sa * S;
-            if (k == 2)
+            if (Rsa)
+                rbar_row_sa(T, S, sa, k, R, Rsa, fill, Rbar, rmax, 0);
+            else if (k == 2)
                 k_dot_maxabs2(t, R[0] + sa * S, R[1] + sa * S, S, &Rbar[0][sa], &Rbar[1][sa], &rmax[0], &rmax[1]);
             else
                 k_dot_maxabs(t, R[0] + sa * S, S, &Rbar[0][sa], &rmax[0]);
@@ -491,6 +539,8 @@ static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     c.k = k;
     c.avx = avx;
     c.R = R;
+    c.Rsa = Rsa;
+    c.fill = fill;
     c.Rbar = Rbar;
     if (nthreads > STARCI_PARALLEL_MAX_THREADS)
         nthreads = STARCI_PARALLEL_MAX_THREADS;
@@ -647,7 +697,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const double *T = starc_mdp_transitions(c->m);
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_multi(T, S, A, k, R, NULL, NULL, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -673,14 +723,15 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     return STARC_OK;
 }
 
-static int forms_val(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+static int forms_val(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa, starci_cform *cf,
+                     starc_error *err)
 {
     const size_t S = c->S, A = c->A;
     const double *T = starc_mdp_transitions(c->m), g = c->gamma;
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
-    rbar_multi(T, S, A, k, R, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++)
         if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -740,7 +791,8 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
     return STARC_OK;
 }
 
-static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starci_cform *cf, starc_error *err)
+static int forms_minimal(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa,
+                         starci_cform *cf, starc_error *err)
 {
     const size_t S = c->S, A = c->A;
     const double *T = starc_mdp_transitions(c->m), g = c->gamma;
@@ -752,7 +804,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, starc
      * accumulated during the Rbar pass while each row of T is in cache. */
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
-    rbar_multi(T, S, A, k, R, Rbar, rmax, c->w, rhs, 1, 0);
+    rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, c->w, rhs, 1, 0);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -792,13 +844,29 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
         return forms_dard(c, k, R, cf);
     case STARC_CANON_VAL:
     case STARC_CANON_VAL_POTENTIAL:
-        return forms_val(c, k, R, cf, err);
+        return forms_val(c, k, R, NULL, cf, err);
     case STARC_CANON_MINIMAL_POTENTIAL:
         return forms_minpot(c, k, R, cf, err);
     case STARC_CANON_MINIMAL:
-        return forms_minimal(c, k, R, cf, err);
+        return forms_minimal(c, k, R, NULL, cf, err);
     }
     return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind");
+}
+
+int starci_canon_sa_ok(const starc_canon *c)
+{
+    return c->kind == STARC_CANON_VAL || c->kind == STARC_CANON_MINIMAL;
+}
+
+int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa,
+                          starci_cform *cf, starc_error *err)
+{
+    if (!starci_canon_sa_ok(c))
+        return starci_error(err, STARC_EINVAL, "the %s canonical form needs rewards in full (S,A,S) form",
+                            canon_names[c->kind]);
+    if (!c->fill && !(c->fill = starci_dalloc((size_t)STARCI_PARALLEL_MAX_THREADS * 2 * c->S)))
+        return starci_error(err, STARC_ENOMEM, "out of memory for the (S,A) reward rows (S=%zu)", c->S);
+    return c->kind == STARC_CANON_VAL ? forms_val(c, k, R, Rsa, cf, err) : forms_minimal(c, k, R, Rsa, cf, err);
 }
 
 int starc_canon_apply(starc_canon *c, const double *R, double *C, starc_error *err)

@@ -350,14 +350,15 @@ static int homogeneous(const starc_distance_plan *p)
     return p->o.norm == STARC_NORM_NONE && p->o.metric != STARC_METRIC_PEARSON;
 }
 
-/* R, or its copy 2^k R in the plan's slot. */
-static int prescale(starc_distance_plan *p, int slot, const double *R, int k, const double **out, starc_error *err)
+/* R, or its copy 2^k R in the plan's slot; R holds n values (S*A*S, or S*A
+ * for a reward given as (S,A), of which only those are touched). */
+static int prescale(starc_distance_plan *p, int slot, const double *R, size_t n, int k, const double **out,
+                    starc_error *err)
 {
     *out = R;
     if (k == 0)
         return STARC_OK;
-    const size_t n = p->S * p->A * p->S;
-    if (!p->sc[slot] && !(p->sc[slot] = starci_dalloc(n)))
+    if (!p->sc[slot] && !(p->sc[slot] = starci_dalloc(p->S * p->A * p->S)))
         return starci_error(err, STARC_ENOMEM, "out of memory for a rescaled reward");
     starci_norm_scale_copy(R, n, k, p->sc[slot]);
     *out = p->sc[slot];
@@ -411,19 +412,25 @@ static int pair_distance(starc_distance_plan *p, const starci_cform *cf, const s
  * those of max |R| (starci_norm_scale_exp()), jointly for the pair when the
  * distance is homogeneous; kfix != NULL imposes them (a matrix's common
  * factor).  k[i] receives the exponent reward i was scaled by. */
-static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R, const int *kfix,
-                       const starci_request *req, starci_cform *cf, starci_stats *sts, starci_joint *jt, int *k,
-                       starc_error *err)
+static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R, const double *const *Rsa,
+                       const int *kfix, const starci_request *req, starci_cform *cf, starci_stats *sts,
+                       starci_joint *jt, int *k, starc_error *err)
 {
-    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL};
+    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL}, *Ss[2] = {NULL, NULL};
+    const size_t SA = p->S * p->A, SAS = SA * p->S;
     int st;
+    /* reward i is given as (S,A) values when Rsa && Rsa[i]: prescaled as such */
+#define PRESCALE(i) (Rsa && Rsa[i] ? prescale(p, (int)(i), Rsa[i], SA, k[i], &Ss[i], err) \
+                                   : prescale(p, (int)(i), R[i], SAS, k[i], &Rs[i], err))
     for (size_t i = 0; i < n; i++) {
         k[i] = kfix ? kfix[i] : 0;
-        if ((st = prescale(p, (int)i, R[i], k[i], &Rs[i], err)))
+        if (Rsa && Rsa[i])
+            Ss[i] = Rsa[i];
+        if ((st = PRESCALE(i)))
             return st;
     }
     for (int again = 0;; again = 1) {
-        if ((st = starci_canon_forms(p->canon, n, Rs, cf, err)))
+        if ((st = Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err) : starci_canon_forms(p->canon, n, Rs, cf, err)))
             return st;
         starci_norm_stats_pass(&p->w, n, cf, req, p->cbar, sts, jt, p->rowbuf, p->blocks);
         if (again || kfix)
@@ -434,13 +441,36 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
         int scaled = 0;
         for (size_t i = 0; i < n; i++) {
             k[i] = starci_norm_scale_exp(homogeneous(p) ? &mx : &sts[i].rmax, 1);
-            if (k[i] && (st = prescale(p, (int)i, R[i], k[i], &Rs[i], err)))
+            if (k[i] && (st = PRESCALE(i)))
                 return st;
             scaled |= k[i] != 0;
         }
         if (!scaled)
             return STARC_OK;
     }
+#undef PRESCALE
+}
+
+/* A pair on a dense MDP; reward i given as (S,A) values when Rsa && Rsa[i]. */
+static int pair_dense(starc_distance_plan *p, const double *const *Rs, const double *const *Rsa, double *d,
+                      starc_error *err)
+{
+    starci_cform cf[2];
+    starci_request req = make_request(p, 1);
+    starci_stats sts[2];
+    starci_joint jt;
+    int k[2];
+    int st = forms_stats(p, 2, Rs, Rsa, NULL, &req, cf, sts, &jt, k, err);
+    struct rinfo ri[2];
+    for (int i = 0; i < 2 && !st; i++)
+        st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err);
+    if (!st)
+        st = pair_distance(p, cf, sts, &jt, ri, &req, d, err);
+    if (!st && homogeneous(p))
+        st = unscale(k[0], d, err);
+    if (st)
+        *d = NAN;
+    return st;
 }
 
 int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *R2, double *d, starc_error *err)
@@ -453,22 +483,7 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
         return starci_sparse_dist_pair(p->sparse, &x1, &x2, d, err);
     }
     const double *Rs[2] = {R1, R2};
-    starci_cform cf[2];
-    starci_request req = make_request(p, 1);
-    starci_stats sts[2];
-    starci_joint jt;
-    int k[2];
-    int st = forms_stats(p, 2, Rs, NULL, &req, cf, sts, &jt, k, err);
-    struct rinfo ri[2];
-    for (int i = 0; i < 2 && !st; i++)
-        st = finish(p, &cf[i], &sts[i], p->cbar[i], &ri[i], err);
-    if (!st)
-        st = pair_distance(p, cf, sts, &jt, ri, &req, d, err);
-    if (!st && homogeneous(p))
-        st = unscale(k[0], d, err);
-    if (st)
-        *d = NAN;
-    return st;
+    return pair_dense(p, Rs, NULL, d, err);
 }
 
 int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial,
@@ -486,7 +501,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     req.pearson = 0;
     starci_stats sts;
     struct rinfo ri;
-    int k, st = forms_stats(p, 1, Rs, NULL, &req, &cf, &sts, NULL, &k, err);
+    int k, st = forms_stats(p, 1, Rs, NULL, NULL, &req, &cf, &sts, NULL, &k, err);
     if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
     /* norm none: out = c(R) scales with R; else the normaliser does */
@@ -616,7 +631,7 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
             starci_stats sts;
             struct rinfo ri;
             int k;
-            if ((st = forms_stats(p, 1, Rs, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
+            if ((st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
                 (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
                 return st;
             mx = MAXD(mx, sts.rmax);
@@ -1324,33 +1339,47 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
         return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
     }
     /* Dense: a full (S,A,S) reward is used where it is (a finite sum of |R| proves
-     * every entry finite, the check the expansion would make); only an (S,) or
-     * (S,A) one, or one that fails that test (the expansion then names what is
-     * wrong), is expanded into a temporary. */
+     * every entry finite, the check the expansion would make).  An (S,) or (S,A)
+     * one with finite values stays (S,A) when the canonical form needs only its
+     * Rbar (val, minimal: starci_canon_forms_sa(), the same bits as its
+     * expansion); otherwise, or when it fails that test (the expansion then
+     * names what is wrong), it is expanded into a temporary. */
     const size_t S = p->S, A = p->A, n = S * A * S;
     const size_t nd[2] = {ndim1, ndim2};
     const size_t *sh[2] = {shape1, shape2};
-    const double *in[2] = {R1, R2}, *X[2] = {NULL, NULL};
-    int need = 0;
-    for (int i = 0; i < 2; i++) {
-        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S && isfinite(k_sumabs(in[i], n)))
+    const double *in[2] = {R1, R2}, *X[2] = {NULL, NULL}, *Rsa[2] = {NULL, NULL};
+    double *sa = NULL;
+    int need = 0, st = STARC_OK;
+    for (int i = 0; i < 2 && !st; i++) {
+        const int state = nd[i] == 1 && sh[i][0] == S, pair = nd[i] == 2 && sh[i][0] == S && sh[i][1] == A;
+        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S && isfinite(k_sumabs(in[i], n))) {
             X[i] = in[i];
-        else
+        } else if ((state || pair) && starci_canon_sa_ok(p->canon) && isfinite(k_sumabs(in[i], state ? S : S * A))) {
+            if (pair) {
+                Rsa[i] = in[i];
+            } else if (!sa && !(sa = starci_dalloc(2 * S * A))) {
+                st = starci_error(err, STARC_ENOMEM, "out of memory (S=%zu, A=%zu)", S, A);
+            } else {
+                starc_mdp_state_reward_expected(p->m, in[i], sa + (size_t)i * S * A); /* r(s) for every a */
+                Rsa[i] = sa + (size_t)i * S * A;
+            }
+        } else {
             need++;
+        }
     }
-    double *buf = need ? starci_dalloc((size_t)need * n) : NULL;
-    if (need && !buf)
-        return starci_error(err, STARC_ENOMEM, "out of memory expanding %d reward%s (S=%zu, A=%zu)", need,
-                            need > 1 ? "s" : "", S, A);
-    int st = STARC_OK;
+    double *buf = need && !st ? starci_dalloc((size_t)need * n) : NULL;
+    if (need && !st && !buf)
+        st = starci_error(err, STARC_ENOMEM, "out of memory expanding %d reward%s (S=%zu, A=%zu)", need,
+                          need > 1 ? "s" : "", S, A);
     for (int i = 0, j = 0; i < 2 && !st; i++)
-        if (!X[i]) {
+        if (!X[i] && !Rsa[i]) {
             double *x = buf + (size_t)j++ * n;
             st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err);
             X[i] = x;
         }
     if (!st)
-        st = starc_distance_pair(p, X[0], X[1], d, err);
+        st = Rsa[0] || Rsa[1] ? pair_dense(p, X, Rsa, d, err) : starc_distance_pair(p, X[0], X[1], d, err);
+    free(sa);
     free(buf);
     return st;
 }

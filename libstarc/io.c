@@ -17,6 +17,7 @@
 #include "starc/npy.h"
 #include "starc/policy.h"
 #include "kernels-internal.h"
+#include "mdp-internal.h"
 #include "npy-internal.h"
 
 /* Put "PREFIX: " in front of the message a callee left in err. */
@@ -123,6 +124,57 @@ done:
     return st;
 }
 
+static void crc_scan(void *reader, const void *p, size_t bytes)
+{
+    starci_npy_reader_crc_scan(reader, p, bytes);
+}
+
+/* Dense T, straight into the buffer the MDP keeps: mapped from the archive
+ * when it is a stored member at an 8-aligned offset, else read once; a
+ * stored member's CRC-32 is computed in the validation pass over T. */
+static int load_dense(starc_npy_npz *z, const char *path, const starc_mdp_options *opt, starc_npy_array *mu0,
+                      double gamma, starc_mdp **out, starc_error *err)
+{
+    starci_npy_reader *r = NULL;
+    char shp[STARC_NPY_MAXDIM * 22 + 4];
+    int st = starci_npy_reader_open_member(z, "T", &r, err);
+    if (st)
+        return st;
+    starc_npy_array T;
+    starc_npy_array_init(&T);
+    T.ndim = starci_npy_reader_shape(r, T.shape);
+    const size_t S = T.shape[0], A = T.ndim == 3 ? T.shape[1] : 0, n = starci_npy_reader_count(r);
+    double *data = NULL;
+    if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
+        starc_npy_array_shape_string(&T, shp, sizeof shp);
+        st = starci_error(err, STARC_EDIM, "%s: member 'T' has shape %s; expected (S,A,S)", path, shp);
+    } else if (mu0->ndim != 1 || mu0->shape[0] != S) {
+        starc_npy_array_shape_string(mu0, shp, sizeof shp);
+        st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
+    } else if (!(data = starci_npy_dalloc_mapped(n, starci_npy_reader_phase(r)))) {
+        st = starci_error(err, STARC_ENOMEM, "%s: member 'T': out of memory for %zu elements", path, n);
+    } else if (!(st = starci_npy_reader_read_direct(r, data, 1, 1, err))) {
+        const starci_mdp_hold hold = {1, crc_scan, r};
+        if ((st = starci_mdp_alloc_adopt_held(S, A, data, mu0->data, gamma, opt, &hold, out, err))) {
+            /* Refused values may be corrupted ones: say so when they are. */
+            if (!starci_npy_reader_crc_verify(r, data, err))
+                prefix_error(err, st, path);
+            else
+                st = STARC_EFORMAT;
+        } else {
+            data = NULL;
+            mu0->data = NULL;
+            if ((st = starci_npy_reader_crc_check(r, err))) {
+                starc_mdp_free(*out);
+                *out = NULL;
+            }
+        }
+    }
+    starci_npy_dfree_mapped(data, n);
+    starci_npy_reader_close(r);
+    return st;
+}
+
 int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp **out, starc_error *err)
 {
     if (!path || !out)
@@ -152,8 +204,7 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
         return starci_error(err, STARC_EFORMAT, "%s: missing member %s; an MDP .npz needs T (S,A,S), mu0 (S,) "
                             "and gamma ()", path, missing);
     }
-    starc_npy_array T, mu0, g;
-    starc_npy_array_init(&T);
+    starc_npy_array mu0, g;
     starc_npy_array_init(&mu0);
     starc_npy_array_init(&g);
     char shp[STARC_NPY_MAXDIM * 22 + 4];
@@ -168,28 +219,8 @@ int starc_io_mdp_load(const char *path, const starc_mdp_options *opt, starc_mdp 
         st = load_csr(z, path, opt, &mu0, g.data[0], out, err);
         goto done;
     }
-    if ((st = starc_npy_npz_read(z, "T", &T, err)))
-        goto done;
-    if (T.ndim != 3 || T.shape[0] != T.shape[2]) {
-        starc_npy_array_shape_string(&T, shp, sizeof shp);
-        st = starci_error(err, STARC_EDIM, "%s: member 'T' has shape %s; expected (S,A,S)", path, shp);
-        goto done;
-    }
-    size_t S = T.shape[0], A = T.shape[1];
-    if (mu0.ndim != 1 || mu0.shape[0] != S) {
-        starc_npy_array_shape_string(&mu0, shp, sizeof shp);
-        st = starci_error(err, STARC_EDIM, "%s: member 'mu0' has shape %s; expected (S,) = (%zu,)", path, shp, S);
-        goto done;
-    }
-    /* The MDP keeps the buffers T and mu0 were read into. */
-    if ((st = starc_mdp_alloc_adopt(S, A, T.data, mu0.data, g.data[0], opt, out, err))) {
-        prefix_error(err, st, path);
-    } else {
-        T.data = NULL;
-        mu0.data = NULL;
-    }
+    st = load_dense(z, path, opt, &mu0, g.data[0], out, err);
 done:
-    starc_npy_array_clear(&T);
     starc_npy_array_clear(&mu0);
     starc_npy_array_clear(&g);
     starc_npy_npz_close(z);
@@ -275,6 +306,7 @@ void starc_io_reward_set_init(starc_io_reward_set *rs)
         rs->R = NULL;
         rs->layout = NULL;
         rs->given = NULL;
+        rs->R_mapped = 0;
     }
 }
 
@@ -287,7 +319,10 @@ void starc_io_reward_set_clear(starc_io_reward_set *rs)
         free(rs->given[i]);
     }
     free(rs->names);
-    free(rs->R);
+    if (rs->R_mapped)
+        starci_npy_dfree_mapped(rs->R, rs->R_mapped);
+    else
+        free(rs->R);
     free(rs->layout);
     free(rs->given);
     starc_io_reward_set_init(rs);
@@ -342,10 +377,11 @@ static int sniff_zip(const char *path, starc_error *err)
 
 /* Read one reward (the file path, or member name of z) into slot R (S*A*S
  * doubles), each value written once: an (S,A,S) array is read straight into
- * the slot, an (S,) or (S,A) one is read and expanded into it.  Messages name
- * disp. */
-static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, int keep, double *R,
-                       starc_io_reward_layout *layout, double **given, starc_error *err)
+ * the slot (its whole pages mapped from the file when mapped says the slot is
+ * in a set's mapping and the layout allows), an (S,) or (S,A) one is read and
+ * expanded into it.  Messages name disp. */
+static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, int keep, int mapped,
+                       double *R, starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *layout = STARC_IO_REWARD_FULL;
@@ -366,7 +402,7 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
          * from the read) proves every entry finite when it is finite itself;
          * only when it is not (a non-finite entry, or an overflowing sum) does
          * the expansion's scalar check run and name the entry. */
-        if (!(st = starci_npy_reader_read(r, R, err)) &&
+        if (!(st = starci_npy_reader_read_direct(r, R, mapped, 0, err)) &&
             (starc_mdp_is_sparse(m) || !isfinite(k_sumabs(R, starc_mdp_reward_size(m))))) {
             expanding = 1;
             st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
@@ -449,7 +485,7 @@ static int spec_open(const char *spec, reward_spec *p, starc_error *err)
 
 /* Read the p->want rewards of p into R (p->want * size doubles) and their
  * names, layouts and given values into names, layout, given[0 .. p->want). */
-static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, double *R, char **names,
+static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, int mapped, double *R, char **names,
                      starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     const size_t SAS = starc_mdp_reward_size(m);
@@ -466,8 +502,8 @@ static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, double 
                 return starci_error(err, STARC_ENOMEM, "out of memory");
             snprintf(disp, dl, "%s:%s", file, nm);
         }
-        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, keep, R + i * SAS,
-                         &layout[i], &given[i], err);
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, keep, mapped,
+                         R + i * SAS, &layout[i], &given[i], err);
         free(disp);
         if (st)
             return st;
@@ -479,8 +515,16 @@ static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, double 
     return STARC_OK;
 }
 
+/* Where a reward set's values start in a page: np.save's prefix is 128 bytes
+ * for every header of up to 117 characters (any 1-3-d shape of sane size),
+ * so the slot of reward k sits where file k's values sit in their pages when
+ * S*A*S*8 is a multiple of the page size (S a multiple of 8, ...), and its
+ * whole pages are mapped from the file (starci_npy_reader_read_direct). */
+#define SET_PHASE 128
+
 /* Make room for `more` rewards after the rs->n loaded ones (rs->n unchanged);
- * returns where they go.  The rewards are then read straight into place. */
+ * returns where they go.  The rewards are then read or mapped straight into
+ * place: the set's values are one private mapping (rs->R_mapped). */
 static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, const char *what, starc_error *err)
 {
     size_t tot;
@@ -489,16 +533,20 @@ static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, con
         starci_error(err, STARC_ENOMEM, "%s: too many rewards", what);
         return NULL;
     }
-    double *R = rs->n ? realloc(rs->R, tot * sizeof(double)) : starci_npy_dalloc_big(tot);
+    const int map = rs->n == 0 || rs->R_mapped;
+    double *R = map ? starci_npy_dalloc_mapped(tot, SET_PHASE) : realloc(rs->R, tot * sizeof(double));
     if (!R) {
         starci_error(err, STARC_ENOMEM, "%s: out of memory for %zu rewards", what, more);
         return NULL;
     }
-    if (rs->n == 0)
+    if (map && rs->n)
+        memcpy(R, rs->R, rs->n * SAS * sizeof(double));
+    if (rs->R_mapped)
+        starci_npy_dfree_mapped(rs->R, rs->R_mapped);
+    else if (map)
         free(rs->R);
-    else
-        starci_npy_advise_huge(R + rs->n * SAS, more * SAS * sizeof(double));
     rs->R = R;
+    rs->R_mapped = map ? tot : 0;
     return R + rs->n * SAS;
 }
 
@@ -520,7 +568,7 @@ static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, 
     int st = R ? STARC_OK : STARC_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n && !st; i++) {
-        st = spec_read(&p[i], m, keep, R + k * SAS, names + k, layout + k, given + k, err);
+        st = spec_read(&p[i], m, keep, rs->R_mapped != 0, R + k * SAS, names + k, layout + k, given + k, err);
         k += p[i].want;
     }
     char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));

@@ -1,16 +1,20 @@
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error-internal.h"
+#include "mdp-internal.h"
+#include "npy-internal.h"
 #include "starc/mdp.h"
 
 struct starc_mdp {
     size_t S, A;
     double gamma;
     double *T;   /* S*A*S, or NULL for a sparse MDP */
+    int T_mapped; /* T is from starci_npy_dalloc_mapped(), not malloc() */
     double *mu0;
     /* Sparse MDPs (T == NULL): CSR rows s*A + a (starc/mdp.h). */
     size_t nnz;
@@ -26,8 +30,51 @@ void starc_mdp_options_default(starc_mdp_options *o)
 
 static int check_mu0(size_t S, const double *mu0, double tol, starc_error *err);
 
-int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
-                       const starc_mdp_options *opt, starc_error *err)
+/* The exact check of row (s, a) of T, one entry at a time in order (the
+ * message names the first bad entry; the sum is the sequential one). */
+static int check_row_exact(const double *row, size_t S, size_t s, size_t a, double tol, starc_error *err)
+{
+    double sum = 0.0;
+    for (size_t t = 0; t < S; t++) {
+        if (!isfinite(row[t]))
+            return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] is not finite", s, a, t);
+        if (row[t] < 0.0)
+            return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] = %.17g is negative", s, a, t, row[t]);
+        sum += row[t];
+    }
+    if (fabs(sum - 1.0) > tol)
+        return starci_error(err, STARC_EINVAL, "row T[%zu,%zu,:] sums to %.17g, not 1 (tolerance %g)", s, a, sum, tol);
+    return STARC_OK;
+}
+
+/* 1 when row[0 .. S) is certainly valid: every entry in [0, DBL_MAX] and a
+ * four-lane sum within tol of 1 by more than the rounding that separates it
+ * from the sequential sum (each sum of non-negative terms is within
+ * (S-1) u sum of the exact one, u = DBL_EPSILON / 2), so that
+ * check_row_exact() would accept the row too; 0 means "ask it". */
+static int row_surely_valid(const double *row, size_t S, double tol)
+{
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    int ok = 1;
+    size_t t = 0;
+    for (; t + 4 <= S; t += 4) {
+        ok &= (row[t] >= 0.0) & (row[t] <= DBL_MAX) & (row[t + 1] >= 0.0) & (row[t + 1] <= DBL_MAX) &
+              (row[t + 2] >= 0.0) & (row[t + 2] <= DBL_MAX) & (row[t + 3] >= 0.0) & (row[t + 3] <= DBL_MAX);
+        l0 += row[t], l1 += row[t + 1], l2 += row[t + 2], l3 += row[t + 3];
+    }
+    for (; t < S; t++) {
+        ok &= (row[t] >= 0.0) & (row[t] <= DBL_MAX);
+        l0 += row[t];
+    }
+    const double sum = (l0 + l1) + (l2 + l3);
+    return ok && fabs(sum - 1.0) <= tol - 2.0 * (double)S * DBL_EPSILON * sum;
+}
+
+/* The checks of starc_mdp_validate() (starc/mdp.h); scan, when not NULL,
+ * sees each row of T (its bytes, in order) just before the row is checked,
+ * while it is in cache: a pass of the caller's fused into this one. */
+static int validate_dense(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                          const starc_mdp_options *opt, const starci_mdp_hold *hold, starc_error *err)
 {
     starc_mdp_options def;
     if (!opt) {
@@ -49,18 +96,19 @@ int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, d
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++) {
             const double *row = T + (s * A + a) * S;
-            double sum = 0.0;
-            for (size_t t = 0; t < S; t++) {
-                if (!isfinite(row[t]))
-                    return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] is not finite", s, a, t);
-                if (row[t] < 0.0)
-                    return starci_error(err, STARC_EINVAL, "T[%zu,%zu,%zu] = %.17g is negative", s, a, t, row[t]);
-                sum += row[t];
-            }
-            if (fabs(sum - 1.0) > tol)
-                return starci_error(err, STARC_EINVAL, "row T[%zu,%zu,:] sums to %.17g, not 1 (tolerance %g)", s, a, sum, tol);
+            int st;
+            if (hold && hold->scan)
+                hold->scan(hold->ctx, row, S * sizeof(double));
+            if (!row_surely_valid(row, S, tol) && (st = check_row_exact(row, S, s, a, tol, err)))
+                return st;
         }
     return check_mu0(S, mu0, tol, err);
+}
+
+int starc_mdp_validate(size_t S, size_t A, const double *T, const double *mu0, double gamma,
+                       const starc_mdp_options *opt, starc_error *err)
+{
+    return validate_dense(S, A, T, mu0, gamma, opt, NULL, err);
 }
 
 /* mu0 finite, non-negative, summing to 1 within tol. */
@@ -126,6 +174,19 @@ int starc_mdp_alloc_adopt(size_t S, size_t A, double *T, double *mu0, double gam
     *out = NULL;
     int st = starc_mdp_validate(S, A, T, mu0, gamma, opt, err);
     return st ? st : mdp_wrap(S, A, T, mu0, gamma, out, err);
+}
+
+int starci_mdp_alloc_adopt_held(size_t S, size_t A, double *T, double *mu0, double gamma,
+                                const starc_mdp_options *opt, const starci_mdp_hold *hold, starc_mdp **out,
+                                starc_error *err)
+{
+    if (!out)
+        return starci_error(err, STARC_EINVAL, "output pointer is NULL");
+    *out = NULL;
+    int st = validate_dense(S, A, T, mu0, gamma, opt, hold, err);
+    if (!st && !(st = mdp_wrap(S, A, T, mu0, gamma, out, err)))
+        (*out)->T_mapped = hold && hold->mapped;
+    return st;
 }
 
 
@@ -251,7 +312,10 @@ void starc_mdp_free(starc_mdp *m)
 {
     if (!m)
         return;
-    free(m->T);
+    if (m->T_mapped)
+        starci_npy_dfree_mapped(m->T, m->S * m->A * m->S);
+    else
+        free(m->T);
     free(m->mu0);
     free(m->indptr);
     free(m->indices);

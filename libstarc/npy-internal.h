@@ -13,13 +13,11 @@
  * comes from a file (member names, header keys, dtypes), not from the caller. */
 void starci_npy_escape(char *buf, size_t cap, const char *s);
 
-/* n doubles for a large array that is filled once: aligned to 2 MiB and
- * advised for transparent huge pages when it is at least that large (fewer,
- * cheaper page faults); release with free().  NULL when out of memory. */
+/* n doubles for a large array that is filled once: aligned to 2 MiB when it
+ * is at least that large, and advised for transparent huge pages where the
+ * kernel does not compact synchronously for them (npy.c, advise_huge());
+ * release with free().  NULL when out of memory. */
 double *starci_npy_dalloc_big(size_t n);
-/* Offer the whole 2 MiB pages inside [p, p + bytes) to transparent huge pages
- * (for memory not yet touched, such as the part realloc() just added). */
-void starci_npy_advise_huge(void *p, size_t bytes);
 
 /* A .npy image being read, straight into the caller's buffer: open it (the
  * header is parsed and every size checked against the file or the archive),
@@ -33,5 +31,34 @@ size_t starci_npy_reader_count(const starci_npy_reader *r);
 int starci_npy_reader_read(starci_npy_reader *r, double *dst, starc_error *err);
 /* NULL is a no-op. */
 void starci_npy_reader_close(starci_npy_reader *r);
+
+/* Reads without a copy.  A .npy file, or a stored (uncompressed) .npz member
+ * found in its archive, whose values are the host's float64 in C order, is
+ * read straight from the file: starci_npy_reader_read_direct() does what
+ * starci_npy_reader_read() does, and when mapped is set and dst lies in
+ * memory from starci_npy_dalloc_mapped(n, starci_npy_reader_phase(r)) (so
+ * that dst and the values in the file sit at the same place in a page, which
+ * needs an 8-aligned offset in the file), the whole pages of dst are mapped
+ * from the file (private, copy on write: no copy, no zeroed page) and only
+ * the partial pages at its ends are read.  Other layouts are read as before.
+ * A mapped file must not shrink while its values are in use (the process
+ * would get SIGBUS, as with numpy's mmap_mode).
+ * A stored member read this way bypasses libzip, so its CRC-32 is checked
+ * here, unless defer: then the caller passes every value, in order, to
+ * starci_npy_reader_crc_scan() (in its own pass over them) and calls
+ * starci_npy_reader_crc_check() (a no-op without a pending check); when its
+ * pass stops early (the values are refused), starci_npy_reader_crc_verify()
+ * checks the CRC-32 over all the values, so that corruption is named as such. */
+int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped, int defer, starc_error *err);
+size_t starci_npy_reader_phase(const starci_npy_reader *r);
+void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes);
+int starci_npy_reader_crc_check(const starci_npy_reader *r, starc_error *err);
+int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err);
+/* n doubles starting phase bytes (rounded down to a multiple of 8) into a
+ * page of a private anonymous mapping (huge-page advice as for
+ * starci_npy_dalloc_big()); NULL when out of memory.  Release
+ * with starci_npy_dfree_mapped(p, n), never free(). */
+double *starci_npy_dalloc_mapped(size_t n, size_t phase);
+void starci_npy_dfree_mapped(double *p, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include "error-internal.h"
 #include "starc/npy.h"
@@ -885,6 +887,10 @@ struct starc_npy_npz {
     size_t n;
     char **names;         /* member names without ".npy" */
     zip_uint64_t *index;  /* their zip entry indices */
+    /* The zip directory as read by npz_directory(), once, for reads in place: */
+    int dir;              /* 0 not read yet, 1 read, -1 unusable */
+    int fd;               /* the archive, for pread and mmap; -1 until read */
+    uint64_t *lho;        /* per zip entry: its local header's offset, UINT64_MAX if not usable */
 };
 
 void starc_npy_npz_close(starc_npy_npz *z)
@@ -893,6 +899,9 @@ void starc_npy_npz_close(starc_npy_npz *z)
         return;
     if (z->zip)
         zip_discard(z->zip);
+    if (z->fd >= 0)
+        close(z->fd);
+    free(z->lho);
     for (size_t i = 0; i < z->n; i++)
         free(z->names[i]);
     free(z->names);
@@ -937,6 +946,7 @@ int starc_npy_npz_open(const char *path, starc_npy_npz **out, starc_error *err)
     size_t cap = ne > 0 ? (size_t)ne : 1;
     if (z) {
         z->zip = zip;
+        z->fd = -1;
         z->file_size = (zip_uint64_t)fsb.st_size;
         z->path = strdup(path);
         z->names = calloc(cap, sizeof *z->names);
@@ -1027,14 +1037,49 @@ struct starci_npy_reader {
     starc_npy_array mem;    /* neither: a pipe, already decoded in memory */
     npy_layout L;
     char *disp;             /* the name messages show */
+    /* Where the values lie in a regular file, to read or map them directly
+     * (starci_npy_reader_read_direct): the .npy file itself (dfd == fd), or
+     * the archive holding a stored member (its archive's descriptor, which the
+     * archive owns); -1 if neither. */
+    int dfd;
+    uint64_t doff;          /* the values' offset in dfd */
+    int crc_on;             /* a stored member read directly: its CRC-32 is ours to check */
+    uint32_t crc_want, crc_have; /* the directory's CRC-32; the running one over what was read */
+    uint32_t crc_pre;       /* the CRC-32 of the prefix alone */
 };
 
-void starci_npy_advise_huge(void *p, size_t bytes)
+/* Transparent huge pages, a measured policy (docs/benchmarks.md, "Reads
+ * without a copy"): with the kernel's defrag setting at "madvise" (or
+ * "always", "defer+madvise"), memory advised MADV_HUGEPAGE faults in 2 MiB
+ * pages by synchronous compaction whenever free huge pages are short.  On
+ * the 2-core benchmark machine that made STARC-VAL from files at S = 512,
+ * 1024, 2048 take a median 0.82-1.00x the CPU time without the advice, but
+ * 1.7-3.0x in its slowest runs.  So the advice is given only where it cannot
+ * stall a fault: when defrag is "defer" or "never" (read once). */
+static pthread_once_t huge_once = PTHREAD_ONCE_INIT;
+static int huge_ok;
+
+static void huge_probe(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/defrag", "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    huge_ok = strstr(line, "[defer]") || strstr(line, "[never]");
+}
+
+/* Offer the whole 2 MiB pages inside [p, p + bytes) to transparent huge
+ * pages, where the policy above allows it (memory not yet touched). */
+static void advise_huge(void *p, size_t bytes)
 {
 #if defined(MADV_HUGEPAGE)
+    (void)pthread_once(&huge_once, huge_probe);
     uintptr_t a = (uintptr_t)p, lo = (a + NPY_HUGE_PAGE - 1) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
     uintptr_t hi = (a + bytes) & ~(uintptr_t)(NPY_HUGE_PAGE - 1);
-    if (hi > lo)
+    if (huge_ok && hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: may fail harmlessly */
 #else
     (void)p;
@@ -1053,9 +1098,7 @@ double *starci_npy_dalloc_big(size_t n)
     if (bytes >= NPY_HUGE_PAGE) {
         void *p = NULL;
         if (posix_memalign(&p, NPY_HUGE_PAGE, bytes) == 0) {
-            /* Advice only: where transparent huge pages are off it fails and the
-             * buffer is an ordinary one. */
-            (void)madvise(p, bytes & ~(size_t)(NPY_HUGE_PAGE - 1), MADV_HUGEPAGE);
+            advise_huge(p, bytes);
             return p;
         }
     }
@@ -1089,6 +1132,14 @@ size_t starci_npy_reader_shape(const starci_npy_reader *r, size_t shape[STARC_NP
 size_t starci_npy_reader_count(const starci_npy_reader *r)
 {
     return r->fd < 0 && !r->zf ? starc_npy_array_size(&r->mem) : r->L.n;
+}
+
+/* The values are the host's float64 in C order: read as they are, no conversion. */
+static int reader_direct(const starci_npy_reader *r)
+{
+    const npy_layout *L = &r->L;
+    const int scatter = L->h.fortran && L->h.ndim > 1 && L->n > 1;
+    return !scatter && L->dt.kind == DK_FLOAT && L->dt.size == 8 && L->dt.big == host_is_big_endian();
 }
 
 /* Up to want bytes into dst; fewer only at the end of the stream. */
@@ -1141,6 +1192,8 @@ static int reader_prefix(starci_npy_reader *r, starc_error *err)
     }
     got += more;
     r->consumed += got;
+    if (r->zf) /* the member's CRC-32 covers the prefix too */
+        r->crc_have = r->crc_pre = (uint32_t)crc32(0L, buf, (uInt)got);
     if (!st)
         st = npy_layout_parse(buf, got, r->disp, &r->L, err);
     /* Header shorter than the 12 bytes read: no valid header is (the shortest
@@ -1157,6 +1210,7 @@ int starci_npy_reader_open_file(const char *path, starci_npy_reader **out, starc
         free(r);
         return starci_error(err, STARC_ENOMEM, "%s: out of memory", path);
     }
+    r->dfd = -1;
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         int e = errno;
@@ -1193,6 +1247,10 @@ int starci_npy_reader_open_file(const char *path, starci_npy_reader **out, starc
     if (st) {
         starci_npy_reader_close(r);
         return st;
+    }
+    if (reader_direct(r)) {
+        r->dfd = r->fd;
+        r->doff = start;
     }
     *out = r;
     return STARC_OK;
@@ -1262,6 +1320,169 @@ static int npz_find(const starc_npy_npz *z, const char *name, const char *shown,
     return starci_error(err, STARC_EFORMAT, "%s: no member '%s' (members: %s)", z->path, shown, z->n ? list : "none");
 }
 
+/* ------------------------------------------------------------------ stored members in place
+ *
+ * libzip reads a member through its own buffer and checks its CRC-32 in a
+ * pass of its own.  A stored (uncompressed) member's bytes are the file's, at
+ * an offset libzip does not expose: it is found here from the zip directory
+ * (end record, zip64 end record when present, the member's directory entry,
+ * its local header), each field bounds-checked against the file; any doubt
+ * leaves the member to libzip. */
+
+static uint64_t le_get(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Exactly n bytes at off of fd; 0 on success. */
+static int pread_all(int fd, void *dst, size_t n, uint64_t off)
+{
+    unsigned char *d = dst;
+    while (n) {
+        if (off > (uint64_t)INT64_MAX)
+            return -1;
+        ssize_t k = pread(fd, d, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        d += k, n -= (size_t)k, off += (uint64_t)k;
+    }
+    return 0;
+}
+
+#define ZIP_EOCD_MAX (22 + 65535) /* end record plus the longest comment */
+
+/* Where the central directory starts and how long it is; 0 on success. */
+static int zip_directory(int fd, uint64_t fsize, uint64_t *cd_off, uint64_t *cd_len)
+{
+    size_t tail = fsize < ZIP_EOCD_MAX ? (size_t)fsize : ZIP_EOCD_MAX;
+    unsigned char *b = malloc(tail ? tail : 1);
+    int st = -1;
+    if (!b || tail < 22 || pread_all(fd, b, tail, fsize - tail)) {
+        free(b);
+        return -1;
+    }
+    for (size_t i = tail - 22 + 1; i-- > 0;) {
+        if (le_get(b + i, 4) != 0x06054b50)
+            continue;
+        *cd_off = le_get(b + i + 16, 4);
+        *cd_len = le_get(b + i + 12, 4);
+        st = 0;
+        if (*cd_off == 0xffffffffu || *cd_len == 0xffffffffu) {
+            /* zip64: the locator just before the end record points at the zip64 end record */
+            unsigned char z[56];
+            uint64_t zoff;
+            st = -1;
+            if (i >= 20 && le_get(b + i - 20, 4) == 0x07064b50 && (zoff = le_get(b + i - 20 + 8, 8)) <= fsize - 56 &&
+                !pread_all(fd, z, sizeof z, zoff) && le_get(z, 4) == 0x06064b50) {
+                *cd_len = le_get(z + 40, 8);
+                *cd_off = le_get(z + 48, 8);
+                st = 0;
+            }
+        }
+        break;
+    }
+    free(b);
+    return st || *cd_off > fsize || *cd_len > fsize - *cd_off ? -1 : 0;
+}
+
+/* The offset of the local header of directory entry e (len bytes from e, the
+ * entry's fixed part, name and extra field); 0 on success. */
+static int zip_entry_local(const unsigned char *e, size_t len, uint64_t *lho)
+{
+    size_t nlen = (size_t)le_get(e + 28, 2), xlen = (size_t)le_get(e + 30, 2);
+    if (46 + nlen + xlen > len)
+        return -1;
+    *lho = le_get(e + 42, 4);
+    if (*lho != 0xffffffffu)
+        return 0;
+    /* zip64 extra field: the 8-byte values whose 4-byte fields are all ones, in order */
+    const unsigned char *x = e + 46 + nlen, *end = x + xlen;
+    while (x + 4 <= end) {
+        size_t id = (size_t)le_get(x, 2), sz = (size_t)le_get(x + 2, 2);
+        if (x + 4 + sz > end)
+            return -1;
+        if (id == 1) {
+            size_t at = 4 + 8 * ((le_get(e + 24, 4) == 0xffffffffu) + (le_get(e + 20, 4) == 0xffffffffu));
+            if (at + 8 > 4 + sz)
+                return -1;
+            *lho = le_get(x + at, 8);
+            return 0;
+        }
+        x += 4 + sz;
+    }
+    return -1;
+}
+
+/* Read z's zip directory once: z->lho[i] is the local header offset of
+ * entry i when it is stored (not compressed) and its name is the one libzip
+ * reports, UINT64_MAX otherwise; 0 on success. */
+static int npz_directory(starc_npy_npz *z)
+{
+    if (z->dir)
+        return z->dir > 0 ? 0 : -1;
+    z->dir = -1;
+    zip_int64_t ne = zip_get_num_entries(z->zip, 0);
+    uint64_t cd_off, cd_len;
+    if (ne <= 0 || (uint64_t)ne > SIZE_MAX / sizeof *z->lho || (z->fd = open(z->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+        zip_directory(z->fd, z->file_size, &cd_off, &cd_len) || cd_len > SIZE_MAX)
+        return -1;
+    unsigned char *cd = malloc(cd_len ? (size_t)cd_len : 1);
+    z->lho = malloc((size_t)ne * sizeof *z->lho);
+    int st = !cd || !z->lho || pread_all(z->fd, cd, (size_t)cd_len, cd_off) ? -1 : 0;
+    size_t pos = 0;
+    for (zip_int64_t i = 0; !st && i < ne; i++) {
+        if (pos + 46 > cd_len || le_get(cd + pos, 4) != 0x02014b50) {
+            st = -1;
+            break;
+        }
+        const size_t nlen = (size_t)le_get(cd + pos + 28, 2);
+        const size_t len = 46 + nlen + (size_t)le_get(cd + pos + 30, 2) + (size_t)le_get(cd + pos + 32, 2);
+        if (len > cd_len - pos) {
+            st = -1;
+            break;
+        }
+        const char *nm = zip_get_name(z->zip, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        uint64_t lho;
+        z->lho[i] = nm && strlen(nm) == nlen && memcmp(cd + pos + 46, nm, nlen) == 0 && le_get(cd + pos + 10, 2) == 0 &&
+                            !zip_entry_local(cd + pos, len, &lho) ? lho : UINT64_MAX;
+        pos += len;
+    }
+    free(cd);
+    if (!st)
+        z->dir = 1;
+    return st;
+}
+
+/* A stored member whose values need no conversion: note where they lie in
+ * the archive (its local header gives the data's offset), so that
+ * starci_npy_reader_read_direct() can read them there. */
+static void member_locate(starci_npy_reader *r, starc_npy_npz *z, zip_uint64_t idx)
+{
+    zip_stat_t sb;
+    zip_stat_init(&sb);
+    unsigned char lh[30];
+    const uint64_t fsize = z->file_size;
+    if (!reader_direct(r) || zip_stat_index(z->zip, idx, 0, &sb) != 0 ||
+        (sb.valid & (ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC)) != (ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC) ||
+        sb.comp_method != ZIP_CM_STORE || npz_directory(z) != 0)
+        return;
+    const uint64_t lho = z->lho[idx];
+    if (lho == UINT64_MAX || fsize < 30 || lho > fsize - 30 || pread_all(z->fd, lh, sizeof lh, lho) ||
+        le_get(lh, 4) != 0x04034b50)
+        return;
+    const uint64_t off = lho + 30 + le_get(lh + 26, 2) + le_get(lh + 28, 2);
+    if (off > fsize || r->declared > fsize - off)
+        return;
+    r->dfd = z->fd;
+    r->doff = off + r->consumed;
+    r->crc_want = sb.crc;
+}
+
 int starci_npy_reader_open_member(starc_npy_npz *z, const char *name, starci_npy_reader **out, starc_error *err)
 {
     *out = NULL;
@@ -1278,7 +1499,7 @@ int starci_npy_reader_open_member(starc_npy_npz *z, const char *name, starci_npy
         free(r);
         return starci_error(err, STARC_ENOMEM, "%s: out of memory", z->path);
     }
-    r->fd = -1;
+    r->fd = r->dfd = -1;
     r->z = z;
     r->declared = declared;
     memcpy(r->shown, shown, sizeof shown);
@@ -1294,6 +1515,8 @@ int starci_npy_reader_open_member(starc_npy_npz *z, const char *name, starci_npy
                               "describes %zu (shape %s, dtype '%s')", r->disp, declared,
                               L->pre + L->hlen + L->nbytes, L->shp, L->h.descr);
     }
+    if (!st)
+        member_locate(r, z, z->index[k]);
     if (st) {
         starci_npy_reader_close(r);
         return st;
@@ -1319,7 +1542,7 @@ int starci_npy_reader_read(starci_npy_reader *r, double *dst, starc_error *err)
     int st = STARC_OK;
     size_t got = 0;
     const int scatter = L->h.fortran && L->h.ndim > 1 && n > 1;
-    if (!scatter && dt.kind == DK_FLOAT && dt.size == 8 && dt.big == host_is_big_endian()) {
+    if (reader_direct(r)) {
         if ((st = reader_pull(r, (unsigned char *)dst, L->nbytes, &got, err)))
             return st;
         r->consumed += got;
@@ -1374,6 +1597,135 @@ int starci_npy_reader_read(starci_npy_reader *r, double *dst, starc_error *err)
                                 zip_file_strerror(r->zf)[0] ? zip_file_strerror(r->zf)
                                                             : "longer than its recorded size");
     }
+    return STARC_OK;
+}
+
+/* ------------------------------------------------------------------ direct reads and mappings */
+
+static size_t page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
+}
+
+/* The mapping of n doubles starting phase bytes into a page. */
+static size_t mapped_len(size_t n, size_t phase, size_t pg)
+{
+    size_t b = phase + n * sizeof(double);
+    return (b + pg - 1) / pg * pg;
+}
+
+double *starci_npy_dalloc_mapped(size_t n, size_t phase)
+{
+    const size_t pg = page_size();
+    phase = phase % pg & ~(size_t)7;
+    if (n == 0)
+        n = 1;
+    if (n > (SIZE_MAX - 2 * pg) / sizeof(double))
+        return NULL;
+    void *p = mmap(NULL, mapped_len(n, phase, pg), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED)
+        advise_huge(p, mapped_len(n, phase, pg));
+    return p == MAP_FAILED ? NULL : (double *)(void *)((unsigned char *)p + phase);
+}
+
+void starci_npy_dfree_mapped(double *p, size_t n)
+{
+    if (!p)
+        return;
+    const size_t pg = page_size(), phase = (uintptr_t)p % pg;
+    (void)munmap((unsigned char *)p - phase, mapped_len(n ? n : 1, phase, pg));
+}
+
+size_t starci_npy_reader_phase(const starci_npy_reader *r)
+{
+    return r->dfd >= 0 && r->doff % sizeof(double) == 0 ? (size_t)(r->doff % page_size()) : 0;
+}
+
+/* Fault in the whole pages of [p, p + bytes) in one call before a read
+ * fills them (MADV_POPULATE_WRITE, Linux 5.14): one page fault per 4 KiB page
+ * costs more than the kernel's batch, and without huge pages (advise_huge())
+ * that is every page.  Advice only: where it is unknown the read faults
+ * them in as before. */
+static void prefault(void *p, size_t bytes)
+{
+#if defined(MADV_POPULATE_WRITE)
+    const size_t pg = page_size();
+    uintptr_t a = (uintptr_t)p, lo = (a + pg - 1) / pg * pg, hi = (a + bytes) / pg * pg;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* bytes at r->doff into dst: the whole pages of dst mapped from the file
+ * when map says dst lies in memory from starci_npy_dalloc_mapped() and the
+ * phases agree, the rest (or all) read. */
+static int read_direct(starci_npy_reader *r, unsigned char *dst, size_t bytes, int map, starc_error *err)
+{
+    const size_t pg = page_size();
+    size_t head = bytes, mid = 0;
+    if (map && (uintptr_t)dst % pg == r->doff % pg) {
+        head = (pg - (uintptr_t)dst % pg) % pg;
+        head = head < bytes ? head : bytes;
+        mid = (bytes - head) / pg * pg;
+    }
+    if (mid && r->doff + head <= (uint64_t)INT64_MAX &&
+        mmap(dst + head, mid, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, r->dfd, (off_t)(r->doff + head)) ==
+            MAP_FAILED) {
+        /* Not mappable after all (a file system without mmap): put fresh
+         * memory back over the range, whatever the failed call left, and read. */
+        if (mmap(dst + head, mid, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+            return starci_error(err, STARC_ENOMEM, "%s: out of memory", r->disp);
+        head = bytes, mid = 0;
+    }
+    size_t tail = bytes - head - mid;
+    if (!mid)
+        prefault(dst, bytes);
+    if (pread_all(r->dfd, dst, head, r->doff) || pread_all(r->dfd, dst + head + mid, tail, r->doff + head + mid))
+        return starci_error(err, STARC_EIO, "%s: read error: %s", r->disp,
+                            errno ? strerror(errno) : "the file shrank while it was read");
+    return STARC_OK;
+}
+
+int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped, int defer, starc_error *err)
+{
+    if (r->dfd < 0 || !reader_direct(r))
+        return starci_npy_reader_read(r, dst, err);
+    errno = 0;
+    int st = read_direct(r, (unsigned char *)dst, r->L.nbytes, mapped, err);
+    r->crc_on = !st && r->zf;
+    if (!st && !defer) {
+        starci_npy_reader_crc_scan(r, dst, r->L.nbytes);
+        st = starci_npy_reader_crc_check(r, err);
+        r->crc_on = 0; /* checked: nothing pending */
+    }
+    return st;
+}
+
+void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes)
+{
+    const unsigned char *b = p;
+    /* crc32() takes a 32-bit length */
+    for (size_t k; r->crc_on && bytes; b += k, bytes -= k) {
+        k = bytes < ((size_t)1 << 30) ? bytes : (size_t)1 << 30;
+        r->crc_have = (uint32_t)crc32(r->crc_have, b, (uInt)k);
+    }
+}
+
+int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err)
+{
+    r->crc_have = r->crc_pre;
+    starci_npy_reader_crc_scan(r, values, r->L.nbytes);
+    return starci_npy_reader_crc_check(r, err);
+}
+
+int starci_npy_reader_crc_check(const starci_npy_reader *r, starc_error *err)
+{
+    if (r->crc_on && r->crc_have != r->crc_want)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': CRC error", r->z->path, r->shown);
     return STARC_OK;
 }
 

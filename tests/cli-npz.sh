@@ -79,6 +79,21 @@ for t in rs rsa r6; do
     done
 done
 check shaped-bad-shape 2 "option --proxy: .*rs.npy.*shape" -- "$STARC" regret --mdp "$w/m.npz" --true "$w/r.npy" --proxy "$w/rs.npy"
+# `starc distance` of two rewards keeps them in their shape too (val and minimal form Rbar from
+# the given values; the other canonical forms expand them): the bytes of the expanded files,
+# every canonicalisation and pairing.
+for c in val minimal epic dard val-potential minimal-potential none; do
+    for t in rs rsa r6; do
+        for p in rs rsa; do
+            tf=$t pf=${p}F
+            case $t in r6) ;; *) tf=${t}F ;; esac
+            check "dist-shaped-$c-$t-$p" 0 "" -- "$STARC" distance --canon "$c" --mdp "$w/m6.npz" "$w/$t.npy" "$w/$p.npy" &&
+                cp "$w/out" "$w/shaped.out" &&
+                check "dist-expanded-$c-$t-$p" 0 "" -- "$STARC" distance --canon "$c" --mdp "$w/m6.npz" "$w/$tf.npy" "$w/$pf.npy" &&
+                { cmp -s "$w/out" "$w/shaped.out" || fail "distance $c $t $p: shaped and expanded rewards give different bytes"; }
+        done
+    done
+done
 
 rm -rf "$w"
 echo "$fails failed"

@@ -1491,6 +1491,74 @@ static void test_pair_shaped_dense(void **state)
     gsl_rng_free(r);
 }
 
+/* The same for (S,) and (S,A) rewards that stay in that shape (val and
+ * minimal form Rbar from the given values, starci_canon_forms_sa()): every
+ * canonicalisation x norm x metric, scales inside and outside the prescaling
+ * band, default and baseline kernels, S both a multiple of the four lanes and
+ * not: the distance (or the status) of the expansions, bit for bit.  Forming
+ * Rbar as r(s,a) * sum_s' T (not the expansion's sums) fails it. */
+static void test_pair_shaped_sa_bitwise(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(4242);
+    const size_t sizes[][2] = {{3, 2}, {8, 3}, {13, 2}};
+    const int exps[] = {-700, 0, 700};
+    for (size_t z = 0; z < 3; z++) {
+        const size_t S = sizes[z][0], A = sizes[z][1], n = S * A * S;
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, (int)z % 2);
+        double *g[2], *G[2], *full[2];
+        size_t nd[2] = {1, 2}, sh[2] = {S, A};
+        for (int k = 0; k < 2; k++) {
+            const size_t len = k == 0 ? S : S * A;
+            g[k] = malloc(len * sizeof(double));
+            G[k] = malloc(len * sizeof(double));
+            full[k] = malloc(n * sizeof(double));
+            testutil_gaussian(r, g[k], len);
+        }
+        for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+            for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+                for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++)
+                    for (int base = 0; base < 2; base++) {
+                        starc_distance_options o;
+                        starc_distance_options_default(&o);
+                        o.canon = (starc_canon_kind)c;
+                        o.norm = (starc_norm_kind)nk;
+                        o.metric = (starc_metric_kind)mk;
+                        if (base)
+                            setenv("STARC_KERNELS", "baseline", 1);
+                        starc_distance_plan *p = NULL;
+                        int st = starc_distance_plan_alloc(m, &o, &p, NULL);
+                        unsetenv("STARC_KERNELS");
+                        if (st)
+                            continue; /* a combination the plan refuses */
+                        for (int e = 0; e < 3; e++)
+                            for (int a = 0; a < 2; a++)
+                                for (int b = 0; b < 2; b++) {
+                                    for (int k = 0; k < 2; k++) {
+                                        for (size_t i = 0; i < (k == 0 ? S : S * A); i++)
+                                            G[k][i] = ldexp(g[k][i], k == a ? exps[e] : 0);
+                                        assert_ok(starc_mdp_reward_expand(m, nd[k], sh, G[k], full[k], NULL));
+                                    }
+                                    double d0 = 0.0, d1 = 0.0;
+                                    int s0 = starc_distance_pair(p, full[a], full[b], &d0, NULL);
+                                    int s1 = starc_distance_pair_shaped(p, nd[a], sh, G[a], nd[b], sh, G[b], &d1, NULL);
+                                    if (s0 != s1 || (!s0 && memcmp(&d0, &d1, sizeof d0) != 0)) {
+                                        print_error("S=%zu %s/%s/%s%s 2^%d, shapes %zu %zu: %d %.17g expanded, %d "
+                                                    "%.17g as given\n", S, starc_canon_kind_name(o.canon),
+                                                    starc_norm_kind_name(o.norm), starc_metric_kind_name(o.metric),
+                                                    base ? " baseline" : "", exps[e], nd[a], nd[b], s0, d0, s1, d1);
+                                        fail();
+                                    }
+                                }
+                        starc_distance_plan_free(p);
+                    }
+        for (int k = 0; k < 2; k++)
+            free(g[k]), free(G[k]), free(full[k]);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1517,6 +1585,7 @@ int main(void)
         cmocka_unit_test(test_prescale_bitwise),
         cmocka_unit_test(test_norm_metric_scaling),
         cmocka_unit_test(test_pair_shaped_dense),
+        cmocka_unit_test(test_pair_shaped_sa_bitwise),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }

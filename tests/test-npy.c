@@ -1556,6 +1556,216 @@ static void test_reward_load(void **state)
     starc_mdp_free(m);
 }
 
+/* ------------------------------------------------------------ reads without a copy */
+
+/* 1 if /proc/self/maps lists a mapping of the file at relative path (its
+ * absolute name ends in "/" path), 0 if not, -1 without /proc. */
+static int mapped_now(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[1024], tail[300];
+    snprintf(tail, sizeof tail, "/%s", path);
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        size_t l = strlen(line), k = strlen(tail);
+        found = l >= k && strcmp(line + l - k, tail) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* A '<f8' C-order image of n doubles, shape given as text ("(64, 2, 64)"). */
+static unsigned char *f8_image(const char *shape, const double *v, size_t n, size_t *len)
+{
+    char dict[128];
+    snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }", shape);
+    unsigned char *b = npy_image(1, 0, dict, 1, NULL, 0, len);
+    b = realloc(b, *len + n * 8);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++)
+        put_uint(b + *len + 8 * i, dbits(v[i]), 8, 0);
+    *len += n * 8;
+    return b;
+}
+
+#define DS 64
+#define DA 2
+
+/* An MDP archive written by hand: T is stored at an 8-aligned offset when
+ * mu0 comes first (30 + 7 + 128 + 8 DS bytes, then T's 30 + 5 + 128 bytes of
+ * headers), at a misaligned one when T comes first (30 + 5 + 128 = 163). */
+static void write_direct_mdp(const char *p, const double *T, int t_first, size_t flip)
+{
+    double mu0[DS], g = 0.9;
+    for (size_t s = 0; s < DS; s++)
+        mu0[s] = 1.0 / DS;
+    size_t lt, lm, lg;
+    unsigned char *it = f8_image("(64, 2, 64)", T, DS * DA * DS, &lt), *im = f8_image("(64,)", mu0, DS, &lm),
+                  *ig = f8_image("()", &g, 1, &lg);
+    zmember t = {"T.npy", it, lt, 0, 0, 0, 0}, m = {"mu0.npy", im, lm, 0, 0, 0, 0}, gm = {"gamma.npy", ig, lg, 0, 0, 0, 0};
+    zmember mem[3] = {t_first ? t : m, t_first ? m : t, gm};
+    size_t len = write_zip(p, mem, 3);
+    if (flip) { /* one bit of T's data flipped after the CRC was taken */
+        unsigned char *b = read_bytes(p, &len);
+        size_t at = t_first ? 30 + 5 + 128 : 30 + 7 + lm + 30 + 5 + 128;
+        b[at + flip - 1] ^= 0x10;
+        write_bytes(p, b, len);
+        free(b);
+    }
+    free(it);
+    free(im);
+    free(ig);
+}
+
+/* A .npy file or a stored .npz member whose values need no conversion is read
+ * in place (mapped when aligned): the values are exactly the file's, the
+ * object holds the mapping until it is freed, writes to a reward set's
+ * values do not reach the file, and a stored member's CRC-32 is still
+ * checked (now in the validation pass over T). */
+static void test_direct_reads(void **state)
+{
+    (void)state;
+    if (host_big())
+        skip();
+    starc_error err;
+    char p[256], q[256], r1[256], r2[256];
+    double *T = malloc(DS * DA * DS * sizeof *T), *R = malloc(2 * DS * DA * DS * sizeof *R);
+    assert_non_null(T);
+    assert_non_null(R);
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < DS * DA; i++) {
+        double sum = 0.0;
+        for (size_t k = 0; k < DS; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            sum += T[i * DS + k] = (double)(x >> 11) / 9007199254740992.0;
+        }
+        for (size_t k = 0; k < DS; k++)
+            T[i * DS + k] /= sum;
+    }
+    for (size_t i = 0; i < 2 * DS * DA * DS; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        R[i] = (double)(int64_t)x / 1e18;
+    }
+    for (int t_first = 0; t_first < 2; t_first++) {
+        tpath(p, sizeof p, t_first ? "direct-mis.npz" : "direct-al.npz");
+        write_direct_mdp(p, T, t_first, 0);
+        starc_mdp *m = NULL;
+        assert_ok(starc_io_mdp_load(p, NULL, &m, &err));
+        assert_same_doubles(starc_mdp_transitions(m), T, DS * DA * DS);
+        int mp = mapped_now(p);
+        if (mp >= 0)
+            assert_int_equal(mp, !t_first); /* aligned: mapped, misaligned: read */
+        starc_mdp_free(m);
+        if (mp >= 0)
+            assert_int_equal(mapped_now(p), 0); /* the MDP released it */
+        /* A flipped bit in the first partial page, a whole page, the last page. */
+        const size_t flips[3] = {1, 8 * 4096 + 3, DS * DA * DS * 8};
+        for (size_t f = 0; f < 3; f++) {
+            tpath(q, sizeof q, "direct-bad.npz");
+            write_direct_mdp(q, T, t_first, flips[f]);
+            m = NULL;
+            expect_error(starc_io_mdp_load(q, NULL, &m, &err), STARC_EFORMAT, &err, q, "member 'T': CRC error");
+            assert_null(m);
+            assert_one_line(err.message);
+        }
+    }
+
+    /* Any one byte of either archive changed (header fields, directory, data): the MDP is
+     * refused or loads with exactly T (a field nobody reads), never anything else. */
+    for (int t_first = 0; t_first < 2; t_first++) {
+        tpath(p, sizeof p, "direct-fz.npz");
+        write_direct_mdp(p, T, t_first, 0);
+        size_t len;
+        unsigned char *orig = read_bytes(p, &len);
+        for (int trial = 0; trial < 400; trial++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* half the trials in the headers and directory, half anywhere */
+            size_t at = trial % 2 ? (size_t)(x % len) : (size_t)(x % 400) + (x >> 40) % 2 * (len - 400);
+            unsigned char *b = malloc(len);
+            assert_non_null(b);
+            memcpy(b, orig, len);
+            b[at] ^= (unsigned char)(1u << (x >> 32) % 8);
+            write_bytes(p, b, len);
+            free(b);
+            starc_mdp *m = NULL;
+            if (starc_io_mdp_load(p, NULL, &m, &err) == STARC_OK) {
+                assert_int_equal(starc_mdp_states(m), DS);
+                assert_same_doubles(starc_mdp_transitions(m), T, DS * DA * DS);
+                starc_mdp_free(m);
+            } else {
+                assert_null(m);
+                assert_one_line(err.message);
+            }
+        }
+        free(orig);
+    }
+
+    /* Rewards: two (64,2,64) files (S*A*S*8 a multiple of the page: mapped). */
+    tpath(p, sizeof p, "direct-al.npz");
+    write_direct_mdp(p, T, 0, 0);
+    starc_mdp *m = NULL;
+    assert_ok(starc_io_mdp_load(p, NULL, &m, &err));
+    tpath(r1, sizeof r1, "dr1.npy");
+    tpath(r2, sizeof r2, "dr2.npy");
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        unsigned char *b = f8_image("(64, 2, 64)", R + k * DS * DA * DS, DS * DA * DS, &len);
+        write_bytes(k ? r2 : r1, b, len);
+        free(b);
+    }
+    starc_io_reward_set rs;
+    starc_io_reward_set_init(&rs);
+    const char *specs[2] = {r1, r2};
+    assert_ok(starc_io_reward_load_many(specs, 2, m, &rs, &err));
+    assert_int_equal(rs.n, 2);
+    assert_same_doubles(rs.R, R, 2 * DS * DA * DS);
+    int mp = mapped_now(r1);
+    if (mp >= 0) {
+        assert_int_equal(mp, 1);
+        assert_int_equal(mapped_now(r2), 1);
+    }
+    /* Copy on write: the file keeps its values. */
+    rs.R[5] = 12345.0;
+    starc_npy_array a;
+    starc_npy_array_init(&a);
+    assert_ok(starc_npy_read(r1, &a, &err));
+    assert_same_doubles(a.data, R, DS * DA * DS);
+    starc_npy_array_clear(&a);
+    /* A third, loaded later, grows the set (a new mapping, the first two copied). */
+    assert_ok(starc_io_reward_load(r2, m, &rs, &err));
+    assert_int_equal(rs.n, 3);
+    assert_true(rs.R[5] == 12345.0);
+    assert_same_doubles(rs.R + 2 * DS * DA * DS, R + DS * DA * DS, DS * DA * DS);
+    starc_io_reward_set_clear(&rs);
+    if (mp >= 0)
+        assert_int_equal(mapped_now(r1), 0);
+
+    /* A stored reward member with a flipped bit is refused, as libzip refused it. */
+    size_t len;
+    unsigned char *b = f8_image("(64, 2, 64)", R, DS * DA * DS, &len);
+    zmember rm = {"R7.npy", b, len, 0, 0, 0, 0};
+    tpath(q, sizeof q, "direct-r.npz");
+    write_zip(q, &rm, 1);
+    starc_io_reward_set_init(&rs);
+    assert_ok(starc_io_reward_load(q, m, &rs, &err));
+    assert_same_doubles(rs.R, R, DS * DA * DS);
+    starc_io_reward_set_clear(&rs);
+    free(b);
+    b = read_bytes(q, &len);
+    b[30 + 6 + 128 + 4096 * 3 + 5] ^= 0x01; /* after the local header and R7.npy's prefix */
+    write_bytes(q, b, len);
+    expect_error(starc_io_reward_load(q, m, &rs, &err), STARC_EFORMAT, &err, q, "member 'R7': CRC error");
+    assert_int_equal(rs.n, 0);
+    starc_io_reward_set_clear(&rs);
+    free(b);
+    starc_mdp_free(m);
+    free(T);
+    free(R);
+}
+
 static void test_policy_load(void **state)
 {
     (void)state;
@@ -1600,6 +1810,7 @@ int main(void)
         cmocka_unit_test(test_atomic),           cmocka_unit_test(test_mdp_load),
         cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_policy_load),
         cmocka_unit_test(test_npz_declared_sizes), cmocka_unit_test(test_stream_paths),
+        cmocka_unit_test(test_direct_reads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -309,8 +309,17 @@ int cli_load_reward(const char *cmd, const char *opt, const char *spec, const st
     int rc = load_one_reward(cmd, opt, spec, m, 0, &rs);
     if (rc)
         return rc;
-    *R = rs.R;
-    rs.R = NULL;
+    if (rs.R_mapped) { /* the callers free() it: a copy of the mapped values */
+        size_t n = starc_mdp_reward_size(m);
+        if (!(*R = malloc(n * sizeof(double)))) {
+            starc_io_reward_set_clear(&rs);
+            return cli_fail(cmd, "out of memory");
+        }
+        memcpy(*R, rs.R, n * sizeof(double));
+    } else {
+        *R = rs.R;
+        rs.R = NULL;
+    }
     if (name) {
         *name = rs.names[0];
         rs.names[0] = NULL;

@@ -271,12 +271,23 @@ static int load_inputs(distance_args *a, dist_inputs *in)
     if (rc)
         return rc;
     const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
-    /* One call for all the rewards: the set is allocated once, each reward read into place. */
-    int st = starc_io_reward_load_many((const char *const *)a->rewards, (size_t)a->nrewards, in->m, &in->rs, &err);
+    /* One call for all the rewards: the set is allocated once, each reward read into place.  A
+     * pair keeps (S,) and (S,A) rewards in their shape (starc_distance_pair_shaped() expands
+     * them only for the canonical forms that need it); a matrix needs them in full. */
+    const int keep = a->nrewards == 2 && !a->gp && !a->png;
+    int st = (keep ? starc_io_reward_load_shaped : starc_io_reward_load_many)((const char *const *)a->rewards,
+                                                                               (size_t)a->nrewards, in->m, &in->rs, &err);
     if (st)
         return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st));
     if (in->rs.n < 2)
         return cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
+    for (size_t i = 0; keep && in->rs.n > 2 && !starc_mdp_is_sparse(in->m) && i < in->rs.n; i++) {
+        const size_t shape[2] = {S, A};
+        if (in->rs.layout[i] != STARC_IO_REWARD_FULL &&
+            (st = starc_mdp_reward_expand(in->m, in->rs.layout[i] == STARC_IO_REWARD_STATE ? 1 : 2, shape,
+                                          in->rs.given[i], in->rs.R + i * SAS, &err)))
+            return cli_lib_error(CMD, st, &err);
+    }
     if ((a->policy && (rc = cli_load_policy(CMD, "policy", a->policy, in->m, &in->pi))) ||
         (a->sdist && (rc = cli_load_dist(CMD, "state-dist", a->sdist, S, &in->ds))) ||
         (a->adist && (rc = cli_load_dist(CMD, "action-dist", a->adist, A, &in->da))) ||
@@ -305,8 +316,17 @@ static const double *reward_shape(const dist_inputs *in, size_t i, size_t *ndim,
     switch (in->rs.layout[i]) {
     case STARC_IO_REWARD_STATE: *ndim = 1; shape[0] = S; return in->rs.given[i];
     case STARC_IO_REWARD_STATE_ACTION: *ndim = 2; shape[0] = S; shape[1] = A; return in->rs.given[i];
-    default: *ndim = 1; shape[0] = starc_mdp_reward_size(in->m); return in->rs.R + i * shape[0];
+    default: break;
     }
+    if (starc_mdp_is_sparse(in->m)) {
+        *ndim = 1;
+        shape[0] = starc_mdp_reward_size(in->m);
+    } else {
+        *ndim = 3;
+        shape[0] = shape[2] = S;
+        shape[1] = A;
+    }
+    return in->rs.R + i * starc_mdp_reward_size(in->m);
 }
 
 /* A sparse MDP: entries [e0, e1) of the upper triangle (row by row, diagonal included), each by
@@ -387,7 +407,15 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
         starc_distance_plan_free(plan);
         return rc;
     }
-    if (n == 2 && (st = starc_distance_pair(plan, in->rs.R, in->rs.R + SAS, &res->pair, &err)))
+    if (n == 2) {
+        /* (S,) and (S,A) rewards as given; full ones where they are (checked when loaded) */
+        size_t nd1, nd2, sh1[3], sh2[3];
+        const double *R1 = reward_shape(in, 0, &nd1, sh1), *R2 = reward_shape(in, 1, &nd2, sh2);
+        st = in->rs.layout[0] == STARC_IO_REWARD_FULL && in->rs.layout[1] == STARC_IO_REWARD_FULL
+                 ? starc_distance_pair(plan, R1, R2, &res->pair, &err)
+                 : starc_distance_pair_shaped(plan, nd1, sh1, R1, nd2, sh2, R2, &res->pair, &err);
+    }
+    if (n == 2 && st)
         rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
                                 : cli_lib_error(CMD, st, &err);
     if (!rc && (n > 2 || a->gp || a->png)) {

@@ -54,6 +54,9 @@ typedef struct starc_io_reward_set {
     double *R;     /**< n * size doubles, reward k at R + k*size, size = starc_mdp_reward_size() */
     starc_io_reward_layout *layout; /**< n layouts: the shape each reward was given in */
     double **given; /**< n pointers: the S (state) or S*A (state-action) values as given, NULL for full */
+    size_t R_mapped; /**< 0 when R is from malloc(); else R lies in a private mapping of that many doubles
+                          (the loaders map `.npy` files into it, without a copy), released by
+                          starc_io_reward_set_clear(): never free() it */
 } starc_io_reward_set;
 
 /** @brief Initialise an empty reward set. */

@@ -107,7 +107,7 @@ class NpyArray(Structure):
 
 class RewardSet(Structure):
     _fields_ = [("n", c_size_t), ("names", POINTER(c_char_p)), ("R", c_void_p), ("layout", POINTER(c_int)),
-                ("given", POINTER(c_void_p))]
+                ("given", POINTER(c_void_p)), ("R_mapped", c_size_t)]
 
 
 class GenerateMdpOptions(Structure):

@@ -6,8 +6,11 @@
 # np.load plus a vectorised implementation of the same formula (bench-e2e.py,
 # reusing bench-distance.py), from the same files in the page cache.  Also
 # reports, from /usr/bin/time -v, peak RSS and page faults per input byte of
-# the CLI; at S = 1024 the CLI's VAL time against the machine floor (reading
-# the three files once plus one LU of size S, measured in the same run); and
+# the CLI; for every computation the machine floor measured in the same run
+# (bench-e2e.py floor: reading the three files once, plus one LU of size S for
+# VAL and regret, the 2A dense S^3 products for DARD) and numpy's and the
+# CLI's time over it (numpy/floor under 5: no program is 5x faster than numpy
+# there); and
 # the N x N STARC-VAL matrix of N = 256 rewards at S = 64 against numpy's
 # Gram-matrix implementation.  Never part of `make check`.
 #   tests/bench/bench-e2e.sh [STARC [SIZES]]   (default ./tools/starc, "32 128 512 1024 2048")
@@ -57,7 +60,7 @@ median() {
 }
 
 echo "== $(nproc) CPUs, $(uname -m); starc = $starc; $runs alternating pairs"
-printf 'S\tcomputation\tcli_s\tnumpy_s\tratio_median\tratio_min\tratio_max\tpeak_rss/input\tfaults/input_4KiB\n'
+printf 'S\tcomputation\tcli_s\tnumpy_s\tratio_median\tratio_min\tratio_max\tpeak_rss/input\tfaults/input_4KiB\tfloor_s\tnumpy/floor\tcli/floor\n'
 for S in $sizes; do
     d="$work/$S"
     mkdir -p "$d"
@@ -76,21 +79,17 @@ for S in $sizes; do
         /usr/bin/time -v $cmd 2>"$d/tv" >/dev/null
         rss=$(awk -F': ' '/Maximum resident/ { print $2 * 1024 }' "$d/tv")
         flt=$(awk -F': ' '/(Major|Minor).*page faults/ { s += $2 } END { print s }' "$d/tv")
+        # The floor of this computation (bench-e2e.py floor): numpy/floor < 5
+        # means no program can be 5x faster than numpy here.
+        OPENBLAS_NUM_THREADS=1 "$py" "$here/bench-e2e.py" floor "$k" "$d" >"$d/floor"
         sort -n -k3 "$d/r" | awk -v n="$runs" -v S="$S" -v k="$k" -v c="$(median "$d/r" 1)" \
-            -v p="$(median "$d/r" 2)" -v b="$bytes" -v rss="$rss" -v f="$flt" '
+            -v p="$(median "$d/r" 2)" -v b="$bytes" -v rss="$rss" -v f="$flt" -v fl="$(cat "$d/floor")" '
             NR == 1 { lo = $3 } NR == int((n + 1) / 2) { med = $3 } { hi = $3 }
-            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\n",
-                        S, k, c, p, med, lo, hi, rss / b, f / (b / 4096) }'
-        if [ "$k" = val ] && [ "$S" = 1024 ]; then
-            OPENBLAS_NUM_THREADS=1 "$py" "$here/bench-e2e.py" floor "$d" >"$d/floor"
-            awk -v c="$(median "$d/r" 1)" -v f="$(cat "$d/floor")" 'BEGIN {
-                printf "floor S=1024: read m.npz, r1.npy, r2.npy once + one LU: %.3f s; CLI VAL median %.3f s = %.1fx the floor\n",
-                       f, c, c / f }' >"$work/floor.txt"
-        fi
+            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.5f\t%.1f\t%.1f\n",
+                        S, k, c, p, med, lo, hi, rss / b, f / (b / 4096), fl, p / fl, c / fl }'
     done
     rm -rf "$d"
 done
-[ -f "$work/floor.txt" ] && cat "$work/floor.txt"
 
 if [ "${BATCH:-1}" != 0 ]; then
     d="$work/batch"
