@@ -722,11 +722,14 @@ static char *canonical_command(const exp_args *a, const scatter_spec *sc)
 int exp_write_outputs(const exp_args *a, const scatter_spec *sc, const starc_study *s, double secs, FILE *out,
                       json_t *summary)
 {
-    cli_provenance_set(canonical_command(a, sc));
     json_t *sj = study_summary(a, s);
     int rendered = 0, rc;
-    if (!(rc = write_correlations(a->cmd, a->dir, s)) && !(rc = write_summary(a->cmd, a->dir, sj)) &&
-        !(rc = write_figures(a->cmd, a->dir, s, sc)) && !a->no_render && gp_available())
+    if (!(rc = write_correlations(a->cmd, a->dir, s)) && !(rc = write_summary(a->cmd, a->dir, sj))) {
+        cli_provenance_set(canonical_command(a, sc)); /* for these two scripts only (starc demo writes more) */
+        rc = write_figures(a->cmd, a->dir, s, sc);
+        cli_provenance_set(NULL);
+    }
+    if (!rc && !a->no_render && gp_available())
         rendered = render_figures(a->cmd, a->dir);
     if (!rc)
         rc = cli_dir_done(a->cmd, a->dir);
