@@ -26,6 +26,7 @@ struct starc_policy_workspace {
     unsigned char *reach; /* S: reachability flags */
     size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
     int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
+    double *A0, *A1;  /* S*S: the matrix M's factor was made from (when lu_ok), and scratch */
 };
 
 int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
@@ -48,7 +49,10 @@ int starc_policy_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
     ws->lu_act = calloc(S, sizeof(size_t));
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act) {
+    ws->A0 = starci_dalloc(SS);
+    ws->A1 = starci_dalloc(SS);
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act ||
+        !ws->A0 || !ws->A1) {
         starc_policy_workspace_free(ws);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
@@ -69,6 +73,8 @@ void starc_policy_workspace_free(starc_policy_workspace *ws)
     free(ws->act);
     free(ws->reach);
     free(ws->lu_act);
+    free(ws->A0);
+    free(ws->A1);
     free(ws);
 }
 
@@ -235,6 +241,20 @@ static lapack_int lu_solve(size_t S, const double *LU, const lapack_int *ipiv, s
     return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, sys == STARCI_POLICY_VALUES ? 'T' : 'N', n, 1, LU, n, ipiv, b, n);
 }
 
+/* dgetrf of M in place (skipped when factor is 0: M and ipiv already hold
+ * it), then the solve of b. */
+static int lu_factor_solve(size_t S, double *M, lapack_int *ipiv, starci_policy_system sys, double *b, int factor,
+                           starc_error *err)
+{
+    lapack_int n = (lapack_int)S, info;
+    if (factor && (info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv)) != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    info = lu_solve(S, M, ipiv, sys, b);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
+    return STARC_OK;
+}
+
 int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_policy_system sys,
                         starci_policy_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err)
 {
@@ -256,13 +276,7 @@ int starci_policy_solve(const starc_mdp *m, const double *pi, const size_t *act,
      * allocate and transpose the whole matrix on every call, which is a third
      * of policy iteration at S = 32. */
     (void)assemble(m, pi, act, 0, M, NULL); /* row-major: cannot fail */
-    info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
-    info = lu_solve(S, M, ipiv, sys, b);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
-    return STARC_OK;
+    return lu_factor_solve(S, M, ipiv, sys, b, 1, err);
 }
 
 /* d = (1-gamma) x from the occupancy system's solution x (exact 0 where reach
@@ -538,6 +552,27 @@ static size_t greedy(const double *q, size_t A, double tie_tol, double floor, do
     return best;
 }
 
+/* Policy iteration's evaluation of act: v (S) holds r_act and receives V.
+ * The system is assembled as starci_policy_solve() does (LU_ONCE, values);
+ * with reuse (ws->M holds the factor of ws->A0), when it is that same
+ * matrix bit for bit the factor is reused: the same factor and solution as
+ * a new one.  A warm run starts from the previous run's result, whose
+ * factor its workspace kept. */
+static int pi_evaluate(const starc_mdp *m, const size_t *act, int reuse, double *v, starc_policy_workspace *ws,
+                       starc_error *err)
+{
+    const size_t S = starc_mdp_states(m), SS = S * S;
+    double *A = reuse ? ws->A1 : ws->A0;
+    (void)assemble(m, NULL, act, 0, A, NULL); /* row-major: cannot fail */
+    const int factor = !reuse || memcmp(A, ws->A0, SS * sizeof(double)) != 0;
+    if (factor) {
+        if (A != ws->A0)
+            memcpy(ws->A0, A, SS * sizeof(double));
+        memcpy(ws->M, ws->A0, SS * sizeof(double));
+    }
+    return lu_factor_solve(S, ws->M, ws->ipiv, STARCI_POLICY_VALUES, v, factor, err);
+}
+
 /* Dense policy iteration for Rbar from the deterministic policy in act (S),
  * which receives the fixed point with ties resolved to the lowest index; V
  * (may be NULL) the values of the last policy evaluated; ws->Q its Q; ws->M
@@ -548,7 +583,7 @@ static int pi_dense(const starc_mdp *m, const double *Rbar, const starc_policy_o
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     double *v = ws->r;
     size_t it = 0;
-    int changed = 1, st = STARC_OK;
+    int changed = 1, st = STARC_OK, reuse = ws->lu_ok; /* M holds the factor of ws->A0 */
     ws->lu_ok = 0;
     while (changed) {
         if (it >= opt->max_iter) {
@@ -557,8 +592,7 @@ static int pi_dense(const starc_mdp *m, const double *Rbar, const starc_policy_o
         }
         it++;
         starci_policy_reward(m, NULL, act, Rbar, v);
-        st = starci_policy_solve(m, NULL, act, STARCI_POLICY_VALUES, STARCI_POLICY_LU_ONCE, ws->M, ws->ipiv, v, err);
-        if (st)
+        if ((st = pi_evaluate(m, act, it == 1 && reuse, v, ws, err)))
             break;
         starci_policy_q(m, Rbar, v, ws->Q);
         changed = 0;

@@ -77,7 +77,7 @@ typedef struct features {
     starc_canon *plan[STARCI_NCANON]; /* per MDP */
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
-    starc_policy_workspace *ws;
+    starc_policy_workspace *ws[2]; /* the optimal and the worst policy's: each keeps its last factor */
     double *Rbar, *neg, *V;
     size_t *dact[2]; /* optimal and worst actions of the last DARD form's range: the next step's start */
 } features;
@@ -98,7 +98,8 @@ static void features_free(features *f)
     features_unplan(f);
     free(f->f1.C);
     free(f->fi.C);
-    starc_policy_workspace_free(f->ws);
+    starc_policy_workspace_free(f->ws[0]);
+    starc_policy_workspace_free(f->ws[1]);
     free(f->Rbar);
     free(f->neg);
     free(f->V);
@@ -119,13 +120,14 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->pi = *pi;
     f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
-    (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &f->ws[0], NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &f->ws[1], NULL);
     f->Rbar = starci_dalloc(S * A);
     f->neg = starci_dalloc(S * A);
     f->V = starci_dalloc(S);
     f->dact[0] = calloc(S, sizeof(size_t));
     f->dact[1] = calloc(S, sizeof(size_t));
-    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
+    if (!f->f1.C || !f->fi.C || !f->ws[0] || !f->ws[1] || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
         features_free(f);
         return NULL;
     }
@@ -323,13 +325,13 @@ static int return_range(features *f, const double *R, double *range, starc_error
 {
     const size_t SA = f->S * f->A;
     starc_mdp_reward_expected(f->m, R, f->Rbar);
-    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws, err);
+    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws[0], err);
     if (st)
         return st;
     const double jopt = 1.0 * starc_policy_values_return(f->m, f->V);
     for (size_t i = 0; i < SA; i++)
         f->neg[i] = -f->Rbar[i];
-    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws, err)))
+    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws[1], err)))
         return st;
     *range = jopt - -1.0 * starc_policy_values_return(f->m, f->V);
     return STARC_OK;
@@ -591,7 +593,7 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 typedef struct worker {
     struct runner *run;
     starc_generate_rng *rng;
-    starc_policy_workspace *ws;
+    starc_policy_workspace *ws, *wws; /* the optimal and the worst policy's: each keeps its last factor */
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
     size_t *act1, *acti;   /* optimal actions of R1 and of the last R_i */
@@ -632,7 +634,8 @@ static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
 /* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar):
  * policy iterations started from the worst actions wact and the optimal
  * actions act, which receive Rbar's (warm starts: the same results as from
- * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi*. */
+ * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi* and w->wws
+ * that of pi-, which the next step's runs start from (policy.c reuses them). */
 static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, size_t *wact,
                     double *jopt, double *jworst, starc_error *err)
 {
@@ -640,7 +643,7 @@ static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *n
     const starc_policy_options *po = &w->run->o->regret_options.policy_options;
     for (size_t i = 0; i < SA; i++)
         neg[i] = -Rbar[i];
-    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->ws, err);
+    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->wws, err);
     if (st)
         return st;
     *jworst = -starc_policy_values_return(m, w->V);
@@ -778,6 +781,7 @@ static void worker_free(worker *w)
         return;
     starc_generate_rng_free(w->rng);
     starc_policy_workspace_free(w->ws);
+    starc_policy_workspace_free(w->wws);
     features_free(w->feat);
     free(w->Ri);
     free(w->Rbar1);
@@ -797,6 +801,7 @@ static int worker_init(worker *w, runner *run)
     w->run = run;
     (void)starc_generate_rng_alloc(0, &w->rng, NULL); /* NULL on failure: checked below */
     (void)starc_policy_workspace_alloc(S, A, &w->ws, NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &w->wws, NULL);
     w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->regret_options.policy_options);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
@@ -807,7 +812,7 @@ static int worker_init(worker *w, runner *run)
     w->acti = calloc(S, sizeof(size_t));
     w->wact1 = calloc(S, sizeof(size_t));
     w->wacti = calloc(S, sizeof(size_t));
-    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
+    if (!w->rng || !w->ws || !w->wws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
         !w->wact1 || !w->wacti)
         return STARC_ENOMEM;
     return STARC_OK;
