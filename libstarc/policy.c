@@ -518,12 +518,19 @@ void starc_policy_options_default(starc_policy_options *o)
  * relative to max |Q| over all states was tried and rejected: it absorbed
  * real differences of rewards on rare transitions and moved the STARC study's
  * correlations (VAL 0.895 -> 0.890, EPIC 0.815 -> 0.813 at seed 1). */
-static double tie_floor(const double *q, size_t n, size_t S)
+static double q_maxabs(const double *q, size_t n)
 {
     double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(q[i]));
-    return (double)S * DBL_EPSILON * m;
+    for (size_t i = 0; i < n; i++) { /* fmax(m, |q|) (a NaN is skipped) without a libm call per entry */
+        const double a = fabs(q[i]);
+        m = a > m ? a : m;
+    }
+    return m;
+}
+
+static double tie_floor(const double *q, size_t n, size_t S)
+{
+    return (double)S * DBL_EPSILON * q_maxabs(q, n);
 }
 
 static double tie_tol_of(double tie_tol, double qmax, double floor)
@@ -670,10 +677,7 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
 static int pi_separated(const starc_mdp *m, const double *Q, const size_t *act, double tie_tol)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double floor = tie_floor(Q, S * A, S);
-    double qabs = 0.0;
-    for (size_t i = 0; i < S * A; i++)
-        qabs = fmax(qabs, fabs(Q[i]));
+    const double qabs = q_maxabs(Q, S * A), floor = (double)S * DBL_EPSILON * qabs; /* tie_floor() */
     const double margin = 8.0 * (tie_tol_of(tie_tol, qabs, floor) + floor) / (1.0 - starc_mdp_gamma(m));
     for (size_t s = 0; s < S; s++) {
         const double *q = Q + s * A, qb = q[act[s]];

@@ -37,6 +37,7 @@
 #include "error-internal.h"
 #include "distance-internal.h"
 #include "generate-internal.h"
+#include "kernels-internal.h"
 #include "policy-internal.h"
 #include "stats-internal.h"
 #include "regret-internal.h"
@@ -336,29 +337,6 @@ static void norms6(size_t n, const double *T, const double *x, double out[6])
     metrics6(n, T, x, 1.0, NULL, 0.0, out);
 }
 
-/* max |x| (0 when n = 0).  The largest of a set of values >= 0 does not
- * depend on the order they are taken in (a NaN is skipped in any order: a > m
- * is false), so eight running maxima give the one loop's result and let the
- * compiler vectorise. */
-static double maxabs(size_t n, const double *x)
-{
-    double l[8] = {0};
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8)
-        for (size_t j = 0; j < 8; j++) {
-            double a = fabs(x[k + j]);
-            l[j] = a > l[j] ? a : l[j];
-        }
-    double m = 0.0;
-    for (; k < n; k++) {
-        double a = fabs(x[k]);
-        m = a > m ? a : m;
-    }
-    for (size_t j = 0; j < 8; j++)
-        m = l[j] > m ? l[j] : m;
-    return m;
-}
-
 /* max |x| over the entries with T > 0 (those the weighted normalisers see). */
 static double seen_max(size_t n, const double *T, const double *x)
 {
@@ -450,7 +428,8 @@ static void mean_css2(size_t n, const double *x, const double *y, double mean[2]
 static int features_reward(features *f, reward_feat *rf, const double *R, double range_R, starc_error *err)
 {
     const size_t n = f->n;
-    const double rmax = maxabs(n, R);
+    /* R is finite (drawn and interpolated), where k_maxabs is the maximum in any order */
+    const double rmax = k_maxabs(R, n);
     double nv[STARCI_NCANON][STARCI_NNORM], mean[2], css[2];
     rf->rmax = rmax;
     for (size_t c = 0; c < STARCI_NCANON; c++) {
