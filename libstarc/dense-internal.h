@@ -32,6 +32,7 @@ struct starc_policy_workspace {
     unsigned char *reach; /* S: reachability flags */
     size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
     int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
+    double *A0, *A1;  /* S*S: the matrix M's factor was made from (when lu_ok), and scratch */
 };
 
 /* starc_policy_workspace_alloc() and _free(). */
