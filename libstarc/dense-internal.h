@@ -32,6 +32,7 @@ struct starc_policy_workspace {
     unsigned char *reach; /* S: reachability flags */
     size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
     int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
+    double *A0, *A1;  /* S*S: the matrix M's factor was made from (when lu_ok), and scratch */
 };
 
 /* starc_policy_workspace_alloc() and _free(). */
@@ -92,8 +93,10 @@ int starci_dense_value_iteration_rbar(const starc_mdp *m, const double *Rbar, co
 
 /* Howard policy iteration (starci_howard_iterate) for Rbar from the actions
  * in act (S), opt not NULL; V (may be NULL) receives the values of the last
- * policy evaluated, ws->Q its Q, ws->M its LU_ONCE factor (ws->lu_ok when
- * that policy is the returned act). */
+ * policy evaluated, ws->Q its Q, ws->M its LU_ONCE factor and ws->A0 the
+ * matrix it factorised (ws->lu_ok when that policy is the returned act).
+ * With ws->lu_ok on entry, the first evaluation reuses that factor when its
+ * matrix is ws->A0 bit for bit (a warm start from the previous result). */
 int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err);
 

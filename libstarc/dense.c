@@ -35,7 +35,10 @@ int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
     ws->lu_act = calloc(S, sizeof(size_t));
-    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act) {
+    ws->A0 = starci_dalloc(SS);
+    ws->A1 = starci_dalloc(SS);
+    if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act ||
+        !ws->A0 || !ws->A1) {
         starci_dense_workspace_free(ws);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
@@ -56,6 +59,8 @@ void starci_dense_workspace_free(starc_policy_workspace *ws)
     free(ws->act);
     free(ws->reach);
     free(ws->lu_act);
+    free(ws->A0);
+    free(ws->A1);
     free(ws);
 }
 
@@ -162,6 +167,20 @@ lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *i
     return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, sys == STARCI_HOWARD_VALUES ? 'T' : 'N', n, 1, LU, n, ipiv, b, n);
 }
 
+/* dgetrf of M in place (skipped when factor is 0: M and ipiv already hold
+ * it), then the solve of b. */
+static int lu_factor_solve(size_t S, double *M, lapack_int *ipiv, starci_howard_system sys, double *b, int factor,
+                           starc_error *err)
+{
+    lapack_int n = (lapack_int)S, info;
+    if (factor && (info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv)) != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    info = starci_dense_lu_solve(S, M, ipiv, sys, b);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
+    return STARC_OK;
+}
+
 int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_howard_system sys,
                        starci_dense_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err)
 {
@@ -183,13 +202,7 @@ int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, 
      * allocate and transpose the whole matrix on every call, which is a third
      * of policy iteration at S = 32. */
     (void)starci_dense_assemble(m, pi, act, 0, M, NULL); /* row-major: cannot fail */
-    info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
-    info = starci_dense_lu_solve(S, M, ipiv, sys, b);
-    if (info != 0)
-        return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
-    return STARC_OK;
+    return lu_factor_solve(S, M, ipiv, sys, b, 1, err);
 }
 
 int starci_dense_factor(const starc_mdp *m, const double *pi, double *LU, lapack_int *ipiv, starc_error *err)
@@ -313,18 +326,35 @@ int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const do
 /* ---------------------------------------------------------------------- */
 /* Howard policy iteration on dense solves                                 */
 
-/* The dense engine's evaluation for howard.c's loop. */
+/* The dense engine's evaluation for howard.c's loop.  reuse: ws->M holds
+ * the factor of ws->A0 (ws->lu_ok on entry), for the first evaluation only. */
 typedef struct howard_ctx {
     const starc_mdp *m;
     starc_policy_workspace *ws;
+    int reuse;
 } howard_ctx;
 
+/* The values of act: V holds r_act and receives V.  The system is assembled
+ * as starci_dense_solve() does (LU_ONCE, values); with reuse, when it is
+ * ws->A0 bit for bit the factor in ws->M is reused: the same factor and
+ * solution as a new one.  A warm run starts from the previous run's result,
+ * whose factor its workspace kept. */
 static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
 {
     howard_ctx *c = ctx;
+    starc_policy_workspace *ws = c->ws;
+    const size_t S = starc_mdp_states(c->m), SS = S * S;
+    double *A = c->reuse ? ws->A1 : ws->A0;
     starci_howard_reward(c->m, NULL, act, Rbar, V);
-    return starci_dense_solve(c->m, NULL, act, STARCI_HOWARD_VALUES, STARCI_DENSE_LU_ONCE, c->ws->M, c->ws->ipiv, V,
-                              err);
+    (void)starci_dense_assemble(c->m, NULL, act, 0, A, NULL); /* row-major: cannot fail */
+    const int factor = !c->reuse || memcmp(A, ws->A0, SS * sizeof(double)) != 0;
+    c->reuse = 0;
+    if (factor) {
+        if (A != ws->A0)
+            memcpy(ws->A0, A, SS * sizeof(double));
+        memcpy(ws->M, ws->A0, SS * sizeof(double));
+    }
+    return lu_factor_solve(S, ws->M, ws->ipiv, STARCI_HOWARD_VALUES, V, factor, err);
 }
 
 static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
@@ -337,7 +367,7 @@ int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_poli
                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    howard_ctx c = {m, ws};
+    howard_ctx c = {m, ws, ws->lu_ok}; /* M holds the factor of ws->A0 */
     const starci_howard_engine e = {&c, howard_values, howard_q};
     ws->lu_ok = 0;
     int st = starci_howard_iterate(&e, S, A, Rbar, opt, act, ws->r, ws->Q, ws->lu_act, iters, err);

@@ -45,6 +45,8 @@ void starci_howard_occupancy_returns(size_t n, const double *mu, size_t nr, cons
  * floor = starci_howard_tie_floor(Q, S*A, S) = S DBL_EPSILON max |Q|
  * (relative to the state's own values; no absolute floor). */
 double starci_howard_tie_floor(const double *q, size_t n, size_t S);
+/* max |q| over n values (a NaN entry is skipped, as by fmax): the floor's scale. */
+double starci_howard_q_maxabs(const double *q, size_t n);
 double starci_howard_tie_tol(double tie_tol, double qmax, double floor);
 
 /* The lowest action of q (A values) tied with its maximum under that rule;

@@ -92,12 +92,19 @@ void starci_howard_occupancy_returns(size_t n, const double *mu, size_t nr, cons
  * relative to max |Q| over all states was tried and rejected: it absorbed
  * real differences of rewards on rare transitions and moved the STARC study's
  * correlations (VAL 0.895 -> 0.890, EPIC 0.815 -> 0.813 at seed 1). */
-double starci_howard_tie_floor(const double *q, size_t n, size_t S)
+double starci_howard_q_maxabs(const double *q, size_t n)
 {
     double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(q[i]));
-    return (double)S * DBL_EPSILON * m;
+    for (size_t i = 0; i < n; i++) { /* fmax(m, |q|) (a NaN is skipped) without a libm call per entry */
+        const double a = fabs(q[i]);
+        m = a > m ? a : m;
+    }
+    return m;
+}
+
+double starci_howard_tie_floor(const double *q, size_t n, size_t S)
+{
+    return (double)S * DBL_EPSILON * starci_howard_q_maxabs(q, n);
 }
 
 double starci_howard_tie_tol(double tie_tol, double qmax, double floor)

@@ -222,10 +222,7 @@ int starc_policy_optimal_rbar(const starc_mdp *m, const double *Rbar, const star
 static int pi_separated(const starc_mdp *m, const double *Q, const size_t *act, double tie_tol)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const double floor = starci_howard_tie_floor(Q, S * A, S);
-    double qabs = 0.0;
-    for (size_t i = 0; i < S * A; i++)
-        qabs = fmax(qabs, fabs(Q[i]));
+    const double qabs = starci_howard_q_maxabs(Q, S * A), floor = (double)S * DBL_EPSILON * qabs; /* tie floor */
     const double margin = 8.0 * (starci_howard_tie_tol(tie_tol, qabs, floor) + floor) / (1.0 - starc_mdp_gamma(m));
     for (size_t s = 0; s < S; s++) {
         const double *q = Q + s * A, qb = q[act[s]];

@@ -15,7 +15,7 @@
  *    interleaved lanes over the flat tensor and computes the six norms at once;
  *    the two orders round differently in the last bit, and the study's published
  *    numbers (and the golden outputs) were computed with this one;
- *  - pearson_distance(): the metric module's Pearson runs a weighted
+ *  - pearson_distances(): the metric module's Pearson runs a weighted
  *    (coverage) streaming pass over the same blocks; the study uses the uniform
  *    coverage in standardised form, in flat order, for the same reason;
  *  - starci_regret_normalize() (regret-internal.h): starc_regret_rbar()'s rule,
@@ -37,6 +37,7 @@
 #include "error-internal.h"
 #include "distance-internal.h"
 #include "generate-internal.h"
+#include "kernels-internal.h"
 #include "policy-internal.h"
 #include "stats-internal.h"
 #include "regret-internal.h"
@@ -77,7 +78,7 @@ typedef struct features {
     starc_canon *plan[STARCI_NCANON]; /* per MDP */
     double bound[STARCI_NNORM];       /* n_1: each normaliser's largest value on entries bounded by 1 */
     reward_feat f1, fi;
-    starc_policy_workspace *ws;
+    starc_policy_workspace *ws[2]; /* the optimal and the worst policy's: each keeps its last factor */
     double *Rbar, *neg, *V;
     size_t *dact[2]; /* optimal and worst actions of the last DARD form's range: the next step's start */
 } features;
@@ -98,7 +99,8 @@ static void features_free(features *f)
     features_unplan(f);
     free(f->f1.C);
     free(f->fi.C);
-    starc_policy_workspace_free(f->ws);
+    starc_policy_workspace_free(f->ws[0]);
+    starc_policy_workspace_free(f->ws[1]);
     free(f->Rbar);
     free(f->neg);
     free(f->V);
@@ -119,13 +121,14 @@ static features *features_alloc(size_t S, size_t A, double trivial_tol, const st
     f->pi = *pi;
     f->f1.C = starci_dalloc(STARCI_NCANON * f->n);
     f->fi.C = starci_dalloc(STARCI_NCANON * f->n);
-    (void)starc_policy_workspace_alloc(S, A, &f->ws, NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &f->ws[0], NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &f->ws[1], NULL);
     f->Rbar = starci_dalloc(S * A);
     f->neg = starci_dalloc(S * A);
     f->V = starci_dalloc(S);
     f->dact[0] = calloc(S, sizeof(size_t));
     f->dact[1] = calloc(S, sizeof(size_t));
-    if (!f->f1.C || !f->fi.C || !f->ws || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
+    if (!f->f1.C || !f->fi.C || !f->ws[0] || !f->ws[1] || !f->Rbar || !f->neg || !f->V || !f->dact[0] || !f->dact[1]) {
         features_free(f);
         return NULL;
     }
@@ -243,6 +246,30 @@ static void metrics6(size_t n, const double *T, const double *x, double a, const
 }
 
 #ifdef STUDY_X2
+/* The end of a two-call pass (metrics6x2(), norms6x2()): lanes 0-3 of the six
+ * sums v are call 0's, lanes 4-7 call 1's; each call h finishes its entries
+ * k..n-1 in lane 0 as metrics6() does (of a x - b y, or a x when y is NULL)
+ * and combines its lanes into os[h]. */
+__attribute__((target("avx512f"), optimize("fp-contract=off")))
+static void metrics6x2_finish(size_t n, size_t k, const double *T, const double *const xs[2], const double as[2],
+                              const double *const ys[2], const double bs[2], const __m512d v[6], double *const os[2])
+{
+    double L[6][8];
+    for (int q = 0; q < 6; q++)
+        _mm512_storeu_pd(L[q], v[q]);
+    for (int h = 0; h < 2; h++) {
+        const double a = as[h], b = bs[h], *x = xs[h], *y = ys[h];
+        double *p1 = L[0] + 4 * h, *p2 = L[1] + 4 * h, *pi = L[2] + 4 * h, *q1 = L[3] + 4 * h, *q2 = L[4] + 4 * h,
+               *qi = L[5] + 4 * h;
+        for (size_t r = k; r < n; r++) {
+            double d = y ? fabs(a * x[r] - b * y[r]) : fabs(a * x[r]), td = T[r] * d;
+            p1[0] += d, p2[0] += d * d, pi[0] = d > pi[0] ? d : pi[0];
+            q1[0] += td, q2[0] += td * d, qi[0] = td > qi[0] ? td : qi[0];
+        }
+        metrics6_finish(p1, p2, pi, q1, q2, qi, os[h]);
+    }
+}
+
 /* metrics6() of a0 x - b0 y into o0 and of a1 x - b1 y into o1 in one pass
  * on AVX-512F: lanes 0-3 are the first call's four partial sums, lanes 4-7
  * the second's, each lane doing metrics6()'s operations in its order (no
@@ -273,36 +300,41 @@ static void metrics6x2(size_t n, const double *T, const double *x, const double 
         w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
         wi = _mm512_max_pd(td, wi);
     }
-    double L1[8], L2[8], LI[8], W1[8], W2[8], WI[8];
-    _mm512_storeu_pd(L1, l1), _mm512_storeu_pd(L2, l2), _mm512_storeu_pd(LI, li);
-    _mm512_storeu_pd(W1, w1), _mm512_storeu_pd(W2, w2), _mm512_storeu_pd(WI, wi);
-    for (int h = 0; h < 2; h++) {
-        const double a = h ? a1 : a0, b = h ? b1 : b0;
-        double *p1 = L1 + 4 * h, *p2 = L2 + 4 * h, *pi = LI + 4 * h, *q1 = W1 + 4 * h, *q2 = W2 + 4 * h,
-               *qi = WI + 4 * h;
-        for (size_t r = k; r < n; r++) {
-            double d = fabs(a * x[r] - b * y[r]), td = T[r] * d;
-            p1[0] += d, p2[0] += d * d, pi[0] = d > pi[0] ? d : pi[0];
-            q1[0] += td, q2[0] += td * d, qi[0] = td > qi[0] ? td : qi[0];
-        }
-        metrics6_finish(p1, p2, pi, q1, q2, qi, h ? o1 : o0);
+    const double *xs[2] = {x, x}, *ys[2] = {y, y}, as[2] = {a0, a1}, bs[2] = {b0, b1};
+    double *os[2] = {o0, o1};
+    metrics6x2_finish(n, k, T, xs, as, ys, bs, (__m512d[6]){l1, l2, li, w1, w2, wi}, os);
+}
+
+/* norms6() of x0 into o0 and of x1 into o1 in one pass on AVX-512F, lanes
+ * 0-3 for x0 and 4-7 for x1 (metrics6x2()'s scheme; the product by a = 1 of
+ * metrics6() is left out: 1 * x is x). */
+__attribute__((target("avx512f"), optimize("fp-contract=off")))
+static void norms6x2(size_t n, const double *T, const double *x0, const double *x1, double *o0, double *o1)
+{
+    const __m512i mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
+    __m512d l1 = _mm512_setzero_pd(), l2 = l1, li = l1, w1 = l1, w2 = l1, wi = l1;
+    size_t k = 0, nl = n - n % LANES;
+    for (; k < nl; k += LANES) {
+        __m512d xv = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(x0 + k)), _mm256_loadu_pd(x1 + k), 1);
+        __m512d tv = _mm512_broadcast_f64x4(_mm256_loadu_pd(T + k));
+        __m512d d = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(xv), mask));
+        __m512d td = _mm512_mul_pd(tv, d);
+        l1 = _mm512_add_pd(l1, d);
+        l2 = _mm512_add_pd(l2, _mm512_mul_pd(d, d));
+        li = _mm512_max_pd(d, li);
+        w1 = _mm512_add_pd(w1, td);
+        w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
+        wi = _mm512_max_pd(td, wi);
     }
+    const double *xs[2] = {x0, x1}, *ys[2] = {NULL, NULL}, as[2] = {1.0, 1.0}, bs[2] = {0.0, 0.0};
+    double *os[2] = {o0, o1};
+    metrics6x2_finish(n, k, T, xs, as, ys, bs, (__m512d[6]){l1, l2, li, w1, w2, wi}, os);
 }
 #endif
 
 static void norms6(size_t n, const double *T, const double *x, double out[6])
 {
     metrics6(n, T, x, 1.0, NULL, 0.0, out);
-}
-
-static double maxabs(size_t n, const double *x)
-{
-    double m = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        double a = fabs(x[k]);
-        m = a > m ? a : m;
-    }
-    return m;
 }
 
 /* max |x| over the entries with T > 0 (those the weighted normalisers see). */
@@ -323,70 +355,105 @@ static int return_range(features *f, const double *R, double *range, starc_error
 {
     const size_t SA = f->S * f->A;
     starc_mdp_reward_expected(f->m, R, f->Rbar);
-    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws, err);
+    int st = starci_policy_optimal_warm(f->m, f->Rbar, &f->pi, f->dact[0], f->V, f->ws[0], err);
     if (st)
         return st;
     const double jopt = 1.0 * starc_policy_values_return(f->m, f->V);
     for (size_t i = 0; i < SA; i++)
         f->neg[i] = -f->Rbar[i];
-    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws, err)))
+    if ((st = starci_policy_optimal_warm(f->m, f->neg, &f->pi, f->dact[1], f->V, f->ws[1], err)))
         return st;
     *range = jopt - -1.0 * starc_policy_values_return(f->m, f->V);
     return STARC_OK;
+}
+
+/* The norms of the NCANON canonical forms in C (n entries each) into nv
+ * (norms6(); two forms per pass where metrics6x2() runs). */
+static void forms_norms(const features *f, const double *C, double nv[STARCI_NCANON][STARCI_NNORM])
+{
+    const size_t n = f->n;
+    const double *T = starc_mdp_transitions(f->m);
+    size_t c = 0;
+#ifdef STUDY_X2
+    if (__builtin_cpu_supports("avx512f"))
+        for (; c + 1 < STARCI_NCANON; c += 2)
+            norms6x2(n, T, C + c * n, C + (c + 1) * n, nv[c], nv[c + 1]);
+#endif
+    for (; c < STARCI_NCANON; c++)
+        norms6(n, T, C + c * n, nv[c]);
+}
+
+/* Canonical form c's scales 1/n(c(R)) (0 when trivial: distance.h's rule)
+ * from its norms nv; rmax = max |R|. */
+static void form_scales(const features *f, reward_feat *rf, size_t c, const double nv[STARCI_NNORM], double rmax)
+{
+    const size_t n = f->n;
+    const double *T = starc_mdp_transitions(f->m), *C = rf->C + c * n;
+    /* the canonical form vanishes up to round-off, or a semi-norm does */
+    const double xmax = nv[N_LINF];
+    starci_rule_args a = {f->tol[c], rmax, xmax, -1, 0.0, 0.0, NAN, NAN};
+    const int trivial = starci_distance_rule(&a) & STARCI_TRIVIAL;
+    rf->xmax[c] = xmax;
+    for (size_t k = 0; k < STARCI_NNORM; k++) {
+        int v = trivial;
+        if (!trivial && k != N_NONE) {
+            a.norm = (int)k;
+            a.n = nv[k];
+            a.nunit = f->bound[k];
+            if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
+                a.xseen = seen_max(n, T, C); /* the same for the three weighted norms */
+                v = starci_distance_rule(&a);
+            }
+            v &= STARCI_TRIVIAL;
+        }
+        rf->scale[c][k] = v ? 0.0 : 1.0 / nv[k];
+    }
+}
+
+/* Mean and centred sum of squares of x and of y (n entries each), each
+ * summed in index order; the two sums run side by side (independent
+ * additions: the latency of one hides the other's). */
+static void mean_css2(size_t n, const double *x, const double *y, double mean[2], double css[2])
+{
+    double mx = 0.0, my = 0.0, cx = 0.0, cy = 0.0;
+    for (size_t k = 0; k < n; k++)
+        mx += x[k], my += y[k];
+    mx /= (double)n, my /= (double)n;
+    for (size_t k = 0; k < n; k++)
+        cx += (x[k] - mx) * (x[k] - mx), cy += (y[k] - my) * (y[k] - my);
+    mean[0] = mx, mean[1] = my, css[0] = cx, css[1] = cy;
 }
 
 /* Canonical forms, norms and scales of R; range_R = max J_R - min J_R (already known). */
 static int features_reward(features *f, reward_feat *rf, const double *R, double range_R, starc_error *err)
 {
     const size_t n = f->n;
-    const double *T = starc_mdp_transitions(f->m);
-    const double rmax = maxabs(n, R);
+    /* R is finite (drawn and interpolated), where k_maxabs is the maximum in any order */
+    const double rmax = k_maxabs(R, n);
+    double nv[STARCI_NCANON][STARCI_NNORM], mean[2], css[2];
     rf->rmax = rmax;
     for (size_t c = 0; c < STARCI_NCANON; c++) {
-        double *C = rf->C + c * n, nv[STARCI_NNORM];
-        int st = canon_apply(f, c, R, C, err);
+        int st = canon_apply(f, c, R, rf->C + c * n, err);
         if (st)
             return st;
-        norms6(n, T, C, nv);
-        nv[N_NONE] = 1.0;
+    }
+    forms_norms(f, rf->C, nv);
+    for (size_t c = 0; c < STARCI_NCANON; c++) {
+        nv[c][N_NONE] = 1.0;
         /* potential shaping, S'-redistribution and constant shifts leave the range
          * unchanged, so only DARD (whose K(s,s') term is none of these) needs its own */
         if (c == C_DARD) {
-            if ((st = return_range(f, C, &nv[N_RANGE], err)))
+            int st = return_range(f, rf->C + c * n, &nv[c][N_RANGE], err);
+            if (st)
                 return st;
         } else
-            nv[N_RANGE] = range_R;
-        /* distance.h's trivial rule: the canonical form vanishes up to round-off,
-         * or a semi-norm does */
-        const double xmax = nv[N_LINF];
-        starci_rule_args a = {f->tol[c], rmax, xmax, -1, 0.0, 0.0, NAN, NAN};
-        const int trivial = starci_distance_rule(&a) & STARCI_TRIVIAL;
-        rf->xmax[c] = xmax;
-        for (size_t k = 0; k < STARCI_NNORM; k++) {
-            int v = trivial;
-            if (!trivial && k != N_NONE) {
-                a.norm = (int)k;
-                a.n = nv[k];
-                a.nunit = f->bound[k];
-                if ((v = starci_distance_rule(&a)) & STARCI_NEED_SEEN) {
-                    a.xseen = seen_max(n, T, C); /* the same for the three weighted norms */
-                    v = starci_distance_rule(&a);
-                }
-                v &= STARCI_TRIVIAL;
-            }
-            rf->scale[c][k] = v ? 0.0 : 1.0 / nv[k];
-        }
-        if (c == C_EPIC || c == C_DARD) { /* for the Pearson distances */
-            double mean = 0.0, css = 0.0;
-            for (size_t k = 0; k < n; k++)
-                mean += C[k];
-            mean /= (double)n;
-            for (size_t k = 0; k < n; k++)
-                css += (C[k] - mean) * (C[k] - mean);
-            rf->mean[c] = mean;
-            rf->css[c] = css;
-        }
+            nv[c][N_RANGE] = range_R;
+        form_scales(f, rf, c, nv[c], rmax);
     }
+    /* for the Pearson distances */
+    mean_css2(n, rf->C + C_EPIC * n, rf->C + C_DARD * n, mean, css);
+    rf->mean[C_EPIC] = mean[0], rf->css[C_EPIC] = css[0];
+    rf->mean[C_DARD] = mean[1], rf->css[C_DARD] = css[1];
     return STARC_OK;
 }
 
@@ -397,29 +464,39 @@ static int features_first(features *f, const double *R1, double range, starc_err
     return features_reward(f, &f->f1, R1, range, err);
 }
 
-/* Pearson distance sqrt((1 - rho)/2) (docs/theory.md §3) of canonical form c of R1 and R_i under the
- * uniform coverage; NaN when undefined (distance.h: a trivial reward, or a
- * standard deviation <= tol * max|R|). */
-static double pearson_distance(const features *f, size_t c)
+/* Pearson distances sqrt((1 - rho)/2) (docs/theory.md §3) of R1 and R_i's
+ * canonical forms C_EPIC (out[0]) and C_DARD (out[1]) under the uniform
+ * coverage; NaN when undefined (distance.h: a trivial reward, or a standard
+ * deviation <= tol * max|R|).  Each sum runs in index order; the two run side
+ * by side (independent additions). */
+static void pearson_distances(const features *f, double out[2])
 {
+    static const size_t cs[2] = {C_EPIC, C_DARD};
     const reward_feat *a = &f->f1, *b = &f->fi;
     const size_t n = f->n;
-    double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
-    starci_rule_args ra = {f->tol[c], a->rmax, a->xmax[c], -1, 0.0, 0.0, NAN, sa};
-    starci_rule_args rb = {f->tol[c], b->rmax, b->xmax[c], -1, 0.0, 0.0, NAN, sb};
-    if ((starci_distance_rule(&ra) & STARCI_CONSTANT) || (starci_distance_rule(&rb) & STARCI_CONSTANT))
-        return NAN;
+    const double *x[2], *y[2];
+    double mx[2], my[2], ix[2], iy[2], acc[2] = {0.0, 0.0};
+    int undefined[2];
+    for (int h = 0; h < 2; h++) {
+        const size_t c = cs[h];
+        double sa = sqrt(a->css[c] / (double)n), sb = sqrt(b->css[c] / (double)n);
+        starci_rule_args ra = {f->tol[c], a->rmax, a->xmax[c], -1, 0.0, 0.0, NAN, sa};
+        starci_rule_args rb = {f->tol[c], b->rmax, b->xmax[c], -1, 0.0, 0.0, NAN, sb};
+        undefined[h] = (starci_distance_rule(&ra) & STARCI_CONSTANT) || (starci_distance_rule(&rb) & STARCI_CONSTANT);
+        x[h] = a->C + c * n, y[h] = b->C + c * n, mx[h] = a->mean[c], my[h] = b->mean[c];
+        ix[h] = 1.0 / sa, iy[h] = 1.0 / sb;
+    }
     /* (1 - rho)/2 = (1/4) sum_k (1/n) (x~_k - y~_k)^2 with x~, y~ standardised: no
      * cancellation when rho is close to 1 */
-    const double *x = a->C + c * n, *y = b->C + c * n, mx = a->mean[c], my = b->mean[c];
-    const double ix = 1.0 / sa, iy = 1.0 / sb;
-    double acc = 0.0;
     for (size_t k = 0; k < n; k++) {
-        double d = (x[k] - mx) * ix - (y[k] - my) * iy;
-        acc += d * d;
+        double d0 = (x[0][k] - mx[0]) * ix[0] - (y[0][k] - my[0]) * iy[0];
+        double d1 = (x[1][k] - mx[1]) * ix[1] - (y[1][k] - my[1]) * iy[1];
+        acc[0] += d0 * d0, acc[1] += d1 * d1;
     }
-    double d2 = 0.25 * acc / (double)n;
-    return sqrt(d2 < 1.0 ? d2 : 1.0);
+    for (int h = 0; h < 2; h++) {
+        double d2 = 0.25 * acc[h] / (double)n;
+        out[h] = undefined[h] ? NAN : sqrt(d2 < 1.0 ? d2 : 1.0);
+    }
 }
 
 static int features_second(features *f, const double *Ri, double range, double *out, starc_error *err)
@@ -447,8 +524,7 @@ static int features_second(features *f, const double *Ri, double range, double *
         }
     }
     size_t base = STARCI_NCANON * STARCI_NNORM * STARCI_NMETRIC;
-    out[base] = pearson_distance(f, C_EPIC);
-    out[base + 1] = pearson_distance(f, C_DARD);
+    pearson_distances(f, out + base);
     return STARC_OK;
 }
 
@@ -593,7 +669,7 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 typedef struct worker {
     struct runner *run;
     starc_generate_rng *rng;
-    starc_policy_workspace *ws;
+    starc_policy_workspace *ws, *wws; /* the optimal and the worst policy's: each keeps its last factor */
     features *feat;
     double *Ri, *Rbar1, *Rbari, *V, *pi;
     size_t *act1, *acti;   /* optimal actions of R1 and of the last R_i */
@@ -635,7 +711,8 @@ static int draw_mdp(worker *w, size_t j, slot *sl, uint64_t *seed)
 /* J(pi-) and J(pi*) of Rbar, in that order (neg: S*A scratch receiving -Rbar):
  * policy iterations started from the worst actions wact and the optimal
  * actions act, which receive Rbar's (warm starts: the same results as from
- * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi*. */
+ * 0, starci_policy_optimal_warm); w->ws keeps the factor of pi* and w->wws
+ * that of pi-, which the next step's runs start from (policy.c reuses them). */
 static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *neg, size_t *act, size_t *wact,
                     double *jopt, double *jworst, starc_error *err)
 {
@@ -643,7 +720,7 @@ static int extremes(worker *w, const starc_mdp *m, const double *Rbar, double *n
     const starc_policy_options *po = &w->run->o->regret_options.policy_options;
     for (size_t i = 0; i < SA; i++)
         neg[i] = -Rbar[i];
-    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->ws, err);
+    int st = starci_policy_optimal_warm(m, neg, po, wact, w->V, w->wws, err);
     if (st)
         return st;
     *jworst = -starc_policy_values_return(m, w->V);
@@ -781,6 +858,7 @@ static void worker_free(worker *w)
         return;
     starc_generate_rng_free(w->rng);
     starc_policy_workspace_free(w->ws);
+    starc_policy_workspace_free(w->wws);
     features_free(w->feat);
     free(w->Ri);
     free(w->Rbar1);
@@ -800,6 +878,7 @@ static int worker_init(worker *w, runner *run)
     w->run = run;
     (void)starc_generate_rng_alloc(0, &w->rng, NULL); /* NULL on failure: checked below */
     (void)starc_policy_workspace_alloc(S, A, &w->ws, NULL); /* NULL on failure: checked below */
+    (void)starc_policy_workspace_alloc(S, A, &w->wws, NULL);
     w->feat = features_alloc(S, A, run->o->trivial_tol, &run->o->regret_options.policy_options);
     w->Ri = starci_dalloc(run->n);
     w->Rbar1 = starci_dalloc(S * A);
@@ -810,7 +889,7 @@ static int worker_init(worker *w, runner *run)
     w->acti = calloc(S, sizeof(size_t));
     w->wact1 = calloc(S, sizeof(size_t));
     w->wacti = calloc(S, sizeof(size_t));
-    if (!w->rng || !w->ws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
+    if (!w->rng || !w->ws || !w->wws || !w->feat || !w->Ri || !w->Rbar1 || !w->Rbari || !w->V || !w->pi || !w->act1 || !w->acti ||
         !w->wact1 || !w->wacti)
         return STARC_ENOMEM;
     return STARC_OK;

@@ -128,12 +128,56 @@ static void test_return_act_fresh(void **state)
     gsl_rng_free(r);
 }
 
+/* The factor a workspace keeps (policy.c reuses it when a warm run starts
+ * from the policy it was made for): along a chain of rewards on one MDP, as
+ * the study runs it (each start the previous result, one workspace), and
+ * then on another MDP with the same S and A from that same start, whose
+ * matrix differs (other transitions, or only another gamma).  Every result
+ * must be the cold run's, bit for bit; reusing a factor on the policy's
+ * actions alone fails the second part. */
+static void test_warm_factor_reuse(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(53);
+    for (int trial = 0; trial < 40; trial++) {
+        size_t S = 2 + gsl_rng_uniform_int(r, 11), A = 1 + gsl_rng_uniform_int(r, 4);
+        starc_mdp *m1 = testutil_random_mdp(r, S, A, 0.9, trial % 2), *m2;
+        if (trial % 2)
+            m2 = testutil_random_mdp(r, S, A, 0.9, 0);
+        else
+            assert_ok(starc_mdp_alloc(S, A, starc_mdp_transitions(m1), starc_mdp_initial(m1), 0.8, NULL, &m2, NULL));
+        double *Ra = malloc(S * A * sizeof(double)), *Rb = malloc(S * A * sizeof(double));
+        double *R = malloc(S * A * sizeof(double)), *V = malloc(S * sizeof(double)), *V0 = malloc(S * sizeof(double));
+        size_t *act = calloc(S, sizeof(size_t)), *act0 = malloc(S * sizeof(size_t));
+        starc_policy_workspace *ws;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
+        testutil_gaussian(r, Ra, S * A);
+        testutil_gaussian(r, Rb, S * A);
+        for (int step = 0; step <= 9; step++) {
+            const starc_mdp *m = step < 9 ? m1 : m2;
+            const double t = step < 9 ? step / 8.0 : 0.5;
+            for (size_t i = 0; i < S * A; i++)
+                R[i] = (1.0 - t) * Ra[i] + t * Rb[i];
+            assert_ok(starc_policy_optimal_rbar(m, R, NULL, act0, V0, NULL, NULL, NULL));
+            assert_ok(starci_policy_optimal_warm(m, R, NULL, act, V, ws, NULL));
+            assert_memory_equal(act, act0, S * sizeof(size_t));
+            assert_memory_equal(V, V0, S * sizeof(double));
+        }
+        starc_policy_workspace_free(ws);
+        free(Ra), free(Rb), free(R), free(V), free(V0), free(act), free(act0);
+        starc_mdp_free(m1);
+        starc_mdp_free(m2);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warm_random),
         cmocka_unit_test(test_warm_ties),
         cmocka_unit_test(test_return_act_fresh),
+        cmocka_unit_test(test_warm_factor_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
