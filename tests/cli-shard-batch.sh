@@ -28,7 +28,9 @@ shards() {
     shift 3
     dirs=""
     for k in $(seq 1 "$n"); do
-        check "$tag-$k/$n" 0 "" -- "$STARC" distance --mdp "$mdp" --shard "$k/$n" -o "$w/$tag-$n-$k" "$@"
+        # --progress computes the range in 20 parts (N <= 2 here): the same bits
+        check "$tag-$k/$n" 0 "" -- "$STARC" distance --mdp "$mdp" --shard "$k/$n" --progress -o "$w/$tag-$n-$k" "$@"
+        grep -q "^starc distance: shard $k/$n: [0-9]* of [0-9]* entries\$" "$w/err" || fail "$tag $k/$n: no progress"
         dirs="$dirs $w/$tag-$n-$k"
     done
     # shellcheck disable=SC2086

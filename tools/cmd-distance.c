@@ -54,6 +54,7 @@ static void help(void)
            "  --format FMT        text (default) or json: {\"distance\": x} or {\"names\", \"matrix\"}\n"
            "  --shard K/N         compute the K-th of N balanced blocks of the matrix (three or more\n"
            "                      rewards) into DIR (-o); `starc merge` gives the unsharded output\n"
+           "  --progress          a shard reports its progress on stderr (default: only on a terminal)\n"
            "  -h, --help          this help\n\n"
            "An undefined distance (a canonical reward constant under the coverage, e.g. the zero reward\n"
            "with --epic) is nan in the TSV matrix, null in json, and exit status 1 for two rewards.\n");
@@ -124,7 +125,7 @@ enum { PARSED_HELP = -1 };
 static int parse_options(int argc, char **argv, distance_args *a)
 {
     enum { O_MDP = 256, O_CANON, O_NORM, O_METRIC, O_EPIC, O_DARD, O_POLICY, O_SDIST, O_ADIST, O_COV,
-           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS, O_ENGINE, O_SHARD };
+           O_WEIGHTED, O_TOL, O_GNUPLOT, O_PNG, O_FORMAT, O_THREADS, O_ENGINE, O_SHARD, O_PROGRESS };
     static const struct option opts[] = {
         {"mdp", required_argument, NULL, O_MDP}, {"canon", required_argument, NULL, O_CANON},
         {"norm", required_argument, NULL, O_NORM}, {"metric", required_argument, NULL, O_METRIC},
@@ -135,7 +136,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
         {"threads", required_argument, NULL, O_THREADS}, {"engine", required_argument, NULL, O_ENGINE},
         {"gnuplot", required_argument, NULL, O_GNUPLOT}, {"png", required_argument, NULL, O_PNG},
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, O_FORMAT},
-        {"shard", required_argument, NULL, O_SHARD}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"shard", required_argument, NULL, O_SHARD}, {"progress", no_argument, NULL, O_PROGRESS}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c, rc;
     opterr = 0;
     optind = 1;
@@ -176,6 +177,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->out))) return rc; break;
         case O_FORMAT: if ((rc = cli_parse_format(CMD, optarg, &a->fmt))) return rc; break;
         case O_SHARD: if ((rc = shard_parse("shard", optarg, &a->shard))) return rc; break;
+        case O_PROGRESS: a->progress = 1; break;
         case 'h': help(); return PARSED_HELP;
         default: return cli_bad_option(CMD, "starc distance", c, argv);
         }
@@ -492,10 +494,19 @@ static int run_shard(const distance_args *a, const dist_inputs *in)
         rc = cli_lib_error(CMD, st, &err);
     for (size_t i = 0; !rc && i < n; i++)
         Rp[i] = in->rs.R + i * SAS;
-    if (!rc && starc_mdp_is_sparse(in->m))
-        rc = sparse_entries(in, plan, e0, e1, out);
-    else if (!rc && (st = starc_distance_matrix_entries(plan, n, Rp, e0, e1, out, &err)))
-        rc = cli_lib_error(CMD, st, &err);
+    /* with progress, the range in 20 parts (each entry has the same bits in any range) */
+    const int show = a->progress || isatty(STDERR_FILENO);
+    const size_t parts = show && e1 - e0 >= 20 ? 20 : 1;
+    for (size_t q = 0; !rc && q < parts; q++) {
+        const size_t b = e0 + (e1 - e0) * q / parts, e = e0 + (e1 - e0) * (q + 1) / parts;
+        if (starc_mdp_is_sparse(in->m))
+            rc = sparse_entries(in, plan, b, e, out + (b - e0));
+        else if ((st = starc_distance_matrix_entries(plan, n, Rp, b, e, out + (b - e0), &err)))
+            rc = cli_lib_error(CMD, st, &err);
+        if (!rc && show)
+            fprintf(stderr, "starc distance: shard %zu/%zu: %zu of %zu entries\n", a->shard.k, a->shard.n, e - e0,
+                    e1 - e0);
+    }
     char *path = rc ? NULL : cli_path_join(a->out, STARC_RESULTS_DISTANCE_ENTRIES);
     if (!rc && !path)
         rc = cli_fail(CMD, "out of memory");

@@ -21,6 +21,7 @@ typedef struct distance_args {
     char **rewards; /* the reward arguments */
     int nrewards;
     shard_spec shard; /* --shard K/N (n == 0: the whole matrix) */
+    int progress;     /* --progress: a shard reports its entries on stderr (also on a terminal) */
 } distance_args;
 /* Defaults: --canon val --norm l2 --metric l2, -o -, text, one thread per online CPU (at most 64). */
 void distance_args_init(distance_args *a);
