@@ -17,6 +17,7 @@
  * from the previous policy's values in policy iteration.  Single-threaded: results do not depend
  * on the thread count. */
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,6 +153,7 @@ typedef struct sp_lu {
     int iterative;
     double tol;
     size_t max_iter, restart, matvecs;
+    double res; /* it_solve: the norm of the last solve's final residual */
     double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
 } sp_lu;
 
@@ -500,34 +502,157 @@ static void it_update(sp_lu *f, int trans, size_t k, double *x)
         x[s] += w[s];
 }
 
+/* Error-free transformations: a + b = s + *e and a * b = p + *e exactly. */
+static double two_sum(double a, double b, double *e)
+{
+    const double s = a + b, bb = s - a;
+    *e = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+static double two_prod(double a, double b, double *e)
+{
+    const double p = a * b;
+    *e = fma(a, b, -p);
+    return p;
+}
+
+/* r = b - M x (or b - M^T x) as if computed in twice the working precision
+ * and rounded (compensated sums of error-free products: Ogita, Rump and
+ * Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005),
+ * Dot2), on b and x scaled by the power of 2 nearest 1/bn (exact); *floor
+ * receives || |M| |x| || in the rule's norm: rounding the exact solution to
+ * double leaves a residual up to u times that.  Returns ||r||.  Scratch:
+ * f->Kb's second vector, f->z, f->w (r is f->Kb's first). */
+static double it_residual_exact(sp_lu *f, int trans, const double *b, const double *x, double bn, double *r,
+                                double *floor)
+{
+    const size_t S = f->v->S;
+    int ex = ilogb(bn);
+    ex = ex < -1000 ? -1000 : ex > 1000 ? 1000 : ex;
+    const double down = ldexp(1.0, -ex), up = ldexp(1.0, ex);
+    double *xs = f->Kb + S, *c = f->z, *ax = f->w;
+    for (size_t s = 0; s < S; s++) {
+        xs[s] = x[s] * down;
+        r[s] = b[s] * down;
+        c[s] = ax[s] = 0.0;
+    }
+    for (size_t s = 0; s < S; s++)
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++) {
+            const size_t t = (size_t)f->Mi[k], i = trans ? t : s, j = trans ? s : t;
+            double e1, e2;
+            const double p = two_prod(-f->Mx[k], xs[j], &e1);
+            r[i] = two_sum(r[i], p, &e2);
+            c[i] += e1 + e2;
+            ax[i] += fabs(p);
+        }
+    for (size_t s = 0; s < S; s++)
+        r[s] = (r[s] + c[s]) * up;
+    *floor = it_norm(S, trans, ax) * up;
+    return it_norm(S, trans, r);
+}
+
+/* One GMRES(restart) cycle from the residual r (f->Kb's first vector, of
+ * 2-norm beta): Arnoldi with modified Gram-Schmidt on M P^{-1}, Givens
+ * rotations, stopped early when the estimated 2-norm falls to inner; then
+ * x += P^{-1} V y.  Counts its products in *used. */
+static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, size_t *used)
+{
+    const size_t S = f->v->S, m = f->restart;
+    double *r = f->Kb, *z = f->z, *H = f->H;
+    for (size_t s = 0; s < S; s++)
+        r[s] /= beta;
+    for (size_t i = 0; i <= m; i++)
+        f->gv[i] = 0.0;
+    f->gv[0] = beta;
+    size_t k = 0;
+    for (size_t j = 0; j < m && *used < f->max_iter; j++) {
+        double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
+        it_precond(f, trans, vj, z);
+        it_matvec(f, trans, z, vn);
+        (*used)++;
+        for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
+            const double *vi = f->Kb + i * S;
+            double h = 0.0;
+            for (size_t s = 0; s < S; s++)
+                h += vn[s] * vi[s];
+            for (size_t s = 0; s < S; s++)
+                vn[s] -= h * vi[s];
+            H[i * m + j] = h;
+        }
+        double hn = 0.0;
+        for (size_t s = 0; s < S; s++)
+            hn += vn[s] * vn[s];
+        hn = sqrt(hn);
+        H[(j + 1) * m + j] = hn;
+        if (hn > 0.0)
+            for (size_t s = 0; s < S; s++)
+                vn[s] /= hn;
+        for (size_t i = 0; i < j; i++) { /* the earlier rotations */
+            const double a = H[i * m + j], c = H[(i + 1) * m + j];
+            H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
+            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
+        }
+        const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
+        f->cs[j] = d > 0.0 ? a / d : 1.0;
+        f->sn[j] = d > 0.0 ? c / d : 0.0;
+        H[j * m + j] = d;
+        H[(j + 1) * m + j] = 0.0;
+        f->gv[j + 1] = -f->sn[j] * f->gv[j];
+        f->gv[j] = f->cs[j] * f->gv[j];
+        k = j + 1;
+        if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
+            break;
+    }
+    it_update(f, trans, k, x);
+}
+
 /* Solve M x = b (or M^T x = b) from the initial guess in x by right-
  * preconditioned GMRES(restart).  Stops when the true residual, recomputed
  * at the end of each cycle, meets ||b - M x|| <= tol ||b|| (inf-norm for
  * values, 1-norm for occupancy): since ||M^{-1}||_inf = ||M^{-T}||_1 <=
  * 1/(1 - gamma) for a row-stochastic P_pi, the error is then at most
- * tol ||b|| / (1 - gamma) in the same norm.  More than max_iter
- * matrix-vector products is STARC_ENOCONV. */
+ * tol ||b|| / (1 - gamma) in the same norm.  Near the target the residual
+ * computed in double carries its own rounding, up to about
+ * u (||b|| + || |M| |x| ||) with u = 2^-53, which exceeds tol ||b|| when
+ * ||x|| / ||b|| is large (gamma near 1): when a cycle there leaves more than
+ * GMRES_STALL of the residual, the residual is recomputed accurately
+ * (it_residual_exact) and the solve stops if that meets the rule or the
+ * floor 2u || |M| |x| || that x's own rounding to double can leave (then the
+ * error bound is that floor / (1 - gamma)); otherwise GMRES continues from
+ * the accurate residual (iterative refinement).  More than max_iter
+ * matrix-vector products is STARC_ENOCONV.  f->res receives the final
+ * residual's norm. */
 static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error *err)
 {
-    const size_t S = f->v->S, m = f->restart;
-    double *r = f->Kb, *z = f->z, *H = f->H;
+    const size_t S = f->v->S;
+    double *r = f->Kb;
     const double bn = it_norm(S, trans, b), target = f->tol * bn;
     size_t used = 0;
     double inner = target; /* the cycle's 2-norm goal, tightened if the true residual lags */
+    f->res = 0.0;
     if (bn == 0.0) {
         memset(x, 0, S * sizeof *x);
         return STARC_OK;
     }
     double prev = INFINITY; /* the residual before the last GMRES cycle */
-    int stalled = 0;
     for (;;) {
         it_matvec(f, trans, x, r);
         for (size_t s = 0; s < S; s++)
             r[s] = b[s] - r[s];
-        const double rn = it_norm(S, trans, r);
-        stalled = rn > GMRES_STALL * prev && rn > GMRES_STALL_FAR * target;
+        double rn = it_norm(S, trans, r);
         if (!isfinite(rn))
             return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
+        const int slow = rn > GMRES_STALL * prev, stalled = slow && rn > GMRES_STALL_FAR * target;
+        if (rn > target && slow && !stalled) { /* stalled near the target: round-off */
+            double floor;
+            rn = it_residual_exact(f, trans, b, x, bn, r, &floor);
+            if (rn <= fmax(target, DBL_EPSILON * floor)) {
+                f->res = rn;
+                break;
+            }
+        }
+        f->res = rn;
         if (rn <= target)
             break;
         if (used >= f->max_iter)
@@ -544,7 +669,6 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
              * ||.||_inf for M, ||D .||_1 for M^T), so the solve always
              * converges. */
             it_gs_steps(f, trans, b, x, &used);
-            stalled = 0;
             prev = INFINITY;
             continue;
         }
@@ -553,53 +677,9 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
         for (size_t s = 0; s < S; s++)
             beta += r[s] * r[s];
         beta = sqrt(beta);
-        if (used > 0 && rn > target)
+        if (used > 0)
             inner = fmin(inner, target * (beta / rn) * 0.5);
-        for (size_t s = 0; s < S; s++)
-            r[s] /= beta;
-        for (size_t i = 0; i <= m; i++)
-            f->gv[i] = 0.0;
-        f->gv[0] = beta;
-        size_t j, k = 0;
-        for (j = 0; j < m && used < f->max_iter; j++) {
-            double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
-            it_precond(f, trans, vj, z);
-            it_matvec(f, trans, z, vn);
-            used++;
-            for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
-                const double *vi = f->Kb + i * S;
-                double h = 0.0;
-                for (size_t s = 0; s < S; s++)
-                    h += vn[s] * vi[s];
-                for (size_t s = 0; s < S; s++)
-                    vn[s] -= h * vi[s];
-                H[i * m + j] = h;
-            }
-            double hn = 0.0;
-            for (size_t s = 0; s < S; s++)
-                hn += vn[s] * vn[s];
-            hn = sqrt(hn);
-            H[(j + 1) * m + j] = hn;
-            if (hn > 0.0)
-                for (size_t s = 0; s < S; s++)
-                    vn[s] /= hn;
-            for (size_t i = 0; i < j; i++) { /* the earlier rotations */
-                const double a = H[i * m + j], c = H[(i + 1) * m + j];
-                H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
-                H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
-            }
-            const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
-            f->cs[j] = d > 0.0 ? a / d : 1.0;
-            f->sn[j] = d > 0.0 ? c / d : 0.0;
-            H[j * m + j] = d;
-            H[(j + 1) * m + j] = 0.0;
-            f->gv[j + 1] = -f->sn[j] * f->gv[j];
-            f->gv[j] = f->cs[j] * f->gv[j];
-            k = j + 1;
-            if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
-                break;
-        }
-        it_update(f, trans, k, x);
+        it_cycle(f, trans, beta, inner, x, &used);
     }
     f->matvecs += used;
     return STARC_OK;
