@@ -137,6 +137,15 @@ static void sparse_q(const csr_view *v, double g, const double *Rbar, const doub
 /* ---------------------------------------------------------------------- */
 /* The LU of I - gamma P_pi                                                 */
 
+/* A strict triangle of M in compressed rows with 32-bit column indices:
+ * the iterative engine's Gauss-Seidel sweeps and products read these (a
+ * quarter less memory than M's 64-bit rows, and half the entries each). */
+typedef struct it_tri {
+    size_t *p; /* S+1 */
+    uint32_t *ix;
+    double *x;
+} it_tri;
+
 typedef struct sp_lu {
     const csr_view *v;
     double g;
@@ -153,9 +162,25 @@ typedef struct sp_lu {
     int iterative;
     double tol;
     size_t max_iter, restart, matvecs;
-    double res; /* it_solve: the norm of the last solve's final residual */
+    double res;       /* it_solve: the norm of the last solve's final residual */
+    int res_exact;    /* ... computed by it_residual_exact */
+    int at_floor;     /* ... met only the round-off floor, not tol */
+    double alpha;     /* min_s |M_ss| - sum_t!=s |M_st| (Varah's bound: ||M^-1||_inf <= 1/alpha) */
+    size_t mrow;      /* the longest row of M */
+    double trow;      /* the largest row sum of T over the stored entries */
+    size_t trowk;     /* the longest row of T */
+    size_t refined, unresolved; /* it_evaluate: evaluations refined past tol; left undecided at the floor */
     double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
+    double *idiag;     /* S: 1 / diag */
+    it_tri lo, up;     /* M's strict lower and upper triangles */
 } sp_lu;
+
+static void tri_clear(it_tri *t)
+{
+    free(t->p);
+    free(t->ix);
+    free(t->x);
+}
 
 static void lu_clear(sp_lu *f)
 {
@@ -178,6 +203,9 @@ static void lu_clear(sp_lu *f)
     free(f->w);
     free(f->z);
     free(f->diag);
+    free(f->idiag);
+    tri_clear(&f->lo);
+    tri_clear(&f->up);
     memset(f, 0, sizeof *f);
 }
 
@@ -219,7 +247,20 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
             return starci_error(err, STARC_EINVAL, "iterative tolerance %g is not in (0, 1)", opt->iterative_tol);
         }
         const size_t m = GMRES_RESTART;
+        if (S > UINT32_MAX) {
+            lu_clear(f);
+            return starci_error(err, STARC_EINVAL, "the iterative engine takes at most %lu states (%zu given)",
+                                (unsigned long)UINT32_MAX, S);
+        }
         f->iterative = 1;
+        for (size_t q = 0; q < S * v->A; q++) {
+            double sum = 0.0;
+            for (size_t k = v->ip[q]; k < v->ip[q + 1]; k++)
+                sum += v->dt[k];
+            f->trow = fmax(f->trow, sum);
+            if (v->ip[q + 1] - v->ip[q] > f->trowk)
+                f->trowk = v->ip[q + 1] - v->ip[q];
+        }
         f->tol = opt->iterative_tol;
         f->max_iter = opt->iterative_max_iter;
         f->restart = m;
@@ -232,7 +273,11 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
         f->w = starci_dalloc(S);
         f->z = starci_dalloc(S);
         f->diag = starci_dalloc(S);
-        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag) {
+        f->idiag = starci_dalloc(S);
+        f->lo.p = malloc((S + 1) * sizeof(size_t));
+        f->up.p = malloc((S + 1) * sizeof(size_t));
+        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag ||
+            !f->lo.p || !f->up.p) {
             lu_clear(f);
             return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
         }
@@ -336,6 +381,53 @@ static int umf_error(sp_long status, const char *what, starc_error *err)
     return starci_error(err, STARC_ELAPACK, "sparse LU failed (UMFPACK %s status %ld)", what, (long)status);
 }
 
+/* The iterative engine's form of the assembled M (rows sorted): its
+ * diagonal, its inverse and the strict triangles f->lo, f->up. */
+static int it_split(sp_lu *f, starc_error *err)
+{
+    const size_t S = f->v->S, nz = (size_t)f->Mp[S];
+    it_tri *t[2] = {&f->lo, &f->up};
+    for (int i = 0; i < 2; i++) {
+        uint32_t *ix = realloc(t[i]->ix, (nz ? nz : 1) * sizeof(uint32_t));
+        if (ix)
+            t[i]->ix = ix;
+        double *x = ix ? realloc(t[i]->x, (nz ? nz : 1) * sizeof(double)) : NULL;
+        if (x)
+            t[i]->x = x;
+        if (!ix || !x)
+            return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
+    }
+    size_t nl = 0, nu = 0;
+    f->alpha = INFINITY;
+    f->mrow = 0;
+    for (size_t s = 0; s < S; s++) {
+        f->lo.p[s] = nl;
+        f->up.p[s] = nu;
+        double off = 0.0, dg = 0.0;
+        if ((size_t)(f->Mp[s + 1] - f->Mp[s]) > f->mrow)
+            f->mrow = (size_t)(f->Mp[s + 1] - f->Mp[s]);
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++) {
+            const size_t c = (size_t)f->Mi[k];
+            it_tri *tt = c < s ? &f->lo : &f->up;
+            size_t *n = c < s ? &nl : &nu;
+            if (c == s) {
+                dg = fabs(f->Mx[k]);
+                f->diag[s] = f->Mx[k];
+                f->idiag[s] = 1.0 / f->Mx[k];
+                continue;
+            }
+            off += fabs(f->Mx[k]);
+            tt->ix[*n] = (uint32_t)c;
+            tt->x[(*n)++] = f->Mx[k];
+        }
+        /* the margin less the rounding of the two sums (each term <= 1 + gamma) */
+        f->alpha = fmin(f->alpha, dg - off - (double)(f->mrow + 2) * DBL_EPSILON * (dg + off));
+    }
+    f->lo.p[S] = nl;
+    f->up.p[S] = nu;
+    return STARC_OK;
+}
+
 /* Factorise M for pi (or act): symbolic analysis only when the pattern
  * changed.  The iterative engine only assembles M and keeps its diagonal. */
 static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error *err)
@@ -344,13 +436,8 @@ static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error 
     if (st)
         return st;
     const size_t S = f->v->S;
-    if (f->iterative) {
-        for (size_t s = 0; s < S; s++)
-            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++)
-                if ((size_t)f->Mi[k] == s)
-                    f->diag[s] = f->Mx[k];
-        return STARC_OK;
-    }
+    if (f->iterative)
+        return it_split(f, err);
     const sp_long n = (sp_long)S;
     if (f->Numeric)
         umfpack_dl_free_numeric(&f->Numeric);
@@ -410,43 +497,76 @@ static void it_matvec(const sp_lu *f, int trans, const double *x, double *y)
     }
 }
 
-/* z = P^{-1} u for the symmetric Gauss-Seidel preconditioner
- * P = (D + L) D^{-1} (D + U) of M (values) or of M^T (occupancy), D, L, U
- * its diagonal and strict triangles: a forward then a backward sweep; z and
- * u may alias. */
-static void it_precond(const sp_lu *f, int trans, const double *u, double *z)
+/* One Gauss-Seidel sweep with the strict triangle t of M, out holding its
+ * start on entry: for s in increasing order (or decreasing when desc),
+ * out[s] -= idiag[s] sum_k t_k out[ix_k] (gather: the system is M, t's rows
+ * are its rows), or out[ix_k] -= idiag[ix_k] t_k out[s] for the entries of
+ * t's row s (scatter: the system is M^T, t's rows are its columns). */
+static void it_sweep(const it_tri *t, const double *idiag, size_t S, int scatter, int desc, double *out)
+{
+    for (size_t i = 0; i < S; i++) {
+        const size_t s = desc ? S - 1 - i : i;
+        if (scatter) {
+            const double os = out[s];
+            for (size_t k = t->p[s]; k < t->p[s + 1]; k++)
+                out[t->ix[k]] -= idiag[t->ix[k]] * (t->x[k] * os);
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t k = t->p[s]; k < t->p[s + 1]; k++)
+            acc += t->x[k] * out[t->ix[k]];
+        out[s] -= idiag[s] * acc;
+    }
+}
+
+/* The system's strict lower and upper triangles: M's (values), or for M^T
+ * (occupancy) M's upper and lower read by columns. */
+static const it_tri *it_lower(const sp_lu *f, int trans) { return trans ? &f->up : &f->lo; }
+static const it_tri *it_upper(const sp_lu *f, int trans) { return trans ? &f->lo : &f->up; }
+
+/* The forward half of the preconditioner: out = (D + Lo)^{-1} u, the
+ * system A = D + Lo + Up being M (values) or M^T (occupancy). */
+static void it_forward(const sp_lu *f, int trans, const double *u, double *out)
 {
     const size_t S = f->v->S;
-    if (z != u)
-        memcpy(z, u, S * sizeof *z);
-    if (!trans) {
-        for (size_t s = 0; s < S; s++) {
-            double acc = z[s];
-            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
-                acc -= f->Mx[k] * z[f->Mi[k]];
-            z[s] = acc / f->diag[s];
-        }
-        for (size_t s = 0; s < S; s++) /* then the backward sweep: (D+U) z = D z */
-            z[s] *= f->diag[s];
-        for (size_t s = S; s-- > 0;) {
-            double acc = z[s];
-            for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
-                acc -= f->Mx[k] * z[f->Mi[k]];
-            z[s] = acc / f->diag[s];
-        }
-        return;
-    }
+    for (size_t s = 0; s < S; s++)
+        out[s] = u[s] * f->idiag[s];
+    it_sweep(it_lower(f, trans), f->idiag, S, trans, 0, out);
+}
+
+/* z = P^{-1} u for the symmetric Gauss-Seidel preconditioner
+ * P = (D + Lo) D^{-1} (D + Up) of the system: the forward sweep y, then
+ * (D + Up) z = D y backward; z and u may alias. */
+static void it_precond(const sp_lu *f, int trans, const double *u, double *z)
+{
+    it_forward(f, trans, u, z);
+    it_sweep(it_upper(f, trans), f->idiag, f->v->S, trans, 1, z);
+}
+
+/* w = A P^{-1} v with Eisenstat's trick (S. C. Eisenstat, "Efficient
+ * implementation of a class of preconditioned conjugate gradient methods",
+ * SIAM J. Sci. Stat. Comput. 2 (1981)): with y = (D + Lo)^{-1} v and
+ * z = P^{-1} v, (D + Up) z = D y, so A z = D y + Lo z: the two sweeps and
+ * one triangle instead of the sweeps and a full product.  z is scratch. */
+static void it_op(const sp_lu *f, int trans, const double *v, double *w, double *z)
+{
+    const size_t S = f->v->S;
+    const it_tri *lo = it_lower(f, trans);
+    it_forward(f, trans, v, w);
+    memcpy(z, w, S * sizeof *z);
+    it_sweep(it_upper(f, trans), f->idiag, S, trans, 1, z);
+    for (size_t s = 0; s < S; s++)
+        w[s] *= f->diag[s];
     for (size_t s = 0; s < S; s++) {
-        const double zs = (z[s] /= f->diag[s]);
-        for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
-            z[f->Mi[k]] -= f->Mx[k] * zs;
-    }
-    for (size_t s = 0; s < S; s++) /* the backward sweep: (D + L^T-part) z = D z, by columns */
-        z[s] *= f->diag[s];
-    for (size_t s = S; s-- > 0;) {
-        const double zs = (z[s] /= f->diag[s]);
-        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
-            z[f->Mi[k]] -= f->Mx[k] * zs;
+        if (trans) {
+            for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
+                w[lo->ix[k]] += lo->x[k] * z[s];
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
+            acc += lo->x[k] * z[lo->ix[k]];
+        w[s] += acc;
     }
 }
 
@@ -568,8 +688,7 @@ static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, 
     size_t k = 0;
     for (size_t j = 0; j < m && *used < f->max_iter; j++) {
         double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
-        it_precond(f, trans, vj, z);
-        it_matvec(f, trans, z, vn);
+        it_op(f, trans, vj, vn, z);
         (*used)++;
         for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
             const double *vi = f->Kb + i * S;
@@ -631,6 +750,7 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
     size_t used = 0;
     double inner = target; /* the cycle's 2-norm goal, tightened if the true residual lags */
     f->res = 0.0;
+    f->res_exact = f->at_floor = 0;
     if (bn == 0.0) {
         memset(x, 0, S * sizeof *x);
         return STARC_OK;
@@ -641,14 +761,21 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
         for (size_t s = 0; s < S; s++)
             r[s] = b[s] - r[s];
         double rn = it_norm(S, trans, r);
+        f->res_exact = 0;
         if (!isfinite(rn))
             return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
-        const int slow = rn > GMRES_STALL * prev, stalled = slow && rn > GMRES_STALL_FAR * target;
+        /* near: within GMRES_STALL_FAR of the target or of the round-off
+         * floor, estimated by || |M| |x| || <= (1 + gamma) ||x|| in either
+         * norm (M's absolute row sums are at most 1 + gamma) */
+        const double near = GMRES_STALL_FAR * fmax(target, DBL_EPSILON * 2.0 * it_norm(S, trans, x));
+        const int slow = rn > GMRES_STALL * prev, stalled = slow && rn > near;
         if (rn > target && slow && !stalled) { /* stalled near the target: round-off */
             double floor;
             rn = it_residual_exact(f, trans, b, x, bn, r, &floor);
+            f->res_exact = 1;
             if (rn <= fmax(target, DBL_EPSILON * floor)) {
                 f->res = rn;
+                f->at_floor = rn > target;
                 break;
             }
         }
@@ -881,6 +1008,147 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
 /* ---------------------------------------------------------------------- */
 /* Policy iteration                                                         */
 
+/* The loose tolerance of policy iteration's first evaluation of each
+ * policy on the iterative engine (it_evaluate). */
+#define IT_LOOSE_TOL 1e-6
+/* Each tightening divides the tolerance by 10 down to the full one, each
+ * refinement past it by 100 (it_evaluate). */
+#define IT_TIGHTEN 0.1
+#define IT_REFINE 1e-2
+/* Products allowed to a refinement past the tolerance (it_evaluate). */
+#define IT_REFINE_PRODUCTS 200
+
+/* A bound on ||x - x*||_inf from the values residual res = ||b - M x||_inf
+ * as computed (exact: by it_residual_exact): the rounding of the computed
+ * residual is added (rows of mrow + 1 terms, |M||x| <= 2 xb, xb >= ||x||),
+ * and ||M^-1||_inf <= 1 / alpha. */
+static double it_value_error(const sp_lu *f, double res, int exact, double bn, double xb)
+{
+    const double u = DBL_EPSILON / 2.0, k = (double)(f->mrow + 2);
+    const double rho = exact ? u * res + k * k * u * u * (bn + 2.0 * xb) : k * DBL_EPSILON * (bn + 2.0 * xb);
+    return (res + rho) / f->alpha;
+}
+
+/* +1 (-1) when the tie rule's predicate q[a] >= qmax - tol is true (false)
+ * for every Q' within the band of Q: its margin q[a] - max_{b != a} q[b] + tol
+ * (the same predicate, as tol >= 0) is beyond band; 0 when unsure. */
+static int it_predicate(const double *q, size_t A, size_t a, double tol, double band)
+{
+    if (A == 1)
+        return 1;
+    double q2 = -INFINITY;
+    for (size_t b = 0; b < A; b++)
+        if (b != a)
+            q2 = fmax(q2, q[b]);
+    const double m = q[a] - q2 + tol;
+    return m > band ? 1 : m < -band ? -1 : 0;
+}
+
+/* 1 when the decisions of policy iteration's step on Q (howard: a state
+ * keeps act[s] unless q[act[s]] < qmax - tol; a switch, and the final
+ * resolution when nothing switches, take the lowest a with
+ * q[a] >= qmax - tol) are those of every Q' with |Q' - Q| <= dq: each
+ * predicate they read has a margin beyond 2 dq (its two values) plus c dq
+ * (tol = max(tie_tol |qmax|, S eps max |Q|) moves by at most
+ * c = max(tie_tol, S eps) times dq) plus slack (rounding).  *switches
+ * receives the number of states that switch. */
+static int it_certain(const csr_view *v, const double *Q, const size_t *act, double tie_tol, double dq, double slack,
+                      size_t *switches)
+{
+    const size_t S = v->S, A = v->A;
+    const double band = (2.0 + fmax(tie_tol, (double)S * DBL_EPSILON)) * dq + slack;
+    const double floor = starci_policy_tie_floor(Q, S * A, S);
+    size_t unsure_resolution = 0;
+    *switches = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double *q = Q + s * A;
+        double qmax, tol;
+        const size_t best = starci_policy_greedy(q, A, tie_tol, floor, &qmax, &tol);
+        const int keep = it_predicate(q, A, act[s], tol, band);
+        if (keep == 0)
+            return 0;
+        int sure = 1;
+        for (size_t a = 0; a <= best && sure; a++)
+            sure = it_predicate(q, A, a, tol, band) != 0;
+        if (keep < 0 && !sure)
+            return 0;
+        *switches += keep < 0;
+        unsure_resolution += !sure;
+    }
+    return *switches > 0 || unsure_resolution == 0;
+}
+
+/* One solve of it_evaluate's to tolerance tol (products capped at cap). */
+static int it_solve_to(sp_lu *f, double tol, size_t cap, const double *r, double *V, starc_error *err)
+{
+    const double full = f->tol;
+    const size_t max_iter = f->max_iter;
+    f->tol = tol;
+    f->max_iter = cap;
+    int st = it_solve(f, 0, r, V, err);
+    f->tol = full;
+    f->max_iter = max_iter;
+    return st;
+}
+
+/* Policy iteration's evaluation of the deterministic act on the iterative
+ * engine (M assembled, r = r_pi; V warm): V and Q = Rbar + gamma T V such
+ * that howard's decisions on Q are those it would take on the values of any
+ * evaluation meeting the stopping rule (it_solve; docs/sparse.md).  First
+ * to IT_LOOSE_TOL; the error of V is bounded from the residual
+ * (it_value_error), hence |Q - Q_full| <= dq = gamma trow (e + e_full);
+ * when it_certain holds for dq the step is taken (except a step that
+ * switches nothing, the last one, which is evaluated to the full tolerance).
+ * Otherwise the evaluation goes on, tolerance divided by 10 at a time, to
+ * the full tolerance, and where the
+ * decisions are still not certain (margins below the stopping rule's own
+ * error) on past it, toward the exact values (dq = gamma trow e), until they
+ * are certain or the residual reaches its round-off floor or stops falling;
+ * then the decisions are taken on the best values (f->unresolved). */
+static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options *opt, const size_t *act,
+                       const double *r, double *V, double *Q, starc_error *err)
+{
+    const csr_view *v = f->v;
+    const size_t S = v->S, A = v->A;
+    const double full = f->tol, g = f->g, bn = it_norm(S, 0, r);
+    double tol = f->alpha > 0.0 ? fmax(full, IT_LOOSE_TOL) : full, last = INFINITY;
+    for (;;) {
+        const int refine = tol < full;
+        starc_error scratch;
+        int st = it_solve_to(f, tol, refine ? IT_REFINE_PRODUCTS : f->max_iter, r, V, refine ? &scratch : err);
+        if (st && !(refine && st == STARC_ENOCONV))
+            return st;
+        sparse_q(v, g, Rbar, V, Q);
+        if (!(f->alpha > 0.0) || bn == 0.0)
+            return STARC_OK; /* no bound (or V = 0 exactly): the rule's values as they are */
+        double rmax = 0.0, qmax = 0.0;
+        for (size_t i = 0; i < S * A; i++) {
+            rmax = fmax(rmax, fabs(Rbar[i]));
+            qmax = fmax(qmax, fabs(Q[i]));
+        }
+        const double xb = it_norm(S, 0, V) + 2.0 * (f->res + full * bn) / f->alpha;
+        const double e = it_value_error(f, f->res, f->res_exact, bn, xb);
+        const double dq = g * f->trow * (e + (refine ? 0.0 : it_value_error(f, full * bn, 0, bn, xb)));
+        const double slack = 2.0 * (double)(f->trowk + 2) * DBL_EPSILON * (rmax + g * f->trow * xb) +
+                             4.0 * DBL_EPSILON * qmax;
+        size_t switches;
+        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, &switches)) {
+            if (switches == 0 && tol > full) {
+                tol = full;
+                continue;
+            }
+            return STARC_OK;
+        }
+        if (st || (refine && (f->at_floor || f->res > 0.5 * last))) {
+            f->unresolved++;
+            return STARC_OK;
+        }
+        last = f->res;
+        f->refined += tol == full;
+        tol = tol > full ? fmax(full, tol * IT_TIGHTEN) : tol * IT_REFINE;
+    }
+}
+
 /* Howard policy iteration from the actions in act (the dense path's loop and
  * tie rule, policy.c: a state switches only when another action beats its
  * own by more than the tie tolerance; at the fixed point ties go to the
@@ -890,11 +1158,10 @@ static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt,
 {
     const csr_view *v = f->v;
     const size_t S = v->S, A = v->A;
-    /* Every evaluation is to the full tolerance, also on the iterative
-     * engine (warm-started from the previous values): evaluating the first
-     * policies loosely halved the products but changed the path, and under
-     * near-ties (within tie_tol) the fixed point, so the proxy policy and the
-     * regret differed from the LU's (docs/sparse.md). */
+    /* On the iterative engine (warm-started from the previous values) each
+     * evaluation is as loose as its decisions allow (it_evaluate): the
+     * decisions, hence the path and the fixed point, are those of
+     * evaluations to the full tolerance. */
     size_t it = 0;
     int changed = 1, st = STARC_OK;
     while (changed) {
@@ -904,9 +1171,14 @@ static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt,
         it++;
         for (size_t s = 0; s < S; s++)
             r[s] = Rbar[s * A + act[s]];
-        if ((st = lu_factor(f, NULL, act, err)) || (st = lu_solve(f, STARCI_POLICY_VALUES, r, V, err)))
+        if ((st = lu_factor(f, NULL, act, err)))
             return st;
-        sparse_q(v, f->g, Rbar, V, Q);
+        if (f->iterative)
+            st = it_evaluate(f, Rbar, opt, act, r, V, Q, err);
+        else if (!(st = lu_solve(f, STARCI_POLICY_VALUES, r, V, err)))
+            sparse_q(v, f->g, Rbar, V, Q);
+        if (st)
+            return st;
         changed = 0;
         const double floor = starci_policy_tie_floor(Q, S * A, S);
         for (size_t s = 0; s < S; s++) {
