@@ -143,7 +143,8 @@ static void sparse_q(const csr_view *v, double g, const double *Rbar, const doub
 typedef struct it_tri {
     size_t *p; /* S+1 */
     uint32_t *ix;
-    double *x;
+    double *x;  /* M's entries */
+    double *xs; /* the same divided by their row's diagonal (the values system's sweeps) */
 } it_tri;
 
 typedef struct sp_lu {
@@ -180,6 +181,7 @@ static void tri_clear(it_tri *t)
     free(t->p);
     free(t->ix);
     free(t->x);
+    free(t->xs);
 }
 
 static void lu_clear(sp_lu *f)
@@ -394,7 +396,10 @@ static int it_split(sp_lu *f, starc_error *err)
         double *x = ix ? realloc(t[i]->x, (nz ? nz : 1) * sizeof(double)) : NULL;
         if (x)
             t[i]->x = x;
-        if (!ix || !x)
+        double *xs = x ? realloc(t[i]->xs, (nz ? nz : 1) * sizeof(double)) : NULL;
+        if (xs)
+            t[i]->xs = xs;
+        if (!ix || !x || !xs)
             return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
     }
     size_t nl = 0, nu = 0;
@@ -425,6 +430,10 @@ static int it_split(sp_lu *f, starc_error *err)
     }
     f->lo.p[S] = nl;
     f->up.p[S] = nu;
+    for (int i = 0; i < 2; i++)
+        for (size_t s = 0; s < S; s++)
+            for (size_t k = t[i]->p[s]; k < t[i]->p[s + 1]; k++)
+                t[i]->xs[k] = t[i]->x[k] * f->idiag[s];
     return STARC_OK;
 }
 
@@ -499,7 +508,7 @@ static void it_matvec(const sp_lu *f, int trans, const double *x, double *y)
 
 /* One Gauss-Seidel sweep with the strict triangle t of M, out holding its
  * start on entry: for s in increasing order (or decreasing when desc),
- * out[s] -= idiag[s] sum_k t_k out[ix_k] (gather: the system is M, t's rows
+ * out[s] -= sum_k (t_k / M_ss) out[ix_k] (gather: the system is M, t's rows
  * are its rows), or out[ix_k] -= idiag[ix_k] t_k out[s] for the entries of
  * t's row s (scatter: the system is M^T, t's rows are its columns). */
 static void it_sweep(const it_tri *t, const double *idiag, size_t S, int scatter, int desc, double *out)
@@ -512,10 +521,10 @@ static void it_sweep(const it_tri *t, const double *idiag, size_t S, int scatter
                 out[t->ix[k]] -= idiag[t->ix[k]] * (t->x[k] * os);
             continue;
         }
-        double acc = 0.0;
+        double o = out[s];
         for (size_t k = t->p[s]; k < t->p[s + 1]; k++)
-            acc += t->x[k] * out[t->ix[k]];
-        out[s] -= idiag[s] * acc;
+            o -= t->xs[k] * out[t->ix[k]];
+        out[s] = o;
     }
 }
 
@@ -555,18 +564,19 @@ static void it_op(const sp_lu *f, int trans, const double *v, double *w, double 
     it_forward(f, trans, v, w);
     memcpy(z, w, S * sizeof *z);
     it_sweep(it_upper(f, trans), f->idiag, S, trans, 1, z);
-    for (size_t s = 0; s < S; s++)
-        w[s] *= f->diag[s];
-    for (size_t s = 0; s < S; s++) {
-        if (trans) {
+    if (trans) {
+        for (size_t s = 0; s < S; s++)
+            w[s] *= f->diag[s];
+        for (size_t s = 0; s < S; s++)
             for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
                 w[lo->ix[k]] += lo->x[k] * z[s];
-            continue;
-        }
-        double acc = 0.0;
+        return;
+    }
+    for (size_t s = 0; s < S; s++) { /* D (y + D^{-1} Lo z) */
+        double acc = w[s];
         for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
-            acc += lo->x[k] * z[lo->ix[k]];
-        w[s] += acc;
+            acc += lo->xs[k] * z[lo->ix[k]];
+        w[s] = f->diag[s] * acc;
     }
 }
 
@@ -672,6 +682,20 @@ static double it_residual_exact(sp_lu *f, int trans, const double *b, const doub
     return it_norm(S, trans, r);
 }
 
+/* sum_s a[s] b[s] in 8 partial sums (s mod 8) added pairwise: a fixed
+ * order (the same bits on every run), without the latency chain of one sum. */
+static double it_dot(const double *a, const double *b, size_t n)
+{
+    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    for (size_t j = 0; i < n; i++, j++)
+        p[j] += a[i] * b[i];
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
 /* One GMRES(restart) cycle from the residual r (f->Kb's first vector, of
  * 2-norm beta): Arnoldi with modified Gram-Schmidt on M P^{-1}, Givens
  * rotations, stopped early when the estimated 2-norm falls to inner; then
@@ -691,18 +715,12 @@ static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, 
         it_op(f, trans, vj, vn, z);
         (*used)++;
         for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
-            const double *vi = f->Kb + i * S;
-            double h = 0.0;
-            for (size_t s = 0; s < S; s++)
-                h += vn[s] * vi[s];
+            const double *vi = f->Kb + i * S, h = it_dot(vn, vi, S);
             for (size_t s = 0; s < S; s++)
                 vn[s] -= h * vi[s];
             H[i * m + j] = h;
         }
-        double hn = 0.0;
-        for (size_t s = 0; s < S; s++)
-            hn += vn[s] * vn[s];
-        hn = sqrt(hn);
+        const double hn = sqrt(it_dot(vn, vn, S));
         H[(j + 1) * m + j] = hn;
         if (hn > 0.0)
             for (size_t s = 0; s < S; s++)
@@ -800,10 +818,7 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             continue;
         }
         prev = rn;
-        double beta = 0.0;
-        for (size_t s = 0; s < S; s++)
-            beta += r[s] * r[s];
-        beta = sqrt(beta);
+        const double beta = sqrt(it_dot(r, r, S));
         if (used > 0)
             inner = fmin(inner, target * (beta / rn) * 0.5);
         it_cycle(f, trans, beta, inner, x, &used);
@@ -1029,53 +1044,55 @@ static double it_value_error(const sp_lu *f, double res, int exact, double bn, d
     return (res + rho) / f->alpha;
 }
 
-/* +1 (-1) when the tie rule's predicate q[a] >= qmax - tol is true (false)
- * for every Q' within the band of Q: its margin q[a] - max_{b != a} q[b] + tol
- * (the same predicate, as tol >= 0) is beyond band; 0 when unsure. */
-static int it_predicate(const double *q, size_t A, size_t a, double tol, double band)
+/* The margin of the tie rule's predicate q[a] >= qmax - tol: the same
+ * predicate (tol >= 0) is q[a] - max_{b != a} q[b] + tol >= 0. */
+static double it_margin(const double *q, size_t A, size_t a, double tol)
 {
-    if (A == 1)
-        return 1;
     double q2 = -INFINITY;
     for (size_t b = 0; b < A; b++)
-        if (b != a)
-            q2 = fmax(q2, q[b]);
-    const double m = q[a] - q2 + tol;
-    return m > band ? 1 : m < -band ? -1 : 0;
+        if (b != a && q[b] > q2)
+            q2 = q[b];
+    return A == 1 ? INFINITY : q[a] - q2 + tol;
 }
 
 /* 1 when the decisions of policy iteration's step on Q (howard: a state
  * keeps act[s] unless q[act[s]] < qmax - tol; a switch, and the final
  * resolution when nothing switches, take the lowest a with
  * q[a] >= qmax - tol) are those of every Q' with |Q' - Q| <= dq: each
- * predicate they read has a margin beyond 2 dq (its two values) plus c dq
- * (tol = max(tie_tol |qmax|, S eps max |Q|) moves by at most
+ * predicate they read has a margin beyond band = 2 dq (its two values) plus
+ * c dq (tol = max(tie_tol |qmax|, S eps max |Q|) moves by at most
  * c = max(tie_tol, S eps) times dq) plus slack (rounding).  *switches
- * receives the number of states that switch. */
+ * receives the number of states that switch; *unsure the smallest |margin|
+ * among the predicates that decide and are within the band (INFINITY when
+ * none). */
 static int it_certain(const csr_view *v, const double *Q, const size_t *act, double tie_tol, double dq, double slack,
-                      size_t *switches)
+                      size_t *switches, double *unsure)
 {
     const size_t S = v->S, A = v->A;
     const double band = (2.0 + fmax(tie_tol, (double)S * DBL_EPSILON)) * dq + slack;
     const double floor = starci_policy_tie_floor(Q, S * A, S);
-    size_t unsure_resolution = 0;
+    double keep_min = INFINITY, switch_min = INFINITY, stay_min = INFINITY;
     *switches = 0;
     for (size_t s = 0; s < S; s++) {
         const double *q = Q + s * A;
         double qmax, tol;
         const size_t best = starci_policy_greedy(q, A, tie_tol, floor, &qmax, &tol);
-        const int keep = it_predicate(q, A, act[s], tol, band);
-        if (keep == 0)
-            return 0;
-        int sure = 1;
-        for (size_t a = 0; a <= best && sure; a++)
-            sure = it_predicate(q, A, a, tol, band) != 0;
-        if (keep < 0 && !sure)
-            return 0;
-        *switches += keep < 0;
-        unsure_resolution += !sure;
+        const double keep = it_margin(q, A, act[s], tol);
+        double res = INFINITY; /* the resolution's predicates, 0 to best */
+        for (size_t a = 0; a <= best; a++) {
+            const double m = fabs(it_margin(q, A, a, tol));
+            res = m <= band && m < res ? m : res;
+        }
+        if (fabs(keep) <= band)
+            keep_min = fabs(keep) < keep_min ? fabs(keep) : keep_min;
+        else if (keep < 0.0) {
+            (*switches)++;
+            switch_min = res < switch_min ? res : switch_min;
+        } else
+            stay_min = res < stay_min ? res : stay_min;
     }
-    return *switches > 0 || unsure_resolution == 0;
+    *unsure = fmin(fmin(keep_min, switch_min), *switches == 0 ? stay_min : INFINITY);
+    return *unsure == INFINITY;
 }
 
 /* One solve of it_evaluate's to tolerance tol (products capped at cap). */
@@ -1123,16 +1140,17 @@ static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options 
             return STARC_OK; /* no bound (or V = 0 exactly): the rule's values as they are */
         double rmax = 0.0, qmax = 0.0;
         for (size_t i = 0; i < S * A; i++) {
-            rmax = fmax(rmax, fabs(Rbar[i]));
-            qmax = fmax(qmax, fabs(Q[i]));
+            rmax = fabs(Rbar[i]) > rmax ? fabs(Rbar[i]) : rmax;
+            qmax = fabs(Q[i]) > qmax ? fabs(Q[i]) : qmax;
         }
         const double xb = it_norm(S, 0, V) + 2.0 * (f->res + full * bn) / f->alpha;
         const double e = it_value_error(f, f->res, f->res_exact, bn, xb);
-        const double dq = g * f->trow * (e + (refine ? 0.0 : it_value_error(f, full * bn, 0, bn, xb)));
+        const double ef = refine ? 0.0 : it_value_error(f, full * bn, 0, bn, xb), dq = g * f->trow * (e + ef);
         const double slack = 2.0 * (double)(f->trowk + 2) * DBL_EPSILON * (rmax + g * f->trow * xb) +
                              4.0 * DBL_EPSILON * qmax;
         size_t switches;
-        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, &switches)) {
+        double unsure;
+        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, &switches, &unsure)) {
             if (switches == 0 && tol > full) {
                 tol = full;
                 continue;
@@ -1145,7 +1163,11 @@ static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options 
         }
         last = f->res;
         f->refined += tol == full;
-        tol = tol > full ? fmax(full, tol * IT_TIGHTEN) : tol * IT_REFINE;
+        /* the residual that would make the smallest unsure margin certain
+         * (it_value_error's rounding term neglected: halved for it) */
+        const double c = 2.0 + fmax(opt->tie_tol, (double)S * DBL_EPSILON);
+        const double need = 0.5 * f->alpha * ((unsure - slack) / (c * g * f->trow) - ef) / bn;
+        tol = tol > full ? fmax(full, fmin(need, tol * IT_TIGHTEN)) : tol * IT_REFINE;
     }
 }
 
