@@ -585,7 +585,7 @@ static double it_norm(size_t S, int trans, const double *r)
 {
     double n = 0.0;
     for (size_t s = 0; s < S; s++)
-        n = trans ? n + fabs(r[s]) : fmax(n, fabs(r[s]));
+        n = trans ? n + fabs(r[s]) : fabs(r[s]) > n ? fabs(r[s]) : n;
     return n;
 }
 
