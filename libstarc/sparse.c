@@ -1045,14 +1045,12 @@ static double it_value_error(const sp_lu *f, double res, int exact, double bn, d
 }
 
 /* The margin of the tie rule's predicate q[a] >= qmax - tol: the same
- * predicate (tol >= 0) is q[a] - max_{b != a} q[b] + tol >= 0. */
-static double it_margin(const double *q, size_t A, size_t a, double tol)
+ * predicate (tol >= 0) is q[a] - max_{b != a} q[b] + tol >= 0; top is the
+ * index of the state's largest value (the first), q2 the largest of the
+ * others (-INFINITY when A = 1). */
+static double it_margin(const double *q, size_t a, size_t top, double q2, double tol)
 {
-    double q2 = -INFINITY;
-    for (size_t b = 0; b < A; b++)
-        if (b != a && q[b] > q2)
-            q2 = q[b];
-    return A == 1 ? INFINITY : q[a] - q2 + tol;
+    return q[a] - (a == top ? q2 : q[top]) + tol;
 }
 
 /* 1 when the decisions of policy iteration's step on Q (howard: a state
@@ -1077,10 +1075,16 @@ static int it_certain(const csr_view *v, const double *Q, const size_t *act, dou
         const double *q = Q + s * A;
         double qmax, tol;
         const size_t best = starci_policy_greedy(q, A, tie_tol, floor, &qmax, &tol);
-        const double keep = it_margin(q, A, act[s], tol);
+        size_t top = 0;
+        double q2 = -INFINITY;
+        for (size_t a = 1; a < A; a++)
+            top = q[a] > q[top] ? a : top;
+        for (size_t a = 0; a < A; a++)
+            q2 = a != top && q[a] > q2 ? q[a] : q2;
+        const double keep = it_margin(q, act[s], top, q2, tol);
         double res = INFINITY; /* the resolution's predicates, 0 to best */
         for (size_t a = 0; a <= best; a++) {
-            const double m = fabs(it_margin(q, A, a, tol));
+            const double m = fabs(it_margin(q, a, top, q2, tol));
             res = m <= band && m < res ? m : res;
         }
         if (fabs(keep) <= band)
