@@ -172,6 +172,7 @@ typedef struct sp_lu {
     size_t trowk;     /* the longest row of T */
     size_t refined, unresolved; /* it_evaluate: evaluations refined past tol; left undecided at the floor */
     double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
+    double *sc;        /* restart+1: the basis vector i is sc[i] Kb_i */
     double *idiag;     /* S: 1 / diag */
     it_tri lo, up;     /* M's strict lower and upper triangles */
 } sp_lu;
@@ -205,6 +206,7 @@ static void lu_clear(sp_lu *f)
     free(f->w);
     free(f->z);
     free(f->diag);
+    free(f->sc);
     free(f->idiag);
     tri_clear(&f->lo);
     tri_clear(&f->up);
@@ -219,6 +221,9 @@ enum { GMRES_RESTART = 10 };
  * of the target: there the cycles fight round-off (gamma = 0.999 in
  * tests/test-sparse.c) and GMRES's own tightening gets through. */
 #define GMRES_STALL 0.5
+/* it_cycle reorthogonalises a new basis vector left with less than
+ * GMRES_DGKS of its norm by the first Gram-Schmidt pass (1/sqrt(2)). */
+#define GMRES_DGKS 0.70710678118654752
 #define GMRES_STALL_FAR 1e3
 
 /* A solver of I - gamma P_pi for v: UMFPACK's LU, or with opt's engine
@@ -276,9 +281,10 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
         f->z = starci_dalloc(S);
         f->diag = starci_dalloc(S);
         f->idiag = starci_dalloc(S);
+        f->sc = starci_dalloc(m + 1);
         f->lo.p = malloc((S + 1) * sizeof(size_t));
         f->up.p = malloc((S + 1) * sizeof(size_t));
-        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag ||
+        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag || !f->sc ||
             !f->lo.p || !f->up.p) {
             lu_clear(f);
             return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
@@ -608,8 +614,59 @@ static void it_gs_steps(sp_lu *f, int trans, const double *b, double *x, size_t 
     }
 }
 
+/* The sums below go in chunks of IT_CHUNK states (the chunk of w stays in
+ * cache while the basis vectors stream past) and in 8 partial sums, lane
+ * s mod 8, added pairwise at the end: a fixed order, the same bits on every
+ * run, without the latency chain of a single sum. */
+enum { IT_CHUNK = 512 };
+
+static void it_lanes(double *p, const double *a, const double *b, size_t s0, size_t s1)
+{
+    size_t s = s0;
+    for (; s + 8 <= s1; s += 8)
+        for (size_t l = 0; l < 8; l++)
+            p[l] += a[s + l] * b[s + l];
+    for (size_t l = 0; s < s1; s++, l++)
+        p[l] += a[s] * b[s];
+}
+
+static double it_lanes_sum(const double *p)
+{
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+/* h[i] = <w, Kb_i> for i < n and h[n] = <w, w>, in one pass over w. */
+static void it_dots(const double *Kb, size_t S, size_t n, const double *w, double *h)
+{
+    double p[(GMRES_RESTART + 2) * 8];
+    memset(p, 0, (n + 1) * 8 * sizeof *p);
+    for (size_t c0 = 0; c0 < S; c0 += IT_CHUNK) {
+        const size_t c1 = c0 + IT_CHUNK < S ? c0 + IT_CHUNK : S;
+        for (size_t i = 0; i <= n; i++)
+            it_lanes(p + i * 8, w, i < n ? Kb + i * S : w, c0, c1);
+    }
+    for (size_t i = 0; i <= n; i++)
+        h[i] = it_lanes_sum(p + i * 8);
+}
+
+/* w -= sum_{i<n} c[i] Kb_i in one pass over w; returns ||w||^2 after. */
+static double it_subtract(const double *Kb, size_t S, size_t n, const double *c, double *w)
+{
+    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (size_t c0 = 0; c0 < S; c0 += IT_CHUNK) {
+        const size_t c1 = c0 + IT_CHUNK < S ? c0 + IT_CHUNK : S;
+        for (size_t i = 0; i < n; i++) {
+            const double *v = Kb + i * S, ci = c[i];
+            for (size_t s = c0; s < c1; s++)
+                w[s] -= ci * v[s];
+        }
+        it_lanes(p, w, w, c0, c1);
+    }
+    return it_lanes_sum(p);
+}
+
 /* The end of a GMRES cycle of k steps: y = H^{-1} g (upper triangular
- * k x k), x += P^{-1} (V y). */
+ * k x k), x += P^{-1} (V y), v_i = f->sc[i] Kb_i. */
 static void it_update(sp_lu *f, int trans, size_t k, double *x)
 {
     const size_t S = f->v->S, m = f->restart;
@@ -621,12 +678,11 @@ static void it_update(sp_lu *f, int trans, size_t k, double *x)
             acc -= H[i * m + q] * f->y[q];
         f->y[i] = H[i * m + i] != 0.0 ? acc / H[i * m + i] : 0.0;
     }
+    double c[GMRES_RESTART];
+    for (size_t i = 0; i < k; i++)
+        c[i] = -f->y[i] * f->sc[i]; /* w = sum y_i v_i = 0 - sum (-y_i sc_i) Kb_i */
     memset(w, 0, S * sizeof *w);
-    for (size_t i = 0; i < k; i++) {
-        const double *vi = f->Kb + i * S, yi = f->y[i];
-        for (size_t s = 0; s < S; s++)
-            w[s] += yi * vi[s];
-    }
+    it_subtract(f->Kb, S, k, c, w);
     it_precond(f, trans, w, w);
     for (size_t s = 0; s < S; s++)
         x[s] += w[s];
@@ -682,57 +738,53 @@ static double it_residual_exact(sp_lu *f, int trans, const double *b, const doub
     return it_norm(S, trans, r);
 }
 
-/* sum_s a[s] b[s] in 8 partial sums (s mod 8) added pairwise: a fixed
- * order (the same bits on every run), without the latency chain of one sum. */
-static double it_dot(const double *a, const double *b, size_t n)
-{
-    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t j = 0; j < 8; j++)
-            p[j] += a[i + j] * b[i + j];
-    for (size_t j = 0; i < n; i++, j++)
-        p[j] += a[i] * b[i];
-    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-}
-
 /* One GMRES(restart) cycle from the residual r (f->Kb's first vector, of
- * 2-norm beta): Arnoldi with modified Gram-Schmidt on M P^{-1}, Givens
+ * 2-norm beta): Arnoldi on A P^{-1} (it_op) with classical Gram-Schmidt
+ * (it_dots, it_subtract: two passes over the basis) and one
+ * reorthogonalisation when the new vector kept less than GMRES_DGKS of its
+ * norm (Daniel, Gragg, Kaufman and Stewart, Math. Comp. 30 (1976)), Givens
  * rotations, stopped early when the estimated 2-norm falls to inner; then
- * x += P^{-1} V y.  Counts its products in *used. */
+ * x += P^{-1} V y.  The basis vectors are kept unnormalised: v_i =
+ * f->sc[i] Kb_i.  Counts its products in *used. */
 static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, size_t *used)
 {
     const size_t S = f->v->S, m = f->restart;
-    double *r = f->Kb, *z = f->z, *H = f->H;
-    for (size_t s = 0; s < S; s++)
-        r[s] /= beta;
+    double *z = f->z, *H = f->H, *sc = f->sc, h[GMRES_RESTART + 2], c[GMRES_RESTART + 1], proj[GMRES_RESTART + 1];
     for (size_t i = 0; i <= m; i++)
         f->gv[i] = 0.0;
     f->gv[0] = beta;
+    sc[0] = 1.0 / beta;
     size_t k = 0;
     for (size_t j = 0; j < m && *used < f->max_iter; j++) {
-        double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
-        it_op(f, trans, vj, vn, z);
+        double *w = f->Kb + (j + 1) * S; /* A P^{-1} Kb_j = A P^{-1} v_j / sc[j] */
+        it_op(f, trans, f->Kb + j * S, w, z);
         (*used)++;
-        for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
-            const double *vi = f->Kb + i * S, h = it_dot(vn, vi, S);
-            for (size_t s = 0; s < S; s++)
-                vn[s] -= h * vi[s];
-            H[i * m + j] = h;
+        double hn2 = 0.0;
+        for (size_t i = 0; i <= j; i++)
+            proj[i] = 0.0;
+        for (int pass = 0; pass < 2; pass++) {
+            it_dots(f->Kb, S, j + 1, w, h); /* h[i] = <w, Kb_i>, h[j+1] = ||w||^2 */
+            for (size_t i = 0; i <= j; i++) {
+                proj[i] += h[i] * sc[i];
+                c[i] = h[i] * sc[i] * sc[i];
+            }
+            hn2 = it_subtract(f->Kb, S, j + 1, c, w);
+            if (hn2 >= GMRES_DGKS * GMRES_DGKS * h[j + 1])
+                break;
         }
-        const double hn = sqrt(it_dot(vn, vn, S));
-        H[(j + 1) * m + j] = hn;
-        if (hn > 0.0)
-            for (size_t s = 0; s < S; s++)
-                vn[s] /= hn;
+        const double hn = sqrt(hn2);
+        for (size_t i = 0; i <= j; i++)
+            H[i * m + j] = sc[j] * proj[i];
+        H[(j + 1) * m + j] = sc[j] * hn;
+        sc[j + 1] = hn > 0.0 ? 1.0 / hn : 0.0;
         for (size_t i = 0; i < j; i++) { /* the earlier rotations */
-            const double a = H[i * m + j], c = H[(i + 1) * m + j];
-            H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
-            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
+            const double a = H[i * m + j], b = H[(i + 1) * m + j];
+            H[i * m + j] = f->cs[i] * a + f->sn[i] * b;
+            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * b;
         }
-        const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
+        const double a = H[j * m + j], b = H[(j + 1) * m + j], d = hypot(a, b);
         f->cs[j] = d > 0.0 ? a / d : 1.0;
-        f->sn[j] = d > 0.0 ? c / d : 0.0;
+        f->sn[j] = d > 0.0 ? b / d : 0.0;
         H[j * m + j] = d;
         H[(j + 1) * m + j] = 0.0;
         f->gv[j + 1] = -f->sn[j] * f->gv[j];
@@ -818,7 +870,9 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             continue;
         }
         prev = rn;
-        const double beta = sqrt(it_dot(r, r, S));
+        double beta;
+        it_dots(NULL, S, 0, r, &beta);
+        beta = sqrt(beta);
         if (used > 0)
             inner = fmin(inner, target * (beta / rn) * 0.5);
         it_cycle(f, trans, beta, inner, x, &used);
@@ -1059,15 +1113,17 @@ static double it_margin(const double *q, size_t a, size_t top, double q2, double
  * q[a] >= qmax - tol) are those of every Q' with |Q' - Q| <= dq: each
  * predicate they read has a margin beyond band = 2 dq (its two values) plus
  * c dq (tol = max(tie_tol |qmax|, S eps max |Q|) moves by at most
- * c = max(tie_tol, S eps) times dq) plus slack (rounding).  *switches
+ * c = max(tie_tol, S eps) times dq) plus the rounding: slack for the
+ * values and rel (|q[top]| + |q2| + tol) for the margin's own arithmetic
+ * and the predicate's.  *switches
  * receives the number of states that switch; *unsure the smallest |margin|
  * among the predicates that decide and are within the band (INFINITY when
  * none). */
 static int it_certain(const csr_view *v, const double *Q, const size_t *act, double tie_tol, double dq, double slack,
-                      size_t *switches, double *unsure)
+                      double rel, size_t *switches, double *unsure)
 {
     const size_t S = v->S, A = v->A;
-    const double band = (2.0 + fmax(tie_tol, (double)S * DBL_EPSILON)) * dq + slack;
+    const double band0 = (2.0 + fmax(tie_tol, (double)S * DBL_EPSILON)) * dq + slack;
     const double floor = starci_policy_tie_floor(Q, S * A, S);
     double keep_min = INFINITY, switch_min = INFINITY, stay_min = INFINITY;
     *switches = 0;
@@ -1082,6 +1138,7 @@ static int it_certain(const csr_view *v, const double *Q, const size_t *act, dou
         for (size_t a = 0; a < A; a++)
             q2 = a != top && q[a] > q2 ? q[a] : q2;
         const double keep = it_margin(q, act[s], top, q2, tol);
+        const double band = band0 + rel * (fabs(q[top]) + (A > 1 ? fabs(q2) : 0.0) + tol);
         double res = INFINITY; /* the resolution's predicates, 0 to best */
         for (size_t a = 0; a <= best; a++) {
             const double m = fabs(it_margin(q, a, top, q2, tol));
@@ -1097,6 +1154,22 @@ static int it_certain(const csr_view *v, const double *Q, const size_t *act, dou
     }
     *unsure = fmin(fmin(keep_min, switch_min), *switches == 0 ? stay_min : INFINITY);
     return *unsure == INFINITY;
+}
+
+/* Q = Rbar + gamma T V over the stored entries as if computed in twice the
+ * working precision and rounded (sparse_q's sums compensated as in
+ * it_residual_exact): within u |Q| + O(u^2) of the exact value. */
+static void it_q_exact(const csr_view *v, double g, const double *Rbar, const double *V, double *Q)
+{
+    for (size_t r = 0; r < v->S * v->A; r++) {
+        double sum = Rbar[r], c = 0.0, e1, e2, e3;
+        for (size_t k = v->ip[r]; k < v->ip[r + 1]; k++) {
+            const double p = two_prod(v->dt[k], V[v->ix[k]], &e1), gp = two_prod(g, p, &e2);
+            sum = two_sum(sum, gp, &e3);
+            c += (e3 + e2) + g * e1;
+        }
+        Q[r] = sum + c;
+    }
 }
 
 /* One solve of it_evaluate's to tolerance tol (products capped at cap). */
@@ -1139,22 +1212,27 @@ static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options 
         int st = it_solve_to(f, tol, refine ? IT_REFINE_PRODUCTS : f->max_iter, r, V, refine ? &scratch : err);
         if (st && !(refine && st == STARC_ENOCONV))
             return st;
-        sparse_q(v, g, Rbar, V, Q);
+        if (refine)
+            it_q_exact(v, g, Rbar, V, Q);
+        else
+            sparse_q(v, g, Rbar, V, Q);
         if (!(f->alpha > 0.0) || bn == 0.0)
             return STARC_OK; /* no bound (or V = 0 exactly): the rule's values as they are */
-        double rmax = 0.0, qmax = 0.0;
-        for (size_t i = 0; i < S * A; i++) {
+        double rmax = 0.0;
+        for (size_t i = 0; i < S * A; i++)
             rmax = fabs(Rbar[i]) > rmax ? fabs(Rbar[i]) : rmax;
-            qmax = fabs(Q[i]) > qmax ? fabs(Q[i]) : qmax;
-        }
         const double xb = it_norm(S, 0, V) + 2.0 * (f->res + full * bn) / f->alpha;
         const double e = it_value_error(f, f->res, f->res_exact, bn, xb);
         const double ef = refine ? 0.0 : it_value_error(f, full * bn, 0, bn, xb), dq = g * f->trow * (e + ef);
-        const double slack = 2.0 * (double)(f->trowk + 2) * DBL_EPSILON * (rmax + g * f->trow * xb) +
-                             4.0 * DBL_EPSILON * qmax;
+        /* the rounding of Q: sparse_q's (twice: this Q and the one compared
+         * with, rows of trowk + 1 terms), or it_q_exact's against the exact
+         * values (u |Q| in rel, O(u^2) here) */
+        const double k2 = (double)(f->trowk + 2), mag = rmax + g * f->trow * xb;
+        const double slack = refine ? k2 * k2 * DBL_EPSILON * DBL_EPSILON * mag : 2.0 * k2 * DBL_EPSILON * mag;
+        const double rel = (refine ? 3.0 : 2.0) * DBL_EPSILON;
         size_t switches;
         double unsure;
-        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, &switches, &unsure)) {
+        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, rel, &switches, &unsure)) {
             if (switches == 0 && tol > full) {
                 tol = full;
                 continue;
