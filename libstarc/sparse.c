@@ -172,7 +172,6 @@ typedef struct sp_lu {
     size_t trowk;     /* the longest row of T */
     size_t refined, unresolved; /* it_evaluate: evaluations refined past tol; left undecided at the floor */
     double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
-    double *sc;        /* restart+1: the basis vector i is sc[i] Kb_i */
     double *idiag;     /* S: 1 / diag */
     it_tri lo, up;     /* M's strict lower and upper triangles */
 } sp_lu;
@@ -206,7 +205,6 @@ static void lu_clear(sp_lu *f)
     free(f->w);
     free(f->z);
     free(f->diag);
-    free(f->sc);
     free(f->idiag);
     tri_clear(&f->lo);
     tri_clear(&f->up);
@@ -221,9 +219,6 @@ enum { GMRES_RESTART = 10 };
  * of the target: there the cycles fight round-off (gamma = 0.999 in
  * tests/test-sparse.c) and GMRES's own tightening gets through. */
 #define GMRES_STALL 0.5
-/* it_cycle reorthogonalises a new basis vector left with less than
- * GMRES_DGKS of its norm by the first Gram-Schmidt pass (1/sqrt(2)). */
-#define GMRES_DGKS 0.70710678118654752
 #define GMRES_STALL_FAR 1e3
 
 /* A solver of I - gamma P_pi for v: UMFPACK's LU, or with opt's engine
@@ -281,10 +276,9 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
         f->z = starci_dalloc(S);
         f->diag = starci_dalloc(S);
         f->idiag = starci_dalloc(S);
-        f->sc = starci_dalloc(m + 1);
         f->lo.p = malloc((S + 1) * sizeof(size_t));
         f->up.p = malloc((S + 1) * sizeof(size_t));
-        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag || !f->sc ||
+        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag ||
             !f->lo.p || !f->up.p) {
             lu_clear(f);
             return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
@@ -614,59 +608,8 @@ static void it_gs_steps(sp_lu *f, int trans, const double *b, double *x, size_t 
     }
 }
 
-/* The sums below go in chunks of IT_CHUNK states (the chunk of w stays in
- * cache while the basis vectors stream past) and in 8 partial sums, lane
- * s mod 8, added pairwise at the end: a fixed order, the same bits on every
- * run, without the latency chain of a single sum. */
-enum { IT_CHUNK = 512 };
-
-static void it_lanes(double *p, const double *a, const double *b, size_t s0, size_t s1)
-{
-    size_t s = s0;
-    for (; s + 8 <= s1; s += 8)
-        for (size_t l = 0; l < 8; l++)
-            p[l] += a[s + l] * b[s + l];
-    for (size_t l = 0; s < s1; s++, l++)
-        p[l] += a[s] * b[s];
-}
-
-static double it_lanes_sum(const double *p)
-{
-    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-}
-
-/* h[i] = <w, Kb_i> for i < n and h[n] = <w, w>, in one pass over w. */
-static void it_dots(const double *Kb, size_t S, size_t n, const double *w, double *h)
-{
-    double p[(GMRES_RESTART + 2) * 8];
-    memset(p, 0, (n + 1) * 8 * sizeof *p);
-    for (size_t c0 = 0; c0 < S; c0 += IT_CHUNK) {
-        const size_t c1 = c0 + IT_CHUNK < S ? c0 + IT_CHUNK : S;
-        for (size_t i = 0; i <= n; i++)
-            it_lanes(p + i * 8, w, i < n ? Kb + i * S : w, c0, c1);
-    }
-    for (size_t i = 0; i <= n; i++)
-        h[i] = it_lanes_sum(p + i * 8);
-}
-
-/* w -= sum_{i<n} c[i] Kb_i in one pass over w; returns ||w||^2 after. */
-static double it_subtract(const double *Kb, size_t S, size_t n, const double *c, double *w)
-{
-    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    for (size_t c0 = 0; c0 < S; c0 += IT_CHUNK) {
-        const size_t c1 = c0 + IT_CHUNK < S ? c0 + IT_CHUNK : S;
-        for (size_t i = 0; i < n; i++) {
-            const double *v = Kb + i * S, ci = c[i];
-            for (size_t s = c0; s < c1; s++)
-                w[s] -= ci * v[s];
-        }
-        it_lanes(p, w, w, c0, c1);
-    }
-    return it_lanes_sum(p);
-}
-
 /* The end of a GMRES cycle of k steps: y = H^{-1} g (upper triangular
- * k x k), x += P^{-1} (V y), v_i = f->sc[i] Kb_i. */
+ * k x k), x += P^{-1} (V y). */
 static void it_update(sp_lu *f, int trans, size_t k, double *x)
 {
     const size_t S = f->v->S, m = f->restart;
@@ -678,11 +621,12 @@ static void it_update(sp_lu *f, int trans, size_t k, double *x)
             acc -= H[i * m + q] * f->y[q];
         f->y[i] = H[i * m + i] != 0.0 ? acc / H[i * m + i] : 0.0;
     }
-    double c[GMRES_RESTART];
-    for (size_t i = 0; i < k; i++)
-        c[i] = -f->y[i] * f->sc[i]; /* w = sum y_i v_i = 0 - sum (-y_i sc_i) Kb_i */
     memset(w, 0, S * sizeof *w);
-    it_subtract(f->Kb, S, k, c, w);
+    for (size_t i = 0; i < k; i++) {
+        const double *vi = f->Kb + i * S, yi = f->y[i];
+        for (size_t s = 0; s < S; s++)
+            w[s] += yi * vi[s];
+    }
     it_precond(f, trans, w, w);
     for (size_t s = 0; s < S; s++)
         x[s] += w[s];
@@ -738,53 +682,57 @@ static double it_residual_exact(sp_lu *f, int trans, const double *b, const doub
     return it_norm(S, trans, r);
 }
 
+/* sum_s a[s] b[s] in 8 partial sums (s mod 8) added pairwise: a fixed
+ * order (the same bits on every run), without the latency chain of one sum. */
+static double it_dot(const double *a, const double *b, size_t n)
+{
+    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    for (size_t j = 0; i < n; i++, j++)
+        p[j] += a[i] * b[i];
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
 /* One GMRES(restart) cycle from the residual r (f->Kb's first vector, of
- * 2-norm beta): Arnoldi on A P^{-1} (it_op) with classical Gram-Schmidt
- * (it_dots, it_subtract: two passes over the basis) and one
- * reorthogonalisation when the new vector kept less than GMRES_DGKS of its
- * norm (Daniel, Gragg, Kaufman and Stewart, Math. Comp. 30 (1976)), Givens
+ * 2-norm beta): Arnoldi with modified Gram-Schmidt on M P^{-1}, Givens
  * rotations, stopped early when the estimated 2-norm falls to inner; then
- * x += P^{-1} V y.  The basis vectors are kept unnormalised: v_i =
- * f->sc[i] Kb_i.  Counts its products in *used. */
+ * x += P^{-1} V y.  Counts its products in *used. */
 static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, size_t *used)
 {
     const size_t S = f->v->S, m = f->restart;
-    double *z = f->z, *H = f->H, *sc = f->sc, h[GMRES_RESTART + 2], c[GMRES_RESTART + 1], proj[GMRES_RESTART + 1];
+    double *r = f->Kb, *z = f->z, *H = f->H;
+    for (size_t s = 0; s < S; s++)
+        r[s] /= beta;
     for (size_t i = 0; i <= m; i++)
         f->gv[i] = 0.0;
     f->gv[0] = beta;
-    sc[0] = 1.0 / beta;
     size_t k = 0;
     for (size_t j = 0; j < m && *used < f->max_iter; j++) {
-        double *w = f->Kb + (j + 1) * S; /* A P^{-1} Kb_j = A P^{-1} v_j / sc[j] */
-        it_op(f, trans, f->Kb + j * S, w, z);
+        double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
+        it_op(f, trans, vj, vn, z);
         (*used)++;
-        double hn2 = 0.0;
-        for (size_t i = 0; i <= j; i++)
-            proj[i] = 0.0;
-        for (int pass = 0; pass < 2; pass++) {
-            it_dots(f->Kb, S, j + 1, w, h); /* h[i] = <w, Kb_i>, h[j+1] = ||w||^2 */
-            for (size_t i = 0; i <= j; i++) {
-                proj[i] += h[i] * sc[i];
-                c[i] = h[i] * sc[i] * sc[i];
-            }
-            hn2 = it_subtract(f->Kb, S, j + 1, c, w);
-            if (hn2 >= GMRES_DGKS * GMRES_DGKS * h[j + 1])
-                break;
+        for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
+            const double *vi = f->Kb + i * S, h = it_dot(vn, vi, S);
+            for (size_t s = 0; s < S; s++)
+                vn[s] -= h * vi[s];
+            H[i * m + j] = h;
         }
-        const double hn = sqrt(hn2);
-        for (size_t i = 0; i <= j; i++)
-            H[i * m + j] = sc[j] * proj[i];
-        H[(j + 1) * m + j] = sc[j] * hn;
-        sc[j + 1] = hn > 0.0 ? 1.0 / hn : 0.0;
+        const double hn = sqrt(it_dot(vn, vn, S));
+        H[(j + 1) * m + j] = hn;
+        if (hn > 0.0)
+            for (size_t s = 0; s < S; s++)
+                vn[s] /= hn;
         for (size_t i = 0; i < j; i++) { /* the earlier rotations */
-            const double a = H[i * m + j], b = H[(i + 1) * m + j];
-            H[i * m + j] = f->cs[i] * a + f->sn[i] * b;
-            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * b;
+            const double a = H[i * m + j], c = H[(i + 1) * m + j];
+            H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
+            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
         }
-        const double a = H[j * m + j], b = H[(j + 1) * m + j], d = hypot(a, b);
+        const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
         f->cs[j] = d > 0.0 ? a / d : 1.0;
-        f->sn[j] = d > 0.0 ? b / d : 0.0;
+        f->sn[j] = d > 0.0 ? c / d : 0.0;
         H[j * m + j] = d;
         H[(j + 1) * m + j] = 0.0;
         f->gv[j + 1] = -f->sn[j] * f->gv[j];
@@ -870,9 +818,7 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
             continue;
         }
         prev = rn;
-        double beta;
-        it_dots(NULL, S, 0, r, &beta);
-        beta = sqrt(beta);
+        const double beta = sqrt(it_dot(r, r, S));
         if (used > 0)
             inner = fmin(inner, target * (beta / rn) * 0.5);
         it_cycle(f, trans, beta, inner, x, &used);
