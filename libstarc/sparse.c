@@ -14,8 +14,9 @@
  * The iterative engine (docs/sparse.md) solves the same systems by
  * restarted GMRES with a symmetric Gauss-Seidel preconditioner, stopped by
  * a residual rule whose error bound is stated at it_solve(), warm-started
- * from the previous policy's values in policy iteration.  Single-threaded: results do not depend
- * on the thread count. */
+ * from the previous policy's values in policy iteration, where each
+ * evaluation is only as tight as certifies its decisions (it_evaluate).
+ * Single-threaded: results do not depend on the thread count. */
 #include <config.h>
 #include <float.h>
 #include <math.h>
