@@ -1170,7 +1170,10 @@ static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options 
             rmax = fabs(Rbar[i]) > rmax ? fabs(Rbar[i]) : rmax;
         const double xb = it_norm(S, 0, V) + 2.0 * (f->res + full * bn) / f->alpha;
         const double e = it_value_error(f, f->res, f->res_exact, bn, xb);
-        const double ef = refine ? 0.0 : it_value_error(f, full * bn, 0, bn, xb), dq = g * f->trow * (e + ef);
+        /* an evaluation meeting the rule: residual tol |b|, or the floor
+         * 2u || |M| |x| || <= eps (1 + gamma trow) ||x|| (it_solve) */
+        const double rule = fmax(full * bn, DBL_EPSILON * (1.0 + g * f->trow) * xb);
+        const double ef = refine ? 0.0 : it_value_error(f, rule, 0, bn, xb), dq = g * f->trow * (e + ef);
         /* the rounding of Q: sparse_q's (twice: this Q and the one compared
          * with, rows of trowk + 1 terms), or it_q_exact's against the exact
          * values (u |Q| in rel, O(u^2) here) */
