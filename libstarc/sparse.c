@@ -14,9 +14,11 @@
  * The iterative engine (docs/sparse.md) solves the same systems by
  * restarted GMRES with a symmetric Gauss-Seidel preconditioner, stopped by
  * a residual rule whose error bound is stated at it_solve(), warm-started
- * from the previous policy's values in policy iteration.  Single-threaded: results do not depend
- * on the thread count. */
+ * from the previous policy's values in policy iteration, where each
+ * evaluation is only as tight as certifies its decisions (it_evaluate).
+ * Single-threaded: results do not depend on the thread count. */
 #include <config.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -136,6 +138,16 @@ static void sparse_q(const csr_view *v, double g, const double *Rbar, const doub
 /* ---------------------------------------------------------------------- */
 /* The LU of I - gamma P_pi                                                 */
 
+/* A strict triangle of M in compressed rows with 32-bit column indices:
+ * the iterative engine's Gauss-Seidel sweeps and products read these (a
+ * quarter less memory than M's 64-bit rows, and half the entries each). */
+typedef struct it_tri {
+    size_t *p; /* S+1 */
+    uint32_t *ix;
+    double *x;  /* M's entries */
+    double *xs; /* the same divided by their row's diagonal (the values system's sweeps) */
+} it_tri;
+
 typedef struct sp_lu {
     const csr_view *v;
     double g;
@@ -152,8 +164,26 @@ typedef struct sp_lu {
     int iterative;
     double tol;
     size_t max_iter, restart, matvecs;
+    double res;       /* it_solve: the norm of the last solve's final residual */
+    int res_exact;    /* ... computed by it_residual_exact */
+    int at_floor;     /* ... met only the round-off floor, not tol */
+    double alpha;     /* min_s |M_ss| - sum_t!=s |M_st| (Varah's bound: ||M^-1||_inf <= 1/alpha) */
+    size_t mrow;      /* the longest row of M */
+    double trow;      /* the largest row sum of T over the stored entries */
+    size_t trowk;     /* the longest row of T */
+    size_t refined, unresolved; /* it_evaluate: evaluations refined past tol; left undecided at the floor */
     double *Kb, *H, *cs, *sn, *gv, *y, *w, *z, *diag; /* (restart+1)*S, (restart+1)*restart, restart+1 x4, S x3 */
+    double *idiag;     /* S: 1 / diag */
+    it_tri lo, up;     /* M's strict lower and upper triangles */
 } sp_lu;
+
+static void tri_clear(it_tri *t)
+{
+    free(t->p);
+    free(t->ix);
+    free(t->x);
+    free(t->xs);
+}
 
 static void lu_clear(sp_lu *f)
 {
@@ -176,6 +206,9 @@ static void lu_clear(sp_lu *f)
     free(f->w);
     free(f->z);
     free(f->diag);
+    free(f->idiag);
+    tri_clear(&f->lo);
+    tri_clear(&f->up);
     memset(f, 0, sizeof *f);
 }
 
@@ -217,7 +250,20 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
             return starci_error(err, STARC_EINVAL, "iterative tolerance %g is not in (0, 1)", opt->iterative_tol);
         }
         const size_t m = GMRES_RESTART;
+        if (S > UINT32_MAX) {
+            lu_clear(f);
+            return starci_error(err, STARC_EINVAL, "the iterative engine takes at most %lu states (%zu given)",
+                                (unsigned long)UINT32_MAX, S);
+        }
         f->iterative = 1;
+        for (size_t q = 0; q < S * v->A; q++) {
+            double sum = 0.0;
+            for (size_t k = v->ip[q]; k < v->ip[q + 1]; k++)
+                sum += v->dt[k];
+            f->trow = fmax(f->trow, sum);
+            if (v->ip[q + 1] - v->ip[q] > f->trowk)
+                f->trowk = v->ip[q + 1] - v->ip[q];
+        }
         f->tol = opt->iterative_tol;
         f->max_iter = opt->iterative_max_iter;
         f->restart = m;
@@ -230,7 +276,11 @@ static int lu_init(sp_lu *f, const csr_view *v, double g, starc_policy_engine en
         f->w = starci_dalloc(S);
         f->z = starci_dalloc(S);
         f->diag = starci_dalloc(S);
-        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag) {
+        f->idiag = starci_dalloc(S);
+        f->lo.p = malloc((S + 1) * sizeof(size_t));
+        f->up.p = malloc((S + 1) * sizeof(size_t));
+        if (!f->Kb || !f->H || !f->cs || !f->sn || !f->gv || !f->y || !f->w || !f->z || !f->diag || !f->idiag ||
+            !f->lo.p || !f->up.p) {
             lu_clear(f);
             return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
         }
@@ -334,6 +384,60 @@ static int umf_error(sp_long status, const char *what, starc_error *err)
     return starci_error(err, STARC_ELAPACK, "sparse LU failed (UMFPACK %s status %ld)", what, (long)status);
 }
 
+/* The iterative engine's form of the assembled M (rows sorted): its
+ * diagonal, its inverse and the strict triangles f->lo, f->up. */
+static int it_split(sp_lu *f, starc_error *err)
+{
+    const size_t S = f->v->S, nz = (size_t)f->Mp[S];
+    it_tri *t[2] = {&f->lo, &f->up};
+    for (int i = 0; i < 2; i++) {
+        uint32_t *ix = realloc(t[i]->ix, (nz ? nz : 1) * sizeof(uint32_t));
+        if (ix)
+            t[i]->ix = ix;
+        double *x = ix ? realloc(t[i]->x, (nz ? nz : 1) * sizeof(double)) : NULL;
+        if (x)
+            t[i]->x = x;
+        double *xs = x ? realloc(t[i]->xs, (nz ? nz : 1) * sizeof(double)) : NULL;
+        if (xs)
+            t[i]->xs = xs;
+        if (!ix || !x || !xs)
+            return starci_error(err, STARC_ENOMEM, "out of memory for the iterative solver");
+    }
+    size_t nl = 0, nu = 0;
+    f->alpha = INFINITY;
+    f->mrow = 0;
+    for (size_t s = 0; s < S; s++) {
+        f->lo.p[s] = nl;
+        f->up.p[s] = nu;
+        double off = 0.0, dg = 0.0;
+        if ((size_t)(f->Mp[s + 1] - f->Mp[s]) > f->mrow)
+            f->mrow = (size_t)(f->Mp[s + 1] - f->Mp[s]);
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++) {
+            const size_t c = (size_t)f->Mi[k];
+            it_tri *tt = c < s ? &f->lo : &f->up;
+            size_t *n = c < s ? &nl : &nu;
+            if (c == s) {
+                dg = fabs(f->Mx[k]);
+                f->diag[s] = f->Mx[k];
+                f->idiag[s] = 1.0 / f->Mx[k];
+                continue;
+            }
+            off += fabs(f->Mx[k]);
+            tt->ix[*n] = (uint32_t)c;
+            tt->x[(*n)++] = f->Mx[k];
+        }
+        /* the margin less the rounding of the two sums (each term <= 1 + gamma) */
+        f->alpha = fmin(f->alpha, dg - off - (double)(f->mrow + 2) * DBL_EPSILON * (dg + off));
+    }
+    f->lo.p[S] = nl;
+    f->up.p[S] = nu;
+    for (int i = 0; i < 2; i++)
+        for (size_t s = 0; s < S; s++)
+            for (size_t k = t[i]->p[s]; k < t[i]->p[s + 1]; k++)
+                t[i]->xs[k] = t[i]->x[k] * f->idiag[s];
+    return STARC_OK;
+}
+
 /* Factorise M for pi (or act): symbolic analysis only when the pattern
  * changed.  The iterative engine only assembles M and keeps its diagonal. */
 static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error *err)
@@ -342,13 +446,8 @@ static int lu_factor(sp_lu *f, const double *pi, const size_t *act, starc_error 
     if (st)
         return st;
     const size_t S = f->v->S;
-    if (f->iterative) {
-        for (size_t s = 0; s < S; s++)
-            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++)
-                if ((size_t)f->Mi[k] == s)
-                    f->diag[s] = f->Mx[k];
-        return STARC_OK;
-    }
+    if (f->iterative)
+        return it_split(f, err);
     const sp_long n = (sp_long)S;
     if (f->Numeric)
         umfpack_dl_free_numeric(&f->Numeric);
@@ -408,43 +507,77 @@ static void it_matvec(const sp_lu *f, int trans, const double *x, double *y)
     }
 }
 
-/* z = P^{-1} u for the symmetric Gauss-Seidel preconditioner
- * P = (D + L) D^{-1} (D + U) of M (values) or of M^T (occupancy), D, L, U
- * its diagonal and strict triangles: a forward then a backward sweep; z and
- * u may alias. */
-static void it_precond(const sp_lu *f, int trans, const double *u, double *z)
+/* One Gauss-Seidel sweep with the strict triangle t of M, out holding its
+ * start on entry: for s in increasing order (or decreasing when desc),
+ * out[s] -= sum_k (t_k / M_ss) out[ix_k] (gather: the system is M, t's rows
+ * are its rows), or out[ix_k] -= idiag[ix_k] t_k out[s] for the entries of
+ * t's row s (scatter: the system is M^T, t's rows are its columns). */
+static void it_sweep(const it_tri *t, const double *idiag, size_t S, int scatter, int desc, double *out)
+{
+    for (size_t i = 0; i < S; i++) {
+        const size_t s = desc ? S - 1 - i : i;
+        if (scatter) {
+            const double os = out[s];
+            for (size_t k = t->p[s]; k < t->p[s + 1]; k++)
+                out[t->ix[k]] -= idiag[t->ix[k]] * (t->x[k] * os);
+            continue;
+        }
+        double o = out[s];
+        for (size_t k = t->p[s]; k < t->p[s + 1]; k++)
+            o -= t->xs[k] * out[t->ix[k]];
+        out[s] = o;
+    }
+}
+
+/* The system's strict lower and upper triangles: M's (values), or for M^T
+ * (occupancy) M's upper and lower read by columns. */
+static const it_tri *it_lower(const sp_lu *f, int trans) { return trans ? &f->up : &f->lo; }
+static const it_tri *it_upper(const sp_lu *f, int trans) { return trans ? &f->lo : &f->up; }
+
+/* The forward half of the preconditioner: out = (D + Lo)^{-1} u, the
+ * system A = D + Lo + Up being M (values) or M^T (occupancy). */
+static void it_forward(const sp_lu *f, int trans, const double *u, double *out)
 {
     const size_t S = f->v->S;
-    if (z != u)
-        memcpy(z, u, S * sizeof *z);
-    if (!trans) {
-        for (size_t s = 0; s < S; s++) {
-            double acc = z[s];
-            for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
-                acc -= f->Mx[k] * z[f->Mi[k]];
-            z[s] = acc / f->diag[s];
-        }
-        for (size_t s = 0; s < S; s++) /* then the backward sweep: (D+U) z = D z */
-            z[s] *= f->diag[s];
-        for (size_t s = S; s-- > 0;) {
-            double acc = z[s];
-            for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
-                acc -= f->Mx[k] * z[f->Mi[k]];
-            z[s] = acc / f->diag[s];
-        }
+    for (size_t s = 0; s < S; s++)
+        out[s] = u[s] * f->idiag[s];
+    it_sweep(it_lower(f, trans), f->idiag, S, trans, 0, out);
+}
+
+/* z = P^{-1} u for the symmetric Gauss-Seidel preconditioner
+ * P = (D + Lo) D^{-1} (D + Up) of the system: the forward sweep y, then
+ * (D + Up) z = D y backward; z and u may alias. */
+static void it_precond(const sp_lu *f, int trans, const double *u, double *z)
+{
+    it_forward(f, trans, u, z);
+    it_sweep(it_upper(f, trans), f->idiag, f->v->S, trans, 1, z);
+}
+
+/* w = A P^{-1} v with Eisenstat's trick (S. C. Eisenstat, "Efficient
+ * implementation of a class of preconditioned conjugate gradient methods",
+ * SIAM J. Sci. Stat. Comput. 2 (1981)): with y = (D + Lo)^{-1} v and
+ * z = P^{-1} v, (D + Up) z = D y, so A z = D y + Lo z: the two sweeps and
+ * one triangle instead of the sweeps and a full product.  z is scratch. */
+static void it_op(const sp_lu *f, int trans, const double *v, double *w, double *z)
+{
+    const size_t S = f->v->S;
+    const it_tri *lo = it_lower(f, trans);
+    it_forward(f, trans, v, w);
+    memcpy(z, w, S * sizeof *z);
+    it_sweep(it_upper(f, trans), f->idiag, S, trans, 1, z);
+    if (trans) {
+        for (size_t s = 0; s < S; s++)
+            w[s] *= f->diag[s];
+        for (size_t s = 0; s < S; s++)
+            for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
+                w[lo->ix[k]] += lo->x[k] * z[s];
         return;
     }
-    for (size_t s = 0; s < S; s++) {
-        const double zs = (z[s] /= f->diag[s]);
-        for (sp_long k = f->Mp[s + 1]; k-- > f->Mp[s] && (size_t)f->Mi[k] > s;)
-            z[f->Mi[k]] -= f->Mx[k] * zs;
-    }
-    for (size_t s = 0; s < S; s++) /* the backward sweep: (D + L^T-part) z = D z, by columns */
-        z[s] *= f->diag[s];
-    for (size_t s = S; s-- > 0;) {
-        const double zs = (z[s] /= f->diag[s]);
-        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1] && (size_t)f->Mi[k] < s; k++)
-            z[f->Mi[k]] -= f->Mx[k] * zs;
+    for (size_t s = 0; s < S; s++) { /* D (y + D^{-1} Lo z) */
+        double acc = w[s];
+        for (size_t k = lo->p[s]; k < lo->p[s + 1]; k++)
+            acc += lo->xs[k] * z[lo->ix[k]];
+        w[s] = f->diag[s] * acc;
     }
 }
 
@@ -453,7 +586,7 @@ static double it_norm(size_t S, int trans, const double *r)
 {
     double n = 0.0;
     for (size_t s = 0; s < S; s++)
-        n = trans ? n + fabs(r[s]) : fmax(n, fabs(r[s]));
+        n = trans ? n + fabs(r[s]) : fabs(r[s]) > n ? fabs(r[s]) : n;
     return n;
 }
 
@@ -500,34 +633,172 @@ static void it_update(sp_lu *f, int trans, size_t k, double *x)
         x[s] += w[s];
 }
 
+/* Error-free transformations: a + b = s + *e and a * b = p + *e exactly. */
+static double two_sum(double a, double b, double *e)
+{
+    const double s = a + b, bb = s - a;
+    *e = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+static double two_prod(double a, double b, double *e)
+{
+    const double p = a * b;
+    *e = fma(a, b, -p);
+    return p;
+}
+
+/* r = b - M x (or b - M^T x) as if computed in twice the working precision
+ * and rounded (compensated sums of error-free products: Ogita, Rump and
+ * Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005),
+ * Dot2), on b and x scaled by the power of 2 nearest 1/bn (exact); *floor
+ * receives || |M| |x| || in the rule's norm: rounding the exact solution to
+ * double leaves a residual up to u times that.  Returns ||r||.  Scratch:
+ * f->Kb's second vector, f->z, f->w (r is f->Kb's first). */
+static double it_residual_exact(sp_lu *f, int trans, const double *b, const double *x, double bn, double *r,
+                                double *floor)
+{
+    const size_t S = f->v->S;
+    int ex = ilogb(bn);
+    ex = ex < -1000 ? -1000 : ex > 1000 ? 1000 : ex;
+    const double down = ldexp(1.0, -ex), up = ldexp(1.0, ex);
+    double *xs = f->Kb + S, *c = f->z, *ax = f->w;
+    for (size_t s = 0; s < S; s++) {
+        xs[s] = x[s] * down;
+        r[s] = b[s] * down;
+        c[s] = ax[s] = 0.0;
+    }
+    for (size_t s = 0; s < S; s++)
+        for (sp_long k = f->Mp[s]; k < f->Mp[s + 1]; k++) {
+            const size_t t = (size_t)f->Mi[k], i = trans ? t : s, j = trans ? s : t;
+            double e1, e2;
+            const double p = two_prod(-f->Mx[k], xs[j], &e1);
+            r[i] = two_sum(r[i], p, &e2);
+            c[i] += e1 + e2;
+            ax[i] += fabs(p);
+        }
+    for (size_t s = 0; s < S; s++)
+        r[s] = (r[s] + c[s]) * up;
+    *floor = it_norm(S, trans, ax) * up;
+    return it_norm(S, trans, r);
+}
+
+/* sum_s a[s] b[s] in 8 partial sums (s mod 8) added pairwise: a fixed
+ * order (the same bits on every run), without the latency chain of one sum. */
+static double it_dot(const double *a, const double *b, size_t n)
+{
+    double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    for (size_t j = 0; i < n; i++, j++)
+        p[j] += a[i] * b[i];
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+/* One GMRES(restart) cycle from the residual r (f->Kb's first vector, of
+ * 2-norm beta): Arnoldi with modified Gram-Schmidt on M P^{-1}, Givens
+ * rotations, stopped early when the estimated 2-norm falls to inner; then
+ * x += P^{-1} V y.  Counts its products in *used. */
+static void it_cycle(sp_lu *f, int trans, double beta, double inner, double *x, size_t *used)
+{
+    const size_t S = f->v->S, m = f->restart;
+    double *r = f->Kb, *z = f->z, *H = f->H;
+    for (size_t s = 0; s < S; s++)
+        r[s] /= beta;
+    for (size_t i = 0; i <= m; i++)
+        f->gv[i] = 0.0;
+    f->gv[0] = beta;
+    size_t k = 0;
+    for (size_t j = 0; j < m && *used < f->max_iter; j++) {
+        double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
+        it_op(f, trans, vj, vn, z);
+        (*used)++;
+        for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
+            const double *vi = f->Kb + i * S, h = it_dot(vn, vi, S);
+            for (size_t s = 0; s < S; s++)
+                vn[s] -= h * vi[s];
+            H[i * m + j] = h;
+        }
+        const double hn = sqrt(it_dot(vn, vn, S));
+        H[(j + 1) * m + j] = hn;
+        if (hn > 0.0)
+            for (size_t s = 0; s < S; s++)
+                vn[s] /= hn;
+        for (size_t i = 0; i < j; i++) { /* the earlier rotations */
+            const double a = H[i * m + j], c = H[(i + 1) * m + j];
+            H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
+            H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
+        }
+        const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
+        f->cs[j] = d > 0.0 ? a / d : 1.0;
+        f->sn[j] = d > 0.0 ? c / d : 0.0;
+        H[j * m + j] = d;
+        H[(j + 1) * m + j] = 0.0;
+        f->gv[j + 1] = -f->sn[j] * f->gv[j];
+        f->gv[j] = f->cs[j] * f->gv[j];
+        k = j + 1;
+        if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
+            break;
+    }
+    it_update(f, trans, k, x);
+}
+
 /* Solve M x = b (or M^T x = b) from the initial guess in x by right-
  * preconditioned GMRES(restart).  Stops when the true residual, recomputed
  * at the end of each cycle, meets ||b - M x|| <= tol ||b|| (inf-norm for
  * values, 1-norm for occupancy): since ||M^{-1}||_inf = ||M^{-T}||_1 <=
  * 1/(1 - gamma) for a row-stochastic P_pi, the error is then at most
- * tol ||b|| / (1 - gamma) in the same norm.  More than max_iter
- * matrix-vector products is STARC_ENOCONV. */
+ * tol ||b|| / (1 - gamma) in the same norm.  Near the target the residual
+ * computed in double carries its own rounding, up to about
+ * u (||b|| + || |M| |x| ||) with u = 2^-53, which exceeds tol ||b|| when
+ * ||x|| / ||b|| is large (gamma near 1): when a cycle there leaves more than
+ * GMRES_STALL of the residual, the residual is recomputed accurately
+ * (it_residual_exact) and the solve stops if that meets the rule or the
+ * floor 2u || |M| |x| || that x's own rounding to double can leave (then the
+ * error bound is that floor / (1 - gamma)); otherwise GMRES continues from
+ * the accurate residual (iterative refinement).  More than max_iter
+ * matrix-vector products is STARC_ENOCONV.  f->res receives the final
+ * residual's norm. */
 static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error *err)
 {
-    const size_t S = f->v->S, m = f->restart;
-    double *r = f->Kb, *z = f->z, *H = f->H;
+    const size_t S = f->v->S;
+    double *r = f->Kb;
     const double bn = it_norm(S, trans, b), target = f->tol * bn;
     size_t used = 0;
     double inner = target; /* the cycle's 2-norm goal, tightened if the true residual lags */
+    f->res = 0.0;
+    f->res_exact = f->at_floor = 0;
     if (bn == 0.0) {
         memset(x, 0, S * sizeof *x);
         return STARC_OK;
     }
     double prev = INFINITY; /* the residual before the last GMRES cycle */
-    int stalled = 0;
     for (;;) {
         it_matvec(f, trans, x, r);
         for (size_t s = 0; s < S; s++)
             r[s] = b[s] - r[s];
-        const double rn = it_norm(S, trans, r);
-        stalled = rn > GMRES_STALL * prev && rn > GMRES_STALL_FAR * target;
+        double rn = it_norm(S, trans, r);
+        f->res_exact = 0;
         if (!isfinite(rn))
             return starci_error(err, STARC_ENOCONV, "iterative solve of I - gamma P_pi diverged");
+        /* near: within GMRES_STALL_FAR of the target or of the round-off
+         * floor, estimated by || |M| |x| || <= (1 + gamma) ||x|| in either
+         * norm (M's absolute row sums are at most 1 + gamma) */
+        const double near = GMRES_STALL_FAR * fmax(target, DBL_EPSILON * 2.0 * it_norm(S, trans, x));
+        const int slow = rn > GMRES_STALL * prev, stalled = slow && rn > near;
+        if (rn > target && slow && !stalled) { /* stalled near the target: round-off */
+            double floor;
+            rn = it_residual_exact(f, trans, b, x, bn, r, &floor);
+            f->res_exact = 1;
+            if (rn <= fmax(target, DBL_EPSILON * floor)) {
+                f->res = rn;
+                f->at_floor = rn > target;
+                break;
+            }
+        }
+        f->res = rn;
         if (rn <= target)
             break;
         if (used >= f->max_iter)
@@ -544,62 +815,14 @@ static int it_solve(sp_lu *f, int trans, const double *b, double *x, starc_error
              * ||.||_inf for M, ||D .||_1 for M^T), so the solve always
              * converges. */
             it_gs_steps(f, trans, b, x, &used);
-            stalled = 0;
             prev = INFINITY;
             continue;
         }
         prev = rn;
-        double beta = 0.0;
-        for (size_t s = 0; s < S; s++)
-            beta += r[s] * r[s];
-        beta = sqrt(beta);
-        if (used > 0 && rn > target)
+        const double beta = sqrt(it_dot(r, r, S));
+        if (used > 0)
             inner = fmin(inner, target * (beta / rn) * 0.5);
-        for (size_t s = 0; s < S; s++)
-            r[s] /= beta;
-        for (size_t i = 0; i <= m; i++)
-            f->gv[i] = 0.0;
-        f->gv[0] = beta;
-        size_t j, k = 0;
-        for (j = 0; j < m && used < f->max_iter; j++) {
-            double *vj = f->Kb + j * S, *vn = f->Kb + (j + 1) * S;
-            it_precond(f, trans, vj, z);
-            it_matvec(f, trans, z, vn);
-            used++;
-            for (size_t i = 0; i <= j; i++) { /* modified Gram-Schmidt */
-                const double *vi = f->Kb + i * S;
-                double h = 0.0;
-                for (size_t s = 0; s < S; s++)
-                    h += vn[s] * vi[s];
-                for (size_t s = 0; s < S; s++)
-                    vn[s] -= h * vi[s];
-                H[i * m + j] = h;
-            }
-            double hn = 0.0;
-            for (size_t s = 0; s < S; s++)
-                hn += vn[s] * vn[s];
-            hn = sqrt(hn);
-            H[(j + 1) * m + j] = hn;
-            if (hn > 0.0)
-                for (size_t s = 0; s < S; s++)
-                    vn[s] /= hn;
-            for (size_t i = 0; i < j; i++) { /* the earlier rotations */
-                const double a = H[i * m + j], c = H[(i + 1) * m + j];
-                H[i * m + j] = f->cs[i] * a + f->sn[i] * c;
-                H[(i + 1) * m + j] = -f->sn[i] * a + f->cs[i] * c;
-            }
-            const double a = H[j * m + j], c = H[(j + 1) * m + j], d = hypot(a, c);
-            f->cs[j] = d > 0.0 ? a / d : 1.0;
-            f->sn[j] = d > 0.0 ? c / d : 0.0;
-            H[j * m + j] = d;
-            H[(j + 1) * m + j] = 0.0;
-            f->gv[j + 1] = -f->sn[j] * f->gv[j];
-            f->gv[j] = f->cs[j] * f->gv[j];
-            k = j + 1;
-            if (fabs(f->gv[j + 1]) <= inner || hn == 0.0)
-                break;
-        }
-        it_update(f, trans, k, x);
+        it_cycle(f, trans, beta, inner, x, &used);
     }
     f->matvecs += used;
     return STARC_OK;
@@ -801,11 +1024,196 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
 /* ---------------------------------------------------------------------- */
 /* Policy iteration                                                         */
 
+/* The loose tolerance of policy iteration's first evaluation of each
+ * policy on the iterative engine (it_evaluate). */
+#define IT_LOOSE_TOL 1e-6
+/* Each tightening divides the tolerance by 10 down to the full one, each
+ * refinement past it by 100 (it_evaluate). */
+#define IT_TIGHTEN 0.1
+#define IT_REFINE 1e-2
+/* Products allowed to a refinement past the tolerance (it_evaluate). */
+#define IT_REFINE_PRODUCTS 200
+
+/* A bound on ||x - x*||_inf from the values residual res = ||b - M x||_inf
+ * as computed (exact: by it_residual_exact): the rounding of the computed
+ * residual is added (rows of mrow + 1 terms, |M||x| <= 2 xb, xb >= ||x||),
+ * and ||M^-1||_inf <= 1 / alpha. */
+static double it_value_error(const sp_lu *f, double res, int exact, double bn, double xb)
+{
+    const double u = DBL_EPSILON / 2.0, k = (double)(f->mrow + 2);
+    const double rho = exact ? u * res + k * k * u * u * (bn + 2.0 * xb) : k * DBL_EPSILON * (bn + 2.0 * xb);
+    return (res + rho) / f->alpha;
+}
+
+/* The margin of the tie rule's predicate q[a] >= qmax - tol: the same
+ * predicate (tol >= 0) is q[a] - max_{b != a} q[b] + tol >= 0; top is the
+ * index of the state's largest value (the first), q2 the largest of the
+ * others (-INFINITY when A = 1). */
+static double it_margin(const double *q, size_t a, size_t top, double q2, double tol)
+{
+    return q[a] - (a == top ? q2 : q[top]) + tol;
+}
+
+/* 1 when the decisions of policy iteration's step on Q (howard: a state
+ * keeps act[s] unless q[act[s]] < qmax - tol; a switch, and the final
+ * resolution when nothing switches, take the lowest a with
+ * q[a] >= qmax - tol) are those of every Q' with |Q' - Q| <= dq: each
+ * predicate they read has a margin beyond band = 2 dq (its two values) plus
+ * c dq (tol = max(tie_tol |qmax|, S eps max |Q|) moves by at most
+ * c = max(tie_tol, S eps) times dq) plus the rounding: slack for the
+ * values and rel (|q[top]| + |q2| + tol) for the margin's own arithmetic
+ * and the predicate's.  *switches
+ * receives the number of states that switch; *unsure the smallest |margin|
+ * among the predicates that decide and are within the band (INFINITY when
+ * none). */
+static int it_certain(const csr_view *v, const double *Q, const size_t *act, double tie_tol, double dq, double slack,
+                      double rel, size_t *switches, double *unsure)
+{
+    const size_t S = v->S, A = v->A;
+    const double band0 = (2.0 + fmax(tie_tol, (double)S * DBL_EPSILON)) * dq + slack;
+    const double floor = starci_howard_tie_floor(Q, S * A, S);
+    double keep_min = INFINITY, switch_min = INFINITY, stay_min = INFINITY;
+    *switches = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double *q = Q + s * A;
+        double qmax, tol;
+        const size_t best = starci_howard_greedy(q, A, tie_tol, floor, &qmax, &tol);
+        size_t top = 0;
+        double q2 = -INFINITY;
+        for (size_t a = 1; a < A; a++)
+            top = q[a] > q[top] ? a : top;
+        for (size_t a = 0; a < A; a++)
+            q2 = a != top && q[a] > q2 ? q[a] : q2;
+        const double keep = it_margin(q, act[s], top, q2, tol);
+        const double band = band0 + rel * (fabs(q[top]) + (A > 1 ? fabs(q2) : 0.0) + tol);
+        double res = INFINITY; /* the resolution's predicates, 0 to best */
+        for (size_t a = 0; a <= best; a++) {
+            const double m = fabs(it_margin(q, a, top, q2, tol));
+            res = m <= band && m < res ? m : res;
+        }
+        if (fabs(keep) <= band)
+            keep_min = fabs(keep) < keep_min ? fabs(keep) : keep_min;
+        else if (keep < 0.0) {
+            (*switches)++;
+            switch_min = res < switch_min ? res : switch_min;
+        } else
+            stay_min = res < stay_min ? res : stay_min;
+    }
+    *unsure = fmin(fmin(keep_min, switch_min), *switches == 0 ? stay_min : INFINITY);
+    return *unsure == INFINITY;
+}
+
+/* Q = Rbar + gamma T V over the stored entries as if computed in twice the
+ * working precision and rounded (sparse_q's sums compensated as in
+ * it_residual_exact): within u |Q| + O(u^2) of the exact value. */
+static void it_q_exact(const csr_view *v, double g, const double *Rbar, const double *V, double *Q)
+{
+    for (size_t r = 0; r < v->S * v->A; r++) {
+        double sum = Rbar[r], c = 0.0, e1, e2, e3;
+        for (size_t k = v->ip[r]; k < v->ip[r + 1]; k++) {
+            const double p = two_prod(v->dt[k], V[v->ix[k]], &e1), gp = two_prod(g, p, &e2);
+            sum = two_sum(sum, gp, &e3);
+            c += (e3 + e2) + g * e1;
+        }
+        Q[r] = sum + c;
+    }
+}
+
+/* One solve of it_evaluate's to tolerance tol (products capped at cap). */
+static int it_solve_to(sp_lu *f, double tol, size_t cap, const double *r, double *V, starc_error *err)
+{
+    const double full = f->tol;
+    const size_t max_iter = f->max_iter;
+    f->tol = tol;
+    f->max_iter = cap;
+    int st = it_solve(f, 0, r, V, err);
+    f->tol = full;
+    f->max_iter = max_iter;
+    return st;
+}
+
+/* Policy iteration's evaluation of the deterministic act on the iterative
+ * engine (M assembled, r = r_pi; V warm): V and Q = Rbar + gamma T V such
+ * that howard's decisions on Q are those it would take on the values of any
+ * evaluation meeting the stopping rule (it_solve; docs/sparse.md).  First
+ * to IT_LOOSE_TOL; the error of V is bounded from the residual
+ * (it_value_error), hence |Q - Q_full| <= dq = gamma trow (e + e_full);
+ * when it_certain holds for dq the step is taken (except a step that
+ * switches nothing, the last one, which is evaluated to the full tolerance).
+ * Otherwise the evaluation goes on, tolerance divided by 10 at a time, to
+ * the full tolerance, and where the
+ * decisions are still not certain (margins below the stopping rule's own
+ * error) on past it, toward the exact values (dq = gamma trow e), until they
+ * are certain or the residual reaches its round-off floor or stops falling;
+ * then the decisions are taken on the best values (f->unresolved). */
+static int it_evaluate(sp_lu *f, const double *Rbar, const starc_policy_options *opt, const size_t *act,
+                       const double *r, double *V, double *Q, starc_error *err)
+{
+    const csr_view *v = f->v;
+    const size_t S = v->S, A = v->A;
+    const double full = f->tol, g = f->g, bn = it_norm(S, 0, r);
+    double tol = f->alpha > 0.0 ? fmax(full, IT_LOOSE_TOL) : full, last = INFINITY;
+    for (;;) {
+        const int refine = tol < full;
+        starc_error scratch;
+        int st = it_solve_to(f, tol, refine ? IT_REFINE_PRODUCTS : f->max_iter, r, V, refine ? &scratch : err);
+        if (st && !(refine && st == STARC_ENOCONV))
+            return st;
+        if (refine)
+            it_q_exact(v, g, Rbar, V, Q);
+        else
+            sparse_q(v, g, Rbar, V, Q);
+        if (!(f->alpha > 0.0) || bn == 0.0)
+            return STARC_OK; /* no bound (or V = 0 exactly): the rule's values as they are */
+        double rmax = 0.0;
+        for (size_t i = 0; i < S * A; i++)
+            rmax = fabs(Rbar[i]) > rmax ? fabs(Rbar[i]) : rmax;
+        const double xb = it_norm(S, 0, V) + 2.0 * (f->res + full * bn) / f->alpha;
+        const double e = it_value_error(f, f->res, f->res_exact, bn, xb);
+        /* an evaluation meeting the rule: residual tol |b|, or the floor
+         * 2u || |M| |x| || <= eps (1 + gamma trow) ||x|| (it_solve) */
+        const double rule = fmax(full * bn, DBL_EPSILON * (1.0 + g * f->trow) * xb);
+        const double ef = refine ? 0.0 : it_value_error(f, rule, 0, bn, xb), dq = g * f->trow * (e + ef);
+        /* the rounding of Q: sparse_q's (twice: this Q and the one compared
+         * with, rows of trowk + 1 terms), or it_q_exact's against the exact
+         * values (u |Q| in rel, O(u^2) here) */
+        const double k2 = (double)(f->trowk + 2), mag = rmax + g * f->trow * xb;
+        const double slack = refine ? k2 * k2 * DBL_EPSILON * DBL_EPSILON * mag : 2.0 * k2 * DBL_EPSILON * mag;
+        const double rel = (refine ? 3.0 : 2.0) * DBL_EPSILON;
+        size_t switches;
+        double unsure;
+        if (it_certain(v, Q, act, opt->tie_tol, dq, slack, rel, &switches, &unsure)) {
+            if (switches == 0 && tol > full) {
+                tol = full;
+                continue;
+            }
+            return STARC_OK;
+        }
+        if (st || (refine && (f->at_floor || f->res > 0.5 * last))) {
+            f->unresolved++;
+            return STARC_OK;
+        }
+        last = f->res;
+        f->refined += tol == full;
+        /* the residual that would make the smallest unsure margin certain
+         * (it_value_error's rounding term neglected: halved for it) */
+        const double c = 2.0 + fmax(opt->tie_tol, (double)S * DBL_EPSILON);
+        const double need = 0.5 * f->alpha * ((unsure - slack) / (c * g * f->trow) - ef) / bn;
+        tol = tol > full ? fmax(full, fmin(need, tol * IT_TIGHTEN)) : tol * IT_REFINE;
+    }
+}
+
 /* This engine's evaluation for howard.c's loop: r (S) is scratch; V holds
- * the previous policy's values, the iterative engine's warm start. */
+ * the previous policy's values, the iterative engine's warm start.  On the
+ * iterative engine the evaluation also makes Q (it_evaluate: the Q its
+ * decisions were certified on, compensated when it refined past the
+ * tolerance), which howard_q hands back instead of recomputing it. */
 typedef struct howard_ctx {
     sp_lu *f;
     double *r;
+    const starc_policy_options *opt;
+    double *Q;   /* the loop's Q */
+    int q_ready; /* Q holds the last evaluation's certified Q */
 } howard_ctx;
 
 static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
@@ -815,14 +1223,25 @@ static int howard_values(void *ctx, const double *Rbar, const size_t *act, doubl
     int st;
     for (size_t s = 0; s < S; s++)
         c->r[s] = Rbar[s * A + act[s]];
-    if ((st = lu_factor(c->f, NULL, act, err)) || (st = lu_solve(c->f, STARCI_HOWARD_VALUES, c->r, V, err)))
+    if ((st = lu_factor(c->f, NULL, act, err)))
         return st;
-    return STARC_OK;
+    if (c->f->iterative) {
+        c->q_ready = 0;
+        if ((st = it_evaluate(c->f, Rbar, c->opt, act, c->r, V, c->Q, err)))
+            return st;
+        c->q_ready = 1;
+        return STARC_OK;
+    }
+    return lu_solve(c->f, STARCI_HOWARD_VALUES, c->r, V, err);
 }
 
 static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
 {
-    const howard_ctx *c = ctx;
+    howard_ctx *c = ctx;
+    if (c->q_ready && Q == c->Q) {
+        c->q_ready = 0;
+        return;
+    }
     sparse_q(c->f->v, c->f->g, Rbar, V, Q);
 }
 
@@ -830,15 +1249,14 @@ static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
  * rule, as the dense engine's: a state switches only when another action
  * beats its own by more than the tie tolerance; at the fixed point ties go
  * to the lowest index).  V, Q, r are scratch S, S*A, S; V holds the values.
- * Every evaluation is to the full tolerance, also on the iterative engine
- * (warm-started from the previous values): evaluating the first policies
- * loosely halved the products but changed the path, and under near-ties
- * (within tie_tol) the fixed point, so the proxy policy and the regret
- * differed from the LU's (docs/sparse.md). */
+ * On the iterative engine (warm-started from the previous values) each
+ * evaluation is as loose as its decisions allow (it_evaluate): the
+ * decisions, hence the path and the fixed point, are those of evaluations
+ * to the full tolerance (docs/sparse.md). */
 static int howard(sp_lu *f, const double *Rbar, const starc_policy_options *opt, size_t *act, double *V, double *Q,
                   double *r, size_t *iters, starc_error *err)
 {
-    howard_ctx c = {f, r};
+    howard_ctx c = {f, r, opt, Q, 0};
     const starci_howard_engine e = {&c, howard_values, howard_q};
     return starci_howard_iterate(&e, f->v->S, f->v->A, Rbar, opt, act, V, Q, NULL, iters, err);
 }

@@ -225,6 +225,64 @@ static void run_grid(size_t w, double slip, double gamma, uint64_t seed, size_t 
     starc_mdp_free(m);
 }
 
+/* Policy iteration's first step placed at the tie boundary: from the
+ * values V0 of "action 0 everywhere" (the start of both engines' Howard
+ * iterations, by the LU), every state's action a* = 1 + s % (A - 1) gets
+ * Q0(s,a*) = Q0(s,0) + c tol with c cycling through 0.5, 0.9, 1.1, 2, 4
+ * (tol = tie_tol |Q0(s,0)|: below 1 the state keeps action 0, above it
+ * switches) and the other actions are far below.  The iterative engine's
+ * first evaluation is loose (1e-6 of |r_pi|, far coarser than these
+ * margins of 1e-11 relative): unless its decisions are certified and
+ * tightened where they are not, the first step differs from the LU's and
+ * with it the path (iterations) or the fixed point.  Both must be the LU's. */
+static void test_loose_path(void **state)
+{
+    (void)state;
+    starc_gridworld_options go;
+    starc_gridworld_options_default(&go);
+    go.slip = 0.2;
+    go.gamma = 0.95;
+    go.sparse = 1;
+    starc_mdp *m = NULL;
+    assert_ok(starc_gridworld_slippery(32, 32, &go, &m, NULL));
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = starc_mdp_reward_size(m);
+    double *R = malloc(n * sizeof *R), *Rbar = malloc(S * A * sizeof *Rbar), *pi = calloc(S * A, sizeof *pi);
+    double *V = malloc(S * sizeof *V), *Q = malloc(S * A * sizeof *Q), *V2 = malloc(S * sizeof *V2);
+    size_t *a1 = malloc(S * sizeof *a1), *a2 = malloc(S * sizeof *a2), it1, it2;
+    starc_generate_rng *rng = NULL;
+    assert_ok(starc_generate_rng_alloc(8, &rng, NULL));
+    assert_ok(starc_generate_reward(rng, m, NULL, R, NULL, NULL));
+    expected_reward(m, R, Rbar);
+    const double shift = 2.0 * max_abs(Rbar, S * A); /* values away from 0, so tol is not the floor */
+    for (size_t i = 0; i < S * A; i++)
+        Rbar[i] += shift;
+    for (size_t s = 0; s < S; s++)
+        pi[s * A] = 1.0;
+    starc_policy_options lu, it;
+    opts(&lu, STARC_POLICY_ENGINE_SPARSE);
+    opts(&it, STARC_POLICY_ENGINE_ITERATIVE);
+    assert_ok(starc_policy_solve(m, pi, Rbar, &lu, V, Q, NULL, NULL, NULL));
+    static const double c[] = {0.5, 0.9, 1.1, 2.0, 4.0};
+    for (size_t s = 0; s < S; s++) {
+        const double q0 = Q[s * A], tol = lu.tie_tol * fabs(q0);
+        for (size_t a = 1; a < A; a++) {
+            const double want = a == 1 + s % (A - 1) ? q0 + c[s % 5] * tol : q0 - shift;
+            Rbar[s * A + a] += want - Q[s * A + a];
+        }
+    }
+    assert_ok(starc_policy_optimal_rbar(m, Rbar, &lu, a1, V, &it1, NULL, NULL));
+    assert_ok(starc_policy_optimal_rbar(m, Rbar, &it, a2, V2, &it2, NULL, NULL));
+    assert_int_equal(it1, it2);
+    assert_memory_equal(a1, a2, S * sizeof *a1);
+    size_t switched = 0; /* the construction reaches the boundary: some states leave action 0 */
+    for (size_t s = 0; s < S; s++)
+        switched += a1[s] != 0;
+    assert_true(switched > 0);
+    free(R), free(Rbar), free(pi), free(V), free(Q), free(V2), free(a1), free(a2);
+    starc_generate_rng_free(rng);
+    starc_mdp_free(m);
+}
+
 static void test_small(void **state)
 {
     (void)state;
@@ -253,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small),
+        cmocka_unit_test(test_loose_path),
         cmocka_unit_test(test_100),
         cmocka_unit_test(test_slow),
     };

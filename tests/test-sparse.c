@@ -9,54 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <config.h>
+#include <float.h>
 #include "testutil.h"
 #include "sparse-util.h"
 
 #define RTOL 1e-10
-
-/* A dense MDP with structure: state 0 absorbing under every action; when
- * S >= 6 the last two states unreachable (mu0 = 0 there, no other state moves
- * to them); rows r % 4 == 1 deterministic; the others K random successors
- * with Dirichlet(1) weights. */
-static starc_mdp *structured_mdp(gsl_rng *r, size_t S, size_t A, double gamma)
-{
-    double *T = calloc(S * A * S, sizeof(double)), *mu0 = calloc(S, sizeof(double));
-    const size_t reach = S >= 6 ? S - 2 : S, K = S < 3 ? S : 3;
-    for (size_t s = 0; s < S; s++)
-        for (size_t a = 0; a < A; a++) {
-            double *row = T + (s * A + a) * S;
-            size_t row_id = s * A + a;
-            if (s == 0) {
-                row[0] = 1.0;
-            } else if (row_id % 4 == 1) {
-                row[gsl_rng_uniform_int(r, reach)] = 1.0;
-            } else {
-                double sum = 0.0;
-                for (size_t k = 0; k < K; k++) {
-                    size_t t = gsl_rng_uniform_int(r, reach);
-                    double w = gsl_ran_gamma(r, 1.0, 1.0);
-                    row[t] += w;
-                    sum += w;
-                }
-                for (size_t t = 0; t < S; t++)
-                    row[t] /= sum;
-            }
-        }
-    double sum = 0.0;
-    for (size_t s = 0; s < reach; s++)
-        sum += (mu0[s] = gsl_rng_uniform_pos(r));
-    for (size_t s = 0; s < reach; s++)
-        mu0[s] /= sum;
-    starc_mdp *m = NULL;
-    starc_error err;
-    if (starc_mdp_alloc(S, A, T, mu0, gamma, NULL, &m, &err)) {
-        fprintf(stderr, "structured_mdp: %s\n", err.message);
-        abort();
-    }
-    free(T);
-    free(mu0);
-    return m;
-}
 
 static double max_abs(const double *x, size_t n)
 {
@@ -76,7 +33,7 @@ static void assert_agree(const double *x, const double *y, size_t n)
 /* The dense engine against eng (sparse LU or iterative). */
 static void compare_engines(gsl_rng *r, size_t S, size_t A, double gamma, int zeros, starc_policy_engine eng)
 {
-    starc_mdp *d = structured_mdp(r, S, A, gamma), *m = sparse_twin(d, zeros);
+    starc_mdp *d = sparse_util_structured_mdp(r, S, A, gamma), *m = sparse_twin(d, zeros);
     const size_t SA = S * A;
     double *Rbar = malloc(SA * sizeof(double)), *Rp = malloc(SA * sizeof(double)), *pi = malloc(SA * sizeof(double));
     double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
@@ -175,13 +132,67 @@ static void test_engines_agree(void **state)
     gsl_rng_free(r);
 }
 
+/* gamma near 1, where ||V|| / ||r_pi|| is large: the residual b - M x
+ * computed in double carries rounding of u || |M| |x| ||, above the rule's
+ * tol ||b|| (S = 17, A = 4, gamma = 0.999 of test_engines_agree: the worst
+ * policy's evaluation ended with STARC_ENOCONV at 1.18e-13 of |b| after 10^5
+ * products while its accurate residual was 7e-14).  The iterative engine
+ * must finish every solve here with the LU's optimal and worst actions, and
+ * its values and occupancies within the documented bound
+ * max(tol ||b||, 2u || |M| |x| ||) / (1 - gamma) of the LU's. */
+static void test_roundoff_floor(void **state)
+{
+    (void)state;
+    static const double gammas[] = {0.999, 0.9999};
+    static const size_t sizes[] = {17, 64};
+    for (unsigned seed = 1; seed <= 12; seed++)
+        for (size_t i = 0; i < 4; i++) {
+            const size_t S = sizes[i % 2], A = 4, SA = S * A;
+            const double gamma = gammas[i / 2];
+            gsl_rng *r = testutil_rng(seed);
+            starc_mdp *d = sparse_util_structured_mdp(r, S, A, gamma), *m = sparse_twin(d, 0);
+            double *Rbar = malloc(SA * sizeof(double)), *pi = malloc(SA * sizeof(double));
+            double *V1 = malloc(S * sizeof(double)), *V2 = malloc(S * sizeof(double));
+            double *d1 = malloc(S * sizeof(double)), *d2 = malloc(S * sizeof(double));
+            size_t *a1 = malloc(S * sizeof(size_t)), *a2 = malloc(S * sizeof(size_t));
+            testutil_gaussian(r, Rbar, SA);
+            testutil_random_policy(r, S, A, pi);
+            starc_policy_options lu, it;
+            starc_policy_options_default(&lu);
+            starc_policy_options_default(&it);
+            lu.engine = STARC_POLICY_ENGINE_SPARSE;
+            it.engine = STARC_POLICY_ENGINE_ITERATIVE;
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                for (size_t k = 0; k < SA; k++)
+                    Rbar[k] = -Rbar[k];
+                assert_ok(starc_policy_optimal_rbar(m, Rbar, &lu, a1, V1, NULL, NULL, NULL));
+                assert_ok(starc_policy_optimal_rbar(m, Rbar, &it, a2, V2, NULL, NULL, NULL));
+                assert_memory_equal(a1, a2, S * sizeof(size_t));
+                /* bound: max(tol, 2u ||M||_inf ||V|| / ||r||) ||r|| / (1 - gamma), ||M||_inf <= 1 + gamma */
+                double bn = 0.0;
+                for (size_t s = 0; s < S; s++)
+                    bn = fmax(bn, fabs(Rbar[s * A + a1[s]]));
+                const double vn = max_abs(V1, S), lu_err = S * DBL_EPSILON * vn;
+                const double bound = fmax(1e-13 * bn, DBL_EPSILON * (1.0 + gamma) * vn) / (1.0 - gamma);
+                assert_all_close(V2, V1, S, 0.0, bound + lu_err);
+            }
+            assert_ok(starc_policy_solve(m, pi, Rbar, &lu, V1, NULL, d1, NULL, NULL));
+            assert_ok(starc_policy_solve(m, pi, Rbar, &it, V2, NULL, d2, NULL, NULL));
+            assert_agree(d2, d1, S);
+            free(Rbar), free(pi), free(V1), free(V2), free(d1), free(d2), free(a1), free(a2);
+            starc_mdp_free(d);
+            starc_mdp_free(m);
+            gsl_rng_free(r);
+        }
+}
+
 /* A reward on a sparse MDP gives the same regret whatever its positive scale
  * (the dense path's scale invariance holds on the sparse engine). */
 static void test_scale(void **state)
 {
     (void)state;
     gsl_rng *r = testutil_rng(5);
-    starc_mdp *d = structured_mdp(r, 300, 3, 0.95), *m = sparse_twin(d, 0);
+    starc_mdp *d = sparse_util_structured_mdp(r, 300, 3, 0.95), *m = sparse_twin(d, 0);
     double Rt[900], Rp[900], Rs[900];
     testutil_gaussian(r, Rt, 900);
     testutil_gaussian(r, Rp, 900);
@@ -212,7 +223,7 @@ static void test_refusals(void **state)
 {
     (void)state;
     gsl_rng *r = testutil_rng(8);
-    starc_mdp *d = structured_mdp(r, 6, 2, 0.9), *m = sparse_twin(d, 0);
+    starc_mdp *d = sparse_util_structured_mdp(r, 6, 2, 0.9), *m = sparse_twin(d, 0);
     enum { N = 6 * 2 * 6 };
     double R1[N], R2[N], C[N], pi[12], v = 0.0;
     testutil_gaussian(r, R1, N);
@@ -282,7 +293,7 @@ static void test_iterative_rule(void **state)
     gsl_rng *r = testutil_rng(11);
     const size_t S = 400, A = 3;
     const double gamma = 0.99;
-    starc_mdp *d = structured_mdp(r, S, A, gamma), *m = sparse_twin(d, 0);
+    starc_mdp *d = sparse_util_structured_mdp(r, S, A, gamma), *m = sparse_twin(d, 0);
     double Rbar[400 * 3], pi[400 * 3], V1[400], V2[400];
     testutil_gaussian(r, Rbar, S * A);
     testutil_random_policy(r, S, A, pi);
@@ -325,6 +336,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engines_agree),
+        cmocka_unit_test(test_roundoff_floor),
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_engine_names),
         cmocka_unit_test(test_iterative_rule),

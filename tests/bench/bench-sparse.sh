@@ -15,12 +15,15 @@
 #   4. with gnuplot, the figure tests/bench/bench-sparse.gp drawn from the
 #      table, to $BENCH_SPARSE_SVG (default bench-sparse.svg; the committed
 #      one is docs/sparse-scaling.svg).
-# BENCH_SPARSE_MAX (default 1000) caps the gridworld's side.
+# BENCH_SPARSE_MAX (default 1000) caps the gridworld's side; BENCH_SPARSE_MIN
+# (default 0) skips the smaller gridworlds and, when above 0, the random MDPs
+# and the crossover (BENCH_SPARSE_MIN=1000: the 10^6-state row alone).
 set -eu
 starc=${STARC:-./tools/starc}
 srcdir=${top_srcdir:-.}
 py=${PYTHON3_NUMPY:-/usr/bin/python3}
 max=${BENCH_SPARSE_MAX:-1000}
+min=${BENCH_SPARSE_MIN:-0}
 svg=${BENCH_SPARSE_SVG:-bench-sparse.svg}
 tm=/usr/bin/time
 [ -x "$tm" ] || { echo "bench-sparse.sh: needs GNU time (/usr/bin/time) for peak memory" >&2; exit 2; }
@@ -58,12 +61,13 @@ point() { # kind S mdp rewards
 }
 
 for n in 32 56 100 178 316 562 1000; do
-    [ "$n" -le "$max" ] || continue
+    [ "$n" -le "$max" ] && [ "$n" -ge "$min" ] || continue
     "$starc" generate gridworld --size ${n}x$n --sparse --mdp "$work/g.npz" >/dev/null
     "$starc" generate reward --mdp "$work/g.npz" --count 2 --seed 2 -o "$work/r.npz" >/dev/null
     point gridworld $((n * n)) "$work/g.npz" "$work/r.npz"
 done
 for S in 10000 100000; do
+    [ "$min" -eq 0 ] || continue
     "$starc" generate mdp --successors 10 --states $S --actions 8 --seed 1 -o "$work/m.npz" >/dev/null
     "$starc" generate reward --mdp "$work/m.npz" --count 2 --seed 2 -o "$work/r.npz" >/dev/null
     point random $S "$work/m.npz" "$work/r.npz"
@@ -90,6 +94,7 @@ EOF
 
 echo "== engine crossover: starc regret --engine E (user CPU s), gridworlds"
 for n in 16 32 48 64; do
+    [ "$min" -eq 0 ] || continue
     "$starc" generate gridworld --size ${n}x$n --sparse --mdp "$work/g.npz" >/dev/null
     "$starc" generate reward --mdp "$work/g.npz" --count 2 --seed 2 -o "$work/r.npz" >/dev/null
     for e in dense sparse iterative; do
