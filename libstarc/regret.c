@@ -1,12 +1,14 @@
 #include <config.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error-internal.h"
 #include "kernels-internal.h"
 #include "regret-internal.h"
+#include "sparse-internal.h"
 #include "starc/regret.h"
 
 double starci_regret_scale(const double *Rbar_t, size_t n, double gamma)
@@ -41,6 +43,115 @@ void starc_regret_options_default(starc_regret_options *o)
 {
     starc_policy_options_default(&o->policy_options);
     o->trivial_tol = STARC_REGRET_TRIVIAL_TOL;
+    o->nthreads = 1;
+}
+
+/* The regret's three policy iterations, J_t(pi*_t), J_t(pi-_t) and
+ * J_t(pi*_p) (the proxy's optimal policy, then its true return), as tasks
+ * in this order: the order of the sequential path, hence of its errors. */
+enum { TASK_OPTIMAL, TASK_WORST, TASK_PROXY, NTASKS };
+
+typedef struct regret_tasks {
+    const starc_mdp *m;
+    const double *Rbar_t, *Rbar_p;
+    const starc_policy_options *opt;
+    starc_policy_workspace *ws; /* the proxy task's only */
+    size_t *act;
+    double *pi;
+    pthread_mutex_t lock;
+    int next;
+    double J[NTASKS];
+    int st[NTASKS];
+    starc_error err[NTASKS];
+} regret_tasks;
+
+/* Task k: the very calls of the sequential path (sparse: starc_policy_range_rbar()
+ * is starci_sparse_range_rbar(), the optimal then the worst return). */
+static void run_task(regret_tasks *t, int k)
+{
+    starc_error *e = &t->err[k];
+    if (k != TASK_PROXY) {
+        t->st[k] = starci_sparse_extreme_return(t->m, t->Rbar_t, k == TASK_OPTIMAL ? 1.0 : -1.0, t->opt, &t->J[k], e);
+        return;
+    }
+    int st = starc_policy_optimal_rbar(t->m, t->Rbar_p, t->opt, t->act, NULL, NULL, t->ws, e);
+    if (!st) {
+        starc_policy_from_actions(t->m, t->act, t->pi);
+        st = starc_policy_return_rbar(t->m, t->pi, t->Rbar_t, &t->J[k], t->ws, e);
+    }
+    t->st[k] = st;
+}
+
+/* A thread: the next task not yet taken until none is left; the proxy's
+ * (an iteration and an evaluation) first. */
+static void *task_worker(void *arg)
+{
+    static const int order[NTASKS] = {TASK_PROXY, TASK_OPTIMAL, TASK_WORST};
+    regret_tasks *t = arg;
+    for (;;) {
+        pthread_mutex_lock(&t->lock);
+        const int i = t->next < NTASKS ? t->next++ : NTASKS;
+        pthread_mutex_unlock(&t->lock);
+        if (i == NTASKS)
+            return NULL;
+        run_task(t, order[i]);
+    }
+}
+
+/* The three tasks on up to nthreads threads (a thread that cannot start
+ * leaves its tasks to the others); the first failing task's error, in task
+ * order, whatever ran first. */
+static int run_tasks(regret_tasks *t, int nthreads, starc_error *err)
+{
+    pthread_t th[NTASKS - 1];
+    int started[NTASKS - 1] = {0};
+    const int n = nthreads < NTASKS ? nthreads : NTASKS;
+    if (pthread_mutex_init(&t->lock, NULL) == 0) {
+        t->next = 0;
+        for (int i = 0; i + 1 < n; i++)
+            started[i] = pthread_create(&th[i], NULL, task_worker, t) == 0;
+        task_worker(t);
+        for (int i = 0; i + 1 < n; i++)
+            if (started[i])
+                pthread_join(th[i], NULL);
+        pthread_mutex_destroy(&t->lock);
+    } else /* no lock: every task here, in turn */
+        for (int k = 0; k < NTASKS; k++)
+            run_task(t, k);
+    for (int k = 0; k < NTASKS; k++)
+        if (t->st[k]) {
+            if (err)
+                *err = t->err[k];
+            return t->st[k];
+        }
+    return STARC_OK;
+}
+
+/* J_t(pi*_t), J_t(pi-_t), J_t(pi*_p) into J (task order): concurrently on the
+ * sparse path when ro->nthreads > 1, each task on its own scratch and engine
+ * state (the same bits); otherwise in turn, the dense path sharing ws. */
+static int regret_returns(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
+                          const starc_regret_options *ro, size_t *act, double *pi, double J[NTASKS],
+                          starc_policy_workspace *ws, starc_error *err)
+{
+    const starc_policy_options *opt = &ro->policy_options;
+    if (ro->nthreads > 1 && starci_sparse_wanted(m, opt->engine)) {
+        regret_tasks t = {.m = m, .Rbar_t = Rbar_t, .Rbar_p = Rbar_p, .opt = opt, .ws = ws, .act = act, .pi = pi};
+        int st = run_tasks(&t, ro->nthreads, err);
+        memcpy(J, t.J, sizeof t.J);
+        return st;
+    }
+    starc_policy_range_result rng;
+    int st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
+    if (st)
+        return st;
+    J[TASK_OPTIMAL] = rng.optimal_return;
+    J[TASK_WORST] = rng.worst_return;
+    st = starc_policy_optimal_rbar(m, Rbar_p, opt, act, NULL, NULL, ws, err);
+    if (st)
+        return st;
+    starc_policy_from_actions(m, act, pi);
+    return starc_policy_return_rbar(m, pi, Rbar_t, &J[TASK_PROXY], ws, err);
 }
 
 /* The regret of starc_regret_rbar(); rmax_t >= 0 is the true reward's scale
@@ -62,7 +173,6 @@ static int regret_core(const starc_mdp *m, const double *Rbar_t, const double *R
         return starci_error(err, STARC_EINVAL,
                             "trivial_tol %g is neither a finite number >= 0 nor STARC_REGRET_TRIVIAL_TOL_DERIVED",
                             ro->trivial_tol);
-    const starc_policy_options *opt = &ro->policy_options;
     /* Scale invariance (docs/theory.md, Numerics): the regret does not change
      * under Rbar -> c Rbar, c > 0, of either reward; a reward outside the scale
      * band is multiplied by a power of two first, and the returns reported
@@ -88,19 +198,11 @@ static int regret_core(const starc_mdp *m, const double *Rbar_t, const double *R
     const double g = starc_mdp_gamma(m);
     const double jscale = rmax_t >= 0.0 ? ldexp(rmax_t, kt) / (1.0 - g) : starci_regret_scale(Rbar_t, S * A, g);
     const double tol = starc_regret_trivial_tol(ro->trivial_tol, g, S);
-    starc_policy_range_result rng;
-    st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
+    double J[NTASKS];
+    st = regret_returns(m, Rbar_t, Rbar_p, ro, act, pi, J, ws, err);
     if (st)
         goto done;
-    const double jopt = rng.optimal_return, jworst = rng.worst_return;
-    st = starc_policy_optimal_rbar(m, Rbar_p, opt, act, NULL, NULL, ws, err);
-    if (st)
-        goto done;
-    starc_policy_from_actions(m, act, pi);
-    double jp;
-    st = starc_policy_return_rbar(m, pi, Rbar_t, &jp, ws, err);
-    if (st)
-        goto done;
+    const double jopt = J[TASK_OPTIMAL], jworst = J[TASK_WORST], jp = J[TASK_PROXY];
     res->true_optimal_return = ldexp(jopt, -kt);
     res->true_worst_return = ldexp(jworst, -kt);
     res->proxy_policy_return = ldexp(jp, -kt);

@@ -33,6 +33,12 @@ int starci_sparse_occupancy(const starc_mdp *m, const starc_policy_options *opt,
                             double *mu, starc_error *err);
 int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                                double *V, size_t *iters, starc_error *err);
+/* J of the optimal policy for Rbar (sign 1), or of the worst (sign -1: the
+ * optimal policy of -Rbar, its return negated back): one cold policy
+ * iteration on its own scratch and engine state, so calls may run
+ * concurrently; starci_sparse_range_rbar() is the two calls in turn. */
+int starci_sparse_extreme_return(const starc_mdp *m, const double *Rbar, double sign,
+                                 const starc_policy_options *opt, double *J, starc_error *err);
 int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
                              starc_policy_range_result *res, starc_error *err);
 int starci_sparse_value_iteration_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,

@@ -1318,28 +1318,35 @@ int starci_sparse_optimal_rbar(const starc_mdp *m, const double *Rbar, const sta
     return st;
 }
 
-int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
-                             starc_policy_range_result *res, starc_error *err)
+int starci_sparse_extreme_return(const starc_mdp *m, const double *Rbar, double sign,
+                                 const starc_policy_options *opt, double *J, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     size_t *act = malloc(S * sizeof *act);
-    double *V = starci_dalloc(S), *neg = starci_dalloc(S * A);
+    double *V = starci_dalloc(S), *neg = sign < 0.0 ? starci_dalloc(S * A) : NULL;
     int st;
-    if (!act || !V || !neg) {
+    if (!act || !V || (sign < 0.0 && !neg)) {
         st = starci_error(err, STARC_ENOMEM, "out of memory");
-    } else if (!(st = starci_sparse_optimal_rbar(m, Rbar, opt, act, V, NULL, err))) {
-        starc_policy_range_result rr;
-        rr.optimal_return = starci_howard_values_return(m, V);
-        for (size_t i = 0; i < S * A; i++)
-            neg[i] = -Rbar[i];
-        if (!(st = starci_sparse_optimal_rbar(m, neg, opt, act, V, NULL, err))) {
-            rr.worst_return = -starci_howard_values_return(m, V);
-            *res = rr;
-        }
+    } else {
+        if (neg)
+            for (size_t i = 0; i < S * A; i++)
+                neg[i] = -Rbar[i];
+        if (!(st = starci_sparse_optimal_rbar(m, neg ? neg : Rbar, opt, act, V, NULL, err)))
+            *J = neg ? -starci_howard_values_return(m, V) : starci_howard_values_return(m, V);
     }
     free(act);
     free(V);
     free(neg);
+    return st;
+}
+
+int starci_sparse_range_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt,
+                             starc_policy_range_result *res, starc_error *err)
+{
+    starc_policy_range_result rr;
+    int st = starci_sparse_extreme_return(m, Rbar, 1.0, opt, &rr.optimal_return, err);
+    if (!st && !(st = starci_sparse_extreme_return(m, Rbar, -1.0, opt, &rr.worst_return, err)))
+        *res = rr;
     return st;
 }
 

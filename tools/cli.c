@@ -254,6 +254,24 @@ int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *ou
     return EXIT_OK;
 }
 
+int cli_parse_threads(const char *cmd, const char *arg, int *out)
+{
+    size_t nt;
+    int rc = cli_parse_size(cmd, "threads", arg, &nt);
+    if (rc)
+        return rc;
+    if (nt < 1 || nt > 64)
+        return cli_usage(cmd, "option --threads: '%s' is not between 1 and 64", arg);
+    *out = (int)nt;
+    return EXIT_OK;
+}
+
+int cli_default_threads(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+}
+
 int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices, int *idx)
 {
     for (int i = 0; choices[i]; i++)

@@ -77,6 +77,10 @@ int cli_parse_format(const char *cmd, const char *arg, enum cli_format *fmt);
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
 int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t *out);
 int cli_parse_ulong(const char *cmd, const char *opt, const char *arg, unsigned long *out);
+/* --threads N: 1 to 64, else "option --threads: 'N' is not between 1 and 64". */
+int cli_parse_threads(const char *cmd, const char *arg, int *out);
+/* The default of --threads: the online CPUs, clamped to 1..64. */
+int cli_default_threads(void);
 /* A file or directory name: the empty string is bad input. */
 int cli_parse_path(const char *cmd, const char *opt, const char *arg, const char **out);
 /* Pick one of a NULL-terminated list of names; *idx gets its position. */

@@ -163,15 +163,7 @@ static int parse_options(int argc, char **argv, distance_args *a)
             if (starc_policy_engine_parse(optarg, &a->o.policy_options.engine))
                 return cli_usage(CMD, "option --engine: '%s' is not auto, dense, sparse or iterative", optarg);
             break;
-        case O_THREADS: {
-            size_t nt;
-            if ((rc = cli_parse_size(CMD, "threads", optarg, &nt)))
-                return rc;
-            if (nt < 1 || nt > 64)
-                return cli_usage(CMD, "option --threads: '%s' is not between 1 and 64", optarg);
-            a->o.nthreads = (int)nt;
-            break;
-        }
+        case O_THREADS: if ((rc = cli_parse_threads(CMD, optarg, &a->o.nthreads))) return rc; break;
         case O_GNUPLOT: if ((rc = cli_parse_path(CMD, "gnuplot", optarg, &a->gp))) return rc; break;
         case O_PNG: if ((rc = cli_parse_path(CMD, "png", optarg, &a->png))) return rc; break;
         case 'o': if ((rc = cli_parse_path(CMD, "output", optarg, &a->out))) return rc; break;
@@ -622,8 +614,7 @@ void distance_args_init(distance_args *a)
     a->out = "-";
     a->fmt = CLI_TEXT;
     starc_distance_options_default(&a->o);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    a->o.nthreads = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+    a->o.nthreads = cli_default_threads();
 }
 
 int distance_job(distance_args *a, double **D, size_t *n)

@@ -44,6 +44,15 @@ typedef struct starc_regret_options {
                                               trivial_tol when >= 0, or derived from S and gamma by
                                               starc_regret_trivial_tol() when it is
                                               ::STARC_REGRET_TRIVIAL_TOL_DERIVED (default) */
+    int nthreads;                        /**< threads for the three policy iterations (the true reward's
+                                              optimal and worst policies, the proxy's optimal policy and
+                                              its true return): default 1 (in turn); < 1 means 1, more
+                                              than 3 use 3.  They run concurrently only on the sparse path
+                                              (a sparse MDP, or the sparse or iterative engine), each on its
+                                              own scratch and engine state, so the results are identical
+                                              for every value; the dense engine shares the workspace and
+                                              stays on one thread.  The memory of the concurrent
+                                              iterations adds up. */
 } starc_regret_options;
 
 /** @brief The relative tolerance of the trivial-true-reward rule: @p tol itself when it is >= 0;
