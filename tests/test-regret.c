@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "testutil.h"
+#include "sparse-util.h"
 
 /* Brute force: returns of all deterministic policies for Rt and Rp. */
 static double brute_regret(const starc_mdp *m, const double *Rt, const double *Rp)
@@ -379,6 +380,92 @@ static void test_shaped(void **state)
     gsl_rng_free(r);
 }
 
+/* The regret of one (MDP, rewards, options) with o->nthreads = nt, and its
+ * status and message in *err. */
+static int regret_nt(const starc_mdp *m, const double *Rt, const double *Rp, starc_regret_options *o, int nt,
+                     starc_regret_result *res, starc_error *err)
+{
+    o->nthreads = nt;
+    memset(res, 0, sizeof *res);
+    starc_error_clear(err);
+    return starc_regret(m, Rt, Rp, o, res, NULL, err);
+}
+
+/* ::starc_regret_options.nthreads: the three policy iterations run
+ * concurrently on the sparse path (a CSR MDP, or the sparse or iterative
+ * engine), each on its own state, so the result has the bits of the
+ * sequential path (nthreads 1, checked against enumeration for small S) for
+ * 0, 2, 3 and 8 threads, on dense and CSR MDPs with every engine; a failure
+ * is the sequential path's too: the first failing task's status and message
+ * (the iterative engine's carry the residual, so the tasks' differ). */
+static void test_threads(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(415);
+    static const starc_policy_engine engines[] = {STARC_POLICY_ENGINE_AUTO, STARC_POLICY_ENGINE_DENSE,
+                                                  STARC_POLICY_ENGINE_SPARSE, STARC_POLICY_ENGINE_ITERATIVE};
+    static const int threads[] = {0, 2, 3, 8};
+    size_t failures = 0;
+    for (int trial = 0; trial < 14; trial++) {
+        const size_t S = trial == 13 ? 300 : trial < 6 ? 2 + gsl_rng_uniform_int(r, 4) : 6 + gsl_rng_uniform_int(r, 40);
+        const size_t A = 2 + gsl_rng_uniform_int(r, 2), n = S * A * S;
+        starc_mdp *dm = testutil_random_mdp(r, S, A, 0.5 + 0.45 * gsl_rng_uniform(r), 1);
+        starc_mdp *sm = sparse_twin(dm, trial % 2);
+        const size_t nnz = starc_mdp_nnz(sm);
+        double *Rt = malloc(n * sizeof(double)), *Rp = malloc(n * sizeof(double));
+        double *ct = malloc(nnz * sizeof(double)), *cp = malloc(nnz * sizeof(double));
+        testutil_gaussian(r, Rt, n);
+        testutil_gaussian(r, Rp, n);
+        for (size_t i = 0; i < n; i++)
+            Rp[i] = Rt[i] + (trial % 3) * 0.5 * Rp[i];
+        sparse_restrict(sm, Rt, ct);
+        sparse_restrict(sm, Rp, cp);
+        const double brute = S <= 5 ? brute_regret(dm, Rt, Rp) : NAN;
+        for (int sp = 0; sp < 2; sp++)
+            for (size_t e = 0; e < sizeof engines / sizeof *engines; e++) {
+                const starc_mdp *m = sp ? sm : dm;
+                const double *t = sp ? ct : Rt, *p = sp ? cp : Rp;
+                starc_regret_options o;
+                starc_regret_options_default(&o);
+                assert_int_equal(o.nthreads, 1);
+                o.policy_options.engine = engines[e];
+                starc_regret_result ref, got;
+                starc_error err;
+                assert_ok(regret_nt(m, t, p, &o, 1, &ref, &err));
+                if (S <= 5)
+                    assert_close(ref.regret, brute, 1e-9, 1e-9);
+                for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+                    assert_ok(regret_nt(m, t, p, &o, threads[k], &got, &err));
+                    assert_memory_equal(&ref, &got, sizeof ref);
+                }
+                /* failures: too few improvement steps, too few GMRES products */
+                for (int f = 0; f < 2; f++) {
+                    starc_regret_options fo = o;
+                    if (f)
+                        fo.policy_options.iterative_max_iter = 2;
+                    else
+                        fo.policy_options.max_iter = 1;
+                    starc_error e1, e2;
+                    const int st1 = regret_nt(m, t, p, &fo, 1, &ref, &e1);
+                    failures += st1 != STARC_OK;
+                    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+                        const int st2 = regret_nt(m, t, p, &fo, threads[k], &got, &e2);
+                        assert_int_equal(st1, st2);
+                        if (st1)
+                            assert_string_equal(e1.message, e2.message);
+                        else
+                            assert_memory_equal(&ref, &got, sizeof ref);
+                    }
+                }
+            }
+        free(Rt), free(Rp), free(ct), free(cp);
+        starc_mdp_free(dm);
+        starc_mdp_free(sm);
+    }
+    assert_true(failures > 0);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_trivial_rule_trivial),
         cmocka_unit_test(test_trivial_rule_real),
         cmocka_unit_test(test_shaped),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests_name("regret", tests, NULL, NULL);
 }

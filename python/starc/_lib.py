@@ -92,7 +92,7 @@ class MetricOptions(Structure):
 
 
 class RegretOptions(Structure):
-    _fields_ = [("policy_options", PolicyOptions), ("trivial_tol", c_double)]
+    _fields_ = [("policy_options", PolicyOptions), ("trivial_tol", c_double), ("nthreads", c_int)]
 
 
 class RegretResult(Structure):
