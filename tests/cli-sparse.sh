@@ -51,5 +51,20 @@ check "regret gridworld" 0 "" -- "$STARC" regret --format json --mdp "$w/grid.np
     --proxy "$w/grid_rp.npy" &&
     { "$PYTHON3" "$REF" regret "$w/grid.npz" "$w/grid_rt.npy" "$w/grid_rp.npy" "$w/out" || fail "gridworld vs scipy"; }
 
+# --threads: the three policy iterations concurrently, the same bytes as one thread
+# (the 100x100 gridworld: the iterative engine; the 40-state MDP on sparse LU), both directions
+for t in 1 2 3; do
+    check "regret gridworld --threads $t" 0 "" -- "$STARC" regret --symmetric --mdp "$w/grid.npz" \
+        --true "$w/grid_rt.npy" --proxy "$w/grid_rp.npy" --threads $t && cp "$w/out" "$w/grid-t$t.txt"
+    check "regret sparse LU --threads $t" 0 "" -- "$STARC" regret --engine sparse --mdp "$w/m_int32.npz" \
+        --true "$w/rt.npy" --proxy "$w/rp.npy" --threads $t && cp "$w/out" "$w/lu-t$t.txt"
+done
+for t in 2 3; do
+    cmp -s "$w/grid-t1.txt" "$w/grid-t$t.txt" || fail "regret gridworld: --threads $t differs from --threads 1"
+    cmp -s "$w/lu-t1.txt" "$w/lu-t$t.txt" || fail "regret sparse LU: --threads $t differs from --threads 1"
+done
+check "bad threads" 2 "option --threads: '0' is not between 1 and 64" -- \
+    "$STARC" regret --mdp "$w/m_int64.npz" --true "$w/rt.npy" --proxy "$w/rp.npy" --threads 0
+
 [ "$fails" = 0 ] && rm -rf "$w"
 exit $((fails > 0))
