@@ -110,7 +110,8 @@ unset CHECK_QUIET_FAILURE
 
 # ---- a shard killed with SIGTERM leaves nothing merge accepts; rerunning it completes ----
 if env --default-signal=INT true 2>/dev/null; then
-    K="--mdps 24 --pairs 1 --steps 3 --states 48 --actions 4 --seed 3 --jobs 1 --no-render"
+    # a shard of about a second (0.9 s here): SIGTERM arrives long before it could finish
+    K="--mdps 24 --pairs 6 --steps 8 --states 96 --actions 4 --seed 3 --jobs 1 --no-render"
     # kill NAME: start shard 2/2 of $K into $w/k-2 and stop it with SIGTERM once it writes
     killed() {
         # shellcheck disable=SC2086
