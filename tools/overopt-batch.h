@@ -1,6 +1,5 @@
 /* starc overopt over a list of MDPs (`--batch LIST.tsv`, overopt-batch.c) and
- * what it shares with the single run (cmd-overopt.c): the run's configuration
- * and the run itself, which writes one entry's directory. */
+ * its merge; each entry is one single run (overopt-run.h). */
 #ifndef STARC_OVEROPT_BATCH_H
 #define STARC_OVEROPT_BATCH_H
 
@@ -8,20 +7,8 @@
 #include <starc/starc.h>
 
 #include "cli.h"
+#include "overopt-run.h"
 #include "shard.h"
-
-/* Every option of a run but its inputs and output directory. */
-typedef struct run_config {
-    starc_overopt_method methods[STARC_OVEROPT_METHOD_COUNT];
-    size_t nmethods;
-    starc_overopt_options opt;
-    int png, svg, progress;
-} run_config;
-
-/* Sweep, fit, summarise and write DIR/{curves.tsv, fits.tsv, summary.json, overopt.gp} (and the
- * renderings asked for); *summary gets the json summary.  Rt, Rp: full rewards as loaded. */
-int overopt_run(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb, const run_config *cfg,
-                const char *dir, json_t **summary);
 
 /* `starc overopt --batch LIST [--shard K/N] -o DIR`: every entry (or shard's slice) into DIR/NAME;
  * unsharded, DIR/batch.tsv and DIR/summary.json and the table (or json) on stdout; sharded, the
