@@ -1,7 +1,7 @@
 /* starc generate: random MDPs and rewards by the STARC study's protocol
  * (libstarc/generate.c), Dirichlet MDPs, and interpolation between rewards.
  * Kinds: mdp, reward; gridworld, tomato and proxy are forwarded to their
- * modules (cmd-generate-gridworld.c, cmd-proxy.c, cmd-overopt.c). */
+ * modules (cmd-generate-gridworld.c, cmd-generate-tomato.c, cmd-generate-proxy.c). */
 #include <config.h>
 #include <getopt.h>
 #include <math.h>
