@@ -7,6 +7,15 @@
 
 /* The sparse MDP holding the entries T > 0 of the dense d (and, when
  * keep_zeros, every entry with (s*A+a+t) % 3 == 0 too, as explicit zeros). */
+/* max |x| over n values: the scale the sparse tests compare relative to. */
+static inline double sparse_util_max_abs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i]));
+    return m;
+}
+
 static inline starc_mdp *sparse_twin(const starc_mdp *d, int keep_zeros)
 {
     const size_t S = starc_mdp_states(d), A = starc_mdp_actions(d);

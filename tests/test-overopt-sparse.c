@@ -36,14 +36,6 @@ static void agree(double x, double y, double scale, const char *what, size_t i)
     }
 }
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 /* The columns of a curve, by offset in starc_overopt_point. */
 static const struct {
     const char *name;
@@ -117,7 +109,7 @@ static void compare(gsl_rng *r, const starc_mdp *d, const starc_mdp *m, starc_po
     assert_ok(starc_overopt_alloc_rbar(d, Rt, Rp, base, &o, &pd, NULL));
     o.regularize_options.engine = e;
     assert_ok(starc_overopt_alloc_rbar(m, Rt, Rp, base, &o, &ps, NULL));
-    const double rt = max_abs(Rt, SA), rp = max_abs(Rp, SA), rs = fmax(rt, rp) / (1 - g);
+    const double rt = sparse_util_max_abs(Rt, SA), rp = sparse_util_max_abs(Rp, SA), rs = fmax(rt, rp) / (1 - g);
     starc_overopt_info ix, iy;
     starc_overopt_get_info(ps, &ix);
     starc_overopt_get_info(pd, &iy);

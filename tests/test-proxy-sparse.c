@@ -33,17 +33,9 @@ static void agree(double x, double y, double scale, const char *what)
     }
 }
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 static void agree_all(const double *x, const double *y, size_t n, const char *what)
 {
-    const double sc = max_abs(y, n);
+    const double sc = sparse_util_max_abs(y, n);
     for (size_t i = 0; i < n; i++)
         agree(x[i], y[i], sc, what);
 }
@@ -89,7 +81,7 @@ static void compare_proxy(gsl_rng *r, const starc_mdp *d, const starc_mdp *m, do
     starc_proxy *pd = NULL, *ps = NULL;
     assert_ok(starc_proxy_alloc_rbar(d, Rt, Rp, base, NULL, &pd, NULL));
     assert_ok(starc_proxy_alloc_rbar(m, Rt, Rp, base, &po, &ps, NULL));
-    const double rt = max_abs(Rt, SA), rp = max_abs(Rp, SA);
+    const double rt = sparse_util_max_abs(Rt, SA), rp = sparse_util_max_abs(Rp, SA);
     const starc_proxy_stats *xs = starc_proxy_get_stats(ps), *ys = starc_proxy_get_stats(pd);
     agree(xs->r, ys->r, 1.0, "r");
     agree(xs->sigma_true, ys->sigma_true, rt, "sigma_true");
@@ -214,7 +206,7 @@ static void test_optimal_set_ties(void **state)
         starc_proxy_hacking_result hx, hy;
         assert_ok(starc_proxy_check_hacking(ps, &pio, NULL, &hx, NULL));
         assert_ok(starc_proxy_check_hacking(pd, NULL, NULL, &hy, NULL));
-        const double sc = max_abs(Rt, SA) / 0.1;
+        const double sc = sparse_util_max_abs(Rt, SA) / 0.1;
         assert_true(hy.true_return_max - hy.true_return_min > 1e-3 * sc); /* a real set */
         agree(hx.true_return_min, hy.true_return_min, sc, "true_return_min");
         agree(hx.true_return_max, hy.true_return_max, sc, "true_return_max");
@@ -267,7 +259,7 @@ static void compare_regularize(gsl_rng *r, const starc_mdp *d, const starc_mdp *
     assert_ok(starc_regularize_alloc_rbar(d, Rt, Rp, base, &o, &rd, NULL));
     o.engine = STARC_POLICY_ENGINE_SPARSE;
     assert_ok(starc_regularize_alloc_rbar(m, Rt, Rp, base, &o, &rs, NULL));
-    const double rt = max_abs(Rt, SA), rp = max_abs(Rp, SA);
+    const double rt = sparse_util_max_abs(Rt, SA), rp = sparse_util_max_abs(Rp, SA);
     agree_all(starc_regularize_base_occupancy(rs), starc_regularize_base_occupancy(rd), SA, "base occupancy");
     const double coefs[] = {0.05, 0.5, 5.0};
     for (int solver = 0; solver < 2; solver++)

@@ -25,14 +25,6 @@
 
 #define RTOL 1e-10
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 /* Rbar(s,a) = sum_k T_k R_k over the stored entries of row (s,a). */
 static void expected_reward(const starc_mdp *m, const double *R, double *Rbar)
 {
@@ -104,7 +96,7 @@ static void same_fixed_point(const starc_mdp *m, const double *Rbar, size_t *act
      * the lowest action, and the two paths may keep different actions
      * within the tie tolerance: V agrees to tie_tol / (1 - gamma). */
     const double vtol = lu.tie_tol / (1.0 - g);
-    assert_all_close(V2, V1, S, 0.0, vtol * max_abs(V1, S));
+    assert_all_close(V2, V1, S, 0.0, vtol * sparse_util_max_abs(V1, S));
     free(a2);
     free(V1);
     free(V2);
@@ -253,7 +245,7 @@ static void test_loose_path(void **state)
     assert_ok(starc_generate_rng_alloc(8, &rng, NULL));
     assert_ok(starc_generate_reward(rng, m, NULL, R, NULL, NULL));
     expected_reward(m, R, Rbar);
-    const double shift = 2.0 * max_abs(Rbar, S * A); /* values away from 0, so tol is not the floor */
+    const double shift = 2.0 * sparse_util_max_abs(Rbar, S * A); /* values away from 0, so tol is not the floor */
     for (size_t i = 0; i < S * A; i++)
         Rbar[i] += shift;
     for (size_t s = 0; s < S; s++)

@@ -15,18 +15,10 @@
 
 #define RTOL 1e-10
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 /* x and y agree to RTOL relative to max |y|. */
 static void assert_agree(const double *x, const double *y, size_t n)
 {
-    const double tol = RTOL * max_abs(y, n);
+    const double tol = RTOL * sparse_util_max_abs(y, n);
     assert_all_close(x, y, n, 0.0, tol);
 }
 
@@ -172,7 +164,7 @@ static void test_roundoff_floor(void **state)
                 double bn = 0.0;
                 for (size_t s = 0; s < S; s++)
                     bn = fmax(bn, fabs(Rbar[s * A + a1[s]]));
-                const double vn = max_abs(V1, S), lu_err = S * DBL_EPSILON * vn;
+                const double vn = sparse_util_max_abs(V1, S), lu_err = S * DBL_EPSILON * vn;
                 const double bound = fmax(1e-13 * bn, DBL_EPSILON * (1.0 + gamma) * vn) / (1.0 - gamma);
                 assert_all_close(V2, V1, S, 0.0, bound + lu_err);
             }
@@ -318,7 +310,7 @@ static void test_iterative_rule(void **state)
         for (size_t s = 0; s < S; s++)
             e = fmax(e, fabs(V2[s] - V1[s]));
         /* the bound, plus the LU's own round-off (S eps ||V||) */
-        assert_true(e <= tols[i] * bmax / (1.0 - gamma) + S * 2.3e-16 * max_abs(V1, S));
+        assert_true(e <= tols[i] * bmax / (1.0 - gamma) + S * 2.3e-16 * sparse_util_max_abs(V1, S));
     }
     it.iterative_tol = 1e-13;
     it.iterative_max_iter = 2;
