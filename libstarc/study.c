@@ -270,6 +270,21 @@ static void metrics6x2_finish(size_t n, size_t k, const double *T, const double 
     }
 }
 
+/* One step of metrics6x2() and norms6x2() on the lanes' |differences| d and
+ * weights tv: the six running sums and maxima v (l1, l2, linf, wl1, wl2,
+ * wlinf) in metrics6()'s order of operations. */
+__attribute__((target("avx512f"), optimize("fp-contract=off"), always_inline))
+static inline void acc6x2(__m512d v[6], __m512d tv, __m512d d)
+{
+    const __m512d td = _mm512_mul_pd(tv, d);
+    v[0] = _mm512_add_pd(v[0], d);
+    v[1] = _mm512_add_pd(v[1], _mm512_mul_pd(d, d));
+    v[2] = _mm512_max_pd(d, v[2]);
+    v[3] = _mm512_add_pd(v[3], td);
+    v[4] = _mm512_add_pd(v[4], _mm512_mul_pd(td, d));
+    v[5] = _mm512_max_pd(td, v[5]);
+}
+
 /* metrics6() of a0 x - b0 y into o0 and of a1 x - b1 y into o1 in one pass
  * on AVX-512F: lanes 0-3 are the first call's four partial sums, lanes 4-7
  * the second's, each lane doing metrics6()'s operations in its order (no
@@ -284,7 +299,7 @@ static void metrics6x2(size_t n, const double *T, const double *x, const double 
     const __m512d va = _mm512_set_pd(a1, a1, a1, a1, a0, a0, a0, a0);
     const __m512d vb = _mm512_set_pd(b1, b1, b1, b1, b0, b0, b0, b0);
     const __m512i mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
-    __m512d l1 = _mm512_setzero_pd(), l2 = l1, li = l1, w1 = l1, w2 = l1, wi = l1;
+    __m512d v[6] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
     size_t k = 0, nl = n - n % LANES;
     for (; k < nl; k += LANES) {
         __m512d xv = _mm512_broadcast_f64x4(_mm256_loadu_pd(x + k));
@@ -292,17 +307,11 @@ static void metrics6x2(size_t n, const double *T, const double *x, const double 
         __m512d tv = _mm512_broadcast_f64x4(_mm256_loadu_pd(T + k));
         __m512d e = _mm512_sub_pd(_mm512_mul_pd(va, xv), _mm512_mul_pd(vb, yv));
         __m512d d = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(e), mask));
-        __m512d td = _mm512_mul_pd(tv, d);
-        l1 = _mm512_add_pd(l1, d);
-        l2 = _mm512_add_pd(l2, _mm512_mul_pd(d, d));
-        li = _mm512_max_pd(d, li);
-        w1 = _mm512_add_pd(w1, td);
-        w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
-        wi = _mm512_max_pd(td, wi);
+        acc6x2(v, tv, d);
     }
     const double *xs[2] = {x, x}, *ys[2] = {y, y}, as[2] = {a0, a1}, bs[2] = {b0, b1};
     double *os[2] = {o0, o1};
-    metrics6x2_finish(n, k, T, xs, as, ys, bs, (__m512d[6]){l1, l2, li, w1, w2, wi}, os);
+    metrics6x2_finish(n, k, T, xs, as, ys, bs, v, os);
 }
 
 /* norms6() of x0 into o0 and of x1 into o1 in one pass on AVX-512F, lanes
@@ -312,23 +321,17 @@ __attribute__((target("avx512f"), optimize("fp-contract=off")))
 static void norms6x2(size_t n, const double *T, const double *x0, const double *x1, double *o0, double *o1)
 {
     const __m512i mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
-    __m512d l1 = _mm512_setzero_pd(), l2 = l1, li = l1, w1 = l1, w2 = l1, wi = l1;
+    __m512d v[6] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
     size_t k = 0, nl = n - n % LANES;
     for (; k < nl; k += LANES) {
         __m512d xv = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(x0 + k)), _mm256_loadu_pd(x1 + k), 1);
         __m512d tv = _mm512_broadcast_f64x4(_mm256_loadu_pd(T + k));
         __m512d d = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(xv), mask));
-        __m512d td = _mm512_mul_pd(tv, d);
-        l1 = _mm512_add_pd(l1, d);
-        l2 = _mm512_add_pd(l2, _mm512_mul_pd(d, d));
-        li = _mm512_max_pd(d, li);
-        w1 = _mm512_add_pd(w1, td);
-        w2 = _mm512_add_pd(w2, _mm512_mul_pd(td, d));
-        wi = _mm512_max_pd(td, wi);
+        acc6x2(v, tv, d);
     }
     const double *xs[2] = {x0, x1}, *ys[2] = {NULL, NULL}, as[2] = {1.0, 1.0}, bs[2] = {0.0, 0.0};
     double *os[2] = {o0, o1};
-    metrics6x2_finish(n, k, T, xs, as, ys, bs, (__m512d[6]){l1, l2, li, w1, w2, wi}, os);
+    metrics6x2_finish(n, k, T, xs, as, ys, bs, v, os);
 }
 #endif
 
