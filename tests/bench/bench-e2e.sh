@@ -14,6 +14,7 @@
 # the N x N STARC-VAL matrix of N = 256 rewards at S = 64 against numpy's
 # Gram-matrix implementation.  Never part of `make check`.
 #   tests/bench/bench-e2e.sh [STARC [SIZES]]   (default ./tools/starc, "32 128 512 1024 2048")
+# A libtool wrapper STARC is replaced by the binary it runs (real-binary.sh).
 # Runs are alternated CLI, numpy, CLI, ... ($RUNS pairs, default 5) and the
 # ratio CLI/numpy is taken pair by pair; the median is printed with min and
 # max.  KINDS (default "val epic dard regret") picks the computations; DARD
@@ -21,7 +22,9 @@
 # products per reward).  BATCH=0 skips the matrix.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-starc=${1:-./tools/starc}
+. "$here/real-binary.sh"
+real_binary "${1:-./tools/starc}"
+starc=$REAL_BINARY
 sizes=${2:-"32 128 512 1024 2048"}
 py=${PYTHON3:-/usr/bin/python3}
 runs=${RUNS:-5}
