@@ -20,7 +20,9 @@
                                       buffer already touched) plus, for val and regret,
                                       one LU solve of size S, for dard its 2A dense S^3
                                       products (epic: the read only), on one BLAS thread;
-                                      prints its seconds (best of 5)
+                                      prints its seconds (best of 5), then the same with
+                                      m.npz read into fresh memory (the held floor: what a
+                                      program keeping T in aligned memory cannot avoid)
 """
 import importlib.util
 import os
@@ -124,6 +126,7 @@ def floor(d, kind="val"):
     m.npz, r1.npy and r2.npy once from the page cache into a buffer already
     touched, plus for val and regret one LU solve of size S, for dard the 2A
     dense S x S x S products of its expectation term (one BLAS thread)."""
+    import mmap
     import time
     names = [os.path.join(d, f) for f in ("m.npz", "r1.npy", "r2.npy")]
     size = max(os.path.getsize(f) for f in names)
@@ -137,20 +140,29 @@ def floor(d, kind="val"):
     if kind == "dard":
         R = np.load(os.path.join(d, "r1.npy"))
         Ta, Ra = [np.ascontiguousarray(T[:, a, :]) for a in range(A)], [np.ascontiguousarray(R[:, a, :]) for a in range(A)]
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for f in names:
-            with open(f, "rb", buffering=0) as fh:
-                while fh.readinto(mv) > 0:
-                    pass
-        if kind in ("val", "regret"):
-            np.linalg.solve(M, b)
-        elif kind == "dard":
-            for a in range(A):
-                Ta[a] @ Ra[a] @ Ta[a].T
-        best = min(best, time.perf_counter() - t0)
-    print("%.6f" % best)
+    best = [float("inf"), float("inf")]
+    for held in (0, 1):
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for f in names:
+                # held: m.npz into fresh memory, as a program that keeps T in
+                # 8-aligned memory must (np.savez stores T at an odd offset,
+                # so it cannot be mapped in place): its page faults count.
+                fresh = mmap.mmap(-1, size) if held and f == names[0] else None
+                dst = memoryview(fresh) if fresh is not None else mv
+                with open(f, "rb", buffering=0) as fh:
+                    while fh.readinto(dst) > 0:
+                        pass
+                if fresh is not None:
+                    dst.release()
+                    fresh.close()
+            if kind in ("val", "regret"):
+                np.linalg.solve(M, b)
+            elif kind == "dard":
+                for a in range(A):
+                    Ta[a] @ Ra[a] @ Ta[a].T
+            best[held] = min(best[held], time.perf_counter() - t0)
+    print("%.6f %.6f" % tuple(best))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ median() {
 }
 
 echo "== $(nproc) CPUs, $(uname -m); starc = $starc; $runs alternating pairs"
-printf 'S\tcomputation\tcli_s\tnumpy_s\tratio_median\tratio_min\tratio_max\tpeak_rss/input\tfaults/input_4KiB\tfloor_s\tnumpy/floor\tcli/floor\n'
+printf 'S\tcomputation\tcli_s\tnumpy_s\tratio_median\tratio_min\tratio_max\tpeak_rss/input\tfaults/input_4KiB\tfloor_s\tnumpy/floor\tcli/floor\theld_floor_s\tnumpy/held\tcli/held\n'
 for S in $sizes; do
     d="$work/$S"
     mkdir -p "$d"
@@ -86,10 +86,10 @@ for S in $sizes; do
         # means no program can be 5x faster than numpy here.
         OPENBLAS_NUM_THREADS=1 "$py" "$here/bench-e2e.py" floor "$k" "$d" >"$d/floor"
         sort -n -k3 "$d/r" | awk -v n="$runs" -v S="$S" -v k="$k" -v c="$(median "$d/r" 1)" \
-            -v p="$(median "$d/r" 2)" -v b="$bytes" -v rss="$rss" -v f="$flt" -v fl="$(cat "$d/floor")" '
+            -v p="$(median "$d/r" 2)" -v b="$bytes" -v rss="$rss" -v f="$flt" -v fl="$(cut -d" " -f1 "$d/floor")" -v hf="$(cut -d" " -f2 "$d/floor")" '
             NR == 1 { lo = $3 } NR == int((n + 1) / 2) { med = $3 } { hi = $3 }
-            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.5f\t%.1f\t%.1f\n",
-                        S, k, c, p, med, lo, hi, rss / b, f / (b / 4096), fl, p / fl, c / fl }'
+            END { printf "%s\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t%.5f\t%.1f\t%.1f\t%.5f\t%.1f\t%.1f\n",
+                        S, k, c, p, med, lo, hi, rss / b, f / (b / 4096), fl, p / fl, c / fl, hf, p / hf, c / hf }'
     done
     rm -rf "$d"
 done
