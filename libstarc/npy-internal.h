@@ -62,7 +62,7 @@ int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, sta
 /* Bytes of values a direct read reads at once (docs/benchmarks.md, "CRC-32
  * and T's read"): small enough to stay in L2 between the read and the pass
  * over them. */
-#define STARCI_NPY_READ_CHUNK ((size_t)1 << 20)
+#define STARCI_NPY_READ_CHUNK ((size_t)512 << 10)
 /* n doubles starting phase bytes (rounded down to a multiple of 8) into a
  * page of a private anonymous mapping (huge-page advice as for
  * starci_npy_dalloc_big()); NULL when out of memory.  Release
