@@ -71,8 +71,10 @@ static int row_surely_valid(const double *row, size_t S, double tol)
 }
 
 /* The checks of starc_mdp_validate() (starc/mdp.h); scan, when not NULL,
- * sees each row of T (its bytes, in order) just before the row is checked,
- * while it is in cache: a pass of the caller's fused into this one. */
+ * sees each row of T (its bytes, in order) just before the row is checked:
+ * a pass of the caller's fused into this one, which may also bring the row
+ * in (npy.c reads T's values a chunk at a time as this pass reaches them,
+ * so that the read, the CRC-32 and the checks meet each chunk in cache). */
 static int validate_dense(size_t S, size_t A, const double *T, const double *mu0, double gamma,
                           const starc_mdp_options *opt, const starci_mdp_hold *hold, starc_error *err)
 {

@@ -1767,9 +1767,9 @@ int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped,
 
 void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes)
 {
-    const unsigned char *b = p;
-    if (r->dst && b >= r->dst && (size_t)(b - r->dst) <= r->L.nbytes)
-        reader_advance(r, (size_t)(b - r->dst) + bytes);
+    const uintptr_t b = (uintptr_t)p, d = (uintptr_t)r->dst;
+    if (r->dst && b >= d && b - d <= r->L.nbytes)
+        reader_advance(r, (size_t)(b - d) + bytes);
 }
 
 int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err)
