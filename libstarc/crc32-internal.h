@@ -26,7 +26,5 @@ starci_crc32_fn starci_crc32_pick(void);
  * the compiler lacks PCLMULQDQ and SSE4.1. */
 uint32_t starci_crc32_zlib(uint32_t crc, const void *p, size_t n);
 starci_crc32_fn starci_crc32_pclmul(void);
-/* The same on 512-bit registers (VPCLMULQDQ and AVX-512), or NULL. */
-starci_crc32_fn starci_crc32_vpclmul(void);
 
 #endif

@@ -64,8 +64,6 @@ PCLMUL_FN static inline __m128i fold16(__m128i x, __m128i k, __m128i next)
     return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
 }
 
-PCLMUL_FN static uint32_t reduce4(__m128i x0, __m128i x1, __m128i x2, __m128i x3, const unsigned char *p, size_t n);
-
 /* The CRC register (not inverted) after n bytes at p, n >= 64 and a
  * multiple of 16, starting from reg. */
 PCLMUL_FN static uint32_t fold_reduce(uint32_t reg, const unsigned char *p, size_t n)
@@ -79,13 +77,6 @@ PCLMUL_FN static uint32_t fold_reduce(uint32_t reg, const unsigned char *p, size
         x2 = fold16(x2, k512, load16(p + 32));
         x3 = fold16(x3, k512, load16(p + 48));
     }
-    return reduce4(x0, x1, x2, x3, p, n);
-}
-
-/* The register after four 128-bit lanes (in order), then n more bytes at p
- * (a multiple of 16). */
-PCLMUL_FN static uint32_t reduce4(__m128i x0, __m128i x1, __m128i x2, __m128i x3, const unsigned char *p, size_t n)
-{
     const __m128i k128 = _mm_set_epi64x((long long)K96, (long long)K160);
     x0 = fold16(fold16(fold16(x0, k128, x1), k128, x2), k128, x3);
     for (; n >= 16; p += 16, n -= 16)
@@ -114,55 +105,6 @@ static uint32_t crc32_pclmul(uint32_t crc, const void *p, size_t n)
     }
     return n ? starci_crc32_zlib(crc, b, n) : crc;
 }
-
-/* The same folds on 512-bit registers (VPCLMULQDQ): four of them, 256 bytes
- * at a time, each 128-bit lane carried 2048 bits forward by K(2080), K(2016);
- * then folded into one register (512 bits, K(544), K(480)), whose four lanes
- * are those of fold_reduce(). */
-#define K2080 0x11542778aULL
-#define K2016 0x1322d1430ULL
-#define VPCLMUL_FN __attribute__((target("vpclmulqdq,avx512f,avx512vl,pclmul,sse4.1")))
-
-VPCLMUL_FN static inline __m512i fold64(__m512i z, __m512i k, __m512i next)
-{
-    return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(z, k, 0x00), _mm512_clmulepi64_epi128(z, k, 0x11),
-                                     next, 0x96); /* a ^ b ^ c */
-}
-
-VPCLMUL_FN static inline __m512i load64(const unsigned char *p)
-{
-    return _mm512_loadu_si512((const void *)p);
-}
-
-/* fold_reduce() for n >= 256 */
-VPCLMUL_FN static uint32_t fold_reduce512(uint32_t reg, const unsigned char *p, size_t n)
-{
-    const __m512i k2048 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)K2016, (long long)K2080));
-    const __m512i k512 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)K480, (long long)K544));
-    __m512i z0 = _mm512_xor_si512(load64(p), _mm512_inserti32x4(_mm512_setzero_si512(), _mm_cvtsi32_si128((int)reg), 0)),
-            z1 = load64(p + 64), z2 = load64(p + 128), z3 = load64(p + 192);
-    for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
-        z0 = fold64(z0, k2048, load64(p));
-        z1 = fold64(z1, k2048, load64(p + 64));
-        z2 = fold64(z2, k2048, load64(p + 128));
-        z3 = fold64(z3, k2048, load64(p + 192));
-    }
-    z0 = fold64(fold64(fold64(z0, k512, z1), k512, z2), k512, z3);
-    for (; n >= 64; p += 64, n -= 64)
-        z0 = fold64(z0, k512, load64(p));
-    return reduce4(_mm512_extracti32x4_epi32(z0, 0), _mm512_extracti32x4_epi32(z0, 1),
-                   _mm512_extracti32x4_epi32(z0, 2), _mm512_extracti32x4_epi32(z0, 3), p, n);
-}
-
-static uint32_t crc32_vpclmul(uint32_t crc, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    if (n < 256)
-        return crc32_pclmul(crc, p, n);
-    const size_t m = n & ~(size_t)15;
-    crc = ~fold_reduce512(~crc, b, m);
-    return n > m ? starci_crc32_zlib(crc, b + m, n - m) : crc;
-}
 #endif
 
 starci_crc32_fn starci_crc32_pclmul(void)
@@ -171,16 +113,6 @@ starci_crc32_fn starci_crc32_pclmul(void)
     /* libgcc's constructor has filled the CPU model by now (see canon.c) */
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1"))
         return crc32_pclmul;
-#endif
-    return NULL;
-}
-
-starci_crc32_fn starci_crc32_vpclmul(void)
-{
-#ifdef CRC_PCLMUL
-    if (starci_crc32_pclmul() && __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512vl"))
-        return crc32_vpclmul;
 #endif
     return NULL;
 }
