@@ -5,7 +5,8 @@
  * STARC_KERNELS=baseline makes.  Then the CRC-32 of T in a stored .npz, read
  * chunk by chunk inside its validation (npy.c): a bit flipped at the first or
  * last byte of a chunk, of a row, of T, is refused as a CRC error, whether T
- * is read or mapped.  Files go into ./test-crc32.tmp. */
+ * is read or mapped; and the reader's order of errors when the file shrinks
+ * under a pending read.  Files go into ./test-crc32.tmp. */
 #define _POSIX_C_SOURCE 200809L
 #include <config.h>
 #include <stdarg.h>
@@ -271,6 +272,73 @@ static void test_npz_flips(void **state)
     rmdir(TMPDIR);
 }
 
+/* The reader's own order of errors when T is read inside the caller's pass:
+ * the file shrinking under a pending read is a read error (STARC_EIO), named
+ * before the CRC error a flipped bit also makes; the flipped bit alone is the
+ * CRC error; neither, and the values are T's. */
+static void test_read_errors(void **state)
+{
+    (void)state;
+    const uint16_t one = 1;
+    unsigned char lo;
+    memcpy(&lo, &one, 1);
+    if (!lo)
+        skip();
+    mkdir(TMPDIR, 0777);
+    double *T = malloc(TBYTES);
+    assert_non_null(T);
+    for (size_t i = 0; i < (size_t)S * A * S; i++)
+        T[i] = 1.0 / S;
+    char p[256];
+    snprintf(p, sizeof p, TMPDIR "/shrink.npz");
+    size_t pad = 1, data = 0;
+    for (; pad <= 8 && (data = write_mdp(p, T, pad)) % 8 == 0; pad++)
+        ;
+    assert_true(data % 8 != 0); /* read, not mapped */
+    for (int c = 0; c < 4; c++) { /* bit 0: flip a bit of T; bit 1: cut the file */
+        (void)write_mdp(p, T, pad);
+        if (c & 1) {
+            size_t n;
+            unsigned char *b = read_file(p, &n);
+            b[data + 100] ^= 1;
+            write_file(p, b, n);
+            free(b);
+        }
+        starc_error err;
+        starc_npy_npz *z = NULL;
+        starci_npy_reader *r = NULL;
+        assert_ok(starc_npy_npz_open(p, &z, &err));
+        assert_ok(starci_npy_reader_open_member(z, "T", &r, &err));
+        const size_t n = starci_npy_reader_count(r);
+        double *v = starci_npy_dalloc_mapped(n, starci_npy_reader_phase(r));
+        assert_non_null(v);
+        assert_ok(starci_npy_reader_read_direct(r, v, 1, 1, &err));
+        /* the caller's pass takes the first chunk, then the file is cut in T's second half */
+        starci_npy_reader_crc_scan(r, v, STARCI_NPY_READ_CHUNK);
+        if (c & 2)
+            assert_int_equal(truncate(p, (off_t)(data + TBYTES / 2 + 3)), 0);
+        const int st = starci_npy_reader_crc_verify(r, v, &err);
+        if (c & 2) {
+            assert_int_equal(st, STARC_EIO);
+            char want[400];
+            snprintf(want, sizeof want, "%s:T: read error: the file shrank while it was read", p);
+            assert_string_equal(err.message, want);
+        } else if (c & 1) {
+            assert_int_equal(st, STARC_EFORMAT);
+            assert_non_null(strstr(err.message, "member 'T': CRC error"));
+        } else {
+            assert_int_equal(st, STARC_OK);
+            assert_memory_equal(v, T, TBYTES);
+        }
+        starci_npy_dfree_mapped(v, n);
+        starci_npy_reader_close(r);
+        starc_npy_npz_close(z);
+    }
+    free(T);
+    remove(p);
+    rmdir(TMPDIR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_big),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_npz_flips),
+        cmocka_unit_test(test_read_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
