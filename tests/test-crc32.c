@@ -22,8 +22,8 @@
 #include <starc/io.h>
 #include <starc/npy.h>
 
-#include "../libstarc/crc32-internal.h"
-#include "../libstarc/npy-internal.h"
+#include "crc32-internal.h"
+#include "npy-internal.h"
 
 #define TMPDIR "test-crc32.tmp"
 

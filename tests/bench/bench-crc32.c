@@ -11,7 +11,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "../../libstarc/crc32-internal.h"
+#include "crc32-internal.h"
 
 static double now(void)
 {
