@@ -19,7 +19,7 @@
  * K(64); Barrett mu = rev_33(floor(x^64 / P)) and P' = rev_33(P).  They are
  * the paper's (and Linux's crc32-pclmul) values; tests/test-crc32.c checks
  * the result against zlib for every length up to 4096 at every alignment. */
-#include "config.h"
+#include <config.h>
 
 #include "crc32-internal.h"
 
