@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(STARC_SCALAR_KERNELS)
@@ -615,6 +616,16 @@ static inline void starci_norm_scale_copy(const double *x, size_t n, int k, doub
 {
     for (size_t i = 0; i < n; i++)
         out[i] = ldexp(x[i], k);
+}
+
+/* Whether the environment says STARC_KERNELS=baseline: then the portable
+ * kernels run instead of those chosen for the CPU (AVX in canon.c, PCLMULQDQ
+ * in crc32.c), which the tests use to compare the two.  The one reader of
+ * that variable. */
+static inline int starci_kernels_baseline(void)
+{
+    const char *e = getenv("STARC_KERNELS");
+    return e && strcmp(e, "baseline") == 0;
 }
 
 #endif

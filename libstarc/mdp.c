@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error-internal.h"
+#include "kernels-internal.h"
 #include "mdp-internal.h"
 #include "npy-internal.h"
 #include "starc/mdp.h"
@@ -70,9 +71,65 @@ static int row_surely_valid(const double *row, size_t S, double tol)
     return ok && fabs(sum - 1.0) <= tol - 2.0 * (double)S * DBL_EPSILON * sum;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__AVX__)
+#define MDP_AVX 1
+#include <immintrin.h>
+
+/* row_surely_valid() on 256-bit registers: two of them, eight lanes, summed
+ * in another order (the bound there holds for any order of non-negative
+ * terms); NaN fails both comparisons as there. */
+__attribute__((target("avx"))) static int row_surely_valid_avx(const double *row, size_t S, double tol)
+{
+    const __m256d zero = _mm256_setzero_pd(), big = _mm256_set1_pd(DBL_MAX);
+    __m256d s0 = zero, s1 = zero, bad = zero;
+    size_t t = 0;
+    for (; t + 8 <= S; t += 8) {
+        const __m256d a = _mm256_loadu_pd(row + t), b = _mm256_loadu_pd(row + t + 4);
+        bad = _mm256_or_pd(bad, _mm256_or_pd(_mm256_cmp_pd(a, zero, _CMP_NGE_UQ), _mm256_cmp_pd(a, big, _CMP_NLE_UQ)));
+        bad = _mm256_or_pd(bad, _mm256_or_pd(_mm256_cmp_pd(b, zero, _CMP_NGE_UQ), _mm256_cmp_pd(b, big, _CMP_NLE_UQ)));
+        s0 = _mm256_add_pd(s0, a);
+        s1 = _mm256_add_pd(s1, b);
+    }
+    double l[4];
+    _mm256_storeu_pd(l, _mm256_add_pd(s0, s1));
+    int ok = _mm256_movemask_pd(bad) == 0;
+    double sum = (l[0] + l[1]) + (l[2] + l[3]);
+    for (; t < S; t++) {
+        ok &= (row[t] >= 0.0) & (row[t] <= DBL_MAX);
+        sum += row[t];
+    }
+    return ok && fabs(sum - 1.0) <= tol - 2.0 * (double)S * DBL_EPSILON * sum;
+}
+#endif
+
+/* Whether the rows are screened on 256-bit registers (the CPU has AVX and
+ * the environment does not ask for the baseline kernels). */
+static int rows_avx(void)
+{
+#ifdef MDP_AVX
+    /* libgcc's constructor has filled the CPU model by now */
+    return !starci_kernels_baseline() && __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
+static int row_screen(int avx, const double *row, size_t S, double tol)
+{
+#ifdef MDP_AVX
+    if (avx)
+        return row_surely_valid_avx(row, S, tol);
+#else
+    (void)avx;
+#endif
+    return row_surely_valid(row, S, tol);
+}
+
 /* The checks of starc_mdp_validate() (starc/mdp.h); scan, when not NULL,
- * sees each row of T (its bytes, in order) just before the row is checked,
- * while it is in cache: a pass of the caller's fused into this one. */
+ * sees each row of T (its bytes, in order) just before the row is checked:
+ * a pass of the caller's fused into this one, which may also bring the row
+ * in (npy.c reads T's values a chunk at a time as this pass reaches them,
+ * so that the read, the CRC-32 and the checks meet each chunk in cache). */
 static int validate_dense(size_t S, size_t A, const double *T, const double *mu0, double gamma,
                           const starc_mdp_options *opt, const starci_mdp_hold *hold, starc_error *err)
 {
@@ -93,13 +150,14 @@ static int validate_dense(size_t S, size_t A, const double *T, const double *mu0
         return starci_error(err, STARC_EINVAL, "tolerance must be >= 0");
     if (!isfinite(gamma) || gamma < 0.0 || gamma >= 1.0)
         return starci_error(err, STARC_EINVAL, "gamma = %.17g is outside [0, 1)", gamma);
+    const int avx = rows_avx();
     for (size_t s = 0; s < S; s++)
         for (size_t a = 0; a < A; a++) {
             const double *row = T + (s * A + a) * S;
             int st;
             if (hold && hold->scan)
                 hold->scan(hold->ctx, row, S * sizeof(double));
-            if (!row_surely_valid(row, S, tol) && (st = check_row_exact(row, S, s, a, tol, err)))
+            if (!row_screen(avx, row, S, tol) && (st = check_row_exact(row, S, s, a, tol, err)))
                 return st;
         }
     return check_mu0(S, mu0, tol, err);

@@ -43,17 +43,26 @@ void starci_npy_reader_close(starci_npy_reader *r);
  * the partial pages at its ends are read.  Other layouts are read as before.
  * A mapped file must not shrink while its values are in use (the process
  * would get SIGBUS, as with numpy's mmap_mode).
- * A stored member read this way bypasses libzip, so its CRC-32 is checked
- * here, unless defer: then the caller passes every value, in order, to
- * starci_npy_reader_crc_scan() (in its own pass over them) and calls
- * starci_npy_reader_crc_check() (a no-op without a pending check); when its
- * pass stops early (the values are refused), starci_npy_reader_crc_verify()
- * checks the CRC-32 over all the values, so that corruption is named as such. */
+ * Values not mapped are read STARCI_NPY_READ_CHUNK bytes at a time, and a
+ * stored member read this way bypasses libzip, so its CRC-32 is checked here,
+ * each chunk right after its read.  With defer, both wait for the caller's
+ * own pass over the values: it passes every value, in order, to
+ * starci_npy_reader_crc_scan() before it looks at it (which reads the values
+ * not yet read, up to the end of those passed, and takes their CRC-32), then
+ * calls starci_npy_reader_crc_check(); when its pass stops early (the values
+ * are refused), starci_npy_reader_crc_verify() reads and checks the rest, so
+ * that a failed read and then corruption are named as such.  Both report, in
+ * this order, a failed read (STARC_EIO) and a CRC-32 that differs from the
+ * zip directory's (STARC_EFORMAT), and are no-ops when nothing is pending. */
 int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped, int defer, starc_error *err);
 size_t starci_npy_reader_phase(const starci_npy_reader *r);
 void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes);
-int starci_npy_reader_crc_check(const starci_npy_reader *r, starc_error *err);
+int starci_npy_reader_crc_check(starci_npy_reader *r, starc_error *err);
 int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err);
+/* Bytes of values a direct read reads at once (docs/benchmarks.md, "CRC-32
+ * and T's read"): small enough to stay in L2 between the read and the pass
+ * over them. */
+#define STARCI_NPY_READ_CHUNK ((size_t)512 << 10)
 /* n doubles starting phase bytes (rounded down to a multiple of 8) into a
  * page of a private anonymous mapping (huge-page advice as for
  * starci_npy_dalloc_big()); NULL when out of memory.  Release

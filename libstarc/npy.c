@@ -26,8 +26,8 @@
 #include <unistd.h>
 
 #include <zip.h>
-#include <zlib.h>
 
+#include "crc32-internal.h"
 #include "error-internal.h"
 #include "starc/npy.h"
 #include "npy-internal.h"
@@ -1045,7 +1045,13 @@ struct starci_npy_reader {
     uint64_t doff;          /* the values' offset in dfd */
     int crc_on;             /* a stored member read directly: its CRC-32 is ours to check */
     uint32_t crc_want, crc_have; /* the directory's CRC-32; the running one over what was read */
-    uint32_t crc_pre;       /* the CRC-32 of the prefix alone */
+    starci_crc32_fn crc;    /* the CRC-32 implementation, picked once per reader */
+    /* The values a direct read fills: dst, how many of their bytes are there
+     * (read or mapped) and how many the running CRC-32 covers; a read that
+     * failed (with its errno, 0 for end of file), kept until it is reported. */
+    unsigned char *dst;
+    size_t filled, crc_upto;
+    int rd_failed, rd_errno;
 };
 
 /* Transparent huge pages, a measured policy (docs/benchmarks.md, "Reads
@@ -1192,8 +1198,10 @@ static int reader_prefix(starci_npy_reader *r, starc_error *err)
     }
     got += more;
     r->consumed += got;
-    if (r->zf) /* the member's CRC-32 covers the prefix too */
-        r->crc_have = r->crc_pre = (uint32_t)crc32(0L, buf, (uInt)got);
+    if (r->zf) { /* the member's CRC-32 covers the prefix too */
+        r->crc = starci_crc32_pick();
+        r->crc_have = r->crc(0, buf, got);
+    }
     if (!st)
         st = npy_layout_parse(buf, got, r->disp, &r->L, err);
     /* Header shorter than the 12 bytes read: no valid header is (the shortest
@@ -1660,9 +1668,58 @@ static void prefault(void *p, size_t bytes)
 #endif
 }
 
+/* Values not mapped are read up to byte end (of r->L.nbytes) of r->dst, a
+ * chunk of STARCI_NPY_READ_CHUNK bytes at a time (each faulted in first), so
+ * that the pass the reads serve finds each chunk still in cache.  A failed
+ * read stops them; it is kept in r and reported by reader_finish(). */
+static void reader_fill(starci_npy_reader *r, size_t end)
+{
+    while (r->filled < end && !r->rd_failed) {
+        const size_t left = r->L.nbytes - r->filled;
+        const size_t k = left < STARCI_NPY_READ_CHUNK ? left : STARCI_NPY_READ_CHUNK;
+        prefault(r->dst + r->filled, k);
+        errno = 0;
+        if (pread_all(r->dfd, r->dst + r->filled, k, r->doff + r->filled)) {
+            r->rd_failed = 1;
+            r->rd_errno = errno;
+        } else {
+            r->filled += k;
+        }
+    }
+}
+
+/* The values up to byte end are there and, for a member, in the running CRC-32. */
+static void reader_advance(starci_npy_reader *r, size_t end)
+{
+    end = end < r->L.nbytes ? end : r->L.nbytes;
+    reader_fill(r, end);
+    end = end < r->filled ? end : r->filled;
+    if (r->crc_on && end > r->crc_upto)
+        r->crc_have = r->crc(r->crc_have, r->dst + r->crc_upto, end - r->crc_upto);
+    r->crc_upto = end > r->crc_upto ? end : r->crc_upto;
+}
+
+/* Every value read (a chunk at a time, each in the CRC-32 while in cache),
+ * then what went wrong, in this order: a read that failed, a CRC-32 that
+ * differs from the directory's. */
+static int reader_finish(starci_npy_reader *r, starc_error *err)
+{
+    if (!r->dst) /* no direct read: nothing pending */
+        return STARC_OK;
+    for (size_t e = r->crc_upto; e < r->L.nbytes && !r->rd_failed;)
+        reader_advance(r, e = r->L.nbytes - e < STARCI_NPY_READ_CHUNK ? r->L.nbytes : e + STARCI_NPY_READ_CHUNK);
+    if (r->rd_failed)
+        return starci_error(err, STARC_EIO, "%s: read error: %s", r->disp,
+                            r->rd_errno ? strerror(r->rd_errno) : "the file shrank while it was read");
+    if (r->crc_on && r->crc_have != r->crc_want)
+        return starci_error(err, STARC_EFORMAT, "%s: member '%s': CRC error", r->z->path, r->shown);
+    return STARC_OK;
+}
+
 /* bytes at r->doff into dst: the whole pages of dst mapped from the file
  * when map says dst lies in memory from starci_npy_dalloc_mapped() and the
- * phases agree, the rest (or all) read. */
+ * phases agree, and the partial pages at its ends read; otherwise nothing
+ * is read here (reader_fill() reads as the values are needed). */
 static int read_direct(starci_npy_reader *r, unsigned char *dst, size_t bytes, int map, starc_error *err)
 {
     const size_t pg = page_size();
@@ -1672,21 +1729,23 @@ static int read_direct(starci_npy_reader *r, unsigned char *dst, size_t bytes, i
         head = head < bytes ? head : bytes;
         mid = (bytes - head) / pg * pg;
     }
-    if (mid && r->doff + head <= (uint64_t)INT64_MAX &&
+    if (!mid)
+        return STARC_OK;
+    if (r->doff + head > (uint64_t)INT64_MAX ||
         mmap(dst + head, mid, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, r->dfd, (off_t)(r->doff + head)) ==
             MAP_FAILED) {
         /* Not mappable after all (a file system without mmap): put fresh
          * memory back over the range, whatever the failed call left, and read. */
         if (mmap(dst + head, mid, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
             return starci_error(err, STARC_ENOMEM, "%s: out of memory", r->disp);
-        head = bytes, mid = 0;
+        return STARC_OK;
     }
     size_t tail = bytes - head - mid;
-    if (!mid)
-        prefault(dst, bytes);
+    errno = 0;
     if (pread_all(r->dfd, dst, head, r->doff) || pread_all(r->dfd, dst + head + mid, tail, r->doff + head + mid))
         return starci_error(err, STARC_EIO, "%s: read error: %s", r->disp,
                             errno ? strerror(errno) : "the file shrank while it was read");
+    r->filled = bytes;
     return STARC_OK;
 }
 
@@ -1694,12 +1753,13 @@ int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped,
 {
     if (r->dfd < 0 || !reader_direct(r))
         return starci_npy_reader_read(r, dst, err);
-    errno = 0;
-    int st = read_direct(r, (unsigned char *)dst, r->L.nbytes, mapped, err);
+    r->dst = (unsigned char *)dst;
+    r->filled = r->crc_upto = 0;
+    r->rd_failed = r->rd_errno = 0;
+    int st = read_direct(r, r->dst, r->L.nbytes, mapped, err);
     r->crc_on = !st && r->zf;
     if (!st && !defer) {
-        starci_npy_reader_crc_scan(r, dst, r->L.nbytes);
-        st = starci_npy_reader_crc_check(r, err);
+        st = reader_finish(r, err);
         r->crc_on = 0; /* checked: nothing pending */
     }
     return st;
@@ -1707,26 +1767,20 @@ int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped,
 
 void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes)
 {
-    const unsigned char *b = p;
-    /* crc32() takes a 32-bit length */
-    for (size_t k; r->crc_on && bytes; b += k, bytes -= k) {
-        k = bytes < ((size_t)1 << 30) ? bytes : (size_t)1 << 30;
-        r->crc_have = (uint32_t)crc32(r->crc_have, b, (uInt)k);
-    }
+    const uintptr_t b = (uintptr_t)p, d = (uintptr_t)r->dst;
+    if (r->dst && b >= d && b - d <= r->L.nbytes)
+        reader_advance(r, (size_t)(b - d) + bytes);
 }
 
 int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err)
 {
-    r->crc_have = r->crc_pre;
-    starci_npy_reader_crc_scan(r, values, r->L.nbytes);
-    return starci_npy_reader_crc_check(r, err);
+    (void)values; /* those the direct read filled */
+    return reader_finish(r, err);
 }
 
-int starci_npy_reader_crc_check(const starci_npy_reader *r, starc_error *err)
+int starci_npy_reader_crc_check(starci_npy_reader *r, starc_error *err)
 {
-    if (r->crc_on && r->crc_have != r->crc_want)
-        return starci_error(err, STARC_EFORMAT, "%s: member '%s': CRC error", r->z->path, r->shown);
-    return STARC_OK;
+    return reader_finish(r, err);
 }
 
 /* Read everything a reader holds into out (a new buffer, huge pages when large). */

@@ -7,6 +7,7 @@
 #include <config.h>
 #include "testutil.h"
 #include "sparse-util.h"
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,78 @@ static void test_invalid(void **state)
     starc_mdp_options_default(&tight);
     tight.prob_tol = 1e-12;
     assert_int_equal(starc_mdp_alloc(2, 2, T, MU2, 0.9, &tight, &m, NULL), STARC_EINVAL);
+}
+
+/* The verdict on row 0 of T by the definition: entries in order (the first
+ * one not finite or negative refuses the row), then the sequential sum. */
+static int row_verdict(const double *row, size_t S, double tol)
+{
+    double sum = 0.0;
+    for (size_t t = 0; t < S; t++) {
+        if (!isfinite(row[t]) || row[t] < 0.0)
+            return STARC_EINVAL;
+        sum += row[t];
+    }
+    return fabs(sum - 1.0) > tol ? STARC_EINVAL : STARC_OK;
+}
+
+/* validate_dense screens rows with a fast check (AVX where the CPU has it,
+ * else four scalar lanes) before the exact one: the verdict and the message
+ * are the definition's whichever screen runs, for rows bad at every
+ * position (before, inside and after the 8-wide blocks; a negative entry
+ * also where the row still sums to 1) and sums on either side of the
+ * tolerance. */
+static void test_row_screen(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 64, 257};
+    const double tol = STARC_MDP_PROB_TOL, bads[4] = {-1e-300, NAN, INFINITY, DBL_MAX};
+    gsl_rng *r = testutil_rng(11);
+    size_t checked = 0, refused = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        const size_t S = sizes[k];
+        double *T = malloc(S * S * sizeof *T), *mu = malloc(S * sizeof *mu);
+        assert_non_null(T);
+        assert_non_null(mu);
+        for (size_t i = 0; i < S; i++)
+            mu[i] = i == 0 ? 1.0 : 0.0;
+        for (int trial = 0; trial < 5 * (int)S + 40; trial++) {
+            for (size_t i = 0; i < S * S; i++) /* rows of 1/S (sum within S u of 1) */
+                T[i] = 1.0 / (double)S;
+            const size_t j = (size_t)gsl_rng_uniform_int(r, S);
+            if (trial < 4 * (int)S) {
+                T[(size_t)trial / 4 % S] = bads[trial % 4];
+            } else if (trial < 5 * (int)S) { /* negative, the sum still 1: only the sign refuses it */
+                const size_t p = (size_t)trial % S;
+                T[p] = -1.0 / (double)S;
+                T[(p + 1) % S] += 2.0 / (double)S;
+            } else { /* one entry moved by tol times 1 +- 2^-20, 1 +- 2^-40 or 1, either way */
+                const double f[5] = {1 - 0x1p-20, 1 - 0x1p-40, 1.0, 1 + 0x1p-40, 1 + 0x1p-20};
+                const double d = tol * f[trial % 5] * (trial % 2 ? 1.0 : -1.0);
+                if (T[j] + d >= 0.0)
+                    T[j] += d;
+            }
+            starc_error e0, e1;
+            int st[2];
+            for (int base = 0; base < 2; base++) {
+                if (base)
+                    setenv("STARC_KERNELS", "baseline", 1);
+                starc_error_clear(base ? &e1 : &e0);
+                st[base] = starc_mdp_validate(S, 1, T, mu, 0.9, NULL, base ? &e1 : &e0);
+                unsetenv("STARC_KERNELS");
+            }
+            assert_int_equal(st[0], row_verdict(T, S, tol));
+            assert_int_equal(st[1], st[0]);
+            assert_string_equal(e0.message, e1.message);
+            checked++;
+            refused += st[0] != STARC_OK;
+        }
+        free(T);
+        free(mu);
+    }
+    /* both verdicts were reached */
+    assert_true(refused > 0 && refused < checked);
+    gsl_rng_free(r);
 }
 
 static void test_reward_expand(void **state)
@@ -304,7 +377,7 @@ static void test_csr_invalid(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid), cmocka_unit_test(test_row_screen),
         cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
         cmocka_unit_test(test_error_string), cmocka_unit_test(test_adopt),
         cmocka_unit_test(test_csr), cmocka_unit_test(test_csr_invalid),
