@@ -29,6 +29,15 @@ typedef struct starci_cform {
 int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_cform *cf,
                        starc_error *err);
 
+/* The finiteness proof of reward i of the last starci_canon_forms(_sa) call:
+ * a sum that every entry of R_i entered, through products with finite
+ * factors, in the pass over R_i the forms make anyway (Rbar; EPIC's g; the
+ * row sums of minimal-potential).  Finite when every entry of R_i is finite,
+ * unless the sum overflowed: a finite value proves R_i finite, a non-finite
+ * one asks for the exact check.  none reads no entry of R (0: the statistics
+ * pass, starci_stats.xsum, is its proof). */
+double starci_canon_rsum(const starc_canon *c, size_t i);
+
 /* starci_canon_forms() with reward i given by its (S,A) values Rsa[i] when
  * Rsa[i] != NULL (R[i] is then not read; an (S,) reward is passed as its
  * (S,A) values), without expanding it: the same forms, bit for bit, as for

@@ -172,6 +172,7 @@ struct canon_slot {
     double *v;    /* S: g (epic, dard), V (val*), Phi (minimal*) */
     double *y;    /* S*A: T V (val), T Phi (minimal) */
     double *b;    /* S: right-hand sides and row/column sums */
+    double rsum;  /* the finiteness proof of the last forms (starci_canon_rsum()) */
 };
 
 struct starc_canon {
@@ -555,6 +556,14 @@ static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
     }
 }
 
+/* The finiteness proof of rewards whose Rbar was just computed: every entry
+ * of R entered its row's Rbar with a factor of T (starci_canon_rsum()). */
+static void rbar_proof(starc_canon *c, size_t k, double *const *Rbar)
+{
+    for (size_t i = 0; i < k; i++)
+        c->slot[i].rsum = k_sumabs(Rbar[i], c->S * c->A);
+}
+
 struct tv_ctx {
     const double *T, *V;
     double *Y;
@@ -686,6 +695,7 @@ static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_c
             rmax = MAXD(rmax, e.rmax[t]);
         double K = k_dot(c->ds, e.g, S);
         fill_potential(S, c->gamma, e.g, e.g, K, &c->slot[i]);
+        c->slot[i].rsum = K; /* K = sum D_S g: every entry of R entered g */
         cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax};
     }
     return STARC_OK;
@@ -698,6 +708,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     rbar_multi(T, S, A, k, R, NULL, NULL, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_proof(c, k, Rbar);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -732,6 +743,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, const dou
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
     rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_proof(c, k, Rbar);
     for (size_t i = 0; i < k; i++)
         if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -779,6 +791,7 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
         }
     for (size_t i = 0; i < k; i++) {
         double *phi = c->slot[i].b, *rows = c->slot[i].v;
+        c->slot[i].rsum = k_sumabs(rows, S); /* every entry of R entered a row sum */
         for (size_t j = 0; j < S; j++)
             phi[j] = -(g * phi[j] - rows[j]);
         lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
@@ -805,6 +818,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, const
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
     rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, c->w, rhs, 1, 0);
+    rbar_proof(c, k, Rbar);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -835,8 +849,10 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
 {
     switch (c->kind) {
     case STARC_CANON_NONE:
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i < k; i++) {
+            c->slot[i].rsum = 0.0; /* not read here: the statistics pass proves R finite */
             cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, NULL, NULL, NULL, -1.0};
+        }
         return STARC_OK;
     case STARC_CANON_EPIC:
         return forms_epic(c, k, R, cf);
@@ -851,6 +867,11 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
         return forms_minimal(c, k, R, NULL, cf, err);
     }
     return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind");
+}
+
+double starci_canon_rsum(const starc_canon *c, size_t i)
+{
+    return c->slot[i].rsum;
 }
 
 int starci_canon_sa_ok(const starc_canon *c)

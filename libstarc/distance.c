@@ -404,6 +404,28 @@ static int pair_distance(starc_distance_plan *p, const starci_cform *cf, const s
     return STARC_OK;
 }
 
+/* Every reward is proven finite by the first pass that reads it anyway, at
+ * no pass more: the canonicalisation's (starci_canon_rsum()) or, for none, the
+ * statistics pass (starci_stats.xsum).  A non-finite proof sum means a
+ * non-finite entry or an overflowing sum; only then are the entries scanned,
+ * and the first non-finite one is named as starc_mdp_reward_expand() names
+ * it.  R[i] holds n[i] values (S*A*S, or S*A when given as (S,A)). */
+static int proven_finite(const starc_distance_plan *p, size_t k, const double *const *R, const size_t *n,
+                         const starci_stats *sts, starc_error *err)
+{
+    const int none = p->o.canon == STARC_CANON_NONE;
+    if (none != (sts != NULL))
+        return STARC_OK; /* none: after the statistics pass; the others: after the forms */
+    for (size_t i = 0; i < k; i++) {
+        if (isfinite(none ? sts[i].xsum : starci_canon_rsum(p->canon, i)))
+            continue;
+        for (size_t j = 0; j < n[i]; j++)
+            if (!isfinite(R[i][j]))
+                return starci_error(err, STARC_EINVAL, "reward entry %zu (flat index) is not finite", j);
+    }
+    return STARC_OK;
+}
+
 /* The canonical forms and statistics of n <= 2 rewards, prescaled: the
  * canonicalisation or statistics pass reads max |R| of every reward anyway
  * (sts[i].rmax), so a reward inside the scale band (the common case) costs
@@ -416,23 +438,29 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
                        const int *kfix, const starci_request *req, starci_cform *cf, starci_stats *sts,
                        starci_joint *jt, int *k, starc_error *err)
 {
-    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL}, *Ss[2] = {NULL, NULL};
+    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL}, *Ss[2] = {NULL, NULL}, *in[2];
     const size_t SA = p->S * p->A, SAS = SA * p->S;
+    size_t len[2];
     int st;
     /* reward i is given as (S,A) values when Rsa && Rsa[i]: prescaled as such */
 #define PRESCALE(i) (Rsa && Rsa[i] ? prescale(p, (int)(i), Rsa[i], SA, k[i], &Ss[i], err) \
                                    : prescale(p, (int)(i), R[i], SAS, k[i], &Rs[i], err))
     for (size_t i = 0; i < n; i++) {
         k[i] = kfix ? kfix[i] : 0;
+        in[i] = Rsa && Rsa[i] ? Rsa[i] : R[i];
+        len[i] = Rsa && Rsa[i] ? SA : SAS;
         if (Rsa && Rsa[i])
             Ss[i] = Rsa[i];
         if ((st = PRESCALE(i)))
             return st;
     }
     for (int again = 0;; again = 1) {
-        if ((st = Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err) : starci_canon_forms(p->canon, n, Rs, cf, err)))
+        if ((st = Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err) : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
+            (st = proven_finite(p, n, in, len, NULL, err)))
             return st;
         starci_norm_stats_pass(&p->w, n, cf, req, p->cbar, sts, jt, p->rowbuf, p->blocks);
+        if ((st = proven_finite(p, n, in, len, sts, err)))
+            return st;
         if (again || kfix)
             return STARC_OK;
         double mx = 0.0;
