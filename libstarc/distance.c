@@ -116,6 +116,8 @@ struct starc_distance_plan {
     double *blockacc;
     double *sc[2]; /* prescaled copies of rewards outside the scale band (on demand) */
     starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
+    const double *gRbar;        /* matrix_features(): the next reward's Rbar from the set's pass over T, or NULL */
+    double grmax, grsum;        /* with gRbar: its max |R| and finiteness proof (starci_canon_rbar_set()) */
     double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
@@ -455,7 +457,11 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
             return st;
     }
     for (int again = 0;; again = 1) {
-        if ((st = Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err) : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
+        /* one reward with its Rbar given (matrix_features()): not for the prescaled copy */
+        const int given = p->gRbar && n == 1 && !Rsa && !again && k[0] == 0;
+        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum, cf, err)
+                  : Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err)
+                        : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
             (st = proven_finite(p, n, in, len, NULL, err)))
             return st;
         starci_norm_stats_pass(&p->w, n, cf, req, p->cbar, sts, jt, p->rowbuf, p->blocks);
@@ -645,23 +651,40 @@ static void matrix_ctx_free(struct matrix_ctx *c)
 }
 
 /* Features of rewards [lo, n); with norm none the factor of the largest
- * max |R| of all n rewards, and the rows again scaled when it is not 0. */
+ * max |R| of all n rewards, and the rows again scaled when it is not 0.
+ * When the forms start from Rbar, the first round takes the rewards' Rbar
+ * from one pass over T for all of them (starci_canon_rbar_set()). */
 static int matrix_features(starc_distance_plan *p, const double *const *R, struct matrix_ctx *c, starc_error *err)
 {
     const int hom = homogeneous(p);
+    const size_t SA = p->S * p->A;
     starci_request req = make_request(p, 0);
-    int st;
+    int st = STARC_OK;
     for (int again = 0;; again = 1) {
         double mx = 0.0;
-        for (size_t i = again || !hom ? c->lo : 0; i < c->n; i++) {
+        const size_t i0 = again || !hom ? c->lo : 0, m = c->n - i0;
+        double *rb = NULL, *rm = NULL;
+        if (!again && m > 1 && starci_canon_rbar_ok(p->canon)) {
+            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)))
+                st = starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", m);
+            else
+                st = starci_canon_rbar_set(p->canon, m, R + i0, rb, rm, rm + m, err);
+        }
+        for (size_t i = i0; !st && i < c->n; i++) {
             const double *Rs[1] = {R[i]};
             starci_cform cf;
             starci_stats sts;
             struct rinfo ri;
             int k;
-            if ((st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
-                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
-                return st;
+            if (rb) {
+                p->gRbar = rb + (i - i0) * SA;
+                p->grmax = rm[i - i0];
+                p->grsum = rm[m + i - i0];
+            }
+            st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err);
+            p->gRbar = NULL;
+            if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+                break;
             mx = MAXD(mx, sts.rmax);
             if (i < c->lo)
                 continue;
@@ -672,8 +695,10 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
             else
                 features(p, &cf, &ri, c->wsqrt, f);
         }
-        if (!hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
-            return STARC_OK;
+        free(rb);
+        free(rm);
+        if (st || !hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
+            return st;
     }
 }
 
