@@ -412,20 +412,25 @@ static int pair_distance(starc_distance_plan *p, const starci_cform *cf, const s
  * non-finite entry or an overflowing sum; only then are the entries scanned,
  * and the first non-finite one is named as starc_mdp_reward_expand() names
  * it.  R[i] holds n[i] values (S*A*S, or S*A when given as (S,A)). */
+static int entries_finite(const double *R, size_t n, starc_error *err)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(R[j]))
+            return starci_error(err, STARC_EINVAL, "reward entry %zu (flat index) is not finite", j);
+    return STARC_OK;
+}
+
 static int proven_finite(const starc_distance_plan *p, size_t k, const double *const *R, const size_t *n,
                          const starci_stats *sts, starc_error *err)
 {
     const int none = p->o.canon == STARC_CANON_NONE;
+    int st = STARC_OK;
     if (none != (sts != NULL))
         return STARC_OK; /* none: after the statistics pass; the others: after the forms */
-    for (size_t i = 0; i < k; i++) {
-        if (isfinite(none ? sts[i].xsum : starci_canon_rsum(p->canon, i)))
-            continue;
-        for (size_t j = 0; j < n[i]; j++)
-            if (!isfinite(R[i][j]))
-                return starci_error(err, STARC_EINVAL, "reward entry %zu (flat index) is not finite", j);
-    }
-    return STARC_OK;
+    for (size_t i = 0; i < k && !st; i++)
+        if (!isfinite(none ? sts[i].xsum : starci_canon_rsum(p->canon, i)))
+            st = entries_finite(R[i], n[i], err);
+    return st;
 }
 
 /* The canonical forms and statistics of n <= 2 rewards, prescaled: the
@@ -1391,12 +1396,14 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
             st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
         return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
     }
-    /* Dense: a full (S,A,S) reward is used where it is (a finite sum of |R| proves
-     * every entry finite, the check the expansion would make).  An (S,) or (S,A)
+    /* Dense: a full (S,A,S) reward is used where it is (the first pass over it
+     * proves it finite, forms_stats()).  An (S,) or (S,A)
      * one with finite values stays (S,A) when the canonical form needs only its
      * Rbar (val, minimal: starci_canon_forms_sa(), the same bits as its
      * expansion); otherwise, or when it fails that test (the expansion then
-     * names what is wrong), it is expanded into a temporary. */
+     * names what is wrong, after a non-finite entry of a full reward before
+     * it, as when each reward was checked in turn), it is expanded into a
+     * temporary. */
     const size_t S = p->S, A = p->A, n = S * A * S;
     const size_t nd[2] = {ndim1, ndim2};
     const size_t *sh[2] = {shape1, shape2};
@@ -1405,7 +1412,7 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
     int need = 0, st = STARC_OK;
     for (int i = 0; i < 2 && !st; i++) {
         const int state = nd[i] == 1 && sh[i][0] == S, pair = nd[i] == 2 && sh[i][0] == S && sh[i][1] == A;
-        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S && isfinite(k_sumabs(in[i], n))) {
+        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S) {
             X[i] = in[i];
         } else if ((state || pair) && starci_canon_sa_ok(p->canon) && isfinite(k_sumabs(in[i], state ? S : S * A))) {
             if (pair) {
@@ -1427,7 +1434,8 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
     for (int i = 0, j = 0; i < 2 && !st; i++)
         if (!X[i] && !Rsa[i]) {
             double *x = buf + (size_t)j++ * n;
-            st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err);
+            if ((st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err)) && i == 1 && X[0])
+                st = entries_finite(X[0], n, err) ? STARC_EINVAL : st; /* the first reward's error first */
             X[i] = x;
         }
     if (!st)

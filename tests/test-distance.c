@@ -1616,6 +1616,24 @@ static void test_nonfinite_rewards(void **state)
                             assert_int_equal(starc_distance_standardize(p, R + 2 * n, out, NULL, NULL, &err),
                                              STARC_EINVAL);
                             assert_string_equal(err.message, want);
+                            /* with an (S,A) reward (its values refused by the expansion): the full
+                             * one's entry first when it comes first, the (S,A) one's when it is */
+                            const size_t sh3[3] = {S, A, S}, sh2[2] = {S, A};
+                            double sa[64];
+                            memcpy(sa, R, S * A * sizeof(double));
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R + 2 * n, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            sa[1] = NAN;
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R + 2 * n, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            assert_int_equal(starc_distance_pair_shaped(p, 2, sh2, sa, 3, sh3, R + 2 * n, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, "reward entry 1 (flat index) is not finite");
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, "reward entry 1 (flat index) is not finite");
                         }
                     /* unnormalised (norm none, not Pearson): the distance scales, may overflow */
                     const int normalised = o.norm != STARC_NORM_NONE || o.metric == STARC_METRIC_PEARSON;
