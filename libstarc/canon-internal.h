@@ -29,6 +29,19 @@ typedef struct starci_cform {
 int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_cform *cf,
                        starc_error *err);
 
+/* The finiteness proof of reward i of the last starci_canon_forms(_sa) call:
+ * a sum that every entry of R_i entered, through products with finite
+ * factors, in the pass over R_i the forms make anyway (Rbar; EPIC's g; the
+ * row sums of minimal-potential).  Finite when every entry of R_i is finite,
+ * unless the sum overflowed: a finite value proves R_i finite, a non-finite
+ * one asks for the exact check.  none reads no entry of R (0: the statistics
+ * pass, starci_stats.xsum, is its proof). */
+double starci_canon_rsum(const starc_canon *c, size_t i);
+
+/* Rbar (S*A) of reward i of the last forms of the kinds that compute it (val,
+ * val-potential, dard, minimal); for tests. */
+const double *starci_canon_rbar(const starc_canon *c, size_t i);
+
 /* starci_canon_forms() with reward i given by its (S,A) values Rsa[i] when
  * Rsa[i] != NULL (R[i] is then not read; an (S,) reward is passed as its
  * (S,A) values), without expanding it: the same forms, bit for bit, as for
@@ -39,6 +52,22 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
 int starci_canon_sa_ok(const starc_canon *c);
 int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa,
                           starci_cform *cf, starc_error *err);
+
+/* Rbar (S*A values of reward i at Rbar + i*S*A), max |R_i| (rmax[i]) and
+ * the finiteness proof (rsum[i], as starci_canon_rsum()) of n full rewards
+ * in one pass over T: blocks of T's rows serve every reward while in cache;
+ * each reward's values have the bits the forms' own pass gives them (the
+ * same row kernels, AVX or baseline as the plan chose). */
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
+                          double *rsum, starc_error *err);
+
+/* starci_canon_forms() with the k rewards' Rbar, max |R| and proof given (as
+ * starci_canon_rbar_set() computes them) instead of computed: the same forms,
+ * bit for bit.  Only for the kinds whose forms start from Rbar
+ * (starci_canon_rbar_ok(): val, val-potential, dard). */
+int starci_canon_rbar_ok(const starc_canon *c);
+int starci_canon_forms_rbar(starc_canon *c, size_t k, const double *const *R, const double *const *Rbar,
+                            const double *rmax, const double *rsum, starci_cform *cf, starc_error *err);
 
 /* Materialise row (s,a) of a DENSE or SAT form into buf (S doubles); returns
  * the row (which may point into R when no offset is needed). */

@@ -172,6 +172,13 @@ struct canon_slot {
     double *v;    /* S: g (epic, dard), V (val*), Phi (minimal*) */
     double *y;    /* S*A: T V (val), T Phi (minimal) */
     double *b;    /* S: right-hand sides and row/column sums */
+    double rsum;  /* the finiteness proof of the last forms (starci_canon_rsum()) */
+};
+
+/* Rbar, max |R| and the finiteness proof of k <= 2 rewards, computed before the forms. */
+struct rbar_given {
+    const double *const *Rbar;
+    const double *rmax, *rsum;
 };
 
 struct starc_canon {
@@ -190,6 +197,7 @@ struct starc_canon {
     double *vbuf, *ybuf, *bbuf; /* slot i's v, y, b at offset i*S, i*S*A, i*S: contiguous for dgemm */
     double *fill;         /* 2*S per thread: rows of (S,A) rewards' values repeated (starci_canon_forms_sa) */
     struct canon_slot slot[2];
+    const struct rbar_given *given; /* during starci_canon_forms_rbar(): the rewards' Rbar */
 };
 
 starc_canon_kind starc_canon_get_kind(const starc_canon *c)
@@ -481,6 +489,27 @@ static void rbar_row_sa(const double *T, size_t S, size_t sa, size_t k, const do
         k_dot_maxabs(t, row[0], S, out[0], &mx[0]);
 }
 
+/* Rbar_i[sa] and mx_i for rows sa0..sa1-1 of k <= 2 full rewards: the AVX or baseline row kernel. */
+static void rbar_rows(const double *T, size_t S, size_t sa0, size_t sa1, size_t k, const double *const *R,
+                      double *const *Rbar, double *mx, int avx)
+{
+#ifdef CANON_AVX
+    if (avx) {
+        avx_dot_maxabs_rows(T, S, sa0, sa1, k, R, Rbar, mx);
+        return;
+    }
+#else
+    (void)avx;
+#endif
+    for (size_t sa = sa0; sa < sa1; sa++) {
+        const double *t = T + sa * S;
+        if (k == 2)
+            k_dot_maxabs2(t, R[0] + sa * S, R[1] + sa * S, S, &Rbar[0][sa], &Rbar[1][sa], &mx[0], &mx[1]);
+        else
+            k_dot_maxabs(t, R[0] + sa * S, S, &Rbar[0][sa], &mx[0]);
+    }
+}
+
 static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
 {
     struct rbar_ctx *c = arg;
@@ -492,19 +521,7 @@ static void rbar_states(void *arg, size_t s0, size_t s1, int tid)
             rbar_row_sa(c->T, S, sa, c->k, c->R, c->Rsa, c->fill + (size_t)tid * 2 * S, c->Rbar, mx, c->avx);
         return;
     }
-#ifdef CANON_AVX
-    if (c->avx) {
-        avx_dot_maxabs_rows(c->T, S, s0 * A, s1 * A, c->k, c->R, c->Rbar, mx);
-        return;
-    }
-#endif
-    for (size_t sa = s0 * A; sa < s1 * A; sa++) {
-        const double *t = c->T + sa * S;
-        if (c->k == 2)
-            k_dot_maxabs2(t, c->R[0] + sa * S, c->R[1] + sa * S, S, &c->Rbar[0][sa], &c->Rbar[1][sa], &mx[0], &mx[1]);
-        else
-            k_dot_maxabs(t, c->R[0] + sa * S, S, &c->Rbar[0][sa], &mx[0]);
-    }
+    rbar_rows(c->T, S, s0 * A, s1 * A, c->k, c->R, c->Rbar, mx, c->avx);
 }
 
 /* Expected reward of a dense row set: Rbar_i(s,a) = sum_s' T R_i for k <= 2
@@ -553,6 +570,93 @@ static void rbar_multi(const double *T, size_t S, size_t A, size_t k, const doub
             m = MAXD(m, c.rmax[t][i]);
         rmax[i] = m;
     }
+}
+
+/* The finiteness proof of rewards whose Rbar was just computed: every entry
+ * of R entered its row's Rbar with a factor of T (starci_canon_rsum()). */
+static void rbar_proof(starc_canon *c, size_t k, double *const *Rbar)
+{
+    for (size_t i = 0; i < k; i++)
+        c->slot[i].rsum = k_sumabs(Rbar[i], c->S * c->A);
+}
+
+/* ---- Rbar of a set of rewards in one pass over T ------------------------------
+ * T is read in blocks of rows (RBAR_BLOCK_BYTES of it); each block serves
+ * every reward of the set while it is in cache, each reward's rows going
+ * through the one-reward row kernel (rbar_rows(), k = 1), so every Rbar has
+ * the bits of its own pass. */
+enum { RBAR_BLOCK_BYTES = 1 << 18 };
+
+struct rbar_set_ctx {
+    const double *T;
+    size_t S, A, n;
+    int avx;
+    const double *const *R;
+    double *Rbar; /* n * S*A */
+    double *mx;   /* n per thread */
+};
+
+static void rbar_set_states(void *arg, size_t s0, size_t s1, int tid)
+{
+    const struct rbar_set_ctx *c = arg;
+    const size_t S = c->S, SA = S * c->A, end = s1 * c->A;
+    const size_t rows = S * sizeof(double) >= RBAR_BLOCK_BYTES ? 1 : RBAR_BLOCK_BYTES / (S * sizeof(double));
+    double *mx = c->mx + (size_t)tid * c->n;
+    for (size_t i = 0; i < c->n; i++)
+        mx[i] = 0.0;
+    for (size_t b0 = s0 * c->A; b0 < end; b0 += rows) {
+        const size_t b1 = end - b0 > rows ? b0 + rows : end;
+        for (size_t i = 0; i < c->n; i++) {
+            double *out = c->Rbar + i * SA;
+            rbar_rows(c->T, S, b0, b1, 1, &c->R[i], &out, &mx[i], c->avx);
+        }
+    }
+}
+
+int starci_canon_rbar_ok(const starc_canon *c)
+{
+    return c->kind == STARC_CANON_VAL || c->kind == STARC_CANON_VAL_POTENTIAL || c->kind == STARC_CANON_DARD;
+}
+
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
+                          double *rsum, starc_error *err)
+{
+    const size_t S = c->S, A = c->A;
+    const int nt = c->nthreads < STARCI_PARALLEL_MAX_THREADS ? c->nthreads : STARCI_PARALLEL_MAX_THREADS;
+    double *mx = starci_dalloc((size_t)nt * (n ? n : 1));
+    if (!mx)
+        return starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", n);
+    struct rbar_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, R, Rbar, mx};
+    for (size_t i = 0; i < (size_t)nt * n; i++)
+        mx[i] = 0.0; /* threads that get no states leave theirs */
+    starci_parallel_run(nt, S, (n + 1) * S * A * S, rbar_set_states, &ctx);
+    for (size_t i = 0; i < n; i++) {
+        double m = 0.0;
+        for (int t = 0; t < nt; t++) /* max: the order does not matter */
+            m = MAXD(m, mx[(size_t)t * n + i]);
+        rmax[i] = m;
+        rsum[i] = k_sumabs(Rbar + i * S * A, S * A); /* as rbar_proof() */
+    }
+    free(mx);
+    return STARC_OK;
+}
+
+/* Rbar, max |R| and the finiteness proof of k <= 2 rewards for the forms:
+ * given (starci_canon_forms_rbar()), or from one pass over T. */
+static void rbar_get(starc_canon *c, size_t k, const double *const *R, const double *const *Rsa,
+                     double *const *Rbar, double *rmax)
+{
+    if (c->given) {
+        for (size_t i = 0; i < k; i++) {
+            memcpy(Rbar[i], c->given->Rbar[i], c->S * c->A * sizeof(double));
+            rmax[i] = c->given->rmax[i];
+            c->slot[i].rsum = c->given->rsum[i];
+        }
+        return;
+    }
+    rbar_multi(starc_mdp_transitions(c->m), c->S, c->A, k, R, Rsa, c->fill, Rbar, rmax, NULL, NULL, c->nthreads,
+               c->avx);
+    rbar_proof(c, k, Rbar);
 }
 
 struct tv_ctx {
@@ -686,6 +790,7 @@ static int forms_epic(starc_canon *c, size_t k, const double *const *R, starci_c
             rmax = MAXD(rmax, e.rmax[t]);
         double K = k_dot(c->ds, e.g, S);
         fill_potential(S, c->gamma, e.g, e.g, K, &c->slot[i]);
+        c->slot[i].rsum = K; /* K = sum D_S g: every entry of R entered g */
         cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, c->slot[i].P, c->slot[i].Q, NULL, rmax};
     }
     return STARC_OK;
@@ -697,7 +802,7 @@ static int forms_dard(starc_canon *c, size_t k, const double *const *R, starci_c
     const double *T = starc_mdp_transitions(c->m);
     const int n = (int)S, ld = (int)(S * A);
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
-    rbar_multi(T, S, A, k, R, NULL, NULL, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_get(c, k, R, NULL, Rbar, rmax);
     for (size_t i = 0; i < k; i++) {
         double *g = c->slot[i].v, *K = c->slot[i].E;
         for (size_t s = 0; s < S; s++) {
@@ -731,7 +836,7 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, const dou
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
-    rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, NULL, NULL, c->nthreads, c->avx);
+    rbar_get(c, k, R, Rsa, Rbar, rmax);
     for (size_t i = 0; i < k; i++)
         if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
@@ -779,6 +884,7 @@ static int forms_minpot(starc_canon *c, size_t k, const double *const *R, starci
         }
     for (size_t i = 0; i < k; i++) {
         double *phi = c->slot[i].b, *rows = c->slot[i].v;
+        c->slot[i].rsum = k_sumabs(rows, S); /* every entry of R entered a row sum */
         for (size_t j = 0; j < S; j++)
             phi[j] = -(g * phi[j] - rows[j]);
         lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)S, 1, c->chol, (lapack_int)S, phi,
@@ -805,6 +911,7 @@ static int forms_minimal(starc_canon *c, size_t k, const double *const *R, const
     for (size_t i = 0; i < k; i++)
         memset(rhs[i], 0, S * sizeof(double));
     rbar_multi(T, S, A, k, R, Rsa, c->fill, Rbar, rmax, c->w, rhs, 1, 0);
+    rbar_proof(c, k, Rbar);
     for (size_t i = 0; i < k; i++) {
         double *b = rhs[i];
         for (size_t s = 0; s < S; s++) {
@@ -835,8 +942,10 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
 {
     switch (c->kind) {
     case STARC_CANON_NONE:
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i < k; i++) {
+            c->slot[i].rsum = 0.0; /* not read here: the statistics pass proves R finite */
             cf[i] = (starci_cform){STARCI_CF_DENSE, R[i], NULL, NULL, NULL, NULL, -1.0};
+        }
         return STARC_OK;
     case STARC_CANON_EPIC:
         return forms_epic(c, k, R, cf);
@@ -851,6 +960,28 @@ int starci_canon_forms(starc_canon *c, size_t k, const double *const *R, starci_
         return forms_minimal(c, k, R, NULL, cf, err);
     }
     return starci_error(err, STARC_EINVAL, "invalid canonicalisation kind");
+}
+
+double starci_canon_rsum(const starc_canon *c, size_t i)
+{
+    return c->slot[i].rsum;
+}
+
+const double *starci_canon_rbar(const starc_canon *c, size_t i)
+{
+    return c->slot[i].Rbar;
+}
+
+int starci_canon_forms_rbar(starc_canon *c, size_t k, const double *const *R, const double *const *Rbar,
+                            const double *rmax, const double *rsum, starci_cform *cf, starc_error *err)
+{
+    if (!starci_canon_rbar_ok(c))
+        return starci_error(err, STARC_EINVAL, "the %s canonical form does not start from Rbar", canon_names[c->kind]);
+    const struct rbar_given g = {Rbar, rmax, rsum};
+    c->given = &g;
+    int st = starci_canon_forms(c, k, R, cf, err);
+    c->given = NULL;
+    return st;
 }
 
 int starci_canon_sa_ok(const starc_canon *c)

@@ -116,6 +116,8 @@ struct starc_distance_plan {
     double *blockacc;
     double *sc[2]; /* prescaled copies of rewards outside the scale band (on demand) */
     starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
+    const double *gRbar;        /* matrix_features(): the next reward's Rbar from the set's pass over T, or NULL */
+    double grmax, grsum;        /* with gRbar: its max |R| and finiteness proof (starci_canon_rbar_set()) */
     double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
@@ -404,6 +406,33 @@ static int pair_distance(starc_distance_plan *p, const starci_cform *cf, const s
     return STARC_OK;
 }
 
+/* Every reward is proven finite by the first pass that reads it anyway, at
+ * no pass more: the canonicalisation's (starci_canon_rsum()) or, for none, the
+ * statistics pass (starci_stats.xsum).  A non-finite proof sum means a
+ * non-finite entry or an overflowing sum; only then are the entries scanned,
+ * and the first non-finite one is named as starc_mdp_reward_expand() names
+ * it.  R[i] holds n[i] values (S*A*S, or S*A when given as (S,A)). */
+static int entries_finite(const double *R, size_t n, starc_error *err)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(R[j]))
+            return starci_error(err, STARC_EINVAL, "reward entry %zu (flat index) is not finite", j);
+    return STARC_OK;
+}
+
+static int proven_finite(const starc_distance_plan *p, size_t k, const double *const *R, const size_t *n,
+                         const starci_stats *sts, starc_error *err)
+{
+    const int none = p->o.canon == STARC_CANON_NONE;
+    int st = STARC_OK;
+    if (none != (sts != NULL))
+        return STARC_OK; /* none: after the statistics pass; the others: after the forms */
+    for (size_t i = 0; i < k && !st; i++)
+        if (!isfinite(none ? sts[i].xsum : starci_canon_rsum(p->canon, i)))
+            st = entries_finite(R[i], n[i], err);
+    return st;
+}
+
 /* The canonical forms and statistics of n <= 2 rewards, prescaled: the
  * canonicalisation or statistics pass reads max |R| of every reward anyway
  * (sts[i].rmax), so a reward inside the scale band (the common case) costs
@@ -416,23 +445,33 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
                        const int *kfix, const starci_request *req, starci_cform *cf, starci_stats *sts,
                        starci_joint *jt, int *k, starc_error *err)
 {
-    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL}, *Ss[2] = {NULL, NULL};
+    const double *Rs[2] = {R[0], n > 1 ? R[1] : NULL}, *Ss[2] = {NULL, NULL}, *in[2];
     const size_t SA = p->S * p->A, SAS = SA * p->S;
+    size_t len[2];
     int st;
     /* reward i is given as (S,A) values when Rsa && Rsa[i]: prescaled as such */
 #define PRESCALE(i) (Rsa && Rsa[i] ? prescale(p, (int)(i), Rsa[i], SA, k[i], &Ss[i], err) \
                                    : prescale(p, (int)(i), R[i], SAS, k[i], &Rs[i], err))
     for (size_t i = 0; i < n; i++) {
         k[i] = kfix ? kfix[i] : 0;
+        in[i] = Rsa && Rsa[i] ? Rsa[i] : R[i];
+        len[i] = Rsa && Rsa[i] ? SA : SAS;
         if (Rsa && Rsa[i])
             Ss[i] = Rsa[i];
         if ((st = PRESCALE(i)))
             return st;
     }
     for (int again = 0;; again = 1) {
-        if ((st = Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err) : starci_canon_forms(p->canon, n, Rs, cf, err)))
+        /* one reward with its Rbar given (matrix_features()): not for the prescaled copy */
+        const int given = p->gRbar && n == 1 && !Rsa && !again && k[0] == 0;
+        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum, cf, err)
+                  : Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err)
+                        : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
+            (st = proven_finite(p, n, in, len, NULL, err)))
             return st;
         starci_norm_stats_pass(&p->w, n, cf, req, p->cbar, sts, jt, p->rowbuf, p->blocks);
+        if ((st = proven_finite(p, n, in, len, sts, err)))
+            return st;
         if (again || kfix)
             return STARC_OK;
         double mx = 0.0;
@@ -617,23 +656,40 @@ static void matrix_ctx_free(struct matrix_ctx *c)
 }
 
 /* Features of rewards [lo, n); with norm none the factor of the largest
- * max |R| of all n rewards, and the rows again scaled when it is not 0. */
+ * max |R| of all n rewards, and the rows again scaled when it is not 0.
+ * When the forms start from Rbar, the first round takes the rewards' Rbar
+ * from one pass over T for all of them (starci_canon_rbar_set()). */
 static int matrix_features(starc_distance_plan *p, const double *const *R, struct matrix_ctx *c, starc_error *err)
 {
     const int hom = homogeneous(p);
+    const size_t SA = p->S * p->A;
     starci_request req = make_request(p, 0);
-    int st;
+    int st = STARC_OK;
     for (int again = 0;; again = 1) {
         double mx = 0.0;
-        for (size_t i = again || !hom ? c->lo : 0; i < c->n; i++) {
+        const size_t i0 = again || !hom ? c->lo : 0, m = c->n - i0;
+        double *rb = NULL, *rm = NULL;
+        if (!again && m > 1 && starci_canon_rbar_ok(p->canon)) {
+            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)))
+                st = starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", m);
+            else
+                st = starci_canon_rbar_set(p->canon, m, R + i0, rb, rm, rm + m, err);
+        }
+        for (size_t i = i0; !st && i < c->n; i++) {
             const double *Rs[1] = {R[i]};
             starci_cform cf;
             starci_stats sts;
             struct rinfo ri;
             int k;
-            if ((st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err)) ||
-                (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
-                return st;
+            if (rb) {
+                p->gRbar = rb + (i - i0) * SA;
+                p->grmax = rm[i - i0];
+                p->grsum = rm[m + i - i0];
+            }
+            st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err);
+            p->gRbar = NULL;
+            if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
+                break;
             mx = MAXD(mx, sts.rmax);
             if (i < c->lo)
                 continue;
@@ -644,8 +700,10 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
             else
                 features(p, &cf, &ri, c->wsqrt, f);
         }
-        if (!hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
-            return STARC_OK;
+        free(rb);
+        free(rm);
+        if (st || !hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
+            return st;
     }
 }
 
@@ -1338,12 +1396,14 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
             st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
         return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
     }
-    /* Dense: a full (S,A,S) reward is used where it is (a finite sum of |R| proves
-     * every entry finite, the check the expansion would make).  An (S,) or (S,A)
+    /* Dense: a full (S,A,S) reward is used where it is (the first pass over it
+     * proves it finite, forms_stats()).  An (S,) or (S,A)
      * one with finite values stays (S,A) when the canonical form needs only its
      * Rbar (val, minimal: starci_canon_forms_sa(), the same bits as its
      * expansion); otherwise, or when it fails that test (the expansion then
-     * names what is wrong), it is expanded into a temporary. */
+     * names what is wrong, after a non-finite entry of a full reward before
+     * it, as when each reward was checked in turn), it is expanded into a
+     * temporary. */
     const size_t S = p->S, A = p->A, n = S * A * S;
     const size_t nd[2] = {ndim1, ndim2};
     const size_t *sh[2] = {shape1, shape2};
@@ -1352,7 +1412,7 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
     int need = 0, st = STARC_OK;
     for (int i = 0; i < 2 && !st; i++) {
         const int state = nd[i] == 1 && sh[i][0] == S, pair = nd[i] == 2 && sh[i][0] == S && sh[i][1] == A;
-        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S && isfinite(k_sumabs(in[i], n))) {
+        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S) {
             X[i] = in[i];
         } else if ((state || pair) && starci_canon_sa_ok(p->canon) && isfinite(k_sumabs(in[i], state ? S : S * A))) {
             if (pair) {
@@ -1374,7 +1434,8 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
     for (int i = 0, j = 0; i < 2 && !st; i++)
         if (!X[i] && !Rsa[i]) {
             double *x = buf + (size_t)j++ * n;
-            st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err);
+            if ((st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err)) && i == 1 && X[0])
+                st = entries_finite(X[0], n, err) ? STARC_EINVAL : st; /* the first reward's error first */
             X[i] = x;
         }
     if (!st)

@@ -379,10 +379,13 @@ static int sniff_zip(const char *path, starc_error *err)
  * doubles), each value written once: an (S,A,S) array is read straight into
  * the slot (its whole pages mapped from the file when mapped says the slot is
  * in a set's mapping and the layout allows), an (S,) or (S,A) one is read and
- * expanded into it.  Messages name disp. */
-static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp, int keep, int mapped,
-                       double *R, starc_io_reward_layout *layout, double **given, starc_error *err)
+ * expanded into it.  Messages name disp.  o: keep_shape, check_finite as in
+ * starc_io_reward_options. */
+static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, const char *disp,
+                       const starc_io_reward_options *o, int mapped, double *R, starc_io_reward_layout *layout,
+                       double **given, starc_error *err)
 {
+    const int keep = o->keep_shape;
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *layout = STARC_IO_REWARD_FULL;
     *given = NULL;
@@ -401,9 +404,10 @@ static int read_reward(const starc_mdp *m, starc_npy_npz *z, const char *name, c
          * dense MDP a streaming sum of |R| (vectorised, the data still warm
          * from the read) proves every entry finite when it is finite itself;
          * only when it is not (a non-finite entry, or an overflowing sum) does
-         * the expansion's scalar check run and name the entry. */
+         * the expansion's scalar check run and name the entry.  Without
+         * check_finite that proof is left to the first pass that reads R. */
         if (!(st = starci_npy_reader_read_direct(r, R, mapped, 0, err)) &&
-            (starc_mdp_is_sparse(m) || !isfinite(k_sumabs(R, starc_mdp_reward_size(m))))) {
+            (starc_mdp_is_sparse(m) || (o->check_finite && !isfinite(k_sumabs(R, starc_mdp_reward_size(m)))))) {
             expanding = 1;
             st = starc_mdp_reward_expand(m, a.ndim, a.shape, R, R, err);
         }
@@ -485,8 +489,8 @@ static int spec_open(const char *spec, reward_spec *p, starc_error *err)
 
 /* Read the p->want rewards of p into R (p->want * size doubles) and their
  * names, layouts and given values into names, layout, given[0 .. p->want). */
-static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, int mapped, double *R, char **names,
-                     starc_io_reward_layout *layout, double **given, starc_error *err)
+static int spec_read(const reward_spec *p, const starc_mdp *m, const starc_io_reward_options *o, int mapped, double *R,
+                     char **names, starc_io_reward_layout *layout, double **given, starc_error *err)
 {
     const size_t SAS = starc_mdp_reward_size(m);
     const char *file = p->file;
@@ -502,7 +506,7 @@ static int spec_read(const reward_spec *p, const starc_mdp *m, int keep, int map
                 return starci_error(err, STARC_ENOMEM, "out of memory");
             snprintf(disp, dl, "%s:%s", file, nm);
         }
-        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, keep, mapped,
+        st = read_reward(m, p->zipped ? p->z : NULL, p->zipped ? nm : file, disp ? disp : file, o, mapped,
                          R + i * SAS, &layout[i], &given[i], err);
         free(disp);
         if (st)
@@ -551,8 +555,8 @@ static double *reward_room(starc_io_reward_set *rs, size_t more, size_t SAS, con
 }
 
 /* Read specs p[0 .. n) (opened, holding tot rewards) into rs, atomically. */
-static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, int keep, starc_io_reward_set *rs,
-                      starc_error *err)
+static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, const starc_io_reward_options *o,
+                      starc_io_reward_set *rs, starc_error *err)
 {
     const size_t SAS = starc_mdp_reward_size(m);
     if (tot == 0)
@@ -568,7 +572,7 @@ static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, 
     int st = R ? STARC_OK : STARC_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n && !st; i++) {
-        st = spec_read(&p[i], m, keep, rs->R_mapped != 0, R + k * SAS, names + k, layout + k, given + k, err);
+        st = spec_read(&p[i], m, o, rs->R_mapped != 0, R + k * SAS, names + k, layout + k, given + k, err);
         k += p[i].want;
     }
     char **nn = st ? NULL : realloc(rs->names, (rs->n + tot) * sizeof(char *));
@@ -599,8 +603,8 @@ static int specs_read(reward_spec *p, size_t n, size_t tot, const starc_mdp *m, 
     return st;
 }
 
-static int load_many(const char *const *specs, size_t n, const starc_mdp *m, int keep, starc_io_reward_set *rs,
-                     starc_error *err)
+static int load_many(const char *const *specs, size_t n, const starc_mdp *m, const starc_io_reward_options *o,
+                     starc_io_reward_set *rs, starc_error *err)
 {
     reward_spec *p = calloc(n ? n : 1, sizeof *p);
     if (!p)
@@ -622,7 +626,7 @@ static int load_many(const char *const *specs, size_t n, const starc_mdp *m, int
         }
         tot += p[opened].want;
     }
-    st = specs_read(p, opened, tot, m, keep, rs, err);
+    st = specs_read(p, opened, tot, m, o, rs, err);
     if (!st && open_st) {
         /* All or nothing: drop the rewards read before the failing spec. */
         for (size_t i = rs->n - tot; i < rs->n; i++) {
@@ -640,26 +644,50 @@ static int load_many(const char *const *specs, size_t n, const starc_mdp *m, int
     return st;
 }
 
+void starc_io_reward_options_default(starc_io_reward_options *o)
+{
+    o->keep_shape = 0;
+    o->check_finite = 1;
+}
+
+/* The loaders' common entry: arguments checked, messages naming fn. */
+static int load_checked(const char *fn, const char *const *specs, size_t n, const starc_mdp *m,
+                        const starc_io_reward_options *o, starc_io_reward_set *rs, starc_error *err)
+{
+    if ((!specs && n) || !m || !rs)
+        return starci_error(err, STARC_EINVAL, "%s: NULL argument", fn);
+    for (size_t i = 0; i < n; i++)
+        if (!specs[i])
+            return starci_error(err, STARC_EINVAL, "%s: NULL argument", fn);
+    return load_many(specs, n, m, o, rs, err);
+}
+
+int starc_io_reward_load_many_opt(const char *const *specs, size_t n, const starc_mdp *m,
+                                  const starc_io_reward_options *opt, starc_io_reward_set *rs, starc_error *err)
+{
+    starc_io_reward_options def;
+    if (!opt) {
+        starc_io_reward_options_default(&def);
+        opt = &def;
+    }
+    return load_checked("starc_io_reward_load_many_opt", specs, n, m, opt, rs, err);
+}
+
 int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
                               starc_error *err)
 {
-    if ((!specs && n) || !m || !rs)
-        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
-    for (size_t i = 0; i < n; i++)
-        if (!specs[i])
-            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_many: NULL argument");
-    return load_many(specs, n, m, 0, rs, err);
+    starc_io_reward_options o;
+    starc_io_reward_options_default(&o);
+    return load_checked("starc_io_reward_load_many", specs, n, m, &o, rs, err);
 }
 
 int starc_io_reward_load_shaped(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
                                 starc_error *err)
 {
-    if ((!specs && n) || !m || !rs)
-        return starci_error(err, STARC_EINVAL, "starc_io_reward_load_shaped: NULL argument");
-    for (size_t i = 0; i < n; i++)
-        if (!specs[i])
-            return starci_error(err, STARC_EINVAL, "starc_io_reward_load_shaped: NULL argument");
-    return load_many(specs, n, m, 1, rs, err);
+    starc_io_reward_options o;
+    starc_io_reward_options_default(&o);
+    o.keep_shape = 1;
+    return load_checked("starc_io_reward_load_shaped", specs, n, m, &o, rs, err);
 }
 
 int starc_io_reward_load(const char *spec, const starc_mdp *m, starc_io_reward_set *rs, starc_error *err)

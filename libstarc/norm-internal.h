@@ -45,6 +45,8 @@ typedef struct starci_stats {
     double nacc;  /* l1/wl1: sum; l2/wl2: sum of squares; linf/wlinf: max */
     double sq;    /* cross: sum w x^2 */
     double W, mean, M2; /* pearson: total weight, weighted mean, sum D (x - mean)^2 */
+    double xsum;  /* dense forms (not SA): sum x over every entry, finite when every entry is (unless
+                   * it overflowed): the finiteness proof of a reward read first by this pass (none) */
 } starci_stats;
 
 typedef struct starci_joint {

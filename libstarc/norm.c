@@ -153,6 +153,7 @@ static void block_fold(size_t k, const starci_request *req, starci_stats *st, st
         else
             st[i].nacc += b->st[i].nacc;
         st[i].sq += b->st[i].sq;
+        st[i].xsum += b->st[i].xsum;
     }
     if (jt)
         jt->s12 += b->jt.s12;
@@ -173,6 +174,7 @@ static void row_dense(const starci_weights *w, size_t sa, size_t k, const double
     for (size_t i = 0; i < k; i++) {
         starci_stats *bs = &b->st[i];
         bs->xmax = MAXD(bs->xmax, mx[i]);
+        bs->xsum += sm[i];
         switch (req->norm) {
         case STARC_NORM_L1: bs->nacc += k_sumabs(x[i], S); break;
         case STARC_NORM_L2: bs->nacc += sq[i]; break;

@@ -1559,6 +1559,103 @@ static void test_pair_shaped_sa_bitwise(void **state)
     gsl_rng_free(r);
 }
 
+/* A reward with a non-finite entry (NaN, Inf, -Inf; first, middle or last
+ * entry; either reward of a pair, a matrix's last one) is refused by the
+ * first pass that reads it, for every canonicalisation and with both kernel
+ * sets, naming the entry as starc_mdp_reward_expand() does, also where no
+ * statistic the request asks for is a sum (none, linf, linf); a finite reward
+ * whose sums overflow (2^k R, max |2^k R| in [2^1022, 2^1023)) is not refused
+ * and gives the distance of R bit for bit (normalised: scale-invariant). */
+static void test_nonfinite_rewards(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(5153);
+    const size_t Ss[2] = {5, 8};
+    const int nm[4][2] = {{STARC_NORM_L2, STARC_METRIC_L2}, {STARC_NORM_LINF, STARC_METRIC_LINF},
+                          {STARC_NORM_NONE, STARC_METRIC_LINF}, {STARC_NORM_L1, STARC_METRIC_PEARSON}};
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    for (size_t z = 0; z < 2; z++) {
+        const size_t S = Ss[z], A = 3, n = S * A * S, pos[3] = {0, n / 2, n - 1};
+        starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+        double *R = malloc(4 * n * sizeof(double)), *out = malloc(n * sizeof(double));
+        testutil_gaussian(r, R, 2 * n);
+        double mx = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mx = fmax(mx, fabs(R[n + i]));
+        const int e = ilogb(mx);
+        for (size_t i = 0; i < n; i++)
+            R[3 * n + i] = ldexp(R[n + i], 1022 - e); /* huge: max in [2^1022, 2^1023) */
+        for (int kern = 0; kern < 2; kern++) {
+            if (kern)
+                setenv("STARC_KERNELS", "baseline", 1);
+            for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+                for (int v = 0; v < 4; v++) {
+                    starc_distance_options o;
+                    starc_distance_options_default(&o);
+                    o.canon = (starc_canon_kind)c;
+                    o.norm = (starc_norm_kind)nm[v][0];
+                    o.metric = (starc_metric_kind)nm[v][1];
+                    starc_distance_plan *p;
+                    assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+                    starc_error err;
+                    double d, dref, dh;
+                    for (size_t q = 0; q < 3; q++)
+                        for (size_t b = 0; b < 3; b++) {
+                            memcpy(R + 2 * n, R + n, n * sizeof(double));
+                            R[2 * n + pos[q]] = bad[b];
+                            char want[64];
+                            snprintf(want, sizeof want, "reward entry %zu (flat index) is not finite", pos[q]);
+                            const double *Rm[3] = {R, R + n, R + 2 * n};
+                            double D[9];
+                            assert_int_equal(starc_distance_pair(p, R, R + 2 * n, &d, &err), STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            assert_int_equal(starc_distance_pair(p, R + 2 * n, R, &d, &err), STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            assert_int_equal(starc_distance_matrix(p, 3, Rm, D, &err), STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            assert_int_equal(starc_distance_standardize(p, R + 2 * n, out, NULL, NULL, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            /* with an (S,A) reward (its values refused by the expansion): the full
+                             * one's entry first when it comes first, the (S,A) one's when it is */
+                            const size_t sh3[3] = {S, A, S}, sh2[2] = {S, A};
+                            double sa[64];
+                            memcpy(sa, R, S * A * sizeof(double));
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R + 2 * n, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            sa[1] = NAN;
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R + 2 * n, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, want);
+                            assert_int_equal(starc_distance_pair_shaped(p, 2, sh2, sa, 3, sh3, R + 2 * n, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, "reward entry 1 (flat index) is not finite");
+                            assert_int_equal(starc_distance_pair_shaped(p, 3, sh3, R, 2, sh2, sa, &d, &err),
+                                             STARC_EINVAL);
+                            assert_string_equal(err.message, "reward entry 1 (flat index) is not finite");
+                        }
+                    /* unnormalised (norm none, not Pearson): the distance scales, may overflow */
+                    const int normalised = o.norm != STARC_NORM_NONE || o.metric == STARC_METRIC_PEARSON;
+                    int sr = starc_distance_pair(p, R, R + n, &dref, &err);
+                    int sh = starc_distance_pair(p, R, R + 3 * n, &dh, &err);
+                    if (normalised)
+                        assert_int_equal(sh, sr);
+                    if (normalised && sr == STARC_OK && memcmp(&dref, &dh, sizeof dref) != 0) {
+                        print_error("S=%zu %s/%d: %.17g for R, %.17g for 2^k R\n", S, starc_canon_kind_name(o.canon),
+                                    v, dref, dh);
+                        fail();
+                    }
+                    starc_distance_plan_free(p);
+                }
+            unsetenv("STARC_KERNELS");
+        }
+        free(R), free(out);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1577,6 +1674,7 @@ int main(void)
         cmocka_unit_test(test_trivial_rule_scaling),
         cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_larger_batch),
+        cmocka_unit_test(test_nonfinite_rewards),
         cmocka_unit_test(test_matrix_entries),
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_scale_invariance),

@@ -1399,6 +1399,84 @@ static void test_mdp_load(void **state)
     starc_mdp_free(m);
 }
 
+/* starc_io_reward_load_many_opt(): check_finite = 0 leaves only a full (S,A,S)
+ * reward on a dense MDP unproven (loaded as it is), which the distance then
+ * refuses naming the entry as the loaders do; (S,) and (S,A) rewards, and every
+ * other check, stay; keep_shape is starc_io_reward_load_shaped(). */
+static void test_reward_load_opt(void **state)
+{
+    (void)state;
+    starc_mdp *m = small_mdp();
+    starc_error err;
+    const size_t SAS = S_ * A_ * S_, s1[1] = {S_}, s2[2] = {S_, A_}, s3[3] = {S_, A_, S_};
+    double r1[S_] = {1, 2, 3}, r2[S_ * A_] = {1, 2, 3, 4, 5, 6}, r3[S_ * A_ * S_];
+    char pg[256], pn[256], ps[256], pa[256];
+    for (size_t i = 0; i < SAS; i++)
+        r3[i] = (double)i - 5.0;
+    tpath(pg, sizeof pg, "opt-good.npy");
+    assert_ok(starc_npy_write(pg, 3, s3, r3, &err));
+    const size_t pos[3] = {0, SAS / 2, SAS - 1};
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    for (size_t q = 0; q < 3; q++)
+        for (size_t b = 0; b < 3; b++) {
+            double v[S_ * A_ * S_];
+            memcpy(v, r3, sizeof v);
+            v[pos[q]] = bad[b];
+            tpath(pn, sizeof pn, "opt-bad.npy");
+            assert_ok(starc_npy_write(pn, 3, s3, v, &err));
+            char want[64];
+            snprintf(want, sizeof want, "reward entry %zu (flat index) is not finite", pos[q]);
+            const char *specs[2] = {pg, pn};
+            starc_io_reward_set rs;
+            starc_io_reward_set_init(&rs);
+            /* the default (and NULL options): refused, naming the file and the entry */
+            expect_error(starc_io_reward_load_many_opt(specs, 2, m, NULL, &rs, &err), STARC_EINVAL, &err, pn, want);
+            starc_io_reward_options o;
+            starc_io_reward_options_default(&o);
+            assert_int_equal(o.check_finite, 1);
+            assert_int_equal(o.keep_shape, 0);
+            expect_error(starc_io_reward_load_many_opt(specs, 2, m, &o, &rs, &err), STARC_EINVAL, &err, pn, want);
+            assert_int_equal(rs.n, 0);
+            /* deferred: loaded as it is; the distance's first pass refuses it */
+            o.check_finite = 0;
+            assert_ok(starc_io_reward_load_many_opt(specs, 2, m, &o, &rs, &err));
+            assert_int_equal(rs.n, 2);
+            assert_memory_equal(rs.R + SAS, v, sizeof v);
+            for (int c = 0; c < STARC_CANON_KIND_COUNT; c++) {
+                starc_distance_options dopt;
+                starc_distance_options_default(&dopt);
+                dopt.canon = (starc_canon_kind)c;
+                double d = 0.0;
+                expect_error(starc_distance(m, &dopt, rs.R, rs.R + SAS, &d, &err), STARC_EINVAL, &err, want, NULL);
+                assert_string_equal(err.message, want);
+                assert_true(isnan(d));
+            }
+            starc_io_reward_set_clear(&rs);
+        }
+    /* (S,) and (S,A) rewards are checked as always, kept in their shape with keep_shape */
+    r1[2] = NAN;
+    tpath(ps, sizeof ps, "opt-state.npy");
+    assert_ok(starc_npy_write(ps, 1, s1, r1, &err));
+    tpath(pa, sizeof pa, "opt-sa.npy");
+    assert_ok(starc_npy_write(pa, 2, s2, r2, &err));
+    starc_io_reward_options o;
+    starc_io_reward_options_default(&o);
+    o.check_finite = 0;
+    starc_io_reward_set rs;
+    starc_io_reward_set_init(&rs);
+    const char *sp[2] = {pa, ps};
+    expect_error(starc_io_reward_load_many_opt(sp, 2, m, &o, &rs, &err), STARC_EINVAL, &err, ps,
+                 "reward entry 2 (flat index) is not finite");
+    o.keep_shape = 1;
+    expect_error(starc_io_reward_load_many_opt(sp, 2, m, &o, &rs, &err), STARC_EINVAL, &err, ps,
+                 "reward entry 2 (flat index) is not finite");
+    assert_ok(starc_io_reward_load_many_opt(sp, 1, m, &o, &rs, &err));
+    assert_int_equal(rs.layout[0], STARC_IO_REWARD_STATE_ACTION);
+    assert_memory_equal(rs.given[0], r2, sizeof r2);
+    starc_io_reward_set_clear(&rs);
+    starc_mdp_free(m);
+}
+
 static void test_reward_load(void **state)
 {
     (void)state;
@@ -1808,7 +1886,8 @@ int main(void)
         cmocka_unit_test(test_rejections),       cmocka_unit_test(test_npz_roundtrip),
         cmocka_unit_test(test_npz_foreign),      cmocka_unit_test(test_npz_deterministic),
         cmocka_unit_test(test_atomic),           cmocka_unit_test(test_mdp_load),
-        cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_policy_load),
+        cmocka_unit_test(test_reward_load),      cmocka_unit_test(test_reward_load_opt),
+        cmocka_unit_test(test_policy_load),
         cmocka_unit_test(test_npz_declared_sizes), cmocka_unit_test(test_stream_paths),
         cmocka_unit_test(test_direct_reads),
     };

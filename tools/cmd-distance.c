@@ -245,6 +245,8 @@ typedef struct dist_inputs {
     starc_mdp *m;
     starc_io_reward_set rs;
     double *pi, *ds, *da, *cov;
+    int keep;     /* (S,) and (S,A) rewards kept in their shape */
+    int deferred; /* full rewards loaded without the finiteness pass (load_inputs) */
 } dist_inputs;
 
 static void inputs_free(dist_inputs *in)
@@ -257,6 +259,34 @@ static void inputs_free(dist_inputs *in)
     starc_mdp_free(in->m);
 }
 
+/* The rewards loaded with the loaders' checks (in->keep as when loaded); on failure the
+ * message a load with the checks gives, exit 2. */
+static int load_rewards(const distance_args *a, const dist_inputs *in, int check, starc_io_reward_set *rs)
+{
+    starc_error err;
+    starc_error_clear(&err);
+    starc_io_reward_options o;
+    starc_io_reward_options_default(&o);
+    o.keep_shape = in->keep;
+    o.check_finite = check;
+    int st = starc_io_reward_load_many_opt((const char *const *)a->rewards, (size_t)a->nrewards, in->m, &o, rs, &err);
+    return st ? cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st)) : EXIT_OK;
+}
+
+/* Before an error after a deferred load: the rewards loaded again with the checks, so that a
+ * non-finite reward is reported first, with the loaders' message, as without the deferral
+ * (EXIT_OK when every reward is finite). */
+static int recheck_rewards(const distance_args *a, const dist_inputs *in)
+{
+    if (!in->deferred)
+        return EXIT_OK;
+    starc_io_reward_set rs;
+    starc_io_reward_set_init(&rs);
+    int rc = load_rewards(a, in, 1, &rs);
+    starc_io_reward_set_clear(&rs);
+    return rc;
+}
+
 static int load_inputs(distance_args *a, dist_inputs *in)
 {
     starc_error err;
@@ -267,20 +297,27 @@ static int load_inputs(distance_args *a, dist_inputs *in)
     const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
     /* One call for all the rewards: the set is allocated once, each reward read into place.  A
      * pair keeps (S,) and (S,A) rewards in their shape (starc_distance_pair_shaped() expands
-     * them only for the canonical forms that need it); a matrix needs them in full. */
-    const int keep = a->nrewards == 2 && !a->gp && !a->png;
-    int st = (keep ? starc_io_reward_load_shaped : starc_io_reward_load_many)((const char *const *)a->rewards,
-                                                                               (size_t)a->nrewards, in->m, &in->rs, &err);
-    if (st)
-        return cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st));
+     * them only for the canonical forms that need it); a matrix needs them in full.  On a dense
+     * MDP the full rewards are proven finite by the distance's first pass over them, not by a
+     * pass of their own (starc_io_reward_options.check_finite); every error met before that
+     * pass, or in it, is preceded by the loaders' check (recheck_rewards()).  Not with the
+     * options whose files are loaded after the rewards (their errors are reported by the
+     * loaders directly) nor with --shard. */
+    in->keep = a->nrewards == 2 && !a->gp && !a->png;
+    in->deferred = !starc_mdp_is_sparse(in->m) && !a->shard.n && !a->policy && !a->sdist && !a->adist && !a->cov;
+    if ((rc = load_rewards(a, in, !in->deferred, &in->rs)))
+        return rc;
+    int st;
     if (in->rs.n < 2)
-        return cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
-    for (size_t i = 0; keep && in->rs.n > 2 && !starc_mdp_is_sparse(in->m) && i < in->rs.n; i++) {
+        return (rc = recheck_rewards(a, in))
+                   ? rc
+                   : cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
+    for (size_t i = 0; in->keep && in->rs.n > 2 && !starc_mdp_is_sparse(in->m) && i < in->rs.n; i++) {
         const size_t shape[2] = {S, A};
         if (in->rs.layout[i] != STARC_IO_REWARD_FULL &&
             (st = starc_mdp_reward_expand(in->m, in->rs.layout[i] == STARC_IO_REWARD_STATE ? 1 : 2, shape,
                                           in->rs.given[i], in->rs.R + i * SAS, &err)))
-            return cli_lib_error(CMD, st, &err);
+            return (rc = recheck_rewards(a, in)) ? rc : cli_lib_error(CMD, st, &err);
     }
     if ((a->policy && (rc = cli_load_policy(CMD, "policy", a->policy, in->m, &in->pi))) ||
         (a->sdist && (rc = cli_load_dist(CMD, "state-dist", a->sdist, S, &in->ds))) ||
@@ -381,6 +418,13 @@ void distance_unpack(size_t n, const double *packed, double *D)
             D[i * n + j] = D[j * n + i] = packed[e];
 }
 
+/* A library error on the dense path: after recheck_rewards(). */
+static int dense_error(const distance_args *a, const dist_inputs *in, int st, const starc_error *err)
+{
+    int rc = recheck_rewards(a, in);
+    return rc ? rc : cli_lib_error(CMD, st, err);
+}
+
 static int compute(const distance_args *a, const dist_inputs *in, dist_result *res)
 {
     starc_error err;
@@ -391,7 +435,7 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
     res->pair = NAN;
     int st = starc_distance_plan_alloc(in->m, &a->o, &plan, &err);
     if (st)
-        return cli_lib_error(CMD, st, &err);
+        return dense_error(a, in, st, &err);
     int rc = EXIT_OK;
     if (starc_mdp_is_sparse(in->m)) {
         if (n == 2)
@@ -402,25 +446,26 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
         return rc;
     }
     if (n == 2) {
-        /* (S,) and (S,A) rewards as given; full ones where they are (checked when loaded) */
+        /* (S,) and (S,A) rewards as given; full ones where they are (proven finite when loaded,
+         * or by the distance's first pass over them) */
         size_t nd1, nd2, sh1[3], sh2[3];
         const double *R1 = reward_shape(in, 0, &nd1, sh1), *R2 = reward_shape(in, 1, &nd2, sh2);
         st = in->rs.layout[0] == STARC_IO_REWARD_FULL && in->rs.layout[1] == STARC_IO_REWARD_FULL
                  ? starc_distance_pair(plan, R1, R2, &res->pair, &err)
                  : starc_distance_pair_shaped(plan, nd1, sh1, R1, nd2, sh2, R2, &res->pair, &err);
     }
-    if (n == 2 && st)
+    if (n == 2 && st) /* undefined: after the rewards were proven finite */
         rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
-                                : cli_lib_error(CMD, st, &err);
+                                : dense_error(a, in, st, &err);
     if (!rc && (n > 2 || a->gp || a->png)) {
         const double **Rp = malloc(n * sizeof *Rp);
         res->D = malloc(n * n * sizeof *res->D);
-        if (!Rp || !res->D)
+        if ((!Rp || !res->D) && !(rc = recheck_rewards(a, in)))
             rc = cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
         for (size_t i = 0; !rc && i < n; i++)
             Rp[i] = in->rs.R + i * SAS;
         if (!rc && (st = starc_distance_matrix(plan, n, Rp, res->D, &err)))
-            rc = cli_lib_error(CMD, st, &err);
+            rc = dense_error(a, in, st, &err);
         free(Rp);
     }
     starc_distance_plan_free(plan);

@@ -93,6 +93,31 @@ int starc_io_reward_load_many(const char *const *specs, size_t n, const starc_md
 int starc_io_reward_load_shaped(const char *const *specs, size_t n, const starc_mdp *m, starc_io_reward_set *rs,
                                 starc_error *err);
 
+/** @brief Options of starc_io_reward_load_many_opt(); initialise with starc_io_reward_options_default(). */
+typedef struct starc_io_reward_options {
+    int keep_shape;   /**< 1: an (S,) or (S,A) reward stays in its shape, as starc_io_reward_load_shaped()
+                           (default 0: expanded, as starc_io_reward_load_many()) */
+    int check_finite; /**< 1 (default): every reward is proven finite when loaded.  0: a full (S,A,S)
+                           reward on a dense MDP is read without that pass over it (an extra pass over
+                           S*A*S values); every other reward and every other check are as with 1.  Give
+                           such a set only to functions that prove their rewards finite themselves:
+                           starc_distance_pair(), starc_distance_matrix(),
+                           starc_distance_matrix_entries() and starc_distance_standardize() do, in the
+                           first pass that reads each reward, and fail with ::STARC_EINVAL naming the
+                           flat index of the first non-finite entry (but not the file: load the
+                           rewards again with the check for the loaders' message) */
+} starc_io_reward_options;
+
+/** @brief Fill @p o with the defaults: expanded, checked (starc_io_reward_load_many()). */
+void starc_io_reward_options_default(starc_io_reward_options *o);
+
+/** @brief starc_io_reward_load_many() under options @p opt (NULL = defaults): with
+ *  starc_io_reward_options.keep_shape as starc_io_reward_load_shaped(), and without the finiteness
+ *  pass over full rewards when starc_io_reward_options.check_finite is 0 (`starc distance` does
+ *  this when every later error is one it can precede by the loaders' check). */
+int starc_io_reward_load_many_opt(const char *const *specs, size_t n, const starc_mdp *m,
+                                  const starc_io_reward_options *opt, starc_io_reward_set *rs, starc_error *err);
+
 /** @brief Load a policy `.npy` of shape (S,A) and validate it as starc_policy_validate() does
  *  with @p opt (NULL = defaults: rows sum to 1 within ::STARC_MDP_PROB_TOL).
  *  @p pi receives S*A doubles. */
