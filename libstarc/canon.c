@@ -122,8 +122,7 @@ AVX_FN static void avx_dot_rows(const double *T, size_t S, size_t SA, size_t sa0
 static int avx_wanted(void)
 {
 #ifdef CANON_AVX
-    const char *e = getenv("STARC_KERNELS");
-    if (e && strcmp(e, "baseline") == 0)
+    if (starci_kernels_baseline())
         return 0;
     /* libgcc's constructor has filled the CPU model by now: no __builtin_cpu_init(),
      * which would write it again (a data race when plans are made on several threads) */

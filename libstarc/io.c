@@ -156,11 +156,13 @@ static int load_dense(starc_npy_npz *z, const char *path, const starc_mdp_option
     } else if (!(st = starci_npy_reader_read_direct(r, data, 1, 1, err))) {
         const starci_mdp_hold hold = {1, crc_scan, r};
         if ((st = starci_mdp_alloc_adopt_held(S, A, data, mu0->data, gamma, opt, &hold, out, err))) {
-            /* Refused values may be corrupted ones: say so when they are. */
-            if (!starci_npy_reader_crc_verify(r, data, err))
+            /* Refused values may be corrupted or unread ones: say so when
+             * they are (the CRC's or the read's own error and status). */
+            const int vst = starci_npy_reader_crc_verify(r, data, err);
+            if (!vst)
                 prefix_error(err, st, path);
             else
-                st = STARC_EFORMAT;
+                st = vst;
         } else {
             data = NULL;
             mu0->data = NULL;
