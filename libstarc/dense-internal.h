@@ -79,8 +79,11 @@ lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *i
 int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_howard_system sys,
                        starci_dense_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err);
 
-/* Q = Rbar + gamma T V (S*A). */
+/* Q = Rbar + gamma T V (S*A); _many: Q[k] = Rbar[k] + gamma T V[k] for n
+ * vectors in one pass over T, each entry with the bits of starci_dense_q(). */
 void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
+void starci_dense_q_many(const starc_mdp *m, size_t n, const double *const *Rbar, const double *const *V,
+                         double *const *Q);
 
 /* d = (1-gamma) x from the occupancy system's solution x (exact 0 where reach
  * is given and 0; round-off negatives clipped), mu = d pi; d, mu may be NULL. */
@@ -110,18 +113,26 @@ int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_poli
 /* Several cold policy iterations on one MDP, on any threads
  * (starci_policy_start in policy-internal.h): their shared start, the factor
  * of the all-0 policy's system, made by the first run to need it; slots > 0
- * lets at most that many of the runs' steps (an evaluation and its Q)
- * compute at once, 0 any number. */
+ * lets at most that many steps (starci_dense_optimal_start()) compute at
+ * once, 0 any number. */
 int starci_dense_start_alloc(const starc_mdp *m, int slots, struct starci_policy_start **out, starc_error *err);
 void starci_dense_start_free(struct starci_policy_start *s);
 
-/* starci_dense_optimal_rbar()'s act (S) and the bits of its values, with the
- * first evaluation solved with start's factor (the factor it would make):
- * *J = mu0 . V of the last policy evaluated.  ws keeps that policy's factor
- * as starci_dense_howard() does (for starci_policy_return_act()). */
-int starci_dense_optimal_start(const starc_mdp *m, struct starci_policy_start *start, const double *Rbar,
-                               const starc_policy_options *opt, size_t *act, double *J, starc_policy_workspace *ws,
-                               starc_error *err);
+/* Most runs starci_dense_optimal_start() takes at once. */
+#define STARCI_DENSE_RUNS_MAX 4
+
+/* n <= STARCI_DENSE_RUNS_MAX cold runs for Rbar[k] in lockstep on the calling
+ * thread, each with starci_dense_optimal_rbar()'s act[k] (S) and the bits of
+ * its values and errors; their first evaluation solves with start's factor
+ * (the factor each would make), each step evaluates every unfinished run
+ * and one pass over T gives all their Q; a step holds one slot of start's
+ * gate.  J[k] = mu0 . V of run k's last policy evaluated; ws[k] (not NULL,
+ * one per run) keeps that policy's factor as starci_dense_howard() does
+ * (for starci_policy_return_act()).  The first failing run's status and
+ * error (all run to their end). */
+int starci_dense_optimal_start(const starc_mdp *m, struct starci_policy_start *start, size_t n,
+                               const double *const *Rbar, const starc_policy_options *opt, size_t *const *act,
+                               double *J, starc_policy_workspace *const *ws, starc_error *err);
 
 /* starci_policy_exact (policy-internal.h) on a dense m. */
 int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar, double *Jn,

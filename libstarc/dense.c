@@ -154,43 +154,52 @@ int starci_dense_assemble(const starc_mdp *m, const double *pi, const size_t *ac
     return STARC_OK;
 }
 
-/* Rows of T summed together by starci_dense_q(). */
-#define Q_ROWS 4
-
-void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
+void starci_dense_q_many(const starc_mdp *m, size_t n, const double *const *Rbar, const double *const *V,
+                         double *const *Q)
 {
     const size_t S = starc_mdp_states(m), SA = S * starc_mdp_actions(m);
     const double g = starc_mdp_gamma(m);
     const double *T = starc_mdp_transitions(m);
     /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
      * change the last bits with the thread count (outputs must not).  Each
-     * row's sum runs over u in order, as one row at a time would; Q_ROWS rows
+     * row's sum runs over u in order, as one row at a time would; four rows
      * advance together, four independent chains of additions instead of one
-     * whose latency bounds the pass (1.8x at S = 1024 and 2048, A = 8:
-     * docs/benchmarks.md, "regret end to end"). */
+     * whose latency bounds the pass (1.8x at S = 1024 and 2048, A = 8), and
+     * the n vectors take their turn on the four rows while they are in cache:
+     * T is read from memory once for all (docs/benchmarks.md, "regret end to
+     * end"). */
     size_t sa = 0;
-    for (; sa + Q_ROWS <= SA; sa += Q_ROWS) {
+    for (; sa + 4 <= SA; sa += 4) {
         const double *t0 = T + sa * S, *t1 = t0 + S, *t2 = t1 + S, *t3 = t2 + S;
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        for (size_t u = 0; u < S; u++) {
-            const double v = V[u];
-            a0 += t0[u] * v;
-            a1 += t1[u] * v;
-            a2 += t2[u] * v;
-            a3 += t3[u] * v;
+        for (size_t k = 0; k < n; k++) {
+            const double *v = V[k], *r = Rbar[k] + sa;
+            double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+            for (size_t u = 0; u < S; u++) {
+                a0 += t0[u] * v[u];
+                a1 += t1[u] * v[u];
+                a2 += t2[u] * v[u];
+                a3 += t3[u] * v[u];
+            }
+            double *q = Q[k] + sa;
+            q[0] = r[0] + g * a0;
+            q[1] = r[1] + g * a1;
+            q[2] = r[2] + g * a2;
+            q[3] = r[3] + g * a3;
         }
-        Q[sa] = Rbar[sa] + g * a0;
-        Q[sa + 1] = Rbar[sa + 1] + g * a1;
-        Q[sa + 2] = Rbar[sa + 2] + g * a2;
-        Q[sa + 3] = Rbar[sa + 3] + g * a3;
     }
-    for (; sa < SA; sa++) {
-        const double *t = T + sa * S;
-        double acc = 0.0;
-        for (size_t u = 0; u < S; u++)
-            acc += t[u] * V[u];
-        Q[sa] = Rbar[sa] + g * acc;
-    }
+    for (; sa < SA; sa++)
+        for (size_t k = 0; k < n; k++) {
+            const double *t = T + sa * S, *v = V[k];
+            double acc = 0.0;
+            for (size_t u = 0; u < S; u++)
+                acc += t[u] * v[u];
+            Q[k][sa] = Rbar[k][sa] + g * acc;
+        }
+}
+
+void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
+{
+    starci_dense_q_many(m, 1, &Rbar, &V, &Q);
 }
 
 /* Solve with the factor of (I - gamma P_pi)^T that dgetrf left in LU:
@@ -476,9 +485,8 @@ static int start_factor(starci_policy_start *s, starc_error *err)
 
 /* The dense engine's evaluation for howard.c's loop.  reuse: ws->M holds
  * the factor of ws->A0 (ws->lu_ok on entry), for the first evaluation only.
- * start (a cold run of starci_dense_optimal_start()): the first evaluation
- * solves with its factor (at_start: the last one did), and every step
- * (values to Q) runs inside its gate. */
+ * start (a run of starci_dense_optimal_start()): the first evaluation
+ * solves with its factor (at_start: the last one did). */
 typedef struct howard_ctx {
     const starc_mdp *m;
     starc_policy_workspace *ws;
@@ -493,8 +501,9 @@ typedef struct howard_ctx {
  * solution as a new one.  A warm run starts from the previous run's result,
  * whose factor its workspace kept.  A workspace without A0 (cold) assembles
  * straight into M. */
-static int values_solve(howard_ctx *c, const double *Rbar, const size_t *act, double *V, starc_error *err)
+static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
 {
+    howard_ctx *c = ctx;
     starc_policy_workspace *ws = c->ws;
     const size_t S = starc_mdp_states(c->m), SS = S * S;
     starci_howard_reward(c->m, NULL, act, Rbar, V);
@@ -520,78 +529,119 @@ static int values_solve(howard_ctx *c, const double *Rbar, const size_t *act, do
     return lu_factor_solve(S, ws->M, ws->ipiv, STARCI_HOWARD_VALUES, V, factor, err);
 }
 
-/* A step's evaluation takes a slot of the gate, its Q gives it back. */
-static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
-{
-    howard_ctx *c = ctx;
-    gate_enter(c->start);
-    int st = values_solve(c, Rbar, act, V, err);
-    if (st)
-        gate_leave(c->start);
-    return st;
-}
-
 static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
 {
     const howard_ctx *c = ctx;
     starci_dense_q(c->m, Rbar, V, Q);
-    gate_leave(c->start);
 }
 
-/* Howard's loop on ws for c (starci_dense_howard()); ws->M receives the
- * factor of the last policy evaluated (copied from the start's when that was
- * the only one), ws->lu_ok whether it is act's. */
-static int howard_run(howard_ctx *c, const double *Rbar, const starc_policy_options *opt, size_t *act, size_t *iters,
-                      starc_error *err)
+/* After a run settled on act: ws->M holds the factor of the last policy
+ * evaluated, ws->lu_act (copied from the start's when that was the only
+ * one); ws->lu_ok whether it is act's. */
+static void howard_kept(const howard_ctx *c, const size_t *act)
 {
-    const starc_mdp *m = c->m;
     starc_policy_workspace *ws = c->ws;
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    const starci_howard_engine e = {c, howard_values, howard_q};
-    ws->lu_ok = 0;
-    int st = starci_howard_iterate(&e, S, A, Rbar, opt, act, ws->r, ws->Q, ws->lu_act, iters, err);
-    if (st)
-        return st;
+    const size_t S = starc_mdp_states(c->m);
     if (c->at_start) {
         memcpy(ws->M, c->start->LU, S * S * sizeof(double));
         memcpy(ws->ipiv, c->start->ipiv, S * sizeof(lapack_int));
         if (ws->A0)
-            (void)starci_dense_assemble(m, NULL, c->start->act0, 0, ws->A0, NULL); /* row-major: cannot fail */
+            (void)starci_dense_assemble(c->m, NULL, c->start->act0, 0, ws->A0, NULL); /* row-major: cannot fail */
     }
-    /* M holds the factor of the last policy evaluated, ws->lu_act */
     ws->lu_ok = memcmp(ws->lu_act, act, S * sizeof(size_t)) == 0;
-    return STARC_OK;
 }
 
 int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     howard_ctx c = {m, ws, ws->lu_ok && ws->A0, NULL, 0, 0}; /* M holds the factor of ws->A0 */
-    int st = howard_run(&c, Rbar, opt, act, iters, err);
-    if (!st && V)
-        memcpy(V, ws->r, starc_mdp_states(m) * sizeof(double));
-    return st;
-}
-
-int starci_dense_optimal_start(const starc_mdp *m, starci_policy_start *start, const double *Rbar,
-                               const starc_policy_options *opt, size_t *act, double *J, starc_policy_workspace *ws,
-                               starc_error *err)
-{
-    starc_policy_options def;
-    int st = starci_howard_options(&opt, &def, err);
+    const starci_howard_engine e = {&c, howard_values, howard_q};
+    ws->lu_ok = 0;
+    int st = starci_howard_iterate(&e, S, A, Rbar, opt, act, ws->r, ws->Q, ws->lu_act, iters, err);
     if (st)
         return st;
-    starc_policy_workspace *own;
-    if ((st = starci_dense_ws_acquire(m, &ws, &own, err)))
+    howard_kept(&c, act);
+    if (V)
+        memcpy(V, ws->r, S * sizeof(double));
+    return STARC_OK;
+}
+
+/* One lockstep step of starci_dense_optimal_start(): each live run that has
+ * not reached the cap evaluates its policy (a failure ends it with its error),
+ * then one pass over T gives all their Q, and each improves its policy or
+ * settles (J receiving its return).  0 when no run was left. */
+static int lockstep_step(howard_ctx *c, size_t n, const double *const *Rbar, const starc_policy_options *opt,
+                         size_t *const *act, size_t *it, int *live, int *st, starc_error *err, double *J)
+{
+    const size_t S = starc_mdp_states(c[0].m), A = starc_mdp_actions(c[0].m);
+    size_t nl = 0, run[STARCI_DENSE_RUNS_MAX];
+    const double *rb[STARCI_DENSE_RUNS_MAX], *v[STARCI_DENSE_RUNS_MAX];
+    double *q[STARCI_DENSE_RUNS_MAX];
+    for (size_t k = 0; k < n; k++) {
+        if (!live[k])
+            continue;
+        if (it[k] >= opt->max_iter)
+            st[k] = starci_howard_noconv(opt, &err[k]);
+        else if (it[k]++, !(st[k] = howard_values(&c[k], Rbar[k], act[k], c[k].ws->r, &err[k]))) {
+            run[nl] = k, rb[nl] = Rbar[k], v[nl] = c[k].ws->r, q[nl] = c[k].ws->Q;
+            nl++;
+            continue;
+        }
+        live[k] = 0;
+    }
+    if (nl)
+        starci_dense_q_many(c[0].m, nl, rb, v, q);
+    for (size_t i = 0; i < nl; i++) {
+        const size_t k = run[i];
+        starc_policy_workspace *ws = c[k].ws;
+        if (starci_howard_improve(ws->Q, S, A, opt->tie_tol, act[k]))
+            continue;
+        starci_howard_settle(ws->Q, S, A, opt->tie_tol, act[k], ws->lu_act);
+        howard_kept(&c[k], act[k]);
+        J[k] = starci_howard_values_return(c[k].m, ws->r);
+        live[k] = 0;
+    }
+    return nl > 0;
+}
+
+int starci_dense_optimal_start(const starc_mdp *m, starci_policy_start *start, size_t n, const double *const *Rbar,
+                               const starc_policy_options *opt, size_t *const *act, double *J,
+                               starc_policy_workspace *const *ws, starc_error *err)
+{
+    starc_policy_options def;
+    int st = n <= STARCI_DENSE_RUNS_MAX ? starci_howard_options(&opt, &def, err)
+                                         : starci_error(err, STARC_EINVAL, "more than %d runs in lockstep",
+                                                        STARCI_DENSE_RUNS_MAX);
+    if (st)
         return st;
-    for (size_t s = 0; s < starc_mdp_states(m); s++)
-        act[s] = 0;
-    howard_ctx c = {m, ws, 0, start, 1, 0};
-    st = howard_run(&c, Rbar, opt, act, NULL, err);
-    if (!st)
-        *J = starci_howard_values_return(m, ws->r);
-    starci_dense_workspace_free(own);
-    return st;
+    howard_ctx c[STARCI_DENSE_RUNS_MAX];
+    size_t it[STARCI_DENSE_RUNS_MAX];
+    int live[STARCI_DENSE_RUNS_MAX], stk[STARCI_DENSE_RUNS_MAX];
+    starc_error ek[STARCI_DENSE_RUNS_MAX];
+    for (size_t k = 0; k < n; k++) {
+        starc_policy_workspace *w = ws[k], *own;
+        stk[k] = starci_dense_ws_acquire(m, &w, &own, &ek[k]); /* w given: only its size is checked */
+        live[k] = !stk[k];
+        it[k] = 0;
+        c[k] = (howard_ctx){m, ws[k], 0, start, 1, 0};
+        if (live[k]) {
+            memset(act[k], 0, starc_mdp_states(m) * sizeof(size_t));
+            ws[k]->lu_ok = 0;
+        }
+    }
+    for (int more = 1; more;) {
+        gate_enter(start);
+        more = lockstep_step(c, n, Rbar, opt, act, it, live, stk, ek, J);
+        gate_leave(start);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (stk[k]) {
+            if (err)
+                *err = ek[k];
+            return stk[k];
+        }
+    return STARC_OK;
 }
 
 int starci_dense_optimal_rbar(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,

@@ -290,11 +290,11 @@ int starci_policy_workspace_alloc_cold(const starc_mdp *m, starc_policy_workspac
     return starci_dense_workspace_alloc_cold(starc_mdp_states(m), starc_mdp_actions(m), out, err);
 }
 
-int starci_policy_optimal_start(const starc_mdp *m, starci_policy_start *start, const double *Rbar,
-                                const starc_policy_options *opt, size_t *act, double *J, starc_policy_workspace *ws,
-                                starc_error *err)
+int starci_policy_optimal_start(const starc_mdp *m, starci_policy_start *start, size_t n, const double *const *Rbar,
+                                const starc_policy_options *opt, size_t *const *act, double *J,
+                                starc_policy_workspace *const *ws, starc_error *err)
 {
-    return starci_dense_optimal_start(m, start, Rbar, opt, act, J, ws, err);
+    return starci_dense_optimal_start(m, start, n, Rbar, opt, act, J, ws, err);
 }
 
 /* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy

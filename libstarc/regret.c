@@ -72,22 +72,26 @@ typedef struct regret_tasks {
     starc_error err[NTASKS];
 } regret_tasks;
 
-/* Dense task k: cold policy iteration from the shared start (the act, values
- * and errors of starc_policy_optimal_rbar()); the optimal and worst returns
- * from its values as starc_policy_range_rbar() takes them, the proxy's true
- * return as starc_policy_return_rbar() gives it, solved with the factor the
- * iteration left when it is the final policy's. */
-static int dense_task(regret_tasks *t, int k, starc_error *e)
+/* Dense task k's return from its run's: the optimal and worst returns from
+ * the values as starc_policy_range_rbar() takes them (j = mu0 . V), the
+ * proxy's true return as starc_policy_return_rbar() gives it, solved with the
+ * factor the iteration left when it is the final policy's. */
+static int dense_return(regret_tasks *t, int k, double j, starc_error *e)
 {
-    double j;
-    int st = starci_policy_optimal_start(t->m, t->start, t->Rbar[k], t->opt, t->acts[k], &j, t->wsk[k], e);
-    if (st)
-        return st;
     if (k != TASK_PROXY) {
         t->J[k] = (k == TASK_WORST ? -1.0 : 1.0) * j;
         return STARC_OK;
     }
     return starci_policy_return_act(t->m, t->acts[k], t->Rbar_t, t->pi, &t->J[k], t->wsk[k], e);
+}
+
+/* Dense task k alone: its cold policy iteration from the shared start (the
+ * act, values and errors of starc_policy_optimal_rbar()), then its return. */
+static int dense_task(regret_tasks *t, int k, starc_error *e)
+{
+    double j;
+    int st = starci_policy_optimal_start(t->m, t->start, 1, &t->Rbar[k], t->opt, &t->acts[k], &j, &t->wsk[k], e);
+    return st ? st : dense_return(t, k, j, e);
 }
 
 /* Task k: on the dense path dense_task(); on the sparse one the very calls of
@@ -177,10 +181,10 @@ static int dense_concurrent(int nthreads)
 }
 
 /* The dense path: the three runs from one start (its factor made once
- * instead of three times), on three threads of which min(nthreads, 3)
- * compute at once, each run on its own workspace (ws, when given, the
- * proxy's), or in turn on ws (or one cold workspace) stopping at the first
- * failure. */
+ * instead of three times), each on its own workspace (ws, when given, the
+ * proxy's): on three threads of which min(nthreads, 3) compute at once, or
+ * in lockstep on this one (each step's Q from one pass over T); the first
+ * failing task's error, in task order. */
 static int dense_returns(regret_tasks *t, int nthreads, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(t->m), SA = S * starc_mdp_actions(t->m);
@@ -192,14 +196,11 @@ static int dense_returns(regret_tasks *t, int nthreads, starc_policy_workspace *
     int st = starci_policy_start_alloc(t->m, conc && n < NTASKS ? n : 0, &t->start, err);
     if (!st && (!acts || !neg))
         st = starci_error(err, STARC_ENOMEM, "out of memory");
-    for (int k = 0; !st && k < NTASKS; k++) {
-        if (!conc && k > 0)
-            t->wsk[k] = t->wsk[0];
-        else if (ws && (!conc || k == TASK_PROXY))
+    for (int k = 0; !st && k < NTASKS; k++)
+        if (ws && k == TASK_PROXY)
             t->wsk[k] = ws;
         else if (!(st = starci_policy_workspace_alloc_cold(t->m, &own[k], err)))
             t->wsk[k] = own[k];
-    }
     if (!st) {
         for (size_t i = 0; i < SA; i++)
             neg[i] = -t->Rbar_t[i];
@@ -211,11 +212,12 @@ static int dense_returns(regret_tasks *t, int nthreads, starc_policy_workspace *
         }
         if (conc)
             st = run_tasks(t, NTASKS, err);
-        else
-            for (int k = 0; !st && k < NTASKS; k++) {
-                run_task(t, k);
-                st = tasks_status(t, err);
-            }
+        else {
+            double j[NTASKS];
+            st = starci_policy_optimal_start(t->m, t->start, NTASKS, t->Rbar, t->opt, t->acts, j, t->wsk, err);
+            for (int k = 0; !st && k < NTASKS; k++)
+                st = dense_return(t, k, j[k], err);
+        }
     }
     for (int k = 0; k < NTASKS; k++)
         starc_policy_workspace_free(own[k]);
