@@ -393,11 +393,12 @@ static int regret_nt(const starc_mdp *m, const double *Rt, const double *Rp, sta
 
 /* ::starc_regret_options.nthreads: the three policy iterations run
  * concurrently on the sparse path (a CSR MDP, or the sparse or iterative
- * engine), each on its own state, so the result has the bits of the
- * sequential path (nthreads 1, checked against enumeration for small S) for
- * 0, 2, 3 and 8 threads, on dense and CSR MDPs with every engine; a failure
- * is the sequential path's too: the first failing task's status and message
- * (the iterative engine's carry the residual, so the tasks' differ). */
+ * engine) and on the dense one (OpenBLAS on one thread, set in main()), each
+ * on its own state, so the result has the bits of the one-thread path
+ * (nthreads 1, checked against enumeration for small S) for 0, 2, 3 and 8
+ * threads, on dense and CSR MDPs with every engine; a failure is the
+ * one-thread path's too: the first failing task's status and message (the
+ * iterative engine's carry the residual, so the tasks' differ). */
 static void test_threads(void **state)
 {
     (void)state;
