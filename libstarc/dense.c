@@ -583,12 +583,16 @@ static int lockstep_step(howard_ctx *c, size_t n, const double *const *Rbar, con
             continue;
         if (it[k] >= opt->max_iter)
             st[k] = starci_howard_noconv(opt, &err[k]);
-        else if (it[k]++, !(st[k] = howard_values(&c[k], Rbar[k], act[k], c[k].ws->r, &err[k]))) {
-            run[nl] = k, rb[nl] = Rbar[k], v[nl] = c[k].ws->r, q[nl] = c[k].ws->Q;
-            nl++;
+        else {
+            it[k]++;
+            st[k] = howard_values(&c[k], Rbar[k], act[k], c[k].ws->r, &err[k]);
+        }
+        if (st[k]) {
+            live[k] = 0;
             continue;
         }
-        live[k] = 0;
+        run[nl] = k, rb[nl] = Rbar[k], v[nl] = c[k].ws->r, q[nl] = c[k].ws->Q;
+        nl++;
     }
     if (nl)
         starci_dense_q_many(c[0].m, nl, rb, v, q);
@@ -621,7 +625,8 @@ int starci_dense_optimal_start(const starc_mdp *m, starci_policy_start *start, s
     starc_error ek[STARCI_DENSE_RUNS_MAX];
     for (size_t k = 0; k < n; k++) {
         starc_policy_workspace *w = ws[k], *own;
-        stk[k] = starci_dense_ws_acquire(m, &w, &own, &ek[k]); /* w given: only its size is checked */
+        stk[k] = w ? starci_dense_ws_acquire(m, &w, &own, &ek[k]) /* w given: only its size is checked */
+                   : starci_error(&ek[k], STARC_EINVAL, "run %zu has no workspace", k);
         live[k] = !stk[k];
         it[k] = 0;
         c[k] = (howard_ctx){m, ws[k], 0, start, 1, 0};
