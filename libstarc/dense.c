@@ -164,7 +164,7 @@ void starci_dense_q_many(const starc_mdp *m, size_t n, const double *const *Rbar
      * change the last bits with the thread count (outputs must not).  Each
      * row's sum runs over u in order, as one row at a time would; four rows
      * advance together, four independent chains of additions instead of one
-     * whose latency bounds the pass (1.8x at S = 1024 and 2048, A = 8), and
+     * whose latency bounds the pass (1.6-1.8x at S = 1024 and 2048, A = 8), and
      * the n vectors take their turn on the four rows while they are in cache:
      * T is read from memory once for all (docs/benchmarks.md, "regret end to
      * end"). */
