@@ -19,6 +19,10 @@
 #include "starc/mdp.h"
 #include "starc/policy-types.h"
 
+/* The shared start of several cold policy iterations (dense.c; named
+ * starci_policy_start in policy-internal.h). */
+struct starci_policy_start;
+
 /* The dense engine's scratch: the public starc_policy_workspace. */
 struct starc_policy_workspace {
     size_t S, A;
@@ -32,11 +36,14 @@ struct starc_policy_workspace {
     unsigned char *reach; /* S: reachability flags */
     size_t *lu_act;   /* S: the deterministic policy whose factor M holds, when lu_ok */
     int lu_ok;        /* M, ipiv hold the LU_ONCE factor of I - gamma P_lu_act */
-    double *A0, *A1;  /* S*S: the matrix M's factor was made from (when lu_ok), and scratch */
+    double *A0, *A1;  /* S*S: the matrix M's factor was made from (when lu_ok), and scratch; NULL (cold) */
 };
 
-/* starc_policy_workspace_alloc() and _free(). */
+/* starc_policy_workspace_alloc() and _free(); _alloc_cold() without A0 and
+ * A1 (two S*S matrices fewer): its runs assemble straight into M, and a warm
+ * start never reuses its factor (the same results). */
 int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err);
+int starci_dense_workspace_alloc_cold(size_t S, size_t A, starc_policy_workspace **out, starc_error *err);
 void starci_dense_workspace_free(starc_policy_workspace *ws);
 
 /* *ws when it fits m; NULL: a private one in *ws and *own (free *own after). */
@@ -72,8 +79,11 @@ lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *i
 int starci_dense_solve(const starc_mdp *m, const double *pi, const size_t *act, starci_howard_system sys,
                        starci_dense_lu lu, double *M, lapack_int *ipiv, double *b, starc_error *err);
 
-/* Q = Rbar + gamma T V (S*A). */
+/* Q = Rbar + gamma T V (S*A); _many: Q[k] = Rbar[k] + gamma T V[k] for n
+ * vectors in one pass over T, each entry with the bits of starci_dense_q(). */
 void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q);
+void starci_dense_q_many(const starc_mdp *m, size_t n, const double *const *Rbar, const double *const *V,
+                         double *const *Q);
 
 /* d = (1-gamma) x from the occupancy system's solution x (exact 0 where reach
  * is given and 0; round-off negatives clipped), mu = d pi; d, mu may be NULL. */
@@ -99,6 +109,30 @@ int starci_dense_value_iteration_rbar(const starc_mdp *m, const double *Rbar, co
  * matrix is ws->A0 bit for bit (a warm start from the previous result). */
 int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err);
+
+/* Several cold policy iterations on one MDP, on any threads
+ * (starci_policy_start in policy-internal.h): their shared start, the factor
+ * of the all-0 policy's system, made by the first run to need it; slots > 0
+ * lets at most that many steps (starci_dense_optimal_start()) compute at
+ * once, 0 any number. */
+int starci_dense_start_alloc(const starc_mdp *m, int slots, struct starci_policy_start **out, starc_error *err);
+void starci_dense_start_free(struct starci_policy_start *s);
+
+/* Most runs starci_dense_optimal_start() takes at once. */
+#define STARCI_DENSE_RUNS_MAX 4
+
+/* n <= STARCI_DENSE_RUNS_MAX cold runs for Rbar[k] in lockstep on the calling
+ * thread, each with starci_dense_optimal_rbar()'s act[k] (S) and the bits of
+ * its values and errors; their first evaluation solves with start's factor
+ * (the factor each would make), each step evaluates every unfinished run
+ * and one pass over T gives all their Q; a step holds one slot of start's
+ * gate.  J[k] = mu0 . V of run k's last policy evaluated; ws[k] (not NULL,
+ * one per run) keeps that policy's factor as starci_dense_howard() does
+ * (for starci_policy_return_act()).  The first failing run's status and
+ * error (all run to their end). */
+int starci_dense_optimal_start(const starc_mdp *m, struct starci_policy_start *start, size_t n,
+                               const double *const *Rbar, const starc_policy_options *opt, size_t *const *act,
+                               double *J, starc_policy_workspace *const *ws, starc_error *err);
 
 /* starci_policy_exact (policy-internal.h) on a dense m. */
 int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const double *const *Rbar, double *Jn,

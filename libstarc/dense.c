@@ -7,6 +7,7 @@
 #include <config.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,9 @@
 #include "howard-internal.h"
 #include "lapack.h"
 
-int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
+/* A workspace; warm: with A0 and A1, the copies a warm start's reuse
+ * compares (starci_dense_howard()). */
+static int workspace_alloc(size_t S, size_t A, int warm, starc_policy_workspace **out, starc_error *err)
 {
     size_t SS, SA;
     *out = NULL;
@@ -35,15 +38,25 @@ int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **ou
     ws->act = calloc(S, sizeof(size_t));
     ws->reach = calloc(S, 1);
     ws->lu_act = calloc(S, sizeof(size_t));
-    ws->A0 = starci_dalloc(SS);
-    ws->A1 = starci_dalloc(SS);
+    ws->A0 = warm ? starci_dalloc(SS) : NULL;
+    ws->A1 = warm ? starci_dalloc(SS) : NULL;
     if (!ws->M || !ws->ipiv || !ws->Rbar || !ws->Q || !ws->r || !ws->neg || !ws->act || !ws->reach || !ws->lu_act ||
-        !ws->A0 || !ws->A1) {
+        (warm && (!ws->A0 || !ws->A1))) {
         starci_dense_workspace_free(ws);
         return starci_error(err, STARC_ENOMEM, "out of memory allocating a workspace");
     }
     *out = ws;
     return STARC_OK;
+}
+
+int starci_dense_workspace_alloc(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
+{
+    return workspace_alloc(S, A, 1, out, err);
+}
+
+int starci_dense_workspace_alloc_cold(size_t S, size_t A, starc_policy_workspace **out, starc_error *err)
+{
+    return workspace_alloc(S, A, 0, out, err);
 }
 
 void starci_dense_workspace_free(starc_policy_workspace *ws)
@@ -141,20 +154,52 @@ int starci_dense_assemble(const starc_mdp *m, const double *pi, const size_t *ac
     return STARC_OK;
 }
 
-void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
+void starci_dense_q_many(const starc_mdp *m, size_t n, const double *const *Rbar, const double *const *V,
+                         double *const *Q)
 {
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    const size_t S = starc_mdp_states(m), SA = S * starc_mdp_actions(m);
     const double g = starc_mdp_gamma(m);
     const double *T = starc_mdp_transitions(m);
     /* Plain loops instead of dgemv: a threaded BLAS may split the sums and
-     * change the last bits with the thread count (outputs must not). */
-    for (size_t sa = 0; sa < S * A; sa++) {
-        const double *t = T + sa * S;
-        double acc = 0.0;
-        for (size_t u = 0; u < S; u++)
-            acc += t[u] * V[u];
-        Q[sa] = Rbar[sa] + g * acc;
+     * change the last bits with the thread count (outputs must not).  Each
+     * row's sum runs over u in order, as one row at a time would; four rows
+     * advance together, four independent chains of additions instead of one
+     * whose latency bounds the pass (1.6-1.8x at S = 1024 and 2048, A = 8), and
+     * the n vectors take their turn on the four rows while they are in cache:
+     * T is read from memory once for all (docs/benchmarks.md, "regret end to
+     * end"). */
+    size_t sa = 0;
+    for (; sa + 4 <= SA; sa += 4) {
+        const double *t0 = T + sa * S, *t1 = t0 + S, *t2 = t1 + S, *t3 = t2 + S;
+        for (size_t k = 0; k < n; k++) {
+            const double *v = V[k], *r = Rbar[k] + sa;
+            double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+            for (size_t u = 0; u < S; u++) {
+                a0 += t0[u] * v[u];
+                a1 += t1[u] * v[u];
+                a2 += t2[u] * v[u];
+                a3 += t3[u] * v[u];
+            }
+            double *q = Q[k] + sa;
+            q[0] = r[0] + g * a0;
+            q[1] = r[1] + g * a1;
+            q[2] = r[2] + g * a2;
+            q[3] = r[3] + g * a3;
+        }
     }
+    for (; sa < SA; sa++)
+        for (size_t k = 0; k < n; k++) {
+            const double *t = T + sa * S, *v = V[k];
+            double acc = 0.0;
+            for (size_t u = 0; u < S; u++)
+                acc += t[u] * v[u];
+            Q[k][sa] = Rbar[k][sa] + g * acc;
+        }
+}
+
+void starci_dense_q(const starc_mdp *m, const double *Rbar, const double *V, double *Q)
+{
+    starci_dense_q_many(m, 1, &Rbar, &V, &Q);
 }
 
 /* Solve with the factor of (I - gamma P_pi)^T that dgetrf left in LU:
@@ -167,14 +212,23 @@ lapack_int starci_dense_lu_solve(size_t S, const double *LU, const lapack_int *i
     return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, sys == STARCI_HOWARD_VALUES ? 'T' : 'N', n, 1, LU, n, ipiv, b, n);
 }
 
+/* dgetrf of M in place: the LU_ONCE factor. */
+static int lu_factor(size_t S, double *M, lapack_int *ipiv, starc_error *err)
+{
+    lapack_int n = (lapack_int)S, info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
+    if (info != 0)
+        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    return STARC_OK;
+}
+
 /* dgetrf of M in place (skipped when factor is 0: M and ipiv already hold
  * it), then the solve of b. */
 static int lu_factor_solve(size_t S, double *M, lapack_int *ipiv, starci_howard_system sys, double *b, int factor,
                            starc_error *err)
 {
-    lapack_int n = (lapack_int)S, info;
-    if (factor && (info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ipiv)) != 0)
-        return starci_error(err, STARC_ELAPACK, "I - gamma P_pi is singular (dgetrf info %d)", (int)info);
+    lapack_int info;
+    if (factor && lu_factor(S, M, ipiv, err))
+        return STARC_ELAPACK;
     info = starci_dense_lu_solve(S, M, ipiv, sys, b);
     if (info != 0)
         return starci_error(err, STARC_ELAPACK, "dgetrs failed (info %d)", (int)info);
@@ -326,26 +380,144 @@ int starci_dense_exact(const starc_mdp *m, const double *pi, size_t nr, const do
 /* ---------------------------------------------------------------------- */
 /* Howard policy iteration on dense solves                                 */
 
+/* Several cold runs on one MDP (starci_dense_optimal_start()): the factor
+ * of the all-0 policy's system, where each starts, made by the first run to
+ * need it while the others wait; and the gate that lets at most `slots` of
+ * the runs' steps compute at once (0: any number). */
+typedef struct starci_policy_start starci_policy_start;
+struct starci_policy_start {
+    const starc_mdp *m;
+    size_t *act0;     /* S zeros: the all-0 policy */
+    double *LU;       /* S*S: its LU_ONCE factor, once made */
+    lapack_int *ipiv; /* S */
+    int made;         /* START_* */
+    int st;           /* the factorisation's status and error, for every run */
+    starc_error err;
+    int slots, busy;  /* the gate: steps allowed at once (0: any), steps running */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+enum { START_NONE, START_MAKING, START_MADE };
+
+int starci_dense_start_alloc(const starc_mdp *m, int slots, starci_policy_start **out, starc_error *err)
+{
+    const size_t S = starc_mdp_states(m);
+    starci_policy_start *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    s->m = m;
+    s->slots = slots > 0 ? slots : 0;
+    s->act0 = calloc(S, sizeof *s->act0);
+    s->LU = starci_dalloc(S * S);
+    s->ipiv = calloc(S, sizeof *s->ipiv);
+    const int locked = pthread_mutex_init(&s->lock, NULL) == 0;
+    const int cond = locked && pthread_cond_init(&s->cond, NULL) == 0;
+    if (!s->act0 || !s->LU || !s->ipiv || !cond) {
+        if (locked)
+            pthread_mutex_destroy(&s->lock);
+        free(s->act0), free(s->LU), free(s->ipiv), free(s);
+        return starci_error(err, STARC_ENOMEM, "out of memory");
+    }
+    *out = s;
+    return STARC_OK;
+}
+
+void starci_dense_start_free(starci_policy_start *s)
+{
+    if (!s)
+        return;
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s->act0), free(s->LU), free(s->ipiv), free(s);
+}
+
+/* Wait for a free slot of the gate, and take it; give it back. */
+static void gate_enter(starci_policy_start *s)
+{
+    if (!s || !s->slots)
+        return;
+    pthread_mutex_lock(&s->lock);
+    while (s->busy >= s->slots)
+        pthread_cond_wait(&s->cond, &s->lock);
+    s->busy++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void gate_leave(starci_policy_start *s)
+{
+    if (!s || !s->slots)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->busy--;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The start's factor: the first caller assembles and factorises the all-0
+ * policy's system as a run's first evaluation would (LU_ONCE), later ones
+ * wait for it; a failure is every caller's. */
+static int start_factor(starci_policy_start *s, starc_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->made == START_MAKING)
+        pthread_cond_wait(&s->cond, &s->lock);
+    if (s->made == START_NONE) {
+        s->made = START_MAKING;
+        pthread_mutex_unlock(&s->lock);
+        const size_t S = starc_mdp_states(s->m);
+        (void)starci_dense_assemble(s->m, NULL, s->act0, 0, s->LU, NULL); /* row-major: cannot fail */
+        starc_error e;
+        memset(&e, 0, sizeof e);
+        const int st = lu_factor(S, s->LU, s->ipiv, &e);
+        pthread_mutex_lock(&s->lock);
+        s->made = START_MADE;
+        s->st = st;
+        s->err = e;
+        pthread_cond_broadcast(&s->cond);
+    }
+    const int st = s->st;
+    if (st && err)
+        *err = s->err;
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
 /* The dense engine's evaluation for howard.c's loop.  reuse: ws->M holds
- * the factor of ws->A0 (ws->lu_ok on entry), for the first evaluation only. */
+ * the factor of ws->A0 (ws->lu_ok on entry), for the first evaluation only.
+ * start (a run of starci_dense_optimal_start()): the first evaluation
+ * solves with its factor (at_start: the last one did). */
 typedef struct howard_ctx {
     const starc_mdp *m;
     starc_policy_workspace *ws;
     int reuse;
+    starci_policy_start *start;
+    int first, at_start;
 } howard_ctx;
 
 /* The values of act: V holds r_act and receives V.  The system is assembled
  * as starci_dense_solve() does (LU_ONCE, values); with reuse, when it is
  * ws->A0 bit for bit the factor in ws->M is reused: the same factor and
  * solution as a new one.  A warm run starts from the previous run's result,
- * whose factor its workspace kept. */
+ * whose factor its workspace kept.  A workspace without A0 (cold) assembles
+ * straight into M. */
 static int howard_values(void *ctx, const double *Rbar, const size_t *act, double *V, starc_error *err)
 {
     howard_ctx *c = ctx;
     starc_policy_workspace *ws = c->ws;
     const size_t S = starc_mdp_states(c->m), SS = S * S;
-    double *A = c->reuse ? ws->A1 : ws->A0;
     starci_howard_reward(c->m, NULL, act, Rbar, V);
+    c->at_start = c->first;
+    if (c->first) { /* act is the all-0 policy */
+        c->first = 0;
+        int st = start_factor(c->start, err);
+        return st ? st : lu_factor_solve(S, c->start->LU, c->start->ipiv, STARCI_HOWARD_VALUES, V, 0, err);
+    }
+    if (!ws->A0) {
+        (void)starci_dense_assemble(c->m, NULL, act, 0, ws->M, NULL); /* row-major: cannot fail */
+        return lu_factor_solve(S, ws->M, ws->ipiv, STARCI_HOWARD_VALUES, V, 1, err);
+    }
+    double *A = c->reuse ? ws->A1 : ws->A0;
     (void)starci_dense_assemble(c->m, NULL, act, 0, A, NULL); /* row-major: cannot fail */
     const int factor = !c->reuse || memcmp(A, ws->A0, SS * sizeof(double)) != 0;
     c->reuse = 0;
@@ -363,20 +535,117 @@ static void howard_q(void *ctx, const double *Rbar, const double *V, double *Q)
     starci_dense_q(c->m, Rbar, V, Q);
 }
 
+/* After a run settled on act: ws->M holds the factor of the last policy
+ * evaluated, ws->lu_act (copied from the start's when that was the only
+ * one); ws->lu_ok whether it is act's. */
+static void howard_kept(const howard_ctx *c, const size_t *act)
+{
+    starc_policy_workspace *ws = c->ws;
+    const size_t S = starc_mdp_states(c->m);
+    if (c->at_start) {
+        memcpy(ws->M, c->start->LU, S * S * sizeof(double));
+        memcpy(ws->ipiv, c->start->ipiv, S * sizeof(lapack_int));
+        if (ws->A0)
+            (void)starci_dense_assemble(c->m, NULL, c->start->act0, 0, ws->A0, NULL); /* row-major: cannot fail */
+    }
+    ws->lu_ok = memcmp(ws->lu_act, act, S * sizeof(size_t)) == 0;
+}
+
 int starci_dense_howard(const starc_mdp *m, const double *Rbar, const starc_policy_options *opt, size_t *act,
                         double *V, size_t *iters, starc_policy_workspace *ws, starc_error *err)
 {
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    howard_ctx c = {m, ws, ws->lu_ok}; /* M holds the factor of ws->A0 */
+    howard_ctx c = {m, ws, ws->lu_ok && ws->A0, NULL, 0, 0}; /* M holds the factor of ws->A0 */
     const starci_howard_engine e = {&c, howard_values, howard_q};
     ws->lu_ok = 0;
     int st = starci_howard_iterate(&e, S, A, Rbar, opt, act, ws->r, ws->Q, ws->lu_act, iters, err);
     if (st)
         return st;
-    /* M holds the factor of the last policy evaluated, ws->lu_act */
-    ws->lu_ok = memcmp(ws->lu_act, act, S * sizeof(size_t)) == 0;
+    howard_kept(&c, act);
     if (V)
         memcpy(V, ws->r, S * sizeof(double));
+    return STARC_OK;
+}
+
+/* One lockstep step of starci_dense_optimal_start(): each live run that has
+ * not reached the cap evaluates its policy (a failure ends it with its error),
+ * then one pass over T gives all their Q, and each improves its policy or
+ * settles (J receiving its return).  0 when no run was left. */
+static int lockstep_step(howard_ctx *c, size_t n, const double *const *Rbar, const starc_policy_options *opt,
+                         size_t *const *act, size_t *it, int *live, int *st, starc_error *err, double *J)
+{
+    const size_t S = starc_mdp_states(c[0].m), A = starc_mdp_actions(c[0].m);
+    size_t nl = 0, run[STARCI_DENSE_RUNS_MAX];
+    const double *rb[STARCI_DENSE_RUNS_MAX], *v[STARCI_DENSE_RUNS_MAX];
+    double *q[STARCI_DENSE_RUNS_MAX];
+    for (size_t k = 0; k < n; k++) {
+        if (!live[k])
+            continue;
+        if (it[k] >= opt->max_iter)
+            st[k] = starci_howard_noconv(opt, &err[k]);
+        else {
+            it[k]++;
+            st[k] = howard_values(&c[k], Rbar[k], act[k], c[k].ws->r, &err[k]);
+        }
+        if (st[k]) {
+            live[k] = 0;
+            continue;
+        }
+        run[nl] = k, rb[nl] = Rbar[k], v[nl] = c[k].ws->r, q[nl] = c[k].ws->Q;
+        nl++;
+    }
+    if (nl)
+        starci_dense_q_many(c[0].m, nl, rb, v, q);
+    for (size_t i = 0; i < nl; i++) {
+        const size_t k = run[i];
+        starc_policy_workspace *ws = c[k].ws;
+        if (starci_howard_improve(ws->Q, S, A, opt->tie_tol, act[k]))
+            continue;
+        starci_howard_settle(ws->Q, S, A, opt->tie_tol, act[k], ws->lu_act);
+        howard_kept(&c[k], act[k]);
+        J[k] = starci_howard_values_return(c[k].m, ws->r);
+        live[k] = 0;
+    }
+    return nl > 0;
+}
+
+int starci_dense_optimal_start(const starc_mdp *m, starci_policy_start *start, size_t n, const double *const *Rbar,
+                               const starc_policy_options *opt, size_t *const *act, double *J,
+                               starc_policy_workspace *const *ws, starc_error *err)
+{
+    starc_policy_options def;
+    int st = n <= STARCI_DENSE_RUNS_MAX ? starci_howard_options(&opt, &def, err)
+                                         : starci_error(err, STARC_EINVAL, "more than %d runs in lockstep",
+                                                        STARCI_DENSE_RUNS_MAX);
+    if (st)
+        return st;
+    howard_ctx c[STARCI_DENSE_RUNS_MAX];
+    size_t it[STARCI_DENSE_RUNS_MAX];
+    int live[STARCI_DENSE_RUNS_MAX], stk[STARCI_DENSE_RUNS_MAX];
+    starc_error ek[STARCI_DENSE_RUNS_MAX];
+    for (size_t k = 0; k < n; k++) {
+        starc_policy_workspace *w = ws[k], *own;
+        stk[k] = w ? starci_dense_ws_acquire(m, &w, &own, &ek[k]) /* w given: only its size is checked */
+                   : starci_error(&ek[k], STARC_EINVAL, "run %zu has no workspace", k);
+        live[k] = !stk[k];
+        it[k] = 0;
+        c[k] = (howard_ctx){m, ws[k], 0, start, 1, 0};
+        if (live[k]) {
+            memset(act[k], 0, starc_mdp_states(m) * sizeof(size_t));
+            ws[k]->lu_ok = 0;
+        }
+    }
+    for (int more = 1; more;) {
+        gate_enter(start);
+        more = lockstep_step(c, n, Rbar, opt, act, it, live, stk, ek, J);
+        gate_leave(start);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (stk[k]) {
+            if (err)
+                *err = ek[k];
+            return stk[k];
+        }
     return STARC_OK;
 }
 

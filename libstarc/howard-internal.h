@@ -75,6 +75,16 @@ int starci_howard_iterate(const starci_howard_engine *e, size_t S, size_t A, con
                           const starc_policy_options *opt, size_t *act, double *V, double *Q, size_t *last,
                           size_t *iters, starc_error *err);
 
+/* The steps of that loop, for a driver running several in lockstep
+ * (dense.c): the error when the cap is reached; one improvement on Q (S*A),
+ * where a state takes its lowest tied action only when its own is below the
+ * maximum by more than the tie tolerance (1 if any action changed); and at
+ * the fixed point, last (may be NULL) receiving act, then every state its
+ * lowest tied action. */
+int starci_howard_noconv(const starc_policy_options *opt, starc_error *err); /* the error at the cap (ENOCONV) */
+int starci_howard_improve(const double *Q, size_t S, size_t A, double tie_tol, size_t *act);
+void starci_howard_settle(const double *Q, size_t S, size_t A, double tie_tol, size_t *act, size_t *last);
+
 /* An engine's evaluation for restricted policy iteration: values() sets V
  * (S) to the values of the deterministic policy act for sign * Rbar;
  * q_entry() returns sign * Rbar(s,a) + gamma sum_s' T(s,a,s') V(s'), summed

@@ -132,10 +132,7 @@ size_t starci_howard_greedy(const double *q, size_t A, double tie_tol, double fl
 /* ---------------------------------------------------------------------- */
 /* Howard's policy iteration                                               */
 
-/* One improvement step on Q (S*A): a state takes its lowest tied action
- * only when its own action is below the maximum by more than the tie
- * tolerance.  1 if any action changed. */
-static int improve(const double *Q, size_t S, size_t A, double tie_tol, size_t *act)
+int starci_howard_improve(const double *Q, size_t S, size_t A, double tie_tol, size_t *act)
 {
     int changed = 0;
     const double floor = starci_howard_tie_floor(Q, S * A, S);
@@ -151,6 +148,11 @@ static int improve(const double *Q, size_t S, size_t A, double tie_tol, size_t *
     return changed;
 }
 
+int starci_howard_noconv(const starc_policy_options *opt, starc_error *err)
+{
+    return starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations", opt->max_iter);
+}
+
 int starci_howard_iterate(const starci_howard_engine *e, size_t S, size_t A, const double *Rbar,
                           const starc_policy_options *opt, size_t *act, double *V, double *Q, size_t *last,
                           size_t *iters, starc_error *err)
@@ -159,15 +161,22 @@ int starci_howard_iterate(const starci_howard_engine *e, size_t S, size_t A, con
     int changed = 1;
     while (changed) {
         if (it >= opt->max_iter)
-            return starci_error(err, STARC_ENOCONV, "policy iteration did not converge in %zu iterations",
-                                opt->max_iter);
+            return starci_howard_noconv(opt, err);
         it++;
         int st = e->values(e->ctx, Rbar, act, V, err);
         if (st)
             return st;
         e->q(e->ctx, Rbar, V, Q);
-        changed = improve(Q, S, A, opt->tie_tol, act);
+        changed = starci_howard_improve(Q, S, A, opt->tie_tol, act);
     }
+    starci_howard_settle(Q, S, A, opt->tie_tol, act, last);
+    if (iters)
+        *iters = it;
+    return STARC_OK;
+}
+
+void starci_howard_settle(const double *Q, size_t S, size_t A, double tie_tol, size_t *act, size_t *last)
+{
     /* Fixed point reached: resolve ties to the lowest index.  Tied actions
      * have the same Q up to the tolerance, so V is unchanged. */
     const double floor = starci_howard_tie_floor(Q, S * A, S);
@@ -175,11 +184,8 @@ int starci_howard_iterate(const starci_howard_engine *e, size_t S, size_t A, con
         memcpy(last, act, S * sizeof(size_t));
     for (size_t s = 0; s < S; s++) {
         double qmax;
-        act[s] = starci_howard_greedy(Q + s * A, A, opt->tie_tol, floor, &qmax, NULL);
+        act[s] = starci_howard_greedy(Q + s * A, A, tie_tol, floor, &qmax, NULL);
     }
-    if (iters)
-        *iters = it;
-    return STARC_OK;
 }
 
 /* ---------------------------------------------------------------------- */

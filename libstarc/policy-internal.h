@@ -55,6 +55,31 @@ int starci_policy_optimal_warm(const starc_mdp *m, const double *Rbar, const sta
 int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double *Rbar, double *pi, double *J,
                              starc_policy_workspace *ws, starc_error *err);
 
+/* Several cold policy iterations on one dense MDP (the regret's three), on
+ * any threads: the start they share, the factor of the all-0 policy's
+ * system (where each begins), made once by the first run to need it; with
+ * slots > 0 at most that many steps of starci_policy_optimal_start() (its
+ * runs' evaluations and their Q) compute at once, 0 any number.  Each run
+ * needs its own workspace (starci_policy_workspace_alloc_cold()). */
+typedef struct starci_policy_start starci_policy_start;
+int starci_policy_start_alloc(const starc_mdp *m, int slots, starci_policy_start **out, starc_error *err);
+void starci_policy_start_free(starci_policy_start *s);
+
+/* A workspace without the two S*S matrices a warm start's reuse compares:
+ * the same results, less memory and copying (starci_policy_optimal_warm()
+ * on it never reuses a factor). */
+int starci_policy_workspace_alloc_cold(const starc_mdp *m, starc_policy_workspace **out, starc_error *err);
+
+/* starc_policy_optimal_rbar() on a dense m for n <= 4 rewards Rbar[k] from
+ * start, in lockstep on the calling thread (their Q from one pass over T):
+ * the same act[k], bits of the values and errors; J[k] = mu0 . V, the
+ * optimal return as starc_policy_range_rbar() gives it.  ws[k] (not NULL,
+ * one per run) keeps the factor of its last policy evaluated, for
+ * starci_policy_return_act().  The first failing run's status and error. */
+int starci_policy_optimal_start(const starc_mdp *m, starci_policy_start *start, size_t n, const double *const *Rbar,
+                                const starc_policy_options *opt, size_t *const *act, double *J,
+                                starc_policy_workspace *const *ws, starc_error *err);
+
 /* The lowest and highest return for Rbar over the deterministic policies
  * that are optimal for Rbar_opt: exact policy iteration restricted to the
  * actions whose Q for Rbar_opt (from its optimal values Vopt) is tied with

@@ -275,6 +275,28 @@ int starci_policy_return_act(const starc_mdp *m, const size_t *act, const double
     return STARC_OK;
 }
 
+int starci_policy_start_alloc(const starc_mdp *m, int slots, starci_policy_start **out, starc_error *err)
+{
+    return starci_dense_start_alloc(m, slots, out, err);
+}
+
+void starci_policy_start_free(starci_policy_start *s)
+{
+    starci_dense_start_free(s);
+}
+
+int starci_policy_workspace_alloc_cold(const starc_mdp *m, starc_policy_workspace **out, starc_error *err)
+{
+    return starci_dense_workspace_alloc_cold(starc_mdp_states(m), starc_mdp_actions(m), out, err);
+}
+
+int starci_policy_optimal_start(const starc_mdp *m, starci_policy_start *start, size_t n, const double *const *Rbar,
+                                const starc_policy_options *opt, size_t *const *act, double *J,
+                                starc_policy_workspace *const *ws, starc_error *err)
+{
+    return starci_dense_optimal_start(m, start, n, Rbar, opt, act, J, ws, err);
+}
+
 /* The optimal (sign 1) or worst (sign -1) policy of a dense reward: policy
  * iteration on sign * Rbar, with the values turned back to R's sign. */
 static int extreme_dense(const starc_mdp *m, const double *R, double sign, const starc_policy_options *opt, size_t *act,

@@ -7,6 +7,7 @@
 
 #include "error-internal.h"
 #include "kernels-internal.h"
+#include "policy-internal.h"
 #include "regret-internal.h"
 #include "sparse-internal.h"
 #include "starc/regret.h"
@@ -55,9 +56,15 @@ typedef struct regret_tasks {
     const starc_mdp *m;
     const double *Rbar_t, *Rbar_p;
     const starc_policy_options *opt;
-    starc_policy_workspace *ws; /* the proxy task's only */
-    size_t *act;
+    starc_policy_workspace *ws; /* the proxy task's only (sparse) */
+    size_t *act;                /* S: the proxy's optimal actions */
     double *pi;
+    /* the dense path: the three runs' shared start, the reward each
+     * maximises (-Rbar_t for the worst), its actions and workspace */
+    starci_policy_start *start;
+    const double *Rbar[NTASKS];
+    size_t *acts[NTASKS];
+    starc_policy_workspace *wsk[NTASKS];
     pthread_mutex_t lock;
     int next;
     double J[NTASKS];
@@ -65,11 +72,38 @@ typedef struct regret_tasks {
     starc_error err[NTASKS];
 } regret_tasks;
 
-/* Task k: the very calls of the sequential path (sparse: starc_policy_range_rbar()
- * is starci_sparse_range_rbar(), the optimal then the worst return). */
+/* Dense task k's return from its run's: the optimal and worst returns from
+ * the values as starc_policy_range_rbar() takes them (j = mu0 . V), the
+ * proxy's true return as starc_policy_return_rbar() gives it, solved with the
+ * factor the iteration left when it is the final policy's. */
+static int dense_return(regret_tasks *t, int k, double j, starc_error *e)
+{
+    if (k != TASK_PROXY) {
+        t->J[k] = (k == TASK_WORST ? -1.0 : 1.0) * j;
+        return STARC_OK;
+    }
+    return starci_policy_return_act(t->m, t->acts[k], t->Rbar_t, t->pi, &t->J[k], t->wsk[k], e);
+}
+
+/* Dense task k alone: its cold policy iteration from the shared start (the
+ * act, values and errors of starc_policy_optimal_rbar()), then its return. */
+static int dense_task(regret_tasks *t, int k, starc_error *e)
+{
+    double j;
+    int st = starci_policy_optimal_start(t->m, t->start, 1, &t->Rbar[k], t->opt, &t->acts[k], &j, &t->wsk[k], e);
+    return st ? st : dense_return(t, k, j, e);
+}
+
+/* Task k: on the dense path dense_task(); on the sparse one the very calls of
+ * the sequential path (starc_policy_range_rbar() is starci_sparse_range_rbar(),
+ * the optimal then the worst return). */
 static void run_task(regret_tasks *t, int k)
 {
     starc_error *e = &t->err[k];
+    if (t->start) {
+        t->st[k] = dense_task(t, k, e);
+        return;
+    }
     if (k != TASK_PROXY) {
         t->st[k] = starci_sparse_extreme_return(t->m, t->Rbar_t, k == TASK_OPTIMAL ? 1.0 : -1.0, t->opt, &t->J[k], e);
         return;
@@ -98,6 +132,18 @@ static void *task_worker(void *arg)
     }
 }
 
+/* The first failing task's status and error, in task order. */
+static int tasks_status(const regret_tasks *t, starc_error *err)
+{
+    for (int k = 0; k < NTASKS; k++)
+        if (t->st[k]) {
+            if (err)
+                *err = t->err[k];
+            return t->st[k];
+        }
+    return STARC_OK;
+}
+
 /* The three tasks on up to nthreads threads (a thread that cannot start
  * leaves its tasks to the others); the first failing task's error, in task
  * order, whatever ran first. */
@@ -118,40 +164,99 @@ static int run_tasks(regret_tasks *t, int nthreads, starc_error *err)
     } else /* no lock: every task here, in turn */
         for (int k = 0; k < NTASKS; k++)
             run_task(t, k);
-    for (int k = 0; k < NTASKS; k++)
-        if (t->st[k]) {
-            if (err)
-                *err = t->err[k];
-            return t->st[k];
-        }
-    return STARC_OK;
+    return tasks_status(t, err);
 }
 
-/* J_t(pi*_t), J_t(pi-_t), J_t(pi*_p) into J (task order): concurrently on the
- * sparse path when ro->nthreads > 1, each task on its own scratch and engine
- * state (the same bits); otherwise in turn, the dense path sharing ws. */
+/* OpenBLAS, when the program uses it: its thread count (the starc command
+ * sets 1). */
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+/* Whether the dense path's runs may call LAPACK on several threads at once
+ * with the bits of one: only when the BLAS is known to run each call on one
+ * thread (OpenBLAS set to 1), so that a call's arithmetic does not depend on
+ * what runs beside it. */
+static int dense_concurrent(int nthreads)
+{
+    return nthreads > 1 && openblas_get_num_threads && openblas_get_num_threads() == 1;
+}
+
+/* The dense path: the three runs from one start (its factor made once
+ * instead of three times), each on its own workspace (ws, when given, the
+ * proxy's): on three threads of which min(nthreads, 3) compute at once, or
+ * in lockstep on this one (each step's Q from one pass over T); the first
+ * failing task's error, in task order. */
+static int dense_returns(regret_tasks *t, int nthreads, starc_policy_workspace *ws, starc_error *err)
+{
+    const size_t S = starc_mdp_states(t->m), SA = S * starc_mdp_actions(t->m);
+    const int conc = dense_concurrent(nthreads);
+    const int n = nthreads < NTASKS ? nthreads : NTASKS;
+    starc_policy_workspace *own[NTASKS] = {NULL, NULL, NULL};
+    size_t *acts = malloc(2 * S * sizeof *acts);
+    double *neg = starci_dalloc(SA);
+    int st = starci_policy_start_alloc(t->m, conc && n < NTASKS ? n : 0, &t->start, err);
+    if (!st && (!acts || !neg))
+        st = starci_error(err, STARC_ENOMEM, "out of memory");
+    for (int k = 0; !st && k < NTASKS; k++)
+        if (ws && k == TASK_PROXY)
+            t->wsk[k] = ws;
+        else if (!(st = starci_policy_workspace_alloc_cold(t->m, &own[k], err)))
+            t->wsk[k] = own[k];
+    if (!st) {
+        for (size_t i = 0; i < SA; i++)
+            neg[i] = -t->Rbar_t[i];
+        const double *rb[NTASKS] = {t->Rbar_t, neg, t->Rbar_p};
+        size_t *ak[NTASKS] = {acts, acts + S, t->act};
+        for (int k = 0; k < NTASKS; k++) {
+            t->Rbar[k] = rb[k];
+            t->acts[k] = ak[k];
+        }
+        if (conc)
+            st = run_tasks(t, NTASKS, err);
+        else {
+            double j[NTASKS];
+            st = starci_policy_optimal_start(t->m, t->start, NTASKS, t->Rbar, t->opt, t->acts, j, t->wsk, err);
+            for (int k = 0; !st && k < NTASKS; k++)
+                st = dense_return(t, k, j[k], err);
+        }
+    }
+    for (int k = 0; k < NTASKS; k++)
+        starc_policy_workspace_free(own[k]);
+    starci_policy_start_free(t->start);
+    free(acts);
+    free(neg);
+    return st;
+}
+
+/* J_t(pi*_t), J_t(pi-_t), J_t(pi*_p) into J (task order): on the dense path
+ * dense_returns(); on the sparse one concurrently when ro->nthreads > 1,
+ * each task on its own scratch and engine state (the same bits), otherwise
+ * in turn. */
 static int regret_returns(const starc_mdp *m, const double *Rbar_t, const double *Rbar_p,
                           const starc_regret_options *ro, size_t *act, double *pi, double J[NTASKS],
                           starc_policy_workspace *ws, starc_error *err)
 {
     const starc_policy_options *opt = &ro->policy_options;
-    if (ro->nthreads > 1 && starci_sparse_wanted(m, opt->engine)) {
-        regret_tasks t = {.m = m, .Rbar_t = Rbar_t, .Rbar_p = Rbar_p, .opt = opt, .ws = ws, .act = act, .pi = pi};
-        int st = run_tasks(&t, ro->nthreads, err);
-        memcpy(J, t.J, sizeof t.J);
-        return st;
+    regret_tasks t = {.m = m, .Rbar_t = Rbar_t, .Rbar_p = Rbar_p, .opt = opt, .ws = ws, .act = act, .pi = pi};
+    int st;
+    if (!starci_sparse_wanted(m, opt->engine))
+        st = dense_returns(&t, ro->nthreads, ws, err);
+    else if (ro->nthreads > 1)
+        st = run_tasks(&t, ro->nthreads, err);
+    else {
+        starc_policy_range_result rng;
+        st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
+        if (st)
+            return st;
+        t.J[TASK_OPTIMAL] = rng.optimal_return;
+        t.J[TASK_WORST] = rng.worst_return;
+        st = starc_policy_optimal_rbar(m, Rbar_p, opt, act, NULL, NULL, ws, err);
+        if (st)
+            return st;
+        starc_policy_from_actions(m, act, pi);
+        st = starc_policy_return_rbar(m, pi, Rbar_t, &t.J[TASK_PROXY], ws, err);
     }
-    starc_policy_range_result rng;
-    int st = starc_policy_range_rbar(m, Rbar_t, opt, &rng, ws, err);
-    if (st)
-        return st;
-    J[TASK_OPTIMAL] = rng.optimal_return;
-    J[TASK_WORST] = rng.worst_return;
-    st = starc_policy_optimal_rbar(m, Rbar_p, opt, act, NULL, NULL, ws, err);
-    if (st)
-        return st;
-    starc_policy_from_actions(m, act, pi);
-    return starc_policy_return_rbar(m, pi, Rbar_t, &J[TASK_PROXY], ws, err);
+    memcpy(J, t.J, sizeof t.J);
+    return st;
 }
 
 /* The regret of starc_regret_rbar(); rmax_t >= 0 is the true reward's scale
@@ -307,6 +412,52 @@ static void shaped_rbar(const starc_mdp *m, int lay, const double *R, double *Rb
         *rmax = mx;
 }
 
+/* Rbar_t (with the scale *rmax, as shaped_rbar() gives them) and Rbar_p of
+ * two (S,A,S) rewards on a dense MDP in one pass over T instead of two: each
+ * entry the same sum in the same order as starc_mdp_reward_expected(), two
+ * rows at a time (four independent chains of additions; the pass is bound by
+ * their latency, not by memory). */
+static void rbar_pair_full(const starc_mdp *m, const double *Rt, const double *Rp, double *bt, double *bp,
+                           double *rmax)
+{
+    const size_t S = starc_mdp_states(m), SA = S * starc_mdp_actions(m);
+    const double *T = starc_mdp_transitions(m);
+    double mx = 0.0;
+    size_t sa = 0;
+    for (; sa + 2 <= SA; sa += 2) {
+        const double *t0 = T + sa * S, *t1 = t0 + S, *rt0 = Rt + sa * S, *rt1 = rt0 + S;
+        const double *rp0 = Rp + sa * S, *rp1 = rp0 + S;
+        double at0 = 0.0, at1 = 0.0, ap0 = 0.0, ap1 = 0.0;
+        for (size_t u = 0; u < S; u++) {
+            at0 += t0[u] * rt0[u];
+            ap0 += t0[u] * rp0[u];
+            at1 += t1[u] * rt1[u];
+            ap1 += t1[u] * rp1[u];
+            if (t0[u] > 0.0)
+                mx = MAXD(fabs(rt0[u]), mx); /* ignores a NaN entry, as fmax */
+            if (t1[u] > 0.0)
+                mx = MAXD(fabs(rt1[u]), mx);
+        }
+        bt[sa] = at0;
+        bt[sa + 1] = at1;
+        bp[sa] = ap0;
+        bp[sa + 1] = ap1;
+    }
+    for (; sa < SA; sa++) {
+        const double *t = T + sa * S, *rt = Rt + sa * S, *rp = Rp + sa * S;
+        double at = 0.0, ap = 0.0;
+        for (size_t u = 0; u < S; u++) {
+            at += t[u] * rt[u];
+            ap += t[u] * rp[u];
+            if (t[u] > 0.0)
+                mx = MAXD(fabs(rt[u]), mx);
+        }
+        bt[sa] = at;
+        bp[sa] = ap;
+    }
+    *rmax = mx;
+}
+
 /* Regret of two rewards of known layouts. */
 static int regret_layouts(const starc_mdp *m, int lt, const double *Rt, int lp, const double *Rp,
                           const starc_regret_options *opt, starc_regret_result *res, starc_policy_workspace *ws,
@@ -322,8 +473,12 @@ static int regret_layouts(const starc_mdp *m, int lt, const double *Rt, int lp, 
          * entries' own rounding (eps |R_t|) reaches Rbar_t through them; entries on
          * impossible transitions never matter. */
         double rmax;
-        shaped_rbar(m, lt, Rt, bt, &rmax);
-        shaped_rbar(m, lp, Rp, bp, NULL);
+        if (lt == SHAPE_FULL && lp == SHAPE_FULL && !starc_mdp_is_sparse(m))
+            rbar_pair_full(m, Rt, Rp, bt, bp, &rmax);
+        else {
+            shaped_rbar(m, lt, Rt, bt, &rmax);
+            shaped_rbar(m, lp, Rp, bp, NULL);
+        }
         st = regret_core(m, bt, bp, rmax, opt, res, ws, err);
     }
     free(bt);

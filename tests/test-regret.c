@@ -393,11 +393,12 @@ static int regret_nt(const starc_mdp *m, const double *Rt, const double *Rp, sta
 
 /* ::starc_regret_options.nthreads: the three policy iterations run
  * concurrently on the sparse path (a CSR MDP, or the sparse or iterative
- * engine), each on its own state, so the result has the bits of the
- * sequential path (nthreads 1, checked against enumeration for small S) for
- * 0, 2, 3 and 8 threads, on dense and CSR MDPs with every engine; a failure
- * is the sequential path's too: the first failing task's status and message
- * (the iterative engine's carry the residual, so the tasks' differ). */
+ * engine) and on the dense one (OpenBLAS on one thread, set in main()), each
+ * on its own state, so the result has the bits of the one-thread path
+ * (nthreads 1, checked against enumeration for small S) for 0, 2, 3 and 8
+ * threads, on dense and CSR MDPs with every engine; a failure is the
+ * one-thread path's too: the first failing task's status and message (the
+ * iterative engine's carry the residual, so the tasks' differ). */
 static void test_threads(void **state)
 {
     (void)state;
@@ -466,8 +467,96 @@ static void test_threads(void **state)
     gsl_rng_free(r);
 }
 
+/* OpenBLAS, when the tests run on it: the dense path runs its three policy
+ * iterations concurrently only when each BLAS call runs on one thread. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+/* The regret's returns by the previous path, the public functions in turn
+ * (the path of the dense engine before the runs shared their start; rewards
+ * in the scale band, so no power-of-two rescaling): J[0..2] = the true
+ * optimal, worst and proxy-policy returns. */
+static void previous_returns(const starc_mdp *m, const double *Rt, const double *Rp, double J[3])
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    double *bt = malloc(S * A * sizeof(double)), *bp = malloc(S * A * sizeof(double));
+    double *pi = malloc(S * A * sizeof(double));
+    size_t *act = malloc(S * sizeof(size_t));
+    starc_mdp_reward_expected(m, Rt, bt);
+    starc_mdp_reward_expected(m, Rp, bp);
+    starc_policy_range_result rng;
+    assert_ok(starc_policy_range_rbar(m, bt, NULL, &rng, NULL, NULL));
+    assert_ok(starc_policy_optimal_rbar(m, bp, NULL, act, NULL, NULL, NULL, NULL));
+    starc_policy_from_actions(m, act, pi);
+    J[0] = rng.optimal_return;
+    J[1] = rng.worst_return;
+    assert_ok(starc_policy_return_rbar(m, pi, bt, &J[2], NULL, NULL));
+    free(bt), free(bp), free(pi), free(act);
+}
+
+/* The dense path (its runs from one shared start, the proxy's return from
+ * its final factor, concurrent with OpenBLAS on one thread) gives the bits
+ * of the previous path on seeded random MDPs: Gaussian rewards, proxies
+ * correlated with them, small-integer rewards of the state (near ties) and
+ * of the state and action, a
+ * proxy whose optimum is the start (action 0 everywhere) and a zero one;
+ * 1, 2 and 3 threads, OpenBLAS on 1 and 2 threads, with and without a
+ * workspace. */
+static void test_previous_path(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(419);
+    for (int trial = 0; trial < 40; trial++) {
+        const size_t S = trial == 39 ? 200 : 1 + gsl_rng_uniform_int(r, 40), A = 1 + gsl_rng_uniform_int(r, 5);
+        const size_t n = S * A * S;
+        starc_mdp *m = testutil_random_mdp(r, S, A, trial % 4 == 0 ? 0.99 : 0.3 + 0.65 * gsl_rng_uniform(r), trial % 2);
+        double *Rt = malloc(n * sizeof(double)), *Rp = malloc(n * sizeof(double));
+        const int f = trial % 5;
+        testutil_gaussian(r, Rt, n);
+        testutil_gaussian(r, Rp, n);
+        for (size_t i = 0; i < n; i++) {
+            const size_t a = i / S % A;
+            if (f == 1)
+                Rp[i] = Rt[i] + 0.5 * Rp[i];
+            else if (f == 2)
+                Rt[i] = (double)((i / (A * S) * 7 + trial) % 3) - 1.0, Rp[i] = (double)((i / S * 5) % 3);
+            else if (f == 3)
+                Rp[i] = a == 0 ? 10.0 : Rp[i];
+            else if (f == 4)
+                Rp[i] = 0.0;
+        }
+        starc_policy_workspace *ws;
+        assert_ok(starc_policy_workspace_alloc(S, A, &ws, NULL));
+        for (int blas = 1; blas <= 2; blas++) {
+            if (openblas_set_num_threads) /* a threaded BLAS has its own bits: the reference too */
+                openblas_set_num_threads(blas);
+            double J[3];
+            previous_returns(m, Rt, Rp, J);
+            for (int nt = 1; nt <= 3; nt++)
+                for (int w = 0; w < 2; w++) {
+                    starc_regret_options o;
+                    starc_regret_options_default(&o);
+                    o.nthreads = nt;
+                    starc_regret_result res;
+                    assert_ok(starc_regret(m, Rt, Rp, &o, &res, w ? ws : NULL, NULL));
+                    assert_memory_equal(&res.true_optimal_return, &J[0], sizeof(double));
+                    assert_memory_equal(&res.true_worst_return, &J[1], sizeof(double));
+                    assert_memory_equal(&res.proxy_policy_return, &J[2], sizeof(double));
+                }
+        }
+        if (openblas_set_num_threads)
+            openblas_set_num_threads(1);
+        starc_policy_workspace_free(ws);
+        free(Rt), free(Rp);
+        starc_mdp_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
+    /* as the starc command runs it: the dense path's runs concurrent */
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bruteforce),
         cmocka_unit_test(test_invariances),
@@ -476,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_trivial_rule_real),
         cmocka_unit_test(test_shaped),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_previous_path),
     };
     return cmocka_run_group_tests_name("regret", tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@ static void help(void)
            "                   iterative (GMRES, residual <= 1e-13 |b|); auto: dense for a dense MDP, for\n"
            "                   a sparse one dense up to %d states, sparse LU up to %d, iterative above\n"
            "  --threads N      threads for the three policy iterations (default: online CPUs; 1 to 64,\n"
-           "                   at most 3 used); concurrent on the sparse path only, the same result\n"
+           "                   at most 3 used); the same result for every N\n"
            "  --format FMT     text (default) or json\n"
            "  -h, --help       this help\n",
            STARC_POLICY_ENGINE_DENSE_MAX_S, STARC_POLICY_ENGINE_SPARSE_MAX_S);

@@ -47,12 +47,16 @@ typedef struct starc_regret_options {
     int nthreads;                        /**< threads for the three policy iterations (the true reward's
                                               optimal and worst policies, the proxy's optimal policy and
                                               its true return): default 1 (in turn); < 1 means 1, more
-                                              than 3 use 3.  They run concurrently only on the sparse path
-                                              (a sparse MDP, or the sparse or iterative engine), each on its
-                                              own scratch and engine state, so the results are identical
-                                              for every value; the dense engine shares the workspace and
-                                              stays on one thread.  The memory of the concurrent
-                                              iterations adds up. */
+                                              than 3 use 3.  On the sparse path (a sparse MDP, or the
+                                              sparse or iterative engine) they run concurrently, each on
+                                              its own scratch and engine state; on the dense engine they
+                                              share their first factorisation and run on three threads of
+                                              which at most nthreads compute at once when OpenBLAS runs
+                                              each call on one thread (as the starc command sets it),
+                                              otherwise in lockstep on the calling one (the workspace, when
+                                              given, is the proxy's).  The results are identical for every
+                                              value.  The memory of the concurrent iterations adds up (dense:
+                                              three S x S matrices besides the workspace). */
 } starc_regret_options;
 
 /** @brief The relative tolerance of the trivial-true-reward rule: @p tol itself when it is >= 0;
