@@ -446,6 +446,11 @@ int starc_policy_evaluator_alloc(const starc_mdp *m, const double *pi, starc_pol
         return refused;
     const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
     *out = NULL;
+    /* The factorisation skips LAPACKE's NaN scan (starci_dense_factor): a
+     * non-finite policy is refused here, by name. */
+    for (size_t i = 0; i < S * A; i++)
+        if (!isfinite(pi[i]))
+            return starci_error(err, STARC_EINVAL, "policy entry [%zu,%zu] is not finite", i / A, i % A);
     starc_policy_evaluator *ev = calloc(1, sizeof *ev);
     if (!ev)
         return starci_error(err, STARC_ENOMEM, "out of memory");

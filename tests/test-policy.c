@@ -362,6 +362,14 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.message, "workspace is for S=4"));
     starc_policy_workspace_free(ws);
     starc_policy_workspace_free(NULL);
+    /* a non-finite policy is refused by the evaluator, by name (its
+     * factorisation skips LAPACKE's NaN scan) */
+    starc_policy_evaluator *ev = NULL;
+    pi[3] = NAN;
+    assert_int_equal(starc_policy_evaluator_alloc(m, pi, &ev, &err), STARC_EINVAL);
+    assert_null(ev);
+    assert_non_null(strstr(err.message, "policy entry [1,1] is not finite"));
+    starc_policy_uniform(m, pi);
     /* value iteration reports non-convergence */
     double Rbar[6] = {1, 2, 3, 4, 5, 6};
     starc_policy_options vo;
