@@ -54,12 +54,15 @@ int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, cons
                           starci_cform *cf, starc_error *err);
 
 /* Rbar (S*A values of reward i at Rbar + i*S*A), max |R_i| (rmax[i]) and
- * the finiteness proof (rsum[i], as starci_canon_rsum()) of n full rewards
- * in one pass over T: blocks of T's rows serve every reward while in cache;
- * each reward's values have the bits the forms' own pass gives them (the
- * same row kernels, AVX or baseline as the plan chose). */
-int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
-                          double *rsum, starc_error *err);
+ * the finiteness proof (rsum[i], as starci_canon_rsum()) of n rewards in one
+ * pass over T: blocks of T's rows serve every reward while in cache; each
+ * reward's values have the bits the forms' own pass gives them (the same row
+ * kernels, AVX or baseline as the plan chose).  Reward i is given in full
+ * (R[i]) or, when Rsa && Rsa[i], by its (S,A) values (R[i] not read), whose
+ * rows are formed as starci_canon_forms_sa() forms them: the bits of its
+ * (S,A,S) expansion. */
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, const double *const *Rsa,
+                          double *Rbar, double *rmax, double *rsum, starc_error *err);
 
 /* starci_canon_forms() with the k rewards' Rbar, max |R| and proof given (as
  * starci_canon_rbar_set() computes them) instead of computed: the same forms,

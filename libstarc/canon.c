@@ -591,8 +591,10 @@ struct rbar_set_ctx {
     size_t S, A, n;
     int avx;
     const double *const *R;
-    double *Rbar; /* n * S*A */
-    double *mx;   /* n per thread */
+    const double *const *Rsa; /* NULL, or per reward its (S,A) values (R[i] then unused) or NULL */
+    double *fill;             /* S per thread, with Rsa */
+    double *Rbar;             /* n * S*A */
+    double *mx;               /* n per thread */
 };
 
 static void rbar_set_states(void *arg, size_t s0, size_t s1, int tid)
@@ -607,7 +609,12 @@ static void rbar_set_states(void *arg, size_t s0, size_t s1, int tid)
         const size_t b1 = end - b0 > rows ? b0 + rows : end;
         for (size_t i = 0; i < c->n; i++) {
             double *out = c->Rbar + i * SA;
-            rbar_rows(c->T, S, b0, b1, 1, &c->R[i], &out, &mx[i], c->avx);
+            if (c->Rsa && c->Rsa[i]) /* its rows as its expansion would have them (rbar_row_sa()) */
+                for (size_t sa = b0; sa < b1; sa++)
+                    rbar_row_sa(c->T, S, sa, 1, &c->R[i], &c->Rsa[i], c->fill + (size_t)tid * S, &out, &mx[i],
+                                c->avx);
+            else
+                rbar_rows(c->T, S, b0, b1, 1, &c->R[i], &out, &mx[i], c->avx);
         }
     }
 }
@@ -617,15 +624,17 @@ int starci_canon_rbar_ok(const starc_canon *c)
     return c->kind == STARC_CANON_VAL || c->kind == STARC_CANON_VAL_POTENTIAL || c->kind == STARC_CANON_DARD;
 }
 
-int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
-                          double *rsum, starc_error *err)
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, const double *const *Rsa,
+                          double *Rbar, double *rmax, double *rsum, starc_error *err)
 {
     const size_t S = c->S, A = c->A;
     const int nt = c->nthreads < STARCI_PARALLEL_MAX_THREADS ? c->nthreads : STARCI_PARALLEL_MAX_THREADS;
-    double *mx = starci_dalloc((size_t)nt * (n ? n : 1));
-    if (!mx)
+    double *mx = starci_dalloc((size_t)nt * (n ? n : 1)), *fill = Rsa ? starci_dalloc((size_t)nt * S) : NULL;
+    if (!mx || (Rsa && !fill)) {
+        free(mx);
         return starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", n);
-    struct rbar_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, R, Rbar, mx};
+    }
+    struct rbar_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, R, Rsa, fill, Rbar, mx};
     for (size_t i = 0; i < (size_t)nt * n; i++)
         mx[i] = 0.0; /* threads that get no states leave theirs */
     starci_parallel_run(nt, S, (n + 1) * S * A * S, rbar_set_states, &ctx);
@@ -637,6 +646,7 @@ int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R
         rsum[i] = k_sumabs(Rbar + i * S * A, S * A); /* as rbar_proof() */
     }
     free(mx);
+    free(fill);
     return STARC_OK;
 }
 

@@ -92,7 +92,7 @@ static void test_rbar_set(void **state)
                     starc_canon *c;
                     assert_ok(starc_canon_alloc(m, (starc_canon_kind)kinds[q], &o, &c, NULL));
                     assert_true(starci_canon_rbar_ok(c));
-                    assert_ok(starci_canon_rbar_set(c, n, Rp, Rbar, rmax, rsum, NULL));
+                    assert_ok(starci_canon_rbar_set(c, n, Rp, NULL, Rbar, rmax, rsum, NULL));
                     for (size_t i = 0; i < n; i++)
                         same_forms(c, S, A, kinds[q], Rp[i], Rbar + i * SA, rmax[i], rsum[i]);
                     /* two rewards at once (the pair's pass) */
