@@ -4,7 +4,8 @@
  * the baseline kernels, S a multiple of the four-lane width or not, S*8
  * below and above the block size, one thread and several; and the forms made
  * from the given Rbar (starci_canon_forms_rbar()) bit for bit those made
- * from R.  Links the static library: starci_ functions are not exported. */
+ * from R; rewards given by their (S,A) values bit for bit their expansions.
+ * Links the static library: starci_ functions are not exported. */
 #include <config.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,18 @@ static void test_rbar_set(void **state)
         const double *Rp[5];
         for (size_t i = 0; i < n; i++)
             Rp[i] = R + i * SAS;
+        /* every other reward given by its (S,A) values (Sp), against its expansion (Xp) */
+        double *sav = malloc(n * SA * sizeof(double)), *Rx = malloc(n * SAS * sizeof(double));
+        double *Rbar2 = malloc(n * SA * sizeof(double)), rmax2[5], rsum2[5];
+        const double *Sp[5], *Xp[5];
+        const size_t shape[2] = {S, A};
+        testutil_gaussian(r, sav, n * SA);
+        for (size_t i = 0; i < n; i++) {
+            Sp[i] = i % 2 ? sav + i * SA : NULL;
+            Xp[i] = i % 2 ? Rx + i * SAS : Rp[i];
+            if (i % 2)
+                assert_ok(starc_mdp_reward_expand(m, 2, shape, sav + i * SA, Rx + i * SAS, NULL));
+        }
         for (int kern = 0; kern < 2; kern++) {
             if (kern)
                 setenv("STARC_KERNELS", "baseline", 1);
@@ -102,6 +115,11 @@ static void test_rbar_set(void **state)
                         assert_same(starci_canon_rbar(c, i), Rbar + i * SA, SA, "Rbar (pair)", S, kinds[q]);
                         assert_same(&cf[i].rmax, &rmax[i], 1, "rmax (pair)", S, kinds[q]);
                     }
+                    assert_ok(starci_canon_rbar_set(c, n, Xp, NULL, Rbar, rmax, rsum, NULL));
+                    assert_ok(starci_canon_rbar_set(c, n, Rp, Sp, Rbar2, rmax2, rsum2, NULL));
+                    assert_same(Rbar2, Rbar, n * SA, "Rbar (S,A)", S, kinds[q]);
+                    assert_same(rmax2, rmax, n, "rmax (S,A)", S, kinds[q]);
+                    assert_same(rsum2, rsum, n, "rsum (S,A)", S, kinds[q]);
                     starc_canon_free(c);
                 }
             unsetenv("STARC_KERNELS");
@@ -114,7 +132,7 @@ static void test_rbar_set(void **state)
         const double *Rb[1] = {Rbar};
         assert_int_equal(starci_canon_forms_rbar(c, 1, Rp, Rb, rmax, rsum, &cf, NULL), STARC_EINVAL);
         starc_canon_free(c);
-        free(R), free(Rbar);
+        free(R), free(Rbar), free(sav), free(Rx), free(Rbar2);
         starc_mdp_free(m);
     }
     gsl_rng_free(r);
