@@ -64,13 +64,23 @@ int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, cons
 int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, const double *const *Rsa,
                           double *Rbar, double *rmax, double *rsum, starc_error *err);
 
+/* val: V^pi (S values of reward i at V + i*S) and T V^pi (S*A at TV + i*S*A)
+ * of n rewards from their Rbar (n*S*A, as starci_canon_rbar_set() gives it):
+ * each V from the plan's own solve, T V of every reward in one pass over T in
+ * blocks, each vector through the one-vector row kernel: the bits val's forms
+ * compute for each reward.  STARC_EINVAL for the other kinds. */
+int starci_canon_val_set(starc_canon *c, size_t n, const double *Rbar, double *V, double *TV, starc_error *err);
+
 /* starci_canon_forms() with the k rewards' Rbar, max |R| and proof given (as
- * starci_canon_rbar_set() computes them) instead of computed: the same forms,
- * bit for bit.  Only for the kinds whose forms start from Rbar
- * (starci_canon_rbar_ok(): val, val-potential, dard). */
+ * starci_canon_rbar_set() computes them) instead of computed, and for val
+ * optionally V and T V (as starci_canon_val_set() computes them; both or
+ * neither, NULL: computed): the same forms, bit for bit.  Only for the kinds
+ * whose forms start from Rbar (starci_canon_rbar_ok(): val, val-potential,
+ * dard). */
 int starci_canon_rbar_ok(const starc_canon *c);
 int starci_canon_forms_rbar(starc_canon *c, size_t k, const double *const *R, const double *const *Rbar,
-                            const double *rmax, const double *rsum, starci_cform *cf, starc_error *err);
+                            const double *rmax, const double *rsum, const double *const *V, const double *const *TV,
+                            starci_cform *cf, starc_error *err);
 
 /* Materialise row (s,a) of a DENSE or SAT form into buf (S doubles); returns
  * the row (which may point into R when no offset is needed). */

@@ -118,6 +118,7 @@ struct starc_distance_plan {
     starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
     const double *gRbar;        /* matrix_features(): the next reward's Rbar from the set's pass over T, or NULL */
     double grmax, grsum;        /* with gRbar: its max |R| and finiteness proof (starci_canon_rbar_set()) */
+    const double *gV, *gTV;     /* with gRbar, val: its V^pi and T V^pi (starci_canon_val_set()), or NULL */
     double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
@@ -466,7 +467,8 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
          * reward given as (S,A) only when the forms need no more of it (val, starci_canon_sa_ok()) */
         const int given = p->gRbar && n == 1 && (!Rsa || !Rsa[0] || starci_canon_sa_ok(p->canon)) && !again &&
                           k[0] == 0;
-        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum, cf, err)
+        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum,
+                                                  p->gV ? &p->gV : NULL, p->gTV ? &p->gTV : NULL, cf, err)
                   : Rsa && (Rsa[0] || (n > 1 && Rsa[1])) ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err)
                         : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
             (st = proven_finite(p, n, in, len, NULL, err)))
@@ -680,12 +682,15 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, const
     for (int again = 0;; again = 1) {
         double mx = 0.0;
         const size_t i0 = again || !hom ? c->lo : 0, m = c->n - i0;
-        double *rb = NULL, *rm = NULL;
+        double *rb = NULL, *rm = NULL, *vt = NULL;
         if (!again && m > 1 && starci_canon_rbar_ok(p->canon)) {
-            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)))
+            const int val = p->o.canon == STARC_CANON_VAL; /* and V, T V: T V of all in one pass over T */
+            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)) ||
+                (val && !(vt = starci_dalloc(m * (SA + p->S)))))
                 st = starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", m);
-            else
-                st = starci_canon_rbar_set(p->canon, m, R + i0, Rsa ? Rsa + i0 : NULL, rb, rm, rm + m, err);
+            else if (!(st = starci_canon_rbar_set(p->canon, m, R + i0, Rsa ? Rsa + i0 : NULL, rb, rm, rm + m, err)) &&
+                     val)
+                st = starci_canon_val_set(p->canon, m, rb, vt + m * SA, vt, err);
         }
         for (size_t i = i0; !st && i < c->n; i++) {
             const double *Rs[1] = {R[i]};
@@ -698,9 +703,13 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, const
                 p->grmax = rm[i - i0];
                 p->grsum = rm[m + i - i0];
             }
+            if (vt) {
+                p->gTV = vt + (i - i0) * SA;
+                p->gV = vt + m * SA + (i - i0) * p->S;
+            }
             st = forms_stats(p, 1, Rs, Rsa && Rsa[i] ? Rsa + i : NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k,
                              err);
-            p->gRbar = NULL;
+            p->gRbar = p->gV = p->gTV = NULL;
             if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
                 break;
             mx = MAXD(mx, sts.rmax);
@@ -715,6 +724,7 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, const
         }
         free(rb);
         free(rm);
+        free(vt);
         if (st || !hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
             return st;
     }
