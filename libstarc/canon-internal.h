@@ -54,20 +54,33 @@ int starci_canon_forms_sa(starc_canon *c, size_t k, const double *const *R, cons
                           starci_cform *cf, starc_error *err);
 
 /* Rbar (S*A values of reward i at Rbar + i*S*A), max |R_i| (rmax[i]) and
- * the finiteness proof (rsum[i], as starci_canon_rsum()) of n full rewards
- * in one pass over T: blocks of T's rows serve every reward while in cache;
- * each reward's values have the bits the forms' own pass gives them (the
- * same row kernels, AVX or baseline as the plan chose). */
-int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
-                          double *rsum, starc_error *err);
+ * the finiteness proof (rsum[i], as starci_canon_rsum()) of n rewards in one
+ * pass over T: blocks of T's rows serve every reward while in cache; each
+ * reward's values have the bits the forms' own pass gives them (the same row
+ * kernels, AVX or baseline as the plan chose).  Reward i is given in full
+ * (R[i]) or, when Rsa && Rsa[i], by its (S,A) values (R[i] not read), whose
+ * rows are formed as starci_canon_forms_sa() forms them: the bits of its
+ * (S,A,S) expansion. */
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, const double *const *Rsa,
+                          double *Rbar, double *rmax, double *rsum, starc_error *err);
+
+/* val: V^pi (S values of reward i at V + i*S) and T V^pi (S*A at TV + i*S*A)
+ * of n rewards from their Rbar (n*S*A, as starci_canon_rbar_set() gives it):
+ * each V from the plan's own solve, T V of every reward in one pass over T in
+ * blocks, each vector through the one-vector row kernel: the bits val's forms
+ * compute for each reward.  STARC_EINVAL for the other kinds. */
+int starci_canon_val_set(starc_canon *c, size_t n, const double *Rbar, double *V, double *TV, starc_error *err);
 
 /* starci_canon_forms() with the k rewards' Rbar, max |R| and proof given (as
- * starci_canon_rbar_set() computes them) instead of computed: the same forms,
- * bit for bit.  Only for the kinds whose forms start from Rbar
- * (starci_canon_rbar_ok(): val, val-potential, dard). */
+ * starci_canon_rbar_set() computes them) instead of computed, and for val
+ * optionally V and T V (as starci_canon_val_set() computes them; both or
+ * neither, NULL: computed): the same forms, bit for bit.  Only for the kinds
+ * whose forms start from Rbar (starci_canon_rbar_ok(): val, val-potential,
+ * dard). */
 int starci_canon_rbar_ok(const starc_canon *c);
 int starci_canon_forms_rbar(starc_canon *c, size_t k, const double *const *R, const double *const *Rbar,
-                            const double *rmax, const double *rsum, starci_cform *cf, starc_error *err);
+                            const double *rmax, const double *rsum, const double *const *V, const double *const *TV,
+                            starci_cform *cf, starc_error *err);
 
 /* Materialise row (s,a) of a DENSE or SAT form into buf (S doubles); returns
  * the row (which may point into R when no offset is needed). */

@@ -178,6 +178,7 @@ struct canon_slot {
 struct rbar_given {
     const double *const *Rbar;
     const double *rmax, *rsum;
+    const double *const *V, *const *TV; /* val: V^pi and T V^pi from starci_canon_val_set(), or NULL */
 };
 
 struct starc_canon {
@@ -591,8 +592,10 @@ struct rbar_set_ctx {
     size_t S, A, n;
     int avx;
     const double *const *R;
-    double *Rbar; /* n * S*A */
-    double *mx;   /* n per thread */
+    const double *const *Rsa; /* NULL, or per reward its (S,A) values (R[i] then unused) or NULL */
+    double *fill;             /* S per thread, with Rsa */
+    double *Rbar;             /* n * S*A */
+    double *mx;               /* n per thread */
 };
 
 static void rbar_set_states(void *arg, size_t s0, size_t s1, int tid)
@@ -607,7 +610,12 @@ static void rbar_set_states(void *arg, size_t s0, size_t s1, int tid)
         const size_t b1 = end - b0 > rows ? b0 + rows : end;
         for (size_t i = 0; i < c->n; i++) {
             double *out = c->Rbar + i * SA;
-            rbar_rows(c->T, S, b0, b1, 1, &c->R[i], &out, &mx[i], c->avx);
+            if (c->Rsa && c->Rsa[i]) /* its rows as its expansion would have them (rbar_row_sa()) */
+                for (size_t sa = b0; sa < b1; sa++)
+                    rbar_row_sa(c->T, S, sa, 1, &c->R[i], &c->Rsa[i], c->fill + (size_t)tid * S, &out, &mx[i],
+                                c->avx);
+            else
+                rbar_rows(c->T, S, b0, b1, 1, &c->R[i], &out, &mx[i], c->avx);
         }
     }
 }
@@ -617,15 +625,17 @@ int starci_canon_rbar_ok(const starc_canon *c)
     return c->kind == STARC_CANON_VAL || c->kind == STARC_CANON_VAL_POTENTIAL || c->kind == STARC_CANON_DARD;
 }
 
-int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, double *Rbar, double *rmax,
-                          double *rsum, starc_error *err)
+int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R, const double *const *Rsa,
+                          double *Rbar, double *rmax, double *rsum, starc_error *err)
 {
     const size_t S = c->S, A = c->A;
     const int nt = c->nthreads < STARCI_PARALLEL_MAX_THREADS ? c->nthreads : STARCI_PARALLEL_MAX_THREADS;
-    double *mx = starci_dalloc((size_t)nt * (n ? n : 1));
-    if (!mx)
+    double *mx = starci_dalloc((size_t)nt * (n ? n : 1)), *fill = Rsa ? starci_dalloc((size_t)nt * S) : NULL;
+    if (!mx || (Rsa && !fill)) {
+        free(mx);
         return starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", n);
-    struct rbar_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, R, Rbar, mx};
+    }
+    struct rbar_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, R, Rsa, fill, Rbar, mx};
     for (size_t i = 0; i < (size_t)nt * n; i++)
         mx[i] = 0.0; /* threads that get no states leave theirs */
     starci_parallel_run(nt, S, (n + 1) * S * A * S, rbar_set_states, &ctx);
@@ -637,6 +647,47 @@ int starci_canon_rbar_set(const starc_canon *c, size_t n, const double *const *R
         rsum[i] = k_sumabs(Rbar + i * S * A, S * A); /* as rbar_proof() */
     }
     free(mx);
+    free(fill);
+    return STARC_OK;
+}
+
+/* ---- val: V^pi and T V^pi of a set of rewards, T V in one pass over T ---------- */
+
+static void tv_rows(const double *T, size_t S, size_t SA, size_t sa0, size_t sa1, size_t k, const double *V, double *Y,
+                    int avx);
+
+struct tv_set_ctx {
+    const double *T;
+    size_t S, A, n;
+    int avx;
+    const double *V; /* n * S */
+    double *TV;      /* n * S*A */
+};
+
+static void tv_set_states(void *arg, size_t s0, size_t s1, int tid)
+{
+    const struct tv_set_ctx *c = arg;
+    const size_t S = c->S, SA = S * c->A, end = s1 * c->A;
+    const size_t rows = S * sizeof(double) >= RBAR_BLOCK_BYTES ? 1 : RBAR_BLOCK_BYTES / (S * sizeof(double));
+    (void)tid;
+    for (size_t b0 = s0 * c->A; b0 < end; b0 += rows) {
+        const size_t b1 = end - b0 > rows ? b0 + rows : end;
+        for (size_t i = 0; i < c->n; i++)
+            tv_rows(c->T, S, SA, b0, b1, 1, c->V + i * S, c->TV + i * SA, c->avx);
+    }
+}
+
+int starci_canon_val_set(starc_canon *c, size_t n, const double *Rbar, double *V, double *TV, starc_error *err)
+{
+    if (c->kind != STARC_CANON_VAL)
+        return starci_error(err, STARC_EINVAL, "V and T V of a set are for the val canonical form");
+    const size_t S = c->S, A = c->A;
+    for (size_t i = 0; i < n; i++)
+        if (starc_policy_evaluator_values_rbar(c->ev, Rbar + i * S * A, V + i * S, NULL, err) != STARC_OK)
+            return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
+    const int nt = c->nthreads < STARCI_PARALLEL_MAX_THREADS ? c->nthreads : STARCI_PARALLEL_MAX_THREADS;
+    struct tv_set_ctx ctx = {starc_mdp_transitions(c->m), S, A, n, c->avx, V, TV};
+    starci_parallel_run(nt, S, n * S * A * S, tv_set_states, &ctx);
     return STARC_OK;
 }
 
@@ -665,24 +716,32 @@ struct tv_ctx {
     int avx;
 };
 
+/* Y[i*SA + sa] = sum_s' T[sa,s'] V[i*S + s'] for rows sa0..sa1-1 and k <= 2 vectors: the AVX or baseline row kernel. */
+static void tv_rows(const double *T, size_t S, size_t SA, size_t sa0, size_t sa1, size_t k, const double *V, double *Y,
+                    int avx)
+{
+#ifdef CANON_AVX
+    if (avx) {
+        avx_dot_rows(T, S, SA, sa0, sa1, k, V, Y);
+        return;
+    }
+#else
+    (void)avx;
+#endif
+    for (size_t sa = sa0; sa < sa1; sa++) {
+        const double *t = T + sa * S;
+        if (k == 2)
+            k_dot2(t, V, V + S, S, &Y[sa], &Y[SA + sa]);
+        else
+            Y[sa] = k_dot(t, V, S);
+    }
+}
+
 static void tv_states(void *arg, size_t s0, size_t s1, int tid)
 {
     const struct tv_ctx *c = arg;
-    const size_t S = c->S, SA = c->S * c->A;
     (void)tid;
-#ifdef CANON_AVX
-    if (c->avx) {
-        avx_dot_rows(c->T, S, SA, s0 * c->A, s1 * c->A, c->k, c->V, c->Y);
-        return;
-    }
-#endif
-    for (size_t sa = s0 * c->A; sa < s1 * c->A; sa++) {
-        const double *t = c->T + sa * S;
-        if (c->k == 2)
-            k_dot2(t, c->V, c->V + S, S, &c->Y[sa], &c->Y[SA + sa]);
-        else
-            c->Y[sa] = k_dot(t, c->V, S);
-    }
+    tv_rows(c->T, c->S, c->S * c->A, s0 * c->A, s1 * c->A, c->k, c->V, c->Y, c->avx);
 }
 
 /* Y[i*S*A + sa] = sum_s' T[sa,s'] V[i*S + s'] for k <= 2 vectors in one pass over T. */
@@ -835,9 +894,12 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, const dou
     double *Rbar[2] = {c->slot[0].Rbar, c->slot[1].Rbar}, rmax[2];
     const double *V[2] = {c->slot[0].v, c->slot[1].v};
     const double *TV[2] = {c->slot[0].y, c->slot[1].y};
+    const int gv = c->given && c->given->V && c->kind == STARC_CANON_VAL; /* V and T V given */
     rbar_get(c, k, R, Rsa, Rbar, rmax);
     for (size_t i = 0; i < k; i++)
-        if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
+        if (gv)
+            V[i] = c->given->V[i], TV[i] = c->given->TV[i];
+        else if (starc_policy_evaluator_values_rbar(c->ev, Rbar[i], c->slot[i].v, NULL, err) != STARC_OK)
             return starci_error(err, STARC_ELAPACK, "policy evaluation failed (dgetrs)");
     if (c->kind == STARC_CANON_VAL_POTENTIAL) {
         for (size_t i = 0; i < k; i++) {
@@ -846,7 +908,8 @@ static int forms_val(starc_canon *c, size_t k, const double *const *R, const dou
         }
         return STARC_OK;
     }
-    tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads, c->avx);
+    if (!gv)
+        tv_multi(T, S, A, k, c->vbuf, c->ybuf, c->nthreads, c->avx);
     for (size_t i = 0; i < k; i++) {
         double *u = c->slot[i].u;
         for (size_t s = 0; s < S; s++)
@@ -972,11 +1035,14 @@ const double *starci_canon_rbar(const starc_canon *c, size_t i)
 }
 
 int starci_canon_forms_rbar(starc_canon *c, size_t k, const double *const *R, const double *const *Rbar,
-                            const double *rmax, const double *rsum, starci_cform *cf, starc_error *err)
+                            const double *rmax, const double *rsum, const double *const *V, const double *const *TV,
+                            starci_cform *cf, starc_error *err)
 {
     if (!starci_canon_rbar_ok(c))
         return starci_error(err, STARC_EINVAL, "the %s canonical form does not start from Rbar", canon_names[c->kind]);
-    const struct rbar_given g = {Rbar, rmax, rsum};
+    if ((V != NULL) != (TV != NULL) || (V && c->kind != STARC_CANON_VAL))
+        return starci_error(err, STARC_EINVAL, "V and T V are given together, for val only");
+    const struct rbar_given g = {Rbar, rmax, rsum, V, TV};
     c->given = &g;
     int st = starci_canon_forms(c, k, R, cf, err);
     c->given = NULL;

@@ -118,6 +118,7 @@ struct starc_distance_plan {
     starci_sparse_dist *sparse; /* a sparse MDP: everything goes through it (docs/sparse.md) */
     const double *gRbar;        /* matrix_features(): the next reward's Rbar from the set's pass over T, or NULL */
     double grmax, grsum;        /* with gRbar: its max |R| and finiteness proof (starci_canon_rbar_set()) */
+    const double *gV, *gTV;     /* with gRbar, val: its V^pi and T V^pi (starci_canon_val_set()), or NULL */
     double *sbuf;               /* sparse: two S*A state-action expansions of (S,) rewards */
 };
 
@@ -462,10 +463,13 @@ static int forms_stats(starc_distance_plan *p, size_t n, const double *const *R,
             return st;
     }
     for (int again = 0;; again = 1) {
-        /* one reward with its Rbar given (matrix_features()): not for the prescaled copy */
-        const int given = p->gRbar && n == 1 && !Rsa && !again && k[0] == 0;
-        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum, cf, err)
-                  : Rsa ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err)
+        /* one reward with its Rbar given (matrix_features()): not for the prescaled copy; a
+         * reward given as (S,A) only when the forms need no more of it (val, starci_canon_sa_ok()) */
+        const int given = p->gRbar && n == 1 && (!Rsa || !Rsa[0] || starci_canon_sa_ok(p->canon)) && !again &&
+                          k[0] == 0;
+        if ((st = given ? starci_canon_forms_rbar(p->canon, 1, Rs, &p->gRbar, &p->grmax, &p->grsum,
+                                                  p->gV ? &p->gV : NULL, p->gTV ? &p->gTV : NULL, cf, err)
+                  : Rsa && (Rsa[0] || (n > 1 && Rsa[1])) ? starci_canon_forms_sa(p->canon, n, Rs, Ss, cf, err)
                         : starci_canon_forms(p->canon, n, Rs, cf, err)) ||
             (st = proven_finite(p, n, in, len, NULL, err)))
             return st;
@@ -525,14 +529,10 @@ int starc_distance_pair(starc_distance_plan *p, const double *R1, const double *
     return pair_dense(p, Rs, NULL, d, err);
 }
 
-int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial,
-                               starc_error *err)
+/* s(R) on a dense MDP; R given by its (S,A) values when Rsa && Rsa[0] (R unused). */
+static int standardize_dense(starc_distance_plan *p, const double *R, const double *const *Rsa, double *out,
+                             double *norm, int *trivial, starc_error *err)
 {
-    if (!p || !R || !out)
-        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    if (p->sparse)
-        return starci_error(err, STARC_EINVAL,
-                            "starc_distance_standardize needs a dense MDP (sparse MDPs: see docs/sparse.md)");
     const size_t S = p->S, A = p->A;
     const double *Rs[1] = {R};
     starci_cform cf;
@@ -540,7 +540,7 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     req.pearson = 0;
     starci_stats sts;
     struct rinfo ri;
-    int k, st = forms_stats(p, 1, Rs, NULL, NULL, &req, &cf, &sts, NULL, &k, err);
+    int k, st = forms_stats(p, 1, Rs, Rsa, NULL, &req, &cf, &sts, NULL, &k, err);
     if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
         return st;
     /* norm none: out = c(R) scales with R; else the normaliser does */
@@ -557,6 +557,17 @@ int starc_distance_standardize(starc_distance_plan *p, const double *R, double *
     if (trivial)
         *trivial = ri.trivial;
     return STARC_OK;
+}
+
+int starc_distance_standardize(starc_distance_plan *p, const double *R, double *out, double *norm, int *trivial,
+                               starc_error *err)
+{
+    if (!p || !R || !out)
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_standardize needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    return standardize_dense(p, R, NULL, out, norm, trivial, err);
 }
 
 /* ---- matrices --------------------------------------------------------------- */
@@ -658,8 +669,11 @@ static void matrix_ctx_free(struct matrix_ctx *c)
 /* Features of rewards [lo, n); with norm none the factor of the largest
  * max |R| of all n rewards, and the rows again scaled when it is not 0.
  * When the forms start from Rbar, the first round takes the rewards' Rbar
- * from one pass over T for all of them (starci_canon_rbar_set()). */
-static int matrix_features(starc_distance_plan *p, const double *const *R, struct matrix_ctx *c, starc_error *err)
+ * from one pass over T for all of them (starci_canon_rbar_set()).  Reward i
+ * is given by its (S,A) values when Rsa && Rsa[i] (val and minimal only:
+ * starci_canon_sa_ok()), R[i] then unused. */
+static int matrix_features(starc_distance_plan *p, const double *const *R, const double *const *Rsa,
+                           struct matrix_ctx *c, starc_error *err)
 {
     const int hom = homogeneous(p);
     const size_t SA = p->S * p->A;
@@ -668,12 +682,15 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
     for (int again = 0;; again = 1) {
         double mx = 0.0;
         const size_t i0 = again || !hom ? c->lo : 0, m = c->n - i0;
-        double *rb = NULL, *rm = NULL;
+        double *rb = NULL, *rm = NULL, *vt = NULL;
         if (!again && m > 1 && starci_canon_rbar_ok(p->canon)) {
-            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)))
+            const int val = p->o.canon == STARC_CANON_VAL; /* and V, T V: T V of all in one pass over T */
+            if (!(rb = starci_dalloc(m * SA)) || !(rm = starci_dalloc(2 * m)) ||
+                (val && !(vt = starci_dalloc(m * (SA + p->S)))))
                 st = starci_error(err, STARC_ENOMEM, "out of memory for the expected rewards of %zu rewards", m);
-            else
-                st = starci_canon_rbar_set(p->canon, m, R + i0, rb, rm, rm + m, err);
+            else if (!(st = starci_canon_rbar_set(p->canon, m, R + i0, Rsa ? Rsa + i0 : NULL, rb, rm, rm + m, err)) &&
+                     val)
+                st = starci_canon_val_set(p->canon, m, rb, vt + m * SA, vt, err);
         }
         for (size_t i = i0; !st && i < c->n; i++) {
             const double *Rs[1] = {R[i]};
@@ -686,8 +703,13 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
                 p->grmax = rm[i - i0];
                 p->grsum = rm[m + i - i0];
             }
-            st = forms_stats(p, 1, Rs, NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k, err);
-            p->gRbar = NULL;
+            if (vt) {
+                p->gTV = vt + (i - i0) * SA;
+                p->gV = vt + m * SA + (i - i0) * p->S;
+            }
+            st = forms_stats(p, 1, Rs, Rsa && Rsa[i] ? Rsa + i : NULL, hom ? &c->kc : NULL, &req, &cf, &sts, NULL, &k,
+                             err);
+            p->gRbar = p->gV = p->gTV = NULL;
             if (st || (st = finish(p, &cf, &sts, p->cbar[0], &ri, err)))
                 break;
             mx = MAXD(mx, sts.rmax);
@@ -702,13 +724,14 @@ static int matrix_features(starc_distance_plan *p, const double *const *R, struc
         }
         free(rb);
         free(rm);
+        free(vt);
         if (st || !hom || again || !(c->kc = starci_norm_scale_exp(&mx, 1)))
             return st;
     }
 }
 
-static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const *R, size_t lo, struct matrix_ctx *c,
-                           starc_error *err)
+static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const *R, const double *const *Rsa,
+                           size_t lo, struct matrix_ctx *c, starc_error *err)
 {
     const size_t S = p->S, A = p->A, m = n - lo;
     const starc_metric_kind metric = p->o.metric;
@@ -730,7 +753,7 @@ static int matrix_ctx_init(starc_distance_plan *p, size_t n, const double *const
         return starci_error(err, STARC_ENOMEM, "out of memory for a %zu x %zu distance matrix (S=%zu, A=%zu)", n, n, S, A);
     for (size_t i = 0; wsrc && i < c->L; i++)
         c->wsqrt[i] = sqrt(wsrc[i]);
-    return matrix_features(p, R, c, err);
+    return matrix_features(p, R, Rsa, c, err);
 }
 
 /* The pairs of a tile of the matrix (rows and columns) are summed together, MATRIX_CHUNK elements
@@ -830,13 +853,14 @@ static void matrix_entries_run(void *arg, size_t a, size_t b, int tid)
     }
 }
 
-/* The dense path of both matrix calls: entries [e0, e1) into out. */
-static int dense_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1, double *out,
-                         starc_error *err)
+/* The dense path of the matrix calls: entries [e0, e1) into out; reward i
+ * given by its (S,A) values when Rsa && Rsa[i] (matrix_features()). */
+static int dense_entries(starc_distance_plan *p, size_t n, const double *const *R, const double *const *Rsa, size_t e0,
+                         size_t e1, double *out, starc_error *err)
 {
     size_t j, lo = entry_row(n, e0, &j);
     struct matrix_ctx c;
-    int st = matrix_ctx_init(p, n, R, lo, &c, err);
+    int st = matrix_ctx_init(p, n, R, Rsa, lo, &c, err);
     if (!st) {
         c.e0 = e0;
         c.out = out;
@@ -862,7 +886,23 @@ int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double
     if (p->sparse)
         return starci_error(err, STARC_EINVAL,
                             "starc_distance_matrix_entries needs a dense MDP (sparse MDPs: see docs/sparse.md)");
-    return e0 == e1 ? STARC_OK : dense_entries(p, n, R, e0, e1, out, err);
+    return e0 == e1 ? STARC_OK : dense_entries(p, n, R, NULL, e0, e1, out, err);
+}
+
+/* The whole dense matrix: the n(n+1)/2 entries packed at the start of D, then moved into place from the last row. */
+static int dense_matrix(starc_distance_plan *p, size_t n, const double *const *R, const double *const *Rsa, double *D,
+                        starc_error *err)
+{
+    size_t nn;
+    if (!starci_mul_ok(n, n, &nn) || nn > SIZE_MAX / sizeof(double))
+        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
+    int st = dense_entries(p, n, R, Rsa, 0, n * (n + 1) / 2, D, err);
+    for (size_t i = n; !st && i-- > 0;)
+        memmove(D + i * n + i, D + (i ? i * n - i * (i - 1) / 2 : 0), (n - i) * sizeof(double));
+    for (size_t i = 0; !st && i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            D[i * n + j] = D[j * n + i];
+    return st;
 }
 
 int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const *R, double *D, starc_error *err)
@@ -873,17 +913,7 @@ int starc_distance_matrix(starc_distance_plan *p, size_t n, const double *const 
         return STARC_OK;
     if (p->sparse)
         return sparse_matrix(p, n, R, D, err);
-    size_t nn;
-    if (!starci_mul_ok(n, n, &nn) || nn > SIZE_MAX / sizeof(double))
-        return starci_error(err, STARC_EDIM, "a %zu x %zu distance matrix needs too much memory", n, n);
-    /* the n(n+1)/2 entries packed at the start of D, then moved into place from the last row */
-    int st = dense_entries(p, n, R, 0, n * (n + 1) / 2, D, err);
-    for (size_t i = n; !st && i-- > 0;)
-        memmove(D + i * n + i, D + (i ? i * n - i * (i - 1) / 2 : 0), (n - i) * sizeof(double));
-    for (size_t i = 0; !st && i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            D[i * n + j] = D[j * n + i];
-    return st;
+    return dense_matrix(p, n, R, NULL, D, err);
 }
 
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1, const double *R2,
@@ -1383,6 +1413,96 @@ static int shaped_reward(starc_distance_plan *p, int slot, size_t ndim, const si
     return STARC_OK;
 }
 
+/* ---- rewards in their own shapes on a dense MDP ------------------------------------------ */
+
+/* n rewards as given, for the dense paths: reward i full at R[i] (Rsa[i] NULL), or by its (S,A)
+ * values Rsa[i] (R[i] NULL). */
+typedef struct shaped_set {
+    const double **R, **Rsa;
+    double *sa;   /* the (S,A) values of the (S,) rewards kept */
+    double *full; /* the expansions */
+    int any_sa;   /* some Rsa[i] != NULL */
+} shaped_set;
+
+static void shaped_set_free(shaped_set *x)
+{
+    free(x->R);
+    free(x->Rsa);
+    free(x->sa);
+    free(x->full);
+}
+
+enum { SHAPED_FULL, SHAPED_SA, SHAPED_STATE, SHAPED_EXPAND };
+
+/* How reward (nd, sh, R) is used: a full (S,A,S) reward where it is; an (S,) or (S,A) one with
+ * finite values by its (S,A) values when the canonical form needs only its Rbar (val, minimal:
+ * starci_canon_forms_sa(), the same bits as its expansion); otherwise, or when it fails that
+ * test, expanded (the expansion then names what is wrong). */
+static int shaped_kind(const starc_distance_plan *p, size_t nd, const size_t *sh, const double *R)
+{
+    const size_t S = p->S, A = p->A;
+    const int state = nd == 1 && sh[0] == S, pair = nd == 2 && sh[0] == S && sh[1] == A;
+    if (nd == 3 && sh[0] == S && sh[1] == A && sh[2] == S)
+        return SHAPED_FULL;
+    if ((state || pair) && starci_canon_sa_ok(p->canon) && isfinite(k_sumabs(R, state ? S : S * A)))
+        return state ? SHAPED_STATE : SHAPED_SA;
+    return SHAPED_EXPAND;
+}
+
+/* The n rewards resolved (shaped_kind()).  An expansion's error is preceded by that of a full
+ * reward before it with a non-finite entry, so that the first bad reward is named, as when
+ * each reward was checked in turn. */
+static int shaped_set_init(starc_distance_plan *p, size_t n, const size_t *nd, const size_t *const *sh,
+                           const double *const *in, shaped_set *x, starc_error *err)
+{
+    const size_t S = p->S, A = p->A, SA = S * A, SAS = SA * S;
+    size_t cnt[4] = {0, 0, 0, 0}, bytes;
+    memset(x, 0, sizeof *x);
+    unsigned char *kind = malloc(n ? n : 1);
+    x->R = calloc(n ? n : 1, sizeof *x->R);
+    x->Rsa = calloc(n ? n : 1, sizeof *x->Rsa);
+    if (!kind || !x->R || !x->Rsa) {
+        free(kind);
+        return starci_error(err, STARC_ENOMEM, "out of memory for %zu rewards", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        cnt[kind[i] = (unsigned char)shaped_kind(p, nd[i], sh[i], in[i])]++;
+    if (!starci_mul_ok(cnt[SHAPED_EXPAND], SAS, &bytes) || bytes > SIZE_MAX / sizeof(double)) {
+        free(kind);
+        return starci_error(err, STARC_EDIM, "expanding %zu rewards needs too much memory", cnt[SHAPED_EXPAND]);
+    }
+    x->sa = cnt[SHAPED_STATE] ? starci_dalloc(cnt[SHAPED_STATE] * SA) : NULL;
+    x->full = cnt[SHAPED_EXPAND] ? starci_dalloc(bytes) : NULL;
+    int st = STARC_OK;
+    if ((cnt[SHAPED_STATE] && !x->sa) || (cnt[SHAPED_EXPAND] && !x->full))
+        st = starci_error(err, STARC_ENOMEM, "out of memory expanding %zu reward%s (S=%zu, A=%zu)",
+                          cnt[SHAPED_STATE] + cnt[SHAPED_EXPAND], n > 1 ? "s" : "", S, A);
+    double *sa = x->sa, *full = x->full;
+    for (size_t i = 0; i < n && !st; i++) {
+        switch (kind[i]) {
+        case SHAPED_FULL: x->R[i] = in[i]; break;
+        case SHAPED_SA: x->Rsa[i] = in[i]; break;
+        case SHAPED_STATE:
+            starc_mdp_state_reward_expected(p->m, in[i], sa); /* r(s) for every a */
+            x->Rsa[i] = sa;
+            sa += SA;
+            break;
+        default:
+            if ((st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], full, err)))
+                for (size_t j = 0; j < i; j++)
+                    if (kind[j] == SHAPED_FULL && entries_finite(in[j], SAS, err)) {
+                        st = STARC_EINVAL;
+                        break;
+                    }
+            x->R[i] = full;
+            full += SAS;
+        }
+        x->any_sa |= x->Rsa[i] != NULL;
+    }
+    free(kind);
+    return st;
+}
+
 int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_t *shape1, const double *R1,
                                size_t ndim2, const size_t *shape2, const double *R2, double *d, starc_error *err)
 {
@@ -1396,51 +1516,87 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
             st = shaped_reward(p, 1, ndim2, shape2, R2, &x[1], err);
         return st ? st : starci_sparse_dist_pair(p->sparse, &x[0], &x[1], d, err);
     }
-    /* Dense: a full (S,A,S) reward is used where it is (the first pass over it
-     * proves it finite, forms_stats()).  An (S,) or (S,A)
-     * one with finite values stays (S,A) when the canonical form needs only its
-     * Rbar (val, minimal: starci_canon_forms_sa(), the same bits as its
-     * expansion); otherwise, or when it fails that test (the expansion then
-     * names what is wrong, after a non-finite entry of a full reward before
-     * it, as when each reward was checked in turn), it is expanded into a
-     * temporary. */
-    const size_t S = p->S, A = p->A, n = S * A * S;
     const size_t nd[2] = {ndim1, ndim2};
     const size_t *sh[2] = {shape1, shape2};
-    const double *in[2] = {R1, R2}, *X[2] = {NULL, NULL}, *Rsa[2] = {NULL, NULL};
-    double *sa = NULL;
-    int need = 0, st = STARC_OK;
-    for (int i = 0; i < 2 && !st; i++) {
-        const int state = nd[i] == 1 && sh[i][0] == S, pair = nd[i] == 2 && sh[i][0] == S && sh[i][1] == A;
-        if (nd[i] == 3 && sh[i][0] == S && sh[i][1] == A && sh[i][2] == S) {
-            X[i] = in[i];
-        } else if ((state || pair) && starci_canon_sa_ok(p->canon) && isfinite(k_sumabs(in[i], state ? S : S * A))) {
-            if (pair) {
-                Rsa[i] = in[i];
-            } else if (!sa && !(sa = starci_dalloc(2 * S * A))) {
-                st = starci_error(err, STARC_ENOMEM, "out of memory (S=%zu, A=%zu)", S, A);
-            } else {
-                starc_mdp_state_reward_expected(p->m, in[i], sa + (size_t)i * S * A); /* r(s) for every a */
-                Rsa[i] = sa + (size_t)i * S * A;
-            }
-        } else {
-            need++;
-        }
-    }
-    double *buf = need && !st ? starci_dalloc((size_t)need * n) : NULL;
-    if (need && !st && !buf)
-        st = starci_error(err, STARC_ENOMEM, "out of memory expanding %d reward%s (S=%zu, A=%zu)", need,
-                          need > 1 ? "s" : "", S, A);
-    for (int i = 0, j = 0; i < 2 && !st; i++)
-        if (!X[i] && !Rsa[i]) {
-            double *x = buf + (size_t)j++ * n;
-            if ((st = starc_mdp_reward_expand(p->m, nd[i], sh[i], in[i], x, err)) && i == 1 && X[0])
-                st = entries_finite(X[0], n, err) ? STARC_EINVAL : st; /* the first reward's error first */
-            X[i] = x;
-        }
+    const double *in[2] = {R1, R2};
+    shaped_set x;
+    int st = shaped_set_init(p, 2, nd, sh, in, &x, err);
     if (!st)
-        st = Rsa[0] || Rsa[1] ? pair_dense(p, X, Rsa, d, err) : starc_distance_pair(p, X[0], X[1], d, err);
-    free(sa);
-    free(buf);
+        st = x.any_sa ? pair_dense(p, x.R, x.Rsa, d, err) : starc_distance_pair(p, x.R[0], x.R[1], d, err);
+    shaped_set_free(&x);
+    return st;
+}
+
+
+/* The n shapes of the matrix functions as pointers (reward i: shape + 3*i), then the rewards resolved. */
+static int shaped_matrix_set(starc_distance_plan *p, size_t n, const size_t *ndim, const size_t *shape,
+                             const double *const *R, shaped_set *x, starc_error *err)
+{
+    const size_t **sh = malloc((n ? n : 1) * sizeof *sh);
+    if (!sh) {
+        memset(x, 0, sizeof *x);
+        return starci_error(err, STARC_ENOMEM, "out of memory for %zu rewards", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        sh[i] = shape + 3 * i;
+    int st = shaped_set_init(p, n, ndim, (const size_t *const *)sh, R, x, err);
+    free(sh);
+    return st;
+}
+
+int starc_distance_matrix_shaped(starc_distance_plan *p, size_t n, const size_t *ndim, const size_t *shape,
+                                 const double *const *R, double *D, starc_error *err)
+{
+    if (!p || (n > 0 && (!ndim || !shape || !R || !D)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (n == 0)
+        return STARC_OK;
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_matrix_shaped needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    shaped_set x;
+    int st = shaped_matrix_set(p, n, ndim, shape, R, &x, err);
+    if (!st)
+        st = dense_matrix(p, n, x.R, x.any_sa ? x.Rsa : NULL, D, err);
+    shaped_set_free(&x);
+    return st;
+}
+
+int starc_distance_matrix_entries_shaped(starc_distance_plan *p, size_t n, const size_t *ndim, const size_t *shape,
+                                         const double *const *R, size_t e0, size_t e1, double *out,
+                                         starc_error *err)
+{
+    if (!p || (e1 > e0 && (!ndim || !shape || !R || !out)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    size_t nn;
+    if (!starci_mul_ok(n, n + 1, &nn) || e0 > e1 || e1 > nn / 2)
+        return starci_error(err, STARC_EINVAL, "entries [%zu, %zu) are not a range of the %zu x %zu matrix's %zu",
+                            e0, e1, n, n, nn / 2);
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_matrix_entries_shaped needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    if (e0 == e1)
+        return STARC_OK;
+    shaped_set x;
+    int st = shaped_matrix_set(p, n, ndim, shape, R, &x, err);
+    if (!st)
+        st = dense_entries(p, n, x.R, x.any_sa ? x.Rsa : NULL, e0, e1, out, err);
+    shaped_set_free(&x);
+    return st;
+}
+
+int starc_distance_standardize_shaped(starc_distance_plan *p, size_t ndim, const size_t *shape, const double *R,
+                                      double *out, double *norm, int *trivial, starc_error *err)
+{
+    if (!p || !R || !out || (ndim && !shape))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    if (p->sparse)
+        return starci_error(err, STARC_EINVAL,
+                            "starc_distance_standardize_shaped needs a dense MDP (sparse MDPs: see docs/sparse.md)");
+    shaped_set x;
+    int st = shaped_set_init(p, 1, &ndim, &shape, &R, &x, err);
+    if (!st)
+        st = standardize_dense(p, x.R[0], x.any_sa ? x.Rsa : NULL, out, norm, trivial, err);
+    shaped_set_free(&x);
     return st;
 }

@@ -95,6 +95,60 @@ for c in val minimal epic dard val-potential minimal-potential none; do
     done
 done
 
+# A matrix (three or more rewards, an .npz of (S,) and (S,A) members, --shard) keeps them in their
+# shape too, mixed with full ones: the bytes of the same rewards expanded (same names, in full/),
+# every canonicalisation, 1 and 3 threads, both kernel sets; shards merged give the whole matrix.
+mkdir -p "$w/full" "$w/sh" && cp "$w/rsF.npy" "$w/full/rs.npy" && cp "$w/rsaF.npy" "$w/full/rsa.npy" &&
+    cp "$w/r6.npy" "$w/full/r6.npy" && "$PYTHON3" - "$w" <<'PY' || { echo "FAIL: making the shaped sets"; exit 99; }
+import sys, zipfile
+d = sys.argv[1]
+for sub, a, b in (("", "rs", "rsa"), ("full/", "rsF", "rsaF")):
+    with zipfile.ZipFile("%s/%sset.npz" % (d, sub), "w") as z:
+        z.write("%s/%s.npy" % (d, a), "x.npy")
+        z.write("%s/%s.npy" % (d, b), "y.npy")
+PY
+for c in val minimal epic dard val-potential minimal-potential none; do
+    for nm in "l2 l2" "l1 l1" "none linf" "range pearson"; do
+        set -- $nm
+        for th in 1 3; do
+            for k in default baseline; do
+                what="mat-$c-$1-$2-$th-$k"
+                check "$what" 0 "" -- env STARC_KERNELS=$k "$STARC" distance --canon "$c" --norm "$1" --metric "$2" --threads $th \
+                    --mdp "$w/m6.npz" "$w/rs.npy" "$w/rsa.npy" "$w/r6.npy" "$w/set.npz" &&
+                    cp "$w/out" "$w/shaped.out" &&
+                    check "$what-expanded" 0 "" -- env STARC_KERNELS=$k "$STARC" distance --canon "$c" --norm "$1" --metric "$2" \
+                        --threads $th --mdp "$w/m6.npz" "$w/full/rs.npy" "$w/full/rsa.npy" "$w/full/r6.npy" "$w/full/set.npz" &&
+                    { cmp -s "$w/out" "$w/shaped.out" || fail "$what: shaped and expanded rewards give different bytes"; }
+            done
+        done
+        rm -rf "$w/sh" "$w/merged"
+        for q in 1 2 3; do
+            check "shard-$c-$1-$2-$q" 0 "" -- "$STARC" distance --canon "$c" --norm "$1" --metric "$2" --shard $q/3 -o "$w/sh/$q" \
+                --mdp "$w/m6.npz" "$w/rs.npy" "$w/rsa.npy" "$w/r6.npy" "$w/set.npz"
+        done
+        check "merge-$c-$1-$2" 0 "" -- "$STARC" merge -o "$w/merged" "$w/sh/1" "$w/sh/2" "$w/sh/3" &&
+            "$STARC" distance --canon "$c" --norm "$1" --metric "$2" --mdp "$w/m6.npz" "$w/rs.npy" "$w/rsa.npy" \
+                "$w/r6.npy" "$w/set.npz" >"$w/whole.tsv" &&
+            { cmp -s "$w/merged/matrix.tsv" "$w/whole.tsv" || fail "shards $c $1 $2: merged matrix differs from the whole"; }
+    done
+done
+# a non-finite entry of a shaped member of a matrix: the loaders' error, nothing written
+"$PYTHON3" - "$w" <<'PY' || { echo "FAIL: making the bad reward"; exit 99; }
+import struct, sys
+d = sys.argv[1]
+with open(d + "/rsa.npy", "rb") as f:
+    b = bytearray(f.read())
+o = 10 + struct.unpack("<H", bytes(b[8:10]))[0]
+b[o + 8 * 4:o + 8 * 5] = struct.pack("<d", float("nan"))
+with open(d + "/rsaN.npy", "wb") as f:
+    f.write(bytes(b))
+PY
+for c in val epic; do
+    check "mat-nonfinite-$c" 2 "rsaN.npy.*not finite" -- "$STARC" distance --canon "$c" --mdp "$w/m6.npz" -o "$w/none.tsv" \
+        "$w/r6.npy" "$w/rs.npy" "$w/rsaN.npy"
+    [ -e "$w/none.tsv" ] && fail "mat-nonfinite-$c: output written"
+done
+
 rm -rf "$w"
 echo "$fails failed"
 [ "$fails" = 0 ]

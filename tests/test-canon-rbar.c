@@ -4,7 +4,9 @@
  * the baseline kernels, S a multiple of the four-lane width or not, S*8
  * below and above the block size, one thread and several; and the forms made
  * from the given Rbar (starci_canon_forms_rbar()) bit for bit those made
- * from R.  Links the static library: starci_ functions are not exported. */
+ * from R (for val also with V and T V of the set, starci_canon_val_set());
+ * rewards given by their (S,A) values bit for bit their expansions.
+ * Links the static library: starci_ functions are not exported. */
 #include <config.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@ static void assert_same(const double *x, const double *y, size_t n, const char *
 
 /* The forms of reward i: from R alone (cf) against from the set's Rbar (cg). */
 static void same_forms(starc_canon *c, size_t S, size_t A, int kind, const double *R, const double *Rbar, double rmax,
-                       double rsum)
+                       double rsum, const double *V, const double *TV)
 {
     starci_cform cf, cg;
     const double *Rs[1] = {R};
@@ -47,11 +49,15 @@ static void same_forms(starc_canon *c, size_t S, size_t A, int kind, const doubl
         memcpy(P + S, cf.Q, S * sizeof(double));
     }
     const double *Rb[1] = {Rbar};
-    assert_ok(starci_canon_forms_rbar(c, 1, Rs, Rb, &rmax, &rsum, &cg, NULL));
+    assert_ok(starci_canon_forms_rbar(c, 1, Rs, Rb, &rmax, &rsum, NULL, NULL, &cg, NULL));
     assert_int_equal(cg.kind, cf.kind);
     assert_same(&cg.rmax, &cf.rmax, 1, "forms rmax", S, kind);
     if (u)
         assert_same(cg.u, u, S * A, "u", S, kind);
+    if (V) { /* val: with V and T V of the set too (starci_canon_val_set()) */
+        assert_ok(starci_canon_forms_rbar(c, 1, Rs, Rb, &rmax, &rsum, &V, &TV, &cg, NULL));
+        assert_same(cg.u, u, S * A, "u (V, T V given)", S, kind);
+    }
     if (E)
         assert_same(cg.E, E, S * S, "E", S, kind);
     if (P) {
@@ -79,6 +85,19 @@ static void test_rbar_set(void **state)
         const double *Rp[5];
         for (size_t i = 0; i < n; i++)
             Rp[i] = R + i * SAS;
+        /* every other reward given by its (S,A) values (Sp), against its expansion (Xp) */
+        double *sav = malloc(n * SA * sizeof(double)), *Rx = malloc(n * SAS * sizeof(double));
+        double *Rbar2 = malloc(n * SA * sizeof(double)), rmax2[5], rsum2[5];
+        double *Vs = malloc(n * S * sizeof(double)), *TVs = malloc(n * SA * sizeof(double));
+        const double *Sp[5], *Xp[5];
+        const size_t shape[2] = {S, A};
+        testutil_gaussian(r, sav, n * SA);
+        for (size_t i = 0; i < n; i++) {
+            Sp[i] = i % 2 ? sav + i * SA : NULL;
+            Xp[i] = i % 2 ? Rx + i * SAS : Rp[i];
+            if (i % 2)
+                assert_ok(starc_mdp_reward_expand(m, 2, shape, sav + i * SA, Rx + i * SAS, NULL));
+        }
         for (int kern = 0; kern < 2; kern++) {
             if (kern)
                 setenv("STARC_KERNELS", "baseline", 1);
@@ -92,9 +111,15 @@ static void test_rbar_set(void **state)
                     starc_canon *c;
                     assert_ok(starc_canon_alloc(m, (starc_canon_kind)kinds[q], &o, &c, NULL));
                     assert_true(starci_canon_rbar_ok(c));
-                    assert_ok(starci_canon_rbar_set(c, n, Rp, Rbar, rmax, rsum, NULL));
+                    assert_ok(starci_canon_rbar_set(c, n, Rp, NULL, Rbar, rmax, rsum, NULL));
+                    const int val = kinds[q] == STARC_CANON_VAL;
+                    if (val)
+                        assert_ok(starci_canon_val_set(c, n, Rbar, Vs, TVs, NULL));
+                    else
+                        assert_int_equal(starci_canon_val_set(c, n, Rbar, Vs, TVs, NULL), STARC_EINVAL);
                     for (size_t i = 0; i < n; i++)
-                        same_forms(c, S, A, kinds[q], Rp[i], Rbar + i * SA, rmax[i], rsum[i]);
+                        same_forms(c, S, A, kinds[q], Rp[i], Rbar + i * SA, rmax[i], rsum[i], val ? Vs + i * S : NULL,
+                                   val ? TVs + i * SA : NULL);
                     /* two rewards at once (the pair's pass) */
                     starci_cform cf[2];
                     assert_ok(starci_canon_forms(c, 2, Rp, cf, NULL));
@@ -102,6 +127,11 @@ static void test_rbar_set(void **state)
                         assert_same(starci_canon_rbar(c, i), Rbar + i * SA, SA, "Rbar (pair)", S, kinds[q]);
                         assert_same(&cf[i].rmax, &rmax[i], 1, "rmax (pair)", S, kinds[q]);
                     }
+                    assert_ok(starci_canon_rbar_set(c, n, Xp, NULL, Rbar, rmax, rsum, NULL));
+                    assert_ok(starci_canon_rbar_set(c, n, Rp, Sp, Rbar2, rmax2, rsum2, NULL));
+                    assert_same(Rbar2, Rbar, n * SA, "Rbar (S,A)", S, kinds[q]);
+                    assert_same(rmax2, rmax, n, "rmax (S,A)", S, kinds[q]);
+                    assert_same(rsum2, rsum, n, "rsum (S,A)", S, kinds[q]);
                     starc_canon_free(c);
                 }
             unsetenv("STARC_KERNELS");
@@ -112,9 +142,9 @@ static void test_rbar_set(void **state)
         assert_false(starci_canon_rbar_ok(c));
         starci_cform cf;
         const double *Rb[1] = {Rbar};
-        assert_int_equal(starci_canon_forms_rbar(c, 1, Rp, Rb, rmax, rsum, &cf, NULL), STARC_EINVAL);
+        assert_int_equal(starci_canon_forms_rbar(c, 1, Rp, Rb, rmax, rsum, NULL, NULL, &cf, NULL), STARC_EINVAL);
         starc_canon_free(c);
-        free(R), free(Rbar);
+        free(R), free(Rbar), free(sav), free(Rx), free(Rbar2), free(Vs), free(TVs);
         starc_mdp_free(m);
     }
     gsl_rng_free(r);

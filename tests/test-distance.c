@@ -1559,6 +1559,204 @@ static void test_pair_shaped_sa_bitwise(void **state)
     gsl_rng_free(r);
 }
 
+/* Matrices of rewards in their own shapes (starc_distance_matrix_shaped(), _entries_shaped(),
+ * starc_distance_standardize_shaped()): for every canonicalisation x norm x metric, sets of (S,),
+ * (S,A) and mixed (S,), (S,A), (S,A,S) rewards, rewards at 2^-700, 1 and 2^700 (all of them, and
+ * one set of mixed scales), default and baseline kernels, 1 and 3 threads: the matrix (or the
+ * status) of starc_distance_matrix() on the (S,A,S) expansions, bit for bit; every range of
+ * entries the whole matrix's; each standardised reward that of its expansion. */
+enum { SHM_N = 4 };
+
+static void shaped_set_make(const starc_mdp *m, int set, int e, const double *const *g, double *const *G,
+                            double *full, size_t *nd, size_t *sh, const double **Rp, const double **Fp)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S;
+    static const int dims[3][SHM_N] = {{1, 2, 3, 2}, {2, 2, 2, 2}, {1, 1, 1, 1}};
+    static const int exps[3] = {-700, 0, 700};
+    for (size_t i = 0; i < SHM_N; i++) {
+        const int d = dims[set][i];
+        const size_t len = d == 1 ? S : d == 2 ? S * A : n;
+        const int x = e < 3 ? exps[e] : exps[i % 3];
+        for (size_t k = 0; k < len; k++)
+            G[i][k] = ldexp(g[i][k], x);
+        nd[i] = (size_t)d;
+        sh[3 * i] = S, sh[3 * i + 1] = A, sh[3 * i + 2] = S;
+        Rp[i] = G[i];
+        assert_ok(starc_mdp_reward_expand(m, nd[i], sh + 3 * i, G[i], full + i * n, NULL));
+        Fp[i] = full + i * n;
+    }
+}
+
+/* One plan: the shaped matrix, its ranges and standardised rewards against the expansions'. */
+static void shaped_check_plan(starc_distance_plan *p, const starc_mdp *m, const size_t *nd, const size_t *sh,
+                              const double *const *Rp, const double *const *Fp, const char *what)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), n = S * A * S, total = SHM_N * (SHM_N + 1) / 2;
+    double D0[SHM_N * SHM_N], D1[SHM_N * SHM_N], out[SHM_N * (SHM_N + 1) / 2];
+    int s0 = starc_distance_matrix(p, SHM_N, Fp, D0, NULL);
+    int s1 = starc_distance_matrix_shaped(p, SHM_N, nd, sh, Rp, D1, NULL);
+    if (s0 != s1 || (!s0 && memcmp(D0, D1, sizeof D0) != 0)) {
+        print_error("%s: matrix status %d expanded, %d as given; D[0][1] %.17g, %.17g\n", what, s0, s1, D0[1], D1[1]);
+        fail();
+    }
+    for (size_t e0 = 0; e0 < total; e0 += 3) {
+        const size_t e1 = e0 + 4 < total ? e0 + 4 : total;
+        assert_int_equal(starc_distance_matrix_entries_shaped(p, SHM_N, nd, sh, Rp, e0, e1, out, NULL), s0);
+        for (size_t i = 0, e = 0; !s0 && i < SHM_N; i++)
+            for (size_t j = i; j < SHM_N; j++, e++)
+                if (e >= e0 && e < e1 && memcmp(&out[e - e0], &D0[i * SHM_N + j], sizeof(double)) != 0) {
+                    print_error("%s: entry %zu of [%zu, %zu): %.17g, whole %.17g\n", what, e, e0, e1, out[e - e0],
+                                D0[i * SHM_N + j]);
+                    fail();
+                }
+    }
+    double *x0 = malloc(n * sizeof(double)), *x1 = malloc(n * sizeof(double)), n0 = 0, n1 = 0;
+    for (size_t i = 0; i < SHM_N; i++) {
+        int t0 = 0, t1 = 0;
+        s0 = starc_distance_standardize(p, Fp[i], x0, &n0, &t0, NULL);
+        s1 = starc_distance_standardize_shaped(p, nd[i], sh + 3 * i, Rp[i], x1, &n1, &t1, NULL);
+        if (s0 != s1 || (!s0 && (memcmp(x0, x1, n * sizeof(double)) || memcmp(&n0, &n1, sizeof n0) || t0 != t1))) {
+            print_error("%s: standardised reward %zu differs (status %d, %d; norm %.17g, %.17g)\n", what, i, s0, s1,
+                        n0, n1);
+            fail();
+        }
+    }
+    free(x0), free(x1);
+}
+
+static void shaped_check_mdp(gsl_rng *r, size_t S, size_t A, int all)
+{
+    const size_t n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, (int)(S % 2));
+    double *g[SHM_N], *G[SHM_N], *full = malloc(SHM_N * n * sizeof(double));
+    for (size_t i = 0; i < SHM_N; i++) {
+        g[i] = malloc(n * sizeof(double));
+        G[i] = malloc(n * sizeof(double));
+        testutil_gaussian(r, g[i], n);
+    }
+    size_t nd[SHM_N], sh[3 * SHM_N];
+    const double *Rp[SHM_N], *Fp[SHM_N];
+    for (int c = 0; c < STARC_CANON_KIND_COUNT; c++)
+        for (int nk = 0; nk < STARC_NORM_KIND_COUNT; nk++)
+            for (int mk = 0; mk < STARC_METRIC_KIND_COUNT; mk++)
+                for (int base = 0; base < 2; base++)
+                    for (int nt = 1; nt <= 3; nt += 2) {
+                        const int kinds = c == STARC_CANON_VAL || c == STARC_CANON_MINIMAL;
+                        const int pairs = (nk == STARC_NORM_L2 && mk == STARC_METRIC_L2) ||
+                                          (nk == STARC_NORM_NONE && mk == STARC_METRIC_L1) ||
+                                          (nk == STARC_NORM_LINF && mk == STARC_METRIC_PEARSON);
+                        if (!all && !(kinds && pairs))
+                            continue; /* the large MDP: the kept kinds, three norm x metric */
+                        starc_distance_options o;
+                        starc_distance_options_default(&o);
+                        o.canon = (starc_canon_kind)c;
+                        o.norm = (starc_norm_kind)nk;
+                        o.metric = (starc_metric_kind)mk;
+                        o.nthreads = nt;
+                        if (base)
+                            setenv("STARC_KERNELS", "baseline", 1);
+                        starc_distance_plan *p = NULL;
+                        int st = starc_distance_plan_alloc(m, &o, &p, NULL);
+                        unsetenv("STARC_KERNELS");
+                        if (st)
+                            continue; /* a combination the plan refuses */
+                        for (int set = 0; set < (all ? 3 : 1); set++)
+                            for (int e = all ? 0 : 1; e < (all ? 4 : 2); e++) { /* large: the mixed set at scale 1 */
+                                char what[160];
+                                snprintf(what, sizeof what, "S=%zu %s/%s/%s%s threads %d set %d scale %d", S,
+                                         starc_canon_kind_name(o.canon), starc_norm_kind_name(o.norm),
+                                         starc_metric_kind_name(o.metric), base ? " baseline" : "", nt, set, e);
+                                shaped_set_make(m, set, e, (const double *const *)g, G, full, nd, sh, Rp, Fp);
+                                shaped_check_plan(p, m, nd, sh, Rp, Fp, what);
+                            }
+                        starc_distance_plan_free(p);
+                    }
+    for (size_t i = 0; i < SHM_N; i++)
+        free(g[i]), free(G[i]);
+    free(full);
+    starc_mdp_free(m);
+}
+
+static void test_matrix_shaped_bitwise(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(2718);
+    shaped_check_mdp(r, 3, 2, 1);
+    shaped_check_mdp(r, 8, 3, 1);
+    shaped_check_mdp(r, 13, 2, 1);
+    shaped_check_mdp(r, 300, 3, 0); /* S*A*S >= 2^18: the passes and the matrix on several threads */
+    gsl_rng_free(r);
+}
+
+/* A non-finite entry of a reward in a shaped matrix: the first bad reward in order is named as
+ * starc_mdp_reward_expand() names it, kept (val) or expanded (epic); a bad shape is STARC_EDIM;
+ * a sparse MDP is refused. */
+static void test_matrix_shaped_errors(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(99);
+    const size_t S = 5, A = 2, n = S * A * S;
+    starc_mdp *m = testutil_random_mdp(r, S, A, 0.9, 0);
+    double *full = malloc(n * sizeof(double)), sa[10], st1[5], D[9], out[6], x[50];
+    testutil_gaussian(r, full, n);
+    testutil_gaussian(r, sa, S * A);
+    testutil_gaussian(r, st1, S);
+    const size_t nd[3] = {3, 2, 1}, sh[9] = {S, A, S, S, A, S, S, A, S};
+    const double *Rp[3] = {full, sa, st1};
+    for (int c = 0; c < 2; c++) {
+        starc_distance_options o;
+        starc_distance_options_default(&o);
+        o.canon = c ? STARC_CANON_EPIC : STARC_CANON_VAL;
+        starc_distance_plan *p;
+        assert_ok(starc_distance_plan_alloc(m, &o, &p, NULL));
+        starc_error err;
+        assert_ok(starc_distance_matrix_shaped(p, 3, nd, sh, Rp, D, NULL));
+        for (int bad = 0; bad < 3; bad++) {
+            const double v = bad == 0 ? NAN : bad == 1 ? INFINITY : -INFINITY;
+            sa[3] = v; /* the (S,A) reward alone: its entry */
+            assert_int_equal(starc_distance_matrix_shaped(p, 3, nd, sh, Rp, D, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 3 (flat index) is not finite");
+            assert_int_equal(starc_distance_matrix_entries_shaped(p, 3, nd, sh, Rp, 4, 6, out, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 3 (flat index) is not finite");
+            assert_int_equal(starc_distance_standardize_shaped(p, 2, sh, sa, x, NULL, NULL, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 3 (flat index) is not finite");
+            full[n - 1] = v; /* the full reward first: its entry */
+            assert_int_equal(starc_distance_matrix_shaped(p, 3, nd, sh, Rp, D, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 49 (flat index) is not finite");
+            sa[3] = 1.0; /* the full reward alone */
+            assert_int_equal(starc_distance_matrix_shaped(p, 3, nd, sh, Rp, D, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 49 (flat index) is not finite");
+            full[n - 1] = 1.0;
+            st1[0] = v; /* the (S,) reward */
+            assert_int_equal(starc_distance_matrix_shaped(p, 3, nd, sh, Rp, D, &err), STARC_EINVAL);
+            assert_string_equal(err.message, "reward entry 0 (flat index) is not finite");
+            st1[0] = 1.0;
+        }
+        const size_t badsh[9] = {S, A, S, S, A + 1, S, S, A, S};
+        assert_int_equal(starc_distance_matrix_shaped(p, 3, nd, badsh, Rp, D, &err), STARC_EDIM);
+        assert_int_equal(starc_distance_matrix_entries_shaped(p, 3, nd, sh, Rp, 0, 7, out, &err), STARC_EINVAL);
+        starc_distance_plan_free(p);
+    }
+    starc_mdp *ms = NULL; /* a sparse MDP: s -> s */
+    size_t indptr[11], indices[10];
+    double data[10], mu0[5] = {0.2, 0.2, 0.2, 0.2, 0.2};
+    for (size_t i = 0; i <= S * A; i++)
+        indptr[i] = i;
+    for (size_t i = 0; i < S * A; i++)
+        indices[i] = i / A, data[i] = 1.0;
+    assert_ok(starc_mdp_alloc_csr(S, A, S * A, indptr, indices, data, mu0, 0.9, NULL, &ms, NULL));
+    starc_distance_plan *p;
+    assert_ok(starc_distance_plan_alloc(ms, NULL, &p, NULL));
+    const size_t nds[2] = {2, 2};
+    const double *Rs[2] = {sa, sa};
+    assert_int_equal(starc_distance_matrix_shaped(p, 2, nds, sh + 3, Rs, D, NULL), STARC_EINVAL);
+    starc_distance_plan_free(p);
+    starc_mdp_free(ms);
+    free(full);
+    starc_mdp_free(m);
+    gsl_rng_free(r);
+}
+
 /* A reward with a non-finite entry (NaN, Inf, -Inf; first, middle or last
  * entry; either reward of a pair, a matrix's last one) is refused by the
  * first pass that reads it, for every canonicalisation and with both kernel
@@ -1684,6 +1882,8 @@ int main(void)
         cmocka_unit_test(test_norm_metric_scaling),
         cmocka_unit_test(test_pair_shaped_dense),
         cmocka_unit_test(test_pair_shaped_sa_bitwise),
+        cmocka_unit_test(test_matrix_shaped_bitwise),
+        cmocka_unit_test(test_matrix_shaped_errors),
     };
     return cmocka_run_group_tests_name("distance", tests, NULL, NULL);
 }

@@ -245,7 +245,6 @@ typedef struct dist_inputs {
     starc_mdp *m;
     starc_io_reward_set rs;
     double *pi, *ds, *da, *cov;
-    int keep;     /* (S,) and (S,A) rewards kept in their shape */
     int deferred; /* full rewards loaded without the finiteness pass (load_inputs) */
 } dist_inputs;
 
@@ -259,7 +258,7 @@ static void inputs_free(dist_inputs *in)
     starc_mdp_free(in->m);
 }
 
-/* The rewards loaded with the loaders' checks (in->keep as when loaded); on failure the
+/* The rewards loaded with the loaders' checks; on failure the
  * message a load with the checks gives, exit 2. */
 static int load_rewards(const distance_args *a, const dist_inputs *in, int check, starc_io_reward_set *rs)
 {
@@ -267,7 +266,7 @@ static int load_rewards(const distance_args *a, const dist_inputs *in, int check
     starc_error_clear(&err);
     starc_io_reward_options o;
     starc_io_reward_options_default(&o);
-    o.keep_shape = in->keep;
+    o.keep_shape = 1; /* (S,) and (S,A) rewards stay in their shape (reward_shape()) */
     o.check_finite = check;
     int st = starc_io_reward_load_many_opt((const char *const *)a->rewards, (size_t)a->nrewards, in->m, &o, rs, &err);
     return st ? cli_usage(CMD, "%s", err.message[0] ? err.message : starc_error_string(st)) : EXIT_OK;
@@ -295,30 +294,21 @@ static int load_inputs(distance_args *a, dist_inputs *in)
     if (rc)
         return rc;
     const size_t S = starc_mdp_states(in->m), A = starc_mdp_actions(in->m), SAS = S * A * S;
-    /* One call for all the rewards: the set is allocated once, each reward read into place.  A
-     * pair keeps (S,) and (S,A) rewards in their shape (starc_distance_pair_shaped() expands
-     * them only for the canonical forms that need it); a matrix needs them in full.  On a dense
+    /* One call for all the rewards: the set is allocated once, each reward read into place.
+     * (S,) and (S,A) rewards stay in their shape (the library's shaped functions expand them only
+     * for the canonical forms that need it).  On a dense
      * MDP the full rewards are proven finite by the distance's first pass over them, not by a
      * pass of their own (starc_io_reward_options.check_finite); every error met before that
      * pass, or in it, is preceded by the loaders' check (recheck_rewards()).  Not with the
      * options whose files are loaded after the rewards (their errors are reported by the
      * loaders directly) nor with --shard. */
-    in->keep = a->nrewards == 2 && !a->gp && !a->png;
     in->deferred = !starc_mdp_is_sparse(in->m) && !a->shard.n && !a->policy && !a->sdist && !a->adist && !a->cov;
     if ((rc = load_rewards(a, in, !in->deferred, &in->rs)))
         return rc;
-    int st;
     if (in->rs.n < 2)
         return (rc = recheck_rewards(a, in))
                    ? rc
                    : cli_usage(CMD, "need at least two rewards, got %zu (from %s)", in->rs.n, a->rewards[0]);
-    for (size_t i = 0; in->keep && in->rs.n > 2 && !starc_mdp_is_sparse(in->m) && i < in->rs.n; i++) {
-        const size_t shape[2] = {S, A};
-        if (in->rs.layout[i] != STARC_IO_REWARD_FULL &&
-            (st = starc_mdp_reward_expand(in->m, in->rs.layout[i] == STARC_IO_REWARD_STATE ? 1 : 2, shape,
-                                          in->rs.given[i], in->rs.R + i * SAS, &err)))
-            return (rc = recheck_rewards(a, in)) ? rc : cli_lib_error(CMD, st, &err);
-    }
     if ((a->policy && (rc = cli_load_policy(CMD, "policy", a->policy, in->m, &in->pi))) ||
         (a->sdist && (rc = cli_load_dist(CMD, "state-dist", a->sdist, S, &in->ds))) ||
         (a->adist && (rc = cli_load_dist(CMD, "action-dist", a->adist, A, &in->da))) ||
@@ -358,6 +348,13 @@ static const double *reward_shape(const dist_inputs *in, size_t i, size_t *ndim,
         shape[1] = A;
     }
     return in->rs.R + i * starc_mdp_reward_size(in->m);
+}
+
+/* Every reward as given (reward_shape()), for the shaped matrix functions: nd (n), sh (3n), Rp (n). */
+static void rewards_shaped(const dist_inputs *in, size_t *nd, size_t *sh, const double **Rp)
+{
+    for (size_t i = 0; i < in->rs.n; i++)
+        Rp[i] = reward_shape(in, i, &nd[i], sh + 3 * i);
 }
 
 /* A sparse MDP: entries [e0, e1) of the upper triangle (row by row, diagonal included), each by
@@ -430,7 +427,7 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
     starc_error err;
     starc_error_clear(&err);
     starc_distance_plan *plan = NULL;
-    const size_t n = in->rs.n, S = starc_mdp_states(in->m), SAS = S * starc_mdp_actions(in->m) * S;
+    const size_t n = in->rs.n;
     res->n = n;
     res->pair = NAN;
     int st = starc_distance_plan_alloc(in->m, &a->o, &plan, &err);
@@ -458,15 +455,18 @@ static int compute(const distance_args *a, const dist_inputs *in, dist_result *r
         rc = st == STARC_EUNDEF ? cli_fail(CMD, "%s and %s: %s", in->rs.names[0], in->rs.names[1], err.message)
                                 : dense_error(a, in, st, &err);
     if (!rc && (n > 2 || a->gp || a->png)) {
+        /* (S,) and (S,A) rewards as given: not expanded for val and minimal */
         const double **Rp = malloc(n * sizeof *Rp);
+        size_t *nd = malloc(4 * n * sizeof *nd);
         res->D = malloc(n * n * sizeof *res->D);
-        if ((!Rp || !res->D) && !(rc = recheck_rewards(a, in)))
+        if ((!Rp || !nd || !res->D) && !(rc = recheck_rewards(a, in)))
             rc = cli_fail(CMD, "out of memory for a %zu x %zu matrix", n, n);
-        for (size_t i = 0; !rc && i < n; i++)
-            Rp[i] = in->rs.R + i * SAS;
-        if (!rc && (st = starc_distance_matrix(plan, n, Rp, res->D, &err)))
+        if (!rc)
+            rewards_shaped(in, nd, nd + n, Rp);
+        if (!rc && (st = starc_distance_matrix_shaped(plan, n, nd, nd + n, Rp, res->D, &err)))
             rc = dense_error(a, in, st, &err);
         free(Rp);
+        free(nd);
     }
     starc_distance_plan_free(plan);
     return rc;
@@ -515,7 +515,7 @@ static int shard_settings(const distance_args *a, const dist_inputs *in, json_t 
 /* Shard K/N: its block of the upper triangle's entries into DIR/entries.npy, then the manifest. */
 static int run_shard(const distance_args *a, const dist_inputs *in)
 {
-    const size_t n = in->rs.n, total = n * (n + 1) / 2, SAS = starc_mdp_reward_size(in->m);
+    const size_t n = in->rs.n, total = n * (n + 1) / 2;
     if (n < 3)
         return cli_usage(CMD, "option --shard: needs at least three rewards (a matrix), got %zu", n);
     size_t e0, e1;
@@ -523,14 +523,15 @@ static int run_shard(const distance_args *a, const dist_inputs *in)
     json_t *set = json_object();
     double *out = malloc((e1 > e0 ? e1 - e0 : 1) * sizeof *out);
     const double **Rp = malloc(n * sizeof *Rp);
+    size_t *nd = malloc(4 * n * sizeof *nd); /* ndim (n), then the shapes (3n) */
     starc_distance_plan *plan = NULL;
     starc_error err;
     starc_error_clear(&err);
-    int rc = !set || !out || !Rp ? cli_fail(CMD, "out of memory") : shard_settings(a, in, set), st;
+    int rc = !set || !out || !Rp || !nd ? cli_fail(CMD, "out of memory") : shard_settings(a, in, set), st;
     if (!rc && (st = starc_distance_plan_alloc(in->m, &a->o, &plan, &err)))
         rc = cli_lib_error(CMD, st, &err);
-    for (size_t i = 0; !rc && i < n; i++)
-        Rp[i] = in->rs.R + i * SAS;
+    if (!rc)
+        rewards_shaped(in, nd, nd + n, Rp);
     /* with progress, the range in 20 parts (each entry has the same bits in any range) */
     const int show = a->progress || isatty(STDERR_FILENO);
     const size_t parts = show && e1 - e0 >= 20 ? 20 : 1;
@@ -538,7 +539,7 @@ static int run_shard(const distance_args *a, const dist_inputs *in)
         const size_t b = e0 + (e1 - e0) * q / parts, e = e0 + (e1 - e0) * (q + 1) / parts;
         if (starc_mdp_is_sparse(in->m))
             rc = sparse_entries(in, plan, b, e, out + (b - e0));
-        else if ((st = starc_distance_matrix_entries(plan, n, Rp, b, e, out + (b - e0), &err)))
+        else if ((st = starc_distance_matrix_entries_shaped(plan, n, nd, nd + n, Rp, b, e, out + (b - e0), &err)))
             rc = cli_lib_error(CMD, st, &err);
         if (!rc && show)
             fprintf(stderr, "starc distance: shard %zu/%zu: %zu of %zu entries\n", a->shard.k, a->shard.n, e - e0,
@@ -554,6 +555,7 @@ static int run_shard(const distance_args *a, const dist_inputs *in)
     free(path);
     starc_distance_plan_free(plan);
     free(Rp);
+    free(nd);
     free(out);
     json_decref(set);
     return rc;

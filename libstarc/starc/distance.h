@@ -221,6 +221,36 @@ int starc_distance_pair_shaped(starc_distance_plan *p, size_t ndim1, const size_
                                size_t ndim2, const size_t *shape2, const double *R2, double *d,
                                starc_error *err);
 
+/** @brief starc_distance_matrix() for rewards given in their own shapes, as for
+ *  starc_distance_pair_shaped(): reward i has @p ndim[i] dimensions, its shape in the first
+ *  @p ndim[i] entries of `shape + 3*i` (@p shape holds 3n sizes), its values at @p R[i].
+ *
+ *  Dense MDPs only (::STARC_EINVAL on a sparse one).  D has the bits starc_distance_matrix() gives
+ *  for the (S,A,S) expansions of the rewards.  A full reward is used where it is.  For the
+ *  canonicalisations whose forms need no more of a reward than its expected reward Rbar (val and
+ *  minimal), an (S,) or (S,A) reward with finite values is not expanded: its Rbar is formed from the
+ *  given values, with the row kernels and lane order of its expansion.  For the others (none, epic,
+ *  dard, val-potential, minimal-potential, each R plus an offset) such rewards are expanded into
+ *  temporaries, allocated here.  @return ::STARC_EDIM for a shape the MDP does not take,
+ *  ::STARC_EINVAL for a non-finite entry (named as starc_mdp_reward_expand() names it; the first
+ *  bad reward in order); as starc_distance_matrix() otherwise. */
+int starc_distance_matrix_shaped(starc_distance_plan *p, size_t n, const size_t *ndim, const size_t *shape,
+                                 const double *const *R, double *D, starc_error *err);
+
+/** @brief starc_distance_matrix_entries() for rewards given in their own shapes (as
+ *  starc_distance_matrix_shaped()): each entry has the bits of starc_distance_matrix_shaped() and of
+ *  starc_distance_matrix() on the expansions.  Dense MDPs only. */
+int starc_distance_matrix_entries_shaped(starc_distance_plan *p, size_t n, const size_t *ndim, const size_t *shape,
+                                         const double *const *R, size_t e0, size_t e1, double *out,
+                                         starc_error *err);
+
+/** @brief starc_distance_standardize() for a reward given in its own shape (@p ndim, @p shape as for
+ *  starc_distance_pair_shaped()): the bits of starc_distance_standardize() on its expansion,
+ *  which is not made for val and minimal.  @p out (S*A*S doubles) must not overlap @p R.  Dense MDPs
+ *  only. */
+int starc_distance_standardize_shaped(starc_distance_plan *p, size_t ndim, const size_t *shape, const double *R,
+                                      double *out, double *norm, int *trivial, starc_error *err);
+
 /** @brief One-shot d(R1, R2): plan, pair, free.  @p o may be NULL (defaults). */
 int starc_distance(const starc_mdp *m, const starc_distance_options *o, const double *R1,
                    const double *R2, double *d, starc_error *err);
