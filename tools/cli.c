@@ -321,29 +321,9 @@ static int load_one_reward(const char *cmd, const char *opt, const char *spec, c
     return EXIT_OK;
 }
 
-int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name)
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, starc_io_reward_set *rs)
 {
-    starc_io_reward_set rs;
-    int rc = load_one_reward(cmd, opt, spec, m, 0, &rs);
-    if (rc)
-        return rc;
-    if (rs.R_mapped) { /* the callers free() it: a copy of the mapped values */
-        size_t n = starc_mdp_reward_size(m);
-        if (!(*R = malloc(n * sizeof(double)))) {
-            starc_io_reward_set_clear(&rs);
-            return cli_fail(cmd, "out of memory");
-        }
-        memcpy(*R, rs.R, n * sizeof(double));
-    } else {
-        *R = rs.R;
-        rs.R = NULL;
-    }
-    if (name) {
-        *name = rs.names[0];
-        rs.names[0] = NULL;
-    }
-    starc_io_reward_set_clear(&rs);
-    return EXIT_OK;
+    return load_one_reward(cmd, opt, spec, m, 0, rs);
 }
 
 int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,

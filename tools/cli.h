@@ -88,10 +88,12 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const ch
 
 /* Inputs: errors name the file. */
 int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m);
-/* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz);
- * *R gets S*A*S malloc'd doubles, *name (optional) a malloc'd name. */
-int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name);
-/* One reward of SPEC in its own shape (starc_io_reward_load_shaped()) into RS, which the caller clears:
+/* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz) into RS, in full
+ * form (starc_io_reward_load()): rs->R holds starc_mdp_reward_size() doubles, mapped from the file
+ * without a copy when it can be (so never free() it), rs->names[0] its name.  RS is initialised here
+ * and empty on failure; the caller releases it with starc_io_reward_set_clear(). */
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, starc_io_reward_set *rs);
+/* One reward of SPEC in its own shape (starc_io_reward_load_shaped()) into RS, as cli_load_reward():
  * an (S,) or (S,A) reward only in rs->given[0]; messages as cli_load_reward(). */
 int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
                            starc_io_reward_set *rs);

@@ -249,12 +249,15 @@ int cmd_overopt(int argc, char **argv)
     if (a.batch)
         return overopt_batch(a.batch, &a.shard, a.dir, a.fmt, &cfg);
     starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *pb = NULL;
+    double *pb = NULL;
+    starc_io_reward_set rt, rp;
+    starc_io_reward_set_init(&rt);
+    starc_io_reward_set_init(&rp);
     json_t *summary = NULL;
-    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)) ||
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &rt)) ||
+        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &rp)) ||
         (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)) ||
-        (rc = overopt_run(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
+        (rc = overopt_run(m, rt.R, rp.R, pb, &cfg, a.dir, &summary)))
         goto done;
     if (a.fmt == CLI_JSON) {
         rc = cli_json_print(summary);
@@ -265,8 +268,8 @@ int cmd_overopt(int argc, char **argv)
 done:
     json_decref(summary);
     starc_mdp_free(m);
-    free(Rt);
-    free(Rp);
+    starc_io_reward_set_clear(&rt);
+    starc_io_reward_set_clear(&rp);
     free(pb);
     return rc;
 }

@@ -136,7 +136,8 @@ static int parse_options(int argc, char **argv, proxy_args *a)
 
 typedef struct proxy_run {
     starc_mdp *m;
-    double *Rt, *Rp, *base, *pol, *set; /* set: --policies, nset policies */
+    starc_io_reward_set rt, rp; /* the true and proxy rewards as loaded */
+    double *base, *pol, *set; /* set: --policies, nset policies */
     size_t nset;
     double *bt, *bp; /* expected rewards (S,A) */
     size_t *act;     /* the proxy-optimal policy's actions */
@@ -151,7 +152,9 @@ static void run_free(proxy_run *r)
 {
     starc_proxy_free(r->px);
     starc_mdp_free(r->m);
-    free(r->Rt), free(r->Rp), free(r->base), free(r->pol), free(r->set);
+    starc_io_reward_set_clear(&r->rt);
+    starc_io_reward_set_clear(&r->rp);
+    free(r->base), free(r->pol), free(r->set);
     free(r->bt), free(r->bp), free(r->act);
 }
 
@@ -178,8 +181,8 @@ static int load_policy_set(const char *path, const starc_mdp *m, double **out, s
 static int load_inputs(const proxy_args *a, proxy_run *r)
 {
     int rc;
-    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->Rp, NULL)) ||
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->rt)) ||
+        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
         (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
         (a->setpath && (rc = load_policy_set(a->setpath, r->m, &r->set, &r->nset))))
@@ -205,8 +208,8 @@ static int run(const proxy_args *a, proxy_run *r)
     r->act = calloc(S, sizeof(size_t));
     if (!r->bt || !r->bp || !r->act)
         return cli_fail(CMD, "out of memory");
-    starc_mdp_reward_expected(r->m, r->Rt, r->bt);
-    starc_mdp_reward_expected(r->m, r->Rp, r->bp);
+    starc_mdp_reward_expected(r->m, r->rt.R, r->bt);
+    starc_mdp_reward_expected(r->m, r->rp.R, r->bp);
     starc_policy_options po;
     starc_policy_options_default(&po);
     po.tie_tol = a->tie_tol;
@@ -329,6 +332,8 @@ int proxy_job(const proxy_args *a, FILE *out)
 {
     proxy_run r;
     memset(&r, 0, sizeof r);
+    starc_io_reward_set_init(&r.rt);
+    starc_io_reward_set_init(&r.rp);
     int rc;
     if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r))) {
         if (a->fmt == CLI_JSON)

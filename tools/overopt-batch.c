@@ -385,16 +385,21 @@ static int run_entry(const batch_entry *e, const run_config *cfg, const char *di
 {
     char *sub = cli_path_join(dir, e->name);
     starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *pb = NULL;
+    double *pb = NULL;
+    starc_io_reward_set rt, rp;
+    starc_io_reward_set_init(&rt);
+    starc_io_reward_set_init(&rp);
     json_t *summary = NULL;
     int rc = sub ? EXIT_OK : cli_fail(CMD, "out of memory");
-    if (!rc && !(rc = cli_load_mdp(CMD, e->mdp, &m)) && !(rc = cli_load_reward(CMD, "true", e->tru, m, &Rt, NULL)) &&
-        !(rc = cli_load_reward(CMD, "proxy", e->proxy, m, &Rp, NULL)) &&
+    if (!rc && !(rc = cli_load_mdp(CMD, e->mdp, &m)) && !(rc = cli_load_reward(CMD, "true", e->tru, m, &rt)) &&
+        !(rc = cli_load_reward(CMD, "proxy", e->proxy, m, &rp)) &&
         !(rc = cli_load_policy(CMD, "base", e->base, m, &pb)))
-        rc = overopt_run(m, Rt, Rp, pb, cfg, sub, &summary);
+        rc = overopt_run(m, rt.R, rp.R, pb, cfg, sub, &summary);
     json_decref(summary);
     starc_mdp_free(m);
-    free(Rt), free(Rp), free(pb), free(sub);
+    starc_io_reward_set_clear(&rt);
+    starc_io_reward_set_clear(&rp);
+    free(pb), free(sub);
     return rc;
 }
 
