@@ -332,6 +332,44 @@ int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, c
     return load_one_reward(cmd, opt, spec, m, 1, rs);
 }
 
+size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3], const double **values)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    sh[0] = S;
+    sh[1] = A;
+    sh[2] = S;
+    *values = rs->given[0] ? rs->given[0] : rs->R;
+    switch (rs->layout[0]) {
+    case STARC_IO_REWARD_STATE:
+        return 1;
+    case STARC_IO_REWARD_STATE_ACTION:
+        return 2;
+    default:
+        if (!starc_mdp_is_sparse(m))
+            return 3;
+        sh[0] = starc_mdp_nnz(m);
+        return 1;
+    }
+}
+
+int cli_reward_expected(const char *cmd, const starc_mdp *m, const starc_io_reward_set *rs, double **Rbar)
+{
+    size_t sh[3];
+    const double *R;
+    const size_t nd = cli_reward_shape(m, rs, sh, &R);
+    if (!(*Rbar = malloc(starc_mdp_states(m) * starc_mdp_actions(m) * sizeof(double))))
+        return cli_fail(cmd, "out of memory");
+    starc_error err;
+    starc_error_clear(&err);
+    int st = starc_mdp_reward_expected_shaped(m, nd, sh, R, *Rbar, &err);
+    if (st) { /* the loaders' shapes are the MDP's: not met */
+        free(*Rbar);
+        *Rbar = NULL;
+        return cli_lib_error(cmd, st, &err);
+    }
+    return EXIT_OK;
+}
+
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi)
 {
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);

@@ -97,6 +97,13 @@ int cli_load_reward(const char *cmd, const char *opt, const char *spec, const st
  * an (S,) or (S,A) reward only in rs->given[0]; messages as cli_load_reward(). */
 int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
                            starc_io_reward_set *rs);
+/* The one reward of RS (either loader) in the shape it is held: the values (rs->given[0] for an
+ * (S,) or (S,A) reward kept in its shape, else rs->R), and into sh its ndim (returned) and shape as
+ * starc_mdp_reward_expand() takes them. */
+size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3], const double **values);
+/* *Rbar gets the S*A malloc'd expected rewards of the one reward of RS (either loader): bit for bit
+ * those of its (S,A,S) expansion, by starc_mdp_reward_expected_shaped().  Returns an exit status. */
+int cli_reward_expected(const char *cmd, const starc_mdp *m, const starc_io_reward_set *rs, double **Rbar);
 /* A policy (S,A); NULL path gives the uniform policy. *pi is malloc'd. */
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi);
 /* A distribution .npy of exactly n entries, non-negative, summing to 1. */

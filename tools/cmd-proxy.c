@@ -136,7 +136,7 @@ static int parse_options(int argc, char **argv, proxy_args *a)
 
 typedef struct proxy_run {
     starc_mdp *m;
-    starc_io_reward_set rt, rp; /* the true and proxy rewards as loaded */
+    starc_io_reward_set rt, rp; /* the rewards as loaded ((S,), (S,A) in their shape), until bt, bp */
     double *base, *pol, *set; /* set: --policies, nset policies */
     size_t nset;
     double *bt, *bp; /* expected rewards (S,A) */
@@ -181,8 +181,8 @@ static int load_policy_set(const char *path, const starc_mdp *m, double **out, s
 static int load_inputs(const proxy_args *a, proxy_run *r)
 {
     int rc;
-    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->rt)) ||
-        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward_shaped(CMD, "true", a->tpath, r->m, &r->rt)) ||
+        (rc = cli_load_reward_shaped(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
         (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
         (a->setpath && (rc = load_policy_set(a->setpath, r->m, &r->set, &r->nset))))
@@ -200,16 +200,17 @@ static int load_inputs(const proxy_args *a, proxy_run *r)
 
 static int run(const proxy_args *a, proxy_run *r)
 {
-    const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
+    const size_t S = starc_mdp_states(r->m);
     starc_error err;
     starc_error_clear(&err);
-    r->bt = malloc(S * A * sizeof(double));
-    r->bp = malloc(S * A * sizeof(double));
-    r->act = calloc(S, sizeof(size_t));
-    if (!r->bt || !r->bp || !r->act)
+    /* everything below needs only the expected rewards */
+    int rc;
+    if ((rc = cli_reward_expected(CMD, r->m, &r->rt, &r->bt)) || (rc = cli_reward_expected(CMD, r->m, &r->rp, &r->bp)))
+        return rc;
+    starc_io_reward_set_clear(&r->rt);
+    starc_io_reward_set_clear(&r->rp);
+    if (!(r->act = calloc(S, sizeof(size_t))))
         return cli_fail(CMD, "out of memory");
-    starc_mdp_reward_expected(r->m, r->rt.R, r->bt);
-    starc_mdp_reward_expected(r->m, r->rp.R, r->bp);
     starc_policy_options po;
     starc_policy_options_default(&po);
     po.tie_tol = a->tie_tol;

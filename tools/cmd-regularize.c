@@ -129,7 +129,7 @@ static int check_options(regularize_args *a)
 
 typedef struct reg_run {
     starc_mdp *m;
-    starc_io_reward_set rt, rp; /* the rewards as loaded; rt empty without --true */
+    starc_io_reward_set rt, rp; /* the rewards as loaded ((S,), (S,A) in their shape); rt empty without --true */
     double *base, *bt, *bp, *pi; /* bt: NULL without --true */
     starc_regularize *rg;
     starc_proxy_stats ps; /* NaN without --true */
@@ -150,19 +150,19 @@ static int load_inputs(const regularize_args *a, reg_run *r)
 {
     int rc;
     if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
-        (a->tpath && (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->rt))) ||
-        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
+        (a->tpath && (rc = cli_load_reward_shaped(CMD, "true", a->tpath, r->m, &r->rt))) ||
+        (rc = cli_load_reward_shaped(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)))
         return rc;
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
-    r->bp = malloc(SA * sizeof(double));
-    r->bt = a->tpath ? malloc(SA * sizeof(double)) : NULL;
-    r->pi = malloc(SA * sizeof(double));
-    if (!r->bp || (a->tpath && !r->bt) || !r->pi)
+    /* the regularised problem needs only the expected rewards */
+    if ((rc = cli_reward_expected(CMD, r->m, &r->rp, &r->bp)) ||
+        (a->tpath && (rc = cli_reward_expected(CMD, r->m, &r->rt, &r->bt))))
+        return rc;
+    starc_io_reward_set_clear(&r->rt);
+    starc_io_reward_set_clear(&r->rp);
+    if (!(r->pi = malloc(SA * sizeof(double))))
         return cli_fail(CMD, "out of memory");
-    starc_mdp_reward_expected(r->m, r->rp.R, r->bp);
-    if (a->tpath)
-        starc_mdp_reward_expected(r->m, r->rt.R, r->bt);
     return EXIT_OK;
 }
 

@@ -384,22 +384,11 @@ static int batch_finish(const char *cmd, const char *dir, size_t n, const char *
 static int run_entry(const batch_entry *e, const run_config *cfg, const char *dir)
 {
     char *sub = cli_path_join(dir, e->name);
-    starc_mdp *m = NULL;
-    double *pb = NULL;
-    starc_io_reward_set rt, rp;
-    starc_io_reward_set_init(&rt);
-    starc_io_reward_set_init(&rp);
     json_t *summary = NULL;
-    int rc = sub ? EXIT_OK : cli_fail(CMD, "out of memory");
-    if (!rc && !(rc = cli_load_mdp(CMD, e->mdp, &m)) && !(rc = cli_load_reward(CMD, "true", e->tru, m, &rt)) &&
-        !(rc = cli_load_reward(CMD, "proxy", e->proxy, m, &rp)) &&
-        !(rc = cli_load_policy(CMD, "base", e->base, m, &pb)))
-        rc = overopt_run(m, rt.R, rp.R, pb, cfg, sub, &summary);
+    int rc = sub ? overopt_run_files(e->mdp, e->tru, e->proxy, e->base, cfg, sub, &summary)
+                 : cli_fail(CMD, "out of memory");
     json_decref(summary);
-    starc_mdp_free(m);
-    starc_io_reward_set_clear(&rt);
-    starc_io_reward_set_clear(&rp);
-    free(pb), free(sub);
+    free(sub);
     return rc;
 }
 
