@@ -352,20 +352,25 @@ size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_
     }
 }
 
-int cli_reward_expected(const char *cmd, const starc_mdp *m, const starc_io_reward_set *rs, double **Rbar)
+int cli_load_reward_expected(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **Rbar)
 {
+    starc_io_reward_set rs;
+    int rc = load_one_reward(cmd, opt, spec, m, 1, &rs);
+    if (rc)
+        return rc;
     size_t sh[3];
     const double *R;
-    const size_t nd = cli_reward_shape(m, rs, sh, &R);
-    if (!(*Rbar = malloc(starc_mdp_states(m) * starc_mdp_actions(m) * sizeof(double))))
-        return cli_fail(cmd, "out of memory");
+    const size_t nd = cli_reward_shape(m, &rs, sh, &R);
     starc_error err;
     starc_error_clear(&err);
-    int st = starc_mdp_reward_expected_shaped(m, nd, sh, R, *Rbar, &err);
-    if (st) { /* the loaders' shapes are the MDP's: not met */
+    int st = STARC_ENOMEM;
+    if ((*Rbar = malloc(starc_mdp_states(m) * starc_mdp_actions(m) * sizeof(double))))
+        st = starc_mdp_reward_expected_shaped(m, nd, sh, R, *Rbar, &err); /* the loader's shape: never fails */
+    starc_io_reward_set_clear(&rs);
+    if (st) {
         free(*Rbar);
         *Rbar = NULL;
-        return cli_lib_error(cmd, st, &err);
+        return st == STARC_ENOMEM ? cli_fail(cmd, "out of memory") : cli_lib_error(cmd, st, &err);
     }
     return EXIT_OK;
 }

@@ -101,9 +101,11 @@ int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, c
  * (S,) or (S,A) reward kept in its shape, else rs->R), and into sh its ndim (returned) and shape as
  * starc_mdp_reward_expand() takes them. */
 size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3], const double **values);
-/* *Rbar gets the S*A malloc'd expected rewards of the one reward of RS (either loader): bit for bit
- * those of its (S,A,S) expansion, by starc_mdp_reward_expected_shaped().  Returns an exit status. */
-int cli_reward_expected(const char *cmd, const starc_mdp *m, const starc_io_reward_set *rs, double **Rbar);
+/* For a command that needs only the expected reward: *Rbar gets the S*A malloc'd expected rewards
+ * of the one reward of SPEC, loaded in its own shape (cli_load_reward_shaped(), same messages) and
+ * released before returning, so that no more than one reward is held at a time.  Bit for bit the
+ * expected rewards of its (S,A,S) expansion (starc_mdp_reward_expected_shaped()). */
+int cli_load_reward_expected(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **Rbar);
 /* A policy (S,A); NULL path gives the uniform policy. *pi is malloc'd. */
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi);
 /* A distribution .npy of exactly n entries, non-negative, summing to 1. */

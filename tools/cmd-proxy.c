@@ -136,7 +136,6 @@ static int parse_options(int argc, char **argv, proxy_args *a)
 
 typedef struct proxy_run {
     starc_mdp *m;
-    starc_io_reward_set rt, rp; /* the rewards as loaded ((S,), (S,A) in their shape), until bt, bp */
     double *base, *pol, *set; /* set: --policies, nset policies */
     size_t nset;
     double *bt, *bp; /* expected rewards (S,A) */
@@ -152,8 +151,6 @@ static void run_free(proxy_run *r)
 {
     starc_proxy_free(r->px);
     starc_mdp_free(r->m);
-    starc_io_reward_set_clear(&r->rt);
-    starc_io_reward_set_clear(&r->rp);
     free(r->base), free(r->pol), free(r->set);
     free(r->bt), free(r->bp), free(r->act);
 }
@@ -181,8 +178,9 @@ static int load_policy_set(const char *path, const starc_mdp *m, double **out, s
 static int load_inputs(const proxy_args *a, proxy_run *r)
 {
     int rc;
-    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward_shaped(CMD, "true", a->tpath, r->m, &r->rt)) ||
-        (rc = cli_load_reward_shaped(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
+    /* everything below needs only the expected rewards */
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt)) ||
+        (rc = cli_load_reward_expected(CMD, "proxy", a->ppath, r->m, &r->bp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
         (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
         (a->setpath && (rc = load_policy_set(a->setpath, r->m, &r->set, &r->nset))))
@@ -203,12 +201,6 @@ static int run(const proxy_args *a, proxy_run *r)
     const size_t S = starc_mdp_states(r->m);
     starc_error err;
     starc_error_clear(&err);
-    /* everything below needs only the expected rewards */
-    int rc;
-    if ((rc = cli_reward_expected(CMD, r->m, &r->rt, &r->bt)) || (rc = cli_reward_expected(CMD, r->m, &r->rp, &r->bp)))
-        return rc;
-    starc_io_reward_set_clear(&r->rt);
-    starc_io_reward_set_clear(&r->rp);
     if (!(r->act = calloc(S, sizeof(size_t))))
         return cli_fail(CMD, "out of memory");
     starc_policy_options po;
@@ -333,8 +325,6 @@ int proxy_job(const proxy_args *a, FILE *out)
 {
     proxy_run r;
     memset(&r, 0, sizeof r);
-    starc_io_reward_set_init(&r.rt);
-    starc_io_reward_set_init(&r.rp);
     int rc;
     if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r))) {
         if (a->fmt == CLI_JSON)

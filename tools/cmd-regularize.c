@@ -129,7 +129,6 @@ static int check_options(regularize_args *a)
 
 typedef struct reg_run {
     starc_mdp *m;
-    starc_io_reward_set rt, rp; /* the rewards as loaded ((S,), (S,A) in their shape); rt empty without --true */
     double *base, *bt, *bp, *pi; /* bt: NULL without --true */
     starc_regularize *rg;
     starc_proxy_stats ps; /* NaN without --true */
@@ -141,26 +140,18 @@ static void run_free(reg_run *r)
 {
     starc_regularize_free(r->rg);
     starc_mdp_free(r->m);
-    starc_io_reward_set_clear(&r->rt);
-    starc_io_reward_set_clear(&r->rp);
     free(r->base), free(r->bt), free(r->bp), free(r->pi);
 }
 
 static int load_inputs(const regularize_args *a, reg_run *r)
 {
-    int rc;
+    int rc; /* the regularised problem needs only the expected rewards */
     if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
-        (a->tpath && (rc = cli_load_reward_shaped(CMD, "true", a->tpath, r->m, &r->rt))) ||
-        (rc = cli_load_reward_shaped(CMD, "proxy", a->ppath, r->m, &r->rp)) ||
+        (a->tpath && (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt))) ||
+        (rc = cli_load_reward_expected(CMD, "proxy", a->ppath, r->m, &r->bp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)))
         return rc;
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
-    /* the regularised problem needs only the expected rewards */
-    if ((rc = cli_reward_expected(CMD, r->m, &r->rp, &r->bp)) ||
-        (a->tpath && (rc = cli_reward_expected(CMD, r->m, &r->rt, &r->bt))))
-        return rc;
-    starc_io_reward_set_clear(&r->rt);
-    starc_io_reward_set_clear(&r->rp);
     if (!(r->pi = malloc(SA * sizeof(double))))
         return cli_fail(CMD, "out of memory");
     return EXIT_OK;
@@ -256,8 +247,6 @@ int regularize_job(regularize_args *a, FILE *out)
         return rc;
     reg_run r;
     memset(&r, 0, sizeof r);
-    starc_io_reward_set_init(&r.rt);
-    starc_io_reward_set_init(&r.rp);
     r.ps = (starc_proxy_stats){NAN, NAN, NAN, NAN, NAN, NAN};
     if (!(rc = load_inputs(a, &r)) && !(rc = run(a, &r)) && !(rc = write_files(a, &r)))
         rc = print_result(out, a, &r);

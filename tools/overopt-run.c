@@ -360,22 +360,13 @@ int overopt_run_files(const char *mdp, const char *tru, const char *proxy, const
                       const char *dir, json_t **summary)
 {
     starc_mdp *m = NULL;
-    starc_io_reward_set rt, rp;
-    starc_io_reward_set_init(&rt);
-    starc_io_reward_set_init(&rp);
-    double *bt = NULL, *bp = NULL, *pb = NULL;
+    double *bt = NULL, *bp = NULL, *pb = NULL; /* the run needs only the expected rewards */
     int rc;
-    if (!(rc = cli_load_mdp(CMD, mdp, &m)) && !(rc = cli_load_reward_shaped(CMD, "true", tru, m, &rt)) &&
-        !(rc = cli_load_reward_shaped(CMD, "proxy", proxy, m, &rp)) &&
-        !(rc = cli_load_policy(CMD, "base", base, m, &pb)) && !(rc = cli_reward_expected(CMD, m, &rt, &bt)) &&
-        !(rc = cli_reward_expected(CMD, m, &rp, &bp))) {
-        starc_io_reward_set_clear(&rt); /* the run needs only the expected rewards */
-        starc_io_reward_set_clear(&rp);
+    if (!(rc = cli_load_mdp(CMD, mdp, &m)) && !(rc = cli_load_reward_expected(CMD, "true", tru, m, &bt)) &&
+        !(rc = cli_load_reward_expected(CMD, "proxy", proxy, m, &bp)) &&
+        !(rc = cli_load_policy(CMD, "base", base, m, &pb)))
         rc = overopt_run(m, bt, bp, pb, cfg, dir, summary);
-    }
     starc_mdp_free(m);
-    starc_io_reward_set_clear(&rt);
-    starc_io_reward_set_clear(&rp);
     free(bt), free(bp), free(pb);
     return rc;
 }
