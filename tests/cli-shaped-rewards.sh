@@ -70,7 +70,10 @@ same() {
     # shellcheck disable=SC2086 # the paths have no blanks
     out shaped "$what-${t##*-}-${p##*-}-shaped" $a && out expanded "$what-${t##*-}-${p##*-}-expanded" $b &&
         { diff -r "$w/shaped" "$w/expanded" >/dev/null ||
-            { fail "$what ${t##*-} ${p##*-}: shaped and expanded differ"; diff -r "$w/shaped" "$w/expanded" | head -n 5; }; }
+            {
+                fail "$what ${t##*-} ${p##*-}: shaped and expanded differ"
+                diff -r "$w/shaped" "$w/expanded" | head -n 5
+            }; }
 }
 
 for kind in dense sparse; do
@@ -80,7 +83,8 @@ for kind in dense sparse; do
         same "$kind-proxy" "$STARC" proxy --format json --mdp "$M" --true @T@.npy --proxy @P@.npy --base "$w/base.npy" \
             -o "$w/o/pol.npy" --gnuplot "$w/o/scatter.gp"
         for method in ad-kl om-chi2; do
-            same "$kind-regularize-$method" "$STARC" regularize --format json --mdp "$M" --true @T@.npy --proxy @P@.npy \
+            same "$kind-regularize-$method" "$STARC" regularize --format json --mdp "$M" \
+                --true @T@.npy --proxy @P@.npy \
                 --base "$w/base.npy" --method $method --coef orpo -o "$w/o/pol.npy" --gnuplot "$w/o/scatter.gp"
         done
         same "$kind-overopt" "$STARC" overopt --format json --mdp "$M" --true @T@.npy --proxy @P@.npy \
@@ -100,7 +104,8 @@ for kind in dense sparse; do
     printf 'name\tmdp\ttrue\tproxy\tbase\n' >"$w/list.tsv"
     printf 'a\t%s.npz\t%s-rs.npy\t%s-rsa.npy\tbase.npy\n' $kind $kind $kind >>"$w/list.tsv"
     printf 'b\t%s.npz\t%s-rsF.npy\t%s-rsaF.npy\tbase.npy\n' $kind $kind $kind >>"$w/list.tsv"
-    check "$kind-overopt-batch" 0 "" -- "$STARC" overopt --batch "$w/list.tsv" --method ad-kl,bon --points 5 -o "$w/batch"
+    check "$kind-overopt-batch" 0 "" -- "$STARC" overopt --batch "$w/list.tsv" --method ad-kl,bon --points 5 \
+        -o "$w/batch"
     for f in curves.tsv fits.tsv summary.json overopt.gp; do
         cmp -s "$w/batch/a/$f" "$w/batch/b/$f" || fail "$kind overopt batch: $f differs between shaped and expanded"
     done

@@ -179,7 +179,8 @@ static int load_inputs(const proxy_args *a, proxy_run *r)
 {
     int rc;
     /* everything below needs only the expected rewards */
-    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt)) ||
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
+        (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt)) ||
         (rc = cli_load_reward_expected(CMD, "proxy", a->ppath, r->m, &r->bp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
         (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
