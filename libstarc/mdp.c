@@ -496,6 +496,37 @@ void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar
     }
 }
 
+int starc_mdp_reward_expected_shaped(const starc_mdp *m, size_t ndim, const size_t *shape, const double *R,
+                                     double *Rbar, starc_error *err)
+{
+    if (!m || !R || !Rbar || (ndim > 0 && !shape))
+        return starci_error(err, STARC_EINVAL, "starc_mdp_reward_expected_shaped: NULL argument");
+    const size_t S = m->S, A = m->A;
+    const int state = ndim == 1 && shape[0] == S, sa = ndim == 2 && shape[0] == S && shape[1] == A;
+    const int full = m->T ? ndim == 3 && shape[0] == S && shape[1] == A && shape[2] == S
+                          : !state && ndim == 1 && shape[0] == m->nnz;
+    if (full) {
+        starc_mdp_reward_expected(m, R, Rbar);
+        return STARC_OK;
+    }
+    if (!state && !sa) /* starc_mdp_reward_expand()'s shape error: it checks the shape first, before any access */
+        return starc_mdp_reward_expand(m, ndim, shape, R, Rbar, err);
+    for (size_t r = 0; r < S * A; r++) { /* the loops of starc_mdp_reward_expected() with r[u] = c */
+        const double c = state ? R[r / A] : R[r];
+        double acc = 0.0;
+        if (m->T) {
+            const double *t = m->T + r * S;
+            for (size_t u = 0; u < S; u++)
+                acc += t[u] * c;
+        } else {
+            for (size_t k = m->indptr[r]; k < m->indptr[r + 1]; k++)
+                acc += m->data[k] * c;
+        }
+        Rbar[r] = acc;
+    }
+    return STARC_OK;
+}
+
 void starc_mdp_state_reward_expected(const starc_mdp *m, const double *r, double *Rbar)
 {
     const size_t S = m->S, A = m->A;

@@ -247,6 +247,50 @@ static void test_state_reward_expected(void **state)
     gsl_rng_free(r);
 }
 
+/* starc_mdp_reward_expected_shaped() of an (S,), (S,A) or full reward: bit for bit
+ * starc_mdp_reward_expected() of its expansion, on dense MDPs and their sparse twins, at scales
+ * 1e-200 .. 1e300; a shape the MDP does not take is starc_mdp_reward_expand()'s error. */
+static void test_reward_expected_shaped(void **state)
+{
+    (void)state;
+    gsl_rng *r = testutil_rng(53);
+    for (int trial = 0; trial < 8; trial++) {
+        const size_t S = 3 + (size_t)trial, A = 1 + (size_t)trial % 3;
+        starc_mdp *d = testutil_random_mdp(r, S, A, 0.9, trial % 2), *sp = sparse_twin(d, trial % 4 < 2);
+        double *src = malloc(S * A * S * sizeof(double)), *R = malloc(S * A * S * sizeof(double));
+        double *ref = malloc(S * A * sizeof(double)), *got = malloc(S * A * sizeof(double));
+        testutil_gaussian(r, src, S * A * S);
+        const double scale = pow(10.0, 500.0 * (double)(trial % 2) - 200.0); /* 1e-200 or 1e300 */
+        for (size_t i = 0; i < S * A * S; i++)
+            src[i] *= scale;
+        const size_t nnz = starc_mdp_nnz(sp), sh[3][3] = {{S}, {S, A}, {S, A, S}}, shn[1] = {nnz};
+        for (int k = 0; k < 3; k++)
+            for (int sparse = 0; sparse < 2; sparse++) {
+                const starc_mdp *m = sparse ? sp : d;
+                const size_t nd = sparse && k == 2 ? 1 : (size_t)k + 1;
+                const size_t *shape = sparse && k == 2 ? shn : sh[k];
+                assert_ok(starc_mdp_reward_expand(m, nd, shape, src, R, NULL));
+                starc_mdp_reward_expected(m, R, ref);
+                memset(got, 0xff, S * A * sizeof(double));
+                assert_ok(starc_mdp_reward_expected_shaped(m, nd, shape, k == 2 ? R : src, got, NULL));
+                assert_memory_equal(got, ref, S * A * sizeof(double));
+            }
+        starc_error err, err2;
+        const size_t bad[2] = {A + 1, S};
+        for (int sparse = 0; sparse < 2; sparse++) {
+            const starc_mdp *m = sparse ? sp : d;
+            assert_int_equal(starc_mdp_reward_expected_shaped(m, 2, bad, src, got, &err), STARC_EDIM);
+            assert_int_equal(starc_mdp_reward_expand(m, 2, bad, src, R, &err2), STARC_EDIM);
+            assert_string_equal(err.message, err2.message);
+        }
+        assert_int_equal(starc_mdp_reward_expected_shaped(d, 1, NULL, src, got, &err), STARC_EINVAL);
+        free(src), free(R), free(ref), free(got);
+        starc_mdp_free(d);
+        starc_mdp_free(sp);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_error_string(void **state)
 {
     (void)state;
@@ -379,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid), cmocka_unit_test(test_row_screen),
         cmocka_unit_test(test_reward_expand), cmocka_unit_test(test_state_reward_expected),
+        cmocka_unit_test(test_reward_expected_shaped),
         cmocka_unit_test(test_error_string), cmocka_unit_test(test_adopt),
         cmocka_unit_test(test_csr), cmocka_unit_test(test_csr_invalid),
     };

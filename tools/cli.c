@@ -321,35 +321,58 @@ static int load_one_reward(const char *cmd, const char *opt, const char *spec, c
     return EXIT_OK;
 }
 
-int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name)
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, starc_io_reward_set *rs)
 {
-    starc_io_reward_set rs;
-    int rc = load_one_reward(cmd, opt, spec, m, 0, &rs);
-    if (rc)
-        return rc;
-    if (rs.R_mapped) { /* the callers free() it: a copy of the mapped values */
-        size_t n = starc_mdp_reward_size(m);
-        if (!(*R = malloc(n * sizeof(double)))) {
-            starc_io_reward_set_clear(&rs);
-            return cli_fail(cmd, "out of memory");
-        }
-        memcpy(*R, rs.R, n * sizeof(double));
-    } else {
-        *R = rs.R;
-        rs.R = NULL;
-    }
-    if (name) {
-        *name = rs.names[0];
-        rs.names[0] = NULL;
-    }
-    starc_io_reward_set_clear(&rs);
-    return EXIT_OK;
+    return load_one_reward(cmd, opt, spec, m, 0, rs);
 }
 
 int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
                            starc_io_reward_set *rs)
 {
     return load_one_reward(cmd, opt, spec, m, 1, rs);
+}
+
+size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3], const double **values)
+{
+    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
+    sh[0] = S;
+    sh[1] = A;
+    sh[2] = S;
+    *values = rs->given[0] ? rs->given[0] : rs->R;
+    switch (rs->layout[0]) {
+    case STARC_IO_REWARD_STATE:
+        return 1;
+    case STARC_IO_REWARD_STATE_ACTION:
+        return 2;
+    default:
+        if (!starc_mdp_is_sparse(m))
+            return 3;
+        sh[0] = starc_mdp_nnz(m);
+        return 1;
+    }
+}
+
+int cli_load_reward_expected(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **Rbar)
+{
+    starc_io_reward_set rs;
+    int rc = load_one_reward(cmd, opt, spec, m, 1, &rs);
+    if (rc)
+        return rc;
+    size_t sh[3];
+    const double *R;
+    const size_t nd = cli_reward_shape(m, &rs, sh, &R);
+    starc_error err;
+    starc_error_clear(&err);
+    int st = STARC_ENOMEM;
+    if ((*Rbar = malloc(starc_mdp_states(m) * starc_mdp_actions(m) * sizeof(double))))
+        st = starc_mdp_reward_expected_shaped(m, nd, sh, R, *Rbar, &err); /* the loader's shape: never fails */
+    starc_io_reward_set_clear(&rs);
+    if (st) {
+        free(*Rbar);
+        *Rbar = NULL;
+        return st == STARC_ENOMEM ? cli_fail(cmd, "out of memory") : cli_lib_error(cmd, st, &err);
+    }
+    return EXIT_OK;
 }
 
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi)

@@ -88,13 +88,24 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *arg, const ch
 
 /* Inputs: errors name the file. */
 int cli_load_mdp(const char *cmd, const char *path, starc_mdp **m);
-/* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz);
- * *R gets S*A*S malloc'd doubles, *name (optional) a malloc'd name. */
-int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **R, char **name);
-/* One reward of SPEC in its own shape (starc_io_reward_load_shaped()) into RS, which the caller clears:
+/* Exactly one reward from SPEC (FILE.npy, FILE.npz:KEY or a one-member FILE.npz) into RS, in full
+ * form (starc_io_reward_load()): rs->R holds starc_mdp_reward_size() doubles, mapped from the file
+ * without a copy when it can be (so never free() it), rs->names[0] its name.  RS is initialised here
+ * and empty on failure; the caller releases it with starc_io_reward_set_clear(). */
+int cli_load_reward(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, starc_io_reward_set *rs);
+/* One reward of SPEC in its own shape (starc_io_reward_load_shaped()) into RS, as cli_load_reward():
  * an (S,) or (S,A) reward only in rs->given[0]; messages as cli_load_reward(). */
 int cli_load_reward_shaped(const char *cmd, const char *opt, const char *spec, const starc_mdp *m,
                            starc_io_reward_set *rs);
+/* The one reward of RS (either loader) in the shape it is held: the values (rs->given[0] for an
+ * (S,) or (S,A) reward kept in its shape, else rs->R), and into sh its ndim (returned) and shape as
+ * starc_mdp_reward_expand() takes them. */
+size_t cli_reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3], const double **values);
+/* For a command that needs only the expected reward: *Rbar gets the S*A malloc'd expected rewards
+ * of the one reward of SPEC, loaded in its own shape (cli_load_reward_shaped(), same messages) and
+ * released before returning, so that no more than one reward is held at a time.  Bit for bit the
+ * expected rewards of its (S,A,S) expansion (starc_mdp_reward_expected_shaped()). */
+int cli_load_reward_expected(const char *cmd, const char *opt, const char *spec, const starc_mdp *m, double **Rbar);
 /* A policy (S,A); NULL path gives the uniform policy. *pi is malloc'd. */
 int cli_load_policy(const char *cmd, const char *opt, const char *path, const starc_mdp *m, double **pi);
 /* A distribution .npy of exactly n entries, non-negative, summing to 1. */

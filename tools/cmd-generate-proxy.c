@@ -181,18 +181,22 @@ int cmd_generate_proxy(int argc, char **argv)
     if (rc)
         return rc == PARSED_HELP ? EXIT_OK : rc;
     starc_mdp *m = NULL;
-    double *Rt = NULL, *pb = NULL, *Rp = NULL;
+    double *pb = NULL, *Rp = NULL;
+    /* starc_proxygen() takes the full true reward (the learned kind's segments sum R(s,a,s')) */
+    starc_io_reward_set rt;
+    starc_io_reward_set_init(&rt);
     starc_proxy_stats ps;
-    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
+    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &rt)) ||
         (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)))
         goto done;
     size_t S = starc_mdp_states(m), A = starc_mdp_actions(m), shape[2] = {S, A};
     if (!(Rp = malloc(S * A * sizeof(double))))
         rc = cli_fail(CMD, "out of memory");
-    if (!rc && !(rc = make_proxy(&a, m, Rt, pb, Rp, &ps)) && !(rc = cli_write_npy(CMD, a.out, 2, shape, Rp)))
+    if (!rc && !(rc = make_proxy(&a, m, rt.R, pb, Rp, &ps)) && !(rc = cli_write_npy(CMD, a.out, 2, shape, Rp)))
         rc = print_result(&a, S, A, &ps);
 done:
     starc_mdp_free(m);
-    free(Rt), free(pb), free(Rp);
+    starc_io_reward_set_clear(&rt);
+    free(pb), free(Rp);
     return rc;
 }

@@ -317,14 +317,17 @@ static int draw_rewards(const gen_args *g, const starc_mdp *m, size_t n, char **
 static int interpolate_rewards(const gen_args *g, const starc_mdp *m, double *R)
 {
     const size_t k = starc_mdp_reward_size(m);
-    double *R1 = NULL, *R2 = NULL;
+    /* the interpolants are full rewards: (S,) and (S,A) ends are expanded */
+    starc_io_reward_set r1, r2;
+    starc_io_reward_set_init(&r1);
+    starc_io_reward_set_init(&r2);
     int rc;
-    if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &R1, NULL)) &&
-        !(rc = cli_load_reward(CMD, "to", g->interp[1], m, &R2, NULL)))
+    if (!(rc = cli_load_reward(CMD, "from", g->interp[0], m, &r1)) &&
+        !(rc = cli_load_reward(CMD, "to", g->interp[1], m, &r2)))
         for (size_t i = 0; i <= g->steps; i++)
-            starc_generate_interpolate(k, R1, R2, (double)i / (double)g->steps, R + i * k);
-    free(R1);
-    free(R2);
+            starc_generate_interpolate(k, r1.R, r2.R, (double)i / (double)g->steps, R + i * k);
+    starc_io_reward_set_clear(&r1);
+    starc_io_reward_set_clear(&r2);
     return rc;
 }
 

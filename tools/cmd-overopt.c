@@ -248,26 +248,13 @@ int cmd_overopt(int argc, char **argv)
         return rc;
     if (a.batch)
         return overopt_batch(a.batch, &a.shard, a.dir, a.fmt, &cfg);
-    starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *pb = NULL;
     json_t *summary = NULL;
-    if ((rc = cli_load_mdp(CMD, a.mdp, &m)) || (rc = cli_load_reward(CMD, "true", a.tpath, m, &Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", a.ppath, m, &Rp, NULL)) ||
-        (rc = cli_load_policy(CMD, "base", a.bpath, m, &pb)) ||
-        (rc = overopt_run(m, Rt, Rp, pb, &cfg, a.dir, &summary)))
-        goto done;
-    if (a.fmt == CLI_JSON) {
-        rc = cli_json_print(summary);
-        summary = NULL;
-    } else {
-        print_text(stdout, summary);
-    }
-done:
+    if ((rc = overopt_run_files(a.mdp, a.tpath, a.ppath, a.bpath, &cfg, a.dir, &summary)))
+        return rc;
+    if (a.fmt == CLI_JSON)
+        return cli_json_print(summary);
+    print_text(stdout, summary);
     json_decref(summary);
-    starc_mdp_free(m);
-    free(Rt);
-    free(Rp);
-    free(pb);
     return rc;
 }
 
@@ -353,6 +340,7 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
     const size_t S = DEMO_S, A = DEMO_A;
     double *Rt = malloc(S * A * S * sizeof(double)), *Rp = malloc(S * A * S * sizeof(double));
     double *Rp_sa = malloc(S * A * sizeof(double)), *pb = malloc(S * A * sizeof(double));
+    double bt[DEMO_S * DEMO_A], bp[DEMO_S * DEMO_A];
     char *sub = cli_path_join(dir, STARC_RESULTS_DEMO_OVEROPT);
     starc_mdp *m = NULL;
     json_t *js = NULL;
@@ -365,8 +353,12 @@ int starc_demo_overopt(FILE *out, const char *dir, json_t *summary)
     cfg.nmethods = 4;
     cfg.svg = gp_available();
     int rc = Rt && Rp && Rp_sa && pb && sub ? EXIT_OK : cli_fail("demo", "out of memory");
-    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb)) && !(rc = overopt_run(m, Rt, Rp, pb, &cfg, sub, &js)) &&
-        !(rc = demo_save_inputs(sub, m, Rt, Rp_sa, pb))) {
+    if (!rc && !(rc = demo_problem(&m, Rt, Rp_sa, Rp, pb))) {
+        starc_mdp_reward_expected(m, Rt, bt);
+        starc_mdp_reward_expected(m, Rp, bp);
+        rc = overopt_run(m, bt, bp, pb, &cfg, sub, &js);
+    }
+    if (!rc && !(rc = demo_save_inputs(sub, m, Rt, Rp_sa, pb))) {
         demo_report(out, sub, js, cfg.svg);
         json_object_set_new(summary, STARC_RESULTS_DEMO_OVEROPT, js);
         js = NULL;

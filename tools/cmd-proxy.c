@@ -136,7 +136,7 @@ static int parse_options(int argc, char **argv, proxy_args *a)
 
 typedef struct proxy_run {
     starc_mdp *m;
-    double *Rt, *Rp, *base, *pol, *set; /* set: --policies, nset policies */
+    double *base, *pol, *set; /* set: --policies, nset policies */
     size_t nset;
     double *bt, *bp; /* expected rewards (S,A) */
     size_t *act;     /* the proxy-optimal policy's actions */
@@ -151,7 +151,7 @@ static void run_free(proxy_run *r)
 {
     starc_proxy_free(r->px);
     starc_mdp_free(r->m);
-    free(r->Rt), free(r->Rp), free(r->base), free(r->pol), free(r->set);
+    free(r->base), free(r->pol), free(r->set);
     free(r->bt), free(r->bp), free(r->act);
 }
 
@@ -178,8 +178,10 @@ static int load_policy_set(const char *path, const starc_mdp *m, double **out, s
 static int load_inputs(const proxy_args *a, proxy_run *r)
 {
     int rc;
-    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) || (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->Rt, NULL)) ||
-        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->Rp, NULL)) ||
+    /* everything below needs only the expected rewards */
+    if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
+        (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt)) ||
+        (rc = cli_load_reward_expected(CMD, "proxy", a->ppath, r->m, &r->bp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)) ||
         (a->polpath && (rc = cli_load_policy(CMD, "policy", a->polpath, r->m, &r->pol))) ||
         (a->setpath && (rc = load_policy_set(a->setpath, r->m, &r->set, &r->nset))))
@@ -197,16 +199,11 @@ static int load_inputs(const proxy_args *a, proxy_run *r)
 
 static int run(const proxy_args *a, proxy_run *r)
 {
-    const size_t S = starc_mdp_states(r->m), A = starc_mdp_actions(r->m);
+    const size_t S = starc_mdp_states(r->m);
     starc_error err;
     starc_error_clear(&err);
-    r->bt = malloc(S * A * sizeof(double));
-    r->bp = malloc(S * A * sizeof(double));
-    r->act = calloc(S, sizeof(size_t));
-    if (!r->bt || !r->bp || !r->act)
+    if (!(r->act = calloc(S, sizeof(size_t))))
         return cli_fail(CMD, "out of memory");
-    starc_mdp_reward_expected(r->m, r->Rt, r->bt);
-    starc_mdp_reward_expected(r->m, r->Rp, r->bp);
     starc_policy_options po;
     starc_policy_options_default(&po);
     po.tie_tol = a->tie_tol;

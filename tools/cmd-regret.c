@@ -102,26 +102,6 @@ static int print_result(const regret_args *a, const starc_regret_result *fwd, co
     return EXIT_OK;
 }
 
-/* The ndim and shape (into sh) of the one reward in rs, as loaded. */
-static size_t reward_shape(const starc_mdp *m, const starc_io_reward_set *rs, size_t sh[3])
-{
-    const size_t S = starc_mdp_states(m), A = starc_mdp_actions(m);
-    sh[0] = S;
-    sh[1] = A;
-    sh[2] = S;
-    switch (rs->layout[0]) {
-    case STARC_IO_REWARD_STATE:
-        return 1;
-    case STARC_IO_REWARD_STATE_ACTION:
-        return 2;
-    default:
-        if (!starc_mdp_is_sparse(m))
-            return 3;
-        sh[0] = starc_mdp_nnz(m);
-        return 1;
-    }
-}
-
 int cmd_regret(int argc, char **argv)
 {
     regret_args a = {NULL, NULL, NULL, 0, CLI_TEXT, STARC_POLICY_ENGINE_AUTO, cli_default_threads()};
@@ -137,8 +117,8 @@ int cmd_regret(int argc, char **argv)
         (rc = cli_load_reward_shaped(CMD, "proxy", a.ppath, m, &rp)))
         goto done;
     size_t sht[3], shp[3];
-    const size_t ndt = reward_shape(m, &rt, sht), ndp = reward_shape(m, &rp, shp);
-    const double *Rt = rt.given[0] ? rt.given[0] : rt.R, *Rp = rp.given[0] ? rp.given[0] : rp.R;
+    const double *Rt, *Rp;
+    const size_t ndt = cli_reward_shape(m, &rt, sht, &Rt), ndp = cli_reward_shape(m, &rp, shp, &Rp);
     starc_regret_result fwd, rev;
     starc_error err;
     starc_error_clear(&err);

@@ -129,7 +129,7 @@ static int check_options(regularize_args *a)
 
 typedef struct reg_run {
     starc_mdp *m;
-    double *Rt, *Rp, *base, *bt, *bp, *pi; /* Rt, bt: NULL without --true */
+    double *base, *bt, *bp, *pi; /* bt: NULL without --true */
     starc_regularize *rg;
     starc_proxy_stats ps; /* NaN without --true */
     double coef;
@@ -140,26 +140,20 @@ static void run_free(reg_run *r)
 {
     starc_regularize_free(r->rg);
     starc_mdp_free(r->m);
-    free(r->Rt), free(r->Rp), free(r->base), free(r->bt), free(r->bp), free(r->pi);
+    free(r->base), free(r->bt), free(r->bp), free(r->pi);
 }
 
 static int load_inputs(const regularize_args *a, reg_run *r)
 {
-    int rc;
+    int rc; /* the regularised problem needs only the expected rewards */
     if ((rc = cli_load_mdp(CMD, a->mdp, &r->m)) ||
-        (a->tpath && (rc = cli_load_reward(CMD, "true", a->tpath, r->m, &r->Rt, NULL))) ||
-        (rc = cli_load_reward(CMD, "proxy", a->ppath, r->m, &r->Rp, NULL)) ||
+        (a->tpath && (rc = cli_load_reward_expected(CMD, "true", a->tpath, r->m, &r->bt))) ||
+        (rc = cli_load_reward_expected(CMD, "proxy", a->ppath, r->m, &r->bp)) ||
         (rc = cli_load_policy(CMD, "base", strcmp(a->bpath, "uniform") ? a->bpath : NULL, r->m, &r->base)))
         return rc;
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
-    r->bp = malloc(SA * sizeof(double));
-    r->bt = r->Rt ? malloc(SA * sizeof(double)) : NULL;
-    r->pi = malloc(SA * sizeof(double));
-    if (!r->bp || (r->Rt && !r->bt) || !r->pi)
+    if (!(r->pi = malloc(SA * sizeof(double))))
         return cli_fail(CMD, "out of memory");
-    starc_mdp_reward_expected(r->m, r->Rp, r->bp);
-    if (r->Rt)
-        starc_mdp_reward_expected(r->m, r->Rt, r->bt);
     return EXIT_OK;
 }
 
@@ -169,7 +163,7 @@ static int run(const regularize_args *a, reg_run *r)
     starc_error_clear(&err);
     const size_t SA = starc_mdp_states(r->m) * starc_mdp_actions(r->m);
     int st = starc_regularize_alloc_rbar(r->m, r->bt, r->bp, r->base, &a->ro, &r->rg, &err);
-    if (!st && r->Rt)
+    if (!st && r->bt)
         st = starc_proxy_weighted_stats(SA, starc_regularize_base_occupancy(r->rg), r->bt, r->bp, NULL, &r->ps, &err);
     if (st)
         return cli_lib_error(CMD, st, &err);

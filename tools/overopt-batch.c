@@ -384,17 +384,11 @@ static int batch_finish(const char *cmd, const char *dir, size_t n, const char *
 static int run_entry(const batch_entry *e, const run_config *cfg, const char *dir)
 {
     char *sub = cli_path_join(dir, e->name);
-    starc_mdp *m = NULL;
-    double *Rt = NULL, *Rp = NULL, *pb = NULL;
     json_t *summary = NULL;
-    int rc = sub ? EXIT_OK : cli_fail(CMD, "out of memory");
-    if (!rc && !(rc = cli_load_mdp(CMD, e->mdp, &m)) && !(rc = cli_load_reward(CMD, "true", e->tru, m, &Rt, NULL)) &&
-        !(rc = cli_load_reward(CMD, "proxy", e->proxy, m, &Rp, NULL)) &&
-        !(rc = cli_load_policy(CMD, "base", e->base, m, &pb)))
-        rc = overopt_run(m, Rt, Rp, pb, cfg, sub, &summary);
+    int rc = sub ? overopt_run_files(e->mdp, e->tru, e->proxy, e->base, cfg, sub, &summary)
+                 : cli_fail(CMD, "out of memory");
     json_decref(summary);
-    starc_mdp_free(m);
-    free(Rt), free(Rp), free(pb), free(sub);
+    free(sub);
     return rc;
 }
 

@@ -356,28 +356,33 @@ static int write_outputs(const starc_mdp *m, const starc_overopt_info *I, const 
     return rc;
 }
 
+int overopt_run_files(const char *mdp, const char *tru, const char *proxy, const char *base, const run_config *cfg,
+                      const char *dir, json_t **summary)
+{
+    starc_mdp *m = NULL;
+    double *bt = NULL, *bp = NULL, *pb = NULL; /* the run needs only the expected rewards */
+    int rc;
+    if (!(rc = cli_load_mdp(CMD, mdp, &m)) && !(rc = cli_load_reward_expected(CMD, "true", tru, m, &bt)) &&
+        !(rc = cli_load_reward_expected(CMD, "proxy", proxy, m, &bp)) &&
+        !(rc = cli_load_policy(CMD, "base", base, m, &pb)))
+        rc = overopt_run(m, bt, bp, pb, cfg, dir, summary);
+    starc_mdp_free(m);
+    free(bt), free(bp), free(pb);
+    return rc;
+}
+
 /* Sweep, fit, summarise and write every output into dir; *summary gets the json summary. */
-/* Rt, Rp: full rewards as loaded (S*A*S, or nnz values on a sparse MDP); the plan needs only Rbar. */
-int overopt_run(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb, const run_config *cfg,
+int overopt_run(const starc_mdp *m, const double *bt, const double *bp, const double *pb, const run_config *cfg,
                 const char *dir, json_t **summary)
 {
     starc_error err;
     starc_error_clear(&err);
     starc_overopt *plan = NULL;
-    const size_t SA = starc_mdp_states(m) * starc_mdp_actions(m);
-    double *bt = malloc(SA * sizeof(double)), *bp = malloc(SA * sizeof(double));
-    if (!bt || !bp) {
-        free(bt), free(bp);
-        return cli_fail(CMD, "out of memory");
-    }
-    starc_mdp_reward_expected(m, Rt, bt);
-    starc_mdp_reward_expected(m, Rp, bp);
     /* The plan with the default options but the engine; each sweep passes cfg->opt. */
     starc_overopt_options po;
     starc_overopt_options_default(&po);
     po.regularize_options.engine = cfg->opt.regularize_options.engine;
     int st = starc_overopt_alloc_rbar(m, bt, bp, pb, &po, &plan, &err);
-    free(bt), free(bp);
     if (st)
         return cli_lib_error(CMD, st, &err);
     starc_overopt_info I;

@@ -16,8 +16,13 @@ typedef struct run_config {
 } run_config;
 
 /* Sweep, fit, summarise and write DIR/{curves.tsv, fits.tsv, summary.json, overopt.gp} (and the
- * renderings asked for); *summary gets the json summary.  Rt, Rp: full rewards as loaded. */
-int overopt_run(const starc_mdp *m, const double *Rt, const double *Rp, const double *pb, const run_config *cfg,
+ * renderings asked for); *summary gets the json summary.  bt, bp: the true and proxy expected
+ * rewards (S*A; the run needs nothing more of them). */
+int overopt_run(const starc_mdp *m, const double *bt, const double *bp, const double *pb, const run_config *cfg,
                 const char *dir, json_t **summary);
+/* overopt_run() on inputs from files: the MDP, the true and proxy rewards (SPECs; (S,) and (S,A)
+ * ones are not expanded) and the base policy (NULL: uniform), each error naming its file. */
+int overopt_run_files(const char *mdp, const char *tru, const char *proxy, const char *base, const run_config *cfg,
+                      const char *dir, json_t **summary);
 
 #endif

@@ -140,6 +140,19 @@ int starc_mdp_reward_expand(const starc_mdp *m, size_t ndim, const size_t *shape
  *  the sum runs over the stored entries and @p R has nnz values. */
 void starc_mdp_reward_expected(const starc_mdp *m, const double *R, double *Rbar);
 
+/** @brief starc_mdp_reward_expected() of a reward given in its own shape, without expanding it.
+ *
+ *  Shapes as for starc_mdp_reward_expand() (a 1-d array of length S is a state reward).  An (S,)
+ *  or (S,A) reward r gives `Rbar(s,a) = sum_s' T[s,a,s'] r` (r = r(s) or r(s,a)) from one pass
+ *  over T: the same sums in the same order as starc_mdp_reward_expected() of its expansion, so
+ *  bit for bit its result (unlike starc_mdp_state_reward_expected(), which writes r(s) exactly).
+ *  A full reward is starc_mdp_reward_expected().  Entries are not checked for finiteness (the
+ *  loaders and starc_mdp_reward_expand() do).
+ *  @return ::STARC_EDIM (message as starc_mdp_reward_expand()'s) for a shape the MDP does not
+ *  take, ::STARC_EINVAL for a NULL argument. */
+int starc_mdp_reward_expected_shaped(const starc_mdp *m, size_t ndim, const size_t *shape, const double *R,
+                                     double *Rbar, starc_error *err);
+
 /** @brief The expected reward (S*A) of a state reward r (S): `Rbar(s,a) = r(s)`.
  *
  *  The expected reward of R(s,a,s') = r(s) (the state being left, starc_mdp_reward_expand() of an (S,)

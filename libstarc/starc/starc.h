@@ -76,7 +76,9 @@
  *    with: `_rbar` (starc_policy_evaluate_rbar(), starc_regret_rbar(),
  *    starc_proxy_hackable_rbar(), ...).  State rewards (S,) become dense with
  *    starc_mdp_reward_expand() and expected rewards with
- *    starc_mdp_state_reward_expected().
+ *    starc_mdp_state_reward_expected(); an (S,) or (S,A) reward gives the
+ *    expected rewards of its expansion, bit for bit, without expanding it,
+ *    with starc_mdp_reward_expected_shaped().
  *
  *  Example: the policy module's options hold the policy-iteration cap and tie
  *  tolerance, the probability tolerance of starc_policy_validate() and the
