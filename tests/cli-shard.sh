@@ -115,7 +115,7 @@ if env --default-signal=INT true 2>/dev/null; then
     # kill NAME: start shard 2/2 of $K into $w/k-2 and stop it with SIGTERM once it writes
     killed() {
         # shellcheck disable=SC2086
-        env --default-signal=INT "$STARC" experiment $K --shard 2/2 -o "$w/k-2" >"$w/out" 2>"$w/err" &
+        env --default-signal=INT,HUP,TERM "$STARC" experiment $K --shard 2/2 -o "$w/k-2" >"$w/out" 2>"$w/err" &
         pid=$!
         i=0
         while [ $i -lt 600 ] && [ -z "$(find "$w/k-2" -name 'pairs.tsv.tmp*' 2>/dev/null)" ] && kill -0 $pid 2>/dev/null; do

@@ -20,8 +20,10 @@ w=cli-signals.tmp
 rm -rf "$w" && mkdir -p "$w"
 . "$top_srcdir/tests/cli-lib.sh"
 
-# A background job of a non-interactive shell starts with SIGINT ignored
-# (and starc keeps an ignored signal ignored): env resets or sets it.
+# A background job of a non-interactive shell starts with SIGINT ignored,
+# and a harness may ignore SIGHUP or SIGTERM (nohup); starc keeps an ignored
+# signal ignored, so every run below gets the three signals' default
+# actions from env.
 env --default-signal=INT true 2>/dev/null || { echo "SKIP: needs env --default-signal (coreutils 8.31)"; exit 77; }
 
 # appear DIR NAME PID: wait until a file NAME (a find -name pattern) exists
@@ -62,7 +64,7 @@ gone() {
 big="--mdps 200 --pairs 1 --steps 3 --states 64 --actions 4 --jobs 1 --no-render"
 
 # ---- SIGINT while the study streams pairs.tsv ---------------------------------------------
-env --default-signal=INT "$STARC" experiment $big -o "$w/int" >"$w/out" 2>"$w/err" &
+env --default-signal=INT,HUP,TERM "$STARC" experiment $big -o "$w/int" >"$w/out" 2>"$w/err" &
 pid=$!
 appear "$w/int" 'pairs.tsv.tmp*' $pid || fail "int: pairs.tsv's temporary file never appeared"
 kill -INT $pid
@@ -74,7 +76,7 @@ grep -q "starc experiment .*-o $w/int" "$w/int/STARC-INCOMPLETE" 2>/dev/null ||
     fail "int: the marker does not name the command"
 
 # ---- SIGTERM while --save-data writes numpy files (the library's own temporaries) -------
-env --default-signal=INT "$STARC" experiment $big --no-pairs --save-data 200 -o "$w/save" >"$w/out" 2>"$w/err" &
+env --default-signal=INT,HUP,TERM "$STARC" experiment $big --no-pairs --save-data 200 -o "$w/save" >"$w/out" 2>"$w/err" &
 pid=$!
 appear "$w/save" 'rewards-00001.npz' $pid || fail "save: the data files never appeared"
 kill -TERM $pid
@@ -83,7 +85,7 @@ stopped save-data $? 143 && leftovers "$w/save" save-data
 [ -f "$w/save/STARC-INCOMPLETE" ] || fail "save-data: the directory is not marked incomplete"
 
 # ---- SIGKILL cannot be caught: what is left is marked and named as starc's -----------------
-env --default-signal=INT "$STARC" experiment $big --save-data 200 -o "$w/kill" >"$w/out" 2>"$w/err" &
+env --default-signal=INT,HUP,TERM "$STARC" experiment $big --save-data 200 -o "$w/kill" >"$w/out" 2>"$w/err" &
 pid=$!
 appear "$w/kill" 'rewards-00001.npz' $pid || fail "kill: the data files never appeared"
 kill -KILL $pid
@@ -106,7 +108,7 @@ chmod +x "$w/slow-gnuplot"
 small="--mdps 3 --pairs 1 --steps 2 --states 3 --actions 2"
 for sig in TERM HUP; do
     rm -f "$w/gp.pid" "$w/gp-child.pid"
-    GNUPLOT=$(pwd)/$w/slow-gnuplot env --default-signal=INT "$STARC" experiment $small -o "$w/render-$sig" \
+    GNUPLOT=$(pwd)/$w/slow-gnuplot env --default-signal=INT,HUP,TERM "$STARC" experiment $small -o "$w/render-$sig" \
         >"$w/out" 2>"$w/err" &
     pid=$!
     appear "$w" gp-child.pid $pid || fail "render-$sig: gnuplot never started"
@@ -125,7 +127,7 @@ done
 
 # ---- starc demo, interrupted while it renders --------------------------------------------
 rm -f "$w/gp.pid" "$w/gp-child.pid"
-GNUPLOT=$(pwd)/$w/slow-gnuplot env --default-signal=INT "$STARC" demo -o "$w/demo" >"$w/out" 2>"$w/err" &
+GNUPLOT=$(pwd)/$w/slow-gnuplot env --default-signal=INT,HUP,TERM "$STARC" demo -o "$w/demo" >"$w/out" 2>"$w/err" &
 pid=$!
 appear "$w" gp-child.pid $pid || fail "demo: gnuplot never started"
 kill -INT $pid
