@@ -874,19 +874,27 @@ static int dense_entries(starc_distance_plan *p, size_t n, const double *const *
     return st;
 }
 
-int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1,
-                                  double *out, starc_error *err)
+/* The checks both matrix-entries functions make, in this order: [e0, e1) a
+ * range of the n x n matrix's upper-triangle entries, a dense MDP. */
+static int entries_check(const starc_distance_plan *p, size_t n, size_t e0, size_t e1, const char *fn,
+                         starc_error *err)
 {
-    if (!p || (e1 > e0 && (!R || !out)))
-        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
     size_t nn;
     if (!starci_mul_ok(n, n + 1, &nn) || e0 > e1 || e1 > nn / 2)
         return starci_error(err, STARC_EINVAL, "entries [%zu, %zu) are not a range of the %zu x %zu matrix's %zu",
                             e0, e1, n, n, nn / 2);
     if (p->sparse)
-        return starci_error(err, STARC_EINVAL,
-                            "starc_distance_matrix_entries needs a dense MDP (sparse MDPs: see docs/sparse.md)");
-    return e0 == e1 ? STARC_OK : dense_entries(p, n, R, NULL, e0, e1, out, err);
+        return starci_error(err, STARC_EINVAL, "%s needs a dense MDP (sparse MDPs: see docs/sparse.md)", fn);
+    return STARC_OK;
+}
+
+int starc_distance_matrix_entries(starc_distance_plan *p, size_t n, const double *const *R, size_t e0, size_t e1,
+                                  double *out, starc_error *err)
+{
+    if (!p || (e1 > e0 && (!R || !out)))
+        return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
+    const int st = entries_check(p, n, e0, e1, "starc_distance_matrix_entries", err);
+    return st || e0 == e1 ? st : dense_entries(p, n, R, NULL, e0, e1, out, err);
 }
 
 /* The whole dense matrix: the n(n+1)/2 entries packed at the start of D, then moved into place from the last row. */
@@ -1568,17 +1576,11 @@ int starc_distance_matrix_entries_shaped(starc_distance_plan *p, size_t n, const
 {
     if (!p || (e1 > e0 && (!ndim || !shape || !R || !out)))
         return starci_error(err, STARC_EINVAL, "arguments must not be NULL");
-    size_t nn;
-    if (!starci_mul_ok(n, n + 1, &nn) || e0 > e1 || e1 > nn / 2)
-        return starci_error(err, STARC_EINVAL, "entries [%zu, %zu) are not a range of the %zu x %zu matrix's %zu",
-                            e0, e1, n, n, nn / 2);
-    if (p->sparse)
-        return starci_error(err, STARC_EINVAL,
-                            "starc_distance_matrix_entries_shaped needs a dense MDP (sparse MDPs: see docs/sparse.md)");
-    if (e0 == e1)
-        return STARC_OK;
+    int st = entries_check(p, n, e0, e1, "starc_distance_matrix_entries_shaped", err);
+    if (st || e0 == e1)
+        return st;
     shaped_set x;
-    int st = shaped_matrix_set(p, n, ndim, shape, R, &x, err);
+    st = shaped_matrix_set(p, n, ndim, shape, R, &x, err);
     if (!st)
         st = dense_entries(p, n, x.R, x.any_sa ? x.Rsa : NULL, e0, e1, out, err);
     shaped_set_free(&x);
