@@ -158,7 +158,7 @@ static int load_dense(starc_npy_npz *z, const char *path, const starc_mdp_option
         if ((st = starci_mdp_alloc_adopt_held(S, A, data, mu0->data, gamma, opt, &hold, out, err))) {
             /* Refused values may be corrupted or unread ones: say so when
              * they are (the CRC's or the read's own error and status). */
-            const int vst = starci_npy_reader_crc_verify(r, data, err);
+            const int vst = starci_npy_reader_crc_check(r, err);
             if (!vst)
                 prefix_error(err, st, path);
             else

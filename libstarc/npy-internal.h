@@ -49,16 +49,15 @@ void starci_npy_reader_close(starci_npy_reader *r);
  * own pass over the values: it passes every value, in order, to
  * starci_npy_reader_crc_scan() before it looks at it (which reads the values
  * not yet read, up to the end of those passed, and takes their CRC-32), then
- * calls starci_npy_reader_crc_check(); when its pass stops early (the values
- * are refused), starci_npy_reader_crc_verify() reads and checks the rest, so
- * that a failed read and then corruption are named as such.  Both report, in
- * this order, a failed read (STARC_EIO) and a CRC-32 that differs from the
- * zip directory's (STARC_EFORMAT), and are no-ops when nothing is pending. */
+ * calls starci_npy_reader_crc_check(), also when its pass stops early (the
+ * values are refused): it reads and checks what is left, so that a failed
+ * read and then corruption are named as such.  It reports, in this order, a
+ * failed read (STARC_EIO) and a CRC-32 that differs from the zip directory's
+ * (STARC_EFORMAT), and is a no-op when nothing is pending. */
 int starci_npy_reader_read_direct(starci_npy_reader *r, double *dst, int mapped, int defer, starc_error *err);
 size_t starci_npy_reader_phase(const starci_npy_reader *r);
 void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t bytes);
 int starci_npy_reader_crc_check(starci_npy_reader *r, starc_error *err);
-int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err);
 /* Bytes of values a direct read reads at once (docs/benchmarks.md, "CRC-32
  * and T's read"): small enough to stay in L2 between the read and the pass
  * over them. */

@@ -1779,12 +1779,6 @@ void starci_npy_reader_crc_scan(starci_npy_reader *r, const void *p, size_t byte
         reader_advance(r, (size_t)(b - d) + bytes);
 }
 
-int starci_npy_reader_crc_verify(starci_npy_reader *r, const double *values, starc_error *err)
-{
-    (void)values; /* those the direct read filled */
-    return reader_finish(r, err);
-}
-
 int starci_npy_reader_crc_check(starci_npy_reader *r, starc_error *err)
 {
     return reader_finish(r, err);
